@@ -1,0 +1,29 @@
+import type { HistoryEvent, NemesisEvent } from '../history/event';
+
+/** The anomaly vocabulary of docs/checkers.md. `empty-history` is the vacuous-pass guard. */
+export const ANOMALY_NAMES = [
+  'lost',
+  'duplicate-reply',
+  'duplicate-execution',
+  'stale-reply',
+  'stuck',
+  'unexpected',
+  'empty-history',
+] as const;
+
+export type AnomalyName = (typeof ANOMALY_NAMES)[number];
+
+export interface Anomaly {
+  name: AnomalyName;
+  /** The job the anomaly is about, when there is one. */
+  job?: string;
+  /** One line a person can act on. */
+  detail: string;
+  /** The history events that show the anomaly. */
+  events: HistoryEvent[];
+  /**
+   * For duplicate-execution: the fault that explains the re-run (a worker killed, frozen or cut off
+   * during the earlier execution). Unexplained when absent.
+   */
+  explainedBy?: NemesisEvent;
+}

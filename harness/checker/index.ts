@@ -1,0 +1,11 @@
+export { ANOMALY_NAMES, type Anomaly, type AnomalyName } from './anomaly';
+export { checkHistory, isUnexplained, type CheckOptions, type CheckResult, type HistoryStats } from './check-history';
+export { checkDuplicateExecution } from './duplicate-execution';
+export { checkDuplicateReply } from './duplicate-reply';
+export { checkNotEmpty } from './empty';
+export { formatCheckResult } from './format';
+export { checkLost } from './lost';
+export { PROFILES, forbiddenAnomalies, judge, type Judgement, type Profile } from './profile';
+export { checkStaleReply } from './stale-reply';
+export { checkStuck, type StuckBounds } from './stuck';
+export { checkUnexpected } from './unexpected';

@@ -1,0 +1,29 @@
+import type { HistoryEvent } from '../history/event';
+import type { Anomaly } from './anomaly';
+import { invokesByJob } from './jobs';
+
+/**
+ * Events about jobs nobody invoked: an ok/fail/info or exec-start/exec-end for an unknown job, or an
+ * ok whose reply names an unknown job. One anomaly per offending event.
+ */
+export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly[] {
+  const invokes = invokesByJob(events);
+  const anomalies: Anomaly[] = [];
+  for (const event of events) {
+    if (event.type === 'invoke' || event.type === 'nemesis') continue;
+    const reasons: string[] = [];
+    if (!invokes.has(event.job)) reasons.push(`${event.type} for job ${event.job}, which was never invoked`);
+    if (event.type === 'ok' && event.reply !== event.job && !invokes.has(event.reply)) {
+      reasons.push(`ok for job ${event.job} carries a reply to job ${event.reply}, which was never invoked`);
+    }
+    if (reasons.length === 0) continue;
+    const source = event.type === 'exec-start' || event.type === 'exec-end' ? `worker ${event.worker}` : `client ${event.process}`;
+    anomalies.push({
+      name: 'unexpected',
+      job: event.job,
+      detail: `${reasons.join('; ')} (from ${source})`,
+      events: [event],
+    });
+  }
+  return anomalies;
+}

@@ -1,0 +1,172 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Broker, DEFAULT_BROKER_OPTIONS } from '../../reference/broker';
+import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
+import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
+import { createLogger } from '../../reference/log';
+import { report } from '../../reference/drivers/protocol';
+import { runClientDriver } from '../../reference/drivers/client-driver';
+import { startEchoWorker } from '../../reference/drivers/worker-driver';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function endpoint(value: string): string {
+  if (!/^(tcp|ipc|inproc):\/\/.+/.test(value)) throw new InvalidArgumentError(`expected a ZeroMQ endpoint such as tcp://127.0.0.1:5555, got "${value}"`);
+  return value;
+}
+
+const heartbeatOption = () =>
+  new Option('--heartbeat <ms>', 'heartbeat interval in ms').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.heartbeatInterval);
+const livenessOption = () =>
+  new Option('--liveness <n>', 'heartbeat periods of silence before the peer is taken for dead').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.heartbeatLiveness);
+const exitWithStdinOption = () =>
+  new Option('--exit-with-stdin', 'exit when stdin closes (set by the harness, so a node never outlives it)');
+
+/** Graceful stop on SIGTERM/SIGINT; the harness's kill fault uses SIGKILL and skips this on purpose. */
+function onShutdown(close: () => void | Promise<void>, exitWithStdin: boolean): void {
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+  if (exitWithStdin) {
+    process.stdin.resume();
+    process.stdin.once('end', () => void shutdown());
+    process.stdin.once('error', () => void shutdown());
+  }
+}
+
+const program = new Command()
+  .name('keelhaul')
+  .description('Conformance suite, fault-injection harness and reference implementation for reliable messaging over ZeroMQ')
+  .showHelpAfterError();
+
+program
+  .command('broker')
+  .description('run the reference 7/MDP broker (with 8/MMI)')
+  .addOption(new Option('--endpoint <endpoint>', 'address to bind').argParser(endpoint).default('tcp://127.0.0.1:5555'))
+  .addOption(new Option('--name <name>', 'node name used in logs').default('broker'))
+  .addOption(heartbeatOption())
+  .addOption(livenessOption())
+  .addOption(new Option('--request-expiry <ms>', 'how long a request waits for a worker before it is dropped').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.requestExpiry))
+  .addOption(exitWithStdinOption())
+  .action(async (opts: { endpoint: string; name: string; heartbeat: number; liveness: number; requestExpiry: number; exitWithStdin?: boolean }) => {
+    const logger = createLogger(opts.name);
+    const broker = await Broker.start({
+      endpoint: opts.endpoint,
+      heartbeatInterval: opts.heartbeat,
+      heartbeatLiveness: opts.liveness,
+      requestExpiry: opts.requestExpiry,
+      logger,
+    });
+    report({ type: 'ready', role: 'broker', endpoint: broker.endpoint });
+    onShutdown(() => broker.close(), Boolean(opts.exitWithStdin));
+  });
+
+program
+  .command('worker')
+  .description('run a reference 7/MDP echo worker; reports exec-start/exec-end on stdout (docs/drivers.md)')
+  .addOption(new Option('--broker <endpoint>', 'broker to connect to').argParser(endpoint).default('tcp://127.0.0.1:5555'))
+  .addOption(new Option('--service <name>', 'service to register').default('echo'))
+  .addOption(new Option('--name <name>', 'node name used in reports and logs').default('worker'))
+  .addOption(new Option('--work-ms <ms>', 'simulated work per job').argParser(nonNegativeInt).default(0))
+  .addOption(heartbeatOption())
+  .addOption(livenessOption())
+  .addOption(new Option('--reconnect-initial <ms>', 'first reconnect delay').argParser(positiveInt).default(DEFAULT_WORKER_OPTIONS.reconnectInitial))
+  .addOption(new Option('--reconnect-max <ms>', 'reconnect delay ceiling').argParser(positiveInt).default(DEFAULT_WORKER_OPTIONS.reconnectMax))
+  .addOption(exitWithStdinOption())
+  .action(
+    (opts: { broker: string; service: string; name: string; workMs: number; heartbeat: number; liveness: number; reconnectInitial: number; reconnectMax: number; exitWithStdin?: boolean }) => {
+      const worker = startEchoWorker({
+        broker: opts.broker,
+        service: opts.service,
+        name: opts.name,
+        workMs: opts.workMs,
+        heartbeatInterval: opts.heartbeat,
+        heartbeatLiveness: opts.liveness,
+        reconnectInitial: opts.reconnectInitial,
+        reconnectMax: opts.reconnectMax,
+        logger: createLogger(opts.name),
+      });
+      onShutdown(() => worker.close(), Boolean(opts.exitWithStdin));
+    },
+  );
+
+program
+  .command('client')
+  .description('send one request (the message frames) and print the reply; with --driver, run calls read from stdin as JSON lines')
+  .argument('[frames...]', 'request body frames')
+  .addOption(new Option('--broker <endpoint>', 'broker to connect to').argParser(endpoint).default('tcp://127.0.0.1:5555'))
+  .addOption(new Option('--service <name>', 'service to call').default('echo'))
+  .addOption(new Option('--name <name>', 'node name used in logs').default('client'))
+  .addOption(new Option('--timeout <ms>', 'reply timeout per attempt').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.timeout))
+  .addOption(new Option('--attempts <n>', 'attempts per call, the first included').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.attempts))
+  .addOption(new Option('--backoff-initial <ms>', 'first delay between attempts').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.backoffInitial))
+  .addOption(new Option('--backoff-max <ms>', 'ceiling of the delay between attempts').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.backoffMax))
+  .addOption(new Option('--no-check-service', 'do not ask 8/MMI whether the service has workers before sending'))
+  .addOption(new Option('--driver', 'read calls from stdin and report outcomes on stdout (docs/drivers.md)'))
+  .action(
+    async (
+      frames: string[],
+      opts: { broker: string; service: string; name: string; timeout: number; attempts: number; backoffInitial: number; backoffMax: number; checkService: boolean; driver?: boolean },
+    ) => {
+      const logger = createLogger(opts.name);
+      const options = {
+        broker: opts.broker,
+        timeout: opts.timeout,
+        attempts: opts.attempts,
+        backoffInitial: opts.backoffInitial,
+        backoffMax: opts.backoffMax,
+        checkService: opts.checkService,
+      };
+      if (opts.driver) {
+        await runClientDriver(options, logger);
+        process.exit(0);
+      }
+      if (frames.length === 0) program.error('client: give at least one frame to send, or --driver');
+      const client = new MajordomoClient({ ...options, logger });
+      try {
+        const reply = await client.request(opts.service, frames.map((f) => Buffer.from(f)));
+        for (const frame of reply) process.stdout.write(`${frame.toString()}\n`);
+        process.exit(0);
+      } catch (error) {
+        process.stderr.write(`keelhaul client: ${(error as Error).message}\n`);
+        process.exit(1);
+      } finally {
+        client.close();
+      }
+    },
+  );
+
+program
+  .command('features')
+  .description('run the conformance features (same as npm run features); extra arguments go to cucumber-js')
+  .allowUnknownOption()
+  .argument('[args...]', 'cucumber-js arguments, e.g. --tags @smoke')
+  .action((args: string[]) => {
+    const root = path.resolve(__dirname, '../../..');
+    const cucumber = require.resolve('@cucumber/cucumber/bin/cucumber.js', { paths: [root] });
+    const child = spawn(process.execPath, [cucumber, ...args], { cwd: root, stdio: 'inherit' });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+    child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`keelhaul: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+/**
+ * The history vocabulary (see docs/history.md). Every event carries `t`: milliseconds since the
+ * start of the run on the harness's monotonic clock, stamped when the harness learned of the event,
+ * so events from different nodes are ordered on one clock.
+ */
+
+interface Stamped {
+  /** Milliseconds since the run started (monotonic, fractional). */
+  t: number;
+}
+
+/** A client asked the system to run `job`. `process` is the client that asked. */
+export interface InvokeEvent extends Stamped {
+  type: 'invoke';
+  process: string;
+  job: string;
+  service: string;
+}
+
+/** The application received a reply to `job`; `reply` is the job id the reply itself names. */
+export interface OkEvent extends Stamped {
+  type: 'ok';
+  process: string;
+  job: string;
+  reply: string;
+}
+
+/** A definite failure: the job did not run and will not run. */
+export interface FailEvent extends Stamped {
+  type: 'fail';
+  process: string;
+  job: string;
+  error: string;
+}
+
+/**
+ * An indefinite outcome: the call gave up without knowing whether the job ran.
+ * `accepted` is true when the system had acknowledged the job before the outcome became unknown.
+ */
+export interface InfoEvent extends Stamped {
+  type: 'info';
+  process: string;
+  job: string;
+  error: string;
+  accepted?: boolean;
+}
+
+/** A worker's handler started `job` (reported out of band by the worker driver). */
+export interface ExecStartEvent extends Stamped {
+  type: 'exec-start';
+  worker: string;
+  job: string;
+}
+
+/** A worker's handler committed `job`: its effect happened. */
+export interface ExecEndEvent extends Stamped {
+  type: 'exec-end';
+  worker: string;
+  job: string;
+}
+
+/** A fault began or ended. Start and end of one fault share `id`. */
+export interface NemesisEvent extends Stamped {
+  type: 'nemesis';
+  phase: 'start' | 'end';
+  id: string;
+  fault: string;
+  /** Node names the fault touched (e.g. the worker that was killed). */
+  targets: string[];
+  /** What the fault hit, e.g. `{ jobsInFlight: ['j-12'] }` or `{ connectionsCut: 3 }`. */
+  effect?: Record<string, unknown>;
+}
+
+export type ClientEvent = InvokeEvent | OkEvent | FailEvent | InfoEvent;
+export type ExecutionEvent = ExecStartEvent | ExecEndEvent;
+export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent;
+export type HistoryEventType = HistoryEvent['type'];
+
+/** An event before the recorder stamps it. */
+export type UnstampedEvent = HistoryEvent extends infer E ? (E extends HistoryEvent ? Omit<E, 't'> : never) : never;

@@ -1,0 +1,183 @@
+import { Dealer } from 'zeromq';
+import { decodeAtClient, encodeClientRequest, MdpDecodeError, type Frame } from './mdp/codec';
+import { MMI_SERVICE } from './mdp/mmi';
+import { backoffDelay, sleep } from './backoff';
+import { silentLogger, type Logger } from './log';
+
+export interface ClientOptions {
+  /** The broker to connect to, e.g. `tcp://127.0.0.1:5555`. */
+  broker: string;
+  /** Milliseconds to wait for a reply to one attempt. */
+  timeout: number;
+  /** Attempts per call, the first included. */
+  attempts: number;
+  /** First delay between attempts in ms; it doubles (with jitter) up to `backoffMax`. */
+  backoffInitial: number;
+  backoffMax: number;
+  /**
+   * Ask the broker (8/MMI) whether the service has workers before sending a request, so that a
+   * call to a service nobody serves fails definitely without the request ever being sent.
+   * A positive answer is trusted for `serviceCheckTtl` ms, or until an attempt times out.
+   */
+  checkService: boolean;
+  serviceCheckTtl: number;
+  logger?: Logger;
+}
+
+export const DEFAULT_CLIENT_OPTIONS = {
+  timeout: 2500,
+  attempts: 3,
+  backoffInitial: 100,
+  backoffMax: 2000,
+  checkService: true,
+  serviceCheckTtl: 1000,
+} as const;
+
+/** The longest a call can take with these options: every attempt timing out, every backoff at its ceiling. */
+export function callBound(options: Pick<ClientOptions, 'timeout' | 'attempts' | 'backoffInitial' | 'backoffMax' | 'checkService'>): number {
+  let total = 0;
+  for (let attempt = 0; attempt < options.attempts; attempt++) {
+    total += options.timeout;
+    if (attempt > 0) total += backoffDelay(attempt - 1, { initial: options.backoffInitial, max: options.backoffMax }, () => 1);
+  }
+  // The service check can use up the same budget once more before the request goes out.
+  return options.checkService ? total * 2 : total;
+}
+
+/** The job definitely did not run and will not run: its request never left the client. */
+export class DefiniteFailure extends Error {
+  readonly definite = true;
+  constructor(message: string, readonly code: 'service-unavailable' | 'broker-unreachable' | 'closed') {
+    super(message);
+    this.name = 'DefiniteFailure';
+  }
+}
+
+/** The call gave up, but a request was sent: the job may or may not have run. */
+export class IndefiniteFailure extends Error {
+  readonly definite = false;
+  constructor(message: string, readonly attempts: number) {
+    super(message);
+    this.name = 'IndefiniteFailure';
+  }
+}
+
+type AttemptResult = { kind: 'reply'; body: Frame[] } | { kind: 'timeout' };
+
+/**
+ * A Lazy Pirate 7/MDP client: one request at a time on one DEALER socket. An attempt that times
+ * out discards its socket, so a late reply to it can never be read as the answer to a later request
+ * (the broker routes it to a peer that no longer exists).
+ */
+export class MajordomoClient {
+  private socket?: Dealer;
+  private busy = false;
+  private closed = false;
+  private serviceSeenAt = new Map<string, number>();
+  private readonly log: Logger;
+  private readonly options: Required<ClientOptions>;
+
+  constructor(options: Pick<ClientOptions, 'broker'> & Partial<ClientOptions>) {
+    this.options = { ...DEFAULT_CLIENT_OPTIONS, logger: silentLogger(), ...options };
+    this.log = this.options.logger;
+  }
+
+  /** Sends `body` to `service`; resolves with the reply body or rejects with DefiniteFailure / IndefiniteFailure. */
+  async request(service: string, body: Frame[]): Promise<Frame[]> {
+    if (this.closed) throw new DefiniteFailure('client is closed', 'closed');
+    if (this.busy) throw new Error('MajordomoClient runs one request at a time; use one client per concurrent call');
+    this.busy = true;
+    try {
+      if (this.options.checkService) await this.ensureServiceAvailable(service);
+      return await this.sendWithRetries(service, body);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.dropSocket();
+  }
+
+  private async ensureServiceAvailable(service: string): Promise<void> {
+    const seen = this.serviceSeenAt.get(service);
+    if (seen !== undefined && Date.now() - seen < this.options.serviceCheckTtl) return;
+    let answered = false;
+    for (let attempt = 0; attempt < this.options.attempts; attempt++) {
+      if (attempt > 0) await this.backOff(attempt - 1);
+      const result = await this.attempt(MMI_SERVICE, [Buffer.from(service)]);
+      if (result.kind === 'timeout') continue;
+      answered = true;
+      const status = result.body[0]?.toString() ?? '';
+      // 501: the broker has no MMI; nothing to learn, so go ahead and send.
+      if (status === '200' || status === '501') {
+        this.serviceSeenAt.set(service, Date.now());
+        return;
+      }
+    }
+    if (answered) throw new DefiniteFailure(`service "${service}" has no workers (8/MMI answered 404)`, 'service-unavailable');
+    throw new DefiniteFailure(`broker ${this.options.broker} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
+  }
+
+  private async sendWithRetries(service: string, body: Frame[]): Promise<Frame[]> {
+    for (let attempt = 0; attempt < this.options.attempts; attempt++) {
+      if (attempt > 0) await this.backOff(attempt - 1);
+      const result = await this.attempt(service, body);
+      if (result.kind === 'reply') return result.body;
+      this.serviceSeenAt.delete(service);
+      this.log.info({ service, attempt: attempt + 1 }, 'no reply within timeout: retrying on a new socket');
+    }
+    throw new IndefiniteFailure(`no reply from "${service}" after ${this.options.attempts} attempts`, this.options.attempts);
+  }
+
+  private backOff(attempt: number): Promise<void> {
+    return sleep(backoffDelay(attempt, { initial: this.options.backoffInitial, max: this.options.backoffMax }));
+  }
+
+  private async attempt(service: string, body: Frame[]): Promise<AttemptResult> {
+    const socket = this.openSocket();
+    try {
+      await socket.send(encodeClientRequest(service, body));
+    } catch {
+      this.dropSocket();
+      return { kind: 'timeout' };
+    }
+    const deadline = Date.now() + this.options.timeout;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      socket.receiveTimeout = Math.max(1, Math.ceil(remaining));
+      let frames: Frame[];
+      try {
+        frames = await socket.receive();
+      } catch {
+        break; // EAGAIN: the attempt timed out
+      }
+      try {
+        const reply = decodeAtClient(frames);
+        if (reply.service === service) return { kind: 'reply', body: reply.body };
+        this.log.warn({ expected: service, got: reply.service }, 'dropped a reply for another service');
+      } catch (error) {
+        if (!(error instanceof MdpDecodeError)) throw error;
+        this.log.warn({ reason: error.reason }, 'dropped malformed reply');
+      }
+    }
+    this.dropSocket();
+    return { kind: 'timeout' };
+  }
+
+  private openSocket(): Dealer {
+    if (!this.socket) {
+      // sendTimeout 0: a send that cannot be queued counts as a failed attempt rather than blocking.
+      this.socket = new Dealer({ linger: 0, sendTimeout: 0 });
+      this.socket.connect(this.options.broker);
+    }
+    return this.socket;
+  }
+
+  private dropSocket(): void {
+    this.socket?.close();
+    this.socket = undefined;
+  }
+}

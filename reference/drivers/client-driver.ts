@@ -1,0 +1,46 @@
+import { createInterface } from 'node:readline';
+import { MajordomoClient, DefiniteFailure, type ClientOptions } from '../client';
+import { parseCallCommand, report, type CallCommand } from './protocol';
+import type { Logger } from '../log';
+
+/**
+ * Runs calls read from stdin, each on its own idle MajordomoClient (one socket per concurrent
+ * call), and reports each outcome. The request body is [job id, payload]; the reply's first frame
+ * names the job the worker answered, so the harness can tell a stale reply from a right one.
+ */
+export async function runClientDriver(options: Pick<ClientOptions, 'broker'> & Partial<ClientOptions>, log: Logger): Promise<void> {
+  const idle: MajordomoClient[] = [];
+  const pending = new Set<Promise<void>>();
+
+  const run = async (call: CallCommand): Promise<void> => {
+    const client = idle.pop() ?? new MajordomoClient({ ...options, logger: log });
+    try {
+      const reply = await client.request(call.service, [Buffer.from(call.job), Buffer.from(call.payload ?? '')]);
+      report({ type: 'ok', job: call.job, reply: reply[0]?.toString() ?? '' });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (error instanceof DefiniteFailure) report({ type: 'fail', job: call.job, error: message });
+      else report({ type: 'info', job: call.job, error: message });
+    } finally {
+      idle.push(client);
+    }
+  };
+
+  report({ type: 'ready', role: 'client' });
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    let call: CallCommand;
+    try {
+      call = parseCallCommand(line);
+    } catch (error) {
+      report({ type: 'error', error: `bad command ${JSON.stringify(line.slice(0, 200))}: ${(error as Error).message}` });
+      continue;
+    }
+    const running = run(call).finally(() => pending.delete(running));
+    pending.add(running);
+  }
+  // stdin closed: finish what was asked (each call is bounded), then leave.
+  await Promise.all(pending);
+  for (const client of idle) client.close();
+}

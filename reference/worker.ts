@@ -1,0 +1,173 @@
+import { Dealer } from 'zeromq';
+import { decodeAtWorker, encodeHeartbeat, encodeReady, encodeReply, MdpDecodeError, type Frame } from './mdp/codec';
+import { backoffDelay, sleep } from './backoff';
+import { silentLogger, type Logger } from './log';
+
+export type Handler = (body: Frame[]) => Promise<Frame[]>;
+
+export interface WorkerOptions {
+  /** The broker to connect to, e.g. `tcp://127.0.0.1:5555`. */
+  broker: string;
+  service: string;
+  handler: Handler;
+  /** Milliseconds between heartbeats sent to the broker. */
+  heartbeatInterval: number;
+  /** Heartbeat periods of silence after which the broker is taken for dead. */
+  heartbeatLiveness: number;
+  /** First reconnect delay in ms; it doubles (with jitter) up to `reconnectMax`. */
+  reconnectInitial: number;
+  reconnectMax: number;
+  logger?: Logger;
+}
+
+export const DEFAULT_WORKER_OPTIONS = {
+  heartbeatInterval: 2500,
+  heartbeatLiveness: 3,
+  reconnectInitial: 100,
+  reconnectMax: 5000,
+} as const;
+
+/**
+ * A 7/MDP worker. It runs one request at a time, heartbeats while it works, and when the broker
+ * falls silent or sends DISCONNECT it drops its socket and registers again on a fresh one.
+ */
+export class MajordomoWorker {
+  private socket?: Dealer;
+  /** Bumped on every new connection, so a reply computed for an old one is not sent on the new one. */
+  private generation = 0;
+  private lastHeard = 0;
+  private reconnects = 0;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private reconnecting = false;
+  private readonly log: Logger;
+  private readonly work: Frame[][] = [];
+  private working = false;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.log = options.logger ?? silentLogger();
+  }
+
+  start(): void {
+    this.connect();
+    this.heartbeatTimer = setInterval(() => this.onHeartbeatTick(), this.options.heartbeatInterval);
+  }
+
+  close(): void {
+    this.stopped = true;
+    clearInterval(this.heartbeatTimer);
+    this.socket?.close();
+    this.socket = undefined;
+  }
+
+  private connect(): void {
+    this.socket?.close();
+    const socket = new Dealer({ linger: 0, sendTimeout: 0 });
+    socket.connect(this.options.broker);
+    this.socket = socket;
+    this.generation++;
+    this.lastHeard = Date.now();
+    this.send(encodeReady(this.options.service));
+    this.log.info({ broker: this.options.broker, service: this.options.service, generation: this.generation }, 'registering with broker');
+    void this.receiveLoop(socket, this.generation);
+  }
+
+  private async receiveLoop(socket: Dealer, generation: number): Promise<void> {
+    try {
+      for await (const frames of socket) {
+        if (generation !== this.generation) return;
+        this.lastHeard = Date.now();
+        this.reconnects = 0;
+        this.onMessage(frames);
+      }
+    } catch (error) {
+      if (!socket.closed) this.log.warn({ err: error }, 'worker receive loop failed');
+    }
+  }
+
+  private onMessage(frames: Frame[]): void {
+    let message;
+    try {
+      message = decodeAtWorker(frames);
+    } catch (error) {
+      if (!(error instanceof MdpDecodeError)) throw error;
+      this.log.warn({ reason: error.reason }, 'dropped malformed message from broker');
+      return;
+    }
+    switch (message.kind) {
+      case 'heartbeat':
+        return;
+      case 'disconnect':
+        this.log.info('broker sent DISCONNECT: registering again');
+        void this.reconnect(false);
+        return;
+      case 'request':
+        this.work.push([message.client, ...message.body]);
+        void this.drainWork();
+        return;
+    }
+  }
+
+  private async drainWork(): Promise<void> {
+    if (this.working) return;
+    this.working = true;
+    try {
+      for (let next = this.work.shift(); next; next = this.work.shift()) {
+        const generation = this.generation;
+        const [client, ...body] = next;
+        let reply: Frame[];
+        try {
+          reply = await this.options.handler(body);
+        } catch (error) {
+          // MDP has no error reply; the broker's retry path (or the client's) takes over.
+          this.log.error({ err: error }, 'handler failed; no reply sent');
+          continue;
+        }
+        if (generation !== this.generation) {
+          this.log.warn('connection changed while the job ran: its reply belongs to the old broker session and is dropped');
+          continue;
+        }
+        this.send(encodeReply(client, reply));
+      }
+    } finally {
+      this.working = false;
+    }
+  }
+
+  private onHeartbeatTick(): void {
+    if (this.stopped || this.reconnecting) return;
+    const silence = Date.now() - this.lastHeard;
+    if (silence > this.options.heartbeatInterval * this.options.heartbeatLiveness) {
+      this.log.warn({ silenceMs: silence }, 'broker silent past liveness: reconnecting');
+      void this.reconnect(true);
+      return;
+    }
+    this.send(encodeHeartbeat());
+  }
+
+  private async reconnect(backOff: boolean): Promise<void> {
+    if (this.reconnecting || this.stopped) return;
+    this.reconnecting = true;
+    try {
+      this.socket?.close();
+      this.socket = undefined;
+      // Queued requests came from the old session; their replies could not be routed any more.
+      this.work.length = 0;
+      if (backOff) {
+        await sleep(backoffDelay(this.reconnects++, { initial: this.options.reconnectInitial, max: this.options.reconnectMax }));
+      }
+      if (!this.stopped) this.connect();
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
+  private send(frames: Frame[]): void {
+    const socket = this.socket;
+    if (!socket) return;
+    // sendTimeout 0: a full pipe means the broker is gone; heartbeats will notice, so drop.
+    socket.send(frames).catch((error: unknown) => {
+      if (!socket.closed) this.log.debug({ err: error }, 'send dropped');
+    });
+  }
+}
