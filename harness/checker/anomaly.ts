@@ -1,6 +1,9 @@
 import type { HistoryEvent, NemesisEvent } from '../history/event';
 
-/** The anomaly vocabulary of docs/checkers.md. `empty-history` is the vacuous-pass guard. */
+/**
+ * The anomaly vocabulary of docs/checkers.md. `empty-history` and `ineffective-fault` guard
+ * against a vacuous pass: a run that did nothing, or a fault that touched nothing.
+ */
 export const ANOMALY_NAMES = [
   'lost',
   'duplicate-reply',
@@ -9,6 +12,7 @@ export const ANOMALY_NAMES = [
   'stuck',
   'unexpected',
   'empty-history',
+  'ineffective-fault',
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

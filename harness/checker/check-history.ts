@@ -3,6 +3,7 @@ import { ANOMALY_NAMES, type Anomaly, type AnomalyName } from './anomaly';
 import { checkDuplicateExecution } from './duplicate-execution';
 import { checkDuplicateReply } from './duplicate-reply';
 import { checkNotEmpty } from './empty';
+import { checkFaultsHit } from './ineffective-fault';
 import { checkLost } from './lost';
 import { checkStaleReply } from './stale-reply';
 import { checkStuck, type StuckBounds } from './stuck';
@@ -51,6 +52,7 @@ export function isUnexplained(anomaly: Anomaly): boolean {
 export function checkHistory(events: readonly HistoryEvent[], options: CheckOptions): CheckResult {
   const anomalies = [
     ...checkNotEmpty(events),
+    ...checkFaultsHit(events),
     ...checkLost(events),
     ...checkDuplicateReply(events),
     ...checkDuplicateExecution(events),

@@ -4,6 +4,7 @@ export { checkDuplicateExecution } from './duplicate-execution';
 export { checkDuplicateReply } from './duplicate-reply';
 export { checkNotEmpty } from './empty';
 export { formatCheckResult } from './format';
+export { checkFaultsHit } from './ineffective-fault';
 export { checkLost } from './lost';
 export { PROFILES, forbiddenAnomalies, judge, type Judgement, type Profile } from './profile';
 export { checkStaleReply } from './stale-reply';

@@ -40,7 +40,7 @@ export function byTime<E extends HistoryEvent>(events: readonly E[]): E[] {
   return [...events].sort((a, b) => a.t - b.t);
 }
 
-/** A time for details: whole milliseconds are plenty for a person reading them. */
+/** A time for details: a tenth of a millisecond is plenty for a person reading them. */
 export function ms(t: number): string {
-  return `${Math.round(t)} ms`;
+  return `${Number(t.toFixed(1))} ms`;
 }

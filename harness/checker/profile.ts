@@ -6,7 +6,7 @@ export type Profile = 'mdp' | 'at-least-once' | 'exactly-once';
 
 export const PROFILES: readonly Profile[] = ['mdp', 'at-least-once', 'exactly-once'];
 
-const ALWAYS_FORBIDDEN: readonly AnomalyName[] = ['lost', 'duplicate-reply', 'stale-reply', 'stuck', 'unexpected', 'empty-history'];
+const ALWAYS_FORBIDDEN: readonly AnomalyName[] = ['lost', 'duplicate-reply', 'stale-reply', 'stuck', 'unexpected', 'empty-history', 'ineffective-fault'];
 
 /** Anomalies the profile forbids; for duplicate-execution only unexplained re-runs are forbidden. */
 export function forbiddenAnomalies(profile: Profile): AnomalyName[] {

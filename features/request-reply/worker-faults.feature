@@ -1,0 +1,36 @@
+@at-least-once @rfc7 @faults
+Feature: Worker crashes and freezes
+  A 7/MDP broker hears from its workers every heartbeat. A worker that dies or falls silent
+  for its liveness is removed, and the request it held goes to another worker.
+
+  Scenario: A worker killed while it holds a job
+    Given a broker
+    And 3 workers serving "echo" that take 30 ms per job
+    And 2 clients
+    When each client starts submitting 40 jobs to "echo", 2 at a time
+    And a worker is killed while it holds a job
+    Then every job is answered exactly once
+    And the jobs the fault hit were completed by other workers
+    And no call is stuck
+    And the history shows no anomaly the "at-least-once" profile forbids
+
+  Scenario: A worker frozen longer than its liveness is replaced, then serves again
+    Given a broker
+    And 3 workers serving "echo" that take 30 ms per job
+    And 3 clients
+    When each client starts submitting 30 jobs to "echo", 2 at a time
+    And a worker that holds a job is frozen for 4 liveness periods
+    Then the jobs the fault hit were completed by other workers
+    And the workload finishes
+    When each client submits 30 more jobs to "echo", 3 at a time
+    Then the frozen worker has run jobs since it resumed
+    And no call is stuck
+    And the history shows no anomaly the "at-least-once" profile forbids
+
+  @rfc8
+  Scenario: A dead worker is forgotten within its liveness
+    Given a broker
+    And 1 worker serving "echo"
+    Then the broker answers "mmi.service" about "echo" with "200"
+    When "worker-1" is killed
+    Then within 2 liveness periods the broker answers "mmi.service" about "echo" with "404"

@@ -1,0 +1,135 @@
+import type { HistoryRecorder } from '../history/recorder';
+import type { Implementation } from '../implementation/implementation';
+import type { NodeHandle } from '../runtime/node-handle';
+import type { Runtime } from '../runtime/runtime';
+import { freePort } from '../runtime/ports';
+import type { Timing } from './timing';
+import { waitFor } from '../util/wait-for';
+
+/**
+ * A request-reply system under test: one broker, workers and client drivers, started through a
+ * runtime from an implementation's recipes. It turns worker reports into exec events in the
+ * history and knows which jobs each worker holds, so faults can say what they hit.
+ */
+export class RpcCluster {
+  broker?: NodeHandle;
+  readonly workers: NodeHandle[] = [];
+  readonly clients: NodeHandle[] = [];
+  private brokerBind?: string;
+  private readonly inFlight = new Map<string, Set<string>>();
+  private readonly executedBy = new Map<string, number>();
+  /** Set at teardown: reports that straggle in from dying nodes are no longer part of the history. */
+  private sealed = false;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly implementation: Implementation,
+    readonly timing: Timing,
+    private readonly history: HistoryRecorder,
+  ) {}
+
+  get nodes(): NodeHandle[] {
+    return [...(this.broker ? [this.broker] : []), ...this.workers, ...this.clients];
+  }
+
+  node(name: string): NodeHandle {
+    const found = this.nodes.find((node) => node.name === name);
+    if (!found) throw new Error(`no node named "${name}" (nodes: ${this.nodes.map((n) => n.name).join(', ') || 'none'})`);
+    return found;
+  }
+
+  /** The address a node uses to reach the broker. */
+  brokerAddressFor(_nodeName: string): string {
+    if (!this.brokerBind) throw new Error('start the broker before the nodes that connect to it');
+    return this.brokerBind;
+  }
+
+  async startBroker(name = 'broker'): Promise<NodeHandle> {
+    this.brokerBind = `tcp://127.0.0.1:${await freePort()}`;
+    this.broker = await this.runtime.start(this.implementation.broker({ name, bind: this.brokerBind, timing: this.timing }));
+    return this.broker;
+  }
+
+  async startWorkers(count: number, service = 'echo', workMs = this.timing.workMs): Promise<NodeHandle[]> {
+    const first = this.workers.length + 1;
+    return Promise.all(Array.from({ length: count }, (_, i) => this.startWorker(`worker-${first + i}`, service, workMs)));
+  }
+
+  async startWorker(name: string, service = 'echo', workMs = this.timing.workMs): Promise<NodeHandle> {
+    const worker = await this.runtime.start(
+      this.implementation.worker({ name, broker: this.brokerAddressFor(name), service, workMs, timing: this.timing }),
+    );
+    this.trackExecutions(worker);
+    this.workers.push(worker);
+    return worker;
+  }
+
+  async startClients(count: number): Promise<NodeHandle[]> {
+    const first = this.clients.length + 1;
+    const started = await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const name = `client-${first + i}`;
+        const client = await this.runtime.start(this.implementation.client({ name, broker: this.brokerAddressFor(name), timing: this.timing }));
+        this.recordOutcomes(client);
+        return client;
+      }),
+    );
+    this.clients.push(...started);
+    return started;
+  }
+
+  /** Stops recording node reports: called once the scenario's history is final. */
+  seal(): void {
+    this.sealed = true;
+  }
+
+  /** Jobs a worker has started and not finished. */
+  jobsInFlightOn(worker: string): string[] {
+    return [...(this.inFlight.get(worker) ?? [])];
+  }
+
+  /** How many jobs a worker has finished so far. */
+  executionsBy(worker: string): number {
+    return this.executedBy.get(worker) ?? 0;
+  }
+
+  /** Waits until some worker (of those given, or any) holds a job; resolves with that worker. */
+  async waitForWorkerHoldingJob(timeoutMs: number, among: NodeHandle[] = this.workers): Promise<NodeHandle> {
+    let holder: NodeHandle | undefined;
+    await waitFor(
+      () => {
+        holder = among.find((worker) => worker.running && !worker.frozen && this.jobsInFlightOn(worker.name).length > 0);
+        return holder !== undefined;
+      },
+      { timeoutMs, what: 'a worker to hold a job' },
+    );
+    return holder!;
+  }
+
+  private trackExecutions(worker: NodeHandle): void {
+    worker.onReport((report) => {
+      if (this.sealed || (report.type !== 'exec-start' && report.type !== 'exec-end')) return;
+      this.history.record({ type: report.type, worker: report.worker, job: report.job });
+      const jobs = this.inFlight.get(report.worker) ?? new Set<string>();
+      this.inFlight.set(report.worker, jobs);
+      if (report.type === 'exec-start') jobs.add(report.job);
+      else {
+        jobs.delete(report.job);
+        this.executedBy.set(report.worker, this.executionsBy(report.worker) + 1);
+      }
+    });
+  }
+
+  /** Every outcome a client reports goes into the history, also ones nobody asked for (the checkers judge them). */
+  private recordOutcomes(client: NodeHandle): void {
+    client.onReport((report) => {
+      if (this.sealed) return;
+      if (report.type === 'ok' || report.type === 'fail' || report.type === 'info') this.history.record({ ...report, process: client.name });
+    });
+  }
+
+  /** A killed worker's unfinished jobs are no longer in flight on it. */
+  forgetInFlight(worker: string): void {
+    this.inFlight.delete(worker);
+  }
+}

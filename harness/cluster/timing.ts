@@ -1,0 +1,55 @@
+import { callBound } from '../../reference/client';
+
+/**
+ * Every interval a scenario runs with. Scenarios scale them down (a 50 ms heartbeat) so that a
+ * fault scenario takes seconds; the bounds the checkers enforce are derived from the same numbers.
+ */
+export interface Timing {
+  heartbeatInterval: number;
+  heartbeatLiveness: number;
+  /** Client: reply timeout per attempt, attempts per call, backoff between attempts. */
+  clientTimeout: number;
+  clientAttempts: number;
+  backoffInitial: number;
+  backoffMax: number;
+  /** Broker: how long a request may wait for a worker. */
+  requestExpiry: number;
+  /** Worker: simulated work per job, unless a scenario asks for another. */
+  workMs: number;
+}
+
+export const SCENARIO_TIMING: Timing = {
+  heartbeatInterval: 50,
+  heartbeatLiveness: 3,
+  clientTimeout: 400,
+  clientAttempts: 5,
+  backoffInitial: 20,
+  backoffMax: 200,
+  requestExpiry: 3_000,
+  workMs: 2,
+};
+
+/** How long a peer may be silent before it is taken for dead. */
+export function livenessPeriod(timing: Timing): number {
+  return timing.heartbeatInterval * timing.heartbeatLiveness;
+}
+
+/** The longest one client call may take before the stuck checker flags it. */
+export function clientCallBound(timing: Timing): number {
+  return callBound({
+    timeout: timing.clientTimeout,
+    attempts: timing.clientAttempts,
+    backoffInitial: timing.backoffInitial,
+    backoffMax: timing.backoffMax,
+    checkService: true,
+  });
+}
+
+/**
+ * After the last fault heals, the system must make progress within this bound: a worker notices a
+ * dead broker within a liveness period, backs off at most backoffMax, and a client's next attempt
+ * starts within one timeout plus one backoff.
+ */
+export function recoveryBound(timing: Timing): number {
+  return 2 * livenessPeriod(timing) + timing.clientTimeout + 2 * timing.backoffMax + 500;
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import type { Implementation } from './implementation';
+
+/** The compiled CLI; nodes are started through it exactly as a user would start them by hand. */
+const CLI = path.resolve(__dirname, '../cli/main.js');
+
+const node = (args: string[]) => ({ command: process.execPath, args: [CLI, ...args, '--exit-with-stdin'] });
+
+export const referenceImplementation: Implementation = {
+  name: 'reference',
+  broker: ({ name, bind, timing }) => ({
+    name,
+    role: 'broker',
+    ...node([
+      'broker',
+      '--name', name,
+      '--endpoint', bind,
+      '--heartbeat', String(timing.heartbeatInterval),
+      '--liveness', String(timing.heartbeatLiveness),
+      '--request-expiry', String(timing.requestExpiry),
+    ]),
+  }),
+  worker: ({ name, broker, service, workMs, timing }) => ({
+    name,
+    role: 'worker',
+    ...node([
+      'worker',
+      '--name', name,
+      '--broker', broker,
+      '--service', service,
+      '--work-ms', String(workMs),
+      '--heartbeat', String(timing.heartbeatInterval),
+      '--liveness', String(timing.heartbeatLiveness),
+      '--reconnect-initial', String(Math.max(1, Math.round(timing.heartbeatInterval / 2))),
+      '--reconnect-max', String(timing.backoffMax),
+    ]),
+  }),
+  client: ({ name, broker, timing }) => ({
+    name,
+    role: 'client',
+    command: process.execPath,
+    // A client driver's stdin is its command channel; it exits when the harness closes it.
+    args: [
+      CLI,
+      'client',
+      '--driver',
+      '--name', name,
+      '--broker', broker,
+      '--timeout', String(timing.clientTimeout),
+      '--attempts', String(timing.clientAttempts),
+      '--backoff-initial', String(timing.backoffInitial),
+      '--backoff-max', String(timing.backoffMax),
+    ],
+  }),
+};

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import type { RpcCluster } from '../cluster/rpc-cluster';
+import type { HistoryRecorder } from '../history/recorder';
+import type { NemesisEvent } from '../history/event';
+import type { NodeHandle } from '../runtime/node-handle';
+import { sleep } from '../../reference/backoff';
+
+/**
+ * Faults that act on whole nodes: crash (SIGKILL) with or without a restart, and freeze (SIGSTOP)
+ * for a while. Each writes a nemesis start and end to the history, with what it hit, so a fault
+ * that touched nothing shows up as such instead of as a pass.
+ */
+export class NodeNemesis {
+  constructor(
+    private readonly cluster: RpcCluster,
+    private readonly history: HistoryRecorder,
+  ) {}
+
+  /** SIGKILL the node; with `restartAfterMs`, start it again after that pause (a crash-restart). */
+  async kill(node: NodeHandle, { restartAfterMs }: { restartAfterMs?: number } = {}): Promise<NemesisEvent> {
+    const start = this.begin(restartAfterMs === undefined ? 'kill' : 'crash-restart', node);
+    await node.kill();
+    this.cluster.forgetInFlight(node.name);
+    if (restartAfterMs !== undefined) {
+      await sleep(restartAfterMs);
+      await node.restart();
+    }
+    this.end(start);
+    return start;
+  }
+
+  /** SIGSTOP the node for `durationMs`, then SIGCONT. */
+  async freeze(node: NodeHandle, durationMs: number): Promise<NemesisEvent> {
+    const start = this.begin('freeze', node, { durationMs });
+    await node.freeze();
+    try {
+      await sleep(durationMs);
+    } finally {
+      await node.resume();
+      this.end(start);
+    }
+    return start;
+  }
+
+  private begin(fault: string, node: NodeHandle, extra: Record<string, unknown> = {}): NemesisEvent {
+    const jobsInFlight = this.jobsTouchedBy(node);
+    return this.history.record({
+      type: 'nemesis',
+      phase: 'start',
+      id: `${fault}-${randomBytes(3).toString('hex')}`,
+      fault,
+      targets: [node.name],
+      effect: { ...extra, jobsInFlight, hit: jobsInFlight.length > 0 },
+    }) as NemesisEvent;
+  }
+
+  private end(start: NemesisEvent): void {
+    this.history.record({ type: 'nemesis', phase: 'end', id: start.id, fault: start.fault, targets: start.targets });
+  }
+
+  /** A worker holds the jobs it started; a broker holds every call that is open at that moment. */
+  private jobsTouchedBy(node: NodeHandle): string[] {
+    if (node.role === 'worker') return this.cluster.jobsInFlightOn(node.name);
+    if (node.role === 'broker') return this.openCalls();
+    return [];
+  }
+
+  private openCalls(): string[] {
+    const open = new Set<string>();
+    for (const event of this.history.events()) {
+      if (event.type === 'invoke') open.add(event.job);
+      else if (event.type === 'ok' || event.type === 'fail' || event.type === 'info') open.delete(event.job);
+    }
+    return [...open];
+  }
+}

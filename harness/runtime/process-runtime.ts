@@ -1,0 +1,202 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { DriverReport } from '../../reference/drivers/protocol';
+import type { NodeHandle, ReportListener } from './node-handle';
+import type { NodeSpec } from './node-spec';
+import type { Runtime } from './runtime';
+import { killAllOnExit, untrack, track } from './process-reaper';
+
+const DEFAULT_READY_TIMEOUT_MS = 10_000;
+const EXIT_TIMEOUT_MS = 5_000;
+
+export interface ProcessRuntimeOptions {
+  /** Folder for one log file per node (stderr and any non-report stdout). */
+  logDir: string;
+}
+
+/** Nodes as child processes on 127.0.0.1: the embedded default runtime. */
+export class ProcessRuntime implements Runtime {
+  readonly kind = 'process';
+  private readonly nodes = new Set<ProcessNode>();
+
+  constructor(private readonly options: ProcessRuntimeOptions) {
+    fs.mkdirSync(options.logDir, { recursive: true });
+    killAllOnExit();
+  }
+
+  async start(spec: NodeSpec): Promise<NodeHandle> {
+    const node = new ProcessNode(spec, path.join(this.options.logDir, `${spec.name}.log`));
+    this.nodes.add(node);
+    await node.launch();
+    return node;
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.nodes].map((node) => node.kill()));
+    this.nodes.clear();
+  }
+}
+
+class ProcessNode implements NodeHandle {
+  private child?: ChildProcess;
+  private exitPromise: Promise<void> = Promise.resolve();
+  private readonly listeners = new Set<ReportListener>();
+  private readonly log: fs.WriteStream;
+  private isFrozen = false;
+  private isRunning = false;
+
+  constructor(
+    private readonly spec: NodeSpec,
+    logFile: string,
+  ) {
+    this.log = fs.createWriteStream(logFile, { flags: 'a' });
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+  get role(): NodeSpec['role'] {
+    return this.spec.role;
+  }
+  get running(): boolean {
+    return this.isRunning;
+  }
+  get frozen(): boolean {
+    return this.isFrozen;
+  }
+
+  onReport(listener: ReportListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async launch(): Promise<void> {
+    const { spec } = this;
+    this.log.write(`--- ${new Date().toISOString()} start: ${spec.command} ${spec.args.join(' ')}\n`);
+    const child = spawn(spec.command, spec.args, {
+      env: { ...process.env, ...spec.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    track(child);
+    this.isRunning = true;
+    this.isFrozen = false;
+    this.exitPromise = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        untrack(child);
+        this.isRunning = false;
+        this.log.write(`--- ${new Date().toISOString()} exit: ${signal ?? `code ${code}`}\n`);
+        resolve();
+      });
+    });
+    // A node that dies while we write to it must not take the harness down with EPIPE.
+    child.stdin?.on('error', () => undefined);
+    child.stderr?.pipe(this.log, { end: false });
+    const ready = this.waitForReady(child);
+    createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (line) => this.onStdoutLine(line));
+    await ready;
+  }
+
+  private waitForReady(child: ChildProcess): Promise<void> {
+    const timeoutMs = this.spec.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        unsubscribe();
+        child.off('exit', onExit);
+        child.off('error', onError);
+        if (error) reject(error);
+        else resolve();
+      };
+      const unsubscribe = this.onReport((report) => {
+        if (report.type === 'ready') done();
+      });
+      const onExit = (code: number | null, signal: string | null) =>
+        done(new Error(`${this.spec.name} exited (${signal ?? `code ${code}`}) before it was ready; see ${this.log.path}`));
+      const onError = (error: Error) => done(new Error(`${this.spec.name} could not start: ${error.message}`));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        done(new Error(`${this.spec.name} did not report ready within ${timeoutMs} ms; see ${this.log.path}`));
+      }, timeoutMs);
+      child.once('exit', onExit);
+      child.once('error', onError);
+    });
+  }
+
+  private onStdoutLine(line: string): void {
+    let report: DriverReport | undefined;
+    if (line.startsWith('{')) {
+      try {
+        const parsed: unknown = JSON.parse(line);
+        if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string') {
+          report = parsed as DriverReport;
+        }
+      } catch {
+        // not a report: logged below
+      }
+    }
+    if (!report) {
+      this.log.write(`[stdout] ${line}\n`);
+      return;
+    }
+    for (const listener of [...this.listeners]) listener(report);
+  }
+
+  send(message: object): void {
+    if (this.isRunning) this.child?.stdin?.write(`${JSON.stringify(message)}\n`);
+  }
+
+  closeInput(): void {
+    this.child?.stdin?.end();
+  }
+
+  async kill(): Promise<void> {
+    if (!this.isRunning) return;
+    this.child?.kill('SIGKILL');
+    await this.waitForExit();
+  }
+
+  async stop(graceMs = 2_000): Promise<void> {
+    if (!this.isRunning) return;
+    if (this.isFrozen) await this.resume();
+    this.child?.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+    await this.waitForExit();
+    clearTimeout(timer);
+  }
+
+  async freeze(): Promise<void> {
+    if (!this.isRunning || this.isFrozen) return;
+    this.child?.kill('SIGSTOP');
+    this.isFrozen = true;
+  }
+
+  async resume(): Promise<void> {
+    if (!this.isRunning || !this.isFrozen) return;
+    this.child?.kill('SIGCONT');
+    this.isFrozen = false;
+  }
+
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.launch();
+  }
+
+  exited(): Promise<void> {
+    return this.exitPromise;
+  }
+
+  private async waitForExit(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.spec.name} did not exit within ${EXIT_TIMEOUT_MS} ms`)), EXIT_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.exitPromise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import type { HistoryEvent } from '../history/event';
+
+/**
+ * Scenario-specific claims about a history, beyond the profile's anomaly checks. Each is a pure
+ * function that throws an Error saying exactly what the history lacks.
+ */
+
+function outcomes(events: readonly HistoryEvent[]): Map<string, HistoryEvent['type'][]> {
+  const byJob = new Map<string, HistoryEvent['type'][]>();
+  for (const event of events) {
+    if (event.type === 'invoke') byJob.set(event.job, byJob.get(event.job) ?? []);
+    else if (event.type === 'ok' || event.type === 'fail' || event.type === 'info') byJob.get(event.job)?.push(event.type);
+  }
+  return byJob;
+}
+
+function sample(jobs: string[]): string {
+  return jobs.slice(0, 5).join(', ') + (jobs.length > 5 ? ` and ${jobs.length - 5} more` : '');
+}
+
+/** Every invoked job got exactly one reply (and nothing else). */
+export function expectEveryJobAnswered(events: readonly HistoryEvent[]): void {
+  const byJob = outcomes(events);
+  if (byJob.size === 0) throw new Error('no job was invoked');
+  const notAnswered = [...byJob].filter(([, seen]) => seen.length !== 1 || seen[0] !== 'ok').map(([job, seen]) => `${job} (${seen.join('+') || 'no outcome'})`);
+  if (notAnswered.length > 0) throw new Error(`${notAnswered.length} of ${byJob.size} jobs were not answered exactly once: ${sample(notAnswered)}`);
+}
+
+/** Every call returned with a reply or a definite failure: none ended indeterminate or stayed open. */
+export function expectEveryCallSettledDefinitely(events: readonly HistoryEvent[]): void {
+  const byJob = outcomes(events);
+  if (byJob.size === 0) throw new Error('no job was invoked');
+  const unsettled = [...byJob].filter(([, seen]) => !seen.includes('ok') && !seen.includes('fail')).map(([job, seen]) => `${job} (${seen.join('+') || 'no outcome'})`);
+  if (unsettled.length > 0) throw new Error(`${unsettled.length} of ${byJob.size} calls ended without a reply or a definite failure: ${sample(unsettled)}`);
+}
+
+/** Every call to `service` failed definitely, each within `boundMs` of its invocation. */
+export function expectDefiniteFailures(events: readonly HistoryEvent[], service: string, boundMs: number): void {
+  const invoked = new Map<string, number>();
+  for (const event of events) if (event.type === 'invoke' && event.service === service) invoked.set(event.job, event.t);
+  if (invoked.size === 0) throw new Error(`no call to "${service}" was invoked`);
+  const problems: string[] = [];
+  for (const [job, t] of invoked) {
+    const end = events.find((e) => (e.type === 'ok' || e.type === 'fail' || e.type === 'info') && e.job === job);
+    if (!end) problems.push(`${job} never returned`);
+    else if (end.type !== 'fail') problems.push(`${job} ended ${end.type}, not a definite failure`);
+    else if (end.t - t > boundMs) problems.push(`${job} failed after ${Math.round(end.t - t)} ms, bound ${boundMs} ms`);
+  }
+  if (problems.length > 0) throw new Error(problems.join('; '));
+}
+
+/** Each of `jobs` was executed to the end by a worker other than `worker`, and answered. */
+export function expectJobsCompletedElsewhere(events: readonly HistoryEvent[], jobs: readonly string[], worker: string): void {
+  if (jobs.length === 0) throw new Error(`the fault hit no job on ${worker}, so this scenario tested nothing`);
+  const problems: string[] = [];
+  for (const job of jobs) {
+    if (!events.some((e) => e.type === 'exec-end' && e.job === job && e.worker !== worker)) problems.push(`${job} never ran to the end on another worker`);
+    if (!events.some((e) => e.type === 'ok' && e.job === job)) problems.push(`${job} got no reply`);
+  }
+  if (problems.length > 0) throw new Error(problems.join('; '));
+}
+
+/** `worker` started at least one job after history time `since`. */
+export function expectWorkerRanJobsSince(events: readonly HistoryEvent[], worker: string, since: number): void {
+  if (!events.some((e) => e.type === 'exec-start' && e.worker === worker && e.t > since)) {
+    throw new Error(`${worker} ran no job after t=${Math.round(since)} ms: it did not come back into service`);
+  }
+}

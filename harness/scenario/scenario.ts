@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { RpcCluster } from '../cluster/rpc-cluster';
+import { SCENARIO_TIMING, clientCallBound, recoveryBound, type Timing } from '../cluster/timing';
+import { checkHistory, formatCheckResult, judge, type CheckResult, type Judgement, type Profile } from '../checker';
+import { HistoryRecorder } from '../history/recorder';
+import type { Implementation } from '../implementation/implementation';
+import { referenceImplementation } from '../implementation/reference';
+import { NodeNemesis } from '../nemesis/node-nemesis';
+import { ProcessRuntime } from '../runtime/process-runtime';
+import type { Runtime } from '../runtime/runtime';
+import { RpcWorkload, type RpcWorkloadOptions } from '../workload/rpc-workload';
+
+export interface ScenarioOptions {
+  /** Shown in reports; also names the scenario's report folder. */
+  name: string;
+  /** Folder that holds one sub-folder per scenario (default `reports/<run id>`). */
+  reportDir?: string;
+  timing?: Partial<Timing>;
+  implementation?: Implementation;
+}
+
+const RUN_ID = process.env.KEELHAUL_RUN_ID ?? new Date().toISOString().replace(/[:.]/g, '-');
+
+export function defaultReportDir(): string {
+  return path.resolve('reports', RUN_ID);
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80) || 'scenario';
+}
+
+/**
+ * One scenario's whole world: where nodes run, the system under test, the faults, the workloads
+ * and the history they all write. Cucumber's World holds one; a plain script can use it directly.
+ */
+export class Scenario {
+  readonly dir: string;
+  readonly timing: Timing;
+  readonly history: HistoryRecorder;
+  readonly runtime: Runtime;
+  readonly cluster: RpcCluster;
+  readonly nemesis: NodeNemesis;
+  private readonly workloads: RpcWorkload[] = [];
+  private tornDown = false;
+
+  constructor(options: ScenarioOptions) {
+    this.dir = path.join(options.reportDir ?? defaultReportDir(), slug(options.name));
+    this.timing = { ...SCENARIO_TIMING, ...options.timing };
+    this.history = new HistoryRecorder({ file: path.join(this.dir, 'history.jsonl') });
+    this.runtime = new ProcessRuntime({ logDir: path.join(this.dir, 'logs') });
+    this.cluster = new RpcCluster(this.runtime, options.implementation ?? referenceImplementation, this.timing, this.history);
+    this.nemesis = new NodeNemesis(this.cluster, this.history);
+  }
+
+  /** Starts a workload on all clients started so far. */
+  startWorkload(options: RpcWorkloadOptions): RpcWorkload {
+    const workload = new RpcWorkload(this.cluster.clients, this.history, options).start();
+    this.workloads.push(workload);
+    return workload;
+  }
+
+  /** A bound for a whole workload: every job could in the worst case use up a whole call bound. */
+  workloadBound(options: Pick<RpcWorkloadOptions, 'jobsPerClient' | 'concurrency'>): number {
+    const rounds = Math.ceil(options.jobsPerClient / options.concurrency);
+    return Math.min(60_000, 5_000 + rounds * (this.timing.workMs + 50) + 2 * clientCallBound(this.timing));
+  }
+
+  check(profile: Profile): { result: CheckResult; judgement: Judgement; summary: string } {
+    const result = checkHistory(this.history.events(), {
+      callBound: clientCallBound(this.timing),
+      recoveryBound: recoveryBound(this.timing),
+    });
+    return { result, judgement: judge(result, profile), summary: formatCheckResult(result, profile) };
+  }
+
+  /** Stops every node and seals the history. Safe to call twice; never throws for a node that is already gone. */
+  async teardown(): Promise<void> {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    for (const workload of this.workloads) {
+      workload.stop();
+      workload.detach();
+    }
+    try {
+      await this.runtime.shutdown();
+    } finally {
+      this.cluster.seal();
+      this.history.close();
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import type { HistoryRecorder } from '../history/recorder';
+import type { NodeHandle } from '../runtime/node-handle';
+
+export interface RpcWorkloadOptions {
+  /** Jobs each client submits. */
+  jobsPerClient: number;
+  /** Calls each client keeps outstanding at once. */
+  concurrency: number;
+  service: string;
+  /** Sent after the job id in each request, to set the message size. */
+  payload?: string;
+}
+
+export interface WorkloadSummary {
+  invoked: number;
+  ok: number;
+  fail: number;
+  info: number;
+  /** Jobs whose calls had not returned when the workload finished waiting. */
+  pending: string[];
+}
+
+/**
+ * Clients submitting jobs with unique ids at a fixed concurrency. The workload stamps `invoke`
+ * when it hands a job to a client driver; the cluster records what the driver reports back, so
+ * every client operation lands in the history on one clock.
+ */
+export class RpcWorkload {
+  private readonly tag = randomBytes(3).toString('hex');
+  private readonly outstanding = new Map<string, string>();
+  private readonly summary: WorkloadSummary = { invoked: 0, ok: 0, fail: 0, info: 0, pending: [] };
+  private readonly unsubscribes: (() => void)[] = [];
+  private stopped = false;
+  private finished!: () => void;
+  private readonly done = new Promise<void>((resolve) => (this.finished = resolve));
+
+  constructor(
+    private readonly clients: NodeHandle[],
+    private readonly history: HistoryRecorder,
+    private readonly options: RpcWorkloadOptions,
+  ) {
+    if (clients.length === 0) throw new Error('a workload needs at least one client');
+    if (options.jobsPerClient <= 0 || options.concurrency <= 0) throw new Error('jobsPerClient and concurrency must be positive');
+  }
+
+  start(): this {
+    for (const client of this.clients) {
+      let issued = 0;
+      const next = () => {
+        if (this.stopped || issued >= this.options.jobsPerClient) return;
+        issued++;
+        this.invoke(client, `${client.name}:${this.tag}:${issued}`);
+      };
+      this.unsubscribes.push(
+        client.onReport((report) => {
+          if (report.type !== 'ok' && report.type !== 'fail' && report.type !== 'info') return;
+          // The cluster records every report; this workload only follows its own open calls.
+          if (this.outstanding.get(report.job) !== client.name) return;
+          this.outstanding.delete(report.job);
+          this.summary[report.type]++;
+          next();
+          this.finishIfDone();
+        }),
+      );
+      for (let i = 0; i < this.options.concurrency; i++) next();
+    }
+    this.finishIfDone();
+    return this;
+  }
+
+  /**
+   * Resolves once every job returned or `timeoutMs` passed, whichever is first; it never rejects.
+   * Jobs still open then are listed in `pending` (the stuck checker names them).
+   */
+  async wait(timeoutMs: number): Promise<WorkloadSummary> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    this.stop();
+    return { ...this.summary, pending: [...this.outstanding.keys()] };
+  }
+
+  /** Stops issuing new jobs; calls already made still report. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Stops listening to the clients (after the workload's results have been read). */
+  detach(): void {
+    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
+  }
+
+  private invoke(client: NodeHandle, job: string): void {
+    this.outstanding.set(job, client.name);
+    this.summary.invoked++;
+    this.history.record({ type: 'invoke', process: client.name, job, service: this.options.service });
+    client.send({ type: 'call', job, service: this.options.service, payload: this.options.payload });
+  }
+
+  private finishIfDone(): void {
+    const total = this.clients.length * this.options.jobsPerClient;
+    if (this.outstanding.size === 0 && (this.summary.invoked >= total || this.stopped)) this.finished();
+  }
+}

@@ -1,0 +1,30 @@
+import { Then } from '@cucumber/cucumber';
+import { checkStuck, PROFILES, type Profile } from '../harness/checker';
+import { clientCallBound, recoveryBound } from '../harness/cluster/timing';
+import { expectJobsCompletedElsewhere, expectWorkerRanJobsSince } from '../harness/scenario/expectations';
+import type { KeelhaulWorld } from './world';
+
+Then('the history shows no anomaly the {string} profile forbids', function (this: KeelhaulWorld, profile: string) {
+  if (!(PROFILES as readonly string[]).includes(profile)) throw new Error(`unknown profile "${profile}"; known: ${PROFILES.join(', ')}`);
+  const { judgement, summary } = this.harness.check(profile as Profile);
+  this.attach(summary, 'text/plain');
+  if (judgement.verdict !== 'PASS') throw new Error(summary);
+});
+
+Then('no call is stuck', function (this: KeelhaulWorld) {
+  const { timing, history } = this.harness;
+  const stuck = checkStuck(history.events(), { callBound: clientCallBound(timing), recoveryBound: recoveryBound(timing) });
+  if (stuck.length > 0) throw new Error(stuck.map((a) => a.detail).join('\n'));
+});
+
+Then('the jobs the fault hit were completed by other workers', function (this: KeelhaulWorld) {
+  expectJobsCompletedElsewhere(this.harness.history.events(), this.faultJobs, this.faultTarget?.name ?? '');
+});
+
+Then('the frozen worker has run jobs since it resumed', function (this: KeelhaulWorld) {
+  expectWorkerRanJobsSince(this.harness.history.events(), this.faultTarget?.name ?? '', this.healedAt);
+});
+
+Then('every worker has run jobs since the broker restarted', function (this: KeelhaulWorld) {
+  for (const worker of this.harness.cluster.workers) expectWorkerRanJobsSince(this.harness.history.events(), worker.name, this.healedAt);
+});

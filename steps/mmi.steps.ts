@@ -1,0 +1,44 @@
+import { Then, When, type DataTable } from '@cucumber/cucumber';
+import assert from 'node:assert/strict';
+import { askMmi, sendBadMessage } from '../harness/probe/mdp-probe';
+import { badMessageNamed } from '../harness/probe/malformed-messages';
+import { livenessPeriod } from '../harness/cluster/timing';
+import { sleep } from '../reference/backoff';
+import type { KeelhaulWorld } from './world';
+
+const ANSWER_TIMEOUT_MS = 2_000;
+
+Then('the broker answers {string} about {string} with {string}', async function (this: KeelhaulWorld, service: string, about: string, status: string) {
+  const { cluster } = this.harness;
+  const answer = await askMmi(cluster.brokerAddressFor('probe'), service, about, ANSWER_TIMEOUT_MS);
+  assert.equal(answer, status, `${service} about "${about}" answered ${answer === undefined ? 'nothing' : `"${answer}"`}, expected "${status}"`);
+});
+
+Then('within {int} liveness periods the broker answers {string} about {string} with {string}', async function (this: KeelhaulWorld, periods: number, service: string, about: string, status: string) {
+  const { cluster, timing } = this.harness;
+  const deadline = Date.now() + periods * livenessPeriod(timing);
+  let answer: string | undefined;
+  do {
+    answer = await askMmi(cluster.brokerAddressFor('probe'), service, about, ANSWER_TIMEOUT_MS);
+    if (answer === status) return;
+    await sleep(timing.heartbeatInterval / 2);
+  } while (Date.now() < deadline);
+  assert.fail(`${service} about "${about}" still answered ${answer === undefined ? 'nothing' : `"${answer}"`} after ${periods} liveness periods, expected "${status}"`);
+});
+
+When('peers send the broker these messages, it answers each as 7\\/MDP requires:', async function (this: KeelhaulWorld, table: DataTable) {
+  const endpoint = this.harness.cluster.brokerAddressFor('probe');
+  const problems: string[] = [];
+  for (const { message } of table.hashes()) {
+    const bad = badMessageNamed(message);
+    // A silent answer is only proven after a wait; a DISCONNECT comes at once.
+    const outcome = await sendBadMessage(endpoint, bad, bad.expect === 'nothing' ? 150 : ANSWER_TIMEOUT_MS);
+    if (outcome !== bad.expect) problems.push(`${message}: broker answered ${outcome}, expected ${bad.expect}`);
+  }
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+});
+
+Then('the broker is still running', function (this: KeelhaulWorld) {
+  const broker = this.harness.cluster.broker;
+  assert.ok(broker?.running, 'the broker process exited');
+});

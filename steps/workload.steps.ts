@@ -1,0 +1,47 @@
+import { Then, When } from '@cucumber/cucumber';
+import { expectDefiniteFailures, expectEveryCallSettledDefinitely, expectEveryJobAnswered } from '../harness/scenario/expectations';
+import { clientCallBound } from '../harness/cluster/timing';
+import type { KeelhaulWorld } from './world';
+
+function startJobs(world: KeelhaulWorld, jobsPerClient: number, service: string, concurrency: number): void {
+  const options = { jobsPerClient, concurrency, service };
+  world.workload = world.harness.startWorkload(options);
+  world.workloadBound = world.harness.workloadBound(options);
+}
+
+async function finishJobs(world: KeelhaulWorld): Promise<void> {
+  if (!world.workload) throw new Error('no workload was started');
+  await world.workload.wait(world.workloadBound);
+}
+
+When('each client starts submitting {int} jobs to {string}, {int} at a time', function (this: KeelhaulWorld, jobs: number, service: string, concurrency: number) {
+  startJobs(this, jobs, service, concurrency);
+});
+
+When('each client submits {int} (more )jobs to {string}, {int} at a time', { timeout: 70_000 }, async function (this: KeelhaulWorld, jobs: number, service: string, concurrency: number) {
+  startJobs(this, jobs, service, concurrency);
+  await finishJobs(this);
+});
+
+When('the client calls {string} {int} times', { timeout: 70_000 }, async function (this: KeelhaulWorld, service: string, calls: number) {
+  startJobs(this, calls, service, 1);
+  await finishJobs(this);
+});
+
+Then('the workload finishes', { timeout: 70_000 }, async function (this: KeelhaulWorld) {
+  await finishJobs(this);
+});
+
+Then('every job is answered exactly once', { timeout: 70_000 }, async function (this: KeelhaulWorld) {
+  await finishJobs(this);
+  expectEveryJobAnswered(this.harness.history.events());
+});
+
+Then('every call ends in a reply or a definite failure', { timeout: 70_000 }, async function (this: KeelhaulWorld) {
+  await finishJobs(this);
+  expectEveryCallSettledDefinitely(this.harness.history.events());
+});
+
+Then('every call to {string} fails definitely within its bound', function (this: KeelhaulWorld, service: string) {
+  expectDefiniteFailures(this.harness.history.events(), service, clientCallBound(this.harness.timing));
+});

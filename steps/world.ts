@@ -1,0 +1,27 @@
+import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
+import type { Scenario } from '../harness/scenario/scenario';
+import type { RpcWorkload } from '../harness/workload/rpc-workload';
+import type { NodeHandle } from '../harness/runtime/node-handle';
+
+/** Per-scenario state: the harness Scenario plus what the steps refer back to. */
+export class KeelhaulWorld extends World {
+  scenario?: Scenario;
+  workload?: RpcWorkload;
+  workloadBound = 0;
+  /** The node the last fault acted on, and the jobs it held then. */
+  faultTarget?: NodeHandle;
+  faultJobs: string[] = [];
+  /** History time (ms) at which the last fault healed. */
+  healedAt = 0;
+
+  constructor(options: IWorldOptions) {
+    super(options);
+  }
+
+  get harness(): Scenario {
+    if (!this.scenario) throw new Error('no scenario: the Before hook did not run');
+    return this.scenario;
+  }
+}
+
+setWorldConstructor(KeelhaulWorld);

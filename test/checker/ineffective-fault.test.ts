@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkFaultsHit, judge, checkHistory } from '../../harness/checker';
+import type { HistoryEvent } from '../../harness/history/event';
+
+const fault = (hit: boolean | undefined, t = 5): HistoryEvent => ({
+  type: 'nemesis', phase: 'start', id: 'kill-1', fault: 'kill', targets: ['worker-1'], t,
+  effect: hit === undefined ? {} : { hit, jobsInFlight: hit ? ['j-1'] : [] },
+});
+
+test('checkFaultsHit: a fault that hit nothing is reported', () => {
+  const anomalies = checkFaultsHit([fault(false)]);
+  assert.equal(anomalies.length, 1);
+  assert.equal(anomalies[0].name, 'ineffective-fault');
+  assert.match(anomalies[0].detail, /worker-1/);
+});
+
+test('checkFaultsHit: a fault that hit a job, or did not say, is not reported', () => {
+  assert.deepEqual(checkFaultsHit([fault(true), fault(undefined)]), []);
+});
+
+test('an ineffective fault fails every profile', () => {
+  const events: HistoryEvent[] = [
+    { type: 'invoke', process: 'c', job: 'j-1', service: 'echo', t: 1 },
+    fault(false, 2),
+    { type: 'nemesis', phase: 'end', id: 'kill-1', fault: 'kill', targets: ['worker-1'], t: 3 },
+    { type: 'ok', process: 'c', job: 'j-1', reply: 'j-1', t: 4 },
+  ];
+  const result = checkHistory(events, { callBound: 1000, recoveryBound: 1000 });
+  assert.equal(result.counts['ineffective-fault'], 1);
+  for (const profile of ['mdp', 'at-least-once', 'exactly-once'] as const) assert.equal(judge(result, profile).verdict, 'FAIL');
+});
