@@ -7,6 +7,7 @@ import type { NodeHandle, ReportListener } from './node-handle';
 import type { NodeSpec } from './node-spec';
 import type { Runtime } from './runtime';
 import { killAllOnExit, untrack, track } from './process-reaper';
+import { withTimeout } from '../util/wait-for';
 
 const DEFAULT_READY_TIMEOUT_MS = 10_000;
 const EXIT_TIMEOUT_MS = 5_000;
@@ -188,15 +189,7 @@ class ProcessNode implements NodeHandle {
     return this.exitPromise;
   }
 
-  private async waitForExit(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.spec.name} did not exit within ${EXIT_TIMEOUT_MS} ms`)), EXIT_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([this.exitPromise, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private waitForExit(): Promise<void> {
+    return withTimeout(this.exitPromise, EXIT_TIMEOUT_MS, `${this.spec.name} to exit`);
   }
 }
