@@ -8,6 +8,9 @@ import { createLogger } from '../../reference/log';
 import { report } from '../../reference/drivers/protocol';
 import { runClientDriver } from '../../reference/drivers/client-driver';
 import { startEchoWorker } from '../../reference/drivers/worker-driver';
+import { FaultProxyServer } from '../toxiproxy/server';
+import { parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
+import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -164,6 +167,21 @@ program
     const child = spawn(process.execPath, [cucumber, ...args], { cwd: root, stdio: 'inherit' });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
     child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  });
+
+program
+  .command('toxiproxy')
+  .description('run the fault proxy: a drop-in for toxiproxy-server (same HTTP API and toxics; docs/fault-proxy.md)')
+  .addOption(new Option('--host <host>', 'address for the HTTP API (the real toxiproxy-server defaults to localhost)').default('127.0.0.1'))
+  .addOption(new Option('--port <port>', 'port for the HTTP API (0 picks a free one)').argParser(parsePortOption).default(8474))
+  .addOption(new Option('--config <file>', 'JSON file of proxies to create on startup, in the /populate format (a bad file is logged and ignored)'))
+  .addOption(new Option('--seed <n>', 'seed for the toxicity rolls, latency jitter and slicer cuts (64-bit integer)').argParser(parseSeedOption))
+  .version(`toxiproxy-server version ${TOXIPROXY_VERSION}`, '--version', 'print the version (as toxiproxy-server -version does) and exit')
+  .action(async (opts: { host: string; port: number; config?: string; seed?: string }) => {
+    // Logs are JSON lines on stdout at LOG_LEVEL, as the real server writes them.
+    const server = await FaultProxyServer.start({ host: opts.host, port: opts.port, config: opts.config, seed: opts.seed });
+    process.stdout.write(`keelhaul toxiproxy: API listening on ${server.url}\n`);
+    onShutdown(() => server.close(), false);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

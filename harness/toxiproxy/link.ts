@@ -1,0 +1,229 @@
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import {
+  NOTHING_HELD,
+  PassThroughStage,
+  attributeValues,
+  type Chunk,
+  type ChunkSink,
+  type Direction,
+  type Held,
+  type Stage,
+  type StageContext,
+  type StageTimer,
+  type Toxic,
+} from './toxic';
+
+/**
+ * Bytes a link may hold inside its toxics (latency and bandwidth hold data back) before it stops
+ * reading its source; reading resumes below the low mark. Together with the destination socket's
+ * own backpressure this bounds the memory a connection can take, whatever the toxics do.
+ */
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+
+/** What a link needs from its connection. */
+export interface LinkHooks {
+  readonly random: () => number;
+  setTimer(callback: () => void, ms: number): StageTimer;
+  clearTimer(timer: StageTimer | undefined): void;
+  /** Reset the whole connection (TCP RST on both sockets). */
+  reset(): void;
+  /** The link's stream has ended: its destination should be closed. */
+  outputEnded(link: Link): void;
+}
+
+/**
+ * The place of one toxic in one link: it owns the toxic's current stage and its per-connection
+ * state, and keeps the stream's order of events: nothing is written after the end, in or out.
+ */
+class ToxicSlot implements ChunkSink {
+  /** Where this slot's output goes: the next slot, or the link's output. Rewired as toxics come and go. */
+  downstream: ChunkSink;
+  private inputEnded = false;
+  /** The stage has passed the end of the stream on: the stream is closed from here. */
+  outputEnded = false;
+  private readonly state: unknown;
+  private stage: Stage;
+  private readonly out: ChunkSink = {
+    write: (chunk) => {
+      if (this.outputEnded) this.link.discard(chunk.data.length);
+      else this.downstream.write(chunk);
+    },
+    end: () => {
+      if (this.outputEnded) return;
+      this.outputEnded = true;
+      this.downstream.end();
+    },
+  };
+
+  constructor(
+    readonly toxic: Toxic,
+    downstream: ChunkSink,
+    private readonly link: Link,
+  ) {
+    this.downstream = downstream;
+    this.state = toxic.kind.newState?.();
+    this.stage = this.createStage();
+  }
+
+  /** Rolls the toxicity: the toxic applies to this connection, or its stage just passes data. */
+  private createStage(): Stage {
+    const applies = this.link.context.random() < Math.fround(this.toxic.toxicity);
+    if (!applies) return new PassThroughStage(this.out);
+    return this.toxic.kind.createStage(attributeValues(this.toxic), this.out, this.link.context, this.state);
+  }
+
+  write(chunk: Chunk): void {
+    if (this.inputEnded) this.link.discard(chunk.data.length);
+    else this.stage.write(chunk);
+  }
+
+  end(): void {
+    if (this.inputEnded) return;
+    this.inputEnded = true;
+    this.stage.end();
+  }
+
+  /** The toxic was updated: a new stage with the new settings (and a new toxicity roll) takes over what the old one held. */
+  restart(): void {
+    if (this.outputEnded) return; // already closed: nothing the new settings could change
+    const held = this.stage.stop('restart');
+    this.stage = this.createStage();
+    for (const chunk of held.chunks) this.stage.write(chunk);
+    if (held.ended) this.stage.end();
+  }
+
+  /** The toxic was removed: what the stage held goes on to the next one. */
+  retire(): Held {
+    return this.outputEnded ? NOTHING_HELD : this.stage.stop('remove');
+  }
+}
+
+/**
+ * One direction of one connection: bytes read from `source` go through a chain of toxic stages and
+ * are written to `dest`. With no toxics the chain is skipped entirely (the fast path: one write per
+ * read). Toxics are added, updated and removed live; the link keeps reading its source only while
+ * the data it holds, and the destination's buffer, stay bounded.
+ */
+export class Link {
+  private slots: ToxicSlot[] = [];
+  /** Bytes read from the source and not yet written to the destination or dropped. */
+  private held = 0;
+  private paused = false;
+  private inputEnded = false;
+  private outputEnded = false;
+  readonly context: StageContext;
+
+  /** The end of the chain: writes to the destination socket. */
+  private readonly output: ChunkSink = {
+    write: (chunk) => {
+      this.held -= chunk.data.length;
+      if (!this.outputEnded && !this.dest.destroyed) this.dest.write(chunk.data);
+      this.flow();
+    },
+    end: () => {
+      if (this.outputEnded) return;
+      this.outputEnded = true;
+      this.hooks.outputEnded(this);
+    },
+  };
+
+  constructor(
+    readonly direction: Direction,
+    readonly source: Socket,
+    readonly dest: Socket,
+    toxics: readonly Toxic[],
+    private readonly hooks: LinkHooks,
+  ) {
+    this.context = {
+      now: () => performance.now(),
+      random: hooks.random,
+      setTimer: (callback, ms) => hooks.setTimer(callback, ms),
+      clearTimer: (timer) => hooks.clearTimer(timer),
+      discard: (bytes) => this.discard(bytes),
+      reset: () => hooks.reset(),
+    };
+    for (const toxic of toxics) this.addToxic(toxic);
+  }
+
+  /** Starts moving bytes. The source's 'close' without 'end' (reset, or destroyed by us) also ends the stream. */
+  start(): void {
+    this.source.on('data', this.onData);
+    this.source.on('end', this.onInputEnd);
+    this.source.on('close', this.onInputEnd);
+    this.dest.on('drain', this.flow);
+  }
+
+  private readonly onData = (data: Buffer): void => {
+    if (this.slots.length === 0) {
+      if (!this.outputEnded && !this.dest.destroyed && !this.dest.write(data)) this.flow();
+      return;
+    }
+    this.held += data.length;
+    this.slots[0].write({ data, at: performance.now() });
+    this.flow();
+  };
+
+  private readonly onInputEnd = (): void => {
+    if (this.inputEnded) return;
+    this.inputEnded = true;
+    if (this.slots.length === 0) this.output.end();
+    else this.slots[0].end();
+  };
+
+  /** Pauses the source while too much is held or the destination is full; resumes once both clear. */
+  private readonly flow = (): void => {
+    const blocked = this.dest.writableNeedDrain || this.held > HIGH_WATER;
+    if (blocked) {
+      if (!this.paused) {
+        this.paused = true;
+        this.source.pause();
+      }
+    } else if (this.paused && this.held <= LOW_WATER) {
+      this.paused = false;
+      this.source.resume();
+    }
+  };
+
+  discard(bytes: number): void {
+    this.held -= bytes;
+    this.flow();
+  }
+
+  /** A toxic added to the proxy joins the end of the chain, unless the stream is already closed. */
+  addToxic(toxic: Toxic): void {
+    if (this.outputEnded) return;
+    const last = this.slots[this.slots.length - 1];
+    if (last?.outputEnded) return;
+    const slot = new ToxicSlot(toxic, this.output, this);
+    if (last) last.downstream = slot;
+    this.slots.push(slot);
+  }
+
+  updateToxic(toxic: Toxic): void {
+    this.slots.find((slot) => slot.toxic === toxic)?.restart();
+  }
+
+  /** Takes a toxic out of the chain; what it held goes on, in order, to the next stage. */
+  removeToxic(toxic: Toxic): void {
+    const index = this.slots.findIndex((slot) => slot.toxic === toxic);
+    if (index < 0) return;
+    const slot = this.slots[index];
+    const held = slot.retire();
+    const next = slot.downstream;
+    if (index > 0) this.slots[index - 1].downstream = next;
+    this.slots = this.slots.filter((other) => other !== slot);
+    for (const chunk of held.chunks) next.write(chunk);
+    if (held.ended) next.end();
+    this.flow();
+  }
+
+  /** Stops listening to the sockets (the connection is gone). */
+  detach(): void {
+    this.source.off('data', this.onData);
+    this.source.off('end', this.onInputEnd);
+    this.source.off('close', this.onInputEnd);
+    this.dest.off('drain', this.flow);
+  }
+}

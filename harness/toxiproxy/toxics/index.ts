@@ -1,0 +1,17 @@
+import type { ToxicKind } from '../toxic';
+import { bandwidthToxic } from './bandwidth';
+import { latencyToxic } from './latency';
+import { limitDataToxic } from './limit-data';
+import { noopToxic } from './noop';
+import { resetPeerToxic } from './reset-peer';
+import { slicerToxic } from './slicer';
+import { slowCloseToxic } from './slow-close';
+import { timeoutToxic } from './timeout';
+
+/**
+ * The toxic types the API accepts, by `type`. `down` is deliberately absent: it is not a toxic in
+ * Toxiproxy (disable the proxy instead), and the API refuses it with `invalid toxic type`.
+ */
+export const TOXIC_KINDS: ReadonlyMap<string, ToxicKind> = new Map(
+  [latencyToxic, bandwidthToxic, slowCloseToxic, timeoutToxic, resetPeerToxic, slicerToxic, limitDataToxic, noopToxic].map((kind) => [kind.type, kind]),
+);
