@@ -1,5 +1,5 @@
 import { Dealer } from 'zeromq';
-import { decodeAtWorker, encodeHeartbeat, encodeReady, encodeReply, MdpDecodeError, type Frame } from './mdp/codec';
+import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeReady, encodeReply, MdpDecodeError, type Frame } from './mdp/codec';
 import { backoffDelay, sleep } from './backoff';
 import { silentLogger, type Logger } from './log';
 
@@ -37,6 +37,8 @@ export class MajordomoWorker {
   private generation = 0;
   private lastHeard = 0;
   private reconnects = 0;
+  /** Handler failures in a row: they space out re-registration, so a request that always fails cannot spin. */
+  private failures = 0;
   private heartbeatTimer?: NodeJS.Timeout;
   private stopped = false;
   private reconnecting = false;
@@ -99,7 +101,7 @@ export class MajordomoWorker {
         return;
       case 'disconnect':
         this.log.info('broker sent DISCONNECT: registering again');
-        void this.reconnect(false);
+        void this.reconnect(0);
         return;
       case 'request':
         this.work.push([message.client, ...message.body]);
@@ -119,10 +121,11 @@ export class MajordomoWorker {
         try {
           reply = await this.options.handler(body);
         } catch (error) {
-          // MDP has no error reply; the broker's retry path (or the client's) takes over.
-          this.log.error({ err: error }, 'handler failed; no reply sent');
+          this.log.error({ err: error }, 'handler failed; no reply sent: giving the request back');
+          if (generation === this.generation) this.giveBack();
           continue;
         }
+        this.failures = 0;
         if (generation !== this.generation) {
           this.log.warn('connection changed while the job ran: its reply belongs to the old broker session and is dropped');
           continue;
@@ -134,18 +137,36 @@ export class MajordomoWorker {
     }
   }
 
+  /**
+   * MDP has no error reply, and a broker hands a worker nothing more until it REPLYs, so a worker
+   * that kept a request its handler failed would stay busy for good while it heartbeats on. So the
+   * request goes back: DISCONNECT makes the broker re-queue it (for the broker's retry path, or
+   * its request expiry), and the worker registers again on a fresh socket after a delay that grows
+   * with each failure in a row, so a request that always fails is retried ever more slowly until
+   * the broker's request expiry drops it.
+   */
+  private giveBack(): void {
+    this.send(encodeDisconnect());
+    void this.reconnect(this.backoff(this.failures++));
+  }
+
+  private backoff(attempt: number): number {
+    return backoffDelay(attempt, { initial: this.options.reconnectInitial, max: this.options.reconnectMax });
+  }
+
   private onHeartbeatTick(): void {
     if (this.stopped || this.reconnecting) return;
     const silence = Date.now() - this.lastHeard;
     if (silence > this.options.heartbeatInterval * this.options.heartbeatLiveness) {
       this.log.warn({ silenceMs: silence }, 'broker silent past liveness: reconnecting');
-      void this.reconnect(true);
+      void this.reconnect(this.backoff(this.reconnects++));
       return;
     }
     this.send(encodeHeartbeat());
   }
 
-  private async reconnect(backOff: boolean): Promise<void> {
+  /** Drops the socket and registers again on a new one after `delayMs`. */
+  private async reconnect(delayMs: number): Promise<void> {
     if (this.reconnecting || this.stopped) return;
     this.reconnecting = true;
     try {
@@ -153,9 +174,7 @@ export class MajordomoWorker {
       this.socket = undefined;
       // Queued requests came from the old session; their replies could not be routed any more.
       this.work.length = 0;
-      if (backOff) {
-        await sleep(backoffDelay(this.reconnects++, { initial: this.options.reconnectInitial, max: this.options.reconnectMax }));
-      }
+      if (delayMs > 0) await sleep(delayMs);
       if (!this.stopped) this.connect();
     } finally {
       this.reconnecting = false;

@@ -1,0 +1,320 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  CLIENT_PROTOCOL,
+  commandName,
+  decodeAtBroker,
+  decodeAtClient,
+  decodeAtWorker,
+  encodeClientReply,
+  encodeClientRequest,
+  encodeDisconnect,
+  encodeHeartbeat,
+  encodeReady,
+  encodeReply,
+  encodeRequest,
+  MdpDecodeError,
+  printable,
+  WORKER_PROTOCOL,
+  type Frame,
+} from '../../reference/mdp/codec';
+import { answerMmi, isMmiService, MMI_SERVICE } from '../../reference/mdp/mmi';
+import { backoffDelay } from '../../reference/backoff';
+
+const E = Buffer.alloc(0);
+const C = Buffer.from(CLIENT_PROTOCOL);
+const W = Buffer.from(WORKER_PROTOCOL);
+const cmd = (n: number): Frame => Buffer.from([n]);
+const s = (text: string): Frame => Buffer.from(text);
+/** Frames no text decoder would survive: NULs, 0xff, invalid UTF-8. */
+const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x00, 0x01, 0xc3]);
+const CLIENT_ID = Buffer.from([0x00, 0x6b, 0x8b, 0x45, 0x67]); // a ZeroMQ-style generated identity
+
+/** Asserts `decode(frames)` throws an MdpDecodeError whose reason matches `reason`. */
+function assertMalformed(decode: (frames: Frame[]) => unknown, frames: Frame[], reason: RegExp): void {
+  assert.throws(
+    () => decode(frames),
+    (error: unknown) => {
+      assert.ok(error instanceof MdpDecodeError, `expected MdpDecodeError, got ${String(error)}`);
+      assert.equal(error.name, 'MdpDecodeError');
+      assert.match(error.reason, reason);
+      assert.equal(error.message, `malformed MDP message: ${error.reason}`);
+      return true;
+    },
+  );
+}
+
+describe('codec: encode → decode round trips', () => {
+  test('client request (one body frame) decodes at the broker', () => {
+    const frames = encodeClientRequest('echo', [s('hello')]);
+    assert.deepEqual(frames, [E, C, s('echo'), s('hello')]);
+    assert.deepEqual(decodeAtBroker(frames), { kind: 'client-request', service: 'echo', body: [s('hello')] });
+  });
+
+  test('client request with a multi-frame binary body and a non-ASCII service name', () => {
+    const body = [BINARY, E, s('third'), Buffer.alloc(70_000, 0xab)];
+    const decoded = decodeAtBroker(encodeClientRequest('größe.dienst', body));
+    assert.equal(decoded.kind, 'client-request');
+    if (decoded.kind !== 'client-request') return;
+    assert.equal(decoded.service, 'größe.dienst');
+    assert.equal(decoded.body.length, 4);
+    decoded.body.forEach((frame, i) => assert.ok(frame.equals(body[i]), `body frame ${i} changed in transit`));
+  });
+
+  test('client reply decodes at the client, multi-frame and binary', () => {
+    const body = [s('a'), BINARY, E];
+    const frames = encodeClientReply('echo', body);
+    assert.deepEqual(frames, [E, C, s('echo'), ...body]);
+    assert.deepEqual(decodeAtClient(frames), { service: 'echo', body });
+  });
+
+  test('READY decodes at the broker', () => {
+    const frames = encodeReady('echo');
+    assert.deepEqual(frames, [E, W, cmd(0x01), s('echo')]);
+    assert.deepEqual(decodeAtBroker(frames), { kind: 'ready', service: 'echo' });
+  });
+
+  test('REQUEST decodes at the worker with the client envelope intact', () => {
+    const body = [s('job-1'), BINARY];
+    const frames = encodeRequest(CLIENT_ID, body);
+    assert.deepEqual(frames, [E, W, cmd(0x02), CLIENT_ID, E, ...body]);
+    assert.deepEqual(decodeAtWorker(frames), { kind: 'request', client: CLIENT_ID, body });
+  });
+
+  test('REQUEST with a single empty body frame is still a request', () => {
+    assert.deepEqual(decodeAtWorker(encodeRequest(CLIENT_ID, [E])), { kind: 'request', client: CLIENT_ID, body: [E] });
+  });
+
+  test('REPLY decodes at the broker with the client envelope intact', () => {
+    const body = [BINARY, s('two'), s('three')];
+    const frames = encodeReply(CLIENT_ID, body);
+    assert.deepEqual(frames, [E, W, cmd(0x03), CLIENT_ID, E, ...body]);
+    assert.deepEqual(decodeAtBroker(frames), { kind: 'reply', client: CLIENT_ID, body });
+  });
+
+  test('HEARTBEAT decodes at both broker and worker', () => {
+    const frames = encodeHeartbeat();
+    assert.deepEqual(frames, [E, W, cmd(0x04)]);
+    assert.deepEqual(decodeAtBroker(frames), { kind: 'heartbeat' });
+    assert.deepEqual(decodeAtWorker(frames), { kind: 'heartbeat' });
+  });
+
+  test('DISCONNECT decodes at both broker and worker', () => {
+    const frames = encodeDisconnect();
+    assert.deepEqual(frames, [E, W, cmd(0x05)]);
+    assert.deepEqual(decodeAtBroker(frames), { kind: 'disconnect' });
+    assert.deepEqual(decodeAtWorker(frames), { kind: 'disconnect' });
+  });
+
+  test('commandName names known commands and renders unknown ones in hex', () => {
+    assert.equal(commandName(0x01), 'READY');
+    assert.equal(commandName(0x02), 'REQUEST');
+    assert.equal(commandName(0x03), 'REPLY');
+    assert.equal(commandName(0x04), 'HEARTBEAT');
+    assert.equal(commandName(0x05), 'DISCONNECT');
+    assert.equal(commandName(0x0a), '0x0a');
+  });
+});
+
+describe('codec: malformed messages throw MdpDecodeError with a reason', () => {
+  test('no frames at all', () => {
+    assertMalformed(decodeAtBroker, [], /^no frames$/);
+    assertMalformed(decodeAtWorker, [], /^no frames$/);
+    assertMalformed(decodeAtClient, [], /^no frames$/);
+  });
+
+  test('missing empty delimiter', () => {
+    assertMalformed(decodeAtBroker, [C, s('echo'), s('x')], /first frame is not the empty delimiter/);
+    assertMalformed(decodeAtWorker, [W, cmd(0x04)], /first frame is not the empty delimiter/);
+    assertMalformed(decodeAtClient, [C, s('echo'), s('x')], /first frame is not the empty delimiter/);
+  });
+
+  test('delimiter only: no protocol header', () => {
+    assertMalformed(decodeAtBroker, [E], /no protocol header/);
+  });
+
+  test('unknown protocol header is named in the reason', () => {
+    assertMalformed(decodeAtBroker, [E, s('MDPX99'), s('echo'), s('x')], /unknown protocol header "MDPX99"/);
+    assertMalformed(decodeAtBroker, [E, Buffer.from([0xde, 0xad]), s('x')], /unknown protocol header 0xdead/);
+    // Header comparison is exact: a prefix or a lower-case spelling is not MDPC01.
+    assertMalformed(decodeAtBroker, [E, s('mdpc01'), s('echo'), s('x')], /unknown protocol header "mdpc01"/);
+    assertMalformed(decodeAtBroker, [E, s('MDPC0'), s('echo'), s('x')], /unknown protocol header "MDPC0"/);
+  });
+
+  test('client request without a service name', () => {
+    assertMalformed(decodeAtBroker, [E, C], /client request without a service name/);
+  });
+
+  test('client request with an empty service name', () => {
+    assertMalformed(decodeAtBroker, [E, C, E, s('x')], /client request with an empty service name/);
+  });
+
+  test('client request without a body', () => {
+    assertMalformed(decodeAtBroker, [E, C, s('echo')], /client request without a body/);
+    assertMalformed(decodeAtBroker, encodeClientRequest('echo', []), /client request without a body/);
+  });
+
+  test('worker message without a command frame', () => {
+    assertMalformed(decodeAtBroker, [E, W], /worker message without a command frame/);
+    assertMalformed(decodeAtWorker, [E, W], /worker message without a command frame/);
+  });
+
+  test('command frame of 2 bytes (and of 0 bytes)', () => {
+    assertMalformed(decodeAtBroker, [E, W, Buffer.from([1, 1]), s('echo')], /command frame is 2 bytes, expected 1/);
+    assertMalformed(decodeAtWorker, [E, W, Buffer.from([4, 0])], /command frame is 2 bytes, expected 1/);
+    assertMalformed(decodeAtBroker, [E, W, E], /command frame is 0 bytes, expected 1/);
+  });
+
+  test('unknown worker command', () => {
+    assertMalformed(decodeAtBroker, [E, W, cmd(0x7f)], /unknown worker command 0x7f/);
+    assertMalformed(decodeAtBroker, [E, W, cmd(0x00)], /unknown worker command 0x00/);
+    assertMalformed(decodeAtWorker, [E, W, cmd(0x7f)], /unexpected command 0x7f at a worker/);
+  });
+
+  test('READY with no service frame, an empty one, or extra frames', () => {
+    assertMalformed(decodeAtBroker, [E, W, cmd(0x01)], /READY has 3 frames, expected 4/);
+    assertMalformed(decodeAtBroker, [E, W, cmd(0x01), E], /READY with an empty service name/);
+    assertMalformed(decodeAtBroker, [...encodeReady('echo'), s('extra')], /READY has 5 frames, expected 4/);
+  });
+
+  test('REQUEST sent to a broker', () => {
+    assertMalformed(decodeAtBroker, encodeRequest(CLIENT_ID, [s('x')]), /REQUEST sent by a worker/);
+  });
+
+  test('REPLY truncated', () => {
+    assertMalformed(decodeAtBroker, [E, W, cmd(0x03)], /REPLY truncated: 3 frames, expected at least 6/);
+    assertMalformed(decodeAtBroker, [E, W, cmd(0x03), CLIENT_ID], /REPLY truncated: 4 frames, expected at least 6/);
+    assertMalformed(decodeAtBroker, [E, W, cmd(0x03), CLIENT_ID, E], /REPLY truncated: 5 frames, expected at least 6/);
+  });
+
+  test('REPLY with an empty client address', () => {
+    assertMalformed(decodeAtBroker, [E, W, cmd(0x03), E, E, s('x')], /REPLY with an empty client address/);
+  });
+
+  test('REPLY without the empty frame after the client address', () => {
+    assertMalformed(decodeAtBroker, [E, W, cmd(0x03), CLIENT_ID, s('x'), s('y')], /REPLY without the empty frame after the client address/);
+  });
+
+  test('REQUEST at a worker: truncated, empty address, missing empty frame', () => {
+    assertMalformed(decodeAtWorker, [E, W, cmd(0x02), CLIENT_ID, E], /REQUEST truncated: 5 frames/);
+    assertMalformed(decodeAtWorker, [E, W, cmd(0x02), E, E, s('x')], /REQUEST with an empty client address/);
+    assertMalformed(decodeAtWorker, [E, W, cmd(0x02), CLIENT_ID, s('x'), s('y')], /REQUEST without the empty frame after the client address/);
+  });
+
+  test('HEARTBEAT and DISCONNECT with extra frames', () => {
+    assertMalformed(decodeAtBroker, [...encodeHeartbeat(), s('x')], /HEARTBEAT has 4 frames, expected 3/);
+    assertMalformed(decodeAtWorker, [...encodeHeartbeat(), s('x')], /HEARTBEAT has 4 frames, expected 3/);
+    assertMalformed(decodeAtBroker, [...encodeDisconnect(), s('x')], /DISCONNECT has 4 frames, expected 3/);
+    assertMalformed(decodeAtWorker, [...encodeDisconnect(), s('x'), s('y')], /DISCONNECT has 5 frames, expected 3/);
+  });
+
+  test('decodeAtWorker rejects anything that is not MDPW01, and commands only a worker sends', () => {
+    assertMalformed(decodeAtWorker, encodeClientReply('echo', [s('x')]), /not an MDPW01 message/);
+    assertMalformed(decodeAtWorker, [E], /not an MDPW01 message/);
+    assertMalformed(decodeAtWorker, encodeReady('echo'), /unexpected command READY at a worker/);
+    assertMalformed(decodeAtWorker, encodeReply(CLIENT_ID, [s('x')]), /unexpected command REPLY at a worker/);
+  });
+
+  test('decodeAtClient rejects anything that is not MDPC01, and replies without service or body', () => {
+    assertMalformed(decodeAtClient, encodeHeartbeat(), /not an MDPC01 message/);
+    assertMalformed(decodeAtClient, [E], /not an MDPC01 message/);
+    assertMalformed(decodeAtClient, [E, C], /reply without a service name/);
+    assertMalformed(decodeAtClient, [E, C, E, s('x')], /reply with an empty service name/);
+    assertMalformed(decodeAtClient, [E, C, s('echo')], /reply without a body/);
+  });
+});
+
+describe('mmi: answerMmi', () => {
+  const served = new Set(['echo']);
+  const hasWorkers = (name: string): boolean => served.has(name);
+
+  test('mmi.service answers 200 for a service with workers', () => {
+    assert.equal(answerMmi(MMI_SERVICE, [s('echo')], hasWorkers), '200');
+  });
+
+  test('mmi.service answers 404 for a service without workers, and for an empty question', () => {
+    assert.equal(answerMmi(MMI_SERVICE, [s('nobody')], hasWorkers), '404');
+    assert.equal(answerMmi(MMI_SERVICE, [], hasWorkers), '404');
+  });
+
+  test('mmi.service asks about exactly the name in the first body frame', () => {
+    const asked: string[] = [];
+    answerMmi(MMI_SERVICE, [s('echo'), s('ignored')], (name) => {
+      asked.push(name);
+      return true;
+    });
+    assert.deepEqual(asked, ['echo']);
+  });
+
+  test('any other mmi.* name answers 501 without consulting the worker table', () => {
+    let consulted = false;
+    const probe = (): boolean => {
+      consulted = true;
+      return true;
+    };
+    assert.equal(answerMmi('mmi.foo', [s('echo')], probe), '501');
+    assert.equal(answerMmi('mmi.', [s('echo')], probe), '501');
+    assert.equal(consulted, false);
+  });
+
+  test('isMmiService matches the mmi. prefix only', () => {
+    assert.equal(isMmiService('mmi.service'), true);
+    assert.equal(isMmiService('mmi.anything'), true);
+    assert.equal(isMmiService('mmi'), false);
+    assert.equal(isMmiService('echo.mmi.service'), false);
+  });
+});
+
+describe('codec: printable', () => {
+  test('ASCII text is quoted as JSON', () => {
+    assert.equal(printable(s('hello')), '"hello"');
+    assert.equal(printable(s('say "hi"')), '"say \\"hi\\""');
+    assert.equal(printable(E), '""');
+  });
+
+  test('binary is rendered as hex', () => {
+    assert.equal(printable(Buffer.from([0x00, 0xff, 0x10])), '0x00ff10');
+    assert.equal(printable(s('line\n')), '0x6c696e650a');
+  });
+
+  test('long frames are cut at max with the full length noted', () => {
+    assert.equal(printable(s('a'.repeat(40))), `"${'a'.repeat(32)}"…(40 bytes)`);
+    assert.equal(printable(Buffer.alloc(10, 0), 4), '0x00000000…(10 bytes)');
+    assert.equal(printable(s('abcd'), 4), '"abcd"');
+  });
+});
+
+describe('backoffDelay', () => {
+  const options = { initial: 100, max: 1000 };
+
+  test('random 0 gives the lower bound d/2, random 1 the upper bound d', () => {
+    assert.equal(backoffDelay(0, options, () => 0), 50);
+    assert.equal(backoffDelay(0, options, () => 1), 100);
+    assert.equal(backoffDelay(1, options, () => 0), 100);
+    assert.equal(backoffDelay(1, options, () => 1), 200);
+    assert.equal(backoffDelay(3, options, () => 0), 400);
+    assert.equal(backoffDelay(3, options, () => 1), 800);
+  });
+
+  test('the ceiling is capped at max', () => {
+    assert.equal(backoffDelay(4, options, () => 1), 1000); // 1600 capped
+    assert.equal(backoffDelay(4, options, () => 0), 500);
+    assert.equal(backoffDelay(50, options, () => 1), 1000);
+    assert.equal(backoffDelay(10_000, options, () => 0.5), 750);
+  });
+
+  test('huge attempt numbers stay finite', () => {
+    const delay = backoffDelay(Number.MAX_SAFE_INTEGER, { initial: 1, max: Number.MAX_SAFE_INTEGER });
+    assert.ok(Number.isFinite(delay), `delay ${delay} is not finite`);
+  });
+
+  test('with the default random source every delay lies in [d/2, d]', () => {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const ceiling = Math.min(options.max, options.initial * 2 ** attempt);
+      for (let i = 0; i < 200; i++) {
+        const delay = backoffDelay(attempt, options);
+        assert.ok(delay >= ceiling / 2 && delay <= ceiling, `attempt ${attempt}: delay ${delay} outside [${ceiling / 2}, ${ceiling}]`);
+      }
+    }
+  });
+});
