@@ -21,10 +21,10 @@ Then('the jobs the fault hit were completed by other workers', function (this: K
   expectJobsCompletedElsewhere(this.harness.history.events(), this.faultJobs, this.faultTarget?.name ?? '');
 });
 
-Then('the frozen worker has run jobs since it resumed', function (this: KeelhaulWorld) {
+Then(/^the (?:frozen|partitioned|faulted) worker has run jobs since (?:it resumed|the fault healed)$/, function (this: KeelhaulWorld) {
   expectWorkerRanJobsSince(this.harness.history.events(), this.faultTarget?.name ?? '', this.healedAt);
 });
 
-Then('every worker has run jobs since the broker restarted', function (this: KeelhaulWorld) {
+Then(/^every worker has run jobs since the (?:broker restarted|fault healed)$/, function (this: KeelhaulWorld) {
   for (const worker of this.harness.cluster.workers) expectWorkerRanJobsSince(this.harness.history.events(), worker.name, this.healedAt);
 });

@@ -5,8 +5,8 @@ import type { KeelhaulWorld } from './world';
 // Each step sets its own bound where it waits longer; this catches a step that forgot to.
 setDefaultTimeout(20_000);
 
-Before(function (this: KeelhaulWorld, { pickle }) {
-  this.scenario = new Scenario({ name: pickle.name });
+Before(async function (this: KeelhaulWorld, { pickle }) {
+  this.scenario = await Scenario.create({ name: pickle.name });
 });
 
 After({ timeout: 30_000 }, async function (this: KeelhaulWorld, { result }) {

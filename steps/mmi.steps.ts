@@ -10,7 +10,7 @@ const ANSWER_TIMEOUT_MS = 2_000;
 
 Then('the broker answers {string} about {string} with {string}', async function (this: KeelhaulWorld, service: string, about: string, status: string) {
   const { cluster } = this.harness;
-  const answer = await askMmi(cluster.brokerAddressFor('probe'), service, about, ANSWER_TIMEOUT_MS);
+  const answer = await askMmi(cluster.brokerEndpoint, service, about, ANSWER_TIMEOUT_MS);
   assert.equal(answer, status, `${service} about "${about}" answered ${answer === undefined ? 'nothing' : `"${answer}"`}, expected "${status}"`);
 });
 
@@ -19,7 +19,7 @@ Then('within {int} liveness periods the broker answers {string} about {string} w
   const deadline = Date.now() + periods * livenessPeriod(timing);
   let answer: string | undefined;
   do {
-    answer = await askMmi(cluster.brokerAddressFor('probe'), service, about, ANSWER_TIMEOUT_MS);
+    answer = await askMmi(cluster.brokerEndpoint, service, about, ANSWER_TIMEOUT_MS);
     if (answer === status) return;
     await sleep(timing.heartbeatInterval / 2);
   } while (Date.now() < deadline);
@@ -27,7 +27,7 @@ Then('within {int} liveness periods the broker answers {string} about {string} w
 });
 
 When('peers send the broker these messages, it answers each as 7\\/MDP requires:', async function (this: KeelhaulWorld, table: DataTable) {
-  const endpoint = this.harness.cluster.brokerAddressFor('probe');
+  const endpoint = this.harness.cluster.brokerEndpoint;
   const problems: string[] = [];
   for (const { message } of table.hashes()) {
     const bad = badMessageNamed(message);

@@ -3,6 +3,7 @@ import type { Implementation } from '../implementation/implementation';
 import type { NodeHandle } from '../runtime/node-handle';
 import type { Runtime } from '../runtime/runtime';
 import { freePort } from '../runtime/ports';
+import type { ProxiedNetwork } from '../network/proxied-network';
 import type { Timing } from './timing';
 import { waitFor } from '../util/wait-for';
 
@@ -26,6 +27,8 @@ export class RpcCluster {
     private readonly implementation: Implementation,
     readonly timing: Timing,
     private readonly history: HistoryRecorder,
+    /** Without a network, nodes connect to each other directly (no link faults possible). */
+    private readonly network?: ProxiedNetwork,
   ) {}
 
   get nodes(): NodeHandle[] {
@@ -38,10 +41,17 @@ export class RpcCluster {
     return found;
   }
 
-  /** The address a node uses to reach the broker. */
-  brokerAddressFor(_nodeName: string): string {
+  /** The broker's own address: for harness probes, which are instruments, not nodes under test. */
+  get brokerEndpoint(): string {
     if (!this.brokerBind) throw new Error('start the broker before the nodes that connect to it');
     return this.brokerBind;
+  }
+
+  /** The address a node uses to reach the broker: its own link's proxy when the network is proxied. */
+  async brokerAddressFor(nodeName: string): Promise<string> {
+    const broker = this.brokerEndpoint;
+    if (!this.network) return broker;
+    return (await this.network.link(nodeName, this.broker?.name ?? 'broker', broker)).endpoint;
   }
 
   async startBroker(name = 'broker'): Promise<NodeHandle> {
@@ -57,7 +67,7 @@ export class RpcCluster {
 
   async startWorker(name: string, service = 'echo', workMs = this.timing.workMs): Promise<NodeHandle> {
     const worker = await this.runtime.start(
-      this.implementation.worker({ name, broker: this.brokerAddressFor(name), service, workMs, timing: this.timing }),
+      this.implementation.worker({ name, broker: await this.brokerAddressFor(name), service, workMs, timing: this.timing }),
     );
     this.trackExecutions(worker);
     this.workers.push(worker);
@@ -69,7 +79,7 @@ export class RpcCluster {
     const started = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const name = `client-${first + i}`;
-        const client = await this.runtime.start(this.implementation.client({ name, broker: this.brokerAddressFor(name), timing: this.timing }));
+        const client = await this.runtime.start(this.implementation.client({ name, broker: await this.brokerAddressFor(name), timing: this.timing }));
         this.recordOutcomes(client);
         return client;
       }),
@@ -86,6 +96,16 @@ export class RpcCluster {
   /** Jobs a worker has started and not finished. */
   jobsInFlightOn(worker: string): string[] {
     return [...(this.inFlight.get(worker) ?? [])];
+  }
+
+  /** Calls invoked and not yet returned, of one client or of all. */
+  openCalls(client?: string): string[] {
+    const open = new Set<string>();
+    for (const event of this.history.events()) {
+      if (event.type === 'invoke' && (client === undefined || event.process === client)) open.add(event.job);
+      else if (event.type === 'ok' || event.type === 'fail' || event.type === 'info') open.delete(event.job);
+    }
+    return [...open];
   }
 
   /** How many jobs a worker has finished so far. */

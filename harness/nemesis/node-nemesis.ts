@@ -44,13 +44,15 @@ export class NodeNemesis {
 
   private begin(fault: string, node: NodeHandle, extra: Record<string, unknown> = {}): NemesisEvent {
     const jobsInFlight = this.jobsTouchedBy(node);
+    // A running broker or worker always has traffic (heartbeats); a client only while it has calls open.
+    const hit = node.running && (node.role !== 'client' || jobsInFlight.length > 0);
     return this.history.record({
       type: 'nemesis',
       phase: 'start',
       id: `${fault}-${randomBytes(3).toString('hex')}`,
       fault,
       targets: [node.name],
-      effect: { ...extra, jobsInFlight, hit: jobsInFlight.length > 0 },
+      effect: { ...extra, jobsInFlight, hit },
     }) as NemesisEvent;
   }
 
@@ -58,19 +60,10 @@ export class NodeNemesis {
     this.history.record({ type: 'nemesis', phase: 'end', id: start.id, fault: start.fault, targets: start.targets });
   }
 
-  /** A worker holds the jobs it started; a broker holds every call that is open at that moment. */
+  /** A worker holds the jobs it started; a broker every call open at that moment; a client its own open calls. */
   private jobsTouchedBy(node: NodeHandle): string[] {
     if (node.role === 'worker') return this.cluster.jobsInFlightOn(node.name);
-    if (node.role === 'broker') return this.openCalls();
-    return [];
-  }
-
-  private openCalls(): string[] {
-    const open = new Set<string>();
-    for (const event of this.history.events()) {
-      if (event.type === 'invoke') open.add(event.job);
-      else if (event.type === 'ok' || event.type === 'fail' || event.type === 'info') open.delete(event.job);
-    }
-    return [...open];
+    if (node.role === 'broker') return this.cluster.openCalls();
+    return this.cluster.openCalls(node.name);
   }
 }

@@ -6,6 +6,8 @@ import { HistoryRecorder } from '../history/recorder';
 import type { Implementation } from '../implementation/implementation';
 import { referenceImplementation } from '../implementation/reference';
 import { NodeNemesis } from '../nemesis/node-nemesis';
+import { LinkNemesis } from '../nemesis/link-nemesis';
+import { ProxiedNetwork } from '../network/proxied-network';
 import { ProcessRuntime } from '../runtime/process-runtime';
 import type { Runtime } from '../runtime/runtime';
 import { RpcWorkload, type RpcWorkloadOptions } from '../workload/rpc-workload';
@@ -17,6 +19,8 @@ export interface ScenarioOptions {
   reportDir?: string;
   timing?: Partial<Timing>;
   implementation?: Implementation;
+  /** Route every link through its own fault-proxy proxy (default true). */
+  proxied?: boolean;
 }
 
 const RUN_ID = process.env.KEELHAUL_RUN_ID ?? new Date().toISOString().replace(/[:.]/g, '-');
@@ -40,16 +44,32 @@ export class Scenario {
   readonly runtime: Runtime;
   readonly cluster: RpcCluster;
   readonly nemesis: NodeNemesis;
+  /** Present when links are proxied: link faults act through it. */
+  readonly network?: ProxiedNetwork;
+  readonly links?: LinkNemesis;
   private readonly workloads: RpcWorkload[] = [];
   private tornDown = false;
 
-  constructor(options: ScenarioOptions) {
-    this.dir = path.join(options.reportDir ?? defaultReportDir(), slug(options.name));
+  /** Starts (or, with TOXIPROXY_URL, connects to) the fault proxy unless `proxied` is false. */
+  static async create(options: ScenarioOptions): Promise<Scenario> {
+    const dir = Scenario.dirFor(options);
+    const network = options.proxied === false ? undefined : await ProxiedNetwork.create(path.join(dir, 'logs', 'fault-proxy.log'));
+    return new Scenario(options, network);
+  }
+
+  private static dirFor(options: ScenarioOptions): string {
+    return path.join(options.reportDir ?? defaultReportDir(), slug(options.name));
+  }
+
+  private constructor(options: ScenarioOptions, network?: ProxiedNetwork) {
+    this.dir = Scenario.dirFor(options);
     this.timing = { ...SCENARIO_TIMING, ...options.timing };
     this.history = new HistoryRecorder({ file: path.join(this.dir, 'history.jsonl') });
     this.runtime = new ProcessRuntime({ logDir: path.join(this.dir, 'logs') });
-    this.cluster = new RpcCluster(this.runtime, options.implementation ?? referenceImplementation, this.timing, this.history);
+    this.network = network;
+    this.cluster = new RpcCluster(this.runtime, options.implementation ?? referenceImplementation, this.timing, this.history, network);
     this.nemesis = new NodeNemesis(this.cluster, this.history);
+    if (network) this.links = new LinkNemesis(network, this.cluster, this.history);
   }
 
   /** Starts a workload on all clients started so far. */
@@ -82,7 +102,9 @@ export class Scenario {
       workload.detach();
     }
     try {
+      await this.links?.healAll();
       await this.runtime.shutdown();
+      await this.network?.close();
     } finally {
       this.cluster.seal();
       this.history.close();

@@ -20,7 +20,7 @@ const LEVELS: Record<string, string> = {
  * `time`, `message`), at the level named by LOG_LEVEL (default info). Synchronous, so the lines of a
  * server stopped by a signal are all written.
  */
-export function createFaultProxyLogger(level = process.env.LOG_LEVEL): Logger {
+export function createFaultProxyLogger(level = process.env.LOG_LEVEL, file?: string): Logger {
   return pino(
     {
       level: LEVELS[(level ?? 'info').toLowerCase()] ?? 'info',
@@ -29,6 +29,7 @@ export function createFaultProxyLogger(level = process.env.LOG_LEVEL): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    pino.destination({ fd: 1, sync: true }),
+    // Embedded in the harness, the log goes to the scenario's folder instead of the runner's output.
+    file ? pino.destination({ dest: file, sync: true, mkdir: true }) : pino.destination({ fd: 1, sync: true }),
   );
 }

@@ -1,0 +1,120 @@
+import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import { acquireFaultProxy, type FaultProxyEndpoint } from '../toxiproxy/endpoint';
+import { createFaultProxyLogger } from '../toxiproxy/logger';
+import { freePort } from '../runtime/ports';
+
+/** The stream names of Toxiproxy: upstream runs from the connecting node to the one it connects to. */
+export type Stream = 'upstream' | 'downstream';
+
+/** One connection path between two nodes, through its own proxy. */
+export interface Link {
+  /** Also the proxy's name, e.g. `worker-2->broker`. */
+  name: string;
+  /** The node that connects. */
+  from: string;
+  /** The node it connects to (which listens). */
+  to: string;
+  /** `tcp://host:port` that `from` connects to instead of `to`'s own address. */
+  endpoint: string;
+}
+
+export interface ToxicSpec {
+  name: string;
+  type: 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer' | 'slicer' | 'limit_data';
+  stream: Stream;
+  attributes: Record<string, number>;
+  toxicity?: number;
+}
+
+function hostPort(endpoint: string): string {
+  const match = /^tcp:\/\/(.+:\d+)$/.exec(endpoint);
+  if (!match) throw new Error(`only tcp:// endpoints can be proxied, got "${endpoint}"`);
+  return match[1];
+}
+
+/**
+ * Every link between two nodes goes through its own proxy on a Toxiproxy-compatible server, so one
+ * node, one link or one direction can be faulted. The server is the built-in one, or a real
+ * Toxiproxy named by TOXIPROXY_URL; it is driven only through `toxiproxy-node-client`.
+ */
+export class ProxiedNetwork {
+  private readonly links = new Map<string, { link: Link; proxy: Proxy }>();
+
+  private constructor(
+    private readonly endpoint: FaultProxyEndpoint,
+    private readonly api: Toxiproxy,
+  ) {}
+
+  /** `logFile`: where the built-in server logs (ignored for an external Toxiproxy). */
+  static async create(logFile?: string): Promise<ProxiedNetwork> {
+    const endpoint = await acquireFaultProxy({ host: '127.0.0.1', logger: createFaultProxyLogger(undefined, logFile) });
+    return new ProxiedNetwork(endpoint, new Toxiproxy(endpoint.url));
+  }
+
+  get url(): string {
+    return this.endpoint.url;
+  }
+
+  /** The link from `from` to `to` (created on first use), whose endpoint `from` should connect to. */
+  async link(from: string, to: string, upstream: string): Promise<Link> {
+    const name = `${from}->${to}`;
+    const existing = this.links.get(name);
+    if (existing) return existing.link;
+    const listen = `127.0.0.1:${await freePort()}`;
+    const proxy = await this.api.createProxy({ name, listen, upstream: hostPort(upstream) });
+    const link: Link = { name, from, to, endpoint: `tcp://${proxy.listen}` };
+    this.links.set(name, { link, proxy });
+    return link;
+  }
+
+  all(): Link[] {
+    return [...this.links.values()].map((entry) => entry.link);
+  }
+
+  /** Links with `node` at either end. */
+  linksOf(node: string): Link[] {
+    return this.all().filter((link) => link.from === node || link.to === node);
+  }
+
+  /** Links with one end in `side` and the other outside it. */
+  linksAcross(side: ReadonlySet<string>): Link[] {
+    return this.all().filter((link) => side.has(link.from) !== side.has(link.to));
+  }
+
+  named(name: string): Link {
+    const entry = this.links.get(name);
+    if (!entry) throw new Error(`no link named "${name}" (links: ${[...this.links.keys()].join(', ') || 'none'})`);
+    return entry.link;
+  }
+
+  async addToxic(link: Link, toxic: ToxicSpec): Promise<void> {
+    await this.proxyOf(link).addToxic({ toxicity: 1, ...toxic });
+  }
+
+  async removeToxic(link: Link, name: string): Promise<void> {
+    const toxic = await this.proxyOf(link).getToxic(name);
+    await toxic.remove();
+  }
+
+  /** Disabled: the proxy stops listening and closes its connections (connection refused). */
+  async setEnabled(link: Link, enabled: boolean): Promise<void> {
+    const entry = this.links.get(link.name)!;
+    entry.proxy = await entry.proxy.update({ enabled, listen: entry.proxy.listen, upstream: entry.proxy.upstream });
+  }
+
+  /** Removes the proxies this network made (a shared external Toxiproxy keeps others'), then lets go of the server. */
+  async close(): Promise<void> {
+    try {
+      await Promise.all([...this.links.values()].map(({ proxy }) => proxy.remove().catch(() => undefined)));
+      this.links.clear();
+    } finally {
+      await this.endpoint.close();
+    }
+  }
+
+  private proxyOf(link: Link): Proxy {
+    const entry = this.links.get(link.name);
+    if (!entry) throw new Error(`no link named "${link.name}"`);
+    return entry.proxy;
+  }
+}

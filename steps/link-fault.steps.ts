@@ -1,0 +1,75 @@
+import { Given, When } from '@cucumber/cucumber';
+import { livenessPeriod } from '../harness/cluster/timing';
+import type { ActiveLinkFault, LinkNemesis } from '../harness/nemesis/link-nemesis';
+import type { NodeHandle } from '../harness/runtime/node-handle';
+import { waitFor } from '../harness/util/wait-for';
+import type { KeelhaulWorld } from './world';
+
+const FIND_TRAFFIC_TIMEOUT_MS = 10_000;
+
+function links(world: KeelhaulWorld): LinkNemesis {
+  if (!world.harness.links) throw new Error('this scenario runs without the fault proxy, so links cannot be faulted');
+  return world.harness.links;
+}
+
+/** Remembers what the fault hit, holds it for `ms` (if given), and notes when it healed. */
+async function hold(world: KeelhaulWorld, fault: ActiveLinkFault, target: NodeHandle | undefined, ms?: number): Promise<void> {
+  world.faultTarget = target;
+  world.faultJobs = (fault.event.effect?.jobsInFlight as string[]) ?? [];
+  if (ms === undefined) return;
+  await fault.healAfter(ms);
+  world.healedAt = world.harness.history.now();
+}
+
+Given('clients that wait {int} ms for a reply', function (this: KeelhaulWorld, ms: number) {
+  this.harness.timing.clientTimeout = ms;
+});
+
+When('a worker that holds a job is partitioned from the broker for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
+  const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_TRAFFIC_TIMEOUT_MS);
+  await hold(this, await links(this).partition(links(this).linksOf(worker.name)), worker, periods * livenessPeriod(this.harness.timing));
+});
+
+When('a worker that holds a job loses everything it sends to the broker for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
+  const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_TRAFFIC_TIMEOUT_MS);
+  await hold(this, await links(this).partition(links(this).linksOf(worker.name), 'forward'), worker, periods * livenessPeriod(this.harness.timing));
+});
+
+When('the connections of a worker that holds a job are reset for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
+  const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_TRAFFIC_TIMEOUT_MS);
+  await hold(this, await links(this).reset(links(this).linksOf(worker.name), 0), worker, periods * livenessPeriod(this.harness.timing));
+});
+
+When('{string} is partitioned from the broker for {int} ms while it has calls open', async function (this: KeelhaulWorld, name: string, ms: number) {
+  const { cluster } = this.harness;
+  const node = cluster.node(name);
+  await waitFor(() => cluster.openCalls(name).length > 0, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${name} to have a call open` });
+  await hold(this, await links(this).partition(links(this).linksOf(name)), node, ms);
+});
+
+When('the broker is blackholed for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
+  const broker = this.harness.cluster.broker;
+  if (!broker) throw new Error('no broker was started');
+  await hold(this, await links(this).partition(links(this).linksOf(broker.name)), broker, periods * livenessPeriod(this.harness.timing));
+});
+
+When('the network is split between {string} and the rest for {int} liveness periods', async function (this: KeelhaulWorld, side: string, periods: number) {
+  const names = side.split(',').map((name) => name.trim());
+  for (const name of names) this.harness.cluster.node(name);
+  await hold(this, await links(this).partition(links(this).linksAcross(names)), undefined, periods * livenessPeriod(this.harness.timing));
+});
+
+When('every link gets {int} ms of latency with {int} ms of jitter', async function (this: KeelhaulWorld, latency: number, jitter: number) {
+  const network = links(this);
+  await hold(this, await network.latency(this.harness.network!.all(), latency, jitter), undefined);
+});
+
+When('every link slices data into {int}-byte pieces', async function (this: KeelhaulWorld, size: number) {
+  const network = links(this);
+  await hold(this, await network.slice(this.harness.network!.all(), size, 0, 0), undefined);
+});
+
+When('the links heal', async function (this: KeelhaulWorld) {
+  await links(this).healAll();
+  this.healedAt = this.harness.history.now();
+});
