@@ -73,3 +73,17 @@ When('the links heal', async function (this: KeelhaulWorld) {
   await links(this).healAll();
   this.healedAt = this.harness.history.now();
 });
+
+When('the link {string} is partitioned for {int} liveness periods', async function (this: KeelhaulWorld, name: string, periods: number) {
+  const link = this.harness.network!.named(name);
+  await hold(this, await links(this).partition([link]), this.harness.cluster.node(link.from), periods * livenessPeriod(this.harness.timing));
+});
+
+When('every link is limited to {int} KB\\/s', async function (this: KeelhaulWorld, rate: number) {
+  await hold(this, await links(this).bandwidth(this.harness.network!.all(), rate), undefined);
+});
+
+When('every connection of the workers closes after {int} bytes', async function (this: KeelhaulWorld, bytes: number) {
+  const workerLinks = this.harness.cluster.workers.flatMap((worker) => links(this).linksOf(worker.name));
+  await hold(this, await links(this).limitData(workerLinks, bytes), undefined);
+});

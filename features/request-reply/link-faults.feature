@@ -89,3 +89,32 @@ Feature: Network faults between clients, broker and workers
     Then every call ends in a reply or a definite failure
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
+
+  Scenario: One named link partitioned, then healed
+    Given 2 workers serving "echo" that take 10 ms per job
+    And 1 client
+    When each client starts submitting 60 jobs to "echo", 2 at a time
+    And the link "worker-1->broker" is partitioned for 3 liveness periods
+    Then every call ends in a reply or a definite failure
+    And no call is stuck
+    And the history shows no anomaly the "at-least-once" profile forbids
+
+  Scenario: Every link throttled to a trickle
+    Given 2 workers serving "echo"
+    And clients that wait 1500 ms for a reply
+    And 2 clients
+    When every link is limited to 2 KB/s
+    And each client submits 10 jobs to "echo", 1 at a time
+    And the links heal
+    Then every job is answered exactly once
+    And the history shows no anomaly the "at-least-once" profile forbids
+
+  Scenario: Worker connections that close after a few hundred bytes
+    Given 2 workers serving "echo"
+    And 2 clients
+    When every connection of the workers closes after 400 bytes
+    And each client submits 20 jobs to "echo", 2 at a time
+    And the links heal
+    Then every call ends in a reply or a definite failure
+    And no call is stuck
+    And the history shows no anomaly the "at-least-once" profile forbids
