@@ -71,7 +71,9 @@ export interface BrokerStats {
  * held goes back to the head of its service's queue.
  */
 export class Broker {
-  private readonly socket = new Router({ linger: 0 });
+  // sendTimeout 0: a ROUTER never blocks, and without it zeromq.js may defer a send after a long run of
+  // immediate ones, making the next send throw EBUSY (a broker that sends twice in a row then dies or goes deaf).
+  private readonly socket = new Router({ linger: 0, sendTimeout: 0 });
   private readonly workers = new Map<string, WorkerRecord>();
   private readonly services = new Map<string, Service>();
   private readonly log: Logger;
@@ -289,9 +291,15 @@ export class Broker {
   }
 
   private send(frames: Frame[]): void {
-    // ROUTER sends never block (unroutable messages are dropped), so there is nothing to await.
-    this.socket.send(frames).catch((error: unknown) => {
+    // ROUTER sends never block (unroutable messages are dropped), so there is nothing to await. A send
+    // that fails, synchronously or not, loses one message (the retry paths cover it), never the broker.
+    const failed = (error: unknown) => {
       if (!this.closed) this.log.warn({ err: error }, 'send failed');
-    });
+    };
+    try {
+      this.socket.send(frames).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 }

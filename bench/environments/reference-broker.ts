@@ -1,0 +1,78 @@
+import { Dealer } from 'zeromq';
+import { freePort } from '../../harness/runtime/ports';
+import { MajordomoClient } from '../../reference/client';
+import { decodeAtClient, encodeClientRequest } from '../../reference/mdp/codec';
+import { expectPayload, pipelinedMeasurement, syncMeasurement } from '../kinds';
+import type { Environment } from '../measurement';
+
+/**
+ * The reference Broker in one process and `settings.workers` (default 4) MajordomoWorker echo
+ * workers together in a second process (one process, not one each: the machine has 2 cores and
+ * the load generator needs its share), each worker on its own connection to the broker. Ready
+ * once the broker has registered every worker.
+ */
+export interface ReferenceBroker {
+  endpoint: string;
+}
+
+export const SERVICE = 'echo';
+const HEARTBEAT_MS = 1000;
+
+export const referenceBroker: Environment<ReferenceBroker> = {
+  id: 'reference-broker',
+  description: 'reference Broker (one process) + MajordomoWorker echo workers (one process)',
+  async start({ children, settings: { workers: count }, timeoutMs }) {
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    const broker = children.spawn('broker', 'broker-server', ['--endpoint', endpoint, '--heartbeat', String(HEARTBEAT_MS), '--expect-workers', String(count)]);
+    await broker.waitFor('ready', timeoutMs, 'the broker to bind');
+    const workers = children.spawn('workers', 'echo-workers', ['--broker', endpoint, '--service', SERVICE, '--count', String(count), '--heartbeat', String(HEARTBEAT_MS)]);
+    await workers.waitFor('ready', timeoutMs, 'the workers to start');
+    await broker.waitFor('workers', timeoutMs, `all ${count} workers to register with the broker`);
+    return { endpoint };
+  },
+};
+
+/** The reference client as an application would use it: 8/MMI service check on, defaults except a long timeout. */
+export const brokerSync = syncMeasurement<ReferenceBroker>({
+  id: 'broker.sync',
+  title: 'Reference broker (MajordomoClient)',
+  environment: referenceBroker,
+  baseline: 'floor.sync',
+  open({ endpoint }, { payload, replyTimeoutMs }) {
+    const client = new MajordomoClient({ broker: endpoint, checkService: true, timeout: replyTimeoutMs });
+    return {
+      async call() {
+        const reply = await client.request(SERVICE, [payload]);
+        if (reply.length !== 1) throw new Error(`reply body has ${reply.length} frames, expected 1`);
+        expectPayload(reply[0], payload);
+      },
+      close: () => client.close(),
+    };
+  },
+});
+
+/**
+ * MajordomoClient runs one request at a time, so the pipelined load speaks MDPC01 itself on raw
+ * DEALER sockets (the codec's encodeClientRequest / decodeAtClient): the same frames the client
+ * sends, without its per-call service check and timeout bookkeeping.
+ */
+export const brokerPipelined = pipelinedMeasurement<ReferenceBroker>({
+  id: 'broker.pipelined',
+  title: 'Reference broker (raw MDPC01 DEALERs)',
+  environment: referenceBroker,
+  baseline: 'floor.pipelined',
+  connect({ endpoint }, { payload, replyTimeoutMs }) {
+    const socket = new Dealer({ linger: 0, receiveTimeout: replyTimeoutMs });
+    socket.connect(endpoint);
+    return {
+      socket,
+      request: encodeClientRequest(SERVICE, [payload]),
+      check(frames) {
+        const reply = decodeAtClient(frames);
+        if (reply.service !== SERVICE) throw new Error(`reply from service "${reply.service}", expected "${SERVICE}"`);
+        if (reply.body.length !== 1) throw new Error(`reply body has ${reply.body.length} frames, expected 1`);
+        expectPayload(reply.body[0], payload);
+      },
+    };
+  },
+});
