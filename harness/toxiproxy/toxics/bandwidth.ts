@@ -1,5 +1,5 @@
-import { Fifo } from '../fifo';
-import type { AttributeValues, Chunk, ChunkSink, Held, Stage, StageContext, StageTimer, ToxicKind } from '../toxic';
+import type { AttributeValues, Chunk, ChunkSink, StageContext, ToxicKind } from '../toxic';
+import { PacedStage } from './paced-stage';
 
 /**
  * bandwidth: limits the stream to `rate` KB/s (1 KB = 1000 bytes, as in the real server). Each
@@ -8,25 +8,24 @@ import type { AttributeValues, Chunk, ChunkSink, Held, Stage, StageContext, Stag
  * piece (the schedule runs from when the previous piece was due), but idle time earns no burst.
  * rate <= 0 means unlimited.
  */
-class BandwidthStage implements Stage {
-  private readonly queue = new Fifo<Chunk>();
-  private timer: StageTimer | undefined;
-  private endPending = false;
+class BandwidthStage extends PacedStage<Chunk> {
   /** When the previous piece was due: the next one is due `size / rate` ms after it. */
   private base = 0;
 
   constructor(
     private readonly rate: number,
-    private readonly out: ChunkSink,
-    private readonly context: StageContext,
-  ) {}
+    out: ChunkSink,
+    context: StageContext,
+  ) {
+    super(out, context);
+  }
 
   write(chunk: Chunk): void {
     if (this.rate <= 0) {
       this.out.write(chunk);
       return;
     }
-    const idle = this.queue.length === 0 && this.timer === undefined;
+    const idle = this.idle;
     const pieceSize = this.rate * 100;
     if (chunk.data.length <= pieceSize) this.queue.push(chunk);
     else for (let offset = 0; offset < chunk.data.length; offset += pieceSize) this.queue.push({ data: chunk.data.subarray(offset, offset + pieceSize), at: chunk.at });
@@ -36,34 +35,17 @@ class BandwidthStage implements Stage {
     }
   }
 
-  end(): void {
-    if (this.queue.length === 0 && this.timer === undefined) this.out.end();
-    else this.endPending = true;
+  protected wait(head: Chunk, now: number): number {
+    return this.base + head.data.length / this.rate - now;
   }
 
-  private pump(): void {
-    this.timer = undefined;
-    const now = this.context.now();
-    for (let piece = this.queue.peek(); piece; piece = this.queue.peek()) {
-      const due = this.base + piece.data.length / this.rate;
-      if (due - now >= 1) {
-        this.timer = this.context.setTimer(() => this.pump(), due - now);
-        return;
-      }
-      this.queue.shift();
-      this.base = due;
-      this.out.write(piece);
-    }
-    if (this.endPending) {
-      this.endPending = false;
-      this.out.end();
-    }
+  protected release(head: Chunk): void {
+    this.base += head.data.length / this.rate;
+    this.out.write(head);
   }
 
-  stop(): Held {
-    this.context.clearTimer(this.timer);
-    this.timer = undefined;
-    return { chunks: this.queue.drain(), ended: this.endPending };
+  protected chunkOf(entry: Chunk): Chunk {
+    return entry;
   }
 }
 

@@ -1,22 +1,20 @@
-import { Fifo } from '../fifo';
-import type { AttributeValues, Chunk, ChunkSink, Held, Stage, StageContext, StageTimer, ToxicKind } from '../toxic';
+import type { AttributeValues, Chunk, ChunkSink, StageContext, ToxicKind } from '../toxic';
+import { PacedStage } from './paced-stage';
 
 /**
  * latency: each chunk is released `latency` ± `jitter` ms after it was read. Delays run from each
  * chunk's own arrival, so chunks do not queue behind each other's delay; order is kept (a chunk with
  * a shorter jittered delay waits for the one before it). The end of the stream follows the last chunk.
  */
-class LatencyStage implements Stage {
-  private readonly queue = new Fifo<{ chunk: Chunk; due: number }>();
-  private timer: StageTimer | undefined;
-  private endPending = false;
-
+class LatencyStage extends PacedStage<{ chunk: Chunk; due: number }> {
   constructor(
     private readonly latency: number,
     private readonly jitter: number,
-    private readonly out: ChunkSink,
-    private readonly context: StageContext,
-  ) {}
+    out: ChunkSink,
+    context: StageContext,
+  ) {
+    super(out, context);
+  }
 
   /** latency ± jitter, jitter uniform in [-jitter, jitter) whole milliseconds as in the real server. */
   private delay(): number {
@@ -25,38 +23,22 @@ class LatencyStage implements Stage {
   }
 
   write(chunk: Chunk): void {
+    const idle = this.idle;
     this.queue.push({ chunk, due: chunk.at + this.delay() });
-    if (this.timer === undefined) this.release();
+    if (idle) this.pump();
   }
 
-  end(): void {
-    if (this.queue.length === 0 && this.timer === undefined) this.out.end();
-    else this.endPending = true;
+  protected wait(head: { due: number }, now: number): number {
+    return head.due - now;
   }
 
-  private release(): void {
-    this.timer = undefined;
-    const now = this.context.now();
-    for (let next = this.queue.peek(); next; next = this.queue.peek()) {
-      // Timers have millisecond resolution: within 1 ms counts as due.
-      if (next.due - now >= 1) {
-        this.timer = this.context.setTimer(() => this.release(), next.due - now);
-        return;
-      }
-      this.queue.shift();
-      next.chunk.at = Math.max(next.chunk.at, next.due);
-      this.out.write(next.chunk);
-    }
-    if (this.endPending) {
-      this.endPending = false;
-      this.out.end();
-    }
+  protected release(head: { chunk: Chunk; due: number }): void {
+    head.chunk.at = Math.max(head.chunk.at, head.due);
+    this.out.write(head.chunk);
   }
 
-  stop(): Held {
-    this.context.clearTimer(this.timer);
-    this.timer = undefined;
-    return { chunks: this.queue.drain().map((entry) => entry.chunk), ended: this.endPending };
+  protected chunkOf(entry: { chunk: Chunk }): Chunk {
+    return entry.chunk;
   }
 }
 

@@ -1,6 +1,6 @@
-import { Fifo } from '../fifo';
 import { randomInt, type Random } from '../random';
-import type { AttributeValues, Chunk, ChunkSink, Held, Stage, StageContext, StageTimer, ToxicKind } from '../toxic';
+import type { AttributeValues, Chunk, ChunkSink, StageContext, ToxicKind } from '../toxic';
+import { PacedStage } from './paced-stage';
 
 /**
  * Cut points for `size` bytes: halve around the middle ± `variation` until pieces are within
@@ -31,10 +31,7 @@ export function sliceSizes(size: number, average: number, variation: number, ran
  * `delay` µs apart. Sub-millisecond delays are kept on average: timers fire at most once per ms,
  * and each firing sends the pieces that are due.
  */
-class SlicerStage implements Stage {
-  private readonly queue = new Fifo<Chunk>();
-  private timer: StageTimer | undefined;
-  private endPending = false;
+class SlicerStage extends PacedStage<Chunk> {
   /** When the next piece may go. */
   private readyAt = 0;
   private readonly delayMs: number;
@@ -43,14 +40,15 @@ class SlicerStage implements Stage {
     private readonly average: number,
     private readonly variation: number,
     delayMicros: number,
-    private readonly out: ChunkSink,
-    private readonly context: StageContext,
+    out: ChunkSink,
+    context: StageContext,
   ) {
+    super(out, context);
     this.delayMs = Math.max(0, delayMicros) / 1000;
   }
 
   write(chunk: Chunk): void {
-    const idle = this.queue.length === 0 && this.timer === undefined;
+    const idle = this.idle;
     let offset = 0;
     for (const size of sliceSizes(chunk.data.length, this.average, this.variation, () => this.context.random())) {
       this.queue.push({ data: chunk.data.subarray(offset, offset + size), at: chunk.at });
@@ -62,35 +60,20 @@ class SlicerStage implements Stage {
     }
   }
 
-  end(): void {
-    if (this.queue.length === 0 && this.timer === undefined) this.out.end();
-    else this.endPending = true;
+  protected wait(_head: Chunk, now: number): number {
+    return this.readyAt - now;
   }
 
-  private pump(): void {
-    this.timer = undefined;
-    const now = this.context.now();
-    while (this.queue.length > 0) {
-      if (this.readyAt - now >= 1) {
-        this.timer = this.context.setTimer(() => this.pump(), this.readyAt - now);
-        return;
-      }
-      this.out.write(this.queue.shift()!);
-      // A delay of a millisecond or more is kept between every two pieces, however late the timer
-      // fired, as the real server's sleep does (otherwise a late timer would send pieces together).
-      // Shorter delays are below timer resolution: keep their average instead.
-      this.readyAt = this.delayMs >= 1 ? now + this.delayMs : this.readyAt + this.delayMs;
-    }
-    if (this.endPending) {
-      this.endPending = false;
-      this.out.end();
-    }
+  protected release(head: Chunk): void {
+    this.out.write(head);
+    // A delay of a millisecond or more is kept between every two pieces, however late the timer
+    // fired, as the real server's sleep does (otherwise a late timer would send pieces together).
+    // Shorter delays are below timer resolution: keep their average instead.
+    this.readyAt = this.delayMs >= 1 ? this.context.now() + this.delayMs : this.readyAt + this.delayMs;
   }
 
-  stop(): Held {
-    this.context.clearTimer(this.timer);
-    this.timer = undefined;
-    return { chunks: this.queue.drain(), ended: this.endPending };
+  protected chunkOf(entry: Chunk): Chunk {
+    return entry;
   }
 }
 
