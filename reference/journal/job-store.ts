@@ -1,0 +1,422 @@
+import { Journal, type JournalLogger, type JournalStats } from './journal';
+
+/**
+ * The broker's durable job table: which jobs were accepted, which are still pending, and the reply
+ * of each completed job within retention. Every change is a journal record; the in-memory table is
+ * at all times the fold of the records issued so far, in order, so a restart that replays the
+ * journal (or any whole-record prefix of it, after a crash) rebuilds exactly the state those
+ * records describe. See docs/journal.md.
+ */
+
+export type AcceptOutcome = 'new' | 'pending' | 'completed';
+
+export type JobLookup =
+  | { state: 'pending'; service: string; body: Buffer[]; client?: Buffer }
+  | { state: 'completed'; reply: Buffer[] };
+
+export interface PendingJob {
+  job: string;
+  service: string;
+  body: Buffer[];
+  client?: Buffer;
+}
+
+/** Only `error` and `warn` are used; a pino Logger fits. */
+export interface JobStoreLogger extends JournalLogger {
+  error(details: object, message: string): void;
+}
+
+export interface JobStoreOptions {
+  /** Completed jobs older than this (ms since completion) are forgotten by expire(). */
+  retentionMs: number;
+  /** At most this many completed jobs are kept; expire() forgets the oldest beyond it. */
+  retentionCount: number;
+  logger?: JobStoreLogger;
+  /** Clock for record timestamps and expiry; injectable so tests need not wait. */
+  now?: () => number;
+  /** Passed to the journal: fdatasync before anything resolves (default true). */
+  fsync?: boolean;
+  /**
+   * Compact automatically once the file holds more than this many times the records a compaction
+   * would keep (default 4). Higher means fewer rewrites and a longer replay on restart.
+   */
+  compactionRatio?: number;
+  /** No automatic compaction below this many records in the file (default 1024). */
+  compactionMinRecords?: number;
+}
+
+export interface JobStoreStats {
+  /** Jobs known: pending plus completed within retention. */
+  jobs: number;
+  pending: number;
+  /** Records in the journal file, live or not. */
+  fileRecords: number;
+  /** Compactions finished since open, automatic or not. */
+  compactions: number;
+  journal: JournalStats;
+}
+
+export const DEFAULT_COMPACTION_RATIO = 4;
+export const DEFAULT_COMPACTION_MIN_RECORDS = 1024;
+
+type JobRecord =
+  | { type: 'accepted'; job: string; service: string; client?: string; body: string[]; at: number }
+  | { type: 'completed'; job: string; reply: string[]; at: number }
+  | { type: 'forgotten'; job: string };
+
+interface JobEntry {
+  job: string;
+  service: string;
+  body: Buffer[];
+  client?: Buffer;
+  acceptedAt: number;
+  reply?: Buffer[];
+  completedAt?: number;
+  /**
+   * The journal write of this job's latest record. A duplicate accept waits on it, so it never
+   * reports a state that a crash could still take back.
+   */
+  lastWrite: Promise<void>;
+}
+
+const DURABLE: Promise<void> = Promise.resolve();
+
+export class JobStore {
+  /** Insertion order is acceptance order: pending() and compaction rely on it. */
+  private readonly jobs = new Map<string, JobEntry>();
+  /** Completed jobs in completion order, oldest first: the order retention drops them in. */
+  private readonly completed = new Map<string, JobEntry>();
+  /** Records in the journal file, live or not: with liveRecords(), what triggers compaction. */
+  private fileRecords: number;
+  private compacting: Promise<void> | undefined;
+  /** After an automatic compaction failed, none is tried again until the file holds this many records. */
+  private compactionRetryAt = 0;
+  private compactions = 0;
+  private closed = false;
+  private readonly now: () => number;
+  private readonly compactionRatio: number;
+  private readonly compactionMinRecords: number;
+
+  private constructor(
+    private readonly journal: Journal,
+    private readonly options: JobStoreOptions,
+    fileRecords: number,
+  ) {
+    this.fileRecords = fileRecords;
+    this.now = options.now ?? Date.now;
+    this.compactionRatio = options.compactionRatio ?? DEFAULT_COMPACTION_RATIO;
+    this.compactionMinRecords = options.compactionMinRecords ?? DEFAULT_COMPACTION_MIN_RECORDS;
+  }
+
+  static async open(path: string, options: JobStoreOptions): Promise<JobStore> {
+    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync });
+    const store = new JobStore(journal, options, records.length);
+    try {
+      records.forEach((payload, index) => store.replay(parseRecord(payload, path, index)));
+    } catch (error) {
+      await journal.close();
+      throw error;
+    }
+    // Retention ran on the clock while the broker was down; catch up before serving anything.
+    store.expire();
+    return store;
+  }
+
+  /**
+   * Records a job and resolves once that is durable. A job id already known is not recorded again:
+   * the outcome is its state when accept() was called, reported once the write that established
+   * that state is durable. A 'completed' job can still expire before the caller's lookup(): the
+   * reply is then gone for good, as it would be a moment later anyway.
+   */
+  async accept(job: string, service: string, body: Buffer[], client?: Buffer): Promise<AcceptOutcome> {
+    this.assertOpen('accept');
+    const known = this.jobs.get(job);
+    if (known !== undefined) {
+      // State as of the call, like everything else here: waiting for a later state instead would let
+      // an expiry in between turn a retry of a finished job into a second run of it.
+      const state: AcceptOutcome = known.reply === undefined ? 'pending' : 'completed';
+      await known.lastWrite;
+      return state;
+    }
+    const at = this.now();
+    const entry: JobEntry = { job, service, body, client, acceptedAt: at, lastWrite: DURABLE };
+    this.jobs.set(job, entry);
+    entry.lastWrite = this.write(acceptedRecord(entry));
+    await entry.lastWrite;
+    return 'new';
+  }
+
+  /**
+   * Records the reply of a pending job; resolves true once durable. False, with nothing written, for
+   * a job unknown (never accepted, or already forgotten) or already completed: a worker's duplicate
+   * reply must not overwrite the first.
+   */
+  async complete(job: string, reply: Buffer[]): Promise<boolean> {
+    this.assertOpen('complete');
+    const entry = this.jobs.get(job);
+    if (entry === undefined || entry.reply !== undefined) return false;
+    entry.reply = reply;
+    entry.completedAt = this.now();
+    // A finished job is never dispatched again: its request body is dead weight in memory and in
+    // every compacted journal from now on.
+    entry.body = [];
+    this.completed.set(job, entry);
+    entry.lastWrite = this.write({ type: 'completed', job, reply: reply.map(base64), at: entry.completedAt });
+    await entry.lastWrite;
+    return true;
+  }
+
+  /**
+   * Releases a completed job before retention would (its client has the reply); resolves true once
+   * durable. Pending jobs cannot be forgotten: they are owed a run.
+   */
+  async forget(job: string): Promise<boolean> {
+    this.assertOpen('forget');
+    const entry = this.jobs.get(job);
+    if (entry === undefined || entry.reply === undefined) return false;
+    await this.drop(entry);
+    return true;
+  }
+
+  /**
+   * The state as of every call made so far, durable or not. Callers that reply to a client from it
+   * do so after their own accept() or complete() resolved, which is what makes the answer durable.
+   */
+  lookup(job: string): JobLookup | undefined {
+    const entry = this.jobs.get(job);
+    if (entry === undefined) return undefined;
+    if (entry.reply !== undefined) return { state: 'completed', reply: entry.reply };
+    return { state: 'pending', service: entry.service, body: entry.body, ...clientOf(entry) };
+  }
+
+  /** Jobs accepted and not completed, oldest first: what a restarted broker dispatches again. */
+  pending(): PendingJob[] {
+    const result: PendingJob[] = [];
+    for (const entry of this.jobs.values()) {
+      if (entry.reply === undefined) {
+        result.push({ job: entry.job, service: entry.service, body: entry.body, ...clientOf(entry) });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Forgets completed jobs past retention (older than retentionMs, or beyond the newest
+   * retentionCount), oldest first; returns how many. Each gets a `forgotten` record, so a restart
+   * does not bring it back, and a later accept of the same id is a new job after it in the journal.
+   * Those writes are not awaited here: the journal keeps them in order, so anything appended later
+   * is durable only if they are, and a failure surfaces on that later write and in the log.
+   */
+  expire(): number {
+    this.assertOpen('expire');
+    const cutoff = this.now() - this.options.retentionMs;
+    let dropped = 0;
+    for (const entry of this.completed.values()) {
+      const overCount = this.completed.size > this.options.retentionCount;
+      if (!overCount && (entry.completedAt ?? 0) >= cutoff) break;
+      this.drop(entry).catch((error: unknown) =>
+        this.options.logger?.error({ job: entry.job, err: error }, 'journaling an expired job failed'),
+      );
+      dropped += 1;
+    }
+    return dropped;
+  }
+
+  /** Number of jobs known: pending plus completed within retention. */
+  get size(): number {
+    return this.jobs.size;
+  }
+
+  stats(): JobStoreStats {
+    return {
+      jobs: this.jobs.size,
+      pending: this.jobs.size - this.completed.size,
+      fileRecords: this.fileRecords,
+      compactions: this.compactions,
+      journal: this.journal.stats(),
+    };
+  }
+
+  /**
+   * Rewrites the journal with only live records: every pending job's acceptance, and acceptance and
+   * completion of every retained completed job. Accepts and completions may go on meanwhile.
+   */
+  async compact(): Promise<void> {
+    this.assertOpen('compact');
+    while (this.compacting !== undefined) await this.compacting.catch(() => undefined);
+    const run = this.rewriteLive();
+    this.compacting = run;
+    try {
+      await run;
+    } finally {
+      if (this.compacting === run) this.compacting = undefined;
+    }
+  }
+
+  /** Waits for a compaction under way, then flushes and closes the journal. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.compacting !== undefined) await this.compacting.catch(() => undefined);
+    await this.journal.close();
+  }
+
+  private async rewriteLive(): Promise<void> {
+    // Snapshot and rewrite() in one synchronous step: the journal treats every append made before
+    // rewrite() as superseded by the snapshot, and every later one as coming after it. With an await
+    // in between, an append could fall in neither.
+    const payloads: Buffer[] = [];
+    for (const entry of this.jobs.values()) payloads.push(encodeRecord(acceptedRecord(entry)));
+    for (const entry of this.completed.values()) {
+      payloads.push(encodeRecord({ type: 'completed', job: entry.job, reply: (entry.reply ?? []).map(base64), at: entry.completedAt ?? 0 }));
+    }
+    const before = this.fileRecords;
+    this.fileRecords = payloads.length;
+    try {
+      await this.journal.rewrite(payloads);
+      this.compactions += 1;
+    } catch (error) {
+      // The old file is still the journal (or the journal failed): count as if nothing was compacted.
+      this.fileRecords += before - payloads.length;
+      throw error;
+    }
+  }
+
+  /** Refuses before touching memory, so a closed store's table stays what its journal says. */
+  private assertOpen(operation: string): void {
+    if (this.closed) throw new Error(`job store ${this.journal.path} is closed: cannot ${operation}`);
+  }
+
+  private drop(entry: JobEntry): Promise<void> {
+    this.jobs.delete(entry.job);
+    this.completed.delete(entry.job);
+    return this.write({ type: 'forgotten', job: entry.job });
+  }
+
+  private write(record: JobRecord): Promise<void> {
+    this.fileRecords += 1;
+    const written = this.journal.append(encodeRecord(record));
+    this.maybeCompact();
+    return written;
+  }
+
+  private maybeCompact(): void {
+    if (this.compacting !== undefined || this.closed || this.fileRecords < this.compactionRetryAt) return;
+    const threshold = this.compactionRatio * Math.max(this.liveRecords(), this.compactionMinRecords);
+    if (this.fileRecords <= threshold) return;
+    this.compact().catch((error: unknown) => {
+      // Retrying on every write would turn a full disk into a storm of failed rewrites.
+      this.compactionRetryAt = this.fileRecords * 2;
+      this.options.logger?.error({ err: error }, 'journal compaction failed; appends continue on the uncompacted journal');
+    });
+  }
+
+  /** Records a compaction would write now. */
+  private liveRecords(): number {
+    return this.jobs.size + this.completed.size;
+  }
+
+  /** Applies one record read back from the journal, exactly as the live call that wrote it did. */
+  private replay(record: JobRecord): void {
+    switch (record.type) {
+      case 'accepted': {
+        // Already known: a duplicate can only come from a bug elsewhere, and the first one won live too.
+        if (this.jobs.has(record.job)) return;
+        const entry: JobEntry = {
+          job: record.job,
+          service: record.service,
+          body: record.body.map(fromBase64),
+          acceptedAt: record.at,
+          lastWrite: DURABLE,
+        };
+        if (record.client !== undefined) entry.client = Buffer.from(record.client, 'hex');
+        this.jobs.set(record.job, entry);
+        return;
+      }
+      case 'completed': {
+        const entry = this.jobs.get(record.job);
+        if (entry === undefined || entry.reply !== undefined) return;
+        entry.reply = record.reply.map(fromBase64);
+        entry.completedAt = record.at;
+        entry.body = [];
+        this.completed.set(record.job, entry);
+        return;
+      }
+      case 'forgotten': {
+        this.jobs.delete(record.job);
+        this.completed.delete(record.job);
+        return;
+      }
+    }
+  }
+}
+
+function acceptedRecord(entry: JobEntry): JobRecord {
+  const record: JobRecord = {
+    type: 'accepted',
+    job: entry.job,
+    service: entry.service,
+    body: entry.body.map(base64),
+    at: entry.acceptedAt,
+  };
+  if (entry.client !== undefined) record.client = entry.client.toString('hex');
+  return record;
+}
+
+function encodeRecord(record: JobRecord): Buffer {
+  return Buffer.from(JSON.stringify(record), 'utf8');
+}
+
+/**
+ * Throws on anything that is not a record this version wrote. The checksum already passed, so a
+ * malformed record means a bug or a newer format, and skipping it could drop an acknowledged job.
+ */
+function parseRecord(payload: Buffer, path: string, index: number): JobRecord {
+  const fail = (why: string): Error => new Error(`job journal ${path}: record ${index} ${why}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch (error) {
+    throw fail(`is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!isObject(value) || typeof value.job !== 'string') throw fail('has no job id');
+  const job = value.job;
+  switch (value.type) {
+    case 'accepted': {
+      if (typeof value.service !== 'string' || !isStringArray(value.body) || typeof value.at !== 'number') {
+        throw fail('is a malformed "accepted" record');
+      }
+      if (value.client !== undefined && typeof value.client !== 'string') throw fail('has a malformed client');
+      const record: JobRecord = { type: 'accepted', job, service: value.service, body: value.body, at: value.at };
+      if (typeof value.client === 'string') record.client = value.client;
+      return record;
+    }
+    case 'completed':
+      if (!isStringArray(value.reply) || typeof value.at !== 'number') throw fail('is a malformed "completed" record');
+      return { type: 'completed', job, reply: value.reply, at: value.at };
+    case 'forgotten':
+      return { type: 'forgotten', job };
+    default:
+      throw fail(`has an unknown type ${JSON.stringify(value.type)}`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function base64(frame: Buffer): string {
+  return frame.toString('base64');
+}
+
+function fromBase64(text: string): Buffer {
+  return Buffer.from(text, 'base64');
+}
+
+/** Spread in, so a job without a client has no `client` key at all rather than an undefined one. */
+function clientOf(entry: JobEntry): { client?: Buffer } {
+  return entry.client === undefined ? {} : { client: entry.client };
+}

@@ -1,0 +1,368 @@
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { decodeRecords, encodeRecord } from './record-codec';
+
+/**
+ * An append-only file of checksummed records (record-codec.ts) with group commit: every append
+ * waiting while a write+fdatasync is under way goes out in the next single write and fdatasync,
+ * so the cost of a sync is shared by everyone who arrived during the previous one.
+ * See docs/journal.md for the format, recovery rules and guarantees.
+ */
+
+/** The one logging call the journal makes; a pino Logger fits. */
+export interface JournalLogger {
+  warn(details: object, message: string): void;
+}
+
+export interface JournalOptions {
+  logger?: JournalLogger;
+  /**
+   * fdatasync before an append resolves (default true). Off, appends survive a process crash but
+   * not a power loss or kernel crash: for tests and benchmarks of everything but the disk.
+   */
+  fsync?: boolean;
+}
+
+export interface JournalStats {
+  /** Records accepted by append() since open. */
+  appends: number;
+  /** Write+sync rounds for appends: appends / flushes is the group-commit batching factor. */
+  flushes: number;
+  /** Record bytes (headers included) written by appends; rewrites not counted. */
+  bytes: number;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** Appends not yet handed to the file. One promise per batch: its appends succeed or fail together. */
+interface Batch {
+  chunks: Buffer[];
+  bytes: number;
+  /** Usually one; more when a failed rewrite hands its batch back in front of newer appends. */
+  settlers: Deferred[];
+}
+
+export class Journal {
+  private handle: FileHandle;
+  /** End of the last whole record: positional writes go here, whatever a failed write left past it. */
+  private position: number;
+  private queue: Batch = emptyBatch();
+  private drainScheduled = false;
+  private draining: Promise<void> | undefined;
+  private rewriting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  /**
+   * Set by the first failed write or sync and never cleared. After a failed fdatasync the kernel may
+   * have dropped the dirty pages and cleared the error, so a later "successful" sync proves nothing
+   * about earlier data: the only honest state is failed, until the file is reopened and re-read.
+   */
+  private failure: Error | undefined;
+  private readonly counters: JournalStats = { appends: 0, flushes: 0, bytes: 0 };
+
+  private constructor(
+    readonly path: string,
+    handle: FileHandle,
+    position: number,
+    private readonly fsyncEnabled: boolean,
+  ) {
+    this.handle = handle;
+    this.position = position;
+  }
+
+  /**
+   * Opens (creating file and directory if needed) and recovers: a torn or corrupt tail is cut off
+   * at the last whole record, durably, before anything new is appended after it.
+   */
+  static async open(path: string, options: JournalOptions = {}): Promise<{ journal: Journal; records: Buffer[] }> {
+    const fsyncEnabled = options.fsync ?? true;
+    const dir = dirname(path);
+    await mkdir(dir, { recursive: true });
+    // A leftover from a rewrite that crashed before its rename: never part of the journal.
+    await unlink(tempPathOf(path)).catch(ignoreMissing);
+
+    let handle: FileHandle;
+    let created = false;
+    try {
+      handle = await open(path, 'r+');
+    } catch (error) {
+      if (!isErrnoException(error) || error.code !== 'ENOENT') throw error;
+      handle = await open(path, 'w+');
+      created = true;
+    }
+    try {
+      if (created && fsyncEnabled) await syncDirectory(dir);
+      const content = await handle.readFile();
+      const decoded = decodeRecords(content);
+      if (decoded.problem !== undefined) {
+        await handle.truncate(decoded.validLength);
+        if (fsyncEnabled) await handle.datasync();
+        options.logger?.warn(
+          {
+            journal: path,
+            problem: decoded.problem,
+            validLength: decoded.validLength,
+            droppedBytes: content.length - decoded.validLength,
+            keptRecords: decoded.records.length,
+          },
+          `journal tail truncated: ${decoded.problem}; dropped ${content.length - decoded.validLength} bytes`,
+        );
+      }
+      return { journal: new Journal(path, handle, decoded.validLength, fsyncEnabled), records: decoded.records };
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Resolves once the record is written and fdatasync'ed. The payload is copied before this returns,
+   * so the caller may reuse it. Appends are written in call order.
+   */
+  append(payload: Buffer): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closing !== undefined) return Promise.reject(this.closedError('append'));
+    let record: Buffer;
+    try {
+      record = encodeRecord(payload);
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
+    const batch = this.queue;
+    batch.chunks.push(record);
+    batch.bytes += record.length;
+    this.counters.appends += 1;
+    this.scheduleDrain();
+    return batch.settlers[0].promise;
+  }
+
+  /**
+   * Replaces the journal's content with `payloads`, atomically (temp file, fsync, rename, directory
+   * fsync). `payloads` supersede every append made before this call, including appends still queued:
+   * those are not written again, and resolve when the rewritten file is durable. Appends made after
+   * this call are queued and land after `payloads` in the new file. If the rewrite fails before the
+   * rename the old file is untouched and the superseded appends are written to it after all.
+   */
+  rewrite(payloads: Buffer[]): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closing !== undefined) return Promise.reject(this.closedError('rewrite'));
+    if (this.rewriting !== undefined) return Promise.reject(new Error(`journal ${this.path}: a rewrite is already in progress`));
+    let data: Buffer;
+    try {
+      data = Buffer.concat(payloads.map(encodeRecord));
+    } catch (error) {
+      return Promise.reject(asError(error));
+    }
+    const superseded = this.queue;
+    this.queue = emptyBatch();
+    // Cleared before the caller resumes, so it may rewrite again straight away.
+    const run = this.runRewrite(data, superseded).finally(() => {
+      this.rewriting = undefined;
+      this.scheduleDrain();
+    });
+    // Tracked without its outcome, which belongs to the caller; close() only needs it to be over.
+    this.rewriting = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** Flushes every append already made, then closes. Appends and rewrites after this call reject. */
+  close(): Promise<void> {
+    if (this.closing === undefined) this.closing = this.shutdown();
+    return this.closing;
+  }
+
+  stats(): JournalStats {
+    return { ...this.counters };
+  }
+
+  /** Bytes of whole records in the file, as far as this journal has written them. */
+  get size(): number {
+    return this.position;
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled || this.draining !== undefined || this.rewriting !== undefined) return;
+    this.drainScheduled = true;
+    // Not a microtask: waiting for the check phase lets every append made in this turn of the event
+    // loop (several socket messages, say) join the first batch instead of trailing behind a batch of one.
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.startDrain();
+    });
+  }
+
+  private startDrain(): void {
+    if (this.draining !== undefined || this.rewriting !== undefined || this.queue.chunks.length === 0) return;
+    const run = this.drain();
+    this.draining = run;
+    const clear = (): void => {
+      if (this.draining !== run) return;
+      this.draining = undefined;
+      // An append resumed by the last batch's promise may have queued before this ran, and found
+      // a drain still running that was about to stop.
+      this.scheduleDrain();
+    };
+    void run.then(clear, clear);
+  }
+
+  /** Writes batch after batch: whatever queued up during one sync is the next batch, without waiting. */
+  private async drain(): Promise<void> {
+    while (this.queue.chunks.length > 0 && this.rewriting === undefined && this.failure === undefined) {
+      const batch = this.queue;
+      this.queue = emptyBatch();
+      try {
+        const data = batch.chunks.length === 1 ? batch.chunks[0] : Buffer.concat(batch.chunks, batch.bytes);
+        await writeFully(this.handle, data, this.position);
+        if (this.fsyncEnabled) await this.handle.datasync();
+        this.position += data.length;
+        this.counters.flushes += 1;
+        this.counters.bytes += data.length;
+        settle(batch);
+      } catch (error) {
+        this.fail(error, 'append', batch);
+      }
+    }
+  }
+
+  private async runRewrite(data: Buffer, superseded: Batch): Promise<void> {
+    // The batch in flight finishes against the old file: its records are superseded too, but the
+    // old file must stay whole until the rename replaces it.
+    await this.draining;
+    if (this.failure !== undefined) {
+      settle(superseded, this.failure);
+      throw this.failure;
+    }
+    const tempPath = tempPathOf(this.path);
+    let fresh: FileHandle | undefined;
+    try {
+      fresh = await open(tempPath, 'w+');
+      await writeFully(fresh, data, 0);
+      if (this.fsyncEnabled) await fresh.datasync();
+      await rename(tempPath, this.path);
+    } catch (error) {
+      // The journal was never replaced: it is still valid, only missing the superseded appends,
+      // which go back to the head of the queue ahead of anything appended during the rewrite.
+      await fresh?.close().catch(() => undefined);
+      await unlink(tempPath).catch(() => undefined);
+      this.queue = mergeBatches(superseded, this.queue);
+      throw this.wrap(error, 'rewrite');
+    }
+    // From here the new file is the journal; the handle used to write it (same inode after the
+    // rename) takes over appends, so there is no reopen that could fail.
+    const old = this.handle;
+    this.handle = fresh;
+    this.position = data.length;
+    // Nothing durable lives only in the old inode any more, so failing to close it loses nothing.
+    await old.close().catch(() => undefined);
+    try {
+      // Without this the rename itself may not survive a power loss, and the old content would return.
+      if (this.fsyncEnabled) await syncDirectory(dirname(this.path));
+    } catch (error) {
+      throw this.fail(error, 'rewrite', superseded);
+    }
+    settle(superseded);
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.rewriting;
+    while (this.failure === undefined && (this.queue.chunks.length > 0 || this.draining !== undefined)) {
+      this.startDrain();
+      await this.draining;
+    }
+    await this.handle.close();
+  }
+
+  /** Enters the failed state and rejects everything waiting; returns the error for rethrowing. */
+  private fail(error: unknown, operation: string, batch: Batch): Error {
+    const failure = this.wrap(error, operation);
+    this.failure = failure;
+    settle(batch, failure);
+    const queued = this.queue;
+    this.queue = emptyBatch();
+    settle(queued, failure);
+    return failure;
+  }
+
+  private wrap(error: unknown, operation: string): Error {
+    const cause = asError(error);
+    return new Error(`journal ${this.path}: ${operation} failed: ${cause.message}`, { cause });
+  }
+
+  private closedError(operation: string): Error {
+    return new Error(`journal ${this.path} is closed: cannot ${operation}`);
+  }
+}
+
+function emptyBatch(): Batch {
+  return { chunks: [], bytes: 0, settlers: [deferred()] };
+}
+
+function mergeBatches(first: Batch, second: Batch): Batch {
+  if (first.chunks.length === 0) return second;
+  if (second.chunks.length === 0) return first;
+  return {
+    chunks: [...first.chunks, ...second.chunks],
+    bytes: first.bytes + second.bytes,
+    settlers: [...first.settlers, ...second.settlers],
+  };
+}
+
+function settle(batch: Batch, error?: Error): void {
+  // An empty batch's promise was never handed out: rejecting it would only raise an unhandled
+  // rejection nobody can catch. Every promise that was handed out is settled, so a caller that
+  // ignores an append's outcome still gets the process-level unhandled-rejection alarm.
+  if (batch.chunks.length === 0) return;
+  for (const settler of batch.settlers) {
+    if (error === undefined) settler.resolve();
+    else settler.reject(error);
+  }
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+async function writeFully(handle: FileHandle, data: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < data.length) {
+    const { bytesWritten } = await handle.write(data, written, data.length - written, position + written);
+    written += bytesWritten;
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function tempPathOf(path: string): string {
+  return `${path}.rewrite`;
+}
+
+function ignoreMissing(error: unknown): void {
+  if (!isErrnoException(error) || error.code !== 'ENOENT') throw error;
+}
+
+function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && 'code' in error;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
