@@ -8,17 +8,15 @@ const FIND_JOB_TIMEOUT_MS = 10_000;
 When('a worker is killed while it holds a job', async function (this: KeelhaulWorld) {
   const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
   const fault = await this.harness.nemesis.kill(worker);
-  this.faultTarget = worker;
-  this.faultJobs = (fault.effect?.jobsInFlight as string[]) ?? [];
-  this.healedAt = this.harness.history.now();
+  this.rememberFault(fault, worker);
+  this.markHealed();
 });
 
 When('a worker that holds a job is frozen for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
   const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
   const fault = await this.harness.nemesis.freeze(worker, periods * livenessPeriod(this.harness.timing));
-  this.faultTarget = worker;
-  this.faultJobs = (fault.effect?.jobsInFlight as string[]) ?? [];
-  this.healedAt = this.harness.history.now();
+  this.rememberFault(fault, worker);
+  this.markHealed();
 });
 
 When('the broker is killed mid-run and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
@@ -28,15 +26,13 @@ When('the broker is killed mid-run and restarted {int} ms later', async function
   const broker = cluster.broker;
   if (!broker) throw new Error('no broker was started');
   const fault = await this.harness.nemesis.kill(broker, { restartAfterMs: pauseMs });
-  this.faultTarget = broker;
-  this.faultJobs = (fault.effect?.jobsInFlight as string[]) ?? [];
-  this.healedAt = history.now();
+  this.rememberFault(fault, broker);
+  this.markHealed();
 });
 
 When('{string} is killed', async function (this: KeelhaulWorld, name: string) {
   const node = this.harness.cluster.node(name);
   const fault = await this.harness.nemesis.kill(node);
-  this.faultTarget = node;
-  this.faultJobs = (fault.effect?.jobsInFlight as string[]) ?? [];
-  this.healedAt = this.harness.history.now();
+  this.rememberFault(fault, node);
+  this.markHealed();
 });

@@ -14,11 +14,10 @@ function links(world: KeelhaulWorld): LinkNemesis {
 
 /** Remembers what the fault hit, holds it for `ms` (if given), and notes when it healed. */
 async function hold(world: KeelhaulWorld, fault: ActiveLinkFault, target: NodeHandle | undefined, ms?: number): Promise<void> {
-  world.faultTarget = target;
-  world.faultJobs = (fault.event.effect?.jobsInFlight as string[]) ?? [];
+  world.rememberFault(fault.event, target);
   if (ms === undefined) return;
   await fault.healAfter(ms);
-  world.healedAt = world.harness.history.now();
+  world.markHealed();
 }
 
 Given('clients that wait {int} ms for a reply', function (this: KeelhaulWorld, ms: number) {
@@ -71,7 +70,7 @@ When('every link slices data into {int}-byte pieces', async function (this: Keel
 
 When('the links heal', async function (this: KeelhaulWorld) {
   await links(this).healAll();
-  this.healedAt = this.harness.history.now();
+  this.markHealed();
 });
 
 When('the link {string} is partitioned for {int} liveness periods', async function (this: KeelhaulWorld, name: string, periods: number) {

@@ -2,6 +2,7 @@ import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumb
 import type { Scenario } from '../harness/scenario/scenario';
 import type { RpcWorkload } from '../harness/workload/rpc-workload';
 import type { NodeHandle } from '../harness/runtime/node-handle';
+import type { NemesisEvent } from '../harness/history/event';
 
 /** Per-scenario state: the harness Scenario plus what the steps refer back to. */
 export class KeelhaulWorld extends World {
@@ -16,6 +17,17 @@ export class KeelhaulWorld extends World {
 
   constructor(options: IWorldOptions) {
     super(options);
+  }
+
+  /** Remembers what a fault hit, so later steps can check those jobs and that node. */
+  rememberFault(event: NemesisEvent, target: NodeHandle | undefined): void {
+    this.faultTarget = target;
+    this.faultJobs = (event.effect?.jobsInFlight as string[] | undefined) ?? [];
+  }
+
+  /** Notes that the last fault has healed now. */
+  markHealed(): void {
+    this.healedAt = this.harness.history.now();
   }
 
   get harness(): Scenario {

@@ -1,10 +1,14 @@
 import path from 'node:path';
 import type { Implementation } from './implementation';
+import type { Timing } from '../cluster/timing';
 
 /** The compiled CLI; nodes are started through it exactly as a user would start them by hand. */
 const CLI = path.resolve(__dirname, '../cli/main.js');
 
 const node = (args: string[]) => ({ command: process.execPath, args: [CLI, ...args, '--exit-with-stdin'] });
+
+/** Broker and worker must agree on heartbeats, so both take them from the same timing. */
+const heartbeatArgs = (timing: Timing) => ['--heartbeat', String(timing.heartbeatInterval), '--liveness', String(timing.heartbeatLiveness)];
 
 export const referenceImplementation: Implementation = {
   name: 'reference',
@@ -15,8 +19,7 @@ export const referenceImplementation: Implementation = {
       'broker',
       '--name', name,
       '--endpoint', bind,
-      '--heartbeat', String(timing.heartbeatInterval),
-      '--liveness', String(timing.heartbeatLiveness),
+      ...heartbeatArgs(timing),
       '--request-expiry', String(timing.requestExpiry),
     ]),
   }),
@@ -29,8 +32,7 @@ export const referenceImplementation: Implementation = {
       '--broker', broker,
       '--service', service,
       '--work-ms', String(workMs),
-      '--heartbeat', String(timing.heartbeatInterval),
-      '--liveness', String(timing.heartbeatLiveness),
+      ...heartbeatArgs(timing),
       '--reconnect-initial', String(Math.max(1, Math.round(timing.heartbeatInterval / 2))),
       '--reconnect-max', String(timing.backoffMax),
     ]),
