@@ -4,8 +4,11 @@ import type { NodeHandle } from '../runtime/node-handle';
 import type { Runtime } from '../runtime/runtime';
 import { freePort } from '../runtime/ports';
 import type { ProxiedNetwork } from '../network/proxied-network';
-import type { Timing } from './timing';
+import { livenessPeriod, type Timing } from './timing';
 import { waitFor } from '../util/wait-for';
+import { askMmi } from '../probe/mdp-probe';
+import { MMI_SERVICE } from '../../reference/mdp/mmi';
+import { sleep } from '../../reference/backoff';
 
 /**
  * A request-reply system under test: one broker, workers and client drivers, started through a
@@ -60,9 +63,27 @@ export class RpcCluster {
     return this.broker;
   }
 
+  /** Starts workers and waits until the broker knows their service, so later steps see them registered. */
   async startWorkers(count: number, service = 'echo', workMs = this.timing.workMs): Promise<NodeHandle[]> {
     const first = this.workers.length + 1;
-    return Promise.all(Array.from({ length: count }, (_, i) => this.startWorker(`worker-${first + i}`, service, workMs)));
+    const started = await Promise.all(Array.from({ length: count }, (_, i) => this.startWorker(`worker-${first + i}`, service, workMs)));
+    await this.waitForService(service);
+    return started;
+  }
+
+  /**
+   * A worker reports ready once it has sent READY, which may not have reached the broker yet. Asks
+   * 8/MMI until the service is known (bounded); a broker without MMI (501) is not waited for.
+   */
+  async waitForService(service: string, timeoutMs = 2 * livenessPeriod(this.timing) + 2_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      const answer = await askMmi(this.brokerEndpoint, MMI_SERVICE, service, Math.max(50, Math.min(500, remaining)));
+      if (answer === '200' || answer === '501') return;
+      if (Date.now() >= deadline) throw new Error(`the broker did not know service "${service}" within ${timeoutMs} ms of its workers starting (8/MMI answered ${answer ?? 'nothing'})`);
+      await sleep(this.timing.heartbeatInterval / 5);
+    }
   }
 
   async startWorker(name: string, service = 'echo', workMs = this.timing.workMs): Promise<NodeHandle> {
