@@ -1,15 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { Router } from 'zeromq';
 import {
   decodeAtBroker,
   encodeClientReply,
   encodeDisconnect,
   encodeHeartbeat,
+  encodeJobReply,
+  encodeRecorded,
   encodeRequest,
+  jobIdProblem,
+  KHX_EXTENSION,
+  KhxStatus,
   MdpDecodeError,
   printable,
   type Frame,
 } from './mdp/codec';
 import { answerMmi, isMmiService } from './mdp/mmi';
+import { JobStore, type JobStoreStats } from './journal/job-store';
 import { silentLogger, type Logger } from './log';
 
 export interface BrokerOptions {
@@ -21,6 +28,23 @@ export interface BrokerOptions {
   heartbeatLiveness: number;
   /** Milliseconds a request may wait for a worker before the broker drops it. */
   requestExpiry: number;
+  /**
+   * KHX/1 job journal file. With it, accepted jobs and their results survive a crash; without it,
+   * the broker still speaks KHX/1 (dedup by job id) but forgets everything when it stops.
+   */
+  journal?: string;
+  /** Completed KHX/1 jobs are remembered (to answer retries) this long after completion, in ms. */
+  retentionMs?: number;
+  /** ... and at most this many of them. */
+  retentionCount?: number;
+  /**
+   * How long a job held by a KHX/1 worker that fell silent (or by any worker before a broker
+   * restart) waits before it goes to another worker, in ms: time for the first worker to come back
+   * and hand in a result it may already have. Default: two liveness periods.
+   */
+  resultGrace?: number;
+  /** fdatasync the journal before acknowledging (default true; off only for measurements). */
+  fsync?: boolean;
   logger?: Logger;
 }
 
@@ -28,13 +52,32 @@ export const DEFAULT_BROKER_OPTIONS = {
   heartbeatInterval: 2500,
   heartbeatLiveness: 3,
   requestExpiry: 30_000,
+  retentionMs: 10 * 60_000,
+  retentionCount: 100_000,
 } as const;
 
-interface PendingRequest {
-  client: Frame;
+/** A request in the broker's hands: queued for a worker, or held by one. */
+interface Job {
+  /** Map key: hex of `address`. */
+  key: string;
+  /**
+   * What the worker sees as the client address and echoes in REPLY: the KHX/1 job id, or for a
+   * plain 7/MDP request an id the broker makes up (0x00-prefixed, so never a valid job id).
+   */
+  address: Frame;
+  /** The KHX/1 job id; undefined for a plain 7/MDP request. */
+  id?: string;
   service: string;
   body: Frame[];
+  /** The client socket to answer: the latest one that asked, as a retry may come from a new socket. */
+  waiter?: Frame;
   queuedAt: number;
+  /** Not dispatched before this time: the result grace after its worker was lost. */
+  notBefore: number;
+  /** Dispatched at some point, in this broker's life or (for recovered jobs) possibly a previous one. */
+  mayHaveRun: boolean;
+  /** A result is being journaled; later replies are duplicates. */
+  completing: boolean;
 }
 
 interface WorkerRecord {
@@ -43,15 +86,17 @@ interface WorkerRecord {
   identity: Frame;
   service: string;
   expiresAt: number;
-  /** The request this worker holds, re-queued if the worker dies before replying. */
-  current?: PendingRequest;
+  /** Declared KHX/1 in READY: keeps results until RECORDED and hands them in again after reconnecting. */
+  khx: boolean;
+  /** The job this worker holds, re-queued if the worker dies before replying. */
+  current?: Job;
 }
 
 interface Service {
   name: string;
   /** Idle workers, least recently used first. */
   idle: WorkerRecord[];
-  queue: PendingRequest[];
+  queue: Job[];
   workerCount: number;
 }
 
@@ -63,12 +108,19 @@ export interface BrokerStats {
   requeued: number;
   expiredRequests: number;
   malformed: number;
+  /** KHX/1 retries answered from the job table instead of running the job again. */
+  deduplicated: number;
+  /** Jobs recovered from the journal at start, pending then. */
+  recovered: number;
+  store: JobStoreStats;
 }
 
 /**
- * A 7/MDP broker with 8/MMI. One ROUTER socket serves clients and workers; heartbeats run both
- * ways; a worker that falls silent for `heartbeatLiveness` periods is removed and the request it
- * held goes back to the head of its service's queue.
+ * A 7/MDP broker with 8/MMI and the KHX/1 exactly-once extension (docs/protocol.md). One ROUTER
+ * socket serves clients and workers; heartbeats run both ways; a worker that falls silent for
+ * `heartbeatLiveness` periods is removed and the job it held goes back to the head of its
+ * service's queue. KHX/1 jobs are journaled before they are dispatched and their results before
+ * they are answered, so a restart resumes them and a retry is answered from the record.
  */
 export class Broker {
   // sendTimeout 0: a ROUTER never blocks, and without it zeromq.js may defer a send after a long run of
@@ -76,28 +128,57 @@ export class Broker {
   private readonly socket = new Router({ linger: 0, sendTimeout: 0 });
   private readonly workers = new Map<string, WorkerRecord>();
   private readonly services = new Map<string, Service>();
+  /** Every job queued or held, by address key. */
+  private readonly jobs = new Map<string, Job>();
+  /** KHX/1 jobs whose acceptance is being journaled, by job id: retries wait for it. */
+  private readonly accepting = new Map<string, Job>();
   private readonly log: Logger;
+  /** Makes plain-request addresses unique across broker lives, so a late REPLY can never match a new request. */
+  private readonly incarnation = randomBytes(8);
+  private plainCounter = 0;
   private heartbeatTimer?: NodeJS.Timeout;
+  private graceTimer?: NodeJS.Timeout;
   private receiving?: Promise<void>;
   private closed = false;
-  private readonly counters: Omit<BrokerStats, 'workers' | 'queued'> = {
+  private failure?: Error;
+  private readonly failed: Promise<Error>;
+  private fail!: (error: Error) => void;
+  private readonly resultGrace: number;
+  private readonly counters = {
     dispatched: 0,
     replies: 0,
     requeued: 0,
     expiredRequests: 0,
     malformed: 0,
+    deduplicated: 0,
+    recovered: 0,
   };
 
-  private constructor(private readonly options: Required<BrokerOptions>) {
-    this.log = options.logger;
+  private constructor(
+    private readonly options: BrokerOptions & Required<Pick<BrokerOptions, 'retentionMs' | 'retentionCount'>>,
+    private readonly store: JobStore,
+  ) {
+    this.log = options.logger ?? silentLogger();
+    this.resultGrace = options.resultGrace ?? 2 * options.heartbeatInterval * options.heartbeatLiveness;
+    this.failed = new Promise((resolve) => (this.fail = resolve));
   }
 
   static async start(options: BrokerOptions): Promise<Broker> {
-    const broker = new Broker({ logger: silentLogger(), ...options });
-    await broker.socket.bind(options.endpoint);
+    const full = { ...DEFAULT_BROKER_OPTIONS, ...options };
+    const storeOptions = { retentionMs: full.retentionMs, retentionCount: full.retentionCount, logger: full.logger, fsync: full.fsync };
+    const store = full.journal === undefined ? JobStore.inMemory(storeOptions) : await JobStore.open(full.journal, storeOptions);
+    const broker = new Broker(full, store);
+    broker.recover();
+    try {
+      await broker.socket.bind(options.endpoint);
+    } catch (error) {
+      await store.close();
+      broker.socket.close();
+      throw error;
+    }
     broker.heartbeatTimer = setInterval(() => broker.onHeartbeatTick(), options.heartbeatInterval);
     broker.receiving = broker.receiveLoop();
-    broker.log.info({ endpoint: options.endpoint }, 'broker listening');
+    broker.log.info({ endpoint: options.endpoint, journal: full.journal ?? null, recovered: broker.counters.recovered }, 'broker listening');
     return broker;
   }
 
@@ -105,19 +186,54 @@ export class Broker {
     return this.socket.lastEndpoint ?? this.options.endpoint;
   }
 
+  /** Resolves with the error if the broker stops serving on its own (its journal failed). */
+  whenFailed(): Promise<Error> {
+    return this.failed;
+  }
+
   stats(): BrokerStats {
     let queued = 0;
     for (const service of this.services.values()) queued += service.queue.length;
-    return { workers: this.workers.size, queued, ...this.counters };
+    return { workers: this.workers.size, queued, ...this.counters, store: this.store.stats() };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeatTimer);
+    clearTimeout(this.graceTimer);
     for (const worker of this.workers.values()) this.send([worker.identity, ...encodeDisconnect()]);
     this.socket.close();
     await this.receiving?.catch(() => undefined);
+    await this.store.close().catch((error: unknown) => this.log.error({ err: error }, 'closing the journal failed'));
+  }
+
+  /**
+   * Pending jobs from the journal go back in their queues. Any of them may be in a worker's hands
+   * (running, or done with the result not yet handed in), so they wait out the result grace first.
+   */
+  private recover(): void {
+    const now = Date.now();
+    for (const pending of this.store.pending()) {
+      const job: Job = {
+        key: Buffer.from(pending.job, 'latin1').toString('hex'),
+        address: Buffer.from(pending.job, 'latin1'),
+        id: pending.job,
+        service: pending.service,
+        body: pending.body,
+        queuedAt: now,
+        notBefore: now + this.resultGrace,
+        mayHaveRun: true,
+        completing: false,
+      };
+      this.jobs.set(job.key, job);
+      this.serviceNamed(job.service).queue.push(job);
+      this.counters.recovered++;
+    }
+    if (this.counters.recovered > 0) {
+      this.log.info({ jobs: this.counters.recovered, graceMs: this.resultGrace }, 'recovered pending jobs from the journal');
+      this.scheduleGraceEnd(now + this.resultGrace);
+    }
   }
 
   private async receiveLoop(): Promise<void> {
@@ -129,6 +245,7 @@ export class Broker {
   }
 
   private onMessage(identity: Frame, frames: Frame[]): void {
+    if (this.failure) return;
     let message;
     try {
       message = decodeAtBroker(frames);
@@ -141,8 +258,10 @@ export class Broker {
     switch (message.kind) {
       case 'client-request':
         return this.onClientRequest(identity, message.service, message.body);
+      case 'job-request':
+        return this.onJobRequest(identity, message.service, message.job, message.body);
       case 'ready':
-        return this.onReady(identity, message.service);
+        return this.onReady(identity, message.service, message.extensions);
       case 'reply':
         return this.onReply(identity, message.client, message.body);
       case 'heartbeat':
@@ -158,15 +277,64 @@ export class Broker {
       this.send([client, ...encodeClientReply(service, [Buffer.from(answer)])]);
       return;
     }
-    this.serviceNamed(service).queue.push({ client, service, body, queuedAt: Date.now() });
-    this.dispatch(this.serviceNamed(service));
+    const address = Buffer.alloc(13);
+    address[0] = 0;
+    this.incarnation.copy(address, 1);
+    address.writeUInt32BE(this.plainCounter++ >>> 0, 9);
+    const now = Date.now();
+    this.enqueue({ key: address.toString('hex'), address, service, body, waiter: client, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false });
   }
 
-  private onReady(identity: Frame, serviceName: string): void {
+  private onJobRequest(client: Frame, service: string, jobFrame: Frame, body: Frame[]): void {
+    const problem = isMmiService(service) ? 'mmi.* services take plain 7/MDP requests' : jobIdProblem(jobFrame);
+    if (problem !== undefined) {
+      this.log.warn({ client: printable(client), job: printable(jobFrame), reason: problem }, 'refused a job request');
+      this.send([client, ...encodeJobReply(service, jobFrame, KhxStatus.BadRequest, [Buffer.from(problem)])]);
+      return;
+    }
+    const id = jobFrame.toString('latin1');
+    const known = this.jobs.get(jobFrame.toString('hex')) ?? this.accepting.get(id);
+    if (known !== undefined) {
+      // A retry of a job in hand: it will answer this socket. 202 only once the acceptance is durable.
+      known.waiter = client;
+      this.counters.deduplicated++;
+      if (!this.accepting.has(id)) this.send([client, ...encodeJobReply(known.service, jobFrame, KhxStatus.Accepted)]);
+      return;
+    }
+    const now = Date.now();
+    const job: Job = { key: jobFrame.toString('hex'), address: jobFrame, id, service, body, waiter: client, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false };
+    this.accepting.set(id, job);
+    // Journaled before any worker sees it: a job dispatched and then forgotten by a crash would run
+    // again on the client's retry. For an id the store knows, accept() writes nothing and reports the
+    // job's state once that state is durable, so a retry is never answered from a record a crash could undo.
+    this.store.accept(id, service, body).then(
+      (outcome) => {
+        this.accepting.delete(id);
+        if (this.closed || this.failure) return;
+        if (outcome === 'new') return this.enqueue(job);
+        this.counters.deduplicated++;
+        const recorded = this.store.lookup(id);
+        if (job.waiter === undefined) return;
+        if (recorded?.state === 'completed') this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Done, recorded.reply)]);
+        else if (recorded?.state === 'abandoned' || recorded === undefined) this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Expired)]);
+        else this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Accepted)]);
+      },
+      (error: unknown) => this.onJournalFailure(error),
+    );
+  }
+
+  private enqueue(job: Job): void {
+    this.jobs.set(job.key, job);
+    const service = this.serviceNamed(job.service);
+    service.queue.push(job);
+    this.dispatch(service);
+  }
+
+  private onReady(identity: Frame, serviceName: string, extensions: string[]): void {
     const id = identity.toString('hex');
     if (this.workers.has(id)) {
       this.log.warn({ worker: id, service: serviceName }, 'duplicate READY: disconnecting worker');
-      this.removeWorker(this.workers.get(id)!, true);
+      this.removeWorker(this.workers.get(id)!, true, false);
       return;
     }
     if (isMmiService(serviceName)) {
@@ -174,29 +342,65 @@ export class Broker {
       this.send([identity, ...encodeDisconnect()]);
       return;
     }
-    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry() };
+    const khx = extensions.includes(KHX_EXTENSION);
+    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx };
     this.workers.set(id, worker);
     const service = this.serviceNamed(serviceName);
     service.workerCount++;
-    this.log.info({ worker: id, service: serviceName }, 'worker registered');
+    this.log.info({ worker: id, service: serviceName, khx }, 'worker registered');
+    // The welcome: an empty RECORDED tells a KHX/1 worker to hand in the results it still holds.
+    if (khx) this.send([identity, ...encodeRecorded([])]);
     this.makeIdle(worker, service);
   }
 
-  private onReply(identity: Frame, client: Frame, body: Frame[]): void {
+  private onReply(identity: Frame, address: Frame, body: Frame[]): void {
     const worker = this.knownWorker(identity, 'REPLY');
     if (!worker) return;
     worker.expiresAt = this.nextExpiry();
-    const request = worker.current;
-    if (!request || !request.client.equals(client)) {
-      // A reply this broker did not ask for (e.g. for a request re-queued while the worker was
-      // frozen) must not reach a client: it would be a stale or duplicate reply.
-      this.log.warn({ worker: worker.id, client: printable(client) }, 'dropped a reply to a request the worker does not hold');
+    const key = address.toString('hex');
+    const job = this.jobs.get(key);
+    if (worker.current !== undefined && worker.current.key === key) {
+      worker.current = undefined;
+      this.makeIdle(worker, this.serviceNamed(worker.service));
+    }
+    if (job === undefined || job.completing) {
+      // Already answered (first result wins), or a request from before a restart: nothing to forward.
+      this.log.debug({ worker: worker.id, job: printable(address) }, 'reply to a job no longer in hand');
+      if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
       return;
     }
-    worker.current = undefined;
+    if (job.id === undefined) {
+      this.finish(job);
+      if (job.waiter) this.send([job.waiter, ...encodeClientReply(job.service, body)]);
+      if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
+      return;
+    }
+    // KHX/1: the result is journaled before anyone hears of it; meanwhile no worker gets the job again.
+    job.completing = true;
+    this.dequeue(job);
+    this.store.complete(job.id, body).then(
+      () => {
+        if (this.closed || this.failure) return;
+        this.finish(job);
+        if (job.waiter) this.send([job.waiter, ...encodeJobReply(job.service, job.address, KhxStatus.Done, body)]);
+        if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
+      },
+      (error: unknown) => this.onJournalFailure(error),
+    );
+  }
+
+  /** The job leaves the broker's hands: out of the table and out of any queue. */
+  private finish(job: Job): void {
     this.counters.replies++;
-    this.send([client, ...encodeClientReply(worker.service, body)]);
-    this.makeIdle(worker, this.serviceNamed(worker.service));
+    this.jobs.delete(job.key);
+    this.dequeue(job);
+  }
+
+  private dequeue(job: Job): void {
+    const service = this.services.get(job.service);
+    if (service === undefined) return;
+    const queued = service.queue.indexOf(job);
+    if (queued >= 0) service.queue.splice(queued, 1);
   }
 
   private onWorkerHeartbeat(identity: Frame): void {
@@ -208,7 +412,10 @@ export class Broker {
     const worker = this.workers.get(identity.toString('hex'));
     if (!worker) return;
     this.log.info({ worker: worker.id }, 'worker disconnected');
-    this.removeWorker(worker, false);
+    // A worker that says goodbye holds no result for its job (it gives the job back), so no grace;
+    // a KHX/1 worker's goodbye also says it did not run the job (docs/protocol.md).
+    if (worker.khx && worker.current !== undefined) worker.current.mayHaveRun = false;
+    this.removeWorker(worker, false, false);
   }
 
   /** Per 7/MDP, any command other than READY from an unregistered peer earns a DISCONNECT. */
@@ -227,30 +434,62 @@ export class Broker {
   }
 
   private dispatch(service: Service): void {
-    while (service.idle.length > 0 && service.queue.length > 0) {
+    if (service.idle.length === 0 || service.queue.length === 0) return;
+    const now = Date.now();
+    for (let index = 0; index < service.queue.length && service.idle.length > 0; ) {
+      const job = service.queue[index];
+      if (job.notBefore > now) {
+        index++;
+        continue;
+      }
+      service.queue.splice(index, 1);
       const worker = service.idle.shift()!;
-      const request = service.queue.shift()!;
-      worker.current = request;
+      worker.current = job;
+      job.mayHaveRun = true;
       this.counters.dispatched++;
-      this.send([worker.identity, ...encodeRequest(request.client, request.body)]);
+      this.send([worker.identity, ...encodeRequest(job.address, job.body)]);
     }
   }
 
-  private removeWorker(worker: WorkerRecord, sendDisconnect: boolean): void {
+  private removeWorker(worker: WorkerRecord, sendDisconnect: boolean, silent: boolean): void {
     if (sendDisconnect) this.send([worker.identity, ...encodeDisconnect()]);
     this.workers.delete(worker.id);
     const service = this.serviceNamed(worker.service);
     service.workerCount--;
     const idleAt = service.idle.indexOf(worker);
     if (idleAt >= 0) service.idle.splice(idleAt, 1);
-    if (worker.current) {
-      // Back to the head of the queue: the request has waited longest of all.
-      service.queue.unshift(worker.current);
-      this.counters.requeued++;
-      this.log.info({ worker: worker.id, service: service.name }, 're-queued the request the worker held');
-      worker.current = undefined;
-      this.dispatch(service);
+    const job = worker.current;
+    worker.current = undefined;
+    if (job === undefined || job.completing || !this.jobs.has(job.key)) return;
+    // Back to the head of the queue: the job has waited longest of all. A KHX/1 worker that fell
+    // silent may have finished it and be about to hand the result in, so the job waits out the grace.
+    const now = Date.now();
+    if (silent && worker.khx) {
+      job.notBefore = now + this.resultGrace;
+      this.scheduleGraceEnd(job.notBefore);
     }
+    service.queue.unshift(job);
+    this.counters.requeued++;
+    this.log.info({ worker: worker.id, service: service.name, job: printable(job.address), holdMs: job.notBefore - now }, 're-queued the job the worker held');
+    this.dispatch(service);
+  }
+
+  private scheduleGraceEnd(at: number): void {
+    // One timer for the earliest deadline is enough: every dispatch pass re-checks them all.
+    clearTimeout(this.graceTimer);
+    let earliest = at;
+    for (const service of this.services.values()) for (const job of service.queue) if (job.notBefore > Date.now()) earliest = Math.min(earliest, job.notBefore);
+    this.graceTimer = setTimeout(() => this.onGraceEnd(), Math.max(0, earliest - Date.now()) + 1);
+  }
+
+  private onGraceEnd(): void {
+    const now = Date.now();
+    let next = Infinity;
+    for (const service of this.services.values()) {
+      this.dispatch(service);
+      for (const job of service.queue) if (job.notBefore > now) next = Math.min(next, job.notBefore);
+    }
+    if (next !== Infinity) this.scheduleGraceEnd(next);
   }
 
   private onHeartbeatTick(): void {
@@ -258,23 +497,52 @@ export class Broker {
     for (const worker of [...this.workers.values()]) {
       if (worker.expiresAt < now) {
         this.log.info({ worker: worker.id, service: worker.service }, 'worker expired');
-        this.removeWorker(worker, true);
+        this.removeWorker(worker, true, true);
       } else {
         this.send([worker.identity, ...encodeHeartbeat()]);
       }
     }
     for (const service of this.services.values()) this.expireRequests(service, now);
+    this.store.expire();
   }
 
+  /**
+   * Drops requests that waited too long for a worker. A KHX/1 job is told 410 (did not run, will not
+   * run), so only one that never went to a worker (or was given back unrun) may expire: one that may
+   * have run waits for a worker however long it takes. A plain request has no such promise to keep.
+   */
   private expireRequests(service: Service, now: number): void {
     const deadline = now - this.options.requestExpiry;
-    const before = service.queue.length;
-    service.queue = service.queue.filter((request) => request.queuedAt >= deadline);
-    const expired = before - service.queue.length;
-    if (expired > 0) {
-      this.counters.expiredRequests += expired;
-      this.log.info({ service: service.name, expired }, 'dropped requests that waited too long for a worker');
+    const expired = service.queue.filter((job) => job.queuedAt < deadline && (job.id === undefined || !job.mayHaveRun));
+    if (expired.length === 0) return;
+    service.queue = service.queue.filter((job) => !expired.includes(job));
+    for (const job of expired) {
+      this.jobs.delete(job.key);
+      if (job.id === undefined) continue;
+      const jobId = job.id;
+      job.completing = true;
+      this.store.abandon(jobId).then(
+        () => {
+          if (!this.closed && !this.failure && job.waiter) this.send([job.waiter, ...encodeJobReply(job.service, job.address, KhxStatus.Expired)]);
+        },
+        (error: unknown) => this.onJournalFailure(error),
+      );
     }
+    this.counters.expiredRequests += expired.length;
+    this.log.info({ service: service.name, expired: expired.length }, 'dropped requests that waited too long for a worker');
+  }
+
+  /**
+   * After a failed write or fdatasync nothing about the journal can be trusted (docs/journal.md), and
+   * a broker that went on would acknowledge what it cannot keep: it stops serving instead, and its
+   * owner (the CLI) exits so that a supervisor restarts it on a re-read journal.
+   */
+  private onJournalFailure(error: unknown): void {
+    if (this.failure || this.closed) return;
+    this.failure = error instanceof Error ? error : new Error(String(error));
+    this.log.error({ err: this.failure }, 'journal failed: the broker stops serving');
+    this.fail(this.failure);
+    void this.close();
   }
 
   private nextExpiry(): number {

@@ -1,6 +1,6 @@
 import { Dealer } from 'zeromq';
-import { decodeAtClient, encodeClientRequest, MdpDecodeError, type Frame } from './mdp/codec';
-import { MMI_SERVICE } from './mdp/mmi';
+import { decodeAtClient, decodeJobReply, encodeClientRequest, encodeJobRequest, KhxStatus, MdpDecodeError, type Frame } from './mdp/codec';
+import { KHX_MMI_SERVICE, MMI_SERVICE } from './mdp/mmi';
 import { backoffDelay, sleep } from './backoff';
 import { silentLogger, type Logger } from './log';
 
@@ -44,10 +44,13 @@ export function callBound(options: Pick<ClientOptions, 'timeout' | 'attempts' | 
   return options.checkService ? total * 2 : total;
 }
 
-/** The job definitely did not run and will not run: its request never left the client. */
+/**
+ * The job definitely did not run and will not run: its request never left the client, or (KHX/1)
+ * the broker said so — it refused the request, or gave up on the job before any worker got it.
+ */
 export class DefiniteFailure extends Error {
   readonly definite = true;
-  constructor(message: string, readonly code: 'service-unavailable' | 'broker-unreachable' | 'closed') {
+  constructor(message: string, readonly code: 'service-unavailable' | 'broker-unreachable' | 'closed' | 'refused' | 'expired') {
     super(message);
     this.name = 'DefiniteFailure';
   }
@@ -56,13 +59,25 @@ export class DefiniteFailure extends Error {
 /** The call gave up, but a request was sent: the job may or may not have run. */
 export class IndefiniteFailure extends Error {
   readonly definite = false;
-  constructor(message: string, readonly attempts: number) {
+  /** `accepted`: a KHX/1 broker acknowledged the job durably (202), so it will run even though this call gave up. */
+  constructor(message: string, readonly attempts: number, readonly accepted = false) {
     super(message);
     this.name = 'IndefiniteFailure';
   }
 }
 
 type AttemptResult = { kind: 'reply'; body: Frame[] } | { kind: 'timeout' };
+
+type JobAttemptResult = { kind: 'answer'; status: string; body: Frame[] } | { kind: 'timeout'; accepted: boolean };
+
+export interface RequestOptions {
+  /**
+   * A KHX/1 job id (1-255 printable ASCII bytes, e.g. a UUIDv7), kept across retries so the broker
+   * runs the job once however often it is sent. Ignored, with plain 7/MDP semantics, when the broker
+   * does not speak KHX/1 (8/MMI `mmi.khx` does not answer 200).
+   */
+  job?: string;
+}
 
 /**
  * A Lazy Pirate 7/MDP client: one request at a time on one DEALER socket. An attempt that times
@@ -74,6 +89,8 @@ export class MajordomoClient {
   private busy = false;
   private closed = false;
   private serviceSeenAt = new Map<string, number>();
+  /** Whether the broker speaks KHX/1, once asked. */
+  private brokerSpeaksKhx?: boolean;
   private readonly log: Logger;
   private readonly options: Required<ClientOptions>;
 
@@ -83,12 +100,14 @@ export class MajordomoClient {
   }
 
   /** Sends `body` to `service`; resolves with the reply body or rejects with DefiniteFailure / IndefiniteFailure. */
-  async request(service: string, body: Frame[]): Promise<Frame[]> {
+  async request(service: string, body: Frame[], options: RequestOptions = {}): Promise<Frame[]> {
     if (this.closed) throw new DefiniteFailure('client is closed', 'closed');
     if (this.busy) throw new Error('MajordomoClient runs one request at a time; use one client per concurrent call');
     this.busy = true;
     try {
+      if (options.job !== undefined && this.brokerSpeaksKhx === undefined) this.brokerSpeaksKhx = await this.askKhx();
       if (this.options.checkService) await this.ensureServiceAvailable(service);
+      if (options.job !== undefined && this.brokerSpeaksKhx) return await this.sendJobWithRetries(service, options.job, body);
       return await this.sendWithRetries(service, body);
     } finally {
       this.busy = false;
@@ -120,6 +139,60 @@ export class MajordomoClient {
     throw new DefiniteFailure(`broker ${this.options.broker} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
   }
 
+  /** 8/MMI `mmi.khx`: 200 from a KHX/1 broker, 501 from a plain one. Nothing is sent for the job before the answer. */
+  private async askKhx(): Promise<boolean> {
+    for (let attempt = 0; attempt < this.options.attempts; attempt++) {
+      if (attempt > 0) await this.backOff(attempt - 1);
+      const result = await this.attempt(KHX_MMI_SERVICE, [Buffer.from('KHX/1')]);
+      if (result.kind === 'timeout') continue;
+      const speaks = result.body[0]?.toString() === '200';
+      if (!speaks) this.log.warn({ broker: this.options.broker }, 'broker does not speak KHX/1: job ids are not sent, calls are at-least-once');
+      return speaks;
+    }
+    throw new DefiniteFailure(`broker ${this.options.broker} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
+  }
+
+  /** KHX/1: the same job id on every attempt, so however many reach the broker the job runs once. */
+  private async sendJobWithRetries(service: string, job: string, body: Frame[]): Promise<Frame[]> {
+    let accepted = false;
+    for (let attempt = 0; attempt < this.options.attempts; attempt++) {
+      if (attempt > 0) await this.backOff(attempt - 1);
+      const result = await this.attemptJob(service, job, body);
+      if (result.kind === 'timeout') {
+        accepted ||= result.accepted;
+        this.serviceSeenAt.delete(service);
+        this.log.info({ service, job, attempt: attempt + 1, accepted }, 'no answer within timeout: sending the job again');
+        continue;
+      }
+      switch (result.status) {
+        case KhxStatus.Done:
+          return result.body;
+        case KhxStatus.Expired:
+          throw new DefiniteFailure(`job ${job} expired at the broker before any worker took it: it did not and will not run`, 'expired');
+        default:
+          throw new DefiniteFailure(`broker refused job ${job} (${result.status} ${result.body[0]?.toString() ?? ''}): it will not run`.trim(), 'refused');
+      }
+    }
+    throw new IndefiniteFailure(`no answer for job ${job} from "${service}" after ${this.options.attempts} attempts${accepted ? ' (the broker had accepted it)' : ''}`, this.options.attempts, accepted);
+  }
+
+  private async attemptJob(service: string, job: string, body: Frame[]): Promise<JobAttemptResult> {
+    let accepted = false;
+    const outcome = await this.exchange(encodeJobRequest(service, job, body), (frames) => {
+      const reply = decodeJobReply(frames);
+      if (reply.job !== job) {
+        this.log.warn({ expected: job, got: reply.job }, 'dropped an answer about another job');
+        return undefined;
+      }
+      if (reply.status === KhxStatus.Accepted) {
+        accepted = true;
+        return undefined;
+      }
+      return { kind: 'answer', status: reply.status, body: reply.body } as const;
+    });
+    return outcome ?? { kind: 'timeout', accepted };
+  }
+
   private async sendWithRetries(service: string, body: Frame[]): Promise<Frame[]> {
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
       if (attempt > 0) await this.backOff(attempt - 1);
@@ -136,12 +209,26 @@ export class MajordomoClient {
   }
 
   private async attempt(service: string, body: Frame[]): Promise<AttemptResult> {
+    const outcome = await this.exchange(encodeClientRequest(service, body), (frames) => {
+      const reply = decodeAtClient(frames);
+      if (reply.service === service) return { kind: 'reply', body: reply.body } as const;
+      this.log.warn({ expected: service, got: reply.service }, 'dropped a reply for another service');
+      return undefined;
+    });
+    return outcome ?? { kind: 'timeout' };
+  }
+
+  /**
+   * One attempt: sends `request`, then reads until `accept` returns an answer or the timeout passes
+   * (undefined). Malformed replies are dropped. A timed-out attempt discards its socket.
+   */
+  private async exchange<T>(request: Frame[], accept: (frames: Frame[]) => T | undefined): Promise<T | undefined> {
     const socket = this.openSocket();
     try {
-      await socket.send(encodeClientRequest(service, body));
+      await socket.send(request);
     } catch {
       this.dropSocket();
-      return { kind: 'timeout' };
+      return undefined;
     }
     const deadline = Date.now() + this.options.timeout;
     for (;;) {
@@ -155,16 +242,15 @@ export class MajordomoClient {
         break; // EAGAIN: the attempt timed out
       }
       try {
-        const reply = decodeAtClient(frames);
-        if (reply.service === service) return { kind: 'reply', body: reply.body };
-        this.log.warn({ expected: service, got: reply.service }, 'dropped a reply for another service');
+        const answer = accept(frames);
+        if (answer !== undefined) return answer;
       } catch (error) {
         if (!(error instanceof MdpDecodeError)) throw error;
         this.log.warn({ reason: error.reason }, 'dropped malformed reply');
       }
     }
     this.dropSocket();
-    return { kind: 'timeout' };
+    return undefined;
   }
 
   private openSocket(): Dealer {

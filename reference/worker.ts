@@ -1,5 +1,5 @@
 import { Dealer } from 'zeromq';
-import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeReady, encodeReply, MdpDecodeError, type Frame } from './mdp/codec';
+import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeReady, encodeReply, KHX_EXTENSION, MdpDecodeError, printable, type Frame } from './mdp/codec';
 import { backoffDelay, sleep } from './backoff';
 import { silentLogger, type Logger } from './log';
 
@@ -17,6 +17,14 @@ export interface WorkerOptions {
   /** First reconnect delay in ms; it doubles (with jitter) up to `reconnectMax`. */
   reconnectInitial: number;
   reconnectMax: number;
+  /**
+   * Speak the KHX/1 extension (default true): declare it in READY and, with a broker that answers
+   * the declaration, keep each result until the broker says it is recorded. Turn off for a strict
+   * 7/MDP broker that refuses a READY with a fifth frame.
+   */
+  khx?: boolean;
+  /** At most this many results are kept waiting for RECORDED; the oldest go first (default 10000). */
+  maxHeldResults?: number;
   logger?: Logger;
 }
 
@@ -45,6 +53,12 @@ export class MajordomoWorker {
   private readonly log: Logger;
   private readonly work: Frame[][] = [];
   private working = false;
+  /** KHX/1: results the broker has not yet recorded, by job address (hex), oldest first. */
+  private readonly held = new Map<string, { address: Frame; reply: Frame[] }>();
+  /** The generation whose broker welcomed us as a KHX/1 worker; results go out on it. */
+  private welcomedGeneration = -1;
+  /** Some broker session said it speaks KHX/1: from then on results are kept until recorded. */
+  private brokerSpeaksKhx = false;
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger ?? silentLogger();
@@ -69,7 +83,7 @@ export class MajordomoWorker {
     this.socket = socket;
     this.generation++;
     this.lastHeard = Date.now();
-    this.send(encodeReady(this.options.service));
+    this.send(encodeReady(this.options.service, this.options.khx === false ? [] : [KHX_EXTENSION]));
     this.log.info({ broker: this.options.broker, service: this.options.service, generation: this.generation }, 'registering with broker');
     void this.receiveLoop(socket, this.generation);
   }
@@ -103,11 +117,41 @@ export class MajordomoWorker {
         this.log.info('broker sent DISCONNECT: registering again');
         void this.reconnect(0);
         return;
-      case 'request':
+      case 'recorded':
+        return this.onRecorded(message.jobs);
+      case 'request': {
+        const kept = this.welcomedGeneration === this.generation ? this.held.get(message.client.toString('hex')) : undefined;
+        if (kept !== undefined) {
+          // The broker lost track of a result we still hold (it restarted): hand it in, do not run it again.
+          this.log.info({ job: printable(message.client) }, 'request for a job already done: sending the kept result');
+          this.send(encodeReply(kept.address, kept.reply));
+          return;
+        }
         this.work.push([message.client, ...message.body]);
         void this.drainWork();
         return;
+      }
     }
+  }
+
+  /** The first RECORDED of a session is the broker's welcome: every kept result goes in again. */
+  private onRecorded(jobs: Frame[]): void {
+    for (const job of jobs) this.held.delete(job.toString('hex'));
+    if (this.welcomedGeneration === this.generation) return;
+    this.welcomedGeneration = this.generation;
+    this.brokerSpeaksKhx = true;
+    if (this.held.size > 0) this.log.info({ results: this.held.size }, 'broker speaks KHX/1: handing in kept results');
+    for (const { address, reply } of this.held.values()) this.send(encodeReply(address, reply));
+  }
+
+  private keep(address: Frame, reply: Frame[]): void {
+    const limit = this.options.maxHeldResults ?? 10_000;
+    while (this.held.size >= limit) {
+      const oldest = this.held.keys().next().value as string;
+      this.held.delete(oldest);
+      this.log.warn({ job: oldest, limit }, 'too many results waiting for RECORDED: dropped the oldest');
+    }
+    this.held.set(address.toString('hex'), { address, reply });
   }
 
   private async drainWork(): Promise<void> {
@@ -126,6 +170,12 @@ export class MajordomoWorker {
           continue;
         }
         this.failures = 0;
+        if (this.brokerSpeaksKhx) {
+          // Kept until recorded, and valid in any session: KHX/1 routes a result by its job id.
+          this.keep(client, reply);
+          if (this.welcomedGeneration === this.generation) this.send(encodeReply(client, reply));
+          continue;
+        }
         if (generation !== this.generation) {
           this.log.warn('connection changed while the job ran: its reply belongs to the old broker session and is dropped');
           continue;

@@ -61,25 +61,48 @@ const program = new Command()
 
 program
   .command('broker')
-  .description('run the reference 7/MDP broker (with 8/MMI)')
+  .description('run the reference 7/MDP broker (with 8/MMI and the KHX/1 exactly-once extension)')
   .addOption(new Option('--endpoint <endpoint>', 'address to bind').argParser(endpoint).default('tcp://127.0.0.1:5555'))
   .addOption(new Option('--name <name>', 'node name used in logs').default('broker'))
   .addOption(heartbeatOption())
   .addOption(livenessOption())
   .addOption(new Option('--request-expiry <ms>', 'how long a request waits for a worker before it is dropped').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.requestExpiry))
+  .addOption(new Option('--journal <file>', 'KHX/1 job journal: jobs and results survive a crash (without it they live in memory only)'))
+  .addOption(new Option('--retention-ms <ms>', 'how long a completed KHX/1 job is remembered to answer retries').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.retentionMs))
+  .addOption(new Option('--retention-count <n>', 'at most this many completed KHX/1 jobs are remembered').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.retentionCount))
+  .addOption(new Option('--result-grace <ms>', 'how long the job of a silent KHX/1 worker waits for its result before another worker runs it (default: two liveness periods)').argParser(nonNegativeInt))
   .addOption(exitWithStdinOption())
-  .action(async (opts: { endpoint: string; name: string; heartbeat: number; liveness: number; requestExpiry: number; exitWithStdin?: boolean }) => {
-    const logger = createLogger(opts.name);
-    const broker = await Broker.start({
-      endpoint: opts.endpoint,
-      heartbeatInterval: opts.heartbeat,
-      heartbeatLiveness: opts.liveness,
-      requestExpiry: opts.requestExpiry,
-      logger,
-    });
-    report({ type: 'ready', role: 'broker', endpoint: broker.endpoint });
-    onShutdown(() => broker.close(), Boolean(opts.exitWithStdin));
-  });
+  .action(
+    async (opts: {
+      endpoint: string;
+      name: string;
+      heartbeat: number;
+      liveness: number;
+      requestExpiry: number;
+      journal?: string;
+      retentionMs: number;
+      retentionCount: number;
+      resultGrace?: number;
+      exitWithStdin?: boolean;
+    }) => {
+      const logger = createLogger(opts.name);
+      const broker = await Broker.start({
+        endpoint: opts.endpoint,
+        heartbeatInterval: opts.heartbeat,
+        heartbeatLiveness: opts.liveness,
+        requestExpiry: opts.requestExpiry,
+        journal: opts.journal,
+        retentionMs: opts.retentionMs,
+        retentionCount: opts.retentionCount,
+        resultGrace: opts.resultGrace,
+        logger,
+      });
+      report({ type: 'ready', role: 'broker', endpoint: broker.endpoint, journal: opts.journal ?? null });
+      // EX_SOFTWARE: a supervisor restarts the broker, which re-reads its journal from disk.
+      void broker.whenFailed().then(() => process.exit(70));
+      onShutdown(() => broker.close(), Boolean(opts.exitWithStdin));
+    },
+  );
 
 program
   .command('worker')
@@ -92,9 +115,10 @@ program
   .addOption(livenessOption())
   .addOption(new Option('--reconnect-initial <ms>', 'first reconnect delay').argParser(positiveInt).default(DEFAULT_WORKER_OPTIONS.reconnectInitial))
   .addOption(new Option('--reconnect-max <ms>', 'reconnect delay ceiling').argParser(positiveInt).default(DEFAULT_WORKER_OPTIONS.reconnectMax))
+  .addOption(new Option('--no-khx', 'plain 7/MDP: do not declare KHX/1 in READY (for strict brokers that refuse the extra frame)'))
   .addOption(exitWithStdinOption())
   .action(
-    (opts: { broker: string; service: string; name: string; workMs: number; heartbeat: number; liveness: number; reconnectInitial: number; reconnectMax: number; exitWithStdin?: boolean }) => {
+    (opts: { broker: string; service: string; name: string; workMs: number; heartbeat: number; liveness: number; reconnectInitial: number; reconnectMax: number; khx: boolean; exitWithStdin?: boolean }) => {
       const worker = startEchoWorker({
         broker: opts.broker,
         service: opts.service,
@@ -104,6 +128,7 @@ program
         heartbeatLiveness: opts.liveness,
         reconnectInitial: opts.reconnectInitial,
         reconnectMax: opts.reconnectMax,
+        khx: opts.khx,
         logger: createLogger(opts.name),
       });
       onShutdown(() => worker.close(), Boolean(opts.exitWithStdin));

@@ -33,7 +33,8 @@ export async function sendBadMessage(endpoint: string, message: BadMessage, time
       if (!frames) return 'nothing';
       try {
         const kind = decodeAtWorker(frames).kind;
-        if (kind !== 'heartbeat') return kind;
+        // Heartbeats and KHX/1's RECORDED welcome go to any peer the broker registered; neither is an answer.
+        if (kind !== 'heartbeat' && kind !== 'recorded') return kind;
       } catch (error) {
         if (error instanceof MdpDecodeError) return 'malformed';
         throw error;

@@ -1,11 +1,12 @@
 import { createInterface } from 'node:readline';
-import { MajordomoClient, DefiniteFailure, type ClientOptions } from '../client';
+import { MajordomoClient, DefiniteFailure, IndefiniteFailure, type ClientOptions } from '../client';
 import { parseCallCommand, report, type CallCommand } from './protocol';
 import type { Logger } from '../log';
 
 /**
  * Runs calls read from stdin, each on its own idle MajordomoClient (one socket per concurrent
- * call), and reports each outcome. The request body is [job id, payload]; the reply's first frame
+ * call), and reports each outcome. The request body is [job id, payload] and the job id is sent as
+ * the KHX/1 job id too (when the broker speaks KHX/1); the reply's first frame
  * names the job the worker answered, so the harness can tell a stale reply from a right one.
  */
 export async function runClientDriver(options: Pick<ClientOptions, 'broker'> & Partial<ClientOptions>, log: Logger): Promise<void> {
@@ -15,12 +16,13 @@ export async function runClientDriver(options: Pick<ClientOptions, 'broker'> & P
   const run = async (call: CallCommand): Promise<void> => {
     const client = idle.pop() ?? new MajordomoClient({ ...options, logger: log });
     try {
-      const reply = await client.request(call.service, [Buffer.from(call.job), Buffer.from(call.payload ?? '')]);
+      // The harness's job id is also the KHX/1 job id, so a KHX/1 broker runs each call once.
+      const reply = await client.request(call.service, [Buffer.from(call.job), Buffer.from(call.payload ?? '')], { job: call.job });
       report({ type: 'ok', job: call.job, reply: reply[0]?.toString() ?? '' });
     } catch (error) {
       const message = (error as Error).message;
       if (error instanceof DefiniteFailure) report({ type: 'fail', job: call.job, error: message });
-      else report({ type: 'info', job: call.job, error: message });
+      else report({ type: 'info', job: call.job, error: message, ...(error instanceof IndefiniteFailure && error.accepted ? { accepted: true } : {}) });
     } finally {
       idle.push(client);
     }

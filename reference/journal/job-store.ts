@@ -8,11 +8,12 @@ import { Journal, type JournalLogger, type JournalStats } from './journal';
  * records describe. See docs/journal.md.
  */
 
-export type AcceptOutcome = 'new' | 'pending' | 'completed';
+export type AcceptOutcome = 'new' | 'pending' | 'completed' | 'abandoned';
 
 export type JobLookup =
   | { state: 'pending'; service: string; body: Buffer[]; client?: Buffer }
-  | { state: 'completed'; reply: Buffer[] };
+  | { state: 'completed'; reply: Buffer[] }
+  | { state: 'abandoned' };
 
 export interface PendingJob {
   job: string;
@@ -61,8 +62,34 @@ export const DEFAULT_COMPACTION_MIN_RECORDS = 1024;
 
 type JobRecord =
   | { type: 'accepted'; job: string; service: string; client?: string; body: string[]; at: number }
-  | { type: 'completed'; job: string; reply: string[]; at: number }
+  | { type: 'completed'; job: string; reply: string[]; at: number; abandoned?: true }
   | { type: 'forgotten'; job: string };
+
+/** What the store needs of a journal; Journal is the durable one, MemoryLog keeps nothing. */
+export type RecordLog = Pick<Journal, 'append' | 'rewrite' | 'close' | 'stats' | 'path'>;
+
+/**
+ * A log that forgets: the same store semantics (dedup, retention) for one process lifetime, for a
+ * broker run without a journal file and as the non-durable baseline in the bench.
+ */
+export class MemoryLog implements RecordLog {
+  readonly path = '(memory)';
+  private readonly counters: JournalStats = { appends: 0, flushes: 0, bytes: 0 };
+  append(payload: Buffer): Promise<void> {
+    this.counters.appends += 1;
+    this.counters.bytes += payload.length;
+    return DURABLE;
+  }
+  rewrite(): Promise<void> {
+    return DURABLE;
+  }
+  close(): Promise<void> {
+    return DURABLE;
+  }
+  stats(): JournalStats {
+    return { ...this.counters };
+  }
+}
 
 interface JobEntry {
   job: string;
@@ -72,6 +99,8 @@ interface JobEntry {
   acceptedAt: number;
   reply?: Buffer[];
   completedAt?: number;
+  /** Completed without running: it waited past the broker's request expiry. */
+  abandoned?: boolean;
   /**
    * The journal write of this job's latest record. A duplicate accept waits on it, so it never
    * reports a state that a crash could still take back.
@@ -98,7 +127,7 @@ export class JobStore {
   private readonly compactionMinRecords: number;
 
   private constructor(
-    private readonly journal: Journal,
+    private readonly journal: RecordLog,
     private readonly options: JobStoreOptions,
     fileRecords: number,
   ) {
@@ -122,6 +151,11 @@ export class JobStore {
     return store;
   }
 
+  /** A store whose records go nowhere: nothing survives the process. */
+  static inMemory(options: JobStoreOptions): JobStore {
+    return new JobStore(new MemoryLog(), options, 0);
+  }
+
   /**
    * Records a job and resolves once that is durable. A job id already known is not recorded again:
    * the outcome is its state when accept() was called, reported once the write that established
@@ -134,7 +168,7 @@ export class JobStore {
     if (known !== undefined) {
       // State as of the call, like everything else here: waiting for a later state instead would let
       // an expiry in between turn a retry of a finished job into a second run of it.
-      const state: AcceptOutcome = known.reply === undefined ? 'pending' : 'completed';
+      const state: AcceptOutcome = known.reply === undefined ? 'pending' : known.abandoned === true ? 'abandoned' : 'completed';
       await known.lastWrite;
       return state;
     }
@@ -152,16 +186,30 @@ export class JobStore {
    * reply must not overwrite the first.
    */
   async complete(job: string, reply: Buffer[]): Promise<boolean> {
-    this.assertOpen('complete');
+    return this.finish(job, reply, false);
+  }
+
+  /**
+   * Records that a pending job will never run (the broker gave up on it before any worker got it);
+   * a later accept of the same id answers 'abandoned'. Resolves true once durable, false (nothing
+   * written) for a job unknown or already finished.
+   */
+  async abandon(job: string): Promise<boolean> {
+    return this.finish(job, [], true);
+  }
+
+  private async finish(job: string, reply: Buffer[], abandoned: boolean): Promise<boolean> {
+    this.assertOpen(abandoned ? 'abandon' : 'complete');
     const entry = this.jobs.get(job);
     if (entry === undefined || entry.reply !== undefined) return false;
     entry.reply = reply;
     entry.completedAt = this.now();
+    if (abandoned) entry.abandoned = true;
     // A finished job is never dispatched again: its request body is dead weight in memory and in
     // every compacted journal from now on.
     entry.body = [];
     this.completed.set(job, entry);
-    entry.lastWrite = this.write({ type: 'completed', job, reply: reply.map(base64), at: entry.completedAt });
+    entry.lastWrite = this.write(completedRecord(entry));
     await entry.lastWrite;
     return true;
   }
@@ -185,6 +233,7 @@ export class JobStore {
   lookup(job: string): JobLookup | undefined {
     const entry = this.jobs.get(job);
     if (entry === undefined) return undefined;
+    if (entry.abandoned === true) return { state: 'abandoned' };
     if (entry.reply !== undefined) return { state: 'completed', reply: entry.reply };
     return { state: 'pending', service: entry.service, body: entry.body, ...clientOf(entry) };
   }
@@ -266,9 +315,7 @@ export class JobStore {
     // in between, an append could fall in neither.
     const payloads: Buffer[] = [];
     for (const entry of this.jobs.values()) payloads.push(encodeRecord(acceptedRecord(entry)));
-    for (const entry of this.completed.values()) {
-      payloads.push(encodeRecord({ type: 'completed', job: entry.job, reply: (entry.reply ?? []).map(base64), at: entry.completedAt ?? 0 }));
-    }
+    for (const entry of this.completed.values()) payloads.push(encodeRecord(completedRecord(entry)));
     const before = this.fileRecords;
     this.fileRecords = payloads.length;
     try {
@@ -337,6 +384,7 @@ export class JobStore {
         if (entry === undefined || entry.reply !== undefined) return;
         entry.reply = record.reply.map(fromBase64);
         entry.completedAt = record.at;
+        if (record.abandoned === true) entry.abandoned = true;
         entry.body = [];
         this.completed.set(record.job, entry);
         return;
@@ -359,6 +407,12 @@ function acceptedRecord(entry: JobEntry): JobRecord {
     at: entry.acceptedAt,
   };
   if (entry.client !== undefined) record.client = entry.client.toString('hex');
+  return record;
+}
+
+function completedRecord(entry: JobEntry): JobRecord {
+  const record: JobRecord = { type: 'completed', job: entry.job, reply: (entry.reply ?? []).map(base64), at: entry.completedAt ?? 0 };
+  if (entry.abandoned === true) record.abandoned = true;
   return record;
 }
 
@@ -392,7 +446,10 @@ function parseRecord(payload: Buffer, path: string, index: number): JobRecord {
     }
     case 'completed':
       if (!isStringArray(value.reply) || typeof value.at !== 'number') throw fail('is a malformed "completed" record');
-      return { type: 'completed', job, reply: value.reply, at: value.at };
+      if (value.abandoned !== undefined && value.abandoned !== true) throw fail('has a malformed "abandoned" flag');
+      return value.abandoned === true
+        ? { type: 'completed', job, reply: value.reply, at: value.at, abandoned: true }
+        : { type: 'completed', job, reply: value.reply, at: value.at };
     case 'forgotten':
       return { type: 'forgotten', job };
     default:

@@ -8,6 +8,12 @@
 
 export const CLIENT_PROTOCOL = 'MDPC01';
 export const WORKER_PROTOCOL = 'MDPW01';
+/** KHX/1, the exactly-once extension (docs/protocol.md): the client header of job requests and replies. */
+export const KHX_CLIENT_PROTOCOL = 'KHXC01';
+/** The token a KHX/1 worker adds to READY as a fifth frame. */
+export const KHX_EXTENSION = 'KHX/1';
+/** Longest job id KHX/1 accepts, in bytes. */
+export const MAX_JOB_ID_BYTES = 255;
 
 export const enum WorkerCommand {
   Ready = 0x01,
@@ -15,6 +21,20 @@ export const enum WorkerCommand {
   Reply = 0x03,
   Heartbeat = 0x04,
   Disconnect = 0x05,
+  /** KHX/1 only: broker → worker, the results of these jobs are recorded; the worker may drop them. */
+  Recorded = 0x06,
+}
+
+/** KHX/1 reply statuses (docs/protocol.md). */
+export const enum KhxStatus {
+  /** The job ran; the reply body follows. */
+  Done = '200',
+  /** The job is durably accepted and still pending: it will run. */
+  Accepted = '202',
+  /** The request was refused (e.g. a malformed job id): the job was not accepted and will not run. */
+  BadRequest = '400',
+  /** The job waited past the broker's request expiry without ever being dispatched: it did not and will not run. */
+  Expired = '410',
 }
 
 export type Frame = Buffer;
@@ -30,7 +50,8 @@ export class MdpDecodeError extends Error {
 /** What a broker can receive (from either kind of peer). */
 export type BrokerInbound =
   | { kind: 'client-request'; service: string; body: Frame[] }
-  | { kind: 'ready'; service: string }
+  | { kind: 'job-request'; service: string; job: Frame; body: Frame[] }
+  | { kind: 'ready'; service: string; extensions: string[] }
   | { kind: 'reply'; client: Frame; body: Frame[] }
   | { kind: 'heartbeat' }
   | { kind: 'disconnect' };
@@ -39,11 +60,20 @@ export type BrokerInbound =
 export type WorkerInbound =
   | { kind: 'request'; client: Frame; body: Frame[] }
   | { kind: 'heartbeat' }
-  | { kind: 'disconnect' };
+  | { kind: 'disconnect' }
+  | { kind: 'recorded'; jobs: Frame[] };
 
 /** What a client receives: the service that answered and the reply body. */
 export interface ClientReply {
   service: string;
+  body: Frame[];
+}
+
+/** What a KHX/1 client receives: the job the answer is about, its status, and (for 200) the reply body. */
+export interface JobReply {
+  service: string;
+  job: string;
+  status: string;
   body: Frame[];
 }
 
@@ -56,7 +86,9 @@ const COMMAND_FRAMES: Record<WorkerCommand, Frame> = {
   [WorkerCommand.Reply]: Buffer.from([WorkerCommand.Reply]),
   [WorkerCommand.Heartbeat]: Buffer.from([WorkerCommand.Heartbeat]),
   [WorkerCommand.Disconnect]: Buffer.from([WorkerCommand.Disconnect]),
+  [WorkerCommand.Recorded]: Buffer.from([WorkerCommand.Recorded]),
 };
+const KHX_CLIENT_HEADER = Buffer.from(KHX_CLIENT_PROTOCOL);
 
 const COMMAND_NAMES: Record<number, string> = {
   [WorkerCommand.Ready]: 'READY',
@@ -64,6 +96,7 @@ const COMMAND_NAMES: Record<number, string> = {
   [WorkerCommand.Reply]: 'REPLY',
   [WorkerCommand.Heartbeat]: 'HEARTBEAT',
   [WorkerCommand.Disconnect]: 'DISCONNECT',
+  [WorkerCommand.Recorded]: 'RECORDED',
 };
 
 export function commandName(command: number): string {
@@ -80,8 +113,21 @@ export function encodeClientReply(service: string, body: readonly Frame[]): Fram
   return [EMPTY, CLIENT_HEADER, Buffer.from(service), ...body];
 }
 
-export function encodeReady(service: string): Frame[] {
-  return [EMPTY, WORKER_HEADER, COMMAND_FRAMES[WorkerCommand.Ready], Buffer.from(service)];
+export function encodeReady(service: string, extensions: readonly string[] = []): Frame[] {
+  return [EMPTY, WORKER_HEADER, COMMAND_FRAMES[WorkerCommand.Ready], Buffer.from(service), ...extensions.map((token) => Buffer.from(token))];
+}
+
+export function encodeJobRequest(service: string, job: string | Frame, body: readonly Frame[]): Frame[] {
+  return [EMPTY, KHX_CLIENT_HEADER, Buffer.from(service), Buffer.from(job), ...body];
+}
+
+export function encodeJobReply(service: string, job: Frame, status: KhxStatus, body: readonly Frame[] = []): Frame[] {
+  return [EMPTY, KHX_CLIENT_HEADER, Buffer.from(service), job, Buffer.from(status), ...body];
+}
+
+/** RECORDED with no job ids is the broker's welcome: it tells a worker the broker speaks KHX/1. */
+export function encodeRecorded(jobs: readonly Frame[]): Frame[] {
+  return [EMPTY, WORKER_HEADER, COMMAND_FRAMES[WorkerCommand.Recorded], ...jobs];
 }
 
 export function encodeRequest(client: Frame, body: readonly Frame[]): Frame[] {
@@ -132,6 +178,14 @@ function expectExactly(frames: readonly Frame[], count: number, what: string): v
   if (frames.length !== count) throw new MdpDecodeError(`${what} has ${frames.length} frames, expected ${count}`);
 }
 
+/** A KHX/1 job id: 1 to MAX_JOB_ID_BYTES bytes of printable ASCII, so it is safe in logs, journals and histories. */
+export function jobIdProblem(job: Frame): string | undefined {
+  if (job.length === 0) return 'empty job id';
+  if (job.length > MAX_JOB_ID_BYTES) return `job id of ${job.length} bytes, at most ${MAX_JOB_ID_BYTES} allowed`;
+  for (const byte of job) if (byte < 0x20 || byte > 0x7e) return `job id with a non-printable byte 0x${byte.toString(16).padStart(2, '0')}`;
+  return undefined;
+}
+
 export function decodeAtBroker(frames: readonly Frame[]): BrokerInbound {
   expectDelimiter(frames);
   if (frames.length < 2) throw new MdpDecodeError('no protocol header');
@@ -141,12 +195,20 @@ export function decodeAtBroker(frames: readonly Frame[]): BrokerInbound {
     if (frames.length < 4) throw new MdpDecodeError('client request without a body');
     return { kind: 'client-request', service, body: frames.slice(3) };
   }
+  if (header.equals(KHX_CLIENT_HEADER)) {
+    const service = readService(frames[2], 'job request');
+    if (frames.length < 4) throw new MdpDecodeError('job request without a job id');
+    if (frames.length < 5) throw new MdpDecodeError('job request without a body');
+    // The job id's content is checked by the broker, which can answer 400 to a well-framed request.
+    return { kind: 'job-request', service, job: frames[3], body: frames.slice(4) };
+  }
   if (!header.equals(WORKER_HEADER)) throw new MdpDecodeError(`unknown protocol header ${printable(header)}`);
   const command = readCommand(frames);
   switch (command) {
     case WorkerCommand.Ready:
-      expectExactly(frames, 4, 'READY');
-      return { kind: 'ready', service: readService(frames[3], 'READY') };
+      // A fifth frame and beyond name extensions (KHX/1); a plain 7/MDP READY has none.
+      if (frames.length < 4) throw new MdpDecodeError(`READY has ${frames.length} frames, expected 4 or more`);
+      return { kind: 'ready', service: readService(frames[3], 'READY'), extensions: frames.slice(4).map((frame) => frame.toString('latin1')) };
     case WorkerCommand.Reply:
       return { kind: 'reply', ...readEnvelope(frames, 'REPLY') };
     case WorkerCommand.Heartbeat:
@@ -175,6 +237,8 @@ export function decodeAtWorker(frames: readonly Frame[]): WorkerInbound {
     case WorkerCommand.Disconnect:
       expectExactly(frames, 3, 'DISCONNECT');
       return { kind: 'disconnect' };
+    case WorkerCommand.Recorded:
+      return { kind: 'recorded', jobs: frames.slice(3) };
     default:
       throw new MdpDecodeError(`unexpected command ${commandName(command)} at a worker`);
   }
@@ -186,6 +250,18 @@ export function decodeAtClient(frames: readonly Frame[]): ClientReply {
   const service = readService(frames[2], 'reply');
   if (frames.length < 4) throw new MdpDecodeError('reply without a body');
   return { service, body: frames.slice(3) };
+}
+
+/** Decodes a KHX/1 job reply; a plain MDPC01 reply is not one (see decodeAtClient). */
+export function decodeJobReply(frames: readonly Frame[]): JobReply {
+  expectDelimiter(frames);
+  if (frames.length < 2 || !frames[1].equals(KHX_CLIENT_HEADER)) throw new MdpDecodeError('not a KHXC01 message');
+  const service = readService(frames[2], 'job reply');
+  if (frames.length < 5) throw new MdpDecodeError(`job reply has ${frames.length} frames, expected at least 5`);
+  const status = frames[4].toString('latin1');
+  if (!/^[1-5][0-9][0-9]$/.test(status)) throw new MdpDecodeError(`job reply with status ${printable(frames[4])}, expected a 3-digit code`);
+  if (status === KhxStatus.Done && frames.length < 6) throw new MdpDecodeError('job reply 200 without a body');
+  return { service, job: frames[3].toString('latin1'), status, body: frames.slice(5) };
 }
 
 /** A short, log-safe rendering of a frame that may hold binary. */

@@ -13,12 +13,21 @@ import {
   encodeReady,
   encodeReply,
   encodeRequest,
+  encodeJobReply,
+  encodeJobRequest,
+  encodeRecorded,
+  decodeJobReply,
+  jobIdProblem,
+  KHX_CLIENT_PROTOCOL,
+  KHX_EXTENSION,
+  KhxStatus,
+  MAX_JOB_ID_BYTES,
   MdpDecodeError,
   printable,
   WORKER_PROTOCOL,
   type Frame,
 } from '../../reference/mdp/codec';
-import { answerMmi, isMmiService, MMI_SERVICE } from '../../reference/mdp/mmi';
+import { answerMmi, isMmiService, KHX_MMI_SERVICE, MMI_SERVICE } from '../../reference/mdp/mmi';
 import { backoffDelay } from '../../reference/backoff';
 
 const E = Buffer.alloc(0);
@@ -71,7 +80,7 @@ describe('codec: encode → decode round trips', () => {
   test('READY decodes at the broker', () => {
     const frames = encodeReady('echo');
     assert.deepEqual(frames, [E, W, cmd(0x01), s('echo')]);
-    assert.deepEqual(decodeAtBroker(frames), { kind: 'ready', service: 'echo' });
+    assert.deepEqual(decodeAtBroker(frames), { kind: 'ready', service: 'echo', extensions: [] });
   });
 
   test('REQUEST decodes at the worker with the client envelope intact', () => {
@@ -171,10 +180,9 @@ describe('codec: malformed messages throw MdpDecodeError with a reason', () => {
     assertMalformed(decodeAtWorker, [E, W, cmd(0x7f)], /unexpected command 0x7f at a worker/);
   });
 
-  test('READY with no service frame, an empty one, or extra frames', () => {
-    assertMalformed(decodeAtBroker, [E, W, cmd(0x01)], /READY has 3 frames, expected 4/);
+  test('READY with no service frame or an empty one', () => {
+    assertMalformed(decodeAtBroker, [E, W, cmd(0x01)], /READY has 3 frames, expected 4 or more/);
     assertMalformed(decodeAtBroker, [E, W, cmd(0x01), E], /READY with an empty service name/);
-    assertMalformed(decodeAtBroker, [...encodeReady('echo'), s('extra')], /READY has 5 frames, expected 4/);
   });
 
   test('REQUEST sent to a broker', () => {
@@ -316,5 +324,62 @@ describe('backoffDelay', () => {
         assert.ok(delay >= ceiling / 2 && delay <= ceiling, `attempt ${attempt}: delay ${delay} outside [${ceiling / 2}, ${ceiling}]`);
       }
     }
+  });
+});
+
+describe('KHX/1 extension frames', () => {
+  const K = Buffer.from(KHX_CLIENT_PROTOCOL);
+
+  test('a KHX/1 READY carries its extension token as a fifth frame', () => {
+    const frames = encodeReady('echo', [KHX_EXTENSION]);
+    assert.deepEqual(frames, [E, W, cmd(0x01), s('echo'), s('KHX/1')]);
+    assert.deepEqual(decodeAtBroker(frames), { kind: 'ready', service: 'echo', extensions: ['KHX/1'] });
+  });
+
+  test('job request: header, service, job id, body (binary survives)', () => {
+    const frames = encodeJobRequest('echo', 'job-42', [s('a'), BINARY]);
+    assert.deepEqual(frames, [E, K, s('echo'), s('job-42'), s('a'), BINARY]);
+    assert.deepEqual(decodeAtBroker(frames), { kind: 'job-request', service: 'echo', job: s('job-42'), body: [s('a'), BINARY] });
+  });
+
+  test('job request without a job id or without a body is malformed', () => {
+    assertMalformed(decodeAtBroker, [E, K, s('echo')], /job request without a job id/);
+    assertMalformed(decodeAtBroker, [E, K, s('echo'), s('job-1')], /job request without a body/);
+    assertMalformed(decodeAtBroker, [E, K, E, s('job-1'), s('x')], /job request with an empty service name/);
+  });
+
+  test('job reply: each status round-trips; 200 needs a body; the status must be three digits', () => {
+    const done = encodeJobReply('echo', s('job-1'), KhxStatus.Done, [BINARY]);
+    assert.deepEqual(done, [E, K, s('echo'), s('job-1'), s('200'), BINARY]);
+    assert.deepEqual(decodeJobReply(done), { service: 'echo', job: 'job-1', status: '200', body: [BINARY] });
+    for (const status of [KhxStatus.Accepted, KhxStatus.Expired]) {
+      assert.deepEqual(decodeJobReply(encodeJobReply('echo', s('job-1'), status)), { service: 'echo', job: 'job-1', status, body: [] });
+    }
+    assertMalformed(decodeJobReply, [E, K, s('echo'), s('job-1'), s('200')], /job reply 200 without a body/);
+    assertMalformed(decodeJobReply, [E, K, s('echo'), s('job-1'), s('OK')], /expected a 3-digit code/);
+    assertMalformed(decodeJobReply, [E, K, s('echo'), s('job-1')], /job reply has 4 frames/);
+    assertMalformed(decodeJobReply, encodeClientReply('echo', [s('x')]), /not a KHXC01 message/);
+  });
+
+  test('RECORDED: zero job ids (the welcome) or several; only a broker sends it', () => {
+    assert.deepEqual(decodeAtWorker(encodeRecorded([])), { kind: 'recorded', jobs: [] });
+    assert.deepEqual(decodeAtWorker(encodeRecorded([s('a'), s('b')])), { kind: 'recorded', jobs: [s('a'), s('b')] });
+    assert.equal(commandName(0x06), 'RECORDED');
+    assertMalformed(decodeAtBroker, [E, W, cmd(0x06), s('a')], /unknown worker command RECORDED/);
+  });
+
+  test('job ids: 1 to 255 printable ASCII bytes', () => {
+    assert.equal(jobIdProblem(s('0192f5c8-7d3a-7b1e-9c4f-1a2b3c4d5e6f')), undefined);
+    assert.equal(jobIdProblem(s('client-1:main:7')), undefined);
+    assert.match(jobIdProblem(E) ?? '', /empty job id/);
+    assert.match(jobIdProblem(Buffer.alloc(MAX_JOB_ID_BYTES + 1, 0x61)) ?? '', /256 bytes, at most 255/);
+    assert.equal(jobIdProblem(Buffer.alloc(MAX_JOB_ID_BYTES, 0x61)), undefined);
+    assert.match(jobIdProblem(Buffer.from([0x61, 0x00])) ?? '', /non-printable byte 0x00/);
+    assert.match(jobIdProblem(s('é')) ?? '', /non-printable byte 0xc3/);
+  });
+
+  test('8/MMI mmi.khx answers 200 (a plain broker with 8/MMI answers 501)', () => {
+    assert.equal(answerMmi(KHX_MMI_SERVICE, [s('KHX/1')], () => false), '200');
+    assert.equal(answerMmi('mmi.other', [], () => true), '501');
   });
 });

@@ -53,7 +53,7 @@ describe('reference broker', () => {
     await broker.close();
   });
 
-  test('READY then a client request: dispatched as REQUEST with the client envelope, and the REPLY reaches the client', async () => {
+  test('READY then a client request: dispatched as REQUEST with an envelope, and the REPLY naming it reaches the client', async () => {
     const worker = await registeredWorker('echo');
     const client = peer('client-A');
     const body = [Buffer.from('job-1'), Buffer.from([0x00, 0xff, 0x01])];
@@ -62,7 +62,10 @@ describe('reference broker', () => {
     const request = await worker.expectAsWorker(WAIT, 'REQUEST at the worker');
     assert.equal(request.kind, 'request');
     if (request.kind !== 'request') return;
-    assert.equal(request.client.toString(), 'client-A', 'the REQUEST must carry the client routing identity as its envelope');
+    // The envelope is the broker's own id for the request (0x00-prefixed, unique across broker lives), not the
+    // client's socket identity: a retry from a new socket or a reply after a restart can then never be misrouted.
+    assert.equal(request.client[0], 0x00, 'a plain request\'s envelope starts with 0x00');
+    assert.ok(!request.client.equals(Buffer.from('client-A')));
     assert.deepEqual(request.body, body);
 
     await worker.send(encodeReply(request.client, [Buffer.from('done'), Buffer.from([0xfe])]));
@@ -140,7 +143,7 @@ describe('reference broker', () => {
     const redispatched = await second.expectAsWorker(WAIT, 'the re-dispatched REQUEST at the second worker');
     assert.equal(redispatched.kind, 'request');
     if (redispatched.kind !== 'request') return;
-    assert.equal(redispatched.client.toString(), 'client-B');
+    assert.ok(redispatched.client.equals(held.client), 'the same request, by its envelope');
     assert.deepEqual(texts(redispatched.body), ['job-7']);
     assert.equal((await first.expectAsWorker(WAIT, 'DISCONNECT at the expired worker')).kind, 'disconnect');
     const stats = broker.stats();
@@ -159,14 +162,15 @@ describe('reference broker', () => {
     assert.equal(broker.stats().replies, 1);
   });
 
-  test('a REPLY for a client the worker does not currently serve is dropped', async () => {
+  test('a REPLY naming a request the broker does not hold is dropped', async () => {
     const worker = await registeredWorker('echo');
     const client = peer('client-C');
     await client.send(encodeClientRequest('echo', [Buffer.from('x')]));
     const request = await worker.expectAsWorker(WAIT, 'REQUEST');
     assert.equal(request.kind, 'request');
     await worker.send(encodeReply(Buffer.from('client-C-impostor'), [Buffer.from('wrong')]));
-    await worker.send(encodeReply(Buffer.from('client-C'), [Buffer.from('right')]));
+    if (request.kind !== 'request') return;
+    await worker.send(encodeReply(request.client, [Buffer.from('right')]));
     assert.deepEqual(texts((await client.expectAsClient(WAIT, 'reply')).body), ['right']);
     assert.equal(broker.stats().replies, 1);
   });
@@ -205,7 +209,8 @@ describe('reference broker', () => {
       [E, W, Buffer.from([1, 1]), Buffer.from('echo')],
       [E, W, Buffer.from([0x7f])],
       [E, W, Buffer.from([1])],
-      [E, W, Buffer.from([1]), Buffer.from('echo'), Buffer.from('extra')],
+      [E, W, Buffer.from([6]), Buffer.from('job-1')],
+      [E, Buffer.from('KHXC01'), Buffer.from('echo'), Buffer.from('job-1')],
       encodeRequest(Buffer.from('c'), [Buffer.from('x')]),
       [E, W, Buffer.from([3]), Buffer.from('client')],
       [E, W, Buffer.from([3]), E, E, Buffer.from('x')],

@@ -1,0 +1,249 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import type { Broker, BrokerOptions } from '../../reference/broker';
+import {
+  decodeJobReply,
+  encodeDisconnect,
+  encodeJobRequest,
+  encodeReady,
+  encodeReply,
+  KHX_EXTENSION,
+  type Frame,
+  type JobReply,
+  type WorkerInbound,
+} from '../../reference/mdp/codec';
+import { waitFor } from '../../harness/util/wait-for';
+import { freeEndpoint, RawMdpPeer, sleep, startBroker, texts } from './helpers';
+
+/**
+ * The KHX/1 side of the reference broker (docs/protocol.md) over real sockets, with hand-made
+ * frames: job ids, the journal before every acknowledgement, RECORDED, the result grace, 410.
+ */
+const HEARTBEAT = 30;
+const LIVENESS_MS = HEARTBEAT * 3;
+const WAIT = 1_500;
+const QUIET = 150;
+
+async function expectJobReply(peer: RawMdpPeer, what: string, timeoutMs = WAIT): Promise<JobReply> {
+  const frames = await peer.receive(timeoutMs);
+  if (!frames) throw new Error(`no ${what} within ${timeoutMs} ms`);
+  return decodeJobReply(frames);
+}
+
+async function expectRequest(worker: RawMdpPeer, what: string): Promise<{ client: Frame; body: Frame[] }> {
+  for (;;) {
+    const message: WorkerInbound = await worker.expectAsWorker(WAIT, what);
+    if (message.kind === 'recorded') continue;
+    assert.equal(message.kind, 'request', `expected REQUEST (${what}), got ${message.kind}`);
+    if (message.kind !== 'request') throw new Error('unreachable');
+    return message;
+  }
+}
+
+describe('reference broker: KHX/1 exactly-once extension', () => {
+  let endpoint: string;
+  let dir: string;
+  let broker: Broker;
+  const peers: RawMdpPeer[] = [];
+
+  const peer = (): RawMdpPeer => {
+    const created = new RawMdpPeer(endpoint);
+    peers.push(created);
+    return created;
+  };
+
+  const start = (options: Partial<BrokerOptions> = {}): Promise<Broker> =>
+    startBroker(endpoint, { heartbeatInterval: HEARTBEAT, heartbeatLiveness: 3, requestExpiry: 5_000, journal: path.join(dir, 'broker.journal'), ...options });
+
+  /** A raw worker that declared KHX/1 (or not), heartbeats, and has read the broker's welcome. */
+  const registeredWorker = async (khx = true): Promise<RawMdpPeer> => {
+    const worker = peer();
+    await worker.send(encodeReady('echo', khx ? [KHX_EXTENSION] : []));
+    worker.startHeartbeats(HEARTBEAT);
+    if (khx) {
+      const welcome = await worker.expectAsWorker(WAIT, 'the RECORDED welcome');
+      assert.deepEqual(welcome, { kind: 'recorded', jobs: [] }, 'a KHX/1 worker is welcomed with an empty RECORDED');
+    }
+    return worker;
+  };
+
+  beforeEach(async () => {
+    endpoint = await freeEndpoint();
+    dir = await mkdtemp(path.join(tmpdir(), 'keelhaul-khx-'));
+    broker = await start();
+  });
+
+  afterEach(async () => {
+    for (const p of peers.splice(0)) p.close();
+    await broker.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a job runs once: its id is the envelope, the reply is 200, and a retry is answered from the record', async () => {
+    const worker = await registeredWorker();
+    const client = peer();
+    await client.send(encodeJobRequest('echo', 'job-1', [Buffer.from('payload')]));
+    const request = await expectRequest(worker, 'REQUEST for job-1');
+    assert.equal(request.client.toString(), 'job-1', 'KHX/1 puts the job id in the envelope');
+    await worker.send(encodeReply(request.client, [Buffer.from('result-1')]));
+    assert.deepEqual(await worker.expectAsWorker(WAIT, 'RECORDED for job-1'), { kind: 'recorded', jobs: [Buffer.from('job-1')] });
+    const reply = await expectJobReply(client, 'the answer to job-1');
+    assert.deepEqual({ ...reply, body: texts(reply.body) }, { service: 'echo', job: 'job-1', status: '200', body: ['result-1'] });
+
+    // The same id again, from another socket: answered from the record, never dispatched.
+    const retry = peer();
+    await retry.send(encodeJobRequest('echo', 'job-1', [Buffer.from('payload')]));
+    const again = await expectJobReply(retry, 'the answer to the retry');
+    assert.equal(again.status, '200');
+    assert.deepEqual(texts(again.body), ['result-1']);
+    assert.equal(await worker.receiveAsWorker(QUIET), undefined, 'the retry reached a worker');
+    assert.equal(broker.stats().dispatched, 1);
+    assert.equal(broker.stats().deduplicated, 1);
+  });
+
+  test('a retry while the job runs gets 202, and the result goes to the socket that asked last', async () => {
+    const worker = await registeredWorker();
+    const first = peer();
+    await first.send(encodeJobRequest('echo', 'job-2', [Buffer.from('x')]));
+    const request = await expectRequest(worker, 'REQUEST for job-2');
+    const second = peer();
+    await second.send(encodeJobRequest('echo', 'job-2', [Buffer.from('x')]));
+    assert.equal((await expectJobReply(second, '202 for the retry')).status, '202');
+    await worker.send(encodeReply(request.client, [Buffer.from('done')]));
+    const reply = await expectJobReply(second, 'the result at the retrying socket');
+    assert.equal(reply.status, '200');
+    assert.equal(await first.receive(QUIET), undefined, 'the first socket got an answer too');
+    assert.equal(broker.stats().dispatched, 1);
+  });
+
+  test('a pending job survives a broker restart: it is recovered from the journal and dispatched once', async () => {
+    const client = peer();
+    await client.send(encodeJobRequest('echo', 'job-3', [Buffer.from('x')]));
+    await waitFor(() => broker.stats().store.pending === 1, { timeoutMs: WAIT, what: 'job-3 to be journaled' });
+    await broker.close();
+    broker = await start({ resultGrace: 100 });
+    assert.equal(broker.stats().recovered, 1);
+    const worker = await registeredWorker();
+    const request = await expectRequest(worker, 'the recovered job at a worker');
+    assert.equal(request.client.toString(), 'job-3');
+    await worker.send(encodeReply(request.client, [Buffer.from('late but once')]));
+    const retry = peer();
+    await waitFor(() => broker.stats().store.pending === 0, { timeoutMs: WAIT, what: 'job-3 to complete' });
+    await retry.send(encodeJobRequest('echo', 'job-3', [Buffer.from('x')]));
+    assert.deepEqual(texts((await expectJobReply(retry, 'the recorded result')).body), ['late but once']);
+  });
+
+  test('a completed job survives a broker restart: the retry is answered without running it', async () => {
+    const worker = await registeredWorker();
+    const client = peer();
+    await client.send(encodeJobRequest('echo', 'job-4', [Buffer.from('x')]));
+    const request = await expectRequest(worker, 'REQUEST');
+    await worker.send(encodeReply(request.client, [Buffer.from('first and only')]));
+    await expectJobReply(client, 'the answer');
+    await broker.close();
+    broker = await start();
+    const after = await registeredWorker();
+    const retry = peer();
+    await retry.send(encodeJobRequest('echo', 'job-4', [Buffer.from('x')]));
+    assert.deepEqual(texts((await expectJobReply(retry, 'the answer after restart')).body), ['first and only']);
+    assert.equal(await after.receiveAsWorker(QUIET), undefined, 'the job ran again after the restart');
+  });
+
+  test('a KHX/1 worker that falls silent keeps its job out of other hands for the result grace, then hands the result in', async () => {
+    await broker.close();
+    broker = await start({ resultGrace: 1_000 });
+    const first = await registeredWorker();
+    const client = peer();
+    await client.send(encodeJobRequest('echo', 'job-5', [Buffer.from('x')]));
+    const request = await expectRequest(first, 'REQUEST at the first worker');
+    first.stopHeartbeats();
+    const second = await registeredWorker();
+    await waitFor(() => broker.stats().requeued === 1, { timeoutMs: WAIT, what: 'the silent worker to expire' });
+    assert.equal(await second.receiveAsWorker(LIVENESS_MS * 2), undefined, 'the job went to another worker within the grace');
+    // The first worker comes back on a new socket, as the reference worker does, and hands in its result.
+    first.close();
+    const back = await registeredWorker();
+    await back.send(encodeReply(request.client, [Buffer.from('from the first run')]));
+    const reply = await expectJobReply(client, 'the handed-in result');
+    assert.deepEqual(texts(reply.body), ['from the first run']);
+    assert.equal(await second.receiveAsWorker(QUIET), undefined, 'the job ran again after its result was recorded');
+  });
+
+  test('after the grace the job goes to another worker, and a late result of the first run is not answered twice', async () => {
+    await broker.close();
+    broker = await start({ resultGrace: 60 });
+    const first = await registeredWorker();
+    const client = peer();
+    await client.send(encodeJobRequest('echo', 'job-6', [Buffer.from('x')]));
+    const held = await expectRequest(first, 'REQUEST at the first worker');
+    first.stopHeartbeats();
+    const second = await registeredWorker();
+    const rerun = await expectRequest(second, 'the job at the second worker after the grace');
+    await second.send(encodeReply(rerun.client, [Buffer.from('second')]));
+    assert.equal((await expectJobReply(client, 'the answer')).status, '200');
+    first.close();
+    const back = await registeredWorker();
+    await back.send(encodeReply(held.client, [Buffer.from('first, late')]));
+    assert.deepEqual(await back.expectAsWorker(WAIT, 'RECORDED for the late result'), { kind: 'recorded', jobs: [Buffer.from('job-6')] });
+    assert.equal(await client.receive(QUIET), undefined, 'the client got a second answer');
+  });
+
+  test('a job no worker ever took expires with 410, durably: a retry, even after a restart, gets 410 too', async () => {
+    await broker.close();
+    broker = await start({ requestExpiry: 80 });
+    const client = peer();
+    await client.send(encodeJobRequest('nobody', 'job-7', [Buffer.from('x')]));
+    const reply = await expectJobReply(client, '410');
+    assert.equal(reply.status, '410');
+    await broker.close();
+    broker = await start();
+    const retry = peer();
+    await retry.send(encodeJobRequest('nobody', 'job-7', [Buffer.from('x')]));
+    assert.equal((await expectJobReply(retry, '410 after restart')).status, '410');
+  });
+
+  test('a job given back by a KHX/1 worker (DISCONNECT) may still expire; one a silent worker held never does', async () => {
+    await broker.close();
+    broker = await start({ requestExpiry: 150, resultGrace: 5_000 });
+    const giver = await registeredWorker();
+    const silent = await registeredWorker();
+    const a = peer();
+    const b = peer();
+    await a.send(encodeJobRequest('echo', 'job-given-back', [Buffer.from('x')]));
+    await b.send(encodeJobRequest('echo', 'job-held', [Buffer.from('x')]));
+    const first = await expectRequest(giver, 'a job at one worker');
+    await expectRequest(silent, 'a job at the other');
+    giver.stopHeartbeats();
+    await giver.send(encodeDisconnect());
+    silent.stopHeartbeats();
+    const givenBack = first.client.toString() === 'job-given-back' ? a : b;
+    const held = givenBack === a ? b : a;
+    assert.equal((await expectJobReply(givenBack, '410 for the job given back unrun')).status, '410');
+    assert.equal(await held.receive(400), undefined, 'a job that may have run was declared expired');
+  });
+
+  test('bad job ids get 400 and are not accepted', async () => {
+    const client = peer();
+    await client.send(encodeJobRequest('echo', Buffer.from([0x61, 0x00]), [Buffer.from('x')]));
+    const reply = await expectJobReply(client, '400');
+    assert.equal(reply.status, '400');
+    assert.match(texts(reply.body)[0], /non-printable byte 0x00/);
+    await client.send(encodeJobRequest('mmi.service', 'job-8', [Buffer.from('echo')]));
+    assert.equal((await expectJobReply(client, '400 for mmi')).status, '400');
+    assert.equal(broker.stats().store.jobs, 0);
+  });
+
+  test('a plain 7/MDP worker serves KHX/1 jobs (no RECORDED for it) and a plain client is served beside them', async () => {
+    const plain = await registeredWorker(false);
+    const client = peer();
+    await client.send(encodeJobRequest('echo', 'job-9', [Buffer.from('x')]));
+    const request = await expectRequest(plain, 'REQUEST at the plain worker');
+    await plain.send(encodeReply(request.client, [Buffer.from('plain result')]));
+    assert.deepEqual(texts((await expectJobReply(client, 'the answer')).body), ['plain result']);
+    assert.equal(await plain.receiveAsWorker(QUIET), undefined, 'a plain worker got a KHX/1 command');
+    await sleep(1);
+  });
+});
