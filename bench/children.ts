@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /** A JSON line a bench child process writes on stdout, e.g. `{"type":"ready"}`. */
@@ -16,6 +18,7 @@ export class BenchChild {
   private readonly stderrTail: string[] = [];
   private readonly listeners = new Set<() => void>();
   private exit?: string;
+  private requests = 0;
 
   constructor(
     readonly name: string,
@@ -78,6 +81,16 @@ export class BenchChild {
     });
   }
 
+  /**
+   * Asks the child something on its stdin (`{"type":type,"id":n}`, see child-io.ts `onRequest`) and
+   * resolves with its answer, the announcement of type `<type>:<n>`.
+   */
+  request(type: string, timeoutMs: number): Promise<Announcement> {
+    const id = ++this.requests;
+    this.process.stdin?.write(`${JSON.stringify({ type, id })}\n`);
+    return this.waitFor(`${type}:${id}`, timeoutMs, `an answer to "${type}"`);
+  }
+
   describeTail(): string {
     return this.stderrTail.length ? `\n  last stderr of ${this.name}:\n    ${this.stderrTail.join('\n    ')}` : '';
   }
@@ -98,6 +111,14 @@ export class BenchChild {
  */
 export class ChildSet {
   private readonly children: BenchChild[] = [];
+  private readonly tempDirs: string[] = [];
+
+  /** A fresh directory under the OS temp dir, removed (with its content) once the children are stopped or killed. */
+  tempDir(prefix: string): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+    this.tempDirs.push(dir);
+    return dir;
+  }
 
   /** Starts `dist/bench/processes/<script>.js` with `args` in its own Node process. */
   spawn(name: string, script: string, args: string[]): BenchChild {
@@ -132,6 +153,7 @@ export class ChildSet {
         // already gone
       }
     }
+    this.removeTempDirs();
   }
 
   /**
@@ -147,5 +169,18 @@ export class ChildSet {
     await waitUntil(Date.now() + graceMs);
     this.killAll();
     await waitUntil(Date.now() + 2000);
+    this.removeTempDirs();
+  }
+
+  private removeTempDirs(): void {
+    // Synchronous: also called from the process's 'exit' handler. A child killed a moment ago may
+    // still hold a file open in one; on Linux it can be removed anyway.
+    for (const dir of this.tempDirs.splice(0)) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch (error) {
+        process.stderr.write(`bench: could not remove ${dir}: ${(error as Error).message}\n`);
+      }
+    }
   }
 }

@@ -10,7 +10,8 @@ import type { ChildSet } from './children';
  * they should be compared with, and list them in registry.ts.
  */
 
-export type Unit = 'µs' | 'req/s' | 'msg/s';
+/** `appends/flush`: a journal's group-commit batching factor (records written per write+fdatasync). */
+export type Unit = 'µs' | 'req/s' | 'msg/s' | 'appends/flush';
 
 export interface Figure {
   /** Stable id, e.g. `broker.sync.p50`; JSON output and baselines refer to it. */

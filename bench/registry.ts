@@ -1,10 +1,24 @@
 import { floorPipelined, floorSync } from './environments/echo-floor';
 import { brokerPipelined, brokerSync } from './environments/reference-broker';
 import { proxyPipelined, proxySync } from './environments/proxy-hop';
+import { khxDurablePipelined, khxDurableSync, khxMemoryPipelined, khxMemorySync } from './environments/durable-broker';
 import type { Measurement } from './measurement';
 
 /**
  * Every measurement, in table order. Floors first: other rows name them as baselines.
  * Add new rows here (e.g. a broker behind the fault proxy with baseline 'broker.sync').
+ * The in-memory KHX/1 rows sit right before the durable ones, so that in the round-robin each
+ * durable run follows its baseline's run.
  */
-export const MEASUREMENTS: Measurement[] = [floorSync, floorPipelined, brokerSync, brokerPipelined, proxySync, proxyPipelined];
+export const MEASUREMENTS: Measurement[] = [
+  floorSync,
+  floorPipelined,
+  brokerSync,
+  brokerPipelined,
+  proxySync,
+  proxyPipelined,
+  khxMemorySync,
+  khxDurableSync,
+  khxMemoryPipelined,
+  khxDurablePipelined,
+];

@@ -1,8 +1,18 @@
 import type { FigureResult } from './runner';
 
 function formatValue(value: number, unit: string): string {
-  const digits = unit === 'µs' && value < 100 ? 1 : 0;
-  return `${value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${unit}`;
+  const digits = (unit === 'µs' && value < 100) || unit === 'appends/flush' ? 1 : 0;
+  return `${formatNumber(value, digits)} ${unit}`;
+}
+
+function formatNumber(value: number, digits: number): string {
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** The runs' spread: whole numbers, except for a batching factor, which is small. */
+function formatSpread(runs: number[], unit: string): string {
+  const digits = unit === 'appends/flush' ? 1 : 0;
+  return `${formatNumber(Math.min(...runs), digits)}–${formatNumber(Math.max(...runs), digits)}`;
 }
 
 /** A plain-text table: figure, median, spread of the runs, ratio to its baseline. */
@@ -11,7 +21,7 @@ export function formatTable(results: FigureResult[]): string {
   const rows = results.map((r) => [
     r.label,
     formatValue(r.median, r.unit),
-    r.runs.length > 1 ? `${formatValue(Math.min(...r.runs), '').trim()}–${formatValue(Math.max(...r.runs), '').trim()}` : '',
+    r.runs.length > 1 ? formatSpread(r.runs, r.unit) : '',
     r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
     r.ratio === undefined ? '' : `÷ ${r.baseline}`,
   ]);

@@ -1,7 +1,8 @@
 import { Then } from '@cucumber/cucumber';
 import { checkStuck, PROFILES, type Profile } from '../harness/checker';
 import { clientCallBound, recoveryBound } from '../harness/cluster/timing';
-import { expectJobsCompletedElsewhere, expectWorkerRanJobsSince } from '../harness/scenario/expectations';
+import { expectJobsAnswered, expectJobsCompletedElsewhere, expectWorkerRanJobsSince } from '../harness/scenario/expectations';
+import { waitFor } from '../harness/util/wait-for';
 import type { KeelhaulWorld } from './world';
 
 Then('the history shows no anomaly the {string} profile forbids', function (this: KeelhaulWorld, profile: string) {
@@ -20,6 +21,22 @@ Then('no call is stuck', function (this: KeelhaulWorld) {
 Then('the jobs the fault hit were completed by other workers', function (this: KeelhaulWorld) {
   expectJobsCompletedElsewhere(this.harness.history.events(), this.faultJobs, this.faultTarget?.name ?? '');
 });
+
+Then('the jobs the fault hit were answered', async function (this: KeelhaulWorld) {
+  // A KHX/1 broker may wait out its result grace before the answer comes: allow the recovery bound.
+  const check = () => expectJobsAnswered(this.harness.history.events(), this.faultJobs, this.faultTarget?.name ?? '');
+  await waitFor(() => succeeds(check), { timeoutMs: recoveryBound(this.harness.timing), what: 'the jobs the fault hit to be answered' }).catch(() => undefined);
+  check();
+});
+
+function succeeds(check: () => void): boolean {
+  try {
+    check();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 Then(/^the (?:frozen|partitioned|faulted) worker has run jobs since (?:it resumed|the fault healed)$/, function (this: KeelhaulWorld) {
   expectWorkerRanJobsSince(this.harness.history.events(), this.faultTarget?.name ?? '', this.healedAt);

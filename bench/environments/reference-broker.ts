@@ -3,7 +3,8 @@ import { freePort } from '../../harness/runtime/ports';
 import { MajordomoClient } from '../../reference/client';
 import { decodeAtClient, encodeClientRequest } from '../../reference/mdp/codec';
 import { expectPayload, pipelinedMeasurement, syncMeasurement } from '../kinds';
-import type { Environment } from '../measurement';
+import type { BenchChild } from '../children';
+import type { Environment, StartContext } from '../measurement';
 
 /**
  * The reference Broker in one process and `settings.workers` (default 4) MajordomoWorker echo
@@ -18,16 +19,28 @@ export interface ReferenceBroker {
 export const SERVICE = 'echo';
 const HEARTBEAT_MS = 1000;
 
+/**
+ * The layout above, for every broker environment: the broker process (with `brokerArgs` added to
+ * its command line) and the workers process, named `<name>` and `<name>-workers` in error reports.
+ */
+export async function startBrokerAndWorkers(
+  { children, settings: { workers: count }, timeoutMs }: StartContext,
+  { name, brokerArgs = [] }: { name: string; brokerArgs?: string[] },
+): Promise<{ endpoint: string; broker: BenchChild }> {
+  const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+  const broker = children.spawn(name, 'broker-server', ['--endpoint', endpoint, '--heartbeat', String(HEARTBEAT_MS), '--expect-workers', String(count), ...brokerArgs]);
+  await broker.waitFor('ready', timeoutMs, 'the broker to bind');
+  const workers = children.spawn(`${name}-workers`, 'echo-workers', ['--broker', endpoint, '--service', SERVICE, '--count', String(count), '--heartbeat', String(HEARTBEAT_MS)]);
+  await workers.waitFor('ready', timeoutMs, 'the workers to start');
+  await broker.waitFor('workers', timeoutMs, `all ${count} workers to register with the broker`);
+  return { endpoint, broker };
+}
+
 export const referenceBroker: Environment<ReferenceBroker> = {
   id: 'reference-broker',
   description: 'reference Broker (one process) + MajordomoWorker echo workers (one process)',
-  async start({ children, settings: { workers: count }, timeoutMs }) {
-    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    const broker = children.spawn('broker', 'broker-server', ['--endpoint', endpoint, '--heartbeat', String(HEARTBEAT_MS), '--expect-workers', String(count)]);
-    await broker.waitFor('ready', timeoutMs, 'the broker to bind');
-    const workers = children.spawn('workers', 'echo-workers', ['--broker', endpoint, '--service', SERVICE, '--count', String(count), '--heartbeat', String(HEARTBEAT_MS)]);
-    await workers.waitFor('ready', timeoutMs, 'the workers to start');
-    await broker.waitFor('workers', timeoutMs, `all ${count} workers to register with the broker`);
+  async start(context) {
+    const { endpoint } = await startBrokerAndWorkers(context, { name: 'broker' });
     return { endpoint };
   },
 };

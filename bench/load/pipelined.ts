@@ -5,7 +5,8 @@ import { sleep } from '../deadline';
 /** One DEALER connection of a pipelined load: what it sends, and how a reply is checked. */
 export interface PipelinedConnection {
   socket: Dealer;
-  request: Buffer[];
+  /** The request to send, or a function making each one (e.g. a KHX/1 job request with a fresh job id). */
+  request: Buffer[] | (() => Buffer[]);
   /** Throws if `reply` is not a correct answer to `request`. */
   check(reply: Buffer[]): void;
 }
@@ -30,7 +31,8 @@ export async function pipelinedLoad(
 
   const drive = async (connection: PipelinedConnection, index: number): Promise<void> => {
     const { socket, request, check } = connection;
-    for (let i = 0; i < inFlight; i++) await socket.send(request);
+    const next = typeof request === 'function' ? request : () => request;
+    for (let i = 0; i < inFlight; i++) await socket.send(next());
     let outstanding = inFlight;
     while (outstanding > 0) {
       let reply: Buffer[];
@@ -43,7 +45,7 @@ export async function pipelinedLoad(
       completed++;
       outstanding--;
       if (!stopping) {
-        await socket.send(request);
+        await socket.send(next());
         outstanding++;
       }
     }

@@ -1,21 +1,29 @@
 import { Broker } from '../../reference/broker';
 import { createLogger } from '../../reference/log';
-import { announce, arg, exitWithParent, fail, intArg } from './child-io';
+import { announce, arg, exitWithParent, fail, intArg, onRequest, optionalArg } from './child-io';
 
 /**
  * The reference Broker, alone in its process, logging only warnings and errors. Announces
- * `ready` once bound and `workers` once `--expect-workers` workers have registered.
+ * `ready` once bound and `workers` once `--expect-workers` workers have registered. With
+ * `--journal <file>` its KHX/1 job store is that journal file (fsync on, group commit); without it,
+ * the in-memory store. Answers the parent's `stats` request with `broker.stats()`.
  */
 async function main(): Promise<void> {
+  const journal = optionalArg('journal');
   const broker = await Broker.start({
     endpoint: arg('endpoint'),
     heartbeatInterval: intArg('heartbeat'),
     heartbeatLiveness: 3,
     requestExpiry: 30_000,
+    ...(journal === undefined ? {} : { journal, fsync: true }),
     // Warnings and errors only (stderr, shown if the bench fails); nothing is logged per message.
     logger: createLogger('broker', 'warn'),
   });
   exitWithParent(() => broker.close());
+  // A failed journal stops the broker serving: the bench must fail rather than time out on it.
+  void broker.whenFailed().then((error) => fail(error));
+  // Asked only between runs, never while a load is timed.
+  onRequest((type) => (type === 'stats' ? { stats: broker.stats() } : undefined));
   announce({ type: 'ready', endpoint: broker.endpoint });
   const expected = intArg('expect-workers');
   // Polls only until the workers are in; nothing runs beside the broker while it is measured.

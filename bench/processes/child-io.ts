@@ -15,6 +15,11 @@ export function arg(name: string): string {
   return value;
 }
 
+/** The value after `--name` in argv, or undefined if `--name` is absent. */
+export function optionalArg(name: string): string | undefined {
+  return process.argv.includes(`--${name}`) ? arg(name) : undefined;
+}
+
 export function intArg(name: string): number {
   const value = Number(arg(name));
   if (!Number.isInteger(value) || value <= 0) fail(new Error(`--${name} must be a positive integer`));
@@ -43,4 +48,28 @@ export function exitWithParent(cleanup: () => void | Promise<void>): void {
   process.stdin.once('error', exit);
   process.once('SIGTERM', exit);
   process.once('SIGINT', exit);
+}
+
+/**
+ * Answers the parent's requests (BenchChild.request): a JSON line `{"type","id"}` on stdin gets the
+ * announcement `{"type":"<type>:<id>", ...answer}`. Unknown types and unreadable lines are ignored.
+ */
+export function onRequest(answer: (type: string) => Record<string, unknown> | undefined): void {
+  let pending = '';
+  process.stdin.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+      const line = pending.slice(0, nl).trim();
+      pending = pending.slice(nl + 1);
+      let request: { type?: unknown; id?: unknown };
+      try {
+        request = JSON.parse(line) as { type?: unknown; id?: unknown };
+      } catch {
+        continue;
+      }
+      if (typeof request.type !== 'string' || typeof request.id !== 'number') continue;
+      const body = answer(request.type);
+      if (body !== undefined) announce({ ...body, type: `${request.type}:${request.id}` });
+    }
+  });
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { HistoryRecorder } from '../history/recorder';
 import type { Implementation } from '../implementation/implementation';
 import type { NodeHandle } from '../runtime/node-handle';
@@ -30,6 +31,8 @@ export class RpcCluster {
     private readonly implementation: Implementation,
     readonly timing: Timing,
     private readonly history: HistoryRecorder,
+    /** Per-node state directories (a durable broker's journal) live under it. */
+    private readonly stateDir: string,
     /** Without a network, nodes connect to each other directly (no link faults possible). */
     private readonly network?: ProxiedNetwork,
   ) {}
@@ -59,7 +62,9 @@ export class RpcCluster {
 
   async startBroker(name = 'broker'): Promise<NodeHandle> {
     this.brokerBind = `tcp://127.0.0.1:${await freePort()}`;
-    this.broker = await this.runtime.start(this.implementation.broker({ name, bind: this.brokerBind, timing: this.timing }));
+    this.broker = await this.runtime.start(
+      this.implementation.broker({ name, bind: this.brokerBind, timing: this.timing, stateDir: path.join(this.stateDir, name) }),
+    );
     return this.broker;
   }
 

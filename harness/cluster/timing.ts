@@ -14,6 +14,12 @@ export interface Timing {
   backoffMax: number;
   /** Broker: how long a request may wait for a worker. */
   requestExpiry: number;
+  /**
+   * Broker (KHX/1): how long the job of a worker that fell silent waits for that worker to hand in
+   * its result before another worker runs it. Longer than a worker needs to notice a dead link
+   * (a liveness period), back off (backoffMax) and register again after a short partition.
+   */
+  resultGrace: number;
   /** Worker: simulated work per job, unless a scenario asks for another. */
   workMs: number;
 }
@@ -22,10 +28,11 @@ export const SCENARIO_TIMING: Timing = {
   heartbeatInterval: 50,
   heartbeatLiveness: 3,
   clientTimeout: 400,
-  clientAttempts: 5,
+  clientAttempts: 8,
   backoffInitial: 20,
   backoffMax: 200,
   requestExpiry: 3_000,
+  resultGrace: 600,
   workMs: 2,
 };
 
@@ -47,9 +54,9 @@ export function clientCallBound(timing: Timing): number {
 
 /**
  * After the last fault heals, the system must make progress within this bound: a worker notices a
- * dead broker within a liveness period, backs off at most backoffMax, and a client's next attempt
- * starts within one timeout plus one backoff.
+ * dead broker within a liveness period, backs off at most backoffMax, a job held by a lost worker
+ * waits out the result grace, and a client's next attempt starts within one timeout plus one backoff.
  */
 export function recoveryBound(timing: Timing): number {
-  return 2 * livenessPeriod(timing) + timing.clientTimeout + 2 * timing.backoffMax + 500;
+  return 2 * livenessPeriod(timing) + timing.resultGrace + timing.clientTimeout + 2 * timing.backoffMax + 500;
 }

@@ -6,6 +6,11 @@ export interface BrokerParams {
   /** Where the broker binds, e.g. tcp://127.0.0.1:40123. */
   bind: string;
   timing: Timing;
+  /**
+   * A directory of the broker's own that outlives its restarts within the scenario: where a durable
+   * broker keeps its journal. Empty at the first start.
+   */
+  stateDir: string;
 }
 
 export interface WorkerParams {

@@ -12,7 +12,7 @@ const heartbeatArgs = (timing: Timing) => ['--heartbeat', String(timing.heartbea
 
 export const referenceImplementation: Implementation = {
   name: 'reference',
-  broker: ({ name, bind, timing }) => ({
+  broker: ({ name, bind, timing, stateDir }) => ({
     name,
     role: 'broker',
     ...node([
@@ -21,6 +21,8 @@ export const referenceImplementation: Implementation = {
       '--endpoint', bind,
       ...heartbeatArgs(timing),
       '--request-expiry', String(timing.requestExpiry),
+      '--journal', path.join(stateDir, 'journal'),
+      '--result-grace', String(timing.resultGrace),
     ]),
   }),
   worker: ({ name, broker, service, workMs, timing }) => ({

@@ -60,6 +60,20 @@ export function expectJobsCompletedElsewhere(events: readonly HistoryEvent[], jo
   if (problems.length > 0) throw new Error(problems.join('; '));
 }
 
+/**
+ * Each of `jobs` ran to the end on some worker and was answered: by another worker, or (KHX/1) by
+ * the faulted one handing in the result it finished while cut off or frozen.
+ */
+export function expectJobsAnswered(events: readonly HistoryEvent[], jobs: readonly string[], worker: string): void {
+  if (jobs.length === 0) throw new Error(`the fault hit no job on ${worker}, so this scenario tested nothing`);
+  const problems: string[] = [];
+  for (const job of jobs) {
+    if (!events.some((e) => e.type === 'exec-end' && e.job === job)) problems.push(`${job} never ran to the end`);
+    if (!events.some((e) => e.type === 'ok' && e.job === job)) problems.push(`${job} got no reply`);
+  }
+  if (problems.length > 0) throw new Error(problems.join('; '));
+}
+
 /** `worker` started at least one job after history time `since`. */
 export function expectWorkerRanJobsSince(events: readonly HistoryEvent[], worker: string, since: number): void {
   if (!events.some((e) => e.type === 'exec-start' && e.worker === worker && e.t > since)) {

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { RpcCluster } from '../cluster/rpc-cluster';
 import { SCENARIO_TIMING, clientCallBound, recoveryBound, type Timing } from '../cluster/timing';
@@ -52,22 +53,36 @@ export class Scenario {
 
   /** Starts (or, with TOXIPROXY_URL, connects to) the fault proxy unless `proxied` is false. */
   static async create(options: ScenarioOptions): Promise<Scenario> {
-    const dir = Scenario.dirFor(options);
+    const dir = Scenario.claimDir(options);
     const network = options.proxied === false ? undefined : await ProxiedNetwork.create(path.join(dir, 'logs', 'fault-proxy.log'));
-    return new Scenario(options, network);
+    return new Scenario(options, dir, network);
   }
 
-  private static dirFor(options: ScenarioOptions): string {
-    return path.join(options.reportDir ?? defaultReportDir(), slug(options.name));
+  /**
+   * A folder no other scenario of the run uses: same-named scenarios (outlines, reruns) get `-2`,
+   * `-3`... A shared folder would mix histories and, worse, hand one scenario's broker journal to the next.
+   */
+  private static claimDir(options: ScenarioOptions): string {
+    const base = path.join(options.reportDir ?? defaultReportDir(), slug(options.name));
+    mkdirSync(path.dirname(base), { recursive: true });
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? base : `${base}-${n}`;
+      try {
+        mkdirSync(candidate);
+        return candidate;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
   }
 
-  private constructor(options: ScenarioOptions, network?: ProxiedNetwork) {
-    this.dir = Scenario.dirFor(options);
+  private constructor(options: ScenarioOptions, dir: string, network?: ProxiedNetwork) {
+    this.dir = dir;
     this.timing = { ...SCENARIO_TIMING, ...options.timing };
     this.history = new HistoryRecorder({ file: path.join(this.dir, 'history.jsonl') });
     this.runtime = new ProcessRuntime({ logDir: path.join(this.dir, 'logs') });
     this.network = network;
-    this.cluster = new RpcCluster(this.runtime, options.implementation ?? referenceImplementation, this.timing, this.history, network);
+    this.cluster = new RpcCluster(this.runtime, options.implementation ?? referenceImplementation, this.timing, this.history, path.join(dir, 'state'), network);
     this.nemesis = new NodeNemesis(this.cluster, this.history);
     if (network) this.links = new LinkNemesis(network, this.cluster, this.history);
   }
