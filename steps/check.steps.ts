@@ -1,7 +1,7 @@
 import { Then } from '@cucumber/cucumber';
 import { checkStuck, PROFILES, type Profile } from '../harness/checker';
 import { clientCallBound, recoveryBound } from '../harness/cluster/timing';
-import { expectJobsAnswered, expectJobsCompletedElsewhere, expectWorkerRanJobsSince } from '../harness/scenario/expectations';
+import { expectJobsAnswered, expectJobsCompletedElsewhere, expectNoJobRanTwice, expectWorkerRanJobsSince } from '../harness/scenario/expectations';
 import { waitFor } from '../harness/util/wait-for';
 import type { KeelhaulWorld } from './world';
 
@@ -20,6 +20,10 @@ Then('no call is stuck', function (this: KeelhaulWorld) {
 
 Then('the jobs the fault hit were completed by other workers', function (this: KeelhaulWorld) {
   expectJobsCompletedElsewhere(this.harness.history.events(), this.faultJobs, this.faultTarget?.name ?? '');
+});
+
+Then('no job ran more than once', function (this: KeelhaulWorld) {
+  expectNoJobRanTwice(this.harness.history.events());
 });
 
 Then('the jobs the fault hit were answered', async function (this: KeelhaulWorld) {

@@ -1,6 +1,7 @@
 import { When } from '@cucumber/cucumber';
 import { livenessPeriod } from '../harness/cluster/timing';
 import { waitFor } from '../harness/util/wait-for';
+import { sleep } from '../reference/backoff';
 import type { KeelhaulWorld } from './world';
 
 const FIND_JOB_TIMEOUT_MS = 10_000;
@@ -28,6 +29,43 @@ When('the broker is killed mid-run and restarted {int} ms later', async function
   const fault = await this.harness.nemesis.kill(broker, { restartAfterMs: pauseMs });
   this.rememberFault(fault, broker);
   this.markHealed();
+});
+
+function brokerOf(world: KeelhaulWorld) {
+  const broker = world.harness.cluster.broker;
+  if (!broker) throw new Error('no broker was started');
+  return broker;
+}
+
+async function crashRestartBroker(world: KeelhaulWorld, pauseMs: number): Promise<void> {
+  const broker = brokerOf(world);
+  const fault = await world.harness.nemesis.kill(broker, { restartAfterMs: pauseMs });
+  world.rememberFault(fault, broker);
+  world.markHealed();
+}
+
+When('the broker is killed once every worker is busy and more calls wait, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
+  const { cluster, timing } = this.harness;
+  const busy = () => cluster.workers.every((worker) => cluster.jobsInFlightOn(worker.name).length > 0);
+  await waitFor(() => busy() && cluster.openCalls().length > cluster.workers.length, { timeoutMs: FIND_JOB_TIMEOUT_MS, what: 'every worker busy and more calls open' });
+  // The waiting calls were sent with the ones the workers took: a heartbeat more and the broker has them all.
+  await sleep(timing.heartbeatInterval);
+  await crashRestartBroker(this, pauseMs);
+});
+
+When('the broker is killed while a worker holds a job, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
+  await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
+  await crashRestartBroker(this, pauseMs);
+});
+
+When('the broker is killed the moment a worker finishes a job, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
+  // The worker's result is on its way to the broker, or being journaled, or answered: the kill lands in between.
+  await this.harness.cluster.nextExecEnd(FIND_JOB_TIMEOUT_MS);
+  await crashRestartBroker(this, pauseMs);
+});
+
+When('the broker is killed again as soon as it is back, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
+  await crashRestartBroker(this, pauseMs);
 });
 
 When('{string} is killed', async function (this: KeelhaulWorld, name: string) {

@@ -3,6 +3,7 @@ import { livenessPeriod } from '../harness/cluster/timing';
 import type { ActiveLinkFault, LinkNemesis } from '../harness/nemesis/link-nemesis';
 import type { NodeHandle } from '../harness/runtime/node-handle';
 import { waitFor } from '../harness/util/wait-for';
+import { sleep } from '../reference/backoff';
 import type { KeelhaulWorld } from './world';
 
 const FIND_TRAFFIC_TIMEOUT_MS = 10_000;
@@ -32,6 +33,29 @@ When('a worker that holds a job is partitioned from the broker for {int} livenes
 When('a worker that holds a job loses everything it sends to the broker for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
   const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_TRAFFIC_TIMEOUT_MS);
   await hold(this, await links(this).partition(links(this).linksOf(worker.name), 'forward'), worker, periods * livenessPeriod(this.harness.timing));
+});
+
+When('a worker that holds a job is partitioned from the broker, finishes it cut off, and stays cut off for {int} liveness periods in all', async function (this: KeelhaulWorld, periods: number) {
+  const { cluster, timing } = this.harness;
+  const worker = await cluster.waitForWorkerHoldingJob(FIND_TRAFFIC_TIMEOUT_MS);
+  const job = cluster.jobsInFlightOn(worker.name)[0];
+  const finished = cluster.nextExecEnd(FIND_TRAFFIC_TIMEOUT_MS, job);
+  const fault = await links(this).partition(links(this).linksOf(worker.name));
+  const startedAt = Date.now();
+  this.rememberFault(fault.event, worker);
+  // The result exists only in the cut-off worker's hands: the broker must wait for it, not run the job again.
+  await finished;
+  await sleep(Math.max(0, periods * livenessPeriod(timing) - (Date.now() - startedAt)));
+  await fault.heal();
+  this.markHealed();
+});
+
+When('{string} hears nothing from the broker for {int} ms while it has calls open', async function (this: KeelhaulWorld, name: string, ms: number) {
+  const { cluster } = this.harness;
+  const node = cluster.node(name);
+  await waitFor(() => cluster.openCalls(name).length > 0, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${name} to have a call open` });
+  // Requests get through and run; every reply is lost, so the client must retry the same job.
+  await hold(this, await links(this).partition(links(this).linksOf(name), 'backward'), node, ms);
 });
 
 When('the connections of a worker that holds a job are reset for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {

@@ -23,6 +23,8 @@ export class RpcCluster {
   private brokerBind?: string;
   private readonly inFlight = new Map<string, Set<string>>();
   private readonly executedBy = new Map<string, number>();
+  /** Called on every exec-end as it is recorded: how a fault can strike right after a job finished. */
+  private readonly execEndListeners = new Set<(worker: string, job: string) => void>();
   /** Set at teardown: reports that straggle in from dying nodes are no longer part of the history. */
   private sealed = false;
 
@@ -152,6 +154,26 @@ export class RpcCluster {
     return holder!;
   }
 
+  /**
+   * Resolves on the next exec-end (of `job`, if given), as soon as the worker reports it: the moment
+   * its result is on its way to the broker. Rejects after `timeoutMs`.
+   */
+  nextExecEnd(timeoutMs: number, job?: string): Promise<{ worker: string; job: string }> {
+    return new Promise((resolve, reject) => {
+      const listener = (worker: string, ended: string) => {
+        if (job !== undefined && ended !== job) return;
+        this.execEndListeners.delete(listener);
+        clearTimeout(timer);
+        resolve({ worker, job: ended });
+      };
+      const timer = setTimeout(() => {
+        this.execEndListeners.delete(listener);
+        reject(new Error(`no job${job === undefined ? '' : ` ${job}`} finished within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.execEndListeners.add(listener);
+    });
+  }
+
   private trackExecutions(worker: NodeHandle): void {
     worker.onReport((report) => {
       if (this.sealed || (report.type !== 'exec-start' && report.type !== 'exec-end')) return;
@@ -162,6 +184,7 @@ export class RpcCluster {
       else {
         jobs.delete(report.job);
         this.executedBy.set(report.worker, this.executionsBy(report.worker) + 1);
+        for (const listener of [...this.execEndListeners]) listener(report.worker, report.job);
       }
     });
   }

@@ -32,7 +32,7 @@ export const SCENARIO_TIMING: Timing = {
   backoffInitial: 20,
   backoffMax: 200,
   requestExpiry: 3_000,
-  resultGrace: 600,
+  resultGrace: 1_000,
   workMs: 2,
 };
 

@@ -26,6 +26,15 @@ export function expectEveryJobAnswered(events: readonly HistoryEvent[]): void {
   if (notAnswered.length > 0) throw new Error(`${notAnswered.length} of ${byJob.size} jobs were not answered exactly once: ${sample(notAnswered)}`);
 }
 
+/** No job's handler committed more than once, explained or not: what exactly-once promises when no worker died. */
+export function expectNoJobRanTwice(events: readonly HistoryEvent[]): void {
+  const runs = new Map<string, string[]>();
+  for (const event of events) if (event.type === 'exec-end') runs.set(event.job, [...(runs.get(event.job) ?? []), event.worker]);
+  if (runs.size === 0) throw new Error('no job ran at all');
+  const twice = [...runs].filter(([, workers]) => workers.length > 1).map(([job, workers]) => `${job} (on ${workers.join(', ')})`);
+  if (twice.length > 0) throw new Error(`${twice.length} of ${runs.size} jobs ran more than once: ${sample(twice)}`);
+}
+
 /** Every call returned with a reply or a definite failure: none ended indeterminate or stayed open. */
 export function expectEveryCallSettledDefinitely(events: readonly HistoryEvent[]): void {
   const byJob = outcomes(events);
