@@ -25,6 +25,10 @@ Given('clients that wait {int} ms for a reply', function (this: KeelhaulWorld, m
   this.harness.timing.clientTimeout = ms;
 });
 
+Given('clients that try each call up to {int} times', function (this: KeelhaulWorld, attempts: number) {
+  this.harness.timing.clientAttempts = attempts;
+});
+
 When('a worker that holds a job is partitioned from the broker for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
   const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_TRAFFIC_TIMEOUT_MS);
   await hold(this, await links(this).partition(links(this).linksOf(worker.name)), worker, periods * livenessPeriod(this.harness.timing));

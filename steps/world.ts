@@ -3,6 +3,7 @@ import type { Scenario } from '../harness/scenario/scenario';
 import type { RpcWorkload } from '../harness/workload/rpc-workload';
 import type { NodeHandle } from '../harness/runtime/node-handle';
 import type { NemesisEvent } from '../harness/history/event';
+import type { StormRunResult } from '../harness/scenario/storm-run';
 
 /** Per-scenario state: the harness Scenario plus what the steps refer back to. */
 export class KeelhaulWorld extends World {
@@ -14,6 +15,8 @@ export class KeelhaulWorld extends World {
   faultJobs: string[] = [];
   /** History time (ms) at which the last fault healed. */
   healedAt = 0;
+  /** The last crash storm's outcome, for the steps that check it. */
+  storm?: StormRunResult;
 
   constructor(options: IWorldOptions) {
     super(options);

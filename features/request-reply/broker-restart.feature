@@ -1,8 +1,9 @@
 @at-least-once @rfc7 @faults
 Feature: Broker crash and restart
-  The reference broker keeps its queues in memory: a crash loses the requests it held.
-  Workers notice the silence and register again; clients retry on new sockets, so every call
-  still ends within its bound, with a reply or a definite failure.
+  A 7/MDP broker may keep its queues in memory, so a crash can lose the requests it held (the
+  reference broker journals them: see exactly-once.feature). Workers notice the silence and
+  register again; clients retry on new sockets, so every call still ends within its bound, with
+  a reply or a definite failure.
 
   Scenario: The broker is killed and restarted mid-run
     Given a broker

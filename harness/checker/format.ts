@@ -8,7 +8,7 @@ const MAX_EXAMPLES = 10;
  * A short summary for a failing scenario's error message: stats, counts per anomaly, and a few
  * example details (violations first when a profile is given, since those failed the run).
  */
-export function formatCheckResult(result: CheckResult, profile?: Profile): string {
+export function formatCheckResult(result: CheckResult, profile?: Profile, { allCounts = false }: { allCounts?: boolean } = {}): string {
   const { stats } = result;
   const lines = [
     `history: ${stats.invoked} invoked, ${stats.ok} ok, ${stats.fail} fail, ${stats.info} info, ` +
@@ -20,9 +20,9 @@ export function formatCheckResult(result: CheckResult, profile?: Profile): strin
 
   for (const name of ANOMALY_NAMES) {
     const count = result.counts[name];
-    if (count > 0) lines.push(`  ${name}: ${count}${forbidden.has(name) ? ' (forbidden)' : ''}`);
+    if (count > 0 || allCounts) lines.push(`  ${name}: ${count}${forbidden.has(name) ? ' (forbidden)' : ''}`);
   }
-  if (result.explainedReruns > 0) lines.push(`  explained re-runs: ${result.explainedReruns} (allowed)`);
+  if (result.explainedReruns > 0 || allCounts) lines.push(`  explained re-runs: ${result.explainedReruns} (allowed)`);
   if (result.anomalies.length === 0) lines.push('  no anomalies');
 
   const violations = judgement?.violations ?? [];

@@ -100,12 +100,12 @@ export class Scenario {
     return Math.min(60_000, 5_000 + rounds * (this.timing.workMs + 50) + 2 * clientCallBound(this.timing));
   }
 
-  check(profile: Profile): { result: CheckResult; judgement: Judgement; summary: string } {
+  check(profile: Profile, format: { allCounts?: boolean } = {}): { result: CheckResult; judgement: Judgement; summary: string } {
     const result = checkHistory(this.history.events(), {
       callBound: clientCallBound(this.timing),
       recoveryBound: recoveryBound(this.timing),
     });
-    return { result, judgement: judge(result, profile), summary: formatCheckResult(result, profile) };
+    return { result, judgement: judge(result, profile), summary: formatCheckResult(result, profile, format) };
   }
 
   /** Stops every node and seals the history. Safe to call twice; never throws for a node that is already gone. */

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { parsePort, splitHostPort } from './address';
 import { Link } from './link';
-import type { Random } from './random';
+import type { Random } from '../util/random';
 import type { Direction, StageTimer, Toxic } from './toxic';
 
 /** How long a closing socket may take to flush what is still queued for it before it is destroyed anyway. */

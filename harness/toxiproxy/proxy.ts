@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { bindServer, checkListenSyntax, joinHostPort, resolveListenAddress } from './address';
 import { Connection } from './connection';
 import { goString } from './go-json';
-import type { Random } from './random';
+import type { Random } from '../util/random';
 import { toxicJson, type Direction, type Toxic } from './toxic';
 
 /** How long stopping a proxy waits for its listener to report closed (connections are destroyed first). */

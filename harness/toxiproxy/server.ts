@@ -10,7 +10,7 @@ import { goString } from './go-json';
 import { createFaultProxyLogger } from './logger';
 import type { Proxy } from './proxy';
 import { ProxyCollection } from './proxy-collection';
-import { seededRandom } from './random';
+import { seededRandom } from '../util/random';
 import { nextRequestId } from './request-id';
 import { decodePopulate, decodeProxyCreate, decodeProxyUpdate, decodeToxicAttributes, decodeToxicCreate, decodeToxicUpdate, type PopulateEntry } from './request-bodies';
 import { TOXIC_KINDS } from './toxics';

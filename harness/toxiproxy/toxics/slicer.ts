@@ -1,4 +1,4 @@
-import { randomInt, type Random } from '../random';
+import { randomInt, type Random } from '../../util/random';
 import type { AttributeValues, Chunk, ChunkSink, StageContext, ToxicKind } from '../toxic';
 import { PacedStage } from './paced-stage';
 

@@ -1,0 +1,97 @@
+import { seededRandom, type Random } from '../util/random';
+
+/** One fault of a schedule, `at` ms after the schedule starts. */
+export type ScheduledFault =
+  | { at: number; kind: 'crash-restart'; target: string; pauseMs: number }
+  | { at: number; kind: 'freeze'; target: string; durationMs: number };
+
+export interface CrashStormPlan {
+  /** Broker crashes (SIGKILL, then a restart after a pause). */
+  brokerCrashes: number;
+  workerCrashes: number;
+  workerFreezes: number;
+  broker: string;
+  workers: readonly string[];
+  /** Faults start within this window (ms from the start). */
+  windowMs: number;
+  /** Shortest time between two faults on the same node, after the first one is over: room to come back. */
+  recoverMs: number;
+  /** Pause before a crashed node starts again, drawn from this range (ms). */
+  pauseMs: readonly [number, number];
+  /** How long a freeze lasts, drawn from this range (ms). */
+  freezeMs: readonly [number, number];
+}
+
+export interface FaultSchedule {
+  seed: string;
+  faults: ScheduledFault[];
+}
+
+/** A seed to print: a run without one draws it here, so every run can be replayed. */
+export function drawSeed(): string {
+  return String(Math.floor(Math.random() * 2 ** 48));
+}
+
+function between(random: Random, [low, high]: readonly [number, number]): number {
+  return Math.round(low + random() * (high - low));
+}
+
+/**
+ * A crash storm drawn from `seed` alone: the same seed and plan give the same faults, in the same
+ * order, at the same offsets, against the same nodes. Faults on one node never overlap, and a node
+ * gets `recoverMs` after a fault ends before the next one starts, so every fault acts on a node
+ * that is up (a crash of a node still down would test nothing).
+ */
+export function crashStormSchedule(seed: string, plan: CrashStormPlan): FaultSchedule {
+  if (plan.workers.length === 0 && plan.workerCrashes + plan.workerFreezes > 0) throw new Error('a crash storm with worker faults needs workers');
+  const random = seededRandom(`crash-storm:${seed}`);
+  const busyUntil = new Map<string, number>();
+  const faults: ScheduledFault[] = [];
+
+  // The broker's crashes are spread evenly with jitter, so the storm lasts the whole window.
+  const slot = plan.windowMs / Math.max(1, plan.brokerCrashes);
+  for (let i = 0; i < plan.brokerCrashes; i++) {
+    const pauseMs = between(random, plan.pauseMs);
+    const earliest = Math.max(i * slot, busyUntil.get(plan.broker) ?? 0);
+    const at = Math.round(earliest + random() * Math.max(0, (i + 1) * slot - plan.recoverMs - pauseMs - earliest));
+    faults.push({ at, kind: 'crash-restart', target: plan.broker, pauseMs });
+    busyUntil.set(plan.broker, at + pauseMs + plan.recoverMs);
+  }
+
+  const workerFaults: ('crash-restart' | 'freeze')[] = [
+    ...Array.from({ length: plan.workerCrashes }, () => 'crash-restart' as const),
+    ...Array.from({ length: plan.workerFreezes }, () => 'freeze' as const),
+  ];
+  for (const kind of workerFaults) {
+    // A few draws to find a worker that is free then; a fault that fits nowhere is placed after the window.
+    let placed = false;
+    for (let attempt = 0; attempt < 20 && !placed; attempt++) {
+      const target = plan.workers[Math.floor(random() * plan.workers.length)];
+      const at = Math.round(random() * plan.windowMs);
+      if (at < (busyUntil.get(target) ?? 0)) continue;
+      const length = kind === 'freeze' ? between(random, plan.freezeMs) : between(random, plan.pauseMs);
+      faults.push(kind === 'freeze' ? { at, kind, target, durationMs: length } : { at, kind, target, pauseMs: length });
+      busyUntil.set(target, at + length + plan.recoverMs);
+      placed = true;
+    }
+    if (!placed) {
+      const target = plan.workers[Math.floor(random() * plan.workers.length)];
+      const at = busyUntil.get(target) ?? 0;
+      const length = kind === 'freeze' ? between(random, plan.freezeMs) : between(random, plan.pauseMs);
+      faults.push(kind === 'freeze' ? { at, kind, target, durationMs: length } : { at, kind, target, pauseMs: length });
+      busyUntil.set(target, at + length + plan.recoverMs);
+    }
+  }
+  faults.sort((a, b) => a.at - b.at || a.target.localeCompare(b.target));
+  return { seed, faults };
+}
+
+/** One line per fault, for the report and the console. */
+export function describeSchedule(schedule: FaultSchedule): string {
+  const lines = schedule.faults.map((fault) =>
+    fault.kind === 'freeze'
+      ? `${String(fault.at).padStart(6)} ms  freeze ${fault.target} for ${fault.durationMs} ms`
+      : `${String(fault.at).padStart(6)} ms  crash ${fault.target}, restart after ${fault.pauseMs} ms`,
+  );
+  return [`seed ${schedule.seed}: ${schedule.faults.length} faults`, ...lines].join('\n');
+}

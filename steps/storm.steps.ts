@@ -1,0 +1,45 @@
+import { Then, When } from '@cucumber/cucumber';
+import { describeSchedule } from '../harness/nemesis/fault-schedule';
+import { runStorm } from '../harness/scenario/storm-run';
+import { PROFILES, type Profile } from '../harness/checker';
+import type { KeelhaulWorld } from './world';
+
+When(
+  'the clients submit at least {int} jobs to {string}, {int} at a time each, through a crash storm of {int} broker crashes, {int} worker crashes and {int} worker freezes over {int} seconds',
+  { timeout: 180_000 },
+  async function (this: KeelhaulWorld, minJobs: number, service: string, concurrency: number, brokerCrashes: number, workerCrashes: number, workerFreezes: number, seconds: number) {
+    this.storm = await runStorm(
+      this.harness,
+      { service, concurrency, minJobs, brokerCrashes, workerCrashes, workerFreezes, windowMs: seconds * 1000 },
+      (schedule) => {
+        // On the console as well as in the report: the seed is what a failing CI run needs to be replayed.
+        process.stderr.write(`\ncrash storm seed ${schedule.seed} (replay: KEELHAUL_SEED=${schedule.seed} npm run features -- --tags @storm)\n`);
+        this.attach(describeSchedule(schedule), 'text/plain');
+      },
+    );
+    this.workload = this.storm.workload;
+    // The storm waited for the workload already; later steps only read it.
+    this.workloadBound = 1;
+  },
+);
+
+Then('the broker was crashed and restarted at least {int} times', function (this: KeelhaulWorld, times: number) {
+  if (!this.storm) throw new Error('no crash storm ran');
+  const broker = this.harness.cluster.broker?.name;
+  const crashes = this.storm.storm.faults.filter((fault) => fault.fault === 'crash-restart' && fault.targets.includes(broker ?? '')).length;
+  const skipped = this.storm.storm.skipped.map((s) => `${s.fault.kind} ${s.fault.target} at ${s.fault.at} ms: ${s.reason}`);
+  if (crashes < times) throw new Error(`the broker was crashed ${crashes} times, fewer than ${times}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}`);
+});
+
+Then('at least {int} jobs were submitted', function (this: KeelhaulWorld, jobs: number) {
+  const invoked = this.harness.history.events().filter((event) => event.type === 'invoke').length;
+  if (invoked < jobs) throw new Error(`only ${invoked} jobs were submitted, fewer than ${jobs}`);
+});
+
+Then('the checker counts every anomaly and finds none the {string} profile forbids', function (this: KeelhaulWorld, profile: string) {
+  if (!(PROFILES as readonly string[]).includes(profile)) throw new Error(`unknown profile "${profile}"; known: ${PROFILES.join(', ')}`);
+  const { judgement, summary } = this.harness.check(profile as Profile, { allCounts: true });
+  this.attach(summary, 'text/plain');
+  process.stderr.write(`${summary}\n`);
+  if (judgement.verdict !== 'PASS') throw new Error(summary);
+});
