@@ -264,6 +264,42 @@ describe('job store', () => {
     });
   });
 
+  test('abandon: a pending job that will never run is remembered as such, across restarts', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'jobs.journal');
+      const store = await JobStore.open(file, KEEP_ALL);
+      assert.equal(await store.accept('j-exp', 'nobody', frames('x')), 'new');
+      assert.equal(await store.abandon('j-exp'), true);
+      assert.deepEqual(store.lookup('j-exp'), { state: 'abandoned' });
+      assert.deepEqual(store.pending(), []);
+      // Finished is finished: neither a late result nor a second abandon changes it; a retry learns it.
+      assert.equal(await store.complete('j-exp', frames('late')), false);
+      assert.equal(await store.abandon('j-exp'), false);
+      assert.equal(await store.abandon('unknown'), false);
+      assert.equal(await store.accept('j-exp', 'nobody', frames('x')), 'abandoned');
+      await store.compact();
+      await store.close();
+      const reopened = await JobStore.open(file, KEEP_ALL);
+      try {
+        assert.deepEqual(reopened.lookup('j-exp'), { state: 'abandoned' });
+        assert.equal(await reopened.accept('j-exp', 'nobody', frames('x')), 'abandoned');
+      } finally {
+        await reopened.close();
+      }
+    });
+  });
+
+  test('in memory: the same table and dedup, with nothing on disk', async () => {
+    const store = JobStore.inMemory(KEEP_ALL);
+    assert.equal(await store.accept('m1', 'echo', frames('a')), 'new');
+    assert.equal(await store.accept('m1', 'echo', frames('a')), 'pending');
+    assert.equal(await store.complete('m1', frames('A')), true);
+    assert.equal(await store.accept('m1', 'echo', frames('a')), 'completed');
+    assert.deepEqual(store.lookup('m1'), { state: 'completed', reply: frames('A') });
+    assert.equal(store.stats().journal.appends, 2);
+    await store.close();
+  });
+
   test('a record with a good checksum but a bad payload stops the open with a clear error', async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, 'jobs.journal');
