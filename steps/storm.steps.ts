@@ -13,8 +13,9 @@ When(
       { service, concurrency, minJobs, brokerCrashes, workerCrashes, workerFreezes, windowMs: seconds * 1000 },
       (schedule) => {
         // On the console as well as in the report: the seed is what a failing CI run needs to be replayed.
-        process.stderr.write(`\ncrash storm seed ${schedule.seed} (replay: KEELHAUL_SEED=${schedule.seed} npm run features -- --tags @storm)\n`);
-        this.attach(describeSchedule(schedule), 'text/plain');
+        const described = describeSchedule(schedule);
+        process.stderr.write(`\ncrash storm seed ${schedule.seed} (replay: KEELHAUL_SEED=${schedule.seed} npm run features -- --tags @storm)\n${described}\n`);
+        this.attach(described, 'text/plain');
       },
     );
     this.workload = this.storm.workload;

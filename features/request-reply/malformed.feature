@@ -24,6 +24,8 @@ Feature: A broker survives bad input
       | a REPLY from an unregistered worker          |
       | a duplicate READY                            |
       | a READY for a reserved mmi.* service         |
+      | a KHX/1 job request without a body           |
+      | a RECORDED sent by a worker                  |
     Then the broker is still running
     When each client submits 50 jobs to "echo", 4 at a time
     Then every job is answered exactly once
