@@ -78,6 +78,8 @@ interface Job {
   mayHaveRun: boolean;
   /** A result is being journaled; later replies are duplicates. */
   completing: boolean;
+  /** Instance id of the KHX/1 worker that held it when it fell silent: that worker may have its result. */
+  heldBy?: string;
 }
 
 interface WorkerRecord {
@@ -88,6 +90,8 @@ interface WorkerRecord {
   expiresAt: number;
   /** Declared KHX/1 in READY: keeps results until RECORDED and hands them in again after reconnecting. */
   khx: boolean;
+  /** A KHX/1 worker's id for its process, the same across its reconnections (READY's sixth frame). */
+  instance?: string;
   /** The job this worker holds, re-queued if the worker dies before replying. */
   current?: Job;
 }
@@ -342,8 +346,9 @@ export class Broker {
       this.send([identity, ...encodeDisconnect()]);
       return;
     }
-    const khx = extensions.includes(KHX_EXTENSION);
-    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx };
+    const khx = extensions[0] === KHX_EXTENSION;
+    const instance = khx && extensions[1] ? extensions[1] : undefined;
+    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx, instance };
     this.workers.set(id, worker);
     const service = this.serviceNamed(serviceName);
     service.workerCount++;
@@ -438,12 +443,20 @@ export class Broker {
     const now = Date.now();
     for (let index = 0; index < service.queue.length && service.idle.length > 0; ) {
       const job = service.queue[index];
+      let worker: WorkerRecord | undefined;
       if (job.notBefore > now) {
-        index++;
-        continue;
+        // In its grace, a job goes only to the worker that held it, back on a new connection: that
+        // worker hands in the result it kept, or finishes the run it is in, or runs it if it never got it.
+        const at = job.heldBy === undefined ? -1 : service.idle.findIndex((idle) => idle.instance === job.heldBy);
+        if (at < 0) {
+          index++;
+          continue;
+        }
+        worker = service.idle.splice(at, 1)[0];
+      } else {
+        worker = service.idle.shift()!;
       }
       service.queue.splice(index, 1);
-      const worker = service.idle.shift()!;
       worker.current = job;
       job.mayHaveRun = true;
       this.counters.dispatched++;
@@ -466,6 +479,7 @@ export class Broker {
     const now = Date.now();
     if (silent && worker.khx) {
       job.notBefore = now + this.resultGrace;
+      job.heldBy = worker.instance;
       this.scheduleGraceEnd(job.notBefore);
     }
     service.queue.unshift(job);
@@ -515,7 +529,8 @@ export class Broker {
     const deadline = now - this.options.requestExpiry;
     const expired = service.queue.filter((job) => job.queuedAt < deadline && (job.id === undefined || !job.mayHaveRun));
     if (expired.length === 0) return;
-    service.queue = service.queue.filter((job) => !expired.includes(job));
+    const gone = new Set(expired);
+    service.queue = service.queue.filter((job) => !gone.has(job));
     for (const job of expired) {
       this.jobs.delete(job.key);
       if (job.id === undefined) continue;

@@ -1,5 +1,6 @@
 import { Dealer } from 'zeromq';
 import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeReady, encodeReply, KHX_EXTENSION, MdpDecodeError, printable, type Frame } from './mdp/codec';
+import { randomUUID } from 'node:crypto';
 import { backoffDelay, sleep } from './backoff';
 import { silentLogger, type Logger } from './log';
 
@@ -59,6 +60,8 @@ export class MajordomoWorker {
   private welcomedGeneration = -1;
   /** Some broker session said it speaks KHX/1: from then on results are kept until recorded. */
   private brokerSpeaksKhx = false;
+  /** KHX/1: names this worker process across its connections, so the broker can give a job back to it. */
+  private readonly instance = randomUUID();
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger ?? silentLogger();
@@ -83,7 +86,7 @@ export class MajordomoWorker {
     this.socket = socket;
     this.generation++;
     this.lastHeard = Date.now();
-    this.send(encodeReady(this.options.service, this.options.khx === false ? [] : [KHX_EXTENSION]));
+    this.send(encodeReady(this.options.service, this.options.khx === false ? [] : [KHX_EXTENSION, this.instance]));
     this.log.info({ broker: this.options.broker, service: this.options.service, generation: this.generation }, 'registering with broker');
     void this.receiveLoop(socket, this.generation);
   }
@@ -161,6 +164,12 @@ export class MajordomoWorker {
       for (let next = this.work.shift(); next; next = this.work.shift()) {
         const generation = this.generation;
         const [client, ...body] = next;
+        // The same job again (given back to us while we ran it, or after a restart): the kept result answers it.
+        const kept = this.held.get(client.toString('hex'));
+        if (kept !== undefined) {
+          if (this.welcomedGeneration === this.generation) this.send(encodeReply(kept.address, kept.reply));
+          continue;
+        }
         let reply: Frame[];
         try {
           reply = await this.options.handler(body);

@@ -59,9 +59,9 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
     startBroker(endpoint, { heartbeatInterval: HEARTBEAT, heartbeatLiveness: 3, requestExpiry: 5_000, journal: path.join(dir, 'broker.journal'), ...options });
 
   /** A raw worker that declared KHX/1 (or not), heartbeats, and has read the broker's welcome. */
-  const registeredWorker = async (khx = true): Promise<RawMdpPeer> => {
+  const registeredWorker = async (khx = true, instance?: string): Promise<RawMdpPeer> => {
     const worker = peer();
-    await worker.send(encodeReady('echo', khx ? [KHX_EXTENSION] : []));
+    await worker.send(encodeReady('echo', khx ? [KHX_EXTENSION, ...(instance ? [instance] : [])] : []));
     worker.startHeartbeats(HEARTBEAT);
     if (khx) {
       const welcome = await worker.expectAsWorker(WAIT, 'the RECORDED welcome');
@@ -170,6 +170,25 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
     const reply = await expectJobReply(client, 'the handed-in result');
     assert.deepEqual(texts(reply.body), ['from the first run']);
     assert.equal(await second.receiveAsWorker(QUIET), undefined, 'the job ran again after its result was recorded');
+  });
+
+  test('within the grace, the job goes back to the worker that held it when it returns on a new connection, and only to it', async () => {
+    await broker.close();
+    broker = await start({ resultGrace: 5_000 });
+    const first = await registeredWorker(true, 'instance-1');
+    const client = peer();
+    await client.send(encodeJobRequest('echo', 'job-10', [Buffer.from('x')]));
+    await expectRequest(first, 'REQUEST at the first worker');
+    first.stopHeartbeats();
+    const other = await registeredWorker(true, 'instance-2');
+    await waitFor(() => broker.stats().requeued === 1, { timeoutMs: WAIT, what: 'the silent worker to expire' });
+    first.close();
+    const back = await registeredWorker(true, 'instance-1');
+    const again = await expectRequest(back, 'the job given back to its worker');
+    assert.equal(again.client.toString(), 'job-10');
+    await back.send(encodeReply(again.client, [Buffer.from('once')]));
+    assert.deepEqual(texts((await expectJobReply(client, 'the answer')).body), ['once']);
+    assert.equal(await other.receiveAsWorker(QUIET), undefined, 'another worker got the job within the grace');
   });
 
   test('after the grace the job goes to another worker, and a late result of the first run is not answered twice', async () => {
