@@ -236,7 +236,7 @@ export class Broker {
     }
     if (this.counters.recovered > 0) {
       this.log.info({ jobs: this.counters.recovered, graceMs: this.resultGrace }, 'recovered pending jobs from the journal');
-      this.scheduleGraceEnd(now + this.resultGrace);
+      this.armGraceTimer();
     }
   }
 
@@ -480,30 +480,26 @@ export class Broker {
     if (silent && worker.khx) {
       job.notBefore = now + this.resultGrace;
       job.heldBy = worker.instance;
-      this.scheduleGraceEnd(job.notBefore);
     }
     service.queue.unshift(job);
+    this.armGraceTimer();
     this.counters.requeued++;
     this.log.info({ worker: worker.id, service: service.name, job: printable(job.address), holdMs: job.notBefore - now }, 're-queued the job the worker held');
     this.dispatch(service);
   }
 
-  private scheduleGraceEnd(at: number): void {
-    // One timer for the earliest deadline is enough: every dispatch pass re-checks them all.
+  /** One timer, for the earliest grace still running: every dispatch pass re-checks them all. */
+  private armGraceTimer(): void {
     clearTimeout(this.graceTimer);
-    let earliest = at;
-    for (const service of this.services.values()) for (const job of service.queue) if (job.notBefore > Date.now()) earliest = Math.min(earliest, job.notBefore);
-    this.graceTimer = setTimeout(() => this.onGraceEnd(), Math.max(0, earliest - Date.now()) + 1);
+    const now = Date.now();
+    let earliest = Infinity;
+    for (const service of this.services.values()) for (const job of service.queue) if (job.notBefore > now) earliest = Math.min(earliest, job.notBefore);
+    if (earliest !== Infinity) this.graceTimer = setTimeout(() => this.onGraceEnd(), earliest - now + 1);
   }
 
   private onGraceEnd(): void {
-    const now = Date.now();
-    let next = Infinity;
-    for (const service of this.services.values()) {
-      this.dispatch(service);
-      for (const job of service.queue) if (job.notBefore > now) next = Math.min(next, job.notBefore);
-    }
-    if (next !== Infinity) this.scheduleGraceEnd(next);
+    for (const service of this.services.values()) this.dispatch(service);
+    this.armGraceTimer();
   }
 
   private onHeartbeatTick(): void {

@@ -60,13 +60,7 @@ export function expectDefiniteFailures(events: readonly HistoryEvent[], service:
 
 /** Each of `jobs` was executed to the end by a worker other than `worker`, and answered. */
 export function expectJobsCompletedElsewhere(events: readonly HistoryEvent[], jobs: readonly string[], worker: string): void {
-  if (jobs.length === 0) throw new Error(`the fault hit no job on ${worker}, so this scenario tested nothing`);
-  const problems: string[] = [];
-  for (const job of jobs) {
-    if (!events.some((e) => e.type === 'exec-end' && e.job === job && e.worker !== worker)) problems.push(`${job} never ran to the end on another worker`);
-    if (!events.some((e) => e.type === 'ok' && e.job === job)) problems.push(`${job} got no reply`);
-  }
-  if (problems.length > 0) throw new Error(problems.join('; '));
+  expectJobsRunAndAnswered(events, jobs, worker, true);
 }
 
 /**
@@ -74,10 +68,16 @@ export function expectJobsCompletedElsewhere(events: readonly HistoryEvent[], jo
  * the faulted one handing in the result it finished while cut off or frozen.
  */
 export function expectJobsAnswered(events: readonly HistoryEvent[], jobs: readonly string[], worker: string): void {
+  expectJobsRunAndAnswered(events, jobs, worker, false);
+}
+
+function expectJobsRunAndAnswered(events: readonly HistoryEvent[], jobs: readonly string[], worker: string, elsewhere: boolean): void {
   if (jobs.length === 0) throw new Error(`the fault hit no job on ${worker}, so this scenario tested nothing`);
   const problems: string[] = [];
   for (const job of jobs) {
-    if (!events.some((e) => e.type === 'exec-end' && e.job === job)) problems.push(`${job} never ran to the end`);
+    if (!events.some((e) => e.type === 'exec-end' && e.job === job && (!elsewhere || e.worker !== worker))) {
+      problems.push(`${job} never ran to the end${elsewhere ? ' on another worker' : ''}`);
+    }
     if (!events.some((e) => e.type === 'ok' && e.job === job)) problems.push(`${job} got no reply`);
   }
   if (problems.length > 0) throw new Error(problems.join('; '));

@@ -16,7 +16,7 @@ import {
   type WorkerInbound,
 } from '../../reference/mdp/codec';
 import { waitFor } from '../../harness/util/wait-for';
-import { freeEndpoint, RawMdpPeer, sleep, startBroker, texts } from './helpers';
+import { freeEndpoint, RawMdpPeer, startBroker, texts } from './helpers';
 
 /**
  * The KHX/1 side of the reference broker (docs/protocol.md) over real sockets, with hand-made
@@ -263,6 +263,5 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
     await plain.send(encodeReply(request.client, [Buffer.from('plain result')]));
     assert.deepEqual(texts((await expectJobReply(client, 'the answer')).body), ['plain result']);
     assert.equal(await plain.receiveAsWorker(QUIET), undefined, 'a plain worker got a KHX/1 command');
-    await sleep(1);
   });
 });
