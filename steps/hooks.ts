@@ -1,19 +1,41 @@
 import { After, Before, setDefaultTimeout, Status } from '@cucumber/cucumber';
-import { Scenario } from '../harness/scenario/scenario';
+import { performance } from 'node:perf_hooks';
+import { implementationUnderTest } from '../harness/manifest/selected-implementation';
+import { VERDICT_MEDIA_TYPE } from '../harness/report/verdict-formatter';
+import { writeScenarioReport } from '../harness/report/scenario-report';
+import type { CaseStatus, ScenarioVerdict } from '../harness/report/verdict';
+import { defaultReportDir, Scenario } from '../harness/scenario/scenario';
 import type { KeelhaulWorld } from './world';
 
 // Each step sets its own bound where it waits longer; this catches a step that forgot to.
 setDefaultTimeout(20_000);
 
 Before(async function (this: KeelhaulWorld, { pickle }) {
-  this.scenario = await Scenario.create({ name: pickle.name });
+  this.startedAt = performance.now();
+  const { implementation, timing } = implementationUnderTest();
+  this.scenario = await Scenario.create({ name: pickle.name, implementation, timing });
 });
 
-After({ timeout: 30_000 }, async function (this: KeelhaulWorld, { result }) {
+After({ timeout: 30_000 }, async function (this: KeelhaulWorld, { pickle, result }) {
   const scenario = this.scenario;
-  if (!scenario) return;
-  await scenario.teardown();
-  if (result?.status !== Status.PASSED) {
-    this.attach(`history and node logs: ${scenario.dir}`, 'text/plain');
+  const outcome = {
+    name: pickle.name,
+    feature: pickle.uri,
+    tags: pickle.tags.map((tag) => tag.name),
+    status: (result?.status ?? Status.UNKNOWN) as CaseStatus,
+    exceptionType: result?.exception?.type,
+    error: result?.exception?.message ?? result?.message,
+    durationMs: performance.now() - this.startedAt,
+    claimed: implementationUnderTest().claimed,
+  };
+  let verdict: ScenarioVerdict;
+  if (scenario) {
+    await scenario.teardown();
+    verdict = writeScenarioReport(scenario, outcome, defaultReportDir());
+    if (result?.status !== Status.PASSED) this.attach(`history, node logs and timeline: ${scenario.dir}`, 'text/plain');
+  } else {
+    // The Before hook itself failed (e.g. the fault proxy did not start): nothing was tested.
+    verdict = { scenario: outcome.name, feature: outcome.feature, tags: outcome.tags, clauses: [], verdict: 'ERROR', reason: 'the harness could not set the scenario up', error: outcome.error, anomalies: [], durationMs: Math.round(outcome.durationMs), dir: '' };
   }
+  this.attach(JSON.stringify(verdict), VERDICT_MEDIA_TYPE);
 });

@@ -17,6 +17,8 @@ export class KeelhaulWorld extends World {
   healedAt = 0;
   /** The last crash storm's outcome, for the steps that check it. */
   storm?: StormRunResult;
+  /** performance.now() when the scenario began, for its verdict's duration. */
+  startedAt = 0;
 
   constructor(options: IWorldOptions) {
     super(options);

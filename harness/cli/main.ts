@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { cucumberBin } from './cucumber-bin';
 import { Broker, DEFAULT_BROKER_OPTIONS } from '../../reference/broker';
 import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
 import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
@@ -11,6 +12,7 @@ import { startEchoWorker } from '../../reference/drivers/worker-driver';
 import { FaultProxyServer } from '../toxiproxy/server';
 import { parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
 import { TOXIPROXY_VERSION } from '../toxiproxy/version';
+import { PROFILES } from '../checker/profile';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -188,10 +190,32 @@ program
   .argument('[args...]', 'cucumber-js arguments, e.g. --tags @smoke')
   .action((args: string[]) => {
     const root = path.resolve(__dirname, '../../..');
-    const cucumber = require.resolve('@cucumber/cucumber/bin/cucumber.js', { paths: [root] });
+    const cucumber = cucumberBin(root);
     const child = spawn(process.execPath, [cucumber, ...args], { cwd: root, stdio: 'inherit' });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
     child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  });
+
+program
+  .command('verify')
+  .description('run the conformance features against the implementation a manifest describes (docs/manifest.md); exit 0 when every claimed profile passes')
+  .option('--impl <manifest>', 'the implementation manifest (JSON or YAML)')
+  .option('--tags <expression>', 'Cucumber tag expression selecting scenarios, e.g. "@smoke or @rfc8"')
+  .option('--profile <profile...>', `only scenarios of these profiles (${PROFILES.join(', ')})`)
+  .option('--claimed-only', 'skip the scenarios of profiles the manifest does not claim (no INFO verdicts)')
+  .option('--seed <n>', 'replay a run: the seed its fault schedules were drawn from (printed by every run)')
+  .option('--reports <dir>', 'where the run folder is written', 'reports')
+  .option('--check', 'only check the manifest and exit')
+  .option('--print-schema', "print the manifest's JSON schema and exit")
+  .action(async (opts: { impl?: string; tags?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; check?: boolean; printSchema?: boolean }) => {
+    // Loaded here, not at the top: the node commands start often and need none of this.
+    const { verify, printSchema, EXIT } = await import('./verify');
+    if (opts.printSchema) return printSchema();
+    if (!opts.impl) {
+      process.stderr.write('keelhaul verify: --impl <manifest> is required (see docs/manifest.md; --print-schema shows the schema)\n');
+      process.exit(EXIT.unusable);
+    }
+    process.exit(await verify({ ...opts, impl: opts.impl }));
   });
 
 program

@@ -1,5 +1,13 @@
 export type Role = 'broker' | 'worker' | 'client';
 
+/**
+ * How the harness tells that a node is ready:
+ * - `report` (the default): the node writes the driver protocol's `{"type":"ready"}` line;
+ * - `tcp`: a TCP connection to the address succeeds (a broker that speaks no driver protocol);
+ * - `log`: a line of its stdout or stderr matches the pattern.
+ */
+export type ReadyCheck = { kind: 'report' } | { kind: 'tcp'; host: string; port: number } | { kind: 'log'; pattern: RegExp };
+
 /** How to start one node: a command line, its environment, and how long it may take to say it is ready. */
 export interface NodeSpec {
   /** Unique within a scenario, e.g. `worker-2`; used in the history, logs and link names. */
@@ -8,6 +16,10 @@ export interface NodeSpec {
   command: string;
   args: string[];
   env?: Record<string, string>;
-  /** Milliseconds to wait for the node's `{"type":"ready"}` report. */
+  /** Working directory (default: the harness's). */
+  cwd?: string;
+  /** Default `{ kind: 'report' }`. */
+  ready?: ReadyCheck;
+  /** Milliseconds to wait until the node is ready. */
   readyTimeoutMs?: number;
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DriverReport } from '../../reference/drivers/protocol';
@@ -7,6 +8,7 @@ import type { NodeHandle, ReportListener } from './node-handle';
 import type { NodeSpec } from './node-spec';
 import type { Runtime } from './runtime';
 import { killAllOnExit, untrack, track } from './process-reaper';
+import { NodeStartError } from './node-start-error';
 import { withTimeout } from '../util/wait-for';
 
 const DEFAULT_READY_TIMEOUT_MS = 10_000;
@@ -44,6 +46,8 @@ class ProcessNode implements NodeHandle {
   private child?: ChildProcess;
   private exitPromise: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<ReportListener>();
+  /** Every stdout/stderr line that is not a report, for a `log` readiness check. */
+  private readonly lineListeners = new Set<(line: string) => void>();
   private readonly log: fs.WriteStream;
   private isFrozen = false;
   private isRunning = false;
@@ -78,6 +82,7 @@ class ProcessNode implements NodeHandle {
     this.log.write(`--- ${new Date().toISOString()} start: ${spec.command} ${spec.args.join(' ')}\n`);
     const child = spawn(spec.command, spec.args, {
       env: { ...process.env, ...spec.env },
+      cwd: spec.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -94,36 +99,57 @@ class ProcessNode implements NodeHandle {
     });
     // A node that dies while we write to it must not take the harness down with EPIPE.
     child.stdin?.on('error', () => undefined);
-    child.stderr?.pipe(this.log, { end: false });
     const ready = this.waitForReady(child);
     createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (line) => this.onStdoutLine(line));
+    createInterface({ input: child.stderr!, crlfDelay: Infinity }).on('line', (line) => this.onOutputLine(line, ''));
     await ready;
   }
 
   private waitForReady(child: ChildProcess): Promise<void> {
-    const timeoutMs = this.spec.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    const { spec } = this;
+    const timeoutMs = spec.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    const check = spec.ready ?? { kind: 'report' };
+    const awaited =
+      check.kind === 'report' ? 'report ready' : check.kind === 'tcp' ? `accept TCP connections on ${check.host}:${check.port}` : `log a line matching ${check.pattern}`;
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const cleanups: (() => void)[] = [];
       const done = (error?: Error) => {
-        clearTimeout(timer);
-        unsubscribe();
-        child.off('exit', onExit);
-        child.off('error', onError);
+        if (settled) return;
+        settled = true;
+        for (const cleanup of cleanups) cleanup();
         if (error) reject(error);
         else resolve();
       };
-      const unsubscribe = this.onReport((report) => {
-        if (report.type === 'ready') done();
-      });
+      if (check.kind === 'report') {
+        cleanups.push(this.onReport((report) => report.type === 'ready' && done()));
+      } else if (check.kind === 'log') {
+        const onLine = (line: string) => check.pattern.test(line) && done();
+        this.lineListeners.add(onLine);
+        cleanups.push(() => this.lineListeners.delete(onLine));
+      } else {
+        cleanups.push(pollTcp(check.host, check.port, () => done()));
+      }
       const onExit = (code: number | null, signal: string | null) =>
-        done(new Error(`${this.spec.name} exited (${signal ?? `code ${code}`}) before it was ready; see ${this.log.path}`));
-      const onError = (error: Error) => done(new Error(`${this.spec.name} could not start: ${error.message}`));
+        done(new NodeStartError(spec.name, `${spec.name} exited (${signal ?? `code ${code}`}) before it was ready; see ${this.log.path}`));
+      const onError = (error: Error) => done(new NodeStartError(spec.name, `${spec.name} could not start (${spec.command}): ${error.message}`));
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        done(new Error(`${this.spec.name} did not report ready within ${timeoutMs} ms; see ${this.log.path}`));
+        done(new NodeStartError(spec.name, `${spec.name} did not ${awaited} within ${timeoutMs} ms; see ${this.log.path}`));
       }, timeoutMs);
       child.once('exit', onExit);
       child.once('error', onError);
+      cleanups.push(() => {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        child.off('error', onError);
+      });
     });
+  }
+
+  private onOutputLine(line: string, prefix: string): void {
+    this.log.write(`${prefix}${line}\n`);
+    for (const listener of [...this.lineListeners]) listener(line);
   }
 
   private onStdoutLine(line: string): void {
@@ -139,7 +165,7 @@ class ProcessNode implements NodeHandle {
       }
     }
     if (!report) {
-      this.log.write(`[stdout] ${line}\n`);
+      this.onOutputLine(line, '[stdout] ');
       return;
     }
     for (const listener of [...this.listeners]) listener(report);
@@ -192,4 +218,27 @@ class ProcessNode implements NodeHandle {
   private waitForExit(): Promise<void> {
     return withTimeout(this.exitPromise, EXIT_TIMEOUT_MS, `${this.spec.name} to exit`);
   }
+}
+
+/** Tries to connect every 50 ms until a connection succeeds; returns a function that stops trying. */
+function pollTcp(host: string, port: number, onOpen: () => void): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const attempt = () => {
+    if (stopped) return;
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      if (!stopped) onOpen();
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      if (!stopped) timer = setTimeout(attempt, 50);
+    });
+  };
+  attempt();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }

@@ -26,8 +26,9 @@ export interface ScenarioOptions {
 
 const RUN_ID = process.env.KEELHAUL_RUN_ID ?? new Date().toISOString().replace(/[:.]/g, '-');
 
+/** `reports/<run id>`, or KEELHAUL_REPORT_DIR when a front end (keelhaul verify) chose the folder. */
 export function defaultReportDir(): string {
-  return path.resolve('reports', RUN_ID);
+  return path.resolve(process.env.KEELHAUL_REPORT_DIR ?? path.join('reports', RUN_ID));
 }
 
 function slug(name: string): string {
@@ -48,6 +49,8 @@ export class Scenario {
   /** Present when links are proxied: link faults act through it. */
   readonly network?: ProxiedNetwork;
   readonly links?: LinkNemesis;
+  /** The last check a step made, so a report can show what it found. */
+  lastCheck?: { profile: Profile; result: CheckResult; judgement: Judgement };
   private readonly workloads: RpcWorkload[] = [];
   private tornDown = false;
 
@@ -105,7 +108,9 @@ export class Scenario {
       callBound: clientCallBound(this.timing),
       recoveryBound: recoveryBound(this.timing),
     });
-    return { result, judgement: judge(result, profile), summary: formatCheckResult(result, profile, format) };
+    const judgement = judge(result, profile);
+    this.lastCheck = { profile, result, judgement };
+    return { result, judgement, summary: formatCheckResult(result, profile, format) };
   }
 
   /** Stops every node and seals the history. Safe to call twice; never throws for a node that is already gone. */

@@ -1,5 +1,6 @@
 import { CrashStorm, type CrashStormResult } from '../nemesis/crash-storm';
-import { crashStormSchedule, drawSeed, type CrashStormPlan, type FaultSchedule } from '../nemesis/fault-schedule';
+import { runSeed } from '../util/run-seed';
+import { crashStormSchedule, type CrashStormPlan, type FaultSchedule } from '../nemesis/fault-schedule';
 import { livenessPeriod } from '../cluster/timing';
 import { waitFor } from '../util/wait-for';
 import type { RpcWorkload, WorkloadSummary } from '../workload/rpc-workload';
@@ -26,9 +27,9 @@ export interface StormRunResult {
   summary: WorkloadSummary;
 }
 
-/** The seed a run uses: KEELHAUL_SEED if set, so a printed seed replays the same schedule. */
+/** The run's seed (KEELHAUL_SEED, or drawn once per run), so a printed seed replays the same schedule. */
 export function stormSeed(): string {
-  return process.env.KEELHAUL_SEED?.trim() || drawSeed();
+  return runSeed();
 }
 
 /**

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { cucumberBin } from './cucumber-bin';
+import { PROFILES, type Profile } from '../checker/profile';
+import { loadManifest } from '../manifest/manifest';
+import { ManifestError } from '../manifest/manifest-error';
+import { MANIFEST_SCHEMA } from '../manifest/schema';
+import { RUN_REPORT_FILES, readVerdicts } from '../report/run-reports';
+import { claims, countVerdicts, exitCodeFor } from '../report/verdict';
+import { parseSeed } from '../util/run-seed';
+import { drawSeed } from '../nemesis/fault-schedule';
+
+/** Exit codes: 0 every claimed profile passed; 1 a claimed profile failed or a node could not start; 2 the run itself could not be made. */
+export const EXIT = { passed: 0, failed: 1, unusable: 2 } as const;
+
+export interface VerifyOptions {
+  impl: string;
+  tags?: string;
+  profile?: string[];
+  claimedOnly?: boolean;
+  seed?: string;
+  reports: string;
+  check?: boolean;
+}
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+/** Joins the selections into one Cucumber tag expression. */
+export function tagExpression(tags: string | undefined, profiles: readonly Profile[]): string | undefined {
+  const parts = [tags ? `(${tags})` : undefined, profiles.length > 0 ? `(${profiles.map((p) => `@${p}`).join(' or ')})` : undefined].filter(Boolean);
+  return parts.length > 0 ? parts.join(' and ') : undefined;
+}
+
+function fail(message: string): number {
+  process.stderr.write(`keelhaul verify: ${message}\n`);
+  return EXIT.unusable;
+}
+
+export function printSchema(): void {
+  process.stdout.write(`${JSON.stringify(MANIFEST_SCHEMA, null, 2)}\n`);
+}
+
+/** Runs the features against the manifest's implementation; resolves to the exit code. */
+export async function verify(options: VerifyOptions): Promise<number> {
+  let manifest;
+  try {
+    manifest = loadManifest(options.impl).manifest;
+  } catch (error) {
+    if (error instanceof ManifestError) return fail(`the manifest cannot be used.\n${error.message}`);
+    throw error;
+  }
+  if (options.check) {
+    process.stdout.write(`${options.impl}: a valid manifest for "${manifest.name}" (claims ${manifest.profiles.join(', ')}; own roles: ${Object.keys(manifest.roles).join(', ')})\n`);
+    return EXIT.passed;
+  }
+  const unknownProfiles = (options.profile ?? []).filter((p) => !(PROFILES as readonly string[]).includes(p));
+  if (unknownProfiles.length > 0) return fail(`--profile ${unknownProfiles.join(', ')}: unknown (known: ${PROFILES.join(', ')})`);
+  let seed: string;
+  try {
+    seed = options.seed === undefined ? drawSeed() : parseSeed(options.seed);
+  } catch (error) {
+    return fail(`--seed: ${(error as Error).message}`);
+  }
+  let profiles = (options.profile ?? []) as Profile[];
+  if (options.claimedOnly) {
+    const claimed = PROFILES.filter((p) => claims(manifest.profiles, p));
+    profiles = profiles.length > 0 ? profiles.filter((p) => claimed.includes(p)) : claimed;
+    if (profiles.length === 0) return fail(`--claimed-only with --profile ${options.profile?.join(', ')}: the manifest claims none of them`);
+  }
+  const tags = tagExpression(options.tags, profiles);
+
+  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-verify`;
+  const runDir = path.resolve(options.reports, runId);
+  const replay = ['keelhaul verify', '--impl', options.impl, '--seed', seed, ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
+  process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; seed ${seed}; tags ${tags ?? '(all)'}\n`);
+
+  const cucumber = cucumberBin(ROOT);
+  const child = spawn(process.execPath, [cucumber, ...(tags ? ['--tags', tags] : [])], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      KEELHAUL_IMPL: path.resolve(options.impl),
+      KEELHAUL_SEED: seed,
+      KEELHAUL_RUN_ID: runId,
+      KEELHAUL_REPORT_DIR: runDir,
+      KEELHAUL_REPLAY: replay,
+    },
+  });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward).on('SIGTERM', forward);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+  process.off('SIGINT', forward).off('SIGTERM', forward);
+
+  if (!fs.existsSync(path.join(runDir, RUN_REPORT_FILES.verdicts))) return fail(`the run did not finish (cucumber-js exited with ${code}); see ${runDir}`);
+  const { verdicts } = readVerdicts(runDir);
+  if (verdicts.length === 0) return fail(`no scenario matched ${tags ?? 'the features'}`);
+  const counts = countVerdicts(verdicts);
+  process.stdout.write(
+    `keelhaul verify: ${counts.PASS} pass, ${counts.FAIL} fail, ${counts.INFO} info, ${counts.ERROR} error\n` +
+      `  summary ${path.join(runDir, RUN_REPORT_FILES.summary)}\n  junit   ${path.join(runDir, RUN_REPORT_FILES.junit)}\n  html    ${path.join(runDir, 'cucumber-report.html')}\n` +
+      `  replay  ${replay}\n`,
+  );
+  return exitCodeFor(verdicts);
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import type { BrokerParams, ClientParams, Implementation, WorkerParams } from '../implementation/implementation';
+import { referenceImplementation } from '../implementation/reference';
+import type { Timing } from '../cluster/timing';
+import type { NodeSpec, ReadyCheck, Role } from '../runtime/node-spec';
+import type { LoadedManifest, RoleRecipe } from './manifest';
+import { fillTemplate } from './template';
+
+type Values = Record<string, string | number>;
+
+function timingValues(name: string, timing: Timing): Values {
+  const { heartbeatInterval, heartbeatLiveness, clientTimeout, clientAttempts, backoffInitial, backoffMax, requestExpiry, resultGrace } = timing;
+  return { name, heartbeatInterval, heartbeatLiveness, clientTimeout, clientAttempts, backoffInitial, backoffMax, requestExpiry, resultGrace };
+}
+
+function hostAndPort(endpoint: string): { host: string; port: number } {
+  const match = /^tcp:\/\/(.+):(\d+)$/.exec(endpoint);
+  if (!match) throw new Error(`expected a tcp://host:port endpoint, got ${endpoint}`);
+  return { host: match[1], port: Number(match[2]) };
+}
+
+/**
+ * The roles a manifest describes, started from its command templates; the roles it does not
+ * describe come from the reference implementation, so a team can test one part of its system.
+ */
+export class ManifestImplementation implements Implementation {
+  readonly name: string;
+
+  constructor(private readonly loaded: LoadedManifest) {
+    this.name = loaded.manifest.name;
+  }
+
+  /** Which roles are the implementation's own (the rest are the reference's). */
+  get ownRoles(): Role[] {
+    return (['broker', 'worker', 'client'] as const).filter((role) => this.loaded.manifest.roles[role]);
+  }
+
+  broker(params: BrokerParams): NodeSpec {
+    const recipe = this.loaded.manifest.roles.broker;
+    if (!recipe) return referenceImplementation.broker(params);
+    const { host, port } = hostAndPort(params.bind);
+    const values = { ...timingValues(params.name, params.timing), bind: params.bind, bindHost: host, bindPort: port, stateDir: params.stateDir };
+    return this.spec('broker', params.name, recipe, values, { kind: 'tcp', host, port });
+  }
+
+  worker(params: WorkerParams): NodeSpec {
+    const recipe = this.loaded.manifest.roles.worker;
+    if (!recipe) return referenceImplementation.worker(params);
+    const values = { ...timingValues(params.name, params.timing), broker: params.broker, service: params.service, workMs: params.workMs };
+    return this.spec('worker', params.name, recipe, values);
+  }
+
+  client(params: ClientParams): NodeSpec {
+    const recipe = this.loaded.manifest.roles.client;
+    if (!recipe) return referenceImplementation.client(params);
+    return this.spec('client', params.name, recipe, { ...timingValues(params.name, params.timing), broker: params.broker });
+  }
+
+  private spec(role: Role, name: string, recipe: RoleRecipe, values: Values, port?: ReadyCheck): NodeSpec {
+    const cwd = path.resolve(this.loaded.dir, recipe.cwd ?? '.');
+    const [program, ...args] = recipe.command.map((arg) => fillTemplate(arg, values));
+    const env = Object.fromEntries(Object.entries(recipe.env ?? {}).map(([key, value]) => [key, fillTemplate(value, values)]));
+    const setting = recipe.ready ?? (role === 'broker' ? 'port' : 'report');
+    const ready: ReadyCheck =
+      setting === 'report' ? { kind: 'report' } : setting === 'port' ? (port ?? { kind: 'report' }) : { kind: 'log', pattern: new RegExp(setting.log) };
+    return {
+      name,
+      role,
+      // A relative program is the implementation's own file, found from its folder.
+      command: program.includes('/') ? path.resolve(cwd, program) : program,
+      args,
+      env,
+      cwd,
+      ready,
+      readyTimeoutMs: recipe.readyTimeoutMs,
+    };
+  }
+}

@@ -1,0 +1,217 @@
+import Ajv, { type ErrorObject } from 'ajv';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { Profile } from '../checker/profile';
+import type { Timing } from '../cluster/timing';
+import type { Role } from '../runtime/node-spec';
+import { ManifestError } from './manifest-error';
+import { MANIFEST_SCHEMA } from './schema';
+import { PLACEHOLDERS, strayBraces, unknownPlaceholders } from './template';
+
+export type ReadySetting = 'report' | 'port' | { log: string };
+
+/** How to start one role, as the manifest says it. */
+export interface RoleRecipe {
+  command: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  ready?: ReadySetting;
+  readyTimeoutMs?: number;
+}
+
+export interface Manifest {
+  name: string;
+  description?: string;
+  profiles: Profile[];
+  timing?: Partial<Timing>;
+  roles: Partial<Record<Role, RoleRecipe>>;
+}
+
+/** A checked manifest and the folder its relative paths are resolved against. */
+export interface LoadedManifest {
+  file: string;
+  dir: string;
+  manifest: Manifest;
+}
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+const validate = ajv.compile<Manifest>(MANIFEST_SCHEMA);
+
+export function loadManifest(file: string): LoadedManifest {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(absolute, 'utf8');
+  } catch (error) {
+    throw new ManifestError(file, [`cannot read the manifest: ${(error as Error).message}`]);
+  }
+  const dir = path.dirname(absolute);
+  return { file: absolute, dir, manifest: parseManifest(text, file, dir) };
+}
+
+/** Parses and checks a manifest's text. `dir` is where its relative paths point from. */
+export function parseManifest(text: string, file: string, dir: string): Manifest {
+  const value = parseDocument(text, file);
+  if (!validate(value)) throw new ManifestError(file, describeSchemaErrors(validate.errors ?? []));
+  const problems = checkBeyondSchema(value, dir);
+  if (problems.length > 0) throw new ManifestError(file, problems);
+  return value;
+}
+
+function parseDocument(text: string, file: string): unknown {
+  if (/\.json$/i.test(file)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new ManifestError(file, [`not valid JSON: ${(error as Error).message}`]);
+    }
+  }
+  // YAML 1.2 is a superset of JSON, so any other name is read as YAML.
+  const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) throw new ManifestError(file, document.errors.map((error) => `not valid YAML: ${error.message.split('\n')[0]}`));
+  return document.toJS() as unknown;
+}
+
+/** `/roles/broker/command/0` → `roles.broker.command[0]`; the document itself is `(manifest)`. */
+export function fieldName(pointer: string): string {
+  if (pointer === '') return '(manifest)';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name ? `${name}.${part}` : part), '');
+}
+
+function child(pointer: string, key: string): string {
+  return fieldName(`${pointer}/${key}`);
+}
+
+function shown(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** One line per mistake, naming the field, instead of Ajv's raw error objects. */
+export function describeSchemaErrors(errors: readonly ErrorObject[]): string[] {
+  // A failed oneOf also reports each branch's errors; the oneOf line says it better alone.
+  const alternatives = errors.filter((error) => error.keyword === 'oneOf' || error.keyword === 'anyOf').map((error) => error.instancePath);
+  const underAlternative = (error: ErrorObject) =>
+    error.keyword !== 'oneOf' && error.keyword !== 'anyOf' && alternatives.some((p) => error.instancePath === p || error.instancePath.startsWith(`${p}/`));
+  const lines = errors.filter((error) => !underAlternative(error)).map(describeSchemaError);
+  return [...new Set(lines)];
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  const field = fieldName(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  const parent = error.parentSchema as { description?: string; properties?: Record<string, unknown> } | undefined;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const known = Object.keys(parent?.properties ?? {});
+      const extra = String(params.additionalProperty);
+      return `${child(error.instancePath, extra)}: unknown field${known.length ? ` (known fields here: ${known.join(', ')})` : ''}`;
+    }
+    case 'required':
+      return `${child(error.instancePath, String(params.missingProperty))}: required field is missing`;
+    case 'enum':
+      return `${field}: ${shown(error.data)} is not one of ${(params.allowedValues as unknown[]).map((v) => String(v)).join(', ')}`;
+    case 'type':
+      return `${field}: must be ${article(String(params.type))}, not ${describeType(error.data)} ${shown(error.data)}`;
+    case 'oneOf':
+    case 'anyOf':
+      return `${field}: must be ${parent?.description ?? 'one of the allowed forms'}, not ${shown(error.data)}`;
+    case 'uniqueItems':
+      return `${field}: lists the same value twice (items ${params.j} and ${params.i})`;
+    case 'minItems':
+      return `${field}: must not be empty`;
+    case 'minProperties':
+      return `${field}: must name at least one role (broker, worker or client)`;
+    case 'minLength':
+      return `${field}: must not be empty`;
+    case 'minimum':
+    case 'maximum':
+      return `${field}: ${shown(error.data)} must be ${error.keyword === 'minimum' ? '>=' : '<='} ${String(params.limit)}`;
+    default:
+      return `${field}: ${error.message ?? 'is invalid'}`;
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return article(typeof value);
+}
+
+/** What a schema cannot check: placeholders, programs, folders and patterns. */
+function checkBeyondSchema(manifest: Manifest, dir: string): string[] {
+  const problems: string[] = [];
+  for (const [role, recipe] of Object.entries(manifest.roles) as [Role, RoleRecipe][]) {
+    const at = `roles.${role}`;
+    const templates: [string, string][] = [
+      ...recipe.command.map((arg, i): [string, string] => [`${at}.command[${i}]`, arg]),
+      ...Object.entries(recipe.env ?? {}).map(([key, value]): [string, string] => [`${at}.env.${key}`, value]),
+    ];
+    for (const [field, text] of templates) {
+      const unknown = unknownPlaceholders(text, role);
+      if (unknown.length > 0) {
+        problems.push(`${field}: unknown placeholder ${unknown.map((n) => `{{${n}}}`).join(', ')} (a ${role} knows: ${PLACEHOLDERS[role].join(', ')})`);
+      } else if (strayBraces(text)) {
+        problems.push(`${field}: "${text}" has braces that are not a {{placeholder}}`);
+      }
+    }
+    const cwd = path.resolve(dir, recipe.cwd ?? '.');
+    if (recipe.cwd !== undefined && !isDirectory(cwd)) problems.push(`${at}.cwd: ${cwd} is not a folder`);
+    const program = recipe.command[0];
+    if (program === '') problems.push(`${at}.command[0]: the program must not be empty`);
+    else if (!/\{\{/.test(program) && !findProgram(program, cwd)) {
+      problems.push(
+        program.includes('/')
+          ? `${at}.command[0]: ${path.resolve(cwd, program)} does not exist or is not executable`
+          : `${at}.command[0]: "${program}" is not on the PATH`,
+      );
+    }
+    if (recipe.ready === 'port' && role !== 'broker') problems.push(`${at}.ready: "port" is for the broker (the only role that listens); use "report" or {"log": ...}`);
+    if (typeof recipe.ready === 'object') {
+      try {
+        new RegExp(recipe.ready.log);
+      } catch (error) {
+        problems.push(`${at}.ready.log: not a regular expression: ${(error as Error).message}`);
+      }
+    }
+  }
+  return problems;
+}
+
+function isDirectory(folder: string): boolean {
+  try {
+    return fs.statSync(folder).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A program with a slash is a path (relative to the node's folder); a bare name is looked up on the PATH. */
+export function findProgram(program: string, cwd: string): string | undefined {
+  if (program.includes('/')) {
+    const file = path.resolve(cwd, program);
+    return isExecutable(file) ? file : undefined;
+  }
+  for (const folder of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (folder && isExecutable(path.join(folder, program))) return path.join(folder, program);
+  }
+  return undefined;
+}

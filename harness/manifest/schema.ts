@@ -1,0 +1,75 @@
+import { PROFILES } from '../checker/profile';
+
+/** Timing a manifest may set for its nodes; every other interval keeps the scenario's value. */
+export const TIMING_FIELDS = ['heartbeatInterval', 'heartbeatLiveness', 'clientTimeout', 'clientAttempts', 'backoffInitial', 'backoffMax', 'requestExpiry', 'resultGrace'] as const;
+
+const role = (roleName: string) => ({
+  type: 'object',
+  description: `how to start the ${roleName}`,
+  additionalProperties: false,
+  required: ['command'],
+  properties: {
+    command: {
+      type: 'array',
+      description: 'the program and its arguments (no shell); {{placeholders}} are filled in per node',
+      minItems: 1,
+      items: { type: 'string' },
+    },
+    env: {
+      type: 'object',
+      description: 'extra environment variables; values may hold {{placeholders}}',
+      additionalProperties: { type: 'string' },
+    },
+    cwd: { type: 'string', minLength: 1, description: "working directory, relative to the manifest's folder (default: that folder)" },
+    ready: {
+      description: '"report" (the driver protocol\'s ready line), "port" (the broker accepts TCP connections) or {"log": "<regular expression>"}',
+      oneOf: [
+        { type: 'string', enum: ['report', 'port'] },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['log'],
+          properties: { log: { type: 'string', minLength: 1 } },
+        },
+      ],
+    },
+    readyTimeoutMs: { type: 'integer', minimum: 100, maximum: 120_000, description: 'how long the node may take to be ready (default 10000)' },
+  },
+});
+
+/**
+ * The implementation manifest (docs/manifest.md). JSON Schema draft-07; validated with Ajv, then
+ * checked further for what a schema cannot say (placeholders, programs that exist, patterns that compile).
+ */
+export const MANIFEST_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'keelhaul-implementation-manifest-1',
+  title: 'keelhaul implementation manifest',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'profiles', 'roles'],
+  properties: {
+    name: { type: 'string', minLength: 1, description: 'shown in reports' },
+    description: { type: 'string' },
+    profiles: {
+      type: 'array',
+      description: 'the guarantees the implementation claims; each implies the ones before it in mdp, at-least-once, exactly-once',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', enum: [...PROFILES] },
+    },
+    timing: {
+      type: 'object',
+      description: 'intervals in ms (heartbeatLiveness and clientAttempts are counts) the scenarios use instead of their defaults',
+      additionalProperties: false,
+      properties: Object.fromEntries(TIMING_FIELDS.map((field) => [field, { type: 'integer', minimum: field === 'resultGrace' ? 0 : 1 }])),
+    },
+    roles: {
+      type: 'object',
+      description: 'the roles the implementation provides; the others come from the reference implementation',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { broker: role('broker'), worker: role('worker'), client: role('client') },
+    },
+  },
+} as const;

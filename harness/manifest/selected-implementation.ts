@@ -1,0 +1,35 @@
+import { PROFILES, type Profile } from '../checker/profile';
+import type { Timing } from '../cluster/timing';
+import type { Implementation } from '../implementation/implementation';
+import { referenceImplementation } from '../implementation/reference';
+import { loadManifest } from './manifest';
+import { ManifestImplementation } from './manifest-implementation';
+
+/** The implementation under test, what it claims, and the timing it asks for. */
+export interface ImplementationUnderTest {
+  implementation: Implementation;
+  claimed: readonly Profile[];
+  timing?: Partial<Timing>;
+  /** The manifest it came from, if any. */
+  manifestFile?: string;
+}
+
+let cached: { key: string; value: ImplementationUnderTest } | undefined;
+
+/**
+ * KEELHAUL_IMPL names a manifest (`keelhaul verify` sets it; `KEELHAUL_IMPL=impl.yaml npm run features`
+ * works too); without it the reference implementation is under test and claims every profile.
+ */
+export function implementationUnderTest(env: NodeJS.ProcessEnv = process.env): ImplementationUnderTest {
+  const key = env.KEELHAUL_IMPL ?? '';
+  if (cached?.key === key) return cached.value;
+  let value: ImplementationUnderTest;
+  if (key === '') {
+    value = { implementation: referenceImplementation, claimed: PROFILES };
+  } else {
+    const loaded = loadManifest(key);
+    value = { implementation: new ManifestImplementation(loaded), claimed: loaded.manifest.profiles, timing: loaded.manifest.timing, manifestFile: loaded.file };
+  }
+  cached = { key, value };
+  return value;
+}

@@ -1,0 +1,32 @@
+import type { Role } from '../runtime/node-spec';
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
+
+const COMMON = ['name', 'heartbeatInterval', 'heartbeatLiveness', 'clientTimeout', 'clientAttempts', 'backoffInitial', 'backoffMax', 'requestExpiry', 'resultGrace'] as const;
+
+/** The placeholders each role's command and environment may use (docs/manifest.md explains each). */
+export const PLACEHOLDERS: Readonly<Record<Role, readonly string[]>> = {
+  broker: [...COMMON, 'bind', 'bindHost', 'bindPort', 'stateDir'],
+  worker: [...COMMON, 'broker', 'service', 'workMs'],
+  client: [...COMMON, 'broker'],
+};
+
+/** Placeholder names in `text` that `role` does not know, e.g. a typo such as {{brokr}}. */
+export function unknownPlaceholders(text: string, role: Role): string[] {
+  const known = new Set(PLACEHOLDERS[role]);
+  return [...text.matchAll(PLACEHOLDER)].map((match) => match[1]).filter((name) => !known.has(name));
+}
+
+/** Half-open braces are almost certainly a typo for a placeholder, so they are refused, not passed on. */
+export function strayBraces(text: string): boolean {
+  return /\{\{|\}\}/.test(text.replace(PLACEHOLDER, ''));
+}
+
+/** Fills in every placeholder; the manifest was checked, so an unknown one here is a harness bug. */
+export function fillTemplate(text: string, values: Readonly<Record<string, string | number>>): string {
+  return text.replace(PLACEHOLDER, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`no value for placeholder {{${name}}}`);
+    return String(value);
+  });
+}

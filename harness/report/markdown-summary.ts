@@ -1,0 +1,46 @@
+import { countVerdicts, type ScenarioVerdict } from './verdict';
+
+export interface RunInfo {
+  implementation: string;
+  claimed: readonly string[];
+  seed: string;
+  /** The command that replays this run. */
+  replay: string;
+}
+
+const ICON: Record<ScenarioVerdict['verdict'], string> = { PASS: '✅ PASS', FAIL: '❌ FAIL', INFO: 'ℹ️ INFO', ERROR: '💥 ERROR' };
+
+/** Table cells cannot hold a pipe or a line break. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/**
+ * A Markdown summary for a CI job summary page (e.g. appended to $GITHUB_STEP_SUMMARY): the counts,
+ * a table of every scenario, then what each FAIL and ERROR found, with the jobs behind each anomaly.
+ */
+export function renderMarkdownSummary(info: RunInfo, verdicts: readonly ScenarioVerdict[]): string {
+  const counts = countVerdicts(verdicts);
+  const failing = verdicts.filter((v) => v.verdict === 'FAIL' || v.verdict === 'ERROR');
+  const lines = [
+    `# keelhaul verify: ${cell(info.implementation)}`,
+    '',
+    `**${failing.length === 0 ? 'Passed' : 'Failed'}**: ${counts.PASS} pass, ${counts.FAIL} fail, ${counts.INFO} info, ${counts.ERROR} error` +
+      ` (claims: ${info.claimed.join(', ')}; seed ${info.seed})`,
+    '',
+    '| verdict | scenario | profile | clauses | why |',
+    '| --- | --- | --- | --- | --- |',
+    ...verdicts.map((v) => `| ${ICON[v.verdict]} | ${cell(v.scenario)} | ${v.profile ?? ''} | ${v.clauses.join(' ')} | ${cell(v.reason)} |`),
+  ];
+  for (const verdict of failing) {
+    lines.push('', `## ${verdict.verdict}: ${cell(verdict.scenario)}`, '', `${verdict.feature} · ${verdict.reason} · files: \`${verdict.dir}\``);
+    if (verdict.anomalies.length > 0) {
+      lines.push('');
+      for (const anomaly of verdict.anomalies.slice(0, 20)) lines.push(`- **${anomaly.name}**${anomaly.job ? ` \`${anomaly.job}\`` : ''}: ${cell(anomaly.detail)}`);
+      if (verdict.anomalies.length > 20) lines.push(`- ... and ${verdict.anomalies.length - 20} more (see verdict.json)`);
+    }
+    if (verdict.error) lines.push('', '```', verdict.error.split('\n').slice(0, 15).join('\n'), '```');
+  }
+  lines.push('', `Replay: \`${info.replay}\``, '');
+  return lines.join('\n');
+}

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Profile } from '../checker/profile';
+import type { Scenario } from '../scenario/scenario';
+import { renderTimeline } from './timeline';
+import { clauseTags, decideVerdict, scenarioProfile, type CaseStatus, type ScenarioVerdict, type VerdictAnomaly } from './verdict';
+
+export interface ScenarioOutcome {
+  name: string;
+  feature: string;
+  tags: readonly string[];
+  status: CaseStatus;
+  exceptionType?: string;
+  error?: string;
+  durationMs: number;
+  claimed: readonly Profile[];
+}
+
+/** Events are kept in the verdict so a reader sees the evidence; a storm's thousands are not. */
+const MAX_ANOMALIES = 50;
+const MAX_EVENTS_PER_ANOMALY = 12;
+
+/**
+ * What a failed scenario's history shows against its profile. The step that failed may have been
+ * an earlier, narrower one, so the whole history is checked here, not only at the check step.
+ */
+function anomaliesFor(scenario: Scenario, profile: Profile | undefined): VerdictAnomaly[] {
+  const hasJobs = scenario.history.events().some((event) => event.type === 'invoke');
+  const check = scenario.lastCheck ?? (profile && hasJobs ? { judgement: scenario.check(profile).judgement } : undefined);
+  return (check?.judgement.violations ?? []).slice(0, MAX_ANOMALIES).map((anomaly) => ({
+    name: anomaly.name,
+    job: anomaly.job,
+    detail: anomaly.detail,
+    events: anomaly.events.slice(0, MAX_EVENTS_PER_ANOMALY),
+  }));
+}
+
+/**
+ * Writes a finished scenario's verdict.json and timeline.svg next to its history and logs, and
+ * returns the verdict. Called after teardown, so the history is final.
+ */
+export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome, runDir: string): ScenarioVerdict {
+  const profile = scenarioProfile(outcome.tags);
+  const { verdict, reason } = decideVerdict({ status: outcome.status, exceptionType: outcome.exceptionType, profile, claimed: outcome.claimed });
+  const result: ScenarioVerdict = {
+    scenario: outcome.name,
+    feature: outcome.feature,
+    tags: [...outcome.tags],
+    profile,
+    clauses: clauseTags(outcome.tags),
+    verdict,
+    reason,
+    error: outcome.error,
+    anomalies: verdict === 'PASS' ? [] : anomaliesFor(scenario, profile),
+    durationMs: Math.round(outcome.durationMs),
+    dir: path.relative(runDir, scenario.dir) || '.',
+  };
+  fs.writeFileSync(path.join(scenario.dir, 'verdict.json'), `${JSON.stringify(result, null, 2)}\n`);
+  fs.writeFileSync(path.join(scenario.dir, 'timeline.svg'), renderTimeline(scenario.history.events(), { title: `${verdict}: ${outcome.name}` }));
+  return result;
+}
