@@ -54,11 +54,12 @@ When('a worker that holds a job is partitioned from the broker, finishes it cut 
   this.markHealed();
 });
 
-When('{string} hears nothing from the broker for {int} ms while it has calls open', async function (this: KeelhaulWorld, name: string, ms: number) {
+When('{string} hears nothing from the broker for {int} ms from the moment a worker starts one of its jobs', async function (this: KeelhaulWorld, name: string, ms: number) {
   const { cluster } = this.harness;
   const node = cluster.node(name);
-  await waitFor(() => cluster.openCalls(name).length > 0, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${name} to have a call open` });
-  // Requests get through and run; every reply is lost, so the client must retry the same job.
+  // Struck once a request of the client's is already running: its reply is sure to be lost, so the
+  // client must retry that same job. (A retry's new connection cannot finish its handshake until the heal.)
+  await cluster.nextExecStart(FIND_TRAFFIC_TIMEOUT_MS, (job) => cluster.openCalls(name).includes(job), `no job of ${name} started`);
   await hold(this, await links(this).partition(links(this).linksOf(name), 'backward'), node, ms);
 });
 

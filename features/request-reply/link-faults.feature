@@ -8,6 +8,7 @@ Feature: Network faults between clients, broker and workers
   Background:
     Given a broker
 
+  @rfc7:heartbeating @rfc7:reliability
   Scenario: A worker partitioned from the broker is replaced, and registers again after the heal
     Given 3 workers serving "echo" that take 30 ms per job
     And 2 clients
@@ -20,6 +21,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @rfc7:reliability
   Scenario: A client partitioned from the broker gets an answer or a definite failure after the heal
     Given 2 workers serving "echo" that take 5 ms per job
     And 2 clients
@@ -29,6 +31,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @rfc7:heartbeating
   Scenario: A one-way partition: the broker hears nothing from a worker that still hears the broker
     Given 3 workers serving "echo" that take 30 ms per job
     And 2 clients
@@ -41,6 +44,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @rfc7:heartbeating
   Scenario: Latency with jitter above the heartbeat interval
     Given 3 workers serving "echo"
     And clients that wait 1500 ms for a reply
@@ -52,6 +56,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @rfc7:reliability
   Scenario: Connections reset in the middle of a request
     Given 3 workers serving "echo" that take 30 ms per job
     And 2 clients
@@ -61,6 +66,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @rfc7:request-reply
   Scenario: Every frame arrives sliced into 1-byte pieces
     Given 2 workers serving "echo"
     And 2 clients
@@ -70,6 +76,7 @@ Feature: Network faults between clients, broker and workers
     Then every job is answered exactly once
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @rfc7:heartbeating @rfc7:reliability
   Scenario: The broker blackholed for 2 liveness periods, then healed
     Given 3 workers serving "echo" that take 10 ms per job
     And 2 clients
@@ -81,6 +88,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @rfc7:heartbeating @rfc7:reliability
   Scenario: The network split in halves, one with the broker
     Given 3 workers serving "echo" that take 10 ms per job
     And 2 clients
@@ -90,6 +98,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @rfc7:reliability
   Scenario: One named link partitioned, then healed
     Given 2 workers serving "echo" that take 10 ms per job
     And 1 client
@@ -99,6 +108,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @rfc7:heartbeating
   Scenario: Every link throttled to a trickle
     Given 2 workers serving "echo"
     And clients that wait 1500 ms for a reply
@@ -109,6 +119,7 @@ Feature: Network faults between clients, broker and workers
     Then every job is answered exactly once
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @rfc7:heartbeating @rfc7:reliability
   Scenario: Worker connections that close after a few hundred bytes
     Given 2 workers serving "echo"
     And 2 clients

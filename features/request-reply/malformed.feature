@@ -3,6 +3,7 @@ Feature: A broker survives bad input
   Malformed, truncated and out-of-order messages are dropped (or answered with DISCONNECT
   where 7/MDP says so); the broker keeps serving everyone else.
 
+  @rfc7:invalid-messages
   Scenario: Malformed and out-of-order messages do not stop the broker
     Given a broker
     And 2 workers serving "echo"

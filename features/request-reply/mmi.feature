@@ -2,6 +2,7 @@
 Feature: Service discovery through 8/MMI
   The broker answers requests for services named mmi.* itself.
 
+  @rfc8:mmi-service
   Scenario: mmi.service tells which services have workers
     Given a broker
     And 1 worker serving "echo"

@@ -5,6 +5,7 @@ Feature: Worker crashes and freezes
   first gives a silent KHX/1 worker the result grace to hand in a result it may have finished;
   either way the job is answered.)
 
+  @rfc7:heartbeating @rfc7:reliability
   Scenario: A worker killed while it holds a job
     Given a broker
     And 3 workers serving "echo" that take 30 ms per job
@@ -16,6 +17,7 @@ Feature: Worker crashes and freezes
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @rfc7:heartbeating @rfc7:reliability
   Scenario: A worker frozen longer than its liveness is replaced, then serves again
     Given a broker
     And 3 workers serving "echo" that take 30 ms per job
@@ -29,7 +31,7 @@ Feature: Worker crashes and freezes
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @rfc8
+  @rfc8 @rfc7:heartbeating @rfc8:mmi-service
   Scenario: A dead worker is forgotten within its liveness
     Given a broker
     And 1 worker serving "echo"

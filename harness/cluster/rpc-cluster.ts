@@ -16,6 +16,9 @@ import { sleep } from '../../reference/backoff';
  * runtime from an implementation's recipes. It turns worker reports into exec events in the
  * history and knows which jobs each worker holds, so faults can say what they hit.
  */
+type ExecutionKind = 'exec-start' | 'exec-end';
+type ExecutionListener = (kind: ExecutionKind, worker: string, job: string) => void;
+
 export class RpcCluster {
   broker?: NodeHandle;
   readonly workers: NodeHandle[] = [];
@@ -23,8 +26,8 @@ export class RpcCluster {
   private brokerBind?: string;
   private readonly inFlight = new Map<string, Set<string>>();
   private readonly executedBy = new Map<string, number>();
-  /** Called on every exec-end as it is recorded: how a fault can strike right after a job finished. */
-  private readonly execEndListeners = new Set<(worker: string, job: string) => void>();
+  /** Called on every exec-start and exec-end as it is recorded: how a fault can strike at that moment. */
+  private readonly executionListeners = new Set<ExecutionListener>();
   /** Set at teardown: reports that straggle in from dying nodes are no longer part of the history. */
   private sealed = false;
 
@@ -159,18 +162,27 @@ export class RpcCluster {
    * its result is on its way to the broker. Rejects after `timeoutMs`.
    */
   nextExecEnd(timeoutMs: number, job?: string): Promise<{ worker: string; job: string }> {
+    return this.nextExecution('exec-end', timeoutMs, (candidate) => job === undefined || candidate === job, job === undefined ? 'no job finished' : `job ${job} did not finish`);
+  }
+
+  /** Resolves as soon as a worker reports starting a job that `matches`: the request is past the broker. */
+  nextExecStart(timeoutMs: number, matches: (job: string) => boolean, what = 'no matching job started'): Promise<{ worker: string; job: string }> {
+    return this.nextExecution('exec-start', timeoutMs, matches, what);
+  }
+
+  private nextExecution(kind: ExecutionKind, timeoutMs: number, matches: (job: string) => boolean, what: string): Promise<{ worker: string; job: string }> {
     return new Promise((resolve, reject) => {
-      const listener = (worker: string, ended: string) => {
-        if (job !== undefined && ended !== job) return;
-        this.execEndListeners.delete(listener);
+      const listener: ExecutionListener = (reported, worker, job) => {
+        if (reported !== kind || !matches(job)) return;
+        this.executionListeners.delete(listener);
         clearTimeout(timer);
-        resolve({ worker, job: ended });
+        resolve({ worker, job });
       };
       const timer = setTimeout(() => {
-        this.execEndListeners.delete(listener);
-        reject(new Error(`no job${job === undefined ? '' : ` ${job}`} finished within ${timeoutMs} ms`));
+        this.executionListeners.delete(listener);
+        reject(new Error(`${what} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.execEndListeners.add(listener);
+      this.executionListeners.add(listener);
     });
   }
 
@@ -184,8 +196,8 @@ export class RpcCluster {
       else {
         jobs.delete(report.job);
         this.executedBy.set(report.worker, this.executionsBy(report.worker) + 1);
-        for (const listener of [...this.execEndListeners]) listener(report.worker, report.job);
       }
+      for (const listener of [...this.executionListeners]) listener(report.type, report.worker, report.job);
     });
   }
 
