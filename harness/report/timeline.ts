@@ -8,7 +8,7 @@ import { escapeXml } from './xml';
  * as bars coloured by the job's outcome, fault windows shaded over the nodes they hit.
  *
  * Size policy. Up to DETAIL_JOB_LIMIT jobs every bar is its own element with a tooltip. Beyond
- * that a per-bar element would cost ~300 bytes per job and the bars would overlap into an
+ * that per-bar elements cost ~700 bytes per job (two bars, tooltips, connector) and the bars would overlap into an
  * unreadable smear anyway, so bars are rasterised: each lane row is cut into 1-px columns, every
  * column takes the most alarming outcome of the bars covering it, and runs of equal columns become
  * one path segment. All bars are still drawn, but the output is bounded by lanes x rows x width,
@@ -39,6 +39,7 @@ const MAX_FAULT_LABEL_ROWS = 3;
 const AXIS_HEIGHT = 30;
 const LANE_PADDING = 5;
 const MIN_LANE_HEIGHT = 22;
+const EMPHASISED_BAR_HEIGHT = 7;
 
 interface Density {
   readonly rowPitch: number;
@@ -84,7 +85,6 @@ interface Lane {
 
 interface Job {
   readonly id: string;
-  readonly order: number;
   invoke?: { t: number; process: string; service: string };
   outcome?: { t: number; type: Exclude<Outcome, 'none'>; error?: string; accepted?: boolean; reply?: string };
   readonly execs: { worker: string; start: number; end?: number }[];
@@ -150,10 +150,10 @@ export function renderTimeline(events: readonly HistoryEvent[], options: Timelin
       `${group(Math.min(stats.notable, NOTABLE_JOB_LIMIT))} of ${group(stats.notable)} jobs needing attention drawn individually with tooltips`
     : undefined;
 
-  const headerBottom = notes === undefined ? 72 : 86;
+  const header = renderHeader(title, stats, notes, width);
   const faultLabels = placeFaultLabels(faults, scale, plotLeft + plotWidth + RIGHT_GUTTER);
   const labelRows = faultLabels.reduce((rows, label) => Math.max(rows, label.row + 1), 0);
-  const lanesTop = headerBottom + labelRows * FAULT_LABEL_ROW + (labelRows > 0 ? 4 : 0);
+  const lanesTop = header.bottom + labelRows * FAULT_LABEL_ROW + (labelRows > 0 ? 4 : 0);
   let y = lanesTop;
   for (const lane of lanes) {
     lane.top = y;
@@ -167,7 +167,7 @@ export function renderTimeline(events: readonly HistoryEvent[], options: Timelin
   const geometry: Geometry = { scale, t1, plotLeft, plotWidth, lanesTop, lanesBottom, density, laneByName };
   const out: string[] = [];
   out.push(svgOpen(width, height, title));
-  out.push(renderHeader(title, stats, notes, width));
+  out.push(header.svg);
   out.push(renderLanes(lanes, geometry, labelWidth));
   out.push(renderAxis(t0, t1, geometry));
   out.push(renderFaultBands(faults, geometry));
@@ -191,7 +191,7 @@ function collect(timed: readonly HistoryEvent[]): { jobs: Job[]; faults: Fault[]
   const job = (id: string): Job => {
     let found = jobs.get(id);
     if (found === undefined) {
-      found = { id, order: jobs.size, execs: [], marks: [] };
+      found = { id, execs: [], marks: [] };
       jobs.set(id, found);
     }
     return found;
@@ -422,31 +422,43 @@ function renderEmpty(title: string, width: number): string {
   );
 }
 
-function renderHeader(title: string, stats: Stats, notes: string | undefined, width: number): string {
+/** The title, counts and legend; returns where the plot may start, as the legend wraps on narrow pictures. */
+function renderHeader(title: string, stats: Stats, notes: string | undefined, width: number): { svg: string; bottom: number } {
   const summary =
     `${count(stats.jobs, 'job')}: ${group(stats.ok)} ok, ${group(stats.fail)} fail, ${group(stats.info)} info, ` +
     `${group(stats.none)} without outcome; ${count(stats.executions, 'execution')}; ${count(stats.faults, 'fault')}`;
+  const textChars = (width - 2 * MARGIN) / LEGEND_CHAR_WIDTH;
   const parts = [
     `<text x="${MARGIN}" y="22" font-size="15" font-weight="bold" fill="${COLOURS.text}">${escapeXml(truncate(title, (width - 2 * MARGIN) / 8.5))}</text>\n`,
-    `<text x="${MARGIN}" y="40" class="muted">${escapeXml(summary)}</text>\n`,
+    `<text x="${MARGIN}" y="40" class="muted">${escapeXml(truncate(summary, textChars))}</text>\n`,
   ];
   const legend: [string, string][] = [
     ['ok', 'ok'],
     ['fail', 'fail'],
     ['info', 'info (indeterminate)'],
     ['none', 'no outcome (open to the end ▸)'],
-    ['open-exec', 'executing at the end'],
+    ['open-exec', 'execution without exec-end'],
+    ['fault-hit', 'fault window (on its targets)'],
   ];
   let x = MARGIN;
+  let baseline = 59.5;
   parts.push('<g class="legend">');
   for (const [cls, label] of legend) {
-    parts.push(`<rect class="${cls}" x="${num(x)}" y="51" width="14" height="9"/><text x="${num(x + 19)}" y="59.5">${escapeXml(label)}</text>`);
-    x += 19 + label.length * LEGEND_CHAR_WIDTH + 14;
+    const itemWidth = 19 + label.length * LEGEND_CHAR_WIDTH;
+    if (x > MARGIN && x + itemWidth > width - MARGIN) {
+      x = MARGIN;
+      baseline += 16;
+    }
+    parts.push(`<rect class="${cls}" x="${num(x)}" y="${num(baseline - 8.5)}" width="14" height="9"/><text x="${num(x + 19)}" y="${num(baseline)}">${escapeXml(label)}</text>`);
+    x += itemWidth + 14;
   }
-  parts.push(`<rect class="fault-hit" x="${num(x)}" y="49" width="14" height="13"/><text x="${num(x + 19)}" y="59.5">fault window (on its targets)</text>`);
   parts.push('</g>\n');
-  if (notes !== undefined) parts.push(`<text x="${MARGIN}" y="78" class="muted" font-style="italic">${escapeXml(notes)}</text>\n`);
-  return parts.join('');
+  let bottom = baseline + 12;
+  if (notes !== undefined) {
+    parts.push(`<text x="${MARGIN}" y="${num(baseline + 18.5)}" class="muted" font-style="italic">${escapeXml(truncate(notes, textChars))}</text>\n`);
+    bottom += 14;
+  }
+  return { svg: parts.join(''), bottom };
 }
 
 function renderLanes(lanes: readonly Lane[], geometry: Geometry, labelWidth: number): string {
@@ -478,7 +490,10 @@ function renderAxis(t0: number, t1: number, geometry: Geometry): string {
     '<g class="axis">\n',
     `<line x1="${plotLeft}" x2="${plotLeft + plotWidth}" y1="${num(axisY)}" y2="${num(axisY)}" stroke="#444"/>\n`,
   ];
-  for (let tick = Math.ceil(t0 / step) * step; tick <= t1 + step * 1e-9; tick += step) {
+  const first = Math.ceil(t0 / step);
+  // Ticks from integer multiples rather than repeated addition, so float error never creeps into labels.
+  for (let index = first; index * step <= t1 + step * 1e-9; index += 1) {
+    const tick = index * step;
     const x = num(scale(tick));
     parts.push(
       `<line class="grid" x1="${x}" x2="${x}" y1="${num(lanesTop)}" y2="${num(lanesBottom)}"/>` +
@@ -528,7 +543,11 @@ function renderFaultBands(faults: readonly Fault[], geometry: Geometry): string 
   for (const fault of faults) {
     const x0 = scale(fault.start);
     const w = Math.max(2, scale(faultEnd(fault, t1)) - x0);
-    parts.push(`<rect class="fault-band" data-fault="${escapeXml(fault.id)}" x="${num(x0)}" y="${num(lanesTop)}" width="${num(w)}" height="${num(lanesBottom - lanesTop)}"/>\n`);
+    // The band sits under the bars, so hovering any free space in the window explains the fault.
+    parts.push(
+      `<rect class="fault-band" data-fault="${escapeXml(fault.id)}" x="${num(x0)}" y="${num(lanesTop)}" width="${num(w)}" height="${num(lanesBottom - lanesTop)}">` +
+        `<title>${escapeXml(faultTitle(fault, t1))}</title></rect>\n`,
+    );
   }
   parts.push('</g>\n');
   return parts.join('');
@@ -571,7 +590,7 @@ function renderFaultTargets(faults: readonly Fault[], labels: readonly FaultLabe
     const x0 = scale(fault.start);
     const w = Math.max(2, scale(faultEnd(fault, t1)) - x0);
     const hit = fault.targets.map((target) => laneByName.get(target)).filter((lane): lane is Lane => lane !== undefined);
-    // Untargeted or unknown targets: the fault may have touched anything, so shade every lane.
+    // An untargeted fault may have touched anything, so it shades every lane.
     const spans = hit.length === 0 ? [{ top: lanesTop, height: lanesBottom - lanesTop }] : hit;
     parts.push(`<g class="fault" data-fault="${escapeXml(fault.id)}" data-kind="${escapeXml(fault.fault)}"><title>${escapeXml(faultTitle(fault, t1))}</title>`);
     for (const span of spans) {
@@ -592,7 +611,7 @@ function renderFaultTargets(faults: readonly Fault[], labels: readonly FaultLabe
   return parts.join('');
 }
 
-function barBox(bar: Bar, geometry: Geometry): { x: number; y: number; w: number; h: number } {
+function barBox(bar: Bar, geometry: Geometry, emphasise: boolean): { x: number; y: number; w: number; h: number } {
   const { scale, density, laneByName } = geometry;
   const lane = laneByName.get(bar.lane);
   const x = scale(bar.start);
@@ -602,7 +621,11 @@ function barBox(bar: Bar, geometry: Geometry): { x: number; y: number; w: number
   const rows = lane === undefined ? 1 : lane.rows;
   // Centre the block of rows so single-row lanes do not hug their top edge.
   const blockTop = top + (laneHeight - rows * density.rowPitch) / 2;
-  return { x, y: blockTop + bar.row * density.rowPitch + (density.rowPitch - density.barHeight) / 2, w, h: density.barHeight };
+  const centre = blockTop + (bar.row + 0.5) * density.rowPitch;
+  // Over a dense raster a 3-px bar would vanish, so the jobs picked out are drawn taller.
+  const h = emphasise ? Math.min(EMPHASISED_BAR_HEIGHT, laneHeight - 4) : density.barHeight;
+  const y = emphasise ? clamp(centre - h / 2, top + 2, top + laneHeight - 2 - h) : centre - h / 2;
+  return { x, y, w, h };
 }
 
 function renderJobs(jobs: readonly Job[], bars: readonly Bar[], geometry: Geometry, dense: boolean): string {
@@ -620,7 +643,7 @@ function renderJobs(jobs: readonly Job[], bars: readonly Bar[], geometry: Geomet
     parts.push(`<g class="job" data-job="${id}" data-outcome="${outcomeOf(job)}">`);
     const call = jobBars.find((bar) => bar.kind === 'call');
     for (const bar of jobBars) {
-      const box = barBox(bar, geometry);
+      const box = barBox(bar, geometry, dense);
       parts.push(
         `<rect class="bar ${bar.kind} ${bar.cls}" data-job="${id}" data-event="${bar.kind === 'call' ? 'invoke' : 'exec'}" ` +
           `x="${num(box.x)}" y="${num(box.y)}" width="${num(box.w)}" height="${num(box.h)}"><title>${escapeXml(barTitle(bar, geometry.t1))}</title></rect>`,
@@ -633,7 +656,7 @@ function renderJobs(jobs: readonly Job[], bars: readonly Bar[], geometry: Geomet
         );
       }
       if (bar.kind === 'exec' && call !== undefined) {
-        const from = barBox(call, geometry);
+        const from = barBox(call, geometry, dense);
         const x = num(box.x);
         // Connectors for clean jobs only appear on hover; for jobs needing attention they stay visible.
         parts.push(`<line class="link${notable ? '' : ' quiet'}" x1="${x}" x2="${x}" y1="${num(from.y + from.h / 2)}" y2="${num(box.y + box.h / 2)}"/>`);
