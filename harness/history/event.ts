@@ -1,5 +1,5 @@
 /**
- * The history vocabulary (see docs/history.md). Every event carries `t`: milliseconds since the
+ * The history vocabulary (see docs/checkers.md). Every event carries `t`: milliseconds since the
  * start of the run on the harness's monotonic clock, stamped when the harness learned of the event,
  * so events from different nodes are ordered on one clock.
  */

@@ -53,9 +53,10 @@ export function loadManifest(file: string): LoadedManifest {
 /** Parses and checks a manifest's text. `dir` is where its relative paths point from. */
 export function parseManifest(text: string, file: string, dir: string): Manifest {
   const value = parseDocument(text, file);
-  if (!validate(value)) throw new ManifestError(file, describeSchemaErrors(validate.errors ?? []));
-  const problems = checkBeyondSchema(value, dir);
-  if (problems.length > 0) throw new ManifestError(file, problems);
+  const valid = validate(value);
+  // Every mistake at once: the checks beyond the schema also run on the roles that are well formed.
+  const problems = [...(valid ? [] : describeSchemaErrors(validate.errors ?? [])), ...checkBeyondSchema(wellFormedRoles(value), dir)];
+  if (problems.length > 0 || !valid) throw new ManifestError(file, problems);
   return value;
 }
 
@@ -68,9 +69,13 @@ function parseDocument(text: string, file: string): unknown {
     }
   }
   // YAML 1.2 is a superset of JSON, so any other name is read as YAML.
-  const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) throw new ManifestError(file, document.errors.map((error) => `not valid YAML: ${error.message.split('\n')[0]}`));
-  return document.toJS() as unknown;
+  // logLevel 'error': the schema reports a mistake such as an unquoted {{x}} better than a YAML warning on stderr.
+  const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
+  if (document.errors.length > 0) {
+    // The first line says what and where; the rest is an excerpt, which the colon introduces.
+    throw new ManifestError(file, document.errors.map((error) => `not valid YAML: ${error.message.split('\n')[0].replace(/:\s*$/, '')}`));
+  }
+  return document.toJS({ maxAliasCount: 100 }) as unknown;
 }
 
 /** `/roles/broker/command/0` → `roles.broker.command[0]`; the document itself is `(manifest)`. */
@@ -116,13 +121,17 @@ function describeSchemaError(error: ErrorObject): string {
       return `${child(error.instancePath, String(params.missingProperty))}: required field is missing`;
     case 'enum':
       return `${field}: ${shown(error.data)} is not one of ${(params.allowedValues as unknown[]).map((v) => String(v)).join(', ')}`;
-    case 'type':
-      return `${field}: must be ${article(String(params.type))}, not ${describeType(error.data)} ${shown(error.data)}`;
+    case 'type': {
+      const got = error.data === null ? 'null' : `${describeType(error.data)} ${shown(error.data)}`;
+      // YAML reads an unquoted {{x}} as a nested map: the likeliest cause of an object where a string belongs.
+      const hint = typeof error.data === 'object' && error.data !== null && params.type === 'string' ? ' (in YAML, quote a value that starts with {{, e.g. "{{bind}}")' : '';
+      return `${field}: must be ${article(String(params.type))}, not ${got}${hint}`;
+    }
     case 'oneOf':
     case 'anyOf':
       return `${field}: must be ${parent?.description ?? 'one of the allowed forms'}, not ${shown(error.data)}`;
     case 'uniqueItems':
-      return `${field}: lists the same value twice (items ${params.j} and ${params.i})`;
+      return `${field}: lists ${shown((error.data as unknown[])[Number(params.i)])} twice (items ${params.j} and ${params.i})`;
     case 'minItems':
       return `${field}: must not be empty`;
     case 'minProperties':
@@ -147,14 +156,32 @@ function describeType(value: unknown): string {
   return article(typeof value);
 }
 
+const ROLES: readonly Role[] = ['broker', 'worker', 'client'];
+
+/** The roles whose shape the checks beyond the schema can read, whether or not the rest is valid. */
+function wellFormedRoles(value: unknown): Partial<Record<Role, RoleRecipe>> {
+  const roles = (value as { roles?: unknown } | null)?.roles;
+  if (typeof roles !== 'object' || roles === null) return {};
+  const found: Partial<Record<Role, RoleRecipe>> = {};
+  for (const role of ROLES) {
+    const recipe = (roles as Record<string, unknown>)[role] as Partial<RoleRecipe> | undefined;
+    if (typeof recipe !== 'object' || recipe === null || !Array.isArray(recipe.command) || recipe.command.length === 0) continue;
+    if (!recipe.command.every((arg) => typeof arg === 'string')) continue;
+    const env = typeof recipe.env === 'object' && recipe.env !== null ? Object.fromEntries(Object.entries(recipe.env).filter(([, v]) => typeof v === 'string')) : undefined;
+    const ready = recipe.ready === 'port' || recipe.ready === 'report' || (typeof recipe.ready === 'object' && typeof recipe.ready?.log === 'string') ? recipe.ready : undefined;
+    found[role] = { command: recipe.command, env, cwd: typeof recipe.cwd === 'string' && recipe.cwd !== '' ? recipe.cwd : undefined, ready };
+  }
+  return found;
+}
+
 /** What a schema cannot check: placeholders, programs, folders and patterns. */
-function checkBeyondSchema(manifest: Manifest, dir: string): string[] {
+function checkBeyondSchema(roles: Partial<Record<Role, RoleRecipe>>, dir: string): string[] {
   const problems: string[] = [];
-  for (const [role, recipe] of Object.entries(manifest.roles) as [Role, RoleRecipe][]) {
+  for (const [role, recipe] of Object.entries(roles) as [Role, RoleRecipe][]) {
     const at = `roles.${role}`;
     const templates: [string, string][] = [
       ...recipe.command.map((arg, i): [string, string] => [`${at}.command[${i}]`, arg]),
-      ...Object.entries(recipe.env ?? {}).map(([key, value]): [string, string] => [`${at}.env.${key}`, value]),
+      ...Object.entries(recipe.env ?? {}).map(([key, value]): [string, string] => [fieldName(`/roles/${role}/env/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`), value]),
     ];
     for (const [field, text] of templates) {
       const unknown = unknownPlaceholders(text, role);
