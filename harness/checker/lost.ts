@@ -5,7 +5,9 @@ import { groupByJob, invokesByJob, isCompletion, isExecEnd, isExecStart } from '
 /**
  * A job the system accepted (an exec-start, or an info with accepted: true) whose call ended in
  * `info` and which never reached an end (no ok, no fail). Calls that never ended at all are
- * checkStuck's to report, so they are skipped here.
+ * checkStuck's to report, so they are skipped here. Also a job whose call ended in a definite
+ * `fail` although a worker committed it: the application was told the job did not run, so its
+ * result is as lost as if no answer had come, and worse, the application will not look for it.
  */
 export function checkLost(events: readonly HistoryEvent[]): Anomaly[] {
   const completions = groupByJob(events, isCompletion);
@@ -14,6 +16,11 @@ export function checkLost(events: readonly HistoryEvent[]): Anomaly[] {
   const anomalies: Anomaly[] = [];
   for (const [job, invoke] of invokesByJob(events)) {
     const ends = completions.get(job) ?? [];
+    const falseFailure = falselyFailed(job, invoke, ends, execEndsByJob.get(job) ?? []);
+    if (falseFailure) {
+      anomalies.push(falseFailure);
+      continue;
+    }
     const infos = ends.filter((event) => event.type === 'info');
     if (infos.length === 0 || ends.some((event) => event.type !== 'info')) continue;
 
@@ -35,4 +42,18 @@ export function checkLost(events: readonly HistoryEvent[]): Anomaly[] {
     });
   }
   return anomalies;
+}
+
+/** A definite failure, and no reply, for a job a worker committed. */
+function falselyFailed(job: string, invoke: HistoryEvent, ends: readonly HistoryEvent[], execEnds: readonly HistoryEvent[]): Anomaly | undefined {
+  const fails = ends.filter((event) => event.type === 'fail');
+  if (fails.length === 0 || execEnds.length === 0 || ends.some((event) => event.type === 'ok')) return undefined;
+  const workers = execEnds.map((event) => (event.type === 'exec-end' ? event.worker : '?')).join(', ');
+  const error = fails[0].type === 'fail' ? fails[0].error : '';
+  return {
+    name: 'lost',
+    job,
+    detail: `job ${job} lost (executed on ${workers}, but the call ended in a definite failure: ${error})`,
+    events: [invoke, ...execEnds, ...fails],
+  };
 }

@@ -35,3 +35,16 @@ test('lost: a job that also got a fail, or never ended, is not lost here', () =>
 test('lost: clean history has none', () => {
   assert.deepEqual(checkLost([...cleanJob(0, 'j-1'), ...cleanJob(10, 'j-2')]), []);
 });
+
+test('lost: a definite failure for a job a worker committed is lost (the client was told it did not run)', () => {
+  const history = [invoke(0, 'j-1'), execStart(5, 'worker-1', 'j-1'), execEnd(6, 'worker-1', 'j-1'), fail(50, 'j-1')];
+  const anomalies = checkLost(history);
+  assert.equal(anomalies.length, 1);
+  assert.equal(anomalies[0].job, 'j-1');
+  assert.match(anomalies[0].detail, /executed on worker-1, but the call ended in a definite failure/);
+  assert.deepEqual(anomalies[0].events.map((event) => event.type), ['invoke', 'exec-end', 'fail']);
+});
+
+test('lost: a definite failure for a job that only started (never committed) is not lost', () => {
+  assert.deepEqual(checkLost([invoke(0, 'j-1'), execStart(5, 'worker-1', 'j-1'), fail(50, 'j-1')]), []);
+});
