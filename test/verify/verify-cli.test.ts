@@ -95,6 +95,14 @@ describe('keelhaul verify', () => {
     assert.match(run.stdout, /seed 42/);
   });
 
+  test('a worker and client in Python (examples/python) pass at-least-once; exactly-once is INFO', async () => {
+    const run = await verify(['--impl', 'examples/python/keelhaul.yaml', '--tags', '@smoke or @khx1:retries-from-table']);
+    assert.equal(run.code, 0, `exit code\n${run.stdout}\n${run.stderr}`);
+    const { verdicts } = verdictsOf(run);
+    const byProfile = Object.fromEntries(verdicts.map((v) => [v.profile, v.verdict]));
+    assert.deepEqual(byProfile, { 'at-least-once': 'PASS', 'exactly-once': 'INFO' });
+  });
+
   test('a scenario of a profile the implementation does not claim is INFO and does not fail the run', async () => {
     const file = manifest('mdp-only.yaml', `name: mdp only\nprofiles: [mdp]\nroles:\n${REFERENCE_BROKER}`);
     const run = await verify(['--impl', file, '--tags', '@smoke']);
