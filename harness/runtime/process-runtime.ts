@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { DriverReport } from '../../reference/drivers/protocol';
 import type { NodeHandle, ReportListener } from './node-handle';
 import type { NodeSpec } from './node-spec';
 import type { Runtime } from './runtime';
 import { killAllOnExit, untrack, track } from './process-reaper';
 import { NodeStartError } from './node-start-error';
+import { describeReadyCheck, whenReady } from './readiness';
+import { parseReportLine } from './report-line';
 import { withTimeout } from '../util/wait-for';
 
 const DEFAULT_READY_TIMEOUT_MS = 10_000;
@@ -109,41 +109,35 @@ class ProcessNode implements NodeHandle {
     const { spec } = this;
     const timeoutMs = spec.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
     const check = spec.ready ?? { kind: 'report' };
-    const awaited =
-      check.kind === 'report' ? 'report ready' : check.kind === 'tcp' ? `accept TCP connections on ${check.host}:${check.port}` : `log a line matching ${check.pattern}`;
+    const watch = whenReady(check, {
+      onReport: (listener) => this.onReport(listener),
+      onLine: (listener) => {
+        this.lineListeners.add(listener);
+        return () => this.lineListeners.delete(listener);
+      },
+    });
     return new Promise((resolve, reject) => {
       let settled = false;
-      const cleanups: (() => void)[] = [];
       const done = (error?: Error) => {
         if (settled) return;
         settled = true;
-        for (const cleanup of cleanups) cleanup();
+        watch.cancel();
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        child.off('error', onError);
         if (error) reject(error);
         else resolve();
       };
-      if (check.kind === 'report') {
-        cleanups.push(this.onReport((report) => report.type === 'ready' && done()));
-      } else if (check.kind === 'log') {
-        const onLine = (line: string) => check.pattern.test(line) && done();
-        this.lineListeners.add(onLine);
-        cleanups.push(() => this.lineListeners.delete(onLine));
-      } else {
-        cleanups.push(pollTcp(check.host, check.port, () => done()));
-      }
+      void watch.ready.then(() => done());
       const onExit = (code: number | null, signal: string | null) =>
         done(new NodeStartError(spec.name, `${spec.name} exited (${signal ?? `code ${code}`}) before it was ready; see ${this.log.path}`));
       const onError = (error: Error) => done(new NodeStartError(spec.name, `${spec.name} could not start (${spec.command}): ${error.message}`));
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        done(new NodeStartError(spec.name, `${spec.name} did not ${awaited} within ${timeoutMs} ms; see ${this.log.path}`));
+        done(new NodeStartError(spec.name, `${spec.name} did not ${describeReadyCheck(check)} within ${timeoutMs} ms; see ${this.log.path}`));
       }, timeoutMs);
       child.once('exit', onExit);
       child.once('error', onError);
-      cleanups.push(() => {
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        child.off('error', onError);
-      });
     });
   }
 
@@ -153,17 +147,7 @@ class ProcessNode implements NodeHandle {
   }
 
   private onStdoutLine(line: string): void {
-    let report: DriverReport | undefined;
-    if (line.startsWith('{')) {
-      try {
-        const parsed: unknown = JSON.parse(line);
-        if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string') {
-          report = parsed as DriverReport;
-        }
-      } catch {
-        // not a report: logged below
-      }
-    }
+    const report = parseReportLine(line);
     if (!report) {
       this.onOutputLine(line, '[stdout] ');
       return;
@@ -220,25 +204,3 @@ class ProcessNode implements NodeHandle {
   }
 }
 
-/** Tries to connect every 50 ms until a connection succeeds; returns a function that stops trying. */
-function pollTcp(host: string, port: number, onOpen: () => void): () => void {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const attempt = () => {
-    if (stopped) return;
-    const socket = net.connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      if (!stopped) onOpen();
-    });
-    socket.once('error', () => {
-      socket.destroy();
-      if (!stopped) timer = setTimeout(attempt, 50);
-    });
-  };
-  attempt();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
-}

@@ -1,0 +1,226 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { NodeSpec } from '../node-spec';
+import type { Runtime } from '../runtime';
+import { ContainerNode } from './container-node';
+import { RunNetwork } from './docker-network';
+import { HostsFile } from './hosts-file';
+import { dockerError, dockerode, runtimeClient, type Dockerode } from './engine';
+import { DEFAULT_PROJECT_ROOT, ensureNodeImage, type ImageOptions, type NodeImage } from './image';
+import { LABEL_NODE, LABEL_ROLE, removeLabelled, runLabels, type Removed } from './labels';
+import { STATE_IN_CONTAINER } from './layout';
+import { reapOnExit, release } from './run-reaper';
+import { translateCommand } from './translate-command';
+
+export interface DockerRuntimeOptions {
+  /** Folder for one log file per node (stderr and any non-report stdout). */
+  logDir: string;
+  /** Names this run's resources and labels them `keelhaul.run=<runId>`; default: random. Lowercase letters, digits, '-'. */
+  runId?: string;
+  /** Image to run; default: the project's node image, built or reused by content hash (image.ts). */
+  image?: string;
+  imageOptions?: ImageOptions;
+  /** Host paths under this root in a spec's command line become paths under /app (default: this project). */
+  projectRoot?: string;
+  /** The run network's /24 (default: the first free one from 172.29.0.0/24 on). */
+  subnet?: string;
+  /** No route out of the run network (default true). */
+  internal?: boolean;
+}
+
+/** What a run needs before its first node: the engine, the image, its network and hosts file. */
+export interface DockerRunSetup {
+  docker: Dockerode;
+  image: string;
+  network: RunNetwork;
+  hosts: HostsFile;
+  built?: NodeImage;
+}
+
+const RUN_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** A fresh run id: time and randomness, short enough for container names. */
+export function newRunId(): string {
+  return `${Date.now().toString(36)}-${crypto.randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * Nodes as containers on a user-defined bridge network of their own (one per run).
+ *
+ * Every node gets: a container `keelhaul-<runId>-<name>`, the network alias `<name>` (other nodes
+ * connect to `tcp://<name>:<port>`; a broker binds `tcp://*:<port>`), a fixed IP, and a named
+ * volume `keelhaul-<runId>-<name>` mounted at `/state` (DockerRuntime.STATE_DIR: point a broker's
+ * stateDir there so its journal survives kill/restart). Everything is labelled `keelhaul=1` and
+ * `keelhaul.run=<runId>`; shutdown() removes it, and so does this process's exit if shutdown() was
+ * never reached (run-reaper.ts). A spec's command line is translated by translateCommand.
+ */
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker';
+  /** Where each node's own volume is mounted inside its container. */
+  static readonly STATE_DIR = STATE_IN_CONTAINER;
+  readonly stateDir = STATE_IN_CONTAINER;
+  readonly runId: string;
+  private setup?: Promise<DockerRunSetup>;
+  private readonly nodes = new Map<string, ContainerNode>();
+  private readonly starting = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(private readonly options: DockerRuntimeOptions) {
+    this.runId = options.runId ?? newRunId();
+    if (!RUN_ID.test(this.runId)) throw new Error(`run id "${this.runId}": use 1-40 lowercase letters, digits and '-'`);
+    fs.mkdirSync(options.logDir, { recursive: true });
+  }
+
+  /**
+   * Engine check, image (built or reused) and the run's network. start() does it on first use;
+   * call it ahead to pay its cost up front. Rejects, naming docker/ensure-engine.sh, without an engine.
+   */
+  init(): Promise<DockerRunSetup> {
+    if (this.closed) return Promise.reject(new Error(`docker run ${this.runId} was shut down`));
+    if (!this.setup) {
+      this.setup = (async () => {
+        await runtimeClient();
+        const docker = await dockerode();
+        // Registered before anything is created: whatever gets created is removed at exit.
+        reapOnExit(this.runId);
+        let built: NodeImage | undefined;
+        let image = this.options.image;
+        if (!image) {
+          built = await ensureNodeImage(this.options.imageOptions);
+          image = built.tag;
+        }
+        const network = await RunNetwork.create({ runId: this.runId, subnet: this.options.subnet, internal: this.options.internal });
+        const hosts = new HostsFile(path.join(this.options.logDir, `hosts.${this.runId}`));
+        return { docker, image, network, hosts, built };
+      })();
+      this.setup.catch(() => (this.setup = undefined));
+    }
+    return this.setup;
+  }
+
+  /** The image this run uses, and how it was obtained (after init()). */
+  async image(): Promise<{ tag: string; built?: NodeImage }> {
+    const setup = await this.init();
+    return { tag: setup.image, built: setup.built };
+  }
+
+  async network(): Promise<RunNetwork> {
+    return (await this.init()).network;
+  }
+
+  /** How other nodes on the run network reach `node` on `port`: by name (see reserve()). */
+  endpoint(node: string, port: number): string {
+    return `tcp://${node}:${port}`;
+  }
+
+  /**
+   * Gives `node` its fixed IP and makes its name resolve in every container of the run from now
+   * on, before it starts (start() does it too). Call it for a peer that other nodes connect to
+   * before it runs, e.g. a broker started after its workers. Returns the IP.
+   */
+  async reserve(node: string): Promise<string> {
+    const { network, hosts } = await this.init();
+    const ip = network.ipFor(node);
+    hosts.add(node, ip);
+    return ip;
+  }
+
+  node(name: string): ContainerNode | undefined {
+    return this.nodes.get(name);
+  }
+
+  async start(spec: NodeSpec): Promise<ContainerNode> {
+    if (this.nodes.has(spec.name)) throw new Error(`a node named ${spec.name} already exists in docker run ${this.runId}`);
+    const starting = this.create(spec);
+    this.starting.add(starting);
+    try {
+      const node = await starting;
+      await node.launch();
+      return node;
+    } finally {
+      this.starting.delete(starting);
+    }
+  }
+
+  private async create(spec: NodeSpec): Promise<ContainerNode> {
+    const { docker, image, network, hosts } = await this.init();
+    await this.reserve(spec.name);
+    if (this.closed) throw new Error(`docker run ${this.runId} was shut down`);
+    const resourceName = `keelhaul-${this.runId}-${spec.name}`;
+    const labels = runLabels(this.runId, { [LABEL_NODE]: spec.name, [LABEL_ROLE]: spec.role });
+    const cmd = translateCommand(spec.command, spec.args, { projectRoot: this.options.projectRoot ?? DEFAULT_PROJECT_ROOT });
+    try {
+      await docker.createVolume({ Name: resourceName, Labels: labels });
+      const container = await docker.createContainer({
+        name: resourceName,
+        Hostname: spec.name.slice(0, 63),
+        Image: image,
+        Cmd: cmd,
+        Env: Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value}`),
+        Labels: labels,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        OpenStdin: true,
+        StdinOnce: true,
+        Tty: false,
+        HostConfig: {
+          NetworkMode: network.name,
+          Mounts: [
+            { Type: 'volume', Source: resourceName, Target: STATE_IN_CONTAINER },
+            { Type: 'bind', Source: hosts.path, Target: '/etc/hosts', ReadOnly: true },
+          ],
+          // Never restarted behind the harness's back: restarts are faults the harness injects.
+          RestartPolicy: { Name: 'no' },
+          // Names outside the hosts file go to the embedded DNS, whose only upstream is then the
+          // container's own loopback (nothing leaves the run network); one 1 s try, not 2 x 5 s.
+          Dns: ['127.0.0.1'],
+          DnsOptions: ['timeout:1', 'attempts:1'],
+        },
+        NetworkingConfig: { EndpointsConfig: { [network.name]: network.endpointConfig(spec.name) } },
+      });
+      const node = new ContainerNode({
+        docker,
+        spec,
+        container,
+        containerName: resourceName,
+        volumeName: resourceName,
+        network,
+        cmd,
+        logFile: path.join(this.options.logDir, `${spec.name}.log`),
+      });
+      this.nodes.set(spec.name, node);
+      return node;
+    } catch (error) {
+      throw new Error(`${spec.name}: could not create its container in docker run ${this.runId}: ${dockerError(error)}`);
+    }
+  }
+
+  /** Runtime.shutdown: removes everything of this run (see cleanup()). Safe to call twice. */
+  async shutdown(): Promise<void> {
+    const removed = await this.cleanup();
+    if (removed.errors.length > 0) throw new Error(`docker run ${this.runId}: could not remove ${removed.errors.join('; ')}`);
+  }
+
+  /**
+   * Removes every container (forced, frozen ones too), the network and the volumes of this run —
+   * by label, so also anything a failed start left half-made — and reports what it removed.
+   * Safe to call twice.
+   */
+  async cleanup(): Promise<Removed> {
+    this.closed = true;
+    // A start in flight would otherwise create its container after the sweep.
+    await Promise.allSettled([...this.starting]);
+    if (!this.setup) {
+      release(this.runId);
+      return { containers: [], networks: [], volumes: [], errors: [] };
+    }
+    await this.setup.catch(() => undefined);
+    const removed = await removeLabelled(this.runId);
+    for (const node of this.nodes.values()) node.close();
+    this.nodes.clear();
+    if (removed.errors.length === 0) release(this.runId);
+    return removed;
+  }
+}

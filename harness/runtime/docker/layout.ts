@@ -1,0 +1,8 @@
+/** Fixed paths inside the keelhaul node image (image.ts builds it; the runtime relies on them). */
+
+/** The host's node binary, copied in. */
+export const NODE_IN_IMAGE = '/usr/local/bin/node';
+/** The project: package.json, dist/ (without dist/test) and the production node_modules/. */
+export const APP_IN_IMAGE = '/app';
+/** Each node's own named volume (`keelhaul-<runId>-<node>`) is mounted here: a broker's stateDir. */
+export const STATE_IN_CONTAINER = '/state';
