@@ -20,6 +20,13 @@ When('a worker that holds a job is frozen for {int} liveness periods', async fun
   this.markHealed();
 });
 
+When('a worker that holds a job is cut off from the network for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
+  const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
+  const fault = await this.harness.isolate(worker, periods * livenessPeriod(this.harness.timing));
+  this.rememberFault(fault, worker);
+  this.markHealed();
+});
+
 When('the broker is killed mid-run and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
   const { cluster, history } = this.harness;
   // Mid-run: some jobs answered, some still open.

@@ -5,7 +5,7 @@ Feature: Exactly-once jobs through broker crashes, partitions and lost replies
   keeps its result until the broker says it is recorded. So a crash at any moment, a worker cut off
   with a finished job, or a reply lost on its way back runs no job twice and loses none.
 
-  @khx1:accept-before-dispatch @khx1:restart
+  @containers @khx1:accept-before-dispatch @khx1:restart
   Scenario: The broker is killed between accepting jobs and dispatching them
     # Two slow workers take two jobs; the other six are accepted and wait in the broker's queue.
     Given a broker

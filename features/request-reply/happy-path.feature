@@ -3,7 +3,7 @@ Feature: Reliable request-reply through a Majordomo broker
   Clients send jobs through a 7/MDP broker to a pool of workers. With nothing failing,
   every job is answered exactly once.
 
-  @smoke @rfc7:request-reply
+  @containers @smoke @rfc7:request-reply
   Scenario: Every job is answered once when nothing fails
     Given a broker
     And 3 workers serving "echo"

@@ -5,7 +5,7 @@ Feature: Worker crashes and freezes
   first gives a silent KHX/1 worker the result grace to hand in a result it may have finished;
   either way the job is answered.)
 
-  @rfc7:heartbeating @rfc7:reliability
+  @containers @rfc7:heartbeating @rfc7:reliability
   Scenario: A worker killed while it holds a job
     Given a broker
     And 3 workers serving "echo" that take 30 ms per job
@@ -17,7 +17,7 @@ Feature: Worker crashes and freezes
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @rfc7:heartbeating @rfc7:reliability
+  @containers @rfc7:heartbeating @rfc7:reliability
   Scenario: A worker frozen longer than its liveness is replaced, then serves again
     Given a broker
     And 3 workers serving "echo" that take 30 ms per job
@@ -28,6 +28,22 @@ Feature: Worker crashes and freezes
     And the workload finishes
     When each client submits 30 more jobs to "echo", 3 at a time
     Then the frozen worker has run jobs since it resumed
+    And no call is stuck
+    And the history shows no anomaly the "at-least-once" profile forbids
+
+  @containers @rfc7:heartbeating @rfc7:reliability
+  Scenario: A worker cut off from the network while it holds a job is replaced, then serves again
+    # In the docker runtime the worker's container leaves the network (docker network disconnect);
+    # in the process runtime every link of the worker is partitioned at the fault proxy.
+    Given a broker
+    And 3 workers serving "echo" that take 30 ms per job
+    And 2 clients
+    When each client starts submitting 30 jobs to "echo", 2 at a time
+    And a worker that holds a job is cut off from the network for 4 liveness periods
+    Then the jobs the fault hit were answered
+    And the workload finishes
+    When each client submits 30 more jobs to "echo", 2 at a time
+    Then the faulted worker has run jobs since the fault healed
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 

@@ -3,7 +3,6 @@ import type { HistoryRecorder } from '../history/recorder';
 import type { Implementation } from '../implementation/implementation';
 import type { NodeHandle } from '../runtime/node-handle';
 import type { Runtime } from '../runtime/runtime';
-import { freePort } from '../runtime/ports';
 import type { ProxiedNetwork } from '../network/proxied-network';
 import { livenessPeriod, type Timing } from './timing';
 import { waitFor } from '../util/wait-for';
@@ -23,7 +22,9 @@ export class RpcCluster {
   broker?: NodeHandle;
   readonly workers: NodeHandle[] = [];
   readonly clients: NodeHandle[] = [];
+  /** How the harness reaches the broker, and how other nodes do (the same on one host, not across containers). */
   private brokerBind?: string;
+  private brokerPeer?: string;
   private readonly inFlight = new Map<string, Set<string>>();
   private readonly executedBy = new Map<string, number>();
   /** Called on every exec-start and exec-end as it is recorded: how a fault can strike at that moment. */
@@ -60,16 +61,17 @@ export class RpcCluster {
 
   /** The address a node uses to reach the broker: its own link's proxy when the network is proxied. */
   async brokerAddressFor(nodeName: string): Promise<string> {
-    const broker = this.brokerEndpoint;
-    if (!this.network) return broker;
-    return (await this.network.link(nodeName, this.broker?.name ?? 'broker', broker)).endpoint;
+    if (!this.brokerPeer) throw new Error('start the broker before the nodes that connect to it');
+    if (!this.network) return this.brokerPeer;
+    return (await this.network.link(nodeName, this.broker?.name ?? 'broker', this.brokerPeer)).endpoint;
   }
 
   async startBroker(name = 'broker'): Promise<NodeHandle> {
-    this.brokerBind = `tcp://127.0.0.1:${await freePort()}`;
-    this.broker = await this.runtime.start(
-      this.implementation.broker({ name, bind: this.brokerBind, timing: this.timing, stateDir: path.join(this.stateDir, name) }),
-    );
+    const port = await this.runtime.allocatePort(name);
+    this.brokerBind = await this.runtime.harnessEndpoint(name, port);
+    this.brokerPeer = await this.runtime.peerEndpoint(name, port);
+    const stateDir = this.runtime.stateDir(name, path.join(this.stateDir, name));
+    this.broker = await this.runtime.start(this.implementation.broker({ name, bind: this.runtime.bindEndpoint(name, port), timing: this.timing, stateDir }));
     return this.broker;
   }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { BrokerParams, ClientParams, Implementation, WorkerParams } from '../implementation/implementation';
 import { referenceImplementation } from '../implementation/reference';
 import type { Timing } from '../cluster/timing';
-import type { NodeSpec, ReadyCheck, Role } from '../runtime/node-spec';
+import type { NodeSpec, ReadyCheck, SystemRole as Role } from '../runtime/node-spec';
 import type { LoadedManifest, RoleRecipe } from './manifest';
 import { fillTemplate } from './template';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { Profile } from '../checker/profile';
 import type { Timing } from '../cluster/timing';
-import type { Role } from '../runtime/node-spec';
+import type { SystemRole as Role } from '../runtime/node-spec';
 import { ManifestError } from './manifest-error';
 import { MANIFEST_SCHEMA } from './schema';
 import { PLACEHOLDERS, strayBraces, unknownPlaceholders } from './template';

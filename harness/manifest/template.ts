@@ -1,4 +1,4 @@
-import type { Role } from '../runtime/node-spec';
+import type { SystemRole as Role } from '../runtime/node-spec';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
 

@@ -42,6 +42,23 @@ export class NodeNemesis {
     return start;
   }
 
+  /**
+   * Cuts the node off the network for `durationMs` (a container leaves the run's network, keeping
+   * its address and name), then joins it again. Every link of the node fails at once, including
+   * any that does not go through the fault proxy.
+   */
+  async disconnect(node: NodeHandle, durationMs: number, isolation: { disconnect(): Promise<void>; reconnect(): Promise<void> }): Promise<NemesisEvent> {
+    const start = this.begin('disconnect', node, { durationMs });
+    await isolation.disconnect();
+    try {
+      await sleep(durationMs);
+    } finally {
+      await isolation.reconnect();
+      this.end(start);
+    }
+    return start;
+  }
+
   private begin(fault: string, node: NodeHandle, extra: Record<string, unknown> = {}): NemesisEvent {
     const jobsInFlight = this.jobsTouchedBy(node);
     // A running broker or worker always has traffic (heartbeats); a client only while it has calls open.

@@ -1,7 +1,5 @@
 import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
-import { acquireFaultProxy, type FaultProxyEndpoint } from '../toxiproxy/endpoint';
-import { createFaultProxyLogger } from '../toxiproxy/logger';
-import { freePort } from '../runtime/ports';
+import type { FaultProxyPlacement, Runtime } from '../runtime/runtime';
 
 /** The stream names of Toxiproxy: upstream runs from the connecting node to the one it connects to. */
 export type Stream = 'upstream' | 'downstream';
@@ -41,18 +39,18 @@ export class ProxiedNetwork {
   private readonly links = new Map<string, { link: Link; proxy: Proxy }>();
 
   private constructor(
-    private readonly endpoint: FaultProxyEndpoint,
+    private readonly placement: FaultProxyPlacement,
     private readonly api: Toxiproxy,
   ) {}
 
-  /** `logFile`: where the built-in server logs (ignored for an external Toxiproxy). */
-  static async create(logFile?: string): Promise<ProxiedNetwork> {
-    const endpoint = await acquireFaultProxy({ host: '127.0.0.1', logger: createFaultProxyLogger(undefined, logFile) });
-    return new ProxiedNetwork(endpoint, new Toxiproxy(endpoint.url));
+  /** On the fault proxy the runtime placed where its nodes can reach it. */
+  static async create(runtime: Pick<Runtime, 'faultProxy'>, logFile: string): Promise<ProxiedNetwork> {
+    const placement = await runtime.faultProxy(logFile);
+    return new ProxiedNetwork(placement, new Toxiproxy(placement.url));
   }
 
   get url(): string {
-    return this.endpoint.url;
+    return this.placement.url;
   }
 
   /** The link from `from` to `to` (created on first use), whose endpoint `from` should connect to. */
@@ -60,9 +58,9 @@ export class ProxiedNetwork {
     const name = `${from}->${to}`;
     const existing = this.links.get(name);
     if (existing) return existing.link;
-    const listen = `127.0.0.1:${await freePort()}`;
-    const proxy = await this.api.createProxy({ name, listen, upstream: hostPort(upstream) });
-    const link: Link = { name, from, to, endpoint: `tcp://${proxy.listen}` };
+    const port = await this.placement.allocatePort();
+    const proxy = await this.api.createProxy({ name, listen: this.placement.listenAddress(port), upstream: hostPort(upstream) });
+    const link: Link = { name, from, to, endpoint: this.placement.endpoint(port) };
     this.links.set(name, { link, proxy });
     return link;
   }
@@ -108,7 +106,7 @@ export class ProxiedNetwork {
       await Promise.all([...this.links.values()].map(({ proxy }) => proxy.remove().catch(() => undefined)));
       this.links.clear();
     } finally {
-      await this.endpoint.close();
+      await this.placement.close();
     }
   }
 

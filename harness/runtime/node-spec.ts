@@ -1,4 +1,7 @@
-export type Role = 'broker' | 'worker' | 'client';
+/** The roles of the system under test. */
+export type SystemRole = 'broker' | 'worker' | 'client';
+/** `fault-proxy` is the harness's own instrument, started where the nodes run (a container in the docker runtime). */
+export type Role = SystemRole | 'fault-proxy';
 
 /**
  * How the harness tells that a node is ready:

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { NodeHandle, ReportListener } from './node-handle';
 import type { NodeSpec } from './node-spec';
-import type { Runtime } from './runtime';
+import type { FaultProxyPlacement, Runtime } from './runtime';
+import { freePort } from './ports';
+import { acquireFaultProxy } from '../toxiproxy/endpoint';
+import { createFaultProxyLogger } from '../toxiproxy/logger';
 import { killAllOnExit, untrack, track } from './process-reaper';
 import { NodeStartError } from './node-start-error';
 import { describeReadyCheck, whenReady } from './readiness';
@@ -39,6 +42,38 @@ export class ProcessRuntime implements Runtime {
   async shutdown(): Promise<void> {
     await Promise.all([...this.nodes].map((node) => node.kill()));
     this.nodes.clear();
+  }
+
+  allocatePort(): Promise<number> {
+    return freePort();
+  }
+
+  bindEndpoint(_node: string, port: number): string {
+    return `tcp://127.0.0.1:${port}`;
+  }
+
+  async peerEndpoint(_node: string, port: number): Promise<string> {
+    return `tcp://127.0.0.1:${port}`;
+  }
+
+  async harnessEndpoint(_node: string, port: number): Promise<string> {
+    return `tcp://127.0.0.1:${port}`;
+  }
+
+  stateDir(_node: string, hostDir: string): string {
+    return hostDir;
+  }
+
+  /** The built-in server in this process, or the Toxiproxy TOXIPROXY_URL names; proxies on 127.0.0.1. */
+  async faultProxy(logFile: string): Promise<FaultProxyPlacement> {
+    const endpoint = await acquireFaultProxy({ host: '127.0.0.1', logger: createFaultProxyLogger(undefined, logFile) });
+    return {
+      url: endpoint.url,
+      allocatePort: () => freePort(),
+      listenAddress: (port) => `127.0.0.1:${port}`,
+      endpoint: (port) => `tcp://127.0.0.1:${port}`,
+      close: () => endpoint.close(),
+    };
   }
 }
 

@@ -1,11 +1,42 @@
 import type { NodeHandle } from './node-handle';
 import type { NodeSpec } from './node-spec';
 
-/** Where nodes run: local processes, containers, ... */
+/** A Toxiproxy-compatible fault proxy placed where the nodes can reach it. */
+export interface FaultProxyPlacement {
+  /** The API's base URL, as the harness reaches it. */
+  readonly url: string;
+  /** A port for a new proxy to listen on. */
+  allocatePort(): Promise<number>;
+  /** The address a proxy listens on (`host:port`), where the fault proxy runs. */
+  listenAddress(port: number): string;
+  /** The endpoint nodes connect to for the proxy on `port`. */
+  endpoint(port: number): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Where nodes run: local processes, containers, ... Besides starting nodes, a runtime says how its
+ * nodes address each other, because that differs: every process shares 127.0.0.1, while every
+ * container has an address and a name of its own.
+ */
 export interface Runtime {
   readonly kind: string;
-  /** Starts a node and resolves once it reported ready; rejects with its last log lines otherwise. */
+  /** Starts a node and resolves once it is ready; rejects with a NodeStartError (and its last log lines) otherwise. */
   start(spec: NodeSpec): Promise<NodeHandle>;
-  /** Kills every node this runtime started. Safe to call twice. */
+  /** Kills every node this runtime started (and removes what it made for them). Safe to call twice. */
   shutdown(): Promise<void>;
+  /** A port `node` may listen on. */
+  allocatePort(node: string): Promise<number>;
+  /** The endpoint `node` binds to listen on `port`. */
+  bindEndpoint(node: string, port: number): string;
+  /** The endpoint other nodes use to reach `node` on `port` (before it starts, too). */
+  peerEndpoint(node: string, port: number): Promise<string>;
+  /** The endpoint the harness itself (probes, 8/MMI questions) uses to reach `node` on `port`. */
+  harnessEndpoint(node: string, port: number): Promise<string>;
+  /** Where `node` keeps state that outlives its restarts; `hostDir` is the scenario's folder for it. */
+  stateDir(node: string, hostDir: string): string;
+  /** Starts (or finds) a fault proxy the nodes can reach; its log goes to `logFile` where the runtime can. */
+  faultProxy(logFile: string): Promise<FaultProxyPlacement>;
+  /** Cuts a node off the network entirely, if the runtime can (containers can); undefined if it cannot. */
+  isolation?(node: NodeHandle): { disconnect(): Promise<void>; reconnect(): Promise<void> } | undefined;
 }

@@ -11,6 +11,8 @@ import { LinkNemesis } from '../nemesis/link-nemesis';
 import { ProxiedNetwork } from '../network/proxied-network';
 import { ProcessRuntime } from '../runtime/process-runtime';
 import type { Runtime } from '../runtime/runtime';
+import type { NodeHandle } from '../runtime/node-handle';
+import type { NemesisEvent } from '../history/event';
 import { RpcWorkload, type RpcWorkloadOptions } from '../workload/rpc-workload';
 
 export interface ScenarioOptions {
@@ -22,6 +24,25 @@ export interface ScenarioOptions {
   implementation?: Implementation;
   /** Route every link through its own fault-proxy proxy (default true). */
   proxied?: boolean;
+  /** Where nodes run: `process` (default) or `docker`; default from HARNESS_RUNTIME. */
+  runtime?: RuntimeKind;
+}
+
+export type RuntimeKind = 'process' | 'docker';
+export const RUNTIME_KINDS: readonly RuntimeKind[] = ['process', 'docker'];
+
+/** HARNESS_RUNTIME, checked: a typo must not silently run the process runtime. */
+export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeKind {
+  const value = env.HARNESS_RUNTIME?.trim() || 'process';
+  if (!(RUNTIME_KINDS as readonly string[]).includes(value)) throw new Error(`HARNESS_RUNTIME=${value}: expected one of ${RUNTIME_KINDS.join(', ')}`);
+  return value as RuntimeKind;
+}
+
+function createRuntime(kind: RuntimeKind, logDir: string): Runtime {
+  if (kind === 'process') return new ProcessRuntime({ logDir });
+  // Loaded only when asked for: testcontainers and dockerode are heavy, and the process runtime needs neither.
+  const { DockerRuntime } = require('../runtime/docker/docker-runtime') as typeof import('../runtime/docker/docker-runtime');
+  return new DockerRuntime({ logDir });
 }
 
 const RUN_ID = process.env.KEELHAUL_RUN_ID ?? new Date().toISOString().replace(/[:.]/g, '-');
@@ -57,8 +78,14 @@ export class Scenario {
   /** Starts (or, with TOXIPROXY_URL, connects to) the fault proxy unless `proxied` is false. */
   static async create(options: ScenarioOptions): Promise<Scenario> {
     const dir = Scenario.claimDir(options);
-    const network = options.proxied === false ? undefined : await ProxiedNetwork.create(path.join(dir, 'logs', 'fault-proxy.log'));
-    return new Scenario(options, dir, network);
+    const runtime = createRuntime(options.runtime ?? runtimeFromEnv(), path.join(dir, 'logs'));
+    try {
+      const network = options.proxied === false ? undefined : await ProxiedNetwork.create(runtime, path.join(dir, 'logs', 'fault-proxy.log'));
+      return new Scenario(options, dir, runtime, network);
+    } catch (error) {
+      await runtime.shutdown().catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
@@ -79,15 +106,29 @@ export class Scenario {
     }
   }
 
-  private constructor(options: ScenarioOptions, dir: string, network?: ProxiedNetwork) {
+  private constructor(options: ScenarioOptions, dir: string, runtime: Runtime, network?: ProxiedNetwork) {
     this.dir = dir;
     this.timing = { ...SCENARIO_TIMING, ...options.timing };
     this.history = new HistoryRecorder({ file: path.join(this.dir, 'history.jsonl') });
-    this.runtime = new ProcessRuntime({ logDir: path.join(this.dir, 'logs') });
+    this.runtime = runtime;
     this.network = network;
     this.cluster = new RpcCluster(this.runtime, options.implementation ?? referenceImplementation, this.timing, this.history, path.join(dir, 'state'), network);
     this.nemesis = new NodeNemesis(this.cluster, this.history);
     if (network) this.links = new LinkNemesis(network, this.cluster, this.history);
+  }
+
+  /**
+   * Cuts a node off from every other node for `durationMs`, then heals: the runtime's own network
+   * disconnect where it has one (containers), otherwise a partition of every link of the node
+   * through the fault proxy. Either way the history names the fault and what it hit.
+   */
+  async isolate(node: NodeHandle, durationMs: number): Promise<NemesisEvent> {
+    const isolation = this.runtime.isolation?.(node);
+    if (isolation) return this.nemesis.disconnect(node, durationMs, isolation);
+    if (!this.links || !this.network) throw new Error(`the ${this.runtime.kind} runtime cannot disconnect ${node.name}, and this scenario has no fault proxy to partition its links`);
+    const fault = await this.links.partition(this.network.linksOf(node.name));
+    await fault.healAfter(durationMs);
+    return fault.event;
   }
 
   /** Starts a workload on all clients started so far. */

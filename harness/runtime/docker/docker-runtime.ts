@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeSpec } from '../node-spec';
-import type { Runtime } from '../runtime';
+import type { FaultProxyPlacement, Runtime } from '../runtime';
+import type { NodeHandle } from '../node-handle';
 import { ContainerNode } from './container-node';
 import { RunNetwork } from './docker-network';
 import { HostsFile } from './hosts-file';
@@ -40,6 +41,8 @@ export interface DockerRunSetup {
 
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
+let faultProxyRuns = 0;
+
 /** A fresh run id: time and randomness, short enough for container names. */
 export function newRunId(): string {
   return `${Date.now().toString(36)}-${crypto.randomBytes(3).toString('hex')}`;
@@ -59,8 +62,13 @@ export class DockerRuntime implements Runtime {
   readonly kind = 'docker';
   /** Where each node's own volume is mounted inside its container. */
   static readonly STATE_DIR = STATE_IN_CONTAINER;
-  readonly stateDir = STATE_IN_CONTAINER;
+  /** Every container has its own address, so ports need only be unique per node; these are easy to read in logs. */
+  static readonly FIRST_NODE_PORT = 5555;
+  static readonly FIRST_PROXY_PORT = 20_000;
+  static readonly FAULT_PROXY = 'fault-proxy';
+  static readonly FAULT_PROXY_API_PORT = 8474;
   readonly runId: string;
+  private readonly nextPort = new Map<string, number>();
   private setup?: Promise<DockerRunSetup>;
   private readonly nodes = new Map<string, ContainerNode>();
   private readonly starting = new Set<Promise<unknown>>();
@@ -195,6 +203,65 @@ export class DockerRuntime implements Runtime {
     } catch (error) {
       throw new Error(`${spec.name}: could not create its container in docker run ${this.runId}: ${dockerError(error)}`);
     }
+  }
+
+  async allocatePort(node: string): Promise<number> {
+    const port = this.nextPort.get(node) ?? (node === DockerRuntime.FAULT_PROXY ? DockerRuntime.FIRST_PROXY_PORT : DockerRuntime.FIRST_NODE_PORT);
+    this.nextPort.set(node, port + 1);
+    return port;
+  }
+
+  /** A container listens on all its interfaces: its run-network address is the only one others see. */
+  bindEndpoint(_node: string, port: number): string {
+    return `tcp://0.0.0.0:${port}`;
+  }
+
+  async peerEndpoint(node: string, port: number): Promise<string> {
+    await this.reserve(node);
+    return this.endpoint(node, port);
+  }
+
+  /** The harness is on the host, which reaches containers by IP (the bridge's gateway), not by name. */
+  async harnessEndpoint(node: string, port: number): Promise<string> {
+    return `tcp://${await this.reserve(node)}:${port}`;
+  }
+
+  /** The node's own named volume, which survives kill and restart. */
+  stateDir(): string {
+    return STATE_IN_CONTAINER;
+  }
+
+  /**
+   * The fault proxy as a container of the run (the project's own server, `keelhaul toxiproxy`): every
+   * link's proxy listens in it, nodes reach them by its name, and the harness drives its API by IP.
+   */
+  async faultProxy(): Promise<FaultProxyPlacement> {
+    const name = DockerRuntime.FAULT_PROXY;
+    // Each run's network reuses the same subnet, so the proxy gets the same IP every scenario: a new
+    // port per run keeps the HTTP client from reusing a pooled keep-alive connection to the last
+    // run's (removed) container, which fails with "fetch failed".
+    const apiPort = DockerRuntime.FAULT_PROXY_API_PORT + (faultProxyRuns++ % 1000);
+    const node = await this.start({
+      name,
+      role: 'fault-proxy',
+      command: process.execPath,
+      args: [path.join(this.options.projectRoot ?? DEFAULT_PROJECT_ROOT, 'dist/harness/cli/main.js'), 'toxiproxy', '--host', '0.0.0.0', '--port', String(apiPort)],
+      ready: { kind: 'log', pattern: /API listening on/ },
+    });
+    return {
+      url: `http://${node.ip}:${apiPort}`,
+      allocatePort: () => this.allocatePort(name),
+      listenAddress: (port) => `0.0.0.0:${port}`,
+      endpoint: (port) => this.endpoint(name, port),
+      // The container goes with the run (shutdown removes it).
+      close: async () => undefined,
+    };
+  }
+
+  /** Containers can leave and rejoin the network: all of a node's links cut at once, as a cable pulled. */
+  isolation(node: NodeHandle): { disconnect(): Promise<void>; reconnect(): Promise<void> } | undefined {
+    const container = this.nodes.get(node.name);
+    return container ? { disconnect: () => container.disconnect(), reconnect: () => container.reconnect() } : undefined;
   }
 
   /** Runtime.shutdown: removes everything of this run (see cleanup()). Safe to call twice. */
