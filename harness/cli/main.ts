@@ -185,13 +185,14 @@ program
 
 program
   .command('features')
-  .description('run the conformance features (same as npm run features); extra arguments go to cucumber-js')
+  .description('run the conformance features (same as npm run features); other arguments go to cucumber-js')
   .allowUnknownOption()
+  .addOption(new Option('--runtime <runtime>', 'where nodes run: process (local processes) or docker (containers; needs docker/ensure-engine.sh)').choices(['process', 'docker']))
   .argument('[args...]', 'cucumber-js arguments, e.g. --tags @smoke')
-  .action((args: string[]) => {
+  .action((args: string[], opts: { runtime?: string }) => {
     const root = path.resolve(__dirname, '../../..');
-    const cucumber = cucumberBin(root);
-    const child = spawn(process.execPath, [cucumber, ...args], { cwd: root, stdio: 'inherit' });
+    const env = opts.runtime ? { ...process.env, HARNESS_RUNTIME: opts.runtime } : process.env;
+    const child = spawn(process.execPath, [cucumberBin(root), ...args], { cwd: root, stdio: 'inherit', env });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
     child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
   });
