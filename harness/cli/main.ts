@@ -206,9 +206,10 @@ program
   .option('--claimed-only', 'skip the scenarios of profiles the manifest does not claim (no INFO verdicts)')
   .option('--seed <n>', 'replay a run: the seed its fault schedules were drawn from (printed by every run)')
   .option('--reports <dir>', 'where the run folder is written', 'reports')
+  .option('--runtime <runtime>', 'where nodes run: process or docker (needed for roles from images); default HARNESS_RUNTIME or process')
   .option('--check', 'only check the manifest and exit')
   .option('--print-schema', "print the manifest's JSON schema and exit")
-  .action(async (opts: { impl?: string; tags?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; check?: boolean; printSchema?: boolean }) => {
+  .action(async (opts: { impl?: string; tags?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; runtime?: string; check?: boolean; printSchema?: boolean }) => {
     // Loaded here, not at the top: the node commands start often and need none of this.
     const { verify, printSchema, EXIT } = await import('./verify');
     if (opts.printSchema) return printSchema();

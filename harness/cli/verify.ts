@@ -9,6 +9,7 @@ import { MANIFEST_SCHEMA } from '../manifest/schema';
 import { RUN_REPORT_FILES, readVerdicts } from '../report/run-reports';
 import { claims, countVerdicts, exitCodeFor } from '../report/verdict';
 import { parseSeed } from '../util/run-seed';
+import { RUNTIME_KINDS } from '../scenario/scenario';
 import { drawSeed } from '../nemesis/fault-schedule';
 
 /** Exit codes: 0 every claimed profile passed; 1 a claimed profile failed or a node could not start; 2 the run itself could not be made. */
@@ -22,6 +23,8 @@ export interface VerifyOptions {
   seed?: string;
   reports: string;
   check?: boolean;
+  /** Where nodes run (default: HARNESS_RUNTIME, else process). */
+  runtime?: string;
 }
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -54,6 +57,12 @@ export async function verify(options: VerifyOptions): Promise<number> {
     process.stdout.write(`${options.impl}: a valid manifest for "${manifest.name}" (claims ${manifest.profiles.join(', ')}; own roles: ${Object.keys(manifest.roles).join(', ')})\n`);
     return EXIT.passed;
   }
+  const runtime = options.runtime ?? (process.env.HARNESS_RUNTIME?.trim() || 'process');
+  if (!(RUNTIME_KINDS as readonly string[]).includes(runtime)) return fail(`--runtime ${runtime}: expected one of ${RUNTIME_KINDS.join(', ')}`);
+  const fromImages = Object.entries(manifest.roles).filter(([, recipe]) => recipe.image !== undefined || recipe.build !== undefined).map(([role]) => role);
+  if (runtime !== 'docker' && fromImages.length > 0) {
+    return fail(`roles ${fromImages.join(', ')} run from Docker images: add --runtime docker (and start an engine with docker/ensure-engine.sh)`);
+  }
   const unknownProfiles = (options.profile ?? []).filter((p) => !(PROFILES as readonly string[]).includes(p));
   if (unknownProfiles.length > 0) return fail(`--profile ${unknownProfiles.join(', ')}: unknown (known: ${PROFILES.join(', ')})`);
   let seed: string;
@@ -72,8 +81,8 @@ export async function verify(options: VerifyOptions): Promise<number> {
 
   const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-verify`;
   const runDir = path.resolve(options.reports, runId);
-  const replay = ['keelhaul verify', '--impl', options.impl, '--seed', seed, ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
-  process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; seed ${seed}; tags ${tags ?? '(all)'}\n`);
+  const replay = ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
+  process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; tags ${tags ?? '(all)'}\n`);
 
   const cucumber = cucumberBin(ROOT);
   const child = spawn(process.execPath, [cucumber, ...(tags ? ['--tags', tags] : [])], {
@@ -81,6 +90,7 @@ export async function verify(options: VerifyOptions): Promise<number> {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
       ...process.env,
+      HARNESS_RUNTIME: runtime,
       KEELHAUL_IMPL: path.resolve(options.impl),
       KEELHAUL_SEED: seed,
       KEELHAUL_RUN_ID: runId,

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { BrokerParams, ClientParams, Implementation, WorkerParams } from '../implementation/implementation';
 import { referenceImplementation } from '../implementation/reference';
 import type { Timing } from '../cluster/timing';
-import type { NodeSpec, ReadyCheck, SystemRole as Role } from '../runtime/node-spec';
+import type { ImageSource, NodeSpec, ReadyCheck, SystemRole as Role } from '../runtime/node-spec';
 import type { LoadedManifest, RoleRecipe } from './manifest';
 import { fillTemplate } from './template';
 
@@ -58,7 +58,12 @@ export class ManifestImplementation implements Implementation {
 
   private spec(role: Role, name: string, recipe: RoleRecipe, values: Values, port?: ReadyCheck): NodeSpec {
     const cwd = path.resolve(this.loaded.dir, recipe.cwd ?? '.');
-    const [program, ...args] = recipe.command.map((arg) => fillTemplate(arg, values));
+    const [program = '', ...args] = (recipe.command ?? []).map((arg) => fillTemplate(arg, values));
+    const image: ImageSource | undefined = recipe.image
+      ? { tag: recipe.image }
+      : recipe.build
+        ? { build: { context: path.resolve(this.loaded.dir, recipe.build.context), dockerfile: recipe.build.dockerfile } }
+        : undefined;
     const env = Object.fromEntries(Object.entries(recipe.env ?? {}).map(([key, value]) => [key, fillTemplate(value, values)]));
     const setting = recipe.ready ?? (role === 'broker' ? 'port' : 'report');
     const ready: ReadyCheck =
@@ -66,9 +71,10 @@ export class ManifestImplementation implements Implementation {
     return {
       name,
       role,
-      // A relative program is the implementation's own file, found from its folder.
-      command: program.includes('/') ? path.resolve(cwd, program) : program,
+      // A relative program is the implementation's own file, found from its folder; in an image, the image's.
+      command: !image && program.includes('/') ? path.resolve(cwd, program) : program,
       args,
+      image,
       env,
       cwd,
       ready,

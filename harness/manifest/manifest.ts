@@ -11,9 +11,11 @@ import { PLACEHOLDERS, strayBraces, unknownPlaceholders } from './template';
 
 export type ReadySetting = 'report' | 'port' | { log: string };
 
-/** How to start one role, as the manifest says it. */
+/** How to start one role, as the manifest says it: a command, or an image (named or built) with an optional command. */
 export interface RoleRecipe {
-  command: string[];
+  command?: string[];
+  image?: string;
+  build?: { context: string; dockerfile?: string };
   env?: Record<string, string>;
   cwd?: string;
   ready?: ReadySetting;
@@ -165,11 +167,13 @@ function wellFormedRoles(value: unknown): Partial<Record<Role, RoleRecipe>> {
   const found: Partial<Record<Role, RoleRecipe>> = {};
   for (const role of ROLES) {
     const recipe = (roles as Record<string, unknown>)[role] as Partial<RoleRecipe> | undefined;
-    if (typeof recipe !== 'object' || recipe === null || !Array.isArray(recipe.command) || recipe.command.length === 0) continue;
-    if (!recipe.command.every((arg) => typeof arg === 'string')) continue;
+    if (typeof recipe !== 'object' || recipe === null) continue;
+    if (recipe.command !== undefined && !(Array.isArray(recipe.command) && recipe.command.length > 0 && recipe.command.every((arg) => typeof arg === 'string'))) continue;
+    const image = typeof recipe.image === 'string' && recipe.image !== '' ? recipe.image : undefined;
+    const build = typeof recipe.build === 'object' && recipe.build !== null && typeof recipe.build.context === 'string' ? recipe.build : undefined;
     const env = typeof recipe.env === 'object' && recipe.env !== null ? Object.fromEntries(Object.entries(recipe.env).filter(([, v]) => typeof v === 'string')) : undefined;
     const ready = recipe.ready === 'port' || recipe.ready === 'report' || (typeof recipe.ready === 'object' && typeof recipe.ready?.log === 'string') ? recipe.ready : undefined;
-    found[role] = { command: recipe.command, env, cwd: typeof recipe.cwd === 'string' && recipe.cwd !== '' ? recipe.cwd : undefined, ready };
+    found[role] = { command: recipe.command, image, build, env, cwd: typeof recipe.cwd === 'string' && recipe.cwd !== '' ? recipe.cwd : undefined, ready };
   }
   return found;
 }
@@ -179,8 +183,19 @@ function checkBeyondSchema(roles: Partial<Record<Role, RoleRecipe>>, dir: string
   const problems: string[] = [];
   for (const [role, recipe] of Object.entries(roles) as [Role, RoleRecipe][]) {
     const at = `roles.${role}`;
+    const command = recipe.command ?? [];
+    const inImage = recipe.image !== undefined || recipe.build !== undefined;
+    if (!inImage && recipe.command === undefined) problems.push(`${at}: needs a command, an image or a build`);
+    if (recipe.image !== undefined && recipe.build !== undefined) problems.push(`${at}: give an image or a build, not both`);
+    if (recipe.build !== undefined) {
+      const context = path.resolve(dir, recipe.build.context);
+      if (!isDirectory(context)) problems.push(`${at}.build.context: ${context} is not a folder`);
+      else if (!fs.existsSync(path.resolve(context, recipe.build.dockerfile ?? 'Dockerfile'))) {
+        problems.push(`${at}.build.dockerfile: ${path.resolve(context, recipe.build.dockerfile ?? 'Dockerfile')} does not exist`);
+      }
+    }
     const templates: [string, string][] = [
-      ...recipe.command.map((arg, i): [string, string] => [`${at}.command[${i}]`, arg]),
+      ...command.map((arg, i): [string, string] => [`${at}.command[${i}]`, arg]),
       ...Object.entries(recipe.env ?? {}).map(([key, value]): [string, string] => [fieldName(`/roles/${role}/env/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`), value]),
     ];
     for (const [field, text] of templates) {
@@ -193,8 +208,11 @@ function checkBeyondSchema(roles: Partial<Record<Role, RoleRecipe>>, dir: string
     }
     const cwd = path.resolve(dir, recipe.cwd ?? '.');
     if (recipe.cwd !== undefined && !isDirectory(cwd)) problems.push(`${at}.cwd: ${cwd} is not a folder`);
-    const program = recipe.command[0];
-    if (program === '') problems.push(`${at}.command[0]: the program must not be empty`);
+    // In an image the program is the image's business; on this machine it must exist.
+    const program = command[0];
+    if (program === undefined || inImage) {
+      // nothing to look up here
+    } else if (program === '') problems.push(`${at}.command[0]: the program must not be empty`);
     else if (!/\{\{/.test(program) && !findProgram(program, cwd)) {
       problems.push(
         program.includes('/')

@@ -7,13 +7,23 @@ const role = (roleName: string) => ({
   type: 'object',
   description: `how to start the ${roleName}`,
   additionalProperties: false,
-  required: ['command'],
   properties: {
     command: {
       type: 'array',
-      description: 'the program and its arguments (no shell); {{placeholders}} are filled in per node',
+      description: "the program and its arguments (no shell); {{placeholders}} are filled in per node. With image or build, what the container runs instead of the image's CMD",
       minItems: 1,
       items: { type: 'string' },
+    },
+    image: { type: 'string', minLength: 1, description: 'a Docker image already on the engine to run the node from (docker runtime)' },
+    build: {
+      type: 'object',
+      description: 'a Docker build context to build the image from, tagged by a hash of its files (docker runtime)',
+      additionalProperties: false,
+      required: ['context'],
+      properties: {
+        context: { type: 'string', minLength: 1, description: "the build context folder, relative to the manifest's folder" },
+        dockerfile: { type: 'string', minLength: 1, description: 'the Dockerfile, relative to the context (default Dockerfile)' },
+      },
     },
     env: {
       type: 'object',

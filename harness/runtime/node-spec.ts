@@ -11,13 +11,22 @@ export type Role = SystemRole | 'fault-proxy';
  */
 export type ReadyCheck = { kind: 'report' } | { kind: 'tcp'; host: string; port: number } | { kind: 'log'; pattern: RegExp };
 
+/** A Docker image a container runtime runs the node from: one already on the engine, or one to build. */
+export type ImageSource = { tag: string } | { build: { context: string; dockerfile?: string } };
+
 /** How to start one node: a command line, its environment, and how long it may take to say it is ready. */
 export interface NodeSpec {
   /** Unique within a scenario, e.g. `worker-2`; used in the history, logs and link names. */
   name: string;
   role: Role;
+  /**
+   * The program. With `image`, the command the container runs instead of the image's CMD (as
+   * `docker run <image> <command> <args>`), or '' for the image's own.
+   */
   command: string;
   args: string[];
+  /** Run from this image (container runtimes only) instead of the harness's node image. */
+  image?: ImageSource;
   env?: Record<string, string>;
   /** Working directory (default: the harness's). */
   cwd?: string;

@@ -33,6 +33,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async start(spec: NodeSpec): Promise<NodeHandle> {
+    if (spec.image) throw new NodeStartError(spec.name, `${spec.name} runs from a Docker image, which needs the docker runtime (HARNESS_RUNTIME=docker, or --runtime docker)`);
     const node = new ProcessNode(spec, path.join(this.options.logDir, `${spec.name}.log`));
     this.nodes.add(node);
     await node.launch();

@@ -94,8 +94,8 @@ describe('loading valid manifests', () => {
     assert.deepEqual(loaded.manifest.profiles, ['exactly-once']);
     assert.deepEqual(Object.keys(loaded.manifest.roles).sort(), ['broker', 'client', 'worker']);
     assert.equal(loaded.manifest.roles.broker?.ready, 'report');
-    assert.equal(loaded.manifest.roles.broker?.command[0], 'node');
-    assert.ok(loaded.manifest.roles.broker?.command.includes('{{stateDir}}/journal'));
+    assert.equal(loaded.manifest.roles.broker?.command?.[0], 'node');
+    assert.ok(loaded.manifest.roles.broker?.command?.includes('{{stateDir}}/journal'));
   });
 
   test('examples/broken/no-dedup.yaml loads with only a broker', () => {
@@ -103,7 +103,7 @@ describe('loading valid manifests', () => {
     assert.equal(loaded.manifest.name, 'reference broker with dedup off');
     assert.deepEqual(loaded.manifest.profiles, ['exactly-once']);
     assert.deepEqual(Object.keys(loaded.manifest.roles), ['broker']);
-    assert.ok(loaded.manifest.roles.broker?.command.includes('--retention-ms'));
+    assert.ok(loaded.manifest.roles.broker?.command?.includes('--retention-ms'));
   });
 
   test('loadManifest resolves a relative file name and returns its absolute file and folder', () => {
@@ -233,7 +233,7 @@ describe('parse errors', () => {
 describe('schema mistakes: one line naming the exact field', () => {
   test('a misspelt field in a role is unknown, and the known fields are listed', () => {
     const problems = problemsOf(withChange((m) => (m.roles.broker.comand = ['x'])));
-    assert.deepEqual(problems, ['roles.broker.comand: unknown field (known fields here: command, env, cwd, ready, readyTimeoutMs)']);
+    assert.deepEqual(problems, ['roles.broker.comand: unknown field (known fields here: command, image, build, env, cwd, ready, readyTimeoutMs)']);
   });
 
   test('an unknown top-level field is named, with the top-level fields listed', () => {
@@ -268,9 +268,41 @@ describe('schema mistakes: one line naming the exact field', () => {
     });
   }
 
-  test('a role without a command: roles.<role>.command is missing', () => {
+  test('a role without a command, an image or a build says so on the role', () => {
     const problems = problemsOf(withChange((m) => (m.roles.worker = { env: {} })));
-    assert.deepEqual(problems, ['roles.worker.command: required field is missing']);
+    assert.deepEqual(problems, ['roles.worker: needs a command, an image or a build']);
+  });
+
+  test('a role from an image needs no command, and its program is not looked up on this machine', () => {
+    const manifest = parseManifest(
+      JSON.stringify({ name: 'x', profiles: ['mdp'], roles: { broker: { image: 'acme/broker:1' }, worker: { image: 'acme/worker:1', command: ['/opt/acme/worker', '{{broker}}'] } } }),
+      'impl.json',
+      tmp,
+    );
+    assert.equal(manifest.roles.broker?.image, 'acme/broker:1');
+    const implementation = new ManifestImplementation({ file: path.join(tmp, 'impl.json'), dir: tmp, manifest });
+    const broker = implementation.broker(BROKER);
+    assert.deepEqual(broker.image, { tag: 'acme/broker:1' });
+    assert.equal(broker.command, '', "the image's own command");
+    const worker = implementation.worker(WORKER);
+    assert.equal(worker.command, '/opt/acme/worker', 'an image path is not resolved against the manifest folder');
+    assert.deepEqual(worker.args, [WORKER.broker]);
+  });
+
+  test('image and build together, a missing build context and a missing Dockerfile are each named', () => {
+    fs.mkdirSync(path.join(tmp, 'ctx'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'ctx', 'Dockerfile'), 'FROM scratch\n');
+    const problems = problemsOf(
+      withChange((m) => {
+        m.roles.broker = { image: 'a', build: { context: 'ctx' } };
+        m.roles.worker = { build: { context: 'no-such-folder' } };
+        m.roles.client = { build: { context: 'ctx', dockerfile: 'Nope.Dockerfile' } };
+      }),
+    );
+    assert.equal(problems.length, 3, problems.join('\n'));
+    assert.equal(problems[0], 'roles.broker: give an image or a build, not both');
+    assert.match(problems[1], /^roles\.worker\.build\.context: .*no-such-folder is not a folder$/);
+    assert.match(problems[2], /^roles\.client\.build\.dockerfile: .*Nope\.Dockerfile does not exist$/);
   });
 
   test('an empty name, an empty profile list and an empty command must not be empty', () => {
@@ -384,7 +416,7 @@ describe('schema mistakes: one line naming the exact field', () => {
       'name: required field is missing',
       'profiles[0]: "exactly_once" is not one of mdp, at-least-once, exactly-once',
       `roles.broker.ready: must be ${READY_FORMS}, not "sometimes"`,
-      'roles.broker.comand: unknown field (known fields here: command, env, cwd, ready, readyTimeoutMs)',
+      'roles.broker.comand: unknown field (known fields here: command, image, build, env, cwd, ready, readyTimeoutMs)',
       'timing.heartbeatInterval: 0 must be >= 1',
     ].sort());
   });
@@ -724,7 +756,7 @@ describe('schema', () => {
     assert.deepEqual(Object.keys(MANIFEST_SCHEMA.properties.roles.properties), ['broker', 'worker', 'client']);
     for (const role of ['broker', 'worker', 'client'] as const) {
       const schema = MANIFEST_SCHEMA.properties.roles.properties[role];
-      assert.deepEqual(schema.required, ['command']);
+      assert.ok(!('required' in schema), 'a role needs a command, an image or a build: checked beyond the schema');
       assert.equal(schema.additionalProperties, false);
       assert.equal(schema.description, `how to start the ${role}`);
     }

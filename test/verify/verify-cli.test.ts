@@ -131,7 +131,7 @@ describe('keelhaul verify', () => {
     assert.equal(run.runDir, undefined, 'nothing ran');
     assert.match(run.stderr, /profiles\[0\]: "exactly_once" is not one of mdp, at-least-once, exactly-once/);
     assert.match(run.stderr, /roles\.worker\.comand: unknown field/);
-    assert.match(run.stderr, /roles\.worker\.command: required field is missing/);
+    assert.match(run.stderr, /roles\.worker: needs a command, an image or a build/);
   });
 
   test('bad options are refused with a clear message: exit 2', async () => {

@@ -25,8 +25,8 @@ export interface ContainerNodeSetup {
   containerName: string;
   volumeName: string;
   network: RunNetwork;
-  /** The command line the container runs (translated from the spec's). */
-  cmd: string[];
+  /** The command line the container runs (translated from the spec's); undefined: the image's own CMD. */
+  cmd?: string[];
   /** Where stderr and non-report stdout go. */
   logFile: string;
 }
@@ -118,7 +118,7 @@ export class ContainerNode implements NodeHandle {
   async launch(): Promise<void> {
     const { container } = this.setup;
     const incarnation = ++this.incarnation;
-    this.writeLog(`--- ${new Date().toISOString()} start #${incarnation}: container ${this.setup.containerName} (${this.ip}): ${this.setup.cmd.join(' ')}`);
+    this.writeLog(`--- ${new Date().toISOString()} start #${incarnation}: container ${this.setup.containerName} (${this.ip}): ${this.setup.cmd?.join(' ') ?? "the image's own command"}`);
     const stream = (await withTimeout(
       container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
       DOCKER_CALL_TIMEOUT_MS,

@@ -13,6 +13,7 @@ import { LABEL_NODE, LABEL_ROLE, removeLabelled, runLabels, type Removed } from 
 import { STATE_IN_CONTAINER } from './layout';
 import { reapOnExit, release } from './run-reaper';
 import { translateCommand } from './translate-command';
+import { resolveImage } from './implementation-image';
 
 export interface DockerRuntimeOptions {
   /** Folder for one log file per node (stderr and any non-report stdout). */
@@ -157,13 +158,19 @@ export class DockerRuntime implements Runtime {
     if (this.closed) throw new Error(`docker run ${this.runId} was shut down`);
     const resourceName = `keelhaul-${this.runId}-${spec.name}`;
     const labels = runLabels(this.runId, { [LABEL_NODE]: spec.name, [LABEL_ROLE]: spec.role });
-    const cmd = translateCommand(spec.command, spec.args, { projectRoot: this.options.projectRoot ?? DEFAULT_PROJECT_ROOT });
+    // A third party's image runs its own programs: nothing to translate. '' keeps the image's CMD.
+    const cmd = spec.image
+      ? spec.command === ''
+        ? undefined
+        : [spec.command, ...spec.args]
+      : translateCommand(spec.command, spec.args, { projectRoot: this.options.projectRoot ?? DEFAULT_PROJECT_ROOT });
+    const nodeImage = spec.image ? await resolveImage(spec.name, spec.image) : image;
     try {
       await docker.createVolume({ Name: resourceName, Labels: labels });
       const container = await docker.createContainer({
         name: resourceName,
         Hostname: spec.name.slice(0, 63),
-        Image: image,
+        Image: nodeImage,
         Cmd: cmd,
         Env: Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value}`),
         Labels: labels,
