@@ -361,7 +361,8 @@ export function writeContext(plan: ImagePlan, from: string, sha256: string, dir:
   fs.writeFileSync(path.join(dir, 'Dockerfile'), `${dockerfile.join('\n')}\n`);
 }
 
-async function imageExists(tag: string): Promise<boolean> {
+/** True when the engine has an image with this tag. */
+export async function imageExists(tag: string): Promise<boolean> {
   const docker = await dockerode();
   try {
     await docker.getImage(tag).inspect();

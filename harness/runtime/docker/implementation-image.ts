@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ImageSource } from '../node-spec';
 import { NodeStartError } from '../node-start-error';
-import { dockerError, dockerode, statusCode, testcontainers } from './engine';
+import { dockerError, testcontainers } from './engine';
+import { imageExists } from './image';
 
 /** Files of a build context, sorted, hashed by path and content: the image's tag changes when they do. */
 function hashContext(context: string, dockerfile: string): string {
@@ -25,17 +26,6 @@ function hashContext(context: string, dockerfile: string): string {
 }
 
 const builds = new Map<string, Promise<string>>();
-
-async function imageExists(tag: string): Promise<boolean> {
-  const docker = await dockerode();
-  try {
-    await docker.getImage(tag).inspect();
-    return true;
-  } catch (error) {
-    if (statusCode(error) === 404) return false;
-    throw error;
-  }
-}
 
 /**
  * The tag to run a node of a third-party implementation from. A named image must already be on the
