@@ -9,7 +9,7 @@ import { MANIFEST_SCHEMA } from '../manifest/schema';
 import { RUN_REPORT_FILES, readVerdicts } from '../report/run-reports';
 import { claims, countVerdicts, exitCodeFor } from '../report/verdict';
 import { parseSeed } from '../util/run-seed';
-import { RUNTIME_KINDS } from '../scenario/scenario';
+import { runtimeFromEnv, type RuntimeKind } from '../scenario/scenario';
 import { drawSeed } from '../nemesis/fault-schedule';
 
 /** Exit codes: 0 every claimed profile passed; 1 a claimed profile failed or a node could not start; 2 the run itself could not be made. */
@@ -57,8 +57,12 @@ export async function verify(options: VerifyOptions): Promise<number> {
     process.stdout.write(`${options.impl}: a valid manifest for "${manifest.name}" (claims ${manifest.profiles.join(', ')}; own roles: ${Object.keys(manifest.roles).join(', ')})\n`);
     return EXIT.passed;
   }
-  const runtime = options.runtime ?? (process.env.HARNESS_RUNTIME?.trim() || 'process');
-  if (!(RUNTIME_KINDS as readonly string[]).includes(runtime)) return fail(`--runtime ${runtime}: expected one of ${RUNTIME_KINDS.join(', ')}`);
+  let runtime: RuntimeKind;
+  try {
+    runtime = runtimeFromEnv(options.runtime === undefined ? process.env : { HARNESS_RUNTIME: options.runtime });
+  } catch (error) {
+    return fail(`--runtime: ${(error as Error).message}`);
+  }
   const fromImages = Object.entries(manifest.roles).filter(([, recipe]) => recipe.image !== undefined || recipe.build !== undefined).map(([role]) => role);
   if (runtime !== 'docker' && fromImages.length > 0) {
     return fail(`roles ${fromImages.join(', ')} run from Docker images: add --runtime docker (and start an engine with docker/ensure-engine.sh)`);

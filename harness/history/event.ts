@@ -71,9 +71,93 @@ export interface NemesisEvent extends Stamped {
   effect?: Record<string, unknown>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Pub/sub (issue #7). `msg` is a message id, unique per run; `process` is the publisher and
+// `subscriber` the subscribing application. Checked by harness/checker/pubsub/.
+
+/** A publisher asked to put message `msg` on `topic`. */
+export interface PutEvent extends Stamped {
+  type: 'put';
+  process: string;
+  topic: string;
+  msg: string;
+}
+
+/** The system durably accepted the put: every subscriber subscribed to `topic` must get `msg`. */
+export interface PutOkEvent extends Stamped {
+  type: 'put-ok';
+  process: string;
+  topic: string;
+  msg: string;
+}
+
+/** Definite: the put was not accepted, and `msg` must never be delivered. */
+export interface PutFailEvent extends Stamped {
+  type: 'put-fail';
+  process: string;
+  topic: string;
+  msg: string;
+  error: string;
+}
+
+/**
+ * Indefinite: the put gave up without knowing whether `msg` was accepted. `accepted` is true when
+ * the system had acknowledged it before the outcome became unknown.
+ */
+export interface PutInfoEvent extends Stamped {
+  type: 'put-info';
+  process: string;
+  topic: string;
+  msg: string;
+  error: string;
+  accepted?: boolean;
+}
+
+/** A subscriber asked to subscribe to `topic`. */
+export interface SubscribeEvent extends Stamped {
+  type: 'subscribe';
+  subscriber: string;
+  topic: string;
+}
+
+/** The system acknowledged the subscription: from now on the subscriber gets every message accepted on `topic`. */
+export interface SubscribedEvent extends Stamped {
+  type: 'subscribed';
+  subscriber: string;
+  topic: string;
+}
+
+/** A subscriber asked to unsubscribe from `topic`. */
+export interface UnsubscribeEvent extends Stamped {
+  type: 'unsubscribe';
+  subscriber: string;
+  topic: string;
+}
+
+/** The system acknowledged the unsubscription. */
+export interface UnsubscribedEvent extends Stamped {
+  type: 'unsubscribed';
+  subscriber: string;
+  topic: string;
+}
+
+/** The subscriber's application received `msg` (from get()), published by `publisher` on `topic`. */
+export interface DeliverEvent extends Stamped {
+  type: 'deliver';
+  subscriber: string;
+  topic: string;
+  msg: string;
+  publisher: string;
+}
+
+export type PutOutcomeEvent = PutOkEvent | PutFailEvent | PutInfoEvent;
+export type SubscriptionEvent = SubscribeEvent | SubscribedEvent | UnsubscribeEvent | UnsubscribedEvent;
+export type PubSubEvent = PutEvent | PutOutcomeEvent | SubscriptionEvent | DeliverEvent;
+export type PubSubEventType = PubSubEvent['type'];
+
 export type ClientEvent = InvokeEvent | OkEvent | FailEvent | InfoEvent;
 export type ExecutionEvent = ExecStartEvent | ExecEndEvent;
-export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent;
+export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent;
 export type HistoryEventType = HistoryEvent['type'];
 
 /** An event before the recorder stamps it. */

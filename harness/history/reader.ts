@@ -9,6 +9,15 @@ const REQUIRED_STRINGS: Record<HistoryEventType, readonly string[]> = {
   'exec-start': ['worker', 'job'],
   'exec-end': ['worker', 'job'],
   nemesis: ['phase', 'id', 'fault'],
+  put: ['process', 'topic', 'msg'],
+  'put-ok': ['process', 'topic', 'msg'],
+  'put-fail': ['process', 'topic', 'msg', 'error'],
+  'put-info': ['process', 'topic', 'msg', 'error'],
+  subscribe: ['subscriber', 'topic'],
+  subscribed: ['subscriber', 'topic'],
+  unsubscribe: ['subscriber', 'topic'],
+  unsubscribed: ['subscriber', 'topic'],
+  deliver: ['subscriber', 'topic', 'msg', 'publisher'],
 };
 
 function isEventType(value: unknown): value is HistoryEventType {
@@ -31,8 +40,8 @@ function invalidReason(value: unknown): string | undefined {
       return 'nemesis event without string array "targets"';
     }
   }
-  if (record.type === 'info' && record.accepted !== undefined && typeof record.accepted !== 'boolean') {
-    return 'info "accepted" is not a boolean';
+  if ((record.type === 'info' || record.type === 'put-info') && record.accepted !== undefined && typeof record.accepted !== 'boolean') {
+    return `${record.type} "accepted" is not a boolean`;
   }
   return undefined;
 }

@@ -34,7 +34,7 @@ export const RUNTIME_KINDS: readonly RuntimeKind[] = ['process', 'docker'];
 /** HARNESS_RUNTIME, checked: a typo must not silently run the process runtime. */
 export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeKind {
   const value = env.HARNESS_RUNTIME?.trim() || 'process';
-  if (!(RUNTIME_KINDS as readonly string[]).includes(value)) throw new Error(`HARNESS_RUNTIME=${value}: expected one of ${RUNTIME_KINDS.join(', ')}`);
+  if (!(RUNTIME_KINDS as readonly string[]).includes(value)) throw new Error(`unknown runtime "${value}" (HARNESS_RUNTIME or --runtime): expected one of ${RUNTIME_KINDS.join(", ")}`);
   return value as RuntimeKind;
 }
 
