@@ -13,13 +13,19 @@ export const ANOMALY_NAMES = [
   'unexpected',
   'empty-history',
   'ineffective-fault',
+  // Pub/sub (harness/checker/pubsub/): lost, unexpected and empty-history are shared with jobs.
+  'duplicate-delivery',
+  'reordered',
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];
 
+/** The anomalies a request-reply (job) history can show. */
+export const JOB_ANOMALY_NAMES: readonly AnomalyName[] = ['lost', 'duplicate-reply', 'duplicate-execution', 'stale-reply', 'stuck', 'unexpected', 'empty-history', 'ineffective-fault'];
+
 export interface Anomaly {
   name: AnomalyName;
-  /** The job the anomaly is about, when there is one. */
+  /** The job the anomaly is about, when there is one; for pub/sub anomalies, the message id. */
   job?: string;
   /** One line a person can act on. */
   detail: string;

@@ -1,4 +1,4 @@
-import { ANOMALY_NAMES } from './anomaly';
+import { JOB_ANOMALY_NAMES } from './anomaly';
 import type { CheckResult } from './check-history';
 import { forbiddenAnomalies, judge, type Profile } from './profile';
 
@@ -18,7 +18,7 @@ export function formatCheckResult(result: CheckResult, profile?: Profile, { allC
   const judgement = profile === undefined ? undefined : judge(result, profile);
   if (judgement !== undefined) lines.push(`verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)`);
 
-  for (const name of ANOMALY_NAMES) {
+  for (const name of JOB_ANOMALY_NAMES) {
     const count = result.counts[name];
     if (count > 0 || allCounts) lines.push(`  ${name}: ${count}${forbidden.has(name) ? ' (forbidden)' : ''}`);
   }

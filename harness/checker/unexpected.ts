@@ -1,4 +1,4 @@
-import type { HistoryEvent } from '../history/event';
+import { isPubSubEvent, type HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { invokesByJob } from './jobs';
 
@@ -10,7 +10,8 @@ export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly[] {
   const invokes = invokesByJob(events);
   const anomalies: Anomaly[] = [];
   for (const event of events) {
-    if (event.type === 'invoke' || event.type === 'nemesis') continue;
+    // Pub/sub events are judged by checkPubSub (harness/checker/pubsub/), not here.
+    if (event.type === 'invoke' || event.type === 'nemesis' || isPubSubEvent(event)) continue;
     const reasons: string[] = [];
     if (!invokes.has(event.job)) reasons.push(`${event.type} for job ${event.job}, which was never invoked`);
     if (event.type === 'ok' && event.reply !== event.job && !invokes.has(event.reply)) {

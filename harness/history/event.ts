@@ -155,6 +155,24 @@ export type SubscriptionEvent = SubscribeEvent | SubscribedEvent | UnsubscribeEv
 export type PubSubEvent = PutEvent | PutOutcomeEvent | SubscriptionEvent | DeliverEvent;
 export type PubSubEventType = PubSubEvent['type'];
 
+export const PUBSUB_EVENT_TYPES: readonly PubSubEventType[] = [
+  'put',
+  'put-ok',
+  'put-fail',
+  'put-info',
+  'subscribe',
+  'subscribed',
+  'unsubscribe',
+  'unsubscribed',
+  'deliver',
+];
+const pubSubTypes: ReadonlySet<string> = new Set(PUBSUB_EVENT_TYPES);
+
+/** Whether `event` belongs to the pub/sub vocabulary (the job checkers skip these). */
+export function isPubSubEvent(event: HistoryEvent): event is PubSubEvent {
+  return pubSubTypes.has(event.type);
+}
+
 export type ClientEvent = InvokeEvent | OkEvent | FailEvent | InfoEvent;
 export type ExecutionEvent = ExecStartEvent | ExecEndEvent;
 export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent;

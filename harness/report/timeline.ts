@@ -263,7 +263,8 @@ function buildLanes(timed: readonly HistoryEvent[]): Lane[] {
   for (const event of timed) {
     if (event.type === 'exec-start' || event.type === 'exec-end') workers.add(event.worker);
     else if (event.type === 'nemesis') event.targets.forEach((target) => others.add(target));
-    else clients.add(event.process);
+    // Pub/sub events are not drawn (the timeline shows jobs), so they open no lane.
+    else if (event.type === 'invoke' || event.type === 'ok' || event.type === 'fail' || event.type === 'info') clients.add(event.process);
   }
   const lane = (kind: LaneKind) => (name: string): Lane => ({ name, kind, rows: 1, top: 0, height: 0 });
   const clientNames = [...clients].sort(naturalCompare);

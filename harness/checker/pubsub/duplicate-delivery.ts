@@ -1,0 +1,27 @@
+import { ms } from '../jobs';
+import type { PubSubAnomaly } from './anomaly';
+import type { PubSubHistory } from './history';
+
+/**
+ * duplicate-delivery: the same message id delivered more than once to the same subscriber, on any
+ * topic and across any unsubscribe/resubscribe. One anomaly per (message, subscriber), carrying
+ * every delivery. A retried put (the same id put again) is one message and must still be delivered
+ * once.
+ */
+export function checkDuplicateDelivery(history: PubSubHistory): PubSubAnomaly[] {
+  const anomalies: PubSubAnomaly[] = [];
+  for (const [subscriber, byMsg] of history.deliveriesBySubscriber) {
+    for (const [msg, deliveries] of byMsg) {
+      if (deliveries.length < 2) continue;
+      anomalies.push({
+        name: 'duplicate-delivery',
+        job: msg,
+        subscriber,
+        topic: deliveries[0].event.topic,
+        detail: `message ${msg} delivered ${deliveries.length} times to ${subscriber} (at ${deliveries.map((delivery) => ms(delivery.event.t)).join(', ')})`,
+        events: deliveries.map((delivery) => delivery.event),
+      });
+    }
+  }
+  return anomalies;
+}

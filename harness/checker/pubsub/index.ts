@@ -1,0 +1,89 @@
+import type { HistoryEvent } from '../../history/event';
+import { PUBSUB_ANOMALY_NAMES, type PubSubAnomaly, type PubSubAnomalyName } from './anomaly';
+import { checkDuplicateDelivery } from './duplicate-delivery';
+import { checkPubSubNotEmpty } from './empty';
+import { indexPubSub, isAccepted, isDefinitelyFailed } from './history';
+import { checkPubSubLost } from './lost';
+import { checkReordered } from './reordered';
+import { checkPubSubUnexpected } from './unexpected';
+
+/**
+ * The pub/sub checker (issue #7): pure functions over a recorded history, judging the `put`,
+ * `put-ok`/`put-fail`/`put-info`, `subscribe`/`subscribed`/`unsubscribe`/`unsubscribed` and `deliver`
+ * events (every other event is ignored). The exact rules are in docs/checkers.md, section "Pub/sub",
+ * and on each check:
+ *
+ * - lost (lost.ts): an accepted message owed to a subscriber (acknowledged subscription before the
+ *   put, no unsubscribe before the put-ok) that it never received.
+ * - duplicate-delivery (duplicate-delivery.ts): one message id delivered twice to one subscriber.
+ * - reordered (reordered.ts): per subscriber, topic and publisher, deliveries out of put-ok order.
+ * - unexpected (unexpected.ts): a delivery nobody sent (never put, all puts failed, wrong topic or
+ *   publisher, subscriber never asked for the topic), or a put outcome for a message never put.
+ * - empty-history (empty.ts): no put, or no delivery: a vacuous run.
+ *
+ * Messages put while a subscription is being set up (subscribe asked, not yet acknowledged) or torn
+ * down (unsubscribe asked) may or may not be delivered: neither lost nor unexpected. A repeated put of
+ * the same message id is a retry of one message: its first put defines topic and publisher, any
+ * put-ok accepts it, and it must still reach each subscriber exactly once.
+ */
+
+export interface PubSubCheckOptions {
+  /** Whether the profile promises per-publisher, per-topic order; when false `reordered` is not checked. Default true. */
+  ordered?: boolean;
+}
+
+export interface PubSubStats {
+  /** Distinct message ids put. */
+  messages: number;
+  /** Messages with a put-ok. */
+  accepted: number;
+  /** Messages every put of which ended in put-fail. */
+  failed: number;
+  /** Messages with put-info and no put-ok. */
+  indefinite: number;
+  deliveries: number;
+  /** Subscribers with any subscription event or delivery. */
+  subscribers: number;
+}
+
+export interface PubSubCheckResult {
+  anomalies: PubSubAnomaly[];
+  counts: Record<PubSubAnomalyName, number>;
+  stats: PubSubStats;
+}
+
+export function checkPubSub(events: readonly HistoryEvent[], options: PubSubCheckOptions = {}): PubSubCheckResult {
+  const history = indexPubSub(events);
+  const anomalies = [
+    ...checkPubSubNotEmpty(history),
+    ...checkPubSubLost(history),
+    ...checkDuplicateDelivery(history),
+    ...(options.ordered === false ? [] : checkReordered(history)),
+    ...checkPubSubUnexpected(history),
+  ];
+  const counts = Object.fromEntries(PUBSUB_ANOMALY_NAMES.map((name) => [name, 0])) as Record<PubSubAnomalyName, number>;
+  for (const anomaly of anomalies) counts[anomaly.name]++;
+
+  const messages = [...history.messages.values()];
+  const subscribers = new Set<string>();
+  for (const event of history.events) if ('subscriber' in event) subscribers.add(event.subscriber);
+  const stats: PubSubStats = {
+    messages: messages.length,
+    accepted: messages.filter(isAccepted).length,
+    failed: messages.filter(isDefinitelyFailed).length,
+    indefinite: messages.filter((message) => !isAccepted(message) && message.infos.length > 0).length,
+    deliveries: history.deliveries.length,
+    subscribers: subscribers.size,
+  };
+  return { anomalies, counts, stats };
+}
+
+export { PUBSUB_ANOMALY_NAMES, type PubSubAnomaly, type PubSubAnomalyName } from './anomaly';
+export { checkDuplicateDelivery } from './duplicate-delivery';
+export { checkPubSubNotEmpty } from './empty';
+export { formatPubSubResult } from './format';
+export { indexPubSub, isAccepted, isDefinitelyFailed, type Delivery, type Message, type PubSubHistory } from './history';
+export { checkPubSubLost } from './lost';
+export { checkReordered } from './reordered';
+export { SubscriptionLogs, obligingSubscription, type SubscriptionLog } from './subscriptions';
+export { checkPubSubUnexpected, deliveryProblem, type DeliveryProblem } from './unexpected';

@@ -1,0 +1,111 @@
+import type { DeliverEvent, PutOkEvent } from '../../history/event';
+import { ms } from '../jobs';
+import type { PubSubAnomaly } from './anomaly';
+import type { Delivery, PubSubHistory } from './history';
+import { deliveryProblem } from './unexpected';
+
+interface Ranked {
+  delivery: DeliverEvent;
+  ok: PutOkEvent;
+  /** Position of the message's first put-ok: its place in its publisher's order. */
+  rank: number;
+}
+
+/**
+ * reordered: per subscriber, topic and publisher, messages must be delivered in the order of the
+ * publisher's put-oks (each message's first put-ok). Only the first delivery of each message to the
+ * subscriber is ordered (repeats are duplicate-delivery), and only deliveries of accepted messages
+ * that are not `unexpected`. Messages of different publishers, or on different topics, are not
+ * ordered relative to each other.
+ *
+ * A delivery that comes after the delivery of a message its publisher put later is one anomaly,
+ * paired with the most advanced such message delivered before it (the latest put-ok), and its detail
+ * counts how many later-put messages overtook it. Each out-of-order pair is therefore reported once,
+ * from the side of the message that arrived late, and the check stays O(n log n) however scrambled
+ * the order (listing every inverted pair would be quadratic).
+ */
+export function checkReordered(history: PubSubHistory): PubSubAnomaly[] {
+  const anomalies: PubSubAnomaly[] = [];
+  for (const [key, group] of orderedGroups(history)) {
+    const [subscriber, topic, publisher] = key;
+    const overtaking = new Fenwick(group.map((entry) => entry.rank));
+    let ahead: Ranked | undefined;
+    group.forEach((entry, index) => {
+      if (ahead !== undefined && entry.rank < ahead.rank) {
+        const overtakers = index - overtaking.countUpTo(entry.rank);
+        anomalies.push({
+          name: 'reordered',
+          job: entry.delivery.msg,
+          subscriber,
+          topic,
+          detail:
+            `${subscriber} got message ${entry.delivery.msg} at ${ms(entry.delivery.t)} after ${ahead.delivery.msg} (at ${ms(ahead.delivery.t)}), ` +
+            `but ${publisher}'s put-ok order on topic ${topic} puts ${entry.delivery.msg} first (put-ok at ${ms(entry.ok.t)} vs ${ms(ahead.ok.t)}); ` +
+            `overtaken by ${overtakers} later message(s)`,
+          events: [ahead.delivery, entry.delivery, entry.ok, ahead.ok],
+        });
+      }
+      overtaking.insert(entry.rank);
+      if (ahead === undefined || entry.rank > ahead.rank) ahead = entry;
+    });
+  }
+  return anomalies;
+}
+
+/** First deliveries of accepted, expected messages, grouped by subscriber, topic and publisher, in delivery order. */
+function orderedGroups(history: PubSubHistory): Map<readonly [string, string, string], Ranked[]> {
+  const groups = new Map<string, { key: readonly [string, string, string]; entries: Ranked[] }>();
+  for (const delivery of history.deliveries) {
+    const { event } = delivery;
+    if (!isFirstDelivery(history, delivery)) continue;
+    const message = history.messages.get(event.msg);
+    if (message === undefined || message.firstOkPos === undefined) continue;
+    if (deliveryProblem(history, delivery) !== undefined) continue;
+    const key = [event.subscriber, event.topic, message.put.process] as const;
+    const id = JSON.stringify(key);
+    let group = groups.get(id);
+    if (group === undefined) {
+      group = { key, entries: [] };
+      groups.set(id, group);
+    }
+    group.entries.push({ delivery: event, ok: message.oks[0], rank: message.firstOkPos });
+  }
+  return new Map([...groups.values()].map((group) => [group.key, group.entries]));
+}
+
+function isFirstDelivery(history: PubSubHistory, delivery: Delivery): boolean {
+  return history.deliveriesBySubscriber.get(delivery.event.subscriber)?.get(delivery.event.msg)?.[0] === delivery;
+}
+
+/** A Fenwick (binary indexed) tree counting inserted ranks, over a fixed set of possible ranks. */
+class Fenwick {
+  private readonly ranks: number[];
+  private readonly tree: number[];
+
+  constructor(ranks: readonly number[]) {
+    this.ranks = [...new Set(ranks)].sort((a, b) => a - b);
+    this.tree = new Array<number>(this.ranks.length + 1).fill(0);
+  }
+
+  insert(rank: number): void {
+    for (let i = this.indexOf(rank) + 1; i < this.tree.length; i += i & -i) this.tree[i]++;
+  }
+
+  /** How many inserted ranks are <= rank. */
+  countUpTo(rank: number): number {
+    let sum = 0;
+    for (let i = this.indexOf(rank) + 1; i > 0; i -= i & -i) sum += this.tree[i];
+    return sum;
+  }
+
+  private indexOf(rank: number): number {
+    let low = 0;
+    let high = this.ranks.length - 1;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.ranks[mid] < rank) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+}

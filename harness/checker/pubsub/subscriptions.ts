@@ -1,0 +1,105 @@
+import type { SubscriptionEvent } from '../../history/event';
+
+/**
+ * The subscription events of one subscriber on one topic, as positions in check order. `subscribe`
+ * and `subscribed` both show the subscriber asked (a recorded acknowledgement implies the request);
+ * `unsubscribe` and `unsubscribed` both show it asked to leave.
+ */
+export interface SubscriptionLog {
+  subscriber: string;
+  topic: string;
+  /** Positions of subscribe and subscribed events (sorted). */
+  asked: number[];
+  /** Positions of subscribed events (sorted) and the events themselves. */
+  acknowledged: number[];
+  acknowledgements: SubscriptionEvent[];
+  /** Positions of unsubscribe and unsubscribed events (sorted). */
+  leaving: number[];
+}
+
+/** Subscription logs per topic, then per subscriber. */
+export class SubscriptionLogs {
+  private readonly byTopic = new Map<string, Map<string, SubscriptionLog>>();
+
+  /** Events must be added in check order (increasing position). */
+  add(event: SubscriptionEvent, pos: number): void {
+    const log = this.log(event.subscriber, event.topic, true);
+    switch (event.type) {
+      case 'subscribed':
+        log.acknowledged.push(pos);
+        log.acknowledgements.push(event);
+        log.asked.push(pos);
+        break;
+      case 'subscribe':
+        log.asked.push(pos);
+        break;
+      case 'unsubscribe':
+      case 'unsubscribed':
+        log.leaving.push(pos);
+        break;
+    }
+  }
+
+  /** The logs of every subscriber with any subscription event on `topic`. */
+  onTopic(topic: string): Iterable<SubscriptionLog> {
+    return this.byTopic.get(topic)?.values() ?? [];
+  }
+
+  get(subscriber: string, topic: string): SubscriptionLog | undefined {
+    return this.log(subscriber, topic, false);
+  }
+
+  private log(subscriber: string, topic: string, create: true): SubscriptionLog;
+  private log(subscriber: string, topic: string, create: false): SubscriptionLog | undefined;
+  private log(subscriber: string, topic: string, create: boolean): SubscriptionLog | undefined {
+    let bySubscriber = this.byTopic.get(topic);
+    if (bySubscriber === undefined) {
+      if (!create) return undefined;
+      bySubscriber = new Map();
+      this.byTopic.set(topic, bySubscriber);
+    }
+    let log = bySubscriber.get(subscriber);
+    if (log === undefined && create) {
+      log = { subscriber, topic, asked: [], acknowledged: [], acknowledgements: [], leaving: [] };
+      bySubscriber.set(subscriber, log);
+    }
+    return log;
+  }
+}
+
+/** Index of the last element of sorted `positions` below `pos`, or -1. */
+export function lastBefore(positions: readonly number[], pos: number): number {
+  let low = 0;
+  let high = positions.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (positions[mid] < pos) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
+}
+
+/** Whether sorted `positions` holds a value strictly between `after` and `before`. */
+export function anyBetween(positions: readonly number[], after: number, before: number): boolean {
+  const next = lastBefore(positions, after + 1) + 1; // first position > after
+  return next < positions.length && positions[next] < before;
+}
+
+/**
+ * The acknowledgement that obliges the subscriber to receive a message first put at `putPos` and
+ * first accepted (put-ok) at `okPos`: the latest `subscribed` before the put, provided no
+ * unsubscribe (asked or acknowledged) falls between it and the put-ok. Undefined when the message
+ * is not owed to this subscriber: it never had an acknowledged subscription before the put, or it
+ * was leaving the topic while the message was being accepted.
+ */
+export function obligingSubscription(log: SubscriptionLog, putPos: number, okPos: number): SubscriptionEvent | undefined {
+  const index = lastBefore(log.acknowledged, putPos);
+  if (index < 0) return undefined;
+  if (anyBetween(log.leaving, log.acknowledged[index], Math.max(okPos, putPos))) return undefined;
+  return log.acknowledgements[index];
+}
+
+/** Whether the subscriber had asked (subscribe or subscribed) to subscribe to the topic before `pos`. */
+export function askedBefore(log: SubscriptionLog | undefined, pos: number): boolean {
+  return log !== undefined && log.asked.length > 0 && log.asked[0] < pos;
+}

@@ -1,0 +1,71 @@
+import type { PubSubEvent } from '../../history/event';
+import type { PubSubAnomaly } from './anomaly';
+import { isDefinitelyFailed, type Delivery, type PubSubHistory } from './history';
+import { askedBefore } from './subscriptions';
+
+export interface DeliveryProblem {
+  reasons: string[];
+  /** The events besides the delivery that show the problem (the put, its put-fails). */
+  evidence: PubSubEvent[];
+}
+
+/**
+ * Why a delivery is one nobody sent, or undefined when it is plausible. A delivery is unexpected when
+ * its message id was never put (or only put after the delivery), when every put attempt of it ended
+ * in put-fail, when its topic or publisher differs from the message's first put, or when the
+ * subscriber had not asked to subscribe to the delivery's topic (no subscribe or subscribed before
+ * the delivery).
+ */
+export function deliveryProblem(history: PubSubHistory, delivery: Delivery): DeliveryProblem | undefined {
+  const { event, pos } = delivery;
+  const reasons: string[] = [];
+  const evidence: PubSubEvent[] = [];
+  const message = history.messages.get(event.msg);
+  if (message === undefined) {
+    reasons.push(`message ${event.msg} was never put`);
+  } else {
+    evidence.push(message.put);
+    if (message.putPos > pos) reasons.push(`message ${event.msg} was delivered before it was put`);
+    if (isDefinitelyFailed(message)) {
+      reasons.push(`every put of message ${event.msg} ended in put-fail (${message.fails[0].error})`);
+      evidence.push(...message.fails);
+    }
+    if (event.topic !== message.put.topic) reasons.push(`delivered on topic ${event.topic} but put on topic ${message.put.topic}`);
+    if (event.publisher !== message.put.process) reasons.push(`delivered as from ${event.publisher} but put by ${message.put.process}`);
+  }
+  if (!askedBefore(history.subscriptions.get(event.subscriber, event.topic), pos)) {
+    reasons.push(`${event.subscriber} never asked to subscribe to topic ${event.topic}`);
+  }
+  return reasons.length === 0 ? undefined : { reasons, evidence };
+}
+
+/**
+ * unexpected: one anomaly per delivery that deliveryProblem rejects, and one per put-ok, put-fail
+ * or put-info whose message id no put names (an answer to a put nobody made).
+ */
+export function checkPubSubUnexpected(history: PubSubHistory): PubSubAnomaly[] {
+  const anomalies: PubSubAnomaly[] = [];
+  for (const delivery of history.deliveries) {
+    const problem = deliveryProblem(history, delivery);
+    if (problem === undefined) continue;
+    const { event } = delivery;
+    anomalies.push({
+      name: 'unexpected',
+      job: event.msg,
+      subscriber: event.subscriber,
+      topic: event.topic,
+      detail: `delivery of message ${event.msg} to ${event.subscriber}: ${problem.reasons.join('; ')}`,
+      events: [event, ...problem.evidence],
+    });
+  }
+  for (const outcome of history.orphanOutcomes) {
+    anomalies.push({
+      name: 'unexpected',
+      job: outcome.msg,
+      topic: outcome.topic,
+      detail: `${outcome.type} for message ${outcome.msg} (from ${outcome.process}), which was never put`,
+      events: [outcome],
+    });
+  }
+  return anomalies;
+}
