@@ -13,6 +13,7 @@ import { FaultProxyServer } from '../toxiproxy/server';
 import { parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
 import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
+import { registerPubSubCommands } from './pubsub-commands';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -234,6 +235,8 @@ program
     process.stdout.write(`keelhaul toxiproxy: API listening on ${server.url}\n`);
     onShutdown(() => server.close(), false);
   });
+
+registerPubSubCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`keelhaul: ${(error as Error).stack ?? String(error)}\n`);

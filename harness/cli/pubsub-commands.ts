@@ -1,0 +1,205 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createInterface } from 'node:readline';
+import { DEFAULT_PROXY_OPTIONS, PubSubProxy } from '../../reference/pubsub/proxy';
+import { DEFAULT_PUBLISHER_OPTIONS, Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
+import { DEFAULT_SUBSCRIBER_OPTIONS, Subscriber } from '../../reference/pubsub/subscriber';
+import { nameProblem } from '../../reference/pubsub/codec';
+import { createLogger } from '../../reference/log';
+import { emit } from '../../reference/drivers/publisher-driver';
+import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
+import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';
+
+/**
+ * `keelhaul pubsub-proxy`, `keelhaul publish` and `keelhaul subscribe`: the KHP/1 reference nodes
+ * (docs/protocol.md, "Reliable pub/sub: KHP/1"; driver mode: docs/drivers.md). main.ts calls
+ * registerPubSubCommands(program).
+ */
+
+export const DEFAULT_PUBSUB_ENDPOINT = 'tcp://127.0.0.1:5560';
+
+/** Exit status of `publish` when a put failed definitely (not accepted) and indefinitely (unknown). */
+export const PUBLISH_EXIT = { definite: 1, indefinite: 2 } as const;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function endpoint(value: string): string {
+  if (!/^(tcp|ipc|inproc):\/\/.+/.test(value)) throw new InvalidArgumentError(`expected a ZeroMQ endpoint such as ${DEFAULT_PUBSUB_ENDPOINT}, got "${value}"`);
+  return value;
+}
+
+function khpName(what: string): (value: string) => string {
+  return (value) => {
+    const problem = nameProblem(value, what);
+    if (problem !== undefined) throw new InvalidArgumentError(problem);
+    return value;
+  };
+}
+
+function topicList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), khpName('topic')(value)];
+}
+
+const heartbeatOption = () => new Option('--heartbeat <ms>', 'heartbeat interval in ms').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.heartbeatInterval);
+const livenessOption = () =>
+  new Option('--liveness <n>', 'heartbeat periods of silence before the peer is taken for dead').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.heartbeatLiveness);
+const exitWithStdinOption = () => new Option('--exit-with-stdin', 'exit when stdin closes (set by the harness, so a node never outlives it)');
+
+/** Graceful stop on SIGTERM/SIGINT (and stdin end when asked); SIGKILL skips it, as a crash should. */
+function onShutdown(close: () => void | Promise<void>, exitWithStdin: boolean): void {
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+  if (exitWithStdin) {
+    process.stdin.resume();
+    process.stdin.once('end', () => void shutdown());
+    process.stdin.once('error', () => void shutdown());
+  }
+}
+
+export function registerPubSubCommands(program: Command): void {
+  program
+    .command('pubsub-proxy')
+    .description('run the reference KHP/1 pub/sub proxy: exactly-once delivery to durable subscribers (docs/protocol.md)')
+    .addOption(new Option('--endpoint <endpoint>', 'address to bind').argParser(endpoint).default(DEFAULT_PUBSUB_ENDPOINT))
+    .addOption(new Option('--name <name>', 'node name used in logs').default('pubsub-proxy'))
+    .addOption(new Option('--journal <file>', 'journal file: accepted messages, subscriptions and positions survive a crash (without it they live in memory only)'))
+    .addOption(heartbeatOption())
+    .addOption(livenessOption())
+    .addOption(new Option('--max-pending <n>', 'puts on a topic are refused (busy) while one of its subscribers has this many messages pending').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.maxPending))
+    .addOption(new Option('--window <n>', 'unacknowledged deliveries in flight per subscriber and topic').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.window))
+    .addOption(exitWithStdinOption())
+    .action(async (opts: { endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; exitWithStdin?: boolean }) => {
+      const logger = createLogger(opts.name);
+      const proxy = await PubSubProxy.start({
+        endpoint: opts.endpoint,
+        journal: opts.journal,
+        heartbeatInterval: opts.heartbeat,
+        heartbeatLiveness: opts.liveness,
+        maxPending: opts.maxPending,
+        window: opts.window,
+        logger,
+      });
+      emit({ type: 'ready', role: 'pubsub-proxy', endpoint: proxy.endpoint, journal: opts.journal ?? null });
+      // EX_SOFTWARE: a supervisor restarts the proxy, which re-reads its journal from disk.
+      void proxy.whenFailed().then(() => process.exit(70));
+      onShutdown(() => proxy.close(), Boolean(opts.exitWithStdin));
+    });
+
+  program
+    .command('publish')
+    .description('publish messages (the arguments, or else each stdin line) on a topic; with --driver, run puts read from stdin as JSON lines')
+    .argument('[messages...]', 'messages to publish, one put each')
+    .addOption(new Option('--proxy <endpoint>', 'proxy to connect to').argParser(endpoint).default(DEFAULT_PUBSUB_ENDPOINT))
+    .addOption(new Option('--topic <topic>', 'topic to publish on (required without --driver)').argParser(khpName('topic')))
+    .addOption(new Option('--id <id>', 'publisher id (dedup key with the message id; default: a random UUID)').argParser(khpName('publisher id')))
+    .addOption(new Option('--name <name>', 'node name used in logs').default('publisher'))
+    .addOption(new Option('--timeout <ms>', 'answer timeout per attempt').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.timeout))
+    .addOption(new Option('--attempts <n>', 'attempts per put, the first included').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.attempts))
+    .addOption(new Option('--backoff-initial <ms>', 'first delay between attempts').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.backoffInitial))
+    .addOption(new Option('--backoff-max <ms>', 'ceiling of the delay between attempts').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.backoffMax))
+    .addOption(new Option('--driver', 'read puts from stdin and report outcomes on stdout (docs/drivers.md)'))
+    .action(
+      async (
+        messages: string[],
+        opts: { proxy: string; topic?: string; id?: string; name: string; timeout: number; attempts: number; backoffInitial: number; backoffMax: number; driver?: boolean },
+      ) => {
+        const logger = createLogger(opts.name);
+        const options = { proxy: opts.proxy, id: opts.id ?? opts.name, timeout: opts.timeout, attempts: opts.attempts, backoffInitial: opts.backoffInitial, backoffMax: opts.backoffMax };
+        if (opts.driver) {
+          await runPublisherDriver(options, logger);
+          process.exit(0);
+        }
+        if (opts.topic === undefined) program.error('publish: --topic <topic> is required (or use --driver)');
+        const topic = opts.topic;
+        const publisher = new Publisher({ ...options, id: opts.id, logger });
+        let status = 0;
+        const publish = async (message: string): Promise<boolean> => {
+          try {
+            const result = await publisher.put(topic, message);
+            process.stdout.write(`${JSON.stringify({ topic: result.topic, seq: result.seq, msg: result.msg })}\n`);
+            return true;
+          } catch (error) {
+            process.stderr.write(`keelhaul publish: ${(error as Error).message}\n`);
+            status = error instanceof PutDefiniteFailure ? PUBLISH_EXIT.definite : PUBLISH_EXIT.indefinite;
+            return false;
+          }
+        };
+        if (messages.length > 0) {
+          for (const message of messages) if (!(await publish(message))) break;
+        } else {
+          for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) if (!(await publish(line))) break;
+        }
+        await publisher.close();
+        process.exit(status);
+      },
+    );
+
+  program
+    .command('subscribe')
+    .description('subscribe as a durable subscriber and print each message as a JSON line; with --driver, also take subscribe/unsubscribe commands from stdin')
+    .addOption(new Option('--proxy <endpoint>', 'proxy to connect to').argParser(endpoint).default(DEFAULT_PUBSUB_ENDPOINT))
+    .addOption(new Option('--id <id>', 'durable subscriber id, the same across restarts').argParser(khpName('subscriber id')).makeOptionMandatory())
+    .addOption(new Option('--topic <topic>', 'topic to subscribe to (repeatable)').argParser(topicList))
+    .addOption(new Option('--positions <file>', 'keep processed positions durably in this file: exactly-once across restarts of this subscriber'))
+    .addOption(new Option('--count <n>', 'exit after this many messages (without --driver)').argParser(positiveInt))
+    .addOption(new Option('--name <name>', 'node name used in logs (default: the subscriber id)'))
+    .addOption(heartbeatOption())
+    .addOption(livenessOption())
+    .addOption(new Option('--reconnect-initial <ms>', 'first reconnect delay').argParser(positiveInt).default(DEFAULT_SUBSCRIBER_OPTIONS.reconnectInitial))
+    .addOption(new Option('--reconnect-max <ms>', 'reconnect delay ceiling').argParser(positiveInt).default(DEFAULT_SUBSCRIBER_OPTIONS.reconnectMax))
+    .addOption(new Option('--driver', 'take subscribe/unsubscribe commands from stdin and report deliveries on stdout (docs/drivers.md)'))
+    .addOption(exitWithStdinOption())
+    .action(
+      async (opts: {
+        proxy: string;
+        id: string;
+        topic?: string[];
+        positions?: string;
+        count?: number;
+        name?: string;
+        heartbeat: number;
+        liveness: number;
+        reconnectInitial: number;
+        reconnectMax: number;
+        driver?: boolean;
+        exitWithStdin?: boolean;
+      }) => {
+        const logger = createLogger(opts.name ?? opts.id);
+        const options = {
+          proxy: opts.proxy,
+          id: opts.id,
+          positions: opts.positions,
+          heartbeatInterval: opts.heartbeat,
+          heartbeatLiveness: opts.liveness,
+          reconnectInitial: opts.reconnectInitial,
+          reconnectMax: opts.reconnectMax,
+        };
+        if (opts.driver) {
+          // The driver exits when stdin closes, with or without --exit-with-stdin.
+          await runSubscriberDriver({ ...options, topics: opts.topic }, logger);
+          process.exit(0);
+        }
+        if (opts.topic === undefined || opts.topic.length === 0) logger.info('no --topic given: receiving the durable subscriptions of this id only');
+        const subscriber = await Subscriber.open({ ...options, logger });
+        onShutdown(() => subscriber.close(), Boolean(opts.exitWithStdin));
+        for (const topic of opts.topic ?? []) await subscriber.subscribe(topic);
+        let received = 0;
+        for await (const delivery of subscriber) {
+          process.stdout.write(`${JSON.stringify({ topic: delivery.topic, seq: delivery.seq, publisher: delivery.publisher, msg: delivery.msg, payload: delivery.payload.toString() })}\n`);
+          if (opts.count !== undefined && ++received >= opts.count) break;
+        }
+        await subscriber.close();
+        process.exit(0);
+      },
+    );
+}

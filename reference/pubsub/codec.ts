@@ -1,0 +1,208 @@
+/**
+ * KHP/1 frames (docs/protocol.md, "Reliable pub/sub: KHP/1"), as pure functions over frame arrays.
+ * Frame arrays never include the ROUTER identity: the proxy strips it before decoding and prepends
+ * it after encoding. Decoders throw KhpDecodeError with a short, loggable reason for anything that
+ * does not follow the spec, so a peer can drop the message and carry on.
+ */
+
+export type Frame = Buffer;
+
+export const KHP_HEADER = 'KHP01';
+/** Longest id or topic, in bytes. */
+export const MAX_NAME_BYTES = 255;
+
+export type RefusalCode = 'busy' | 'bad-request';
+const REFUSAL_CODES: readonly RefusalCode[] = ['busy', 'bad-request'];
+
+/** topic → position (0 or the last sequence taken into account). */
+export type Positions = Map<string, number>;
+
+export class KhpDecodeError extends Error {
+  constructor(readonly reason: string) {
+    super(`malformed KHP/1 message: ${reason}`);
+    this.name = 'KhpDecodeError';
+  }
+}
+
+/** What the proxy can receive, from a publisher or a subscriber. */
+export type ProxyInbound =
+  | { kind: 'put'; publisher: string; msg: string; topic: string; payload: Frame }
+  | { kind: 'hello'; subscriber: string; positions: Positions }
+  | { kind: 'subscribe'; topic: string }
+  | { kind: 'unsubscribe'; topic: string }
+  | { kind: 'ack'; topic: string; seq: number }
+  | { kind: 'heartbeat' };
+
+export type PublisherInbound =
+  | { kind: 'accepted'; msg: string; topic: string; seq: number }
+  | { kind: 'refused'; msg: string; code: RefusalCode; reason: string };
+
+export type SubscriberInbound =
+  | { kind: 'welcome'; positions: Positions }
+  | { kind: 'subscribed'; topic: string; position: number }
+  | { kind: 'unsubscribed'; topic: string }
+  | { kind: 'deliver'; topic: string; seq: number; publisher: string; msg: string; payload: Frame }
+  | { kind: 'heartbeat' }
+  | { kind: 'reset' };
+
+/** Why `value` is not a valid id or topic, or undefined when it is. */
+export function nameProblem(value: Frame | string, what: string): string | undefined {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
+  if (typeof value === 'string' && Buffer.byteLength(value, 'utf8') !== value.length) return `${what} must be printable ASCII`;
+  if (bytes.length === 0) return `${what} must not be empty`;
+  if (bytes.length > MAX_NAME_BYTES) return `${what} is ${bytes.length} bytes, more than ${MAX_NAME_BYTES}`;
+  for (const byte of bytes) if (byte < 0x20 || byte > 0x7e) return `${what} must be printable ASCII (found byte 0x${byte.toString(16).padStart(2, '0')})`;
+  return undefined;
+}
+
+/** A name for logs: printable text, or hex when the frame is not. */
+export function printable(frame: Frame): string {
+  const text = frame.toString('latin1');
+  return /^[\x20-\x7e]*$/.test(text) ? text : `0x${frame.toString('hex')}`;
+}
+
+// ---- encoders ------------------------------------------------------------------------------
+
+const header = (command: string): Frame[] => [Buffer.from(KHP_HEADER), Buffer.from(command)];
+const text = (value: string): Frame => Buffer.from(value, 'latin1');
+const num = (value: number): Frame => Buffer.from(String(value));
+
+function positionFrames(positions: Positions): Frame[] {
+  const frames: Frame[] = [];
+  for (const [topic, position] of positions) frames.push(text(topic), num(position));
+  return frames;
+}
+
+export const encodePut = (publisher: string, msg: string, topic: string, payload: Frame): Frame[] => [...header('PUT'), text(publisher), text(msg), text(topic), payload];
+export const encodeAccepted = (msg: string, topic: string, seq: number): Frame[] => [...header('ACCEPTED'), text(msg), text(topic), num(seq)];
+export const encodeRefused = (msg: Frame | string, code: RefusalCode, reason: string): Frame[] => [...header('REFUSED'), typeof msg === 'string' ? text(msg) : msg, text(code), Buffer.from(reason)];
+export const encodeHello = (subscriber: string, positions: Positions): Frame[] => [...header('HELLO'), text(subscriber), ...positionFrames(positions)];
+export const encodeWelcome = (positions: Positions): Frame[] => [...header('WELCOME'), ...positionFrames(positions)];
+export const encodeSubscribe = (topic: string): Frame[] => [...header('SUBSCRIBE'), text(topic)];
+export const encodeUnsubscribe = (topic: string): Frame[] => [...header('UNSUBSCRIBE'), text(topic)];
+export const encodeSubscribed = (topic: string, position: number): Frame[] => [...header('SUBSCRIBED'), text(topic), num(position)];
+export const encodeUnsubscribed = (topic: string): Frame[] => [...header('UNSUBSCRIBED'), text(topic)];
+export const encodeDeliver = (topic: string, seq: number, publisher: string, msg: string, payload: Frame): Frame[] => [
+  ...header('DELIVER'),
+  text(topic),
+  num(seq),
+  text(publisher),
+  text(msg),
+  payload,
+];
+export const encodeAck = (topic: string, seq: number): Frame[] => [...header('ACK'), text(topic), num(seq)];
+export const encodeHeartbeat = (): Frame[] => header('HEARTBEAT');
+export const encodeReset = (): Frame[] => header('RESET');
+
+// ---- decoders ------------------------------------------------------------------------------
+
+/** Checks header and command, and returns the command and the frames after it. */
+function split(frames: Frame[]): { command: string; args: Frame[] } {
+  if (frames.length < 2) throw new KhpDecodeError(`expected at least 2 frames (header, command), got ${frames.length}`);
+  const head = frames[0].toString('latin1');
+  if (head !== KHP_HEADER) throw new KhpDecodeError(`expected header ${KHP_HEADER}, got ${JSON.stringify(printable(frames[0]).slice(0, 40))}`);
+  return { command: frames[1].toString('latin1'), args: frames.slice(2) };
+}
+
+function expectCount(command: string, args: Frame[], count: number): void {
+  if (args.length !== count) throw new KhpDecodeError(`${command} takes ${count} frames after the command, got ${args.length}`);
+}
+
+function name(frame: Frame, what: string): string {
+  const problem = nameProblem(frame, what);
+  if (problem !== undefined) throw new KhpDecodeError(problem);
+  return frame.toString('latin1');
+}
+
+/** A decimal integer without leading zeros: ≥ 1 for a sequence, ≥ 0 for a position. */
+function integer(frame: Frame, what: string, min: 0 | 1): number {
+  const value = frame.toString('latin1');
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(value)) throw new KhpDecodeError(`${what} must be a decimal integer, got ${JSON.stringify(printable(frame).slice(0, 40))}`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new KhpDecodeError(`${what} ${value} is too large`);
+  if (n < min) throw new KhpDecodeError(`${what} must be at least ${min}`);
+  return n;
+}
+
+function positions(command: string, args: Frame[]): Positions {
+  if (args.length % 2 !== 0) throw new KhpDecodeError(`${command} positions come in (topic, position) pairs, got ${args.length} frames`);
+  const result: Positions = new Map();
+  for (let at = 0; at < args.length; at += 2) {
+    const topic = name(args[at], 'topic');
+    if (result.has(topic)) throw new KhpDecodeError(`${command} names topic ${JSON.stringify(topic)} twice`);
+    result.set(topic, integer(args[at + 1], 'position', 0));
+  }
+  return result;
+}
+
+export function decodeAtProxy(frames: Frame[]): ProxyInbound {
+  const { command, args } = split(frames);
+  switch (command) {
+    case 'PUT':
+      expectCount(command, args, 4);
+      return { kind: 'put', publisher: name(args[0], 'publisher id'), msg: name(args[1], 'message id'), topic: name(args[2], 'topic'), payload: args[3] };
+    case 'HELLO':
+      if (args.length < 1) throw new KhpDecodeError('HELLO needs a subscriber id');
+      return { kind: 'hello', subscriber: name(args[0], 'subscriber id'), positions: positions(command, args.slice(1)) };
+    case 'SUBSCRIBE':
+    case 'UNSUBSCRIBE':
+      expectCount(command, args, 1);
+      return { kind: command === 'SUBSCRIBE' ? 'subscribe' : 'unsubscribe', topic: name(args[0], 'topic') };
+    case 'ACK':
+      expectCount(command, args, 2);
+      return { kind: 'ack', topic: name(args[0], 'topic'), seq: integer(args[1], 'sequence', 1) };
+    case 'HEARTBEAT':
+      expectCount(command, args, 0);
+      return { kind: 'heartbeat' };
+    default:
+      throw new KhpDecodeError(`unknown command ${JSON.stringify(printable(frames[1]).slice(0, 40))} at the proxy`);
+  }
+}
+
+export function decodeAtPublisher(frames: Frame[]): PublisherInbound {
+  const { command, args } = split(frames);
+  switch (command) {
+    case 'ACCEPTED':
+      expectCount(command, args, 3);
+      return { kind: 'accepted', msg: name(args[0], 'message id'), topic: name(args[1], 'topic'), seq: integer(args[2], 'sequence', 1) };
+    case 'REFUSED': {
+      expectCount(command, args, 3);
+      const code = args[1].toString('latin1');
+      if (!(REFUSAL_CODES as readonly string[]).includes(code)) throw new KhpDecodeError(`unknown REFUSED code ${JSON.stringify(printable(args[1]).slice(0, 40))}`);
+      // The message id is echoed as sent, even when it was what the proxy refused (bad-request).
+      return { kind: 'refused', msg: args[0].toString('latin1'), code: code as RefusalCode, reason: args[2].toString('utf8') };
+    }
+    default:
+      throw new KhpDecodeError(`unknown command ${JSON.stringify(printable(frames[1]).slice(0, 40))} at a publisher`);
+  }
+}
+
+export function decodeAtSubscriber(frames: Frame[]): SubscriberInbound {
+  const { command, args } = split(frames);
+  switch (command) {
+    case 'WELCOME':
+      return { kind: 'welcome', positions: positions(command, args) };
+    case 'SUBSCRIBED':
+      expectCount(command, args, 2);
+      return { kind: 'subscribed', topic: name(args[0], 'topic'), position: integer(args[1], 'position', 0) };
+    case 'UNSUBSCRIBED':
+      expectCount(command, args, 1);
+      return { kind: 'unsubscribed', topic: name(args[0], 'topic') };
+    case 'DELIVER':
+      expectCount(command, args, 5);
+      return {
+        kind: 'deliver',
+        topic: name(args[0], 'topic'),
+        seq: integer(args[1], 'sequence', 1),
+        publisher: name(args[2], 'publisher id'),
+        msg: name(args[3], 'message id'),
+        payload: args[4],
+      };
+    case 'HEARTBEAT':
+    case 'RESET':
+      expectCount(command, args, 0);
+      return { kind: command === 'HEARTBEAT' ? 'heartbeat' : 'reset' };
+    default:
+      throw new KhpDecodeError(`unknown command ${JSON.stringify(printable(frames[1]).slice(0, 40))} at a subscriber`);
+  }
+}

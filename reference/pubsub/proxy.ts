@@ -1,0 +1,346 @@
+import { Router } from 'zeromq';
+import {
+  decodeAtProxy,
+  encodeAccepted,
+  encodeDeliver,
+  encodeHeartbeat,
+  encodeRefused,
+  encodeReset,
+  encodeSubscribed,
+  encodeUnsubscribed,
+  encodeWelcome,
+  KhpDecodeError,
+  KHP_HEADER,
+  printable,
+  type Frame,
+  type Positions,
+} from './codec';
+import { PubSubStore, type PubSubStoreStats } from './store';
+import { silentLogger, type Logger } from '../log';
+
+export interface PubSubProxyOptions {
+  /** Where to bind, e.g. `tcp://127.0.0.1:5560`. */
+  endpoint: string;
+  /** Journal file; without it the proxy keeps its state in memory only (lost on exit). */
+  journal?: string;
+  /** Milliseconds between heartbeats to each subscriber session. */
+  heartbeatInterval?: number;
+  /** Heartbeat periods of silence after which a session is dropped (and retransmission kicks in). */
+  heartbeatLiveness?: number;
+  /** A put on a topic is refused (busy) while one of its subscribers has this many messages pending. */
+  maxPending?: number;
+  /** Unacknowledged DELIVERs in flight per subscriber and topic. */
+  window?: number;
+  /** (publisher, message id) pairs remembered for dedup. */
+  dedupRetention?: number;
+  /** fdatasync the journal before acknowledging (default true; off only for measurements). */
+  fsync?: boolean;
+  logger?: Logger;
+}
+
+export const DEFAULT_PROXY_OPTIONS = {
+  heartbeatInterval: 2500,
+  heartbeatLiveness: 3,
+  maxPending: 10_000,
+  window: 64,
+  dedupRetention: 100_000,
+} as const;
+
+/** A connected subscriber: one ROUTER identity bound to a subscriber id by HELLO. */
+interface Session {
+  /** Hex of the ROUTER identity: the map key. */
+  key: string;
+  identity: Frame;
+  subscriber: string;
+  expiresAt: number;
+  /** Topics announced to this session (WELCOME or SUBSCRIBED): only those are delivered. */
+  sent: Map<string, number>;
+  /** Last time the acknowledged position of a topic moved (or delivery began): drives retransmission. */
+  progressAt: Map<string, number>;
+}
+
+export interface PubSubProxyStats {
+  sessions: number;
+  accepted: number;
+  deduplicated: number;
+  refusedBusy: number;
+  refusedBad: number;
+  delivered: number;
+  retransmitted: number;
+  malformed: number;
+  resets: number;
+  store: PubSubStoreStats;
+}
+
+/**
+ * The KHP/1 reliable pub/sub proxy (docs/protocol.md, "Reliable pub/sub: KHP/1"). One ROUTER serves
+ * publishers and subscribers. Puts are journaled before they are acknowledged or delivered;
+ * subscribers get messages in sequence order within a credit window and acknowledge them; what is
+ * not acknowledged is sent again after a reconnect or a quiet spell, and released once everybody
+ * who is owed it has acknowledged it.
+ */
+export class PubSubProxy {
+  // sendTimeout 0: a ROUTER never blocks; see reference/broker.ts for the EBUSY story.
+  private readonly socket = new Router({ linger: 0, sendTimeout: 0 });
+  private readonly sessions = new Map<string, Session>();
+  /** subscriber id → its current session. */
+  private readonly bySubscriber = new Map<string, Session>();
+  private readonly log: Logger;
+  private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private receiving?: Promise<void>;
+  private closed = false;
+  private failure?: Error;
+  private readonly failed: Promise<Error>;
+  private fail!: (error: Error) => void;
+  private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0 };
+
+  private constructor(
+    options: PubSubProxyOptions,
+    private readonly store: PubSubStore,
+  ) {
+    this.options = { ...DEFAULT_PROXY_OPTIONS, ...options };
+    this.log = options.logger ?? silentLogger();
+    this.failed = new Promise((resolve) => (this.fail = resolve));
+    store.onFailure((error) => this.onJournalFailure(error));
+  }
+
+  static async start(options: PubSubProxyOptions): Promise<PubSubProxy> {
+    const full = { ...DEFAULT_PROXY_OPTIONS, ...options };
+    const storeOptions = { maxPending: full.maxPending, dedupRetention: full.dedupRetention, fsync: full.fsync, logger: full.logger };
+    const store = full.journal === undefined ? PubSubStore.inMemory(storeOptions) : await PubSubStore.open(full.journal, storeOptions);
+    const proxy = new PubSubProxy(full, store);
+    try {
+      await proxy.socket.bind(options.endpoint);
+    } catch (error) {
+      await store.close();
+      proxy.socket.close();
+      throw error;
+    }
+    proxy.heartbeatTimer = setInterval(() => proxy.onTick(), proxy.options.heartbeatInterval);
+    proxy.receiving = proxy.receiveLoop();
+    const recovered = store.stats();
+    proxy.log.info({ endpoint: options.endpoint, journal: full.journal ?? null, topics: recovered.topics, retained: recovered.retained, subscriptions: recovered.subscriptions }, 'pub/sub proxy listening');
+    return proxy;
+  }
+
+  get endpoint(): string {
+    return this.socket.lastEndpoint ?? this.options.endpoint;
+  }
+
+  /** Resolves with the error if the proxy stops serving on its own (its journal failed). */
+  whenFailed(): Promise<Error> {
+    return this.failed;
+  }
+
+  stats(): PubSubProxyStats {
+    return { sessions: this.sessions.size, ...this.counters, store: this.store.stats() };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeatTimer);
+    this.socket.close();
+    await this.receiving?.catch(() => undefined);
+    await this.store.close().catch((error: unknown) => this.log.error({ err: error }, 'closing the journal failed'));
+  }
+
+  private async receiveLoop(): Promise<void> {
+    try {
+      for await (const [identity, ...frames] of this.socket) this.onMessage(identity, frames);
+    } catch (error) {
+      if (!this.closed) this.log.error({ err: error }, 'proxy receive loop failed');
+    }
+  }
+
+  private onMessage(identity: Frame, frames: Frame[]): void {
+    if (this.failure || this.closed) return;
+    let message;
+    try {
+      message = decodeAtProxy(frames);
+    } catch (error) {
+      if (!(error instanceof KhpDecodeError)) throw error;
+      this.counters.malformed++;
+      this.log.warn({ peer: printable(identity), reason: error.reason }, 'dropped malformed message');
+      // A well-formed PUT carrying an id or topic we will not take gets a definite answer, so the
+      // publisher does not retry in vain (its own checks normally catch this before sending).
+      if (frames.length === 6 && frames[0].toString('latin1') === KHP_HEADER && frames[1].toString('latin1') === 'PUT' && frames[3].length > 0 && frames[3].length <= 255) {
+        this.counters.refusedBad++;
+        this.send([identity, ...encodeRefused(frames[3], 'bad-request', error.reason)]);
+      }
+      return;
+    }
+    if (message.kind === 'put') return this.onPut(identity, message.publisher, message.msg, message.topic, message.payload);
+    if (message.kind === 'hello') return this.onHello(identity, message.subscriber, message.positions);
+    const session = this.sessions.get(identity.toString('hex'));
+    if (session === undefined) {
+      // A peer we do not know: we restarted, or ZeroMQ reconnected it under a new identity (rule 6).
+      // A publisher never sends these commands, so only subscribers get RESET.
+      this.counters.resets++;
+      this.log.debug({ peer: printable(identity), command: message.kind }, 'command from a peer with no session: RESET');
+      this.send([identity, ...encodeReset()]);
+      return;
+    }
+    session.expiresAt = this.nextExpiry();
+    switch (message.kind) {
+      case 'heartbeat':
+        return;
+      case 'subscribe':
+        return this.onSubscribe(session, message.topic);
+      case 'unsubscribe':
+        return this.onUnsubscribe(session, message.topic);
+      case 'ack':
+        return this.onAck(session, message.topic, message.seq);
+    }
+  }
+
+  private onPut(identity: Frame, publisher: string, msg: string, topic: string, payload: Frame): void {
+    const outcome = this.store.put(publisher, msg, topic, payload);
+    if (outcome.outcome === 'busy') {
+      this.counters.refusedBusy++;
+      this.log.info({ publisher, msg, topic, reason: outcome.reason }, 'refused a put: a subscriber is full');
+      this.send([identity, ...encodeRefused(msg, 'busy', `topic ${topic}: ${outcome.reason}`)]);
+      return;
+    }
+    if (outcome.outcome === 'duplicate') this.counters.deduplicated++;
+    else this.counters.accepted++;
+    // Acknowledged and delivered only once durable (rule 1); a duplicate waits for the original's write.
+    outcome.durable.then(
+      () => {
+        if (this.closed || this.failure) return;
+        this.send([identity, ...encodeAccepted(msg, outcome.topic, outcome.seq)]);
+        if (outcome.outcome === 'new') for (const session of this.sessions.values()) if (session.sent.has(topic)) this.pump(session, topic);
+      },
+      () => undefined, // the store reported the failure; the publisher's retry finds nobody home
+    );
+  }
+
+  private onHello(identity: Frame, subscriber: string, positions: Positions): void {
+    const key = identity.toString('hex');
+    const previous = this.bySubscriber.get(subscriber);
+    if (previous !== undefined) this.sessions.delete(previous.key);
+    const sameIdentity = this.sessions.get(key);
+    if (sameIdentity !== undefined && this.bySubscriber.get(sameIdentity.subscriber) === sameIdentity) this.bySubscriber.delete(sameIdentity.subscriber);
+    // The subscriber's processed positions count as acknowledgements (rule 6): after our crash they
+    // may be ahead of what we journaled.
+    for (const [topic, position] of positions) this.store.ack(subscriber, topic, position);
+    const subscriptions = this.store.subscriptionsOf(subscriber);
+    const now = Date.now();
+    const session: Session = { key, identity, subscriber, expiresAt: this.nextExpiry(), sent: new Map(), progressAt: new Map() };
+    for (const [topic, acked] of subscriptions) {
+      session.sent.set(topic, acked);
+      session.progressAt.set(topic, now);
+    }
+    this.sessions.set(key, session);
+    this.bySubscriber.set(subscriber, session);
+    this.log.info({ subscriber, peer: key, topics: subscriptions.size, replaced: previous !== undefined }, 'subscriber session started');
+    this.send([identity, ...encodeWelcome(subscriptions)]);
+    for (const topic of subscriptions.keys()) this.pump(session, topic);
+  }
+
+  private onSubscribe(session: Session, topic: string): void {
+    const { position, durable } = this.store.subscribe(session.subscriber, topic);
+    durable.then(
+      () => {
+        if (this.closed || this.failure || this.bySubscriber.get(session.subscriber) !== session) return;
+        this.send([session.identity, ...encodeSubscribed(topic, this.store.acked(session.subscriber, topic) ?? position)]);
+        if (!session.sent.has(topic)) {
+          session.sent.set(topic, this.store.acked(session.subscriber, topic) ?? position);
+          session.progressAt.set(topic, Date.now());
+        }
+        this.pump(session, topic);
+      },
+      () => undefined,
+    );
+  }
+
+  private onUnsubscribe(session: Session, topic: string): void {
+    // Delivery stops at once; pending messages are released by the store (rule 5).
+    session.sent.delete(topic);
+    session.progressAt.delete(topic);
+    this.store.unsubscribe(session.subscriber, topic).then(
+      () => {
+        if (!this.closed && !this.failure) this.send([session.identity, ...encodeUnsubscribed(topic)]);
+      },
+      () => undefined,
+    );
+  }
+
+  private onAck(session: Session, topic: string, seq: number): void {
+    if (this.store.ack(session.subscriber, topic, seq)) session.progressAt.set(topic, Date.now());
+    if (session.sent.has(topic)) this.pump(session, topic);
+  }
+
+  /** Sends what the window allows: durable messages after the last sent, at most `window` past the acknowledged position. */
+  private pump(session: Session, topic: string): void {
+    const acked = this.store.acked(session.subscriber, topic);
+    let sent = session.sent.get(topic);
+    if (acked === undefined || sent === undefined) return;
+    if (sent < acked) sent = acked;
+    const limit = Math.min(this.store.durableLast(topic), acked + this.options.window);
+    if (sent === acked && limit > sent) session.progressAt.set(topic, Date.now()); // the retransmit clock starts with the first unacknowledged send
+    while (sent < limit) {
+      const message = this.store.message(topic, sent + 1);
+      if (message === undefined) break; // released meanwhile (cannot happen below the limit; defensive)
+      this.send([session.identity, ...encodeDeliver(topic, message.seq, message.publisher, message.msg, message.payload)]);
+      this.counters.delivered++;
+      sent = message.seq;
+    }
+    session.sent.set(topic, sent);
+  }
+
+  private onTick(): void {
+    const now = Date.now();
+    const quiet = this.options.heartbeatInterval * this.options.heartbeatLiveness;
+    for (const session of [...this.sessions.values()]) {
+      if (session.expiresAt < now) {
+        this.log.info({ subscriber: session.subscriber, peer: session.key }, 'subscriber session expired');
+        this.sessions.delete(session.key);
+        if (this.bySubscriber.get(session.subscriber) === session) this.bySubscriber.delete(session.subscriber);
+        continue;
+      }
+      this.send([session.identity, ...encodeHeartbeat()]);
+      for (const [topic, sent] of session.sent) {
+        const acked = this.store.acked(session.subscriber, topic) ?? sent;
+        if (sent > acked && now - (session.progressAt.get(topic) ?? now) > quiet) {
+          // Rule 9: something in flight went missing (or the subscriber is slow): send again from the acknowledged position.
+          this.counters.retransmitted += sent - acked;
+          this.log.info({ subscriber: session.subscriber, topic, from: acked + 1, to: sent }, 'no acknowledgement progress: retransmitting');
+          session.sent.set(topic, acked);
+          session.progressAt.set(topic, now);
+          this.pump(session, topic);
+        }
+      }
+    }
+  }
+
+  /**
+   * After a failed write or fdatasync nothing about the journal can be trusted (docs/journal.md):
+   * the proxy stops serving rather than acknowledge what it cannot keep, and its owner (the CLI) exits.
+   */
+  private onJournalFailure(error: Error): void {
+    if (this.failure || this.closed) return;
+    this.failure = error;
+    this.log.error({ err: error }, 'journal failed: the proxy stops serving');
+    this.fail(error);
+    void this.close();
+  }
+
+  private nextExpiry(): number {
+    return Date.now() + this.options.heartbeatInterval * this.options.heartbeatLiveness;
+  }
+
+  private send(frames: Frame[]): void {
+    // ROUTER sends never block (unroutable messages are dropped): a lost send is covered by the retry
+    // and retransmission paths, never allowed to take the proxy down.
+    const failed = (error: unknown) => {
+      if (!this.closed) this.log.warn({ err: error }, 'send failed');
+    };
+    try {
+      this.socket.send(frames).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+}

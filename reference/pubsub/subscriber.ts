@@ -1,0 +1,452 @@
+import { renameSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Dealer } from 'zeromq';
+import {
+  decodeAtSubscriber,
+  encodeAck,
+  encodeHeartbeat,
+  encodeHello,
+  encodeSubscribe,
+  encodeUnsubscribe,
+  KhpDecodeError,
+  nameProblem,
+  type Frame,
+  type SubscriberInbound,
+} from './codec';
+import { backoffDelay, sleep } from '../backoff';
+import { silentLogger, type Logger } from '../log';
+
+/**
+ * Where a subscriber keeps its processed positions (topic → last sequence get() handed out), in
+ * three steps so that the moment a position takes effect is one synchronous call: get() runs the
+ * application's `onTake` right after `commit()`, with no I/O wait in between. An application that
+ * wants no gap at all implements this over its own store and commits its effect in `commit()`.
+ */
+export interface PositionStore {
+  load(): Promise<Map<string, number>>;
+  /** Makes `positions` durable but not yet in effect (a restart still loads the previous ones). */
+  prepare(positions: ReadonlyMap<string, number>): Promise<void>;
+  /** Puts the prepared positions in effect, synchronously. */
+  commit(): void;
+  /** Resolves once the committed positions survive a power loss too (not only a process crash). */
+  sync(): Promise<void>;
+}
+
+export interface SubscriberOptions {
+  /** The proxy to connect to, e.g. `tcp://127.0.0.1:5560`. */
+  proxy: string;
+  /** The durable subscriber id (e.g. `sub-1`): the same after a restart, to get what was missed. */
+  id: string;
+  /**
+   * Processed positions, kept durably (a file path, or a PositionStore): makes delivery exactly-once
+   * across restarts of the subscriber process too. Without it, positions live in memory only.
+   */
+  positions?: string | PositionStore;
+  heartbeatInterval?: number;
+  heartbeatLiveness?: number;
+  reconnectInitial?: number;
+  reconnectMax?: number;
+  /** An unanswered SUBSCRIBE/UNSUBSCRIBE is sent again after this many ms. */
+  requestTimeout?: number;
+  /** subscribe()/unsubscribe() reject after this many ms without an answer. */
+  operationTimeout?: number;
+  logger?: Logger;
+}
+
+export const DEFAULT_SUBSCRIBER_OPTIONS = {
+  heartbeatInterval: 2500,
+  heartbeatLiveness: 3,
+  reconnectInitial: 100,
+  reconnectMax: 5000,
+  requestTimeout: 1000,
+  operationTimeout: 10_000,
+} as const;
+
+export interface Delivery {
+  topic: string;
+  seq: number;
+  publisher: string;
+  msg: string;
+  payload: Buffer;
+}
+
+export interface GetOptions {
+  timeoutMs: number;
+  /**
+   * Called synchronously the moment the message's position takes effect, before get() resolves:
+   * the place for an effect that must not be separated from the position by a crash (the
+   * subscriber driver writes its `deliver` report here).
+   */
+  onTake?: (delivery: Delivery) => void;
+}
+
+interface Operation {
+  kind: 'subscribe' | 'unsubscribe';
+  topic: string;
+  sentAt: number;
+  deadline: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** A position file: JSON `{"positions":{topic: seq}}`, replaced atomically (write, fdatasync, rename, directory fsync). */
+export class PositionFile implements PositionStore {
+  private readonly tempPath: string;
+
+  constructor(readonly path: string) {
+    this.tempPath = `${path}.tmp`;
+  }
+
+  async load(): Promise<Map<string, number>> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+      throw error;
+    }
+    const parsed = JSON.parse(text) as { positions?: Record<string, unknown> };
+    const positions = new Map<string, number>();
+    for (const [topic, seq] of Object.entries(parsed.positions ?? {})) {
+      if (!Number.isSafeInteger(seq) || (seq as number) < 0) throw new Error(`position file ${this.path}: bad position for ${topic}`);
+      positions.set(topic, seq as number);
+    }
+    return positions;
+  }
+
+  async prepare(positions: ReadonlyMap<string, number>): Promise<void> {
+    const handle = await open(this.tempPath, 'w');
+    try {
+      await handle.writeFile(JSON.stringify({ positions: Object.fromEntries(positions) }));
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** One rename(2): after it a restart (of the process) loads the new positions, before it the old. */
+  commit(): void {
+    renameSync(this.tempPath, this.path);
+  }
+
+  async sync(): Promise<void> {
+    // Without this the rename may not survive a power loss and the old position would come back.
+    const dir = await open(dirname(this.path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+}
+
+/**
+ * A KHP/1 subscriber (docs/protocol.md). It says HELLO with its id and processed positions on every
+ * connection, queues DELIVERs strictly in sequence order (dropping duplicates and gaps, which the
+ * proxy retransmits), hands them out through get() and acknowledges each after recording it as
+ * processed. Heartbeats both ways; a silent proxy means a new socket after a backoff.
+ */
+export class Subscriber {
+  private socket?: Dealer;
+  private generation = 0;
+  private lastHeard = 0;
+  private reconnects = 0;
+  private reconnecting = false;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private closed = false;
+  /** The current connection got WELCOME: commands may go out. */
+  private welcomed = false;
+  /** Topics the proxy says we are subscribed to (WELCOME, SUBSCRIBED), minus unsubscribe() calls. */
+  private readonly subscribed = new Set<string>();
+  /** topic → last sequence handed out by get() (and recorded). */
+  private readonly processed = new Map<string, number>();
+  /** topic → last sequence queued (≥ processed). */
+  private readonly received = new Map<string, number>();
+  private readonly queue: Delivery[] = [];
+  private readonly getters: { topic?: string; wake: () => void }[] = [];
+  private readonly operations = new Map<string, Operation>();
+  /** Serialises get(): positions are recorded one after the other, in hand-out order. */
+  private handing: Promise<unknown> = Promise.resolve();
+  private readonly log: Logger;
+  private readonly options: Required<Omit<SubscriberOptions, 'positions' | 'logger'>>;
+  private readonly positionStore?: PositionStore;
+
+  private constructor(options: SubscriberOptions) {
+    const problem = nameProblem(options.id, 'subscriber id');
+    if (problem !== undefined) throw new RangeError(problem);
+    this.options = { ...DEFAULT_SUBSCRIBER_OPTIONS, ...options };
+    this.log = options.logger ?? silentLogger();
+    this.positionStore = typeof options.positions === 'string' ? new PositionFile(options.positions) : options.positions;
+  }
+
+  /** Loads the positions (if kept durably) and connects. */
+  static async open(options: SubscriberOptions): Promise<Subscriber> {
+    const subscriber = new Subscriber(options);
+    if (subscriber.positionStore !== undefined) {
+      for (const [topic, seq] of await subscriber.positionStore.load()) {
+        subscriber.processed.set(topic, seq);
+        subscriber.received.set(topic, seq);
+      }
+    }
+    subscriber.connect();
+    subscriber.heartbeatTimer = setInterval(() => subscriber.onTick(), subscriber.options.heartbeatInterval);
+    return subscriber;
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  /** Resolves once the subscription is durable at the proxy. */
+  subscribe(topic: string): Promise<void> {
+    return this.operate('subscribe', topic);
+  }
+
+  /** Resolves once the proxy durably dropped the subscription; from the call on, get() returns nothing of `topic`. */
+  unsubscribe(topic: string): Promise<void> {
+    this.subscribed.delete(topic);
+    // Queued messages of the topic are discarded unacknowledged: the proxy releases them (rule 4).
+    for (let at = this.queue.length - 1; at >= 0; at--) if (this.queue[at].topic === topic) this.queue.splice(at, 1);
+    this.received.set(topic, this.processed.get(topic) ?? 0);
+    return this.operate('unsubscribe', topic);
+  }
+
+  /**
+   * The next message (of `topic`, if given) in sequence order, or undefined when none comes within
+   * `timeoutMs`. Its position is recorded (durably with a position store) before it is returned,
+   * and acknowledged after; a message is never handed out twice.
+   */
+  async get(topic?: string, { timeoutMs, onTake }: GetOptions = { timeoutMs: 1000 }): Promise<Delivery | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    const turn = this.handing.then(() => this.take(topic, deadline, onTake));
+    this.handing = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Messages as they come, until close(). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Delivery> {
+    while (!this.closed) {
+      const delivery = await this.get(undefined, { timeoutMs: this.options.heartbeatInterval });
+      if (delivery !== undefined) yield delivery;
+    }
+  }
+
+  /** Processed positions, topic → last sequence handed out. */
+  positions(): Map<string, number> {
+    return new Map(this.processed);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeatTimer);
+    for (const getter of this.getters.splice(0)) getter.wake();
+    for (const operation of this.operations.values()) operation.reject(new Error('subscriber is closed'));
+    this.operations.clear();
+    this.socket?.close();
+    this.socket = undefined;
+    await this.handing;
+  }
+
+  private async take(topic: string | undefined, deadline: number, onTake?: (delivery: Delivery) => void): Promise<Delivery | undefined> {
+    for (;;) {
+      if (this.closed) return undefined;
+      const at = this.queue.findIndex((delivery) => topic === undefined || delivery.topic === topic);
+      if (at >= 0) {
+        const [delivery] = this.queue.splice(at, 1);
+        const store = this.positionStore;
+        if (store !== undefined) await store.prepare(new Map(this.processed).set(delivery.topic, delivery.seq));
+        // Rule 3. From commit() on, a restart counts the message as processed: the application's
+        // onTake follows in the same synchronous block, so no I/O wait separates the two.
+        store?.commit();
+        this.processed.set(delivery.topic, delivery.seq);
+        try {
+          onTake?.(delivery);
+        } finally {
+          // The proxy may release the message once acknowledged, so the position must outlive a power loss first.
+          if (store !== undefined) await store.sync();
+          this.send(encodeAck(delivery.topic, delivery.seq));
+        }
+        return delivery;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, remaining);
+        const getter = { topic, wake };
+        this.getters.push(getter);
+        function wake(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      const self = this.getters.findIndex((getter) => getter.topic === topic);
+      if (self >= 0) this.getters.splice(self, 1);
+    }
+  }
+
+  private operate(kind: Operation['kind'], topic: string): Promise<void> {
+    const problem = nameProblem(topic, 'topic');
+    if (problem !== undefined) return Promise.reject(new RangeError(problem));
+    if (this.closed) return Promise.reject(new Error('subscriber is closed'));
+    // A newer call for the topic supersedes an unanswered older one: only the latest intent is sent.
+    this.operations.get(topic)?.reject(new Error(`${kind} ${topic} superseded the pending request`));
+    return new Promise((resolve, reject) => {
+      const operation: Operation = { kind, topic, sentAt: 0, deadline: Date.now() + this.options.operationTimeout, resolve, reject };
+      this.operations.set(topic, operation);
+      if (this.welcomed) this.sendOperation(operation);
+    });
+  }
+
+  private sendOperation(operation: Operation): void {
+    operation.sentAt = Date.now();
+    this.send(operation.kind === 'subscribe' ? encodeSubscribe(operation.topic) : encodeUnsubscribe(operation.topic));
+  }
+
+  private finish(topic: string, kind: Operation['kind']): void {
+    const operation = this.operations.get(topic);
+    if (operation === undefined || operation.kind !== kind) return;
+    this.operations.delete(topic);
+    operation.resolve();
+  }
+
+  private connect(): void {
+    this.socket?.close();
+    const socket = new Dealer({ linger: 0, sendTimeout: 0 });
+    socket.connect(this.options.proxy);
+    this.socket = socket;
+    this.generation++;
+    this.lastHeard = Date.now();
+    this.hello();
+    void this.receiveLoop(socket, this.generation);
+  }
+
+  /** Rule 1: HELLO with the processed positions; commands wait for WELCOME. */
+  private hello(): void {
+    this.welcomed = false;
+    this.send(encodeHello(this.options.id, this.processed));
+  }
+
+  private async receiveLoop(socket: Dealer, generation: number): Promise<void> {
+    try {
+      for await (const frames of socket) {
+        if (generation !== this.generation) return;
+        this.lastHeard = Date.now();
+        this.reconnects = 0;
+        let message: SubscriberInbound;
+        try {
+          message = decodeAtSubscriber(frames);
+        } catch (error) {
+          if (!(error instanceof KhpDecodeError)) throw error;
+          this.log.warn({ reason: error.reason }, 'dropped malformed message from the proxy');
+          continue;
+        }
+        this.onMessage(message);
+      }
+    } catch (error) {
+      if (!socket.closed) this.log.warn({ err: error }, 'subscriber receive loop failed');
+    }
+  }
+
+  private onMessage(message: SubscriberInbound): void {
+    switch (message.kind) {
+      case 'heartbeat':
+        return;
+      case 'reset':
+        this.log.info('proxy sent RESET: saying HELLO again');
+        return this.hello();
+      case 'welcome':
+        this.welcomed = true;
+        this.subscribed.clear();
+        for (const [topic, acked] of message.positions) {
+          // A topic being unsubscribed stays out, whatever the proxy still has.
+          if (this.operations.get(topic)?.kind === 'unsubscribe') continue;
+          this.subscribed.add(topic);
+          this.advanceTo(topic, acked);
+        }
+        for (const operation of this.operations.values()) this.sendOperation(operation);
+        return;
+      case 'subscribed':
+        if (this.operations.get(message.topic)?.kind !== 'subscribe') return;
+        this.subscribed.add(message.topic);
+        this.advanceTo(message.topic, message.position);
+        return this.finish(message.topic, 'subscribe');
+      case 'unsubscribed':
+        return this.finish(message.topic, 'unsubscribe');
+      case 'deliver':
+        return this.onDeliver({ topic: message.topic, seq: message.seq, publisher: message.publisher, msg: message.msg, payload: message.payload });
+    }
+  }
+
+  /** The proxy's acknowledged position is a floor for ours (e.g. when we lost our positions). */
+  private advanceTo(topic: string, position: number): void {
+    if ((this.processed.get(topic) ?? 0) < position) this.processed.set(topic, position);
+    if ((this.received.get(topic) ?? 0) < position) this.received.set(topic, position);
+  }
+
+  /** Rule 2: strictly in order; duplicates and gaps dropped. */
+  private onDeliver(delivery: Delivery): void {
+    if (!this.subscribed.has(delivery.topic)) return;
+    const processed = this.processed.get(delivery.topic) ?? 0;
+    const received = this.received.get(delivery.topic) ?? processed;
+    if (delivery.seq <= processed) {
+      // The proxy has not seen (or lost) our acknowledgement: say it again.
+      this.send(encodeAck(delivery.topic, processed));
+      return;
+    }
+    if (delivery.seq <= received) return; // queued already
+    if (delivery.seq > received + 1) {
+      this.log.debug({ topic: delivery.topic, expected: received + 1, got: delivery.seq }, 'gap in deliveries: dropped; the proxy retransmits');
+      return;
+    }
+    this.received.set(delivery.topic, delivery.seq);
+    this.queue.push(delivery);
+    const getter = this.getters.find((waiting) => waiting.topic === undefined || waiting.topic === delivery.topic);
+    getter?.wake();
+  }
+
+  private onTick(): void {
+    if (this.closed || this.reconnecting) return;
+    const now = Date.now();
+    const silence = now - this.lastHeard;
+    if (silence > this.options.heartbeatInterval * this.options.heartbeatLiveness) {
+      this.log.warn({ silenceMs: silence }, 'proxy silent past liveness: reconnecting');
+      void this.reconnect(backoffDelay(this.reconnects++, { initial: this.options.reconnectInitial, max: this.options.reconnectMax }));
+      return;
+    }
+    this.send(encodeHeartbeat());
+    if (!this.welcomed) this.hello(); // HELLO or WELCOME lost: ask again
+    for (const operation of [...this.operations.values()]) {
+      if (now > operation.deadline) {
+        this.operations.delete(operation.topic);
+        operation.reject(new Error(`${operation.kind} ${operation.topic}: no answer from the proxy within ${this.options.operationTimeout} ms`));
+      } else if (this.welcomed && now - operation.sentAt > this.options.requestTimeout) {
+        this.sendOperation(operation);
+      }
+    }
+  }
+
+  private async reconnect(delayMs: number): Promise<void> {
+    if (this.reconnecting || this.closed) return;
+    this.reconnecting = true;
+    try {
+      this.socket?.close();
+      this.socket = undefined;
+      this.welcomed = false;
+      await sleep(delayMs);
+      if (!this.closed) this.connect();
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
+  private send(frames: Frame[]): void {
+    const socket = this.socket;
+    if (socket === undefined) return;
+    // sendTimeout 0: a full pipe means the proxy is gone; heartbeats will notice, so drop.
+    socket.send(frames).catch((error: unknown) => {
+      if (!socket.closed) this.log.debug({ err: error }, 'send dropped');
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  decodeAtProxy,
+  decodeAtPublisher,
+  decodeAtSubscriber,
+  encodeAccepted,
+  encodeAck,
+  encodeDeliver,
+  encodeHeartbeat,
+  encodeHello,
+  encodePut,
+  encodeRefused,
+  encodeReset,
+  encodeSubscribe,
+  encodeSubscribed,
+  encodeUnsubscribe,
+  encodeUnsubscribed,
+  encodeWelcome,
+  KhpDecodeError,
+  type Frame,
+} from '../../reference/pubsub/codec';
+
+const f = (...texts: string[]): Frame[] => texts.map((t) => Buffer.from(t, 'latin1'));
+
+function rejects(decode: (frames: Frame[]) => unknown, frames: Frame[], reason: RegExp): void {
+  assert.throws(
+    () => decode(frames),
+    (error: unknown) => error instanceof KhpDecodeError && reason.test(error.reason),
+  );
+}
+
+describe('KHP/1 codec', () => {
+  test('proxy-bound messages round-trip', () => {
+    const payload = Buffer.from([0, 1, 2, 255]);
+    assert.deepEqual(decodeAtProxy(encodePut('pub-1', 'm-1', 'news', payload)), { kind: 'put', publisher: 'pub-1', msg: 'm-1', topic: 'news', payload });
+    assert.deepEqual(decodeAtProxy(encodeHello('sub-1', new Map([['a', 0], ['b', 17]]))), { kind: 'hello', subscriber: 'sub-1', positions: new Map([['a', 0], ['b', 17]]) });
+    assert.deepEqual(decodeAtProxy(encodeHello('sub-1', new Map())), { kind: 'hello', subscriber: 'sub-1', positions: new Map() });
+    assert.deepEqual(decodeAtProxy(encodeSubscribe('t')), { kind: 'subscribe', topic: 't' });
+    assert.deepEqual(decodeAtProxy(encodeUnsubscribe('t')), { kind: 'unsubscribe', topic: 't' });
+    assert.deepEqual(decodeAtProxy(encodeAck('t', 9007199254740991)), { kind: 'ack', topic: 't', seq: 9007199254740991 });
+    assert.deepEqual(decodeAtProxy(encodeHeartbeat()), { kind: 'heartbeat' });
+  });
+
+  test('publisher- and subscriber-bound messages round-trip', () => {
+    assert.deepEqual(decodeAtPublisher(encodeAccepted('m-1', 'news', 3)), { kind: 'accepted', msg: 'm-1', topic: 'news', seq: 3 });
+    assert.deepEqual(decodeAtPublisher(encodeRefused('m-1', 'busy', 'subscriber sub-1 is full — try later')), {
+      kind: 'refused',
+      msg: 'm-1',
+      code: 'busy',
+      reason: 'subscriber sub-1 is full — try later',
+    });
+    const payload = Buffer.from('hello');
+    assert.deepEqual(decodeAtSubscriber(encodeDeliver('news', 4, 'pub-1', 'm-2', payload)), { kind: 'deliver', topic: 'news', seq: 4, publisher: 'pub-1', msg: 'm-2', payload });
+    assert.deepEqual(decodeAtSubscriber(encodeWelcome(new Map([['x', 5]]))), { kind: 'welcome', positions: new Map([['x', 5]]) });
+    assert.deepEqual(decodeAtSubscriber(encodeSubscribed('x', 0)), { kind: 'subscribed', topic: 'x', position: 0 });
+    assert.deepEqual(decodeAtSubscriber(encodeUnsubscribed('x')), { kind: 'unsubscribed', topic: 'x' });
+    assert.deepEqual(decodeAtSubscriber(encodeReset()), { kind: 'reset' });
+    assert.deepEqual(decodeAtSubscriber(encodeHeartbeat()), { kind: 'heartbeat' });
+  });
+
+  test('malformed input is refused with a precise reason', () => {
+    rejects(decodeAtProxy, [], /at least 2 frames/);
+    rejects(decodeAtProxy, f('KHP02', 'PUT'), /expected header KHP01/);
+    rejects(decodeAtProxy, f('KHP01', 'PUSH'), /unknown command "PUSH"/);
+    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't'), /PUT takes 4 frames after the command, got 3/);
+    rejects(decodeAtProxy, f('KHP01', 'PUT', '', 'm', 't', 'x'), /publisher id must not be empty/);
+    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't\n', 'x'), /topic must be printable ASCII \(found byte 0x0a\)/);
+    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'x'.repeat(256), 't', 'x'), /message id is 256 bytes/);
+    rejects(decodeAtProxy, f('KHP01', 'ACK', 't', '0'), /sequence must be at least 1/);
+    rejects(decodeAtProxy, f('KHP01', 'ACK', 't', '007'), /sequence must be a decimal integer/);
+    rejects(decodeAtProxy, f('KHP01', 'ACK', 't', '-1'), /decimal integer/);
+    rejects(decodeAtProxy, f('KHP01', 'ACK', 't', '99999999999999999'), /too large|decimal integer/);
+    rejects(decodeAtProxy, f('KHP01', 'HELLO'), /needs a subscriber id/);
+    rejects(decodeAtProxy, f('KHP01', 'HELLO', 's', 'a'), /pairs/);
+    rejects(decodeAtProxy, f('KHP01', 'HELLO', 's', 'a', '1', 'a', '2'), /twice/);
+    rejects(decodeAtProxy, f('KHP01', 'HEARTBEAT', 'x'), /HEARTBEAT takes 0 frames/);
+    rejects(decodeAtPublisher, f('KHP01', 'REFUSED', 'm', 'nope', 'r'), /unknown REFUSED code/);
+    rejects(decodeAtPublisher, f('KHP01', 'DELIVER'), /unknown command "DELIVER" at a publisher/);
+    rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', '1', 'p', 'm'), /DELIVER takes 5 frames/);
+    rejects(decodeAtSubscriber, f('KHP01', 'SUBSCRIBED', 't', 'x'), /position must be a decimal integer/);
+  });
+});

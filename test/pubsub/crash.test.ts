@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { Publisher } from '../../reference/pubsub/publisher';
+import type { Subscriber } from '../../reference/pubsub/subscriber';
+import { waitFor } from '../../harness/util/wait-for';
+import { assertOrdered, collect, FAST_PUBLISHER, freeEndpoint, openSubscriber } from './helpers';
+
+/**
+ * Crashes for real: the proxy (and a subscriber driver) run as child processes through the CLI and
+ * are killed with SIGKILL, then restarted from their journal / positions file.
+ */
+const CLI = path.join(__dirname, 'cli-entry.js');
+const WAIT = 8_000;
+
+interface Node {
+  child: ChildProcessWithoutNullStreams;
+  lines: Record<string, unknown>[];
+  stderr: string[];
+}
+
+describe('KHP/1 under SIGKILL', () => {
+  let endpoint: string;
+  let dir: string;
+  const nodes: Node[] = [];
+  const closers: (() => unknown)[] = [];
+
+  beforeEach(async () => {
+    endpoint = await freeEndpoint();
+    dir = await mkdtemp(path.join(tmpdir(), 'keelhaul-pubsub-crash-'));
+  });
+
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    for (const node of nodes.splice(0)) if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Spawns a CLI node and waits (bounded) for its ready line. */
+  async function spawnNode(args: string[]): Promise<Node> {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+    const node: Node = { child, lines: [], stderr: [] };
+    nodes.push(node);
+    child.stderr.on('data', (chunk: Buffer) => node.stderr.push(chunk.toString()));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        node.lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        node.stderr.push(`non-JSON stdout: ${line}`);
+      }
+    });
+    await waitFor(() => node.lines.some((l) => l.type === 'ready') || child.exitCode !== null, { timeoutMs: WAIT, what: `${args[0]} to be ready` });
+    assert.ok(child.exitCode === null, `${args[0]} exited: ${node.stderr.join('')}`);
+    return node;
+  }
+
+  const proxyArgs = () => ['pubsub-proxy', '--endpoint', endpoint, '--journal', path.join(dir, 'journal'), '--heartbeat', '50', '--liveness', '3', '--exit-with-stdin'];
+
+  async function kill(node: Node): Promise<void> {
+    const exited = new Promise((resolve) => node.child.once('exit', resolve));
+    node.child.kill('SIGKILL');
+    await exited;
+  }
+
+  test('proxy SIGKILL and restart from the journal: nothing lost, nothing duplicated', async () => {
+    const proxy = await spawnNode(proxyArgs());
+    assert.deepEqual(proxy.lines[0], { type: 'ready', role: 'pubsub-proxy', endpoint, journal: path.join(dir, 'journal') });
+    const subs: Subscriber[] = [];
+    for (const id of ['sub-1', 'sub-2']) {
+      const sub = await openSubscriber(endpoint, id, { positions: path.join(dir, `${id}.positions`) });
+      closers.push(() => sub.close());
+      await sub.subscribe('news');
+      subs.push(sub);
+    }
+    const pub = new Publisher({ ...FAST_PUBLISHER, proxy: endpoint, id: 'pub-1' });
+    closers.push(() => pub.close());
+    for (let i = 0; i < 10; i++) await pub.put('news', `p${i}`, { msg: `pub-1:${i}` });
+    const before = await collect(subs[0], 5, WAIT);
+    assert.equal(before.length, 5);
+
+    await kill(proxy);
+    // Puts issued while the proxy is dead: the publisher retries them until the restarted proxy answers.
+    const during = Array.from({ length: 10 }, (_, i) => pub.put('news', `p${10 + i}`, { msg: `pub-1:${10 + i}` }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await spawnNode(proxyArgs());
+    const results = await Promise.all(during);
+    assert.deepEqual(results.map((r) => r.seq), Array.from({ length: 10 }, (_, i) => 11 + i), 'sequences continue after the restart');
+
+    const after0 = await collect(subs[0], 15, WAIT);
+    const all0 = [...before, ...after0];
+    const all1 = await collect(subs[1], 20, WAIT);
+    for (const [who, got] of [['sub-1', all0], ['sub-2', all1]] as const) {
+      assert.deepEqual(got.map((d) => d.msg), Array.from({ length: 20 }, (_, i) => `pub-1:${i}`), `${who}: every message once, in order`);
+      assertOrdered(got, who);
+      assert.equal(await subs[who === 'sub-1' ? 0 : 1].get(undefined, { timeoutMs: 300 }), undefined, `${who}: nothing more`);
+    }
+  });
+
+  test('subscriber driver SIGKILL and restart with its positions file: every message reported once', async () => {
+    await spawnNode(proxyArgs());
+    const subArgs = ['subscribe', '--driver', '--proxy', endpoint, '--id', 'sub-1', '--positions', path.join(dir, 'sub-1.positions'), '--heartbeat', '50', '--liveness', '3'];
+    const first = await spawnNode(subArgs);
+    first.child.stdin.write(`${JSON.stringify({ type: 'subscribe', topic: 'news' })}\n`);
+    await waitFor(() => first.lines.some((l) => l.type === 'subscribed'), { timeoutMs: WAIT, what: 'subscribed' });
+
+    const pubNode = await spawnNode(['publish', '--driver', '--proxy', endpoint, '--id', 'pub-1', '--timeout', '300', '--attempts', '20']);
+    const total = 60;
+    for (let i = 0; i < total; i++) pubNode.child.stdin.write(`${JSON.stringify({ type: 'put', topic: 'news', msg: `pub-1:${i}`, payload: `p${i}` })}\n`);
+    // Kill the subscriber in the middle of the stream.
+    await waitFor(() => first.lines.filter((l) => l.type === 'deliver').length >= 10, { timeoutMs: WAIT, what: 'some deliveries' });
+    await kill(first);
+    const second = await spawnNode(subArgs);
+    await waitFor(() => pubNode.lines.filter((l) => l.type === 'put-ok').length === total, { timeoutMs: WAIT, what: 'every put to succeed' });
+    const delivered = () => [...first.lines, ...second.lines].filter((l) => l.type === 'deliver');
+    await waitFor(() => delivered().length >= total, { timeoutMs: WAIT, what: `${total} deliveries` }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}: got ${delivered().map((l) => l.seq).join(',')}\n${second.stderr.join('')}`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // room for a duplicate to show up
+    assert.deepEqual(
+      delivered().map((l) => l.msg),
+      Array.from({ length: total }, (_, i) => `pub-1:${i}`),
+      'each message reported once, in order, across the kill',
+    );
+    assert.deepEqual(pubNode.lines.find((l) => l.type === 'put-ok'), { type: 'put-ok', topic: 'news', msg: 'pub-1:0', seq: 1, publisher: 'pub-1' });
+  });
+});
