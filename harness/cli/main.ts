@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { cucumberBin } from './cucumber-bin';
@@ -14,48 +14,7 @@ import { parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
 import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
 import { registerPubSubCommands } from './pubsub-commands';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
-  return n;
-}
-
-function endpoint(value: string): string {
-  if (!/^(tcp|ipc|inproc):\/\/.+/.test(value)) throw new InvalidArgumentError(`expected a ZeroMQ endpoint such as tcp://127.0.0.1:5555, got "${value}"`);
-  return value;
-}
-
-const heartbeatOption = () =>
-  new Option('--heartbeat <ms>', 'heartbeat interval in ms').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.heartbeatInterval);
-const livenessOption = () =>
-  new Option('--liveness <n>', 'heartbeat periods of silence before the peer is taken for dead').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.heartbeatLiveness);
-const exitWithStdinOption = () =>
-  new Option('--exit-with-stdin', 'exit when stdin closes (set by the harness, so a node never outlives it)');
-
-/** Graceful stop on SIGTERM/SIGINT; the harness's kill fault uses SIGKILL and skips this on purpose. */
-function onShutdown(close: () => void | Promise<void>, exitWithStdin: boolean): void {
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    await close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
-  if (exitWithStdin) {
-    process.stdin.resume();
-    process.stdin.once('end', () => void shutdown());
-    process.stdin.once('error', () => void shutdown());
-  }
-}
+import { endpoint, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
 
 const program = new Command()
   .name('keelhaul')
@@ -67,8 +26,8 @@ program
   .description('run the reference 7/MDP broker (with 8/MMI and the KHX/1 exactly-once extension)')
   .addOption(new Option('--endpoint <endpoint>', 'address to bind').argParser(endpoint).default('tcp://127.0.0.1:5555'))
   .addOption(new Option('--name <name>', 'node name used in logs').default('broker'))
-  .addOption(heartbeatOption())
-  .addOption(livenessOption())
+  .addOption(heartbeatOption(DEFAULT_BROKER_OPTIONS.heartbeatInterval))
+  .addOption(livenessOption(DEFAULT_BROKER_OPTIONS.heartbeatLiveness))
   .addOption(new Option('--request-expiry <ms>', 'how long a request waits for a worker before it is dropped').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.requestExpiry))
   .addOption(new Option('--journal <file>', 'KHX/1 job journal: jobs and results survive a crash (without it they live in memory only)'))
   .addOption(new Option('--retention-ms <ms>', 'how long a completed KHX/1 job is remembered to answer retries').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.retentionMs))
@@ -114,8 +73,8 @@ program
   .addOption(new Option('--service <name>', 'service to register').default('echo'))
   .addOption(new Option('--name <name>', 'node name used in reports and logs').default('worker'))
   .addOption(new Option('--work-ms <ms>', 'simulated work per job').argParser(nonNegativeInt).default(0))
-  .addOption(heartbeatOption())
-  .addOption(livenessOption())
+  .addOption(heartbeatOption(DEFAULT_BROKER_OPTIONS.heartbeatInterval))
+  .addOption(livenessOption(DEFAULT_BROKER_OPTIONS.heartbeatLiveness))
   .addOption(new Option('--reconnect-initial <ms>', 'first reconnect delay').argParser(positiveInt).default(DEFAULT_WORKER_OPTIONS.reconnectInitial))
   .addOption(new Option('--reconnect-max <ms>', 'reconnect delay ceiling').argParser(positiveInt).default(DEFAULT_WORKER_OPTIONS.reconnectMax))
   .addOption(new Option('--no-khx', 'plain 7/MDP: do not declare KHX/1 in READY (for strict brokers that refuse the extra frame)'))

@@ -8,6 +8,7 @@ import { createLogger } from '../../reference/log';
 import { emit } from '../../reference/drivers/publisher-driver';
 import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
 import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';
+import { endpoint, exitWithStdinOption, heartbeatOption, livenessOption, onShutdown, positiveInt } from './node-options';
 
 /**
  * `keelhaul pubsub-proxy`, `keelhaul publish` and `keelhaul subscribe`: the KHP/1 reference nodes
@@ -19,17 +20,6 @@ export const DEFAULT_PUBSUB_ENDPOINT = 'tcp://127.0.0.1:5560';
 
 /** Exit status of `publish` when a put failed definitely (not accepted) and indefinitely (unknown). */
 export const PUBLISH_EXIT = { definite: 1, indefinite: 2 } as const;
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-
-function endpoint(value: string): string {
-  if (!/^(tcp|ipc|inproc):\/\/.+/.test(value)) throw new InvalidArgumentError(`expected a ZeroMQ endpoint such as ${DEFAULT_PUBSUB_ENDPOINT}, got "${value}"`);
-  return value;
-}
 
 function khpName(what: string): (value: string) => string {
   return (value) => {
@@ -43,29 +33,6 @@ function topicList(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), khpName('topic')(value)];
 }
 
-const heartbeatOption = () => new Option('--heartbeat <ms>', 'heartbeat interval in ms').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.heartbeatInterval);
-const livenessOption = () =>
-  new Option('--liveness <n>', 'heartbeat periods of silence before the peer is taken for dead').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.heartbeatLiveness);
-const exitWithStdinOption = () => new Option('--exit-with-stdin', 'exit when stdin closes (set by the harness, so a node never outlives it)');
-
-/** Graceful stop on SIGTERM/SIGINT (and stdin end when asked); SIGKILL skips it, as a crash should. */
-function onShutdown(close: () => void | Promise<void>, exitWithStdin: boolean): void {
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    await close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
-  if (exitWithStdin) {
-    process.stdin.resume();
-    process.stdin.once('end', () => void shutdown());
-    process.stdin.once('error', () => void shutdown());
-  }
-}
-
 export function registerPubSubCommands(program: Command): void {
   program
     .command('pubsub-proxy')
@@ -73,8 +40,8 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(new Option('--endpoint <endpoint>', 'address to bind').argParser(endpoint).default(DEFAULT_PUBSUB_ENDPOINT))
     .addOption(new Option('--name <name>', 'node name used in logs').default('pubsub-proxy'))
     .addOption(new Option('--journal <file>', 'journal file: accepted messages, subscriptions and positions survive a crash (without it they live in memory only)'))
-    .addOption(heartbeatOption())
-    .addOption(livenessOption())
+    .addOption(heartbeatOption(DEFAULT_PROXY_OPTIONS.heartbeatInterval))
+    .addOption(livenessOption(DEFAULT_PROXY_OPTIONS.heartbeatLiveness))
     .addOption(new Option('--max-pending <n>', 'puts on a topic are refused (busy) while one of its subscribers has this many messages pending').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.maxPending))
     .addOption(new Option('--window <n>', 'unacknowledged deliveries in flight per subscriber and topic').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.window))
     .addOption(exitWithStdinOption())
@@ -153,8 +120,8 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(new Option('--positions <file>', 'keep processed positions durably in this file: exactly-once across restarts of this subscriber'))
     .addOption(new Option('--count <n>', 'exit after this many messages (without --driver)').argParser(positiveInt))
     .addOption(new Option('--name <name>', 'node name used in logs (default: the subscriber id)'))
-    .addOption(heartbeatOption())
-    .addOption(livenessOption())
+    .addOption(heartbeatOption(DEFAULT_PROXY_OPTIONS.heartbeatInterval))
+    .addOption(livenessOption(DEFAULT_PROXY_OPTIONS.heartbeatLiveness))
     .addOption(new Option('--reconnect-initial <ms>', 'first reconnect delay').argParser(positiveInt).default(DEFAULT_SUBSCRIBER_OPTIONS.reconnectInitial))
     .addOption(new Option('--reconnect-max <ms>', 'reconnect delay ceiling').argParser(positiveInt).default(DEFAULT_SUBSCRIBER_OPTIONS.reconnectMax))
     .addOption(new Option('--driver', 'take subscribe/unsubscribe commands from stdin and report deliveries on stdout (docs/drivers.md)'))

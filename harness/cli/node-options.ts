@@ -1,0 +1,43 @@
+import { InvalidArgumentError, Option } from 'commander';
+
+/** Option parsers and shutdown handling shared by the node commands (broker, worker, client, pub/sub). */
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+export function endpoint(value: string): string {
+  if (!/^(tcp|ipc|inproc):\/\/.+/.test(value)) throw new InvalidArgumentError(`expected a ZeroMQ endpoint such as tcp://127.0.0.1:5555, got "${value}"`);
+  return value;
+}
+
+export const heartbeatOption = (defaultMs: number) => new Option('--heartbeat <ms>', 'heartbeat interval in ms').argParser(positiveInt).default(defaultMs);
+export const livenessOption = (defaultPeriods: number) =>
+  new Option('--liveness <n>', 'heartbeat periods of silence before the peer is taken for dead').argParser(positiveInt).default(defaultPeriods);
+export const exitWithStdinOption = () => new Option('--exit-with-stdin', 'exit when stdin closes (set by the harness, so a node never outlives it)');
+
+/** Graceful stop on SIGTERM/SIGINT (and stdin's end when asked); the harness's kill fault uses SIGKILL and skips this on purpose. */
+export function onShutdown(close: () => void | Promise<void>, exitWithStdin: boolean): void {
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown());
+  if (exitWithStdin) {
+    process.stdin.resume();
+    process.stdin.once('end', () => void shutdown());
+    process.stdin.once('error', () => void shutdown());
+  }
+}
