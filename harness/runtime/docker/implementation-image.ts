@@ -13,7 +13,8 @@ function hashContext(context: string, dockerfile: string): string {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (entry.name === '.git' || entry.name === 'node_modules') continue;
+        // .git changes with every commit but is rarely part of an image; anything else may be COPYed.
+        if (entry.name === '.git') continue;
         walk(full);
       } else if (entry.isFile()) {
         hash.update(path.relative(context, full)).update('\0').update(fs.readFileSync(full)).update('\0');
