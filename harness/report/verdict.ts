@@ -54,9 +54,9 @@ export function claims(claimed: readonly Profile[], profile: Profile): boolean {
   return PROFILES.indexOf(profile) <= strongest;
 }
 
-/** Tags that name a spec clause: `@rfc7:heartbeating`, `@khx1:journal-before-dispatch`. */
+/** Tags that name a spec clause: `@rfc7:heartbeating`, `@khx1:accept-before-dispatch`, `@khp1:fan-out`. */
 export function clauseTags(tags: readonly string[]): string[] {
-  return tags.filter((tag) => /^@(rfc\d+|khx\d+):[a-z0-9-]+$/.test(tag)).map((tag) => tag.slice(1));
+  return tags.filter((tag) => /^@(rfc\d+|kh[a-z]\d+):[a-z0-9-]+$/.test(tag)).map((tag) => tag.slice(1));
 }
 
 export interface VerdictInput {

@@ -1,7 +1,9 @@
 /** The roles of the system under test. */
 export type SystemRole = 'broker' | 'worker' | 'client';
 /** `fault-proxy` is the harness's own instrument, started where the nodes run (a container in the docker runtime). */
-export type Role = SystemRole | 'fault-proxy';
+export type Role = SystemRole | PubSubRole | 'fault-proxy';
+/** The roles of a reliable pub/sub system (KHP/1). */
+export type PubSubRole = 'pubsub-proxy' | 'publisher' | 'subscriber';
 
 /**
  * How the harness tells that a node is ready:

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { RpcCluster } from '../cluster/rpc-cluster';
+import { PubSubCluster } from '../cluster/pubsub-cluster';
 import { SCENARIO_TIMING, clientCallBound, recoveryBound, type Timing } from '../cluster/timing';
 import { checkHistory, formatCheckResult, judge, type CheckResult, type Judgement, type Profile } from '../checker';
 import { HistoryRecorder } from '../history/recorder';
@@ -66,6 +67,8 @@ export class Scenario {
   readonly history: HistoryRecorder;
   readonly runtime: Runtime;
   readonly cluster: RpcCluster;
+  /** The pub/sub system, for the scenarios that use one. */
+  readonly pubsub: PubSubCluster;
   readonly nemesis: NodeNemesis;
   /** Present when links are proxied: link faults act through it. */
   readonly network?: ProxiedNetwork;
@@ -113,6 +116,7 @@ export class Scenario {
     this.runtime = runtime;
     this.network = network;
     this.cluster = new RpcCluster(this.runtime, options.implementation ?? referenceImplementation, this.timing, this.history, path.join(dir, 'state'), network);
+    this.pubsub = new PubSubCluster(this.runtime, this.timing, this.history, path.join(dir, 'state'), network);
     this.nemesis = new NodeNemesis(this.cluster, this.history);
     if (network) this.links = new LinkNemesis(network, this.cluster, this.history);
   }
@@ -168,6 +172,7 @@ export class Scenario {
       await this.network?.close();
     } finally {
       this.cluster.seal();
+      this.pubsub.seal();
       this.history.close();
     }
   }

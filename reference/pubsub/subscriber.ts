@@ -1,5 +1,5 @@
 import { renameSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Dealer } from 'zeromq';
 import {
@@ -99,6 +99,8 @@ export class PositionFile implements PositionStore {
   }
 
   async load(): Promise<Map<string, number>> {
+    // The folder may not exist yet (a first start): the file is created there on the first commit.
+    await mkdir(dirname(this.path), { recursive: true });
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');

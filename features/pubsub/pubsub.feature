@@ -1,0 +1,29 @@
+@pubsub @khp1
+Feature: Exactly-once delivery to durable subscribers (KHP/1)
+  ZeroMQ's PUB/SUB delivers at most once. A KHP/1 proxy (docs/protocol.md) journals every accepted
+  message, every subscription and every subscriber's acknowledged position, so each subscriber gets
+  each message accepted on its topics while it was subscribed exactly once, in each publisher's
+  order, also across a proxy crash.
+
+  @khp1:fan-out @khp1:delivery
+  Scenario: Several publishers and subscribers on overlapping topics
+    Given a pub/sub proxy
+    And 3 subscribers
+    And "subscriber-1" subscribes to "news"
+    And "subscriber-2" subscribes to "sports"
+    And "subscriber-3" subscribes to "news, sports"
+    And 2 publishers
+    When each publisher puts 60 messages round-robin on "news, sports"
+    Then every subscriber gets each message it is owed exactly once, in each publisher's order
+
+  @khp1:restart @khp1:accept-before-acknowledge
+  Scenario: The proxy is killed and restarted while messages flow
+    Given a pub/sub proxy
+    And 2 subscribers
+    And "subscriber-1" subscribes to "news"
+    And "subscriber-2" subscribes to "news, sports"
+    And 2 publishers
+    When each publisher starts putting 80 messages round-robin on "news, sports"
+    And the pub/sub proxy is killed once 30 messages are accepted, and restarted 300 ms later
+    Then the puts finish
+    And every subscriber gets each message it is owed exactly once, in each publisher's order

@@ -1,0 +1,149 @@
+import path from 'node:path';
+import type { HistoryRecorder } from '../history/recorder';
+import type { ProxiedNetwork } from '../network/proxied-network';
+import type { NodeHandle } from '../runtime/node-handle';
+import type { NodeSpec } from '../runtime/node-spec';
+import type { Runtime } from '../runtime/runtime';
+import type { Timing } from './timing';
+
+/** The compiled CLI: pub/sub nodes start through it as a user would start them. */
+const CLI = path.resolve(__dirname, '../cli/main.js');
+const PROXY = 'pubsub-proxy';
+
+/** Driver reports of the pub/sub nodes (docs/drivers.md, pub/sub section), as far as the history needs them. */
+type PubSubReport =
+  | { type: 'put-ok' | 'put-fail' | 'put-info'; topic: string; msg: string; error?: string }
+  | { type: 'subscribed' | 'unsubscribed'; topic: string }
+  | { type: 'deliver'; topic: string; msg: string; publisher: string };
+
+/**
+ * A reliable pub/sub system under test (KHP/1): one proxy, publishers and durable subscribers, each
+ * a reference node in driver mode. Their reports become history events; the commands the harness
+ * sends (put, subscribe, unsubscribe) are recorded as it sends them.
+ */
+export class PubSubCluster {
+  proxy?: NodeHandle;
+  readonly publishers: NodeHandle[] = [];
+  readonly subscribers: NodeHandle[] = [];
+  private proxyPeer?: string;
+  private sealed = false;
+
+  constructor(
+    private readonly runtime: Runtime,
+    readonly timing: Timing,
+    private readonly history: HistoryRecorder,
+    private readonly stateDir: string,
+    private readonly network?: ProxiedNetwork,
+  ) {}
+
+  async startProxy(): Promise<NodeHandle> {
+    const port = await this.runtime.allocatePort(PROXY);
+    this.proxyPeer = await this.runtime.peerEndpoint(PROXY, port);
+    const state = this.runtime.stateDir(PROXY, path.join(this.stateDir, PROXY));
+    this.proxy = await this.runtime.start(
+      this.node(PROXY, 'pubsub-proxy', ['pubsub-proxy', '--name', PROXY, '--endpoint', this.runtime.bindEndpoint(PROXY, port), '--journal', path.join(state, 'journal'), ...this.heartbeat(), '--exit-with-stdin']),
+    );
+    return this.proxy;
+  }
+
+  async startPublishers(count: number): Promise<NodeHandle[]> {
+    const first = this.publishers.length + 1;
+    const started = await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const name = `publisher-${first + i}`;
+        const t = this.timing;
+        // The publisher id is the node's name, so deliveries name the publisher as the history does.
+        const node = await this.runtime.start(
+          this.node(name, 'publisher', ['publish', '--driver', '--name', name, '--id', name, '--proxy', await this.proxyAddressFor(name), '--timeout', String(t.clientTimeout), '--attempts', String(t.clientAttempts), '--backoff-initial', String(t.backoffInitial), '--backoff-max', String(t.backoffMax)]),
+        );
+        node.onReport((report) => this.recordPublisherReport(name, report as unknown as PubSubReport));
+        return node;
+      }),
+    );
+    this.publishers.push(...started);
+    return started;
+  }
+
+  async startSubscribers(count: number): Promise<NodeHandle[]> {
+    const first = this.subscribers.length + 1;
+    const started = await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const name = `subscriber-${first + i}`;
+        const state = this.runtime.stateDir(name, path.join(this.stateDir, name));
+        const node = await this.runtime.start(
+          this.node(name, 'subscriber', ['subscribe', '--driver', '--name', name, '--id', name, '--proxy', await this.proxyAddressFor(name), '--positions', path.join(state, 'positions'), ...this.heartbeat(), '--reconnect-initial', String(Math.max(1, Math.round(this.timing.heartbeatInterval / 2))), '--reconnect-max', String(this.timing.backoffMax), '--exit-with-stdin']),
+        );
+        node.onReport((report) => this.recordSubscriberReport(name, report as unknown as PubSubReport));
+        return node;
+      }),
+    );
+    this.subscribers.push(...started);
+    return started;
+  }
+
+  subscriber(name: string): NodeHandle {
+    const found = this.subscribers.find((node) => node.name === name);
+    if (!found) throw new Error(`no subscriber named "${name}" (subscribers: ${this.subscribers.map((n) => n.name).join(', ') || 'none'})`);
+    return found;
+  }
+
+  /** Asks the subscriber to subscribe; resolves once it reports the subscription acknowledged (bounded). */
+  subscribe(subscriber: NodeHandle, topic: string, timeoutMs: number): Promise<void> {
+    return this.command(subscriber, 'subscribe', 'subscribed', topic, timeoutMs);
+  }
+
+  unsubscribe(subscriber: NodeHandle, topic: string, timeoutMs: number): Promise<void> {
+    return this.command(subscriber, 'unsubscribe', 'unsubscribed', topic, timeoutMs);
+  }
+
+  /** Stops recording node reports: the history is final. */
+  seal(): void {
+    this.sealed = true;
+  }
+
+  private command(subscriber: NodeHandle, type: 'subscribe' | 'unsubscribe', answer: 'subscribed' | 'unsubscribed', topic: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const off = subscriber.onReport((report) => {
+        const r = report as unknown as PubSubReport;
+        if (r.type === answer && r.topic === topic) done();
+      });
+      const timer = setTimeout(() => done(new Error(`${subscriber.name} did not report ${answer} ${topic} within ${timeoutMs} ms`)), timeoutMs);
+      const done = (error?: Error) => {
+        off();
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.history.record({ type, subscriber: subscriber.name, topic });
+      subscriber.send({ type, topic });
+    });
+  }
+
+  /** How a node reaches the proxy: its own link through the fault proxy when the network is proxied. */
+  private async proxyAddressFor(name: string): Promise<string> {
+    if (!this.proxyPeer) throw new Error('start the pub/sub proxy before the nodes that connect to it');
+    if (!this.network) return this.proxyPeer;
+    return (await this.network.link(name, PROXY, this.proxyPeer)).endpoint;
+  }
+
+  private heartbeat(): string[] {
+    return ['--heartbeat', String(this.timing.heartbeatInterval), '--liveness', String(this.timing.heartbeatLiveness)];
+  }
+
+  private node(name: string, role: NodeSpec['role'], args: string[]): NodeSpec {
+    return { name, role, command: process.execPath, args: [CLI, ...args] };
+  }
+
+  private recordPublisherReport(process: string, report: PubSubReport): void {
+    if (this.sealed) return;
+    if (report.type === 'put-ok') this.history.record({ type: 'put-ok', process, topic: report.topic, msg: report.msg });
+    else if (report.type === 'put-fail') this.history.record({ type: 'put-fail', process, topic: report.topic, msg: report.msg, error: report.error ?? '' });
+    else if (report.type === 'put-info') this.history.record({ type: 'put-info', process, topic: report.topic, msg: report.msg, error: report.error ?? '' });
+  }
+
+  private recordSubscriberReport(subscriber: string, report: PubSubReport): void {
+    if (this.sealed) return;
+    if (report.type === 'subscribed' || report.type === 'unsubscribed') this.history.record({ type: report.type, subscriber, topic: report.topic });
+    else if (report.type === 'deliver') this.history.record({ type: 'deliver', subscriber, topic: report.topic, msg: report.msg, publisher: report.publisher });
+  }
+}
