@@ -69,6 +69,22 @@ When('the pub\\/sub proxy is killed once {int} messages are accepted, and restar
   this.markHealed();
 });
 
+When('{int} messages have been accepted', async function (this: KeelhaulWorld, accepted: number) {
+  const { history } = this.harness;
+  await waitFor(() => history.events().filter((e) => e.type === 'put-ok').length >= accepted, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${accepted} accepted messages` });
+});
+
+When('{string} is killed once it has received {int} messages, and restarted {int} ms later', async function (this: KeelhaulWorld, name: string, received: number, pauseMs: number) {
+  const { pubsub, history, nemesis } = this.harness;
+  const subscriber = pubsub.subscriber(name);
+  const count = () => history.events().filter((e) => e.type === 'deliver' && e.subscriber === name).length;
+  await waitFor(() => count() >= received, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${name} to receive ${received} messages` });
+  // Restarted from the same spec: the same durable id and positions file, so it resumes where it was.
+  const fault = await nemesis.kill(subscriber, { restartAfterMs: pauseMs });
+  this.rememberFault(fault, subscriber);
+  this.markHealed();
+});
+
 Then('every subscriber gets each message it is owed exactly once, in each publisher\'s order', { timeout: 30_000 }, async function (this: KeelhaulWorld) {
   const { history, timing } = this.harness;
   // Deliveries trail the last put: wait (bounded) until nothing owed is missing, then judge everything.

@@ -86,16 +86,17 @@ export function anyBetween(positions: readonly number[], after: number, before: 
 }
 
 /**
- * The acknowledgement that obliges the subscriber to receive a message first put at `putPos` and
- * first accepted (put-ok) at `okPos`: the latest `subscribed` before the put, provided no
- * unsubscribe (asked or acknowledged) falls between it and the put-ok. Undefined when the message
- * is not owed to this subscriber: it never had an acknowledged subscription before the put, or it
- * was leaving the topic while the message was being accepted.
+ * The acknowledgement that obliges the subscriber to receive a message first put at `putPos`: the
+ * latest `subscribed` before the put, provided that subscription never ended (no unsubscribe, asked
+ * or acknowledged, after it). Undefined when the message is not owed to this subscriber: it had no
+ * acknowledged subscription before the put, or it left the topic later. Unsubscribing releases the
+ * messages still pending for the subscriber (KHP/1 proxy rule 5, as issue #7 asks), so a message
+ * accepted during a subscription that later ended may or may not have been delivered.
  */
-export function obligingSubscription(log: SubscriptionLog, putPos: number, okPos: number): SubscriptionEvent | undefined {
+export function obligingSubscription(log: SubscriptionLog, putPos: number): SubscriptionEvent | undefined {
   const index = lastBefore(log.acknowledged, putPos);
   if (index < 0) return undefined;
-  if (anyBetween(log.leaving, log.acknowledged[index], Math.max(okPos, putPos))) return undefined;
+  if (anyBetween(log.leaving, log.acknowledged[index], Number.POSITIVE_INFINITY)) return undefined;
   return log.acknowledgements[index];
 }
 
