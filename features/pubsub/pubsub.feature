@@ -28,6 +28,18 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
     Then the puts finish
     And every subscriber gets each message it is owed exactly once, in each publisher's order
 
+  @khp1:delivery @khp1:restart
+  Scenario: A subscriber killed and restarted gets what it missed, once
+    Given a pub/sub proxy
+    And 2 subscribers
+    And "subscriber-1" subscribes to "news"
+    And "subscriber-2" subscribes to "news"
+    And 2 publishers
+    When each publisher starts putting 80 messages round-robin on "news"
+    And "subscriber-1" is killed once it has received 20 messages, and restarted 300 ms later
+    Then the puts finish
+    And every subscriber gets each message it is owed exactly once, in each publisher's order
+
   @khp1:subscriptions
   Scenario: A subscriber unsubscribes and subscribes again while messages flow
     Given a pub/sub proxy

@@ -14,7 +14,7 @@ const PROXY = 'pubsub-proxy';
 type PubSubReport =
   | { type: 'put-ok' | 'put-fail' | 'put-info'; topic: string; msg: string; error?: string }
   | { type: 'subscribed' | 'unsubscribed'; topic: string }
-  | { type: 'deliver'; topic: string; msg: string; publisher: string };
+  | { type: 'deliver'; topic: string; msg: string; publisher: string; repeat?: boolean };
 
 /**
  * A reliable pub/sub system under test (KHP/1): one proxy, publishers and durable subscribers, each
@@ -27,6 +27,8 @@ export class PubSubCluster {
   readonly subscribers: NodeHandle[] = [];
   private proxyPeer?: string;
   private sealed = false;
+  /** `subscriber\0msg` of every delivery recorded, to tell a driver's repeat from a first report. */
+  private readonly delivered = new Set<string>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -144,6 +146,14 @@ export class PubSubCluster {
   private recordSubscriberReport(subscriber: string, report: PubSubReport): void {
     if (this.sealed) return;
     if (report.type === 'subscribed' || report.type === 'unsubscribed') this.history.record({ type: report.type, subscriber, topic: report.topic });
-    else if (report.type === 'deliver') this.history.record({ type: 'deliver', subscriber, topic: report.topic, msg: report.msg, publisher: report.publisher });
+    else if (report.type === 'deliver') {
+      const key = `${subscriber}\0${report.msg}`;
+      // A restarted driver repeats the last message it took, in case its first report was lost to
+      // the kill: kept only if that first report never arrived. Unflagged repeats are recorded, and
+      // the checker reports them as duplicate deliveries.
+      if (report.repeat === true && this.delivered.has(key)) return;
+      this.delivered.add(key);
+      this.history.record({ type: 'deliver', subscriber, topic: report.topic, msg: report.msg, publisher: report.publisher });
+    }
   }
 }

@@ -1,13 +1,14 @@
 import { createInterface } from 'node:readline';
-import { Subscriber, type SubscriberOptions } from '../pubsub/subscriber';
+import { PositionFile, Subscriber, type SubscriberOptions } from '../pubsub/subscriber';
 import { emit, parseObject } from './publisher-driver';
 import type { Logger } from '../log';
 
 /**
  * The subscriber driver (docs/drivers.md, "Pub/sub drivers"): subscribe/unsubscribe commands read
  * from stdin, and a `deliver` report for every message get() hands out. With a positions file the
- * report is written synchronously right after the position is committed, so a restarted driver
- * never reports a message twice and misses one only if a SIGKILL lands between those two syscalls.
+ * report is written synchronously right after the position is committed. A SIGKILL between the two
+ * would lose the report, so a restarted driver first reports again the last message it took on each
+ * topic, marked `"repeat": true`: the harness keeps it only if the first report never arrived.
  */
 
 export interface TopicCommand {
@@ -18,7 +19,7 @@ export interface TopicCommand {
 export type SubscriberReport =
   | { type: 'ready'; role: 'subscriber'; subscriber: string }
   | { type: 'subscribed' | 'unsubscribed'; topic: string }
-  | { type: 'deliver'; topic: string; msg: string; publisher: string; seq: number; subscriber: string; payload: string }
+  | { type: 'deliver'; topic: string; msg: string; publisher: string; seq: number; subscriber: string; payload?: string; repeat?: true }
   | { type: 'error'; error: string; topic?: string };
 
 export function parseTopicCommand(line: string): TopicCommand {
@@ -37,6 +38,9 @@ export interface SubscriberDriverOptions extends SubscriberOptions {
 export async function runSubscriberDriver(options: SubscriberDriverOptions, log: Logger): Promise<void> {
   const subscriber = await Subscriber.open({ ...options, logger: log });
   const report = (line: SubscriberReport): void => emit(line);
+  if (subscriber.positionStore instanceof PositionFile) {
+    for (const taken of subscriber.positionStore.lastTaken.values()) report({ type: 'deliver', ...taken, subscriber: subscriber.id, repeat: true });
+  }
   const operate = async (command: TopicCommand): Promise<void> => {
     try {
       if (command.type === 'subscribe') await subscriber.subscribe(command.topic);

@@ -25,12 +25,24 @@ import { silentLogger, type Logger } from '../log';
  */
 export interface PositionStore {
   load(): Promise<Map<string, number>>;
-  /** Makes `positions` durable but not yet in effect (a restart still loads the previous ones). */
-  prepare(positions: ReadonlyMap<string, number>): Promise<void>;
+  /**
+   * Makes `positions` durable but not yet in effect (a restart still loads the previous ones).
+   * `handedOut` is the message whose position this is, kept with it so that after a crash the
+   * application can tell which message it last took on each topic (see PositionFile.lastTaken).
+   */
+  prepare(positions: ReadonlyMap<string, number>, handedOut?: TakenMessage): Promise<void>;
   /** Puts the prepared positions in effect, synchronously. */
   commit(): void;
   /** Resolves once the committed positions survive a power loss too (not only a process crash). */
   sync(): Promise<void>;
+}
+
+/** What a position file remembers of the last message handed out on a topic. */
+export interface TakenMessage {
+  topic: string;
+  seq: number;
+  msg: string;
+  publisher: string;
 }
 
 export interface SubscriberOptions {
@@ -108,7 +120,10 @@ export class PositionFile implements PositionStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
       throw error;
     }
-    const parsed = JSON.parse(text) as { positions?: Record<string, unknown> };
+    const parsed = JSON.parse(text) as { positions?: Record<string, unknown>; last?: Record<string, TakenMessage> };
+    for (const [topic, taken] of Object.entries(parsed.last ?? {})) {
+      if (typeof taken?.msg === 'string' && typeof taken.publisher === 'string' && Number.isSafeInteger(taken.seq)) this.lastTaken.set(topic, { topic, seq: taken.seq, msg: taken.msg, publisher: taken.publisher });
+    }
     const positions = new Map<string, number>();
     for (const [topic, seq] of Object.entries(parsed.positions ?? {})) {
       if (!Number.isSafeInteger(seq) || (seq as number) < 0) throw new Error(`position file ${this.path}: bad position for ${topic}`);
@@ -117,10 +132,16 @@ export class PositionFile implements PositionStore {
     return positions;
   }
 
-  async prepare(positions: ReadonlyMap<string, number>): Promise<void> {
+  /** The last message handed out on each topic, as committed with its position (after load()). */
+  readonly lastTaken = new Map<string, TakenMessage>();
+
+  async prepare(positions: ReadonlyMap<string, number>, handedOut?: TakenMessage): Promise<void> {
+    const last = new Map(this.lastTaken);
+    if (handedOut) last.set(handedOut.topic, handedOut);
+    this.pendingLast = last;
     const handle = await open(this.tempPath, 'w');
     try {
-      await handle.writeFile(JSON.stringify({ positions: Object.fromEntries(positions) }));
+      await handle.writeFile(JSON.stringify({ positions: Object.fromEntries(positions), last: Object.fromEntries(last) }));
       await handle.datasync();
     } finally {
       await handle.close();
@@ -130,7 +151,10 @@ export class PositionFile implements PositionStore {
   /** One rename(2): after it a restart (of the process) loads the new positions, before it the old. */
   commit(): void {
     renameSync(this.tempPath, this.path);
+    if (this.pendingLast) for (const [topic, taken] of this.pendingLast) this.lastTaken.set(topic, taken);
   }
+
+  private pendingLast?: Map<string, TakenMessage>;
 
   async sync(): Promise<void> {
     // Without this the rename may not survive a power loss and the old position would come back.
@@ -172,7 +196,8 @@ export class Subscriber {
   private handing: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
   private readonly options: Required<Omit<SubscriberOptions, 'positions' | 'logger'>>;
-  private readonly positionStore?: PositionStore;
+  /** Where processed positions are kept (a driver reads what it last took after a restart). */
+  readonly positionStore?: PositionStore;
 
   private constructor(options: SubscriberOptions) {
     const problem = nameProblem(options.id, 'subscriber id');
@@ -258,7 +283,10 @@ export class Subscriber {
       if (at >= 0) {
         const [delivery] = this.queue.splice(at, 1);
         const store = this.positionStore;
-        if (store !== undefined) await store.prepare(new Map(this.processed).set(delivery.topic, delivery.seq));
+        if (store !== undefined) {
+          const { topic: on, seq, msg, publisher } = delivery;
+          await store.prepare(new Map(this.processed).set(on, seq), { topic: on, seq, msg, publisher });
+        }
         // Rule 3. From commit() on, a restart counts the message as processed: the application's
         // onTake follows in the same synchronous block, so no I/O wait separates the two.
         store?.commit();
