@@ -1,46 +1,25 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { VerdictsFile } from '../../harness/report/run-reports';
+import { ROOT, runVerify, type VerifyRun } from './run-verify';
+
+const CLI = path.join(ROOT, 'bin/keelhaul.js');
 
 /**
  * `keelhaul verify` end to end: the real CLI, real Cucumber, real nodes. Each run is a few scenarios
  * chosen by tag, so the whole file takes well under a minute.
  */
-const ROOT = path.resolve(__dirname, '../../..');
-const CLI = path.join(ROOT, 'bin/keelhaul.js');
 const RUN_TIMEOUT_MS = 120_000;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-verify-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  runDir?: string;
-}
+type Run = VerifyRun;
 
 function verify(args: string[]): Promise<Run> {
-  const reports = fs.mkdtempSync(path.join(work, 'reports-'));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'verify', '--reports', reports, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`keelhaul verify ${args.join(' ')} ran past ${RUN_TIMEOUT_MS} ms\n${stdout}\n${stderr}`));
-    }, RUN_TIMEOUT_MS);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      const runs = fs.readdirSync(reports);
-      resolve({ code, stdout, stderr, runDir: runs.length === 1 ? path.join(reports, runs[0]) : undefined });
-    });
-  });
+  return runVerify(args, fs.mkdtempSync(path.join(work, 'reports-')), RUN_TIMEOUT_MS);
 }
 
 function verdictsOf(run: Run): VerdictsFile {

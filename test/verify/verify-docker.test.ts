@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,33 +6,18 @@ import { after, test } from 'node:test';
 import { engineAnswers } from '../../harness/runtime/docker/engine';
 import { ensureNodeImage } from '../../harness/runtime/docker/image';
 import type { VerdictsFile } from '../../harness/report/run-reports';
+import { runVerify, type VerifyRun } from './run-verify';
 
 /**
  * A third-party implementation packaged as Docker images: the broker built from a Dockerfile, the
  * worker from an image already on the engine. (Both wrap the reference nodes, the only programs
  * this machine can put in an image without a registry.) Needs an engine: docker/ensure-engine.sh.
  */
-const ROOT = path.resolve(__dirname, '../../..');
-const CLI = path.join(ROOT, 'bin/keelhaul.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-verify-docker-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'verify', '--reports', path.join(work, 'reports'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`keelhaul verify ran past 180 s\n${stdout}\n${stderr}`));
-    }, 180_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function run(args: string[]): Promise<VerifyRun> {
+  return runVerify(args, path.join(work, 'reports'), 180_000);
 }
 
 test('keelhaul verify --runtime docker runs roles from a Dockerfile and from an image', { timeout: 240_000 }, async () => {
