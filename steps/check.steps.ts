@@ -1,13 +1,13 @@
 import { Then } from '@cucumber/cucumber';
-import { checkStuck, PROFILES, type Profile } from '../harness/checker';
+import { checkStuck, REQUEST_REPLY_PROFILES, type RequestReplyProfile } from '../harness/checker';
 import { clientCallBound, recoveryBound } from '../harness/cluster/timing';
 import { expectJobsAnswered, expectJobsCompletedElsewhere, expectNoJobRanTwice, expectWorkerRanJobsSince } from '../harness/scenario/expectations';
 import { waitFor } from '../harness/util/wait-for';
 import type { KeelhaulWorld } from './world';
 
 Then('the history shows no anomaly the {string} profile forbids', function (this: KeelhaulWorld, profile: string) {
-  if (!(PROFILES as readonly string[]).includes(profile)) throw new Error(`unknown profile "${profile}"; known: ${PROFILES.join(', ')}`);
-  const { judgement, summary } = this.harness.check(profile as Profile);
+  if (!(REQUEST_REPLY_PROFILES as readonly string[]).includes(profile)) throw new Error(`unknown request-reply profile "${profile}"; known: ${REQUEST_REPLY_PROFILES.join(', ')}`);
+  const { judgement, summary } = this.harness.check(profile as RequestReplyProfile);
   this.attach(summary, 'text/plain');
   if (judgement.verdict !== 'PASS') throw new Error(summary);
 });

@@ -1,7 +1,7 @@
 import { Then, When } from '@cucumber/cucumber';
 import { describeSchedule } from '../harness/nemesis/fault-schedule';
 import { runStorm } from '../harness/scenario/storm-run';
-import { PROFILES, type Profile } from '../harness/checker';
+import { REQUEST_REPLY_PROFILES, type RequestReplyProfile } from '../harness/checker';
 import type { KeelhaulWorld } from './world';
 
 When(
@@ -38,8 +38,8 @@ Then('at least {int} jobs were submitted', function (this: KeelhaulWorld, jobs: 
 });
 
 Then('the checker counts every anomaly and finds none the {string} profile forbids', function (this: KeelhaulWorld, profile: string) {
-  if (!(PROFILES as readonly string[]).includes(profile)) throw new Error(`unknown profile "${profile}"; known: ${PROFILES.join(', ')}`);
-  const { judgement, summary } = this.harness.check(profile as Profile, { allCounts: true });
+  if (!(REQUEST_REPLY_PROFILES as readonly string[]).includes(profile)) throw new Error(`unknown request-reply profile "${profile}"; known: ${REQUEST_REPLY_PROFILES.join(', ')}`);
+  const { judgement, summary } = this.harness.check(profile as RequestReplyProfile, { allCounts: true });
   this.attach(summary, 'text/plain');
   process.stderr.write(`${summary}\n`);
   if (judgement.verdict !== 'PASS') throw new Error(summary);

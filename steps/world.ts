@@ -4,6 +4,7 @@ import type { RpcWorkload } from '../harness/workload/rpc-workload';
 import type { NodeHandle } from '../harness/runtime/node-handle';
 import type { NemesisEvent } from '../harness/history/event';
 import type { StormRunResult } from '../harness/scenario/storm-run';
+import type { PubSubStormResult } from '../harness/scenario/pubsub-storm-run';
 import type { PubSubWorkload } from '../harness/workload/pubsub-workload';
 
 /** Per-scenario state: the harness Scenario plus what the steps refer back to. */
@@ -18,6 +19,8 @@ export class KeelhaulWorld extends World {
   healedAt = 0;
   /** The last crash storm's outcome, for the steps that check it. */
   storm?: StormRunResult;
+  /** The last pub/sub crash storm's outcome. */
+  pubsubStorm?: PubSubStormResult;
   /** The pub/sub puts in progress, for the steps that wait for them. */
   pubsubWorkload?: PubSubWorkload;
   /** performance.now() when the scenario began, for its verdict's duration. */

@@ -1,4 +1,4 @@
-@pubsub @khp1
+@pubsub @khp1 @pubsub-exactly-once
 Feature: Exactly-once delivery to durable subscribers (KHP/1)
   ZeroMQ's PUB/SUB delivers at most once. A KHP/1 proxy (docs/protocol.md) journals every accepted
   message, every subscription and every subscriber's acknowledged position, so each subscriber gets
@@ -39,6 +39,33 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
     And "subscriber-1" is killed once it has received 20 messages, and restarted 300 ms later
     Then the puts finish
     And every subscriber gets each message it is owed exactly once, in each publisher's order
+    And "subscriber-1" missed messages while the fault lasted and got them after it
+
+  @khp1:retransmission @khp1:sessions
+  Scenario: A frozen subscriber gets what was sent while it was frozen, once
+    Given a pub/sub proxy
+    And 2 subscribers
+    And "subscriber-1" subscribes to "news"
+    And "subscriber-2" subscribes to "news"
+    And 2 publishers
+    When each publisher starts putting 80 messages round-robin on "news"
+    And "subscriber-1" is frozen for 3 liveness periods once it has received 20 messages
+    Then the puts finish
+    And every subscriber gets each message it is owed exactly once, in each publisher's order
+    And "subscriber-1" missed messages while the fault lasted and got them after it
+
+  @khp1:retransmission @khp1:sessions
+  Scenario: A subscriber cut off from the network and healed gets what it missed, once
+    Given a pub/sub proxy
+    And 2 subscribers
+    And "subscriber-1" subscribes to "news, sports"
+    And "subscriber-2" subscribes to "news"
+    And 2 publishers
+    When each publisher starts putting 80 messages round-robin on "news, sports"
+    And "subscriber-1" is cut off from the network for 3 liveness periods once it has received 20 messages
+    Then the puts finish
+    And every subscriber gets each message it is owed exactly once, in each publisher's order
+    And "subscriber-1" missed messages while the fault lasted and got them after it
 
   @khp1:subscriptions
   Scenario: A subscriber unsubscribes and subscribes again while messages flow

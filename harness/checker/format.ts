@@ -1,6 +1,6 @@
 import { JOB_ANOMALY_NAMES } from './anomaly';
 import type { CheckResult } from './check-history';
-import { forbiddenAnomalies, judge, type Profile } from './profile';
+import { forbiddenAnomalies, judge, type RequestReplyProfile } from './profile';
 
 const MAX_EXAMPLES = 10;
 
@@ -8,7 +8,7 @@ const MAX_EXAMPLES = 10;
  * A short summary for a failing scenario's error message: stats, counts per anomaly, and a few
  * example details (violations first when a profile is given, since those failed the run).
  */
-export function formatCheckResult(result: CheckResult, profile?: Profile, { allCounts = false }: { allCounts?: boolean } = {}): string {
+export function formatCheckResult(result: CheckResult, profile?: RequestReplyProfile, { allCounts = false }: { allCounts?: boolean } = {}): string {
   const { stats } = result;
   const lines = [
     `history: ${stats.invoked} invoked, ${stats.ok} ok, ${stats.fail} fail, ${stats.info} info, ` +

@@ -6,7 +6,22 @@ export { checkNotEmpty } from './empty';
 export { formatCheckResult } from './format';
 export { checkFaultsHit } from './ineffective-fault';
 export { checkLost } from './lost';
-export { PROFILES, forbiddenAnomalies, judge, type Judgement, type Profile } from './profile';
+export {
+  PROFILES,
+  PROFILE_LADDERS,
+  PUBSUB_PROFILES,
+  REQUEST_REPLY_PROFILES,
+  claims,
+  forbiddenAnomalies,
+  forbiddenPubSubAnomalies,
+  isPubSubProfile,
+  judge,
+  judgePubSub,
+  type Judgement,
+  type Profile,
+  type PubSubProfile,
+  type RequestReplyProfile,
+} from './profile';
 export { checkStaleReply } from './stale-reply';
 export { checkStuck, type StuckBounds } from './stuck';
 export { checkUnexpected } from './unexpected';

@@ -1,13 +1,11 @@
 import path from 'node:path';
 import type { HistoryRecorder } from '../history/recorder';
+import type { Implementation } from '../implementation/implementation';
 import type { ProxiedNetwork } from '../network/proxied-network';
 import type { NodeHandle } from '../runtime/node-handle';
-import type { NodeSpec } from '../runtime/node-spec';
 import type { Runtime } from '../runtime/runtime';
 import type { Timing } from './timing';
 
-/** The compiled CLI: pub/sub nodes start through it as a user would start them. */
-const CLI = path.resolve(__dirname, '../cli/main.js');
 const PROXY = 'pubsub-proxy';
 
 /** Driver reports of the pub/sub nodes (docs/drivers.md, pub/sub section), as far as the history needs them. */
@@ -17,8 +15,9 @@ type PubSubReport =
   | { type: 'deliver'; topic: string; msg: string; publisher: string; repeat?: boolean };
 
 /**
- * A reliable pub/sub system under test (KHP/1): one proxy, publishers and durable subscribers, each
- * a reference node in driver mode. Their reports become history events; the commands the harness
+ * A reliable pub/sub system under test (KHP/1): one proxy, publishers and durable subscribers,
+ * started as the implementation says (the reference's, or a manifest's), publishers and subscribers
+ * as drivers (docs/drivers.md). Their reports become history events; the commands the harness
  * sends (put, subscribe, unsubscribe) are recorded as it sends them.
  */
 export class PubSubCluster {
@@ -32,6 +31,7 @@ export class PubSubCluster {
 
   constructor(
     private readonly runtime: Runtime,
+    private readonly implementation: Implementation,
     readonly timing: Timing,
     private readonly history: HistoryRecorder,
     private readonly stateDir: string,
@@ -42,9 +42,7 @@ export class PubSubCluster {
     const port = await this.runtime.allocatePort(PROXY);
     this.proxyPeer = await this.runtime.peerEndpoint(PROXY, port);
     const state = this.runtime.stateDir(PROXY, path.join(this.stateDir, PROXY));
-    this.proxy = await this.runtime.start(
-      this.node(PROXY, 'pubsub-proxy', ['pubsub-proxy', '--name', PROXY, '--endpoint', this.runtime.bindEndpoint(PROXY, port), '--journal', path.join(state, 'journal'), ...this.heartbeat(), '--exit-with-stdin']),
-    );
+    this.proxy = await this.runtime.start(this.implementation.pubsubProxy({ name: PROXY, bind: this.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state }));
     return this.proxy;
   }
 
@@ -53,11 +51,8 @@ export class PubSubCluster {
     const started = await Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const name = `publisher-${first + i}`;
-        const t = this.timing;
         // The publisher id is the node's name, so deliveries name the publisher as the history does.
-        const node = await this.runtime.start(
-          this.node(name, 'publisher', ['publish', '--driver', '--name', name, '--id', name, '--proxy', await this.proxyAddressFor(name), '--timeout', String(t.clientTimeout), '--attempts', String(t.clientAttempts), '--backoff-initial', String(t.backoffInitial), '--backoff-max', String(t.backoffMax)]),
-        );
+        const node = await this.runtime.start(this.implementation.publisher({ name, proxy: await this.proxyAddressFor(name), timing: this.timing }));
         node.onReport((report) => this.recordPublisherReport(name, report as unknown as PubSubReport));
         return node;
       }),
@@ -72,9 +67,7 @@ export class PubSubCluster {
       Array.from({ length: count }, async (_, i) => {
         const name = `subscriber-${first + i}`;
         const state = this.runtime.stateDir(name, path.join(this.stateDir, name));
-        const node = await this.runtime.start(
-          this.node(name, 'subscriber', ['subscribe', '--driver', '--name', name, '--id', name, '--proxy', await this.proxyAddressFor(name), '--positions', path.join(state, 'positions'), ...this.heartbeat(), '--reconnect-initial', String(Math.max(1, Math.round(this.timing.heartbeatInterval / 2))), '--reconnect-max', String(this.timing.backoffMax), '--exit-with-stdin']),
-        );
+        const node = await this.runtime.start(this.implementation.subscriber({ name, proxy: await this.proxyAddressFor(name), timing: this.timing, stateDir: state }));
         node.onReport((report) => this.recordSubscriberReport(name, report as unknown as PubSubReport));
         return node;
       }),
@@ -126,14 +119,6 @@ export class PubSubCluster {
     if (!this.proxyPeer) throw new Error('start the pub/sub proxy before the nodes that connect to it');
     if (!this.network) return this.proxyPeer;
     return (await this.network.link(name, PROXY, this.proxyPeer)).endpoint;
-  }
-
-  private heartbeat(): string[] {
-    return ['--heartbeat', String(this.timing.heartbeatInterval), '--liveness', String(this.timing.heartbeatLiveness)];
-  }
-
-  private node(name: string, role: NodeSpec['role'], args: string[]): NodeSpec {
-    return { name, role, command: process.execPath, args: [CLI, ...args] };
   }
 
   private recordPublisherReport(process: string, report: PubSubReport): void {

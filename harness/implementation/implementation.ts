@@ -29,6 +29,32 @@ export interface ClientParams {
   timing: Timing;
 }
 
+export interface PubSubProxyParams {
+  name: string;
+  /** Where the proxy binds, e.g. tcp://127.0.0.1:40123. */
+  bind: string;
+  timing: Timing;
+  /** The proxy's own directory that outlives its restarts: where it keeps its journal. */
+  stateDir: string;
+}
+
+export interface PublisherParams {
+  /** Also the publisher's id: deliveries name the publisher by it. */
+  name: string;
+  /** Where the publisher finds the proxy. */
+  proxy: string;
+  timing: Timing;
+}
+
+export interface SubscriberParams {
+  /** Also the durable subscriber id, the same across restarts so it gets what it missed. */
+  name: string;
+  proxy: string;
+  timing: Timing;
+  /** The subscriber's own directory that outlives its restarts: where it keeps its positions. */
+  stateDir: string;
+}
+
 /**
  * How to start each role of an implementation under test. The reference implementation is one;
  * a manifest describes another. Roles are independent, so they can be mixed.
@@ -38,4 +64,7 @@ export interface Implementation {
   broker(params: BrokerParams): NodeSpec;
   worker(params: WorkerParams): NodeSpec;
   client(params: ClientParams): NodeSpec;
+  pubsubProxy(params: PubSubProxyParams): NodeSpec;
+  publisher(params: PublisherParams): NodeSpec;
+  subscriber(params: SubscriberParams): NodeSpec;
 }

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { BrokerParams, ClientParams, Implementation, WorkerParams } from '../implementation/implementation';
+import type { BrokerParams, ClientParams, Implementation, PublisherParams, PubSubProxyParams, SubscriberParams, WorkerParams } from '../implementation/implementation';
 import { referenceImplementation } from '../implementation/reference';
 import type { Timing } from '../cluster/timing';
-import type { ImageSource, NodeSpec, ReadyCheck, SystemRole as Role } from '../runtime/node-spec';
+import { IMPLEMENTATION_ROLES, type ImageSource, type ImplementationRole as Role, type NodeSpec, type ReadyCheck } from '../runtime/node-spec';
 import type { LoadedManifest, RoleRecipe } from './manifest';
 import { fillTemplate } from './template';
 
@@ -32,15 +32,13 @@ export class ManifestImplementation implements Implementation {
 
   /** Which roles are the implementation's own (the rest are the reference's). */
   get ownRoles(): Role[] {
-    return (['broker', 'worker', 'client'] as const).filter((role) => this.loaded.manifest.roles[role]);
+    return IMPLEMENTATION_ROLES.filter((role) => this.loaded.manifest.roles[role]);
   }
 
   broker(params: BrokerParams): NodeSpec {
     const recipe = this.loaded.manifest.roles.broker;
     if (!recipe) return referenceImplementation.broker(params);
-    const { host, port } = hostAndPort(params.bind);
-    const values = { ...timingValues(params.name, params.timing), bind: params.bind, bindHost: host, bindPort: port, stateDir: params.stateDir };
-    return this.spec('broker', params.name, recipe, values, { kind: 'tcp', host, port });
+    return this.listener('broker', params, recipe);
   }
 
   worker(params: WorkerParams): NodeSpec {
@@ -56,6 +54,31 @@ export class ManifestImplementation implements Implementation {
     return this.spec('client', params.name, recipe, { ...timingValues(params.name, params.timing), broker: params.broker });
   }
 
+  pubsubProxy(params: PubSubProxyParams): NodeSpec {
+    const recipe = this.loaded.manifest.roles['pubsub-proxy'];
+    if (!recipe) return referenceImplementation.pubsubProxy(params);
+    return this.listener('pubsub-proxy', params, recipe);
+  }
+
+  publisher(params: PublisherParams): NodeSpec {
+    const recipe = this.loaded.manifest.roles.publisher;
+    if (!recipe) return referenceImplementation.publisher(params);
+    return this.spec('publisher', params.name, recipe, { ...timingValues(params.name, params.timing), proxy: params.proxy });
+  }
+
+  subscriber(params: SubscriberParams): NodeSpec {
+    const recipe = this.loaded.manifest.roles.subscriber;
+    if (!recipe) return referenceImplementation.subscriber(params);
+    return this.spec('subscriber', params.name, recipe, { ...timingValues(params.name, params.timing), proxy: params.proxy, stateDir: params.stateDir });
+  }
+
+  /** A role others connect to (broker, pub/sub proxy): it binds, keeps state, and may be ready once its port accepts. */
+  private listener(role: Role, params: BrokerParams | PubSubProxyParams, recipe: RoleRecipe): NodeSpec {
+    const { host, port } = hostAndPort(params.bind);
+    const values = { ...timingValues(params.name, params.timing), bind: params.bind, bindHost: host, bindPort: port, stateDir: params.stateDir };
+    return this.spec(role, params.name, recipe, values, { kind: 'tcp', host, port });
+  }
+
   private spec(role: Role, name: string, recipe: RoleRecipe, values: Values, port?: ReadyCheck): NodeSpec {
     const cwd = path.resolve(this.loaded.dir, recipe.cwd ?? '.');
     const [program = '', ...args] = (recipe.command ?? []).map((arg) => fillTemplate(arg, values));
@@ -65,7 +88,7 @@ export class ManifestImplementation implements Implementation {
         ? { build: { context: path.resolve(this.loaded.dir, recipe.build.context), dockerfile: recipe.build.dockerfile } }
         : undefined;
     const env = Object.fromEntries(Object.entries(recipe.env ?? {}).map(([key, value]) => [key, fillTemplate(value, values)]));
-    const setting = recipe.ready ?? (role === 'broker' ? 'port' : 'report');
+    const setting = recipe.ready ?? (port ? 'port' : 'report');
     const ready: ReadyCheck =
       setting === 'report' ? { kind: 'report' } : setting === 'port' ? (port ?? { kind: 'report' }) : { kind: 'log', pattern: new RegExp(setting.log) };
     return {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { Profile } from '../checker/profile';
 import type { Timing } from '../cluster/timing';
-import type { SystemRole as Role } from '../runtime/node-spec';
+import { IMPLEMENTATION_ROLES, type ImplementationRole as Role } from '../runtime/node-spec';
 import { ManifestError } from './manifest-error';
 import { MANIFEST_SCHEMA } from './schema';
 import { PLACEHOLDERS, strayBraces, unknownPlaceholders } from './template';
@@ -137,7 +137,7 @@ function describeSchemaError(error: ErrorObject): string {
     case 'minItems':
       return `${field}: must not be empty`;
     case 'minProperties':
-      return `${field}: must name at least one role (broker, worker or client)`;
+      return `${field}: must name at least one role (${IMPLEMENTATION_ROLES.join(', ')})`;
     case 'minLength':
       return `${field}: must not be empty`;
     case 'minimum':
@@ -158,14 +158,12 @@ function describeType(value: unknown): string {
   return article(typeof value);
 }
 
-const ROLES: readonly Role[] = ['broker', 'worker', 'client'];
-
 /** The roles whose shape the checks beyond the schema can read, whether or not the rest is valid. */
 function wellFormedRoles(value: unknown): Partial<Record<Role, RoleRecipe>> {
   const roles = (value as { roles?: unknown } | null)?.roles;
   if (typeof roles !== 'object' || roles === null) return {};
   const found: Partial<Record<Role, RoleRecipe>> = {};
-  for (const role of ROLES) {
+  for (const role of IMPLEMENTATION_ROLES) {
     const recipe = (roles as Record<string, unknown>)[role] as Partial<RoleRecipe> | undefined;
     if (typeof recipe !== 'object' || recipe === null) continue;
     if (recipe.command !== undefined && !(Array.isArray(recipe.command) && recipe.command.length > 0 && recipe.command.every((arg) => typeof arg === 'string'))) continue;
@@ -177,6 +175,9 @@ function wellFormedRoles(value: unknown): Partial<Record<Role, RoleRecipe>> {
   }
   return found;
 }
+
+/** The roles others connect to: readiness can be a TCP port accepting connections. */
+const LISTENING_ROLES: readonly Role[] = ['broker', 'pubsub-proxy'];
 
 /** What a schema cannot check: placeholders, programs, folders and patterns. */
 function checkBeyondSchema(roles: Partial<Record<Role, RoleRecipe>>, dir: string): string[] {
@@ -220,7 +221,7 @@ function checkBeyondSchema(roles: Partial<Record<Role, RoleRecipe>>, dir: string
           : `${at}.command[0]: "${program}" is not on the PATH`,
       );
     }
-    if (recipe.ready === 'port' && role !== 'broker') problems.push(`${at}.ready: "port" is for the broker (the only role that listens); use "report" or {"log": ...}`);
+    if (recipe.ready === 'port' && !LISTENING_ROLES.includes(role)) problems.push(`${at}.ready: "port" is for the roles that listen (${LISTENING_ROLES.join(', ')}); use "report" or {"log": ...}`);
     if (typeof recipe.ready === 'object') {
       try {
         new RegExp(recipe.ready.log);

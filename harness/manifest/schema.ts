@@ -1,4 +1,5 @@
 import { PROFILES } from '../checker/profile';
+import { IMPLEMENTATION_ROLES } from '../runtime/node-spec';
 
 /** Timing a manifest may set for its nodes; every other interval keeps the scenario's value. */
 export const TIMING_FIELDS = ['heartbeatInterval', 'heartbeatLiveness', 'clientTimeout', 'clientAttempts', 'backoffInitial', 'backoffMax', 'requestExpiry', 'resultGrace'] as const;
@@ -32,7 +33,7 @@ const role = (roleName: string) => ({
     },
     cwd: { type: 'string', minLength: 1, description: "working directory, relative to the manifest's folder (default: that folder)" },
     ready: {
-      description: '"report" (the driver protocol\'s ready line), "port" (the broker accepts TCP connections) or {"log": "<regular expression>"}',
+      description: '"report" (the driver protocol\'s ready line), "port" (the broker or pub/sub proxy accepts TCP connections) or {"log": "<regular expression>"}',
       oneOf: [
         { type: 'string', enum: ['report', 'port'] },
         {
@@ -63,7 +64,7 @@ export const MANIFEST_SCHEMA = {
     description: { type: 'string' },
     profiles: {
       type: 'array',
-      description: 'the guarantees the implementation claims; each implies the ones before it in mdp, at-least-once, exactly-once',
+      description: 'the guarantees the implementation claims; each implies the ones before it in mdp, at-least-once, exactly-once (request-reply); pubsub-exactly-once is the pub/sub one',
       minItems: 1,
       uniqueItems: true,
       items: { type: 'string', enum: [...PROFILES] },
@@ -79,7 +80,7 @@ export const MANIFEST_SCHEMA = {
       description: 'the roles the implementation provides; the others come from the reference implementation',
       additionalProperties: false,
       minProperties: 1,
-      properties: { broker: role('broker'), worker: role('worker'), client: role('client') },
+      properties: Object.fromEntries(IMPLEMENTATION_ROLES.map((name) => [name, role(name)])),
     },
   },
 } as const;

@@ -1,4 +1,4 @@
-import type { SystemRole as Role } from '../runtime/node-spec';
+import type { ImplementationRole as Role } from '../runtime/node-spec';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
 
@@ -9,6 +9,9 @@ export const PLACEHOLDERS: Readonly<Record<Role, readonly string[]>> = {
   broker: [...COMMON, 'bind', 'bindHost', 'bindPort', 'stateDir'],
   worker: [...COMMON, 'broker', 'service', 'workMs'],
   client: [...COMMON, 'broker'],
+  'pubsub-proxy': [...COMMON, 'bind', 'bindHost', 'bindPort', 'stateDir'],
+  publisher: [...COMMON, 'proxy'],
+  subscriber: [...COMMON, 'proxy', 'stateDir'],
 };
 
 /** Placeholder names in `text` that `role` does not know, e.g. a typo such as {{brokr}}. */

@@ -1,4 +1,4 @@
-import type { RpcCluster } from '../cluster/rpc-cluster';
+import type { NodeHandle } from '../runtime/node-handle';
 import type { NemesisEvent } from '../history/event';
 import type { NodeNemesis } from './node-nemesis';
 import type { FaultSchedule, ScheduledFault } from './fault-schedule';
@@ -12,7 +12,7 @@ export interface CrashStormResult {
 }
 
 /**
- * Plays a fault schedule against a cluster through the node nemesis, each fault at its offset
+ * Plays a fault schedule against a system's nodes through the node nemesis, each fault at its offset
  * from now. Faults run concurrently (a freeze of one worker while the broker is down); the
  * schedule keeps faults on one node apart. Returns once every fault has ended; `stop()` cuts the
  * schedule short (faults already started still finish, so every frozen node is resumed).
@@ -22,7 +22,8 @@ export class CrashStorm {
   private wake?: () => void;
 
   constructor(
-    private readonly cluster: RpcCluster,
+    /** The node a schedule names; throws for a name the system does not have. */
+    private readonly nodeNamed: (name: string) => NodeHandle,
     private readonly nemesis: NodeNemesis,
     private readonly schedule: FaultSchedule,
   ) {}
@@ -59,7 +60,7 @@ export class CrashStorm {
   }
 
   private async apply(fault: ScheduledFault, result: CrashStormResult): Promise<void> {
-    const node = this.cluster.node(fault.target);
+    const node = this.nodeNamed(fault.target);
     if (!node.running) {
       result.skipped.push({ fault, reason: `${fault.target} was not running` });
       return;

@@ -5,13 +5,17 @@ export type ScheduledFault =
   | { at: number; kind: 'crash-restart'; target: string; pauseMs: number }
   | { at: number; kind: 'freeze'; target: string; durationMs: number };
 
+/**
+ * What a storm does to a star-shaped system: the hub everyone talks through (a broker, a pub/sub
+ * proxy) and the peers around it (workers, subscribers).
+ */
 export interface CrashStormPlan {
-  /** Broker crashes (SIGKILL, then a restart after a pause). */
-  brokerCrashes: number;
-  workerCrashes: number;
-  workerFreezes: number;
-  broker: string;
-  workers: readonly string[];
+  /** Hub crashes (SIGKILL, then a restart after a pause). */
+  hubCrashes: number;
+  peerCrashes: number;
+  peerFreezes: number;
+  hub: string;
+  peers: readonly string[];
   /** Faults start within this window (ms from the start). */
   windowMs: number;
   /** Shortest time between two faults on the same node, after the first one is over: room to come back. */
@@ -43,30 +47,30 @@ function between(random: Random, [low, high]: readonly [number, number]): number
  * that is up (a crash of a node still down would test nothing).
  */
 export function crashStormSchedule(seed: string, plan: CrashStormPlan): FaultSchedule {
-  if (plan.workers.length === 0 && plan.workerCrashes + plan.workerFreezes > 0) throw new Error('a crash storm with worker faults needs workers');
+  if (plan.peers.length === 0 && plan.peerCrashes + plan.peerFreezes > 0) throw new Error('a crash storm with peer faults needs peers (workers, subscribers)');
   const random = seededRandom(`crash-storm:${seed}`);
   const busyUntil = new Map<string, number>();
   const faults: ScheduledFault[] = [];
 
-  // The broker's crashes are spread evenly with jitter, so the storm lasts the whole window.
-  const slot = plan.windowMs / Math.max(1, plan.brokerCrashes);
-  for (let i = 0; i < plan.brokerCrashes; i++) {
+  // The hub's crashes are spread evenly with jitter, so the storm lasts the whole window.
+  const slot = plan.windowMs / Math.max(1, plan.hubCrashes);
+  for (let i = 0; i < plan.hubCrashes; i++) {
     const pauseMs = between(random, plan.pauseMs);
-    const earliest = Math.max(i * slot, busyUntil.get(plan.broker) ?? 0);
+    const earliest = Math.max(i * slot, busyUntil.get(plan.hub) ?? 0);
     const at = Math.round(earliest + random() * Math.max(0, (i + 1) * slot - plan.recoverMs - pauseMs - earliest));
-    faults.push({ at, kind: 'crash-restart', target: plan.broker, pauseMs });
-    busyUntil.set(plan.broker, at + pauseMs + plan.recoverMs);
+    faults.push({ at, kind: 'crash-restart', target: plan.hub, pauseMs });
+    busyUntil.set(plan.hub, at + pauseMs + plan.recoverMs);
   }
 
-  const workerFaults: ('crash-restart' | 'freeze')[] = [
-    ...Array.from({ length: plan.workerCrashes }, () => 'crash-restart' as const),
-    ...Array.from({ length: plan.workerFreezes }, () => 'freeze' as const),
+  const peerFaults: ('crash-restart' | 'freeze')[] = [
+    ...Array.from({ length: plan.peerCrashes }, () => 'crash-restart' as const),
+    ...Array.from({ length: plan.peerFreezes }, () => 'freeze' as const),
   ];
-  for (const kind of workerFaults) {
-    // A few draws to find a worker that is free then; a fault that fits nowhere is placed after the window.
+  for (const kind of peerFaults) {
+    // A few draws to find a peer that is free then; a fault that fits nowhere is placed after the window.
     let placed = false;
     for (let attempt = 0; attempt < 20 && !placed; attempt++) {
-      const target = plan.workers[Math.floor(random() * plan.workers.length)];
+      const target = plan.peers[Math.floor(random() * plan.peers.length)];
       const at = Math.round(random() * plan.windowMs);
       if (at < (busyUntil.get(target) ?? 0)) continue;
       const length = kind === 'freeze' ? between(random, plan.freezeMs) : between(random, plan.pauseMs);
@@ -75,7 +79,7 @@ export function crashStormSchedule(seed: string, plan: CrashStormPlan): FaultSch
       placed = true;
     }
     if (!placed) {
-      const target = plan.workers[Math.floor(random() * plan.workers.length)];
+      const target = plan.peers[Math.floor(random() * plan.peers.length)];
       const at = busyUntil.get(target) ?? 0;
       const length = kind === 'freeze' ? between(random, plan.freezeMs) : between(random, plan.pauseMs);
       faults.push(kind === 'freeze' ? { at, kind, target, durationMs: length } : { at, kind, target, pauseMs: length });

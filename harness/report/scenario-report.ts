@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Profile } from '../checker/profile';
+import { isPubSubProfile, type Judgement, type Profile } from '../checker/profile';
 import type { Scenario } from '../scenario/scenario';
 import { renderTimeline } from './timeline';
 import { clauseTags, decideVerdict, scenarioProfile, type CaseStatus, type ScenarioVerdict, type VerdictAnomaly } from './verdict';
@@ -25,14 +25,20 @@ const MAX_EVENTS_PER_ANOMALY = 12;
  * an earlier, narrower one, so the whole history is checked here, not only at the check step.
  */
 function anomaliesFor(scenario: Scenario, profile: Profile | undefined): VerdictAnomaly[] {
-  const hasJobs = scenario.history.events().some((event) => event.type === 'invoke');
-  const check = scenario.lastCheck ?? (profile && hasJobs ? { judgement: scenario.check(profile).judgement } : undefined);
+  const check = scenario.lastCheck ?? (profile ? checkAfterwards(scenario, profile) : undefined);
   return (check?.judgement.violations ?? []).slice(0, MAX_ANOMALIES).map((anomaly) => ({
     name: anomaly.name,
     job: anomaly.job,
     detail: anomaly.detail,
     events: anomaly.events.slice(0, MAX_EVENTS_PER_ANOMALY),
   }));
+}
+
+/** A check of the whole history when no step made one; none for a history without the profile's operations. */
+function checkAfterwards(scenario: Scenario, profile: Profile): { judgement: Judgement } | undefined {
+  const events = scenario.history.events();
+  if (isPubSubProfile(profile)) return events.some((event) => event.type === 'put') ? scenario.checkPubSub(profile) : undefined;
+  return events.some((event) => event.type === 'invoke') ? scenario.check(profile) : undefined;
 }
 
 /**

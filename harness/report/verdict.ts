@@ -1,4 +1,6 @@
-import { PROFILES, type Profile } from '../checker/profile';
+import { claims, PROFILES, type Profile } from '../checker/profile';
+
+export { claims };
 
 /**
  * Per-scenario verdicts in the spirit of Autobahn's: PASS and FAIL for a profile the implementation
@@ -42,16 +44,10 @@ export interface VerdictAnomaly {
 /** Cucumber's test case outcome, as its messages name it. */
 export type CaseStatus = 'PASSED' | 'FAILED' | 'SKIPPED' | 'PENDING' | 'UNDEFINED' | 'AMBIGUOUS' | 'UNKNOWN';
 
-/** The strongest profile among a scenario's tags (`@exactly-once` over `@at-least-once` over `@mdp`). */
+/** The strongest profile among a scenario's tags (`@exactly-once` over `@at-least-once` over `@mdp`; `@pubsub-exactly-once`). */
 export function scenarioProfile(tags: readonly string[]): Profile | undefined {
   const named = PROFILES.filter((profile) => tags.includes(`@${profile}`));
   return named[named.length - 1];
-}
-
-/** Claiming a profile claims every weaker one: an exactly-once system also delivers at least once. */
-export function claims(claimed: readonly Profile[], profile: Profile): boolean {
-  const strongest = Math.max(...claimed.map((p) => PROFILES.indexOf(p)));
-  return PROFILES.indexOf(profile) <= strongest;
 }
 
 /** Tags that name a spec clause: `@rfc7:heartbeating`, `@khx1:accept-before-dispatch`, `@khp1:fan-out`. */
@@ -67,6 +63,12 @@ export interface VerdictInput {
   claimed: readonly Profile[];
 }
 
+/**
+ * Exceptions that are bugs in the harness (a broken build, a wrong call), not a system that broke
+ * its promise: blaming the implementation for them would be a false FAIL.
+ */
+const HARNESS_FAULTS: readonly string[] = ['TypeError', 'ReferenceError', 'SyntaxError', 'RangeError'];
+
 export function decideVerdict({ status, exceptionType, profile, claimed }: VerdictInput): { verdict: Verdict; reason: string } {
   const isClaimed = profile === undefined || claims(claimed, profile);
   const notClaimed = `the implementation does not claim ${profile}`;
@@ -75,6 +77,7 @@ export function decideVerdict({ status, exceptionType, profile, claimed }: Verdi
       return isClaimed ? { verdict: 'PASS', reason: profile ? `meets ${profile}` : 'passed' } : { verdict: 'INFO', reason: `passed, though ${notClaimed}` };
     case 'FAILED':
       if (exceptionType === 'NodeStartError') return { verdict: 'ERROR', reason: 'a node could not be started, so nothing was tested' };
+      if (exceptionType !== undefined && HARNESS_FAULTS.includes(exceptionType)) return { verdict: 'ERROR', reason: `the harness failed (${exceptionType}), so nothing was judged` };
       return isClaimed ? { verdict: 'FAIL', reason: profile ? `violates ${profile}` : 'failed' } : { verdict: 'INFO', reason: `failed, but ${notClaimed}` };
     case 'UNDEFINED':
     case 'AMBIGUOUS':

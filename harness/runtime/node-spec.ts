@@ -4,6 +4,9 @@ export type SystemRole = 'broker' | 'worker' | 'client';
 export type Role = SystemRole | PubSubRole | 'fault-proxy';
 /** The roles of a reliable pub/sub system (KHP/1). */
 export type PubSubRole = 'pubsub-proxy' | 'publisher' | 'subscriber';
+/** Every role an implementation (the reference, or one a manifest describes) can provide. */
+export type ImplementationRole = SystemRole | PubSubRole;
+export const IMPLEMENTATION_ROLES: readonly ImplementationRole[] = ['broker', 'worker', 'client', 'pubsub-proxy', 'publisher', 'subscriber'];
 
 /**
  * How the harness tells that a node is ready:

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { RpcCluster } from '../cluster/rpc-cluster';
 import { PubSubCluster } from '../cluster/pubsub-cluster';
 import { SCENARIO_TIMING, clientCallBound, recoveryBound, type Timing } from '../cluster/timing';
-import { checkHistory, formatCheckResult, judge, type CheckResult, type Judgement, type Profile } from '../checker';
+import { checkHistory, formatCheckResult, judge, judgePubSub, type CheckResult, type Judgement, type Profile, type PubSubProfile, type RequestReplyProfile } from '../checker';
+import { checkPubSub, formatPubSubResult, type PubSubCheckResult } from '../checker/pubsub';
 import { HistoryRecorder } from '../history/recorder';
 import type { Implementation } from '../implementation/implementation';
 import { referenceImplementation } from '../implementation/reference';
@@ -74,7 +75,7 @@ export class Scenario {
   readonly network?: ProxiedNetwork;
   readonly links?: LinkNemesis;
   /** The last check a step made, so a report can show what it found. */
-  lastCheck?: { profile: Profile; result: CheckResult; judgement: Judgement };
+  lastCheck?: { profile: Profile; result: CheckResult | PubSubCheckResult; judgement: Judgement };
   private readonly workloads: RpcWorkload[] = [];
   private tornDown = false;
 
@@ -115,8 +116,9 @@ export class Scenario {
     this.history = new HistoryRecorder({ file: path.join(this.dir, 'history.jsonl') });
     this.runtime = runtime;
     this.network = network;
-    this.cluster = new RpcCluster(this.runtime, options.implementation ?? referenceImplementation, this.timing, this.history, path.join(dir, 'state'), network);
-    this.pubsub = new PubSubCluster(this.runtime, this.timing, this.history, path.join(dir, 'state'), network);
+    const implementation = options.implementation ?? referenceImplementation;
+    this.cluster = new RpcCluster(this.runtime, implementation, this.timing, this.history, path.join(dir, 'state'), network);
+    this.pubsub = new PubSubCluster(this.runtime, implementation, this.timing, this.history, path.join(dir, 'state'), network);
     this.nemesis = new NodeNemesis(this.cluster, this.history);
     if (network) this.links = new LinkNemesis(network, this.cluster, this.history);
   }
@@ -148,7 +150,7 @@ export class Scenario {
     return Math.min(60_000, 5_000 + rounds * (this.timing.workMs + 50) + 2 * clientCallBound(this.timing));
   }
 
-  check(profile: Profile, format: { allCounts?: boolean } = {}): { result: CheckResult; judgement: Judgement; summary: string } {
+  check(profile: RequestReplyProfile, format: { allCounts?: boolean } = {}): { result: CheckResult; judgement: Judgement; summary: string } {
     const result = checkHistory(this.history.events(), {
       callBound: clientCallBound(this.timing),
       recoveryBound: recoveryBound(this.timing),
@@ -156,6 +158,14 @@ export class Scenario {
     const judgement = judge(result, profile);
     this.lastCheck = { profile, result, judgement };
     return { result, judgement, summary: formatCheckResult(result, profile, format) };
+  }
+
+  /** Judges the pub/sub events of the history (puts, subscriptions, deliveries) against `profile`. */
+  checkPubSub(profile: PubSubProfile = 'pubsub-exactly-once'): { result: PubSubCheckResult; judgement: Judgement; summary: string } {
+    const result = checkPubSub(this.history.events());
+    const judgement = judgePubSub(result, profile);
+    this.lastCheck = { profile, result, judgement };
+    return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatPubSubResult(result)}` };
   }
 
   /** Stops every node and seals the history. Safe to call twice; never throws for a node that is already gone. */

@@ -1,7 +1,7 @@
 import { CrashStorm, type CrashStormResult } from '../nemesis/crash-storm';
 import { runSeed } from '../util/run-seed';
 import { crashStormSchedule, type CrashStormPlan, type FaultSchedule } from '../nemesis/fault-schedule';
-import { livenessPeriod } from '../cluster/timing';
+import { livenessPeriod, type Timing } from '../cluster/timing';
 import { waitFor } from '../util/wait-for';
 import type { RpcWorkload, WorkloadSummary } from '../workload/rpc-workload';
 import type { Scenario } from './scenario';
@@ -27,6 +27,17 @@ export interface StormRunResult {
   summary: WorkloadSummary;
 }
 
+/** How long faults last and how far apart they are on one node, from the scenario's timing. */
+export function stormPacing(timing: Timing): Pick<CrashStormPlan, 'recoverMs' | 'pauseMs' | 'freezeMs'> {
+  return {
+    // A restarted node takes a few hundred ms to come up, and its peers a liveness period to find it.
+    recoverMs: 600 + 2 * livenessPeriod(timing),
+    pauseMs: [50, 400],
+    // Up to three liveness periods: long enough to be expired by the hub, short of the result grace.
+    freezeMs: [livenessPeriod(timing) / 2, 3 * livenessPeriod(timing)],
+  };
+}
+
 /** The run's seed (KEELHAUL_SEED, or drawn once per run), so a printed seed replays the same schedule. */
 export function stormSeed(): string {
   return runSeed();
@@ -41,17 +52,13 @@ export async function runStorm(scenario: Scenario, options: StormRunOptions, onS
   const { cluster, timing, history } = scenario;
   if (!cluster.broker) throw new Error('a crash storm needs a broker');
   const plan: CrashStormPlan = {
-    brokerCrashes: options.brokerCrashes,
-    workerCrashes: options.workerCrashes,
-    workerFreezes: options.workerFreezes,
-    broker: cluster.broker.name,
-    workers: cluster.workers.map((worker) => worker.name),
+    hubCrashes: options.brokerCrashes,
+    peerCrashes: options.workerCrashes,
+    peerFreezes: options.workerFreezes,
+    hub: cluster.broker.name,
+    peers: cluster.workers.map((worker) => worker.name),
     windowMs: options.windowMs,
-    // A restarted node takes a few hundred ms to come up, and its peers a liveness period to find it.
-    recoverMs: 600 + 2 * livenessPeriod(timing),
-    pauseMs: [50, 400],
-    // Up to three liveness periods: long enough to be expired by the broker, short of the result grace.
-    freezeMs: [livenessPeriod(timing) / 2, 3 * livenessPeriod(timing)],
+    ...stormPacing(timing),
   };
   const schedule = crashStormSchedule(options.seed ?? stormSeed(), plan);
   onSchedule(schedule);
@@ -59,7 +66,7 @@ export async function runStorm(scenario: Scenario, options: StormRunOptions, onS
   const perClient = Math.ceil(options.minJobs / cluster.clients.length);
   const workloadOptions = { jobsPerClient: 100 * perClient, concurrency: options.concurrency, service: options.service };
   const workload = scenario.startWorkload(workloadOptions);
-  const storm = await new CrashStorm(cluster, scenario.nemesis, schedule).run();
+  const storm = await new CrashStorm((name) => cluster.node(name), scenario.nemesis, schedule).run();
   const invoked = () => history.events().filter((event) => event.type === 'invoke').length;
   await waitFor(() => invoked() >= options.minJobs, { timeoutMs: scenario.workloadBound({ jobsPerClient: perClient, concurrency: options.concurrency }), what: `${options.minJobs} jobs to be submitted` });
   workload.stop();

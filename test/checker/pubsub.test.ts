@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { checkHistory } from '../../harness/checker/check-history';
 import { ANOMALY_NAMES } from '../../harness/checker/anomaly';
 import { checkPubSub, formatPubSubResult, PUBSUB_ANOMALY_NAMES, type PubSubAnomaly, type PubSubCheckResult } from '../../harness/checker/pubsub';
+import { forbiddenPubSubAnomalies, judgePubSub } from '../../harness/checker/profile';
 import type {
   DeliverEvent,
   HistoryEvent,
@@ -589,3 +590,19 @@ describe('pub/sub: formatPubSubResult', () => {
 function t(history: readonly HistoryEvent[]): number {
   return history.reduce((max, event) => Math.max(max, event.t), 0);
 }
+
+describe('judgePubSub: the pubsub-exactly-once profile', () => {
+  test('forbids every pub/sub anomaly', () => {
+    assert.deepEqual(forbiddenPubSubAnomalies('pubsub-exactly-once'), [...PUBSUB_ANOMALY_NAMES]);
+  });
+
+  test('a clean history passes; a lost and a duplicated delivery fail it, each named', () => {
+    const clean = [...joined(0, 'sub-1'), ...joined(0, 'sub-2'), ...accepted(10, 'm1'), deliver(20, 'sub-1', 'm1'), deliver(21, 'sub-2', 'm1')];
+    assert.deepEqual(judgePubSub(checkPubSub(clean), 'pubsub-exactly-once'), { verdict: 'PASS', violations: [] });
+
+    const broken = [...joined(0, 'sub-1'), ...joined(0, 'sub-2'), ...accepted(10, 'm1'), deliver(20, 'sub-1', 'm1'), deliver(22, 'sub-1', 'm1')];
+    const judgement = judgePubSub(checkPubSub(broken), 'pubsub-exactly-once');
+    assert.equal(judgement.verdict, 'FAIL');
+    assert.deepEqual(judgement.violations.map((v) => `${v.name} ${v.job}`).sort(), ['duplicate-delivery m1', 'lost m1']);
+  });
+});

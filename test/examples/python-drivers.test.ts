@@ -48,8 +48,8 @@ const heartbeatArgs = (timing: Timing) => ['--heartbeat', String(timing.heartbea
 
 /** The reference broker with the Python example worker and client drivers. */
 const pythonExamples: Implementation = {
+  ...referenceImplementation,
   name: 'python-examples',
-  broker: referenceImplementation.broker,
   worker: ({ name, broker, service, workMs, timing }) => ({
     name,
     role: 'worker',

@@ -6,12 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import type { ErrorObject } from 'ajv';
 import { PROFILES } from '../../harness/checker/profile';
 import { SCENARIO_TIMING } from '../../harness/cluster/timing';
-import type { BrokerParams, ClientParams, WorkerParams } from '../../harness/implementation/implementation';
+import type { BrokerParams, ClientParams, PublisherParams, PubSubProxyParams, SubscriberParams, WorkerParams } from '../../harness/implementation/implementation';
 import { referenceImplementation } from '../../harness/implementation/reference';
 import { describeSchemaErrors, fieldName, findProgram, loadManifest, parseManifest } from '../../harness/manifest/manifest';
 import { ManifestError } from '../../harness/manifest/manifest-error';
 import { ManifestImplementation } from '../../harness/manifest/manifest-implementation';
 import { MANIFEST_SCHEMA, TIMING_FIELDS } from '../../harness/manifest/schema';
+import { IMPLEMENTATION_ROLES } from '../../harness/runtime/node-spec';
 import { fillTemplate, PLACEHOLDERS, strayBraces, unknownPlaceholders } from '../../harness/manifest/template';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -81,18 +82,18 @@ function writeManifest(name: string, manifest: Record<string, any> | string): st
 }
 
 const READY_FORMS =
-  '"report" (the driver protocol\'s ready line), "port" (the broker accepts TCP connections) or {"log": "<regular expression>"}';
+  '"report" (the driver protocol\'s ready line), "port" (the broker or pub/sub proxy accepts TCP connections) or {"log": "<regular expression>"}';
 
 const COMMON_PLACEHOLDERS = 'name, heartbeatInterval, heartbeatLiveness, clientTimeout, clientAttempts, backoffInitial, backoffMax, requestExpiry, resultGrace';
 
 describe('loading valid manifests', () => {
-  test('examples/reference/keelhaul.yaml loads with all three roles and claims exactly-once', () => {
+  test('examples/reference/keelhaul.yaml loads with all six roles and claims exactly-once and pubsub-exactly-once', () => {
     const loaded = loadManifest(path.join(ROOT, 'examples/reference/keelhaul.yaml'));
     assert.equal(loaded.file, path.join(ROOT, 'examples/reference/keelhaul.yaml'));
     assert.equal(loaded.dir, path.join(ROOT, 'examples/reference'));
     assert.equal(loaded.manifest.name, 'keelhaul reference (via manifest)');
-    assert.deepEqual(loaded.manifest.profiles, ['exactly-once']);
-    assert.deepEqual(Object.keys(loaded.manifest.roles).sort(), ['broker', 'client', 'worker']);
+    assert.deepEqual(loaded.manifest.profiles, ['exactly-once', 'pubsub-exactly-once']);
+    assert.deepEqual(Object.keys(loaded.manifest.roles).sort(), ['broker', 'client', 'publisher', 'pubsub-proxy', 'subscriber', 'worker']);
     assert.equal(loaded.manifest.roles.broker?.ready, 'report');
     assert.equal(loaded.manifest.roles.broker?.command?.[0], 'node');
     assert.ok(loaded.manifest.roles.broker?.command?.includes('{{stateDir}}/journal'));
@@ -243,7 +244,7 @@ describe('schema mistakes: one line naming the exact field', () => {
 
   test('an unknown role is an unknown field of roles', () => {
     const problems = problemsOf(withChange((m) => (m.roles.proxy = { command: [FAKE_ON_PATH] })));
-    assert.deepEqual(problems, ['roles.proxy: unknown field (known fields here: broker, worker, client)']);
+    assert.deepEqual(problems, ['roles.proxy: unknown field (known fields here: broker, worker, client, pubsub-proxy, publisher, subscriber)']);
   });
 
   test('an unknown timing field lists the timing fields a manifest may set', () => {
@@ -253,12 +254,12 @@ describe('schema mistakes: one line naming the exact field', () => {
 
   test('an unknown profile names its index and the allowed profiles', () => {
     const problems = problemsOf(withChange((m) => (m.profiles = ['mdp', 'exactly_once'])));
-    assert.deepEqual(problems, ['profiles[1]: "exactly_once" is not one of mdp, at-least-once, exactly-once']);
+    assert.deepEqual(problems, ['profiles[1]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once']);
   });
 
   test('no roles at all: roles must name at least one role', () => {
     const problems = problemsOf(withChange((m) => (m.roles = {})));
-    assert.deepEqual(problems, ['roles: must name at least one role (broker, worker or client)']);
+    assert.deepEqual(problems, ['roles: must name at least one role (broker, worker, client, pubsub-proxy, publisher, subscriber)']);
   });
 
   for (const field of ['name', 'profiles', 'roles']) {
@@ -414,7 +415,7 @@ describe('schema mistakes: one line naming the exact field', () => {
     assert.equal(problems.length, 5, problems.join('\n'));
     assert.deepEqual([...problems].sort(), [
       'name: required field is missing',
-      'profiles[0]: "exactly_once" is not one of mdp, at-least-once, exactly-once',
+      'profiles[0]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once',
       `roles.broker.ready: must be ${READY_FORMS}, not "sometimes"`,
       'roles.broker.comand: unknown field (known fields here: command, image, build, env, cwd, ready, readyTimeoutMs)',
       'timing.heartbeatInterval: 0 must be >= 1',
@@ -542,9 +543,31 @@ describe('mistakes beyond the schema', () => {
       }),
     );
     assert.deepEqual(problems, [
-      'roles.worker.ready: "port" is for the broker (the only role that listens); use "report" or {"log": ...}',
-      'roles.client.ready: "port" is for the broker (the only role that listens); use "report" or {"log": ...}',
+      'roles.worker.ready: "port" is for the roles that listen (broker, pubsub-proxy); use "report" or {"log": ...}',
+      'roles.client.ready: "port" is for the roles that listen (broker, pubsub-proxy); use "report" or {"log": ...}',
     ]);
+  });
+
+  test('a pub/sub role refuses the placeholders of other roles ({{broker}} in a subscriber, {{proxy}} in the proxy)', () => {
+    const problems = problemsOf({
+      name: 'acme',
+      profiles: ['pubsub-exactly-once'],
+      roles: { subscriber: { command: [FAKE_ON_PATH, '{{broker}}'] }, 'pubsub-proxy': { command: [FAKE_ON_PATH, '{{proxy}}'] }, publisher: { command: [FAKE_ON_PATH, '{{stateDir}}'] } },
+    });
+    assert.deepEqual(problems, [
+      `roles.pubsub-proxy.command[1]: unknown placeholder {{proxy}} (a pubsub-proxy knows: ${COMMON_PLACEHOLDERS}, bind, bindHost, bindPort, stateDir)`,
+      `roles.publisher.command[1]: unknown placeholder {{stateDir}} (a publisher knows: ${COMMON_PLACEHOLDERS}, proxy)`,
+      `roles.subscriber.command[1]: unknown placeholder {{broker}} (a subscriber knows: ${COMMON_PLACEHOLDERS}, proxy, stateDir)`,
+    ]);
+  });
+
+  test('ready: "port" is fine on the pub/sub proxy and refused on a subscriber', () => {
+    const problems = problemsOf({
+      name: 'acme',
+      profiles: ['pubsub-exactly-once'],
+      roles: { 'pubsub-proxy': { command: [FAKE_ON_PATH], ready: 'port' }, subscriber: { command: [FAKE_ON_PATH], ready: 'port' } },
+    });
+    assert.deepEqual(problems, ['roles.subscriber.ready: "port" is for the roles that listen (broker, pubsub-proxy); use "report" or {"log": ...}']);
   });
 
   test('ready: {log: "("} is not a regular expression, with the reason', () => {
@@ -569,7 +592,7 @@ describe('mistakes beyond the schema', () => {
     assert.deepEqual(problems.slice(3), [
       'roles.worker.command[1]: "{{ broker" has braces that are not a {{placeholder}}',
       `roles.worker.command[0]: ${path.join(tmp, 'missing')} does not exist or is not executable`,
-      'roles.worker.ready: "port" is for the broker (the only role that listens); use "report" or {"log": ...}',
+      'roles.worker.ready: "port" is for the roles that listen (broker, pubsub-proxy); use "report" or {"log": ...}',
     ]);
   });
 });
@@ -731,10 +754,13 @@ describe('template', () => {
     assert.deepEqual(PLACEHOLDERS.broker, [...common, 'bind', 'bindHost', 'bindPort', 'stateDir']);
     assert.deepEqual(PLACEHOLDERS.worker, [...common, 'broker', 'service', 'workMs']);
     assert.deepEqual(PLACEHOLDERS.client, [...common, 'broker']);
+    assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...common, 'bind', 'bindHost', 'bindPort', 'stateDir']);
+    assert.deepEqual(PLACEHOLDERS.publisher, [...common, 'proxy']);
+    assert.deepEqual(PLACEHOLDERS.subscriber, [...common, 'proxy', 'stateDir']);
   });
 
   test('every timing field a manifest may set is a placeholder of every role', () => {
-    for (const role of ['broker', 'worker', 'client'] as const) {
+    for (const role of IMPLEMENTATION_ROLES) {
       for (const field of TIMING_FIELDS) assert.ok(PLACEHOLDERS[role].includes(field), `${role} lacks {{${field}}}`);
     }
   });
@@ -751,11 +777,12 @@ describe('schema', () => {
     for (const field of TIMING_FIELDS) assert.deepEqual(properties[field], { type: 'integer', minimum: field === 'resultGrace' ? 0 : 1 });
   });
 
-  test('name, profiles and roles are required; roles are broker, worker and client', () => {
+  test('name, profiles and roles are required; roles are the request-reply and the pub/sub ones', () => {
     assert.deepEqual([...MANIFEST_SCHEMA.required], ['name', 'profiles', 'roles']);
-    assert.deepEqual(Object.keys(MANIFEST_SCHEMA.properties.roles.properties), ['broker', 'worker', 'client']);
-    for (const role of ['broker', 'worker', 'client'] as const) {
-      const schema = MANIFEST_SCHEMA.properties.roles.properties[role];
+    const roles = MANIFEST_SCHEMA.properties.roles.properties as Record<string, { additionalProperties: boolean; description: string }>;
+    assert.deepEqual(Object.keys(roles), ['broker', 'worker', 'client', 'pubsub-proxy', 'publisher', 'subscriber']);
+    for (const role of IMPLEMENTATION_ROLES) {
+      const schema = roles[role];
       assert.ok(!('required' in schema), 'a role needs a command, an image or a build: checked beyond the schema');
       assert.equal(schema.additionalProperties, false);
       assert.equal(schema.description, `how to start the ${role}`);
@@ -767,6 +794,9 @@ const TIMING = SCENARIO_TIMING;
 const BROKER: BrokerParams = { name: 'broker-1', bind: 'tcp://127.0.0.1:40123', timing: TIMING, stateDir: '/var/state/broker-1' };
 const WORKER: WorkerParams = { name: 'worker-2', broker: 'tcp://127.0.0.1:40123', service: 'echo', workMs: 7, timing: TIMING };
 const CLIENT: ClientParams = { name: 'client-3', broker: 'tcp://127.0.0.1:40123', timing: TIMING };
+const PROXY: PubSubProxyParams = { name: 'pubsub-proxy', bind: 'tcp://127.0.0.1:40200', timing: TIMING, stateDir: '/var/state/pubsub-proxy' };
+const PUBLISHER: PublisherParams = { name: 'publisher-1', proxy: 'tcp://127.0.0.1:40201', timing: TIMING };
+const SUBSCRIBER: SubscriberParams = { name: 'subscriber-2', proxy: 'tcp://127.0.0.1:40202', timing: TIMING, stateDir: '/var/state/subscriber-2' };
 
 /** Writes the manifest to the temp folder and loads it, as `keelhaul verify --impl` would. */
 function implementationFrom(manifest: Record<string, any>, file = 'impl.json'): ManifestImplementation {
@@ -924,7 +954,7 @@ describe('ManifestImplementation', () => {
 
   test('examples/reference/keelhaul.yaml builds node commands run from its own folder', () => {
     const implementation = new ManifestImplementation(loadManifest(path.join(ROOT, 'examples/reference/keelhaul.yaml')));
-    assert.deepEqual(implementation.ownRoles, ['broker', 'worker', 'client']);
+    assert.deepEqual(implementation.ownRoles, ['broker', 'worker', 'client', 'pubsub-proxy', 'publisher', 'subscriber']);
     const broker = implementation.broker(BROKER);
     assert.equal(broker.command, 'node');
     assert.equal(broker.cwd, path.join(ROOT, 'examples/reference'));
@@ -936,6 +966,53 @@ describe('ManifestImplementation', () => {
     assert.deepEqual(worker.ready, { kind: 'report' });
     const client = implementation.client(CLIENT);
     assert.deepEqual(client.args.slice(client.args.indexOf('--attempts'), client.args.indexOf('--attempts') + 2), ['--attempts', '8']);
+  });
+
+  test('examples/reference/keelhaul.yaml starts the reference pub/sub nodes with the arguments the harness would use', () => {
+    const implementation = new ManifestImplementation(loadManifest(path.join(ROOT, 'examples/reference/keelhaul.yaml')));
+    const proxy = implementation.pubsubProxy(PROXY);
+    assert.equal(proxy.role, 'pubsub-proxy');
+    assert.deepEqual(proxy.args.slice(0, 6), ['../../bin/keelhaul.js', 'pubsub-proxy', '--name', 'pubsub-proxy', '--endpoint', 'tcp://127.0.0.1:40200']);
+    assert.ok(proxy.args.includes('/var/state/pubsub-proxy/journal'));
+    // No ready setting on a listening role: its port accepting connections.
+    assert.deepEqual(proxy.ready, { kind: 'tcp', host: '127.0.0.1', port: 40200 });
+    const publisher = implementation.publisher(PUBLISHER);
+    assert.equal(publisher.role, 'publisher');
+    assert.deepEqual(publisher.args.slice(publisher.args.indexOf('--id'), publisher.args.indexOf('--id') + 4), ['--id', 'publisher-1', '--proxy', 'tcp://127.0.0.1:40201']);
+    assert.deepEqual(publisher.ready, { kind: 'report' });
+    const subscriber = implementation.subscriber(SUBSCRIBER);
+    assert.equal(subscriber.role, 'subscriber');
+    assert.deepEqual(subscriber.args.slice(subscriber.args.indexOf('--positions'), subscriber.args.indexOf('--positions') + 2), ['--positions', '/var/state/subscriber-2/positions']);
+    assert.deepEqual(subscriber.ready, { kind: 'report' });
+  });
+
+  test('pub/sub roles fill their own placeholders: {{bind}}/{{stateDir}} for the proxy, {{proxy}} for publishers, {{proxy}}/{{stateDir}} for subscribers', () => {
+    const implementation = implementationFrom({
+      name: 'acme-pubsub',
+      profiles: ['pubsub-exactly-once'],
+      roles: {
+        'pubsub-proxy': { command: [FAKE_ON_PATH, '{{bindHost}}', '{{bindPort}}', '{{stateDir}}', '{{heartbeatInterval}}'], ready: { log: 'listening' } },
+        publisher: { command: [FAKE_ON_PATH, '{{name}}', '{{proxy}}', '{{clientTimeout}}'] },
+        subscriber: { command: [FAKE_ON_PATH, '{{name}}', '{{proxy}}', '{{stateDir}}'], env: { STATE: '{{stateDir}}' } },
+      },
+    });
+    assert.deepEqual(implementation.ownRoles, ['pubsub-proxy', 'publisher', 'subscriber']);
+    const proxy = implementation.pubsubProxy(PROXY);
+    assert.deepEqual(proxy.args, ['127.0.0.1', '40200', '/var/state/pubsub-proxy', String(TIMING.heartbeatInterval)]);
+    assert.ok(proxy.ready?.kind === 'log' && proxy.ready.pattern.test('listening on 40200'));
+    assert.deepEqual(implementation.publisher(PUBLISHER).args, ['publisher-1', 'tcp://127.0.0.1:40201', String(TIMING.clientTimeout)]);
+    const subscriber = implementation.subscriber(SUBSCRIBER);
+    assert.deepEqual(subscriber.args, ['subscriber-2', 'tcp://127.0.0.1:40202', '/var/state/subscriber-2']);
+    assert.deepEqual(subscriber.env, { STATE: '/var/state/subscriber-2' });
+    // The request-reply roles it leaves out are the reference's.
+    assert.deepEqual(implementation.broker(BROKER), referenceImplementation.broker(BROKER));
+  });
+
+  test('pub/sub roles the manifest leaves out come from the reference', () => {
+    const brokerOnly = implementationFrom(minimal());
+    assert.deepEqual(brokerOnly.pubsubProxy(PROXY), referenceImplementation.pubsubProxy(PROXY));
+    assert.deepEqual(brokerOnly.publisher(PUBLISHER), referenceImplementation.publisher(PUBLISHER));
+    assert.deepEqual(brokerOnly.subscriber(SUBSCRIBER), referenceImplementation.subscriber(SUBSCRIBER));
   });
 
   test('examples/broken/no-dedup.yaml provides the broker (TCP ready by default) and borrows the rest', () => {

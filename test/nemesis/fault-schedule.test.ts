@@ -3,11 +3,11 @@ import { describe, test } from 'node:test';
 import { crashStormSchedule, describeSchedule, drawSeed, type CrashStormPlan, type ScheduledFault } from '../../harness/nemesis/fault-schedule';
 
 const PLAN: CrashStormPlan = {
-  brokerCrashes: 10,
-  workerCrashes: 5,
-  workerFreezes: 5,
-  broker: 'broker',
-  workers: ['worker-1', 'worker-2', 'worker-3', 'worker-4'],
+  hubCrashes: 10,
+  peerCrashes: 5,
+  peerFreezes: 5,
+  hub: 'broker',
+  peers: ['worker-1', 'worker-2', 'worker-3', 'worker-4'],
   windowMs: 20_000,
   recoverMs: 900,
   pauseMs: [50, 400],
@@ -47,7 +47,7 @@ describe('crash storm schedule', () => {
   test('faults on one node never overlap and leave it time to recover', () => {
     for (let seed = 0; seed < 50; seed++) {
       const { faults } = crashStormSchedule(String(seed), PLAN);
-      for (const node of [PLAN.broker, ...PLAN.workers]) {
+      for (const node of [PLAN.hub, ...PLAN.peers]) {
         const mine = faults.filter((fault) => fault.target === node);
         for (let i = 1; i < mine.length; i++) {
           assert.ok(mine[i].at >= freeAgainAt(mine[i - 1], PLAN.recoverMs), `seed ${seed}: ${node} faulted at ${mine[i].at} before it recovered from the fault at ${mine[i - 1].at}`);
@@ -66,6 +66,6 @@ describe('crash storm schedule', () => {
   });
 
   test('worker faults without workers are refused', () => {
-    assert.throws(() => crashStormSchedule('1', { ...PLAN, workers: [] }), /needs workers/);
+    assert.throws(() => crashStormSchedule('1', { ...PLAN, peers: [] }), /needs peers/);
   });
 });

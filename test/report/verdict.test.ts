@@ -53,6 +53,10 @@ describe('scenarioProfile', () => {
     assert.equal(scenarioProfile(['@mdp', '@at-least-once', '@exactly-once']), 'exactly-once');
   });
 
+  test('a pub/sub scenario names the pub/sub profile', () => {
+    assert.equal(scenarioProfile(['@pubsub', '@khp1', '@pubsub-exactly-once']), 'pubsub-exactly-once');
+  });
+
   test('a tag must match exactly, with its @', () => {
     assert.equal(scenarioProfile(['exactly-once', '@exactly_once', '@Exactly-Once', '@exactly-once-ish']), undefined);
   });
@@ -78,6 +82,16 @@ describe('claims', () => {
     assert.equal(claims(['exactly-once', 'mdp'], 'at-least-once'), true);
     assert.equal(claims(['mdp', 'at-least-once'], 'at-least-once'), true);
     assert.equal(claims(['mdp', 'at-least-once'], 'exactly-once'), false);
+  });
+
+  test('pub/sub is a ladder of its own: no request-reply claim implies it, and it implies no request-reply profile', () => {
+    for (const profile of ['mdp', 'at-least-once', 'exactly-once'] as const) {
+      assert.equal(claims([profile], 'pubsub-exactly-once'), false, `claims([${profile}], pubsub-exactly-once)`);
+      assert.equal(claims(['pubsub-exactly-once'], profile), false, `claims([pubsub-exactly-once], ${profile})`);
+    }
+    assert.equal(claims(['pubsub-exactly-once'], 'pubsub-exactly-once'), true);
+    assert.equal(claims(['mdp', 'pubsub-exactly-once'], 'pubsub-exactly-once'), true);
+    assert.equal(claims(['mdp', 'pubsub-exactly-once'], 'exactly-once'), false);
   });
 
   test('claiming nothing claims no profile', () => {
@@ -147,6 +161,15 @@ describe('decideVerdict', () => {
   test('FAILED with another exception type is an ordinary failure', () => {
     assert.equal(decideVerdict({ status: 'FAILED', exceptionType: 'AssertionError', profile: 'mdp', claimed: ['mdp'] }).verdict, 'FAIL');
     assert.equal(decideVerdict({ status: 'FAILED', exceptionType: 'Error', profile: 'exactly-once', claimed: ['mdp'] }).verdict, 'INFO');
+  });
+
+  test('FAILED with a harness bug (TypeError, ReferenceError...) is ERROR, not a FAIL of the implementation', () => {
+    for (const exceptionType of ['TypeError', 'ReferenceError']) {
+      assert.deepEqual(decideVerdict({ status: 'FAILED', exceptionType, profile: 'pubsub-exactly-once', claimed: ALL }), {
+        verdict: 'ERROR',
+        reason: `the harness failed (${exceptionType}), so nothing was judged`,
+      });
+    }
   });
 
   test('PASSED ignores an exception type', () => {

@@ -74,6 +74,30 @@ describe('keelhaul verify', () => {
     assert.match(run.stdout, /seed 42/);
   });
 
+  test('the reference pub/sub nodes, started from the manifest, pass pubsub-exactly-once', async () => {
+    const run = await verify(['--impl', 'examples/reference/keelhaul.yaml', '--tags', '@khp1:fan-out and not @storm']);
+    assert.equal(run.code, 0, `exit code\n${run.stdout}\n${run.stderr}`);
+    const { verdicts } = verdictsOf(run);
+    assert.deepEqual(verdicts.map((v) => `${v.verdict} ${v.profile}`), ['PASS pubsub-exactly-once']);
+    const logs = path.join(run.runDir!, verdicts[0].dir, 'logs');
+    for (const node of ['pubsub-proxy', 'publisher-1', 'subscriber-1']) assert.ok(fs.existsSync(path.join(logs, `${node}.log`)), `no log of ${node}`);
+  });
+
+  test('a pub/sub proxy without a journal (examples/broken) fails pubsub-exactly-once with the lost messages named: exit 1', async () => {
+    const run = await verify(['--impl', 'examples/broken/pubsub-no-journal.yaml', '--tags', '@khp1:accept-before-acknowledge']);
+    assert.equal(run.code, 1, `exit code\n${run.stdout}\n${run.stderr}`);
+    const { verdicts } = verdictsOf(run);
+    assert.equal(verdicts.length, 1);
+    const [verdict] = verdicts;
+    assert.equal(verdict.verdict, 'FAIL');
+    assert.equal(verdict.profile, 'pubsub-exactly-once');
+    const lost = verdict.anomalies.filter((a) => a.name === 'lost');
+    assert.ok(lost.length > 0, `no lost message named: ${JSON.stringify(verdict.anomalies.map((a) => a.name))}`);
+    assert.match(lost[0].job ?? '', /^publisher-\d+:/);
+    assert.ok(lost[0].events.some((e) => (e as { type?: string }).type === 'put-ok'), 'the evidence shows the message was accepted');
+    assert.match(fs.readFileSync(path.join(run.runDir!, 'summary.md'), 'utf8'), /\*\*lost\*\*/);
+  });
+
   test('a worker and client in Python (examples/python) pass at-least-once; exactly-once is INFO', async () => {
     const run = await verify(['--impl', 'examples/python/keelhaul.yaml', '--tags', '@smoke or @khx1:retries-from-table']);
     assert.equal(run.code, 0, `exit code\n${run.stdout}\n${run.stderr}`);
