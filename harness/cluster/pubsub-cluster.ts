@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DeliveryReports } from '../history/delivery-reports';
 import type { HistoryRecorder } from '../history/recorder';
 import type { Implementation } from '../implementation/implementation';
 import type { ProxiedNetwork } from '../network/proxied-network';
@@ -26,8 +27,7 @@ export class PubSubCluster {
   readonly subscribers: NodeHandle[] = [];
   private proxyPeer?: string;
   private sealed = false;
-  /** `subscriber\0msg` of every delivery recorded, to tell a driver's repeat from a first report. */
-  private readonly delivered = new Set<string>();
+  private readonly deliveries = new DeliveryReports();
 
   constructor(
     private readonly runtime: Runtime,
@@ -132,12 +132,7 @@ export class PubSubCluster {
     if (this.sealed) return;
     if (report.type === 'subscribed' || report.type === 'unsubscribed') this.history.record({ type: report.type, subscriber, topic: report.topic });
     else if (report.type === 'deliver') {
-      const key = `${subscriber}\0${report.msg}`;
-      // A restarted driver repeats the last message it took, in case its first report was lost to
-      // the kill: kept only if that first report never arrived. Unflagged repeats are recorded, and
-      // the checker reports them as duplicate deliveries.
-      if (report.repeat === true && this.delivered.has(key)) return;
-      this.delivered.add(key);
+      if (!this.deliveries.keep(subscriber, report.msg, report.repeat === true)) return;
       this.history.record({ type: 'deliver', subscriber, topic: report.topic, msg: report.msg, publisher: report.publisher });
     }
   }
