@@ -15,7 +15,7 @@ import type { Logger } from '../log';
  *   {"type":"unsubscribe","subscriber","topic"}
  *   {"type":"acks","acks":[[subscriber, topic, position], …]}  acknowledged positions, batched
  *   {"type":"topic","topic","last"}                            compaction: last sequence of a topic
- *   {"type":"seen","publisher","msg","topic","seq"}            compaction: dedup entry of a released message
+ *   {"type":"seen","publisher","msg","topic","seq"}            compaction: a dedup entry (all of them, oldest first)
  */
 
 export interface StoredMessage {
@@ -38,6 +38,8 @@ interface Topic {
 }
 
 interface DedupEntry {
+  publisher: string;
+  msg: string;
   topic: string;
   seq: number;
   /** The write that made this message durable: a duplicate is acknowledged only after it. */
@@ -107,6 +109,8 @@ export class PubSubStore {
     private readonly options: PubSubStoreOptions,
   ) {
     this.dedupRetention = options.dedupRetention ?? DEFAULT_DEDUP_RETENTION;
+    // A put's own entry must outlive the put: with no room the dedup table could not answer a retry.
+    if (!Number.isSafeInteger(this.dedupRetention) || this.dedupRetention < 1) throw new Error(`dedupRetention must be a whole number >= 1, not ${this.dedupRetention}`);
   }
 
   /** A store without a file: same semantics for one process lifetime. */
@@ -305,8 +309,12 @@ export class PubSubStore {
     }
   }
 
+  /** Makes (publisher, msg) the newest dedup entry; the oldest beyond the retention are forgotten. */
   private remember(publisher: string, msg: string, topic: string, seq: number): void {
-    this.dedup.set(dedupKey(publisher, msg), { topic, seq, durable: DURABLE });
+    const key = dedupKey(publisher, msg);
+    // Delete first, so that replaying a compacted journal's `seen` records restores the table's order.
+    this.dedup.delete(key);
+    this.dedup.set(key, { publisher, msg, topic, seq, durable: DURABLE });
     while (this.dedup.size > this.dedupRetention) this.dedup.delete(this.dedup.keys().next().value as string);
   }
 
@@ -358,51 +366,62 @@ export class PubSubStore {
     handler?.(error instanceof Error ? error : new Error(String(error)));
   }
 
+  /**
+   * The records that rebuild the current state, in replay order: each topic's last sequence before
+   * its retained messages, the subscriptions at their acknowledged positions, the retained puts (a
+   * put is retained only if somebody is subscribed when it is replayed), then every dedup entry,
+   * oldest first, so that the table comes back in the order retention forgets it.
+   */
   private liveRecords(): StoreRecord[] {
     const records: StoreRecord[] = [];
-    const retained = new Set<string>();
     for (const topic of this.topics.values()) {
       if (topic.last > 0) records.push({ type: 'topic', topic: topic.name, last: topic.messages.length > 0 ? topic.messages[0].seq - 1 : topic.last });
-      for (const message of topic.messages) retained.add(dedupKey(message.publisher, message.msg));
     }
-    for (const [key, entry] of this.dedup) {
-      if (retained.has(key)) continue;
-      const [publisher, msg] = key.split('\n');
-      records.push({ type: 'seen', publisher, msg, topic: entry.topic, seq: entry.seq });
+    for (const topic of this.topics.values()) {
+      for (const [subscriber, position] of topic.subscriptions) records.push({ type: 'subscribe', subscriber, topic: topic.name, position });
     }
     for (const topic of this.topics.values()) {
       for (const message of topic.messages) {
         records.push({ type: 'put', topic: topic.name, seq: message.seq, publisher: message.publisher, msg: message.msg, payload: message.payload.toString('base64') });
       }
     }
-    // Replay order: topics and dedup entries, then subscriptions (at their acknowledged positions),
-    // then the retained puts: a put is retained only if somebody is subscribed when it is replayed.
-    const subscriptions: StoreRecord[] = [];
-    for (const topic of this.topics.values()) {
-      for (const [subscriber, position] of topic.subscriptions) subscriptions.push({ type: 'subscribe', subscriber, topic: topic.name, position });
-    }
-    return [...records.filter((r) => r.type !== 'put'), ...subscriptions, ...records.filter((r) => r.type === 'put')];
+    for (const entry of this.dedup.values()) records.push({ type: 'seen', publisher: entry.publisher, msg: entry.msg, topic: entry.topic, seq: entry.seq });
+    return records;
+  }
+
+  /** How many records liveRecords() would give, without building them (checked on every write). */
+  private liveRecordCount(): number {
+    let count = this.dedup.size;
+    for (const topic of this.topics.values()) count += (topic.last > 0 ? 1 : 0) + topic.subscriptions.size + topic.messages.length;
+    return count;
   }
 
   private maybeCompact(): void {
     if (this.compacting || this.closed || this.fileRecords < COMPACTION_MIN_RECORDS) return;
-    const live = this.liveRecords();
-    if (this.fileRecords <= COMPACTION_RATIO * Math.max(1, live.length)) return;
+    if (this.fileRecords <= COMPACTION_RATIO * Math.max(1, this.liveRecordCount())) return;
     this.compacting = true;
+    const live = this.liveRecords();
     // The snapshot includes acks not yet issued; the rewrite makes them durable too.
+    const unissuedAcks = new Map(this.dirtyAcks);
     this.dirtyAcks.clear();
-    const count = live.length;
+    const before = this.fileRecords;
     this.log
       .rewrite(live.map((record) => Buffer.from(JSON.stringify(record))))
       .then(
         () => {
           this.compactions++;
         },
-        (error: unknown) => this.options.logger?.warn({ err: error }, 'journal compaction failed; appends go on against the old file'),
+        (error: unknown) => {
+          this.options.logger?.warn({ err: error }, 'journal compaction failed; appends go on against the old file');
+          // The old file is still the journal: it holds what it held plus what was appended since.
+          this.fileRecords = before + (this.fileRecords - live.length);
+          for (const [key, ack] of unissuedAcks) if (!this.dirtyAcks.has(key)) this.dirtyAcks.set(key, ack);
+          if (this.dirtyAcks.size > 0) this.ackTimer ??= setTimeout(() => this.flushAcks(), this.options.ackFlushMs ?? 5);
+        },
       )
       .finally(() => (this.compacting = false));
     // Records issued after the rewrite call land after the snapshot in the new file.
-    this.fileRecords = count;
+    this.fileRecords = live.length;
   }
 }
 
