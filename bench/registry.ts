@@ -2,13 +2,15 @@ import { floorPipelined, floorSync } from './environments/echo-floor';
 import { brokerPipelined, brokerSync } from './environments/reference-broker';
 import { proxyPipelined, proxySync } from './environments/proxy-hop';
 import { khxDurablePipelined, khxDurableSync, khxMemoryPipelined, khxMemorySync } from './environments/durable-broker';
+import { fanoutFloor } from './environments/pub-sub-floor';
+import { fanoutFsync, fanoutFsyncPipelined, fanoutNoFsync } from './environments/pubsub-fanout';
 import type { Measurement } from './measurement';
 
 /**
  * Every measurement, in table order. Floors first: other rows name them as baselines.
  * Add new rows here (e.g. a broker behind the fault proxy with baseline 'broker.sync').
  * The in-memory KHX/1 rows sit right before the durable ones, so that in the round-robin each
- * durable run follows its baseline's run.
+ * durable run follows its baseline's run. The pub/sub fan-out rows come last, their floor first.
  */
 export const MEASUREMENTS: Measurement[] = [
   floorSync,
@@ -21,4 +23,8 @@ export const MEASUREMENTS: Measurement[] = [
   khxDurableSync,
   khxMemoryPipelined,
   khxDurablePipelined,
+  fanoutFloor,
+  fanoutFsync,
+  fanoutNoFsync,
+  fanoutFsyncPipelined,
 ];
