@@ -167,6 +167,9 @@ export class PositionFile implements PositionStore {
   }
 }
 
+/** At most this many messages of a topic go unacknowledged while more of it are queued. */
+const ACK_EVERY = 16;
+
 /**
  * A KHP/1 subscriber (docs/protocol.md). It says HELLO with its id and processed positions on every
  * connection, queues DELIVERs strictly in sequence order (dropping duplicates and gaps, which the
@@ -190,6 +193,8 @@ export class Subscriber {
   /** topic → last sequence queued (≥ processed). */
   private readonly received = new Map<string, number>();
   private readonly queue: Delivery[] = [];
+  /** topic → the latest processed sequence not yet acknowledged, and how many takes it covers. */
+  private readonly unacked = new Map<string, { seq: number; takes: number }>();
   private readonly getters: { topic?: string; wake: () => void }[] = [];
   private readonly operations = new Map<string, Operation>();
   /** Serialises get(): positions are recorded one after the other, in hand-out order. */
@@ -236,6 +241,7 @@ export class Subscriber {
     // Queued messages of the topic are discarded unacknowledged: the proxy releases them (rule 4).
     for (let at = this.queue.length - 1; at >= 0; at--) if (this.queue[at].topic === topic) this.queue.splice(at, 1);
     this.received.set(topic, this.processed.get(topic) ?? 0);
+    this.unacked.delete(topic);
     return this.operate('unsubscribe', topic);
   }
 
@@ -266,6 +272,8 @@ export class Subscriber {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // What was handed out is recorded already; telling the proxy spares a redelivery after a reconnect.
+    this.flushAcks();
     this.closed = true;
     clearInterval(this.heartbeatTimer);
     for (const getter of this.getters.splice(0)) getter.wake();
@@ -296,7 +304,7 @@ export class Subscriber {
         } finally {
           // The proxy may release the message once acknowledged, so the position must outlive a power loss first.
           if (store !== undefined) await store.sync();
-          this.send(encodeAck(delivery.topic, delivery.seq));
+          this.acknowledge(delivery.topic, delivery.seq);
         }
         return delivery;
       }
@@ -314,6 +322,26 @@ export class Subscriber {
       const self = this.getters.findIndex((getter) => getter.topic === topic);
       if (self >= 0) this.getters.splice(self, 1);
     }
+  }
+
+  /**
+   * Rule 3. ACK is cumulative, so under load one covers several messages: it goes out when no more
+   * of the topic is queued, every ACK_EVERY takes, or at the next heartbeat, whichever comes first
+   * (well within the proxy's retransmission quiet period of a whole liveness).
+   */
+  private acknowledge(topic: string, seq: number): void {
+    const takes = (this.unacked.get(topic)?.takes ?? 0) + 1;
+    if (takes < ACK_EVERY && this.queue.some((delivery) => delivery.topic === topic)) {
+      this.unacked.set(topic, { seq, takes });
+      return;
+    }
+    this.unacked.delete(topic);
+    this.send(encodeAck(topic, seq));
+  }
+
+  private flushAcks(): void {
+    for (const [topic, { seq }] of this.unacked) this.send(encodeAck(topic, seq));
+    this.unacked.clear();
   }
 
   private operate(kind: Operation['kind'], topic: string): Promise<void> {
@@ -355,6 +383,8 @@ export class Subscriber {
   /** Rule 1: HELLO with the processed positions; commands wait for WELCOME. */
   private hello(): void {
     this.welcomed = false;
+    // HELLO carries the processed positions, which acknowledge all of it.
+    this.unacked.clear();
     this.send(encodeHello(this.options.id, this.processed));
   }
 
@@ -446,6 +476,7 @@ export class Subscriber {
       return;
     }
     this.send(encodeHeartbeat());
+    this.flushAcks();
     if (!this.welcomed) this.hello(); // HELLO or WELCOME lost: ask again
     for (const operation of [...this.operations.values()]) {
       if (now > operation.deadline) {
