@@ -16,7 +16,7 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
     When each publisher puts 60 messages round-robin on "news, sports"
     Then every subscriber gets each message it is owed exactly once, in each publisher's order
 
-  @khp1:restart @khp1:accept-before-acknowledge
+  @containers @khp1:restart @khp1:accept-before-acknowledge
   Scenario: The proxy is killed and restarted while messages flow
     Given a pub/sub proxy
     And 2 subscribers
@@ -54,7 +54,7 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
     And every subscriber gets each message it is owed exactly once, in each publisher's order
     And "subscriber-1" missed messages while the fault lasted and got them after it
 
-  @khp1:retransmission @khp1:sessions
+  @containers @khp1:retransmission @khp1:sessions
   Scenario: A subscriber cut off from the network and healed gets what it missed, once
     Given a pub/sub proxy
     And 2 subscribers
