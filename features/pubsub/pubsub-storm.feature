@@ -17,3 +17,4 @@ Feature: A pub/sub crash storm
     Then the pub/sub proxy was crashed and restarted at least 6 times
     And at least 600 messages were accepted
     And every subscriber gets each message it is owed exactly once, in each publisher's order
+    And the pub/sub checker counts every anomaly, and every count is zero
