@@ -5,6 +5,7 @@ import type { Implementation } from '../implementation/implementation';
 import type { ProxiedNetwork } from '../network/proxied-network';
 import type { NodeHandle } from '../runtime/node-handle';
 import type { Runtime } from '../runtime/runtime';
+import { DEFAULT_PROXY_OPTIONS } from '../../reference/pubsub/proxy';
 import type { Timing } from './timing';
 
 const PROXY = 'pubsub-proxy';
@@ -38,11 +39,12 @@ export class PubSubCluster {
     private readonly network?: ProxiedNetwork,
   ) {}
 
-  async startProxy(): Promise<NodeHandle> {
+  /** `maxPending` bounds what the proxy keeps for one subscriber (default: the reference proxy's). */
+  async startProxy({ maxPending = DEFAULT_PROXY_OPTIONS.maxPending }: { maxPending?: number } = {}): Promise<NodeHandle> {
     const port = await this.runtime.allocatePort(PROXY);
     this.proxyPeer = await this.runtime.peerEndpoint(PROXY, port);
     const state = this.runtime.stateDir(PROXY, path.join(this.stateDir, PROXY));
-    this.proxy = await this.runtime.start(this.implementation.pubsubProxy({ name: PROXY, bind: this.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state }));
+    this.proxy = await this.runtime.start(this.implementation.pubsubProxy({ name: PROXY, bind: this.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state, maxPending }));
     return this.proxy;
   }
 

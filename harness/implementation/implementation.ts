@@ -36,6 +36,8 @@ export interface PubSubProxyParams {
   timing: Timing;
   /** The proxy's own directory that outlives its restarts: where it keeps its journal. */
   stateDir: string;
+  /** Messages one subscriber may have pending before puts on its topics are refused (KHP/1 proxy rule 4). */
+  maxPending: number;
 }
 
 export interface PublisherParams {

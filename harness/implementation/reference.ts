@@ -56,10 +56,10 @@ export const referenceImplementation: Implementation = {
     role: 'client',
     ...driver(['client', '--driver', '--name', name, '--broker', broker, ...retryArgs(timing)]),
   }),
-  pubsubProxy: ({ name, bind, timing, stateDir }) => ({
+  pubsubProxy: ({ name, bind, timing, stateDir, maxPending }) => ({
     name,
     role: 'pubsub-proxy',
-    ...node(['pubsub-proxy', '--name', name, '--endpoint', bind, '--journal', path.join(stateDir, 'journal'), ...heartbeatArgs(timing)]),
+    ...node(['pubsub-proxy', '--name', name, '--endpoint', bind, '--journal', path.join(stateDir, 'journal'), '--max-pending', String(maxPending), ...heartbeatArgs(timing)]),
   }),
   publisher: ({ name, proxy, timing }) => ({
     name,

@@ -57,7 +57,7 @@ export class ManifestImplementation implements Implementation {
   pubsubProxy(params: PubSubProxyParams): NodeSpec {
     const recipe = this.loaded.manifest.roles['pubsub-proxy'];
     if (!recipe) return referenceImplementation.pubsubProxy(params);
-    return this.listener('pubsub-proxy', params, recipe);
+    return this.listener('pubsub-proxy', params, recipe, { maxPending: params.maxPending });
   }
 
   publisher(params: PublisherParams): NodeSpec {
@@ -73,9 +73,9 @@ export class ManifestImplementation implements Implementation {
   }
 
   /** A role others connect to (broker, pub/sub proxy): it binds, keeps state, and may be ready once its port accepts. */
-  private listener(role: Role, params: BrokerParams | PubSubProxyParams, recipe: RoleRecipe): NodeSpec {
+  private listener(role: Role, params: BrokerParams | PubSubProxyParams, recipe: RoleRecipe, extra: Values = {}): NodeSpec {
     const { host, port } = hostAndPort(params.bind);
-    const values = { ...timingValues(params.name, params.timing), bind: params.bind, bindHost: host, bindPort: port, stateDir: params.stateDir };
+    const values = { ...timingValues(params.name, params.timing), bind: params.bind, bindHost: host, bindPort: port, stateDir: params.stateDir, ...extra };
     return this.spec(role, params.name, recipe, values, { kind: 'tcp', host, port });
   }
 

@@ -9,7 +9,7 @@ export const PLACEHOLDERS: Readonly<Record<Role, readonly string[]>> = {
   broker: [...COMMON, 'bind', 'bindHost', 'bindPort', 'stateDir'],
   worker: [...COMMON, 'broker', 'service', 'workMs'],
   client: [...COMMON, 'broker'],
-  'pubsub-proxy': [...COMMON, 'bind', 'bindHost', 'bindPort', 'stateDir'],
+  'pubsub-proxy': [...COMMON, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending'],
   publisher: [...COMMON, 'proxy'],
   subscriber: [...COMMON, 'proxy', 'stateDir'],
 };

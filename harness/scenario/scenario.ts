@@ -4,7 +4,7 @@ import { RpcCluster } from '../cluster/rpc-cluster';
 import { PubSubCluster } from '../cluster/pubsub-cluster';
 import { SCENARIO_TIMING, clientCallBound, recoveryBound, type Timing } from '../cluster/timing';
 import { checkHistory, formatCheckResult, judge, judgePubSub, type CheckResult, type Judgement, type Profile, type PubSubProfile, type RequestReplyProfile } from '../checker';
-import { checkPubSub, formatPubSubResult, type PubSubCheckResult } from '../checker/pubsub';
+import { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCheckResult } from '../checker/pubsub';
 import { HistoryRecorder } from '../history/recorder';
 import type { Implementation } from '../implementation/implementation';
 import { referenceImplementation } from '../implementation/reference';
@@ -161,8 +161,8 @@ export class Scenario {
   }
 
   /** Judges the pub/sub events of the history (puts, subscriptions, deliveries) against `profile`. */
-  checkPubSub(profile: PubSubProfile = 'pubsub-exactly-once'): { result: PubSubCheckResult; judgement: Judgement; summary: string } {
-    const result = checkPubSub(this.history.events());
+  checkPubSub(profile: PubSubProfile = 'pubsub-exactly-once', options: PubSubCheckOptions = {}): { result: PubSubCheckResult; judgement: Judgement; summary: string } {
+    const result = checkPubSub(this.history.events(), options);
     const judgement = judgePubSub(result, profile);
     this.lastCheck = { profile, result, judgement };
     return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatPubSubResult(result)}` };

@@ -606,3 +606,17 @@ describe('judgePubSub: the pubsub-exactly-once profile', () => {
     assert.deepEqual(judgement.violations.map((v) => `${v.name} ${v.job}`).sort(), ['duplicate-delivery m1', 'lost m1']);
   });
 });
+
+describe('pub/sub: lost in a history cut short (deliveryBound)', () => {
+  // sub-1 subscribed, m1 accepted at t=11, the history ends at t=40 (m2's put-ok) without m1 delivered.
+  const cutShort = [...joined(0, 'sub-1'), ...accepted(10, 'm1'), ...accepted(39, 'm2')];
+
+  test('without a bound every undelivered accepted message is lost', () => {
+    assert.deepEqual(only(checkPubSub(cutShort), 'lost').map((a) => a.job), ['m1', 'm2']);
+  });
+
+  test('a message accepted within the bound of the end is still in flight; one accepted earlier is lost', () => {
+    assert.deepEqual(only(checkPubSub(cutShort, { deliveryBound: 20 }), 'lost').map((a) => a.job), ['m1']);
+    assert.deepEqual(only(checkPubSub(cutShort, { deliveryBound: 100 }), 'lost'), []);
+  });
+});

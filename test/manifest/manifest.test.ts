@@ -555,7 +555,7 @@ describe('mistakes beyond the schema', () => {
       roles: { subscriber: { command: [FAKE_ON_PATH, '{{broker}}'] }, 'pubsub-proxy': { command: [FAKE_ON_PATH, '{{proxy}}'] }, publisher: { command: [FAKE_ON_PATH, '{{stateDir}}'] } },
     });
     assert.deepEqual(problems, [
-      `roles.pubsub-proxy.command[1]: unknown placeholder {{proxy}} (a pubsub-proxy knows: ${COMMON_PLACEHOLDERS}, bind, bindHost, bindPort, stateDir)`,
+      `roles.pubsub-proxy.command[1]: unknown placeholder {{proxy}} (a pubsub-proxy knows: ${COMMON_PLACEHOLDERS}, bind, bindHost, bindPort, stateDir, maxPending)`,
       `roles.publisher.command[1]: unknown placeholder {{stateDir}} (a publisher knows: ${COMMON_PLACEHOLDERS}, proxy)`,
       `roles.subscriber.command[1]: unknown placeholder {{broker}} (a subscriber knows: ${COMMON_PLACEHOLDERS}, proxy, stateDir)`,
     ]);
@@ -754,7 +754,7 @@ describe('template', () => {
     assert.deepEqual(PLACEHOLDERS.broker, [...common, 'bind', 'bindHost', 'bindPort', 'stateDir']);
     assert.deepEqual(PLACEHOLDERS.worker, [...common, 'broker', 'service', 'workMs']);
     assert.deepEqual(PLACEHOLDERS.client, [...common, 'broker']);
-    assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...common, 'bind', 'bindHost', 'bindPort', 'stateDir']);
+    assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...common, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending']);
     assert.deepEqual(PLACEHOLDERS.publisher, [...common, 'proxy']);
     assert.deepEqual(PLACEHOLDERS.subscriber, [...common, 'proxy', 'stateDir']);
   });
@@ -794,7 +794,7 @@ const TIMING = SCENARIO_TIMING;
 const BROKER: BrokerParams = { name: 'broker-1', bind: 'tcp://127.0.0.1:40123', timing: TIMING, stateDir: '/var/state/broker-1' };
 const WORKER: WorkerParams = { name: 'worker-2', broker: 'tcp://127.0.0.1:40123', service: 'echo', workMs: 7, timing: TIMING };
 const CLIENT: ClientParams = { name: 'client-3', broker: 'tcp://127.0.0.1:40123', timing: TIMING };
-const PROXY: PubSubProxyParams = { name: 'pubsub-proxy', bind: 'tcp://127.0.0.1:40200', timing: TIMING, stateDir: '/var/state/pubsub-proxy' };
+const PROXY: PubSubProxyParams = { name: 'pubsub-proxy', bind: 'tcp://127.0.0.1:40200', timing: TIMING, stateDir: '/var/state/pubsub-proxy', maxPending: 25 };
 const PUBLISHER: PublisherParams = { name: 'publisher-1', proxy: 'tcp://127.0.0.1:40201', timing: TIMING };
 const SUBSCRIBER: SubscriberParams = { name: 'subscriber-2', proxy: 'tcp://127.0.0.1:40202', timing: TIMING, stateDir: '/var/state/subscriber-2' };
 
@@ -974,6 +974,7 @@ describe('ManifestImplementation', () => {
     assert.equal(proxy.role, 'pubsub-proxy');
     assert.deepEqual(proxy.args.slice(0, 6), ['../../bin/keelhaul.js', 'pubsub-proxy', '--name', 'pubsub-proxy', '--endpoint', 'tcp://127.0.0.1:40200']);
     assert.ok(proxy.args.includes('/var/state/pubsub-proxy/journal'));
+    assert.deepEqual(proxy.args.slice(proxy.args.indexOf('--max-pending'), proxy.args.indexOf('--max-pending') + 2), ['--max-pending', '25']);
     // No ready setting on a listening role: its port accepting connections.
     assert.deepEqual(proxy.ready, { kind: 'tcp', host: '127.0.0.1', port: 40200 });
     const publisher = implementation.publisher(PUBLISHER);
@@ -991,14 +992,14 @@ describe('ManifestImplementation', () => {
       name: 'acme-pubsub',
       profiles: ['pubsub-exactly-once'],
       roles: {
-        'pubsub-proxy': { command: [FAKE_ON_PATH, '{{bindHost}}', '{{bindPort}}', '{{stateDir}}', '{{heartbeatInterval}}'], ready: { log: 'listening' } },
+        'pubsub-proxy': { command: [FAKE_ON_PATH, '{{bindHost}}', '{{bindPort}}', '{{stateDir}}', '{{heartbeatInterval}}', '{{maxPending}}'], ready: { log: 'listening' } },
         publisher: { command: [FAKE_ON_PATH, '{{name}}', '{{proxy}}', '{{clientTimeout}}'] },
         subscriber: { command: [FAKE_ON_PATH, '{{name}}', '{{proxy}}', '{{stateDir}}'], env: { STATE: '{{stateDir}}' } },
       },
     });
     assert.deepEqual(implementation.ownRoles, ['pubsub-proxy', 'publisher', 'subscriber']);
     const proxy = implementation.pubsubProxy(PROXY);
-    assert.deepEqual(proxy.args, ['127.0.0.1', '40200', '/var/state/pubsub-proxy', String(TIMING.heartbeatInterval)]);
+    assert.deepEqual(proxy.args, ['127.0.0.1', '40200', '/var/state/pubsub-proxy', String(TIMING.heartbeatInterval), '25']);
     assert.ok(proxy.ready?.kind === 'log' && proxy.ready.pattern.test('listening on 40200'));
     assert.deepEqual(implementation.publisher(PUBLISHER).args, ['publisher-1', 'tcp://127.0.0.1:40201', String(TIMING.clientTimeout)]);
     const subscriber = implementation.subscriber(SUBSCRIBER);

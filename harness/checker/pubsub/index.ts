@@ -30,6 +30,11 @@ import { checkPubSubUnexpected } from './unexpected';
 export interface PubSubCheckOptions {
   /** Whether the profile promises per-publisher, per-topic order; when false `reordered` is not checked. Default true. */
   ordered?: boolean;
+  /**
+   * For a history that may have been cut short (a scenario that failed before waiting for
+   * deliveries): messages accepted less than this many ms before its last event are not `lost`.
+   */
+  deliveryBound?: number;
 }
 
 export interface PubSubStats {
@@ -56,7 +61,7 @@ export function checkPubSub(events: readonly HistoryEvent[], options: PubSubChec
   const history = indexPubSub(events);
   const anomalies = [
     ...checkPubSubNotEmpty(history),
-    ...checkPubSubLost(history),
+    ...checkPubSubLost(history, { deliveryBound: options.deliveryBound }),
     ...checkDuplicateDelivery(history),
     ...(options.ordered === false ? [] : checkReordered(history)),
     ...checkPubSubUnexpected(history),
