@@ -6,6 +6,7 @@ import type { ProxiedNetwork } from '../network/proxied-network';
 import type { NodeHandle } from '../runtime/node-handle';
 import type { Runtime } from '../runtime/runtime';
 import { DEFAULT_PROXY_OPTIONS } from '../../reference/pubsub/proxy';
+import { startNumbered } from './numbered-nodes';
 import type { Timing } from './timing';
 
 const PROXY = 'pubsub-proxy';
@@ -49,31 +50,23 @@ export class PubSubCluster {
   }
 
   async startPublishers(count: number): Promise<NodeHandle[]> {
-    const first = this.publishers.length + 1;
-    const started = await Promise.all(
-      Array.from({ length: count }, async (_, i) => {
-        const name = `publisher-${first + i}`;
-        // The publisher id is the node's name, so deliveries name the publisher as the history does.
-        const node = await this.runtime.start(this.implementation.publisher({ name, proxy: await this.proxyAddressFor(name), timing: this.timing }));
-        node.onReport((report) => this.recordPublisherReport(name, report as unknown as PubSubReport));
-        return node;
-      }),
-    );
+    const started = await startNumbered('publisher', this.publishers.length, count, async (name) => {
+      // The publisher id is the node's name, so deliveries name the publisher as the history does.
+      const node = await this.runtime.start(this.implementation.publisher({ name, proxy: await this.proxyAddressFor(name), timing: this.timing }));
+      node.onReport((report) => this.recordPublisherReport(name, report as unknown as PubSubReport));
+      return node;
+    });
     this.publishers.push(...started);
     return started;
   }
 
   async startSubscribers(count: number): Promise<NodeHandle[]> {
-    const first = this.subscribers.length + 1;
-    const started = await Promise.all(
-      Array.from({ length: count }, async (_, i) => {
-        const name = `subscriber-${first + i}`;
-        const state = this.runtime.stateDir(name, path.join(this.stateDir, name));
-        const node = await this.runtime.start(this.implementation.subscriber({ name, proxy: await this.proxyAddressFor(name), timing: this.timing, stateDir: state }));
-        node.onReport((report) => this.recordSubscriberReport(name, report as unknown as PubSubReport));
-        return node;
-      }),
-    );
+    const started = await startNumbered('subscriber', this.subscribers.length, count, async (name) => {
+      const state = this.runtime.stateDir(name, path.join(this.stateDir, name));
+      const node = await this.runtime.start(this.implementation.subscriber({ name, proxy: await this.proxyAddressFor(name), timing: this.timing, stateDir: state }));
+      node.onReport((report) => this.recordSubscriberReport(name, report as unknown as PubSubReport));
+      return node;
+    });
     this.subscribers.push(...started);
     return started;
   }

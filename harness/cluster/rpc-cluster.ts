@@ -4,6 +4,7 @@ import type { Implementation } from '../implementation/implementation';
 import type { NodeHandle } from '../runtime/node-handle';
 import type { Runtime } from '../runtime/runtime';
 import type { ProxiedNetwork } from '../network/proxied-network';
+import { startNumbered } from './numbered-nodes';
 import { livenessPeriod, type Timing } from './timing';
 import { waitFor } from '../util/wait-for';
 import { askMmi } from '../probe/mdp-probe';
@@ -77,8 +78,7 @@ export class RpcCluster {
 
   /** Starts workers and waits until the broker knows their service, so later steps see them registered. */
   async startWorkers(count: number, service = 'echo', workMs = this.timing.workMs): Promise<NodeHandle[]> {
-    const first = this.workers.length + 1;
-    const started = await Promise.all(Array.from({ length: count }, (_, i) => this.startWorker(`worker-${first + i}`, service, workMs)));
+    const started = await startNumbered('worker', this.workers.length, count, (name) => this.startWorker(name, service, workMs));
     await this.waitForService(service);
     return started;
   }
@@ -108,15 +108,11 @@ export class RpcCluster {
   }
 
   async startClients(count: number): Promise<NodeHandle[]> {
-    const first = this.clients.length + 1;
-    const started = await Promise.all(
-      Array.from({ length: count }, async (_, i) => {
-        const name = `client-${first + i}`;
-        const client = await this.runtime.start(this.implementation.client({ name, broker: await this.brokerAddressFor(name), timing: this.timing }));
-        this.recordOutcomes(client);
-        return client;
-      }),
-    );
+    const started = await startNumbered('client', this.clients.length, count, async (name) => {
+      const client = await this.runtime.start(this.implementation.client({ name, broker: await this.brokerAddressFor(name), timing: this.timing }));
+      this.recordOutcomes(client);
+      return client;
+    });
     this.clients.push(...started);
     return started;
   }
