@@ -5,7 +5,7 @@ import { describeSchedule } from '../harness/nemesis/fault-schedule';
 import { runPubSubStorm } from '../harness/scenario/pubsub-storm-run';
 import { PubSubWorkload } from '../harness/workload/pubsub-workload';
 import { waitFor } from '../harness/util/wait-for';
-import type { NemesisEvent, PutFailEvent } from '../harness/history/event';
+import { expectCaughtUpAfterFault, expectRefusedWhileFrozen } from '../harness/scenario/pubsub-expectations';
 import type { KeelhaulWorld } from './world';
 
 const COMMAND_TIMEOUT_MS = 5_000;
@@ -148,30 +148,11 @@ Then('at least {int} messages were accepted', function (this: KeelhaulWorld, mes
 
 Then('{string} missed messages while the fault lasted and got them after it', function (this: KeelhaulWorld, name: string) {
   // Guards against a vacuous pass: a fault while nothing flowed to the subscriber proves nothing.
-  const events = this.harness.history.events();
-  const faults = events.filter((e): e is NemesisEvent => e.type === 'nemesis');
-  const start = faults.find((e) => e.phase === 'start' && e.targets.includes(name));
-  const end = start && faults.find((e) => e.phase === 'end' && e.id === start.id);
-  if (!start || !end) throw new Error(`no fault on ${name} started and ended`);
-  const deliveredAt = new Map(events.flatMap((e) => (e.type === 'deliver' && e.subscriber === name ? [[e.msg, e.t] as const] : [])));
-  const caughtUp = events.filter((e) => e.type === 'put-ok' && e.t >= start.t && e.t <= end.t && (deliveredAt.get(e.msg) ?? -1) > end.t);
-  if (caughtUp.length === 0) throw new Error(`no message accepted during the fault on ${name} (${Math.round(start.t)}-${Math.round(end.t)} ms) reached it after the fault: the fault held nothing back`);
-  this.attach(`${caughtUp.length} messages accepted while ${name} was faulted reached it after the fault`, 'text/plain');
+  this.attach(expectCaughtUpAfterFault(this.harness.history.events(), name), 'text/plain');
 });
 
 Then('some puts were refused as busy while {string} was frozen, none before, and puts were accepted again after', function (this: KeelhaulWorld, name: string) {
-  const events = this.harness.history.events();
-  const faults = events.filter((e): e is NemesisEvent => e.type === 'nemesis' && e.targets.includes(name));
-  const start = faults.find((e) => e.phase === 'start');
-  const end = start && faults.find((e) => e.phase === 'end' && e.id === start.id);
-  if (!start || !end) throw new Error(`no fault on ${name} started and ended`);
-  const refused = events.filter((e): e is PutFailEvent => e.type === 'put-fail' && /busy/.test(e.error));
-  if (refused.length === 0) throw new Error(`no put was refused while ${name} was frozen: the proxy kept accepting what ${name} could not take`);
-  const before = refused.filter((e) => e.t < start.t);
-  if (before.length > 0) throw new Error(`${before.length} puts were refused before ${name} was frozen, e.g. ${before[0].msg}: ${before[0].error}`);
-  const acceptedAfter = events.filter((e) => e.type === 'put-ok' && e.t > end.t).length;
-  if (acceptedAfter === 0) throw new Error(`no put was accepted after ${name} resumed: the refusals never ended`);
-  this.attach(`${acceptedAfter} puts accepted after ${name} resumed; ${refused.length} refused as busy, the first at ${Math.round(refused[0].t)} ms (${name} frozen ${Math.round(start.t)}-${Math.round(end.t)} ms)`, 'text/plain');
+  this.attach(expectRefusedWhileFrozen(this.harness.history.events(), name), 'text/plain');
 });
 
 Then('every subscriber gets each message it is owed exactly once, in each publisher\'s order', { timeout: 30_000 }, async function (this: KeelhaulWorld) {
