@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,20 +9,18 @@ import type { HistoryEvent } from '../../harness/history/event';
 import type { Implementation } from '../../harness/implementation/implementation';
 import { referenceImplementation } from '../../harness/implementation/reference';
 import type { NodeHandle } from '../../harness/runtime/node-handle';
-import { Scenario } from '../../harness/scenario/scenario';
+import type { Scenario } from '../../harness/scenario/scenario';
 import { expectDefiniteFailures, expectEveryJobAnswered, expectJobsAnswered } from '../../harness/scenario/expectations';
 import { waitFor, withTimeout } from '../../harness/util/wait-for';
 import { askMmi } from '../../harness/probe/mdp-probe';
 import { MMI_SERVICE } from '../../reference/mdp/mmi';
+import { PYTHON, requirePythonDrivers, ROOT, withScenario } from './python-helpers';
 import { sleep } from '../../reference/backoff';
 
 /**
  * The example Python drivers (examples/python/) under the real harness: reference broker, Python
  * workers and Python client drivers, through the fault proxy, judged by the checkers.
  */
-const PYTHON = '/usr/bin/python3';
-// dist/test/examples -> the repository root
-const ROOT = path.resolve(__dirname, '../../..');
 const CLIENT_DRIVER = path.join(ROOT, 'examples/python/mdp_client_driver.py');
 const WORKER_DRIVER = path.join(ROOT, 'examples/python/mdp_worker_driver.py');
 const TEST_TIMEOUT_MS = 90_000;
@@ -32,17 +29,6 @@ const EXIT_TIMEOUT_MS = 5_000;
 const IDLE_LIVENESS_PERIODS = 8;
 const LOST_REPLIES_MS = 1_000;
 
-/** Fails (never skips) when the drivers cannot run here, saying why. */
-function requirePythonDrivers(): void {
-  for (const file of [CLIENT_DRIVER, WORKER_DRIVER]) assert.ok(fs.existsSync(file), `example driver not found: ${file}`);
-  const probe = spawnSync(PYTHON, ['-c', 'import zmq'], { encoding: 'utf8', timeout: 10_000 });
-  if (probe.error || probe.status !== 0) {
-    assert.fail(
-      `${PYTHON} cannot import zmq (${probe.error?.message ?? probe.stderr.trim().split('\n').pop()}). ` +
-        "The example Python drivers need Debian's pyzmq: run `apt-get update && apt-get install -y --no-install-recommends python3-zmq` (as root).",
-    );
-  }
-}
 
 const heartbeatArgs = (timing: Timing) => ['--heartbeat', String(timing.heartbeatInterval), '--liveness', String(timing.heartbeatLiveness)];
 
@@ -143,26 +129,12 @@ describe('the example Python drivers under the harness', () => {
     }
   });
 
-  beforeEach(() => requirePythonDrivers());
+  beforeEach(() => requirePythonDrivers([CLIENT_DRIVER, WORKER_DRIVER]));
 
-  /** Runs `body` on a fresh scenario; always tears it down, keeps its folder only when it fails. */
-  async function withScenario(name: string, body: (scenario: Scenario) => Promise<void>): Promise<void> {
-    const scenario = await Scenario.create({ name, reportDir, implementation: pythonExamples });
-    let passed = false;
-    try {
-      await body(scenario);
-      passed = true;
-    } catch (error) {
-      if (error instanceof Error) error.message += `\n(history and node logs: ${scenario.dir})`;
-      throw error;
-    } finally {
-      await scenario.teardown();
-      if (passed) fs.rmSync(scenario.dir, { recursive: true, force: true });
-    }
-  }
+
 
   test('Python workers and clients answer a concurrent workload at least once', { timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario('python drivers happy path', async (scenario) => {
+    await withScenario({ name: 'python drivers happy path', reportDir, implementation: pythonExamples }, async (scenario) => {
       const { cluster, timing } = scenario;
       await cluster.startBroker();
       // 20 ms per job, so a client's concurrent calls show up as overlapping executions.
@@ -198,7 +170,7 @@ describe('the example Python drivers under the harness', () => {
   });
 
   test('a Python worker killed while it holds a job: every job is still answered', { timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario('python drivers worker killed', async (scenario) => {
+    await withScenario({ name: 'python drivers worker killed', reportDir, implementation: pythonExamples }, async (scenario) => {
       const { cluster } = scenario;
       // As features/request-reply/worker-faults.feature: 30 ms jobs leave time to catch a worker holding one.
       await cluster.startBroker();
@@ -226,7 +198,7 @@ describe('the example Python drivers under the harness', () => {
   });
 
   test('a Python client whose replies are lost retries on fresh sockets and every job is answered', { timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario('python drivers lost replies', async (scenario) => {
+    await withScenario({ name: 'python drivers lost replies', reportDir, implementation: pythonExamples }, async (scenario) => {
       const { cluster, links } = scenario;
       assert.ok(links, 'the scenario runs through the fault proxy');
       // As the lost-replies scenario of features/request-reply/exactly-once.feature, judged at least once.
@@ -255,7 +227,7 @@ describe('the example Python drivers under the harness', () => {
   });
 
   test('a call to a service with no workers fails definitely within its bound; bad commands get an error', { timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario('python drivers no workers', async (scenario) => {
+    await withScenario({ name: 'python drivers no workers', reportDir, implementation: pythonExamples }, async (scenario) => {
       const { cluster, timing } = scenario;
       // As features/request-reply/no-workers.feature: 8/MMI says 404, so the request is never sent.
       await cluster.startBroker();
