@@ -18,10 +18,10 @@ How it keeps exactly-once:
   processed position on each topic, and once WELCOME comes it sends again every SUBSCRIBE /
   UNSUBSCRIBE still unanswered (an unanswered one is also sent again every --command-timeout ms,
   and given up with an `error` report after --command-attempts sends).
-* Rule 2: a DELIVER is taken only if its sequence is exactly the last one taken + 1; one at or below
+* Rule 4: a DELIVER is taken only if its sequence is exactly the last one taken + 1; one at or below
   is a duplicate (dropped, and the position acknowledged again), one beyond is a gap (dropped: the
   proxy retransmits it).
-* Rule 3: taking a message writes the positions file (--positions): a temp file written and
+* Rule 5: taking a message writes the positions file (--positions): a temp file written and
   fdatasync'ed, then rename(2)d into place. The `deliver` report is written right after the rename,
   with no I/O wait in between. The folder is fsync'ed before any ACK covering the message leaves.
   ACK is cumulative: one per topic after each batch read from the socket (at most 16 messages).
@@ -29,9 +29,9 @@ How it keeps exactly-once:
   and the report would lose the report, so a restarted driver first reports those messages again
   with "repeat": true ("What exactly-once means here"); the harness keeps a repeat only if the first
   report never reached it.
-* Rule 4: from the moment `unsubscribe` is read, no message of the topic is reported. The topic is
+* Rule 6: from the moment `unsubscribe` is read, no message of the topic is reported. The topic is
   written to the positions file as being left, so a restart before UNSUBSCRIBED comes keeps it out.
-* Rule 5: HEARTBEAT every --heartbeat ms; a proxy silent for --heartbeat x --liveness ms is taken for
+* Rule 7: HEARTBEAT every --heartbeat ms; a proxy silent for --heartbeat x --liveness ms is taken for
   dead: the socket is closed and a new one connects after a random exponential backoff
   (--reconnect-initial doubling up to --reconnect-max), then HELLO again.
 
@@ -61,7 +61,7 @@ KHP = b"KHP01"
 STDIN = 0
 MAX_LINE_BYTES = 1 << 20
 MAX_NAME_BYTES = 255
-# At most this many messages of a topic are taken before an ACK covering them goes out (rule 3).
+# At most this many messages of a topic are taken before an ACK covering them goes out (rule 5).
 ACK_EVERY = 16
 # Messages read from the socket per loop turn: stdin and timers are never starved by a flood.
 MAX_READS_PER_TURN = 256
@@ -224,7 +224,7 @@ class PositionsFile:
         self.dir_dirty = True
 
     def sync(self):
-        """Makes the last rename survive a power loss too: required before acknowledging (rule 3)."""
+        """Makes the last rename survive a power loss too: required before acknowledging (rule 5)."""
         if self.dir_fd is not None and self.dir_dirty:
             os.fsync(self.dir_fd)
             self.dir_dirty = False
@@ -258,7 +258,7 @@ class SubscriberDriver:
         self.store = PositionsFile(args.positions)
         positions, last, leaving = self.store.load()
         self.processed = positions  # topic -> last sequence taken (and recorded)
-        self.received = dict(positions)  # topic -> last sequence accepted in order (rule 2); == processed here
+        self.received = dict(positions)  # topic -> last sequence accepted in order (rule 4); == processed here
         self.last = last  # topic -> the last message taken on it, for the repeat after a restart
         self.leaving = set(leaving)  # unsubscribe read, UNSUBSCRIBED not yet come
         self.subscribed = set()  # topics whose messages are taken (WELCOME, SUBSCRIBED), minus leaving ones
@@ -464,7 +464,7 @@ class SubscriberDriver:
         if superseded is not None and superseded.kind != kind:
             emit({"type": "error", "topic": topic, "error": "%s %s: superseded by %s before the proxy answered" % (superseded.kind, topic, kind)})
         if kind == "unsubscribe":
-            # Rule 4: from now on nothing of the topic is taken; what the proxy still has is released.
+            # Rule 6: from now on nothing of the topic is taken; what the proxy still has is released.
             self.subscribed.discard(topic)
             self.unacked.pop(topic, None)
             self.received[topic] = self.processed.get(topic, 0)
@@ -568,7 +568,7 @@ class SubscriberDriver:
         processed = self.processed.get(topic, 0)
         received = self.received.get(topic, processed)
         if seq <= received:
-            # Rule 2: a duplicate. The proxy has not seen (or lost) our acknowledgement: say it again.
+            # Rule 4: a duplicate. The proxy has not seen (or lost) our acknowledgement: say it again.
             if seq <= processed:
                 covered = self.unacked.get(topic, (processed, 0))[1]
                 self.unacked[topic] = (processed, covered)
@@ -580,7 +580,7 @@ class SubscriberDriver:
         self.take(topic, seq, publisher, msg, payload)
 
     def take(self, topic, seq, publisher, msg, payload):
-        """Rule 3: the position first (durably), the report right after the rename, the ACK later."""
+        """Rule 5: the position first (durably), the report right after the rename, the ACK later."""
         text = payload.decode("utf-8", "replace")
         self.processed[topic] = seq
         self.last[topic] = {"seq": seq, "msg": msg, "publisher": publisher, "payload": text}

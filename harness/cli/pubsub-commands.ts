@@ -68,7 +68,7 @@ export function registerPubSubCommands(program: Command): void {
     .argument('[messages...]', 'messages to publish, one put each')
     .addOption(new Option('--proxy <endpoint>', 'proxy to connect to').argParser(endpoint).default(DEFAULT_PUBSUB_ENDPOINT))
     .addOption(new Option('--topic <topic>', 'topic to publish on (required without --driver)').argParser(khpName('topic')))
-    .addOption(new Option('--id <id>', 'publisher id (dedup key with the message id; default: a random UUID)').argParser(khpName('publisher id')))
+    .addOption(new Option('--id <id>', 'publisher id (dedup key with the message id; default: the --name with --driver, else a random UUID)').argParser(khpName('publisher id')))
     .addOption(new Option('--name <name>', 'node name used in logs').default('publisher'))
     .addOption(new Option('--timeout <ms>', 'answer timeout per attempt').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.timeout))
     .addOption(new Option('--attempts <n>', 'attempts per put, the first included').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.attempts))

@@ -238,7 +238,7 @@ export class Subscriber {
   /** Resolves once the proxy durably dropped the subscription; from the call on, get() returns nothing of `topic`. */
   unsubscribe(topic: string): Promise<void> {
     this.subscribed.delete(topic);
-    // Queued messages of the topic are discarded unacknowledged: the proxy releases them (rule 4).
+    // Queued messages of the topic are discarded unacknowledged: the proxy releases them (rule 6).
     for (let at = this.queue.length - 1; at >= 0; at--) if (this.queue[at].topic === topic) this.queue.splice(at, 1);
     this.received.set(topic, this.processed.get(topic) ?? 0);
     this.unacked.delete(topic);
@@ -295,7 +295,7 @@ export class Subscriber {
           const { topic: on, seq, msg, publisher } = delivery;
           await store.prepare(new Map(this.processed).set(on, seq), { topic: on, seq, msg, publisher });
         }
-        // Rule 3. From commit() on, a restart counts the message as processed: the application's
+        // Rule 5. From commit() on, a restart counts the message as processed: the application's
         // onTake follows in the same synchronous block, so no I/O wait separates the two.
         store?.commit();
         this.processed.set(delivery.topic, delivery.seq);
@@ -325,7 +325,7 @@ export class Subscriber {
   }
 
   /**
-   * Rule 3. ACK is cumulative, so under load one covers several messages: it goes out when no more
+   * Rule 5. ACK is cumulative, so under load one covers several messages: it goes out when no more
    * of the topic is queued, every ACK_EVERY takes, or at the next heartbeat, whichever comes first
    * (well within the proxy's retransmission quiet period of a whole liveness).
    */
@@ -445,7 +445,7 @@ export class Subscriber {
     if ((this.received.get(topic) ?? 0) < position) this.received.set(topic, position);
   }
 
-  /** Rule 2: strictly in order; duplicates and gaps dropped. */
+  /** Rule 4: strictly in order; duplicates and gaps dropped. */
   private onDeliver(delivery: Delivery): void {
     if (!this.subscribed.has(delivery.topic)) return;
     const processed = this.processed.get(delivery.topic) ?? 0;

@@ -5,7 +5,7 @@ import { decodeAtProxy, encodeDeliver, encodeWelcome, type Frame } from '../../r
 import { freeEndpoint, openSubscriber } from './helpers';
 
 /**
- * The subscriber acknowledges cumulatively (docs/protocol.md, Subscriber rule 3). A scripted ROUTER
+ * The subscriber acknowledges cumulatively (docs/protocol.md, Subscriber rule 5). A scripted ROUTER
  * plays the proxy, so the test sees every ACK the subscriber sends, and when.
  */
 test('a burst of 40 deliveries is acknowledged with fewer ACKs, the last covering all 40, never more than 16 behind', { timeout: 15_000 }, async () => {
