@@ -39,23 +39,13 @@ import argparse
 import json
 import logging
 import math
-import os
-import random
 import signal
-import sys
 import time
 from collections import deque
 
 import zmq
 
-KHP = b"KHP01"
-STDIN = 0
-MAX_LINE_BYTES = 1 << 20
-MAX_NAME_BYTES = 255
-# The loop wakes at least this often even with nothing due (it is woken earlier by any event).
-MAX_POLL_MS = 1000
-# Answers read per loop turn, so stdin and timers are never starved by a flood.
-MAX_READS_PER_TURN = 256
+from khp_common import KHP, MAX_POLL_MS, MAX_READS_PER_TURN, STDIN, StdinLines, WakePipe, backoff_delay, configure_logging, decimal, emit, json_command, name_problem
 
 log = logging.getLogger("khp-publisher-driver")
 
@@ -63,38 +53,9 @@ log = logging.getLogger("khp-publisher-driver")
 # --- the driver protocol: reports on stdout -----------------------------------------------------
 
 
-def emit(report):
-    """One JSON object per line, flushed at once: the harness reads reports as they come."""
-    try:
-        sys.stdout.write(json.dumps(report, separators=(",", ":")) + "\n")
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        # The harness is gone. Point stdout at /dev/null so the interpreter's final flush is quiet.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(1)
-
-
-def name_problem(value, what):
-    """Why `value` (str) is not a KHP/1 id or topic (1-255 bytes of printable ASCII), or None."""
-    if value == "":
-        return "%s must not be empty" % what
-    if any(not (0x20 <= ord(char) <= 0x7E) for char in value):
-        return "%s must be printable ASCII" % what
-    if len(value) > MAX_NAME_BYTES:
-        return "%s is %d bytes, more than %d" % (what, len(value), MAX_NAME_BYTES)
-    return None
-
-
 def parse_put(raw):
     """Parses one stdin line into (topic, msg, payload); raises ValueError saying what is wrong."""
-    try:
-        value = json.loads(raw)
-    except ValueError as error:
-        raise ValueError("not JSON: %s" % error)
-    if not isinstance(value, dict):
-        raise ValueError("a command must be a JSON object")
-    if value.get("type") != "put":
-        raise ValueError('unknown command type %s (expected "put")' % json.dumps(value.get("type")))
+    value = json_command(raw, ("put",))
     topic, msg, payload = value.get("topic"), value.get("msg"), value.get("payload")
     if not isinstance(topic, str) or topic == "":
         raise ValueError('"topic" must be a non-empty string')
@@ -103,23 +64,6 @@ def parse_put(raw):
     if payload is not None and not isinstance(payload, str):
         raise ValueError('"payload" must be a string')
     return topic, msg, payload or ""
-
-
-def backoff_delay(attempt, initial_ms, max_ms):
-    """Delay (s) before retry number attempt+1: uniform in [d/2, d], d = min(max, initial * 2^attempt)."""
-    ceiling = min(max_ms, initial_ms * 2 ** min(attempt, 30))
-    return (ceiling / 2 + random.random() * ceiling / 2) / 1000.0
-
-
-def decimal(frame, minimum):
-    """A KHP/1 sequence or position: a decimal integer without leading zeros, at least `minimum`."""
-    text = frame.decode("latin-1")
-    if not text.isdigit() or not text.isascii() or (len(text) > 1 and text[0] == "0") or len(text) > 16:
-        raise ValueError("not a decimal integer: %r" % text[:40])
-    number = int(text)
-    if number < minimum:
-        raise ValueError("%d is less than %d" % (number, minimum))
-    return number
 
 
 def decode_answer(frames):
@@ -167,22 +111,15 @@ class PublisherDriver:
         self.socket.connect(args.proxy)
         self.current = None  # the put in flight (publisher rule 2: at most one)
         self.queued = deque()  # puts read and waiting their turn, in the order read
-        self.stdin_open = True
-        self.buffer = b""
-        self.discarding = False  # skipping the rest of an over-long line
+        self.stdin = StdinLines()
         self.stopping = False
-        self.wake_r, self.wake_w = os.pipe()
-        os.set_blocking(self.wake_r, False)
-        os.set_blocking(self.wake_w, False)
+        self.wake = WakePipe()
 
     # signals ----------------------------------------------------------------------------------
 
     def on_signal(self, signum, _frame):
         self.stopping = True
-        try:
-            os.write(self.wake_w, b"\0")
-        except OSError:
-            pass
+        self.wake.wake()
 
     # the loop ---------------------------------------------------------------------------------
 
@@ -190,18 +127,18 @@ class PublisherDriver:
         emit({"type": "ready", "role": "publisher", "publisher": self.id, "name": self.args.name})
         log.info("%s: ready, publisher id %s, proxy %s", self.args.name, self.id, self.args.proxy)
         while not self.stopping:
-            if not self.stdin_open and self.current is None and not self.queued:
+            if not self.stdin.open and self.current is None and not self.queued:
                 break
             poller = zmq.Poller()
-            if self.stdin_open:
+            if self.stdin.open:
                 poller.register(STDIN, zmq.POLLIN)
-            poller.register(self.wake_r, zmq.POLLIN)
+            poller.register(self.wake.fd, zmq.POLLIN)
             poller.register(self.socket, zmq.POLLIN)
             for item, _ in poller.poll(self.poll_timeout_ms()):
                 if item == STDIN:
                     self.read_stdin()
-                elif item == self.wake_r:
-                    self.drain_wake_pipe()
+                elif item == self.wake.fd:
+                    self.wake.drain()
                 elif item is self.socket:
                     self.read_answers()
             # Inputs first, then timers: an answer that came in just at its deadline still counts.
@@ -237,38 +174,11 @@ class PublisherDriver:
             put.wake_at = None
             self.attempt(put)
 
-    def drain_wake_pipe(self):
-        try:
-            while os.read(self.wake_r, 64):
-                pass
-        except BlockingIOError:
-            pass
-
     # stdin ------------------------------------------------------------------------------------
 
     def read_stdin(self):
-        data = os.read(STDIN, 65536)
-        if not data:
-            self.stdin_open = False
-            if self.buffer.strip() and not self.discarding:
-                self.on_line(self.buffer)
-            self.buffer = b""
+        if not self.stdin.read(self.on_line):
             log.info("%s: stdin closed: finishing %d open put(s)", self.args.name, len(self.queued) + (self.current is not None))
-            return
-        self.buffer += data
-        while True:
-            line, newline, rest = self.buffer.partition(b"\n")
-            if not newline:
-                break
-            self.buffer = rest
-            if self.discarding:
-                self.discarding = False
-                continue
-            self.on_line(line)
-        if len(self.buffer) > MAX_LINE_BYTES:
-            emit({"type": "error", "error": "bad command: line longer than %d bytes" % MAX_LINE_BYTES})
-            self.buffer = b""
-            self.discarding = True
 
     def on_line(self, raw):
         if raw.strip() == b"":
@@ -361,7 +271,7 @@ def main():
     if args.backoff_initial < 0 or args.backoff_max < 0:
         parser.error("backoffs must not be negative")
 
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s[" + args.name + "] %(levelname)s %(message)s")
+    configure_logging(args.name)
     driver = PublisherDriver(args)
     signal.signal(signal.SIGTERM, driver.on_signal)
     signal.signal(signal.SIGINT, driver.on_signal)

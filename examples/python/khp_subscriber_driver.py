@@ -50,22 +50,16 @@ import json
 import logging
 import math
 import os
-import random
 import signal
 import sys
 import time
 
 import zmq
 
-KHP = b"KHP01"
-STDIN = 0
-MAX_LINE_BYTES = 1 << 20
-MAX_NAME_BYTES = 255
+from khp_common import KHP, MAX_POLL_MS, MAX_READS_PER_TURN, STDIN, StdinLines, WakePipe, backoff_delay, configure_logging, decimal, emit, json_command, name_problem
+
 # At most this many messages of a topic are taken before an ACK covering them goes out (rule 5).
 ACK_EVERY = 16
-# Messages read from the socket per loop turn: stdin and timers are never starved by a flood.
-MAX_READS_PER_TURN = 256
-MAX_POLL_MS = 1000
 
 log = logging.getLogger("khp-subscriber-driver")
 
@@ -73,38 +67,10 @@ log = logging.getLogger("khp-subscriber-driver")
 # --- the driver protocol: reports on stdout -----------------------------------------------------
 
 
-def emit(report):
-    """One JSON object per line, flushed at once: a report written before a SIGKILL still arrives."""
-    try:
-        sys.stdout.write(json.dumps(report, separators=(",", ":")) + "\n")
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(1)
-
-
-def name_problem(value, what):
-    """Why `value` (str) is not a KHP/1 id or topic (1-255 bytes of printable ASCII), or None."""
-    if value == "":
-        return "%s must not be empty" % what
-    if any(not (0x20 <= ord(char) <= 0x7E) for char in value):
-        return "%s must be printable ASCII" % what
-    if len(value) > MAX_NAME_BYTES:
-        return "%s is %d bytes, more than %d" % (what, len(value), MAX_NAME_BYTES)
-    return None
-
-
 def parse_command(raw):
     """Parses one stdin line into (kind, topic); raises ValueError saying what is wrong."""
-    try:
-        value = json.loads(raw)
-    except ValueError as error:
-        raise ValueError("not JSON: %s" % error)
-    if not isinstance(value, dict):
-        raise ValueError("a command must be a JSON object")
-    kind = value.get("type")
-    if kind not in ("subscribe", "unsubscribe"):
-        raise ValueError('unknown command type %s (expected "subscribe" or "unsubscribe")' % json.dumps(kind))
+    value = json_command(raw, ("subscribe", "unsubscribe"))
+    kind = value["type"]
     topic = value.get("topic")
     if not isinstance(topic, str) or topic == "":
         raise ValueError('"topic" must be a non-empty string')
@@ -114,24 +80,7 @@ def parse_command(raw):
     return kind, topic
 
 
-def backoff_delay(attempt, initial_ms, max_ms):
-    """Delay (s) before reconnect number attempt+1: uniform in [d/2, d], d = min(max, initial * 2^attempt)."""
-    ceiling = min(max_ms, initial_ms * 2 ** min(attempt, 30))
-    return (ceiling / 2 + random.random() * ceiling / 2) / 1000.0
-
-
 # --- KHP/1 frames -----------------------------------------------------------------------------------
-
-
-def decimal(frame, minimum):
-    """A sequence (minimum 1) or position (minimum 0): a decimal integer without leading zeros."""
-    text = frame.decode("latin-1")
-    if not text.isdigit() or not text.isascii() or (len(text) > 1 and text[0] == "0") or len(text) > 16:
-        raise ValueError("not a decimal integer: %r" % text[:40])
-    number = int(text)
-    if number < minimum:
-        raise ValueError("%d is less than %d" % (number, minimum))
-    return number
 
 
 def name(frame, what):
@@ -272,13 +221,9 @@ class SubscriberDriver:
         self.next_heartbeat = 0.0
         self.reconnect_at = None
         self.reconnects = 0  # failed connections in a row, for the backoff
-        self.stdin_open = True
-        self.buffer = b""
-        self.discarding = False
+        self.stdin = StdinLines()
         self.stopping = False
-        self.wake_r, self.wake_w = os.pipe()
-        os.set_blocking(self.wake_r, False)
-        os.set_blocking(self.wake_w, False)
+        self.wake = WakePipe()
         for topic in self.leaving:
             # Left before a restart, UNSUBSCRIBED never came: ask again once welcomed.
             self.pending[topic] = Command("unsubscribe", topic)
@@ -286,10 +231,7 @@ class SubscriberDriver:
 
     def on_signal(self, signum, _frame):
         self.stopping = True
-        try:
-            os.write(self.wake_w, b"\0")
-        except OSError:
-            pass
+        self.wake.wake()
 
     # the proxy connection -----------------------------------------------------------------------
 
@@ -350,19 +292,19 @@ class SubscriberDriver:
         for topic in self.args.topic or []:
             self.command("subscribe", topic)
         while not self.stopping:
-            if not self.stdin_open and not self.pending:
+            if not self.stdin.open and not self.pending:
                 break
             poller = zmq.Poller()
-            if self.stdin_open:
+            if self.stdin.open:
                 poller.register(STDIN, zmq.POLLIN)
-            poller.register(self.wake_r, zmq.POLLIN)
+            poller.register(self.wake.fd, zmq.POLLIN)
             if self.socket is not None:
                 poller.register(self.socket, zmq.POLLIN)
             for item, _ in poller.poll(self.poll_timeout_ms()):
                 if item == STDIN:
                     self.read_stdin()
-                elif item == self.wake_r:
-                    self.drain_wake_pipe()
+                elif item == self.wake.fd:
+                    self.wake.drain()
                 elif self.socket is not None and item is self.socket:
                     self.read_proxy()
             # Inputs first, then timers: a message that came in just before a deadline still counts.
@@ -405,13 +347,6 @@ class SubscriberDriver:
                 command.sends += 1
                 command.next_send = now + self.command_timeout
 
-    def drain_wake_pipe(self):
-        try:
-            while os.read(self.wake_r, 64):
-                pass
-        except BlockingIOError:
-            pass
-
     def close(self):
         self.flush_acks()
         if self.socket is not None:
@@ -423,28 +358,8 @@ class SubscriberDriver:
     # stdin --------------------------------------------------------------------------------------
 
     def read_stdin(self):
-        data = os.read(STDIN, 65536)
-        if not data:
-            self.stdin_open = False
-            if self.buffer.strip() and not self.discarding:
-                self.on_line(self.buffer)
-            self.buffer = b""
+        if not self.stdin.read(self.on_line):
             log.info("stdin closed: %d command(s) still open", len(self.pending))
-            return
-        self.buffer += data
-        while True:
-            line, newline, rest = self.buffer.partition(b"\n")
-            if not newline:
-                break
-            self.buffer = rest
-            if self.discarding:
-                self.discarding = False
-                continue
-            self.on_line(line)
-        if len(self.buffer) > MAX_LINE_BYTES:
-            emit({"type": "error", "error": "bad command: line longer than %d bytes" % MAX_LINE_BYTES})
-            self.buffer = b""
-            self.discarding = True
 
     def on_line(self, raw):
         if raw.strip() == b"":
@@ -637,7 +552,7 @@ def main():
     if args.reconnect_initial < 0 or args.reconnect_max < 0:
         parser.error("reconnect delays must not be negative")
 
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s[" + args.name + "] %(levelname)s %(message)s")
+    configure_logging(args.name)
     try:
         driver = SubscriberDriver(args)
     except (OSError, ValueError, TypeError, AttributeError) as error:
