@@ -1,7 +1,7 @@
 // Cucumber runs the compiled step definitions (npm run build comes first, see package.json).
 // Every run gets its own report folder: reports/<run id>/ (or KEELHAUL_REPORT_DIR, which keelhaul
 // verify sets). Setting the ids here, in the process that runs the steps, makes the steps agree.
-process.env.KEELHAUL_RUN_ID = process.env.KEELHAUL_RUN_ID || new Date().toISOString().replace(/[:.]/g, '-');
+process.env.KEELHAUL_RUN_ID = process.env.KEELHAUL_RUN_ID || `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
 const runDir = process.env.KEELHAUL_REPORT_DIR || `reports/${process.env.KEELHAUL_RUN_ID}`;
 
 const common = {
@@ -9,6 +9,10 @@ const common = {
   require: ['dist/steps/**/*.js'],
   formatOptions: { snippetInterface: 'async-await' },
   strict: true,
+  // A scenario is tried again only when it came out INCONCLUSIVE (the harness could not create its own
+  // condition): the hooks skip the retry of a FAIL or ERROR, whose first verdict stands. keelhaul
+  // features/verify --retries sets it.
+  retry: Number(process.env.KEELHAUL_RETRIES ?? 2),
 };
 
 module.exports = {

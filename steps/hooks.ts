@@ -5,18 +5,31 @@ import { VERDICT_MEDIA_TYPE } from '../harness/report/verdict-formatter';
 import { writeScenarioReport } from '../harness/report/scenario-report';
 import type { CaseStatus, ScenarioVerdict } from '../harness/report/verdict';
 import { defaultReportDir, Scenario } from '../harness/scenario/scenario';
+import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 
 // Each step sets its own bound where it waits longer; this catches a step that forgot to.
-setDefaultTimeout(20_000);
+setDefaultTimeout(scaled(20_000));
+
+/**
+ * Scenarios whose verdict is final although Cucumber will run them again: Cucumber retries every
+ * failed attempt, but only an INCONCLUSIVE one (the harness could not create its own condition) is
+ * worth another try. A FAIL is an accusation that stands; its retry is skipped.
+ */
+const decided = new Set<string>();
 
 Before(async function (this: KeelhaulWorld, { pickle }) {
+  if (decided.has(pickle.id)) {
+    this.skippedAsDecided = true;
+    return 'skipped';
+  }
   this.startedAt = performance.now();
   const { implementation, timing } = implementationUnderTest();
   this.scenario = await Scenario.create({ name: pickle.name, implementation, timing });
 });
 
-After({ timeout: 30_000 }, async function (this: KeelhaulWorld, { pickle, result }) {
+After({ timeout: scaled(30_000) }, async function (this: KeelhaulWorld, { pickle, result, willBeRetried }) {
+  if (this.skippedAsDecided) return;
   const scenario = this.scenario;
   const outcome = {
     name: pickle.name,
@@ -24,6 +37,7 @@ After({ timeout: 30_000 }, async function (this: KeelhaulWorld, { pickle, result
     tags: pickle.tags.map((tag) => tag.name),
     status: (result?.status ?? Status.UNKNOWN) as CaseStatus,
     exceptionType: result?.exception?.type,
+    exceptionMessage: result?.exception?.message,
     error: result?.exception?.message ?? result?.message,
     durationMs: performance.now() - this.startedAt,
     claimed: implementationUnderTest().claimed,
@@ -37,5 +51,6 @@ After({ timeout: 30_000 }, async function (this: KeelhaulWorld, { pickle, result
     // The Before hook itself failed (e.g. the fault proxy did not start): nothing was tested.
     verdict = { scenario: outcome.name, feature: outcome.feature, tags: outcome.tags, clauses: [], verdict: 'ERROR', reason: 'the harness could not set the scenario up', error: outcome.error, anomalies: [], durationMs: Math.round(outcome.durationMs), dir: '' };
   }
+  if (willBeRetried && verdict.verdict !== 'INCONCLUSIVE') decided.add(pickle.id);
   this.attach(JSON.stringify(verdict), VERDICT_MEDIA_TYPE);
 });

@@ -25,6 +25,8 @@ export class KeelhaulWorld extends World {
   pubsubWorkload?: PubSubWorkload;
   /** performance.now() when the scenario began, for its verdict's duration. */
   startedAt = 0;
+  /** This attempt is a retry of a scenario whose verdict was already final (a FAIL): skipped, reports nothing. */
+  skippedAsDecided = false;
 
   constructor(options: IWorldOptions) {
     super(options);

@@ -11,7 +11,7 @@ export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly[] {
   const anomalies: Anomaly[] = [];
   for (const event of events) {
     // Pub/sub events are judged by checkPubSub (harness/checker/pubsub/), not here.
-    if (event.type === 'invoke' || event.type === 'nemesis' || isPubSubEvent(event)) continue;
+    if (event.type === 'invoke' || event.type === 'nemesis' || event.type === 'harness' || isPubSubEvent(event)) continue;
     const reasons: string[] = [];
     if (!invokes.has(event.job)) reasons.push(`${event.type} for job ${event.job}, which was never invoked`);
     if (event.type === 'ok' && event.reply !== event.job && !invokes.has(event.reply)) {

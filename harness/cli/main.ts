@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { cucumberBin } from './cucumber-bin';
+import { parseRetries, RETRIES_ENV, DEFAULT_RETRIES } from './run-cucumber';
+import { parseTimeScale, TIME_SCALE_ENV } from '../util/time-scale';
 import { Broker, DEFAULT_BROKER_OPTIONS } from '../../reference/broker';
 import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
 import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
@@ -15,6 +14,18 @@ import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
 import { registerPubSubCommands } from './pubsub-commands';
 import { endpoint, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
+
+/** `--time-scale <x|auto>`, checked here so a typo is an error before anything starts. */
+function timeScaleOption(): Option {
+  return new Option('--time-scale <x>', `multiply every interval and bound of the harness by x (0.5-20), or "auto" to measure the machine first (default ${TIME_SCALE_ENV} or auto)`).argParser((value) => {
+    parseTimeScale(value);
+    return value;
+  });
+}
+
+function retriesOption(): Option {
+  return new Option('--retries <n>', `how often a scenario that came out INCONCLUSIVE is tried again (default ${RETRIES_ENV} or ${DEFAULT_RETRIES}); a FAIL is never retried`).argParser(parseRetries);
+}
 
 const program = new Command()
   .name('keelhaul')
@@ -145,16 +156,16 @@ program
 
 program
   .command('features')
-  .description('run the conformance features (same as npm run features); other arguments go to cucumber-js')
+  .description('run the conformance features against the reference implementation (npm run features); other arguments go to cucumber-js. Exit: 0 pass, 1 a FAIL or ERROR, 2 the run could not be made, 3 something stayed INCONCLUSIVE')
   .allowUnknownOption()
   .addOption(new Option('--runtime <runtime>', 'where nodes run: process (local processes) or docker (containers; needs docker/ensure-engine.sh)').choices(['process', 'docker']))
+  .addOption(timeScaleOption())
+  .addOption(retriesOption())
+  .option('--reports <dir>', 'where the run folder is written', 'reports')
   .argument('[args...]', 'cucumber-js arguments, e.g. --tags @smoke')
-  .action((args: string[], opts: { runtime?: string }) => {
-    const root = path.resolve(__dirname, '../../..');
-    const env = opts.runtime ? { ...process.env, HARNESS_RUNTIME: opts.runtime } : process.env;
-    const child = spawn(process.execPath, [cucumberBin(root), ...args], { cwd: root, stdio: 'inherit', env });
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-    child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  .action(async (args: string[], opts: { runtime?: string; timeScale?: string; retries?: number; reports: string }) => {
+    const { runFeatures } = await import('./features');
+    process.exit(await runFeatures({ args, ...opts }));
   });
 
 program
@@ -167,9 +178,11 @@ program
   .option('--seed <n>', 'replay a run: the seed its fault schedules were drawn from (printed by every run)')
   .option('--reports <dir>', 'where the run folder is written', 'reports')
   .option('--runtime <runtime>', 'where nodes run: process or docker (needed for roles from images); default HARNESS_RUNTIME or process')
+  .addOption(timeScaleOption())
+  .addOption(retriesOption())
   .option('--check', 'only check the manifest and exit')
   .option('--print-schema', "print the manifest's JSON schema and exit")
-  .action(async (opts: { impl?: string; tags?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; runtime?: string; check?: boolean; printSchema?: boolean }) => {
+  .action(async (opts: { impl?: string; tags?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; runtime?: string; timeScale?: string; retries?: number; check?: boolean; printSchema?: boolean }) => {
     // Loaded here, not at the top: the node commands start often and need none of this.
     const { verify, printSchema, EXIT } = await import('./verify');
     if (opts.printSchema) return printSchema();

@@ -1,19 +1,21 @@
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { cucumberBin } from './cucumber-bin';
+import { newRunId, runCucumber, RETRIES_ENV } from './run-cucumber';
+import { TIME_SCALE_ENV } from '../util/time-scale';
 import { PROFILES, type Profile } from '../checker/profile';
 import { loadManifest } from '../manifest/manifest';
 import { ManifestError } from '../manifest/manifest-error';
 import { MANIFEST_SCHEMA } from '../manifest/schema';
-import { RUN_REPORT_FILES, readVerdicts } from '../report/run-reports';
-import { claims, countVerdicts, exitCodeFor } from '../report/verdict';
+import { RUN_REPORT_FILES } from '../report/run-reports';
+import { claims, countVerdicts, exitCodeFor, formatCounts, RUN_EXIT } from '../report/verdict';
 import { parseSeed } from '../util/run-seed';
 import { runtimeFromEnv, type RuntimeKind } from '../scenario/scenario';
 import { drawSeed } from '../nemesis/fault-schedule';
 
-/** Exit codes: 0 every claimed profile passed; 1 a claimed profile failed or a node could not start; 2 the run itself could not be made. */
-export const EXIT = { passed: 0, failed: 1, unusable: 2 } as const;
+/**
+ * Exit codes: 0 every claimed profile passed; 1 a claimed profile failed or a node could not start;
+ * 2 the run itself could not be made; 3 nothing failed but a scenario stayed INCONCLUSIVE after its retries.
+ */
+export const EXIT = RUN_EXIT;
 
 export interface VerifyOptions {
   impl: string;
@@ -25,9 +27,12 @@ export interface VerifyOptions {
   check?: boolean;
   /** Where nodes run (default: HARNESS_RUNTIME, else process). */
   runtime?: string;
+  /** A number or `auto` (default KEELHAUL_TIME_SCALE, else auto). */
+  timeScale?: string;
+  /** Retries of an INCONCLUSIVE scenario (default KEELHAUL_RETRIES, else 2). */
+  retries?: number;
 }
 
-const ROOT = path.resolve(__dirname, '../../..');
 
 /** Joins the selections into one Cucumber tag expression. */
 export function tagExpression(tags: string | undefined, profiles: readonly Profile[]): string | undefined {
@@ -83,36 +88,29 @@ export async function verify(options: VerifyOptions): Promise<number> {
   }
   const tags = tagExpression(options.tags, profiles);
 
-  const runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-verify`;
+  const runId = newRunId('verify');
   const runDir = path.resolve(options.reports, runId);
   const replay = ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
   process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; tags ${tags ?? '(all)'}\n`);
 
-  const cucumber = cucumberBin(ROOT);
-  const child = spawn(process.execPath, [cucumber, ...(tags ? ['--tags', tags] : [])], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
+  process.env[TIME_SCALE_ENV] = options.timeScale ?? process.env[TIME_SCALE_ENV] ?? 'auto';
+  const { code, verdicts } = await runCucumber({
+    args: tags ? ['--tags', tags] : [],
+    runDir,
+    runId,
     env: {
-      ...process.env,
       HARNESS_RUNTIME: runtime,
       KEELHAUL_IMPL: path.resolve(options.impl),
       KEELHAUL_SEED: seed,
-      KEELHAUL_RUN_ID: runId,
-      KEELHAUL_REPORT_DIR: runDir,
       KEELHAUL_REPLAY: replay,
+      ...(options.retries !== undefined ? { [RETRIES_ENV]: String(options.retries) } : {}),
     },
   });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on('SIGINT', forward).on('SIGTERM', forward);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
-  process.off('SIGINT', forward).off('SIGTERM', forward);
-
-  if (!fs.existsSync(path.join(runDir, RUN_REPORT_FILES.verdicts))) return fail(`the run did not finish (cucumber-js exited with ${code}); see ${runDir}`);
-  const { verdicts } = readVerdicts(runDir);
+  if (verdicts === undefined) return fail(`the run did not finish (cucumber-js exited with ${code}); see ${runDir}`);
   if (verdicts.length === 0) return fail(`no scenario matched ${tags ?? 'the features'}`);
   const counts = countVerdicts(verdicts);
   process.stdout.write(
-    `keelhaul verify: ${counts.PASS} pass, ${counts.FAIL} fail, ${counts.INFO} info, ${counts.ERROR} error\n` +
+    `keelhaul verify: ${formatCounts(counts)}\n` +
       `  summary ${path.join(runDir, RUN_REPORT_FILES.summary)}\n  junit   ${path.join(runDir, RUN_REPORT_FILES.junit)}\n  html    ${path.join(runDir, 'cucumber-report.html')}\n` +
       `  replay  ${replay}\n`,
   );

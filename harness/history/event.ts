@@ -71,6 +71,20 @@ export interface NemesisEvent extends Stamped {
   effect?: Record<string, unknown>;
 }
 
+/**
+ * The harness watching itself: over the last `windowMs`, how late its own event loop ran timers
+ * (max and 99th percentile) and the system's 1-minute load average. A bound missed while the
+ * harness itself stalled longer than the bound's slack says the machine was too slow to judge.
+ */
+export interface HarnessEvent extends Stamped {
+  type: 'harness';
+  windowMs: number;
+  lagMaxMs: number;
+  lagP99Ms: number;
+  load1: number;
+  cpus: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pub/sub (issue #7). `msg` is a message id, unique per run; `process` is the publisher and
 // `subscriber` the subscribing application. Checked by harness/checker/pubsub/.
@@ -175,7 +189,7 @@ export function isPubSubEvent(event: HistoryEvent): event is PubSubEvent {
 
 export type ClientEvent = InvokeEvent | OkEvent | FailEvent | InfoEvent;
 export type ExecutionEvent = ExecStartEvent | ExecEndEvent;
-export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent;
+export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent | HarnessEvent;
 export type HistoryEventType = HistoryEvent['type'];
 
 /** An event before the recorder stamps it. */

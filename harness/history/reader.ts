@@ -9,6 +9,7 @@ const REQUIRED_STRINGS: Record<HistoryEventType, readonly string[]> = {
   'exec-start': ['worker', 'job'],
   'exec-end': ['worker', 'job'],
   nemesis: ['phase', 'id', 'fault'],
+  harness: [],
   put: ['process', 'topic', 'msg'],
   'put-ok': ['process', 'topic', 'msg'],
   'put-fail': ['process', 'topic', 'msg', 'error'],

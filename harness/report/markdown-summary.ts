@@ -1,4 +1,4 @@
-import { countVerdicts, type ScenarioVerdict } from './verdict';
+import { countVerdicts, formatCounts, type ScenarioVerdict } from './verdict';
 
 export interface RunInfo {
   implementation: string;
@@ -8,7 +8,7 @@ export interface RunInfo {
   replay: string;
 }
 
-const ICON: Record<ScenarioVerdict['verdict'], string> = { PASS: '✅ PASS', FAIL: '❌ FAIL', INFO: 'ℹ️ INFO', ERROR: '💥 ERROR' };
+const ICON: Record<ScenarioVerdict['verdict'], string> = { PASS: '✅ PASS', FAIL: '❌ FAIL', INFO: 'ℹ️ INFO', ERROR: '💥 ERROR', INCONCLUSIVE: '⚠️ INCONCLUSIVE' };
 
 /** Table cells cannot hold a pipe or a line break. */
 function cell(text: string): string {
@@ -22,10 +22,12 @@ function cell(text: string): string {
 export function renderMarkdownSummary(info: RunInfo, verdicts: readonly ScenarioVerdict[]): string {
   const counts = countVerdicts(verdicts);
   const failing = verdicts.filter((v) => v.verdict === 'FAIL' || v.verdict === 'ERROR');
+  const inconclusive = verdicts.filter((v) => v.verdict === 'INCONCLUSIVE');
+  const headline = failing.length > 0 ? 'Failed' : inconclusive.length > 0 ? 'Not judged' : 'Passed';
   const lines = [
     `# keelhaul verify: ${cell(info.implementation)}`,
     '',
-    `**${failing.length === 0 ? 'Passed' : 'Failed'}**: ${counts.PASS} pass, ${counts.FAIL} fail, ${counts.INFO} info, ${counts.ERROR} error` +
+    `**${headline}**: ${formatCounts(counts)}` +
       ` (claims: ${info.claimed.join(', ')}; seed ${info.seed})`,
     '',
     '| verdict | scenario | profile | clauses | why |',
@@ -40,6 +42,16 @@ export function renderMarkdownSummary(info: RunInfo, verdicts: readonly Scenario
       if (verdict.anomalies.length > 20) lines.push(`- ... and ${verdict.anomalies.length - 20} more (see verdict.json)`);
     }
     if (verdict.error) lines.push('', '```', verdict.error.split('\n').slice(0, 15).join('\n'), '```');
+  }
+  if (inconclusive.length > 0) {
+    // Apart from the failures: the harness could not create these scenarios' conditions, so they accuse nobody.
+    lines.push('', '## Inconclusive: not judged', '', 'The harness could not create these scenarios\' own conditions, even after retrying; they say nothing against the implementation.', '');
+    for (const verdict of inconclusive) lines.push(`- ${cell(verdict.scenario)}: ${cell(verdict.reason)}${verdict.attempts && verdict.attempts > 1 ? ` (${verdict.attempts} attempts)` : ''} · files: \`${verdict.dir}\``);
+  }
+  const retried = verdicts.filter((v) => v.verdict !== 'INCONCLUSIVE' && (v.attempts ?? 1) > 1);
+  if (retried.length > 0) {
+    lines.push('', '## Retried after an inconclusive attempt', '');
+    for (const verdict of retried) lines.push(`- ${cell(verdict.scenario)}: ${verdict.verdict} on attempt ${verdict.attempts}; before: ${cell((verdict.retried ?? []).join('; '))}`);
   }
   lines.push('', `Replay: \`${info.replay}\``, '');
   return lines.join('\n');

@@ -4,7 +4,8 @@ import { implementationUnderTest } from '../manifest/selected-implementation';
 import { defaultReportDir } from '../scenario/scenario';
 import { runSeed } from '../util/run-seed';
 import { RUN_REPORT_FILES, writeRunReports } from './run-reports';
-import { countVerdicts, type ScenarioVerdict } from './verdict';
+import { countVerdicts, formatCounts, type ScenarioVerdict } from './verdict';
+import { timeScale } from '../util/time-scale';
 
 /** The After hook attaches each scenario's verdict under this media type; the formatter collects them. */
 export const VERDICT_MEDIA_TYPE = 'application/vnd.keelhaul.verdict+json';
@@ -33,10 +34,34 @@ function verdictFormatter({ on, write }: FormatterContext): void {
   const runDir = defaultReportDir();
   const seed = runSeed();
 
+  const caseOfStarted = (startedId: string): string => startedCase.get(startedId) ?? startedId;
+  /** Test cases whose verdict is final although Cucumber retries them (a FAIL is not retried away). */
+  const decided = new Set<string>();
+  /** Why each earlier attempt of a test case was INCONCLUSIVE. */
+  const retried = new Map<string, string[]>();
+
+  const report = (startedId: string, verdict: ScenarioVerdict | undefined): void => {
+    const name = pickles.get(testCasePickle.get(caseOfStarted(startedId)) ?? '') ?? startedId;
+    const position = `[${String(finished.length + 1).padStart(String(total).length)}/${total}]`;
+    if (!verdict) {
+      // Counted as an ERROR, so a run that judged nothing never exits 0.
+      const missing: ScenarioVerdict = { scenario: name, feature: '', tags: [], clauses: [], verdict: 'ERROR', reason: 'no verdict was recorded (the After hook did not run)', anomalies: [], durationMs: 0, dir: '' };
+      finished.push(missing);
+      write(`${position} ERROR ${name}: ${missing.reason}\n`);
+      return;
+    }
+    const earlier = retried.get(caseOfStarted(startedId)) ?? [];
+    const final: ScenarioVerdict = earlier.length > 0 ? { ...verdict, attempts: earlier.length + 1, retried: earlier } : verdict;
+    finished.push(final);
+    const anomalies = final.anomalies.length > 0 ? ` — ${[...new Set(final.anomalies.map((a) => a.name))].join(', ')}` : '';
+    const attempts = earlier.length > 0 ? ` [attempt ${earlier.length + 1}]` : '';
+    write(`${position} ${final.verdict.padEnd(5)} ${name} (${seconds(final.durationMs)})${attempts}${final.verdict === 'PASS' ? '' : `: ${final.reason}${anomalies}`}\n`);
+  };
+
   on('message', (envelope) => {
     if (envelope.testRunStarted) {
       const { implementation, claimed } = implementationUnderTest();
-      write(`keelhaul: ${implementation.name} (claims ${claimed.join(', ')}), seed ${seed}, reports in ${runDir}\n`);
+      write(`keelhaul: ${implementation.name} (claims ${claimed.join(', ')}), seed ${seed}, time scale ${timeScale()}, reports in ${runDir}\n`);
     } else if (envelope.pickle) {
       pickles.set(envelope.pickle.id, envelope.pickle.name);
     } else if (envelope.testCase) {
@@ -46,23 +71,27 @@ function verdictFormatter({ on, write }: FormatterContext): void {
       startedCase.set(envelope.testCaseStarted.id, envelope.testCaseStarted.testCaseId);
     } else if (envelope.attachment?.mediaType === VERDICT_MEDIA_TYPE && envelope.attachment.testCaseStartedId) {
       verdicts.set(envelope.attachment.testCaseStartedId, JSON.parse(envelope.attachment.body) as ScenarioVerdict);
-    } else if (envelope.testCaseFinished && !envelope.testCaseFinished.willBeRetried) {
+    } else if (envelope.testCaseFinished) {
       const id = envelope.testCaseFinished.testCaseStartedId;
+      const testCase = caseOfStarted(id);
       const verdict = verdicts.get(id);
-      const name = pickles.get(testCasePickle.get(startedCase.get(id) ?? '') ?? '') ?? id;
-      const position = `[${String(finished.length + 1).padStart(String(total).length)}/${total}]`;
-      if (!verdict) {
-        write(`${position} ERROR ${name}: no verdict was recorded (did the After hook run?)\n`);
-        return;
+      if (decided.has(testCase)) return; // the attempt after a final FAIL/ERROR, skipped by the Before hook
+      if (envelope.testCaseFinished.willBeRetried) {
+        if (verdict?.verdict === 'INCONCLUSIVE') {
+          const name = pickles.get(testCasePickle.get(testCase) ?? '') ?? id;
+          retried.set(testCase, [...(retried.get(testCase) ?? []), verdict.reason]);
+          write(`       retry ${name}: INCONCLUSIVE, ${verdict.reason}\n`);
+          return;
+        }
+        // A FAIL or ERROR is final: Cucumber's retry is only for what the harness could not judge.
+        decided.add(testCase);
       }
-      finished.push(verdict);
-      const anomalies = verdict.anomalies.length > 0 ? ` — ${[...new Set(verdict.anomalies.map((a) => a.name))].join(', ')}` : '';
-      write(`${position} ${verdict.verdict.padEnd(5)} ${name} (${seconds(verdict.durationMs)})${verdict.verdict === 'PASS' ? '' : `: ${verdict.reason}${anomalies}`}\n`);
+      report(id, verdict);
     } else if (envelope.testRunFinished) {
       const counts = countVerdicts(finished);
       const { implementation, claimed } = implementationUnderTest();
       writeRunReports(runDir, { implementation: implementation.name, claimed: [...claimed], seed, replay: process.env.KEELHAUL_REPLAY ?? `KEELHAUL_SEED=${seed} npm run features` }, finished);
-      write(`${counts.PASS} pass, ${counts.FAIL} fail, ${counts.INFO} info, ${counts.ERROR} error; ${path.join(runDir, RUN_REPORT_FILES.summary)}\n`);
+      write(`${formatCounts(counts)}; ${path.join(runDir, RUN_REPORT_FILES.summary)}\n`);
     }
   });
 }

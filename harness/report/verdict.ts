@@ -1,15 +1,20 @@
 import { claims, PROFILES, type Profile } from '../checker/profile';
+import { INCONCLUSIVE_EXCEPTION } from '../scenario/inconclusive';
+import type { HarnessHealthSummary } from '../history/harness-health';
 
 export { claims };
 
 /**
  * Per-scenario verdicts in the spirit of Autobahn's: PASS and FAIL for a profile the implementation
  * claims, INFO for one it does not claim (the outcome is shown, never counted), ERROR when nothing
- * could be tested because the implementation or the harness did not run.
+ * could be tested because the implementation or the harness did not run, INCONCLUSIVE when the
+ * harness could not create the scenario's own condition (a fault that touched nothing, a workload that
+ * ended before the fault, a machine too slow to judge): never an accusation, tried again before it is
+ * reported.
  */
-export type Verdict = 'PASS' | 'FAIL' | 'INFO' | 'ERROR';
+export type Verdict = 'PASS' | 'FAIL' | 'INFO' | 'ERROR' | 'INCONCLUSIVE';
 
-export const VERDICTS: readonly Verdict[] = ['PASS', 'FAIL', 'INFO', 'ERROR'];
+export const VERDICTS: readonly Verdict[] = ['PASS', 'FAIL', 'INFO', 'ERROR', 'INCONCLUSIVE'];
 
 /** What one scenario showed; written as verdict.json in its folder and gathered into the run's reports. */
 export interface ScenarioVerdict {
@@ -26,6 +31,12 @@ export interface ScenarioVerdict {
   reason: string;
   /** The step's error message when a step failed. */
   error?: string;
+  /** Attempts this verdict took: earlier ones were INCONCLUSIVE and retried (1 when it came first time). */
+  attempts?: number;
+  /** Why each earlier attempt was INCONCLUSIVE, in order. */
+  retried?: string[];
+  /** The harness's own health through the scenario: its event-loop lag and the system load. */
+  health?: HarnessHealthSummary;
   /** Each anomaly the profile forbids that the history shows, with the jobs and events behind it. */
   anomalies: VerdictAnomaly[];
   durationMs: number;
@@ -59,8 +70,20 @@ export interface VerdictInput {
   status: CaseStatus;
   /** The failing step's exception class, e.g. NodeStartError. */
   exceptionType?: string;
+  /** The failing step's message (an Inconclusive's reason). */
+  error?: string;
   profile?: Profile;
   claimed: readonly Profile[];
+  /**
+   * Set when the harness itself was starved while the scenario ran (its event loop stalled longer than
+   * the slack of the bounds it judges by): a failure then cannot be pinned on the implementation.
+   */
+  starved?: string;
+  /**
+   * Set when the history's only forbidden findings are of the kind the harness could not rule on (a
+   * subscriber still catching up at the bound): a failure is then INCONCLUSIVE, with this reason.
+   */
+  undecided?: string;
 }
 
 /**
@@ -69,7 +92,7 @@ export interface VerdictInput {
  */
 const HARNESS_FAULTS: readonly string[] = ['TypeError', 'ReferenceError', 'SyntaxError', 'RangeError'];
 
-export function decideVerdict({ status, exceptionType, profile, claimed }: VerdictInput): { verdict: Verdict; reason: string } {
+export function decideVerdict({ status, exceptionType, error, profile, claimed, starved, undecided }: VerdictInput): { verdict: Verdict; reason: string } {
   const isClaimed = profile === undefined || claims(claimed, profile);
   const notClaimed = `the implementation does not claim ${profile}`;
   switch (status) {
@@ -78,6 +101,9 @@ export function decideVerdict({ status, exceptionType, profile, claimed }: Verdi
     case 'FAILED':
       if (exceptionType === 'NodeStartError') return { verdict: 'ERROR', reason: 'a node could not be started, so nothing was tested' };
       if (exceptionType !== undefined && HARNESS_FAULTS.includes(exceptionType)) return { verdict: 'ERROR', reason: `the harness failed (${exceptionType}), so nothing was judged` };
+      if (exceptionType === INCONCLUSIVE_EXCEPTION) return { verdict: 'INCONCLUSIVE', reason: firstLine(error) ?? 'the scenario could not create its own condition' };
+      if (undecided !== undefined) return { verdict: 'INCONCLUSIVE', reason: undecided };
+      if (starved !== undefined) return { verdict: 'INCONCLUSIVE', reason: `the machine was too slow to judge: ${starved}` };
       return isClaimed ? { verdict: 'FAIL', reason: profile ? `violates ${profile}` : 'failed' } : { verdict: 'INFO', reason: `failed, but ${notClaimed}` };
     case 'UNDEFINED':
     case 'AMBIGUOUS':
@@ -88,13 +114,31 @@ export function decideVerdict({ status, exceptionType, profile, claimed }: Verdi
   }
 }
 
-/** Non-zero exactly when a claimed profile failed or something could not be tested. */
+function firstLine(text: string | undefined): string | undefined {
+  const line = text?.split('\n')[0]?.trim();
+  return line ? line : undefined;
+}
+
+/**
+ * A run's exit code: 0 every scenario passed (or was INFO); 1 a claimed profile failed or something
+ * could not be tested (FAIL, ERROR); 3 nothing failed, but some scenario stayed INCONCLUSIVE through
+ * all its attempts: the run could not judge it, which is not a pass either. (2 is a run that could not
+ * be made at all, see the CLI.)
+ */
+export const RUN_EXIT = { passed: 0, failed: 1, unusable: 2, inconclusive: 3 } as const;
+
 export function exitCodeFor(verdicts: readonly Pick<ScenarioVerdict, 'verdict'>[]): number {
-  return verdicts.some((v) => v.verdict === 'FAIL' || v.verdict === 'ERROR') ? 1 : 0;
+  if (verdicts.some((v) => v.verdict === 'FAIL' || v.verdict === 'ERROR')) return RUN_EXIT.failed;
+  return verdicts.some((v) => v.verdict === 'INCONCLUSIVE') ? RUN_EXIT.inconclusive : RUN_EXIT.passed;
 }
 
 export function countVerdicts(verdicts: readonly Pick<ScenarioVerdict, 'verdict'>[]): Record<Verdict, number> {
-  const counts: Record<Verdict, number> = { PASS: 0, FAIL: 0, INFO: 0, ERROR: 0 };
+  const counts: Record<Verdict, number> = { PASS: 0, FAIL: 0, INFO: 0, ERROR: 0, INCONCLUSIVE: 0 };
   for (const v of verdicts) counts[v.verdict]++;
   return counts;
+}
+
+/** `3 pass, 0 fail, 0 info, 0 error, 1 inconclusive`: the one-line count every front end prints. */
+export function formatCounts(counts: Record<Verdict, number>): string {
+  return `${counts.PASS} pass, ${counts.FAIL} fail, ${counts.INFO} info, ${counts.ERROR} error, ${counts.INCONCLUSIVE} inconclusive`;
 }

@@ -123,6 +123,23 @@ describe('clauseTags', () => {
 describe('decideVerdict', () => {
   const ALL: readonly Profile[] = PROFILES;
 
+  test('an Inconclusive step is INCONCLUSIVE with its reason, claimed or not: never a FAIL', () => {
+    for (const claimed of [ALL, ['mdp'] as Profile[]]) {
+      assert.deepEqual(decideVerdict({ status: 'FAILED', exceptionType: 'Inconclusive', error: 'the fault touched nothing\nmore', profile: 'exactly-once', claimed }), {
+        verdict: 'INCONCLUSIVE',
+        reason: 'the fault touched nothing',
+      });
+    }
+  });
+
+  test('a failure while the harness was starved, or with only undecided findings, is INCONCLUSIVE; a pass stays a pass', () => {
+    assert.deepEqual(decideVerdict({ status: 'FAILED', profile: 'mdp', claimed: ALL, starved: 'lag 900 ms' }), { verdict: 'INCONCLUSIVE', reason: 'the machine was too slow to judge: lag 900 ms' });
+    assert.deepEqual(decideVerdict({ status: 'FAILED', profile: 'mdp', claimed: ALL, undecided: 'subscriber-2 still catching up' }), { verdict: 'INCONCLUSIVE', reason: 'subscriber-2 still catching up' });
+    assert.equal(decideVerdict({ status: 'PASSED', profile: 'mdp', claimed: ALL, starved: 'lag 900 ms' }).verdict, 'PASS');
+    // A node that could not start is an ERROR whatever the machine's load.
+    assert.equal(decideVerdict({ status: 'FAILED', exceptionType: 'NodeStartError', profile: 'mdp', claimed: ALL, starved: 'x' }).verdict, 'ERROR');
+  });
+
   test('PASSED and claimed: PASS, meets the profile', () => {
     assert.deepEqual(decideVerdict({ status: 'PASSED', profile: 'exactly-once', claimed: ['exactly-once'] }), { verdict: 'PASS', reason: 'meets exactly-once' });
     assert.deepEqual(decideVerdict({ status: 'PASSED', profile: 'mdp', claimed: ['exactly-once'] }), { verdict: 'PASS', reason: 'meets mdp' });
@@ -238,12 +255,18 @@ describe('exitCodeFor and countVerdicts', () => {
   });
 
   test('countVerdicts counts each verdict and has every key, even at zero', () => {
-    assert.deepEqual(countVerdicts([]), { PASS: 0, FAIL: 0, INFO: 0, ERROR: 0 });
-    assert.deepEqual(countVerdicts(list('PASS', 'FAIL', 'PASS', 'INFO', 'ERROR', 'ERROR', 'PASS')), { PASS: 3, FAIL: 1, INFO: 1, ERROR: 2 });
+    assert.deepEqual(countVerdicts([]), { PASS: 0, FAIL: 0, INFO: 0, ERROR: 0, INCONCLUSIVE: 0 });
+    assert.deepEqual(countVerdicts(list('PASS', 'FAIL', 'PASS', 'INFO', 'ERROR', 'ERROR', 'PASS', 'INCONCLUSIVE')), { PASS: 3, FAIL: 1, INFO: 1, ERROR: 2, INCONCLUSIVE: 1 });
   });
 
-  test('VERDICTS lists the four verdicts', () => {
-    assert.deepEqual([...VERDICTS], ['PASS', 'FAIL', 'INFO', 'ERROR']);
+  test('VERDICTS lists the five verdicts', () => {
+    assert.deepEqual([...VERDICTS], ['PASS', 'FAIL', 'INFO', 'ERROR', 'INCONCLUSIVE']);
+  });
+
+  test('INCONCLUSIVE alone exits 3: not judged is not a pass; with a FAIL or ERROR the run exits 1', () => {
+    assert.equal(exitCodeFor(list('PASS', 'INCONCLUSIVE')), 3);
+    assert.equal(exitCodeFor(list('INCONCLUSIVE', 'FAIL')), 1);
+    assert.equal(exitCodeFor(list('INCONCLUSIVE', 'ERROR', 'PASS')), 1);
   });
 });
 
@@ -486,13 +509,29 @@ describe('renderMarkdownSummary', () => {
   });
 
   test('the header says Passed with the counts, the claims and the seed when nothing failed', () => {
-    assert.ok(passOnly.includes('**Passed**: 1 pass, 0 fail, 1 info, 0 error (claims: mdp, at-least-once; seed 42)'), passOnly);
+    assert.ok(passOnly.includes('**Passed**: 1 pass, 0 fail, 1 info, 0 error, 0 inconclusive (claims: mdp, at-least-once; seed 42)'), passOnly);
   });
 
   test('the header says Failed with the counts when something failed or errored', () => {
-    assert.ok(mixed.includes('**Failed**: 1 pass, 1 fail, 1 info, 1 error (claims: mdp, at-least-once; seed 42)'), mixed);
+    assert.ok(mixed.includes('**Failed**: 1 pass, 1 fail, 1 info, 1 error, 0 inconclusive (claims: mdp, at-least-once; seed 42)'), mixed);
     const errorOnly = renderMarkdownSummary(info, [verdictOf({ verdict: 'ERROR', reason: 'x' })]);
     assert.ok(errorOnly.includes('**Failed**: 0 pass, 0 fail, 0 info, 1 error'));
+  });
+
+  test('INCONCLUSIVE is shown apart from the failures: its own headline and section, with the reason and attempts', () => {
+    const text = renderMarkdownSummary(info, [
+      verdictOf({ verdict: 'PASS' }),
+      verdictOf({ scenario: 'backlog', verdict: 'INCONCLUSIVE', reason: 'the fault touched nothing', attempts: 3, retried: ['a', 'b'] }),
+    ]);
+    assert.ok(text.includes('**Not judged**: 1 pass, 0 fail, 0 info, 0 error, 1 inconclusive'), text);
+    assert.ok(text.includes('## Inconclusive: not judged'), text);
+    assert.ok(text.includes('- backlog: the fault touched nothing (3 attempts)'), text);
+    assert.ok(!text.includes('## INCONCLUSIVE'), 'not listed among the failures');
+  });
+
+  test('a verdict that passed after inconclusive attempts lists why they were retried', () => {
+    const text = renderMarkdownSummary(info, [verdictOf({ scenario: 'storm', verdict: 'PASS', attempts: 2, retried: ['the machine was too slow to judge: x'] })]);
+    assert.ok(text.includes('- storm: PASS on attempt 2; before: the machine was too slow to judge: x'), text);
   });
 
   test('one table row per scenario, in order, with verdict, profile, clauses and reason', () => {
