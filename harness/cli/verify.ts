@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { newRunId, runCucumber, RETRIES_ENV } from './run-cucumber';
-import { TIME_SCALE_ENV } from '../util/time-scale';
+import { TIME_SCALE_ENV, timeScale } from '../util/time-scale';
 import { PROFILES, type Profile } from '../checker/profile';
 import { loadManifest } from '../manifest/manifest';
 import { ManifestError } from '../manifest/manifest-error';
@@ -90,10 +90,12 @@ export async function verify(options: VerifyOptions): Promise<number> {
 
   const runId = newRunId('verify');
   const runDir = path.resolve(options.reports, runId);
-  const replay = ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
-  process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; tags ${tags ?? '(all)'}\n`);
-
   process.env[TIME_SCALE_ENV] = options.timeScale ?? process.env[TIME_SCALE_ENV] ?? 'auto';
+  // Resolved now (auto measures here), so the replay line repeats the same scale.
+  const scale = timeScale();
+  const replay = ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, '--time-scale', String(scale), ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
+  process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
+
   const { code, verdicts } = await runCucumber({
     args: tags ? ['--tags', tags] : [],
     runDir,
