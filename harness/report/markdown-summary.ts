@@ -1,4 +1,5 @@
 import { countVerdicts, formatCounts, type ScenarioVerdict } from './verdict';
+import type { HarnessHealthSummary } from '../history/harness-health';
 
 export interface RunInfo {
   implementation: string;
@@ -9,6 +10,11 @@ export interface RunInfo {
 }
 
 const ICON: Record<ScenarioVerdict['verdict'], string> = { PASS: '✅ PASS', FAIL: '❌ FAIL', INFO: 'ℹ️ INFO', ERROR: '💥 ERROR', INCONCLUSIVE: '⚠️ INCONCLUSIVE' };
+
+/** The harness's own health through a scenario, so a reader can tell a starved machine from a slow implementation. */
+function healthLine(health: HarnessHealthSummary): string {
+  return `Harness health: worst event-loop stall ${health.lagMaxMs} ms, load up to ${health.load1Max} on ${health.cpus} cores (${health.samples} samples).`;
+}
 
 /** Table cells cannot hold a pipe or a line break. */
 function cell(text: string): string {
@@ -36,6 +42,7 @@ export function renderMarkdownSummary(info: RunInfo, verdicts: readonly Scenario
   ];
   for (const verdict of failing) {
     lines.push('', `## ${verdict.verdict}: ${cell(verdict.scenario)}`, '', `${verdict.feature} · ${verdict.reason} · files: \`${verdict.dir}\``);
+    if (verdict.health) lines.push('', healthLine(verdict.health));
     if (verdict.anomalies.length > 0) {
       lines.push('');
       for (const anomaly of verdict.anomalies.slice(0, 20)) lines.push(`- **${anomaly.name}**${anomaly.job ? ` \`${anomaly.job}\`` : ''}: ${cell(anomaly.detail)}`);
@@ -46,7 +53,10 @@ export function renderMarkdownSummary(info: RunInfo, verdicts: readonly Scenario
   if (inconclusive.length > 0) {
     // Apart from the failures: the harness could not create these scenarios' conditions, so they accuse nobody.
     lines.push('', '## Inconclusive: not judged', '', 'The harness could not create these scenarios\' own conditions, even after retrying; they say nothing against the implementation.', '');
-    for (const verdict of inconclusive) lines.push(`- ${cell(verdict.scenario)}: ${cell(verdict.reason)}${verdict.attempts && verdict.attempts > 1 ? ` (${verdict.attempts} attempts)` : ''} · files: \`${verdict.dir}\``);
+    for (const verdict of inconclusive) {
+      lines.push(`- ${cell(verdict.scenario)}: ${cell(verdict.reason)}${verdict.attempts && verdict.attempts > 1 ? ` (${verdict.attempts} attempts)` : ''} · files: \`${verdict.dir}\``);
+      if (verdict.health) lines.push(`  ${healthLine(verdict.health)}`);
+    }
   }
   const retried = verdicts.filter((v) => v.verdict !== 'INCONCLUSIVE' && (v.attempts ?? 1) > 1);
   if (retried.length > 0) {

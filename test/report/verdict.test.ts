@@ -529,6 +529,8 @@ describe('renderMarkdownSummary', () => {
     assert.ok(text.includes('## Inconclusive: not judged'), text);
     assert.ok(text.includes('- backlog: the fault touched nothing (3 attempts)'), text);
     assert.ok(!text.includes('## INCONCLUSIVE'), 'not listed among the failures');
+    const withHealth = renderMarkdownSummary(info, [verdictOf({ verdict: 'INCONCLUSIVE', reason: 'r', health: { samples: 4, lagMaxMs: 812, lagP99Ms: 300, load1Max: 9.5, cpus: 2 } })]);
+    assert.ok(withHealth.includes('Harness health: worst event-loop stall 812 ms, load up to 9.5 on 2 cores (4 samples).'), withHealth);
   });
 
   test('a verdict that passed after inconclusive attempts lists why they were retried', () => {
