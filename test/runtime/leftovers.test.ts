@@ -79,18 +79,15 @@ async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs:
   }
 }
 
-/** Last resort after a failed test: nothing this test started may outlive it. */
-function reap(harness: Harness | undefined, extra: ProcessIdentity[] = []): void {
+/**
+ * Last resort after a failed test: nothing this test started may outlive it. The sentinel is left
+ * to finish (it exits by itself within its bound): killing it would leave the harness's port
+ * reservations behind.
+ */
+function reap(harness: Harness | undefined): void {
   if (!harness) return;
-  for (const identity of [...harness.report.processes, ...extra]) killTree(identity);
-  if (harness.report.sentinel) {
-    try {
-      process.kill(harness.report.sentinel, 'SIGKILL');
-    } catch {
-      // gone, as it should be
-    }
-  }
   harness.child.kill('SIGKILL');
+  for (const identity of harness.report.processes) killTree(identity);
 }
 
 describe('nothing left behind: process runtime', { timeout: 300_000 }, () => {
