@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { isAlive, killTree, type ProcessIdentity } from '../../harness/runtime/proc-stat';
+import { isAlive, killTree } from '../../harness/runtime/proc-stat';
 import { candidateRange, freePort, releasePort, reservationDir } from '../../harness/runtime/ports';
 import { withTimeout } from '../../harness/util/wait-for';
 import { assertEngine, dockerSkip } from './docker-available';
