@@ -42,50 +42,67 @@ export function isAlive(identity: ProcessIdentity): boolean {
 }
 
 /**
- * Live processes in process group `pgid` that started no earlier than `since` (the group leader's
- * start time): a node's own children. The start-time floor keeps a recycled group id from naming
- * older, unrelated processes.
+ * Live descendants of `identity` (children, their children, ...) that started no earlier than it:
+ * a node's own children. The start-time floor keeps a recycled pid from naming older, unrelated
+ * processes. Only while the ancestor lives: an orphan is adopted by init and its line is lost —
+ * which is why the sentinel keeps a snapshot of each node's descendants.
  */
-export function groupMembers(pgid: number, since: string): ProcessIdentity[] {
-  const floor = since === '' ? 0 : Number(since);
-  const members: ProcessIdentity[] = [];
+export function descendants(identity: ProcessIdentity): ProcessIdentity[] {
+  // A pid that now names a younger process is not ours: neither are its children.
+  const now = startTimeOf(identity.pid);
+  if (now === undefined || (identity.startTime !== '' && now !== identity.startTime)) return [];
+  const floor = identity.startTime === '' ? 0 : Number(identity.startTime);
+  const byParent = new Map<number, ProcessIdentity[]>();
   let entries: string[];
   try {
     entries = fs.readdirSync('/proc');
   } catch {
-    return members;
+    return [];
   }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const fields = statFields(Number(entry));
-    if (!fields || fields[0] === 'Z' || Number(fields[2]) !== pgid) continue;
-    if (Number(fields[19]) < floor) continue;
-    members.push({ pid: Number(entry), startTime: fields[19] ?? '' });
+    if (!fields || fields[0] === 'Z' || Number(fields[19]) < floor) continue;
+    const ppid = Number(fields[1]);
+    const list = byParent.get(ppid) ?? [];
+    list.push({ pid: Number(entry), startTime: fields[19] ?? '' });
+    byParent.set(ppid, list);
   }
-  return members;
+  const found: ProcessIdentity[] = [];
+  const queue = [identity.pid];
+  while (queue.length > 0) {
+    for (const child of byParent.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return found;
 }
 
-/**
- * SIGKILLs the process `identity` names and every process of its group (it is a group leader: the
- * process runtime starts each node in a group of its own), after checking each is still the same
- * process. SIGKILL also ends a stopped (SIGSTOPped) process, where SIGTERM would stay pending.
- * Returns how many processes it signalled.
- */
-export function killTree(identity: ProcessIdentity): number {
+/** `signal` to each of `targets` still alive (checked by start time); returns how many were signalled. */
+export function signalEach(targets: ProcessIdentity[], signal: NodeJS.Signals): number {
   let signalled = 0;
-  // Linux does not hand out a pid while it still names a process group, so a pid that now belongs
-  // to a younger process means the old group is empty: nothing of ours is left to kill.
-  const now = startTimeOf(identity.pid);
-  if (now !== undefined && identity.startTime !== '' && now !== identity.startTime) return 0;
-  const targets = [identity, ...groupMembers(identity.pid, identity.startTime).filter((m) => m.pid !== identity.pid)];
   for (const target of targets) {
     if (!isAlive(target)) continue;
     try {
-      process.kill(target.pid, 'SIGKILL');
+      process.kill(target.pid, signal);
       signalled++;
     } catch {
       // gone meanwhile
     }
   }
   return signalled;
+}
+
+/**
+ * SIGKILLs the process `identity` names and its descendants (collected before anything is killed:
+ * a dead parent's children are adopted by init and can no longer be found), plus `known` ones (a
+ * snapshot taken earlier, for children already orphaned), after checking each is still the same
+ * process. SIGKILL also ends a stopped (SIGSTOPped) process, where SIGTERM would stay pending.
+ * Returns how many processes it signalled.
+ */
+export function killTree(identity: ProcessIdentity, known: ProcessIdentity[] = []): number {
+  const seen = new Set<number>();
+  const targets = [...descendants(identity), identity, ...known].filter((t) => !seen.has(t.pid) && seen.add(t.pid));
+  return signalEach(targets, 'SIGKILL');
 }

@@ -4,8 +4,7 @@ import { ensureSentinel, sentinelTrack, sentinelUntrack } from './sentinel';
 
 /**
  * Every child process the harness starts is tracked here, so that a normal exit, an uncaught
- * failure or Ctrl-C never leaves a node running. Each node runs in a process group of its own
- * (process-runtime.ts spawns it detached), so the whole group goes: the node's own children too.
+ * failure or Ctrl-C never leaves a node running, nor its own children (found through /proc).
  * SIGKILL, because a frozen (SIGSTOPped) node keeps SIGTERM pending forever.
  *
  * A SIGKILL of the harness runs none of this: every tracked node is also registered with the
@@ -23,16 +22,11 @@ export function track(child: ChildProcess): ProcessIdentity | undefined {
   return identity;
 }
 
-/**
- * The child exited: whatever is left of its process group (children it started and did not take
- * with it) is killed now, and it is no longer tracked.
- */
+/** The child exited: no longer tracked. */
 export function untrack(child: ChildProcess): void {
   const identity = children.get(child);
   children.delete(child);
-  if (!identity) return;
-  killTree(identity);
-  sentinelUntrack(identity.pid);
+  if (identity) sentinelUntrack(identity.pid);
 }
 
 export function killAllNow(): void {

@@ -9,7 +9,7 @@ import { freePort, releasePort } from './ports';
 import { acquireFaultProxy } from '../toxiproxy/endpoint';
 import { createFaultProxyLogger } from '../toxiproxy/logger';
 import { killAllOnExit, untrack, track } from './process-reaper';
-import { killTree, type ProcessIdentity } from './proc-stat';
+import { descendants, killTree, signalEach, type ProcessIdentity } from './proc-stat';
 import { NodeStartError } from './node-start-error';
 import { describeReadyCheck, whenReady } from './readiness';
 import { parseReportLine } from './report-line';
@@ -129,10 +129,9 @@ class ProcessNode implements NodeHandle {
       env: { ...process.env, ...spec.env },
       cwd: spec.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
-      // A process group of its own: freeze, resume and kill reach the node's own children too, and a
-      // Ctrl-C to the harness's group leaves the nodes to the harness, which kills them all (frozen
-      // ones included) instead of each node handling (or, frozen, not handling) SIGINT by itself.
-      detached: true,
+      // Not detached: a session of its own would also put the node in a scheduling group of its own
+      // (Linux autogroup), so under load every node would get as much CPU as the whole harness and
+      // starve it. Its own children are found by walking /proc instead (proc-stat.ts).
     });
     this.child = child;
     this.identity = track(child);
@@ -213,20 +212,14 @@ class ProcessNode implements NodeHandle {
   }
 
   /**
-   * Sends `signal` to the node's whole process group (SIGKILL: to each member, checked by start
-   * time). Only while the node runs: after its exit its pid, and so its group id, may name another process.
+   * Sends `signal` to the node and its descendants (SIGKILL/SIGSTOP/SIGCONT reach the node's own
+   * children too), each checked by start time. Only while the node runs: after its exit its pid
+   * may name another process.
    */
   private signalGroup(signal: NodeJS.Signals): void {
     if (!this.isRunning || !this.identity) return;
-    if (signal === 'SIGKILL') {
-      killTree(this.identity);
-      return;
-    }
-    try {
-      process.kill(-this.identity.pid, signal);
-    } catch {
-      this.child?.kill(signal);
-    }
+    if (signal === 'SIGKILL') killTree(this.identity);
+    else signalEach([...descendants(this.identity), this.identity], signal);
   }
 
   async kill(): Promise<void> {

@@ -4,8 +4,10 @@
  * Reads JSON lines on stdin that register process trees and docker runs. When stdin ends (the
  * harness exited or was killed) or the harness's pid no longer names the harness (a pipe held open
  * by some inherited descriptor must not keep the sentinel waiting forever), it cleans up and exits:
- * - every registered process still alive, and its process group, gets SIGKILL (SIGKILL, not SIGTERM:
- *   a frozen node keeps SIGTERM pending forever, but SIGKILL ends a stopped process too);
+ * - every registered process still alive, and its descendants, get SIGKILL (SIGKILL, not SIGTERM:
+ *   a frozen node keeps SIGTERM pending forever, but SIGKILL ends a stopped process too). The
+ *   descendants are also snapshotted every second while the harness lives: a node that exits when
+ *   its stdin closes (--exit-with-stdin) leaves its children to init, where no /proc walk finds them;
  * - every registered docker run is removed by label, swept again until a sweep finds nothing (a
  *   create the engine was still serving when the harness died lands after the first sweep);
  * - the harness's port reservations are deleted.
@@ -14,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { isAlive, killTree, type ProcessIdentity } from './proc-stat';
+import { descendants, isAlive, killTree, type ProcessIdentity } from './proc-stat';
 import type { SentinelMessage } from './sentinel';
 
 const CLEANUP_BOUND_MS = 30_000;
@@ -24,6 +26,8 @@ const MAX_SWEEPS = 4;
 
 const harness: ProcessIdentity = { pid: Number(process.argv[2]), startTime: process.argv[3] ?? '' };
 const processes = new Map<number, ProcessIdentity>();
+/** The last snapshot of each registered process's descendants. */
+const known = new Map<number, ProcessIdentity[]>();
 const runs = new Set<string>();
 const portDirs = new Set<string>();
 let cleaning = false;
@@ -45,6 +49,7 @@ function onMessage(line: string): void {
       break;
     case 'untrack':
       processes.delete(message.pid);
+      known.delete(message.pid);
       break;
     case 'run':
       runs.add(message.runId);
@@ -60,8 +65,8 @@ function onMessage(line: string): void {
 
 function killProcesses(): void {
   for (const identity of processes.values()) {
-    const n = killTree(identity);
-    if (n > 0) log(`SIGKILL to ${n} process(es) of pid ${identity.pid}'s group`);
+    const n = killTree(identity, known.get(identity.pid));
+    if (n > 0) log(`SIGKILL to pid ${identity.pid} and its descendants: ${n} process(es)`);
   }
   processes.clear();
 }
@@ -136,5 +141,12 @@ process.on('SIGTERM', () => void cleanup('SIGTERM'));
 createInterface({ input: process.stdin, crlfDelay: Infinity }).on('line', onMessage).on('close', () => void cleanup('the harness closed the pipe'));
 process.stdin.on('error', () => void cleanup('the pipe failed'));
 setInterval(() => {
-  if (!isAlive(harness)) void cleanup(`harness pid ${harness.pid} is gone`);
+  if (!isAlive(harness)) {
+    void cleanup(`harness pid ${harness.pid} is gone`);
+    return;
+  }
+  for (const identity of processes.values()) {
+    const found = descendants(identity);
+    if (found.length > 0) known.set(identity.pid, found);
+  }
 }, PARENT_POLL_MS);

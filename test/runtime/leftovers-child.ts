@@ -16,7 +16,7 @@ import path from 'node:path';
 import { ProcessRuntime } from '../../harness/runtime/process-runtime';
 import type { NodeSpec } from '../../harness/runtime/node-spec';
 import type { NodeHandle } from '../../harness/runtime/node-handle';
-import { groupMembers, identify, type ProcessIdentity } from '../../harness/runtime/proc-stat';
+import { descendants, identify, type ProcessIdentity } from '../../harness/runtime/proc-stat';
 import { sentinelPid } from '../../harness/runtime/sentinel';
 
 export const MAIN = path.resolve(__dirname, '../../harness/cli/main.js');
@@ -63,7 +63,7 @@ function parentSpec(name: string): NodeSpec {
   return { name, role: 'worker', command: process.execPath, args: ['-e', node], readyTimeoutMs: 15_000 };
 }
 
-/** This process's children other than the sentinel, and their process groups (the nodes' own children). */
+/** This process's children other than the sentinel, and their descendants (the nodes' own children). */
 function startedProcesses(): ProcessIdentity[] {
   const sentinel = sentinelPid();
   const found = new Map<number, ProcessIdentity>();
@@ -77,7 +77,7 @@ function startedProcesses(): ProcessIdentity[] {
     }
     const leader = identify(Number(entry));
     found.set(leader.pid, leader);
-    for (const member of groupMembers(leader.pid, leader.startTime)) found.set(member.pid, member);
+    for (const member of descendants(leader)) found.set(member.pid, member);
   }
   return [...found.values()];
 }

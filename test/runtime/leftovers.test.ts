@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { groupMembers, identify, isAlive, killTree } from '../../harness/runtime/proc-stat';
+import { descendants, identify, isAlive, killTree } from '../../harness/runtime/proc-stat';
 import { candidateRange, freePort, releasePort, reservationDir } from '../../harness/runtime/ports';
 import { withTimeout } from '../../harness/util/wait-for';
 import { assertEngine, dockerSkip } from './docker-available';
@@ -91,7 +91,7 @@ function reap(harness: Harness | undefined): void {
 }
 
 describe('killing by identity', () => {
-  test('a pid whose start time differs (a recycled pid) is never killed; the right one is, with its group', async () => {
+  test('a pid whose start time differs (a recycled pid) is never killed; the right one is, with its child', async () => {
     const child = spawn(process.execPath, ['-e', "require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'ignore'});setInterval(()=>{},1000)"], {
       stdio: 'ignore',
       detached: true,
@@ -102,11 +102,11 @@ describe('killing by identity', () => {
       assert.equal(killTree({ pid: leader.pid, startTime: String(Number(leader.startTime) + 1) }), 0);
       assert.ok(isAlive(leader), 'a process with another start time was killed');
       // Its own child joins the group a moment after it starts.
-      let members = groupMembers(leader.pid, leader.startTime);
-      await waitUntil(() => (members = groupMembers(leader.pid, leader.startTime)).length === 2, 5_000, () => `the group to hold 2 processes: ${JSON.stringify(members)}`);
+      let members = descendants(leader);
+      await waitUntil(() => (members = descendants(leader)).length === 1, 5_000, () => `the process to start its child: ${JSON.stringify(members)}`);
       assert.equal(killTree(leader), 2);
       await withTimeout(exited, 5_000, 'the killed process to exit');
-      await waitUntil(() => members.every((m) => !isAlive(m)), 5_000, () => 'the group to be gone');
+      await waitUntil(() => members.every((m) => !isAlive(m)), 5_000, () => 'its child to be gone');
     } finally {
       killTree(leader);
     }
