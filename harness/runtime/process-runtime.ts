@@ -5,10 +5,11 @@ import { createInterface } from 'node:readline';
 import type { NodeHandle, ReportListener } from './node-handle';
 import type { NodeSpec } from './node-spec';
 import type { FaultProxyPlacement, Runtime } from './runtime';
-import { freePort } from './ports';
+import { freePort, releasePort } from './ports';
 import { acquireFaultProxy } from '../toxiproxy/endpoint';
 import { createFaultProxyLogger } from '../toxiproxy/logger';
 import { killAllOnExit, untrack, track } from './process-reaper';
+import { descendants, killTree, signalEach, type ProcessIdentity } from './proc-stat';
 import { NodeStartError } from './node-start-error';
 import { describeReadyCheck, whenReady } from './readiness';
 import { parseReportLine } from './report-line';
@@ -26,6 +27,8 @@ export interface ProcessRuntimeOptions {
 export class ProcessRuntime implements Runtime {
   readonly kind = 'process';
   private readonly nodes = new Set<ProcessNode>();
+  /** Reserved machine-wide until shutdown (ports.ts): a restarted node binds the same port again. */
+  private readonly ports = new Set<number>();
 
   constructor(private readonly options: ProcessRuntimeOptions) {
     fs.mkdirSync(options.logDir, { recursive: true });
@@ -43,10 +46,14 @@ export class ProcessRuntime implements Runtime {
   async shutdown(): Promise<void> {
     await Promise.all([...this.nodes].map((node) => node.kill()));
     this.nodes.clear();
+    for (const port of this.ports) releasePort(port);
+    this.ports.clear();
   }
 
-  allocatePort(): Promise<number> {
-    return freePort();
+  async allocatePort(): Promise<number> {
+    const port = await freePort();
+    this.ports.add(port);
+    return port;
   }
 
   bindEndpoint(_node: string, port: number): string {
@@ -70,7 +77,7 @@ export class ProcessRuntime implements Runtime {
     const endpoint = await acquireFaultProxy({ host: '127.0.0.1', logger: createFaultProxyLogger(undefined, logFile) });
     return {
       url: endpoint.url,
-      allocatePort: () => freePort(),
+      allocatePort: () => this.allocatePort(),
       listenAddress: (port) => `127.0.0.1:${port}`,
       endpoint: (port) => `tcp://127.0.0.1:${port}`,
       close: () => endpoint.close(),
@@ -80,6 +87,8 @@ export class ProcessRuntime implements Runtime {
 
 class ProcessNode implements NodeHandle {
   private child?: ChildProcess;
+  /** The current incarnation (pid and start time): signals go to its process group only while it is the same process. */
+  private identity?: ProcessIdentity;
   private exitPromise: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<ReportListener>();
   /** Every stdout/stderr line that is not a report, for a `log` readiness check. */
@@ -120,9 +129,12 @@ class ProcessNode implements NodeHandle {
       env: { ...process.env, ...spec.env },
       cwd: spec.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Not detached: a session of its own would also put the node in a scheduling group of its own
+      // (Linux autogroup), so under load every node would get as much CPU as the whole harness and
+      // starve it. Its own children are found by walking /proc instead (proc-stat.ts).
     });
     this.child = child;
-    track(child);
+    this.identity = track(child);
     this.isRunning = true;
     this.isFrozen = false;
     this.exitPromise = new Promise((resolve) => {
@@ -169,7 +181,7 @@ class ProcessNode implements NodeHandle {
         done(new NodeStartError(spec.name, `${spec.name} exited (${signal ?? `code ${code}`}) before it was ready; see ${this.log.path}`));
       const onError = (error: Error) => done(new NodeStartError(spec.name, `${spec.name} could not start (${spec.command}): ${error.message}`));
       const timer = setTimeout(() => {
-        child.kill('SIGKILL');
+        this.signalGroup('SIGKILL');
         done(new NodeStartError(spec.name, `${spec.name} did not ${describeReadyCheck(check)} within ${timeoutMs} ms; see ${this.log.path}`));
       }, timeoutMs);
       child.once('exit', onExit);
@@ -199,30 +211,42 @@ class ProcessNode implements NodeHandle {
     this.child?.stdin?.end();
   }
 
+  /**
+   * Sends `signal` to the node and its descendants (SIGKILL/SIGSTOP/SIGCONT reach the node's own
+   * children too), each checked by start time. Only while the node runs: after its exit its pid
+   * may name another process.
+   */
+  private signalGroup(signal: NodeJS.Signals): void {
+    if (!this.isRunning || !this.identity) return;
+    if (signal === 'SIGKILL') killTree(this.identity);
+    else signalEach([...descendants(this.identity), this.identity], signal);
+  }
+
   async kill(): Promise<void> {
     if (!this.isRunning) return;
-    this.child?.kill('SIGKILL');
+    this.signalGroup('SIGKILL');
     await this.waitForExit();
   }
 
   async stop(graceMs = 2_000): Promise<void> {
     if (!this.isRunning) return;
     if (this.isFrozen) await this.resume();
+    // SIGTERM to the node alone: a graceful node ends its own children its own way.
     this.child?.kill('SIGTERM');
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => this.signalGroup('SIGKILL'), graceMs);
     await this.waitForExit();
     clearTimeout(timer);
   }
 
   async freeze(): Promise<void> {
     if (!this.isRunning || this.isFrozen) return;
-    this.child?.kill('SIGSTOP');
+    this.signalGroup('SIGSTOP');
     this.isFrozen = true;
   }
 
   async resume(): Promise<void> {
     if (!this.isRunning || !this.isFrozen) return;
-    this.child?.kill('SIGCONT');
+    this.signalGroup('SIGCONT');
     this.isFrozen = false;
   }
 

@@ -262,6 +262,8 @@ const { ProcessRuntime } = require(${JSON.stringify(PROCESS_RUNTIME)});
     if (!/^\\d+$/.test(entry)) return false;
     try {
       const stat = fs.readFileSync('/proc/' + entry + '/stat', 'utf8');
+      // The sentinel (harness/runtime/sentinel.ts) is a child too; only the worker counts here.
+      if (fs.readFileSync('/proc/' + entry + '/cmdline', 'utf8').includes('sentinel-main')) return false;
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
     } catch {
       return false;

@@ -3,8 +3,9 @@
  * container ask for a fixed IP, and a fixed IP is what lets a node keep its address across
  * kill/restart and network disconnect/connect (ZeroMQ peers then reconnect by themselves).
  *
- * The subnet is a free /24 from 172.29.0.0/16 onward (then 172.30, 172.31): one that overlaps no
- * existing Docker network and no address of this machine's interfaces. The network is internal by
+ * The subnet is a free /24 in 172.29-31.0.0/16: one that overlaps no existing Docker network and no
+ * address of this machine's interfaces, drawn at random among the first 32 free ones so that runs
+ * starting at the same moment rarely want the same one (and look again when they do). The network is internal by
  * default: containers reach each other (and the host through the gateway) but nothing outside.
  */
 import os from 'node:os';
@@ -21,6 +22,9 @@ export interface Subnet {
 }
 
 const CANDIDATE_SECOND_OCTETS = [29, 30, 31];
+/** A run draws its subnet among this many free ones: concurrent runs seldom draw the same. */
+const SUBNET_DRAW = 32;
+const MAX_SUBNET_ATTEMPTS = 16;
 
 export function ipToInt(ip: string): number {
   const parts = ip.split('.').map(Number);
@@ -97,10 +101,17 @@ export class RunNetwork {
   static async create(options: RunNetworkOptions): Promise<RunNetwork> {
     const docker = await dockerode();
     const name = options.name ?? `keelhaul-${options.runId}`;
-    const candidates = options.subnet ? [parseSubnet(options.subnet)] : freeSubnets(await usedCidrs());
     let lastError = 'no free /24 in 172.29-31.0.0/16';
-    // Another run may take the same subnet between our look and our create: try the next one.
-    for (const candidate of candidates.slice(0, 16)) {
+    const tried = new Set<string>();
+    // Runs on one machine at once (two CI jobs, `npm test` beside `npm run features`) look for a free
+    // subnet at the same moment. Each draws at random among the first free ones, so they rarely want
+    // the same one; if another run took it between our look and our create (the engine refuses an
+    // overlapping pool), look again and draw again.
+    for (let attempt = 0; attempt < MAX_SUBNET_ATTEMPTS; attempt++) {
+      const free = options.subnet ? [parseSubnet(options.subnet)] : freeSubnets(await usedCidrs()).filter((s) => !tried.has(s.cidr));
+      if (free.length === 0) break;
+      const candidate = free[Math.floor(Math.random() * Math.min(free.length, SUBNET_DRAW))]!;
+      tried.add(candidate.cidr);
       try {
         const network = await docker.createNetwork({
           Name: name,
@@ -114,7 +125,7 @@ export class RunNetwork {
         return new RunNetwork(name, network.id, candidate, network);
       } catch (error) {
         lastError = dockerError(error);
-        if (!/overlap|in use|pool/i.test(lastError)) break;
+        if (options.subnet || !/overlap|in use|pool/i.test(lastError)) break;
       }
     }
     throw new Error(`could not create docker network ${name}: ${lastError}`);

@@ -438,21 +438,41 @@ export async function ensureNodeImage(options: ImageOptions = {}): Promise<NodeI
   return { tag: app.tag, sha256: app.sha256, reused: app.reused, ms: Math.round(performance.now() - started), base, app };
 }
 
+export interface StaleImageOptions {
+  /**
+   * Only images that also carry this label (`key` or `key=value`): a test passes a label unique to
+   * itself, so it removes only images it made, never another run's.
+   */
+  label?: string;
+  /**
+   * Only images created at least this long ago (default 1 hour): another run on this machine may
+   * have just built the image it is about to start containers from, and an image no container uses
+   * yet is not protected by the engine.
+   */
+  olderThanMs?: number;
+}
+
+/** Images younger than this are another run's until proven otherwise. */
+export const STALE_IMAGE_MIN_AGE_MS = 60 * 60 * 1000;
+
 /**
  * Removes node images (both levels, found by their `keelhaul.image` label) other than `keep`'s —
  * every code change makes a new app image, so they pile up. Images a container still uses are
- * left alone (not forced). Returns the removed tags.
+ * left alone (not forced), and so are images younger than `olderThanMs`. Returns the removed tags.
  */
-export async function removeStaleNodeImages(keep: NodeImage): Promise<string[]> {
+export async function removeStaleNodeImages(keep: NodeImage, options: StaleImageOptions = {}): Promise<string[]> {
   const docker = await dockerode();
   const wanted = new Set([keep.tag, keep.base.tag]);
   const removed: string[] = [];
-  const images = await docker.listImages({ filters: { label: [LABEL_IMAGE] } });
+  const label = [LABEL_IMAGE, ...(options.label ? [options.label] : [])];
+  const createdBefore = (Date.now() - (options.olderThanMs ?? STALE_IMAGE_MIN_AGE_MS)) / 1000;
+  const images = await docker.listImages({ filters: { label } });
   // Apps first: a base cannot go while an app image is built on it.
   images.sort((a, b) => Number(b.Labels?.[LABEL_IMAGE] === 'app') - Number(a.Labels?.[LABEL_IMAGE] === 'app'));
   for (const image of images) {
     const tags = (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>');
     if (tags.some((tag) => wanted.has(tag))) continue;
+    if (image.Created > createdBefore) continue;
     try {
       await docker.getImage(image.Id).remove({ noprune: false });
       removed.push(...(tags.length ? tags : [image.Id]));

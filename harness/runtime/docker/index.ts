@@ -3,7 +3,7 @@ export { DockerRuntime, newRunId, type DockerRuntimeOptions, type DockerRunSetup
 export { ContainerNode } from './container-node';
 export { RunNetwork, freeSubnets, overlaps, type Subnet } from './docker-network';
 export { HostsFile } from './hosts-file';
-export { ensureNodeImage, removeStaleNodeImages, planBaseImage, planAppImage, IMAGE_REPOSITORY, type NodeImage, type ImageOptions } from './image';
+export { ensureNodeImage, removeStaleNodeImages, STALE_IMAGE_MIN_AGE_MS, type StaleImageOptions, planBaseImage, planAppImage, IMAGE_REPOSITORY, type NodeImage, type ImageOptions } from './image';
 export { removeLabelled, listLabelled, runLabels, LABEL_KEELHAUL, LABEL_RUN, LABEL_NODE, LABEL_ROLE, type Removed, type Labelled } from './labels';
 export { translateCommand, type TranslateOptions } from './translate-command';
 export { NODE_IN_IMAGE, APP_IN_IMAGE, STATE_IN_CONTAINER } from './layout';

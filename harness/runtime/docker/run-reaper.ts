@@ -7,11 +7,17 @@
  * - 'exit' (no async work possible any more): a child node process removes the run's resources
  *   while this one waits for it (spawnSync; this file is that child's entry point).
  *
+ * A run stays registered until its removal has finished, so whichever handler ends the process
+ * first (another module's SIGINT handler calling process.exit, a second Ctrl-C), the 'exit' hook
+ * still removes it. And every run is registered with the sentinel (../sentinel.ts), which removes
+ * it once this process is gone by any means, SIGKILL included.
+ *
  * Usable by hand too: `node dist/harness/runtime/docker/run-reaper.js [runId]` removes one run's
  * leftovers, or every keelhaul run's without an argument.
  */
 import { spawnSync } from 'node:child_process';
 import { removeLabelled } from './labels';
+import { sentinelReleaseRun, sentinelTrackRun } from '../sentinel';
 
 const SIGNAL_CLEANUP_MS = 10_000;
 const EXIT_CLEANUP_MS = 20_000;
@@ -22,12 +28,14 @@ let installed = false;
 /** Removes the run's labelled resources when this process ends, unless `release` was called first. */
 export function reapOnExit(runId: string): void {
   live.add(runId);
+  sentinelTrackRun(runId);
   install();
 }
 
 /** The run was shut down properly: nothing left to remove at exit. */
 export function release(runId: string): void {
   live.delete(runId);
+  sentinelReleaseRun(runId);
 }
 
 /** Runs still registered (not shut down). */
@@ -47,9 +55,14 @@ function install(): void {
   const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
   for (const signal of Object.keys(codes) as (keyof typeof codes)[]) {
     process.once(signal, () => {
+      // Not cleared before the removal ends: if the process exits first, the 'exit' hook takes over.
       const runs = [...live];
-      live.clear();
-      const cleanup = Promise.allSettled(runs.map((runId) => removeLabelled(runId)));
+      const cleanup = Promise.allSettled(
+        runs.map(async (runId) => {
+          const removed = await removeLabelled(runId);
+          if (removed.errors.length === 0) release(runId);
+        }),
+      );
       const bound = new Promise((resolve) => setTimeout(resolve, SIGNAL_CLEANUP_MS).unref());
       void Promise.race([cleanup, bound]).then(() => process.exit(codes[signal]));
     });
