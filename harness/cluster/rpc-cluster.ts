@@ -10,6 +10,7 @@ import { waitFor } from '../util/wait-for';
 import { askMmi } from '../probe/mdp-probe';
 import { MMI_SERVICE } from '../../reference/mdp/mmi';
 import { sleep } from '../../reference/backoff';
+import { scaled } from '../util/time-scale';
 
 /**
  * A request-reply system under test: one broker, workers and client drivers, started through a
@@ -87,7 +88,7 @@ export class RpcCluster {
    * A worker reports ready once it has sent READY, which may not have reached the broker yet. Asks
    * 8/MMI until the service is known (bounded); a broker without MMI (501) is not waited for.
    */
-  async waitForService(service: string, timeoutMs = 2 * livenessPeriod(this.timing) + 2_000): Promise<void> {
+  async waitForService(service: string, timeoutMs = 2 * livenessPeriod(this.timing) + scaled(2_000)): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const remaining = deadline - Date.now();

@@ -14,9 +14,11 @@ import { NodeStartError } from './node-start-error';
 import { describeReadyCheck, whenReady } from './readiness';
 import { parseReportLine } from './report-line';
 import { withTimeout } from '../util/wait-for';
+import { scaled } from '../util/time-scale';
 
-const DEFAULT_READY_TIMEOUT_MS = 10_000;
-const EXIT_TIMEOUT_MS = 5_000;
+// Stretched by the run's time scale: a loaded machine starts and stops nodes slower too.
+const DEFAULT_READY_TIMEOUT_MS = scaled(10_000);
+const EXIT_TIMEOUT_MS = scaled(5_000);
 
 export interface ProcessRuntimeOptions {
   /** Folder for one log file per node (stderr and any non-report stdout). */
@@ -155,7 +157,7 @@ class ProcessNode implements NodeHandle {
 
   private waitForReady(child: ChildProcess): Promise<void> {
     const { spec } = this;
-    const timeoutMs = spec.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    const timeoutMs = spec.readyTimeoutMs === undefined ? DEFAULT_READY_TIMEOUT_MS : scaled(spec.readyTimeoutMs);
     const check = spec.ready ?? { kind: 'report' };
     const watch = whenReady(check, {
       onReport: (listener) => this.onReport(listener),
@@ -228,7 +230,7 @@ class ProcessNode implements NodeHandle {
     await this.waitForExit();
   }
 
-  async stop(graceMs = 2_000): Promise<void> {
+  async stop(graceMs = scaled(2_000)): Promise<void> {
     if (!this.isRunning) return;
     if (this.isFrozen) await this.resume();
     // SIGTERM to the node alone: a graceful node ends its own children its own way.

@@ -9,10 +9,12 @@ import { parseReportLine } from '../report-line';
 import { withTimeout } from '../../util/wait-for';
 import { dockerError, statusCode, type DockerContainer, type Dockerode } from './engine';
 import type { RunNetwork } from './docker-network';
+import { scaled } from '../../util/time-scale';
 
-const DEFAULT_READY_TIMEOUT_MS = 10_000;
-const EXIT_TIMEOUT_MS = 5_000;
-const DOCKER_CALL_TIMEOUT_MS = 10_000;
+// Stretched by the run's time scale: a loaded machine starts and stops nodes slower too.
+const DEFAULT_READY_TIMEOUT_MS = scaled(10_000);
+const EXIT_TIMEOUT_MS = scaled(5_000);
+const DOCKER_CALL_TIMEOUT_MS = scaled(10_000);
 const LOG_TAIL_LINES = 30;
 /** After an exit, how long the rest of its stdout may take to arrive through the attach connection. */
 const DRAIN_TIMEOUT_MS = 1_000;
@@ -174,7 +176,7 @@ export class ContainerNode implements NodeHandle {
 
   /** Ready report first: fine. Exit first, or nothing within the bound: an error with the log's last lines. */
   private async untilReady(readyReport: Promise<void>, exit: Promise<void>, awaited: string): Promise<void> {
-    const timeoutMs = this.setup.spec.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    const timeoutMs = this.setup.spec.readyTimeoutMs === undefined ? DEFAULT_READY_TIMEOUT_MS : scaled(this.setup.spec.readyTimeoutMs);
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       readyReport.then(() => 'ready' as const),
@@ -254,7 +256,7 @@ export class ContainerNode implements NodeHandle {
   }
 
   /** SIGTERM, then SIGKILL once `graceMs` has passed (ms precision; `docker stop -t` counts whole seconds). */
-  async stop(graceMs = 2_000): Promise<void> {
+  async stop(graceMs = scaled(2_000)): Promise<void> {
     if (!this.isRunning) return;
     if (this.isFrozen) await this.resume();
     await this.signal('SIGTERM');
