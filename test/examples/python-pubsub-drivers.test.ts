@@ -12,7 +12,7 @@ import type { NodeHandle } from '../../harness/runtime/node-handle';
 import { expectCaughtUpAfterFault } from '../../harness/scenario/pubsub-expectations';
 import type { Scenario } from '../../harness/scenario/scenario';
 import { waitFor, withTimeout } from '../../harness/util/wait-for';
-import { requirePythonDrivers, ROOT, withScenario } from './python-helpers';
+import { python, requirePythonDrivers, ROOT, withScenario } from './python-helpers';
 import { PubSubWorkload } from '../../harness/workload/pubsub-workload';
 
 /**
@@ -135,7 +135,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
 
 
 
-  test('2 Python publishers, 3 Python subscribers on overlapping topics: each message exactly once, in order', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('2 Python publishers, 3 Python subscribers on overlapping topics: each message exactly once, in order', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
     await withScenario({ name: 'python pubsub overlapping topics', reportDir, implementation }, async (scenario) => {
       const { pubsub } = scenario;
       await pubsub.startProxy();
@@ -180,7 +180,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
     });
   });
 
-  test('the proxy SIGKILLed mid-stream and restarted: Python publishers and subscribers carry on, exactly once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('the proxy SIGKILLed mid-stream and restarted: Python publishers and subscribers carry on, exactly once', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
     await withScenario({ name: 'python pubsub proxy killed', reportDir, implementation }, async (scenario) => {
       const { pubsub, history, nemesis } = scenario;
       const proxy = await pubsub.startProxy();
@@ -209,7 +209,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
     });
   });
 
-  test('a Python subscriber SIGKILLed after some deliveries resumes from its positions file: nothing lost, nothing twice', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('a Python subscriber SIGKILLed after some deliveries resumes from its positions file: nothing lost, nothing twice', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
     await withScenario({ name: 'python pubsub subscriber killed', reportDir, implementation }, async (scenario) => {
       const { pubsub, history, nemesis } = scenario;
       await pubsub.startProxy();
@@ -265,7 +265,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
     });
   });
 
-  test('a Python subscriber unsubscribes during traffic and subscribes again: nothing of the topic in between, the rest exactly once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('a Python subscriber unsubscribes during traffic and subscribes again: nothing of the topic in between, the rest exactly once', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
     await withScenario({ name: 'python pubsub unsubscribe', reportDir, implementation }, async (scenario) => {
       const { pubsub, history } = scenario;
       await pubsub.startProxy();
