@@ -1,51 +1,26 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { FlakeReport, FlakeRunInfo } from '../../harness/report/flake-report';
 import type { VerdictsFile } from '../../harness/report/run-reports';
+import { runKeelhaul, type CliRun } from '../verify/run-verify';
 
 /**
  * `--repeat N` end to end: the real CLI, real Cucumber, real nodes, on the @smoke scenario (about 2 s
  * a run), so each test is two short runs.
  */
-const ROOT = path.resolve(__dirname, '../../..');
-const CLI = path.join(ROOT, 'bin/keelhaul.js');
 const RUN_TIMEOUT_MS = 60_000;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-repeat-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** The folders written under the run's --reports (one: the parent run folder). */
-  runDirs: string[];
-}
-
-/** Runs `keelhaul <args> --reports <fresh folder>`; killed (and rejected) after RUN_TIMEOUT_MS. */
-function keelhaul(args: string[]): Promise<CliRun> {
-  const reports = fs.mkdtempSync(path.join(work, 'reports-'));
-  return new Promise((resolve, reject) => {
-    // KEELHAUL_SEED unset: a features run with --repeat must draw a fresh seed per repetition itself.
-    const env = { ...process.env };
-    delete env.KEELHAUL_SEED;
-    const child = spawn(process.execPath, [CLI, ...args, '--reports', reports], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`keelhaul ${args.join(' ')} ran past ${RUN_TIMEOUT_MS} ms\n${stdout}\n${stderr}`));
-    }, RUN_TIMEOUT_MS);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, runDirs: fs.readdirSync(reports).map((dir) => path.join(reports, dir)) });
-    });
-  });
+/** Runs `keelhaul <command> --reports <fresh folder> <args>`, without KEELHAUL_SEED. */
+function keelhaul(command: string, args: string[]): Promise<CliRun> {
+  // A features run with --repeat must draw a fresh seed per repetition itself, and choose its own folder.
+  const env = { ...process.env };
+  for (const name of ['KEELHAUL_SEED', 'KEELHAUL_RUN_ID', 'KEELHAUL_REPORT_DIR']) delete env[name];
+  return runKeelhaul(command, args, fs.mkdtempSync(path.join(work, 'reports-')), RUN_TIMEOUT_MS, env);
 }
 
 /** The parent run folder; fails unless exactly one was written. */
@@ -61,7 +36,7 @@ function read(run: CliRun, file: string): string {
 // The runs share nothing (own run ids, folders and free ports), so they run side by side to keep the file near 10 s.
 describe('--repeat', { concurrency: true }, () => {
   test('keelhaul features --repeat 2: two repetitions, each its own folder and fresh seed; 2/2 in every report', async () => {
-    const run = await keelhaul(['features', '--repeat', '2', '--tags', '@smoke']);
+    const run = await keelhaul('features', ['--repeat', '2', '--tags', '@smoke']);
     assert.equal(run.code, 0, `exit code\n${run.stdout}\n${run.stderr}`);
     assert.deepEqual(fs.readdirSync(runDir(run)).sort(), ['junit.xml', 'rep-1', 'rep-2', 'repeat.json', 'summary.md']);
     const report = JSON.parse(read(run, 'repeat.json')) as FlakeReport & FlakeRunInfo;
@@ -88,7 +63,7 @@ describe('--repeat', { concurrency: true }, () => {
   });
 
   test('keelhaul verify --repeat 2 --seed 42: every repetition replays seed 42; 2/2', async () => {
-    const run = await keelhaul(['verify', '--impl', 'examples/reference/keelhaul.yaml', '--tags', '@smoke', '--repeat', '2', '--seed', '42']);
+    const run = await keelhaul('verify', ['--impl', 'examples/reference/keelhaul.yaml', '--tags', '@smoke', '--repeat', '2', '--seed', '42']);
     assert.equal(run.code, 0, `exit code\n${run.stdout}\n${run.stderr}`);
     const report = JSON.parse(read(run, 'repeat.json')) as FlakeReport & FlakeRunInfo;
     assert.equal(report.implementation, 'keelhaul reference (via manifest)');
@@ -101,7 +76,7 @@ describe('--repeat', { concurrency: true }, () => {
   });
 
   test('--repeat 0 is refused before anything runs', async () => {
-    const run = await keelhaul(['features', '--repeat', '0', '--tags', '@smoke']);
+    const run = await keelhaul('features', ['--repeat', '0', '--tags', '@smoke']);
     assert.notEqual(run.code, 0);
     assert.match(run.stderr, /--repeat is a whole number from 1 to 100, not "0"/);
     assert.deepEqual(run.runDirs, []);
