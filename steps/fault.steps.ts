@@ -2,9 +2,10 @@ import { When } from '@cucumber/cucumber';
 import { livenessPeriod } from '../harness/cluster/timing';
 import { waitFor } from '../harness/util/wait-for';
 import { sleep } from '../reference/backoff';
+import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 
-const FIND_JOB_TIMEOUT_MS = 10_000;
+const FIND_JOB_TIMEOUT_MS = scaled(10_000);
 
 When('a worker is killed while it holds a job', async function (this: KeelhaulWorld) {
   const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
@@ -33,7 +34,7 @@ When('the broker is killed mid-run and restarted {int} ms later', async function
   await waitFor(() => history.events().filter((e) => e.type === 'ok').length >= 20, { timeoutMs: FIND_JOB_TIMEOUT_MS, what: '20 answered jobs' });
   const broker = cluster.broker;
   if (!broker) throw new Error('no broker was started');
-  const fault = await this.harness.nemesis.kill(broker, { restartAfterMs: pauseMs });
+  const fault = await this.harness.nemesis.kill(broker, { restartAfterMs: scaled(pauseMs) });
   this.rememberFault(fault, broker);
   this.markHealed();
 });
@@ -46,7 +47,7 @@ function brokerOf(world: KeelhaulWorld) {
 
 async function crashRestartBroker(world: KeelhaulWorld, pauseMs: number): Promise<void> {
   const broker = brokerOf(world);
-  const fault = await world.harness.nemesis.kill(broker, { restartAfterMs: pauseMs });
+  const fault = await world.harness.nemesis.kill(broker, { restartAfterMs: scaled(pauseMs) });
   world.rememberFault(fault, broker);
   world.markHealed();
 }

@@ -4,9 +4,10 @@ import type { ActiveLinkFault, LinkNemesis } from '../harness/nemesis/link-nemes
 import type { NodeHandle } from '../harness/runtime/node-handle';
 import { waitFor } from '../harness/util/wait-for';
 import { sleep } from '../reference/backoff';
+import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 
-const FIND_TRAFFIC_TIMEOUT_MS = 10_000;
+const FIND_TRAFFIC_TIMEOUT_MS = scaled(10_000);
 
 function links(world: KeelhaulWorld): LinkNemesis {
   if (!world.harness.links) throw new Error('this scenario runs without the fault proxy, so links cannot be faulted');
@@ -22,7 +23,7 @@ async function hold(world: KeelhaulWorld, fault: ActiveLinkFault, target: NodeHa
 }
 
 Given('clients that wait {int} ms for a reply', function (this: KeelhaulWorld, ms: number) {
-  this.harness.timing.clientTimeout = ms;
+  this.harness.timing.clientTimeout = scaled(ms);
 });
 
 Given('clients that try each call up to {int} times', function (this: KeelhaulWorld, attempts: number) {
@@ -60,7 +61,7 @@ When('{string} hears nothing from the broker for {int} ms from the moment a work
   // Struck once a request of the client's is already running: its reply is sure to be lost, so the
   // client must retry that same job. (A retry's new connection cannot finish its handshake until the heal.)
   await cluster.nextExecStart(FIND_TRAFFIC_TIMEOUT_MS, (job) => cluster.openCalls(name).includes(job), `no job of ${name} started`);
-  await hold(this, await links(this).partition(links(this).linksOf(name), 'backward'), node, ms);
+  await hold(this, await links(this).partition(links(this).linksOf(name), 'backward'), node, scaled(ms));
 });
 
 When('the connections of a worker that holds a job are reset for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
@@ -72,7 +73,7 @@ When('{string} is partitioned from the broker for {int} ms while it has calls op
   const { cluster } = this.harness;
   const node = cluster.node(name);
   await waitFor(() => cluster.openCalls(name).length > 0, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${name} to have a call open` });
-  await hold(this, await links(this).partition(links(this).linksOf(name)), node, ms);
+  await hold(this, await links(this).partition(links(this).linksOf(name)), node, scaled(ms));
 });
 
 When('the broker is blackholed for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
@@ -89,7 +90,7 @@ When('the network is split between {string} and the rest for {int} liveness peri
 
 When('every link gets {int} ms of latency with {int} ms of jitter', async function (this: KeelhaulWorld, latency: number, jitter: number) {
   const network = links(this);
-  await hold(this, await network.latency(this.harness.network!.all(), latency, jitter), undefined);
+  await hold(this, await network.latency(this.harness.network!.all(), scaled(latency), scaled(jitter)), undefined);
 });
 
 When('every link slices data into {int}-byte pieces', async function (this: KeelhaulWorld, size: number) {

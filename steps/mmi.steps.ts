@@ -4,9 +4,10 @@ import { askMmi, sendBadMessage } from '../harness/probe/mdp-probe';
 import { badMessageNamed } from '../harness/probe/malformed-messages';
 import { livenessPeriod } from '../harness/cluster/timing';
 import { sleep } from '../reference/backoff';
+import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 
-const ANSWER_TIMEOUT_MS = 2_000;
+const ANSWER_TIMEOUT_MS = scaled(2_000);
 
 Then('the broker answers {string} about {string} with {string}', async function (this: KeelhaulWorld, service: string, about: string, status: string) {
   const { cluster } = this.harness;
@@ -32,7 +33,7 @@ When('peers send the broker these messages, it answers each as 7\\/MDP requires:
   for (const { message } of table.hashes()) {
     const bad = badMessageNamed(message);
     // A silent answer is only proven after a wait; a DISCONNECT comes at once.
-    const outcome = await sendBadMessage(endpoint, bad, bad.expect === 'nothing' ? 150 : ANSWER_TIMEOUT_MS);
+    const outcome = await sendBadMessage(endpoint, bad, bad.expect === 'nothing' ? scaled(150) : ANSWER_TIMEOUT_MS);
     if (outcome !== bad.expect) problems.push(`${message}: broker answered ${outcome}, expected ${bad.expect}`);
   }
   if (problems.length > 0) throw new Error(problems.join('\n'));

@@ -6,10 +6,21 @@ import { runPubSubStorm } from '../harness/scenario/pubsub-storm-run';
 import { PubSubWorkload } from '../harness/workload/pubsub-workload';
 import { waitFor } from '../harness/util/wait-for';
 import { expectCaughtUpAfterFault, expectRefusedWhileFrozen } from '../harness/scenario/pubsub-expectations';
+import { expectPass, Inconclusive } from '../harness/scenario/inconclusive';
+import type { CatchingUp } from '../harness/checker/pubsub';
+import { scaled } from '../harness/util/time-scale';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeelhaulWorld } from './world';
 
-const COMMAND_TIMEOUT_MS = 5_000;
-const FIND_TRAFFIC_TIMEOUT_MS = 10_000;
+const COMMAND_TIMEOUT_MS = scaled(5_000);
+const FIND_TRAFFIC_TIMEOUT_MS = scaled(10_000);
+/** After a fault on the pub/sub system heals, the puts go on until this many more were accepted. */
+const ACCEPTED_AFTER_HEAL = 10;
+/** How much longer than their count the puts may go on waiting for that. */
+const PUTS_AFTER_HEAL_BOUND_MS = scaled(30_000);
+/** The longest the drain before a pub/sub check may take while deliveries still progress. */
+const DRAIN_CAP_MS = scaled(60_000);
 
 function topicList(text: string): string[] {
   return text.split(',').map((topic) => topic.trim()).filter(Boolean);
@@ -17,13 +28,50 @@ function topicList(text: string): string[] {
 
 function startPuts(world: KeelhaulWorld, messages: number, topics: string): void {
   const list = topicList(topics);
-  world.pubsubWorkload = new PubSubWorkload(world.harness.pubsub.publishers, world.harness.history, { messagesPerPublisher: messages, topicsOf: () => list }).start();
+  const { pubsub, history, timing } = world.harness;
+  world.pubsubWorkload = new PubSubWorkload(pubsub.publishers, history, { messagesPerPublisher: messages, topicsOf: () => list, backoffAfterFailMs: timing.backoffInitial }).start();
 }
 
 /** Every put may take a whole publisher bound; a generous ceiling keeps a hung run bounded. */
 function putsBound(world: KeelhaulWorld, messages: number): number {
   const t = world.harness.timing;
-  return Math.min(120_000, 10_000 + messages * 50 + t.clientAttempts * (t.clientTimeout + t.backoffMax));
+  return Math.min(scaled(120_000), scaled(10_000) + messages * scaled(50) + t.clientAttempts * (t.clientTimeout + t.backoffMax)) + PUTS_AFTER_HEAL_BOUND_MS;
+}
+
+/**
+ * Before a fault: the puts must not run out before it has healed and some puts were accepted after
+ * it, however fast they went before; otherwise "after the fault" would race the workload's count.
+ */
+function keepPuttingPastTheFault(world: KeelhaulWorld): void {
+  const { history } = world.harness;
+  world.healedAt = 0;
+  const acceptedAfterHeal = () => world.healedAt > 0 && history.events().filter((e) => e.type === 'put-ok' && e.t > world.healedAt).length >= ACCEPTED_AFTER_HEAL;
+  world.pubsubWorkload?.keepPuttingUntil(acceptedAfterHeal, PUTS_AFTER_HEAL_BOUND_MS);
+}
+
+/**
+ * Waits while deliveries still progress (no new delivery for a recovery bound ends it, or the cap),
+ * then says when: a subscriber still receiving at that point is catching up, not losing messages.
+ */
+async function drainDeliveries(world: KeelhaulWorld): Promise<CatchingUp> {
+  const { history, timing } = world.harness;
+  const stallMs = recoveryBound(timing);
+  const deliveries = () => history.events().filter((e) => e.type === 'deliver').length;
+  const started = performance.now();
+  let seen = deliveries();
+  let progressAt = performance.now();
+  // Checking a long history costs CPU the system needs: poll every 100 ms, not in a tight loop.
+  while (checkPubSub(history.events()).counts.lost > 0 && performance.now() - started < DRAIN_CAP_MS) {
+    await sleep(100);
+    const now = deliveries();
+    if (now > seen) {
+      seen = now;
+      progressAt = performance.now();
+    } else if (performance.now() - progressAt > stallMs) {
+      break;
+    }
+  }
+  return { checkedAt: history.now(), windowMs: stallMs };
 }
 
 Given('a pub\\/sub proxy', async function (this: KeelhaulWorld) {
@@ -32,6 +80,7 @@ Given('a pub\\/sub proxy', async function (this: KeelhaulWorld) {
 
 Given('a pub\\/sub proxy that keeps at most {int} messages pending per subscriber', async function (this: KeelhaulWorld, maxPending: number) {
   await this.harness.pubsub.startProxy({ maxPending });
+  this.maxPending = maxPending;
 });
 
 Given('{int} publisher(s)', async function (this: KeelhaulWorld, count: number) {
@@ -57,21 +106,22 @@ When('each publisher starts putting {int} messages round-robin on {string}', fun
   this.workloadBound = putsBound(this, messages);
 });
 
-When('each publisher puts {int} messages round-robin on {string}', { timeout: 130_000 }, async function (this: KeelhaulWorld, messages: number, topics: string) {
+When('each publisher puts {int} messages round-robin on {string}', { timeout: scaled(130_000) + PUTS_AFTER_HEAL_BOUND_MS }, async function (this: KeelhaulWorld, messages: number, topics: string) {
   startPuts(this, messages, topics);
   await this.pubsubWorkload!.wait(putsBound(this, messages));
 });
 
-Then('the puts finish', { timeout: 130_000 }, async function (this: KeelhaulWorld) {
+Then('the puts finish', { timeout: scaled(130_000) + PUTS_AFTER_HEAL_BOUND_MS }, async function (this: KeelhaulWorld) {
   if (!this.pubsubWorkload) throw new Error('no puts were started');
   await this.pubsubWorkload.wait(this.workloadBound);
 });
 
 When('the pub\\/sub proxy is killed once {int} messages are accepted, and restarted {int} ms later', async function (this: KeelhaulWorld, accepted: number, pauseMs: number) {
   const { pubsub, history, nemesis } = this.harness;
+  keepPuttingPastTheFault(this);
   await waitFor(() => history.events().filter((e) => e.type === 'put-ok').length >= accepted, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${accepted} accepted messages` });
   if (!pubsub.proxy) throw new Error('no pub/sub proxy was started');
-  const fault = await nemesis.kill(pubsub.proxy, { restartAfterMs: pauseMs });
+  const fault = await nemesis.kill(pubsub.proxy, { restartAfterMs: scaled(pauseMs) });
   this.rememberFault(fault, pubsub.proxy);
   this.markHealed();
 });
@@ -84,6 +134,7 @@ When('{int} messages have been accepted', async function (this: KeelhaulWorld, a
 /** Waits (bounded) until `name` has reported `received` deliveries: the fault then strikes mid-stream. */
 async function subscriberWithDeliveries(world: KeelhaulWorld, name: string, received: number) {
   const { pubsub, history } = world.harness;
+  keepPuttingPastTheFault(world);
   const subscriber = pubsub.subscriber(name);
   const count = () => history.events().filter((e) => e.type === 'deliver' && e.subscriber === name).length;
   await waitFor(() => count() >= received, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${name} to receive ${received} messages` });
@@ -93,7 +144,7 @@ async function subscriberWithDeliveries(world: KeelhaulWorld, name: string, rece
 When('{string} is killed once it has received {int} messages, and restarted {int} ms later', async function (this: KeelhaulWorld, name: string, received: number, pauseMs: number) {
   const subscriber = await subscriberWithDeliveries(this, name, received);
   // Restarted from the same spec: the same durable id and positions file, so it resumes where it was.
-  const fault = await this.harness.nemesis.kill(subscriber, { restartAfterMs: pauseMs });
+  const fault = await this.harness.nemesis.kill(subscriber, { restartAfterMs: scaled(pauseMs) });
   this.rememberFault(fault, subscriber);
   this.markHealed();
 });
@@ -114,11 +165,11 @@ When('{string} is cut off from the network for {int} liveness periods once it ha
 
 When(
   'each publisher puts round-robin on {string} until at least {int} messages are accepted, through a crash storm of {int} proxy crashes, {int} subscriber crashes and {int} subscriber freezes over {int} seconds',
-  { timeout: 180_000 },
+  { timeout: scaled(180_000) },
   async function (this: KeelhaulWorld, topics: string, minAccepted: number, proxyCrashes: number, subscriberCrashes: number, subscriberFreezes: number, seconds: number) {
     this.pubsubStorm = await runPubSubStorm(
       this.harness,
-      { topics: topicList(topics), minAccepted, proxyCrashes, subscriberCrashes, subscriberFreezes, windowMs: seconds * 1000 },
+      { topics: topicList(topics), minAccepted, proxyCrashes, subscriberCrashes, subscriberFreezes, windowMs: scaled(seconds * 1000) },
       (schedule) => {
         // On the console as well as in the report: the seed is what a failing CI run needs to be replayed.
         const described = describeSchedule(schedule);
@@ -127,8 +178,6 @@ When(
       },
     );
     this.pubsubWorkload = this.pubsubStorm.workload;
-    // The storm waited for the puts already; later steps only read them.
-    this.workloadBound = 1;
   },
 );
 
@@ -138,7 +187,8 @@ Then('the pub\\/sub proxy was crashed and restarted at least {int} times', funct
   const { faults, skipped } = this.pubsubStorm.storm;
   const crashes = faults.filter((fault) => fault.fault === 'crash-restart' && fault.targets.includes(proxy)).length;
   const why = skipped.map((s) => `${s.fault.kind} ${s.fault.target} at ${s.fault.at} ms: ${s.reason}`);
-  if (crashes < times) throw new Error(`the pub/sub proxy was crashed ${crashes} times, fewer than ${times}${why.length ? `; skipped: ${why.join('; ')}` : ''}`);
+  // A crash the storm had to skip (its target was already down) is the harness missing its own schedule, not the proxy's doing.
+  if (crashes < times) throw new Inconclusive(`the pub/sub proxy was crashed ${crashes} times, fewer than the ${times} planned${why.length ? `; skipped: ${why.join('; ')}` : ''}`);
 });
 
 Then('at least {int} messages were accepted', function (this: KeelhaulWorld, messages: number) {
@@ -152,22 +202,23 @@ Then('{string} missed messages while the fault lasted and got them after it', fu
 });
 
 Then('some puts were refused as busy while {string} was frozen, none before, and puts were accepted again after', function (this: KeelhaulWorld, name: string) {
-  this.attach(expectRefusedWhileFrozen(this.harness.history.events(), name), 'text/plain');
+  if (this.maxPending === undefined) throw new Error('the proxy was not started with a bound on pending messages');
+  this.attach(expectRefusedWhileFrozen(this.harness.history.events(), name, this.maxPending), 'text/plain');
 });
 
-Then('every subscriber gets each message it is owed exactly once, in each publisher\'s order', { timeout: 30_000 }, async function (this: KeelhaulWorld) {
-  const { history, timing } = this.harness;
-  // Deliveries trail the last put: wait (bounded) until nothing owed is missing, then judge everything.
-  await waitFor(() => checkPubSub(history.events()).counts.lost === 0, { timeoutMs: recoveryBound(timing) + 5_000, what: 'every owed message to be delivered' }).catch(() => undefined);
-  const { judgement, summary } = this.harness.checkPubSub('pubsub-exactly-once');
+Then('every subscriber gets each message it is owed exactly once, in each publisher\'s order', { timeout: DRAIN_CAP_MS + scaled(30_000) }, async function (this: KeelhaulWorld) {
+  // Deliveries trail the last put: wait while they progress, then judge everything.
+  this.drained = await drainDeliveries(this);
+  const { judgement, summary } = this.harness.checkPubSub('pubsub-exactly-once', { catchingUp: this.drained });
   this.attach(summary, 'text/plain');
-  if (judgement.verdict !== 'PASS') throw new Error(summary);
+  expectPass(judgement, summary);
 });
 
-Then('the pub\\/sub checker counts every anomaly, and every count is zero', function (this: KeelhaulWorld) {
-  const { judgement, summary } = this.harness.checkPubSub('pubsub-exactly-once');
+Then('the pub\\/sub checker counts every anomaly, and every count is zero', { timeout: DRAIN_CAP_MS + scaled(30_000) }, async function (this: KeelhaulWorld) {
+  this.drained ??= await drainDeliveries(this);
+  const { judgement, summary } = this.harness.checkPubSub('pubsub-exactly-once', { catchingUp: this.drained });
   // On the console as well as in the report: a storm's counts are what a reader of a CI log looks for.
   process.stderr.write(`${summary}\n`);
   this.attach(summary, 'text/plain');
-  if (judgement.verdict !== 'PASS') throw new Error(summary);
+  expectPass(judgement, summary);
 });

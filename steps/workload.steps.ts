@@ -1,6 +1,7 @@
 import { Then, When } from '@cucumber/cucumber';
 import { expectDefiniteFailures, expectEveryCallSettledDefinitely, expectEveryJobAnswered } from '../harness/scenario/expectations';
 import { clientCallBound } from '../harness/cluster/timing';
+import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 
 function startJobs(world: KeelhaulWorld, jobsPerClient: number, service: string, concurrency: number): void {
@@ -18,26 +19,26 @@ When('each client starts submitting {int} jobs to {string}, {int} at a time', fu
   startJobs(this, jobs, service, concurrency);
 });
 
-When('each client submits {int} (more )jobs to {string}, {int} at a time', { timeout: 70_000 }, async function (this: KeelhaulWorld, jobs: number, service: string, concurrency: number) {
+When('each client submits {int} (more )jobs to {string}, {int} at a time', { timeout: scaled(70_000) }, async function (this: KeelhaulWorld, jobs: number, service: string, concurrency: number) {
   startJobs(this, jobs, service, concurrency);
   await finishJobs(this);
 });
 
-When('the client calls {string} {int} times', { timeout: 70_000 }, async function (this: KeelhaulWorld, service: string, calls: number) {
+When('the client calls {string} {int} times', { timeout: scaled(70_000) }, async function (this: KeelhaulWorld, service: string, calls: number) {
   startJobs(this, calls, service, 1);
   await finishJobs(this);
 });
 
-Then('the workload finishes', { timeout: 70_000 }, async function (this: KeelhaulWorld) {
+Then('the workload finishes', { timeout: scaled(70_000) }, async function (this: KeelhaulWorld) {
   await finishJobs(this);
 });
 
-Then('every job is answered exactly once', { timeout: 70_000 }, async function (this: KeelhaulWorld) {
+Then('every job is answered exactly once', { timeout: scaled(70_000) }, async function (this: KeelhaulWorld) {
   await finishJobs(this);
   expectEveryJobAnswered(this.harness.history.events());
 });
 
-Then('every call ends in a reply or a definite failure', { timeout: 70_000 }, async function (this: KeelhaulWorld) {
+Then('every call ends in a reply or a definite failure', { timeout: scaled(70_000) }, async function (this: KeelhaulWorld) {
   await finishJobs(this);
   expectEveryCallSettledDefinitely(this.harness.history.events());
 });

@@ -6,6 +6,7 @@ import type { NemesisEvent } from '../harness/history/event';
 import type { StormRunResult } from '../harness/scenario/storm-run';
 import type { PubSubStormResult } from '../harness/scenario/pubsub-storm-run';
 import type { PubSubWorkload } from '../harness/workload/pubsub-workload';
+import type { CatchingUp } from '../harness/checker/pubsub';
 
 /** Per-scenario state: the harness Scenario plus what the steps refer back to. */
 export class KeelhaulWorld extends World {
@@ -23,6 +24,10 @@ export class KeelhaulWorld extends World {
   pubsubStorm?: PubSubStormResult;
   /** The pub/sub puts in progress, for the steps that wait for them. */
   pubsubWorkload?: PubSubWorkload;
+  /** The bound the pub/sub proxy was started with, for the steps that check it. */
+  maxPending?: number;
+  /** When the last pub/sub drain ended, for the checks that follow it. */
+  drained?: CatchingUp;
   /** performance.now() when the scenario began, for its verdict's duration. */
   startedAt = 0;
   /** This attempt is a retry of a scenario whose verdict was already final (a FAIL): skipped, reports nothing. */

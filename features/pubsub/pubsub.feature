@@ -67,14 +67,18 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
     And every subscriber gets each message it is owed exactly once, in each publisher's order
     And "subscriber-1" missed messages while the fault lasted and got them after it
 
+  # The puts go on past their count until some are accepted after the freeze (they never run out
+  # before it), and the bound is well above what a live subscriber acknowledging in batches of 16
+  # leaves pending. Refusals before the freeze while a live subscriber is behind, or too few puts
+  # during it to fill the bound, make the scenario INCONCLUSIVE (retried), never a FAIL.
   @khp1:bounded-memory
   Scenario: A frozen subscriber's backlog is bounded: puts are refused, never accepted and dropped
-    Given a pub/sub proxy that keeps at most 20 messages pending per subscriber
+    Given a pub/sub proxy that keeps at most 50 messages pending per subscriber
     And 2 subscribers
     And "subscriber-1" subscribes to "news"
     And "subscriber-2" subscribes to "news"
     And 1 publisher
-    When each publisher starts putting 1000 messages round-robin on "news"
+    When each publisher starts putting 100 messages round-robin on "news"
     And "subscriber-1" is frozen for 4 liveness periods once it has received 10 messages
     Then the puts finish
     And some puts were refused as busy while "subscriber-1" was frozen, none before, and puts were accepted again after

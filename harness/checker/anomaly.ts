@@ -16,6 +16,8 @@ export const ANOMALY_NAMES = [
   // Pub/sub (harness/checker/pubsub/): lost, unexpected and empty-history are shared with jobs.
   'duplicate-delivery',
   'reordered',
+  // Not an accusation: a subscriber still catching up when the run's bound ran out (see profile.ts).
+  'undelivered-at-bound',
 ] as const;
 
 export type AnomalyName = (typeof ANOMALY_NAMES)[number];

@@ -43,19 +43,47 @@ export function forbiddenPubSubAnomalies(_profile: PubSubProfile): PubSubAnomaly
   return [...PUBSUB_ANOMALY_NAMES];
 }
 
+/**
+ * Findings that stop a history from passing but accuse nobody: the harness could not create or see
+ * out its own condition. `ineffective-fault`: the fault touched nothing, so nothing was tested;
+ * `undelivered-at-bound`: a subscriber was still receiving, in order, when the run's bound ran out,
+ * so what it had not got yet was late, not lost. Either makes a scenario INCONCLUSIVE, never FAIL.
+ */
+export const UNDECIDED_ANOMALIES: readonly AnomalyName[] = ['ineffective-fault', 'undelivered-at-bound'];
+
+export function isUndecided(anomaly: Anomaly): boolean {
+  return UNDECIDED_ANOMALIES.includes(anomaly.name);
+}
+
 export interface Judgement {
-  verdict: 'PASS' | 'FAIL';
+  /** FAIL: a forbidden anomaly; INCONCLUSIVE: none, but an undecided finding; PASS: neither. */
+  verdict: 'PASS' | 'FAIL' | 'INCONCLUSIVE';
+  /** Forbidden anomalies that accuse the implementation. */
   violations: Anomaly[];
+  /** Forbidden findings the harness could not rule on (UNDECIDED_ANOMALIES). */
+  undecided: Anomaly[];
+}
+
+function judgementOf(forbiddenFound: Anomaly[]): Judgement {
+  const violations = forbiddenFound.filter((anomaly) => !isUndecided(anomaly));
+  const undecided = forbiddenFound.filter(isUndecided);
+  return { verdict: violations.length > 0 ? 'FAIL' : undecided.length > 0 ? 'INCONCLUSIVE' : 'PASS', violations, undecided };
 }
 
 export function judge(result: CheckResult, profile: RequestReplyProfile): Judgement {
   const forbidden = new Set(forbiddenAnomalies(profile));
-  const violations = result.anomalies.filter((anomaly) => forbidden.has(anomaly.name) && isUnexplained(anomaly));
-  return { verdict: violations.length === 0 ? 'PASS' : 'FAIL', violations };
+  return judgementOf(result.anomalies.filter((anomaly) => forbidden.has(anomaly.name) && isUnexplained(anomaly)));
 }
 
 export function judgePubSub(result: PubSubCheckResult, profile: PubSubProfile): Judgement {
   const forbidden = new Set<string>(forbiddenPubSubAnomalies(profile));
-  const violations = result.anomalies.filter((anomaly) => forbidden.has(anomaly.name));
-  return { verdict: violations.length === 0 ? 'PASS' : 'FAIL', violations };
+  return judgementOf(result.anomalies.filter((anomaly) => forbidden.has(anomaly.name)));
+}
+
+/** One line on why a judgement is INCONCLUSIVE: each undecided finding's kind, with the first's detail. */
+export function undecidedReason(judgement: Judgement): string {
+  const first = judgement.undecided[0];
+  if (first === undefined) return '';
+  const more = judgement.undecided.length > 1 ? ` (and ${judgement.undecided.length - 1} more)` : '';
+  return `${first.name}: ${first.detail}${more}`;
 }

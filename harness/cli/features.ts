@@ -4,7 +4,7 @@ import { runRepeated, shellWord } from './repeat';
 import { parseSeed } from '../util/run-seed';
 import { countVerdicts, exitCodeFor, formatCounts, RUN_EXIT } from '../report/verdict';
 import { RUN_REPORT_FILES } from '../report/run-reports';
-import { TIME_SCALE_ENV } from '../util/time-scale';
+import { TIME_SCALE_ENV, timeScale } from '../util/time-scale';
 
 export interface FeaturesOptions {
   /** cucumber-js arguments (tags, names, feature paths). */
@@ -40,7 +40,9 @@ export async function runFeatures(options: FeaturesOptions): Promise<number> {
       process.stderr.write(`keelhaul features: KEELHAUL_SEED: ${(error as Error).message}\n`);
       return RUN_EXIT.unusable;
     }
-    const command = ['keelhaul features', ...(options.runtime ? ['--runtime', options.runtime] : []), ...options.args.map(shellWord)].join(' ');
+    // Resolved before the first repetition (auto measures here), so every replay line repeats the same scale.
+    const scale = timeScale();
+    const command = ['keelhaul features', ...(options.runtime ? ['--runtime', options.runtime] : []), '--time-scale', String(scale), ...options.args.map(shellWord)].join(' ');
     return runRepeated({
       title: 'keelhaul features',
       times: options.repeat,

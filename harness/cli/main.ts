@@ -175,6 +175,17 @@ program
   });
 
 program
+  .command('stress')
+  .description('run the features with the CPU oversubscribed (busy loops beside them), as on a loaded CI machine; other arguments go to keelhaul features (e.g. --repeat 5)')
+  .allowUnknownOption()
+  .addOption(new Option('--busy <n>', 'busy loops to run (default: twice the cores)').argParser(positiveInt))
+  .argument('[args...]', 'keelhaul features arguments')
+  .action(async (args: string[], opts: { busy?: number }) => {
+    const { runStress } = await import('./stress');
+    process.exit(await runStress({ busy: opts.busy, args }));
+  });
+
+program
   .command('verify')
   .description('run the conformance features against the implementation a manifest describes (docs/manifest.md); exit 0 when every claimed profile passes')
   .option('--impl <manifest>', 'the implementation manifest (JSON or YAML)')

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { newRunId, runCucumber, RETRIES_ENV } from './run-cucumber';
 import { runRepeated } from './repeat';
-import { TIME_SCALE_ENV } from '../util/time-scale';
+import { TIME_SCALE_ENV, timeScale } from '../util/time-scale';
 import { PROFILES, type Profile } from '../checker/profile';
 import { loadManifest } from '../manifest/manifest';
 import { ManifestError } from '../manifest/manifest-error';
@@ -93,24 +93,26 @@ export async function verify(options: VerifyOptions): Promise<number> {
 
   const runId = newRunId('verify');
   const runDir = path.resolve(options.reports, runId);
-  const replayFor = (seed: string) => ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
+  process.env[TIME_SCALE_ENV] = options.timeScale ?? process.env[TIME_SCALE_ENV] ?? 'auto';
+  // Resolved now (auto measures here), so the replay line repeats the same scale.
+  const scale = timeScale();
+  const replayFor = (seed: string) => ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, '--time-scale', String(scale), ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
   const env: NodeJS.ProcessEnv = {
     HARNESS_RUNTIME: runtime,
     KEELHAUL_IMPL: path.resolve(options.impl),
     ...(options.retries !== undefined ? { [RETRIES_ENV]: String(options.retries) } : {}),
   };
   const args = tags ? ['--tags', tags] : [];
-  process.env[TIME_SCALE_ENV] = options.timeScale ?? process.env[TIME_SCALE_ENV] ?? 'auto';
 
   if (options.repeat !== undefined && options.repeat > 1) {
-    const seeds = givenSeed ?? `a fresh one per repetition`;
-    process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; ${options.repeat} repetitions; seed ${seeds}; tags ${tags ?? '(all)'}\n`);
+    const seeds = givenSeed ?? 'a fresh one per repetition';
+    process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; ${options.repeat} repetitions; seed ${seeds}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
     return runRepeated({ title: 'keelhaul verify', times: options.repeat, parentDir: runDir, runId, fixedSeed: givenSeed, implementation: manifest.name, replay: replayFor, cucumber: { args, env } });
   }
 
   const seed = givenSeed ?? drawSeed();
   const replay = replayFor(seed);
-  process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; tags ${tags ?? '(all)'}\n`);
+  process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
   const { code, verdicts } = await runCucumber({ args, runDir, runId, env: { ...env, KEELHAUL_SEED: seed, KEELHAUL_REPLAY: replay } });
   if (verdicts === undefined) return fail(`the run did not finish (cucumber-js exited with ${code}); see ${runDir}`);
   if (verdicts.length === 0) return fail(`no scenario matched ${tags ?? 'the features'}`);

@@ -36,6 +36,25 @@ export const SCENARIO_TIMING: Timing = {
   workMs: 2,
 };
 
+/**
+ * Every interval multiplied by `scale` (the harness's one time scale); counts (liveness, attempts)
+ * stay as they are, so a slow machine gets the same protocol with more time per step.
+ */
+export function scaleTiming(timing: Timing, scale: number): Timing {
+  if (scale === 1) return timing;
+  const s = (ms: number) => Math.max(1, Math.round(ms * scale));
+  return {
+    ...timing,
+    heartbeatInterval: s(timing.heartbeatInterval),
+    clientTimeout: s(timing.clientTimeout),
+    backoffInitial: s(timing.backoffInitial),
+    backoffMax: s(timing.backoffMax),
+    requestExpiry: s(timing.requestExpiry),
+    resultGrace: s(timing.resultGrace),
+    workMs: timing.workMs === 0 ? 0 : s(timing.workMs),
+  };
+}
+
 /** How long a peer may be silent before it is taken for dead. */
 export function livenessPeriod(timing: Timing): number {
   return timing.heartbeatInterval * timing.heartbeatLiveness;

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isPubSubProfile, type Judgement, type Profile } from '../checker/profile';
-import { recoveryBound } from '../cluster/timing';
+import { isPubSubProfile, undecidedReason, type Judgement, type Profile } from '../checker/profile';
+import { livenessPeriod, recoveryBound } from '../cluster/timing';
+import { starvation, summarizeHealth } from '../history/harness-health';
 import type { Scenario } from '../scenario/scenario';
 import { renderTimeline } from './timeline';
 import { clauseTags, decideVerdict, scenarioProfile, type CaseStatus, type ScenarioVerdict, type VerdictAnomaly } from './verdict';
@@ -12,6 +13,8 @@ export interface ScenarioOutcome {
   tags: readonly string[];
   status: CaseStatus;
   exceptionType?: string;
+  /** The failing step's own message (an Inconclusive's reason); `error` is Cucumber's full text. */
+  exceptionMessage?: string;
   error?: string;
   durationMs: number;
   claimed: readonly Profile[];
@@ -25,9 +28,8 @@ const MAX_EVENTS_PER_ANOMALY = 12;
  * What a failed scenario's history shows against its profile. The step that failed may have been
  * an earlier, narrower one, so the whole history is checked here, not only at the check step.
  */
-function anomaliesFor(scenario: Scenario, profile: Profile | undefined): VerdictAnomaly[] {
-  const check = scenario.lastCheck ?? (profile ? checkAfterwards(scenario, profile) : undefined);
-  return (check?.judgement.violations ?? []).slice(0, MAX_ANOMALIES).map((anomaly) => ({
+function anomaliesFor(judgement: Judgement | undefined): VerdictAnomaly[] {
+  return [...(judgement?.violations ?? []), ...(judgement?.undecided ?? [])].slice(0, MAX_ANOMALIES).map((anomaly) => ({
     name: anomaly.name,
     job: anomaly.job,
     detail: anomaly.detail,
@@ -49,7 +51,21 @@ function checkAfterwards(scenario: Scenario, profile: Profile): { judgement: Jud
  */
 export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome, runDir: string): ScenarioVerdict {
   const profile = scenarioProfile(outcome.tags);
-  const { verdict, reason } = decideVerdict({ status: outcome.status, exceptionType: outcome.exceptionType, profile, claimed: outcome.claimed });
+  const events = scenario.history.events();
+  const judgement = outcome.status === 'PASSED' ? undefined : (scenario.lastCheck ?? (profile ? checkAfterwards(scenario, profile) : undefined))?.judgement;
+  // Content anomalies (a duplicate, a lost or stale reply, a skipped message) accuse whatever the load;
+  // only a failure made of missed bounds can be the machine's doing.
+  const accusesContent = (judgement?.violations ?? []).some((anomaly) => anomaly.name !== 'stuck');
+  const { verdict, reason } = decideVerdict({
+    status: outcome.status,
+    exceptionType: outcome.exceptionType,
+    error: outcome.exceptionMessage ?? outcome.error,
+    profile,
+    claimed: outcome.claimed,
+    accused: accusesContent,
+    starved: accusesContent ? undefined : starvation(events, livenessPeriod(scenario.timing)),
+    undecided: judgement?.verdict === 'INCONCLUSIVE' ? undecidedReason(judgement) : undefined,
+  });
   const result: ScenarioVerdict = {
     scenario: outcome.name,
     feature: outcome.feature,
@@ -59,8 +75,9 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
     verdict,
     reason,
     error: outcome.error,
-    anomalies: verdict === 'PASS' ? [] : anomaliesFor(scenario, profile),
+    anomalies: verdict === 'PASS' ? [] : anomaliesFor(judgement),
     durationMs: Math.round(outcome.durationMs),
+    health: summarizeHealth(events),
     dir: path.relative(runDir, scenario.dir) || '.',
   };
   fs.writeFileSync(path.join(scenario.dir, 'verdict.json'), `${JSON.stringify(result, null, 2)}\n`);

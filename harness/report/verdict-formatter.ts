@@ -90,7 +90,7 @@ function verdictFormatter({ on, write }: FormatterContext): void {
     } else if (envelope.testRunFinished) {
       const counts = countVerdicts(finished);
       const { implementation, claimed } = implementationUnderTest();
-      writeRunReports(runDir, { implementation: implementation.name, claimed: [...claimed], seed, replay: process.env.KEELHAUL_REPLAY ?? `KEELHAUL_SEED=${seed} npm run features` }, finished);
+      writeRunReports(runDir, { implementation: implementation.name, claimed: [...claimed], seed, replay: process.env.KEELHAUL_REPLAY ?? `KEELHAUL_SEED=${seed} npm run features -- --time-scale ${timeScale()}` }, finished);
       write(`${formatCounts(counts)}; ${path.join(runDir, RUN_REPORT_FILES.summary)}\n`);
     }
   });

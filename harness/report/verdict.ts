@@ -84,6 +84,11 @@ export interface VerdictInput {
    * subscriber still catching up at the bound): a failure is then INCONCLUSIVE, with this reason.
    */
   undecided?: string;
+  /**
+   * The history itself shows a forbidden anomaly that is no matter of timing (a duplicate, a lost or
+   * stale reply, a skipped message): the failure stands whatever else went wrong in the run.
+   */
+  accused?: boolean;
 }
 
 /**
@@ -92,7 +97,7 @@ export interface VerdictInput {
  */
 const HARNESS_FAULTS: readonly string[] = ['TypeError', 'ReferenceError', 'SyntaxError', 'RangeError'];
 
-export function decideVerdict({ status, exceptionType, error, profile, claimed, starved, undecided }: VerdictInput): { verdict: Verdict; reason: string } {
+export function decideVerdict({ status, exceptionType, error, profile, claimed, starved, undecided, accused }: VerdictInput): { verdict: Verdict; reason: string } {
   const isClaimed = profile === undefined || claims(claimed, profile);
   const notClaimed = `the implementation does not claim ${profile}`;
   switch (status) {
@@ -101,6 +106,7 @@ export function decideVerdict({ status, exceptionType, error, profile, claimed, 
     case 'FAILED':
       if (exceptionType === 'NodeStartError') return { verdict: 'ERROR', reason: 'a node could not be started, so nothing was tested' };
       if (exceptionType !== undefined && HARNESS_FAULTS.includes(exceptionType)) return { verdict: 'ERROR', reason: `the harness failed (${exceptionType}), so nothing was judged` };
+      if (accused) return isClaimed ? { verdict: 'FAIL', reason: profile ? `violates ${profile}` : 'failed' } : { verdict: 'INFO', reason: `failed, but ${notClaimed}` };
       if (exceptionType === INCONCLUSIVE_EXCEPTION) return { verdict: 'INCONCLUSIVE', reason: firstLine(error) ?? 'the scenario could not create its own condition' };
       if (undecided !== undefined) return { verdict: 'INCONCLUSIVE', reason: undecided };
       if (starved !== undefined) return { verdict: 'INCONCLUSIVE', reason: `the machine was too slow to judge: ${starved}` };

@@ -1,4 +1,5 @@
 import type { HistoryEvent } from '../history/event';
+import { Inconclusive } from './inconclusive';
 
 /**
  * Scenario-specific claims about a history, beyond the profile's anomaly checks. Each is a pure
@@ -72,7 +73,7 @@ export function expectJobsAnswered(events: readonly HistoryEvent[], jobs: readon
 }
 
 function expectJobsRunAndAnswered(events: readonly HistoryEvent[], jobs: readonly string[], worker: string, elsewhere: boolean): void {
-  if (jobs.length === 0) throw new Error(`the fault hit no job on ${worker}, so this scenario tested nothing`);
+  if (jobs.length === 0) throw new Inconclusive(`the fault hit no job on ${worker}, so this scenario tested nothing`);
   const problems: string[] = [];
   for (const job of jobs) {
     if (!events.some((e) => e.type === 'exec-end' && e.job === job && (!elsewhere || e.worker !== worker))) {

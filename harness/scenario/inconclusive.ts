@@ -1,3 +1,5 @@
+import { undecidedReason, type Judgement } from '../checker/profile';
+
 /**
  * Thrown when the harness could not create the condition a scenario is about: the fault touched
  * nothing, the workload ended before the fault, a slow but live peer filled a bound before the fault,
@@ -14,3 +16,12 @@ export class Inconclusive extends Error {
 
 /** The exception type Cucumber records for an Inconclusive thrown by a step. */
 export const INCONCLUSIVE_EXCEPTION = 'Inconclusive';
+
+/**
+ * Turns a check's judgement into a step outcome: nothing for PASS, an Error (an accusation, with the
+ * summary as evidence) for FAIL, an Inconclusive naming the undecided finding otherwise.
+ */
+export function expectPass(judgement: Judgement, summary: string): void {
+  if (judgement.verdict === 'FAIL') throw new Error(summary);
+  if (judgement.verdict === 'INCONCLUSIVE') throw new Inconclusive(`${undecidedReason(judgement)}\n${summary}`);
+}

@@ -1,4 +1,5 @@
-import type { HistoryEvent, NemesisEvent, PutFailEvent } from '../history/event';
+import type { HistoryEvent, NemesisEvent, PutFailEvent, PutOkEvent } from '../history/event';
+import { Inconclusive } from './inconclusive';
 
 /**
  * Pub/sub scenario claims about a history, beyond the pubsub-exactly-once checks: that a fault on a
@@ -22,23 +23,61 @@ function faultWindow(events: readonly HistoryEvent[], node: string): { start: nu
 export function expectCaughtUpAfterFault(events: readonly HistoryEvent[], subscriber: string): string {
   const { start, end } = faultWindow(events, subscriber);
   const deliveredAt = new Map(events.flatMap((e) => (e.type === 'deliver' && e.subscriber === subscriber ? [[e.msg, e.t] as const] : [])));
-  const caughtUp = events.filter((e) => e.type === 'put-ok' && e.t >= start && e.t <= end && (deliveredAt.get(e.msg) ?? -1) > end);
+  const acceptedDuring = events.filter((e): e is PutOkEvent => e.type === 'put-ok' && e.t >= start && e.t <= end);
+  if (acceptedDuring.length === 0) {
+    // Nothing was put while the fault lasted: the scenario did not create its condition; nobody is to blame.
+    throw new Inconclusive(`no message was accepted while ${subscriber} was faulted (${Math.round(start)}-${Math.round(end)} ms): the fault held nothing back, so it tested nothing`);
+  }
+  const caughtUp = acceptedDuring.filter((e) => (deliveredAt.get(e.msg) ?? -1) > end);
   if (caughtUp.length === 0) {
     throw new Error(`no message accepted during the fault on ${subscriber} (${Math.round(start)}-${Math.round(end)} ms) reached it after the fault: the fault held nothing back`);
   }
   return `${caughtUp.length} messages accepted while ${subscriber} was faulted reached it after the fault`;
 }
 
+/** The most accepted-but-undelivered messages any subscriber had at history time `t`: its backlog as the history shows it. */
+function largestBacklog(events: readonly HistoryEvent[], t: number): { subscriber: string; backlog: number } {
+  const topicsOf = new Map<string, Set<string>>();
+  for (const e of events) if (e.type === 'subscribed' && e.t <= t) topicsOf.set(e.subscriber, (topicsOf.get(e.subscriber) ?? new Set()).add(e.topic));
+  let worst = { subscriber: '', backlog: 0 };
+  for (const [subscriber, topics] of topicsOf) {
+    const accepted = events.filter((e) => e.type === 'put-ok' && e.t <= t && topics.has(e.topic)).length;
+    const delivered = events.filter((e) => e.type === 'deliver' && e.t <= t && e.subscriber === subscriber).length;
+    if (accepted - delivered > worst.backlog) worst = { subscriber, backlog: accepted - delivered };
+  }
+  return worst;
+}
+
 /**
- * While `subscriber` was frozen the proxy refused puts as busy (its backlog is bounded), it refused
- * none before, and accepted puts again after the subscriber came back.
+ * While `subscriber` was frozen the proxy refused puts as busy (its backlog of at most `maxPending`
+ * is bounded), it refused none before, and accepted puts again after the subscriber came back.
+ *
+ * Not every miss is the proxy's: refusals before the freeze while some live subscriber had a backlog
+ * (a slow one acknowledging in batches can fill the bound) and a freeze during which too few puts
+ * arrived to fill the bound are the scenario failing its own condition (Inconclusive). A refusal with
+ * no backlog at all, accepting more than the bound while frozen, or never accepting again after the
+ * resume, is the proxy's.
  */
-export function expectRefusedWhileFrozen(events: readonly HistoryEvent[], subscriber: string): string {
+export function expectRefusedWhileFrozen(events: readonly HistoryEvent[], subscriber: string, maxPending: number): string {
   const { start, end } = faultWindow(events, subscriber);
   const refused = events.filter((e): e is PutFailEvent => e.type === 'put-fail' && /busy/.test(e.error));
-  if (refused.length === 0) throw new Error(`no put was refused while ${subscriber} was frozen: the proxy kept accepting what ${subscriber} could not take`);
   const before = refused.filter((e) => e.t < start);
-  if (before.length > 0) throw new Error(`${before.length} puts were refused before ${subscriber} was frozen, e.g. ${before[0].msg}: ${before[0].error}`);
+  if (before.length > 0) {
+    const { subscriber: slow, backlog } = largestBacklog(events, before[0].t);
+    if (backlog === 0) throw new Error(`${before.length} puts were refused as busy before ${subscriber} was frozen, the first (${before[0].msg}: ${before[0].error}) while no subscriber had anything undelivered`);
+    throw new Inconclusive(
+      `${before.length} puts were refused before ${subscriber} was frozen, while ${slow}, alive but behind, had ${backlog} accepted messages not yet delivered: the bound of ${maxPending} filled before the fault, so the scenario could not create its condition`,
+    );
+  }
+  const during = refused.filter((e) => e.t >= start && e.t <= end);
+  if (during.length === 0) {
+    const acceptedWhileFrozen = events.filter((e) => e.type === 'put-ok' && e.t >= start && e.t <= end).length;
+    const backlogAtStart = events.filter((e) => e.type === 'put-ok' && e.t < start).length - events.filter((e) => e.type === 'deliver' && e.t < start && e.subscriber === subscriber).length;
+    if (acceptedWhileFrozen + Math.max(0, backlogAtStart) > maxPending) {
+      throw new Error(`no put was refused while ${subscriber} was frozen: the proxy accepted ${acceptedWhileFrozen} messages it could not deliver (with ${backlogAtStart} already pending), more than its bound of ${maxPending}`);
+    }
+    throw new Inconclusive(`only ${acceptedWhileFrozen} puts were accepted while ${subscriber} was frozen (${Math.round(start)}-${Math.round(end)} ms), too few to fill the bound of ${maxPending}: the scenario did not create its condition`);
+  }
   const acceptedAfter = events.filter((e) => e.type === 'put-ok' && e.t > end).length;
   if (acceptedAfter === 0) throw new Error(`no put was accepted after ${subscriber} resumed: the refusals never ended`);
   return `${acceptedAfter} puts accepted after ${subscriber} resumed; ${refused.length} refused as busy, the first at ${Math.round(refused[0].t)} ms (${subscriber} frozen ${Math.round(start)}-${Math.round(end)} ms)`;

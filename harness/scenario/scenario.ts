@@ -1,8 +1,11 @@
 import { mkdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { RpcCluster } from '../cluster/rpc-cluster';
 import { PubSubCluster } from '../cluster/pubsub-cluster';
-import { SCENARIO_TIMING, clientCallBound, recoveryBound, type Timing } from '../cluster/timing';
+import { SCENARIO_TIMING, clientCallBound, recoveryBound, scaleTiming, type Timing } from '../cluster/timing';
+import { HarnessMonitor } from '../history/harness-health';
+import { scaled, timeScale } from '../util/time-scale';
 import { checkHistory, formatCheckResult, judge, judgePubSub, type CheckResult, type Judgement, type Profile, type PubSubProfile, type RequestReplyProfile } from '../checker';
 import { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCheckResult } from '../checker/pubsub';
 import { HistoryRecorder } from '../history/recorder';
@@ -47,7 +50,10 @@ function createRuntime(kind: RuntimeKind, logDir: string): Runtime {
   return new DockerRuntime({ logDir });
 }
 
-const RUN_ID = process.env.KEELHAUL_RUN_ID ?? new Date().toISOString().replace(/[:.]/g, '-');
+const RUN_ID = process.env.KEELHAUL_RUN_ID ?? `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+
+/** How often the harness samples its own event-loop lag into the history. */
+const HEALTH_WINDOW_MS = 500;
 
 /** `reports/<run id>`, or KEELHAUL_REPORT_DIR when a front end (keelhaul verify) chose the folder. */
 export function defaultReportDir(): string {
@@ -77,6 +83,7 @@ export class Scenario {
   /** The last check a step made, so a report can show what it found. */
   lastCheck?: { profile: Profile; result: CheckResult | PubSubCheckResult; judgement: Judgement };
   private readonly workloads: RpcWorkload[] = [];
+  private readonly monitor: HarnessMonitor;
   private tornDown = false;
 
   /** Starts (or, with TOXIPROXY_URL, connects to) the fault proxy unless `proxied` is false. */
@@ -112,8 +119,10 @@ export class Scenario {
 
   private constructor(options: ScenarioOptions, dir: string, runtime: Runtime, network?: ProxiedNetwork) {
     this.dir = dir;
-    this.timing = { ...SCENARIO_TIMING, ...options.timing };
+    // The time scale stretches every interval, the manifest's own timing included, so bounds keep their ratios.
+    this.timing = scaleTiming({ ...SCENARIO_TIMING, ...options.timing }, timeScale());
     this.history = new HistoryRecorder({ file: path.join(this.dir, 'history.jsonl') });
+    this.monitor = new HarnessMonitor(this.history, scaled(HEALTH_WINDOW_MS));
     this.runtime = runtime;
     this.network = network;
     const implementation = options.implementation ?? referenceImplementation;
@@ -147,7 +156,20 @@ export class Scenario {
   /** A bound for a whole workload: every job could in the worst case use up a whole call bound. */
   workloadBound(options: Pick<RpcWorkloadOptions, 'jobsPerClient' | 'concurrency'>): number {
     const rounds = Math.ceil(options.jobsPerClient / options.concurrency);
-    return Math.min(60_000, 5_000 + rounds * (this.timing.workMs + 50) + 2 * clientCallBound(this.timing));
+    return Math.min(scaled(60_000), scaled(5_000) + rounds * (this.timing.workMs + scaled(50)) + 2 * clientCallBound(this.timing));
+  }
+
+  /**
+   * Keeps the clients calling `service`, one job each per round, until `until()` holds or `boundMs`
+   * has passed: a check about what happens after a fault then never races the end of the workload.
+   * Resolves whether it held; the extra calls are in the history like any others.
+   */
+  async submitUntil(until: () => boolean, { service, boundMs }: { service: string; boundMs: number }): Promise<boolean> {
+    const deadline = performance.now() + boundMs;
+    while (!until() && performance.now() < deadline) {
+      await this.startWorkload({ jobsPerClient: 1, concurrency: 1, service }).wait(Math.max(1, deadline - performance.now()));
+    }
+    return until();
   }
 
   check(profile: RequestReplyProfile, format: { allCounts?: boolean } = {}): { result: CheckResult; judgement: Judgement; summary: string } {
@@ -181,6 +203,7 @@ export class Scenario {
       await this.runtime.shutdown();
       await this.network?.close();
     } finally {
+      this.monitor.stop();
       this.cluster.seal();
       this.pubsub.seal();
       this.history.close();

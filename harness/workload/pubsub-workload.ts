@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { HistoryRecorder } from '../history/recorder';
 import type { NodeHandle } from '../runtime/node-handle';
 
@@ -7,6 +8,16 @@ export interface PubSubWorkloadOptions {
   messagesPerPublisher: number;
   /** Topics of each publisher, by name; puts go round-robin over them. */
   topicsOf: (publisher: string) => string[];
+  /** A publisher told its put failed (e.g. refused as busy) waits this long before its next put (default 0). */
+  backoffAfterFailMs?: number;
+}
+
+/** A condition the puts must go on until, past their count, with a bound on how much longer. */
+interface Extension {
+  until: () => boolean;
+  boundMs: number;
+  /** When the base count ran out and the extension started to count (performance.now()), if it has. */
+  since?: number;
 }
 
 /**
@@ -17,6 +28,9 @@ export class PubSubWorkload {
   private readonly runTag = randomBytes(3).toString('hex');
   private done?: Promise<void>;
   private stopped = false;
+  private readonly extensions: Extension[] = [];
+  /** Puts issued so far per publisher, so a restarted loop goes on numbering where it stopped. */
+  private readonly issued = new Map<string, number>();
 
   constructor(
     private readonly publishers: readonly NodeHandle[],
@@ -27,8 +41,18 @@ export class PubSubWorkload {
   }
 
   start(): this {
-    this.done = Promise.all(this.publishers.map((publisher) => this.run(publisher))).then(() => undefined);
+    this.done = this.runAll();
     return this;
+  }
+
+  /**
+   * Keeps the puts going past their count until `until()` holds or `boundMs` has passed since the count
+   * ran out: a fault's "after" then always has traffic, however fast the puts went before it. Called
+   * after the puts ended, it starts them again.
+   */
+  keepPuttingUntil(until: () => boolean, boundMs: number): void {
+    this.extensions.push({ until, boundMs });
+    if (this.finished && !this.stopped) this.done = this.runAll();
   }
 
   /** Resolves when every publisher has an outcome for every put; rejects after `timeoutMs`. */
@@ -36,7 +60,13 @@ export class PubSubWorkload {
     if (!this.done) throw new Error('the workload was not started');
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([this.done, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the pub/sub workload did not finish within ${timeoutMs} ms`)), timeoutMs)))]);
+      const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the pub/sub workload did not finish within ${timeoutMs} ms`)), timeoutMs)));
+      // An extension may restart the loops while we wait: wait for whichever run is current.
+      let current: Promise<void> | undefined;
+      while (current !== this.done) {
+        current = this.done;
+        await Promise.race([current, timeout]);
+      }
     } finally {
       clearTimeout(timer);
     }
@@ -46,16 +76,39 @@ export class PubSubWorkload {
     this.stopped = true;
   }
 
+  private finished = false;
+
+  private async runAll(): Promise<void> {
+    this.finished = false;
+    await Promise.all(this.publishers.map((publisher) => this.run(publisher)));
+    this.finished = true;
+  }
+
+  /** Whether a publisher that has put `i - 1` messages puts another. */
+  private wantsMore(i: number): boolean {
+    if (this.stopped) return false;
+    if (i <= this.options.messagesPerPublisher) return true;
+    const now = performance.now();
+    return this.extensions.some((extension) => {
+      if (extension.until()) return false;
+      extension.since ??= now;
+      return now - extension.since < extension.boundMs;
+    });
+  }
+
   private async run(publisher: NodeHandle): Promise<void> {
     const topics = this.options.topicsOf(publisher.name);
     if (topics.length === 0) throw new Error(`${publisher.name} has no topics`);
-    for (let i = 1; i <= this.options.messagesPerPublisher && !this.stopped; i++) {
+    for (let i = (this.issued.get(publisher.name) ?? 0) + 1; this.wantsMore(i); i++) {
+      this.issued.set(publisher.name, i);
       const topic = topics[(i - 1) % topics.length];
       const msg = `${publisher.name}:${this.runTag}:${i}`;
+      let failed = false;
       const outcome = new Promise<void>((resolve) => {
         const off = publisher.onReport((report) => {
           const r = report as { type: string; msg?: string };
           if (r.msg === msg && (r.type === 'put-ok' || r.type === 'put-fail' || r.type === 'put-info')) {
+            failed = r.type === 'put-fail';
             off();
             resolve();
           }
@@ -66,6 +119,8 @@ export class PubSubWorkload {
       // Every put ends in an outcome within the publisher's own bound (timeout × attempts), so this
       // does not hang; wait() bounds the whole workload anyway.
       await outcome;
+      // A refused put (busy) answers at once: without a pause the refusals would spin the CPU the system needs to recover.
+      if (failed && this.options.backoffAfterFailMs) await new Promise((resolve) => setTimeout(resolve, this.options.backoffAfterFailMs));
     }
   }
 }

@@ -44,6 +44,11 @@ export class RpcWorkload {
     if (options.jobsPerClient <= 0 || options.concurrency <= 0) throw new Error('jobsPerClient and concurrency must be positive');
   }
 
+  /** The service this workload calls. */
+  get service(): string {
+    return this.options.service;
+  }
+
   start(): this {
     for (const client of this.clients) {
       let issued = 0;

@@ -19,7 +19,7 @@ test('checkFaultsHit: a fault that hit a job, or did not say, is not reported', 
   assert.deepEqual(checkFaultsHit([fault(true), fault(undefined)]), []);
 });
 
-test('an ineffective fault fails every profile', () => {
+test('an ineffective fault passes no profile and accuses nobody: INCONCLUSIVE under every profile', () => {
   const events: HistoryEvent[] = [
     { type: 'invoke', process: 'c', job: 'j-1', service: 'echo', t: 1 },
     fault(false, 2),
@@ -28,5 +28,23 @@ test('an ineffective fault fails every profile', () => {
   ];
   const result = checkHistory(events, { callBound: 1000, recoveryBound: 1000 });
   assert.equal(result.counts['ineffective-fault'], 1);
-  for (const profile of ['mdp', 'at-least-once', 'exactly-once'] as const) assert.equal(judge(result, profile).verdict, 'FAIL');
+  for (const profile of ['mdp', 'at-least-once', 'exactly-once'] as const) {
+    const judgement = judge(result, profile);
+    assert.equal(judgement.verdict, 'INCONCLUSIVE');
+    assert.deepEqual(judgement.violations, []);
+    assert.deepEqual(judgement.undecided.map((a) => a.name), ['ineffective-fault']);
+  }
+});
+
+test('an ineffective fault beside a real anomaly: the anomaly FAILs the run', () => {
+  const events: HistoryEvent[] = [
+    { type: 'invoke', process: 'c', job: 'j-1', service: 'echo', t: 1 },
+    fault(false, 2),
+    { type: 'nemesis', phase: 'end', id: 'kill-1', fault: 'kill', targets: ['worker-1'], t: 3 },
+    { type: 'ok', process: 'c', job: 'j-1', reply: 'j-1', t: 4 },
+    { type: 'ok', process: 'c', job: 'j-1', reply: 'j-1', t: 5 },
+  ];
+  const judgement = judge(checkHistory(events, { callBound: 1000, recoveryBound: 1000 }), 'mdp');
+  assert.equal(judgement.verdict, 'FAIL');
+  assert.deepEqual(judgement.violations.map((a) => a.name), ['duplicate-reply']);
 });

@@ -598,7 +598,7 @@ describe('judgePubSub: the pubsub-exactly-once profile', () => {
 
   test('a clean history passes; a lost and a duplicated delivery fail it, each named', () => {
     const clean = [...joined(0, 'sub-1'), ...joined(0, 'sub-2'), ...accepted(10, 'm1'), deliver(20, 'sub-1', 'm1'), deliver(21, 'sub-2', 'm1')];
-    assert.deepEqual(judgePubSub(checkPubSub(clean), 'pubsub-exactly-once'), { verdict: 'PASS', violations: [] });
+    assert.deepEqual(judgePubSub(checkPubSub(clean), 'pubsub-exactly-once'), { verdict: 'PASS', violations: [], undecided: [] });
 
     const broken = [...joined(0, 'sub-1'), ...joined(0, 'sub-2'), ...accepted(10, 'm1'), deliver(20, 'sub-1', 'm1'), deliver(22, 'sub-1', 'm1')];
     const judgement = judgePubSub(checkPubSub(broken), 'pubsub-exactly-once');
@@ -618,5 +618,62 @@ describe('pub/sub: lost in a history cut short (deliveryBound)', () => {
   test('a message accepted within the bound of the end is still in flight; one accepted earlier is lost', () => {
     assert.deepEqual(only(checkPubSub(cutShort, { deliveryBound: 20 }), 'lost').map((a) => a.job), ['m1']);
     assert.deepEqual(only(checkPubSub(cutShort, { deliveryBound: 100 }), 'lost'), []);
+  });
+});
+
+describe('pub/sub: lost or still catching up (undelivered-at-bound)', () => {
+  // sub-1 receives m1..m3 of pub-1 in order and is still receiving at t=1000 (last delivery t=990), 3 owed messages behind.
+  const behind = [
+    ...joined(0, 'sub-1'),
+    ...accepted(10, 'm1'),
+    ...accepted(20, 'm2'),
+    ...accepted(30, 'm3'),
+    ...accepted(40, 'm4'),
+    ...accepted(50, 'm5'),
+    ...accepted(60, 'm6'),
+    deliver(900, 'sub-1', 'm1'),
+    deliver(950, 'sub-1', 'm2'),
+    deliver(990, 'sub-1', 'm3'),
+  ];
+  const catchingUp = { checkedAt: 1000, windowMs: 100 };
+
+  test('a subscriber still receiving, in order, behind by 3: one undelivered-at-bound saying how far behind, no lost', () => {
+    const result = checkPubSub(behind, { catchingUp });
+    assert.equal(result.counts.lost, 0);
+    const late = only(result, 'undelivered-at-bound');
+    assert.equal(late.length, 1);
+    assert.equal(late[0].subscriber, 'sub-1');
+    assert.match(late[0].detail, /sub-1 was still receiving, in order, .*3 owed message\(s\) not delivered yet, the oldest m4 accepted at 41 ms; its latest delivery, at 990 ms, was of a message accepted at 31 ms \(959 ms behind\)/);
+    const judgement = judgePubSub(result, 'pubsub-exactly-once');
+    assert.equal(judgement.verdict, 'INCONCLUSIVE');
+    assert.deepEqual(judgement.violations, []);
+  });
+
+  test('without the catching-up information the same history shows 3 lost (the old reading)', () => {
+    assert.equal(checkPubSub(behind).counts.lost, 3);
+  });
+
+  test('a subscriber that stopped receiving long before the check lost what it lacks', () => {
+    const result = checkPubSub(behind, { catchingUp: { checkedAt: 5000, windowMs: 100 } });
+    assert.deepEqual(only(result, 'lost').map((a) => a.job), ['m4', 'm5', 'm6']);
+    assert.equal(result.counts['undelivered-at-bound'], 0);
+    assert.equal(judgePubSub(result, 'pubsub-exactly-once').verdict, 'FAIL');
+  });
+
+  test('a message the subscriber skipped (it got a later one of the same publisher and topic) is lost even while it still receives', () => {
+    const skipped = [...joined(0, 'sub-1'), ...accepted(10, 'm1'), ...accepted(20, 'm2'), ...accepted(30, 'm3'), deliver(900, 'sub-1', 'm1'), deliver(990, 'sub-1', 'm3')];
+    const result = checkPubSub(skipped, { catchingUp });
+    assert.deepEqual(only(result, 'lost').map((a) => a.job), ['m2']);
+    assert.equal(result.counts['undelivered-at-bound'], 0);
+    const judgement = judgePubSub(result, 'pubsub-exactly-once');
+    assert.equal(judgement.verdict, 'FAIL');
+  });
+
+  test('a lost message beside a late one: FAIL, with the lost one a violation and the late one undecided', () => {
+    const mixed = [...behind, ...joined(0, 'sub-2'), deliver(100, 'sub-2', 'm2'), deliver(101, 'sub-2', 'm3'), deliver(102, 'sub-2', 'm4'), deliver(103, 'sub-2', 'm5'), deliver(104, 'sub-2', 'm6')];
+    const judgement = judgePubSub(checkPubSub(mixed, { catchingUp }), 'pubsub-exactly-once');
+    assert.equal(judgement.verdict, 'FAIL');
+    assert.deepEqual((judgement.violations as PubSubAnomaly[]).map((v) => `${v.name} ${v.subscriber} ${v.job}`), ['lost sub-2 m1']);
+    assert.deepEqual((judgement.undecided as PubSubAnomaly[]).map((v) => `${v.name} ${v.subscriber}`), ['undelivered-at-bound sub-1']);
   });
 });

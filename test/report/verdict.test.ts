@@ -136,6 +136,8 @@ describe('decideVerdict', () => {
     assert.deepEqual(decideVerdict({ status: 'FAILED', profile: 'mdp', claimed: ALL, starved: 'lag 900 ms' }), { verdict: 'INCONCLUSIVE', reason: 'the machine was too slow to judge: lag 900 ms' });
     assert.deepEqual(decideVerdict({ status: 'FAILED', profile: 'mdp', claimed: ALL, undecided: 'subscriber-2 still catching up' }), { verdict: 'INCONCLUSIVE', reason: 'subscriber-2 still catching up' });
     assert.equal(decideVerdict({ status: 'PASSED', profile: 'mdp', claimed: ALL, starved: 'lag 900 ms' }).verdict, 'PASS');
+    // A content anomaly in the history stands, whatever the load or an Inconclusive later step.
+    assert.deepEqual(decideVerdict({ status: 'FAILED', exceptionType: 'Inconclusive', error: 'x', profile: 'mdp', claimed: ALL, starved: 'y', accused: true }), { verdict: 'FAIL', reason: 'violates mdp' });
     // A node that could not start is an ERROR whatever the machine's load.
     assert.equal(decideVerdict({ status: 'FAILED', exceptionType: 'NodeStartError', profile: 'mdp', claimed: ALL, starved: 'x' }).verdict, 'ERROR');
   });

@@ -1,7 +1,7 @@
 import type { Anomaly } from '../anomaly';
 
 /** The anomalies checkPubSub can report (a subset of ANOMALY_NAMES), in report order. */
-export const PUBSUB_ANOMALY_NAMES = ['lost', 'duplicate-delivery', 'reordered', 'unexpected', 'empty-history'] as const;
+export const PUBSUB_ANOMALY_NAMES = ['lost', 'undelivered-at-bound', 'duplicate-delivery', 'reordered', 'unexpected', 'empty-history'] as const;
 
 export type PubSubAnomalyName = (typeof PUBSUB_ANOMALY_NAMES)[number];
 

@@ -3,7 +3,7 @@ import { PUBSUB_ANOMALY_NAMES, type PubSubAnomaly, type PubSubAnomalyName } from
 import { checkDuplicateDelivery } from './duplicate-delivery';
 import { checkPubSubNotEmpty } from './empty';
 import { indexPubSub, isAccepted, isDefinitelyFailed } from './history';
-import { checkPubSubLost } from './lost';
+import { checkPubSubLost, type CatchingUp } from './lost';
 import { checkReordered } from './reordered';
 import { checkPubSubUnexpected } from './unexpected';
 
@@ -35,6 +35,11 @@ export interface PubSubCheckOptions {
    * deliveries): messages accepted less than this many ms before its last event are not `lost`.
    */
   deliveryBound?: number;
+  /**
+   * When the check was made and how recent a delivery shows a subscriber still receiving: its owed
+   * messages not yet delivered, and not skipped, are `undelivered-at-bound` rather than `lost`.
+   */
+  catchingUp?: CatchingUp;
 }
 
 export interface PubSubStats {
@@ -61,7 +66,7 @@ export function checkPubSub(events: readonly HistoryEvent[], options: PubSubChec
   const history = indexPubSub(events);
   const anomalies = [
     ...checkPubSubNotEmpty(history),
-    ...checkPubSubLost(history, { deliveryBound: options.deliveryBound }),
+    ...checkPubSubLost(history, { deliveryBound: options.deliveryBound, catchingUp: options.catchingUp }),
     ...checkDuplicateDelivery(history),
     ...(options.ordered === false ? [] : checkReordered(history)),
     ...checkPubSubUnexpected(history),
@@ -88,7 +93,7 @@ export { checkDuplicateDelivery } from './duplicate-delivery';
 export { checkPubSubNotEmpty } from './empty';
 export { formatPubSubResult } from './format';
 export { indexPubSub, isAccepted, isDefinitelyFailed, type Delivery, type Message, type PubSubHistory } from './history';
-export { checkPubSubLost } from './lost';
+export { checkPubSubLost, type CatchingUp, type LostOptions } from './lost';
 export { checkReordered } from './reordered';
 export { SubscriptionLogs, obligingSubscription, type SubscriptionLog } from './subscriptions';
 export { checkPubSubUnexpected, deliveryProblem, type DeliveryProblem } from './unexpected';

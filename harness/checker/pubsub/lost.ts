@@ -1,7 +1,28 @@
 import { ms } from '../jobs';
 import type { PubSubAnomaly } from './anomaly';
-import { isAccepted, type PubSubHistory } from './history';
+import { isAccepted, type Message, type PubSubHistory } from './history';
 import { obligingSubscription } from './subscriptions';
+
+/** When and how the history was checked, so a subscriber still catching up is told from one that lost messages. */
+export interface CatchingUp {
+  /** History time of the check (ms): the end of the drain the run allowed. */
+  checkedAt: number;
+  /** A subscriber whose latest delivery came within this many ms of `checkedAt` was still receiving. */
+  windowMs: number;
+}
+
+export interface LostOptions {
+  /** Messages accepted less than this many ms before the history's last event are not owed yet. */
+  deliveryBound?: number;
+  catchingUp?: CatchingUp;
+}
+
+interface Missing {
+  message: Message;
+  subscriber: string;
+  subscribedAt: number;
+  events: PubSubAnomaly['events'];
+}
 
 /**
  * lost: a message with a put-ok, owed to a subscriber, that the subscriber never received by the
@@ -12,10 +33,16 @@ import { obligingSubscription } from './subscriptions';
  * not also lost). Messages with only put-info or put-fail, or no outcome at all, are owed to nobody.
  * One anomaly per (message, subscriber). With `deliveryBound`, a message accepted less than that many
  * ms before the history's last event is not counted: it may still have been on its way.
+ *
+ * undelivered-at-bound (with `catchingUp`): a missing message is late, not lost, when its subscriber
+ * was still receiving at the check (a delivery within the window) and had not yet received anything
+ * its publisher put on that topic after it (it had not skipped it: it was behind). One finding per
+ * subscriber, saying how far behind it was; it accuses nobody (INCONCLUSIVE), while a message the
+ * subscriber skipped, or one owed to a subscriber that had stopped receiving, is lost.
  */
-export function checkPubSubLost(history: PubSubHistory, { deliveryBound }: { deliveryBound?: number } = {}): PubSubAnomaly[] {
-  const anomalies: PubSubAnomaly[] = [];
+export function checkPubSubLost(history: PubSubHistory, { deliveryBound, catchingUp }: LostOptions = {}): PubSubAnomaly[] {
   const end = history.events.length > 0 ? history.events[history.events.length - 1].t : 0;
+  const missing: Missing[] = [];
   for (const message of history.messages.values()) {
     if (!isAccepted(message) || message.firstOkPos === undefined) continue;
     const { put, putPos } = message;
@@ -26,17 +53,64 @@ export function checkPubSubLost(history: PubSubHistory, { deliveryBound }: { del
       const subscribed = obligingSubscription(log, putPos);
       if (subscribed === undefined) continue;
       if (history.deliveriesBySubscriber.get(log.subscriber)?.has(message.msg) === true) continue;
-      anomalies.push({
-        name: 'lost',
-        job: message.msg,
-        subscriber: log.subscriber,
-        topic: put.topic,
-        detail:
-          `message ${message.msg} (topic ${put.topic}, from ${put.process}) accepted at ${ms(ok.t)} never delivered to ` +
-          `${log.subscriber}, subscribed since ${ms(subscribed.t)}`,
-        events: [subscribed, put, ok],
-      });
+      missing.push({ message, subscriber: log.subscriber, subscribedAt: subscribed.t, events: [subscribed, put, ok] });
     }
   }
-  return anomalies;
+  const late = catchingUp === undefined ? new Set<Missing>() : lateOnes(history, missing, catchingUp);
+  const anomalies: PubSubAnomaly[] = missing
+    .filter((m) => !late.has(m))
+    .map(({ message, subscriber, subscribedAt, events }) => ({
+      name: 'lost',
+      job: message.msg,
+      subscriber,
+      topic: message.put.topic,
+      detail:
+        `message ${message.msg} (topic ${message.put.topic}, from ${message.put.process}) accepted at ${ms(message.oks[0].t)} never delivered to ` +
+        `${subscriber}, subscribed since ${ms(subscribedAt)}`,
+      events,
+    }));
+  return [...anomalies, ...summarizeLate(history, [...late], catchingUp)];
+}
+
+/** The missing messages whose subscriber was still receiving and had not yet passed them in their stream. */
+function lateOnes(history: PubSubHistory, missing: readonly Missing[], { checkedAt, windowMs }: CatchingUp): Set<Missing> {
+  const late = new Set<Missing>();
+  // Per subscriber: its latest delivery, and per (publisher, topic) stream the latest-accepted message it received.
+  const lastDelivery = new Map<string, number>();
+  const reached = new Map<string, number>();
+  for (const { event } of history.deliveries) {
+    lastDelivery.set(event.subscriber, Math.max(lastDelivery.get(event.subscriber) ?? -Infinity, event.t));
+    const okPos = history.messages.get(event.msg)?.firstOkPos;
+    if (okPos === undefined) continue;
+    const key = `${event.subscriber}\u0000${event.publisher}\u0000${event.topic}`;
+    reached.set(key, Math.max(reached.get(key) ?? -1, okPos));
+  }
+  for (const m of missing) {
+    const receiving = (lastDelivery.get(m.subscriber) ?? -Infinity) >= checkedAt - windowMs;
+    const passed = (reached.get(`${m.subscriber}\u0000${m.message.put.process}\u0000${m.message.put.topic}`) ?? -1) > (m.message.firstOkPos ?? Infinity);
+    if (receiving && !passed) late.add(m);
+  }
+  return late;
+}
+
+function summarizeLate(history: PubSubHistory, late: readonly Missing[], catchingUp: CatchingUp | undefined): PubSubAnomaly[] {
+  if (catchingUp === undefined || late.length === 0) return [];
+  const bySubscriber = new Map<string, Missing[]>();
+  for (const m of late) bySubscriber.set(m.subscriber, [...(bySubscriber.get(m.subscriber) ?? []), m]);
+  return [...bySubscriber].map(([subscriber, list]) => {
+    const oldest = list.reduce((a, b) => (a.message.oks[0].t <= b.message.oks[0].t ? a : b));
+    const deliveries = history.deliveries.filter((d) => d.event.subscriber === subscriber);
+    const latest = deliveries[deliveries.length - 1]?.event;
+    const latestAccepted = latest ? history.messages.get(latest.msg)?.oks[0]?.t : undefined;
+    const behind = latest && latestAccepted !== undefined ? `; its latest delivery, at ${ms(latest.t)}, was of a message accepted at ${ms(latestAccepted)} (${ms(latest.t - latestAccepted)} behind)` : '';
+    return {
+      name: 'undelivered-at-bound' as const,
+      job: oldest.message.msg,
+      subscriber,
+      detail:
+        `${subscriber} was still receiving, in order, when the run's bound ran out at ${ms(catchingUp.checkedAt)}: ` +
+        `${list.length} owed message(s) not delivered yet, the oldest ${oldest.message.msg} accepted at ${ms(oldest.message.oks[0].t)}${behind}`,
+      events: [...oldest.events, ...(latest ? [latest] : [])],
+    };
+  });
 }
