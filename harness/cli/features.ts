@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { newRunId, runCucumber, RETRIES_ENV } from './run-cucumber';
+import { runRepeated, shellWord } from './repeat';
+import { parseSeed } from '../util/run-seed';
 import { countVerdicts, exitCodeFor, formatCounts, RUN_EXIT } from '../report/verdict';
 import { RUN_REPORT_FILES } from '../report/run-reports';
-import { TIME_SCALE_ENV } from '../util/time-scale';
+import { TIME_SCALE_ENV, timeScale } from '../util/time-scale';
 
 export interface FeaturesOptions {
   /** cucumber-js arguments (tags, names, feature paths). */
@@ -12,6 +14,8 @@ export interface FeaturesOptions {
   timeScale?: string;
   retries?: number;
   reports: string;
+  /** Run the selected scenarios this many times and score their pass rates (1, the default, is a plain run). */
+  repeat?: number;
 }
 
 /**
@@ -27,6 +31,29 @@ export async function runFeatures(options: FeaturesOptions): Promise<number> {
   const env: NodeJS.ProcessEnv = {};
   if (options.runtime) env.HARNESS_RUNTIME = options.runtime;
   if (options.retries !== undefined) env[RETRIES_ENV] = String(options.retries);
+  if (options.repeat !== undefined && options.repeat > 1) {
+    const given = process.env.KEELHAUL_SEED;
+    let fixedSeed: string | undefined;
+    try {
+      fixedSeed = given !== undefined && given.trim() !== '' ? parseSeed(given) : undefined;
+    } catch (error) {
+      process.stderr.write(`keelhaul features: KEELHAUL_SEED: ${(error as Error).message}\n`);
+      return RUN_EXIT.unusable;
+    }
+    // Resolved before the first repetition (auto measures here), so every replay line repeats the same scale.
+    const scale = timeScale();
+    const command = ['keelhaul features', ...(options.runtime ? ['--runtime', options.runtime] : []), '--time-scale', String(scale), ...options.args.map(shellWord)].join(' ');
+    return runRepeated({
+      title: 'keelhaul features',
+      times: options.repeat,
+      parentDir: runDir,
+      runId,
+      fixedSeed,
+      implementation: process.env.KEELHAUL_IMPL ?? 'reference',
+      replay: (seed) => `KEELHAUL_SEED=${seed} ${command}`,
+      cucumber: { args: options.args, env, stdin: 'inherit' },
+    });
+  }
   const { code, verdicts } = await runCucumber({ args: options.args, runDir, runId, env, stdin: 'inherit' });
   if (verdicts === undefined) {
     // Cucumber's own usage errors (a bad tag expression, an unknown option) end here, before any scenario ran.

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { parseRetries, RETRIES_ENV, DEFAULT_RETRIES } from './run-cucumber';
+import { parseRepeat } from './repeat';
 import { parseTimeScale, TIME_SCALE_ENV } from '../util/time-scale';
 import { Broker, DEFAULT_BROKER_OPTIONS } from '../../reference/broker';
 import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
@@ -25,6 +26,10 @@ function timeScaleOption(): Option {
 
 function retriesOption(): Option {
   return new Option('--retries <n>', `how often a scenario that came out INCONCLUSIVE is tried again (default ${RETRIES_ENV} or ${DEFAULT_RETRIES}); a FAIL is never retried`).argParser(parseRetries);
+}
+
+function repeatOption(): Option {
+  return new Option('--repeat <n>', 'run the selected scenarios n times, each with its own seed and folder (rep-1 ...), and report every scenario\'s pass rate and the seeds of its failures (1, the default, is a plain run)').argParser(parseRepeat);
 }
 
 const program = new Command()
@@ -161,9 +166,10 @@ program
   .addOption(new Option('--runtime <runtime>', 'where nodes run: process (local processes) or docker (containers; needs docker/ensure-engine.sh)').choices(['process', 'docker']))
   .addOption(timeScaleOption())
   .addOption(retriesOption())
+  .addOption(repeatOption())
   .option('--reports <dir>', 'where the run folder is written', 'reports')
   .argument('[args...]', 'cucumber-js arguments, e.g. --tags @smoke')
-  .action(async (args: string[], opts: { runtime?: string; timeScale?: string; retries?: number; reports: string }) => {
+  .action(async (args: string[], opts: { runtime?: string; timeScale?: string; retries?: number; repeat?: number; reports: string }) => {
     const { runFeatures } = await import('./features');
     process.exit(await runFeatures({ args, ...opts }));
   });
@@ -191,9 +197,10 @@ program
   .option('--runtime <runtime>', 'where nodes run: process or docker (needed for roles from images); default HARNESS_RUNTIME or process')
   .addOption(timeScaleOption())
   .addOption(retriesOption())
+  .addOption(repeatOption())
   .option('--check', 'only check the manifest and exit')
   .option('--print-schema', "print the manifest's JSON schema and exit")
-  .action(async (opts: { impl?: string; tags?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; runtime?: string; timeScale?: string; retries?: number; check?: boolean; printSchema?: boolean }) => {
+  .action(async (opts: { impl?: string; tags?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; runtime?: string; timeScale?: string; retries?: number; repeat?: number; check?: boolean; printSchema?: boolean }) => {
     // Loaded here, not at the top: the node commands start often and need none of this.
     const { verify, printSchema, EXIT } = await import('./verify');
     if (opts.printSchema) return printSchema();

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cucumberBin } from './cucumber-bin';
-import { RUN_REPORT_FILES, readVerdicts } from '../report/run-reports';
+import { RUN_REPORT_FILES, readVerdicts, type VerdictsFile } from '../report/run-reports';
 import type { ScenarioVerdict } from '../report/verdict';
 import { TIME_SCALE_ENV, timeScale } from '../util/time-scale';
 
@@ -39,6 +39,8 @@ export interface CucumberOutcome {
   code: number | null;
   /** The run's verdicts, or undefined when it never wrote verdicts.json (it did not finish). */
   verdicts?: ScenarioVerdict[];
+  /** The whole verdicts.json (implementation, claims, seed, replay line) when it was written. */
+  report?: VerdictsFile;
 }
 
 /**
@@ -65,5 +67,6 @@ export async function runCucumber(run: CucumberRun): Promise<CucumberOutcome> {
   const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
   process.off('SIGINT', forward).off('SIGTERM', forward);
   const file = path.join(run.runDir, RUN_REPORT_FILES.verdicts);
-  return { code, verdicts: fs.existsSync(file) ? readVerdicts(run.runDir).verdicts : undefined };
+  const report = fs.existsSync(file) ? readVerdicts(run.runDir) : undefined;
+  return { code, verdicts: report?.verdicts, report };
 }

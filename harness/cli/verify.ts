@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { newRunId, runCucumber, RETRIES_ENV } from './run-cucumber';
+import { runRepeated } from './repeat';
 import { TIME_SCALE_ENV, timeScale } from '../util/time-scale';
 import { PROFILES, type Profile } from '../checker/profile';
 import { loadManifest } from '../manifest/manifest';
@@ -31,6 +32,8 @@ export interface VerifyOptions {
   timeScale?: string;
   /** Retries of an INCONCLUSIVE scenario (default KEELHAUL_RETRIES, else 2). */
   retries?: number;
+  /** Run the selected scenarios this many times and score their pass rates (1, the default, is a plain run). */
+  repeat?: number;
 }
 
 
@@ -74,9 +77,9 @@ export async function verify(options: VerifyOptions): Promise<number> {
   }
   const unknownProfiles = (options.profile ?? []).filter((p) => !(PROFILES as readonly string[]).includes(p));
   if (unknownProfiles.length > 0) return fail(`--profile ${unknownProfiles.join(', ')}: unknown (known: ${PROFILES.join(', ')})`);
-  let seed: string;
+  let givenSeed: string | undefined;
   try {
-    seed = options.seed === undefined ? drawSeed() : parseSeed(options.seed);
+    givenSeed = options.seed === undefined ? undefined : parseSeed(options.seed);
   } catch (error) {
     return fail(`--seed: ${(error as Error).message}`);
   }
@@ -93,21 +96,24 @@ export async function verify(options: VerifyOptions): Promise<number> {
   process.env[TIME_SCALE_ENV] = options.timeScale ?? process.env[TIME_SCALE_ENV] ?? 'auto';
   // Resolved now (auto measures here), so the replay line repeats the same scale.
   const scale = timeScale();
-  const replay = ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, '--time-scale', String(scale), ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
-  process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
+  const replayFor = (seed: string) => ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, '--time-scale', String(scale), ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
+  const env: NodeJS.ProcessEnv = {
+    HARNESS_RUNTIME: runtime,
+    KEELHAUL_IMPL: path.resolve(options.impl),
+    ...(options.retries !== undefined ? { [RETRIES_ENV]: String(options.retries) } : {}),
+  };
+  const args = tags ? ['--tags', tags] : [];
 
-  const { code, verdicts } = await runCucumber({
-    args: tags ? ['--tags', tags] : [],
-    runDir,
-    runId,
-    env: {
-      HARNESS_RUNTIME: runtime,
-      KEELHAUL_IMPL: path.resolve(options.impl),
-      KEELHAUL_SEED: seed,
-      KEELHAUL_REPLAY: replay,
-      ...(options.retries !== undefined ? { [RETRIES_ENV]: String(options.retries) } : {}),
-    },
-  });
+  if (options.repeat !== undefined && options.repeat > 1) {
+    const seeds = givenSeed ?? 'a fresh one per repetition';
+    process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; ${options.repeat} repetitions; seed ${seeds}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
+    return runRepeated({ title: 'keelhaul verify', times: options.repeat, parentDir: runDir, runId, fixedSeed: givenSeed, implementation: manifest.name, replay: replayFor, cucumber: { args, env } });
+  }
+
+  const seed = givenSeed ?? drawSeed();
+  const replay = replayFor(seed);
+  process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
+  const { code, verdicts } = await runCucumber({ args, runDir, runId, env: { ...env, KEELHAUL_SEED: seed, KEELHAUL_REPLAY: replay } });
   if (verdicts === undefined) return fail(`the run did not finish (cucumber-js exited with ${code}); see ${runDir}`);
   if (verdicts.length === 0) return fail(`no scenario matched ${tags ?? 'the features'}`);
   const counts = countVerdicts(verdicts);

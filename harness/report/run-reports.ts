@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { FLAKE_REPORT_FILES, renderFlakeJUnit, renderFlakeSummary, type FlakeReport, type FlakeRunInfo } from './flake-report';
 import { renderJUnit } from './junit';
 import { renderMarkdownSummary, type RunInfo } from './markdown-summary';
 import type { ScenarioVerdict } from './verdict';
@@ -20,4 +21,12 @@ export interface VerdictsFile extends RunInfo {
 
 export function readVerdicts(runDir: string): VerdictsFile {
   return JSON.parse(fs.readFileSync(path.join(runDir, RUN_REPORT_FILES.verdicts), 'utf8')) as VerdictsFile;
+}
+
+/** A repeated run's parent folder: repeat.json (the aggregate), junit.xml and summary.md of the flake table. */
+export function writeFlakeReports(parentDir: string, info: FlakeRunInfo, report: FlakeReport): void {
+  fs.mkdirSync(parentDir, { recursive: true });
+  fs.writeFileSync(path.join(parentDir, FLAKE_REPORT_FILES.repeat), `${JSON.stringify({ ...info, ...report }, null, 2)}\n`);
+  fs.writeFileSync(path.join(parentDir, FLAKE_REPORT_FILES.junit), renderFlakeJUnit(`${info.title}: ${info.implementation}`, report));
+  fs.writeFileSync(path.join(parentDir, FLAKE_REPORT_FILES.summary), renderFlakeSummary(info, report));
 }

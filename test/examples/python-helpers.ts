@@ -1,26 +1,27 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Implementation } from '../../harness/implementation/implementation';
 import { Scenario } from '../../harness/scenario/scenario';
+import { PYTHON, requirement } from '../support/requirements';
 
 /** Shared by the tests of the example Python drivers (examples/python/). */
 
-export const PYTHON = '/usr/bin/python3';
+export { PYTHON };
 // dist/test/examples -> the repository root
 export const ROOT = path.resolve(__dirname, '../../..');
 
-/** Fails (never skips) when the drivers cannot run here, saying why. */
+/**
+ * Debian's pyzmq, which the example drivers import: without it their tests are skipped, saying how
+ * to install it (failed instead when KEELHAUL_REQUIRE names python). Use `python.skipReason` as the
+ * suite's `skip` option.
+ */
+export const python = requirement('python');
+
+/** Fails when an example file is missing (never a skip: it is part of this repository) or when python is required and missing. */
 export function requirePythonDrivers(files: readonly string[]): void {
   for (const file of files) assert.ok(fs.existsSync(file), `example file not found: ${file}`);
-  const probe = spawnSync(PYTHON, ['-c', 'import zmq'], { encoding: 'utf8', timeout: 10_000 });
-  if (probe.error || probe.status !== 0) {
-    assert.fail(
-      `${PYTHON} cannot import zmq (${probe.error?.message ?? probe.stderr.trim().split('\n').pop()}). ` +
-        "The example Python drivers need Debian's pyzmq: run `apt-get update && apt-get install -y --no-install-recommends python3-zmq` (as root).",
-    );
-  }
+  python.assertAvailable();
 }
 
 /** Runs `body` on a fresh scenario; always tears it down, keeps its folder only when it fails. */

@@ -12,7 +12,7 @@ import type { NodeHandle } from '../../harness/runtime/node-handle';
 import { expectCaughtUpAfterFault } from '../../harness/scenario/pubsub-expectations';
 import type { Scenario } from '../../harness/scenario/scenario';
 import { waitFor, withTimeout } from '../../harness/util/wait-for';
-import { requirePythonDrivers, ROOT, withScenario } from './python-helpers';
+import { python, requirePythonDrivers, ROOT, withScenario } from './python-helpers';
 import { PubSubWorkload } from '../../harness/workload/pubsub-workload';
 
 /**
@@ -135,7 +135,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
 
 
 
-  test('2 Python publishers, 3 Python subscribers on overlapping topics: each message exactly once, in order', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('2 Python publishers, 3 Python subscribers on overlapping topics: each message exactly once, in order', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
     await withScenario({ name: 'python pubsub overlapping topics', reportDir, implementation }, async (scenario) => {
       const { pubsub } = scenario;
       await pubsub.startProxy();
@@ -180,7 +180,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
     });
   });
 
-  test('the proxy SIGKILLed mid-stream and restarted: Python publishers and subscribers carry on, exactly once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('the proxy SIGKILLed mid-stream and restarted: Python publishers and subscribers carry on, exactly once', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
     await withScenario({ name: 'python pubsub proxy killed', reportDir, implementation }, async (scenario) => {
       const { pubsub, history, nemesis } = scenario;
       const proxy = await pubsub.startProxy();
@@ -209,7 +209,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
     });
   });
 
-  test('a Python subscriber SIGKILLed after some deliveries resumes from its positions file: nothing lost, nothing twice', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('a Python subscriber SIGKILLed after some deliveries resumes from its positions file: nothing lost, nothing twice', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
     await withScenario({ name: 'python pubsub subscriber killed', reportDir, implementation }, async (scenario) => {
       const { pubsub, history, nemesis } = scenario;
       await pubsub.startProxy();
@@ -265,7 +265,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
     });
   });
 
-  test('a Python subscriber unsubscribes during traffic and subscribes again: nothing of the topic in between, the rest exactly once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('a Python subscriber unsubscribes during traffic and subscribes again: nothing of the topic in between, the rest exactly once', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
     await withScenario({ name: 'python pubsub unsubscribe', reportDir, implementation }, async (scenario) => {
       const { pubsub, history } = scenario;
       await pubsub.startProxy();
@@ -275,15 +275,22 @@ describe('the example Python KHP/1 drivers under the harness', () => {
 
       const workload = startPuts(scenario, 80, ['news', 'sports']);
       await waitFor(() => accepted(history.events()) >= 40, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: '40 accepted messages' });
+      // On a loaded machine all 160 puts can be accepted before the unsubscribe is confirmed; the puts
+      // then go on past their count until news was accepted while s2 was away, and again after it is
+      // back, so both windows the assertions judge hold traffic.
+      const newsSince = (t: number) => history.events().filter((e) => e.type === 'put-ok' && e.topic === 'news' && e.t > t).length;
       await pubsub.unsubscribe(s2, 'news', COMMAND_TIMEOUT_MS);
       const left = lastEvent(history.events(), (e) => e.type === 'unsubscribed' && e.subscriber === s2.name).t;
-      await waitFor(() => accepted(history.events()) >= 90, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: '90 accepted messages' });
+      workload.keepPuttingUntil(() => newsSince(left) >= 5, FIND_TRAFFIC_TIMEOUT_MS);
+      await waitFor(() => accepted(history.events()) >= 90 && newsSince(left) >= 5, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: '90 accepted messages, 5 news after the unsubscribe' });
       await pubsub.subscribe(s2, 'news', COMMAND_TIMEOUT_MS);
       const back = lastEvent(history.events(), (e) => e.type === 'subscribed' && e.subscriber === s2.name && e.topic === 'news').t;
-      await workload.wait(putsBound(scenario, 80));
+      workload.keepPuttingUntil(() => newsSince(back) >= 5, FIND_TRAFFIC_TIMEOUT_MS);
+      await workload.wait(putsBound(scenario, 80) + FIND_TRAFFIC_TIMEOUT_MS);
 
       const events = await expectExactlyOnce(scenario, 200);
-      assert.equal(deliveries(events, s1.name).length, 160, `${s1.name}, subscribed throughout, got every message once`);
+      const puts = events.filter((e) => e.type === 'put-ok') as readonly (HistoryEvent & { topic?: string })[];
+      assert.equal(deliveries(events, s1.name).length, puts.length, `${s1.name}, subscribed throughout, got every message once`);
       const between = deliveries(events, s2.name, 'news').filter((e) => e.t > left && e.t < back);
       assert.deepEqual(between.map((e) => e.msg), [], `${s2.name} got news between its unsubscribed and subscribed`);
       // The unsubscribe took effect: news accepted while s2 was away never reached it, yet news
@@ -293,7 +300,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
       assert.ok(missed.length > 0, `${s2.name} missed no news while unsubscribed: the unsubscribe did nothing`);
       assert.ok(deliveries(events, s2.name, 'news').some((e) => e.t < left), `${s2.name} got no news before unsubscribing`);
       assert.ok(deliveries(events, s2.name, 'news').some((e) => e.t > back), `${s2.name} got no news after subscribing again`);
-      assert.equal(deliveries(events, s2.name, 'sports').length, 80, `${s2.name} got every sports message once`);
+      assert.equal(deliveries(events, s2.name, 'sports').length, puts.filter((e) => e.topic === 'sports').length, `${s2.name} got every sports message once`);
     });
   });
 });

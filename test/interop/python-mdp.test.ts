@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -8,27 +8,19 @@ import { MajordomoClient } from '../../reference/client';
 import { MajordomoWorker } from '../../reference/worker';
 import { waitFor } from '../../harness/util/wait-for';
 import { freeEndpoint, sleep, startBroker, texts } from '../reference/helpers';
+import { PYTHON, requirement } from '../support/requirements';
 
 /**
  * Interoperability with an independent 7/MDP implementation: test/interop/mdp_peer.py, a worker
  * and a client written in Python (pyzmq, libzmq from Debian) from the spec alone.
  */
-const PYTHON = '/usr/bin/python3';
 const PEER = path.resolve(__dirname, '../../../test/interop/mdp_peer.py');
 const HEARTBEAT = 50;
 const PYTHON_TIMEOUT_MS = 10_000; // hard ceiling on any Python process this file starts
 const WAIT = 5_000; // Python start-up included
 
-/** Fails (never skips) when pyzmq is missing, saying how to install it. */
-function requirePyzmq(): void {
-  const probe = spawnSync(PYTHON, ['-c', 'import zmq'], { encoding: 'utf8', timeout: 10_000 });
-  if (probe.error || probe.status !== 0) {
-    assert.fail(
-      `${PYTHON} cannot import zmq (${probe.error?.message ?? probe.stderr.trim().split('\n').pop()}). ` +
-        'The interop tests need Debian\'s pyzmq: run `apt-get update && apt-get install -y --no-install-recommends python3-zmq` (as root).',
-    );
-  }
-}
+/** Skipped, saying how to install it, without Debian's pyzmq; failed instead when KEELHAUL_REQUIRE names python. */
+const python = requirement('python');
 
 interface PythonRun {
   status: number | null;
@@ -90,7 +82,7 @@ describe('interop with an independent Python Majordomo peer', () => {
   };
 
   beforeEach(async () => {
-    requirePyzmq();
+    python.assertAvailable();
     endpoint = await freeEndpoint();
     broker = await startBroker(endpoint, { heartbeatInterval: HEARTBEAT, heartbeatLiveness: 3 });
   });
@@ -109,7 +101,7 @@ describe('interop with an independent Python Majordomo peer', () => {
     await broker?.close();
   });
 
-  test('reference broker + Python worker + reference client: the reply is the body upper-cased', async () => {
+  test('reference broker + Python worker + reference client: the reply is the body upper-cased', { skip: python.skipReason }, async () => {
     const python = startPythonWorker('upper');
     await waitFor(() => broker?.stats().workers === 1, { timeoutMs: WAIT, what: `the Python worker to register (stderr: ${python.stderr()})` });
 
@@ -124,7 +116,7 @@ describe('interop with an independent Python Majordomo peer', () => {
     assert.deepEqual(texts(await client.request('upper', [Buffer.from('again')])), ['AGAIN']);
   });
 
-  test('Python client → reference broker → reference worker', async () => {
+  test('Python client → reference broker → reference worker', { skip: python.skipReason }, async () => {
     const worker = new MajordomoWorker({
       broker: endpoint,
       service: 'reverse',
@@ -142,7 +134,7 @@ describe('interop with an independent Python Majordomo peer', () => {
     assert.deepEqual(reply, { service: 'reverse', body: ['cba', 'dlrow olleh'] });
   });
 
-  test('Python client asks 8/MMI mmi.service: 200 for a served service, 404 otherwise, 501 for other mmi.*', async () => {
+  test('Python client asks 8/MMI mmi.service: 200 for a served service, 404 otherwise, 501 for other mmi.*', { skip: python.skipReason }, async () => {
     const worker = new MajordomoWorker({
       broker: endpoint,
       service: 'echo',

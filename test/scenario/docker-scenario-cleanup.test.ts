@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { DockerRuntime } from '../../harness/runtime/docker/docker-runtime';
-import { engineAnswers } from '../../harness/runtime/docker/engine';
 import { listLabelled } from '../../harness/runtime/docker/labels';
 import { Scenario } from '../../harness/scenario/scenario';
+import { requirement } from '../support/requirements';
 
 /**
  * A scenario that fails half-way in the docker runtime still leaves nothing behind: no container,
@@ -15,8 +15,11 @@ import { Scenario } from '../../harness/scenario/scenario';
 const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-docker-scenario-'));
 after(() => fs.rmSync(reportDir, { recursive: true, force: true }));
 
-test('a failing docker scenario leaves no labelled container, network or volume', { timeout: 120_000 }, async () => {
-  if (!(await engineAnswers())) assert.fail('no Docker engine answers: start one with docker/ensure-engine.sh (as root)');
+/** Skipped without a Docker engine, saying how to start one; failed instead when KEELHAUL_REQUIRE names docker. */
+const docker = requirement('docker');
+
+test('a failing docker scenario leaves no labelled container, network or volume', { skip: docker.skipReason, timeout: 120_000 }, async () => {
+  docker.assertAvailable();
   const scenario = await Scenario.create({ name: 'fails half-way', reportDir, runtime: 'docker' });
   const runtime = scenario.runtime as DockerRuntime;
   let failure: unknown;

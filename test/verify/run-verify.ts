@@ -13,23 +13,36 @@ export interface VerifyRun {
   runDir?: string;
 }
 
-/** Runs the real `keelhaul verify` CLI with `--reports reports`; killed (and rejected) after `timeoutMs`. */
-export function runVerify(args: string[], reports: string, timeoutMs: number): Promise<VerifyRun> {
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The folders written under `reports`. */
+  runDirs: string[];
+}
+
+/** Runs the real `keelhaul <command> --reports <reports> <args>`; killed (and rejected) after `timeoutMs`. */
+export function runKeelhaul(command: string, args: string[], reports: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
   fs.mkdirSync(reports, { recursive: true });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'verify', '--reports', reports, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, command, '--reports', reports, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`keelhaul verify ${args.join(' ')} ran past ${timeoutMs} ms\n${stdout}\n${stderr}`));
+      reject(new Error(`keelhaul ${command} ${args.join(' ')} ran past ${timeoutMs} ms\n${stdout}\n${stderr}`));
     }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      const runs = fs.readdirSync(reports);
-      resolve({ code, stdout, stderr, runDir: runs.length === 1 ? path.join(reports, runs[0]) : undefined });
+      resolve({ code, stdout, stderr, runDirs: fs.readdirSync(reports).map((dir) => path.join(reports, dir)) });
     });
   });
+}
+
+/** Runs the real `keelhaul verify` CLI with `--reports reports`; killed (and rejected) after `timeoutMs`. */
+export async function runVerify(args: string[], reports: string, timeoutMs: number): Promise<VerifyRun> {
+  const { runDirs, ...run } = await runKeelhaul('verify', args, reports, timeoutMs);
+  return { ...run, runDir: runDirs.length === 1 ? runDirs[0] : undefined };
 }

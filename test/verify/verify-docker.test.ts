@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { engineAnswers } from '../../harness/runtime/docker/engine';
 import { ensureNodeImage } from '../../harness/runtime/docker/image';
 import type { VerdictsFile } from '../../harness/report/run-reports';
 import { runVerify, type VerifyRun } from './run-verify';
+import { requirement } from '../support/requirements';
 
 /**
  * A third-party implementation packaged as Docker images: the broker built from a Dockerfile, the
@@ -20,8 +20,11 @@ function run(args: string[]): Promise<VerifyRun> {
   return runVerify(args, path.join(work, 'reports'), 180_000);
 }
 
-test('keelhaul verify --runtime docker runs roles from a Dockerfile and from an image', { timeout: 240_000 }, async () => {
-  if (!(await engineAnswers())) assert.fail('no Docker engine answers: start one with docker/ensure-engine.sh (as root)');
+/** Skipped without a Docker engine, saying how to start one; failed instead when KEELHAUL_REQUIRE names docker. */
+const docker = requirement('docker');
+
+test('keelhaul verify --runtime docker runs roles from a Dockerfile and from an image', { skip: docker.skipReason, timeout: 240_000 }, async () => {
+  docker.assertAvailable();
   const { tag } = await ensureNodeImage();
   fs.mkdirSync(path.join(work, 'broker'));
   fs.writeFileSync(path.join(work, 'broker', 'Dockerfile'), `FROM ${tag}\nLABEL keelhaul.test=verify-docker\n`);

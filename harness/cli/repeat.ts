@@ -1,0 +1,95 @@
+import path from 'node:path';
+import { runCucumber, type CucumberRun } from './run-cucumber';
+import { drawSeed } from '../nemesis/fault-schedule';
+import { aggregateRepetitions, FLAKE_REPORT_FILES, renderFlakeTable, type Repetition } from '../report/flake-report';
+import { writeFlakeReports } from '../report/run-reports';
+import { formatCounts, RUN_EXIT } from '../report/verdict';
+
+/** `--repeat <n>`: 1 to 100 (1 is a plain run). */
+export const MAX_REPEAT = 100;
+
+export function parseRepeat(text: string): number {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  if (!/^\d+$/.test(trimmed) || value < 1 || value > MAX_REPEAT) throw new Error(`--repeat is a whole number from 1 to ${MAX_REPEAT}, not "${text}"`);
+  return value;
+}
+
+/** The folder of repetition `index` inside the parent run folder. */
+export function repetitionDir(index: number): string {
+  return `rep-${index}`;
+}
+
+export interface RepeatPlan {
+  /** `keelhaul features` / `keelhaul verify`: prefixes every line printed and titles the summary. */
+  title: string;
+  times: number;
+  /** The parent run folder; repetition i writes its own run folder rep-i inside it. */
+  parentDir: string;
+  runId: string;
+  /** A seed every repetition replays (--seed, KEELHAUL_SEED); otherwise each draws a fresh one. */
+  fixedSeed?: string;
+  /** What the implementation is called when no repetition finished to say so. */
+  implementation: string;
+  /** The command that replays one repetition with `seed`. */
+  replay: (seed: string) => string;
+  /** cucumber-js arguments, environment and stdin for one repetition (its seed, folder and run id are added). */
+  cucumber: Omit<CucumberRun, 'runDir' | 'runId'>;
+}
+
+/**
+ * Runs the selected scenarios `times` times in sequence, each repetition in its own run folder with
+ * its own seed (fresh unless one was fixed, so every failure names a seed that replays it), then
+ * writes the flake reports into the parent folder and prints the table. Stops early at a repetition
+ * that did not finish (a usage error would repeat; an interrupted run should end) or after Ctrl-C.
+ * Resolves to the exit code (aggregateRepetitions).
+ */
+export async function runRepeated(plan: RepeatPlan): Promise<number> {
+  let interrupted = false;
+  // runCucumber forwards the signal to the running repetition; this only keeps the next one from starting.
+  const stop = () => (interrupted = true);
+  process.on('SIGINT', stop).on('SIGTERM', stop);
+  const repetitions: Repetition[] = [];
+  let implementation = plan.implementation;
+  try {
+    for (let index = 1; index <= plan.times && !interrupted; index++) {
+      const seed = plan.fixedSeed ?? drawSeed();
+      const dir = repetitionDir(index);
+      const runDir = path.join(plan.parentDir, dir);
+      const replay = plan.replay(seed);
+      process.stdout.write(`${plan.title}: repetition ${index}/${plan.times}, seed ${seed}, folder ${runDir}\n`);
+      const { code, verdicts, report } = await runCucumber({
+        ...plan.cucumber,
+        runDir,
+        runId: `${plan.runId}-${dir}`,
+        env: { ...plan.cucumber.env, KEELHAUL_SEED: seed, KEELHAUL_REPLAY: replay },
+      });
+      repetitions.push({ index, seed, dir, verdicts, replay });
+      if (report) implementation = report.implementation;
+      if (verdicts === undefined) {
+        process.stderr.write(`${plan.title}: repetition ${index} did not finish (cucumber-js exited with ${code}); no further repetitions\n`);
+        break;
+      }
+      if (verdicts.length === 0) {
+        process.stderr.write(`${plan.title}: no scenario matched\n`);
+        return RUN_EXIT.unusable;
+      }
+    }
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+  }
+  if (repetitions.every((rep) => rep.verdicts === undefined)) return RUN_EXIT.unusable;
+  const report = aggregateRepetitions(plan.times, repetitions);
+  writeFlakeReports(plan.parentDir, { title: plan.title, implementation }, report);
+  process.stdout.write(
+    `\n${plan.title}: ${repetitions.length} of ${plan.times} repetitions run; over all runs ${formatCounts(report.counts)}; exit ${report.exit}\n` +
+      renderFlakeTable(report) +
+      `  summary ${path.join(plan.parentDir, FLAKE_REPORT_FILES.summary)}\n  junit   ${path.join(plan.parentDir, FLAKE_REPORT_FILES.junit)}\n  repeat  ${path.join(plan.parentDir, FLAKE_REPORT_FILES.repeat)}\n`,
+  );
+  return report.exit;
+}
+
+/** An argument as a shell reads it back: quoted when it holds anything but plain characters. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
