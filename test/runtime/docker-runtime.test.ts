@@ -21,7 +21,7 @@ import type { DriverReport } from '../../reference/drivers/protocol';
 /**
  * The docker runtime against a real engine, with the real reference nodes in containers. The
  * engine must be running: `docker/ensure-engine.sh` (CI runs it before the tests). Without one,
- * the engine tests are skipped with a message saying so — or fail, with KEELHAUL_REQUIRE_DOCKER=1
+ * the engine tests are skipped with a message saying so — or fail, with KEELHAUL_REQUIRE=docker
  * (CI), where a green run must mean the docker runtime works (docker-available.ts).
  */
 const ROOT = path.resolve(__dirname, '../../..');
