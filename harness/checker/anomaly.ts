@@ -38,4 +38,11 @@ export interface Anomaly {
    * during the earlier execution). Unexplained when absent.
    */
   explainedBy?: NemesisEvent;
+  /**
+   * The finding is a bound that ran out (a call that overran or never returned, a client that gave
+   * up after its attempts): on a machine so starved that the harness itself stalled, that is no proof
+   * against the implementation, so such a failure is INCONCLUSIVE there. Content anomalies (a
+   * duplicate, a stale reply, a definite failure of a job that ran) never carry it.
+   */
+  boundMissed?: true;
 }

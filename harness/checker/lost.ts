@@ -39,6 +39,8 @@ export function checkLost(events: readonly HistoryEvent[]): Anomaly[] {
       job,
       detail: `job ${job} lost (${fate}); call ended in info: ${infos[0].error}`,
       events: [invoke, ...execStarts, ...execEnds, ...infos],
+      // The client gave up when its attempts ran out: a time bound, which a starved machine can exhaust.
+      boundMissed: true,
     });
   }
   return anomalies;

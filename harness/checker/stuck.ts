@@ -16,7 +16,7 @@ function checkCalls(events: readonly HistoryEvent[], callBound: number): Anomaly
   for (const [job, invoke] of invokesByJob(events)) {
     const first = completions.get(job)?.[0];
     if (first === undefined) {
-      anomalies.push({ name: 'stuck', job, detail: `job ${job} (client ${invoke.process}) never returned`, events: [invoke] });
+      anomalies.push({ name: 'stuck', job, detail: `job ${job} (client ${invoke.process}) never returned`, events: [invoke], boundMissed: true });
       continue;
     }
     const took = first.t - invoke.t;
@@ -26,6 +26,7 @@ function checkCalls(events: readonly HistoryEvent[], callBound: number): Anomaly
         job,
         detail: `job ${job} (client ${invoke.process}) took ${ms(took)} to ${first.type}, bound ${ms(callBound)}`,
         events: [invoke, first],
+        boundMissed: true,
       });
     }
   }
@@ -41,6 +42,7 @@ function checkUnhealed(faults: readonly NemesisEvent[]): Anomaly[] {
       name: 'stuck' as const,
       detail: `fault ${fault.fault} (${fault.id}) on [${fault.targets.join(', ')}] started at ${ms(fault.t)} and never healed`,
       events: [fault],
+      boundMissed: true as const,
     }));
 }
 
@@ -70,6 +72,7 @@ function checkRecovery(events: readonly HistoryEvent[], faults: readonly Nemesis
     {
       name: 'stuck',
       detail: `no progress within ${ms(recoveryBound)} after the last fault healed at ${ms(healedAt)} (${waiting.length} job(s) waiting; ${after})`,
+      boundMissed: true,
       events: nextOk === undefined ? [lastHeal] : [lastHeal, nextOk],
     },
   ];

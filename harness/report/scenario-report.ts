@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isPubSubProfile, undecidedReason, type Judgement, type Profile } from '../checker/profile';
 import { livenessPeriod, recoveryBound } from '../cluster/timing';
 import { starvation, summarizeHealth } from '../history/harness-health';
+import type { HistoryEvent } from '../history/event';
 import type { Scenario } from '../scenario/scenario';
 import { renderTimeline } from './timeline';
 import { clauseTags, decideVerdict, scenarioProfile, type CaseStatus, type ScenarioVerdict, type VerdictAnomaly } from './verdict';
@@ -46,6 +47,21 @@ function checkAfterwards(scenario: Scenario, profile: Profile): { judgement: Jud
 }
 
 /**
+ * What the history says about whose fault a failure is. Content anomalies (a duplicate, a stale reply,
+ * a definite failure of a job that ran, a skipped message) accuse whatever the load; a failure made
+ * only of missed bounds (a stuck call, a client that gave up) is the machine's doing when the harness
+ * itself stalled longer than `slackMs`; undecided findings accuse nobody.
+ */
+export function blame(events: readonly HistoryEvent[], judgement: Judgement | undefined, slackMs: number): { accused: boolean; starved?: string; undecided?: string } {
+  const accused = (judgement?.violations ?? []).some((anomaly) => !anomaly.boundMissed);
+  return {
+    accused,
+    starved: accused ? undefined : starvation(events, slackMs),
+    undecided: judgement?.verdict === 'INCONCLUSIVE' ? undecidedReason(judgement) : undefined,
+  };
+}
+
+/**
  * Writes a finished scenario's verdict.json and timeline.svg next to its history and logs, and
  * returns the verdict. Called after teardown, so the history is final.
  */
@@ -53,18 +69,13 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
   const profile = scenarioProfile(outcome.tags);
   const events = scenario.history.events();
   const judgement = outcome.status === 'PASSED' ? undefined : (scenario.lastCheck ?? (profile ? checkAfterwards(scenario, profile) : undefined))?.judgement;
-  // Content anomalies (a duplicate, a lost or stale reply, a skipped message) accuse whatever the load;
-  // only a failure made of missed bounds can be the machine's doing.
-  const accusesContent = (judgement?.violations ?? []).some((anomaly) => anomaly.name !== 'stuck');
   const { verdict, reason } = decideVerdict({
     status: outcome.status,
     exceptionType: outcome.exceptionType,
     error: outcome.exceptionMessage ?? outcome.error,
     profile,
     claimed: outcome.claimed,
-    accused: accusesContent,
-    starved: accusesContent ? undefined : starvation(events, livenessPeriod(scenario.timing)),
-    undecided: judgement?.verdict === 'INCONCLUSIVE' ? undecidedReason(judgement) : undefined,
+    ...blame(events, judgement, livenessPeriod(scenario.timing)),
   });
   const result: ScenarioVerdict = {
     scenario: outcome.name,

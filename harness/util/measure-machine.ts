@@ -9,6 +9,7 @@ import { chooseTimeScale, type MachineMeasurement } from './time-scale';
 
 const SAMPLE_MS = 600;
 const ROUND_TRIPS = 300;
+const SPIN_MS = 400;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -24,6 +25,21 @@ async function timerLag(): Promise<number> {
     lags.push(Math.max(0, performance.now() - asked - 1));
   }
   return percentile(lags, 99);
+}
+
+/**
+ * The share of one core this process gets while it spins: about 1 on an idle machine, 0.4 with twice
+ * as many busy loops as cores. Timers and round trips hide contention (the scheduler favours a
+ * process that just woke up); a spinning process sees it directly.
+ */
+function cpuShare(): number {
+  const wallStart = performance.now();
+  const cpuStart = process.cpuUsage();
+  while (performance.now() - wallStart < SPIN_MS) {
+    // spin: the measurement is how much of this time the scheduler gave us
+  }
+  const cpu = process.cpuUsage(cpuStart);
+  return Math.min(1, (cpu.user + cpu.system) / 1000 / (performance.now() - wallStart));
 }
 
 async function zmqRoundTrip(): Promise<number> {
@@ -54,7 +70,8 @@ async function main(): Promise<void> {
   const lagP99Ms = await timerLag();
   const zmqRoundTripUs = await zmqRoundTrip();
   const loadPerCore = os.loadavg()[0] / Math.max(1, os.cpus().length);
-  const figures = { lagP99Ms, zmqRoundTripUs, loadPerCore };
+  const share = cpuShare();
+  const figures = { lagP99Ms, zmqRoundTripUs, loadPerCore, cpuShare: share };
   const measurement: MachineMeasurement = { ...figures, ...chooseTimeScale(figures) };
   process.stdout.write(`${JSON.stringify(measurement)}\n`);
   process.exit(0);

@@ -54,6 +54,8 @@ export interface MachineMeasurement {
   zmqRoundTripUs: number;
   /** 1-minute load average per core. */
   loadPerCore: number;
+  /** The share of a core a spinning process got (1 on an idle machine). */
+  cpuShare: number;
   reason: string;
 }
 
@@ -72,19 +74,22 @@ export function measureTimeScaleSync(): MachineMeasurement {
     // fall through
   }
   const why = result.error?.message ?? (result.stderr?.trim() || `exit ${result.status}`);
-  return { scale: 2, lagP99Ms: NaN, zmqRoundTripUs: NaN, loadPerCore: NaN, reason: `the measurement did not finish (${why}); assuming a busy machine` };
+  return { scale: 2, lagP99Ms: NaN, zmqRoundTripUs: NaN, loadPerCore: NaN, cpuShare: NaN, reason: `the measurement did not finish (${why}); assuming a busy machine` };
 }
 
 /**
  * The scale for measured figures. Each signal is compared to what an idle 2-core machine of this kind
- * shows (timer lag about 1-2 ms, round trip about 40-80 µs, load well under 1 per core) and the
- * worst one wins, rounded up to a half, between 1 and 6: a faster machine is never scaled below 1.
+ * shows (timer lag about 1-2 ms, round trip about 40-160 µs, load well under 1 per core, a spinning
+ * process getting a whole core) and the worst one wins, rounded up to a half, between 1 and 6: a
+ * faster machine is never scaled below 1. The CPU share sees contention as it is now; the load
+ * average, over the last minute.
  */
 export function chooseTimeScale(m: Omit<MachineMeasurement, 'scale' | 'reason'>): { scale: number; reason: string } {
   const signals: [string, number][] = [
     [`timer lag p99 ${m.lagP99Ms.toFixed(1)} ms`, m.lagP99Ms / 8],
     [`ZeroMQ round trip ${Math.round(m.zmqRoundTripUs)} µs`, m.zmqRoundTripUs / 400],
     [`load ${m.loadPerCore.toFixed(2)} per core`, m.loadPerCore / 1.2],
+    [`CPU share ${m.cpuShare.toFixed(2)} of a core`, m.cpuShare > 0 ? 1 / m.cpuShare / 1.25 : 1],
   ];
   const [what, raw] = signals.reduce((worst, s) => (s[1] > worst[1] ? s : worst));
   const scale = Math.min(6, Math.max(1, Math.ceil(raw * 2) / 2));

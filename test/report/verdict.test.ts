@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PROFILES, type Profile } from '../../harness/checker/profile';
+import { checkHistory, judge } from '../../harness/checker';
+import { blame } from '../../harness/report/scenario-report';
+import type { HistoryEvent } from '../../harness/history/event';
 import { failureDetails, renderJUnit } from '../../harness/report/junit';
 import { renderMarkdownSummary, type RunInfo } from '../../harness/report/markdown-summary';
 import {
@@ -610,5 +613,45 @@ describe('renderMarkdownSummary', () => {
 describe('problems found and fixed', () => {
   test('escapeXml replaces U+FFFE, U+FFFF and lone surrogates, which XML 1.0 forbids', () => {
     assert.doesNotMatch(escapeXml('a\ufffeb\uffffc\ud800d'), /[\ufffe\uffff\ud800-\udfff]/);
+  });
+});
+
+describe('blame: whose fault a failed history is', () => {
+  const starvedSample: HistoryEvent = { type: 'harness', t: 50, windowMs: 500, lagMaxMs: 580, lagP99Ms: 580, load1: 10.5, cpus: 2 };
+  const healthy: HistoryEvent = { ...starvedSample, lagMaxMs: 20, lagP99Ms: 5 };
+  const invoke: HistoryEvent = { type: 'invoke', t: 1, process: 'client-1', job: 'j1', service: 'echo' };
+  const start: HistoryEvent = { type: 'exec-start', t: 2, worker: 'worker-1', job: 'j1' };
+  const end: HistoryEvent = { type: 'exec-end', t: 3, worker: 'worker-1', job: 'j1' };
+  const gaveUp: HistoryEvent = { type: 'info', t: 5000, process: 'client-1', job: 'j1', error: 'no answer after 8 attempts' };
+  const failed: HistoryEvent = { type: 'fail', t: 5000, process: 'client-1', job: 'j1', error: 'refused' };
+  // Another job that was answered, so the history is not empty of successes.
+  const answered: HistoryEvent[] = [
+    { type: 'invoke', t: 1, process: 'client-2', job: 'j2', service: 'echo' },
+    { type: 'exec-start', t: 2, worker: 'worker-2', job: 'j2' },
+    { type: 'exec-end', t: 3, worker: 'worker-2', job: 'j2' },
+    { type: 'ok', t: 4, process: 'client-2', job: 'j2', reply: 'j2' },
+  ];
+  const judged = (events: HistoryEvent[]) => judge(checkHistory([...answered, ...events], { callBound: 10_000, recoveryBound: 10_000 }), 'exactly-once');
+
+  test('a client that gave up (lost, ended in info) while the harness stalled: starved, not accused', () => {
+    const events = [invoke, start, end, starvedSample, gaveUp];
+    const verdict = blame(events, judged(events), 150);
+    assert.equal(verdict.accused, false);
+    assert.match(verdict.starved ?? '', /stalled 580 ms/);
+    assert.equal(decideVerdict({ status: 'FAILED', profile: 'exactly-once', claimed: ['exactly-once'], ...verdict }).verdict, 'INCONCLUSIVE');
+  });
+
+  test('the same with a harness that kept up: a FAIL', () => {
+    const events = [invoke, start, end, healthy, gaveUp];
+    const verdict = blame(events, judged(events), 150);
+    assert.deepEqual(verdict, { accused: false, starved: undefined, undecided: undefined });
+    assert.equal(decideVerdict({ status: 'FAILED', profile: 'exactly-once', claimed: ['exactly-once'], ...verdict }).verdict, 'FAIL');
+  });
+
+  test('a definite failure of a job that ran accuses the implementation however starved the harness was', () => {
+    const events = [invoke, start, end, starvedSample, failed];
+    const verdict = blame(events, judged(events), 150);
+    assert.equal(verdict.accused, true);
+    assert.equal(decideVerdict({ status: 'FAILED', profile: 'exactly-once', claimed: ['exactly-once'], ...verdict }).verdict, 'FAIL');
   });
 });

@@ -28,17 +28,21 @@ describe('time scale', () => {
     const m = measureTimeScaleSync();
     assert.ok(Number.isFinite(m.lagP99Ms) && m.lagP99Ms >= 0, JSON.stringify(m));
     assert.ok(Number.isFinite(m.zmqRoundTripUs) && m.zmqRoundTripUs > 0, JSON.stringify(m));
+    assert.ok(m.cpuShare > 0 && m.cpuShare <= 1, JSON.stringify(m));
     assert.ok(m.reason.length > 0);
   });
 
   test('chooseTimeScale: an idle machine gets 1, the worst signal decides otherwise, capped at 6', () => {
-    assert.equal(chooseTimeScale({ lagP99Ms: 1, zmqRoundTripUs: 60, loadPerCore: 0.3 }).scale, 1);
-    assert.equal(chooseTimeScale({ lagP99Ms: 0.2, zmqRoundTripUs: 150, loadPerCore: 0.1 }).scale, 1, 'a faster machine is never scaled below 1');
-    const loaded = chooseTimeScale({ lagP99Ms: 1, zmqRoundTripUs: 60, loadPerCore: 3 });
+    assert.equal(chooseTimeScale({ lagP99Ms: 1, zmqRoundTripUs: 60, loadPerCore: 0.3, cpuShare: 0.97 }).scale, 1);
+    assert.equal(chooseTimeScale({ lagP99Ms: 0.2, zmqRoundTripUs: 150, loadPerCore: 0.1, cpuShare: 1 }).scale, 1, 'a faster machine is never scaled below 1');
+    const loaded = chooseTimeScale({ lagP99Ms: 1, zmqRoundTripUs: 60, loadPerCore: 3, cpuShare: 0.9 });
     assert.equal(loaded.scale, 2.5);
     assert.match(loaded.reason, /^load 3.00 per core/);
-    assert.equal(chooseTimeScale({ lagP99Ms: 40, zmqRoundTripUs: 60, loadPerCore: 0 }).scale, 5);
-    assert.equal(chooseTimeScale({ lagP99Ms: 500, zmqRoundTripUs: 60, loadPerCore: 0 }).scale, 6);
+    assert.equal(chooseTimeScale({ lagP99Ms: 40, zmqRoundTripUs: 60, loadPerCore: 0, cpuShare: 1 }).scale, 5);
+    const contended = chooseTimeScale({ lagP99Ms: 1, zmqRoundTripUs: 60, loadPerCore: 0.5, cpuShare: 0.4 });
+    assert.equal(contended.scale, 2, 'twice as many busy loops as cores: a spinning process gets 0.4 of a core');
+    assert.match(contended.reason, /^CPU share 0.40 of a core/);
+    assert.equal(chooseTimeScale({ lagP99Ms: 500, zmqRoundTripUs: 60, loadPerCore: 0, cpuShare: 1 }).scale, 6);
   });
 
   test('scaleTiming stretches every interval, keeps the counts, and the bounds derived from it grow alike', () => {
