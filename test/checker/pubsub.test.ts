@@ -669,6 +669,15 @@ describe('pub/sub: lost or still catching up (undelivered-at-bound)', () => {
     assert.equal(judgement.verdict, 'FAIL');
   });
 
+  test('a skipped message is lost as content; one the subscriber never reached is lost as a missed bound (a starved machine may explain it)', () => {
+    const skipped = [...joined(0, 'sub-1'), ...accepted(10, 'm1'), ...accepted(20, 'm2'), ...accepted(30, 'm3'), deliver(900, 'sub-1', 'm1'), deliver(990, 'sub-1', 'm3')];
+    const [gap] = only(checkPubSub(skipped), 'lost');
+    assert.equal(gap.boundMissed, undefined);
+    assert.match(gap.detail, /which received later messages of that publisher and topic/);
+    const unreached = only(checkPubSub(behind, { catchingUp: { checkedAt: 5000, windowMs: 100 } }), 'lost');
+    assert.ok(unreached.length > 0 && unreached.every((a) => a.boundMissed === true));
+  });
+
   test('a lost message beside a late one: FAIL, with the lost one a violation and the late one undecided', () => {
     const mixed = [...behind, ...joined(0, 'sub-2'), deliver(100, 'sub-2', 'm2'), deliver(101, 'sub-2', 'm3'), deliver(102, 'sub-2', 'm4'), deliver(103, 'sub-2', 'm5'), deliver(104, 'sub-2', 'm6')];
     const judgement = judgePubSub(checkPubSub(mixed, { catchingUp }), 'pubsub-exactly-once');
