@@ -13,7 +13,7 @@ export interface ProcessIdentity {
 }
 
 /** Fields of /proc/<pid>/stat after the command name (which may hold spaces): [state, ppid, pgrp, ...]. */
-function statFields(pid: number): string[] | undefined {
+export function statFields(pid: number): string[] | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { statFields } from '../../harness/runtime/proc-stat';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,15 +24,6 @@ const READY_MS = 10_000;
 
 // --- /proc ------------------------------------------------------------------------------------
 
-/** Fields of /proc/<pid>/stat after the command name: [state, ppid, ...]; undefined once gone. */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
 
 function procState(pid: number): string | undefined {
   return statFields(pid)?.[0];
