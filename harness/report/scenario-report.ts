@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isPubSubProfile, undecidedReason, type Judgement, type Profile } from '../checker/profile';
+import { isLiveness, isPubSubProfile, undecidedReason, type Judgement, type Profile } from '../checker/profile';
 import { livenessPeriod, recoveryBound } from '../cluster/timing';
 import { starvation, summarizeHealth } from '../history/harness-health';
 import type { Scenario } from '../scenario/scenario';
@@ -54,8 +54,8 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
   const events = scenario.history.events();
   const judgement = outcome.status === 'PASSED' ? undefined : (scenario.lastCheck ?? (profile ? checkAfterwards(scenario, profile) : undefined))?.judgement;
   // Content anomalies (a duplicate, a lost or stale reply, a skipped message) accuse whatever the load;
-  // only a failure made of missed bounds can be the machine's doing.
-  const accusesContent = (judgement?.violations ?? []).some((anomaly) => anomaly.name !== 'stuck');
+  // only a failure made of missed bounds (liveness anomalies: stuck) can be the machine's doing.
+  const accusesContent = (judgement?.violations ?? []).some((anomaly) => !isLiveness(anomaly));
   const { verdict, reason } = decideVerdict({
     status: outcome.status,
     exceptionType: outcome.exceptionType,
