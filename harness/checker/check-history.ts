@@ -1,12 +1,10 @@
 import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { isExcused, runChecks } from './registry';
-import { REQUEST_REPLY, type RequestReplyCheckOptions } from './request-reply';
+import { REQUEST_REPLY, type RequestReplyAnomalyName, type RequestReplyCheckOptions } from './request-reply';
 
 export type CheckOptions = RequestReplyCheckOptions;
-
-/** The names the request-reply registry reports. */
-export type RequestReplyAnomalyName = (typeof REQUEST_REPLY.names)[number];
+export type { RequestReplyAnomalyName };
 
 export interface HistoryStats {
   invoked: number;

@@ -2,7 +2,7 @@ import type { Anomaly, AnomalyName } from './anomaly';
 import type { CheckResult } from './check-history';
 import type { PubSubAnomaly } from './pubsub/anomaly';
 import { PUBSUB, type PubSubProfile } from './pubsub/system';
-import { forbiddenNames, judgeFindings, type Judgement as FindingsJudgement } from './registry';
+import { forbiddenNames, judgeFindings, type AnomalyRules, type Judgement as FindingsJudgement } from './registry';
 import { REQUEST_REPLY, type RequestReplyProfile } from './request-reply';
 import { CHECKER_SYSTEMS } from './systems';
 
@@ -87,7 +87,7 @@ export function undecidedReason(judgement: Judgement): string {
 }
 
 /** The names, over every system, whose entry satisfies `accept`; each once. */
-function namesWhere(accept: (entry: { undecided?: boolean; liveness?: boolean }) => boolean): AnomalyName[] {
+function namesWhere(accept: (entry: AnomalyRules) => boolean): AnomalyName[] {
   const names = CHECKER_SYSTEMS.flatMap((system): AnomalyName[] => system.checks.filter(accept).map((entry) => entry.name));
   return [...new Set(names)];
 }

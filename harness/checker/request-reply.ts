@@ -29,3 +29,6 @@ export const REQUEST_REPLY = defineCheckerSystem({
   index: (events) => events,
   checks: [LOST, DUPLICATE_REPLY, DUPLICATE_EXECUTION, STALE_REPLY, UNEXPECTED, STUCK, EMPTY_HISTORY, INEFFECTIVE_FAULT],
 });
+
+/** The names the request-reply registry reports. */
+export type RequestReplyAnomalyName = (typeof REQUEST_REPLY.names)[number];

@@ -43,3 +43,12 @@ export interface AnomalyCheck<N extends string, P extends string, H, O, F extend
   describe: string;
   check(history: H, options: O): readonly F[];
 }
+
+/** An entry without its check: what tables and name lists read, the same for every system. */
+export type AnomalyRules = Omit<AnomalyCheck<string, string, never, never, Finding<string>>, 'check'>;
+
+/** What a registry says without running anything: its ladder and its entries' rules. */
+export interface RegistryRules {
+  profiles: readonly string[];
+  checks: readonly AnomalyRules[];
+}

@@ -1,5 +1,4 @@
-import type { CheckerSystem } from './checker-system';
-import type { Finding } from './finding';
+import type { RegistryRules } from './anomaly-check';
 
 /** A Markdown table cell: a `|` inside would end the cell. */
 function cell(text: string): string {
@@ -7,7 +6,7 @@ function cell(text: string): string {
 }
 
 /** `| name | definition |`, one row per entry in report order, from each entry's `describe`. */
-export function renderAnomalyTable<N extends string, P extends string, H, O, F extends Finding<N>>(system: CheckerSystem<N, P, H, O, F>): string {
+export function renderAnomalyTable(system: RegistryRules): string {
   return ['| name | definition |', '|------|------------|', ...system.checks.map((entry) => `| \`${entry.name}\` | ${cell(entry.describe)} |`)].join('\n');
 }
 
@@ -18,7 +17,7 @@ type Ruling = 'forbidden' | 'allowed' | 'undecided';
  * the same rulings share a row (in order of first appearance); an anomaly a fault can explain gets an
  * "(unexplained)" row and an "(explained)" row, the second allowed everywhere.
  */
-export function renderProfileTable<N extends string, P extends string, H, O, F extends Finding<N>>(system: CheckerSystem<N, P, H, O, F>): string {
+export function renderProfileTable(system: RegistryRules): string {
   const rows = new Map<string, { labels: string[]; rulings: Ruling[] }>();
   const addRow = (label: string, rulings: Ruling[], own: boolean): void => {
     const key = own ? `own:${label}` : rulings.join(',');
