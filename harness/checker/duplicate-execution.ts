@@ -87,5 +87,5 @@ export const DUPLICATE_EXECUTION: RequestReplyCheck<'duplicate-execution'> = {
   explained: 're-runs',
   describe:
     'More than one `exec-end` for the same job. Each `exec-end` is paired with the latest unpaired `exec-start` of the same job on the same worker (its start time falls back to the `exec-end`\'s `t` if none); runs are ordered by start time, and each run after the first is one anomaly. A started-but-never-committed attempt is not a run. An extra run is **explained** (`explainedBy` set) when some nemesis `start` has a `targets` entry equal to the worker of an earlier run and `earlier.start.t <= fault.t <= extra.start.t`; otherwise it is **unexplained**.',
-  check: (events) => checkDuplicateExecution(events),
+  check: checkDuplicateExecution,
 };

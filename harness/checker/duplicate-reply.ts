@@ -24,5 +24,5 @@ export const DUPLICATE_REPLY: RequestReplyCheck<'duplicate-reply'> = {
   forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
   describe:
     'More than one `ok` with the same `job`. One anomaly per job, carrying all its `ok`s.',
-  check: (events) => checkDuplicateReply(events),
+  check: checkDuplicateReply,
 };

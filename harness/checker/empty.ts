@@ -20,5 +20,5 @@ export const EMPTY_HISTORY: RequestReplyCheck<'empty-history'> = {
   guard: true,
   describe:
     'No `invoke` at all (*the run saw no operations*), or invokes but no `ok` anywhere (*no operation succeeded*). Guards against vacuous passes.',
-  check: (events) => checkNotEmpty(events),
+  check: checkNotEmpty,
 };

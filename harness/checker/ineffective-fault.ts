@@ -25,5 +25,5 @@ export const INEFFECTIVE_FAULT: RequestReplyCheck<'ineffective-fault'> = {
   guard: true,
   describe:
     'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing (no job in flight on the node it killed or froze, nothing cut), so the run tested nothing under that fault. Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
-  check: (events) => checkFaultsHit(events),
+  check: checkFaultsHit,
 };

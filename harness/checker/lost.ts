@@ -65,5 +65,5 @@ export const LOST: RequestReplyCheck<'lost'> = {
   forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
   describe:
     'An invoked job whose completions are all `info` (at least one), with no `ok` and no `fail`, and which the system accepted: an `exec-start` for the job exists, or one of its `info`s has `accepted: true`. Detail says *reply lost* if an `exec-end` for the job exists, else *never executed*. Jobs with no completion at all are `stuck`, not `lost`. Also a job whose call ended in a definite `fail` (and no `ok`) although an `exec-end` for it exists: the application was told the job did not run, yet it did.',
-  check: (events) => checkLost(events),
+  check: checkLost,
 };

@@ -31,5 +31,5 @@ export const STALE_REPLY: RequestReplyCheck<'stale-reply'> = {
   forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
   describe:
     'An `ok` for an invoked job whose `reply` differs from its `job` and names another invoked job.',
-  check: (events) => checkStaleReply(events),
+  check: checkStaleReply,
 };

@@ -92,5 +92,5 @@ export const STUCK: RequestReplyCheck<'stuck'> = {
   liveness: true,
   describe:
     '(a) an invoked job with no completion: *never returned*; (b) first completion later than `invoke.t + callBound`: *took X ms, bound Y*; (c) a nemesis `start` with no `end` of the same `id`: *fault never healed*; (d) with T = the latest nemesis `end`\'s `t`: if some job was invoked after T or had no completion by T, there must be an `ok` with `T < t <= T + recoveryBound`, else one anomaly *no progress within R ms after the last fault healed at T*. A run must therefore keep going at least `recoveryBound` after its last heal.',
-  check: (events, bounds) => checkStuck(events, bounds),
+  check: checkStuck,
 };

@@ -36,5 +36,5 @@ export const UNEXPECTED: RequestReplyCheck<'unexpected'> = {
   forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
   describe:
     'One per event: an `ok`/`fail`/`info`/`exec-start`/`exec-end` whose `job` was never invoked, or an `ok` whose `reply` names a job never invoked (that case is never `stale-reply`).',
-  check: (events) => checkUnexpected(events),
+  check: checkUnexpected,
 };

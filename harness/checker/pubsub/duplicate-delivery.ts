@@ -33,5 +33,5 @@ export const DUPLICATE_DELIVERY: PubSubCheck<'duplicate-delivery'> = {
   forbiddenBy: ['pubsub-exactly-once'],
   describe:
     'More than one `deliver` of the same `msg` to the same subscriber (any topic, across unsubscribe and resubscribe, and for retried puts). One anomaly per (message, subscriber) carrying every delivery.',
-  check: (history) => checkDuplicateDelivery(history),
+  check: checkDuplicateDelivery,
 };

@@ -23,5 +23,5 @@ export const PUBSUB_EMPTY_HISTORY: PubSubCheck<'empty-history'> = {
   guard: true,
   describe:
     'No `put` at all (*the run put no message*), or puts but no `deliver` at all (*no message was delivered*). At most one.',
-  check: (history) => checkPubSubNotEmpty(history),
+  check: checkPubSubNotEmpty,
 };
