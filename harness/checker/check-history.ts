@@ -1,15 +1,10 @@
 import type { HistoryEvent } from '../history/event';
-import { ANOMALY_NAMES, type Anomaly, type AnomalyName } from './anomaly';
-import { checkDuplicateExecution } from './duplicate-execution';
-import { checkDuplicateReply } from './duplicate-reply';
-import { checkNotEmpty } from './empty';
-import { checkFaultsHit } from './ineffective-fault';
-import { checkLost } from './lost';
-import { checkStaleReply } from './stale-reply';
-import { checkStuck, type StuckBounds } from './stuck';
-import { checkUnexpected } from './unexpected';
+import type { Anomaly } from './anomaly';
+import { isExcused, runChecks } from './registry';
+import { REQUEST_REPLY, type RequestReplyAnomalyName, type RequestReplyCheckOptions } from './request-reply';
 
-export type CheckOptions = StuckBounds;
+export type CheckOptions = RequestReplyCheckOptions;
+export type { RequestReplyAnomalyName };
 
 export interface HistoryStats {
   invoked: number;
@@ -24,9 +19,9 @@ export interface HistoryStats {
 
 export interface CheckResult {
   /** Every anomaly found, explained duplicate executions included (they carry explainedBy). */
-  anomalies: Anomaly[];
+  anomalies: Anomaly<RequestReplyAnomalyName>[];
   /** Per anomaly name; duplicate-execution counts only unexplained re-runs. */
-  counts: Record<AnomalyName, number>;
+  counts: Record<RequestReplyAnomalyName, number>;
   /** Duplicate executions a fault explains; not in counts. */
   explainedReruns: number;
   stats: HistoryStats;
@@ -44,27 +39,13 @@ function statsOf(events: readonly HistoryEvent[]): HistoryStats {
   };
 }
 
-/** Whether an anomaly counts against the system (explained re-runs do not). */
+/** Whether an anomaly counts against the system (explained re-runs do not: see `explained` on an entry). */
 export function isUnexplained(anomaly: Anomaly): boolean {
-  return anomaly.name !== 'duplicate-execution' || anomaly.explainedBy === undefined;
+  return !isExcused(REQUEST_REPLY, anomaly);
 }
 
+/** Runs every request-reply check of the registry (request-reply.ts) over the history. */
 export function checkHistory(events: readonly HistoryEvent[], options: CheckOptions): CheckResult {
-  const anomalies = [
-    ...checkNotEmpty(events),
-    ...checkFaultsHit(events),
-    ...checkLost(events),
-    ...checkDuplicateReply(events),
-    ...checkDuplicateExecution(events),
-    ...checkStaleReply(events),
-    ...checkUnexpected(events),
-    ...checkStuck(events, options),
-  ];
-  const counts = Object.fromEntries(ANOMALY_NAMES.map((name) => [name, 0])) as Record<AnomalyName, number>;
-  let explainedReruns = 0;
-  for (const anomaly of anomalies) {
-    if (isUnexplained(anomaly)) counts[anomaly.name]++;
-    else explainedReruns++;
-  }
-  return { anomalies, counts, explainedReruns, stats: statsOf(events) };
+  const { anomalies, counts, explained } = runChecks(REQUEST_REPLY, events, options);
+  return { anomalies, counts, explainedReruns: explained, stats: statsOf(events) };
 }

@@ -1,6 +1,7 @@
 import type { ExecEndEvent, ExecStartEvent, HistoryEvent, NemesisEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { ms } from './jobs';
+import type { RequestReplyCheck } from './request-reply';
 
 /** One committed run of a job: an exec-end, with the exec-start that opened it when one was seen. */
 interface Execution {
@@ -53,9 +54,9 @@ function runEvents(run: Execution): HistoryEvent[] {
  * time). An extra run is explained when a fault started on an earlier run's worker between that
  * run's start and the extra run's start — the worker died, froze or was cut off mid-job.
  */
-export function checkDuplicateExecution(events: readonly HistoryEvent[]): Anomaly[] {
+export function checkDuplicateExecution(events: readonly HistoryEvent[]): Anomaly<'duplicate-execution'>[] {
   const faults = events.filter((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'start');
-  const anomalies: Anomaly[] = [];
+  const anomalies: Anomaly<'duplicate-execution'>[] = [];
   for (const [job, unordered] of executionsByJob(events)) {
     const runs = [...unordered].sort((a, b) => a.startedAt - b.startedAt);
     for (let index = 1; index < runs.length; index++) {
@@ -78,3 +79,13 @@ export function checkDuplicateExecution(events: readonly HistoryEvent[]): Anomal
   }
   return anomalies;
 }
+
+export const DUPLICATE_EXECUTION: RequestReplyCheck<'duplicate-execution'> = {
+  name: 'duplicate-execution',
+  system: 'request-reply',
+  forbiddenBy: ['exactly-once'],
+  explained: 're-runs',
+  describe:
+    'More than one `exec-end` for the same job. Each `exec-end` is paired with the latest unpaired `exec-start` of the same job on the same worker (its start time falls back to the `exec-end`\'s `t` if none); runs are ordered by start time, and each run after the first is one anomaly. A started-but-never-committed attempt is not a run. An extra run is **explained** (`explainedBy` set) when some nemesis `start` has a `targets` entry equal to the worker of an earlier run and `earlier.start.t <= fault.t <= extra.start.t`; otherwise it is **unexplained**.',
+  check: checkDuplicateExecution,
+};

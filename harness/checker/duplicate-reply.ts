@@ -1,10 +1,11 @@
 import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { groupByJob, isOk, ms } from './jobs';
+import type { RequestReplyCheck } from './request-reply';
 
 /** More than one ok for the same job: one anomaly per job, carrying every ok. */
-export function checkDuplicateReply(events: readonly HistoryEvent[]): Anomaly[] {
-  const anomalies: Anomaly[] = [];
+export function checkDuplicateReply(events: readonly HistoryEvent[]): Anomaly<'duplicate-reply'>[] {
+  const anomalies: Anomaly<'duplicate-reply'>[] = [];
   for (const [job, oks] of groupByJob(events, isOk)) {
     if (oks.length < 2) continue;
     anomalies.push({
@@ -16,3 +17,12 @@ export function checkDuplicateReply(events: readonly HistoryEvent[]): Anomaly[] 
   }
   return anomalies;
 }
+
+export const DUPLICATE_REPLY: RequestReplyCheck<'duplicate-reply'> = {
+  name: 'duplicate-reply',
+  system: 'request-reply',
+  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
+  describe:
+    'More than one `ok` with the same `job`. One anomaly per job, carrying all its `ok`s.',
+  check: checkDuplicateReply,
+};

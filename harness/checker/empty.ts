@@ -1,8 +1,9 @@
 import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
+import type { RequestReplyCheck } from './request-reply';
 
 /** Guards against a vacuous pass: every other checker is silent on a history with nothing in it. */
-export function checkNotEmpty(events: readonly HistoryEvent[]): Anomaly[] {
+export function checkNotEmpty(events: readonly HistoryEvent[]): Anomaly<'empty-history'>[] {
   if (!events.some((event) => event.type === 'invoke')) {
     return [{ name: 'empty-history', detail: 'the run saw no operations', events: [] }];
   }
@@ -11,3 +12,13 @@ export function checkNotEmpty(events: readonly HistoryEvent[]): Anomaly[] {
   }
   return [];
 }
+
+export const EMPTY_HISTORY: RequestReplyCheck<'empty-history'> = {
+  name: 'empty-history',
+  system: 'request-reply',
+  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
+  guard: true,
+  describe:
+    'No `invoke` at all (*the run saw no operations*), or invokes but no `ok` anywhere (*no operation succeeded*). Guards against vacuous passes.',
+  check: checkNotEmpty,
+};

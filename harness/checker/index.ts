@@ -1,11 +1,11 @@
-export { ANOMALY_NAMES, type Anomaly, type AnomalyName } from './anomaly';
-export { checkHistory, isUnexplained, type CheckOptions, type CheckResult, type HistoryStats } from './check-history';
-export { checkDuplicateExecution } from './duplicate-execution';
-export { checkDuplicateReply } from './duplicate-reply';
-export { checkNotEmpty } from './empty';
+export { ANOMALY_NAMES, JOB_ANOMALY_NAMES, type Anomaly, type AnomalyName } from './anomaly';
+export { checkHistory, isUnexplained, type CheckOptions, type CheckResult, type HistoryStats, type RequestReplyAnomalyName } from './check-history';
+export { checkDuplicateExecution, DUPLICATE_EXECUTION } from './duplicate-execution';
+export { checkDuplicateReply, DUPLICATE_REPLY } from './duplicate-reply';
+export { checkNotEmpty, EMPTY_HISTORY } from './empty';
 export { formatCheckResult } from './format';
-export { checkFaultsHit } from './ineffective-fault';
-export { checkLost } from './lost';
+export { checkFaultsHit, INEFFECTIVE_FAULT } from './ineffective-fault';
+export { checkLost, LOST } from './lost';
 export {
   PROFILES,
   PROFILE_LADDERS,
@@ -15,9 +15,11 @@ export {
   forbiddenAnomalies,
   forbiddenPubSubAnomalies,
   isPubSubProfile,
+  isLiveness,
   isUndecided,
   judge,
   judgePubSub,
+  LIVENESS_ANOMALIES,
   undecidedReason,
   UNDECIDED_ANOMALIES,
   type Judgement,
@@ -25,6 +27,24 @@ export {
   type PubSubProfile,
   type RequestReplyProfile,
 } from './profile';
-export { checkStaleReply } from './stale-reply';
-export { checkStuck, type StuckBounds } from './stuck';
-export { checkUnexpected } from './unexpected';
+export {
+  defineCheckerSystem,
+  extendCheckerSystem,
+  formatFindings,
+  forbiddenNames,
+  judgeFindings,
+  renderAnomalyTable,
+  renderProfileTable,
+  runChecks,
+  runIndexedChecks,
+  type AnomalyCheck,
+  type CheckedSystem,
+  type CheckerSystem,
+  type Finding,
+  type Findings,
+} from './registry';
+export { REQUEST_REPLY, type RequestReplyCheck, type RequestReplyCheckOptions } from './request-reply';
+export { checkStaleReply, STALE_REPLY } from './stale-reply';
+export { checkStuck, STUCK, type StuckBounds } from './stuck';
+export { CHECKER_SYSTEMS } from './systems';
+export { checkUnexpected, UNEXPECTED } from './unexpected';

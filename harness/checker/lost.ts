@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { groupByJob, invokesByJob, isCompletion, isExecEnd, isExecStart } from './jobs';
+import type { RequestReplyCheck } from './request-reply';
 
 /**
  * A job the system accepted (an exec-start, or an info with accepted: true) whose call ended in
@@ -9,11 +10,11 @@ import { groupByJob, invokesByJob, isCompletion, isExecEnd, isExecStart } from '
  * `fail` although a worker committed it: the application was told the job did not run, so its
  * result is as lost as if no answer had come, and worse, the application will not look for it.
  */
-export function checkLost(events: readonly HistoryEvent[]): Anomaly[] {
+export function checkLost(events: readonly HistoryEvent[]): Anomaly<'lost'>[] {
   const completions = groupByJob(events, isCompletion);
   const execStartsByJob = groupByJob(events, isExecStart);
   const execEndsByJob = groupByJob(events, isExecEnd);
-  const anomalies: Anomaly[] = [];
+  const anomalies: Anomaly<'lost'>[] = [];
   for (const [job, invoke] of invokesByJob(events)) {
     const ends = completions.get(job) ?? [];
     const falseFailure = falselyFailed(job, invoke, ends, execEndsByJob.get(job) ?? []);
@@ -47,7 +48,7 @@ export function checkLost(events: readonly HistoryEvent[]): Anomaly[] {
 }
 
 /** A definite failure, and no reply, for a job a worker committed. */
-function falselyFailed(job: string, invoke: HistoryEvent, ends: readonly HistoryEvent[], execEnds: readonly HistoryEvent[]): Anomaly | undefined {
+function falselyFailed(job: string, invoke: HistoryEvent, ends: readonly HistoryEvent[], execEnds: readonly HistoryEvent[]): Anomaly<'lost'> | undefined {
   const fails = ends.filter((event) => event.type === 'fail');
   if (fails.length === 0 || execEnds.length === 0 || ends.some((event) => event.type === 'ok')) return undefined;
   const workers = execEnds.map((event) => (event.type === 'exec-end' ? event.worker : '?')).join(', ');
@@ -59,3 +60,12 @@ function falselyFailed(job: string, invoke: HistoryEvent, ends: readonly History
     events: [invoke, ...execEnds, ...fails],
   };
 }
+
+export const LOST: RequestReplyCheck<'lost'> = {
+  name: 'lost',
+  system: 'request-reply',
+  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
+  describe:
+    'An invoked job whose completions are all `info` (at least one), with no `ok` and no `fail`, and which the system accepted: an `exec-start` for the job exists, or one of its `info`s has `accepted: true`. Detail says *reply lost* if an `exec-end` for the job exists, else *never executed*. Jobs with no completion at all are `stuck`, not `lost`. Also a job whose call ended in a definite `fail` (and no `ok`) although an `exec-end` for it exists: the application was told the job did not run, yet it did.',
+  check: checkLost,
+};

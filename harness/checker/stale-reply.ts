@@ -1,14 +1,15 @@
 import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { invokesByJob } from './jobs';
+import type { RequestReplyCheck } from './request-reply';
 
 /**
  * An ok for an invoked job whose reply names a different invoked job: a reply delivered to the
  * wrong request. A reply naming no invoked job is checkUnexpected's, not stale.
  */
-export function checkStaleReply(events: readonly HistoryEvent[]): Anomaly[] {
+export function checkStaleReply(events: readonly HistoryEvent[]): Anomaly<'stale-reply'>[] {
   const invokes = invokesByJob(events);
-  const anomalies: Anomaly[] = [];
+  const anomalies: Anomaly<'stale-reply'>[] = [];
   for (const event of events) {
     if (event.type !== 'ok' || event.reply === event.job) continue;
     const request = invokes.get(event.job);
@@ -23,3 +24,12 @@ export function checkStaleReply(events: readonly HistoryEvent[]): Anomaly[] {
   }
   return anomalies;
 }
+
+export const STALE_REPLY: RequestReplyCheck<'stale-reply'> = {
+  name: 'stale-reply',
+  system: 'request-reply',
+  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
+  describe:
+    'An `ok` for an invoked job whose `reply` differs from its `job` and names another invoked job.',
+  check: checkStaleReply,
+};

@@ -1,6 +1,7 @@
 import type { HistoryEvent, NemesisEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { groupByJob, invokesByJob, isCompletion, ms } from './jobs';
+import type { RequestReplyCheck } from './request-reply';
 
 export interface StuckBounds {
   /** Longest a call may take from invoke to its first ok/fail/info (ms). */
@@ -10,9 +11,9 @@ export interface StuckBounds {
 }
 
 /** Calls that never returned or returned later than callBound. */
-function checkCalls(events: readonly HistoryEvent[], callBound: number): Anomaly[] {
+function checkCalls(events: readonly HistoryEvent[], callBound: number): Anomaly<'stuck'>[] {
   const completions = groupByJob(events, isCompletion);
-  const anomalies: Anomaly[] = [];
+  const anomalies: Anomaly<'stuck'>[] = [];
   for (const [job, invoke] of invokesByJob(events)) {
     const first = completions.get(job)?.[0];
     if (first === undefined) {
@@ -34,7 +35,7 @@ function checkCalls(events: readonly HistoryEvent[], callBound: number): Anomaly
 }
 
 /** Fault starts with no end sharing their id. */
-function checkUnhealed(faults: readonly NemesisEvent[]): Anomaly[] {
+function checkUnhealed(faults: readonly NemesisEvent[]): Anomaly<'stuck'>[] {
   const healed = new Set(faults.filter((fault) => fault.phase === 'end').map((fault) => fault.id));
   return faults
     .filter((fault) => fault.phase === 'start' && !healed.has(fault.id))
@@ -50,7 +51,7 @@ function checkUnhealed(faults: readonly NemesisEvent[]): Anomaly[] {
  * Once the last fault has healed, a system with work to do must succeed at something within
  * recoveryBound; otherwise it has not recovered.
  */
-function checkRecovery(events: readonly HistoryEvent[], faults: readonly NemesisEvent[], recoveryBound: number): Anomaly[] {
+function checkRecovery(events: readonly HistoryEvent[], faults: readonly NemesisEvent[], recoveryBound: number): Anomaly<'stuck'>[] {
   const ends = faults.filter((fault) => fault.phase === 'end');
   if (ends.length === 0) return [];
   const lastHeal = ends.reduce((latest, end) => (end.t > latest.t ? end : latest));
@@ -82,7 +83,17 @@ function checkRecovery(events: readonly HistoryEvent[], faults: readonly Nemesis
  * Liveness: calls that never returned or overran callBound, faults that never healed, and no ok
  * within recoveryBound of the last heal while work was waiting.
  */
-export function checkStuck(events: readonly HistoryEvent[], { callBound, recoveryBound }: StuckBounds): Anomaly[] {
+export function checkStuck(events: readonly HistoryEvent[], { callBound, recoveryBound }: StuckBounds): Anomaly<'stuck'>[] {
   const faults = events.filter((event): event is NemesisEvent => event.type === 'nemesis');
   return [...checkCalls(events, callBound), ...checkUnhealed(faults), ...checkRecovery(events, faults, recoveryBound)];
 }
+
+export const STUCK: RequestReplyCheck<'stuck'> = {
+  name: 'stuck',
+  system: 'request-reply',
+  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
+  liveness: true,
+  describe:
+    '(a) an invoked job with no completion: *never returned*; (b) first completion later than `invoke.t + callBound`: *took X ms, bound Y*; (c) a nemesis `start` with no `end` of the same `id`: *fault never healed*; (d) with T = the latest nemesis `end`\'s `t`: if some job was invoked after T or had no completion by T, there must be an `ok` with `T < t <= T + recoveryBound`, else one anomaly *no progress within R ms after the last fault healed at T*. A run must therefore keep going at least `recoveryBound` after its last heal.',
+  check: checkStuck,
+};

@@ -1,14 +1,15 @@
 import { isPubSubEvent, type HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { invokesByJob } from './jobs';
+import type { RequestReplyCheck } from './request-reply';
 
 /**
  * Events about jobs nobody invoked: an ok/fail/info or exec-start/exec-end for an unknown job, or an
  * ok whose reply names an unknown job. One anomaly per offending event.
  */
-export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly[] {
+export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly<'unexpected'>[] {
   const invokes = invokesByJob(events);
-  const anomalies: Anomaly[] = [];
+  const anomalies: Anomaly<'unexpected'>[] = [];
   for (const event of events) {
     // Pub/sub events are judged by checkPubSub (harness/checker/pubsub/), not here.
     if (event.type === 'invoke' || event.type === 'nemesis' || event.type === 'harness' || isPubSubEvent(event)) continue;
@@ -28,3 +29,12 @@ export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly[] {
   }
   return anomalies;
 }
+
+export const UNEXPECTED: RequestReplyCheck<'unexpected'> = {
+  name: 'unexpected',
+  system: 'request-reply',
+  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
+  describe:
+    'One per event: an `ok`/`fail`/`info`/`exec-start`/`exec-end` whose `job` was never invoked, or an `ok` whose `reply` names a job never invoked (that case is never `stale-reply`).',
+  check: checkUnexpected,
+};

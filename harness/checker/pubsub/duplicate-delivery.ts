@@ -1,6 +1,7 @@
 import { ms } from '../jobs';
 import type { PubSubAnomaly } from './anomaly';
 import type { PubSubHistory } from './history';
+import type { PubSubCheck } from './system';
 
 /**
  * duplicate-delivery: the same message id delivered more than once to the same subscriber, on any
@@ -8,8 +9,8 @@ import type { PubSubHistory } from './history';
  * every delivery. A retried put (the same id put again) is one message and must still be delivered
  * once.
  */
-export function checkDuplicateDelivery(history: PubSubHistory): PubSubAnomaly[] {
-  const anomalies: PubSubAnomaly[] = [];
+export function checkDuplicateDelivery(history: PubSubHistory): PubSubAnomaly<'duplicate-delivery'>[] {
+  const anomalies: PubSubAnomaly<'duplicate-delivery'>[] = [];
   for (const [subscriber, byMsg] of history.deliveriesBySubscriber) {
     for (const [msg, deliveries] of byMsg) {
       if (deliveries.length < 2) continue;
@@ -25,3 +26,12 @@ export function checkDuplicateDelivery(history: PubSubHistory): PubSubAnomaly[] 
   }
   return anomalies;
 }
+
+export const DUPLICATE_DELIVERY: PubSubCheck<'duplicate-delivery'> = {
+  name: 'duplicate-delivery',
+  system: 'pubsub',
+  forbiddenBy: ['pubsub-exactly-once'],
+  describe:
+    'More than one `deliver` of the same `msg` to the same subscriber (any topic, across unsubscribe and resubscribe, and for retried puts). One anomaly per (message, subscriber) carrying every delivery.',
+  check: checkDuplicateDelivery,
+};

@@ -1,11 +1,12 @@
 import type { PubSubAnomaly } from './anomaly';
 import type { PubSubHistory } from './history';
+import type { PubSubCheck } from './system';
 
 /**
  * empty-history: a run with no put at all, or with puts but no delivery at all, tested nothing: every
  * other pub/sub check would be silent on it. At most one anomaly.
  */
-export function checkPubSubNotEmpty(history: PubSubHistory): PubSubAnomaly[] {
+export function checkPubSubNotEmpty(history: PubSubHistory): PubSubAnomaly<'empty-history'>[] {
   if (history.messages.size === 0) {
     return [{ name: 'empty-history', detail: 'the run put no message', events: [] }];
   }
@@ -14,3 +15,13 @@ export function checkPubSubNotEmpty(history: PubSubHistory): PubSubAnomaly[] {
   }
   return [];
 }
+
+export const PUBSUB_EMPTY_HISTORY: PubSubCheck<'empty-history'> = {
+  name: 'empty-history',
+  system: 'pubsub',
+  forbiddenBy: ['pubsub-exactly-once'],
+  guard: true,
+  describe:
+    'No `put` at all (*the run put no message*), or puts but no `deliver` at all (*no message was delivered*). At most one.',
+  check: checkPubSubNotEmpty,
+};

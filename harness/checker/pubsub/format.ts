@@ -1,5 +1,6 @@
-import { PUBSUB_ANOMALY_NAMES } from './anomaly';
+import { formatFindings } from '../registry';
 import type { PubSubCheckResult } from './index';
+import { PUBSUB } from './system';
 
 const MAX_EXAMPLES = 10;
 
@@ -9,13 +10,8 @@ const MAX_EXAMPLES = 10;
  */
 export function formatPubSubResult(result: PubSubCheckResult, { maxExamples = MAX_EXAMPLES }: { maxExamples?: number } = {}): string {
   const { stats } = result;
-  const lines = [
+  const header =
     `pub/sub history: ${stats.messages} messages put (${stats.accepted} ok, ${stats.failed} fail, ${stats.indefinite} info), ` +
-      `${stats.deliveries} deliveries to ${stats.subscribers} subscriber(s)`,
-  ];
-  for (const name of PUBSUB_ANOMALY_NAMES) lines.push(`  ${name}: ${result.counts[name]}`);
-  if (result.anomalies.length === 0) lines.push('  no anomalies');
-  for (const anomaly of result.anomalies.slice(0, maxExamples)) lines.push(`  - [${anomaly.name}] ${anomaly.detail}`);
-  if (result.anomalies.length > maxExamples) lines.push(`  ... and ${result.anomalies.length - maxExamples} more`);
-  return lines.join('\n');
+    `${stats.deliveries} deliveries to ${stats.subscribers} subscriber(s)`;
+  return [header, ...formatFindings(PUBSUB, result, { allCounts: true, maxExamples })].join('\n');
 }

@@ -1,20 +1,20 @@
 import type { HistoryEvent } from '../../history/event';
-import { PUBSUB_ANOMALY_NAMES, type PubSubAnomaly, type PubSubAnomalyName } from './anomaly';
-import { checkDuplicateDelivery } from './duplicate-delivery';
-import { checkPubSubNotEmpty } from './empty';
-import { indexPubSub, isAccepted, isDefinitelyFailed } from './history';
-import { checkPubSubLost, type CatchingUp } from './lost';
-import { checkReordered } from './reordered';
-import { checkPubSubUnexpected } from './unexpected';
+import { runIndexedChecks } from '../registry';
+import type { PubSubAnomaly, PubSubAnomalyName } from './anomaly';
+import { isAccepted, isDefinitelyFailed } from './history';
+import type { PubSubCheckOptions } from './options';
+import { PUBSUB } from './system';
 
 /**
  * The pub/sub checker (issue #7): pure functions over a recorded history, judging the `put`,
  * `put-ok`/`put-fail`/`put-info`, `subscribe`/`subscribed`/`unsubscribe`/`unsubscribed` and `deliver`
- * events (every other event is ignored). The exact rules are in docs/checkers.md, section "Pub/sub",
- * and on each check:
+ * events (every other event is ignored). The checks are the entries of the pub/sub registry
+ * (system.ts); the exact rules are in docs/checkers.md, section "Pub/sub", and on each check:
  *
  * - lost (lost.ts): an accepted message owed to a subscriber (acknowledged subscription before the
  *   put, no unsubscribe before the put-ok) that it never received.
+ * - undelivered-at-bound (lost.ts): owed messages of a subscriber still catching up when the run's
+ *   bound ran out: late, not lost (undecided).
  * - duplicate-delivery (duplicate-delivery.ts): one message id delivered twice to one subscriber.
  * - reordered (reordered.ts): per subscriber, topic and publisher, deliveries out of put-ok order.
  * - unexpected (unexpected.ts): a delivery nobody sent (never put, all puts failed, wrong topic or
@@ -26,21 +26,6 @@ import { checkPubSubUnexpected } from './unexpected';
  * the same message id is a retry of one message: its first put defines topic and publisher, any
  * put-ok accepts it, and it must still reach each subscriber exactly once.
  */
-
-export interface PubSubCheckOptions {
-  /** Whether the profile promises per-publisher, per-topic order; when false `reordered` is not checked. Default true. */
-  ordered?: boolean;
-  /**
-   * For a history that may have been cut short (a scenario that failed before waiting for
-   * deliveries): messages accepted less than this many ms before its last event are not `lost`.
-   */
-  deliveryBound?: number;
-  /**
-   * When the check was made and how recent a delivery shows a subscriber still receiving: its owed
-   * messages not yet delivered, and not skipped, are `undelivered-at-bound` rather than `lost`.
-   */
-  catchingUp?: CatchingUp;
-}
 
 export interface PubSubStats {
   /** Distinct message ids put. */
@@ -63,17 +48,8 @@ export interface PubSubCheckResult {
 }
 
 export function checkPubSub(events: readonly HistoryEvent[], options: PubSubCheckOptions = {}): PubSubCheckResult {
-  const history = indexPubSub(events);
-  const anomalies = [
-    ...checkPubSubNotEmpty(history),
-    ...checkPubSubLost(history, { deliveryBound: options.deliveryBound, catchingUp: options.catchingUp }),
-    ...checkDuplicateDelivery(history),
-    ...(options.ordered === false ? [] : checkReordered(history)),
-    ...checkPubSubUnexpected(history),
-  ];
-  const counts = Object.fromEntries(PUBSUB_ANOMALY_NAMES.map((name) => [name, 0])) as Record<PubSubAnomalyName, number>;
-  for (const anomaly of anomalies) counts[anomaly.name]++;
-
+  const history = PUBSUB.index(events);
+  const { anomalies, counts } = runIndexedChecks(PUBSUB, history, options);
   const messages = [...history.messages.values()];
   const subscribers = new Set<string>();
   for (const event of history.events) if ('subscriber' in event) subscribers.add(event.subscriber);
@@ -89,6 +65,8 @@ export function checkPubSub(events: readonly HistoryEvent[], options: PubSubChec
 }
 
 export { PUBSUB_ANOMALY_NAMES, type PubSubAnomaly, type PubSubAnomalyName } from './anomaly';
+export type { PubSubCheckOptions } from './options';
+export { PUBSUB, type PubSubCheck, type PubSubProfile } from './system';
 export { checkDuplicateDelivery } from './duplicate-delivery';
 export { checkPubSubNotEmpty } from './empty';
 export { formatPubSubResult } from './format';

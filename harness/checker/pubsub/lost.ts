@@ -1,7 +1,9 @@
 import { ms } from '../jobs';
+import { sharedAnalysis } from '../registry';
 import type { PubSubAnomaly } from './anomaly';
 import { isAccepted, type Message, type PubSubHistory } from './history';
 import { obligingSubscription } from './subscriptions';
+import type { PubSubCheck } from './system';
 
 /** When and how the history was checked, so a subscriber still catching up is told from one that lost messages. */
 export interface CatchingUp {
@@ -40,7 +42,18 @@ interface Missing {
  * subscriber, saying how far behind it was; it accuses nobody (INCONCLUSIVE), while a message the
  * subscriber skipped, or one owed to a subscriber that had stopped receiving, is lost.
  */
-export function checkPubSubLost(history: PubSubHistory, { deliveryBound, catchingUp }: LostOptions = {}): PubSubAnomaly[] {
+export function checkPubSubLost(history: PubSubHistory, options: LostOptions = {}): PubSubAnomaly[] {
+  const { lost, late } = missingMessages(history, options);
+  return [...lost, ...late];
+}
+
+/** The two verdicts on the owed messages a subscriber never got: lost, or late (still catching up). */
+interface MissingMessages {
+  lost: PubSubAnomaly<'lost'>[];
+  late: PubSubAnomaly<'undelivered-at-bound'>[];
+}
+
+const missingMessages = sharedAnalysis((history: PubSubHistory, { deliveryBound, catchingUp }: LostOptions): MissingMessages => {
   const end = history.events.length > 0 ? history.events[history.events.length - 1].t : 0;
   const missing: Missing[] = [];
   for (const message of history.messages.values()) {
@@ -64,10 +77,10 @@ export function checkPubSubLost(history: PubSubHistory, { deliveryBound, catchin
       if (receiving && !passed(m)) late.add(m);
     }
   }
-  const anomalies: PubSubAnomaly[] = missing
+  const lost = missing
     .filter((m) => !late.has(m))
     .map((m) => ({
-      name: 'lost',
+      name: 'lost' as const,
       job: m.message.msg,
       subscriber: m.subscriber,
       topic: m.message.put.topic,
@@ -79,8 +92,8 @@ export function checkPubSubLost(history: PubSubHistory, { deliveryBound, catchin
       // the machine starved past the drain's bound, which a starved harness cannot tell apart.
       ...(passed(m) ? {} : { boundMissed: true as const }),
     }));
-  return [...anomalies, ...summarizeLate(history, [...late], catchingUp)];
-}
+  return { lost, late: summarizeLate(history, [...late], catchingUp) };
+});
 
 /**
  * Per subscriber its latest delivery, and whether it had passed a missing message in its stream: it
@@ -100,7 +113,7 @@ function streamProgress(history: PubSubHistory): { lastDelivery: Map<string, num
   return { lastDelivery, passed };
 }
 
-function summarizeLate(history: PubSubHistory, late: readonly Missing[], catchingUp: CatchingUp | undefined): PubSubAnomaly[] {
+function summarizeLate(history: PubSubHistory, late: readonly Missing[], catchingUp: CatchingUp | undefined): PubSubAnomaly<'undelivered-at-bound'>[] {
   if (catchingUp === undefined || late.length === 0) return [];
   const bySubscriber = new Map<string, Missing[]>();
   for (const m of late) bySubscriber.set(m.subscriber, [...(bySubscriber.get(m.subscriber) ?? []), m]);
@@ -121,3 +134,22 @@ function summarizeLate(history: PubSubHistory, late: readonly Missing[], catchin
     };
   });
 }
+
+export const PUBSUB_LOST: PubSubCheck<'lost'> = {
+  name: 'lost',
+  system: 'pubsub',
+  forbiddenBy: ['pubsub-exactly-once'],
+  describe:
+    'An accepted message owed to subscriber S with no `deliver` of its id to S anywhere in the history. One anomaly per (message, subscriber); events: the `subscribed`, the first `put`, the first `put-ok`. A delivery with the wrong topic or publisher still counts as received (it is `unexpected` instead). Messages with only `put-info` (even `accepted: true`), only `put-fail`, or no outcome are owed to nobody.',
+  check: (history, options) => missingMessages(history, options).lost,
+};
+
+export const UNDELIVERED_AT_BOUND: PubSubCheck<'undelivered-at-bound'> = {
+  name: 'undelivered-at-bound',
+  system: 'pubsub',
+  forbiddenBy: ['pubsub-exactly-once'],
+  undecided: true,
+  describe:
+    'With `catchingUp` (the run\'s drain ended at `checkedAt`): the owed, undelivered messages of a subscriber that was still receiving (a `deliver` within `windowMs` of `checkedAt`) and had not yet received anything their publisher put on their topic after them (it was behind, it had skipped nothing). Reported instead of `lost`: one per subscriber, saying how many messages and how far behind its latest delivery was. **Undecided**: late, not lost, so INCONCLUSIVE, never FAIL.',
+  check: (history, options) => missingMessages(history, options).late,
+};

@@ -3,6 +3,7 @@ import { ms } from '../jobs';
 import type { PubSubAnomaly } from './anomaly';
 import type { Delivery, PubSubHistory } from './history';
 import { deliveryProblem } from './unexpected';
+import type { PubSubCheck } from './system';
 
 interface Ranked {
   delivery: DeliverEvent;
@@ -24,8 +25,8 @@ interface Ranked {
  * from the side of the message that arrived late, and the check stays O(n log n) however scrambled
  * the order (listing every inverted pair would be quadratic).
  */
-export function checkReordered(history: PubSubHistory): PubSubAnomaly[] {
-  const anomalies: PubSubAnomaly[] = [];
+export function checkReordered(history: PubSubHistory): PubSubAnomaly<'reordered'>[] {
+  const anomalies: PubSubAnomaly<'reordered'>[] = [];
   for (const [key, group] of orderedGroups(history)) {
     const [subscriber, topic, publisher] = key;
     const overtaking = new Fenwick(group.map((entry) => entry.rank));
@@ -109,3 +110,12 @@ class Fenwick {
     return low;
   }
 }
+
+export const REORDERED: PubSubCheck<'reordered'> = {
+  name: 'reordered',
+  system: 'pubsub',
+  forbiddenBy: ['pubsub-exactly-once'],
+  describe:
+    'Per subscriber, topic and publisher (the message\'s first `put`\'s `process`), the first deliveries of accepted, not-`unexpected` messages must follow the order of their first `put-ok`s. A delivery arriving after the delivery of a message its publisher\'s put-ok ordered later is one anomaly, paired with the latest-put message delivered before it (events: both deliveries, then both `put-ok`s); the detail counts how many later messages overtook it. Each out-of-order pair is reported once, from the late message\'s side; listing every inverted pair would be quadratic. Messages from different publishers or topics are not ordered against each other. `checkPubSub(events, { ordered: false })` skips this check.',
+  check: (history, options) => (options.ordered === false ? [] : checkReordered(history)),
+};

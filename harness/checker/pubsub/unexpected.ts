@@ -2,6 +2,7 @@ import type { PubSubEvent } from '../../history/event';
 import type { PubSubAnomaly } from './anomaly';
 import { isDefinitelyFailed, type Delivery, type PubSubHistory } from './history';
 import { askedBefore } from './subscriptions';
+import type { PubSubCheck } from './system';
 
 export interface DeliveryProblem {
   reasons: string[];
@@ -43,8 +44,8 @@ export function deliveryProblem(history: PubSubHistory, delivery: Delivery): Del
  * unexpected: one anomaly per delivery that deliveryProblem rejects, and one per put-ok, put-fail
  * or put-info whose message id no put names (an answer to a put nobody made).
  */
-export function checkPubSubUnexpected(history: PubSubHistory): PubSubAnomaly[] {
-  const anomalies: PubSubAnomaly[] = [];
+export function checkPubSubUnexpected(history: PubSubHistory): PubSubAnomaly<'unexpected'>[] {
+  const anomalies: PubSubAnomaly<'unexpected'>[] = [];
   for (const delivery of history.deliveries) {
     const problem = deliveryProblem(history, delivery);
     if (problem === undefined) continue;
@@ -69,3 +70,12 @@ export function checkPubSubUnexpected(history: PubSubHistory): PubSubAnomaly[] {
   }
   return anomalies;
 }
+
+export const PUBSUB_UNEXPECTED: PubSubCheck<'unexpected'> = {
+  name: 'unexpected',
+  system: 'pubsub',
+  forbiddenBy: ['pubsub-exactly-once'],
+  describe:
+    'One per `deliver` that: names a message never put; or was recorded before the message\'s first `put`; or whose message definitely failed; or has a topic or a `publisher` other than the first `put`\'s; or goes to a subscriber with no `subscribe`/`subscribed` on the delivery\'s topic before it. Also one per `put-ok`/`put-fail`/`put-info` whose `msg` no `put` names. A delivery of a message put while S was not subscribed, to an S that did ask at some point, is allowed (a system may replay retained messages).',
+  check: checkPubSubUnexpected,
+};

@@ -1,0 +1,27 @@
+import { defineCheckerSystem, type AnomalyCheck } from '../registry';
+import type { PubSubAnomaly } from './anomaly';
+import { DUPLICATE_DELIVERY } from './duplicate-delivery';
+import { PUBSUB_EMPTY_HISTORY } from './empty';
+import { indexPubSub, type PubSubHistory } from './history';
+import { PUBSUB_LOST, UNDELIVERED_AT_BOUND } from './lost';
+import type { PubSubCheckOptions } from './options';
+import { REORDERED } from './reordered';
+import { PUBSUB_UNEXPECTED } from './unexpected';
+
+/** The guarantee of reliable pub/sub (KHP/1): a ladder of one. */
+const LADDER = ['pubsub-exactly-once'] as const;
+export type PubSubProfile = (typeof LADDER)[number];
+
+/** An entry of the pub/sub registry; the checks read the history indexed once (history.ts). */
+export type PubSubCheck<N extends string> = AnomalyCheck<N, PubSubProfile, PubSubHistory, PubSubCheckOptions, PubSubAnomaly<N>>;
+
+/**
+ * The pub/sub checker registry (issue #7). To add an anomaly: define its entry beside its check (as
+ * duplicate-delivery.ts does), add it here, write its tests, and regenerate the docs tables.
+ */
+export const PUBSUB = defineCheckerSystem({
+  system: 'pubsub',
+  profiles: LADDER,
+  index: indexPubSub,
+  checks: [PUBSUB_LOST, UNDELIVERED_AT_BOUND, DUPLICATE_DELIVERY, REORDERED, PUBSUB_UNEXPECTED, PUBSUB_EMPTY_HISTORY],
+});

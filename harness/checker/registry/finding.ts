@@ -1,0 +1,28 @@
+import type { HistoryEvent, NemesisEvent } from '../../history/event';
+
+/**
+ * What one check found in a history, named by the anomaly it shows. Generic over the name so that a
+ * registry (built in, or one a test defines) types its counts and judgements by its own names.
+ */
+export interface Finding<N extends string = string> {
+  name: N;
+  /** The job the anomaly is about, when there is one; for pub/sub anomalies, the message id. */
+  job?: string;
+  /** One line a person can act on. */
+  detail: string;
+  /** The history events that show the anomaly. */
+  events: HistoryEvent[];
+  /**
+   * The fault that explains this finding (for duplicate-execution: a worker killed, frozen or cut off
+   * during the earlier execution). Only an entry with `explained` set lets this excuse a finding.
+   */
+  explainedBy?: NemesisEvent;
+  /**
+   * The finding is a bound that ran out (a call that overran or never returned, a client that gave
+   * up after its attempts, a message its subscriber never reached by the drain's end): on a machine so
+   * starved that the harness itself stalled, that is no proof against the implementation, so such a
+   * failure is INCONCLUSIVE there. Content anomalies (a duplicate, a stale reply, a definite failure of
+   * a job that ran, a message skipped in its stream) never carry it.
+   */
+  boundMissed?: true;
+}
