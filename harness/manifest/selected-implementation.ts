@@ -18,8 +18,8 @@ export interface ImplementationUnderTest {
 let cached: { key: string; value: ImplementationUnderTest } | undefined;
 
 /**
- * KEELHAUL_IMPL names a manifest (`keelhaul verify` sets it; `KEELHAUL_IMPL=impl.yaml npm run features`
- * works too); without it the reference implementation is under test and claims every profile.
+ * The run config's manifest (harness/run-config.ts: `keelhaul verify --impl`, or KEELHAUL_IMPL for
+ * `npm run features` and plain cucumber-js); without one the reference implementation is under test and claims every profile.
  */
 export function implementationUnderTest(env: NodeJS.ProcessEnv = process.env): ImplementationUnderTest {
   const key = runConfig(env).impl ?? '';

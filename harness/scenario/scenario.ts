@@ -52,7 +52,7 @@ function createRuntime(kind: RuntimeKind, logDir: string): Runtime {
 /** How often the harness samples its own event-loop lag into the history. */
 const HEALTH_WINDOW_MS = 500;
 
-/** `reports/<run id>`, or KEELHAUL_REPORT_DIR when a front end (keelhaul verify) chose the folder. */
+/** The run folder of the run config (harness/run-config.ts): `reports/<run id>` unless a front end or KEELHAUL_REPORT_DIR chose one. */
 export function defaultReportDir(): string {
   return runConfig().reportDir;
 }

@@ -4,8 +4,8 @@ import { parseSeed, runConfig } from '../run-config';
 export { parseSeed };
 
 /**
- * The seed every fault schedule of this run is drawn from: KEELHAUL_SEED if set, so a printed seed
- * replays the run; otherwise one drawn now and put in KEELHAUL_SEED so the whole run shares it.
+ * The seed every fault schedule of this run is drawn from: the run config's (KEELHAUL_SEED in a plain
+ * run), so a printed seed replays the run; otherwise one drawn now and put in KEELHAUL_SEED so the whole run shares it.
  */
 export function runSeed(env: NodeJS.ProcessEnv = process.env): string {
   // The run config's seed (a front end's file, or KEELHAUL_SEED in a plain run: harness/run-config.ts).
