@@ -19,6 +19,15 @@ export interface FeaturesOptions {
   repeat?: number;
 }
 
+/** `read()`, with a failure's message prefixed by the variable it came from. */
+function named<T>(variable: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new Error(`${variable}: ${(error as Error).message}`);
+  }
+}
+
 /**
  * `keelhaul features` (and `npm run features`): the features against the reference implementation
  * (or KEELHAUL_IMPL), with the run's exit code taken from its verdicts, not from Cucumber's status:
@@ -34,24 +43,20 @@ export async function runFeatures(options: FeaturesOptions): Promise<number> {
   const impl = process.env.KEELHAUL_IMPL;
   let settings: RunSettings;
   let givenSeed: string | undefined;
-  let setting = '';
   try {
-    setting = 'KEELHAUL_SEED: ';
     const seed = process.env.KEELHAUL_SEED;
-    givenSeed = seed !== undefined && seed.trim() !== '' ? parseSeed(seed) : undefined;
-    setting = options.retries === undefined ? 'KEELHAUL_RETRIES: ' : '';
-    const retries = options.retries ?? retriesFromEnv();
-    setting = ''; // the runtime's message names HARNESS_RUNTIME and --runtime itself
+    givenSeed = seed !== undefined && seed.trim() !== '' ? named('KEELHAUL_SEED', () => parseSeed(seed)) : undefined;
     settings = {
       // The manifest path is resolved here, against the caller's folder (cucumber-js runs in the package's).
       ...(impl ? { impl: path.resolve(impl) } : {}),
+      // Its message names HARNESS_RUNTIME and --runtime itself.
       runtime: parseRuntime(options.runtime ?? process.env.HARNESS_RUNTIME),
       // Resolved before the run (auto measures here), so every scenario and every replay line shares the same scale.
       timeScale: timeScale(),
-      retries,
+      retries: options.retries ?? named('KEELHAUL_RETRIES', () => retriesFromEnv()),
     };
   } catch (error) {
-    process.stderr.write(`keelhaul features: ${setting}${(error as Error).message}\n`);
+    process.stderr.write(`keelhaul features: ${(error as Error).message}\n`);
     return RUN_EXIT.unusable;
   }
   if (options.repeat !== undefined && options.repeat > 1) {
