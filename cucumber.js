@@ -1,8 +1,15 @@
 // Cucumber runs the compiled step definitions (npm run build comes first, see package.json).
-// Every run gets its own report folder: reports/<run id>/ (or KEELHAUL_REPORT_DIR, which keelhaul
-// verify sets). Setting the ids here, in the process that runs the steps, makes the steps agree.
-process.env.KEELHAUL_RUN_ID = process.env.KEELHAUL_RUN_ID || `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
-const runDir = process.env.KEELHAUL_REPORT_DIR || `reports/${process.env.KEELHAUL_RUN_ID}`;
+// The run's settings come from harness/run-config.ts: the file KEELHAUL_RUN_CONFIG names (keelhaul
+// features and verify write one), or else the individual variables (KEELHAUL_REPORT_DIR,
+// KEELHAUL_RETRIES, ...). Every run gets its own report folder, reports/<run id>/ unless one is given;
+// reading the settings here, in the process that runs the steps, fixes the run id the steps share.
+let runConfig;
+try {
+  ({ runConfig } = require('./dist/harness/run-config'));
+} catch (error) {
+  throw new Error(`keelhaul: the compiled harness is missing (${error.message}); run npm run build first`);
+}
+const run = runConfig();
 
 const common = {
   paths: ['features/**/*.feature'],
@@ -12,7 +19,7 @@ const common = {
   // A scenario is tried again only when it came out INCONCLUSIVE (the harness could not create its own
   // condition): the hooks skip the retry of a FAIL or ERROR, whose first verdict stands. keelhaul
   // features/verify --retries sets it.
-  retry: Number(process.env.KEELHAUL_RETRIES ?? 2),
+  retry: run.retries,
 };
 
 module.exports = {
@@ -20,7 +27,7 @@ module.exports = {
   // Cucumber's HTML report, and per scenario its history, logs and timeline.svg in the run folder.
   default: {
     ...common,
-    format: ['./dist/harness/report/verdict-formatter.js', `html:${runDir}/cucumber-report.html`, `json:${runDir}/cucumber-report.json`],
+    format: ['./dist/harness/report/verdict-formatter.js', `html:${run.reportDir}/cucumber-report.html`, `json:${run.reportDir}/cucumber-report.json`],
   },
   // The fast subset npm test runs after the unit tests.
   smoke: { ...common, tags: '@smoke', format: ['summary'] },

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Router } from 'zeromq';
 import {
   decodeAtBroker,
   encodeClientReply,
@@ -18,6 +17,8 @@ import {
 import { answerMmi, isMmiService } from './mdp/mmi';
 import { JobStore, type JobStoreStats } from './journal/job-store';
 import { silentLogger, type Logger } from './log';
+import { RouterServer } from './net/router-server';
+import { decodeOrDrop } from './net/decode';
 
 export interface BrokerOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5555`. */
@@ -96,6 +97,17 @@ interface WorkerRecord {
   current?: Job;
 }
 
+/** How a worker leaves: decides what is said to it and what becomes of the job it held. */
+interface WorkerRemoval {
+  /** Tell it to go (DISCONNECT): it is still connected but not welcome, or it may only be deaf. */
+  sendDisconnect: boolean;
+  /**
+   * It fell silent (heartbeat expiry) rather than said goodbye: a KHX/1 worker may come back with
+   * the result of its job, so that job waits out the result grace for it.
+   */
+  fellSilent: boolean;
+}
+
 interface Service {
   name: string;
   /** Idle workers, least recently used first. */
@@ -127,9 +139,7 @@ export interface BrokerStats {
  * they are answered, so a restart resumes them and a retry is answered from the record.
  */
 export class Broker {
-  // sendTimeout 0: a ROUTER never blocks, and without it zeromq.js may defer a send after a long run of
-  // immediate ones, making the next send throw EBUSY (a broker that sends twice in a row then dies or goes deaf).
-  private readonly socket = new Router({ linger: 0, sendTimeout: 0 });
+  private readonly server: RouterServer;
   private readonly workers = new Map<string, WorkerRecord>();
   private readonly services = new Map<string, Service>();
   /** Every job queued or held, by address key. */
@@ -140,13 +150,7 @@ export class Broker {
   /** Makes plain-request addresses unique across broker lives, so a late REPLY can never match a new request. */
   private readonly incarnation = randomBytes(8);
   private plainCounter = 0;
-  private heartbeatTimer?: NodeJS.Timeout;
   private graceTimer?: NodeJS.Timeout;
-  private receiving?: Promise<void>;
-  private closed = false;
-  private failure?: Error;
-  private readonly failed: Promise<Error>;
-  private fail!: (error: Error) => void;
   private readonly resultGrace: number;
   private readonly counters = {
     dispatched: 0,
@@ -164,7 +168,14 @@ export class Broker {
   ) {
     this.log = options.logger ?? silentLogger();
     this.resultGrace = options.resultGrace ?? 2 * options.heartbeatInterval * options.heartbeatLiveness;
-    this.failed = new Promise((resolve) => (this.fail = resolve));
+    this.server = new RouterServer({
+      endpoint: options.endpoint,
+      tickInterval: options.heartbeatInterval,
+      role: 'broker',
+      log: this.log,
+      onMessage: (identity, frames) => this.onMessage(identity, frames),
+      onTick: () => this.onHeartbeatTick(),
+    });
   }
 
   static async start(options: BrokerOptions): Promise<Broker> {
@@ -174,25 +185,22 @@ export class Broker {
     const broker = new Broker(full, store);
     broker.recover();
     try {
-      await broker.socket.bind(options.endpoint);
+      await broker.server.listen();
     } catch (error) {
       await store.close();
-      broker.socket.close();
       throw error;
     }
-    broker.heartbeatTimer = setInterval(() => broker.onHeartbeatTick(), options.heartbeatInterval);
-    broker.receiving = broker.receiveLoop();
     broker.log.info({ endpoint: options.endpoint, journal: full.journal ?? null, recovered: broker.counters.recovered }, 'broker listening');
     return broker;
   }
 
   get endpoint(): string {
-    return this.socket.lastEndpoint ?? this.options.endpoint;
+    return this.server.endpoint;
   }
 
   /** Resolves with the error if the broker stops serving on its own (its journal failed). */
   whenFailed(): Promise<Error> {
-    return this.failed;
+    return this.server.whenFailed();
   }
 
   stats(): BrokerStats {
@@ -202,13 +210,9 @@ export class Broker {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.heartbeatTimer);
+    if (this.server.closed) return;
     clearTimeout(this.graceTimer);
-    for (const worker of this.workers.values()) this.send([worker.identity, ...encodeDisconnect()]);
-    this.socket.close();
-    await this.receiving?.catch(() => undefined);
+    await this.server.close([...this.workers.values()].map((worker) => [worker.identity, ...encodeDisconnect()]));
     await this.store.close().catch((error: unknown) => this.log.error({ err: error }, 'closing the journal failed'));
   }
 
@@ -240,25 +244,12 @@ export class Broker {
     }
   }
 
-  private async receiveLoop(): Promise<void> {
-    try {
-      for await (const [identity, ...frames] of this.socket) this.onMessage(identity, frames);
-    } catch (error) {
-      if (!this.closed) this.log.error({ err: error }, 'broker receive loop failed');
-    }
-  }
-
   private onMessage(identity: Frame, frames: Frame[]): void {
-    if (this.failure) return;
-    let message;
-    try {
-      message = decodeAtBroker(frames);
-    } catch (error) {
-      if (!(error instanceof MdpDecodeError)) throw error;
+    const message = decodeOrDrop(frames, decodeAtBroker, MdpDecodeError, (error) => {
       this.counters.malformed++;
       this.log.warn({ peer: printable(identity), reason: error.reason }, 'dropped malformed message');
-      return;
-    }
+    });
+    if (message === undefined) return;
     switch (message.kind) {
       case 'client-request':
         return this.onClientRequest(identity, message.service, message.body);
@@ -314,7 +305,7 @@ export class Broker {
     this.store.accept(id, service, body).then(
       (outcome) => {
         this.accepting.delete(id);
-        if (this.closed || this.failure) return;
+        if (!this.server.serving) return;
         if (outcome === 'new') return this.enqueue(job);
         this.counters.deduplicated++;
         const recorded = this.store.lookup(id);
@@ -338,7 +329,7 @@ export class Broker {
     const id = identity.toString('hex');
     if (this.workers.has(id)) {
       this.log.warn({ worker: id, service: serviceName }, 'duplicate READY: disconnecting worker');
-      this.removeWorker(this.workers.get(id)!, true, false);
+      this.removeWorker(this.workers.get(id)!, { sendDisconnect: true, fellSilent: false });
       return;
     }
     if (isMmiService(serviceName)) {
@@ -385,7 +376,7 @@ export class Broker {
     this.dequeue(job);
     this.store.complete(job.id, body).then(
       () => {
-        if (this.closed || this.failure) return;
+        if (!this.server.serving) return;
         this.finish(job);
         if (job.waiter) this.send([job.waiter, ...encodeJobReply(job.service, job.address, KhxStatus.Done, body)]);
         if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
@@ -420,7 +411,7 @@ export class Broker {
     // A worker that says goodbye holds no result for its job (it gives the job back), so no grace;
     // a KHX/1 worker's goodbye also says it did not run the job (docs/protocol.md).
     if (worker.khx && worker.current !== undefined) worker.current.mayHaveRun = false;
-    this.removeWorker(worker, false, false);
+    this.removeWorker(worker, { sendDisconnect: false, fellSilent: false });
   }
 
   /** Per 7/MDP, any command other than READY from an unregistered peer earns a DISCONNECT. */
@@ -464,7 +455,7 @@ export class Broker {
     }
   }
 
-  private removeWorker(worker: WorkerRecord, sendDisconnect: boolean, silent: boolean): void {
+  private removeWorker(worker: WorkerRecord, { sendDisconnect, fellSilent }: WorkerRemoval): void {
     if (sendDisconnect) this.send([worker.identity, ...encodeDisconnect()]);
     this.workers.delete(worker.id);
     const service = this.serviceNamed(worker.service);
@@ -477,7 +468,7 @@ export class Broker {
     // Back to the head of the queue: the job has waited longest of all. A KHX/1 worker that fell
     // silent may have finished it and be about to hand the result in, so the job waits out the grace.
     const now = Date.now();
-    if (silent && worker.khx) {
+    if (fellSilent && worker.khx) {
       job.notBefore = now + this.resultGrace;
       job.heldBy = worker.instance;
     }
@@ -507,7 +498,7 @@ export class Broker {
     for (const worker of [...this.workers.values()]) {
       if (worker.expiresAt < now) {
         this.log.info({ worker: worker.id, service: worker.service }, 'worker expired');
-        this.removeWorker(worker, true, true);
+        this.removeWorker(worker, { sendDisconnect: true, fellSilent: true });
       } else {
         this.send([worker.identity, ...encodeHeartbeat()]);
       }
@@ -534,7 +525,7 @@ export class Broker {
       job.completing = true;
       this.store.abandon(jobId).then(
         () => {
-          if (!this.closed && !this.failure && job.waiter) this.send([job.waiter, ...encodeJobReply(job.service, job.address, KhxStatus.Expired)]);
+          if (this.server.serving && job.waiter) this.send([job.waiter, ...encodeJobReply(job.service, job.address, KhxStatus.Expired)]);
         },
         (error: unknown) => this.onJournalFailure(error),
       );
@@ -549,10 +540,9 @@ export class Broker {
    * owner (the CLI) exits so that a supervisor restarts it on a re-read journal.
    */
   private onJournalFailure(error: unknown): void {
-    if (this.failure || this.closed) return;
-    this.failure = error instanceof Error ? error : new Error(String(error));
-    this.log.error({ err: this.failure }, 'journal failed: the broker stops serving');
-    this.fail(this.failure);
+    const failure = error instanceof Error ? error : new Error(String(error));
+    if (!this.server.fail(failure)) return;
+    this.log.error({ err: failure }, 'journal failed: the broker stops serving');
     void this.close();
   }
 
@@ -570,15 +560,6 @@ export class Broker {
   }
 
   private send(frames: Frame[]): void {
-    // ROUTER sends never block (unroutable messages are dropped), so there is nothing to await. A send
-    // that fails, synchronously or not, loses one message (the retry paths cover it), never the broker.
-    const failed = (error: unknown) => {
-      if (!this.closed) this.log.warn({ err: error }, 'send failed');
-    };
-    try {
-      this.socket.send(frames).catch(failed);
-    } catch (error) {
-      failed(error);
-    }
+    this.server.send(frames);
   }
 }

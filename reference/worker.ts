@@ -1,8 +1,8 @@
-import { Dealer } from 'zeromq';
 import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeReady, encodeReply, KHX_EXTENSION, MdpDecodeError, printable, type Frame } from './mdp/codec';
 import { randomUUID } from 'node:crypto';
-import { backoffDelay, sleep } from './backoff';
 import { silentLogger, type Logger } from './log';
+import { ReconnectingDealer } from './net/reconnecting-dealer';
+import { decodeOrDrop } from './net/decode';
 
 export type Handler = (body: Frame[]) => Promise<Frame[]>;
 
@@ -41,16 +41,10 @@ export const DEFAULT_WORKER_OPTIONS = {
  * falls silent or sends DISCONNECT it drops its socket and registers again on a fresh one.
  */
 export class MajordomoWorker {
-  private socket?: Dealer;
-  /** Bumped on every new connection, so a reply computed for an old one is not sent on the new one. */
-  private generation = 0;
-  private lastHeard = 0;
-  private reconnects = 0;
+  /** The connection to the broker; its generation tells a reply computed for an old connection from one for the current. */
+  private readonly dealer: ReconnectingDealer;
   /** Handler failures in a row: they space out re-registration, so a request that always fails cannot spin. */
   private failures = 0;
-  private heartbeatTimer?: NodeJS.Timeout;
-  private stopped = false;
-  private reconnecting = false;
   private readonly log: Logger;
   private readonly work: Frame[][] = [];
   private working = false;
@@ -65,60 +59,49 @@ export class MajordomoWorker {
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger ?? silentLogger();
+    this.dealer = new ReconnectingDealer({
+      endpoint: options.broker,
+      heartbeatInterval: options.heartbeatInterval,
+      heartbeatLiveness: options.heartbeatLiveness,
+      reconnectInitial: options.reconnectInitial,
+      reconnectMax: options.reconnectMax,
+      self: 'worker',
+      peer: 'broker',
+      log: this.log,
+      onConnect: () => this.register(),
+      onMessage: (frames) => this.onMessage(frames),
+      onTick: () => this.send(encodeHeartbeat()),
+      // Queued requests came from the old session; their replies could not be routed any more.
+      onDisconnect: () => (this.work.length = 0),
+    });
   }
 
   start(): void {
-    this.connect();
-    this.heartbeatTimer = setInterval(() => this.onHeartbeatTick(), this.options.heartbeatInterval);
+    this.dealer.start();
   }
 
   close(): void {
-    this.stopped = true;
-    clearInterval(this.heartbeatTimer);
-    this.socket?.close();
-    this.socket = undefined;
+    this.dealer.close();
   }
 
-  private connect(): void {
-    this.socket?.close();
-    const socket = new Dealer({ linger: 0, sendTimeout: 0 });
-    socket.connect(this.options.broker);
-    this.socket = socket;
-    this.generation++;
-    this.lastHeard = Date.now();
+  private get generation(): number {
+    return this.dealer.generation;
+  }
+
+  private register(): void {
     this.send(encodeReady(this.options.service, this.options.khx === false ? [] : [KHX_EXTENSION, this.instance]));
     this.log.info({ broker: this.options.broker, service: this.options.service, generation: this.generation }, 'registering with broker');
-    void this.receiveLoop(socket, this.generation);
-  }
-
-  private async receiveLoop(socket: Dealer, generation: number): Promise<void> {
-    try {
-      for await (const frames of socket) {
-        if (generation !== this.generation) return;
-        this.lastHeard = Date.now();
-        this.reconnects = 0;
-        this.onMessage(frames);
-      }
-    } catch (error) {
-      if (!socket.closed) this.log.warn({ err: error }, 'worker receive loop failed');
-    }
   }
 
   private onMessage(frames: Frame[]): void {
-    let message;
-    try {
-      message = decodeAtWorker(frames);
-    } catch (error) {
-      if (!(error instanceof MdpDecodeError)) throw error;
-      this.log.warn({ reason: error.reason }, 'dropped malformed message from broker');
-      return;
-    }
+    const message = decodeOrDrop(frames, decodeAtWorker, MdpDecodeError, (error) => this.log.warn({ reason: error.reason }, 'dropped malformed message from broker'));
+    if (message === undefined) return;
     switch (message.kind) {
       case 'heartbeat':
         return;
       case 'disconnect':
         this.log.info('broker sent DISCONNECT: registering again');
-        void this.reconnect(0);
+        void this.dealer.reconnect(0);
         return;
       case 'recorded':
         return this.onRecorded(message.jobs);
@@ -206,46 +189,10 @@ export class MajordomoWorker {
    */
   private giveBack(): void {
     this.send(encodeDisconnect());
-    void this.reconnect(this.backoff(this.failures++));
-  }
-
-  private backoff(attempt: number): number {
-    return backoffDelay(attempt, { initial: this.options.reconnectInitial, max: this.options.reconnectMax });
-  }
-
-  private onHeartbeatTick(): void {
-    if (this.stopped || this.reconnecting) return;
-    const silence = Date.now() - this.lastHeard;
-    if (silence > this.options.heartbeatInterval * this.options.heartbeatLiveness) {
-      this.log.warn({ silenceMs: silence }, 'broker silent past liveness: reconnecting');
-      void this.reconnect(this.backoff(this.reconnects++));
-      return;
-    }
-    this.send(encodeHeartbeat());
-  }
-
-  /** Drops the socket and registers again on a new one after `delayMs`. */
-  private async reconnect(delayMs: number): Promise<void> {
-    if (this.reconnecting || this.stopped) return;
-    this.reconnecting = true;
-    try {
-      this.socket?.close();
-      this.socket = undefined;
-      // Queued requests came from the old session; their replies could not be routed any more.
-      this.work.length = 0;
-      if (delayMs > 0) await sleep(delayMs);
-      if (!this.stopped) this.connect();
-    } finally {
-      this.reconnecting = false;
-    }
+    void this.dealer.reconnect(this.dealer.backoff(this.failures++));
   }
 
   private send(frames: Frame[]): void {
-    const socket = this.socket;
-    if (!socket) return;
-    // sendTimeout 0: a full pipe means the broker is gone; heartbeats will notice, so drop.
-    socket.send(frames).catch((error: unknown) => {
-      if (!socket.closed) this.log.debug({ err: error }, 'send dropped');
-    });
+    this.dealer.send(frames);
   }
 }

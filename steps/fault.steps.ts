@@ -1,7 +1,7 @@
 import { When } from '@cucumber/cucumber';
 import { livenessPeriod } from '../harness/cluster/timing';
 import { waitFor } from '../harness/util/wait-for';
-import { sleep } from '../reference/backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 

@@ -3,7 +3,7 @@ import { livenessPeriod } from '../harness/cluster/timing';
 import type { ActiveLinkFault, LinkNemesis } from '../harness/nemesis/link-nemesis';
 import type { NodeHandle } from '../harness/runtime/node-handle';
 import { waitFor } from '../harness/util/wait-for';
-import { sleep } from '../reference/backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { askMmi, sendBadMessage } from '../harness/probe/mdp-probe';
 import { badMessageNamed } from '../harness/probe/malformed-messages';
 import { livenessPeriod } from '../harness/cluster/timing';
-import { sleep } from '../reference/backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { newRunId, runCucumber, RETRIES_ENV } from './run-cucumber';
+import { runCucumber, type RunSettings } from './run-cucumber';
 import { runRepeated, shellWord } from './repeat';
-import { parseSeed } from '../util/run-seed';
+import { newRunId, parseRuntime, parseSeed, retriesFromEnv, RUN_CONFIG_ENV } from '../run-config';
+import { drawSeed } from '../nemesis/fault-schedule';
 import { countVerdicts, exitCodeFor, formatCounts, RUN_EXIT } from '../report/verdict';
 import { RUN_REPORT_FILES } from '../report/run-reports';
 import { TIME_SCALE_ENV, timeScale } from '../util/time-scale';
@@ -18,43 +19,62 @@ export interface FeaturesOptions {
   repeat?: number;
 }
 
+/** `read()`, with a failure's message prefixed by the variable it came from. */
+function named<T>(variable: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new Error(`${variable}: ${(error as Error).message}`);
+  }
+}
+
 /**
  * `keelhaul features` (and `npm run features`): the features against the reference implementation
  * (or KEELHAUL_IMPL), with the run's exit code taken from its verdicts, not from Cucumber's status:
  * a retried INCONCLUSIVE that then passed is a pass, a FAIL whose retry was skipped is a failure.
  */
 export async function runFeatures(options: FeaturesOptions): Promise<number> {
+  // This run's settings come from its options and the environment, never from a config an outer run left behind.
+  delete process.env[RUN_CONFIG_ENV];
   // The time scale is settled once for the run, here, so `auto` measures before any node starts.
   process.env[TIME_SCALE_ENV] = options.timeScale ?? process.env[TIME_SCALE_ENV] ?? 'auto';
-  const runId = process.env.KEELHAUL_RUN_ID ?? newRunId();
-  const runDir = path.resolve(process.env.KEELHAUL_REPORT_DIR ?? path.join(options.reports, runId));
-  const env: NodeJS.ProcessEnv = {};
-  if (options.runtime) env.HARNESS_RUNTIME = options.runtime;
-  if (options.retries !== undefined) env[RETRIES_ENV] = String(options.retries);
+  const runId = process.env.KEELHAUL_RUN_ID?.trim() || newRunId();
+  const runDir = path.resolve(process.env.KEELHAUL_REPORT_DIR?.trim() || path.join(options.reports, runId));
+  const impl = process.env.KEELHAUL_IMPL;
+  let settings: RunSettings;
+  let givenSeed: string | undefined;
+  try {
+    const seed = process.env.KEELHAUL_SEED;
+    givenSeed = seed !== undefined && seed.trim() !== '' ? named('KEELHAUL_SEED', () => parseSeed(seed)) : undefined;
+    settings = {
+      // The manifest path is resolved here, against the caller's folder (cucumber-js runs in the package's).
+      ...(impl ? { impl: path.resolve(impl) } : {}),
+      // Its message names HARNESS_RUNTIME and --runtime itself.
+      runtime: parseRuntime(options.runtime ?? process.env.HARNESS_RUNTIME),
+      // Resolved before the run (auto measures here), so every scenario and every replay line shares the same scale.
+      timeScale: timeScale(),
+      retries: options.retries ?? named('KEELHAUL_RETRIES', () => retriesFromEnv()),
+    };
+  } catch (error) {
+    process.stderr.write(`keelhaul features: ${(error as Error).message}\n`);
+    return RUN_EXIT.unusable;
+  }
   if (options.repeat !== undefined && options.repeat > 1) {
-    const given = process.env.KEELHAUL_SEED;
-    let fixedSeed: string | undefined;
-    try {
-      fixedSeed = given !== undefined && given.trim() !== '' ? parseSeed(given) : undefined;
-    } catch (error) {
-      process.stderr.write(`keelhaul features: KEELHAUL_SEED: ${(error as Error).message}\n`);
-      return RUN_EXIT.unusable;
-    }
-    // Resolved before the first repetition (auto measures here), so every replay line repeats the same scale.
-    const scale = timeScale();
-    const command = ['keelhaul features', ...(options.runtime ? ['--runtime', options.runtime] : []), '--time-scale', String(scale), ...options.args.map(shellWord)].join(' ');
+    const command = ['keelhaul features', ...(options.runtime ? ['--runtime', options.runtime] : []), '--time-scale', String(settings.timeScale), ...options.args.map(shellWord)].join(' ');
     return runRepeated({
       title: 'keelhaul features',
       times: options.repeat,
       parentDir: runDir,
       runId,
-      fixedSeed,
-      implementation: process.env.KEELHAUL_IMPL ?? 'reference',
+      fixedSeed: givenSeed,
+      implementation: impl ?? 'reference',
       replay: (seed) => `KEELHAUL_SEED=${seed} ${command}`,
-      cucumber: { args: options.args, env, stdin: 'inherit' },
+      cucumber: { args: options.args, settings, stdin: 'inherit' },
     });
   }
-  const { code, verdicts } = await runCucumber({ args: options.args, runDir, runId, env, stdin: 'inherit' });
+  // A seed is settled here too (KEELHAUL_SEED, else a fresh one), so the run config holds everything the run obeys.
+  const config = { ...settings, runId, reportDir: runDir, seed: givenSeed ?? drawSeed() };
+  const { code, verdicts } = await runCucumber({ args: options.args, config, stdin: 'inherit' });
   if (verdicts === undefined) {
     // Cucumber's own usage errors (a bad tag expression, an unknown option) end here, before any scenario ran.
     process.stderr.write(`keelhaul features: the run did not finish (cucumber-js exited with ${code}); nothing was judged\n`);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { parseRetries, RETRIES_ENV, DEFAULT_RETRIES } from './run-cucumber';
+import { parseRetries, RETRIES_ENV, DEFAULT_RETRIES } from '../run-config';
 import { parseRepeat } from './repeat';
 import { parseTimeScale, TIME_SCALE_ENV } from '../util/time-scale';
 import { Broker, DEFAULT_BROKER_OPTIONS } from '../../reference/broker';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { runCucumber, type CucumberRun } from './run-cucumber';
+import { runCucumber, type CucumberRun, type RunSettings } from './run-cucumber';
 import { drawSeed } from '../nemesis/fault-schedule';
 import { aggregateRepetitions, FLAKE_REPORT_FILES, renderFlakeTable, type Repetition } from '../report/flake-report';
 import { writeFlakeReports } from '../report/run-reports';
@@ -33,8 +33,8 @@ export interface RepeatPlan {
   implementation: string;
   /** The command that replays one repetition with `seed`. */
   replay: (seed: string) => string;
-  /** cucumber-js arguments, environment and stdin for one repetition (its seed, folder and run id are added). */
-  cucumber: Omit<CucumberRun, 'runDir' | 'runId'>;
+  /** cucumber-js arguments, settings and stdin for one repetition (its seed, replay line, folder and run id are added). */
+  cucumber: Omit<CucumberRun, 'config'> & { settings: RunSettings };
 }
 
 /**
@@ -58,11 +58,10 @@ export async function runRepeated(plan: RepeatPlan): Promise<number> {
       const runDir = path.join(plan.parentDir, dir);
       const replay = plan.replay(seed);
       process.stdout.write(`${plan.title}: repetition ${index}/${plan.times}, seed ${seed}, folder ${runDir}\n`);
+      const { settings, ...cucumber } = plan.cucumber;
       const { code, verdicts, report } = await runCucumber({
-        ...plan.cucumber,
-        runDir,
-        runId: `${plan.runId}-${dir}`,
-        env: { ...plan.cucumber.env, KEELHAUL_SEED: seed, KEELHAUL_REPLAY: replay },
+        ...cucumber,
+        config: { ...settings, runId: `${plan.runId}-${dir}`, reportDir: runDir, seed, replay },
       });
       repetitions.push({ index, seed, dir, verdicts, replay });
       if (report) implementation = report.implementation;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { newRunId, runCucumber, RETRIES_ENV } from './run-cucumber';
+import { runCucumber, type RunSettings } from './run-cucumber';
 import { runRepeated } from './repeat';
 import { TIME_SCALE_ENV, timeScale } from '../util/time-scale';
 import { PROFILES, type Profile } from '../checker/profile';
@@ -8,8 +8,7 @@ import { ManifestError } from '../manifest/manifest-error';
 import { MANIFEST_SCHEMA } from '../manifest/schema';
 import { RUN_REPORT_FILES } from '../report/run-reports';
 import { claims, countVerdicts, exitCodeFor, formatCounts, RUN_EXIT } from '../report/verdict';
-import { parseSeed } from '../util/run-seed';
-import { runtimeFromEnv, type RuntimeKind } from '../scenario/scenario';
+import { newRunId, parseRuntime, parseSeed, retriesFromEnv, RUN_CONFIG_ENV, type RunRuntime } from '../run-config';
 import { drawSeed } from '../nemesis/fault-schedule';
 
 /**
@@ -26,7 +25,7 @@ export interface VerifyOptions {
   seed?: string;
   reports: string;
   check?: boolean;
-  /** Where nodes run (default: HARNESS_RUNTIME, else process). */
+  /** Where nodes run (default: HARNESS_RUNTIME, else process). The run gets all its settings in one run config (harness/run-config.ts). */
   runtime?: string;
   /** A number or `auto` (default KEELHAUL_TIME_SCALE, else auto). */
   timeScale?: string;
@@ -65,11 +64,17 @@ export async function verify(options: VerifyOptions): Promise<number> {
     process.stdout.write(`${options.impl}: a valid manifest for "${manifest.name}" (claims ${manifest.profiles.join(', ')}; own roles: ${Object.keys(manifest.roles).join(', ')})\n`);
     return EXIT.passed;
   }
-  let runtime: RuntimeKind;
+  let runtime: RunRuntime;
   try {
-    runtime = runtimeFromEnv(options.runtime === undefined ? process.env : { HARNESS_RUNTIME: options.runtime });
+    runtime = parseRuntime(options.runtime ?? process.env.HARNESS_RUNTIME);
   } catch (error) {
     return fail(`--runtime: ${(error as Error).message}`);
+  }
+  let retries: number;
+  try {
+    retries = options.retries ?? retriesFromEnv();
+  } catch (error) {
+    return fail(`KEELHAUL_RETRIES: ${(error as Error).message}`);
   }
   const fromImages = Object.entries(manifest.roles).filter(([, recipe]) => recipe.image !== undefined || recipe.build !== undefined).map(([role]) => role);
   if (runtime !== 'docker' && fromImages.length > 0) {
@@ -93,27 +98,25 @@ export async function verify(options: VerifyOptions): Promise<number> {
 
   const runId = newRunId('verify');
   const runDir = path.resolve(options.reports, runId);
+  // This run's settings come from its options and the environment, never from a config an outer run left behind.
+  delete process.env[RUN_CONFIG_ENV];
   process.env[TIME_SCALE_ENV] = options.timeScale ?? process.env[TIME_SCALE_ENV] ?? 'auto';
   // Resolved now (auto measures here), so the replay line repeats the same scale.
   const scale = timeScale();
   const replayFor = (seed: string) => ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, '--time-scale', String(scale), ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
-  const env: NodeJS.ProcessEnv = {
-    HARNESS_RUNTIME: runtime,
-    KEELHAUL_IMPL: path.resolve(options.impl),
-    ...(options.retries !== undefined ? { [RETRIES_ENV]: String(options.retries) } : {}),
-  };
+  const settings: RunSettings = { impl: path.resolve(options.impl), runtime, timeScale: scale, retries };
   const args = tags ? ['--tags', tags] : [];
 
   if (options.repeat !== undefined && options.repeat > 1) {
     const seeds = givenSeed ?? 'a fresh one per repetition';
     process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; ${options.repeat} repetitions; seed ${seeds}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
-    return runRepeated({ title: 'keelhaul verify', times: options.repeat, parentDir: runDir, runId, fixedSeed: givenSeed, implementation: manifest.name, replay: replayFor, cucumber: { args, env } });
+    return runRepeated({ title: 'keelhaul verify', times: options.repeat, parentDir: runDir, runId, fixedSeed: givenSeed, implementation: manifest.name, replay: replayFor, cucumber: { args, settings } });
   }
 
   const seed = givenSeed ?? drawSeed();
   const replay = replayFor(seed);
   process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
-  const { code, verdicts } = await runCucumber({ args, runDir, runId, env: { ...env, KEELHAUL_SEED: seed, KEELHAUL_REPLAY: replay } });
+  const { code, verdicts } = await runCucumber({ args, config: { ...settings, runId, reportDir: runDir, seed, replay } });
   if (verdicts === undefined) return fail(`the run did not finish (cucumber-js exited with ${code}); see ${runDir}`);
   if (verdicts.length === 0) return fail(`no scenario matched ${tags ?? 'the features'}`);
   const counts = countVerdicts(verdicts);

@@ -9,7 +9,7 @@ import { livenessPeriod, type Timing } from './timing';
 import { waitFor } from '../util/wait-for';
 import { askMmi } from '../probe/mdp-probe';
 import { MMI_SERVICE } from '../../reference/mdp/mmi';
-import { sleep } from '../../reference/backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../util/time-scale';
 
 /**

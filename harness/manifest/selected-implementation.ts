@@ -4,6 +4,7 @@ import type { Implementation } from '../implementation/implementation';
 import { referenceImplementation } from '../implementation/reference';
 import { loadManifest } from './manifest';
 import { ManifestImplementation } from './manifest-implementation';
+import { runConfig } from '../run-config';
 
 /** The implementation under test, what it claims, and the timing it asks for. */
 export interface ImplementationUnderTest {
@@ -17,11 +18,11 @@ export interface ImplementationUnderTest {
 let cached: { key: string; value: ImplementationUnderTest } | undefined;
 
 /**
- * KEELHAUL_IMPL names a manifest (`keelhaul verify` sets it; `KEELHAUL_IMPL=impl.yaml npm run features`
- * works too); without it the reference implementation is under test and claims every profile.
+ * The run config's manifest (harness/run-config.ts: `keelhaul verify --impl`, or KEELHAUL_IMPL for
+ * `npm run features` and plain cucumber-js); without one the reference implementation is under test and claims every profile.
  */
 export function implementationUnderTest(env: NodeJS.ProcessEnv = process.env): ImplementationUnderTest {
-  const key = env.KEELHAUL_IMPL ?? '';
+  const key = runConfig(env).impl ?? '';
   if (cached?.key === key) return cached.value;
   let value: ImplementationUnderTest;
   if (key === '') {

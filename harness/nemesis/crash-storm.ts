@@ -2,7 +2,7 @@ import type { NodeHandle } from '../runtime/node-handle';
 import type { NemesisEvent } from '../history/event';
 import type { NodeNemesis } from './node-nemesis';
 import type { FaultSchedule, ScheduledFault } from './fault-schedule';
-import { sleep } from '../../reference/backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface CrashStormResult {
   /** The nemesis start event of every fault, in the order the faults ended. */

@@ -3,7 +3,7 @@ import type { RpcCluster } from '../cluster/rpc-cluster';
 import type { HistoryRecorder } from '../history/recorder';
 import type { NemesisEvent } from '../history/event';
 import type { Link, ProxiedNetwork, Stream, ToxicSpec } from '../network/proxied-network';
-import { sleep } from '../../reference/backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Which way a fault acts on a link: from the connecting node to the listening one, back, or both. */
 export type Direction = 'both' | 'forward' | 'backward';

@@ -3,7 +3,7 @@ import type { RpcCluster } from '../cluster/rpc-cluster';
 import type { HistoryRecorder } from '../history/recorder';
 import type { NemesisEvent } from '../history/event';
 import type { NodeHandle } from '../runtime/node-handle';
-import { sleep } from '../../reference/backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Faults that act on whole nodes: crash (SIGKILL) with or without a restart, and freeze (SIGSTOP)

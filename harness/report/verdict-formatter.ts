@@ -3,6 +3,7 @@ import path from 'node:path';
 import { implementationUnderTest } from '../manifest/selected-implementation';
 import { defaultReportDir } from '../scenario/scenario';
 import { runSeed } from '../util/run-seed';
+import { runConfig } from '../run-config';
 import { RUN_REPORT_FILES, writeRunReports } from './run-reports';
 import { countVerdicts, formatCounts, type ScenarioVerdict } from './verdict';
 import { timeScale } from '../util/time-scale';
@@ -90,7 +91,7 @@ function verdictFormatter({ on, write }: FormatterContext): void {
     } else if (envelope.testRunFinished) {
       const counts = countVerdicts(finished);
       const { implementation, claimed } = implementationUnderTest();
-      writeRunReports(runDir, { implementation: implementation.name, claimed: [...claimed], seed, replay: process.env.KEELHAUL_REPLAY ?? `KEELHAUL_SEED=${seed} npm run features -- --time-scale ${timeScale()}` }, finished);
+      writeRunReports(runDir, { implementation: implementation.name, claimed: [...claimed], seed, replay: runConfig().replay ?? `KEELHAUL_SEED=${seed} npm run features -- --time-scale ${timeScale()}` }, finished);
       write(`${formatCounts(counts)}; ${path.join(runDir, RUN_REPORT_FILES.summary)}\n`);
     }
   });

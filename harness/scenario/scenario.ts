@@ -6,6 +6,7 @@ import { PubSubCluster } from '../cluster/pubsub-cluster';
 import { SCENARIO_TIMING, clientCallBound, recoveryBound, scaleTiming, type Timing } from '../cluster/timing';
 import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
+import { parseRuntime, runConfig } from '../run-config';
 import { checkHistory, formatCheckResult, judge, judgePubSub, type CheckResult, type Judgement, type Profile, type PubSubProfile, type RequestReplyProfile } from '../checker';
 import { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCheckResult } from '../checker/pubsub';
 import { HistoryRecorder } from '../history/recorder';
@@ -38,9 +39,7 @@ export const RUNTIME_KINDS: readonly RuntimeKind[] = ['process', 'docker'];
 
 /** HARNESS_RUNTIME, checked: a typo must not silently run the process runtime. */
 export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeKind {
-  const value = env.HARNESS_RUNTIME?.trim() || 'process';
-  if (!(RUNTIME_KINDS as readonly string[]).includes(value)) throw new Error(`unknown runtime "${value}" (HARNESS_RUNTIME or --runtime): expected one of ${RUNTIME_KINDS.join(", ")}`);
-  return value as RuntimeKind;
+  return parseRuntime(env.HARNESS_RUNTIME);
 }
 
 function createRuntime(kind: RuntimeKind, logDir: string): Runtime {
@@ -50,14 +49,12 @@ function createRuntime(kind: RuntimeKind, logDir: string): Runtime {
   return new DockerRuntime({ logDir });
 }
 
-const RUN_ID = process.env.KEELHAUL_RUN_ID ?? `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
-
 /** How often the harness samples its own event-loop lag into the history. */
 const HEALTH_WINDOW_MS = 500;
 
-/** `reports/<run id>`, or KEELHAUL_REPORT_DIR when a front end (keelhaul verify) chose the folder. */
+/** The run folder of the run config (harness/run-config.ts): `reports/<run id>` unless a front end or KEELHAUL_REPORT_DIR chose one. */
 export function defaultReportDir(): string {
-  return path.resolve(process.env.KEELHAUL_REPORT_DIR ?? path.join('reports', RUN_ID));
+  return runConfig().reportDir;
 }
 
 function slug(name: string): string {
@@ -89,7 +86,7 @@ export class Scenario {
   /** Starts (or, with TOXIPROXY_URL, connects to) the fault proxy unless `proxied` is false. */
   static async create(options: ScenarioOptions): Promise<Scenario> {
     const dir = Scenario.claimDir(options);
-    const runtime = createRuntime(options.runtime ?? runtimeFromEnv(), path.join(dir, 'logs'));
+    const runtime = createRuntime(options.runtime ?? runConfig().runtime, path.join(dir, 'logs'));
     try {
       const network = options.proxied === false ? undefined : await ProxiedNetwork.create(runtime, path.join(dir, 'logs', 'fault-proxy.log'));
       return new Scenario(options, dir, runtime, network);

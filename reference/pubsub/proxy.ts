@@ -1,4 +1,3 @@
-import { Router } from 'zeromq';
 import {
   decodeAtProxy,
   encodeAccepted,
@@ -17,6 +16,8 @@ import {
 } from './codec';
 import { PubSubStore, type PubSubStoreStats } from './store';
 import { silentLogger, type Logger } from '../log';
+import { RouterServer } from '../net/router-server';
+import { decodeOrDrop } from '../net/decode';
 
 export interface PubSubProxyOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5560`. */
@@ -80,19 +81,12 @@ export interface PubSubProxyStats {
  * who is owed it has acknowledged it.
  */
 export class PubSubProxy {
-  // sendTimeout 0: a ROUTER never blocks; see reference/broker.ts for the EBUSY story.
-  private readonly socket = new Router({ linger: 0, sendTimeout: 0 });
+  private readonly server: RouterServer;
   private readonly sessions = new Map<string, Session>();
   /** subscriber id → its current session. */
   private readonly bySubscriber = new Map<string, Session>();
   private readonly log: Logger;
   private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
-  private heartbeatTimer?: NodeJS.Timeout;
-  private receiving?: Promise<void>;
-  private closed = false;
-  private failure?: Error;
-  private readonly failed: Promise<Error>;
-  private fail!: (error: Error) => void;
   private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0 };
 
   private constructor(
@@ -101,7 +95,14 @@ export class PubSubProxy {
   ) {
     this.options = { ...DEFAULT_PROXY_OPTIONS, ...options };
     this.log = options.logger ?? silentLogger();
-    this.failed = new Promise((resolve) => (this.fail = resolve));
+    this.server = new RouterServer({
+      endpoint: options.endpoint,
+      tickInterval: this.options.heartbeatInterval,
+      role: 'proxy',
+      log: this.log,
+      onMessage: (identity, frames) => this.onMessage(identity, frames),
+      onTick: () => this.onTick(),
+    });
     store.onFailure((error) => this.onJournalFailure(error));
   }
 
@@ -111,26 +112,23 @@ export class PubSubProxy {
     const store = full.journal === undefined ? PubSubStore.inMemory(storeOptions) : await PubSubStore.open(full.journal, storeOptions);
     const proxy = new PubSubProxy(full, store);
     try {
-      await proxy.socket.bind(options.endpoint);
+      await proxy.server.listen();
     } catch (error) {
       await store.close();
-      proxy.socket.close();
       throw error;
     }
-    proxy.heartbeatTimer = setInterval(() => proxy.onTick(), proxy.options.heartbeatInterval);
-    proxy.receiving = proxy.receiveLoop();
     const recovered = store.stats();
     proxy.log.info({ endpoint: options.endpoint, journal: full.journal ?? null, topics: recovered.topics, retained: recovered.retained, subscriptions: recovered.subscriptions }, 'pub/sub proxy listening');
     return proxy;
   }
 
   get endpoint(): string {
-    return this.socket.lastEndpoint ?? this.options.endpoint;
+    return this.server.endpoint;
   }
 
   /** Resolves with the error if the proxy stops serving on its own (its journal failed). */
   whenFailed(): Promise<Error> {
-    return this.failed;
+    return this.server.whenFailed();
   }
 
   stats(): PubSubProxyStats {
@@ -138,29 +136,13 @@ export class PubSubProxy {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.heartbeatTimer);
-    this.socket.close();
-    await this.receiving?.catch(() => undefined);
+    if (this.server.closed) return;
+    await this.server.close();
     await this.store.close().catch((error: unknown) => this.log.error({ err: error }, 'closing the journal failed'));
   }
 
-  private async receiveLoop(): Promise<void> {
-    try {
-      for await (const [identity, ...frames] of this.socket) this.onMessage(identity, frames);
-    } catch (error) {
-      if (!this.closed) this.log.error({ err: error }, 'proxy receive loop failed');
-    }
-  }
-
   private onMessage(identity: Frame, frames: Frame[]): void {
-    if (this.failure || this.closed) return;
-    let message;
-    try {
-      message = decodeAtProxy(frames);
-    } catch (error) {
-      if (!(error instanceof KhpDecodeError)) throw error;
+    const message = decodeOrDrop(frames, decodeAtProxy, KhpDecodeError, (error) => {
       this.counters.malformed++;
       this.log.warn({ peer: printable(identity), reason: error.reason }, 'dropped malformed message');
       // A well-formed PUT carrying an id or topic we will not take gets a definite answer, so the
@@ -169,8 +151,8 @@ export class PubSubProxy {
         this.counters.refusedBad++;
         this.send([identity, ...encodeRefused(frames[3], 'bad-request', error.reason)]);
       }
-      return;
-    }
+    });
+    if (message === undefined) return;
     if (message.kind === 'put') return this.onPut(identity, message.publisher, message.msg, message.topic, message.payload);
     if (message.kind === 'hello') return this.onHello(identity, message.subscriber, message.positions);
     const session = this.sessions.get(identity.toString('hex'));
@@ -208,7 +190,7 @@ export class PubSubProxy {
     // Acknowledged and delivered only once durable (rule 1); a duplicate waits for the original's write.
     outcome.durable.then(
       () => {
-        if (this.closed || this.failure) return;
+        if (!this.server.serving) return;
         this.send([identity, ...encodeAccepted(msg, outcome.topic, outcome.seq)]);
         if (outcome.outcome === 'new') for (const session of this.sessions.values()) if (session.sent.has(topic)) this.pump(session, topic);
       },
@@ -243,7 +225,7 @@ export class PubSubProxy {
     const { position, durable } = this.store.subscribe(session.subscriber, topic);
     durable.then(
       () => {
-        if (this.closed || this.failure || this.bySubscriber.get(session.subscriber) !== session) return;
+        if (!this.server.serving || this.bySubscriber.get(session.subscriber) !== session) return;
         this.send([session.identity, ...encodeSubscribed(topic, this.store.acked(session.subscriber, topic) ?? position)]);
         if (!session.sent.has(topic)) {
           session.sent.set(topic, this.store.acked(session.subscriber, topic) ?? position);
@@ -261,7 +243,7 @@ export class PubSubProxy {
     session.progressAt.delete(topic);
     this.store.unsubscribe(session.subscriber, topic).then(
       () => {
-        if (!this.closed && !this.failure) this.send([session.identity, ...encodeUnsubscribed(topic)]);
+        if (this.server.serving) this.send([session.identity, ...encodeUnsubscribed(topic)]);
       },
       () => undefined,
     );
@@ -320,10 +302,8 @@ export class PubSubProxy {
    * the proxy stops serving rather than acknowledge what it cannot keep, and its owner (the CLI) exits.
    */
   private onJournalFailure(error: Error): void {
-    if (this.failure || this.closed) return;
-    this.failure = error;
+    if (!this.server.fail(error)) return;
     this.log.error({ err: error }, 'journal failed: the proxy stops serving');
-    this.fail(error);
     void this.close();
   }
 
@@ -332,15 +312,6 @@ export class PubSubProxy {
   }
 
   private send(frames: Frame[]): void {
-    // ROUTER sends never block (unroutable messages are dropped): a lost send is covered by the retry
-    // and retransmission paths, never allowed to take the proxy down.
-    const failed = (error: unknown) => {
-      if (!this.closed) this.log.warn({ err: error }, 'send failed');
-    };
-    try {
-      this.socket.send(frames).catch(failed);
-    } catch (error) {
-      failed(error);
-    }
+    this.server.send(frames);
   }
 }

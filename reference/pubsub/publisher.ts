@@ -3,6 +3,7 @@ import { Dealer } from 'zeromq';
 import { decodeAtPublisher, encodePut, KhpDecodeError, nameProblem, type Frame, type PublisherInbound } from './codec';
 import { backoffDelay, sleep } from '../backoff';
 import { silentLogger, type Logger } from '../log';
+import { decodeOrDrop } from '../net/decode';
 
 export interface PublisherOptions {
   /** The proxy to connect to, e.g. `tcp://127.0.0.1:5560`. */
@@ -148,14 +149,8 @@ export class Publisher {
   private async receiveLoop(): Promise<void> {
     try {
       for await (const frames of this.socket) {
-        let answer: PublisherInbound;
-        try {
-          answer = decodeAtPublisher(frames);
-        } catch (error) {
-          if (!(error instanceof KhpDecodeError)) throw error;
-          this.log.warn({ reason: error.reason }, 'dropped malformed message from the proxy');
-          continue;
-        }
+        const answer = decodeOrDrop(frames, decodeAtPublisher, KhpDecodeError, (error) => this.log.warn({ reason: error.reason }, 'dropped malformed message from the proxy'));
+        if (answer === undefined) continue;
         // Answers to earlier attempts of earlier puts arrive late; only the one we wait for counts.
         if (this.waiting !== undefined && this.waiting.msg === answer.msg) this.waiting.resolve(answer);
       }

@@ -1,7 +1,6 @@
 import { renameSync } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Dealer } from 'zeromq';
 import {
   decodeAtSubscriber,
   encodeAck,
@@ -14,8 +13,9 @@ import {
   type Frame,
   type SubscriberInbound,
 } from './codec';
-import { backoffDelay, sleep } from '../backoff';
 import { silentLogger, type Logger } from '../log';
+import { ReconnectingDealer } from '../net/reconnecting-dealer';
+import { decodeOrDrop } from '../net/decode';
 
 /**
  * Where a subscriber keeps its processed positions (topic → last sequence get() handed out), in
@@ -177,12 +177,8 @@ const ACK_EVERY = 16;
  * processed. Heartbeats both ways; a silent proxy means a new socket after a backoff.
  */
 export class Subscriber {
-  private socket?: Dealer;
-  private generation = 0;
-  private lastHeard = 0;
-  private reconnects = 0;
-  private reconnecting = false;
-  private heartbeatTimer?: NodeJS.Timeout;
+  /** The connection to the proxy, replaced by a fresh one (and a new HELLO) when the proxy falls silent. */
+  private readonly dealer: ReconnectingDealer;
   private closed = false;
   /** The current connection got WELCOME: commands may go out. */
   private welcomed = false;
@@ -210,6 +206,20 @@ export class Subscriber {
     this.options = { ...DEFAULT_SUBSCRIBER_OPTIONS, ...options };
     this.log = options.logger ?? silentLogger();
     this.positionStore = typeof options.positions === 'string' ? new PositionFile(options.positions) : options.positions;
+    this.dealer = new ReconnectingDealer({
+      endpoint: this.options.proxy,
+      heartbeatInterval: this.options.heartbeatInterval,
+      heartbeatLiveness: this.options.heartbeatLiveness,
+      reconnectInitial: this.options.reconnectInitial,
+      reconnectMax: this.options.reconnectMax,
+      self: 'subscriber',
+      peer: 'proxy',
+      log: this.log,
+      onConnect: () => this.hello(),
+      onMessage: (frames) => this.onFrames(frames),
+      onTick: () => this.onTick(),
+      onDisconnect: () => (this.welcomed = false),
+    });
   }
 
   /** Loads the positions (if kept durably) and connects. */
@@ -221,8 +231,7 @@ export class Subscriber {
         subscriber.received.set(topic, seq);
       }
     }
-    subscriber.connect();
-    subscriber.heartbeatTimer = setInterval(() => subscriber.onTick(), subscriber.options.heartbeatInterval);
+    subscriber.dealer.start();
     return subscriber;
   }
 
@@ -275,12 +284,10 @@ export class Subscriber {
     // What was handed out is recorded already; telling the proxy spares a redelivery after a reconnect.
     this.flushAcks();
     this.closed = true;
-    clearInterval(this.heartbeatTimer);
+    this.dealer.close();
     for (const getter of this.getters.splice(0)) getter.wake();
     for (const operation of this.operations.values()) operation.reject(new Error('subscriber is closed'));
     this.operations.clear();
-    this.socket?.close();
-    this.socket = undefined;
     await this.handing;
   }
 
@@ -369,17 +376,6 @@ export class Subscriber {
     operation.resolve();
   }
 
-  private connect(): void {
-    this.socket?.close();
-    const socket = new Dealer({ linger: 0, sendTimeout: 0 });
-    socket.connect(this.options.proxy);
-    this.socket = socket;
-    this.generation++;
-    this.lastHeard = Date.now();
-    this.hello();
-    void this.receiveLoop(socket, this.generation);
-  }
-
   /** Rule 1: HELLO with the processed positions; commands wait for WELCOME. */
   private hello(): void {
     this.welcomed = false;
@@ -388,25 +384,9 @@ export class Subscriber {
     this.send(encodeHello(this.options.id, this.processed));
   }
 
-  private async receiveLoop(socket: Dealer, generation: number): Promise<void> {
-    try {
-      for await (const frames of socket) {
-        if (generation !== this.generation) return;
-        this.lastHeard = Date.now();
-        this.reconnects = 0;
-        let message: SubscriberInbound;
-        try {
-          message = decodeAtSubscriber(frames);
-        } catch (error) {
-          if (!(error instanceof KhpDecodeError)) throw error;
-          this.log.warn({ reason: error.reason }, 'dropped malformed message from the proxy');
-          continue;
-        }
-        this.onMessage(message);
-      }
-    } catch (error) {
-      if (!socket.closed) this.log.warn({ err: error }, 'subscriber receive loop failed');
-    }
+  private onFrames(frames: Frame[]): void {
+    const message = decodeOrDrop(frames, decodeAtSubscriber, KhpDecodeError, (error) => this.log.warn({ reason: error.reason }, 'dropped malformed message from the proxy'));
+    if (message !== undefined) this.onMessage(message);
   }
 
   private onMessage(message: SubscriberInbound): void {
@@ -466,15 +446,10 @@ export class Subscriber {
     getter?.wake();
   }
 
+  /** Each heartbeat interval while the proxy is alive (the dealer checks its liveness first). */
   private onTick(): void {
-    if (this.closed || this.reconnecting) return;
+    if (this.closed) return;
     const now = Date.now();
-    const silence = now - this.lastHeard;
-    if (silence > this.options.heartbeatInterval * this.options.heartbeatLiveness) {
-      this.log.warn({ silenceMs: silence }, 'proxy silent past liveness: reconnecting');
-      void this.reconnect(backoffDelay(this.reconnects++, { initial: this.options.reconnectInitial, max: this.options.reconnectMax }));
-      return;
-    }
     this.send(encodeHeartbeat());
     this.flushAcks();
     if (!this.welcomed) this.hello(); // HELLO or WELCOME lost: ask again
@@ -488,26 +463,7 @@ export class Subscriber {
     }
   }
 
-  private async reconnect(delayMs: number): Promise<void> {
-    if (this.reconnecting || this.closed) return;
-    this.reconnecting = true;
-    try {
-      this.socket?.close();
-      this.socket = undefined;
-      this.welcomed = false;
-      await sleep(delayMs);
-      if (!this.closed) this.connect();
-    } finally {
-      this.reconnecting = false;
-    }
-  }
-
   private send(frames: Frame[]): void {
-    const socket = this.socket;
-    if (socket === undefined) return;
-    // sendTimeout 0: a full pipe means the proxy is gone; heartbeats will notice, so drop.
-    socket.send(frames).catch((error: unknown) => {
-      if (!socket.closed) this.log.debug({ err: error }, 'send dropped');
-    });
+    this.dealer.send(frames);
   }
 }

@@ -15,7 +15,7 @@ import { waitFor, withTimeout } from '../../harness/util/wait-for';
 import { askMmi } from '../../harness/probe/mdp-probe';
 import { MMI_SERVICE } from '../../reference/mdp/mmi';
 import { PYTHON, python, requirePythonDrivers, ROOT, withScenario } from './python-helpers';
-import { sleep } from '../../reference/backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * The example Python drivers (examples/python/) under the real harness: reference broker, Python
