@@ -118,6 +118,19 @@ describe('expectJobsCompletedElsewhere', () => {
     assert.doesNotThrow(() => expectJobsCompletedElsewhere(history, ['j-1'], 'worker-1'));
   });
 
+  test('INCONCLUSIVE, not FAIL, when the killed worker finished its job before the kill landed (a loaded machine)', () => {
+    const events: HistoryEvent[] = [
+      { type: 'invoke', t: 1, process: 'client-1', job: 'j-1', service: 'echo' },
+      { type: 'exec-start', t: 2, worker: 'worker-3', job: 'j-1' },
+      { type: 'exec-end', t: 90, worker: 'worker-3', job: 'j-1' },
+      { type: 'ok', t: 100, process: 'client-1', job: 'j-1', reply: 'j-1' },
+    ];
+    assert.throws(
+      () => expectJobsCompletedElsewhere(events, ['j-1'], 'worker-3'),
+      (error: Error) => error instanceof Inconclusive && /worker-3 finished j-1 before the fault landed/.test(error.message),
+    );
+  });
+
   test('INCONCLUSIVE, not FAIL, when the fault hit no job: the scenario could not create its condition', () => {
     assert.throws(
       () => expectJobsCompletedElsewhere(cleanJob(0, 'j-1'), [], 'worker-1'),
@@ -125,9 +138,9 @@ describe('expectJobsCompletedElsewhere', () => {
     );
   });
 
-  test('fails when the job only completed on the faulted worker', () => {
+  test('INCONCLUSIVE when the job only completed on the faulted worker: it finished before the kill landed, so the kill hit nothing', () => {
     const history = [invoke(0, 'j-1'), execStart(1, 'worker-1', 'j-1'), execEnd(80, 'worker-1', 'j-1'), ok(81, 'j-1')];
-    assert.throws(() => expectJobsCompletedElsewhere(history, ['j-1'], 'worker-1'), /^Error: j-1 never ran to the end on another worker$/);
+    assert.throws(() => expectJobsCompletedElsewhere(history, ['j-1'], 'worker-1'), /^Inconclusive: worker-1 finished j-1 before the fault landed/);
   });
 
   test('a start without an end on another worker does not count', () => {
@@ -140,11 +153,11 @@ describe('expectJobsCompletedElsewhere', () => {
     assert.throws(() => expectJobsCompletedElsewhere(history, ['j-1'], 'worker-1'), /^Error: j-1 got no reply$/);
   });
 
-  test('reports every job that falls short', () => {
-    const history = [...cleanJob(0, 'j-1', 'worker-2'), invoke(10, 'j-2'), invoke(20, 'j-3'), execEnd(21, 'worker-1', 'j-3')];
+  test('reports every job that falls short (a job the faulted worker finished before the kill landed is not one the fault hit)', () => {
+    const history = [...cleanJob(0, 'j-1', 'worker-2'), invoke(10, 'j-2'), invoke(20, 'j-3'), invoke(30, 'j-4'), execEnd(21, 'worker-1', 'j-3')];
     assert.throws(
-      () => expectJobsCompletedElsewhere(history, ['j-1', 'j-2', 'j-3'], 'worker-1'),
-      /^Error: j-2 never ran to the end on another worker; j-2 got no reply; j-3 never ran to the end on another worker; j-3 got no reply$/,
+      () => expectJobsCompletedElsewhere(history, ['j-1', 'j-2', 'j-3', 'j-4'], 'worker-1'),
+      /^Error: j-2 never ran to the end on another worker; j-2 got no reply; j-4 never ran to the end on another worker; j-4 got no reply$/,
     );
   });
 });
