@@ -1,4 +1,7 @@
-import { drawSeed } from '../nemesis/fault-schedule';
+/** A seed to print: a run without one draws it here, so every run can be replayed. */
+export function drawSeed(): string {
+  return String(Math.floor(Math.random() * 2 ** 48));
+}
 
 /** A seed is a decimal integer below 2^53, so it survives JSON and JavaScript numbers unchanged. */
 export function parseSeed(text: string): string {
