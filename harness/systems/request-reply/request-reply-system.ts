@@ -14,14 +14,14 @@ import { scaled } from '../../util/time-scale';
 import { performance } from 'node:perf_hooks';
 import { RpcWorkload, type RpcWorkloadOptions } from './workload';
 
+type ExecutionKind = 'exec-start' | 'exec-end';
+type ExecutionListener = (kind: ExecutionKind, worker: string, job: string) => void;
+
 /**
  * A request-reply system under test: one broker, workers and client drivers, started through a
  * runtime from an implementation's recipes. It turns worker reports into exec events in the
  * history and knows which jobs each worker holds, so faults can say what they hit.
  */
-type ExecutionKind = 'exec-start' | 'exec-end';
-type ExecutionListener = (kind: ExecutionKind, worker: string, job: string) => void;
-
 export class RequestReplySystem extends StarSystem<RequestReplyStarters> implements System {
   readonly name = 'request-reply';
   broker?: NodeHandle;
