@@ -1,9 +1,9 @@
 import { Then } from '@cucumber/cucumber';
 import { checkStuck, REQUEST_REPLY_PROFILES, type RequestReplyProfile } from '../harness/checker';
-import { clientCallBound, recoveryBound } from '../harness/cluster/timing';
-import { expectJobsAnswered, expectJobsCompletedElsewhere, expectNoJobRanTwice, expectWorkerRanJobsSince } from '../harness/scenario/expectations';
+import { clientCallBound, recoveryBound } from '../harness/timing/timing';
+import { expectJobsAnswered, expectJobsCompletedElsewhere, expectNoJobRanTwice, expectWorkerRanJobsSince } from '../harness/systems/request-reply/expectations';
 import { waitFor } from '../harness/util/wait-for';
-import { expectPass } from '../harness/scenario/inconclusive';
+import { expectPass } from '../harness/verdict/inconclusive';
 import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 

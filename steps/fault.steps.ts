@@ -1,5 +1,5 @@
 import { When } from '@cucumber/cucumber';
-import { livenessPeriod } from '../harness/cluster/timing';
+import { livenessPeriod } from '../harness/timing/timing';
 import { waitFor } from '../harness/util/wait-for';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../harness/util/time-scale';
@@ -9,34 +9,24 @@ const FIND_JOB_TIMEOUT_MS = scaled(10_000);
 
 When('a worker is killed while it holds a job', async function (this: KeelhaulWorld) {
   const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
-  const fault = await this.harness.nemesis.kill(worker);
-  this.rememberFault(fault, worker);
-  this.markHealed();
+  await this.strike({ kind: 'kill', target: worker.name }, worker);
 });
 
 When('a worker that holds a job is frozen for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
   const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
-  const fault = await this.harness.nemesis.freeze(worker, periods * livenessPeriod(this.harness.timing));
-  this.rememberFault(fault, worker);
-  this.markHealed();
+  await this.strike({ kind: 'freeze', target: worker.name, durationMs: periods * livenessPeriod(this.harness.timing) }, worker);
 });
 
 When('a worker that holds a job is cut off from the network for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
   const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
-  const fault = await this.harness.isolate(worker, periods * livenessPeriod(this.harness.timing));
-  this.rememberFault(fault, worker);
-  this.markHealed();
+  await this.strike({ kind: 'isolate', target: worker.name, durationMs: periods * livenessPeriod(this.harness.timing) }, worker);
 });
 
 When('the broker is killed mid-run and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
-  const { cluster, history } = this.harness;
+  const { history } = this.harness;
   // Mid-run: some jobs answered, some still open.
   await waitFor(() => history.events().filter((e) => e.type === 'ok').length >= 20, { timeoutMs: FIND_JOB_TIMEOUT_MS, what: '20 answered jobs' });
-  const broker = cluster.broker;
-  if (!broker) throw new Error('no broker was started');
-  const fault = await this.harness.nemesis.kill(broker, { restartAfterMs: scaled(pauseMs) });
-  this.rememberFault(fault, broker);
-  this.markHealed();
+  await crashRestartBroker(this, pauseMs);
 });
 
 function brokerOf(world: KeelhaulWorld) {
@@ -47,9 +37,7 @@ function brokerOf(world: KeelhaulWorld) {
 
 async function crashRestartBroker(world: KeelhaulWorld, pauseMs: number): Promise<void> {
   const broker = brokerOf(world);
-  const fault = await world.harness.nemesis.kill(broker, { restartAfterMs: scaled(pauseMs) });
-  world.rememberFault(fault, broker);
-  world.markHealed();
+  await world.strike({ kind: 'crash-restart', target: broker.name, pauseMs: scaled(pauseMs) }, broker);
 }
 
 When('the broker is killed once every worker is busy and more calls wait, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
@@ -77,8 +65,5 @@ When('the broker is killed again as soon as it is back, and restarted {int} ms l
 });
 
 When('{string} is killed', async function (this: KeelhaulWorld, name: string) {
-  const node = this.harness.cluster.node(name);
-  const fault = await this.harness.nemesis.kill(node);
-  this.rememberFault(fault, node);
-  this.markHealed();
+  await this.strike({ kind: 'kill', target: this.harness.cluster.node(name).name });
 });

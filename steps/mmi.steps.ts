@@ -2,7 +2,7 @@ import { Then, When, type DataTable } from '@cucumber/cucumber';
 import assert from 'node:assert/strict';
 import { askMmi, sendBadMessage } from '../harness/probe/mdp-probe';
 import { badMessageNamed } from '../harness/probe/malformed-messages';
-import { livenessPeriod } from '../harness/cluster/timing';
+import { livenessPeriod } from '../harness/timing/timing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';

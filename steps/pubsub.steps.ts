@@ -1,12 +1,11 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import { checkPubSub } from '../harness/checker/pubsub';
-import { livenessPeriod, recoveryBound } from '../harness/cluster/timing';
+import { livenessPeriod, recoveryBound } from '../harness/timing/timing';
 import { describeSchedule } from '../harness/nemesis/fault-schedule';
-import { runPubSubStorm } from '../harness/scenario/pubsub-storm-run';
-import { PubSubWorkload } from '../harness/workload/pubsub-workload';
+import { pubSubStormLoad } from '../harness/systems/pubsub/storm-load';
 import { waitFor } from '../harness/util/wait-for';
-import { expectCaughtUpAfterFault, expectRefusedWhileFrozen } from '../harness/scenario/pubsub-expectations';
-import { expectPass, Inconclusive } from '../harness/scenario/inconclusive';
+import { expectCaughtUpAfterFault, expectRefusedWhileFrozen } from '../harness/systems/pubsub/expectations';
+import { expectPass, Inconclusive } from '../harness/verdict/inconclusive';
 import type { CatchingUp } from '../harness/checker/pubsub';
 import { scaled } from '../harness/util/time-scale';
 import { performance } from 'node:perf_hooks';
@@ -28,8 +27,8 @@ function topicList(text: string): string[] {
 
 function startPuts(world: KeelhaulWorld, messages: number, topics: string): void {
   const list = topicList(topics);
-  const { pubsub, history, timing } = world.harness;
-  world.pubsubWorkload = new PubSubWorkload(pubsub.publishers, history, { messagesPerPublisher: messages, topicsOf: () => list, backoffAfterFailMs: timing.backoffInitial }).start();
+  const { pubsub, timing } = world.harness;
+  world.pubsubWorkload = pubsub.workload({ messagesPerPublisher: messages, topicsOf: () => list, backoffAfterFailMs: timing.backoffInitial }).start();
 }
 
 /** Every put may take a whole publisher bound; a generous ceiling keeps a hung run bounded. */
@@ -117,13 +116,11 @@ Then('the puts finish', { timeout: scaled(130_000) + PUTS_AFTER_HEAL_BOUND_MS },
 });
 
 When('the pub\\/sub proxy is killed once {int} messages are accepted, and restarted {int} ms later', async function (this: KeelhaulWorld, accepted: number, pauseMs: number) {
-  const { pubsub, history, nemesis } = this.harness;
+  const { pubsub } = this.harness;
   keepPuttingPastTheFault(this);
-  await waitFor(() => history.events().filter((e) => e.type === 'put-ok').length >= accepted, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${accepted} accepted messages` });
+  await waitFor(() => pubsub.accepted() >= accepted, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${accepted} accepted messages` });
   if (!pubsub.proxy) throw new Error('no pub/sub proxy was started');
-  const fault = await nemesis.kill(pubsub.proxy, { restartAfterMs: scaled(pauseMs) });
-  this.rememberFault(fault, pubsub.proxy);
-  this.markHealed();
+  await this.strike({ kind: 'crash-restart', target: pubsub.proxy.name, pauseMs: scaled(pauseMs) }, pubsub.proxy);
 });
 
 When('{int} messages have been accepted', async function (this: KeelhaulWorld, accepted: number) {
@@ -144,32 +141,28 @@ async function subscriberWithDeliveries(world: KeelhaulWorld, name: string, rece
 When('{string} is killed once it has received {int} messages, and restarted {int} ms later', async function (this: KeelhaulWorld, name: string, received: number, pauseMs: number) {
   const subscriber = await subscriberWithDeliveries(this, name, received);
   // Restarted from the same spec: the same durable id and positions file, so it resumes where it was.
-  const fault = await this.harness.nemesis.kill(subscriber, { restartAfterMs: scaled(pauseMs) });
-  this.rememberFault(fault, subscriber);
-  this.markHealed();
+  await this.strike({ kind: 'crash-restart', target: subscriber.name, pauseMs: scaled(pauseMs) }, subscriber);
 });
 
 When('{string} is frozen for {int} liveness periods once it has received {int} messages', async function (this: KeelhaulWorld, name: string, periods: number, received: number) {
   const subscriber = await subscriberWithDeliveries(this, name, received);
-  const fault = await this.harness.nemesis.freeze(subscriber, periods * livenessPeriod(this.harness.timing));
-  this.rememberFault(fault, subscriber);
-  this.markHealed();
+  await this.strike({ kind: 'freeze', target: subscriber.name, durationMs: periods * livenessPeriod(this.harness.timing) }, subscriber);
 });
 
 When('{string} is cut off from the network for {int} liveness periods once it has received {int} messages', async function (this: KeelhaulWorld, name: string, periods: number, received: number) {
   const subscriber = await subscriberWithDeliveries(this, name, received);
-  const fault = await this.harness.isolate(subscriber, periods * livenessPeriod(this.harness.timing));
-  this.rememberFault(fault, subscriber);
-  this.markHealed();
+  await this.strike({ kind: 'isolate', target: subscriber.name, durationMs: periods * livenessPeriod(this.harness.timing) }, subscriber);
 });
 
 When(
   'each publisher puts round-robin on {string} until at least {int} messages are accepted, through a crash storm of {int} proxy crashes, {int} subscriber crashes and {int} subscriber freezes over {int} seconds',
   { timeout: scaled(180_000) },
   async function (this: KeelhaulWorld, topics: string, minAccepted: number, proxyCrashes: number, subscriberCrashes: number, subscriberFreezes: number, seconds: number) {
-    this.pubsubStorm = await runPubSubStorm(
-      this.harness,
-      { topics: topicList(topics), minAccepted, proxyCrashes, subscriberCrashes, subscriberFreezes, windowMs: scaled(seconds * 1000) },
+    const { pubsub } = this.harness;
+    this.pubsubStorm = await this.harness.crashStorm(
+      pubsub,
+      { hubCrashes: proxyCrashes, peerCrashes: subscriberCrashes, peerFreezes: subscriberFreezes, windowMs: scaled(seconds * 1000) },
+      pubSubStormLoad(pubsub, { topics: topicList(topics), minAccepted }),
       (schedule) => {
         // On the console as well as in the report: the seed is what a failing CI run needs to be replayed.
         const described = describeSchedule(schedule);
@@ -177,7 +170,7 @@ When(
         this.attach(described, 'text/plain');
       },
     );
-    this.pubsubWorkload = this.pubsubStorm.workload;
+    this.pubsubWorkload = this.pubsubStorm.load;
   },
 );
 

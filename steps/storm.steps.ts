@@ -1,8 +1,8 @@
 import { Then, When } from '@cucumber/cucumber';
 import { describeSchedule } from '../harness/nemesis/fault-schedule';
-import { runStorm } from '../harness/scenario/storm-run';
+import { requestReplyStormLoad } from '../harness/systems/request-reply/storm-load';
 import { REQUEST_REPLY_PROFILES, type RequestReplyProfile } from '../harness/checker';
-import { expectPass, Inconclusive } from '../harness/scenario/inconclusive';
+import { expectPass, Inconclusive } from '../harness/verdict/inconclusive';
 import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 
@@ -10,9 +10,11 @@ When(
   'the clients submit at least {int} jobs to {string}, {int} at a time each, through a crash storm of {int} broker crashes, {int} worker crashes and {int} worker freezes over {int} seconds',
   { timeout: scaled(180_000) },
   async function (this: KeelhaulWorld, minJobs: number, service: string, concurrency: number, brokerCrashes: number, workerCrashes: number, workerFreezes: number, seconds: number) {
-    this.storm = await runStorm(
-      this.harness,
-      { service, concurrency, minJobs, brokerCrashes, workerCrashes, workerFreezes, windowMs: scaled(seconds * 1000) },
+    const { cluster } = this.harness;
+    this.storm = await this.harness.crashStorm(
+      cluster,
+      { hubCrashes: brokerCrashes, peerCrashes: workerCrashes, peerFreezes: workerFreezes, windowMs: scaled(seconds * 1000) },
+      requestReplyStormLoad(cluster, { service, concurrency, minJobs }),
       (schedule) => {
         // On the console as well as in the report: the seed is what a failing CI run needs to be replayed.
         const described = describeSchedule(schedule);
@@ -20,7 +22,7 @@ When(
         this.attach(described, 'text/plain');
       },
     );
-    this.workload = this.storm.workload;
+    this.workload = this.storm.load.workload;
   },
 );
 

@@ -1,6 +1,6 @@
 import { Then, When } from '@cucumber/cucumber';
-import { expectDefiniteFailures, expectEveryCallSettledDefinitely, expectEveryJobAnswered } from '../harness/scenario/expectations';
-import { clientCallBound } from '../harness/cluster/timing';
+import { expectDefiniteFailures, expectEveryCallSettledDefinitely, expectEveryJobAnswered } from '../harness/systems/request-reply/expectations';
+import { clientCallBound } from '../harness/timing/timing';
 import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 

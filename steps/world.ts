@@ -1,11 +1,12 @@
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
 import type { Scenario } from '../harness/scenario/scenario';
-import type { RpcWorkload } from '../harness/workload/rpc-workload';
+import type { RpcWorkload } from '../harness/systems/request-reply/workload';
 import type { NodeHandle } from '../harness/runtime/node-handle';
 import type { NemesisEvent } from '../harness/history/event';
-import type { StormRunResult } from '../harness/scenario/storm-run';
-import type { PubSubStormResult } from '../harness/scenario/pubsub-storm-run';
-import type { PubSubWorkload } from '../harness/workload/pubsub-workload';
+import { isNodeFault, type Fault } from '../harness/nemesis/fault';
+import type { StormRunResult } from '../harness/nemesis/storm-run';
+import type { RequestReplyStormOutcome } from '../harness/systems/request-reply/storm-load';
+import type { PubSubWorkload } from '../harness/systems/pubsub/workload';
 import type { CatchingUp } from '../harness/checker/pubsub';
 
 /** Per-scenario state: the harness Scenario plus what the steps refer back to. */
@@ -19,9 +20,9 @@ export class KeelhaulWorld extends World {
   /** History time (ms) at which the last fault healed. */
   healedAt = 0;
   /** The last crash storm's outcome, for the steps that check it. */
-  storm?: StormRunResult;
+  storm?: StormRunResult<RequestReplyStormOutcome>;
   /** The last pub/sub crash storm's outcome. */
-  pubsubStorm?: PubSubStormResult;
+  pubsubStorm?: StormRunResult<PubSubWorkload>;
   /** The pub/sub puts in progress, for the steps that wait for them. */
   pubsubWorkload?: PubSubWorkload;
   /** The bound the pub/sub proxy was started with, for the steps that check it. */
@@ -37,10 +38,18 @@ export class KeelhaulWorld extends World {
     super(options);
   }
 
+  /** Carries out `fault`, remembers what it hit and on which node, and when it healed (if it has: a link fault without a duration stays). */
+  async strike(fault: Fault, target?: NodeHandle): Promise<NemesisEvent> {
+    const event = await this.harness.nemesis.invoke(fault);
+    this.rememberFault(event, target ?? (isNodeFault(fault) ? this.harness.node(fault.target) : undefined));
+    if (isNodeFault(fault) || fault.durationMs !== undefined) this.markHealed();
+    return event;
+  }
+
   /** Remembers what a fault hit, so later steps can check those jobs and that node. */
   rememberFault(event: NemesisEvent, target: NodeHandle | undefined): void {
     this.faultTarget = target;
-    this.faultJobs = (event.effect?.jobsInFlight as string[] | undefined) ?? [];
+    this.faultJobs = event.effect?.jobsInFlight ?? [];
   }
 
   /** Notes that the last fault has healed now. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { runCucumber, type CucumberRun, type RunSettings } from './run-cucumber';
-import { drawSeed } from '../nemesis/fault-schedule';
+import { drawSeed } from '../util/run-seed';
 import { aggregateRepetitions, FLAKE_REPORT_FILES, renderFlakeTable, type Repetition } from '../report/flake-report';
 import { writeFlakeReports } from '../report/run-reports';
 import { formatCounts, RUN_EXIT } from '../report/verdict';

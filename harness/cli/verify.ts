@@ -9,7 +9,7 @@ import { MANIFEST_SCHEMA } from '../manifest/schema';
 import { RUN_REPORT_FILES } from '../report/run-reports';
 import { claims, countVerdicts, exitCodeFor, formatCounts, RUN_EXIT } from '../report/verdict';
 import { newRunId, parseRuntime, parseSeed, retriesFromEnv, RUN_CONFIG_ENV, type RunRuntime } from '../run-config';
-import { drawSeed } from '../nemesis/fault-schedule';
+import { drawSeed } from '../util/run-seed';
 
 /**
  * Exit codes: 0 every claimed profile passed; 1 a claimed profile failed or a node could not start;

@@ -67,9 +67,32 @@ export interface NemesisEvent extends Stamped {
   fault: string;
   /** Node names the fault touched (e.g. the worker that was killed). */
   targets: string[];
-  /** What the fault hit, e.g. `{ jobsInFlight: ['j-12'] }` or `{ connectionsCut: 3 }`. */
-  effect?: Record<string, unknown>;
+  /** What the fault hit (on the start event); histories written before a field existed simply lack it. */
+  effect?: FaultEffect;
 }
+
+/**
+ * What a fault touched, as the nemesis saw it when the fault began. `hit: false` means it touched
+ * nothing that carries the system's traffic (the `ineffective-fault` finding); a fault that does not
+ * say is not judged. The rest names what was touched, per system.
+ */
+export type FaultEffect = {
+  hit?: boolean;
+  /** Request-reply: jobs in flight on the nodes or links the fault touched. */
+  jobsInFlight?: string[];
+  /** Pub/sub: messages owed to the subscribers the fault touched and not yet delivered to them. */
+  messagesOwed?: number;
+  /** Pub/sub: live subscriptions (`subscriber:topic`) of the subscribers the fault touched. */
+  subscriptions?: string[];
+  /** Pub/sub: puts sent and not yet answered by the publishers the fault touched. */
+  putsInFlight?: string[];
+  /** Node faults that last a while (freeze, disconnect). */
+  durationMs?: number;
+  /** Link faults: the links (proxy names), the direction and the toxic as the fault proxy got it. */
+  links?: string[];
+  direction?: 'both' | 'forward' | 'backward';
+  toxic?: { type: string; attributes: Record<string, number> };
+};
 
 /**
  * The harness watching itself: over the last `windowMs`, how late its own event loop ran timers

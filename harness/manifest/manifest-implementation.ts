@@ -1,33 +1,28 @@
 import path from 'node:path';
-import type { BrokerParams, ClientParams, Implementation, PublisherParams, PubSubProxyParams, SubscriberParams, WorkerParams } from '../implementation/implementation';
-import { referenceImplementation } from '../implementation/reference';
-import type { Timing } from '../cluster/timing';
-import { IMPLEMENTATION_ROLES, type ImageSource, type ImplementationRole as Role, type NodeSpec, type ReadyCheck } from '../runtime/node-spec';
+import type { Implementation } from '../implementation/implementation';
+import { IMPLEMENTATION_ROLES, ROLE_TABLES, type ImplementationRole as Role } from '../implementation/roles';
+import type { Timing } from '../timing/timing';
+import type { ImageSource, NodeSpec, ReadyCheck } from '../runtime/node-spec';
+import { placeholderValues, referenceSpec, startersOf, type NodeParams, type PlaceholderValues, type RoleDeclaration, type RoleStarters } from '../systems/role';
 import type { LoadedManifest, RoleRecipe } from './manifest';
 import { fillTemplate } from './template';
 
-type Values = Record<string, string | number>;
-
-function timingValues(name: string, timing: Timing): Values {
+function timingValues(name: string, timing: Timing): PlaceholderValues {
   const { heartbeatInterval, heartbeatLiveness, clientTimeout, clientAttempts, backoffInitial, backoffMax, requestExpiry, resultGrace } = timing;
   return { name, heartbeatInterval, heartbeatLiveness, clientTimeout, clientAttempts, backoffInitial, backoffMax, requestExpiry, resultGrace };
-}
-
-function hostAndPort(endpoint: string): { host: string; port: number } {
-  const match = /^tcp:\/\/(.+):(\d+)$/.exec(endpoint);
-  if (!match) throw new Error(`expected a tcp://host:port endpoint, got ${endpoint}`);
-  return { host: match[1], port: Number(match[2]) };
 }
 
 /**
  * The roles a manifest describes, started from its command templates; the roles it does not
  * describe come from the reference implementation, so a team can test one part of its system.
+ * One start method per role of every system's role table.
  */
-export class ManifestImplementation implements Implementation {
+export class ManifestImplementation {
   readonly name: string;
 
   constructor(private readonly loaded: LoadedManifest) {
     this.name = loaded.manifest.name;
+    Object.assign(this, startersOf(ROLE_TABLES, <P extends NodeParams>(declaration: RoleDeclaration<P>) => (params: P) => this.startRole(declaration, params)));
   }
 
   /** Which roles are the implementation's own (the rest are the reference's). */
@@ -35,51 +30,17 @@ export class ManifestImplementation implements Implementation {
     return IMPLEMENTATION_ROLES.filter((role) => this.loaded.manifest.roles[role]);
   }
 
-  broker(params: BrokerParams): NodeSpec {
-    const recipe = this.loaded.manifest.roles.broker;
-    if (!recipe) return referenceImplementation.broker(params);
-    return this.listener('broker', params, recipe);
+  private startRole<Params extends NodeParams>(declaration: RoleDeclaration<Params>, params: Params): NodeSpec {
+    const recipe = this.loaded.manifest.roles[declaration.role as Role];
+    if (!recipe) return referenceSpec(declaration, params);
+    const { name, timing } = params;
+    const values = { ...timingValues(name, timing), ...placeholderValues(declaration, params) };
+    // A role others connect to may be ready once its port accepts connections.
+    const port: ReadyCheck | undefined = declaration.listens === true ? { kind: 'tcp', host: String(values.bindHost), port: Number(values.bindPort) } : undefined;
+    return this.spec(declaration.role, name, recipe, values, port);
   }
 
-  worker(params: WorkerParams): NodeSpec {
-    const recipe = this.loaded.manifest.roles.worker;
-    if (!recipe) return referenceImplementation.worker(params);
-    const values = { ...timingValues(params.name, params.timing), broker: params.broker, service: params.service, workMs: params.workMs };
-    return this.spec('worker', params.name, recipe, values);
-  }
-
-  client(params: ClientParams): NodeSpec {
-    const recipe = this.loaded.manifest.roles.client;
-    if (!recipe) return referenceImplementation.client(params);
-    return this.spec('client', params.name, recipe, { ...timingValues(params.name, params.timing), broker: params.broker });
-  }
-
-  pubsubProxy(params: PubSubProxyParams): NodeSpec {
-    const recipe = this.loaded.manifest.roles['pubsub-proxy'];
-    if (!recipe) return referenceImplementation.pubsubProxy(params);
-    return this.listener('pubsub-proxy', params, recipe, { maxPending: params.maxPending });
-  }
-
-  publisher(params: PublisherParams): NodeSpec {
-    const recipe = this.loaded.manifest.roles.publisher;
-    if (!recipe) return referenceImplementation.publisher(params);
-    return this.spec('publisher', params.name, recipe, { ...timingValues(params.name, params.timing), proxy: params.proxy });
-  }
-
-  subscriber(params: SubscriberParams): NodeSpec {
-    const recipe = this.loaded.manifest.roles.subscriber;
-    if (!recipe) return referenceImplementation.subscriber(params);
-    return this.spec('subscriber', params.name, recipe, { ...timingValues(params.name, params.timing), proxy: params.proxy, stateDir: params.stateDir });
-  }
-
-  /** A role others connect to (broker, pub/sub proxy): it binds, keeps state, and may be ready once its port accepts. */
-  private listener(role: Role, params: BrokerParams | PubSubProxyParams, recipe: RoleRecipe, extra: Values = {}): NodeSpec {
-    const { host, port } = hostAndPort(params.bind);
-    const values = { ...timingValues(params.name, params.timing), bind: params.bind, bindHost: host, bindPort: port, stateDir: params.stateDir, ...extra };
-    return this.spec(role, params.name, recipe, values, { kind: 'tcp', host, port });
-  }
-
-  private spec(role: Role, name: string, recipe: RoleRecipe, values: Values, port?: ReadyCheck): NodeSpec {
+  private spec(role: string, name: string, recipe: RoleRecipe, values: PlaceholderValues, port?: ReadyCheck): NodeSpec {
     const cwd = path.resolve(this.loaded.dir, recipe.cwd ?? '.');
     const [program = '', ...args] = (recipe.command ?? []).map((arg) => fillTemplate(arg, values));
     const image: ImageSource | undefined = recipe.image
@@ -105,3 +66,10 @@ export class ManifestImplementation implements Implementation {
     };
   }
 }
+
+// The start methods are made in the constructor from the role tables; this tells the compiler they are there.
+export interface ManifestImplementation extends RoleStarters<typeof ROLE_TABLES> {}
+
+// A compile-time check that a manifest implementation is an Implementation.
+const _isImplementation = (manifest: ManifestImplementation): Implementation => manifest;
+void _isImplementation;

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Profile } from '../checker/profile';
-import type { Timing } from '../cluster/timing';
-import { IMPLEMENTATION_ROLES, type ImplementationRole as Role } from '../runtime/node-spec';
+import type { Timing } from '../timing/timing';
+import { IMPLEMENTATION_ROLES, ROLE_DECLARATIONS, type ImplementationRole as Role } from '../implementation/roles';
 import { ManifestError } from './manifest-error';
 import { MANIFEST_SCHEMA } from './schema';
 import { PLACEHOLDERS, strayBraces, unknownPlaceholders } from './template';
@@ -176,8 +176,8 @@ function wellFormedRoles(value: unknown): Partial<Record<Role, RoleRecipe>> {
   return found;
 }
 
-/** The roles others connect to: readiness can be a TCP port accepting connections. */
-const LISTENING_ROLES: readonly Role[] = ['broker', 'pubsub-proxy'];
+/** The roles others connect to (as their tables declare): readiness can be a TCP port accepting connections. */
+const LISTENING_ROLES: readonly string[] = ROLE_DECLARATIONS.filter((declaration) => declaration.listens === true).map((declaration) => declaration.role);
 
 /** What a schema cannot check: placeholders, programs, folders and patterns. */
 function checkBeyondSchema(roles: Partial<Record<Role, RoleRecipe>>, dir: string): string[] {

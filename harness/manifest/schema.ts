@@ -1,5 +1,5 @@
 import { PROFILES } from '../checker/profile';
-import { IMPLEMENTATION_ROLES } from '../runtime/node-spec';
+import { IMPLEMENTATION_ROLES } from '../implementation/roles';
 
 /** Timing a manifest may set for its nodes; every other interval keeps the scenario's value. */
 export const TIMING_FIELDS = ['heartbeatInterval', 'heartbeatLiveness', 'clientTimeout', 'clientAttempts', 'backoffInitial', 'backoffMax', 'requestExpiry', 'resultGrace'] as const;

@@ -1,5 +1,5 @@
 import { PROFILES, type Profile } from '../checker/profile';
-import type { Timing } from '../cluster/timing';
+import type { Timing } from '../timing/timing';
 import type { Implementation } from '../implementation/implementation';
 import { referenceImplementation } from '../implementation/reference';
 import { loadManifest } from './manifest';

@@ -1,18 +1,13 @@
-import type { ImplementationRole as Role } from '../runtime/node-spec';
+import { ROLE_DECLARATIONS, type ImplementationRole as Role } from '../implementation/roles';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
 
 const COMMON = ['name', 'heartbeatInterval', 'heartbeatLiveness', 'clientTimeout', 'clientAttempts', 'backoffInitial', 'backoffMax', 'requestExpiry', 'resultGrace'] as const;
 
-/** The placeholders each role's command and environment may use (docs/manifest.md explains each). */
-export const PLACEHOLDERS: Readonly<Record<Role, readonly string[]>> = {
-  broker: [...COMMON, 'bind', 'bindHost', 'bindPort', 'stateDir'],
-  worker: [...COMMON, 'broker', 'service', 'workMs'],
-  client: [...COMMON, 'broker'],
-  'pubsub-proxy': [...COMMON, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending'],
-  publisher: [...COMMON, 'proxy'],
-  subscriber: [...COMMON, 'proxy', 'stateDir'],
-};
+/** The placeholders each role's command and environment may use (docs/manifest.md explains each), from the role tables. */
+export const PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  ROLE_DECLARATIONS.map((declaration) => [declaration.role, [...COMMON, ...declaration.placeholders]]),
+);
 
 /** Placeholder names in `text` that `role` does not know, e.g. a typo such as {{brokr}}. */
 export function unknownPlaceholders(text: string, role: Role): string[] {

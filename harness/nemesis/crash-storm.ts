@@ -1,6 +1,6 @@
 import type { NodeHandle } from '../runtime/node-handle';
 import type { NemesisEvent } from '../history/event';
-import type { NodeNemesis } from './node-nemesis';
+import type { Nemesis } from './nemesis';
 import type { FaultSchedule, ScheduledFault } from './fault-schedule';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -12,7 +12,7 @@ export interface CrashStormResult {
 }
 
 /**
- * Plays a fault schedule against a system's nodes through the node nemesis, each fault at its offset
+ * Plays a fault schedule against a system's nodes through the nemesis, each fault at its offset
  * from now. Faults run concurrently (a freeze of one worker while the broker is down); the
  * schedule keeps faults on one node apart. Returns once every fault has ended; `stop()` cuts the
  * schedule short (faults already started still finish, so every frozen node is resumed).
@@ -24,7 +24,7 @@ export class CrashStorm {
   constructor(
     /** The node a schedule names; throws for a name the system does not have. */
     private readonly nodeNamed: (name: string) => NodeHandle,
-    private readonly nemesis: NodeNemesis,
+    private readonly nemesis: Pick<Nemesis, 'invoke'>,
     private readonly schedule: FaultSchedule,
   ) {}
 
@@ -66,11 +66,8 @@ export class CrashStorm {
       return;
     }
     try {
-      const event =
-        fault.kind === 'freeze'
-          ? this.nemesis.freeze(node, fault.durationMs)
-          : this.nemesis.kill(node, { restartAfterMs: fault.pauseMs });
-      result.faults.push(await event);
+      const { at: _at, ...data } = fault;
+      result.faults.push(await this.nemesis.invoke(data));
     } catch (error) {
       result.skipped.push({ fault, reason: error instanceof Error ? error.message : String(error) });
     }

@@ -1,9 +1,11 @@
 import { seededRandom, type Random } from '../util/random';
+import { describeFault, type CrashRestartFault, type FreezeFault } from './fault';
 
-/** One fault of a schedule, `at` ms after the schedule starts. */
-export type ScheduledFault =
-  | { at: number; kind: 'crash-restart'; target: string; pauseMs: number }
-  | { at: number; kind: 'freeze'; target: string; durationMs: number };
+// Seeds are the run's business (util/run-seed.ts); re-exported for the front ends that draw one here.
+export { drawSeed } from '../util/run-seed';
+
+/** One fault of a schedule, `at` ms after the schedule starts: the same `Fault` data the steps invoke. */
+export type ScheduledFault = { at: number } & (CrashRestartFault | FreezeFault);
 
 /**
  * What a storm does to a star-shaped system: the hub everyone talks through (a broker, a pub/sub
@@ -29,11 +31,6 @@ export interface CrashStormPlan {
 export interface FaultSchedule {
   seed: string;
   faults: ScheduledFault[];
-}
-
-/** A seed to print: a run without one draws it here, so every run can be replayed. */
-export function drawSeed(): string {
-  return String(Math.floor(Math.random() * 2 ** 48));
 }
 
 function between(random: Random, [low, high]: readonly [number, number]): number {
@@ -92,10 +89,6 @@ export function crashStormSchedule(seed: string, plan: CrashStormPlan): FaultSch
 
 /** One line per fault, for the report and the console. */
 export function describeSchedule(schedule: FaultSchedule): string {
-  const lines = schedule.faults.map((fault) =>
-    fault.kind === 'freeze'
-      ? `${String(fault.at).padStart(6)} ms  freeze ${fault.target} for ${fault.durationMs} ms`
-      : `${String(fault.at).padStart(6)} ms  crash ${fault.target}, restart after ${fault.pauseMs} ms`,
-  );
+  const lines = schedule.faults.map(({ at, ...fault }) => `${String(at).padStart(6)} ms  ${describeFault(fault)}`);
   return [`seed ${schedule.seed}: ${schedule.faults.length} faults`, ...lines].join('\n');
 }

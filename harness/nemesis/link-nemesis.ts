@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { RpcCluster } from '../cluster/rpc-cluster';
 import type { HistoryRecorder } from '../history/recorder';
 import type { NemesisEvent } from '../history/event';
 import type { Link, ProxiedNetwork, Stream, ToxicSpec } from '../network/proxied-network';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Direction, LinkSelector, Toxic } from './fault';
+import { whatItHits, type SystemsInPlay } from './what-it-hits';
 
-/** Which way a fault acts on a link: from the connecting node to the listening one, back, or both. */
-export type Direction = 'both' | 'forward' | 'backward';
+export type { Direction } from './fault';
 
 const STREAMS: Record<Direction, Stream[]> = {
   both: ['upstream', 'downstream'],
@@ -24,62 +24,59 @@ export interface ActiveLinkFault {
 
 type ToxicKind = Omit<ToxicSpec, 'name' | 'stream'>;
 
+/** The fault proxy's toxic for each link fault: the one place fault data meets Toxiproxy's names. */
+function toxicOf(toxic: Toxic): ToxicKind {
+  switch (toxic.kind) {
+    case 'partition':
+      return { type: 'timeout', attributes: { timeout: 0 } };
+    case 'latency':
+      return { type: 'latency', attributes: { latency: toxic.latencyMs, jitter: toxic.jitterMs } };
+    case 'bandwidth':
+      return { type: 'bandwidth', attributes: { rate: toxic.rateKBps } };
+    case 'reset':
+      return { type: 'reset_peer', attributes: { timeout: toxic.timeoutMs } };
+    case 'slice':
+      return { type: 'slicer', attributes: { average_size: toxic.averageSize, size_variation: toxic.sizeVariation, delay: toxic.delayMicros } };
+    case 'limit-data':
+      return { type: 'limit_data', attributes: { bytes: toxic.bytes } };
+  }
+}
+
 /**
  * Faults on links, through the fault proxy: partitions (silent blackholes, so packets vanish as in
  * a real partition rather than connections being refused), latency, bandwidth, resets, slicing and
  * data limits, on one link, one direction, every link of a node, or every link across two halves.
- * Each records what it touched: the links, the nodes at their ends, and the jobs in flight there.
+ * Each records what it touched: the links, the nodes at their ends, and what the systems owning
+ * those nodes say it hit.
  */
 export class LinkNemesis {
   private readonly active = new Set<ActiveLinkFault>();
 
   constructor(
     private readonly network: ProxiedNetwork,
-    private readonly cluster: RpcCluster,
+    private readonly systems: SystemsInPlay,
     private readonly history: HistoryRecorder,
   ) {}
 
-  /** Silently drops everything on `links` in `direction` until healed. */
-  partition(links: Link[], direction: Direction = 'both'): Promise<ActiveLinkFault> {
-    return this.apply('partition', links, direction, { type: 'timeout', attributes: { timeout: 0 } });
+  /** Puts `toxic` on the selected links in `direction` until healed. */
+  begin(toxic: Toxic, selector: LinkSelector, direction: Direction = 'both'): Promise<ActiveLinkFault> {
+    return this.apply(toxic.kind, this.select(selector), direction, toxicOf(toxic));
   }
 
-  latency(links: Link[], latencyMs: number, jitterMs: number, direction: Direction = 'both'): Promise<ActiveLinkFault> {
-    return this.apply('latency', links, direction, { type: 'latency', attributes: { latency: latencyMs, jitter: jitterMs } });
-  }
-
-  bandwidth(links: Link[], rateKBps: number, direction: Direction = 'both'): Promise<ActiveLinkFault> {
-    return this.apply('bandwidth', links, direction, { type: 'bandwidth', attributes: { rate: rateKBps } });
-  }
-
-  /** The next data on each connection is dropped and the connection reset (TCP RST) after `timeoutMs`. */
-  reset(links: Link[], timeoutMs: number, direction: Direction = 'both'): Promise<ActiveLinkFault> {
-    return this.apply('reset', links, direction, { type: 'reset_peer', attributes: { timeout: timeoutMs } });
-  }
-
-  slice(links: Link[], averageSize: number, sizeVariation: number, delayMicros: number, direction: Direction = 'both'): Promise<ActiveLinkFault> {
-    return this.apply('slice', links, direction, {
-      type: 'slicer',
-      attributes: { average_size: averageSize, size_variation: sizeVariation, delay: delayMicros },
+  /** The links a selector names; throws when it names none (a fault on nothing would test nothing). */
+  select(selector: LinkSelector): Link[] {
+    if ('link' in selector) return [this.network.named(selector.link)];
+    if ('all' in selector) return this.network.all();
+    if ('across' in selector) {
+      const links = this.network.linksAcross(new Set(selector.across));
+      if (links.length === 0) throw new Error(`no link crosses between [${selector.across.join(', ')}] and the other nodes`);
+      return links;
+    }
+    return selector.of.flatMap((node) => {
+      const links = this.network.linksOf(node);
+      if (links.length === 0) throw new Error(`node "${node}" has no links`);
+      return links;
     });
-  }
-
-  limitData(links: Link[], bytes: number, direction: Direction = 'both'): Promise<ActiveLinkFault> {
-    return this.apply('limit-data', links, direction, { type: 'limit_data', attributes: { bytes } });
-  }
-
-  /** Every link that touches `node`. */
-  linksOf(node: string): Link[] {
-    const links = this.network.linksOf(node);
-    if (links.length === 0) throw new Error(`node "${node}" has no links`);
-    return links;
-  }
-
-  /** Every link between `side` and the rest. */
-  linksAcross(side: string[]): Link[] {
-    const links = this.network.linksAcross(new Set(side));
-    if (links.length === 0) throw new Error(`no link crosses between [${side.join(', ')}] and the other nodes`);
-    return links;
   }
 
   /** Heals every fault still in force (teardown, or a step that heals all). */
@@ -92,13 +89,15 @@ export class LinkNemesis {
     const id = `${fault}-${randomBytes(3).toString('hex')}`;
     const toxicName = `keelhaul-${id}`;
     const targets = [...new Set(links.flatMap((link) => [link.from, link.to]))];
+    // Links whose nodes no system claims carry nothing the checkers see.
+    const hits = whatItHits(this.systems(), targets, 'links') ?? { jobsInFlight: [], hit: false };
     const event = this.history.record({
       type: 'nemesis',
       phase: 'start',
       id,
       fault,
       targets,
-      effect: { links: links.map((link) => link.name), direction, toxic: kind, ...this.whatItHits(links) },
+      effect: { links: links.map((link) => link.name), direction, toxic: kind, ...hits },
     }) as NemesisEvent;
     const applied: { link: Link; name: string }[] = [];
     for (const link of links) {
@@ -125,27 +124,5 @@ export class LinkNemesis {
     };
     this.active.add(active);
     return active;
-  }
-
-  /**
-   * A link carries traffic when a worker at one end is up (heartbeats flow both ways all the time)
-   * or a client at one end has calls open; a fault on links with neither touches nothing.
-   */
-  private whatItHits(links: Link[]): { jobsInFlight: string[]; hit: boolean } {
-    const nodes = new Set(links.flatMap((link) => [link.from, link.to]));
-    const jobsInFlight: string[] = [];
-    let carriesTraffic = false;
-    for (const worker of this.cluster.workers) {
-      if (!nodes.has(worker.name) || !worker.running) continue;
-      carriesTraffic = true;
-      jobsInFlight.push(...this.cluster.jobsInFlightOn(worker.name));
-    }
-    for (const client of this.cluster.clients) {
-      if (!nodes.has(client.name)) continue;
-      const open = this.cluster.openCalls(client.name);
-      if (open.length > 0) carriesTraffic = true;
-      jobsInFlight.push(...open);
-    }
-    return { jobsInFlight, hit: carriesTraffic };
   }
 }

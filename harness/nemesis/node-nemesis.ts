@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { RpcCluster } from '../cluster/rpc-cluster';
 import type { HistoryRecorder } from '../history/recorder';
-import type { NemesisEvent } from '../history/event';
+import type { FaultEffect, NemesisEvent } from '../history/event';
 import type { NodeHandle } from '../runtime/node-handle';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { whatItHits, type SystemsInPlay } from './what-it-hits';
 
 /**
  * Faults that act on whole nodes: crash (SIGKILL) with or without a restart, and freeze (SIGSTOP)
- * for a while. Each writes a nemesis start and end to the history, with what it hit, so a fault
- * that touched nothing shows up as such instead of as a pass.
+ * for a while. Each writes a nemesis start and end to the history, with what it hit (as the system
+ * owning the node says), so a fault that touched nothing shows up as such instead of as a pass.
  */
 export class NodeNemesis {
   constructor(
-    private readonly cluster: RpcCluster,
+    private readonly systems: SystemsInPlay,
     private readonly history: HistoryRecorder,
   ) {}
 
@@ -20,7 +20,7 @@ export class NodeNemesis {
   async kill(node: NodeHandle, { restartAfterMs }: { restartAfterMs?: number } = {}): Promise<NemesisEvent> {
     const start = this.begin(restartAfterMs === undefined ? 'kill' : 'crash-restart', node);
     await node.kill();
-    this.cluster.forgetInFlight(node.name);
+    for (const system of this.systems()) if (system.nodes.includes(node)) system.forgetInFlight(node.name);
     if (restartAfterMs !== undefined) {
       await sleep(restartAfterMs);
       await node.restart();
@@ -30,16 +30,8 @@ export class NodeNemesis {
   }
 
   /** SIGSTOP the node for `durationMs`, then SIGCONT. */
-  async freeze(node: NodeHandle, durationMs: number): Promise<NemesisEvent> {
-    const start = this.begin('freeze', node, { durationMs });
-    await node.freeze();
-    try {
-      await sleep(durationMs);
-    } finally {
-      await node.resume();
-      this.end(start);
-    }
-    return start;
+  freeze(node: NodeHandle, durationMs: number): Promise<NemesisEvent> {
+    return this.hold('freeze', node, durationMs, { apply: () => node.freeze(), undo: () => node.resume() });
   }
 
   /**
@@ -47,40 +39,37 @@ export class NodeNemesis {
    * its address and name), then joins it again. Every link of the node fails at once, including
    * any that does not go through the fault proxy.
    */
-  async disconnect(node: NodeHandle, durationMs: number, isolation: { disconnect(): Promise<void>; reconnect(): Promise<void> }): Promise<NemesisEvent> {
-    const start = this.begin('disconnect', node, { durationMs });
-    await isolation.disconnect();
+  disconnect(node: NodeHandle, durationMs: number, isolation: { disconnect(): Promise<void>; reconnect(): Promise<void> }): Promise<NemesisEvent> {
+    return this.hold('disconnect', node, durationMs, { apply: () => isolation.disconnect(), undo: () => isolation.reconnect() });
+  }
+
+  /** A fault that lasts: applied, kept for `durationMs`, always undone (a frozen node is never left frozen). */
+  private async hold(fault: string, node: NodeHandle, durationMs: number, { apply, undo }: { apply(): Promise<void>; undo(): Promise<void> }): Promise<NemesisEvent> {
+    const start = this.begin(fault, node, { durationMs });
+    await apply();
     try {
       await sleep(durationMs);
     } finally {
-      await isolation.reconnect();
+      await undo();
       this.end(start);
     }
     return start;
   }
 
-  private begin(fault: string, node: NodeHandle, extra: Record<string, unknown> = {}): NemesisEvent {
-    const jobsInFlight = this.jobsTouchedBy(node);
-    // A running broker or worker always has traffic (heartbeats); a client only while it has calls open.
-    const hit = node.running && (node.role !== 'client' || jobsInFlight.length > 0);
+  private begin(fault: string, node: NodeHandle, extra: FaultEffect = {}): NemesisEvent {
+    // A node no system claims (none should exist) is hit while it runs: there is nothing else to ask.
+    const hits = whatItHits(this.systems(), [node.name], 'node') ?? { jobsInFlight: [], hit: node.running };
     return this.history.record({
       type: 'nemesis',
       phase: 'start',
       id: `${fault}-${randomBytes(3).toString('hex')}`,
       fault,
       targets: [node.name],
-      effect: { ...extra, jobsInFlight, hit },
+      effect: { ...extra, ...hits },
     }) as NemesisEvent;
   }
 
   private end(start: NemesisEvent): void {
     this.history.record({ type: 'nemesis', phase: 'end', id: start.id, fault: start.fault, targets: start.targets });
-  }
-
-  /** A worker holds the jobs it started; a broker every call open at that moment; a client its own open calls. */
-  private jobsTouchedBy(node: NodeHandle): string[] {
-    if (node.role === 'worker') return this.cluster.jobsInFlightOn(node.name);
-    if (node.role === 'broker') return this.cluster.openCalls();
-    return this.cluster.openCalls(node.name);
   }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isPubSubProfile, undecidedReason, type Judgement, type Profile } from '../checker/profile';
-import { livenessPeriod, recoveryBound } from '../cluster/timing';
+import { livenessPeriod, recoveryBound } from '../timing/timing';
 import { starvation, summarizeHealth } from '../history/harness-health';
 import type { HistoryEvent } from '../history/event';
 import type { Scenario } from '../scenario/scenario';

@@ -1,5 +1,5 @@
 import { claims, PROFILES, type Profile } from '../checker/profile';
-import { INCONCLUSIVE_EXCEPTION } from '../scenario/inconclusive';
+import { INCONCLUSIVE_EXCEPTION } from '../verdict/inconclusive';
 import type { HarnessHealthSummary } from '../history/harness-health';
 
 export { claims };

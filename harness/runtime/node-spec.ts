@@ -1,12 +1,9 @@
-/** The roles of the system under test. */
-export type SystemRole = 'broker' | 'worker' | 'client';
-/** `fault-proxy` is the harness's own instrument, started where the nodes run (a container in the docker runtime). */
-export type Role = SystemRole | PubSubRole | 'fault-proxy';
-/** The roles of a reliable pub/sub system (KHP/1). */
-export type PubSubRole = 'pubsub-proxy' | 'publisher' | 'subscriber';
-/** Every role an implementation (the reference, or one a manifest describes) can provide. */
-export type ImplementationRole = SystemRole | PubSubRole;
-export const IMPLEMENTATION_ROLES: readonly ImplementationRole[] = ['broker', 'worker', 'client', 'pubsub-proxy', 'publisher', 'subscriber'];
+/**
+ * A node's role: one a system declares in its role table (harness/systems/<name>/roles.ts, e.g.
+ * `broker`, `subscriber`), or `fault-proxy`, the harness's own instrument started where the nodes run.
+ * The runtime only labels nodes with it, so it need not know the systems.
+ */
+export type Role = string;
 
 /**
  * How the harness tells that a node is ready:

@@ -1,9 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import path from 'node:path';
-import { RpcCluster } from '../cluster/rpc-cluster';
-import { PubSubCluster } from '../cluster/pubsub-cluster';
-import { SCENARIO_TIMING, clientCallBound, recoveryBound, scaleTiming, type Timing } from '../cluster/timing';
+import { SCENARIO_TIMING, clientCallBound, recoveryBound, scaleTiming, type Timing } from '../timing/timing';
 import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
 import { parseRuntime, runConfig } from '../run-config';
@@ -12,14 +9,18 @@ import { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCh
 import { HistoryRecorder } from '../history/recorder';
 import type { Implementation } from '../implementation/implementation';
 import { referenceImplementation } from '../implementation/reference';
-import { NodeNemesis } from '../nemesis/node-nemesis';
-import { LinkNemesis } from '../nemesis/link-nemesis';
+import { Nemesis } from '../nemesis/nemesis';
+import { runCrashStorm, type StormOptions, type StormRunResult } from '../nemesis/storm-run';
+import type { FaultSchedule } from '../nemesis/fault-schedule';
 import { ProxiedNetwork } from '../network/proxied-network';
 import { ProcessRuntime } from '../runtime/process-runtime';
 import type { Runtime } from '../runtime/runtime';
+import { nodeNamed, type System, type SystemContext, type SystemDefinition } from '../systems/system';
 import type { NodeHandle } from '../runtime/node-handle';
-import type { NemesisEvent } from '../history/event';
-import { RpcWorkload, type RpcWorkloadOptions } from '../workload/rpc-workload';
+import type { StormLoad } from '../systems/storm-load';
+import { requestReplySystem, type RequestReplySystem } from '../systems/request-reply/request-reply-system';
+import { pubSubSystem, type PubSubSystem } from '../systems/pubsub/pubsub-system';
+import type { RpcWorkload, RpcWorkloadOptions } from '../systems/request-reply/workload';
 
 export interface ScenarioOptions {
   /** Shown in reports; also names the scenario's report folder. */
@@ -62,24 +63,23 @@ function slug(name: string): string {
 }
 
 /**
- * One scenario's whole world: where nodes run, the system under test, the faults, the workloads
- * and the history they all write. Cucumber's World holds one; a plain script can use it directly.
+ * One scenario's whole world: where nodes run, the systems under test (each built the first time a
+ * step asks for it), the faults, the workloads and the history they all write. Cucumber's World holds
+ * one; a plain script can use it directly.
  */
 export class Scenario {
   readonly dir: string;
   readonly timing: Timing;
   readonly history: HistoryRecorder;
   readonly runtime: Runtime;
-  readonly cluster: RpcCluster;
-  /** The pub/sub system, for the scenarios that use one. */
-  readonly pubsub: PubSubCluster;
-  readonly nemesis: NodeNemesis;
+  /** Every fault, node or link, goes through `nemesis.invoke(fault)`. */
+  readonly nemesis: Nemesis;
   /** Present when links are proxied: link faults act through it. */
   readonly network?: ProxiedNetwork;
-  readonly links?: LinkNemesis;
   /** The last check a step made, so a report can show what it found. */
   lastCheck?: { profile: Profile; result: CheckResult | PubSubCheckResult; judgement: Judgement };
-  private readonly workloads: RpcWorkload[] = [];
+  private readonly built = new Map<SystemDefinition<System, Implementation>, System>();
+  private readonly context: SystemContext<Implementation>;
   private readonly monitor: HarnessMonitor;
   private tornDown = false;
 
@@ -123,50 +123,59 @@ export class Scenario {
     this.runtime = runtime;
     this.network = network;
     const implementation = options.implementation ?? referenceImplementation;
-    this.cluster = new RpcCluster(this.runtime, implementation, this.timing, this.history, path.join(dir, 'state'), network);
-    this.pubsub = new PubSubCluster(this.runtime, implementation, this.timing, this.history, path.join(dir, 'state'), network);
-    this.nemesis = new NodeNemesis(this.cluster, this.history);
-    if (network) this.links = new LinkNemesis(network, this.cluster, this.history);
+    this.context = { runtime, implementation, timing: this.timing, history: this.history, stateDir: path.join(dir, 'state'), network };
+    this.nemesis = new Nemesis(runtime, () => this.systems, this.history, network);
   }
 
-  /**
-   * Cuts a node off from every other node for `durationMs`, then heals: the runtime's own network
-   * disconnect where it has one (containers), otherwise a partition of every link of the node
-   * through the fault proxy. Either way the history names the fault and what it hit.
-   */
-  async isolate(node: NodeHandle, durationMs: number): Promise<NemesisEvent> {
-    const isolation = this.runtime.isolation?.(node);
-    if (isolation) return this.nemesis.disconnect(node, durationMs, isolation);
-    if (!this.links || !this.network) throw new Error(`the ${this.runtime.kind} runtime cannot disconnect ${node.name}, and this scenario has no fault proxy to partition its links`);
-    const fault = await this.links.partition(this.network.linksOf(node.name));
-    await fault.healAfter(durationMs);
-    return fault.event;
+  /** The system of that kind, built on first use: a scenario about one system starts nothing of another. */
+  use<S extends System>(definition: SystemDefinition<S, Implementation>): S {
+    let system = this.built.get(definition);
+    if (!system) {
+      if (this.tornDown) throw new Error(`the scenario is over: cannot build the ${definition.name} system now`);
+      system = definition.create(this.context);
+      this.built.set(definition, system);
+    }
+    return system as S;
+  }
+
+  /** The systems built so far. */
+  get systems(): readonly System[] {
+    return [...this.built.values()];
+  }
+
+  /** The node named so, in whichever system built so far has it. */
+  node(name: string): NodeHandle {
+    return nodeNamed(this.systems.flatMap((system) => system.nodes), name);
+  }
+
+  /** The request-reply system (broker, workers, clients). */
+  get cluster(): RequestReplySystem {
+    return this.use(requestReplySystem);
+  }
+
+  /** The pub/sub system (proxy, publishers, subscribers). */
+  get pubsub(): PubSubSystem {
+    return this.use(pubSubSystem);
+  }
+
+  /** Any system's crash storm, through this scenario's nemesis and timing (see runCrashStorm). */
+  crashStorm<Outcome>(system: System, options: StormOptions, load: StormLoad<Outcome>, onSchedule: (schedule: FaultSchedule) => void): Promise<StormRunResult<Outcome>> {
+    return runCrashStorm(system, this.nemesis, this.timing, options, load, onSchedule);
   }
 
   /** Starts a workload on all clients started so far. */
   startWorkload(options: RpcWorkloadOptions): RpcWorkload {
-    const workload = new RpcWorkload(this.cluster.clients, this.history, options).start();
-    this.workloads.push(workload);
-    return workload;
+    return this.cluster.startWorkload(options);
   }
 
   /** A bound for a whole workload: every job could in the worst case use up a whole call bound. */
   workloadBound(options: Pick<RpcWorkloadOptions, 'jobsPerClient' | 'concurrency'>): number {
-    const rounds = Math.ceil(options.jobsPerClient / options.concurrency);
-    return Math.min(scaled(60_000), scaled(5_000) + rounds * (this.timing.workMs + scaled(50)) + 2 * clientCallBound(this.timing));
+    return this.cluster.workloadBound(options);
   }
 
-  /**
-   * Keeps the clients calling `service`, one job each per round, until `until()` holds or `boundMs`
-   * has passed: a check about what happens after a fault then never races the end of the workload.
-   * Resolves whether it held; the extra calls are in the history like any others.
-   */
-  async submitUntil(until: () => boolean, { service, boundMs }: { service: string; boundMs: number }): Promise<boolean> {
-    const deadline = performance.now() + boundMs;
-    while (!until() && performance.now() < deadline) {
-      await this.startWorkload({ jobsPerClient: 1, concurrency: 1, service }).wait(Math.max(1, deadline - performance.now()));
-    }
-    return until();
+  /** Keeps the clients calling until `until()` holds or `boundMs` passed (see RequestReplySystem.submitUntil). */
+  submitUntil(until: () => boolean, options: { service: string; boundMs: number }): Promise<boolean> {
+    return this.cluster.submitUntil(until, options);
   }
 
   check(profile: RequestReplyProfile, format: { allCounts?: boolean } = {}): { result: CheckResult; judgement: Judgement; summary: string } {
@@ -191,18 +200,14 @@ export class Scenario {
   async teardown(): Promise<void> {
     if (this.tornDown) return;
     this.tornDown = true;
-    for (const workload of this.workloads) {
-      workload.stop();
-      workload.detach();
-    }
+    for (const system of this.systems) system.stopLoad();
     try {
-      await this.links?.healAll();
+      await this.nemesis.healAll();
       await this.runtime.shutdown();
       await this.network?.close();
     } finally {
       this.monitor.stop();
-      this.cluster.seal();
-      this.pubsub.seal();
+      for (const system of this.systems) system.seal();
       this.history.close();
     }
   }

@@ -1,5 +1,9 @@
-import { drawSeed } from '../nemesis/fault-schedule';
 import { parseSeed, runConfig } from '../run-config';
+
+/** A seed to print: a run without one draws it here, so every run can be replayed. */
+export function drawSeed(): string {
+  return String(Math.floor(Math.random() * 2 ** 48));
+}
 
 export { parseSeed };
 

@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { checkStuck } from '../../harness/checker';
-import { clientCallBound, livenessPeriod, recoveryBound, type Timing } from '../../harness/cluster/timing';
+import { clientCallBound, livenessPeriod, recoveryBound, type Timing } from '../../harness/timing/timing';
 import type { HistoryEvent } from '../../harness/history/event';
 import type { Implementation } from '../../harness/implementation/implementation';
 import { referenceImplementation } from '../../harness/implementation/reference';
 import type { NodeHandle } from '../../harness/runtime/node-handle';
 import type { Scenario } from '../../harness/scenario/scenario';
-import { expectDefiniteFailures, expectEveryJobAnswered, expectJobsAnswered } from '../../harness/scenario/expectations';
+import { expectDefiniteFailures, expectEveryJobAnswered, expectJobsAnswered } from '../../harness/systems/request-reply/expectations';
 import { waitFor, withTimeout } from '../../harness/util/wait-for';
 import { askMmi } from '../../harness/probe/mdp-probe';
 import { MMI_SERVICE } from '../../reference/mdp/mmi';
@@ -180,8 +180,8 @@ describe('the example Python drivers under the harness', () => {
       const options = { jobsPerClient: 40, concurrency: 2, service: 'echo' };
       const workload = scenario.startWorkload(options);
       const victim = await cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
-      const fault = await scenario.nemesis.kill(victim);
-      const hit = (fault.effect?.jobsInFlight as string[] | undefined) ?? [];
+      const fault = await scenario.nemesis.invoke({ kind: 'kill', target: victim.name });
+      const hit = fault.effect?.jobsInFlight ?? [];
       assert.ok(fault.effect?.hit === true && hit.length > 0, `the kill hit no job: ${JSON.stringify(fault)}`);
 
       const summary = await workload.wait(scenario.workloadBound(options));
@@ -199,8 +199,8 @@ describe('the example Python drivers under the harness', () => {
 
   test('a Python client whose replies are lost retries on fresh sockets and every job is answered', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
     await withScenario({ name: 'python drivers lost replies', reportDir, implementation: pythonExamples }, async (scenario) => {
-      const { cluster, links } = scenario;
-      assert.ok(links, 'the scenario runs through the fault proxy');
+      const { cluster, nemesis } = scenario;
+      assert.ok(nemesis.links, 'the scenario runs through the fault proxy');
       // As the lost-replies scenario of features/request-reply/exactly-once.feature, judged at least once.
       await cluster.startBroker();
       await cluster.startWorkers(2, 'echo', 50);
@@ -210,7 +210,7 @@ describe('the example Python drivers under the harness', () => {
       const workload = scenario.startWorkload(options);
       // Struck once a request of client-1's is running: its reply (and any other sent before the heal) is lost.
       await cluster.nextExecStart(FIND_JOB_TIMEOUT_MS, (job) => cluster.openCalls('client-1').includes(job), 'no job of client-1 started');
-      const fault = await links.partition(links.linksOf('client-1'), 'backward');
+      const fault = await nemesis.begin({ kind: 'partition', links: { of: ['client-1'] }, direction: 'backward' });
       assert.equal(fault.event.effect?.hit, true, `the partition cut nothing: ${JSON.stringify(fault.event)}`);
       await fault.healAfter(LOST_REPLIES_MS);
 

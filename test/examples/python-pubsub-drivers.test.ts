@@ -4,16 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { checkPubSub } from '../../harness/checker/pubsub';
-import { recoveryBound } from '../../harness/cluster/timing';
+import { recoveryBound } from '../../harness/timing/timing';
 import type { DeliverEvent, HistoryEvent, NemesisEvent } from '../../harness/history/event';
 import { loadManifest } from '../../harness/manifest/manifest';
 import { ManifestImplementation } from '../../harness/manifest/manifest-implementation';
 import type { NodeHandle } from '../../harness/runtime/node-handle';
-import { expectCaughtUpAfterFault } from '../../harness/scenario/pubsub-expectations';
+import { expectCaughtUpAfterFault } from '../../harness/systems/pubsub/expectations';
 import type { Scenario } from '../../harness/scenario/scenario';
 import { waitFor, withTimeout } from '../../harness/util/wait-for';
 import { python, requirePythonDrivers, ROOT, withScenario } from './python-helpers';
-import { PubSubWorkload } from '../../harness/workload/pubsub-workload';
+import { PubSubWorkload } from '../../harness/systems/pubsub/workload';
 
 /**
  * The example Python KHP/1 drivers (examples/python/khp_*_driver.py), written from docs/protocol.md
@@ -192,7 +192,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
 
       const workload = startPuts(scenario, 80, ['news', 'sports']);
       await waitFor(() => accepted(history.events()) >= 30, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: '30 accepted messages' });
-      const fault = await nemesis.kill(proxy, { restartAfterMs: RESTART_PAUSE_MS });
+      const fault = await nemesis.invoke({ kind: 'crash-restart', target: proxy.name, pauseMs: RESTART_PAUSE_MS });
       assert.equal(fault.effect?.hit, true, `the kill hit nothing: ${JSON.stringify(fault)}`);
       await workload.wait(putsBound(scenario, 80));
 
@@ -229,7 +229,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
       try {
         const workload = startPuts(scenario, 80, ['news', 'sports']);
         await waitFor(() => deliveries(history.events(), victim.name).length >= 20, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${victim.name} to receive 20 messages` });
-        const fault = await nemesis.kill(victim, { restartAfterMs: RESTART_PAUSE_MS });
+        const fault = await nemesis.invoke({ kind: 'crash-restart', target: victim.name, pauseMs: RESTART_PAUSE_MS });
         assert.equal(fault.effect?.hit, true, `the kill hit nothing: ${JSON.stringify(fault)}`);
         await workload.wait(putsBound(scenario, 80));
         // news 80 to both, sports 80 to the victim.

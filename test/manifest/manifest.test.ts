@@ -5,14 +5,14 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ErrorObject } from 'ajv';
 import { PROFILES } from '../../harness/checker/profile';
-import { SCENARIO_TIMING } from '../../harness/cluster/timing';
+import { SCENARIO_TIMING } from '../../harness/timing/timing';
 import type { BrokerParams, ClientParams, PublisherParams, PubSubProxyParams, SubscriberParams, WorkerParams } from '../../harness/implementation/implementation';
 import { referenceImplementation } from '../../harness/implementation/reference';
 import { describeSchemaErrors, fieldName, findProgram, loadManifest, parseManifest } from '../../harness/manifest/manifest';
 import { ManifestError } from '../../harness/manifest/manifest-error';
 import { ManifestImplementation } from '../../harness/manifest/manifest-implementation';
 import { MANIFEST_SCHEMA, TIMING_FIELDS } from '../../harness/manifest/schema';
-import { IMPLEMENTATION_ROLES } from '../../harness/runtime/node-spec';
+import { IMPLEMENTATION_ROLES } from '../../harness/implementation/roles';
 import { fillTemplate, PLACEHOLDERS, strayBraces, unknownPlaceholders } from '../../harness/manifest/template';
 
 const ROOT = path.resolve(__dirname, '../../..');

@@ -44,7 +44,7 @@ test('with TOXIPROXY_URL the harness drives an external Toxiproxy-compatible ser
       assert.deepEqual(onServer, ['client-1->broker', 'worker-1->broker']);
 
       // A partition applied through the external server really stops traffic.
-      const fault = await scenario.links!.partition(scenario.links!.linksOf('client-1'));
+      const fault = await scenario.nemesis.begin({ kind: 'partition', links: { of: ['client-1'] } });
       const response = await fetch(`${url}/proxies/${encodeURIComponent('client-1->broker')}/toxics`);
       const toxics = (await response.json()) as { type: string; stream: string }[];
       assert.deepEqual(toxics.map((t) => `${t.type}/${t.stream}`), ['timeout/upstream', 'timeout/downstream'], 'a blackhole per direction');

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { SCENARIO_TIMING } from '../../harness/cluster/timing';
+import { SCENARIO_TIMING } from '../../harness/timing/timing';
 import { referenceImplementation } from '../../harness/implementation/reference';
 import type { NodeSpec } from '../../harness/runtime/node-spec';
 import type { ContainerNode } from '../../harness/runtime/docker/container-node';
@@ -388,7 +388,7 @@ describe('docker runtime (needs a Docker engine: docker/ensure-engine.sh)', { ti
       const script = `
         const { DockerRuntime } = require(${JSON.stringify(path.join(ROOT, 'dist/harness/runtime/docker/docker-runtime.js'))});
         const { referenceImplementation } = require(${JSON.stringify(path.join(ROOT, 'dist/harness/implementation/reference.js'))});
-        const { SCENARIO_TIMING } = require(${JSON.stringify(path.join(ROOT, 'dist/harness/cluster/timing.js'))});
+        const { SCENARIO_TIMING } = require(${JSON.stringify(path.join(ROOT, 'dist/harness/timing/timing.js'))});
         (async () => {
           const runtime = new DockerRuntime({ logDir: ${JSON.stringify(path.join(logRoot, `orphan-${how}`))}, runId: ${JSON.stringify(runId)}, image: ${JSON.stringify(image?.tag)} });
           await runtime.start(referenceImplementation.broker({ name: 'broker', bind: 'tcp://*:5555', timing: SCENARIO_TIMING, stateDir: '/state' }));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { chooseTimeScale, measureTimeScaleSync, parseTimeScale, timeScale } from '../../harness/util/time-scale';
-import { SCENARIO_TIMING, clientCallBound, recoveryBound, scaleTiming } from '../../harness/cluster/timing';
+import { SCENARIO_TIMING, clientCallBound, recoveryBound, scaleTiming } from '../../harness/timing/timing';
 
 describe('time scale', () => {
   test('parseTimeScale takes a number in range or auto, and names what it wants otherwise', () => {

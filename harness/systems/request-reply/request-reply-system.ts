@@ -1,26 +1,29 @@
 import path from 'node:path';
-import type { HistoryRecorder } from '../history/recorder';
-import type { Implementation } from '../implementation/implementation';
-import type { NodeHandle } from '../runtime/node-handle';
-import type { Runtime } from '../runtime/runtime';
-import type { ProxiedNetwork } from '../network/proxied-network';
-import { startNumbered } from './numbered-nodes';
-import { livenessPeriod, type Timing } from './timing';
-import { waitFor } from '../util/wait-for';
-import { askMmi } from '../probe/mdp-probe';
-import { MMI_SERVICE } from '../../reference/mdp/mmi';
+import type { NodeHandle } from '../../runtime/node-handle';
+import { REQUEST_REPLY_PROFILES } from '../../checker/profile';
+import { startNumbered } from '../numbered-nodes';
+import type { RequestReplyStarters } from './roles';
+import { StarSystem } from '../star-system';
+import type { FaultScope, System, SystemDefinition, SystemHit } from '../system';
+import { clientCallBound, livenessPeriod } from '../../timing/timing';
+import { waitFor } from '../../util/wait-for';
+import { askMmi } from '../../probe/mdp-probe';
+import { MMI_SERVICE } from '../../../reference/mdp/mmi';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { scaled } from '../util/time-scale';
+import { scaled } from '../../util/time-scale';
+import { performance } from 'node:perf_hooks';
+import { RpcWorkload, type RpcWorkloadOptions } from './workload';
+
+type ExecutionKind = 'exec-start' | 'exec-end';
+type ExecutionListener = (kind: ExecutionKind, worker: string, job: string) => void;
 
 /**
  * A request-reply system under test: one broker, workers and client drivers, started through a
  * runtime from an implementation's recipes. It turns worker reports into exec events in the
  * history and knows which jobs each worker holds, so faults can say what they hit.
  */
-type ExecutionKind = 'exec-start' | 'exec-end';
-type ExecutionListener = (kind: ExecutionKind, worker: string, job: string) => void;
-
-export class RpcCluster {
+export class RequestReplySystem extends StarSystem<RequestReplyStarters> implements System {
+  readonly name = 'request-reply';
   broker?: NodeHandle;
   readonly workers: NodeHandle[] = [];
   readonly clients: NodeHandle[] = [];
@@ -31,28 +34,38 @@ export class RpcCluster {
   private readonly executedBy = new Map<string, number>();
   /** Called on every exec-start and exec-end as it is recorded: how a fault can strike at that moment. */
   private readonly executionListeners = new Set<ExecutionListener>();
-  /** Set at teardown: reports that straggle in from dying nodes are no longer part of the history. */
-  private sealed = false;
+  private readonly workloads: RpcWorkload[] = [];
 
-  constructor(
-    private readonly runtime: Runtime,
-    private readonly implementation: Implementation,
-    readonly timing: Timing,
-    private readonly history: HistoryRecorder,
-    /** Per-node state directories (a durable broker's journal) live under it. */
-    private readonly stateDir: string,
-    /** Without a network, nodes connect to each other directly (no link faults possible). */
-    private readonly network?: ProxiedNetwork,
-  ) {}
-
-  get nodes(): NodeHandle[] {
-    return [...(this.broker ? [this.broker] : []), ...this.workers, ...this.clients];
+  protected shape() {
+    return { hub: this.broker, peers: this.workers, others: this.clients };
   }
 
-  node(name: string): NodeHandle {
-    const found = this.nodes.find((node) => node.name === name);
-    if (!found) throw new Error(`no node named "${name}" (nodes: ${this.nodes.map((n) => n.name).join(', ') || 'none'})`);
-    return found;
+  /**
+   * A running broker or worker always carries traffic (heartbeats flow both ways all the time); a
+   * client only while it has calls open. A worker holds the jobs it started, the broker every call
+   * open, a client its own open calls. On links, the broker's end carries only what its peer sends.
+   */
+  faultEffect(nodes: readonly string[], scope: FaultScope): SystemHit {
+    const named = new Set(nodes);
+    const jobsInFlight: string[] = [];
+    let hit = false;
+    if (scope === 'node' && this.broker && named.has(this.broker.name)) {
+      hit ||= this.broker.running;
+      jobsInFlight.push(...this.openCalls());
+    }
+    for (const worker of this.workers) {
+      if (!named.has(worker.name)) continue;
+      // A worker that is down carries nothing over its links; killing or freezing it still acts on the node.
+      if (worker.running) hit = true;
+      if (scope === 'node' || worker.running) jobsInFlight.push(...this.jobsInFlightOn(worker.name));
+    }
+    for (const client of this.clients) {
+      if (!named.has(client.name)) continue;
+      const open = this.openCalls(client.name);
+      if (open.length > 0 && (scope === 'links' || client.running)) hit = true;
+      jobsInFlight.push(...open);
+    }
+    return { hit, jobsInFlight };
   }
 
   /** The broker's own address: for harness probes, which are instruments, not nodes under test. */
@@ -64,16 +77,16 @@ export class RpcCluster {
   /** The address a node uses to reach the broker: its own link's proxy when the network is proxied. */
   async brokerAddressFor(nodeName: string): Promise<string> {
     if (!this.brokerPeer) throw new Error('start the broker before the nodes that connect to it');
-    if (!this.network) return this.brokerPeer;
-    return (await this.network.link(nodeName, this.broker?.name ?? 'broker', this.brokerPeer)).endpoint;
+    if (!this.context.network) return this.brokerPeer;
+    return (await this.context.network.link(nodeName, this.broker?.name ?? 'broker', this.brokerPeer)).endpoint;
   }
 
   async startBroker(name = 'broker'): Promise<NodeHandle> {
-    const port = await this.runtime.allocatePort(name);
-    this.brokerBind = await this.runtime.harnessEndpoint(name, port);
-    this.brokerPeer = await this.runtime.peerEndpoint(name, port);
-    const stateDir = this.runtime.stateDir(name, path.join(this.stateDir, name));
-    this.broker = await this.runtime.start(this.implementation.broker({ name, bind: this.runtime.bindEndpoint(name, port), timing: this.timing, stateDir }));
+    const port = await this.context.runtime.allocatePort(name);
+    this.brokerBind = await this.context.runtime.harnessEndpoint(name, port);
+    this.brokerPeer = await this.context.runtime.peerEndpoint(name, port);
+    const stateDir = this.context.runtime.stateDir(name, path.join(this.context.stateDir, name));
+    this.broker = await this.context.runtime.start(this.context.implementation.broker({ name, bind: this.context.runtime.bindEndpoint(name, port), timing: this.timing, stateDir }));
     return this.broker;
   }
 
@@ -100,8 +113,8 @@ export class RpcCluster {
   }
 
   async startWorker(name: string, service = 'echo', workMs = this.timing.workMs): Promise<NodeHandle> {
-    const worker = await this.runtime.start(
-      this.implementation.worker({ name, broker: await this.brokerAddressFor(name), service, workMs, timing: this.timing }),
+    const worker = await this.context.runtime.start(
+      this.context.implementation.worker({ name, broker: await this.brokerAddressFor(name), service, workMs, timing: this.timing }),
     );
     this.trackExecutions(worker);
     this.workers.push(worker);
@@ -110,7 +123,7 @@ export class RpcCluster {
 
   async startClients(count: number): Promise<NodeHandle[]> {
     const started = await startNumbered('client', this.clients.length, count, async (name) => {
-      const client = await this.runtime.start(this.implementation.client({ name, broker: await this.brokerAddressFor(name), timing: this.timing }));
+      const client = await this.context.runtime.start(this.context.implementation.client({ name, broker: await this.brokerAddressFor(name), timing: this.timing }));
       this.recordOutcomes(client);
       return client;
     });
@@ -118,9 +131,43 @@ export class RpcCluster {
     return started;
   }
 
-  /** Stops recording node reports: called once the scenario's history is final. */
-  seal(): void {
-    this.sealed = true;
+  /** Jobs submitted so far (invoke events), by any workload. */
+  invoked(): number {
+    return this.context.history.events().filter((event) => event.type === 'invoke').length;
+  }
+
+  /** Starts a workload on all clients started so far. */
+  startWorkload(options: RpcWorkloadOptions): RpcWorkload {
+    const workload = new RpcWorkload(this.clients, this.context.history, options).start();
+    this.workloads.push(workload);
+    return workload;
+  }
+
+  /** Stops every workload and stops listening to its clients: teardown, before the nodes go. */
+  stopLoad(): void {
+    for (const workload of this.workloads) {
+      workload.stop();
+      workload.detach();
+    }
+  }
+
+  /** A bound for a whole workload: every job could in the worst case use up a whole call bound. */
+  workloadBound(options: Pick<RpcWorkloadOptions, 'jobsPerClient' | 'concurrency'>): number {
+    const rounds = Math.ceil(options.jobsPerClient / options.concurrency);
+    return Math.min(scaled(60_000), scaled(5_000) + rounds * (this.timing.workMs + scaled(50)) + 2 * clientCallBound(this.timing));
+  }
+
+  /**
+   * Keeps the clients calling `service`, one job each per round, until `until()` holds or `boundMs`
+   * has passed: a check about what happens after a fault then never races the end of the workload.
+   * Resolves whether it held; the extra calls are in the history like any others.
+   */
+  async submitUntil(until: () => boolean, { service, boundMs }: { service: string; boundMs: number }): Promise<boolean> {
+    const deadline = performance.now() + boundMs;
+    while (!until() && performance.now() < deadline) {
+      await this.startWorkload({ jobsPerClient: 1, concurrency: 1, service }).wait(Math.max(1, deadline - performance.now()));
+    }
+    return until();
   }
 
   /** Jobs a worker has started and not finished. */
@@ -131,7 +178,7 @@ export class RpcCluster {
   /** Calls invoked and not yet returned, of one client or of all. */
   openCalls(client?: string): string[] {
     const open = new Set<string>();
-    for (const event of this.history.events()) {
+    for (const event of this.context.history.events()) {
       if (event.type === 'invoke' && (client === undefined || event.process === client)) open.add(event.job);
       else if (event.type === 'ok' || event.type === 'fail' || event.type === 'info') open.delete(event.job);
     }
@@ -188,7 +235,7 @@ export class RpcCluster {
   private trackExecutions(worker: NodeHandle): void {
     worker.onReport((report) => {
       if (this.sealed || (report.type !== 'exec-start' && report.type !== 'exec-end')) return;
-      this.history.record({ type: report.type, worker: report.worker, job: report.job });
+      this.context.history.record({ type: report.type, worker: report.worker, job: report.job });
       const jobs = this.inFlight.get(report.worker) ?? new Set<string>();
       this.inFlight.set(report.worker, jobs);
       if (report.type === 'exec-start') jobs.add(report.job);
@@ -204,7 +251,7 @@ export class RpcCluster {
   private recordOutcomes(client: NodeHandle): void {
     client.onReport((report) => {
       if (this.sealed) return;
-      if (report.type === 'ok' || report.type === 'fail' || report.type === 'info') this.history.record({ ...report, process: client.name });
+      if (report.type === 'ok' || report.type === 'fail' || report.type === 'info') this.context.history.record({ ...report, process: client.name });
     });
   }
 
@@ -213,3 +260,9 @@ export class RpcCluster {
     this.inFlight.delete(worker);
   }
 }
+
+export const requestReplySystem: SystemDefinition<RequestReplySystem, RequestReplyStarters> = {
+  name: 'request-reply',
+  profiles: REQUEST_REPLY_PROFILES,
+  create: (context) => new RequestReplySystem(context),
+};

@@ -1,5 +1,5 @@
-import type { HistoryEvent } from '../history/event';
-import { Inconclusive } from './inconclusive';
+import type { HistoryEvent } from '../../history/event';
+import { Inconclusive } from '../../verdict/inconclusive';
 
 /**
  * Scenario-specific claims about a history, beyond the profile's anomaly checks. Each is a pure

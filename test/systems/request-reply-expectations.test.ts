@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Inconclusive } from '../../harness/scenario/inconclusive';
+import { Inconclusive } from '../../harness/verdict/inconclusive';
 import { describe, test } from 'node:test';
 import type { HistoryEvent, InvokeEvent } from '../../harness/history/event';
 import {
@@ -8,7 +8,7 @@ import {
   expectEveryJobAnswered,
   expectJobsCompletedElsewhere,
   expectWorkerRanJobsSince,
-} from '../../harness/scenario/expectations';
+} from '../../harness/systems/request-reply/expectations';
 import { cleanJob, execEnd, execStart, fail, faultEnd, faultStart, info, invoke, ok } from '../checker/fixture';
 
 const invokeOn = (t: number, job: string, service: string): InvokeEvent => ({ type: 'invoke', t, process: 'client-1', job, service });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DeliverEvent, HistoryEvent, PutFailEvent, PutOkEvent } from '../../harness/history/event';
-import { expectCaughtUpAfterFault, expectRefusedWhileFrozen } from '../../harness/scenario/pubsub-expectations';
-import { Inconclusive } from '../../harness/scenario/inconclusive';
+import { expectCaughtUpAfterFault, expectRefusedWhileFrozen } from '../../harness/systems/pubsub/expectations';
+import { Inconclusive } from '../../harness/verdict/inconclusive';
 import { faultEnd, faultStart } from '../checker/fixture';
 
 const ok = (t: number, msg: string): PutOkEvent => ({ type: 'put-ok', t, process: 'pub-1', topic: 'news', msg });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { HistoryRecorder } from '../history/recorder';
-import type { NodeHandle } from '../runtime/node-handle';
+import type { HistoryRecorder } from '../../history/recorder';
+import type { NodeHandle } from '../../runtime/node-handle';
 
 export interface RpcWorkloadOptions {
   /** Jobs each client submits. */

@@ -1,5 +1,5 @@
-import type { HistoryEvent, NemesisEvent, PutFailEvent, PutOkEvent } from '../history/event';
-import { Inconclusive } from './inconclusive';
+import type { HistoryEvent, NemesisEvent, PutFailEvent, PutOkEvent } from '../../history/event';
+import { Inconclusive } from '../../verdict/inconclusive';
 
 /**
  * Pub/sub scenario claims about a history, beyond the pubsub-exactly-once checks: that a fault on a

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { HistoryRecorder } from '../history/recorder';
-import type { NodeHandle } from '../runtime/node-handle';
+import type { HistoryRecorder } from '../../history/recorder';
+import type { NodeHandle } from '../../runtime/node-handle';
 
 export interface PubSubWorkloadOptions {
   /** Messages each publisher puts, one at a time (per-publisher order is the order of its puts). */

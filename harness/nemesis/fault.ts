@@ -1,0 +1,97 @@
+/**
+ * Faults as data: what to do, to what, for how long. Steps, crash storms, replays and reports all
+ * speak this one vocabulary; `Nemesis.invoke(fault)` carries any of them out and records a nemesis
+ * start/end pair whose `effect` says what the fault touched.
+ */
+
+/** Which way a fault acts on a link: from the connecting node to the listening one, back, or both. */
+export type Direction = 'both' | 'forward' | 'backward';
+
+/** SIGKILL, no restart. */
+export interface KillFault {
+  kind: 'kill';
+  target: string;
+}
+
+/** SIGKILL, then the same node started again after `pauseMs` (same name, state folder and durable id). */
+export interface CrashRestartFault {
+  kind: 'crash-restart';
+  target: string;
+  pauseMs: number;
+}
+
+/** SIGSTOP (docker pause) for `durationMs`, then SIGCONT. */
+export interface FreezeFault {
+  kind: 'freeze';
+  target: string;
+  durationMs: number;
+}
+
+/**
+ * The node cut off from every other node for `durationMs`: the runtime's own network disconnect
+ * where it has one (containers), otherwise a partition of every link of the node through the fault proxy.
+ */
+export interface IsolateFault {
+  kind: 'isolate';
+  target: string;
+  durationMs: number;
+}
+
+export type NodeFault = KillFault | CrashRestartFault | FreezeFault | IsolateFault;
+
+/** The links a link fault acts on, named the way the scenario speaks of them. */
+export type LinkSelector =
+  /** Every link of these nodes. */
+  | { of: readonly string[] }
+  /** One link by its proxy name, e.g. `worker-2->broker`. */
+  | { link: string }
+  /** Every link between these nodes and the rest: two halves. */
+  | { across: readonly string[] }
+  /** Every link there is. */
+  | { all: true };
+
+/** A Toxiproxy toxic and its attributes, as the fault proxy takes it. */
+export type Toxic =
+  /** Silently drops everything (a timeout toxic with no timeout): packets vanish as in a real partition. */
+  | { kind: 'partition' }
+  | { kind: 'latency'; latencyMs: number; jitterMs: number }
+  | { kind: 'bandwidth'; rateKBps: number }
+  /** The next data on each connection is dropped and the connection reset (TCP RST) after `timeoutMs`. */
+  | { kind: 'reset'; timeoutMs: number }
+  | { kind: 'slice'; averageSize: number; sizeVariation: number; delayMicros: number }
+  /** Each connection closes after `bytes`. */
+  | { kind: 'limit-data'; bytes: number };
+
+/**
+ * A toxic on links. With `durationMs` the fault heals itself after that long; without, it stays in
+ * force until healed (`Nemesis.healAll`, or the handle `Nemesis.begin` returns).
+ */
+export type LinkFault = Toxic & { links: LinkSelector; direction?: Direction; durationMs?: number };
+
+export type Fault = NodeFault | LinkFault;
+export type FaultKind = Fault['kind'];
+
+export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate'];
+
+export function isNodeFault(fault: Fault): fault is NodeFault {
+  return (NODE_FAULT_KINDS as readonly string[]).includes(fault.kind);
+}
+
+/** One line a person reads: the report, the console, a storm's schedule. */
+export function describeFault(fault: Fault): string {
+  switch (fault.kind) {
+    case 'kill':
+      return `kill ${fault.target}`;
+    case 'crash-restart':
+      return `crash ${fault.target}, restart after ${fault.pauseMs} ms`;
+    case 'freeze':
+      return `freeze ${fault.target} for ${fault.durationMs} ms`;
+    case 'isolate':
+      return `cut ${fault.target} off for ${fault.durationMs} ms`;
+    default: {
+      const where = 'of' in fault.links ? `links of ${fault.links.of.join(', ')}` : 'link' in fault.links ? `link ${fault.links.link}` : 'across' in fault.links ? `links across [${fault.links.across.join(', ')}]` : 'every link';
+      const how = fault.direction && fault.direction !== 'both' ? ` (${fault.direction})` : '';
+      return `${fault.kind} on ${where}${how}${fault.durationMs === undefined ? '' : ` for ${fault.durationMs} ms`}`;
+    }
+  }
+}

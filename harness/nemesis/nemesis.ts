@@ -1,0 +1,71 @@
+import type { NemesisEvent } from '../history/event';
+import type { HistoryRecorder } from '../history/recorder';
+import type { ProxiedNetwork } from '../network/proxied-network';
+import type { Runtime } from '../runtime/runtime';
+import { nodeNamed } from '../systems/system';
+import { describeFault, isNodeFault, type Fault, type LinkFault, type NodeFault } from './fault';
+import { LinkNemesis, type ActiveLinkFault } from './link-nemesis';
+import { NodeNemesis } from './node-nemesis';
+import type { SystemsInPlay } from './what-it-hits';
+
+/**
+ * One door for every fault: `invoke(fault)` carries out any `Fault` (node or link) and resolves with
+ * its nemesis start event, whose `effect` says what it hit. Node faults and link faults with a
+ * duration run to their end; a link fault without one stays in force until `healAll()`.
+ */
+export class Nemesis {
+  readonly nodes: NodeNemesis;
+  /** Present when links are proxied: link faults act through it. */
+  readonly links?: LinkNemesis;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly systems: SystemsInPlay,
+    history: HistoryRecorder,
+    private readonly network?: ProxiedNetwork,
+  ) {
+    this.nodes = new NodeNemesis(systems, history);
+    if (network) this.links = new LinkNemesis(network, systems, history);
+  }
+
+  async invoke(fault: Fault): Promise<NemesisEvent> {
+    if (isNodeFault(fault)) return this.onNode(fault);
+    const active = await this.begin(fault);
+    if (fault.durationMs !== undefined) await active.healAfter(fault.durationMs);
+    return active.event;
+  }
+
+  /** A link fault in force until its handle (or `healAll`) heals it: for steps that heal at a moment of their own. */
+  begin(fault: LinkFault): Promise<ActiveLinkFault> {
+    return this.linkNemesis(describeFault(fault)).begin(fault, fault.links, fault.direction);
+  }
+
+  /** Heals every link fault still in force. */
+  async healAll(): Promise<void> {
+    await this.links?.healAll();
+  }
+
+  private onNode(fault: NodeFault): Promise<NemesisEvent> {
+    const node = nodeNamed(this.systems().flatMap((system) => system.nodes), fault.target);
+    switch (fault.kind) {
+      case 'kill':
+        return this.nodes.kill(node);
+      case 'crash-restart':
+        return this.nodes.kill(node, { restartAfterMs: fault.pauseMs });
+      case 'freeze':
+        return this.nodes.freeze(node, fault.durationMs);
+      case 'isolate': {
+        const isolation = this.runtime.isolation?.(node);
+        if (isolation) return this.nodes.disconnect(node, fault.durationMs, isolation);
+        if (!this.network) throw new Error(`the ${this.runtime.kind} runtime cannot disconnect ${node.name}, and this scenario has no fault proxy to partition its links`);
+        // Without a runtime disconnect, every link of the node through the fault proxy.
+        return this.invoke({ kind: 'partition', links: { of: [node.name] }, durationMs: fault.durationMs });
+      }
+    }
+  }
+
+  private linkNemesis(what: string): LinkNemesis {
+    if (!this.links) throw new Error(`${what}: this scenario runs without the fault proxy, so links cannot be faulted`);
+    return this.links;
+  }
+}

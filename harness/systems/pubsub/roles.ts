@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { declareRole, LISTENER_PLACEHOLDERS, listenerValues, type ListenerParams, type NodeParams, type RoleStarters } from '../role';
+import { driver, heartbeatArgs, node, reconnectArgs, retryArgs } from '../reference-cli';
+
+/** The proxy's state folder is where it keeps its journal. */
+export interface PubSubProxyParams extends ListenerParams {
+  /** Messages one subscriber may have pending before puts on its topics are refused (KHP/1 proxy rule 4). */
+  maxPending: number;
+}
+
+export interface PublisherParams extends NodeParams {
+  /** Where the publisher finds the proxy. The name is also the publisher's id: deliveries name the publisher by it. */
+  proxy: string;
+}
+
+export interface SubscriberParams extends NodeParams {
+  /** The name is also the durable subscriber id, the same across restarts so it gets what it missed. */
+  proxy: string;
+  /** The subscriber's own directory that outlives its restarts: where it keeps its positions. */
+  stateDir: string;
+}
+
+/** The pub/sub roles (KHP/1): the one place that says how each is started and what a manifest may fill in. */
+export const PUBSUB_ROLES = {
+  pubsubProxy: declareRole<PubSubProxyParams>()({
+    role: 'pubsub-proxy',
+    listens: true,
+    placeholders: [...LISTENER_PLACEHOLDERS, 'maxPending'],
+    values: (params) => ({ ...listenerValues(params), maxPending: params.maxPending }),
+    reference: ({ name, bind, timing, stateDir, maxPending }) =>
+      node(['pubsub-proxy', '--name', name, '--endpoint', bind, '--journal', path.join(stateDir, 'journal'), '--max-pending', String(maxPending), ...heartbeatArgs(timing)]),
+  }),
+  publisher: declareRole<PublisherParams>()({
+    role: 'publisher',
+    placeholders: ['proxy'],
+    reference: ({ name, proxy, timing }) => driver(['publish', '--driver', '--name', name, '--id', name, '--proxy', proxy, ...retryArgs(timing)]),
+  }),
+  subscriber: declareRole<SubscriberParams>()({
+    role: 'subscriber',
+    placeholders: ['proxy', 'stateDir'],
+    reference: ({ name, proxy, timing, stateDir }) =>
+      node(['subscribe', '--driver', '--name', name, '--id', name, '--proxy', proxy, '--positions', path.join(stateDir, 'positions'), ...heartbeatArgs(timing), ...reconnectArgs(timing)]),
+  }),
+};
+
+/** What the pub/sub system needs of an implementation: a way to start each of its roles. */
+export type PubSubStarters = RoleStarters<typeof PUBSUB_ROLES>;

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { declareRole, LISTENER_PLACEHOLDERS, listenerValues, type ListenerParams, type NodeParams, type RoleStarters } from '../role';
+import { driver, heartbeatArgs, node, reconnectArgs, retryArgs } from '../reference-cli';
+
+/** The broker's state folder is where a durable broker keeps its journal. */
+export type BrokerParams = ListenerParams;
+
+export interface WorkerParams extends NodeParams {
+  /** Where the worker finds the broker. */
+  broker: string;
+  service: string;
+  /** Simulated work per job, in ms (the reference echo worker sleeps that long). */
+  workMs: number;
+}
+
+export interface ClientParams extends NodeParams {
+  broker: string;
+}
+
+/** The request-reply roles (7/MDP, KHX/1): the one place that says how each is started and what a manifest may fill in. */
+export const REQUEST_REPLY_ROLES = {
+  broker: declareRole<BrokerParams>()({
+    role: 'broker',
+    listens: true,
+    placeholders: LISTENER_PLACEHOLDERS,
+    values: listenerValues,
+    reference: ({ name, bind, timing, stateDir }) =>
+      node([
+        'broker',
+        '--name', name,
+        '--endpoint', bind,
+        ...heartbeatArgs(timing),
+        '--request-expiry', String(timing.requestExpiry),
+        '--journal', path.join(stateDir, 'journal'),
+        '--result-grace', String(timing.resultGrace),
+      ]),
+  }),
+  worker: declareRole<WorkerParams>()({
+    role: 'worker',
+    placeholders: ['broker', 'service', 'workMs'],
+    reference: ({ name, broker, service, workMs, timing }) =>
+      node([
+        'worker',
+        '--name', name,
+        '--broker', broker,
+        '--service', service,
+        '--work-ms', String(workMs),
+        ...heartbeatArgs(timing),
+        ...reconnectArgs(timing),
+      ]),
+  }),
+  client: declareRole<ClientParams>()({
+    role: 'client',
+    placeholders: ['broker'],
+    reference: ({ name, broker, timing }) => driver(['client', '--driver', '--name', name, '--broker', broker, ...retryArgs(timing)]),
+  }),
+};
+
+/** What the request-reply system needs of an implementation: a way to start each of its roles. */
+export type RequestReplyStarters = RoleStarters<typeof REQUEST_REPLY_ROLES>;
