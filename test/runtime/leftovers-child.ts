@@ -33,27 +33,17 @@ export interface ChildReport {
   runId?: string;
 }
 
+/** A reference node of `role` on 127.0.0.1. No --exit-with-stdin: it outlives its harness unless someone kills it. */
+function referenceSpec(role: 'broker' | 'worker', name: string, args: string[]): NodeSpec {
+  return { name, role, command: process.execPath, args: [MAIN, role, ...args, '--name', name, '--heartbeat', '100'], env: { LOG_LEVEL: 'warn' }, readyTimeoutMs: 15_000 };
+}
+
 export function brokerSpec(name: string, port: number): NodeSpec {
-  return {
-    name,
-    role: 'broker',
-    command: process.execPath,
-    // No --exit-with-stdin: these nodes outlive their harness unless someone kills them.
-    args: [MAIN, 'broker', '--endpoint', `tcp://127.0.0.1:${port}`, '--name', name, '--heartbeat', '100'],
-    env: { LOG_LEVEL: 'warn' },
-    readyTimeoutMs: 15_000,
-  };
+  return referenceSpec('broker', name, ['--endpoint', `tcp://127.0.0.1:${port}`]);
 }
 
 function workerSpec(name: string, port: number): NodeSpec {
-  return {
-    name,
-    role: 'worker',
-    command: process.execPath,
-    args: [MAIN, 'worker', '--broker', `tcp://127.0.0.1:${port}`, '--name', name, '--heartbeat', '100'],
-    env: { LOG_LEVEL: 'warn' },
-    readyTimeoutMs: 15_000,
-  };
+  return referenceSpec('worker', name, ['--broker', `tcp://127.0.0.1:${port}`]);
 }
 
 /** A node that starts a child of its own (which ignores SIGINT and SIGTERM), then says it is ready. */
