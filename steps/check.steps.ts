@@ -1,5 +1,5 @@
 import { Then } from '@cucumber/cucumber';
-import { checkStuck, REQUEST_REPLY_PROFILES, type RequestReplyProfile } from '../harness/checker';
+import { checkStuck, parseRequestReplyProfile } from '../harness/checker';
 import { clientCallBound, recoveryBound } from '../harness/timing/timing';
 import { expectJobsAnswered, expectJobsCompletedElsewhere, expectNoJobRanTwice, expectWorkerRanJobsSince } from '../harness/systems/request-reply/expectations';
 import { waitFor } from '../harness/util/wait-for';
@@ -8,8 +8,7 @@ import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 
 Then('the history shows no anomaly the {string} profile forbids', function (this: KeelhaulWorld, profile: string) {
-  if (!(REQUEST_REPLY_PROFILES as readonly string[]).includes(profile)) throw new Error(`unknown request-reply profile "${profile}"; known: ${REQUEST_REPLY_PROFILES.join(', ')}`);
-  const { judgement, summary } = this.harness.check(profile as RequestReplyProfile);
+  const { judgement, summary } = this.harness.check(parseRequestReplyProfile(profile));
   this.attach(summary, 'text/plain');
   expectPass(judgement, summary);
 });

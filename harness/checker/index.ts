@@ -15,6 +15,7 @@ export {
   forbiddenAnomalies,
   forbiddenPubSubAnomalies,
   isPubSubProfile,
+  parseRequestReplyProfile,
   isLiveness,
   isUndecided,
   judge,

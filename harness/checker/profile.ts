@@ -25,6 +25,13 @@ export const PUBSUB_PROFILES: readonly PubSubProfile[] = PUBSUB.profiles;
 export const PROFILE_LADDERS: readonly (readonly Profile[])[] = CHECKER_SYSTEMS.map((system): readonly Profile[] => system.profiles);
 export const PROFILES: readonly Profile[] = PROFILE_LADDERS.flat();
 
+/** A request-reply profile named in a feature or on a command line, checked: a typo is an error naming the known ones. */
+export function parseRequestReplyProfile(text: string): RequestReplyProfile {
+  const found = REQUEST_REPLY_PROFILES.find((profile) => profile === text);
+  if (found === undefined) throw new Error(`unknown request-reply profile "${text}"; known: ${REQUEST_REPLY_PROFILES.join(', ')}`);
+  return found;
+}
+
 export function isPubSubProfile(profile: Profile): profile is PubSubProfile {
   return (PUBSUB_PROFILES as readonly Profile[]).includes(profile);
 }
