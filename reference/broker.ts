@@ -16,7 +16,7 @@ import {
 } from './mdp/codec';
 import { answerMmi, isMmiService } from './mdp/mmi';
 import { JobStore, type JobStoreStats } from './journal/job-store';
-import { silentLogger, type Logger } from './log';
+import { silentLogger, type Logger } from './util/log';
 import { RouterServer } from './net/router-server';
 import { decodeOrDrop } from './net/decode';
 

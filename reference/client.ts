@@ -1,8 +1,8 @@
 import { Dealer } from 'zeromq';
 import { decodeAtClient, decodeJobReply, encodeClientRequest, encodeJobRequest, KhxStatus, MdpDecodeError, type Frame } from './mdp/codec';
 import { KHX_MMI_SERVICE, MMI_SERVICE } from './mdp/mmi';
-import { backoffDelay, sleep } from './backoff';
-import { silentLogger, type Logger } from './log';
+import { backoffDelay, sleep } from './util/backoff';
+import { silentLogger, type Logger } from './util/log';
 
 export interface ClientOptions {
   /** The broker to connect to, e.g. `tcp://127.0.0.1:5555`. */

@@ -1,6 +1,6 @@
 import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeReady, encodeReply, KHX_EXTENSION, MdpDecodeError, printable, type Frame } from './mdp/codec';
 import { randomUUID } from 'node:crypto';
-import { silentLogger, type Logger } from './log';
+import { silentLogger, type Logger } from './util/log';
 import { ReconnectingDealer } from './net/reconnecting-dealer';
 import { decodeOrDrop } from './net/decode';
 

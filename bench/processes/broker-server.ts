@@ -1,5 +1,5 @@
 import { Broker } from '../../reference/broker';
-import { createLogger } from '../../reference/log';
+import { createLogger } from '../../reference/util/log';
 import { announce, arg, exitWithParent, fail, intArg, onRequest, optionalArg } from './child-io';
 
 /**

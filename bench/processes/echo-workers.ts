@@ -1,4 +1,4 @@
-import { createLogger } from '../../reference/log';
+import { createLogger } from '../../reference/util/log';
 import { MajordomoWorker } from '../../reference/worker';
 import { announce, arg, exitWithParent, fail, intArg } from './child-io';
 

@@ -1,4 +1,4 @@
-import { createLogger } from '../../reference/log';
+import { createLogger } from '../../reference/util/log';
 import { PubSubProxy } from '../../reference/pubsub/proxy';
 import { announce, arg, exitWithParent, fail, onRequest, optionalArg } from './child-io';
 

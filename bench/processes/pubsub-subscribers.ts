@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createLogger } from '../../reference/log';
+import { createLogger } from '../../reference/util/log';
 import { Subscriber } from '../../reference/pubsub/subscriber';
 import { announce, arg, exitWithParent, fail, intArg, onRequest } from './child-io';
 

@@ -1,6 +1,6 @@
 import type { ExecEndEvent, ExecStartEvent, HistoryEvent, NemesisEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
-import { ms } from './jobs';
+import { ms } from '../util/format-ms';
 import type { RequestReplyCheck } from './request-reply';
 
 /** One committed run of a job: an exec-end, with the exec-start that opened it when one was seen. */

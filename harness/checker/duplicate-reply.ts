@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
-import { groupByJob, isOk, ms } from './jobs';
+import { groupByJob, isOk } from './jobs';
+import { ms } from '../util/format-ms';
 import type { RequestReplyCheck } from './request-reply';
 
 /** More than one ok for the same job: one anomaly per job, carrying every ok. */

@@ -39,8 +39,3 @@ export function groupByJob<E extends HistoryEvent & { job: string }>(
 export function byTime<E extends HistoryEvent>(events: readonly E[]): E[] {
   return [...events].sort((a, b) => a.t - b.t);
 }
-
-/** A time for details: a tenth of a millisecond is plenty for a person reading them. */
-export function ms(t: number): string {
-  return `${Number(t.toFixed(1))} ms`;
-}

@@ -1,6 +1,7 @@
 import type { HistoryEvent, NemesisEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
-import { groupByJob, invokesByJob, isCompletion, ms } from './jobs';
+import { groupByJob, invokesByJob, isCompletion } from './jobs';
+import { ms } from '../util/format-ms';
 import type { RequestReplyCheck } from './request-reply';
 
 export interface StuckBounds {

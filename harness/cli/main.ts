@@ -5,7 +5,7 @@ import { parseTimeScale, TIME_SCALE_ENV } from '../util/time-scale';
 import { Broker, DEFAULT_BROKER_OPTIONS } from '../../reference/broker';
 import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
 import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
-import { createLogger } from '../../reference/log';
+import { createLogger } from '../../reference/util/log';
 import { report } from '../../reference/drivers/protocol';
 import { runClientDriver } from '../../reference/drivers/client-driver';
 import { startEchoWorker } from '../../reference/drivers/worker-driver';

@@ -4,7 +4,7 @@ import { DEFAULT_PROXY_OPTIONS, PubSubProxy } from '../../reference/pubsub/proxy
 import { DEFAULT_PUBLISHER_OPTIONS, Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
 import { DEFAULT_SUBSCRIBER_OPTIONS, Subscriber } from '../../reference/pubsub/subscriber';
 import { nameProblem } from '../../reference/pubsub/codec';
-import { createLogger } from '../../reference/log';
+import { createLogger } from '../../reference/util/log';
 import { emit } from '../../reference/drivers/publisher-driver';
 import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
 import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';

@@ -1,4 +1,5 @@
-import { byTime, ms } from '../checker/jobs';
+import { byTime } from '../checker/jobs';
+import { ms } from '../util/format-ms';
 import type { HistoryEvent } from '../history/event';
 import { escapeXml } from './xml';
 

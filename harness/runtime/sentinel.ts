@@ -1,5 +1,5 @@
 /**
- * The harness's side of the sentinel (sentinel-main.ts): a small watchdog process that removes what
+ * The harness's side of the sentinel (sentinel-process/sentinel-main.ts): a small watchdog process that removes what
  * this process started when this process is gone, however it went. In-process handlers
  * (process-reaper.ts, docker/run-reaper.ts) are faster and run first, but a SIGKILL runs no handler,
  * and a second Ctrl-C or a process.exit() elsewhere can cut their asynchronous cleanup short.
@@ -47,7 +47,7 @@ function start(): Writable | undefined {
     }
   }
   try {
-    child = spawn(process.execPath, [path.join(__dirname, 'sentinel-main.js'), String(self.pid), self.startTime], {
+    child = spawn(process.execPath, [path.join(__dirname, 'sentinel-process', 'sentinel-main.js'), String(self.pid), self.startTime], {
       detached: true,
       stdio: ['pipe', 'ignore', logFd],
       env: { ...process.env, [SENTINEL_ENV]: '0' },

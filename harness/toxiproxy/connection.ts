@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { parsePort, splitHostPort } from './address';
 import { Link } from './link';
 import type { Random } from '../util/random';
-import type { Direction, StageTimer, Toxic } from './toxic';
+import type { Direction, StageTimer, Toxic } from './toxics/toxic';
 
 /** How long a closing socket may take to flush what is still queued for it before it is destroyed anyway. */
 const CLOSE_GRACE_MS = 5000;

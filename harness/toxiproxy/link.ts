@@ -12,7 +12,7 @@ import {
   type StageContext,
   type StageTimer,
   type Toxic,
-} from './toxic';
+} from './toxics/toxic';
 
 /**
  * Bytes a link may hold inside its toxics (latency and bandwidth hold data back) before it stops

@@ -2,9 +2,9 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Logger } from 'pino';
 import { bindServer, checkListenSyntax, joinHostPort, resolveListenAddress } from './address';
 import { Connection } from './connection';
-import { goString } from './go-json';
+import { goString } from '../util/go-json';
 import type { Random } from '../util/random';
-import { toxicJson, type Direction, type Toxic } from './toxic';
+import { toxicJson, type Direction, type Toxic } from './toxics/toxic';
 
 /** How long stopping a proxy waits for its listener to report closed (connections are destroyed first). */
 const STOP_WAIT_MS = 2000;

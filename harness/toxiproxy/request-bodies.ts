@@ -1,6 +1,6 @@
 import { ApiError } from './api-error';
-import { GoDecoder, JsonSyntaxError, JsonTypeError, parseFirstJsonValue, typeError, type GoField, type JsonValue } from './go-json';
-import type { ToxicKind } from './toxic';
+import { GoDecoder, JsonSyntaxError, JsonTypeError, parseFirstJsonValue, typeError, type GoField, type JsonValue } from '../util/go-json';
+import type { ToxicKind } from './toxics/toxic';
 
 /**
  * The API's request bodies, decoded with the real server's Go semantics: defaults, which fields

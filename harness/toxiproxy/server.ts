@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { bindServer, joinHostPort, resolveListenAddress } from './address';
 import { ApiError, ERRORS, asApiError } from './api-error';
 import { populateFromConfigFile } from './config';
-import { goString } from './go-json';
+import { goString } from '../util/go-json';
 import { createFaultProxyLogger } from './logger';
 import type { Proxy } from './proxy';
 import { ProxyCollection } from './proxy-collection';
@@ -14,7 +14,7 @@ import { seededRandom } from '../util/random';
 import { nextRequestId } from './request-id';
 import { decodePopulate, decodeProxyCreate, decodeProxyUpdate, decodeToxicAttributes, decodeToxicCreate, decodeToxicUpdate, type PopulateEntry } from './request-bodies';
 import { TOXIC_KINDS } from './toxics';
-import { toxicJson, type Direction, type Toxic } from './toxic';
+import { toxicJson, type Direction, type Toxic } from './toxics/toxic';
 import { TOXIPROXY_VERSION } from './version';
 
 export interface FaultProxyServerOptions {

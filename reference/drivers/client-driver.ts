@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { MajordomoClient, DefiniteFailure, IndefiniteFailure, type ClientOptions } from '../client';
 import { parseCallCommand, report, type CallCommand } from './protocol';
-import type { Logger } from '../log';
+import type { Logger } from '../util/log';
 
 /**
  * Runs calls read from stdin, each on its own idle MajordomoClient (one socket per concurrent

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Publisher, PutDefiniteFailure, type PublisherOptions } from '../pubsub/publisher';
-import type { Logger } from '../log';
+import type { Logger } from '../util/log';
 
 /**
  * The publisher driver (docs/drivers.md, "Pub/sub drivers"): puts read from stdin as JSON lines,

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { PositionFile, Subscriber, type SubscriberOptions } from '../pubsub/subscriber';
 import { emit, parseObject } from './publisher-driver';
-import type { Logger } from '../log';
+import type { Logger } from '../util/log';
 
 /**
  * The subscriber driver (docs/drivers.md, "Pub/sub drivers"): subscribe/unsubscribe commands read

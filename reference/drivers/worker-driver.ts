@@ -1,5 +1,5 @@
 import { MajordomoWorker, type WorkerOptions } from '../worker';
-import { sleep } from '../backoff';
+import { sleep } from '../util/backoff';
 import { report } from './protocol';
 import type { Frame } from '../mdp/codec';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Dealer } from 'zeromq';
-import { backoffDelay } from '../backoff';
-import type { Logger } from '../log';
+import { backoffDelay } from '../util/backoff';
+import type { Logger } from '../util/log';
 import type { Frame } from './router-server';
 
 export interface ReconnectingDealerOptions {

@@ -1,5 +1,5 @@
 import { Router } from 'zeromq';
-import type { Logger } from '../log';
+import type { Logger } from '../util/log';
 
 /** One ZeroMQ message part. */
 export type Frame = Buffer;

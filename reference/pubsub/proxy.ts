@@ -15,7 +15,7 @@ import {
   type Positions,
 } from './codec';
 import { PubSubStore, type PubSubStoreStats } from './store';
-import { silentLogger, type Logger } from '../log';
+import { silentLogger, type Logger } from '../util/log';
 import { RouterServer } from '../net/router-server';
 import { decodeOrDrop } from '../net/decode';
 

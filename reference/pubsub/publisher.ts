@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Dealer } from 'zeromq';
 import { decodeAtPublisher, encodePut, KhpDecodeError, nameProblem, type Frame, type PublisherInbound } from './codec';
-import { backoffDelay, sleep } from '../backoff';
-import { silentLogger, type Logger } from '../log';
+import { backoffDelay, sleep } from '../util/backoff';
+import { silentLogger, type Logger } from '../util/log';
 import { decodeOrDrop } from '../net/decode';
 
 export interface PublisherOptions {

@@ -1,6 +1,6 @@
 import { Journal, type JournalStats } from '../journal/journal';
 import { MemoryLog, type RecordLog } from '../journal/job-store';
-import type { Logger } from '../log';
+import type { Logger } from '../util/log';
 
 /**
  * The pub/sub proxy's durable state (KHP/1, docs/protocol.md) as journal records: topics with their

@@ -13,7 +13,7 @@ import {
   type Frame,
   type SubscriberInbound,
 } from './codec';
-import { silentLogger, type Logger } from '../log';
+import { silentLogger, type Logger } from '../util/log';
 import { ReconnectingDealer } from '../net/reconnecting-dealer';
 import { decodeOrDrop } from '../net/decode';
 

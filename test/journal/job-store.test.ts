@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { JobStore, type JobStoreLogger, type JobStoreOptions } from '../../reference/journal/job-store';
 import { decodeRecords, encodeRecord } from '../../reference/journal/record-codec';
-import { silentLogger } from '../../reference/log';
+import { silentLogger } from '../../reference/util/log';
 import { capturingLogger, payload, prng, withTempDir } from './helpers';
 
 // Compile-time check: the broker's pino logger is accepted where the store wants one.

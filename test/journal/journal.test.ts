@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Journal } from '../../reference/journal/journal';
 import { HEADER_BYTES } from '../../reference/journal/record-codec';
-import { silentLogger } from '../../reference/log';
+import { silentLogger } from '../../reference/util/log';
 import type { JournalLogger } from '../../reference/journal/journal';
 import { capturingLogger, payload, texts, withTempDir } from './helpers';
 

@@ -28,7 +28,7 @@ import {
   type Frame,
 } from '../../reference/mdp/codec';
 import { answerMmi, isMmiService, KHX_MMI_SERVICE, MMI_SERVICE } from '../../reference/mdp/mmi';
-import { backoffDelay } from '../../reference/backoff';
+import { backoffDelay } from '../../reference/util/backoff';
 
 const E = Buffer.alloc(0);
 const C = Buffer.from(CLIENT_PROTOCOL);

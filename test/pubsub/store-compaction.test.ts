@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import pino from 'pino';
 import { decodeRecords, HEADER_BYTES } from '../../reference/journal/record-codec';
-import type { Logger } from '../../reference/log';
+import type { Logger } from '../../reference/util/log';
 import { PubSubStore, type PubSubStoreOptions, type PutOutcome, type StoredMessage } from '../../reference/pubsub/store';
 import { waitFor } from '../../harness/util/wait-for';
 import { withTempDir } from '../journal/helpers';

@@ -4,7 +4,7 @@ import { Dealer, Router } from 'zeromq';
 import { decodeOrDrop } from '../../reference/net/decode';
 import { pastLiveness, ReconnectingDealer } from '../../reference/net/reconnecting-dealer';
 import { RouterServer, type Frame } from '../../reference/net/router-server';
-import { silentLogger } from '../../reference/log';
+import { silentLogger } from '../../reference/util/log';
 import { MdpDecodeError } from '../../reference/mdp/codec';
 import { waitFor, withTimeout } from '../../harness/util/wait-for';
 import { freeEndpoint } from './helpers';

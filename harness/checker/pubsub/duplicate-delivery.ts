@@ -1,4 +1,4 @@
-import { ms } from '../jobs';
+import { ms } from '../../util/format-ms';
 import type { PubSubAnomaly } from './anomaly';
 import type { PubSubHistory } from './history';
 import type { PubSubCheck } from './system';

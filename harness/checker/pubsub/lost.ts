@@ -1,4 +1,4 @@
-import { ms } from '../jobs';
+import { ms } from '../../util/format-ms';
 import { sharedAnalysis } from '../registry';
 import type { PubSubAnomaly } from './anomaly';
 import { isAccepted, type Message, type PubSubHistory } from './history';

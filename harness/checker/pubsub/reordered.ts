@@ -1,5 +1,5 @@
 import type { DeliverEvent, PutOkEvent } from '../../history/event';
-import { ms } from '../jobs';
+import { ms } from '../../util/format-ms';
 import type { PubSubAnomaly } from './anomaly';
 import type { Delivery, PubSubHistory } from './history';
 import { deliveryProblem } from './unexpected';

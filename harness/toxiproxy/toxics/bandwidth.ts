@@ -1,4 +1,4 @@
-import type { AttributeValues, Chunk, ChunkSink, StageContext, ToxicKind } from '../toxic';
+import type { AttributeValues, Chunk, ChunkSink, StageContext, ToxicKind } from './toxic';
 import { PacedStage } from './paced-stage';
 
 /**

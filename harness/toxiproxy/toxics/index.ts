@@ -1,4 +1,4 @@
-import type { ToxicKind } from '../toxic';
+import type { ToxicKind } from './toxic';
 import { bandwidthToxic } from './bandwidth';
 import { latencyToxic } from './latency';
 import { limitDataToxic } from './limit-data';

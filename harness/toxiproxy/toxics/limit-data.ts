@@ -1,4 +1,4 @@
-import { NOTHING_HELD, type AttributeValues, type Chunk, type ChunkSink, type Held, type Stage, type StageContext, type ToxicKind } from '../toxic';
+import { NOTHING_HELD, type AttributeValues, type Chunk, type ChunkSink, type Held, type Stage, type StageContext, type ToxicKind } from './toxic';
 
 /** Bytes passed so far on one stream: kept across updates of the toxic, as in the real server. */
 interface LimitDataState {

@@ -1,4 +1,4 @@
-import { PassThroughStage, type ToxicKind } from '../toxic';
+import { PassThroughStage, type ToxicKind } from './toxic';
 
 /** noop: passes data through untouched (useful to check that toxics reach a connection). */
 export const noopToxic: ToxicKind = {

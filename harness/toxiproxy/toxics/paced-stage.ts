@@ -1,5 +1,5 @@
-import { Fifo } from '../fifo';
-import type { Chunk, ChunkSink, Held, Stage, StageContext, StageTimer } from '../toxic';
+import { Fifo } from './fifo';
+import type { Chunk, ChunkSink, Held, Stage, StageContext, StageTimer } from './toxic';
 
 /**
  * A stage that holds entries in order and lets each go when it is due (latency, bandwidth, slicer).

@@ -1,4 +1,4 @@
-import { NOTHING_HELD, type AttributeValues, type Chunk, type Held, type Stage, type StageContext, type ToxicKind } from '../toxic';
+import { NOTHING_HELD, type AttributeValues, type Chunk, type Held, type Stage, type StageContext, type ToxicKind } from './toxic';
 
 /**
  * reset_peer: the next data (or end of stream) in this direction is dropped, and `timeout` ms later

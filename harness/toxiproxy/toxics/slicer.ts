@@ -1,5 +1,5 @@
 import { randomInt, type Random } from '../../util/random';
-import type { AttributeValues, Chunk, ChunkSink, StageContext, ToxicKind } from '../toxic';
+import type { AttributeValues, Chunk, ChunkSink, StageContext, ToxicKind } from './toxic';
 import { PacedStage } from './paced-stage';
 
 /**

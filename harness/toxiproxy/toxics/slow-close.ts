@@ -1,4 +1,4 @@
-import { NOTHING_HELD, type AttributeValues, type Chunk, type ChunkSink, type Held, type Stage, type StageContext, type StageTimer, type ToxicKind } from '../toxic';
+import { NOTHING_HELD, type AttributeValues, type Chunk, type ChunkSink, type Held, type Stage, type StageContext, type StageTimer, type ToxicKind } from './toxic';
 
 /** slow_close: data passes; the end of the stream (and so the close) is held back `delay` ms. */
 class SlowCloseStage implements Stage {

@@ -1,4 +1,4 @@
-import { NOTHING_HELD, type AttributeValues, type Chunk, type ChunkSink, type Held, type Stage, type StageContext, type StageTimer, type ToxicKind } from '../toxic';
+import { NOTHING_HELD, type AttributeValues, type Chunk, type ChunkSink, type Held, type Stage, type StageContext, type StageTimer, type ToxicKind } from './toxic';
 
 /**
  * timeout: all data is dropped, and the stream is closed once `timeout` ms pass without data (each

@@ -12,12 +12,15 @@
  *   create the engine was still serving when the harness died lands after the first sweep);
  * - the harness's port reservations are deleted.
  * The whole cleanup is bounded (CLEANUP_BOUND_MS); the sentinel exits then whatever is left.
+ *
+ * A folder of its own: this program cleans up after every runtime (it loads the docker runtime's
+ * label sweep), while the runtimes reach it only by spawning this file, so no import runs back up.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { descendants, isAlive, killTree, type ProcessIdentity } from './proc-stat';
-import type { SentinelMessage } from './sentinel';
+import { descendants, isAlive, killTree, type ProcessIdentity } from '../proc-stat';
+import type { SentinelMessage } from '../sentinel';
 
 const CLEANUP_BOUND_MS = 30_000;
 const PARENT_POLL_MS = 1_000;
@@ -95,7 +98,7 @@ function releasePorts(): void {
 async function removeRuns(): Promise<void> {
   if (runs.size === 0) return;
   // Loaded only when needed: the docker client is heavy, and most sentinels never touch Docker.
-  const { removeLabelled } = require('./docker/labels') as typeof import('./docker/labels');
+  const { removeLabelled } = require('../docker/labels') as typeof import('../docker/labels');
   for (let sweep = 1; sweep <= MAX_SWEEPS && runs.size > 0; sweep++) {
     let found = false;
     for (const runId of [...runs]) {

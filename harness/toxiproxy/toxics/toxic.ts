@@ -1,4 +1,4 @@
-import { goFloat32, goString } from './go-json';
+import { goFloat32, goString } from '../../util/go-json';
 
 /**
  * The vocabulary shared by links and toxics.
