@@ -4,7 +4,7 @@ export { checkDuplicateExecution, DUPLICATE_EXECUTION } from './duplicate-execut
 export { checkDuplicateReply, DUPLICATE_REPLY } from './duplicate-reply';
 export { checkNotEmpty, EMPTY_HISTORY } from './empty';
 export { formatCheckResult } from './format';
-export { checkFaultsHit, INEFFECTIVE_FAULT } from './ineffective-fault';
+export { checkFaultsHit, ineffectiveFault } from './common/ineffective-fault';
 export { checkLost, LOST } from './lost';
 export {
   PROFILES,

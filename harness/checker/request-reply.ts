@@ -2,7 +2,7 @@ import type { HistoryEvent } from '../history/event';
 import { DUPLICATE_EXECUTION } from './duplicate-execution';
 import { DUPLICATE_REPLY } from './duplicate-reply';
 import { EMPTY_HISTORY } from './empty';
-import { INEFFECTIVE_FAULT } from './ineffective-fault';
+import { ineffectiveFault } from './common/ineffective-fault';
 import { LOST } from './lost';
 import { defineCheckerSystem, type AnomalyCheck } from './registry';
 import { STALE_REPLY } from './stale-reply';
@@ -23,6 +23,8 @@ export type RequestReplyCheck<N extends string> = AnomalyCheck<N, RequestReplyPr
  * The request-reply checker registry. To add an anomaly: define its entry beside its check (as
  * lost.ts does), add it here, write its tests, and regenerate the docs tables (docs/checkers.md).
  */
+const INEFFECTIVE_FAULT: RequestReplyCheck<'ineffective-fault'> = ineffectiveFault('request-reply', LADDER, (events) => events);
+
 export const REQUEST_REPLY = defineCheckerSystem({
   system: 'request-reply',
   profiles: LADDER,

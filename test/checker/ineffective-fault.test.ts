@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkFaultsHit, judge, checkHistory } from '../../harness/checker';
+import { checkFaultsHit, judge, checkHistory, judgePubSub } from '../../harness/checker';
+import { checkPubSub } from '../../harness/checker/pubsub';
 import type { HistoryEvent } from '../../harness/history/event';
 
 const fault = (hit: boolean | undefined, t = 5): HistoryEvent => ({
@@ -47,4 +48,25 @@ test('an ineffective fault beside a real anomaly: the anomaly FAILs the run', ()
   const judgement = judge(checkHistory(events, { callBound: 1000, recoveryBound: 1000 }), 'mdp');
   assert.equal(judgement.verdict, 'FAIL');
   assert.deepEqual(judgement.violations.map((a) => a.name), ['duplicate-reply']);
+});
+
+test('pub/sub runs the same rule: a subscriber fault that hit nothing makes a clean pub/sub history INCONCLUSIVE', () => {
+  const frozen = (hit: boolean, t: number): HistoryEvent => ({
+    type: 'nemesis', phase: 'start', id: `freeze-${t}`, fault: 'freeze', targets: ['sub-1'], t,
+    effect: { hit, subscriptions: hit ? ['sub-1:a'] : [], messagesOwed: 0 },
+  });
+  const events: HistoryEvent[] = [
+    frozen(false, 0),
+    { type: 'subscribe', t: 1, subscriber: 'sub-1', topic: 'a' },
+    { type: 'subscribed', t: 2, subscriber: 'sub-1', topic: 'a' },
+    frozen(true, 3),
+    { type: 'put', t: 4, process: 'pub-1', topic: 'a', msg: 'm-1' },
+    { type: 'put-ok', t: 5, process: 'pub-1', topic: 'a', msg: 'm-1' },
+    { type: 'deliver', t: 6, subscriber: 'sub-1', topic: 'a', msg: 'm-1', publisher: 'pub-1' },
+  ];
+  const result = checkPubSub(events);
+  assert.equal(result.counts['ineffective-fault'], 1);
+  const judgement = judgePubSub(result, 'pubsub-exactly-once');
+  assert.equal(judgement.verdict, 'INCONCLUSIVE');
+  assert.deepEqual(judgement.undecided.map((a) => a.events[0]), [events[0]]);
 });

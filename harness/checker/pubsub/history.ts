@@ -2,6 +2,7 @@ import {
   isPubSubEvent,
   type DeliverEvent,
   type HistoryEvent,
+  type NemesisEvent,
   type PubSubEvent,
   type PutEvent,
   type PutFailEvent,
@@ -53,6 +54,8 @@ export interface PubSubHistory {
   /** Deliveries per subscriber, then per message id, in check order. */
   deliveriesBySubscriber: Map<string, Map<string, Delivery[]>>;
   subscriptions: SubscriptionLogs;
+  /** The nemesis events, in history order: what each fault said it hit (ineffective-fault). */
+  faults: NemesisEvent[];
 }
 
 /** Whether the message was accepted: some attempt got a put-ok. */
@@ -130,5 +133,6 @@ export function indexPubSub(all: readonly HistoryEvent[]): PubSubHistory {
       message.infos.push(event);
     }
   }
-  return { events, messages, orphanOutcomes, deliveries, deliveriesBySubscriber, subscriptions };
+  const faults = all.filter((event): event is NemesisEvent => event.type === 'nemesis');
+  return { events, messages, orphanOutcomes, deliveries, deliveriesBySubscriber, subscriptions, faults };
 }

@@ -1,3 +1,4 @@
+import { ineffectiveFault } from '../common/ineffective-fault';
 import { defineCheckerSystem, type AnomalyCheck } from '../registry';
 import type { PubSubAnomaly } from './anomaly';
 import { DUPLICATE_DELIVERY } from './duplicate-delivery';
@@ -19,9 +20,11 @@ export type PubSubCheck<N extends string> = AnomalyCheck<N, PubSubProfile, PubSu
  * The pub/sub checker registry (issue #7). To add an anomaly: define its entry beside its check (as
  * duplicate-delivery.ts does), add it here, write its tests, and regenerate the docs tables.
  */
+const PUBSUB_INEFFECTIVE_FAULT: PubSubCheck<'ineffective-fault'> = ineffectiveFault('pubsub', LADDER, (history: PubSubHistory) => history.faults);
+
 export const PUBSUB = defineCheckerSystem({
   system: 'pubsub',
   profiles: LADDER,
   index: indexPubSub,
-  checks: [PUBSUB_LOST, UNDELIVERED_AT_BOUND, DUPLICATE_DELIVERY, REORDERED, PUBSUB_UNEXPECTED, PUBSUB_EMPTY_HISTORY],
+  checks: [PUBSUB_LOST, UNDELIVERED_AT_BOUND, DUPLICATE_DELIVERY, REORDERED, PUBSUB_UNEXPECTED, PUBSUB_EMPTY_HISTORY, PUBSUB_INEFFECTIVE_FAULT],
 });
