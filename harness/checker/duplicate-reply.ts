@@ -2,7 +2,7 @@ import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { groupByJob, isOk } from './jobs';
 import { ms } from '../util/format-ms';
-import type { RequestReplyCheck } from './request-reply';
+import { requestReplyRule } from './request-reply-ladder';
 
 /** More than one ok for the same job: one anomaly per job, carrying every ok. */
 export function checkDuplicateReply(events: readonly HistoryEvent[]): Anomaly<'duplicate-reply'>[] {
@@ -19,11 +19,9 @@ export function checkDuplicateReply(events: readonly HistoryEvent[]): Anomaly<'d
   return anomalies;
 }
 
-export const DUPLICATE_REPLY: RequestReplyCheck<'duplicate-reply'> = {
+export const DUPLICATE_REPLY = requestReplyRule({
   name: 'duplicate-reply',
-  system: 'request-reply',
-  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
   describe:
     'More than one `ok` with the same `job`. One anomaly per job, carrying all its `ok`s.',
   check: checkDuplicateReply,
-};
+});

@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
-import type { RequestReplyCheck } from './request-reply';
+import { requestReplyRule } from './request-reply-ladder';
 
 /** Guards against a vacuous pass: every other checker is silent on a history with nothing in it. */
 export function checkNotEmpty(events: readonly HistoryEvent[]): Anomaly<'empty-history'>[] {
@@ -13,12 +13,10 @@ export function checkNotEmpty(events: readonly HistoryEvent[]): Anomaly<'empty-h
   return [];
 }
 
-export const EMPTY_HISTORY: RequestReplyCheck<'empty-history'> = {
+export const EMPTY_HISTORY = requestReplyRule({
   name: 'empty-history',
-  system: 'request-reply',
-  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
   guard: true,
   describe:
     'No `invoke` at all (*the run saw no operations*), or invokes but no `ok` anywhere (*no operation succeeded*). Guards against vacuous passes.',
   check: checkNotEmpty,
-};
+});

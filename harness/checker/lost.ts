@@ -1,7 +1,7 @@
 import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { groupByJob, invokesByJob, isCompletion, isExecEnd, isExecStart } from './jobs';
-import type { RequestReplyCheck } from './request-reply';
+import { requestReplyRule } from './request-reply-ladder';
 
 /**
  * A job the system accepted (an exec-start, or an info with accepted: true) whose call ended in
@@ -61,11 +61,9 @@ function falselyFailed(job: string, invoke: HistoryEvent, ends: readonly History
   };
 }
 
-export const LOST: RequestReplyCheck<'lost'> = {
+export const LOST = requestReplyRule({
   name: 'lost',
-  system: 'request-reply',
-  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
   describe:
     'An invoked job whose completions are all `info` (at least one), with no `ok` and no `fail`, and which the system accepted: an `exec-start` for the job exists, or one of its `info`s has `accepted: true`. Detail says *reply lost* if an `exec-end` for the job exists, else *never executed*. Jobs with no completion at all are `stuck`, not `lost`. Also a job whose call ended in a definite `fail` (and no `ok`) although an `exec-end` for it exists: the application was told the job did not run, yet it did.',
   check: checkLost,
-};
+});

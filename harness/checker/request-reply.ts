@@ -6,25 +6,22 @@ import { ineffectiveFault } from './common/ineffective-fault';
 import { LOST } from './lost';
 import { defineCheckerSystem, type AnomalyCheck } from './registry';
 import { STALE_REPLY } from './stale-reply';
-import { STUCK, type StuckBounds } from './stuck';
+import { STUCK } from './stuck';
+import { REQUEST_REPLY_LADDER as LADDER, type RequestReplyCheckOptions, type RequestReplyProfile } from './request-reply-ladder';
 import { UNEXPECTED } from './unexpected';
 
-/** The guarantees of request-reply (7/MDP, KHX/1), weakest first. */
-const LADDER = ['mdp', 'at-least-once', 'exactly-once'] as const;
-export type RequestReplyProfile = (typeof LADDER)[number];
-
-/** What the request-reply checks need besides the history: the bounds of the liveness check. */
-export type RequestReplyCheckOptions = StuckBounds;
+export type { RequestReplyCheckOptions, RequestReplyProfile };
 
 /** An entry of the request-reply registry; the checks read the history's events as recorded. */
 export type RequestReplyCheck<N extends string> = AnomalyCheck<N, RequestReplyProfile, readonly HistoryEvent[], RequestReplyCheckOptions>;
 
-/**
- * The request-reply checker registry. To add an anomaly: define its entry beside its check (as
- * lost.ts does), add it here, write its tests, and regenerate the docs tables (docs/checkers.md).
- */
 const INEFFECTIVE_FAULT: RequestReplyCheck<'ineffective-fault'> = ineffectiveFault('request-reply', LADDER, (events) => events);
 
+/**
+ * The request-reply checker registry. To add an anomaly: define its entry beside its check with
+ * `requestReplyRule` (request-reply-ladder.ts; as lost.ts does), add it here, write its tests, and
+ * regenerate the docs tables (docs/checkers.md).
+ */
 export const REQUEST_REPLY = defineCheckerSystem({
   system: 'request-reply',
   profiles: LADDER,

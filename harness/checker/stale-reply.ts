@@ -1,7 +1,7 @@
 import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { invokesByJob } from './jobs';
-import type { RequestReplyCheck } from './request-reply';
+import { requestReplyRule } from './request-reply-ladder';
 
 /**
  * An ok for an invoked job whose reply names a different invoked job: a reply delivered to the
@@ -25,11 +25,9 @@ export function checkStaleReply(events: readonly HistoryEvent[]): Anomaly<'stale
   return anomalies;
 }
 
-export const STALE_REPLY: RequestReplyCheck<'stale-reply'> = {
+export const STALE_REPLY = requestReplyRule({
   name: 'stale-reply',
-  system: 'request-reply',
-  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
   describe:
     'An `ok` for an invoked job whose `reply` differs from its `job` and names another invoked job.',
   check: checkStaleReply,
-};
+});

@@ -2,7 +2,7 @@ import type { HistoryEvent, NemesisEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { groupByJob, invokesByJob, isCompletion } from './jobs';
 import { ms } from '../util/format-ms';
-import type { RequestReplyCheck } from './request-reply';
+import { requestReplyRule } from './request-reply-ladder';
 
 export interface StuckBounds {
   /** Longest a call may take from invoke to its first ok/fail/info (ms). */
@@ -89,12 +89,10 @@ export function checkStuck(events: readonly HistoryEvent[], { callBound, recover
   return [...checkCalls(events, callBound), ...checkUnhealed(faults), ...checkRecovery(events, faults, recoveryBound)];
 }
 
-export const STUCK: RequestReplyCheck<'stuck'> = {
+export const STUCK = requestReplyRule({
   name: 'stuck',
-  system: 'request-reply',
-  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
   liveness: true,
   describe:
     '(a) an invoked job with no completion: *never returned*; (b) first completion later than `invoke.t + callBound`: *took X ms, bound Y*; (c) a nemesis `start` with no `end` of the same `id`: *fault never healed*; (d) with T = the latest nemesis `end`\'s `t`: if some job was invoked after T or had no completion by T, there must be an `ok` with `T < t <= T + recoveryBound`, else one anomaly *no progress within R ms after the last fault healed at T*. A run must therefore keep going at least `recoveryBound` after its last heal.',
   check: checkStuck,
-};
+});

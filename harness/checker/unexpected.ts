@@ -1,7 +1,7 @@
 import { isPubSubEvent, type HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { invokesByJob } from './jobs';
-import type { RequestReplyCheck } from './request-reply';
+import { requestReplyRule } from './request-reply-ladder';
 
 /**
  * Events about jobs nobody invoked: an ok/fail/info or exec-start/exec-end for an unknown job, or an
@@ -30,11 +30,9 @@ export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly<'unexp
   return anomalies;
 }
 
-export const UNEXPECTED: RequestReplyCheck<'unexpected'> = {
+export const UNEXPECTED = requestReplyRule({
   name: 'unexpected',
-  system: 'request-reply',
-  forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
   describe:
     'One per event: an `ok`/`fail`/`info`/`exec-start`/`exec-end` whose `job` was never invoked, or an `ok` whose `reply` names a job never invoked (that case is never `stale-reply`).',
   check: checkUnexpected,
-};
+});

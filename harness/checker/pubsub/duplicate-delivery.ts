@@ -1,7 +1,7 @@
 import { ms } from '../../util/format-ms';
 import type { PubSubAnomaly } from './anomaly';
 import type { PubSubHistory } from './history';
-import type { PubSubCheck } from './system';
+import { pubSubRule } from './ladder';
 
 /**
  * duplicate-delivery: the same message id delivered more than once to the same subscriber, on any
@@ -27,11 +27,9 @@ export function checkDuplicateDelivery(history: PubSubHistory): PubSubAnomaly<'d
   return anomalies;
 }
 
-export const DUPLICATE_DELIVERY: PubSubCheck<'duplicate-delivery'> = {
+export const DUPLICATE_DELIVERY = pubSubRule({
   name: 'duplicate-delivery',
-  system: 'pubsub',
-  forbiddenBy: ['pubsub-exactly-once'],
   describe:
     'More than one `deliver` of the same `msg` to the same subscriber (any topic, across unsubscribe and resubscribe, and for retried puts). One anomaly per (message, subscriber) carrying every delivery.',
   check: checkDuplicateDelivery,
-};
+});

@@ -1,6 +1,6 @@
 import type { PubSubAnomaly } from './anomaly';
 import type { PubSubHistory } from './history';
-import type { PubSubCheck } from './system';
+import { pubSubRule } from './ladder';
 
 /**
  * empty-history: a run with no put at all, or with puts but no delivery at all, tested nothing: every
@@ -16,12 +16,10 @@ export function checkPubSubNotEmpty(history: PubSubHistory): PubSubAnomaly<'empt
   return [];
 }
 
-export const PUBSUB_EMPTY_HISTORY: PubSubCheck<'empty-history'> = {
+export const PUBSUB_EMPTY_HISTORY = pubSubRule({
   name: 'empty-history',
-  system: 'pubsub',
-  forbiddenBy: ['pubsub-exactly-once'],
   guard: true,
   describe:
     'No `put` at all (*the run put no message*), or puts but no `deliver` at all (*no message was delivered*). At most one.',
   check: checkPubSubNotEmpty,
-};
+});

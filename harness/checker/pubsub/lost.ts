@@ -3,7 +3,7 @@ import { sharedAnalysis } from '../registry';
 import type { PubSubAnomaly } from './anomaly';
 import { isAccepted, type Message, type PubSubHistory } from './history';
 import { obligingSubscription } from './subscriptions';
-import type { PubSubCheck } from './system';
+import { pubSubRule } from './ladder';
 
 /** When and how the history was checked, so a subscriber still catching up is told from one that lost messages. */
 export interface CatchingUp {
@@ -135,21 +135,17 @@ function summarizeLate(history: PubSubHistory, late: readonly Missing[], catchin
   });
 }
 
-export const PUBSUB_LOST: PubSubCheck<'lost'> = {
+export const PUBSUB_LOST = pubSubRule({
   name: 'lost',
-  system: 'pubsub',
-  forbiddenBy: ['pubsub-exactly-once'],
   describe:
     'An accepted message owed to subscriber S with no `deliver` of its id to S anywhere in the history. One anomaly per (message, subscriber); events: the `subscribed`, the first `put`, the first `put-ok`. A delivery with the wrong topic or publisher still counts as received (it is `unexpected` instead). Messages with only `put-info` (even `accepted: true`), only `put-fail`, or no outcome are owed to nobody.',
   check: (history, options) => missingMessages(history, options).lost,
-};
+});
 
-export const UNDELIVERED_AT_BOUND: PubSubCheck<'undelivered-at-bound'> = {
+export const UNDELIVERED_AT_BOUND = pubSubRule({
   name: 'undelivered-at-bound',
-  system: 'pubsub',
-  forbiddenBy: ['pubsub-exactly-once'],
   undecided: true,
   describe:
     'With `catchingUp` (the run\'s drain ended at `checkedAt`): the owed, undelivered messages of a subscriber that was still receiving (a `deliver` within `windowMs` of `checkedAt`) and had not yet received anything their publisher put on their topic after them (it was behind, it had skipped nothing). Reported instead of `lost`: one per subscriber, saying how many messages and how far behind its latest delivery was. **Undecided**: late, not lost, so INCONCLUSIVE, never FAIL.',
   check: (history, options) => missingMessages(history, options).late,
-};
+});

@@ -3,7 +3,7 @@ import { ms } from '../../util/format-ms';
 import type { PubSubAnomaly } from './anomaly';
 import type { Delivery, PubSubHistory } from './history';
 import { deliveryProblem } from './unexpected';
-import type { PubSubCheck } from './system';
+import { pubSubRule } from './ladder';
 
 interface Ranked {
   delivery: DeliverEvent;
@@ -111,11 +111,9 @@ class Fenwick {
   }
 }
 
-export const REORDERED: PubSubCheck<'reordered'> = {
+export const REORDERED = pubSubRule({
   name: 'reordered',
-  system: 'pubsub',
-  forbiddenBy: ['pubsub-exactly-once'],
   describe:
     'Per subscriber, topic and publisher (the message\'s first `put`\'s `process`), the first deliveries of accepted, not-`unexpected` messages must follow the order of their first `put-ok`s. A delivery arriving after the delivery of a message its publisher\'s put-ok ordered later is one anomaly, paired with the latest-put message delivered before it (events: both deliveries, then both `put-ok`s); the detail counts how many later messages overtook it. Each out-of-order pair is reported once, from the late message\'s side; listing every inverted pair would be quadratic. Messages from different publishers or topics are not ordered against each other. `checkPubSub(events, { ordered: false })` skips this check.',
   check: (history, options) => (options.ordered === false ? [] : checkReordered(history)),
-};
+});

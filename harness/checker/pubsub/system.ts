@@ -6,22 +6,22 @@ import { PUBSUB_EMPTY_HISTORY } from './empty';
 import { indexPubSub, type PubSubHistory } from './history';
 import { PUBSUB_LOST, UNDELIVERED_AT_BOUND } from './lost';
 import type { PubSubCheckOptions } from './options';
+import { PUBSUB_LADDER as LADDER, type PubSubProfile } from './ladder';
 import { REORDERED } from './reordered';
 import { PUBSUB_UNEXPECTED } from './unexpected';
 
-/** The guarantee of reliable pub/sub (KHP/1): a ladder of one. */
-const LADDER = ['pubsub-exactly-once'] as const;
-export type PubSubProfile = (typeof LADDER)[number];
+export type { PubSubProfile };
 
 /** An entry of the pub/sub registry; the checks read the history indexed once (history.ts). */
 export type PubSubCheck<N extends string> = AnomalyCheck<N, PubSubProfile, PubSubHistory, PubSubCheckOptions, PubSubAnomaly<N>>;
 
-/**
- * The pub/sub checker registry (issue #7). To add an anomaly: define its entry beside its check (as
- * duplicate-delivery.ts does), add it here, write its tests, and regenerate the docs tables.
- */
 const PUBSUB_INEFFECTIVE_FAULT: PubSubCheck<'ineffective-fault'> = ineffectiveFault('pubsub', LADDER, (history: PubSubHistory) => history.faults);
 
+/**
+ * The pub/sub checker registry. To add an anomaly: define its entry beside its check with
+ * `pubSubRule` (ladder.ts; as duplicate-delivery.ts does), add it here, write its tests, and
+ * regenerate the docs tables.
+ */
 export const PUBSUB = defineCheckerSystem({
   system: 'pubsub',
   profiles: LADDER,

@@ -2,7 +2,7 @@ import type { PubSubEvent } from '../../history/event';
 import type { PubSubAnomaly } from './anomaly';
 import { isDefinitelyFailed, type Delivery, type PubSubHistory } from './history';
 import { askedBefore } from './subscriptions';
-import type { PubSubCheck } from './system';
+import { pubSubRule } from './ladder';
 
 export interface DeliveryProblem {
   reasons: string[];
@@ -71,11 +71,9 @@ export function checkPubSubUnexpected(history: PubSubHistory): PubSubAnomaly<'un
   return anomalies;
 }
 
-export const PUBSUB_UNEXPECTED: PubSubCheck<'unexpected'> = {
+export const PUBSUB_UNEXPECTED = pubSubRule({
   name: 'unexpected',
-  system: 'pubsub',
-  forbiddenBy: ['pubsub-exactly-once'],
   describe:
     'One per `deliver` that: names a message never put; or was recorded before the message\'s first `put`; or whose message definitely failed; or has a topic or a `publisher` other than the first `put`\'s; or goes to a subscriber with no `subscribe`/`subscribed` on the delivery\'s topic before it. Also one per `put-ok`/`put-fail`/`put-info` whose `msg` no `put` names. A delivery of a message put while S was not subscribed, to an S that did ask at some point, is allowed (a system may replay retained messages).',
   check: checkPubSubUnexpected,
-};
+});

@@ -52,3 +52,14 @@ export interface RegistryRules {
   profiles: readonly string[];
   checks: readonly AnomalyRules[];
 }
+
+/** An entry without the fields a rule-maker fills in: its system and the profiles forbidding it. */
+export type RuleFields<N extends string, P extends string, H, O, F extends Finding<N>> = Omit<AnomalyCheck<N, P, H, O, F>, 'system' | 'forbiddenBy'>;
+
+/**
+ * Makes the entries of one system that every profile of its ladder forbids (most anomalies: a lost
+ * job or a duplicate delivery is wrong under any guarantee), so an entry states only what is its own.
+ */
+export function everyProfileForbids<P extends string, H, O>(system: CheckedSystem, ladder: readonly P[]) {
+  return <N extends string, F extends Finding<N> = Finding<N>>(entry: RuleFields<N, P, H, O, F>): AnomalyCheck<N, P, H, O, F> => ({ system, forbiddenBy: ladder, ...entry });
+}

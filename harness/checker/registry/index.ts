@@ -3,7 +3,7 @@
  * (checker-system.ts), and everything derived from them, generic over the names so that a registry
  * defined elsewhere (extendCheckerSystem) works exactly like the built-in ones.
  */
-export type { AnomalyCheck, AnomalyRules, CheckedSystem, RegistryRules } from './anomaly-check';
+export { everyProfileForbids, type AnomalyCheck, type AnomalyRules, type CheckedSystem, type RegistryRules, type RuleFields } from './anomaly-check';
 export { defineCheckerSystem, entryOf, extendCheckerSystem, type CheckerSystem, type CheckerSystemDefinition } from './checker-system';
 export { renderAnomalyTable, renderProfileTable } from './docs-tables';
 export { isExcused } from './excused';
