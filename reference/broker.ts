@@ -19,6 +19,7 @@ import { JobStore, type JobStoreStats } from './journal/job-store';
 import { silentLogger, type Logger } from './util/log';
 import { RouterServer } from './net/router-server';
 import { decodeOrDrop } from './net/decode';
+import { crashForDefect, type BrokerDefect } from './defects';
 
 export interface BrokerOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5555`. */
@@ -47,6 +48,8 @@ export interface BrokerOptions {
   /** fdatasync the journal before acknowledging (default true; off only for measurements). */
   fsync?: boolean;
   logger?: Logger;
+  /** Seeded defects (defects.ts): only for proving the suite catches them. */
+  defects?: readonly BrokerDefect[];
 }
 
 export const DEFAULT_BROKER_OPTIONS = {
@@ -248,6 +251,7 @@ export class Broker {
     const message = decodeOrDrop(frames, decodeAtBroker, MdpDecodeError, (error) => {
       this.counters.malformed++;
       this.log.warn({ peer: printable(identity), reason: error.reason }, 'dropped malformed message');
+      if (this.options.defects?.includes('crash-on-malformed')) crashForDefect('crash-on-malformed', error.reason);
     });
     if (message === undefined) return;
     switch (message.kind) {

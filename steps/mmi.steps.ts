@@ -1,6 +1,7 @@
 import { Then, When, type DataTable } from '@cucumber/cucumber';
 import assert from 'node:assert/strict';
-import { askMmi, sendBadMessage } from '../harness/probe/mdp-probe';
+import { askService, brokerRoutes } from '../harness/probe/mdp-probe';
+import { describeProbeProblems, runProbes } from '../harness/probe/probe-run';
 import { badMessageNamed } from '../harness/probe/malformed-messages';
 import { livenessPeriod } from '../harness/timing/timing';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +12,7 @@ const ANSWER_TIMEOUT_MS = scaled(2_000);
 
 Then('the broker answers {string} about {string} with {string}', async function (this: KeelhaulWorld, service: string, about: string, status: string) {
   const { cluster } = this.harness;
-  const answer = await askMmi(cluster.brokerEndpoint, service, about, ANSWER_TIMEOUT_MS);
+  const answer = await askService(cluster.brokerEndpoint, service, about, ANSWER_TIMEOUT_MS);
   assert.equal(answer, status, `${service} about "${about}" answered ${answer === undefined ? 'nothing' : `"${answer}"`}, expected "${status}"`);
 });
 
@@ -20,7 +21,7 @@ Then('within {int} liveness periods the broker answers {string} about {string} w
   const deadline = Date.now() + periods * livenessPeriod(timing);
   let answer: string | undefined;
   do {
-    answer = await askMmi(cluster.brokerEndpoint, service, about, ANSWER_TIMEOUT_MS);
+    answer = await askService(cluster.brokerEndpoint, service, about, ANSWER_TIMEOUT_MS);
     if (answer === status) return;
     await sleep(timing.heartbeatInterval / 2);
   } while (Date.now() < deadline);
@@ -28,14 +29,22 @@ Then('within {int} liveness periods the broker answers {string} about {string} w
 });
 
 When('peers send the broker these messages, it answers each as 7\\/MDP requires:', async function (this: KeelhaulWorld, table: DataTable) {
-  const endpoint = this.harness.cluster.brokerEndpoint;
-  const problems: string[] = [];
-  for (const { message } of table.hashes()) {
-    const bad = badMessageNamed(message);
-    // A silent answer is only proven after a wait; a DISCONNECT comes at once.
-    const outcome = await sendBadMessage(endpoint, bad, bad.expect === 'nothing' ? scaled(150) : ANSWER_TIMEOUT_MS);
-    if (outcome !== bad.expect) problems.push(`${message}: broker answered ${outcome}, expected ${bad.expect}`);
-  }
+  const { cluster } = this.harness;
+  const broker = cluster.broker;
+  assert.ok(broker, 'start the broker before probing it');
+  const endpoint = cluster.brokerEndpoint;
+  const findings = await runProbes(
+    table.hashes().map(({ message }) => badMessageNamed(message)),
+    {
+      broker,
+      endpoint,
+      answerTimeoutMs: ANSWER_TIMEOUT_MS,
+      // A silent answer is only proven after a wait; a DISCONNECT comes at once.
+      silenceMs: scaled(150),
+      stillServes: (timeoutMs) => brokerRoutes(endpoint, timeoutMs),
+    },
+  );
+  const problems = describeProbeProblems(findings);
   if (problems.length > 0) throw new Error(problems.join('\n'));
 });
 

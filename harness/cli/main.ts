@@ -6,6 +6,7 @@ import { Broker, DEFAULT_BROKER_OPTIONS } from '../../reference/broker';
 import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
 import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
 import { createLogger } from '../../reference/util/log';
+import { parseBrokerDefects, type BrokerDefect } from '../../reference/defects';
 import { report } from '../../reference/drivers/protocol';
 import { runClientDriver } from '../../reference/drivers/client-driver';
 import { startEchoWorker } from '../../reference/drivers/worker-driver';
@@ -14,7 +15,7 @@ import { parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
 import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
 import { registerPubSubCommands } from './pubsub-commands';
-import { endpoint, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
+import { cliParser, endpoint, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
 
 /** `--time-scale <x|auto>`, checked here so a typo is an error before anything starts. */
 function timeScaleOption(): Option {
@@ -48,6 +49,7 @@ program
   .addOption(new Option('--journal <file>', 'KHX/1 job journal: jobs and results survive a crash (without it they live in memory only)'))
   .addOption(new Option('--retention-ms <ms>', 'how long a completed KHX/1 job is remembered to answer retries').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.retentionMs))
   .addOption(new Option('--retention-count <n>', 'at most this many completed KHX/1 jobs are remembered').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.retentionCount))
+  .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseBrokerDefects)).hideHelp())
   .addOption(new Option('--result-grace <ms>', 'how long the job of a silent KHX/1 worker waits for its result before another worker runs it (default: two liveness periods)').argParser(nonNegativeInt))
   .addOption(exitWithStdinOption())
   .action(
@@ -61,6 +63,7 @@ program
       retentionMs: number;
       retentionCount: number;
       resultGrace?: number;
+      seedDefect?: BrokerDefect[];
       exitWithStdin?: boolean;
     }) => {
       const logger = createLogger(opts.name);
@@ -73,6 +76,7 @@ program
         retentionMs: opts.retentionMs,
         retentionCount: opts.retentionCount,
         resultGrace: opts.resultGrace,
+        defects: opts.seedDefect,
         logger,
       });
       report({ type: 'ready', role: 'broker', endpoint: broker.endpoint, journal: opts.journal ?? null });

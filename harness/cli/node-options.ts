@@ -2,6 +2,17 @@ import { InvalidArgumentError, Option } from 'commander';
 
 /** Option parsers and shutdown handling shared by the node commands (broker, worker, client, pub/sub). */
 
+/** A parser that throws a plain Error, as commander wants it: its message shown as the option's error. */
+export function cliParser<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);

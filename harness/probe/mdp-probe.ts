@@ -1,12 +1,12 @@
-import { decodeAtClient, decodeAtWorker, encodeClientRequest, MdpDecodeError } from '../../reference/mdp/codec';
+import { decodeAtClient, decodeAtWorker, encodeClientRequest, encodeDisconnect, encodeReady, encodeReply, MdpDecodeError } from '../../reference/mdp/codec';
 import { RawPeer } from './raw-peer';
 import type { BadMessage } from './malformed-messages';
 
 /** What came back from the broker after a message. */
 export type ProbeOutcome = 'nothing' | 'disconnect' | 'heartbeat' | 'request' | 'malformed';
 
-/** Asks a broker one 8/MMI question on a fresh socket; resolves with the status text or undefined on timeout. */
-export async function askMmi(endpoint: string, service: string, body: string, timeoutMs: number): Promise<string | undefined> {
+/** One client request to `service` (an 8/MMI question, or a plain request) on a fresh socket; resolves with the first body frame of the reply, or undefined on timeout. */
+export async function askService(endpoint: string, service: string, body: string, timeoutMs: number): Promise<string | undefined> {
   const peer = new RawPeer(endpoint);
   try {
     await peer.send(encodeClientRequest(service, [Buffer.from(body)]));
@@ -42,5 +42,44 @@ export async function sendBadMessage(endpoint: string, message: BadMessage, time
     }
   } finally {
     peer.close();
+  }
+}
+
+/** The service the routing check registers: no scenario's worker serves it, so no job of theirs runs. */
+export const PROBE_SERVICE = 'keelhaul.probe';
+
+/**
+ * Whether the broker still routes: a stand-in worker registers `PROBE_SERVICE`, a stand-in client
+ * asks it, the request must reach the worker and its reply the client within `timeoutMs`; then the
+ * worker leaves with DISCONNECT. Plain 7/MDP only (no 8/MMI, which not every broker has), and no
+ * scenario worker runs anything, so the history records nothing.
+ */
+export async function brokerRoutes(endpoint: string, timeoutMs: number): Promise<boolean> {
+  const worker = new RawPeer(endpoint);
+  const client = new RawPeer(endpoint);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    await worker.send(encodeReady(PROBE_SERVICE));
+    await client.send(encodeClientRequest(PROBE_SERVICE, [Buffer.from('ping')]));
+    for (;;) {
+      const remaining = deadline - Date.now();
+      const frames = remaining > 0 ? await worker.receive(remaining) : undefined;
+      if (!frames) return false;
+      let message;
+      try {
+        message = decodeAtWorker(frames);
+      } catch {
+        continue;
+      }
+      if (message.kind !== 'request') continue;
+      await worker.send(encodeReply(message.client, message.body));
+      break;
+    }
+    const remaining = deadline - Date.now();
+    return remaining > 0 && (await client.receive(remaining)) !== undefined;
+  } finally {
+    await worker.send(encodeDisconnect()).catch(() => undefined);
+    worker.close();
+    client.close();
   }
 }

@@ -29,4 +29,11 @@ export interface NodeHandle {
   restart(): Promise<void>;
   /** Resolves when the current incarnation exits. */
   exited(): Promise<void>;
+  /** How the last incarnation that ended did so ("code 1", "SIGABRT"); undefined while none has. */
+  readonly lastExit: string | undefined;
+  /** The node's last lines of stderr and non-report stdout: the evidence when it dies unasked. */
+  logTail(): string[];
 }
+
+/** How many output lines a node keeps for `logTail()`. */
+export const LOG_TAIL_LINES = 30;

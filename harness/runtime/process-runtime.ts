@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { NodeHandle, ReportListener } from './node-handle';
+import { LOG_TAIL_LINES, type NodeHandle, type ReportListener } from './node-handle';
 import type { NodeSpec } from './node-spec';
 import type { FaultProxyPlacement, Runtime } from './runtime';
 import { freePort, releasePort } from './ports';
@@ -98,6 +98,8 @@ class ProcessNode implements NodeHandle {
   private readonly log: fs.WriteStream;
   private isFrozen = false;
   private isRunning = false;
+  private exit: string | undefined;
+  private readonly tail: string[] = [];
 
   constructor(
     private readonly spec: NodeSpec,
@@ -117,6 +119,12 @@ class ProcessNode implements NodeHandle {
   }
   get frozen(): boolean {
     return this.isFrozen;
+  }
+  get lastExit(): string | undefined {
+    return this.exit;
+  }
+  logTail(): string[] {
+    return [...this.tail];
   }
 
   onReport(listener: ReportListener): () => void {
@@ -143,7 +151,8 @@ class ProcessNode implements NodeHandle {
       child.once('exit', (code, signal) => {
         untrack(child);
         this.isRunning = false;
-        this.log.write(`--- ${new Date().toISOString()} exit: ${signal ?? `code ${code}`}\n`);
+        this.exit = signal ?? `code ${code}`;
+        this.log.write(`--- ${new Date().toISOString()} exit: ${this.exit}\n`);
         resolve();
       });
     });
@@ -193,6 +202,8 @@ class ProcessNode implements NodeHandle {
 
   private onOutputLine(line: string, prefix: string): void {
     this.log.write(`${prefix}${line}\n`);
+    this.tail.push(`${prefix}${line}`);
+    if (this.tail.length > LOG_TAIL_LINES) this.tail.shift();
     for (const listener of [...this.lineListeners]) listener(line);
   }
 

@@ -12,7 +12,7 @@ import type { NodeHandle } from '../../harness/runtime/node-handle';
 import type { Scenario } from '../../harness/scenario/scenario';
 import { expectDefiniteFailures, expectEveryJobAnswered, expectJobsAnswered } from '../../harness/systems/request-reply/expectations';
 import { waitFor, withTimeout } from '../../harness/util/wait-for';
-import { askMmi } from '../../harness/probe/mdp-probe';
+import { askService } from '../../harness/probe/mdp-probe';
 import { MMI_SERVICE } from '../../reference/mdp/mmi';
 import { PYTHON, python, requirePythonDrivers, ROOT, withScenario } from './python-helpers';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -158,7 +158,7 @@ describe('the example Python drivers under the harness', () => {
       // broker has expired none (one spurious expiry is tolerated on a loaded machine; a worker that
       // does not heartbeat is expired and re-registers every liveness period).
       await sleep(IDLE_LIVENESS_PERIODS * livenessPeriod(timing));
-      assert.equal(await askMmi(cluster.brokerEndpoint, MMI_SERVICE, 'echo', 1_000), '200', 'the idle workers are still registered');
+      assert.equal(await askService(cluster.brokerEndpoint, MMI_SERVICE, 'echo', 1_000), '200', 'the idle workers are still registered');
       const expired = brokerLogMessages(scenario).filter((msg) => msg === 'worker expired').length;
       assert.ok(expired <= 1, `the broker expired ${expired} workers in a run without faults: the workers' heartbeats did not keep them registered`);
 

@@ -83,7 +83,7 @@ function brokerSpec(name: string, port: number): NodeSpec {
 }
 
 /** One 8/MMI question on a fresh socket: the answer, or undefined if none within `timeoutMs`. */
-async function askMmi(port: number, timeoutMs: number): Promise<string | undefined> {
+async function askService(port: number, timeoutMs: number): Promise<string | undefined> {
   const peer = new RawMdpPeer(`tcp://127.0.0.1:${port}`);
   try {
     await peer.send(encodeClientRequest('mmi.service', [Buffer.from('echo')]));
@@ -115,14 +115,14 @@ describe('ProcessRuntime', () => {
     assert.equal(node.frozen, false);
     assert.equal(node.name, 'broker-ready');
     assert.equal(node.role, 'broker');
-    assert.equal(await askMmi(port, 1_000), '404');
+    assert.equal(await askService(port, 1_000), '404');
   });
 
   test('freeze() stops the process (state T, requests time out) and resume() brings it back', async () => {
     const port = await freePort();
     const node = await runtime.start(brokerSpec('broker-freeze', port));
     const pid = await onlyChildWith(`tcp://127.0.0.1:${port}`);
-    assert.equal(await askMmi(port, 1_000), '404');
+    assert.equal(await askService(port, 1_000), '404');
 
     await node.freeze();
     assert.equal(node.frozen, true);
@@ -144,7 +144,7 @@ describe('ProcessRuntime', () => {
     } finally {
       peer.close();
     }
-    assert.equal(await askMmi(port, 1_000), '404');
+    assert.equal(await askService(port, 1_000), '404');
   });
 
   test('kill() ends the process and running turns false; restart() brings it back on the same port', async () => {
@@ -155,13 +155,13 @@ describe('ProcessRuntime', () => {
     await node.kill();
     assert.equal(node.running, false);
     assert.ok(isDead(pid), `pid ${pid} is still alive (state ${procState(pid)})`);
-    assert.equal(await askMmi(port, 200), undefined, 'something still answers on the killed broker\'s port');
+    assert.equal(await askService(port, 200), undefined, 'something still answers on the killed broker\'s port');
 
     await node.restart();
     assert.equal(node.running, true);
     const newPid = await onlyChildWith(`tcp://127.0.0.1:${port}`);
     assert.notEqual(newPid, pid);
-    assert.equal(await askMmi(port, 1_000), '404');
+    assert.equal(await askService(port, 1_000), '404');
     const log = await waitForLog(path.join(logDir, 'broker-kill.log'), /exit: SIGKILL[\s\S]* start: /, 'a SIGKILL exit followed by a second start');
     assert.equal(log.match(/ start: /g)?.length, 2, `expected two starts in the log:\n${log}`);
   });
@@ -172,7 +172,7 @@ describe('ProcessRuntime', () => {
     await node.freeze();
     await node.restart();
     assert.equal(node.frozen, false);
-    assert.equal(await askMmi(port, 1_000), '404');
+    assert.equal(await askService(port, 1_000), '404');
   });
 
   test('a node that exits at once makes start() reject naming the node and its log', async () => {

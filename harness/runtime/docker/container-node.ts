@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Duplex } from 'node:stream';
-import type { NodeHandle, ReportListener } from '../node-handle';
+import { LOG_TAIL_LINES, type NodeHandle, type ReportListener } from '../node-handle';
 import type { NodeSpec } from '../node-spec';
 import { NodeStartError } from '../node-start-error';
 import { describeReadyCheck, whenReady } from '../readiness';
@@ -15,7 +15,6 @@ import { scaled } from '../../util/time-scale';
 const DEFAULT_READY_TIMEOUT_MS = scaled(10_000);
 const EXIT_TIMEOUT_MS = scaled(5_000);
 const DOCKER_CALL_TIMEOUT_MS = scaled(10_000);
-const LOG_TAIL_LINES = 30;
 /** After an exit, how long the rest of its stdout may take to arrive through the attach connection. */
 const DRAIN_TIMEOUT_MS = 1_000;
 
@@ -105,6 +104,9 @@ export class ContainerNode implements NodeHandle {
   /** Exit status of the last incarnation that ended (undefined while none has). */
   get lastExitCode(): number | undefined {
     return this.exitCode;
+  }
+  get lastExit(): string | undefined {
+    return this.exitCode === undefined ? undefined : `code ${this.exitCode}`;
   }
   /** The last lines of stderr and non-report stdout (for error messages). */
   logTail(): string[] {

@@ -7,7 +7,7 @@ import { StarSystem } from '../star-system';
 import type { FaultScope, System, SystemDefinition, SystemHit } from '../system';
 import { clientCallBound, livenessPeriod } from '../../timing/timing';
 import { waitFor } from '../../util/wait-for';
-import { askMmi } from '../../probe/mdp-probe';
+import { askService } from '../../probe/mdp-probe';
 import { MMI_SERVICE } from '../../../reference/mdp/mmi';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../../util/time-scale';
@@ -105,7 +105,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const remaining = deadline - Date.now();
-      const answer = await askMmi(this.brokerEndpoint, MMI_SERVICE, service, Math.max(50, Math.min(500, remaining)));
+      const answer = await askService(this.brokerEndpoint, MMI_SERVICE, service, Math.max(50, Math.min(500, remaining)));
       if (answer === '200' || answer === '501') return;
       if (Date.now() >= deadline) throw new Error(`the broker did not know service "${service}" within ${timeoutMs} ms of its workers starting (8/MMI answered ${answer ?? 'nothing'})`);
       await sleep(this.timing.heartbeatInterval / 5);

@@ -1,0 +1,26 @@
+/**
+ * Defects the reference broker can be started with, only to prove that the suite catches them and
+ * names the rule broken (`keelhaul broker --seed-defect <name>`, hidden from help). Each is a known
+ * way real Majordomo brokers go wrong. Never on unless named.
+ */
+export const BROKER_DEFECTS = {
+  'crash-on-malformed': 'the process dies on the first malformed message instead of dropping it',
+} as const;
+
+export type BrokerDefect = keyof typeof BROKER_DEFECTS;
+
+/** `a,b` checked: an unknown name is an error listing the known ones. */
+export function parseBrokerDefects(text: string): BrokerDefect[] {
+  const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const known = Object.keys(BROKER_DEFECTS);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown seeded defect ${unknown.map((name) => `"${name}"`).join(', ')}; known: ${known.join(', ')}`);
+  return names as BrokerDefect[];
+}
+
+/** The crash a seeded defect causes: an uncaught exception, as the bug it stands for would throw. */
+export function crashForDefect(defect: BrokerDefect, detail: string): void {
+  process.nextTick(() => {
+    throw new Error(`seeded defect ${defect}: ${detail}`);
+  });
+}
