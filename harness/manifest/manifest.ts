@@ -8,6 +8,8 @@ import { IMPLEMENTATION_ROLES, ROLE_DECLARATIONS, type ImplementationRole as Rol
 import { ManifestError } from './manifest-error';
 import { MANIFEST_SCHEMA } from './schema';
 import { PLACEHOLDERS, strayBraces, unknownPlaceholders } from './template';
+import { expandEnvironment } from './environment';
+import { fieldName } from './manifest-fields';
 
 export type ReadySetting = 'report' | 'port' | { log: string };
 
@@ -53,8 +55,9 @@ export function loadManifest(file: string): LoadedManifest {
 }
 
 /** Parses and checks a manifest's text. `dir` is where its relative paths point from. */
-export function parseManifest(text: string, file: string, dir: string): Manifest {
-  const value = parseDocument(text, file);
+export function parseManifest(text: string, file: string, dir: string, env: NodeJS.ProcessEnv = process.env): Manifest {
+  const { value, problems: unset } = expandEnvironment(parseDocument(text, file), env);
+  if (unset.length > 0) throw new ManifestError(file, unset);
   const valid = validate(value);
   // Every mistake at once: the checks beyond the schema also run on the roles that are well formed.
   const problems = [...(valid ? [] : describeSchemaErrors(validate.errors ?? [])), ...checkBeyondSchema(wellFormedRoles(value), dir)];
@@ -78,16 +81,6 @@ function parseDocument(text: string, file: string): unknown {
     throw new ManifestError(file, document.errors.map((error) => `not valid YAML: ${error.message.split('\n')[0].replace(/:\s*$/, '')}`));
   }
   return document.toJS({ maxAliasCount: 100 }) as unknown;
-}
-
-/** `/roles/broker/command/0` → `roles.broker.command[0]`; the document itself is `(manifest)`. */
-export function fieldName(pointer: string): string {
-  if (pointer === '') return '(manifest)';
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name ? `${name}.${part}` : part), '');
 }
 
 function child(pointer: string, key: string): string {
