@@ -503,7 +503,7 @@ export class Broker {
       if (worker.expiresAt < now) {
         this.log.info({ worker: worker.id, service: worker.service }, 'worker expired');
         this.removeWorker(worker, { sendDisconnect: true, fellSilent: true });
-      } else {
+      } else if (!(worker.current && this.options.defects?.includes('no-heartbeat-to-busy-workers'))) {
         this.send([worker.identity, ...encodeHeartbeat()]);
       }
     }

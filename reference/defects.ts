@@ -5,6 +5,7 @@
  */
 export const BROKER_DEFECTS = {
   'crash-on-malformed': 'the process dies on the first malformed message instead of dropping it',
+  'no-heartbeat-to-busy-workers': 'no heartbeat goes to a worker while it holds a request, so a worker with a long job hears nothing from its broker',
 } as const;
 
 export type BrokerDefect = keyof typeof BROKER_DEFECTS;

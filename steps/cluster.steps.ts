@@ -1,4 +1,5 @@
 import { Given } from '@cucumber/cucumber';
+import { livenessPeriod } from '../harness/timing/timing';
 import type { KeelhaulWorld } from './world';
 
 Given('a broker', async function (this: KeelhaulWorld) {
@@ -11,6 +12,10 @@ Given('{int} worker(s) serving {string}', async function (this: KeelhaulWorld, c
 
 Given('{int} worker(s) serving {string} that take(s) {int} ms per job', async function (this: KeelhaulWorld, count: number, service: string, workMs: number) {
   await this.harness.cluster.startWorkers(count, service, workMs);
+});
+
+Given('{int} worker(s) serving {string} whose jobs take {int} liveness periods', async function (this: KeelhaulWorld, count: number, service: string, periods: number) {
+  await this.harness.cluster.startWorkers(count, service, periods * livenessPeriod(this.harness.timing));
 });
 
 Given('{int} client(s)', async function (this: KeelhaulWorld, count: number) {

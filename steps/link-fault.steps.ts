@@ -11,6 +11,10 @@ Given('clients that wait {int} ms for a reply', function (this: KeelhaulWorld, m
   this.harness.timing.clientTimeout = scaled(ms);
 });
 
+Given('clients that wait {int} liveness periods for a reply', function (this: KeelhaulWorld, periods: number) {
+  this.harness.timing.clientTimeout = periods * livenessPeriod(this.harness.timing);
+});
+
 Given('clients that try each call up to {int} times', function (this: KeelhaulWorld, attempts: number) {
   this.harness.timing.clientAttempts = attempts;
 });

@@ -15,7 +15,7 @@ import { parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
 import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
 import { registerPubSubCommands } from './pubsub-commands';
-import { cliParser, endpoint, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
+import { cliParser, endpoint, regexOption, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
 
 /** `--time-scale <x|auto>`, checked here so a typo is an error before anything starts. */
 function timeScaleOption(): Option {
@@ -194,6 +194,7 @@ program
   .description('run the conformance features against the implementation a manifest describes (docs/manifest.md); exit 0 when every claimed profile passes')
   .option('--impl <manifest>', 'the implementation manifest (JSON or YAML)')
   .option('--tags <expression>', 'Cucumber tag expression selecting scenarios, e.g. "@smoke or @rfc8"')
+  .addOption(new Option('--name <regex>', 'only scenarios whose name matches this regular expression').argParser(cliParser(regexOption)))
   .option('--profile <profile...>', `only scenarios of these profiles (${PROFILES.join(', ')})`)
   .option('--claimed-only', 'skip the scenarios of profiles the manifest does not claim (no INFO verdicts)')
   .option('--seed <n>', 'replay a run: the seed its fault schedules were drawn from (printed by every run)')
@@ -204,7 +205,7 @@ program
   .addOption(repeatOption())
   .option('--check', 'only check the manifest and exit')
   .option('--print-schema', "print the manifest's JSON schema and exit")
-  .action(async (opts: { impl?: string; tags?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; runtime?: string; timeScale?: string; retries?: number; repeat?: number; check?: boolean; printSchema?: boolean }) => {
+  .action(async (opts: { impl?: string; tags?: string; name?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; runtime?: string; timeScale?: string; retries?: number; repeat?: number; check?: boolean; printSchema?: boolean }) => {
     // Loaded here, not at the top: the node commands start often and need none of this.
     const { verify, printSchema, EXIT } = await import('./verify');
     if (opts.printSchema) return printSchema();

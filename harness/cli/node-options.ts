@@ -13,6 +13,16 @@ export function cliParser<T>(parse: (value: string) => T): (value: string) => T 
   };
 }
 
+/** A regular expression given on the command line, checked here so a typo is an error before anything starts. */
+export function regexOption(value: string): string {
+  try {
+    new RegExp(value);
+  } catch (error) {
+    throw new Error(`not a regular expression: ${(error as Error).message}`);
+  }
+  return value;
+}
+
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);

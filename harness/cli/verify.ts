@@ -20,6 +20,8 @@ export const EXIT = RUN_EXIT;
 export interface VerifyOptions {
   impl: string;
   tags?: string;
+  /** Only scenarios whose name matches this regular expression (cucumber-js --name). */
+  name?: string;
   profile?: string[];
   claimedOnly?: boolean;
   seed?: string;
@@ -103,9 +105,9 @@ export async function verify(options: VerifyOptions): Promise<number> {
   process.env[TIME_SCALE_ENV] = options.timeScale ?? process.env[TIME_SCALE_ENV] ?? 'auto';
   // Resolved now (auto measures here), so the replay line repeats the same scale.
   const scale = timeScale();
-  const replayFor = (seed: string) => ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, '--time-scale', String(scale), ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
+  const replayFor = (seed: string) => ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, '--time-scale', String(scale), ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.name ? ['--name', JSON.stringify(options.name)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
   const settings: RunSettings = { impl: path.resolve(options.impl), runtime, timeScale: scale, retries };
-  const args = tags ? ['--tags', tags] : [];
+  const args = [...(tags ? ['--tags', tags] : []), ...(options.name ? ['--name', options.name] : [])];
 
   if (options.repeat !== undefined && options.repeat > 1) {
     const seeds = givenSeed ?? 'a fresh one per repetition';
@@ -118,7 +120,7 @@ export async function verify(options: VerifyOptions): Promise<number> {
   process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
   const { code, verdicts } = await runCucumber({ args, config: { ...settings, runId, reportDir: runDir, seed, replay } });
   if (verdicts === undefined) return fail(`the run did not finish (cucumber-js exited with ${code}); see ${runDir}`);
-  if (verdicts.length === 0) return fail(`no scenario matched ${tags ?? 'the features'}`);
+  if (verdicts.length === 0) return fail(`no scenario matched ${[tags, options.name && `--name ${JSON.stringify(options.name)}`].filter(Boolean).join(' and ') || 'the features'}`);
   const counts = countVerdicts(verdicts);
   process.stdout.write(
     `keelhaul verify: ${formatCounts(counts)}\n` +
