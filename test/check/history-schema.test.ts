@@ -95,6 +95,18 @@ describe('the history schema', () => {
     assert.equal(fs.readFileSync(SCHEMA_JSON, 'utf8'), renderHistorySchema(), 'regenerate it: node dist/harness/history/schema.js > docs/history-event.schema.json');
   });
 
+  test("docs/history.md's table lists every event type with the schema's fields and optional fields", () => {
+    const rows = [...fs.readFileSync(path.join(ROOT, 'docs/history.md'), 'utf8').matchAll(/^\| `([a-z-]+)` \| ([^|]*)\| ([^|]*)\|$/gm)];
+    const fields = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((match) => match[1]);
+    const documented = rows.map((row) => ({ type: row[1], required: fields(row[2]), optional: fields(row[3]) }));
+    const schema = HISTORY_EVENT_SCHEMA.oneOf.map((branch) => {
+      const properties = Object.keys(branch.properties as object);
+      const required = branch.required as string[];
+      return { type: (branch.properties as { type: { const: string } }).type.const, required: required.filter((f) => f !== 'type' && f !== 't'), optional: properties.filter((f) => !required.includes(f)) };
+    });
+    assert.deepEqual(documented, schema);
+  });
+
   test('accepts one event of every type as the recorder writes it, and parseHistory reads them back', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-schema-'));
     try {
