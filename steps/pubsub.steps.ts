@@ -11,6 +11,7 @@ import { scaled } from '../harness/util/time-scale';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeelhaulWorld } from './world';
+import { stormReplayCommand } from '../harness/cli/storm-replay';
 
 const COMMAND_TIMEOUT_MS = scaled(5_000);
 const FIND_TRAFFIC_TIMEOUT_MS = scaled(10_000);
@@ -166,7 +167,7 @@ When(
       (schedule) => {
         // On the console as well as in the report: the seed is what a failing CI run needs to be replayed.
         const described = describeSchedule(schedule);
-        process.stderr.write(`\npub/sub crash storm seed ${schedule.seed} (replay: KEELHAUL_SEED=${schedule.seed} npm run features -- --tags "@pubsub and @storm")\n${described}\n`);
+        process.stderr.write(`\npub/sub crash storm seed ${schedule.seed} (replay: ${stormReplayCommand(schedule.seed, '@pubsub and @storm')})\n${described}\n`);
         this.attach(described, 'text/plain');
       },
     );

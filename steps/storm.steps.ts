@@ -1,5 +1,6 @@
 import { Then, When } from '@cucumber/cucumber';
 import { describeSchedule } from '../harness/nemesis/fault-schedule';
+import { stormReplayCommand } from '../harness/cli/storm-replay';
 import { requestReplyStormLoad } from '../harness/systems/request-reply/storm-load';
 import { parseRequestReplyProfile } from '../harness/checker';
 import { expectPass, Inconclusive } from '../harness/verdict/inconclusive';
@@ -18,7 +19,7 @@ When(
       (schedule) => {
         // On the console as well as in the report: the seed is what a failing CI run needs to be replayed.
         const described = describeSchedule(schedule);
-        process.stderr.write(`\ncrash storm seed ${schedule.seed} (replay: KEELHAUL_SEED=${schedule.seed} npm run features -- --tags @storm)\n${described}\n`);
+        process.stderr.write(`\ncrash storm seed ${schedule.seed} (replay: ${stormReplayCommand(schedule.seed, '@storm and not @pubsub')})\n${described}\n`);
         this.attach(described, 'text/plain');
       },
     );

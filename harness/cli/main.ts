@@ -217,6 +217,23 @@ program
   });
 
 program
+  .command('check')
+  .description('re-judge a stored history (a history.jsonl, or a scenario folder of a run) and print its anomaly report; exit codes as verify (docs/history.md)')
+  .argument('[history]', 'a history.jsonl, or the scenario folder under reports/<run>/ that holds one')
+  .option('--profile <profile>', `judge against this profile (${PROFILES.join(', ')}); default: the one in the scenario's verdict.json, else the strictest of the history's system`)
+  .option('--system <system>', 'the system the history is of (request-reply, pubsub), when its events do not say')
+  .option('--time-scale <x>', "the time scale the run used, for the bounds (default: the run's run-config.json, else 1)")
+  .addOption(new Option('--call-bound <ms>', 'the longest a call may take (stuck), instead of the one the timing gives').argParser(positiveInt))
+  .addOption(new Option('--recovery-bound <ms>', 'how soon after the last heal the system must progress (stuck), instead of the one the timing gives').argParser(positiveInt))
+  .option('--print-schema', "print the history event's JSON schema and exit")
+  // A usage mistake is bad input like any other: exit 2 (verify's "could not be judged"), not commander's 1.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .action(async (history: string | undefined, opts: { profile?: string; system?: string; timeScale?: string; callBound?: number; recoveryBound?: number; printSchema?: boolean }) => {
+    const { runCheckCommand } = await import('./check');
+    process.exit(runCheckCommand(history, opts));
+  });
+
+program
   .command('toxiproxy')
   .description('run the fault proxy: a drop-in for toxiproxy-server (same HTTP API and toxics; docs/fault-proxy.md)')
   .addOption(new Option('--host <host>', 'address for the HTTP API (the real toxiproxy-server defaults to localhost)').default('127.0.0.1'))

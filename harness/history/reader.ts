@@ -1,53 +1,75 @@
-import type { HistoryEvent, HistoryEventType } from './event';
+import Ajv, { type ErrorObject } from 'ajv';
+import type { HistoryEvent } from './event';
+import { pointerToField, shownValue } from '../util/json-pointer';
+import { HISTORY_EVENT_SCHEMA, SCHEMA_EVENT_TYPES } from './schema';
 
-/** Fields each event type must carry as strings; checked so checkers never meet a half-formed event. */
-const REQUIRED_STRINGS: Record<HistoryEventType, readonly string[]> = {
-  invoke: ['process', 'job', 'service'],
-  ok: ['process', 'job', 'reply'],
-  fail: ['process', 'job', 'error'],
-  info: ['process', 'job', 'error'],
-  'exec-start': ['worker', 'job'],
-  'exec-end': ['worker', 'job'],
-  nemesis: ['phase', 'id', 'fault'],
-  harness: [],
-  put: ['process', 'topic', 'msg'],
-  'put-ok': ['process', 'topic', 'msg'],
-  'put-fail': ['process', 'topic', 'msg', 'error'],
-  'put-info': ['process', 'topic', 'msg', 'error'],
-  subscribe: ['subscriber', 'topic'],
-  subscribed: ['subscriber', 'topic'],
-  unsubscribe: ['subscriber', 'topic'],
-  unsubscribed: ['subscriber', 'topic'],
-  deliver: ['subscriber', 'topic', 'msg', 'publisher'],
-};
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, discriminator: true });
+const validate = ajv.compile<HistoryEvent>(HISTORY_EVENT_SCHEMA);
 
-function isEventType(value: unknown): value is HistoryEventType {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(REQUIRED_STRINGS, value);
+/** A history that cannot be read; `line` is the 1-based line at fault. */
+export class HistoryFormatError extends Error {
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`history line ${line}: ${reason}`);
+    this.name = 'HistoryFormatError';
+  }
 }
 
-/** Returns the reason `value` is not a history event, or undefined when it is one. */
-function invalidReason(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  const record = value as Record<string, unknown>;
-  if (!isEventType(record.type)) return `unknown event type ${JSON.stringify(record.type)}`;
-  if (typeof record.t !== 'number' || !Number.isFinite(record.t)) return 'missing or non-numeric "t"';
-  for (const field of REQUIRED_STRINGS[record.type]) {
-    if (typeof record[field] !== 'string') return `${record.type} event without string "${field}"`;
-  }
-  if (record.type === 'nemesis') {
-    if (record.phase !== 'start' && record.phase !== 'end') return `nemesis phase ${JSON.stringify(record.phase)}`;
-    const targets = record.targets;
-    if (!Array.isArray(targets) || !targets.every((target) => typeof target === 'string')) {
-      return 'nemesis event without string array "targets"';
+/** What a schema's `type` (and `items`) asks for, in words: `string`, `array of strings`. */
+function kindOf(schema: unknown): string {
+  const { type, items } = (schema ?? {}) as { type?: string; items?: { type?: string } };
+  if (type === 'array' && items?.type !== undefined) return `array of ${items.type}s`;
+  return type ?? 'value';
+}
+
+/** One phrase per Ajv error, naming the event type and the field. */
+function describeError(error: ErrorObject, eventType: string): string {
+  const params = error.params as Record<string, unknown>;
+  const field = pointerToField(error.instancePath);
+  const parent = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String(params.missingProperty);
+      const name = field ? `${field}.${missing}` : missing;
+      return `${eventType} event without ${kindOf(parent?.properties?.[missing])} "${name}"`;
     }
+    case 'type':
+      return `${eventType} "${field}" is not ${/^[aeiou]/.test(String(params.type)) ? 'an' : 'a'} ${String(params.type)}: ${shownValue(error.data)}`;
+    case 'additionalProperties': {
+      const extra = String(params.additionalProperty);
+      return `${eventType} event has unknown field "${field ? `${field}.${extra}` : extra}" (known here: ${Object.keys(parent?.properties ?? {}).join(', ')})`;
+    }
+    case 'enum':
+      return `${eventType} "${field}" is ${shownValue(error.data)}, not one of ${(params.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'minimum':
+      return `${eventType} "${field}" is ${shownValue(error.data)}, below ${String(params.limit)}`;
+    default:
+      return `${eventType} "${field}" ${error.message ?? 'is invalid'}`;
   }
-  if ((record.type === 'info' || record.type === 'put-info') && record.accepted !== undefined && typeof record.accepted !== 'boolean') {
-    return `${record.type} "accepted" is not a boolean`;
-  }
-  return undefined;
 }
 
-/** Parses a JSON-lines history (as written by HistoryRecorder). Blank lines are skipped. */
+/**
+ * Why `value` is not a history event (every mistake, joined), or undefined when it is one: checked
+ * against the history schema (schema.ts), so checkers never meet a half-formed event.
+ */
+export function invalidEventReason(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  // The type decides every other field, so a missing or unknown one is the whole story.
+  const eventType = (value as Record<string, unknown>).type;
+  const known = `(known types: ${SCHEMA_EVENT_TYPES.join(', ')})`;
+  if (eventType === undefined) return `no "type" field ${known}`;
+  if (typeof eventType !== 'string' || !SCHEMA_EVENT_TYPES.includes(eventType)) return `unknown event type ${shownValue(eventType)} ${known}`;
+  if (validate(value)) return undefined;
+  const reasons = (validate.errors ?? []).map((error) => describeError(error, eventType));
+  return [...new Set(reasons)].join('; ');
+}
+
+/**
+ * Parses a JSON-lines history (as written by HistoryRecorder, or by anyone following
+ * docs/history.md). Blank lines are skipped; the first bad line throws a HistoryFormatError naming it.
+ */
 export function parseHistory(text: string): HistoryEvent[] {
   const events: HistoryEvent[] = [];
   text.split(/\r?\n/).forEach((line, index) => {
@@ -57,10 +79,10 @@ export function parseHistory(text: string): HistoryEvent[] {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      throw new Error(`history line ${lineNumber}: invalid JSON (${(error as Error).message})`);
+      throw new HistoryFormatError(lineNumber, `invalid JSON (${(error as Error).message})`);
     }
-    const reason = invalidReason(value);
-    if (reason !== undefined) throw new Error(`history line ${lineNumber}: ${reason}`);
+    const reason = invalidEventReason(value);
+    if (reason !== undefined) throw new HistoryFormatError(lineNumber, reason);
     events.push(value as HistoryEvent);
   });
   return events;

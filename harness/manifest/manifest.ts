@@ -10,6 +10,7 @@ import { MANIFEST_SCHEMA } from './schema';
 import { PLACEHOLDERS, strayBraces, unknownPlaceholders } from './template';
 import { expandEnvironment } from './environment';
 import { fieldName } from './manifest-fields';
+import { shownValue } from '../util/json-pointer';
 
 export type ReadySetting = 'report' | 'port' | { log: string };
 
@@ -87,11 +88,6 @@ function child(pointer: string, key: string): string {
   return fieldName(`${pointer}/${key}`);
 }
 
-function shown(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
 /** One line per mistake, naming the field, instead of Ajv's raw error objects. */
 export function describeSchemaErrors(errors: readonly ErrorObject[]): string[] {
   // A failed oneOf also reports each branch's errors; the oneOf line says it better alone.
@@ -115,18 +111,18 @@ function describeSchemaError(error: ErrorObject): string {
     case 'required':
       return `${child(error.instancePath, String(params.missingProperty))}: required field is missing`;
     case 'enum':
-      return `${field}: ${shown(error.data)} is not one of ${(params.allowedValues as unknown[]).map((v) => String(v)).join(', ')}`;
+      return `${field}: ${shownValue(error.data)} is not one of ${(params.allowedValues as unknown[]).map((v) => String(v)).join(', ')}`;
     case 'type': {
-      const got = error.data === null ? 'null' : `${describeType(error.data)} ${shown(error.data)}`;
+      const got = error.data === null ? 'null' : `${describeType(error.data)} ${shownValue(error.data)}`;
       // YAML reads an unquoted {{x}} as a nested map: the likeliest cause of an object where a string belongs.
       const hint = typeof error.data === 'object' && error.data !== null && params.type === 'string' ? ' (in YAML, quote a value that starts with {{, e.g. "{{bind}}")' : '';
       return `${field}: must be ${article(String(params.type))}, not ${got}${hint}`;
     }
     case 'oneOf':
     case 'anyOf':
-      return `${field}: must be ${parent?.description ?? 'one of the allowed forms'}, not ${shown(error.data)}`;
+      return `${field}: must be ${parent?.description ?? 'one of the allowed forms'}, not ${shownValue(error.data)}`;
     case 'uniqueItems':
-      return `${field}: lists ${shown((error.data as unknown[])[Number(params.i)])} twice (items ${params.j} and ${params.i})`;
+      return `${field}: lists ${shownValue((error.data as unknown[])[Number(params.i)])} twice (items ${params.j} and ${params.i})`;
     case 'minItems':
       return `${field}: must not be empty`;
     case 'minProperties':
@@ -135,7 +131,7 @@ function describeSchemaError(error: ErrorObject): string {
       return `${field}: must not be empty`;
     case 'minimum':
     case 'maximum':
-      return `${field}: ${shown(error.data)} must be ${error.keyword === 'minimum' ? '>=' : '<='} ${String(params.limit)}`;
+      return `${field}: ${shownValue(error.data)} must be ${error.keyword === 'minimum' ? '>=' : '<='} ${String(params.limit)}`;
     default:
       return `${field}: ${error.message ?? 'is invalid'}`;
   }

@@ -4,8 +4,9 @@ import { SCENARIO_TIMING, clientCallBound, recoveryBound, scaleTiming, type Timi
 import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
 import { parseRuntime, runConfig } from '../run-config';
-import { checkHistory, formatCheckResult, judge, judgePubSub, type CheckResult, type Judgement, type Profile, type PubSubProfile, type RequestReplyProfile } from '../checker';
-import { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCheckResult } from '../checker/pubsub';
+import type { CheckResult, Judgement, Profile, PubSubProfile, RequestReplyProfile } from '../checker';
+import { judgePubSubHistory, judgeRequestReplyHistory, type JudgedHistory } from '../checker/judge-history';
+import type { PubSubCheckOptions, PubSubCheckResult } from '../checker/pubsub';
 import { HistoryRecorder } from '../history/recorder';
 import type { Implementation } from '../implementation/implementation';
 import { referenceImplementation } from '../implementation/reference';
@@ -178,22 +179,17 @@ export class Scenario {
     return this.cluster.submitUntil(until, options);
   }
 
-  check(profile: RequestReplyProfile, format: { allCounts?: boolean } = {}): { result: CheckResult; judgement: Judgement; summary: string } {
-    const result = checkHistory(this.history.events(), {
-      callBound: clientCallBound(this.timing),
-      recoveryBound: recoveryBound(this.timing),
-    });
-    const judgement = judge(result, profile);
-    this.lastCheck = { profile, result, judgement };
-    return { result, judgement, summary: formatCheckResult(result, profile, format) };
+  check(profile: RequestReplyProfile, format: { allCounts?: boolean } = {}): JudgedHistory<CheckResult> {
+    const judged = judgeRequestReplyHistory(this.history.events(), profile, { callBound: clientCallBound(this.timing), recoveryBound: recoveryBound(this.timing) }, format);
+    this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
+    return judged;
   }
 
   /** Judges the pub/sub events of the history (puts, subscriptions, deliveries) against `profile`. */
-  checkPubSub(profile: PubSubProfile = 'pubsub-exactly-once', options: PubSubCheckOptions = {}): { result: PubSubCheckResult; judgement: Judgement; summary: string } {
-    const result = checkPubSub(this.history.events(), options);
-    const judgement = judgePubSub(result, profile);
-    this.lastCheck = { profile, result, judgement };
-    return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatPubSubResult(result)}` };
+  checkPubSub(profile: PubSubProfile = 'pubsub-exactly-once', options: PubSubCheckOptions = {}): JudgedHistory<PubSubCheckResult> {
+    const judged = judgePubSubHistory(this.history.events(), profile, options);
+    this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
+    return judged;
   }
 
   /** Stops every node and seals the history. Safe to call twice; never throws for a node that is already gone. */

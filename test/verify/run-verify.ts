@@ -21,11 +21,11 @@ export interface CliRun {
   runDirs: string[];
 }
 
-/** Runs the real `keelhaul <command> --reports <reports> <args>`; killed (and rejected) after `timeoutMs`. */
-export function runKeelhaul(command: string, args: string[], reports: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
-  fs.mkdirSync(reports, { recursive: true });
+/** Runs the real `keelhaul <command> --reports <reports> <args>` (without --reports when `reports` is undefined); killed (and rejected) after `timeoutMs`. */
+export function runKeelhaul(command: string, args: string[], reports: string | undefined, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<CliRun> {
+  if (reports !== undefined) fs.mkdirSync(reports, { recursive: true });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, command, '--reports', reports, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, command, ...(reports !== undefined ? ['--reports', reports] : []), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -36,7 +36,7 @@ export function runKeelhaul(command: string, args: string[], reports: string, ti
     }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, runDirs: fs.readdirSync(reports).map((dir) => path.join(reports, dir)) });
+      resolve({ code, stdout, stderr, runDirs: reports !== undefined ? fs.readdirSync(reports).map((dir) => path.join(reports, dir)) : [] });
     });
   });
 }

@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { judgePubSubHistory, judgeRequestReplyHistory, type JudgedHistory } from '../checker/judge-history';
+import { isPubSubProfile, PROFILES, type Judgement, type Profile } from '../checker/profile';
+import type { CheckedSystem } from '../checker/registry';
+import { CHECKER_SYSTEMS } from '../checker/systems';
+import { isPubSubEvent, type HistoryEvent } from '../history/event';
+import { HistoryFormatError, parseHistory } from '../history/reader';
+import { renderHistorySchema } from '../history/schema';
+import { blame } from '../report/scenario-report';
+import { readStoredScenario, resolveHistoryFile, type StoredScenario } from '../report/stored-scenario';
+import { decideVerdict, exitCodeFor, RUN_EXIT, type Verdict } from '../report/verdict';
+import { clientCallBound, livenessPeriod, recoveryBound, scaleTiming, SCENARIO_TIMING, type Timing } from '../timing/timing';
+import { parseTimeScale } from '../util/time-scale';
+
+/** `keelhaul check`'s options, as commander hands them over. */
+export interface CheckCommandOptions {
+  profile?: string;
+  system?: string;
+  timeScale?: string;
+  callBound?: number;
+  recoveryBound?: number;
+  printSchema?: boolean;
+}
+
+/** Input `check` cannot judge: its message is the whole story, printed without a stack. */
+class CheckInputError extends Error {}
+
+const SYSTEM_NAMES: readonly CheckedSystem[] = CHECKER_SYSTEMS.map((system) => system.system);
+
+function systemOfProfile(profile: Profile): CheckedSystem {
+  const system = CHECKER_SYSTEMS.find((candidate) => (candidate.profiles as readonly string[]).includes(profile));
+  if (system === undefined) throw new CheckInputError(`no checker system has the profile ${profile}`);
+  return system.system;
+}
+
+function parseProfile(text: string): Profile {
+  const profile = PROFILES.find((known) => known === text);
+  if (profile === undefined) throw new CheckInputError(`unknown profile "${text}"; known: ${PROFILES.join(', ')}`);
+  return profile;
+}
+
+function parseSystem(text: string): CheckedSystem {
+  const system = SYSTEM_NAMES.find((known) => known === text);
+  if (system === undefined) throw new CheckInputError(`unknown system "${text}"; known: ${SYSTEM_NAMES.join(', ')}`);
+  return system;
+}
+
+/** Which system the history's own events belong to; an error when they do not say, or say both. */
+function systemOfEvents(events: readonly HistoryEvent[]): { system: CheckedSystem; why: string } {
+  const requestReply = events.some((event) => !isPubSubEvent(event) && event.type !== 'nemesis' && event.type !== 'harness');
+  const pubsub = events.some(isPubSubEvent);
+  if (requestReply && pubsub) throw new CheckInputError(`the history has both request-reply events (invoke, ok, exec-...) and pub/sub events (put, deliver, ...): pass --system ${SYSTEM_NAMES.join(' or --system ')}`);
+  if (requestReply) return { system: 'request-reply', why: 'the history has client and worker events' };
+  if (pubsub) return { system: 'pubsub', why: 'the history has pub/sub events' };
+  throw new CheckInputError(`cannot tell which system the history is of: it has no request-reply events (invoke, ok, exec-...) and no pub/sub events (put, deliver, ...); pass --system or --profile`);
+}
+
+/** The command line's choices, checked before anything is read, so a typo is named first. */
+interface Choices {
+  profile?: Profile;
+  system?: CheckedSystem;
+  timeScale?: number;
+}
+
+function parseChoices(options: CheckCommandOptions): Choices {
+  return {
+    ...(options.profile !== undefined ? { profile: parseProfile(options.profile) } : {}),
+    ...(options.system !== undefined ? { system: parseSystem(options.system) } : {}),
+    ...(options.timeScale !== undefined ? { timeScale: parseTimeScaleOption(options.timeScale) } : {}),
+  };
+}
+
+/** The system and profile to judge by: the command line's, else the stored report's, else the history's system and its strictest profile. */
+function chooseProfile(events: readonly HistoryEvent[], choices: Choices, stored: Pick<StoredScenario, 'profile'>): { system: CheckedSystem; profile: Profile; why: string } {
+  const asked = choices.system;
+  if (choices.profile !== undefined) {
+    const profile = choices.profile;
+    const system = systemOfProfile(profile);
+    if (asked !== undefined && asked !== system) throw new CheckInputError(`--profile ${profile} is a ${system} profile, not a ${asked} one`);
+    return { system, profile, why: 'from --profile' };
+  }
+  const recorded = stored.profile !== undefined && (asked === undefined || systemOfProfile(stored.profile) === asked) ? stored.profile : undefined;
+  if (recorded !== undefined) return { system: systemOfProfile(recorded), profile: recorded, why: "recorded in the scenario's verdict.json" };
+  const { system, why } = asked !== undefined ? { system: asked, why: 'from --system' } : systemOfEvents(events);
+  const ladder = CHECKER_SYSTEMS.find((candidate) => candidate.system === system)?.profiles ?? [];
+  const strictest = ladder[ladder.length - 1];
+  if (strictest === undefined) throw new CheckInputError(`the ${system} system has no profiles`);
+  return { system, profile: strictest, why: `the strictest ${system} profile: ${why}, and no profile was recorded` };
+}
+
+/** The scenario timing the run used: its manifest's timing over the defaults, stretched by its time scale (or --time-scale). */
+function timingFor(stored: StoredScenario, choices: Choices): { timing: Timing; scale: number; source: string } {
+  const scale = choices.timeScale ?? stored.timeScale ?? 1;
+  const source = choices.timeScale !== undefined ? '--time-scale' : stored.timeScale !== undefined ? "the run's run-config.json" : 'no run settings were stored';
+  return { timing: scaleTiming({ ...SCENARIO_TIMING, ...stored.timing }, scale), scale, source };
+}
+
+function parseTimeScaleOption(text: string): number {
+  let parsed: number | 'auto';
+  try {
+    parsed = parseTimeScale(text);
+  } catch (error) {
+    throw new CheckInputError(`--time-scale: ${(error as Error).message}`);
+  }
+  if (parsed === 'auto') throw new CheckInputError('--time-scale: give the number the run used ("auto" measures this machine now, not the one that recorded the history)');
+  return parsed;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function readHistory(file: string): HistoryEvent[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CheckInputError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseHistory(text);
+  } catch (error) {
+    if (error instanceof HistoryFormatError) throw new CheckInputError(`${file}: line ${error.line}: ${error.reason} (the format: docs/history.md)`);
+    throw error;
+  }
+}
+
+/** What `check` decided, for its report and its tests. */
+export interface CheckOutcome {
+  verdict: Verdict;
+  reason: string;
+  profile: Profile;
+  system: CheckedSystem;
+  judgement: Judgement;
+  exitCode: number;
+}
+
+/**
+ * Re-judges a stored history the way a scenario's After hook judges a live one: the system's checks
+ * with the run's bounds, judged against one profile (as if the implementation claims it), the same
+ * verdict rules (a failure made only of missed bounds while the harness starved is INCONCLUSIVE),
+ * and the same exit code as `verify`. Writes the report to `out`; returns the outcome.
+ */
+export function checkStoredHistory(target: string, options: CheckCommandOptions, out: (text: string) => void): CheckOutcome {
+  const choices = parseChoices(options);
+  let file: string;
+  try {
+    file = resolveHistoryFile(target);
+  } catch (error) {
+    throw new CheckInputError((error as Error).message);
+  }
+  const events = readHistory(file);
+  const stored = readStoredScenario(file);
+  const { system, profile, why } = chooseProfile(events, choices, stored);
+  const { timing, scale, source } = timingFor(stored, choices);
+  const bounds = { callBound: options.callBound ?? clientCallBound(timing), recoveryBound: options.recoveryBound ?? recoveryBound(timing) };
+
+  let judged: JudgedHistory<unknown>;
+  if (isPubSubProfile(profile)) {
+    // The run's drain ended at its check; a stored history's last event is the nearest record of that moment.
+    const checkedAt = events.length > 0 ? events[events.length - 1].t : 0;
+    judged = judgePubSubHistory(events, profile, { catchingUp: { checkedAt, windowMs: bounds.recoveryBound } });
+  } else {
+    judged = judgeRequestReplyHistory(events, profile, bounds, { allCounts: true });
+  }
+  const { judgement } = judged;
+  const { verdict, reason } = decideVerdict({
+    status: judgement.verdict === 'PASS' ? 'PASSED' : 'FAILED',
+    profile,
+    claimed: [profile],
+    ...blame(events, judgement, livenessPeriod(timing)),
+  });
+
+  const name = stored.scenario ?? path.basename(file);
+  const lines = [
+    `keelhaul check: ${file} (${events.length} events, ${system})`,
+    ...(stored.scenario !== undefined ? [`  scenario  ${stored.scenario}${stored.verdict !== undefined ? ` (stored verdict ${stored.verdict})` : ''}`] : []),
+    `  profile   ${profile} (${why})`,
+    `  bounds    ${system === 'pubsub' ? `still-receiving window ${seconds(bounds.recoveryBound)}` : `call ${seconds(bounds.callBound)}, recovery ${seconds(bounds.recoveryBound)}`} (time scale ${scale}, ${source}${stored.timing !== undefined ? ", with the manifest's timing" : ''}${options.callBound !== undefined || options.recoveryBound !== undefined ? '; set on the command line' : ''})`,
+    ...stored.notes.map((note) => `  read      ${note}`),
+    '',
+    judged.summary,
+    '',
+    `${verdict.padEnd(5)} ${name}: ${reason}${judgement.violations.length + judgement.undecided.length > 0 ? ` — ${[...new Set([...judgement.violations, ...judgement.undecided].map((a) => a.name))].join(', ')}` : ''}`,
+  ];
+  out(`${lines.join('\n')}\n`);
+  return { verdict, reason, profile, system, judgement, exitCode: exitCodeFor([{ verdict }]) };
+}
+
+/** `keelhaul check <history.jsonl>`: the exit code; bad input is one line on stderr and exit 2, never a stack. */
+export function runCheckCommand(target: string | undefined, options: CheckCommandOptions): number {
+  if (options.printSchema) {
+    process.stdout.write(renderHistorySchema());
+    return RUN_EXIT.passed;
+  }
+  if (target === undefined) {
+    process.stderr.write('keelhaul check: give a history file (history.jsonl) or a scenario folder under reports/\n');
+    return RUN_EXIT.unusable;
+  }
+  try {
+    return checkStoredHistory(target, options, (text) => process.stdout.write(text)).exitCode;
+  } catch (error) {
+    if (error instanceof CheckInputError) {
+      process.stderr.write(`keelhaul check: ${error.message}\n`);
+      return RUN_EXIT.unusable;
+    }
+    throw error;
+  }
+}

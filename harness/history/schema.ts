@@ -1,0 +1,117 @@
+import type { HistoryEventType } from './event';
+
+/**
+ * The history format (docs/history.md) as a JSON Schema (draft-07): one schema per line of a
+ * history.jsonl, one branch per event type of event.ts, chosen by `type` (Ajv's `discriminator`,
+ * so a bad line is reported against its own type's fields only). Unknown fields are refused, so a
+ * misspelt field is an error rather than a field the checkers silently never read.
+ * docs/history-event.schema.json is this object, written out; test/check/history-schema.test.ts
+ * keeps both in step with event.ts.
+ */
+
+type JsonSchema = Record<string, unknown>;
+
+const string = (description: string): JsonSchema => ({ type: 'string', description });
+const number = (description: string): JsonSchema => ({ type: 'number', description });
+const strings = (description: string): JsonSchema => ({ type: 'array', items: { type: 'string' }, description });
+
+const t = { type: 'number', minimum: 0, description: 'milliseconds since the run started, on the harness\'s one monotonic clock (fractional)' };
+const processField = string('the client (request-reply) or publisher (pub/sub) that acted');
+const job = string('the job id, unique per run');
+const error = string('why, as the client or publisher said it');
+const accepted = { type: 'boolean', description: 'true when the system had acknowledged it before the outcome became unknown' };
+const subscriber = string('the subscribing application');
+const topic = string('the topic');
+const msg = string('the message id, unique per run');
+
+const FAULT_EFFECT: JsonSchema = {
+  type: 'object',
+  description: 'what the fault hit, as the nemesis saw it when the fault began (start events only)',
+  additionalProperties: false,
+  properties: {
+    hit: { type: 'boolean', description: 'false: it touched nothing that carries the system\'s traffic (ineffective-fault)' },
+    jobsInFlight: strings('request-reply: jobs in flight on the nodes or links the fault touched'),
+    messagesOwed: number('pub/sub: messages owed to the subscribers the fault touched and not yet delivered to them'),
+    subscriptions: strings('pub/sub: live subscriptions (subscriber:topic) of the subscribers the fault touched'),
+    putsInFlight: strings('pub/sub: puts sent and not yet answered by the publishers the fault touched'),
+    durationMs: number('node faults that last a while (freeze, disconnect)'),
+    links: strings('link faults: the links (proxy names) it acted on'),
+    direction: { type: 'string', enum: ['both', 'forward', 'backward'], description: 'link faults: which direction' },
+    toxic: {
+      type: 'object',
+      description: 'link faults: the toxic as the fault proxy got it',
+      additionalProperties: false,
+      required: ['type', 'attributes'],
+      properties: { type: string('the Toxiproxy toxic type'), attributes: { type: 'object', additionalProperties: { type: 'number' }, description: "the toxic's attributes" } },
+    },
+  },
+};
+
+/** One event type's branch: `type`, `t` and `fields` required, `optional` allowed, nothing else. */
+function event(type: HistoryEventType, description: string, fields: Record<string, JsonSchema>, optional: Record<string, JsonSchema> = {}): JsonSchema {
+  return {
+    type: 'object',
+    description,
+    additionalProperties: false,
+    required: ['type', 't', ...Object.keys(fields)],
+    properties: { type: { const: type }, t, ...fields, ...optional },
+  };
+}
+
+/** Every branch, in the order of event.ts; the discriminator needs each `type` exactly once. */
+const BRANCHES: readonly JsonSchema[] = [
+  event('invoke', 'a client asked the system to run a job', { process: processField, job, service: string('the service asked for') }),
+  event('ok', 'the application received a reply to the job', { process: processField, job, reply: string('the job id the reply itself names') }),
+  event('fail', 'a definite failure: the job did not run and will not run', { process: processField, job, error }),
+  event('info', 'an indefinite outcome: the call gave up without knowing whether the job ran', { process: processField, job, error }, { accepted }),
+  event('exec-start', "a worker's handler started the job (reported out of band by the worker driver)", { worker: string('the worker'), job }),
+  event('exec-end', "a worker's handler committed the job: its effect happened", { worker: string('the worker'), job }),
+  event(
+    'nemesis',
+    'a fault began or ended; start and end of one fault share id',
+    {
+      phase: { type: 'string', enum: ['start', 'end'], description: 'whether the fault began or ended' },
+      id: string('the fault id, shared by its start and end'),
+      fault: string('the fault, as describeFault words it'),
+      targets: strings('node names the fault touched'),
+    },
+    { effect: FAULT_EFFECT },
+  ),
+  event('harness', 'the harness watching itself over the last windowMs', {
+    windowMs: number('the window the figures cover'),
+    lagMaxMs: number("the longest the harness's event loop ran a timer late"),
+    lagP99Ms: number('the 99th percentile of that lateness'),
+    load1: number("the system's 1-minute load average"),
+    cpus: number('the number of CPUs'),
+  }),
+  event('put', 'a publisher asked to put a message on a topic', { process: processField, topic, msg }),
+  event('put-ok', 'the system durably accepted the put', { process: processField, topic, msg }),
+  event('put-fail', 'definite: the put was not accepted, and the message must never be delivered', { process: processField, topic, msg, error }),
+  event('put-info', 'indefinite: the put gave up without knowing whether the message was accepted', { process: processField, topic, msg, error }, { accepted }),
+  event('subscribe', 'a subscriber asked to subscribe to a topic', { subscriber, topic }),
+  event('subscribed', 'the system acknowledged the subscription', { subscriber, topic }),
+  event('unsubscribe', 'a subscriber asked to unsubscribe from a topic', { subscriber, topic }),
+  event('unsubscribed', 'the system acknowledged the unsubscription', { subscriber, topic }),
+  event('deliver', "the subscriber's application received the message", { subscriber, topic, msg, publisher: string('the publisher that put it') }),
+];
+
+export const HISTORY_EVENT_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'keelhaul-history-event-1',
+  title: 'keelhaul history event (one line of history.jsonl)',
+  type: 'object',
+  required: ['type'],
+  properties: { type: { type: 'string', description: 'the event type; it decides which fields the event has' } },
+  discriminator: { propertyName: 'type' },
+  oneOf: BRANCHES,
+} as const;
+
+/** The event types the schema knows, in the order of event.ts. */
+export const SCHEMA_EVENT_TYPES: readonly string[] = BRANCHES.map((branch) => ((branch.properties as Record<string, { const: string }>).type).const);
+
+/** The schema as docs/history-event.schema.json holds it. */
+export function renderHistorySchema(): string {
+  return `${JSON.stringify(HISTORY_EVENT_SCHEMA, null, 2)}\n`;
+}
+
+if (require.main === module) process.stdout.write(renderHistorySchema());
