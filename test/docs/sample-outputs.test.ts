@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { checkDuplicateExecution } from '../../harness/checker/duplicate-execution';
 import { ManifestError } from '../../harness/manifest/manifest-error';
 import { parseManifest } from '../../harness/manifest/manifest';
 import { ROOT } from '../support/feature-scenarios';
@@ -72,6 +73,22 @@ describe('docs: sample outputs are what the code prints', () => {
   test('the check is not vacuous: a message the code never produces is caught', () => {
     assert.equal(fromTheCode('no reply after 5 attempts'), false);
     assert.equal(fromTheCode('no reply from "echo" after 5 attempts'), true);
+  });
+
+  test('docs/checkers.md: the no-dedup broker\'s duplicate execution reads as the checker writes it', () => {
+    const docs = fs.readFileSync(path.join(ROOT, 'docs/checkers.md'), 'utf8');
+    const sample = /^job client-1:f48564:1 executed again .*$/m.exec(docs);
+    assert.ok(sample !== null, 'docs/checkers.md has no duplicate-execution sample');
+    const job = 'client-1:f48564:1';
+    const [anomaly] = checkDuplicateExecution([
+      { type: 'invoke', t: 900, process: 'client-1', job, service: 'echo' },
+      { type: 'exec-start', t: 1400, worker: 'worker-2', job },
+      { type: 'exec-end', t: 1420, worker: 'worker-2', job },
+      { type: 'nemesis', t: 1421.5, phase: 'start', id: 'crash-restart-1', fault: 'crash-restart', targets: ['broker'] },
+      { type: 'exec-start', t: 2672, worker: 'worker-3', job },
+      { type: 'exec-end', t: 2690, worker: 'worker-3', job },
+    ]);
+    assert.equal(anomaly.detail, sample[0]);
   });
 
   test('docs/manifest.md: the refused manifest gets exactly the problems shown', () => {
