@@ -1,7 +1,9 @@
-import type { ExecEndEvent, ExecStartEvent, HistoryEvent, NemesisEvent } from '../history/event';
+import type { ExecEndEvent, ExecStartEvent, HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
+import { invokesByJob } from './jobs';
 import { ms } from '../util/format-ms';
 import type { RequestReplyCheck } from './request-reply';
+import { EXCUSING_CAUSES, explainRerun, rerunScene } from './rerun-cause';
 
 /** One committed run of a job: an exec-end, with the exec-start that opened it when one was seen. */
 interface Execution {
@@ -33,47 +35,31 @@ function executionsByJob(events: readonly HistoryEvent[]): Map<string, Execution
   return executions;
 }
 
-/** A fault that hit an earlier run's worker while that run could still have been in flight. */
-function findExplanation(earlier: readonly Execution[], rerun: Execution, faults: readonly NemesisEvent[]): NemesisEvent | undefined {
-  for (const run of earlier) {
-    const fault = faults.find(
-      (candidate) =>
-        candidate.targets.includes(run.worker) && candidate.t >= run.startedAt && candidate.t <= rerun.startedAt,
-    );
-    if (fault !== undefined) return fault;
-  }
-  return undefined;
-}
-
 function runEvents(run: Execution): HistoryEvent[] {
   return run.start === undefined ? [run.end] : [run.start, run.end];
 }
 
 /**
- * More than one exec-end for the same job: one anomaly per extra run (the 2nd, 3rd, ... by start
- * time). An extra run is explained when a fault started on an earlier run's worker between that
- * run's start and the extra run's start — the worker died, froze or was cut off mid-job.
+ * One anomaly per extra run of a job (the 2nd, 3rd, ... by start time), each naming the fault that
+ * caused it when one could have (rerun-cause.ts): only a worker's death or cut-off excuses it.
  */
 export function checkDuplicateExecution(events: readonly HistoryEvent[]): Anomaly<'duplicate-execution'>[] {
-  const faults = events.filter((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'start');
+  const scene = rerunScene(events);
+  const invokes = invokesByJob(events);
   const anomalies: Anomaly<'duplicate-execution'>[] = [];
   for (const [job, unordered] of executionsByJob(events)) {
     const runs = [...unordered].sort((a, b) => a.startedAt - b.startedAt);
     for (let index = 1; index < runs.length; index++) {
       const rerun = runs[index];
       const earlier = runs.slice(0, index);
-      const explainedBy = findExplanation(earlier, rerun, faults);
+      const explanation = explainRerun(scene, { submitted: invokes.get(job), earlier, rerunAt: rerun.startedAt });
       const earlierWorkers = [...new Set(earlier.map((run) => run.worker))].join(', ');
-      const verdict =
-        explainedBy === undefined
-          ? `unexplained: no fault hit ${earlierWorkers} before the re-run`
-          : `explained by ${explainedBy.fault} on [${explainedBy.targets.join(', ')}] at ${ms(explainedBy.t)}`;
       anomalies.push({
         name: 'duplicate-execution',
         job,
-        detail: `job ${job} executed again (run ${index + 1}) on ${rerun.worker} at ${ms(rerun.startedAt)} after running on ${earlierWorkers}; ${verdict}`,
-        events: [...earlier.flatMap(runEvents), ...runEvents(rerun), ...(explainedBy === undefined ? [] : [explainedBy])],
-        ...(explainedBy === undefined ? {} : { explainedBy }),
+        detail: `job ${job} executed again (run ${index + 1}) on ${rerun.worker} at ${ms(rerun.startedAt)} after running on ${earlierWorkers}; ${explanation.text}`,
+        events: [...earlier.flatMap(runEvents), ...runEvents(rerun), ...(explanation.fault === undefined ? [] : [explanation.fault])],
+        ...(explanation.fault === undefined ? {} : { explainedBy: explanation.fault, cause: explanation.cause }),
       });
     }
   }
@@ -84,8 +70,8 @@ export const DUPLICATE_EXECUTION: RequestReplyCheck<'duplicate-execution'> = {
   name: 'duplicate-execution',
   system: 'request-reply',
   forbiddenBy: ['exactly-once'],
-  explained: 're-runs',
+  explained: { label: 're-runs', excusingCauses: EXCUSING_CAUSES },
   describe:
-    'More than one `exec-end` for the same job. Each `exec-end` is paired with the latest unpaired `exec-start` of the same job on the same worker (its start time falls back to the `exec-end`\'s `t` if none); runs are ordered by start time, and each run after the first is one anomaly. A started-but-never-committed attempt is not a run. An extra run is **explained** (`explainedBy` set) when some nemesis `start` has a `targets` entry equal to the worker of an earlier run and `earlier.start.t <= fault.t <= extra.start.t`; otherwise it is **unexplained**.',
+    'More than one `exec-end` for the same job. Each `exec-end` is paired with the latest unpaired `exec-start` of the same job on the same worker (its start time falls back to the `exec-end`\'s `t` if none); runs are ordered by start time, and each run after the first is one anomaly. A started-but-never-committed attempt is not a run. Each extra run names its cause (`explainedBy`, `cause`): among the nemesis `start`s with `t <= extra.start.t` that could have caused it, the nearest, preferring an excusing one. A fault whose `targets` include the worker of an earlier run, with `t >= earlier.start.t`, is a `worker-fault` (a node fault: one target) or `worker-link-fault` (a link fault: several targets, or `effect.links`); from the `invoke` of the job on, one on the invoking client is a `client-fault` or `client-link-fault`, and a node fault on a node that neither reports executions nor invokes is a `broker-fault`. Only `worker-fault` and `worker-link-fault` **excuse** the re-run; with no cause it is **unexplained**.',
   check: checkDuplicateExecution,
 };

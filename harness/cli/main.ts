@@ -11,7 +11,7 @@ import { report } from '../../reference/drivers/protocol';
 import { runClientDriver } from '../../reference/drivers/client-driver';
 import { startEchoWorker } from '../../reference/drivers/worker-driver';
 import { FaultProxyServer } from '../toxiproxy/server';
-import { parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
+import { normaliseToxiproxyArgv, parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
 import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
 import { registerPubSubCommands } from './pubsub-commands';
@@ -240,17 +240,20 @@ program
   .addOption(new Option('--port <port>', 'port for the HTTP API (0 picks a free one)').argParser(parsePortOption).default(8474))
   .addOption(new Option('--config <file>', 'JSON file of proxies to create on startup, in the /populate format (a bad file is logged and ignored)'))
   .addOption(new Option('--seed <n>', 'seed for the toxicity rolls, latency jitter and slicer cuts (64-bit integer)').argParser(parseSeedOption))
+  .addOption(new Option('--proxy-metrics', 'count each proxy\'s bytes and serve them at GET /metrics (Prometheus text)'))
+  .addOption(new Option('--runtime-metrics', 'serve the process\'s CPU, memory and start time at GET /metrics'))
+  .addHelpText('after', '\ntoxiproxy-server\'s single-dash forms work too: -host, -port, -config, -seed, -version, -proxy-metrics, -runtime-metrics.')
   .version(`toxiproxy-server version ${TOXIPROXY_VERSION}`, '--version', 'print the version (as toxiproxy-server -version does) and exit')
-  .action(async (opts: { host: string; port: number; config?: string; seed?: string }) => {
+  .action(async (opts: { host: string; port: number; config?: string; seed?: string; proxyMetrics?: boolean; runtimeMetrics?: boolean }) => {
     // Logs are JSON lines on stdout at LOG_LEVEL, as the real server writes them.
-    const server = await FaultProxyServer.start({ host: opts.host, port: opts.port, config: opts.config, seed: opts.seed });
+    const server = await FaultProxyServer.start({ ...opts });
     process.stdout.write(`keelhaul toxiproxy: API listening on ${server.url}\n`);
     onShutdown(() => server.close(), false);
   });
 
 registerPubSubCommands(program);
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+program.parseAsync(normaliseToxiproxyArgv(process.argv)).catch((error: unknown) => {
   process.stderr.write(`keelhaul: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { parsePort, splitHostPort } from './address';
 import { Link } from './link';
+import type { LinkByteCounter } from './proxy-metrics';
 import type { Random } from '../util/random';
 import type { Direction, StageTimer, Toxic } from './toxics/toxic';
 
@@ -19,6 +20,8 @@ export interface ConnectionOptions {
   readonly toxics: (direction: Direction) => readonly Toxic[];
   readonly random: Random;
   readonly logger: Logger;
+  /** Where each direction's bytes are counted, when the server keeps metrics. */
+  readonly counters?: (direction: Direction) => LinkByteCounter;
 }
 
 /**
@@ -105,7 +108,11 @@ export class Connection {
       reset: () => this.reset(),
       outputEnded: (link: Link) => this.closeGracefully(link.dest),
     };
-    this.links = [new Link('upstream', client, upstream, toxics('upstream'), hooks), new Link('downstream', upstream, client, toxics('downstream'), hooks)];
+    const counter = (direction: Direction): LinkByteCounter | undefined => this.options.counters?.(direction);
+    this.links = [
+      new Link('upstream', client, upstream, toxics('upstream'), hooks, counter('upstream')),
+      new Link('downstream', upstream, client, toxics('downstream'), hooks, counter('downstream')),
+    ];
     for (const link of this.links) link.start();
     client.resume();
   }

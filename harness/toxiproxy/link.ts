@@ -13,6 +13,7 @@ import {
   type StageTimer,
   type Toxic,
 } from './toxics/toxic';
+import type { LinkByteCounter } from './proxy-metrics';
 
 /**
  * Bytes a link may hold inside its toxics (latency and bandwidth hold data back) before it stops
@@ -21,6 +22,9 @@ import {
  */
 const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
+
+/** The counter of a link whose server keeps no metrics. */
+const UNCOUNTED: LinkByteCounter = { received: () => undefined, sent: () => undefined };
 
 /** What a link needs from its connection. */
 export interface LinkHooks {
@@ -119,7 +123,10 @@ export class Link {
   private readonly output: ChunkSink = {
     write: (chunk) => {
       this.held -= chunk.data.length;
-      if (!this.outputEnded && !this.dest.destroyed) this.dest.write(chunk.data);
+      if (!this.outputEnded && !this.dest.destroyed) {
+        this.counter.sent(chunk.data.length);
+        this.dest.write(chunk.data);
+      }
       this.flow();
     },
     end: () => {
@@ -135,6 +142,8 @@ export class Link {
     readonly dest: Socket,
     toxics: readonly Toxic[],
     private readonly hooks: LinkHooks,
+    /** Where the bytes it reads and writes are counted (`-proxy-metrics`). */
+    private readonly counter: LinkByteCounter = UNCOUNTED,
   ) {
     this.context = {
       now: () => performance.now(),
@@ -156,8 +165,11 @@ export class Link {
   }
 
   private readonly onData = (data: Buffer): void => {
+    this.counter.received(data.length);
     if (this.slots.length === 0) {
-      if (!this.outputEnded && !this.dest.destroyed && !this.dest.write(data)) this.flow();
+      if (this.outputEnded || this.dest.destroyed) return;
+      this.counter.sent(data.length);
+      if (!this.dest.write(data)) this.flow();
       return;
     }
     this.held += data.length;

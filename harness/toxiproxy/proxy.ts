@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { bindServer, checkListenSyntax, joinHostPort, resolveListenAddress } from './address';
 import { Connection } from './connection';
 import { goString } from '../util/go-json';
+import type { ProxyMetrics } from './proxy-metrics';
 import type { Random } from '../util/random';
 import { toxicJson, type Direction, type Toxic } from './toxics/toxic';
 
@@ -12,6 +13,8 @@ const STOP_WAIT_MS = 2000;
 export interface ProxyDeps {
   readonly random: Random;
   readonly logger: Logger;
+  /** The byte counters of `-proxy-metrics`; without, nothing is counted. */
+  readonly metrics?: ProxyMetrics;
 }
 
 /** The fields of a proxy a client may change (`POST /proxies/{name}`). */
@@ -103,7 +106,8 @@ export class Proxy {
       client.destroy();
       return;
     }
-    const { logger, random } = this.deps;
+    const { logger, random, metrics } = this.deps;
+    const labels = { proxy: this.name, listener: this.listen, upstream: this.upstream };
     logger.info({ name: this.name, client: `${client.remoteAddress}:${client.remotePort}`, proxy: this.listen, upstream: this.upstream }, 'Accepted client');
     const connection = new Connection({
       client,
@@ -111,6 +115,7 @@ export class Proxy {
       toxics: (direction) => this.toxicsByDirection[direction],
       random,
       logger: logger.child({ name: this.name }),
+      ...(metrics === undefined ? {} : { counters: (direction: Direction) => metrics.counterFor({ direction, ...labels }) }),
     });
     this.connections.add(connection);
     connection.onClosed = () => this.connections.delete(connection);

@@ -10,6 +10,7 @@ import { goString } from '../util/go-json';
 import { createFaultProxyLogger } from './logger';
 import type { Proxy } from './proxy';
 import { ProxyCollection } from './proxy-collection';
+import { ProxyMetrics, renderProcessMetrics } from './proxy-metrics';
 import { seededRandom } from '../util/random';
 import { nextRequestId } from './request-id';
 import { decodePopulate, decodeProxyCreate, decodeProxyUpdate, decodeToxicAttributes, decodeToxicCreate, decodeToxicUpdate, type PopulateEntry } from './request-bodies';
@@ -28,7 +29,31 @@ export interface FaultProxyServerOptions {
   readonly logger?: Logger;
   /** A JSON file in the `/populate` format, applied before the API listens (`-config`). */
   readonly config?: string;
+  /** Count each proxy's bytes and serve them at `GET /metrics` (`-proxy-metrics`). */
+  readonly proxyMetrics?: boolean;
+  /** Serve the process's CPU, memory and start time at `GET /metrics` (`-runtime-metrics`). */
+  readonly runtimeMetrics?: boolean;
 }
+
+/** What `GET /metrics` serves; without either part there is no such route (a 404, as on the real server). */
+interface MetricsExposition {
+  readonly proxies?: ProxyMetrics;
+  /** When the server started, for the process series; absent without `-runtime-metrics`. */
+  readonly processStartedAtMs?: number;
+}
+
+/** What `GET /metrics` serves under the options' flags; undefined for neither (then there is no route). */
+function metricsExposition(options: FaultProxyServerOptions): MetricsExposition | undefined {
+  if (options.proxyMetrics !== true && options.runtimeMetrics !== true) return undefined;
+  return {
+    ...(options.proxyMetrics === true ? { proxies: new ProxyMetrics() } : {}),
+    // The process's own start, as the Prometheus process collector reports it.
+    ...(options.runtimeMetrics === true ? { processStartedAtMs: Date.now() - process.uptime() * 1000 } : {}),
+  };
+}
+
+/** The Prometheus text format, as client_golang's handler labels it. */
+const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** A proxy as the API shows it. */
 export interface ProxyJson {
@@ -102,6 +127,7 @@ export class FaultProxyServer {
     private readonly logger: Logger,
     readonly host: string,
     readonly port: number,
+    private readonly metrics: MetricsExposition | undefined,
   ) {
     const wildcard = host === '::' || host === '0.0.0.0';
     this.url = `http://${joinHostPort(wildcard ? '127.0.0.1' : host, port)}`;
@@ -113,7 +139,8 @@ export class FaultProxyServer {
   static async start(options: FaultProxyServerOptions = {}): Promise<FaultProxyServer> {
     const logger = options.logger ?? createFaultProxyLogger();
     logger.info({ version: TOXIPROXY_VERSION }, 'Starting Toxiproxy');
-    const collection = new ProxyCollection({ random: seededRandom(options.seed), logger });
+    const metrics = metricsExposition(options);
+    const collection = new ProxyCollection({ random: seededRandom(options.seed), logger, ...(metrics?.proxies === undefined ? {} : { metrics: metrics.proxies }) });
     if (options.config) await populateFromConfigFile(options.config, collection, logger);
     const address = await resolveListenAddress(joinHostPort(options.host ?? '127.0.0.1', options.port ?? 8474));
     logger.info({ address: joinHostPort(address.ip, address.port) }, 'Starting Toxiproxy HTTP server');
@@ -126,7 +153,7 @@ export class FaultProxyServer {
     }
     http.on('error', (error) => logger.warn({ err: error.message }, 'HTTP server error'));
     const bound = http.address() as AddressInfo;
-    return new FaultProxyServer(http, collection, logger, bound.address, bound.port);
+    return new FaultProxyServer(http, collection, logger, bound.address, bound.port, metrics);
   }
 
   /**
@@ -174,7 +201,25 @@ export class FaultProxyServer {
       return toxic;
     };
 
+    const { metrics } = this;
+    const metricsRoutes: Route[] =
+      metrics === undefined
+        ? []
+        : [
+            {
+              pattern: /^\/metrics$/,
+              methods: {
+                GET: async () => ({
+                  status: 200,
+                  body: (metrics.proxies?.render() ?? '') + (metrics.processStartedAtMs === undefined ? '' : renderProcessMetrics(metrics.processStartedAtMs)),
+                  contentType: PROMETHEUS_TEXT,
+                }),
+              },
+            },
+          ];
+
     return [
+      ...metricsRoutes,
       {
         pattern: /^\/version$/,
         methods: { GET: async () => json(200, `{"version": "${TOXIPROXY_VERSION}"}\n`, 'application/json;charset=utf-8') },

@@ -31,17 +31,20 @@ const REPLY_WITHOUT_EXECUTION: RequestReplyCheck<'reply-without-execution'> = {
       .map((reply) => ({ name: 'reply-without-execution' as const, job: reply.job, detail: `job ${reply.job} answered, never executed`, events: [reply] })),
 };
 
-/** Every fault, as a finding that only a fault with a target explains: excused ones are listed, not counted. */
+/**
+ * Every fault, as a finding it causes itself: one with a target is excused (listed, not counted), one
+ * without names its cause but is not excused by it.
+ */
 const TARGETED_FAULT: RequestReplyCheck<'targeted-fault'> = {
   name: 'targeted-fault',
   system: 'request-reply',
   forbiddenBy: ['mdp', 'at-least-once', 'exactly-once'],
-  explained: 'faults with a target',
+  explained: { label: 'faults with a target', excusingCauses: ['targeted'] },
   describe: 'A fault.',
   check: (events) =>
     events
       .filter((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'start')
-      .map((fault) => ({ name: 'targeted-fault' as const, detail: `fault ${fault.id}`, events: [fault], ...(fault.targets.length > 0 ? { explainedBy: fault } : {}) })),
+      .map((fault) => ({ name: 'targeted-fault' as const, detail: `fault ${fault.id}`, events: [fault], explainedBy: fault, cause: fault.targets.length > 0 ? 'targeted' : 'untargeted' })),
 };
 
 /** A history with more events than the recovery bound: the harness ran out of patience, not the system. */
@@ -100,7 +103,7 @@ describe('checker registry: a throwaway anomaly in a test-local registry', () =>
     assert.deepEqual(judgement.undecided.map((anomaly) => anomaly.name), ['too-long']);
   });
 
-  test('an explained one is listed, not counted, not judged, and summarized under its own label', () => {
+  test('an explained one is listed, not counted, not judged, and summarized under its own label; one whose cause does not excuse it counts', () => {
     const faults = [faultStart(5, 'f-1', 'kill', ['worker-1']), faultEnd(6, 'f-1', 'kill', ['worker-1']), faultStart(7, 'f-2', 'drop', []), faultEnd(8, 'f-2', 'drop', [])];
     const result = runChecks(extended, [...cleanJob(0, 'j-1'), ...faults, ...cleanJob(20, 'j-2')], options);
     assert.equal(result.counts['targeted-fault'], 1);
@@ -115,8 +118,8 @@ describe('checker registry: a throwaway anomaly in a test-local registry', () =>
     assert.match(renderAnomalyTable(extended), /^\| `reply-without-execution` \| An `ok` for a job with no `exec-end`\. \|$/m);
     const profiles = renderProfileTable(extended);
     assert.match(profiles, /^\| `reply-without-execution` \| allowed \| allowed \| forbidden \|$/m);
-    assert.match(profiles, /^\| `targeted-fault` \(unexplained\) \| forbidden \| forbidden \| forbidden \|$/m);
-    assert.match(profiles, /^\| `targeted-fault` \(explained\) \| allowed \| allowed \| allowed \|$/m);
+    assert.match(profiles, /^\| `targeted-fault` \(unexplained, or any other cause\) \| forbidden \| forbidden \| forbidden \|$/m);
+    assert.match(profiles, /^\| `targeted-fault` \(explained by `targeted`\) \| allowed \| allowed \| allowed \|$/m);
     assert.match(profiles, /^\| `too-long` \| allowed \| undecided \| undecided \|$/m);
   });
 

@@ -23,15 +23,15 @@ test('docs/checkers.md\'s tables agree with the checker registries', () => {
   assert.equal(docs, renderRegistryTables(docs), `docs/checkers.md disagrees with the registries: run ${REGENERATE}`);
 });
 
-test('the request-reply profile table states the judgement: duplicate-execution forbidden only by exactly-once, and only unexplained', () => {
+test('the request-reply profile table states the judgement: duplicate-execution forbidden only by exactly-once, and only when no worker fault explains it', () => {
   assert.equal(
     renderProfileTable(REQUEST_REPLY),
     [
       '| anomaly | `mdp` | `at-least-once` | `exactly-once` |',
       '|---------|:-----:|:---------------:|:--------------:|',
       '| `lost`, `duplicate-reply`, `stale-reply`, `unexpected`, `stuck`, `empty-history` | forbidden | forbidden | forbidden |',
-      '| `duplicate-execution` (unexplained) | allowed | allowed | forbidden |',
-      '| `duplicate-execution` (explained) | allowed | allowed | allowed |',
+      '| `duplicate-execution` (unexplained, or any other cause) | allowed | allowed | forbidden |',
+      '| `duplicate-execution` (explained by `worker-fault`, `worker-link-fault`) | allowed | allowed | allowed |',
       '| `ineffective-fault` | undecided | undecided | undecided |',
     ].join('\n'),
   );

@@ -24,10 +24,13 @@ export interface AnomalyCheck<N extends string, P extends string, H, O, F extend
    */
   undecided?: boolean;
   /**
-   * Set when a finding of this anomaly that carries `explainedBy` (a fault that explains it) is
-   * allowed by every profile and not counted; the value names such findings in a summary ("re-runs").
+   * Set when a fault can excuse a finding of this anomaly: a finding that carries `explainedBy` (the
+   * fault that caused it) and a `cause` listed in `excusingCauses` is allowed by every profile and
+   * not counted; `label` names such findings in a summary ("re-runs"). A finding whose cause is not
+   * listed still names its fault, and counts like an unexplained one: the report says what caused it
+   * without letting that cause excuse it.
    */
-  explained?: string;
+  explained?: { label: string; excusingCauses: readonly string[] };
   /**
    * A liveness finding: made only of a missed time bound, which a starved harness can cause. Every
    * other anomaly is about content (what was or was not delivered) and stands whatever the load.

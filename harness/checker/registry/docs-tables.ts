@@ -14,8 +14,9 @@ type Ruling = 'forbidden' | 'allowed' | 'undecided';
 
 /**
  * `| anomaly | <profile> ... |`: what each profile of the ladder rules on each anomaly. Anomalies with
- * the same rulings share a row (in order of first appearance); an anomaly a fault can explain gets an
- * "(unexplained)" row and an "(explained)" row, the second allowed everywhere.
+ * the same rulings share a row (in order of first appearance); an anomaly a fault can excuse gets a
+ * row for findings with no excusing cause and one for those explained by an excusing cause, the
+ * second allowed everywhere.
  */
 export function renderProfileTable(system: RegistryRules): string {
   const rows = new Map<string, { labels: string[]; rulings: Ruling[] }>();
@@ -30,8 +31,9 @@ export function renderProfileTable(system: RegistryRules): string {
     if (entry.explained === undefined) {
       addRow(`\`${entry.name}\``, rulings, false);
     } else {
-      addRow(`\`${entry.name}\` (unexplained)`, rulings, true);
-      addRow(`\`${entry.name}\` (explained)`, system.profiles.map((): Ruling => 'allowed'), true);
+      const excusing = entry.explained.excusingCauses.map((cause) => `\`${cause}\``).join(', ');
+      addRow(`\`${entry.name}\` (unexplained, or any other cause)`, rulings, true);
+      addRow(`\`${entry.name}\` (explained by ${excusing})`, system.profiles.map((): Ruling => 'allowed'), true);
     }
   }
   const headers = system.profiles.map((profile) => `\`${profile}\``);

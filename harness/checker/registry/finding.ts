@@ -13,10 +13,13 @@ export interface Finding<N extends string = string> {
   /** The history events that show the anomaly. */
   events: HistoryEvent[];
   /**
-   * The fault that explains this finding (for duplicate-execution: a worker killed, frozen or cut off
-   * during the earlier execution). Only an entry with `explained` set lets this excuse a finding.
+   * The fault that caused this finding, when one could have (for duplicate-execution: the nearest
+   * worker, broker or link fault between the job's submission and its re-run). Whether it excuses
+   * the finding depends on `cause` and the entry's `explained.excusingCauses`.
    */
   explainedBy?: NemesisEvent;
+  /** What kind of cause `explainedBy` is (for duplicate-execution, a `RerunCause` such as `broker-fault`). */
+  cause?: string;
   /**
    * The finding is a bound that ran out (a call that overran or never returned, a client that gave
    * up after its attempts, a message its subscriber never reached by the drain's end): on a machine so

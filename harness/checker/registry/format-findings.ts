@@ -36,7 +36,7 @@ export function formatFindings<N extends string, P extends string, H, O, F exten
   for (const entry of system.checks) {
     if (entry.explained === undefined) continue;
     const excused = result.anomalies.filter((anomaly) => anomaly.name === entry.name && isExcused(system, anomaly)).length;
-    if (excused > 0 || allCounts) lines.push(`  explained ${entry.explained}: ${excused} (allowed)`);
+    if (excused > 0 || allCounts) lines.push(`  explained ${entry.explained.label}: ${excused} (allowed)`);
   }
   if (result.anomalies.length === 0) lines.push('  no anomalies');
 
