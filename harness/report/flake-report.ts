@@ -1,5 +1,5 @@
 import { countVerdicts, exitCodeFor, formatCounts, RUN_EXIT, type ScenarioVerdict, type Verdict } from './verdict';
-import { escapeXml } from './xml';
+import { escapeXml } from '../util/xml';
 
 /**
  * Flake scoring (`--repeat N`): the same scenarios run N times, each repetition with its own seed and

@@ -1,5 +1,5 @@
 import type { ScenarioVerdict } from './verdict';
-import { escapeXml } from './xml';
+import { escapeXml } from '../util/xml';
 
 /** Anomaly lines and the step error, as the body of a JUnit failure. */
 export function failureDetails(verdict: ScenarioVerdict): string {

@@ -39,7 +39,7 @@ function anomaliesFor(judgement: Judgement | undefined): VerdictAnomaly[] {
 }
 
 /** A check of the whole history when no step made one; none for a history without the profile's operations. */
-function checkAfterwards(scenario: Scenario, profile: Profile): { judgement: Judgement } | undefined {
+function checkAfterwards(scenario: Scenario, profile: Profile): Pick<NonNullable<Scenario['lastCheck']>, 'result' | 'judgement'> | undefined {
   const events = scenario.history.events();
   // The scenario may have stopped before deliveries caught up: what was accepted within the recovery bound of the end is not called lost.
   if (isPubSubProfile(profile)) return events.some((event) => event.type === 'put') ? scenario.checkPubSub(profile, { deliveryBound: recoveryBound(scenario.timing) }) : undefined;
@@ -68,7 +68,9 @@ export function blame(events: readonly HistoryEvent[], judgement: Judgement | un
 export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome, runDir: string): ScenarioVerdict {
   const profile = scenarioProfile(outcome.tags);
   const events = scenario.history.events();
-  const judgement = outcome.status === 'PASSED' ? undefined : (scenario.lastCheck ?? (profile ? checkAfterwards(scenario, profile) : undefined))?.judgement;
+  // Checked also for a pass: the timeline marks what the checkers found, explained re-runs included.
+  const check = scenario.lastCheck ?? (profile ? checkAfterwards(scenario, profile) : undefined);
+  const judgement = outcome.status === 'PASSED' ? undefined : check?.judgement;
   const { verdict, reason } = decideVerdict({
     status: outcome.status,
     exceptionType: outcome.exceptionType,
@@ -92,6 +94,6 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
     dir: path.relative(runDir, scenario.dir) || '.',
   };
   fs.writeFileSync(path.join(scenario.dir, 'verdict.json'), `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(path.join(scenario.dir, 'timeline.svg'), renderTimeline(scenario.history.events(), { title: `${verdict}: ${outcome.name}` }));
+  fs.writeFileSync(path.join(scenario.dir, 'timeline.svg'), renderTimeline(events, { title: `${verdict}: ${outcome.name}`, anomalies: check?.result.anomalies }));
   return result;
 }

@@ -4,46 +4,12 @@ import { checkHistory } from '../../harness/checker/check-history';
 import { ANOMALY_NAMES } from '../../harness/checker/anomaly';
 import { checkPubSub, formatPubSubResult, PUBSUB_ANOMALY_NAMES, type PubSubAnomaly, type PubSubCheckResult } from '../../harness/checker/pubsub';
 import { forbiddenPubSubAnomalies, judgePubSub } from '../../harness/checker/profile';
-import type {
-  DeliverEvent,
-  HistoryEvent,
-  PutEvent,
-  PutFailEvent,
-  PutInfoEvent,
-  PutOkEvent,
-  SubscribedEvent,
-  SubscribeEvent,
-  UnsubscribedEvent,
-  UnsubscribeEvent,
-} from '../../harness/history/event';
+import type { DeliverEvent, HistoryEvent } from '../../harness/history/event';
 import { isPubSubEvent } from '../../harness/history/event';
 import { parseHistory } from '../../harness/history/reader';
 import { renderTimeline } from '../../harness/report/timeline';
 import { cleanJob } from './fixture';
-
-// Terse constructors for hand-built pub/sub histories; times are explicit so each test reads as a timeline.
-const put = (t: number, msg: string, topic = 'a', process = 'pub-1'): PutEvent => ({ type: 'put', t, process, topic, msg });
-const putOk = (t: number, msg: string, topic = 'a', process = 'pub-1'): PutOkEvent => ({ type: 'put-ok', t, process, topic, msg });
-const putFail = (t: number, msg: string, topic = 'a', process = 'pub-1'): PutFailEvent => ({ type: 'put-fail', t, process, topic, msg, error: 'rejected' });
-const putInfo = (t: number, msg: string, accepted?: boolean, topic = 'a', process = 'pub-1'): PutInfoEvent => ({
-  type: 'put-info',
-  t,
-  process,
-  topic,
-  msg,
-  error: 'timeout',
-  ...(accepted === undefined ? {} : { accepted }),
-});
-const subscribe = (t: number, subscriber: string, topic = 'a'): SubscribeEvent => ({ type: 'subscribe', t, subscriber, topic });
-const subscribed = (t: number, subscriber: string, topic = 'a'): SubscribedEvent => ({ type: 'subscribed', t, subscriber, topic });
-const unsubscribe = (t: number, subscriber: string, topic = 'a'): UnsubscribeEvent => ({ type: 'unsubscribe', t, subscriber, topic });
-const unsubscribed = (t: number, subscriber: string, topic = 'a'): UnsubscribedEvent => ({ type: 'unsubscribed', t, subscriber, topic });
-const deliver = (t: number, subscriber: string, msg: string, topic = 'a', publisher = 'pub-1'): DeliverEvent => ({ type: 'deliver', t, subscriber, topic, msg, publisher });
-
-/** subscribe + subscribed for `subscriber` on `topic` at t and t + 1. */
-const joined = (t: number, subscriber: string, topic = 'a'): HistoryEvent[] => [subscribe(t, subscriber, topic), subscribed(t + 1, subscriber, topic)];
-/** put + put-ok of `msg` at t and t + 1. */
-const accepted = (t: number, msg: string, topic = 'a', process = 'pub-1'): HistoryEvent[] => [put(t, msg, topic, process), putOk(t + 1, msg, topic, process)];
+import { accepted, deliver, joined, put, putFail, putInfo, putOk, subscribe, subscribed, unsubscribe, unsubscribed } from './pubsub-fixture';
 
 function only(result: PubSubCheckResult, name: PubSubAnomaly['name']): PubSubAnomaly[] {
   return result.anomalies.filter((anomaly) => anomaly.name === name);
@@ -86,14 +52,17 @@ describe('pub/sub history vocabulary', () => {
     );
   });
 
-  test('the job checkers and the timeline ignore pub/sub events', () => {
+  test('the job checkers ignore pub/sub events; the timeline draws them on their own lanes', () => {
     const jobs = [...cleanJob(0, 'j-1'), ...cleanJob(10, 'j-2')];
     const pubsub = [...joined(0, 'sub-1'), ...accepted(3, 'm-1'), deliver(6, 'sub-1', 'm-1'), put(7, 'm-2'), deliver(8, 'sub-9', 'm-404', 'zz', 'pub-9')];
     const mixed = [...jobs, ...pubsub].sort((a, b) => a.t - b.t);
     const options = { callBound: 1000, recoveryBound: 1000 };
     assert.deepEqual(checkHistory(mixed, options), checkHistory(jobs, options));
     const svg = renderTimeline(mixed);
-    for (const name of ['sub-1', 'sub-9', 'pub-1']) assert.doesNotMatch(svg, new RegExp(`>${name}<`), `no lane for ${name}`);
+    for (const [name, kind] of [['sub-1', 'subscriber'], ['sub-9', 'subscriber'], ['pub-1', 'publisher']]) {
+      assert.match(svg, new RegExp(`<g class="lane" data-node="${name}" data-kind="${kind}">`), `a ${kind} lane for ${name}`);
+    }
+    assert.match(svg, /<g class="lane" data-node="client-1" data-kind="client">/);
   });
 
   test('ANOMALY_NAMES holds the pub/sub names', () => {

@@ -19,7 +19,7 @@ import {
   type Verdict,
   type VerdictAnomaly,
 } from '../../harness/report/verdict';
-import { escapeXml } from '../../harness/report/xml';
+import { escapeXml } from '../../harness/util/xml';
 
 function verdictOf(overrides: Partial<ScenarioVerdict> = {}): ScenarioVerdict {
   return {
