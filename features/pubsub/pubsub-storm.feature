@@ -5,7 +5,7 @@ Feature: A pub/sub crash storm
   KEELHAUL_SEED=<seed> replays the same schedule. Every subscriber must still get each message it
   is owed exactly once, in each publisher's order.
 
-  @khp1:restart @khp1:retransmission @khp1:sessions @khp1:delivery
+  @khp1:restart @khp1:retransmission @khp1:sessions @khp1:delivery @khp1:dedup @khp1:same-message-id @khp1:hello-with-positions @khp1:in-order-delivery
   Scenario: 2 publishers, 3 subscribers on overlapping topics, 6 proxy crashes, subscribers killed and frozen
     Given a pub/sub proxy
     And 3 subscribers

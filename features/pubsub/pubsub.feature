@@ -5,7 +5,7 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
   each message accepted on its topics while it was subscribed exactly once, in each publisher's
   order, also across a proxy crash.
 
-  @khp1:fan-out @khp1:delivery
+  @khp1:fan-out @khp1:delivery @khp1:in-order-delivery @khp1:publisher-outcomes
   Scenario: Several publishers and subscribers on overlapping topics
     Given a pub/sub proxy
     And 3 subscribers
@@ -16,7 +16,7 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
     When each publisher puts 60 messages round-robin on "news, sports"
     Then every subscriber gets each message it is owed exactly once, in each publisher's order
 
-  @containers @khp1:restart @khp1:accept-before-acknowledge
+  @containers @khp1:restart @khp1:accept-before-acknowledge @khp1:dedup @khp1:same-message-id @khp1:one-put-in-flight @khp1:hello-with-positions
   Scenario: The proxy is killed and restarted while messages flow
     Given a pub/sub proxy
     And 2 subscribers
@@ -28,7 +28,7 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
     Then the puts finish
     And every subscriber gets each message it is owed exactly once, in each publisher's order
 
-  @khp1:delivery @khp1:restart
+  @khp1:delivery @khp1:restart @khp1:session-hello @khp1:hello-with-positions @khp1:processed-before-ack
   Scenario: A subscriber killed and restarted gets what it missed, once
     Given a pub/sub proxy
     And 2 subscribers
@@ -41,7 +41,7 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
     And every subscriber gets each message it is owed exactly once, in each publisher's order
     And "subscriber-1" missed messages while the fault lasted and got them after it
 
-  @khp1:retransmission @khp1:sessions
+  @khp1:retransmission @khp1:sessions @khp1:proxy-heartbeats
   Scenario: A frozen subscriber gets what was sent while it was frozen, once
     Given a pub/sub proxy
     And 2 subscribers
@@ -54,7 +54,7 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
     And every subscriber gets each message it is owed exactly once, in each publisher's order
     And "subscriber-1" missed messages while the fault lasted and got them after it
 
-  @containers @khp1:retransmission @khp1:sessions
+  @containers @khp1:retransmission @khp1:sessions @khp1:proxy-heartbeats @khp1:subscriber-heartbeats @khp1:hello-with-positions
   Scenario: A subscriber cut off from the network and healed gets what it missed, once
     Given a pub/sub proxy
     And 2 subscribers
@@ -71,7 +71,7 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
   # before it), and the bound is well above what a live subscriber acknowledging in batches of 16
   # leaves pending. Refusals before the freeze while a live subscriber is behind, or too few puts
   # during it to fill the bound, make the scenario INCONCLUSIVE (retried), never a FAIL.
-  @khp1:bounded-memory
+  @khp1:bounded-memory @khp1:publisher-outcomes
   Scenario: A frozen subscriber's backlog is bounded: puts are refused, never accepted and dropped
     Given a pub/sub proxy that keeps at most 50 messages pending per subscriber
     And 2 subscribers

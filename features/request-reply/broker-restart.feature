@@ -5,7 +5,7 @@ Feature: Broker crash and restart
   register again; clients retry on new sockets, so every call still ends within its bound, with
   a reply or a definite failure.
 
-  @rfc7:heartbeating @rfc7:reliability
+  @rfc7:heartbeating @rfc7:reliability @rfc7:recover-broker-restart @rfc7:worker-restarts-conversation @rfc7:client-recovery
   Scenario: The broker is killed and restarted mid-run
     Given a broker
     And 3 workers serving "echo" that take 5 ms per job

@@ -6,7 +6,7 @@ Feature: A crash storm
   exactly-once none may appear, except a re-run of a job whose worker was killed or frozen before
   its result was recorded, which the checker shows with the fault that explains it.
 
-  @khx1:restart @khx1:result-grace @khx1:worker-keeps-result
+  @khx1:restart @khx1:result-grace @khx1:worker-keeps-result @khx1:same-job-id @khx1:hand-in-after-welcome @khx1:keep-until-recorded
   Scenario: 8 clients, 2000 jobs, 10 broker crashes, workers killed and frozen
     # Patient clients: a job can be caught by two crashes in a row, each costing a restart and the result grace.
     Given clients that try each call up to 20 times

@@ -5,7 +5,7 @@ Feature: Exactly-once jobs through broker crashes, partitions and lost replies
   keeps its result until the broker says it is recorded. So a crash at any moment, a worker cut off
   with a finished job, or a reply lost on its way back runs no job twice and loses none.
 
-  @containers @khx1:accept-before-dispatch @khx1:restart
+  @containers @khx1:accept-before-dispatch @khx1:restart @khx1:same-job-id
   Scenario: The broker is killed between accepting jobs and dispatching them
     # Two slow workers take two jobs; the other six are accepted and wait in the broker's queue.
     Given a broker
@@ -18,7 +18,7 @@ Feature: Exactly-once jobs through broker crashes, partitions and lost replies
     And no call is stuck
     And the history shows no anomaly the "exactly-once" profile forbids
 
-  @khx1:result-grace @khx1:worker-keeps-result
+  @khx1:result-grace @khx1:worker-keeps-result @khx1:worker-declares @khx1:hand-in-after-welcome @khx1:keep-until-recorded
   Scenario: The broker is killed between dispatching a job and receiving its result
     Given a broker
     And 3 workers serving "echo" that take 200 ms per job
@@ -30,7 +30,7 @@ Feature: Exactly-once jobs through broker crashes, partitions and lost replies
     And no call is stuck
     And the history shows no anomaly the "exactly-once" profile forbids
 
-  @khx1:record-before-reply @khx1:retries-from-table
+  @khx1:record-before-reply @khx1:retries-from-table @khx1:same-job-id
   Scenario: The broker is killed between a job's result and its reply
     Given a broker
     And 3 workers serving "echo" that take 20 ms per job
@@ -42,7 +42,7 @@ Feature: Exactly-once jobs through broker crashes, partitions and lost replies
     And no call is stuck
     And the history shows no anomaly the "exactly-once" profile forbids
 
-  @links @khx1:worker-keeps-result @khx1:result-grace
+  @links @khx1:worker-keeps-result @khx1:result-grace @khx1:hand-in-after-welcome @khx1:keep-until-recorded
   Scenario: A worker cut off from the broker after finishing a job hands the result in after the heal
     Given a broker
     And 3 workers serving "echo" that take 100 ms per job
@@ -55,7 +55,7 @@ Feature: Exactly-once jobs through broker crashes, partitions and lost replies
     And no call is stuck
     And the history shows no anomaly the "exactly-once" profile forbids
 
-  @links @khx1:retries-from-table
+  @links @khx1:retries-from-table @khx1:same-job-id
   Scenario: A client whose replies are lost retries the same jobs and gets the recorded results
     Given a broker
     And 2 workers serving "echo" that take 50 ms per job
@@ -67,7 +67,7 @@ Feature: Exactly-once jobs through broker crashes, partitions and lost replies
     And no call is stuck
     And the history shows no anomaly the "exactly-once" profile forbids
 
-  @khx1:restart @khx1:accept-before-dispatch
+  @khx1:restart @khx1:accept-before-dispatch @khx1:same-job-id
   Scenario: The broker is restarted twice in a row
     Given a broker
     And 3 workers serving "echo" that take 5 ms per job

@@ -8,7 +8,7 @@ Feature: Network faults between clients, broker and workers
   Background:
     Given a broker
 
-  @rfc7:heartbeating @rfc7:reliability
+  @rfc7:heartbeating @rfc7:reliability @rfc7:recover-worker-network @rfc7:broker-liveness @rfc7:worker-liveness @rfc7:worker-restarts-conversation @rfc7:detect-disconnection
   Scenario: A worker partitioned from the broker is replaced, and registers again after the heal
     Given 3 workers serving "echo" that take 30 ms per job
     And 2 clients
@@ -21,7 +21,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @rfc7:reliability
+  @rfc7:reliability @rfc7:recover-client-network @rfc7:client-recovery
   Scenario: A client partitioned from the broker gets an answer or a definite failure after the heal
     Given 2 workers serving "echo" that take 5 ms per job
     And 2 clients
@@ -31,7 +31,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @rfc7:heartbeating
+  @rfc7:heartbeating @rfc7:recover-worker-network @rfc7:broker-liveness
   Scenario: A one-way partition: the broker hears nothing from a worker that still hears the broker
     Given 3 workers serving "echo" that take 30 ms per job
     And 2 clients
@@ -56,7 +56,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @rfc7:reliability
+  @rfc7:reliability @rfc7:recover-worker-network @rfc7:recover-lost-messages
   Scenario: Connections reset in the middle of a request
     Given 3 workers serving "echo" that take 30 ms per job
     And 2 clients
@@ -76,7 +76,7 @@ Feature: Network faults between clients, broker and workers
     Then every job is answered exactly once
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @rfc7:heartbeating @rfc7:reliability
+  @rfc7:heartbeating @rfc7:reliability @rfc7:worker-liveness @rfc7:worker-restarts-conversation @rfc7:recover-lost-messages
   Scenario: The broker blackholed for 2 liveness periods, then healed
     Given 3 workers serving "echo" that take 10 ms per job
     And 2 clients
@@ -88,7 +88,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @rfc7:heartbeating @rfc7:reliability
+  @rfc7:heartbeating @rfc7:reliability @rfc7:recover-worker-network @rfc7:recover-client-network
   Scenario: The network split in halves, one with the broker
     Given 3 workers serving "echo" that take 10 ms per job
     And 2 clients
@@ -98,7 +98,7 @@ Feature: Network faults between clients, broker and workers
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @rfc7:reliability
+  @rfc7:reliability @rfc7:recover-worker-network
   Scenario: One named link partitioned, then healed
     Given 2 workers serving "echo" that take 10 ms per job
     And 1 client
@@ -119,7 +119,7 @@ Feature: Network faults between clients, broker and workers
     Then every job is answered exactly once
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @rfc7:heartbeating @rfc7:reliability
+  @rfc7:heartbeating @rfc7:reliability @rfc7:recover-worker-network
   Scenario: Worker connections that close after a few hundred bytes
     Given 2 workers serving "echo"
     And 2 clients

@@ -5,7 +5,7 @@ Feature: Worker crashes and freezes
   first gives a silent KHX/1 worker the result grace to hand in a result it may have finished;
   either way the job is answered.)
 
-  @containers @rfc7:heartbeating @rfc7:reliability
+  @containers @rfc7:heartbeating @rfc7:reliability @rfc7:recover-worker-crash-or-freeze
   Scenario: A worker killed while it holds a job
     Given a broker
     And 3 workers serving "echo" that take 30 ms per job
@@ -17,7 +17,7 @@ Feature: Worker crashes and freezes
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @containers @rfc7:heartbeating @rfc7:reliability
+  @containers @rfc7:heartbeating @rfc7:reliability @rfc7:recover-worker-crash-or-freeze @rfc7:broker-liveness
   Scenario: A worker frozen longer than its liveness is replaced, then serves again
     Given a broker
     And 3 workers serving "echo" that take 30 ms per job
@@ -31,7 +31,7 @@ Feature: Worker crashes and freezes
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @containers @rfc7:heartbeating @rfc7:reliability
+  @containers @rfc7:heartbeating @rfc7:reliability @rfc7:recover-worker-network @rfc7:broker-liveness @rfc7:worker-liveness @rfc7:worker-restarts-conversation
   Scenario: A worker cut off from the network while it holds a job is replaced, then serves again
     # In the docker runtime the worker's container leaves the network (docker network disconnect);
     # in the process runtime every link of the worker is partitioned at the fault proxy.
@@ -47,7 +47,7 @@ Feature: Worker crashes and freezes
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @rfc8 @rfc7:heartbeating @rfc8:mmi-service
+  @rfc8 @rfc7:heartbeating @rfc8:mmi-service @rfc7:broker-liveness @rfc7:detect-disconnection @rfc8:service-found @rfc8:service-not-found
   Scenario: A dead worker is forgotten within its liveness
     Given a broker
     And 1 worker serving "echo"

@@ -15,6 +15,7 @@ import { normaliseToxiproxyArgv, parsePortOption, parseSeedOption } from '../tox
 import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
 import { registerPubSubCommands } from './pubsub-commands';
+import { registerCoverageCommand } from './coverage';
 import { cliParser, endpoint, regexOption, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
 
 /** `--time-scale <x|auto>`, checked here so a typo is an error before anything starts. */
@@ -252,6 +253,7 @@ program
   });
 
 registerPubSubCommands(program);
+registerCoverageCommand(program);
 
 program.parseAsync(normaliseToxiproxyArgv(process.argv)).catch((error: unknown) => {
   process.stderr.write(`keelhaul: ${(error as Error).stack ?? String(error)}\n`);
