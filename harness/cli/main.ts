@@ -13,6 +13,7 @@ import { FaultProxyServer } from '../toxiproxy/server';
 import { parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
 import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
+import { packageVersion } from '../package-root';
 import { registerPubSubCommands } from './pubsub-commands';
 import { endpoint, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
 
@@ -35,6 +36,9 @@ function repeatOption(): Option {
 const program = new Command()
   .name('keelhaul')
   .description('Conformance suite, fault-injection harness and reference implementation for reliable messaging over ZeroMQ')
+  .version(packageVersion(), '-V, --version', "print keelhaul's version (from its package.json) and exit")
+  // Options of keelhaul itself (--version) only before the command: `keelhaul toxiproxy --version` is toxiproxy-server's.
+  .enablePositionalOptions()
   .showHelpAfterError();
 
 program
