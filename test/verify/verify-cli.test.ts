@@ -148,9 +148,12 @@ describe('keelhaul verify', () => {
     const missing = await verify([]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--impl <manifest> is required/);
+  });
+
+  test('a tag that matches no scenario: nothing ran, said plainly, exit 4 (not a pass)', async () => {
     const none = await verify(['--impl', 'examples/reference/keelhaul.yaml', '--tags', '@no-such-tag']);
-    assert.equal(none.code, 2);
-    assert.match(none.stderr, /no scenario matched/);
+    assert.equal(none.code, 4, `${none.stdout}\n${none.stderr}`);
+    assert.match(none.stderr, /no scenario matched \(@no-such-tag\): nothing ran, nothing was judged; exit 4/);
   });
 
   test('--check validates a manifest without running anything', async () => {
