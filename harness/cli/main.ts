@@ -165,7 +165,7 @@ program
 
 program
   .command('features')
-  .description('run the conformance features against the reference implementation (npm run features); other arguments go to cucumber-js. Exit: 0 pass, 1 a FAIL or ERROR, 2 the run could not be made, 3 something stayed INCONCLUSIVE')
+  .description('run the conformance features against the reference implementation (npm run features); other arguments go to cucumber-js. Exit: 0 pass, 1 a FAIL or ERROR, 2 the run could not be made, 3 something stayed INCONCLUSIVE, 4 no scenario ran (none matched, --dry-run)')
   .allowUnknownOption()
   .addOption(new Option('--runtime <runtime>', 'where nodes run: process (local processes) or docker (containers; needs docker/ensure-engine.sh)').choices(['process', 'docker']))
   .addOption(timeScaleOption())
@@ -191,7 +191,7 @@ program
 
 program
   .command('verify')
-  .description('run the conformance features against the implementation a manifest describes (docs/manifest.md); exit 0 when every claimed profile passes')
+  .description('run the conformance features against the implementation a manifest describes (docs/manifest.md); exit 0 when every claimed profile passes, 1 a FAIL or ERROR, 2 the run could not be made, 3 something stayed INCONCLUSIVE, 4 no scenario ran')
   .option('--impl <manifest>', 'the implementation manifest (JSON or YAML)')
   .option('--tags <expression>', 'Cucumber tag expression selecting scenarios, e.g. "@smoke or @rfc8"')
   .option('--profile <profile...>', `only scenarios of these profiles (${PROFILES.join(', ')})`)

@@ -15,7 +15,8 @@ import { drawSeed } from '../util/run-seed';
 
 /**
  * Exit codes: 0 every claimed profile passed; 1 a claimed profile failed or a node could not start;
- * 2 the run itself could not be made; 3 nothing failed but a scenario stayed INCONCLUSIVE after its retries.
+ * 2 the run itself could not be made; 3 nothing failed but a scenario stayed INCONCLUSIVE after its
+ * retries; 4 no scenario ran (none matched the selection).
  */
 export const EXIT = RUN_EXIT;
 
