@@ -3,8 +3,10 @@ import { runCucumber, type RunSettings } from './run-cucumber';
 import { runRepeated, shellWord } from './repeat';
 import { newRunId, parseRuntime, parseSeed, retriesFromEnv, RUN_CONFIG_ENV } from '../run-config';
 import { drawSeed } from '../util/run-seed';
-import { countVerdicts, exitCodeFor, formatCounts, RUN_EXIT } from '../report/verdict';
+import { countVerdicts, formatCounts, RUN_EXIT } from '../report/verdict';
 import { RUN_REPORT_FILES } from '../report/run-reports';
+import { markLatestRun } from '../report/latest-run';
+import { runEnd } from './run-end';
 import { TIME_SCALE_ENV, timeScale } from '../util/time-scale';
 
 export interface FeaturesOptions {
@@ -39,7 +41,8 @@ export async function runFeatures(options: FeaturesOptions): Promise<number> {
   // The time scale is settled once for the run, here, so `auto` measures before any node starts.
   process.env[TIME_SCALE_ENV] = options.timeScale ?? process.env[TIME_SCALE_ENV] ?? 'auto';
   const runId = process.env.KEELHAUL_RUN_ID?.trim() || newRunId();
-  const runDir = path.resolve(process.env.KEELHAUL_REPORT_DIR?.trim() || path.join(options.reports, runId));
+  const givenDir = process.env.KEELHAUL_REPORT_DIR?.trim();
+  const runDir = path.resolve(givenDir || path.join(options.reports, runId));
   const impl = process.env.KEELHAUL_IMPL;
   let settings: RunSettings;
   let givenSeed: string | undefined;
@@ -59,11 +62,15 @@ export async function runFeatures(options: FeaturesOptions): Promise<number> {
     process.stderr.write(`keelhaul features: ${(error as Error).message}\n`);
     return RUN_EXIT.unusable;
   }
+  // A folder KEELHAUL_REPORT_DIR names may be anywhere: only a run folder made inside --reports is marked its latest.
+  if (!givenDir) warnIf(markLatestRun(runDir));
+  const selection = options.args.length > 0 ? options.args.join(' ') : 'the features';
   if (options.repeat !== undefined && options.repeat > 1) {
     const command = ['keelhaul features', ...(options.runtime ? ['--runtime', options.runtime] : []), '--time-scale', String(settings.timeScale), ...options.args.map(shellWord)].join(' ');
     return runRepeated({
       title: 'keelhaul features',
       times: options.repeat,
+      selection,
       parentDir: runDir,
       runId,
       fixedSeed: givenSeed,
@@ -74,17 +81,16 @@ export async function runFeatures(options: FeaturesOptions): Promise<number> {
   }
   // A seed is settled here too (KEELHAUL_SEED, else a fresh one), so the run config holds everything the run obeys.
   const config = { ...settings, runId, reportDir: runDir, seed: givenSeed ?? drawSeed() };
-  const { code, verdicts } = await runCucumber({ args: options.args, config, stdin: 'inherit' });
-  if (verdicts === undefined) {
-    // Cucumber's own usage errors (a bad tag expression, an unknown option) end here, before any scenario ran.
-    process.stderr.write(`keelhaul features: the run did not finish (cucumber-js exited with ${code}); nothing was judged\n`);
-    return RUN_EXIT.unusable;
+  // Cucumber's own usage errors (a bad tag expression, an unknown option) end as a run that did not finish.
+  const end = runEnd(await runCucumber({ args: options.args, config, stdin: 'inherit' }), runDir, selection);
+  if (!end.judged) {
+    process.stderr.write(`keelhaul features: ${end.problem}; exit ${end.exit}\n`);
+    return end.exit;
   }
-  if (verdicts.length === 0) {
-    process.stderr.write('keelhaul features: no scenario matched\n');
-    return RUN_EXIT.unusable;
-  }
-  const exit = exitCodeFor(verdicts);
-  process.stdout.write(`keelhaul features: ${formatCounts(countVerdicts(verdicts))}; exit ${exit}; ${path.join(runDir, RUN_REPORT_FILES.summary)}\n`);
-  return exit;
+  process.stdout.write(`keelhaul features: ${formatCounts(countVerdicts(end.verdicts))}; exit ${end.exit}; ${path.join(runDir, RUN_REPORT_FILES.summary)}\n`);
+  return end.exit;
+}
+
+function warnIf(problem: string | undefined): void {
+  if (problem) process.stderr.write(`keelhaul: ${problem}\n`);
 }

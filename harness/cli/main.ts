@@ -14,6 +14,7 @@ import { FaultProxyServer } from '../toxiproxy/server';
 import { normaliseToxiproxyArgv, parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
 import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
+import { packageVersion } from '../package-root';
 import { registerPubSubCommands } from './pubsub-commands';
 import { registerCoverageCommand } from './coverage';
 import { cliParser, endpoint, regexOption, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
@@ -37,6 +38,9 @@ function repeatOption(): Option {
 const program = new Command()
   .name('keelhaul')
   .description('Conformance suite, fault-injection harness and reference implementation for reliable messaging over ZeroMQ')
+  .version(packageVersion(), '-V, --version', "print keelhaul's version (from its package.json) and exit")
+  // Options of keelhaul itself (--version) only before the command: `keelhaul toxiproxy --version` is toxiproxy-server's.
+  .enablePositionalOptions()
   .showHelpAfterError();
 
 program
@@ -166,7 +170,7 @@ program
 
 program
   .command('features')
-  .description('run the conformance features against the reference implementation (npm run features); other arguments go to cucumber-js. Exit: 0 pass, 1 a FAIL or ERROR, 2 the run could not be made, 3 something stayed INCONCLUSIVE')
+  .description('run the conformance features against the reference implementation (npm run features); other arguments go to cucumber-js. Exit: 0 pass, 1 a FAIL or ERROR, 2 the run could not be made, 3 something stayed INCONCLUSIVE, 4 no scenario ran (none matched, --dry-run)')
   .allowUnknownOption()
   .addOption(new Option('--runtime <runtime>', 'where nodes run: process (local processes) or docker (containers; needs docker/ensure-engine.sh)').choices(['process', 'docker']))
   .addOption(timeScaleOption())
@@ -192,7 +196,7 @@ program
 
 program
   .command('verify')
-  .description('run the conformance features against the implementation a manifest describes (docs/manifest.md); exit 0 when every claimed profile passes')
+  .description('run the conformance features against the implementation a manifest describes (docs/manifest.md); exit 0 when every claimed profile passes, 1 a FAIL or ERROR, 2 the run could not be made, 3 something stayed INCONCLUSIVE, 4 no scenario ran')
   .option('--impl <manifest>', 'the implementation manifest (JSON or YAML)')
   .option('--tags <expression>', 'Cucumber tag expression selecting scenarios, e.g. "@smoke or @rfc8"')
   .addOption(new Option('--name <regex>', 'only scenarios whose name matches this regular expression').argParser(cliParser(regexOption)))

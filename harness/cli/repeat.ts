@@ -4,6 +4,7 @@ import { drawSeed } from '../util/run-seed';
 import { aggregateRepetitions, FLAKE_REPORT_FILES, renderFlakeTable, type Repetition } from '../report/flake-report';
 import { writeFlakeReports } from '../report/run-reports';
 import { formatCounts, RUN_EXIT } from '../report/verdict';
+import { runEnd } from './run-end';
 
 /** `--repeat <n>`: 1 to 100 (1 is a plain run). */
 export const MAX_REPEAT = 100;
@@ -29,6 +30,8 @@ export interface RepeatPlan {
   runId: string;
   /** A seed every repetition replays (--seed, KEELHAUL_SEED); otherwise each draws a fresh one. */
   fixedSeed?: string;
+  /** The scenarios selected (tags, names), for the message when none matched. */
+  selection: string;
   /** What the implementation is called when no repetition finished to say so. */
   implementation: string;
   /** The command that replays one repetition with `seed`. */
@@ -59,19 +62,20 @@ export async function runRepeated(plan: RepeatPlan): Promise<number> {
       const replay = plan.replay(seed);
       process.stdout.write(`${plan.title}: repetition ${index}/${plan.times}, seed ${seed}, folder ${runDir}\n`);
       const { settings, ...cucumber } = plan.cucumber;
-      const { code, verdicts, report } = await runCucumber({
+      const outcome = await runCucumber({
         ...cucumber,
         config: { ...settings, runId: `${plan.runId}-${dir}`, reportDir: runDir, seed, replay },
       });
-      repetitions.push({ index, seed, dir, verdicts, replay });
-      if (report) implementation = report.implementation;
-      if (verdicts === undefined) {
-        process.stderr.write(`${plan.title}: repetition ${index} did not finish (cucumber-js exited with ${code}); no further repetitions\n`);
-        break;
+      repetitions.push({ index, seed, dir, verdicts: outcome.verdicts, replay });
+      if (outcome.report) implementation = outcome.report.implementation;
+      const end = runEnd(outcome, runDir, plan.selection);
+      if (!end.judged && end.exit === RUN_EXIT.nothingRan) {
+        process.stderr.write(`${plan.title}: ${end.problem}; exit ${end.exit}\n`);
+        return end.exit;
       }
-      if (verdicts.length === 0) {
-        process.stderr.write(`${plan.title}: no scenario matched\n`);
-        return RUN_EXIT.unusable;
+      if (!end.judged) {
+        process.stderr.write(`${plan.title}: repetition ${index}: ${end.problem}; no further repetitions\n`);
+        break;
       }
     }
   } finally {

@@ -5,6 +5,7 @@ import { cucumberBin } from './cucumber-bin';
 import { RUN_REPORT_FILES, readVerdicts, type VerdictsFile } from '../report/run-reports';
 import type { ScenarioVerdict } from '../report/verdict';
 import { RUN_CONFIG_ENV, writeRunConfig, type RunConfig } from '../run-config';
+import { PACKAGE_ROOT } from '../package-root';
 
 /** A run's settings before its repetition fixes the folder, id, seed and replay line. */
 export type RunSettings = Omit<RunConfig, 'runId' | 'reportDir' | 'seed' | 'replay'>;
@@ -33,10 +34,11 @@ export interface CucumberOutcome {
  * it, and reads back the verdicts it wrote.
  */
 export async function runCucumber(run: CucumberRun): Promise<CucumberOutcome> {
-  const root = path.resolve(__dirname, '../../..');
   const configFile = writeRunConfig(run.config);
-  const child = spawn(process.execPath, [cucumberBin(root), ...run.args], {
-    cwd: root,
+  // In the package's folder, so Cucumber finds its cucumber.js, the features and the compiled steps
+  // there (also when keelhaul is installed in node_modules); the run folder is absolute already.
+  const child = spawn(process.execPath, [cucumberBin(PACKAGE_ROOT), ...run.args], {
+    cwd: PACKAGE_ROOT,
     stdio: [run.stdin ?? 'ignore', 'inherit', 'inherit'],
     env: { ...process.env, [RUN_CONFIG_ENV]: configFile },
   });

@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { burnCpu } from '../util/cpu-burner';
+import { PACKAGE_ROOT } from '../package-root';
 
 export interface StressOptions {
   /** Busy loops to run beside the suite (default twice the cores). */
@@ -18,7 +19,7 @@ export interface StressOptions {
 export async function runStress(options: StressOptions): Promise<number> {
   const burner = burnCpu(options.busy);
   process.stdout.write(`keelhaul stress: ${burner.loops} busy loops on ${cpus().length} cores while the features run\n`);
-  const bin = path.resolve(__dirname, '../../../bin/keelhaul.js');
+  const bin = path.join(PACKAGE_ROOT, 'bin/keelhaul.js');
   const child = spawn(process.execPath, [bin, 'features', ...options.args], { stdio: 'inherit' });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward).on('SIGTERM', forward);

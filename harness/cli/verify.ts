@@ -7,13 +7,16 @@ import { loadManifest } from '../manifest/manifest';
 import { ManifestError } from '../manifest/manifest-error';
 import { MANIFEST_SCHEMA } from '../manifest/schema';
 import { RUN_REPORT_FILES } from '../report/run-reports';
-import { claims, countVerdicts, exitCodeFor, formatCounts, RUN_EXIT } from '../report/verdict';
+import { claims, countVerdicts, formatCounts, RUN_EXIT } from '../report/verdict';
+import { markLatestRun } from '../report/latest-run';
+import { runEnd } from './run-end';
 import { newRunId, parseRuntime, parseSeed, retriesFromEnv, RUN_CONFIG_ENV, type RunRuntime } from '../run-config';
 import { drawSeed } from '../util/run-seed';
 
 /**
  * Exit codes: 0 every claimed profile passed; 1 a claimed profile failed or a node could not start;
- * 2 the run itself could not be made; 3 nothing failed but a scenario stayed INCONCLUSIVE after its retries.
+ * 2 the run itself could not be made; 3 nothing failed but a scenario stayed INCONCLUSIVE after its
+ * retries; 4 no scenario ran (none matched the selection).
  */
 export const EXIT = RUN_EXIT;
 
@@ -108,24 +111,28 @@ export async function verify(options: VerifyOptions): Promise<number> {
   const replayFor = (seed: string) => ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, '--time-scale', String(scale), ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.name ? ['--name', JSON.stringify(options.name)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
   const settings: RunSettings = { impl: path.resolve(options.impl), runtime, timeScale: scale, retries };
   const args = [...(tags ? ['--tags', tags] : []), ...(options.name ? ['--name', options.name] : [])];
+  const latestProblem = markLatestRun(runDir);
+  if (latestProblem) process.stderr.write(`keelhaul verify: ${latestProblem}\n`);
 
   if (options.repeat !== undefined && options.repeat > 1) {
     const seeds = givenSeed ?? 'a fresh one per repetition';
     process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; ${options.repeat} repetitions; seed ${seeds}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
-    return runRepeated({ title: 'keelhaul verify', times: options.repeat, parentDir: runDir, runId, fixedSeed: givenSeed, implementation: manifest.name, replay: replayFor, cucumber: { args, settings } });
+    return runRepeated({ title: 'keelhaul verify', times: options.repeat, selection: tags ?? 'the features', parentDir: runDir, runId, fixedSeed: givenSeed, implementation: manifest.name, replay: replayFor, cucumber: { args, settings } });
   }
 
   const seed = givenSeed ?? drawSeed();
   const replay = replayFor(seed);
   process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
-  const { code, verdicts } = await runCucumber({ args, config: { ...settings, runId, reportDir: runDir, seed, replay } });
-  if (verdicts === undefined) return fail(`the run did not finish (cucumber-js exited with ${code}); see ${runDir}`);
-  if (verdicts.length === 0) return fail(`no scenario matched ${[tags, options.name && `--name ${JSON.stringify(options.name)}`].filter(Boolean).join(' and ') || 'the features'}`);
-  const counts = countVerdicts(verdicts);
+  const end = runEnd(await runCucumber({ args, config: { ...settings, runId, reportDir: runDir, seed, replay } }), runDir, [tags, options.name && `--name ${JSON.stringify(options.name)}`].filter(Boolean).join(' and ') || 'the features');
+  if (!end.judged) {
+    process.stderr.write(`keelhaul verify: ${end.problem}; exit ${end.exit}\n`);
+    return end.exit;
+  }
+  const counts = countVerdicts(end.verdicts);
   process.stdout.write(
     `keelhaul verify: ${formatCounts(counts)}\n` +
       `  summary ${path.join(runDir, RUN_REPORT_FILES.summary)}\n  junit   ${path.join(runDir, RUN_REPORT_FILES.junit)}\n  html    ${path.join(runDir, 'cucumber-report.html')}\n` +
       `  replay  ${replay}\n`,
   );
-  return exitCodeFor(verdicts);
+  return end.exit;
 }

@@ -29,7 +29,8 @@ export function renderMarkdownSummary(info: RunInfo, verdicts: readonly Scenario
   const counts = countVerdicts(verdicts);
   const failing = verdicts.filter((v) => v.verdict === 'FAIL' || v.verdict === 'ERROR');
   const inconclusive = verdicts.filter((v) => v.verdict === 'INCONCLUSIVE');
-  const headline = failing.length > 0 ? 'Failed' : inconclusive.length > 0 ? 'Not judged' : 'Passed';
+  // No verdict at all (no scenario ran: a dry run) is not a pass.
+  const headline = failing.length > 0 ? 'Failed' : inconclusive.length > 0 ? 'Not judged' : verdicts.length === 0 ? 'Nothing ran' : 'Passed';
   const lines = [
     `# keelhaul verify: ${cell(info.implementation)}`,
     '',

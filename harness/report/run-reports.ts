@@ -7,15 +7,21 @@ import type { ScenarioVerdict } from './verdict';
 
 export const RUN_REPORT_FILES = { verdicts: 'verdicts.json', junit: 'junit.xml', summary: 'summary.md' } as const;
 
+/** How many scenarios Cucumber selected, and which of them it never ran (no verdict: --dry-run, --fail-fast). */
+export interface RunSelection {
+  selected: number;
+  notRun: string[];
+}
+
 /** The run's own reports, next to the scenario folders: verdicts.json, junit.xml and summary.md. */
-export function writeRunReports(runDir: string, info: RunInfo, verdicts: readonly ScenarioVerdict[]): void {
+export function writeRunReports(runDir: string, info: RunInfo, verdicts: readonly ScenarioVerdict[], selection?: RunSelection): void {
   fs.mkdirSync(runDir, { recursive: true });
-  fs.writeFileSync(path.join(runDir, RUN_REPORT_FILES.verdicts), `${JSON.stringify({ ...info, verdicts }, null, 2)}\n`);
+  fs.writeFileSync(path.join(runDir, RUN_REPORT_FILES.verdicts), `${JSON.stringify({ ...info, ...selection, verdicts }, null, 2)}\n`);
   fs.writeFileSync(path.join(runDir, RUN_REPORT_FILES.junit), renderJUnit(info.implementation, verdicts));
   fs.writeFileSync(path.join(runDir, RUN_REPORT_FILES.summary), renderMarkdownSummary(info, verdicts));
 }
 
-export interface VerdictsFile extends RunInfo {
+export interface VerdictsFile extends RunInfo, Partial<RunSelection> {
   verdicts: ScenarioVerdict[];
 }
 

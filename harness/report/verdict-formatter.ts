@@ -5,7 +5,7 @@ import { defaultReportDir } from '../scenario/scenario';
 import { runSeed } from '../util/run-seed';
 import { runConfig } from '../run-config';
 import { RUN_REPORT_FILES, writeRunReports } from './run-reports';
-import { countVerdicts, formatCounts, type ScenarioVerdict } from './verdict';
+import { countVerdicts, formatCounts, type ScenarioVerdict, type VerdictAnomaly } from './verdict';
 import { timeScale } from '../util/time-scale';
 
 /** The After hook attaches each scenario's verdict under this media type; the formatter collects them. */
@@ -20,6 +20,26 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** How many jobs the progress line names per anomaly; the rest are counted (summary.md lists them all). */
+const JOBS_NAMED = 3;
+
+/** `duplicate-execution of client-1:a:1, client-1:a:2`: each anomaly once, with the jobs it names, so a CI log shows what to look for. */
+export function anomalyList(anomalies: readonly VerdictAnomaly[]): string {
+  const jobsByName = new Map<string, string[]>();
+  for (const anomaly of anomalies) {
+    const jobs = jobsByName.get(anomaly.name) ?? [];
+    if (anomaly.job !== undefined && !jobs.includes(anomaly.job)) jobs.push(anomaly.job);
+    jobsByName.set(anomaly.name, jobs);
+  }
+  return [...jobsByName]
+    .map(([name, jobs]) => {
+      if (jobs.length === 0) return name;
+      const more = jobs.length > JOBS_NAMED ? ` and ${jobs.length - JOBS_NAMED} more` : '';
+      return `${name} of ${jobs.slice(0, JOBS_NAMED).join(', ')}${more}`;
+    })
+    .join('; ');
+}
+
 /**
  * A Cucumber formatter plugin: one line per scenario as it finishes (the progress display), then the
  * counts; at the end it writes verdicts.json, junit.xml and summary.md into the run's report folder.
@@ -31,6 +51,10 @@ function verdictFormatter({ on, write }: FormatterContext): void {
   const startedCase = new Map<string, string>();
   const verdicts = new Map<string, ScenarioVerdict>();
   const finished: ScenarioVerdict[] = [];
+  /** Scenarios Cucumber skipped without running a step (--dry-run, --fail-fast): not judged, so no verdict. */
+  const notRun: string[] = [];
+  /** Started test cases in which some step (hooks included) was not skipped. */
+  const ran = new Set<string>();
   let total = 0;
   const runDir = defaultReportDir();
   const seed = runSeed();
@@ -43,7 +67,12 @@ function verdictFormatter({ on, write }: FormatterContext): void {
 
   const report = (startedId: string, verdict: ScenarioVerdict | undefined): void => {
     const name = pickles.get(testCasePickle.get(caseOfStarted(startedId)) ?? '') ?? startedId;
-    const position = `[${String(finished.length + 1).padStart(String(total).length)}/${total}]`;
+    const position = `[${String(finished.length + notRun.length + 1).padStart(String(total).length)}/${total}]`;
+    if (!verdict && !ran.has(startedId)) {
+      notRun.push(name);
+      write(`${position} NOT RUN ${name}: Cucumber skipped every step (--dry-run, or --fail-fast after a failure)\n`);
+      return;
+    }
     if (!verdict) {
       // Counted as an ERROR, so a run that judged nothing never exits 0.
       const missing: ScenarioVerdict = { scenario: name, feature: '', tags: [], clauses: [], verdict: 'ERROR', reason: 'no verdict was recorded (the After hook did not run)', anomalies: [], durationMs: 0, dir: '' };
@@ -54,7 +83,7 @@ function verdictFormatter({ on, write }: FormatterContext): void {
     const earlier = retried.get(caseOfStarted(startedId)) ?? [];
     const final: ScenarioVerdict = earlier.length > 0 ? { ...verdict, attempts: earlier.length + 1, retried: earlier } : verdict;
     finished.push(final);
-    const anomalies = final.anomalies.length > 0 ? ` — ${[...new Set(final.anomalies.map((a) => a.name))].join(', ')}` : '';
+    const anomalies = final.anomalies.length > 0 ? ` — ${anomalyList(final.anomalies)}` : '';
     const attempts = earlier.length > 0 ? ` [attempt ${earlier.length + 1}]` : '';
     write(`${position} ${final.verdict.padEnd(5)} ${name} (${seconds(final.durationMs)})${attempts}${final.verdict === 'PASS' ? '' : `: ${final.reason}${anomalies}`}\n`);
   };
@@ -70,6 +99,8 @@ function verdictFormatter({ on, write }: FormatterContext): void {
       testCasePickle.set(envelope.testCase.id, envelope.testCase.pickleId);
     } else if (envelope.testCaseStarted) {
       startedCase.set(envelope.testCaseStarted.id, envelope.testCaseStarted.testCaseId);
+    } else if (envelope.testStepFinished && envelope.testStepFinished.testStepResult.status !== 'SKIPPED') {
+      ran.add(envelope.testStepFinished.testCaseStartedId);
     } else if (envelope.attachment?.mediaType === VERDICT_MEDIA_TYPE && envelope.attachment.testCaseStartedId) {
       verdicts.set(envelope.attachment.testCaseStartedId, JSON.parse(envelope.attachment.body) as ScenarioVerdict);
     } else if (envelope.testCaseFinished) {
@@ -91,8 +122,8 @@ function verdictFormatter({ on, write }: FormatterContext): void {
     } else if (envelope.testRunFinished) {
       const counts = countVerdicts(finished);
       const { implementation, claimed } = implementationUnderTest();
-      writeRunReports(runDir, { implementation: implementation.name, claimed: [...claimed], seed, replay: runConfig().replay ?? `KEELHAUL_SEED=${seed} npm run features -- --time-scale ${timeScale()}` }, finished);
-      write(`${formatCounts(counts)}; ${path.join(runDir, RUN_REPORT_FILES.summary)}\n`);
+      writeRunReports(runDir, { implementation: implementation.name, claimed: [...claimed], seed, replay: runConfig().replay ?? `KEELHAUL_SEED=${seed} npm run features -- --time-scale ${timeScale()}` }, finished, { selected: total, notRun });
+      write(`${formatCounts(counts)}${notRun.length > 0 ? `, ${notRun.length} not run` : ''}; ${path.join(runDir, RUN_REPORT_FILES.summary)}\n`);
     }
   });
 }

@@ -602,9 +602,9 @@ describe('renderMarkdownSummary', () => {
     assert.ok(!out.includes('line 15'));
   });
 
-  test('no scenarios: Passed with zero counts and an empty table', () => {
+  test('no scenarios: Nothing ran (not Passed), with zero counts and an empty table', () => {
     const out = renderMarkdownSummary(info, []);
-    assert.ok(out.includes('**Passed**: 0 pass, 0 fail, 0 info, 0 error'));
+    assert.ok(out.includes('**Nothing ran**: 0 pass, 0 fail, 0 info, 0 error'));
     assert.ok(out.includes('| --- | --- | --- | --- | --- |\n\nReplay: '));
   });
 });

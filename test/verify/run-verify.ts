@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { LATEST_RUN } from '../../harness/report/latest-run';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(ROOT, 'bin/keelhaul.js');
@@ -17,7 +18,7 @@ export interface CliRun {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** The folders written under `reports`. */
+  /** The folders written under `reports` (not `latest`, which names one of them). */
   runDirs: string[];
 }
 
@@ -36,7 +37,9 @@ export function runKeelhaul(command: string, args: string[], reports: string | u
     }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, runDirs: reports !== undefined ? fs.readdirSync(reports).map((dir) => path.join(reports, dir)) : [] });
+      // `latest` points at the newest run folder (harness/report/latest-run.ts): a name for one, not another.
+      const runDirs = reports !== undefined ? fs.readdirSync(reports).filter((name) => name !== LATEST_RUN) : [];
+      resolve({ code, stdout, stderr, runDirs: runDirs.map((dir) => path.join(reports!, dir)) });
     });
   });
 }
