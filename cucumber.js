@@ -1,11 +1,11 @@
 // Cucumber runs the compiled step definitions (npm run build comes first, see package.json).
-// The run's settings come from harness/run-config.ts: the file KEELHAUL_RUN_CONFIG names (keelhaul
+// The run's settings come from harness/run/run-config.ts: the file KEELHAUL_RUN_CONFIG names (keelhaul
 // features and verify write one), or else the individual variables (KEELHAUL_REPORT_DIR,
 // KEELHAUL_RETRIES, ...). Every run gets its own report folder, reports/<run id>/ unless one is given;
 // reading the settings here, in the process that runs the steps, fixes the run id the steps share.
 let runConfig;
 try {
-  ({ runConfig } = require('./dist/harness/run-config'));
+  ({ runConfig } = require('./dist/harness/run/run-config'));
 } catch (error) {
   throw new Error(`keelhaul: the compiled harness is missing (${error.message}); run npm run build first`);
 }

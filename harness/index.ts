@@ -40,4 +40,4 @@ export {
 } from './checker';
 export { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCheckResult } from './checker/pubsub';
 export { RUN_EXIT } from './report/verdict';
-export { packageVersion } from './package-root';
+export { packageVersion } from './run/package-root';

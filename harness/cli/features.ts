@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { runCucumber, type RunSettings } from './run-cucumber';
 import { runRepeated, shellWord } from './repeat';
-import { newRunId, parseRuntime, parseSeed, retriesFromEnv, RUN_CONFIG_ENV } from '../run-config';
+import { newRunId, parseRuntime, parseSeed, retriesFromEnv, RUN_CONFIG_ENV } from '../run/run-config';
 import { drawSeed } from '../util/run-seed';
 import { countVerdicts, formatCounts, RUN_EXIT } from '../report/verdict';
 import { RUN_REPORT_FILES } from '../report/run-reports';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { parseRetries, RETRIES_ENV, DEFAULT_RETRIES } from '../run-config';
+import { parseRetries, RETRIES_ENV, DEFAULT_RETRIES } from '../run/run-config';
 import { parseRepeat } from './repeat';
 import { parseTimeScale, TIME_SCALE_ENV } from '../util/time-scale';
 import { Broker, DEFAULT_BROKER_OPTIONS } from '../../reference/broker';
@@ -14,7 +14,7 @@ import { FaultProxyServer } from '../toxiproxy/server';
 import { normaliseToxiproxyArgv, parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
 import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
-import { packageVersion } from '../package-root';
+import { packageVersion } from '../run/package-root';
 import { registerPubSubCommands } from './pubsub-commands';
 import { registerCoverageCommand } from './coverage';
 import { cliParser, endpoint, regexOption, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { cucumberBin } from './cucumber-bin';
 import { RUN_REPORT_FILES, readVerdicts, type VerdictsFile } from '../report/run-reports';
 import type { ScenarioVerdict } from '../report/verdict';
-import { RUN_CONFIG_ENV, writeRunConfig, type RunConfig } from '../run-config';
-import { PACKAGE_ROOT } from '../package-root';
+import { RUN_CONFIG_ENV, writeRunConfig, type RunConfig } from '../run/run-config';
+import { PACKAGE_ROOT } from '../run/package-root';
 
 /** A run's settings before its repetition fixes the folder, id, seed and replay line. */
 export type RunSettings = Omit<RunConfig, 'runId' | 'reportDir' | 'seed' | 'replay'>;
@@ -30,7 +30,7 @@ export interface CucumberOutcome {
 
 /**
  * Runs cucumber-js as a child on `run.config`, written to the run folder as run-config.json and named
- * by KEELHAUL_RUN_CONFIG, its one variable (harness/run-config.ts). Forwards Ctrl-C and SIGTERM to
+ * by KEELHAUL_RUN_CONFIG, its one variable (harness/run/run-config.ts). Forwards Ctrl-C and SIGTERM to
  * it, and reads back the verdicts it wrote.
  */
 export async function runCucumber(run: CucumberRun): Promise<CucumberOutcome> {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { RUN_CONFIG_FILE } from '../run-config';
+import { RUN_CONFIG_FILE } from '../run/run-config';
 import { exitCodeFor, RUN_EXIT, type ScenarioVerdict } from '../report/verdict';
 import type { CucumberOutcome } from './run-cucumber';
 

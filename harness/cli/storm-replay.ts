@@ -1,4 +1,4 @@
-import { runConfig, type RunConfig } from '../run-config';
+import { runConfig, type RunConfig } from '../run/run-config';
 import { timeScale } from '../util/time-scale';
 import { shellWord } from './repeat';
 

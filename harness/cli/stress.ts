@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { burnCpu } from '../util/cpu-burner';
-import { PACKAGE_ROOT } from '../package-root';
+import { PACKAGE_ROOT } from '../run/package-root';
 
 export interface StressOptions {
   /** Busy loops to run beside the suite (default twice the cores). */

@@ -10,7 +10,7 @@ import { RUN_REPORT_FILES } from '../report/run-reports';
 import { claims, countVerdicts, formatCounts, RUN_EXIT } from '../report/verdict';
 import { markLatestRun } from '../report/latest-run';
 import { runEnd } from './run-end';
-import { newRunId, parseRuntime, parseSeed, retriesFromEnv, RUN_CONFIG_ENV, type RunRuntime } from '../run-config';
+import { newRunId, parseRuntime, parseSeed, retriesFromEnv, RUN_CONFIG_ENV, type RunRuntime } from '../run/run-config';
 import { drawSeed } from '../util/run-seed';
 
 /**
@@ -30,7 +30,7 @@ export interface VerifyOptions {
   seed?: string;
   reports: string;
   check?: boolean;
-  /** Where nodes run (default: HARNESS_RUNTIME, else process). The run gets all its settings in one run config (harness/run-config.ts). */
+  /** Where nodes run (default: HARNESS_RUNTIME, else process). The run gets all its settings in one run config (harness/run/run-config.ts). */
   runtime?: string;
   /** A number or `auto` (default KEELHAUL_TIME_SCALE, else auto). */
   timeScale?: string;

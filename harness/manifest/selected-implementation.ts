@@ -4,7 +4,7 @@ import type { Implementation } from '../implementation/implementation';
 import { referenceImplementation } from '../implementation/reference';
 import { loadManifest } from './manifest';
 import { ManifestImplementation } from './manifest-implementation';
-import { runConfig } from '../run-config';
+import { runConfig } from '../run/run-config';
 
 /** The implementation under test, what it claims, and the timing it asks for. */
 export interface ImplementationUnderTest {
@@ -18,7 +18,7 @@ export interface ImplementationUnderTest {
 let cached: { key: string; value: ImplementationUnderTest } | undefined;
 
 /**
- * The run config's manifest (harness/run-config.ts: `keelhaul verify --impl`, or KEELHAUL_IMPL for
+ * The run config's manifest (harness/run/run-config.ts: `keelhaul verify --impl`, or KEELHAUL_IMPL for
  * `npm run features` and plain cucumber-js); without one the reference implementation is under test and claims every profile.
  */
 export function implementationUnderTest(env: NodeJS.ProcessEnv = process.env): ImplementationUnderTest {

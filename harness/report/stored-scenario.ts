@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Profile } from '../checker/profile';
 import { PROFILES } from '../checker/profile';
 import { loadManifest } from '../manifest/manifest';
-import { readRunConfig, RUN_CONFIG_FILE } from '../run-config';
+import { readRunConfig, RUN_CONFIG_FILE } from '../run/run-config';
 import type { Timing } from '../timing/timing';
 import type { ScenarioVerdict, Verdict } from './verdict';
 

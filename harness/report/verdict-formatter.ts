@@ -3,7 +3,7 @@ import path from 'node:path';
 import { implementationUnderTest } from '../manifest/selected-implementation';
 import { defaultReportDir } from '../scenario/scenario';
 import { runSeed } from '../util/run-seed';
-import { runConfig } from '../run-config';
+import { runConfig } from '../run/run-config';
 import { RUN_REPORT_FILES, writeRunReports } from './run-reports';
 import { countVerdicts, formatCounts, type ScenarioVerdict, type VerdictAnomaly } from './verdict';
 import { timeScale } from '../util/time-scale';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { SCENARIO_TIMING, clientCallBound, recoveryBound, scaleTiming, type Timing } from '../timing/timing';
 import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
-import { parseRuntime, runConfig } from '../run-config';
+import { parseRuntime, runConfig } from '../run/run-config';
 import type { CheckResult, Judgement, Profile, PubSubProfile, RequestReplyProfile } from '../checker';
 import { judgePubSubHistory, judgeRequestReplyHistory, type JudgedHistory } from '../checker/judge-history';
 import type { PubSubCheckOptions, PubSubCheckResult } from '../checker/pubsub';
@@ -54,7 +54,7 @@ function createRuntime(kind: RuntimeKind, logDir: string): Runtime {
 /** How often the harness samples its own event-loop lag into the history. */
 const HEALTH_WINDOW_MS = 500;
 
-/** The run folder of the run config (harness/run-config.ts): `reports/<run id>` unless a front end or KEELHAUL_REPORT_DIR chose one. */
+/** The run folder of the run config (harness/run/run-config.ts): `reports/<run id>` unless a front end or KEELHAUL_REPORT_DIR chose one. */
 export function defaultReportDir(): string {
   return runConfig().reportDir;
 }

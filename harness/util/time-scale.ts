@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { runConfigFile } from '../run-config';
+import { runConfigFile } from '../run/run-config';
 
 /**
  * One time scale for the whole harness: every interval and bound it uses (scenario timing, step
@@ -32,7 +32,7 @@ let cached: { env: string | undefined; value: number } | undefined;
 
 /** The scale in force (1 when unset); `auto` is measured once, on first use. */
 export function timeScale(env: NodeJS.ProcessEnv = process.env): number {
-  // Inside a run a front end started, its run config fixes the scale (harness/run-config.ts).
+  // Inside a run a front end started, its run config fixes the scale (harness/run/run-config.ts).
   const settled = runConfigFile(env)?.timeScale;
   if (settled !== undefined) return settled;
   const raw = env[TIME_SCALE_ENV];

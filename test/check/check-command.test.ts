@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { checkStoredHistory, type CheckCommandOptions, type CheckOutcome } from '../../harness/cli/check';
 import type { DeliverEvent, HistoryEvent, PutEvent, PutOkEvent, SubscribedEvent, SubscribeEvent } from '../../harness/history/event';
-import { writeRunConfig } from '../../harness/run-config';
+import { writeRunConfig } from '../../harness/run/run-config';
 import { clientCallBound, scaleTiming, SCENARIO_TIMING } from '../../harness/timing/timing';
 import { cleanJob, execEnd, execStart, faultEnd, faultStart, info, invoke, ok } from '../checker/fixture';
 

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { readRunConfig, runConfig, runConfigFromEnv, RunConfigError, writeRunConfig, type RunConfig } from '../../harness/run-config';
+import { readRunConfig, runConfig, runConfigFromEnv, RunConfigError, writeRunConfig, type RunConfig } from '../../harness/run/run-config';
 
-/** The run config: what `keelhaul features`/`verify` write and the Cucumber process reads (harness/run-config.ts). */
+/** The run config: what `keelhaul features`/`verify` write and the Cucumber process reads (harness/run/run-config.ts). */
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-run-config-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 

@@ -7,7 +7,7 @@ import { runEnd } from '../../harness/cli/run-end';
 import { LATEST_RUN } from '../../harness/report/latest-run';
 import type { VerdictsFile } from '../../harness/report/run-reports';
 import type { ScenarioVerdict } from '../../harness/report/verdict';
-import { RUN_CONFIG_FILE } from '../../harness/run-config';
+import { RUN_CONFIG_FILE } from '../../harness/run/run-config';
 import { runKeelhaul } from '../verify/run-verify';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-run-end-'));

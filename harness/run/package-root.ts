@@ -5,9 +5,9 @@ import path from 'node:path';
  * The folder of keelhaul's own package.json: the repository checkout, or node_modules/keelhaul when
  * installed from a tarball. Everything the package ships (features, compiled steps, cucumber.js,
  * examples) is found from here, never from the caller's working folder. Compiled, this file is
- * dist/harness/package-root.js, two levels below the root.
+ * dist/harness/run/package-root.js, three levels below the root.
  */
-export const PACKAGE_ROOT = path.resolve(__dirname, '../..');
+export const PACKAGE_ROOT = path.resolve(__dirname, '../../..');
 
 /** The version in keelhaul's package.json, read once. */
 export function packageVersion(): string {
