@@ -1,7 +1,8 @@
 import type { HistoryEvent } from '../history/event';
 import { checkHistory, type CheckOptions, type CheckResult } from './check-history';
 import { formatCheckResult } from './format';
-import { judge, judgePubSub, type Judgement, type PubSubProfile, type RequestReplyProfile } from './profile';
+import { isPubSubProfile, judge, judgePubSub, type Judgement, type Profile, type PubSubProfile, type RequestReplyProfile } from './profile';
+import type { CheckedSystem } from './registry';
 import { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCheckResult } from './pubsub';
 
 /** A history checked and judged against one profile, with the summary a person reads. */
@@ -23,4 +24,47 @@ export function judgePubSubHistory(events: readonly HistoryEvent[], profile: Pub
   const result = checkPubSub(events, options);
   const judgement = judgePubSub(result, profile);
   return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatPubSubResult(result)}` };
+}
+
+/** The bounds of a whole-history check, whatever the system: each system's checks read what they need. */
+export interface HistoryBounds {
+  callBound: number;
+  recoveryBound: number;
+  /**
+   * Pub/sub: when the run's drain ended. With it, a subscriber still receiving then is late, not
+   * lost (`undelivered-at-bound`); without it, what was accepted within `recoveryBound` of the
+   * history's end is not called lost.
+   */
+  checkedAt?: number;
+}
+
+/** Per system: the event that shows the history has its operations, and its judge. */
+interface SystemJudge<P extends Profile> {
+  operation: HistoryEvent['type'];
+  judge(events: readonly HistoryEvent[], profile: P, bounds: HistoryBounds, format: { allCounts?: boolean }): JudgedHistory<CheckResult | PubSubCheckResult>;
+}
+
+const JUDGES: { readonly [S in CheckedSystem]: SystemJudge<S extends 'pubsub' ? PubSubProfile : RequestReplyProfile> } = {
+  'request-reply': { operation: 'invoke', judge: (events, profile, bounds, format) => judgeRequestReplyHistory(events, profile, bounds, format) },
+  pubsub: {
+    operation: 'put',
+    judge: (events, profile, bounds) =>
+      judgePubSubHistory(events, profile, bounds.checkedAt === undefined ? { deliveryBound: bounds.recoveryBound } : { catchingUp: { checkedAt: bounds.checkedAt, windowMs: bounds.recoveryBound } }),
+  },
+};
+
+/** Whether the history has any operation of the system whose ladder holds `profile` (a put, an invoke). */
+export function hasOperationsFor(events: readonly HistoryEvent[], profile: Profile): boolean {
+  const operation = isPubSubProfile(profile) ? JUDGES.pubsub.operation : JUDGES['request-reply'].operation;
+  return events.some((event) => event.type === operation);
+}
+
+/**
+ * Any history judged against any profile, by the checks of the system whose ladder holds the
+ * profile: the one place that maps a profile to its system's checks, for the report of a scenario
+ * no step checked and for `keelhaul check`. A history without the system's operations is judged too
+ * (its `empty-history` finding says so); ask `hasOperationsFor` first where that is no verdict.
+ */
+export function judgeHistory(events: readonly HistoryEvent[], profile: Profile, bounds: HistoryBounds, format: { allCounts?: boolean } = {}): JudgedHistory<CheckResult | PubSubCheckResult> {
+  return isPubSubProfile(profile) ? JUDGES.pubsub.judge(events, profile, bounds, format) : JUDGES['request-reply'].judge(events, profile, bounds, format);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { judgePubSubHistory, judgeRequestReplyHistory, type JudgedHistory } from '../checker/judge-history';
-import { isPubSubProfile, PROFILES, type Judgement, type Profile } from '../checker/profile';
+import { judgeHistory } from '../checker/judge-history';
+import { PROFILES, type Judgement, type Profile } from '../checker/profile';
 import type { CheckedSystem } from '../checker/registry';
 import { CHECKER_SYSTEMS } from '../checker/systems';
 import { isPubSubEvent, type HistoryEvent } from '../history/event';
@@ -156,14 +156,9 @@ export function checkStoredHistory(target: string, options: CheckCommandOptions,
   const { timing, scale, source } = timingFor(stored, choices);
   const bounds = { callBound: options.callBound ?? clientCallBound(timing), recoveryBound: options.recoveryBound ?? recoveryBound(timing) };
 
-  let judged: JudgedHistory<unknown>;
-  if (isPubSubProfile(profile)) {
-    // The run's drain ended at its check; a stored history's last event is the nearest record of that moment.
-    const checkedAt = events.length > 0 ? events[events.length - 1].t : 0;
-    judged = judgePubSubHistory(events, profile, { catchingUp: { checkedAt, windowMs: bounds.recoveryBound } });
-  } else {
-    judged = judgeRequestReplyHistory(events, profile, bounds, { allCounts: true });
-  }
+  // For pub/sub, the run's drain ended at its check; a stored history's last event is the nearest record of that moment.
+  const checkedAt = events.length > 0 ? events[events.length - 1].t : 0;
+  const judged = judgeHistory(events, profile, { ...bounds, checkedAt }, { allCounts: true });
   const { judgement } = judged;
   const { verdict, reason } = decideVerdict({
     status: judgement.verdict === 'PASS' ? 'PASSED' : 'FAILED',

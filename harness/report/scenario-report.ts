@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isPubSubProfile, undecidedReason, type Judgement, type Profile } from '../checker/profile';
-import { livenessPeriod, recoveryBound } from '../timing/timing';
+import { undecidedReason, type Judgement, type Profile } from '../checker/profile';
+import { livenessPeriod } from '../timing/timing';
 import { starvation, summarizeHealth } from '../history/harness-health';
 import type { HistoryEvent } from '../history/event';
 import type { Scenario } from '../scenario/scenario';
@@ -40,10 +40,8 @@ function anomaliesFor(judgement: Judgement | undefined): VerdictAnomaly[] {
 
 /** A check of the whole history when no step made one; none for a history without the profile's operations. */
 function checkAfterwards(scenario: Scenario, profile: Profile): Pick<NonNullable<Scenario['lastCheck']>, 'result' | 'judgement'> | undefined {
-  const events = scenario.history.events();
   // The scenario may have stopped before deliveries caught up: what was accepted within the recovery bound of the end is not called lost.
-  if (isPubSubProfile(profile)) return events.some((event) => event.type === 'put') ? scenario.checkPubSub(profile, { deliveryBound: recoveryBound(scenario.timing) }) : undefined;
-  return events.some((event) => event.type === 'invoke') ? scenario.check(profile) : undefined;
+  return scenario.checkWhole(profile);
 }
 
 /**

@@ -5,7 +5,7 @@ import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
 import { parseRuntime, runConfig } from '../run/run-config';
 import type { CheckResult, Judgement, Profile, PubSubProfile, RequestReplyProfile } from '../checker';
-import { judgePubSubHistory, judgeRequestReplyHistory, type JudgedHistory } from '../checker/judge-history';
+import { hasOperationsFor, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, type JudgedHistory } from '../checker/judge-history';
 import type { PubSubCheckOptions, PubSubCheckResult } from '../checker/pubsub';
 import { HistoryRecorder } from '../history/recorder';
 import type { Implementation } from '../implementation/implementation';
@@ -188,6 +188,15 @@ export class Scenario {
   /** Judges the pub/sub events of the history (puts, subscriptions, deliveries) against `profile`. */
   checkPubSub(profile: PubSubProfile = 'pubsub-exactly-once', options: PubSubCheckOptions = {}): JudgedHistory<PubSubCheckResult> {
     const judged = judgePubSubHistory(this.history.events(), profile, options);
+    this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
+    return judged;
+  }
+
+  /** The whole history judged against any profile, by its system's checks; undefined when it has none of that system's operations. */
+  checkWhole(profile: Profile): JudgedHistory<CheckResult | PubSubCheckResult> | undefined {
+    const events = this.history.events();
+    if (!hasOperationsFor(events, profile)) return undefined;
+    const judged = judgeHistory(events, profile, { callBound: clientCallBound(this.timing), recoveryBound: recoveryBound(this.timing) });
     this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
     return judged;
   }
