@@ -11,3 +11,22 @@ Feature: A worker that says DISCONNECT is gone at once
     Then the broker sent the stand-in worker nothing after its DISCONNECT
     When 1 worker serving "goodbye"
     Then a worker runs the stand-in client's request within 2 liveness periods
+
+  @rfc7:worker-disconnect-anytime @rfc7:quiet-after-worker-disconnect
+  Scenario Outline: A worker stopped gracefully by <how> while it holds a job: nothing is lost, nothing runs twice
+    # A graceful stop, not a kill: the worker may finish its job and say DISCONNECT (the reference
+    # worker does both), or give the job back; either way every call is answered once.
+    Given a broker
+    And 2 workers serving "echo" that take 60 ms per job
+    And 2 clients
+    When each client starts submitting 20 jobs to "echo", 2 at a time
+    And a worker that holds a job is stopped gracefully by <how>
+    Then every job is answered exactly once
+    And no job ran more than once
+    And no call is stuck
+    And the history shows no anomaly the "mdp" profile forbids
+
+    Examples:
+      | how               |
+      | SIGTERM           |
+      | closing its stdin |
