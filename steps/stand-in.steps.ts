@@ -1,6 +1,6 @@
 import { Then, When } from '@cucumber/cucumber';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listenAfterWorkerDisconnect } from '../harness/probe/disconnect-probe';
+import { listenAfterWorkerDisconnect, listenAfterWorkerFallsSilent } from '../harness/probe/disconnect-probe';
 import { startsOf } from '../harness/systems/request-reply/expectations';
 import { livenessPeriod } from '../harness/timing/timing';
 import { Inconclusive } from '../harness/verdict/inconclusive';
@@ -48,26 +48,54 @@ Then("no worker runs the stand-in client's request within {int} liveness periods
   }
 });
 
+/** Sends the stand-in client's request: what the broker must not route to a worker that has left. */
+function requestTo(world: KeelhaulWorld, service: string): () => Promise<void> {
+  return async () => {
+    world.standInJob = await world.harness.cluster.sendStandInRequest(service);
+    world.standInSentAt = world.harness.history.now();
+  };
+}
+
 When('a stand-in worker for {string} sends DISCONNECT, and then a stand-in client sends a request to {string}', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, service: string, requested: string) {
   const { cluster, timing } = this.harness;
-  this.afterDisconnect = await listenAfterWorkerDisconnect(
-    cluster.brokerEndpoint,
-    service,
-    { registerTimeoutMs: 2 * livenessPeriod(timing), settleMs: timing.heartbeatInterval, listenMs: 2 * livenessPeriod(timing) },
-    async () => {
-      this.standInJob = await cluster.sendStandInRequest(requested);
-      this.standInSentAt = this.harness.history.now();
-    },
-  );
+  const listen = { registerTimeoutMs: 2 * livenessPeriod(timing), settleMs: timing.heartbeatInterval, listenMs: 2 * livenessPeriod(timing) };
+  this.standInWorker = await listenAfterWorkerDisconnect(cluster.brokerEndpoint, service, listen, requestTo(this, requested));
 });
 
-Then('the broker sent the stand-in worker nothing after its DISCONNECT', function (this: KeelhaulWorld) {
-  const heard = this.afterDisconnect;
-  if (!heard) throw new Error('no stand-in worker sent DISCONNECT');
+When(
+  'a stand-in worker for {string} falls silent past its liveness, then sends a HEARTBEAT, and a stand-in client sends a request to {string}',
+  { timeout: scaled(30_000) },
+  async function (this: KeelhaulWorld, service: string, requested: string) {
+    const { cluster, timing } = this.harness;
+    // Taken for dead after a liveness period without a word; twice that lets a busy broker notice late.
+    const settleMs = 2 * livenessPeriod(timing);
+    const listen = { registerTimeoutMs: 2 * livenessPeriod(timing), settleMs, listenMs: 2 * livenessPeriod(timing) };
+    this.standInWorker = await listenAfterWorkerFallsSilent(cluster.brokerEndpoint, service, listen, requestTo(this, requested));
+  },
+);
+
+function standInWorker(world: KeelhaulWorld) {
+  const heard = world.standInWorker;
+  if (!heard) throw new Error('no stand-in worker left the broker');
   if (!heard.registered) throw new Inconclusive('the broker never heartbeated the stand-in worker after its READY, so the harness could not tell it had registered it');
-  if (heard.heard.length > 0) {
-    throw new Error(`after the stand-in worker's DISCONNECT the broker still sent it ${heard.heard.map((kind) => kind.toUpperCase()).join(', ')}: it kept the worker registered`);
+  return heard;
+}
+
+const commands = (kinds: readonly string[]) => kinds.map((kind) => kind.toUpperCase()).join(', ');
+
+Then('the broker sent the stand-in worker nothing after its DISCONNECT', function (this: KeelhaulWorld) {
+  const { heard } = standInWorker(this);
+  if (heard.length > 0) throw new Error(`after the stand-in worker's DISCONNECT the broker still sent it ${commands(heard)}: it kept the worker registered`);
+});
+
+Then('the broker answered the silent stand-in worker with DISCONNECT and then sent it nothing', function (this: KeelhaulWorld) {
+  const { staleAnswer, heard } = standInWorker(this);
+  const problems: string[] = [];
+  if (staleAnswer !== 'disconnect') {
+    problems.push(`the HEARTBEAT of a worker silent past its liveness was answered with ${staleAnswer === 'nothing' ? 'nothing' : staleAnswer?.toUpperCase()}, not DISCONNECT: the broker still took it for registered`);
   }
+  if (heard.length > 0) problems.push(`after that the broker still sent it ${commands(heard)}`);
+  if (problems.length > 0) throw new Error(problems.join('; '));
 });
 
 When('{string} is stopped gracefully', { timeout: scaled(10_000) }, async function (this: KeelhaulWorld, name: string) {

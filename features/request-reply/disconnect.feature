@@ -1,8 +1,9 @@
 @mdp @rfc7
 Feature: A worker that says DISCONNECT is gone at once
   A 7/MDP worker may send DISCONNECT at any time. The broker then sends it no further command: no
-  HEARTBEAT, and no request, which waits for another worker instead. The worker here is a stand-in of
-  the harness, so it can listen on after its DISCONNECT.
+  HEARTBEAT, and no request, which waits for another worker instead. A worker silent past its
+  liveness is gone too: a command from it earns DISCONNECT, and then nothing more. The workers in
+  the first two scenarios are stand-ins of the harness, so they can listen on after leaving.
 
   @rfc7:worker-disconnect-anytime @rfc7:quiet-after-worker-disconnect @rfc7:stop-sending-to-dead-worker
   Scenario: A worker's DISCONNECT: the broker sends it nothing more, and its requests wait for another worker
@@ -30,3 +31,11 @@ Feature: A worker that says DISCONNECT is gone at once
       | how               |
       | SIGTERM           |
       | closing its stdin |
+
+  @rfc7:broker-liveness @rfc7:stop-sending-to-dead-worker @rfc7:disconnect-unexpected @rfc7:quiet-after-broker-disconnect
+  Scenario: A worker silent past its liveness is gone: its HEARTBEAT earns DISCONNECT, and its requests wait for another worker
+    Given a broker
+    When a stand-in worker for "hush" falls silent past its liveness, then sends a HEARTBEAT, and a stand-in client sends a request to "hush"
+    Then the broker answered the silent stand-in worker with DISCONNECT and then sent it nothing
+    When 1 worker serving "hush"
+    Then a worker runs the stand-in client's request within 2 liveness periods
