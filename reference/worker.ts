@@ -91,7 +91,7 @@ export class MajordomoWorker {
    * A graceful stop (SIGTERM, stdin closed): no new request is taken, the one running may finish
    * within `graceMs` and its reply goes in, then DISCONNECT tells the broker at once that this worker
    * is gone (7/MDP: it sends nothing more, and re-queues a request it sent meanwhile, which this
-   * worker dropped unrun), and the socket closes once DISCONNECT is out (bounded by `graceMs` too).
+   * worker dropped unrun), and the socket closes once DISCONNECT is out (within a heartbeat interval).
    */
   async stop(graceMs = this.options.heartbeatInterval * this.options.heartbeatLiveness): Promise<void> {
     this.stopping = true;
@@ -99,7 +99,8 @@ export class MajordomoWorker {
     const deadline = Date.now() + graceMs;
     while (this.working && Date.now() < deadline) await sleep(Math.min(5, graceMs));
     this.log.info({ finished: !this.working }, 'stopping: sending DISCONNECT');
-    await this.dealer.closeAfter(encodeDisconnect(), Math.max(1, deadline - Date.now()));
+    // A broker that is alive has it within a heartbeat; one that is not must not hold the exit up.
+    await this.dealer.closeAfter(encodeDisconnect(), Math.min(this.options.heartbeatInterval, Math.max(1, deadline - Date.now())));
   }
 
   private get generation(): number {
