@@ -272,7 +272,8 @@ export class Broker {
 
   private onClientRequest(client: Frame, service: string, body: Frame[]): void {
     if (isMmiService(service)) {
-      const answer = answerMmi(service, body, (name) => (this.services.get(name)?.workerCount ?? 0) > 0);
+      const served = (name: string) => (this.options.defects?.includes('mmi-keeps-services') ? this.services.has(name) : (this.services.get(name)?.workerCount ?? 0) > 0);
+      const answer = answerMmi(service, body, served);
       this.send([client, ...encodeClientReply(service, [Buffer.from(answer)])]);
       return;
     }
@@ -410,7 +411,7 @@ export class Broker {
 
   private onWorkerDisconnect(identity: Frame): void {
     const worker = this.workers.get(identity.toString('hex'));
-    if (!worker) return;
+    if (!worker || this.options.defects?.includes('ignore-disconnect')) return;
     this.log.info({ worker: worker.id }, 'worker disconnected');
     // A worker that says goodbye holds no result for its job (it gives the job back), so no grace;
     // a KHX/1 worker's goodbye also says it did not run the job (docs/protocol.md).
@@ -469,6 +470,10 @@ export class Broker {
     const job = worker.current;
     worker.current = undefined;
     if (job === undefined || job.completing || !this.jobs.has(job.key)) return;
+    if (fellSilent && this.options.defects?.includes('no-requeue-of-dead-workers-job')) {
+      this.jobs.delete(job.key);
+      return;
+    }
     // Back to the head of the queue: the job has waited longest of all. A KHX/1 worker that fell
     // silent may have finished it and be about to hand the result in, so the job waits out the grace.
     const now = Date.now();
@@ -517,6 +522,7 @@ export class Broker {
    * have run waits for a worker however long it takes. A plain request has no such promise to keep.
    */
   private expireRequests(service: Service, now: number): void {
+    if (this.options.defects?.includes('never-expire-requests')) return;
     const deadline = now - this.options.requestExpiry;
     const expired = service.queue.filter((job) => job.queuedAt < deadline && (job.id === undefined || !job.mayHaveRun));
     if (expired.length === 0) return;

@@ -6,6 +6,10 @@
 export const BROKER_DEFECTS = {
   'crash-on-malformed': 'the process dies on the first malformed message instead of dropping it',
   'no-heartbeat-to-busy-workers': 'no heartbeat goes to a worker while it holds a request, so a worker with a long job hears nothing from its broker',
+  'no-requeue-of-dead-workers-job': 'the request a worker held when it fell silent (died) is dropped instead of going back to the queue, so only a client retry can save it',
+  'never-expire-requests': 'requests for a service with no workers wait forever, and go to whatever worker registers for it later, however old',
+  'mmi-keeps-services': '8/MMI answers 200 for every service the broker ever heard of: one a request named, or one whose last worker left',
+  'ignore-disconnect': 'a worker\'s DISCONNECT is ignored: the broker keeps heartbeating it and sends it requests until its heartbeats expire',
 } as const;
 
 export type BrokerDefect = keyof typeof BROKER_DEFECTS;

@@ -1,5 +1,6 @@
 import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeReady, encodeReply, KHX_EXTENSION, MdpDecodeError, printable, type Frame } from './mdp/codec';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from './util/log';
 import { ReconnectingDealer } from './net/reconnecting-dealer';
 import { decodeOrDrop } from './net/decode';
@@ -48,6 +49,8 @@ export class MajordomoWorker {
   private readonly log: Logger;
   private readonly work: Frame[][] = [];
   private working = false;
+  /** A graceful stop is under way: requests that still arrive are left to the broker's re-queue. */
+  private stopping = false;
   /** KHX/1: results the broker has not yet recorded, by job address (hex), oldest first. */
   private readonly held = new Map<string, { address: Frame; reply: Frame[] }>();
   /** The generation whose broker welcomed us as a KHX/1 worker; results go out on it. */
@@ -84,6 +87,22 @@ export class MajordomoWorker {
     this.dealer.close();
   }
 
+  /**
+   * A graceful stop (SIGTERM, stdin closed): no new request is taken, the one running may finish
+   * within `graceMs` and its reply goes in, then DISCONNECT tells the broker at once that this worker
+   * is gone (7/MDP: it sends nothing more, and re-queues a request it sent meanwhile, which this
+   * worker dropped unrun), and the socket closes once DISCONNECT is out (within a heartbeat interval).
+   */
+  async stop(graceMs = this.options.heartbeatInterval * this.options.heartbeatLiveness): Promise<void> {
+    this.stopping = true;
+    this.work.length = 0;
+    const deadline = Date.now() + graceMs;
+    while (this.working && Date.now() < deadline) await sleep(Math.min(5, graceMs));
+    this.log.info({ finished: !this.working }, 'stopping: sending DISCONNECT');
+    // A broker that is alive has it within a heartbeat; one that is not must not hold the exit up.
+    await this.dealer.closeAfter(encodeDisconnect(), Math.min(this.options.heartbeatInterval, Math.max(1, deadline - Date.now())));
+  }
+
   private get generation(): number {
     return this.dealer.generation;
   }
@@ -113,6 +132,7 @@ export class MajordomoWorker {
           this.send(encodeReply(kept.address, kept.reply));
           return;
         }
+        if (this.stopping) return;
         this.work.push([message.client, ...message.body]);
         void this.drainWork();
         return;

@@ -1,7 +1,7 @@
 import { Then } from '@cucumber/cucumber';
 import { checkStuck, parseRequestReplyProfile } from '../harness/checker';
 import { clientCallBound, recoveryBound } from '../harness/timing/timing';
-import { expectJobsAnswered, expectJobsCompletedElsewhere, expectNoJobRanTwice, expectWorkerRanJobsSince } from '../harness/systems/request-reply/expectations';
+import { expectJobsAnswered, expectJobsCompletedElsewhere, expectJobsResentElsewhere, expectNoJobRanTwice, expectWorkerRanJobsSince } from '../harness/systems/request-reply/expectations';
 import { waitFor } from '../harness/util/wait-for';
 import { expectPass } from '../harness/verdict/inconclusive';
 import { scaled } from '../harness/util/time-scale';
@@ -31,6 +31,13 @@ Then('the jobs the fault hit were answered', { timeout: scaled(30_000) }, async 
   // A KHX/1 broker may wait out its result grace before the answer comes: allow the recovery bound.
   const check = () => expectJobsAnswered(this.harness.history.events(), this.faultJobs, this.faultTarget?.name ?? '');
   await waitFor(() => succeeds(check), { timeoutMs: recoveryBound(this.harness.timing), what: 'the jobs the fault hit to be answered' }).catch(() => undefined);
+  check();
+});
+
+Then('the broker re-sent the jobs the fault hit to other workers within the recovery bound', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld) {
+  const boundMs = recoveryBound(this.harness.timing);
+  const check = () => expectJobsResentElsewhere(this.harness.history.events(), this.faultJobs, this.faultTarget?.name ?? '', boundMs);
+  await waitFor(() => succeeds(check), { timeoutMs: boundMs, what: 'the jobs the fault hit to start on other workers' }).catch(() => undefined);
   check();
 });
 

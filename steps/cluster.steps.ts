@@ -1,5 +1,5 @@
 import { Given } from '@cucumber/cucumber';
-import { livenessPeriod } from '../harness/timing/timing';
+import { livenessPeriod, singleAttemptPastRecovery } from '../harness/timing/timing';
 import type { KeelhaulWorld } from './world';
 
 Given('a broker', async function (this: KeelhaulWorld) {
@@ -20,4 +20,8 @@ Given('{int} worker(s) serving {string} whose jobs take {int} liveness periods',
 
 Given('{int} client(s)', async function (this: KeelhaulWorld, count: number) {
   await this.harness.cluster.startClients(count);
+});
+
+Given('clients that try each call once and wait longer than the recovery bound', function (this: KeelhaulWorld) {
+  singleAttemptPastRecovery(this.harness.timing);
 });

@@ -22,6 +22,14 @@ When('a worker that holds a job is cut off from the network for {int} liveness p
   await this.strike({ kind: 'isolate', target: worker.name, durationMs: periods * livenessPeriod(this.harness.timing) }, worker);
 });
 
+/** A graceful stop that has not ended the node by then ends in SIGKILL: as long as a node may take to say goodbye. */
+const STOP_GRACE_MS = scaled(2_000);
+
+When(/^a worker that holds a job is stopped gracefully by (SIGTERM|closing its stdin)$/, { timeout: scaled(20_000) }, async function (this: KeelhaulWorld, how: string) {
+  const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
+  await this.strike({ kind: 'stop', target: worker.name, how: how === 'SIGTERM' ? 'signal' : 'stdin', graceMs: STOP_GRACE_MS }, worker);
+});
+
 When('the broker is killed mid-run and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
   const { history } = this.harness;
   // Mid-run: some jobs answered, some still open.

@@ -8,6 +8,7 @@ import type { StormRunResult } from '../harness/nemesis/storm-run';
 import type { RequestReplyStormOutcome } from '../harness/systems/request-reply/storm-load';
 import type { PubSubWorkload } from '../harness/systems/pubsub/workload';
 import type { CatchingUp } from '../harness/checker/pubsub';
+import type { StandInWorkerHeard } from '../harness/probe/disconnect-probe';
 
 /** Per-scenario state: the harness Scenario plus what the steps refer back to. */
 export class KeelhaulWorld extends World {
@@ -29,6 +30,11 @@ export class KeelhaulWorld extends World {
   maxPending?: number;
   /** When the last pub/sub drain ended, for the checks that follow it. */
   drained?: CatchingUp;
+  /** The last stand-in client request (its job name), and the history time it was sent. */
+  standInJob?: string;
+  standInSentAt = 0;
+  /** What a stand-in worker heard once it had left (DISCONNECT, or silence). */
+  standInWorker?: StandInWorkerHeard;
   /** performance.now() when the scenario began, for its verdict's duration. */
   startedAt = 0;
   /** This attempt is a retry of a scenario whose verdict was already final (a FAIL): skipped, reports nothing. */

@@ -5,7 +5,7 @@ Feature: Heartbeats go on while a worker is busy
   several liveness periods then run once each, on the worker that took them, and nobody is taken for
   dead. A broker or worker that stays silent while busy makes its peer give up on it mid-job.
 
-  @rfc7:heartbeating
+  @rfc7:heartbeating @rfc7:broker-heartbeats @rfc7:worker-heartbeats
   Scenario: Jobs longer than several liveness periods run once each
     Given a broker
     And clients that wait 20 liveness periods for a reply

@@ -47,10 +47,17 @@ Feature: Worker crashes and freezes
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
-  @rfc8 @rfc7:heartbeating @rfc8:mmi-service @rfc7:broker-liveness @rfc7:detect-disconnection @rfc8:service-found @rfc8:service-not-found
-  Scenario: A dead worker is forgotten within its liveness
+  @rfc7:resend-to-other-workers @rfc7:broker-liveness @rfc7:recover-worker-crash-or-freeze
+  Scenario: A worker killed while it holds a job, with clients that never retry: the broker re-sends the job
+    # One attempt per call, and a reply timeout longer than the recovery bound: no client retry can
+    # bring the job back, so it is answered only if the broker re-queues the dead worker's request.
     Given a broker
-    And 1 worker serving "echo"
-    Then the broker answers "mmi.service" about "echo" with "200"
-    When "worker-1" is killed
-    Then within 2 liveness periods the broker answers "mmi.service" about "echo" with "404"
+    And clients that try each call once and wait longer than the recovery bound
+    And 3 workers serving "echo" that take 30 ms per job
+    And 2 clients
+    When each client starts submitting 20 jobs to "echo", 2 at a time
+    And a worker is killed while it holds a job
+    Then the broker re-sent the jobs the fault hit to other workers within the recovery bound
+    And every job is answered exactly once
+    And no call is stuck
+    And the history shows no anomaly the "at-least-once" profile forbids

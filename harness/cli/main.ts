@@ -118,7 +118,7 @@ program
         khx: opts.khx,
         logger: createLogger(opts.name),
       });
-      onShutdown(() => worker.close(), Boolean(opts.exitWithStdin));
+      onShutdown(() => worker.stop(), Boolean(opts.exitWithStdin));
     },
   );
 

@@ -37,7 +37,19 @@ export interface IsolateFault {
   durationMs: number;
 }
 
-export type NodeFault = KillFault | CrashRestartFault | FreezeFault | IsolateFault;
+/**
+ * A graceful stop, no restart: SIGTERM (`signal`) or the node's stdin closed (`stdin`), as an
+ * operator or a supervisor ends a node. The node may finish its work and say goodbye; one that has
+ * not exited after `graceMs` is killed.
+ */
+export interface StopFault {
+  kind: 'stop';
+  target: string;
+  how: 'signal' | 'stdin';
+  graceMs: number;
+}
+
+export type NodeFault = KillFault | CrashRestartFault | FreezeFault | IsolateFault | StopFault;
 
 /** The links a link fault acts on, named the way the scenario speaks of them. */
 export type LinkSelector =
@@ -71,7 +83,7 @@ export type LinkFault = Toxic & { links: LinkSelector; direction?: Direction; du
 export type Fault = NodeFault | LinkFault;
 export type FaultKind = Fault['kind'];
 
-export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate'];
+export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate', 'stop'];
 
 export function isNodeFault(fault: Fault): fault is NodeFault {
   return (NODE_FAULT_KINDS as readonly string[]).includes(fault.kind);
@@ -88,6 +100,8 @@ export function describeFault(fault: Fault): string {
       return `freeze ${fault.target} for ${fault.durationMs} ms`;
     case 'isolate':
       return `cut ${fault.target} off for ${fault.durationMs} ms`;
+    case 'stop':
+      return `stop ${fault.target} gracefully (${fault.how === 'signal' ? 'SIGTERM' : 'stdin closed'}), killed after ${fault.graceMs} ms`;
     default: {
       const where = 'of' in fault.links ? `links of ${fault.links.of.join(', ')}` : 'link' in fault.links ? `link ${fault.links.link}` : 'across' in fault.links ? `links across [${fault.links.across.join(', ')}]` : 'every link';
       const how = fault.direction && fault.direction !== 'both' ? ` (${fault.direction})` : '';

@@ -54,6 +54,8 @@ export class Nemesis {
         return this.nodes.kill(node, { restartAfterMs: fault.pauseMs });
       case 'freeze':
         return this.nodes.freeze(node, fault.durationMs);
+      case 'stop':
+        return this.nodes.stop(node, fault.how, fault.graceMs);
       case 'isolate': {
         const isolation = this.runtime.isolation?.(node);
         if (isolation) return this.nodes.disconnect(node, fault.durationMs, isolation);

@@ -4,6 +4,7 @@ import type { FaultEffect, NemesisEvent } from '../history/event';
 import type { NodeHandle } from '../runtime/node-handle';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { whatItHits, type SystemsInPlay } from './what-it-hits';
+import { withTimeout } from '../util/wait-for';
 
 /**
  * Faults that act on whole nodes: crash (SIGKILL) with or without a restart, and freeze (SIGSTOP)
@@ -25,6 +26,22 @@ export class NodeNemesis {
       await sleep(restartAfterMs);
       await node.restart();
     }
+    this.end(start);
+    return start;
+  }
+
+  /**
+   * A graceful stop: SIGTERM, or the node's stdin closed; killed if it has not exited after `graceMs`.
+   * The fault ends when the node is gone; what it still held is then no longer in flight on it.
+   */
+  async stop(node: NodeHandle, how: 'signal' | 'stdin', graceMs: number): Promise<NemesisEvent> {
+    const start = this.begin(how === 'signal' ? 'stop' : 'close-stdin', node);
+    if (how === 'signal') await node.stop(graceMs);
+    else {
+      node.closeInput();
+      await withTimeout(node.exited(), graceMs, `${node.name} to exit after its stdin closed`).catch(() => node.kill());
+    }
+    for (const system of this.systems()) if (system.nodes.includes(node)) system.forgetInFlight(node.name);
     this.end(start);
     return start;
   }

@@ -11,6 +11,7 @@ const EXPIRED_WORKER = broker('a worker that stops heartbeating is expired; its 
 const WORKER_DISCONNECT = broker('a worker DISCONNECT unregisters it silently');
 const ROUND_TRIP = broker('READY then a client request: dispatched as REQUEST with an envelope, and the REPLY naming it reaches the client');
 const UNSERVED_EXPIRES = broker('a request for a service with no workers expires after requestExpiry');
+const GRACEFUL_STOP = clientWorker('a worker stopped gracefully finishes the job it runs, its reply goes out, and its DISCONNECT unregisters it at once');
 
 /** The frame layouts are definitions, not keyword sentences: a peer that sends another layout does not speak MDP. */
 const LAYOUT = 'a frame layout: stated as a definition, counted as MUST';
@@ -31,7 +32,7 @@ export const RFC7: SpecCatalogue = {
       level: 'GOAL',
       section: 'Goals',
       text: 'Allow the broker to recover from dead or disconnected workers by resending requests to other workers.',
-      note: 'scenarios kill busy workers, but the client\'s own retry also completes the job there, so none shows the broker re-sent it',
+      note: 'the scenario\'s clients make one attempt each, with a timeout past the recovery bound, so no client retry can hide a broker that drops the job',
       tests: [EXPIRED_WORKER],
     },
     {
@@ -132,7 +133,7 @@ export const RFC7: SpecCatalogue = {
       section: 'Opening and Closing a Connection',
       text: 'The worker SHOULD assume the registration succeeded until or unless it receives a DISCONNECT, or it detects a broker failure through heartbeating.',
     },
-    { id: 'rfc7:worker-disconnect-anytime', level: 'MAY', section: 'Opening and Closing a Connection', text: 'The worker MAY send DISCONNECT at any time, including before READY.', tests: [WORKER_DISCONNECT] },
+    { id: 'rfc7:worker-disconnect-anytime', level: 'MAY', section: 'Opening and Closing a Connection', text: 'The worker MAY send DISCONNECT at any time, including before READY.', tests: [WORKER_DISCONNECT, GRACEFUL_STOP] },
     {
       id: 'rfc7:quiet-after-worker-disconnect',
       level: 'MUST',
@@ -195,7 +196,7 @@ export const RFC7: SpecCatalogue = {
       level: 'MUST',
       section: 'Heartbeating',
       text: 'Any received command except DISCONNECT acts as a heartbeat.',
-      note: 'stated as a definition, counted as MUST; every job in the scenarios is shorter than a liveness period, so none needs it',
+      note: 'stated as a definition, counted as MUST; a peer that heartbeats anyway hides a peer that ignores other commands as heartbeats, so no scenario can show it',
     },
     { id: 'rfc7:no-redundant-heartbeats', level: 'SHOULD NOT', section: 'Heartbeating', text: 'Peers SHOULD NOT send HEARTBEAT commands while also sending other commands.' },
     {
@@ -203,14 +204,14 @@ export const RFC7: SpecCatalogue = {
       level: 'MUST',
       section: 'Heartbeating',
       text: 'Both broker and worker MUST send heartbeats at regular and agreed-upon intervals.',
-      note: 'the broker\'s half of the sentence; a worker that reconnects on silence hides a broker that never heartbeats from every scenario today',
+      note: 'the broker\'s half of the sentence: jobs several liveness periods long, so a broker silent to a busy worker makes a plain worker give up on it mid-job',
     },
     {
       id: 'rfc7:worker-heartbeats',
       level: 'MUST',
       section: 'Heartbeating',
       text: 'Both broker and worker MUST send heartbeats at regular and agreed-upon intervals.',
-      note: 'the worker\'s half of the sentence; busy workers send REPLYs often enough that no scenario needs their heartbeats',
+      note: 'the worker\'s half of the sentence: jobs several liveness periods long, so a worker silent while its handler runs is expired and its job runs twice',
     },
     {
       id: 'rfc7:broker-liveness',

@@ -79,3 +79,13 @@ export function clientCallBound(timing: Timing): number {
 export function recoveryBound(timing: Timing): number {
   return 2 * livenessPeriod(timing) + timing.resultGrace + timing.clientTimeout + 2 * timing.backoffMax + 500;
 }
+
+/**
+ * Clients that try each call once and wait past the recovery bound for its reply: no retry of theirs
+ * can complete a job the system lost, so only the broker's own recovery (re-sending a dead worker's
+ * request) can. Changes `timing` in place, as the other client-timing steps do.
+ */
+export function singleAttemptPastRecovery(timing: Timing): void {
+  timing.clientTimeout = recoveryBound(timing) + livenessPeriod(timing);
+  timing.clientAttempts = 1;
+}

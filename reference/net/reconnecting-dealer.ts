@@ -104,6 +104,21 @@ export class ReconnectingDealer {
     this.socket = undefined;
   }
 
+  /**
+   * Stops ticking, sends `frames` as the last message (a goodbye) and closes the socket, letting
+   * ZeroMQ flush it for at most `lingerMs`.
+   */
+  async closeAfter(frames: Frame[], lingerMs: number): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.tickTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return;
+    await socket.send(frames).catch((error: unknown) => this.options.log.debug({ err: error }, 'goodbye dropped'));
+    socket.linger = lingerMs;
+    socket.close();
+  }
+
   private connect(): void {
     this.socket?.close();
     const socket = new Dealer({ linger: 0, sendTimeout: 0 });

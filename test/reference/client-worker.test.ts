@@ -63,6 +63,30 @@ describe('MajordomoClient + MajordomoWorker through the reference broker', () =>
     assert.deepEqual(texts(reply), ['HELLO', 'WORLD']);
   });
 
+  test('a worker stopped gracefully finishes the job it runs, its reply goes out, and its DISCONNECT unregisters it at once', async () => {
+    // A broker that waits 20 heartbeats (600 ms) for a silent worker: only DISCONNECT unregisters it sooner.
+    broker = await startBroker(endpoint, { heartbeatLiveness: 20 });
+    let release!: () => void;
+    let startedJob!: () => void;
+    const started = new Promise<void>((resolve) => (startedJob = resolve));
+    const stopped = worker('slow', async (body) => {
+      startedJob();
+      await new Promise<void>((done) => (release = done));
+      return body;
+    });
+    await workersRegistered(1);
+    const reply = client({ timeout: 2_000, attempts: 1 }).request('slow', [b('job')]);
+    await started;
+    const stopping = stopped.stop(1_000);
+    await sleep(50);
+    assert.equal(broker.stats().workers, 1, 'the worker stays registered while it finishes its job');
+    release();
+    await stopping;
+    assert.deepEqual(texts(await reply), ['job']);
+    await waitFor(() => broker?.stats().workers === 0, { timeoutMs: 300, what: 'the broker to drop the worker that said DISCONNECT' });
+    assert.equal(broker.stats().requeued, 0, 'nothing was held when it left');
+  });
+
   test('a call to a service with no workers fails definitely (service-unavailable) within callBound', async () => {
     broker = await startBroker(endpoint);
     const started = Date.now();

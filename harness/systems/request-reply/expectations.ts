@@ -72,16 +72,37 @@ export function expectJobsAnswered(events: readonly HistoryEvent[], jobs: readon
   expectJobsRunAndAnswered(events, jobs, worker, false);
 }
 
+/**
+ * The jobs a kill really took from `worker`: those it held and had not finished. A kill is not
+ * instant: on a loaded machine the worker may finish the job it held (and report it) before the
+ * signal lands. Such a job was not hit, and nobody owes running it elsewhere. None left: Inconclusive.
+ */
+function jobsTheKillTook(events: readonly HistoryEvent[], faultJobs: readonly string[], worker: string): readonly string[] {
+  if (faultJobs.length === 0) throw new Inconclusive(`the fault hit no job on ${worker}, so this scenario tested nothing`);
+  const finishedThere = faultJobs.filter((job) => events.some((e) => e.type === 'exec-end' && e.job === job && e.worker === worker));
+  const jobs = faultJobs.filter((job) => !finishedThere.includes(job));
+  if (jobs.length === 0) throw new Inconclusive(`${worker} finished ${sample(finishedThere)} before the fault landed: it hit no job in flight, so this scenario tested nothing`);
+  return jobs;
+}
+
+/**
+ * Each job the kill took from `worker` started again on another worker. Used where the clients make
+ * one attempt only, so no retry of theirs can have brought it back: only the broker's re-queue.
+ */
+export function expectJobsResentElsewhere(events: readonly HistoryEvent[], faultJobs: readonly string[], worker: string, boundMs: number): void {
+  const jobs = jobsTheKillTook(events, faultJobs, worker);
+  const missing = jobs.filter((job) => !events.some((e) => e.type === 'exec-start' && e.job === job && e.worker !== worker));
+  if (missing.length > 0) {
+    throw new Error(
+      `${sample(missing)}, held by ${worker} when it died, did not start on another worker within ${boundMs} ms; ` +
+        'the clients make one attempt per call, so only the broker could have re-sent it: it dropped the dead worker\'s request instead of re-queueing it',
+    );
+  }
+}
+
 function expectJobsRunAndAnswered(events: readonly HistoryEvent[], faultJobs: readonly string[], worker: string, elsewhere: boolean): void {
   if (faultJobs.length === 0) throw new Inconclusive(`the fault hit no job on ${worker}, so this scenario tested nothing`);
-  let jobs = faultJobs;
-  if (elsewhere) {
-    // A kill is not instant: on a loaded machine the worker may finish the job it held (and report it)
-    // before the signal lands. Such a job was not hit, and nobody owes running it elsewhere.
-    const finishedThere = jobs.filter((job) => events.some((e) => e.type === 'exec-end' && e.job === job && e.worker === worker));
-    jobs = jobs.filter((job) => !finishedThere.includes(job));
-    if (jobs.length === 0) throw new Inconclusive(`${worker} finished ${sample(finishedThere)} before the fault landed: it hit no job in flight, so this scenario tested nothing`);
-  }
+  const jobs = elsewhere ? jobsTheKillTook(events, faultJobs, worker) : faultJobs;
   const problems: string[] = [];
   for (const job of jobs) {
     if (!events.some((e) => e.type === 'exec-end' && e.job === job && (!elsewhere || e.worker !== worker))) {
@@ -97,4 +118,9 @@ export function expectWorkerRanJobsSince(events: readonly HistoryEvent[], worker
   if (!events.some((e) => e.type === 'exec-start' && e.worker === worker && e.t > since)) {
     throw new Error(`${worker} ran no job after t=${Math.round(since)} ms: it did not come back into service`);
   }
+}
+
+/** The workers that started `job`, with the history time each did. */
+export function startsOf(events: readonly HistoryEvent[], job: string): { worker: string; t: number }[] {
+  return events.flatMap((e) => (e.type === 'exec-start' && e.job === job ? [{ worker: e.worker, t: e.t }] : []));
 }

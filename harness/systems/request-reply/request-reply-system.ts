@@ -8,6 +8,8 @@ import type { FaultScope, System, SystemDefinition, SystemHit } from '../system'
 import { clientCallBound, livenessPeriod } from '../../timing/timing';
 import { waitFor } from '../../util/wait-for';
 import { askService } from '../../probe/mdp-probe';
+import { RawPeer } from '../../probe/raw-peer';
+import { encodeClientRequest } from '../../../reference/mdp/codec';
 import { MMI_SERVICE } from '../../../reference/mdp/mmi';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../../util/time-scale';
@@ -35,6 +37,8 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   /** Called on every exec-start and exec-end as it is recorded: how a fault can strike at that moment. */
   private readonly executionListeners = new Set<ExecutionListener>();
   private readonly workloads: RpcWorkload[] = [];
+  /** Stand-in clients of the harness (sendStandInRequest): open until teardown, so a reply has somewhere to go. */
+  private readonly standIns: RawPeer[] = [];
 
   protected shape() {
     return { hub: this.broker, peers: this.workers, others: this.clients };
@@ -143,12 +147,26 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     return workload;
   }
 
-  /** Stops every workload and stops listening to its clients: teardown, before the nodes go. */
+  /** Stops every workload and stops listening to its clients, and closes the stand-in clients: teardown, before the nodes go. */
   stopLoad(): void {
     for (const workload of this.workloads) {
       workload.stop();
       workload.detach();
     }
+    for (const peer of this.standIns.splice(0)) peer.close();
+  }
+
+  /**
+   * One plain 7/MDP request to `service` from a stand-in client of the harness (not a node under
+   * test, and it asks no 8/MMI first, so the request reaches the broker whether or not anyone serves
+   * the service). Resolves with the job name its body carries, which the worker driver reports.
+   */
+  async sendStandInRequest(service: string): Promise<string> {
+    const job = `stand-in-${this.standIns.length + 1}`;
+    const peer = new RawPeer(this.brokerEndpoint);
+    this.standIns.push(peer);
+    await peer.send(encodeClientRequest(service, [Buffer.from(job)]));
+    return job;
   }
 
   /** A bound for a whole workload: every job could in the worst case use up a whole call bound. */

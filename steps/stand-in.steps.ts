@@ -1,0 +1,103 @@
+import { Then, When } from '@cucumber/cucumber';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { listenAfterWorkerDisconnect, listenAfterWorkerFallsSilent } from '../harness/probe/disconnect-probe';
+import { startsOf } from '../harness/systems/request-reply/expectations';
+import { livenessPeriod } from '../harness/timing/timing';
+import { Inconclusive } from '../harness/verdict/inconclusive';
+import { scaled } from '../harness/util/time-scale';
+import { waitFor } from '../harness/util/wait-for';
+import type { KeelhaulWorld } from './world';
+
+/** Steps where the harness itself speaks 7/MDP as a stand-in client or worker: requests no client under test would send. */
+
+function standInJob(world: KeelhaulWorld): string {
+  if (world.standInJob === undefined) throw new Error('no stand-in client sent a request');
+  return world.standInJob;
+}
+
+When('a stand-in client sends a request to {string}, which no worker serves', async function (this: KeelhaulWorld, service: string) {
+  this.standInJob = await this.harness.cluster.sendStandInRequest(service);
+  this.standInSentAt = this.harness.history.now();
+});
+
+When("the broker's request expiry has passed", { timeout: scaled(60_000) }, async function (this: KeelhaulWorld) {
+  const { timing } = this.harness;
+  // A broker expires requests on its heartbeat tick: a liveness period of slack.
+  await sleep(timing.requestExpiry + livenessPeriod(timing));
+});
+
+Then("a worker runs the stand-in client's request within {int} liveness periods", { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, periods: number) {
+  const job = standInJob(this);
+  const { history, timing } = this.harness;
+  const boundMs = periods * livenessPeriod(timing);
+  await waitFor(() => startsOf(history.events(), job).length > 0, { timeoutMs: boundMs, what: `a worker to run ${job}` }).catch(() => {
+    throw new Error(`${job}, a request sent before any worker served its service, reached no worker within ${boundMs} ms of one registering: the broker did not queue it`);
+  });
+});
+
+Then("no worker runs the stand-in client's request within {int} liveness periods", { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, periods: number) {
+  const job = standInJob(this);
+  const { history, timing } = this.harness;
+  const boundMs = periods * livenessPeriod(timing);
+  await waitFor(() => startsOf(history.events(), job).length > 0, { timeoutMs: boundMs, what: `a worker to run ${job}` }).catch(() => undefined);
+  const [start] = startsOf(history.events(), job);
+  if (start) {
+    throw new Error(
+      `${start.worker} ran ${job}, a request that had waited ${Math.round(start.t - this.standInSentAt)} ms for a worker, longer than the request expiry (${timing.requestExpiry} ms): the broker never expired it`,
+    );
+  }
+});
+
+/** Sends the stand-in client's request: what the broker must not route to a worker that has left. */
+function requestTo(world: KeelhaulWorld, service: string): () => Promise<void> {
+  return async () => {
+    world.standInJob = await world.harness.cluster.sendStandInRequest(service);
+    world.standInSentAt = world.harness.history.now();
+  };
+}
+
+When('a stand-in worker for {string} sends DISCONNECT, and then a stand-in client sends a request to {string}', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, service: string, requested: string) {
+  const { cluster, timing } = this.harness;
+  const listen = { registerTimeoutMs: 2 * livenessPeriod(timing), settleMs: timing.heartbeatInterval, listenMs: 2 * livenessPeriod(timing) };
+  this.standInWorker = await listenAfterWorkerDisconnect(cluster.brokerEndpoint, service, listen, requestTo(this, requested));
+});
+
+When(
+  'a stand-in worker for {string} falls silent past its liveness, then sends a HEARTBEAT, and a stand-in client sends a request to {string}',
+  { timeout: scaled(30_000) },
+  async function (this: KeelhaulWorld, service: string, requested: string) {
+    const { cluster, timing } = this.harness;
+    // Taken for dead after a liveness period without a word; twice that lets a busy broker notice late.
+    const settleMs = 2 * livenessPeriod(timing);
+    const listen = { registerTimeoutMs: 2 * livenessPeriod(timing), settleMs, listenMs: 2 * livenessPeriod(timing) };
+    this.standInWorker = await listenAfterWorkerFallsSilent(cluster.brokerEndpoint, service, listen, requestTo(this, requested));
+  },
+);
+
+function standInWorker(world: KeelhaulWorld) {
+  const heard = world.standInWorker;
+  if (!heard) throw new Error('no stand-in worker left the broker');
+  if (!heard.registered) throw new Inconclusive('the broker never heartbeated the stand-in worker after its READY, so the harness could not tell it had registered it');
+  return heard;
+}
+
+const commands = (kinds: readonly string[]) => kinds.map((kind) => kind.toUpperCase()).join(', ');
+
+Then('the broker sent the stand-in worker nothing after its DISCONNECT', function (this: KeelhaulWorld) {
+  const { heard } = standInWorker(this);
+  if (heard.length > 0) throw new Error(`after the stand-in worker's DISCONNECT the broker still sent it ${commands(heard)}: it kept the worker registered`);
+});
+
+Then('the broker answered the silent stand-in worker with DISCONNECT and then sent it nothing', function (this: KeelhaulWorld) {
+  const { staleAnswer, heard } = standInWorker(this);
+  const problems: string[] = [];
+  if (staleAnswer !== 'disconnect') {
+    problems.push(`the HEARTBEAT of a worker silent past its liveness was answered with ${staleAnswer === 'nothing' ? 'nothing' : staleAnswer?.toUpperCase()}, not DISCONNECT: the broker still took it for registered`);
+  }
+  if (heard.length > 0) problems.push(`after that the broker still sent it ${commands(heard)}`);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+});
+
+When('{string} is stopped gracefully', { timeout: scaled(10_000) }, async function (this: KeelhaulWorld, name: string) {
+  await this.harness.cluster.node(name).stop();
+});

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { VerdictsFile } from '../../harness/report/run-reports';
+import { runVerify } from '../verify/run-verify';
+
+/**
+ * Each seeded broker defect (reference/defects.ts) against the one scenario written to catch it:
+ * `keelhaul verify` on a manifest that starts the reference broker with `--seed-defect` must FAIL
+ * that scenario, and its verdict must name the clause the defect breaks. The real CLI, real nodes;
+ * each run is one scenario of a few seconds.
+ */
+const RUN_TIMEOUT_MS = 60_000;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-defects-'));
+after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+interface SeededDefectCase {
+  defect: string;
+  /** `--name`: exactly the scenario that catches it. */
+  scenario: string;
+  profile: string;
+  clause: string;
+  /** What the failing step says. */
+  says: RegExp;
+}
+
+const CASES: SeededDefectCase[] = [
+  {
+    defect: 'no-requeue-of-dead-workers-job',
+    scenario: 'with clients that never retry: the broker re-sends the job',
+    profile: 'at-least-once',
+    clause: 'rfc7:resend-to-other-workers',
+    says: /did not start on another worker .* only the broker could have re-sent it/,
+  },
+  {
+    defect: 'never-expire-requests',
+    scenario: 'expires and never reaches a worker that registers later',
+    profile: 'mdp',
+    clause: 'rfc7:expire-unserved',
+    says: /worker-1 ran stand-in-1, .* the broker never expired it/,
+  },
+  {
+    defect: 'mmi-keeps-services',
+    scenario: 'mmi.service never reports a service only a request named',
+    profile: 'mdp',
+    clause: 'rfc8:service-not-found',
+    says: /mmi\.service about "nobody-home" answered "200", expected "404"/,
+  },
+  {
+    defect: 'ignore-disconnect',
+    scenario: "A worker's DISCONNECT: the broker sends it nothing more",
+    profile: 'mdp',
+    clause: 'rfc7:quiet-after-worker-disconnect',
+    says: /after the stand-in worker's DISCONNECT the broker still sent it .*REQUEST/,
+  },
+];
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe('seeded broker defects: each FAILs the scenario that names its rule', () => {
+  test('the reference broker, without defects, passes every one of these scenarios', async () => {
+    const names = CASES.map(({ scenario }) => escapeRegex(scenario)).join('|');
+    const run = await runVerify(['--impl', 'examples/reference/keelhaul.yaml', '--name', names], fs.mkdtempSync(path.join(work, 'reports-')), RUN_TIMEOUT_MS);
+    assert.ok(run.runDir, `no run folder was written\n${run.stdout}\n${run.stderr}`);
+    const { verdicts } = JSON.parse(fs.readFileSync(path.join(run.runDir, 'verdicts.json'), 'utf8')) as VerdictsFile;
+    assert.equal(verdicts.length, CASES.length, `scenarios run: ${verdicts.map((v) => v.scenario).join('; ')}`);
+    assert.deepEqual(verdicts.filter((v) => v.verdict !== 'PASS').map((v) => `${v.verdict} ${v.scenario}: ${v.error ?? ''}`), []);
+    assert.equal(run.code, 0, `exit code\n${run.stdout}\n${run.stderr}`);
+  });
+
+  for (const { defect, scenario, profile, clause, says } of CASES) {
+    test(`${defect}: FAIL ${profile}, naming ${clause}`, async () => {
+      const manifest = path.join('test/fixtures/defects', `${defect}.yaml`);
+      const run = await runVerify(['--impl', manifest, '--name', scenario], fs.mkdtempSync(path.join(work, 'reports-')), RUN_TIMEOUT_MS);
+      assert.ok(run.runDir, `no run folder was written\n${run.stdout}\n${run.stderr}`);
+      const { verdicts } = JSON.parse(fs.readFileSync(path.join(run.runDir, 'verdicts.json'), 'utf8')) as VerdictsFile;
+      assert.equal(verdicts.length, 1, `scenarios run: ${verdicts.map((v) => v.scenario).join('; ')}`);
+      const [verdict] = verdicts;
+      assert.equal(verdict.verdict, 'FAIL', `${verdict.verdict}: ${verdict.error ?? ''}\n${run.stdout}`);
+      assert.equal(run.code, 1, `exit code\n${run.stdout}\n${run.stderr}`);
+      assert.equal(verdict.profile, profile);
+      assert.ok(verdict.clauses.includes(clause), `clauses: ${verdict.clauses.join(', ')}`);
+      assert.match(verdict.error ?? '', says);
+    });
+  }
+});
