@@ -15,6 +15,7 @@ import { describeReadyCheck, whenReady } from './readiness';
 import { parseReportLine } from './report-line';
 import { withTimeout } from '../util/wait-for';
 import { scaled } from '../util/time-scale';
+import { ReportHub } from './report-hub';
 
 // Stretched by the run's time scale: a loaded machine starts and stops nodes slower too.
 const DEFAULT_READY_TIMEOUT_MS = scaled(10_000);
@@ -92,7 +93,7 @@ class ProcessNode implements NodeHandle {
   /** The current incarnation (pid and start time): signals go to its process group only while it is the same process. */
   private identity?: ProcessIdentity;
   private exitPromise: Promise<void> = Promise.resolve();
-  private readonly listeners = new Set<ReportListener>();
+  private readonly reports = new ReportHub();
   /** Every stdout/stderr line that is not a report, for a `log` readiness check. */
   private readonly lineListeners = new Set<(line: string) => void>();
   private readonly log: fs.WriteStream;
@@ -128,8 +129,7 @@ class ProcessNode implements NodeHandle {
   }
 
   onReport(listener: ReportListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.reports.listen(listener);
   }
 
   async launch(): Promise<void> {
@@ -169,7 +169,7 @@ class ProcessNode implements NodeHandle {
     const timeoutMs = spec.readyTimeoutMs === undefined ? DEFAULT_READY_TIMEOUT_MS : scaled(spec.readyTimeoutMs);
     const check = spec.ready ?? { kind: 'report' };
     const watch = whenReady(check, {
-      onReport: (listener) => this.onReport(listener),
+      onReport: (listener) => this.reports.watch(listener),
       onLine: (listener) => {
         this.lineListeners.add(listener);
         return () => this.lineListeners.delete(listener);
@@ -213,7 +213,7 @@ class ProcessNode implements NodeHandle {
       this.onOutputLine(line, '[stdout] ');
       return;
     }
-    for (const listener of [...this.listeners]) listener(report);
+    this.reports.publish(report);
   }
 
   send(message: object): void {

@@ -10,6 +10,7 @@ import { withTimeout } from '../../util/wait-for';
 import { dockerError, statusCode, type DockerContainer, type Dockerode } from './engine';
 import type { RunNetwork } from './docker-network';
 import { scaled } from '../../util/time-scale';
+import { ReportHub } from '../report-hub';
 
 // Stretched by the run's time scale: a loaded machine starts and stops nodes slower too.
 const DEFAULT_READY_TIMEOUT_MS = scaled(10_000);
@@ -47,7 +48,7 @@ export interface ContainerNodeSetup {
  * alias, IP and volume); disconnect/reconnect = leave/join the run's network keeping alias and IP.
  */
 export class ContainerNode implements NodeHandle {
-  private readonly listeners = new Set<ReportListener>();
+  private readonly reports = new ReportHub();
   /** Every stdout/stderr line that is not a report, for a `log` readiness check. */
   private readonly lineListeners = new Set<(line: string) => void>();
   private readonly log: fs.WriteStream;
@@ -114,8 +115,7 @@ export class ContainerNode implements NodeHandle {
   }
 
   onReport(listener: ReportListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.reports.listen(listener);
   }
 
   /** Attaches, starts the container and waits for its ready report (bounded). */
@@ -151,7 +151,7 @@ export class ContainerNode implements NodeHandle {
     const watch = whenReady(
       check,
       {
-        onReport: (listener) => this.onReport(listener),
+        onReport: (listener) => this.reports.watch(listener),
         onLine: (listener) => {
           this.lineListeners.add(listener);
           return () => this.lineListeners.delete(listener);
@@ -234,7 +234,7 @@ export class ContainerNode implements NodeHandle {
       this.onOutputLine(line, '[stdout] ');
       return;
     }
-    for (const listener of [...this.listeners]) listener(report);
+    this.reports.publish(report);
   }
 
   private onOutputLine(line: string, prefix: string): void {
