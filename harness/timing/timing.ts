@@ -79,3 +79,8 @@ export function clientCallBound(timing: Timing): number {
 export function recoveryBound(timing: Timing): number {
   return 2 * livenessPeriod(timing) + timing.resultGrace + timing.clientTimeout + 2 * timing.backoffMax + 500;
 }
+
+/** What the request-reply checkers need of the timing: the liveness bounds and the clients' retries. */
+export function requestReplyCheckBounds(timing: Timing): { callBound: number; recoveryBound: number; clientTimeout: number; clientAttempts: number } {
+  return { callBound: clientCallBound(timing), recoveryBound: recoveryBound(timing), clientTimeout: timing.clientTimeout, clientAttempts: timing.clientAttempts };
+}

@@ -16,6 +16,7 @@ const STYLES: Readonly<Record<string, AnomalyStyle>> = {
   lost: { colour: '#d00000', shape: 'cross' },
   'duplicate-execution': { colour: '#c2185b', shape: 'diamond' },
   'duplicate-delivery': { colour: '#c2185b', shape: 'diamond' },
+  'gratuitous-duplicate': { colour: '#5f3dc4', shape: 'left' },
   'duplicate-reply': { colour: '#e8590c', shape: 'square' },
   'stale-reply': { colour: '#8b4513', shape: 'triangle' },
   unexpected: { colour: '#111111', shape: 'star' },
