@@ -26,6 +26,7 @@ const STYLES: Readonly<Record<string, AnomalyStyle>> = {
   'ineffective-fault': { colour: '#7b3fa0', shape: 'circle' },
   'empty-history': { colour: '#495057', shape: 'square' },
   'no-success': { colour: '#495057', shape: 'hourglass' },
+  'no-delivery': { colour: '#495057', shape: 'hourglass' },
 };
 const FALLBACK: AnomalyStyle = { colour: '#495057', shape: 'circle' };
 
