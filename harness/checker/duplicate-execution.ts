@@ -1,43 +1,10 @@
-import type { ExecEndEvent, ExecStartEvent, HistoryEvent } from '../history/event';
+import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
+import { attemptEvents, attemptsByJob, isRun } from './job-attempts';
 import { invokesByJob } from './jobs';
 import { ms } from '../util/format-ms';
 import type { RequestReplyCheck } from './request-reply';
 import { EXCUSING_CAUSES, explainRerun, rerunScene } from './rerun-cause';
-
-/** One committed run of a job: an exec-end, with the exec-start that opened it when one was seen. */
-interface Execution {
-  worker: string;
-  start: ExecStartEvent | undefined;
-  end: ExecEndEvent;
-  /** When the run began; the exec-end's stamp stands in if the start was never reported. */
-  startedAt: number;
-}
-
-/** Pairs each exec-end with the latest unpaired exec-start of the same job on the same worker. */
-function executionsByJob(events: readonly HistoryEvent[]): Map<string, Execution[]> {
-  const openStarts = new Map<string, ExecStartEvent[]>();
-  const executions = new Map<string, Execution[]>();
-  for (const event of events) {
-    if (event.type !== 'exec-start' && event.type !== 'exec-end') continue;
-    const key = JSON.stringify([event.job, event.worker]);
-    const open = openStarts.get(key) ?? [];
-    openStarts.set(key, open);
-    if (event.type === 'exec-start') {
-      open.push(event);
-      continue;
-    }
-    const start = open.pop();
-    const runs = executions.get(event.job) ?? [];
-    executions.set(event.job, runs);
-    runs.push({ worker: event.worker, start, end: event, startedAt: start?.t ?? event.t });
-  }
-  return executions;
-}
-
-function runEvents(run: Execution): HistoryEvent[] {
-  return run.start === undefined ? [run.end] : [run.start, run.end];
-}
 
 /**
  * One anomaly per extra run of a job (the 2nd, 3rd, ... by start time), each naming the fault that
@@ -47,8 +14,9 @@ export function checkDuplicateExecution(events: readonly HistoryEvent[]): Anomal
   const scene = rerunScene(events);
   const invokes = invokesByJob(events);
   const anomalies: Anomaly<'duplicate-execution'>[] = [];
-  for (const [job, unordered] of executionsByJob(events)) {
-    const runs = [...unordered].sort((a, b) => a.startedAt - b.startedAt);
+  for (const [job, attempts] of attemptsByJob(events)) {
+    // A started-but-never-committed attempt is not a run: its effect never happened.
+    const runs = attempts.filter(isRun);
     for (let index = 1; index < runs.length; index++) {
       const rerun = runs[index];
       const earlier = runs.slice(0, index);
@@ -58,7 +26,7 @@ export function checkDuplicateExecution(events: readonly HistoryEvent[]): Anomal
         name: 'duplicate-execution',
         job,
         detail: `job ${job} executed again (run ${index + 1}) on ${rerun.worker} at ${ms(rerun.startedAt)} after running on ${earlierWorkers}; ${explanation.text}`,
-        events: [...earlier.flatMap(runEvents), ...runEvents(rerun), ...(explanation.fault === undefined ? [] : [explanation.fault])],
+        events: [...earlier.flatMap(attemptEvents), ...attemptEvents(rerun), ...(explanation.fault === undefined ? [] : [explanation.fault])],
         ...(explanation.fault === undefined ? {} : { explainedBy: explanation.fault, cause: explanation.cause }),
       });
     }

@@ -26,17 +26,14 @@ export function judgePubSubHistory(events: readonly HistoryEvent[], profile: Pub
   return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatPubSubResult(result)}` };
 }
 
-/** The bounds of a whole-history check, whatever the system: each system's checks read what they need. */
-export interface HistoryBounds {
-  callBound: number;
-  recoveryBound: number;
-  /**
-   * Pub/sub: when the run's drain ended. With it, a subscriber still receiving then is late, not
-   * lost (`undelivered-at-bound`); without it, what was accepted within `recoveryBound` of the
-   * history's end is not called lost.
-   */
-  checkedAt?: number;
-}
+/**
+ * The bounds of a whole-history check, whatever the system: the request-reply checks' options (the
+ * liveness bounds, the clients' timeout and attempts), and for pub/sub when the run's drain ended
+ * (`checkedAt`). With it, a subscriber still receiving then is late, not lost
+ * (`undelivered-at-bound`); without it, what was accepted within `recoveryBound` of the history's
+ * end is not called lost.
+ */
+export type HistoryBounds = CheckOptions & { checkedAt?: number };
 
 /** Per system: the event that shows the history has its operations, and its judge. */
 interface SystemJudge<P extends Profile> {

@@ -1,5 +1,6 @@
 import type { HistoryEvent } from '../history/event';
 import { everyProfileForbids } from './registry';
+import type { ClientRetryBounds } from './gratuitous-duplicate';
 import type { StuckBounds } from './stuck';
 
 /**
@@ -11,8 +12,8 @@ import type { StuckBounds } from './stuck';
 export const REQUEST_REPLY_LADDER = ['mdp', 'at-least-once', 'exactly-once'] as const;
 export type RequestReplyProfile = (typeof REQUEST_REPLY_LADDER)[number];
 
-/** What the request-reply checks need besides the history: the bounds of the liveness check. */
-export type RequestReplyCheckOptions = StuckBounds;
+/** What the request-reply checks need besides the history: the liveness check's bounds, the clients' retries. */
+export type RequestReplyCheckOptions = StuckBounds & ClientRetryBounds;
 
 /** An entry every request-reply profile forbids; the checks read the history's events as recorded. */
 export const requestReplyRule = everyProfileForbids<RequestReplyProfile, readonly HistoryEvent[], RequestReplyCheckOptions>('request-reply', REQUEST_REPLY_LADDER);

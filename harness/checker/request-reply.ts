@@ -1,7 +1,8 @@
 import type { HistoryEvent } from '../history/event';
 import { DUPLICATE_EXECUTION } from './duplicate-execution';
 import { DUPLICATE_REPLY } from './duplicate-reply';
-import { EMPTY_HISTORY } from './empty';
+import { EMPTY_HISTORY, NO_SUCCESS } from './empty';
+import { GRATUITOUS_DUPLICATE } from './gratuitous-duplicate';
 import { ineffectiveFault } from './common/ineffective-fault';
 import { LOST } from './lost';
 import { defineCheckerSystem, type AnomalyCheck } from './registry';
@@ -26,7 +27,7 @@ export const REQUEST_REPLY = defineCheckerSystem({
   system: 'request-reply',
   profiles: LADDER,
   index: (events) => events,
-  checks: [LOST, DUPLICATE_REPLY, DUPLICATE_EXECUTION, STALE_REPLY, UNEXPECTED, STUCK, EMPTY_HISTORY, INEFFECTIVE_FAULT],
+  checks: [LOST, DUPLICATE_REPLY, DUPLICATE_EXECUTION, GRATUITOUS_DUPLICATE, STALE_REPLY, UNEXPECTED, STUCK, EMPTY_HISTORY, NO_SUCCESS, INEFFECTIVE_FAULT],
 });
 
 /** The names the request-reply registry reports. */

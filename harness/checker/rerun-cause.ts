@@ -84,12 +84,12 @@ interface Candidate {
 
 const IDLE_WORKER_OR_CLIENT = /^(worker|client)\b/;
 
-function isBroker(scene: RerunScene, node: string): boolean {
+export function isBroker(scene: RerunScene, node: string): boolean {
   return !scene.workers.has(node) && !scene.clients.has(node) && !IDLE_WORKER_OR_CLIENT.test(node);
 }
 
 /** Link faults name both ends of every link they touch; node faults name the one node. */
-function isLinkFault(fault: NemesisEvent): boolean {
+export function isLinkFault(fault: NemesisEvent): boolean {
   return fault.effect?.links !== undefined || fault.targets.length > 1;
 }
 
@@ -116,7 +116,7 @@ const NODE_FAULT_VERBS: Record<string, string> = {
 };
 
 /** "broker killed at 1234.5 ms", "partition between worker-1 and broker at 88 ms". */
-function whatHappened({ fault, node }: Candidate): string {
+export function whatHappened({ fault, node }: { fault: NemesisEvent; node: string }): string {
   if (!isLinkFault(fault)) return `${node} ${NODE_FAULT_VERBS[fault.fault] ?? `hit by ${fault.fault}`} at ${ms(fault.t)}`;
   const where = fault.targets.length === 2 ? `between ${fault.targets[0]} and ${fault.targets[1]}` : `on the links of ${fault.targets.join(', ')}`;
   return `${fault.fault} ${where} at ${ms(fault.t)}`;

@@ -10,7 +10,7 @@ import { renderHistorySchema } from '../history/schema';
 import { blame } from '../report/scenario-report';
 import { readStoredScenario, resolveHistoryFile, type StoredScenario } from '../report/stored-scenario';
 import { decideVerdict, exitCodeFor, RUN_EXIT, type Verdict } from '../report/verdict';
-import { clientCallBound, livenessPeriod, recoveryBound, scaleTiming, SCENARIO_TIMING, type Timing } from '../timing/timing';
+import { livenessPeriod, requestReplyCheckBounds, scaleTiming, SCENARIO_TIMING, type Timing } from '../timing/timing';
 import { parseTimeScale } from '../util/time-scale';
 
 /** `keelhaul check`'s options, as commander hands them over. */
@@ -154,7 +154,7 @@ export function checkStoredHistory(target: string, options: CheckCommandOptions,
   const stored = readStoredScenario(file);
   const { system, profile, why } = chooseProfile(events, choices, stored);
   const { timing, scale, source } = timingFor(stored, choices);
-  const bounds = { callBound: options.callBound ?? clientCallBound(timing), recoveryBound: options.recoveryBound ?? recoveryBound(timing) };
+  const bounds = { ...requestReplyCheckBounds(timing), ...(options.callBound === undefined ? {} : { callBound: options.callBound }), ...(options.recoveryBound === undefined ? {} : { recoveryBound: options.recoveryBound }) };
 
   // For pub/sub, the run's drain ended at its check; a stored history's last event is the nearest record of that moment.
   const checkedAt = events.length > 0 ? events[events.length - 1].t : 0;

@@ -1,19 +1,38 @@
-import type { NodeHandle } from '../runtime/node-handle';
 import type { BadMessage } from './malformed-messages';
 import { sendBadMessage, type ProbeOutcome } from './mdp-probe';
 
+/** Which probe: its name, and the spec clause a broker breaks when it answers otherwise. */
+interface ProbeNamed {
+  probe: string;
+  clause: string;
+}
+
 /** What one probe showed about the broker. */
-export type ProbeFinding =
-  | { kind: 'as-required'; probe: string; outcome: ProbeOutcome }
-  | { kind: 'wrong-answer'; probe: string; outcome: ProbeOutcome; expected: BadMessage['expect'] }
-  /** The broker process ended during or right after the probe: the probe crashed it. */
-  | { kind: 'broker-exited'; probe: string; exit: string; logTail: string[] }
-  /** The broker kept running but answered no client after the probe (twice, the second time waiting twice as long). */
-  | { kind: 'broker-unresponsive'; probe: string; waitedMs: number };
+export type ProbeFinding = ProbeNamed &
+  (
+    | { kind: 'as-required'; outcome: ProbeOutcome }
+    | { kind: 'wrong-answer'; outcome: ProbeOutcome; expected: BadMessage['expect'] }
+    /** The broker process ended during or right after the probe: the probe crashed it. */
+    | { kind: 'broker-exited'; exit: string; logTail: string[] }
+    /** The broker kept running but answered no client after the probe (twice, the second time waiting twice as long). */
+    | { kind: 'broker-unresponsive'; waitedMs: number }
+  );
+
+/**
+ * What the probes need of the broker's node (a runtime's NodeHandle has it): stated here so that the
+ * probes, which the clause catalogue (harness/spec) lists, depend on no runtime.
+ */
+export interface ProbedNode {
+  readonly running: boolean;
+  readonly lastExit: string | undefined;
+  logTail(): string[];
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
 
 export interface ProbeRunOptions {
   /** The broker node: probes watch it, and start it again after one crashed or stalled it. */
-  broker: NodeHandle;
+  broker: ProbedNode;
   endpoint: string;
   /** How long to wait for a DISCONNECT (or any other answer) to a probe. */
   answerTimeoutMs: number;
@@ -51,32 +70,37 @@ async function judgeProbe(probe: BadMessage, outcome: ProbeOutcome, options: Pro
   // One slow answer on a loaded machine is not a stall: ask again, waiting twice as long.
   if (!serves && broker.running) serves = await options.stillServes(2 * options.answerTimeoutMs);
   if (!broker.running) {
-    const finding: ProbeFinding = { kind: 'broker-exited', probe: probe.name, exit: broker.lastExit ?? 'unknown status', logTail: broker.logTail().slice(-EVIDENCE_LINES) };
+    const finding: ProbeFinding = { kind: 'broker-exited', probe: probe.name, clause: probe.clause, exit: broker.lastExit ?? 'unknown status', logTail: broker.logTail().slice(-EVIDENCE_LINES) };
     await broker.restart();
     return finding;
   }
   if (!serves) {
     await broker.kill();
     await broker.restart();
-    return { kind: 'broker-unresponsive', probe: probe.name, waitedMs: 3 * options.answerTimeoutMs };
+    return { kind: 'broker-unresponsive', probe: probe.name, clause: probe.clause, waitedMs: 3 * options.answerTimeoutMs };
   }
-  return outcome === probe.expect ? { kind: 'as-required', probe: probe.name, outcome } : { kind: 'wrong-answer', probe: probe.name, outcome, expected: probe.expect };
+  const named = { probe: probe.name, clause: probe.clause };
+  return outcome === probe.expect ? { kind: 'as-required', ...named, outcome } : { kind: 'wrong-answer', ...named, outcome, expected: probe.expect };
 }
 
-/** One line per finding that breaks a rule, naming the probe; empty when the broker did all as required. */
+/**
+ * One line per finding that breaks a rule, naming the probe and the clause it breaks (`[rfc7:drop-invalid]`);
+ * empty when the broker did all as required.
+ */
 export function describeProbeProblems(findings: readonly ProbeFinding[]): string[] {
   return findings.flatMap((finding): string[] => {
+    const probe = `${finding.probe} [${finding.clause}]`;
     switch (finding.kind) {
       case 'as-required':
         return [];
       case 'wrong-answer':
-        return [`${finding.probe}: broker answered ${finding.outcome}, expected ${finding.expected}`];
+        return [`${probe}: broker answered ${finding.outcome}, expected ${finding.expected}`];
       case 'broker-exited': {
         const log = finding.logTail.length > 0 ? `; its last log lines:\n    ${finding.logTail.join('\n    ')}` : '; it logged nothing';
-        return [`${finding.probe}: the broker exited (${finding.exit}) on this message and was started again for the next probes${log}`];
+        return [`${probe}: the broker exited (${finding.exit}) on this message and was started again for the next probes${log}`];
       }
       case 'broker-unresponsive':
-        return [`${finding.probe}: the broker kept running but answered no client for ${finding.waitedMs} ms after this message; it was restarted for the next probes`];
+        return [`${probe}: the broker kept running but answered no client for ${finding.waitedMs} ms after this message; it was restarted for the next probes`];
     }
   });
 }

@@ -1,9 +1,12 @@
 import type { ScenarioVerdict } from './verdict';
 import { escapeXml } from '../util/xml';
+import { brokenClausesLine } from './broken-clauses';
 
 /** Anomaly lines and the step error, as the body of a JUnit failure. */
 export function failureDetails(verdict: ScenarioVerdict): string {
   const lines = [verdict.reason];
+  const clauses = brokenClausesLine(verdict);
+  if (clauses !== '') lines.push(clauses);
   for (const anomaly of verdict.anomalies) lines.push(`${anomaly.name}${anomaly.job ? ` ${anomaly.job}` : ''}: ${anomaly.detail}`);
   if (verdict.error) lines.push('', verdict.error);
   lines.push('', `history, logs and timeline: ${verdict.dir}`);

@@ -1,3 +1,4 @@
+import { formatClause } from '../spec/clause-summary';
 import { countVerdicts, formatCounts, type ScenarioVerdict } from './verdict';
 import type { HarnessHealthSummary } from '../history/harness-health';
 
@@ -44,6 +45,11 @@ export function renderMarkdownSummary(info: RunInfo, verdicts: readonly Scenario
   for (const verdict of failing) {
     lines.push('', `## ${verdict.verdict}: ${cell(verdict.scenario)}`, '', `${verdict.feature} · ${verdict.reason} · files: \`${verdict.dir}\``);
     if (verdict.health) lines.push('', healthLine(verdict.health));
+    const broken = verdict.broken ?? [];
+    if (broken.length > 0) {
+      lines.push('', broken.length === 1 ? 'Breaks:' : 'Breaks one or more of:', '');
+      for (const clause of broken) lines.push(`- \`${clause.id}\` ${cell(formatClause(clause).slice(clause.id.length + 1))}`);
+    }
     if (verdict.anomalies.length > 0) {
       lines.push('');
       for (const anomaly of verdict.anomalies.slice(0, 20)) lines.push(`- **${anomaly.name}**${anomaly.job ? ` \`${anomaly.job}\`` : ''}: ${cell(anomaly.detail)}`);

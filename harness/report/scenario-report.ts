@@ -5,6 +5,7 @@ import { livenessPeriod } from '../timing/timing';
 import { starvation, summarizeHealth } from '../history/harness-health';
 import type { HistoryEvent } from '../history/event';
 import type { Scenario } from '../scenario/scenario';
+import { clauseSummary } from '../spec/clause-summary';
 import { renderTimeline } from './timeline';
 import { clauseTags, decideVerdict, scenarioProfile, type CaseStatus, type ScenarioVerdict, type VerdictAnomaly } from './verdict';
 
@@ -83,6 +84,7 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
     tags: [...outcome.tags],
     profile,
     clauses: clauseTags(outcome.tags),
+    ...(verdict === 'FAIL' ? { broken: clauseTags(outcome.tags).map(clauseSummary) } : {}),
     verdict,
     reason,
     error: outcome.error,

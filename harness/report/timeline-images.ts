@@ -7,7 +7,7 @@ import { checkHistory } from '../checker/check-history';
 import { checkPubSub } from '../checker/pubsub';
 import { parseHistory } from '../history/reader';
 import type { HistoryEvent } from '../history/event';
-import { clientCallBound, recoveryBound, scaleTiming, SCENARIO_TIMING } from '../timing/timing';
+import { recoveryBound, requestReplyCheckBounds, scaleTiming, SCENARIO_TIMING } from '../timing/timing';
 import { renderTimeline, type TimelineAnomaly } from './timeline';
 
 /**
@@ -45,7 +45,7 @@ const PICTURES: readonly Picture[] = [
 function anomaliesOf(events: readonly HistoryEvent[], timeScale: number): TimelineAnomaly[] {
   const timing = scaleTiming(SCENARIO_TIMING, timeScale);
   if (events.some((event) => event.type === 'put')) return checkPubSub(events, { deliveryBound: recoveryBound(timing) }).anomalies;
-  return checkHistory(events, { callBound: clientCallBound(timing), recoveryBound: recoveryBound(timing) }).anomalies;
+  return checkHistory(events, requestReplyCheckBounds(timing)).anomalies;
 }
 
 /** What the run folder says about the scenario: its verdict line as the title, and the time scale it ran at. */

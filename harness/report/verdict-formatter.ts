@@ -5,6 +5,7 @@ import { defaultReportDir } from '../scenario/scenario';
 import { runSeed } from '../util/run-seed';
 import { runConfig } from '../run/run-config';
 import { RUN_REPORT_FILES, writeRunReports } from './run-reports';
+import { brokenClausesLine } from './broken-clauses';
 import { countVerdicts, formatCounts, type ScenarioVerdict, type VerdictAnomaly } from './verdict';
 import { timeScale } from '../util/time-scale';
 
@@ -26,14 +27,17 @@ const JOBS_NAMED = 3;
 /** `duplicate-execution of client-1:a:1, client-1:a:2`: each anomaly once, with the jobs it names, so a CI log shows what to look for. */
 export function anomalyList(anomalies: readonly VerdictAnomaly[]): string {
   const jobsByName = new Map<string, string[]>();
+  const firstDetail = new Map<string, string>();
   for (const anomaly of anomalies) {
     const jobs = jobsByName.get(anomaly.name) ?? [];
     if (anomaly.job !== undefined && !jobs.includes(anomaly.job)) jobs.push(anomaly.job);
     jobsByName.set(anomaly.name, jobs);
+    if (!firstDetail.has(anomaly.name)) firstDetail.set(anomaly.name, anomaly.detail);
   }
   return [...jobsByName]
     .map(([name, jobs]) => {
-      if (jobs.length === 0) return name;
+      // An anomaly about no job (nothing succeeded, no progress after a heal) is only read through its detail.
+      if (jobs.length === 0) return firstDetail.get(name) ? `${name} (${firstDetail.get(name)})` : name;
       const more = jobs.length > JOBS_NAMED ? ` and ${jobs.length - JOBS_NAMED} more` : '';
       return `${name} of ${jobs.slice(0, JOBS_NAMED).join(', ')}${more}`;
     })
@@ -85,7 +89,8 @@ function verdictFormatter({ on, write }: FormatterContext): void {
     finished.push(final);
     const anomalies = final.anomalies.length > 0 ? ` — ${anomalyList(final.anomalies)}` : '';
     const attempts = earlier.length > 0 ? ` [attempt ${earlier.length + 1}]` : '';
-    write(`${position} ${final.verdict.padEnd(5)} ${name} (${seconds(final.durationMs)})${attempts}${final.verdict === 'PASS' ? '' : `: ${final.reason}${anomalies}`}\n`);
+    const clauses = final.verdict === 'FAIL' && brokenClausesLine(final) !== '' ? ` · ${brokenClausesLine(final)}` : '';
+    write(`${position} ${final.verdict.padEnd(5)} ${name} (${seconds(final.durationMs)})${attempts}${final.verdict === 'PASS' ? '' : `: ${final.reason}${anomalies}${clauses}`}\n`);
   };
 
   on('message', (envelope) => {

@@ -1,6 +1,9 @@
 import { claims, PROFILES, type Profile } from '../checker/profile';
 import { INCONCLUSIVE_EXCEPTION } from '../verdict/inconclusive';
 import type { HarnessHealthSummary } from '../history/harness-health';
+import type { ClauseSummary } from '../spec/clause-summary';
+
+export { clauseTags } from '../spec/clause';
 
 export { claims };
 
@@ -26,6 +29,8 @@ export interface ScenarioVerdict {
   profile?: Profile;
   /** Spec clauses the scenario tests, e.g. `rfc7:heartbeating` (docs/spec-clauses.md). */
   clauses: string[];
+  /** On a FAIL: the clauses the scenario checks, with their level and text, which the evidence shows broken. */
+  broken?: ClauseSummary[];
   verdict: Verdict;
   /** One line: why this verdict. */
   reason: string;
@@ -61,10 +66,6 @@ export function scenarioProfile(tags: readonly string[]): Profile | undefined {
   return named[named.length - 1];
 }
 
-/** Tags that name a spec clause: `@rfc7:heartbeating`, `@khx1:accept-before-dispatch`, `@khp1:fan-out`. */
-export function clauseTags(tags: readonly string[]): string[] {
-  return tags.filter((tag) => /^@(rfc\d+|kh[a-z]\d+):[a-z0-9-]+$/.test(tag)).map((tag) => tag.slice(1));
-}
 
 export interface VerdictInput {
   status: CaseStatus;

@@ -12,7 +12,9 @@ import { killAllOnExit, untrack, track } from './process-reaper';
 import { descendants, killTree, signalEach, type ProcessIdentity } from './proc-stat';
 import { NodeStartError } from './node-start-error';
 import { describeReadyCheck, whenReady } from './readiness';
+import { openOutputChannel } from './output-channel';
 import { parseReportLine } from './report-line';
+import { printableLine } from '../util/printable-line';
 import { withTimeout } from '../util/wait-for';
 import { scaled } from '../util/time-scale';
 import { ReportHub } from './report-hub';
@@ -20,9 +22,19 @@ import { ReportHub } from './report-hub';
 // Stretched by the run's time scale: a loaded machine starts and stops nodes slower too.
 const DEFAULT_READY_TIMEOUT_MS = scaled(10_000);
 const EXIT_TIMEOUT_MS = scaled(5_000);
+/** How long after a node's exit its remaining output is waited for before the exit is logged. */
+const OUTPUT_DRAIN_MS = scaled(1_000);
+
+/** Resolves when `promise` settles or after `ms`, whichever is first. */
+function boundedWait(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+}
+
+
 
 export interface ProcessRuntimeOptions {
-  /** Folder for one log file per node (stderr and any non-report stdout). */
+  /** Folder for one log file per node: everything it writes to stdout and stderr but its reports, in the order written. */
   logDir: string;
 }
 
@@ -134,34 +146,54 @@ class ProcessNode implements NodeHandle {
 
   async launch(): Promise<void> {
     const { spec } = this;
-    this.log.write(`--- ${new Date().toISOString()} start: ${spec.command} ${spec.args.join(' ')}\n`);
+    this.log.write(`--- ${new Date().toISOString()} start: ${printableLine([spec.command, ...spec.args].join(' '))}\n`);
+    const output = await openOutputChannel();
+    // Everything the node writes, reports and logs from stdout and stderr alike, in the order written.
+    const drained = new Promise<void>((resolve) => {
+      const lines = createInterface({ input: output.harnessEnd, crlfDelay: Infinity });
+      lines.on('line', (line) => this.onOutputLine(line));
+      lines.once('close', resolve);
+    });
     const child = spawn(spec.command, spec.args, {
       env: { ...process.env, ...spec.env },
       cwd: spec.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', output.childEnd, output.childEnd],
       // Not detached: a session of its own would also put the node in a scheduling group of its own
       // (Linux autogroup), so under load every node would get as much CPU as the whole harness and
       // starve it. Its own children are found by walking /proc instead (proc-stat.ts).
     });
+    // The child holds its own copy of the socket; ours would keep the channel open after it exits.
+    output.childEnd.destroy();
     this.child = child;
     this.identity = track(child);
     this.isRunning = true;
     this.isFrozen = false;
     this.exitPromise = new Promise((resolve) => {
+      // A command that could not be started never writes and never exits: it is simply not running.
+      child.once('error', (error) => {
+        if (child.pid !== undefined) return;
+        untrack(child);
+        output.harnessEnd.destroy();
+        this.isRunning = false;
+        this.exit = `not started: ${error.message}`;
+        this.log.write(`--- ${new Date().toISOString()} ${this.exit}\n`);
+        resolve();
+      });
       child.once('exit', (code, signal) => {
         untrack(child);
         this.isRunning = false;
         this.exit = signal ?? `code ${code}`;
-        this.log.write(`--- ${new Date().toISOString()} exit: ${this.exit}\n`);
-        resolve();
+        // The exit line goes after the node's last words, which may still be in the channel; a
+        // descendant that keeps the channel open is not waited for beyond OUTPUT_DRAIN_MS.
+        void boundedWait(drained, OUTPUT_DRAIN_MS).then(() => {
+          this.log.write(`--- ${new Date().toISOString()} exit: ${this.exit}\n`);
+          resolve();
+        });
       });
     });
     // A node that dies while we write to it must not take the harness down with EPIPE.
     child.stdin?.on('error', () => undefined);
-    const ready = this.waitForReady(child);
-    createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (line) => this.onStdoutLine(line));
-    createInterface({ input: child.stderr!, crlfDelay: Infinity }).on('line', (line) => this.onOutputLine(line, ''));
-    await ready;
+    await this.waitForReady(child);
   }
 
   private waitForReady(child: ChildProcess): Promise<void> {
@@ -200,20 +232,18 @@ class ProcessNode implements NodeHandle {
     });
   }
 
-  private onOutputLine(line: string, prefix: string): void {
-    this.log.write(`${prefix}${line}\n`);
-    this.tail.push(`${prefix}${line}`);
-    if (this.tail.length > LOG_TAIL_LINES) this.tail.shift();
-    for (const listener of [...this.lineListeners]) listener(line);
-  }
-
-  private onStdoutLine(line: string): void {
+  /** A report goes to the report listeners; any other line to the log, its tail and the line listeners. */
+  private onOutputLine(line: string): void {
     const report = parseReportLine(line);
-    if (!report) {
-      this.onOutputLine(line, '[stdout] ');
+    if (report) {
+      this.reports.publish(report);
       return;
     }
-    this.reports.publish(report);
+    const shown = printableLine(line);
+    this.log.write(`${shown}\n`);
+    this.tail.push(shown);
+    if (this.tail.length > LOG_TAIL_LINES) this.tail.shift();
+    for (const listener of [...this.lineListeners]) listener(line);
   }
 
   send(message: object): void {

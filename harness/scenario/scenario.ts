@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { SCENARIO_TIMING, clientCallBound, recoveryBound, scaleTiming, type Timing } from '../timing/timing';
+import { SCENARIO_TIMING, requestReplyCheckBounds, scaleTiming, type Timing } from '../timing/timing';
 import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
 import { parseRuntime, runConfig } from '../run/run-config';
@@ -180,7 +180,7 @@ export class Scenario {
   }
 
   check(profile: RequestReplyProfile, format: { allCounts?: boolean } = {}): JudgedHistory<CheckResult> {
-    const judged = judgeRequestReplyHistory(this.history.events(), profile, { callBound: clientCallBound(this.timing), recoveryBound: recoveryBound(this.timing) }, format);
+    const judged = judgeRequestReplyHistory(this.history.events(), profile, requestReplyCheckBounds(this.timing), format);
     this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
     return judged;
   }
@@ -196,7 +196,7 @@ export class Scenario {
   checkWhole(profile: Profile): JudgedHistory<CheckResult | PubSubCheckResult> | undefined {
     const events = this.history.events();
     if (!hasOperationsFor(events, profile)) return undefined;
-    const judged = judgeHistory(events, profile, { callBound: clientCallBound(this.timing), recoveryBound: recoveryBound(this.timing) });
+    const judged = judgeHistory(events, profile, requestReplyCheckBounds(this.timing));
     this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
     return judged;
   }

@@ -59,3 +59,8 @@ export interface SpecCatalogue {
 export function specOf(id: string): string {
   return id.slice(0, id.indexOf(':'));
 }
+
+/** Tags that name a spec clause: `@rfc7:heartbeating`, `@khx1:accept-before-dispatch`, `@khp1:fan-out`. */
+export function clauseTags(tags: readonly string[]): string[] {
+  return tags.filter((tag) => /^@(rfc\d+|kh[a-z]\d+):[a-z0-9-]+$/.test(tag)).map((tag) => tag.slice(1));
+}

@@ -1,5 +1,4 @@
-import { clauseTags } from '../report/verdict';
-import { LEVELS, SPECS, type Clause, type Level, type Spec, type SpecCatalogue } from './clause';
+import { clauseTags, LEVELS, SPECS, type Clause, type Level, type Spec, type SpecCatalogue } from './clause';
 import { knownClauseIds } from './catalogue';
 import type { ScenarioTags } from './feature-scan';
 

@@ -89,3 +89,8 @@ export function singleAttemptPastRecovery(timing: Timing): void {
   timing.clientTimeout = recoveryBound(timing) + livenessPeriod(timing);
   timing.clientAttempts = 1;
 }
+
+/** What the request-reply checkers need of the timing: the liveness bounds and the clients' retries. */
+export function requestReplyCheckBounds(timing: Timing): { callBound: number; recoveryBound: number; clientTimeout: number; clientAttempts: number } {
+  return { callBound: clientCallBound(timing), recoveryBound: recoveryBound(timing), clientTimeout: timing.clientTimeout, clientAttempts: timing.clientAttempts };
+}

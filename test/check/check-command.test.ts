@@ -60,7 +60,16 @@ describe('keelhaul check: one hand-written history per outcome', () => {
       exitCode: 3,
       anomaly: 'ineffective-fault',
     },
-    { name: 'a re-run the weaker profile allows passes it', events: [invoke(0, 'j1'), execStart(1, 'worker-1', 'j1'), execEnd(2, 'worker-1', 'j1'), execStart(3, 'worker-2', 'j1'), execEnd(4, 'worker-2', 'j1'), ok(5, 'j1')], options: { profile: 'at-least-once' }, verdict: 'PASS', exitCode: 0 },
+    // The client's retry after its 400 ms timeout ran the job again: at-least-once allows that re-run.
+    { name: 'a re-run the weaker profile allows passes it', events: [invoke(0, 'j1'), execStart(1, 'worker-1', 'j1'), execEnd(2, 'worker-1', 'j1'), execStart(900, 'worker-2', 'j1'), execEnd(901, 'worker-2', 'j1'), ok(902, 'j1')], options: { profile: 'at-least-once' }, verdict: 'PASS', exitCode: 0 },
+    {
+      name: 'a re-run no fault and no retry explains fails every profile',
+      events: [invoke(0, 'j1'), execStart(1, 'worker-1', 'j1'), execEnd(2, 'worker-1', 'j1'), execStart(3, 'worker-2', 'j1'), execEnd(4, 'worker-2', 'j1'), ok(5, 'j1')],
+      options: { profile: 'mdp' },
+      verdict: 'FAIL',
+      exitCode: 1,
+      anomaly: 'gratuitous-duplicate',
+    },
     { name: 'an empty history of a named system fails as vacuous', events: [], options: { system: 'request-reply' }, verdict: 'FAIL', exitCode: 1, anomaly: 'empty-history' },
     { name: 'a clean pub/sub history passes', events: [...pubsubStart, put(2, 'm-1'), putOk(3, 'm-1'), deliver(4, 'm-1')], verdict: 'PASS', exitCode: 0 },
     { name: 'a message delivered twice is a duplicate-delivery', events: [...pubsubStart, put(2, 'm-1'), putOk(3, 'm-1'), deliver(4, 'm-1'), deliver(5, 'm-1')], verdict: 'FAIL', exitCode: 1, anomaly: 'duplicate-delivery' },
@@ -106,7 +115,8 @@ describe('keelhaul check: a scenario folder of a stored run', () => {
   test("takes the profile from the scenario's verdict.json and the time scale from the run's run-config.json", () => {
     const runDir = path.join(work, 'run-1');
     const scenarioDir = path.join(runDir, 'a-scenario');
-    const rerun = [invoke(0, 'j1'), execStart(1, 'worker-1', 'j1'), execEnd(2, 'worker-1', 'j1'), execStart(3, 'worker-2', 'j1'), execEnd(4, 'worker-2', 'j1'), ok(5, 'j1')];
+    // A re-run after the client's timeout at time scale 2 (800 ms): allowed by at-least-once, not by exactly-once.
+    const rerun = [invoke(0, 'j1'), execStart(1, 'worker-1', 'j1'), execEnd(2, 'worker-1', 'j1'), execStart(900, 'worker-2', 'j1'), execEnd(901, 'worker-2', 'j1'), ok(902, 'j1')];
     historyFile(rerun, scenarioDir);
     fs.writeFileSync(path.join(scenarioDir, 'verdict.json'), JSON.stringify({ scenario: 'A scenario', profile: 'at-least-once', verdict: 'PASS' }));
     writeRunConfig({ runId: 'run-1', reportDir: runDir, seed: '7', runtime: 'process', timeScale: 2, retries: 0 });

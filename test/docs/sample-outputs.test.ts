@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { checkDuplicateExecution } from '../../harness/checker/duplicate-execution';
+import { checkGratuitousDuplicate } from '../../harness/checker/gratuitous-duplicate';
 import { ManifestError } from '../../harness/manifest/manifest-error';
 import { parseManifest } from '../../harness/manifest/manifest';
 import { ROOT } from '../support/feature-scenarios';
@@ -88,6 +89,28 @@ describe('docs: sample outputs are what the code prints', () => {
       { type: 'exec-start', t: 2672, worker: 'worker-3', job },
       { type: 'exec-end', t: 2690, worker: 'worker-3', job },
     ]);
+    assert.equal(anomaly.detail, sample[0]);
+  });
+
+  test('docs/checkers.md: the twice re-queued job reads as the checker writes it', () => {
+    const docs = fs.readFileSync(path.join(ROOT, 'docs/checkers.md'), 'utf8');
+    const sample = /^job j-1 attempt 3 on worker-3 .*$/m.exec(docs);
+    assert.ok(sample !== null, 'docs/checkers.md has no gratuitous-duplicate sample');
+    const run = (t: number, worker: string) => [
+      { type: 'exec-start' as const, t, worker, job: 'j-1' },
+      { type: 'exec-end' as const, t: t + 1, worker, job: 'j-1' },
+    ];
+    const [anomaly] = checkGratuitousDuplicate(
+      [
+        { type: 'invoke', t: 0, process: 'client-1', job: 'j-1', service: 'echo' },
+        { type: 'exec-start', t: 5, worker: 'worker-1', job: 'j-1' },
+        { type: 'nemesis', t: 50, phase: 'start', id: 'kill-1', fault: 'kill', targets: ['worker-1'] },
+        { type: 'nemesis', t: 51, phase: 'end', id: 'kill-1', fault: 'kill', targets: ['worker-1'] },
+        ...run(200, 'worker-2'),
+        ...run(201, 'worker-3'),
+      ],
+      { clientTimeout: 400, clientAttempts: 8 },
+    );
     assert.equal(anomaly.detail, sample[0]);
   });
 

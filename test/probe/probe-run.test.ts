@@ -70,8 +70,8 @@ describe('probes that attribute', () => {
     assert.ok(first.logTail.some((line) => line.includes('seeded defect crash-on-malformed')), `log tail: ${first.logTail.join(' | ')}`);
     const problems = describeProbeProblems(findings);
     assert.equal(problems.length, 2);
-    assert.match(problems[0]!, /^an empty message: the broker exited \(code 1\) on this message/);
-    assert.match(problems[1]!, /^an unknown protocol header: the broker exited/);
+    assert.match(problems[0]!, /^an empty message \[rfc7:drop-invalid\]: the broker exited \(code 1\) on this message/);
+    assert.match(problems[1]!, /^an unknown protocol header \[rfc7:protocol-header\]: the broker exited/);
     assert.ok(broker.running, 'the broker was started again after the last crash');
   });
 });

@@ -188,6 +188,39 @@ describe('ProcessRuntime', () => {
     await waitForLog(path.join(logDir, 'quitter.log'), /exit: code 3/, 'the exit code');
   });
 
+  test("a node's log holds its stdout and stderr in the order written, control bytes escaped, its last words before the exit line", async () => {
+    // Written back to back, alternating: two pipes read one after the other would put every err line after the out lines.
+    const script = [
+      "const fs = require('fs');",
+      "fs.writeSync(1, 'ready now\\n');",
+      "setTimeout(() => {",
+      "  for (let i = 1; i <= 30; i++) fs.writeSync(i % 2 ? 2 : 1, 'line ' + i + '\\n');",
+      "  fs.writeSync(1, JSON.stringify({ type: 'note', text: 'a report, not a log line' }) + '\\n');",
+      "  fs.writeSync(2, 'a frame \\x01 and an escape \\x1b[2J\\tend\\n');",
+      "  fs.writeSync(2, 'last words\\n');",
+      "  process.exit(3);",
+      "}, 50);",
+    ].join('\n');
+    const node = await runtime.start({ name: 'talker', role: 'broker', command: process.execPath, args: ['-e', script], ready: { kind: 'log', pattern: /ready now/ }, readyTimeoutMs: READY_MS });
+    const reports: object[] = [];
+    node.onReport((report) => reports.push(report));
+    await waitFor(() => !node.running, { timeoutMs: 5_000, what: 'the talker to exit' });
+    const log = await waitForLog(path.join(logDir, 'talker.log'), /exit: code 3/, 'the exit line');
+    const lines = log.split('\n').filter((line) => line !== '');
+    assert.match(lines[0], /^--- \S+ start: \S+ -e const fs = require\('fs'\);\\x0afs\.writeSync/, 'the start line escapes the inline script\'s newlines');
+    const controlBytes = 'a frame \\x01 and an escape \\x1b[2J\tend';
+    assert.deepEqual(lines.slice(1, -1), ['ready now', ...Array.from({ length: 30 }, (_, i) => `line ${i + 1}`), controlBytes, 'last words']);
+    assert.match(lines[lines.length - 1], /^--- \S+ exit: code 3$/);
+    assert.deepEqual(reports, [{ type: 'note', text: 'a report, not a log line' }]);
+  });
+
+  test('a command that does not exist makes start() reject at once', async () => {
+    const spec: NodeSpec = { name: 'nobody', role: 'worker', command: path.join(logDir, 'no-such-command'), args: [], readyTimeoutMs: READY_MS };
+    const started = Date.now();
+    await assert.rejects(runtime.start(spec), /^NodeStartError: nobody could not start|nobody could not start/);
+    assert.ok(Date.now() - started < READY_MS / 2, 'start() waited for the ready timeout');
+  });
+
   test('a node that never reports ready is killed after readyTimeoutMs and start() rejects', async () => {
     const marker = `never-ready-${process.pid}-${Date.now()}`;
     const spec: NodeSpec = {

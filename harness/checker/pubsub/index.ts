@@ -19,7 +19,7 @@ import { PUBSUB } from './system';
  * - reordered (reordered.ts): per subscriber, topic and publisher, deliveries out of put-ok order.
  * - unexpected (unexpected.ts): a delivery nobody sent (never put, all puts failed, wrong topic or
  *   publisher, subscriber never asked for the topic), or a put outcome for a message never put.
- * - empty-history (empty.ts): no put, or no delivery: a vacuous run.
+ * - empty-history, no-delivery (empty.ts): no put, or no delivery: a vacuous run.
  *
  * Messages put while a subscription is being set up (subscribe asked, not yet acknowledged) or torn
  * down (unsubscribe asked) may or may not be delivered: neither lost nor unexpected. A repeated put of

@@ -2,7 +2,7 @@ import { ineffectiveFault } from '../common/ineffective-fault';
 import { defineCheckerSystem, type AnomalyCheck } from '../registry';
 import type { PubSubAnomaly } from './anomaly';
 import { DUPLICATE_DELIVERY } from './duplicate-delivery';
-import { PUBSUB_EMPTY_HISTORY } from './empty';
+import { PUBSUB_EMPTY_HISTORY, PUBSUB_NO_DELIVERY } from './empty';
 import { indexPubSub, type PubSubHistory } from './history';
 import { PUBSUB_LOST, UNDELIVERED_AT_BOUND } from './lost';
 import type { PubSubCheckOptions } from './options';
@@ -26,5 +26,5 @@ export const PUBSUB = defineCheckerSystem({
   system: 'pubsub',
   profiles: LADDER,
   index: indexPubSub,
-  checks: [PUBSUB_LOST, UNDELIVERED_AT_BOUND, DUPLICATE_DELIVERY, REORDERED, PUBSUB_UNEXPECTED, PUBSUB_EMPTY_HISTORY, PUBSUB_INEFFECTIVE_FAULT],
+  checks: [PUBSUB_LOST, UNDELIVERED_AT_BOUND, DUPLICATE_DELIVERY, REORDERED, PUBSUB_UNEXPECTED, PUBSUB_EMPTY_HISTORY, PUBSUB_NO_DELIVERY, PUBSUB_INEFFECTIVE_FAULT],
 });

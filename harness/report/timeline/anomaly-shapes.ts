@@ -16,6 +16,7 @@ const STYLES: Readonly<Record<string, AnomalyStyle>> = {
   lost: { colour: '#d00000', shape: 'cross' },
   'duplicate-execution': { colour: '#c2185b', shape: 'diamond' },
   'duplicate-delivery': { colour: '#c2185b', shape: 'diamond' },
+  'gratuitous-duplicate': { colour: '#5f3dc4', shape: 'left' },
   'duplicate-reply': { colour: '#e8590c', shape: 'square' },
   'stale-reply': { colour: '#8b4513', shape: 'triangle' },
   unexpected: { colour: '#111111', shape: 'star' },
@@ -24,6 +25,8 @@ const STYLES: Readonly<Record<string, AnomalyStyle>> = {
   'undelivered-at-bound': { colour: '#f08c00', shape: 'triangle-down' },
   'ineffective-fault': { colour: '#7b3fa0', shape: 'circle' },
   'empty-history': { colour: '#495057', shape: 'square' },
+  'no-success': { colour: '#495057', shape: 'hourglass' },
+  'no-delivery': { colour: '#495057', shape: 'hourglass' },
 };
 const FALLBACK: AnomalyStyle = { colour: '#495057', shape: 'circle' };
 

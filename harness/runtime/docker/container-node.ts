@@ -6,6 +6,7 @@ import type { NodeSpec } from '../node-spec';
 import { NodeStartError } from '../node-start-error';
 import { describeReadyCheck, whenReady } from '../readiness';
 import { parseReportLine } from '../report-line';
+import { printableLine } from '../../util/printable-line';
 import { withTimeout } from '../../util/wait-for';
 import { dockerError, statusCode, type DockerContainer, type Dockerode } from './engine';
 import type { RunNetwork } from './docker-network';
@@ -238,7 +239,7 @@ export class ContainerNode implements NodeHandle {
   }
 
   private onOutputLine(line: string, prefix: string): void {
-    this.writeLog(`${prefix}${line}`);
+    this.writeLog(`${prefix}${printableLine(line)}`);
     for (const listener of [...this.lineListeners]) listener(line);
   }
 

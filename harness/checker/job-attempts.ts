@@ -1,0 +1,54 @@
+import type { ExecEndEvent, ExecStartEvent, HistoryEvent } from '../history/event';
+
+/**
+ * One attempt of a job on a worker: an exec-start, with the exec-end that committed it when one
+ * came, or an exec-end whose start was never reported.
+ */
+export interface JobAttempt {
+  worker: string;
+  start: ExecStartEvent | undefined;
+  end: ExecEndEvent | undefined;
+  /** When the attempt began; the exec-end's stamp stands in if the start was never reported. */
+  startedAt: number;
+}
+
+/** A committed attempt: a run, whose effect happened. */
+export type JobRun = JobAttempt & { end: ExecEndEvent };
+
+/**
+ * Every attempt of each job, ordered by start time: each exec-end is paired with the latest unpaired
+ * exec-start of the same job on the same worker; starts left unpaired are attempts never committed.
+ */
+export function attemptsByJob(events: readonly HistoryEvent[]): Map<string, JobAttempt[]> {
+  const openStarts = new Map<string, ExecStartEvent[]>();
+  const attempts = new Map<string, JobAttempt[]>();
+  const add = (job: string, attempt: JobAttempt): void => {
+    const list = attempts.get(job) ?? [];
+    attempts.set(job, list);
+    list.push(attempt);
+  };
+  for (const event of events) {
+    if (event.type !== 'exec-start' && event.type !== 'exec-end') continue;
+    const key = JSON.stringify([event.job, event.worker]);
+    const open = openStarts.get(key) ?? [];
+    openStarts.set(key, open);
+    if (event.type === 'exec-start') {
+      open.push(event);
+      continue;
+    }
+    const start = open.pop();
+    add(event.job, { worker: event.worker, start, end: event, startedAt: start?.t ?? event.t });
+  }
+  for (const open of openStarts.values()) for (const start of open) add(start.job, { worker: start.worker, start, end: undefined, startedAt: start.t });
+  for (const list of attempts.values()) list.sort((a, b) => a.startedAt - b.startedAt);
+  return attempts;
+}
+
+export function isRun(attempt: JobAttempt): attempt is JobRun {
+  return attempt.end !== undefined;
+}
+
+/** The attempt's events in history order: its start (if reported) and its end (if committed). */
+export function attemptEvents(attempt: JobAttempt): HistoryEvent[] {
+  return [attempt.start, attempt.end].filter((event): event is ExecStartEvent | ExecEndEvent => event !== undefined);
+}
