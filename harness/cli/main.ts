@@ -16,6 +16,7 @@ import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
 import { packageVersion } from '../package-root';
 import { registerPubSubCommands } from './pubsub-commands';
+import { exitOnDamagedJournal, repairOption, runRepair } from './journal-repair';
 import { registerCoverageCommand } from './coverage';
 import { cliParser, endpoint, regexOption, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
 
@@ -56,6 +57,7 @@ program
   .addOption(new Option('--retention-count <n>', 'at most this many completed KHX/1 jobs are remembered').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.retentionCount))
   .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseBrokerDefects)).hideHelp())
   .addOption(new Option('--result-grace <ms>', 'how long the job of a silent KHX/1 worker waits for its result before another worker runs it (default: two liveness periods)').argParser(nonNegativeInt))
+  .addOption(repairOption())
   .addOption(exitWithStdinOption())
   .action(
     async (opts: {
@@ -69,8 +71,10 @@ program
       retentionCount: number;
       resultGrace?: number;
       seedDefect?: BrokerDefect[];
+      repair?: boolean;
       exitWithStdin?: boolean;
     }) => {
+      if (opts.repair) process.exit(await runRepair('broker', opts.journal));
       const logger = createLogger(opts.name);
       const broker = await Broker.start({
         endpoint: opts.endpoint,
@@ -83,7 +87,7 @@ program
         resultGrace: opts.resultGrace,
         defects: opts.seedDefect,
         logger,
-      });
+      }).catch(exitOnDamagedJournal);
       report({ type: 'ready', role: 'broker', endpoint: broker.endpoint, journal: opts.journal ?? null });
       // EX_SOFTWARE: a supervisor restarts the broker, which re-reads its journal from disk.
       void broker.whenFailed().then(() => process.exit(70));

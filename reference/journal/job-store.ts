@@ -1,4 +1,4 @@
-import { Journal, type JournalLogger, type JournalStats } from './journal';
+import { Journal, type JournalLogger, type JournalStats, type RepairReport } from './journal';
 
 /**
  * The broker's durable job table: which jobs were accepted, which are still pending, and the reply
@@ -55,6 +55,20 @@ export interface JobStoreStats {
   /** Compactions finished since open, automatic or not. */
   compactions: number;
   journal: JournalStats;
+}
+
+/** What `keelhaul broker --journal <file> --repair` did: the journal's report, and what it means for jobs. */
+export interface JobRepairReport extends RepairReport {
+  /**
+   * Jobs whose result survived but whose acceptance was lost: each was acknowledged (202) and a retry
+   * of it would now run as a new job. The lost records may hold more such jobs, unnamed.
+   */
+  jobsKnownLost: string[];
+}
+
+/** The command that repairs a broker journal, quoted in the error that refuses a damaged one. */
+export function brokerRepairCommand(path: string): string {
+  return `keelhaul broker --journal ${path} --repair`;
 }
 
 export const DEFAULT_COMPACTION_RATIO = 4;
@@ -138,7 +152,7 @@ export class JobStore {
   }
 
   static async open(path: string, options: JobStoreOptions): Promise<JobStore> {
-    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync });
+    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync, repairCommand: brokerRepairCommand(path) });
     const store = new JobStore(journal, options, records.length);
     try {
       records.forEach((payload, index) => store.replay(parseRecord(payload, path, index)));
@@ -149,6 +163,24 @@ export class JobStore {
     // Retention ran on the clock while the broker was down; catch up before serving anything.
     store.expire();
     return store;
+  }
+
+  /**
+   * Repairs a damaged journal (Journal.repair: every good record kept, the original copied aside) and
+   * names the jobs the kept records show were acknowledged but lost their acceptance.
+   */
+  static async repair(path: string, options: Pick<JobStoreOptions, 'fsync'> = {}): Promise<JobRepairReport> {
+    const report = await Journal.repair(path, options);
+    const { journal, records } = await Journal.open(path, { fsync: options.fsync, repairCommand: brokerRepairCommand(path) });
+    await journal.close();
+    const accepted = new Set<string>();
+    const jobsKnownLost = new Set<string>();
+    records.forEach((payload, index) => {
+      const record = parseRecord(payload, path, index);
+      if (record.type === 'accepted') accepted.add(record.job);
+      else if (record.type === 'completed' && !accepted.has(record.job)) jobsKnownLost.add(record.job);
+    });
+    return { ...report, jobsKnownLost: [...jobsKnownLost] };
   }
 
   /** A store whose records go nowhere: nothing survives the process. */

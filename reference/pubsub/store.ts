@@ -120,7 +120,7 @@ export class PubSubStore {
 
   /** Opens (or creates) the journal and replays it. A record that is not understood stops the open. */
   static async open(path: string, options: PubSubStoreOptions): Promise<PubSubStore> {
-    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync });
+    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync, repairCommand: `keelhaul pubsub-proxy --journal ${path} --repair` });
     const store = new PubSubStore(journal, options);
     try {
       records.forEach((payload, index) => store.apply(parseRecord(payload, index)));
