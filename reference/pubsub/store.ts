@@ -228,6 +228,15 @@ export class PubSubStore {
     return this.topics.get(topicName)?.durableLast ?? 0;
   }
 
+  /** Whether the topic is known (a put or a subscription created it); topics are never removed, their sequence numbers must last. */
+  hasTopic(topicName: string): boolean {
+    return this.topics.has(topicName);
+  }
+
+  get topicCount(): number {
+    return this.topics.size;
+  }
+
   /** Messages owed to `subscriber` and not acknowledged, over all its topics. */
   pending(subscriber: string): number {
     let total = 0;
