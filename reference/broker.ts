@@ -7,6 +7,7 @@ import {
   encodeJobReply,
   encodeRecorded,
   encodeRequest,
+  DEFAULT_MDP_LIMITS,
   jobIdProblem,
   KHX_EXTENSION,
   KhxStatus,
@@ -50,7 +51,37 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Seeded defects (defects.ts): only for proving the suite catches them. */
   defects?: readonly BrokerDefect[];
+  /** Bounds on what peers may make the broker hold (docs/limits.md); each missing one takes its default. */
+  limits?: Partial<BrokerLimits>;
 }
+
+/** What peers may make the broker hold (docs/limits.md). */
+export interface BrokerLimits {
+  /** Largest message in bytes (ZMQ_MAXMSGSIZE): a peer that sends more is disconnected by libzmq. */
+  maxMessageSize: number;
+  /** Most frames in one message; more is malformed. */
+  maxFrames: number;
+  /** Longest service name in bytes; longer is malformed. */
+  maxServiceNameBytes: number;
+  /** Most services known at once (a service with no worker and no queued request is removed on the next tick). */
+  maxServices: number;
+  /** Most requests one client socket may have in the broker's hands (queued or dispatched). */
+  maxRequestsPerPeer: number;
+  /**
+   * A KHX/1 job still without a result this long after it was accepted (or recovered) is given up
+   * (504: it may have run, it will not run again), and the worker holding it, if any, is disconnected.
+   */
+  jobDeadline: number;
+}
+
+export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
+  maxMessageSize: 16 * 1024 * 1024,
+  maxFrames: DEFAULT_MDP_LIMITS.maxFrames,
+  maxServiceNameBytes: DEFAULT_MDP_LIMITS.maxServiceNameBytes,
+  maxServices: 10_000,
+  maxRequestsPerPeer: 1_000,
+  jobDeadline: 60 * 60_000,
+};
 
 export const DEFAULT_BROKER_OPTIONS = {
   heartbeatInterval: 2500,
@@ -84,6 +115,8 @@ interface Job {
   completing: boolean;
   /** Instance id of the KHX/1 worker that held it when it fell silent: that worker may have its result. */
   heldBy?: string;
+  /** Hex of the client socket that sent it first, whose quota it counts against until it leaves. */
+  owner?: string;
 }
 
 interface WorkerRecord {
@@ -127,6 +160,12 @@ export interface BrokerStats {
   requeued: number;
   expiredRequests: number;
   malformed: number;
+  /** Requests and READYs refused by a bound: a full service table, a peer over its quota (docs/limits.md). */
+  refused: number;
+  /** KHX/1 jobs given up past the job deadline. */
+  givenUp: number;
+  /** Services known now. */
+  services: number;
   /** KHX/1 retries answered from the job table instead of running the job again. */
   deduplicated: number;
   /** Jobs recovered from the journal at start, pending then. */
@@ -155,12 +194,17 @@ export class Broker {
   private plainCounter = 0;
   private graceTimer?: NodeJS.Timeout;
   private readonly resultGrace: number;
+  private readonly limits: BrokerLimits;
+  /** Requests in the broker's hands per client socket (hex identity): the quota's count. */
+  private readonly inHandByPeer = new Map<string, number>();
   private readonly counters = {
     dispatched: 0,
     replies: 0,
     requeued: 0,
     expiredRequests: 0,
     malformed: 0,
+    refused: 0,
+    givenUp: 0,
     deduplicated: 0,
     recovered: 0,
   };
@@ -171,8 +215,10 @@ export class Broker {
   ) {
     this.log = options.logger ?? silentLogger();
     this.resultGrace = options.resultGrace ?? 2 * options.heartbeatInterval * options.heartbeatLiveness;
+    this.limits = { ...DEFAULT_BROKER_LIMITS, ...options.limits };
     this.server = new RouterServer({
       endpoint: options.endpoint,
+      maxMessageSize: this.limits.maxMessageSize,
       tickInterval: options.heartbeatInterval,
       role: 'broker',
       log: this.log,
@@ -209,7 +255,7 @@ export class Broker {
   stats(): BrokerStats {
     let queued = 0;
     for (const service of this.services.values()) queued += service.queue.length;
-    return { workers: this.workers.size, queued, ...this.counters, store: this.store.stats() };
+    return { workers: this.workers.size, queued, services: this.services.size, ...this.counters, store: this.store.stats() };
   }
 
   async close(): Promise<void> {
@@ -248,7 +294,7 @@ export class Broker {
   }
 
   private onMessage(identity: Frame, frames: Frame[]): void {
-    const message = decodeOrDrop(frames, decodeAtBroker, MdpDecodeError, (error) => {
+    const message = decodeOrDrop(frames, (all) => decodeAtBroker(all, this.limits), MdpDecodeError, (error) => {
       this.counters.malformed++;
       this.log.warn({ peer: printable(identity), reason: error.reason }, 'dropped malformed message');
       if (this.options.defects?.includes('crash-on-malformed')) crashForDefect('crash-on-malformed', error.reason);
@@ -277,12 +323,18 @@ export class Broker {
       this.send([client, ...encodeClientReply(service, [Buffer.from(answer)])]);
       return;
     }
+    const refusal = this.admissionProblem(client, service);
+    if (refusal !== undefined) {
+      // 7/MDP has no error reply: a plain client sees a timeout (docs/limits.md).
+      this.refuse(client, service, refusal.reason);
+      return;
+    }
     const address = Buffer.alloc(13);
     address[0] = 0;
     this.incarnation.copy(address, 1);
     address.writeUInt32BE(this.plainCounter++ >>> 0, 9);
     const now = Date.now();
-    this.enqueue({ key: address.toString('hex'), address, service, body, waiter: client, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false });
+    this.enqueue(this.owned({ key: address.toString('hex'), address, service, body, waiter: client, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false }, client));
   }
 
   private onJobRequest(client: Frame, service: string, jobFrame: Frame, body: Frame[]): void {
@@ -301,8 +353,14 @@ export class Broker {
       if (!this.accepting.has(id)) this.send([client, ...encodeJobReply(known.service, jobFrame, KhxStatus.Accepted)]);
       return;
     }
+    const refusal = this.admissionProblem(client, service);
+    if (refusal !== undefined) {
+      this.refuse(client, service, refusal.reason);
+      this.send([client, ...encodeJobReply(service, jobFrame, refusal.status, [Buffer.from(refusal.reason)])]);
+      return;
+    }
     const now = Date.now();
-    const job: Job = { key: jobFrame.toString('hex'), address: jobFrame, id, service, body, waiter: client, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false };
+    const job: Job = this.owned({ key: jobFrame.toString('hex'), address: jobFrame, id, service, body, waiter: client, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false }, client);
     this.accepting.set(id, job);
     // Journaled before any worker sees it: a job dispatched and then forgotten by a crash would run
     // again on the client's retry. For an id the store knows, accept() writes nothing and reports the
@@ -312,11 +370,13 @@ export class Broker {
         this.accepting.delete(id);
         if (!this.server.serving) return;
         if (outcome === 'new') return this.enqueue(job);
+        this.release(job);
         this.counters.deduplicated++;
         const recorded = this.store.lookup(id);
         if (job.waiter === undefined) return;
         if (recorded?.state === 'completed') this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Done, recorded.reply)]);
         else if (recorded?.state === 'abandoned' || recorded === undefined) this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Expired)]);
+        else if (recorded.state === 'given-up') this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.GivenUp)]);
         else this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Accepted)]);
       },
       (error: unknown) => this.onJournalFailure(error),
@@ -339,6 +399,11 @@ export class Broker {
     }
     if (isMmiService(serviceName)) {
       this.log.warn({ worker: id, service: serviceName }, 'worker tried to register a reserved mmi.* service: disconnecting');
+      this.send([identity, ...encodeDisconnect()]);
+      return;
+    }
+    if (!this.hasRoomFor(serviceName)) {
+      this.refuse(identity, serviceName, `the service table is full (${this.limits.maxServices} services)`);
       this.send([identity, ...encodeDisconnect()]);
       return;
     }
@@ -394,6 +459,7 @@ export class Broker {
   private finish(job: Job): void {
     this.counters.replies++;
     this.jobs.delete(job.key);
+    this.release(job);
     this.dequeue(job);
   }
 
@@ -513,6 +579,8 @@ export class Broker {
       }
     }
     for (const service of this.services.values()) this.expireRequests(service, now);
+    this.giveUpPastDeadline(now);
+    this.removeEmptyServices();
     this.store.expire();
   }
 
@@ -530,6 +598,7 @@ export class Broker {
     service.queue = service.queue.filter((job) => !gone.has(job));
     for (const job of expired) {
       this.jobs.delete(job.key);
+      this.release(job);
       if (job.id === undefined) continue;
       const jobId = job.id;
       job.completing = true;
@@ -542,6 +611,79 @@ export class Broker {
     }
     this.counters.expiredRequests += expired.length;
     this.log.info({ service: service.name, expired: expired.length }, 'dropped requests that waited too long for a worker');
+  }
+
+  /**
+   * The job deadline (docs/limits.md): a job that may have run and still has no result long
+   * after it was accepted (its worker swallowed it, or died and no worker of its service ever came
+   * back) is given up, so it neither stays pending forever nor runs again. Its waiter hears 504, and
+   * a worker still holding it is disconnected: a worker that sits on one job that long is stuck.
+   */
+  private giveUpPastDeadline(now: number): void {
+    const deadline = now - this.limits.jobDeadline;
+    for (const job of [...this.jobs.values()]) {
+      if (job.completing || !job.mayHaveRun || job.queuedAt >= deadline) continue;
+      const jobId = job.id;
+      job.completing = true;
+      this.jobs.delete(job.key);
+      this.release(job);
+      this.dequeue(job);
+      this.counters.givenUp++;
+      const holder = [...this.workers.values()].find((worker) => worker.current === job);
+      if (holder !== undefined) {
+        holder.current = undefined;
+        this.removeWorker(holder, { sendDisconnect: true, fellSilent: false });
+      }
+      this.log.warn({ job: printable(job.address), service: printable(Buffer.from(job.service)), ageMs: now - job.queuedAt, heldBy: holder?.id ?? null }, 'gave up a job past its deadline: it may have run and will not run again');
+      // A plain 7/MDP request has no status to tell: its client has long timed out.
+      if (jobId === undefined) continue;
+      this.store.giveUp(jobId).then(
+        () => {
+          if (this.server.serving && job.waiter) this.send([job.waiter, ...encodeJobReply(job.service, job.address, KhxStatus.GivenUp)]);
+        },
+        (error: unknown) => this.onJournalFailure(error),
+      );
+    }
+  }
+
+  /** A service with no worker and nothing queued is forgotten: requests naming services nobody serves must not pile up entries. */
+  private removeEmptyServices(): void {
+    for (const [name, service] of this.services) if (service.workerCount === 0 && service.queue.length === 0) this.services.delete(name);
+  }
+
+  /** Why a new request from `client` for `service` is refused, with the KHX/1 status that says so; undefined to admit it. */
+  private admissionProblem(client: Frame, service: string): { status: KhxStatus; reason: string } | undefined {
+    if ((this.inHandByPeer.get(client.toString('hex')) ?? 0) >= this.limits.maxRequestsPerPeer) {
+      return { status: KhxStatus.TooManyRequests, reason: `this peer has ${this.limits.maxRequestsPerPeer} requests in the broker's hands already` };
+    }
+    if (!this.hasRoomFor(service)) return { status: KhxStatus.Unavailable, reason: `the service table is full (${this.limits.maxServices} services)` };
+    return undefined;
+  }
+
+  private hasRoomFor(service: string): boolean {
+    if (this.services.has(service) || this.services.size < this.limits.maxServices) return true;
+    this.removeEmptyServices();
+    return this.services.size < this.limits.maxServices;
+  }
+
+  private refuse(peer: Frame, service: string, reason: string): void {
+    this.counters.refused++;
+    this.log.warn({ peer: printable(peer), service: printable(Buffer.from(service)), reason }, 'refused a request past a bound');
+  }
+
+  /** Counts the job against its sender's quota until release(). */
+  private owned(job: Job, client: Frame): Job {
+    job.owner = client.toString('hex');
+    this.inHandByPeer.set(job.owner, (this.inHandByPeer.get(job.owner) ?? 0) + 1);
+    return job;
+  }
+
+  private release(job: Job): void {
+    if (job.owner === undefined) return;
+    const left = (this.inHandByPeer.get(job.owner) ?? 1) - 1;
+    if (left > 0) this.inHandByPeer.set(job.owner, left);
+    else this.inHandByPeer.delete(job.owner);
+    job.owner = undefined;
   }
 
   /**

@@ -169,6 +169,9 @@ export class MajordomoClient {
           return result.body;
         case KhxStatus.Expired:
           throw new DefiniteFailure(`job ${job} expired at the broker before any worker took it: it did not and will not run`, 'expired');
+        case KhxStatus.GivenUp:
+          // It may have run: an outcome unknown, never a definite failure.
+          throw new IndefiniteFailure(`the broker gave up on job ${job} past its deadline: it may have run, and will not run again`, attempt + 1, true);
         default:
           throw new DefiniteFailure(`broker refused job ${job} (${result.status} ${result.body[0]?.toString() ?? ''}): it will not run`.trim(), 'refused');
       }

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { parseRetries, RETRIES_ENV, DEFAULT_RETRIES } from '../run/run-config';
 import { parseRepeat } from './repeat';
 import { parseTimeScale, TIME_SCALE_ENV } from '../util/time-scale';
-import { Broker, DEFAULT_BROKER_OPTIONS } from '../../reference/broker';
+import { Broker, DEFAULT_BROKER_LIMITS, DEFAULT_BROKER_OPTIONS } from '../../reference/broker';
 import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
 import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
 import { createLogger } from '../../reference/util/log';
@@ -16,6 +16,7 @@ import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
 import { packageVersion } from '../run/package-root';
 import { registerPubSubCommands } from './pubsub-commands';
+import { exitOnDamagedJournal, repairOption, runRepair } from './journal-repair';
 import { registerCoverageCommand } from './coverage';
 import { cliParser, endpoint, regexOption, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
 
@@ -56,9 +57,22 @@ program
   .addOption(new Option('--retention-count <n>', 'at most this many completed KHX/1 jobs are remembered').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.retentionCount))
   .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseBrokerDefects)).hideHelp())
   .addOption(new Option('--result-grace <ms>', 'how long the job of a silent KHX/1 worker waits for its result before another worker runs it (default: two liveness periods)').argParser(nonNegativeInt))
+  .addOption(new Option('--max-message-size <bytes>', 'largest message a peer may send; a peer that sends more is disconnected (ZMQ_MAXMSGSIZE)').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxMessageSize))
+  .addOption(new Option('--max-frames <n>', 'most frames in one message; more is malformed').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxFrames))
+  .addOption(new Option('--max-service-name <bytes>', 'longest service name; longer is malformed').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxServiceNameBytes))
+  .addOption(new Option('--max-services <n>', 'most services known at once; a new one past it is refused (KHX/1: 503)').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxServices))
+  .addOption(new Option('--max-requests-per-peer <n>', "most requests one client socket may have in the broker's hands (KHX/1: 429 past it)").argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxRequestsPerPeer))
+  .addOption(new Option('--job-deadline <ms>', 'a job that may have run and has no result this long after it was accepted is given up (KHX/1: 504)').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.jobDeadline))
+  .addOption(repairOption())
   .addOption(exitWithStdinOption())
   .action(
     async (opts: {
+      maxMessageSize: number;
+      maxFrames: number;
+      maxServiceName: number;
+      maxServices: number;
+      maxRequestsPerPeer: number;
+      jobDeadline: number;
       endpoint: string;
       name: string;
       heartbeat: number;
@@ -69,8 +83,10 @@ program
       retentionCount: number;
       resultGrace?: number;
       seedDefect?: BrokerDefect[];
+      repair?: boolean;
       exitWithStdin?: boolean;
     }) => {
+      if (opts.repair) process.exit(await runRepair('broker', opts.journal));
       const logger = createLogger(opts.name);
       const broker = await Broker.start({
         endpoint: opts.endpoint,
@@ -82,8 +98,16 @@ program
         retentionCount: opts.retentionCount,
         resultGrace: opts.resultGrace,
         defects: opts.seedDefect,
+        limits: {
+          maxMessageSize: opts.maxMessageSize,
+          maxFrames: opts.maxFrames,
+          maxServiceNameBytes: opts.maxServiceName,
+          maxServices: opts.maxServices,
+          maxRequestsPerPeer: opts.maxRequestsPerPeer,
+          jobDeadline: opts.jobDeadline,
+        },
         logger,
-      });
+      }).catch(exitOnDamagedJournal);
       report({ type: 'ready', role: 'broker', endpoint: broker.endpoint, journal: opts.journal ?? null });
       // EX_SOFTWARE: a supervisor restarts the broker, which re-reads its journal from disk.
       void broker.whenFailed().then(() => process.exit(70));

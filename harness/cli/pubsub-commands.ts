@@ -8,6 +8,7 @@ import { createLogger } from '../../reference/util/log';
 import { emit } from '../../reference/drivers/publisher-driver';
 import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
 import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';
+import { exitOnDamagedJournal, repairOption, runRepair } from './journal-repair';
 import { endpoint, exitWithStdinOption, heartbeatOption, livenessOption, onShutdown, positiveInt } from './node-options';
 
 /**
@@ -44,8 +45,12 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(livenessOption(DEFAULT_PROXY_OPTIONS.heartbeatLiveness))
     .addOption(new Option('--max-pending <n>', 'puts on a topic are refused (busy) while one of its subscribers has this many messages pending').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.maxPending))
     .addOption(new Option('--window <n>', 'unacknowledged deliveries in flight per subscriber and topic').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.window))
+    .addOption(new Option('--max-message-size <bytes>', 'largest message a peer may send; a peer that sends more is disconnected (ZMQ_MAXMSGSIZE)').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.maxMessageSize))
+    .addOption(new Option('--max-topics <n>', 'most topics known at once; a put on a new topic past it is refused (busy)').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.maxTopics))
+    .addOption(repairOption())
     .addOption(exitWithStdinOption())
-    .action(async (opts: { endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; exitWithStdin?: boolean }) => {
+    .action(async (opts: { endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; repair?: boolean; exitWithStdin?: boolean }) => {
+      if (opts.repair) process.exit(await runRepair('pubsub-proxy', opts.journal));
       const logger = createLogger(opts.name);
       const proxy = await PubSubProxy.start({
         endpoint: opts.endpoint,
@@ -54,8 +59,10 @@ export function registerPubSubCommands(program: Command): void {
         heartbeatLiveness: opts.liveness,
         maxPending: opts.maxPending,
         window: opts.window,
+        maxMessageSize: opts.maxMessageSize,
+        maxTopics: opts.maxTopics,
         logger,
-      });
+      }).catch(exitOnDamagedJournal);
       emit({ type: 'ready', role: 'pubsub-proxy', endpoint: proxy.endpoint, journal: opts.journal ?? null });
       // EX_SOFTWARE: a supervisor restarts the proxy, which re-reads its journal from disk.
       void proxy.whenFailed().then(() => process.exit(70));

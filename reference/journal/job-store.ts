@@ -1,4 +1,4 @@
-import { Journal, type JournalLogger, type JournalStats } from './journal';
+import { Journal, type JournalLogger, type JournalStats, type RepairReport } from './journal';
 
 /**
  * The broker's durable job table: which jobs were accepted, which are still pending, and the reply
@@ -8,12 +8,14 @@ import { Journal, type JournalLogger, type JournalStats } from './journal';
  * records describe. See docs/journal.md.
  */
 
-export type AcceptOutcome = 'new' | 'pending' | 'completed' | 'abandoned';
+export type AcceptOutcome = 'new' | 'pending' | 'completed' | 'abandoned' | 'given-up';
 
 export type JobLookup =
   | { state: 'pending'; service: string; body: Buffer[]; client?: Buffer }
   | { state: 'completed'; reply: Buffer[] }
-  | { state: 'abandoned' };
+  | { state: 'abandoned' }
+  /** The broker gave up on it past its deadline (docs/limits.md): it may have run, and will not run again. */
+  | { state: 'given-up' };
 
 export interface PendingJob {
   job: string;
@@ -57,12 +59,26 @@ export interface JobStoreStats {
   journal: JournalStats;
 }
 
+/** What `keelhaul broker --journal <file> --repair` did: the journal's report, and what it means for jobs. */
+export interface JobRepairReport extends RepairReport {
+  /**
+   * Jobs whose result survived but whose acceptance was lost: each was acknowledged (202) and a retry
+   * of it would now run as a new job. The lost records may hold more such jobs, unnamed.
+   */
+  jobsKnownLost: string[];
+}
+
+/** The command that repairs a broker journal, quoted in the error that refuses a damaged one. */
+export function brokerRepairCommand(path: string): string {
+  return `keelhaul broker --journal ${path} --repair`;
+}
+
 export const DEFAULT_COMPACTION_RATIO = 4;
 export const DEFAULT_COMPACTION_MIN_RECORDS = 1024;
 
 type JobRecord =
   | { type: 'accepted'; job: string; service: string; client?: string; body: string[]; at: number }
-  | { type: 'completed'; job: string; reply: string[]; at: number; abandoned?: true }
+  | { type: 'completed'; job: string; reply: string[]; at: number; abandoned?: true; givenUp?: true }
   | { type: 'forgotten'; job: string };
 
 /** What the store needs of a journal; Journal is the durable one, MemoryLog keeps nothing. */
@@ -101,6 +117,8 @@ interface JobEntry {
   completedAt?: number;
   /** Completed without running: it waited past the broker's request expiry. */
   abandoned?: boolean;
+  /** Given up past the broker's job deadline: it may have run; its outcome is unknown. */
+  givenUp?: boolean;
   /**
    * The journal write of this job's latest record. A duplicate accept waits on it, so it never
    * reports a state that a crash could still take back.
@@ -138,7 +156,7 @@ export class JobStore {
   }
 
   static async open(path: string, options: JobStoreOptions): Promise<JobStore> {
-    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync });
+    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync, repairCommand: brokerRepairCommand(path) });
     const store = new JobStore(journal, options, records.length);
     try {
       records.forEach((payload, index) => store.replay(parseRecord(payload, path, index)));
@@ -149,6 +167,24 @@ export class JobStore {
     // Retention ran on the clock while the broker was down; catch up before serving anything.
     store.expire();
     return store;
+  }
+
+  /**
+   * Repairs a damaged journal (Journal.repair: every good record kept, the original copied aside) and
+   * names the jobs the kept records show were acknowledged but lost their acceptance.
+   */
+  static async repair(path: string, options: Pick<JobStoreOptions, 'fsync'> = {}): Promise<JobRepairReport> {
+    const report = await Journal.repair(path, options);
+    const { journal, records } = await Journal.open(path, { fsync: options.fsync, repairCommand: brokerRepairCommand(path) });
+    await journal.close();
+    const accepted = new Set<string>();
+    const jobsKnownLost = new Set<string>();
+    records.forEach((payload, index) => {
+      const record = parseRecord(payload, path, index);
+      if (record.type === 'accepted') accepted.add(record.job);
+      else if (record.type === 'completed' && !accepted.has(record.job)) jobsKnownLost.add(record.job);
+    });
+    return { ...report, jobsKnownLost: [...jobsKnownLost] };
   }
 
   /** A store whose records go nowhere: nothing survives the process. */
@@ -168,7 +204,7 @@ export class JobStore {
     if (known !== undefined) {
       // State as of the call, like everything else here: waiting for a later state instead would let
       // an expiry in between turn a retry of a finished job into a second run of it.
-      const state: AcceptOutcome = known.reply === undefined ? 'pending' : known.abandoned === true ? 'abandoned' : 'completed';
+      const state = stateOf(known);
       await known.lastWrite;
       return state;
     }
@@ -186,7 +222,7 @@ export class JobStore {
    * reply must not overwrite the first.
    */
   async complete(job: string, reply: Buffer[]): Promise<boolean> {
-    return this.finish(job, reply, false);
+    return this.finish(job, reply, 'completed');
   }
 
   /**
@@ -195,16 +231,26 @@ export class JobStore {
    * written) for a job unknown or already finished.
    */
   async abandon(job: string): Promise<boolean> {
-    return this.finish(job, [], true);
+    return this.finish(job, [], 'abandoned');
   }
 
-  private async finish(job: string, reply: Buffer[], abandoned: boolean): Promise<boolean> {
-    this.assertOpen(abandoned ? 'abandon' : 'complete');
+  /**
+   * Records that the broker gave up on a pending job that may have run (its deadline passed with no
+   * result): it will not run again, and a later accept of the same id answers 'given-up'. Resolves
+   * true once durable, false (nothing written) for a job unknown or already finished.
+   */
+  async giveUp(job: string): Promise<boolean> {
+    return this.finish(job, [], 'given-up');
+  }
+
+  private async finish(job: string, reply: Buffer[], ending: 'completed' | 'abandoned' | 'given-up'): Promise<boolean> {
+    this.assertOpen(ending === 'completed' ? 'complete' : ending === 'abandoned' ? 'abandon' : 'give up');
     const entry = this.jobs.get(job);
     if (entry === undefined || entry.reply !== undefined) return false;
     entry.reply = reply;
     entry.completedAt = this.now();
-    if (abandoned) entry.abandoned = true;
+    if (ending === 'abandoned') entry.abandoned = true;
+    if (ending === 'given-up') entry.givenUp = true;
     // A finished job is never dispatched again: its request body is dead weight in memory and in
     // every compacted journal from now on.
     entry.body = [];
@@ -234,6 +280,7 @@ export class JobStore {
     const entry = this.jobs.get(job);
     if (entry === undefined) return undefined;
     if (entry.abandoned === true) return { state: 'abandoned' };
+    if (entry.givenUp === true) return { state: 'given-up' };
     if (entry.reply !== undefined) return { state: 'completed', reply: entry.reply };
     return { state: 'pending', service: entry.service, body: entry.body, ...clientOf(entry) };
   }
@@ -385,6 +432,7 @@ export class JobStore {
         entry.reply = record.reply.map(fromBase64);
         entry.completedAt = record.at;
         if (record.abandoned === true) entry.abandoned = true;
+        if (record.givenUp === true) entry.givenUp = true;
         entry.body = [];
         this.completed.set(record.job, entry);
         return;
@@ -396,6 +444,12 @@ export class JobStore {
       }
     }
   }
+}
+
+function stateOf(entry: JobEntry): AcceptOutcome {
+  if (entry.reply === undefined) return 'pending';
+  if (entry.abandoned === true) return 'abandoned';
+  return entry.givenUp === true ? 'given-up' : 'completed';
 }
 
 function acceptedRecord(entry: JobEntry): JobRecord {
@@ -413,6 +467,7 @@ function acceptedRecord(entry: JobEntry): JobRecord {
 function completedRecord(entry: JobEntry): JobRecord {
   const record: JobRecord = { type: 'completed', job: entry.job, reply: (entry.reply ?? []).map(base64), at: entry.completedAt ?? 0 };
   if (entry.abandoned === true) record.abandoned = true;
+  if (entry.givenUp === true) record.givenUp = true;
   return record;
 }
 
@@ -447,9 +502,15 @@ function parseRecord(payload: Buffer, path: string, index: number): JobRecord {
     case 'completed':
       if (!isStringArray(value.reply) || typeof value.at !== 'number') throw fail('is a malformed "completed" record');
       if (value.abandoned !== undefined && value.abandoned !== true) throw fail('has a malformed "abandoned" flag');
-      return value.abandoned === true
-        ? { type: 'completed', job, reply: value.reply, at: value.at, abandoned: true }
-        : { type: 'completed', job, reply: value.reply, at: value.at };
+      if (value.givenUp !== undefined && value.givenUp !== true) throw fail('has a malformed "givenUp" flag');
+      return {
+        type: 'completed',
+        job,
+        reply: value.reply,
+        at: value.at,
+        ...(value.abandoned === true ? { abandoned: true } : {}),
+        ...(value.givenUp === true ? { givenUp: true } : {}),
+      };
     case 'forgotten':
       return { type: 'forgotten', job };
     default:

@@ -1,6 +1,6 @@
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { decodeRecords, encodeRecord } from './record-codec';
+import { decodeLegacyRecords, decodeRecords, encodeFile, encodeRecord, looksLikeCurrentFormat, salvageRecords, type DamagedRegion } from './record-codec';
 
 /**
  * An append-only file of checksummed records (record-codec.ts) with group commit: every append
@@ -17,6 +17,11 @@ export interface JournalLogger {
 export interface JournalOptions {
   logger?: JournalLogger;
   /**
+   * The command an operator runs to repair this journal, quoted in the error that refuses a damaged
+   * one (e.g. `keelhaul broker --journal jobs.journal --repair`).
+   */
+  repairCommand?: string;
+  /**
    * fdatasync before an append resolves (default true). Off, appends survive a process crash but
    * not a power loss or kernel crash: for tests and benchmarks of everything but the disk.
    */
@@ -32,6 +37,40 @@ export interface JournalStats {
   bytes: number;
 }
 
+/**
+ * A journal damaged before its last record: good records follow the bad bytes, so they were written
+ * (and acknowledged) after them, and cutting the file there would forget them. Opening refuses; a
+ * repair (Journal.repair) keeps every good record and says how many were lost.
+ */
+export class JournalCorruptError extends Error {
+  constructor(
+    readonly path: string,
+    /** Offset of the first bad byte. */
+    readonly offset: number,
+    readonly problem: string,
+    repairCommand: string,
+    /** Where good records start again, when the file is in the current format. */
+    readonly resyncAt?: number,
+  ) {
+    const after = resyncAt === undefined ? '' : `; good records follow at byte ${resyncAt}, so this is damage, not a torn write`;
+    super(`journal ${path} is damaged at byte ${offset}: ${problem}${after}. Refusing to start, which would treat the jobs recorded after it as never seen. Repair with: ${repairCommand}`);
+    this.name = 'JournalCorruptError';
+  }
+}
+
+/** What Journal.repair found and kept. */
+export interface RepairReport {
+  path: string;
+  /** Where the damaged original was copied before the rewrite. */
+  backup: string;
+  keptRecords: number;
+  damaged: DamagedRegion[];
+  /** Records the damaged stretches held (from sequence numbers); undefined when one of them is a tail of unknown size. */
+  lostRecords: number | undefined;
+  /** Kept records that were payloads of a format-1 file (converted on the way). */
+  legacy: boolean;
+}
+
 interface Deferred {
   promise: Promise<void>;
   resolve(): void;
@@ -40,8 +79,8 @@ interface Deferred {
 
 /** Appends not yet handed to the file. One promise per batch: its appends succeed or fail together. */
 interface Batch {
+  /** Payloads (copies): encoded when written, so each gets the sequence number of its place in the file. */
   chunks: Buffer[];
-  bytes: number;
   /** Usually one; more when a failed rewrite hands its batch back in front of newer appends. */
   settlers: Deferred[];
 }
@@ -50,6 +89,8 @@ export class Journal {
   private handle: FileHandle;
   /** End of the last whole record: positional writes go here, whatever a failed write left past it. */
   private position: number;
+  /** Sequence number of the next record written (docs/journal.md, file format). */
+  private nextSeq: number;
   private queue: Batch = emptyBatch();
   private drainScheduled = false;
   private draining: Promise<void> | undefined;
@@ -67,10 +108,12 @@ export class Journal {
     readonly path: string,
     handle: FileHandle,
     position: number,
+    nextSeq: number,
     private readonly fsyncEnabled: boolean,
   ) {
     this.handle = handle;
     this.position = position;
+    this.nextSeq = nextSeq;
   }
 
   /**
@@ -96,8 +139,23 @@ export class Journal {
     try {
       if (created && fsyncEnabled) await syncDirectory(dir);
       const content = await handle.readFile();
+      const repairCommand = options.repairCommand ?? `Journal.repair(${JSON.stringify(path)})`;
+      if (!looksLikeCurrentFormat(content)) {
+        const records = await readLegacy(path, content, repairCommand);
+        // Converted once, atomically: appends after it are format 2, and a file never mixes the two.
+        await handle.close();
+        await replaceFile(path, encodeFile(records), fsyncEnabled);
+        handle = await open(path, 'r+');
+        options.logger?.warn({ journal: path, records: records.length }, `journal converted from format 1 to format 2 (${records.length} records)`);
+        const size = (await handle.stat()).size;
+        return { journal: new Journal(path, handle, size, records.length, fsyncEnabled), records };
+      }
       const decoded = decodeRecords(content);
+      if (decoded.problem !== undefined && decoded.resyncAt !== undefined) {
+        throw new JournalCorruptError(path, decoded.validLength, decoded.problem, repairCommand, decoded.resyncAt);
+      }
       if (decoded.problem !== undefined) {
+        // Nothing good after the bad bytes: the tail a crash tore mid-write, never acknowledged.
         await handle.truncate(decoded.validLength);
         if (fsyncEnabled) await handle.datasync();
         options.logger?.warn(
@@ -111,11 +169,43 @@ export class Journal {
           `journal tail truncated: ${decoded.problem}; dropped ${content.length - decoded.validLength} bytes`,
         );
       }
-      return { journal: new Journal(path, handle, decoded.validLength, fsyncEnabled), records: decoded.records };
+      return { journal: new Journal(path, handle, decoded.validLength, decoded.nextSeq, fsyncEnabled), records: decoded.records };
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Rewrites a damaged journal with every good record it still holds (resynchronising on the record
+   * marker past each damaged stretch), after copying the original to `<path>.damaged-<time>`. The
+   * report says what was lost; the caller must say it loudly, since the lost records may be
+   * acknowledged work. A journal that is not damaged is left as it is (the report shows nothing lost).
+   */
+  static async repair(path: string, options: Pick<JournalOptions, 'fsync'> = {}): Promise<RepairReport> {
+    const fsyncEnabled = options.fsync ?? true;
+    const content = await readExisting(path);
+    const backup = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    let legacy = false;
+    let payloads: Buffer[];
+    let damaged: DamagedRegion[];
+    if (!looksLikeCurrentFormat(content) && salvageRecords(content).records.length === 0) {
+      // Format 1 has no marker to resync on: what precedes the first bad record is all that can be trusted.
+      legacy = true;
+      const decoded = decodeLegacyRecords(content);
+      payloads = decoded.records;
+      damaged = decoded.problem === undefined ? [] : [{ offset: decoded.validLength, length: content.length - decoded.validLength, problem: decoded.problem }];
+    } else {
+      const salvaged = salvageRecords(content);
+      payloads = salvaged.records.map((record) => record.payload);
+      damaged = salvaged.damaged;
+    }
+    const lostRecords = damaged.some((region) => region.lostRecords === undefined) ? undefined : damaged.reduce((sum, region) => sum + (region.lostRecords ?? 0), 0);
+    if (damaged.length > 0 || legacy) {
+      await copyFile(path, backup);
+      await replaceFile(path, encodeFile(payloads), fsyncEnabled);
+    }
+    return { path, backup, keptRecords: payloads.length, damaged, lostRecords, legacy };
   }
 
   /**
@@ -125,15 +215,14 @@ export class Journal {
   append(payload: Buffer): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closing !== undefined) return Promise.reject(this.closedError('append'));
-    let record: Buffer;
     try {
-      record = encodeRecord(payload);
+      // Refused now, not when the batch is written: one bad payload must not fail its neighbours.
+      encodeRecord(payload, 0);
     } catch (error) {
       return Promise.reject(asError(error));
     }
     const batch = this.queue;
-    batch.chunks.push(record);
-    batch.bytes += record.length;
+    batch.chunks.push(Buffer.from(payload));
     this.counters.appends += 1;
     this.scheduleDrain();
     return batch.settlers[0].promise;
@@ -152,14 +241,14 @@ export class Journal {
     if (this.rewriting !== undefined) return Promise.reject(new Error(`journal ${this.path}: a rewrite is already in progress`));
     let data: Buffer;
     try {
-      data = Buffer.concat(payloads.map(encodeRecord));
+      data = encodeFile(payloads);
     } catch (error) {
       return Promise.reject(asError(error));
     }
     const superseded = this.queue;
     this.queue = emptyBatch();
     // Cleared before the caller resumes, so it may rewrite again straight away.
-    const run = this.runRewrite(data, superseded).finally(() => {
+    const run = this.runRewrite(data, payloads.length, superseded).finally(() => {
       this.rewriting = undefined;
       this.scheduleDrain();
     });
@@ -217,10 +306,12 @@ export class Journal {
       const batch = this.queue;
       this.queue = emptyBatch();
       try {
-        const data = batch.chunks.length === 1 ? batch.chunks[0] : Buffer.concat(batch.chunks, batch.bytes);
+        const firstSeq = this.nextSeq;
+        const data = Buffer.concat(batch.chunks.map((payload, index) => encodeRecord(payload, firstSeq + index)));
         await writeFully(this.handle, data, this.position);
         if (this.fsyncEnabled) await this.handle.datasync();
         this.position += data.length;
+        this.nextSeq = (firstSeq + batch.chunks.length) >>> 0;
         this.counters.flushes += 1;
         this.counters.bytes += data.length;
         settle(batch);
@@ -230,7 +321,7 @@ export class Journal {
     }
   }
 
-  private async runRewrite(data: Buffer, superseded: Batch): Promise<void> {
+  private async runRewrite(data: Buffer, records: number, superseded: Batch): Promise<void> {
     // The batch in flight finishes against the old file: its records are superseded too, but the
     // old file must stay whole until the rename replaces it.
     await this.draining;
@@ -258,6 +349,7 @@ export class Journal {
     const old = this.handle;
     this.handle = fresh;
     this.position = data.length;
+    this.nextSeq = records;
     // Nothing durable lives only in the old inode any more, so failing to close it loses nothing.
     await old.close().catch(() => undefined);
     try {
@@ -300,7 +392,46 @@ export class Journal {
 }
 
 function emptyBatch(): Batch {
-  return { chunks: [], bytes: 0, settlers: [deferred()] };
+  return { chunks: [], settlers: [deferred()] };
+}
+
+/** A format-1 file's records, if it reads cleanly to its end; otherwise the open is refused (format 1 cannot tell a torn tail from damage). */
+async function readLegacy(path: string, content: Buffer, repairCommand: string): Promise<Buffer[]> {
+  const legacy = decodeLegacyRecords(content);
+  if (legacy.problem === undefined) return legacy.records;
+  const current = salvageRecords(content);
+  if (current.records.length > 0) {
+    throw new JournalCorruptError(path, 0, current.damaged[0]?.problem ?? legacy.problem, repairCommand, current.records[0].offset);
+  }
+  throw new JournalCorruptError(
+    path,
+    legacy.validLength,
+    `${legacy.problem} (format 1, which has no record marker: a torn tail cannot be told from damage, and the ${legacy.records.length} records before it are all a repair can keep)`,
+    repairCommand,
+  );
+}
+
+async function readExisting(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Atomically replaces `path` with `data`: temp file, sync, rename, directory sync. */
+async function replaceFile(path: string, data: Buffer, fsyncEnabled: boolean): Promise<void> {
+  const tempPath = tempPathOf(path);
+  const fresh = await open(tempPath, 'w');
+  try {
+    await writeFully(fresh, data, 0);
+    if (fsyncEnabled) await fresh.datasync();
+  } finally {
+    await fresh.close();
+  }
+  await rename(tempPath, path);
+  if (fsyncEnabled) await syncDirectory(dirname(path));
 }
 
 function mergeBatches(first: Batch, second: Batch): Batch {
@@ -308,7 +439,6 @@ function mergeBatches(first: Batch, second: Batch): Batch {
   if (second.chunks.length === 0) return first;
   return {
     chunks: [...first.chunks, ...second.chunks],
-    bytes: first.bytes + second.bytes,
     settlers: [...first.settlers, ...second.settlers],
   };
 }

@@ -35,7 +35,23 @@ export const enum KhxStatus {
   BadRequest = '400',
   /** The job waited past the broker's request expiry without ever being dispatched: it did not and will not run. */
   Expired = '410',
+  /** Refused: the sending peer has its quota of requests in the broker's hands (docs/limits.md). It will not run; retry later. */
+  TooManyRequests = '429',
+  /** Refused: the broker's service table is full (docs/limits.md). It will not run; retry later. */
+  Unavailable = '503',
+  /** Given up past the broker's job deadline: it may have run, its outcome is unknown, and it will not run again. */
+  GivenUp = '504',
 }
+
+/** Bounds a 7/MDP peer's input must keep (docs/limits.md); past them a message is malformed. */
+export interface MdpLimits {
+  /** Longest service name, in bytes. */
+  maxServiceNameBytes: number;
+  /** Most frames in one message (the routing identity not counted). */
+  maxFrames: number;
+}
+
+export const DEFAULT_MDP_LIMITS: MdpLimits = { maxServiceNameBytes: 255, maxFrames: 64 };
 
 export type Frame = Buffer;
 
@@ -160,9 +176,10 @@ function readCommand(frames: readonly Frame[]): number {
   return command[0];
 }
 
-function readService(frame: Frame | undefined, what: string): string {
+function readService(frame: Frame | undefined, what: string, maxBytes = DEFAULT_MDP_LIMITS.maxServiceNameBytes): string {
   if (frame === undefined) throw new MdpDecodeError(`${what} without a service name`);
   if (frame.length === 0) throw new MdpDecodeError(`${what} with an empty service name`);
+  if (frame.length > maxBytes) throw new MdpDecodeError(`${what} with a service name of ${frame.length} bytes, at most ${maxBytes} allowed: ${printable(frame)}`);
   return frame.toString('utf8');
 }
 
@@ -186,17 +203,18 @@ export function jobIdProblem(job: Frame): string | undefined {
   return undefined;
 }
 
-export function decodeAtBroker(frames: readonly Frame[]): BrokerInbound {
+export function decodeAtBroker(frames: readonly Frame[], limits: MdpLimits = DEFAULT_MDP_LIMITS): BrokerInbound {
   expectDelimiter(frames);
+  if (frames.length > limits.maxFrames) throw new MdpDecodeError(`message of ${frames.length} frames, at most ${limits.maxFrames} allowed`);
   if (frames.length < 2) throw new MdpDecodeError('no protocol header');
   const header = frames[1];
   if (header.equals(CLIENT_HEADER)) {
-    const service = readService(frames[2], 'client request');
+    const service = readService(frames[2], 'client request', limits.maxServiceNameBytes);
     if (frames.length < 4) throw new MdpDecodeError('client request without a body');
     return { kind: 'client-request', service, body: frames.slice(3) };
   }
   if (header.equals(KHX_CLIENT_HEADER)) {
-    const service = readService(frames[2], 'job request');
+    const service = readService(frames[2], 'job request', limits.maxServiceNameBytes);
     if (frames.length < 4) throw new MdpDecodeError('job request without a job id');
     if (frames.length < 5) throw new MdpDecodeError('job request without a body');
     // The job id's content is checked by the broker, which can answer 400 to a well-framed request.
@@ -208,7 +226,8 @@ export function decodeAtBroker(frames: readonly Frame[]): BrokerInbound {
     case WorkerCommand.Ready:
       // A fifth frame and beyond name extensions (KHX/1); a plain 7/MDP READY has none.
       if (frames.length < 4) throw new MdpDecodeError(`READY has ${frames.length} frames, expected 4 or more`);
-      return { kind: 'ready', service: readService(frames[3], 'READY'), extensions: frames.slice(4).map((frame) => frame.toString('latin1')) };
+      if (frames.slice(4).some((frame) => frame.length > MAX_JOB_ID_BYTES)) throw new MdpDecodeError(`READY with an extension frame over ${MAX_JOB_ID_BYTES} bytes`);
+      return { kind: 'ready', service: readService(frames[3], 'READY', limits.maxServiceNameBytes), extensions: frames.slice(4).map((frame) => frame.toString('latin1')) };
     case WorkerCommand.Reply:
       return { kind: 'reply', ...readEnvelope(frames, 'REPLY') };
     case WorkerCommand.Heartbeat:

@@ -9,6 +9,11 @@ export interface RouterServerOptions {
   endpoint: string;
   /** Milliseconds between ticks (heartbeats, expiry, retransmission: whatever the owner does on a tick). */
   tickInterval: number;
+  /**
+   * Largest message a peer may send, in bytes (ZMQ_MAXMSGSIZE): libzmq disconnects a peer that sends
+   * more, before the message is ever held in memory. Undefined: no limit.
+   */
+  maxMessageSize?: number;
   /** What the server is called in its own log lines: `broker`, `proxy`. */
   role: string;
   log: Logger;
@@ -27,7 +32,7 @@ export interface RouterServerOptions {
 export class RouterServer {
   // sendTimeout 0: a ROUTER never blocks, and without it zeromq.js may defer a send after a long run of
   // immediate ones, making the next send throw EBUSY (a server that sends twice in a row then dies or goes deaf).
-  private readonly socket = new Router({ linger: 0, sendTimeout: 0 });
+  private readonly socket: Router;
   private tickTimer?: NodeJS.Timeout;
   private receiving?: Promise<void>;
   private isClosed = false;
@@ -36,6 +41,7 @@ export class RouterServer {
   private resolveFailed!: (error: Error) => void;
 
   constructor(private readonly options: RouterServerOptions) {
+    this.socket = new Router({ linger: 0, sendTimeout: 0, ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }) });
     this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
   }
 

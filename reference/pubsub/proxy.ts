@@ -36,6 +36,13 @@ export interface PubSubProxyOptions {
   dedupRetention?: number;
   /** fdatasync the journal before acknowledging (default true; off only for measurements). */
   fsync?: boolean;
+  /** Largest message in bytes (ZMQ_MAXMSGSIZE): a peer that sends more is disconnected by libzmq (docs/limits.md). */
+  maxMessageSize?: number;
+  /**
+   * Most topics known at once. Topics are never removed (their sequence numbers must outlive their
+   * subscribers), so past the bound a put on a new topic is refused (busy) and a SUBSCRIBE to one dropped.
+   */
+  maxTopics?: number;
   logger?: Logger;
 }
 
@@ -45,6 +52,8 @@ export const DEFAULT_PROXY_OPTIONS = {
   maxPending: 10_000,
   window: 64,
   dedupRetention: 100_000,
+  maxMessageSize: 16 * 1024 * 1024,
+  maxTopics: 10_000,
 } as const;
 
 /** A connected subscriber: one ROUTER identity bound to a subscriber id by HELLO. */
@@ -70,6 +79,8 @@ export interface PubSubProxyStats {
   retransmitted: number;
   malformed: number;
   resets: number;
+  /** Puts and SUBSCRIBEs refused because the topic table was full (docs/limits.md). */
+  refusedTopics: number;
   store: PubSubStoreStats;
 }
 
@@ -87,6 +98,8 @@ export class PubSubProxy {
   private readonly bySubscriber = new Map<string, Session>();
   private readonly log: Logger;
   private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
+  /** Puts and SUBSCRIBEs refused because the topic table is full. */
+  private refusedTopics = 0;
   private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0 };
 
   private constructor(
@@ -97,6 +110,7 @@ export class PubSubProxy {
     this.log = options.logger ?? silentLogger();
     this.server = new RouterServer({
       endpoint: options.endpoint,
+      maxMessageSize: this.options.maxMessageSize,
       tickInterval: this.options.heartbeatInterval,
       role: 'proxy',
       log: this.log,
@@ -132,7 +146,7 @@ export class PubSubProxy {
   }
 
   stats(): PubSubProxyStats {
-    return { sessions: this.sessions.size, ...this.counters, store: this.store.stats() };
+    return { sessions: this.sessions.size, ...this.counters, refusedTopics: this.refusedTopics, store: this.store.stats() };
   }
 
   async close(): Promise<void> {
@@ -178,6 +192,10 @@ export class PubSubProxy {
   }
 
   private onPut(identity: Frame, publisher: string, msg: string, topic: string, payload: Frame): void {
+    if (this.topicTableFull(topic)) {
+      this.send([identity, ...encodeRefused(msg, 'busy', `the topic table is full (${this.options.maxTopics} topics)`)]);
+      return;
+    }
     const outcome = this.store.put(publisher, msg, topic, payload);
     if (outcome.outcome === 'busy') {
       this.counters.refusedBusy++;
@@ -222,6 +240,7 @@ export class PubSubProxy {
   }
 
   private onSubscribe(session: Session, topic: string): void {
+    if (this.topicTableFull(topic)) return;
     const { position, durable } = this.store.subscribe(session.subscriber, topic);
     durable.then(
       () => {
@@ -295,6 +314,13 @@ export class PubSubProxy {
         }
       }
     }
+  }
+
+  private topicTableFull(topic: string): boolean {
+    if (this.store.hasTopic(topic) || this.store.topicCount < this.options.maxTopics) return false;
+    this.refusedTopics++;
+    this.log.warn({ topic, topics: this.store.topicCount }, 'refused a new topic: the topic table is full');
+    return true;
   }
 
   /**

@@ -120,7 +120,7 @@ export class PubSubStore {
 
   /** Opens (or creates) the journal and replays it. A record that is not understood stops the open. */
   static async open(path: string, options: PubSubStoreOptions): Promise<PubSubStore> {
-    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync });
+    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync, repairCommand: `keelhaul pubsub-proxy --journal ${path} --repair` });
     const store = new PubSubStore(journal, options);
     try {
       records.forEach((payload, index) => store.apply(parseRecord(payload, index)));
@@ -226,6 +226,15 @@ export class PubSubStore {
 
   durableLast(topicName: string): number {
     return this.topics.get(topicName)?.durableLast ?? 0;
+  }
+
+  /** Whether the topic is known (a put or a subscription created it); topics are never removed, their sequence numbers must last. */
+  hasTopic(topicName: string): boolean {
+    return this.topics.has(topicName);
+  }
+
+  get topicCount(): number {
+    return this.topics.size;
   }
 
   /** Messages owed to `subscriber` and not acknowledged, over all its topics. */

@@ -303,10 +303,10 @@ describe('job store', () => {
   test('a record with a good checksum but a bad payload stops the open with a clear error', async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, 'jobs.journal');
-      const good = encodeRecord(payload(JSON.stringify({ type: 'forgotten', job: 'x' })));
-      await writeFile(path, Buffer.concat([good, encodeRecord(payload('{"type":"exploded","job":"x"}'))]));
+      const good = encodeRecord(payload(JSON.stringify({ type: 'forgotten', job: 'x' })), 0);
+      await writeFile(path, Buffer.concat([good, encodeRecord(payload('{"type":"exploded","job":"x"}'), 1)]));
       await assert.rejects(JobStore.open(path, KEEP_ALL), /record 1 has an unknown type "exploded"/);
-      await writeFile(path, encodeRecord(payload('not json')));
+      await writeFile(path, encodeRecord(payload('not json'), 0));
       await assert.rejects(JobStore.open(path, KEEP_ALL), /record 0 is not JSON/);
     });
   });

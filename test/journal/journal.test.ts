@@ -75,7 +75,7 @@ describe('journal', () => {
       await journal.close();
       assert.deepEqual(texts(records), ['alpha']);
       assert.equal((await stat(path)).size, keep);
-      assert.match(logger.lines[0]?.message ?? '', new RegExp(`torn record at byte ${keep}: 3 of 8 header bytes`));
+      assert.match(logger.lines[0]?.message ?? '', new RegExp(`torn record at byte ${keep}: 3 of ${HEADER_BYTES} header bytes`));
     });
   });
 
