@@ -231,16 +231,20 @@ export function decodeAtBroker(frames: readonly Frame[], limits: MdpLimits = DEF
     case WorkerCommand.Reply:
       return { kind: 'reply', ...readEnvelope(frames, 'REPLY') };
     case WorkerCommand.Heartbeat:
-      expectExactly(frames, 3, 'HEARTBEAT');
-      return { kind: 'heartbeat' };
     case WorkerCommand.Disconnect:
-      expectExactly(frames, 3, 'DISCONNECT');
-      return { kind: 'disconnect' };
+      return decodeBareCommand(frames, command);
     case WorkerCommand.Request:
       throw new MdpDecodeError('REQUEST sent by a worker (only a broker sends REQUEST)');
     default:
       throw new MdpDecodeError(`unknown worker command ${commandName(command)}`);
   }
+}
+
+/** HEARTBEAT and DISCONNECT carry nothing but their command, whichever side receives them. */
+function decodeBareCommand(frames: readonly Frame[], command: WorkerCommand.Heartbeat | WorkerCommand.Disconnect): { kind: 'heartbeat' } | { kind: 'disconnect' } {
+  const heartbeat = command === WorkerCommand.Heartbeat;
+  expectExactly(frames, 3, heartbeat ? 'HEARTBEAT' : 'DISCONNECT');
+  return heartbeat ? { kind: 'heartbeat' } : { kind: 'disconnect' };
 }
 
 export function decodeAtWorker(frames: readonly Frame[]): WorkerInbound {
@@ -251,11 +255,8 @@ export function decodeAtWorker(frames: readonly Frame[]): WorkerInbound {
     case WorkerCommand.Request:
       return { kind: 'request', ...readEnvelope(frames, 'REQUEST') };
     case WorkerCommand.Heartbeat:
-      expectExactly(frames, 3, 'HEARTBEAT');
-      return { kind: 'heartbeat' };
     case WorkerCommand.Disconnect:
-      expectExactly(frames, 3, 'DISCONNECT');
-      return { kind: 'disconnect' };
+      return decodeBareCommand(frames, command);
     case WorkerCommand.Recorded:
       return { kind: 'recorded', jobs: frames.slice(3) };
     default:
