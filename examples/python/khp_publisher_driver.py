@@ -45,7 +45,7 @@ from collections import deque
 
 import zmq
 
-from khp_common import KHP, MAX_POLL_MS, MAX_READS_PER_TURN, STDIN, StdinLines, WakePipe, backoff_delay, configure_logging, decimal, emit, json_command, name_problem
+from driver_common import KHP, MAX_POLL_MS, MAX_READS_PER_TURN, STDIN, StdinLines, WakePipe, backoff_delay, configure_logging, decimal, emit, json_command, name_problem
 
 log = logging.getLogger("khp-publisher-driver")
 

@@ -56,7 +56,7 @@ import time
 
 import zmq
 
-from khp_common import KHP, MAX_POLL_MS, MAX_READS_PER_TURN, STDIN, StdinLines, WakePipe, backoff_delay, configure_logging, decimal, emit, json_command, name_problem
+from driver_common import KHP, MAX_POLL_MS, MAX_READS_PER_TURN, STDIN, StdinLines, WakePipe, backoff_delay, configure_logging, decimal, emit, json_command, name_problem
 
 # At most this many messages of a topic are taken before an ACK covering them goes out (rule 5).
 ACK_EVERY = 16

@@ -42,18 +42,16 @@ import json
 import logging
 import math
 import os
-import random
 import signal
-import sys
 import time
 from collections import deque
 
 import zmq
 
+from driver_common import STDIN, StdinLines, WakePipe, backoff_delay, configure_logging, emit
+
 MDPC = b"MDPC01"
 MMI_SERVICE = b"mmi.service"
-STDIN = 0
-MAX_LINE_BYTES = 1 << 20
 MAX_IDLE_SOCKETS = 64
 # The loop wakes at least this often even with nothing due (it is woken earlier by any event).
 MAX_POLL_MS = 1000
@@ -61,18 +59,7 @@ MAX_POLL_MS = 1000
 log = logging.getLogger("mdp-client-driver")
 
 
-# --- the driver protocol: reports on stdout -----------------------------------------------------
-
-
-def emit(report):
-    """One JSON object per line, flushed at once: the harness reads reports as they come."""
-    try:
-        sys.stdout.write(json.dumps(report, separators=(",", ":")) + "\n")
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        # The harness is gone. Point stdout at /dev/null so the interpreter's final flush is quiet.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(1)
+# --- the driver protocol: reports on stdout (emit, driver_common.py) and calls on stdin ---------
 
 
 def parse_call(raw):
@@ -93,12 +80,6 @@ def parse_call(raw):
     if payload is not None and not isinstance(payload, str):
         raise ValueError('"payload" must be a string')
     return job, service, payload or ""
-
-
-def backoff_delay(attempt, initial_ms, max_ms):
-    """Delay (s) before retry number attempt+1: uniform in [d/2, d], d = min(max, initial * 2^attempt)."""
-    ceiling = min(max_ms, initial_ms * 2 ** min(attempt, 30))
-    return (ceiling / 2 + random.random() * ceiling / 2) / 1000.0
 
 
 # --- one call ---------------------------------------------------------------------------------------
@@ -131,22 +112,15 @@ class ClientDriver:
         self.queued = deque()  # calls beyond --max-open, started in order as others finish
         self.idle = []  # sockets with nothing outstanding, safe to reuse
         self.service_seen = {}  # service -> monotonic time 8/MMI last said it has workers
-        self.stdin_open = True
-        self.buffer = b""
-        self.discarding = False  # skipping the rest of an over-long line
+        self.stdin = StdinLines()
         self.stopping = False
-        self.wake_r, self.wake_w = os.pipe()
-        os.set_blocking(self.wake_r, False)
-        os.set_blocking(self.wake_w, False)
+        self.wake_pipe = WakePipe()
 
     # signals ----------------------------------------------------------------------------------
 
     def on_signal(self, signum, _frame):
         self.stopping = True
-        try:
-            os.write(self.wake_w, b"\0")
-        except OSError:
-            pass
+        self.wake_pipe.wake()
 
     # the loop ---------------------------------------------------------------------------------
 
@@ -154,12 +128,12 @@ class ClientDriver:
         emit({"type": "ready", "role": "client", "name": self.args.name})
         log.info("%s: ready, broker %s", self.args.name, self.args.broker)
         while not self.stopping:
-            if not self.stdin_open and not self.open and not self.queued:
+            if not self.stdin.open and not self.open and not self.queued:
                 break
             poller = zmq.Poller()
-            if self.stdin_open:
+            if self.stdin.open:
                 poller.register(STDIN, zmq.POLLIN)
-            poller.register(self.wake_r, zmq.POLLIN)
+            poller.register(self.wake_pipe.fd, zmq.POLLIN)
             waiting_on = {}
             for call in self.open:
                 if call.deadline is not None:
@@ -168,8 +142,8 @@ class ClientDriver:
             for item, _ in poller.poll(self.poll_timeout_ms()):
                 if item == STDIN:
                     self.read_stdin()
-                elif item == self.wake_r:
-                    self.drain_wake_pipe()
+                elif item == self.wake_pipe.fd:
+                    self.wake_pipe.drain()
                 elif item in waiting_on:
                     self.read_answers(waiting_on[item], item)
             # Inputs first, then timers: an answer that came in just at its deadline still counts.
@@ -195,13 +169,6 @@ class ClientDriver:
                 call.wake_at = None
                 self.attempt(call)
 
-    def drain_wake_pipe(self):
-        try:
-            while os.read(self.wake_r, 64):
-                pass
-        except BlockingIOError:
-            pass
-
     def close(self):
         for call in self.open:
             if call.socket is not None:
@@ -213,28 +180,8 @@ class ClientDriver:
     # stdin ------------------------------------------------------------------------------------
 
     def read_stdin(self):
-        data = os.read(STDIN, 65536)
-        if not data:
-            self.stdin_open = False
-            if self.buffer.strip() and not self.discarding:
-                self.on_line(self.buffer)
-            self.buffer = b""
+        if not self.stdin.read(self.on_line):
             log.info("%s: stdin closed: finishing %d open call(s)", self.args.name, len(self.open) + len(self.queued))
-            return
-        self.buffer += data
-        while True:
-            line, newline, rest = self.buffer.partition(b"\n")
-            if not newline:
-                break
-            self.buffer = rest
-            if self.discarding:
-                self.discarding = False
-                continue
-            self.on_line(line)
-        if len(self.buffer) > MAX_LINE_BYTES:
-            emit({"type": "error", "error": "bad command: line longer than %d bytes" % MAX_LINE_BYTES})
-            self.buffer = b""
-            self.discarding = True
 
     def on_line(self, raw):
         if raw.strip() == b"":
@@ -381,7 +328,7 @@ def main():
     if args.backoff_initial < 0 or args.backoff_max < 0:
         parser.error("backoffs must not be negative")
 
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s[" + args.name + "] %(levelname)s %(message)s")
+    configure_logging(args.name)
     driver = ClientDriver(args)
     signal.signal(signal.SIGTERM, driver.on_signal)
     signal.signal(signal.SIGINT, driver.on_signal)

@@ -34,30 +34,20 @@ import logging
 import os
 import queue
 import signal
-import sys
 import threading
 import time
 from collections import deque
 
 import zmq
 
+from driver_common import STDIN, WakePipe, configure_logging, emit
+
 MDPW = b"MDPW01"
 READY, REQUEST, REPLY, HEARTBEAT, DISCONNECT = (bytes([n]) for n in range(1, 6))
 COMMAND_NAMES = {READY: "READY", REQUEST: "REQUEST", REPLY: "REPLY", HEARTBEAT: "HEARTBEAT", DISCONNECT: "DISCONNECT"}
-STDIN = 0
 MAX_QUEUED_REQUESTS = 16
 
 log = logging.getLogger("mdp-worker-driver")
-
-
-def emit(report):
-    """One JSON object per line, flushed at once: a report written before a SIGKILL still arrives."""
-    try:
-        sys.stdout.write(json.dumps(report, separators=(",", ":")) + "\n")
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(1)
 
 
 def make_handler(work_ms):
@@ -93,15 +83,10 @@ class WorkerDriver:
         self.stopping = False
         self.ready_reported = False
         # Self-pipe: the handler thread and signal handlers wake the poll loop through it.
-        self.wake_r, self.wake_w = os.pipe()
-        os.set_blocking(self.wake_r, False)
-        os.set_blocking(self.wake_w, False)
+        self.wake_pipe = WakePipe()
 
     def wake(self):
-        try:
-            os.write(self.wake_w, b"\0")
-        except OSError:
-            pass  # full: the loop is already due to wake
+        self.wake_pipe.wake()
 
     def on_signal(self, signum, _frame):
         self.stopping = True
@@ -155,7 +140,7 @@ class WorkerDriver:
             poller = zmq.Poller()
             if stdin_open:
                 poller.register(STDIN, zmq.POLLIN)
-            poller.register(self.wake_r, zmq.POLLIN)
+            poller.register(self.wake_pipe.fd, zmq.POLLIN)
             if self.socket is not None:
                 poller.register(self.socket, zmq.POLLIN)
             for item, _ in poller.poll(self.poll_timeout_ms()):
@@ -164,8 +149,8 @@ class WorkerDriver:
                         log.info("stdin closed: exiting")
                         stdin_open = False
                         self.stopping = True
-                elif item == self.wake_r:
-                    self.drain_wake_pipe()
+                elif item == self.wake_pipe.fd:
+                    self.wake_pipe.drain()
                 elif self.socket is not None and item is self.socket:
                     self.read_broker()
             self.collect_results()
@@ -194,13 +179,6 @@ class WorkerDriver:
         if now >= self.next_heartbeat:
             self.send(HEARTBEAT)
             self.next_heartbeat = now + self.heartbeat
-
-    def drain_wake_pipe(self):
-        try:
-            while os.read(self.wake_r, 64):
-                pass
-        except BlockingIOError:
-            pass
 
     def read_broker(self):
         socket = self.socket
@@ -300,7 +278,7 @@ def main():
     if args.work_ms < 0 or args.reconnect < 0:
         parser.error("--work-ms and --reconnect must not be negative")
 
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s[" + args.name + "] %(levelname)s %(message)s")
+    configure_logging(args.name)
     driver = WorkerDriver(args, make_handler(args.work_ms))
     signal.signal(signal.SIGTERM, driver.on_signal)
     signal.signal(signal.SIGINT, driver.on_signal)

@@ -1,6 +1,7 @@
-"""What the two KHP/1 example drivers (khp_publisher_driver.py, khp_subscriber_driver.py) share:
-the driver protocol's report line, KHP/1 names and numbers, the backoff, and the pieces of a
-single-threaded poll loop (stdin read as lines, a self-pipe that wakes the loop on a signal).
+"""What the example drivers share: the driver protocol's report line, the backoff and the logging
+set-up (all four), and for the two KHP/1 drivers (khp_publisher_driver.py, khp_subscriber_driver.py)
+KHP/1 names and numbers and the pieces of a single-threaded poll loop (stdin read as lines, a
+self-pipe that wakes the loop on a signal).
 
 Only the Python standard library is used here.
 """
