@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { HOST, Client, addToxic, assertApiError, createProxy, freePort, http, httpJson, startEchoServer, startFaultProxy, withCleanup } from './support';
+import { HOST, Client, addToxic, assertApiError, createProxy, freePort, http, httpJson, startFaultProxy, startProxyAndUpstream, withCleanup } from './support';
 
 /** The HTTP API, endpoint by endpoint and error by error, against the contract in /shared/TOXIPROXY-API.md. */
 
@@ -92,10 +92,7 @@ test('api: GET/DELETE /proxies/{p}: 404 proxy not found; DELETE answers 204 and 
 
 test('api: POST/PATCH /proxies/{p} updates: omitted fields kept, name ignored, disable/enable rebinds the same port, errors', async () => {
   await withCleanup(async (defer) => {
-    const server = await startFaultProxy();
-    defer(() => server.close());
-    const echo = await startEchoServer();
-    defer(() => echo.close());
+    const { server, echo } = await startProxyAndUpstream(defer);
     const port = await createProxy(server.url, 'p', echo.address);
     const listen = `${HOST}:${port}`;
 

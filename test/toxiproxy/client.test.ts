@@ -1,19 +1,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Toxiproxy, ToxiproxyError, type Latency, type Timeout } from 'toxiproxy-node-client';
-import { Client, HOST, startEchoServer, startFaultProxy, withCleanup } from './support';
+import { Client, HOST, startProxyAndUpstream, withCleanup, type Defer, type TestServer } from './support';
 
 /** The server driven only through toxiproxy-node-client (v4), as existing Toxiproxy users drive it. */
 
 const portOf = (listen: string): number => Number(listen.split(':').pop());
 
-test('client: version, create/get/getAll, add/get/update/remove a toxic, and the toxic shapes traffic', async () => {
+/** Runs `body` with a client of a fresh fault proxy server and an echo server to point proxies at. */
+async function withToxiproxy(body: (setup: { toxiproxy: Toxiproxy; echo: TestServer; defer: Defer }) => Promise<void>): Promise<void> {
   await withCleanup(async (defer) => {
-    const server = await startFaultProxy();
-    defer(() => server.close());
-    const echo = await startEchoServer();
-    defer(() => echo.close());
-    const toxiproxy = new Toxiproxy(server.url);
+    const { server, echo } = await startProxyAndUpstream(defer);
+    await body({ toxiproxy: new Toxiproxy(server.url), echo, defer });
+  });
+}
+
+/** Matches the ToxiproxyError the client throws for an answer with `status`. */
+const isToxiproxyError =
+  (status: number) =>
+  (error: unknown): boolean =>
+    error instanceof ToxiproxyError && new RegExp(`status code ${status}`).test(error.message);
+
+test('client: version, create/get/getAll, add/get/update/remove a toxic, and the toxic shapes traffic', async () => {
+  await withToxiproxy(async ({ toxiproxy, echo, defer }) => {
 
     assert.equal(await toxiproxy.getVersion(), '{"version": "2.12.0"}\n');
 
@@ -39,17 +48,12 @@ test('client: version, create/get/getAll, add/get/update/remove a toxic, and the
     assert.ok((await client.roundTrip('fast again')) < 150, 'the update reached the open connection');
 
     await updated.remove();
-    await assert.rejects(proxy.getToxic('lag'), (error: unknown) => error instanceof ToxiproxyError && /status code 404/.test(error.message));
+    await assert.rejects(proxy.getToxic('lag'), isToxiproxyError(404));
   });
 });
 
 test('client: proxy update disables and re-enables; duplicate create and missing proxy are ToxiproxyErrors; remove deletes', async () => {
-  await withCleanup(async (defer) => {
-    const server = await startFaultProxy();
-    defer(() => server.close());
-    const echo = await startEchoServer();
-    defer(() => echo.close());
-    const toxiproxy = new Toxiproxy(server.url);
+  await withToxiproxy(async ({ toxiproxy, echo, defer }) => {
     const proxy = await toxiproxy.createProxy({ name: 'echo', listen: `${HOST}:0`, upstream: echo.address });
     const port = portOf(proxy.listen);
 
@@ -65,20 +69,15 @@ test('client: proxy update disables and re-enables; duplicate create and missing
 
     await assert.rejects(
       toxiproxy.createProxy({ name: 'echo', listen: `${HOST}:0`, upstream: echo.address }),
-      (error: unknown) => error instanceof ToxiproxyError && /status code 409/.test(error.message),
+      isToxiproxyError(409),
     );
     await enabled.remove();
-    await assert.rejects(toxiproxy.get('echo'), (error: unknown) => error instanceof ToxiproxyError && /status code 404/.test(error.message));
+    await assert.rejects(toxiproxy.get('echo'), isToxiproxyError(404));
   });
 });
 
 test('client: populate creates and keeps proxies; reset re-enables them and removes their toxics', async () => {
-  await withCleanup(async (defer) => {
-    const server = await startFaultProxy();
-    defer(() => server.close());
-    const echo = await startEchoServer();
-    defer(() => echo.close());
-    const toxiproxy = new Toxiproxy(server.url);
+  await withToxiproxy(async ({ toxiproxy, echo, defer }) => {
 
     const proxies = await toxiproxy.populate([
       { name: 'one', listen: `${HOST}:0`, upstream: echo.address },

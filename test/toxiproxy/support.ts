@@ -45,6 +45,21 @@ export async function startServer(onConnection: (socket: Socket) => void): Promi
 
 export const startEchoServer = (): Promise<TestServer> => startServer((socket) => socket.pipe(socket));
 
+/** How a test hands `withCleanup` something to release. */
+export type Defer = (release: () => unknown) => void;
+
+/** A fault proxy server and the upstream its proxies point at (an echo server unless given), both released through `defer`. */
+export async function startProxyAndUpstream(
+  defer: Defer,
+  upstream: () => Promise<TestServer> = startEchoServer,
+): Promise<{ server: FaultProxyServer; echo: TestServer }> {
+  const server = await startFaultProxy();
+  defer(() => server.close());
+  const echo = await upstream();
+  defer(() => echo.close());
+  return { server, echo };
+}
+
 /**
  * A port nothing listens on. It is taken below the kernel's ephemeral range (32768 and up on
  * Linux), so the port-0 binds of tests running in parallel cannot be handed it after we let go.
@@ -224,7 +239,7 @@ export class Client {
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `body` with resources that are always released, in reverse order, even when it throws. */
-export async function withCleanup(body: (defer: (release: () => unknown) => void) => Promise<void>): Promise<void> {
+export async function withCleanup(body: (defer: Defer) => Promise<void>): Promise<void> {
   const releases: (() => unknown)[] = [];
   try {
     await body((release) => releases.push(release));

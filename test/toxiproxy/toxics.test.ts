@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import type { FaultProxyServer } from '../../harness/toxiproxy/server';
-import { Client, addToxic, createProxy, freePort, http, httpJson, sleep, startEchoServer, startFaultProxy, startServer, withCleanup, type TestServer } from './support';
+import { Client, addToxic, createProxy, freePort, http, httpJson, sleep, startFaultProxy, startProxyAndUpstream, startServer, withCleanup, type TestServer } from './support';
 
 /**
  * Real traffic through a proxy to a TCP echo server, one toxic at a time. Timing bounds are
@@ -20,10 +20,7 @@ interface Setup {
 
 async function withProxy(body: (setup: Setup) => Promise<void>, upstream?: () => Promise<TestServer>): Promise<void> {
   await withCleanup(async (defer) => {
-    const server = await startFaultProxy();
-    defer(() => server.close());
-    const echo = await (upstream ?? startEchoServer)();
-    defer(() => echo.close());
+    const { server, echo } = await startProxyAndUpstream(defer, upstream);
     const port = await createProxy(server.url, 'p', echo.address);
     const connect = async () => {
       const client = await Client.connect(port);
@@ -284,10 +281,7 @@ test('disabling a proxy closes its listener and open connections; enabling binds
 
 test('changing the upstream drops open connections and restarts the proxy on the same listen', async () => {
   await withCleanup(async (defer) => {
-    const server = await startFaultProxy();
-    defer(() => server.close());
-    const first = await startEchoServer();
-    defer(() => first.close());
+    const { server, echo: first } = await startProxyAndUpstream(defer);
     const second = await startServer((socket) => socket.on('data', (data: Buffer) => socket.write(data.toString().toUpperCase())));
     defer(() => second.close());
     const port = await createProxy(server.url, 'p', first.address);
