@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Broker } from '../../reference/broker';
 import { MajordomoClient } from '../../reference/client';
-import { MajordomoWorker } from '../../reference/worker';
+import { MajordomoWorker, type Handler as WorkerHandler } from '../../reference/worker';
 import { waitFor } from '../../harness/util/wait-for';
 import { freeEndpoint, sleep, startBroker, texts } from '../reference/helpers';
 import { PYTHON, requirement } from '../support/requirements';
@@ -81,6 +81,22 @@ describe('interop with an independent Python Majordomo peer', () => {
     return { served, stderr: () => stderr };
   };
 
+  /** Starts a reference worker for `service` and waits until the broker has it registered. */
+  const startReferenceWorker = async (service: string, handler: WorkerHandler): Promise<void> => {
+    const worker = new MajordomoWorker({
+      broker: endpoint,
+      service,
+      handler,
+      heartbeatInterval: HEARTBEAT,
+      heartbeatLiveness: 3,
+      reconnectInitial: 10,
+      reconnectMax: 50,
+    });
+    worker.start();
+    closers.push(() => worker.close());
+    await waitFor(() => broker?.stats().workers === 1, { timeoutMs: WAIT, what: 'the reference worker to register' });
+  };
+
   beforeEach(async () => {
     python.assertAvailable();
     endpoint = await freeEndpoint();
@@ -117,36 +133,14 @@ describe('interop with an independent Python Majordomo peer', () => {
   });
 
   test('Python client → reference broker → reference worker', { skip: python.skipReason }, async () => {
-    const worker = new MajordomoWorker({
-      broker: endpoint,
-      service: 'reverse',
-      handler: async (body) => body.map((frame) => Buffer.from([...frame.toString()].reverse().join(''))),
-      heartbeatInterval: HEARTBEAT,
-      heartbeatLiveness: 3,
-      reconnectInitial: 10,
-      reconnectMax: 50,
-    });
-    worker.start();
-    closers.push(() => worker.close());
-    await waitFor(() => broker?.stats().workers === 1, { timeoutMs: WAIT, what: 'the reference worker to register' });
+    await startReferenceWorker('reverse', async (body) => body.map((frame) => Buffer.from([...frame.toString()].reverse().join(''))));
 
     const reply = parseReply(await runPythonClient(endpoint, 'reverse', ['abc', 'hello world'], children));
     assert.deepEqual(reply, { service: 'reverse', body: ['cba', 'dlrow olleh'] });
   });
 
   test('Python client asks 8/MMI mmi.service: 200 for a served service, 404 otherwise, 501 for other mmi.*', { skip: python.skipReason }, async () => {
-    const worker = new MajordomoWorker({
-      broker: endpoint,
-      service: 'echo',
-      handler: async (body) => body,
-      heartbeatInterval: HEARTBEAT,
-      heartbeatLiveness: 3,
-      reconnectInitial: 10,
-      reconnectMax: 50,
-    });
-    worker.start();
-    closers.push(() => worker.close());
-    await waitFor(() => broker?.stats().workers === 1, { timeoutMs: WAIT, what: 'the reference worker to register' });
+    await startReferenceWorker('echo', async (body) => body);
 
     const [served, unserved, other] = await Promise.all([
       runPythonClient(endpoint, 'mmi.service', ['echo'], children),
