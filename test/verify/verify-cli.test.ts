@@ -29,6 +29,18 @@ function verdictsOf(run: Run): VerdictsFile {
   return JSON.parse(fs.readFileSync(path.join(run.runDir, 'verdicts.json'), 'utf8')) as VerdictsFile;
 }
 
+/** Runs verify expecting exit 1 and a single scenario that FAILed under `profile`; resolves with the run and that verdict. */
+async function verifyFailsOnce(args: string[], profile: string): Promise<{ run: Run; verdict: VerdictsFile['verdicts'][number] }> {
+  const run = await verify(args);
+  assert.equal(run.code, 1, `exit code\n${run.stdout}\n${run.stderr}`);
+  const { verdicts } = verdictsOf(run);
+  assert.equal(verdicts.length, 1);
+  const [verdict] = verdicts;
+  assert.equal(verdict.verdict, 'FAIL');
+  assert.equal(verdict.profile, profile);
+  return { run, verdict };
+}
+
 function manifest(name: string, text: string): string {
   const file = path.join(work, name);
   fs.writeFileSync(file, text);
@@ -42,13 +54,7 @@ const REFERENCE_BROKER = `  broker:
 
 describe('keelhaul verify', () => {
   test('a broker with its dedup turned off fails exactly-once: FAIL names the jobs that ran twice, exit 1', async () => {
-    const run = await verify(['--impl', 'examples/broken/no-dedup.yaml', '--tags', '@khx1:retries-from-table and @links']);
-    assert.equal(run.code, 1, `exit code\n${run.stdout}\n${run.stderr}`);
-    const { verdicts } = verdictsOf(run);
-    assert.equal(verdicts.length, 1);
-    const [verdict] = verdicts;
-    assert.equal(verdict.verdict, 'FAIL');
-    assert.equal(verdict.profile, 'exactly-once');
+    const { run, verdict } = await verifyFailsOnce(['--impl', 'examples/broken/no-dedup.yaml', '--tags', '@khx1:retries-from-table and @links'], 'exactly-once');
     // The scenario's clause tags, the one it was selected by among them.
     assert.ok(verdict.clauses.includes('khx1:retries-from-table'), `clauses: ${verdict.clauses.join(', ')}`);
     const duplicates = verdict.anomalies.filter((a) => a.name === 'duplicate-execution');
@@ -87,13 +93,7 @@ describe('keelhaul verify', () => {
   });
 
   test('a pub/sub proxy without a journal (examples/broken) fails pubsub-exactly-once with the lost messages named: exit 1', async () => {
-    const run = await verify(['--impl', 'examples/broken/pubsub-no-journal.yaml', '--tags', '@khp1:accept-before-acknowledge']);
-    assert.equal(run.code, 1, `exit code\n${run.stdout}\n${run.stderr}`);
-    const { verdicts } = verdictsOf(run);
-    assert.equal(verdicts.length, 1);
-    const [verdict] = verdicts;
-    assert.equal(verdict.verdict, 'FAIL');
-    assert.equal(verdict.profile, 'pubsub-exactly-once');
+    const { run, verdict } = await verifyFailsOnce(['--impl', 'examples/broken/pubsub-no-journal.yaml', '--tags', '@khp1:accept-before-acknowledge'], 'pubsub-exactly-once');
     const lost = verdict.anomalies.filter((a) => a.name === 'lost');
     assert.ok(lost.length > 0, `no lost message named: ${JSON.stringify(verdict.anomalies.map((a) => a.name))}`);
     assert.match(lost[0].job ?? '', /^publisher-\d+:/);
