@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Broker, BrokerOptions } from '../../reference/broker';
 import { decodeJobReply, encodeClientRequest, encodeJobRequest, encodeReady, KHX_EXTENSION, KhxStatus, type WorkerInbound } from '../../reference/mdp/codec';
 import { waitFor } from '../../harness/util/wait-for';
-import { freeEndpoint, RawMdpPeer, startBroker } from './helpers';
+import { freeEndpoint, rawPeers, startBroker } from './helpers';
 
 /**
  * The broker's bounds (docs/limits.md) over real sockets: what a hostile or broken peer can make it
@@ -15,12 +15,7 @@ const WAIT = 1_500;
 describe('reference broker: bounds', () => {
   let endpoint: string;
   let broker: Broker;
-  const peers: RawMdpPeer[] = [];
-  const peer = (): RawMdpPeer => {
-    const created = new RawMdpPeer(endpoint);
-    peers.push(created);
-    return created;
-  };
+  const { peer, closeAll: closePeers } = rawPeers(() => endpoint);
   const start = async (limits: BrokerOptions['limits'], options: Partial<BrokerOptions> = {}): Promise<void> => {
     broker = await startBroker(endpoint, { heartbeatInterval: HEARTBEAT, heartbeatLiveness: 3, requestExpiry: 100, limits, ...options });
   };
@@ -29,7 +24,7 @@ describe('reference broker: bounds', () => {
     endpoint = await freeEndpoint();
   });
   afterEach(async () => {
-    for (const p of peers.splice(0)) p.close();
+    closePeers();
     await broker?.close();
   });
 

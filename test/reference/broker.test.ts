@@ -12,7 +12,7 @@ import {
   WORKER_PROTOCOL,
 } from '../../reference/mdp/codec';
 import { waitFor } from '../../harness/util/wait-for';
-import { freeEndpoint, RawMdpPeer, startBroker, texts } from './helpers';
+import { freeEndpoint, rawPeers, RawMdpPeer, startBroker, texts } from './helpers';
 
 /**
  * The reference broker over real sockets, with hand-made MDP frames on the other side: 30 ms
@@ -25,13 +25,7 @@ const QUIET = 150; // how long "nothing arrives" is watched
 describe('reference broker', () => {
   let endpoint: string;
   let broker: Broker;
-  const peers: RawMdpPeer[] = [];
-
-  const peer = (routingId?: string): RawMdpPeer => {
-    const created = new RawMdpPeer(endpoint, routingId);
-    peers.push(created);
-    return created;
-  };
+  const { peer, closeAll: closePeers } = rawPeers(() => endpoint);
 
   /** A raw worker that registered for `service` and heartbeats; resolves once the broker counts it. */
   const registeredWorker = async (service: string, routingId?: string): Promise<RawMdpPeer> => {
@@ -49,7 +43,7 @@ describe('reference broker', () => {
   });
 
   afterEach(async () => {
-    for (const p of peers.splice(0)) p.close();
+    closePeers();
     await broker.close();
   });
 

@@ -103,6 +103,21 @@ export class RawMdpPeer {
   }
 }
 
+/** Raw peers a test opens on the endpoint of the moment; `closeAll` (in afterEach) closes every one opened since. */
+export function rawPeers(endpoint: () => string): { peer: (routingId?: string) => RawMdpPeer; closeAll: () => void } {
+  const opened: RawMdpPeer[] = [];
+  return {
+    peer: (routingId) => {
+      const created = new RawMdpPeer(endpoint(), routingId);
+      opened.push(created);
+      return created;
+    },
+    closeAll: () => {
+      for (const p of opened.splice(0)) p.close();
+    },
+  };
+}
+
 /** Frames as strings, for readable assertions. */
 export function texts(frames: readonly Frame[]): string[] {
   return frames.map((frame) => frame.toString());

@@ -16,7 +16,7 @@ import {
   type WorkerInbound,
 } from '../../reference/mdp/codec';
 import { waitFor } from '../../harness/util/wait-for';
-import { freeEndpoint, RawMdpPeer, startBroker, texts } from './helpers';
+import { freeEndpoint, rawPeers, RawMdpPeer, startBroker, texts } from './helpers';
 
 /**
  * The KHX/1 side of the reference broker (docs/protocol.md) over real sockets, with hand-made
@@ -47,13 +47,7 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
   let endpoint: string;
   let dir: string;
   let broker: Broker;
-  const peers: RawMdpPeer[] = [];
-
-  const peer = (): RawMdpPeer => {
-    const created = new RawMdpPeer(endpoint);
-    peers.push(created);
-    return created;
-  };
+  const { peer, closeAll: closePeers } = rawPeers(() => endpoint);
 
   const start = (options: Partial<BrokerOptions> = {}): Promise<Broker> =>
     startBroker(endpoint, { heartbeatInterval: HEARTBEAT, heartbeatLiveness: 3, requestExpiry: 5_000, journal: path.join(dir, 'broker.journal'), ...options });
@@ -77,7 +71,7 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
   });
 
   afterEach(async () => {
-    for (const p of peers.splice(0)) p.close();
+    closePeers();
     await broker.close();
     await rm(dir, { recursive: true, force: true });
   });
