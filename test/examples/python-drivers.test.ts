@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import { checkStuck } from '../../harness/checker';
 import { clientCallBound, livenessPeriod, recoveryBound, type Timing } from '../../harness/timing/timing';
 import type { HistoryEvent } from '../../harness/history/event';
@@ -14,7 +13,7 @@ import { expectDefiniteFailures, expectEveryJobAnswered, expectJobsAnswered } fr
 import { waitFor, withTimeout } from '../../harness/util/wait-for';
 import { askService } from '../../harness/probe/mdp-probe';
 import { MMI_SERVICE } from '../../reference/mdp/mmi';
-import { PYTHON, python, requirePythonDrivers, ROOT, withScenario } from './python-helpers';
+import { PYTHON, python, requirePythonDrivers, ROOT, suiteReportDir, withScenario } from './python-helpers';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -114,27 +113,14 @@ async function expectCleanExit(scenario: Scenario, node: NodeHandle): Promise<vo
 }
 
 describe('the example Python drivers under the harness', () => {
-  let reportDir: string;
-
-  before(() => {
-    reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-python-drivers-'));
-  });
-
-  after(() => {
-    // Scenario folders of passing tests are removed; a failure's stays (its path is in the error).
-    try {
-      fs.rmdirSync(reportDir);
-    } catch {
-      // not empty: a test failed and its history and logs are kept
-    }
-  });
+  const reportDir = suiteReportDir('keelhaul-python-drivers-');
 
   beforeEach(() => requirePythonDrivers([CLIENT_DRIVER, WORKER_DRIVER]));
 
 
 
   test('Python workers and clients answer a concurrent workload at least once', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario({ name: 'python drivers happy path', reportDir, implementation: pythonExamples }, async (scenario) => {
+    await withScenario({ name: 'python drivers happy path', reportDir: reportDir(), implementation: pythonExamples }, async (scenario) => {
       const { cluster, timing } = scenario;
       await cluster.startBroker();
       // 20 ms per job, so a client's concurrent calls show up as overlapping executions.
@@ -170,7 +156,7 @@ describe('the example Python drivers under the harness', () => {
   });
 
   test('a Python worker killed while it holds a job: every job is still answered', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario({ name: 'python drivers worker killed', reportDir, implementation: pythonExamples }, async (scenario) => {
+    await withScenario({ name: 'python drivers worker killed', reportDir: reportDir(), implementation: pythonExamples }, async (scenario) => {
       const { cluster } = scenario;
       // As features/request-reply/worker-faults.feature: 30 ms jobs leave time to catch a worker holding one.
       await cluster.startBroker();
@@ -198,7 +184,7 @@ describe('the example Python drivers under the harness', () => {
   });
 
   test('a Python client whose replies are lost retries on fresh sockets and every job is answered', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario({ name: 'python drivers lost replies', reportDir, implementation: pythonExamples }, async (scenario) => {
+    await withScenario({ name: 'python drivers lost replies', reportDir: reportDir(), implementation: pythonExamples }, async (scenario) => {
       const { cluster, nemesis } = scenario;
       assert.ok(nemesis.links, 'the scenario runs through the fault proxy');
       // As the lost-replies scenario of features/request-reply/exactly-once.feature, judged at least once.
@@ -227,7 +213,7 @@ describe('the example Python drivers under the harness', () => {
   });
 
   test('a call to a service with no workers fails definitely within its bound; bad commands get an error', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario({ name: 'python drivers no workers', reportDir, implementation: pythonExamples }, async (scenario) => {
+    await withScenario({ name: 'python drivers no workers', reportDir: reportDir(), implementation: pythonExamples }, async (scenario) => {
       const { cluster, timing } = scenario;
       // As features/request-reply/no-workers.feature: 8/MMI says 404, so the request is never sent.
       await cluster.startBroker();

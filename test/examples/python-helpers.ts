@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import type { Implementation } from '../../harness/implementation/implementation';
 import { Scenario } from '../../harness/scenario/scenario';
 import { PYTHON, requirement } from '../support/requirements';
@@ -22,6 +24,28 @@ export const python = requirement('python');
 export function requirePythonDrivers(files: readonly string[]): void {
   for (const file of files) assert.ok(fs.existsSync(file), `example file not found: ${file}`);
   python.assertAvailable();
+}
+
+/**
+ * A report folder for the scenarios of the enclosing suite: made before them, removed after them
+ * when empty. Scenario folders of passing tests are removed; a failure's stays (its path is in the error).
+ */
+export function suiteReportDir(prefix: string): () => string {
+  let reportDir: string | undefined;
+  before(() => {
+    reportDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  after(() => {
+    try {
+      if (reportDir) fs.rmdirSync(reportDir);
+    } catch {
+      // not empty: a test failed and its history and logs are kept
+    }
+  });
+  return () => {
+    if (reportDir === undefined) throw new Error('the report folder is made by the suite\'s before hook');
+    return reportDir;
+  };
 }
 
 /** Runs `body` on a fresh scenario; always tears it down, keeps its folder only when it fails. */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import { checkPubSub } from '../../harness/checker/pubsub';
 import { recoveryBound } from '../../harness/timing/timing';
 import type { DeliverEvent, HistoryEvent, NemesisEvent } from '../../harness/history/event';
@@ -12,7 +11,7 @@ import type { NodeHandle } from '../../harness/runtime/node-handle';
 import { expectCaughtUpAfterFault } from '../../harness/systems/pubsub/expectations';
 import type { Scenario } from '../../harness/scenario/scenario';
 import { waitFor, withTimeout } from '../../harness/util/wait-for';
-import { python, requirePythonDrivers, ROOT, withScenario } from './python-helpers';
+import { python, requirePythonDrivers, ROOT, suiteReportDir, withScenario } from './python-helpers';
 import { PubSubWorkload } from '../../harness/systems/pubsub/workload';
 
 /**
@@ -109,21 +108,8 @@ async function errorReports(node: NodeHandle, body: (errors: string[]) => Promis
 }
 
 describe('the example Python KHP/1 drivers under the harness', () => {
-  let reportDir: string;
+  const reportDir = suiteReportDir('keelhaul-python-pubsub-');
   let implementation: ManifestImplementation;
-
-  before(() => {
-    reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-python-pubsub-'));
-  });
-
-  after(() => {
-    // Scenario folders of passing tests are removed; a failure's stays (its path is in the error).
-    try {
-      fs.rmdirSync(reportDir);
-    } catch {
-      // not empty: a test failed and its history and logs are kept
-    }
-  });
 
   beforeEach(() => {
     requirePythonDrivers([MANIFEST, ...DRIVERS]);
@@ -136,7 +122,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
 
 
   test('2 Python publishers, 3 Python subscribers on overlapping topics: each message exactly once, in order', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario({ name: 'python pubsub overlapping topics', reportDir, implementation }, async (scenario) => {
+    await withScenario({ name: 'python pubsub overlapping topics', reportDir: reportDir(), implementation }, async (scenario) => {
       const { pubsub } = scenario;
       await pubsub.startProxy();
       const [s1, s2, s3] = await pubsub.startSubscribers(3);
@@ -181,7 +167,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
   });
 
   test('the proxy SIGKILLed mid-stream and restarted: Python publishers and subscribers carry on, exactly once', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario({ name: 'python pubsub proxy killed', reportDir, implementation }, async (scenario) => {
+    await withScenario({ name: 'python pubsub proxy killed', reportDir: reportDir(), implementation }, async (scenario) => {
       const { pubsub, history, nemesis } = scenario;
       const proxy = await pubsub.startProxy();
       const [s1, s2] = await pubsub.startSubscribers(2);
@@ -210,7 +196,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
   });
 
   test('a Python subscriber SIGKILLed after some deliveries resumes from its positions file: nothing lost, nothing twice', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario({ name: 'python pubsub subscriber killed', reportDir, implementation }, async (scenario) => {
+    await withScenario({ name: 'python pubsub subscriber killed', reportDir: reportDir(), implementation }, async (scenario) => {
       const { pubsub, history, nemesis } = scenario;
       await pubsub.startProxy();
       const [victim, other] = await pubsub.startSubscribers(2);
@@ -266,7 +252,7 @@ describe('the example Python KHP/1 drivers under the harness', () => {
   });
 
   test('a Python subscriber unsubscribes during traffic and subscribes again: nothing of the topic in between, the rest exactly once', { skip: python.skipReason, timeout: TEST_TIMEOUT_MS }, async () => {
-    await withScenario({ name: 'python pubsub unsubscribe', reportDir, implementation }, async (scenario) => {
+    await withScenario({ name: 'python pubsub unsubscribe', reportDir: reportDir(), implementation }, async (scenario) => {
       const { pubsub, history } = scenario;
       await pubsub.startProxy();
       const [s1, s2] = await pubsub.startSubscribers(2);
