@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BAD_MESSAGES, badMessageNamed } from '../../harness/probe/malformed-messages';
@@ -10,6 +8,7 @@ import type { NodeHandle } from '../../harness/runtime/node-handle';
 import type { NodeSpec } from '../../harness/runtime/node-spec';
 import { freePort } from '../../harness/runtime/ports';
 import { ProcessRuntime } from '../../harness/runtime/process-runtime';
+import { runtimeInTempLogDir } from '../support/runtime-in-temp-log-dir';
 
 /**
  * The malformed-message probes against real brokers: the reference, and the reference started with
@@ -41,15 +40,11 @@ function options(broker: NodeHandle, endpoint: string): ProbeRunOptions {
 
 describe('probes that attribute', () => {
   let runtime: ProcessRuntime;
-  let logDir: string;
+  let dispose: () => Promise<void>;
   before(() => {
-    logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-probe-'));
-    runtime = new ProcessRuntime({ logDir });
+    ({ runtime, dispose } = runtimeInTempLogDir('keelhaul-probe-'));
   });
-  after(async () => {
-    await runtime.shutdown();
-    fs.rmSync(logDir, { recursive: true, force: true });
-  });
+  after(() => dispose());
 
   test('the reference broker answers every probe as 7/MDP requires and keeps serving', async () => {
     const { broker, endpoint } = await startBroker(runtime, 'sound', []);

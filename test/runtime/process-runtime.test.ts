@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { statFields } from '../../harness/runtime/proc-stat';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { ProcessRuntime } from '../../harness/runtime/process-runtime';
+import { runtimeInTempLogDir } from '../support/runtime-in-temp-log-dir';
 import type { NodeSpec } from '../../harness/runtime/node-spec';
 import { freePort } from '../../harness/runtime/ports';
 import { waitFor, withTimeout } from '../../harness/util/wait-for';
@@ -97,16 +97,13 @@ async function askService(port: number, timeoutMs: number): Promise<string | und
 describe('ProcessRuntime', () => {
   let logDir: string;
   let runtime: ProcessRuntime;
+  let dispose: () => Promise<void>;
 
   beforeEach(() => {
-    logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-runtime-test-'));
-    runtime = new ProcessRuntime({ logDir });
+    ({ runtime, logDir, dispose } = runtimeInTempLogDir('keelhaul-runtime-test-'));
   });
 
-  afterEach(async () => {
-    await runtime.shutdown();
-    fs.rmSync(logDir, { recursive: true, force: true });
-  });
+  afterEach(() => dispose());
 
   test('starts the CLI broker and waits for it to report ready: it answers at once', async () => {
     const port = await freePort();
