@@ -64,6 +64,21 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
     return worker;
   };
 
+  /**
+   * Restarts the broker with `resultGrace`, sends job `job` to a first KHX/1 worker (declaring
+   * `instance`, if given) and silences that worker once it has the REQUEST.
+   */
+  const jobHeldBySilentWorker = async (resultGrace: number, job: string, instance?: string) => {
+    await broker.close();
+    broker = await start({ resultGrace });
+    const first = await registeredWorker(true, instance);
+    const client = peer();
+    await client.send(encodeJobRequest('echo', job, [Buffer.from('x')]));
+    const request = await expectRequest(first, 'REQUEST at the first worker');
+    first.stopHeartbeats();
+    return { first, client, request };
+  };
+
   beforeEach(async () => {
     endpoint = await freeEndpoint();
     dir = await mkdtemp(path.join(tmpdir(), 'keelhaul-khx-'));
@@ -147,13 +162,7 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
   });
 
   test('a KHX/1 worker that falls silent keeps its job out of other hands for the result grace, then hands the result in', async () => {
-    await broker.close();
-    broker = await start({ resultGrace: 1_000 });
-    const first = await registeredWorker();
-    const client = peer();
-    await client.send(encodeJobRequest('echo', 'job-5', [Buffer.from('x')]));
-    const request = await expectRequest(first, 'REQUEST at the first worker');
-    first.stopHeartbeats();
+    const { first, client, request } = await jobHeldBySilentWorker(1_000, 'job-5');
     const second = await registeredWorker();
     await waitFor(() => broker.stats().requeued === 1, { timeoutMs: WAIT, what: 'the silent worker to expire' });
     assert.equal(await second.receiveAsWorker(LIVENESS_MS * 2), undefined, 'the job went to another worker within the grace');
@@ -167,13 +176,7 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
   });
 
   test('within the grace, the job goes back to the worker that held it when it returns on a new connection, and only to it', async () => {
-    await broker.close();
-    broker = await start({ resultGrace: 5_000 });
-    const first = await registeredWorker(true, 'instance-1');
-    const client = peer();
-    await client.send(encodeJobRequest('echo', 'job-10', [Buffer.from('x')]));
-    await expectRequest(first, 'REQUEST at the first worker');
-    first.stopHeartbeats();
+    const { first, client } = await jobHeldBySilentWorker(5_000, 'job-10', 'instance-1');
     const other = await registeredWorker(true, 'instance-2');
     await waitFor(() => broker.stats().requeued === 1, { timeoutMs: WAIT, what: 'the silent worker to expire' });
     first.close();
@@ -186,13 +189,7 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
   });
 
   test('after the grace the job goes to another worker, and a late result of the first run is not answered twice', async () => {
-    await broker.close();
-    broker = await start({ resultGrace: 60 });
-    const first = await registeredWorker();
-    const client = peer();
-    await client.send(encodeJobRequest('echo', 'job-6', [Buffer.from('x')]));
-    const held = await expectRequest(first, 'REQUEST at the first worker');
-    first.stopHeartbeats();
+    const { first, client, request: held } = await jobHeldBySilentWorker(60, 'job-6');
     const second = await registeredWorker();
     const rerun = await expectRequest(second, 'the job at the second worker after the grace');
     await second.send(encodeReply(rerun.client, [Buffer.from('second')]));
