@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Publisher } from '../../reference/pubsub/publisher';
 import type { Subscriber } from '../../reference/pubsub/subscriber';
 import { waitFor } from '../../harness/util/wait-for';
-import { assertOrdered, collect, FAST_PUBLISHER, freeEndpoint, openSubscriber } from './helpers';
+import { endpointAndDirPerTest } from '../support/endpoint-and-dir';
+import { assertOrdered, collect, FAST_PUBLISHER, openSubscriber } from './helpers';
 
 /**
  * Crashes for real: the proxy (and a subscriber driver) run as child processes through the CLI and
@@ -24,20 +23,11 @@ interface Node {
 }
 
 describe('KHP/1 under SIGKILL', () => {
-  let endpoint: string;
-  let dir: string;
   const nodes: Node[] = [];
   const closers: (() => unknown)[] = [];
-
-  beforeEach(async () => {
-    endpoint = await freeEndpoint();
-    dir = await mkdtemp(path.join(tmpdir(), 'keelhaul-pubsub-crash-'));
-  });
-
-  afterEach(async () => {
+  const fresh = endpointAndDirPerTest('keelhaul-pubsub-crash-', async () => {
     for (const close of closers.splice(0).reverse()) await close();
     for (const node of nodes.splice(0)) if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGKILL');
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** Spawns a CLI node and waits (bounded) for its ready line. */
@@ -58,7 +48,7 @@ describe('KHP/1 under SIGKILL', () => {
     return node;
   }
 
-  const proxyArgs = () => ['pubsub-proxy', '--endpoint', endpoint, '--journal', path.join(dir, 'journal'), '--heartbeat', '50', '--liveness', '3', '--exit-with-stdin'];
+  const proxyArgs = () => ['pubsub-proxy', '--endpoint', fresh.endpoint, '--journal', path.join(fresh.dir, 'journal'), '--heartbeat', '50', '--liveness', '3', '--exit-with-stdin'];
 
   async function kill(node: Node): Promise<void> {
     const exited = new Promise((resolve) => node.child.once('exit', resolve));
@@ -68,15 +58,15 @@ describe('KHP/1 under SIGKILL', () => {
 
   test('proxy SIGKILL and restart from the journal: nothing lost, nothing duplicated', async () => {
     const proxy = await spawnNode(proxyArgs());
-    assert.deepEqual(proxy.lines[0], { type: 'ready', role: 'pubsub-proxy', endpoint, journal: path.join(dir, 'journal') });
+    assert.deepEqual(proxy.lines[0], { type: 'ready', role: 'pubsub-proxy', endpoint: fresh.endpoint, journal: path.join(fresh.dir, 'journal') });
     const subs: Subscriber[] = [];
     for (const id of ['sub-1', 'sub-2']) {
-      const sub = await openSubscriber(endpoint, id, { positions: path.join(dir, `${id}.positions`) });
+      const sub = await openSubscriber(fresh.endpoint, id, { positions: path.join(fresh.dir, `${id}.positions`) });
       closers.push(() => sub.close());
       await sub.subscribe('news');
       subs.push(sub);
     }
-    const pub = new Publisher({ ...FAST_PUBLISHER, proxy: endpoint, id: 'pub-1' });
+    const pub = new Publisher({ ...FAST_PUBLISHER, proxy: fresh.endpoint, id: 'pub-1' });
     closers.push(() => pub.close());
     for (let i = 0; i < 10; i++) await pub.put('news', `p${i}`, { msg: `pub-1:${i}` });
     const before = await collect(subs[0], 5, WAIT);
@@ -102,12 +92,12 @@ describe('KHP/1 under SIGKILL', () => {
 
   test('subscriber driver SIGKILL and restart with its positions file: every message reported once', async () => {
     await spawnNode(proxyArgs());
-    const subArgs = ['subscribe', '--driver', '--proxy', endpoint, '--id', 'sub-1', '--positions', path.join(dir, 'sub-1.positions'), '--heartbeat', '50', '--liveness', '3'];
+    const subArgs = ['subscribe', '--driver', '--proxy', fresh.endpoint, '--id', 'sub-1', '--positions', path.join(fresh.dir, 'sub-1.positions'), '--heartbeat', '50', '--liveness', '3'];
     const first = await spawnNode(subArgs);
     first.child.stdin.write(`${JSON.stringify({ type: 'subscribe', topic: 'news' })}\n`);
     await waitFor(() => first.lines.some((l) => l.type === 'subscribed'), { timeoutMs: WAIT, what: 'subscribed' });
 
-    const pubNode = await spawnNode(['publish', '--driver', '--proxy', endpoint, '--id', 'pub-1', '--timeout', '300', '--attempts', '20']);
+    const pubNode = await spawnNode(['publish', '--driver', '--proxy', fresh.endpoint, '--id', 'pub-1', '--timeout', '300', '--attempts', '20']);
     const total = 60;
     for (let i = 0; i < total; i++) pubNode.child.stdin.write(`${JSON.stringify({ type: 'put', topic: 'news', msg: `pub-1:${i}`, payload: `p${i}` })}\n`);
     // Kill the subscriber in the middle of the stream.

@@ -1,45 +1,35 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Dealer } from 'zeromq';
 import type { PubSubProxy } from '../../reference/pubsub/proxy';
 import { Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
 import type { Subscriber } from '../../reference/pubsub/subscriber';
 import { decodeAtPublisher, encodePut } from '../../reference/pubsub/codec';
 import { waitFor } from '../../harness/util/wait-for';
-import { assertOrdered, collect, FAST_PUBLISHER, freeEndpoint, openSubscriber, startProxy } from './helpers';
+import { endpointAndDirPerTest } from '../support/endpoint-and-dir';
+import { assertOrdered, collect, FAST_PUBLISHER, openSubscriber, startProxy } from './helpers';
 
 /** KHP/1 end to end, in process on real sockets over tcp://127.0.0.1, with a journaled proxy. */
 const WAIT = 5_000;
 
 describe('KHP/1: proxy + publisher + subscriber', () => {
-  let endpoint: string;
-  let dir: string;
   let proxy: PubSubProxy | undefined;
   const closers: (() => unknown)[] = [];
-
-  beforeEach(async () => {
-    endpoint = await freeEndpoint();
-    dir = await mkdtemp(path.join(tmpdir(), 'keelhaul-pubsub-'));
-  });
-
-  afterEach(async () => {
+  const fresh = endpointAndDirPerTest('keelhaul-pubsub-', async () => {
     for (const close of closers.splice(0).reverse()) await close();
     await proxy?.close();
     proxy = undefined;
-    await rm(dir, { recursive: true, force: true });
   });
 
-  const start = async (options: { maxPending?: number } = {}): Promise<PubSubProxy> => (proxy = await startProxy({ endpoint, journal: path.join(dir, 'journal'), ...options }));
+  const start = async (options: { maxPending?: number } = {}): Promise<PubSubProxy> => (proxy = await startProxy({ endpoint: fresh.endpoint, journal: path.join(fresh.dir, 'journal'), ...options }));
   const publisher = (id: string): Publisher => {
-    const created = new Publisher({ ...FAST_PUBLISHER, proxy: endpoint, id });
+    const created = new Publisher({ ...FAST_PUBLISHER, proxy: fresh.endpoint, id });
     closers.push(() => created.close());
     return created;
   };
   const subscriber = async (id: string, positions?: string): Promise<Subscriber> => {
-    const created = await openSubscriber(endpoint, id, positions === undefined ? {} : { positions });
+    const created = await openSubscriber(fresh.endpoint, id, positions === undefined ? {} : { positions });
     closers.push(() => created.close());
     return created;
   };
@@ -69,7 +59,7 @@ describe('KHP/1: proxy + publisher + subscriber', () => {
     // Two attempts of one put, as a publisher whose first answer got lost would send them.
     const raw = new Dealer({ linger: 0, receiveTimeout: WAIT });
     closers.push(() => raw.close());
-    raw.connect(endpoint);
+    raw.connect(fresh.endpoint);
     await raw.send(encodePut('pub-1', 'msg-1', 'news', Buffer.from('once')));
     await raw.send(encodePut('pub-1', 'msg-1', 'news', Buffer.from('once')));
     const first = decodeAtPublisher(await raw.receive());
@@ -123,7 +113,7 @@ describe('KHP/1: proxy + publisher + subscriber', () => {
 
   test('a subscriber that goes away gets what it missed when it comes back (positions file)', async () => {
     await start();
-    const positions = path.join(dir, 'sub-1.positions');
+    const positions = path.join(fresh.dir, 'sub-1.positions');
     const first = await subscriber('sub-1', positions);
     await first.subscribe('news');
     const pub = publisher('pub-1');
@@ -176,7 +166,7 @@ describe('KHP/1: proxy + publisher + subscriber', () => {
     await start();
     const raw = new Dealer({ linger: 0, receiveTimeout: WAIT });
     closers.push(() => raw.close());
-    raw.connect(endpoint);
+    raw.connect(fresh.endpoint);
     await raw.send([Buffer.from('garbage')]);
     await raw.send([Buffer.from('KHP01'), Buffer.from('ACK'), Buffer.from('t'), Buffer.from('x')]);
     await raw.send(encodePut('pub-1', 'msg-1', 'bad\ttopic', Buffer.from('x')));

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Router } from 'zeromq';
 import type { Broker } from '../../reference/broker';
 import { DefiniteFailure, IndefiniteFailure, MajordomoClient, type ClientOptions } from '../../reference/client';
 import { decodeAtBroker, encodeClientReply } from '../../reference/mdp/codec';
 import { MajordomoWorker, type Handler } from '../../reference/worker';
 import { waitFor } from '../../harness/util/wait-for';
-import { freeEndpoint, sleep, startBroker, texts } from './helpers';
+import { endpointAndDirPerTest } from '../support/endpoint-and-dir';
+import { sleep, startBroker, texts } from './helpers';
 
 /**
  * KHX/1 end to end with the reference client, worker and a journaled broker, in process on real
@@ -28,35 +27,26 @@ const BROKER = { heartbeatInterval: 30, heartbeatLiveness: 3, requestExpiry: 5_0
 const WAIT = 3_000;
 
 describe('KHX/1: reference client + worker + journaled broker', () => {
-  let endpoint: string;
-  let dir: string;
   let broker: Broker | undefined;
   const closers: (() => unknown)[] = [];
-
-  beforeEach(async () => {
-    endpoint = await freeEndpoint();
-    dir = await mkdtemp(path.join(tmpdir(), 'keelhaul-eo-'));
-  });
-
-  afterEach(async () => {
+  const fresh = endpointAndDirPerTest('keelhaul-eo-', async () => {
     for (const close of closers.splice(0)) await close();
     await broker?.close();
     broker = undefined;
-    await rm(dir, { recursive: true, force: true });
   });
 
   const client = (): MajordomoClient => {
-    const created = new MajordomoClient({ ...CLIENT, broker: endpoint });
+    const created = new MajordomoClient({ ...CLIENT, broker: fresh.endpoint });
     closers.push(() => created.close());
     return created;
   };
   const worker = (handler: Handler): MajordomoWorker => {
-    const created = new MajordomoWorker({ ...WORKER, broker: endpoint, service: 'echo', handler });
+    const created = new MajordomoWorker({ ...WORKER, broker: fresh.endpoint, service: 'echo', handler });
     closers.push(() => created.close());
     created.start();
     return created;
   };
-  const journaled = () => startBroker(endpoint, { ...BROKER, journal: path.join(dir, 'journal') });
+  const journaled = () => startBroker(fresh.endpoint, { ...BROKER, journal: path.join(fresh.dir, 'journal') });
 
   test('a job whose worker finishes while the broker is down is answered once, by that run, after the restart', async () => {
     broker = await journaled();
@@ -97,8 +87,8 @@ describe('KHX/1: reference client + worker + journaled broker', () => {
   });
 
   test('a job to a service with no worker ends in a definite failure once the broker gives up on it (410)', async () => {
-    broker = await startBroker(endpoint, { ...BROKER, requestExpiry: 100, journal: path.join(dir, 'journal') });
-    const lonely = new MajordomoClient({ ...CLIENT, checkService: false, broker: endpoint });
+    broker = await startBroker(fresh.endpoint, { ...BROKER, requestExpiry: 100, journal: path.join(fresh.dir, 'journal') });
+    const lonely = new MajordomoClient({ ...CLIENT, checkService: false, broker: fresh.endpoint });
     closers.push(() => lonely.close());
     await assert.rejects(lonely.request('nobody', [Buffer.from('x')], { job: 'job-c' }), (error: unknown) => {
       assert.ok(error instanceof DefiniteFailure);
@@ -111,7 +101,7 @@ describe('KHX/1: reference client + worker + journaled broker', () => {
     broker = await journaled();
     worker(async () => new Promise<never>(() => undefined)); // takes the job and never finishes
     await waitFor(() => broker?.stats().workers === 1, { timeoutMs: WAIT, what: 'the worker to register' });
-    const impatient = new MajordomoClient({ ...CLIENT, attempts: 3, timeout: 150, broker: endpoint });
+    const impatient = new MajordomoClient({ ...CLIENT, attempts: 3, timeout: 150, broker: fresh.endpoint });
     closers.push(() => impatient.close());
     await assert.rejects(impatient.request('echo', [Buffer.from('x')], { job: 'job-d' }), (error: unknown) => {
       assert.ok(error instanceof IndefiniteFailure);
@@ -123,7 +113,7 @@ describe('KHX/1: reference client + worker + journaled broker', () => {
   test('against a broker without KHX/1 (mmi.khx answers 501) the client sends plain 7/MDP requests', async () => {
     // A minimal plain broker: 8/MMI answers 501 to mmi.khx, and it echoes every other request itself.
     const plain = new Router({ linger: 0 });
-    await plain.bind(endpoint);
+    await plain.bind(fresh.endpoint);
     closers.push(() => plain.close());
     const seen: string[] = [];
     void (async () => {
