@@ -1,6 +1,8 @@
 import { Option } from 'commander';
 import { Journal, JournalCorruptError, type RepairReport } from '../../reference/journal/journal';
 import { JobStore } from '../../reference/journal/job-store';
+import { report } from '../../reference/drivers/protocol';
+import { onShutdown } from './node-options';
 
 /**
  * `--repair` of `keelhaul broker` and `keelhaul pubsub-proxy`, and what both say when they refuse a
@@ -47,6 +49,21 @@ export function describeRepair(report: RepairReport, what: string): string {
   const lost = report.lostRecords === undefined ? 'an unknown number of' : String(report.lostRecords);
   if (report.lostRecords !== 0) lines.push(`LOST: ${lost} record(s) could not be recovered; each may be one of the ${what}, and a peer was told it was durable`);
   return lines.map((line) => `${line}\n`).join('');
+}
+
+/** A started node that keeps a journal: the broker or the pub/sub proxy. */
+interface JournaledServer {
+  readonly endpoint: string;
+  whenFailed(): Promise<Error>;
+  close(): Promise<void>;
+}
+
+/** Reports the started server ready on stdout and keeps it serving until it fails or is shut down. */
+export function serveJournaled(server: JournaledServer, role: 'broker' | 'pubsub-proxy', journal: string | undefined, exitWithStdin: boolean): void {
+  report({ type: 'ready', role, endpoint: server.endpoint, journal: journal ?? null });
+  // EX_SOFTWARE: a supervisor restarts the node, which re-reads its journal from disk.
+  void server.whenFailed().then(() => process.exit(70));
+  onShutdown(() => server.close(), exitWithStdin);
 }
 
 /** A damaged journal refuses the start with its offset and the repair command; anything else is rethrown. */

@@ -7,7 +7,6 @@ import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
 import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
 import { createLogger } from '../../reference/util/log';
 import { parseBrokerDefects, type BrokerDefect } from '../../reference/defects';
-import { report } from '../../reference/drivers/protocol';
 import { runClientDriver } from '../../reference/drivers/client-driver';
 import { startEchoWorker } from '../../reference/drivers/worker-driver';
 import { FaultProxyServer } from '../toxiproxy/server';
@@ -16,7 +15,7 @@ import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
 import { packageVersion } from '../run/package-root';
 import { registerPubSubCommands } from './pubsub-commands';
-import { exitOnDamagedJournal, repairOption, runRepair } from './journal-repair';
+import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled } from './journal-repair';
 import { registerCoverageCommand } from './coverage';
 import { cliParser, endpoint, regexOption, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
 
@@ -108,10 +107,7 @@ program
         },
         logger,
       }).catch(exitOnDamagedJournal);
-      report({ type: 'ready', role: 'broker', endpoint: broker.endpoint, journal: opts.journal ?? null });
-      // EX_SOFTWARE: a supervisor restarts the broker, which re-reads its journal from disk.
-      void broker.whenFailed().then(() => process.exit(70));
-      onShutdown(() => broker.close(), Boolean(opts.exitWithStdin));
+      serveJournaled(broker, 'broker', opts.journal, Boolean(opts.exitWithStdin));
     },
   );
 

@@ -5,10 +5,9 @@ import { DEFAULT_PUBLISHER_OPTIONS, Publisher, PutDefiniteFailure } from '../../
 import { DEFAULT_SUBSCRIBER_OPTIONS, Subscriber } from '../../reference/pubsub/subscriber';
 import { nameProblem } from '../../reference/pubsub/codec';
 import { createLogger } from '../../reference/util/log';
-import { emit } from '../../reference/drivers/publisher-driver';
 import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
 import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';
-import { exitOnDamagedJournal, repairOption, runRepair } from './journal-repair';
+import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled } from './journal-repair';
 import { endpoint, exitWithStdinOption, heartbeatOption, livenessOption, onShutdown, positiveInt } from './node-options';
 
 /**
@@ -63,10 +62,7 @@ export function registerPubSubCommands(program: Command): void {
         maxTopics: opts.maxTopics,
         logger,
       }).catch(exitOnDamagedJournal);
-      emit({ type: 'ready', role: 'pubsub-proxy', endpoint: proxy.endpoint, journal: opts.journal ?? null });
-      // EX_SOFTWARE: a supervisor restarts the proxy, which re-reads its journal from disk.
-      void proxy.whenFailed().then(() => process.exit(70));
-      onShutdown(() => proxy.close(), Boolean(opts.exitWithStdin));
+      serveJournaled(proxy, 'pubsub-proxy', opts.journal, Boolean(opts.exitWithStdin));
     });
 
   program
