@@ -1,7 +1,7 @@
-import { createInterface } from 'node:readline';
 import { MajordomoClient, DefiniteFailure, IndefiniteFailure, type ClientOptions } from '../client';
 import { parseCallCommand, report, type CallCommand } from './protocol';
 import type { Logger } from '../util/log';
+import { runStdinCommands } from './stdin-commands';
 
 /**
  * Runs calls read from stdin, each on its own idle MajordomoClient (one socket per concurrent
@@ -11,7 +11,6 @@ import type { Logger } from '../util/log';
  */
 export async function runClientDriver(options: Pick<ClientOptions, 'broker'> & Partial<ClientOptions>, log: Logger): Promise<void> {
   const idle: MajordomoClient[] = [];
-  const pending = new Set<Promise<void>>();
 
   const run = async (call: CallCommand): Promise<void> => {
     const client = idle.pop() ?? new MajordomoClient({ ...options, logger: log });
@@ -29,20 +28,7 @@ export async function runClientDriver(options: Pick<ClientOptions, 'broker'> & P
   };
 
   report({ type: 'ready', role: 'client' });
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    let call: CallCommand;
-    try {
-      call = parseCallCommand(line);
-    } catch (error) {
-      report({ type: 'error', error: `bad command ${JSON.stringify(line.slice(0, 200))}: ${(error as Error).message}` });
-      continue;
-    }
-    const running = run(call).finally(() => pending.delete(running));
-    pending.add(running);
-  }
-  // stdin closed: finish what was asked (each call is bounded), then leave.
-  await Promise.all(pending);
+  // Returns once stdin closed and what was asked is finished (each call is bounded); then leave.
+  await runStdinCommands(parseCallCommand, run, (error) => report({ type: 'error', error }));
   for (const client of idle) client.close();
 }

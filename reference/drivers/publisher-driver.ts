@@ -1,6 +1,6 @@
-import { createInterface } from 'node:readline';
 import { Publisher, PutDefiniteFailure, type PublisherOptions } from '../pubsub/publisher';
 import type { Logger } from '../util/log';
+import { runStdinCommands } from './stdin-commands';
 
 /**
  * The publisher driver (docs/drivers.md, "Pub/sub drivers"): puts read from stdin as JSON lines,
@@ -49,7 +49,6 @@ export function parseObject(line: string): Record<string, unknown> {
 
 export async function runPublisherDriver(options: PublisherOptions, log: Logger): Promise<void> {
   const publisher = new Publisher({ ...options, logger: log });
-  const pending = new Set<Promise<void>>();
   const report = (line: PublisherReport): void => emit(line);
 
   const run = async (put: PutCommand): Promise<void> => {
@@ -64,20 +63,7 @@ export async function runPublisherDriver(options: PublisherOptions, log: Logger)
   };
 
   report({ type: 'ready', role: 'publisher', publisher: publisher.id });
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    let put: PutCommand;
-    try {
-      put = parsePutCommand(line);
-    } catch (error) {
-      report({ type: 'error', error: `bad command ${JSON.stringify(line.slice(0, 200))}: ${(error as Error).message}` });
-      continue;
-    }
-    const running = run(put).finally(() => pending.delete(running));
-    pending.add(running);
-  }
-  // stdin closed: finish what was asked (each put is bounded), then leave.
-  await Promise.all(pending);
+  // Returns once stdin closed and what was asked is finished (each put is bounded); then leave.
+  await runStdinCommands(parsePutCommand, run, (error) => report({ type: 'error', error }));
   await publisher.close();
 }
