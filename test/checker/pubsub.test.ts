@@ -8,6 +8,7 @@ import type { DeliverEvent, HistoryEvent } from '../../harness/history/event';
 import { isPubSubEvent } from '../../harness/history/event';
 import { parseHistory } from '../../harness/history/reader';
 import { renderTimeline } from '../../harness/report/timeline';
+import { prng } from '../support/prng';
 import { cleanJob } from './fixture';
 import { accepted, deliver, joined, put, putFail, putInfo, putOk, subscribe, subscribed, unsubscribe, unsubscribed } from './pubsub-fixture';
 
@@ -370,18 +371,6 @@ describe('pub/sub: empty-history', () => {
   });
 });
 
-/** A small deterministic PRNG (mulberry32), so the generated histories are the same on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let x = state;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A correct system, simulated: publishers put (some answers are put-info or put-fail), subscribers
  * subscribe and unsubscribe at random, every message accepted while a subscriber is subscribed goes
@@ -389,7 +378,7 @@ function random(seed: number): () => number {
  * down are delivered or not at random. Queues are drained at random moments and fully at the end.
  */
 function simulate(options: { publishers: number; subscribers: number; topics: string[]; minEvents: number; seed: number }): HistoryEvent[] & { required: Set<DeliverEvent> } {
-  const next = random(options.seed);
+  const next = prng(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   const events: HistoryEvent[] = [];
   let t = 0;

@@ -32,18 +32,6 @@ export function capturingLogger(): {
   };
 }
 
-/** mulberry32: a seeded PRNG, so a failing property run can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function payload(text: string): Buffer {
   return Buffer.from(text, 'utf8');
 }

@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import { JobStore, type JobStoreLogger, type JobStoreOptions } from '../../reference/journal/job-store';
 import { decodeRecords, encodeRecord } from '../../reference/journal/record-codec';
 import { silentLogger } from '../../reference/util/log';
-import { capturingLogger, payload, prng, withTempDir } from './helpers';
+import { prng } from '../support/prng';
+import { capturingLogger, payload, withTempDir } from './helpers';
 
 // Compile-time check: the broker's pino logger is accepted where the store wants one.
 const _pinoFits: JobStoreLogger = silentLogger();
