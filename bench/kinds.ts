@@ -10,17 +10,19 @@ export interface SyncRequester {
   close(): void;
 }
 
-/**
- * Sync latency: one requester, back-to-back requests. Figures `<id>.p50`, `<id>.p99` (µs) and
- * `<id>.rps`; with `baseline`, each is compared with the same figure of that measurement.
- */
-export function syncMeasurement<T>(spec: {
+/** What names a request-reply measurement, what it runs against, and the measurement its figures are compared with. */
+export interface MeasurementHeading<T> {
   id: string;
   title: string;
   environment: Environment<T>;
   baseline?: string;
-  open(environment: T, settings: Settings): SyncRequester;
-}): Measurement {
+}
+
+/**
+ * Sync latency: one requester, back-to-back requests. Figures `<id>.p50`, `<id>.p99` (µs) and
+ * `<id>.rps`; with `baseline`, each is compared with the same figure of that measurement.
+ */
+export function syncMeasurement<T>(spec: MeasurementHeading<T> & { open(environment: T, settings: Settings): SyncRequester }): Measurement {
   const base = (figure: string) => (spec.baseline ? `${spec.baseline}.${figure}` : undefined);
   return defineMeasurement<T>({
     id: spec.id,
@@ -47,14 +49,12 @@ export function syncMeasurement<T>(spec: {
  * Pipelined throughput: `settings.connections` DEALER connections with `settings.inFlight`
  * requests outstanding on each. Figure `<id>.rps`.
  */
-export function pipelinedMeasurement<T>(spec: {
-  id: string;
-  title: string;
-  environment: Environment<T>;
-  baseline?: string;
-  /** Opens connection number `index`. */
-  connect(environment: T, settings: Settings, index: number): PipelinedConnection;
-}): Measurement {
+export function pipelinedMeasurement<T>(
+  spec: MeasurementHeading<T> & {
+    /** Opens connection number `index`. */
+    connect(environment: T, settings: Settings, index: number): PipelinedConnection;
+  },
+): Measurement {
   return defineMeasurement<T>({
     id: spec.id,
     title: spec.title,

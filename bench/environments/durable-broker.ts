@@ -3,7 +3,7 @@ import { Dealer } from 'zeromq';
 import { MajordomoClient } from '../../reference/client';
 import { decodeJobReply, encodeJobRequest, KhxStatus } from '../../reference/mdp/codec';
 import type { BenchChild } from '../children';
-import { expectPayload, pipelinedMeasurement, syncMeasurement } from '../kinds';
+import { expectPayload, pipelinedMeasurement, syncMeasurement, type MeasurementHeading } from '../kinds';
 import { defineMeasurement, type Environment, type Measurement } from '../measurement';
 import { SERVICE, startBrokerAndWorkers } from './reference-broker';
 
@@ -62,12 +62,9 @@ function nextJobId(tag: string): string {
 }
 
 /** The reference client as an application would use it for KHX/1: `request(service, body, { job })`, one new job id per call. */
-function khxSync(environment: Environment<KhxBroker>, id: string, title: string, baseline: string): Measurement {
+function khxSync(heading: MeasurementHeading<KhxBroker>): Measurement {
   return syncMeasurement<KhxBroker>({
-    id,
-    title,
-    environment,
-    baseline,
+    ...heading,
     open({ endpoint }, { payload, replyTimeoutMs }) {
       // One attempt: a lost reply fails the run instead of being retried (and hidden) by the client.
       const client = new MajordomoClient({ broker: endpoint, checkService: true, timeout: replyTimeoutMs, attempts: 1 });
@@ -88,12 +85,9 @@ function khxSync(environment: Environment<KhxBroker>, id: string, title: string,
  * Raw KHXC01 DEALERs (the codec's encodeJobRequest / decodeJobReply), `settings.inFlight` jobs
  * outstanding on each; every reply must be a 200 for a job this connection has outstanding.
  */
-function khxPipelined(environment: Environment<KhxBroker>, id: string, title: string, baseline: string): Measurement {
+function khxPipelined(heading: MeasurementHeading<KhxBroker>): Measurement {
   return pipelinedMeasurement<KhxBroker>({
-    id,
-    title,
-    environment,
-    baseline,
+    ...heading,
     connect({ endpoint }, { payload, replyTimeoutMs }, index) {
       const socket = new Dealer({ linger: 0, receiveTimeout: replyTimeoutMs });
       socket.connect(endpoint);
@@ -147,14 +141,14 @@ const MEMORY = 'KHX/1 broker, in-memory store';
 const JOURNAL = 'KHX/1 broker, journal + fsync';
 
 /** The non-durable baseline; compared with the plain 7/MDP broker rows to show what KHX/1 itself costs. */
-export const khxMemorySync = withStoreCounters(khxSync(khxMemoryBroker, 'khx.memory.sync', `${MEMORY} (MajordomoClient)`, 'broker.sync'));
-export const khxMemoryPipelined = withStoreCounters(khxPipelined(khxMemoryBroker, 'khx.memory.pipelined', `${MEMORY} (raw KHXC01 DEALERs)`, 'broker.pipelined'));
+export const khxMemorySync = withStoreCounters(khxSync({ environment: khxMemoryBroker, id: 'khx.memory.sync', title: `${MEMORY} (MajordomoClient)`, baseline: 'broker.sync' }));
+export const khxMemoryPipelined = withStoreCounters(khxPipelined({ environment: khxMemoryBroker, id: 'khx.memory.pipelined', title: `${MEMORY} (raw KHXC01 DEALERs)`, baseline: 'broker.pipelined' }));
 
-export const khxDurableSync = withStoreCounters(khxSync(khxJournalBroker, 'khx.durable.sync', `${JOURNAL} (MajordomoClient)`, 'khx.memory.sync'), {
+export const khxDurableSync = withStoreCounters(khxSync({ environment: khxJournalBroker, id: 'khx.durable.sync', title: `${JOURNAL} (MajordomoClient)`, baseline: 'khx.memory.sync' }), {
   id: 'khx.durable.sync.batch',
   label: `${JOURNAL}: sync, journal appends per flush`,
 });
-export const khxDurablePipelined = withStoreCounters(khxPipelined(khxJournalBroker, 'khx.durable.pipelined', `${JOURNAL} (raw KHXC01 DEALERs)`, 'khx.memory.pipelined'), {
+export const khxDurablePipelined = withStoreCounters(khxPipelined({ environment: khxJournalBroker, id: 'khx.durable.pipelined', title: `${JOURNAL} (raw KHXC01 DEALERs)`, baseline: 'khx.memory.pipelined' }), {
   id: 'khx.durable.pipelined.batch',
   label: `${JOURNAL}: pipelined, journal appends per flush`,
 });

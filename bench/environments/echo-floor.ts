@@ -1,6 +1,6 @@
 import { Dealer } from 'zeromq';
 import { freePort } from '../../harness/runtime/ports';
-import { closeQuietly, expectPayload, pipelinedMeasurement, syncMeasurement } from '../kinds';
+import { closeQuietly, expectPayload, pipelinedMeasurement, syncMeasurement, type MeasurementHeading } from '../kinds';
 import type { Environment } from '../measurement';
 
 /**
@@ -29,12 +29,9 @@ function dealer(endpoint: string, receiveTimeout: number): Dealer {
 }
 
 /** Sync echo load against an echo endpoint; also used for the floor behind a proxy. */
-export function floorSyncVia(environment: Environment<EchoFloor>, id: string, title: string, baseline?: string) {
+export function floorSyncVia(heading: MeasurementHeading<EchoFloor>) {
   return syncMeasurement<EchoFloor>({
-    id,
-    title,
-    environment,
-    baseline,
+    ...heading,
     open({ endpoint }, { payload, replyTimeoutMs }) {
       const socket = dealer(endpoint, replyTimeoutMs);
       return {
@@ -51,12 +48,9 @@ export function floorSyncVia(environment: Environment<EchoFloor>, id: string, ti
 }
 
 /** Pipelined echo load against an echo endpoint; also used for the floor behind a proxy. */
-export function floorPipelinedVia(environment: Environment<EchoFloor>, id: string, title: string, baseline?: string) {
+export function floorPipelinedVia(heading: MeasurementHeading<EchoFloor>) {
   return pipelinedMeasurement<EchoFloor>({
-    id,
-    title,
-    environment,
-    baseline,
+    ...heading,
     connect({ endpoint }, { payload, replyTimeoutMs }) {
       return {
         socket: dealer(endpoint, replyTimeoutMs),
@@ -70,5 +64,5 @@ export function floorPipelinedVia(environment: Environment<EchoFloor>, id: strin
   });
 }
 
-export const floorSync = floorSyncVia(echoFloor, 'floor.sync', 'Floor (DEALER↔ROUTER echo)');
-export const floorPipelined = floorPipelinedVia(echoFloor, 'floor.pipelined', 'Floor (DEALER↔ROUTER echo)');
+export const floorSync = floorSyncVia({ environment: echoFloor, id: 'floor.sync', title: 'Floor (DEALER↔ROUTER echo)' });
+export const floorPipelined = floorPipelinedVia({ environment: echoFloor, id: 'floor.pipelined', title: 'Floor (DEALER↔ROUTER echo)' });

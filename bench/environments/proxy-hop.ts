@@ -24,5 +24,5 @@ export const proxyHop: Environment<EchoFloor> = {
   },
 };
 
-export const proxySync = floorSyncVia(proxyHop, 'proxy.sync', 'Floor through one fault-proxy hop', 'floor.sync');
-export const proxyPipelined = floorPipelinedVia(proxyHop, 'proxy.pipelined', 'Floor through one fault-proxy hop', 'floor.pipelined');
+export const proxySync = floorSyncVia({ environment: proxyHop, id: 'proxy.sync', title: 'Floor through one fault-proxy hop', baseline: 'floor.sync' });
+export const proxyPipelined = floorPipelinedVia({ environment: proxyHop, id: 'proxy.pipelined', title: 'Floor through one fault-proxy hop', baseline: 'floor.pipelined' });
