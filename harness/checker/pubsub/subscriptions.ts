@@ -15,6 +15,9 @@ export interface SubscriptionLog {
   acknowledgements: SubscriptionEvent[];
   /** Positions of unsubscribe and unsubscribed events (sorted). */
   leaving: number[];
+  /** Positions of unsubscribed events (sorted) and the events themselves: the acknowledged departures. */
+  departed: number[];
+  departures: SubscriptionEvent[];
 }
 
 /** Subscription logs per topic, then per subscriber. */
@@ -33,8 +36,12 @@ export class SubscriptionLogs {
       case 'subscribe':
         log.asked.push(pos);
         break;
-      case 'unsubscribe':
       case 'unsubscribed':
+        log.departed.push(pos);
+        log.departures.push(event);
+        log.leaving.push(pos);
+        break;
+      case 'unsubscribe':
         log.leaving.push(pos);
         break;
     }
@@ -60,7 +67,7 @@ export class SubscriptionLogs {
     }
     let log = bySubscriber.get(subscriber);
     if (log === undefined && create) {
-      log = { subscriber, topic, asked: [], acknowledged: [], acknowledgements: [], leaving: [] };
+      log = { subscriber, topic, asked: [], acknowledged: [], acknowledgements: [], leaving: [], departed: [], departures: [] };
       bySubscriber.set(subscriber, log);
     }
     return log;
@@ -103,4 +110,22 @@ export function obligingSubscription(log: SubscriptionLog, putPos: number): Subs
 /** Whether the subscriber had asked (subscribe or subscribed) to subscribe to the topic before `pos`. */
 export function askedBefore(log: SubscriptionLog | undefined, pos: number): boolean {
   return log !== undefined && log.asked.length > 0 && log.asked[0] < pos;
+}
+
+/**
+ * The acknowledged unsubscribe that forbids delivering to the subscriber a message first put at
+ * `putPos` and delivered at `deliverPos`: the latest `unsubscribed` before the put, provided the
+ * subscriber did not ask to subscribe again (subscribe or subscribed) between it and the delivery.
+ * The first put is the earliest the message could have been accepted, so the system had already
+ * removed the subscription when it accepted the message, and the message is owed to no one it
+ * should not be (KHP/1 proxy rules 3 and 5). Undefined when the delivery is allowed: a message put
+ * while the unsubscribe was in flight (before `unsubscribed`) may have been accepted during the
+ * subscription, and one put before a new subscribe may be accepted after it.
+ */
+export function forbiddingDeparture(log: SubscriptionLog | undefined, putPos: number, deliverPos: number): SubscriptionEvent | undefined {
+  if (log === undefined) return undefined;
+  const index = lastBefore(log.departed, putPos);
+  if (index < 0) return undefined;
+  if (anyBetween(log.asked, log.departed[index], deliverPos)) return undefined;
+  return log.departures[index];
 }

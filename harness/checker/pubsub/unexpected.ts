@@ -1,7 +1,7 @@
 import type { PubSubEvent } from '../../history/event';
 import type { PubSubAnomaly } from './anomaly';
 import { isDefinitelyFailed, type Delivery, type PubSubHistory } from './history';
-import { askedBefore } from './subscriptions';
+import { askedBefore, forbiddingDeparture } from './subscriptions';
 import { pubSubRule } from './ladder';
 
 export interface DeliveryProblem {
@@ -15,7 +15,8 @@ export interface DeliveryProblem {
  * its message id was never put (or only put after the delivery), when every put attempt of it ended
  * in put-fail, when its topic or publisher differs from the message's first put, or when the
  * subscriber had not asked to subscribe to the delivery's topic (no subscribe or subscribed before
- * the delivery).
+ * the delivery), or when the message was first put after the subscriber's acknowledged unsubscribe
+ * from the topic and the subscriber did not ask to subscribe again before the delivery.
  */
 export function deliveryProblem(history: PubSubHistory, delivery: Delivery): DeliveryProblem | undefined {
   const { event, pos } = delivery;
@@ -34,8 +35,17 @@ export function deliveryProblem(history: PubSubHistory, delivery: Delivery): Del
     if (event.topic !== message.put.topic) reasons.push(`delivered on topic ${event.topic} but put on topic ${message.put.topic}`);
     if (event.publisher !== message.put.process) reasons.push(`delivered as from ${event.publisher} but put by ${message.put.process}`);
   }
-  if (!askedBefore(history.subscriptions.get(event.subscriber, event.topic), pos)) {
+  const log = history.subscriptions.get(event.subscriber, event.topic);
+  if (!askedBefore(log, pos)) {
     reasons.push(`${event.subscriber} never asked to subscribe to topic ${event.topic}`);
+  } else if (message !== undefined && message.putPos < pos) {
+    const departure = forbiddingDeparture(log, message.putPos, pos);
+    if (departure !== undefined) {
+      reasons.push(
+        `message ${event.msg} was first put at t=${message.put.t}, after ${event.subscriber}'s unsubscribe from topic ${event.topic} was acknowledged (t=${departure.t}), and ${event.subscriber} did not subscribe again before the delivery`,
+      );
+      evidence.push(departure);
+    }
   }
   return reasons.length === 0 ? undefined : { reasons, evidence };
 }
@@ -74,6 +84,6 @@ export function checkPubSubUnexpected(history: PubSubHistory): PubSubAnomaly<'un
 export const PUBSUB_UNEXPECTED = pubSubRule({
   name: 'unexpected',
   describe:
-    'One per `deliver` that: names a message never put; or was recorded before the message\'s first `put`; or whose message definitely failed; or has a topic or a `publisher` other than the first `put`\'s; or goes to a subscriber with no `subscribe`/`subscribed` on the delivery\'s topic before it. Also one per `put-ok`/`put-fail`/`put-info` whose `msg` no `put` names. A delivery of a message put while S was not subscribed, to an S that did ask at some point, is allowed (a system may replay retained messages).',
+    'One per `deliver` that: names a message never put; or was recorded before the message\'s first `put`; or whose message definitely failed; or has a topic or a `publisher` other than the first `put`\'s; or goes to a subscriber with no `subscribe`/`subscribed` on the delivery\'s topic before it; or is of a message first `put` after the subscriber\'s `unsubscribed` on that topic, with no `subscribe`/`subscribed` of it on the topic between that `unsubscribed` and the delivery (events: the delivery, the `put`, the `unsubscribed`). Also one per `put-ok`/`put-fail`/`put-info` whose `msg` no `put` names. Otherwise a delivery of a message put while S was not subscribed, to an S that did ask at some point, is allowed: a message put while S\'s unsubscribe was in flight (after `unsubscribe`, before `unsubscribed`) may have been accepted during the subscription, one put before a new `subscribe` may have been accepted after it, and a system may replay retained messages to a new subscription.',
   check: checkPubSubUnexpected,
 });
