@@ -113,19 +113,20 @@ export function askedBefore(log: SubscriptionLog | undefined, pos: number): bool
 }
 
 /**
- * The acknowledged unsubscribe that forbids delivering to the subscriber a message first put at
- * `putPos` and delivered at `deliverPos`: the latest `unsubscribed` before the put, provided the
- * subscriber did not ask to subscribe again (subscribe or subscribed) between it and the delivery.
- * The first put is the earliest the message could have been accepted, so the system had already
- * removed the subscription when it accepted the message, and the message is owed to no one it
- * should not be (KHP/1 proxy rules 3 and 5). Undefined when the delivery is allowed: a message put
- * while the unsubscribe was in flight (before `unsubscribed`) may have been accepted during the
- * subscription, and one put before a new subscribe may be accepted after it.
+ * The acknowledged unsubscribe during which a message was accepted, so the subscriber must never
+ * get it (KHP/1 proxy rules 3 and 5: a message is owed to the subscribers subscribed when it is
+ * accepted, and to no one else). The message was first put at `putPos`, after the latest
+ * `unsubscribed` before it, and was accepted by `acceptedBy` (its first put-ok or a delivery,
+ * whichever came first); if the subscriber did not ask to subscribe again (subscribe or subscribed)
+ * between that `unsubscribed` and `acceptedBy`, the proxy had removed the subscription and not yet
+ * heard of a new one when it accepted the message. Undefined when a delivery may be allowed: a
+ * message put while the unsubscribe was in flight (before `unsubscribed`) may have been accepted
+ * during the subscription, and one accepted after a new subscribe may be owed to it.
  */
-export function forbiddingDeparture(log: SubscriptionLog | undefined, putPos: number, deliverPos: number): SubscriptionEvent | undefined {
+export function forbiddingDeparture(log: SubscriptionLog | undefined, putPos: number, acceptedBy: number): SubscriptionEvent | undefined {
   if (log === undefined) return undefined;
   const index = lastBefore(log.departed, putPos);
   if (index < 0) return undefined;
-  if (anyBetween(log.asked, log.departed[index], deliverPos)) return undefined;
+  if (anyBetween(log.asked, log.departed[index], acceptedBy)) return undefined;
   return log.departures[index];
 }
