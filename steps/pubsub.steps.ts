@@ -4,7 +4,7 @@ import { livenessPeriod, recoveryBound } from '../harness/timing/timing';
 import { describeSchedule } from '../harness/nemesis/fault-schedule';
 import { pubSubStormLoad } from '../harness/systems/pubsub/storm-load';
 import { waitFor } from '../harness/util/wait-for';
-import { expectCaughtUpAfterFault, expectRefusedWhileFrozen } from '../harness/systems/pubsub/expectations';
+import { expectCaughtUpAfterFault, expectRefusedWhileFrozen, expectRetainedAcrossRestart } from '../harness/systems/pubsub/expectations';
 import { expectPass, Inconclusive } from '../harness/verdict/inconclusive';
 import type { CatchingUp } from '../harness/checker/pubsub';
 import { scaled } from '../harness/util/time-scale';
@@ -124,6 +124,23 @@ When('the pub\\/sub proxy is killed once {int} messages are accepted, and restar
   await this.strike({ kind: 'crash-restart', target: pubsub.proxy.name, pauseMs: scaled(pauseMs) }, pubsub.proxy);
 });
 
+When('the pub\\/sub proxy is killed at once, with no puts after it, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
+  const { pubsub } = this.harness;
+  if (!pubsub.proxy) throw new Error('no pub/sub proxy was started');
+  await this.strike({ kind: 'crash-restart', target: pubsub.proxy.name, pauseMs: scaled(pauseMs) }, pubsub.proxy);
+});
+
+When('{string} is killed, keeping its durable subscriptions', async function (this: KeelhaulWorld, name: string) {
+  const subscriber = this.harness.pubsub.subscriber(name);
+  // No restart yet: what is accepted for it meanwhile can only wait in the proxy's journal.
+  await this.strike({ kind: 'kill', target: subscriber.name }, subscriber);
+});
+
+When('{string} is started again', async function (this: KeelhaulWorld, name: string) {
+  // The same spec: the same durable id and positions file, so it asks for what it missed.
+  await this.harness.pubsub.subscriber(name).restart();
+});
+
 When('{int} messages have been accepted', async function (this: KeelhaulWorld, accepted: number) {
   const { history } = this.harness;
   await waitFor(() => history.events().filter((e) => e.type === 'put-ok').length >= accepted, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${accepted} accepted messages` });
@@ -193,6 +210,13 @@ Then('at least {int} messages were accepted', function (this: KeelhaulWorld, mes
 Then('{string} missed messages while the fault lasted and got them after it', function (this: KeelhaulWorld, name: string) {
   // Guards against a vacuous pass: a fault while nothing flowed to the subscriber proves nothing.
   this.attach(expectCaughtUpAfterFault(this.harness.history.events(), name), 'text/plain');
+});
+
+Then('messages accepted before the crash reached subscribers only after the restart', function (this: KeelhaulWorld) {
+  const { pubsub, history } = this.harness;
+  if (!pubsub.proxy) throw new Error('no pub/sub proxy was started');
+  // Guards against a vacuous pass: if the subscribers had everything before the crash, nothing was retained.
+  this.attach(expectRetainedAcrossRestart(history.events(), pubsub.proxy.name), 'text/plain');
 });
 
 Then('some puts were refused as busy while {string} was frozen, none before, and puts were accepted again after', function (this: KeelhaulWorld, name: string) {

@@ -28,6 +28,23 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
     Then the puts finish
     And every subscriber gets each message it is owed exactly once, in each publisher's order
 
+  # subscriber-1 is down while the messages are put, so what it is owed can only be in the proxy's
+  # journal when the proxy is killed; subscriber-2 shows messages in flight at the crash. No put
+  # comes after the restart to carry them: the restarted proxy must deliver what it retained.
+  @khp1:restart @khp1:session-hello @khp1:hello-with-positions @khp1:delivery
+  Scenario: The proxy is killed and restarted after the last put: what it had accepted still reaches every subscriber
+    Given a pub/sub proxy
+    And 2 subscribers
+    And "subscriber-1" subscribes to "news"
+    And "subscriber-2" subscribes to "news, sports"
+    And 2 publishers
+    When "subscriber-1" is killed, keeping its durable subscriptions
+    And each publisher puts 60 messages round-robin on "news, sports"
+    And the pub/sub proxy is killed at once, with no puts after it, and restarted 1000 ms later
+    And "subscriber-1" is started again
+    Then every subscriber gets each message it is owed exactly once, in each publisher's order
+    And messages accepted before the crash reached subscribers only after the restart
+
   @khp1:delivery @khp1:restart @khp1:session-hello @khp1:hello-with-positions @khp1:processed-before-ack
   Scenario: A subscriber killed and restarted gets what it missed, once
     Given a pub/sub proxy

@@ -330,6 +330,72 @@ describe('pub/sub: unexpected', () => {
     assert.deepEqual(unexpected[1].events, [orphan]);
   });
 
+  test('a delivery of a message put and accepted after the subscriber\'s acknowledged unsubscribe', () => {
+    const left = unsubscribed(4, 'sub-1');
+    const p = put(6, 'm-2');
+    const ok = putOk(7, 'm-2');
+    const delivery = deliver(8, 'sub-1', 'm-2');
+    const history = [...joined(0, 'sub-1'), ...accepted(2, 'm-1'), unsubscribe(3, 'sub-1'), left, deliver(5, 'sub-1', 'm-1'), p, ok, delivery];
+    const result = checkPubSub(history);
+    const unexpected = only(result, 'unexpected');
+    assert.equal(result.counts.unexpected, 1);
+    assert.equal(unexpected[0].job, 'm-2');
+    assert.equal(unexpected[0].subscriber, 'sub-1');
+    assert.deepEqual(unexpected[0].events, [delivery, p, left, ok]);
+    assert.match(
+      unexpected[0].detail,
+      /message m-2 was accepted while sub-1 was unsubscribed from topic a: first put at 6 ms, after the unsubscribe was acknowledged \(at 4 ms\), and put-ok at 7 ms, before sub-1 asked to subscribe again/,
+    );
+  });
+
+  test('a message accepted between unsubscribe and resubscribe is unexpected also when delivered after the resubscribe', () => {
+    const history = [...joined(0, 'sub-1'), unsubscribed(2, 'sub-1'), ...accepted(3, 'm-1'), ...joined(5, 'sub-1'), ...accepted(7, 'm-2'), deliver(9, 'sub-1', 'm-1'), deliver(10, 'sub-1', 'm-2')];
+    const unexpected = only(checkPubSub(history), 'unexpected');
+    assert.deepEqual(unexpected.map((anomaly) => anomaly.job), ['m-1']);
+    assert.match(unexpected[0].detail, /and put-ok at 4 ms, before sub-1 asked to subscribe again/);
+  });
+
+  test('without a put-ok, the delivery bounds the acceptance: delivered before any resubscribe is unexpected', () => {
+    const history = [...joined(0, 'sub-1'), unsubscribed(2, 'sub-1'), put(3, 'm-1'), putInfo(4, 'm-1'), deliver(5, 'sub-1', 'm-1'), put(6, 'm-2'), ...joined(7, 'sub-1'), deliver(9, 'sub-1', 'm-2')];
+    const unexpected = only(checkPubSub(history), 'unexpected');
+    assert.deepEqual(unexpected.map((anomaly) => anomaly.job), ['m-1']);
+    assert.match(unexpected[0].detail, /and delivered at 5 ms, before sub-1 asked to subscribe again/);
+  });
+
+  test('the latest acknowledged unsubscribe decides: leaving again after a resubscribe forbids later puts again', () => {
+    const history = [
+      ...joined(0, 'sub-1'),
+      unsubscribed(2, 'sub-1'),
+      ...joined(3, 'sub-1'),
+      unsubscribed(5, 'sub-1'),
+      ...accepted(6, 'm-1'),
+      deliver(8, 'sub-1', 'm-1'),
+    ];
+    assert.deepEqual(only(checkPubSub(history), 'unexpected').map((anomaly) => anomaly.job), ['m-1']);
+  });
+
+  test('near misses around an unsubscribe: put while it was in flight, put-ok after unsubscribed but put before it, put-ok after a resubscribe, another topic', () => {
+    const history = [
+      ...joined(0, 'sub-1'),
+      ...joined(0, 'sub-1', 'b'),
+      unsubscribe(2, 'sub-1'),
+      put(3, 'm-1'), // put while the unsubscribe is in flight: may have been accepted during the subscription
+      put(4, 'm-2'), // put before unsubscribed, accepted (put-ok) after it: acceptance may precede the unsubscribe
+      unsubscribed(5, 'sub-1'),
+      putOk(6, 'm-1'),
+      putOk(7, 'm-2'),
+      put(8, 'm-3'), // put after the unsubscribe, but acknowledged after sub-1 asked again: may be owed to the new subscription
+      ...accepted(8, 'm-4', 'b'), // another topic, still subscribed
+      ...joined(9, 'sub-1'),
+      putOk(11, 'm-3'),
+      deliver(12, 'sub-1', 'm-1'),
+      deliver(13, 'sub-1', 'm-2'),
+      deliver(14, 'sub-1', 'm-3'),
+      deliver(15, 'sub-1', 'm-4', 'b'),
+    ];
+    assertClean(checkPubSub(history));
+  });
+
   test('near misses: subscription asked but not acknowledged, info puts, a failed attempt then a retry, a delivery after unsubscribing', () => {
     const history = [
       ...joined(0, 'sub-0'),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { DeliverEvent, HistoryEvent, PutFailEvent, PutOkEvent } from '../../harness/history/event';
-import { expectCaughtUpAfterFault, expectRefusedWhileFrozen } from '../../harness/systems/pubsub/expectations';
+import type { DeliverEvent, HistoryEvent, PutEvent, PutFailEvent, PutOkEvent } from '../../harness/history/event';
+import { expectCaughtUpAfterFault, expectRefusedWhileFrozen, expectRetainedAcrossRestart } from '../../harness/systems/pubsub/expectations';
 import { Inconclusive } from '../../harness/verdict/inconclusive';
 import { faultEnd, faultStart } from '../checker/fixture';
 
@@ -68,5 +68,39 @@ describe('expectRefusedWhileFrozen', () => {
   test('a put-fail for another reason is not a busy refusal', () => {
     const badRequest: PutFailEvent = { ...busy(150, 'm2'), error: 'put m2 refused (bad-request): topic too long' };
     assert.throws(() => expectRefusedWhileFrozen(frozen(ok(50, 'm1'), badRequest, ok(250, 'm3')), 'sub-1', 20), /no put was refused|too few to fill/);
+  });
+});
+
+describe('expectRetainedAcrossRestart', () => {
+  const put = (t: number, msg: string): PutEvent => ({ type: 'put', t, process: 'pub-1', topic: 'news', msg });
+  /** proxy killed at t=100 and back at t=200. */
+  const restarted = (...events: HistoryEvent[]): HistoryEvent[] =>
+    [faultStart(100, 'f1', 'crash-restart', ['proxy']), ...events, faultEnd(200, 'f1', 'crash-restart', ['proxy'])].sort((a, b) => a.t - b.t);
+
+  test('passes when messages accepted before the kill were handed out after the restart, counted per subscriber', () => {
+    const history = restarted(put(10, 'm1'), ok(11, 'm1'), put(20, 'm2'), ok(21, 'm2'), deliver(30, 'm1', 'sub-2'), deliver(250, 'm1'), deliver(251, 'm2'), deliver(252, 'm2', 'sub-2'));
+    assert.match(expectRetainedAcrossRestart(history, 'proxy'), /handed out only after its restart, with no put after the kill: sub-1 2, sub-2 1$/);
+  });
+
+  test('INCONCLUSIVE, not FAIL, when everything was delivered before the proxy was back: nothing was retained', () => {
+    assert.throws(
+      () => expectRetainedAcrossRestart(restarted(put(10, 'm1'), ok(11, 'm1'), deliver(150, 'm1')), 'proxy'),
+      (error: Error) => error instanceof Inconclusive && /delivered before it was back .*nothing was retained/.test(error.message),
+    );
+  });
+
+  test('INCONCLUSIVE when a put came after the kill: the delivery after the restart could be carried by it', () => {
+    assert.throws(
+      () => expectRetainedAcrossRestart(restarted(put(10, 'm1'), ok(11, 'm1'), put(150, 'm2'), ok(210, 'm2'), deliver(250, 'm1')), 'proxy'),
+      (error: Error) => error instanceof Inconclusive && /message m2 was put at 150 ms, after proxy was killed/.test(error.message),
+    );
+  });
+
+  test('a message put before the kill but accepted after the restart does not count as retained', () => {
+    assert.throws(() => expectRetainedAcrossRestart(restarted(put(90, 'm1'), ok(210, 'm1'), deliver(250, 'm1')), 'proxy'), /nothing was retained/);
+  });
+
+  test('fails when the proxy had no fault', () => {
+    assert.throws(() => expectRetainedAcrossRestart([put(10, 'm1'), ok(11, 'm1'), deliver(250, 'm1')], 'proxy'), /no fault on proxy started and ended/);
   });
 });

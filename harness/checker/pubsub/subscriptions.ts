@@ -15,6 +15,9 @@ export interface SubscriptionLog {
   acknowledgements: SubscriptionEvent[];
   /** Positions of unsubscribe and unsubscribed events (sorted). */
   leaving: number[];
+  /** Positions of unsubscribed events (sorted) and the events themselves: the acknowledged departures. */
+  departed: number[];
+  departures: SubscriptionEvent[];
 }
 
 /** Subscription logs per topic, then per subscriber. */
@@ -33,8 +36,12 @@ export class SubscriptionLogs {
       case 'subscribe':
         log.asked.push(pos);
         break;
-      case 'unsubscribe':
       case 'unsubscribed':
+        log.departed.push(pos);
+        log.departures.push(event);
+        log.leaving.push(pos);
+        break;
+      case 'unsubscribe':
         log.leaving.push(pos);
         break;
     }
@@ -60,7 +67,7 @@ export class SubscriptionLogs {
     }
     let log = bySubscriber.get(subscriber);
     if (log === undefined && create) {
-      log = { subscriber, topic, asked: [], acknowledged: [], acknowledgements: [], leaving: [] };
+      log = { subscriber, topic, asked: [], acknowledged: [], acknowledgements: [], leaving: [], departed: [], departures: [] };
       bySubscriber.set(subscriber, log);
     }
     return log;
@@ -103,4 +110,23 @@ export function obligingSubscription(log: SubscriptionLog, putPos: number): Subs
 /** Whether the subscriber had asked (subscribe or subscribed) to subscribe to the topic before `pos`. */
 export function askedBefore(log: SubscriptionLog | undefined, pos: number): boolean {
   return log !== undefined && log.asked.length > 0 && log.asked[0] < pos;
+}
+
+/**
+ * The acknowledged unsubscribe during which a message was accepted, so the subscriber must never
+ * get it (KHP/1 proxy rules 3 and 5: a message is owed to the subscribers subscribed when it is
+ * accepted, and to no one else). The message was first put at `putPos`, after the latest
+ * `unsubscribed` before it, and was accepted by `acceptedBy` (its first put-ok or a delivery,
+ * whichever came first); if the subscriber did not ask to subscribe again (subscribe or subscribed)
+ * between that `unsubscribed` and `acceptedBy`, the proxy had removed the subscription and not yet
+ * heard of a new one when it accepted the message. Undefined when a delivery may be allowed: a
+ * message put while the unsubscribe was in flight (before `unsubscribed`) may have been accepted
+ * during the subscription, and one accepted after a new subscribe may be owed to it.
+ */
+export function forbiddingDeparture(log: SubscriptionLog | undefined, putPos: number, acceptedBy: number): SubscriptionEvent | undefined {
+  if (log === undefined) return undefined;
+  const index = lastBefore(log.departed, putPos);
+  if (index < 0) return undefined;
+  if (anyBetween(log.asked, log.departed[index], acceptedBy)) return undefined;
+  return log.departures[index];
 }

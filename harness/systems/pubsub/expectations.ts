@@ -3,7 +3,8 @@ import { Inconclusive } from '../../verdict/inconclusive';
 
 /**
  * Pub/sub scenario claims about a history, beyond the pubsub-exactly-once checks: that a fault on a
- * subscriber actually held something back, and that a bounded backlog was enforced by refusals.
+ * subscriber actually held something back, that a restarted proxy had messages to retain, and that
+ * a bounded backlog was enforced by refusals.
  * Pure functions; each returns a line for the report or throws saying what the history lacks.
  */
 
@@ -33,6 +34,37 @@ export function expectCaughtUpAfterFault(events: readonly HistoryEvent[], subscr
     throw new Error(`no message accepted during the fault on ${subscriber} (${Math.round(start)}-${Math.round(end)} ms) reached it after the fault: the fault held nothing back`);
   }
   return `${caughtUp.length} messages accepted while ${subscriber} was faulted reached it after the fault`;
+}
+
+/**
+ * A proxy killed and restarted after the last put still delivered what it had accepted before the
+ * crash: some messages whose put-ok came before the kill were handed to subscribers only after the
+ * restart, so they came from the restarted proxy's journal (retained messages), and no put came
+ * after the kill that could have carried them. Whether every owed message arrived is the pub/sub
+ * check's `lost`; this says the scenario created its condition.
+ *
+ * Every message delivered before the proxy was back (the subscribers kept up), or a put after the
+ * kill (the harness started the crash too early), is the scenario missing its condition
+ * (Inconclusive), never the proxy's fault.
+ */
+export function expectRetainedAcrossRestart(events: readonly HistoryEvent[], proxy: string): string {
+  const { start, end } = faultWindow(events, proxy);
+  const putAfter = events.find((e) => e.type === 'put' && e.t >= start);
+  if (putAfter !== undefined && putAfter.type === 'put') {
+    throw new Inconclusive(`message ${putAfter.msg} was put at ${Math.round(putAfter.t)} ms, after ${proxy} was killed (${Math.round(start)} ms): the scenario is about a restart with no puts after it`);
+  }
+  const acceptedBefore = new Set(events.flatMap((e) => (e.type === 'put-ok' && e.t < start ? [e.msg] : [])));
+  const retainedBy = new Map<string, number>();
+  for (const e of events) {
+    if (e.type === 'deliver' && e.t > end && acceptedBefore.has(e.msg)) retainedBy.set(e.subscriber, (retainedBy.get(e.subscriber) ?? 0) + 1);
+  }
+  if (retainedBy.size === 0) {
+    throw new Inconclusive(
+      `every message accepted before ${proxy} was killed (${Math.round(start)} ms) was delivered before it was back (${Math.round(end)} ms): nothing was retained across the restart, so it tested nothing`,
+    );
+  }
+  const counts = [...retainedBy].map(([subscriber, count]) => `${subscriber} ${count}`).join(', ');
+  return `messages accepted before ${proxy} was killed and handed out only after its restart, with no put after the kill: ${counts}`;
 }
 
 /** The most accepted-but-undelivered messages any subscriber had at history time `t`: its backlog as the history shows it. */
