@@ -48,7 +48,7 @@ from collections import deque
 
 import zmq
 
-from driver_common import STDIN, StdinLines, WakePipe, backoff_delay, configure_logging, emit
+from driver_common import STDIN, StdinLines, WakePipe, backoff_delay, configure_logging, emit, json_command
 
 MDPC = b"MDPC01"
 MMI_SERVICE = b"mmi.service"
@@ -64,14 +64,7 @@ log = logging.getLogger("mdp-client-driver")
 
 def parse_call(raw):
     """Parses one stdin line into (job, service, payload); raises ValueError saying what is wrong."""
-    try:
-        value = json.loads(raw)
-    except ValueError as error:
-        raise ValueError("not JSON: %s" % error)
-    if not isinstance(value, dict):
-        raise ValueError("a command must be a JSON object")
-    if value.get("type") != "call":
-        raise ValueError('unknown command type %s (expected "call")' % json.dumps(value.get("type")))
+    value = json_command(raw, ["call"])
     job, service, payload = value.get("job"), value.get("service"), value.get("payload")
     if not isinstance(job, str) or job == "":
         raise ValueError('"job" must be a non-empty string')
