@@ -184,6 +184,8 @@ export class Broker {
   private readonly server: RouterServer;
   private readonly workers = new Map<string, WorkerRecord>();
   private readonly services = new Map<string, Service>();
+  /** Only with the seeded defect mmi-keeps-services: every service name ever heard, which the table's own cleanup would forget. */
+  private readonly heardOf = new Set<string>();
   /** Every job queued or held, by address key. */
   private readonly jobs = new Map<string, Job>();
   /** KHX/1 jobs whose acceptance is being journaled, by job id: retries wait for it. */
@@ -318,7 +320,7 @@ export class Broker {
 
   private onClientRequest(client: Frame, service: string, body: Frame[]): void {
     if (isMmiService(service)) {
-      const served = (name: string) => (this.options.defects?.includes('mmi-keeps-services') ? this.services.has(name) : (this.services.get(name)?.workerCount ?? 0) > 0);
+      const served = (name: string) => (this.options.defects?.includes('mmi-keeps-services') ? this.heardOf.has(name) : (this.services.get(name)?.workerCount ?? 0) > 0);
       const answer = answerMmi(service, body, served);
       this.send([client, ...encodeClientReply(service, [Buffer.from(answer)])]);
       return;
@@ -707,6 +709,7 @@ export class Broker {
     if (!service) {
       service = { name, idle: [], queue: [], workerCount: 0 };
       this.services.set(name, service);
+      if (this.options.defects?.includes('mmi-keeps-services')) this.heardOf.add(name);
     }
     return service;
   }
