@@ -1,4 +1,5 @@
-import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeReady, MdpDecodeError } from '../../reference/mdp/codec';
+import { encodeDisconnect, encodeHeartbeat, encodeReady } from '../../reference/mdp/codec';
+import { kindAtWorker } from './mdp-probe';
 import { RawPeer } from './raw-peer';
 
 /** What a stand-in worker heard from the broker once it had left, by DISCONNECT or by falling silent. */
@@ -52,7 +53,7 @@ export async function listenAfterWorkerFallsSilent(endpoint: string, service: st
     await drain(worker, timing.settleMs);
     await worker.send(encodeHeartbeat());
     const answer = await worker.receive(timing.listenMs);
-    const staleAnswer = answer ? kindOf(answer) : 'nothing';
+    const staleAnswer = answer ? kindAtWorker(answer) : 'nothing';
     await afterwards();
     return { staleAnswer, heard: await drain(worker, timing.listenMs) };
   });
@@ -80,7 +81,7 @@ async function drain(worker: RawPeer, forMs: number): Promise<string[]> {
   const deadline = Date.now() + forMs;
   for (let remaining = forMs; remaining > 0; remaining = deadline - Date.now()) {
     const frames = await worker.receive(remaining);
-    if (frames) kinds.push(kindOf(frames));
+    if (frames) kinds.push(kindAtWorker(frames));
   }
   return kinds;
 }
@@ -90,16 +91,7 @@ async function heardHeartbeat(worker: RawPeer, timeoutMs: number): Promise<boole
   for (let remaining = timeoutMs; remaining > 0; remaining = deadline - Date.now()) {
     const frames = await worker.receive(remaining);
     if (!frames) return false;
-    if (kindOf(frames) === 'heartbeat') return true;
+    if (kindAtWorker(frames) === 'heartbeat') return true;
   }
   return false;
-}
-
-function kindOf(frames: Buffer[]): string {
-  try {
-    return decodeAtWorker(frames).kind;
-  } catch (error) {
-    if (error instanceof MdpDecodeError) return 'malformed';
-    throw error;
-  }
 }

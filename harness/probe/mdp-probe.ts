@@ -1,4 +1,4 @@
-import { decodeAtClient, decodeAtWorker, encodeClientRequest, encodeDisconnect, encodeReady, encodeReply, MdpDecodeError } from '../../reference/mdp/codec';
+import { decodeAtClient, decodeAtWorker, encodeClientRequest, encodeDisconnect, encodeReady, encodeReply, MdpDecodeError, type WorkerInbound } from '../../reference/mdp/codec';
 import { RawPeer } from './raw-peer';
 import type { BadMessage } from './malformed-messages';
 
@@ -17,6 +17,16 @@ export async function askService(endpoint: string, service: string, body: string
   }
 }
 
+/** What the broker sent a peer that listens as a worker: its command, or `malformed` for frames 7/MDP does not allow. */
+export function kindAtWorker(frames: Buffer[]): WorkerInbound['kind'] | 'malformed' {
+  try {
+    return decodeAtWorker(frames).kind;
+  } catch (error) {
+    if (error instanceof MdpDecodeError) return 'malformed';
+    throw error;
+  }
+}
+
 /**
  * Sends a bad message as a fresh peer and reports what the broker answered (the first non-heartbeat
  * message within `timeoutMs`). A broker may heartbeat a peer it registered, so heartbeats are skipped.
@@ -31,14 +41,9 @@ export async function sendBadMessage(endpoint: string, message: BadMessage, time
       if (remaining <= 0) return 'nothing';
       const frames = await peer.receive(remaining);
       if (!frames) return 'nothing';
-      try {
-        const kind = decodeAtWorker(frames).kind;
-        // Heartbeats and KHX/1's RECORDED welcome go to any peer the broker registered; neither is an answer.
-        if (kind !== 'heartbeat' && kind !== 'recorded') return kind;
-      } catch (error) {
-        if (error instanceof MdpDecodeError) return 'malformed';
-        throw error;
-      }
+      const kind = kindAtWorker(frames);
+      // Heartbeats and KHX/1's RECORDED welcome go to any peer the broker registered; neither is an answer.
+      if (kind !== 'heartbeat' && kind !== 'recorded') return kind;
     }
   } finally {
     peer.close();
