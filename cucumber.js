@@ -20,6 +20,12 @@ const common = {
   // condition): the hooks skip the retry of a FAIL or ERROR, whose first verdict stands. keelhaul
   // features/verify --retries sets it.
   retry: run.retries,
+  // keelhaul features/verify --shard i/n (KEELHAUL_SHARD): cucumber-js's own split of the selected
+  // scenarios, checked by harness/run/shard.ts first (cucumber-js runs nothing for a bad value).
+  ...(run.shard ? { shard: run.shard } : {}),
+  // --parallel n (KEELHAUL_PARALLEL): n worker processes, each with its own scenarios' nodes, ports,
+  // fault proxy and folders. Off by default: see docs/runs.md.
+  ...(run.parallel && run.parallel > 1 ? { parallel: run.parallel } : {}),
 };
 
 module.exports = {

@@ -8,6 +8,8 @@ import { RUN_REPORT_FILES } from '../report/run-reports';
 import { markLatestRun } from '../report/latest-run';
 import { runEnd } from './run-end';
 import { TIME_SCALE_ENV, timeScale } from '../util/time-scale';
+import { runSplit, splitArgs } from './run-split';
+import type { Shard } from '../run/shard';
 
 export interface FeaturesOptions {
   /** cucumber-js arguments (tags, names, feature paths). */
@@ -19,6 +21,10 @@ export interface FeaturesOptions {
   reports: string;
   /** Run the selected scenarios this many times and score their pass rates (1, the default, is a plain run). */
   repeat?: number;
+  /** Only this part of the selected scenarios (default KEELHAUL_SHARD, else all). */
+  shard?: Shard;
+  /** Scenarios at once (default KEELHAUL_PARALLEL, else 1). */
+  parallel?: number;
 }
 
 /** `read()`, with a failure's message prefixed by the variable it came from. */
@@ -57,6 +63,7 @@ export async function runFeatures(options: FeaturesOptions): Promise<number> {
       // Resolved before the run (auto measures here), so every scenario and every replay line shares the same scale.
       timeScale: timeScale(),
       retries: options.retries ?? named('KEELHAUL_RETRIES', () => retriesFromEnv()),
+      ...runSplit(options),
     };
   } catch (error) {
     process.stderr.write(`keelhaul features: ${(error as Error).message}\n`);
@@ -66,7 +73,7 @@ export async function runFeatures(options: FeaturesOptions): Promise<number> {
   if (!givenDir) warnIf(markLatestRun(runDir));
   const selection = options.args.length > 0 ? options.args.join(' ') : 'the features';
   if (options.repeat !== undefined && options.repeat > 1) {
-    const command = ['keelhaul features', ...(options.runtime ? ['--runtime', options.runtime] : []), '--time-scale', String(settings.timeScale), ...options.args.map(shellWord)].join(' ');
+    const command = ['keelhaul features', ...(options.runtime ? ['--runtime', options.runtime] : []), '--time-scale', String(settings.timeScale), ...splitArgs(settings), ...options.args.map(shellWord)].join(' ');
     return runRepeated({
       title: 'keelhaul features',
       times: options.repeat,

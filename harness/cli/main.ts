@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander';
+import { Command, Option, type CommanderError } from 'commander';
+import { RUN_EXIT } from '../report/verdict';
 import { parseRetries, RETRIES_ENV, DEFAULT_RETRIES } from '../run/run-config';
 import { parseRepeat } from './repeat';
 import { parseTimeScale, TIME_SCALE_ENV } from '../util/time-scale';
@@ -17,6 +18,8 @@ import { packageVersion } from '../run/package-root';
 import { registerPubSubCommands } from './pubsub-commands';
 import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled } from './journal-repair';
 import { registerCoverageCommand } from './coverage';
+import { parallelOption, shardOption } from './run-split';
+import type { Shard } from '../run/shard';
 import { cliParser, endpoint, regexOption, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
 
 /** `--time-scale <x|auto>`, checked here so a typo is an error before anything starts. */
@@ -33,6 +36,11 @@ function retriesOption(): Option {
 
 function repeatOption(): Option {
   return new Option('--repeat <n>', 'run the selected scenarios n times, each with its own seed and folder (rep-1 ...), and report every scenario\'s pass rate and the seeds of its failures (1, the default, is a plain run)').argParser(parseRepeat);
+}
+
+/** A usage mistake (a bad option value) is bad input like any other: exit 2, the run that could not be made, not commander's 1; --help stays 0. */
+function usageExit(error: CommanderError): never {
+  process.exit(error.exitCode === 0 ? 0 : RUN_EXIT.unusable);
 }
 
 const program = new Command()
@@ -196,9 +204,13 @@ program
   .addOption(timeScaleOption())
   .addOption(retriesOption())
   .addOption(repeatOption())
+  .addOption(shardOption())
+  .addOption(parallelOption())
   .option('--reports <dir>', 'where the run folder is written', 'reports')
   .argument('[args...]', 'cucumber-js arguments, e.g. --tags @smoke')
-  .action(async (args: string[], opts: { runtime?: string; timeScale?: string; retries?: number; repeat?: number; reports: string }) => {
+  // A bad option value is a run that could not be made: exit 2, not commander's 1.
+  .exitOverride(usageExit)
+  .action(async (args: string[], opts: { runtime?: string; timeScale?: string; retries?: number; repeat?: number; shard?: Shard; parallel?: number; reports: string }) => {
     const { runFeatures } = await import('./features');
     process.exit(await runFeatures({ args, ...opts }));
   });
@@ -228,9 +240,12 @@ program
   .addOption(timeScaleOption())
   .addOption(retriesOption())
   .addOption(repeatOption())
+  .addOption(shardOption())
+  .addOption(parallelOption())
   .option('--check', 'only check the manifest and exit')
   .option('--print-schema', "print the manifest's JSON schema and exit")
-  .action(async (opts: { impl?: string; tags?: string; name?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; runtime?: string; timeScale?: string; retries?: number; repeat?: number; check?: boolean; printSchema?: boolean }) => {
+  .exitOverride(usageExit)
+  .action(async (opts: { impl?: string; tags?: string; name?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; runtime?: string; timeScale?: string; retries?: number; repeat?: number; shard?: Shard; parallel?: number; check?: boolean; printSchema?: boolean }) => {
     // Loaded here, not at the top: the node commands start often and need none of this.
     const { verify, printSchema, EXIT } = await import('./verify');
     if (opts.printSchema) return printSchema();
@@ -251,8 +266,7 @@ program
   .addOption(new Option('--call-bound <ms>', 'the longest a call may take (stuck), instead of the one the timing gives').argParser(positiveInt))
   .addOption(new Option('--recovery-bound <ms>', 'how soon after the last heal the system must progress (stuck), instead of the one the timing gives').argParser(positiveInt))
   .option('--print-schema', "print the history event's JSON schema and exit")
-  // A usage mistake is bad input like any other: exit 2 (verify's "could not be judged"), not commander's 1.
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .exitOverride(usageExit)
   .action(async (history: string | undefined, opts: { profile?: string; system?: string; timeScale?: string; callBound?: number; recoveryBound?: number; printSchema?: boolean }) => {
     const { runCheckCommand } = await import('./check');
     process.exit(runCheckCommand(history, opts));

@@ -12,6 +12,8 @@ import { markLatestRun } from '../report/latest-run';
 import { runEnd } from './run-end';
 import { newRunId, parseRuntime, parseSeed, retriesFromEnv, RUN_CONFIG_ENV, type RunRuntime } from '../run/run-config';
 import { drawSeed } from '../util/run-seed';
+import { runSplit, splitArgs, type RunSplit } from './run-split';
+import type { Shard } from '../run/shard';
 
 /**
  * Exit codes: 0 every claimed profile passed; 1 a claimed profile failed or a node could not start;
@@ -38,6 +40,10 @@ export interface VerifyOptions {
   retries?: number;
   /** Run the selected scenarios this many times and score their pass rates (1, the default, is a plain run). */
   repeat?: number;
+  /** Only this part of the selected scenarios (default KEELHAUL_SHARD, else all). */
+  shard?: Shard;
+  /** Scenarios at once (default KEELHAUL_PARALLEL, else 1). */
+  parallel?: number;
 }
 
 
@@ -50,6 +56,11 @@ export function tagExpression(tags: string | undefined, profiles: readonly Profi
 function fail(message: string): number {
   process.stderr.write(`keelhaul verify: ${message}\n`);
   return EXIT.unusable;
+}
+
+/** `; shard 1/2; 2 at once`, or nothing for a whole run one scenario at a time. */
+function splitLine(split: RunSplit): string {
+  return `${split.shard ? `; shard ${split.shard}` : ''}${split.parallel ? `; ${split.parallel} scenarios at once` : ''}`;
 }
 
 export function printSchema(): void {
@@ -81,6 +92,12 @@ export async function verify(options: VerifyOptions): Promise<number> {
   } catch (error) {
     return fail(`KEELHAUL_RETRIES: ${(error as Error).message}`);
   }
+  let split: RunSplit;
+  try {
+    split = runSplit(options);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
   const fromImages = Object.entries(manifest.roles).filter(([, recipe]) => recipe.image !== undefined || recipe.build !== undefined).map(([role]) => role);
   if (runtime !== 'docker' && fromImages.length > 0) {
     return fail(`roles ${fromImages.join(', ')} run from Docker images: add --runtime docker (and start an engine with docker/ensure-engine.sh)`);
@@ -108,21 +125,21 @@ export async function verify(options: VerifyOptions): Promise<number> {
   process.env[TIME_SCALE_ENV] = options.timeScale ?? process.env[TIME_SCALE_ENV] ?? 'auto';
   // Resolved now (auto measures here), so the replay line repeats the same scale.
   const scale = timeScale();
-  const replayFor = (seed: string) => ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, '--time-scale', String(scale), ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.name ? ['--name', JSON.stringify(options.name)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : [])].join(' ');
-  const settings: RunSettings = { impl: path.resolve(options.impl), runtime, timeScale: scale, retries };
+  const replayFor = (seed: string) => ['keelhaul verify', '--impl', options.impl, ...(runtime === 'docker' ? ['--runtime', 'docker'] : []), '--seed', seed, '--time-scale', String(scale), ...(options.tags ? ['--tags', JSON.stringify(options.tags)] : []), ...(options.name ? ['--name', JSON.stringify(options.name)] : []), ...(options.profile ?? []).flatMap((p) => ['--profile', p]), ...(options.claimedOnly ? ['--claimed-only'] : []), ...splitArgs(split)].join(' ');
+  const settings: RunSettings = { impl: path.resolve(options.impl), runtime, timeScale: scale, retries, ...split };
   const args = [...(tags ? ['--tags', tags] : []), ...(options.name ? ['--name', options.name] : [])];
   const latestProblem = markLatestRun(runDir);
   if (latestProblem) process.stderr.write(`keelhaul verify: ${latestProblem}\n`);
 
   if (options.repeat !== undefined && options.repeat > 1) {
     const seeds = givenSeed ?? 'a fresh one per repetition';
-    process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; ${options.repeat} repetitions; seed ${seeds}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
+    process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; ${options.repeat} repetitions; seed ${seeds}; time scale ${scale}; tags ${tags ?? '(all)'}${splitLine(split)}\n`);
     return runRepeated({ title: 'keelhaul verify', times: options.repeat, selection: tags ?? 'the features', parentDir: runDir, runId, fixedSeed: givenSeed, implementation: manifest.name, replay: replayFor, cucumber: { args, settings } });
   }
 
   const seed = givenSeed ?? drawSeed();
   const replay = replayFor(seed);
-  process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; time scale ${scale}; tags ${tags ?? '(all)'}\n`);
+  process.stdout.write(`keelhaul verify: ${manifest.name} from ${options.impl}; ${runtime} runtime; seed ${seed}; time scale ${scale}; tags ${tags ?? '(all)'}${splitLine(split)}\n`);
   const end = runEnd(await runCucumber({ args, config: { ...settings, runId, reportDir: runDir, seed, replay } }), runDir, [tags, options.name && `--name ${JSON.stringify(options.name)}`].filter(Boolean).join(' and ') || 'the features');
   if (!end.judged) {
     process.stderr.write(`keelhaul verify: ${end.problem}; exit ${end.exit}\n`);

@@ -8,6 +8,8 @@ export interface RunInfo {
   seed: string;
   /** The command that replays this run. */
   replay: string;
+  /** The part of the selected scenarios the run took (`i/n`, --shard); absent: all of them. */
+  shard?: string;
 }
 
 const ICON: Record<ScenarioVerdict['verdict'], string> = { PASS: '✅ PASS', FAIL: '❌ FAIL', INFO: 'ℹ️ INFO', ERROR: '💥 ERROR', INCONCLUSIVE: '⚠️ INCONCLUSIVE' };
@@ -36,7 +38,7 @@ export function renderMarkdownSummary(info: RunInfo, verdicts: readonly Scenario
     `# keelhaul verify: ${cell(info.implementation)}`,
     '',
     `**${headline}**: ${formatCounts(counts)}` +
-      ` (claims: ${info.claimed.join(', ')}; seed ${info.seed})`,
+      ` (claims: ${info.claimed.join(', ')}; seed ${info.seed}${info.shard ? `; shard ${info.shard}` : ''})`,
     '',
     '| verdict | scenario | profile | clauses | why |',
     '| --- | --- | --- | --- | --- |',

@@ -127,7 +127,9 @@ function verdictFormatter({ on, write }: FormatterContext): void {
     } else if (envelope.testRunFinished) {
       const counts = countVerdicts(finished);
       const { implementation, claimed } = implementationUnderTest();
-      writeRunReports(runDir, { implementation: implementation.name, claimed: [...claimed], seed, replay: runConfig().replay ?? `KEELHAUL_SEED=${seed} npm run features -- --time-scale ${timeScale()}` }, finished, { selected: total, notRun });
+      const { replay, shard } = runConfig();
+      const info = { implementation: implementation.name, claimed: [...claimed], seed, replay: replay ?? `KEELHAUL_SEED=${seed} npm run features -- --time-scale ${timeScale()}${shard ? ` --shard ${shard}` : ''}`, ...(shard ? { shard } : {}) };
+      writeRunReports(runDir, info, finished, { selected: total, notRun });
       write(`${formatCounts(counts)}${notRun.length > 0 ? `, ${notRun.length} not run` : ''}; ${path.join(runDir, RUN_REPORT_FILES.summary)}\n`);
     }
   });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { formatShard, parseShard, shardFromEnv } from './shard';
 
 /**
  * The settings of one conformance run, which the front end (`keelhaul features`, `keelhaul verify`)
@@ -16,7 +17,7 @@ import path from 'node:path';
  *    command-line option the front end already applied.
  * 3. A plain `cucumber-js` run (no KEELHAUL_RUN_CONFIG) reads the individual variables, each
  *    optional: KEELHAUL_RUN_ID, KEELHAUL_REPORT_DIR, KEELHAUL_IMPL, KEELHAUL_SEED, KEELHAUL_REPLAY,
- *    HARNESS_RUNTIME, KEELHAUL_RETRIES (and KEELHAUL_TIME_SCALE, read by harness/util/time-scale.ts).
+ *    HARNESS_RUNTIME, KEELHAUL_RETRIES, KEELHAUL_SHARD, KEELHAUL_PARALLEL (and KEELHAUL_TIME_SCALE, read by harness/util/time-scale.ts).
  */
 export interface RunConfig {
   /** Names the run (and, by default, its folder): the time and the front end's pid. */
@@ -35,6 +36,10 @@ export interface RunConfig {
   timeScale?: number;
   /** How many times a scenario that came out INCONCLUSIVE is tried again. */
   retries: number;
+  /** The part of the selected scenarios this run takes, `i/n` (harness/run/shard.ts); absent: all of them. */
+  shard?: string;
+  /** Scenarios run at once, each in its own Cucumber worker process (cucumber-js --parallel); absent: one at a time. */
+  parallel?: number;
 }
 
 /** Where nodes run: local processes or Docker containers. */
@@ -51,6 +56,9 @@ export const RUN_CONFIG_VERSION = 1;
 export const DEFAULT_RETRIES = 2;
 export const RETRIES_ENV = 'KEELHAUL_RETRIES';
 export const MAX_RETRIES = 10;
+export const PARALLEL_ENV = 'KEELHAUL_PARALLEL';
+/** Cucumber worker processes at most: each runs a scenario's nodes, so many more than cores only starves them. */
+export const MAX_PARALLEL = 64;
 
 /** A run config file that cannot be used; the message names the file and every problem in it. */
 export class RunConfigError extends Error {
@@ -79,6 +87,19 @@ export function parseRetries(text: string): number {
   const value = Number(text.trim());
   if (!/^\d+$/.test(text.trim()) || value > MAX_RETRIES) throw new Error(`--retries is a whole number from 0 to ${MAX_RETRIES}, not "${text}"`);
   return value;
+}
+
+/** `--parallel <n>`, KEELHAUL_PARALLEL: scenarios at once, a whole number from 1 to MAX_PARALLEL (1: one after another). */
+export function parseParallel(text: string): number {
+  const value = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || value < 1 || value > MAX_PARALLEL) throw new Error(`--parallel is a whole number from 1 to ${MAX_PARALLEL} (scenarios at once), not "${text}"`);
+  return value;
+}
+
+/** KEELHAUL_PARALLEL, checked; undefined when unset (one scenario at a time). */
+export function parallelFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env[PARALLEL_ENV]?.trim();
+  return text ? parseParallel(text) : undefined;
 }
 
 /** KEELHAUL_RETRIES, checked; DEFAULT_RETRIES when unset. */
@@ -124,6 +145,8 @@ export function runConfigFile(env: NodeJS.ProcessEnv = process.env): RunConfig |
 export function runConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RunConfig {
   const runId = env.KEELHAUL_RUN_ID?.trim() || (env.KEELHAUL_RUN_ID = newRunId());
   const seed = env.KEELHAUL_SEED?.trim();
+  const shard = shardFromEnv(env);
+  const parallel = parallelFromEnv(env);
   return {
     runId,
     reportDir: path.resolve(env.KEELHAUL_REPORT_DIR?.trim() || path.join('reports', runId)),
@@ -132,6 +155,8 @@ export function runConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RunConfi
     ...(env.KEELHAUL_REPLAY ? { replay: env.KEELHAUL_REPLAY } : {}),
     runtime: parseRuntime(env.HARNESS_RUNTIME),
     retries: retriesFromEnv(env),
+    ...(shard ? { shard: formatShard(shard) } : {}),
+    ...(parallel !== undefined ? { parallel } : {}),
   };
 }
 
@@ -140,8 +165,8 @@ export function writeRunConfig(config: RunConfig): string {
   fs.mkdirSync(config.reportDir, { recursive: true });
   const file = path.join(config.reportDir, RUN_CONFIG_FILE);
   // In a fixed order, so two runs' files compare line by line.
-  const { runId, reportDir, impl, seed, replay, runtime, timeScale, retries } = config;
-  fs.writeFileSync(file, `${JSON.stringify({ version: RUN_CONFIG_VERSION, runId, reportDir, impl, seed, replay, runtime, timeScale, retries }, null, 2)}\n`);
+  const { runId, reportDir, impl, seed, replay, runtime, timeScale, retries, shard, parallel } = config;
+  fs.writeFileSync(file, `${JSON.stringify({ version: RUN_CONFIG_VERSION, runId, reportDir, impl, seed, replay, runtime, timeScale, retries, shard, parallel }, null, 2)}\n`);
   return file;
 }
 
@@ -166,7 +191,7 @@ export function readRunConfig(file: string): RunConfig {
   return config;
 }
 
-const KNOWN_KEYS = new Set(['version', 'runId', 'reportDir', 'impl', 'seed', 'replay', 'runtime', 'timeScale', 'retries']);
+const KNOWN_KEYS = new Set(['version', 'runId', 'reportDir', 'impl', 'seed', 'replay', 'runtime', 'timeScale', 'retries', 'shard', 'parallel']);
 
 /** Every problem of a parsed file, one line each, so a hand-edited file is fixed in one go. */
 function checkRunConfig(raw: Record<string, unknown>): { config?: RunConfig; problems: string[] } {
@@ -203,6 +228,9 @@ function checkRunConfig(raw: Record<string, unknown>): { config?: RunConfig; pro
   if (typeof timeScale !== 'number' || !Number.isFinite(timeScale) || timeScale <= 0) problems.push(`"timeScale": expected a positive number (the scale the front end settled), got ${JSON.stringify(timeScale) ?? 'nothing'}`);
   const retries = raw.retries;
   if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0 || retries > MAX_RETRIES) problems.push(`"retries": expected a whole number from 0 to ${MAX_RETRIES}, got ${JSON.stringify(retries) ?? 'nothing'}`);
+  const shard = parsedWith('shard', text('shard', false), (value) => formatShard(parseShard(value)));
+  const parallel = raw.parallel;
+  if (parallel !== undefined && (typeof parallel !== 'number' || !Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL)) problems.push(`"parallel": expected a whole number from 1 to ${MAX_PARALLEL}, got ${JSON.stringify(parallel)}`);
 
   if (problems.length > 0 || runId === undefined || reportDir === undefined || seed === undefined || runtime === undefined) return { problems };
   return {
@@ -216,6 +244,8 @@ function checkRunConfig(raw: Record<string, unknown>): { config?: RunConfig; pro
       runtime,
       timeScale: timeScale as number,
       retries: retries as number,
+      ...(shard !== undefined ? { shard } : {}),
+      ...(parallel !== undefined ? { parallel: parallel as number } : {}),
     },
   };
 }

@@ -18,6 +18,8 @@ const GOOD: RunConfig = {
   runtime: 'process',
   timeScale: 1.5,
   retries: 2,
+  shard: '2/3',
+  parallel: 2,
 };
 
 let files = 0;
@@ -52,7 +54,7 @@ describe('run config file', () => {
   });
 
   test('optional settings may be left out', () => {
-    const { impl: _impl, replay: _replay, ...rest } = GOOD;
+    const { impl: _impl, replay: _replay, shard: _shard, parallel: _parallel, ...rest } = GOOD;
     assert.deepEqual(readRunConfig(fileWith({ version: 1, ...rest })), rest);
   });
 
@@ -63,18 +65,20 @@ describe('run config file', () => {
   });
 
   test('every bad setting is named, one line each', () => {
-    const file = fileWith({ ...GOOD, version: 2, reportDir: 'relative/dir', seed: '-1', runtime: 'dockr', timeScale: 'auto', retries: 11, runID: 'typo' });
+    const file = fileWith({ ...GOOD, version: 2, reportDir: 'relative/dir', seed: '-1', runtime: 'dockr', timeScale: 'auto', retries: 11, shard: '3/2', parallel: 0, runID: 'typo' });
     assert.equal(
       problemOf(file),
       [
         '',
         '  - "version": expected 1, got 2',
-        '  - "runID": unknown setting (known: version, runId, reportDir, impl, seed, replay, runtime, timeScale, retries)',
+        '  - "runID": unknown setting (known: version, runId, reportDir, impl, seed, replay, runtime, timeScale, retries, shard, parallel)',
         '  - "reportDir": expected an absolute path, got "relative/dir"',
         '  - "seed": a seed is a non-negative integer up to 9007199254740991, not "-1"',
         '  - "runtime": unknown runtime "dockr" (HARNESS_RUNTIME or --runtime): expected one of process, docker',
         '  - "timeScale": expected a positive number (the scale the front end settled), got "auto"',
         '  - "retries": expected a whole number from 0 to 10, got 11',
+        '  - "shard": a shard\'s i counts from 1 to n (here 1 to 2), not 3 in "3/2"',
+        '  - "parallel": expected a whole number from 1 to 64, got 0',
       ].join('\n'),
     );
   });
@@ -97,8 +101,8 @@ describe('run config file', () => {
 
 describe('run config from the individual variables (a plain cucumber-js run)', () => {
   test('each variable sets its setting', () => {
-    const env: NodeJS.ProcessEnv = { KEELHAUL_RUN_ID: 'r', KEELHAUL_REPORT_DIR: 'out/r', KEELHAUL_IMPL: 'impl.yaml', KEELHAUL_SEED: ' 0042 ', KEELHAUL_REPLAY: 'again', HARNESS_RUNTIME: 'docker', KEELHAUL_RETRIES: '0' };
-    assert.deepEqual(runConfigFromEnv(env), { runId: 'r', reportDir: path.resolve('out/r'), impl: 'impl.yaml', seed: '42', replay: 'again', runtime: 'docker', retries: 0 });
+    const env: NodeJS.ProcessEnv = { KEELHAUL_RUN_ID: 'r', KEELHAUL_REPORT_DIR: 'out/r', KEELHAUL_IMPL: 'impl.yaml', KEELHAUL_SEED: ' 0042 ', KEELHAUL_REPLAY: 'again', HARNESS_RUNTIME: 'docker', KEELHAUL_RETRIES: '0', KEELHAUL_SHARD: ' 01/2 ', KEELHAUL_PARALLEL: '3' };
+    assert.deepEqual(runConfigFromEnv(env), { runId: 'r', reportDir: path.resolve('out/r'), impl: 'impl.yaml', seed: '42', replay: 'again', runtime: 'docker', retries: 0, shard: '1/2', parallel: 3 });
     assert.deepEqual(runConfig(env), runConfigFromEnv(env));
   });
 
@@ -115,5 +119,7 @@ describe('run config from the individual variables (a plain cucumber-js run)', (
     assert.throws(() => runConfigFromEnv({ HARNESS_RUNTIME: 'dockr' }), /unknown runtime "dockr" \(HARNESS_RUNTIME or --runtime\)/);
     assert.throws(() => runConfigFromEnv({ KEELHAUL_SEED: 'x' }), /a seed is a non-negative integer/);
     assert.throws(() => runConfigFromEnv({ KEELHAUL_RETRIES: '11' }), /--retries is a whole number from 0 to 10, not "11"/);
+    assert.throws(() => runConfigFromEnv({ KEELHAUL_SHARD: 'abc' }), /^Error: KEELHAUL_SHARD: a shard is written i\/n/);
+    assert.throws(() => runConfigFromEnv({ KEELHAUL_PARALLEL: 'two' }), /--parallel is a whole number from 1 to 64/);
   });
 });
