@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { implementationUnderTest } from '../harness/manifest/selected-implementation';
 import { VERDICT_MEDIA_TYPE } from '../harness/report/verdict-formatter';
 import { writeScenarioReport } from '../harness/report/scenario-report';
+import { pickleLine } from '../harness/report/pickle-line';
 import type { CaseStatus, ScenarioVerdict } from '../harness/report/verdict';
 import { defaultReportDir, Scenario } from '../harness/scenario/scenario';
 import { scaled } from '../harness/util/time-scale';
@@ -28,12 +29,13 @@ Before(async function (this: KeelhaulWorld, { pickle }) {
   this.scenario = await Scenario.create({ name: pickle.name, implementation, timing });
 });
 
-After({ timeout: scaled(30_000) }, async function (this: KeelhaulWorld, { pickle, result, willBeRetried }) {
+After({ timeout: scaled(30_000) }, async function (this: KeelhaulWorld, { gherkinDocument, pickle, result, willBeRetried }) {
   if (this.skippedAsDecided) return;
   const scenario = this.scenario;
   const outcome = {
     name: pickle.name,
     feature: pickle.uri,
+    line: pickleLine(gherkinDocument, pickle),
     tags: pickle.tags.map((tag) => tag.name),
     status: (result?.status ?? Status.UNKNOWN) as CaseStatus,
     exceptionType: result?.exception?.type,
@@ -49,7 +51,7 @@ After({ timeout: scaled(30_000) }, async function (this: KeelhaulWorld, { pickle
     if (result?.status !== Status.PASSED) this.attach(`history, node logs and timeline: ${scenario.dir}`, 'text/plain');
   } else {
     // The Before hook itself failed (e.g. the fault proxy did not start): nothing was tested.
-    verdict = { scenario: outcome.name, feature: outcome.feature, tags: outcome.tags, clauses: [], verdict: 'ERROR', reason: 'the harness could not set the scenario up', error: outcome.error, anomalies: [], durationMs: Math.round(outcome.durationMs), dir: '' };
+    verdict = { scenario: outcome.name, feature: outcome.feature, line: outcome.line, tags: outcome.tags, clauses: [], verdict: 'ERROR', reason: 'the harness could not set the scenario up', error: outcome.error, anomalies: [], durationMs: Math.round(outcome.durationMs), dir: '' };
   }
   if (willBeRetried && verdict.verdict !== 'INCONCLUSIVE') decided.add(pickle.id);
   this.attach(JSON.stringify(verdict), VERDICT_MEDIA_TYPE);

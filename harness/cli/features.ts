@@ -72,8 +72,9 @@ export async function runFeatures(options: FeaturesOptions): Promise<number> {
   // A folder KEELHAUL_REPORT_DIR names may be anywhere: only a run folder made inside --reports is marked its latest.
   if (!givenDir) warnIf(markLatestRun(runDir));
   const selection = options.args.length > 0 ? options.args.join(' ') : 'the features';
+  const command = ['keelhaul features', ...(options.runtime ? ['--runtime', options.runtime] : []), '--time-scale', String(settings.timeScale), ...splitArgs(settings), ...options.args.map(shellWord)].join(' ');
+  const replay = (seed: string) => `KEELHAUL_SEED=${seed} ${command}`;
   if (options.repeat !== undefined && options.repeat > 1) {
-    const command = ['keelhaul features', ...(options.runtime ? ['--runtime', options.runtime] : []), '--time-scale', String(settings.timeScale), ...splitArgs(settings), ...options.args.map(shellWord)].join(' ');
     return runRepeated({
       title: 'keelhaul features',
       times: options.repeat,
@@ -82,12 +83,14 @@ export async function runFeatures(options: FeaturesOptions): Promise<number> {
       runId,
       fixedSeed: givenSeed,
       implementation: impl ?? 'reference',
-      replay: (seed) => `KEELHAUL_SEED=${seed} ${command}`,
+      replay,
       cucumber: { args: options.args, settings, stdin: 'inherit' },
     });
   }
   // A seed is settled here too (KEELHAUL_SEED, else a fresh one), so the run config holds everything the run obeys.
-  const config = { ...settings, runId, reportDir: runDir, seed: givenSeed ?? drawSeed() };
+  const seed = givenSeed ?? drawSeed();
+  // The replay line repeats the selection and the shard: the seed alone would replay other scenarios.
+  const config = { ...settings, runId, reportDir: runDir, seed, replay: replay(seed) };
   // Cucumber's own usage errors (a bad tag expression, an unknown option) end as a run that did not finish.
   const end = runEnd(await runCucumber({ args: options.args, config, stdin: 'inherit' }), runDir, selection);
   if (!end.judged) {

@@ -18,6 +18,7 @@ import { packageVersion } from '../run/package-root';
 import { registerPubSubCommands } from './pubsub-commands';
 import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled } from './journal-repair';
 import { registerCoverageCommand } from './coverage';
+import { registerMergeReportsCommand } from './merge-reports';
 import { parallelOption, shardOption } from './run-split';
 import type { Shard } from '../run/shard';
 import { cliParser, endpoint, regexOption, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
@@ -292,6 +293,7 @@ program
 
 registerPubSubCommands(program);
 registerCoverageCommand(program);
+registerMergeReportsCommand(program, usageExit);
 
 program.parseAsync(normaliseToxiproxyArgv(process.argv)).catch((error: unknown) => {
   process.stderr.write(`keelhaul: ${(error as Error).stack ?? String(error)}\n`);

@@ -10,6 +10,19 @@ export interface RunInfo {
   replay: string;
   /** The part of the selected scenarios the run took (`i/n`, --shard); absent: all of them. */
   shard?: string;
+  /** A merged report's runs (keelhaul merge-reports): each replays with its own line. */
+  parts?: RunPart[];
+}
+
+/** One of the runs a merged report joins. */
+export interface RunPart {
+  /** Its run folder, relative to the merged one. */
+  dir: string;
+  shard?: string;
+  seed: string;
+  replay: string;
+  /** Verdicts it contributed. */
+  scenarios: number;
 }
 
 const ICON: Record<ScenarioVerdict['verdict'], string> = { PASS: '✅ PASS', FAIL: '❌ FAIL', INFO: 'ℹ️ INFO', ERROR: '💥 ERROR', INCONCLUSIVE: '⚠️ INCONCLUSIVE' };
@@ -38,7 +51,7 @@ export function renderMarkdownSummary(info: RunInfo, verdicts: readonly Scenario
     `# keelhaul verify: ${cell(info.implementation)}`,
     '',
     `**${headline}**: ${formatCounts(counts)}` +
-      ` (claims: ${info.claimed.join(', ')}; seed ${info.seed}${info.shard ? `; shard ${info.shard}` : ''})`,
+      ` (claims: ${info.claimed.join(', ')}; seed ${info.seed}${info.shard ? `; shard ${info.shard}` : ''}${info.parts ? `; merged from ${info.parts.length} ${info.parts.length === 1 ? 'run' : 'runs'}` : ''})`,
     '',
     '| verdict | scenario | profile | clauses | why |',
     '| --- | --- | --- | --- | --- |',
@@ -71,6 +84,12 @@ export function renderMarkdownSummary(info: RunInfo, verdicts: readonly Scenario
   if (retried.length > 0) {
     lines.push('', '## Retried after an inconclusive attempt', '');
     for (const verdict of retried) lines.push(`- ${cell(verdict.scenario)}: ${verdict.verdict} on attempt ${verdict.attempts}; before: ${cell((verdict.retried ?? []).join('; '))}`);
+  }
+  if (info.parts !== undefined) {
+    lines.push('', `## Merged from ${info.parts.length} ${info.parts.length === 1 ? 'run' : 'runs'}`, '', '| shard | scenarios | seed | folder | replay |', '| --- | --- | --- | --- | --- |');
+    for (const part of info.parts) lines.push(`| ${part.shard ?? 'whole'} | ${part.scenarios} | ${part.seed} | \`${cell(part.dir)}\` | \`${cell(part.replay)}\` |`);
+    lines.push('');
+    return lines.join('\n');
   }
   lines.push('', `Replay: \`${info.replay}\``, '');
   return lines.join('\n');

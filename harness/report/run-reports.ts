@@ -7,6 +7,9 @@ import type { ScenarioVerdict } from './verdict';
 
 export const RUN_REPORT_FILES = { verdicts: 'verdicts.json', junit: 'junit.xml', summary: 'summary.md' } as const;
 
+/** Cucumber's own reports of a run (cucumber.js's default profile writes them into the run folder). */
+export const CUCUMBER_REPORT_FILES = { html: 'cucumber-report.html', json: 'cucumber-report.json' } as const;
+
 /** How many scenarios Cucumber selected, and which of them it never ran (no verdict: --dry-run, --fail-fast). */
 export interface RunSelection {
   selected: number;

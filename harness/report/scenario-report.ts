@@ -12,6 +12,7 @@ import { clauseTags, decideVerdict, scenarioProfile, type CaseStatus, type Scena
 export interface ScenarioOutcome {
   name: string;
   feature: string;
+  line?: number;
   tags: readonly string[];
   status: CaseStatus;
   exceptionType?: string;
@@ -81,6 +82,7 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
   const result: ScenarioVerdict = {
     scenario: outcome.name,
     feature: outcome.feature,
+    ...(outcome.line !== undefined ? { line: outcome.line } : {}),
     tags: [...outcome.tags],
     profile,
     clauses: clauseTags(outcome.tags),

@@ -24,6 +24,8 @@ export interface ScenarioVerdict {
   scenario: string;
   /** The feature file, relative to the project. */
   feature: string;
+  /** Where in it the scenario starts (an outline's example: its row), so `<feature>:<line>` names it alone. */
+  line?: number;
   tags: string[];
   /** The guarantee the scenario tests, from its tags. */
   profile?: Profile;

@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FLAKE_REPORT_FILES } from './flake-report';
+import { CUCUMBER_REPORT_FILES, RUN_REPORT_FILES, readVerdicts, writeRunReports, type VerdictsFile } from './run-reports';
+import type { RunPart } from './markdown-summary';
+import type { ScenarioVerdict } from './verdict';
+
+/**
+ * `keelhaul merge-reports`: the reports of several runs of one selection (the shards of a run split
+ * across CI machines with --shard i/n) joined into the reports one run would have written.
+ */
+
+/** Inputs that cannot be merged; the message names the folders and what is wrong with them. */
+export class MergeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MergeError';
+  }
+}
+
+/** One input: a run folder and the verdicts.json its run wrote. */
+export interface InputRun {
+  dir: string;
+  report: VerdictsFile;
+}
+
+export interface MergedRun {
+  report: VerdictsFile;
+  /** Reports written besides verdicts.json, junit.xml and summary.md (Cucumber's JSON report), and those left out with why. */
+  extra: { written: string[]; skipped: string[] };
+}
+
+/** Reads one input folder's verdicts.json, or says precisely why the folder is not a finished run folder. */
+export function readInputRun(dir: string): InputRun {
+  const absolute = path.resolve(dir);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(absolute);
+  } catch {
+    throw new MergeError(`${dir}: no such folder`);
+  }
+  if (!stat.isDirectory()) throw new MergeError(`${dir}: not a folder (give the run folders, e.g. reports/<run id>)`);
+  const file = path.join(absolute, RUN_REPORT_FILES.verdicts);
+  if (!fs.existsSync(file)) {
+    if (fs.existsSync(path.join(absolute, FLAKE_REPORT_FILES.repeat))) throw new MergeError(`${dir}: a repeated run's folder (${FLAKE_REPORT_FILES.repeat}); its repetitions are separate runs of the same scenarios, not parts of one`);
+    throw new MergeError(`${dir}: not a keelhaul run folder (no ${RUN_REPORT_FILES.verdicts}; a run that did not finish writes none)`);
+  }
+  let report: VerdictsFile;
+  try {
+    report = readVerdicts(absolute);
+  } catch (error) {
+    throw new MergeError(`${dir}: ${RUN_REPORT_FILES.verdicts} cannot be read: ${(error as Error).message}`);
+  }
+  if (typeof report !== 'object' || report === null || !Array.isArray(report.verdicts) || typeof report.implementation !== 'string' || !Array.isArray(report.claimed)) {
+    throw new MergeError(`${dir}: ${RUN_REPORT_FILES.verdicts} is not a run's verdicts (expected implementation, claimed and verdicts)`);
+  }
+  return { dir: absolute, report };
+}
+
+/** How a scenario is known across runs: its feature file and line, else (an older report) its name. */
+function scenarioKey(verdict: ScenarioVerdict): string {
+  return verdict.line !== undefined ? `${verdict.feature}:${verdict.line}` : `${verdict.feature}: ${verdict.scenario}`;
+}
+
+/** The inputs must be of one implementation, with the same claims, and (when sharded) every part of one split once. */
+function checkInputsBelongTogether(inputs: readonly InputRun[], shown: (run: InputRun) => string): void {
+  const [first] = inputs;
+  for (const run of inputs.slice(1)) {
+    if (run.report.implementation !== first.report.implementation) {
+      throw new MergeError(`${shown(run)} is a run of "${run.report.implementation}", ${shown(first)} of "${first.report.implementation}": only runs of one implementation merge`);
+    }
+    if ([...run.report.claimed].sort().join(',') !== [...first.report.claimed].sort().join(',')) {
+      throw new MergeError(`${shown(run)} claims ${run.report.claimed.join(', ')}, ${shown(first)} claims ${first.report.claimed.join(', ')}: the same scenario would be judged differently`);
+    }
+  }
+  const sharded = inputs.filter((run) => run.report.shard !== undefined);
+  if (sharded.length === 0) return;
+  const whole = inputs.find((run) => run.report.shard === undefined);
+  if (whole) throw new MergeError(`${shown(whole)} is a whole run, ${shown(sharded[0])} is shard ${sharded[0].report.shard}: merge the shards of one split only`);
+  const total = Number(sharded[0].report.shard!.split('/')[1]);
+  const byIndex = new Map<number, InputRun>();
+  for (const run of sharded) {
+    const [index, n] = run.report.shard!.split('/').map(Number);
+    if (n !== total) throw new MergeError(`${shown(run)} is shard ${run.report.shard}, ${shown(sharded[0])} is shard ${sharded[0].report.shard}: shards of different splits`);
+    const same = byIndex.get(index);
+    if (same) throw new MergeError(`${shown(same)} and ${shown(run)} are both shard ${run.report.shard}`);
+    byIndex.set(index, run);
+  }
+  const missing = Array.from({ length: total }, (_, i) => i + 1).filter((index) => !byIndex.has(index));
+  if (missing.length > 0) {
+    throw new MergeError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((index) => `${index}/${total}`).join(', ')} missing: the merged report would leave out ${missing.length > 1 ? 'their' : 'its'} scenarios (given: ${[...byIndex.keys()].sort((a, b) => a - b).map((index) => `${index}/${total}`).join(', ')})`);
+  }
+}
+
+/**
+ * Joins the inputs' verdicts into one run's: each scenario from the one input that ran it (a scenario
+ * in two inputs is an error: the merged counts would hold it twice), its folder made relative to
+ * `outDir`, so the merged summary's links lead to the histories where they are.
+ */
+export function mergeInputRuns(inputs: readonly InputRun[], outDir: string): MergedRun['report'] {
+  if (inputs.length === 0) throw new MergeError('no run folders given');
+  const out = path.resolve(outDir);
+  const shown = (run: InputRun) => path.relative(process.cwd(), run.dir) || '.';
+  const seen = new Map<string, InputRun>();
+  for (const run of inputs) {
+    if (seen.has(run.dir)) throw new MergeError(`${shown(run)} is given twice`);
+    if (run.dir === out) throw new MergeError(`--out ${outDir} is one of the inputs: its reports would be overwritten`);
+    seen.set(run.dir, run);
+  }
+  checkInputsBelongTogether(inputs, shown);
+  const owner = new Map<string, InputRun>();
+  const verdicts: ScenarioVerdict[] = [];
+  for (const run of inputs) {
+    const own = new Set<string>();
+    for (const verdict of run.report.verdicts) {
+      const key = scenarioKey(verdict);
+      const other = owner.get(key);
+      if (other && other !== run) throw new MergeError(`"${verdict.scenario}" (${key}) is in ${shown(other)} and in ${shown(run)}: a scenario must come from one input only`);
+      own.add(key);
+      verdicts.push({ ...verdict, dir: verdict.dir === '' ? '' : path.relative(out, path.join(run.dir, verdict.dir)) });
+    }
+    for (const key of own) owner.set(key, run);
+  }
+  // In the order one run would have reported them: feature files by path, scenarios by line.
+  verdicts.sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : (a.line ?? Infinity) - (b.line ?? Infinity)));
+  const [first] = inputs;
+  const parts: RunPart[] = inputs.map((run) => ({ dir: path.relative(out, run.dir), ...(run.report.shard ? { shard: run.report.shard } : {}), seed: run.report.seed, replay: run.report.replay, scenarios: run.report.verdicts.length }));
+  const seeds = [...new Set(inputs.map((run) => run.report.seed))];
+  return {
+    implementation: first.report.implementation,
+    claimed: first.report.claimed,
+    // One seed when the parts shared it (as a CI matrix given KEELHAUL_SEED does); else each part's, in order.
+    seed: seeds.join(', '),
+    // No one command replays the whole: each part replays with its own line (parts).
+    replay: parts.map((part) => part.replay).join('\n'),
+    parts,
+    selected: inputs.reduce((sum, run) => sum + (run.report.selected ?? run.report.verdicts.length), 0),
+    notRun: inputs.flatMap((run) => run.report.notRun ?? []),
+    verdicts,
+  };
+}
+
+/**
+ * Cucumber's JSON report (an array of features) of every input, concatenated; skipped, saying so,
+ * when an input lacks it (a run made by plain cucumber-js with another profile).
+ */
+function mergeCucumberJson(inputs: readonly InputRun[], outDir: string): { written: string[]; skipped: string[] } {
+  const name = CUCUMBER_REPORT_FILES.json;
+  const lacking = inputs.filter((run) => !fs.existsSync(path.join(run.dir, name)));
+  if (lacking.length > 0) return { written: [], skipped: [`${name}: not in ${lacking.map((run) => run.dir).join(', ')}`] };
+  const features: unknown[] = [];
+  for (const run of inputs) {
+    const parsed: unknown = JSON.parse(fs.readFileSync(path.join(run.dir, name), 'utf8'));
+    if (!Array.isArray(parsed)) return { written: [], skipped: [`${name}: ${path.join(run.dir, name)} is not an array of features`] };
+    features.push(...parsed);
+  }
+  fs.writeFileSync(path.join(outDir, name), `${JSON.stringify(features, null, 2)}\n`);
+  return { written: [name], skipped: [] };
+}
+
+/** Reads the input folders, merges them and writes verdicts.json, junit.xml, summary.md (and Cucumber's JSON report) into `outDir`. */
+export function mergeReports(inputDirs: readonly string[], outDir: string): MergedRun {
+  const inputs = inputDirs.map(readInputRun);
+  const report = mergeInputRuns(inputs, outDir);
+  const out = path.resolve(outDir);
+  const { verdicts, selected, notRun, ...info } = report;
+  writeRunReports(out, info, verdicts, { selected: selected ?? verdicts.length, notRun: notRun ?? [] });
+  return { report, extra: mergeCucumberJson(inputs, out) };
+}
