@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FLAKE_REPORT_FILES } from './flake-report';
+import { LATEST_RUN, latestRun } from './latest-run';
 import { CUCUMBER_REPORT_FILES, RUN_REPORT_FILES, readVerdicts, writeRunReports, type VerdictsFile } from './run-reports';
 import type { RunPart } from './markdown-summary';
 import type { ScenarioVerdict } from './verdict';
@@ -41,9 +42,11 @@ export function readInputRun(dir: string): InputRun {
   }
   if (!stat.isDirectory()) throw new MergeError(`${dir}: not a folder (give the run folders, e.g. reports/<run id>)`);
   const file = path.join(absolute, RUN_REPORT_FILES.verdicts);
+  const latest = fs.existsSync(file) ? undefined : newestRunIn(absolute);
+  if (latest !== undefined) return readInputRun(latest);
   if (!fs.existsSync(file)) {
     if (fs.existsSync(path.join(absolute, FLAKE_REPORT_FILES.repeat))) throw new MergeError(`${dir}: a repeated run's folder (${FLAKE_REPORT_FILES.repeat}); its repetitions are separate runs of the same scenarios, not parts of one`);
-    throw new MergeError(`${dir}: not a keelhaul run folder (no ${RUN_REPORT_FILES.verdicts}; a run that did not finish writes none)`);
+    throw new MergeError(`${dir}: not a keelhaul run folder (no ${RUN_REPORT_FILES.verdicts}; a run that did not finish writes none) nor a reports folder (no ${LATEST_RUN})`);
   }
   let report: VerdictsFile;
   try {
@@ -55,6 +58,21 @@ export function readInputRun(dir: string): InputRun {
     throw new MergeError(`${dir}: ${RUN_REPORT_FILES.verdicts} is not a run's verdicts (expected implementation, claimed and verdicts)`);
   }
   return { dir: absolute, report };
+}
+
+/**
+ * A reports folder's newest run (`latest`), so a folder given whole (as a CI artifact keeps
+ * `--reports <folder>`) reads as its run. `latest` is a symlink, or the file naming the run where
+ * none could be made, or a plain copy of the run folder where an upload followed the symlink.
+ */
+function newestRunIn(reports: string): string | undefined {
+  const link = path.join(reports, LATEST_RUN);
+  try {
+    if (fs.lstatSync(link).isDirectory()) return link;
+  } catch {
+    return undefined;
+  }
+  return latestRun(reports);
 }
 
 /** How a scenario is known across runs: its feature file and line, else (an older report) its name. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { mergeReports, MergeError } from '../../harness/report/merge-reports';
 import { writeRunReports } from '../../harness/report/run-reports';
+import { markLatestRun } from '../../harness/report/latest-run';
 import type { ScenarioVerdict, Verdict } from '../../harness/report/verdict';
 import { ROOT } from '../support/feature-scenarios';
 
@@ -68,6 +69,19 @@ describe('keelhaul merge-reports', () => {
     assert.equal((JSON.parse(fs.readFileSync(path.join(dir, 'cucumber-report.json'), 'utf8')) as unknown[]).length, 4);
   });
 
+  test("a reports folder reads as its newest run: `latest` as a symlink, or as the copy an artifact upload made of it", () => {
+    const first = runFolder([verdict('features/a.feature', 5)], { shard: '1/2' });
+    const second = runFolder([verdict('features/a.feature', 8)], { shard: '2/2' });
+    const linked = fs.mkdtempSync(path.join(work, 'linked-'));
+    fs.renameSync(first, path.join(linked, 'run'));
+    assert.equal(markLatestRun(path.join(linked, 'run')), undefined);
+    const copied = fs.mkdtempSync(path.join(work, 'copied-'));
+    fs.cpSync(second, path.join(copied, 'latest'), { recursive: true });
+    const { report } = mergeReports([linked, copied], out('reports-folders'));
+    assert.deepEqual(report.verdicts.map((v) => v.line), [5, 8]);
+    assert.equal(report.verdicts[0].dir, path.join('..', '..', path.basename(linked), 'run', 'a-at-5'));
+  });
+
   test('a scenario in two inputs is refused, naming it and both folders', () => {
     const first = runFolder([verdict('features/a.feature', 5)], { shard: '1/2' });
     const second = runFolder([verdict('features/a.feature', 5)], { shard: '2/2' });
@@ -81,7 +95,7 @@ describe('keelhaul merge-reports', () => {
     fs.writeFileSync(file, '');
     assert.match(mergeProblem([good, file]), /a-file: not a folder/);
     const empty = fs.mkdtempSync(path.join(work, 'empty-'));
-    assert.match(mergeProblem([good, empty]), /: not a keelhaul run folder \(no verdicts\.json; a run that did not finish writes none\)$/);
+    assert.match(mergeProblem([good, empty]), /: not a keelhaul run folder \(no verdicts\.json; a run that did not finish writes none\) nor a reports folder \(no latest\)$/);
     const repeated = fs.mkdtempSync(path.join(work, 'repeated-'));
     fs.writeFileSync(path.join(repeated, 'repeat.json'), '{}');
     assert.match(mergeProblem([good, repeated]), /a repeated run's folder \(repeat\.json\)/);
