@@ -162,13 +162,14 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
   });
 
   test('a KHX/1 worker that falls silent keeps its job out of other hands for the result grace, then hands the result in', async () => {
-    const { first, client, request } = await jobHeldBySilentWorker(1_000, 'job-5');
+    const { first, client, request } = await jobHeldBySilentWorker(1_000, 'job-5', 'instance-5');
     const second = await registeredWorker();
     await waitFor(() => broker.stats().requeued === 1, { timeoutMs: WAIT, what: 'the silent worker to expire' });
     assert.equal(await second.receiveAsWorker(LIVENESS_MS * 2), undefined, 'the job went to another worker within the grace');
-    // The first worker comes back on a new socket, as the reference worker does, and hands in its result.
+    // The first worker comes back on a new socket with the same instance id, as the reference worker
+    // does, and hands in its result (only the instance the job went to may: docs/security.md).
     first.close();
-    const back = await registeredWorker();
+    const back = await registeredWorker(true, 'instance-5');
     await back.send(encodeReply(request.client, [Buffer.from('from the first run')]));
     const reply = await expectJobReply(client, 'the handed-in result');
     assert.deepEqual(texts(reply.body), ['from the first run']);
