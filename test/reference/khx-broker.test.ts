@@ -5,18 +5,14 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Broker, BrokerOptions } from '../../reference/broker';
 import {
-  decodeJobReply,
   encodeDisconnect,
   encodeJobRequest,
   encodeReady,
   encodeReply,
   KHX_EXTENSION,
-  type Frame,
-  type JobReply,
-  type WorkerInbound,
 } from '../../reference/mdp/codec';
 import { waitFor } from '../../harness/util/wait-for';
-import { freeEndpoint, rawPeers, RawMdpPeer, startBroker, texts } from './helpers';
+import { expectJobReplyWithin, expectRequestWithin, freeEndpoint, rawPeers, RawMdpPeer, startBroker, texts } from './helpers';
 
 /**
  * The KHX/1 side of the reference broker (docs/protocol.md) over real sockets, with hand-made
@@ -27,21 +23,8 @@ const LIVENESS_MS = HEARTBEAT * 3;
 const WAIT = 1_500;
 const QUIET = 150;
 
-async function expectJobReply(peer: RawMdpPeer, what: string, timeoutMs = WAIT): Promise<JobReply> {
-  const frames = await peer.receive(timeoutMs);
-  if (!frames) throw new Error(`no ${what} within ${timeoutMs} ms`);
-  return decodeJobReply(frames);
-}
-
-async function expectRequest(worker: RawMdpPeer, what: string): Promise<{ client: Frame; body: Frame[] }> {
-  for (;;) {
-    const message: WorkerInbound = await worker.expectAsWorker(WAIT, what);
-    if (message.kind === 'recorded') continue;
-    assert.equal(message.kind, 'request', `expected REQUEST (${what}), got ${message.kind}`);
-    if (message.kind !== 'request') throw new Error('unreachable');
-    return message;
-  }
-}
+const expectJobReply = (peer: RawMdpPeer, what: string, timeoutMs = WAIT) => expectJobReplyWithin(peer, what, timeoutMs);
+const expectRequest = (worker: RawMdpPeer, what: string) => expectRequestWithin(worker, what, WAIT);
 
 describe('reference broker: KHX/1 exactly-once extension', () => {
   let endpoint: string;
