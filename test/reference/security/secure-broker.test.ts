@@ -41,11 +41,11 @@ describe('reference broker in secure mode', () => {
     broker = undefined;
   });
 
-  async function secureBroker(fixture: SecurityFixture, unauthenticated = false): Promise<{ broker: Broker; endpoint: string }> {
+  async function secureBroker(fixture: SecurityFixture, unauthenticated = false, heartbeatLiveness = 3): Promise<{ broker: Broker; endpoint: string }> {
     const endpoint = await freeEndpoint();
     broker = await startBroker(endpoint, {
       heartbeatInterval: HEARTBEAT,
-      heartbeatLiveness: 3,
+      heartbeatLiveness,
       ...(unauthenticated ? {} : { security: { keyPair: fixture.server, policyFile: fixture.policyFile } }),
     });
     return { broker, endpoint };
@@ -146,6 +146,35 @@ describe('reference broker in secure mode', () => {
       assert.deepEqual(texts((await expectJobReplyWithin(client, 'the genuine answer', WAIT)).body), ['genuine']);
     });
   }
+
+  test("a peer with another key that takes over a gone worker's routing id cannot answer its job", async () => {
+    const fixture = new SecurityFixture(RIGHTS);
+    // A long liveness: the gone worker stays registered while the impostor tries.
+    const { broker: secure, endpoint } = await secureBroker(fixture, false, 200);
+    const echo = new RawMdpPeer(endpoint, 'worker-1', fixture.peer('worker-echo'));
+    peers.push(echo);
+    await echo.send(encodeReady('echo', [KHX_EXTENSION, 'echo-instance']));
+    assert.equal((await echo.expectAsWorker(WAIT, 'the RECORDED welcome')).kind, 'recorded');
+    const client = peerOf(fixture, endpoint, 'client-a');
+    await client.send(encodeJobRequest('echo', 'job-7', [Buffer.from('x')]));
+    await expectRequestWithin(echo, 'the REQUEST', WAIT);
+    echo.close();
+    // The broker still holds the worker (it has not expired yet); a peer with another listed key
+    // connects under the same routing id and answers the job.
+    const impostor = new RawMdpPeer(endpoint, 'worker-1', fixture.peer('worker-evil'));
+    peers.push(impostor);
+    const deadline = Date.now() + WAIT;
+    let refusal: string | undefined;
+    while (refusal === undefined && Date.now() < deadline) {
+      await impostor.send(encodeReply(Buffer.from('job-7'), [Buffer.from('FORGED')]));
+      const answer = await impostor.receiveAsWorker(50);
+      refusal = answer?.kind;
+    }
+    assert.equal(refusal, 'disconnect');
+    assert.equal(secure.stats().workers, 1, 'the gone worker was still registered: the refusal was for the key');
+    assert.ok(secure.stats().forbidden >= 1);
+    assert.equal(await client.receive(QUIET), undefined, "the impostor's reply reached the client");
+  });
 
   test('plain requests get unguessable addresses: 0x00 and 16 random bytes', async () => {
     const fixture = new SecurityFixture(RIGHTS);
