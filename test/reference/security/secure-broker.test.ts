@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { Dealer } from 'zeromq';
 import type { Broker } from '../../../reference/broker';
@@ -41,11 +42,12 @@ describe('reference broker in secure mode', () => {
     broker = undefined;
   });
 
-  async function secureBroker(fixture: SecurityFixture, unauthenticated = false, heartbeatLiveness = 3): Promise<{ broker: Broker; endpoint: string }> {
-    const endpoint = await freeEndpoint();
+  async function secureBroker(fixture: SecurityFixture, unauthenticated = false, heartbeatLiveness = 3, journal?: string, at?: string): Promise<{ broker: Broker; endpoint: string }> {
+    const endpoint = at ?? (await freeEndpoint());
     broker = await startBroker(endpoint, {
       heartbeatInterval: HEARTBEAT,
       heartbeatLiveness,
+      ...(journal === undefined ? {} : { journal }),
       ...(unauthenticated ? {} : { security: { keyPair: fixture.server, policyFile: fixture.policyFile } }),
     });
     return { broker, endpoint };
@@ -126,6 +128,30 @@ describe('reference broker in secure mode', () => {
     const retry = peerOf(fixture, endpoint, 'client-b');
     await retry.send(encodeJobRequest('echo', 'shared-id', [Buffer.from('from b')]));
     assert.deepEqual(texts((await expectJobReplyWithin(retry, "B's recorded answer", WAIT)).body), ['result for b']);
+  });
+
+  test("job ids stay scoped by key across a broker restart: the owner's retry gets its record, another key's makes a new job", async () => {
+    const fixture = new SecurityFixture(RIGHTS);
+    const journal = path.join(fixture.folder, 'broker.journal');
+    const { endpoint } = await secureBroker(fixture, false, 3, journal);
+    const echo = await worker(fixture, endpoint, 'worker-echo');
+    const a = peerOf(fixture, endpoint, 'client-a');
+    await a.send(encodeJobRequest('echo', 'kept', [Buffer.from('from a')]));
+    const request = await expectRequestWithin(echo, "A's REQUEST", WAIT);
+    await echo.send(encodeReply(request.client, [Buffer.from('result for a')]));
+    await expectJobReplyWithin(a, "A's answer", WAIT);
+    echo.close();
+    await broker!.close();
+
+    await secureBroker(fixture, false, 3, journal, endpoint);
+    const again = await worker(fixture, endpoint, 'worker-echo');
+    const retryA = peerOf(fixture, endpoint, 'client-a');
+    await retryA.send(encodeJobRequest('echo', 'kept', [Buffer.from('from a')]));
+    assert.deepEqual(texts((await expectJobReplyWithin(retryA, "A's recorded answer after the restart", WAIT)).body), ['result for a']);
+    const b = peerOf(fixture, endpoint, 'client-b');
+    await b.send(encodeJobRequest('echo', 'kept', [Buffer.from('from b')]));
+    const forB = await expectRequestWithin(again, "B's own job", WAIT);
+    assert.deepEqual(texts(forB.body), ['from b']);
   });
 
   for (const mode of ['secure', 'unauthenticated'] as const) {
