@@ -46,9 +46,14 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(new Option('--window <n>', 'unacknowledged deliveries in flight per subscriber and topic').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.window))
     .addOption(new Option('--max-message-size <bytes>', 'largest message a peer may send; a peer that sends more is disconnected (ZMQ_MAXMSGSIZE)').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.maxMessageSize))
     .addOption(new Option('--max-topics <n>', 'most topics known at once; a put on a new topic past it is refused (busy)').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.maxTopics))
+    .addOption(
+      new Option('--subscriber-eviction <ms>', 'a subscriber id with no session for this long loses its subscriptions (durably; its pending messages are released)')
+        .argParser(positiveInt)
+        .default(DEFAULT_PROXY_OPTIONS.subscriberEviction),
+    )
     .addOption(repairOption())
     .addOption(exitWithStdinOption())
-    .action(async (opts: { endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; repair?: boolean; exitWithStdin?: boolean }) => {
+    .action(async (opts: { endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; subscriberEviction: number; repair?: boolean; exitWithStdin?: boolean }) => {
       if (opts.repair) process.exit(await runRepair('pubsub-proxy', opts.journal));
       const logger = createLogger(opts.name);
       const proxy = await PubSubProxy.start({
@@ -60,6 +65,7 @@ export function registerPubSubCommands(program: Command): void {
         window: opts.window,
         maxMessageSize: opts.maxMessageSize,
         maxTopics: opts.maxTopics,
+        subscriberEviction: opts.subscriberEviction,
         logger,
       }).catch(exitOnDamagedJournal);
       serveJournaled(proxy, 'pubsub-proxy', opts.journal, Boolean(opts.exitWithStdin));

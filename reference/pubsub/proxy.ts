@@ -15,6 +15,8 @@ import {
   type Positions,
 } from './codec';
 import { PubSubStore, type PubSubStoreStats } from './store';
+import { DeliveredPositions } from './delivered-positions';
+import { AbsentSubscribers } from './absent-subscribers';
 import { silentLogger, type Logger } from '../util/log';
 import { RouterServer } from '../net/router-server';
 import { decodeOrDrop } from '../net/decode';
@@ -43,6 +45,11 @@ export interface PubSubProxyOptions {
    * subscribers), so past the bound a put on a new topic is refused (busy) and a SUBSCRIBE to one dropped.
    */
   maxTopics?: number;
+  /**
+   * Milliseconds a subscriber id may have no session before its subscriptions are removed durably
+   * and its pending messages released (KHP/1 proxy rule 13; default one hour).
+   */
+  subscriberEviction?: number;
   logger?: Logger;
 }
 
@@ -54,6 +61,7 @@ export const DEFAULT_PROXY_OPTIONS = {
   dedupRetention: 100_000,
   maxMessageSize: 16 * 1024 * 1024,
   maxTopics: 10_000,
+  subscriberEviction: 60 * 60 * 1000,
 } as const;
 
 /** A connected subscriber: one ROUTER identity bound to a subscriber id by HELLO. */
@@ -81,6 +89,8 @@ export interface PubSubProxyStats {
   resets: number;
   /** Puts and SUBSCRIBEs refused because the topic table was full (docs/limits.md). */
   refusedTopics: number;
+  /** Subscriber ids whose subscriptions were removed after they stayed away (rule 13). */
+  evicted: number;
   store: PubSubStoreStats;
 }
 
@@ -100,11 +110,14 @@ export class PubSubProxy {
   private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
   /** Puts and SUBSCRIBEs refused because the topic table is full. */
   private refusedTopics = 0;
-  private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0 };
+  private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0 };
+  /** The cap on HELLO positions and ACKs (rule 6). */
+  private readonly delivered = new DeliveredPositions();
 
   private constructor(
     options: PubSubProxyOptions,
     private readonly store: PubSubStore,
+    private readonly absent: AbsentSubscribers,
   ) {
     this.options = { ...DEFAULT_PROXY_OPTIONS, ...options };
     this.log = options.logger ?? silentLogger();
@@ -122,9 +135,10 @@ export class PubSubProxy {
 
   static async start(options: PubSubProxyOptions): Promise<PubSubProxy> {
     const full = { ...DEFAULT_PROXY_OPTIONS, ...options };
+    const absent = new AbsentSubscribers(full.subscriberEviction); // checks the option before anything opens
     const storeOptions = { maxPending: full.maxPending, dedupRetention: full.dedupRetention, fsync: full.fsync, logger: full.logger };
     const store = full.journal === undefined ? PubSubStore.inMemory(storeOptions) : await PubSubStore.open(full.journal, storeOptions);
-    const proxy = new PubSubProxy(full, store);
+    const proxy = new PubSubProxy(full, store, absent);
     try {
       await proxy.server.listen();
     } catch (error) {
@@ -222,9 +236,11 @@ export class PubSubProxy {
     if (previous !== undefined) this.sessions.delete(previous.key);
     const sameIdentity = this.sessions.get(key);
     if (sameIdentity !== undefined && this.bySubscriber.get(sameIdentity.subscriber) === sameIdentity) this.bySubscriber.delete(sameIdentity.subscriber);
-    // The subscriber's processed positions count as acknowledgements (rule 6): after our crash they
-    // may be ahead of what we journaled.
-    for (const [topic, position] of positions) this.store.ack(subscriber, topic, position);
+    // The subscriber's processed positions count as acknowledgements (rule 6), but only of what this
+    // process delivered to that id: a HELLO cannot acknowledge what was never sent to it. After our
+    // crash they may be ahead of what we journaled; then we deliver again and the subscriber drops
+    // the repeats and acknowledges them.
+    for (const [topic, position] of positions) this.store.ack(subscriber, topic, this.delivered.cap(subscriber, topic, position));
     const subscriptions = this.store.subscriptionsOf(subscriber);
     const now = Date.now();
     const session: Session = { key, identity, subscriber, expiresAt: this.nextExpiry(), sent: new Map(), progressAt: new Map() };
@@ -260,6 +276,7 @@ export class PubSubProxy {
     // Delivery stops at once; pending messages are released by the store (rule 5).
     session.sent.delete(topic);
     session.progressAt.delete(topic);
+    this.delivered.forget(session.subscriber, topic);
     this.store.unsubscribe(session.subscriber, topic).then(
       () => {
         if (this.server.serving) this.send([session.identity, ...encodeUnsubscribed(topic)]);
@@ -269,7 +286,7 @@ export class PubSubProxy {
   }
 
   private onAck(session: Session, topic: string, seq: number): void {
-    if (this.store.ack(session.subscriber, topic, seq)) session.progressAt.set(topic, Date.now());
+    if (this.store.ack(session.subscriber, topic, this.delivered.cap(session.subscriber, topic, seq))) session.progressAt.set(topic, Date.now());
     if (session.sent.has(topic)) this.pump(session, topic);
   }
 
@@ -289,6 +306,7 @@ export class PubSubProxy {
       sent = message.seq;
     }
     session.sent.set(topic, sent);
+    this.delivered.record(session.subscriber, topic, sent);
   }
 
   private onTick(): void {
@@ -313,6 +331,18 @@ export class PubSubProxy {
           this.pump(session, topic);
         }
       }
+    }
+    this.evictAbsent(now);
+  }
+
+  /** Rule 13: subscriptions of an id with no session for longer than `subscriberEviction` go, durably. */
+  private evictAbsent(now: number): void {
+    for (const { subscriber, absentMs } of this.absent.due(this.store.subscribers(), (id) => this.bySubscriber.has(id), now)) {
+      const { topics, durable } = this.store.evict(subscriber);
+      this.delivered.forget(subscriber);
+      this.counters.evicted++;
+      this.log.info({ subscriber, topics: topics.length, absentMs }, 'evicted a subscriber with no session for longer than subscriber-eviction: its subscriptions are removed and its pending messages released');
+      durable.catch(() => undefined); // a failed write is the store's failure: the proxy stops serving
     }
   }
 
