@@ -168,14 +168,20 @@ export function registerPubSubCommands(program: Command): void {
         if (opts.topic === undefined || opts.topic.length === 0) logger.info('no --topic given: receiving the durable subscriptions of this id only');
         const subscriber = await Subscriber.open({ ...options, logger });
         onShutdown(() => subscriber.close(), Boolean(opts.exitWithStdin));
-        for (const topic of opts.topic ?? []) await subscriber.subscribe(topic);
         let received = 0;
-        for await (const delivery of subscriber) {
-          process.stdout.write(`${JSON.stringify({ topic: delivery.topic, seq: delivery.seq, publisher: delivery.publisher, msg: delivery.msg, payload: delivery.payload.toString() })}\n`);
-          if (opts.count !== undefined && ++received >= opts.count) break;
+        let status = 0;
+        try {
+          for (const topic of opts.topic ?? []) await subscriber.subscribe(topic);
+          for await (const delivery of subscriber) {
+            process.stdout.write(`${JSON.stringify({ topic: delivery.topic, seq: delivery.seq, publisher: delivery.publisher, msg: delivery.msg, payload: delivery.payload.toString() })}\n`);
+            if (opts.count !== undefined && ++received >= opts.count) break;
+          }
+        } catch (error) {
+          process.stderr.write(`keelhaul subscribe: ${(error as Error).message}\n`);
+          status = 1;
         }
         await subscriber.close();
-        process.exit(0);
+        process.exit(status);
       },
     );
 }

@@ -102,6 +102,23 @@ interface Operation {
   reject(error: Error): void;
 }
 
+/**
+ * The proxy refused something for good (secure mode, docs/security.md): `KHP01 FORBIDDEN` for this
+ * subscriber id (the whole session fails: get() and subscribe() reject with it from then on) or for
+ * one topic (that subscribe() call fails). Definite: asking again will not change the answer.
+ */
+export class SubscriberForbidden extends Error {
+  readonly definite = true;
+  constructor(
+    message: string,
+    readonly refused: 'subscriber id' | 'topic',
+    readonly value: string,
+  ) {
+    super(message);
+    this.name = 'SubscriberForbidden';
+  }
+}
+
 /** A position file: JSON `{"positions":{topic: seq}}`, replaced atomically (write, fdatasync, rename, directory fsync). */
 export class PositionFile implements PositionStore {
   private readonly tempPath: string;
@@ -180,6 +197,8 @@ export class Subscriber {
   /** The connection to the proxy, replaced by a fresh one (and a new HELLO) when the proxy falls silent. */
   private readonly dealer: ReconnectingDealer;
   private closed = false;
+  /** Set when the proxy said FORBIDDEN to our subscriber id: the session is over for good. */
+  private failure?: SubscriberForbidden;
   /** The current connection got WELCOME: commands may go out. */
   private welcomed = false;
   /** Topics the proxy says we are subscribed to (WELCOME, SUBSCRIBED), minus unsubscribe() calls. */
@@ -293,6 +312,7 @@ export class Subscriber {
 
   private async take(topic: string | undefined, deadline: number, onTake?: (delivery: Delivery) => void): Promise<Delivery | undefined> {
     for (;;) {
+      if (this.failure !== undefined) throw this.failure;
       if (this.closed) return undefined;
       const at = this.queue.findIndex((delivery) => topic === undefined || delivery.topic === topic);
       if (at >= 0) {
@@ -354,6 +374,7 @@ export class Subscriber {
   private operate(kind: Operation['kind'], topic: string): Promise<void> {
     const problem = nameProblem(topic, 'topic');
     if (problem !== undefined) return Promise.reject(new RangeError(problem));
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('subscriber is closed'));
     // A newer call for the topic supersedes an unanswered older one: only the latest intent is sent.
     this.operations.get(topic)?.reject(new Error(`${kind} ${topic} superseded the pending request`));
@@ -378,6 +399,7 @@ export class Subscriber {
 
   /** Rule 1: HELLO with the processed positions; commands wait for WELCOME. */
   private hello(): void {
+    if (this.failure !== undefined) return;
     this.welcomed = false;
     // HELLO carries the processed positions, which acknowledge all of it.
     this.unacked.clear();
@@ -416,7 +438,33 @@ export class Subscriber {
         return this.finish(message.topic, 'unsubscribe');
       case 'deliver':
         return this.onDeliver({ topic: message.topic, seq: message.seq, publisher: message.publisher, msg: message.msg, payload: message.payload });
+      case 'forbidden':
+        return this.onForbidden(message.name);
     }
+  }
+
+  /**
+   * FORBIDDEN answers a HELLO (naming our id; we are not welcomed yet) or a SUBSCRIBE (naming its
+   * topic). Either is definite: the policy, not a fault, says no.
+   */
+  private onForbidden(name: string): void {
+    if (!this.welcomed && name === this.options.id) {
+      this.failure = new SubscriberForbidden(`the proxy refused subscriber id ${name}: this key may not use it (docs/security.md)`, 'subscriber id', name);
+      this.log.error({ subscriber: name }, 'the proxy refused our subscriber id (FORBIDDEN): the session has failed for good');
+      this.dealer.close();
+      for (const operation of this.operations.values()) operation.reject(this.failure);
+      this.operations.clear();
+      for (const getter of this.getters.splice(0)) getter.wake();
+      return;
+    }
+    const operation = this.operations.get(name);
+    if (operation?.kind !== 'subscribe') {
+      this.log.warn({ name }, 'FORBIDDEN for nothing we asked: ignored');
+      return;
+    }
+    this.operations.delete(name);
+    this.subscribed.delete(name);
+    operation.reject(new SubscriberForbidden(`subscribe ${name}: the proxy says this key may not subscribe to it (docs/security.md)`, 'topic', name));
   }
 
   /** The proxy's acknowledged position is a floor for ours (e.g. when we lost our positions). */
@@ -452,7 +500,7 @@ export class Subscriber {
     const now = Date.now();
     this.send(encodeHeartbeat());
     this.flushAcks();
-    if (!this.welcomed) this.hello(); // HELLO or WELCOME lost: ask again
+    if (!this.welcomed) this.hello(); // HELLO or WELCOME lost: ask again (not after FORBIDDEN: hello() checks)
     for (const operation of [...this.operations.values()]) {
       if (now > operation.deadline) {
         this.operations.delete(operation.topic);
