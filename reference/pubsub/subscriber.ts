@@ -16,6 +16,7 @@ import {
 import { silentLogger, type Logger } from '../util/log';
 import { ReconnectingDealer } from '../net/reconnecting-dealer';
 import { decodeOrDrop } from '../net/decode';
+import type { PeerSecurity } from '../security/peer-security';
 
 /**
  * Where a subscriber keeps its processed positions (topic → last sequence get() handed out), in
@@ -63,6 +64,11 @@ export interface SubscriberOptions {
   requestTimeout?: number;
   /** subscribe()/unsubscribe() reject after this many ms without an answer. */
   operationTimeout?: number;
+  /**
+   * Secure mode (docs/security.md): every socket a CURVE client of the proxy's key, every message
+   * with the KHA/1 envelope. Undefined: unauthenticated mode.
+   */
+  security?: PeerSecurity;
   logger?: Logger;
 }
 
@@ -215,7 +221,7 @@ export class Subscriber {
   /** Serialises get(): positions are recorded one after the other, in hand-out order. */
   private handing: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
-  private readonly options: Required<Omit<SubscriberOptions, 'positions' | 'logger'>>;
+  private readonly options: Required<Omit<SubscriberOptions, 'positions' | 'logger' | 'security'>>;
   /** Where processed positions are kept (a driver reads what it last took after a restart). */
   readonly positionStore?: PositionStore;
 
@@ -234,6 +240,7 @@ export class Subscriber {
       self: 'subscriber',
       peer: 'proxy',
       log: this.log,
+      security: options.security,
       onConnect: () => this.hello(),
       onMessage: (frames) => this.onFrames(frames),
       onTick: () => this.onTick(),

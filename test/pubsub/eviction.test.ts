@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
+import { PutDefiniteFailure } from '../../reference/pubsub/publisher';
 import { AbsentSubscribers } from '../../reference/pubsub/absent-subscribers';
 import { encodeHello } from '../../reference/pubsub/codec';
 import { waitFor } from '../../harness/util/wait-for';
-import { collect, FAST_PUBLISHER, openSubscriber, proxyPerTest } from './helpers';
+import { collect, proxyPerTest } from './helpers';
 import { RawSubscriber } from './raw-subscriber';
 
 /**
@@ -20,15 +20,13 @@ describe('KHP/1: eviction of absent subscribers', () => {
   test('a ghost subscriber makes puts busy until it is evicted; then puts are accepted, durably, and a subscriber with a session keeps its subscription', async () => {
     const options = { journal: path.join(run.dir, 'journal'), maxPending: 2, subscriberEviction: 400 };
     let proxy = await run.start(options);
-    const ghost = await openSubscriber(run.endpoint, 'ghost');
+    const ghost = await run.subscriber('ghost');
     await ghost.subscribe('news');
     await ghost.close();
     const ghostLeftAt = Date.now();
-    const present = await openSubscriber(run.endpoint, 'present');
-    run.onClose(() => present.close());
+    const present = await run.subscriber('present');
     await present.subscribe('news');
-    const pub = new Publisher({ ...FAST_PUBLISHER, proxy: run.endpoint, id: 'pub-1' });
-    run.onClose(() => pub.close());
+    const pub = run.publisher('pub-1');
     await pub.put('news', 'm1', { msg: 'msg-1' });
     await pub.put('news', 'm2', { msg: 'msg-2' });
     assert.deepEqual((await collect(present, 2, WAIT)).map((d) => d.msg), ['msg-1', 'msg-2']);

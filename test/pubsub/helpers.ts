@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PubSubProxy, type PubSubProxyOptions } from '../../reference/pubsub/proxy';
 import { Subscriber, type Delivery, type SubscriberOptions } from '../../reference/pubsub/subscriber';
+import { Publisher, type PublisherOptions } from '../../reference/pubsub/publisher';
 import { freePort } from '../../harness/runtime/ports';
 import { endpointAndDirPerTest } from '../support/endpoint-and-dir';
 
@@ -75,6 +76,10 @@ export interface ProxyPerTest {
   start(options?: Partial<PubSubProxyOptions>): Promise<PubSubProxy>;
   /** Something to close after the test, before the proxy (last registered, first closed). */
   onClose(close: () => unknown): void;
+  /** A publisher of `endpoint` with the fast timings, closed after the test. */
+  publisher(id: string, options?: Partial<PublisherOptions>): Publisher;
+  /** A subscriber of `endpoint` with the fast timings, closed after the test. */
+  subscriber(id: string, options?: Partial<SubscriberOptions>): Promise<Subscriber>;
 }
 
 /** For each test of the enclosing suite: an endpoint, a folder and a proxy slot, all released after the test. */
@@ -104,6 +109,16 @@ export function proxyPerTest(prefix: string): ProxyPerTest {
     },
     onClose(close) {
       closers.push(close);
+    },
+    publisher(id, options = {}) {
+      const created = new Publisher({ ...FAST_PUBLISHER, proxy: fresh.endpoint, id, ...options });
+      closers.push(() => created.close());
+      return created;
+    },
+    async subscriber(id, options = {}) {
+      const created = await openSubscriber(fresh.endpoint, id, options);
+      closers.push(() => created.close());
+      return created;
     },
   };
 }

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Dealer } from 'zeromq';
 import type { PubSubProxy } from '../../reference/pubsub/proxy';
-import { Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
+import { PutDefiniteFailure, type Publisher } from '../../reference/pubsub/publisher';
 import type { Subscriber } from '../../reference/pubsub/subscriber';
 import { decodeAtPublisher, encodePut } from '../../reference/pubsub/codec';
 import { waitFor } from '../../harness/util/wait-for';
-import { assertOrdered, collect, FAST_PUBLISHER, openSubscriber, proxyPerTest } from './helpers';
+import { assertOrdered, collect, proxyPerTest } from './helpers';
 
 /** KHP/1 end to end, in process on real sockets over tcp://127.0.0.1, with a journaled proxy. */
 const WAIT = 5_000;
@@ -15,16 +15,8 @@ const WAIT = 5_000;
 describe('KHP/1: proxy + publisher + subscriber', () => {
   const run = proxyPerTest('keelhaul-pubsub-');
   const start = (options: { maxPending?: number } = {}): Promise<PubSubProxy> => run.start({ journal: path.join(run.dir, 'journal'), ...options });
-  const publisher = (id: string): Publisher => {
-    const created = new Publisher({ ...FAST_PUBLISHER, proxy: run.endpoint, id });
-    run.onClose(() => created.close());
-    return created;
-  };
-  const subscriber = async (id: string, positions?: string): Promise<Subscriber> => {
-    const created = await openSubscriber(run.endpoint, id, positions === undefined ? {} : { positions });
-    run.onClose(() => created.close());
-    return created;
-  };
+  const publisher = (id: string): Publisher => run.publisher(id);
+  const subscriber = (id: string, positions?: string): Promise<Subscriber> => run.subscriber(id, positions === undefined ? {} : { positions });
 
   test('a put is accepted with a sequence and delivered once, in order', async () => {
     await start();

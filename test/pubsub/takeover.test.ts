@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { Publisher } from '../../reference/pubsub/publisher';
 import { encodeAck, encodeHello, encodeSubscribe } from '../../reference/pubsub/codec';
 import { waitFor } from '../../harness/util/wait-for';
-import { collect, FAST_PUBLISHER, openSubscriber, proxyPerTest } from './helpers';
+import { collect, proxyPerTest } from './helpers';
 import { RawSubscriber } from './raw-subscriber';
 
 /**
@@ -19,13 +18,12 @@ describe('KHP/1: HELLO and ACK cannot acknowledge what was never delivered', () 
 
   test('a raw peer saying HELLO as sub-1 with positions far ahead releases nothing; its ACK far ahead releases only what it was sent', async () => {
     const proxy = await run.start({ journal: path.join(run.dir, 'journal'), window: 2 });
-    const real = await openSubscriber(run.endpoint, 'sub-1');
+    const real = await run.subscriber('sub-1');
     await real.subscribe('news');
     await real.close();
     // Until its session expires the proxy would send to it, and what it sent may be acknowledged.
     await waitFor(() => proxy.stats().sessions === 0, { timeoutMs: WAIT, what: 'the real sub-1 session to expire' });
-    const pub = new Publisher({ ...FAST_PUBLISHER, proxy: run.endpoint, id: 'pub-1' });
-    run.onClose(() => pub.close());
+    const pub = run.publisher('pub-1');
     for (let i = 1; i <= 5; i++) await pub.put('news', `m${i}`, { msg: `msg-${i}` });
     assert.equal(proxy.stats().store.retained, 5);
 
@@ -48,8 +46,7 @@ describe('KHP/1: HELLO and ACK cannot acknowledge what was never delivered', () 
 
     // The real sub-1 comes back and gets what was never sent to anyone (unauthenticated mode cannot
     // keep the impostor from reading what it was sent: docs/security.md).
-    const back = await openSubscriber(run.endpoint, 'sub-1');
-    run.onClose(() => back.close());
+    const back = await run.subscriber('sub-1');
     const got = await collect(back, 3, WAIT);
     assert.deepEqual(got.map((d) => d.msg), ['msg-3', 'msg-4', 'msg-5']);
   });
