@@ -252,7 +252,8 @@ export class PubSubProxy {
       this.send([identity, ...encodeRefused(msg, 'busy', `the topic table is full (${this.options.maxTopics} topics)`)]);
       return;
     }
-    const outcome = this.store.put(publisher, msg, topic, payload);
+    // Secure mode scopes dedup by the principal: another key reusing these ids makes a put of its own.
+    const outcome = this.store.put(publisher, msg, topic, payload, principal?.key);
     if (outcome.outcome === 'busy') {
       this.counters.refusedBusy++;
       this.log.info({ publisher, msg, topic, reason: outcome.reason }, 'refused a put: a subscriber is full');

@@ -84,6 +84,17 @@ describe('KHP/1 in secure mode', () => {
     assert.equal(run.proxy.stats().accepted, 1);
   });
 
+  test('another key reusing a publisher’s id and message id first makes a put of its own: the real put is stored and delivered, not taken for a duplicate', async () => {
+    await start();
+    const sub = await subscriber('sub-1');
+    await sub.subscribe('prices.eur');
+    const forger = run.publisher('pub-1', { attempts: 3, security: fixture.peer('evil') });
+    assert.deepEqual(await forger.put('evil.x', 'squat', { msg: 'm-7' }), { msg: 'm-7', topic: 'evil.x', seq: 1 });
+    assert.deepEqual(await publisher('pub-1').put('prices.eur', 'real', { msg: 'm-7' }), { msg: 'm-7', topic: 'prices.eur', seq: 1 });
+    assert.deepEqual((await collect(sub, 1, WAIT)).map((d) => [d.publisher, d.msg, d.payload.toString()]), [['pub-1', 'm-7', 'real']]);
+    assert.equal(run.proxy.stats().deduplicated, 0);
+  });
+
   test('revocation mid-session: a removed principal’s session is dropped within a tick and gets no DELIVER after it; a right taken away stops that topic only', async () => {
     await start();
     const kept = await subscriber('sub-1');
