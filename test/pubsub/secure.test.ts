@@ -31,7 +31,7 @@ describe('KHP/1 in secure mode', () => {
   const start = async (): Promise<void> => {
     fixture = new SecurityFixture(RIGHTS, ['stranger']);
     run.onClose(() => fs.rmSync(fixture.folder, { recursive: true, force: true }));
-    await run.start({ security: await fixture.serverSecurity() });
+    await run.start({ security: { keyPair: fixture.server, policyFile: fixture.policyFile } });
   };
   const publisher = (name: string): Publisher => run.publisher(name, { attempts: 3, security: fixture.peer(name) });
   const subscriber = (name: string, id = name): Promise<Subscriber> => run.subscriber(id, { security: fixture.peer(name) });
