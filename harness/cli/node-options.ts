@@ -1,5 +1,4 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { PolicyError } from '../../reference/security/policy-file';
 import type { SecurityFlags } from '../../reference/security/security-settings';
 
 /** Option parsers and shutdown handling shared by the node commands (broker, worker, client, pub/sub). */
@@ -81,13 +80,4 @@ export function securityOrExit<T>(read: (flags: SecurityFlags) => T, flags: Secu
     process.stderr.write(`keelhaul: ${(error as Error).message}\n`);
     process.exit(SECURITY_SETTINGS_EXIT);
   }
-}
-
-/** For a server's start: a policy file that cannot be read or is not valid stops it with every problem named. */
-export function exitOnPolicyError(error: unknown): never {
-  if (error instanceof PolicyError) {
-    process.stderr.write(`keelhaul: ${error.message}\n`);
-    process.exit(SECURITY_SETTINGS_EXIT);
-  }
-  throw error;
 }

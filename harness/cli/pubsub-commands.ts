@@ -11,7 +11,6 @@ import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled } from '.
 import {
   curveKeyOption,
   endpoint,
-  exitOnPolicyError,
   exitWithStdinOption,
   heartbeatOption,
   livenessOption,
@@ -85,9 +84,7 @@ export function registerPubSubCommands(program: Command): void {
         subscriberEviction: opts.subscriberEviction,
         security,
         logger,
-      })
-        .catch(exitOnPolicyError)
-        .catch(exitOnDamagedJournal);
+      }).catch(exitOnDamagedJournal);
       serveJournaled(proxy, 'pubsub-proxy', opts.journal, Boolean(opts.exitWithStdin));
     });
 
