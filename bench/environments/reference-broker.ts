@@ -21,16 +21,16 @@ const HEARTBEAT_MS = 1000;
 
 /**
  * The layout above, for every broker environment: the broker process (with `brokerArgs` added to
- * its command line) and the workers process, named `<name>` and `<name>-workers` in error reports.
+ * its command line), the workers process (with `workerArgs`), named `<name>` and `<name>-workers` in error reports.
  */
 export async function startBrokerAndWorkers(
   { children, settings: { workers: count }, timeoutMs }: StartContext,
-  { name, brokerArgs = [] }: { name: string; brokerArgs?: string[] },
+  { name, brokerArgs = [], workerArgs = [] }: { name: string; brokerArgs?: string[]; workerArgs?: string[] },
 ): Promise<{ endpoint: string; broker: BenchChild }> {
   const endpoint = `tcp://127.0.0.1:${await freePort()}`;
   const broker = children.spawn(name, 'broker-server', ['--endpoint', endpoint, '--heartbeat', String(HEARTBEAT_MS), '--expect-workers', String(count), ...brokerArgs]);
   await broker.waitFor('ready', timeoutMs, 'the broker to bind');
-  const workers = children.spawn(`${name}-workers`, 'echo-workers', ['--broker', endpoint, '--service', SERVICE, '--count', String(count), '--heartbeat', String(HEARTBEAT_MS)]);
+  const workers = children.spawn(`${name}-workers`, 'echo-workers', ['--broker', endpoint, '--service', SERVICE, '--count', String(count), '--heartbeat', String(HEARTBEAT_MS), ...workerArgs]);
   await workers.waitFor('ready', timeoutMs, 'the workers to start');
   await broker.waitFor('workers', timeoutMs, `all ${count} workers to register with the broker`);
   return { endpoint, broker };
