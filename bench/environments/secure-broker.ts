@@ -1,15 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Dealer } from 'zeromq';
-import { MajordomoClient } from '../../reference/client';
-import { decodeAtClient, encodeClientRequest } from '../../reference/mdp/codec';
 import { writeKeyFiles } from '../../reference/security/key-files';
 import { generateKeyPair } from '../../reference/security/key-pair';
 import { PeerSecurity } from '../../reference/security/peer-security';
 import type { PolicyDocument } from '../../reference/security/policy';
-import { expectPayload, pipelinedMeasurement, syncMeasurement } from '../kinds';
 import type { Environment } from '../measurement';
-import { SERVICE, startBrokerAndWorkers } from './reference-broker';
+import { mdpPipelined, mdpSync, SERVICE, startBrokerAndWorkers } from './reference-broker';
 
 /**
  * The reference-broker layout in secure mode (docs/security.md): CURVE on every connection, the
@@ -46,42 +42,5 @@ export const secureBroker: Environment<SecureBroker> = {
   },
 };
 
-export const secureSync = syncMeasurement<SecureBroker>({
-  id: 'secure.sync',
-  title: 'Secure broker (MajordomoClient, CURVE)',
-  environment: secureBroker,
-  baseline: 'broker.sync',
-  open({ endpoint, client: security }, { payload, replyTimeoutMs }) {
-    const client = new MajordomoClient({ broker: endpoint, checkService: true, timeout: replyTimeoutMs, security });
-    return {
-      async call() {
-        const reply = await client.request(SERVICE, [payload]);
-        if (reply.length !== 1) throw new Error(`reply body has ${reply.length} frames, expected 1`);
-        expectPayload(reply[0], payload);
-      },
-      close: () => client.close(),
-    };
-  },
-});
-
-/** As broker.pipelined: raw MDPC01 DEALERs, here CURVE clients sending each request in its envelope. */
-export const securePipelined = pipelinedMeasurement<SecureBroker>({
-  id: 'secure.pipelined',
-  title: 'Secure broker (raw MDPC01 DEALERs, CURVE)',
-  environment: secureBroker,
-  baseline: 'broker.pipelined',
-  connect({ endpoint, client: security }, { payload, replyTimeoutMs }) {
-    const socket = new Dealer({ linger: 0, receiveTimeout: replyTimeoutMs, ...security.socketOptions() });
-    socket.connect(endpoint);
-    return {
-      socket,
-      request: security.wrap(encodeClientRequest(SERVICE, [payload])),
-      check(frames) {
-        const reply = decodeAtClient(frames);
-        if (reply.service !== SERVICE) throw new Error(`reply from service "${reply.service}", expected "${SERVICE}"`);
-        if (reply.body.length !== 1) throw new Error(`reply body has ${reply.body.length} frames, expected 1`);
-        expectPayload(reply.body[0], payload);
-      },
-    };
-  },
-});
+export const secureSync = mdpSync<SecureBroker>({ id: 'secure.sync', title: 'Secure broker (MajordomoClient, CURVE)', environment: secureBroker, baseline: 'broker.sync' });
+export const securePipelined = mdpPipelined<SecureBroker>({ id: 'secure.pipelined', title: 'Secure broker (raw MDPC01 DEALERs, CURVE)', environment: secureBroker, baseline: 'broker.pipelined' });
