@@ -1,6 +1,7 @@
 import { floorPipelined, floorSync } from './environments/echo-floor';
 import { brokerPipelined, brokerSync } from './environments/reference-broker';
 import { proxyPipelined, proxySync } from './environments/proxy-hop';
+import { securePipelined, secureSync } from './environments/secure-broker';
 import { khxDurablePipelined, khxDurableSync, khxMemoryPipelined, khxMemorySync } from './environments/durable-broker';
 import { fanoutFloor } from './environments/pub-sub-floor';
 import { fanoutFsync, fanoutFsyncPipelined, fanoutNoFsync } from './environments/pubsub-fanout';
@@ -19,6 +20,8 @@ export const MEASUREMENTS: Measurement[] = [
   brokerPipelined,
   proxySync,
   proxyPipelined,
+  secureSync,
+  securePipelined,
   khxMemorySync,
   khxDurableSync,
   khxMemoryPipelined,

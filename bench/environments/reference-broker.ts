@@ -2,9 +2,10 @@ import { Dealer } from 'zeromq';
 import { freePort } from '../../harness/runtime/ports';
 import { MajordomoClient } from '../../reference/client';
 import { decodeAtClient, encodeClientRequest } from '../../reference/mdp/codec';
-import { expectPayload, pipelinedMeasurement, syncMeasurement } from '../kinds';
+import type { PeerSecurity } from '../../reference/security/peer-security';
+import { expectPayload, pipelinedMeasurement, syncMeasurement, type MeasurementHeading } from '../kinds';
 import type { BenchChild } from '../children';
-import type { Environment, StartContext } from '../measurement';
+import type { Environment, Measurement, StartContext } from '../measurement';
 
 /**
  * The reference Broker in one process and `settings.workers` (default 4) MajordomoWorker echo
@@ -21,16 +22,16 @@ const HEARTBEAT_MS = 1000;
 
 /**
  * The layout above, for every broker environment: the broker process (with `brokerArgs` added to
- * its command line) and the workers process, named `<name>` and `<name>-workers` in error reports.
+ * its command line), the workers process (with `workerArgs`), named `<name>` and `<name>-workers` in error reports.
  */
 export async function startBrokerAndWorkers(
   { children, settings: { workers: count }, timeoutMs }: StartContext,
-  { name, brokerArgs = [] }: { name: string; brokerArgs?: string[] },
+  { name, brokerArgs = [], workerArgs = [] }: { name: string; brokerArgs?: string[]; workerArgs?: string[] },
 ): Promise<{ endpoint: string; broker: BenchChild }> {
   const endpoint = `tcp://127.0.0.1:${await freePort()}`;
   const broker = children.spawn(name, 'broker-server', ['--endpoint', endpoint, '--heartbeat', String(HEARTBEAT_MS), '--expect-workers', String(count), ...brokerArgs]);
   await broker.waitFor('ready', timeoutMs, 'the broker to bind');
-  const workers = children.spawn(`${name}-workers`, 'echo-workers', ['--broker', endpoint, '--service', SERVICE, '--count', String(count), '--heartbeat', String(HEARTBEAT_MS)]);
+  const workers = children.spawn(`${name}-workers`, 'echo-workers', ['--broker', endpoint, '--service', SERVICE, '--count', String(count), '--heartbeat', String(HEARTBEAT_MS), ...workerArgs]);
   await workers.waitFor('ready', timeoutMs, 'the workers to start');
   await broker.waitFor('workers', timeoutMs, `all ${count} workers to register with the broker`);
   return { endpoint, broker };
@@ -45,47 +46,59 @@ export const referenceBroker: Environment<ReferenceBroker> = {
   },
 };
 
+/**
+ * A broker environment as the request-reply rows need it: the endpoint, and in secure mode the
+ * client principal's security (CURVE options and the KHA/1 envelope).
+ */
+export interface BrokerEndpoint {
+  endpoint: string;
+  client?: PeerSecurity;
+}
+
 /** The reference client as an application would use it: 8/MMI service check on, defaults except a long timeout. */
-export const brokerSync = syncMeasurement<ReferenceBroker>({
-  id: 'broker.sync',
-  title: 'Reference broker (MajordomoClient)',
-  environment: referenceBroker,
-  baseline: 'floor.sync',
-  open({ endpoint }, { payload, replyTimeoutMs }) {
-    const client = new MajordomoClient({ broker: endpoint, checkService: true, timeout: replyTimeoutMs });
-    return {
-      async call() {
-        const reply = await client.request(SERVICE, [payload]);
-        if (reply.length !== 1) throw new Error(`reply body has ${reply.length} frames, expected 1`);
-        expectPayload(reply[0], payload);
-      },
-      close: () => client.close(),
-    };
-  },
-});
+export function mdpSync<T extends BrokerEndpoint>(heading: MeasurementHeading<T>): Measurement {
+  return syncMeasurement<T>({
+    ...heading,
+    open({ endpoint, client: security }, { payload, replyTimeoutMs }) {
+      const client = new MajordomoClient({ broker: endpoint, checkService: true, timeout: replyTimeoutMs, security });
+      return {
+        async call() {
+          const reply = await client.request(SERVICE, [payload]);
+          if (reply.length !== 1) throw new Error(`reply body has ${reply.length} frames, expected 1`);
+          expectPayload(reply[0], payload);
+        },
+        close: () => client.close(),
+      };
+    },
+  });
+}
 
 /**
  * MajordomoClient runs one request at a time, so the pipelined load speaks MDPC01 itself on raw
  * DEALER sockets (the codec's encodeClientRequest / decodeAtClient): the same frames the client
- * sends, without its per-call service check and timeout bookkeeping.
+ * sends, without its per-call service check and timeout bookkeeping. In secure mode each socket is a
+ * CURVE client and each request goes in its envelope.
  */
-export const brokerPipelined = pipelinedMeasurement<ReferenceBroker>({
-  id: 'broker.pipelined',
-  title: 'Reference broker (raw MDPC01 DEALERs)',
-  environment: referenceBroker,
-  baseline: 'floor.pipelined',
-  connect({ endpoint }, { payload, replyTimeoutMs }) {
-    const socket = new Dealer({ linger: 0, receiveTimeout: replyTimeoutMs });
-    socket.connect(endpoint);
-    return {
-      socket,
-      request: encodeClientRequest(SERVICE, [payload]),
-      check(frames) {
-        const reply = decodeAtClient(frames);
-        if (reply.service !== SERVICE) throw new Error(`reply from service "${reply.service}", expected "${SERVICE}"`);
-        if (reply.body.length !== 1) throw new Error(`reply body has ${reply.body.length} frames, expected 1`);
-        expectPayload(reply.body[0], payload);
-      },
-    };
-  },
-});
+export function mdpPipelined<T extends BrokerEndpoint>(heading: MeasurementHeading<T>): Measurement {
+  return pipelinedMeasurement<T>({
+    ...heading,
+    connect({ endpoint, client: security }, { payload, replyTimeoutMs }) {
+      const socket = new Dealer({ linger: 0, receiveTimeout: replyTimeoutMs, ...(security?.socketOptions() ?? {}) });
+      socket.connect(endpoint);
+      const request = encodeClientRequest(SERVICE, [payload]);
+      return {
+        socket,
+        request: security?.wrap(request) ?? request,
+        check(frames) {
+          const reply = decodeAtClient(frames);
+          if (reply.service !== SERVICE) throw new Error(`reply from service "${reply.service}", expected "${SERVICE}"`);
+          if (reply.body.length !== 1) throw new Error(`reply body has ${reply.body.length} frames, expected 1`);
+          expectPayload(reply.body[0], payload);
+        },
+      };
+    },
+  });
+}
+
+export const brokerSync = mdpSync<ReferenceBroker>({ id: 'broker.sync', title: 'Reference broker (MajordomoClient)', environment: referenceBroker, baseline: 'floor.sync' });
+export const brokerPipelined = mdpPipelined<ReferenceBroker>({ id: 'broker.pipelined', title: 'Reference broker (raw MDPC01 DEALERs)', environment: referenceBroker, baseline: 'floor.pipelined' });

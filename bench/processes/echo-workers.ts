@@ -1,6 +1,8 @@
+import { readKeyPair } from '../../reference/security/key-files';
+import { PeerSecurity } from '../../reference/security/peer-security';
 import { createLogger } from '../../reference/util/log';
 import { MajordomoWorker } from '../../reference/worker';
-import { announce, arg, exitWithParent, fail, intArg } from './child-io';
+import { announce, arg, exitWithParent, fail, intArg, optionalArg } from './child-io';
 
 /**
  * `--count` reference MajordomoWorkers in ONE process, each on its own DEALER connection to the
@@ -12,6 +14,9 @@ function main(): void {
   const service = arg('service');
   const heartbeatInterval = intArg('heartbeat');
   const logger = createLogger('workers', 'warn');
+  // Secure mode: `--curve-key <file.key_secret> --server-key <z85>`, one key for all the workers.
+  const curveKey = optionalArg('curve-key');
+  const security = curveKey === undefined ? undefined : new PeerSecurity(readKeyPair(curveKey), arg('server-key'));
   const workers: MajordomoWorker[] = [];
   for (let i = 0; i < intArg('count'); i++) {
     const worker = new MajordomoWorker({
@@ -23,6 +28,7 @@ function main(): void {
       reconnectInitial: 100,
       reconnectMax: 1000,
       logger,
+      security,
     });
     worker.start();
     workers.push(worker);
