@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import type { HistoryEvent } from './event';
-import { pointerToField, shownValue } from '../util/json-pointer';
+import { pointerToField, shownValue } from '../../reference/util/json-pointer';
 import { HISTORY_EVENT_SCHEMA, SCHEMA_EVENT_TYPES } from './schema';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, discriminator: true });

@@ -9,7 +9,7 @@ import { MANIFEST_SCHEMA } from './schema';
 import { PLACEHOLDERS, strayBraces, unknownPlaceholders } from './template';
 import { expandEnvironment } from './environment';
 import { fieldName } from './manifest-fields';
-import { shownValue } from '../util/json-pointer';
+import { shownValue } from '../../reference/util/json-pointer';
 import { parseStructuredText } from '../../reference/util/structured-text';
 
 export type ReadySetting = 'report' | 'port' | { log: string };

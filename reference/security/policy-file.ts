@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import fs from 'node:fs';
 import { parseStructuredText } from '../util/structured-text';
-import { pointerToField } from '../../harness/util/json-pointer';
+import { pointerToField } from '../util/json-pointer';
 import { Policy, type PolicyDocument } from './policy';
 import { POLICY_SCHEMA } from './policy-schema';
 

@@ -98,3 +98,11 @@ test('the cycle finder finds a loop of three folders', () => {
   ]);
   assert.deepEqual(cycles(edges), [['a', 'b', 'c']]);
 });
+
+test('the reference implementation imports nothing of the harness: it stands alone as an implementation under test', () => {
+  const { edges, witness } = folderGraph();
+  const intoHarness = [...edges].flatMap(([from, targets]) =>
+    from.split(path.sep)[0] === 'reference' ? [...targets].filter((to) => to.split(path.sep)[0] === 'harness').map((to) => `${from} -> ${to} (${witness.get(`${from} -> ${to}`)})`) : [],
+  );
+  assert.deepEqual(intoHarness, []);
+});
