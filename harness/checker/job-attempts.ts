@@ -1,3 +1,4 @@
+import { derivedOnce } from './frozen-history';
 import type { ExecEndEvent, ExecStartEvent, HistoryEvent } from '../history/event';
 
 /**
@@ -19,7 +20,11 @@ export type JobRun = JobAttempt & { end: ExecEndEvent };
  * Every attempt of each job, ordered by start time: each exec-end is paired with the latest unpaired
  * exec-start of the same job on the same worker; starts left unpaired are attempts never committed.
  */
-export function attemptsByJob(events: readonly HistoryEvent[]): Map<string, JobAttempt[]> {
+export function attemptsByJob(events: readonly HistoryEvent[]): ReadonlyMap<string, readonly JobAttempt[]> {
+  return derivedOnce(events, attemptsByJob, collectAttempts);
+}
+
+function collectAttempts(events: readonly HistoryEvent[]): Map<string, JobAttempt[]> {
   const openStarts = new Map<string, ExecStartEvent[]>();
   const attempts = new Map<string, JobAttempt[]>();
   const add = (job: string, attempt: JobAttempt): void => {
