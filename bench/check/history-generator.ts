@@ -99,7 +99,7 @@ export function generateRequestReplyHistory(options: GeneratorOptions, sink: Eve
     const job = `job-${k}`;
     const process = `client-${1 + (k % clients)}`;
     const planted = plan.get(k);
-    const faulted = planted === undefined && k % FAULT_EVERY_JOBS === FAULT_EVERY_JOBS / 2 && k < jobs - 30_000;
+    const faulted = planted === undefined && k % FAULT_EVERY_JOBS === FAULT_EVERY_JOBS / 2 && k < jobs - Math.min(30_000, jobs / 5);
     const dice = rng();
     const service = dice < 0.005 ? 'nobody-home' : 'echo';
     queue.push({ type: 'invoke', t, process, job, service });
@@ -215,7 +215,7 @@ export function generatePubSubHistory(options: GeneratorOptions, sink: EventSink
       nextHealth += 1000;
     }
     const planted = plan.get(k);
-    const late = k >= messages - 15_000;
+    const late = k >= messages - Math.min(15_000, messages / 5);
     if (planted === undefined && !late && k % PROXY_CRASH_EVERY === 0 && k > 0) {
       const id = `proxy-crash-${k}`;
       queue.push({ type: 'nemesis', t, phase: 'start', id, fault: 'crash-restart', targets: ['pubsub-proxy'], effect: { hit: true, messagesOwed: 12 } });
