@@ -25,7 +25,8 @@ export function attemptsByJob(events: readonly HistoryEvent[]): ReadonlyMap<stri
 }
 
 function collectAttempts(events: readonly HistoryEvent[]): Map<string, JobAttempt[]> {
-  const openStarts = new Map<string, ExecStartEvent[]>();
+  // Per job, then per worker: nested maps rather than a joined key, so no two (job, worker) pairs can share one.
+  const openStarts = new Map<string, Map<string, ExecStartEvent[]>>();
   const attempts = new Map<string, JobAttempt[]>();
   const add = (job: string, attempt: JobAttempt): void => {
     const list = attempts.get(job) ?? [];
@@ -34,9 +35,10 @@ function collectAttempts(events: readonly HistoryEvent[]): Map<string, JobAttemp
   };
   for (const event of events) {
     if (event.type !== 'exec-start' && event.type !== 'exec-end') continue;
-    const key = JSON.stringify([event.job, event.worker]);
-    const open = openStarts.get(key) ?? [];
-    openStarts.set(key, open);
+    let byWorker = openStarts.get(event.job);
+    if (byWorker === undefined) openStarts.set(event.job, (byWorker = new Map()));
+    let open = byWorker.get(event.worker);
+    if (open === undefined) byWorker.set(event.worker, (open = []));
     if (event.type === 'exec-start') {
       open.push(event);
       continue;
@@ -44,7 +46,7 @@ function collectAttempts(events: readonly HistoryEvent[]): Map<string, JobAttemp
     const start = open.pop();
     add(event.job, { worker: event.worker, start, end: event, startedAt: start?.t ?? event.t });
   }
-  for (const open of openStarts.values()) for (const start of open) add(start.job, { worker: start.worker, start, end: undefined, startedAt: start.t });
+  for (const byWorker of openStarts.values()) for (const open of byWorker.values()) for (const start of open) add(start.job, { worker: start.worker, start, end: undefined, startedAt: start.t });
   for (const list of attempts.values()) list.sort((a, b) => a.startedAt - b.startedAt);
   return attempts;
 }
