@@ -44,6 +44,9 @@ function collectAttempts(events: readonly HistoryEvent[]): Map<string, JobAttemp
       continue;
     }
     const start = open.pop();
+    // A paired attempt is done with: only starts still open are kept.
+    if (open.length === 0) byWorker.delete(event.worker);
+    if (byWorker.size === 0) openStarts.delete(event.job);
     add(event.job, { worker: event.worker, start, end: event, startedAt: start?.t ?? event.t });
   }
   for (const byWorker of openStarts.values()) for (const open of byWorker.values()) for (const start of open) add(start.job, { worker: start.worker, start, end: undefined, startedAt: start.t });
