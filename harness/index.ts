@@ -22,6 +22,7 @@ export { ManifestError } from './manifest/manifest-error';
 export { describeFault, type Direction, type Fault, type LinkFault, type LinkSelector, type NodeFault, type Toxic } from './nemesis/fault';
 export { FaultProxyServer, TOXIPROXY_VERSION, type FaultProxyServerOptions, type ProxyConfig, type ProxyJson } from './toxiproxy';
 export { parseHistory } from './history/reader';
+export { readHistoryFile } from './history/history-file';
 export type { HistoryEvent, HistoryEventType } from './history/event';
 export {
   checkHistory,

@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
-import { isExcused, runChecks } from './registry';
+import { isExcused, runIndexedChecks } from './registry';
 import { REQUEST_REPLY, type RequestReplyAnomalyName, type RequestReplyCheckOptions } from './request-reply';
 
 export type CheckOptions = RequestReplyCheckOptions;
@@ -28,15 +28,15 @@ export interface CheckResult {
 }
 
 function statsOf(events: readonly HistoryEvent[]): HistoryStats {
-  const count = (accept: (event: HistoryEvent) => boolean): number => events.filter(accept).length;
-  return {
-    invoked: count((event) => event.type === 'invoke'),
-    ok: count((event) => event.type === 'ok'),
-    fail: count((event) => event.type === 'fail'),
-    info: count((event) => event.type === 'info'),
-    executions: count((event) => event.type === 'exec-end'),
-    faults: count((event) => event.type === 'nemesis' && event.phase === 'start'),
-  };
+  const stats: HistoryStats = { invoked: 0, ok: 0, fail: 0, info: 0, executions: 0, faults: 0 };
+  // One pass: a long history is counted once, not once per figure.
+  for (const event of events) {
+    if (event.type === 'invoke') stats.invoked++;
+    else if (event.type === 'ok' || event.type === 'fail' || event.type === 'info') stats[event.type]++;
+    else if (event.type === 'exec-end') stats.executions++;
+    else if (event.type === 'nemesis' && event.phase === 'start') stats.faults++;
+  }
+  return stats;
 }
 
 /** Whether an anomaly counts against the system (explained re-runs do not: see `explained` on an entry). */
@@ -46,6 +46,7 @@ export function isUnexplained(anomaly: Anomaly): boolean {
 
 /** Runs every request-reply check of the registry (request-reply.ts) over the history. */
 export function checkHistory(events: readonly HistoryEvent[], options: CheckOptions): CheckResult {
-  const { anomalies, counts, explained } = runChecks(REQUEST_REPLY, events, options);
-  return { anomalies, counts, explainedReruns: explained, stats: statsOf(events) };
+  const history = REQUEST_REPLY.index(events);
+  const { anomalies, counts, explained } = runIndexedChecks(REQUEST_REPLY, history, options);
+  return { anomalies, counts, explainedReruns: explained, stats: statsOf(history) };
 }

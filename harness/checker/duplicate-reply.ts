@@ -13,7 +13,7 @@ export function checkDuplicateReply(events: readonly HistoryEvent[]): Anomaly<'d
       name: 'duplicate-reply',
       job,
       detail: `job ${job} got ${oks.length} replies (at ${oks.map((ok) => ms(ok.t)).join(', ')})`,
-      events: oks,
+      events: [...oks],
     });
   }
   return anomalies;

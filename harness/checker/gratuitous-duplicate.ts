@@ -1,7 +1,7 @@
 import type { HistoryEvent, InvokeEvent, NemesisEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { attemptEvents, attemptsByJob, type JobAttempt } from './job-attempts';
-import { invokesByJob, isOk } from './jobs';
+import { groupByJob, invokesByJob, isOk } from './jobs';
 import { ms } from '../util/format-ms';
 import { requestReplyRule } from './request-reply-ladder';
 import { isBroker, isLinkFault, rerunScene, whatHappened, type RerunCause, type RerunScene } from './rerun-cause';
@@ -131,12 +131,11 @@ export function checkGratuitousDuplicate(events: readonly HistoryEvent[], bounds
   const scene = rerunScene(events);
   const ends = faultEnds(events);
   const invokes = invokesByJob(events);
-  const answers = new Map<string, number>();
-  for (const event of events) if (isOk(event) && !answers.has(event.job)) answers.set(event.job, event.t);
+  const oks = groupByJob(events, isOk);
   const anomalies: Anomaly<'gratuitous-duplicate'>[] = [];
   for (const [job, attempts] of attemptsByJob(events)) {
     if (attempts.length < 2) continue;
-    const facts: JobFacts = { submitted: invokes.get(job), attempts, answeredAt: answers.get(job) ?? Number.POSITIVE_INFINITY };
+    const facts: JobFacts = { submitted: invokes.get(job), attempts, answeredAt: oks.get(job)?.[0].t ?? Number.POSITIVE_INFINITY };
     const sources = [...faultSources(scene, ends, facts), ...retrySources(facts, bounds)];
     attempts.forEach((attempt, index) => {
       if (index === 0) return;

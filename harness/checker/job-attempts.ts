@@ -1,3 +1,4 @@
+import { derivedOnce } from './frozen-history';
 import type { ExecEndEvent, ExecStartEvent, HistoryEvent } from '../history/event';
 
 /**
@@ -19,8 +20,13 @@ export type JobRun = JobAttempt & { end: ExecEndEvent };
  * Every attempt of each job, ordered by start time: each exec-end is paired with the latest unpaired
  * exec-start of the same job on the same worker; starts left unpaired are attempts never committed.
  */
-export function attemptsByJob(events: readonly HistoryEvent[]): Map<string, JobAttempt[]> {
-  const openStarts = new Map<string, ExecStartEvent[]>();
+export function attemptsByJob(events: readonly HistoryEvent[]): ReadonlyMap<string, readonly JobAttempt[]> {
+  return derivedOnce(events, attemptsByJob, collectAttempts);
+}
+
+function collectAttempts(events: readonly HistoryEvent[]): Map<string, JobAttempt[]> {
+  // Per job, then per worker: nested maps rather than a joined key, so no two (job, worker) pairs can share one.
+  const openStarts = new Map<string, Map<string, ExecStartEvent[]>>();
   const attempts = new Map<string, JobAttempt[]>();
   const add = (job: string, attempt: JobAttempt): void => {
     const list = attempts.get(job) ?? [];
@@ -29,17 +35,21 @@ export function attemptsByJob(events: readonly HistoryEvent[]): Map<string, JobA
   };
   for (const event of events) {
     if (event.type !== 'exec-start' && event.type !== 'exec-end') continue;
-    const key = JSON.stringify([event.job, event.worker]);
-    const open = openStarts.get(key) ?? [];
-    openStarts.set(key, open);
+    let byWorker = openStarts.get(event.job);
+    if (byWorker === undefined) openStarts.set(event.job, (byWorker = new Map()));
+    let open = byWorker.get(event.worker);
+    if (open === undefined) byWorker.set(event.worker, (open = []));
     if (event.type === 'exec-start') {
       open.push(event);
       continue;
     }
     const start = open.pop();
+    // A paired attempt is done with: only starts still open are kept.
+    if (open.length === 0) byWorker.delete(event.worker);
+    if (byWorker.size === 0) openStarts.delete(event.job);
     add(event.job, { worker: event.worker, start, end: event, startedAt: start?.t ?? event.t });
   }
-  for (const open of openStarts.values()) for (const start of open) add(start.job, { worker: start.worker, start, end: undefined, startedAt: start.t });
+  for (const byWorker of openStarts.values()) for (const open of byWorker.values()) for (const start of open) add(start.job, { worker: start.worker, start, end: undefined, startedAt: start.t });
   for (const list of attempts.values()) list.sort((a, b) => a.startedAt - b.startedAt);
   return attempts;
 }

@@ -1,3 +1,4 @@
+import { derivedOnce } from './frozen-history';
 import type { ClientEvent, ExecEndEvent, ExecStartEvent, HistoryEvent, InvokeEvent, OkEvent } from '../history/event';
 
 /** Events that end a client call. */
@@ -12,7 +13,11 @@ export const isExecStart = (event: HistoryEvent): event is ExecStartEvent => eve
 export const isExecEnd = (event: HistoryEvent): event is ExecEndEvent => event.type === 'exec-end';
 
 /** The invoke of each job. Job ids are unique per run; if one repeats, the first invoke counts. */
-export function invokesByJob(events: readonly HistoryEvent[]): Map<string, InvokeEvent> {
+export function invokesByJob(events: readonly HistoryEvent[]): ReadonlyMap<string, InvokeEvent> {
+  return derivedOnce(events, invokesByJob, collectInvokes);
+}
+
+function collectInvokes(events: readonly HistoryEvent[]): Map<string, InvokeEvent> {
   const invokes = new Map<string, InvokeEvent>();
   for (const event of events) {
     if (event.type === 'invoke' && !invokes.has(event.job)) invokes.set(event.job, event);
@@ -20,11 +25,15 @@ export function invokesByJob(events: readonly HistoryEvent[]): Map<string, Invok
   return invokes;
 }
 
-/** Events narrowed by `accept`, grouped by their job in history order. */
+/** Events narrowed by `accept`, grouped by their job in history order (once per frozen history and `accept`). */
 export function groupByJob<E extends HistoryEvent & { job: string }>(
   events: readonly HistoryEvent[],
   accept: (event: HistoryEvent) => event is E,
-): Map<string, E[]> {
+): ReadonlyMap<string, readonly E[]> {
+  return derivedOnce(events, accept, (all) => collectByJob(all, accept));
+}
+
+function collectByJob<E extends HistoryEvent & { job: string }>(events: readonly HistoryEvent[], accept: (event: HistoryEvent) => event is E): Map<string, E[]> {
   const groups = new Map<string, E[]>();
   for (const event of events) {
     if (!accept(event)) continue;

@@ -3,6 +3,7 @@ import { DUPLICATE_EXECUTION } from './duplicate-execution';
 import { DUPLICATE_REPLY } from './duplicate-reply';
 import { EMPTY_HISTORY, NO_SUCCESS } from './empty';
 import { GRATUITOUS_DUPLICATE } from './gratuitous-duplicate';
+import { frozenHistory } from './frozen-history';
 import { ineffectiveFault } from './common/ineffective-fault';
 import { LOST } from './lost';
 import { defineCheckerSystem, type AnomalyCheck } from './registry';
@@ -26,7 +27,8 @@ const INEFFECTIVE_FAULT: RequestReplyCheck<'ineffective-fault'> = ineffectiveFau
 export const REQUEST_REPLY = defineCheckerSystem({
   system: 'request-reply',
   profiles: LADDER,
-  index: (events) => events,
+  // Frozen, so the checks group its events by job once between them (frozen-history.ts).
+  index: frozenHistory,
   checks: [LOST, DUPLICATE_REPLY, DUPLICATE_EXECUTION, GRATUITOUS_DUPLICATE, STALE_REPLY, UNEXPECTED, STUCK, EMPTY_HISTORY, NO_SUCCESS, INEFFECTIVE_FAULT],
 });
 

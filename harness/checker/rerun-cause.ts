@@ -1,3 +1,4 @@
+import { derivedOnce } from './frozen-history';
 import type { HistoryEvent, InvokeEvent, NemesisEvent } from '../history/event';
 import { ms } from '../util/format-ms';
 
@@ -43,6 +44,10 @@ export interface RerunScene {
 }
 
 export function rerunScene(events: readonly HistoryEvent[]): RerunScene {
+  return derivedOnce(events, rerunScene, collectScene);
+}
+
+function collectScene(events: readonly HistoryEvent[]): RerunScene {
   const workers = new Set<string>();
   const clients = new Set<string>();
   const faults: NemesisEvent[] = [];

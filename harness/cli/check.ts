@@ -1,11 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { judgeHistory } from '../checker/judge-history';
 import { PROFILES, type Judgement, type Profile } from '../checker/profile';
 import type { CheckedSystem } from '../checker/registry';
 import { CHECKER_SYSTEMS } from '../checker/systems';
 import { isPubSubEvent, type HistoryEvent } from '../history/event';
-import { HistoryFormatError, parseHistory } from '../history/reader';
+import { readHistoryFile } from '../history/history-file';
+import { HistoryFormatError } from '../history/reader';
 import { renderHistorySchema } from '../history/schema';
 import { blame } from '../report/scenario-report';
 import { readStoredScenario, resolveHistoryFile, type StoredScenario } from '../report/stored-scenario';
@@ -112,17 +112,11 @@ function seconds(ms: number): string {
 }
 
 function readHistory(file: string): HistoryEvent[] {
-  let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new CheckInputError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  try {
-    return parseHistory(text);
+    return readHistoryFile(file);
   } catch (error) {
     if (error instanceof HistoryFormatError) throw new CheckInputError(`${file}: line ${error.line}: ${error.reason} (the format: docs/history.md)`);
-    throw error;
+    throw new CheckInputError(`cannot read ${file}: ${(error as Error).message}`);
   }
 }
 

@@ -2,9 +2,11 @@ import Ajv, { type ErrorObject } from 'ajv';
 import type { HistoryEvent } from './event';
 import { pointerToField, shownValue } from '../../reference/util/json-pointer';
 import { HISTORY_EVENT_SCHEMA, SCHEMA_EVENT_TYPES } from './schema';
+import { StringPool } from './string-pool';
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, discriminator: true });
 const validate = ajv.compile<HistoryEvent>(HISTORY_EVENT_SCHEMA);
+const KNOWN_TYPES: ReadonlySet<string> = new Set(SCHEMA_EVENT_TYPES);
 
 /** A history that cannot be read; `line` is the 1-based line at fault. */
 export class HistoryFormatError extends Error {
@@ -58,32 +60,44 @@ export function invalidEventReason(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
   // The type decides every other field, so a missing or unknown one is the whole story.
   const eventType = (value as Record<string, unknown>).type;
+  if (typeof eventType === 'string' && KNOWN_TYPES.has(eventType) && validate(value)) return undefined;
   const known = `(known types: ${SCHEMA_EVENT_TYPES.join(', ')})`;
   if (eventType === undefined) return `no "type" field ${known}`;
-  if (typeof eventType !== 'string' || !SCHEMA_EVENT_TYPES.includes(eventType)) return `unknown event type ${shownValue(eventType)} ${known}`;
-  if (validate(value)) return undefined;
+  if (typeof eventType !== 'string' || !KNOWN_TYPES.has(eventType)) return `unknown event type ${shownValue(eventType)} ${known}`;
   const reasons = (validate.errors ?? []).map((error) => describeError(error, eventType));
   return [...new Set(reasons)].join('; ');
 }
 
 /**
+ * One line of a history as an event, or a HistoryFormatError naming `lineNumber`; undefined for a
+ * blank line (skipped). Repeated strings (event types, node names, services, topics, errors) are
+ * shared through `strings`, so a long history holds each once rather than once per event.
+ */
+export function parseHistoryLine(line: string, lineNumber: number, strings: StringPool = new StringPool()): HistoryEvent | undefined {
+  if (line.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new HistoryFormatError(lineNumber, `invalid JSON (${(error as Error).message})`);
+  }
+  const reason = invalidEventReason(value);
+  if (reason !== undefined) throw new HistoryFormatError(lineNumber, reason);
+  return strings.shareFields(value as HistoryEvent);
+}
+
+/**
  * Parses a JSON-lines history (as written by HistoryRecorder, or by anyone following
  * docs/history.md). Blank lines are skipped; the first bad line throws a HistoryFormatError naming it.
+ * A history in a file is better read with readHistoryFile (history-file.ts), which never holds its
+ * whole text.
  */
 export function parseHistory(text: string): HistoryEvent[] {
   const events: HistoryEvent[] = [];
+  const strings = new StringPool();
   text.split(/\r?\n/).forEach((line, index) => {
-    if (line.trim() === '') return;
-    const lineNumber = index + 1;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new HistoryFormatError(lineNumber, `invalid JSON (${(error as Error).message})`);
-    }
-    const reason = invalidEventReason(value);
-    if (reason !== undefined) throw new HistoryFormatError(lineNumber, reason);
-    events.push(value as HistoryEvent);
+    const event = parseHistoryLine(line, index + 1, strings);
+    if (event !== undefined) events.push(event);
   });
   return events;
 }

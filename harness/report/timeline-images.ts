@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { checkHistory } from '../checker/check-history';
 import { checkPubSub } from '../checker/pubsub';
-import { parseHistory } from '../history/reader';
+import { readHistoryFile } from '../history/history-file';
 import type { HistoryEvent } from '../history/event';
 import { recoveryBound, requestReplyCheckBounds, scaleTiming, SCENARIO_TIMING } from '../timing/timing';
 import { renderTimeline, type TimelineAnomaly } from './timeline';
@@ -59,7 +59,7 @@ function runFacts(historyFile: string): { title: string; timeScale: number } {
 }
 
 export function renderHistoryPng(historyFile: string, outFile: string): void {
-  const events = parseHistory(fs.readFileSync(historyFile, 'utf8'));
+  const events = readHistoryFile(historyFile);
   const { title, timeScale } = runFacts(historyFile);
   const svg = renderTimeline(events, { title, width: WIDTH, anomalies: anomaliesOf(events, timeScale) });
   const png = new Resvg(svg, { fitTo: { mode: 'width', value: WIDTH }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();

@@ -63,7 +63,8 @@ function orderedGroups(history: PubSubHistory): Map<readonly [string, string, st
     if (message === undefined || message.firstOkPos === undefined) continue;
     if (deliveryProblem(history, delivery) !== undefined) continue;
     const key = [event.subscriber, event.topic, message.put.process] as const;
-    const id = JSON.stringify(key);
+    // A plain joined key: over a million deliveries, JSON.stringify per delivery costs more than the grouping itself.
+    const id = key.join('\u0000');
     let group = groups.get(id);
     if (group === undefined) {
       group = { key, entries: [] };

@@ -1,12 +1,13 @@
 import { byTime } from '../../checker/jobs';
 import type { HistoryEvent } from '../../history/event';
-import { anomalousJobs, anomalyListHeight, placeAnomalies, renderAnomalyList, renderAnomalyMarks, type TimelineAnomaly } from './anomalies';
+import { anomalousJobs, anomalyListHeight, MAX_DRAWN_ANOMALIES, placeAnomalies, renderAnomalyList, renderAnomalyMarks, type TimelineAnomaly } from './anomalies';
 import { renderAxis } from './axis';
 import { collectFaults, FAULT_LABEL_ROW, MAX_DRAWN_FAULTS, placeFaultLabels, renderFaultBands, renderFaultTargets } from './faults';
 import { renderHeader } from './header';
 import { buildBars, renderJobs, renderRaster } from './job-bars';
 import { collectJobs, isNotable, summariseJobs, type JobStats } from './jobs';
-import { buildLanes, labelColumnWidth, renderLanes, stackLanes } from './lanes';
+import { foldLanes } from './lane-folding';
+import { buildLanes, labelColumnWidth, nodeOf, renderLanes, stackLanes, type Lane } from './lanes';
 import { AXIS_HEIGHT, clampWidth, DENSE, DETAILED, MARGIN, MIN_LANE_HEIGHT, plotRight, RIGHT_GUTTER, type Geometry } from './layout';
 import { legendItems } from './legend';
 import { collectPubSub, hasPubSub, isDensePubSub, renderPubSub, sizePubSubLanes, summarisePubSub, type PubSubStats } from './pubsub';
@@ -47,7 +48,12 @@ const NOTABLE_JOB_LIMIT = 300;
 export function renderTimeline(events: readonly HistoryEvent[], options: TimelineOptions = {}): string {
   const width = clampWidth(options.width);
   const title = options.title ?? 'Scenario timeline';
-  const timed = byTime(events.filter((event) => Number.isFinite(event.t)));
+  const anomalies = options.anomalies;
+  const folding = foldLanes(
+    byTime(events.filter((event) => Number.isFinite(event.t))),
+    anomalyNodes(anomalies ?? []),
+  );
+  const timed = folding.events;
   if (timed.length === 0) return renderEmpty(title, width);
 
   const t0 = timed[0].t;
@@ -59,6 +65,7 @@ export function renderTimeline(events: readonly HistoryEvent[], options: Timelin
   const pubsub = collectPubSub(timed, t1);
   const lanes = buildLanes(timed);
   const laneByName = new Map(lanes.map((lane) => [lane.name, lane]));
+  for (const [node, shared] of folding.sharedLaneOf) laneByName.set(node, laneByName.get(shared) as Lane);
 
   const denseJobs = jobs.length > DETAIL_JOB_LIMIT;
   const densePubSub = isDensePubSub(pubsub);
@@ -80,6 +87,7 @@ export function renderTimeline(events: readonly HistoryEvent[], options: Timelin
   const faultCount = `${count(allFaults.length, 'fault')}${allFaults.length > faults.length ? ` (the first ${group(faults.length)} drawn)` : ''}`;
   summaries[summaries.length - 1] += `; ${faultCount}`;
   const notes = [
+    ...(folding.note === undefined ? [] : [folding.note]),
     ...(denseJobs
       ? [
           `${count(jobs.length, 'job')}: bars merged per pixel column (worst outcome wins); ` +
@@ -90,7 +98,6 @@ export function renderTimeline(events: readonly HistoryEvent[], options: Timelin
       ? [`${count(pubsub.puts.length, 'put')} and ${count(pubsub.deliveries.length, 'delivery', 'deliveries')}: counted per 2-px column (height ∝ √count within the lane; worst put outcome wins)`]
       : []),
   ];
-  const anomalies = options.anomalies;
   const legend = legendItems({ jobs: showJobs && jobStats.jobs + jobStats.executions > 0, pubsub: hasPubSub(pubsub), faults: faults.length > 0, anomalies: anomalies ?? [] });
   const header = renderHeader(title, summaries, legend, notes, width);
   const faultLabels = placeFaultLabels(faults, scale, plotRight({ plotLeft, plotWidth }));
@@ -124,6 +131,19 @@ export function renderTimeline(events: readonly HistoryEvent[], options: Timelin
   out.push(renderAnomalyList(anomalies, placed, listTop, width));
   out.push('</svg>\n');
   return out.join('');
+}
+
+/** The nodes the anomalies' evidence names: their lanes are kept when lanes are folded. */
+function anomalyNodes(anomalies: readonly TimelineAnomaly[]): Set<string> {
+  const nodes = new Set<string>();
+  for (const anomaly of anomalies.slice(0, MAX_DRAWN_ANOMALIES)) {
+    if (anomaly.subscriber !== undefined) nodes.add(anomaly.subscriber);
+    for (const event of anomaly.events) {
+      const node = event.type === 'nemesis' ? undefined : nodeOf(event);
+      if (node !== undefined) nodes.add(node);
+    }
+  }
+  return nodes;
 }
 
 function jobSummary(stats: JobStats): string {
