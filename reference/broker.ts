@@ -21,7 +21,7 @@ import { silentLogger, type Logger } from './util/log';
 import { RouterServer } from './net/router-server';
 import { decodeOrDrop } from './net/decode';
 import { crashForDefect, type BrokerDefect } from './defects';
-import { scopedJobKey, splitJobKey } from './journal/job-key';
+import { scopedJobKey, splitJobKey, workerAddress } from './journal/job-key';
 import { ServerSecurity, type ServerSecurityOptions } from './security/server-security';
 import type { Policy, Principal } from './security/policy';
 
@@ -105,7 +105,8 @@ interface Job {
   /** Map key: hex of `address`. */
   key: string;
   /**
-   * What the worker sees as the client address and echoes in REPLY: the KHX/1 job id, or for a
+   * What the worker sees as the client address and echoes in REPLY: the KHX/1 job id (for a job
+   * with an owner, an address made of owner and id: journal/job-key.ts workerAddress), or for a
    * plain 7/MDP request an id the broker makes up (0x00-prefixed, so never a valid job id).
    */
   address: Frame;
@@ -317,9 +318,10 @@ export class Broker {
     const now = Date.now();
     for (const pending of this.store.pending()) {
       const { owner, id } = splitJobKey(pending.job);
-      const address = Buffer.from(id, 'latin1');
+      const idFrame = Buffer.from(id, 'latin1');
+      const address = workerAddress(owner, idFrame);
       const job: Job = {
-        key: khxJobKey(owner, address),
+        key: khxJobKey(owner, idFrame),
         address,
         id,
         record: pending.job,
@@ -428,7 +430,7 @@ export class Broker {
     }
     const now = Date.now();
     const job: Job = this.owned(
-      { key: khxJobKey(owner, jobFrame), address: jobFrame, id, record, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false },
+      { key: khxJobKey(owner, jobFrame), address: workerAddress(owner, jobFrame), id, record, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false },
       client,
     );
     this.accepting.set(record, job);
@@ -524,7 +526,7 @@ export class Broker {
       () => {
         if (!this.server.serving) return;
         this.finish(job);
-        this.answer(job, encodeJobReply(job.service, job.address, KhxStatus.Done, body));
+        this.answer(job, encodeJobReply(job.service, jobIdFrame(job), KhxStatus.Done, body));
         if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
       },
       (error: unknown) => this.onJournalFailure(error),
@@ -711,7 +713,7 @@ export class Broker {
     service.queue.unshift(job);
     this.armGraceTimer();
     this.counters.requeued++;
-    this.log.info({ worker: worker.id, service: service.name, job: printable(job.address), holdMs: job.notBefore - now }, 're-queued the job the worker held');
+    this.log.info({ worker: worker.id, service: service.name, job: printable(jobIdFrame(job)), holdMs: job.notBefore - now }, 're-queued the job the worker held');
     this.dispatch(service);
   }
 
@@ -764,7 +766,7 @@ export class Broker {
       job.completing = true;
       this.store.abandon(job.record).then(
         () => {
-          if (this.server.serving) this.answer(job, encodeJobReply(job.service, job.address, KhxStatus.Expired));
+          if (this.server.serving) this.answer(job, encodeJobReply(job.service, jobIdFrame(job), KhxStatus.Expired));
         },
         (error: unknown) => this.onJournalFailure(error),
       );
@@ -794,12 +796,12 @@ export class Broker {
         holder.current = undefined;
         this.removeWorker(holder, { sendDisconnect: true, fellSilent: false });
       }
-      this.log.warn({ job: printable(job.address), service: printable(Buffer.from(job.service)), ageMs: now - job.queuedAt, heldBy: holder?.id ?? null }, 'gave up a job past its deadline: it may have run and will not run again');
+      this.log.warn({ job: printable(jobIdFrame(job)), service: printable(Buffer.from(job.service)), ageMs: now - job.queuedAt, heldBy: holder?.id ?? null }, 'gave up a job past its deadline: it may have run and will not run again');
       // A plain 7/MDP request has no status to tell: its client has long timed out.
       if (record === undefined) continue;
       this.store.giveUp(record).then(
         () => {
-          if (this.server.serving) this.answer(job, encodeJobReply(job.service, job.address, KhxStatus.GivenUp));
+          if (this.server.serving) this.answer(job, encodeJobReply(job.service, jobIdFrame(job), KhxStatus.GivenUp));
         },
         (error: unknown) => this.onJournalFailure(error),
       );
@@ -880,6 +882,11 @@ export class Broker {
 /** A KHX/1 worker instance as the job remembers it: its self-chosen instance id, bound to its key in secure mode. */
 function instanceKey(worker: WorkerRecord): string {
   return `${worker.principal?.key ?? ''}:${worker.instance ?? ''}`;
+}
+
+/** The job id as its client sent it, for the client's job reply (the worker sees `address`, which differs for an owned job). */
+function jobIdFrame(job: Job): Frame {
+  return job.id === undefined ? job.address : Buffer.from(job.id, 'latin1');
 }
 
 /** The job-table key of a KHX/1 job: its owner's key and its id (hex), so owners' ids never collide. */
