@@ -4,8 +4,10 @@ import { SCENARIO_TIMING, requestReplyCheckBounds, scaleTiming, type Timing } fr
 import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
 import { parseRuntime, runConfig } from '../run/run-config';
-import type { CheckResult, Judgement, Profile, PubSubProfile, RequestReplyProfile } from '../checker';
-import { hasOperationsFor, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, type JudgedHistory } from '../checker/judge-history';
+import type { Judgement, Profile, PubSubProfile, RequestReplyProfile, SecureProfile } from '../checker';
+import { hasOperationsFor, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, judgeSecureHistory, type AnyCheckResult, type JudgedHistory } from '../checker/judge-history';
+import type { CheckResult } from '../checker/check-history';
+import type { SecureCheckResult } from '../checker/secure';
 import type { PubSubCheckOptions, PubSubCheckResult } from '../checker/pubsub';
 import { HistoryRecorder } from '../history/recorder';
 import type { Implementation } from '../implementation/implementation';
@@ -78,7 +80,7 @@ export class Scenario {
   /** Present when links are proxied: link faults act through it. */
   readonly network?: ProxiedNetwork;
   /** The last check a step made, so a report can show what it found. */
-  lastCheck?: { profile: Profile; result: CheckResult | PubSubCheckResult; judgement: Judgement };
+  lastCheck?: { profile: Profile; result: AnyCheckResult; judgement: Judgement };
   private readonly built = new Map<SystemDefinition<System, Implementation>, System>();
   private readonly context: SystemContext<Implementation>;
   private readonly monitor: HarnessMonitor;
@@ -192,8 +194,15 @@ export class Scenario {
     return judged;
   }
 
+  /** Judges who received what (the policy, revocations, attacks) against `profile`. */
+  checkSecure(profile: SecureProfile = 'secure'): JudgedHistory<SecureCheckResult> {
+    const judged = judgeSecureHistory(this.history.events(), profile);
+    this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
+    return judged;
+  }
+
   /** The whole history judged against any profile, by its system's checks; undefined when it has none of that system's operations. */
-  checkWhole(profile: Profile): JudgedHistory<CheckResult | PubSubCheckResult> | undefined {
+  checkWhole(profile: Profile): JudgedHistory<AnyCheckResult> | undefined {
     const events = this.history.events();
     if (!hasOperationsFor(events, profile)) return undefined;
     const judged = judgeHistory(events, profile, requestReplyCheckBounds(this.timing));
