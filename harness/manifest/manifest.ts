@@ -1,7 +1,6 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import type { Profile } from '../checker/profile';
 import type { Timing } from '../timing/timing';
 import { IMPLEMENTATION_ROLES, ROLE_DECLARATIONS, type ImplementationRole as Role } from '../implementation/roles';
@@ -11,6 +10,7 @@ import { PLACEHOLDERS, strayBraces, unknownPlaceholders } from './template';
 import { expandEnvironment } from './environment';
 import { fieldName } from './manifest-fields';
 import { shownValue } from '../util/json-pointer';
+import { parseStructuredText } from '../../reference/util/structured-text';
 
 export type ReadySetting = 'report' | 'port' | { log: string };
 
@@ -67,21 +67,9 @@ export function parseManifest(text: string, file: string, dir: string, env: Node
 }
 
 function parseDocument(text: string, file: string): unknown {
-  if (/\.json$/i.test(file)) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new ManifestError(file, [`not valid JSON: ${(error as Error).message}`]);
-    }
-  }
-  // YAML 1.2 is a superset of JSON, so any other name is read as YAML.
-  // logLevel 'error': the schema reports a mistake such as an unquoted {{x}} better than a YAML warning on stderr.
-  const document = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
-  if (document.errors.length > 0) {
-    // The first line says what and where; the rest is an excerpt, which the colon introduces.
-    throw new ManifestError(file, document.errors.map((error) => `not valid YAML: ${error.message.split('\n')[0].replace(/:\s*$/, '')}`));
-  }
-  return document.toJS({ maxAliasCount: 100 }) as unknown;
+  const parsed = parseStructuredText(text, file);
+  if ('problems' in parsed) throw new ManifestError(file, parsed.problems);
+  return parsed.value;
 }
 
 function child(pointer: string, key: string): string {

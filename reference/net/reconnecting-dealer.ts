@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Dealer } from 'zeromq';
 import { backoffDelay } from '../util/backoff';
 import type { Logger } from '../util/log';
+import type { PeerSecurity } from '../security/peer-security';
 import type { Frame } from './router-server';
 
 export interface ReconnectingDealerOptions {
@@ -18,6 +19,11 @@ export interface ReconnectingDealerOptions {
   self: string;
   peer: string;
   log: Logger;
+  /**
+   * Secure mode (docs/security.md): every socket a CURVE client of the server's key, and every message
+   * sent with the KHA/1 envelope in front. Undefined: unauthenticated mode.
+   */
+  security?: PeerSecurity;
   /** A fresh socket is connected (on start and after every reconnect): say hello on it (READY, HELLO). */
   onConnect(): void;
   /** A message on the current connection (messages still queued on a dropped one are not passed on). */
@@ -76,7 +82,7 @@ export class ReconnectingDealer {
   send(frames: Frame[]): void {
     const socket = this.socket;
     if (!socket) return;
-    socket.send(frames).catch((error: unknown) => {
+    socket.send(this.sealed(frames)).catch((error: unknown) => {
       if (!socket.closed) this.options.log.debug({ err: error }, 'send dropped');
     });
   }
@@ -114,14 +120,18 @@ export class ReconnectingDealer {
     const socket = this.socket;
     this.socket = undefined;
     if (!socket) return;
-    await socket.send(frames).catch((error: unknown) => this.options.log.debug({ err: error }, 'goodbye dropped'));
+    await socket.send(this.sealed(frames)).catch((error: unknown) => this.options.log.debug({ err: error }, 'goodbye dropped'));
     socket.linger = lingerMs;
     socket.close();
   }
 
+  private sealed(frames: Frame[]): Frame[] {
+    return this.options.security?.wrap(frames) ?? frames;
+  }
+
   private connect(): void {
     this.socket?.close();
-    const socket = new Dealer({ linger: 0, sendTimeout: 0 });
+    const socket = new Dealer({ linger: 0, sendTimeout: 0, ...(this.options.security?.socketOptions() ?? {}) });
     socket.connect(this.options.endpoint);
     this.socket = socket;
     this.currentGeneration++;

@@ -1,5 +1,7 @@
 import { Router } from 'zeromq';
 import type { Logger } from '../util/log';
+import type { Principal } from '../security/policy';
+import type { ServerSecurity } from '../security/server-security';
 
 /** One ZeroMQ message part. */
 export type Frame = Buffer;
@@ -17,8 +19,21 @@ export interface RouterServerOptions {
   /** What the server is called in its own log lines: `broker`, `proxy`. */
   role: string;
   log: Logger;
-  /** One message from a peer: its routing identity and the frames after it. Not called once the server failed or closed. */
-  onMessage(identity: Frame, frames: Frame[]): void;
+  /**
+   * Secure mode (docs/security.md): CURVE server options and a ZAP domain on the socket, and every
+   * message's KHA/1 envelope opened before `onMessage`, which then gets the sender's principal. A
+   * message without a valid envelope, or from a key the policy no longer lists, is dropped, counted
+   * (`security.counts`) and logged. The server owns it from here: close() closes it. Undefined:
+   * unauthenticated mode, `onMessage` gets no principal.
+   */
+  security?: ServerSecurity;
+  /**
+   * One message from a peer: its routing identity, the frames after it (after the envelope in secure
+   * mode) and, in secure mode, the principal that sent it. Not called once the server failed or closed.
+   */
+  onMessage(identity: Frame, frames: Frame[], principal?: Principal): void;
+  /** Secure mode: a message with the valid envelope of a key the policy no longer lists (revoked): forget that peer's session. */
+  onRevokedSender?(identity: Frame, key: string): void;
   /** Every `tickInterval` ms from listen() until close(). */
   onTick(): void;
 }
@@ -41,7 +56,12 @@ export class RouterServer {
   private resolveFailed!: (error: Error) => void;
 
   constructor(private readonly options: RouterServerOptions) {
-    this.socket = new Router({ linger: 0, sendTimeout: 0, ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }) });
+    this.socket = new Router({
+      linger: 0,
+      sendTimeout: 0,
+      ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
+      ...(options.security?.socketOptions() ?? {}),
+    });
     this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
   }
 
@@ -55,15 +75,25 @@ export class RouterServer {
     } catch (error) {
       this.isClosed = true;
       this.socket.close();
+      this.options.security?.close();
       throw error;
     }
-    this.tickTimer = setInterval(() => this.options.onTick(), this.options.tickInterval);
+    this.tickTimer = setInterval(() => {
+      // The policy first, so a revocation is in force before the owner's tick looks at its peers.
+      this.options.security?.tick();
+      this.options.onTick();
+    }, this.options.tickInterval);
     this.receiving = this.receiveLoop();
   }
 
   /** The bound endpoint (with the port the system chose for `:0`). */
   get endpoint(): string {
     return this.socket.lastEndpoint ?? this.options.endpoint;
+  }
+
+  /** Secure mode's state (counts, policy in force), or undefined in unauthenticated mode. */
+  get security(): ServerSecurity | undefined {
+    return this.options.security;
   }
 
   get closed(): boolean {
@@ -123,13 +153,31 @@ export class RouterServer {
       for (const frames of farewell) this.send(frames);
       this.socket.close();
     }
+    this.options.security?.close();
     await this.receiving?.catch(() => undefined);
+  }
+
+  private deliver(identity: Frame, frames: Frame[]): void {
+    const security = this.options.security;
+    if (security === undefined) {
+      this.options.onMessage(identity, frames);
+      return;
+    }
+    const opened = security.open(frames);
+    if (opened.kind === 'ok') {
+      this.options.onMessage(identity, opened.frames, opened.principal);
+      return;
+    }
+    const count = security.counts[opened.kind];
+    // Bounded: a flood of bad envelopes costs a counter, not a log line each.
+    if (count <= 10 || count % 1000 === 0) this.options.log.warn({ reason: opened.reason, count }, `${this.options.role} dropped an ${opened.kind} message`);
+    if (opened.kind === 'unauthorized') this.options.onRevokedSender?.(identity, opened.key);
   }
 
   private async receiveLoop(): Promise<void> {
     try {
       for await (const [identity, ...frames] of this.socket) {
-        if (this.serving) this.options.onMessage(identity, frames);
+        if (this.serving) this.deliver(identity!, frames);
       }
     } catch (error) {
       if (!this.isClosed) this.options.log.error({ err: error }, `${this.options.role} receive loop failed`);
