@@ -1,16 +1,15 @@
 import type { PrincipalRights } from '../../history/event';
+import { matchesAny } from '../../../reference/security/name-pattern';
 
 /** The right a received thing needs: a job needs `register`, a reply `call`, a delivery `subscribe`. */
 export type Right = Exclude<keyof PrincipalRights, 'subscriberIds'>;
 
-/** Whether one policy name or topic pattern (exact, `prefix*`, or `*`) covers `name`. */
-export function patternCovers(pattern: string, name: string): boolean {
-  return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
-}
-
-/** Whether any of `patterns` covers `name`; no patterns cover nothing. */
+/**
+ * Whether any of `patterns` covers `name`; no patterns cover nothing. Patterns are the policy's own
+ * (exact, `prefix*`, `*`), matched by the reference's matcher so the checker and the nodes agree.
+ */
 export function anyCovers(patterns: readonly string[] | undefined, name: string): boolean {
-  return (patterns ?? []).some((pattern) => patternCovers(pattern, name));
+  return matchesAny(patterns ?? [], name);
 }
 
 /** Whether `principal`, holding `rights`, may open a session as `subscriberId` (by default only as itself). */

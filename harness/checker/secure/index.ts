@@ -46,6 +46,6 @@ export { checkCrossClientResult } from './cross-client-result';
 export { checkForgedReply } from './forged-reply';
 export { checkAttacksPerformed, checkPolicyRecorded } from './guards';
 export { entitled, indexSecure, type SecureHistory } from './history';
-export { anyCovers, patternCovers } from './entitlement';
+export { anyCovers } from './entitlement';
 export { checkUnauthorizedDelivery } from './unauthorized-delivery';
 export { checkUnservedAfterAttack } from './unserved';
