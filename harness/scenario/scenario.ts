@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { SCENARIO_TIMING, requestReplyCheckBounds, scaleTiming, type Timing } from '../timing/timing';
+import { SCENARIO_TIMING, requestReplyCheckBounds, revocationBound, scaleTiming, type Timing } from '../timing/timing';
+import type { PrincipalRights } from '../history/event';
+import { RunSecurity } from '../security/run-security';
 import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
 import { parseRuntime, runConfig } from '../run/run-config';
@@ -82,6 +84,7 @@ export class Scenario {
   /** The last check a step made, so a report can show what it found. */
   lastCheck?: { profile: Profile; result: AnyCheckResult; judgement: Judgement };
   private readonly built = new Map<SystemDefinition<System, Implementation>, System>();
+  private keys?: RunSecurity;
   private readonly context: SystemContext<Implementation>;
   private readonly monitor: HarnessMonitor;
   private tornDown = false;
@@ -126,7 +129,19 @@ export class Scenario {
     this.runtime = runtime;
     this.network = network;
     const implementation = options.implementation ?? referenceImplementation;
-    this.context = { runtime, implementation, timing: this.timing, history: this.history, stateDir: path.join(dir, 'state'), network };
+    const scenario = this;
+    this.context = {
+      runtime,
+      implementation,
+      timing: this.timing,
+      history: this.history,
+      stateDir: path.join(dir, 'state'),
+      network,
+      // Read when a system starts a node, so a step may make the run secure before any node exists.
+      get security() {
+        return scenario.keys;
+      },
+    };
     this.nemesis = new Nemesis(runtime, () => this.systems, this.history, network);
   }
 
@@ -139,6 +154,35 @@ export class Scenario {
       this.built.set(definition, system);
     }
     return system as S;
+  }
+
+  /**
+   * Makes the run secure: every node started from now on gets a key pair and its server's key or the
+   * policy, and `table`'s principals get their rights (added to what an earlier call granted). The
+   * policy is written and recorded. Call it before the nodes it should cover are started.
+   */
+  secure(table: Record<string, PrincipalRights>): RunSecurity {
+    if (this.keys === undefined) {
+      const hostDir = path.join(this.dir, 'keys');
+      this.keys = new RunSecurity({ hostDir, nodeDir: this.runtime.shareFolder(hostDir), history: this.history });
+    }
+    this.keys.grant(table);
+    return this.keys;
+  }
+
+  /** The run's keys and policy, once `secure` was called. */
+  get security(): RunSecurity | undefined {
+    return this.keys;
+  }
+
+  /**
+   * Takes every right of `principal` away mid-run: the policy is rewritten without it, the
+   * revocation recorded with its bound (revocationBound), and every running hub told at once (SIGHUP).
+   */
+  async revoke(principal: string): Promise<void> {
+    if (this.keys === undefined) throw new Error(`cannot revoke ${principal}: the run is not secure (no policy was given)`);
+    this.keys.revoke(principal, revocationBound(this.timing));
+    for (const hub of this.systems.map((system) => system.hub)) if (hub?.running === true) await hub.reload();
   }
 
   /** The systems built so far. */

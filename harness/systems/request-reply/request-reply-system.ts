@@ -1,3 +1,4 @@
+import { securityParam, type NodeSecurity, type SecurityPosition } from '../node-security';
 import path from 'node:path';
 import type { NodeHandle } from '../../runtime/node-handle';
 import { REQUEST_REPLY_PROFILES } from '../../checker/profile';
@@ -85,12 +86,17 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     return (await this.context.network.link(nodeName, this.broker?.name ?? 'broker', this.brokerPeer)).endpoint;
   }
 
+  /** A node's keys in a secure run (none otherwise): the broker is every peer's server. */
+  private securityFor(name: string, position: SecurityPosition): { security?: NodeSecurity } {
+    return securityParam(this.context.security, name, position, position === 'server' ? name : (this.broker?.name ?? 'broker'));
+  }
+
   async startBroker(name = 'broker'): Promise<NodeHandle> {
     const port = await this.context.runtime.allocatePort(name);
     this.brokerBind = await this.context.runtime.harnessEndpoint(name, port);
     this.brokerPeer = await this.context.runtime.peerEndpoint(name, port);
     const stateDir = this.context.runtime.stateDir(name, path.join(this.context.stateDir, name));
-    this.broker = await this.context.runtime.start(this.context.implementation.broker({ name, bind: this.context.runtime.bindEndpoint(name, port), timing: this.timing, stateDir }));
+    this.broker = await this.context.runtime.start(this.context.implementation.broker({ name, bind: this.context.runtime.bindEndpoint(name, port), timing: this.timing, stateDir, ...this.securityFor(name, 'server') }));
     return this.broker;
   }
 
@@ -118,7 +124,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
 
   async startWorker(name: string, service = 'echo', workMs = this.timing.workMs): Promise<NodeHandle> {
     const worker = await this.context.runtime.start(
-      this.context.implementation.worker({ name, broker: await this.brokerAddressFor(name), service, workMs, timing: this.timing }),
+      this.context.implementation.worker({ name, broker: await this.brokerAddressFor(name), service, workMs, timing: this.timing, ...this.securityFor(name, 'peer') }),
     );
     this.trackExecutions(worker);
     this.workers.push(worker);
@@ -127,7 +133,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
 
   async startClients(count: number): Promise<NodeHandle[]> {
     const started = await startNumbered('client', this.clients.length, count, async (name) => {
-      const client = await this.context.runtime.start(this.context.implementation.client({ name, broker: await this.brokerAddressFor(name), timing: this.timing }));
+      const client = await this.context.runtime.start(this.context.implementation.client({ name, broker: await this.brokerAddressFor(name), timing: this.timing, ...this.securityFor(name, 'peer') }));
       this.recordOutcomes(client);
       return client;
     });
