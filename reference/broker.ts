@@ -21,6 +21,9 @@ import { silentLogger, type Logger } from './util/log';
 import { RouterServer } from './net/router-server';
 import { decodeOrDrop } from './net/decode';
 import { crashForDefect, type BrokerDefect } from './defects';
+import { scopedJobKey, splitJobKey } from './journal/job-key';
+import { ServerSecurity, type ServerSecurityOptions } from './security/server-security';
+import type { Policy, Principal } from './security/policy';
 
 export interface BrokerOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5555`. */
@@ -53,6 +56,12 @@ export interface BrokerOptions {
   defects?: readonly BrokerDefect[];
   /** Bounds on what peers may make the broker hold (docs/limits.md); each missing one takes its default. */
   limits?: Partial<BrokerLimits>;
+  /**
+   * Secure mode (docs/security.md): the broker's key pair and policy file. Peers must connect with
+   * CURVE and a key the policy lists, and put the KHA/1 envelope on every message; who may register
+   * and call which service is the policy's. Undefined: unauthenticated mode.
+   */
+  security?: Omit<ServerSecurityOptions, 'log'>;
 }
 
 /** What peers may make the broker hold (docs/limits.md). */
@@ -102,6 +111,16 @@ interface Job {
   address: Frame;
   /** The KHX/1 job id; undefined for a plain 7/MDP request. */
   id?: string;
+  /** The KHX/1 job's key in the job store: its id scoped by its owner's key (journal/job-key.ts). */
+  record?: string;
+  /** Secure mode: the principal whose client socket is `waiter`, asked again before an answer goes out (revocation). */
+  waiterPrincipal?: Principal;
+  /** The worker it was last dispatched to (hex identity): it may reply. */
+  holder?: string;
+  /** Every KHX/1 worker instance it was dispatched to (instanceKey): each may hand in a kept result on a new connection. */
+  instances?: Set<string>;
+  /** Recovered from the journal: a KHX/1 worker of its service may hold its result from before the restart. */
+  recovered?: boolean;
   service: string;
   body: Frame[];
   /** The client socket to answer: the latest one that asked, as a retry may come from a new socket. */
@@ -131,6 +150,8 @@ interface WorkerRecord {
   instance?: string;
   /** The job this worker holds, re-queued if the worker dies before replying. */
   current?: Job;
+  /** Secure mode: the principal that registered it. */
+  principal?: Principal;
 }
 
 /** How a worker leaves: decides what is said to it and what becomes of the job it held. */
@@ -164,6 +185,14 @@ export interface BrokerStats {
   refused: number;
   /** KHX/1 jobs given up past the job deadline. */
   givenUp: number;
+  /** REPLYs from a worker the job was not dispatched to: dropped, and that worker disconnected (docs/security.md). */
+  forgedReplies: number;
+  /** Secure mode: READYs and requests the policy does not allow (DISCONNECT, 403, or dropped). */
+  forbidden: number;
+  /** Secure mode: messages without a valid KHA/1 envelope, dropped. */
+  unauthenticated: number;
+  /** Secure mode: messages from a key the policy no longer lists (revoked), dropped. */
+  unauthorized: number;
   /** Services known now. */
   services: number;
   /** KHX/1 retries answered from the job table instead of running the job again. */
@@ -186,14 +215,13 @@ export class Broker {
   private readonly services = new Map<string, Service>();
   /** Only with the seeded defect mmi-keeps-services: every service name ever heard, which the table's own cleanup would forget. */
   private readonly heardOf = new Set<string>();
-  /** Every job queued or held, by address key. */
+  /** Every job queued or held, by key (a plain request's address, a KHX/1 job's owner and id). */
   private readonly jobs = new Map<string, Job>();
-  /** KHX/1 jobs whose acceptance is being journaled, by job id: retries wait for it. */
+  /** The same jobs by the address workers see (hex); a KHX/1 id may be in use by several owners at once. */
+  private readonly jobsByAddress = new Map<string, Set<Job>>();
+  /** KHX/1 jobs whose acceptance is being journaled, by store key: retries wait for it. */
   private readonly accepting = new Map<string, Job>();
   private readonly log: Logger;
-  /** Makes plain-request addresses unique across broker lives, so a late REPLY can never match a new request. */
-  private readonly incarnation = randomBytes(8);
-  private plainCounter = 0;
   private graceTimer?: NodeJS.Timeout;
   private readonly resultGrace: number;
   private readonly limits: BrokerLimits;
@@ -207,6 +235,8 @@ export class Broker {
     malformed: 0,
     refused: 0,
     givenUp: 0,
+    forgedReplies: 0,
+    forbidden: 0,
     deduplicated: 0,
     recovered: 0,
   };
@@ -214,6 +244,7 @@ export class Broker {
   private constructor(
     private readonly options: BrokerOptions & Required<Pick<BrokerOptions, 'retentionMs' | 'retentionCount'>>,
     private readonly store: JobStore,
+    private readonly security: ServerSecurity | undefined,
   ) {
     this.log = options.logger ?? silentLogger();
     this.resultGrace = options.resultGrace ?? 2 * options.heartbeatInterval * options.heartbeatLiveness;
@@ -224,16 +255,26 @@ export class Broker {
       tickInterval: options.heartbeatInterval,
       role: 'broker',
       log: this.log,
-      onMessage: (identity, frames) => this.onMessage(identity, frames),
+      security,
+      onMessage: (identity, frames, principal) => this.onMessage(identity, frames, principal),
+      onRevokedSender: (identity) => this.onRevokedSender(identity),
       onTick: () => this.onHeartbeatTick(),
     });
+    security?.onReload((policy) => this.revoke(policy));
   }
 
   static async start(options: BrokerOptions): Promise<Broker> {
     const full = { ...DEFAULT_BROKER_OPTIONS, ...options };
     const storeOptions = { retentionMs: full.retentionMs, retentionCount: full.retentionCount, logger: full.logger, fsync: full.fsync };
     const store = full.journal === undefined ? JobStore.inMemory(storeOptions) : await JobStore.open(full.journal, storeOptions);
-    const broker = new Broker(full, store);
+    let security: ServerSecurity | undefined;
+    try {
+      security = full.security === undefined ? undefined : await ServerSecurity.start({ ...full.security, log: full.logger ?? silentLogger() });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    const broker = new Broker(full, store, security);
     broker.recover();
     try {
       await broker.server.listen();
@@ -241,7 +282,7 @@ export class Broker {
       await store.close();
       throw error;
     }
-    broker.log.info({ endpoint: options.endpoint, journal: full.journal ?? null, recovered: broker.counters.recovered }, 'broker listening');
+    broker.log.info({ endpoint: options.endpoint, journal: full.journal ?? null, recovered: broker.counters.recovered, secure: security !== undefined }, 'broker listening');
     return broker;
   }
 
@@ -257,7 +298,8 @@ export class Broker {
   stats(): BrokerStats {
     let queued = 0;
     for (const service of this.services.values()) queued += service.queue.length;
-    return { workers: this.workers.size, queued, services: this.services.size, ...this.counters, store: this.store.stats() };
+    const refusedEnvelopes = this.security?.counts ?? { unauthenticated: 0, unauthorized: 0 };
+    return { workers: this.workers.size, queued, services: this.services.size, ...this.counters, ...refusedEnvelopes, store: this.store.stats() };
   }
 
   async close(): Promise<void> {
@@ -274,18 +316,22 @@ export class Broker {
   private recover(): void {
     const now = Date.now();
     for (const pending of this.store.pending()) {
+      const { owner, id } = splitJobKey(pending.job);
+      const address = Buffer.from(id, 'latin1');
       const job: Job = {
-        key: Buffer.from(pending.job, 'latin1').toString('hex'),
-        address: Buffer.from(pending.job, 'latin1'),
-        id: pending.job,
+        key: khxJobKey(owner, address),
+        address,
+        id,
+        record: pending.job,
         service: pending.service,
         body: pending.body,
         queuedAt: now,
         notBefore: now + this.resultGrace,
         mayHaveRun: true,
         completing: false,
+        recovered: true,
       };
-      this.jobs.set(job.key, job);
+      this.track(job);
       this.serviceNamed(job.service).queue.push(job);
       this.counters.recovered++;
     }
@@ -295,7 +341,7 @@ export class Broker {
     }
   }
 
-  private onMessage(identity: Frame, frames: Frame[]): void {
+  private onMessage(identity: Frame, frames: Frame[], principal?: Principal): void {
     const message = decodeOrDrop(frames, (all) => decodeAtBroker(all, this.limits), MdpDecodeError, (error) => {
       this.counters.malformed++;
       this.log.warn({ peer: printable(identity), reason: error.reason }, 'dropped malformed message');
@@ -304,11 +350,11 @@ export class Broker {
     if (message === undefined) return;
     switch (message.kind) {
       case 'client-request':
-        return this.onClientRequest(identity, message.service, message.body);
+        return this.onClientRequest(identity, message.service, message.body, principal);
       case 'job-request':
-        return this.onJobRequest(identity, message.service, message.job, message.body);
+        return this.onJobRequest(identity, message.service, message.job, message.body, principal);
       case 'ready':
-        return this.onReady(identity, message.service, message.extensions);
+        return this.onReady(identity, message.service, message.extensions, principal);
       case 'reply':
         return this.onReply(identity, message.client, message.body);
       case 'heartbeat':
@@ -318,41 +364,60 @@ export class Broker {
     }
   }
 
-  private onClientRequest(client: Frame, service: string, body: Frame[]): void {
+  private onClientRequest(client: Frame, service: string, body: Frame[], principal?: Principal): void {
+    // 8/MMI answers any principal the policy lists: it says whether a service has workers, nothing more.
     if (isMmiService(service)) {
       const served = (name: string) => (this.options.defects?.includes('mmi-keeps-services') ? this.heardOf.has(name) : (this.services.get(name)?.workerCount ?? 0) > 0);
       const answer = answerMmi(service, body, served);
       this.send([client, ...encodeClientReply(service, [Buffer.from(answer)])]);
       return;
     }
+    // 7/MDP has no error reply: a plain client refused by the policy or a bound sees a timeout.
+    if (!this.mayCall(client, principal, service)) return;
     const refusal = this.admissionProblem(client, service);
     if (refusal !== undefined) {
-      // 7/MDP has no error reply: a plain client sees a timeout (docs/limits.md).
       this.refuse(client, service, refusal.reason);
       return;
     }
-    const address = Buffer.alloc(13);
-    address[0] = 0;
-    this.incarnation.copy(address, 1);
-    address.writeUInt32BE(this.plainCounter++ >>> 0, 9);
+    // Unguessable (0x00 + 16 random bytes, never a valid job id): a worker that is not holding the
+    // request cannot name it, and a late REPLY can never match a request of a later broker life.
+    const address = Buffer.concat([Buffer.alloc(1), randomBytes(16)]);
     const now = Date.now();
-    this.enqueue(this.owned({ key: address.toString('hex'), address, service, body, waiter: client, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false }, client));
+    this.enqueue(
+      this.owned({ key: address.toString('hex'), address, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false }, client),
+    );
   }
 
-  private onJobRequest(client: Frame, service: string, jobFrame: Frame, body: Frame[]): void {
+  /** Secure mode: whether `principal` may call `service`; a refusal is counted and logged. Always true without security. */
+  private mayCall(client: Frame, principal: Principal | undefined, service: string): boolean {
+    if (principal === undefined || this.security === undefined || this.security.allows(principal, 'call', service)) return true;
+    this.counters.forbidden++;
+    this.log.warn({ peer: printable(client), principal: principal.name, service: printable(Buffer.from(service)) }, 'refused a request the policy does not allow');
+    return false;
+  }
+
+  private onJobRequest(client: Frame, service: string, jobFrame: Frame, body: Frame[], principal?: Principal): void {
     const problem = isMmiService(service) ? 'mmi.* services take plain 7/MDP requests' : jobIdProblem(jobFrame);
     if (problem !== undefined) {
       this.log.warn({ client: printable(client), job: printable(jobFrame), reason: problem }, 'refused a job request');
       this.send([client, ...encodeJobReply(service, jobFrame, KhxStatus.BadRequest, [Buffer.from(problem)])]);
       return;
     }
+    if (!this.mayCall(client, principal, service)) {
+      this.send([client, ...encodeJobReply(service, jobFrame, KhxStatus.Forbidden, [Buffer.from('the policy does not allow this key to call this service')])]);
+      return;
+    }
     const id = jobFrame.toString('latin1');
-    const known = this.jobs.get(jobFrame.toString('hex')) ?? this.accepting.get(id);
+    // The job is the owner's: another principal using the same id reaches a job of its own.
+    const owner = principal?.key ?? '';
+    const record = scopedJobKey(owner, id);
+    const known = this.jobs.get(khxJobKey(owner, jobFrame)) ?? this.accepting.get(record);
     if (known !== undefined) {
       // A retry of a job in hand: it will answer this socket. 202 only once the acceptance is durable.
       known.waiter = client;
+      known.waiterPrincipal = principal;
       this.counters.deduplicated++;
-      if (!this.accepting.has(id)) this.send([client, ...encodeJobReply(known.service, jobFrame, KhxStatus.Accepted)]);
+      if (!this.accepting.has(record)) this.send([client, ...encodeJobReply(known.service, jobFrame, KhxStatus.Accepted)]);
       return;
     }
     const refusal = this.admissionProblem(client, service);
@@ -362,20 +427,23 @@ export class Broker {
       return;
     }
     const now = Date.now();
-    const job: Job = this.owned({ key: jobFrame.toString('hex'), address: jobFrame, id, service, body, waiter: client, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false }, client);
-    this.accepting.set(id, job);
+    const job: Job = this.owned(
+      { key: khxJobKey(owner, jobFrame), address: jobFrame, id, record, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false },
+      client,
+    );
+    this.accepting.set(record, job);
     // Journaled before any worker sees it: a job dispatched and then forgotten by a crash would run
     // again on the client's retry. For an id the store knows, accept() writes nothing and reports the
     // job's state once that state is durable, so a retry is never answered from a record a crash could undo.
-    this.store.accept(id, service, body).then(
+    this.store.accept(record, service, body).then(
       (outcome) => {
-        this.accepting.delete(id);
+        this.accepting.delete(record);
         if (!this.server.serving) return;
         if (outcome === 'new') return this.enqueue(job);
         this.release(job);
         this.counters.deduplicated++;
-        const recorded = this.store.lookup(id);
-        if (job.waiter === undefined) return;
+        const recorded = this.store.lookup(record);
+        if (job.waiter === undefined || !this.mayHear(job)) return;
         if (recorded?.state === 'completed') this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Done, recorded.reply)]);
         else if (recorded?.state === 'abandoned' || recorded === undefined) this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Expired)]);
         else if (recorded.state === 'given-up') this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.GivenUp)]);
@@ -386,13 +454,13 @@ export class Broker {
   }
 
   private enqueue(job: Job): void {
-    this.jobs.set(job.key, job);
+    this.track(job);
     const service = this.serviceNamed(job.service);
     service.queue.push(job);
     this.dispatch(service);
   }
 
-  private onReady(identity: Frame, serviceName: string, extensions: string[]): void {
+  private onReady(identity: Frame, serviceName: string, extensions: string[], principal?: Principal): void {
     const id = identity.toString('hex');
     if (this.workers.has(id)) {
       this.log.warn({ worker: id, service: serviceName }, 'duplicate READY: disconnecting worker');
@@ -404,6 +472,12 @@ export class Broker {
       this.send([identity, ...encodeDisconnect()]);
       return;
     }
+    if (principal !== undefined && this.security !== undefined && !this.security.allows(principal, 'register', serviceName)) {
+      this.counters.forbidden++;
+      this.log.warn({ worker: id, principal: principal.name, service: printable(Buffer.from(serviceName)) }, 'READY for a service the policy does not let this key register: disconnecting');
+      this.send([identity, ...encodeDisconnect()]);
+      return;
+    }
     if (!this.hasRoomFor(serviceName)) {
       this.refuse(identity, serviceName, `the service table is full (${this.limits.maxServices} services)`);
       this.send([identity, ...encodeDisconnect()]);
@@ -411,7 +485,7 @@ export class Broker {
     }
     const khx = extensions[0] === KHX_EXTENSION;
     const instance = khx && extensions[1] ? extensions[1] : undefined;
-    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx, instance };
+    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx, instance, principal };
     this.workers.set(id, worker);
     const service = this.serviceNamed(serviceName);
     service.workerCount++;
@@ -425,9 +499,9 @@ export class Broker {
     const worker = this.knownWorker(identity, 'REPLY');
     if (!worker) return;
     worker.expiresAt = this.nextExpiry();
-    const key = address.toString('hex');
-    const job = this.jobs.get(key);
-    if (worker.current !== undefined && worker.current.key === key) {
+    const job = this.replyTarget(worker, address);
+    if (job === 'forged') return this.onForgedReply(worker, address);
+    if (job !== undefined && worker.current === job) {
       worker.current = undefined;
       this.makeIdle(worker, this.serviceNamed(worker.service));
     }
@@ -437,30 +511,105 @@ export class Broker {
       if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
       return;
     }
-    if (job.id === undefined) {
+    if (job.record === undefined) {
       this.finish(job);
-      if (job.waiter) this.send([job.waiter, ...encodeClientReply(job.service, body)]);
+      this.answer(job, encodeClientReply(job.service, body));
       if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
       return;
     }
     // KHX/1: the result is journaled before anyone hears of it; meanwhile no worker gets the job again.
     job.completing = true;
     this.dequeue(job);
-    this.store.complete(job.id, body).then(
+    this.store.complete(job.record, body).then(
       () => {
         if (!this.server.serving) return;
         this.finish(job);
-        if (job.waiter) this.send([job.waiter, ...encodeJobReply(job.service, job.address, KhxStatus.Done, body)]);
+        this.answer(job, encodeJobReply(job.service, job.address, KhxStatus.Done, body));
         if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
       },
       (error: unknown) => this.onJournalFailure(error),
     );
   }
 
+  /**
+   * The job a REPLY from `worker` naming `address` answers: the one it holds, or one it held (a KHX/1
+   * instance handing in a kept result on a new connection). Undefined when no job in hand has that
+   * address (already answered: harmless); 'forged' when jobs in hand have it but none was given to
+   * this worker — whoever sent it is answering somebody else's job.
+   */
+  private replyTarget(worker: WorkerRecord, address: Frame): Job | 'forged' | undefined {
+    if (worker.current?.address.equals(address)) return worker.current;
+    const candidates = this.jobsByAddress.get(address.toString('hex'));
+    if (candidates === undefined) return undefined;
+    for (const job of candidates) if (this.heldBy(worker, job)) return job;
+    return 'forged';
+  }
+
+  /** Whether `worker` is the one `job` was dispatched to, on this connection or (KHX/1, same instance and key) an earlier one. */
+  private heldBy(worker: WorkerRecord, job: Job): boolean {
+    if (job.holder === worker.id) return true;
+    if (worker.instance !== undefined && job.instances?.has(instanceKey(worker))) return true;
+    // A job recovered from the journal may have its result kept by a KHX/1 worker of its service
+    // from before the restart, and nobody knows which one (docs/security.md says so).
+    return job.recovered === true && worker.khx && worker.service === job.service;
+  }
+
+  private onForgedReply(worker: WorkerRecord, address: Frame): void {
+    this.counters.forgedReplies++;
+    this.log.warn({ worker: worker.id, principal: worker.principal?.name ?? null, job: printable(address) }, 'REPLY for a job this worker was not given: dropped, disconnecting the worker');
+    this.removeWorker(worker, { sendDisconnect: true, fellSilent: false });
+  }
+
+  /** Sends `frames` to the job's waiter, unless the policy no longer lets its principal call the service (revoked). */
+  private answer(job: Job, frames: Frame[]): void {
+    if (job.waiter === undefined || !this.mayHear(job)) return;
+    this.send([job.waiter, ...frames]);
+  }
+
+  private mayHear(job: Job): boolean {
+    return job.waiterPrincipal === undefined || this.security === undefined || this.security.allows(job.waiterPrincipal, 'call', job.service);
+  }
+
+  /** A job enters the table (and the address index a REPLY is looked up in). */
+  private track(job: Job): void {
+    this.jobs.set(job.key, job);
+    const address = job.address.toString('hex');
+    let same = this.jobsByAddress.get(address);
+    if (same === undefined) this.jobsByAddress.set(address, (same = new Set()));
+    same.add(job);
+  }
+
+  private untrack(job: Job): void {
+    this.jobs.delete(job.key);
+    const address = job.address.toString('hex');
+    const same = this.jobsByAddress.get(address);
+    same?.delete(job);
+    if (same?.size === 0) this.jobsByAddress.delete(address);
+  }
+
+  /**
+   * A reload took rights away: workers whose key may no longer register their service are dropped
+   * (DISCONNECT; their job goes back to the queue). Clients' requests are refused message by message,
+   * and answers to a revoked client are not sent (answer()).
+   */
+  private revoke(policy: Policy): void {
+    for (const worker of [...this.workers.values()]) {
+      if (worker.principal === undefined || policy.allows(worker.principal, 'register', worker.service)) continue;
+      this.log.warn({ worker: worker.id, principal: worker.principal.name, service: worker.service }, 'the policy no longer lets this worker register its service: disconnecting');
+      this.removeWorker(worker, { sendDisconnect: true, fellSilent: false });
+    }
+  }
+
+  /** A message from a key no longer listed: if it came from a worker, that worker is gone. */
+  private onRevokedSender(identity: Frame): void {
+    const worker = this.workers.get(identity.toString('hex'));
+    if (worker !== undefined) this.removeWorker(worker, { sendDisconnect: true, fellSilent: false });
+  }
+
   /** The job leaves the broker's hands: out of the table and out of any queue. */
   private finish(job: Job): void {
     this.counters.replies++;
-    this.jobs.delete(job.key);
+    this.untrack(job);
     this.release(job);
     this.dequeue(job);
   }
@@ -522,6 +671,8 @@ export class Broker {
       }
       service.queue.splice(index, 1);
       worker.current = job;
+      job.holder = worker.id;
+      if (worker.instance !== undefined) (job.instances ??= new Set()).add(instanceKey(worker));
       job.mayHaveRun = true;
       this.counters.dispatched++;
       this.send([worker.identity, ...encodeRequest(job.address, job.body)]);
@@ -539,7 +690,7 @@ export class Broker {
     worker.current = undefined;
     if (job === undefined || job.completing || !this.jobs.has(job.key)) return;
     if (fellSilent && this.options.defects?.includes('no-requeue-of-dead-workers-job')) {
-      this.jobs.delete(job.key);
+      this.untrack(job);
       return;
     }
     // Back to the head of the queue: the job has waited longest of all. A KHX/1 worker that fell
@@ -599,14 +750,13 @@ export class Broker {
     const gone = new Set(expired);
     service.queue = service.queue.filter((job) => !gone.has(job));
     for (const job of expired) {
-      this.jobs.delete(job.key);
+      this.untrack(job);
       this.release(job);
-      if (job.id === undefined) continue;
-      const jobId = job.id;
+      if (job.record === undefined) continue;
       job.completing = true;
-      this.store.abandon(jobId).then(
+      this.store.abandon(job.record).then(
         () => {
-          if (this.server.serving && job.waiter) this.send([job.waiter, ...encodeJobReply(job.service, job.address, KhxStatus.Expired)]);
+          if (this.server.serving) this.answer(job, encodeJobReply(job.service, job.address, KhxStatus.Expired));
         },
         (error: unknown) => this.onJournalFailure(error),
       );
@@ -625,9 +775,9 @@ export class Broker {
     const deadline = now - this.limits.jobDeadline;
     for (const job of [...this.jobs.values()]) {
       if (job.completing || !job.mayHaveRun || job.queuedAt >= deadline) continue;
-      const jobId = job.id;
+      const record = job.record;
       job.completing = true;
-      this.jobs.delete(job.key);
+      this.untrack(job);
       this.release(job);
       this.dequeue(job);
       this.counters.givenUp++;
@@ -638,10 +788,10 @@ export class Broker {
       }
       this.log.warn({ job: printable(job.address), service: printable(Buffer.from(job.service)), ageMs: now - job.queuedAt, heldBy: holder?.id ?? null }, 'gave up a job past its deadline: it may have run and will not run again');
       // A plain 7/MDP request has no status to tell: its client has long timed out.
-      if (jobId === undefined) continue;
-      this.store.giveUp(jobId).then(
+      if (record === undefined) continue;
+      this.store.giveUp(record).then(
         () => {
-          if (this.server.serving && job.waiter) this.send([job.waiter, ...encodeJobReply(job.service, job.address, KhxStatus.GivenUp)]);
+          if (this.server.serving) this.answer(job, encodeJobReply(job.service, job.address, KhxStatus.GivenUp));
         },
         (error: unknown) => this.onJournalFailure(error),
       );
@@ -717,4 +867,14 @@ export class Broker {
   private send(frames: Frame[]): void {
     this.server.send(frames);
   }
+}
+
+/** A KHX/1 worker instance as the job remembers it: its self-chosen instance id, bound to its key in secure mode. */
+function instanceKey(worker: WorkerRecord): string {
+  return `${worker.principal?.key ?? ''}:${worker.instance ?? ''}`;
+}
+
+/** The job-table key of a KHX/1 job: its owner's key and its id (hex), so owners' ids never collide. */
+function khxJobKey(owner: string, address: Frame): string {
+  return owner === '' ? address.toString('hex') : `${owner}:${address.toString('hex')}`;
 }

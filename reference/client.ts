@@ -3,6 +3,7 @@ import { decodeAtClient, decodeJobReply, encodeClientRequest, encodeJobRequest, 
 import { KHX_MMI_SERVICE, MMI_SERVICE } from './mdp/mmi';
 import { backoffDelay, sleep } from './util/backoff';
 import { silentLogger, type Logger } from './util/log';
+import type { PeerSecurity } from './security/peer-security';
 
 export interface ClientOptions {
   /** The broker to connect to, e.g. `tcp://127.0.0.1:5555`. */
@@ -22,6 +23,11 @@ export interface ClientOptions {
   checkService: boolean;
   serviceCheckTtl: number;
   logger?: Logger;
+  /**
+   * Secure mode (docs/security.md): CURVE to the broker's key and the KHA/1 envelope on every
+   * request. Undefined: unauthenticated.
+   */
+  security?: PeerSecurity;
 }
 
 export const DEFAULT_CLIENT_OPTIONS = {
@@ -50,7 +56,7 @@ export function callBound(options: Pick<ClientOptions, 'timeout' | 'attempts' | 
  */
 export class DefiniteFailure extends Error {
   readonly definite = true;
-  constructor(message: string, readonly code: 'service-unavailable' | 'broker-unreachable' | 'closed' | 'refused' | 'expired') {
+  constructor(message: string, readonly code: 'service-unavailable' | 'broker-unreachable' | 'closed' | 'refused' | 'forbidden' | 'expired') {
     super(message);
     this.name = 'DefiniteFailure';
   }
@@ -92,7 +98,7 @@ export class MajordomoClient {
   /** Whether the broker speaks KHX/1, once asked. */
   private brokerSpeaksKhx?: boolean;
   private readonly log: Logger;
-  private readonly options: Required<ClientOptions>;
+  private readonly options: Required<Omit<ClientOptions, 'security'>> & Pick<ClientOptions, 'security'>;
 
   constructor(options: Pick<ClientOptions, 'broker'> & Partial<ClientOptions>) {
     this.options = { ...DEFAULT_CLIENT_OPTIONS, logger: silentLogger(), ...options };
@@ -172,6 +178,8 @@ export class MajordomoClient {
         case KhxStatus.GivenUp:
           // It may have run: an outcome unknown, never a definite failure.
           throw new IndefiniteFailure(`the broker gave up on job ${job} past its deadline: it may have run, and will not run again`, attempt + 1, true);
+        case KhxStatus.Forbidden:
+          throw new DefiniteFailure(`broker refused job ${job}: 403 ${result.body[0]?.toString() ?? 'forbidden'}: it will not run`, 'forbidden');
         default:
           throw new DefiniteFailure(`broker refused job ${job} (${result.status} ${result.body[0]?.toString() ?? ''}): it will not run`.trim(), 'refused');
       }
@@ -228,7 +236,7 @@ export class MajordomoClient {
   private async exchange<T>(request: Frame[], accept: (frames: Frame[]) => T | undefined): Promise<T | undefined> {
     const socket = this.openSocket();
     try {
-      await socket.send(request);
+      await socket.send(this.options.security?.wrap(request) ?? request);
     } catch {
       this.dropSocket();
       return undefined;
@@ -259,7 +267,7 @@ export class MajordomoClient {
   private openSocket(): Dealer {
     if (!this.socket) {
       // sendTimeout 0: a send that cannot be queued counts as a failed attempt rather than blocking.
-      this.socket = new Dealer({ linger: 0, sendTimeout: 0 });
+      this.socket = new Dealer({ linger: 0, sendTimeout: 0, ...(this.options.security?.socketOptions() ?? {}) });
       this.socket.connect(this.options.broker);
     }
     return this.socket;

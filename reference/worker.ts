@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from './util/log';
 import { ReconnectingDealer } from './net/reconnecting-dealer';
 import { decodeOrDrop } from './net/decode';
+import type { PeerSecurity } from './security/peer-security';
 
 export type Handler = (body: Frame[]) => Promise<Frame[]>;
 
@@ -28,6 +29,8 @@ export interface WorkerOptions {
   /** At most this many results are kept waiting for RECORDED; the oldest go first (default 10000). */
   maxHeldResults?: number;
   logger?: Logger;
+  /** Secure mode (docs/security.md): CURVE to the broker's key and the KHA/1 envelope on every message. */
+  security?: PeerSecurity;
 }
 
 export const DEFAULT_WORKER_OPTIONS = {
@@ -71,6 +74,7 @@ export class MajordomoWorker {
       self: 'worker',
       peer: 'broker',
       log: this.log,
+      security: options.security,
       onConnect: () => this.register(),
       onMessage: (frames) => this.onMessage(frames),
       onTick: () => this.send(encodeHeartbeat()),

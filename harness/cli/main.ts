@@ -17,7 +17,32 @@ import { packageVersion } from '../run/package-root';
 import { registerPubSubCommands } from './pubsub-commands';
 import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled } from './journal-repair';
 import { registerCoverageCommand } from './coverage';
-import { cliParser, endpoint, regexOption, exitWithStdinOption, heartbeatOption, livenessOption, nonNegativeInt, onShutdown, positiveInt } from './node-options';
+import { registerKeysCommand } from './keys';
+import {
+  cliParser,
+  curveKeyOption,
+  endpoint,
+  regexOption,
+  exitWithStdinOption,
+  heartbeatOption,
+  livenessOption,
+  nonNegativeInt,
+  onShutdown,
+  policyOption,
+  positiveInt,
+  serverKeyOption,
+} from './node-options';
+import { peerSecurityFrom, serverSecurityFrom, type SecurityFlags } from '../../reference/security/security-settings';
+
+/** Reads the security flags (and their env fallbacks) or stops with the reason, before anything starts. */
+function securityOrExit<T>(read: (flags: SecurityFlags) => T, flags: SecurityFlags): T {
+  try {
+    return read(flags);
+  } catch (error) {
+    process.stderr.write(`keelhaul: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}
 
 /** `--time-scale <x|auto>`, checked here so a typo is an error before anything starts. */
 function timeScaleOption(): Option {
@@ -63,9 +88,13 @@ program
   .addOption(new Option('--max-requests-per-peer <n>', "most requests one client socket may have in the broker's hands (KHX/1: 429 past it)").argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxRequestsPerPeer))
   .addOption(new Option('--job-deadline <ms>', 'a job that may have run and has no result this long after it was accepted is given up (KHX/1: 504)').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.jobDeadline))
   .addOption(repairOption())
+  .addOption(curveKeyOption())
+  .addOption(policyOption())
   .addOption(exitWithStdinOption())
   .action(
     async (opts: {
+      curveKey?: string;
+      policy?: string;
       maxMessageSize: number;
       maxFrames: number;
       maxServiceName: number;
@@ -86,6 +115,7 @@ program
       exitWithStdin?: boolean;
     }) => {
       if (opts.repair) process.exit(await runRepair('broker', opts.journal));
+      const security = securityOrExit(serverSecurityFrom, { curveKey: opts.curveKey, policy: opts.policy });
       const logger = createLogger(opts.name);
       const broker = await Broker.start({
         endpoint: opts.endpoint,
@@ -105,6 +135,7 @@ program
           maxRequestsPerPeer: opts.maxRequestsPerPeer,
           jobDeadline: opts.jobDeadline,
         },
+        security,
         logger,
       }).catch(exitOnDamagedJournal);
       serveJournaled(broker, 'broker', opts.journal, Boolean(opts.exitWithStdin));
@@ -123,10 +154,27 @@ program
   .addOption(new Option('--reconnect-initial <ms>', 'first reconnect delay').argParser(positiveInt).default(DEFAULT_WORKER_OPTIONS.reconnectInitial))
   .addOption(new Option('--reconnect-max <ms>', 'reconnect delay ceiling').argParser(positiveInt).default(DEFAULT_WORKER_OPTIONS.reconnectMax))
   .addOption(new Option('--no-khx', 'plain 7/MDP: do not declare KHX/1 in READY (for strict brokers that refuse the extra frame)'))
+  .addOption(curveKeyOption())
+  .addOption(serverKeyOption())
   .addOption(exitWithStdinOption())
   .action(
-    (opts: { broker: string; service: string; name: string; workMs: number; heartbeat: number; liveness: number; reconnectInitial: number; reconnectMax: number; khx: boolean; exitWithStdin?: boolean }) => {
+    (opts: {
+      broker: string;
+      service: string;
+      name: string;
+      workMs: number;
+      heartbeat: number;
+      liveness: number;
+      reconnectInitial: number;
+      reconnectMax: number;
+      khx: boolean;
+      curveKey?: string;
+      serverKey?: string;
+      exitWithStdin?: boolean;
+    }) => {
+      const security = securityOrExit(peerSecurityFrom, { curveKey: opts.curveKey, serverKey: opts.serverKey });
       const worker = startEchoWorker({
+        security,
         broker: opts.broker,
         service: opts.service,
         name: opts.name,
@@ -155,13 +203,29 @@ program
   .addOption(new Option('--backoff-max <ms>', 'ceiling of the delay between attempts').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.backoffMax))
   .addOption(new Option('--no-check-service', 'do not ask 8/MMI whether the service has workers before sending'))
   .addOption(new Option('--driver', 'read calls from stdin and report outcomes on stdout (docs/drivers.md)'))
+  .addOption(curveKeyOption())
+  .addOption(serverKeyOption())
   .action(
     async (
       frames: string[],
-      opts: { broker: string; service: string; name: string; timeout: number; attempts: number; backoffInitial: number; backoffMax: number; checkService: boolean; driver?: boolean },
+      opts: {
+        broker: string;
+        service: string;
+        name: string;
+        timeout: number;
+        attempts: number;
+        backoffInitial: number;
+        backoffMax: number;
+        checkService: boolean;
+        driver?: boolean;
+        curveKey?: string;
+        serverKey?: string;
+      },
     ) => {
+      const security = securityOrExit(peerSecurityFrom, { curveKey: opts.curveKey, serverKey: opts.serverKey });
       const logger = createLogger(opts.name);
       const options = {
+        security,
         broker: opts.broker,
         timeout: opts.timeout,
         attempts: opts.attempts,
@@ -278,6 +342,7 @@ program
 
 registerPubSubCommands(program);
 registerCoverageCommand(program);
+registerKeysCommand(program);
 
 program.parseAsync(normaliseToxiproxyArgv(process.argv)).catch((error: unknown) => {
   process.stderr.write(`keelhaul: ${(error as Error).stack ?? String(error)}\n`);

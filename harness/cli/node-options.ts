@@ -62,3 +62,8 @@ export function onShutdown(close: () => void | Promise<void>, exitWithStdin: boo
     process.stdin.once('error', () => void shutdown());
   }
 }
+
+/** The security flags of the node commands (docs/security.md); each falls back to its environment variable. */
+export const curveKeyOption = () => new Option('--curve-key <file>', "this node's own CURVE key pair, a .key_secret file (env KEELHAUL_CURVE_KEY): secure mode");
+export const serverKeyOption = () => new Option('--server-key <key>', "the server's CURVE public key: 40 Z85 characters or a .key file (env KEELHAUL_SERVER_KEY)");
+export const policyOption = () => new Option('--policy <file>', 'who may connect and do what, YAML or JSON; re-read on SIGHUP and when it changes (env KEELHAUL_POLICY)');

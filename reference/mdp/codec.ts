@@ -33,6 +33,8 @@ export const enum KhxStatus {
   Accepted = '202',
   /** The request was refused (e.g. a malformed job id): the job was not accepted and will not run. */
   BadRequest = '400',
+  /** Refused in secure mode: the sender's principal may not call this service (docs/security.md). It will not run. */
+  Forbidden = '403',
   /** The job waited past the broker's request expiry without ever being dispatched: it did not and will not run. */
   Expired = '410',
   /** Refused: the sending peer has its quota of requests in the broker's hands (docs/limits.md). It will not run; retry later. */

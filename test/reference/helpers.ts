@@ -1,7 +1,8 @@
 import { Dealer } from 'zeromq';
 import { Broker, type BrokerOptions } from '../../reference/broker';
-import { decodeAtClient, decodeAtWorker, encodeHeartbeat, type ClientReply, type Frame, type WorkerInbound } from '../../reference/mdp/codec';
+import { decodeAtClient, decodeAtWorker, decodeJobReply, encodeHeartbeat, type ClientReply, type Frame, type JobReply, type WorkerInbound } from '../../reference/mdp/codec';
 import { freePort } from '../../harness/runtime/ports';
+import type { PeerSecurity } from '../../reference/security/peer-security';
 
 /** Shared by the network tests: raw MDP peers on real sockets, and brokers on free ports. */
 
@@ -39,13 +40,22 @@ export class RawMdpPeer {
   readonly socket: Dealer;
   private heartbeatTimer?: NodeJS.Timeout;
 
-  constructor(endpoint: string, routingId?: string) {
-    this.socket = new Dealer({ linger: 0, sendTimeout: 1_000, ...(routingId ? { routingId } : {}) });
+  /** With `security`: a CURVE client of the broker's key that puts the KHA/1 envelope on every message (heartbeats too). */
+  constructor(
+    endpoint: string,
+    routingId?: string,
+    private readonly security?: PeerSecurity,
+  ) {
+    this.socket = new Dealer({ linger: 0, sendTimeout: 1_000, ...(routingId ? { routingId } : {}), ...(security?.socketOptions() ?? {}) });
     this.socket.connect(endpoint);
   }
 
   async send(frames: Frame[]): Promise<void> {
-    await this.socket.send(frames);
+    await this.socket.send(this.sealed(frames));
+  }
+
+  private sealed(frames: Frame[]): Frame[] {
+    return this.security?.wrap(frames) ?? frames;
   }
 
   /** The next message, or undefined when none arrives within `timeoutMs`. */
@@ -88,7 +98,7 @@ export class RawMdpPeer {
   startHeartbeats(intervalMs: number): void {
     this.stopHeartbeats();
     this.heartbeatTimer = setInterval(() => {
-      if (!this.socket.closed) this.socket.send(encodeHeartbeat()).catch(() => undefined);
+      if (!this.socket.closed) this.socket.send(this.sealed(encodeHeartbeat())).catch(() => undefined);
     }, intervalMs);
   }
 
@@ -121,4 +131,21 @@ export function rawPeers(endpoint: () => string): { peer: (routingId?: string) =
 /** Frames as strings, for readable assertions. */
 export function texts(frames: readonly Frame[]): string[] {
   return frames.map((frame) => frame.toString());
+}
+
+/** The next KHX/1 answer at a client peer; throws naming `what` when none comes within `timeoutMs`. */
+export async function expectJobReplyWithin(peer: RawMdpPeer, what: string, timeoutMs: number): Promise<JobReply> {
+  const frames = await peer.receive(timeoutMs);
+  if (!frames) throw new Error(`no ${what} within ${timeoutMs} ms`);
+  return decodeJobReply(frames);
+}
+
+/** The next REQUEST at a worker peer, skipping RECORDED; throws naming `what` when none comes within `timeoutMs` per message. */
+export async function expectRequestWithin(worker: RawMdpPeer, what: string, timeoutMs: number): Promise<{ client: Frame; body: Frame[] }> {
+  for (;;) {
+    const message: WorkerInbound = await worker.expectAsWorker(timeoutMs, what);
+    if (message.kind === 'recorded') continue;
+    if (message.kind !== 'request') throw new Error(`expected REQUEST (${what}), got ${message.kind}`);
+    return message;
+  }
 }

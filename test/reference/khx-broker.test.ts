@@ -5,18 +5,14 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Broker, BrokerOptions } from '../../reference/broker';
 import {
-  decodeJobReply,
   encodeDisconnect,
   encodeJobRequest,
   encodeReady,
   encodeReply,
   KHX_EXTENSION,
-  type Frame,
-  type JobReply,
-  type WorkerInbound,
 } from '../../reference/mdp/codec';
 import { waitFor } from '../../harness/util/wait-for';
-import { freeEndpoint, rawPeers, RawMdpPeer, startBroker, texts } from './helpers';
+import { expectJobReplyWithin, expectRequestWithin, freeEndpoint, rawPeers, RawMdpPeer, startBroker, texts } from './helpers';
 
 /**
  * The KHX/1 side of the reference broker (docs/protocol.md) over real sockets, with hand-made
@@ -27,21 +23,8 @@ const LIVENESS_MS = HEARTBEAT * 3;
 const WAIT = 1_500;
 const QUIET = 150;
 
-async function expectJobReply(peer: RawMdpPeer, what: string, timeoutMs = WAIT): Promise<JobReply> {
-  const frames = await peer.receive(timeoutMs);
-  if (!frames) throw new Error(`no ${what} within ${timeoutMs} ms`);
-  return decodeJobReply(frames);
-}
-
-async function expectRequest(worker: RawMdpPeer, what: string): Promise<{ client: Frame; body: Frame[] }> {
-  for (;;) {
-    const message: WorkerInbound = await worker.expectAsWorker(WAIT, what);
-    if (message.kind === 'recorded') continue;
-    assert.equal(message.kind, 'request', `expected REQUEST (${what}), got ${message.kind}`);
-    if (message.kind !== 'request') throw new Error('unreachable');
-    return message;
-  }
-}
+const expectJobReply = (peer: RawMdpPeer, what: string, timeoutMs = WAIT) => expectJobReplyWithin(peer, what, timeoutMs);
+const expectRequest = (worker: RawMdpPeer, what: string) => expectRequestWithin(worker, what, WAIT);
 
 describe('reference broker: KHX/1 exactly-once extension', () => {
   let endpoint: string;
@@ -162,13 +145,14 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
   });
 
   test('a KHX/1 worker that falls silent keeps its job out of other hands for the result grace, then hands the result in', async () => {
-    const { first, client, request } = await jobHeldBySilentWorker(1_000, 'job-5');
+    const { first, client, request } = await jobHeldBySilentWorker(1_000, 'job-5', 'instance-5');
     const second = await registeredWorker();
     await waitFor(() => broker.stats().requeued === 1, { timeoutMs: WAIT, what: 'the silent worker to expire' });
     assert.equal(await second.receiveAsWorker(LIVENESS_MS * 2), undefined, 'the job went to another worker within the grace');
-    // The first worker comes back on a new socket, as the reference worker does, and hands in its result.
+    // The first worker comes back on a new socket with the same instance id, as the reference worker
+    // does, and hands in its result (only the instance the job went to may: docs/security.md).
     first.close();
-    const back = await registeredWorker();
+    const back = await registeredWorker(true, 'instance-5');
     await back.send(encodeReply(request.client, [Buffer.from('from the first run')]));
     const reply = await expectJobReply(client, 'the handed-in result');
     assert.deepEqual(texts(reply.body), ['from the first run']);
