@@ -29,7 +29,7 @@ export interface PubSubFanout extends FanoutSubscribers {
 }
 
 /** The proxy's own counters, and the journal's records and write(+fdatasync) rounds. */
-type ProxyCounters = Omit<PubSubProxyStats, 'sessions' | 'store'> & { appends: number; flushes: number };
+type ProxyCounters = Omit<PubSubProxyStats, 'sessions' | 'store' | 'security'> & { appends: number; flushes: number };
 
 const STATS_TIMEOUT_MS = 5000;
 

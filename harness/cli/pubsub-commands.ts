@@ -8,7 +8,11 @@ import { createLogger } from '../../reference/util/log';
 import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
 import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';
 import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled } from './journal-repair';
-import { endpoint, exitWithStdinOption, heartbeatOption, livenessOption, onShutdown, positiveInt } from './node-options';
+import { curveKeyOption, endpoint, exitWithStdinOption, heartbeatOption, livenessOption, onShutdown, policyOption, positiveInt, serverKeyOption } from './node-options';
+import { peerSecurityFrom, serverSecurityFrom, type SecurityFlags } from '../../reference/security/security-settings';
+import { ServerSecurity } from '../../reference/security/server-security';
+import type { PeerSecurity } from '../../reference/security/peer-security';
+import type { Logger } from '../../reference/util/log';
 
 /**
  * `keelhaul pubsub-proxy`, `keelhaul publish` and `keelhaul subscribe`: the KHP/1 reference nodes
@@ -21,6 +25,9 @@ export const DEFAULT_PUBSUB_ENDPOINT = 'tcp://127.0.0.1:5560';
 /** Exit status of `publish` when a put failed definitely (not accepted) and indefinitely (unknown). */
 export const PUBLISH_EXIT = { definite: 1, indefinite: 2 } as const;
 
+/** Exit status (EX_CONFIG) when the security flags, key files or policy do not make a secure node. */
+export const SECURITY_SETTINGS_EXIT = 78;
+
 function khpName(what: string): (value: string) => string {
   return (value) => {
     const problem = nameProblem(value, what);
@@ -31,6 +38,36 @@ function khpName(what: string): (value: string) => string {
 
 function topicList(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), khpName('topic')(value)];
+}
+
+/**
+ * Secure mode from the flags (or their environment variables), or undefined without any. A flag
+ * without its partner, an unreadable key file or a bad policy ends the command with the reason.
+ */
+async function proxySecurity(flags: SecurityFlags, logger: Logger): Promise<ServerSecurity | undefined> {
+  try {
+    const settings = serverSecurityFrom(flags);
+    if (settings === undefined) return undefined;
+    const security = await ServerSecurity.start({ ...settings, log: logger });
+    process.on('SIGHUP', () => security.reload('SIGHUP'));
+    return security;
+  } catch (error) {
+    return exitOnSecuritySettings('pubsub-proxy', error);
+  }
+}
+
+function peerSecurity(command: string, flags: SecurityFlags): PeerSecurity | undefined {
+  try {
+    return peerSecurityFrom(flags);
+  } catch (error) {
+    return exitOnSecuritySettings(command, error);
+  }
+}
+
+/** The settings are wrong, not the command line's shape: the reason alone, no usage text. */
+function exitOnSecuritySettings(command: string, error: unknown): never {
+  process.stderr.write(`keelhaul ${command}: ${(error as Error).message}\n`);
+  process.exit(SECURITY_SETTINGS_EXIT);
 }
 
 export function registerPubSubCommands(program: Command): void {
@@ -46,11 +83,19 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(new Option('--window <n>', 'unacknowledged deliveries in flight per subscriber and topic').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.window))
     .addOption(new Option('--max-message-size <bytes>', 'largest message a peer may send; a peer that sends more is disconnected (ZMQ_MAXMSGSIZE)').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.maxMessageSize))
     .addOption(new Option('--max-topics <n>', 'most topics known at once; a put on a new topic past it is refused (busy)').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.maxTopics))
+    .addOption(
+      new Option('--subscriber-eviction <ms>', 'a subscriber id with no session for this long loses its subscriptions (durably; its pending messages are released)')
+        .argParser(positiveInt)
+        .default(DEFAULT_PROXY_OPTIONS.subscriberEviction),
+    )
+    .addOption(curveKeyOption())
+    .addOption(policyOption())
     .addOption(repairOption())
     .addOption(exitWithStdinOption())
-    .action(async (opts: { endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; repair?: boolean; exitWithStdin?: boolean }) => {
+    .action(async (opts: { endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; subscriberEviction: number; curveKey?: string; policy?: string; repair?: boolean; exitWithStdin?: boolean }) => {
       if (opts.repair) process.exit(await runRepair('pubsub-proxy', opts.journal));
       const logger = createLogger(opts.name);
+      const security = await proxySecurity(opts, logger);
       const proxy = await PubSubProxy.start({
         endpoint: opts.endpoint,
         journal: opts.journal,
@@ -60,6 +105,8 @@ export function registerPubSubCommands(program: Command): void {
         window: opts.window,
         maxMessageSize: opts.maxMessageSize,
         maxTopics: opts.maxTopics,
+        subscriberEviction: opts.subscriberEviction,
+        security,
         logger,
       }).catch(exitOnDamagedJournal);
       serveJournaled(proxy, 'pubsub-proxy', opts.journal, Boolean(opts.exitWithStdin));
@@ -77,14 +124,17 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(new Option('--attempts <n>', 'attempts per put, the first included').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.attempts))
     .addOption(new Option('--backoff-initial <ms>', 'first delay between attempts').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.backoffInitial))
     .addOption(new Option('--backoff-max <ms>', 'ceiling of the delay between attempts').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.backoffMax))
+    .addOption(curveKeyOption())
+    .addOption(serverKeyOption())
     .addOption(new Option('--driver', 'read puts from stdin and report outcomes on stdout (docs/drivers.md)'))
     .action(
       async (
         messages: string[],
-        opts: { proxy: string; topic?: string; id?: string; name: string; timeout: number; attempts: number; backoffInitial: number; backoffMax: number; driver?: boolean },
+        opts: { proxy: string; topic?: string; id?: string; name: string; timeout: number; attempts: number; backoffInitial: number; backoffMax: number; curveKey?: string; serverKey?: string; driver?: boolean },
       ) => {
         const logger = createLogger(opts.name);
-        const options = { proxy: opts.proxy, id: opts.id ?? opts.name, timeout: opts.timeout, attempts: opts.attempts, backoffInitial: opts.backoffInitial, backoffMax: opts.backoffMax };
+        const security = peerSecurity('publish', opts);
+        const options = { proxy: opts.proxy, id: opts.id ?? opts.name, timeout: opts.timeout, attempts: opts.attempts, backoffInitial: opts.backoffInitial, backoffMax: opts.backoffMax, security };
         if (opts.driver) {
           await runPublisherDriver(options, logger);
           process.exit(0);
@@ -127,6 +177,8 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(livenessOption(DEFAULT_PROXY_OPTIONS.heartbeatLiveness))
     .addOption(new Option('--reconnect-initial <ms>', 'first reconnect delay').argParser(positiveInt).default(DEFAULT_SUBSCRIBER_OPTIONS.reconnectInitial))
     .addOption(new Option('--reconnect-max <ms>', 'reconnect delay ceiling').argParser(positiveInt).default(DEFAULT_SUBSCRIBER_OPTIONS.reconnectMax))
+    .addOption(curveKeyOption())
+    .addOption(serverKeyOption())
     .addOption(new Option('--driver', 'take subscribe/unsubscribe commands from stdin and report deliveries on stdout (docs/drivers.md)'))
     .addOption(exitWithStdinOption())
     .action(
@@ -141,11 +193,14 @@ export function registerPubSubCommands(program: Command): void {
         liveness: number;
         reconnectInitial: number;
         reconnectMax: number;
+        curveKey?: string;
+        serverKey?: string;
         driver?: boolean;
         exitWithStdin?: boolean;
       }) => {
         const logger = createLogger(opts.name ?? opts.id);
         const options = {
+          security: peerSecurity('subscribe', opts),
           proxy: opts.proxy,
           id: opts.id,
           positions: opts.positions,
@@ -162,14 +217,20 @@ export function registerPubSubCommands(program: Command): void {
         if (opts.topic === undefined || opts.topic.length === 0) logger.info('no --topic given: receiving the durable subscriptions of this id only');
         const subscriber = await Subscriber.open({ ...options, logger });
         onShutdown(() => subscriber.close(), Boolean(opts.exitWithStdin));
-        for (const topic of opts.topic ?? []) await subscriber.subscribe(topic);
         let received = 0;
-        for await (const delivery of subscriber) {
-          process.stdout.write(`${JSON.stringify({ topic: delivery.topic, seq: delivery.seq, publisher: delivery.publisher, msg: delivery.msg, payload: delivery.payload.toString() })}\n`);
-          if (opts.count !== undefined && ++received >= opts.count) break;
+        let status = 0;
+        try {
+          for (const topic of opts.topic ?? []) await subscriber.subscribe(topic);
+          for await (const delivery of subscriber) {
+            process.stdout.write(`${JSON.stringify({ topic: delivery.topic, seq: delivery.seq, publisher: delivery.publisher, msg: delivery.msg, payload: delivery.payload.toString() })}\n`);
+            if (opts.count !== undefined && ++received >= opts.count) break;
+          }
+        } catch (error) {
+          process.stderr.write(`keelhaul subscribe: ${(error as Error).message}\n`);
+          status = 1;
         }
         await subscriber.close();
-        process.exit(0);
+        process.exit(status);
       },
     );
 }

@@ -56,11 +56,17 @@ export async function runSubscriberDriver(options: SubscriberDriverOptions, log:
     while (!stopped) {
       // Reported in onTake: synchronously right after the position is committed (rename(2)), so
       // the report and the position are separated by no I/O wait (docs/protocol.md, KHP/1).
-      await subscriber.get(undefined, {
-        timeoutMs: 200,
-        onTake: (delivery) =>
-          report({ type: 'deliver', topic: delivery.topic, msg: delivery.msg, publisher: delivery.publisher, seq: delivery.seq, subscriber: subscriber.id, payload: delivery.payload.toString() }),
-      });
+      try {
+        await subscriber.get(undefined, {
+          timeoutMs: 200,
+          onTake: (delivery) =>
+            report({ type: 'deliver', topic: delivery.topic, msg: delivery.msg, publisher: delivery.publisher, seq: delivery.seq, subscriber: subscriber.id, payload: delivery.payload.toString() }),
+        });
+      } catch (error) {
+        // The proxy refused our subscriber id (secure mode): nothing more will come; commands still get their answer (an error).
+        report({ type: 'error', error: (error as Error).message });
+        return;
+      }
     }
   })();
 

@@ -11,8 +11,9 @@ export const KHP_HEADER = 'KHP01';
 /** Longest id or topic, in bytes. */
 export const MAX_NAME_BYTES = 255;
 
-export type RefusalCode = 'busy' | 'bad-request';
-const REFUSAL_CODES: readonly RefusalCode[] = ['busy', 'bad-request'];
+/** `forbidden`: secure mode, the sender's principal may not publish on the topic (docs/security.md). */
+export type RefusalCode = 'busy' | 'bad-request' | 'forbidden';
+const REFUSAL_CODES: readonly RefusalCode[] = ['busy', 'bad-request', 'forbidden'];
 
 /** topic → position (0 or the last sequence taken into account). */
 export type Positions = Map<string, number>;
@@ -43,7 +44,9 @@ export type SubscriberInbound =
   | { kind: 'unsubscribed'; topic: string }
   | { kind: 'deliver'; topic: string; seq: number; publisher: string; msg: string; payload: Frame }
   | { kind: 'heartbeat' }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Secure mode: the HELLO's subscriber id, or a SUBSCRIBE's topic, is not the principal's to use. */
+  | { kind: 'forbidden'; name: string };
 
 /** Why `value` is not a valid id or topic, or undefined when it is. */
 export function nameProblem(value: Frame | string, what: string): string | undefined {
@@ -93,6 +96,7 @@ export const encodeDeliver = (topic: string, seq: number, publisher: string, msg
 export const encodeAck = (topic: string, seq: number): Frame[] => [...header('ACK'), text(topic), num(seq)];
 export const encodeHeartbeat = (): Frame[] => header('HEARTBEAT');
 export const encodeReset = (): Frame[] => header('RESET');
+export const encodeForbidden = (name: string): Frame[] => [...header('FORBIDDEN'), text(name)];
 
 // ---- decoders ------------------------------------------------------------------------------
 
@@ -202,6 +206,9 @@ export function decodeAtSubscriber(frames: Frame[]): SubscriberInbound {
     case 'RESET':
       expectCount(command, args, 0);
       return { kind: command === 'HEARTBEAT' ? 'heartbeat' : 'reset' };
+    case 'FORBIDDEN':
+      expectCount(command, args, 1);
+      return { kind: 'forbidden', name: name(args[0], 'subscriber id or topic') };
     default:
       throw new KhpDecodeError(`unknown command ${JSON.stringify(printable(frames[1]).slice(0, 40))} at a subscriber`);
   }

@@ -2,6 +2,7 @@ import {
   decodeAtProxy,
   encodeAccepted,
   encodeDeliver,
+  encodeForbidden,
   encodeHeartbeat,
   encodeRefused,
   encodeReset,
@@ -15,8 +16,12 @@ import {
   type Positions,
 } from './codec';
 import { PubSubStore, type PubSubStoreStats } from './store';
+import { DeliveredPositions } from './delivered-positions';
+import { AbsentSubscribers } from './absent-subscribers';
 import { silentLogger, type Logger } from '../util/log';
 import { RouterServer } from '../net/router-server';
+import type { ServerSecurity } from '../security/server-security';
+import type { Policy, Principal, Right } from '../security/policy';
 import { decodeOrDrop } from '../net/decode';
 
 export interface PubSubProxyOptions {
@@ -43,6 +48,19 @@ export interface PubSubProxyOptions {
    * subscribers), so past the bound a put on a new topic is refused (busy) and a SUBSCRIBE to one dropped.
    */
   maxTopics?: number;
+  /**
+   * Milliseconds a subscriber id may have no session before its subscriptions are removed durably
+   * and its pending messages released (KHP/1 proxy rule 13; default one hour).
+   */
+  subscriberEviction?: number;
+  /**
+   * Secure mode (docs/security.md): CURVE with the ZAP allow-list, every message's KHA/1 envelope
+   * checked, and the principal's rights enforced: `REFUSED forbidden` for a PUT it may not publish,
+   * `FORBIDDEN` for a subscriber id or topic it may not use, no DELIVER of a topic it may no longer
+   * subscribe to, and its sessions dropped when its key is revoked. The proxy closes it. Undefined:
+   * unauthenticated mode.
+   */
+  security?: ServerSecurity;
   logger?: Logger;
 }
 
@@ -54,6 +72,7 @@ export const DEFAULT_PROXY_OPTIONS = {
   dedupRetention: 100_000,
   maxMessageSize: 16 * 1024 * 1024,
   maxTopics: 10_000,
+  subscriberEviction: 60 * 60 * 1000,
 } as const;
 
 /** A connected subscriber: one ROUTER identity bound to a subscriber id by HELLO. */
@@ -62,6 +81,8 @@ interface Session {
   key: string;
   identity: Frame;
   subscriber: string;
+  /** Secure mode: the principal whose HELLO started the session; only its messages count for it. */
+  principal?: Principal;
   expiresAt: number;
   /** Topics announced to this session (WELCOME or SUBSCRIBED): only those are delivered. */
   sent: Map<string, number>;
@@ -81,6 +102,14 @@ export interface PubSubProxyStats {
   resets: number;
   /** Puts and SUBSCRIBEs refused because the topic table was full (docs/limits.md). */
   refusedTopics: number;
+  /** Subscriber ids whose subscriptions were removed after they stayed away (rule 13). */
+  evicted: number;
+  /** Secure mode: puts refused `forbidden` and FORBIDDEN answers (a subscriber id or topic not the principal's). */
+  forbidden: number;
+  /** Secure mode: sessions dropped because their principal was revoked or lost the right to their subscriber id. */
+  revokedSessions: number;
+  /** Secure mode: messages dropped without a valid envelope, and with the envelope of a key no longer in the policy. */
+  security?: { unauthenticated: number; unauthorized: number };
   store: PubSubStoreStats;
 }
 
@@ -97,14 +126,17 @@ export class PubSubProxy {
   /** subscriber id → its current session. */
   private readonly bySubscriber = new Map<string, Session>();
   private readonly log: Logger;
-  private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
+  private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync' | 'security'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
   /** Puts and SUBSCRIBEs refused because the topic table is full. */
   private refusedTopics = 0;
-  private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0 };
+  private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0, forbidden: 0, revokedSessions: 0 };
+  /** The cap on HELLO positions and ACKs (rule 6). */
+  private readonly delivered = new DeliveredPositions();
 
   private constructor(
     options: PubSubProxyOptions,
     private readonly store: PubSubStore,
+    private readonly absent: AbsentSubscribers,
   ) {
     this.options = { ...DEFAULT_PROXY_OPTIONS, ...options };
     this.log = options.logger ?? silentLogger();
@@ -114,17 +146,27 @@ export class PubSubProxy {
       tickInterval: this.options.heartbeatInterval,
       role: 'proxy',
       log: this.log,
-      onMessage: (identity, frames) => this.onMessage(identity, frames),
+      security: options.security,
+      onMessage: (identity, frames, principal) => this.onMessage(identity, frames, principal),
+      onRevokedSender: (identity) => this.dropSession(identity.toString('hex'), 'its key is no longer in the policy'),
       onTick: () => this.onTick(),
     });
+    options.security?.onReload((policy) => this.revoke(policy));
     store.onFailure((error) => this.onJournalFailure(error));
   }
 
   static async start(options: PubSubProxyOptions): Promise<PubSubProxy> {
     const full = { ...DEFAULT_PROXY_OPTIONS, ...options };
+    const absent = new AbsentSubscribers(full.subscriberEviction); // checks the option before anything opens
     const storeOptions = { maxPending: full.maxPending, dedupRetention: full.dedupRetention, fsync: full.fsync, logger: full.logger };
-    const store = full.journal === undefined ? PubSubStore.inMemory(storeOptions) : await PubSubStore.open(full.journal, storeOptions);
-    const proxy = new PubSubProxy(full, store);
+    let store: PubSubStore;
+    try {
+      store = full.journal === undefined ? PubSubStore.inMemory(storeOptions) : await PubSubStore.open(full.journal, storeOptions);
+    } catch (error) {
+      options.security?.close(); // the server that would own it never came to be
+      throw error;
+    }
+    const proxy = new PubSubProxy(full, store, absent);
     try {
       await proxy.server.listen();
     } catch (error) {
@@ -132,7 +174,7 @@ export class PubSubProxy {
       throw error;
     }
     const recovered = store.stats();
-    proxy.log.info({ endpoint: options.endpoint, journal: full.journal ?? null, topics: recovered.topics, retained: recovered.retained, subscriptions: recovered.subscriptions }, 'pub/sub proxy listening');
+    proxy.log.info({ endpoint: options.endpoint, secure: options.security !== undefined, journal: full.journal ?? null, topics: recovered.topics, retained: recovered.retained, subscriptions: recovered.subscriptions }, 'pub/sub proxy listening');
     return proxy;
   }
 
@@ -146,7 +188,14 @@ export class PubSubProxy {
   }
 
   stats(): PubSubProxyStats {
-    return { sessions: this.sessions.size, ...this.counters, refusedTopics: this.refusedTopics, store: this.store.stats() };
+    const security = this.server.security;
+    return {
+      sessions: this.sessions.size,
+      ...this.counters,
+      refusedTopics: this.refusedTopics,
+      ...(security === undefined ? {} : { security: { ...security.counts } }),
+      store: this.store.stats(),
+    };
   }
 
   async close(): Promise<void> {
@@ -155,7 +204,7 @@ export class PubSubProxy {
     await this.store.close().catch((error: unknown) => this.log.error({ err: error }, 'closing the journal failed'));
   }
 
-  private onMessage(identity: Frame, frames: Frame[]): void {
+  private onMessage(identity: Frame, frames: Frame[], principal?: Principal): void {
     const message = decodeOrDrop(frames, decodeAtProxy, KhpDecodeError, (error) => {
       this.counters.malformed++;
       this.log.warn({ peer: printable(identity), reason: error.reason }, 'dropped malformed message');
@@ -167,10 +216,11 @@ export class PubSubProxy {
       }
     });
     if (message === undefined) return;
-    if (message.kind === 'put') return this.onPut(identity, message.publisher, message.msg, message.topic, message.payload);
-    if (message.kind === 'hello') return this.onHello(identity, message.subscriber, message.positions);
+    if (message.kind === 'put') return this.onPut(identity, message.publisher, message.msg, message.topic, message.payload, principal);
+    if (message.kind === 'hello') return this.onHello(identity, message.subscriber, message.positions, principal);
     const session = this.sessions.get(identity.toString('hex'));
-    if (session === undefined) {
+    // Secure mode: a session answers to the key that said HELLO, and to no other.
+    if (session === undefined || session.principal?.key !== principal?.key) {
       // A peer we do not know: we restarted, or ZeroMQ reconnected it under a new identity (rule 6).
       // A publisher never sends these commands, so only subscribers get RESET.
       this.counters.resets++;
@@ -191,7 +241,13 @@ export class PubSubProxy {
     }
   }
 
-  private onPut(identity: Frame, publisher: string, msg: string, topic: string, payload: Frame): void {
+  private onPut(identity: Frame, publisher: string, msg: string, topic: string, payload: Frame, principal?: Principal): void {
+    if (!this.allowed(principal, 'publish', topic)) {
+      this.counters.forbidden++;
+      this.log.info({ principal: principal?.name, publisher, msg, topic }, 'refused a put: the principal may not publish on the topic');
+      this.send([identity, ...encodeRefused(msg, 'forbidden', `${principal?.name ?? 'this key'} may not publish on ${topic}`)]);
+      return;
+    }
     if (this.topicTableFull(topic)) {
       this.send([identity, ...encodeRefused(msg, 'busy', `the topic table is full (${this.options.maxTopics} topics)`)]);
       return;
@@ -216,18 +272,28 @@ export class PubSubProxy {
     );
   }
 
-  private onHello(identity: Frame, subscriber: string, positions: Positions): void {
+  private onHello(identity: Frame, subscriber: string, positions: Positions, principal?: Principal): void {
     const key = identity.toString('hex');
+    if (!this.allowed(principal, 'subscriberId', subscriber)) {
+      // Refused before anything changes: the session of the id's rightful owner goes on untouched.
+      this.counters.forbidden++;
+      this.log.warn({ principal: principal?.name, subscriber }, 'refused a HELLO: the principal may not use this subscriber id');
+      this.send([identity, ...encodeForbidden(subscriber)]);
+      return;
+    }
     const previous = this.bySubscriber.get(subscriber);
     if (previous !== undefined) this.sessions.delete(previous.key);
     const sameIdentity = this.sessions.get(key);
     if (sameIdentity !== undefined && this.bySubscriber.get(sameIdentity.subscriber) === sameIdentity) this.bySubscriber.delete(sameIdentity.subscriber);
-    // The subscriber's processed positions count as acknowledgements (rule 6): after our crash they
-    // may be ahead of what we journaled.
-    for (const [topic, position] of positions) this.store.ack(subscriber, topic, position);
-    const subscriptions = this.store.subscriptionsOf(subscriber);
+    // The subscriber's processed positions count as acknowledgements (rule 6), but only of what this
+    // process delivered to that id: a HELLO cannot acknowledge what was never sent to it. After our
+    // crash they may be ahead of what we journaled; then we deliver again and the subscriber drops
+    // the repeats and acknowledges them.
+    for (const [topic, position] of positions) this.store.ack(subscriber, topic, this.delivered.cap(subscriber, topic, position));
+    // A subscription the principal may no longer subscribe to stays durable but is neither announced nor delivered.
+    const subscriptions = new Map([...this.store.subscriptionsOf(subscriber)].filter(([topic]) => this.allowed(principal, 'subscribe', topic)));
     const now = Date.now();
-    const session: Session = { key, identity, subscriber, expiresAt: this.nextExpiry(), sent: new Map(), progressAt: new Map() };
+    const session: Session = { key, identity, subscriber, principal, expiresAt: this.nextExpiry(), sent: new Map(), progressAt: new Map() };
     for (const [topic, acked] of subscriptions) {
       session.sent.set(topic, acked);
       session.progressAt.set(topic, now);
@@ -240,6 +306,12 @@ export class PubSubProxy {
   }
 
   private onSubscribe(session: Session, topic: string): void {
+    if (!this.allowed(session.principal, 'subscribe', topic)) {
+      this.counters.forbidden++;
+      this.log.info({ principal: session.principal?.name, subscriber: session.subscriber, topic }, 'refused a SUBSCRIBE: the principal may not subscribe to the topic');
+      this.send([session.identity, ...encodeForbidden(topic)]);
+      return;
+    }
     if (this.topicTableFull(topic)) return;
     const { position, durable } = this.store.subscribe(session.subscriber, topic);
     durable.then(
@@ -260,6 +332,7 @@ export class PubSubProxy {
     // Delivery stops at once; pending messages are released by the store (rule 5).
     session.sent.delete(topic);
     session.progressAt.delete(topic);
+    this.delivered.forget(session.subscriber, topic);
     this.store.unsubscribe(session.subscriber, topic).then(
       () => {
         if (this.server.serving) this.send([session.identity, ...encodeUnsubscribed(topic)]);
@@ -269,7 +342,7 @@ export class PubSubProxy {
   }
 
   private onAck(session: Session, topic: string, seq: number): void {
-    if (this.store.ack(session.subscriber, topic, seq)) session.progressAt.set(topic, Date.now());
+    if (this.store.ack(session.subscriber, topic, this.delivered.cap(session.subscriber, topic, seq))) session.progressAt.set(topic, Date.now());
     if (session.sent.has(topic)) this.pump(session, topic);
   }
 
@@ -278,6 +351,8 @@ export class PubSubProxy {
     const acked = this.store.acked(session.subscriber, topic);
     let sent = session.sent.get(topic);
     if (acked === undefined || sent === undefined) return;
+    // Checked against the policy in force at each send: a right taken away stops deliveries at once.
+    if (!this.allowed(session.principal, 'subscribe', topic)) return;
     if (sent < acked) sent = acked;
     const limit = Math.min(this.store.durableLast(topic), acked + this.options.window);
     if (sent === acked && limit > sent) session.progressAt.set(topic, Date.now()); // the retransmit clock starts with the first unacknowledged send
@@ -289,6 +364,7 @@ export class PubSubProxy {
       sent = message.seq;
     }
     session.sent.set(topic, sent);
+    this.delivered.record(session.subscriber, topic, sent);
   }
 
   private onTick(): void {
@@ -296,9 +372,7 @@ export class PubSubProxy {
     const quiet = this.options.heartbeatInterval * this.options.heartbeatLiveness;
     for (const session of [...this.sessions.values()]) {
       if (session.expiresAt < now) {
-        this.log.info({ subscriber: session.subscriber, peer: session.key }, 'subscriber session expired');
-        this.sessions.delete(session.key);
-        if (this.bySubscriber.get(session.subscriber) === session) this.bySubscriber.delete(session.subscriber);
+        this.dropSession(session.key, 'it expired');
         continue;
       }
       this.send([session.identity, ...encodeHeartbeat()]);
@@ -314,6 +388,47 @@ export class PubSubProxy {
         }
       }
     }
+    this.evictAbsent(now);
+  }
+
+  /** Rule 13: subscriptions of an id with no session for longer than `subscriberEviction` go, durably. */
+  private evictAbsent(now: number): void {
+    for (const { subscriber, absentMs } of this.absent.due(this.store.subscribers(), (id) => this.bySubscriber.has(id), now)) {
+      const { topics, durable } = this.store.evict(subscriber);
+      this.delivered.forget(subscriber);
+      this.counters.evicted++;
+      this.log.info({ subscriber, topics: topics.length, absentMs }, 'evicted a subscriber with no session for longer than subscriber-eviction: its subscriptions are removed and its pending messages released');
+      durable.catch(() => undefined); // a failed write is the store's failure: the proxy stops serving
+    }
+  }
+
+  /** True in unauthenticated mode; in secure mode, when the policy in force gives `principal` the right. */
+  private allowed(principal: Principal | undefined, right: Right, name: string): boolean {
+    const security = this.server.security;
+    return security === undefined || (principal !== undefined && security.allows(principal, right, name));
+  }
+
+  /**
+   * After a policy reload: sessions whose principal is gone, or may no longer use its subscriber id,
+   * are dropped (no DELIVER after this); topics it may no longer subscribe to stop in pump().
+   */
+  private revoke(policy: Policy): void {
+    for (const session of [...this.sessions.values()]) {
+      const principal = session.principal;
+      if (principal === undefined) continue;
+      if (!policy.lists(principal.key)) this.dropSession(session.key, `principal ${principal.name} was revoked`, true);
+      else if (!policy.allows(principal, 'subscriberId', session.subscriber)) this.dropSession(session.key, `principal ${principal.name} may no longer use subscriber id ${session.subscriber}`, true);
+    }
+  }
+
+  /** Forgets a session (its subscriptions stay); its peer's next command gets RESET. */
+  private dropSession(key: string, why: string, revoked = false): void {
+    const session = this.sessions.get(key);
+    if (session === undefined) return;
+    this.sessions.delete(key);
+    if (this.bySubscriber.get(session.subscriber) === session) this.bySubscriber.delete(session.subscriber);
+    if (revoked) this.counters.revokedSessions++;
+    this.log.info({ subscriber: session.subscriber, peer: key, principal: session.principal?.name }, `subscriber session dropped: ${why}`);
   }
 
   private topicTableFull(topic: string): boolean {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Dealer } from 'zeromq';
-import { decodeAtPublisher, encodePut, KhpDecodeError, nameProblem, type Frame, type PublisherInbound } from './codec';
+import { decodeAtPublisher, encodePut, KhpDecodeError, nameProblem, type Frame, type PublisherInbound, type RefusalCode } from './codec';
+import type { PeerSecurity } from '../security/peer-security';
 import { backoffDelay, sleep } from '../util/backoff';
 import { silentLogger, type Logger } from '../util/log';
 import { decodeOrDrop } from '../net/decode';
@@ -16,6 +17,11 @@ export interface PublisherOptions {
   attempts?: number;
   backoffInitial?: number;
   backoffMax?: number;
+  /**
+   * Secure mode (docs/security.md): the socket is a CURVE client of the proxy's key and every PUT
+   * carries the KHA/1 envelope. Undefined: unauthenticated mode.
+   */
+  security?: PeerSecurity;
   logger?: Logger;
 }
 
@@ -35,7 +41,7 @@ export function putBound(options: Pick<PublisherOptions, 'timeout' | 'attempts' 
 /** The message was not accepted and will never be delivered. */
 export class PutDefiniteFailure extends Error {
   readonly definite = true;
-  constructor(message: string, readonly code: 'busy' | 'bad-request' | 'closed') {
+  constructor(message: string, readonly code: RefusalCode | 'closed') {
     super(message);
     this.name = 'PutDefiniteFailure';
   }
@@ -72,7 +78,8 @@ type Answer = Extract<PublisherInbound, { kind: 'accepted' | 'refused' }>;
 export class Publisher {
   readonly id: string;
   private readonly socket: Dealer;
-  private readonly options: Required<Omit<PublisherOptions, 'id'>>;
+  private readonly options: Required<Omit<PublisherOptions, 'id' | 'security'>>;
+  private readonly security?: PeerSecurity;
   private readonly log: Logger;
   /** Serialises puts: each waits for the one before it (rule 2). */
   private queue: Promise<unknown> = Promise.resolve();
@@ -82,7 +89,9 @@ export class Publisher {
   private readonly receiving: Promise<void>;
 
   constructor(options: PublisherOptions) {
-    this.options = { ...DEFAULT_PUBLISHER_OPTIONS, logger: silentLogger(), ...options };
+    const { security, ...rest } = options;
+    this.options = { ...DEFAULT_PUBLISHER_OPTIONS, logger: silentLogger(), ...rest };
+    this.security = security;
     this.log = this.options.logger;
     this.id = options.id ?? randomUUID();
     const problem = nameProblem(this.id, 'publisher id');
@@ -90,7 +99,7 @@ export class Publisher {
     // One socket for the publisher's life: attempts of a put (and successive puts) leave in order on
     // one pipe, and ZeroMQ reconnects it by itself when the proxy comes back. sendTimeout 0: a send
     // that cannot be queued counts as a lost attempt rather than blocking.
-    this.socket = new Dealer({ linger: 0, sendTimeout: 0 });
+    this.socket = new Dealer({ linger: 0, sendTimeout: 0, ...(security?.socketOptions() ?? {}) });
     this.socket.connect(this.options.proxy);
     this.receiving = this.receiveLoop();
   }
@@ -117,7 +126,8 @@ export class Publisher {
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
       if (attempt > 0) await sleep(backoffDelay(attempt - 1, { initial: this.options.backoffInitial, max: this.options.backoffMax }));
       if (this.closed) break;
-      const answer = await this.attempt(encodePut(this.id, msg, topic, payload), msg);
+      const put = encodePut(this.id, msg, topic, payload);
+      const answer = await this.attempt(this.security?.wrap(put) ?? put, msg);
       if (answer === undefined) {
         this.log.info({ topic, msg, attempt: attempt + 1 }, 'no answer to put within timeout: sending it again');
         continue;

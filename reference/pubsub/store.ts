@@ -185,6 +185,17 @@ export class PubSubStore {
   }
 
   /**
+   * Removes every subscription of `subscriber` (eviction of an absent subscriber, KHP/1 proxy rule
+   * 13): one `unsubscribe` record per topic, so a journal written this way replays with older code
+   * too, and every message still pending for it is released. Returns the topics it had.
+   */
+  evict(subscriber: string): { topics: string[]; durable: Promise<void> } {
+    const topics = [...(this.bySubscriber.get(subscriber) ?? [])];
+    const writes = topics.map((topic) => this.unsubscribe(subscriber, topic));
+    return { topics, durable: Promise.all(writes).then(() => undefined) };
+  }
+
+  /**
    * Advances the acknowledged position (never back, never past the topic's last sequence).
    * Memory changes at once; the record goes out batched. Returns whether anything changed.
    */
@@ -211,6 +222,11 @@ export class PubSubStore {
       if (position !== undefined) result.set(topicName, position);
     }
     return result;
+  }
+
+  /** Every subscriber id with at least one durable subscription. */
+  subscribers(): IterableIterator<string> {
+    return this.bySubscriber.keys();
   }
 
   acked(subscriber: string, topicName: string): number | undefined {

@@ -16,6 +16,7 @@ import {
 import { silentLogger, type Logger } from '../util/log';
 import { ReconnectingDealer } from '../net/reconnecting-dealer';
 import { decodeOrDrop } from '../net/decode';
+import type { PeerSecurity } from '../security/peer-security';
 
 /**
  * Where a subscriber keeps its processed positions (topic → last sequence get() handed out), in
@@ -63,6 +64,11 @@ export interface SubscriberOptions {
   requestTimeout?: number;
   /** subscribe()/unsubscribe() reject after this many ms without an answer. */
   operationTimeout?: number;
+  /**
+   * Secure mode (docs/security.md): every socket a CURVE client of the proxy's key, every message
+   * with the KHA/1 envelope. Undefined: unauthenticated mode.
+   */
+  security?: PeerSecurity;
   logger?: Logger;
 }
 
@@ -100,6 +106,23 @@ interface Operation {
   deadline: number;
   resolve(): void;
   reject(error: Error): void;
+}
+
+/**
+ * The proxy refused something for good (secure mode, docs/security.md): `KHP01 FORBIDDEN` for this
+ * subscriber id (the whole session fails: get() and subscribe() reject with it from then on) or for
+ * one topic (that subscribe() call fails). Definite: asking again will not change the answer.
+ */
+export class SubscriberForbidden extends Error {
+  readonly definite = true;
+  constructor(
+    message: string,
+    readonly refused: 'subscriber id' | 'topic',
+    readonly value: string,
+  ) {
+    super(message);
+    this.name = 'SubscriberForbidden';
+  }
 }
 
 /** A position file: JSON `{"positions":{topic: seq}}`, replaced atomically (write, fdatasync, rename, directory fsync). */
@@ -180,6 +203,8 @@ export class Subscriber {
   /** The connection to the proxy, replaced by a fresh one (and a new HELLO) when the proxy falls silent. */
   private readonly dealer: ReconnectingDealer;
   private closed = false;
+  /** Set when the proxy said FORBIDDEN to our subscriber id: the session is over for good. */
+  private failure?: SubscriberForbidden;
   /** The current connection got WELCOME: commands may go out. */
   private welcomed = false;
   /** Topics the proxy says we are subscribed to (WELCOME, SUBSCRIBED), minus unsubscribe() calls. */
@@ -196,7 +221,7 @@ export class Subscriber {
   /** Serialises get(): positions are recorded one after the other, in hand-out order. */
   private handing: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
-  private readonly options: Required<Omit<SubscriberOptions, 'positions' | 'logger'>>;
+  private readonly options: Required<Omit<SubscriberOptions, 'positions' | 'logger' | 'security'>>;
   /** Where processed positions are kept (a driver reads what it last took after a restart). */
   readonly positionStore?: PositionStore;
 
@@ -215,6 +240,7 @@ export class Subscriber {
       self: 'subscriber',
       peer: 'proxy',
       log: this.log,
+      security: options.security,
       onConnect: () => this.hello(),
       onMessage: (frames) => this.onFrames(frames),
       onTick: () => this.onTick(),
@@ -293,6 +319,7 @@ export class Subscriber {
 
   private async take(topic: string | undefined, deadline: number, onTake?: (delivery: Delivery) => void): Promise<Delivery | undefined> {
     for (;;) {
+      if (this.failure !== undefined) throw this.failure;
       if (this.closed) return undefined;
       const at = this.queue.findIndex((delivery) => topic === undefined || delivery.topic === topic);
       if (at >= 0) {
@@ -354,6 +381,7 @@ export class Subscriber {
   private operate(kind: Operation['kind'], topic: string): Promise<void> {
     const problem = nameProblem(topic, 'topic');
     if (problem !== undefined) return Promise.reject(new RangeError(problem));
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('subscriber is closed'));
     // A newer call for the topic supersedes an unanswered older one: only the latest intent is sent.
     this.operations.get(topic)?.reject(new Error(`${kind} ${topic} superseded the pending request`));
@@ -378,6 +406,7 @@ export class Subscriber {
 
   /** Rule 1: HELLO with the processed positions; commands wait for WELCOME. */
   private hello(): void {
+    if (this.failure !== undefined) return;
     this.welcomed = false;
     // HELLO carries the processed positions, which acknowledge all of it.
     this.unacked.clear();
@@ -416,7 +445,33 @@ export class Subscriber {
         return this.finish(message.topic, 'unsubscribe');
       case 'deliver':
         return this.onDeliver({ topic: message.topic, seq: message.seq, publisher: message.publisher, msg: message.msg, payload: message.payload });
+      case 'forbidden':
+        return this.onForbidden(message.name);
     }
+  }
+
+  /**
+   * FORBIDDEN answers a HELLO (naming our id; we are not welcomed yet) or a SUBSCRIBE (naming its
+   * topic). Either is definite: the policy, not a fault, says no.
+   */
+  private onForbidden(name: string): void {
+    if (!this.welcomed && name === this.options.id) {
+      this.failure = new SubscriberForbidden(`the proxy refused subscriber id ${name}: this key may not use it (docs/security.md)`, 'subscriber id', name);
+      this.log.error({ subscriber: name }, 'the proxy refused our subscriber id (FORBIDDEN): the session has failed for good');
+      this.dealer.close();
+      for (const operation of this.operations.values()) operation.reject(this.failure);
+      this.operations.clear();
+      for (const getter of this.getters.splice(0)) getter.wake();
+      return;
+    }
+    const operation = this.operations.get(name);
+    if (operation?.kind !== 'subscribe') {
+      this.log.warn({ name }, 'FORBIDDEN for nothing we asked: ignored');
+      return;
+    }
+    this.operations.delete(name);
+    this.subscribed.delete(name);
+    operation.reject(new SubscriberForbidden(`subscribe ${name}: the proxy says this key may not subscribe to it (docs/security.md)`, 'topic', name));
   }
 
   /** The proxy's acknowledged position is a floor for ours (e.g. when we lost our positions). */
@@ -452,7 +507,7 @@ export class Subscriber {
     const now = Date.now();
     this.send(encodeHeartbeat());
     this.flushAcks();
-    if (!this.welcomed) this.hello(); // HELLO or WELCOME lost: ask again
+    if (!this.welcomed) this.hello(); // HELLO or WELCOME lost: ask again (not after FORBIDDEN: hello() checks)
     for (const operation of [...this.operations.values()]) {
       if (now > operation.deadline) {
         this.operations.delete(operation.topic);

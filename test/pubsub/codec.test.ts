@@ -7,6 +7,7 @@ import {
   encodeAccepted,
   encodeAck,
   encodeDeliver,
+  encodeForbidden,
   encodeHeartbeat,
   encodeHello,
   encodePut,
@@ -57,6 +58,8 @@ describe('KHP/1 codec', () => {
     assert.deepEqual(decodeAtSubscriber(encodeUnsubscribed('x')), { kind: 'unsubscribed', topic: 'x' });
     assert.deepEqual(decodeAtSubscriber(encodeReset()), { kind: 'reset' });
     assert.deepEqual(decodeAtSubscriber(encodeHeartbeat()), { kind: 'heartbeat' });
+    assert.deepEqual(decodeAtSubscriber(encodeForbidden('sub-1')), { kind: 'forbidden', name: 'sub-1' });
+    assert.deepEqual(decodeAtPublisher(encodeRefused('m-1', 'forbidden', 'pub-1 may not publish on news')), { kind: 'refused', msg: 'm-1', code: 'forbidden', reason: 'pub-1 may not publish on news' });
   });
 
   test('malformed input is refused with a precise reason', () => {
@@ -78,6 +81,8 @@ describe('KHP/1 codec', () => {
     rejects(decodeAtPublisher, f('KHP01', 'REFUSED', 'm', 'nope', 'r'), /unknown REFUSED code/);
     rejects(decodeAtPublisher, f('KHP01', 'DELIVER'), /unknown command "DELIVER" at a publisher/);
     rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', '1', 'p', 'm'), /DELIVER takes 5 frames/);
+    rejects(decodeAtSubscriber, f('KHP01', 'FORBIDDEN'), /FORBIDDEN takes 1 frames/);
+    rejects(decodeAtSubscriber, f('KHP01', 'FORBIDDEN', ''), /subscriber id or topic must not be empty/);
     rejects(decodeAtSubscriber, f('KHP01', 'SUBSCRIBED', 't', 'x'), /position must be a decimal integer/);
   });
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { PubSubProxy, type PubSubProxyOptions } from '../../reference/pubsub/proxy';
 import { Subscriber, type Delivery, type SubscriberOptions } from '../../reference/pubsub/subscriber';
+import { Publisher, type PublisherOptions } from '../../reference/pubsub/publisher';
 import { freePort } from '../../harness/runtime/ports';
+import { endpointAndDirPerTest } from '../support/endpoint-and-dir';
 
 /** Shared by the pub/sub network tests: fast timings, proxies on free ports, bounded collection. */
 
@@ -61,3 +63,62 @@ export function assertOrdered(got: Delivery[], who: string): void {
   }
 }
 
+
+/** What each test of a suite gets from `proxyPerTest`. */
+export interface ProxyPerTest {
+  /** A tcp://127.0.0.1 endpoint on a port that was free when the test began. */
+  readonly endpoint: string;
+  /** A fresh temporary folder (journals, positions files). */
+  readonly dir: string;
+  /** The proxy the test started last; throws if it started none. */
+  readonly proxy: PubSubProxy;
+  /** Starts a proxy on `endpoint` (closing the one before, if any) with the fast timings. */
+  start(options?: Partial<PubSubProxyOptions>): Promise<PubSubProxy>;
+  /** Something to close after the test, before the proxy (last registered, first closed). */
+  onClose(close: () => unknown): void;
+  /** A publisher of `endpoint` with the fast timings, closed after the test. */
+  publisher(id: string, options?: Partial<PublisherOptions>): Publisher;
+  /** A subscriber of `endpoint` with the fast timings, closed after the test. */
+  subscriber(id: string, options?: Partial<SubscriberOptions>): Promise<Subscriber>;
+}
+
+/** For each test of the enclosing suite: an endpoint, a folder and a proxy slot, all released after the test. */
+export function proxyPerTest(prefix: string): ProxyPerTest {
+  let current: PubSubProxy | undefined;
+  const closers: (() => unknown)[] = [];
+  const fresh = endpointAndDirPerTest(prefix, async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    get endpoint() {
+      return fresh.endpoint;
+    },
+    get dir() {
+      return fresh.dir;
+    },
+    get proxy() {
+      if (current === undefined) throw new Error('the test started no proxy');
+      return current;
+    },
+    async start(options = {}) {
+      await current?.close();
+      current = undefined;
+      return (current = await startProxy({ endpoint: fresh.endpoint, ...options }));
+    },
+    onClose(close) {
+      closers.push(close);
+    },
+    publisher(id, options = {}) {
+      const created = new Publisher({ ...FAST_PUBLISHER, proxy: fresh.endpoint, id, ...options });
+      closers.push(() => created.close());
+      return created;
+    },
+    async subscriber(id, options = {}) {
+      const created = await openSubscriber(fresh.endpoint, id, options);
+      closers.push(() => created.close());
+      return created;
+    },
+  };
+}

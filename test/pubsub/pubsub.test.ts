@@ -3,36 +3,20 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Dealer } from 'zeromq';
 import type { PubSubProxy } from '../../reference/pubsub/proxy';
-import { Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
+import { PutDefiniteFailure, type Publisher } from '../../reference/pubsub/publisher';
 import type { Subscriber } from '../../reference/pubsub/subscriber';
 import { decodeAtPublisher, encodePut } from '../../reference/pubsub/codec';
 import { waitFor } from '../../harness/util/wait-for';
-import { endpointAndDirPerTest } from '../support/endpoint-and-dir';
-import { assertOrdered, collect, FAST_PUBLISHER, openSubscriber, startProxy } from './helpers';
+import { assertOrdered, collect, proxyPerTest } from './helpers';
 
 /** KHP/1 end to end, in process on real sockets over tcp://127.0.0.1, with a journaled proxy. */
 const WAIT = 5_000;
 
 describe('KHP/1: proxy + publisher + subscriber', () => {
-  let proxy: PubSubProxy | undefined;
-  const closers: (() => unknown)[] = [];
-  const fresh = endpointAndDirPerTest('keelhaul-pubsub-', async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-    await proxy?.close();
-    proxy = undefined;
-  });
-
-  const start = async (options: { maxPending?: number } = {}): Promise<PubSubProxy> => (proxy = await startProxy({ endpoint: fresh.endpoint, journal: path.join(fresh.dir, 'journal'), ...options }));
-  const publisher = (id: string): Publisher => {
-    const created = new Publisher({ ...FAST_PUBLISHER, proxy: fresh.endpoint, id });
-    closers.push(() => created.close());
-    return created;
-  };
-  const subscriber = async (id: string, positions?: string): Promise<Subscriber> => {
-    const created = await openSubscriber(fresh.endpoint, id, positions === undefined ? {} : { positions });
-    closers.push(() => created.close());
-    return created;
-  };
+  const run = proxyPerTest('keelhaul-pubsub-');
+  const start = (options: { maxPending?: number } = {}): Promise<PubSubProxy> => run.start({ journal: path.join(run.dir, 'journal'), ...options });
+  const publisher = (id: string): Publisher => run.publisher(id);
+  const subscriber = (id: string, positions?: string): Promise<Subscriber> => run.subscriber(id, positions === undefined ? {} : { positions });
 
   test('a put is accepted with a sequence and delivered once, in order', async () => {
     await start();
@@ -49,7 +33,7 @@ describe('KHP/1: proxy + publisher + subscriber', () => {
       [3, 'msg-3', 'pub-1', 'm3'],
     ]);
     assert.equal(await sub.get(undefined, { timeoutMs: 200 }), undefined, 'nothing more');
-    await waitFor(() => proxy!.stats().store.retained === 0, { timeoutMs: WAIT, what: 'acknowledged messages to be released' });
+    await waitFor(() => run.proxy.stats().store.retained === 0, { timeoutMs: WAIT, what: 'acknowledged messages to be released' });
   });
 
   test('a retried put (same publisher and message id) is stored once', async () => {
@@ -58,8 +42,8 @@ describe('KHP/1: proxy + publisher + subscriber', () => {
     await sub.subscribe('news');
     // Two attempts of one put, as a publisher whose first answer got lost would send them.
     const raw = new Dealer({ linger: 0, receiveTimeout: WAIT });
-    closers.push(() => raw.close());
-    raw.connect(fresh.endpoint);
+    run.onClose(() => raw.close());
+    raw.connect(run.endpoint);
     await raw.send(encodePut('pub-1', 'msg-1', 'news', Buffer.from('once')));
     await raw.send(encodePut('pub-1', 'msg-1', 'news', Buffer.from('once')));
     const first = decodeAtPublisher(await raw.receive());
@@ -72,7 +56,7 @@ describe('KHP/1: proxy + publisher + subscriber', () => {
     assert.equal((await pub.put('news', 'twice', { msg: 'msg-2' })).seq, 2);
     const got = await collect(sub, 3, 1_000);
     assert.deepEqual(got.map((d) => d.msg), ['msg-1', 'msg-2']);
-    assert.equal(proxy!.stats().deduplicated, 2);
+    assert.equal(run.proxy.stats().deduplicated, 2);
   });
 
   test('2 publishers × 3 subscribers on overlapping topics: exactly once, per-publisher order', async () => {
@@ -113,7 +97,7 @@ describe('KHP/1: proxy + publisher + subscriber', () => {
 
   test('a subscriber that goes away gets what it missed when it comes back (positions file)', async () => {
     await start();
-    const positions = path.join(fresh.dir, 'sub-1.positions');
+    const positions = path.join(run.dir, 'sub-1.positions');
     const first = await subscriber('sub-1', positions);
     await first.subscribe('news');
     const pub = publisher('pub-1');
@@ -133,14 +117,14 @@ describe('KHP/1: proxy + publisher + subscriber', () => {
     await sub.subscribe('news');
     const pub = publisher('pub-1');
     for (let i = 1; i <= 5; i++) await pub.put('news', `m${i}`, { msg: `msg-${i}` });
-    assert.equal(proxy!.stats().store.retained, 5);
+    assert.equal(run.proxy.stats().store.retained, 5);
     await sub.unsubscribe('news');
-    assert.equal(proxy!.stats().store.retained, 0, 'released');
-    assert.equal(proxy!.stats().store.subscriptions, 0);
+    assert.equal(run.proxy.stats().store.retained, 0, 'released');
+    assert.equal(run.proxy.stats().store.subscriptions, 0);
     assert.equal(await sub.get('news', { timeoutMs: 200 }), undefined, 'nothing of the topic after unsubscribe()');
     // A message accepted with nobody subscribed is owed to nobody.
     await pub.put('news', 'm6', { msg: 'msg-6' });
-    assert.equal(proxy!.stats().store.retained, 0);
+    assert.equal(run.proxy.stats().store.retained, 0);
   });
 
   test('--max-pending reached: the put fails definitely; once the subscriber catches up puts succeed', async () => {
@@ -155,9 +139,9 @@ describe('KHP/1: proxy + publisher + subscriber', () => {
       assert.match(error.message, /refused \(busy\).*subscriber sub-1 has 3 messages pending \(max-pending 3\)/);
       return true;
     });
-    assert.equal(proxy!.stats().refusedBusy, 1);
+    assert.equal(run.proxy.stats().refusedBusy, 1);
     assert.deepEqual((await collect(sub, 3, WAIT)).map((d) => d.msg), ['msg-1', 'msg-2', 'msg-3']);
-    await waitFor(() => proxy!.stats().store.retained === 0, { timeoutMs: WAIT, what: 'the acknowledgements' });
+    await waitFor(() => run.proxy.stats().store.retained === 0, { timeoutMs: WAIT, what: 'the acknowledgements' });
     assert.equal((await pub.put('news', 'm4', { msg: 'msg-4' })).seq, 4);
     assert.equal((await collect(sub, 1, WAIT))[0]?.msg, 'msg-4', 'the refused message id is a new put when retried later');
   });
@@ -165,13 +149,13 @@ describe('KHP/1: proxy + publisher + subscriber', () => {
   test('malformed frames are dropped and the proxy keeps serving', async () => {
     await start();
     const raw = new Dealer({ linger: 0, receiveTimeout: WAIT });
-    closers.push(() => raw.close());
-    raw.connect(fresh.endpoint);
+    run.onClose(() => raw.close());
+    raw.connect(run.endpoint);
     await raw.send([Buffer.from('garbage')]);
     await raw.send([Buffer.from('KHP01'), Buffer.from('ACK'), Buffer.from('t'), Buffer.from('x')]);
     await raw.send(encodePut('pub-1', 'msg-1', 'bad\ttopic', Buffer.from('x')));
     assert.deepEqual(decodeAtPublisher(await raw.receive()), { kind: 'refused', msg: 'msg-1', code: 'bad-request', reason: 'topic must be printable ASCII (found byte 0x09)' });
-    await waitFor(() => proxy!.stats().malformed === 3, { timeoutMs: WAIT, what: 'three malformed messages' });
+    await waitFor(() => run.proxy.stats().malformed === 3, { timeoutMs: WAIT, what: 'three malformed messages' });
     assert.equal((await publisher('pub-1').put('news', 'ok')).seq, 1);
   });
 });
