@@ -4,7 +4,11 @@ import type { PrincipalRights } from '../history/event';
 import type { HistoryRecorder } from '../history/recorder';
 import { writeKeyFiles, SECRET_KEY_SUFFIX } from '../../reference/security/key-files';
 import { generateKeyPair, type KeyPair } from '../../reference/security/key-pair';
+import { PeerSecurity } from '../../reference/security/peer-security';
 import type { NodeSecurity, SecurityPosition, SecurityProvider } from '../systems/node-security';
+
+/** The harness's own principal: listed in every policy, with no rights, so a server answers its 8/MMI questions. */
+export const HARNESS_PRINCIPAL = 'keelhaul-harness';
 
 /** The policy file's name in the run's key folder. */
 export const POLICY_FILE = 'policy.json';
@@ -25,7 +29,7 @@ export interface RunSecurityOptions {
  */
 export class RunSecurity implements SecurityProvider {
   private readonly pairs = new Map<string, KeyPair>();
-  private readonly rights = new Map<string, PrincipalRights>();
+  private readonly rights = new Map<string, PrincipalRights>([[HARNESS_PRINCIPAL, {}]]);
 
   constructor(private readonly options: RunSecurityOptions) {
     fs.mkdirSync(options.hostDir, { recursive: true });
@@ -86,6 +90,10 @@ export class RunSecurity implements SecurityProvider {
       return { curveKeyFile, policyFile: this.policyFile };
     }
     return { curveKeyFile, serverKey: this.keyPair(server).publicKey };
+  }
+
+  harnessPeer(server: string): PeerSecurity {
+    return new PeerSecurity(this.keyPair(HARNESS_PRINCIPAL), this.keyPair(server).publicKey);
   }
 
   /** Written whole and renamed into place, so a server never reads half a policy. */

@@ -1,3 +1,5 @@
+import type { PeerSecurity } from '../../reference/security/peer-security';
+
 /**
  * What one node of a secure run is given (docs/security.md): its own key pair's file and, for a
  * server (broker, pub/sub proxy) the policy file, for a peer the server's public key. Paths are as
@@ -19,6 +21,8 @@ export type SecurityPosition = 'server' | 'peer';
 export interface SecurityProvider {
   /** `server` is the node's server (the hub it connects to); for a server, its own name. */
   forNode(name: string, position: SecurityPosition, server: string): NodeSecurity;
+  /** The harness's own credentials towards `server` (for its 8/MMI questions): a principal the policy lists with no rights. */
+  harnessPeer(server: string): PeerSecurity;
 }
 
 /** The placeholders of a secure run, per position: a manifest's command or env gets the node's values, '' when the run is not secure. */

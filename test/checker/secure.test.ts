@@ -127,6 +127,11 @@ describe('secure checker: forged-reply', () => {
     assert.match(checkSecure(events).anomalies[1]?.detail ?? '', /no worker entitled to its service had started job j-1 by then/);
   });
 
+  test("a harness client's reply whose content echoes no request is forged, even after a legitimate start", () => {
+    const events = [STANDARD_POLICY, invoke(10, 'j-1'), execStart(11, 'worker-1', 'j-1'), receive(12, 'client-1', { kind: 'reply', service: 'echo', job: 'j-1' })];
+    assert.deepEqual(checkSecure(events).anomalies.map((f) => f.detail), ['client-1 received a reply to job j-1 that no legitimate execution produced: its content echoes no request anybody sent']);
+  });
+
   test("a harness client's received reply is judged the same way", () => {
     const events = [STANDARD_POLICY, invoke(10, 'j-1'), receive(12, 'client-1', { kind: 'reply', service: 'echo', job: 'j-1', resultOf: 'client-1' })];
     assert.deepEqual(namesOf(events), ['forged-reply']);

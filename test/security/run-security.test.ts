@@ -33,7 +33,7 @@ describe('RunSecurity: one run\'s keys and policy', () => {
     assert.ok(policy.allows({ name: 'client-1', key: client.publicKey }, 'call', 'echo'));
     assert.ok(!policy.allows({ name: 'client-1', key: client.publicKey }, 'register', 'echo'));
     assert.equal(fs.statSync(path.join(hostDir, 'client-1.key_secret')).mode & 0o777, 0o600);
-    assert.deepEqual(history.events().map((event) => event.type === 'policy' && event.principals), [{ 'client-1': { call: ['echo'] }, 'worker-1': { register: ['echo'] } }]);
+    assert.deepEqual(history.events().map((event) => event.type === 'policy' && event.principals), [{ 'keelhaul-harness': {}, 'client-1': { call: ['echo'] }, 'worker-1': { register: ['echo'] } }]);
   });
 
   test('a server gets its key file and the policy; a peer its key file and the server\'s public key; paths as nodes see them', () => {
@@ -50,7 +50,7 @@ describe('RunSecurity: one run\'s keys and policy', () => {
     security.revoke('sub-1', 250);
     assert.equal(loadPolicy(path.join(hostDir, POLICY_FILE)).principalOf(sub.publicKey), undefined);
     assert.deepEqual(history.events().at(-1), { type: 'revoked', principal: 'sub-1', boundMs: 250, t: history.events().at(-1)?.t });
-    assert.throws(() => security.revoke('sub-1', 250), /cannot revoke sub-1: the policy does not name it \(it names pub-1\)/);
+    assert.throws(() => security.revoke('sub-1', 250), /cannot revoke sub-1: the policy does not name it \(it names keelhaul-harness, pub-1\)/);
   });
 
   test('a name that cannot be a file name is refused', () => {

@@ -29,12 +29,16 @@ export function checkForgedReply(history: SecureHistory): Finding<'forged-reply'
     let client: string;
     let job: string;
     let named: string;
+    let why: string | undefined;
     if (event.type === 'ok') [client, job, named] = [event.process, event.job, event.reply];
-    else if (event.type === 'receive' && event.kind === 'reply' && event.job !== undefined && history.invokes.has(event.job)) [client, job, named] = [event.principal, event.job, event.job];
-    else continue;
+    else if (event.type === 'receive' && event.kind === 'reply' && event.job !== undefined && history.invokes.has(event.job)) {
+      [client, job, named] = [event.principal, event.job, event.job];
+      // A harness-driven client knows every content the harness sent: a reply echoing none was made up.
+      if (event.resultOf === undefined) why = 'its content echoes no request anybody sent';
+    } else continue;
     // A reply naming another invoked job that did run is stale (request-reply's stale-reply), not forged.
-    if (legitimatelyStarted(named, event.t)) continue;
-    const why = history.invokes.has(named) ? `no worker entitled to its service had started job ${named} by then` : `it names ${named}, which no client invoked`;
+    if (why === undefined && legitimatelyStarted(named, event.t)) continue;
+    why ??= history.invokes.has(named) ? `no worker entitled to its service had started job ${named} by then` : `it names ${named}, which no client invoked`;
     findings.push({
       name: 'forged-reply',
       job,
@@ -48,6 +52,6 @@ export function checkForgedReply(history: SecureHistory): Finding<'forged-reply'
 export const FORGED_REPLY = secureRule({
   name: 'forged-reply',
   describe:
-    'An `ok` (or a `receive` of a `reply` by a harness-driven client, for an invoked `job`) whose reply names a job J (the `ok`\'s `reply`, the `receive`\'s `job`) such that no `exec-start` of J with `t` at or before the reply\'s, by a worker entitled then to `register` J\'s service, exists: J was never invoked, or only unentitled workers (or none yet) had started it. An echo execution of J replies J; a reply naming another invoked job that an entitled worker did start is `stale-reply` (request-reply), not this.',
+    'A `receive` of a `reply` (for an invoked `job`) without `resultOf`: its content echoes no request any harness-driven peer sent. Or an `ok` (or such a `receive`) whose reply names a job J (the `ok`\'s `reply`, the `receive`\'s `job`) such that no `exec-start` of J with `t` at or before the reply\'s, by a worker entitled then to `register` J\'s service, exists: J was never invoked, or only unentitled workers (or none yet) had started it. An echo execution of J replies J; a reply naming another invoked job that an entitled worker did start is `stale-reply` (request-reply), not this.',
   check: checkForgedReply,
 });

@@ -115,7 +115,10 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const remaining = deadline - Date.now();
-      const answer = await askService(this.brokerEndpoint, MMI_SERVICE, service, Math.max(50, Math.min(500, remaining)));
+      const wait = Math.max(50, Math.min(500, remaining));
+      // In a secure run the harness asks as its own principal; a broker that takes no keys is asked without.
+      const security = this.context.security?.harnessPeer(this.broker?.name ?? 'broker');
+      const answer = (await askService(this.brokerEndpoint, MMI_SERVICE, service, wait, security)) ?? (security !== undefined ? await askService(this.brokerEndpoint, MMI_SERVICE, service, wait) : undefined);
       if (answer === '200' || answer === '501') return;
       if (Date.now() >= deadline) throw new Error(`the broker did not know service "${service}" within ${timeoutMs} ms of its workers starting (8/MMI answered ${answer ?? 'nothing'})`);
       await sleep(this.timing.heartbeatInterval / 5);
