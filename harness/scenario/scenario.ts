@@ -182,7 +182,12 @@ export class Scenario {
   async revoke(principal: string): Promise<void> {
     if (this.keys === undefined) throw new Error(`cannot revoke ${principal}: the run is not secure (no policy was given)`);
     this.keys.revoke(principal, revocationBound(this.timing));
-    for (const hub of this.systems.map((system) => system.hub)) if (hub?.running === true) await hub.reload();
+    const hubs = this.systems.map((system) => system.hub).filter((hub): hub is NodeHandle => hub?.running === true);
+    for (const hub of hubs) await hub.reload();
+    // SIGHUP's default action ends a process: a server that does not re-read its policy on it is gone.
+    await new Promise((resolve) => setTimeout(resolve, this.timing.heartbeatInterval));
+    const gone = hubs.filter((hub) => !hub.running);
+    if (gone.length > 0) throw new Error(`${gone.map((hub) => hub.name).join(', ')} exited on SIGHUP (${gone.map((hub) => hub.lastExit ?? '?').join(', ')}): a secure server must re-read its policy on SIGHUP (docs/manifest.md), so the revocation could not be made`);
   }
 
   /** The systems built so far. */
