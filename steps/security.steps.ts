@@ -1,7 +1,9 @@
 import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
-import { openAttackBench, type AttackBench } from '../harness/security/attack-bench';
+import { brokerProbe, openAttackBench, proxyProbe, type AttackBench, type OpenBenchOptions } from '../harness/security/attack-bench';
 import { harnessCall, describeEnd } from '../harness/security/harness-call';
 import { parsePolicyTable } from '../harness/security/policy-table';
+import { HARNESS_PRINCIPAL } from '../harness/security/run-security';
+import { parsePubSubAttack, runPubSubAttack } from '../harness/security/pubsub-attacks';
 import { parseRequestReplyAttack, runRequestReplyAttack } from '../harness/security/request-reply-attacks';
 import { scaled } from '../harness/util/time-scale';
 import { expectPass } from '../harness/verdict/inconclusive';
@@ -11,28 +13,31 @@ Given('a secure run with the policy:', function (this: KeelhaulWorld, table: Dat
   this.harness.secure(parsePolicyTable(table.hashes()));
 });
 
-/** The bench against the broker, opened once per scenario by a call `prober` may make to `service`. */
-async function brokerBench(world: KeelhaulWorld, prober: string, service: string): Promise<AttackBench | undefined> {
+/** The bench against `server` (a hub of the run), opened once per scenario by `probe`. */
+async function benchAgainst(world: KeelhaulWorld, server: string | undefined, endpoint: () => string, probe: OpenBenchOptions['probe']): Promise<AttackBench | undefined> {
   if (world.attackBench !== undefined) return world.attackBench;
   const scenario = world.harness;
   const security = scenario.security;
-  const broker = scenario.cluster.hub;
-  if (security === undefined || broker === undefined) throw new Error('a secure run with a broker is needed first (Given a secure run with the policy: ..., And a broker)');
-  world.attackBench = await openAttackBench({
-    server: broker.name,
-    endpoint: scenario.cluster.brokerEndpoint,
-    security,
-    history: scenario.history,
-    timing: scenario.timing,
-    revoke: (principal) => scenario.revoke(principal),
-    probe: { principal: prober, service },
-  });
+  if (security === undefined || server === undefined) throw new Error('a secure run with its server is needed first (Given a secure run with the policy: ..., And a broker / a pub/sub proxy)');
+  world.attackBench = await openAttackBench({ server, endpoint: endpoint(), security, history: scenario.history, timing: scenario.timing, revoke: (principal) => scenario.revoke(principal), probe });
   return world.attackBench;
 }
 
+/** The bench against the broker: its mechanism learnt from a call `prober` may make to `service`. */
+function brokerBench(world: KeelhaulWorld, prober: string, service: string): Promise<AttackBench | undefined> {
+  const cluster = world.harness.cluster;
+  return benchAgainst(world, cluster.hub?.name, () => cluster.brokerEndpoint, { principal: prober, ask: brokerProbe(service) });
+}
+
+/** The bench against the pub/sub proxy: its mechanism learnt from the harness's own HELLO. */
+function proxyBench(world: KeelhaulWorld): Promise<AttackBench | undefined> {
+  const pubsub = world.harness.pubsub;
+  return benchAgainst(world, pubsub.hub?.name, () => pubsub.proxyEndpoint, { principal: HARNESS_PRINCIPAL, ask: proxyProbe });
+}
+
 /** Records an attack the harness could not make at all: no call of `victim` got through under CURVE or NULL. */
-function unreachable(world: KeelhaulWorld, attack: string, attacker: string, victim: string, service: string): void {
-  const error = `no plain call of ${victim} to ${service} was answered, under CURVE or NULL: the harness cannot reach the service`;
+function unreachable(world: KeelhaulWorld, attack: string, attacker: string, prober: string, target: string): void {
+  const error = `nothing ${prober} sent to ${target} was answered, under CURVE or NULL: the harness cannot reach it`;
   world.harness.history.record({ type: 'attack', id: `${attack}-unreachable`, attack, principal: attacker, sent: '(not sent)', performed: false, outcome: 'the harness failed', error });
 }
 
@@ -49,6 +54,14 @@ When('the key of {string} is revoked while it calls {string}', { timeout: scaled
   if (bench === undefined) return unreachable(this, 'revocation', victim, victim, service);
   const report = await runRequestReplyAttack(bench, 'revocation', { attacker: victim, service, victim });
   this.attach(`revocation of ${victim}: ${report.outcome}`, 'text/plain');
+});
+
+When('{string} tries {string} on topic {string} against {string}', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, attacker: string, attack: string, topic: string, victim: string) {
+  const name = parsePubSubAttack(attack);
+  const bench = await proxyBench(this);
+  if (bench === undefined) return unreachable(this, name, attacker, HARNESS_PRINCIPAL, 'the pub/sub proxy');
+  const report = await runPubSubAttack(bench, name, { attacker, topic, victim });
+  this.attach(`${attack} by ${attacker}: sent ${report.sent}; ${report.outcome}`, 'text/plain');
 });
 
 Then('{string} can call {string}', { timeout: scaled(20_000) }, async function (this: KeelhaulWorld, principal: string, service: string) {

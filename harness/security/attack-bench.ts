@@ -101,8 +101,22 @@ export interface OpenBenchOptions {
   history: HistoryRecorder;
   timing: Timing;
   revoke: (principal: string) => Promise<void>;
-  /** A plain 7/MDP call the harness makes as a principal entitled to it, to learn the mechanism: [principal, service]. */
-  probe: { principal: string; service: string };
+  /** What the harness asks, as a principal the policy lists, to learn the mechanism: true when the server answered. */
+  probe: { principal: string; ask(peer: HostilePeer, timeoutMs: number): Promise<boolean> };
+}
+
+/** A plain 7/MDP call to `service` (an entitled principal's probe of a broker). */
+export function brokerProbe(service: string) {
+  return async (peer: HostilePeer, timeoutMs: number): Promise<boolean> => {
+    await peer.send(['', 'MDPC01', service, 'probe', 'probe']);
+    return (await peer.receive(timeoutMs))?.[1]?.toString() === 'MDPC01';
+  };
+}
+
+/** A HELLO under the principal's own subscriber id (a pub/sub proxy's probe): any KHP/1 answer will do. */
+export async function proxyProbe(peer: HostilePeer, timeoutMs: number): Promise<boolean> {
+  await peer.send(['KHP01', 'HELLO', peer.principal]);
+  return (await peer.receive(timeoutMs))?.[0]?.toString() === 'KHP01';
 }
 
 /**
@@ -117,9 +131,7 @@ export async function openAttackBench(options: OpenBenchOptions): Promise<Attack
     const bench = new AttackBench(options.server, options.endpoint, options.security, options.history, options.timing, mechanism, options.revoke);
     const peer = bench.peer(options.probe.principal);
     try {
-      await peer.send(['', 'MDPC01', options.probe.service, `probe-${mechanism}`, 'probe']);
-      const reply = await peer.receive(bench.callTimeoutMs);
-      if (reply !== undefined && reply[1]?.toString() === 'MDPC01') return bench;
+      if (await options.probe.ask(peer, bench.callTimeoutMs)) return bench;
     } finally {
       peer.close();
     }

@@ -53,6 +53,27 @@ export const KHA1: SpecCatalogue = {
       paraphrased: true,
     },
     {
+      id: 'kha1:publish-right',
+      level: 'MUST',
+      section: 'Rules in secure mode: pub/sub proxy',
+      text: 'A PUT on a topic the principal may not publish is answered REFUSED forbidden: not accepted, never delivered.',
+      paraphrased: true,
+    },
+    {
+      id: 'kha1:subscribe-right',
+      level: 'MUST',
+      section: 'Rules in secure mode: pub/sub proxy',
+      text: 'A SUBSCRIBE to a topic the principal may not subscribe to is answered FORBIDDEN; it gets nothing of that topic.',
+      paraphrased: true,
+    },
+    {
+      id: 'kha1:subscriber-id-right',
+      level: 'MUST',
+      section: 'Rules in secure mode: pub/sub proxy',
+      text: "A HELLO with a subscriber id the principal may not use is answered FORBIDDEN; it cannot move that session's positions or receive its messages.",
+      paraphrased: true,
+    },
+    {
       id: 'kha1:revocation',
       level: 'MUST',
       section: 'Keys and policy files',

@@ -30,6 +30,7 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
   readonly publishers: NodeHandle[] = [];
   readonly subscribers: NodeHandle[] = [];
   private proxyPeer?: string;
+  private proxyHarness?: string;
   private readonly deliveries = new DeliveryReports();
 
   protected shape() {
@@ -118,6 +119,12 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
     return [...open];
   }
 
+  /** Where the harness itself reaches the proxy (its hostile peers), not through the fault proxy. */
+  get proxyEndpoint(): string {
+    if (this.proxyHarness === undefined) throw new Error('start the pub/sub proxy first');
+    return this.proxyHarness;
+  }
+
   /** A node's keys in a secure run (none otherwise): the proxy is every peer's server. */
   private securityFor(name: string, position: SecurityPosition): { security?: NodeSecurity } {
     return securityParam(this.context.security, name, position, PROXY);
@@ -127,6 +134,7 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
   async startProxy({ maxPending = DEFAULT_PROXY_OPTIONS.maxPending }: { maxPending?: number } = {}): Promise<NodeHandle> {
     const port = await this.context.runtime.allocatePort(PROXY);
     this.proxyPeer = await this.context.runtime.peerEndpoint(PROXY, port);
+    this.proxyHarness = await this.context.runtime.harnessEndpoint(PROXY, port);
     const state = this.context.runtime.stateDir(PROXY, path.join(this.context.stateDir, PROXY));
     this.proxy = await this.context.runtime.start(this.context.implementation.pubsubProxy({ name: PROXY, bind: this.context.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state, maxPending, ...this.securityFor(PROXY, 'server') }));
     return this.proxy;
