@@ -64,6 +64,14 @@ When('{string} tries {string} on topic {string} against {string}', { timeout: sc
   this.attach(`${attack} by ${attacker}: sent ${report.sent}; ${report.outcome}`, 'text/plain');
 });
 
+When('the broker restarts after {int} ms and {string} has workers again', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, pauseMs: number, service: string) {
+  const broker = this.harness.cluster.hub;
+  if (broker === undefined) throw new Error('no broker was started');
+  await this.strike({ kind: 'crash-restart', target: broker.name, pauseMs: scaled(pauseMs) }, broker);
+  // The workers reconnect with their keys by themselves; the step waits (bounded) until the broker knows them again.
+  await this.harness.cluster.waitForService(service);
+});
+
 Then('{string} can call {string}', { timeout: scaled(20_000) }, async function (this: KeelhaulWorld, principal: string, service: string) {
   const bench = await brokerBench(this, principal, service);
   if (bench === undefined) throw new Error(`${principal} could not call ${service} under CURVE or NULL`);

@@ -25,6 +25,13 @@ Feature: Who may talk to whom: request-reply
       | client-a | echo    |
       | client-b | echo    |
 
+  @entitlement @reconnect @kha1:allow-list @kha1:register-right
+  Scenario: After a broker restart, entitled peers reconnect with their keys and are served again
+    Then "client-a" can call "echo"
+    When the broker restarts after 300 ms and "echo" has workers again
+    Then "client-a" can call "echo"
+    And the security checks find nothing
+
   @attack:impersonation @kha1:register-right
   Scenario: A worker cannot take jobs of a service it may not register (impersonation)
     When "evil" tries "impersonation" on "echo" against "client-a"
