@@ -356,11 +356,11 @@ export class Broker {
       case 'ready':
         return this.onReady(identity, message.service, message.extensions, principal);
       case 'reply':
-        return this.onReply(identity, message.client, message.body);
+        return this.onReply(identity, message.client, message.body, principal);
       case 'heartbeat':
-        return this.onWorkerHeartbeat(identity);
+        return this.onWorkerHeartbeat(identity, principal);
       case 'disconnect':
-        return this.onWorkerDisconnect(identity);
+        return this.onWorkerDisconnect(identity, principal);
     }
   }
 
@@ -495,8 +495,8 @@ export class Broker {
     this.makeIdle(worker, service);
   }
 
-  private onReply(identity: Frame, address: Frame, body: Frame[]): void {
-    const worker = this.knownWorker(identity, 'REPLY');
+  private onReply(identity: Frame, address: Frame, body: Frame[], principal?: Principal): void {
+    const worker = this.knownWorker(identity, principal, 'REPLY');
     if (!worker) return;
     worker.expiresAt = this.nextExpiry();
     const job = this.replyTarget(worker, address);
@@ -621,14 +621,14 @@ export class Broker {
     if (queued >= 0) service.queue.splice(queued, 1);
   }
 
-  private onWorkerHeartbeat(identity: Frame): void {
-    const worker = this.knownWorker(identity, 'HEARTBEAT');
+  private onWorkerHeartbeat(identity: Frame, principal?: Principal): void {
+    const worker = this.knownWorker(identity, principal, 'HEARTBEAT');
     if (worker) worker.expiresAt = this.nextExpiry();
   }
 
-  private onWorkerDisconnect(identity: Frame): void {
+  private onWorkerDisconnect(identity: Frame, principal?: Principal): void {
     const worker = this.workers.get(identity.toString('hex'));
-    if (!worker || this.options.defects?.includes('ignore-disconnect')) return;
+    if (!worker || !this.sameKey(worker, principal) || this.options.defects?.includes('ignore-disconnect')) return;
     this.log.info({ worker: worker.id }, 'worker disconnected');
     // A worker that says goodbye holds no result for its job (it gives the job back), so no grace;
     // a KHX/1 worker's goodbye also says it did not run the job (docs/protocol.md).
@@ -636,14 +636,22 @@ export class Broker {
     this.removeWorker(worker, { sendDisconnect: false, fellSilent: false });
   }
 
-  /** Per 7/MDP, any command other than READY from an unregistered peer earns a DISCONNECT. */
-  private knownWorker(identity: Frame, command: string): WorkerRecord | undefined {
+  /**
+   * Per 7/MDP, any command other than READY from an unregistered peer earns a DISCONNECT. In secure
+   * mode so does one under a registered worker's routing identity but another key: a peer that took
+   * over the identity of a worker whose connection is gone (a peer may choose its routing id).
+   */
+  private knownWorker(identity: Frame, principal: Principal | undefined, command: string): WorkerRecord | undefined {
     const worker = this.workers.get(identity.toString('hex'));
-    if (!worker) {
-      this.log.info({ worker: identity.toString('hex'), command }, 'command from an unregistered worker: sending DISCONNECT');
-      this.send([identity, ...encodeDisconnect()]);
-    }
-    return worker;
+    if (worker !== undefined && this.sameKey(worker, principal)) return worker;
+    if (worker !== undefined) this.counters.forbidden++;
+    this.log.info({ worker: identity.toString('hex'), command, otherKey: worker !== undefined }, 'command from an unregistered worker: sending DISCONNECT');
+    this.send([identity, ...encodeDisconnect()]);
+    return undefined;
+  }
+
+  private sameKey(worker: WorkerRecord, principal: Principal | undefined): boolean {
+    return worker.principal?.key === principal?.key;
   }
 
   private makeIdle(worker: WorkerRecord, service: Service): void {

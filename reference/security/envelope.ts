@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { Frame } from '../net/router-server';
 import type { KeyPair } from './key-pair';
 import { sharedSecret } from './x25519';
 import { isZ85Key } from './z85';
@@ -25,12 +24,12 @@ function proof(secret: Buffer): Buffer {
 }
 
 /** The three envelope frames a peer with `own` keys puts in front of every message to the server with `serverPublicKey`. */
-export function envelopeFrames(own: KeyPair, serverPublicKey: string): Frame[] {
+export function envelopeFrames(own: KeyPair, serverPublicKey: string): Buffer[] {
   return [Buffer.from(ENVELOPE_TAG), Buffer.from(own.publicKey, 'ascii'), proof(sharedSecret(own.secretKey, serverPublicKey))];
 }
 
 /** An opened message: the sender's public key and the protocol frames after the envelope, or why it was refused. */
-export type OpenedEnvelope = { ok: true; senderKey: string; frames: Frame[] } | { ok: false; reason: string };
+export type OpenedEnvelope = { ok: true; senderKey: string; frames: Buffer[] } | { ok: false; reason: string };
 
 /**
  * The server side: checks envelopes against the server's secret key. The X25519 for each sender key
@@ -45,9 +44,9 @@ export class EnvelopeOpener {
     private readonly maxCachedKeys = 4096,
   ) {}
 
-  open(frames: readonly Frame[]): OpenedEnvelope {
+  open(frames: readonly Buffer[]): OpenedEnvelope {
     if (frames.length < ENVELOPE_FRAMES + 1) return { ok: false, reason: `no ${ENVELOPE_TAG} envelope: ${frames.length} frames` };
-    const [tag, key, given] = frames as [Frame, Frame, Frame];
+    const [tag, key, given] = frames as [Buffer, Buffer, Buffer];
     if (!tag.equals(Buffer.from(ENVELOPE_TAG))) return { ok: false, reason: `no ${ENVELOPE_TAG} envelope: the first frame is not ${ENVELOPE_TAG}` };
     const senderKey = key.toString('ascii');
     if (key.length !== 40 || !isZ85Key(senderKey)) return { ok: false, reason: 'the envelope key is not 40 Z85 characters' };

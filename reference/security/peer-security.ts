@@ -1,4 +1,3 @@
-import type { Frame } from '../net/router-server';
 import { envelopeFrames } from './envelope';
 import { keyPairProblem, type KeyPair } from './key-pair';
 import { isZ85Key } from './z85';
@@ -16,7 +15,7 @@ export interface CurveClientOptions {
  * in front of every message it sends.
  */
 export class PeerSecurity {
-  readonly envelope: readonly Frame[];
+  readonly envelope: readonly Buffer[];
 
   constructor(
     readonly keyPair: KeyPair,
@@ -34,7 +33,7 @@ export class PeerSecurity {
   }
 
   /** `frames` with the envelope in front. */
-  wrap(frames: readonly Frame[]): Frame[] {
+  wrap(frames: readonly Buffer[]): Buffer[] {
     return [...this.envelope, ...frames];
   }
 }

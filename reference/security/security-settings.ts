@@ -1,6 +1,7 @@
 import { readKeyPair, resolvePublicKey } from './key-files';
 import type { KeyPair } from './key-pair';
 import { PeerSecurity } from './peer-security';
+import { loadPolicy } from './policy-file';
 
 /** The security flags every node takes (`--curve-key`, `--server-key`, `--policy`), before env fallbacks. */
 export interface SecurityFlags {
@@ -39,5 +40,8 @@ export function serverSecurityFrom(flags: SecurityFlags, env: NodeJS.ProcessEnv 
   if (curveKey === undefined && policyFile === undefined) return undefined;
   if (curveKey === undefined) throw new SecuritySettingsError('--policy (KEELHAUL_POLICY) needs --curve-key <file.key_secret> (KEELHAUL_CURVE_KEY): the server\'s own key pair');
   if (policyFile === undefined) throw new SecuritySettingsError('--curve-key (KEELHAUL_CURVE_KEY) needs --policy <file> (KEELHAUL_POLICY) on a server: the keys it accepts and their rights');
-  return { keyPair: readKeyPair(curveKey), policyFile };
+  const keyPair = readKeyPair(curveKey);
+  // Read once here too, so a bad policy stops the start with its problems rather than deep in it.
+  loadPolicy(policyFile);
+  return { keyPair, policyFile };
 }

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { Frame } from '../net/router-server';
 import type { Logger } from '../util/log';
 import { EnvelopeOpener } from './envelope';
 import { keyPairProblem, type KeyPair } from './key-pair';
@@ -31,7 +30,7 @@ export interface ServerSecurityOptions {
  * longer lists: revoked).
  */
 export type OpenedMessage =
-  | { kind: 'ok'; principal: Principal; frames: Frame[] }
+  | { kind: 'ok'; principal: Principal; frames: Buffer[] }
   | { kind: 'unauthenticated'; reason: string }
   | { kind: 'unauthorized'; key: string; reason: string };
 
@@ -79,7 +78,7 @@ export class ServerSecurity {
   }
 
   /** Checks a message's envelope against the policy in force, counting what it refuses. */
-  open(frames: readonly Frame[]): OpenedMessage {
+  open(frames: readonly Buffer[]): OpenedMessage {
     const opened = this.opener.open(frames);
     if (!opened.ok) {
       this.counts.unauthenticated++;

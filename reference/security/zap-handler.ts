@@ -1,5 +1,4 @@
 import { Router } from 'zeromq';
-import type { Frame } from '../net/router-server';
 import { z85Encode } from './z85';
 
 /**
@@ -22,8 +21,8 @@ export type KeyAllowed = (publicKey: string) => boolean;
  * routing id): `200` for a CURVE key the domain allows, `400` for any other key, mechanism or
  * domain, `500` for a request that is not ZAP 1.0.
  */
-export function zapReply(request: readonly Frame[], domains: ReadonlyMap<string, KeyAllowed>): Frame[] {
-  const answer = (requestId: Frame, status: string, text: string, userId = '') => [Buffer.alloc(0), Buffer.from('1.0'), requestId, Buffer.from(status), Buffer.from(text), Buffer.from(userId), Buffer.alloc(0)];
+export function zapReply(request: readonly Buffer[], domains: ReadonlyMap<string, KeyAllowed>): Buffer[] {
+  const answer = (requestId: Buffer, status: string, text: string, userId = '') => [Buffer.alloc(0), Buffer.from('1.0'), requestId, Buffer.from(status), Buffer.from(text), Buffer.from(userId), Buffer.alloc(0)];
   const [empty, version, requestId, domain, , , mechanism, ...credentials] = request;
   if (empty === undefined || empty.length !== 0 || version?.toString() !== '1.0' || request.length < 7) return answer(requestId ?? Buffer.alloc(0), '500', 'not a ZAP 1.0 request');
   const allowed = domains.get(domain!.toString());

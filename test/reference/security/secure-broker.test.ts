@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { Dealer } from 'zeromq';
 import type { Broker } from '../../../reference/broker';
@@ -41,11 +42,12 @@ describe('reference broker in secure mode', () => {
     broker = undefined;
   });
 
-  async function secureBroker(fixture: SecurityFixture, unauthenticated = false): Promise<{ broker: Broker; endpoint: string }> {
-    const endpoint = await freeEndpoint();
+  async function secureBroker(fixture: SecurityFixture, unauthenticated = false, heartbeatLiveness = 3, journal?: string, at?: string): Promise<{ broker: Broker; endpoint: string }> {
+    const endpoint = at ?? (await freeEndpoint());
     broker = await startBroker(endpoint, {
       heartbeatInterval: HEARTBEAT,
-      heartbeatLiveness: 3,
+      heartbeatLiveness,
+      ...(journal === undefined ? {} : { journal }),
       ...(unauthenticated ? {} : { security: { keyPair: fixture.server, policyFile: fixture.policyFile } }),
     });
     return { broker, endpoint };
@@ -128,6 +130,30 @@ describe('reference broker in secure mode', () => {
     assert.deepEqual(texts((await expectJobReplyWithin(retry, "B's recorded answer", WAIT)).body), ['result for b']);
   });
 
+  test("job ids stay scoped by key across a broker restart: the owner's retry gets its record, another key's makes a new job", async () => {
+    const fixture = new SecurityFixture(RIGHTS);
+    const journal = path.join(fixture.folder, 'broker.journal');
+    const { endpoint } = await secureBroker(fixture, false, 3, journal);
+    const echo = await worker(fixture, endpoint, 'worker-echo');
+    const a = peerOf(fixture, endpoint, 'client-a');
+    await a.send(encodeJobRequest('echo', 'kept', [Buffer.from('from a')]));
+    const request = await expectRequestWithin(echo, "A's REQUEST", WAIT);
+    await echo.send(encodeReply(request.client, [Buffer.from('result for a')]));
+    await expectJobReplyWithin(a, "A's answer", WAIT);
+    echo.close();
+    await broker!.close();
+
+    await secureBroker(fixture, false, 3, journal, endpoint);
+    const again = await worker(fixture, endpoint, 'worker-echo');
+    const retryA = peerOf(fixture, endpoint, 'client-a');
+    await retryA.send(encodeJobRequest('echo', 'kept', [Buffer.from('from a')]));
+    assert.deepEqual(texts((await expectJobReplyWithin(retryA, "A's recorded answer after the restart", WAIT)).body), ['result for a']);
+    const b = peerOf(fixture, endpoint, 'client-b');
+    await b.send(encodeJobRequest('echo', 'kept', [Buffer.from('from b')]));
+    const forB = await expectRequestWithin(again, "B's own job", WAIT);
+    assert.deepEqual(texts(forB.body), ['from b']);
+  });
+
   for (const mode of ['secure', 'unauthenticated'] as const) {
     test(`${mode}: a REPLY from a worker the job was not given to is dropped, the forger disconnected, and the right reply arrives`, async () => {
       const fixture = new SecurityFixture({ ...RIGHTS, 'worker-evil': { register: ['evil'] } });
@@ -146,6 +172,35 @@ describe('reference broker in secure mode', () => {
       assert.deepEqual(texts((await expectJobReplyWithin(client, 'the genuine answer', WAIT)).body), ['genuine']);
     });
   }
+
+  test("a peer with another key that takes over a gone worker's routing id cannot answer its job", async () => {
+    const fixture = new SecurityFixture(RIGHTS);
+    // A long liveness: the gone worker stays registered while the impostor tries.
+    const { broker: secure, endpoint } = await secureBroker(fixture, false, 200);
+    const echo = new RawMdpPeer(endpoint, 'worker-1', fixture.peer('worker-echo'));
+    peers.push(echo);
+    await echo.send(encodeReady('echo', [KHX_EXTENSION, 'echo-instance']));
+    assert.equal((await echo.expectAsWorker(WAIT, 'the RECORDED welcome')).kind, 'recorded');
+    const client = peerOf(fixture, endpoint, 'client-a');
+    await client.send(encodeJobRequest('echo', 'job-7', [Buffer.from('x')]));
+    await expectRequestWithin(echo, 'the REQUEST', WAIT);
+    echo.close();
+    // The broker still holds the worker (it has not expired yet); a peer with another listed key
+    // connects under the same routing id and answers the job.
+    const impostor = new RawMdpPeer(endpoint, 'worker-1', fixture.peer('worker-evil'));
+    peers.push(impostor);
+    const deadline = Date.now() + WAIT;
+    let refusal: string | undefined;
+    while (refusal === undefined && Date.now() < deadline) {
+      await impostor.send(encodeReply(Buffer.from('job-7'), [Buffer.from('FORGED')]));
+      const answer = await impostor.receiveAsWorker(50);
+      refusal = answer?.kind;
+    }
+    assert.equal(refusal, 'disconnect');
+    assert.equal(secure.stats().workers, 1, 'the gone worker was still registered: the refusal was for the key');
+    assert.ok(secure.stats().forbidden >= 1);
+    assert.equal(await client.receive(QUIET), undefined, "the impostor's reply reached the client");
+  });
 
   test('plain requests get unguessable addresses: 0x00 and 16 random bytes', async () => {
     const fixture = new SecurityFixture(RIGHTS);
