@@ -30,19 +30,10 @@ import {
   onShutdown,
   policyOption,
   positiveInt,
+  securityOrExit,
   serverKeyOption,
 } from './node-options';
-import { peerSecurityFrom, serverSecurityFrom, type SecurityFlags } from '../../reference/security/security-settings';
-
-/** Reads the security flags (and their env fallbacks) or stops with the reason, before anything starts. */
-function securityOrExit<T>(read: (flags: SecurityFlags) => T, flags: SecurityFlags): T {
-  try {
-    return read(flags);
-  } catch (error) {
-    process.stderr.write(`keelhaul: ${(error as Error).message}\n`);
-    process.exit(2);
-  }
-}
+import { peerSecurityFrom, serverSecurityFrom } from '../../reference/security/security-settings';
 
 /** `--time-scale <x|auto>`, checked here so a typo is an error before anything starts. */
 function timeScaleOption(): Option {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
+import type { SecurityFlags } from '../../reference/security/security-settings';
 
 /** Option parsers and shutdown handling shared by the node commands (broker, worker, client, pub/sub). */
 
@@ -67,3 +68,16 @@ export function onShutdown(close: () => void | Promise<void>, exitWithStdin: boo
 export const curveKeyOption = () => new Option('--curve-key <file>', "this node's own CURVE key pair, a .key_secret file (env KEELHAUL_CURVE_KEY): secure mode");
 export const serverKeyOption = () => new Option('--server-key <key>', "the server's CURVE public key: 40 Z85 characters or a .key file (env KEELHAUL_SERVER_KEY)");
 export const policyOption = () => new Option('--policy <file>', 'who may connect and do what, YAML or JSON; re-read on SIGHUP and when it changes (env KEELHAUL_POLICY)');
+
+/** Exit status when the security flags, key files or policy file do not make a secure node. */
+export const SECURITY_SETTINGS_EXIT = 2;
+
+/** Reads the security flags (and their env fallbacks) or stops with the reason, before anything starts. */
+export function securityOrExit<T>(read: (flags: SecurityFlags) => T, flags: SecurityFlags): T {
+  try {
+    return read(flags);
+  } catch (error) {
+    process.stderr.write(`keelhaul: ${(error as Error).message}\n`);
+    process.exit(SECURITY_SETTINGS_EXIT);
+  }
+}

@@ -8,11 +8,19 @@ import { createLogger } from '../../reference/util/log';
 import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
 import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';
 import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled } from './journal-repair';
-import { curveKeyOption, endpoint, exitWithStdinOption, heartbeatOption, livenessOption, onShutdown, policyOption, positiveInt, serverKeyOption } from './node-options';
-import { peerSecurityFrom, serverSecurityFrom, type SecurityFlags } from '../../reference/security/security-settings';
-import { ServerSecurity } from '../../reference/security/server-security';
-import type { PeerSecurity } from '../../reference/security/peer-security';
-import type { Logger } from '../../reference/util/log';
+import {
+  curveKeyOption,
+  endpoint,
+  exitWithStdinOption,
+  heartbeatOption,
+  livenessOption,
+  onShutdown,
+  policyOption,
+  positiveInt,
+  securityOrExit,
+  serverKeyOption,
+} from './node-options';
+import { peerSecurityFrom, serverSecurityFrom } from '../../reference/security/security-settings';
 
 /**
  * `keelhaul pubsub-proxy`, `keelhaul publish` and `keelhaul subscribe`: the KHP/1 reference nodes
@@ -25,8 +33,6 @@ export const DEFAULT_PUBSUB_ENDPOINT = 'tcp://127.0.0.1:5560';
 /** Exit status of `publish` when a put failed definitely (not accepted) and indefinitely (unknown). */
 export const PUBLISH_EXIT = { definite: 1, indefinite: 2 } as const;
 
-/** Exit status (EX_CONFIG) when the security flags, key files or policy do not make a secure node. */
-export const SECURITY_SETTINGS_EXIT = 78;
 
 function khpName(what: string): (value: string) => string {
   return (value) => {
@@ -38,36 +44,6 @@ function khpName(what: string): (value: string) => string {
 
 function topicList(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), khpName('topic')(value)];
-}
-
-/**
- * Secure mode from the flags (or their environment variables), or undefined without any. A flag
- * without its partner, an unreadable key file or a bad policy ends the command with the reason.
- */
-async function proxySecurity(flags: SecurityFlags, logger: Logger): Promise<ServerSecurity | undefined> {
-  try {
-    const settings = serverSecurityFrom(flags);
-    if (settings === undefined) return undefined;
-    const security = await ServerSecurity.start({ ...settings, log: logger });
-    process.on('SIGHUP', () => security.reload('SIGHUP'));
-    return security;
-  } catch (error) {
-    return exitOnSecuritySettings('pubsub-proxy', error);
-  }
-}
-
-function peerSecurity(command: string, flags: SecurityFlags): PeerSecurity | undefined {
-  try {
-    return peerSecurityFrom(flags);
-  } catch (error) {
-    return exitOnSecuritySettings(command, error);
-  }
-}
-
-/** The settings are wrong, not the command line's shape: the reason alone, no usage text. */
-function exitOnSecuritySettings(command: string, error: unknown): never {
-  process.stderr.write(`keelhaul ${command}: ${(error as Error).message}\n`);
-  process.exit(SECURITY_SETTINGS_EXIT);
 }
 
 export function registerPubSubCommands(program: Command): void {
@@ -94,8 +70,8 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(exitWithStdinOption())
     .action(async (opts: { endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; subscriberEviction: number; curveKey?: string; policy?: string; repair?: boolean; exitWithStdin?: boolean }) => {
       if (opts.repair) process.exit(await runRepair('pubsub-proxy', opts.journal));
+      const security = securityOrExit(serverSecurityFrom, { curveKey: opts.curveKey, policy: opts.policy });
       const logger = createLogger(opts.name);
-      const security = await proxySecurity(opts, logger);
       const proxy = await PubSubProxy.start({
         endpoint: opts.endpoint,
         journal: opts.journal,
@@ -133,7 +109,7 @@ export function registerPubSubCommands(program: Command): void {
         opts: { proxy: string; topic?: string; id?: string; name: string; timeout: number; attempts: number; backoffInitial: number; backoffMax: number; curveKey?: string; serverKey?: string; driver?: boolean },
       ) => {
         const logger = createLogger(opts.name);
-        const security = peerSecurity('publish', opts);
+        const security = securityOrExit(peerSecurityFrom, { curveKey: opts.curveKey, serverKey: opts.serverKey });
         const options = { proxy: opts.proxy, id: opts.id ?? opts.name, timeout: opts.timeout, attempts: opts.attempts, backoffInitial: opts.backoffInitial, backoffMax: opts.backoffMax, security };
         if (opts.driver) {
           await runPublisherDriver(options, logger);
@@ -200,7 +176,7 @@ export function registerPubSubCommands(program: Command): void {
       }) => {
         const logger = createLogger(opts.name ?? opts.id);
         const options = {
-          security: peerSecurity('subscribe', opts),
+          security: securityOrExit(peerSecurityFrom, { curveKey: opts.curveKey, serverKey: opts.serverKey }),
           proxy: opts.proxy,
           id: opts.id,
           positions: opts.positions,

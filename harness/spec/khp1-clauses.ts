@@ -2,6 +2,7 @@ import type { SpecCatalogue, UnitTestRef } from './clause';
 
 const pubsub = (name: string): UnitTestRef => ({ file: 'test/pubsub/pubsub.test.ts', name });
 const compaction = (name: string): UnitTestRef => ({ file: 'test/pubsub/store-compaction.test.ts', name });
+const secure = (name: string): UnitTestRef => ({ file: 'test/pubsub/secure.test.ts', name });
 
 /**
  * KHP/1, the project's reliable pub/sub (docs/protocol.md): its numbered proxy, publisher and
@@ -32,9 +33,13 @@ export const KHP1: SpecCatalogue = {
       id: 'khp1:dedup',
       level: 'MUST',
       section: 'Proxy rule 2',
-      text: 'A PUT whose (publisher, message id) the proxy remembers is answered ACCEPTED with the original topic and sequence and stores nothing; the last dedupRetention ids are remembered across restarts.',
+      text: 'A PUT whose (publisher, message id) the proxy remembers is answered ACCEPTED with the original topic and sequence and stores nothing; the last dedupRetention ids are remembered across restarts; in secure mode the putting key is part of the dedup key.',
       paraphrased: true,
-      tests: [pubsub('a retried put (same publisher and message id) is stored once'), compaction('dedup survives compaction and reopen: a re-sent put is a duplicate with its original sequence')],
+      tests: [
+        pubsub('a retried put (same publisher and message id) is stored once'),
+        compaction('dedup survives compaction and reopen: a re-sent put is a duplicate with its original sequence'),
+        { file: 'test/pubsub/store-owner.test.ts', name: 'the same publisher and message id under two owners are two puts, each deduplicated on its own, across reopen and compaction' },
+      ],
     },
     {
       id: 'khp1:fan-out',
@@ -63,8 +68,9 @@ export const KHP1: SpecCatalogue = {
       id: 'khp1:session-hello',
       level: 'MUST',
       section: 'Proxy rule 6',
-      text: 'HELLO binds the connection to the subscriber id and restarts delivery, taking its positions as acknowledgements; WELCOME lists the durable subscriptions; another command without a session is answered RESET.',
+      text: 'HELLO binds the connection to the subscriber id and restarts delivery, taking its positions as acknowledgements up to the highest sequence delivered to that id since the proxy started; WELCOME lists the durable subscriptions; another command without a session is answered RESET.',
       paraphrased: true,
+      tests: [{ file: 'test/pubsub/takeover.test.ts', name: 'a raw peer saying HELLO as sub-1 with positions far ahead releases nothing; its ACK far ahead releases only what it was sent' }],
     },
     {
       id: 'khp1:in-order-delivery',
@@ -78,7 +84,7 @@ export const KHP1: SpecCatalogue = {
       id: 'khp1:cumulative-ack',
       level: 'MUST',
       section: 'Proxy rule 8',
-      text: 'ACK (topic, n) acknowledges every sequence up to n on that topic; positions are journaled in batches, so after a restart the proxy may deliver again what was acknowledged just before.',
+      text: 'ACK (topic, n) acknowledges every sequence up to n on that topic, capped at the highest sequence delivered to that subscriber id; positions are journaled in batches, so after a restart the proxy may deliver again what was acknowledged just before.',
       paraphrased: true,
       tests: [{ file: 'test/pubsub/ack-batching.test.ts', name: 'a burst of 40 deliveries is acknowledged with fewer ACKs, the last covering all 40, never more than 16 behind' }],
     },
@@ -107,6 +113,33 @@ export const KHP1: SpecCatalogue = {
       ],
     },
     { id: 'khp1:journal-failure', level: 'MUST', section: 'Proxy rule 12', text: 'After a failed write or fdatasync the proxy stops serving; the CLI exits with status 70.' },
+    {
+      id: 'khp1:eviction',
+      level: 'MUST',
+      section: 'Proxy rule 13',
+      text: 'The subscriptions of a subscriber id with no session for longer than --subscriber-eviction are removed durably and its pending messages released; its next HELLO gets a WELCOME without them.',
+      paraphrased: true,
+      tests: [{ file: 'test/pubsub/eviction.test.ts', name: 'a ghost subscriber makes puts busy until it is evicted; then puts are accepted, durably, and a subscriber with a session keeps its subscription' }],
+    },
+    {
+      id: 'khp1:secure-rights',
+      level: 'MUST',
+      section: 'Secure mode',
+      text: 'A PUT outside the principal\'s publish rights is answered REFUSED forbidden; a HELLO with a subscriber id, or a SUBSCRIBE to a topic, outside its rights is answered FORBIDDEN and changes nothing; a message without a valid envelope is dropped.',
+      paraphrased: true,
+      tests: [
+        secure('forbidden: a put outside the publish rights is REFUSED forbidden; SUBSCRIBE and HELLO outside the rights get FORBIDDEN; the rightful owner’s session goes on'),
+        secure('who cannot reach a secure proxy: a NULL-mechanism peer, an unlisted key, a listed key without the envelope'),
+      ],
+    },
+    {
+      id: 'khp1:secure-revocation',
+      level: 'MUST',
+      section: 'Secure mode',
+      text: 'After a policy reload no DELIVER goes to a principal no longer listed, or of a topic it may no longer subscribe to; its sessions are dropped.',
+      paraphrased: true,
+      tests: [secure('revocation mid-session: a removed principal’s session is dropped within a tick and gets no DELIVER after it; a right taken away stops that topic only')],
+    },
     {
       id: 'khp1:same-message-id',
       level: 'MUST',
@@ -165,6 +198,14 @@ export const KHP1: SpecCatalogue = {
       section: 'Subscriber rule 7',
       text: 'The subscriber sends HEARTBEAT every heartbeat ms; a proxy silent for heartbeat × liveness ms is taken for dead and the subscriber reconnects on a new socket after a random exponential backoff.',
       paraphrased: true,
+    },
+    {
+      id: 'khp1:forbidden-definite',
+      level: 'MUST',
+      section: 'Subscriber rule 8',
+      text: 'FORBIDDEN is a definite failure: naming the subscriber id (answering HELLO), of the whole session; naming a topic, of that subscribe call.',
+      paraphrased: true,
+      tests: [secure('forbidden: a put outside the publish rights is REFUSED forbidden; SUBSCRIBE and HELLO outside the rights get FORBIDDEN; the rightful owner’s session goes on')],
     },
   ],
   groups: [

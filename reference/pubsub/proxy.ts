@@ -20,7 +20,7 @@ import { DeliveredPositions } from './delivered-positions';
 import { AbsentSubscribers } from './absent-subscribers';
 import { silentLogger, type Logger } from '../util/log';
 import { RouterServer } from '../net/router-server';
-import type { ServerSecurity } from '../security/server-security';
+import { ServerSecurity, type ServerSecurityOptions } from '../security/server-security';
 import type { Policy, Principal, Right } from '../security/policy';
 import { decodeOrDrop } from '../net/decode';
 
@@ -54,13 +54,13 @@ export interface PubSubProxyOptions {
    */
   subscriberEviction?: number;
   /**
-   * Secure mode (docs/security.md): CURVE with the ZAP allow-list, every message's KHA/1 envelope
-   * checked, and the principal's rights enforced: `REFUSED forbidden` for a PUT it may not publish,
-   * `FORBIDDEN` for a subscriber id or topic it may not use, no DELIVER of a topic it may no longer
-   * subscribe to, and its sessions dropped when its key is revoked. The proxy closes it. Undefined:
-   * unauthenticated mode.
+   * Secure mode (docs/security.md): the proxy's key pair and policy file. CURVE with the ZAP
+   * allow-list, every message's KHA/1 envelope checked, and the principal's rights enforced:
+   * `REFUSED forbidden` for a PUT it may not publish, `FORBIDDEN` for a subscriber id or topic it may
+   * not use, no DELIVER of a topic it may no longer subscribe to, and its sessions dropped when its
+   * key is revoked. Undefined: unauthenticated mode.
    */
-  security?: ServerSecurity;
+  security?: Omit<ServerSecurityOptions, 'log'>;
   logger?: Logger;
 }
 
@@ -137,6 +137,7 @@ export class PubSubProxy {
     options: PubSubProxyOptions,
     private readonly store: PubSubStore,
     private readonly absent: AbsentSubscribers,
+    security: ServerSecurity | undefined,
   ) {
     this.options = { ...DEFAULT_PROXY_OPTIONS, ...options };
     this.log = options.logger ?? silentLogger();
@@ -146,12 +147,12 @@ export class PubSubProxy {
       tickInterval: this.options.heartbeatInterval,
       role: 'proxy',
       log: this.log,
-      security: options.security,
+      security,
       onMessage: (identity, frames, principal) => this.onMessage(identity, frames, principal),
       onRevokedSender: (identity) => this.dropSession(identity.toString('hex'), 'its key is no longer in the policy'),
       onTick: () => this.onTick(),
     });
-    options.security?.onReload((policy) => this.revoke(policy));
+    security?.onReload((policy) => this.revoke(policy));
     store.onFailure((error) => this.onJournalFailure(error));
   }
 
@@ -159,14 +160,15 @@ export class PubSubProxy {
     const full = { ...DEFAULT_PROXY_OPTIONS, ...options };
     const absent = new AbsentSubscribers(full.subscriberEviction); // checks the option before anything opens
     const storeOptions = { maxPending: full.maxPending, dedupRetention: full.dedupRetention, fsync: full.fsync, logger: full.logger };
-    let store: PubSubStore;
+    const store = full.journal === undefined ? PubSubStore.inMemory(storeOptions) : await PubSubStore.open(full.journal, storeOptions);
+    let security: ServerSecurity | undefined;
     try {
-      store = full.journal === undefined ? PubSubStore.inMemory(storeOptions) : await PubSubStore.open(full.journal, storeOptions);
+      security = full.security === undefined ? undefined : await ServerSecurity.start({ ...full.security, log: full.logger ?? silentLogger() });
     } catch (error) {
-      options.security?.close(); // the server that would own it never came to be
+      await store.close();
       throw error;
     }
-    const proxy = new PubSubProxy(full, store, absent);
+    const proxy = new PubSubProxy(full, store, absent, security);
     try {
       await proxy.server.listen();
     } catch (error) {
@@ -174,7 +176,7 @@ export class PubSubProxy {
       throw error;
     }
     const recovered = store.stats();
-    proxy.log.info({ endpoint: options.endpoint, secure: options.security !== undefined, journal: full.journal ?? null, topics: recovered.topics, retained: recovered.retained, subscriptions: recovered.subscriptions }, 'pub/sub proxy listening');
+    proxy.log.info({ endpoint: options.endpoint, secure: security !== undefined, journal: full.journal ?? null, topics: recovered.topics, retained: recovered.retained, subscriptions: recovered.subscriptions }, 'pub/sub proxy listening');
     return proxy;
   }
 
@@ -252,7 +254,8 @@ export class PubSubProxy {
       this.send([identity, ...encodeRefused(msg, 'busy', `the topic table is full (${this.options.maxTopics} topics)`)]);
       return;
     }
-    const outcome = this.store.put(publisher, msg, topic, payload);
+    // Secure mode scopes dedup by the principal: another key reusing these ids makes a put of its own.
+    const outcome = this.store.put(publisher, msg, topic, payload, principal?.key);
     if (outcome.outcome === 'busy') {
       this.counters.refusedBusy++;
       this.log.info({ publisher, msg, topic, reason: outcome.reason }, 'refused a put: a subscriber is full');

@@ -10,12 +10,16 @@ import type { Logger } from '../util/log';
  * the file after a crash rebuilds exactly the state that prefix describes.
  *
  * Records (UTF-8 JSON, payloads base64):
- *   {"type":"put","topic","seq","publisher","msg","payload"}   a message accepted
+ *   {"type":"put","topic","seq","publisher","msg","payload"[,"owner"]}   a message accepted
  *   {"type":"subscribe","subscriber","topic","position"}       a subscription, acknowledged up to position
  *   {"type":"unsubscribe","subscriber","topic"}
  *   {"type":"acks","acks":[[subscriber, topic, position], …]}  acknowledged positions, batched
  *   {"type":"topic","topic","last"}                            compaction: last sequence of a topic
- *   {"type":"seen","publisher","msg","topic","seq"}            compaction: a dedup entry (all of them, oldest first)
+ *   {"type":"seen","publisher","msg","topic","seq"[,"owner"]}  compaction: a dedup entry (all of them, oldest first)
+ *
+ * `owner` (secure mode only; absent means "") is the CURVE public key of the principal that put the
+ * message: dedup is scoped by it, so one principal cannot make another's put a "duplicate" of its own
+ * by reusing that publisher id and message id (it would be answered ACCEPTED and never delivered).
  */
 
 export interface StoredMessage {
@@ -24,6 +28,8 @@ export interface StoredMessage {
   publisher: string;
   msg: string;
   payload: Buffer;
+  /** The putting principal's key in secure mode (see `owner` above); absent or "" without. */
+  owner?: string;
 }
 
 interface Topic {
@@ -38,6 +44,7 @@ interface Topic {
 }
 
 interface DedupEntry {
+  owner: string;
   publisher: string;
   msg: string;
   topic: string;
@@ -78,12 +85,12 @@ const COMPACTION_RATIO = 4;
 const COMPACTION_MIN_RECORDS = 1024;
 
 type StoreRecord =
-  | { type: 'put'; topic: string; seq: number; publisher: string; msg: string; payload: string }
+  | { type: 'put'; topic: string; seq: number; publisher: string; msg: string; payload: string; owner?: string }
   | { type: 'subscribe'; subscriber: string; topic: string; position: number }
   | { type: 'unsubscribe'; subscriber: string; topic: string }
   | { type: 'acks'; acks: [string, string, number][] }
   | { type: 'topic'; topic: string; last: number }
-  | { type: 'seen'; publisher: string; msg: string; topic: string; seq: number };
+  | { type: 'seen'; publisher: string; msg: string; topic: string; seq: number; owner?: string };
 
 const DURABLE: Promise<void> = Promise.resolve();
 
@@ -143,8 +150,9 @@ export class PubSubStore {
 
   // ---- commands: each changes memory at once and issues the record that says so -------------
 
-  put(publisher: string, msg: string, topicName: string, payload: Buffer): PutOutcome {
-    const key = dedupKey(publisher, msg);
+  /** `owner`: the putting principal's key in secure mode (dedup is scoped by it), "" without. */
+  put(publisher: string, msg: string, topicName: string, payload: Buffer, owner = ''): PutOutcome {
+    const key = dedupKey(owner, publisher, msg);
     const known = this.dedup.get(key);
     if (known !== undefined) return { outcome: 'duplicate', topic: known.topic, seq: known.seq, durable: known.durable };
     const topic = this.topic(topicName);
@@ -154,8 +162,8 @@ export class PubSubStore {
         return { outcome: 'busy', reason: `subscriber ${subscriber} has ${pending} messages pending (max-pending ${this.options.maxPending}); retry once it catches up` };
       }
     }
-    const message: StoredMessage = { topic: topicName, seq: topic.last + 1, publisher, msg, payload };
-    const record: StoreRecord = { type: 'put', topic: topicName, seq: message.seq, publisher, msg, payload: payload.toString('base64') };
+    const message: StoredMessage = { topic: topicName, seq: topic.last + 1, publisher, msg, payload, ...ownerField(owner) };
+    const record: StoreRecord = { type: 'put', topic: topicName, seq: message.seq, publisher, msg, payload: payload.toString('base64'), ...ownerField(owner) };
     this.apply(record, payload);
     const durable = this.issue(record).then(() => {
       topic.durableLast = Math.max(topic.durableLast, message.seq);
@@ -289,13 +297,13 @@ export class PubSubStore {
         const topic = this.topic(record.topic);
         if (record.seq <= topic.last) return; // already known: a record from before a compaction
         topic.last = record.seq;
-        this.remember(record.publisher, record.msg, record.topic, record.seq);
+        this.remember(record.owner ?? '', record.publisher, record.msg, record.topic, record.seq);
         if (topic.subscriptions.size === 0) return; // owed to nobody: released at once
         if (topic.messages.length > 0 && topic.messages[topic.messages.length - 1].seq !== record.seq - 1) {
           // Sequences are assigned one by one, so a gap means a record was lost: refuse to guess.
           throw new Error(`journal: put ${record.topic}#${record.seq} does not follow ${topic.messages[topic.messages.length - 1].seq}`);
         }
-        topic.messages.push({ topic: record.topic, seq: record.seq, publisher: record.publisher, msg: record.msg, payload: payload ?? Buffer.from(record.payload, 'base64') });
+        topic.messages.push({ topic: record.topic, seq: record.seq, publisher: record.publisher, msg: record.msg, payload: payload ?? Buffer.from(record.payload, 'base64'), ...ownerField(record.owner ?? '') });
         return;
       }
       case 'subscribe': {
@@ -329,17 +337,17 @@ export class PubSubStore {
         return;
       }
       case 'seen':
-        this.remember(record.publisher, record.msg, record.topic, record.seq);
+        this.remember(record.owner ?? '', record.publisher, record.msg, record.topic, record.seq);
         return;
     }
   }
 
   /** Makes (publisher, msg) the newest dedup entry; the oldest beyond the retention are forgotten. */
-  private remember(publisher: string, msg: string, topic: string, seq: number): void {
-    const key = dedupKey(publisher, msg);
+  private remember(owner: string, publisher: string, msg: string, topic: string, seq: number): void {
+    const key = dedupKey(owner, publisher, msg);
     // Delete first, so that replaying a compacted journal's `seen` records restores the table's order.
     this.dedup.delete(key);
-    this.dedup.set(key, { publisher, msg, topic, seq, durable: DURABLE });
+    this.dedup.set(key, { owner, publisher, msg, topic, seq, durable: DURABLE });
     while (this.dedup.size > this.dedupRetention) this.dedup.delete(this.dedup.keys().next().value as string);
   }
 
@@ -407,10 +415,10 @@ export class PubSubStore {
     }
     for (const topic of this.topics.values()) {
       for (const message of topic.messages) {
-        records.push({ type: 'put', topic: topic.name, seq: message.seq, publisher: message.publisher, msg: message.msg, payload: message.payload.toString('base64') });
+        records.push({ type: 'put', topic: topic.name, seq: message.seq, publisher: message.publisher, msg: message.msg, payload: message.payload.toString('base64'), ...ownerField(message.owner ?? '') });
       }
     }
-    for (const entry of this.dedup.values()) records.push({ type: 'seen', publisher: entry.publisher, msg: entry.msg, topic: entry.topic, seq: entry.seq });
+    for (const entry of this.dedup.values()) records.push({ type: 'seen', publisher: entry.publisher, msg: entry.msg, topic: entry.topic, seq: entry.seq, ...ownerField(entry.owner) });
     return records;
   }
 
@@ -450,8 +458,13 @@ export class PubSubStore {
   }
 }
 
-function dedupKey(publisher: string, msg: string): string {
-  return `${publisher}\n${msg}`;
+function dedupKey(owner: string, publisher: string, msg: string): string {
+  return `${owner}\n${publisher}\n${msg}`;
+}
+
+/** Unauthenticated journals stay as they were: the field is written only when there is an owner. */
+function ownerField(owner: string): { owner?: string } {
+  return owner === '' ? {} : { owner };
 }
 
 function parseRecord(payload: Buffer, index: number): StoreRecord {
@@ -463,11 +476,12 @@ function parseRecord(payload: Buffer, index: number): StoreRecord {
   }
   const record = value as Record<string, unknown>;
   const str = (field: string): boolean => typeof record[field] === 'string';
+  const optionalStr = (field: string): boolean => record[field] === undefined || typeof record[field] === 'string';
   const int = (field: string): boolean => Number.isSafeInteger(record[field]) && (record[field] as number) >= 0;
   const ok = (() => {
     switch (record?.type) {
       case 'put':
-        return str('topic') && int('seq') && str('publisher') && str('msg') && str('payload');
+        return str('topic') && int('seq') && str('publisher') && str('msg') && str('payload') && optionalStr('owner');
       case 'subscribe':
         return str('subscriber') && str('topic') && int('position');
       case 'unsubscribe':
@@ -477,7 +491,7 @@ function parseRecord(payload: Buffer, index: number): StoreRecord {
       case 'topic':
         return str('topic') && int('last');
       case 'seen':
-        return str('publisher') && str('msg') && str('topic') && int('seq');
+        return str('publisher') && str('msg') && str('topic') && int('seq') && optionalStr('owner');
       default:
         return false;
     }

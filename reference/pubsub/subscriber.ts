@@ -425,8 +425,12 @@ export class Subscriber {
       case 'reset':
         this.log.info('proxy sent RESET: saying HELLO again');
         return this.hello();
-      case 'welcome':
+      case 'welcome': {
         this.welcomed = true;
+        // Evicted after a long absence (proxy rule 13), or no longer allowed (secure mode): the
+        // application has to subscribe again, and what was accepted meanwhile is not owed to it.
+        const gone = [...this.subscribed].filter((topic) => !message.positions.has(topic) && this.operations.get(topic)?.kind !== 'unsubscribe');
+        if (gone.length > 0) this.log.warn({ topics: gone.slice(0, 10), count: gone.length }, 'the proxy no longer has these subscriptions (evicted, or not allowed): subscribe again to receive them');
         this.subscribed.clear();
         for (const [topic, acked] of message.positions) {
           // A topic being unsubscribed stays out, whatever the proxy still has.
@@ -436,6 +440,7 @@ export class Subscriber {
         }
         for (const operation of this.operations.values()) this.sendOperation(operation);
         return;
+      }
       case 'subscribed':
         if (this.operations.get(message.topic)?.kind !== 'subscribe') return;
         this.subscribed.add(message.topic);

@@ -31,7 +31,7 @@ describe('KHP/1 in secure mode', () => {
   const start = async (): Promise<void> => {
     fixture = new SecurityFixture(RIGHTS, ['stranger']);
     run.onClose(() => fs.rmSync(fixture.folder, { recursive: true, force: true }));
-    await run.start({ security: await fixture.serverSecurity() });
+    await run.start({ security: { keyPair: fixture.server, policyFile: fixture.policyFile } });
   };
   const publisher = (name: string): Publisher => run.publisher(name, { attempts: 3, security: fixture.peer(name) });
   const subscriber = (name: string, id = name): Promise<Subscriber> => run.subscriber(id, { security: fixture.peer(name) });
@@ -82,6 +82,17 @@ describe('KHP/1 in secure mode', () => {
     assert.deepEqual((await collect(owner, 1, WAIT)).map((d) => d.msg), ['m-2'], 'the owner’s session was not replaced by the refused HELLO');
     assert.equal(run.proxy.stats().forbidden, 4);
     assert.equal(run.proxy.stats().accepted, 1);
+  });
+
+  test('another key reusing a publisher’s id and message id first makes a put of its own: the real put is stored and delivered, not taken for a duplicate', async () => {
+    await start();
+    const sub = await subscriber('sub-1');
+    await sub.subscribe('prices.eur');
+    const forger = run.publisher('pub-1', { attempts: 3, security: fixture.peer('evil') });
+    assert.deepEqual(await forger.put('evil.x', 'squat', { msg: 'm-7' }), { msg: 'm-7', topic: 'evil.x', seq: 1 });
+    assert.deepEqual(await publisher('pub-1').put('prices.eur', 'real', { msg: 'm-7' }), { msg: 'm-7', topic: 'prices.eur', seq: 1 });
+    assert.deepEqual((await collect(sub, 1, WAIT)).map((d) => [d.publisher, d.msg, d.payload.toString()]), [['pub-1', 'm-7', 'real']]);
+    assert.equal(run.proxy.stats().deduplicated, 0);
   });
 
   test('revocation mid-session: a removed principal’s session is dropped within a tick and gets no DELIVER after it; a right taken away stops that topic only', async () => {
