@@ -40,5 +40,7 @@ export {
   type RequestReplyProfile,
 } from './checker';
 export { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCheckResult } from './checker/pubsub';
+export { checkSecure, formatSecureResult, type SecureCheckResult, type SecureProfile } from './checker/secure';
+export { judgeSecure } from './checker/profile';
 export { RUN_EXIT } from './report/verdict';
 export { packageVersion } from './run/package-root';

@@ -9,6 +9,7 @@ import type { RequestReplyStormOutcome } from '../harness/systems/request-reply/
 import type { PubSubWorkload } from '../harness/systems/pubsub/workload';
 import type { CatchingUp } from '../harness/checker/pubsub';
 import type { StandInWorkerHeard } from '../harness/probe/disconnect-probe';
+import type { AttackBench } from '../harness/security/attack-bench';
 
 /** Per-scenario state: the harness Scenario plus what the steps refer back to. */
 export class KeelhaulWorld extends World {
@@ -35,6 +36,8 @@ export class KeelhaulWorld extends World {
   standInSentAt = 0;
   /** What a stand-in worker heard once it had left (DISCONNECT, or silence). */
   standInWorker?: StandInWorkerHeard;
+  /** The hostile side of a secure run, opened by the first attack step. */
+  attackBench?: AttackBench;
   /** performance.now() when the scenario began, for its verdict's duration. */
   startedAt = 0;
   /** This attempt is a retry of a scenario whose verdict was already final (a FAIL): skipped, reports nothing. */

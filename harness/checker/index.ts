@@ -15,6 +15,9 @@ export {
   forbiddenAnomalies,
   forbiddenPubSubAnomalies,
   isPubSubProfile,
+  isSecureProfile,
+  judgeSecure,
+  SECURE_PROFILES,
   parseRequestReplyProfile,
   isLiveness,
   isUndecided,
@@ -27,6 +30,7 @@ export {
   type Profile,
   type PubSubProfile,
   type RequestReplyProfile,
+  type SecureProfile,
 } from './profile';
 export {
   defineCheckerSystem,
@@ -48,4 +52,5 @@ export { REQUEST_REPLY, type RequestReplyCheck, type RequestReplyCheckOptions } 
 export { checkStaleReply, STALE_REPLY } from './stale-reply';
 export { checkStuck, STUCK, type StuckBounds } from './stuck';
 export { CHECKER_SYSTEMS } from './systems';
+export { checkSecure, formatSecureResult, SECURE, type SecureAnomalyName, type SecureCheckResult } from './secure';
 export { checkUnexpected, UNEXPECTED } from './unexpected';

@@ -1,9 +1,10 @@
 import type { HistoryEvent } from '../history/event';
 import { checkHistory, type CheckOptions, type CheckResult } from './check-history';
 import { formatCheckResult } from './format';
-import { isPubSubProfile, judge, judgePubSub, type Judgement, type Profile, type PubSubProfile, type RequestReplyProfile } from './profile';
+import { isPubSubProfile, isSecureProfile, judge, judgePubSub, judgeSecure, type Judgement, type Profile, type PubSubProfile, type RequestReplyProfile, type SecureProfile } from './profile';
 import type { CheckedSystem } from './registry';
 import { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCheckResult } from './pubsub';
+import { checkSecure, formatSecureResult, type SecureCheckResult } from './secure';
 
 /** A history checked and judged against one profile, with the summary a person reads. */
 export interface JudgedHistory<R> {
@@ -26,6 +27,16 @@ export function judgePubSubHistory(events: readonly HistoryEvent[], profile: Pub
   return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatPubSubResult(result)}` };
 }
 
+/** The security checks over a history (policy, revocations, attacks, what each principal received), judged against `profile`. */
+export function judgeSecureHistory(events: readonly HistoryEvent[], profile: SecureProfile): JudgedHistory<SecureCheckResult> {
+  const result = checkSecure(events);
+  const judgement = judgeSecure(result, profile);
+  return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatSecureResult(result)}` };
+}
+
+/** What any system's check gives. */
+export type AnyCheckResult = CheckResult | PubSubCheckResult | SecureCheckResult;
+
 /**
  * The bounds of a whole-history check, whatever the system: the request-reply checks' options (the
  * liveness bounds, the clients' timeout and attempts), and for pub/sub when the run's drain ended
@@ -38,21 +49,25 @@ export type HistoryBounds = CheckOptions & { checkedAt?: number };
 /** Per system: the event that shows the history has its operations, and its judge. */
 interface SystemJudge<P extends Profile> {
   operation: HistoryEvent['type'];
-  judge(events: readonly HistoryEvent[], profile: P, bounds: HistoryBounds, format: { allCounts?: boolean }): JudgedHistory<CheckResult | PubSubCheckResult>;
+  judge(events: readonly HistoryEvent[], profile: P, bounds: HistoryBounds, format: { allCounts?: boolean }): JudgedHistory<AnyCheckResult>;
 }
 
-const JUDGES: { readonly [S in CheckedSystem]: SystemJudge<S extends 'pubsub' ? PubSubProfile : RequestReplyProfile> } = {
+type ProfileOfSystem<S extends CheckedSystem> = S extends 'pubsub' ? PubSubProfile : S extends 'secure' ? SecureProfile : RequestReplyProfile;
+
+const JUDGES: { readonly [S in CheckedSystem]: SystemJudge<ProfileOfSystem<S>> } = {
   'request-reply': { operation: 'invoke', judge: (events, profile, bounds, format) => judgeRequestReplyHistory(events, profile, bounds, format) },
   pubsub: {
     operation: 'put',
     judge: (events, profile, bounds) =>
       judgePubSubHistory(events, profile, bounds.checkedAt === undefined ? { deliveryBound: bounds.recoveryBound } : { catchingUp: { checkedAt: bounds.checkedAt, windowMs: bounds.recoveryBound } }),
   },
+  // A secure run's first event of its own is the policy the harness wrote before starting nodes.
+  secure: { operation: 'policy', judge: (events, profile) => judgeSecureHistory(events, profile) },
 };
 
-/** Whether the history has any operation of the system whose ladder holds `profile` (a put, an invoke). */
+/** Whether the history has any operation of the system whose ladder holds `profile` (a put, an invoke, a policy). */
 export function hasOperationsFor(events: readonly HistoryEvent[], profile: Profile): boolean {
-  const operation = isPubSubProfile(profile) ? JUDGES.pubsub.operation : JUDGES['request-reply'].operation;
+  const operation = isPubSubProfile(profile) ? JUDGES.pubsub.operation : isSecureProfile(profile) ? JUDGES.secure.operation : JUDGES['request-reply'].operation;
   return events.some((event) => event.type === operation);
 }
 
@@ -60,8 +75,10 @@ export function hasOperationsFor(events: readonly HistoryEvent[], profile: Profi
  * Any history judged against any profile, by the checks of the system whose ladder holds the
  * profile: the one place that maps a profile to its system's checks, for the report of a scenario
  * no step checked and for `keelhaul check`. A history without the system's operations is judged too
- * (its `empty-history` finding says so); ask `hasOperationsFor` first where that is no verdict.
+ * (its `empty-history` or `no-policy` finding says so); ask `hasOperationsFor` first where that is no verdict.
  */
-export function judgeHistory(events: readonly HistoryEvent[], profile: Profile, bounds: HistoryBounds, format: { allCounts?: boolean } = {}): JudgedHistory<CheckResult | PubSubCheckResult> {
-  return isPubSubProfile(profile) ? JUDGES.pubsub.judge(events, profile, bounds, format) : JUDGES['request-reply'].judge(events, profile, bounds, format);
+export function judgeHistory(events: readonly HistoryEvent[], profile: Profile, bounds: HistoryBounds, format: { allCounts?: boolean } = {}): JudgedHistory<AnyCheckResult> {
+  if (isPubSubProfile(profile)) return JUDGES.pubsub.judge(events, profile, bounds, format);
+  if (isSecureProfile(profile)) return JUDGES.secure.judge(events, profile, bounds, format);
+  return JUDGES['request-reply'].judge(events, profile, bounds, format);
 }

@@ -2,8 +2,9 @@ import type { Anomaly, AnomalyName } from './anomaly';
 import type { CheckResult } from './check-history';
 import type { PubSubAnomaly } from './pubsub/anomaly';
 import { PUBSUB, type PubSubProfile } from './pubsub/system';
-import { forbiddenNames, judgeFindings, type AnomalyRules, type Judgement as FindingsJudgement } from './registry';
+import { forbiddenNames, judgeFindings, type AnomalyRules, type Finding, type Judgement as FindingsJudgement } from './registry';
 import { REQUEST_REPLY, type RequestReplyProfile } from './request-reply';
+import { SECURE, type SecureAnomalyName, type SecureProfile } from './secure/system';
 import { CHECKER_SYSTEMS } from './systems';
 
 /**
@@ -11,12 +12,13 @@ import { CHECKER_SYSTEMS } from './systems';
  * (systems.ts): each system's ladder, and each anomaly entry's `forbiddenBy`, `undecided`,
  * `explained` and `liveness`.
  */
-export type { PubSubProfile, RequestReplyProfile };
-/** The delivery guarantee a system under test claims. */
-export type Profile = RequestReplyProfile | PubSubProfile;
+export type { PubSubProfile, RequestReplyProfile, SecureProfile };
+/** A guarantee a system under test claims: a delivery guarantee, or `secure` (who may talk to whom). */
+export type Profile = RequestReplyProfile | PubSubProfile | SecureProfile;
 
 export const REQUEST_REPLY_PROFILES: readonly RequestReplyProfile[] = REQUEST_REPLY.profiles;
 export const PUBSUB_PROFILES: readonly PubSubProfile[] = PUBSUB.profiles;
+export const SECURE_PROFILES: readonly SecureProfile[] = SECURE.profiles;
 
 /**
  * Each system's profiles, weakest first: claiming one claims those before it on the same ladder,
@@ -34,6 +36,10 @@ export function parseRequestReplyProfile(text: string): RequestReplyProfile {
 
 export function isPubSubProfile(profile: Profile): profile is PubSubProfile {
   return (PUBSUB_PROFILES as readonly Profile[]).includes(profile);
+}
+
+export function isSecureProfile(profile: Profile): profile is SecureProfile {
+  return (SECURE_PROFILES as readonly Profile[]).includes(profile);
 }
 
 /** Whether a claim of `claimed` implies `profile`. */
@@ -83,6 +89,10 @@ export function judge(result: Pick<CheckResult, 'anomalies'>, profile: RequestRe
 
 export function judgePubSub(result: { anomalies: readonly PubSubAnomaly[] }, profile: PubSubProfile): Judgement {
   return judgeFindings(PUBSUB, result.anomalies, profile);
+}
+
+export function judgeSecure(result: { anomalies: readonly Finding<SecureAnomalyName>[] }, profile: SecureProfile): Judgement {
+  return judgeFindings(SECURE, result.anomalies, profile);
 }
 
 /** One line on why a judgement is INCONCLUSIVE: each undecided finding's kind, with the first's detail. */

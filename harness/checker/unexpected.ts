@@ -1,4 +1,4 @@
-import { isPubSubEvent, type HistoryEvent } from '../history/event';
+import { isPubSubEvent, isSecurityEvent, type HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { invokesByJob } from './jobs';
 import { requestReplyRule } from './request-reply-ladder';
@@ -11,8 +11,8 @@ export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly<'unexp
   const invokes = invokesByJob(events);
   const anomalies: Anomaly<'unexpected'>[] = [];
   for (const event of events) {
-    // Pub/sub events are judged by checkPubSub (harness/checker/pubsub/), not here.
-    if (event.type === 'invoke' || event.type === 'nemesis' || event.type === 'harness' || isPubSubEvent(event)) continue;
+    // Pub/sub and security events are judged by their own registries (checker/pubsub/, checker/secure/), not here.
+    if (event.type === 'invoke' || event.type === 'nemesis' || event.type === 'harness' || isPubSubEvent(event) || isSecurityEvent(event)) continue;
     const reasons: string[] = [];
     if (!invokes.has(event.job)) reasons.push(`${event.type} for job ${event.job}, which was never invoked`);
     if (event.type === 'ok' && event.reply !== event.job && !invokes.has(event.reply)) {

@@ -210,9 +210,91 @@ export function isPubSubEvent(event: HistoryEvent): event is PubSubEvent {
   return pubSubTypes.has(event.type);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Security (issue #17). Principals are the names of the policy: a node's principal is its node
+// name, a hostile peer's the name the harness gave it. Checked by harness/checker/secure/.
+
+/** What one principal may do; each name or topic is exact, `prefix*` or `*`. */
+export interface PrincipalRights {
+  register?: string[];
+  call?: string[];
+  publish?: string[];
+  subscribe?: string[];
+  /** The subscriber ids it may open sessions as; absent means its own principal name only. */
+  subscriberIds?: string[];
+}
+
+/** The entitlement table the server nodes were given, in force from `t` until the next `policy`. */
+export interface PolicyEvent extends Stamped {
+  type: 'policy';
+  principals: Record<string, PrincipalRights>;
+}
+
+/**
+ * The harness took every right of `principal` away (rewrote the policy without it and told the
+ * server nodes). Anything it receives later than `t + boundMs` (one tick of the node plus a
+ * tolerance) is unauthorized; between the two the node may still be catching up.
+ */
+export interface RevokedEvent extends Stamped {
+  type: 'revoked';
+  principal: string;
+  boundMs: number;
+}
+
+/**
+ * A hostile peer driven by the harness tried `attack` as `principal` (or under no key at all) and
+ * the attack is over. `performed: false` means the harness could not carry it out (`error` says why):
+ * nothing was tested. `outcome` says in one line what came back; what the peer received that matters
+ * is in its own `receive` events. `served` is false when a valid call made after the attack went
+ * unanswered within its bound.
+ */
+export interface AttackEvent extends Stamped {
+  type: 'attack';
+  id: string;
+  attack: string;
+  principal: string;
+  sent: string;
+  performed: boolean;
+  outcome: string;
+  error?: string;
+  served?: boolean;
+}
+
+/**
+ * A peer driven by the harness (hostile, or a client it calls with) received something the system
+ * sent it: a job to run (`service`, `job`), a reply (`service`, `job`: the job id the reply names),
+ * a delivery (`topic`, `msg`, `subscriberId`: the session it came on), or an acceptance of what it
+ * asked (`put-ok` for a put on `topic`, `subscribed` to `topic`). `resultOf` is the principal whose
+ * request the reply's content echoes (every harness-driven peer sends content of its own), when
+ * the harness recognised it. `attack` is the attack it belongs to.
+ */
+export interface ReceiveEvent extends Stamped {
+  type: 'receive';
+  principal: string;
+  kind: 'job' | 'reply' | 'deliver' | 'put-ok' | 'subscribed';
+  service?: string;
+  topic?: string;
+  job?: string;
+  msg?: string;
+  subscriberId?: string;
+  resultOf?: string;
+  attack?: string;
+}
+
+export type SecurityEvent = PolicyEvent | RevokedEvent | AttackEvent | ReceiveEvent;
+export type SecurityEventType = SecurityEvent['type'];
+
+export const SECURITY_EVENT_TYPES: readonly SecurityEventType[] = ['policy', 'revoked', 'attack', 'receive'];
+const securityTypes: ReadonlySet<string> = new Set(SECURITY_EVENT_TYPES);
+
+/** Whether `event` belongs to the security vocabulary (the job and pub/sub checkers skip these). */
+export function isSecurityEvent(event: HistoryEvent): event is SecurityEvent {
+  return securityTypes.has(event.type);
+}
+
 export type ClientEvent = InvokeEvent | OkEvent | FailEvent | InfoEvent;
 export type ExecutionEvent = ExecStartEvent | ExecEndEvent;
-export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent | HarnessEvent;
+export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent | HarnessEvent | SecurityEvent;
 export type HistoryEventType = HistoryEvent['type'];
 
 /** An event before the recorder stamps it. */

@@ -47,6 +47,21 @@ const FAULT_EFFECT: JsonSchema = {
   },
 };
 
+const patterns = (description: string): JsonSchema => strings(`${description}; each exact, prefix* or *`);
+const PRINCIPAL_RIGHTS: JsonSchema = {
+  type: 'object',
+  description: 'what one principal may do',
+  additionalProperties: false,
+  properties: {
+    register: patterns('services it may register as a worker'),
+    call: patterns('services it may call'),
+    publish: patterns('topics it may publish on'),
+    subscribe: patterns('topics it may subscribe to'),
+    subscriberIds: patterns('subscriber ids it may open sessions as (absent: its own name only)'),
+  },
+};
+const principal = string('the principal: a node name, or the name the harness gave a hostile peer');
+
 /** One event type's branch: `type`, `t` and `fields` required, `optional` allowed, nothing else. */
 function event(type: HistoryEventType, description: string, fields: Record<string, JsonSchema>, optional: Record<string, JsonSchema> = {}): JsonSchema {
   return {
@@ -93,6 +108,37 @@ const BRANCHES: readonly JsonSchema[] = [
   event('unsubscribe', 'a subscriber asked to unsubscribe from a topic', { subscriber, topic }),
   event('unsubscribed', 'the system acknowledged the unsubscription', { subscriber, topic }),
   event('deliver', "the subscriber's application received the message", { subscriber, topic, msg, publisher: string('the publisher that put it') }),
+  event('policy', 'the entitlement table the server nodes were given, in force until the next policy', {
+    principals: { type: 'object', additionalProperties: PRINCIPAL_RIGHTS, description: 'the rights of each principal, by name' },
+  }),
+  event('revoked', 'the harness took every right of a principal away', { principal, boundMs: number('how long after t the nodes may still serve it (one tick plus a tolerance)') }),
+  event(
+    'attack',
+    'a hostile peer driven by the harness tried an attack, and the attack is over',
+    {
+      id: string('the attack id, unique per run'),
+      attack: string('the attack (impersonation, forged-reply, job-id-reuse, ...)'),
+      principal,
+      sent: string('what the peer sent, in one line'),
+      performed: { type: 'boolean', description: 'false: the harness could not carry the attack out, so nothing was tested' },
+      outcome: string('what came back, in one line'),
+    },
+    { error: string('why the attack could not be performed'), served: { type: 'boolean', description: 'false: a valid call made after the attack went unanswered within its bound' } },
+  ),
+  event(
+    'receive',
+    'a peer driven by the harness received a job, reply, delivery or acceptance',
+    { principal, kind: { type: 'string', enum: ['job', 'reply', 'deliver', 'put-ok', 'subscribed'], description: 'what it received' } },
+    {
+      service: string('job and reply: the service'),
+      topic: string('deliver, put-ok and subscribed: the topic'),
+      job: string('job and reply: the job id the message names'),
+      msg: string('deliver: the message id'),
+      subscriberId: string('deliver: the subscriber id of the session it came on'),
+      resultOf: string("reply: the principal whose request the reply's content echoes"),
+      attack: string('the attack it belongs to'),
+    },
+  ),
 ];
 
 export const HISTORY_EVENT_SCHEMA = {

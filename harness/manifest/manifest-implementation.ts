@@ -3,7 +3,8 @@ import type { Implementation } from '../implementation/implementation';
 import { IMPLEMENTATION_ROLES, ROLE_TABLES, type ImplementationRole as Role } from '../implementation/roles';
 import type { Timing } from '../timing/timing';
 import type { ImageSource, NodeSpec, ReadyCheck } from '../runtime/node-spec';
-import { placeholderValues, referenceSpec, startersOf, type NodeParams, type PlaceholderValues, type RoleDeclaration, type RoleStarters } from '../systems/role';
+import { securityEnv, securityValues } from '../systems/node-security';
+import { placeholderValues, referenceSpec, securityPosition, startersOf, type NodeParams, type PlaceholderValues, type RoleDeclaration, type RoleStarters } from '../systems/role';
 import type { LoadedManifest, RoleRecipe } from './manifest';
 import { fillTemplate } from './template';
 
@@ -34,10 +35,12 @@ export class ManifestImplementation {
     const recipe = this.loaded.manifest.roles[declaration.role as Role];
     if (!recipe) return referenceSpec(declaration, params);
     const { name, timing } = params;
-    const values = { ...timingValues(name, timing), ...placeholderValues(declaration, params) };
+    const values = { ...timingValues(name, timing), ...securityValues(securityPosition(declaration), params.security), ...placeholderValues(declaration, params) };
     // A role others connect to may be ready once its port accepts connections.
     const port: ReadyCheck | undefined = declaration.listens === true ? { kind: 'tcp', host: String(values.bindHost), port: Number(values.bindPort) } : undefined;
-    return this.spec(declaration.role, name, recipe, values, port);
+    const spec = this.spec(declaration.role, name, recipe, values, port);
+    // The recipe's own env wins: a manifest may name the files differently for its programs.
+    return { ...spec, env: { ...securityEnv(params.security), ...spec.env } };
   }
 
   private spec(role: string, name: string, recipe: RoleRecipe, values: PlaceholderValues, port?: ReadyCheck): NodeSpec {

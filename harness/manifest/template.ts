@@ -1,3 +1,5 @@
+import { SECURITY_PLACEHOLDERS } from '../systems/node-security';
+import { securityPosition } from '../systems/role';
 import { ROLE_DECLARATIONS, type ImplementationRole as Role } from '../implementation/roles';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g;
@@ -6,7 +8,7 @@ const COMMON = ['name', 'heartbeatInterval', 'heartbeatLiveness', 'clientTimeout
 
 /** The placeholders each role's command and environment may use (docs/manifest.md explains each), from the role tables. */
 export const PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  ROLE_DECLARATIONS.map((declaration) => [declaration.role, [...COMMON, ...declaration.placeholders]]),
+  ROLE_DECLARATIONS.map((declaration) => [declaration.role, [...COMMON, ...SECURITY_PLACEHOLDERS[securityPosition(declaration)], ...declaration.placeholders]]),
 );
 
 /** Placeholder names in `text` that `role` does not know, e.g. a typo such as {{brokr}}. */

@@ -1,4 +1,5 @@
 import { decodeAtClient, decodeAtWorker, encodeClientRequest, encodeDisconnect, encodeReady, encodeReply, MdpDecodeError, type WorkerInbound } from '../../reference/mdp/codec';
+import type { PeerSecurity } from '../../reference/security/peer-security';
 import { RawPeer } from './raw-peer';
 import type { BadMessage } from './malformed-messages';
 
@@ -6,8 +7,8 @@ import type { BadMessage } from './malformed-messages';
 export type ProbeOutcome = 'nothing' | 'disconnect' | 'heartbeat' | 'request' | 'malformed';
 
 /** One client request to `service` (an 8/MMI question, or a plain request) on a fresh socket; resolves with the first body frame of the reply, or undefined on timeout. */
-export async function askService(endpoint: string, service: string, body: string, timeoutMs: number): Promise<string | undefined> {
-  const peer = new RawPeer(endpoint);
+export async function askService(endpoint: string, service: string, body: string, timeoutMs: number, security?: PeerSecurity): Promise<string | undefined> {
+  const peer = new RawPeer(endpoint, security);
   try {
     await peer.send(encodeClientRequest(service, [Buffer.from(body)]));
     const frames = await peer.receive(timeoutMs);

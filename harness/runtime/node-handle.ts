@@ -25,6 +25,8 @@ export interface NodeHandle {
   /** SIGSTOP: the node keeps its sockets but runs nothing. */
   freeze(): Promise<void>;
   resume(): Promise<void>;
+  /** SIGHUP (or the runtime's equivalent) to the node alone: a secure server re-reads its policy. */
+  reload(): Promise<void>;
   /** Starts the node again from the same spec (after a kill or stop) and waits until it is ready. */
   restart(): Promise<void>;
   /** Resolves when the current incarnation exits. */

@@ -87,6 +87,11 @@ export class ProcessRuntime implements Runtime {
     return hostDir;
   }
 
+  /** Processes of this machine see its folders where they are. */
+  shareFolder(hostDir: string): string {
+    return hostDir;
+  }
+
   /** The built-in server in this process, or the Toxiproxy TOXIPROXY_URL names; proxies on 127.0.0.1. */
   async faultProxy(logFile: string): Promise<FaultProxyPlacement> {
     const endpoint = await acquireFaultProxy({ host: '127.0.0.1', logger: createFaultProxyLogger(undefined, logFile) });
@@ -291,6 +296,12 @@ class ProcessNode implements NodeHandle {
     if (!this.isRunning || !this.isFrozen) return;
     this.signalGroup('SIGCONT');
     this.isFrozen = false;
+  }
+
+  async reload(): Promise<void> {
+    if (!this.isRunning) return;
+    // To the node alone, like SIGTERM: SIGHUP's default action would end a child that does not handle it.
+    this.child?.kill('SIGHUP');
   }
 
   async restart(): Promise<void> {

@@ -35,6 +35,12 @@ export interface Runtime {
   harnessEndpoint(node: string, port: number): Promise<string>;
   /** Where `node` keeps state that outlives its restarts; `hostDir` is the scenario's folder for it. */
   stateDir(node: string, hostDir: string): string;
+  /**
+   * Makes the host folder `hostDir` readable by every node started from now on (a secure run's keys
+   * and policy) and says where the nodes see it. The harness keeps writing to `hostDir` (a revocation
+   * rewrites the policy) and the nodes see the change.
+   */
+  shareFolder(hostDir: string): string;
   /** Starts (or finds) a fault proxy the nodes can reach; its log goes to `logFile` where the runtime can. */
   faultProxy(logFile: string): Promise<FaultProxyPlacement>;
   /** Cuts a node off the network entirely, if the runtime can (containers can); undefined if it cannot. */

@@ -1,11 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { SCENARIO_TIMING, requestReplyCheckBounds, scaleTiming, type Timing } from '../timing/timing';
+import { SCENARIO_TIMING, requestReplyCheckBounds, revocationBound, scaleTiming, type Timing } from '../timing/timing';
+import type { PrincipalRights } from '../history/event';
+import { RunSecurity } from '../security/run-security';
 import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
 import { parseRuntime, runConfig } from '../run/run-config';
-import type { CheckResult, Judgement, Profile, PubSubProfile, RequestReplyProfile } from '../checker';
-import { hasOperationsFor, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, type JudgedHistory } from '../checker/judge-history';
+import type { Judgement, Profile, PubSubProfile, RequestReplyProfile, SecureProfile } from '../checker';
+import { hasOperationsFor, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, judgeSecureHistory, type AnyCheckResult, type JudgedHistory } from '../checker/judge-history';
+import type { CheckResult } from '../checker/check-history';
+import type { SecureCheckResult } from '../checker/secure';
 import type { PubSubCheckOptions, PubSubCheckResult } from '../checker/pubsub';
 import { HistoryRecorder } from '../history/recorder';
 import type { Implementation } from '../implementation/implementation';
@@ -78,8 +82,9 @@ export class Scenario {
   /** Present when links are proxied: link faults act through it. */
   readonly network?: ProxiedNetwork;
   /** The last check a step made, so a report can show what it found. */
-  lastCheck?: { profile: Profile; result: CheckResult | PubSubCheckResult; judgement: Judgement };
+  lastCheck?: { profile: Profile; result: AnyCheckResult; judgement: Judgement };
   private readonly built = new Map<SystemDefinition<System, Implementation>, System>();
+  private keys?: RunSecurity;
   private readonly context: SystemContext<Implementation>;
   private readonly monitor: HarnessMonitor;
   private tornDown = false;
@@ -124,7 +129,19 @@ export class Scenario {
     this.runtime = runtime;
     this.network = network;
     const implementation = options.implementation ?? referenceImplementation;
-    this.context = { runtime, implementation, timing: this.timing, history: this.history, stateDir: path.join(dir, 'state'), network };
+    const scenario = this;
+    this.context = {
+      runtime,
+      implementation,
+      timing: this.timing,
+      history: this.history,
+      stateDir: path.join(dir, 'state'),
+      network,
+      // Read when a system starts a node, so a step may make the run secure before any node exists.
+      get security() {
+        return scenario.keys;
+      },
+    };
     this.nemesis = new Nemesis(runtime, () => this.systems, this.history, network);
   }
 
@@ -137,6 +154,40 @@ export class Scenario {
       this.built.set(definition, system);
     }
     return system as S;
+  }
+
+  /**
+   * Makes the run secure: every node started from now on gets a key pair and its server's key or the
+   * policy, and `table`'s principals get their rights (added to what an earlier call granted). The
+   * policy is written and recorded. Call it before the nodes it should cover are started.
+   */
+  secure(table: Record<string, PrincipalRights>): RunSecurity {
+    if (this.keys === undefined) {
+      const hostDir = path.join(this.dir, 'keys');
+      this.keys = new RunSecurity({ hostDir, nodeDir: this.runtime.shareFolder(hostDir), history: this.history });
+    }
+    this.keys.grant(table);
+    return this.keys;
+  }
+
+  /** The run's keys and policy, once `secure` was called. */
+  get security(): RunSecurity | undefined {
+    return this.keys;
+  }
+
+  /**
+   * Takes every right of `principal` away mid-run: the policy is rewritten without it, the
+   * revocation recorded with its bound (revocationBound), and every running hub told at once (SIGHUP).
+   */
+  async revoke(principal: string): Promise<void> {
+    if (this.keys === undefined) throw new Error(`cannot revoke ${principal}: the run is not secure (no policy was given)`);
+    this.keys.revoke(principal, revocationBound(this.timing));
+    const hubs = this.systems.map((system) => system.hub).filter((hub): hub is NodeHandle => hub?.running === true);
+    for (const hub of hubs) await hub.reload();
+    // SIGHUP's default action ends a process: a server that does not re-read its policy on it is gone.
+    await new Promise((resolve) => setTimeout(resolve, this.timing.heartbeatInterval));
+    const gone = hubs.filter((hub) => !hub.running);
+    if (gone.length > 0) throw new Error(`${gone.map((hub) => hub.name).join(', ')} exited on SIGHUP (${gone.map((hub) => hub.lastExit ?? '?').join(', ')}): a secure server must re-read its policy on SIGHUP (docs/manifest.md), so the revocation could not be made`);
   }
 
   /** The systems built so far. */
@@ -192,8 +243,15 @@ export class Scenario {
     return judged;
   }
 
+  /** Judges who received what (the policy, revocations, attacks) against `profile`. */
+  checkSecure(profile: SecureProfile = 'secure'): JudgedHistory<SecureCheckResult> {
+    const judged = judgeSecureHistory(this.history.events(), profile);
+    this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
+    return judged;
+  }
+
   /** The whole history judged against any profile, by its system's checks; undefined when it has none of that system's operations. */
-  checkWhole(profile: Profile): JudgedHistory<CheckResult | PubSubCheckResult> | undefined {
+  checkWhole(profile: Profile): JudgedHistory<AnyCheckResult> | undefined {
     const events = this.history.events();
     if (!hasOperationsFor(events, profile)) return undefined;
     const judged = judgeHistory(events, profile, requestReplyCheckBounds(this.timing));

@@ -1,10 +1,13 @@
 import type { NodeSpec } from '../runtime/node-spec';
 import type { Timing } from '../timing/timing';
+import { securityEnv, type NodeSecurity, type SecurityPosition } from './node-security';
 
 /** What every role's params carry: the node's name (unique in the scenario) and the scenario's timing. */
 export interface NodeParams {
   name: string;
   timing: Timing;
+  /** In a secure run: the node's key file and its server's key or policy; absent, unauthenticated. */
+  security?: NodeSecurity;
 }
 
 /** A role others connect to (a hub): where it binds, and a folder of its own that outlives its restarts. */
@@ -48,7 +51,14 @@ export interface RoleDeclaration<Params> {
 
 /** The node spec the reference implementation starts a role's node from. */
 export function referenceSpec<Params extends NodeParams>(declaration: RoleDeclaration<Params>, params: Params): NodeSpec {
-  return { name: params.name, role: declaration.role, ...declaration.reference(params) };
+  const spec = declaration.reference(params);
+  const env = { ...spec.env, ...securityEnv(params.security) };
+  return { name: params.name, role: declaration.role, ...spec, ...(Object.keys(env).length > 0 ? { env } : {}) };
+}
+
+/** A listening role is a secure run's server (it enforces the policy); every other role a peer. */
+export function securityPosition(declaration: Pick<RoleDeclaration<never>, 'listens'>): SecurityPosition {
+  return declaration.listens === true ? 'server' : 'peer';
 }
 
 /** The values of a role's own placeholders for one node. */

@@ -4,6 +4,7 @@ import type { ProxiedNetwork } from '../network/proxied-network';
 import type { NodeHandle } from '../runtime/node-handle';
 import type { Runtime } from '../runtime/runtime';
 import type { Timing } from '../timing/timing';
+import type { SecurityProvider } from './node-security';
 
 /**
  * How a fault reaches the nodes it names: a node fault acts on the node itself; a link fault acts on
@@ -53,6 +54,8 @@ export interface SystemContext<Starters = unknown> {
   readonly stateDir: string;
   /** Without a network, nodes connect to each other directly (no link faults possible). */
   readonly network?: ProxiedNetwork;
+  /** A secure run's keys and policy, for each node the system starts; absent, the run is unauthenticated. */
+  readonly security?: SecurityProvider;
 }
 
 /** A kind of system: its name and how to build one. A scenario builds each only when a step first asks for it. */

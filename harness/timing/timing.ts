@@ -60,6 +60,15 @@ export function livenessPeriod(timing: Timing): number {
   return timing.heartbeatInterval * timing.heartbeatLiveness;
 }
 
+/**
+ * How long after a revocation a secure server may still serve the revoked principal: one tick (a
+ * heartbeat interval: the server checks its policy file on each) plus a liveness period of
+ * tolerance for the reload itself and for the harness learning of deliveries from node reports.
+ */
+export function revocationBound(timing: Timing): number {
+  return timing.heartbeatInterval + livenessPeriod(timing);
+}
+
 /** The longest one client call may take before the stuck checker flags it. */
 export function clientCallBound(timing: Timing): number {
   return callBound({

@@ -100,6 +100,17 @@ describe('keelhaul check: one hand-written history per outcome', () => {
     assert.match(pubsub.report, /profile +pubsub-exactly-once \(the strictest pubsub profile: the history has pub\/sub events, and no profile was recorded\)/);
   });
 
+  test('a history with a policy is a secure one: judged by the security checks against secure', () => {
+    const policy: HistoryEvent = { type: 'policy', t: 0, principals: { 'client-1': { call: ['echo'] }, 'worker-1': { register: ['echo'] } } };
+    const stolen: HistoryEvent = { type: 'receive', t: 5, principal: 'evil', kind: 'job', service: 'echo', job: 'j1', attack: 'impersonation-1' };
+    const secure = check([policy, ...cleanJob(1, 'j1'), stolen]);
+    assert.equal(secure.system, 'secure');
+    assert.equal(secure.profile, 'secure');
+    assert.equal(secure.verdict, 'FAIL');
+    assert.match(secure.report, /unauthorized-delivery: 1/);
+    assert.equal(check([policy, ...cleanJob(1, 'j1')]).verdict, 'PASS');
+  });
+
   test('a history that does not say its system, or says both, is an error asking for --system', () => {
     assert.throws(() => check([faultStart(0, 'f', 'kill', ['w']), faultEnd(1, 'f', 'kill', ['w'])]), /cannot tell which system the history is of.*pass --system or --profile/);
     assert.throws(() => check([...cleanJob(0, 'j1'), ...pubsubStart]), /both request-reply events .* and pub\/sub events .*: pass --system request-reply or --system pubsub/);

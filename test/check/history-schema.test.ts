@@ -88,7 +88,7 @@ describe('the history schema', () => {
     const fromSchema = new Map(HISTORY_EVENT_SCHEMA.oneOf.map((branch) => [(branch.properties as { type: { const: string } }).type.const, shapeOfSchema(branch as SchemaNode)]));
     assert.deepEqual([...fromSchema.keys()].sort(), [...fromSource.keys()].sort(), 'event types (add a branch to harness/history/schema.ts for a new event)');
     for (const [type, shape] of fromSource) assert.deepEqual(fromSchema.get(type), shape, `the ${type} event: harness/history/schema.ts and harness/history/event.ts disagree`);
-    assert.equal(fromSource.size, 17, 'the event vocabulary this test was written against (a new type is fine; update the count)');
+    assert.equal(fromSource.size, 21, 'the event vocabulary this test was written against (a new type is fine; update the count)');
   });
 
   test('docs/history-event.schema.json is the schema the code validates with', () => {
@@ -138,6 +138,12 @@ describe('the history schema', () => {
       recorder.record({ type: 'deliver', subscriber: 'sub-1', topic: 'a', msg: 'm-1', publisher: 'pub-1' });
       recorder.record({ type: 'unsubscribe', subscriber: 'sub-1', topic: 'a' });
       recorder.record({ type: 'unsubscribed', subscriber: 'sub-1', topic: 'a' });
+      recorder.record({ type: 'policy', principals: { 'client-1': { call: ['echo'] }, 'sub-1': { subscribe: ['a*'], subscriberIds: ['sub-1'] } } });
+      recorder.record({ type: 'revoked', principal: 'sub-1', boundMs: 150 });
+      recorder.record({ type: 'attack', id: 'a1', attack: 'oversized-frame', principal: 'evil', sent: 'one 64 MB frame', performed: true, outcome: 'connection dropped', served: true });
+      recorder.record({ type: 'attack', id: 'a2', attack: 'forged-reply', principal: 'evil', sent: 'REPLY', performed: false, outcome: 'nothing', error: 'no job dispatched' });
+      recorder.record({ type: 'receive', principal: 'evil', kind: 'reply', service: 'echo', job: 'j', resultOf: 'client-1', attack: 'a2' });
+      recorder.record({ type: 'receive', principal: 'evil', kind: 'deliver', topic: 'a', msg: 'm-1', subscriberId: 'sub-1' });
       recorder.close();
       const events: HistoryEvent[] = parseHistory(fs.readFileSync(file, 'utf8'));
       assert.deepEqual(events, recorder.events());

@@ -10,6 +10,7 @@ import {
   PROFILES,
   PUBSUB_PROFILES,
   REQUEST_REPLY_PROFILES,
+  SECURE_PROFILES,
   UNDECIDED_ANOMALIES,
 } from '../../harness/checker/profile';
 import { checkPubSub } from '../../harness/checker/pubsub';
@@ -78,11 +79,12 @@ describe('checker registry: the built-in registries', () => {
     assert.deepEqual(PROFILE_LADDERS, CHECKER_SYSTEMS.map((system) => system.profiles));
     assert.deepEqual(REQUEST_REPLY_PROFILES, ['mdp', 'at-least-once', 'exactly-once']);
     assert.deepEqual(PUBSUB_PROFILES, ['pubsub-exactly-once']);
-    assert.deepEqual(PROFILES, [...REQUEST_REPLY_PROFILES, ...PUBSUB_PROFILES]);
+    assert.deepEqual(SECURE_PROFILES, ['secure']);
+    assert.deepEqual(PROFILES, [...REQUEST_REPLY_PROFILES, ...PUBSUB_PROFILES, ...SECURE_PROFILES]);
   });
 
-  test('undecided: ineffective-fault and undelivered-at-bound; liveness: stuck', () => {
-    assert.deepEqual(UNDECIDED_ANOMALIES, ['ineffective-fault', 'undelivered-at-bound']);
+  test('undecided: ineffective-fault, undelivered-at-bound, no-policy, attack-not-performed; liveness: stuck', () => {
+    assert.deepEqual(UNDECIDED_ANOMALIES, ['ineffective-fault', 'undelivered-at-bound', 'no-policy', 'attack-not-performed']);
     assert.ok(isUndecided({ name: 'undelivered-at-bound', detail: '', events: [] }));
     assert.ok(!isUndecided({ name: 'lost', detail: '', events: [] }));
     assert.deepEqual(LIVENESS_ANOMALIES, ['stuck']);

@@ -86,6 +86,9 @@ const READY_FORMS =
   '"report" (the driver protocol\'s ready line), "port" (the broker or pub/sub proxy accepts TCP connections) or {"log": "<regular expression>"}';
 
 const COMMON_PLACEHOLDERS = 'name, heartbeatInterval, heartbeatLiveness, clientTimeout, clientAttempts, backoffInitial, backoffMax, requestExpiry, resultGrace';
+/** A secure run's placeholders: a server (listening role) and a peer. */
+const SERVER_SECURITY = 'curveKeyFile, policyFile';
+const PEER_SECURITY = 'curveKeyFile, serverKey';
 
 describe('loading valid manifests', () => {
   test('examples/reference/keelhaul.yaml loads with all six roles and claims exactly-once and pubsub-exactly-once', () => {
@@ -255,7 +258,7 @@ describe('schema mistakes: one line naming the exact field', () => {
 
   test('an unknown profile names its index and the allowed profiles', () => {
     const problems = problemsOf(withChange((m) => (m.profiles = ['mdp', 'exactly_once'])));
-    assert.deepEqual(problems, ['profiles[1]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once']);
+    assert.deepEqual(problems, ['profiles[1]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once, secure']);
   });
 
   test('no roles at all: roles must name at least one role', () => {
@@ -416,7 +419,7 @@ describe('schema mistakes: one line naming the exact field', () => {
     assert.equal(problems.length, 5, problems.join('\n'));
     assert.deepEqual([...problems].sort(), [
       'name: required field is missing',
-      'profiles[0]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once',
+      'profiles[0]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once, secure',
       `roles.broker.ready: must be ${READY_FORMS}, not "sometimes"`,
       'roles.broker.comand: unknown field (known fields here: command, image, build, env, cwd, ready, readyTimeoutMs)',
       'timing.heartbeatInterval: 0 must be >= 1',
@@ -437,13 +440,13 @@ describe('mistakes beyond the schema', () => {
   test('a misspelt placeholder names the argument and lists what that role knows', () => {
     const problems = problemsOf(withChange((m) => (m.roles.worker = { command: [FAKE_ON_PATH, '--broker', '{{broker}}', '{{brokr}}'] })));
     assert.deepEqual(problems, [
-      `roles.worker.command[3]: unknown placeholder {{brokr}} (a worker knows: ${COMMON_PLACEHOLDERS}, broker, service, workMs)`,
+      `roles.worker.command[3]: unknown placeholder {{brokr}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, service, workMs)`,
     ]);
   });
 
   test('a placeholder valid for the broker is unknown in a worker ({{bind}})', () => {
     const problems = problemsOf(withChange((m) => (m.roles.worker = { command: [FAKE_ON_PATH, '{{bind}}'] })));
-    assert.deepEqual(problems, [`roles.worker.command[1]: unknown placeholder {{bind}} (a worker knows: ${COMMON_PLACEHOLDERS}, broker, service, workMs)`]);
+    assert.deepEqual(problems, [`roles.worker.command[1]: unknown placeholder {{bind}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, service, workMs)`]);
   });
 
   test('a placeholder valid for a worker is unknown in a client ({{service}}) and a broker ({{broker}})', () => {
@@ -454,8 +457,8 @@ describe('mistakes beyond the schema', () => {
       }),
     );
     assert.deepEqual(problems, [
-      `roles.broker.command[1]: unknown placeholder {{broker}} (a broker knows: ${COMMON_PLACEHOLDERS}, bind, bindHost, bindPort, stateDir)`,
-      `roles.client.command[1]: unknown placeholder {{service}} (a client knows: ${COMMON_PLACEHOLDERS}, broker)`,
+      `roles.broker.command[1]: unknown placeholder {{broker}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir)`,
+      `roles.client.command[1]: unknown placeholder {{service}} (a client knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker)`,
     ]);
   });
 
@@ -556,9 +559,9 @@ describe('mistakes beyond the schema', () => {
       roles: { subscriber: { command: [FAKE_ON_PATH, '{{broker}}'] }, 'pubsub-proxy': { command: [FAKE_ON_PATH, '{{proxy}}'] }, publisher: { command: [FAKE_ON_PATH, '{{stateDir}}'] } },
     });
     assert.deepEqual(problems, [
-      `roles.pubsub-proxy.command[1]: unknown placeholder {{proxy}} (a pubsub-proxy knows: ${COMMON_PLACEHOLDERS}, bind, bindHost, bindPort, stateDir, maxPending)`,
-      `roles.publisher.command[1]: unknown placeholder {{stateDir}} (a publisher knows: ${COMMON_PLACEHOLDERS}, proxy)`,
-      `roles.subscriber.command[1]: unknown placeholder {{broker}} (a subscriber knows: ${COMMON_PLACEHOLDERS}, proxy, stateDir)`,
+      `roles.pubsub-proxy.command[1]: unknown placeholder {{proxy}} (a pubsub-proxy knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, maxPending)`,
+      `roles.publisher.command[1]: unknown placeholder {{stateDir}} (a publisher knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, proxy)`,
+      `roles.subscriber.command[1]: unknown placeholder {{broker}} (a subscriber knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, proxy, stateDir)`,
     ]);
   });
 
@@ -587,7 +590,7 @@ describe('mistakes beyond the schema', () => {
       }),
     );
     assert.equal(problems.length, 6, problems.join('\n'));
-    assert.equal(problems[0], `roles.broker.command[1]: unknown placeholder {{brokr}} (a broker knows: ${COMMON_PLACEHOLDERS}, bind, bindHost, bindPort, stateDir)`);
+    assert.equal(problems[0], `roles.broker.command[1]: unknown placeholder {{brokr}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir)`);
     assert.equal(problems[1], `roles.broker.cwd: ${path.join(tmp, 'no-such-folder')} is not a folder`);
     assert.match(problems[2], /^roles\.broker\.ready\.log: not a regular expression: /);
     assert.deepEqual(problems.slice(3), [
@@ -750,14 +753,14 @@ describe('template', () => {
     assert.equal(strayBraces(''), false);
   });
 
-  test('every role knows the common placeholders and only its own extras', () => {
-    const common = COMMON_PLACEHOLDERS.split(', ');
-    assert.deepEqual(PLACEHOLDERS.broker, [...common, 'bind', 'bindHost', 'bindPort', 'stateDir']);
-    assert.deepEqual(PLACEHOLDERS.worker, [...common, 'broker', 'service', 'workMs']);
-    assert.deepEqual(PLACEHOLDERS.client, [...common, 'broker']);
-    assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...common, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending']);
-    assert.deepEqual(PLACEHOLDERS.publisher, [...common, 'proxy']);
-    assert.deepEqual(PLACEHOLDERS.subscriber, [...common, 'proxy', 'stateDir']);
+  test('every role knows the common placeholders, its position\'s security ones, and only its own extras', () => {
+    const [server, peer] = [`${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}`.split(', '), `${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}`.split(', ')];
+    assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir']);
+    assert.deepEqual(PLACEHOLDERS.worker, [...peer, 'broker', 'service', 'workMs']);
+    assert.deepEqual(PLACEHOLDERS.client, [...peer, 'broker']);
+    assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending']);
+    assert.deepEqual(PLACEHOLDERS.publisher, [...peer, 'proxy']);
+    assert.deepEqual(PLACEHOLDERS.subscriber, [...peer, 'proxy', 'stateDir']);
   });
 
   test('every timing field a manifest may set is a placeholder of every role', () => {

@@ -211,6 +211,15 @@ describe('ProcessRuntime', () => {
     assert.deepEqual(reports, [{ type: 'note', text: 'a report, not a log line' }]);
   });
 
+  test('reload() sends SIGHUP to the node (a secure server re-reads its policy on it), which keeps running', async () => {
+    const script = "process.on('SIGHUP', () => console.log('hup heard')); console.log('ready now'); setInterval(() => {}, 1000);";
+    const node = await runtime.start({ name: 'reloader', role: 'broker', command: process.execPath, args: ['-e', script], ready: { kind: 'log', pattern: /ready now/ }, readyTimeoutMs: READY_MS });
+    await node.reload();
+    await waitForLog(path.join(logDir, 'reloader.log'), /hup heard/, 'the SIGHUP handler\'s line');
+    assert.equal(node.running, true);
+    await node.kill();
+  });
+
   test('a command that does not exist makes start() reject at once', async () => {
     const spec: NodeSpec = { name: 'nobody', role: 'worker', command: path.join(logDir, 'no-such-command'), args: [], readyTimeoutMs: READY_MS };
     const started = Date.now();

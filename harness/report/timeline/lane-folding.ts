@@ -34,6 +34,10 @@ function renamed(event: HistoryEvent, rename: (node: string) => string): History
     case 'deliver':
       return { ...event, subscriber: rename(event.subscriber) };
     case 'harness':
+    case 'policy':
+    case 'revoked':
+    case 'attack':
+    case 'receive':
       return event;
     default:
       return { ...event, process: rename(event.process) };

@@ -47,7 +47,12 @@ export function nodeOf(event: HistoryEvent): string | undefined {
       return event.subscriber;
     case 'nemesis':
       return event.targets[0];
+    case 'revoked':
+    case 'attack':
+    case 'receive':
+      return event.principal;
     case 'harness':
+    case 'policy':
       return undefined;
   }
 }
@@ -73,6 +78,10 @@ function kindOf(event: HistoryEvent): LaneKind | undefined {
     case 'unsubscribed':
     case 'deliver':
       return 'subscriber';
+    // A hostile peer gets a lane of its own, so what it received is marked where it happened.
+    case 'attack':
+    case 'receive':
+      return 'other';
     default:
       return undefined;
   }

@@ -284,6 +284,11 @@ export class ContainerNode implements NodeHandle {
     this.isFrozen = false;
   }
 
+  async reload(): Promise<void> {
+    if (!this.isRunning) return;
+    await withTimeout(this.setup.container.kill({ signal: 'SIGHUP' }), DOCKER_CALL_TIMEOUT_MS, `docker kill --signal HUP ${this.setup.containerName}`);
+  }
+
   /** Kills the current incarnation if it runs, then starts the same container again and waits for ready. */
   async restart(): Promise<void> {
     await this.kill();

@@ -10,7 +10,7 @@ import { HostsFile } from './hosts-file';
 import { dockerError, dockerode, runtimeClient, type Dockerode } from './engine';
 import { DEFAULT_PROJECT_ROOT, ensureNodeImage, type ImageOptions, type NodeImage } from './image';
 import { LABEL_NODE, LABEL_ROLE, removeLabelled, runLabels, type Removed } from './labels';
-import { STATE_IN_CONTAINER } from './layout';
+import { SHARED_IN_CONTAINER, STATE_IN_CONTAINER } from './layout';
 import { reapOnExit, release } from './run-reaper';
 import { translateCommand } from './translate-command';
 import { resolveImage } from './implementation-image';
@@ -73,6 +73,8 @@ export class DockerRuntime implements Runtime {
   private setup?: Promise<DockerRunSetup>;
   private readonly nodes = new Map<string, ContainerNode>();
   private readonly starting = new Set<Promise<unknown>>();
+  /** Host folders shared with every node (shareFolder), and where the containers see each. */
+  private readonly shared = new Map<string, string>();
   private closed = false;
 
   constructor(private readonly options: DockerRuntimeOptions) {
@@ -185,6 +187,7 @@ export class DockerRuntime implements Runtime {
           Mounts: [
             { Type: 'volume', Source: resourceName, Target: STATE_IN_CONTAINER },
             { Type: 'bind', Source: hosts.path, Target: '/etc/hosts', ReadOnly: true },
+            ...[...this.shared].map(([source, target]) => ({ Type: 'bind' as const, Source: source, Target: target, ReadOnly: true })),
           ],
           // Never restarted behind the harness's back: restarts are faults the harness injects.
           RestartPolicy: { Name: 'no' },
@@ -231,6 +234,18 @@ export class DockerRuntime implements Runtime {
   /** The harness is on the host, which reaches containers by IP (the bridge's gateway), not by name. */
   async harnessEndpoint(node: string, port: number): Promise<string> {
     return `tcp://${await this.reserve(node)}:${port}`;
+  }
+
+  /**
+   * A bind mount, read-only, in every container created from now on: the folder itself rather than
+   * its files, so a policy the harness rewrites (a new file renamed over the old) is seen inside.
+   */
+  shareFolder(hostDir: string): string {
+    const known = this.shared.get(hostDir);
+    if (known !== undefined) return known;
+    const target = path.posix.join(SHARED_IN_CONTAINER, String(this.shared.size + 1));
+    this.shared.set(hostDir, target);
+    return target;
   }
 
   /** The node's own named volume, which survives kill and restart. */

@@ -6,3 +6,5 @@ export const NODE_IN_IMAGE = '/usr/local/bin/node';
 export const APP_IN_IMAGE = '/app';
 /** Each node's own named volume (`keelhaul-<runId>-<node>`) is mounted here: a broker's stateDir. */
 export const STATE_IN_CONTAINER = '/state';
+/** Host folders shared with every node (Runtime.shareFolder: a secure run's keys and policy) are mounted under here, read-only. */
+export const SHARED_IN_CONTAINER = '/shared';

@@ -1,3 +1,4 @@
+import { securityParam, type NodeSecurity, type SecurityPosition } from '../node-security';
 import path from 'node:path';
 import { DeliveryReports } from '../../history/delivery-reports';
 import type { NodeHandle } from '../../runtime/node-handle';
@@ -29,6 +30,7 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
   readonly publishers: NodeHandle[] = [];
   readonly subscribers: NodeHandle[] = [];
   private proxyPeer?: string;
+  private proxyHarness?: string;
   private readonly deliveries = new DeliveryReports();
 
   protected shape() {
@@ -117,19 +119,31 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
     return [...open];
   }
 
+  /** Where the harness itself reaches the proxy (its hostile peers), not through the fault proxy. */
+  get proxyEndpoint(): string {
+    if (this.proxyHarness === undefined) throw new Error('start the pub/sub proxy first');
+    return this.proxyHarness;
+  }
+
+  /** A node's keys in a secure run (none otherwise): the proxy is every peer's server. */
+  private securityFor(name: string, position: SecurityPosition): { security?: NodeSecurity } {
+    return securityParam(this.context.security, name, position, PROXY);
+  }
+
   /** `maxPending` bounds what the proxy keeps for one subscriber (default: the reference proxy's). */
   async startProxy({ maxPending = DEFAULT_PROXY_OPTIONS.maxPending }: { maxPending?: number } = {}): Promise<NodeHandle> {
     const port = await this.context.runtime.allocatePort(PROXY);
     this.proxyPeer = await this.context.runtime.peerEndpoint(PROXY, port);
+    this.proxyHarness = await this.context.runtime.harnessEndpoint(PROXY, port);
     const state = this.context.runtime.stateDir(PROXY, path.join(this.context.stateDir, PROXY));
-    this.proxy = await this.context.runtime.start(this.context.implementation.pubsubProxy({ name: PROXY, bind: this.context.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state, maxPending }));
+    this.proxy = await this.context.runtime.start(this.context.implementation.pubsubProxy({ name: PROXY, bind: this.context.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state, maxPending, ...this.securityFor(PROXY, 'server') }));
     return this.proxy;
   }
 
   async startPublishers(count: number): Promise<NodeHandle[]> {
     const started = await startNumbered('publisher', this.publishers.length, count, async (name) => {
       // The publisher id is the node's name, so deliveries name the publisher as the history does.
-      const node = await this.context.runtime.start(this.context.implementation.publisher({ name, proxy: await this.proxyAddressFor(name), timing: this.timing }));
+      const node = await this.context.runtime.start(this.context.implementation.publisher({ name, proxy: await this.proxyAddressFor(name), timing: this.timing, ...this.securityFor(name, 'peer') }));
       node.onReport((report) => this.recordPublisherReport(name, report as unknown as PubSubReport));
       return node;
     });
@@ -140,7 +154,7 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
   async startSubscribers(count: number): Promise<NodeHandle[]> {
     const started = await startNumbered('subscriber', this.subscribers.length, count, async (name) => {
       const state = this.context.runtime.stateDir(name, path.join(this.context.stateDir, name));
-      const node = await this.context.runtime.start(this.context.implementation.subscriber({ name, proxy: await this.proxyAddressFor(name), timing: this.timing, stateDir: state }));
+      const node = await this.context.runtime.start(this.context.implementation.subscriber({ name, proxy: await this.proxyAddressFor(name), timing: this.timing, stateDir: state, ...this.securityFor(name, 'peer') }));
       node.onReport((report) => this.recordSubscriberReport(name, report as unknown as PubSubReport));
       return node;
     });

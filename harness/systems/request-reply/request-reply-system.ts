@@ -1,3 +1,4 @@
+import { securityParam, type NodeSecurity, type SecurityPosition } from '../node-security';
 import path from 'node:path';
 import type { NodeHandle } from '../../runtime/node-handle';
 import { REQUEST_REPLY_PROFILES } from '../../checker/profile';
@@ -85,12 +86,17 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     return (await this.context.network.link(nodeName, this.broker?.name ?? 'broker', this.brokerPeer)).endpoint;
   }
 
+  /** A node's keys in a secure run (none otherwise): the broker is every peer's server. */
+  private securityFor(name: string, position: SecurityPosition): { security?: NodeSecurity } {
+    return securityParam(this.context.security, name, position, position === 'server' ? name : (this.broker?.name ?? 'broker'));
+  }
+
   async startBroker(name = 'broker'): Promise<NodeHandle> {
     const port = await this.context.runtime.allocatePort(name);
     this.brokerBind = await this.context.runtime.harnessEndpoint(name, port);
     this.brokerPeer = await this.context.runtime.peerEndpoint(name, port);
     const stateDir = this.context.runtime.stateDir(name, path.join(this.context.stateDir, name));
-    this.broker = await this.context.runtime.start(this.context.implementation.broker({ name, bind: this.context.runtime.bindEndpoint(name, port), timing: this.timing, stateDir }));
+    this.broker = await this.context.runtime.start(this.context.implementation.broker({ name, bind: this.context.runtime.bindEndpoint(name, port), timing: this.timing, stateDir, ...this.securityFor(name, 'server') }));
     return this.broker;
   }
 
@@ -109,7 +115,10 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const remaining = deadline - Date.now();
-      const answer = await askService(this.brokerEndpoint, MMI_SERVICE, service, Math.max(50, Math.min(500, remaining)));
+      const wait = Math.max(50, Math.min(500, remaining));
+      // In a secure run the harness asks as its own principal; a broker that takes no keys is asked without.
+      const security = this.context.security?.harnessPeer(this.broker?.name ?? 'broker');
+      const answer = (await askService(this.brokerEndpoint, MMI_SERVICE, service, wait, security)) ?? (security !== undefined ? await askService(this.brokerEndpoint, MMI_SERVICE, service, wait) : undefined);
       if (answer === '200' || answer === '501') return;
       if (Date.now() >= deadline) throw new Error(`the broker did not know service "${service}" within ${timeoutMs} ms of its workers starting (8/MMI answered ${answer ?? 'nothing'})`);
       await sleep(this.timing.heartbeatInterval / 5);
@@ -118,7 +127,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
 
   async startWorker(name: string, service = 'echo', workMs = this.timing.workMs): Promise<NodeHandle> {
     const worker = await this.context.runtime.start(
-      this.context.implementation.worker({ name, broker: await this.brokerAddressFor(name), service, workMs, timing: this.timing }),
+      this.context.implementation.worker({ name, broker: await this.brokerAddressFor(name), service, workMs, timing: this.timing, ...this.securityFor(name, 'peer') }),
     );
     this.trackExecutions(worker);
     this.workers.push(worker);
@@ -127,7 +136,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
 
   async startClients(count: number): Promise<NodeHandle[]> {
     const started = await startNumbered('client', this.clients.length, count, async (name) => {
-      const client = await this.context.runtime.start(this.context.implementation.client({ name, broker: await this.brokerAddressFor(name), timing: this.timing }));
+      const client = await this.context.runtime.start(this.context.implementation.client({ name, broker: await this.brokerAddressFor(name), timing: this.timing, ...this.securityFor(name, 'peer') }));
       this.recordOutcomes(client);
       return client;
     });
