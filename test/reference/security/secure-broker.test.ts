@@ -4,6 +4,7 @@ import { afterEach, describe, test } from 'node:test';
 import { Dealer } from 'zeromq';
 import type { Broker } from '../../../reference/broker';
 import { encodeClientRequest, encodeJobRequest, encodeReady, encodeReply, KHX_EXTENSION } from '../../../reference/mdp/codec';
+import { workerAddress } from '../../../reference/journal/job-key';
 import { waitFor, withTimeout } from '../../../harness/util/wait-for';
 import { expectJobReplyWithin, expectRequestWithin, freeEndpoint, RawMdpPeer, sleep, startBroker, texts } from '../helpers';
 import { SecurityFixture, type Rights } from './fixture';
@@ -67,17 +68,18 @@ describe('reference broker in secure mode', () => {
     return peer;
   }
 
-  test('a worker and a client with the right keys make a round trip, with the job id as the KHX/1 envelope', async () => {
+  test("a worker and a client with the right keys make a round trip; the worker sees the owned job under an address of owner and id, the client its job id", async () => {
     const fixture = new SecurityFixture(RIGHTS);
     const { endpoint } = await secureBroker(fixture);
     const echo = await worker(fixture, endpoint, 'worker-echo');
     const client = peerOf(fixture, endpoint, 'client-a');
     await client.send(encodeJobRequest('echo', 'job-1', [Buffer.from('hello')]));
     const request = await expectRequestWithin(echo, 'the REQUEST', WAIT);
-    assert.equal(request.client.toString(), 'job-1');
+    assert.deepEqual(request.client, workerAddress(fixture.peer('client-a').keyPair.publicKey, Buffer.from('job-1')));
+    assert.notEqual(request.client.toString(), 'job-1');
     await echo.send(encodeReply(request.client, [Buffer.from('hello back')]));
     const reply = await expectJobReplyWithin(client, 'the answer', WAIT);
-    assert.deepEqual([reply.status, ...texts(reply.body)], ['200', 'hello back']);
+    assert.deepEqual([reply.job, reply.status, ...texts(reply.body)], ['job-1', '200', 'hello back']);
   });
 
   test('a worker key without the right to register gets DISCONNECT on READY and never a job', async () => {
@@ -122,6 +124,8 @@ describe('reference broker in secure mode', () => {
     assert.deepEqual(texts((await expectJobReplyWithin(a, "A's answer", WAIT)).body), ['result for a']);
     const second = await expectRequestWithin(echo, "B's own REQUEST", WAIT);
     assert.deepEqual(texts(second.body), ['from b']);
+    // Under another address: a KHX/1 worker keeps results by address, and must not answer B's job with A's kept result.
+    assert.ok(!second.client.equals(first.client), "B's job reached the worker under A's job's address");
     await echo.send(encodeReply(second.client, [Buffer.from('result for b')]));
     assert.deepEqual(texts((await expectJobReplyWithin(b, "B's answer", WAIT)).body), ['result for b']);
     // B asking again later is answered from B's own record.
@@ -164,7 +168,8 @@ describe('reference broker in secure mode', () => {
       const client = peerOf(keys, endpoint, 'client-a');
       await client.send(encodeJobRequest('echo', 'job-9', [Buffer.from('x')]));
       const request = await expectRequestWithin(echo, 'the REQUEST at the echo worker', WAIT);
-      await evil.send(encodeReply(Buffer.from('job-9'), [Buffer.from('FORGED-BY-EVIL')]));
+      // The worst case: the forger names the very address the job went out under.
+      await evil.send(encodeReply(request.client, [Buffer.from('FORGED-BY-EVIL')]));
       assert.equal((await evil.expectAsWorker(WAIT, 'DISCONNECT for the forger')).kind, 'disconnect');
       assert.equal(await client.receive(QUIET), undefined, 'the forged reply reached the client');
       assert.equal(server.stats().forgedReplies, 1);
