@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   decodeAtBroker,
   encodeClientReply,
@@ -16,6 +15,7 @@ import {
   type Frame,
 } from './mdp/codec';
 import { answerMmi, isMmiService } from './mdp/mmi';
+import { RequestAddresses } from './mdp/request-address';
 import { JobStore, type JobStoreStats } from './journal/job-store';
 import { silentLogger, type Logger } from './util/log';
 import { RouterServer } from './net/router-server';
@@ -227,6 +227,7 @@ export class Broker {
   private readonly limits: BrokerLimits;
   /** Requests in the broker's hands per client socket (hex identity): the quota's count. */
   private readonly inHandByPeer = new Map<string, number>();
+  private readonly requestAddresses = new RequestAddresses();
   private readonly counters = {
     dispatched: 0,
     replies: 0,
@@ -381,7 +382,7 @@ export class Broker {
     }
     // Unguessable (0x00 + 16 random bytes, never a valid job id): a worker that is not holding the
     // request cannot name it, and a late REPLY can never match a request of a later broker life.
-    const address = Buffer.concat([Buffer.alloc(1), randomBytes(16)]);
+    const address = this.requestAddresses.next();
     const now = Date.now();
     this.enqueue(
       this.owned({ key: address.toString('hex'), address, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false }, client),
