@@ -16,6 +16,7 @@ import {
 } from './mdp/codec';
 import { answerMmi, isMmiService } from './mdp/mmi';
 import { RequestAddresses } from './mdp/request-address';
+import { RecordedBatches } from './mdp/recorded-batches';
 import { JobStore, type JobStoreStats } from './journal/job-store';
 import { silentLogger, type Logger } from './util/log';
 import { RouterServer } from './net/router-server';
@@ -228,6 +229,7 @@ export class Broker {
   /** Requests in the broker's hands per client socket (hex identity): the quota's count. */
   private readonly inHandByPeer = new Map<string, number>();
   private readonly requestAddresses = new RequestAddresses();
+  private readonly plainRecorded = new RecordedBatches((frames) => this.send(frames));
   private readonly counters = {
     dispatched: 0,
     replies: 0,
@@ -306,6 +308,7 @@ export class Broker {
   async close(): Promise<void> {
     if (this.server.closed) return;
     clearTimeout(this.graceTimer);
+    this.plainRecorded.close();
     await this.server.close([...this.workers.values()].map((worker) => [worker.identity, ...encodeDisconnect()]));
     await this.store.close().catch((error: unknown) => this.log.error({ err: error }, 'closing the journal failed'));
   }
@@ -515,7 +518,7 @@ export class Broker {
     if (job.record === undefined) {
       this.finish(job);
       this.answer(job, encodeClientReply(job.service, body));
-      if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
+      if (worker.khx) this.plainRecorded.add(worker.id, worker.identity, address);
       return;
     }
     // KHX/1: the result is journaled before anyone hears of it; meanwhile no worker gets the job again.
@@ -691,6 +694,7 @@ export class Broker {
   private removeWorker(worker: WorkerRecord, { sendDisconnect, fellSilent }: WorkerRemoval): void {
     if (sendDisconnect) this.send([worker.identity, ...encodeDisconnect()]);
     this.workers.delete(worker.id);
+    this.plainRecorded.forget(worker.id);
     const service = this.serviceNamed(worker.service);
     service.workerCount--;
     const idleAt = service.idle.indexOf(worker);
