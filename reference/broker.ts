@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   decodeAtBroker,
   encodeClientReply,
@@ -16,6 +15,8 @@ import {
   type Frame,
 } from './mdp/codec';
 import { answerMmi, isMmiService } from './mdp/mmi';
+import { RequestAddresses } from './mdp/request-address';
+import { RecordedBatches } from './mdp/recorded-batches';
 import { JobStore, type JobStoreStats } from './journal/job-store';
 import { silentLogger, type Logger } from './util/log';
 import { RouterServer } from './net/router-server';
@@ -228,6 +229,8 @@ export class Broker {
   private readonly limits: BrokerLimits;
   /** Requests in the broker's hands per client socket (hex identity): the quota's count. */
   private readonly inHandByPeer = new Map<string, number>();
+  private readonly requestAddresses = new RequestAddresses();
+  private readonly plainRecorded = new RecordedBatches((frames) => this.send(frames));
   private readonly counters = {
     dispatched: 0,
     replies: 0,
@@ -306,6 +309,7 @@ export class Broker {
   async close(): Promise<void> {
     if (this.server.closed) return;
     clearTimeout(this.graceTimer);
+    this.plainRecorded.close();
     await this.server.close([...this.workers.values()].map((worker) => [worker.identity, ...encodeDisconnect()]));
     await this.store.close().catch((error: unknown) => this.log.error({ err: error }, 'closing the journal failed'));
   }
@@ -383,7 +387,7 @@ export class Broker {
     }
     // Unguessable (0x00 + 16 random bytes, never a valid job id): a worker that is not holding the
     // request cannot name it, and a late REPLY can never match a request of a later broker life.
-    const address = Buffer.concat([Buffer.alloc(1), randomBytes(16)]);
+    const address = this.requestAddresses.next();
     const now = Date.now();
     this.enqueue(
       this.owned({ key: address.toString('hex'), address, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false }, client),
@@ -516,7 +520,7 @@ export class Broker {
     if (job.record === undefined) {
       this.finish(job);
       this.answer(job, encodeClientReply(job.service, body));
-      if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
+      if (worker.khx) this.plainRecorded.add(worker.id, worker.identity, address);
       return;
     }
     // KHX/1: the result is journaled before anyone hears of it; meanwhile no worker gets the job again.
@@ -692,6 +696,7 @@ export class Broker {
   private removeWorker(worker: WorkerRecord, { sendDisconnect, fellSilent }: WorkerRemoval): void {
     if (sendDisconnect) this.send([worker.identity, ...encodeDisconnect()]);
     this.workers.delete(worker.id);
+    this.plainRecorded.forget(worker.id);
     const service = this.serviceNamed(worker.service);
     service.workerCount--;
     const idleAt = service.idle.indexOf(worker);

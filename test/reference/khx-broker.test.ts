@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Broker, BrokerOptions } from '../../reference/broker';
 import {
+  encodeClientRequest,
   encodeDisconnect,
   encodeJobRequest,
   encodeReady,
@@ -72,6 +73,27 @@ describe('reference broker: KHX/1 exactly-once extension', () => {
     closePeers();
     await broker.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  test('plain requests served by a KHX/1 worker are answered at once, and RECORDED names each of them, gathered', async () => {
+    const worker = await registeredWorker();
+    const client = peer();
+    const addresses: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await client.send(encodeClientRequest('echo', [Buffer.from(`plain-${i}`)]));
+      const request = await expectRequest(worker, `REQUEST for plain request ${i}`);
+      assert.equal(request.client[0], 0, 'a plain request gets a broker-made address (0x00 and random bytes)');
+      addresses.push(request.client.toString('hex'));
+      await worker.send(encodeReply(request.client, request.body));
+      assert.deepEqual(texts((await client.expectAsClient(WAIT, `the reply to plain request ${i}`)).body), [`plain-${i}`]);
+    }
+    const recorded: string[] = [];
+    while (recorded.length < addresses.length) {
+      const message = await worker.expectAsWorker(WAIT, `RECORDED for the plain requests (have ${recorded.length} of ${addresses.length})`);
+      assert.equal(message.kind, 'recorded');
+      if (message.kind === 'recorded') recorded.push(...message.jobs.map((job) => job.toString('hex')));
+    }
+    assert.deepEqual(recorded.sort(), [...addresses].sort());
   });
 
   test('a job runs once: its id is the envelope, the reply is 200, and a retry is answered from the record', async () => {
