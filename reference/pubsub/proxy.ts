@@ -112,6 +112,8 @@ export interface PubSubProxyStats {
   evicted: number;
   /** Secure mode: puts refused `forbidden` and FORBIDDEN answers (a subscriber id or topic not the principal's). */
   forbidden: number;
+  /** ACK messages received from subscribers with a session. */
+  acks: number;
   /** Windowed puts dropped because an earlier put of their publisher stream was still undecided (rule 14). */
   outOfOrder: number;
   /** Secure mode: sessions dropped because their principal was revoked or lost the right to their subscriber id. */
@@ -137,7 +139,7 @@ export class PubSubProxy {
   private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync' | 'security'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
   /** Puts and SUBSCRIBEs refused because the topic table is full. */
   private refusedTopics = 0;
-  private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0, forbidden: 0, revokedSessions: 0, outOfOrder: 0 };
+  private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0, forbidden: 0, revokedSessions: 0, outOfOrder: 0, acks: 0 };
   /** Rule 14: per windowed publisher stream, how far its puts are decided. */
   private readonly streams = new PublisherStreams();
   /** The cap on HELLO positions and ACKs (rule 6). */
@@ -373,6 +375,7 @@ export class PubSubProxy {
   }
 
   private onAck(session: Session, topic: string, seq: number): void {
+    this.counters.acks++;
     if (this.store.ack(session.subscriber, topic, this.delivered.cap(session.subscriber, topic, seq))) session.progressAt.set(topic, Date.now());
     if (session.sent.has(topic)) this.pump(session, topic);
   }

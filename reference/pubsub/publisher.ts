@@ -18,7 +18,7 @@ export interface PublisherOptions {
   backoffInitial?: number;
   backoffMax?: number;
   /**
-   * Puts in flight at once (default 64). Above 1 the PUTs carry this publisher's order (KHP/1
+   * Puts in flight at once (default 64, at most MAX_PUBLISHER_WINDOW). Above 1 the PUTs carry this publisher's order (KHP/1
    * revision 3) and need a revision 3 proxy; 1 sends revision 1 PUTs, one at a time, for older proxies.
    */
   window?: number;
@@ -29,6 +29,12 @@ export interface PublisherOptions {
   security?: PeerSecurity;
   logger?: Logger;
 }
+
+/**
+ * The largest window: a window sent again behind its first copies still queued (proxy unreachable)
+ * must fit in the DEALER's send high-water mark of 1000, or sends fail and count as lost attempts.
+ */
+export const MAX_PUBLISHER_WINDOW = 500;
 
 export const DEFAULT_PUBLISHER_OPTIONS = { timeout: 2500, attempts: 5, backoffInitial: 100, backoffMax: 2000, window: 64 } as const;
 
@@ -132,7 +138,9 @@ export class Publisher {
     this.id = options.id ?? randomUUID();
     const problem = nameProblem(this.id, 'publisher id');
     if (problem !== undefined) throw new RangeError(problem);
-    if (!Number.isSafeInteger(this.options.window) || this.options.window < 1) throw new RangeError(`window must be a whole number >= 1, not ${this.options.window}`);
+    if (!Number.isSafeInteger(this.options.window) || this.options.window < 1 || this.options.window > MAX_PUBLISHER_WINDOW) {
+      throw new RangeError(`window must be a whole number from 1 to ${MAX_PUBLISHER_WINDOW}, not ${this.options.window}`);
+    }
     // One socket for the publisher's life: attempts and puts leave in order on one pipe, and ZeroMQ
     // reconnects it by itself when the proxy comes back. sendTimeout 0: a send that cannot be queued
     // counts as a lost attempt rather than blocking (and never makes a second send wait for a first).

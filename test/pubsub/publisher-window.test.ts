@@ -175,7 +175,8 @@ describe('KHP/1 publisher window', () => {
     assert.ok(seen.mostUnanswered > 1, `more than one in flight, saw ${seen.mostUnanswered}`);
   });
 
-  test('a window below 1 is refused with a precise error', () => {
-    assert.throws(() => new Publisher({ proxy: 'tcp://127.0.0.1:1', window: 0 }), /window must be a whole number >= 1, not 0/);
+  test('a window outside 1 to 500 is refused with a precise error', () => {
+    assert.throws(() => new Publisher({ proxy: 'tcp://127.0.0.1:1', window: 0 }), /window must be a whole number from 1 to 500, not 0/);
+    assert.throws(() => new Publisher({ proxy: 'tcp://127.0.0.1:1', window: 501 }), /window must be a whole number from 1 to 500, not 501/);
   });
 });
