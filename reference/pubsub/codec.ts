@@ -78,7 +78,17 @@ export function printable(frame: Frame): string {
 
 // ---- encoders ------------------------------------------------------------------------------
 
-const header = (command: string): Frame[] => [Buffer.from(KHP_HEADER), Buffer.from(command)];
+/**
+ * The header and command frames, made once: every message starts with two of them, and ZeroMQ
+ * only reads a frame it sends (nothing here or in zeromq.js writes to a sent Buffer).
+ */
+const HEADER_FRAME = Buffer.from(KHP_HEADER);
+const commandFrames = new Map<string, Frame>();
+const header = (command: string): Frame[] => {
+  let frame = commandFrames.get(command);
+  if (frame === undefined) commandFrames.set(command, (frame = Buffer.from(command)));
+  return [HEADER_FRAME, frame];
+};
 const text = (value: string): Frame => Buffer.from(value, 'latin1');
 const num = (value: number): Frame => Buffer.from(String(value));
 

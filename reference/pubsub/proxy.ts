@@ -19,7 +19,7 @@ import {
   type RefusalCode,
 } from './codec';
 import { PublisherStreams } from './publisher-streams';
-import { PubSubStore, type PubSubStoreStats } from './store';
+import { PubSubStore, type PubSubStoreStats, type StoredMessage } from './store';
 import { DeliveredPositions } from './delivered-positions';
 import { AbsentSubscribers } from './absent-subscribers';
 import { silentLogger, type Logger } from '../util/log';
@@ -140,6 +140,8 @@ export class PubSubProxy {
   /** Puts and SUBSCRIBEs refused because the topic table is full. */
   private refusedTopics = 0;
   private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0, forbidden: 0, revokedSessions: 0, outOfOrder: 0, acks: 0 };
+  /** Encoded DELIVERs of retained messages; an entry goes when the store releases its message. */
+  private readonly encodedDelivers = new WeakMap<StoredMessage, Frame[]>();
   /** Rule 14: per windowed publisher stream, how far its puts are decided. */
   private readonly streams = new PublisherStreams();
   /** The cap on HELLO positions and ACKs (rule 6). */
@@ -393,12 +395,22 @@ export class PubSubProxy {
     while (sent < limit) {
       const message = this.store.message(topic, sent + 1);
       if (message === undefined) break; // released meanwhile (cannot happen below the limit; defensive)
-      this.send([session.identity, ...encodeDeliver(topic, message.seq, message.publisher, message.msg, message.payload)]);
+      this.send([session.identity, ...this.deliverFrames(message)]);
       this.counters.delivered++;
       sent = message.seq;
     }
     session.sent.set(topic, sent);
     this.delivered.record(session.subscriber, topic, sent);
+  }
+
+  /** A message's DELIVER, encoded once for all the sessions it goes to (and its retransmissions). */
+  private deliverFrames(message: StoredMessage): Frame[] {
+    let frames = this.encodedDelivers.get(message);
+    if (frames === undefined) {
+      frames = encodeDeliver(message.topic, message.seq, message.publisher, message.msg, message.payload);
+      this.encodedDelivers.set(message, frames);
+    }
+    return frames;
   }
 
   private onTick(): void {
