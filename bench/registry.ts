@@ -4,7 +4,7 @@ import { proxyPipelined, proxySync } from './environments/proxy-hop';
 import { securePipelined, secureSync } from './environments/secure-broker';
 import { khxDurablePipelined, khxDurableSync, khxMemoryPipelined, khxMemorySync } from './environments/durable-broker';
 import { fanoutFloor } from './environments/pub-sub-floor';
-import { fanoutFsync, fanoutFsyncPipelined, fanoutNoFsync } from './environments/pubsub-fanout';
+import { fanoutFsync, fanoutFsyncPipelined, fanoutFsyncWindow1, fanoutNoFsync } from './environments/pubsub-fanout';
 import type { Measurement } from './measurement';
 
 /**
@@ -28,6 +28,7 @@ export const MEASUREMENTS: Measurement[] = [
   khxDurablePipelined,
   fanoutFloor,
   fanoutFsync,
+  fanoutFsyncWindow1,
   fanoutNoFsync,
   fanoutFsyncPipelined,
 ];

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Dealer } from 'zeromq';
 import { freePort } from '../../harness/runtime/ports';
 import { decodeAtPublisher, encodePut } from '../../reference/pubsub/codec';
-import { Publisher } from '../../reference/pubsub/publisher';
+import { DEFAULT_PUBLISHER_OPTIONS, Publisher } from '../../reference/pubsub/publisher';
 import type { PubSubProxyStats } from '../../reference/pubsub/proxy';
 import type { BenchChild } from '../children';
 import { closeQuietly } from '../kinds';
@@ -29,7 +29,7 @@ export interface PubSubFanout extends FanoutSubscribers {
 }
 
 /** The proxy's own counters, and the journal's records and write(+fdatasync) rounds. */
-type ProxyCounters = Omit<PubSubProxyStats, 'sessions' | 'store' | 'security'> & { appends: number; flushes: number };
+type ProxyCounters = Pick<PubSubProxyStats, 'accepted' | 'deduplicated' | 'refusedBusy' | 'refusedBad' | 'delivered' | 'retransmitted' | 'malformed' | 'resets' | 'outOfOrder' | 'acks'> & { appends: number; flushes: number };
 
 const STATS_TIMEOUT_MS = 5000;
 
@@ -46,6 +46,8 @@ async function proxyCounters(proxy: BenchChild): Promise<ProxyCounters> {
     retransmitted: stats?.retransmitted,
     malformed: stats?.malformed,
     resets: stats?.resets,
+    outOfOrder: stats?.outOfOrder,
+    acks: stats?.acks,
     appends: journal?.appends,
     flushes: journal?.flushes,
   };
@@ -102,26 +104,62 @@ async function drainTo(environment: PubSubFanout, replyTimeoutMs: number): Promi
   if (counts.last?.some((seq) => seq !== target)) throw new Error(`subscribers are at ${counts.last.join(', ')}, past the last accepted sequence ${target}`);
 }
 
-/** The reference Publisher as an application would use it: `put(topic, payload)` back to back, each resolving once the proxy accepted it durably. */
-function onePublisher(environment: PubSubFanout, { payload, replyTimeoutMs }: Settings): FanoutPublisher {
-  // One attempt: a lost answer fails the run instead of being retried (and hidden) by the publisher.
-  const publisher = new Publisher({ proxy: environment.endpoint, id: `bench-${RUN}`, timeout: replyTimeoutMs, attempts: 1 });
-  let published = 0;
-  return {
-    get published() {
-      return published;
-    },
-    async run(stopping) {
-      while (!stopping()) {
-        const accepted = await publisher.put(FANOUT_TOPIC, payload);
-        acceptedInOrder(environment, accepted.topic, accepted.seq);
-        published++;
-      }
-    },
-    drain: () => drainTo(environment, replyTimeoutMs),
-    close: () => void publisher.close(),
+/**
+ * The reference Publisher as an application would use it: `put(topic, payload)` calls kept `window`
+ * deep (a new put as soon as one resolves), each resolving once the proxy accepted it durably.
+ * Window 1 is a revision 1 publisher: one put at a time, awaited before the next.
+ */
+function publisherWithWindow(window: number) {
+  return (environment: PubSubFanout, { payload, replyTimeoutMs }: Settings): FanoutPublisher => {
+    // One attempt: a lost answer fails the run instead of being retried (and hidden) by the publisher.
+    const publisher = new Publisher({ proxy: environment.endpoint, id: `bench-${RUN}-${window}`, timeout: replyTimeoutMs, attempts: 1, window });
+    let published = 0;
+    const putOne = async (): Promise<void> => {
+      const accepted = await publisher.put(FANOUT_TOPIC, payload);
+      // Puts resolve in the order the proxy answered them, which is the order it accepted them.
+      acceptedInOrder(environment, accepted.topic, accepted.seq);
+      published++;
+    };
+    return {
+      get published() {
+        return published;
+      },
+      run(stopping) {
+        // Refilled from each put's own callback: no Promise.race over the window, whose cost grows
+        // with the window squared and would make the load generator the bottleneck.
+        return new Promise<void>((resolve, reject) => {
+          let outstanding = 0;
+          let failure: unknown;
+          const refill = (): void => {
+            while (failure === undefined && !stopping() && outstanding < window) {
+              outstanding++;
+              putOne().then(
+                () => {
+                  outstanding--;
+                  refill();
+                },
+                (error: unknown) => {
+                  outstanding--;
+                  failure ??= error;
+                  refill();
+                },
+              );
+            }
+            if (outstanding === 0) {
+              if (failure === undefined) resolve();
+              else reject(failure);
+            }
+          };
+          refill();
+        });
+      },
+      drain: () => drainTo(environment, replyTimeoutMs),
+      close: () => void publisher.close(),
+    };
   };
 }
+
+const onePublisher = publisherWithWindow(DEFAULT_PUBLISHER_OPTIONS.window);
 
 /**
  * One publisher id on one raw DEALER with `settings.inFlight` PUTs outstanding (the codec's
@@ -185,6 +223,7 @@ function auditProxy(id: string, batchFigure?: string) {
         delta('refusedBusy') + delta('refusedBad') > 0 && `${delta('refusedBusy') + delta('refusedBad')} puts were refused`,
         delta('malformed') > 0 && `${delta('malformed')} messages were malformed`,
         delta('resets') > 0 && `${delta('resets')} RESETs were sent`,
+        delta('outOfOrder') > 0 && `${delta('outOfOrder')} windowed puts arrived ahead of their stream`,
       ].filter((problem): problem is string => typeof problem === 'string');
       if (problems.length > 0) throw new Error(`${id}: ${problems.join('; ')}`);
       if (!batchFigure) return {};
@@ -198,7 +237,7 @@ function proxyRow(spec: {
   id: string;
   title: string;
   environment: Environment<PubSubFanout>;
-  open: typeof onePublisher;
+  open: (environment: PubSubFanout, settings: Settings) => FanoutPublisher;
   batchLabel?: string;
   /** Also report the rate of accepted puts: whether the publisher outruns delivery. */
   published?: boolean;
@@ -225,6 +264,14 @@ export const fanoutFsync = proxyRow({
   environment: pubsubProxy('pubsub-proxy-fsync', true),
   open: onePublisher,
   batchLabel: `${FSYNC}: one Publisher, journal appends per flush`,
+});
+
+export const fanoutFsyncWindow1 = proxyRow({
+  id: 'fanout.fsync.window1',
+  title: `${FSYNC} (one Publisher, window 1)`,
+  environment: pubsubProxy('pubsub-proxy-fsync-window1', true),
+  open: publisherWithWindow(1),
+  batchLabel: `${FSYNC}: one Publisher with window 1, journal appends per flush`,
 });
 
 export const fanoutNoFsync = proxyRow({

@@ -16,7 +16,7 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
     When each publisher puts 60 messages round-robin on "news, sports"
     Then every subscriber gets each message it is owed exactly once, in each publisher's order
 
-  @containers @khp1:restart @khp1:accept-before-acknowledge @khp1:dedup @khp1:same-message-id @khp1:one-put-in-flight @khp1:hello-with-positions
+  @containers @khp1:restart @khp1:accept-before-acknowledge @khp1:dedup @khp1:same-message-id @khp1:publisher-order @khp1:hello-with-positions
   Scenario: The proxy is killed and restarted while messages flow
     Given a pub/sub proxy
     And 2 subscribers

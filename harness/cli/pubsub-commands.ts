@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createInterface } from 'node:readline';
 import { DEFAULT_PROXY_OPTIONS, PubSubProxy } from '../../reference/pubsub/proxy';
-import { DEFAULT_PUBLISHER_OPTIONS, Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
+import { DEFAULT_PUBLISHER_OPTIONS, MAX_PUBLISHER_WINDOW, Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
 import { DEFAULT_SUBSCRIBER_OPTIONS, Subscriber } from '../../reference/pubsub/subscriber';
 import { nameProblem } from '../../reference/pubsub/codec';
 import { createLogger } from '../../reference/util/log';
@@ -100,17 +100,18 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(new Option('--attempts <n>', 'attempts per put, the first included').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.attempts))
     .addOption(new Option('--backoff-initial <ms>', 'first delay between attempts').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.backoffInitial))
     .addOption(new Option('--backoff-max <ms>', 'ceiling of the delay between attempts').argParser(positiveInt).default(DEFAULT_PUBLISHER_OPTIONS.backoffMax))
+    .addOption(new Option('--window <n>', 'puts in flight at once (1: one at a time, revision 1 PUTs, for a proxy older than KHP/1 revision 3)').argParser(publisherWindow).default(DEFAULT_PUBLISHER_OPTIONS.window))
     .addOption(curveKeyOption())
     .addOption(serverKeyOption())
     .addOption(new Option('--driver', 'read puts from stdin and report outcomes on stdout (docs/drivers.md)'))
     .action(
       async (
         messages: string[],
-        opts: { proxy: string; topic?: string; id?: string; name: string; timeout: number; attempts: number; backoffInitial: number; backoffMax: number; curveKey?: string; serverKey?: string; driver?: boolean },
+        opts: { proxy: string; topic?: string; id?: string; name: string; timeout: number; attempts: number; backoffInitial: number; backoffMax: number; window: number; curveKey?: string; serverKey?: string; driver?: boolean },
       ) => {
         const logger = createLogger(opts.name);
         const security = securityOrExit(peerSecurityFrom, { curveKey: opts.curveKey, serverKey: opts.serverKey });
-        const options = { proxy: opts.proxy, id: opts.id ?? opts.name, timeout: opts.timeout, attempts: opts.attempts, backoffInitial: opts.backoffInitial, backoffMax: opts.backoffMax, security };
+        const options = { proxy: opts.proxy, id: opts.id ?? opts.name, timeout: opts.timeout, attempts: opts.attempts, backoffInitial: opts.backoffInitial, backoffMax: opts.backoffMax, window: opts.window, security };
         if (opts.driver) {
           await runPublisherDriver(options, logger);
           process.exit(0);
@@ -209,4 +210,11 @@ export function registerPubSubCommands(program: Command): void {
         process.exit(status);
       },
     );
+}
+
+/** `--window`: 1 to MAX_PUBLISHER_WINDOW puts in flight. */
+function publisherWindow(value: string): number {
+  const window = positiveInt(value);
+  if (window > MAX_PUBLISHER_WINDOW) throw new InvalidArgumentError(`expected at most ${MAX_PUBLISHER_WINDOW} puts in flight, got "${value}"`);
+  return window;
 }

@@ -3,6 +3,7 @@ import type { SpecCatalogue, UnitTestRef } from './clause';
 const pubsub = (name: string): UnitTestRef => ({ file: 'test/pubsub/pubsub.test.ts', name });
 const compaction = (name: string): UnitTestRef => ({ file: 'test/pubsub/store-compaction.test.ts', name });
 const secure = (name: string): UnitTestRef => ({ file: 'test/pubsub/secure.test.ts', name });
+const window = (name: string): UnitTestRef => ({ file: 'test/pubsub/publisher-window.test.ts', name });
 
 /**
  * KHP/1, the project's reliable pub/sub (docs/protocol.md): its numbered proxy, publisher and
@@ -122,6 +123,19 @@ export const KHP1: SpecCatalogue = {
       tests: [{ file: 'test/pubsub/eviction.test.ts', name: 'a ghost subscriber makes puts busy until it is evicted; then puts are accepted, durably, and a subscriber with a session keeps its subscription' }],
     },
     {
+      id: 'khp1:stream-order',
+      level: 'MUST',
+      section: 'Proxy rule 14',
+      text: 'A windowed PUT that is not a duplicate is decided only when its publisher sequence is max(last decided + 1, floor): one ahead of that is dropped unanswered, one at or below the last decided is refused bad-request; so a publisher\'s accepted messages get sequences in its put() call order.',
+      paraphrased: true,
+      tests: [
+        window('rule 14: a PUT ahead of its stream is dropped unanswered, accepted once the gap is filled; a decided one is refused; a revision 1 PUT is taken as before'),
+        window('a lost early attempt: the later puts of the window wait for it, and are accepted in put() order'),
+        window('dedup across a window retransmission: answers lost, the window sent again, each message stored once'),
+        { file: 'test/pubsub/crash.test.ts', name: 'proxy SIGKILL with a window of puts in flight: after the restart each put is accepted once, in put() order' },
+      ],
+    },
+    {
       id: 'khp1:secure-rights',
       level: 'MUST',
       section: 'Secure mode',
@@ -147,7 +161,14 @@ export const KHP1: SpecCatalogue = {
       text: 'A publisher sends every attempt of a message with the same (publisher id, message id) on the same DEALER socket, until ACCEPTED or REFUSED for it comes or its attempts run out.',
       paraphrased: true,
     },
-    { id: 'khp1:one-put-in-flight', level: 'MUST', section: 'Publisher rule 2', text: 'A publisher has one put in flight at a time: per-publisher order is the order of put() calls.' },
+    {
+      id: 'khp1:publisher-order',
+      level: 'MUST',
+      section: 'Publisher rule 2',
+      text: 'Per-publisher order is the order of put() calls: a windowed publisher carries its stream id, publisher sequence and floor in every PUT and sends its unanswered window again in order after a timeout; a revision 1 publisher has one put in flight at a time.',
+      paraphrased: true,
+      tests: [window('window 1 is a revision 1 publisher: PUTs without a stream, one at a time, still in order'), window('the window is bounded: at most `window` puts are unanswered at the proxy')],
+    },
     {
       id: 'khp1:publisher-outcomes',
       level: 'MUST',

@@ -4,8 +4,9 @@ import { runStdinCommands } from './stdin-commands';
 
 /**
  * The publisher driver (docs/drivers.md, "Pub/sub drivers"): puts read from stdin as JSON lines,
- * one outcome reported per put. All puts go through one Publisher, which runs them one at a time in
- * the order they were read: that is what keeps per-publisher order (docs/protocol.md, KHP/1).
+ * one outcome reported per put. All puts go through one Publisher, which keeps up to its window of
+ * them in flight and has the proxy accept them in the order they were read (docs/protocol.md, KHP/1
+ * publisher rule 2).
  */
 
 export interface PutCommand {

@@ -25,9 +25,21 @@ export class KhpDecodeError extends Error {
   }
 }
 
+/**
+ * KHP/1 revision 3: where a windowed publisher's PUT stands in its own order. `stream` names one
+ * publisher instance (its order starts at 1), `seq` is the put's place in it (1, 2, 3, … in
+ * `put()` call order), and `floor` the lowest `seq` the publisher still waits for an answer to:
+ * every put before it has been answered or given up. A PUT without them is a revision 1 publisher's.
+ */
+export interface PutOrder {
+  stream: string;
+  seq: number;
+  floor: number;
+}
+
 /** What the proxy can receive, from a publisher or a subscriber. */
 export type ProxyInbound =
-  | { kind: 'put'; publisher: string; msg: string; topic: string; payload: Frame }
+  | { kind: 'put'; publisher: string; msg: string; topic: string; payload: Frame; order?: PutOrder }
   | { kind: 'hello'; subscriber: string; positions: Positions }
   | { kind: 'subscribe'; topic: string }
   | { kind: 'unsubscribe'; topic: string }
@@ -66,7 +78,17 @@ export function printable(frame: Frame): string {
 
 // ---- encoders ------------------------------------------------------------------------------
 
-const header = (command: string): Frame[] => [Buffer.from(KHP_HEADER), Buffer.from(command)];
+/**
+ * The header and command frames, made once: every message starts with two of them, and ZeroMQ
+ * only reads a frame it sends (nothing here or in zeromq.js writes to a sent Buffer).
+ */
+const HEADER_FRAME = Buffer.from(KHP_HEADER);
+const commandFrames = new Map<string, Frame>();
+const header = (command: string): Frame[] => {
+  let frame = commandFrames.get(command);
+  if (frame === undefined) commandFrames.set(command, (frame = Buffer.from(command)));
+  return [HEADER_FRAME, frame];
+};
 const text = (value: string): Frame => Buffer.from(value, 'latin1');
 const num = (value: number): Frame => Buffer.from(String(value));
 
@@ -76,7 +98,14 @@ function positionFrames(positions: Positions): Frame[] {
   return frames;
 }
 
-export const encodePut = (publisher: string, msg: string, topic: string, payload: Frame): Frame[] => [...header('PUT'), text(publisher), text(msg), text(topic), payload];
+export const encodePut = (publisher: string, msg: string, topic: string, payload: Frame, order?: PutOrder): Frame[] => [
+  ...header('PUT'),
+  text(publisher),
+  text(msg),
+  text(topic),
+  payload,
+  ...(order === undefined ? [] : [text(order.stream), num(order.seq), num(order.floor)]),
+];
 export const encodeAccepted = (msg: string, topic: string, seq: number): Frame[] => [...header('ACCEPTED'), text(msg), text(topic), num(seq)];
 export const encodeRefused = (msg: Frame | string, code: RefusalCode, reason: string): Frame[] => [...header('REFUSED'), typeof msg === 'string' ? text(msg) : msg, text(code), Buffer.from(reason)];
 export const encodeHello = (subscriber: string, positions: Positions): Frame[] => [...header('HELLO'), text(subscriber), ...positionFrames(positions)];
@@ -139,12 +168,23 @@ function positions(command: string, args: Frame[]): Positions {
   return result;
 }
 
+function putOrder(stream: Frame, seq: Frame, floor: Frame): PutOrder {
+  const order = { stream: name(stream, 'publisher stream'), seq: integer(seq, 'publisher sequence', 1), floor: integer(floor, 'publisher floor', 1) };
+  if (order.floor > order.seq) throw new KhpDecodeError(`publisher floor ${order.floor} is above the put's publisher sequence ${order.seq}`);
+  return order;
+}
+
+/** A PUT's frame count, header and command included: revision 1, and revision 3 with its order. */
+export const PUT_FRAME_COUNTS: readonly number[] = [6, 9];
+
 export function decodeAtProxy(frames: Frame[]): ProxyInbound {
   const { command, args } = split(frames);
   switch (command) {
-    case 'PUT':
-      expectCount(command, args, 4);
-      return { kind: 'put', publisher: name(args[0], 'publisher id'), msg: name(args[1], 'message id'), topic: name(args[2], 'topic'), payload: args[3] };
+    case 'PUT': {
+      if (args.length !== 4 && args.length !== 7) throw new KhpDecodeError(`PUT takes 4 frames after the command (7 with stream, sequence and floor), got ${args.length}`);
+      const put = { kind: 'put', publisher: name(args[0], 'publisher id'), msg: name(args[1], 'message id'), topic: name(args[2], 'topic'), payload: args[3] } as const;
+      return args.length === 4 ? put : { ...put, order: putOrder(args[4], args[5], args[6]) };
+    }
     case 'HELLO':
       if (args.length < 1) throw new KhpDecodeError('HELLO needs a subscriber id');
       return { kind: 'hello', subscriber: name(args[0], 'subscriber id'), positions: positions(command, args.slice(1)) };

@@ -11,11 +11,15 @@ import {
   encodeWelcome,
   KhpDecodeError,
   KHP_HEADER,
+  PUT_FRAME_COUNTS,
   printable,
   type Frame,
   type Positions,
+  type ProxyInbound,
+  type RefusalCode,
 } from './codec';
-import { PubSubStore, type PubSubStoreStats } from './store';
+import { PublisherStreams } from './publisher-streams';
+import { PubSubStore, type PubSubStoreStats, type StoredMessage } from './store';
 import { DeliveredPositions } from './delivered-positions';
 import { AbsentSubscribers } from './absent-subscribers';
 import { silentLogger, type Logger } from '../util/log';
@@ -75,6 +79,8 @@ export const DEFAULT_PROXY_OPTIONS = {
   subscriberEviction: 60 * 60 * 1000,
 } as const;
 
+type PutMessage = Extract<ProxyInbound, { kind: 'put' }>;
+
 /** A connected subscriber: one ROUTER identity bound to a subscriber id by HELLO. */
 interface Session {
   /** Hex of the ROUTER identity: the map key. */
@@ -106,6 +112,10 @@ export interface PubSubProxyStats {
   evicted: number;
   /** Secure mode: puts refused `forbidden` and FORBIDDEN answers (a subscriber id or topic not the principal's). */
   forbidden: number;
+  /** ACK messages received from subscribers with a session. */
+  acks: number;
+  /** Windowed puts dropped because an earlier put of their publisher stream was still undecided (rule 14). */
+  outOfOrder: number;
   /** Secure mode: sessions dropped because their principal was revoked or lost the right to their subscriber id. */
   revokedSessions: number;
   /** Secure mode: messages dropped without a valid envelope, and with the envelope of a key no longer in the policy. */
@@ -129,7 +139,11 @@ export class PubSubProxy {
   private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync' | 'security'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
   /** Puts and SUBSCRIBEs refused because the topic table is full. */
   private refusedTopics = 0;
-  private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0, forbidden: 0, revokedSessions: 0 };
+  private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0, forbidden: 0, revokedSessions: 0, outOfOrder: 0, acks: 0 };
+  /** Encoded DELIVERs of retained messages; an entry goes when the store releases its message. */
+  private readonly encodedDelivers = new WeakMap<StoredMessage, Frame[]>();
+  /** Rule 14: per windowed publisher stream, how far its puts are decided. */
+  private readonly streams = new PublisherStreams();
   /** The cap on HELLO positions and ACKs (rule 6). */
   private readonly delivered = new DeliveredPositions();
 
@@ -212,13 +226,13 @@ export class PubSubProxy {
       this.log.warn({ peer: printable(identity), reason: error.reason }, 'dropped malformed message');
       // A well-formed PUT carrying an id or topic we will not take gets a definite answer, so the
       // publisher does not retry in vain (its own checks normally catch this before sending).
-      if (frames.length === 6 && frames[0].toString('latin1') === KHP_HEADER && frames[1].toString('latin1') === 'PUT' && frames[3].length > 0 && frames[3].length <= 255) {
+      if (PUT_FRAME_COUNTS.includes(frames.length) && frames[0].toString('latin1') === KHP_HEADER && frames[1].toString('latin1') === 'PUT' && frames[3].length > 0 && frames[3].length <= 255) {
         this.counters.refusedBad++;
         this.send([identity, ...encodeRefused(frames[3], 'bad-request', error.reason)]);
       }
     });
     if (message === undefined) return;
-    if (message.kind === 'put') return this.onPut(identity, message.publisher, message.msg, message.topic, message.payload, principal);
+    if (message.kind === 'put') return this.onPut(identity, message, principal);
     if (message.kind === 'hello') return this.onHello(identity, message.subscriber, message.positions, principal);
     const session = this.sessions.get(identity.toString('hex'));
     // Secure mode: a session answers to the key that said HELLO, and to no other.
@@ -243,25 +257,43 @@ export class PubSubProxy {
     }
   }
 
-  private onPut(identity: Frame, publisher: string, msg: string, topic: string, payload: Frame, principal?: Principal): void {
+  private onPut(identity: Frame, put: PutMessage, principal?: Principal): void {
+    const { publisher, msg, topic, payload, order } = put;
+    // Secure mode scopes dedup (and publisher streams) by the principal: another key reusing these ids makes a put of its own.
+    const owner = principal?.key ?? '';
+    // Rule 14: a windowed publisher's put is decided only in its stream's order. A duplicate is
+    // decided already (its original was accepted, after everything before it).
+    const place = order === undefined || this.store.duplicate(publisher, msg, owner) !== undefined ? 'next' : this.streams.place(owner, publisher, order);
+    const decided = (): void => {
+      if (order !== undefined) this.streams.decide(owner, publisher, order);
+    };
+    const refuse = (code: RefusalCode, reason: string): void => {
+      if (place === 'next') decided();
+      this.send([identity, ...encodeRefused(msg, code, reason)]);
+    };
     if (!this.allowed(principal, 'publish', topic)) {
       this.counters.forbidden++;
       this.log.info({ principal: principal?.name, publisher, msg, topic }, 'refused a put: the principal may not publish on the topic');
-      this.send([identity, ...encodeRefused(msg, 'forbidden', `${principal?.name ?? 'this key'} may not publish on ${topic}`)]);
+      return refuse('forbidden', `${principal?.name ?? 'this key'} may not publish on ${topic}`);
+    }
+    if (place === 'ahead') {
+      // Held by nobody: the publisher sends its window again from its floor after its timeout.
+      this.counters.outOfOrder++;
+      this.log.debug({ publisher, msg, topic, order }, 'dropped a put ahead of its publisher stream: an earlier one is missing');
       return;
     }
-    if (this.topicTableFull(topic)) {
-      this.send([identity, ...encodeRefused(msg, 'busy', `the topic table is full (${this.options.maxTopics} topics)`)]);
-      return;
+    if (place === 'behind') {
+      this.counters.refusedBad++;
+      return refuse('bad-request', `publisher sequence ${order?.seq ?? 0} of stream ${order?.stream ?? ''} was decided already and is not an accepted message: not accepted`);
     }
-    // Secure mode scopes dedup by the principal: another key reusing these ids makes a put of its own.
-    const outcome = this.store.put(publisher, msg, topic, payload, principal?.key);
+    if (this.topicTableFull(topic)) return refuse('busy', `the topic table is full (${this.options.maxTopics} topics)`);
+    const outcome = this.store.put(publisher, msg, topic, payload, owner);
     if (outcome.outcome === 'busy') {
       this.counters.refusedBusy++;
       this.log.info({ publisher, msg, topic, reason: outcome.reason }, 'refused a put: a subscriber is full');
-      this.send([identity, ...encodeRefused(msg, 'busy', `topic ${topic}: ${outcome.reason}`)]);
-      return;
+      return refuse('busy', `topic ${topic}: ${outcome.reason}`);
     }
+    decided();
     if (outcome.outcome === 'duplicate') this.counters.deduplicated++;
     else this.counters.accepted++;
     // Acknowledged and delivered only once durable (rule 1); a duplicate waits for the original's write.
@@ -345,6 +377,7 @@ export class PubSubProxy {
   }
 
   private onAck(session: Session, topic: string, seq: number): void {
+    this.counters.acks++;
     if (this.store.ack(session.subscriber, topic, this.delivered.cap(session.subscriber, topic, seq))) session.progressAt.set(topic, Date.now());
     if (session.sent.has(topic)) this.pump(session, topic);
   }
@@ -362,12 +395,22 @@ export class PubSubProxy {
     while (sent < limit) {
       const message = this.store.message(topic, sent + 1);
       if (message === undefined) break; // released meanwhile (cannot happen below the limit; defensive)
-      this.send([session.identity, ...encodeDeliver(topic, message.seq, message.publisher, message.msg, message.payload)]);
+      this.send([session.identity, ...this.deliverFrames(message)]);
       this.counters.delivered++;
       sent = message.seq;
     }
     session.sent.set(topic, sent);
     this.delivered.record(session.subscriber, topic, sent);
+  }
+
+  /** A message's DELIVER, encoded once for all the sessions it goes to (and its retransmissions). */
+  private deliverFrames(message: StoredMessage): Frame[] {
+    let frames = this.encodedDelivers.get(message);
+    if (frames === undefined) {
+      frames = encodeDeliver(message.topic, message.seq, message.publisher, message.msg, message.payload);
+      this.encodedDelivers.set(message, frames);
+    }
+    return frames;
   }
 
   private onTick(): void {

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Dealer } from 'zeromq';
 import { decodeAtPublisher, encodePut, KhpDecodeError, nameProblem, type Frame, type PublisherInbound, type RefusalCode } from './codec';
 import type { PeerSecurity } from '../security/peer-security';
-import { backoffDelay, sleep } from '../util/backoff';
+import { backoffDelay } from '../util/backoff';
 import { silentLogger, type Logger } from '../util/log';
 import { decodeOrDrop } from '../net/decode';
 
@@ -18,6 +18,11 @@ export interface PublisherOptions {
   backoffInitial?: number;
   backoffMax?: number;
   /**
+   * Puts in flight at once (default 64, at most MAX_PUBLISHER_WINDOW). Above 1 the PUTs carry this publisher's order (KHP/1
+   * revision 3) and need a revision 3 proxy; 1 sends revision 1 PUTs, one at a time, for older proxies.
+   */
+  window?: number;
+  /**
    * Secure mode (docs/security.md): the socket is a CURVE client of the proxy's key and every PUT
    * carries the KHA/1 envelope. Undefined: unauthenticated mode.
    */
@@ -25,9 +30,15 @@ export interface PublisherOptions {
   logger?: Logger;
 }
 
-export const DEFAULT_PUBLISHER_OPTIONS = { timeout: 2500, attempts: 5, backoffInitial: 100, backoffMax: 2000 } as const;
+/**
+ * The largest window: a window sent again behind its first copies still queued (proxy unreachable)
+ * must fit in the DEALER's send high-water mark of 1000, or sends fail and count as lost attempts.
+ */
+export const MAX_PUBLISHER_WINDOW = 500;
 
-/** The longest one put can take once it is its turn: every attempt timing out, every backoff at its ceiling. */
+export const DEFAULT_PUBLISHER_OPTIONS = { timeout: 2500, attempts: 5, backoffInitial: 100, backoffMax: 2000, window: 64 } as const;
+
+/** The longest one put can take once it is in the window: every attempt timing out, every backoff at its ceiling. */
 export function putBound(options: Pick<PublisherOptions, 'timeout' | 'attempts' | 'backoffInitial' | 'backoffMax'>): number {
   const full = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
   let total = 0;
@@ -70,21 +81,52 @@ export interface PutOptions {
 
 type Answer = Extract<PublisherInbound, { kind: 'accepted' | 'refused' }>;
 
+/** A put waiting for room in the window. */
+interface QueuedPut {
+  topic: string;
+  msg: string;
+  payload: Frame;
+  resolve: (result: PutResult) => void;
+  reject: (error: Error) => void;
+}
+
+/** A put in the window: sent at least once (or about to be, after a backoff), not yet answered. */
+interface WindowPut extends QueuedPut {
+  /** Its place in this publisher's stream (publisher rule 2): 1, 2, 3, … in put() call order. */
+  seq: number;
+  /** Attempts sent so far. */
+  attempts: number;
+  /** When the last attempt's answer is due (ms since the epoch). */
+  deadline: number;
+}
+
 /**
- * A KHP/1 publisher (docs/protocol.md). Puts run one at a time, in call order, each retried with
- * the same message id on the same DEALER socket until the proxy answers: the proxy dedups by
- * (publisher id, message id), and one put in flight at a time keeps per-publisher order.
+ * A KHP/1 publisher (docs/protocol.md). Up to `window` puts are in flight at once, each attempt of a
+ * put sent with the same message id on the same DEALER socket: the proxy dedups by (publisher id,
+ * message id). With a window above 1 every PUT carries this publisher's stream id, its sequence in
+ * put() call order and the floor (the lowest sequence still unanswered), and the proxy decides puts
+ * only in that order (proxy rule 14), so per-publisher order holds even when an early attempt is
+ * lost and a later one is not. When the oldest unanswered put times out, the whole window is sent
+ * again after a backoff (go-back-N). A window of 1 sends revision 1 PUTs, one at a time, for a proxy
+ * older than KHP/1 revision 3.
  */
 export class Publisher {
   readonly id: string;
+  /** Names this instance's order at the proxy: a new Publisher starts a new stream at sequence 1. */
+  readonly stream = randomBytes(8).toString('hex');
   private readonly socket: Dealer;
   private readonly options: Required<Omit<PublisherOptions, 'id' | 'security'>>;
   private readonly security?: PeerSecurity;
   private readonly log: Logger;
-  /** Serialises puts: each waits for the one before it (rule 2). */
-  private queue: Promise<unknown> = Promise.resolve();
-  /** The answer the put in flight is waiting for. */
-  private waiting?: { msg: string; resolve: (answer: Answer) => void };
+  /** Puts called but not yet in the window, in call order. */
+  private readonly queued: QueuedPut[] = [];
+  /** Puts in the window, in sequence order (the first one's sequence is the floor). */
+  private readonly inFlight: WindowPut[] = [];
+  private lastSeq = 0;
+  /** The one timer: the next answer deadline, or the backoff before a retransmission. */
+  private timer?: NodeJS.Timeout;
+  /** True during the backoff before the window is sent again: new puts wait for that send. */
+  private retransmitting = false;
   private closed = false;
   private readonly receiving: Promise<void>;
 
@@ -96,9 +138,12 @@ export class Publisher {
     this.id = options.id ?? randomUUID();
     const problem = nameProblem(this.id, 'publisher id');
     if (problem !== undefined) throw new RangeError(problem);
-    // One socket for the publisher's life: attempts of a put (and successive puts) leave in order on
-    // one pipe, and ZeroMQ reconnects it by itself when the proxy comes back. sendTimeout 0: a send
-    // that cannot be queued counts as a lost attempt rather than blocking.
+    if (!Number.isSafeInteger(this.options.window) || this.options.window < 1 || this.options.window > MAX_PUBLISHER_WINDOW) {
+      throw new RangeError(`window must be a whole number from 1 to ${MAX_PUBLISHER_WINDOW}, not ${this.options.window}`);
+    }
+    // One socket for the publisher's life: attempts and puts leave in order on one pipe, and ZeroMQ
+    // reconnects it by itself when the proxy comes back. sendTimeout 0: a send that cannot be queued
+    // counts as a lost attempt rather than blocking (and never makes a second send wait for a first).
     this.socket = new Dealer({ linger: 0, sendTimeout: 0, ...(security?.socketOptions() ?? {}) });
     this.socket.connect(this.options.proxy);
     this.receiving = this.receiveLoop();
@@ -107,62 +152,106 @@ export class Publisher {
   /** Resolves once the proxy accepted the message durably; rejects with PutDefiniteFailure or PutIndefiniteFailure. */
   put(topic: string, payload: Frame | string, options: PutOptions = {}): Promise<PutResult> {
     const msg = options.msg ?? randomUUID();
-    const run = this.queue.then(() => this.putNow(topic, typeof payload === 'string' ? Buffer.from(payload) : payload, msg));
-    this.queue = run.catch(() => undefined);
-    return run;
+    if (this.closed) return Promise.reject(new PutDefiniteFailure('publisher is closed', 'closed'));
+    const problem = nameProblem(topic, 'topic') ?? nameProblem(msg, 'message id');
+    if (problem !== undefined) return Promise.reject(new PutDefiniteFailure(`put refused before sending: ${problem}`, 'bad-request'));
+    return new Promise((resolve, reject) => {
+      this.queued.push({ topic, msg, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, resolve, reject });
+      this.fill();
+    });
+  }
+
+  /** Puts still unanswered or waiting for room, for a caller that wants to know how far it is ahead. */
+  get outstanding(): number {
+    return this.inFlight.length + this.queued.length;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.timer);
     this.socket.close();
+    for (const put of this.inFlight.splice(0)) {
+      if (put.attempts === 0) put.reject(new PutDefiniteFailure('publisher is closed', 'closed'));
+      else put.reject(new PutIndefiniteFailure(`publisher closed before an answer for put ${put.msg} on ${put.topic}: it may have been accepted`, put.attempts));
+    }
+    for (const put of this.queued.splice(0)) put.reject(new PutDefiniteFailure('publisher is closed', 'closed'));
     await this.receiving;
   }
 
-  private async putNow(topic: string, payload: Frame, msg: string): Promise<PutResult> {
-    if (this.closed) throw new PutDefiniteFailure('publisher is closed', 'closed');
-    const problem = nameProblem(topic, 'topic') ?? nameProblem(msg, 'message id');
-    if (problem !== undefined) throw new PutDefiniteFailure(`put refused before sending: ${problem}`, 'bad-request');
-    for (let attempt = 0; attempt < this.options.attempts; attempt++) {
-      if (attempt > 0) await sleep(backoffDelay(attempt - 1, { initial: this.options.backoffInitial, max: this.options.backoffMax }));
-      if (this.closed) break;
-      const put = encodePut(this.id, msg, topic, payload);
-      const answer = await this.attempt(this.security?.wrap(put) ?? put, msg);
-      if (answer === undefined) {
-        this.log.info({ topic, msg, attempt: attempt + 1 }, 'no answer to put within timeout: sending it again');
-        continue;
-      }
-      if (answer.kind === 'accepted') return { msg, topic: answer.topic, seq: answer.seq };
-      throw new PutDefiniteFailure(`put ${msg} on ${topic} refused (${answer.code}): ${answer.reason}`, answer.code);
+  /** Moves queued puts into the window while it has room, and sends them (unless a retransmission is due). */
+  private fill(): void {
+    while (!this.closed && this.queued.length > 0 && this.inFlight.length < this.options.window) {
+      const put: WindowPut = { ...this.queued.shift()!, seq: ++this.lastSeq, attempts: 0, deadline: 0 };
+      this.inFlight.push(put);
+      if (!this.retransmitting) this.send(put);
     }
-    throw new PutIndefiniteFailure(`no answer for put ${msg} on ${topic} after ${this.options.attempts} attempts: it may have been accepted`, this.options.attempts);
+    if (this.timer === undefined && this.inFlight.length > 0 && !this.closed) this.arm();
   }
 
-  private attempt(request: Frame[], msg: string): Promise<Answer | undefined> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
-        resolve(undefined);
-      }, this.options.timeout);
-      this.waiting = {
-        msg,
-        resolve: (answer) => {
-          clearTimeout(timer);
-          this.waiting = undefined;
-          resolve(answer);
-        },
-      };
-      this.socket.send(request).catch((error: unknown) => this.log.debug({ err: error }, 'put attempt not sent'));
-    });
+  private send(put: WindowPut): void {
+    put.attempts++;
+    put.deadline = Date.now() + this.options.timeout;
+    // Window 1 speaks revision 1 (no order frames): one put in flight keeps the order by itself.
+    const order = this.options.window === 1 ? undefined : { stream: this.stream, seq: put.seq, floor: this.inFlight[0].seq };
+    const frames = encodePut(this.id, put.msg, put.topic, put.payload, order);
+    this.socket.send(this.security?.wrap(frames) ?? frames).catch((error: unknown) => this.log.debug({ err: error }, 'put attempt not sent'));
+  }
+
+  /** Sets the timer for the earliest answer deadline in the window. */
+  private arm(): void {
+    let due = Infinity;
+    for (const put of this.inFlight) due = Math.min(due, put.deadline);
+    if (due === Infinity) return;
+    this.timer = setTimeout(() => this.onDeadline(), Math.max(0, due - Date.now()));
+  }
+
+  /**
+   * An answer is overdue (or the timer fired early, after answers came). Puts out of attempts fail
+   * indefinitely; the rest of the window is sent again, in order, after a backoff: the proxy
+   * dropped whatever came after the lost one (proxy rule 14), so all of it goes again.
+   */
+  private onDeadline(): void {
+    this.timer = undefined;
+    if (this.closed) return;
+    const now = Date.now();
+    const overdue = this.inFlight.filter((put) => put.deadline <= now);
+    if (overdue.length === 0) return this.arm();
+    for (const put of overdue) {
+      if (put.attempts < this.options.attempts) {
+        this.log.info({ topic: put.topic, msg: put.msg, attempt: put.attempts }, 'no answer to put within timeout: sending it again');
+        continue;
+      }
+      this.inFlight.splice(this.inFlight.indexOf(put), 1);
+      put.reject(new PutIndefiniteFailure(`no answer for put ${put.msg} on ${put.topic} after ${put.attempts} attempts: it may have been accepted`, put.attempts));
+    }
+    if (this.inFlight.length === 0) return this.fill();
+    this.retransmitting = true;
+    const delay = backoffDelay(Math.max(0, this.inFlight[0].attempts - 1), { initial: this.options.backoffInitial, max: this.options.backoffMax });
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.retransmitting = false;
+      if (this.closed) return;
+      for (const put of this.inFlight) if (put.attempts < this.options.attempts) this.send(put);
+      this.fill();
+    }, delay);
+  }
+
+  private onAnswer(answer: Answer): void {
+    // Answers to earlier attempts of settled puts arrive late; only one for a put in the window counts.
+    const at = this.inFlight.findIndex((put) => put.msg === answer.msg);
+    if (at < 0) return;
+    const [put] = this.inFlight.splice(at, 1);
+    if (answer.kind === 'accepted') put.resolve({ msg: put.msg, topic: answer.topic, seq: answer.seq });
+    else put.reject(new PutDefiniteFailure(`put ${put.msg} on ${put.topic} refused (${answer.code}): ${answer.reason}`, answer.code));
+    this.fill();
   }
 
   private async receiveLoop(): Promise<void> {
     try {
       for await (const frames of this.socket) {
         const answer = decodeOrDrop(frames, decodeAtPublisher, KhpDecodeError, (error) => this.log.warn({ reason: error.reason }, 'dropped malformed message from the proxy'));
-        if (answer === undefined) continue;
-        // Answers to earlier attempts of earlier puts arrive late; only the one we wait for counts.
-        if (this.waiting !== undefined && this.waiting.msg === answer.msg) this.waiting.resolve(answer);
+        if (answer !== undefined) this.onAnswer(answer);
       }
     } catch (error) {
       if (!this.closed) this.log.warn({ err: error }, 'publisher receive loop failed');

@@ -152,9 +152,9 @@ export class PubSubStore {
 
   /** `owner`: the putting principal's key in secure mode (dedup is scoped by it), "" without. */
   put(publisher: string, msg: string, topicName: string, payload: Buffer, owner = ''): PutOutcome {
+    const known = this.duplicate(publisher, msg, owner);
+    if (known !== undefined) return known;
     const key = dedupKey(owner, publisher, msg);
-    const known = this.dedup.get(key);
-    if (known !== undefined) return { outcome: 'duplicate', topic: known.topic, seq: known.seq, durable: known.durable };
     const topic = this.topic(topicName);
     for (const subscriber of topic.subscriptions.keys()) {
       const pending = this.pending(subscriber);
@@ -221,6 +221,12 @@ export class PubSubStore {
   }
 
   // ---- queries -------------------------------------------------------------------------------
+
+  /** What put() would answer if (publisher, msg) is remembered: the original's topic and sequence. */
+  duplicate(publisher: string, msg: string, owner = ''): PutOutcome | undefined {
+    const known = this.dedup.get(dedupKey(owner, publisher, msg));
+    return known === undefined ? undefined : { outcome: 'duplicate', topic: known.topic, seq: known.seq, durable: known.durable };
+  }
 
   /** topic → acknowledged position, for every subscription of `subscriber`. */
   subscriptionsOf(subscriber: string): Map<string, number> {

@@ -35,6 +35,8 @@ describe('KHP/1 codec', () => {
   test('proxy-bound messages round-trip', () => {
     const payload = Buffer.from([0, 1, 2, 255]);
     assert.deepEqual(decodeAtProxy(encodePut('pub-1', 'm-1', 'news', payload)), { kind: 'put', publisher: 'pub-1', msg: 'm-1', topic: 'news', payload });
+    const order = { stream: 'a1b2', seq: 7, floor: 5 };
+    assert.deepEqual(decodeAtProxy(encodePut('pub-1', 'm-1', 'news', payload, order)), { kind: 'put', publisher: 'pub-1', msg: 'm-1', topic: 'news', payload, order });
     assert.deepEqual(decodeAtProxy(encodeHello('sub-1', new Map([['a', 0], ['b', 17]]))), { kind: 'hello', subscriber: 'sub-1', positions: new Map([['a', 0], ['b', 17]]) });
     assert.deepEqual(decodeAtProxy(encodeHello('sub-1', new Map())), { kind: 'hello', subscriber: 'sub-1', positions: new Map() });
     assert.deepEqual(decodeAtProxy(encodeSubscribe('t')), { kind: 'subscribe', topic: 't' });
@@ -66,7 +68,10 @@ describe('KHP/1 codec', () => {
     rejects(decodeAtProxy, [], /at least 2 frames/);
     rejects(decodeAtProxy, f('KHP02', 'PUT'), /expected header KHP01/);
     rejects(decodeAtProxy, f('KHP01', 'PUSH'), /unknown command "PUSH"/);
-    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't'), /PUT takes 4 frames after the command, got 3/);
+    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't'), /PUT takes 4 frames after the command \(7 with stream, sequence and floor\), got 3/);
+    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't', 'x', 's', '3', '4'), /publisher floor 4 is above the put's publisher sequence 3/);
+    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't', 'x', 's', '0', '0'), /publisher sequence must be at least 1/);
+    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't', 'x', '', '1', '1'), /publisher stream must not be empty/);
     rejects(decodeAtProxy, f('KHP01', 'PUT', '', 'm', 't', 'x'), /publisher id must not be empty/);
     rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't\n', 'x'), /topic must be printable ASCII \(found byte 0x0a\)/);
     rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'x'.repeat(256), 't', 'x'), /message id is 256 bytes/);

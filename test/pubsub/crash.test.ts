@@ -90,6 +90,34 @@ describe('KHP/1 under SIGKILL', () => {
     }
   });
 
+  test('proxy SIGKILL with a window of puts in flight: after the restart each put is accepted once, in put() order', async () => {
+    const proxy = await spawnNode(proxyArgs());
+    const sub = await openSubscriber(fresh.endpoint, 'sub-1', { positions: path.join(fresh.dir, 'sub-1.positions') });
+    closers.push(() => sub.close());
+    await sub.subscribe('news');
+    const pub = new Publisher({ ...FAST_PUBLISHER, proxy: fresh.endpoint, id: 'pub-1', window: 32 });
+    closers.push(() => pub.close());
+    const total = 300;
+    let settled = 0;
+    const puts = Array.from({ length: total }, (_, i) =>
+      pub.put('news', `p${i}`, { msg: `pub-1:${i}` }).finally(() => {
+        settled++;
+      }),
+    );
+    // Killed while puts are unanswered: some accepted and journaled, some in the journal's batch, some not yet read.
+    await waitFor(() => settled >= 20, { timeoutMs: WAIT, what: 'some puts accepted' });
+    await kill(proxy);
+    const atKill = settled;
+    assert.ok(atKill < total, `a window was in flight at the kill (${atKill} of ${total} settled)`);
+    await spawnNode(proxyArgs());
+    const results = await Promise.all(puts);
+    assert.deepEqual(results.map((r) => r.seq), Array.from({ length: total }, (_, i) => i + 1), 'each put accepted once, sequences in put() order across the kill');
+    const got = await collect(sub, total, WAIT * 2);
+    assert.deepEqual(got.map((d) => d.msg), Array.from({ length: total }, (_, i) => `pub-1:${i}`), 'every message once, in put() order');
+    assertOrdered(got, 'sub-1');
+    assert.equal(await sub.get(undefined, { timeoutMs: 300 }), undefined, 'nothing more');
+  });
+
   test('subscriber driver SIGKILL and restart with its positions file: every message reported once', async () => {
     await spawnNode(proxyArgs());
     const subArgs = ['subscribe', '--driver', '--proxy', fresh.endpoint, '--id', 'sub-1', '--positions', path.join(fresh.dir, 'sub-1.positions'), '--heartbeat', '50', '--liveness', '3'];
