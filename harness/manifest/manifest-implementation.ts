@@ -33,7 +33,11 @@ export class ManifestImplementation {
 
   private startRole<Params extends NodeParams>(declaration: RoleDeclaration<Params>, params: Params): NodeSpec {
     const recipe = this.loaded.manifest.roles[declaration.role as Role];
-    if (!recipe) return referenceSpec(declaration, params);
+    if (!recipe) {
+      const spec = referenceSpec(declaration, params);
+      const foreign = declaration.withForeignHub;
+      return foreign !== undefined && this.loaded.manifest.roles[foreign.hub as Role] ? { ...spec, args: [...spec.args, ...foreign.args] } : spec;
+    }
     const { name, timing } = params;
     const values = { ...timingValues(name, timing), ...securityValues(securityPosition(declaration), params.security), ...placeholderValues(declaration, params) };
     // A role others connect to may be ready once its port accepts connections.

@@ -47,6 +47,12 @@ export interface RoleDeclaration<Params> {
   values?(params: Params): PlaceholderValues;
   /** How the reference implementation starts it: its command line (name and role are added). */
   reference(params: Params): Omit<NodeSpec, 'name' | 'role'>;
+  /**
+   * Arguments the reference node of this role needs when the role it talks to (`hub`) is not the
+   * reference's but a manifest's: the oldest protocol revision, which any implementation of the
+   * protocol speaks (a windowed KHP/1 publisher needs a revision-3 proxy; `--window 1` speaks revision 1).
+   */
+  readonly withForeignHub?: { hub: string; args: readonly string[] };
 }
 
 /** The node spec the reference implementation starts a role's node from. */

@@ -1020,6 +1020,13 @@ describe('ManifestImplementation', () => {
     assert.deepEqual(brokerOnly.subscriber(SUBSCRIBER), referenceImplementation.subscriber(SUBSCRIBER));
   });
 
+  test("a reference publisher facing a manifest's own proxy puts one at a time (KHP/1 revision 1, which every proxy speaks)", () => {
+    const proxyOnly = implementationFrom({ name: 'acme', profiles: ['pubsub-exactly-once'], roles: { 'pubsub-proxy': { command: [FAKE_ON_PATH, '{{bind}}'] } } });
+    const reference = referenceImplementation.publisher(PUBLISHER);
+    assert.ok(!reference.args.includes('--window'), 'facing the reference proxy, the reference publisher keeps its window');
+    assert.deepEqual(proxyOnly.publisher(PUBLISHER).args, [...reference.args, '--window', '1']);
+  });
+
   test('examples/broken/no-dedup.yaml provides the broker (TCP ready by default) and borrows the rest', () => {
     const implementation = new ManifestImplementation(loadManifest(path.join(ROOT, 'examples/broken/no-dedup.yaml')));
     assert.deepEqual(implementation.ownRoles, ['broker']);

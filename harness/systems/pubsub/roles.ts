@@ -34,6 +34,7 @@ export const PUBSUB_ROLES = {
     role: 'publisher',
     placeholders: ['proxy'],
     reference: ({ name, proxy, timing }) => driver(['publish', '--driver', '--name', name, '--id', name, '--proxy', proxy, ...retryArgs(timing)]),
+    withForeignHub: { hub: 'pubsub-proxy', args: ['--window', '1'] },
   }),
   subscriber: declareRole<SubscriberParams>()({
     role: 'subscriber',
