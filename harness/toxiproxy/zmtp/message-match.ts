@@ -1,4 +1,3 @@
-import type { AttributeValue } from '../toxics/toxic';
 import { MATCHABLE_COMMANDS, type MessageFields } from './message-fields';
 
 /**
@@ -7,6 +6,9 @@ import { MATCHABLE_COMMANDS, type MessageFields } from './message-fields';
  * a message that names that KHX/1 job id (a RECORDED listing it among others too); `sequence` 0 is
  * any.
  */
+/** A toxic's attribute values (toxic.ts's AttributeValue; restated so this folder does not import toxics/). */
+type AttributeValue = bigint | string;
+
 export interface MessageMatch {
   readonly commands: ReadonlySet<string>;
   readonly service: string;
