@@ -174,3 +174,19 @@ test('bad attributes are a 400 naming the field', async () => {
     assertApiError(await http(server.url, 'POST', '/proxies/p/toxics/d', { attributes: { delay: 0 } }), 400, 'bad request body: attributes.delay: 0 ms is out of range (1 to 600000 ms)');
   });
 });
+
+test('an update on an open connection: the rebuilt stage picks up the stream where the old one left it', async () => {
+  await withCleanup(async (defer) => {
+    const { base, router, dealer } = await pair(defer);
+    await toxic(base, { name: 'switch', type: 'zmtp_drop', stream: 'upstream', attributes: { command: 'HEARTBEAT' } });
+    await dealer.send(heartbeat());
+    await dealer.send(reply('j1'));
+    assert.equal((await receive(router, 'first reply'))[4].toString(), 'j1');
+    await httpJson(base, 'PATCH', '/proxies/p/toxics/switch', { attributes: { command: 'REPLY' } }, 200);
+    await dealer.send(reply('j2'));
+    await dealer.send(heartbeat());
+    assert.equal(text((await receive(router, 'heartbeat')).slice(1)), '|MDPW01|0x04', 'the REPLY is dropped now, the heartbeat passes');
+    const attributes = await counts(base, 'switch');
+    assert.deepEqual([attributes.matched, attributes.affected, attributes.command], [2, 2, 'REPLY']);
+  });
+});
