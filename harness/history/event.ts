@@ -67,7 +67,10 @@ export interface NemesisEvent extends Stamped {
   fault: string;
   /** Node names the fault touched (e.g. the worker that was killed). */
   targets: string[];
-  /** What the fault hit (on the start event); histories written before a field existed simply lack it. */
+  /**
+   * What the fault hit, on the start event; a message fault's is on its end event (only then is it
+   * known). Histories written before a field existed simply lack it.
+   */
   effect?: FaultEffect;
 }
 
@@ -92,6 +95,10 @@ export type FaultEffect = {
   links?: string[];
   direction?: 'both' | 'forward' | 'backward';
   toxic?: { type: string; attributes: Record<string, number> };
+  /** Message faults: which messages their toxics matched on (the toxic's string attributes). */
+  match?: { command?: string; service?: string; job?: string; topic?: string; sequence?: number };
+  /** Message faults (on the end event): messages their toxics matched and affected, streams they could not read. */
+  messages?: { matched: number; affected: number; unparsedStreams: number; unparsedReason?: string };
 };
 
 /**

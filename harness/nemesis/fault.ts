@@ -1,3 +1,5 @@
+import { describeMessages, type MessageToxic } from './message-fault';
+
 /**
  * Faults as data: what to do, to what, for how long. Steps, crash storms, replays and reports all
  * speak this one vocabulary; `Nemesis.invoke(fault)` carries any of them out and records a nemesis
@@ -72,7 +74,9 @@ export type Toxic =
   | { kind: 'reset'; timeoutMs: number }
   | { kind: 'slice'; averageSize: number; sizeVariation: number; delayMicros: number }
   /** Each connection closes after `bytes`. */
-  | { kind: 'limit-data'; bytes: number };
+  | { kind: 'limit-data'; bytes: number }
+  /** keelhaul's message toxics: individual messages, matched by protocol fields (message-fault.ts). */
+  | MessageToxic;
 
 /**
  * A toxic on links. With `durationMs` the fault heals itself after that long; without, it stays in
@@ -105,6 +109,7 @@ export function describeFault(fault: Fault): string {
     default: {
       const where = 'of' in fault.links ? `links of ${fault.links.of.join(', ')}` : 'link' in fault.links ? `link ${fault.links.link}` : 'across' in fault.links ? `links across [${fault.links.across.join(', ')}]` : 'every link';
       const how = fault.direction && fault.direction !== 'both' ? ` (${fault.direction})` : '';
+      if ('match' in fault) return `${fault.kind} (${describeMessages(fault.match)}) on ${where}${how}${fault.durationMs === undefined ? '' : ` for ${fault.durationMs} ms`}`;
       return `${fault.kind} on ${where}${how}${fault.durationMs === undefined ? '' : ` for ${fault.durationMs} ms`}`;
     }
   }

@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { HistoryRecorder } from '../history/recorder';
-import type { NemesisEvent } from '../history/event';
+import type { FaultEffect, NemesisEvent } from '../history/event';
 import type { Link, ProxiedNetwork, Stream, ToxicSpec } from '../network/proxied-network';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Direction, LinkSelector, Toxic } from './fault';
 import { whatItHits, type SystemsInPlay } from './what-it-hits';
+import { describeMessages, isMessageToxic, messageToxicOf, sumMessageCounts, type MessageCounts } from './message-fault';
 
 export type { Direction } from './fault';
+
+/** How often a step waiting for a message fault to do its work asks the fault proxy. */
+const MESSAGE_POLL_MS = 20;
 
 const STREAMS: Record<Direction, Stream[]> = {
   both: ['upstream', 'downstream'],
@@ -20,6 +24,11 @@ export interface ActiveLinkFault {
   heal(): Promise<void>;
   /** Keeps the fault in force for `ms`, then heals it. */
   healAfter(ms: number): Promise<void>;
+  /**
+   * A message fault: waits until its toxics have affected `count` messages (rejects after
+   * `timeoutMs`), so a step can heal it the moment it has done what it was for.
+   */
+  untilMessagesAffected(count: number, timeoutMs: number): Promise<MessageCounts>;
 }
 
 type ToxicKind = Omit<ToxicSpec, 'name' | 'stream'>;
@@ -39,7 +48,17 @@ function toxicOf(toxic: Toxic): ToxicKind {
       return { type: 'slicer', attributes: { average_size: toxic.averageSize, size_variation: toxic.sizeVariation, delay: toxic.delayMicros } };
     case 'limit-data':
       return { type: 'limit_data', attributes: { bytes: toxic.bytes } };
+    default:
+      return messageToxicOf(toxic);
   }
+}
+
+/** The toxic as the history records it: integer attributes, and a message fault's matcher beside them. */
+function recordedToxic(toxic: Toxic, kind: ToxicKind): Pick<FaultEffect, 'toxic' | 'match'> {
+  const numbers: Record<string, number> = {};
+  for (const [name, value] of Object.entries(kind.attributes)) if (typeof value === 'number') numbers[name] = value;
+  const recorded = { toxic: { type: kind.type, attributes: numbers } };
+  return isMessageToxic(toxic) ? { ...recorded, match: { ...toxic.match } } : recorded;
 }
 
 /**
@@ -60,7 +79,7 @@ export class LinkNemesis {
 
   /** Puts `toxic` on the selected links in `direction` until healed. */
   begin(toxic: Toxic, selector: LinkSelector, direction: Direction = 'both'): Promise<ActiveLinkFault> {
-    return this.apply(toxic.kind, this.select(selector), direction, toxicOf(toxic));
+    return this.apply(toxic, this.select(selector), direction, toxicOf(toxic));
   }
 
   /** The links a selector names; throws when it names none (a fault on nothing would test nothing). */
@@ -84,20 +103,28 @@ export class LinkNemesis {
     for (const fault of [...this.active]) await fault.heal();
   }
 
-  private async apply(fault: string, links: Link[], direction: Direction, kind: ToxicKind): Promise<ActiveLinkFault> {
+  /**
+   * A message fault (`byMessage`) is judged by what it did, not by what was in flight when it began:
+   * its start records no `hit`; its end records the messages its toxics matched and affected, read
+   * from the fault proxy before they are removed, and `hit: false` if it affected none.
+   */
+  private async apply(toxic: Toxic, links: Link[], direction: Direction, kind: ToxicKind): Promise<ActiveLinkFault> {
+    const fault = toxic.kind;
+    const byMessage = isMessageToxic(toxic);
     if (links.length === 0) throw new Error(`${fault}: no link to act on`);
     const id = `${fault}-${randomBytes(3).toString('hex')}`;
     const toxicName = `keelhaul-${id}`;
     const targets = [...new Set(links.flatMap((link) => [link.from, link.to]))];
     // Links whose nodes no system claims carry nothing the checkers see.
-    const hits = whatItHits(this.systems(), targets, 'links') ?? { jobsInFlight: [], hit: false };
+    const inPlay = whatItHits(this.systems(), targets, 'links') ?? { jobsInFlight: [], hit: false };
+    const hits = byMessage ? { ...inPlay, hit: undefined } : inPlay;
     const event = this.history.record({
       type: 'nemesis',
       phase: 'start',
       id,
       fault,
       targets,
-      effect: { links: links.map((link) => link.name), direction, toxic: kind, ...hits },
+      effect: { links: links.map((link) => link.name), direction, ...recordedToxic(toxic, kind), ...hits },
     }) as NemesisEvent;
     const applied: { link: Link; name: string }[] = [];
     for (const link of links) {
@@ -108,18 +135,31 @@ export class LinkNemesis {
       }
     }
     let healed = false;
+    const readCounts = async (): Promise<MessageCounts> => sumMessageCounts(await Promise.all(applied.map(({ link, name }) => this.network.toxicAttributes(link, name))));
     const active: ActiveLinkFault = {
       event,
       heal: async () => {
         if (healed) return;
         healed = true;
         this.active.delete(active);
+        const counts = byMessage ? await readCounts() : undefined;
         for (const { link, name } of applied) await this.network.removeToxic(link, name);
-        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets });
+        const effect = counts && { messages: counts, hit: counts.affected > 0 };
+        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets, ...(effect && { effect }) });
       },
       healAfter: async (ms) => {
         await sleep(ms);
         await active.heal();
+      },
+      untilMessagesAffected: async (count, timeoutMs) => {
+        if (!isMessageToxic(toxic)) throw new Error(`${fault} is not a message fault: it counts no messages`);
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          const counts = await readCounts();
+          if (counts.affected >= count) return counts;
+          if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${fault} to affect ${count} ${describeMessages(toxic.match)} (matched ${counts.matched}, affected ${counts.affected})`);
+          await sleep(MESSAGE_POLL_MS);
+        }
       },
     };
     this.active.add(active);

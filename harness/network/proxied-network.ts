@@ -16,11 +16,15 @@ export interface Link {
   endpoint: string;
 }
 
+/** keelhaul's message toxics (docs/fault-proxy.md); a real Toxiproxy refuses them. */
+export type MessageToxicType = 'zmtp_drop' | 'zmtp_duplicate' | 'zmtp_delay' | 'zmtp_reorder';
+
 export interface ToxicSpec {
   name: string;
-  type: 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer' | 'slicer' | 'limit_data';
+  type: 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer' | 'slicer' | 'limit_data' | MessageToxicType;
   stream: Stream;
-  attributes: Record<string, number>;
+  /** Integers for Toxiproxy's toxics; keelhaul's message toxics also take strings. */
+  attributes: Record<string, number | string>;
   toxicity?: number;
 }
 
@@ -86,7 +90,14 @@ export class ProxiedNetwork {
   }
 
   async addToxic(link: Link, toxic: ToxicSpec): Promise<void> {
-    await this.proxyOf(link).addToxic({ toxicity: 1, ...toxic });
+    // The client's types know only Toxiproxy's toxics and integer attributes; the server takes keelhaul's too.
+    await this.proxyOf(link).addToxic({ toxicity: 1, ...toxic } as unknown as Parameters<Proxy['addToxic']>[0]);
+  }
+
+  /** A toxic's attributes as the server shows them now (a message toxic's counts among them). */
+  async toxicAttributes(link: Link, name: string): Promise<Record<string, unknown>> {
+    const toxic = await this.proxyOf(link).getToxic(name);
+    return toxic.attributes as unknown as Record<string, unknown>;
   }
 
   async removeToxic(link: Link, name: string): Promise<void> {

@@ -14,6 +14,7 @@ import {
   type Toxic,
 } from './toxics/toxic';
 import type { LinkByteCounter } from './proxy-metrics';
+import { ZmtpCursor } from './zmtp/frame-cursor';
 
 /**
  * Bytes a link may hold inside its toxics (latency and bandwidth hold data back) before it stops
@@ -73,9 +74,10 @@ class ToxicSlot implements ChunkSink {
 
   /** Rolls the toxicity: the toxic applies to this connection, or its stage just passes data. */
   private createStage(): Stage {
-    const applies = this.link.context.random() < Math.fround(this.toxic.toxicity);
+    const { kind } = this.toxic;
+    const applies = kind.rollsPerMessage || this.link.context.random() < Math.fround(this.toxic.toxicity);
     if (!applies) return new PassThroughStage(this.out);
-    return this.toxic.kind.createStage(attributeValues(this.toxic), this.out, this.link.context, this.state);
+    return kind.createStage(attributeValues(this.toxic), this.out, this.link.context, this.state, this.toxic);
   }
 
   write(chunk: Chunk): void {
@@ -117,6 +119,8 @@ export class Link {
   private paused = false;
   private inputEnded = false;
   private outputEnded = false;
+  /** Follows the ZMTP framing of every byte read, toxics or not, so a message toxic added later knows where messages begin. */
+  private readonly zmtp = new ZmtpCursor();
   readonly context: StageContext;
 
   /** The end of the chain: writes to the destination socket. */
@@ -152,6 +156,8 @@ export class Link {
       clearTimer: (timer) => hooks.clearTimer(timer),
       discard: (bytes) => this.discard(bytes),
       reset: () => hooks.reset(),
+      // A stage joins at the end of the chain: the bytes the chain holds come before the cursor's position.
+      zmtpPosition: () => ({ cursor: this.zmtp, bytesBefore: this.held }),
     };
     for (const toxic of toxics) this.addToxic(toxic);
   }
@@ -166,6 +172,7 @@ export class Link {
 
   private readonly onData = (data: Buffer): void => {
     this.counter.received(data.length);
+    if (!this.zmtp.opaque) this.zmtp.feed(data);
     if (this.slots.length === 0) {
       if (this.outputEnded || this.dest.destroyed) return;
       this.counter.sent(data.length);

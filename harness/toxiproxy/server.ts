@@ -61,7 +61,7 @@ export interface ProxyJson {
   listen: string;
   upstream: string;
   enabled: boolean;
-  toxics: { name: string; type: string; stream: string; toxicity: number; attributes: Record<string, number> }[];
+  toxics: { name: string; type: string; stream: string; toxicity: number; attributes: Record<string, number | string> }[];
 }
 
 /** A `/populate` entry for {@link FaultProxyServer.populate}. */

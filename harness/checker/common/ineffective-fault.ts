@@ -10,12 +10,19 @@ import type { AnomalyCheck, CheckedSystem, Finding } from '../registry';
  */
 export function checkFaultsHit(events: readonly HistoryEvent[]): Finding<'ineffective-fault'>[] {
   return events
-    .filter((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'start' && event.effect?.hit === false)
+    .filter((event): event is NemesisEvent => event.type === 'nemesis' && event.effect?.hit === false)
     .map((fault) => ({
       name: 'ineffective-fault' as const,
-      detail: `fault ${fault.fault} on ${fault.targets.join(', ')} hit nothing (nothing in flight or owed there, nothing cut): it tested nothing`,
+      detail: fault.effect?.messages ? missedMessages(fault) : `fault ${fault.fault} on ${fault.targets.join(', ')} hit nothing (nothing in flight or owed there, nothing cut): it tested nothing`,
       events: [fault],
     }));
+}
+
+/** A message fault's end: what it matched, and why it may have matched nothing. */
+function missedMessages(fault: NemesisEvent): string {
+  const { matched, unparsedStreams, unparsedReason } = fault.effect!.messages!;
+  const unread = unparsedStreams > 0 ? `; ${unparsedStreams} stream(s) could not be read (${unparsedReason ?? 'no reason given'})` : '';
+  return `fault ${fault.fault} on ${fault.targets.join(', ')} matched ${matched} message(s) and affected none${unread}: it tested nothing`;
 }
 
 /**
@@ -31,7 +38,7 @@ export function ineffectiveFault<P extends string, H, O>(system: CheckedSystem, 
     undecided: true,
     guard: true,
     describe:
-      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault. Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
+      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; or a message fault\'s `end` whose `effect.hit` is `false`: its toxics affected no message (`effect.messages` says how many they matched). Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
     check: (history) => checkFaultsHit(events(history)),
   };
 }

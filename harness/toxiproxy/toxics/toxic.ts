@@ -1,4 +1,5 @@
 import { goFloat32, goString } from '../../util/go-json';
+import type { DissectorStart } from '../zmtp/dissector';
 
 /**
  * The vocabulary shared by links and toxics.
@@ -62,15 +63,20 @@ export interface StageContext {
   discard(bytes: number): void;
   /** Tears the whole connection down with a TCP RST on both sides. */
   reset(): void;
+  /** Where the ZMTP stream stands at this stage's input (message toxics start from it on an open connection). */
+  zmtpPosition(): DissectorStart;
 }
 
 /** Numeric attribute values a stage is built from (all attributes are integers; missing ones are 0). */
 export type AttributeValues = Readonly<Record<string, number>>;
 
+/** Toxiproxy's attributes are integers; keelhaul's message toxics also take strings (missing ones are ''). */
+export type AttributeValue = bigint | string;
+
 export interface AttributeSpec {
   readonly name: string;
-  /** The Go type of the real server's field, for type-error messages. */
-  readonly goType: 'int64' | 'int';
+  /** The Go type of the real server's field, for type-error messages (`string`: keelhaul extensions only). */
+  readonly goType: 'int64' | 'int' | 'string';
 }
 
 /** A toxic type: its attributes and how to build its stage. */
@@ -81,7 +87,13 @@ export interface ToxicKind {
   readonly attributes: readonly AttributeSpec[];
   /** Per-connection state that survives updates of the toxic (limit_data's counter). */
   newState?(): unknown;
-  createStage(attributes: AttributeValues, out: ChunkSink, context: StageContext, state: unknown): Stage;
+  createStage(attributes: AttributeValues, out: ChunkSink, context: StageContext, state: unknown, toxic: Toxic): Stage;
+  /** Checks values beyond their type; returns why they are refused, naming the field (a 400). */
+  validate?(attributes: ReadonlyMap<string, AttributeValue>): string | undefined;
+  /** Toxicity rolled per matched message by the stage itself, instead of per connection. */
+  readonly rollsPerMessage?: boolean;
+  /** Read-only attributes the API adds to the toxic's JSON (a message toxic's counts). */
+  reportedAttributes?(toxic: Toxic): ReadonlyMap<string, AttributeValue>;
 }
 
 /** A toxic as the API knows it. Mutable fields change through ProxyToxics.update only. */
@@ -93,20 +105,21 @@ export interface Toxic {
   readonly direction: Direction;
   /** Probability that the toxic applies to a connection; rolled each time it (re)starts on one. */
   toxicity: number;
-  /** Exact integer values, echoed as given (int64 in the real server). */
-  attributes: ReadonlyMap<string, bigint>;
+  /** Exact integer values, echoed as given (int64 in the real server); strings for message toxics. */
+  attributes: ReadonlyMap<string, AttributeValue>;
 }
 
 /** The attribute values as numbers, for stages. */
 export function attributeValues(toxic: Toxic): AttributeValues {
   const values: Record<string, number> = {};
-  for (const [name, value] of toxic.attributes) values[name] = Number(value);
+  for (const [name, value] of toxic.attributes) if (typeof value === 'bigint') values[name] = Number(value);
   return values;
 }
 
 /** A toxic's JSON, field for field as the real server writes it. */
 export function toxicJson(toxic: Toxic): string {
-  const attributes = [...toxic.attributes].map(([name, value]) => `${goString(name)}:${value.toString()}`).join(',');
+  const shown = [...toxic.attributes, ...(toxic.kind.reportedAttributes?.(toxic) ?? [])];
+  const attributes = shown.map(([name, value]) => `${goString(name)}:${typeof value === 'string' ? goString(value) : value.toString()}`).join(',');
   return (
     `{"attributes":{${attributes}},"name":${goString(toxic.name)},"type":${goString(toxic.kind.type)},` +
     `"stream":${goString(toxic.stream)},"toxicity":${goFloat32(toxic.toxicity)}}`
