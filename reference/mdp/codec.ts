@@ -6,6 +6,8 @@
  * socket would add, so DEALER peers and REQ peers look alike on the wire.
  */
 
+import { decodeControl, decodeControlAck, decodeControlRequest, decodeInventory, isControlHeader, type ControlAck, type ControlMessage, type ControlRequest, type Inventory } from './control-codec';
+
 export const CLIENT_PROTOCOL = 'MDPC01';
 export const WORKER_PROTOCOL = 'MDPW01';
 /** KHX/1, the exactly-once extension (docs/protocol.md): the client header of job requests and replies. */
@@ -23,12 +25,18 @@ export const enum WorkerCommand {
   Disconnect = 0x05,
   /** KHX/1 only: broker → worker, the results of these jobs are recorded; the worker may drop them. */
   Recorded = 0x06,
+  /** KHC/1 only: broker → worker, an instruction (docs/protocol.md, "Control"); empty = the control welcome. */
+  Control = 0x07,
+  /** KHC/1 only: worker → broker, what the worker did with an instruction. */
+  ControlAck = 0x08,
 }
 
 /** KHX/1 reply statuses (docs/protocol.md). */
 export const enum KhxStatus {
   /** The job ran; the reply body follows. */
   Done = '200',
+  /** KHC/1: the job was killed on request: it did not complete and will not run (docs/protocol.md, "Control"). */
+  Killed = '409',
   /** The job is durably accepted and still pending: it will run. */
   Accepted = '202',
   /** The request was refused (e.g. a malformed job id): the job was not accepted and will not run. */
@@ -71,15 +79,18 @@ export type BrokerInbound =
   | { kind: 'job-request'; service: string; job: Frame; body: Frame[] }
   | { kind: 'ready'; service: string; extensions: string[] }
   | { kind: 'reply'; client: Frame; body: Frame[] }
-  | { kind: 'heartbeat' }
-  | { kind: 'disconnect' };
+  | { kind: 'heartbeat'; inventory?: Inventory }
+  | { kind: 'disconnect' }
+  | ControlRequest
+  | ControlAck;
 
 /** What a worker can receive from its broker. */
 export type WorkerInbound =
   | { kind: 'request'; client: Frame; body: Frame[] }
   | { kind: 'heartbeat' }
   | { kind: 'disconnect' }
-  | { kind: 'recorded'; jobs: Frame[] };
+  | { kind: 'recorded'; jobs: Frame[] }
+  | ControlMessage;
 
 /** What a client receives: the service that answered and the reply body. */
 export interface ClientReply {
@@ -105,6 +116,8 @@ const COMMAND_FRAMES: Record<WorkerCommand, Frame> = {
   [WorkerCommand.Heartbeat]: Buffer.from([WorkerCommand.Heartbeat]),
   [WorkerCommand.Disconnect]: Buffer.from([WorkerCommand.Disconnect]),
   [WorkerCommand.Recorded]: Buffer.from([WorkerCommand.Recorded]),
+  [WorkerCommand.Control]: Buffer.from([WorkerCommand.Control]),
+  [WorkerCommand.ControlAck]: Buffer.from([WorkerCommand.ControlAck]),
 };
 const KHX_CLIENT_HEADER = Buffer.from(KHX_CLIENT_PROTOCOL);
 
@@ -115,6 +128,8 @@ const COMMAND_NAMES: Record<number, string> = {
   [WorkerCommand.Heartbeat]: 'HEARTBEAT',
   [WorkerCommand.Disconnect]: 'DISCONNECT',
   [WorkerCommand.Recorded]: 'RECORDED',
+  [WorkerCommand.Control]: 'CONTROL',
+  [WorkerCommand.ControlAck]: 'CONTROL-ACK',
 };
 
 export function commandName(command: number): string {
@@ -156,8 +171,10 @@ export function encodeReply(client: Frame, body: readonly Frame[]): Frame[] {
   return [EMPTY, WORKER_HEADER, COMMAND_FRAMES[WorkerCommand.Reply], client, EMPTY, ...body];
 }
 
-export function encodeHeartbeat(): Frame[] {
-  return [EMPTY, WORKER_HEADER, COMMAND_FRAMES[WorkerCommand.Heartbeat]];
+/** A KHC/1 worker's heartbeat may carry its inventory (after the broker's control welcome only). */
+export function encodeHeartbeat(inventory?: Frame): Frame[] {
+  const frames = [EMPTY, WORKER_HEADER, COMMAND_FRAMES[WorkerCommand.Heartbeat]];
+  return inventory === undefined ? frames : [...frames, inventory];
 }
 
 export function encodeDisconnect(): Frame[] {
@@ -222,9 +239,15 @@ export function decodeAtBroker(frames: readonly Frame[], limits: MdpLimits = DEF
     // The job id's content is checked by the broker, which can answer 400 to a well-framed request.
     return { kind: 'job-request', service, job: frames[3], body: frames.slice(4) };
   }
+  if (isControlHeader(header)) return decodeControlRequest(frames);
   if (!header.equals(WORKER_HEADER)) throw new MdpDecodeError(`unknown protocol header ${printable(header)}`);
   const command = readCommand(frames);
   switch (command) {
+    case WorkerCommand.Heartbeat:
+      // A fourth frame is a KHC/1 worker's inventory; a plain 7/MDP heartbeat has none.
+      return frames.length === 4 ? { kind: 'heartbeat', inventory: decodeInventory(frames[3]) } : decodeBareCommand(frames, command);
+    case WorkerCommand.ControlAck:
+      return decodeControlAck(frames);
     case WorkerCommand.Ready:
       // A fifth frame and beyond name extensions (KHX/1); a plain 7/MDP READY has none.
       if (frames.length < 4) throw new MdpDecodeError(`READY has ${frames.length} frames, expected 4 or more`);
@@ -232,7 +255,6 @@ export function decodeAtBroker(frames: readonly Frame[], limits: MdpLimits = DEF
       return { kind: 'ready', service: readService(frames[3], 'READY', limits.maxServiceNameBytes), extensions: frames.slice(4).map((frame) => frame.toString('latin1')) };
     case WorkerCommand.Reply:
       return { kind: 'reply', ...readEnvelope(frames, 'REPLY') };
-    case WorkerCommand.Heartbeat:
     case WorkerCommand.Disconnect:
       return decodeBareCommand(frames, command);
     case WorkerCommand.Request:
@@ -261,6 +283,8 @@ export function decodeAtWorker(frames: readonly Frame[]): WorkerInbound {
       return decodeBareCommand(frames, command);
     case WorkerCommand.Recorded:
       return { kind: 'recorded', jobs: frames.slice(3) };
+    case WorkerCommand.Control:
+      return decodeControl(frames);
     default:
       throw new MdpDecodeError(`unexpected command ${commandName(command)} at a worker`);
   }

@@ -210,7 +210,8 @@ describe('codec: malformed messages throw MdpDecodeError with a reason', () => {
   });
 
   test('HEARTBEAT and DISCONNECT with extra frames', () => {
-    assertMalformed(decodeAtBroker, [...encodeHeartbeat(), s('x')], /HEARTBEAT has 4 frames, expected 3/);
+    assertMalformed(decodeAtBroker, [...encodeHeartbeat(), s('x')], /inventory is not JSON/);
+    assertMalformed(decodeAtBroker, [...encodeHeartbeat(), s('x'), s('y')], /HEARTBEAT has 5 frames, expected 3/);
     assertMalformed(decodeAtWorker, [...encodeHeartbeat(), s('x')], /HEARTBEAT has 4 frames, expected 3/);
     assertMalformed(decodeAtBroker, [...encodeDisconnect(), s('x')], /DISCONNECT has 4 frames, expected 3/);
     assertMalformed(decodeAtWorker, [...encodeDisconnect(), s('x'), s('y')], /DISCONNECT has 5 frames, expected 3/);
