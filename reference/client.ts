@@ -1,6 +1,7 @@
 import { Dealer } from 'zeromq';
 import { decodeAtClient, decodeJobReply, encodeClientRequest, encodeJobRequest, KhxStatus, MdpDecodeError, type Frame } from './mdp/codec';
 import { KHX_MMI_SERVICE, MMI_SERVICE } from './mdp/mmi';
+import { decodeControlAnswer, encodeInspect, encodeKill, encodeWorkerControl, KHC_EXTENSION, MMI_KHC, type ControlAnswer, type KillOutcome, type WorkerControlOutcome } from './mdp/control-codec';
 import { backoffDelay, sleep } from './util/backoff';
 import { silentLogger, type Logger } from './util/log';
 import type { PeerSecurity } from './security/peer-security';
@@ -56,9 +57,18 @@ export function callBound(options: Pick<ClientOptions, 'timeout' | 'attempts' | 
  */
 export class DefiniteFailure extends Error {
   readonly definite = true;
-  constructor(message: string, readonly code: 'service-unavailable' | 'broker-unreachable' | 'closed' | 'refused' | 'forbidden' | 'expired') {
+  constructor(message: string, readonly code: 'service-unavailable' | 'broker-unreachable' | 'closed' | 'refused' | 'forbidden' | 'expired' | 'killed' | 'unsupported') {
     super(message);
     this.name = 'DefiniteFailure';
+  }
+}
+
+/** KHC/1: the job was killed on request (job reply 409): it did not complete and will not run. */
+export class KilledFailure extends DefiniteFailure {
+  readonly killed = true;
+  constructor(job: string) {
+    super(`killed: job ${job} was killed on request (409): it did not complete and will not run`, 'killed');
+    this.name = 'KilledFailure';
   }
 }
 
@@ -97,6 +107,8 @@ export class MajordomoClient {
   private serviceSeenAt = new Map<string, number>();
   /** Whether the broker speaks KHX/1, once asked. */
   private brokerSpeaksKhx?: boolean;
+  /** Whether the broker speaks KHC/1, once asked. */
+  private brokerSpeaksKhc?: boolean;
   private readonly log: Logger;
   private readonly options: Required<Omit<ClientOptions, 'security'>> & Pick<ClientOptions, 'security'>;
 
@@ -123,6 +135,72 @@ export class MajordomoClient {
   close(): void {
     this.closed = true;
     this.dropSocket();
+  }
+
+  /**
+   * KHC/1: asks the broker to kill `job` (a job id this client's principal submitted) and resolves with
+   * its definite answer. The broker answers only once the outcome is definite, so each attempt waits
+   * `timeout` and the KILL goes again on a fresh socket (it is idempotent); after `attempts` the call
+   * rejects with IndefiniteFailure (the kill may be pending). A broker without KHC/1 → DefiniteFailure.
+   */
+  async kill(job: string): Promise<KillOutcome> {
+    const answer = await this.control(`KILL ${job}`, encodeKill(job), (reply) => (reply.verb === 'KILL' && reply.job === job ? reply : undefined));
+    return answer.outcome;
+  }
+
+  /** KHC/1: the broker's state of `job`, or (no job) its summary: services, workers, queues, pending kills. */
+  async inspect(job?: string): Promise<unknown> {
+    const answer = await this.control(`INSPECT ${job ?? ''}`.trim(), encodeInspect(job), (reply) => (reply.verb === 'INSPECT' && reply.job === job ? reply : undefined));
+    return answer.state;
+  }
+
+  /** KHC/1: the worker with this instance id finishes its job and takes no more. `unknown`: no such worker. */
+  drainWorker(instance: string): Promise<WorkerControlOutcome> {
+    return this.workerControl('DRAIN', instance);
+  }
+
+  /** KHC/1: the worker with this instance id drains, then disconnects and exits. */
+  stopWorker(instance: string): Promise<WorkerControlOutcome> {
+    return this.workerControl('STOP', instance);
+  }
+
+  private async workerControl(verb: 'DRAIN' | 'STOP', instance: string): Promise<WorkerControlOutcome> {
+    const answer = await this.control(`${verb} ${instance}`, encodeWorkerControl(verb, instance), (reply) => (reply.verb === verb && reply.instance === instance ? reply : undefined));
+    return answer.outcome;
+  }
+
+  /** One control request, Lazy Pirate style, after making sure the broker speaks KHC/1. */
+  private async control<T extends ControlAnswer>(what: string, request: Frame[], match: (answer: ControlAnswer) => T | undefined): Promise<T> {
+    if (this.closed) throw new DefiniteFailure('client is closed', 'closed');
+    if (this.busy) throw new Error('MajordomoClient runs one request at a time; use one client per concurrent call');
+    this.busy = true;
+    try {
+      this.brokerSpeaksKhc ??= await this.askKhc();
+      if (!this.brokerSpeaksKhc) throw new DefiniteFailure(`the broker does not speak KHC/1 (8/MMI ${MMI_KHC} did not answer 200): cannot send ${what}`, 'unsupported');
+      for (let attempt = 0; attempt < this.options.attempts; attempt++) {
+        if (attempt > 0) await this.backOff(attempt - 1);
+        const answer = await this.exchange(request, (frames) => {
+          const decoded = match(decodeControlAnswer(frames));
+          if (decoded === undefined) this.log.warn({ expected: what }, 'dropped a control answer about something else');
+          return decoded;
+        });
+        if (answer !== undefined) return answer;
+        this.log.info({ request: what, attempt: attempt + 1 }, 'no control answer within timeout: sending again on a fresh socket');
+      }
+      throw new IndefiniteFailure(`no answer to ${what} from broker ${this.options.broker} after ${this.options.attempts} attempts`, this.options.attempts);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** 8/MMI `mmi.khc`: 200 from a KHC/1 broker; 501 (or 404) from one without it. */
+  private async askKhc(): Promise<boolean> {
+    for (let attempt = 0; attempt < this.options.attempts; attempt++) {
+      if (attempt > 0) await this.backOff(attempt - 1);
+      const result = await this.attempt(MMI_KHC, [Buffer.from(KHC_EXTENSION)]);
+      if (result.kind === 'reply') return result.body[0]?.toString() === '200';
+    }
+    throw new DefiniteFailure(`broker ${this.options.broker} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
   }
 
   private async ensureServiceAvailable(service: string): Promise<void> {
@@ -173,6 +251,8 @@ export class MajordomoClient {
       switch (result.status) {
         case KhxStatus.Done:
           return result.body;
+        case KhxStatus.Killed:
+          throw new KilledFailure(job);
         case KhxStatus.Expired:
           throw new DefiniteFailure(`job ${job} expired at the broker before any worker took it: it did not and will not run`, 'expired');
         case KhxStatus.GivenUp:

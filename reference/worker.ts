@@ -5,8 +5,18 @@ import { silentLogger, type Logger } from './util/log';
 import { ReconnectingDealer } from './net/reconnecting-dealer';
 import { decodeOrDrop } from './net/decode';
 import type { PeerSecurity } from './security/peer-security';
+import { encodeControlAck, encodeInventory, KHC_EXTENSION, type ControlAck, type ControlMessage } from './mdp/control-codec';
+import { Lease, LeaseLostError } from './control/lease';
+import { RunningJob, type JobContext } from './control/running-job';
+import { RecentKeys } from './control/recent-keys';
 
-export type Handler = (body: Frame[]) => Promise<Frame[]>;
+export type { JobContext } from './control/running-job';
+
+/**
+ * Runs one job: resolves with the reply body once its effect is committed, or rejects (it did not
+ * commit). `job` is optional to use: a handler that ignores it keeps working as before.
+ */
+export type Handler = (body: Frame[], job: JobContext) => Promise<Frame[]>;
 
 export interface WorkerOptions {
   /** The broker to connect to, e.g. `tcp://127.0.0.1:5555`. */
@@ -28,6 +38,15 @@ export interface WorkerOptions {
   khx?: boolean;
   /** At most this many results are kept waiting for RECORDED; the oldest go first (default 10000). */
   maxHeldResults?: number;
+  /**
+   * Speak the KHC/1 control extension (default: on whenever `khx` is): declare it in READY after the
+   * instance id, and after the broker's control welcome send inventory heartbeats and obey CONTROL.
+   */
+  khc?: boolean;
+  /** STOP from the broker: how long the running job may take to finish before DISCONNECT goes anyway (default 60 s). */
+  stopDrainMs?: number;
+  /** Called once a stop the broker asked for (CONTROL STOP) is done: the socket is closed. The CLI exits 0. */
+  onStopped?: () => void;
   logger?: Logger;
   /** Secure mode (docs/security.md): CURVE to the broker's key and the KHA/1 envelope on every message. */
   security?: PeerSecurity;
@@ -62,9 +81,19 @@ export class MajordomoWorker {
   private brokerSpeaksKhx = false;
   /** KHX/1: names this worker process across its connections, so the broker can give a job back to it. */
   private readonly instance = randomUUID();
+  /** KHC/1: the generation whose broker sent the control welcome; inventory and acks go out only on it. */
+  private controlGeneration = -1;
+  /** The job the handler runs now, if any. */
+  private running?: RunningJob;
+  /** Jobs this worker stopped on a KILL: a KILL again is acked `killed` again. */
+  private readonly killed = new RecentKeys(1000);
+  /** KHC/1 DRAIN or STOP: finish the running job, take no more. */
+  private draining = false;
+  private readonly lease: Lease;
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger ?? silentLogger();
+    this.lease = new Lease(options.heartbeatInterval * options.heartbeatLiveness);
     this.dealer = new ReconnectingDealer({
       endpoint: options.broker,
       heartbeatInterval: options.heartbeatInterval,
@@ -77,7 +106,7 @@ export class MajordomoWorker {
       security: options.security,
       onConnect: () => this.register(),
       onMessage: (frames) => this.onMessage(frames),
-      onTick: () => this.send(encodeHeartbeat()),
+      onTick: () => this.heartbeat(),
       // Queued requests came from the old session; their replies could not be routed any more.
       onDisconnect: () => (this.work.length = 0),
     });
@@ -85,6 +114,16 @@ export class MajordomoWorker {
 
   start(): void {
     this.dealer.start();
+    this.log.info({ instance: this.instance, service: this.options.service }, 'worker instance');
+  }
+
+  /** The id this process declares in READY (KHX/1): the name an operator gives `keelhaul drain`/`stop-worker`. */
+  get instanceId(): string {
+    return this.instance;
+  }
+
+  private get speaksKhc(): boolean {
+    return this.options.khx !== false && this.options.khc !== false;
   }
 
   close(): void {
@@ -112,13 +151,15 @@ export class MajordomoWorker {
   }
 
   private register(): void {
-    this.send(encodeReady(this.options.service, this.options.khx === false ? [] : [KHX_EXTENSION, this.instance]));
+    const extensions = this.options.khx === false ? [] : this.speaksKhc ? [KHX_EXTENSION, this.instance, KHC_EXTENSION] : [KHX_EXTENSION, this.instance];
+    this.send(encodeReady(this.options.service, extensions));
     this.log.info({ broker: this.options.broker, service: this.options.service, generation: this.generation }, 'registering with broker');
   }
 
   private onMessage(frames: Frame[]): void {
     const message = decodeOrDrop(frames, decodeAtWorker, MdpDecodeError, (error) => this.log.warn({ reason: error.reason }, 'dropped malformed message from broker'));
     if (message === undefined) return;
+    this.lease.renew();
     switch (message.kind) {
       case 'heartbeat':
         return;
@@ -136,12 +177,90 @@ export class MajordomoWorker {
           this.send(encodeReply(kept.address, kept.reply));
           return;
         }
-        if (this.stopping) return;
+        // Draining: the broker sends nothing more; one that crossed the DRAIN is left unrun (it is the broker's to re-queue).
+        if (this.stopping || this.draining) return;
         this.work.push([message.client, ...message.body]);
         void this.drainWork();
         return;
       }
+      case 'control':
+        return this.onControl(message);
     }
+  }
+
+  /** KHC/1 (docs/protocol.md, "Control"): every instruction is idempotent, so a repeat is answered as the first. */
+  private onControl(message: ControlMessage): void {
+    switch (message.instruction) {
+      case undefined:
+        if (!this.speaksKhc) return;
+        if (this.controlGeneration !== this.generation) this.log.info({ generation: this.generation }, 'broker speaks KHC/1: control welcome');
+        this.controlGeneration = this.generation;
+        return;
+      case 'KILL':
+        return this.onKill(message.job);
+      case 'DROP':
+        for (const job of message.jobs) this.held.delete(job.toString('hex'));
+        return;
+      case 'RESEND':
+        for (const job of message.jobs) {
+          const kept = this.held.get(job.toString('hex'));
+          if (kept !== undefined && this.welcomedGeneration === this.generation) this.send(encodeReply(kept.address, kept.reply));
+        }
+        return;
+      case 'DRAIN':
+        if (!this.draining) this.log.info('broker asked to drain: finishing the running job, taking no more');
+        this.draining = true;
+        this.work.length = 0;
+        this.ack({ kind: 'control-ack', instruction: 'DRAIN', outcome: 'draining' });
+        return;
+      case 'STOP':
+        this.ack({ kind: 'control-ack', instruction: 'STOP', outcome: 'stopping' });
+        if (this.draining && this.stopping) return;
+        this.log.info('broker asked to stop: draining, then DISCONNECT and exit');
+        this.draining = true;
+        this.work.length = 0;
+        void this.stop(this.options.stopDrainMs ?? 60_000).then(() => this.options.onStopped?.());
+        return;
+    }
+  }
+
+  private onKill(address: Frame): void {
+    const key = address.toString('hex');
+    const kill = (outcome: 'killed' | 'finished' | 'absent' | 'cannot'): void => this.ack({ kind: 'control-ack', instruction: 'KILL', job: address, outcome });
+    if (this.running?.key === key) {
+      this.log.info({ job: printable(address) }, 'broker asked to kill the running job');
+      // A stoppable handler's outcome decides the ack (drainWork); an unstoppable one runs on.
+      if (!this.running.kill()) kill('cannot');
+      return;
+    }
+    const kept = this.held.get(key);
+    if (kept !== undefined) {
+      // Too late: the result is committed. The REPLY goes first, so the broker has it when it reads the ack.
+      if (this.welcomedGeneration === this.generation) this.send(encodeReply(kept.address, kept.reply));
+      return kill('finished');
+    }
+    const queued = this.work.findIndex(([client]) => client.equals(address));
+    if (queued >= 0) {
+      this.work.splice(queued, 1);
+      this.killed.add(key);
+    }
+    kill(this.killed.has(key) ? 'killed' : 'absent');
+  }
+
+  /** CONTROL-ACKs go out only on the session whose broker sent the control welcome. */
+  private ack(ack: ControlAck): void {
+    if (this.controlGeneration !== this.generation) {
+      this.log.debug({ instruction: ack.instruction }, 'no control welcome on this session: ack not sent');
+      return;
+    }
+    this.send(encodeControlAck(ack));
+  }
+
+  /** After the control welcome each heartbeat carries the inventory, so the broker can reconcile what it believes. */
+  private heartbeat(): void {
+    if (this.controlGeneration !== this.generation) return this.send(encodeHeartbeat());
+    const inventory = encodeInventory({ running: this.running?.key ?? null, held: [...this.held.keys()], state: this.draining ? 'draining' : 'ready' });
+    this.send(encodeHeartbeat(inventory));
   }
 
   /** The first RECORDED of a session is the broker's welcome: every kept result goes in again. */
@@ -177,19 +296,34 @@ export class MajordomoWorker {
           if (this.welcomedGeneration === this.generation) this.send(encodeReply(kept.address, kept.reply));
           continue;
         }
+        const job = new RunningJob(client, () => this.lease.held());
+        this.running = job;
         let reply: Frame[];
         try {
-          reply = await this.options.handler(body);
+          reply = await this.options.handler(body, job.context);
         } catch (error) {
-          this.log.error({ err: error }, 'handler failed; no reply sent: giving the request back');
+          if (job.killRequested) {
+            // Stopped before it committed: it never will. The job ends here; nothing is given back.
+            this.killed.add(job.key);
+            this.log.info({ job: printable(client) }, 'job killed before it committed');
+            this.ack({ kind: 'control-ack', instruction: 'KILL', job: client, outcome: 'killed' });
+            continue;
+          }
+          if (error instanceof LeaseLostError) this.log.warn({ job: printable(client) }, 'lease lost: job abandoned uncommitted, giving the request back');
+          else this.log.error({ err: error }, 'handler failed; no reply sent: giving the request back');
           if (generation === this.generation) this.giveBack();
           continue;
+        } finally {
+          this.running = undefined;
         }
+        // Asked to stop but it committed anyway: the REPLY below, then the ack says `finished`.
+        const finishedDespiteKill = job.killRequested;
         this.failures = 0;
         if (this.brokerSpeaksKhx) {
           // Kept until recorded, and valid in any session: KHX/1 routes a result by its job id.
           this.keep(client, reply);
           if (this.welcomedGeneration === this.generation) this.send(encodeReply(client, reply));
+          if (finishedDespiteKill) this.ack({ kind: 'control-ack', instruction: 'KILL', job: client, outcome: 'finished' });
           continue;
         }
         if (generation !== this.generation) {

@@ -1,27 +1,21 @@
-import { MajordomoClient, DefiniteFailure, IndefiniteFailure, type ClientOptions } from '../client';
-import { parseCallCommand, report, type CallCommand } from './protocol';
+import { MajordomoClient, DefiniteFailure, IndefiniteFailure, KilledFailure, type ClientOptions } from '../client';
+import { parseClientCommand, report, type CallCommand, type ClientCommand, type KillCommand } from './protocol';
 import type { Logger } from '../util/log';
 import { runStdinCommands } from './stdin-commands';
 
 /**
- * Runs calls read from stdin, each on its own idle MajordomoClient (one socket per concurrent
- * call), and reports each outcome. The request body is [job id, payload] and the job id is sent as
- * the KHX/1 job id too (when the broker speaks KHX/1); the reply's first frame
- * names the job the worker answered, so the harness can tell a stale reply from a right one.
+ * Runs calls and kills read from stdin, each on its own idle MajordomoClient (one socket per
+ * concurrent command), and reports each outcome. The request body is [job id, payload] and the job id
+ * is sent as the KHX/1 job id too (when the broker speaks KHX/1); the reply's first frame names the job
+ * the worker answered, so the harness can tell a stale reply from a right one.
  */
 export async function runClientDriver(options: Pick<ClientOptions, 'broker'> & Partial<ClientOptions>, log: Logger): Promise<void> {
   const idle: MajordomoClient[] = [];
 
-  const run = async (call: CallCommand): Promise<void> => {
+  const run = async (command: ClientCommand): Promise<void> => {
     const client = idle.pop() ?? new MajordomoClient({ ...options, logger: log });
     try {
-      // The harness's job id is also the KHX/1 job id, so a KHX/1 broker runs each call once.
-      const reply = await client.request(call.service, [Buffer.from(call.job), Buffer.from(call.payload ?? '')], { job: call.job });
-      report({ type: 'ok', job: call.job, reply: reply[0]?.toString() ?? '' });
-    } catch (error) {
-      const message = (error as Error).message;
-      if (error instanceof DefiniteFailure) report({ type: 'fail', job: call.job, error: message });
-      else report({ type: 'info', job: call.job, error: message, ...(error instanceof IndefiniteFailure && error.accepted ? { accepted: true } : {}) });
+      await (command.type === 'kill' ? runKill(client, command) : runCall(client, command));
     } finally {
       idle.push(client);
     }
@@ -29,6 +23,28 @@ export async function runClientDriver(options: Pick<ClientOptions, 'broker'> & P
 
   report({ type: 'ready', role: 'client' });
   // Returns once stdin closed and what was asked is finished (each call is bounded); then leave.
-  await runStdinCommands(parseCallCommand, run, (error) => report({ type: 'error', error }));
+  await runStdinCommands(parseClientCommand, run, (error) => report({ type: 'error', error }));
   for (const client of idle) client.close();
+}
+
+/** One call and its one outcome report; a job killed on request (409) is a definite `fail` marked `killed`. */
+async function runCall(client: MajordomoClient, call: CallCommand): Promise<void> {
+  try {
+    // The harness's job id is also the KHX/1 job id, so a KHX/1 broker runs each call once.
+    const reply = await client.request(call.service, [Buffer.from(call.job), Buffer.from(call.payload ?? '')], { job: call.job });
+    report({ type: 'ok', job: call.job, reply: reply[0]?.toString() ?? '' });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (error instanceof DefiniteFailure) report({ type: 'fail', job: call.job, error: message, ...(error instanceof KilledFailure ? { killed: true } : {}) });
+    else report({ type: 'info', job: call.job, error: message, ...(error instanceof IndefiniteFailure && error.accepted ? { accepted: true } : {}) });
+  }
+}
+
+/** KHC/1: one kill and its one report, the broker's definite answer or, failing one within the bound, kill-info. */
+async function runKill(client: MajordomoClient, command: KillCommand): Promise<void> {
+  try {
+    report({ type: 'kill-answer', job: command.job, outcome: await client.kill(command.job) });
+  } catch (error) {
+    report({ type: 'kill-info', job: command.job, error: (error as Error).message });
+  }
 }

@@ -12,14 +12,27 @@ export interface CallCommand {
   payload?: string;
 }
 
+/** harness → client driver (KHC/1): kill the job the harness called with this id. */
+export interface KillCommand {
+  type: 'kill';
+  job: string;
+}
+
+export type ClientCommand = CallCommand | KillCommand;
+
 /** client driver → harness */
 export type ClientReport =
   | { type: 'ok'; job: string; reply: string }
-  | { type: 'fail'; job: string; error: string }
-  | { type: 'info'; job: string; error: string; accepted?: boolean };
+  | { type: 'fail'; job: string; error: string; killed?: true }
+  | { type: 'info'; job: string; error: string; accepted?: boolean }
+  | { type: 'kill-answer'; job: string; outcome: 'killed' | 'finished' | 'unknown' | 'forbidden' }
+  | { type: 'kill-info'; job: string; error: string };
 
 /** worker driver → harness */
-export type WorkerReport = { type: 'exec-start'; job: string; worker: string } | { type: 'exec-end'; job: string; worker: string };
+export type WorkerReport =
+  | { type: 'exec-start'; job: string; worker: string }
+  | { type: 'exec-end'; job: string; worker: string }
+  | { type: 'exec-killed'; job: string; worker: string };
 
 /** any driver → harness */
 export type LifecycleReport = { type: 'ready'; role: string; [detail: string]: unknown } | { type: 'error'; error: string };
@@ -31,18 +44,42 @@ export function report(line: DriverReport): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-export function parseCallCommand(line: string): CallCommand {
+function parseCommandObject(line: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch (error) {
     throw new Error(`not JSON: ${(error as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null) throw new Error('a command must be a JSON object');
-  const command = value as Record<string, unknown>;
-  if (command.type !== 'call') throw new Error(`unknown command type ${JSON.stringify(command.type)} (expected "call")`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('a command must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+function nonEmptyJob(command: Record<string, unknown>): string {
   if (typeof command.job !== 'string' || command.job === '') throw new Error('"job" must be a non-empty string');
+  return command.job;
+}
+
+function callFrom(command: Record<string, unknown>): CallCommand {
+  const job = nonEmptyJob(command);
   if (typeof command.service !== 'string' || command.service === '') throw new Error('"service" must be a non-empty string');
   if (command.payload !== undefined && typeof command.payload !== 'string') throw new Error('"payload" must be a string');
-  return { type: 'call', job: command.job, service: command.service, payload: command.payload as string | undefined };
+  return { type: 'call', job, service: command.service, payload: command.payload as string | undefined };
+}
+
+export function parseCallCommand(line: string): CallCommand {
+  const command = parseCommandObject(line);
+  if (command.type !== 'call') throw new Error(`unknown command type ${JSON.stringify(command.type)} (expected "call")`);
+  return callFrom(command);
+}
+
+/** A client driver's command: a call, or (KHC/1) a kill of a job the harness called. */
+export function parseClientCommand(line: string): ClientCommand {
+  const command = parseCommandObject(line);
+  if (command.type === 'call') return callFrom(command);
+  if (command.type !== 'kill') throw new Error(`unknown command type ${JSON.stringify(command.type)} (expected "call" or "kill")`);
+  const job = nonEmptyJob(command);
+  const extra = Object.keys(command).filter((key) => key !== 'type' && key !== 'job');
+  if (extra.length > 0) throw new Error(`a kill takes only "type" and "job", not ${extra.map((key) => JSON.stringify(key)).join(', ')}`);
+  return { type: 'kill', job };
 }

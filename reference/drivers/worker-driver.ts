@@ -1,30 +1,45 @@
-import { MajordomoWorker, type WorkerOptions } from '../worker';
-import { sleep } from '../util/backoff';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MajordomoWorker, type Handler, type WorkerOptions } from '../worker';
 import { report } from './protocol';
-import type { Frame } from '../mdp/codec';
+import { LeaseLostError } from '../control/lease';
+import { parseWorkPlan } from '../control/work-payload';
 
 export interface EchoWorkerOptions extends Omit<WorkerOptions, 'handler'> {
   /** Name reported in exec events, e.g. `worker-2`. */
   name: string;
-  /** Simulated work per job, in ms. */
+  /** Simulated work per job, in ms (a payload `work=<ms>` overrides it for its job). */
   workMs: number;
 }
 
 /**
  * An echo worker that reports each execution out of band: exec-start before the handler runs,
- * exec-end once its effect is committed (just before the reply is sent). The job id is the first
- * body frame, as the workload sends it.
+ * exec-end once its effect is committed (just before the reply is sent), exec-killed when a KHC/1 kill
+ * stopped it first. The body is [job id, payload]; the payload may ask for `work=<ms>` and `unstoppable`
+ * (docs/drivers.md).
  */
 export function startEchoWorker(options: EchoWorkerOptions): MajordomoWorker {
-  const handler = async (body: Frame[]): Promise<Frame[]> => {
-    const job = body[0]?.toString() ?? '';
-    report({ type: 'exec-start', job, worker: options.name });
-    if (options.workMs > 0) await sleep(options.workMs);
-    report({ type: 'exec-end', job, worker: options.name });
+  const handler: Handler = async (body, job) => {
+    const id = body[0]?.toString() ?? '';
+    const plan = parseWorkPlan(body[1]?.toString() ?? '');
+    if (plan.unstoppable) job.unstoppable();
+    report({ type: 'exec-start', job: id, worker: options.name });
+    const workMs = plan.workMs ?? options.workMs;
+    try {
+      if (workMs > 0) await sleep(workMs, undefined, plan.unstoppable ? undefined : { signal: job.signal });
+    } catch (error) {
+      if (!job.signal.aborted) throw error;
+    }
+    // The commit point: checked and reported in one synchronous block, so no kill or lapse slips between.
+    if (job.signal.aborted) {
+      report({ type: 'exec-killed', job: id, worker: options.name });
+      throw job.signal.reason;
+    }
+    if (!job.mayCommit()) throw new LeaseLostError(id);
+    report({ type: 'exec-end', job: id, worker: options.name });
     return body;
   };
   const worker = new MajordomoWorker({ ...options, handler });
   worker.start();
-  report({ type: 'ready', role: 'worker', name: options.name, service: options.service });
+  report({ type: 'ready', role: 'worker', name: options.name, service: options.service, instance: worker.instanceId });
   return worker;
 }

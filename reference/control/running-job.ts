@@ -1,0 +1,60 @@
+import type { Frame } from '../mdp/codec';
+
+/** What a handler learns about the job it runs, and how it tells the worker it cannot be stopped. */
+export interface JobContext {
+  /** Aborted when the broker asks to kill this job (KHC/1 KILL); a stoppable handler rejects then. */
+  readonly signal: AbortSignal;
+  /**
+   * True while the handler may commit its effect: the worker holds its lease and the job was not killed.
+   * Check it right before committing, in the same synchronous block; when false, throw (LeaseLostError,
+   * or an AbortError when the signal is aborted) instead of committing.
+   */
+  mayCommit(): boolean;
+  /** The job's address (the REQUEST's client-address frame), as KILL names it. */
+  readonly address: Frame;
+  /** Declares that this handler ignores kills: a KILL for it is acked `cannot` and its REPLY follows when done. */
+  unstoppable(): void;
+}
+
+/**
+ * The job a worker's handler is running: its kill switch, whether it declared itself unstoppable, and
+ * whether a kill was asked for (so the handler's outcome decides the ack: reject → `killed`, return →
+ * `finished`).
+ */
+export class RunningJob {
+  private readonly controller = new AbortController();
+  private isUnstoppable = false;
+  readonly key: string;
+  readonly context: JobContext;
+
+  constructor(
+    readonly address: Frame,
+    leaseHeld: () => boolean,
+  ) {
+    this.key = address.toString('hex');
+    const signal = this.controller.signal;
+    this.context = {
+      signal,
+      address,
+      mayCommit: () => !signal.aborted && leaseHeld(),
+      unstoppable: () => {
+        this.isUnstoppable = true;
+      },
+    };
+  }
+
+  get killRequested(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  get stoppable(): boolean {
+    return !this.isUnstoppable;
+  }
+
+  /** Asks the handler to stop; an unstoppable handler is left alone. Returns whether the signal was (or already is) aborted. */
+  kill(): boolean {
+    if (this.isUnstoppable) return false;
+    if (!this.controller.signal.aborted) this.controller.abort(new DOMException(`job ${this.key} killed on request`, 'AbortError'));
+    return true;
+  }
+}
