@@ -16,6 +16,7 @@ import { TOXIPROXY_VERSION } from '../toxiproxy/version';
 import { PROFILES } from '../checker/profile';
 import { packageVersion } from '../run/package-root';
 import { registerPubSubCommands } from './pubsub-commands';
+import { registerControlCommands } from './control-commands';
 import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled } from './journal-repair';
 import { registerCoverageCommand } from './coverage';
 import { registerMergeReportsCommand } from './merge-reports';
@@ -144,7 +145,7 @@ program
 
 program
   .command('worker')
-  .description('run a reference 7/MDP echo worker; reports exec-start/exec-end on stdout (docs/drivers.md)')
+  .description("run a reference 7/MDP echo worker; reports exec-start/exec-end/exec-killed on stdout, and its instance id (for keelhaul drain/stop-worker) in its 'ready' report (docs/drivers.md)")
   .addOption(new Option('--broker <endpoint>', 'broker to connect to').argParser(endpoint).default('tcp://127.0.0.1:5555'))
   .addOption(new Option('--service <name>', 'service to register').default('echo'))
   .addOption(new Option('--name <name>', 'node name used in reports and logs').default('worker'))
@@ -154,6 +155,7 @@ program
   .addOption(new Option('--reconnect-initial <ms>', 'first reconnect delay').argParser(positiveInt).default(DEFAULT_WORKER_OPTIONS.reconnectInitial))
   .addOption(new Option('--reconnect-max <ms>', 'reconnect delay ceiling').argParser(positiveInt).default(DEFAULT_WORKER_OPTIONS.reconnectMax))
   .addOption(new Option('--no-khx', 'plain 7/MDP: do not declare KHX/1 in READY (for strict brokers that refuse the extra frame)'))
+  .addOption(new Option('--no-khc', 'do not declare KHC/1 (control: kills, drain, stop) in READY after KHX/1'))
   .addOption(curveKeyOption())
   .addOption(serverKeyOption())
   .addOption(exitWithStdinOption())
@@ -168,6 +170,7 @@ program
       reconnectInitial: number;
       reconnectMax: number;
       khx: boolean;
+      khc: boolean;
       curveKey?: string;
       serverKey?: string;
       exitWithStdin?: boolean;
@@ -184,7 +187,10 @@ program
         reconnectInitial: opts.reconnectInitial,
         reconnectMax: opts.reconnectMax,
         khx: opts.khx,
+        khc: opts.khc,
         logger: createLogger(opts.name),
+        // CONTROL STOP from the broker (keelhaul stop-worker): drained and disconnected, so exit cleanly.
+        onStopped: () => process.exit(0),
       });
       onShutdown(() => worker.stop(), Boolean(opts.exitWithStdin));
     },
@@ -347,6 +353,7 @@ program
   });
 
 registerPubSubCommands(program);
+registerControlCommands(program);
 registerCoverageCommand(program);
 registerMergeReportsCommand(program, usageExit);
 registerKeysCommand(program);
