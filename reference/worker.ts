@@ -113,6 +113,7 @@ export class MajordomoWorker {
   }
 
   start(): void {
+    this.lease.start();
     this.dealer.start();
     this.log.info({ instance: this.instance, service: this.options.service }, 'worker instance');
   }
@@ -127,6 +128,7 @@ export class MajordomoWorker {
   }
 
   close(): void {
+    this.lease.stop();
     this.dealer.close();
   }
 
@@ -144,6 +146,7 @@ export class MajordomoWorker {
     this.log.info({ finished: !this.working }, 'stopping: sending DISCONNECT');
     // A broker that is alive has it within a heartbeat; one that is not must not hold the exit up.
     await this.dealer.closeAfter(encodeDisconnect(), Math.min(this.options.heartbeatInterval, Math.max(1, deadline - Date.now())));
+    this.lease.stop();
   }
 
   private get generation(): number {
@@ -296,7 +299,10 @@ export class MajordomoWorker {
           if (this.welcomedGeneration === this.generation) this.send(encodeReply(kept.address, kept.reply));
           continue;
         }
-        const job = new RunningJob(client, () => this.lease.held());
+        // The lease belongs to the session the job came on: once it is replaced (DISCONNECT, the broker
+        // silent past liveness) the broker may have given the job up, so the job may not commit.
+        const startedAt = Date.now();
+        const job = new RunningJob(client, () => generation === this.generation && this.lease.heldSince(startedAt));
         this.running = job;
         let reply: Frame[];
         try {

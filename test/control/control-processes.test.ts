@@ -21,6 +21,7 @@ interface Node {
   child: ChildProcessWithoutNullStreams;
   reports: Record<string, unknown>[];
   stdout: string;
+  stderr: string;
   exit: Promise<number | null>;
 }
 
@@ -39,7 +40,7 @@ describe('KHC/1 reference nodes as processes', () => {
 
   const run = (args: string[]): Node => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } });
-    const node: Node = { child, reports: [], stdout: '', exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+    const node: Node = { child, reports: [], stdout: '', stderr: '', exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
     createInterface({ input: child.stdout }).on('line', (line) => {
       node.stdout += `${line}\n`;
       try {
@@ -48,7 +49,7 @@ describe('KHC/1 reference nodes as processes', () => {
         // not a report line
       }
     });
-    child.stderr.resume();
+    child.stderr.on('data', (chunk: Buffer) => (node.stderr += chunk.toString()));
     closers.push(() => child.exitCode === null && child.kill('SIGKILL'));
     return node;
   };
@@ -82,6 +83,23 @@ describe('KHC/1 reference nodes as processes', () => {
     await broker.send(registered.identity, encodeControl({ kind: 'control', instruction: 'STOP' }));
     assert.equal(await withTimeout(worker.exit, WAIT, 'the worker to exit after STOP'), 0);
     assert.ok(broker.received.some((r) => r.message.kind === 'disconnect'), 'DISCONNECT before the exit');
+  });
+
+  test('the lease across a real freeze: heartbeats the broker sent meanwhile are stale, so the worker abandons the job uncommitted', async () => {
+    const broker = await brokerAnswering(() => undefined);
+    const worker = run(['worker', '--broker', broker.endpoint, '--name', 'worker-1', '--heartbeat', '100', '--liveness', '3', '--exit-with-stdin']);
+    const registered = await broker.welcomeWorker(100);
+    await broker.send(registered.identity, encodeRequest(Buffer.from('job-1'), [Buffer.from('job-1'), Buffer.from('work=400')]));
+    await report(worker, 'exec-start', 'exec-start of job-1');
+    // Frozen past its lease window (300 ms) and past the job's end; the broker keeps heartbeating into its buffers.
+    worker.child.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    worker.child.kill('SIGCONT');
+    await waitFor(() => /lease lost/.test(worker.stderr), { timeoutMs: WAIT, what: "the worker's 'lease lost' log" }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; reports ${JSON.stringify(worker.reports)}; log ${worker.stderr}`);
+    });
+    assert.ok(!worker.reports.some((r) => r.type === 'exec-end'), 'no exec-end after the lease lapsed');
+    assert.ok(!broker.received.some((r) => r.message.kind === 'reply'), 'no REPLY after the lease lapsed');
   });
 
   test('client driver: a kill command reports kill-answer, a job answered 409 reports fail killed, a bad kill command an error', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCallCommand, parseClientCommand } from '../../reference/drivers/protocol';
 import { parseWorkPlan } from '../../reference/control/work-payload';
 import { Lease } from '../../reference/control/lease';
@@ -37,10 +38,10 @@ test('parseWorkPlan reads work=<ms> and unstoppable, and leaves any other payloa
 
 test('the lease is held only within its window after the broker was last heard, and never before', () => {
   const lease = new Lease(150);
-  assert.equal(lease.held(1_000), false, 'never heard: no lease');
+  assert.equal(lease.heldSince(0, 1_000), false, 'never heard: no lease');
   lease.renew(1_000);
-  assert.equal(lease.held(1_150), true);
-  assert.equal(lease.held(1_151), false);
+  assert.equal(lease.heldSince(0, 1_150), true);
+  assert.equal(lease.heldSince(0, 1_151), false);
 });
 
 test('RecentKeys forgets the oldest past its bound', () => {
@@ -50,4 +51,26 @@ test('RecentKeys forgets the oldest past its bound', () => {
   keys.add('a');
   keys.add('c');
   assert.deepEqual(['a', 'b', 'c'].map((key) => keys.has(key)), [true, false, true]);
+});
+
+test('a stall past the window voids the lease of a job running across it, and a message read right after it renews nothing', async () => {
+  const lease = new Lease(60);
+  lease.start();
+  try {
+    await sleep(30);
+    lease.renew();
+    const started = Date.now();
+    assert.equal(lease.heldSince(started), true);
+    const until = Date.now() + 150;
+    while (Date.now() < until); // the process stalls, as under SIGSTOP
+    lease.renew(); // read right after the stall: it may be old news
+    assert.equal(lease.heldSince(started), false);
+    await sleep(30);
+    lease.renew();
+    assert.equal(lease.heldSince(started), false, 'still void for the job that ran across the stall');
+    await sleep(2);
+    assert.equal(lease.heldSince(Date.now()), true, 'a job started after the stall holds it again');
+  } finally {
+    lease.stop();
+  }
 });
