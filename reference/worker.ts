@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from './util/log';
 import { ReconnectingDealer } from './net/reconnecting-dealer';
 import { decodeOrDrop } from './net/decode';
 import type { PeerSecurity } from './security/peer-security';
-import { encodeControlAck, encodeInventory, KHC_EXTENSION, type ControlAck, type ControlMessage } from './mdp/control-codec';
+import { encodeControlAck, encodeInventory, KHC_EXTENSION, MAX_INVENTORY_BYTES, type ControlAck, type ControlMessage } from './mdp/control-codec';
 import { Lease, LeaseLostError } from './control/lease';
 import { RunningJob, type JobContext } from './control/running-job';
 import { RecentKeys } from './control/recent-keys';
@@ -262,7 +262,13 @@ export class MajordomoWorker {
   /** After the control welcome each heartbeat carries the inventory, so the broker can reconcile what it believes. */
   private heartbeat(): void {
     if (this.controlGeneration !== this.generation) return this.send(encodeHeartbeat());
-    const inventory = encodeInventory({ running: this.running?.key ?? null, held: [...this.held.keys()], state: this.draining ? 'draining' : 'ready' });
+    // No more than could fit (an address is at least 2 hex digits, 5 bytes with quotes and comma); encodeInventory trims the rest.
+    const held: string[] = [];
+    for (const key of this.held.keys()) {
+      if (held.length >= MAX_INVENTORY_BYTES / 5) break;
+      held.push(key);
+    }
+    const inventory = encodeInventory({ running: this.running?.key ?? null, held, more: this.held.size - held.length, state: this.draining ? 'draining' : 'ready' });
     this.send(encodeHeartbeat(inventory));
   }
 
