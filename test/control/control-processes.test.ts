@@ -7,6 +7,7 @@ import { encodeJobReply, encodeRequest, KhxStatus } from '../../reference/mdp/co
 import { encodeControl, encodeInspectAnswer, encodeKillAnswer, encodeWorkerControlAnswer, type KillOutcome } from '../../reference/mdp/control-codec';
 import { waitFor, withTimeout } from '../../harness/util/wait-for';
 import { CONTROL_EXIT } from '../../harness/cli/control-commands';
+import { SECURITY_SETTINGS_EXIT } from '../../harness/cli/node-options';
 import { mmiAnswer, ScriptedBroker, type Received } from './scripted-broker';
 
 /**
@@ -138,6 +139,13 @@ describe('KHC/1 reference nodes as processes', () => {
     assert.deepEqual(CONTROL_EXIT, { killed: 0, ok: 0, error: 1, finished: 3, unknown: 4, forbidden: 5 }, 'the documented codes');
     for (const [outcome, code] of expected) assert.deepEqual(await operator(['kill', 'job-1'], killAnswering(outcome)), { code, stdout: `${outcome}\n` });
     assert.equal((await operator(['kill', 'job-1'], (r) => mmiAnswer(r, { 'mmi.khc': '501' }))).code, CONTROL_EXIT.error);
+  });
+
+  test('keelhaul kill with unusable secure-mode flags exits 2 before it sends anything', async () => {
+    const broker = await brokerAnswering(killAnswering('killed'));
+    const node = run(['kill', 'job-1', '--broker', broker.endpoint, '--curve-key', '/nonexistent/k.key_secret']);
+    assert.equal(await withTimeout(node.exit, WAIT, 'keelhaul kill to exit'), SECURITY_SETTINGS_EXIT);
+    assert.equal(broker.received.length, 0);
   });
 
   test('keelhaul inspect prints the JSON; drain and stop-worker print ok (exit 0) or unknown (exit 4)', async () => {
