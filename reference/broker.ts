@@ -29,7 +29,7 @@ import {
 } from './mdp/control-codec';
 import { PendingKill } from './control/pending-kill';
 import { reconcileInventory, type HeldVerdict } from './control/inventory-reconcile';
-import { capped, type BrokerInspection, type JobInspection, type WorkerInspection } from './control/inspect';
+import { inspectBroker, inspectJob, type JobInspection } from './control/inspect';
 import { RequestAddresses } from './mdp/request-address';
 import { RecordedBatches } from './mdp/recorded-batches';
 import { JobStore, type JobStoreStats } from './journal/job-store';
@@ -40,6 +40,7 @@ import { crashForDefect, type BrokerDefect } from './defects';
 import { scopedJobKey, splitJobKey, workerAddress } from './journal/job-key';
 import { startServerSecurity, type ServerSecurity, type ServerSecurityOptions } from './security/server-security';
 import type { Policy, Principal } from './security/policy';
+import type { Job, Service, WorkerRecord, WorkerRemoval } from './broker-model';
 
 export interface BrokerOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5555`. */
@@ -115,90 +116,6 @@ export const DEFAULT_BROKER_OPTIONS = {
   retentionMs: 10 * 60_000,
   retentionCount: 100_000,
 } as const;
-
-/** A request in the broker's hands: queued for a worker, or held by one. */
-interface Job {
-  /** Map key: hex of `address`. */
-  key: string;
-  /**
-   * What the worker sees as the client address and echoes in REPLY: the KHX/1 job id (for a job
-   * with an owner, an address made of owner and id: journal/job-key.ts workerAddress), or for a
-   * plain 7/MDP request an id the broker makes up (0x00-prefixed, so never a valid job id).
-   */
-  address: Frame;
-  /** The KHX/1 job id; undefined for a plain 7/MDP request. */
-  id?: string;
-  /** The KHX/1 job's key in the job store: its id scoped by its owner's key (journal/job-key.ts). */
-  record?: string;
-  /** Secure mode: the principal whose client socket is `waiter`, asked again before an answer goes out (revocation). */
-  waiterPrincipal?: Principal;
-  /** The worker it was last dispatched to (hex identity): it may reply. */
-  holder?: string;
-  /** Every KHX/1 worker instance it was dispatched to (instanceKey): each may hand in a kept result on a new connection. */
-  instances?: Set<string>;
-  /** Recovered from the journal: a KHX/1 worker of its service may hold its result from before the restart. */
-  recovered?: boolean;
-  service: string;
-  body: Frame[];
-  /** The client socket to answer: the latest one that asked, as a retry may come from a new socket. */
-  waiter?: Frame;
-  queuedAt: number;
-  /** Not dispatched before this time: the result grace after its worker was lost. */
-  notBefore: number;
-  /** Dispatched at some point, in this broker's life or (for recovered jobs) possibly a previous one. */
-  mayHaveRun: boolean;
-  /** A result is being journaled; later replies are duplicates. */
-  completing: boolean;
-  /** Instance id of the KHX/1 worker that held it when it fell silent: that worker may have its result. */
-  heldBy?: string;
-  /** Hex of the client socket that sent it first, whose quota it counts against until it leaves. */
-  owner?: string;
-  /** Dispatches in this broker's life. */
-  attempts: number;
-  /** When it was last dispatched (ms since the epoch). */
-  dispatchedAt?: number;
-  /** KHC/1: a kill was asked and is not answered yet; the job is never dispatched again. */
-  kill?: PendingKill;
-}
-
-interface WorkerRecord {
-  /** Hex of the ROUTER identity: the map key. */
-  id: string;
-  identity: Frame;
-  service: string;
-  expiresAt: number;
-  /** Declared KHX/1 in READY: keeps results until RECORDED and hands them in again after reconnecting. */
-  khx: boolean;
-  /** A KHX/1 worker's id for its process, the same across its reconnections (READY's sixth frame). */
-  instance?: string;
-  /** The job this worker holds, re-queued if the worker dies before replying. */
-  current?: Job;
-  /** Secure mode: the principal that registered it. */
-  principal?: Principal;
-  /** Declared KHC/1 (after KHX/1 and its instance) and got the control welcome: it takes CONTROL instructions. */
-  khc: boolean;
-  /** DRAIN or STOP asked by an operator: nothing more is dispatched to it; repeated until `acked` (KHC/1). */
-  order?: { verb: 'DRAIN' | 'STOP'; acked: boolean };
-}
-
-/** How a worker leaves: decides what is said to it and what becomes of the job it held. */
-interface WorkerRemoval {
-  /** Tell it to go (DISCONNECT): it is still connected but not welcome, or it may only be deaf. */
-  sendDisconnect: boolean;
-  /**
-   * It fell silent (heartbeat expiry) rather than said goodbye: a KHX/1 worker may come back with
-   * the result of its job, so that job waits out the result grace for it.
-   */
-  fellSilent: boolean;
-}
-
-interface Service {
-  name: string;
-  /** Idle workers, least recently used first. */
-  idle: WorkerRecord[];
-  queue: Job[];
-  workerCount: number;
-}
 
 export interface BrokerStats {
   workers: number;
@@ -628,7 +545,7 @@ export class Broker {
       case 'KILL':
         return this.onKill(client, request.job, principal);
       case 'INSPECT': {
-        const state = request.job === undefined ? this.inspectBroker(principal) : this.inspectJob(request.job, principal);
+        const state = request.job === undefined ? inspectBroker(this.services.values(), this.workers.values(), this.killsPending.size, principal?.key) : this.inspectJob(request.job, principal);
         this.send([client, ...encodeInspectAnswer(request.job, state)]);
         return;
       }
@@ -856,45 +773,8 @@ export class Broker {
     if (jobIdProblem(jobFrame) !== undefined) return { job: id, state: 'unknown' };
     const owner = principal?.key ?? '';
     const job = this.jobs.get(khxJobKey(owner, jobFrame));
-    if (job !== undefined) {
-      const holder = job.holder === undefined ? undefined : this.workers.get(job.holder);
-      const worker = holder === undefined ? null : (holder.instance ?? holder.id);
-      if (job.completing) return { job: id, state: 'completing', service: job.service, attempts: job.attempts };
-      if (job.kill !== undefined) return { job: id, state: 'kill-pending', service: job.service, attempts: job.attempts, worker, since: worker === null ? null : (job.dispatchedAt ?? null), ack: job.kill.cannot ? 'cannot' : null };
-      if (holder?.current === job && worker !== null) return { job: id, state: 'dispatched', service: job.service, attempts: job.attempts, worker, since: job.dispatchedAt ?? Date.now() };
-      return { job: id, state: 'queued', service: job.service, attempts: job.attempts, notBefore: job.notBefore > Date.now() ? job.notBefore : null };
-    }
-    const recorded = this.store.lookup(scopedJobKey(owner, id));
-    switch (recorded?.state) {
-      case undefined:
-        return { job: id, state: 'unknown' };
-      case 'pending':
-        return { job: id, state: 'queued', service: recorded.service, attempts: 0, notBefore: null };
-      case 'completed':
-        return { job: id, state: 'done' };
-      case 'abandoned':
-        return { job: id, state: 'expired' };
-      case 'given-up':
-      case 'killed':
-        return { job: id, state: recorded.state };
-    }
-  }
-
-  /** Services, workers and pending kills, capped. In secure mode a worker's job id shows only to its owner. */
-  private inspectBroker(principal?: Principal): BrokerInspection {
-    const services = capped([...this.services.values()].map((service) => ({ name: service.name, queued: service.queue.length, workers: service.workerCount })));
-    const workers = capped(
-      [...this.workers.values()].map(
-        (worker): WorkerInspection => ({
-          instance: worker.instance ?? null,
-          service: worker.service,
-          state: worker.order?.verb === 'STOP' ? 'stopping' : worker.order !== undefined ? 'draining' : worker.current !== undefined ? 'busy' : 'ready',
-          job: worker.current?.id !== undefined && (principal === undefined || splitJobKey(worker.current.record ?? '').owner === principal.key) ? worker.current.id : null,
-          khc: worker.khc,
-        }),
-      ),
-    );
-    return { services: services.items, workers: workers.items, pendingKills: this.killsPending.size, truncated: services.truncated || workers.truncated };
+    const holder = job?.holder === undefined ? undefined : this.workers.get(job.holder);
+    return inspectJob(id, job, holder, this.store.lookup(scopedJobKey(owner, id)), Date.now());
   }
 
   /** A job enters the table (and the address index a REPLY is looked up in). */
