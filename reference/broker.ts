@@ -27,9 +27,9 @@ import {
   type Inventory,
   type KillOutcome,
 } from './mdp/control-codec';
-import { PendingKill } from './control/pending-kill';
-import { reconcileInventory, type HeldVerdict } from './control/inventory-reconcile';
-import { inspectBroker, inspectJob, type JobInspection } from './control/inspect';
+import { PendingKill } from './broker/pending-kill';
+import { reconcileInventory, type HeldVerdict } from './broker/inventory-reconcile';
+import { inspectBroker, inspectJob, type JobInspection } from './broker/inspect';
 import { RequestAddresses } from './mdp/request-address';
 import { RecordedBatches } from './mdp/recorded-batches';
 import { JobStore, type JobStoreStats } from './journal/job-store';
@@ -40,7 +40,7 @@ import { crashForDefect, type BrokerDefect } from './defects';
 import { scopedJobKey, splitJobKey, workerAddress } from './journal/job-key';
 import { startServerSecurity, type ServerSecurity, type ServerSecurityOptions } from './security/server-security';
 import type { Policy, Principal } from './security/policy';
-import type { Job, Service, WorkerRecord, WorkerRemoval } from './broker-model';
+import type { Job, Service, WorkerRecord, WorkerRemoval } from './broker/model';
 
 export interface BrokerOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5555`. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_ADDRESSES_PER_INSTRUCTION, reconcileInventory, type HeldVerdict, type InventoryView } from '../../reference/control/inventory-reconcile';
-import { capped, INSPECT_LIST_CAP } from '../../reference/control/inspect';
+import { MAX_ADDRESSES_PER_INSTRUCTION, reconcileInventory, type HeldVerdict, type InventoryView } from '../../reference/broker/inventory-reconcile';
+import { capped, INSPECT_LIST_CAP } from '../../reference/broker/inspect';
 
 /** The broker's answer to an inventory heartbeat, and the INSPECT list cap: pure functions. */
 const hex = (text: string): string => Buffer.from(text).toString('hex');

@@ -16,7 +16,7 @@ import {
   type ControlAnswer,
   type KillAck,
 } from '../../reference/mdp/control-codec';
-import type { BrokerInspection, JobInspection } from '../../reference/control/inspect';
+import type { BrokerInspection, JobInspection } from '../../reference/broker/inspect';
 import { waitFor } from '../../harness/util/wait-for';
 import { expectJobReplyWithin, expectRequestWithin, freeEndpoint, rawPeers, RawMdpPeer, startBroker, texts } from '../reference/helpers';
 

@@ -1,4 +1,4 @@
-import type { Job, Service, WorkerRecord } from '../broker-model';
+import type { Job, Service, WorkerRecord } from './model';
 import { splitJobKey } from '../journal/job-key';
 import type { JobLookup } from '../journal/job-store';
 

@@ -1,6 +1,6 @@
-import type { Frame } from './mdp/codec';
-import type { PendingKill } from './control/pending-kill';
-import type { Principal } from './security/policy';
+import type { Frame } from '../mdp/codec';
+import type { PendingKill } from './pending-kill';
+import type { Principal } from '../security/policy';
 
 /** The reference broker's in-memory records: the jobs in its hands, its workers, its services (broker.ts). */
 
