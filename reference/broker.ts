@@ -562,7 +562,7 @@ export class Broker {
    * requester's own (scoped by its key, as KHX/1's are): another owner's job, or a plain 7/MDP
    * request (no id), is `unknown`.
    */
-  private onKill(client: Frame, jobFrame: Frame, principal?: Principal): void {
+  private onKill(client: Frame, jobFrame: Frame, principal?: Principal, rechecks = 0): void {
     if (jobIdProblem(jobFrame) !== undefined) return this.answerKill(client, jobFrame, 'unknown');
     const owner = principal?.key ?? '';
     const record = scopedJobKey(owner, jobFrame.toString('latin1'));
@@ -576,8 +576,11 @@ export class Broker {
           setImmediate(() => {
             if (!this.server.serving) return;
             const settled = this.store.lookup(record);
-            if (settled?.state === 'pending') this.onKill(client, jobFrame, principal);
-            else this.answerKill(client, jobFrame, killOutcomeOf(settled?.state));
+            if (settled?.state !== 'pending') return this.answerKill(client, jobFrame, killOutcomeOf(settled?.state));
+            // Pending on disk but not in the table after its acceptance settled would be a bug: no answer
+            // (the requester asks again) rather than a wrong one, and no endless re-checking.
+            if (rechecks < MAX_KILL_RECHECKS) this.onKill(client, jobFrame, principal, rechecks + 1);
+            else this.log.warn({ job: printable(jobFrame) }, 'KILL of a job pending in the journal but not in hand: not answered');
           }),
         (error: unknown) => this.onJournalFailure(error),
       );
@@ -1115,6 +1118,9 @@ function jobIdFrame(job: Job): Frame {
 function khxJobKey(owner: string, address: Frame): string {
   return owner === '' ? address.toString('hex') : `${owner}:${address.toString('hex')}`;
 }
+
+/** How often a KILL waits for a job's record to settle before it gives up answering (onKill). */
+const MAX_KILL_RECHECKS = 3;
 
 /** A killed job's reply (KHC/1): it did not complete and will not run. */
 function killedReply(service: string, job: Frame): Frame[] {

@@ -209,6 +209,19 @@ describe('reference broker: KHC/1 control extension', () => {
     assert.equal((await expectJobReply(client, 'the 200')).status, '200');
   });
 
+  test('a KHX/1-only worker cannot be told: no CONTROL reaches it, and the kill waits for its REPLY (finished)', async () => {
+    const worker = peer();
+    await worker.send(encodeReady('echo', [KHX_EXTENSION, 'khx-only']));
+    worker.startHeartbeats(HEARTBEAT);
+    const { client, address } = await dispatched(worker, 'untold-1');
+    const controller = await kill('untold-1');
+    assert.equal(await worker.receiveAsWorker(4 * HEARTBEAT), undefined, 'a worker without KHC/1 got a CONTROL');
+    assert.equal(await controller.receive(0), undefined, 'answered before the result');
+    await worker.send(encodeReply(address, [Buffer.from('ran')]));
+    assert.deepEqual(await controlAnswer(controller), { verb: 'KILL', job: 'untold-1', outcome: 'finished' });
+    assert.equal((await expectJobReply(client, 'the 200')).status, '200');
+  });
+
   test('an ack from a worker that does not hold the job changes nothing', async () => {
     const holder = await khcWorker('holder');
     const { address } = await dispatched(holder, 'fenced-1');
