@@ -15,6 +15,21 @@ import {
   type Frame,
 } from './mdp/codec';
 import { answerMmi, isMmiService } from './mdp/mmi';
+import {
+  encodeControl,
+  encodeControlWelcome,
+  encodeInspectAnswer,
+  encodeKillAnswer,
+  encodeWorkerControlAnswer,
+  KHC_EXTENSION,
+  type ControlAck,
+  type ControlRequest,
+  type Inventory,
+  type KillOutcome,
+} from './mdp/control-codec';
+import { PendingKill } from './broker/pending-kill';
+import { reconcileInventory, type HeldVerdict } from './broker/inventory-reconcile';
+import { inspectBroker, inspectJob, type JobInspection } from './broker/inspect';
 import { RequestAddresses } from './mdp/request-address';
 import { RecordedBatches } from './mdp/recorded-batches';
 import { JobStore, type JobStoreStats } from './journal/job-store';
@@ -25,6 +40,7 @@ import { crashForDefect, type BrokerDefect } from './defects';
 import { scopedJobKey, splitJobKey, workerAddress } from './journal/job-key';
 import { startServerSecurity, type ServerSecurity, type ServerSecurityOptions } from './security/server-security';
 import type { Policy, Principal } from './security/policy';
+import type { Job, Service, WorkerRecord, WorkerRemoval } from './broker/model';
 
 export interface BrokerOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5555`. */
@@ -101,80 +117,6 @@ export const DEFAULT_BROKER_OPTIONS = {
   retentionCount: 100_000,
 } as const;
 
-/** A request in the broker's hands: queued for a worker, or held by one. */
-interface Job {
-  /** Map key: hex of `address`. */
-  key: string;
-  /**
-   * What the worker sees as the client address and echoes in REPLY: the KHX/1 job id (for a job
-   * with an owner, an address made of owner and id: journal/job-key.ts workerAddress), or for a
-   * plain 7/MDP request an id the broker makes up (0x00-prefixed, so never a valid job id).
-   */
-  address: Frame;
-  /** The KHX/1 job id; undefined for a plain 7/MDP request. */
-  id?: string;
-  /** The KHX/1 job's key in the job store: its id scoped by its owner's key (journal/job-key.ts). */
-  record?: string;
-  /** Secure mode: the principal whose client socket is `waiter`, asked again before an answer goes out (revocation). */
-  waiterPrincipal?: Principal;
-  /** The worker it was last dispatched to (hex identity): it may reply. */
-  holder?: string;
-  /** Every KHX/1 worker instance it was dispatched to (instanceKey): each may hand in a kept result on a new connection. */
-  instances?: Set<string>;
-  /** Recovered from the journal: a KHX/1 worker of its service may hold its result from before the restart. */
-  recovered?: boolean;
-  service: string;
-  body: Frame[];
-  /** The client socket to answer: the latest one that asked, as a retry may come from a new socket. */
-  waiter?: Frame;
-  queuedAt: number;
-  /** Not dispatched before this time: the result grace after its worker was lost. */
-  notBefore: number;
-  /** Dispatched at some point, in this broker's life or (for recovered jobs) possibly a previous one. */
-  mayHaveRun: boolean;
-  /** A result is being journaled; later replies are duplicates. */
-  completing: boolean;
-  /** Instance id of the KHX/1 worker that held it when it fell silent: that worker may have its result. */
-  heldBy?: string;
-  /** Hex of the client socket that sent it first, whose quota it counts against until it leaves. */
-  owner?: string;
-}
-
-interface WorkerRecord {
-  /** Hex of the ROUTER identity: the map key. */
-  id: string;
-  identity: Frame;
-  service: string;
-  expiresAt: number;
-  /** Declared KHX/1 in READY: keeps results until RECORDED and hands them in again after reconnecting. */
-  khx: boolean;
-  /** A KHX/1 worker's id for its process, the same across its reconnections (READY's sixth frame). */
-  instance?: string;
-  /** The job this worker holds, re-queued if the worker dies before replying. */
-  current?: Job;
-  /** Secure mode: the principal that registered it. */
-  principal?: Principal;
-}
-
-/** How a worker leaves: decides what is said to it and what becomes of the job it held. */
-interface WorkerRemoval {
-  /** Tell it to go (DISCONNECT): it is still connected but not welcome, or it may only be deaf. */
-  sendDisconnect: boolean;
-  /**
-   * It fell silent (heartbeat expiry) rather than said goodbye: a KHX/1 worker may come back with
-   * the result of its job, so that job waits out the result grace for it.
-   */
-  fellSilent: boolean;
-}
-
-interface Service {
-  name: string;
-  /** Idle workers, least recently used first. */
-  idle: WorkerRecord[];
-  queue: Job[];
-  workerCount: number;
-}
-
 export interface BrokerStats {
   workers: number;
   queued: number;
@@ -201,6 +143,8 @@ export interface BrokerStats {
   deduplicated: number;
   /** Jobs recovered from the journal at start, pending then. */
   recovered: number;
+  /** KHC/1: jobs killed on request (answered `killed`, their clients 409). */
+  killed: number;
   store: JobStoreStats;
 }
 
@@ -243,7 +187,10 @@ export class Broker {
     forbidden: 0,
     deduplicated: 0,
     recovered: 0,
+    killed: 0,
   };
+  /** KHC/1: jobs in hand with a kill asked and not yet answered (each has `kill`). */
+  private readonly killsPending = new Set<Job>();
 
   private constructor(
     private readonly options: BrokerOptions & Required<Pick<BrokerOptions, 'retentionMs' | 'retentionCount'>>,
@@ -303,6 +250,7 @@ export class Broker {
   async close(): Promise<void> {
     if (this.server.closed) return;
     clearTimeout(this.graceTimer);
+    for (const job of this.killsPending) job.kill?.stopGrace();
     this.plainRecorded.close();
     await this.server.close([...this.workers.values()].map((worker) => [worker.identity, ...encodeDisconnect()]));
     await this.store.close().catch((error: unknown) => this.log.error({ err: error }, 'closing the journal failed'));
@@ -330,10 +278,19 @@ export class Broker {
         mayHaveRun: true,
         completing: false,
         recovered: true,
+        attempts: 0,
       };
       this.track(job);
-      this.serviceNamed(job.service).queue.push(job);
       this.counters.recovered++;
+      if (pending.killPending === true) {
+        // Never dispatched again: a worker of its service may still hand in a kept result within the
+        // grace (then it finished); after it, the job is killed.
+        const kill = this.pendKill(job, new PendingKill(idFrame));
+        kill.durable = true;
+        kill.startGrace(this.resultGrace, () => this.killJob(job));
+        continue;
+      }
+      this.serviceNamed(job.service).queue.push(job);
     }
     if (this.counters.recovered > 0) {
       this.log.info({ jobs: this.counters.recovered, graceMs: this.resultGrace }, 'recovered pending jobs from the journal');
@@ -358,9 +315,13 @@ export class Broker {
       case 'reply':
         return this.onReply(identity, message.client, message.body, principal);
       case 'heartbeat':
-        return this.onWorkerHeartbeat(identity, principal);
+        return this.onWorkerHeartbeat(identity, principal, message.inventory);
       case 'disconnect':
         return this.onWorkerDisconnect(identity, principal);
+      case 'control-request':
+        return this.onControlRequest(identity, message, principal);
+      case 'control-ack':
+        return this.onControlAck(identity, message, principal);
     }
   }
 
@@ -384,7 +345,7 @@ export class Broker {
     const address = this.requestAddresses.next();
     const now = Date.now();
     this.enqueue(
-      this.owned({ key: address.toString('hex'), address, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false }, client),
+      this.owned({ key: address.toString('hex'), address, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false, attempts: 0 }, client),
     );
   }
 
@@ -428,7 +389,7 @@ export class Broker {
     }
     const now = Date.now();
     const job: Job = this.owned(
-      { key: khxJobKey(owner, jobFrame), address: workerAddress(owner, jobFrame), id, record, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false },
+      { key: khxJobKey(owner, jobFrame), address: workerAddress(owner, jobFrame), id, record, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false, attempts: 0 },
       client,
     );
     this.accepting.set(record, job);
@@ -447,6 +408,7 @@ export class Broker {
         if (recorded?.state === 'completed') this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Done, recorded.reply)]);
         else if (recorded?.state === 'abandoned' || recorded === undefined) this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Expired)]);
         else if (recorded.state === 'given-up') this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.GivenUp)]);
+        else if (recorded.state === 'killed') this.send([job.waiter, ...killedReply(service, jobFrame)]);
         else this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Accepted)]);
       },
       (error: unknown) => this.onJournalFailure(error),
@@ -485,13 +447,17 @@ export class Broker {
     }
     const khx = extensions[0] === KHX_EXTENSION;
     const instance = khx && extensions[1] ? extensions[1] : undefined;
-    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx, instance, principal };
+    // KHC/1 builds on KHX/1: a worker without an instance id could not be told apart across reconnections.
+    const khc = instance !== undefined && extensions[2] === KHC_EXTENSION;
+    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx, instance, principal, khc };
     this.workers.set(id, worker);
     const service = this.serviceNamed(serviceName);
     service.workerCount++;
-    this.log.info({ worker: id, service: serviceName, khx }, 'worker registered');
+    this.log.info({ worker: id, service: serviceName, khx, khc }, 'worker registered');
     // The welcome: an empty RECORDED tells a KHX/1 worker to hand in the results it still holds.
     if (khx) this.send([identity, ...encodeRecorded([])]);
+    // The control welcome: from now on this worker may send inventories and CONTROL-ACKs.
+    if (khc) this.send([identity, ...encodeControlWelcome()]);
     this.makeIdle(worker, service);
   }
 
@@ -525,6 +491,8 @@ export class Broker {
         if (!this.server.serving) return;
         this.finish(job);
         this.answer(job, encodeJobReply(job.service, jobIdFrame(job), KhxStatus.Done, body));
+        // The result came first (or the worker acked `finished`): the kill was too late.
+        job.kill?.answerAll('finished', (frames) => this.send(frames));
         if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
       },
       (error: unknown) => this.onJournalFailure(error),
@@ -570,6 +538,248 @@ export class Broker {
     return job.waiterPrincipal === undefined || this.security === undefined || this.security.allows(job.waiterPrincipal, 'call', job.service);
   }
 
+  // --- KHC/1 control (docs/protocol.md, "Control") ---------------------------------------------
+
+  private onControlRequest(client: Frame, request: ControlRequest, principal?: Principal): void {
+    switch (request.verb) {
+      case 'KILL':
+        return this.onKill(client, request.job, principal);
+      case 'INSPECT': {
+        const state = request.job === undefined ? inspectBroker(this.services.values(), this.workers.values(), this.killsPending.size, principal?.key) : this.inspectJob(request.job, principal);
+        this.send([client, ...encodeInspectAnswer(request.job, state)]);
+        return;
+      }
+      case 'DRAIN':
+      case 'STOP':
+        return this.onWorkerOrder(client, request.verb, request.instance, principal);
+    }
+  }
+
+  /**
+   * The outcome rule: a job that cannot have run is killed at once; one that finished (or was given
+   * up) is `finished`; one that may be running gets a durable `kill-pending`, and the answer waits
+   * for its worker's ack, its result, or the result grace after its worker was lost. Ids are the
+   * requester's own (scoped by its key, as KHX/1's are): another owner's job, or a plain 7/MDP
+   * request (no id), is `unknown`.
+   */
+  private onKill(client: Frame, jobFrame: Frame, principal?: Principal, rechecks = 0): void {
+    if (jobIdProblem(jobFrame) !== undefined) return this.answerKill(client, jobFrame, 'unknown');
+    const owner = principal?.key ?? '';
+    const record = scopedJobKey(owner, jobFrame.toString('latin1'));
+    const recorded = this.store.lookup(record);
+    if (recorded === undefined) return this.answerKill(client, jobFrame, 'unknown');
+    const job = this.jobs.get(khxJobKey(owner, jobFrame));
+    if (recorded.state !== 'pending' || job === undefined || job.completing) {
+      // An ending on its way to the disk, or an acceptance not yet in the table: ask again once durable.
+      this.store.settled(record).then(
+        () =>
+          setImmediate(() => {
+            if (!this.server.serving) return;
+            const settled = this.store.lookup(record);
+            if (settled?.state !== 'pending') return this.answerKill(client, jobFrame, killOutcomeOf(settled?.state));
+            // Pending on disk but not in the table after its acceptance settled would be a bug: no answer
+            // (the requester asks again) rather than a wrong one, and no endless re-checking.
+            if (rechecks < MAX_KILL_RECHECKS) this.onKill(client, jobFrame, principal, rechecks + 1);
+            else this.log.warn({ job: printable(jobFrame) }, 'KILL of a job pending in the journal but not in hand: not answered');
+          }),
+        (error: unknown) => this.onJournalFailure(error),
+      );
+      return;
+    }
+    if (job.kill !== undefined) {
+      // Asked again (a retry on a fresh socket, or another requester): joins the kill under way.
+      if (job.kill.fireAndForget) return this.answerKill(client, jobFrame, 'killed');
+      job.kill.addRequester(client);
+      return;
+    }
+    const kill = this.pendKill(job, new PendingKill(jobFrame, { fireAndForget: this.options.defects?.includes('fire-and-forget-kill') }));
+    kill.addRequester(client);
+    const holder = job.holder === undefined ? undefined : this.workers.get(job.holder);
+    if (holder?.current !== job) {
+      // Queued. Never run (or given back unrun), or its lost worker's grace is over: killed now.
+      this.dequeue(job);
+      const now = Date.now();
+      if (!job.mayHaveRun || job.notBefore <= now) return this.killJob(job);
+      // In the grace after its worker fell silent: that worker may still hand in a kept result.
+      this.journalKillPending(job, () => kill.startGrace(job.notBefore - Date.now(), () => this.killJob(job)));
+      return;
+    }
+    if (kill.fireAndForget) {
+      // Seeded defect: told once, never journaled, answered as if the worker had confirmed.
+      kill.durable = true;
+      this.sendKill(job);
+      kill.answerAll('killed', (frames) => this.send(frames));
+      return;
+    }
+    this.log.info({ job: printable(jobFrame), worker: holder.id, khc: holder.khc }, 'kill asked for a running job: kill-pending');
+    this.journalKillPending(job, () => this.sendKill(job));
+  }
+
+  private answerKill(client: Frame, jobFrame: Frame, outcome: KillOutcome): void {
+    this.send([client, ...encodeKillAnswer(jobFrame, outcome)]);
+  }
+
+  private pendKill(job: Job, kill: PendingKill): PendingKill {
+    job.kill = kill;
+    this.killsPending.add(job);
+    return kill;
+  }
+
+  /** `kill-pending` on disk before the worker hears of it: after a crash the job is still never dispatched again. */
+  private journalKillPending(job: Job, then: () => void): void {
+    this.store.markKillPending(job.record!).then(
+      () => {
+        if (!this.server.serving || job.completing || job.kill === undefined || !this.jobs.has(job.key)) return;
+        job.kill.durable = true;
+        then();
+      },
+      (error: unknown) => this.onJournalFailure(error),
+    );
+  }
+
+  /** CONTROL KILL to the worker holding the job's current attempt, if it is a KHC/1 worker (a plain one cannot be told). */
+  private sendKill(job: Job): void {
+    const holder = job.holder === undefined ? undefined : this.workers.get(job.holder);
+    if (holder === undefined || !holder.khc || job.kill === undefined || !job.kill.durable || job.kill.cannot) return;
+    this.send([holder.identity, ...encodeControl({ kind: 'control', instruction: 'KILL', job: job.address })]);
+  }
+
+  /** Journals `killed`, then answers: the client(s) of the job 409, everyone who asked to kill it `killed`. */
+  private killJob(job: Job): void {
+    if (job.completing || !this.jobs.has(job.key)) return;
+    job.completing = true;
+    job.kill?.stopGrace();
+    this.dequeue(job);
+    this.store.kill(job.record!).then(
+      () => {
+        if (!this.server.serving) return;
+        this.untrack(job);
+        this.release(job);
+        this.counters.killed++;
+        this.log.info({ job: printable(jobIdFrame(job)), service: printable(Buffer.from(job.service)) }, 'job killed');
+        this.answer(job, killedReply(job.service, jobIdFrame(job)));
+        job.kill?.answerAll('killed', (frames) => this.send(frames));
+      },
+      (error: unknown) => this.onJournalFailure(error),
+    );
+  }
+
+  /**
+   * The worker holding the current attempt of killed jobs is gone. One that gave its job back unrun
+   * (a KHX/1 goodbye) lets the kill happen now; otherwise the kill waits out the result grace, in which
+   * the worker may hand in a kept result (then it finished) and after which its lease has lapsed.
+   */
+  private loseKillHolder(worker: WorkerRecord, givenBack: Job | undefined): void {
+    for (const job of this.killsPending) {
+      if (job.holder !== worker.id || job.completing || job.kill === undefined) continue;
+      job.holder = undefined;
+      if (job === givenBack && !job.mayHaveRun) this.killJob(job);
+      else job.kill.startGrace(this.resultGrace, () => this.killJob(job));
+    }
+  }
+
+  /** Only the worker holding the job's current attempt is heard (fencing): an ack from anyone else changes nothing. */
+  private onControlAck(identity: Frame, ack: ControlAck, principal?: Principal): void {
+    const worker = this.knownWorker(identity, principal, 'CONTROL-ACK');
+    if (worker === undefined) return;
+    worker.expiresAt = this.nextExpiry();
+    if (ack.instruction !== 'KILL') {
+      if (worker.order?.verb === ack.instruction) worker.order.acked = true;
+      return;
+    }
+    const job = [...(this.jobsByAddress.get(ack.job.toString('hex')) ?? [])].find((candidate) => candidate.holder === worker.id);
+    if (job?.kill === undefined || job.completing) {
+      this.log.info({ worker: worker.id, job: printable(ack.job), outcome: ack.outcome }, 'CONTROL-ACK KILL for no pending kill this worker holds: ignored');
+      return;
+    }
+    switch (ack.outcome) {
+      case 'killed':
+      case 'absent':
+        // The handler stopped before committing (or never ran here): the worker is free, the job is not.
+        if (worker.current === job) {
+          worker.current = undefined;
+          job.holder = undefined;
+          this.makeIdle(worker, this.serviceNamed(worker.service));
+        }
+        return this.killJob(job);
+      case 'finished':
+      case 'cannot':
+        // The result is on its way (its REPLY comes on this connection, `finished` after it): wait for it.
+        job.kill.cannot = true;
+        return;
+    }
+  }
+
+  /**
+   * DRAIN/STOP an instance: nothing more is dispatched to it from now on; a KHC/1 worker is told (and
+   * told again on every tick until it acks). In secure mode only a worker registered with the
+   * requester's own key is found, as a job is only its owner's to kill.
+   */
+  private onWorkerOrder(client: Frame, verb: 'DRAIN' | 'STOP', instance: string, principal?: Principal): void {
+    const targets = [...this.workers.values()].filter((worker) => worker.instance === instance && (principal === undefined || worker.principal?.key === principal.key));
+    for (const worker of targets) {
+      if (worker.order?.verb !== 'STOP') worker.order = { verb, acked: false };
+      const service = this.serviceNamed(worker.service);
+      const idleAt = service.idle.indexOf(worker);
+      if (idleAt >= 0) service.idle.splice(idleAt, 1);
+      this.log.info({ worker: worker.id, instance, verb: worker.order.verb, busy: worker.current !== undefined }, 'worker ordered to drain or stop');
+      if (worker.khc) this.send([worker.identity, ...encodeControl({ kind: 'control', instruction: worker.order.verb })]);
+      else if (worker.current === undefined) this.makeIdle(worker, service);
+    }
+    this.send([client, ...encodeWorkerControlAnswer(verb, instance, targets.length > 0 ? 'ok' : 'unknown')]);
+  }
+
+  /** Every tick: CONTROL KILL for each pending kill not acked, DRAIN/STOP for each order not acked. */
+  private repeatControl(): void {
+    for (const job of this.killsPending) if (!job.kill?.fireAndForget) this.sendKill(job);
+    for (const worker of this.workers.values()) {
+      if (worker.khc && worker.order !== undefined && !worker.order.acked) this.send([worker.identity, ...encodeControl({ kind: 'control', instruction: worker.order.verb })]);
+    }
+  }
+
+  /** A KHC/1 worker's inventory heartbeat, answered with the instructions that bring it in line with the broker. */
+  private reconcile(worker: WorkerRecord, inventory: Inventory): void {
+    const instructions = reconcileInventory(inventory, {
+      held: (hex) => this.heldVerdict(worker, hex),
+      runningHasPendingKill: (hex) => this.adoptKill(worker, hex),
+      orderDue: () => (worker.order !== undefined && !worker.order.acked ? worker.order.verb : undefined),
+    });
+    for (const instruction of instructions) this.send([worker.identity, ...encodeControl(instruction)]);
+  }
+
+  private heldVerdict(worker: WorkerRecord, hex: string): HeldVerdict {
+    const candidates = this.jobsByAddress.get(hex);
+    if (candidates === undefined) return 'drop';
+    for (const job of candidates) if (this.heldBy(worker, job)) return job.completing ? 'keep' : 'resend';
+    return 'keep';
+  }
+
+  /**
+   * Whether the job `worker` says it runs has a pending kill it must hear of. A worker that lost its
+   * connection and came back still running the job (its instance held it) becomes the one whose ack
+   * counts: the kill must not be answered `killed` while a run goes on.
+   */
+  private adoptKill(worker: WorkerRecord, hex: string): boolean {
+    for (const job of this.jobsByAddress.get(hex) ?? []) {
+      if (job.kill === undefined || job.completing || job.kill.fireAndForget || !this.heldBy(worker, job)) continue;
+      const holder = job.holder === undefined ? undefined : this.workers.get(job.holder);
+      if (holder !== undefined && holder !== worker) return false;
+      job.holder = worker.id;
+      job.kill.stopGrace();
+      return job.kill.durable && !job.kill.cannot;
+    }
+    return false;
+  }
+
+  private inspectJob(jobFrame: Frame, principal?: Principal): JobInspection {
+    const id = jobFrame.toString('latin1');
+    if (jobIdProblem(jobFrame) !== undefined) return { job: id, state: 'unknown' };
+    const owner = principal?.key ?? '';
+    const job = this.jobs.get(khxJobKey(owner, jobFrame));
+    const holder = job?.holder === undefined ? undefined : this.workers.get(job.holder);
+    return inspectJob(id, job, holder, this.store.lookup(scopedJobKey(owner, id)), Date.now());
+  }
+
   /** A job enters the table (and the address index a REPLY is looked up in). */
   private track(job: Job): void {
     this.jobs.set(job.key, job);
@@ -581,6 +791,8 @@ export class Broker {
 
   private untrack(job: Job): void {
     this.jobs.delete(job.key);
+    job.kill?.stopGrace();
+    this.killsPending.delete(job);
     const address = job.address.toString('hex');
     const same = this.jobsByAddress.get(address);
     same?.delete(job);
@@ -621,9 +833,12 @@ export class Broker {
     if (queued >= 0) service.queue.splice(queued, 1);
   }
 
-  private onWorkerHeartbeat(identity: Frame, principal?: Principal): void {
+  private onWorkerHeartbeat(identity: Frame, principal?: Principal, inventory?: Inventory): void {
     const worker = this.knownWorker(identity, principal, 'HEARTBEAT');
-    if (worker) worker.expiresAt = this.nextExpiry();
+    if (worker === undefined) return;
+    worker.expiresAt = this.nextExpiry();
+    // An inventory from a worker that was not welcomed as KHC/1 is a plain heartbeat.
+    if (inventory !== undefined && worker.khc) this.reconcile(worker, inventory);
   }
 
   private onWorkerDisconnect(identity: Frame, principal?: Principal): void {
@@ -655,6 +870,11 @@ export class Broker {
   }
 
   private makeIdle(worker: WorkerRecord, service: Service): void {
+    if (worker.order !== undefined) {
+      // Drained: nothing more for it. A plain worker told to STOP cannot be told so: it is sent away.
+      if (worker.order.verb === 'STOP' && !worker.khc) this.removeWorker(worker, { sendDisconnect: true, fellSilent: false });
+      return;
+    }
     service.idle.push(worker);
     this.dispatch(service);
   }
@@ -680,6 +900,8 @@ export class Broker {
       service.queue.splice(index, 1);
       worker.current = job;
       job.holder = worker.id;
+      job.attempts++;
+      job.dispatchedAt = now;
       if (worker.instance !== undefined) (job.instances ??= new Set()).add(instanceKey(worker));
       job.mayHaveRun = true;
       this.counters.dispatched++;
@@ -697,7 +919,8 @@ export class Broker {
     if (idleAt >= 0) service.idle.splice(idleAt, 1);
     const job = worker.current;
     worker.current = undefined;
-    if (job === undefined || job.completing || !this.jobs.has(job.key)) return;
+    this.loseKillHolder(worker, job);
+    if (job === undefined || job.completing || !this.jobs.has(job.key) || job.kill !== undefined) return;
     if (fellSilent && this.options.defects?.includes('no-requeue-of-dead-workers-job')) {
       this.untrack(job);
       return;
@@ -731,6 +954,7 @@ export class Broker {
   }
 
   private onHeartbeatTick(): void {
+    this.repeatControl();
     const now = Date.now();
     for (const worker of [...this.workers.values()]) {
       if (worker.expiresAt < now) {
@@ -800,7 +1024,9 @@ export class Broker {
       if (record === undefined) continue;
       this.store.giveUp(record).then(
         () => {
-          if (this.server.serving) this.answer(job, encodeJobReply(job.service, jobIdFrame(job), KhxStatus.GivenUp));
+          if (!this.server.serving) return;
+          this.answer(job, encodeJobReply(job.service, jobIdFrame(job), KhxStatus.GivenUp));
+          job.kill?.answerAll('finished', (frames) => this.send(frames));
         },
         (error: unknown) => this.onJournalFailure(error),
       );
@@ -891,4 +1117,26 @@ function jobIdFrame(job: Job): Frame {
 /** The job-table key of a KHX/1 job: its owner's key and its id (hex), so owners' ids never collide. */
 function khxJobKey(owner: string, address: Frame): string {
   return owner === '' ? address.toString('hex') : `${owner}:${address.toString('hex')}`;
+}
+
+/** How often a KILL waits for a job's record to settle before it gives up answering (onKill). */
+const MAX_KILL_RECHECKS = 3;
+
+/** A killed job's reply (KHC/1): it did not complete and will not run. */
+function killedReply(service: string, job: Frame): Frame[] {
+  return encodeJobReply(service, job, KhxStatus.Killed, [Buffer.from('killed on request: it did not complete and will not run')]);
+}
+
+/** The KILL outcome a job's recorded ending stands for: a result (or a give-up past the deadline: it may have run) is `finished`. */
+function killOutcomeOf(state: 'completed' | 'abandoned' | 'given-up' | 'killed' | 'pending' | undefined): KillOutcome {
+  switch (state) {
+    case 'completed':
+    case 'given-up':
+      return 'finished';
+    case 'abandoned':
+    case 'killed':
+      return 'killed';
+    default:
+      return 'unknown';
+  }
 }

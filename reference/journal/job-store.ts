@@ -8,20 +8,25 @@ import { Journal, type JournalLogger, type JournalStats, type RepairReport } fro
  * records describe. See docs/journal.md.
  */
 
-export type AcceptOutcome = 'new' | 'pending' | 'completed' | 'abandoned' | 'given-up';
+export type AcceptOutcome = 'new' | 'pending' | 'completed' | 'abandoned' | 'given-up' | 'killed';
 
 export type JobLookup =
-  | { state: 'pending'; service: string; body: Buffer[]; client?: Buffer }
+  /** `killPending`: KHC/1, a kill was asked while it may be running: it is never dispatched again. */
+  | { state: 'pending'; service: string; body: Buffer[]; client?: Buffer; killPending?: true }
   | { state: 'completed'; reply: Buffer[] }
   | { state: 'abandoned' }
   /** The broker gave up on it past its deadline (docs/limits.md): it may have run, and will not run again. */
-  | { state: 'given-up' };
+  | { state: 'given-up' }
+  /** KHC/1: killed on request (docs/protocol.md, "Control"): it did not complete and will not run. */
+  | { state: 'killed' };
 
 export interface PendingJob {
   job: string;
   service: string;
   body: Buffer[];
   client?: Buffer;
+  /** A kill is pending: the job is not dispatched again; the broker waits the result grace, then kills it. */
+  killPending?: true;
 }
 
 /** Only `error` and `warn` are used; a pino Logger fits. */
@@ -79,7 +84,9 @@ export const DEFAULT_COMPACTION_MIN_RECORDS = 1024;
 type JobRecord =
   | { type: 'accepted'; job: string; service: string; client?: string; body: string[]; at: number }
   | { type: 'completed'; job: string; reply: string[]; at: number; abandoned?: true; givenUp?: true }
-  | { type: 'forgotten'; job: string };
+  | { type: 'forgotten'; job: string }
+  | { type: 'kill-pending'; job: string; at: number }
+  | { type: 'killed'; job: string; at: number };
 
 /** What the store needs of a journal; Journal is the durable one, MemoryLog keeps nothing. */
 export type RecordLog = Pick<Journal, 'append' | 'rewrite' | 'close' | 'stats' | 'path'>;
@@ -119,6 +126,10 @@ interface JobEntry {
   abandoned?: boolean;
   /** Given up past the broker's job deadline: it may have run; its outcome is unknown. */
   givenUp?: boolean;
+  /** KHC/1: a kill is pending (recorded by `kill-pending`): never dispatched again. */
+  killPending?: boolean;
+  /** KHC/1: killed on request: completed without a result, answered 409. */
+  killed?: boolean;
   /**
    * The journal write of this job's latest record. A duplicate accept waits on it, so it never
    * reports a state that a crash could still take back.
@@ -182,7 +193,7 @@ export class JobStore {
     records.forEach((payload, index) => {
       const record = parseRecord(payload, path, index);
       if (record.type === 'accepted') accepted.add(record.job);
-      else if (record.type === 'completed' && !accepted.has(record.job)) jobsKnownLost.add(record.job);
+      else if ((record.type === 'completed' || record.type === 'killed') && !accepted.has(record.job)) jobsKnownLost.add(record.job);
     });
     return { ...report, jobsKnownLost: [...jobsKnownLost] };
   }
@@ -243,14 +254,44 @@ export class JobStore {
     return this.finish(job, [], 'given-up');
   }
 
-  private async finish(job: string, reply: Buffer[], ending: 'completed' | 'abandoned' | 'given-up'): Promise<boolean> {
-    this.assertOpen(ending === 'completed' ? 'complete' : ending === 'abandoned' ? 'abandon' : 'give up');
+  /**
+   * KHC/1: records that a kill of this pending job was asked while it may be running, so it is never
+   * dispatched again, also after a restart. Resolves true once durable; false (nothing written) for a
+   * job unknown, finished, or already kill-pending.
+   */
+  async markKillPending(job: string): Promise<boolean> {
+    this.assertOpen('mark a kill pending');
+    const entry = this.jobs.get(job);
+    if (entry === undefined || entry.reply !== undefined || entry.killPending === true) return false;
+    entry.killPending = true;
+    entry.lastWrite = this.write({ type: 'kill-pending', job, at: this.now() });
+    await entry.lastWrite;
+    return true;
+  }
+
+  /**
+   * KHC/1: records that a pending job was killed (it did not complete and will not run); a later
+   * accept of the same id answers 'killed'. Resolves true once durable, false (nothing written) for a
+   * job unknown or already finished.
+   */
+  async kill(job: string): Promise<boolean> {
+    return this.finish(job, [], 'killed');
+  }
+
+  /** Resolves once the latest record written for `job` (if any) is durable: a state read after it cannot be taken back by a crash. */
+  async settled(job: string): Promise<void> {
+    await this.jobs.get(job)?.lastWrite;
+  }
+
+  private async finish(job: string, reply: Buffer[], ending: 'completed' | 'abandoned' | 'given-up' | 'killed'): Promise<boolean> {
+    this.assertOpen(ending === 'completed' ? 'complete' : ending === 'abandoned' ? 'abandon' : ending === 'killed' ? 'kill' : 'give up');
     const entry = this.jobs.get(job);
     if (entry === undefined || entry.reply !== undefined) return false;
     entry.reply = reply;
     entry.completedAt = this.now();
     if (ending === 'abandoned') entry.abandoned = true;
     if (ending === 'given-up') entry.givenUp = true;
+    if (ending === 'killed') entry.killed = true;
     // A finished job is never dispatched again: its request body is dead weight in memory and in
     // every compacted journal from now on.
     entry.body = [];
@@ -281,8 +322,9 @@ export class JobStore {
     if (entry === undefined) return undefined;
     if (entry.abandoned === true) return { state: 'abandoned' };
     if (entry.givenUp === true) return { state: 'given-up' };
+    if (entry.killed === true) return { state: 'killed' };
     if (entry.reply !== undefined) return { state: 'completed', reply: entry.reply };
-    return { state: 'pending', service: entry.service, body: entry.body, ...clientOf(entry) };
+    return { state: 'pending', service: entry.service, body: entry.body, ...clientOf(entry), ...killPendingOf(entry) };
   }
 
   /** Jobs accepted and not completed, oldest first: what a restarted broker dispatches again. */
@@ -290,7 +332,7 @@ export class JobStore {
     const result: PendingJob[] = [];
     for (const entry of this.jobs.values()) {
       if (entry.reply === undefined) {
-        result.push({ job: entry.job, service: entry.service, body: entry.body, ...clientOf(entry) });
+        result.push({ job: entry.job, service: entry.service, body: entry.body, ...clientOf(entry), ...killPendingOf(entry) });
       }
     }
     return result;
@@ -362,6 +404,10 @@ export class JobStore {
     // in between, an append could fall in neither.
     const payloads: Buffer[] = [];
     for (const entry of this.jobs.values()) payloads.push(encodeRecord(acceptedRecord(entry)));
+    // After every acceptance, before any completion: a replay meets each job's records in their order.
+    for (const entry of this.jobs.values()) {
+      if (entry.killPending === true && entry.reply === undefined) payloads.push(encodeRecord({ type: 'kill-pending', job: entry.job, at: entry.acceptedAt }));
+    }
     for (const entry of this.completed.values()) payloads.push(encodeRecord(completedRecord(entry)));
     const before = this.fileRecords;
     this.fileRecords = payloads.length;
@@ -406,7 +452,9 @@ export class JobStore {
 
   /** Records a compaction would write now. */
   private liveRecords(): number {
-    return this.jobs.size + this.completed.size;
+    let killPending = 0;
+    for (const entry of this.jobs.values()) if (entry.killPending === true && entry.reply === undefined) killPending += 1;
+    return this.jobs.size + this.completed.size + killPending;
   }
 
   /** Applies one record read back from the journal, exactly as the live call that wrote it did. */
@@ -442,6 +490,21 @@ export class JobStore {
         this.completed.delete(record.job);
         return;
       }
+      case 'kill-pending': {
+        const entry = this.jobs.get(record.job);
+        if (entry !== undefined && entry.reply === undefined) entry.killPending = true;
+        return;
+      }
+      case 'killed': {
+        const entry = this.jobs.get(record.job);
+        if (entry === undefined || entry.reply !== undefined) return;
+        entry.reply = [];
+        entry.completedAt = record.at;
+        entry.killed = true;
+        entry.body = [];
+        this.completed.set(record.job, entry);
+        return;
+      }
     }
   }
 }
@@ -449,6 +512,7 @@ export class JobStore {
 function stateOf(entry: JobEntry): AcceptOutcome {
   if (entry.reply === undefined) return 'pending';
   if (entry.abandoned === true) return 'abandoned';
+  if (entry.killed === true) return 'killed';
   return entry.givenUp === true ? 'given-up' : 'completed';
 }
 
@@ -465,6 +529,7 @@ function acceptedRecord(entry: JobEntry): JobRecord {
 }
 
 function completedRecord(entry: JobEntry): JobRecord {
+  if (entry.killed === true) return { type: 'killed', job: entry.job, at: entry.completedAt ?? 0 };
   const record: JobRecord = { type: 'completed', job: entry.job, reply: (entry.reply ?? []).map(base64), at: entry.completedAt ?? 0 };
   if (entry.abandoned === true) record.abandoned = true;
   if (entry.givenUp === true) record.givenUp = true;
@@ -513,6 +578,10 @@ function parseRecord(payload: Buffer, path: string, index: number): JobRecord {
       };
     case 'forgotten':
       return { type: 'forgotten', job };
+    case 'kill-pending':
+    case 'killed':
+      if (typeof value.at !== 'number') throw fail(`is a malformed "${value.type}" record`);
+      return { type: value.type, job, at: value.at };
     default:
       throw fail(`has an unknown type ${JSON.stringify(value.type)}`);
   }
@@ -532,6 +601,11 @@ function base64(frame: Buffer): string {
 
 function fromBase64(text: string): Buffer {
   return Buffer.from(text, 'base64');
+}
+
+/** Spread in, so a job without a pending kill has no `killPending` key. */
+function killPendingOf(entry: JobEntry): { killPending?: true } {
+  return entry.killPending === true ? { killPending: true } : {};
 }
 
 /** Spread in, so a job without a client has no `client` key at all rather than an undefined one. */

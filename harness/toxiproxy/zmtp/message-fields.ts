@@ -8,7 +8,7 @@
 export interface MessageFields {
   /** The header frame: `MDPC01`, `MDPW01`, `KHXC01` or `KHP01`. */
   readonly protocol: string;
-  /** Upper case: READY, REQUEST, REPLY, HEARTBEAT, DISCONNECT, RECORDED, CLIENT-REQUEST, CLIENT-REPLY, or a KHP/1 command. */
+  /** Upper case: READY, REQUEST, REPLY, HEARTBEAT, DISCONNECT, RECORDED, CONTROL, CONTROL-ACK, CLIENT-REQUEST, CLIENT-REPLY, or a KHP/1 command. */
   readonly command: string;
   readonly service?: string;
   /** KHX/1 job ids the message names (one, or RECORDED's list). */
@@ -21,7 +21,7 @@ const HEADERS = ['MDPC01', 'MDPW01', 'KHXC01', 'KHP01'];
 /** Frames that may come before the header: the delimiter, or KHA/1's envelope and a delimiter. */
 const MAX_ENVELOPE_FRAMES = 4;
 
-export const MDP_WORKER_COMMANDS: Readonly<Record<number, string>> = { 1: 'READY', 2: 'REQUEST', 3: 'REPLY', 4: 'HEARTBEAT', 5: 'DISCONNECT', 6: 'RECORDED' };
+export const MDP_WORKER_COMMANDS: Readonly<Record<number, string>> = { 1: 'READY', 2: 'REQUEST', 3: 'REPLY', 4: 'HEARTBEAT', 5: 'DISCONNECT', 6: 'RECORDED', 7: 'CONTROL', 8: 'CONTROL-ACK' };
 export const CLIENT_COMMANDS = ['CLIENT-REQUEST', 'CLIENT-REPLY'] as const;
 export const KHP_COMMANDS = ['PUT', 'ACCEPTED', 'REFUSED', 'HELLO', 'WELCOME', 'SUBSCRIBE', 'UNSUBSCRIBE', 'SUBSCRIBED', 'UNSUBSCRIBED', 'DELIVER', 'ACK', 'HEARTBEAT', 'RESET', 'FORBIDDEN'] as const;
 
@@ -73,6 +73,11 @@ export function messageFields(frames: readonly Buffer[], fromConnector: boolean)
       if (command === 'READY') return { protocol, command, service: text(field(2)), jobs: [] };
       if (command === 'REQUEST' || command === 'REPLY') return { protocol, command, jobs: field(2) ? [text(field(2))!] : [] };
       if (command === 'RECORDED') return { protocol, command, jobs: frames.slice(at + 2).map((frame) => frame.toString('latin1')) };
+      // KHC/1: CONTROL KILL|DROP|RESEND and CONTROL-ACK KILL name job addresses after the instruction.
+      if ((command === 'CONTROL' || command === 'CONTROL-ACK') && ['KILL', 'DROP', 'RESEND'].includes(text(field(2)) ?? '')) {
+        const named = frames.slice(at + 3);
+        return { protocol, command, jobs: (command === 'CONTROL-ACK' ? named.slice(0, 1) : named).map((frame) => frame.toString('latin1')) };
+      }
       return { protocol, command, jobs: [] };
     }
     default: {

@@ -11,6 +11,9 @@ test('the fields of each protocol message, with the envelope before the header s
   assert.deepEqual(messageFields(frames('', 'MDPW01', 1, 'echo', 'KHX/1', 'w-1'), true), { protocol: 'MDPW01', command: 'READY', service: 'echo', jobs: [] });
   assert.deepEqual(messageFields(frames('', 'MDPW01', 6, 'j1', 'j2'), false)?.jobs, ['j1', 'j2']);
   assert.deepEqual(messageFields(frames('kha', 'key', 'proof', 'KHP01', 'ACK', 't', '12'), true), { protocol: 'KHP01', command: 'ACK', jobs: [], topic: 't', sequence: 12 });
+  assert.deepEqual(messageFields(frames('', 'MDPW01', 7, 'KILL', 'c-1:17'), false), { protocol: 'MDPW01', command: 'CONTROL', jobs: ['c-1:17'] }, 'KHC/1 CONTROL KILL names its job');
+  assert.deepEqual(messageFields(frames('', 'MDPW01', 8, 'KILL', 'c-1:17', 'killed'), true), { protocol: 'MDPW01', command: 'CONTROL-ACK', jobs: ['c-1:17'] });
+  assert.deepEqual(messageFields(frames('', 'MDPW01', 7), false), { protocol: 'MDPW01', command: 'CONTROL', jobs: [] }, 'the control welcome');
   assert.equal(messageFields(frames('', 'MDPW01', 9), true), undefined, 'an unknown worker command is not a message of the protocol');
   assert.equal(messageFields(frames('hello'), true), undefined);
 });
