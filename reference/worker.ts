@@ -305,17 +305,19 @@ export class MajordomoWorker {
           if (this.welcomedGeneration === this.generation) this.send(encodeReply(kept.address, kept.reply));
           continue;
         }
-        // The lease belongs to the session the job came on: once it is replaced (DISCONNECT, the broker
-        // silent past liveness) the broker may have given the job up, so the job may not commit.
+        // KHC/1 (a plain worker holds no lease): the lease belongs to the session the job came on. Once
+        // that is replaced (DISCONNECT, the broker silent past liveness) the broker may have answered a
+        // kill `killed` after its result grace before this worker's next inventory named the job.
         const startedAt = Date.now();
-        const job = new RunningJob(client, () => generation === this.generation && this.lease.heldSince(startedAt));
+        const job = new RunningJob(client, () => !this.speaksKhc || (generation === this.generation && this.lease.heldSince(startedAt)));
         this.running = job;
         let reply: Frame[];
         try {
           reply = await this.options.handler(body, job.context);
         } catch (error) {
-          if (job.killRequested) {
-            // Stopped before it committed: it never will. The job ends here; nothing is given back.
+          if (job.killAsked) {
+            // Stopped before it committed (or, unstoppable, it failed or lost its lease after the ack
+            // `cannot`): it never will. The job ends here; nothing is given back.
             this.killed.add(job.key);
             this.log.info({ job: printable(client) }, 'job killed before it committed');
             this.ack({ kind: 'control-ack', instruction: 'KILL', job: client, outcome: 'killed' });

@@ -24,6 +24,7 @@ export interface JobContext {
 export class RunningJob {
   private readonly controller = new AbortController();
   private isUnstoppable = false;
+  private asked = false;
   readonly key: string;
   readonly context: JobContext;
 
@@ -43,6 +44,12 @@ export class RunningJob {
     };
   }
 
+  /** A kill was asked for, stoppable or not: a handler that then ends without committing ends the job as killed. */
+  get killAsked(): boolean {
+    return this.asked;
+  }
+
+  /** The handler was told to stop (its signal aborted). */
   get killRequested(): boolean {
     return this.controller.signal.aborted;
   }
@@ -53,6 +60,7 @@ export class RunningJob {
 
   /** Asks the handler to stop; an unstoppable handler is left alone. Returns whether the signal was (or already is) aborted. */
   kill(): boolean {
+    this.asked = true;
     if (this.isUnstoppable) return false;
     if (!this.controller.signal.aborted) this.controller.abort(new DOMException(`job ${this.key} killed on request`, 'AbortError'));
     return true;

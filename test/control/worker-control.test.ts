@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, test } from 'node:test';
-import { encodeRecorded, encodeRequest, type Frame } from '../../reference/mdp/codec';
+import { encodeDisconnect, encodeRecorded, encodeRequest, type Frame } from '../../reference/mdp/codec';
 import { encodeControl, encodeControlWelcome, MAX_INVENTORY_BYTES, type ControlAck, type Inventory } from '../../reference/mdp/control-codec';
 import { MajordomoWorker, type Handler, type JobContext, type WorkerOptions } from '../../reference/worker';
 import { LeaseLostError } from '../../reference/control/lease';
@@ -39,6 +39,13 @@ describe('KHC/1 worker against a scripted broker', () => {
   const inventoryAfter = (broker: ScriptedBroker, from: number, what: string, match: (inventory: Inventory) => boolean): Promise<Inventory> =>
     broker.expect((r) => (r.message.kind === 'heartbeat' && r.message.inventory !== undefined && match(r.message.inventory) ? r.message.inventory : undefined), what, 3_000, from);
 
+  /** Sends the REQUEST of job `id` and waits for its handler to start. */
+  const startJob = async (broker: ScriptedBroker, identity: Frame, id: string, started: readonly JobContext[]): Promise<void> => {
+    const before = started.length;
+    await broker.send(identity, encodeRequest(job(id), [Buffer.from(id)]));
+    await waitFor(() => started.length > before, { timeoutMs: 3_000, what: `the handler of ${id} to start` });
+  };
+
   /** A handler that waits for the test to let it go, abortably unless told otherwise. */
   const gated = () => {
     const started: JobContext[] = [];
@@ -47,9 +54,13 @@ describe('KHC/1 worker against a scripted broker', () => {
     return {
       started,
       release: () => release(),
-      handler: (mode: 'stoppable' | 'ignores-kill' | 'unstoppable'): Handler => async (body, context) => {
+      handler: (mode: 'stoppable' | 'ignores-kill' | 'unstoppable' | 'unstoppable-fails'): Handler => async (body, context) => {
         started.push(context);
-        if (mode === 'unstoppable') context.unstoppable();
+        if (mode === 'unstoppable' || mode === 'unstoppable-fails') context.unstoppable();
+        if (mode === 'unstoppable-fails') {
+          await gate;
+          throw new Error('the handler failed');
+        }
         if (mode !== 'stoppable') await gate;
         else await Promise.race([gate, new Promise<never>((_, reject) => context.signal.addEventListener('abort', () => reject(context.signal.reason), { once: true }))]);
         return body;
@@ -86,8 +97,7 @@ describe('KHC/1 worker against a scripted broker', () => {
     const gate = gated();
     const { broker } = await setUp(gate.handler('stoppable'));
     const ready = await broker.welcomeWorker(HEARTBEAT);
-    await broker.send(ready.identity, encodeRequest(job('job-1'), [Buffer.from('job-1')]));
-    await waitFor(() => gate.started.length === 1, { timeoutMs: 3_000, what: 'the handler to start' });
+    await startJob(broker, ready.identity, 'job-1', gate.started);
     const from = broker.received.length;
     await inventoryAfter(broker, from, 'the inventory naming the running job', (inventory) => inventory.running === job('job-1').toString('hex'));
     assert.equal(gate.started[0].mayCommit(), true, 'the lease is held while the broker heartbeats');
@@ -105,8 +115,7 @@ describe('KHC/1 worker against a scripted broker', () => {
     const gate = gated();
     const { broker } = await setUp(gate.handler('ignores-kill'));
     const ready = await broker.welcomeWorker(HEARTBEAT);
-    await broker.send(ready.identity, encodeRequest(job('job-2'), [Buffer.from('job-2')]));
-    await waitFor(() => gate.started.length === 1, { timeoutMs: 3_000, what: 'the handler to start' });
+    await startJob(broker, ready.identity, 'job-2', gate.started);
     await broker.send(ready.identity, encodeControl({ kind: 'control', instruction: 'KILL', job: job('job-2') }));
     await waitFor(() => gate.started[0].signal.aborted, { timeoutMs: 3_000, what: 'the signal to abort' });
     gate.release();
@@ -119,13 +128,43 @@ describe('KHC/1 worker against a scripted broker', () => {
     const gate = gated();
     const { broker } = await setUp(gate.handler('unstoppable'));
     const ready = await broker.welcomeWorker(HEARTBEAT);
-    await broker.send(ready.identity, encodeRequest(job('job-3'), [Buffer.from('job-3')]));
-    await waitFor(() => gate.started.length === 1, { timeoutMs: 3_000, what: 'the handler to start' });
+    await startJob(broker, ready.identity, 'job-3', gate.started);
     await broker.send(ready.identity, encodeControl({ kind: 'control', instruction: 'KILL', job: job('job-3') }));
     assert.equal((await broker.expect(ackOf('job-3'), 'the KILL ack')).outcome, 'cannot');
     assert.equal(gate.started[0].signal.aborted, false, 'an unstoppable handler is not aborted');
     gate.release();
     await broker.expect(replyOf('job-3'), 'the REPLY of the unstoppable job');
+  });
+
+  test('KILL of an unstoppable handler that then ends without committing: cannot, then killed, and nothing is given back', async () => {
+    const gate = gated();
+    const { broker } = await setUp(gate.handler('unstoppable-fails'));
+    const ready = await broker.welcomeWorker(HEARTBEAT);
+    await startJob(broker, ready.identity, 'job-9', gate.started);
+    await broker.send(ready.identity, encodeControl({ kind: 'control', instruction: 'KILL', job: job('job-9') }));
+    assert.equal((await broker.expect(ackOf('job-9'), 'the KILL ack')).outcome, 'cannot');
+    const from = broker.received.length;
+    gate.release();
+    assert.equal((await broker.expect(ackOf('job-9'), 'the second KILL ack', 3_000, from)).outcome, 'killed');
+    await sleep(HEARTBEAT * 2);
+    assert.ok(!broker.received.some((r) => r.message.kind === 'disconnect' || r.message.kind === 'reply'), 'no REPLY, no give-back DISCONNECT');
+  });
+
+  test('a job that outlives its session may not commit on the next one, and the next session\'s inventory names it running', async () => {
+    const gate = gated();
+    const { broker } = await setUp(gate.handler('ignores-kill'));
+    const first = await broker.welcomeWorker(HEARTBEAT);
+    await startJob(broker, first.identity, 'job-10', gate.started);
+    const from = broker.received.length;
+    await broker.send(first.identity, encodeDisconnect());
+    broker.silence(first.identity);
+    const second = await broker.expect((r) => (r.message.kind === 'ready' ? r : undefined), 'READY on a fresh session', 3_000, from);
+    assert.notEqual(second.peer, first.peer);
+    await broker.send(second.identity, encodeRecorded([]));
+    await broker.send(second.identity, encodeControlWelcome());
+    broker.heartbeat(second.identity, HEARTBEAT);
+    await inventoryAfter(broker, broker.received.length, 'the new session inventory naming the running job', (inv) => inv.running === job('job-10').toString('hex'));
+    assert.equal(gate.started[0].mayCommit(), false, 'the broker of the new session is heard, but the job came on the old one');
   });
 
   test('KILL of a job whose result is kept: REPLY again, then ack finished; KILL of an unknown job: absent', async () => {
@@ -189,8 +228,7 @@ describe('KHC/1 worker against a scripted broker', () => {
     const gate = gated();
     const { broker } = await setUp(gate.handler('ignores-kill'));
     const ready = await broker.welcomeWorker(HEARTBEAT);
-    await broker.send(ready.identity, encodeRequest(job('job-6'), [Buffer.from('job-6')]));
-    await waitFor(() => gate.started.length === 1, { timeoutMs: 3_000, what: 'the handler to start' });
+    await startJob(broker, ready.identity, 'job-6', gate.started);
     await broker.send(ready.identity, encodeControl({ kind: 'control', instruction: 'DRAIN' }));
     const ack = await broker.expect((r) => (r.message.kind === 'control-ack' && r.message.instruction === 'DRAIN' ? r.message : undefined), 'the DRAIN ack');
     assert.equal(ack.outcome, 'draining');
@@ -208,8 +246,7 @@ describe('KHC/1 worker against a scripted broker', () => {
     let stopped = false;
     const { broker } = await setUp(gate.handler('ignores-kill'), { onStopped: () => (stopped = true) });
     const ready = await broker.welcomeWorker(HEARTBEAT);
-    await broker.send(ready.identity, encodeRequest(job('job-8'), [Buffer.from('job-8')]));
-    await waitFor(() => gate.started.length === 1, { timeoutMs: 3_000, what: 'the handler to start' });
+    await startJob(broker, ready.identity, 'job-8', gate.started);
     await broker.send(ready.identity, encodeControl({ kind: 'control', instruction: 'STOP' }));
     const ack = await broker.expect((r) => (r.message.kind === 'control-ack' && r.message.instruction === 'STOP' ? r.message : undefined), 'the STOP ack');
     assert.equal(ack.outcome, 'stopping');
