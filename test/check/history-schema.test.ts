@@ -145,6 +145,12 @@ describe('the history schema', () => {
       recorder.record({ type: 'attack', id: 'a2', attack: 'forged-reply', principal: 'evil', sent: 'REPLY', performed: false, outcome: 'nothing', error: 'no job dispatched' });
       recorder.record({ type: 'receive', principal: 'evil', kind: 'reply', service: 'echo', job: 'j', resultOf: 'client-1', attack: 'a2' });
       recorder.record({ type: 'receive', principal: 'evil', kind: 'deliver', topic: 'a', msg: 'm-1', subscriberId: 'sub-1' });
+      recorder.record({ type: 'kill', process: 'client-2', job: 'k' });
+      recorder.record({ type: 'exec-killed', worker: 'worker-1', job: 'k' });
+      recorder.record({ type: 'kill-answer', process: 'client-2', job: 'k', outcome: 'killed' });
+      recorder.record({ type: 'fail', process: 'client-1', job: 'k', error: 'killed: 409', killed: true });
+      recorder.record({ type: 'kill', process: 'client-2', job: 'm' });
+      recorder.record({ type: 'kill-info', process: 'client-2', job: 'm', error: 'no answer after 3 attempts' });
       recorder.close();
       const events: HistoryEvent[] = parseHistory(fs.readFileSync(file, 'utf8'));
       assert.deepEqual(events, recorder.events());
@@ -174,6 +180,9 @@ describe('the history schema', () => {
     assert.equal(reasonOf('{"type":"nemesis","t":2,"phase":"middle","id":"f","fault":"kill","targets":["w"]}').reason, 'nemesis "phase" is "middle", not one of start, end');
     assert.equal(reasonOf('{"type":"nemesis","t":2,"phase":"start","id":"f","fault":"kill","targets":["w"],"effect":{"jobsInFlight":[7]}}').reason, 'nemesis "effect.jobsInFlight[0]" is not a string: 7');
     assert.equal(reasonOf('{"type":"exec-end","t":"soon","worker":"w"}').reason, 'exec-end event without string "job"; exec-end "t" is not a number: "soon"');
+    assert.equal(reasonOf('{"type":"kill-answer","t":2,"process":"c","job":"j","outcome":"maybe"}').reason, 'kill-answer "outcome" is "maybe", not one of killed, finished, unknown');
+    assert.equal(reasonOf('{"type":"fail","t":2,"process":"c","job":"j","error":"killed","killed":false}').reason, 'fail "killed" is false, not true');
+    assert.equal(reasonOf('{"type":"exec-killed","t":2,"job":"j"}').reason, 'exec-killed event without string "worker"');
     assert.match(reasonOf(`${good}\n${good}\n{"type":`).reason, /^invalid JSON/);
     assert.equal(reasonOf(`${good}\n${good}\n{"type":`).line, 3);
   });
