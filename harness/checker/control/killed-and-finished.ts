@@ -85,7 +85,7 @@ export function checkKilledAndFinished(history: ControlHistory): Finding<'killed
 }
 
 /** The faults that excuse a commit before a killed answer, in words (the rule's row and its detail agree). */
-const EXCUSED_COMMIT = 'a fault (kill, freeze, partition, ...) of the committing worker, or of a broker, overlapping the time from that attempt\'s `exec-start` to the `killed` outcome';
+const EXCUSED_COMMIT = 'fault (kill, freeze, partition, ...) of the committing worker, or of a broker, overlapping the time from that attempt\'s `exec-start` to the `killed` outcome';
 
 export const KILLED_AND_FINISHED = controlRule({
   name: 'killed-and-finished',
