@@ -22,7 +22,7 @@ function show(value: unknown): string {
 /** The first problem with `fields`, or undefined: each named field must hold what its check accepts. */
 function firstProblem(type: string, fields: Fields, checks: Record<string, [(value: unknown) => boolean, string]>): string | undefined {
   for (const [name, [accepts, what]] of Object.entries(checks)) {
-    if (!accepts(fields[name])) return `a "${type}" report: "${name}" must be ${what} (got ${show(fields[name])})`;
+    if (!accepts(fields[name])) return `the "${type}" report: "${name}" must be ${what} (got ${show(fields[name])})`;
   }
   return undefined;
 }
