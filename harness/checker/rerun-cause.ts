@@ -52,7 +52,7 @@ function collectScene(events: readonly HistoryEvent[]): RerunScene {
   const clients = new Set<string>();
   const faults: NemesisEvent[] = [];
   for (const event of events) {
-    if (event.type === 'exec-start' || event.type === 'exec-end') workers.add(event.worker);
+    if (event.type === 'exec-start' || event.type === 'exec-end' || event.type === 'exec-killed') workers.add(event.worker);
     else if (event.type === 'invoke') clients.add(event.process);
     else if (event.type === 'nemesis' && event.phase === 'start') faults.push(event);
   }
