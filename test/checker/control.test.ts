@@ -7,7 +7,7 @@ import { judgeHistory } from '../../harness/checker/judge-history';
 import { claims, isControlProfile, judgeControl, PROFILES } from '../../harness/checker/profile';
 import type { HistoryEvent } from '../../harness/history/event';
 import { execKilled, kill, killAnswer, killedFail, killInfo } from './control-fixture';
-import { execEnd, execStart, faultEnd, faultStart, invoke, ok } from './fixture';
+import { execEnd, execStart, faultEnd, faultStart, info, invoke, ok } from './fixture';
 
 const BOUNDS = { callBound: 1_000, recoveryBound: 1_000 };
 
@@ -241,5 +241,24 @@ describe('request-reply checks on a control history', () => {
   test('an exec-killed of a job nobody invoked is unexpected', () => {
     const events = [invoke(10, 'j-1'), execStart(11, 'worker-1', 'j-1'), execEnd(12, 'worker-1', 'j-1'), ok(13, 'j-1'), execKilled(14, 'worker-1', 'ghost')];
     assert.deepEqual(checkHistory(events, BOUNDS).anomalies.map((anomaly) => `${anomaly.name}: ${anomaly.detail}`), ['unexpected: exec-killed for job ghost, which was never invoked (from worker worker-1)']);
+  });
+});
+
+describe('request-reply stuck on a control history', () => {
+  test('a job killed after the last heal is not work left waiting for the recovery bound', () => {
+    const events = [
+      invoke(10, 'j-1'),
+      execStart(11, 'worker-1', 'j-1'),
+      faultStart(12, 'f1', 'partition', ['worker-1', 'broker']),
+      kill(13, 'j-1'),
+      faultEnd(100, 'f1', 'partition', ['worker-1', 'broker']),
+      execKilled(101, 'worker-1', 'j-1'),
+      killAnswer(102, 'j-1', 'killed'),
+      killedFail(103, 'j-1'),
+    ];
+    assert.deepEqual(checkHistory(events, BOUNDS).anomalies.map((anomaly) => anomaly.name), ['no-success']);
+    // The same job merely answered late, not killed, is waiting: no ok within the bound is stuck.
+    const late = [...events.slice(0, 5), info(103, 'j-1')];
+    assert.ok(checkHistory(late, BOUNDS).anomalies.some((anomaly) => anomaly.name === 'stuck' && /no progress within/.test(anomaly.detail)));
   });
 });
