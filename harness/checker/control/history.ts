@@ -1,3 +1,4 @@
+import { nodeRoles, type NodeRoles } from '../common/node-roles';
 import type { ExecEndEvent, ExecKilledEvent, ExecStartEvent, FailEvent, HistoryEvent, InvokeEvent, KillAnswerEvent, KillEvent, KillInfoEvent, NemesisEvent, OkEvent } from '../../history/event';
 
 /**
@@ -39,6 +40,8 @@ export interface ControlHistory {
   /** Fault starts, in history order, each with its end when one came. */
   faults: { start: NemesisEvent; end?: NemesisEvent }[];
   kills: number;
+  /** Which nodes are workers and clients, so a fault's targets can be told to be a broker. */
+  roles: NodeRoles;
 }
 
 export function isKilledOutcome(event: HistoryEvent): event is KilledOutcome {
@@ -93,7 +96,7 @@ export function indexControl(events: readonly HistoryEvent[]): ControlHistory {
     if (isKilledOutcome(event)) jobOf(event.job).killed.push(event);
     if (isFinishedOutcome(event)) jobOf(event.job).finished.push(event);
   }
-  return { events, jobs, faults, kills };
+  return { events, jobs, faults, kills, roles: nodeRoles(events) };
 }
 
 /** The node whose pipe an event came on: the worker of an execution, else the client or controller. */

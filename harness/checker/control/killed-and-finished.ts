@@ -1,6 +1,6 @@
 import type { ExecEndEvent, HistoryEvent, KillAnswerEvent } from '../../history/event';
 import { ms } from '../../util/format-ms';
-import { isBroker, rerunScene } from '../rerun-cause';
+import { isBroker } from '../common/node-roles';
 import type { Finding } from '../registry';
 import { describeOutcome, killedBefore, type ControlHistory, type ControlJob, type KilledOutcome } from './history';
 import { controlRule } from './ladder';
@@ -32,14 +32,13 @@ function disagreements(job: ControlJob): KillAnswerEvent[][] {
  * `killed`, after its lease lapsed and the result grace passed.
  */
 function uncutCommits(history: ControlHistory, job: ControlJob, killed: KilledOutcome): { end: ExecEndEvent; since: number }[] {
-  const scene = rerunScene(history.events);
   const commits: { end: ExecEndEvent; since: number }[] = [];
   for (const event of job.executions) {
     if (event.type !== 'exec-end' || killedBefore(job, event) !== undefined) continue;
     const start = job.executions.filter((e) => e.type === 'exec-start' && e.worker === event.worker && e.t <= event.t).at(-1);
     const since = start?.t ?? event.t;
     const cutOff = history.faults.some(
-      ({ start: fault, end }) => fault.t <= killed.t && (end === undefined || end.t >= since) && fault.targets.some((node) => node === event.worker || isBroker(scene, node)),
+      ({ start: fault, end }) => fault.t <= killed.t && (end === undefined || end.t >= since) && fault.targets.some((node) => node === event.worker || isBroker(history.roles, node)),
     );
     if (!cutOff) commits.push({ end: event, since });
   }
