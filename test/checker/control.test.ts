@@ -69,6 +69,11 @@ describe('control checker: histories that pass', () => {
     assert.equal(verdictOf(events), 'PASS');
   });
 
+  test('a kill that reached the broker before the job: unknown, then killed on the next ask', () => {
+    const events = [invoke(10, 'j-1'), kill(10.5, 'j-1'), killAnswer(11, 'j-1', 'unknown'), kill(20, 'j-1'), killAnswer(21, 'j-1', 'killed'), killedFail(22, 'j-1')];
+    assert.equal(verdictOf(events), 'PASS');
+  });
+
   test('the same controller re-asking after a definite answer gets the same answer (idempotent)', () => {
     const events = [...KILLED_RUNNING, kill(40, 'j-1', 'client-2'), killAnswer(41, 'j-1', 'killed', 'client-2')];
     assert.equal(verdictOf(events), 'PASS');

@@ -6,9 +6,10 @@ import { describeOutcome, killedBefore, type ControlHistory, type ControlJob, ty
 import { controlRule } from './ladder';
 
 /**
- * Answers that disagree: two controllers may be told different things only when one is told
- * `unknown` (a job id is scoped by its owner's principal: another key's kill answers `unknown`);
- * one controller is told one thing.
+ * Answers that disagree: `killed` and `finished` for one job, to anyone; or `unknown` to a
+ * controller already told `killed` or `finished` of the job. Another controller may be told
+ * `unknown` (a job id is scoped by its owner's principal: another key's kill answers `unknown`), and
+ * so may one whose kill reached the broker before the job did (then a later kill gets the outcome).
  */
 function disagreements(job: ControlJob): KillAnswerEvent[][] {
   const found: KillAnswerEvent[][] = [];
@@ -18,8 +19,8 @@ function disagreements(job: ControlJob): KillAnswerEvent[][] {
   // killed against finished is reported as the two outcomes already.
   if (first !== undefined && other !== undefined && !(job.killed.length > 0 && job.finished.length > 0)) found.push([first, other]);
   for (const unknown of job.answers.filter((answer) => answer.outcome === 'unknown')) {
-    const same = job.answers.find((answer) => answer.process === unknown.process && answer.outcome !== 'unknown');
-    if (same !== undefined) found.push(same.t < unknown.t ? [same, unknown] : [unknown, same]);
+    const earlier = job.answers.find((answer) => answer.process === unknown.process && answer.outcome !== 'unknown' && answer.t < unknown.t);
+    if (earlier !== undefined) found.push([earlier, unknown]);
   }
   return found;
 }
@@ -88,6 +89,6 @@ const EXCUSED_COMMIT = 'fault (kill, freeze, partition, ...) of the committing w
 
 export const KILLED_AND_FINISHED = controlRule({
   name: 'killed-and-finished',
-  describe: `One per job that has (a) a \`killed\` outcome (\`kill-answer\` \`killed\`, or \`fail\` with \`killed\`) and a \`finished\` one (\`kill-answer\` \`finished\`, or \`ok\`), in either order; or (b) kill answers that disagree: two of \`killed\`/\`finished\`, or \`unknown\` and another outcome given to the same \`process\` (another principal may be told \`unknown\`); or (c) an \`exec-end\` before the first \`killed\` outcome (not after it: that is \`ran-after-kill\`) with no ${EXCUSED_COMMIT}. The detail names every contradiction.`,
+  describe: `One per job that has (a) a \`killed\` outcome (\`kill-answer\` \`killed\`, or \`fail\` with \`killed\`) and a \`finished\` one (\`kill-answer\` \`finished\`, or \`ok\`), in either order; or (b) kill answers that disagree: two of \`killed\`/\`finished\`, or \`unknown\` given to a \`process\` after it was told \`killed\` or \`finished\` (another principal may be told \`unknown\`, and so may a kill that reached the broker before the job did); or (c) an \`exec-end\` before the first \`killed\` outcome (not after it: that is \`ran-after-kill\`) with no ${EXCUSED_COMMIT}. The detail names every contradiction.`,
   check: checkKilledAndFinished,
 });
