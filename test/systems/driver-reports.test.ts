@@ -43,6 +43,8 @@ describe('request-reply driver reports: the control additions', () => {
     assert.equal(problemOf(line({ type: 'fail', job: 'j1', error: 'killed', killed: 'yes' })), 'the "fail" report: "killed" must be true or absent (got "yes")');
     assert.equal(problemOf(line({ type: 'info', job: 'j1', error: 'timeout', accepted: 1 })), 'the "info" report: "accepted" must be a boolean or absent (got 1)');
     assert.equal(problemOf(line({ type: 'exec-killed', job: 'j1', worker: '' })), 'the "exec-killed" report: "worker" must be a non-empty string (got "")');
+    assert.equal(problemOf(line({ type: 'exec-start', worker: 'worker-1' })), 'the "exec-start" report: "job" must be a string (got nothing)');
+    assert.equal(problemOf(line({ type: 'exec-start', job: '', worker: 'worker-1' })), undefined, 'a request with an empty first frame is reported as it came');
   });
 
   test('a fail without killed stays a plain definite failure', () => {

@@ -1,4 +1,4 @@
-import type { HistoryEvent } from '../../history/event';
+import type { ExecKilledEvent, HistoryEvent } from '../../history/event';
 import { ms } from '../../util/format-ms';
 import type { Finding } from '../registry';
 import type { ControlHistory, ControlJob } from './history';
@@ -10,9 +10,7 @@ import { controlRule } from './ladder';
  * worker was not running the job then (its start already ended or was killed, or there was none: a
  * kill applied to another attempt). Executions come from one worker's pipe, so their order is real.
  */
-function staleness(job: ControlJob, index: number): { why: string; evidence: HistoryEvent[] } | undefined {
-  const event = job.executions[index];
-  if (event.type !== 'exec-killed') return undefined;
+function staleness(job: ControlJob, index: number, event: ExecKilledEvent): { why: string; evidence: HistoryEvent[] } | undefined {
   if (!job.kills.some((kill) => kill.t < event.t)) return { why: 'no kill of it was asked for before that', evidence: [] };
   let running: HistoryEvent | undefined;
   let ended: HistoryEvent | undefined;
@@ -35,9 +33,9 @@ export function checkStaleKill(history: ControlHistory): Finding<'stale-kill'>[]
   const findings: Finding<'stale-kill'>[] = [];
   for (const job of history.jobs.values()) {
     job.executions.forEach((event, index) => {
-      const stale = staleness(job, index);
+      const stale = event.type === 'exec-killed' ? staleness(job, index, event) : undefined;
       if (stale === undefined) return;
-      findings.push({ name: 'stale-kill', job: job.job, detail: `${event.type === 'exec-killed' ? event.worker : '?'} killed job ${job.job}'s handler at ${ms(event.t)}, but ${stale.why}`, events: [...stale.evidence, event] });
+      findings.push({ name: 'stale-kill', job: job.job, detail: `${event.worker} killed job ${job.job}'s handler at ${ms(event.t)}, but ${stale.why}`, events: [...stale.evidence, event] });
     });
     for (const fail of job.killed) {
       if (fail.type !== 'fail' || job.kills.some((kill) => kill.t < fail.t)) continue;

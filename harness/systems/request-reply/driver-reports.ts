@@ -57,9 +57,12 @@ export function checkClientReport(report: ClientReport): CheckedReport<ClientRep
   return problem === undefined ? { report } : { problem };
 }
 
-/** A worker driver's report with `job` and `worker` checked. */
+/**
+ * A worker driver's report with `job` and `worker` checked. Its `job` is the request's first body
+ * frame as the worker got it, which a malformed request can leave empty: any string is reported.
+ */
 export function checkWorkerReport(report: WorkerReport): CheckedReport<WorkerReport> {
-  const problem = firstProblem(report.type, report as unknown as Fields, { job: nonEmpty, worker: nonEmpty });
+  const problem = firstProblem(report.type, report as unknown as Fields, { job: text, worker: nonEmpty });
   return problem === undefined ? { report } : { problem };
 }
 
