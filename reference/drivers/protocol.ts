@@ -12,14 +12,25 @@ export interface CallCommand {
   payload?: string;
 }
 
-/** client driver → harness */
+/** harness → client driver: ask the system to kill `job` (KHC/1), the id the harness called it with. */
+export interface KillCommand {
+  type: 'kill';
+  job: string;
+}
+
+/** How the system answered a kill definitely. */
+export type KillOutcome = 'killed' | 'finished' | 'unknown';
+
+/** client driver → harness. A call that ended because its job was killed is a `fail` with `killed: true`. */
 export type ClientReport =
   | { type: 'ok'; job: string; reply: string }
-  | { type: 'fail'; job: string; error: string }
-  | { type: 'info'; job: string; error: string; accepted?: boolean };
+  | { type: 'fail'; job: string; error: string; killed?: true }
+  | { type: 'info'; job: string; error: string; accepted?: boolean }
+  | { type: 'kill-answer'; job: string; outcome: KillOutcome }
+  | { type: 'kill-info'; job: string; error: string };
 
-/** worker driver → harness */
-export type WorkerReport = { type: 'exec-start'; job: string; worker: string } | { type: 'exec-end'; job: string; worker: string };
+/** worker driver → harness. `exec-killed`: the handler was stopped before it committed. */
+export type WorkerReport = { type: 'exec-start' | 'exec-end' | 'exec-killed'; job: string; worker: string };
 
 /** any driver → harness */
 export type LifecycleReport = { type: 'ready'; role: string; [detail: string]: unknown } | { type: 'error'; error: string };
