@@ -42,5 +42,7 @@ export {
 export { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCheckResult } from './checker/pubsub';
 export { checkSecure, formatSecureResult, type SecureCheckResult, type SecureProfile } from './checker/secure';
 export { judgeSecure } from './checker/profile';
+export { checkControl, formatControlResult, type ControlCheckResult, type ControlProfile } from './checker/control';
+export { judgeControl } from './checker/profile';
 export { RUN_EXIT } from './report/verdict';
 export { packageVersion } from './run/package-root';

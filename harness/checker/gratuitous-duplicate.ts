@@ -4,7 +4,8 @@ import { attemptEvents, attemptsByJob, type JobAttempt } from './job-attempts';
 import { groupByJob, invokesByJob, isOk } from './jobs';
 import { ms } from '../util/format-ms';
 import { requestReplyRule } from './request-reply-ladder';
-import { isBroker, isLinkFault, rerunScene, whatHappened, type RerunCause, type RerunScene } from './rerun-cause';
+import { isBroker } from './common/node-roles';
+import { isLinkFault, rerunScene, whatHappened, type RerunCause, type RerunScene } from './rerun-cause';
 
 /**
  * What the check knows of the clients' retries: each attempt of a call waits `clientTimeout` for its

@@ -18,6 +18,9 @@ export {
   isSecureProfile,
   judgeSecure,
   SECURE_PROFILES,
+  isControlProfile,
+  judgeControl,
+  CONTROL_PROFILES,
   parseRequestReplyProfile,
   isLiveness,
   isUndecided,
@@ -31,6 +34,7 @@ export {
   type PubSubProfile,
   type RequestReplyProfile,
   type SecureProfile,
+  type ControlProfile,
 } from './profile';
 export {
   defineCheckerSystem,
@@ -53,4 +57,5 @@ export { checkStaleReply, STALE_REPLY } from './stale-reply';
 export { checkStuck, STUCK, type StuckBounds } from './stuck';
 export { CHECKER_SYSTEMS } from './systems';
 export { checkSecure, formatSecureResult, SECURE, type SecureAnomalyName, type SecureCheckResult } from './secure';
+export { checkControl, CONTROL, formatControlResult, PIPE_ORDER_TOLERANCE_MS, type ControlAnomalyName, type ControlCheckResult } from './control';
 export { checkUnexpected, UNEXPECTED } from './unexpected';

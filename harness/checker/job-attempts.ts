@@ -1,14 +1,16 @@
 import { derivedOnce } from './frozen-history';
-import type { ExecEndEvent, ExecStartEvent, HistoryEvent } from '../history/event';
+import type { ExecEndEvent, ExecKilledEvent, ExecStartEvent, HistoryEvent } from '../history/event';
 
 /**
  * One attempt of a job on a worker: an exec-start, with the exec-end that committed it when one
- * came, or an exec-end whose start was never reported.
+ * came, or an exec-end whose start was never reported. An attempt whose handler was killed (an
+ * exec-killed after its start) ended uncommitted: it has `killed` and no `end`.
  */
 export interface JobAttempt {
   worker: string;
   start: ExecStartEvent | undefined;
   end: ExecEndEvent | undefined;
+  killed?: ExecKilledEvent;
   /** When the attempt began; the exec-end's stamp stands in if the start was never reported. */
   startedAt: number;
 }
@@ -34,7 +36,7 @@ function collectAttempts(events: readonly HistoryEvent[]): Map<string, JobAttemp
     list.push(attempt);
   };
   for (const event of events) {
-    if (event.type !== 'exec-start' && event.type !== 'exec-end') continue;
+    if (event.type !== 'exec-start' && event.type !== 'exec-end' && event.type !== 'exec-killed') continue;
     let byWorker = openStarts.get(event.job);
     if (byWorker === undefined) openStarts.set(event.job, (byWorker = new Map()));
     let open = byWorker.get(event.worker);
@@ -47,6 +49,11 @@ function collectAttempts(events: readonly HistoryEvent[]): Map<string, JobAttemp
     // A paired attempt is done with: only starts still open are kept.
     if (open.length === 0) byWorker.delete(event.worker);
     if (byWorker.size === 0) openStarts.delete(event.job);
+    // A kill ends the attempt it stopped without a commit, so no later exec-end can pair with its start.
+    if (event.type === 'exec-killed') {
+      if (start !== undefined) add(event.job, { worker: event.worker, start, end: undefined, killed: event, startedAt: start.t });
+      continue;
+    }
     add(event.job, { worker: event.worker, start, end: event, startedAt: start?.t ?? event.t });
   }
   for (const byWorker of openStarts.values()) for (const open of byWorker.values()) for (const start of open) add(start.job, { worker: start.worker, start, end: undefined, startedAt: start.t });
@@ -58,7 +65,7 @@ export function isRun(attempt: JobAttempt): attempt is JobRun {
   return attempt.end !== undefined;
 }
 
-/** The attempt's events in history order: its start (if reported) and its end (if committed). */
+/** The attempt's events in history order: its start (if reported) and its end (if committed) or kill. */
 export function attemptEvents(attempt: JobAttempt): HistoryEvent[] {
-  return [attempt.start, attempt.end].filter((event): event is ExecStartEvent | ExecEndEvent => event !== undefined);
+  return [attempt.start, attempt.end, attempt.killed].filter((event): event is ExecStartEvent | ExecEndEvent | ExecKilledEvent => event !== undefined);
 }

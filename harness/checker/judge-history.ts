@@ -1,10 +1,25 @@
 import type { HistoryEvent } from '../history/event';
 import { checkHistory, type CheckOptions, type CheckResult } from './check-history';
 import { formatCheckResult } from './format';
-import { isPubSubProfile, isSecureProfile, judge, judgePubSub, judgeSecure, type Judgement, type Profile, type PubSubProfile, type RequestReplyProfile, type SecureProfile } from './profile';
+import {
+  isControlProfile,
+  isPubSubProfile,
+  isSecureProfile,
+  judge,
+  judgeControl,
+  judgePubSub,
+  judgeSecure,
+  type ControlProfile,
+  type Judgement,
+  type Profile,
+  type PubSubProfile,
+  type RequestReplyProfile,
+  type SecureProfile,
+} from './profile';
 import type { CheckedSystem } from './registry';
 import { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCheckResult } from './pubsub';
 import { checkSecure, formatSecureResult, type SecureCheckResult } from './secure';
+import { checkControl, formatControlResult, type ControlCheckResult } from './control';
 
 /** A history checked and judged against one profile, with the summary a person reads. */
 export interface JudgedHistory<R> {
@@ -34,8 +49,15 @@ export function judgeSecureHistory(events: readonly HistoryEvent[], profile: Sec
   return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatSecureResult(result)}` };
 }
 
+/** The control checks over a history (kills, their answers, what the jobs and their clients did), judged against `profile`. */
+export function judgeControlHistory(events: readonly HistoryEvent[], profile: ControlProfile): JudgedHistory<ControlCheckResult> {
+  const result = checkControl(events);
+  const judgement = judgeControl(result, profile);
+  return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatControlResult(result)}` };
+}
+
 /** What any system's check gives. */
-export type AnyCheckResult = CheckResult | PubSubCheckResult | SecureCheckResult;
+export type AnyCheckResult = CheckResult | PubSubCheckResult | SecureCheckResult | ControlCheckResult;
 
 /**
  * The bounds of a whole-history check, whatever the system: the request-reply checks' options (the
@@ -46,39 +68,47 @@ export type AnyCheckResult = CheckResult | PubSubCheckResult | SecureCheckResult
  */
 export type HistoryBounds = CheckOptions & { checkedAt?: number };
 
-/** Per system: the event that shows the history has its operations, and its judge. */
+/** Per system: the events that show the history has its operations (any one of them), and its judge. */
 interface SystemJudge<P extends Profile> {
-  operation: HistoryEvent['type'];
+  operations: readonly HistoryEvent['type'][];
   judge(events: readonly HistoryEvent[], profile: P, bounds: HistoryBounds, format: { allCounts?: boolean }): JudgedHistory<AnyCheckResult>;
 }
 
-type ProfileOfSystem<S extends CheckedSystem> = S extends 'pubsub' ? PubSubProfile : S extends 'secure' ? SecureProfile : RequestReplyProfile;
+type ProfileOfSystem<S extends CheckedSystem> = S extends 'pubsub' ? PubSubProfile : S extends 'secure' ? SecureProfile : S extends 'control' ? ControlProfile : RequestReplyProfile;
 
 const JUDGES: { readonly [S in CheckedSystem]: SystemJudge<ProfileOfSystem<S>> } = {
-  'request-reply': { operation: 'invoke', judge: (events, profile, bounds, format) => judgeRequestReplyHistory(events, profile, bounds, format) },
+  'request-reply': { operations: ['invoke'], judge: (events, profile, bounds, format) => judgeRequestReplyHistory(events, profile, bounds, format) },
   pubsub: {
-    operation: 'put',
+    operations: ['put'],
     judge: (events, profile, bounds) =>
       judgePubSubHistory(events, profile, bounds.checkedAt === undefined ? { deliveryBound: bounds.recoveryBound } : { catchingUp: { checkedAt: bounds.checkedAt, windowMs: bounds.recoveryBound } }),
   },
   // A secure run's first event of its own is the policy the harness wrote before starting nodes.
-  secure: { operation: 'policy', judge: (events, profile) => judgeSecureHistory(events, profile) },
+  secure: { operations: ['policy'], judge: (events, profile) => judgeSecureHistory(events, profile) },
+  // A control run invokes the jobs it kills, or kills an id nobody invoked; with neither it ran nothing.
+  control: { operations: ['invoke', 'kill'], judge: (events, profile) => judgeControlHistory(events, profile) },
 };
 
-/** Whether the history has any operation of the system whose ladder holds `profile` (a put, an invoke, a policy). */
+function judgeOf(profile: Profile): SystemJudge<Profile> {
+  // Each branch hands back the judge whose profile type the guard proved; the one widening is here.
+  if (isPubSubProfile(profile)) return JUDGES.pubsub as SystemJudge<Profile>;
+  if (isSecureProfile(profile)) return JUDGES.secure as SystemJudge<Profile>;
+  if (isControlProfile(profile)) return JUDGES.control as SystemJudge<Profile>;
+  return JUDGES['request-reply'] as SystemJudge<Profile>;
+}
+
+/** Whether the history has any operation of the system whose ladder holds `profile` (a put, an invoke, a policy, a kill). */
 export function hasOperationsFor(events: readonly HistoryEvent[], profile: Profile): boolean {
-  const operation = isPubSubProfile(profile) ? JUDGES.pubsub.operation : isSecureProfile(profile) ? JUDGES.secure.operation : JUDGES['request-reply'].operation;
-  return events.some((event) => event.type === operation);
+  const operations: readonly string[] = judgeOf(profile).operations;
+  return events.some((event) => operations.includes(event.type));
 }
 
 /**
  * Any history judged against any profile, by the checks of the system whose ladder holds the
  * profile: the one place that maps a profile to its system's checks, for the report of a scenario
  * no step checked and for `keelhaul check`. A history without the system's operations is judged too
- * (its `empty-history` or `no-policy` finding says so); ask `hasOperationsFor` first where that is no verdict.
+ * (its `empty-history`, `no-policy` or `no-kill-performed` finding says so); ask `hasOperationsFor` first where that is no verdict.
  */
 export function judgeHistory(events: readonly HistoryEvent[], profile: Profile, bounds: HistoryBounds, format: { allCounts?: boolean } = {}): JudgedHistory<AnyCheckResult> {
-  if (isPubSubProfile(profile)) return JUDGES.pubsub.judge(events, profile, bounds, format);
-  if (isSecureProfile(profile)) return JUDGES.secure.judge(events, profile, bounds, format);
-  return JUDGES['request-reply'].judge(events, profile, bounds, format);
+  return judgeOf(profile).judge(events, profile, bounds, format);
 }

@@ -47,10 +47,14 @@ export function checkLost(events: readonly HistoryEvent[]): Anomaly<'lost'>[] {
   return anomalies;
 }
 
-/** A definite failure, and no reply, for a job a worker committed. */
+/**
+ * A definite failure, and no reply, for a job a worker committed. A call that ended `killed` is not
+ * one: the kill was asked for, and whether a commit contradicts it (a worker that was not cut off
+ * committed the job and it was still answered killed) is the control checker's `killed-and-finished`.
+ */
 function falselyFailed(job: string, invoke: HistoryEvent, ends: readonly HistoryEvent[], execEnds: readonly HistoryEvent[]): Anomaly<'lost'> | undefined {
   const fails = ends.filter((event) => event.type === 'fail');
-  if (fails.length === 0 || execEnds.length === 0 || ends.some((event) => event.type === 'ok')) return undefined;
+  if (fails.length === 0 || execEnds.length === 0 || ends.some((event) => event.type === 'ok' || (event.type === 'fail' && event.killed === true))) return undefined;
   const workers = execEnds.map((event) => (event.type === 'exec-end' ? event.worker : '?')).join(', ');
   const error = fails[0].type === 'fail' ? fails[0].error : '';
   return {
@@ -64,6 +68,6 @@ function falselyFailed(job: string, invoke: HistoryEvent, ends: readonly History
 export const LOST = requestReplyRule({
   name: 'lost',
   describe:
-    'An invoked job whose completions are all `info` (at least one), with no `ok` and no `fail`, and which the system accepted: an `exec-start` for the job exists, or one of its `info`s has `accepted: true`. Detail says *reply lost* if an `exec-end` for the job exists, else *never executed*. Jobs with no completion at all are `stuck`, not `lost`. Also a job whose call ended in a definite `fail` (and no `ok`) although an `exec-end` for it exists: the application was told the job did not run, yet it did.',
+    'An invoked job whose completions are all `info` (at least one), with no `ok` and no `fail`, and which the system accepted: an `exec-start` for the job exists, or one of its `info`s has `accepted: true`. Detail says *reply lost* if an `exec-end` for the job exists, else *never executed*. Jobs with no completion at all are `stuck`, not `lost`. Also a job whose call ended in a definite `fail` (and no `ok`) although an `exec-end` for it exists: the application was told the job did not run, yet it did; a `fail` with `killed` is not counted (the control checker judges a commit against its kill).',
   check: checkLost,
 });

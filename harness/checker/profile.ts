@@ -5,6 +5,7 @@ import { PUBSUB, type PubSubProfile } from './pubsub/system';
 import { forbiddenNames, judgeFindings, type AnomalyRules, type Finding, type Judgement as FindingsJudgement } from './registry';
 import { REQUEST_REPLY, type RequestReplyProfile } from './request-reply';
 import { SECURE, type SecureAnomalyName, type SecureProfile } from './secure/system';
+import { CONTROL, type ControlAnomalyName, type ControlProfile } from './control/system';
 import { CHECKER_SYSTEMS } from './systems';
 
 /**
@@ -12,13 +13,14 @@ import { CHECKER_SYSTEMS } from './systems';
  * (systems.ts): each system's ladder, and each anomaly entry's `forbiddenBy`, `undecided`,
  * `explained` and `liveness`.
  */
-export type { PubSubProfile, RequestReplyProfile, SecureProfile };
-/** A guarantee a system under test claims: a delivery guarantee, or `secure` (who may talk to whom). */
-export type Profile = RequestReplyProfile | PubSubProfile | SecureProfile;
+export type { ControlProfile, PubSubProfile, RequestReplyProfile, SecureProfile };
+/** A guarantee a system under test claims: a delivery guarantee, `secure` (who may talk to whom), or `control` (kill job N). */
+export type Profile = RequestReplyProfile | PubSubProfile | SecureProfile | ControlProfile;
 
 export const REQUEST_REPLY_PROFILES: readonly RequestReplyProfile[] = REQUEST_REPLY.profiles;
 export const PUBSUB_PROFILES: readonly PubSubProfile[] = PUBSUB.profiles;
 export const SECURE_PROFILES: readonly SecureProfile[] = SECURE.profiles;
+export const CONTROL_PROFILES: readonly ControlProfile[] = CONTROL.profiles;
 
 /**
  * Each system's profiles, weakest first: claiming one claims those before it on the same ladder,
@@ -40,6 +42,10 @@ export function isPubSubProfile(profile: Profile): profile is PubSubProfile {
 
 export function isSecureProfile(profile: Profile): profile is SecureProfile {
   return (SECURE_PROFILES as readonly Profile[]).includes(profile);
+}
+
+export function isControlProfile(profile: Profile): profile is ControlProfile {
+  return (CONTROL_PROFILES as readonly Profile[]).includes(profile);
 }
 
 /** Whether a claim of `claimed` implies `profile`. */
@@ -93,6 +99,10 @@ export function judgePubSub(result: { anomalies: readonly PubSubAnomaly[] }, pro
 
 export function judgeSecure(result: { anomalies: readonly Finding<SecureAnomalyName>[] }, profile: SecureProfile): Judgement {
   return judgeFindings(SECURE, result.anomalies, profile);
+}
+
+export function judgeControl(result: { anomalies: readonly Finding<ControlAnomalyName>[] }, profile: ControlProfile): Judgement {
+  return judgeFindings(CONTROL, result.anomalies, profile);
 }
 
 /** One line on why a judgement is INCONCLUSIVE: each undecided finding's kind, with the first's detail. */

@@ -1,6 +1,7 @@
 import { derivedOnce } from './frozen-history';
 import type { HistoryEvent, InvokeEvent, NemesisEvent } from '../history/event';
 import { ms } from '../util/format-ms';
+import { isBroker, nodeRoles, type NodeRoles } from './common/node-roles';
 
 /**
  * What can make a job run again, as a history shows it:
@@ -31,16 +32,9 @@ const WHY: Record<RerunCause, string> = {
   'client-fault': 'a broker answers a retried job from its record of the result',
 };
 
-/**
- * Who is who, read off the history alone (a third party's too): workers are the nodes that report
- * executions, clients the processes that invoke jobs, and a node a fault hit that is neither is a
- * broker, unless its name is the harness's name for a worker or client that had not acted yet
- * (`worker-3`, `client-2`).
- */
-export interface RerunScene {
+/** Who is who (common/node-roles.ts), and the faults that began. */
+export interface RerunScene extends NodeRoles {
   faults: readonly NemesisEvent[];
-  workers: ReadonlySet<string>;
-  clients: ReadonlySet<string>;
 }
 
 export function rerunScene(events: readonly HistoryEvent[]): RerunScene {
@@ -48,15 +42,8 @@ export function rerunScene(events: readonly HistoryEvent[]): RerunScene {
 }
 
 function collectScene(events: readonly HistoryEvent[]): RerunScene {
-  const workers = new Set<string>();
-  const clients = new Set<string>();
-  const faults: NemesisEvent[] = [];
-  for (const event of events) {
-    if (event.type === 'exec-start' || event.type === 'exec-end') workers.add(event.worker);
-    else if (event.type === 'invoke') clients.add(event.process);
-    else if (event.type === 'nemesis' && event.phase === 'start') faults.push(event);
-  }
-  return { faults, workers, clients };
+  const faults = events.filter((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'start');
+  return { faults, ...nodeRoles(events) };
 }
 
 /** An earlier run of the job: on which worker, from when. */
@@ -85,12 +72,6 @@ interface Candidate {
   fault: NemesisEvent;
   /** The node the fault hit, as the explanation names it. */
   node: string;
-}
-
-const IDLE_WORKER_OR_CLIENT = /^(worker|client)\b/;
-
-export function isBroker(scene: RerunScene, node: string): boolean {
-  return !scene.workers.has(node) && !scene.clients.has(node) && !IDLE_WORKER_OR_CLIENT.test(node);
 }
 
 /** Link faults name both ends of every link they touch; node faults name the one node. */

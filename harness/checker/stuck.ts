@@ -60,7 +60,10 @@ function checkRecovery(events: readonly HistoryEvent[], faults: readonly Nemesis
 
   const completions = groupByJob(events, isCompletion);
   const waiting = [...invokesByJob(events).values()].filter((invoke) => {
-    const first = completions.get(invoke.job)?.[0];
+    const ends = completions.get(invoke.job) ?? [];
+    // A job killed on request waits for nothing the system must serve: its kill answered it.
+    if (ends.some((end) => end.type === 'fail' && end.killed === true)) return false;
+    const first = ends[0];
     return invoke.t > healedAt || first === undefined || first.t > healedAt;
   });
   if (waiting.length === 0) return [];
@@ -93,6 +96,6 @@ export const STUCK = requestReplyRule({
   name: 'stuck',
   liveness: true,
   describe:
-    '(a) an invoked job with no completion: *never returned*; (b) first completion later than `invoke.t + callBound`: *took X ms, bound Y*; (c) a nemesis `start` with no `end` of the same `id`: *fault never healed*; (d) with T = the latest nemesis `end`\'s `t`: if some job was invoked after T or had no completion by T, there must be an `ok` with `T < t <= T + recoveryBound`, else one anomaly *no progress within R ms after the last fault healed at T*. A run must therefore keep going at least `recoveryBound` after its last heal.',
+    '(a) an invoked job with no completion: *never returned*; (b) first completion later than `invoke.t + callBound`: *took X ms, bound Y*; (c) a nemesis `start` with no `end` of the same `id`: *fault never healed*; (d) with T = the latest nemesis `end`\'s `t`: if some job was invoked after T or had no completion by T (a job whose call failed `killed` does not count: its kill answered it), there must be an `ok` with `T < t <= T + recoveryBound`, else one anomaly *no progress within R ms after the last fault healed at T*. A run must therefore keep going at least `recoveryBound` after its last heal.',
   check: checkStuck,
 });

@@ -1,4 +1,4 @@
-import { isPubSubEvent, isSecurityEvent, type HistoryEvent } from '../history/event';
+import { isControlEvent, isPubSubEvent, isSecurityEvent, type HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { invokesByJob } from './jobs';
 import { requestReplyRule } from './request-reply-ladder';
@@ -11,15 +11,16 @@ export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly<'unexp
   const invokes = invokesByJob(events);
   const anomalies: Anomaly<'unexpected'>[] = [];
   for (const event of events) {
-    // Pub/sub and security events are judged by their own registries (checker/pubsub/, checker/secure/), not here.
-    if (event.type === 'invoke' || event.type === 'nemesis' || event.type === 'harness' || isPubSubEvent(event) || isSecurityEvent(event)) continue;
+    // Pub/sub, security and control events are judged by their own registries (checker/pubsub/,
+    // checker/secure/, checker/control/), not here: a kill of an id nobody invoked is a case to judge there.
+    if (event.type === 'invoke' || event.type === 'nemesis' || event.type === 'harness' || isPubSubEvent(event) || isSecurityEvent(event) || isControlEvent(event)) continue;
     const reasons: string[] = [];
     if (!invokes.has(event.job)) reasons.push(`${event.type} for job ${event.job}, which was never invoked`);
     if (event.type === 'ok' && event.reply !== event.job && !invokes.has(event.reply)) {
       reasons.push(`ok for job ${event.job} carries a reply to job ${event.reply}, which was never invoked`);
     }
     if (reasons.length === 0) continue;
-    const source = event.type === 'exec-start' || event.type === 'exec-end' ? `worker ${event.worker}` : `client ${event.process}`;
+    const source = event.type === 'exec-start' || event.type === 'exec-end' || event.type === 'exec-killed' ? `worker ${event.worker}` : `client ${event.process}`;
     anomalies.push({
       name: 'unexpected',
       job: event.job,
@@ -33,6 +34,6 @@ export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly<'unexp
 export const UNEXPECTED = requestReplyRule({
   name: 'unexpected',
   describe:
-    'One per event: an `ok`/`fail`/`info`/`exec-start`/`exec-end` whose `job` was never invoked, or an `ok` whose `reply` names a job never invoked (that case is never `stale-reply`).',
+    'One per event: an `ok`/`fail`/`info`/`exec-start`/`exec-end`/`exec-killed` whose `job` was never invoked, or an `ok` whose `reply` names a job never invoked (that case is never `stale-reply`).',
   check: checkUnexpected,
 });

@@ -3,7 +3,7 @@ import { judgeHistory } from '../checker/judge-history';
 import { PROFILES, type Judgement, type Profile } from '../checker/profile';
 import type { CheckedSystem } from '../checker/registry';
 import { CHECKER_SYSTEMS } from '../checker/systems';
-import { isPubSubEvent, isSecurityEvent, type HistoryEvent } from '../history/event';
+import { isControlEvent, isPubSubEvent, isSecurityEvent, type HistoryEvent } from '../history/event';
 import { readHistoryFile } from '../history/history-file';
 import { HistoryFormatError } from '../history/reader';
 import { renderHistorySchema } from '../history/schema';
@@ -50,6 +50,8 @@ function parseSystem(text: string): CheckedSystem {
 function systemOfEvents(events: readonly HistoryEvent[]): { system: CheckedSystem; why: string } {
   // A secure run records its policy first; its jobs or deliveries are judged by the security checks.
   if (events.some((event) => event.type === 'policy')) return { system: 'secure', why: 'the history records a security policy' };
+  // A control run's jobs are request-reply jobs too; its kills are what it is about.
+  if (events.some(isControlEvent)) return { system: 'control', why: 'the history records kills' };
   const requestReply = events.some((event) => !isPubSubEvent(event) && !isSecurityEvent(event) && event.type !== 'nemesis' && event.type !== 'harness');
   const pubsub = events.some(isPubSubEvent);
   if (requestReply && pubsub) throw new CheckInputError(`the history has both request-reply events (invoke, ok, exec-...) and pub/sub events (put, deliver, ...): pass --system ${SYSTEM_NAMES.join(' or --system ')}`);

@@ -31,6 +31,12 @@ export interface FailEvent extends Stamped {
   process: string;
   job: string;
   error: string;
+  /**
+   * The call ended because the job was killed (KHC/1: the broker answered the call `409`): it did not
+   * complete and will not run. The control checker reads it as a `killed` outcome of the job; the
+   * request-reply checkers do not count it as a job the system lost.
+   */
+  killed?: true;
 }
 
 /**
@@ -55,6 +61,16 @@ export interface ExecStartEvent extends Stamped {
 /** A worker's handler committed `job`: its effect happened. */
 export interface ExecEndEvent extends Stamped {
   type: 'exec-end';
+  worker: string;
+  job: string;
+}
+
+/**
+ * A worker stopped the handler of `job` before it committed (KHC/1 KILL acked `killed`): the
+ * execution its exec-start began is over and never commits. Not a commit: no effect happened.
+ */
+export interface ExecKilledEvent extends Stamped {
+  type: 'exec-killed';
   worker: string;
   job: string;
 }
@@ -299,9 +315,56 @@ export function isSecurityEvent(event: HistoryEvent): event is SecurityEvent {
   return securityTypes.has(event.type);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Control (issue #18, KHC/1). A controller (`process`: a client driver the harness asked) kills a job
+// by the id it was invoked with. What the worker did is its `exec-killed`; what the submitting client
+// got is its `fail` with `killed`. Checked by harness/checker/control/.
+
+/** The harness asked controller `process` to kill `job` (it wrote `{"type":"kill"}` to its stdin). */
+export interface KillEvent extends Stamped {
+  type: 'kill';
+  process: string;
+  job: string;
+}
+
+/** What a kill can be answered definitely: `killed` (it never completes), `finished` (too late: the result stands), `unknown` (no such job). */
+export type KillOutcome = 'killed' | 'finished' | 'unknown';
+export const KILL_OUTCOMES: readonly KillOutcome[] = ['killed', 'finished', 'unknown'];
+
+/** The system answered the kill of `job` definitely. */
+export interface KillAnswerEvent extends Stamped {
+  type: 'kill-answer';
+  process: string;
+  job: string;
+  outcome: KillOutcome;
+}
+
+/** The controller got no definite answer to the kill of `job` within its bound; `error` says what it saw. */
+export interface KillInfoEvent extends Stamped {
+  type: 'kill-info';
+  process: string;
+  job: string;
+  error: string;
+}
+
+export type ControlEvent = KillEvent | KillAnswerEvent | KillInfoEvent;
+export type ControlEventType = ControlEvent['type'];
+
+export const CONTROL_EVENT_TYPES: readonly ControlEventType[] = ['kill', 'kill-answer', 'kill-info'];
+const controlTypes: ReadonlySet<string> = new Set(CONTROL_EVENT_TYPES);
+
+/**
+ * Whether `event` is a controller's (kill, kill-answer, kill-info): the request-reply checkers skip
+ * these, since a kill may name a job nobody invoked (an unknown id is a case the control checker
+ * judges). `exec-killed` is an execution event, not one of these.
+ */
+export function isControlEvent(event: HistoryEvent): event is ControlEvent {
+  return controlTypes.has(event.type);
+}
+
 export type ClientEvent = InvokeEvent | OkEvent | FailEvent | InfoEvent;
-export type ExecutionEvent = ExecStartEvent | ExecEndEvent;
-export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent | HarnessEvent | SecurityEvent;
+export type ExecutionEvent = ExecStartEvent | ExecEndEvent | ExecKilledEvent;
+export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent | HarnessEvent | SecurityEvent | ControlEvent;
 export type HistoryEventType = HistoryEvent['type'];
 
 /** An event before the recorder stamps it. */

@@ -45,6 +45,8 @@ function describeError(error: ErrorObject, eventType: string): string {
     }
     case 'enum':
       return `${eventType} "${field}" is ${shownValue(error.data)}, not one of ${(params.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'const':
+      return `${eventType} "${field}" is ${shownValue(error.data)}, not ${shownValue(params.allowedValue)}`;
     case 'minimum':
       return `${eventType} "${field}" is ${shownValue(error.data)}, below ${String(params.limit)}`;
     default:

@@ -1,4 +1,4 @@
-import type { HistoryEventType } from './event';
+import { KILL_OUTCOMES, type HistoryEventType } from './event';
 
 /**
  * The history format (docs/history.md) as a JSON Schema (draft-07): one schema per line of a
@@ -84,6 +84,7 @@ const PRINCIPAL_RIGHTS: JsonSchema = {
     subscriberIds: patterns('subscriber ids it may open sessions as (absent: its own name only)'),
   },
 };
+const controller = string('the controller (a client driver) that asked for the kill');
 const principal = string('the principal: a node name, or the name the harness gave a hostile peer');
 
 /** One event type's branch: `type`, `t` and `fields` required, `optional` allowed, nothing else. */
@@ -101,10 +102,11 @@ function event(type: HistoryEventType, description: string, fields: Record<strin
 const BRANCHES: readonly JsonSchema[] = [
   event('invoke', 'a client asked the system to run a job', { process: processField, job, service: string('the service asked for') }),
   event('ok', 'the application received a reply to the job', { process: processField, job, reply: string('the job id the reply itself names') }),
-  event('fail', 'a definite failure: the job did not run and will not run', { process: processField, job, error }),
+  event('fail', 'a definite failure: the job did not run and will not run', { process: processField, job, error }, { killed: { const: true, description: 'the call ended because the job was killed (KHC/1 409): it did not complete and will not run' } }),
   event('info', 'an indefinite outcome: the call gave up without knowing whether the job ran', { process: processField, job, error }, { accepted }),
   event('exec-start', "a worker's handler started the job (reported out of band by the worker driver)", { worker: string('the worker'), job }),
   event('exec-end', "a worker's handler committed the job: its effect happened", { worker: string('the worker'), job }),
+  event('exec-killed', "a worker stopped the job's handler before it committed (KHC/1 KILL): no effect happened", { worker: string('the worker'), job }),
   event(
     'nemesis',
     'a fault began or ended; start and end of one fault share id',
@@ -163,6 +165,13 @@ const BRANCHES: readonly JsonSchema[] = [
       attack: string('the attack it belongs to'),
     },
   ),
+  event('kill', 'the harness asked a controller to kill a job', { process: controller, job: string('the job id to kill (as invoked; a kill may name a job nobody invoked)') }),
+  event('kill-answer', 'the system answered the kill definitely', {
+    process: controller,
+    job: string('the job id the kill named'),
+    outcome: { type: 'string', enum: [...KILL_OUTCOMES], description: 'killed: it never completes; finished: too late, the result stands; unknown: no such job' },
+  }),
+  event('kill-info', 'the controller got no definite answer to the kill within its bound', { process: controller, job: string('the job id the kill named'), error: string('what the controller saw') }),
 ];
 
 export const HISTORY_EVENT_SCHEMA = {

@@ -6,8 +6,9 @@ import { RunSecurity } from '../security/run-security';
 import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
 import { parseRuntime, runConfig } from '../run/run-config';
-import type { Judgement, Profile, PubSubProfile, RequestReplyProfile, SecureProfile } from '../checker';
-import { hasOperationsFor, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, judgeSecureHistory, type AnyCheckResult, type JudgedHistory } from '../checker/judge-history';
+import type { ControlProfile, Judgement, Profile, PubSubProfile, RequestReplyProfile, SecureProfile } from '../checker';
+import { hasOperationsFor, judgeControlHistory, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, judgeSecureHistory, type AnyCheckResult, type JudgedHistory } from '../checker/judge-history';
+import type { ControlCheckResult } from '../checker/control';
 import type { CheckResult } from '../checker/check-history';
 import type { SecureCheckResult } from '../checker/secure';
 import type { PubSubCheckOptions, PubSubCheckResult } from '../checker/pubsub';
@@ -246,6 +247,13 @@ export class Scenario {
   /** Judges who received what (the policy, revocations, attacks) against `profile`. */
   checkSecure(profile: SecureProfile = 'secure'): JudgedHistory<SecureCheckResult> {
     const judged = judgeSecureHistory(this.history.events(), profile);
+    this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
+    return judged;
+  }
+
+  /** Judges the kills (their answers, and what the jobs and their clients did) against `profile`. */
+  checkControl(profile: ControlProfile = 'control'): JudgedHistory<ControlCheckResult> {
+    const judged = judgeControlHistory(this.history.events(), profile);
     this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
     return judged;
   }

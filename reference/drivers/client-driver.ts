@@ -40,10 +40,15 @@ async function runCall(client: MajordomoClient, call: CallCommand): Promise<void
   }
 }
 
-/** KHC/1: one kill and its one report, the broker's definite answer or, failing one within the bound, kill-info. */
+/**
+ * KHC/1: one kill and its one report, the broker's definite answer about the job or, failing one within
+ * the bound, kill-info. A refused kill (`forbidden`) says nothing about the job, so it is kill-info too.
+ */
 async function runKill(client: MajordomoClient, command: KillCommand): Promise<void> {
   try {
-    report({ type: 'kill-answer', job: command.job, outcome: await client.kill(command.job) });
+    const outcome = await client.kill(command.job);
+    if (outcome === 'forbidden') report({ type: 'kill-info', job: command.job, error: `the broker refused to kill job ${command.job} (forbidden): nothing was done` });
+    else report({ type: 'kill-answer', job: command.job, outcome });
   } catch (error) {
     report({ type: 'kill-info', job: command.job, error: (error as Error).message });
   }

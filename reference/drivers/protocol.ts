@@ -12,7 +12,7 @@ export interface CallCommand {
   payload?: string;
 }
 
-/** harness → client driver (KHC/1): kill the job the harness called with this id. */
+/** harness → client driver: ask the system to kill `job` (KHC/1), the id the harness called it with. */
 export interface KillCommand {
   type: 'kill';
   job: string;
@@ -20,19 +20,19 @@ export interface KillCommand {
 
 export type ClientCommand = CallCommand | KillCommand;
 
-/** client driver → harness */
+/** How the system answered a kill definitely. */
+export type KillOutcome = 'killed' | 'finished' | 'unknown';
+
+/** client driver → harness. A call that ended because its job was killed is a `fail` with `killed: true`. */
 export type ClientReport =
   | { type: 'ok'; job: string; reply: string }
   | { type: 'fail'; job: string; error: string; killed?: true }
   | { type: 'info'; job: string; error: string; accepted?: boolean }
-  | { type: 'kill-answer'; job: string; outcome: 'killed' | 'finished' | 'unknown' | 'forbidden' }
+  | { type: 'kill-answer'; job: string; outcome: KillOutcome }
   | { type: 'kill-info'; job: string; error: string };
 
-/** worker driver → harness */
-export type WorkerReport =
-  | { type: 'exec-start'; job: string; worker: string }
-  | { type: 'exec-end'; job: string; worker: string }
-  | { type: 'exec-killed'; job: string; worker: string };
+/** worker driver → harness. `exec-killed`: the handler was stopped before it committed. */
+export type WorkerReport = { type: 'exec-start' | 'exec-end' | 'exec-killed'; job: string; worker: string };
 
 /** any driver → harness */
 export type LifecycleReport = { type: 'ready'; role: string; [detail: string]: unknown } | { type: 'error'; error: string };

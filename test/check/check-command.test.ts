@@ -111,6 +111,20 @@ describe('keelhaul check: one hand-written history per outcome', () => {
     assert.equal(check([policy, ...cleanJob(1, 'j1')]).verdict, 'PASS');
   });
 
+  test('a history with kills is a control one: judged by the control checks against control', () => {
+    const killed: HistoryEvent[] = [
+      { type: 'invoke', t: 1, process: 'client-1', job: 'j1', service: 'echo' },
+      { type: 'kill', t: 2, process: 'client-1', job: 'j1' },
+      { type: 'kill-answer', t: 3, process: 'client-1', job: 'j1', outcome: 'killed' },
+    ];
+    const control = check([...killed, { type: 'exec-start', t: 40, worker: 'worker-1', job: 'j1' }]);
+    assert.equal(control.system, 'control');
+    assert.equal(control.profile, 'control');
+    assert.equal(control.verdict, 'FAIL');
+    assert.match(control.report, /ran-after-kill: 1/);
+    assert.equal(check(killed).verdict, 'PASS');
+  });
+
   test('a history that does not say its system, or says both, is an error asking for --system', () => {
     assert.throws(() => check([faultStart(0, 'f', 'kill', ['w']), faultEnd(1, 'f', 'kill', ['w'])]), /cannot tell which system the history is of.*pass --system or --profile/);
     assert.throws(() => check([...cleanJob(0, 'j1'), ...pubsubStart]), /both request-reply events .* and pub\/sub events .*: pass --system request-reply or --system pubsub/);

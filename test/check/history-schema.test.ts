@@ -23,7 +23,7 @@ function shapeOfType(checker: ts.TypeChecker, type: ts.Type, at: ts.Node): Shape
   const flags = type.getFlags();
   if (flags & ts.TypeFlags.String) return 'string';
   if (flags & ts.TypeFlags.Number) return 'number';
-  if (flags & ts.TypeFlags.Boolean || (type.isUnion() && type.types.every((member) => member.getFlags() & ts.TypeFlags.BooleanLiteral))) return 'boolean';
+  if (flags & ts.TypeFlags.Boolean || flags & ts.TypeFlags.BooleanLiteral || (type.isUnion() && type.types.every((member) => member.getFlags() & ts.TypeFlags.BooleanLiteral))) return 'boolean';
   if (type.isStringLiteral()) return { enum: [type.value] };
   if (type.isUnion() && type.types.every((member) => member.isStringLiteral())) return { enum: type.types.map((member) => (member as ts.StringLiteralType).value).sort() };
   if (checker.isArrayType(type)) return { array: shapeOfType(checker, checker.getTypeArguments(type as ts.TypeReference)[0], at) };
@@ -39,7 +39,7 @@ function shapeOfType(checker: ts.TypeChecker, type: ts.Type, at: ts.Node): Shape
 
 interface SchemaNode {
   type?: string;
-  const?: string;
+  const?: string | boolean;
   enum?: string[];
   items?: SchemaNode;
   properties?: Record<string, SchemaNode>;
@@ -48,7 +48,8 @@ interface SchemaNode {
 }
 
 function shapeOfSchema(schema: SchemaNode): Shape {
-  if (schema.const !== undefined) return { enum: [schema.const] };
+  // A field that is only ever `true` (fail.killed) is a boolean to both sides.
+  if (schema.const !== undefined) return typeof schema.const === 'boolean' ? 'boolean' : { enum: [schema.const] };
   if (schema.enum !== undefined) return { enum: [...schema.enum].sort() };
   if (schema.type === 'array') return { array: shapeOfSchema(schema.items ?? {}) };
   if (schema.type === 'object' && schema.properties === undefined && typeof schema.additionalProperties === 'object') return { map: shapeOfSchema(schema.additionalProperties) };
@@ -88,7 +89,7 @@ describe('the history schema', () => {
     const fromSchema = new Map(HISTORY_EVENT_SCHEMA.oneOf.map((branch) => [(branch.properties as { type: { const: string } }).type.const, shapeOfSchema(branch as SchemaNode)]));
     assert.deepEqual([...fromSchema.keys()].sort(), [...fromSource.keys()].sort(), 'event types (add a branch to harness/history/schema.ts for a new event)');
     for (const [type, shape] of fromSource) assert.deepEqual(fromSchema.get(type), shape, `the ${type} event: harness/history/schema.ts and harness/history/event.ts disagree`);
-    assert.equal(fromSource.size, 21, 'the event vocabulary this test was written against (a new type is fine; update the count)');
+    assert.equal(fromSource.size, 25, 'the event vocabulary this test was written against (a new type is fine; update the count)');
   });
 
   test('docs/history-event.schema.json is the schema the code validates with', () => {
@@ -144,6 +145,12 @@ describe('the history schema', () => {
       recorder.record({ type: 'attack', id: 'a2', attack: 'forged-reply', principal: 'evil', sent: 'REPLY', performed: false, outcome: 'nothing', error: 'no job dispatched' });
       recorder.record({ type: 'receive', principal: 'evil', kind: 'reply', service: 'echo', job: 'j', resultOf: 'client-1', attack: 'a2' });
       recorder.record({ type: 'receive', principal: 'evil', kind: 'deliver', topic: 'a', msg: 'm-1', subscriberId: 'sub-1' });
+      recorder.record({ type: 'kill', process: 'client-2', job: 'k' });
+      recorder.record({ type: 'exec-killed', worker: 'worker-1', job: 'k' });
+      recorder.record({ type: 'kill-answer', process: 'client-2', job: 'k', outcome: 'killed' });
+      recorder.record({ type: 'fail', process: 'client-1', job: 'k', error: 'killed: 409', killed: true });
+      recorder.record({ type: 'kill', process: 'client-2', job: 'm' });
+      recorder.record({ type: 'kill-info', process: 'client-2', job: 'm', error: 'no answer after 3 attempts' });
       recorder.close();
       const events: HistoryEvent[] = parseHistory(fs.readFileSync(file, 'utf8'));
       assert.deepEqual(events, recorder.events());
@@ -173,6 +180,9 @@ describe('the history schema', () => {
     assert.equal(reasonOf('{"type":"nemesis","t":2,"phase":"middle","id":"f","fault":"kill","targets":["w"]}').reason, 'nemesis "phase" is "middle", not one of start, end');
     assert.equal(reasonOf('{"type":"nemesis","t":2,"phase":"start","id":"f","fault":"kill","targets":["w"],"effect":{"jobsInFlight":[7]}}').reason, 'nemesis "effect.jobsInFlight[0]" is not a string: 7');
     assert.equal(reasonOf('{"type":"exec-end","t":"soon","worker":"w"}').reason, 'exec-end event without string "job"; exec-end "t" is not a number: "soon"');
+    assert.equal(reasonOf('{"type":"kill-answer","t":2,"process":"c","job":"j","outcome":"maybe"}').reason, 'kill-answer "outcome" is "maybe", not one of killed, finished, unknown');
+    assert.equal(reasonOf('{"type":"fail","t":2,"process":"c","job":"j","error":"killed","killed":false}').reason, 'fail "killed" is false, not true');
+    assert.equal(reasonOf('{"type":"exec-killed","t":2,"job":"j"}').reason, 'exec-killed event without string "worker"');
     assert.match(reasonOf(`${good}\n${good}\n{"type":`).reason, /^invalid JSON/);
     assert.equal(reasonOf(`${good}\n${good}\n{"type":`).line, 3);
   });

@@ -11,6 +11,7 @@ import {
   PUBSUB_PROFILES,
   REQUEST_REPLY_PROFILES,
   SECURE_PROFILES,
+  CONTROL_PROFILES,
   UNDECIDED_ANOMALIES,
 } from '../../harness/checker/profile';
 import { checkPubSub } from '../../harness/checker/pubsub';
@@ -80,14 +81,15 @@ describe('checker registry: the built-in registries', () => {
     assert.deepEqual(REQUEST_REPLY_PROFILES, ['mdp', 'at-least-once', 'exactly-once']);
     assert.deepEqual(PUBSUB_PROFILES, ['pubsub-exactly-once']);
     assert.deepEqual(SECURE_PROFILES, ['secure']);
-    assert.deepEqual(PROFILES, [...REQUEST_REPLY_PROFILES, ...PUBSUB_PROFILES, ...SECURE_PROFILES]);
+    assert.deepEqual(CONTROL_PROFILES, ['control']);
+    assert.deepEqual(PROFILES, [...REQUEST_REPLY_PROFILES, ...PUBSUB_PROFILES, ...SECURE_PROFILES, ...CONTROL_PROFILES]);
   });
 
-  test('undecided: ineffective-fault, undelivered-at-bound, no-policy, attack-not-performed; liveness: stuck', () => {
-    assert.deepEqual(UNDECIDED_ANOMALIES, ['ineffective-fault', 'undelivered-at-bound', 'no-policy', 'attack-not-performed']);
+  test('undecided: ineffective-fault, undelivered-at-bound, no-policy, attack-not-performed, no-kill-performed; liveness: stuck, kill-unanswered', () => {
+    assert.deepEqual(UNDECIDED_ANOMALIES, ['ineffective-fault', 'undelivered-at-bound', 'no-policy', 'attack-not-performed', 'no-kill-performed']);
     assert.ok(isUndecided({ name: 'undelivered-at-bound', detail: '', events: [] }));
     assert.ok(!isUndecided({ name: 'lost', detail: '', events: [] }));
-    assert.deepEqual(LIVENESS_ANOMALIES, ['stuck']);
+    assert.deepEqual(LIVENESS_ANOMALIES, ['stuck', 'kill-unanswered']);
     assert.ok(isLiveness({ name: 'stuck' }));
     assert.ok(!isLiveness({ name: 'duplicate-execution' }));
   });

@@ -287,3 +287,20 @@ test('timeline: output size does not grow with the number of clean jobs in dense
   assert.ok(large < 600 * 1024, `${large} bytes for 12,000 jobs`);
   assert.ok(large < small * 6, `${small} → ${large} bytes`);
 });
+
+test('a control history: the killed handler ends its bar with a mark; kills and their answers are marks on the controller', () => {
+  const events: HistoryEvent[] = [
+    invoke(10, 'j-1'),
+    execStart(12, 'worker-1', 'j-1'),
+    { type: 'kill', t: 20, process: 'client-2', job: 'j-1' },
+    { type: 'exec-killed', t: 25, worker: 'worker-1', job: 'j-1' },
+    { type: 'kill-answer', t: 27, process: 'client-2', job: 'j-1', outcome: 'killed' },
+    { type: 'fail', t: 28, process: 'client-1', job: 'j-1', error: 'killed: 409', killed: true },
+    { type: 'kill', t: 30, process: 'client-2', job: 'nobody' },
+    { type: 'kill-info', t: 90, process: 'client-2', job: 'nobody', error: 'no answer' },
+  ];
+  const svg = renderTimeline(events);
+  assertWellFormed(svg);
+  for (const text of ['handler killed at 25 ms', 'kill asked at 20 ms', 'kill answered killed at 27 ms', 'kill unanswered at 90 ms (no answer)']) assert.ok(svg.includes(text), text);
+  assert.match(svg, />client-2</);
+});

@@ -82,6 +82,23 @@ export function collectJobs(timed: readonly HistoryEvent[]): Job[] {
         else target.marks.push({ lane: event.worker, t: event.t, cls: 'none', text: `exec-end at ${ms(event.t)} without exec-start` });
         break;
       }
+      case 'exec-killed': {
+        // The execution ends uncommitted: its bar stops here, and a mark says why.
+        const target = job(event.job);
+        const open = target.execs.find((exec) => exec.worker === event.worker && exec.end === undefined);
+        if (open !== undefined) open.end = event.t;
+        target.marks.push({ lane: event.worker, t: event.t, cls: 'fail', text: `handler killed at ${ms(event.t)}${open === undefined ? ' without exec-start' : ''}` });
+        break;
+      }
+      case 'kill':
+        job(event.job).marks.push({ lane: event.process, t: event.t, cls: 'none', text: `kill asked at ${ms(event.t)}` });
+        break;
+      case 'kill-answer':
+        job(event.job).marks.push({ lane: event.process, t: event.t, cls: event.outcome === 'killed' ? 'fail' : 'none', text: `kill answered ${event.outcome} at ${ms(event.t)}` });
+        break;
+      case 'kill-info':
+        job(event.job).marks.push({ lane: event.process, t: event.t, cls: 'info', text: `kill unanswered at ${ms(event.t)} (${event.error})` });
+        break;
     }
   }
   return [...jobs.values()];

@@ -26,6 +26,7 @@ function renamed(event: HistoryEvent, rename: (node: string) => string): History
       return { ...event, targets: [...new Set(event.targets.map(rename))] };
     case 'exec-start':
     case 'exec-end':
+    case 'exec-killed':
       return { ...event, worker: rename(event.worker) };
     case 'subscribe':
     case 'subscribed':

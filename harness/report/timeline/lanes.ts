@@ -35,9 +35,13 @@ export function nodeOf(event: HistoryEvent): string | undefined {
     case 'put-ok':
     case 'put-fail':
     case 'put-info':
+    case 'kill':
+    case 'kill-answer':
+    case 'kill-info':
       return event.process;
     case 'exec-start':
     case 'exec-end':
+    case 'exec-killed':
       return event.worker;
     case 'subscribe':
     case 'subscribed':
@@ -63,9 +67,13 @@ function kindOf(event: HistoryEvent): LaneKind | undefined {
     case 'ok':
     case 'fail':
     case 'info':
+    case 'kill':
+    case 'kill-answer':
+    case 'kill-info':
       return 'client';
     case 'exec-start':
     case 'exec-end':
+    case 'exec-killed':
       return 'worker';
     case 'put':
     case 'put-ok':

@@ -16,9 +16,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../../util/time-scale';
 import { performance } from 'node:perf_hooks';
 import { RpcWorkload, type RpcWorkloadOptions } from './workload';
+import type { KillAnswerEvent, KillInfoEvent } from '../../history/event';
+import type { KillCommand } from '../../../reference/drivers/protocol';
+import { checkClientReport, checkWorkerReport, clientEvent, isClientReport, isWorkerReport } from './driver-reports';
 
-type ExecutionKind = 'exec-start' | 'exec-end';
+type ExecutionKind = 'exec-start' | 'exec-end' | 'exec-killed';
 type ExecutionListener = (kind: ExecutionKind, worker: string, job: string) => void;
+/** What came back for a kill: the answer as recorded, or the problem with a malformed one. */
+type KillAnswerListener = (process: string, job: string, answer: { event: KillAnswerEvent | KillInfoEvent } | { problem: string }) => void;
 
 /**
  * A request-reply system under test: one broker, workers and client drivers, started through a
@@ -37,6 +42,9 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   private readonly executedBy = new Map<string, number>();
   /** Called on every exec-start and exec-end as it is recorded: how a fault can strike at that moment. */
   private readonly executionListeners = new Set<ExecutionListener>();
+  private readonly killAnswerListeners = new Set<KillAnswerListener>();
+  /** Driver reports of a known type with a malformed field: never recorded, kept here to be shown. */
+  private readonly malformed: string[] = [];
   private readonly workloads: RpcWorkload[] = [];
   /** Stand-in clients of the harness (sendStandInRequest): open until teardown, so a reply has somewhere to go. */
   private readonly standIns: RawPeer[] = [];
@@ -260,15 +268,19 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   }
 
   private trackExecutions(worker: NodeHandle): void {
-    worker.onReport((report) => {
-      if (this.sealed || (report.type !== 'exec-start' && report.type !== 'exec-end')) return;
+    worker.onReport((raw) => {
+      if (this.sealed || !isWorkerReport(raw)) return;
+      const checked = checkWorkerReport(raw);
+      if ('problem' in checked) return this.reportMalformed(worker.name, checked.problem);
+      const { report } = checked;
       this.context.history.record({ type: report.type, worker: report.worker, job: report.job });
       const jobs = this.inFlight.get(report.worker) ?? new Set<string>();
       this.inFlight.set(report.worker, jobs);
       if (report.type === 'exec-start') jobs.add(report.job);
       else {
         jobs.delete(report.job);
-        this.executedBy.set(report.worker, this.executionsBy(report.worker) + 1);
+        // A killed handler committed nothing: it is no execution.
+        if (report.type === 'exec-end') this.executedBy.set(report.worker, this.executionsBy(report.worker) + 1);
       }
       for (const listener of [...this.executionListeners]) listener(report.type, report.worker, report.job);
     });
@@ -276,9 +288,59 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
 
   /** Every outcome a client reports goes into the history, also ones nobody asked for (the checkers judge them). */
   private recordOutcomes(client: NodeHandle): void {
-    client.onReport((report) => {
-      if (this.sealed) return;
-      if (report.type === 'ok' || report.type === 'fail' || report.type === 'info') this.context.history.record({ ...report, process: client.name });
+    client.onReport((raw) => {
+      if (this.sealed || !isClientReport(raw)) return;
+      const checked = checkClientReport(raw);
+      if ('problem' in checked) {
+        this.reportMalformed(client.name, checked.problem);
+        if (raw.type === 'kill-answer' || raw.type === 'kill-info') for (const listener of [...this.killAnswerListeners]) listener(client.name, String(raw.job), { problem: checked.problem });
+        return;
+      }
+      const event = this.context.history.record(clientEvent(checked.report, client.name));
+      if (event.type !== 'kill-answer' && event.type !== 'kill-info') return;
+      for (const listener of [...this.killAnswerListeners]) listener(client.name, event.job, { event });
+    });
+  }
+
+  private reportMalformed(node: string, problem: string): void {
+    this.malformed.push(`${node}: ${problem}`);
+    process.stderr.write(`keelhaul: ${node} sent a malformed report, not recorded: ${problem}\n`);
+  }
+
+  /** The malformed driver reports so far (`node: problem`), none of them recorded: a scenario can show them or fail on them. */
+  malformedReports(): readonly string[] {
+    return this.malformed;
+  }
+
+  /**
+   * Asks client `clientName` to kill `job` (KHC/1): records `kill` as it writes
+   * `{"type":"kill","job":...}` to the driver's stdin, and resolves with the answer the driver reports
+   * for that job (`kill-answer`, or `kill-info` when it got no definite answer), as recorded. Rejects
+   * when no answer comes within `timeoutMs` (the history keeps the kill unanswered: the checker's
+   * `kill-unanswered`) or the answer is malformed.
+   */
+  kill(clientName: string, job: string, timeoutMs: number = clientCallBound(this.timing)): Promise<KillAnswerEvent | KillInfoEvent> {
+    const client = this.clients.find((node) => node.name === clientName);
+    if (client === undefined) return Promise.reject(new Error(`no client named "${clientName}" (clients: ${this.clients.map((node) => node.name).join(', ') || 'none'})`));
+    return new Promise((resolve, reject) => {
+      const listener: KillAnswerListener = (from, answered, answer) => {
+        if (from !== clientName || answered !== job) return;
+        settle();
+        if ('event' in answer) resolve(answer.event);
+        else reject(new Error(`${clientName} answered the kill of ${job} with a malformed report: ${answer.problem}`));
+      };
+      const timer = setTimeout(() => {
+        settle();
+        reject(new Error(`${clientName} reported no answer to the kill of ${job} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const settle = (): void => {
+        clearTimeout(timer);
+        this.killAnswerListeners.delete(listener);
+      };
+      this.killAnswerListeners.add(listener);
+      this.context.history.record({ type: 'kill', process: clientName, job });
+      const command: KillCommand = { type: 'kill', job };
+      client.send(command);
     });
   }
 

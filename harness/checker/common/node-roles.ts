@@ -1,0 +1,28 @@
+import type { HistoryEvent } from '../../history/event';
+
+/**
+ * Who is who, read off the history alone (a third party's too): workers are the nodes that report
+ * executions, clients the processes that invoke jobs, and a node a fault hit that is neither is a
+ * broker, unless its name is the harness's name for a worker or client that had not acted yet
+ * (`worker-3`, `client-2`).
+ */
+export interface NodeRoles {
+  workers: ReadonlySet<string>;
+  clients: ReadonlySet<string>;
+}
+
+const IDLE_WORKER_OR_CLIENT = /^(worker|client)\b/;
+
+export function nodeRoles(events: readonly HistoryEvent[]): NodeRoles {
+  const workers = new Set<string>();
+  const clients = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'exec-start' || event.type === 'exec-end' || event.type === 'exec-killed') workers.add(event.worker);
+    else if (event.type === 'invoke') clients.add(event.process);
+  }
+  return { workers, clients };
+}
+
+export function isBroker(roles: NodeRoles, node: string): boolean {
+  return !roles.workers.has(node) && !roles.clients.has(node) && !IDLE_WORKER_OR_CLIENT.test(node);
+}

@@ -1,0 +1,83 @@
+import type { ClientReport, DriverReport, KillOutcome, WorkerReport } from '../../../reference/drivers/protocol';
+import type { UnstampedEvent } from '../../history/event';
+
+/**
+ * The request-reply driver reports the harness turns into history events, their fields checked.
+ * A driver's stdout line is only known to be a JSON object with a string `type` (report-line.ts);
+ * a report of a known type with a missing or wrong field is a problem naming the field, and is
+ * never recorded: a history holds only events the schema accepts.
+ */
+export type CheckedReport<R> = { report: R } | { problem: string };
+
+const KILL_OUTCOMES: readonly KillOutcome[] = ['killed', 'finished', 'unknown'];
+const CLIENT_TYPES: readonly ClientReport['type'][] = ['ok', 'fail', 'info', 'kill-answer', 'kill-info'];
+const WORKER_TYPES: readonly WorkerReport['type'][] = ['exec-start', 'exec-end', 'exec-killed'];
+
+type Fields = Record<string, unknown>;
+
+function show(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}
+
+/** The first problem with `fields`, or undefined: each named field must hold what its check accepts. */
+function firstProblem(type: string, fields: Fields, checks: Record<string, [(value: unknown) => boolean, string]>): string | undefined {
+  for (const [name, [accepts, what]] of Object.entries(checks)) {
+    if (!accepts(fields[name])) return `the "${type}" report: "${name}" must be ${what} (got ${show(fields[name])})`;
+  }
+  return undefined;
+}
+
+const nonEmpty: [(value: unknown) => boolean, string] = [(value) => typeof value === 'string' && value !== '', 'a non-empty string'];
+const text: [(value: unknown) => boolean, string] = [(value) => typeof value === 'string', 'a string'];
+const optionalTrue: [(value: unknown) => boolean, string] = [(value) => value === undefined || value === true, 'true or absent'];
+const optionalBoolean: [(value: unknown) => boolean, string] = [(value) => value === undefined || typeof value === 'boolean', 'a boolean or absent'];
+const outcome: [(value: unknown) => boolean, string] = [(value) => (KILL_OUTCOMES as readonly unknown[]).includes(value), `one of ${KILL_OUTCOMES.join(', ')}`];
+
+/** Whether a report is a client driver's: an outcome of a call or of a kill. */
+export function isClientReport(report: DriverReport): report is ClientReport {
+  return (CLIENT_TYPES as readonly string[]).includes(report.type);
+}
+
+/** Whether a report is a worker driver's: an execution of a job's handler. */
+export function isWorkerReport(report: DriverReport): report is WorkerReport {
+  return (WORKER_TYPES as readonly string[]).includes(report.type);
+}
+
+/** A client driver's report with every field checked (docs/drivers.md); `killed` on a fail is only ever `true`. */
+export function checkClientReport(report: ClientReport): CheckedReport<ClientReport> {
+  const fields = report as unknown as Fields;
+  const problem = firstProblem(report.type, fields, {
+    job: nonEmpty,
+    ...(report.type === 'ok' ? { reply: text } : {}),
+    ...(report.type === 'fail' ? { error: text, killed: optionalTrue } : {}),
+    ...(report.type === 'info' ? { error: text, accepted: optionalBoolean } : {}),
+    ...(report.type === 'kill-answer' ? { outcome } : {}),
+    ...(report.type === 'kill-info' ? { error: text } : {}),
+  });
+  return problem === undefined ? { report } : { problem };
+}
+
+/**
+ * A worker driver's report with `job` and `worker` checked. Its `job` is the request's first body
+ * frame as the worker got it, which a malformed request can leave empty: any string is reported.
+ */
+export function checkWorkerReport(report: WorkerReport): CheckedReport<WorkerReport> {
+  const problem = firstProblem(report.type, report as unknown as Fields, { job: text, worker: nonEmpty });
+  return problem === undefined ? { report } : { problem };
+}
+
+/** The history event of a checked client report from `process`: only the fields the schema knows, so a driver's extra fields stay out. */
+export function clientEvent(report: ClientReport, process: string): Extract<UnstampedEvent, { type: ClientReport['type'] }> {
+  switch (report.type) {
+    case 'ok':
+      return { type: 'ok', process, job: report.job, reply: report.reply };
+    case 'fail':
+      return { type: 'fail', process, job: report.job, error: report.error, ...(report.killed === true ? { killed: true as const } : {}) };
+    case 'info':
+      return { type: 'info', process, job: report.job, error: report.error, ...(report.accepted !== undefined ? { accepted: report.accepted } : {}) };
+    case 'kill-answer':
+      return { type: 'kill-answer', process, job: report.job, outcome: report.outcome };
+    case 'kill-info':
+      return { type: 'kill-info', process, job: report.job, error: report.error };
+  }
+}

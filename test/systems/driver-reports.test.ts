@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { DriverReport } from '../../reference/drivers/protocol';
+import { checkClientReport, checkWorkerReport, clientEvent, isClientReport, isWorkerReport } from '../../harness/systems/request-reply/driver-reports';
+import { invalidEventReason } from '../../harness/history/reader';
+
+/** A stdout line as report-line.ts hands it over: only its `type` is known to be a string. */
+const line = (value: object): DriverReport => value as DriverReport;
+
+function problemOf(report: DriverReport): string | undefined {
+  if (isClientReport(report)) {
+    const checked = checkClientReport(report);
+    return 'problem' in checked ? checked.problem : undefined;
+  }
+  if (isWorkerReport(report)) {
+    const checked = checkWorkerReport(report);
+    return 'problem' in checked ? checked.problem : undefined;
+  }
+  return 'not a request-reply report';
+}
+
+describe('request-reply driver reports: the control additions', () => {
+  test('kill-answer, kill-info, fail with killed and exec-killed are accepted, and become events the history schema accepts', () => {
+    const reports = [
+      line({ type: 'kill-answer', job: 'j1', outcome: 'killed' }),
+      line({ type: 'kill-info', job: 'j1', error: 'no answer after 3 attempts' }),
+      line({ type: 'fail', job: 'j1', error: 'killed: 409', killed: true }),
+      line({ type: 'ok', job: 'j2', reply: 'j2', extra: 'dropped' }),
+    ];
+    for (const report of reports) {
+      assert.equal(problemOf(report), undefined, JSON.stringify(report));
+      assert.ok(isClientReport(report));
+      const event = { ...clientEvent(report, 'client-1'), t: 1 };
+      assert.equal(invalidEventReason(event), undefined, JSON.stringify(event));
+    }
+    assert.equal(problemOf(line({ type: 'exec-killed', job: 'j1', worker: 'worker-1' })), undefined);
+  });
+
+  test('a malformed report is a problem naming the report type, the field and what came', () => {
+    assert.equal(problemOf(line({ type: 'kill-answer', job: 'j1', outcome: 'maybe' })), 'the "kill-answer" report: "outcome" must be one of killed, finished, unknown (got "maybe")');
+    assert.equal(problemOf(line({ type: 'kill-answer', outcome: 'killed' })), 'the "kill-answer" report: "job" must be a non-empty string (got nothing)');
+    assert.equal(problemOf(line({ type: 'kill-info', job: 'j1' })), 'the "kill-info" report: "error" must be a string (got nothing)');
+    assert.equal(problemOf(line({ type: 'fail', job: 'j1', error: 'killed', killed: 'yes' })), 'the "fail" report: "killed" must be true or absent (got "yes")');
+    assert.equal(problemOf(line({ type: 'info', job: 'j1', error: 'timeout', accepted: 1 })), 'the "info" report: "accepted" must be a boolean or absent (got 1)');
+    assert.equal(problemOf(line({ type: 'exec-killed', job: 'j1', worker: '' })), 'the "exec-killed" report: "worker" must be a non-empty string (got "")');
+    assert.equal(problemOf(line({ type: 'exec-start', worker: 'worker-1' })), 'the "exec-start" report: "job" must be a string (got nothing)');
+    assert.equal(problemOf(line({ type: 'exec-start', job: '', worker: 'worker-1' })), undefined, 'a request with an empty first frame is reported as it came');
+  });
+
+  test('a fail without killed stays a plain definite failure', () => {
+    const report = line({ type: 'fail', job: 'j1', error: 'no such service' });
+    assert.ok(isClientReport(report));
+    assert.deepEqual(clientEvent(report, 'client-1'), { type: 'fail', process: 'client-1', job: 'j1', error: 'no such service' });
+  });
+});
