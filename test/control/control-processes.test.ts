@@ -9,6 +9,7 @@ import { waitFor, withTimeout } from '../../harness/util/wait-for';
 import { CONTROL_EXIT } from '../../harness/cli/control-commands';
 import { SECURITY_SETTINGS_EXIT } from '../../harness/cli/node-options';
 import { mmiAnswer, ScriptedBroker, type Received } from './scripted-broker';
+import { freeEndpoint, startBroker } from '../reference/helpers';
 
 /**
  * The KHC/1 reference nodes as processes (bin/keelhaul.js) against a scripted ROUTER broker: the worker
@@ -119,6 +120,25 @@ describe('KHC/1 reference nodes as processes', () => {
     assert.equal(fail?.killed, true);
     assert.match(String(fail?.error), /^killed/);
     assert.match(String(client.reports.find((r) => r.type === 'error')?.error), /"job" must be a non-empty string/);
+  });
+
+  test('reference broker, worker and client drivers: a long job killed mid-run reports exec-killed, kill-answer killed and a killed fail', async () => {
+    const endpoint = await freeEndpoint();
+    const broker = await startBroker(endpoint, { heartbeatInterval: 100, heartbeatLiveness: 3, resultGrace: 600 });
+    closers.push(() => broker.close());
+    const worker = run(['worker', '--broker', endpoint, '--name', 'worker-1', '--heartbeat', '100', '--exit-with-stdin']);
+    await report(worker, 'ready', 'the worker ready report');
+    const client = run(['client', '--driver', '--broker', endpoint, '--timeout', '1000', '--attempts', '5']);
+    await report(client, 'ready', 'the client ready report');
+    await waitFor(() => broker.stats().workers === 1, { timeoutMs: WAIT, what: 'the worker to register' });
+    client.child.stdin.write('{"type":"call","job":"job-1","service":"echo","payload":"work=8000"}\n');
+    await report(worker, 'exec-start', 'exec-start of job-1');
+    client.child.stdin.write('{"type":"kill","job":"job-1"}\n');
+    assert.deepEqual(await report(client, 'kill-answer', 'the kill answer'), { type: 'kill-answer', job: 'job-1', outcome: 'killed' });
+    assert.deepEqual(await report(worker, 'exec-killed', 'exec-killed of job-1'), { type: 'exec-killed', job: 'job-1', worker: 'worker-1' });
+    const fail = await report(client, 'fail', 'the killed call');
+    assert.equal(fail.killed, true);
+    assert.ok(!worker.reports.some((r) => r.type === 'exec-end'));
   });
 
   const operator = async (args: string[], answer: (received: Received) => Buffer[] | undefined): Promise<{ code: number | null; stdout: string }> => {
