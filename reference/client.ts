@@ -1,5 +1,5 @@
 import { Dealer } from 'zeromq';
-import { decodeAtClient, decodeJobReply, encodeClientRequest, encodeJobRequest, KhxStatus, MdpDecodeError, type Frame } from './mdp/codec';
+import { decodeAtClient, decodeJobReply, encodeClientRequest, encodeJobRequest, KHX_EXTENSION, KhxStatus, MdpDecodeError, type Frame } from './mdp/codec';
 import { KHX_MMI_SERVICE, MMI_SERVICE } from './mdp/mmi';
 import { decodeControlAnswer, encodeInspect, encodeKill, encodeWorkerControl, KHC_EXTENSION, MMI_KHC, type ControlAnswer, type KillOutcome, type WorkerControlOutcome } from './mdp/control-codec';
 import { backoffDelay, sleep } from './util/backoff';
@@ -119,14 +119,21 @@ export class MajordomoClient {
 
   /** Sends `body` to `service`; resolves with the reply body or rejects with DefiniteFailure / IndefiniteFailure. */
   async request(service: string, body: Frame[], options: RequestOptions = {}): Promise<Frame[]> {
-    if (this.closed) throw new DefiniteFailure('client is closed', 'closed');
-    if (this.busy) throw new Error('MajordomoClient runs one request at a time; use one client per concurrent call');
-    this.busy = true;
-    try {
+    return this.exclusively(async () => {
       if (options.job !== undefined && this.brokerSpeaksKhx === undefined) this.brokerSpeaksKhx = await this.askKhx();
       if (this.options.checkService) await this.ensureServiceAvailable(service);
       if (options.job !== undefined && this.brokerSpeaksKhx) return await this.sendJobWithRetries(service, options.job, body);
       return await this.sendWithRetries(service, body);
+    });
+  }
+
+  /** One request at a time per client (one socket): a second while one runs is a programming error. */
+  private async exclusively<T>(run: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new DefiniteFailure('client is closed', 'closed');
+    if (this.busy) throw new Error('MajordomoClient runs one request at a time; use one client per concurrent call');
+    this.busy = true;
+    try {
+      return await run();
     } finally {
       this.busy = false;
     }
@@ -171,11 +178,8 @@ export class MajordomoClient {
 
   /** One control request, Lazy Pirate style, after making sure the broker speaks KHC/1. */
   private async control<T extends ControlAnswer>(what: string, request: Frame[], match: (answer: ControlAnswer) => T | undefined): Promise<T> {
-    if (this.closed) throw new DefiniteFailure('client is closed', 'closed');
-    if (this.busy) throw new Error('MajordomoClient runs one request at a time; use one client per concurrent call');
-    this.busy = true;
-    try {
-      this.brokerSpeaksKhc ??= await this.askKhc();
+    return this.exclusively(async () => {
+      this.brokerSpeaksKhc ??= (await this.mmiStatus(MMI_KHC, KHC_EXTENSION)) === '200';
       if (!this.brokerSpeaksKhc) throw new DefiniteFailure(`the broker does not speak KHC/1 (8/MMI ${MMI_KHC} did not answer 200): cannot send ${what}`, 'unsupported');
       for (let attempt = 0; attempt < this.options.attempts; attempt++) {
         if (attempt > 0) await this.backOff(attempt - 1);
@@ -188,19 +192,7 @@ export class MajordomoClient {
         this.log.info({ request: what, attempt: attempt + 1 }, 'no control answer within timeout: sending again on a fresh socket');
       }
       throw new IndefiniteFailure(`no answer to ${what} from broker ${this.options.broker} after ${this.options.attempts} attempts`, this.options.attempts);
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  /** 8/MMI `mmi.khc`: 200 from a KHC/1 broker; 501 (or 404) from one without it. */
-  private async askKhc(): Promise<boolean> {
-    for (let attempt = 0; attempt < this.options.attempts; attempt++) {
-      if (attempt > 0) await this.backOff(attempt - 1);
-      const result = await this.attempt(MMI_KHC, [Buffer.from(KHC_EXTENSION)]);
-      if (result.kind === 'reply') return result.body[0]?.toString() === '200';
-    }
-    throw new DefiniteFailure(`broker ${this.options.broker} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
+    });
   }
 
   private async ensureServiceAvailable(service: string): Promise<void> {
@@ -225,13 +217,17 @@ export class MajordomoClient {
 
   /** 8/MMI `mmi.khx`: 200 from a KHX/1 broker, 501 from a plain one. Nothing is sent for the job before the answer. */
   private async askKhx(): Promise<boolean> {
+    const speaks = (await this.mmiStatus(KHX_MMI_SERVICE, KHX_EXTENSION)) === '200';
+    if (!speaks) this.log.warn({ broker: this.options.broker }, 'broker does not speak KHX/1: job ids are not sent, calls are at-least-once');
+    return speaks;
+  }
+
+  /** The status an 8/MMI service answers (`mmi.khx`, `mmi.khc`: 200 when the broker speaks the extension, else 501 or 404). */
+  private async mmiStatus(service: string, token: string): Promise<string> {
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
       if (attempt > 0) await this.backOff(attempt - 1);
-      const result = await this.attempt(KHX_MMI_SERVICE, [Buffer.from('KHX/1')]);
-      if (result.kind === 'timeout') continue;
-      const speaks = result.body[0]?.toString() === '200';
-      if (!speaks) this.log.warn({ broker: this.options.broker }, 'broker does not speak KHX/1: job ids are not sent, calls are at-least-once');
-      return speaks;
+      const result = await this.attempt(service, [Buffer.from(token)]);
+      if (result.kind === 'reply') return result.body[0]?.toString() ?? '';
     }
     throw new DefiniteFailure(`broker ${this.options.broker} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
   }
