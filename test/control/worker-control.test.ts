@@ -12,7 +12,7 @@ import { ScriptedBroker, type Received } from './scripted-broker';
  * The reference worker's side of KHC/1 (docs/protocol.md, "Control") against a scripted ROUTER broker
  * on real sockets: kill acks, the lease, the inventory and the DROP/RESEND/DRAIN/STOP instructions.
  */
-const HEARTBEAT = 50;
+const HEARTBEAT = 100;
 const WORKER = { heartbeatInterval: HEARTBEAT, heartbeatLiveness: 3, reconnectInitial: 10, reconnectMax: 50 } as const;
 
 const job = (id: string): Frame => Buffer.from(id);
