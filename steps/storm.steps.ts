@@ -5,6 +5,9 @@ import { requestReplyStormLoad } from '../harness/systems/request-reply/storm-lo
 import { parseRequestReplyProfile } from '../harness/checker';
 import { expectPass, Inconclusive } from '../harness/verdict/inconclusive';
 import { scaled } from '../harness/util/time-scale';
+import { stormSeed } from '../harness/nemesis/storm-run';
+import { withKills } from '../harness/systems/request-reply/kill-storm';
+import { clientCallBound, recoveryBound } from '../harness/timing/timing';
 import type { KeelhaulWorld } from './world';
 
 When(
@@ -41,8 +44,25 @@ Then('at least {int} jobs were submitted', function (this: KeelhaulWorld, jobs: 
 });
 
 Then('the checker counts every anomaly and finds none the {string} profile forbids', function (this: KeelhaulWorld, profile: string) {
-  const { judgement, summary } = this.harness.check(parseRequestReplyProfile(profile), { allCounts: true });
+  const { judgement, summary } = profile === 'control' ? this.harness.checkControl() : this.harness.check(parseRequestReplyProfile(profile), { allCounts: true });
   this.attach(summary, 'text/plain');
   process.stderr.write(`${summary}\n`);
   expectPass(judgement, summary);
 });
+
+When(
+  'the clients submit at least {int} jobs to {string}, {int} at a time each, killing {int} of them at random, through a crash storm of {int} broker crashes, {int} worker crashes and {int} worker freezes over {int} seconds',
+  { timeout: scaled(240_000) },
+  async function (this: KeelhaulWorld, minJobs: number, service: string, concurrency: number, kills: number, brokerCrashes: number, workerCrashes: number, workerFreezes: number, seconds: number) {
+    const { cluster, timing } = this.harness;
+    const windowMs = scaled(seconds * 1000);
+    const seed = stormSeed();
+    const load = withKills(requestReplyStormLoad(cluster, { service, concurrency, minJobs }), cluster, { kills, windowMs, seed, answerBoundMs: recoveryBound(timing) + clientCallBound(timing) });
+    this.storm = await this.harness.crashStorm(cluster, { hubCrashes: brokerCrashes, peerCrashes: workerCrashes, peerFreezes: workerFreezes, windowMs, seed }, load, (schedule) => {
+      const described = `${describeSchedule(schedule)}\n${kills} kills of open calls at seeded moments (seed ${seed})`;
+      process.stderr.write(`\ncrash storm seed ${schedule.seed} (replay: ${stormReplayCommand(schedule.seed, '@storm and @control')})\n${described}\n`);
+      this.attach(described, 'text/plain');
+    });
+    this.workload = this.storm.load.workload;
+  },
+);

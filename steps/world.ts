@@ -38,6 +38,10 @@ export class KeelhaulWorld extends World {
   standInWorker?: StandInWorkerHeard;
   /** The hostile side of a secure run, opened by the first attack step. */
   attackBench?: AttackBench;
+  /** The job the last kill step asked to kill (KHC/1). */
+  killedJob?: string;
+  /** History time (ms) at which the broker acknowledged the last DRAIN. */
+  drainedAt?: number;
   /** performance.now() when the scenario began, for its verdict's duration. */
   startedAt = 0;
   /** This attempt is a retry of a scenario whose verdict was already final (a FAIL): skipped, reports nothing. */

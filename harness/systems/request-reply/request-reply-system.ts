@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../../util/time-scale';
 import { performance } from 'node:perf_hooks';
 import { RpcWorkload, type RpcWorkloadOptions } from './workload';
+import { MajordomoClient } from '../../../reference/client';
 import type { KillAnswerEvent, KillInfoEvent } from '../../history/event';
 import type { KillCommand } from '../../../reference/drivers/protocol';
 import { checkClientReport, checkWorkerReport, clientEvent, isClientReport, isWorkerReport } from './driver-reports';
@@ -39,6 +40,8 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   private brokerBind?: string;
   private brokerPeer?: string;
   private readonly inFlight = new Map<string, Set<string>>();
+  /** Each worker's instance id from its ready report: KHC/1 names a worker to drain or stop by it. */
+  private readonly instances = new Map<string, string>();
   private readonly executedBy = new Map<string, number>();
   /** Called on every exec-start and exec-end as it is recorded: how a fault can strike at that moment. */
   private readonly executionListeners = new Set<ExecutionListener>();
@@ -220,6 +223,39 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     return [...open];
   }
 
+  /**
+   * KHC/1 operator requests, sent by the harness itself straight to the broker (an instrument, like the
+   * probes): `worker` finishes its job and takes no more (DRAIN), or also leaves (STOP). Resolves once
+   * the broker said `ok`; rejects if it does not know the worker or gives no definite answer in time.
+   */
+  drainWorker(worker: string): Promise<void> {
+    return this.controlWorker('DRAIN', worker);
+  }
+
+  stopWorker(worker: string): Promise<void> {
+    return this.controlWorker('STOP', worker);
+  }
+
+  private async controlWorker(verb: 'DRAIN' | 'STOP', worker: string): Promise<void> {
+    const instance = this.instances.get(worker);
+    if (instance === undefined) throw new Error(`${worker} reported no instance id when it was ready: it cannot be named to the broker (docs/drivers.md, "Control")`);
+    const { clientTimeout, clientAttempts, backoffInitial, backoffMax } = this.timing;
+    const operator = new MajordomoClient({ broker: this.brokerEndpoint, timeout: clientTimeout, attempts: clientAttempts, backoffInitial, backoffMax, checkService: false, serviceCheckTtl: 0 });
+    try {
+      const outcome = verb === 'DRAIN' ? await operator.drainWorker(instance) : await operator.stopWorker(instance);
+      if (outcome !== 'ok') throw new Error(`the broker answered ${verb} ${worker} (instance ${instance}) with "${outcome}"`);
+    } finally {
+      operator.close();
+    }
+  }
+
+  /** The client that submitted `job` (the owner of its id: the one a secure broker lets kill it). */
+  submitterOf(job: string): string {
+    const invoke = this.context.history.events().find((event) => event.type === 'invoke' && event.job === job);
+    if (invoke?.type !== 'invoke') throw new Error(`${job} was never submitted`);
+    return invoke.process;
+  }
+
   /** How many jobs a worker has finished so far. */
   executionsBy(worker: string): number {
     return this.executedBy.get(worker) ?? 0;
@@ -269,6 +305,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
 
   private trackExecutions(worker: NodeHandle): void {
     worker.onReport((raw) => {
+      if (raw.type === 'ready' && typeof raw.instance === 'string') this.instances.set(worker.name, raw.instance);
       if (this.sealed || !isWorkerReport(raw)) return;
       const checked = checkWorkerReport(raw);
       if ('problem' in checked) return this.reportMalformed(worker.name, checked.problem);
