@@ -4,6 +4,7 @@ import {
   NOTHING_HELD,
   PassThroughStage,
   attributeValues,
+  countEffectOf,
   type Chunk,
   type ChunkSink,
   type Direction,
@@ -65,6 +66,8 @@ class ToxicSlot implements ChunkSink {
     readonly toxic: Toxic,
     downstream: ChunkSink,
     private readonly link: Link,
+    /** The toxic came while the connection was open (not with it): what `openConnectionsOnly` toxics act on. */
+    private readonly cameWhileOpen: boolean,
   ) {
     this.downstream = downstream;
     this.state = toxic.kind.newState?.();
@@ -74,8 +77,8 @@ class ToxicSlot implements ChunkSink {
   /** Rolls the toxicity: the toxic applies to this connection, or its stage just passes data. */
   private createStage(): Stage {
     const applies = this.link.context.random() < Math.fround(this.toxic.toxicity);
-    if (!applies) return new PassThroughStage(this.out);
-    return this.toxic.kind.createStage(attributeValues(this.toxic), this.out, this.link.context, this.state);
+    if (!applies || (this.toxic.kind.openConnectionsOnly === true && !this.cameWhileOpen)) return new PassThroughStage(this.out);
+    return this.toxic.kind.createStage(attributeValues(this.toxic), this.out, this.link.context, this.state, countEffectOf(this.toxic));
   }
 
   write(chunk: Chunk): void {
@@ -117,6 +120,8 @@ export class Link {
   private paused = false;
   private inputEnded = false;
   private outputEnded = false;
+  /** The end of the stream is a FIN on the destination only (half_open), not a close of it. */
+  private finOnly = false;
   readonly context: StageContext;
 
   /** The end of the chain: writes to the destination socket. */
@@ -132,7 +137,8 @@ export class Link {
     end: () => {
       if (this.outputEnded) return;
       this.outputEnded = true;
-      this.hooks.outputEnded(this);
+      if (this.finOnly) this.dest.end();
+      else this.hooks.outputEnded(this);
     },
   };
 
@@ -152,8 +158,11 @@ export class Link {
       clearTimer: (timer) => hooks.clearTimer(timer),
       discard: (bytes) => this.discard(bytes),
       reset: () => hooks.reset(),
+      finOnly: () => {
+        this.finOnly = true;
+      },
     };
-    for (const toxic of toxics) this.addToxic(toxic);
+    for (const toxic of toxics) this.addToxic(toxic, false);
   }
 
   /** Starts moving bytes. The source's 'close' without 'end' (reset, or destroyed by us) also ends the stream. */
@@ -203,12 +212,15 @@ export class Link {
     this.flow();
   }
 
-  /** A toxic added to the proxy joins the end of the chain, unless the stream is already closed. */
-  addToxic(toxic: Toxic): void {
+  /**
+   * A toxic joins the end of the chain, unless the stream is already closed: with the connection
+   * (`whileOpen` false), or added to the proxy while the connection was open.
+   */
+  addToxic(toxic: Toxic, whileOpen = true): void {
     if (this.outputEnded) return;
     const last = this.slots[this.slots.length - 1];
     if (last?.outputEnded) return;
-    const slot = new ToxicSlot(toxic, this.output, this);
+    const slot = new ToxicSlot(toxic, this.output, this, whileOpen);
     if (last) last.downstream = slot;
     this.slots.push(slot);
   }

@@ -15,7 +15,7 @@ import { seededRandom } from '../util/random';
 import { nextRequestId } from './request-id';
 import { decodePopulate, decodeProxyCreate, decodeProxyUpdate, decodeToxicAttributes, decodeToxicCreate, decodeToxicUpdate, type PopulateEntry } from './request-bodies';
 import { TOXIC_KINDS } from './toxics';
-import { toxicJson, type Direction, type Toxic } from './toxics/toxic';
+import { attributeValues, newCounts, toxicJson, type Direction, type Toxic, type ToxicKind } from './toxics/toxic';
 import { TOXIPROXY_VERSION } from './version';
 
 export interface FaultProxyServerOptions {
@@ -296,7 +296,9 @@ export class FaultProxyServer {
     const proxy = this.collection.get(proxyName);
     const toxic = proxy.findToxic(toxicName);
     if (!toxic) throw ERRORS.toxicNotFound();
-    proxy.updateToxic(toxic, decodeToxicUpdate(body, toxic.kind, toxic));
+    const changes = decodeToxicUpdate(body, toxic.kind, toxic);
+    checkAttributeValues(toxic.kind, changes.attributes);
+    proxy.updateToxic(toxic, changes);
     return json(200, toxicJson(toxic));
   }
 
@@ -402,16 +404,17 @@ function createToxic(proxy: Proxy, body: string): Toxic {
   if (!kind) throw ERRORS.invalidToxicType();
   const name = fields.name || `${fields.type}_${fields.stream}`;
   if (proxy.findToxic(name)) throw ERRORS.toxicAlreadyExists();
-  const toxic: Toxic = {
-    name,
-    kind,
-    stream: fields.stream,
-    direction: stream as Direction,
-    toxicity: fields.toxicity,
-    attributes: decodeToxicAttributes(kind, fields.attributes),
-  };
+  const attributes = decodeToxicAttributes(kind, fields.attributes);
+  checkAttributeValues(kind, attributes);
+  const toxic: Toxic = { name, kind, stream: fields.stream, direction: stream as Direction, toxicity: fields.toxicity, attributes, counts: newCounts(kind) };
   proxy.addToxic(toxic);
   return toxic;
+}
+
+/** A keelhaul extension toxic's own checks on its values (the real toxics take any integer). */
+function checkAttributeValues(kind: ToxicKind, attributes: ReadonlyMap<string, bigint>): void {
+  const problem = kind.validate?.(attributeValues({ attributes }));
+  if (problem !== undefined) throw new ApiError(`${kind.type}: ${problem}`, 400);
 }
 
 function send(response: ServerResponse, reply: Reply): void {

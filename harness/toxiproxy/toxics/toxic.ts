@@ -62,6 +62,11 @@ export interface StageContext {
   discard(bytes: number): void;
   /** Tears the whole connection down with a TCP RST on both sides. */
   reset(): void;
+  /**
+   * Makes the next end of the stream a FIN on the destination alone (half-close), instead of
+   * closing the destination socket: the other direction keeps flowing (`half_open`).
+   */
+  finOnly(): void;
 }
 
 /** Numeric attribute values a stage is built from (all attributes are integers; missing ones are 0). */
@@ -81,8 +86,31 @@ export interface ToxicKind {
   readonly attributes: readonly AttributeSpec[];
   /** Per-connection state that survives updates of the toxic (limit_data's counter). */
   newState?(): unknown;
-  createStage(attributes: AttributeValues, out: ChunkSink, context: StageContext, state: unknown): Stage;
+  createStage(attributes: AttributeValues, out: ChunkSink, context: StageContext, state: unknown, count: CountEffect): Stage;
+  /**
+   * Keelhaul extension: what the attribute values must satisfy beyond their Go type. Answers the
+   * message of a 400 for values that make no sense, `undefined` for good ones.
+   */
+  validate?(attributes: AttributeValues): string | undefined;
+  /**
+   * Keelhaul extension: the counters of what the toxic did (connections refused, hung...), served
+   * among its attributes so any Toxiproxy client can read them; values sent for them are ignored.
+   */
+  readonly counters?: readonly string[];
+  /** Keelhaul extension: the toxic acts on each new connection before it is linked (connection-toxics.ts). */
+  readonly atAccept?: AcceptAction;
+  /** Keelhaul extension: the toxic acts only on connections already open when it was added. */
+  readonly openConnectionsOnly?: boolean;
 }
+
+/** Adds to one of the toxic's counters (`ToxicKind.counters`). */
+export type CountEffect = (counter: string, by?: number) => void;
+
+/**
+ * What a connection toxic does to a new connection it applies to: reset it (RST) at once, hold it
+ * accepted and unread until the toxic goes, or hold it for `delay` ms before the upstream is dialled.
+ */
+export type AcceptAction = 'refuse' | 'hang' | 'delay';
 
 /** A toxic as the API knows it. Mutable fields change through ProxyToxics.update only. */
 export interface Toxic {
@@ -95,10 +123,22 @@ export interface Toxic {
   toxicity: number;
   /** Exact integer values, echoed as given (int64 in the real server). */
   attributes: ReadonlyMap<string, bigint>;
+  /** What the toxic did so far, by counter name (`ToxicKind.counters`): kept across updates. */
+  readonly counts: Map<string, number>;
+}
+
+/** A fresh counter map for a toxic of `kind`: every counter at 0. */
+export function newCounts(kind: ToxicKind): Map<string, number> {
+  return new Map((kind.counters ?? []).map((name) => [name, 0]));
+}
+
+/** The `CountEffect` that adds to `toxic`'s counters. */
+export function countEffectOf(toxic: Toxic): CountEffect {
+  return (counter, by = 1) => toxic.counts.set(counter, (toxic.counts.get(counter) ?? 0) + by);
 }
 
 /** The attribute values as numbers, for stages. */
-export function attributeValues(toxic: Toxic): AttributeValues {
+export function attributeValues(toxic: Pick<Toxic, 'attributes'>): AttributeValues {
   const values: Record<string, number> = {};
   for (const [name, value] of toxic.attributes) values[name] = Number(value);
   return values;
@@ -106,7 +146,9 @@ export function attributeValues(toxic: Toxic): AttributeValues {
 
 /** A toxic's JSON, field for field as the real server writes it. */
 export function toxicJson(toxic: Toxic): string {
-  const attributes = [...toxic.attributes].map(([name, value]) => `${goString(name)}:${value.toString()}`).join(',');
+  const values = [...toxic.attributes].map(([name, value]) => [name, value.toString()]);
+  const counts = [...toxic.counts].map(([name, value]) => [name, String(value)]);
+  const attributes = [...values, ...counts].map(([name, value]) => `${goString(name)}:${value}`).join(',');
   return (
     `{"attributes":{${attributes}},"name":${goString(toxic.name)},"type":${goString(toxic.kind.type)},` +
     `"stream":${goString(toxic.stream)},"toxicity":${goFloat32(toxic.toxicity)}}`
