@@ -72,7 +72,8 @@ export interface NemesisEvent extends Stamped {
 }
 
 /**
- * What a fault touched, as the nemesis saw it when the fault began. `hit: false` means it touched
+ * What a fault touched, as the nemesis saw it when the fault began, or, for faults measured while
+ * in force (connection faults), when it ended. `hit: false` means it touched
  * nothing that carries the system's traffic (the `ineffective-fault` finding); a fault that does not
  * say is not judged. The rest names what was touched, per system.
  */
@@ -92,6 +93,11 @@ export type FaultEffect = {
   links?: string[];
   direction?: 'both' | 'forward' | 'backward';
   toxic?: { type: string; attributes: Record<string, number> };
+  /**
+   * Connection faults, on their `end` event: the connections the fault proxy refused, hung,
+   * delayed or cut while the fault was in force (its `hit` is whether any were).
+   */
+  connections?: Record<string, number>;
 };
 
 /**

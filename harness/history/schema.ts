@@ -26,7 +26,7 @@ const msg = string('the message id, unique per run');
 
 const FAULT_EFFECT: JsonSchema = {
   type: 'object',
-  description: 'what the fault hit, as the nemesis saw it when the fault began (start events only)',
+  description: 'what the fault hit, as the nemesis saw it when the fault began (start events), or as measured while it was in force (end events of connection faults)',
   additionalProperties: false,
   properties: {
     hit: { type: 'boolean', description: 'false: it touched nothing that carries the system\'s traffic (ineffective-fault)' },
@@ -43,6 +43,11 @@ const FAULT_EFFECT: JsonSchema = {
       additionalProperties: false,
       required: ['type', 'attributes'],
       properties: { type: string('the Toxiproxy toxic type'), attributes: { type: 'object', additionalProperties: { type: 'number' }, description: "the toxic's attributes" } },
+    },
+    connections: {
+      type: 'object',
+      additionalProperties: { type: 'number' },
+      description: 'connection faults (end events): connections the fault proxy refused, hung, delayed or cut while the fault was in force',
     },
   },
 };

@@ -72,7 +72,28 @@ export type Toxic =
   | { kind: 'reset'; timeoutMs: number }
   | { kind: 'slice'; averageSize: number; sizeVariation: number; delayMicros: number }
   /** Each connection closes after `bytes`. */
-  | { kind: 'limit-data'; bytes: number };
+  | { kind: 'limit-data'; bytes: number }
+  | ConnectionToxic;
+
+/**
+ * Faults on connections rather than bytes (keelhaul extensions of the fault proxy; a real
+ * Toxiproxy lacks them). Each is measured: the proxy counts the connections it refused, hung,
+ * delayed or cut, and a fault that counted none is `ineffective-fault`.
+ */
+export type ConnectionToxic =
+  /** New connections are reset as soon as they are accepted; open ones keep working. The direction does not matter. */
+  | { kind: 'refuse-connections' }
+  /** New connections are accepted and then never served (nothing read, no upstream) until the heal closes them. */
+  | { kind: 'hang-connections' }
+  /** New connections wait `delayMs` before their upstream is dialled. */
+  | { kind: 'slow-accept'; delayMs: number }
+  /**
+   * The connections open when the fault begins lose the faulted direction: silently (`fin` false),
+   * or with a FIN one way; new connections are untouched. The heal closes the silenced ones.
+   */
+  | { kind: 'half-open'; fin: boolean };
+
+export const CONNECTION_TOXIC_KINDS: readonly ConnectionToxic['kind'][] = ['refuse-connections', 'hang-connections', 'slow-accept', 'half-open'];
 
 /**
  * A toxic on links. With `durationMs` the fault heals itself after that long; without, it stays in

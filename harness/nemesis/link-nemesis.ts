@@ -39,6 +39,33 @@ function toxicOf(toxic: Toxic): ToxicKind {
       return { type: 'slicer', attributes: { average_size: toxic.averageSize, size_variation: toxic.sizeVariation, delay: toxic.delayMicros } };
     case 'limit-data':
       return { type: 'limit_data', attributes: { bytes: toxic.bytes } };
+    case 'refuse-connections':
+      return { type: 'refuse_new', attributes: {} };
+    case 'hang-connections':
+      return { type: 'hang_new', attributes: {} };
+    case 'slow-accept':
+      return { type: 'slow_accept', attributes: { delay: toxic.delayMs } };
+    case 'half-open':
+      return { type: 'half_open', attributes: { fin: toxic.fin ? 1 : 0 } };
+  }
+}
+
+/**
+ * What a connection fault counts on the fault proxy (read back from its toxic at the heal), and
+ * whether it acts at accept, where a link needs one toxic whatever the direction.
+ */
+function measureOf(toxic: Toxic): { counter: string; atAccept: boolean } | undefined {
+  switch (toxic.kind) {
+    case 'refuse-connections':
+      return { counter: 'refused', atAccept: true };
+    case 'hang-connections':
+      return { counter: 'hung', atAccept: true };
+    case 'slow-accept':
+      return { counter: 'delayed', atAccept: true };
+    case 'half-open':
+      return { counter: 'cut', atAccept: false };
+    default:
+      return undefined;
   }
 }
 
@@ -60,7 +87,7 @@ export class LinkNemesis {
 
   /** Puts `toxic` on the selected links in `direction` until healed. */
   begin(toxic: Toxic, selector: LinkSelector, direction: Direction = 'both'): Promise<ActiveLinkFault> {
-    return this.apply(toxic.kind, this.select(selector), direction, toxicOf(toxic));
+    return this.apply(toxic.kind, this.select(selector), direction, toxicOf(toxic), measureOf(toxic));
   }
 
   /** The links a selector names; throws when it names none (a fault on nothing would test nothing). */
@@ -84,13 +111,16 @@ export class LinkNemesis {
     for (const fault of [...this.active]) await fault.heal();
   }
 
-  private async apply(fault: string, links: Link[], direction: Direction, kind: ToxicKind): Promise<ActiveLinkFault> {
+  private async apply(fault: string, links: Link[], direction: Direction, kind: ToxicKind, measure?: { counter: string; atAccept: boolean }): Promise<ActiveLinkFault> {
     if (links.length === 0) throw new Error(`${fault}: no link to act on`);
     const id = `${fault}-${randomBytes(3).toString('hex')}`;
     const toxicName = `keelhaul-${id}`;
     const targets = [...new Set(links.flatMap((link) => [link.from, link.to]))];
     // Links whose nodes no system claims carry nothing the checkers see.
-    const hits = whatItHits(this.systems(), targets, 'links') ?? { jobsInFlight: [], hit: false };
+    const guessed = whatItHits(this.systems(), targets, 'links') ?? { jobsInFlight: [], hit: false };
+    // A measured fault's hit is what the proxy counted, known at the heal (the end event), not guessed at the start.
+    const { hit: _guess, ...inFlight } = guessed;
+    const hits = measure ? inFlight : guessed;
     const event = this.history.record({
       type: 'nemesis',
       phase: 'start',
@@ -101,7 +131,7 @@ export class LinkNemesis {
     }) as NemesisEvent;
     const applied: { link: Link; name: string }[] = [];
     for (const link of links) {
-      for (const stream of STREAMS[direction]) {
+      for (const stream of measure?.atAccept ? (['upstream'] as const) : STREAMS[direction]) {
         const name = `${toxicName}-${stream}`;
         await this.network.addToxic(link, { ...kind, name, stream });
         applied.push({ link, name });
@@ -114,8 +144,13 @@ export class LinkNemesis {
         if (healed) return;
         healed = true;
         this.active.delete(active);
-        for (const { link, name } of applied) await this.network.removeToxic(link, name);
-        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets });
+        let counted = 0;
+        for (const { link, name } of applied) {
+          if (measure) counted += (await this.network.toxicCounters(link, name))[measure.counter] ?? 0;
+          await this.network.removeToxic(link, name);
+        }
+        const effect = measure ? { effect: { connections: { [measure.counter]: counted }, hit: counted > 0 } } : {};
+        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets, ...effect });
       },
       healAfter: async (ms) => {
         await sleep(ms);

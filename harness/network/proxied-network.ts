@@ -18,11 +18,15 @@ export interface Link {
 
 export interface ToxicSpec {
   name: string;
-  type: 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer' | 'slicer' | 'limit_data';
+  type: 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer' | 'slicer' | 'limit_data' | ExtensionToxicType;
   stream: Stream;
   attributes: Record<string, number>;
   toxicity?: number;
 }
+
+/** The keelhaul fault proxy's own toxic types (docs/fault-proxy.md); a real Toxiproxy refuses them. */
+export type ExtensionToxicType = 'refuse_new' | 'hang_new' | 'slow_accept' | 'half_open';
+const EXTENSION_TOXIC_TYPES: readonly string[] = ['refuse_new', 'hang_new', 'slow_accept', 'half_open'] satisfies ExtensionToxicType[];
 
 function hostPort(endpoint: string): string {
   const match = /^tcp:\/\/(.+:\d+)$/.exec(endpoint);
@@ -86,7 +90,22 @@ export class ProxiedNetwork {
   }
 
   async addToxic(link: Link, toxic: ToxicSpec): Promise<void> {
-    await this.proxyOf(link).addToxic({ toxicity: 1, ...toxic });
+    try {
+      // toxiproxy-node-client's types know only Toxiproxy's own toxics; the request is the same for ours.
+      await this.proxyOf(link).addToxic({ toxicity: 1, ...toxic } as Parameters<Proxy['addToxic']>[0]);
+    } catch (error) {
+      if (!EXTENSION_TOXIC_TYPES.includes(toxic.type)) throw error;
+      throw new Error(
+        `the fault proxy at ${this.url} refused the toxic type "${toxic.type}" (${(error as Error).message}): it is a keelhaul extension, ` +
+          'which only the built-in fault proxy has; run without TOXIPROXY_URL for this fault',
+      );
+    }
+  }
+
+  /** The counters a keelhaul extension toxic keeps among its attributes (what it refused, hung, delayed or cut). */
+  async toxicCounters(link: Link, name: string): Promise<Record<string, number>> {
+    const toxic = await this.proxyOf(link).getToxic<Record<string, number>>(name);
+    return toxic.attributes;
   }
 
   async removeToxic(link: Link, name: string): Promise<void> {

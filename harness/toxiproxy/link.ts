@@ -150,6 +150,8 @@ export class Link {
     private readonly hooks: LinkHooks,
     /** Where the bytes it reads and writes are counted (`-proxy-metrics`). */
     private readonly counter: LinkByteCounter = UNCOUNTED,
+    /** Whether a toxic the link starts with came while its connection was already open. */
+    cameWhileOpen: (toxic: Toxic) => boolean = () => false,
   ) {
     this.context = {
       now: () => performance.now(),
@@ -162,7 +164,7 @@ export class Link {
         this.finOnly = true;
       },
     };
-    for (const toxic of toxics) this.addToxic(toxic, false);
+    for (const toxic of toxics) this.addToxic(toxic, cameWhileOpen(toxic));
   }
 
   /** Starts moving bytes. The source's 'close' without 'end' (reset, or destroyed by us) also ends the stream. */
@@ -213,8 +215,8 @@ export class Link {
   }
 
   /**
-   * A toxic joins the end of the chain, unless the stream is already closed: with the connection
-   * (`whileOpen` false), or added to the proxy while the connection was open.
+   * A toxic joins the end of the chain, unless the stream is already closed: one the proxy had when
+   * the connection was admitted (`whileOpen` false), or one added while it was open.
    */
   addToxic(toxic: Toxic, whileOpen = true): void {
     if (this.outputEnded) return;

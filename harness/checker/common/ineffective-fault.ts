@@ -6,16 +6,27 @@ import type { AnomalyCheck, CheckedSystem, Finding } from '../registry';
  * it killed, no subscription or message owed on the subscriber it froze, no connection to cut)
  * tested nothing; chaos tools that show such runs as green give false confidence. Faults that do not
  * report `hit` are not judged here. The same rule for every system: each answers `hit` itself
- * (System.faultEffect), so the check reads only nemesis events.
+ * (System.faultEffect), so the check reads only nemesis events. Connection faults are measured on
+ * the fault proxy while in force, so theirs is on the `end` event.
  */
 export function checkFaultsHit(events: readonly HistoryEvent[]): Finding<'ineffective-fault'>[] {
   return events
-    .filter((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'start' && event.effect?.hit === false)
+    .filter((event): event is NemesisEvent => event.type === 'nemesis' && event.effect?.hit === false)
     .map((fault) => ({
       name: 'ineffective-fault' as const,
-      detail: `fault ${fault.fault} on ${fault.targets.join(', ')} hit nothing (nothing in flight or owed there, nothing cut): it tested nothing`,
+      detail:
+        fault.phase === 'start'
+          ? `fault ${fault.fault} on ${fault.targets.join(', ')} hit nothing (nothing in flight or owed there, nothing cut): it tested nothing`
+          : `fault ${fault.fault} on ${fault.targets.join(', ')} acted on no connection while in force (${countsOf(fault)}): it tested nothing`,
       events: [fault],
     }));
+}
+
+/** `refused 0` and the like: what a measured fault counted. */
+function countsOf(fault: NemesisEvent): string {
+  return Object.entries(fault.effect?.connections ?? {})
+    .map(([counter, count]) => `${counter} ${count}`)
+    .join(', ');
 }
 
 /**
@@ -31,7 +42,7 @@ export function ineffectiveFault<P extends string, H, O>(system: CheckedSystem, 
     undecided: true,
     guard: true,
     describe:
-      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault. Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
+      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; or the `end` of a connection fault whose `effect.connections` counted no connection refused, hung, delayed or cut. Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
     check: (history) => checkFaultsHit(events(history)),
   };
 }
