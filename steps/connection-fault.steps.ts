@@ -1,0 +1,55 @@
+import { Then, When } from '@cucumber/cucumber';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expectOthersRanJobsBetween } from '../harness/systems/request-reply/expectations';
+import { livenessPeriod } from '../harness/timing/timing';
+import { scaled } from '../harness/util/time-scale';
+import { waitFor } from '../harness/util/wait-for';
+import type { KeelhaulWorld } from './world';
+
+/**
+ * Connection faults (keelhaul extensions of the fault proxy: docs/fault-proxy.md). Each is measured
+ * on the proxy: the end of the fault records how many connections it refused, hung or cut, and one
+ * that touched none makes the scenario INCONCLUSIVE.
+ */
+
+const FIND_TRAFFIC_TIMEOUT_MS = scaled(10_000);
+
+/** When the last refusal began and ended (history times), for the check that open connections kept working. */
+const refusals = new WeakMap<KeelhaulWorld, { worker: string; from: number; to: number }>();
+
+When('new connections from the workers are refused while a worker that holds a job crashes and restarts, for {int} liveness periods', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, periods: number) {
+  const { cluster, nemesis, history, timing } = this.harness;
+  const worker = await cluster.waitForWorkerHoldingJob(FIND_TRAFFIC_TIMEOUT_MS);
+  const refuse = await nemesis.begin({ kind: 'refuse-connections', links: { of: cluster.workers.map((node) => node.name) } });
+  const from = history.now();
+  await this.strike({ kind: 'crash-restart', target: worker.name, pauseMs: livenessPeriod(timing) }, worker);
+  await sleep(Math.max(0, periods * livenessPeriod(timing) - (history.now() - from)));
+  await refuse.heal();
+  this.markHealed();
+  refusals.set(this, { worker: worker.name, from, to: this.healedAt });
+});
+
+Then('the other workers kept running jobs on their open connections meanwhile', function (this: KeelhaulWorld) {
+  const refusal = refusals.get(this);
+  if (!refusal) throw new Error('no connection refusal happened in this scenario');
+  expectOthersRanJobsBetween(this.harness.history.events(), refusal.worker, refusal.from, refusal.to);
+});
+
+When('{string} stops hearing the broker on its open connection, and its new connections hang, for {int} ms', async function (this: KeelhaulWorld, name: string, ms: number) {
+  const { cluster, nemesis } = this.harness;
+  const node = cluster.node(name);
+  await waitFor(() => cluster.openCalls(name).length > 0, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${name} to have a call open` });
+  // The hang first: the socket the client opens after its first timeout must already meet it.
+  const hang = await nemesis.begin({ kind: 'hang-connections', links: { of: [name] } });
+  const silence = await nemesis.begin({ kind: 'half-open', fin: false, links: { of: [name] }, direction: 'backward' });
+  this.rememberFault(silence.event, node);
+  await sleep(scaled(ms));
+  await silence.heal();
+  await hang.heal();
+  this.markHealed();
+});
+
+When('a worker that holds a job stops hearing the broker on its open connection for {int} liveness periods', async function (this: KeelhaulWorld, periods: number) {
+  const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_TRAFFIC_TIMEOUT_MS);
+  await this.strike({ kind: 'half-open', fin: false, links: { of: [worker.name] }, direction: 'backward', durationMs: periods * livenessPeriod(this.harness.timing) }, worker);
+});
