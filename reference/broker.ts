@@ -25,6 +25,7 @@ import { crashForDefect, type BrokerDefect } from './defects';
 import { scopedJobKey, splitJobKey, workerAddress } from './journal/job-key';
 import { ServerSecurity, type ServerSecurityOptions } from './security/server-security';
 import type { Policy, Principal } from './security/policy';
+import { monotonicNow } from './util/monotonic-clock';
 
 export interface BrokerOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5555`. */
@@ -319,7 +320,7 @@ export class Broker {
    * (running, or done with the result not yet handed in), so they wait out the result grace first.
    */
   private recover(): void {
-    const now = Date.now();
+    const now = monotonicNow();
     for (const pending of this.store.pending()) {
       const { owner, id } = splitJobKey(pending.job);
       const idFrame = Buffer.from(id, 'latin1');
@@ -388,7 +389,7 @@ export class Broker {
     // Unguessable (0x00 + 16 random bytes, never a valid job id): a worker that is not holding the
     // request cannot name it, and a late REPLY can never match a request of a later broker life.
     const address = this.requestAddresses.next();
-    const now = Date.now();
+    const now = monotonicNow();
     this.enqueue(
       this.owned({ key: address.toString('hex'), address, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false }, client),
     );
@@ -432,7 +433,7 @@ export class Broker {
       this.send([client, ...encodeJobReply(service, jobFrame, refusal.status, [Buffer.from(refusal.reason)])]);
       return;
     }
-    const now = Date.now();
+    const now = monotonicNow();
     const job: Job = this.owned(
       { key: khxJobKey(owner, jobFrame), address: workerAddress(owner, jobFrame), id, record, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false },
       client,
@@ -667,7 +668,7 @@ export class Broker {
 
   private dispatch(service: Service): void {
     if (service.idle.length === 0 || service.queue.length === 0) return;
-    const now = Date.now();
+    const now = monotonicNow();
     for (let index = 0; index < service.queue.length && service.idle.length > 0; ) {
       const job = service.queue[index];
       let worker: WorkerRecord | undefined;
@@ -710,7 +711,7 @@ export class Broker {
     }
     // Back to the head of the queue: the job has waited longest of all. A KHX/1 worker that fell
     // silent may have finished it and be about to hand the result in, so the job waits out the grace.
-    const now = Date.now();
+    const now = monotonicNow();
     if (fellSilent && worker.khx) {
       job.notBefore = now + this.resultGrace;
       job.heldBy = worker.instance;
@@ -725,7 +726,7 @@ export class Broker {
   /** One timer, for the earliest grace still running: every dispatch pass re-checks them all. */
   private armGraceTimer(): void {
     clearTimeout(this.graceTimer);
-    const now = Date.now();
+    const now = monotonicNow();
     let earliest = Infinity;
     for (const service of this.services.values()) for (const job of service.queue) if (job.notBefore > now) earliest = Math.min(earliest, job.notBefore);
     if (earliest !== Infinity) this.graceTimer = setTimeout(() => this.onGraceEnd(), earliest - now + 1);
@@ -737,7 +738,7 @@ export class Broker {
   }
 
   private onHeartbeatTick(): void {
-    const now = Date.now();
+    const now = monotonicNow();
     for (const worker of [...this.workers.values()]) {
       if (worker.expiresAt < now) {
         this.log.info({ worker: worker.id, service: worker.service }, 'worker expired');
@@ -866,7 +867,7 @@ export class Broker {
   }
 
   private nextExpiry(): number {
-    return Date.now() + this.options.heartbeatInterval * this.options.heartbeatLiveness;
+    return monotonicNow() + this.options.heartbeatInterval * this.options.heartbeatLiveness;
   }
 
   private serviceNamed(name: string): Service {

@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from './util/log';
 import { ReconnectingDealer } from './net/reconnecting-dealer';
 import { decodeOrDrop } from './net/decode';
 import type { PeerSecurity } from './security/peer-security';
+import { monotonicNow } from './util/monotonic-clock';
 
 export type Handler = (body: Frame[]) => Promise<Frame[]>;
 
@@ -100,11 +101,11 @@ export class MajordomoWorker {
   async stop(graceMs = this.options.heartbeatInterval * this.options.heartbeatLiveness): Promise<void> {
     this.stopping = true;
     this.work.length = 0;
-    const deadline = Date.now() + graceMs;
-    while (this.working && Date.now() < deadline) await sleep(Math.min(5, graceMs));
+    const deadline = monotonicNow() + graceMs;
+    while (this.working && monotonicNow() < deadline) await sleep(Math.min(5, graceMs));
     this.log.info({ finished: !this.working }, 'stopping: sending DISCONNECT');
     // A broker that is alive has it within a heartbeat; one that is not must not hold the exit up.
-    await this.dealer.closeAfter(encodeDisconnect(), Math.min(this.options.heartbeatInterval, Math.max(1, deadline - Date.now())));
+    await this.dealer.closeAfter(encodeDisconnect(), Math.min(this.options.heartbeatInterval, Math.max(1, deadline - monotonicNow())));
   }
 
   private get generation(): number {
