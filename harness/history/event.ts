@@ -98,6 +98,8 @@ export type FaultEffect = {
    * delayed or cut while the fault was in force (its `hit` is whether any were).
    */
   connections?: Record<string, number>;
+  /** Clock skew: the offset and rate set, and whether libfaketime was loaded in every process of the node. */
+  clock?: { offsetMs: number; rate: number; reached: boolean };
 };
 
 /**

@@ -49,6 +49,13 @@ const FAULT_EFFECT: JsonSchema = {
       additionalProperties: { type: 'number' },
       description: 'connection faults (end events): connections the fault proxy refused, hung, delayed or cut while the fault was in force',
     },
+    clock: {
+      type: 'object',
+      description: "clock skew: the node's wall clock offset and rate, and whether the fake clock reached every process of the node",
+      additionalProperties: false,
+      required: ['offsetMs', 'rate', 'reached'],
+      properties: { offsetMs: number('milliseconds off real time'), rate: number('how many times real speed'), reached: { type: 'boolean', description: 'libfaketime was loaded in every process of the node (false: hit is false)' } },
+    },
   },
 };
 

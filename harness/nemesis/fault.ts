@@ -49,7 +49,21 @@ export interface StopFault {
   graceMs: number;
 }
 
-export type NodeFault = KillFault | CrashRestartFault | FreezeFault | IsolateFault | StopFault;
+/**
+ * The node's wall clock (not its monotonic clock) reads `offsetMs` off real time and runs `rate`
+ * times as fast for `durationMs`, then is set right again (a step back for a clock that was ahead).
+ * For implementations that use wall-clock time for leases or expiry. The process runtime does it
+ * through libfaketime, in scenarios that start their nodes with it (docs/clock-skew.md).
+ */
+export interface ClockSkewFault {
+  kind: 'clock-skew';
+  target: string;
+  offsetMs: number;
+  rate: number;
+  durationMs: number;
+}
+
+export type NodeFault = KillFault | CrashRestartFault | FreezeFault | IsolateFault | StopFault | ClockSkewFault;
 
 /** The links a link fault acts on, named the way the scenario speaks of them. */
 export type LinkSelector =
@@ -104,7 +118,7 @@ export type LinkFault = Toxic & { links: LinkSelector; direction?: Direction; du
 export type Fault = NodeFault | LinkFault;
 export type FaultKind = Fault['kind'];
 
-export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate', 'stop'];
+export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate', 'stop', 'clock-skew'];
 
 export function isNodeFault(fault: Fault): fault is NodeFault {
   return (NODE_FAULT_KINDS as readonly string[]).includes(fault.kind);
@@ -121,6 +135,8 @@ export function describeFault(fault: Fault): string {
       return `freeze ${fault.target} for ${fault.durationMs} ms`;
     case 'isolate':
       return `cut ${fault.target} off for ${fault.durationMs} ms`;
+    case 'clock-skew':
+      return `skew the clock of ${fault.target} by ${fault.offsetMs >= 0 ? '+' : ''}${fault.offsetMs} ms${fault.rate === 1 ? '' : `, running ×${fault.rate}`}, for ${fault.durationMs} ms`;
     case 'stop':
       return `stop ${fault.target} gracefully (${fault.how === 'signal' ? 'SIGTERM' : 'stdin closed'}), killed after ${fault.graceMs} ms`;
     default: {

@@ -14,19 +14,19 @@ export function checkFaultsHit(events: readonly HistoryEvent[]): Finding<'ineffe
     .filter((event): event is NemesisEvent => event.type === 'nemesis' && event.effect?.hit === false)
     .map((fault) => ({
       name: 'ineffective-fault' as const,
-      detail:
-        fault.phase === 'start'
-          ? `fault ${fault.fault} on ${fault.targets.join(', ')} hit nothing (nothing in flight or owed there, nothing cut): it tested nothing`
-          : `fault ${fault.fault} on ${fault.targets.join(', ')} acted on no connection while in force (${countsOf(fault)}): it tested nothing`,
+      detail: `fault ${fault.fault} on ${fault.targets.join(', ')} ${whyNothing(fault)}: it tested nothing`,
       events: [fault],
     }));
 }
 
-/** `refused 0` and the like: what a measured fault counted. */
-function countsOf(fault: NemesisEvent): string {
-  return Object.entries(fault.effect?.connections ?? {})
-    .map(([counter, count]) => `${counter} ${count}`)
-    .join(', ');
+/** Why a fault hit nothing, in the words of what it measured. */
+function whyNothing(fault: NemesisEvent): string {
+  if (fault.phase === 'end') {
+    const counts = Object.entries(fault.effect?.connections ?? {}).map(([counter, count]) => `${counter} ${count}`);
+    return `acted on no connection while in force (${counts.join(', ')})`;
+  }
+  if (fault.effect?.clock?.reached === false) return 'did not reach the node: libfaketime was not loaded in all of its processes (a statically linked program?)';
+  return 'hit nothing (nothing in flight or owed there, nothing cut)';
 }
 
 /**
@@ -42,7 +42,7 @@ export function ineffectiveFault<P extends string, H, O>(system: CheckedSystem, 
     undecided: true,
     guard: true,
     describe:
-      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; or the `end` of a connection fault whose `effect.connections` counted no connection refused, hung, delayed or cut. Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
+      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; or the `end` of a connection fault whose `effect.connections` counted no connection refused, hung, delayed or cut; a clock skew that did not reach the node (`effect.clock.reached` false) says so. Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
     check: (history) => checkFaultsHit(events(history)),
   };
 }
