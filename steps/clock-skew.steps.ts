@@ -1,5 +1,4 @@
-import { When } from '@cucumber/cucumber';
-import type { NodeHandle } from '../harness/runtime/node-handle';
+import { Given, When } from '@cucumber/cucumber';
 import { livenessPeriod } from '../harness/timing/timing';
 import { scaled } from '../harness/util/time-scale';
 import { Inconclusive } from '../harness/verdict/inconclusive';
@@ -17,21 +16,20 @@ async function skewBroker(world: KeelhaulWorld, offsetMs: number, rate: number, 
   const { cluster, timing } = world.harness;
   const broker = cluster.broker;
   if (!broker) throw new Error('no broker was started');
-  skewable(world, broker);
   await cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
   await world.strike({ kind: 'clock-skew', target: broker.name, offsetMs, rate, durationMs: periods * livenessPeriod(timing) }, broker);
 }
 
-/** The harness cannot create the condition without a fake clock: INCONCLUSIVE, never FAIL. */
-function skewable(world: KeelhaulWorld, node: NodeHandle): void {
-  const { runtime } = world.harness;
+/**
+ * Before any node starts: without a fake clock the harness cannot create the scenario's condition,
+ * which is INCONCLUSIVE (never FAIL), and said before any call is open that could be judged stuck.
+ */
+Given('nodes whose wall clocks the harness can skew', function (this: KeelhaulWorld) {
+  const { runtime } = this.harness;
   if (!runtime.clock) throw new Inconclusive(`the ${runtime.kind} runtime cannot skew a node's clock (docs/clock-skew.md)`);
-  try {
-    runtime.clock(node);
-  } catch (error) {
-    throw new Inconclusive((error as Error).message);
-  }
-}
+  const problem = runtime.clockSkewProblem?.();
+  if (problem !== undefined) throw new Inconclusive(problem);
+});
 
 When("the broker's wall clock jumps {int} ms ahead for {int} liveness periods while a worker holds a job", async function (this: KeelhaulWorld, offsetMs: number, periods: number) {
   await skewBroker(this, offsetMs, 1, periods);

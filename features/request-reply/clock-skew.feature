@@ -7,7 +7,8 @@ Feature: A node's wall clock jumps or runs fast
   keeps real time. They need Debian's faketime package and the process runtime.
 
   Background:
-    Given a broker
+    Given nodes whose wall clocks the harness can skew
+    And a broker
 
   @rfc7:heartbeating @rfc7:broker-liveness
   Scenario: The broker's wall clock jumps 30 s ahead while jobs are in flight

@@ -81,12 +81,17 @@ export class ProcessRuntime implements Runtime {
     return new FakeClockFile(path.join(this.options.logDir, 'clocks'), name, this.libfaketime, pids);
   }
 
+  clockSkewProblem(): string | undefined {
+    if (!this.options.fakeClocks) return 'clock skew needs a scenario whose nodes start with libfaketime (tag it @clock-skew)';
+    if (this.libfaketime === undefined) return `clock skew needs libfaketime, which is not installed (${LIBFAKETIME_ENABLE})`;
+    return undefined;
+  }
+
   /** The node's wall clock, when the scenario started its nodes with fake clocks; throws saying what is missing otherwise. */
   clock(node: NodeHandle): NodeClock {
     const clock = this.clocks.get(node);
     if (clock) return clock;
-    if (!this.options.fakeClocks) throw new Error(`${node.name} was not started with a fake clock: clock skew needs a scenario whose nodes start with libfaketime (tag it @clock-skew)`);
-    throw new Error(`${node.name} cannot have its clock skewed: libfaketime is not installed (${LIBFAKETIME_ENABLE})`);
+    throw new Error(`${node.name} was not started with a fake clock: ${this.clockSkewProblem() ?? 'it started before fake clocks were on'}`);
   }
 
   async allocatePort(): Promise<number> {

@@ -51,4 +51,6 @@ export interface Runtime {
    * through libfaketime); throws saying why it cannot. Absent: the runtime cannot skew clocks at all.
    */
   clock?(node: NodeHandle): NodeClock;
+  /** Why `clock` cannot give this scenario's nodes' clocks (what is missing, how to enable it); undefined when it can. */
+  clockSkewProblem?(): string | undefined;
 }

@@ -79,7 +79,8 @@ test('without fake clocks, asking for a node clock says how to get one', { timeo
   const runtime = new ProcessRuntime({ logDir });
   try {
     const node = await runtime.start({ name: 'clock-2', role: 'clock', command: process.execPath, args: ['-e', CLOCK_NODE] });
-    assert.throws(() => runtime.clock(node), /clock-2 was not started with a fake clock: .*tag it @clock-skew/);
+    assert.throws(() => runtime.clock(node), /clock-2 was not started with a fake clock: clock skew needs a scenario whose nodes start with libfaketime \(tag it @clock-skew\)/);
+    assert.match(runtime.clockSkewProblem() ?? '', /tag it @clock-skew/);
   } finally {
     await runtime.shutdown();
   }
