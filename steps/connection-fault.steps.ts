@@ -1,9 +1,10 @@
-import { Then, When } from '@cucumber/cucumber';
+import { Given, Then, When } from '@cucumber/cucumber';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expectOthersRanJobsBetween } from '../harness/systems/request-reply/expectations';
 import { livenessPeriod } from '../harness/timing/timing';
 import { scaled } from '../harness/util/time-scale';
 import { waitFor } from '../harness/util/wait-for';
+import { Inconclusive } from '../harness/verdict/inconclusive';
 import type { KeelhaulWorld } from './world';
 
 /**
@@ -13,6 +14,13 @@ import type { KeelhaulWorld } from './world';
  */
 
 const FIND_TRAFFIC_TIMEOUT_MS = scaled(10_000);
+
+/** Before any node starts: on a fault proxy without them (a real Toxiproxy) the scenario is INCONCLUSIVE, not failed. */
+Given("a fault proxy with keelhaul's connection toxics", async function (this: KeelhaulWorld) {
+  const { network } = this.harness;
+  if (!network) throw new Inconclusive('this scenario runs without the fault proxy, so connections cannot be faulted');
+  if (!(await network.hasExtensionToxics())) throw new Inconclusive(`the fault proxy at ${network.url} has no keelhaul connection toxics (a real Toxiproxy has not): run without TOXIPROXY_URL`);
+});
 
 /** When the last refusal began and ended (history times), for the check that open connections kept working. */
 const refusals = new WeakMap<KeelhaulWorld, { worker: string; from: number; to: number }>();
@@ -36,12 +44,16 @@ Then('the other workers kept running jobs on their open connections meanwhile', 
 });
 
 When('{string} stops hearing the broker on its open connection, and its new connections hang, for {int} ms', async function (this: KeelhaulWorld, name: string, ms: number) {
-  const { cluster, nemesis } = this.harness;
+  const { cluster, nemesis, history } = this.harness;
   const node = cluster.node(name);
-  await waitFor(() => cluster.openCalls(name).length > 0, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${name} to have a call open` });
-  // The hang first: the socket the client opens after its first timeout must already meet it.
-  const hang = await nemesis.begin({ kind: 'hang-connections', links: { of: [name] } });
+  // A reply first: the reference client opens its socket at its first call, and a connection still
+  // being made when the faults begin would be neither cut nor hung.
+  const answered = (): boolean => history.events().some((event) => event.type === 'ok' && event.process === name);
+  await waitFor(() => answered() && cluster.openCalls(name).length > 0, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${name} to have had a reply and have a call open` });
+  // The silence first, while the client's connection is surely open (a connection the hang held
+  // would not be cut); the hang follows within an API call, long before the client's first timeout.
   const silence = await nemesis.begin({ kind: 'half-open', fin: false, links: { of: [name] }, direction: 'backward' });
+  const hang = await nemesis.begin({ kind: 'hang-connections', links: { of: [name] } });
   this.rememberFault(silence.event, node);
   await sleep(scaled(ms));
   await silence.heal();

@@ -7,7 +7,8 @@ Feature: Connection faults: refused, hung and half-open connections
   fault proxy: a real Toxiproxy (TOXIPROXY_URL) has no such toxics.
 
   Background:
-    Given a broker
+    Given a fault proxy with keelhaul's connection toxics
+    And a broker
 
   @rfc7:reliability @rfc7:recover-worker-crash-or-freeze @rfc7:worker-restarts-conversation
   Scenario: New worker connections are refused through a worker restart, while open ones keep working

@@ -102,6 +102,23 @@ export class ProxiedNetwork {
     }
   }
 
+  /**
+   * Whether the fault proxy has keelhaul's extension toxics (a real Toxiproxy has not): asked by
+   * adding one to a throwaway proxy that nothing connects to.
+   */
+  async hasExtensionToxics(): Promise<boolean> {
+    const port = await this.placement.allocatePort();
+    const probe = await this.api.createProxy({ name: `keelhaul-probe-${port}`, listen: this.placement.listenAddress(port), upstream: '127.0.0.1:9', enabled: false });
+    try {
+      await probe.addToxic({ name: 'probe', type: 'refuse_new', stream: 'upstream', toxicity: 0, attributes: {} } as unknown as Parameters<Proxy['addToxic']>[0]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await probe.remove().catch(() => undefined);
+    }
+  }
+
   /** The counters a keelhaul extension toxic keeps among its attributes (what it refused, hung, delayed or cut). */
   async toxicCounters(link: Link, name: string): Promise<Record<string, number>> {
     const toxic = await this.proxyOf(link).getToxic<Record<string, number>>(name);

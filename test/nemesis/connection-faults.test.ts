@@ -15,7 +15,7 @@ import { Client, startEchoServer, withCleanup } from '../toxiproxy/support';
  * toxiproxy-node-client on the built-in fault proxy, real TCP clients. What the proxy counted is
  * the fault's effect on its `end` event, and a fault that counted nothing is `ineffective-fault`.
  */
-async function withLink(body: (setup: { nemesis: LinkNemesis; history: HistoryRecorder; port: number }) => Promise<void>): Promise<void> {
+async function withLink(body: (setup: { nemesis: LinkNemesis; history: HistoryRecorder; port: number; network: ProxiedNetwork }) => Promise<void>): Promise<void> {
   await withCleanup(async (defer) => {
     const echo = await startEchoServer();
     defer(() => echo.close());
@@ -36,7 +36,7 @@ async function withLink(body: (setup: { nemesis: LinkNemesis; history: HistoryRe
     const link: Link = await network.link('client', 'server', `tcp://${echo.address}`);
     const history = new HistoryRecorder();
     const nemesis = new LinkNemesis(network, () => [], history);
-    await body({ nemesis, history, port: Number(link.endpoint.split(':').pop()) });
+    await body({ nemesis, history, network, port: Number(link.endpoint.split(':').pop()) });
   });
 }
 
@@ -44,7 +44,9 @@ const endOf = (history: HistoryRecorder, start: NemesisEvent): NemesisEvent =>
   history.events().find((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'end' && event.id === start.id)!;
 
 test('refuse-connections: the end event carries what the proxy refused; refusing nobody is ineffective-fault', async () => {
-  await withLink(async ({ nemesis, history, port }) => {
+  await withLink(async ({ nemesis, history, port, network }) => {
+    assert.equal(await network.hasExtensionToxics(), true, 'the built-in fault proxy has the extension toxics');
+    assert.deepEqual(network.all().map((link) => link.name), ['client->server'], 'the probe leaves no proxy behind in the network');
     const open = await Client.connect(port);
     try {
       const fault = await nemesis.begin({ kind: 'refuse-connections' }, { link: 'client->server' });
