@@ -26,7 +26,7 @@ const msg = string('the message id, unique per run');
 
 const FAULT_EFFECT: JsonSchema = {
   type: 'object',
-  description: 'what the fault hit, as the nemesis saw it when the fault began (start events), or as measured while it was in force (end events of connection faults)',
+  description: 'what the fault hit, as the nemesis saw it when the fault began (start events), or as measured on the fault proxy while it was in force (end events of message and connection faults)',
   additionalProperties: false,
   properties: {
     hit: { type: 'boolean', description: 'false: it touched nothing that carries the system\'s traffic (ineffective-fault)' },
@@ -44,10 +44,34 @@ const FAULT_EFFECT: JsonSchema = {
       required: ['type', 'attributes'],
       properties: { type: string('the Toxiproxy toxic type'), attributes: { type: 'object', additionalProperties: { type: 'number' }, description: "the toxic's attributes" } },
     },
+    match: {
+      type: 'object',
+      description: 'message faults: which messages their toxics matched on',
+      additionalProperties: false,
+      properties: {
+        command: string('7/MDP, KHX/1 or KHP/1 command, or a comma-separated list of them'),
+        service: string('7/MDP service'),
+        job: string('KHX/1 job id'),
+        topic: string('KHP/1 topic'),
+        sequence: number('KHP/1 sequence'),
+      },
+    },
+    messages: {
+      type: 'object',
+      description: 'message faults (end event): what their toxics did while the fault was in force',
+      additionalProperties: false,
+      required: ['matched', 'affected', 'unparsedStreams'],
+      properties: {
+        matched: number('messages the toxics matched'),
+        affected: number('messages they dropped, duplicated, delayed or swapped'),
+        unparsedStreams: number('connection streams the dissector could not read (CURVE, not ZMTP 3.x)'),
+        unparsedReason: string('why the last of them could not be read'),
+      },
+    },
     connections: {
       type: 'object',
       additionalProperties: { type: 'number' },
-      description: 'connection faults (end events): connections the fault proxy refused, hung, delayed or cut while the fault was in force',
+      description: 'connection faults (end event): connections the fault proxy refused, hung, delayed or cut while the fault was in force',
     },
     clock: {
       type: 'object',

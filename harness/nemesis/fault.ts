@@ -1,3 +1,5 @@
+import { describeMessages, type MessageToxic } from './message-fault';
+
 /**
  * Faults as data: what to do, to what, for how long. Steps, crash storms, replays and reports all
  * speak this one vocabulary; `Nemesis.invoke(fault)` carries any of them out and records a nemesis
@@ -87,7 +89,10 @@ export type Toxic =
   | { kind: 'slice'; averageSize: number; sizeVariation: number; delayMicros: number }
   /** Each connection closes after `bytes`. */
   | { kind: 'limit-data'; bytes: number }
-  | ConnectionToxic;
+  /** keelhaul's connection toxics: connections refused, hung, delayed or cut one way (below). */
+  | ConnectionToxic
+  /** keelhaul's message toxics: individual messages, matched by protocol fields (message-fault.ts). */
+  | MessageToxic;
 
 /**
  * Faults on connections rather than bytes (keelhaul extensions of the fault proxy; a real
@@ -142,6 +147,7 @@ export function describeFault(fault: Fault): string {
     default: {
       const where = 'of' in fault.links ? `links of ${fault.links.of.join(', ')}` : 'link' in fault.links ? `link ${fault.links.link}` : 'across' in fault.links ? `links across [${fault.links.across.join(', ')}]` : 'every link';
       const how = fault.direction && fault.direction !== 'both' ? ` (${fault.direction})` : '';
+      if ('match' in fault) return `${fault.kind} (${describeMessages(fault.match)}) on ${where}${how}${fault.durationMs === undefined ? '' : ` for ${fault.durationMs} ms`}`;
       return `${fault.kind} on ${where}${how}${fault.durationMs === undefined ? '' : ` for ${fault.durationMs} ms`}`;
     }
   }

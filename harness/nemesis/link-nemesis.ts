@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { HistoryRecorder } from '../history/recorder';
-import type { NemesisEvent } from '../history/event';
+import type { FaultEffect, NemesisEvent } from '../history/event';
 import type { Link, ProxiedNetwork, Stream, ToxicSpec } from '../network/proxied-network';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Direction, LinkSelector, Toxic } from './fault';
 import { whatItHits, type SystemsInPlay } from './what-it-hits';
+import { describeMessages, isMessageToxic, messageToxicOf, sumMessageCounts, type MessageCounts } from './message-fault';
 
 export type { Direction } from './fault';
+
+/** How often a step waiting for a message fault to do its work asks the fault proxy. */
+const MESSAGE_POLL_MS = 20;
 
 const STREAMS: Record<Direction, Stream[]> = {
   both: ['upstream', 'downstream'],
@@ -20,6 +24,11 @@ export interface ActiveLinkFault {
   heal(): Promise<void>;
   /** Keeps the fault in force for `ms`, then heals it. */
   healAfter(ms: number): Promise<void>;
+  /**
+   * A message fault: waits until its toxics have affected `count` messages (rejects after
+   * `timeoutMs`), so a step can heal it the moment it has done what it was for.
+   */
+  untilMessagesAffected(count: number, timeoutMs: number): Promise<MessageCounts>;
 }
 
 type ToxicKind = Omit<ToxicSpec, 'name' | 'stream'>;
@@ -47,26 +56,51 @@ function toxicOf(toxic: Toxic): ToxicKind {
       return { type: 'slow_accept', attributes: { delay: toxic.delayMs } };
     case 'half-open':
       return { type: 'half_open', attributes: { fin: toxic.fin ? 1 : 0 } };
+    default:
+      return messageToxicOf(toxic);
   }
 }
 
 /**
- * What a connection fault counts on the fault proxy (read back from its toxic at the heal), and
- * whether it acts at accept, where a link needs one toxic whatever the direction.
+ * How the fault proxy measures a fault of keelhaul's extension toxics while it is in force, read
+ * back from its toxics at the heal: the connections a connection toxic refused, hung, delayed or cut
+ * (`counter`; `atAccept`: it acts at accept, where a link needs one toxic whatever the direction),
+ * or the messages a message toxic matched and affected. Other faults are not measured.
  */
-function measureOf(toxic: Toxic): { counter: string; atAccept: boolean } | undefined {
+type Measure = { of: 'connections'; counter: string; atAccept: boolean } | { of: 'messages' };
+
+function measureOf(toxic: Toxic): Measure | undefined {
+  if (isMessageToxic(toxic)) return { of: 'messages' };
   switch (toxic.kind) {
     case 'refuse-connections':
-      return { counter: 'refused', atAccept: true };
+      return { of: 'connections', counter: 'refused', atAccept: true };
     case 'hang-connections':
-      return { counter: 'hung', atAccept: true };
+      return { of: 'connections', counter: 'hung', atAccept: true };
     case 'slow-accept':
-      return { counter: 'delayed', atAccept: true };
+      return { of: 'connections', counter: 'delayed', atAccept: true };
     case 'half-open':
-      return { counter: 'cut', atAccept: false };
+      return { of: 'connections', counter: 'cut', atAccept: false };
     default:
       return undefined;
   }
+}
+
+/** A measured fault's `end` effect: what its toxics counted, summed, and whether that is a hit. */
+function measuredEffect(measure: Measure, counts: readonly Record<string, number | string>[]): FaultEffect {
+  if (measure.of === 'messages') {
+    const messages = sumMessageCounts(counts);
+    return { messages, hit: messages.affected > 0 };
+  }
+  const counted = counts.reduce((sum, each) => sum + Number(each[measure.counter] ?? 0), 0);
+  return { connections: { [measure.counter]: counted }, hit: counted > 0 };
+}
+
+/** The toxic as the history records it: integer attributes, and a message fault's matcher beside them. */
+function recordedToxic(toxic: Toxic, kind: ToxicKind): Pick<FaultEffect, 'toxic' | 'match'> {
+  const numbers: Record<string, number> = {};
+  for (const [name, value] of Object.entries(kind.attributes)) if (typeof value === 'number') numbers[name] = value;
+  const recorded = { toxic: { type: kind.type, attributes: numbers } };
+  return isMessageToxic(toxic) ? { ...recorded, match: { ...toxic.match } } : recorded;
 }
 
 /**
@@ -87,7 +121,7 @@ export class LinkNemesis {
 
   /** Puts `toxic` on the selected links in `direction` until healed. */
   begin(toxic: Toxic, selector: LinkSelector, direction: Direction = 'both'): Promise<ActiveLinkFault> {
-    return this.apply(toxic.kind, this.select(selector), direction, toxicOf(toxic), measureOf(toxic));
+    return this.apply(toxic, this.select(selector), direction, toxicOf(toxic));
   }
 
   /** The links a selector names; throws when it names none (a fault on nothing would test nothing). */
@@ -111,50 +145,63 @@ export class LinkNemesis {
     for (const fault of [...this.active]) await fault.heal();
   }
 
-  private async apply(fault: string, links: Link[], direction: Direction, kind: ToxicKind, measure?: { counter: string; atAccept: boolean }): Promise<ActiveLinkFault> {
+  /**
+   * A measured fault (`measureOf`) is judged by what it did, not by what was in flight when it
+   * began: its start records no `hit`; its end records what its toxics counted, read from the fault
+   * proxy before they are removed, and `hit: false` if they counted nothing.
+   */
+  private async apply(toxic: Toxic, links: Link[], direction: Direction, kind: ToxicKind): Promise<ActiveLinkFault> {
+    const fault = toxic.kind;
+    const measure = measureOf(toxic);
     if (links.length === 0) throw new Error(`${fault}: no link to act on`);
     const id = `${fault}-${randomBytes(3).toString('hex')}`;
     const toxicName = `keelhaul-${id}`;
     const targets = [...new Set(links.flatMap((link) => [link.from, link.to]))];
     // Links whose nodes no system claims carry nothing the checkers see.
-    const guessed = whatItHits(this.systems(), targets, 'links') ?? { jobsInFlight: [], hit: false };
-    // A measured fault's hit is what the proxy counted, known at the heal (the end event), not guessed at the start.
-    const { hit: _guess, ...inFlight } = guessed;
-    const hits = measure ? inFlight : guessed;
+    const inPlay = whatItHits(this.systems(), targets, 'links') ?? { jobsInFlight: [], hit: false };
+    const { hit: _guess, ...inFlight } = inPlay;
+    const hits = measure ? inFlight : inPlay;
     const event = this.history.record({
       type: 'nemesis',
       phase: 'start',
       id,
       fault,
       targets,
-      effect: { links: links.map((link) => link.name), direction, toxic: kind, ...hits },
+      effect: { links: links.map((link) => link.name), direction, ...recordedToxic(toxic, kind), ...hits },
     }) as NemesisEvent;
     const applied: { link: Link; name: string }[] = [];
     for (const link of links) {
-      for (const stream of measure?.atAccept ? (['upstream'] as const) : STREAMS[direction]) {
+      for (const stream of measure?.of === 'connections' && measure.atAccept ? (['upstream'] as const) : STREAMS[direction]) {
         const name = `${toxicName}-${stream}`;
         await this.network.addToxic(link, { ...kind, name, stream });
         applied.push({ link, name });
       }
     }
     let healed = false;
+    const readCounts = (): Promise<Record<string, number | string>[]> => Promise.all(applied.map(({ link, name }) => this.network.toxicAttributes(link, name)));
     const active: ActiveLinkFault = {
       event,
       heal: async () => {
         if (healed) return;
         healed = true;
         this.active.delete(active);
-        let counted = 0;
-        for (const { link, name } of applied) {
-          if (measure) counted += (await this.network.toxicCounters(link, name))[measure.counter] ?? 0;
-          await this.network.removeToxic(link, name);
-        }
-        const effect = measure ? { effect: { connections: { [measure.counter]: counted }, hit: counted > 0 } } : {};
-        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets, ...effect });
+        const effect = measure && measuredEffect(measure, await readCounts());
+        for (const { link, name } of applied) await this.network.removeToxic(link, name);
+        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets, ...(effect && { effect }) });
       },
       healAfter: async (ms) => {
         await sleep(ms);
         await active.heal();
+      },
+      untilMessagesAffected: async (count, timeoutMs) => {
+        if (!isMessageToxic(toxic)) throw new Error(`${fault} is not a message fault: it counts no messages`);
+        const deadline = performance.now() + timeoutMs;
+        for (;;) {
+          const counts = sumMessageCounts(await readCounts());
+          if (counts.affected >= count) return counts;
+          if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${fault} to affect ${count} ${describeMessages(toxic.match)} (matched ${counts.matched}, affected ${counts.affected})`);
+          await sleep(MESSAGE_POLL_MS);
+        }
       },
     };
     this.active.add(active);

@@ -16,17 +16,26 @@ export interface Link {
   endpoint: string;
 }
 
+/** keelhaul's message toxics (docs/fault-proxy.md); a real Toxiproxy refuses them. */
+export type MessageToxicType = 'zmtp_drop' | 'zmtp_duplicate' | 'zmtp_delay' | 'zmtp_reorder';
+/** keelhaul's connection toxics (docs/fault-proxy.md); a real Toxiproxy refuses them. */
+export type ConnectionToxicType = 'refuse_new' | 'hang_new' | 'slow_accept' | 'half_open';
+
 export interface ToxicSpec {
   name: string;
   type: 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer' | 'slicer' | 'limit_data' | ExtensionToxicType;
   stream: Stream;
-  attributes: Record<string, number>;
+  /** Integers for Toxiproxy's toxics; keelhaul's message toxics also take strings. */
+  attributes: Record<string, number | string>;
   toxicity?: number;
 }
 
-/** The keelhaul fault proxy's own toxic types (docs/fault-proxy.md); a real Toxiproxy refuses them. */
-export type ExtensionToxicType = 'refuse_new' | 'hang_new' | 'slow_accept' | 'half_open';
-const EXTENSION_TOXIC_TYPES: readonly string[] = ['refuse_new', 'hang_new', 'slow_accept', 'half_open'] satisfies ExtensionToxicType[];
+/** The keelhaul fault proxy's own toxic types, which count what they did among their attributes. */
+export type ExtensionToxicType = ConnectionToxicType | MessageToxicType;
+const EXTENSION_TOXIC_TYPES: readonly string[] = [
+  ...(['refuse_new', 'hang_new', 'slow_accept', 'half_open'] satisfies ConnectionToxicType[]),
+  ...(['zmtp_drop', 'zmtp_duplicate', 'zmtp_delay', 'zmtp_reorder'] satisfies MessageToxicType[]),
+];
 
 function hostPort(endpoint: string): string {
   const match = /^tcp:\/\/(.+:\d+)$/.exec(endpoint);
@@ -91,8 +100,8 @@ export class ProxiedNetwork {
 
   async addToxic(link: Link, toxic: ToxicSpec): Promise<void> {
     try {
-      // toxiproxy-node-client's types know only Toxiproxy's own toxics; the request is the same for ours.
-      await this.proxyOf(link).addToxic({ toxicity: 1, ...toxic } as Parameters<Proxy['addToxic']>[0]);
+      // toxiproxy-node-client's types know only Toxiproxy's own toxics and integer attributes; the request is the same for ours.
+      await this.proxyOf(link).addToxic({ toxicity: 1, ...toxic } as unknown as Parameters<Proxy['addToxic']>[0]);
     } catch (error) {
       if (!EXTENSION_TOXIC_TYPES.includes(toxic.type)) throw error;
       throw new Error(
@@ -119,10 +128,13 @@ export class ProxiedNetwork {
     }
   }
 
-  /** The counters a keelhaul extension toxic keeps among its attributes (what it refused, hung, delayed or cut). */
-  async toxicCounters(link: Link, name: string): Promise<Record<string, number>> {
-    const toxic = await this.proxyOf(link).getToxic<Record<string, number>>(name);
-    return toxic.attributes;
+  /**
+   * A toxic's attributes as the server shows them now: for keelhaul's extension toxics, the counts
+   * of what it did among them (connections refused, hung, delayed or cut; messages matched and affected).
+   */
+  async toxicAttributes(link: Link, name: string): Promise<Record<string, number | string>> {
+    const toxic = await this.proxyOf(link).getToxic(name);
+    return toxic.attributes as unknown as Record<string, number | string>;
   }
 
   async removeToxic(link: Link, name: string): Promise<void> {

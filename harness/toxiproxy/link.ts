@@ -4,7 +4,6 @@ import {
   NOTHING_HELD,
   PassThroughStage,
   attributeValues,
-  countEffectOf,
   type Chunk,
   type ChunkSink,
   type Direction,
@@ -15,6 +14,7 @@ import {
   type Toxic,
 } from './toxics/toxic';
 import type { LinkByteCounter } from './proxy-metrics';
+import { ZmtpCursor } from './zmtp/frame-cursor';
 
 /**
  * Bytes a link may hold inside its toxics (latency and bandwidth hold data back) before it stops
@@ -76,9 +76,10 @@ class ToxicSlot implements ChunkSink {
 
   /** Rolls the toxicity: the toxic applies to this connection, or its stage just passes data. */
   private createStage(): Stage {
-    const applies = this.link.context.random() < Math.fround(this.toxic.toxicity);
-    if (!applies || (this.toxic.kind.openConnectionsOnly === true && !this.cameWhileOpen)) return new PassThroughStage(this.out);
-    return this.toxic.kind.createStage(attributeValues(this.toxic), this.out, this.link.context, this.state, countEffectOf(this.toxic));
+    const { kind } = this.toxic;
+    const applies = kind.rollsPerMessage === true || this.link.context.random() < Math.fround(this.toxic.toxicity);
+    if (!applies || (kind.openConnectionsOnly === true && !this.cameWhileOpen)) return new PassThroughStage(this.out);
+    return kind.createStage(attributeValues(this.toxic), this.out, this.link.context, this.state, this.toxic);
   }
 
   write(chunk: Chunk): void {
@@ -122,6 +123,8 @@ export class Link {
   private outputEnded = false;
   /** The end of the stream is a FIN on the destination only (half_open), not a close of it. */
   private finOnly = false;
+  /** Follows the ZMTP framing of every byte read, toxics or not, so a message toxic added later knows where messages begin. */
+  private readonly zmtp = new ZmtpCursor();
   readonly context: StageContext;
 
   /** The end of the chain: writes to the destination socket. */
@@ -163,6 +166,8 @@ export class Link {
       finOnly: () => {
         this.finOnly = true;
       },
+      // A stage joins at the end of the chain: the bytes the chain holds come before the cursor's position.
+      zmtpPosition: () => ({ cursor: this.zmtp, bytesBefore: this.held }),
     };
     for (const toxic of toxics) this.addToxic(toxic, cameWhileOpen(toxic));
   }
@@ -177,6 +182,7 @@ export class Link {
 
   private readonly onData = (data: Buffer): void => {
     this.counter.received(data.length);
+    if (!this.zmtp.opaque) this.zmtp.feed(data);
     if (this.slots.length === 0) {
       if (this.outputEnded || this.dest.destroyed) return;
       this.counter.sent(data.length);

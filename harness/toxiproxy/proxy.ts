@@ -6,7 +6,7 @@ import { Connection } from './connection';
 import { goString } from '../util/go-json';
 import type { ProxyMetrics } from './proxy-metrics';
 import type { Random } from '../util/random';
-import { toxicJson, type Direction, type Toxic } from './toxics/toxic';
+import { toxicJson, type AttributeValue, type Direction, type Toxic } from './toxics/toxic';
 
 /** How long stopping a proxy waits for its listener to report closed (connections are destroyed first). */
 const STOP_WAIT_MS = 2000;
@@ -149,7 +149,7 @@ export class Proxy {
     for (const connection of this.connections) connection.addToxic(toxic);
   }
 
-  updateToxic(toxic: Toxic, changes: { attributes: ReadonlyMap<string, bigint>; toxicity: number }): void {
+  updateToxic(toxic: Toxic, changes: { attributes: ReadonlyMap<string, AttributeValue>; toxicity: number }): void {
     toxic.attributes = changes.attributes;
     toxic.toxicity = changes.toxicity;
     for (const connection of this.connections) connection.updateToxic(toxic);

@@ -1,6 +1,6 @@
 import { ApiError } from './api-error';
 import { GoDecoder, JsonSyntaxError, JsonTypeError, parseFirstJsonValue, typeError, type GoField, type JsonValue } from '../util/go-json';
-import type { ToxicKind } from './toxics/toxic';
+import type { AttributeValue, ToxicKind } from './toxics/toxic';
 
 /**
  * The API's request bodies, decoded with the real server's Go semantics: defaults, which fields
@@ -134,27 +134,35 @@ export function decodeToxicCreate(body: string): ToxicCreateFields {
   return result;
 }
 
-/** A toxic's attributes: integers only, unknown names ignored, missing ones keep `base` (0 for a new toxic). */
-function readAttributes(decoder: GoDecoder, kind: ToxicKind, value: JsonValue | undefined, base: ReadonlyMap<string, bigint>): Map<string, bigint> {
-  const attributes = new Map<string, bigint>();
-  for (const spec of kind.attributes) attributes.set(spec.name, base.get(spec.name) ?? 0n);
+/** A toxic's attributes: unknown names ignored, missing ones keep `base` (0, or '' for a string, for a new toxic). */
+function readAttributes(decoder: GoDecoder, kind: ToxicKind, value: JsonValue | undefined, base: ReadonlyMap<string, AttributeValue>): Map<string, AttributeValue> {
+  const attributes = new Map<string, AttributeValue>();
+  for (const spec of kind.attributes) attributes.set(spec.name, base.get(spec.name) ?? (spec.goType === 'string' ? '' : 0n));
   if (value?.kind !== 'object') return attributes;
   const fields = decoder.fields(
     value,
     kind.attributes.map((spec) => spec.name),
   );
   for (const spec of kind.attributes) {
-    const decoded = decoder.scalar(fields.get(spec.name), spec.goType, { struct: kind.goStruct, path: `attributes.${spec.name}` });
+    const at = { struct: kind.goStruct, path: `attributes.${spec.name}` };
+    const decoded = spec.goType === 'string' ? decoder.scalar(fields.get(spec.name), 'string', at) : decoder.scalar(fields.get(spec.name), spec.goType, at);
     if (decoded !== undefined) attributes.set(spec.name, decoded);
   }
   return attributes;
 }
 
+/** Values of the right type that the kind still refuses (keelhaul's message toxics): 400 naming the field. */
+function validate(kind: ToxicKind, attributes: ReadonlyMap<string, AttributeValue>): void {
+  const refusal = kind.validate?.(attributes);
+  if (refusal !== undefined) throw ApiError.badRequestBody(refusal);
+}
+
 /** Second pass of a toxic creation, once the type is known. */
-export function decodeToxicAttributes(kind: ToxicKind, value: JsonValue | undefined): Map<string, bigint> {
+export function decodeToxicAttributes(kind: ToxicKind, value: JsonValue | undefined): Map<string, AttributeValue> {
   const decoder = new GoDecoder();
   const attributes = readAttributes(decoder, kind, value, new Map());
   finish(decoder);
+  validate(kind, attributes);
   return attributes;
 }
 
@@ -162,8 +170,8 @@ export function decodeToxicAttributes(kind: ToxicKind, value: JsonValue | undefi
 export function decodeToxicUpdate(
   body: string,
   kind: ToxicKind,
-  current: { attributes: ReadonlyMap<string, bigint>; toxicity: number },
-): { attributes: Map<string, bigint>; toxicity: number } {
+  current: { attributes: ReadonlyMap<string, AttributeValue>; toxicity: number },
+): { attributes: Map<string, AttributeValue>; toxicity: number } {
   const value = parseBody(body);
   const decoder = new GoDecoder();
   let attributes = new Map(current.attributes);
@@ -178,5 +186,6 @@ export function decodeToxicUpdate(
     decoder.fail(typeError(value, null, TOXIC_UPDATE_TYPE));
   }
   finish(decoder);
+  validate(kind, attributes);
   return { attributes, toxicity };
 }

@@ -81,3 +81,13 @@ test('checkFaultsHit: a connection fault is judged on its end event, by what the
   assert.equal(anomalies.length, 1);
   assert.equal(anomalies[0].detail, 'fault refuse-connections on link worker-1->broker on worker-1, broker acted on no connection while in force (refused 0): it tested nothing');
 });
+
+test('checkFaultsHit: a message fault that affected no message is reported from its end event, with what it matched and could not read', () => {
+  const end = (affected: number): HistoryEvent => ({
+    type: 'nemesis', phase: 'end', id: 'drop-messages-1', fault: 'drop-messages (HEARTBEAT messages) on links of worker-1', targets: ['worker-1', 'broker'], t: 9,
+    effect: { hit: affected > 0, messages: { matched: 0, affected, unparsedStreams: 2, unparsedReason: 'CURVE mechanism: frames are encrypted' } },
+  });
+  const anomalies = checkFaultsHit([end(0), end(3)]);
+  assert.equal(anomalies.length, 1);
+  assert.match(anomalies[0].detail, /matched 0 message\(s\) and affected none; 2 stream\(s\) could not be read \(CURVE mechanism/);
+});

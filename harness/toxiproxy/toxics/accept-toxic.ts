@@ -1,4 +1,5 @@
-import { PassThroughStage, type AcceptAction, type AttributeSpec, type AttributeValues, type ToxicKind } from './toxic';
+import { durationRefusal } from './attribute-refusal';
+import { PassThroughStage, type AcceptAction, type AttributeSpec, type AttributeValue, type ToxicKind } from './toxic';
 
 /** The largest timer Node keeps (about 24.8 days): a longer delay would fire at once. */
 export const MAX_DELAY_MS = 2 ** 31 - 1;
@@ -16,13 +17,13 @@ export function acceptToxic(options: {
   goStruct: string;
   action: AcceptAction;
   attributes?: readonly AttributeSpec[];
-  validate?: (attributes: AttributeValues) => string | undefined;
+  validate?: (attributes: ReadonlyMap<string, AttributeValue>) => string | undefined;
 }): ToxicKind {
   return {
     type: options.type,
     goStruct: options.goStruct,
     attributes: options.attributes ?? [],
-    counters: [ACCEPT_COUNTER[options.action]],
+    counts: [{ name: ACCEPT_COUNTER[options.action], goType: 'int64' }],
     atAccept: options.action,
     ...(options.validate ? { validate: options.validate } : {}),
     createStage: (_attributes, out) => new PassThroughStage(out),
@@ -44,5 +45,5 @@ export const slowAcceptToxic = acceptToxic({
   goStruct: 'SlowAcceptToxic',
   action: 'delay',
   attributes: [{ name: 'delay', goType: 'int64' }],
-  validate: ({ delay = 0 }) => (delay >= 1 && delay <= MAX_DELAY_MS ? undefined : `attribute delay must be a whole number of milliseconds from 1 to ${MAX_DELAY_MS}, got ${delay}`),
+  validate: (attributes) => durationRefusal(attributes, 'delay', MAX_DELAY_MS),
 });

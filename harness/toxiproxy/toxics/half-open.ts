@@ -1,4 +1,5 @@
-import { NOTHING_HELD, type AttributeValues, type Chunk, type ChunkSink, type CountEffect, type Held, type Stage, type StageContext, type ToxicKind } from './toxic';
+import { integerAttribute } from './attribute-refusal';
+import { NOTHING_HELD, countEffectOf, type AttributeValues, type Chunk, type ChunkSink, type CountEffect, type Held, type Stage, type StageContext, type Toxic, type ToxicKind } from './toxic';
 
 /**
  * half_open (keelhaul extension): one direction of a connection that was open when the toxic was
@@ -60,9 +61,12 @@ export const halfOpenToxic: ToxicKind = {
   type: 'half_open',
   goStruct: 'HalfOpenToxic',
   attributes: [{ name: 'fin', goType: 'int64' }],
-  counters: ['cut'],
+  counts: [{ name: 'cut', goType: 'int64' }],
   openConnectionsOnly: true,
   newState: (): HalfOpenState => ({ cut: false }),
-  validate: ({ fin = 0 }) => (fin === 0 || fin === 1 ? undefined : `attribute fin must be 0 (drop the direction silently) or 1 (send a FIN one way), got ${fin}`),
-  createStage: (attributes: AttributeValues, out, context, state, count) => new HalfOpenStage(attributes.fin === 1, out, context, state as HalfOpenState, count),
+  validate: (attributes) => {
+    const fin = integerAttribute(attributes, 'fin');
+    return fin === 0n || fin === 1n ? undefined : `attributes.fin: ${fin} is neither 0 (drop the direction silently) nor 1 (send a FIN one way)`;
+  },
+  createStage: (attributes: AttributeValues, out, context, state, toxic: Toxic) => new HalfOpenStage(attributes.fin === 1, out, context, state as HalfOpenState, countEffectOf(toxic)),
 };

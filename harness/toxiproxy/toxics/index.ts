@@ -9,6 +9,10 @@ import { resetPeerToxic } from './reset-peer';
 import { slicerToxic } from './slicer';
 import { slowCloseToxic } from './slow-close';
 import { timeoutToxic } from './timeout';
+import { zmtpDelayToxic } from './zmtp-delay';
+import { zmtpDropToxic } from './zmtp-drop';
+import { zmtpDuplicateToxic } from './zmtp-duplicate';
+import { zmtpReorderToxic } from './zmtp-reorder';
 
 /**
  * The toxic types the API accepts, by `type`. `down` is deliberately absent: it is not a toxic in
@@ -21,3 +25,7 @@ export const TOXIC_KINDS: ReadonlyMap<string, ToxicKind> = new Map(
     ...[refuseNewToxic, hangNewToxic, slowAcceptToxic, halfOpenToxic],
   ].map((kind) => [kind.type, kind]),
 );
+
+/** keelhaul's extensions: message-aware toxics on ZMTP links (docs/fault-proxy.md). A real Toxiproxy refuses these types. */
+export const MESSAGE_TOXIC_KINDS: readonly ToxicKind[] = [zmtpDropToxic, zmtpDuplicateToxic, zmtpDelayToxic, zmtpReorderToxic];
+for (const kind of MESSAGE_TOXIC_KINDS) (TOXIC_KINDS as Map<string, ToxicKind>).set(kind.type, kind);

@@ -1,4 +1,5 @@
 import { goFloat32, goString } from '../../util/go-json';
+import type { DissectorStart } from '../zmtp/dissector';
 
 /**
  * The vocabulary shared by links and toxics.
@@ -67,15 +68,20 @@ export interface StageContext {
    * closing the destination socket: the other direction keeps flowing (`half_open`).
    */
   finOnly(): void;
+  /** Where the ZMTP stream stands at this stage's input (message toxics start from it on an open connection). */
+  zmtpPosition(): DissectorStart;
 }
 
 /** Numeric attribute values a stage is built from (all attributes are integers; missing ones are 0). */
 export type AttributeValues = Readonly<Record<string, number>>;
 
+/** Toxiproxy's attributes are integers; keelhaul's message toxics also take strings (missing ones are ''). */
+export type AttributeValue = bigint | string;
+
 export interface AttributeSpec {
   readonly name: string;
-  /** The Go type of the real server's field, for type-error messages. */
-  readonly goType: 'int64' | 'int';
+  /** The Go type of the real server's field, for type-error messages (`string`: keelhaul extensions only). */
+  readonly goType: 'int64' | 'int' | 'string';
 }
 
 /** A toxic type: its attributes and how to build its stage. */
@@ -86,24 +92,28 @@ export interface ToxicKind {
   readonly attributes: readonly AttributeSpec[];
   /** Per-connection state that survives updates of the toxic (limit_data's counter). */
   newState?(): unknown;
-  createStage(attributes: AttributeValues, out: ChunkSink, context: StageContext, state: unknown, count: CountEffect): Stage;
+  /** Builds the stage; `toxic` is for its string attributes and its counts (`countEffectOf`). */
+  createStage(attributes: AttributeValues, out: ChunkSink, context: StageContext, state: unknown, toxic: Toxic): Stage;
   /**
-   * Keelhaul extension: what the attribute values must satisfy beyond their Go type. Answers the
-   * message of a 400 for values that make no sense, `undefined` for good ones.
+   * Keelhaul extension: what the attribute values must satisfy beyond their Go type. Answers why
+   * they are refused, naming the field (a 400), `undefined` for good ones.
    */
-  validate?(attributes: AttributeValues): string | undefined;
+  validate?(attributes: ReadonlyMap<string, AttributeValue>): string | undefined;
   /**
-   * Keelhaul extension: the counters of what the toxic did (connections refused, hung...), served
-   * among its attributes so any Toxiproxy client can read them; values sent for them are ignored.
+   * Keelhaul extension: the counts of what the toxic did (connections refused or cut, messages
+   * matched or affected...), served as read-only attributes after its own so any Toxiproxy client
+   * can read them; values sent for them are ignored. Integers start at 0, strings at ''.
    */
-  readonly counters?: readonly string[];
-  /** Keelhaul extension: the toxic acts on each new connection before it is linked (connection-toxics.ts). */
+  readonly counts?: readonly AttributeSpec[];
+  /** Keelhaul extension: the toxic acts on each new connection before it is linked (accept-gate.ts). */
   readonly atAccept?: AcceptAction;
   /** Keelhaul extension: the toxic acts only on connections already open when it was added. */
   readonly openConnectionsOnly?: boolean;
+  /** Keelhaul extension: toxicity rolled per matched message by the stage itself, instead of per connection. */
+  readonly rollsPerMessage?: boolean;
 }
 
-/** Adds to one of the toxic's counters (`ToxicKind.counters`). */
+/** Adds to one of the toxic's integer counts (`ToxicKind.counts`). */
 export type CountEffect = (counter: string, by?: number) => void;
 
 /**
@@ -121,34 +131,39 @@ export interface Toxic {
   readonly direction: Direction;
   /** Probability that the toxic applies to a connection; rolled each time it (re)starts on one. */
   toxicity: number;
-  /** Exact integer values, echoed as given (int64 in the real server). */
-  attributes: ReadonlyMap<string, bigint>;
-  /** What the toxic did so far, by counter name (`ToxicKind.counters`): kept across updates. */
-  readonly counts: Map<string, number>;
+  /** Exact integer values, echoed as given (int64 in the real server); strings for message toxics. */
+  attributes: ReadonlyMap<string, AttributeValue>;
+  /** What the toxic did so far, by name (`ToxicKind.counts`), over all its connections: kept across updates. */
+  readonly counts: Map<string, number | string>;
 }
 
-/** A fresh counter map for a toxic of `kind`: every counter at 0. */
-export function newCounts(kind: ToxicKind): Map<string, number> {
-  return new Map((kind.counters ?? []).map((name) => [name, 0]));
+/** Fresh counts for a toxic of `kind`: integers at 0, strings empty. */
+export function newCounts(kind: ToxicKind): Map<string, number | string> {
+  return new Map((kind.counts ?? []).map((spec) => [spec.name, spec.goType === 'string' ? '' : 0]));
 }
 
-/** The `CountEffect` that adds to `toxic`'s counters. */
+/** One of `toxic`'s integer counts (0 if it has none by that name). */
+export function countOf(toxic: Toxic, name: string): number {
+  const value = toxic.counts.get(name);
+  return typeof value === 'number' ? value : 0;
+}
+
+/** The `CountEffect` that adds to `toxic`'s counts. */
 export function countEffectOf(toxic: Toxic): CountEffect {
-  return (counter, by = 1) => toxic.counts.set(counter, (toxic.counts.get(counter) ?? 0) + by);
+  return (counter, by = 1) => toxic.counts.set(counter, countOf(toxic, counter) + by);
 }
 
 /** The attribute values as numbers, for stages. */
 export function attributeValues(toxic: Pick<Toxic, 'attributes'>): AttributeValues {
   const values: Record<string, number> = {};
-  for (const [name, value] of toxic.attributes) values[name] = Number(value);
+  for (const [name, value] of toxic.attributes) if (typeof value === 'bigint') values[name] = Number(value);
   return values;
 }
 
 /** A toxic's JSON, field for field as the real server writes it. */
 export function toxicJson(toxic: Toxic): string {
-  const values = [...toxic.attributes].map(([name, value]) => [name, value.toString()]);
-  const counts = [...toxic.counts].map(([name, value]) => [name, String(value)]);
-  const attributes = [...values, ...counts].map(([name, value]) => `${goString(name)}:${value}`).join(',');
+  const shown = [...toxic.attributes, ...toxic.counts];
+  const attributes = shown.map(([name, value]) => `${goString(name)}:${typeof value === 'string' ? goString(value) : value.toString()}`).join(',');
   return (
     `{"attributes":{${attributes}},"name":${goString(toxic.name)},"type":${goString(toxic.kind.type)},` +
     `"stream":${goString(toxic.stream)},"toxicity":${goFloat32(toxic.toxicity)}}`
