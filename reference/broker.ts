@@ -23,7 +23,7 @@ import { RouterServer } from './net/router-server';
 import { decodeOrDrop } from './net/decode';
 import { crashForDefect, type BrokerDefect } from './defects';
 import { scopedJobKey, splitJobKey, workerAddress } from './journal/job-key';
-import { ServerSecurity, type ServerSecurityOptions } from './security/server-security';
+import { startServerSecurity, type ServerSecurity, type ServerSecurityOptions } from './security/server-security';
 import type { Policy, Principal } from './security/policy';
 import { monotonicNow } from './util/monotonic-clock';
 
@@ -272,13 +272,7 @@ export class Broker {
     const full = { ...DEFAULT_BROKER_OPTIONS, ...options };
     const storeOptions = { retentionMs: full.retentionMs, retentionCount: full.retentionCount, logger: full.logger, fsync: full.fsync };
     const store = full.journal === undefined ? JobStore.inMemory(storeOptions) : await JobStore.open(full.journal, storeOptions);
-    let security: ServerSecurity | undefined;
-    try {
-      security = full.security === undefined ? undefined : await ServerSecurity.start({ ...full.security, log: full.logger ?? silentLogger() });
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
+    const security = await startServerSecurity(full.security, full.logger ?? silentLogger(), () => store.close());
     const broker = new Broker(full, store, security);
     broker.recover();
     try {

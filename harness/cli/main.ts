@@ -34,10 +34,10 @@ import {
   onShutdown,
   policyOption,
   positiveInt,
-  securityOrExit,
+  peerSecurityOrExit,
+  serverSecurityOrExit,
   serverKeyOption,
 } from './node-options';
-import { peerSecurityFrom, serverSecurityFrom } from '../../reference/security/security-settings';
 
 /** `--time-scale <x|auto>`, checked here so a typo is an error before anything starts. */
 function timeScaleOption(): Option {
@@ -115,7 +115,7 @@ program
       exitWithStdin?: boolean;
     }) => {
       if (opts.repair) process.exit(await runRepair('broker', opts.journal));
-      const security = securityOrExit(serverSecurityFrom, { curveKey: opts.curveKey, policy: opts.policy });
+      const security = serverSecurityOrExit(opts);
       const logger = createLogger(opts.name);
       const broker = await Broker.start({
         endpoint: opts.endpoint,
@@ -172,7 +172,7 @@ program
       serverKey?: string;
       exitWithStdin?: boolean;
     }) => {
-      const security = securityOrExit(peerSecurityFrom, { curveKey: opts.curveKey, serverKey: opts.serverKey });
+      const security = peerSecurityOrExit(opts);
       const worker = startEchoWorker({
         security,
         broker: opts.broker,
@@ -222,7 +222,7 @@ program
         serverKey?: string;
       },
     ) => {
-      const security = securityOrExit(peerSecurityFrom, { curveKey: opts.curveKey, serverKey: opts.serverKey });
+      const security = peerSecurityOrExit(opts);
       const logger = createLogger(opts.name);
       const options = {
         security,

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import type { SecurityFlags } from '../../reference/security/security-settings';
+import { peerSecurityFrom, serverSecurityFrom, type SecurityFlags } from '../../reference/security/security-settings';
 
 /** Option parsers and shutdown handling shared by the node commands (broker, worker, client, pub/sub). */
 
@@ -73,11 +73,21 @@ export const policyOption = () => new Option('--policy <file>', 'who may connect
 export const SECURITY_SETTINGS_EXIT = 2;
 
 /** Reads the security flags (and their env fallbacks) or stops with the reason, before anything starts. */
-export function securityOrExit<T>(read: (flags: SecurityFlags) => T, flags: SecurityFlags): T {
+function securityOrExit<T>(read: (flags: SecurityFlags) => T, flags: SecurityFlags): T {
   try {
     return read(flags);
   } catch (error) {
     process.stderr.write(`keelhaul: ${(error as Error).message}\n`);
     process.exit(SECURITY_SETTINGS_EXIT);
   }
+}
+
+/** A server node's (broker, pub/sub proxy) `--curve-key`/`--policy`, or their env fallbacks: its security, undefined, or exit 2. */
+export function serverSecurityOrExit(opts: Pick<SecurityFlags, 'curveKey' | 'policy'>): ReturnType<typeof serverSecurityFrom> {
+  return securityOrExit(serverSecurityFrom, { curveKey: opts.curveKey, policy: opts.policy });
+}
+
+/** A peer node's (worker, client, publisher, subscriber) `--curve-key`/`--server-key`, or their env fallbacks: its security, undefined, or exit 2. */
+export function peerSecurityOrExit(opts: Pick<SecurityFlags, 'curveKey' | 'serverKey'>): ReturnType<typeof peerSecurityFrom> {
+  return securityOrExit(peerSecurityFrom, { curveKey: opts.curveKey, serverKey: opts.serverKey });
 }

@@ -17,10 +17,10 @@ import {
   onShutdown,
   policyOption,
   positiveInt,
-  securityOrExit,
+  peerSecurityOrExit,
+  serverSecurityOrExit,
   serverKeyOption,
 } from './node-options';
-import { peerSecurityFrom, serverSecurityFrom } from '../../reference/security/security-settings';
 
 /**
  * `keelhaul pubsub-proxy`, `keelhaul publish` and `keelhaul subscribe`: the KHP/1 reference nodes
@@ -70,7 +70,7 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(exitWithStdinOption())
     .action(async (opts: { endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; subscriberEviction: number; curveKey?: string; policy?: string; repair?: boolean; exitWithStdin?: boolean }) => {
       if (opts.repair) process.exit(await runRepair('pubsub-proxy', opts.journal));
-      const security = securityOrExit(serverSecurityFrom, { curveKey: opts.curveKey, policy: opts.policy });
+      const security = serverSecurityOrExit(opts);
       const logger = createLogger(opts.name);
       const proxy = await PubSubProxy.start({
         endpoint: opts.endpoint,
@@ -110,7 +110,7 @@ export function registerPubSubCommands(program: Command): void {
         opts: { proxy: string; topic?: string; id?: string; name: string; timeout: number; attempts: number; backoffInitial: number; backoffMax: number; window: number; curveKey?: string; serverKey?: string; driver?: boolean },
       ) => {
         const logger = createLogger(opts.name);
-        const security = securityOrExit(peerSecurityFrom, { curveKey: opts.curveKey, serverKey: opts.serverKey });
+        const security = peerSecurityOrExit(opts);
         const options = { proxy: opts.proxy, id: opts.id ?? opts.name, timeout: opts.timeout, attempts: opts.attempts, backoffInitial: opts.backoffInitial, backoffMax: opts.backoffMax, window: opts.window, security };
         if (opts.driver) {
           await runPublisherDriver(options, logger);
@@ -177,7 +177,7 @@ export function registerPubSubCommands(program: Command): void {
       }) => {
         const logger = createLogger(opts.name ?? opts.id);
         const options = {
-          security: securityOrExit(peerSecurityFrom, { curveKey: opts.curveKey, serverKey: opts.serverKey }),
+          security: peerSecurityOrExit(opts),
           proxy: opts.proxy,
           id: opts.id,
           positions: opts.positions,

@@ -24,7 +24,7 @@ import { DeliveredPositions } from './delivered-positions';
 import { AbsentSubscribers } from './absent-subscribers';
 import { silentLogger, type Logger } from '../util/log';
 import { RouterServer } from '../net/router-server';
-import { ServerSecurity, type ServerSecurityOptions } from '../security/server-security';
+import { startServerSecurity, type ServerSecurity, type ServerSecurityOptions } from '../security/server-security';
 import type { Policy, Principal, Right } from '../security/policy';
 import { decodeOrDrop } from '../net/decode';
 import { monotonicNow } from '../util/monotonic-clock';
@@ -176,13 +176,7 @@ export class PubSubProxy {
     const absent = new AbsentSubscribers(full.subscriberEviction); // checks the option before anything opens
     const storeOptions = { maxPending: full.maxPending, dedupRetention: full.dedupRetention, fsync: full.fsync, logger: full.logger };
     const store = full.journal === undefined ? PubSubStore.inMemory(storeOptions) : await PubSubStore.open(full.journal, storeOptions);
-    let security: ServerSecurity | undefined;
-    try {
-      security = full.security === undefined ? undefined : await ServerSecurity.start({ ...full.security, log: full.logger ?? silentLogger() });
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
+    const security = await startServerSecurity(full.security, full.logger ?? silentLogger(), () => store.close());
     const proxy = new PubSubProxy(full, store, absent, security);
     try {
       await proxy.server.listen();

@@ -118,3 +118,22 @@ export class ServerSecurity {
     this.watched.close();
   }
 }
+
+/**
+ * A server's security, started before it listens, or undefined when it runs unauthenticated. A policy
+ * or key that fails here must not leave what the server opened before (its journal) open: `cleanup`
+ * closes it before the error goes on.
+ */
+export async function startServerSecurity(
+  settings: Omit<ServerSecurityOptions, 'log'> | undefined,
+  log: Logger,
+  cleanup: () => Promise<void>,
+): Promise<ServerSecurity | undefined> {
+  if (settings === undefined) return undefined;
+  try {
+    return await ServerSecurity.start({ ...settings, log });
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

@@ -46,7 +46,10 @@ const CASES: SeededDefectCase[] = [
     scenario: 'mmi.service never reports a service only a request named',
     profile: 'mdp',
     clause: 'rfc8:service-not-found',
-    says: /mmi\.service about "nobody-home" answered "200", expected "404"/,
+    // Either of the defect's two faces, whichever step meets it first: the stand-in's request travels on
+    // its own connection, so the broker may hear the 8/MMI query about "nobody-home" before the request
+    // itself (then the defect has nothing to remember yet), and the check after the worker left catches it.
+    says: /mmi\.service about "(nobody-home" answered|echo" still answered) "200"/,
   },
   {
     defect: 'ignore-disconnect',
