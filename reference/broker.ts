@@ -660,9 +660,9 @@ export class Broker {
     this.dispatch(service);
   }
 
-  private dispatch(service: Service): void {
+  /** `now`: the grace timer passes the reading its re-arm uses (onGraceEnd says why). */
+  private dispatch(service: Service, now = monotonicNow()): void {
     if (service.idle.length === 0 || service.queue.length === 0) return;
-    const now = monotonicNow();
     for (let index = 0; index < service.queue.length && service.idle.length > 0; ) {
       const job = service.queue[index];
       let worker: WorkerRecord | undefined;
@@ -718,17 +718,25 @@ export class Broker {
   }
 
   /** One timer, for the earliest grace still running: every dispatch pass re-checks them all. */
-  private armGraceTimer(): void {
+  private armGraceTimer(now = monotonicNow()): void {
     clearTimeout(this.graceTimer);
-    const now = monotonicNow();
     let earliest = Infinity;
     for (const service of this.services.values()) for (const job of service.queue) if (job.notBefore > now) earliest = Math.min(earliest, job.notBefore);
     if (earliest !== Infinity) this.graceTimer = setTimeout(() => this.onGraceEnd(), earliest - now + 1);
   }
 
+  /**
+   * Node runs timers on libuv's loop time, whole milliseconds read when the loop last woke, so a
+   * grace timer can fire a millisecond or more before the grace ends on the monotonic clock (more
+   * on a loaded machine, where the loop woke longer ago). The pass and the re-arm then share one
+   * reading: a job still in its grace is re-armed for, one past it was offered to the idle workers.
+   * With two readings, a grace ending between them was neither, and the job sat in the queue
+   * beside an idle worker until some other event dispatched (a KHX/1 test under load caught it).
+   */
   private onGraceEnd(): void {
-    for (const service of this.services.values()) this.dispatch(service);
-    this.armGraceTimer();
+    const now = monotonicNow();
+    for (const service of this.services.values()) this.dispatch(service, now);
+    this.armGraceTimer(now);
   }
 
   private onHeartbeatTick(): void {
