@@ -226,6 +226,8 @@ export class Broker {
   private readonly accepting = new Map<string, Job>();
   private readonly log: Logger;
   private graceTimer?: NodeJS.Timeout;
+  /** When the heartbeat tick last ran: a tick far later than one interval after it means this process stalled. */
+  private lastTickAt = monotonicNow();
   private readonly resultGrace: number;
   private readonly limits: BrokerLimits;
   /** Requests in the broker's hands per client socket (hex identity): the quota's count. */
@@ -741,6 +743,7 @@ export class Broker {
 
   private onHeartbeatTick(): void {
     const now = monotonicNow();
+    this.excuseOwnStall(now);
     for (const worker of [...this.workers.values()]) {
       if (worker.expiresAt < now) {
         this.log.info({ worker: worker.id, service: worker.service }, 'worker expired');
@@ -753,6 +756,23 @@ export class Broker {
     this.giveUpPastDeadline(now);
     this.removeEmptyServices();
     this.store.expire();
+  }
+
+  /**
+   * A tick more than an interval late means this process did not run meanwhile (CPU starvation, a
+   * long GC pause, SIGSTOP). Heartbeats sent to it then are still unread in its socket (the timer
+   * runs before the socket is read), or were never sent by peers starved beside it, so that time is
+   * not the workers' silence: their deadlines move on by the stall, rather than every live worker
+   * expiring the moment the broker wakes and its job running again elsewhere. Jitter below one
+   * interval is not excused. Request expiry and the job deadline are time the clients waited, and
+   * stay as they are.
+   */
+  private excuseOwnStall(now: number): void {
+    const late = now - this.lastTickAt - this.options.heartbeatInterval;
+    this.lastTickAt = now;
+    if (late <= this.options.heartbeatInterval) return;
+    for (const worker of this.workers.values()) worker.expiresAt += late;
+    this.log.warn({ stalledMs: Math.round(late) }, 'the broker stalled: worker liveness deadlines moved on by the stall');
   }
 
   /**
