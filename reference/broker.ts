@@ -41,6 +41,7 @@ import { scopedJobKey, splitJobKey, workerAddress } from './journal/job-key';
 import { startServerSecurity, type ServerSecurity, type ServerSecurityOptions } from './security/server-security';
 import type { Policy, Principal } from './security/policy';
 import type { Job, Service, WorkerRecord, WorkerRemoval } from './broker/model';
+import { monotonicNow } from './util/monotonic-clock';
 
 export interface BrokerOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5555`. */
@@ -169,6 +170,8 @@ export class Broker {
   private readonly accepting = new Map<string, Job>();
   private readonly log: Logger;
   private graceTimer?: NodeJS.Timeout;
+  /** When the heartbeat tick last ran: a tick far later than one interval after it means this process stalled. */
+  private lastTickAt = monotonicNow();
   private readonly resultGrace: number;
   private readonly limits: BrokerLimits;
   /** Requests in the broker's hands per client socket (hex identity): the quota's count. */
@@ -261,7 +264,7 @@ export class Broker {
    * (running, or done with the result not yet handed in), so they wait out the result grace first.
    */
   private recover(): void {
-    const now = Date.now();
+    const now = monotonicNow();
     for (const pending of this.store.pending()) {
       const { owner, id } = splitJobKey(pending.job);
       const idFrame = Buffer.from(id, 'latin1');
@@ -343,7 +346,7 @@ export class Broker {
     // Unguessable (0x00 + 16 random bytes, never a valid job id): a worker that is not holding the
     // request cannot name it, and a late REPLY can never match a request of a later broker life.
     const address = this.requestAddresses.next();
-    const now = Date.now();
+    const now = monotonicNow();
     this.enqueue(
       this.owned({ key: address.toString('hex'), address, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false, attempts: 0 }, client),
     );
@@ -387,7 +390,7 @@ export class Broker {
       this.send([client, ...encodeJobReply(service, jobFrame, refusal.status, [Buffer.from(refusal.reason)])]);
       return;
     }
-    const now = Date.now();
+    const now = monotonicNow();
     const job: Job = this.owned(
       { key: khxJobKey(owner, jobFrame), address: workerAddress(owner, jobFrame), id, record, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false, attempts: 0 },
       client,
@@ -598,10 +601,10 @@ export class Broker {
     if (holder?.current !== job) {
       // Queued. Never run (or given back unrun), or its lost worker's grace is over: killed now.
       this.dequeue(job);
-      const now = Date.now();
+      const now = monotonicNow();
       if (!job.mayHaveRun || job.notBefore <= now) return this.killJob(job);
       // In the grace after its worker fell silent: that worker may still hand in a kept result.
-      this.journalKillPending(job, () => kill.startGrace(job.notBefore - Date.now(), () => this.killJob(job)));
+      this.journalKillPending(job, () => kill.startGrace(job.notBefore - monotonicNow(), () => this.killJob(job)));
       return;
     }
     if (kill.fireAndForget) {
@@ -777,7 +780,7 @@ export class Broker {
     const owner = principal?.key ?? '';
     const job = this.jobs.get(khxJobKey(owner, jobFrame));
     const holder = job?.holder === undefined ? undefined : this.workers.get(job.holder);
-    return inspectJob(id, job, holder, this.store.lookup(scopedJobKey(owner, id)), Date.now());
+    return inspectJob(id, job, holder, this.store.lookup(scopedJobKey(owner, id)), monotonicNow(), Date.now());
   }
 
   /** A job enters the table (and the address index a REPLY is looked up in). */
@@ -879,9 +882,9 @@ export class Broker {
     this.dispatch(service);
   }
 
-  private dispatch(service: Service): void {
+  /** `now`: the grace timer passes the reading its re-arm uses (onGraceEnd says why). */
+  private dispatch(service: Service, now = monotonicNow()): void {
     if (service.idle.length === 0 || service.queue.length === 0) return;
-    const now = Date.now();
     for (let index = 0; index < service.queue.length && service.idle.length > 0; ) {
       const job = service.queue[index];
       let worker: WorkerRecord | undefined;
@@ -927,7 +930,7 @@ export class Broker {
     }
     // Back to the head of the queue: the job has waited longest of all. A KHX/1 worker that fell
     // silent may have finished it and be about to hand the result in, so the job waits out the grace.
-    const now = Date.now();
+    const now = monotonicNow();
     if (fellSilent && worker.khx) {
       job.notBefore = now + this.resultGrace;
       job.heldBy = worker.instance;
@@ -940,22 +943,31 @@ export class Broker {
   }
 
   /** One timer, for the earliest grace still running: every dispatch pass re-checks them all. */
-  private armGraceTimer(): void {
+  private armGraceTimer(now = monotonicNow()): void {
     clearTimeout(this.graceTimer);
-    const now = Date.now();
     let earliest = Infinity;
     for (const service of this.services.values()) for (const job of service.queue) if (job.notBefore > now) earliest = Math.min(earliest, job.notBefore);
     if (earliest !== Infinity) this.graceTimer = setTimeout(() => this.onGraceEnd(), earliest - now + 1);
   }
 
+  /**
+   * Node runs timers on libuv's loop time, whole milliseconds read when the loop last woke, so a
+   * grace timer can fire a millisecond or more before the grace ends on the monotonic clock (more
+   * on a loaded machine, where the loop woke longer ago). The pass and the re-arm then share one
+   * reading: a job still in its grace is re-armed for, one past it was offered to the idle workers.
+   * With two readings, a grace ending between them was neither, and the job sat in the queue
+   * beside an idle worker until some other event dispatched (a KHX/1 test under load caught it).
+   */
   private onGraceEnd(): void {
-    for (const service of this.services.values()) this.dispatch(service);
-    this.armGraceTimer();
+    const now = monotonicNow();
+    for (const service of this.services.values()) this.dispatch(service, now);
+    this.armGraceTimer(now);
   }
 
   private onHeartbeatTick(): void {
     this.repeatControl();
-    const now = Date.now();
+    const now = monotonicNow();
+    this.excuseOwnStall(now);
     for (const worker of [...this.workers.values()]) {
       if (worker.expiresAt < now) {
         this.log.info({ worker: worker.id, service: worker.service }, 'worker expired');
@@ -968,6 +980,23 @@ export class Broker {
     this.giveUpPastDeadline(now);
     this.removeEmptyServices();
     this.store.expire();
+  }
+
+  /**
+   * A tick more than an interval late means this process did not run meanwhile (CPU starvation, a
+   * long GC pause, SIGSTOP). Heartbeats sent to it then are still unread in its socket (the timer
+   * runs before the socket is read), or were never sent by peers starved beside it, so that time is
+   * not the workers' silence: their deadlines move on by the stall, rather than every live worker
+   * expiring the moment the broker wakes and its job running again elsewhere. Jitter below one
+   * interval is not excused. Request expiry and the job deadline are time the clients waited, and
+   * stay as they are.
+   */
+  private excuseOwnStall(now: number): void {
+    const late = now - this.lastTickAt - this.options.heartbeatInterval;
+    this.lastTickAt = now;
+    if (late <= this.options.heartbeatInterval) return;
+    for (const worker of this.workers.values()) worker.expiresAt += late;
+    this.log.warn({ stalledMs: Math.round(late) }, 'the broker stalled: worker liveness deadlines moved on by the stall');
   }
 
   /**
@@ -1086,7 +1115,7 @@ export class Broker {
   }
 
   private nextExpiry(): number {
-    return Date.now() + this.options.heartbeatInterval * this.options.heartbeatLiveness;
+    return monotonicNow() + this.options.heartbeatInterval * this.options.heartbeatLiveness;
   }
 
   private serviceNamed(name: string): Service {

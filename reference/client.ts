@@ -5,6 +5,7 @@ import { decodeControlAnswer, encodeInspect, encodeKill, encodeWorkerControl, KH
 import { backoffDelay, sleep } from './util/backoff';
 import { silentLogger, type Logger } from './util/log';
 import type { PeerSecurity } from './security/peer-security';
+import { monotonicNow } from './util/monotonic-clock';
 
 export interface ClientOptions {
   /** The broker to connect to, e.g. `tcp://127.0.0.1:5555`. */
@@ -197,7 +198,7 @@ export class MajordomoClient {
 
   private async ensureServiceAvailable(service: string): Promise<void> {
     const seen = this.serviceSeenAt.get(service);
-    if (seen !== undefined && Date.now() - seen < this.options.serviceCheckTtl) return;
+    if (seen !== undefined && monotonicNow() - seen < this.options.serviceCheckTtl) return;
     let answered = false;
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
       if (attempt > 0) await this.backOff(attempt - 1);
@@ -207,7 +208,7 @@ export class MajordomoClient {
       const status = result.body[0]?.toString() ?? '';
       // 501: the broker has no MMI; nothing to learn, so go ahead and send.
       if (status === '200' || status === '501') {
-        this.serviceSeenAt.set(service, Date.now());
+        this.serviceSeenAt.set(service, monotonicNow());
         return;
       }
     }
@@ -317,9 +318,9 @@ export class MajordomoClient {
       this.dropSocket();
       return undefined;
     }
-    const deadline = Date.now() + this.options.timeout;
+    const deadline = monotonicNow() + this.options.timeout;
     for (;;) {
-      const remaining = deadline - Date.now();
+      const remaining = deadline - monotonicNow();
       if (remaining <= 0) break;
       socket.receiveTimeout = Math.max(1, Math.ceil(remaining));
       let frames: Frame[];

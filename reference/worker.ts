@@ -9,6 +9,7 @@ import { encodeControlAck, encodeInventory, KHC_EXTENSION, MAX_INVENTORY_BYTES, 
 import { Lease, LeaseLostError } from './control/lease';
 import { RunningJob, type JobContext } from './control/running-job';
 import { RecentKeys } from './control/recent-keys';
+import { monotonicNow } from './util/monotonic-clock';
 
 export type { JobContext } from './control/running-job';
 
@@ -141,11 +142,11 @@ export class MajordomoWorker {
   async stop(graceMs = this.options.heartbeatInterval * this.options.heartbeatLiveness): Promise<void> {
     this.stopping = true;
     this.work.length = 0;
-    const deadline = Date.now() + graceMs;
-    while (this.working && Date.now() < deadline) await sleep(Math.min(5, graceMs));
+    const deadline = monotonicNow() + graceMs;
+    while (this.working && monotonicNow() < deadline) await sleep(Math.min(5, graceMs));
     this.log.info({ finished: !this.working }, 'stopping: sending DISCONNECT');
     // A broker that is alive has it within a heartbeat; one that is not must not hold the exit up.
-    await this.dealer.closeAfter(encodeDisconnect(), Math.min(this.options.heartbeatInterval, Math.max(1, deadline - Date.now())));
+    await this.dealer.closeAfter(encodeDisconnect(), Math.min(this.options.heartbeatInterval, Math.max(1, deadline - monotonicNow())));
     this.lease.stop();
   }
 
@@ -308,7 +309,7 @@ export class MajordomoWorker {
         // KHC/1 (a plain worker holds no lease): the lease belongs to the session the job came on. Once
         // that is replaced (DISCONNECT, the broker silent past liveness) the broker may have answered a
         // kill `killed` after its result grace before this worker's next inventory named the job.
-        const startedAt = Date.now();
+        const startedAt = monotonicNow();
         const job = new RunningJob(client, () => !this.speaksKhc || (generation === this.generation && this.lease.heldSince(startedAt)));
         this.running = job;
         let reply: Frame[];

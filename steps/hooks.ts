@@ -26,7 +26,9 @@ Before(async function (this: KeelhaulWorld, { pickle }) {
   }
   this.startedAt = performance.now();
   const { implementation, timing } = implementationUnderTest();
-  this.scenario = await Scenario.create({ name: pickle.name, implementation, timing });
+  // A scenario that skews clocks starts every node with libfaketime preloaded (docs/clock-skew.md).
+  const fakeClocks = pickle.tags.some((tag) => tag.name === '@clock-skew');
+  this.scenario = await Scenario.create({ name: pickle.name, implementation, timing, fakeClocks });
 });
 
 After({ timeout: scaled(30_000) }, async function (this: KeelhaulWorld, { gherkinDocument, pickle, result, willBeRetried }) {

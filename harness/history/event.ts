@@ -84,15 +84,16 @@ export interface NemesisEvent extends Stamped {
   /** Node names the fault touched (e.g. the worker that was killed). */
   targets: string[];
   /**
-   * What the fault hit, on the start event; a message fault's is on its end event (only then is it
-   * known). Histories written before a field existed simply lack it.
+   * What the fault hit, on the start event; a fault measured on the fault proxy (message and
+   * connection faults) has its hit on its end event (only then is it known). Histories written
+   * before a field existed simply lack it.
    */
   effect?: FaultEffect;
 }
 
 /**
- * What a fault touched, as the nemesis saw it when the fault began. `hit: false` means it touched
- * nothing that carries the system's traffic (the `ineffective-fault` finding); a fault that does not
+ * What a fault touched, as the nemesis saw it when the fault began, or, for faults measured while
+ * in force (message and connection faults), when it ended. `hit: false` means it touched nothing that carries the system's traffic (the `ineffective-fault` finding); a fault that does not
  * say is not judged. The rest names what was touched, per system.
  */
 export type FaultEffect = {
@@ -113,8 +114,13 @@ export type FaultEffect = {
   toxic?: { type: string; attributes: Record<string, number> };
   /** Message faults: which messages their toxics matched on (the toxic's string attributes). */
   match?: { command?: string; service?: string; job?: string; topic?: string; sequence?: number };
-  /** Message faults (on the end event): messages their toxics matched and affected, streams they could not read. */
+  // Faults measured on the fault proxy while in force, on their `end` event (`hit`: they counted any).
+  /** Message faults: messages their toxics matched and affected, streams they could not read. */
   messages?: { matched: number; affected: number; unparsedStreams: number; unparsedReason?: string };
+  /** Connection faults: the connections the fault proxy refused, hung, delayed or cut, by counter. */
+  connections?: Record<string, number>;
+  /** Clock skew: the offset and rate set, and whether libfaketime was loaded in every process of the node. */
+  clock?: { offsetMs: number; rate: number; reached: boolean };
 };
 
 /**

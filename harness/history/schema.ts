@@ -26,7 +26,7 @@ const msg = string('the message id, unique per run');
 
 const FAULT_EFFECT: JsonSchema = {
   type: 'object',
-  description: 'what the fault hit, as the nemesis saw it when the fault began (start events; a message fault\'s on its end event)',
+  description: 'what the fault hit, as the nemesis saw it when the fault began (start events), or as measured on the fault proxy while it was in force (end events of message and connection faults)',
   additionalProperties: false,
   properties: {
     hit: { type: 'boolean', description: 'false: it touched nothing that carries the system\'s traffic (ineffective-fault)' },
@@ -58,7 +58,7 @@ const FAULT_EFFECT: JsonSchema = {
     },
     messages: {
       type: 'object',
-      description: 'message faults (end event): what their toxics did',
+      description: 'message faults (end event): what their toxics did while the fault was in force',
       additionalProperties: false,
       required: ['matched', 'affected', 'unparsedStreams'],
       properties: {
@@ -67,6 +67,18 @@ const FAULT_EFFECT: JsonSchema = {
         unparsedStreams: number('connection streams the dissector could not read (CURVE, not ZMTP 3.x)'),
         unparsedReason: string('why the last of them could not be read'),
       },
+    },
+    connections: {
+      type: 'object',
+      additionalProperties: { type: 'number' },
+      description: 'connection faults (end event): connections the fault proxy refused, hung, delayed or cut while the fault was in force',
+    },
+    clock: {
+      type: 'object',
+      description: "clock skew: the node's wall clock offset and rate, and whether the fake clock reached every process of the node",
+      additionalProperties: false,
+      required: ['offsetMs', 'rate', 'reached'],
+      properties: { offsetMs: number('milliseconds off real time'), rate: number('how many times real speed'), reached: { type: 'boolean', description: 'libfaketime was loaded in every process of the node (false: hit is false)' } },
     },
   },
 };

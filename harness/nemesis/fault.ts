@@ -51,7 +51,21 @@ export interface StopFault {
   graceMs: number;
 }
 
-export type NodeFault = KillFault | CrashRestartFault | FreezeFault | IsolateFault | StopFault;
+/**
+ * The node's wall clock (not its monotonic clock) reads `offsetMs` off real time and runs `rate`
+ * times as fast for `durationMs`, then is set right again (a step back for a clock that was ahead).
+ * For implementations that use wall-clock time for leases or expiry. The process runtime does it
+ * through libfaketime, in scenarios that start their nodes with it (docs/clock-skew.md).
+ */
+export interface ClockSkewFault {
+  kind: 'clock-skew';
+  target: string;
+  offsetMs: number;
+  rate: number;
+  durationMs: number;
+}
+
+export type NodeFault = KillFault | CrashRestartFault | FreezeFault | IsolateFault | StopFault | ClockSkewFault;
 
 /** The links a link fault acts on, named the way the scenario speaks of them. */
 export type LinkSelector =
@@ -75,8 +89,30 @@ export type Toxic =
   | { kind: 'slice'; averageSize: number; sizeVariation: number; delayMicros: number }
   /** Each connection closes after `bytes`. */
   | { kind: 'limit-data'; bytes: number }
+  /** keelhaul's connection toxics: connections refused, hung, delayed or cut one way (below). */
+  | ConnectionToxic
   /** keelhaul's message toxics: individual messages, matched by protocol fields (message-fault.ts). */
   | MessageToxic;
+
+/**
+ * Faults on connections rather than bytes (keelhaul extensions of the fault proxy; a real
+ * Toxiproxy lacks them). Each is measured: the proxy counts the connections it refused, hung,
+ * delayed or cut, and a fault that counted none is `ineffective-fault`.
+ */
+export type ConnectionToxic =
+  /** New connections are reset as soon as they are accepted; open ones keep working. The direction does not matter. */
+  | { kind: 'refuse-connections' }
+  /** New connections are accepted and then never served (nothing read, no upstream) until the heal closes them. */
+  | { kind: 'hang-connections' }
+  /** New connections wait `delayMs` before their upstream is dialled. */
+  | { kind: 'slow-accept'; delayMs: number }
+  /**
+   * The connections open when the fault begins lose the faulted direction: silently (`fin` false),
+   * or with a FIN one way; new connections are untouched. The heal closes the silenced ones.
+   */
+  | { kind: 'half-open'; fin: boolean };
+
+export const CONNECTION_TOXIC_KINDS: readonly ConnectionToxic['kind'][] = ['refuse-connections', 'hang-connections', 'slow-accept', 'half-open'];
 
 /**
  * A toxic on links. With `durationMs` the fault heals itself after that long; without, it stays in
@@ -87,7 +123,7 @@ export type LinkFault = Toxic & { links: LinkSelector; direction?: Direction; du
 export type Fault = NodeFault | LinkFault;
 export type FaultKind = Fault['kind'];
 
-export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate', 'stop'];
+export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate', 'stop', 'clock-skew'];
 
 export function isNodeFault(fault: Fault): fault is NodeFault {
   return (NODE_FAULT_KINDS as readonly string[]).includes(fault.kind);
@@ -104,6 +140,8 @@ export function describeFault(fault: Fault): string {
       return `freeze ${fault.target} for ${fault.durationMs} ms`;
     case 'isolate':
       return `cut ${fault.target} off for ${fault.durationMs} ms`;
+    case 'clock-skew':
+      return `skew the clock of ${fault.target} by ${fault.offsetMs >= 0 ? '+' : ''}${fault.offsetMs} ms${fault.rate === 1 ? '' : `, running ×${fault.rate}`}, for ${fault.durationMs} ms`;
     case 'stop':
       return `stop ${fault.target} gracefully (${fault.how === 'signal' ? 'SIGTERM' : 'stdin closed'}), killed after ${fault.graceMs} ms`;
     default: {

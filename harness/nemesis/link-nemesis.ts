@@ -48,9 +48,51 @@ function toxicOf(toxic: Toxic): ToxicKind {
       return { type: 'slicer', attributes: { average_size: toxic.averageSize, size_variation: toxic.sizeVariation, delay: toxic.delayMicros } };
     case 'limit-data':
       return { type: 'limit_data', attributes: { bytes: toxic.bytes } };
+    case 'refuse-connections':
+      return { type: 'refuse_new', attributes: {} };
+    case 'hang-connections':
+      return { type: 'hang_new', attributes: {} };
+    case 'slow-accept':
+      return { type: 'slow_accept', attributes: { delay: toxic.delayMs } };
+    case 'half-open':
+      return { type: 'half_open', attributes: { fin: toxic.fin ? 1 : 0 } };
     default:
       return messageToxicOf(toxic);
   }
+}
+
+/**
+ * How the fault proxy measures a fault of keelhaul's extension toxics while it is in force, read
+ * back from its toxics at the heal: the connections a connection toxic refused, hung, delayed or cut
+ * (`counter`; `atAccept`: it acts at accept, where a link needs one toxic whatever the direction),
+ * or the messages a message toxic matched and affected. Other faults are not measured.
+ */
+type Measure = { of: 'connections'; counter: string; atAccept: boolean } | { of: 'messages' };
+
+function measureOf(toxic: Toxic): Measure | undefined {
+  if (isMessageToxic(toxic)) return { of: 'messages' };
+  switch (toxic.kind) {
+    case 'refuse-connections':
+      return { of: 'connections', counter: 'refused', atAccept: true };
+    case 'hang-connections':
+      return { of: 'connections', counter: 'hung', atAccept: true };
+    case 'slow-accept':
+      return { of: 'connections', counter: 'delayed', atAccept: true };
+    case 'half-open':
+      return { of: 'connections', counter: 'cut', atAccept: false };
+    default:
+      return undefined;
+  }
+}
+
+/** A measured fault's `end` effect: what its toxics counted, summed, and whether that is a hit. */
+function measuredEffect(measure: Measure, counts: readonly Record<string, number | string>[]): FaultEffect {
+  if (measure.of === 'messages') {
+    const messages = sumMessageCounts(counts);
+    return { messages, hit: messages.affected > 0 };
+  }
+  const counted = counts.reduce((sum, each) => sum + Number(each[measure.counter] ?? 0), 0);
+  return { connections: { [measure.counter]: counted }, hit: counted > 0 };
 }
 
 /** The toxic as the history records it: integer attributes, and a message fault's matcher beside them. */
@@ -104,20 +146,21 @@ export class LinkNemesis {
   }
 
   /**
-   * A message fault (`byMessage`) is judged by what it did, not by what was in flight when it began:
-   * its start records no `hit`; its end records the messages its toxics matched and affected, read
-   * from the fault proxy before they are removed, and `hit: false` if it affected none.
+   * A measured fault (`measureOf`) is judged by what it did, not by what was in flight when it
+   * began: its start records no `hit`; its end records what its toxics counted, read from the fault
+   * proxy before they are removed, and `hit: false` if they counted nothing.
    */
   private async apply(toxic: Toxic, links: Link[], direction: Direction, kind: ToxicKind): Promise<ActiveLinkFault> {
     const fault = toxic.kind;
-    const byMessage = isMessageToxic(toxic);
+    const measure = measureOf(toxic);
     if (links.length === 0) throw new Error(`${fault}: no link to act on`);
     const id = `${fault}-${randomBytes(3).toString('hex')}`;
     const toxicName = `keelhaul-${id}`;
     const targets = [...new Set(links.flatMap((link) => [link.from, link.to]))];
     // Links whose nodes no system claims carry nothing the checkers see.
     const inPlay = whatItHits(this.systems(), targets, 'links') ?? { jobsInFlight: [], hit: false };
-    const hits = byMessage ? { ...inPlay, hit: undefined } : inPlay;
+    const { hit: _guess, ...inFlight } = inPlay;
+    const hits = measure ? inFlight : inPlay;
     const event = this.history.record({
       type: 'nemesis',
       phase: 'start',
@@ -128,23 +171,22 @@ export class LinkNemesis {
     }) as NemesisEvent;
     const applied: { link: Link; name: string }[] = [];
     for (const link of links) {
-      for (const stream of STREAMS[direction]) {
+      for (const stream of measure?.of === 'connections' && measure.atAccept ? (['upstream'] as const) : STREAMS[direction]) {
         const name = `${toxicName}-${stream}`;
         await this.network.addToxic(link, { ...kind, name, stream });
         applied.push({ link, name });
       }
     }
     let healed = false;
-    const readCounts = async (): Promise<MessageCounts> => sumMessageCounts(await Promise.all(applied.map(({ link, name }) => this.network.toxicAttributes(link, name))));
+    const readCounts = (): Promise<Record<string, number | string>[]> => Promise.all(applied.map(({ link, name }) => this.network.toxicAttributes(link, name)));
     const active: ActiveLinkFault = {
       event,
       heal: async () => {
         if (healed) return;
         healed = true;
         this.active.delete(active);
-        const counts = byMessage ? await readCounts() : undefined;
+        const effect = measure && measuredEffect(measure, await readCounts());
         for (const { link, name } of applied) await this.network.removeToxic(link, name);
-        const effect = counts && { messages: counts, hit: counts.affected > 0 };
         this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets, ...(effect && { effect }) });
       },
       healAfter: async (ms) => {
@@ -153,11 +195,11 @@ export class LinkNemesis {
       },
       untilMessagesAffected: async (count, timeoutMs) => {
         if (!isMessageToxic(toxic)) throw new Error(`${fault} is not a message fault: it counts no messages`);
-        const deadline = Date.now() + timeoutMs;
+        const deadline = performance.now() + timeoutMs;
         for (;;) {
-          const counts = await readCounts();
+          const counts = sumMessageCounts(await readCounts());
           if (counts.affected >= count) return counts;
-          if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${fault} to affect ${count} ${describeMessages(toxic.match)} (matched ${counts.matched}, affected ${counts.affected})`);
+          if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${fault} to affect ${count} ${describeMessages(toxic.match)} (matched ${counts.matched}, affected ${counts.affected})`);
           await sleep(MESSAGE_POLL_MS);
         }
       },

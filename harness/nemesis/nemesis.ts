@@ -56,6 +56,10 @@ export class Nemesis {
         return this.nodes.freeze(node, fault.durationMs);
       case 'stop':
         return this.nodes.stop(node, fault.how, fault.graceMs);
+      case 'clock-skew': {
+        if (!this.runtime.clock) throw new Error(`the ${this.runtime.kind} runtime cannot skew a node's clock (docs/clock-skew.md)`);
+        return this.nodes.skewClock(node, this.runtime.clock(node), fault);
+      }
       case 'isolate': {
         const isolation = this.runtime.isolation?.(node);
         if (isolation) return this.nodes.disconnect(node, fault.durationMs, isolation);

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { HistoryRecorder } from '../history/recorder';
 import type { FaultEffect, NemesisEvent } from '../history/event';
 import type { NodeHandle } from '../runtime/node-handle';
+import type { NodeClock } from '../runtime/fake-clock';
+import type { ClockSkewFault } from './fault';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { whatItHits, type SystemsInPlay } from './what-it-hits';
 import { withTimeout } from '../util/wait-for';
@@ -60,9 +62,27 @@ export class NodeNemesis {
     return this.hold('disconnect', node, durationMs, { apply: () => isolation.disconnect(), undo: () => isolation.reconnect() });
   }
 
+  /**
+   * Sets the node's wall clock off (and running fast) for the fault's duration, then right again. It
+   * hits only if libfaketime is loaded in every process of the node: a statically linked program
+   * keeps the real time, and the fault is then ineffective.
+   */
+  skewClock(node: NodeHandle, clock: NodeClock, { offsetMs, rate, durationMs }: ClockSkewFault): Promise<NemesisEvent> {
+    const reached = clock.reaches();
+    return this.hold('clock-skew', node, durationMs, { apply: async () => clock.set(offsetMs, rate), undo: async () => clock.reset() }, { clock: { offsetMs, rate, reached } }, reached);
+  }
+
   /** A fault that lasts: applied, kept for `durationMs`, always undone (a frozen node is never left frozen). */
-  private async hold(fault: string, node: NodeHandle, durationMs: number, { apply, undo }: { apply(): Promise<void>; undo(): Promise<void> }): Promise<NemesisEvent> {
-    const start = this.begin(fault, node, { durationMs });
+  private async hold(
+    fault: string,
+    node: NodeHandle,
+    durationMs: number,
+    { apply, undo }: { apply(): Promise<void>; undo(): Promise<void> },
+    extra: FaultEffect = {},
+    /** False when the fault cannot reach the node at all, whatever it holds. */
+    reaches = true,
+  ): Promise<NemesisEvent> {
+    const start = this.begin(fault, node, { durationMs, ...extra }, reaches);
     await apply();
     try {
       await sleep(durationMs);
@@ -73,9 +93,10 @@ export class NodeNemesis {
     return start;
   }
 
-  private begin(fault: string, node: NodeHandle, extra: FaultEffect = {}): NemesisEvent {
+  private begin(fault: string, node: NodeHandle, extra: FaultEffect = {}, reaches = true): NemesisEvent {
     // A node no system claims (none should exist) is hit while it runs: there is nothing else to ask.
-    const hits = whatItHits(this.systems(), [node.name], 'node') ?? { jobsInFlight: [], hit: node.running };
+    const answer = whatItHits(this.systems(), [node.name], 'node') ?? { jobsInFlight: [], hit: node.running };
+    const hits = reaches ? answer : { ...answer, hit: false };
     return this.history.record({
       type: 'nemesis',
       phase: 'start',

@@ -18,15 +18,24 @@ export interface Link {
 
 /** keelhaul's message toxics (docs/fault-proxy.md); a real Toxiproxy refuses them. */
 export type MessageToxicType = 'zmtp_drop' | 'zmtp_duplicate' | 'zmtp_delay' | 'zmtp_reorder';
+/** keelhaul's connection toxics (docs/fault-proxy.md); a real Toxiproxy refuses them. */
+export type ConnectionToxicType = 'refuse_new' | 'hang_new' | 'slow_accept' | 'half_open';
 
 export interface ToxicSpec {
   name: string;
-  type: 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer' | 'slicer' | 'limit_data' | MessageToxicType;
+  type: 'latency' | 'bandwidth' | 'slow_close' | 'timeout' | 'reset_peer' | 'slicer' | 'limit_data' | ExtensionToxicType;
   stream: Stream;
   /** Integers for Toxiproxy's toxics; keelhaul's message toxics also take strings. */
   attributes: Record<string, number | string>;
   toxicity?: number;
 }
+
+/** The keelhaul fault proxy's own toxic types, which count what they did among their attributes. */
+export type ExtensionToxicType = ConnectionToxicType | MessageToxicType;
+const EXTENSION_TOXIC_TYPES: readonly string[] = [
+  ...(['refuse_new', 'hang_new', 'slow_accept', 'half_open'] satisfies ConnectionToxicType[]),
+  ...(['zmtp_drop', 'zmtp_duplicate', 'zmtp_delay', 'zmtp_reorder'] satisfies MessageToxicType[]),
+];
 
 function hostPort(endpoint: string): string {
   const match = /^tcp:\/\/(.+:\d+)$/.exec(endpoint);
@@ -90,14 +99,42 @@ export class ProxiedNetwork {
   }
 
   async addToxic(link: Link, toxic: ToxicSpec): Promise<void> {
-    // The client's types know only Toxiproxy's toxics and integer attributes; the server takes keelhaul's too.
-    await this.proxyOf(link).addToxic({ toxicity: 1, ...toxic } as unknown as Parameters<Proxy['addToxic']>[0]);
+    try {
+      // toxiproxy-node-client's types know only Toxiproxy's own toxics and integer attributes; the request is the same for ours.
+      await this.proxyOf(link).addToxic({ toxicity: 1, ...toxic } as unknown as Parameters<Proxy['addToxic']>[0]);
+    } catch (error) {
+      if (!EXTENSION_TOXIC_TYPES.includes(toxic.type)) throw error;
+      throw new Error(
+        `the fault proxy at ${this.url} refused the toxic type "${toxic.type}" (${(error as Error).message}): it is a keelhaul extension, ` +
+          'which only the built-in fault proxy has; run without TOXIPROXY_URL for this fault',
+      );
+    }
   }
 
-  /** A toxic's attributes as the server shows them now (a message toxic's counts among them). */
-  async toxicAttributes(link: Link, name: string): Promise<Record<string, unknown>> {
+  /**
+   * Whether the fault proxy has keelhaul's extension toxics (a real Toxiproxy has not): asked by
+   * adding one to a throwaway proxy that nothing connects to.
+   */
+  async hasExtensionToxics(): Promise<boolean> {
+    const port = await this.placement.allocatePort();
+    const probe = await this.api.createProxy({ name: `keelhaul-probe-${port}`, listen: this.placement.listenAddress(port), upstream: '127.0.0.1:9', enabled: false });
+    try {
+      await probe.addToxic({ name: 'probe', type: 'refuse_new', stream: 'upstream', toxicity: 0, attributes: {} } as unknown as Parameters<Proxy['addToxic']>[0]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await probe.remove().catch(() => undefined);
+    }
+  }
+
+  /**
+   * A toxic's attributes as the server shows them now: for keelhaul's extension toxics, the counts
+   * of what it did among them (connections refused, hung, delayed or cut; messages matched and affected).
+   */
+  async toxicAttributes(link: Link, name: string): Promise<Record<string, number | string>> {
     const toxic = await this.proxyOf(link).getToxic(name);
-    return toxic.attributes as unknown as Record<string, unknown>;
+    return toxic.attributes as unknown as Record<string, number | string>;
   }
 
   async removeToxic(link: Link, name: string): Promise<void> {

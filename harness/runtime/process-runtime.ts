@@ -18,6 +18,7 @@ import { printableLine } from '../util/printable-line';
 import { withTimeout } from '../util/wait-for';
 import { scaled } from '../util/time-scale';
 import { ReportHub } from './report-hub';
+import { FakeClockFile, LIBFAKETIME_ENABLE, findLibfaketime, type NodeClock } from './fake-clock';
 
 // Stretched by the run's time scale: a loaded machine starts and stops nodes slower too.
 const DEFAULT_READY_TIMEOUT_MS = scaled(10_000);
@@ -36,6 +37,12 @@ function boundedWait(promise: Promise<void>, ms: number): Promise<void> {
 export interface ProcessRuntimeOptions {
   /** Folder for one log file per node: everything it writes to stdout and stderr but its reports, in the order written. */
   logDir: string;
+  /**
+   * Start every node with libfaketime preloaded (at real time until a clock-skew fault sets it), so
+   * its wall clock can be skewed: fake-clock.ts. Without libfaketime installed, nodes start as usual
+   * and `clock()` says what is missing.
+   */
+  fakeClocks?: boolean;
 }
 
 /** Nodes as child processes on 127.0.0.1: the embedded default runtime. */
@@ -44,6 +51,8 @@ export class ProcessRuntime implements Runtime {
   private readonly nodes = new Set<ProcessNode>();
   /** Reserved machine-wide until shutdown (ports.ts): a restarted node binds the same port again. */
   private readonly ports = new Set<number>();
+  private readonly clocks = new Map<NodeHandle, FakeClockFile>();
+  private readonly libfaketime = findLibfaketime();
 
   constructor(private readonly options: ProcessRuntimeOptions) {
     fs.mkdirSync(options.logDir, { recursive: true });
@@ -52,7 +61,9 @@ export class ProcessRuntime implements Runtime {
 
   async start(spec: NodeSpec): Promise<NodeHandle> {
     if (spec.image) throw new NodeStartError(spec.name, `${spec.name} runs from a Docker image, which needs the docker runtime (HARNESS_RUNTIME=docker, or --runtime docker)`);
-    const node = new ProcessNode(spec, path.join(this.options.logDir, `${spec.name}.log`));
+    const clock = this.fakeClock(spec.name, () => node.pids());
+    const node = new ProcessNode(clock ? { ...spec, env: { ...spec.env, ...clock.env(spec.env?.LD_PRELOAD ?? process.env.LD_PRELOAD) } } : spec, path.join(this.options.logDir, `${spec.name}.log`), clock);
+    if (clock) this.clocks.set(node, clock);
     this.nodes.add(node);
     await node.launch();
     return node;
@@ -63,6 +74,24 @@ export class ProcessRuntime implements Runtime {
     this.nodes.clear();
     for (const port of this.ports) releasePort(port);
     this.ports.clear();
+  }
+
+  private fakeClock(name: string, pids: () => number[]): FakeClockFile | undefined {
+    if (!this.options.fakeClocks || this.libfaketime === undefined) return undefined;
+    return new FakeClockFile(path.join(this.options.logDir, 'clocks'), name, this.libfaketime, pids);
+  }
+
+  clockSkewProblem(): string | undefined {
+    if (!this.options.fakeClocks) return 'clock skew needs a scenario whose nodes start with libfaketime (tag it @clock-skew)';
+    if (this.libfaketime === undefined) return `clock skew needs libfaketime, which is not installed (${LIBFAKETIME_ENABLE})`;
+    return undefined;
+  }
+
+  /** The node's wall clock, when the scenario started its nodes with fake clocks; throws saying what is missing otherwise. */
+  clock(node: NodeHandle): NodeClock {
+    const clock = this.clocks.get(node);
+    if (clock) return clock;
+    throw new Error(`${node.name} was not started with a fake clock: ${this.clockSkewProblem() ?? 'it started before fake clocks were on'}`);
   }
 
   async allocatePort(): Promise<number> {
@@ -122,6 +151,7 @@ class ProcessNode implements NodeHandle {
   constructor(
     private readonly spec: NodeSpec,
     logFile: string,
+    private readonly clock?: FakeClockFile,
   ) {
     this.log = fs.createWriteStream(logFile, { flags: 'a' });
   }
@@ -171,6 +201,7 @@ class ProcessNode implements NodeHandle {
     output.childEnd.destroy();
     this.child = child;
     this.identity = track(child);
+    this.clock?.started();
     this.isRunning = true;
     this.isFrozen = false;
     this.exitPromise = new Promise((resolve) => {
@@ -302,6 +333,12 @@ class ProcessNode implements NodeHandle {
     if (!this.isRunning) return;
     // To the node alone, like SIGTERM: SIGHUP's default action would end a child that does not handle it.
     this.child?.kill('SIGHUP');
+  }
+
+  /** The pids of the current incarnation and its children; none when it is not running. */
+  pids(): number[] {
+    if (!this.isRunning || !this.identity) return [];
+    return [this.identity, ...descendants(this.identity)].map((process) => process.pid);
   }
 
   async restart(): Promise<void> {

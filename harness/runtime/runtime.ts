@@ -1,3 +1,4 @@
+import type { NodeClock } from './fake-clock';
 import type { NodeHandle } from './node-handle';
 import type { NodeSpec } from './node-spec';
 
@@ -45,4 +46,11 @@ export interface Runtime {
   faultProxy(logFile: string): Promise<FaultProxyPlacement>;
   /** Cuts a node off the network entirely, if the runtime can (containers can); undefined if it cannot. */
   isolation?(node: NodeHandle): { disconnect(): Promise<void>; reconnect(): Promise<void> } | undefined;
+  /**
+   * The node's wall clock, for clock-skew faults, where the runtime can set it (the process runtime
+   * through libfaketime); throws saying why it cannot. Absent: the runtime cannot skew clocks at all.
+   */
+  clock?(node: NodeHandle): NodeClock;
+  /** Why `clock` cannot give this scenario's nodes' clocks (what is missing, how to enable it); undefined when it can. */
+  clockSkewProblem?(): string | undefined;
 }

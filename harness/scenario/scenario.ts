@@ -39,6 +39,8 @@ export interface ScenarioOptions {
   proxied?: boolean;
   /** Where nodes run: `process` (default) or `docker`; default from HARNESS_RUNTIME. */
   runtime?: RuntimeKind;
+  /** Start nodes with clocks that clock-skew faults can set (the process runtime, through libfaketime). */
+  fakeClocks?: boolean;
 }
 
 export type RuntimeKind = 'process' | 'docker';
@@ -49,8 +51,8 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeKin
   return parseRuntime(env.HARNESS_RUNTIME);
 }
 
-function createRuntime(kind: RuntimeKind, logDir: string): Runtime {
-  if (kind === 'process') return new ProcessRuntime({ logDir });
+function createRuntime(kind: RuntimeKind, logDir: string, fakeClocks: boolean): Runtime {
+  if (kind === 'process') return new ProcessRuntime({ logDir, fakeClocks });
   // Loaded only when asked for: testcontainers and dockerode are heavy, and the process runtime needs neither.
   const { DockerRuntime } = require('../runtime/docker/docker-runtime') as typeof import('../runtime/docker/docker-runtime');
   return new DockerRuntime({ logDir });
@@ -93,7 +95,7 @@ export class Scenario {
   /** Starts (or, with TOXIPROXY_URL, connects to) the fault proxy unless `proxied` is false. */
   static async create(options: ScenarioOptions): Promise<Scenario> {
     const dir = Scenario.claimDir(options);
-    const runtime = createRuntime(options.runtime ?? runConfig().runtime, path.join(dir, 'logs'));
+    const runtime = createRuntime(options.runtime ?? runConfig().runtime, path.join(dir, 'logs'), options.fakeClocks === true);
     try {
       const network = options.proxied === false ? undefined : await ProxiedNetwork.create(runtime, path.join(dir, 'logs', 'fault-proxy.log'));
       return new Scenario(options, dir, runtime, network);

@@ -40,6 +40,8 @@ export class Connection {
   private closed = false;
   private clientClosed = false;
   private upstreamClosed = true;
+  /** The toxics the proxy had when this connection was admitted; any other came while it was open. */
+  private toxicsAtOpen: ReadonlySet<Toxic> = new Set();
   /** Called once, when both sockets are closed and everything is released. */
   onClosed: (() => void) | undefined;
 
@@ -51,7 +53,8 @@ export class Connection {
 
   /** Dials the upstream; the client (accepted paused) is read only once the links exist. */
   open(): void {
-    const { client, logger } = this.options;
+    const { client, logger, toxics } = this.options;
+    this.toxicsAtOpen = new Set([...toxics('upstream'), ...toxics('downstream')]);
     client.setNoDelay(true);
     client.setKeepAlive(true, KEEPALIVE_MS);
     client.on('error', (error) => logger.debug({ err: error.message, client: client.remoteAddress }, 'Client connection error'));
@@ -109,9 +112,11 @@ export class Connection {
       outputEnded: (link: Link) => this.closeGracefully(link.dest),
     };
     const counter = (direction: Direction): LinkByteCounter | undefined => this.options.counters?.(direction);
+    // A toxic added while the upstream was being dialled came while the connection was open.
+    const cameWhileOpen = (toxic: Toxic): boolean => !this.toxicsAtOpen.has(toxic);
     this.links = [
-      new Link('upstream', client, upstream, toxics('upstream'), hooks, counter('upstream')),
-      new Link('downstream', upstream, client, toxics('downstream'), hooks, counter('downstream')),
+      new Link('upstream', client, upstream, toxics('upstream'), hooks, counter('upstream'), cameWhileOpen),
+      new Link('downstream', upstream, client, toxics('downstream'), hooks, counter('downstream'), cameWhileOpen),
     ];
     for (const link of this.links) link.start();
     client.resume();

@@ -66,6 +66,8 @@ class ToxicSlot implements ChunkSink {
     readonly toxic: Toxic,
     downstream: ChunkSink,
     private readonly link: Link,
+    /** The toxic came while the connection was open (not with it): what `openConnectionsOnly` toxics act on. */
+    private readonly cameWhileOpen: boolean,
   ) {
     this.downstream = downstream;
     this.state = toxic.kind.newState?.();
@@ -75,8 +77,8 @@ class ToxicSlot implements ChunkSink {
   /** Rolls the toxicity: the toxic applies to this connection, or its stage just passes data. */
   private createStage(): Stage {
     const { kind } = this.toxic;
-    const applies = kind.rollsPerMessage || this.link.context.random() < Math.fround(this.toxic.toxicity);
-    if (!applies) return new PassThroughStage(this.out);
+    const applies = kind.rollsPerMessage === true || this.link.context.random() < Math.fround(this.toxic.toxicity);
+    if (!applies || (kind.openConnectionsOnly === true && !this.cameWhileOpen)) return new PassThroughStage(this.out);
     return kind.createStage(attributeValues(this.toxic), this.out, this.link.context, this.state, this.toxic);
   }
 
@@ -119,6 +121,8 @@ export class Link {
   private paused = false;
   private inputEnded = false;
   private outputEnded = false;
+  /** The end of the stream is a FIN on the destination only (half_open), not a close of it. */
+  private finOnly = false;
   /** Follows the ZMTP framing of every byte read, toxics or not, so a message toxic added later knows where messages begin. */
   private readonly zmtp = new ZmtpCursor();
   readonly context: StageContext;
@@ -136,7 +140,8 @@ export class Link {
     end: () => {
       if (this.outputEnded) return;
       this.outputEnded = true;
-      this.hooks.outputEnded(this);
+      if (this.finOnly) this.dest.end();
+      else this.hooks.outputEnded(this);
     },
   };
 
@@ -148,6 +153,8 @@ export class Link {
     private readonly hooks: LinkHooks,
     /** Where the bytes it reads and writes are counted (`-proxy-metrics`). */
     private readonly counter: LinkByteCounter = UNCOUNTED,
+    /** Whether a toxic the link starts with came while its connection was already open. */
+    cameWhileOpen: (toxic: Toxic) => boolean = () => false,
   ) {
     this.context = {
       now: () => performance.now(),
@@ -156,10 +163,13 @@ export class Link {
       clearTimer: (timer) => hooks.clearTimer(timer),
       discard: (bytes) => this.discard(bytes),
       reset: () => hooks.reset(),
+      finOnly: () => {
+        this.finOnly = true;
+      },
       // A stage joins at the end of the chain: the bytes the chain holds come before the cursor's position.
       zmtpPosition: () => ({ cursor: this.zmtp, bytesBefore: this.held }),
     };
-    for (const toxic of toxics) this.addToxic(toxic);
+    for (const toxic of toxics) this.addToxic(toxic, cameWhileOpen(toxic));
   }
 
   /** Starts moving bytes. The source's 'close' without 'end' (reset, or destroyed by us) also ends the stream. */
@@ -210,12 +220,15 @@ export class Link {
     this.flow();
   }
 
-  /** A toxic added to the proxy joins the end of the chain, unless the stream is already closed. */
-  addToxic(toxic: Toxic): void {
+  /**
+   * A toxic joins the end of the chain, unless the stream is already closed: one the proxy had when
+   * the connection was admitted (`whileOpen` false), or one added while it was open.
+   */
+  addToxic(toxic: Toxic, whileOpen = true): void {
     if (this.outputEnded) return;
     const last = this.slots[this.slots.length - 1];
     if (last?.outputEnded) return;
-    const slot = new ToxicSlot(toxic, this.output, this);
+    const slot = new ToxicSlot(toxic, this.output, this, whileOpen);
     if (last) last.downstream = slot;
     this.slots.push(slot);
   }

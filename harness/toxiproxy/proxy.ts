@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { bindServer, checkListenSyntax, joinHostPort, resolveListenAddress } from './address';
+import { AcceptGate } from './accept-gate';
 import { Connection } from './connection';
 import { goString } from '../util/go-json';
 import type { ProxyMetrics } from './proxy-metrics';
@@ -36,6 +37,7 @@ export class Proxy {
   private readonly toxicsByDirection: Record<Direction, Toxic[]> = { upstream: [], downstream: [] };
   private listener: Server | undefined;
   private readonly connections = new Set<Connection>();
+  private readonly gate: AcceptGate;
 
   constructor(
     readonly name: string,
@@ -45,6 +47,7 @@ export class Proxy {
   ) {
     this.listen = listen;
     this.upstream = upstream;
+    this.gate = new AcceptGate(deps.random, deps.logger.child({ name }));
   }
 
   /**
@@ -78,6 +81,7 @@ export class Proxy {
       timer.unref();
     });
     for (const connection of [...this.connections]) connection.close();
+    this.gate.closeAll();
     await closed;
     clearTimeout(timer);
     this.deps.logger.info({ name: this.name, proxy: this.listen, upstream: this.upstream }, 'Terminated proxy');
@@ -102,6 +106,15 @@ export class Proxy {
   }
 
   private accept(client: Socket): void {
+    if (!this.enabled) {
+      client.destroy();
+      return;
+    }
+    this.gate.admit(client, this.toxics(), () => this.link(client));
+  }
+
+  /** Dials the upstream for an admitted client and links the two. */
+  private link(client: Socket): void {
     if (!this.enabled) {
       client.destroy();
       return;
@@ -146,6 +159,7 @@ export class Proxy {
     const list = this.toxicsByDirection[toxic.direction];
     this.toxicsByDirection[toxic.direction] = list.filter((other) => other !== toxic);
     for (const connection of this.connections) connection.removeToxic(toxic);
+    this.gate.released(toxic);
   }
 
   removeAllToxics(): void {

@@ -15,7 +15,7 @@ import { seededRandom } from '../util/random';
 import { nextRequestId } from './request-id';
 import { decodePopulate, decodeProxyCreate, decodeProxyUpdate, decodeToxicAttributes, decodeToxicCreate, decodeToxicUpdate, type PopulateEntry } from './request-bodies';
 import { TOXIC_KINDS } from './toxics';
-import { toxicJson, type Direction, type Toxic } from './toxics/toxic';
+import { newCounts, toxicJson, type Direction, type Toxic } from './toxics/toxic';
 import { TOXIPROXY_VERSION } from './version';
 
 export interface FaultProxyServerOptions {
@@ -402,14 +402,8 @@ function createToxic(proxy: Proxy, body: string): Toxic {
   if (!kind) throw ERRORS.invalidToxicType();
   const name = fields.name || `${fields.type}_${fields.stream}`;
   if (proxy.findToxic(name)) throw ERRORS.toxicAlreadyExists();
-  const toxic: Toxic = {
-    name,
-    kind,
-    stream: fields.stream,
-    direction: stream as Direction,
-    toxicity: fields.toxicity,
-    attributes: decodeToxicAttributes(kind, fields.attributes),
-  };
+  const attributes = decodeToxicAttributes(kind, fields.attributes);
+  const toxic: Toxic = { name, kind, stream: fields.stream, direction: stream as Direction, toxicity: fields.toxicity, attributes, counts: newCounts(kind) };
   proxy.addToxic(toxic);
   return toxic;
 }

@@ -60,13 +60,15 @@ export function capped<T>(items: Iterable<T>, cap = INSPECT_LIST_CAP): { items: 
  * One job: from the broker's table while in hand (`holder`: the worker its current attempt went to, if
  * still connected), else from its record.
  */
-export function inspectJob(id: string, job: Job | undefined, holder: WorkerRecord | undefined, recorded: JobLookup | undefined, now: number): JobInspection {
+export function inspectJob(id: string, job: Job | undefined, holder: WorkerRecord | undefined, recorded: JobLookup | undefined, now: number, wallNow: number = now): JobInspection {
+  // The broker's times are on its monotonic clock; an operator reads epoch ms.
+  const epoch = (t: number): number => Math.round(wallNow - (now - t));
   if (job !== undefined) {
     const worker = holder === undefined ? null : (holder.instance ?? holder.id);
     if (job.completing) return { job: id, state: 'completing', service: job.service, attempts: job.attempts };
-    if (job.kill !== undefined) return { job: id, state: 'kill-pending', service: job.service, attempts: job.attempts, worker, since: worker === null ? null : (job.dispatchedAt ?? null), ack: job.kill.cannot ? 'cannot' : null };
-    if (holder?.current === job && worker !== null) return { job: id, state: 'dispatched', service: job.service, attempts: job.attempts, worker, since: job.dispatchedAt ?? now };
-    return { job: id, state: 'queued', service: job.service, attempts: job.attempts, notBefore: job.notBefore > now ? job.notBefore : null };
+    if (job.kill !== undefined) return { job: id, state: 'kill-pending', service: job.service, attempts: job.attempts, worker, since: worker === null || job.dispatchedAt === undefined ? null : epoch(job.dispatchedAt), ack: job.kill.cannot ? 'cannot' : null };
+    if (holder?.current === job && worker !== null) return { job: id, state: 'dispatched', service: job.service, attempts: job.attempts, worker, since: epoch(job.dispatchedAt ?? now) };
+    return { job: id, state: 'queued', service: job.service, attempts: job.attempts, notBefore: job.notBefore > now ? epoch(job.notBefore) : null };
   }
   switch (recorded?.state) {
     case undefined:

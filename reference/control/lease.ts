@@ -1,3 +1,5 @@
+import { monotonicNow } from '../util/monotonic-clock';
+
 /**
  * A KHC/1 worker's lease (docs/protocol.md, "Control"): it may commit a job only while it has heard from
  * the broker within `liveness × heartbeat` ms. Past that window the broker may already have taken the
@@ -13,7 +15,7 @@ export class Lease {
   /** When the broker was last heard; 0 = never, so no lease is held before the first message. */
   private lastHeard = 0;
   /** When the watchdog last ran: the process was running then. */
-  private lastAwake = Date.now();
+  private lastAwake = monotonicNow();
   /** When a stall past the window was last noticed. */
   private lastStall = -Infinity;
   private watchdog?: NodeJS.Timeout;
@@ -22,9 +24,9 @@ export class Lease {
 
   /** Starts the watchdog; it runs often enough that a stall shorter than the window never trips it. */
   start(): void {
-    this.lastAwake = Date.now();
+    this.lastAwake = monotonicNow();
     clearInterval(this.watchdog);
-    this.watchdog = setInterval(() => this.awake(Date.now()), Math.max(1, Math.floor(this.windowMs / 4)));
+    this.watchdog = setInterval(() => this.awake(monotonicNow()), Math.max(1, Math.floor(this.windowMs / 4)));
     this.watchdog.unref();
   }
 
@@ -34,13 +36,13 @@ export class Lease {
   }
 
   /** Any fresh message from the broker renews it; one read right after a stall past the window does not. */
-  renew(now = Date.now()): void {
+  renew(now = monotonicNow()): void {
     if (this.stalled(now)) return;
     this.lastHeard = now;
   }
 
   /** Held for a job that started at `since`: the broker heard within the window, and no stall past it since then. */
-  heldSince(since: number, now = Date.now()): boolean {
+  heldSince(since: number, now = monotonicNow()): boolean {
     this.stalled(now);
     return this.lastStall < since && now - this.lastHeard <= this.windowMs;
   }

@@ -40,7 +40,11 @@ export interface JobStoreOptions {
   /** At most this many completed jobs are kept; expire() forgets the oldest beyond it. */
   retentionCount: number;
   logger?: JobStoreLogger;
-  /** Clock for record timestamps and expiry; injectable so tests need not wait. */
+  /**
+   * Clock for record timestamps and expiry; injectable so tests need not wait. Wall clock by default
+   * on purpose, unlike every timer of the broker (util/monotonic-clock.ts): the timestamps are written
+   * to the journal and compared after a restart, which a per-process monotonic clock cannot survive.
+   */
   now?: () => number;
   /** Passed to the journal: fdatasync before anything resolves (default true). */
   fsync?: boolean;

@@ -186,6 +186,7 @@ export class Journal {
   static async repair(path: string, options: Pick<JournalOptions, 'fsync'> = {}): Promise<RepairReport> {
     const fsyncEnabled = options.fsync ?? true;
     const content = await readExisting(path);
+    // Wall clock on purpose: the backup's name tells an operator when the damage was found; nothing measures an interval with it.
     const backup = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     let legacy = false;
     let payloads: Buffer[];

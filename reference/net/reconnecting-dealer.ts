@@ -4,6 +4,7 @@ import { backoffDelay } from '../util/backoff';
 import type { Logger } from '../util/log';
 import type { PeerSecurity } from '../security/peer-security';
 import type { Frame } from './router-server';
+import { monotonicNow } from '../util/monotonic-clock';
 
 export interface ReconnectingDealerOptions {
   /** The server to connect to, e.g. `tcp://127.0.0.1:5555`. */
@@ -135,7 +136,7 @@ export class ReconnectingDealer {
     socket.connect(this.options.endpoint);
     this.socket = socket;
     this.currentGeneration++;
-    this.lastHeard = Date.now();
+    this.lastHeard = monotonicNow();
     this.options.onConnect();
     void this.receiveLoop(socket, this.currentGeneration);
   }
@@ -144,7 +145,7 @@ export class ReconnectingDealer {
     try {
       for await (const frames of socket) {
         if (generation !== this.currentGeneration) return;
-        this.lastHeard = Date.now();
+        this.lastHeard = monotonicNow();
         this.silentReconnects = 0;
         this.options.onMessage(frames);
       }
@@ -155,7 +156,7 @@ export class ReconnectingDealer {
 
   private onTick(): void {
     if (this.stopped || this.reconnecting) return;
-    const silence = Date.now() - this.lastHeard;
+    const silence = monotonicNow() - this.lastHeard;
     if (pastLiveness(silence, this.options.heartbeatInterval, this.options.heartbeatLiveness)) {
       this.options.log.warn({ silenceMs: silence }, `${this.options.peer} silent past liveness: reconnecting`);
       void this.reconnect(this.backoff(this.silentReconnects++));

@@ -27,6 +27,7 @@ import { RouterServer } from '../net/router-server';
 import { startServerSecurity, type ServerSecurity, type ServerSecurityOptions } from '../security/server-security';
 import type { Policy, Principal, Right } from '../security/policy';
 import { decodeOrDrop } from '../net/decode';
+import { monotonicNow } from '../util/monotonic-clock';
 
 export interface PubSubProxyOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5560`. */
@@ -321,7 +322,7 @@ export class PubSubProxy {
     for (const [topic, position] of positions) this.store.ack(subscriber, topic, this.delivered.cap(subscriber, topic, position));
     // A subscription the principal may no longer subscribe to stays durable but is neither announced nor delivered.
     const subscriptions = new Map([...this.store.subscriptionsOf(subscriber)].filter(([topic]) => this.allowed(principal, 'subscribe', topic)));
-    const now = Date.now();
+    const now = monotonicNow();
     const session: Session = { key, identity, subscriber, principal, expiresAt: this.nextExpiry(), sent: new Map(), progressAt: new Map() };
     for (const [topic, acked] of subscriptions) {
       session.sent.set(topic, acked);
@@ -349,7 +350,7 @@ export class PubSubProxy {
         this.send([session.identity, ...encodeSubscribed(topic, this.store.acked(session.subscriber, topic) ?? position)]);
         if (!session.sent.has(topic)) {
           session.sent.set(topic, this.store.acked(session.subscriber, topic) ?? position);
-          session.progressAt.set(topic, Date.now());
+          session.progressAt.set(topic, monotonicNow());
         }
         this.pump(session, topic);
       },
@@ -372,7 +373,7 @@ export class PubSubProxy {
 
   private onAck(session: Session, topic: string, seq: number): void {
     this.counters.acks++;
-    if (this.store.ack(session.subscriber, topic, this.delivered.cap(session.subscriber, topic, seq))) session.progressAt.set(topic, Date.now());
+    if (this.store.ack(session.subscriber, topic, this.delivered.cap(session.subscriber, topic, seq))) session.progressAt.set(topic, monotonicNow());
     if (session.sent.has(topic)) this.pump(session, topic);
   }
 
@@ -385,7 +386,7 @@ export class PubSubProxy {
     if (!this.allowed(session.principal, 'subscribe', topic)) return;
     if (sent < acked) sent = acked;
     const limit = Math.min(this.store.durableLast(topic), acked + this.options.window);
-    if (sent === acked && limit > sent) session.progressAt.set(topic, Date.now()); // the retransmit clock starts with the first unacknowledged send
+    if (sent === acked && limit > sent) session.progressAt.set(topic, monotonicNow()); // the retransmit clock starts with the first unacknowledged send
     while (sent < limit) {
       const message = this.store.message(topic, sent + 1);
       if (message === undefined) break; // released meanwhile (cannot happen below the limit; defensive)
@@ -408,7 +409,7 @@ export class PubSubProxy {
   }
 
   private onTick(): void {
-    const now = Date.now();
+    const now = monotonicNow();
     const quiet = this.options.heartbeatInterval * this.options.heartbeatLiveness;
     for (const session of [...this.sessions.values()]) {
       if (session.expiresAt < now) {
@@ -489,7 +490,7 @@ export class PubSubProxy {
   }
 
   private nextExpiry(): number {
-    return Date.now() + this.options.heartbeatInterval * this.options.heartbeatLiveness;
+    return monotonicNow() + this.options.heartbeatInterval * this.options.heartbeatLiveness;
   }
 
   private send(frames: Frame[]): void {

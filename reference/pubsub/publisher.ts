@@ -5,6 +5,7 @@ import type { PeerSecurity } from '../security/peer-security';
 import { backoffDelay } from '../util/backoff';
 import { silentLogger, type Logger } from '../util/log';
 import { decodeOrDrop } from '../net/decode';
+import { monotonicNow } from '../util/monotonic-clock';
 
 export interface PublisherOptions {
   /** The proxy to connect to, e.g. `tcp://127.0.0.1:5560`. */
@@ -191,7 +192,7 @@ export class Publisher {
 
   private send(put: WindowPut): void {
     put.attempts++;
-    put.deadline = Date.now() + this.options.timeout;
+    put.deadline = monotonicNow() + this.options.timeout;
     // Window 1 speaks revision 1 (no order frames): one put in flight keeps the order by itself.
     const order = this.options.window === 1 ? undefined : { stream: this.stream, seq: put.seq, floor: this.inFlight[0].seq };
     const frames = encodePut(this.id, put.msg, put.topic, put.payload, order);
@@ -203,7 +204,7 @@ export class Publisher {
     let due = Infinity;
     for (const put of this.inFlight) due = Math.min(due, put.deadline);
     if (due === Infinity) return;
-    this.timer = setTimeout(() => this.onDeadline(), Math.max(0, due - Date.now()));
+    this.timer = setTimeout(() => this.onDeadline(), Math.max(0, due - monotonicNow()));
   }
 
   /**
@@ -214,7 +215,7 @@ export class Publisher {
   private onDeadline(): void {
     this.timer = undefined;
     if (this.closed) return;
-    const now = Date.now();
+    const now = monotonicNow();
     const overdue = this.inFlight.filter((put) => put.deadline <= now);
     if (overdue.length === 0) return this.arm();
     for (const put of overdue) {

@@ -17,6 +17,7 @@ import { silentLogger, type Logger } from '../util/log';
 import { ReconnectingDealer } from '../net/reconnecting-dealer';
 import { decodeOrDrop } from '../net/decode';
 import type { PeerSecurity } from '../security/peer-security';
+import { monotonicNow } from '../util/monotonic-clock';
 
 /**
  * Where a subscriber keeps its processed positions (topic → last sequence get() handed out), in
@@ -286,7 +287,7 @@ export class Subscriber {
    * and acknowledged after; a message is never handed out twice.
    */
   async get(topic?: string, { timeoutMs, onTake }: GetOptions = { timeoutMs: 1000 }): Promise<Delivery | undefined> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = monotonicNow() + timeoutMs;
     const turn = this.handing.then(() => this.take(topic, deadline, onTake));
     this.handing = turn.catch(() => undefined);
     return turn;
@@ -342,7 +343,7 @@ export class Subscriber {
         }
         return delivery;
       }
-      const remaining = deadline - Date.now();
+      const remaining = deadline - monotonicNow();
       if (remaining <= 0) return undefined;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(wake, remaining);
@@ -386,14 +387,14 @@ export class Subscriber {
     // A newer call for the topic supersedes an unanswered older one: only the latest intent is sent.
     this.operations.get(topic)?.reject(new Error(`${kind} ${topic} superseded the pending request`));
     return new Promise((resolve, reject) => {
-      const operation: Operation = { kind, topic, sentAt: 0, deadline: Date.now() + this.options.operationTimeout, resolve, reject };
+      const operation: Operation = { kind, topic, sentAt: 0, deadline: monotonicNow() + this.options.operationTimeout, resolve, reject };
       this.operations.set(topic, operation);
       if (this.welcomed) this.sendOperation(operation);
     });
   }
 
   private sendOperation(operation: Operation): void {
-    operation.sentAt = Date.now();
+    operation.sentAt = monotonicNow();
     this.send(operation.kind === 'subscribe' ? encodeSubscribe(operation.topic) : encodeUnsubscribe(operation.topic));
   }
 
@@ -509,7 +510,7 @@ export class Subscriber {
   /** Each heartbeat interval while the proxy is alive (the dealer checks its liveness first). */
   private onTick(): void {
     if (this.closed) return;
-    const now = Date.now();
+    const now = monotonicNow();
     this.send(encodeHeartbeat());
     this.flushAcks();
     if (!this.welcomed) this.hello(); // HELLO or WELCOME lost: ask again (not after FORBIDDEN: hello() checks)

@@ -82,6 +82,8 @@ export interface KeyFilePaths {
 /**
  * Writes `<folder>/<name>.key` and `<folder>/<name>.key_secret` (mode 0600, also when the file was
  * there before with a wider mode). The folder must exist.
+ * `date` is wall-clock time on purpose: it is only written into the files' header comment (as zmq's own
+ * key files carry it), never compared with another time.
  */
 export function writeKeyFiles(folder: string, name: string, pair: KeyPair, date = new Date()): KeyFilePaths {
   const publicFile = path.join(folder, `${name}${PUBLIC_KEY_SUFFIX}`);

@@ -71,6 +71,17 @@ test('pub/sub runs the same rule: a subscriber fault that hit nothing makes a cl
   assert.deepEqual(judgement.undecided.map((a) => a.events[0]), [events[0]]);
 });
 
+test('checkFaultsHit: a connection fault is judged on its end event, by what the fault proxy counted', () => {
+  const connectionFault = (refused: number): HistoryEvent[] => [
+    { type: 'nemesis', phase: 'start', id: `refuse-${refused}`, fault: 'refuse-connections on link worker-1->broker', targets: ['worker-1', 'broker'], t: 1, effect: { jobsInFlight: [] } },
+    { type: 'nemesis', phase: 'end', id: `refuse-${refused}`, fault: 'refuse-connections on link worker-1->broker', targets: ['worker-1', 'broker'], t: 2, effect: { connections: { refused }, hit: refused > 0 } },
+  ];
+  assert.deepEqual(checkFaultsHit(connectionFault(2)), []);
+  const anomalies = checkFaultsHit(connectionFault(0));
+  assert.equal(anomalies.length, 1);
+  assert.equal(anomalies[0].detail, 'fault refuse-connections on link worker-1->broker on worker-1, broker acted on no connection while in force (refused 0): it tested nothing');
+});
+
 test('checkFaultsHit: a message fault that affected no message is reported from its end event, with what it matched and could not read', () => {
   const end = (affected: number): HistoryEvent => ({
     type: 'nemesis', phase: 'end', id: 'drop-messages-1', fault: 'drop-messages (HEARTBEAT messages) on links of worker-1', targets: ['worker-1', 'broker'], t: 9,

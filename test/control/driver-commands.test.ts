@@ -1,3 +1,4 @@
+import { monotonicNow } from '../../reference/util/monotonic-clock';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,17 +60,17 @@ test('a stall past the window voids the lease of a job running across it, and a 
   try {
     await sleep(60);
     lease.renew();
-    const started = Date.now();
+    const started = monotonicNow();
     assert.equal(lease.heldSince(started), true);
-    const until = Date.now() + 500;
-    while (Date.now() < until); // the process stalls, as under SIGSTOP
+    const until = monotonicNow() + 500;
+    while (monotonicNow() < until); // the process stalls, as under SIGSTOP
     lease.renew(); // read right after the stall: it may be old news
     assert.equal(lease.heldSince(started), false);
     await sleep(60);
     lease.renew();
     assert.equal(lease.heldSince(started), false, 'still void for the job that ran across the stall');
     await sleep(2);
-    assert.equal(lease.heldSince(Date.now()), true, 'a job started after the stall holds it again');
+    assert.equal(lease.heldSince(monotonicNow()), true, 'a job started after the stall holds it again');
   } finally {
     lease.stop();
   }

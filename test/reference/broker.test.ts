@@ -156,6 +156,22 @@ describe('reference broker', () => {
     assert.equal(broker.stats().replies, 1);
   });
 
+  test("a stall of the broker's own process longer than the liveness expires no heartbeating worker; a silent one still expires", async () => {
+    const live = await registeredWorker('echo', 'worker-live');
+    const silent = await registeredWorker('echo', 'worker-silent');
+    silent.stopHeartbeats();
+    // The broker shares this event loop: blocking it is the broker stalling (CPU starvation, a GC
+    // pause) for 5 liveness periods, during which the live worker's heartbeats cannot be sent or read.
+    const until = performance.now() + HEARTBEAT * 3 * 5;
+    while (performance.now() < until) {
+      // stalled
+    }
+    await waitFor(() => broker.stats().workers === 1, { timeoutMs: WAIT, what: 'the silent worker to expire' });
+    assert.equal((await silent.expectAsWorker(WAIT, 'DISCONNECT at the silent worker')).kind, 'disconnect');
+    assert.equal(await live.receiveAsWorker(QUIET), undefined, 'the heartbeating worker was expired');
+    assert.equal(broker.stats().workers, 1);
+  });
+
   test('a REPLY naming a request the broker does not hold is dropped', async () => {
     const worker = await registeredWorker('echo');
     const client = peer('client-C');

@@ -14,11 +14,17 @@ describe('requiredByEnv (KEELHAUL_REQUIRE)', () => {
   });
 
   test('an unknown name is an error, so a typo cannot turn a required failure back into a skip', () => {
-    assert.throws(() => requiredByEnv({ KEELHAUL_REQUIRE: 'python,dockr' }), /KEELHAUL_REQUIRE: unknown requirement dockr \(known: python, docker\)/);
+    assert.throws(() => requiredByEnv({ KEELHAUL_REQUIRE: 'python,dockr' }), /KEELHAUL_REQUIRE: unknown requirement dockr \(known: python, docker, faketime\)/);
   });
 });
 
 describe('requirement', () => {
+  test('faketime: missing libfaketime says which package enables it', () => {
+    const faketime = requirement('faketime', { KEELHAUL_LIBFAKETIME: '/nonexistent/keelhaul-test/libfaketime.so.1' });
+    assert.equal(faketime.available, false);
+    assert.equal(faketime.skipReason, 'no libfaketime (Debian package faketime): apt-get install -y --no-install-recommends faketime to enable (or set KEELHAUL_REQUIRE=faketime to make this a failure)');
+  });
+
   test('missing and not required: a skip reason that says what is missing and how to enable it', () => {
     const python = requirement('python', { KEELHAUL_PYTHON: NO_PYTHON });
     assert.equal(python.available, false);

@@ -6,23 +6,32 @@ import type { AnomalyCheck, CheckedSystem, Finding } from '../registry';
  * it killed, no subscription or message owed on the subscriber it froze, no connection to cut)
  * tested nothing; chaos tools that show such runs as green give false confidence. Faults that do not
  * report `hit` are not judged here. The same rule for every system: each answers `hit` itself
- * (System.faultEffect), so the check reads only nemesis events.
+ * (System.faultEffect), so the check reads only nemesis events. Message and connection faults are
+ * measured on the fault proxy while in force, so theirs is on the `end` event.
  */
 export function checkFaultsHit(events: readonly HistoryEvent[]): Finding<'ineffective-fault'>[] {
   return events
     .filter((event): event is NemesisEvent => event.type === 'nemesis' && event.effect?.hit === false)
     .map((fault) => ({
       name: 'ineffective-fault' as const,
-      detail: fault.effect?.messages ? missedMessages(fault) : `fault ${fault.fault} on ${fault.targets.join(', ')} hit nothing (nothing in flight or owed there, nothing cut): it tested nothing`,
+      detail: `fault ${fault.fault} on ${fault.targets.join(', ')} ${whyNothing(fault)}: it tested nothing`,
       events: [fault],
     }));
 }
 
-/** A message fault's end: what it matched, and why it may have matched nothing. */
-function missedMessages(fault: NemesisEvent): string {
-  const { matched, unparsedStreams, unparsedReason } = fault.effect!.messages!;
-  const unread = unparsedStreams > 0 ? `; ${unparsedStreams} stream(s) could not be read (${unparsedReason ?? 'no reason given'})` : '';
-  return `fault ${fault.fault} on ${fault.targets.join(', ')} matched ${matched} message(s) and affected none${unread}: it tested nothing`;
+/** Why a fault hit nothing, in the words of what it measured. */
+function whyNothing(fault: NemesisEvent): string {
+  const { messages, connections, clock } = fault.effect ?? {};
+  if (messages) {
+    const unread = messages.unparsedStreams > 0 ? `; ${messages.unparsedStreams} stream(s) could not be read (${messages.unparsedReason ?? 'no reason given'})` : '';
+    return `matched ${messages.matched} message(s) and affected none${unread}`;
+  }
+  if (connections) {
+    const counts = Object.entries(connections).map(([counter, count]) => `${counter} ${count}`);
+    return `acted on no connection while in force (${counts.join(', ')})`;
+  }
+  if (clock?.reached === false) return 'did not reach the node: libfaketime was not loaded in all of its processes (a statically linked program?)';
+  return 'hit nothing (nothing in flight or owed there, nothing cut)';
 }
 
 /**
@@ -38,7 +47,7 @@ export function ineffectiveFault<P extends string, H, O>(system: CheckedSystem, 
     undecided: true,
     guard: true,
     describe:
-      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; or a message fault\'s `end` whose `effect.hit` is `false`: its toxics affected no message (`effect.messages` says how many they matched). Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
+      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; a clock skew that did not reach the node (`effect.clock.reached` false) says so. Or the `end` of a fault measured on the fault proxy while in force whose `effect.hit` is `false`: a message fault whose toxics affected no message (`effect.messages` says how many they matched), a connection fault whose toxics refused, hung, delayed or cut no connection (`effect.connections`). Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
     check: (history) => checkFaultsHit(events(history)),
   };
 }

@@ -124,3 +124,13 @@ export function expectWorkerRanJobsSince(events: readonly HistoryEvent[], worker
 export function startsOf(events: readonly HistoryEvent[], job: string): { worker: string; t: number }[] {
   return events.flatMap((e) => (e.type === 'exec-start' && e.job === job ? [{ worker: e.worker, t: e.t }] : []));
 }
+
+/**
+ * Workers other than `except` finished jobs between history times `from` and `to`: connections
+ * already open kept working while a fault acted on new ones.
+ */
+export function expectOthersRanJobsBetween(events: readonly HistoryEvent[], except: string, from: number, to: number): void {
+  if (!events.some((e) => e.type === 'exec-end' && e.worker !== except && e.t > from && e.t < to)) {
+    throw new Error(`no worker but ${except} finished a job between t=${Math.round(from)} and t=${Math.round(to)} ms: open connections did not keep working`);
+  }
+}

@@ -1,5 +1,7 @@
 import type { ToxicKind } from './toxic';
+import { hangNewToxic, refuseNewToxic, slowAcceptToxic } from './accept-toxic';
 import { bandwidthToxic } from './bandwidth';
+import { halfOpenToxic } from './half-open';
 import { latencyToxic } from './latency';
 import { limitDataToxic } from './limit-data';
 import { noopToxic } from './noop';
@@ -17,7 +19,11 @@ import { zmtpReorderToxic } from './zmtp-reorder';
  * Toxiproxy (disable the proxy instead), and the API refuses it with `invalid toxic type`.
  */
 export const TOXIC_KINDS: ReadonlyMap<string, ToxicKind> = new Map(
-  [latencyToxic, bandwidthToxic, slowCloseToxic, timeoutToxic, resetPeerToxic, slicerToxic, limitDataToxic, noopToxic].map((kind) => [kind.type, kind]),
+  [
+    ...[latencyToxic, bandwidthToxic, slowCloseToxic, timeoutToxic, resetPeerToxic, slicerToxic, limitDataToxic, noopToxic],
+    // keelhaul extensions: connection-level faults (docs/fault-proxy.md)
+    ...[refuseNewToxic, hangNewToxic, slowAcceptToxic, halfOpenToxic],
+  ].map((kind) => [kind.type, kind]),
 );
 
 /** keelhaul's extensions: message-aware toxics on ZMTP links (docs/fault-proxy.md). A real Toxiproxy refuses these types. */

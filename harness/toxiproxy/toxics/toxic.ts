@@ -63,6 +63,11 @@ export interface StageContext {
   discard(bytes: number): void;
   /** Tears the whole connection down with a TCP RST on both sides. */
   reset(): void;
+  /**
+   * Makes the next end of the stream a FIN on the destination alone (half-close), instead of
+   * closing the destination socket: the other direction keeps flowing (`half_open`).
+   */
+  finOnly(): void;
   /** Where the ZMTP stream stands at this stage's input (message toxics start from it on an open connection). */
   zmtpPosition(): DissectorStart;
 }
@@ -87,14 +92,35 @@ export interface ToxicKind {
   readonly attributes: readonly AttributeSpec[];
   /** Per-connection state that survives updates of the toxic (limit_data's counter). */
   newState?(): unknown;
+  /** Builds the stage; `toxic` is for its string attributes and its counts (`countEffectOf`). */
   createStage(attributes: AttributeValues, out: ChunkSink, context: StageContext, state: unknown, toxic: Toxic): Stage;
-  /** Checks values beyond their type; returns why they are refused, naming the field (a 400). */
+  /**
+   * Keelhaul extension: what the attribute values must satisfy beyond their Go type. Answers why
+   * they are refused, naming the field (a 400), `undefined` for good ones.
+   */
   validate?(attributes: ReadonlyMap<string, AttributeValue>): string | undefined;
-  /** Toxicity rolled per matched message by the stage itself, instead of per connection. */
+  /**
+   * Keelhaul extension: the counts of what the toxic did (connections refused or cut, messages
+   * matched or affected...), served as read-only attributes after its own so any Toxiproxy client
+   * can read them; values sent for them are ignored. Integers start at 0, strings at ''.
+   */
+  readonly counts?: readonly AttributeSpec[];
+  /** Keelhaul extension: the toxic acts on each new connection before it is linked (accept-gate.ts). */
+  readonly atAccept?: AcceptAction;
+  /** Keelhaul extension: the toxic acts only on connections already open when it was added. */
+  readonly openConnectionsOnly?: boolean;
+  /** Keelhaul extension: toxicity rolled per matched message by the stage itself, instead of per connection. */
   readonly rollsPerMessage?: boolean;
-  /** Read-only attributes the API adds to the toxic's JSON (a message toxic's counts). */
-  reportedAttributes?(toxic: Toxic): ReadonlyMap<string, AttributeValue>;
 }
+
+/** Adds to one of the toxic's integer counts (`ToxicKind.counts`). */
+export type CountEffect = (counter: string, by?: number) => void;
+
+/**
+ * What a connection toxic does to a new connection it applies to: reset it (RST) at once, hold it
+ * accepted and unread until the toxic goes, or hold it for `delay` ms before the upstream is dialled.
+ */
+export type AcceptAction = 'refuse' | 'hang' | 'delay';
 
 /** A toxic as the API knows it. Mutable fields change through ProxyToxics.update only. */
 export interface Toxic {
@@ -107,10 +133,28 @@ export interface Toxic {
   toxicity: number;
   /** Exact integer values, echoed as given (int64 in the real server); strings for message toxics. */
   attributes: ReadonlyMap<string, AttributeValue>;
+  /** What the toxic did so far, by name (`ToxicKind.counts`), over all its connections: kept across updates. */
+  readonly counts: Map<string, number | string>;
+}
+
+/** Fresh counts for a toxic of `kind`: integers at 0, strings empty. */
+export function newCounts(kind: ToxicKind): Map<string, number | string> {
+  return new Map((kind.counts ?? []).map((spec) => [spec.name, spec.goType === 'string' ? '' : 0]));
+}
+
+/** One of `toxic`'s integer counts (0 if it has none by that name). */
+export function countOf(toxic: Toxic, name: string): number {
+  const value = toxic.counts.get(name);
+  return typeof value === 'number' ? value : 0;
+}
+
+/** The `CountEffect` that adds to `toxic`'s counts. */
+export function countEffectOf(toxic: Toxic): CountEffect {
+  return (counter, by = 1) => toxic.counts.set(counter, countOf(toxic, counter) + by);
 }
 
 /** The attribute values as numbers, for stages. */
-export function attributeValues(toxic: Toxic): AttributeValues {
+export function attributeValues(toxic: Pick<Toxic, 'attributes'>): AttributeValues {
   const values: Record<string, number> = {};
   for (const [name, value] of toxic.attributes) if (typeof value === 'bigint') values[name] = Number(value);
   return values;
@@ -118,7 +162,7 @@ export function attributeValues(toxic: Toxic): AttributeValues {
 
 /** A toxic's JSON, field for field as the real server writes it. */
 export function toxicJson(toxic: Toxic): string {
-  const shown = [...toxic.attributes, ...(toxic.kind.reportedAttributes?.(toxic) ?? [])];
+  const shown = [...toxic.attributes, ...toxic.counts];
   const attributes = shown.map(([name, value]) => `${goString(name)}:${typeof value === 'string' ? goString(value) : value.toString()}`).join(',');
   return (
     `{"attributes":{${attributes}},"name":${goString(toxic.name)},"type":${goString(toxic.kind.type)},` +

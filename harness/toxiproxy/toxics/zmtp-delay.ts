@@ -1,5 +1,5 @@
 import type { StageTimer } from './toxic';
-import { durationRefusal } from '../zmtp/message-match';
+import { durationRefusal } from './attribute-refusal';
 import { MessageStage, messageToxicKind, type MessageChunk } from './zmtp-message-stage';
 
 const MAX_DELAY_MS = 600_000;
@@ -13,7 +13,7 @@ class DelayStage extends MessageStage {
   private readonly held = new Map<StageTimer, MessageChunk>();
 
   protected act(message: MessageChunk): void {
-    this.counts.affected++;
+    this.count('affected');
     const delay = Number(this.delayMs());
     const timer = this.context.setTimer(() => {
       this.held.delete(timer);

@@ -3,7 +3,7 @@ import { MessageStage, messageToxicKind, type MessageChunk } from './zmtp-messag
 /** zmtp_drop (keelhaul extension): matched messages vanish whole; the stream around them stays valid ZMTP. */
 class DropStage extends MessageStage {
   protected act(message: MessageChunk): void {
-    this.counts.affected++;
+    this.count('affected');
     this.context.discard(message.data.length);
   }
 }

@@ -3,7 +3,7 @@ import { MessageStage, messageToxicKind, type MessageChunk } from './zmtp-messag
 /** zmtp_duplicate (keelhaul extension): each matched message is sent twice, back to back. */
 class DuplicateStage extends MessageStage {
   protected act(message: MessageChunk): void {
-    this.counts.affected++;
+    this.count('affected');
     // The copy was never read from the source: charge it to the link's flow-control budget, which the write releases.
     this.context.discard(-message.data.length);
     this.out.write(message);

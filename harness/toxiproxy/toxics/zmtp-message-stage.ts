@@ -1,7 +1,7 @@
 import { ZmtpDissector, type DissectorStart } from '../zmtp/dissector';
 import { messageFields } from '../zmtp/message-fields';
 import { MATCH_ATTRIBUTES, matchRefusal, matches, messageMatch, type MessageMatch } from '../zmtp/message-match';
-import { NOTHING_HELD, type AttributeSpec, type AttributeValue, type Chunk, type ChunkSink, type Held, type Stage, type StageContext, type Toxic, type ToxicKind } from './toxic';
+import { NOTHING_HELD, countEffectOf, countOf, type AttributeSpec, type CountEffect, type AttributeValue, type Chunk, type ChunkSink, type Held, type Stage, type StageContext, type Toxic, type ToxicKind } from './toxic';
 
 /**
  * The common part of keelhaul's message toxics (`zmtp_drop`, `zmtp_duplicate`, `zmtp_delay`,
@@ -11,26 +11,15 @@ import { NOTHING_HELD, type AttributeSpec, type AttributeValue, type Chunk, type
  * from one that worked.
  */
 
-/** Per toxic, over all its connections and for its whole life (updates keep them). */
-export interface MessageToxicCounts {
-  matched: number;
-  affected: number;
+/** The counts every message toxic shows, as read-only attributes (`ToxicKind.counts`). */
+const MESSAGE_COUNTS = [
+  { name: 'matched', goType: 'int64' },
+  { name: 'affected', goType: 'int64' },
   /** Connection streams the dissector could not read (CURVE, not ZMTP 3.x, a framing error). */
-  unparsedStreams: number;
+  { name: 'unparsed_streams', goType: 'int64' },
   /** Why the last of them could not be read. */
-  unparsedReason: string;
-}
-
-const COUNTS = new WeakMap<Toxic, MessageToxicCounts>();
-
-export function countsOf(toxic: Toxic): MessageToxicCounts {
-  let counts = COUNTS.get(toxic);
-  if (!counts) {
-    counts = { matched: 0, affected: 0, unparsedStreams: 0, unparsedReason: '' };
-    COUNTS.set(toxic, counts);
-  }
-  return counts;
-}
+  { name: 'unparsed_reason', goType: 'string' },
+] as const satisfies readonly AttributeSpec[];
 
 /** Per connection stream, surviving updates of the toxic: where a rebuilt stage's dissector resumes. */
 interface MessageStageState {
@@ -45,7 +34,8 @@ export abstract class MessageStage implements Stage {
   private readonly dissector: ZmtpDissector;
   private readonly match: MessageMatch;
   private readonly limit: number;
-  protected readonly counts: MessageToxicCounts;
+  /** Adds to the toxic's counts (`affected` is counted by each kind's `act`). */
+  protected readonly count: CountEffect;
   /** The toxic's attributes as this stage was built with them (an update rebuilds the stage). */
   protected readonly toxicAttributes: Toxic['attributes'];
   /** The end of the stream arrived; a stage holding messages passes it on after them. */
@@ -63,7 +53,7 @@ export abstract class MessageStage implements Stage {
     this.match = messageMatch(toxic.attributes);
     const limit = toxic.attributes.get('limit');
     this.limit = typeof limit === 'bigint' ? Number(limit) : 0;
-    this.counts = countsOf(toxic);
+    this.count = countEffectOf(toxic);
   }
 
   /** Does something to a matched message this toxic may affect; counts `affected` itself. */
@@ -83,7 +73,7 @@ export abstract class MessageStage implements Stage {
 
   /** Affected so far plus those it is holding to affect, against `limit` (0: no cap). */
   protected mayAffect(inHand = 0): boolean {
-    return this.limit === 0 || this.counts.affected + inHand < this.limit;
+    return this.limit === 0 || countOf(this.toxic, 'affected') + inHand < this.limit;
   }
 
   /** Whether a matched message may be acted on now; reorder also lets the partner of a held message through. */
@@ -98,7 +88,7 @@ export abstract class MessageStage implements Stage {
         this.out.write(piece);
         continue;
       }
-      this.counts.matched++;
+      this.count('matched');
       const rolled = this.context.random() < Math.fround(this.toxic.toxicity);
       if (rolled && this.mayAffectMore()) this.act(piece);
       else this.out.write(piece);
@@ -128,8 +118,8 @@ export abstract class MessageStage implements Stage {
     const reason = this.dissector.opaqueReason;
     if (reason === undefined || this.state.unparsedCounted) return;
     this.state.unparsedCounted = true;
-    this.counts.unparsedStreams++;
-    this.counts.unparsedReason = reason;
+    this.count('unparsed_streams');
+    this.toxic.counts.set('unparsed_reason', reason);
   }
 }
 
@@ -145,15 +135,7 @@ export function messageToxicKind(
     rollsPerMessage: true,
     newState: (): MessageStageState => ({ resume: undefined, unparsedCounted: false }),
     validate: (attributes) => matchRefusal(attributes) ?? kind.validateExtra?.(attributes),
-    reportedAttributes: (toxic) => {
-      const counts = countsOf(toxic);
-      return new Map<string, AttributeValue>([
-        ['matched', BigInt(counts.matched)],
-        ['affected', BigInt(counts.affected)],
-        ['unparsed_streams', BigInt(counts.unparsedStreams)],
-        ['unparsed_reason', counts.unparsedReason],
-      ]);
-    },
+    counts: MESSAGE_COUNTS,
     createStage: (_values, out, context, state, toxic) => createStage(out, context, state as MessageStageState, toxic),
   };
 }

@@ -1,5 +1,5 @@
 import type { StageTimer } from './toxic';
-import { durationRefusal } from '../zmtp/message-match';
+import { durationRefusal } from './attribute-refusal';
 import { MessageStage, messageToxicKind, type MessageChunk } from './zmtp-message-stage';
 
 const MAX_TIMEOUT_MS = 600_000;
@@ -24,7 +24,7 @@ class ReorderStage extends MessageStage {
       this.context.clearTimer(holding.timer);
       this.out.write(message);
       this.out.write({ data: holding.message.data, at: this.context.now() });
-      this.counts.affected++;
+      this.count('affected');
       return;
     }
     const timeout = this.toxicAttributes.get('timeout');

@@ -55,12 +55,6 @@ export function matchRefusal(attributes: ReadonlyMap<string, AttributeValue>): s
   return undefined;
 }
 
-/** A bounded duration attribute (ms): why it is refused, or undefined. */
-export function durationRefusal(attributes: ReadonlyMap<string, AttributeValue>, name: string, maxMs: number): string | undefined {
-  const value = int(attributes, name);
-  return value < 1n || value > BigInt(maxMs) ? `attributes.${name}: ${value} ms is out of range (1 to ${maxMs} ms)` : undefined;
-}
-
 export function messageMatch(attributes: ReadonlyMap<string, AttributeValue>): MessageMatch {
   return {
     commands: new Set(commandList(str(attributes, 'command'))),

@@ -180,8 +180,8 @@ describe('reference broker in secure mode', () => {
 
   test("a peer with another key that takes over a gone worker's routing id cannot answer its job", async () => {
     const fixture = new SecurityFixture(RIGHTS);
-    // A long liveness: the gone worker stays registered while the impostor tries.
-    const { broker: secure, endpoint } = await secureBroker(fixture, false, 200);
+    // A long liveness (15 s, longer than the impostor's attempts): the gone worker stays registered while the impostor tries.
+    const { broker: secure, endpoint } = await secureBroker(fixture, false, 500);
     const echo = new RawMdpPeer(endpoint, 'worker-1', fixture.peer('worker-echo'));
     peers.push(echo);
     await echo.send(encodeReady('echo', [KHX_EXTENSION, 'echo-instance']));
@@ -192,16 +192,19 @@ describe('reference broker in secure mode', () => {
     echo.close();
     // The broker still holds the worker (it has not expired yet); a peer with another listed key
     // connects under the same routing id and answers the job.
-    const impostor = new RawMdpPeer(endpoint, 'worker-1', fixture.peer('worker-evil'));
-    peers.push(impostor);
-    // Until the broker's libzmq has seen the old connection go, it refuses a new one under the same
-    // routing id and the impostor's DEALER reconnects: on a loaded machine that takes a while.
+    // A connection that reaches the broker's libzmq before it has seen the old one go is not
+    // refused: libzmq keeps it unrouted (an anonymous pipe, its routing id already read) for as long
+    // as it stays open, and the DEALER has no reason to reconnect. Under load that race is lost now
+    // and then, and an impostor that kept its first connection waited in vain (it once did, for
+    // 10 s). So each attempt is a new connection; the first one routed gets the broker's answer.
     const deadline = Date.now() + 5 * WAIT;
     let refusal: string | undefined;
     while (refusal === undefined && Date.now() < deadline) {
+      const impostor = new RawMdpPeer(endpoint, 'worker-1', fixture.peer('worker-evil'));
+      peers.push(impostor);
       await impostor.send(encodeReply(Buffer.from('job-7'), [Buffer.from('FORGED')]));
-      const answer = await impostor.receiveAsWorker(50);
-      refusal = answer?.kind;
+      refusal = (await impostor.receiveAsWorker(250))?.kind;
+      impostor.close();
     }
     assert.equal(refusal, 'disconnect');
     assert.equal(secure.stats().workers, 1, 'the gone worker was still registered: the refusal was for the key');

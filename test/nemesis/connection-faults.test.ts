@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import { checkFaultsHit } from '../../harness/checker';
+import type { NemesisEvent } from '../../harness/history/event';
+import { HistoryRecorder } from '../../harness/history/recorder';
+import { LinkNemesis } from '../../harness/nemesis/link-nemesis';
+import { ProxiedNetwork, type Link } from '../../harness/network/proxied-network';
+import { freePort } from '../../harness/runtime/ports';
+import { acquireFaultProxy } from '../../harness/toxiproxy/endpoint';
+import { Client, startEchoServer, withCleanup } from '../toxiproxy/support';
+
+/**
+ * Connection faults as the harness uses them: fault data through LinkNemesis, toxics through
+ * toxiproxy-node-client on the built-in fault proxy, real TCP clients. What the proxy counted is
+ * the fault's effect on its `end` event, and a fault that counted nothing is `ineffective-fault`.
+ */
+async function withLink(body: (setup: { nemesis: LinkNemesis; history: HistoryRecorder; port: number; network: ProxiedNetwork }) => Promise<void>): Promise<void> {
+  await withCleanup(async (defer) => {
+    const echo = await startEchoServer();
+    defer(() => echo.close());
+    const proxy = await acquireFaultProxy({ host: '127.0.0.1', logger: pino({ level: 'silent' }) });
+    const network = await ProxiedNetwork.create(
+      {
+        faultProxy: async () => ({
+          url: proxy.url,
+          allocatePort: freePort,
+          listenAddress: (port) => `127.0.0.1:${port}`,
+          endpoint: (port) => `tcp://127.0.0.1:${port}`,
+          close: () => proxy.close(),
+        }),
+      },
+      '/dev/null',
+    );
+    defer(() => network.close());
+    const link: Link = await network.link('client', 'server', `tcp://${echo.address}`);
+    const history = new HistoryRecorder();
+    const nemesis = new LinkNemesis(network, () => [], history);
+    await body({ nemesis, history, network, port: Number(link.endpoint.split(':').pop()) });
+  });
+}
+
+const endOf = (history: HistoryRecorder, start: NemesisEvent): NemesisEvent =>
+  history.events().find((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'end' && event.id === start.id)!;
+
+test('refuse-connections: the end event carries what the proxy refused; refusing nobody is ineffective-fault', async () => {
+  await withLink(async ({ nemesis, history, port, network }) => {
+    assert.equal(await network.hasExtensionToxics(), true, 'the built-in fault proxy has the extension toxics');
+    assert.deepEqual(network.all().map((link) => link.name), ['client->server'], 'the probe leaves no proxy behind in the network');
+    const open = await Client.connect(port);
+    try {
+      const fault = await nemesis.begin({ kind: 'refuse-connections' }, { link: 'client->server' });
+      assert.equal(fault.event.effect?.hit, undefined, 'a measured fault does not guess its hit at the start');
+      assert.deepEqual(fault.event.effect?.toxic, { type: 'refuse_new', attributes: {} });
+      const refused = await Client.connect(port).then(
+        async (client) => {
+          await client.waitForClose(2000);
+          return client.error;
+        },
+        (error: NodeJS.ErrnoException) => error,
+      );
+      assert.equal(refused?.code, 'ECONNRESET');
+      await open.roundTrip('open connections keep working');
+      await fault.heal();
+      assert.deepEqual(endOf(history, fault.event).effect, { connections: { refused: 1 }, hit: true });
+
+      const idle = await nemesis.begin({ kind: 'refuse-connections' }, { link: 'client->server' });
+      await idle.heal();
+      assert.deepEqual(endOf(history, idle.event).effect, { connections: { refused: 0 }, hit: false });
+      assert.deepEqual(
+        checkFaultsHit(history.events()).map((finding) => finding.events[0]),
+        [endOf(history, idle.event)],
+        'only the fault that refused nothing is ineffective',
+      );
+    } finally {
+      open.destroy();
+    }
+  });
+});
+
+test('half-open backward: the open connection stops hearing the server, a new one is untouched; the end event counts one cut', async () => {
+  await withLink(async ({ nemesis, history, port }) => {
+    const open = await Client.connect(port);
+    try {
+      const fault = await nemesis.begin({ kind: 'half-open', fin: false }, { link: 'client->server' }, 'backward');
+      const fresh = await Client.connect(port);
+      await fresh.roundTrip('new connections pass');
+      fresh.destroy();
+      await assert.rejects(open.roundTrip('lost', 300), /timed out/);
+      await fault.heal();
+      assert.deepEqual(endOf(history, fault.event).effect, { connections: { cut: 1 }, hit: true });
+    } finally {
+      open.destroy();
+    }
+  });
+});
+
+test('slow-accept and hang-connections count the connections they held', async () => {
+  await withLink(async ({ nemesis, history, port }) => {
+    const slow = await nemesis.begin({ kind: 'slow-accept', delayMs: 200 }, { link: 'client->server' });
+    const client = await Client.connect(port);
+    const elapsed = await client.roundTrip('late');
+    client.destroy();
+    assert.ok(elapsed >= 180, `round trip ${elapsed.toFixed(0)} ms under a 200 ms slow accept`);
+    await slow.heal();
+    assert.deepEqual(endOf(history, slow.event).effect, { connections: { delayed: 1 }, hit: true });
+
+    const hang = await nemesis.begin({ kind: 'hang-connections' }, { link: 'client->server' });
+    const hung = await Client.connect(port);
+    await assert.rejects(hung.roundTrip('nobody', 300), /timed out/);
+    await hang.heal();
+    await hung.waitForClose(2000);
+    assert.deepEqual(endOf(history, hang.event).effect, { connections: { hung: 1 }, hit: true });
+  });
+});
