@@ -43,6 +43,13 @@ import type { Policy, Principal } from './security/policy';
 import type { Job, Service, WorkerRecord, WorkerRemoval } from './broker/model';
 import { monotonicNow } from './util/monotonic-clock';
 
+/** How many DRAIN/STOP orders the broker remembers by instance id, for workers that reconnect. */
+const MAX_STANDING_ORDERS = 1000;
+
+function orderKey(principal: Principal | undefined, instance: string | undefined): string {
+  return `${principal?.key ?? ''}\n${instance ?? ''}`;
+}
+
 export interface BrokerOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5555`. */
   endpoint: string;
@@ -194,6 +201,11 @@ export class Broker {
   };
   /** KHC/1: jobs in hand with a kill asked and not yet answered (each has `kill`). */
   private readonly killsPending = new Set<Job>();
+  /**
+   * DRAIN/STOP orders by (key, instance id): a drained worker that reconnects is still drained, from its
+   * READY on, before any job could reach it. Bounded: past MAX_STANDING_ORDERS the oldest are forgotten.
+   */
+  private readonly standingOrders = new Map<string, 'DRAIN' | 'STOP'>();
 
   private constructor(
     private readonly options: BrokerOptions & Required<Pick<BrokerOptions, 'retentionMs' | 'retentionCount'>>,
@@ -453,6 +465,8 @@ export class Broker {
     // KHC/1 builds on KHX/1: a worker without an instance id could not be told apart across reconnections.
     const khc = instance !== undefined && extensions[2] === KHC_EXTENSION;
     const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx, instance, principal, khc };
+    const standing = khc ? this.standingOrders.get(orderKey(principal, instance)) : undefined;
+    if (standing !== undefined) worker.order = { verb: standing, acked: false };
     this.workers.set(id, worker);
     const service = this.serviceNamed(serviceName);
     service.workerCount++;
@@ -461,6 +475,7 @@ export class Broker {
     if (khx) this.send([identity, ...encodeRecorded([])]);
     // The control welcome: from now on this worker may send inventories and CONTROL-ACKs.
     if (khc) this.send([identity, ...encodeControlWelcome()]);
+    if (worker.order !== undefined) this.send([identity, ...encodeControl({ kind: 'control', instruction: worker.order.verb })]);
     this.makeIdle(worker, service);
   }
 
@@ -720,6 +735,17 @@ export class Broker {
    */
   private onWorkerOrder(client: Frame, verb: 'DRAIN' | 'STOP', instance: string, principal?: Principal): void {
     const targets = [...this.workers.values()].filter((worker) => worker.instance === instance && (principal === undefined || worker.principal?.key === principal.key));
+    if (targets.length > 0) {
+      const key = orderKey(principal, instance);
+      const order = this.standingOrders.get(key) === 'STOP' ? 'STOP' : verb;
+      // Re-inserted, so the map's order is the orders' age and the oldest go first.
+      this.standingOrders.delete(key);
+      this.standingOrders.set(key, order);
+      for (const oldest of this.standingOrders.keys()) {
+        if (this.standingOrders.size <= MAX_STANDING_ORDERS) break;
+        this.standingOrders.delete(oldest);
+      }
+    }
     for (const worker of targets) {
       if (worker.order?.verb !== 'STOP') worker.order = { verb, acked: false };
       const service = this.serviceNamed(worker.service);
@@ -742,6 +768,12 @@ export class Broker {
 
   /** A KHC/1 worker's inventory heartbeat, answered with the instructions that bring it in line with the broker. */
   private reconcile(worker: WorkerRecord, inventory: Inventory): void {
+    if (inventory.state === 'draining' && worker.order === undefined) {
+      // It drains by itself (its operator, or an order this broker life never saw): no job for it.
+      worker.order = { verb: 'DRAIN', acked: true };
+      const idle = this.serviceNamed(worker.service).idle;
+      if (idle.includes(worker)) idle.splice(idle.indexOf(worker), 1);
+    }
     const instructions = reconcileInventory(inventory, {
       held: (hex) => this.heldVerdict(worker, hex),
       runningHasPendingKill: (hex) => this.adoptKill(worker, hex),

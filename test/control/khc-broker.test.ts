@@ -323,6 +323,33 @@ describe('reference broker: KHC/1 control extension', () => {
     await expectRequest(other, 'the job at the worker that is not draining');
   });
 
+  test('a drained worker that reconnects is still drained from its READY on; one whose inventory says draining gets no job', async () => {
+    const first = await khcWorker('drained-instance');
+    const operator = peer();
+    await operator.send(encodeWorkerControl('DRAIN', 'drained-instance'));
+    assert.deepEqual(await controlAnswer(operator), { verb: 'DRAIN', instance: 'drained-instance', outcome: 'ok' });
+    first.close();
+    // The same instance on a new connection: the order stands, and the DRAIN comes right after the welcomes.
+    const again = await khcWorker('drained-instance');
+    const order = await nextInstruction(again, 'the standing DRAIN');
+    assert.ok(order.kind === 'control' && order.instruction === 'DRAIN', `got ${JSON.stringify(order)}`);
+    await again.send(encodeControlAck({ kind: 'control-ack', instruction: 'DRAIN', outcome: 'draining' }));
+    const selfDrained = await khcWorker('drains-by-itself');
+    await selfDrained.send(encodeHeartbeat(encodeInventory({ running: null, held: [], state: 'draining' })));
+    await new Promise((resolve) => setTimeout(resolve, 2 * HEARTBEAT));
+    const client = peer();
+    await client.send(encodeJobRequest('echo', 'for-nobody-draining', [Buffer.from('x')]));
+    for (const [worker, name] of [[again, 'the reconnected drained worker'], [selfDrained, 'the worker draining by itself']] as const) {
+      const deadline = Date.now() + 4 * HEARTBEAT;
+      while (Date.now() < deadline) {
+        const message = await worker.receiveAsWorker(deadline - Date.now());
+        assert.ok(message === undefined || message.kind !== 'request', `${name} got a job: ${JSON.stringify(message)}`);
+      }
+    }
+    const ready = await khcWorker('ready-one');
+    await expectRequest(ready, 'the job at the worker that is not draining');
+  });
+
   test('STOP of a busy worker: it finishes, says DISCONNECT, and nothing is re-queued', async () => {
     const worker = await khcWorker('stop-me');
     const { client, address } = await dispatched(worker, 'last-job');
