@@ -61,13 +61,14 @@ Feature: Draining and stopping workers, and heartbeats that carry state and inst
     Given a broker
     And 2 workers serving "echo" that take 100 ms per job
     And 1 client
-    When the client starts submitting 1 job to "echo" that takes 4000 ms
+    When the client starts submitting 1 job to "echo" that takes 1500 ms
     And the first CONTROL to the worker running that job is lost, and the client kills the job
     Then the message fault affected at least 1 message
+    And the workload finishes
+    And the history shows no anomaly the "control" profile forbids
     And the kill is answered "killed"
     And the killed job's call failed "killed"
     And the worker that ran the killed job reported it killed
-    And the history shows no anomaly the "control" profile forbids
 
   @messages @khc1:kill-repeated
   Scenario: A lost acknowledgement of a kill: the broker repeats the KILL until one comes

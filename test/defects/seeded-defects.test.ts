@@ -24,6 +24,8 @@ interface SeededDefectCase {
   clause: string;
   /** What the failing step says. */
   says: RegExp;
+  /** The manifest, when it is not test/fixtures/defects/<defect>.yaml (an example users read). */
+  manifest?: string;
 }
 
 const CASES: SeededDefectCase[] = [
@@ -58,6 +60,14 @@ const CASES: SeededDefectCase[] = [
     clause: 'rfc7:quiet-after-worker-disconnect',
     says: /after the stand-in worker's DISCONNECT the broker still sent it .*REQUEST/,
   },
+  {
+    defect: 'fire-and-forget-kill',
+    scenario: 'A KILL instruction lost on its way to the worker is sent again',
+    profile: 'control',
+    clause: 'khc1:kill-repeated',
+    says: /\[ran-after-kill\] job .* ran after it was killed: .* answered killed at .* then worker-\d committed it \(exec-end\)/,
+    manifest: 'examples/broken/kill-fire-and-forget.yaml',
+  },
 ];
 
 function escapeRegex(text: string): string {
@@ -75,9 +85,8 @@ describe('seeded broker defects: each FAILs the scenario that names its rule', (
     assert.equal(run.code, 0, `exit code\n${run.stdout}\n${run.stderr}`);
   });
 
-  for (const { defect, scenario, profile, clause, says } of CASES) {
+  for (const { defect, scenario, profile, clause, says, manifest = path.join('test/fixtures/defects', `${defect}.yaml`) } of CASES) {
     test(`${defect}: FAIL ${profile}, naming ${clause}`, async () => {
-      const manifest = path.join('test/fixtures/defects', `${defect}.yaml`);
       const run = await runVerify(['--impl', manifest, '--name', scenario], fs.mkdtempSync(path.join(work, 'reports-')), RUN_TIMEOUT_MS);
       assert.ok(run.runDir, `no run folder was written\n${run.stdout}\n${run.stderr}`);
       const { verdicts } = JSON.parse(fs.readFileSync(path.join(run.runDir, 'verdicts.json'), 'utf8')) as VerdictsFile;
