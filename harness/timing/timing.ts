@@ -22,6 +22,11 @@ export interface Timing {
   resultGrace: number;
   /** Worker: simulated work per job, unless a scenario asks for another. */
   workMs: number;
+  /**
+   * Broker: how long one worker may hold one job before the broker takes it back (the processing
+   * timeout, docs/protocol.md KHX/1 broker rule 9). Undefined: off, as the reference broker's default.
+   */
+  processingTimeout?: number;
 }
 
 export const SCENARIO_TIMING: Timing = {
@@ -52,6 +57,7 @@ export function scaleTiming(timing: Timing, scale: number): Timing {
     requestExpiry: s(timing.requestExpiry),
     resultGrace: s(timing.resultGrace),
     workMs: timing.workMs === 0 ? 0 : s(timing.workMs),
+    ...(timing.processingTimeout === undefined ? {} : { processingTimeout: s(timing.processingTimeout) }),
   };
 }
 
