@@ -96,6 +96,16 @@ export function recoveryBound(timing: Timing): number {
 }
 
 /**
+ * How soon after a worker got stuck on a job (heartbeating, never finishing) its call must have its
+ * reply, with the broker's processing timeout on: the timeout, one heartbeat tick for the broker to see
+ * it, then recovery as after any fault (a KILL and its ack, or the worker's loss and the result grace).
+ */
+export function takeOverBound(timing: Timing): number {
+  if (timing.processingTimeout === undefined) throw new Error('no processing timeout is set: a stuck job is never taken over');
+  return timing.processingTimeout + timing.heartbeatInterval + recoveryBound(timing);
+}
+
+/**
  * Clients that try each call once and wait past the recovery bound for its reply: no retry of theirs
  * can complete a job the system lost, so only the broker's own recovery (re-sending a dead worker's
  * request) can. Changes `timing` in place, as the other client-timing steps do.
