@@ -1,4 +1,4 @@
-@processing-timeout @khx1:processing-timeout
+@processing-timeout @exactly-once @khx1:processing-timeout
 Feature: A worker that heartbeats but never finishes its job loses it to another worker
   Liveness by heartbeat sees only silent workers: a worker stuck on one job (a deadlock, a hung call,
   an overloaded host) heartbeats on and holds its job for ever. With a processing timeout per service
