@@ -70,9 +70,9 @@ describe('reference broker: processing timeout', () => {
     });
 
   /** A raw worker that heartbeats; with `instance` a KHC/1 worker that has read both welcomes, without it a plain 7/MDP worker. */
-  const worker = async (instance?: string): Promise<RawMdpPeer> => {
+  const worker = async (instance?: string, service = 'echo'): Promise<RawMdpPeer> => {
     const created = peer();
-    await created.send(encodeReady('echo', instance === undefined ? [] : [KHX_EXTENSION, instance, KHC_EXTENSION]));
+    await created.send(encodeReady(service, instance === undefined ? [] : [KHX_EXTENSION, instance, KHC_EXTENSION]));
     created.startHeartbeats(HEARTBEAT);
     if (instance !== undefined) {
       assert.deepEqual(await created.expectAsWorker(WAIT, 'the RECORDED welcome'), { kind: 'recorded', jobs: [] });
@@ -160,6 +160,17 @@ describe('reference broker: processing timeout', () => {
     await stuck.send(encodeReply(address, [Buffer.from('c-1'), Buffer.from('at last')]));
     assert.equal((await expectJobReplyWithin(client, 'the 200', WAIT)).status, '200');
     assert.equal(broker.stats().processingTimeouts, 1);
+  });
+
+  test('the timeout is per service: a worker of a service without one holds its job as long as it takes', async () => {
+    const slow = await worker('untimed-worker', 'untimed');
+    const client = peer();
+    await client.send(encodeJobRequest('untimed', 'u-1', [Buffer.from('x')]));
+    const request = await expectRequestWithin(slow, 'the REQUEST for the untimed service', WAIT);
+    await expectNothing(slow, 'a KILL for a service with no processing timeout', 2 * PROCESSING_TIMEOUT);
+    await slow.send(encodeReply(request.client, [Buffer.from('u-1')]));
+    assert.equal((await expectJobReplyWithin(client, 'the 200', WAIT)).status, '200');
+    assert.equal(broker.stats().processingTimeouts, 0);
   });
 
   test('the time a job waits in its result grace is not processing time: a worker that takes it after the grace has the whole timeout', async () => {
