@@ -581,7 +581,7 @@ export class Broker {
         this.sendTimeoutKill(worker, job);
         continue;
       }
-      // It cannot be told to stop: disabled until it reports the job done.
+      // It cannot be told to stop (or its job was answered by another's result meanwhile): disabled until it reports the job done.
       worker.stuckOn = job;
       this.takeBack(worker, job);
     }
