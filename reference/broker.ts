@@ -24,6 +24,7 @@ import {
   KHC_EXTENSION,
   type ControlAck,
   type ControlRequest,
+  type KillAck,
   type Inventory,
   type KillOutcome,
 } from './mdp/control-codec';
@@ -42,6 +43,7 @@ import { startServerSecurity, type ServerSecurity, type ServerSecurityOptions } 
 import type { Policy, Principal } from './security/policy';
 import type { Job, Service, WorkerRecord, WorkerRemoval } from './broker/model';
 import { monotonicNow } from './util/monotonic-clock';
+import { NO_PROCESSING_TIMEOUTS, processingTimeoutFor, type ProcessingTimeouts } from './broker/processing-timeout';
 
 /** How many DRAIN/STOP orders the broker remembers by instance id, for workers that reconnect. */
 const MAX_STANDING_ORDERS = 1000;
@@ -74,6 +76,11 @@ export interface BrokerOptions {
    * and hand in a result it may already have. Default: two liveness periods.
    */
   resultGrace?: number;
+  /**
+   * How long one worker may hold one job before the broker takes it back (docs/protocol.md, KHX/1
+   * broker rule 9), per service or for all: a KHC/1 worker is told to kill it first. Default: off.
+   */
+  processingTimeouts?: ProcessingTimeouts;
   /** fdatasync the journal before acknowledging (default true; off only for measurements). */
   fsync?: boolean;
   logger?: Logger;
@@ -153,6 +160,8 @@ export interface BrokerStats {
   recovered: number;
   /** KHC/1: jobs killed on request (answered `killed`, their clients 409). */
   killed: number;
+  /** Jobs a worker held past their service's processing timeout (each time it struck: a worker disabled, the job taken back or being killed). */
+  processingTimeouts: number;
   store: JobStoreStats;
 }
 
@@ -180,6 +189,7 @@ export class Broker {
   /** When the heartbeat tick last ran: a tick far later than one interval after it means this process stalled. */
   private lastTickAt = monotonicNow();
   private readonly resultGrace: number;
+  private readonly processingTimeouts: ProcessingTimeouts;
   private readonly limits: BrokerLimits;
   /** Requests in the broker's hands per client socket (hex identity): the quota's count. */
   private readonly inHandByPeer = new Map<string, number>();
@@ -198,6 +208,7 @@ export class Broker {
     deduplicated: 0,
     recovered: 0,
     killed: 0,
+    processingTimeouts: 0,
   };
   /** KHC/1: jobs in hand with a kill asked and not yet answered (each has `kill`). */
   private readonly killsPending = new Set<Job>();
@@ -214,6 +225,7 @@ export class Broker {
   ) {
     this.log = options.logger ?? silentLogger();
     this.resultGrace = options.resultGrace ?? 2 * options.heartbeatInterval * options.heartbeatLiveness;
+    this.processingTimeouts = options.processingTimeouts ?? NO_PROCESSING_TIMEOUTS;
     this.limits = { ...DEFAULT_BROKER_LIMITS, ...options.limits };
     this.server = new RouterServer({
       endpoint: options.endpoint,
@@ -485,11 +497,15 @@ export class Broker {
     worker.expiresAt = this.nextExpiry();
     const job = this.replyTarget(worker, address);
     if (job === 'forged') return this.onForgedReply(worker, address);
-    if (job !== undefined && worker.current === job) {
+    // The job it holds, or the one a processing timeout took from it, is done with: it may work again.
+    if (worker.current?.address.equals(address) || worker.stuckOn?.address.equals(address)) {
+      if (worker.stuckOn !== undefined) this.log.info({ worker: worker.id, job: printable(address) }, 'a worker disabled by a processing timeout reported its job done: enabled again');
       worker.current = undefined;
+      worker.stuckOn = undefined;
       this.makeIdle(worker, this.serviceNamed(worker.service));
     }
-    if (job === undefined || job.completing) {
+    // Not in hand also when another worker's result for it was recorded first (a processing timeout re-ran it).
+    if (job === undefined || job.completing || !this.jobs.has(job.key)) {
       // Already answered (first result wins), or a request from before a restart: nothing to forward.
       this.log.debug({ worker: worker.id, job: printable(address) }, 'reply to a job no longer in hand');
       if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
@@ -525,6 +541,7 @@ export class Broker {
    */
   private replyTarget(worker: WorkerRecord, address: Frame): Job | 'forged' | undefined {
     if (worker.current?.address.equals(address)) return worker.current;
+    if (worker.stuckOn?.address.equals(address)) return worker.stuckOn;
     const candidates = this.jobsByAddress.get(address.toString('hex'));
     if (candidates === undefined) return undefined;
     for (const job of candidates) if (this.heldBy(worker, job)) return job;
@@ -533,7 +550,7 @@ export class Broker {
 
   /** Whether `worker` is the one `job` was dispatched to, on this connection or (KHX/1, same instance and key) an earlier one. */
   private heldBy(worker: WorkerRecord, job: Job): boolean {
-    if (job.holder === worker.id) return true;
+    if (job.holder === worker.id || job.timedOutOn?.has(worker.id) === true) return true;
     if (worker.instance !== undefined && job.instances?.has(instanceKey(worker))) return true;
     // A job recovered from the journal may have its result kept by a KHX/1 worker of its service
     // from before the restart, and nobody knows which one (docs/security.md says so).
@@ -554,6 +571,68 @@ export class Broker {
 
   private mayHear(job: Job): boolean {
     return job.waiterPrincipal === undefined || this.security === undefined || this.security.allows(job.waiterPrincipal, 'call', job.service);
+  }
+
+  // --- Processing timeouts (docs/protocol.md, KHX/1 broker rule 9) ------------------------------
+
+  /**
+   * Every tick: a worker that holds one job past its service's processing timeout is disabled, however
+   * well it heartbeats. Its job is handled per its class, and the only class is `retry` for now: it
+   * goes to another worker. A KHC/1 worker is told to kill the job first, and the job is re-queued only
+   * once the worker acks that the handler stopped before committing (or after its loss and the result
+   * grace, as for any lost worker); any other worker cannot be stopped, so the job is re-queued at
+   * once (at-least-once: both runs may commit; the first result recorded wins).
+   */
+  private takeBackOverdueJobs(now: number): void {
+    for (const worker of this.workers.values()) {
+      const job = worker.current;
+      if (job?.processingDeadline === undefined || now <= job.processingDeadline || job.kill !== undefined || job.completing) continue;
+      job.processingDeadline = undefined;
+      this.counters.processingTimeouts++;
+      const inHand = this.jobs.has(job.key);
+      this.log.warn({ worker: worker.id, service: worker.service, job: printable(jobIdFrame(job)), heldMs: Math.round(now - (job.dispatchedAt ?? now)), khc: worker.khc, inHand }, 'processing timeout: the worker held its job too long');
+      if (worker.khc && inHand) {
+        job.processingTimeout = 'killing';
+        this.sendTimeoutKill(worker, job);
+        continue;
+      }
+      // It cannot be told to stop (or its job was answered by another's result meanwhile): disabled until it reports the job done.
+      worker.stuckOn = job;
+      this.takeBack(worker, job);
+    }
+  }
+
+  /** CONTROL KILL for a job past its processing timeout, to the worker holding it (fenced: only that worker's ack counts). */
+  private sendTimeoutKill(worker: WorkerRecord, job: Job): void {
+    this.send([worker.identity, ...encodeControl({ kind: 'control', instruction: 'KILL', job: job.address })]);
+  }
+
+  private onTimeoutKillAck(worker: WorkerRecord, job: Job, outcome: KillAck): void {
+    if (outcome === 'killed' || outcome === 'absent') {
+      // The handler stopped before committing (or never ran): the job can run elsewhere once, and the
+      // worker, which answered, is no longer stuck.
+      job.processingTimeout = undefined;
+      this.takeBack(worker, job);
+      this.makeIdle(worker, this.serviceNamed(worker.service));
+      return;
+    }
+    // `cannot` (or `finished`, whose REPLY came first): the handler runs on and its result will come.
+    // Running the job elsewhere too could commit it twice, so it stays with this worker.
+    job.processingTimeout = 'cannot';
+    this.log.warn({ worker: worker.id, job: printable(jobIdFrame(job)), outcome }, 'the worker cannot stop its overdue job: it stays with it until its result (or the job deadline)');
+  }
+
+  /** The job leaves the worker; one still in hand goes back to the head of its queue, for another worker. */
+  private takeBack(worker: WorkerRecord, job: Job): void {
+    worker.current = undefined;
+    (job.timedOutOn ??= new Set()).add(worker.id);
+    if (job.holder === worker.id) job.holder = undefined;
+    if (!this.jobs.has(job.key) || job.completing) return;
+    const service = this.serviceNamed(job.service);
+    service.queue.unshift(job);
+    this.counters.requeued++;
+    this.log.info({ worker: worker.id, service: service.name, job: printable(jobIdFrame(job)) }, 're-queued a job taken back by its processing timeout');
+    this.dispatch(service);
   }
 
   // --- KHC/1 control (docs/protocol.md, "Control") ---------------------------------------------
@@ -706,6 +785,7 @@ export class Broker {
       return;
     }
     const job = [...(this.jobsByAddress.get(ack.job.toString('hex')) ?? [])].find((candidate) => candidate.holder === worker.id);
+    if (job !== undefined && job.kill === undefined && !job.completing && job.processingTimeout === 'killing' && worker.current === job) return this.onTimeoutKillAck(worker, job, ack.outcome);
     if (job?.kill === undefined || job.completing) {
       this.log.info({ worker: worker.id, job: printable(ack.job), outcome: ack.outcome }, 'CONTROL-ACK KILL for no pending kill this worker holds: ignored');
       return;
@@ -762,6 +842,7 @@ export class Broker {
   private repeatControl(): void {
     for (const job of this.killsPending) if (!job.kill?.fireAndForget) this.sendKill(job);
     for (const worker of this.workers.values()) {
+      if (worker.current?.processingTimeout === 'killing' && worker.current.kill === undefined) this.sendTimeoutKill(worker, worker.current);
       if (worker.khc && worker.order !== undefined && !worker.order.acked) this.send([worker.identity, ...encodeControl({ kind: 'control', instruction: worker.order.verb })]);
     }
   }
@@ -930,13 +1011,18 @@ export class Broker {
         }
         worker = service.idle.splice(at, 1)[0];
       } else {
-        worker = service.idle.shift()!;
+        // A job a processing timeout took back goes to another worker when one is idle.
+        const fresh = job.timedOutOn === undefined ? 0 : service.idle.findIndex((idle) => !job.timedOutOn!.has(idle.id));
+        worker = service.idle.splice(Math.max(0, fresh), 1)[0];
       }
       service.queue.splice(index, 1);
       worker.current = job;
       job.holder = worker.id;
       job.attempts++;
       job.dispatchedAt = now;
+      const processingTimeout = processingTimeoutFor(this.processingTimeouts, service.name);
+      job.processingDeadline = processingTimeout === undefined ? undefined : now + processingTimeout;
+      job.processingTimeout = undefined;
       if (worker.instance !== undefined) (job.instances ??= new Set()).add(instanceKey(worker));
       job.mayHaveRun = true;
       this.counters.dispatched++;
@@ -1008,6 +1094,7 @@ export class Broker {
         this.send([worker.identity, ...encodeHeartbeat()]);
       }
     }
+    this.takeBackOverdueJobs(now);
     for (const service of this.services.values()) this.expireRequests(service, now);
     this.giveUpPastDeadline(now);
     this.removeEmptyServices();
@@ -1027,7 +1114,11 @@ export class Broker {
     const late = now - this.lastTickAt - this.options.heartbeatInterval;
     this.lastTickAt = now;
     if (late <= this.options.heartbeatInterval) return;
-    for (const worker of this.workers.values()) worker.expiresAt += late;
+    for (const worker of this.workers.values()) {
+      worker.expiresAt += late;
+      // Nor is it time the worker spent on its job.
+      if (worker.current?.processingDeadline !== undefined) worker.current.processingDeadline += late;
+    }
     this.log.warn({ stalledMs: Math.round(late) }, 'the broker stalled: worker liveness deadlines moved on by the stall');
   }
 

@@ -10,6 +10,7 @@ import type { PubSubWorkload } from '../harness/systems/pubsub/workload';
 import type { CatchingUp } from '../harness/checker/pubsub';
 import type { StandInWorkerHeard } from '../harness/probe/disconnect-probe';
 import type { AttackBench } from '../harness/security/attack-bench';
+import type { ChaosWorker } from '../harness/systems/request-reply/chaos-worker';
 
 /** Per-scenario state: the harness Scenario plus what the steps refer back to. */
 export class KeelhaulWorld extends World {
@@ -40,6 +41,8 @@ export class KeelhaulWorld extends World {
   attackBench?: AttackBench;
   /** The job the last kill step asked to kill (KHC/1). */
   killedJob?: string;
+  /** The worker started in a chaos mode (busy, slow), recorded as a fault. */
+  chaosWorker?: ChaosWorker;
   /** History time (ms) at which the broker acknowledged the last DRAIN. */
   drainedAt?: number;
   /** performance.now() when the scenario began, for its verdict's duration. */

@@ -8,6 +8,8 @@ import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
 import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
 import { createLogger } from '../../reference/util/log';
 import { parseBrokerDefects, type BrokerDefect } from '../../reference/defects';
+import { NORMAL_MODE, parseWorkerMode, type WorkerMode } from '../../reference/control/worker-mode';
+import { parseProcessingTimeout, type ProcessingTimeouts } from '../../reference/broker/processing-timeout';
 import { runClientDriver } from '../../reference/drivers/client-driver';
 import { startEchoWorker } from '../../reference/drivers/worker-driver';
 import { FaultProxyServer } from '../toxiproxy/server';
@@ -82,6 +84,11 @@ program
   .addOption(new Option('--retention-count <n>', 'at most this many completed KHX/1 jobs are remembered').argParser(positiveInt).default(DEFAULT_BROKER_OPTIONS.retentionCount))
   .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseBrokerDefects)).hideHelp())
   .addOption(new Option('--result-grace <ms>', 'how long the job of a silent KHX/1 worker waits for its result before another worker runs it (default: two liveness periods)').argParser(nonNegativeInt))
+  .addOption(
+    new Option('--processing-timeout <ms|service=ms>', 'how long one worker may hold one job before the broker takes it back (a KHC/1 worker is told to kill it first); <ms> for every service, <service>=<ms> for one; repeatable (default: off)').argParser(
+      cliParser<ProcessingTimeouts>(parseProcessingTimeout),
+    ),
+  )
   .addOption(new Option('--max-message-size <bytes>', 'largest message a peer may send; a peer that sends more is disconnected (ZMQ_MAXMSGSIZE)').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxMessageSize))
   .addOption(new Option('--max-frames <n>', 'most frames in one message; more is malformed').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxFrames))
   .addOption(new Option('--max-service-name <bytes>', 'longest service name; longer is malformed').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxServiceNameBytes))
@@ -111,6 +118,7 @@ program
       retentionMs: number;
       retentionCount: number;
       resultGrace?: number;
+      processingTimeout?: ProcessingTimeouts;
       seedDefect?: BrokerDefect[];
       repair?: boolean;
       exitWithStdin?: boolean;
@@ -127,6 +135,7 @@ program
         retentionMs: opts.retentionMs,
         retentionCount: opts.retentionCount,
         resultGrace: opts.resultGrace,
+        processingTimeouts: opts.processingTimeout,
         defects: opts.seedDefect,
         limits: {
           maxMessageSize: opts.maxMessageSize,
@@ -150,6 +159,11 @@ program
   .addOption(new Option('--service <name>', 'service to register').default('echo'))
   .addOption(new Option('--name <name>', 'node name used in reports and logs').default('worker'))
   .addOption(new Option('--work-ms <ms>', 'simulated work per job').argParser(nonNegativeInt).default(0))
+  .addOption(
+    new Option('--mode <mode>', 'chaos mode: normal; busy (stuck on its first job, heartbeating, until a KHC/1 kill stops it); slow or slow=<n> (every job takes n times its work, n = 10 by default)')
+      .argParser(cliParser(parseWorkerMode))
+      .default(NORMAL_MODE, 'normal'),
+  )
   .addOption(heartbeatOption(DEFAULT_BROKER_OPTIONS.heartbeatInterval))
   .addOption(livenessOption(DEFAULT_BROKER_OPTIONS.heartbeatLiveness))
   .addOption(new Option('--reconnect-initial <ms>', 'first reconnect delay').argParser(positiveInt).default(DEFAULT_WORKER_OPTIONS.reconnectInitial))
@@ -165,6 +179,7 @@ program
       service: string;
       name: string;
       workMs: number;
+      mode: WorkerMode;
       heartbeat: number;
       liveness: number;
       reconnectInitial: number;
@@ -182,6 +197,7 @@ program
         service: opts.service,
         name: opts.name,
         workMs: opts.workMs,
+        mode: opts.mode,
         heartbeatInterval: opts.heartbeat,
         heartbeatLiveness: opts.liveness,
         reconnectInitial: opts.reconnectInitial,

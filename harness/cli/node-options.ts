@@ -4,10 +4,10 @@ import { peerSecurityFrom, serverSecurityFrom, type SecurityFlags } from '../../
 /** Option parsers and shutdown handling shared by the node commands (broker, worker, client, pub/sub). */
 
 /** A parser that throws a plain Error, as commander wants it: its message shown as the option's error. */
-export function cliParser<T>(parse: (value: string) => T): (value: string) => T {
-  return (value) => {
+export function cliParser<T>(parse: (value: string, previous?: T) => T): (value: string, previous?: T) => T {
+  return (value, previous) => {
     try {
-      return parse(value);
+      return parse(value, previous);
     } catch (error) {
       throw new InvalidArgumentError((error as Error).message);
     }

@@ -4,6 +4,8 @@ const khxBroker = (name: string): UnitTestRef => ({ file: 'test/reference/khx-br
 const exactlyOnce = (name: string): UnitTestRef => ({ file: 'test/reference/exactly-once.test.ts', name });
 const jobStore = (name: string): UnitTestRef => ({ file: 'test/journal/job-store.test.ts', name });
 
+const processingTimeout = (name: string): UnitTestRef => ({ file: 'test/control/processing-timeout-broker.test.ts', name });
+const PLAIN_TIMEOUT = processingTimeout('a plain worker past the timeout: the job is re-queued at once (at-least-once), the first result wins, and the worker gets no job until it reports done');
 const PLAIN_PEERS = khxBroker('a plain 7/MDP worker serves KHX/1 jobs (no RECORDED for it) and a plain client is served beside them');
 const GIVEN_BACK = khxBroker('a job given back by a KHX/1 worker (DISCONNECT) may still expire; one a silent worker held never does');
 
@@ -75,6 +77,41 @@ export const KHX1: SpecCatalogue = {
       tests: [jobStore('expire by time forgets completed jobs past retention, never pending ones, and for good'), jobStore('expire by count keeps the newest completions'), jobStore('compact shrinks the journal to live records and loses nothing live')],
     },
     { id: 'khx1:journal-failure', level: 'MUST', section: 'Broker rule 8', text: 'After a failed write or fdatasync the broker stops serving and the CLI exits with status 70.', paraphrased: true },
+    {
+      id: 'khx1:processing-timeout',
+      level: 'MUST',
+      section: 'Broker rule 9',
+      text: "With a processing timeout for its service, a worker that holds one job longer than it (counted from that dispatch: time queued, also in a result grace, never counts) has the job taken back and handled per its class: `retry` goes to another worker.",
+      paraphrased: true,
+      tests: [processingTimeout('the time a job waits in its result grace is not processing time: a worker that takes it after the grace has the whole timeout')],
+    },
+    {
+      id: 'khx1:processing-timeout-disables',
+      level: 'MUST',
+      section: 'Broker rule 9',
+      text: 'A worker whose job was taken back by the processing timeout gets no new job until it reports that job done (REPLY) or registers again.',
+      paraphrased: true,
+      tests: [PLAIN_TIMEOUT],
+    },
+    {
+      id: 'khx1:processing-timeout-kill',
+      level: 'MUST',
+      section: 'Broker rule 9',
+      text: 'A KHC/1 holder is first told CONTROL KILL for the job (repeated each tick, only its ack counts); the job goes to another worker only once it acks `killed` or `absent`, or after its loss and the result grace; after `cannot` it stays with that worker.',
+      paraphrased: true,
+      tests: [
+        processingTimeout('a KHC/1 worker past the timeout is told to KILL (repeated until it acks); only after `killed` does the job go to another worker'),
+        processingTimeout('a KHC/1 worker that acks `cannot` keeps its job: no other worker runs it, and its result answers'),
+      ],
+    },
+    {
+      id: 'khx1:processing-timeout-plain',
+      level: 'MUST',
+      section: 'Broker rule 9',
+      text: 'The job of a plain or KHX/1-only worker past the processing timeout is re-queued at once (at-least-once: both runs may commit); the first result recorded wins.',
+      paraphrased: true,
+      tests: [PLAIN_TIMEOUT],
+    },
     {
       id: 'khx1:worker-declares',
       level: 'MUST',

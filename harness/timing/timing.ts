@@ -22,6 +22,11 @@ export interface Timing {
   resultGrace: number;
   /** Worker: simulated work per job, unless a scenario asks for another. */
   workMs: number;
+  /**
+   * Broker: how long one worker may hold one job before the broker takes it back (the processing
+   * timeout, docs/protocol.md KHX/1 broker rule 9). Undefined: off, as the reference broker's default.
+   */
+  processingTimeout?: number;
 }
 
 export const SCENARIO_TIMING: Timing = {
@@ -52,6 +57,7 @@ export function scaleTiming(timing: Timing, scale: number): Timing {
     requestExpiry: s(timing.requestExpiry),
     resultGrace: s(timing.resultGrace),
     workMs: timing.workMs === 0 ? 0 : s(timing.workMs),
+    ...(timing.processingTimeout === undefined ? {} : { processingTimeout: s(timing.processingTimeout) }),
   };
 }
 
@@ -87,6 +93,16 @@ export function clientCallBound(timing: Timing): number {
  */
 export function recoveryBound(timing: Timing): number {
   return 2 * livenessPeriod(timing) + timing.resultGrace + timing.clientTimeout + 2 * timing.backoffMax + 500;
+}
+
+/**
+ * How soon after a worker got stuck on a job (heartbeating, never finishing) its call must have its
+ * reply, with the broker's processing timeout on: the timeout, one heartbeat tick for the broker to see
+ * it, then recovery as after any fault (a KILL and its ack, or the worker's loss and the result grace).
+ */
+export function takeOverBound(timing: Timing): number {
+  if (timing.processingTimeout === undefined) throw new Error('no processing timeout is set: a stuck job is never taken over');
+  return timing.processingTimeout + timing.heartbeatInterval + recoveryBound(timing);
 }
 
 /**

@@ -18,7 +18,7 @@ export type JobInspection =
   | { job: string; state: 'completing'; service: string; attempts: number }
   | { job: string; state: 'done' | 'killed' | 'expired' | 'given-up' | 'unknown' };
 
-export type WorkerState = 'ready' | 'busy' | 'draining' | 'stopping';
+export type WorkerState = 'ready' | 'busy' | 'stuck' | 'draining' | 'stopping';
 
 export interface WorkerInspection {
   /** The KHX/1 instance id (READY's sixth frame), or null for a plain 7/MDP worker. */
@@ -106,5 +106,7 @@ export function inspectBroker(services: Iterable<Service>, workers: Iterable<Wor
 function workerState(worker: WorkerRecord): WorkerState {
   if (worker.order?.verb === 'STOP') return 'stopping';
   if (worker.order !== undefined) return 'draining';
+  // Past its processing timeout: disabled (its job taken back), or being told to kill the job.
+  if (worker.stuckOn !== undefined || worker.current?.processingTimeout !== undefined) return 'stuck';
   return worker.current !== undefined ? 'busy' : 'ready';
 }

@@ -47,6 +47,22 @@ export interface Job {
   dispatchedAt?: number;
   /** KHC/1: a kill was asked and is not answered yet; the job is never dispatched again. */
   kill?: PendingKill;
+  /**
+   * When the current attempt passes its service's processing timeout (monotonic ms; undefined: no
+   * timeout, or it has struck). Set at dispatch, so time spent queued (also in a result grace) never counts.
+   */
+  processingDeadline?: number;
+  /**
+   * The current attempt passed its processing timeout and its worker speaks KHC/1: `killing` while
+   * CONTROL KILL goes out on every tick until the worker acks; `cannot` once it said it cannot stop
+   * the handler (the job stays with it: its result will come, and re-running it could commit twice).
+   */
+  processingTimeout?: 'killing' | 'cannot';
+  /**
+   * Workers (hex identity) a processing timeout took this job from: each may still hand in its
+   * result (the first recorded wins), and the job goes to another worker than these when one is idle.
+   */
+  timedOutOn?: Set<string>;
 }
 
 export interface WorkerRecord {
@@ -65,6 +81,11 @@ export interface WorkerRecord {
   principal?: Principal;
   /** Declared KHC/1 (after KHX/1 and its instance) and got the control welcome: it takes CONTROL instructions. */
   khc: boolean;
+  /**
+   * Disabled by a processing timeout: the job it was stuck on was taken from it (re-queued). It gets
+   * no job until it hands in that job's REPLY, or registers again.
+   */
+  stuckOn?: Job;
   /** DRAIN or STOP asked by an operator: nothing more is dispatched to it; repeated until `acked` (KHC/1). */
   order?: { verb: 'DRAIN' | 'STOP'; acked: boolean };
 }

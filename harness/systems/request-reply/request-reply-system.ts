@@ -19,6 +19,7 @@ import { RpcWorkload, type RpcWorkloadOptions } from './workload';
 import { MajordomoClient } from '../../../reference/client';
 import type { KillAnswerEvent, KillInfoEvent } from '../../history/event';
 import type { KillCommand } from '../../../reference/drivers/protocol';
+import type { WorkerMode } from '../../../reference/control/worker-mode';
 import { checkClientReport, checkWorkerReport, clientEvent, isClientReport, isWorkerReport } from './driver-reports';
 
 type ExecutionKind = 'exec-start' | 'exec-end' | 'exec-killed';
@@ -112,8 +113,8 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   }
 
   /** Starts workers and waits until the broker knows their service, so later steps see them registered. */
-  async startWorkers(count: number, service = 'echo', workMs = this.timing.workMs): Promise<NodeHandle[]> {
-    const started = await startNumbered('worker', this.workers.length, count, (name) => this.startWorker(name, service, workMs));
+  async startWorkers(count: number, service = 'echo', workMs = this.timing.workMs, mode?: WorkerMode): Promise<NodeHandle[]> {
+    const started = await startNumbered('worker', this.workers.length, count, (name) => this.startWorker(name, service, workMs, mode));
     await this.waitForService(service);
     return started;
   }
@@ -136,9 +137,9 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     }
   }
 
-  async startWorker(name: string, service = 'echo', workMs = this.timing.workMs): Promise<NodeHandle> {
+  async startWorker(name: string, service = 'echo', workMs = this.timing.workMs, mode?: WorkerMode): Promise<NodeHandle> {
     const worker = await this.context.runtime.start(
-      this.context.implementation.worker({ name, broker: await this.brokerAddressFor(name), service, workMs, timing: this.timing, ...this.securityFor(name, 'peer') }),
+      this.context.implementation.worker({ name, broker: await this.brokerAddressFor(name), service, workMs, mode, timing: this.timing, ...this.securityFor(name, 'peer') }),
     );
     this.trackExecutions(worker);
     this.workers.push(worker);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { declareRole, LISTENER_PLACEHOLDERS, listenerValues, type ListenerParams, type NodeParams, type RoleStarters } from '../role';
 import { driver, heartbeatArgs, node, reconnectArgs, retryArgs } from '../reference-cli';
+import { formatWorkerMode, type WorkerMode } from '../../../reference/control/worker-mode';
 
 /** The broker's state folder is where a durable broker keeps its journal. */
 export type BrokerParams = ListenerParams;
@@ -11,6 +12,8 @@ export interface WorkerParams extends NodeParams {
   service: string;
   /** Simulated work per job, in ms (the reference echo worker sleeps that long). */
   workMs: number;
+  /** Chaos mode (docs/drivers.md, "Worker modes"): busy (stuck on its first job) or slow; default normal. The reference worker only, for now. */
+  mode?: WorkerMode;
 }
 
 export interface ClientParams extends NodeParams {
@@ -33,18 +36,20 @@ export const REQUEST_REPLY_ROLES = {
         '--request-expiry', String(timing.requestExpiry),
         '--journal', path.join(stateDir, 'journal'),
         '--result-grace', String(timing.resultGrace),
+        ...(timing.processingTimeout === undefined ? [] : ['--processing-timeout', String(timing.processingTimeout)]),
       ]),
   }),
   worker: declareRole<WorkerParams>()({
     role: 'worker',
     placeholders: ['broker', 'service', 'workMs'],
-    reference: ({ name, broker, service, workMs, timing }) =>
+    reference: ({ name, broker, service, workMs, mode, timing }) =>
       node([
         'worker',
         '--name', name,
         '--broker', broker,
         '--service', service,
         '--work-ms', String(workMs),
+        ...(mode === undefined || mode.kind === 'normal' ? [] : ['--mode', formatWorkerMode(mode)]),
         ...heartbeatArgs(timing),
         ...reconnectArgs(timing),
       ]),
