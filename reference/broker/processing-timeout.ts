@@ -20,9 +20,11 @@ export function processingTimeoutFor(timeouts: ProcessingTimeouts, service: stri
 /**
  * Reads one `--processing-timeout` value into `previous`: `<ms>` sets the default for every service,
  * `<service>=<ms>` one service's own (the last `=` splits, so a service name may contain one). A
- * precise error for anything else; values must be positive whole milliseconds.
+ * precise error for anything else; values must be positive whole milliseconds. `off` clears the default
+ * (a manifest's `{{processingTimeout}}` is `off` when a scenario sets none).
  */
 export function parseProcessingTimeout(value: string, previous: ProcessingTimeouts = NO_PROCESSING_TIMEOUTS): ProcessingTimeouts {
+  if (value === 'off') return { services: previous.services };
   const split = value.lastIndexOf('=');
   const service = split < 0 ? undefined : value.slice(0, split);
   const ms = Number(split < 0 ? value : value.slice(split + 1));

@@ -25,8 +25,8 @@ export const REQUEST_REPLY_ROLES = {
   broker: declareRole<BrokerParams>()({
     role: 'broker',
     listens: true,
-    placeholders: LISTENER_PLACEHOLDERS,
-    values: listenerValues,
+    placeholders: [...LISTENER_PLACEHOLDERS, 'processingTimeout'],
+    values: (params) => ({ ...listenerValues(params), processingTimeout: params.timing.processingTimeout ?? 'off' }),
     reference: ({ name, bind, timing, stateDir }) =>
       node([
         'broker',
@@ -41,7 +41,8 @@ export const REQUEST_REPLY_ROLES = {
   }),
   worker: declareRole<WorkerParams>()({
     role: 'worker',
-    placeholders: ['broker', 'service', 'workMs'],
+    placeholders: ['broker', 'service', 'workMs', 'workerMode'],
+    values: ({ broker, service, workMs, mode }) => ({ broker, service, workMs, workerMode: formatWorkerMode(mode ?? { kind: 'normal' }) }),
     reference: ({ name, broker, service, workMs, mode, timing }) =>
       node([
         'worker',
