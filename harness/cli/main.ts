@@ -69,7 +69,7 @@ const program = new Command()
   .version(packageVersion(), '-V, --version', "print keelhaul's version (from its package.json) and exit")
   // Options of keelhaul itself (--version) only before the command: `keelhaul toxiproxy --version` is toxiproxy-server's.
   .enablePositionalOptions()
-  .showHelpAfterError();
+  .showHelpAfterError("(add --help for the command's options)");
 
 program
   .command('broker')
