@@ -10,8 +10,11 @@ import type { ChildSet } from './children';
  * they should be compared with, and list them in registry.ts.
  */
 
-/** `appends/flush`: a journal's group-commit batching factor (records written per write+fdatasync). */
-export type Unit = 'µs' | 'req/s' | 'msg/s' | 'appends/flush';
+/**
+ * `appends/flush`: a journal's group-commit batching factor (records written per write+fdatasync);
+ * `samples`: how many latencies a run's percentiles were taken over.
+ */
+export type Unit = 'µs' | 'req/s' | 'msg/s' | 'appends/flush' | 'samples';
 
 export interface Figure {
   /** Stable id, e.g. `broker.sync.p50`; JSON output and baselines refer to it. */

@@ -44,7 +44,7 @@ function khxBroker(durable: boolean): Environment<KhxBroker> {
   };
 }
 
-async function storeCounters(broker: BenchChild): Promise<StoreCounters> {
+export async function storeCounters(broker: BenchChild): Promise<StoreCounters> {
   const answer = await broker.request('stats', STATS_TIMEOUT_MS);
   const journal = (answer.stats as { store?: { journal?: Partial<StoreCounters> } } | undefined)?.store?.journal;
   if (typeof journal?.appends !== 'number' || typeof journal.flushes !== 'number') throw new Error(`${broker.name} answered stats without store.journal counters`);
@@ -57,12 +57,12 @@ export const khxJournalBroker = khxBroker(true);
 /** Job ids unique across bench runs too (a broker answers a known id from its record without running it). */
 const RUN = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 let jobCounter = 0;
-function nextJobId(tag: string): string {
+export function nextJobId(tag: string): string {
   return `${RUN}-${tag}-${jobCounter++}`;
 }
 
 /** The reference client as an application would use it for KHX/1: `request(service, body, { job })`, one new job id per call. */
-function khxSync(heading: MeasurementHeading<KhxBroker>): Measurement {
+export function khxSync(heading: MeasurementHeading<KhxBroker>): Measurement {
   return syncMeasurement<KhxBroker>({
     ...heading,
     open({ endpoint }, { payload, replyTimeoutMs }) {
@@ -117,7 +117,7 @@ function khxPipelined(heading: MeasurementHeading<KhxBroker>): Measurement {
  * requests were not KHX/1 jobs), and with `batchFigure` reports the journal's appends per flush over
  * the run (warm-up and drain included), the group-commit batching factor.
  */
-function withStoreCounters(inner: Measurement, batchFigure?: { id: string; label: string }): Measurement {
+export function withStoreCounters(inner: Measurement, batchFigure?: { id: string; label: string }): Measurement {
   return defineMeasurement<KhxBroker>({
     id: inner.id,
     title: inner.title,

@@ -20,21 +20,32 @@ export interface ReferenceBroker {
 export const SERVICE = 'echo';
 const HEARTBEAT_MS = 1000;
 
+/** More workers of another kind beside the echo workers: `count` of them in one process `<name>-<script>`. */
+export interface ExtraWorkers {
+  script: string;
+  args: string[];
+  count: number;
+}
+
 /**
  * The layout above, for every broker environment: the broker process (with `brokerArgs` added to
- * its command line), the workers process (with `workerArgs`), named `<name>` and `<name>-workers` in error reports.
+ * its command line), the workers process (with `workerArgs`), named `<name>` and `<name>-workers` in
+ * error reports, and `extra` workers if given (the broker is ready once all of them registered too).
  */
 export async function startBrokerAndWorkers(
   { children, settings: { workers: count }, timeoutMs }: StartContext,
-  { name, brokerArgs = [], workerArgs = [] }: { name: string; brokerArgs?: string[]; workerArgs?: string[] },
-): Promise<{ endpoint: string; broker: BenchChild }> {
+  { name, brokerArgs = [], workerArgs = [], extra }: { name: string; brokerArgs?: string[]; workerArgs?: string[]; extra?: ExtraWorkers },
+): Promise<{ endpoint: string; broker: BenchChild; extra?: BenchChild }> {
   const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-  const broker = children.spawn(name, 'broker-server', ['--endpoint', endpoint, '--heartbeat', String(HEARTBEAT_MS), '--expect-workers', String(count), ...brokerArgs]);
+  const expected = count + (extra?.count ?? 0);
+  const broker = children.spawn(name, 'broker-server', ['--endpoint', endpoint, '--heartbeat', String(HEARTBEAT_MS), '--expect-workers', String(expected), ...brokerArgs]);
   await broker.waitFor('ready', timeoutMs, 'the broker to bind');
   const workers = children.spawn(`${name}-workers`, 'echo-workers', ['--broker', endpoint, '--service', SERVICE, '--count', String(count), '--heartbeat', String(HEARTBEAT_MS), ...workerArgs]);
   await workers.waitFor('ready', timeoutMs, 'the workers to start');
-  await broker.waitFor('workers', timeoutMs, `all ${count} workers to register with the broker`);
-  return { endpoint, broker };
+  const extraChild = extra && children.spawn(`${name}-${extra.script}`, extra.script, ['--broker', endpoint, '--heartbeat', String(HEARTBEAT_MS), ...extra.args]);
+  await extraChild?.waitFor('ready', timeoutMs, `the ${extra?.script} process to start`);
+  await broker.waitFor('workers', timeoutMs, `all ${expected} workers to register with the broker`);
+  return { endpoint, broker, extra: extraChild };
 }
 
 export const referenceBroker: Environment<ReferenceBroker> = {

@@ -12,19 +12,30 @@ export interface SyncResult {
  * Closed loop with one request outstanding: calls `call` back to back, first for `warmupMs`
  * unrecorded, then for `durationMs` timing each round trip.
  */
-export async function closedLoop(call: () => Promise<void>, { warmupMs, durationMs }: { warmupMs: number; durationMs: number }): Promise<SyncResult> {
+export function closedLoop(call: () => Promise<void>, settings: { warmupMs: number; durationMs: number }): Promise<SyncResult> {
+  return sampledLoop(async () => {
+    const before = performance.now();
+    await call();
+    return (performance.now() - before) * 1000;
+  }, settings);
+}
+
+/**
+ * Like closedLoop, for a sample whose timed part is only a piece of its work (a kill needs a job to
+ * kill first): `sample` does the whole round, back to back, and returns the latency it timed, in µs.
+ * `perSecond` is whole samples per second.
+ */
+export async function sampledLoop(sample: () => Promise<number>, { warmupMs, durationMs }: { warmupMs: number; durationMs: number }): Promise<SyncResult> {
   const warmEnd = performance.now() + warmupMs;
-  while (performance.now() < warmEnd) await call();
+  while (performance.now() < warmEnd) await sample();
 
   const latenciesUs: number[] = [];
   const start = performance.now();
   const end = start + durationMs;
   let last = start;
   while (last < end) {
-    const before = performance.now();
-    await call();
+    latenciesUs.push(await sample());
     last = performance.now();
-    latenciesUs.push((last - before) * 1000);
   }
   const sorted = Float64Array.from(latenciesUs).sort();
   return {
