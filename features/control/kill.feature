@@ -67,7 +67,7 @@ Feature: Killing a job: one definite answer, agreed by broker, worker and client
     And the killed job never ran again
     And the history shows no anomaly the "control" profile forbids
 
-  @khc1:kill-journaled @khc1:kill-after-restart
+  @containers @khc1:kill-journaled @khc1:kill-after-restart
   Scenario: A job is killed and the broker is killed right after: the kill survives the restart
     Given a broker
     And 2 workers serving "echo" that take 100 ms per job
