@@ -351,7 +351,9 @@ describe('docker runtime (needs a Docker engine: docker/ensure-engine.sh)', { ti
       assert.equal(worker.frozen, false);
       await worker.restart();
       assert.equal(worker.running, true);
-      await worker.stop(2_000);
+      // What is tested is that SIGTERM is handled, not how fast: a loaded CI machine's dockerd can take
+      // seconds to deliver it to a container that has only just been restarted (seen once at a 2 s grace).
+      await worker.stop(10_000);
       assert.equal(worker.running, false);
       assert.equal(worker.lastExitCode, 0, 'the worker handles SIGTERM and exits 0');
     });
