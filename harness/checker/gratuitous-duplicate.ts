@@ -15,6 +15,12 @@ import { isLinkFault, rerunScene, whatHappened, type RerunCause, type RerunScene
 export interface ClientRetryBounds {
   clientTimeout?: number;
   clientAttempts?: number;
+  /**
+   * A worker frozen or cut off is still sent jobs; it starts them when it resumes or the link heals, and
+   * within one liveness period it may give them back (its lease lapsed across the fault). An attempt on
+   * the faulted worker that starts within this long after the fault ended was hit by it too. 0 without it.
+   */
+  livenessPeriod?: number;
 }
 
 /**
@@ -55,7 +61,7 @@ interface JobFacts {
  * a broker fault while the job was unanswered, one re-run (a broker without a journal forgets every
  * job in flight, and the client's retry runs it again); a fault on the submitting client, one re-run.
  */
-function faultSources(scene: RerunScene, ends: ReadonlyMap<string, number>, job: JobFacts): RerunSource[] {
+function faultSources(scene: RerunScene, ends: ReadonlyMap<string, number>, job: JobFacts, aftermathMs: number): RerunSource[] {
   const sources: RerunSource[] = [];
   const submittedAt = job.submitted?.t ?? job.attempts[0]?.startedAt ?? 0;
   const client = job.submitted?.process;
@@ -63,7 +69,7 @@ function faultSources(scene: RerunScene, ends: ReadonlyMap<string, number>, job:
     const link = isLinkFault(fault);
     const endedAt = ends.get(fault.id) ?? Number.POSITIVE_INFINITY;
     job.attempts.forEach((attempt, index) => {
-      if (!fault.targets.includes(attempt.worker) || attempt.startedAt > endedAt) return;
+      if (!fault.targets.includes(attempt.worker) || attempt.startedAt > endedAt + aftermathMs) return;
       sources.push({ from: Math.max(fault.t, attempt.startedAt), fault, cause: link ? 'worker-link-fault' : 'worker-fault', node: attempt.worker, hitAttempt: index });
     });
     if (fault.t < submittedAt || fault.t > job.answeredAt) continue;
@@ -137,7 +143,7 @@ export function checkGratuitousDuplicate(events: readonly HistoryEvent[], bounds
   for (const [job, attempts] of attemptsByJob(events)) {
     if (attempts.length < 2) continue;
     const facts: JobFacts = { submitted: invokes.get(job), attempts, answeredAt: oks.get(job)?.[0].t ?? Number.POSITIVE_INFINITY };
-    const sources = [...faultSources(scene, ends, facts), ...retrySources(facts, bounds)];
+    const sources = [...faultSources(scene, ends, facts, bounds.livenessPeriod ?? 0), ...retrySources(facts, bounds)];
     attempts.forEach((attempt, index) => {
       if (index === 0) return;
       const source = sources.filter((candidate) => usable(candidate, attempt, index)).sort(preference)[0];

@@ -116,6 +116,6 @@ export function singleAttemptPastRecovery(timing: Timing): void {
 }
 
 /** What the request-reply checkers need of the timing: the liveness bounds and the clients' retries. */
-export function requestReplyCheckBounds(timing: Timing): { callBound: number; recoveryBound: number; clientTimeout: number; clientAttempts: number } {
-  return { callBound: clientCallBound(timing), recoveryBound: recoveryBound(timing), clientTimeout: timing.clientTimeout, clientAttempts: timing.clientAttempts };
+export function requestReplyCheckBounds(timing: Timing): { callBound: number; recoveryBound: number; clientTimeout: number; clientAttempts: number; livenessPeriod: number } {
+  return { callBound: clientCallBound(timing), recoveryBound: recoveryBound(timing), clientTimeout: timing.clientTimeout, clientAttempts: timing.clientAttempts, livenessPeriod: livenessPeriod(timing) };
 }

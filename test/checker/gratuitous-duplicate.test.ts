@@ -41,6 +41,16 @@ describe('gratuitous-duplicate: one fault, one re-run of each job it hit', () =>
     assert.deepEqual(checkGratuitousDuplicate(history, retries), []);
   });
 
+  test('a job sent to a frozen worker and started as it resumes was hit by the freeze, within a liveness period of its end', () => {
+    // The crash storm's case: the REQUEST waited in the frozen worker's socket; on resume the worker
+    // started it, found its lease lapsed across the freeze and gave it back; another worker ran it.
+    const freeze = (t: number): NemesisEvent[] => [faultStart(t, 'f-1', 'freeze', ['worker-2']), faultEnd(t + 140, 'f-1', 'freeze', ['worker-2'])];
+    const history = (startAt: number) => sorted(invoke(0, 'j-1'), ...freeze(10), execStart(startAt, 'worker-2', 'j-1'), ...run(startAt + 8, 'worker-4'), ok(startAt + 12, 'j-1'));
+    assert.deepEqual(checkGratuitousDuplicate(history(150.3), { ...retries, livenessPeriod: 150 }), []);
+    assert.equal(checkGratuitousDuplicate(history(150.3), retries).length, 1, 'without the liveness period, only attempts started during the fault were hit');
+    assert.equal(checkGratuitousDuplicate(history(350), { ...retries, livenessPeriod: 150 }).length, 1, 'an attempt started well after the resume was not hit (and before a client retry could be sent)');
+  });
+
   test('a kill of a worker that never held the job explains nothing', () => {
     const history = sorted(invoke(0, 'j-1'), ...run(5, 'worker-1'), ...kill(50, 'worker-4'), ...run(200, 'worker-2'), ok(210, 'j-1'));
     const [anomaly] = checkGratuitousDuplicate(history, retries);
