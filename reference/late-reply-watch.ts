@@ -1,5 +1,5 @@
 import type { Dealer } from 'zeromq';
-import { decodeAtClient, decodeJobReply, KHX_CLIENT_PROTOCOL, KhxStatus, MdpDecodeError, printable, type Frame } from './mdp/codec';
+import { decodeAtClient, decodeJobReply, KHX_CLIENT_PROTOCOL, KhxStatus, MdpDecodeError, type Frame } from './mdp/codec';
 import { monotonicNow } from './util/monotonic-clock';
 import type { Logger } from './util/log';
 
@@ -11,6 +11,9 @@ import type { Logger } from './util/log';
  */
 export type OrphanKind = 'late-reply' | 'earlier-attempt' | 'late-result' | 'torn-down';
 export const ORPHAN_KINDS: readonly OrphanKind[] = ['late-reply', 'earlier-attempt', 'late-result', 'torn-down'];
+
+/** A job id longer than a KHX/1 one (255 bytes) is cut there: an orphan's job is for a log and a report. */
+const MAX_JOB_CHARS = 255;
 
 /** A message a node dropped because nothing waited for it any more; never delivered as an answer. */
 export interface Orphan {
@@ -109,7 +112,8 @@ export class LateReplyWatch {
       }
       const reply = decodeAtClient(frames);
       if (reply.service !== call.service) return undefined; // an 8/MMI answer to a check the call made first
-      const job = call.job !== '' ? call.job : printable(reply.body[0] ?? Buffer.alloc(0));
+      // A plain request names no job: the body's first frame does, by the driver convention (docs/drivers.md).
+      const job = call.job !== '' ? call.job : (reply.body[0]?.toString('latin1').slice(0, MAX_JOB_CHARS) ?? '');
       return { job, what, detail: `reply from "${reply.service}" ${after}` };
     } catch (error) {
       if (!(error instanceof MdpDecodeError)) throw error;
