@@ -33,7 +33,7 @@ export interface ClientOptions {
   security?: PeerSecurity;
   /**
    * Orphans (docs/drivers.md, "Orphans"): a reply for a job whose call already ended, or for an attempt
-   * given up and retried, is dropped, logged and passed here; never returned as an answer. With it set,
+   * given up while the call went on, is dropped, logged and passed here; never returned as an answer. With it set,
    * a given-up attempt's socket stays open for `orphanWatch` ms (default 4 × `timeout`) only to see such
    * replies; without it, it is closed at once (a late reply then reaches nobody).
    */

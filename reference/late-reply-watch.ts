@@ -5,7 +5,7 @@ import type { Logger } from './util/log';
 
 /**
  * What kind of orphan a node dropped (docs/drivers.md, "Orphans"): `late-reply` a reply for a job whose
- * call had already ended; `earlier-attempt` a reply to an attempt its call had given up on and retried;
+ * call had already ended; `earlier-attempt` a reply to an attempt its call had given up on (and goes on with);
  * `late-result` a result handed in for a job already answered, failed or killed; `torn-down` a message
  * for a request nobody holds any more.
  */
@@ -102,7 +102,7 @@ export class LateReplyWatch {
   /** What a message read on a given-up socket is: an orphan, or nothing to report (an acceptance, an 8/MMI answer, garbage). */
   private orphanOf(frames: Frame[], call: CallState): Orphan | undefined {
     const what: OrphanKind = call.ended ? 'late-reply' : 'earlier-attempt';
-    const after = call.ended ? 'after its call ended' : 'after its attempt was given up and retried';
+    const after = call.ended ? 'after its call ended' : 'after its attempt was given up (the call went on)';
     try {
       if (isJobReply(frames)) {
         const reply = decodeJobReply(frames);

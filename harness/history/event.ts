@@ -375,7 +375,7 @@ export function isControlEvent(event: HistoryEvent): event is ControlEvent {
 
 /**
  * What kind of orphan: `late-reply` (a reply for a job whose call had already ended), `earlier-attempt`
- * (a reply to an attempt the call had already given up on and retried), `late-result` (a result handed
+ * (a reply to an attempt the call had already given up on, while the call went on), `late-result` (a result handed
  * in for a job already answered, failed or killed), `torn-down` (a message for a request nobody holds any more).
  */
 export type OrphanKind = 'late-reply' | 'earlier-attempt' | 'late-result' | 'torn-down';

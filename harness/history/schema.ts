@@ -190,7 +190,7 @@ const BRANCHES: readonly JsonSchema[] = [
       'a node dropped a message about a job that nothing waited for any more (counted, never an answer); exactly one of process or worker',
       {
         job: string('the job id the message names'),
-        what: { type: 'string', enum: [...ORPHAN_KINDS], description: 'late-reply: the call had ended; earlier-attempt: the call had retried; late-result: the job was already answered, failed or killed; torn-down: nobody holds the request' },
+        what: { type: 'string', enum: [...ORPHAN_KINDS], description: 'late-reply: the call had ended; earlier-attempt: the attempt had been given up, the call went on; late-result: the job was already answered, failed or killed; torn-down: nobody holds the request' },
         detail: string('what the node dropped, in its words'),
       },
       { process: string('the client that dropped it'), worker: string('the worker that dropped it') },

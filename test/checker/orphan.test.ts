@@ -20,30 +20,36 @@ const orphan = (t: number, job: string, what: OrphanEvent['what'], node: { proce
   detail: 'dropped',
 });
 
-/** A call that gave up (info), whose job then ran and answered late: the late reply was dropped as an orphan. */
-const lateReplyHistory = [
+/** A call whose first attempt gave up: that attempt's answer was dropped as an orphan, the retry got the recorded result. */
+const droppedHistory = [
   ...cleanJob(0, 'j-1'),
   invoke(10, 'j-2'),
   execStart(11, 'worker-1', 'j-2'),
-  info(20, 'j-2'),
   execEnd(30, 'worker-1', 'j-2'),
-  orphan(31, 'j-2', 'late-reply'),
+  orphan(31, 'j-2', 'earlier-attempt'),
+  ok(40, 'j-2'),
   // One for a job nobody invoked (a plain reply names no invoked job), one a worker dropped.
-  orphan(32, 'plain-reply-body', 'late-reply'),
-  orphan(33, 'j-1', 'late-result', { worker: 'worker-1' }),
+  orphan(41, 'plain-reply-body', 'late-reply'),
+  orphan(42, 'j-1', 'late-result', { worker: 'worker-1' }),
 ];
 
+/** A call that gave up for good (info), whose reply then came: what the checkers find is the same with or without the orphan. */
+const gaveUpHistory = [...cleanJob(0, 'j-0'), invoke(0, 'j-3'), execStart(1, 'worker-1', 'j-3'), info(20, 'j-3'), execEnd(30, 'worker-1', 'j-3'), orphan(31, 'j-3', 'late-reply')];
+
 test('orphans: no request-reply check reads an orphan, so it is never an anomaly in any profile; it is only counted', () => {
-  const result = checkHistory(lateReplyHistory, options);
+  const result = checkHistory(droppedHistory, options);
   assert.deepEqual(result.anomalies, [], 'an orphan of an invoked job, of a job never invoked, and a worker\'s: no anomaly (unexpected skips them)');
   for (const profile of ['mdp', 'at-least-once', 'exactly-once'] as const) assert.equal(judge(result, profile).verdict, 'PASS', profile);
   assert.equal(result.stats.orphans, 3);
-  assert.match(formatCheckResult(result, 'exactly-once'), /^history: 2 invoked, 1 ok, 0 fail, 1 info, 2 executions, 0 faults, 3 orphans dropped$/m);
+  assert.match(formatCheckResult(result, 'exactly-once'), /^history: 2 invoked, 2 ok, 0 fail, 0 info, 2 executions, 0 faults, 3 orphans dropped$/m);
 });
 
-test('orphans: the same history without them is judged the same (they change no finding)', () => {
-  const without = lateReplyHistory.filter((event) => event.type !== 'orphan');
-  assert.deepEqual(checkHistory(without, options).counts, checkHistory(lateReplyHistory, options).counts);
+test('orphans: a history judged with and without its orphans gets the same findings (a call that gave up is still lost: the orphan excuses nothing)', () => {
+  for (const history of [droppedHistory, gaveUpHistory]) {
+    const without = history.filter((event) => event.type !== 'orphan');
+    assert.deepEqual(checkHistory(history, options).anomalies, checkHistory(without, options).anomalies);
+  }
+  assert.deepEqual(checkHistory(gaveUpHistory, options).anomalies.map((anomaly) => anomaly.name), ['lost']);
 });
 
 test('orphans: a late reply that reached the application as an answer is an ok, judged as one (duplicate-reply), not an orphan', () => {
@@ -55,9 +61,9 @@ test('orphans: a late reply that reached the application as an answer is an ok, 
 
 test('orphans: the scenario report counts them by kind, and the Markdown summary lists them', () => {
   assert.equal(countOrphans(cleanJob(0, 'j-1')), undefined, 'none: no count at all');
-  const count = countOrphans(lateReplyHistory);
-  assert.deepEqual(count, { total: 3, byKind: { 'late-reply': 2, 'late-result': 1 } });
+  const count = countOrphans([...droppedHistory, ...gaveUpHistory]);
+  assert.deepEqual(count, { total: 4, byKind: { 'earlier-attempt': 1, 'late-reply': 2, 'late-result': 1 } });
   const verdict: ScenarioVerdict = { scenario: 'late replies', feature: 'f.feature', tags: [], clauses: [], verdict: 'PASS', reason: 'ok', anomalies: [], durationMs: 1, dir: 'x', orphans: count };
   const summary = renderMarkdownSummary({ implementation: 'ref', claimed: ['exactly-once'], seed: '1', replay: 'r' }, [verdict]);
-  assert.match(summary, /## Orphans dropped\n\n- late replies: 3 \(late-reply 2, late-result 1\)/);
+  assert.match(summary, /## Orphans dropped\n\n- late replies: 4 \(earlier-attempt 1, late-reply 2, late-result 1\)/);
 });
