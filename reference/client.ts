@@ -111,7 +111,8 @@ export interface RequestOptions {
 /**
  * A Lazy Pirate 7/MDP client: one request at a time on one DEALER socket. An attempt that times
  * out discards its socket, so a late reply to it can never be read as the answer to a later request
- * (the broker routes it to a peer that no longer exists).
+ * (the broker routes it to a peer that no longer exists). With `onOrphan`, the discarded socket is
+ * only read for a bounded time, never sent on again: what arrives there is an orphan, reported and dropped.
  */
 export class MajordomoClient {
   private socket?: Dealer;
