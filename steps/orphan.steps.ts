@@ -14,6 +14,11 @@ Given('clients that back off {int} ms before a retry', function (this: KeelhaulW
   this.harness.timing.backoffMax = scaled(ms);
 });
 
+/** Work as a multiple of the clients' reply timeout (set before), so both scale alike on a slow machine. */
+Given('{int} workers serving {string} whose jobs take {float} times the clients\' reply timeout', async function (this: KeelhaulWorld, count: number, service: string, factor: number) {
+  await this.harness.cluster.startWorkers(count, service, Math.round(factor * this.harness.timing.clientTimeout));
+});
+
 Then('every reply to a given-up attempt was dropped by its client as an orphan, never delivered', { timeout: scaled(70_000) }, async function (this: KeelhaulWorld) {
   await this.workload?.wait(this.workloadBound);
   expectOrphansDropped(this.harness.history.events(), 'earlier-attempt', { beforeAnswer: true });

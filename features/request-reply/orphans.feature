@@ -8,14 +8,15 @@ Feature: Orphans are dropped, recorded and counted, never delivered as answers
 
   @khx1:same-job-id @khx1:retries-from-table
   Scenario: A reply to a given-up attempt is dropped as an orphan, and the retry gets the recorded result
-    # Each job takes 600 ms; an attempt gives up after 400 ms and the retry comes 500-1000 ms later, so
-    # every result arrives at the first attempt's socket in between: an orphan. The retry (the same
-    # KHX/1 job id) is answered from the broker's record: every job runs and is answered once.
+    # An attempt gives up after 400 ms, each job takes 600 ms, and the retry comes 500-1000 ms after the
+    # attempt gave up (all scaled alike), so every result arrives at the first attempt's socket in between:
+    # an orphan. The retry (the same KHX/1 job id) is answered from the broker's record: every job runs
+    # and is answered once.
     Given a broker
-    And 2 workers serving "echo" that take 600 ms per job
     And clients that wait 400 ms for a reply
     And clients that try each call up to 2 times
     And clients that back off 1000 ms before a retry
+    And 2 workers serving "echo" whose jobs take 1.5 times the clients' reply timeout
     And 1 client
     When each client submits 6 jobs to "echo", 2 at a time
     Then every job is answered exactly once
