@@ -162,6 +162,12 @@ export interface BrokerStats {
   killed: number;
   /** Jobs a worker held past their service's processing timeout (each time it struck: a worker disabled, the job taken back or being killed). */
   processingTimeouts: number;
+  /**
+   * Orphans (docs/protocol.md, REPLY binding): REPLYs from the worker a request was given to that
+   * arrived when nothing waited for them any more (the request answered, failed, killed, expired or torn
+   * down, or another result being recorded), dropped and logged; never forwarded to a client.
+   */
+  orphans: number;
   store: JobStoreStats;
 }
 
@@ -209,6 +215,7 @@ export class Broker {
     recovered: 0,
     killed: 0,
     processingTimeouts: 0,
+    orphans: 0,
   };
   /** KHC/1: jobs in hand with a kill asked and not yet answered (each has `kill`). */
   private readonly killsPending = new Set<Job>();
@@ -506,8 +513,10 @@ export class Broker {
     }
     // Not in hand also when another worker's result for it was recorded first (a processing timeout re-ran it).
     if (job === undefined || job.completing || !this.jobs.has(job.key)) {
-      // Already answered (first result wins), or a request from before a restart: nothing to forward.
-      this.log.debug({ worker: worker.id, job: printable(address) }, 'reply to a job no longer in hand');
+      // An orphan: already answered (first result wins), failed, killed, expired, or from before a restart: nothing to forward.
+      this.counters.orphans++;
+      const why = job === undefined ? 'no request in hand has its address' : job.completing ? 'another result for it is being recorded' : 'it was answered already';
+      this.log.info({ worker: worker.id, job: printable(address), why }, 'orphan: REPLY for a job no longer in hand, dropped');
       if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
       return;
     }
@@ -642,7 +651,7 @@ export class Broker {
       case 'KILL':
         return this.onKill(client, request.job, principal);
       case 'INSPECT': {
-        const state = request.job === undefined ? inspectBroker(this.services.values(), this.workers.values(), this.killsPending.size, principal?.key) : this.inspectJob(request.job, principal);
+        const state = request.job === undefined ? inspectBroker(this.services.values(), this.workers.values(), { pendingKills: this.killsPending.size, orphans: this.counters.orphans }, principal?.key) : this.inspectJob(request.job, principal);
         this.send([client, ...encodeInspectAnswer(request.job, state)]);
         return;
       }

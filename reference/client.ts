@@ -6,6 +6,7 @@ import { backoffDelay, sleep } from './util/backoff';
 import { silentLogger, type Logger } from './util/log';
 import type { PeerSecurity } from './security/peer-security';
 import { monotonicNow } from './util/monotonic-clock';
+import { LateReplyWatch, type CallState, type Orphan } from './late-reply-watch';
 
 export interface ClientOptions {
   /** The broker to connect to, e.g. `tcp://127.0.0.1:5555`. */
@@ -30,7 +31,18 @@ export interface ClientOptions {
    * request. Undefined: unauthenticated.
    */
   security?: PeerSecurity;
+  /**
+   * Orphans (docs/drivers.md, "Orphans"): a reply for a job whose call already ended, or for an attempt
+   * given up while the call went on, is dropped, logged and passed here; never returned as an answer. With it set,
+   * a given-up attempt's socket stays open for `orphanWatch` ms (default 4 × `timeout`) only to see such
+   * replies; without it, it is closed at once (a late reply then reaches nobody).
+   */
+  onOrphan?: (orphan: Orphan) => void;
+  orphanWatch?: number;
 }
+
+/** At most this many given-up sockets per client are watched for late replies at once. */
+const MAX_WATCHED_SOCKETS = 8;
 
 export const DEFAULT_CLIENT_OPTIONS = {
   timeout: 2500,
@@ -99,7 +111,8 @@ export interface RequestOptions {
 /**
  * A Lazy Pirate 7/MDP client: one request at a time on one DEALER socket. An attempt that times
  * out discards its socket, so a late reply to it can never be read as the answer to a later request
- * (the broker routes it to a peer that no longer exists).
+ * (the broker routes it to a peer that no longer exists). With `onOrphan`, the discarded socket is
+ * only read for a bounded time, never sent on again: what arrives there is an orphan, reported and dropped.
  */
 export class MajordomoClient {
   private socket?: Dealer;
@@ -111,21 +124,42 @@ export class MajordomoClient {
   /** Whether the broker speaks KHC/1, once asked. */
   private brokerSpeaksKhc?: boolean;
   private readonly log: Logger;
-  private readonly options: Required<Omit<ClientOptions, 'security'>> & Pick<ClientOptions, 'security'>;
+  private readonly options: Required<Omit<ClientOptions, 'security' | 'onOrphan' | 'orphanWatch'>> & Pick<ClientOptions, 'security' | 'onOrphan'>;
+  private readonly lateReplies: LateReplyWatch;
+  /** The call running now, whose given-up sockets are watched for late replies. */
+  private call?: CallState;
 
   constructor(options: Pick<ClientOptions, 'broker'> & Partial<ClientOptions>) {
     this.options = { ...DEFAULT_CLIENT_OPTIONS, logger: silentLogger(), ...options };
     this.log = this.options.logger;
+    this.lateReplies = new LateReplyWatch({
+      watchMs: this.options.onOrphan === undefined ? 0 : (options.orphanWatch ?? 4 * this.options.timeout),
+      maxSockets: MAX_WATCHED_SOCKETS,
+      onOrphan: (orphan) => this.orphan(orphan),
+      log: this.log,
+    });
   }
 
   /** Sends `body` to `service`; resolves with the reply body or rejects with DefiniteFailure / IndefiniteFailure. */
   async request(service: string, body: Frame[], options: RequestOptions = {}): Promise<Frame[]> {
     return this.exclusively(async () => {
-      if (options.job !== undefined && this.brokerSpeaksKhx === undefined) this.brokerSpeaksKhx = await this.askKhx();
-      if (this.options.checkService) await this.ensureServiceAvailable(service);
-      if (options.job !== undefined && this.brokerSpeaksKhx) return await this.sendJobWithRetries(service, options.job, body);
-      return await this.sendWithRetries(service, body);
+      const call: CallState = { job: options.job ?? '', service, ended: false };
+      this.call = call;
+      try {
+        return await this.requestOnce(service, body, options);
+      } finally {
+        // From here on, anything still arriving for this call is an orphan.
+        call.ended = true;
+        this.call = undefined;
+      }
     });
+  }
+
+  private async requestOnce(service: string, body: Frame[], options: RequestOptions): Promise<Frame[]> {
+    if (options.job !== undefined && this.brokerSpeaksKhx === undefined) this.brokerSpeaksKhx = await this.askKhx();
+    if (this.options.checkService) await this.ensureServiceAvailable(service);
+    if (options.job !== undefined && this.brokerSpeaksKhx) return await this.sendJobWithRetries(service, options.job, body);
+    return await this.sendWithRetries(service, body);
   }
 
   /** One request at a time per client (one socket): a second while one runs is a programming error. */
@@ -143,6 +177,7 @@ export class MajordomoClient {
   close(): void {
     this.closed = true;
     this.dropSocket();
+    this.lateReplies.close();
   }
 
   /**
@@ -269,7 +304,9 @@ export class MajordomoClient {
     const outcome = await this.exchange(encodeJobRequest(service, job, body), (frames) => {
       const reply = decodeJobReply(frames);
       if (reply.job !== job) {
-        this.log.warn({ expected: job, got: reply.job }, 'dropped an answer about another job');
+        // On a socket whose earlier calls all ended: an answer for one of them, late.
+        if (reply.status !== KhxStatus.Accepted) this.orphan({ job: reply.job, what: 'late-reply', detail: `job reply ${reply.status} from "${reply.service}" while the call for job ${job} waited` });
+        else this.log.warn({ expected: job, got: reply.job }, 'dropped an acceptance of another job');
         return undefined;
       }
       if (reply.status === KhxStatus.Accepted) {
@@ -337,8 +374,20 @@ export class MajordomoClient {
         this.log.warn({ reason: error.reason }, 'dropped malformed reply');
       }
     }
-    this.dropSocket();
+    this.giveUpSocket();
     return undefined;
+  }
+
+  private orphan(orphan: Orphan): void {
+    this.log.warn({ job: orphan.job, what: orphan.what, detail: orphan.detail }, 'dropped an orphan reply: nothing waits for it any more');
+    this.options.onOrphan?.(orphan);
+  }
+
+  /** A timed-out attempt's socket: watched for late replies while a call runs, else closed (Lazy Pirate). */
+  private giveUpSocket(): void {
+    if (this.socket === undefined || this.call === undefined) return this.dropSocket();
+    this.lateReplies.adopt(this.socket, this.call);
+    this.socket = undefined;
   }
 
   private openSocket(): Dealer {

@@ -15,6 +15,8 @@ export interface HistoryStats {
   executions: number;
   /** nemesis start events. */
   faults: number;
+  /** orphan events: messages a node dropped because nothing waited for them any more (never an anomaly). */
+  orphans: number;
 }
 
 export interface CheckResult {
@@ -28,13 +30,14 @@ export interface CheckResult {
 }
 
 function statsOf(events: readonly HistoryEvent[]): HistoryStats {
-  const stats: HistoryStats = { invoked: 0, ok: 0, fail: 0, info: 0, executions: 0, faults: 0 };
+  const stats: HistoryStats = { invoked: 0, ok: 0, fail: 0, info: 0, executions: 0, faults: 0, orphans: 0 };
   // One pass: a long history is counted once, not once per figure.
   for (const event of events) {
     if (event.type === 'invoke') stats.invoked++;
     else if (event.type === 'ok' || event.type === 'fail' || event.type === 'info') stats[event.type]++;
     else if (event.type === 'exec-end') stats.executions++;
     else if (event.type === 'nemesis' && event.phase === 'start') stats.faults++;
+    else if (event.type === 'orphan') stats.orphans++;
   }
   return stats;
 }

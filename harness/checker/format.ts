@@ -10,6 +10,7 @@ export function formatCheckResult(result: CheckResult, profile?: RequestReplyPro
   const { stats } = result;
   const header =
     `history: ${stats.invoked} invoked, ${stats.ok} ok, ${stats.fail} fail, ${stats.info} info, ` +
-    `${stats.executions} executions, ${stats.faults} faults`;
+    `${stats.executions} executions, ${stats.faults} faults` +
+    (stats.orphans > 0 ? `, ${stats.orphans} orphans dropped` : '');
   return [header, ...formatFindings(REQUEST_REPLY, result, { profile, allCounts })].join('\n');
 }

@@ -1,4 +1,4 @@
-import { isControlEvent, isPubSubEvent, isSecurityEvent, type HistoryEvent } from '../history/event';
+import { isControlEvent, isOrphanEvent, isPubSubEvent, isSecurityEvent, type HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { invokesByJob } from './jobs';
 import { requestReplyRule } from './request-reply-ladder';
@@ -13,7 +13,8 @@ export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly<'unexp
   for (const event of events) {
     // Pub/sub, security and control events are judged by their own registries (checker/pubsub/,
     // checker/secure/, checker/control/), not here: a kill of an id nobody invoked is a case to judge there.
-    if (event.type === 'invoke' || event.type === 'nemesis' || event.type === 'harness' || isPubSubEvent(event) || isSecurityEvent(event) || isControlEvent(event)) continue;
+    // An orphan is a message a node dropped, never an answer: only counted (a plain reply may name no invoked job).
+    if (event.type === 'invoke' || event.type === 'nemesis' || event.type === 'harness' || isPubSubEvent(event) || isSecurityEvent(event) || isControlEvent(event) || isOrphanEvent(event)) continue;
     const reasons: string[] = [];
     if (!invokes.has(event.job)) reasons.push(`${event.type} for job ${event.job}, which was never invoked`);
     if (event.type === 'ok' && event.reply !== event.job && !invokes.has(event.reply)) {

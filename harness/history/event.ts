@@ -368,9 +368,40 @@ export function isControlEvent(event: HistoryEvent): event is ControlEvent {
   return controlTypes.has(event.type);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Orphans (issue #19 item 3): a message a node received and dropped because nothing was waiting for
+// it any more. Counted in the report, never an anomaly: an orphan that reached the application as an
+// answer is an `ok`, and is judged as one (stale-reply, duplicate-reply).
+
+/**
+ * What kind of orphan: `late-reply` (a reply for a job whose call had already ended), `earlier-attempt`
+ * (a reply to an attempt the call had already given up on, while the call went on), `late-result` (a result handed
+ * in for a job already answered, failed or killed), `torn-down` (a message for a request nobody holds any more).
+ */
+export type OrphanKind = 'late-reply' | 'earlier-attempt' | 'late-result' | 'torn-down';
+export const ORPHAN_KINDS: readonly OrphanKind[] = ['late-reply', 'earlier-attempt', 'late-result', 'torn-down'];
+
+/**
+ * A node dropped a message about `job` that nothing waited for any more, and logged it. Exactly one of
+ * `process` (a client) or `worker` says which node. `detail` says what it was, in the node's words.
+ */
+export interface OrphanEvent extends Stamped {
+  type: 'orphan';
+  process?: string;
+  worker?: string;
+  job: string;
+  what: OrphanKind;
+  detail: string;
+}
+
+/** Whether `event` is an orphan (counted, never judged by the request-reply checkers). */
+export function isOrphanEvent(event: HistoryEvent): event is OrphanEvent {
+  return event.type === 'orphan';
+}
+
 export type ClientEvent = InvokeEvent | OkEvent | FailEvent | InfoEvent;
 export type ExecutionEvent = ExecStartEvent | ExecEndEvent | ExecKilledEvent;
-export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent | HarnessEvent | SecurityEvent | ControlEvent;
+export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent | HarnessEvent | SecurityEvent | ControlEvent | OrphanEvent;
 export type HistoryEventType = HistoryEvent['type'];
 
 /** An event before the recorder stamps it. */

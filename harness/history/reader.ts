@@ -49,6 +49,11 @@ function describeError(error: ErrorObject, eventType: string): string {
       return `${eventType} "${field}" is ${shownValue(error.data)}, not ${shownValue(params.allowedValue)}`;
     case 'minimum':
       return `${eventType} "${field}" is ${shownValue(error.data)}, below ${String(params.limit)}`;
+    case 'oneOf': {
+      // An event that names its node by one of several fields (orphan: process or worker).
+      const names = ((error.schema ?? []) as { required?: string[] }[]).flatMap((branch) => branch.required ?? []);
+      return `${eventType} event must have exactly one of ${names.map((name) => `"${name}"`).join(', ')}`;
+    }
     default:
       return `${eventType} "${field}" ${error.message ?? 'is invalid'}`;
   }
@@ -66,7 +71,8 @@ export function invalidEventReason(value: unknown): string | undefined {
   const known = `(known types: ${SCHEMA_EVENT_TYPES.join(', ')})`;
   if (eventType === undefined) return `no "type" field ${known}`;
   if (typeof eventType !== 'string' || !KNOWN_TYPES.has(eventType)) return `unknown event type ${shownValue(eventType)} ${known}`;
-  const reasons = (validate.errors ?? []).map((error) => describeError(error, eventType));
+  // Within an event's branch, a oneOf's own branches fail too; its one summary says it all.
+  const reasons = (validate.errors ?? []).filter((error) => !/^#\/oneOf\/\d+\/oneOf\//.test(error.schemaPath)).map((error) => describeError(error, eventType));
   return [...new Set(reasons)].join('; ');
 }
 

@@ -1,4 +1,4 @@
-import { KILL_OUTCOMES, type HistoryEventType } from './event';
+import { KILL_OUTCOMES, ORPHAN_KINDS, type HistoryEventType } from './event';
 
 /**
  * The history format (docs/history.md) as a JSON Schema (draft-07): one schema per line of a
@@ -184,6 +184,19 @@ const BRANCHES: readonly JsonSchema[] = [
     outcome: { type: 'string', enum: [...KILL_OUTCOMES], description: 'killed: it never completes; finished: too late, the result stands; unknown: no such job' },
   }),
   event('kill-info', 'the controller got no definite answer to the kill within its bound', { process: controller, job: string('the job id the kill named'), error: string('what the controller saw') }),
+  {
+    ...event(
+      'orphan',
+      'a node dropped a message about a job that nothing waited for any more (counted, never an answer); exactly one of process or worker',
+      {
+        job: string('the job id the message names'),
+        what: { type: 'string', enum: [...ORPHAN_KINDS], description: 'late-reply: the call had ended; earlier-attempt: the attempt had been given up, the call went on; late-result: the job was already answered, failed or killed; torn-down: nobody holds the request' },
+        detail: string('what the node dropped, in its words'),
+      },
+      { process: string('the client that dropped it'), worker: string('the worker that dropped it') },
+    ),
+    oneOf: [{ required: ['process'] }, { required: ['worker'] }],
+  },
 ];
 
 export const HISTORY_EVENT_SCHEMA = {

@@ -1,6 +1,7 @@
 import { formatClause } from '../spec/clause-summary';
 import { countVerdicts, formatCounts, type ScenarioVerdict } from './verdict';
 import type { HarnessHealthSummary } from '../history/harness-health';
+import { formatOrphanCount } from '../history/orphan-count';
 
 export interface RunInfo {
   implementation: string;
@@ -79,6 +80,12 @@ export function renderMarkdownSummary(info: RunInfo, verdicts: readonly Scenario
       lines.push(`- ${cell(verdict.scenario)}: ${cell(verdict.reason)}${verdict.attempts && verdict.attempts > 1 ? ` (${verdict.attempts} attempts)` : ''} · files: \`${verdict.dir}\``);
       if (verdict.health) lines.push(`  ${healthLine(verdict.health)}`);
     }
+  }
+  const withOrphans = verdicts.filter((v) => v.orphans !== undefined);
+  if (withOrphans.length > 0) {
+    // Never anomalies: messages the nodes dropped because nothing waited for them any more.
+    lines.push('', '## Orphans dropped', '');
+    for (const { scenario, orphans } of withOrphans) if (orphans !== undefined) lines.push(`- ${cell(scenario)}: ${formatOrphanCount(orphans)}`);
   }
   const retried = verdicts.filter((v) => v.verdict !== 'INCONCLUSIVE' && (v.attempts ?? 1) > 1);
   if (retried.length > 0) {

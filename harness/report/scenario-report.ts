@@ -4,6 +4,7 @@ import { undecidedReason, type Judgement, type Profile } from '../checker/profil
 import { livenessPeriod } from '../timing/timing';
 import { starvation, summarizeHealth } from '../history/harness-health';
 import type { HistoryEvent } from '../history/event';
+import { countOrphans } from '../history/orphan-count';
 import type { Scenario } from '../scenario/scenario';
 import { clauseSummary } from '../spec/clause-summary';
 import { renderTimeline } from './timeline';
@@ -79,6 +80,7 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
     claimed: outcome.claimed,
     ...blame(events, judgement, livenessPeriod(scenario.timing)),
   });
+  const orphans = countOrphans(events);
   const result: ScenarioVerdict = {
     scenario: outcome.name,
     feature: outcome.feature,
@@ -91,6 +93,7 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
     reason,
     error: outcome.error,
     anomalies: verdict === 'PASS' ? [] : anomaliesFor(judgement),
+    ...(orphans !== undefined ? { orphans } : {}),
     durationMs: Math.round(outcome.durationMs),
     health: summarizeHealth(events),
     dir: path.relative(runDir, scenario.dir) || '.',

@@ -2,6 +2,7 @@ import { claims, PROFILES, type Profile } from '../checker/profile';
 import { INCONCLUSIVE_EXCEPTION } from '../verdict/inconclusive';
 import type { HarnessHealthSummary } from '../history/harness-health';
 import type { ClauseSummary } from '../spec/clause-summary';
+import type { OrphanCount } from '../history/orphan-count';
 
 export { clauseTags } from '../spec/clause';
 
@@ -46,6 +47,8 @@ export interface ScenarioVerdict {
   health?: HarnessHealthSummary;
   /** Each anomaly the profile forbids that the history shows, with the jobs and events behind it. */
   anomalies: VerdictAnomaly[];
+  /** Messages the nodes dropped because nothing waited for them any more (`orphan` events): counted, never anomalies. Absent: none. */
+  orphans?: OrphanCount;
   durationMs: number;
   /** The scenario's folder (history, logs, timeline), relative to the run's report folder. */
   dir: string;

@@ -42,6 +42,8 @@ export interface BrokerInspection {
   services: ServiceInspection[];
   workers: WorkerInspection[];
   pendingKills: number;
+  /** REPLYs dropped since the broker started because nothing waited for them any more (stats `orphans`). */
+  orphans: number;
   /** Some services or workers were left out (more than INSPECT_LIST_CAP of either). */
   truncated: boolean;
 }
@@ -86,8 +88,8 @@ export function inspectJob(id: string, job: Job | undefined, holder: WorkerRecor
   }
 }
 
-/** Services, workers and pending kills, capped. With `viewerKey` (secure mode) a worker's job id shows only to that job's owner. */
-export function inspectBroker(services: Iterable<Service>, workers: Iterable<WorkerRecord>, pendingKills: number, viewerKey: string | undefined): BrokerInspection {
+/** Services, workers, pending kills and orphans dropped, capped. With `viewerKey` (secure mode) a worker's job id shows only to that job's owner. */
+export function inspectBroker(services: Iterable<Service>, workers: Iterable<WorkerRecord>, counts: Pick<BrokerInspection, 'pendingKills' | 'orphans'>, viewerKey: string | undefined): BrokerInspection {
   const listedServices = capped([...services].map((service) => ({ name: service.name, queued: service.queue.length, workers: service.workerCount })));
   const listedWorkers = capped(
     [...workers].map(
@@ -100,7 +102,7 @@ export function inspectBroker(services: Iterable<Service>, workers: Iterable<Wor
       }),
     ),
   );
-  return { services: listedServices.items, workers: listedWorkers.items, pendingKills, truncated: listedServices.truncated || listedWorkers.truncated };
+  return { services: listedServices.items, workers: listedWorkers.items, ...counts, truncated: listedServices.truncated || listedWorkers.truncated };
 }
 
 function workerState(worker: WorkerRecord): WorkerState {

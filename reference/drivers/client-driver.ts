@@ -13,7 +13,7 @@ export async function runClientDriver(options: Pick<ClientOptions, 'broker'> & P
   const idle: MajordomoClient[] = [];
 
   const run = async (command: ClientCommand): Promise<void> => {
-    const client = idle.pop() ?? new MajordomoClient({ ...options, logger: log });
+    const client = idle.pop() ?? new MajordomoClient({ ...options, logger: log, onOrphan: (orphan) => report({ type: 'orphan', ...orphan }) });
     try {
       await (command.type === 'kill' ? runKill(client, command) : runCall(client, command));
     } finally {

@@ -4,6 +4,8 @@
  * Logs never go to stdout.
  */
 
+import type { OrphanKind } from '../late-reply-watch';
+
 /** harness → client driver */
 export interface CallCommand {
   type: 'call';
@@ -34,10 +36,16 @@ export type ClientReport =
 /** worker driver → harness. `exec-killed`: the handler was stopped before it committed. */
 export type WorkerReport = { type: 'exec-start' | 'exec-end' | 'exec-killed'; job: string; worker: string };
 
+/**
+ * client or worker driver → harness: a message the node dropped because nothing waited for it any more
+ * (docs/drivers.md, "Orphans"); never an answer. The harness records it as the node's `orphan` event.
+ */
+export type OrphanReport = { type: 'orphan'; job: string; what: OrphanKind; detail: string };
+
 /** any driver → harness */
 export type LifecycleReport = { type: 'ready'; role: string; [detail: string]: unknown } | { type: 'error'; error: string };
 
-export type DriverReport = ClientReport | WorkerReport | LifecycleReport;
+export type DriverReport = ClientReport | WorkerReport | OrphanReport | LifecycleReport;
 
 /** Pipes are synchronous on Linux, so a report written here survives a SIGKILL that follows it. */
 export function report(line: DriverReport): void {

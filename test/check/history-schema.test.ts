@@ -89,7 +89,7 @@ describe('the history schema', () => {
     const fromSchema = new Map(HISTORY_EVENT_SCHEMA.oneOf.map((branch) => [(branch.properties as { type: { const: string } }).type.const, shapeOfSchema(branch as SchemaNode)]));
     assert.deepEqual([...fromSchema.keys()].sort(), [...fromSource.keys()].sort(), 'event types (add a branch to harness/history/schema.ts for a new event)');
     for (const [type, shape] of fromSource) assert.deepEqual(fromSchema.get(type), shape, `the ${type} event: harness/history/schema.ts and harness/history/event.ts disagree`);
-    assert.equal(fromSource.size, 25, 'the event vocabulary this test was written against (a new type is fine; update the count)');
+    assert.equal(fromSource.size, 26, 'the event vocabulary this test was written against (a new type is fine; update the count)');
   });
 
   test('docs/history-event.schema.json is the schema the code validates with', () => {
@@ -151,6 +151,8 @@ describe('the history schema', () => {
       recorder.record({ type: 'fail', process: 'client-1', job: 'k', error: 'killed: 409', killed: true });
       recorder.record({ type: 'kill', process: 'client-2', job: 'm' });
       recorder.record({ type: 'kill-info', process: 'client-2', job: 'm', error: 'no answer after 3 attempts' });
+      recorder.record({ type: 'orphan', process: 'client-1', job: 'j', what: 'late-reply', detail: 'job reply 200 from "echo" after its call ended' });
+      recorder.record({ type: 'orphan', worker: 'worker-1', job: 'j', what: 'late-result', detail: 'result for a job already answered' });
       recorder.close();
       const events: HistoryEvent[] = parseHistory(fs.readFileSync(file, 'utf8'));
       assert.deepEqual(events, recorder.events());
@@ -183,6 +185,9 @@ describe('the history schema', () => {
     assert.equal(reasonOf('{"type":"kill-answer","t":2,"process":"c","job":"j","outcome":"maybe"}').reason, 'kill-answer "outcome" is "maybe", not one of killed, finished, unknown');
     assert.equal(reasonOf('{"type":"fail","t":2,"process":"c","job":"j","error":"killed","killed":false}').reason, 'fail "killed" is false, not true');
     assert.equal(reasonOf('{"type":"exec-killed","t":2,"job":"j"}').reason, 'exec-killed event without string "worker"');
+    assert.equal(reasonOf('{"type":"orphan","t":2,"process":"c","job":"j","what":"late","detail":""}').reason, 'orphan "what" is "late", not one of late-reply, earlier-attempt, late-result, torn-down');
+    assert.equal(reasonOf('{"type":"orphan","t":2,"job":"j","what":"late-reply","detail":""}').reason, 'orphan event must have exactly one of "process", "worker"');
+    assert.equal(reasonOf('{"type":"orphan","t":2,"process":"c","worker":"w","job":"j","what":"late-reply","detail":""}').reason, 'orphan event must have exactly one of "process", "worker"');
     assert.match(reasonOf(`${good}\n${good}\n{"type":`).reason, /^invalid JSON/);
     assert.equal(reasonOf(`${good}\n${good}\n{"type":`).line, 3);
   });

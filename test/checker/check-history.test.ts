@@ -19,7 +19,7 @@ const unexplainedRerun = [
 test('checkHistory: clean history passes every profile', () => {
   const result = checkHistory([...cleanJob(0, 'j-1'), ...cleanJob(10, 'j-2')], options);
   assert.deepEqual(result.anomalies, []);
-  assert.deepEqual(result.stats, { invoked: 2, ok: 2, fail: 0, info: 0, executions: 2, faults: 0 });
+  assert.deepEqual(result.stats, { invoked: 2, ok: 2, fail: 0, info: 0, executions: 2, faults: 0, orphans: 0 });
   for (const profile of ['mdp', 'at-least-once', 'exactly-once'] as const) assert.equal(judge(result, profile).verdict, 'PASS');
   assert.match(formatCheckResult(result, 'exactly-once'), /no anomalies/);
 });

@@ -389,6 +389,7 @@ describe('reference broker: KHC/1 control extension', () => {
       services: [{ name: 'echo', queued: 0, workers: 1 }],
       workers: [{ instance: 'w1', service: 'echo', state: 'busy', job: 'look-1', khc: true }],
       pendingKills: 0,
+      orphans: 0,
       truncated: false,
     });
     await kill('look-1', controller);

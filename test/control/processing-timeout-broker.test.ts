@@ -142,6 +142,7 @@ describe('reference broker: processing timeout', () => {
     const next = await expectRequest(stuck, 'p-2', 'the queued job at the worker that reported done');
     await other.send(encodeReply(again, [Buffer.from('p-1'), Buffer.from('second run')]));
     assert.equal(await first.receive(QUIET), undefined, 'the second result of p-1 reached its client');
+    assert.equal(broker.stats().orphans, 1, 'the second result of p-1, for a job already answered, is an orphan: counted');
     await stuck.send(encodeReply(next, [Buffer.from('p-2')]));
     assert.equal((await expectJobReplyWithin(second, 'the 200 for p-2', WAIT)).status, '200');
   });

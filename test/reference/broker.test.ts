@@ -183,6 +183,22 @@ describe('reference broker', () => {
     await worker.send(encodeReply(request.client, [Buffer.from('right')]));
     assert.deepEqual(texts((await client.expectAsClient(WAIT, 'reply')).body), ['right']);
     assert.equal(broker.stats().replies, 1);
+    assert.equal(broker.stats().orphans, 1, 'the REPLY naming no request in hand is an orphan, counted');
+  });
+
+  test('a second REPLY for a request already answered is an orphan: dropped, counted, never forwarded (issue #19 item 3)', async () => {
+    const worker = await registeredWorker('echo');
+    const client = peer('client-D');
+    await client.send(encodeClientRequest('echo', [Buffer.from('y')]));
+    const request = await worker.expectAsWorker(WAIT, 'REQUEST');
+    if (request.kind !== 'request') return assert.fail(`expected REQUEST, got ${request.kind}`);
+    await worker.send(encodeReply(request.client, [Buffer.from('first')]));
+    assert.deepEqual(texts((await client.expectAsClient(WAIT, 'reply')).body), ['first']);
+    assert.equal(broker.stats().orphans, 0);
+    await worker.send(encodeReply(request.client, [Buffer.from('again')]));
+    await waitFor(() => broker.stats().orphans === 1, { timeoutMs: WAIT, what: 'the second REPLY to be counted as an orphan' });
+    assert.equal(await client.receive(QUIET), undefined, 'the orphan reached the client');
+    assert.equal(broker.stats().replies, 1);
   });
 
   test('a request for a service with no workers expires after requestExpiry', async () => {

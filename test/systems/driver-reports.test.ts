@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DriverReport } from '../../reference/drivers/protocol';
-import { checkClientReport, checkWorkerReport, clientEvent, isClientReport, isWorkerReport } from '../../harness/systems/request-reply/driver-reports';
+import { checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent } from '../../harness/systems/request-reply/driver-reports';
 import { invalidEventReason } from '../../harness/history/reader';
 
 /** A stdout line as report-line.ts hands it over: only its `type` is known to be a string. */
@@ -14,6 +14,10 @@ function problemOf(report: DriverReport): string | undefined {
   }
   if (isWorkerReport(report)) {
     const checked = checkWorkerReport(report);
+    return 'problem' in checked ? checked.problem : undefined;
+  }
+  if (isOrphanReport(report)) {
+    const checked = checkOrphanReport(report);
     return 'problem' in checked ? checked.problem : undefined;
   }
   return 'not a request-reply report';
@@ -51,5 +55,25 @@ describe('request-reply driver reports: the control additions', () => {
     const report = line({ type: 'fail', job: 'j1', error: 'no such service' });
     assert.ok(isClientReport(report));
     assert.deepEqual(clientEvent(report, 'client-1'), { type: 'fail', process: 'client-1', job: 'j1', error: 'no such service' });
+  });
+});
+
+describe('request-reply driver reports: orphans (issue #19 item 3)', () => {
+  test('an orphan from a client or a worker becomes that node\'s orphan event, which the history schema accepts', () => {
+    const report = line({ type: 'orphan', job: 'j1', what: 'late-reply', detail: 'job reply 200 from "echo" after its call ended', extra: 'dropped' });
+    assert.equal(problemOf(report), undefined);
+    assert.ok(isOrphanReport(report) && !isClientReport(report) && !isWorkerReport(report));
+    const fromClient = orphanEvent(report, { process: 'client-1' });
+    assert.deepEqual(fromClient, { type: 'orphan', process: 'client-1', job: 'j1', what: 'late-reply', detail: 'job reply 200 from "echo" after its call ended' });
+    assert.equal(invalidEventReason({ ...fromClient, t: 1 }), undefined);
+    const fromWorker = orphanEvent({ ...report, what: 'late-result' }, { worker: 'worker-1' });
+    assert.deepEqual(fromWorker, { type: 'orphan', worker: 'worker-1', job: 'j1', what: 'late-result', detail: 'job reply 200 from "echo" after its call ended' });
+    assert.equal(invalidEventReason({ ...fromWorker, t: 1 }), undefined);
+  });
+
+  test('a malformed orphan report names the field and what came', () => {
+    assert.equal(problemOf(line({ type: 'orphan', job: 'j1', what: 'late', detail: '' })), 'the "orphan" report: "what" must be one of late-reply, earlier-attempt, late-result, torn-down (got "late")');
+    assert.equal(problemOf(line({ type: 'orphan', job: '', what: 'late-reply', detail: '' })), 'the "orphan" report: "job" must be a non-empty string (got "")');
+    assert.equal(problemOf(line({ type: 'orphan', job: 'j1', what: 'torn-down' })), 'the "orphan" report: "detail" must be a string (got nothing)');
   });
 });

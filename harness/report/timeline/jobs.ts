@@ -99,6 +99,10 @@ export function collectJobs(timed: readonly HistoryEvent[]): Job[] {
       case 'kill-info':
         job(event.job).marks.push({ lane: event.process, t: event.t, cls: 'info', text: `kill unanswered at ${ms(event.t)} (${event.error})` });
         break;
+      case 'orphan':
+        // Dropped by the node, never an answer: a mark, not an outcome.
+        job(event.job).marks.push({ lane: event.process ?? event.worker ?? '', t: event.t, cls: 'none', text: `orphan ${event.what} dropped at ${ms(event.t)} (${event.detail})` });
+        break;
     }
   }
   return [...jobs.values()];

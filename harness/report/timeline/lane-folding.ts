@@ -34,6 +34,8 @@ function renamed(event: HistoryEvent, rename: (node: string) => string): History
     case 'unsubscribed':
     case 'deliver':
       return { ...event, subscriber: rename(event.subscriber) };
+    case 'orphan':
+      return event.worker !== undefined ? { ...event, worker: rename(event.worker) } : { ...event, process: rename(event.process ?? '') };
     case 'harness':
     case 'policy':
     case 'revoked':

@@ -49,6 +49,8 @@ export function nodeOf(event: HistoryEvent): string | undefined {
     case 'unsubscribed':
     case 'deliver':
       return event.subscriber;
+    case 'orphan':
+      return event.process ?? event.worker;
     case 'nemesis':
       return event.targets[0];
     case 'revoked':
@@ -75,6 +77,8 @@ function kindOf(event: HistoryEvent): LaneKind | undefined {
     case 'exec-end':
     case 'exec-killed':
       return 'worker';
+    case 'orphan':
+      return event.process !== undefined ? 'client' : 'worker';
     case 'put':
     case 'put-ok':
     case 'put-fail':

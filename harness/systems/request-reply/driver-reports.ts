@@ -1,5 +1,5 @@
-import type { ClientReport, DriverReport, KillOutcome, WorkerReport } from '../../../reference/drivers/protocol';
-import type { UnstampedEvent } from '../../history/event';
+import type { ClientReport, DriverReport, KillOutcome, OrphanReport, WorkerReport } from '../../../reference/drivers/protocol';
+import { ORPHAN_KINDS, type OrphanEvent, type UnstampedEvent } from '../../history/event';
 
 /**
  * The request-reply driver reports the harness turns into history events, their fields checked.
@@ -31,6 +31,7 @@ const nonEmpty: [(value: unknown) => boolean, string] = [(value) => typeof value
 const text: [(value: unknown) => boolean, string] = [(value) => typeof value === 'string', 'a string'];
 const optionalTrue: [(value: unknown) => boolean, string] = [(value) => value === undefined || value === true, 'true or absent'];
 const optionalBoolean: [(value: unknown) => boolean, string] = [(value) => value === undefined || typeof value === 'boolean', 'a boolean or absent'];
+const orphanKind: [(value: unknown) => boolean, string] = [(value) => (ORPHAN_KINDS as readonly unknown[]).includes(value), `one of ${ORPHAN_KINDS.join(', ')}`];
 const outcome: [(value: unknown) => boolean, string] = [(value) => (KILL_OUTCOMES as readonly unknown[]).includes(value), `one of ${KILL_OUTCOMES.join(', ')}`];
 
 /** Whether a report is a client driver's: an outcome of a call or of a kill. */
@@ -41,6 +42,22 @@ export function isClientReport(report: DriverReport): report is ClientReport {
 /** Whether a report is a worker driver's: an execution of a job's handler. */
 export function isWorkerReport(report: DriverReport): report is WorkerReport {
   return (WORKER_TYPES as readonly string[]).includes(report.type);
+}
+
+/** Whether a report is an orphan (from a client or a worker driver): a message the node dropped. */
+export function isOrphanReport(report: DriverReport): report is OrphanReport {
+  return report.type === 'orphan';
+}
+
+/** An orphan report with every field checked: `job` non-empty, `what` a known kind, `detail` a string. */
+export function checkOrphanReport(report: OrphanReport): CheckedReport<OrphanReport> {
+  const problem = firstProblem(report.type, report as unknown as Fields, { job: nonEmpty, what: orphanKind, detail: text });
+  return problem === undefined ? { report } : { problem };
+}
+
+/** The history event of a checked orphan report from a client (`process`) or a worker (`worker`) node. */
+export function orphanEvent(report: OrphanReport, node: { process: string } | { worker: string }): Omit<OrphanEvent, 't'> {
+  return { type: 'orphan', ...node, job: report.job, what: report.what, detail: report.detail };
 }
 
 /** A client driver's report with every field checked (docs/drivers.md); `killed` on a fail is only ever `true`. */

@@ -18,9 +18,9 @@ import { performance } from 'node:perf_hooks';
 import { RpcWorkload, type RpcWorkloadOptions } from './workload';
 import { MajordomoClient } from '../../../reference/client';
 import type { KillAnswerEvent, KillInfoEvent } from '../../history/event';
-import type { KillCommand } from '../../../reference/drivers/protocol';
+import type { KillCommand, OrphanReport } from '../../../reference/drivers/protocol';
 import type { WorkerMode } from '../../../reference/control/worker-mode';
-import { checkClientReport, checkWorkerReport, clientEvent, isClientReport, isWorkerReport } from './driver-reports';
+import { checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent } from './driver-reports';
 
 type ExecutionKind = 'exec-start' | 'exec-end' | 'exec-killed';
 type ExecutionListener = (kind: ExecutionKind, worker: string, job: string) => void;
@@ -307,6 +307,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   private trackExecutions(worker: NodeHandle): void {
     worker.onReport((raw) => {
       if (raw.type === 'ready' && typeof raw.instance === 'string') this.instances.set(worker.name, raw.instance);
+      if (!this.sealed && isOrphanReport(raw)) return this.recordOrphan(raw, { worker: worker.name });
       if (this.sealed || !isWorkerReport(raw)) return;
       const checked = checkWorkerReport(raw);
       if ('problem' in checked) return this.reportMalformed(worker.name, checked.problem);
@@ -327,6 +328,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   /** Every outcome a client reports goes into the history, also ones nobody asked for (the checkers judge them). */
   private recordOutcomes(client: NodeHandle): void {
     client.onReport((raw) => {
+      if (!this.sealed && isOrphanReport(raw)) return this.recordOrphan(raw, { process: client.name });
       if (this.sealed || !isClientReport(raw)) return;
       const checked = checkClientReport(raw);
       if ('problem' in checked) {
@@ -338,6 +340,13 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
       if (event.type !== 'kill-answer' && event.type !== 'kill-info') return;
       for (const listener of [...this.killAnswerListeners]) listener(client.name, event.job, { event });
     });
+  }
+
+  /** An orphan a node dropped goes into the history as its own event: counted, never an answer. */
+  private recordOrphan(raw: OrphanReport, node: { process: string } | { worker: string }): void {
+    const checked = checkOrphanReport(raw);
+    if ('problem' in checked) return this.reportMalformed('process' in node ? node.process : node.worker, checked.problem);
+    this.context.history.record(orphanEvent(checked.report, node));
   }
 
   private reportMalformed(node: string, problem: string): void {
