@@ -6,8 +6,10 @@ import {
   encodeJobReply,
   encodeRecorded,
   encodeRequest,
+  encodeTimedRequest,
   DEFAULT_MDP_LIMITS,
   jobIdProblem,
+  KHT_EXTENSION,
   KHX_EXTENSION,
   KhxStatus,
   MdpDecodeError,
@@ -44,6 +46,8 @@ import type { Policy, Principal } from './security/policy';
 import type { Job, Service, WorkerRecord, WorkerRemoval } from './broker/model';
 import { monotonicNow } from './util/monotonic-clock';
 import { NO_PROCESSING_TIMEOUTS, processingTimeoutFor, type ProcessingTimeouts } from './broker/processing-timeout';
+import { serviceClassOf, type ServiceClasses } from './classes/service-classes';
+import { DEFAULT_TIMED_MARGIN, timedDeadline, tooLateToDispatch } from './broker/timed-jobs';
 
 /** How many DRAIN/STOP orders the broker remembers by instance id, for workers that reconnect. */
 const MAX_STANDING_ORDERS = 1000;
@@ -81,6 +85,17 @@ export interface BrokerOptions {
    * broker rule 9), per service or for all: a KHC/1 worker is told to kill it first. Default: off.
    */
   processingTimeouts?: ProcessingTimeouts;
+  /**
+   * Declared classes of service (docs/protocol.md, KHX/1 rule 10): a `best-effort` service's plain
+   * requests are at most once and their replies dropped; a `give-up` service's timed jobs get a deadline
+   * no later than F after they arrive. Default: every service `retry`.
+   */
+  serviceClasses?: ServiceClasses;
+  /**
+   * KHT/1: a timed job is never dispatched within this many ms of its deadline (the clocks of this
+   * host's nodes are assumed to agree within it). Default DEFAULT_TIMED_MARGIN.
+   */
+  timedMargin?: number;
   /** fdatasync the journal before acknowledging (default true; off only for measurements). */
   fsync?: boolean;
   logger?: Logger;
@@ -168,6 +183,14 @@ export interface BrokerStats {
    * down, or another result being recorded), dropped and logged; never forwarded to a client.
    */
   orphans: number;
+  /** best-effort: worker REPLYs dropped instead of forwarded (nobody waits for them). */
+  bestEffortReplies: number;
+  /** best-effort: requests lost with the worker that held them, never re-queued (at most once). */
+  bestEffortLost: number;
+  /** KHT/1: timed jobs never dispatched by their deadline (answered 410), or given up by their worker as late. */
+  timedExpired: number;
+  /** KHT/1: timed jobs whose holder was lost or overran its processing timeout (answered 504, never dispatched again). */
+  timedGivenUp: number;
   store: JobStoreStats;
 }
 
@@ -216,6 +239,10 @@ export class Broker {
     killed: 0,
     processingTimeouts: 0,
     orphans: 0,
+    bestEffortReplies: 0,
+    bestEffortLost: 0,
+    timedExpired: 0,
+    timedGivenUp: 0,
   };
   /** KHC/1: jobs in hand with a kill asked and not yet answered (each has `kill`). */
   private readonly killsPending = new Set<Job>();
@@ -284,6 +311,7 @@ export class Broker {
   async close(): Promise<void> {
     if (this.server.closed) return;
     clearTimeout(this.graceTimer);
+    for (const job of this.jobs.values()) clearTimeout(job.deadlineTimer);
     for (const job of this.killsPending) job.kill?.stopGrace();
     this.plainRecorded.close();
     await this.server.close([...this.workers.values()].map((worker) => [worker.identity, ...encodeDisconnect()]));
@@ -344,6 +372,10 @@ export class Broker {
         return this.onClientRequest(identity, message.service, message.body, principal);
       case 'job-request':
         return this.onJobRequest(identity, message.service, message.job, message.body, principal);
+      case 'timed-job-request':
+        return this.onTimedJobRequest(identity, message.service, message.job, message.deadline, message.body, principal);
+      case 'late':
+        return this.onLate(identity, message.client, principal);
       case 'ready':
         return this.onReady(identity, message.service, message.extensions, principal);
       case 'reply':
@@ -378,9 +410,86 @@ export class Broker {
     // request cannot name it, and a late REPLY can never match a request of a later broker life.
     const address = this.requestAddresses.next();
     const now = monotonicNow();
+    const bestEffort = serviceClassOf(this.options.serviceClasses, service).kind === 'best-effort' ? { bestEffort: true } : {};
     this.enqueue(
-      this.owned({ key: address.toString('hex'), address, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false, attempts: 0 }, client),
+      this.owned({ key: address.toString('hex'), address, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false, attempts: 0, ...bestEffort }, client),
     );
+  }
+
+  /**
+   * KHT/1 (docs/protocol.md, "Timed jobs"): a give-up job with an absolute deadline. Held in memory
+   * only, never journaled: a restart forgets it, which is its abandonment (nothing can re-dispatch it).
+   * Answered 410 as soon as it can no longer be dispatched before its deadline; never dispatched twice.
+   */
+  private onTimedJobRequest(client: Frame, service: string, jobFrame: Frame, requested: number, body: Frame[], principal?: Principal): void {
+    if (!this.admitsJobId(client, service, jobFrame, principal, 'refused a timed job request')) return;
+    const owner = principal?.key ?? '';
+    const known = this.jobs.get(khxJobKey(owner, jobFrame));
+    if (known !== undefined) {
+      known.waiter = client;
+      known.waiterPrincipal = principal;
+      this.counters.deduplicated++;
+      this.send([client, ...encodeJobReply(known.service, jobFrame, KhxStatus.Accepted)]);
+      return;
+    }
+    const deadline = timedDeadline(requested, serviceClassOf(this.options.serviceClasses, service), Date.now());
+    if (tooLateToDispatch(deadline, this.timedMargin, Date.now())) {
+      // Arrived too late (a slow link, or this broker was frozen with it unread): it never runs.
+      this.counters.timedExpired++;
+      this.send([client, ...encodeJobReply(service, jobFrame, KhxStatus.Expired, [Buffer.from('the deadline passed before the job could be dispatched')])]);
+      return;
+    }
+    if (this.refusedJob(client, service, jobFrame)) return;
+    const now = monotonicNow();
+    const id = jobFrame.toString('latin1');
+    const job: Job = this.owned(
+      { key: khxJobKey(owner, jobFrame), address: workerAddress(owner, jobFrame), id, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false, attempts: 0, deadline },
+      client,
+    );
+    // When it can no longer go to a worker in time: a job still queued then is answered 410 at once.
+    job.deadlineTimer = setTimeout(() => this.onTimedDeadline(job), Math.max(0, deadline - this.timedMargin - Date.now()));
+    this.enqueue(job);
+  }
+
+  private get timedMargin(): number {
+    return this.options.timedMargin ?? DEFAULT_TIMED_MARGIN;
+  }
+
+  /** A timed job still queued at its deadline (less the margin) never ran: 410. One dispatched stays with its holder. */
+  private onTimedDeadline(job: Job): void {
+    if (!this.jobs.has(job.key) || job.completing || job.holder !== undefined) return;
+    this.endTimedJob(job, KhxStatus.Expired, 'never dispatched by its deadline');
+  }
+
+  /**
+   * A timed job leaves the broker's hands for good, answered `410` (it did not run) or `504` (it may
+   * have run): never re-queued, never dispatched again.
+   */
+  private endTimedJob(job: Job, status: KhxStatus.Expired | KhxStatus.GivenUp, why: string): void {
+    if (!this.jobs.has(job.key) || job.completing) return;
+    this.untrack(job);
+    this.release(job);
+    this.dequeue(job);
+    if (status === KhxStatus.Expired) this.counters.timedExpired++;
+    else this.counters.timedGivenUp++;
+    this.log.info({ job: printable(jobIdFrame(job)), service: job.service, status, why }, 'timed job ended: it will not be dispatched again');
+    this.answer(job, encodeJobReply(job.service, jobIdFrame(job), status, [Buffer.from(why)]));
+  }
+
+  /** KHT/1 LATE: the worker got a timed job after its deadline and did not start it: it never ran, and the worker is free. */
+  private onLate(identity: Frame, address: Frame, principal?: Principal): void {
+    const worker = this.knownWorker(identity, principal, 'LATE');
+    if (!worker) return;
+    worker.expiresAt = this.nextExpiry();
+    const job = worker.current?.address.equals(address) ? worker.current : worker.stuckOn?.address.equals(address) ? worker.stuckOn : undefined;
+    if (job === undefined) {
+      this.log.info({ worker: worker.id, job: printable(address) }, 'LATE for a job this worker does not hold: ignored');
+      return;
+    }
+    worker.current = undefined;
+    worker.stuckOn = undefined;
+    this.endTimedJob(job, KhxStatus.Expired, 'the worker got it after its deadline and did not start it');
+    this.makeIdle(worker, this.serviceNamed(worker.service));
   }
 
   /** Secure mode: whether `principal` may call `service`; a refusal is counted and logged. Always true without security. */
@@ -391,17 +500,32 @@ export class Broker {
     return false;
   }
 
-  private onJobRequest(client: Frame, service: string, jobFrame: Frame, body: Frame[], principal?: Principal): void {
+  /** A job id and service a job request may use, and a caller the policy lets call it; else answered 400 or 403 here. */
+  private admitsJobId(client: Frame, service: string, jobFrame: Frame, principal: Principal | undefined, what: string): boolean {
     const problem = isMmiService(service) ? 'mmi.* services take plain 7/MDP requests' : jobIdProblem(jobFrame);
     if (problem !== undefined) {
-      this.log.warn({ client: printable(client), job: printable(jobFrame), reason: problem }, 'refused a job request');
+      this.log.warn({ client: printable(client), job: printable(jobFrame), reason: problem }, what);
       this.send([client, ...encodeJobReply(service, jobFrame, KhxStatus.BadRequest, [Buffer.from(problem)])]);
-      return;
+      return false;
     }
     if (!this.mayCall(client, principal, service)) {
       this.send([client, ...encodeJobReply(service, jobFrame, KhxStatus.Forbidden, [Buffer.from('the policy does not allow this key to call this service')])]);
-      return;
+      return false;
     }
+    return true;
+  }
+
+  /** A new job past a bound (docs/limits.md): refused, and its client told so with the status that says which. */
+  private refusedJob(client: Frame, service: string, jobFrame: Frame): boolean {
+    const refusal = this.admissionProblem(client, service);
+    if (refusal === undefined) return false;
+    this.refuse(client, service, refusal.reason);
+    this.send([client, ...encodeJobReply(service, jobFrame, refusal.status, [Buffer.from(refusal.reason)])]);
+    return true;
+  }
+
+  private onJobRequest(client: Frame, service: string, jobFrame: Frame, body: Frame[], principal?: Principal): void {
+    if (!this.admitsJobId(client, service, jobFrame, principal, 'refused a job request')) return;
     const id = jobFrame.toString('latin1');
     // The job is the owner's: another principal using the same id reaches a job of its own.
     const owner = principal?.key ?? '';
@@ -415,12 +539,7 @@ export class Broker {
       if (!this.accepting.has(record)) this.send([client, ...encodeJobReply(known.service, jobFrame, KhxStatus.Accepted)]);
       return;
     }
-    const refusal = this.admissionProblem(client, service);
-    if (refusal !== undefined) {
-      this.refuse(client, service, refusal.reason);
-      this.send([client, ...encodeJobReply(service, jobFrame, refusal.status, [Buffer.from(refusal.reason)])]);
-      return;
-    }
+    if (this.refusedJob(client, service, jobFrame)) return;
     const now = monotonicNow();
     const job: Job = this.owned(
       { key: khxJobKey(owner, jobFrame), address: workerAddress(owner, jobFrame), id, record, service, body, waiter: client, waiterPrincipal: principal, queuedAt: now, notBefore: now, mayHaveRun: false, completing: false, attempts: 0 },
@@ -483,13 +602,15 @@ export class Broker {
     const instance = khx && extensions[1] ? extensions[1] : undefined;
     // KHC/1 builds on KHX/1: a worker without an instance id could not be told apart across reconnections.
     const khc = instance !== undefined && extensions[2] === KHC_EXTENSION;
-    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx, instance, principal, khc };
+    // KHT/1 (timed jobs) too: its token comes after the instance id, and after KHC/1 when both are spoken.
+    const kht = instance !== undefined && extensions.slice(2).includes(KHT_EXTENSION);
+    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx, instance, principal, khc, kht };
     const standing = khc ? this.standingOrders.get(orderKey(principal, instance)) : undefined;
     if (standing !== undefined) worker.order = { verb: standing, acked: false };
     this.workers.set(id, worker);
     const service = this.serviceNamed(serviceName);
     service.workerCount++;
-    this.log.info({ worker: id, service: serviceName, khx, khc }, 'worker registered');
+    this.log.info({ worker: id, service: serviceName, khx, khc, kht }, 'worker registered');
     // The welcome: an empty RECORDED tells a KHX/1 worker to hand in the results it still holds.
     if (khx) this.send([identity, ...encodeRecorded([])]);
     // The control welcome: from now on this worker may send inventories and CONTROL-ACKs.
@@ -522,7 +643,10 @@ export class Broker {
     }
     if (job.record === undefined) {
       this.finish(job);
-      this.answer(job, encodeClientReply(job.service, body));
+      // best-effort: nobody waits for the reply; it is dropped and counted.
+      if (job.bestEffort === true) this.counters.bestEffortReplies++;
+      // A timed job (KHT/1) has a job id and is answered like a KHX/1 job.
+      else this.answer(job, job.id === undefined ? encodeClientReply(job.service, body) : encodeJobReply(job.service, jobIdFrame(job), KhxStatus.Done, body));
       if (worker.khx) this.plainRecorded.add(worker.id, worker.identity, address);
       return;
     }
@@ -599,6 +723,13 @@ export class Broker {
       job.processingDeadline = undefined;
       this.counters.processingTimeouts++;
       const inHand = this.jobs.has(job.key);
+      if (job.deadline !== undefined) {
+        // give-up: failed, never run elsewhere (504); the worker gets nothing new until it reports the job done.
+        worker.current = undefined;
+        worker.stuckOn = job;
+        this.endTimedJob(job, KhxStatus.GivenUp, 'its worker overran the processing timeout');
+        continue;
+      }
       this.log.warn({ worker: worker.id, service: worker.service, job: printable(jobIdFrame(job)), heldMs: Math.round(now - (job.dispatchedAt ?? now)), khc: worker.khc, inHand }, 'processing timeout: the worker held its job too long');
       if (worker.khc && inHand) {
         job.processingTimeout = 'killing';
@@ -916,6 +1047,7 @@ export class Broker {
 
   private untrack(job: Job): void {
     this.jobs.delete(job.key);
+    clearTimeout(job.deadlineTimer);
     job.kill?.stopGrace();
     this.killsPending.delete(job);
     const address = job.address.toString('hex');
@@ -1009,6 +1141,11 @@ export class Broker {
     if (service.idle.length === 0 || service.queue.length === 0) return;
     for (let index = 0; index < service.queue.length && service.idle.length > 0; ) {
       const job = service.queue[index];
+      if (job.deadline !== undefined && tooLateToDispatch(job.deadline, this.timedMargin, Date.now())) {
+        // This host's wall clock, read at the moment of dispatch: a broker that was frozen sees it here.
+        this.endTimedJob(job, KhxStatus.Expired, 'never dispatched by its deadline');
+        continue;
+      }
       let worker: WorkerRecord | undefined;
       if (job.notBefore > now) {
         // In its grace, a job goes only to the worker that held it, back on a new connection: that
@@ -1035,7 +1172,8 @@ export class Broker {
       if (worker.instance !== undefined) (job.instances ??= new Set()).add(instanceKey(worker));
       job.mayHaveRun = true;
       this.counters.dispatched++;
-      this.send([worker.identity, ...encodeRequest(job.address, job.body)]);
+      // A KHT/1 worker gets the deadline and will not start the job at or after it.
+      this.send([worker.identity, ...(job.deadline !== undefined && worker.kht ? encodeTimedRequest(job.address, job.deadline, job.body) : encodeRequest(job.address, job.body))]);
     }
   }
 
@@ -1051,6 +1189,15 @@ export class Broker {
     worker.current = undefined;
     this.loseKillHolder(worker, job);
     if (job === undefined || job.completing || !this.jobs.has(job.key) || job.kill !== undefined) return;
+    // give-up: never dispatched again; it may have run (504).
+    if (job.deadline !== undefined) return this.endTimedJob(job, KhxStatus.GivenUp, 'the worker holding it was lost');
+    if (job.bestEffort === true) {
+      // At most once: a lost best-effort request is not re-queued.
+      this.counters.bestEffortLost++;
+      this.untrack(job);
+      this.release(job);
+      return;
+    }
     if (fellSilent && this.options.defects?.includes('no-requeue-of-dead-workers-job')) {
       this.untrack(job);
       return;
@@ -1146,7 +1293,10 @@ export class Broker {
     for (const job of expired) {
       this.untrack(job);
       this.release(job);
-      if (job.record === undefined) continue;
+      if (job.record === undefined) {
+        if (job.deadline !== undefined) this.answer(job, encodeJobReply(job.service, jobIdFrame(job), KhxStatus.Expired));
+        continue;
+      }
       job.completing = true;
       this.store.abandon(job.record).then(
         () => {

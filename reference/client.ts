@@ -1,8 +1,12 @@
 import { Dealer } from 'zeromq';
-import { decodeAtClient, decodeJobReply, encodeClientRequest, encodeJobRequest, KHX_EXTENSION, KhxStatus, MdpDecodeError, type Frame } from './mdp/codec';
-import { KHX_MMI_SERVICE, MMI_SERVICE } from './mdp/mmi';
+import { decodeAtClient, decodeJobReply, encodeClientRequest, encodeJobRequest, encodeTimedJobRequest, KHT_EXTENSION, KHX_EXTENSION, KhxStatus, MdpDecodeError, type Frame } from './mdp/codec';
+import { KHT_MMI_SERVICE, KHX_MMI_SERVICE, MMI_SERVICE } from './mdp/mmi';
 import { decodeControlAnswer, encodeInspect, encodeKill, encodeWorkerControl, KHC_EXTENSION, MMI_KHC, type ControlAnswer, type KillOutcome, type WorkerControlOutcome } from './mdp/control-codec';
-import { backoffDelay, sleep } from './util/backoff';
+import { backoffDelay, retryCeiling, retryDelay, sleep } from './util/backoff';
+import { serviceClassOf, type ServiceClasses } from './classes/service-classes';
+import { defaultRetryPolicy, type RetryPolicy } from './classes/retry-policy';
+import { RetryBudget } from './classes/retry-budget';
+import type { ClientDefect } from './defects';
 import { silentLogger, type Logger } from './util/log';
 import type { PeerSecurity } from './security/peer-security';
 import { monotonicNow } from './util/monotonic-clock';
@@ -39,7 +43,22 @@ export interface ClientOptions {
    */
   onOrphan?: (orphan: Orphan) => void;
   orphanWatch?: number;
+  /** Declared classes of service (docs/protocol.md, KHX/1 rule 10); a service not named is `retry`. */
+  serviceClasses?: ServiceClasses;
+  /** How `retry` calls with a job id are retried; default: `attempts`, `backoffInitial`, `backoffMax`, doubling, equal jitter, no budget. */
+  retryPolicy?: RetryPolicy;
+  /** The retry budget (gRPC A6 throttling), one per process: share it between every client of a driver. Default: none, unless `retryPolicy.budget` makes one per client. */
+  retryBudget?: RetryBudget;
+  /** Told of every attempt of a call with a job id, and of each attempt that ended without an answer, when it ended (before any backoff). */
+  onAttempt?: (event: AttemptEvent) => void;
+  /** Seeded defects (defects.ts): only for proving the suite catches them. */
+  defects?: readonly ClientDefect[];
 }
+
+/** Why an attempt ended without an answer: its wait ran out, or the request could not be queued to the broker. */
+export type AttemptFailReason = 'timeout' | 'unreachable';
+
+export type AttemptEvent = { type: 'attempt'; job: string; n: number } | { type: 'attempt-fail'; job: string; n: number; reason: AttemptFailReason };
 
 /** At most this many given-up sockets per client are watched for late replies at once. */
 const MAX_WATCHED_SOCKETS = 8;
@@ -53,12 +72,19 @@ export const DEFAULT_CLIENT_OPTIONS = {
   serviceCheckTtl: 1000,
 } as const;
 
-/** The longest a call can take with these options: every attempt timing out, every backoff at its ceiling. */
-export function callBound(options: Pick<ClientOptions, 'timeout' | 'attempts' | 'backoffInitial' | 'backoffMax' | 'checkService'>): number {
+/**
+ * The longest a call can take with these options: every attempt timing out, every backoff at its
+ * ceiling (any jitter stays at or below it). With a retry policy its attempts and curve count for the
+ * job's own attempts; a give-up call ends within its F, far less.
+ */
+export function callBound(options: Pick<ClientOptions, 'timeout' | 'attempts' | 'backoffInitial' | 'backoffMax' | 'checkService' | 'retryPolicy'>): number {
+  const policy = options.retryPolicy;
   let total = 0;
-  for (let attempt = 0; attempt < options.attempts; attempt++) {
+  for (let attempt = 0; attempt < Math.max(options.attempts, policy?.attempts ?? 0); attempt++) {
     total += options.timeout;
-    if (attempt > 0) total += backoffDelay(attempt - 1, { initial: options.backoffInitial, max: options.backoffMax }, () => 1);
+    if (attempt === 0) continue;
+    const legacy = backoffDelay(attempt - 1, { initial: options.backoffInitial, max: options.backoffMax }, () => 1);
+    total += policy === undefined ? legacy : Math.max(attempt < options.attempts ? legacy : 0, attempt < policy.attempts ? retryCeiling(attempt, policy) : 0);
   }
   // The service check can use up the same budget once more before the request goes out.
   return options.checkService ? total * 2 : total;
@@ -124,7 +150,15 @@ export class MajordomoClient {
   /** Whether the broker speaks KHC/1, once asked. */
   private brokerSpeaksKhc?: boolean;
   private readonly log: Logger;
-  private readonly options: Required<Omit<ClientOptions, 'security' | 'onOrphan' | 'orphanWatch'>> & Pick<ClientOptions, 'security' | 'onOrphan'>;
+  private readonly options: Required<Omit<ClientOptions, 'security' | 'onOrphan' | 'orphanWatch' | 'serviceClasses' | 'retryPolicy' | 'retryBudget' | 'onAttempt' | 'defects'>> &
+    Pick<ClientOptions, 'security' | 'onOrphan' | 'serviceClasses' | 'retryBudget' | 'onAttempt'>;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly defects: readonly ClientDefect[];
+  /** Whether the broker speaks KHT/1 (timed jobs), once asked. */
+  private brokerSpeaksKht?: boolean;
+  private readonly ownBudget?: RetryBudget;
+  /** Why the last exchange got no answer. */
+  private lastMiss: AttemptFailReason = 'timeout';
   private readonly lateReplies: LateReplyWatch;
   /** The call running now, whose given-up sockets are watched for late replies. */
   private call?: CallState;
@@ -132,6 +166,9 @@ export class MajordomoClient {
   constructor(options: Pick<ClientOptions, 'broker'> & Partial<ClientOptions>) {
     this.options = { ...DEFAULT_CLIENT_OPTIONS, logger: silentLogger(), ...options };
     this.log = this.options.logger;
+    this.retryPolicy = options.retryPolicy ?? defaultRetryPolicy({ attempts: this.options.attempts, initial: this.options.backoffInitial, cap: this.options.backoffMax });
+    this.defects = options.defects ?? [];
+    if (options.retryBudget === undefined && this.retryPolicy.budget !== undefined) this.ownBudget = new RetryBudget(this.retryPolicy.budget);
     this.lateReplies = new LateReplyWatch({
       watchMs: this.options.onOrphan === undefined ? 0 : (options.orphanWatch ?? 4 * this.options.timeout),
       maxSockets: MAX_WATCHED_SOCKETS,
@@ -156,6 +193,9 @@ export class MajordomoClient {
   }
 
   private async requestOnce(service: string, body: Frame[], options: RequestOptions): Promise<Frame[]> {
+    const klass = serviceClassOf(this.options.serviceClasses, service);
+    // The seeded defect retries-give-up treats a give-up service as retry: several attempts, no deadline.
+    if (klass.kind === 'give-up' && !this.defects.includes('retries-give-up')) return await this.requestGivingUp(service, body, options.job, klass.giveUpMs);
     if (options.job !== undefined && this.brokerSpeaksKhx === undefined) this.brokerSpeaksKhx = await this.askKhx();
     if (this.options.checkService) await this.ensureServiceAvailable(service);
     if (options.job !== undefined && this.brokerSpeaksKhx) return await this.sendJobWithRetries(service, options.job, body);
@@ -271,15 +311,26 @@ export class MajordomoClient {
   /** KHX/1: the same job id on every attempt, so however many reach the broker the job runs once. */
   private async sendJobWithRetries(service: string, job: string, body: Frame[]): Promise<Frame[]> {
     let accepted = false;
-    for (let attempt = 0; attempt < this.options.attempts; attempt++) {
-      if (attempt > 0) await this.backOff(attempt - 1);
+    const attempts = this.retryPolicy.attempts;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await this.retryBackOff(attempt, attempt, accepted);
+      this.tell({ type: 'attempt', job, n: attempt + 1 });
       const result = await this.attemptJob(service, job, body);
       if (result.kind === 'timeout') {
         accepted ||= result.accepted;
+        this.attemptFailed(job, attempt + 1);
         this.serviceSeenAt.delete(service);
         this.log.info({ service, job, attempt: attempt + 1, accepted }, 'no answer within timeout: sending the job again');
         continue;
       }
+      if (result.status === KhxStatus.Done) this.budget?.onCallOk();
+      return this.jobAnswer(job, result, attempt + 1);
+    }
+    throw new IndefiniteFailure(`no answer for job ${job} from "${service}" after ${attempts} attempts${accepted ? ' (the broker had accepted it)' : ''}`, attempts, accepted);
+  }
+
+  /** A job reply's status as the call's outcome: 200 is the reply, 504 indefinite, every other status a definite failure. */
+  private jobAnswer(job: string, result: { status: string; body: Frame[] }, attempts: number): Frame[] {
       switch (result.status) {
         case KhxStatus.Done:
           return result.body;
@@ -289,19 +340,92 @@ export class MajordomoClient {
           throw new DefiniteFailure(`job ${job} expired at the broker before any worker took it: it did not and will not run`, 'expired');
         case KhxStatus.GivenUp:
           // It may have run: an outcome unknown, never a definite failure.
-          throw new IndefiniteFailure(`the broker gave up on job ${job} past its deadline: it may have run, and will not run again`, attempt + 1, true);
+          throw new IndefiniteFailure(`the broker gave up on job ${job} past its deadline: it may have run, and will not run again`, attempts, true);
         case KhxStatus.Forbidden:
           throw new DefiniteFailure(`broker refused job ${job}: 403 ${result.body[0]?.toString() ?? 'forbidden'}: it will not run`, 'forbidden');
         default:
           throw new DefiniteFailure(`broker refused job ${job} (${result.status} ${result.body[0]?.toString() ?? ''}): it will not run`.trim(), 'refused');
       }
-    }
-    throw new IndefiniteFailure(`no answer for job ${job} from "${service}" after ${this.options.attempts} attempts${accepted ? ' (the broker had accepted it)' : ''}`, this.options.attempts, accepted);
   }
 
-  private async attemptJob(service: string, job: string, body: Frame[]): Promise<JobAttemptResult> {
+  /** The per-process budget (the driver's), else this client's own when the policy has one, else none. */
+  private get budget(): RetryBudget | undefined {
+    return this.options.retryBudget ?? this.ownBudget;
+  }
+
+  private tell(event: AttemptEvent): void {
+    this.options.onAttempt?.(event);
+  }
+
+  /** An attempt ended without an answer: said at once (before any backoff), and it costs the budget a token. */
+  private attemptFailed(job: string, n: number): void {
+    this.tell({ type: 'attempt-fail', job, n, reason: this.lastMiss });
+    this.budget?.onAttemptFailed();
+  }
+
+  /**
+   * Before retry `retry` (1 = the second attempt): the budget must allow it, else the call ends at once,
+   * indefinite (a request went out). Then the policy's delay; the seeded defect fixed-backoff waits
+   * exactly `initial` every time (no growth, no jitter).
+   */
+  private async retryBackOff(retry: number, sent: number, accepted: boolean): Promise<void> {
+    if (this.budget !== undefined && !this.budget.mayRetry()) {
+      throw new IndefiniteFailure(`retry budget exhausted (${this.budget.left} of ${this.budget.spec.maxTokens} tokens left): no retry after ${sent} attempt(s)`, sent, accepted);
+    }
+    await sleep(this.defects.includes('fixed-backoff') ? this.retryPolicy.initial : retryDelay(retry, this.retryPolicy));
+  }
+
+  /**
+   * A give-up call (docs/protocol.md, KHX/1 rule 10): one attempt, ended within `giveUpMs` of the call's
+   * start. With a KHT/1 broker the job carries its deadline (this host's wall clock + F), so no node
+   * starts it at or after the deadline: `410` (never dispatched) is a definite failure, `504` or no
+   * answer by F is indefinite (it may have run; it will not run again). Nothing is sent after F.
+   */
+  private async requestGivingUp(service: string, body: Frame[], job: string | undefined, giveUpMs: number): Promise<Frame[]> {
+    const endsAt = monotonicNow() + giveUpMs;
+    const deadline = Date.now() + giveUpMs;
+    const within = (): number => Math.min(monotonicNow() + this.options.timeout, endsAt);
+    if (job !== undefined && this.brokerSpeaksKht === undefined) {
+      const status = await this.mmiOnce(KHT_MMI_SERVICE, KHT_EXTENSION, within());
+      if (status !== undefined) this.brokerSpeaksKht = status === '200';
+      if (status === '200') this.brokerSpeaksKhx = true;
+      else if (status !== undefined && this.brokerSpeaksKhx === undefined) this.brokerSpeaksKhx = (await this.mmiOnce(KHX_MMI_SERVICE, KHX_EXTENSION, within())) === '200';
+    }
+    const known = job === undefined || this.brokerSpeaksKht !== undefined;
+    if (!known || monotonicNow() >= endsAt) throw new DefiniteFailure(`give-up: broker ${this.options.broker} did not answer within ${giveUpMs} ms: the job was never sent`, 'broker-unreachable');
+    if (job === undefined || !this.brokerSpeaksKhx) {
+      // No job id to carry a deadline: a plain request, one attempt, waited for until F.
+      if (job !== undefined) this.tell({ type: 'attempt', job, n: 1 });
+      const result = await this.attempt(service, body, endsAt);
+      if (result.kind === 'reply') return result.body;
+      if (job !== undefined) this.tell({ type: 'attempt-fail', job, n: 1, reason: this.lastMiss });
+      throw new IndefiniteFailure(`give-up: no reply from "${service}" within ${giveUpMs} ms: it may have run (a plain 7/MDP broker does not know the deadline)`, 1);
+    }
+    this.tell({ type: 'attempt', job, n: 1 });
+    const request = this.brokerSpeaksKht ? encodeTimedJobRequest(service, job, deadline, body) : encodeJobRequest(service, job, body);
+    const result = await this.attemptJob(service, job, body, request, endsAt);
+    if (result.kind === 'timeout') {
+      this.tell({ type: 'attempt-fail', job, n: 1, reason: this.lastMiss });
+      const guarantee = this.brokerSpeaksKht ? 'it will not start after its deadline' : 'the broker does not speak KHT/1, so nothing stops a late start';
+      throw new IndefiniteFailure(`give-up: no answer for job ${job} within ${giveUpMs} ms: it may have run; ${guarantee}`, 1, result.accepted);
+    }
+    if (result.status === KhxStatus.GivenUp) {
+      // Its holder was lost and the job may still sit unread at that worker, which would start it before
+      // the deadline: the outcome waits for the deadline, after which no worker starts it.
+      await sleep(Math.max(0, endsAt - monotonicNow()));
+    }
+    return this.jobAnswer(job, result, 1);
+  }
+
+  /** One 8/MMI question, one attempt, waited for until `until`: the status, or undefined without an answer. */
+  private async mmiOnce(service: string, token: string, until: number): Promise<string | undefined> {
+    const result = await this.attempt(service, [Buffer.from(token)], until);
+    return result.kind === 'reply' ? (result.body[0]?.toString() ?? '') : undefined;
+  }
+
+  private async attemptJob(service: string, job: string, body: Frame[], request = encodeJobRequest(service, job, body), until?: number): Promise<JobAttemptResult> {
     let accepted = false;
-    const outcome = await this.exchange(encodeJobRequest(service, job, body), (frames) => {
+    const outcome = await this.exchange(request, (frames) => {
       const reply = decodeJobReply(frames);
       if (reply.job !== job) {
         // On a socket whose earlier calls all ended: an answer for one of them, late.
@@ -314,15 +438,18 @@ export class MajordomoClient {
         return undefined;
       }
       return { kind: 'answer', status: reply.status, body: reply.body } as const;
-    });
+    }, until);
     return outcome ?? { kind: 'timeout', accepted };
   }
 
   private async sendWithRetries(service: string, body: Frame[]): Promise<Frame[]> {
+    const job = this.call?.job;
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
       if (attempt > 0) await this.backOff(attempt - 1);
+      if (job) this.tell({ type: 'attempt', job, n: attempt + 1 });
       const result = await this.attempt(service, body);
       if (result.kind === 'reply') return result.body;
+      if (job) this.tell({ type: 'attempt-fail', job, n: attempt + 1, reason: this.lastMiss });
       this.serviceSeenAt.delete(service);
       this.log.info({ service, attempt: attempt + 1 }, 'no reply within timeout: retrying on a new socket');
     }
@@ -333,29 +460,32 @@ export class MajordomoClient {
     return sleep(backoffDelay(attempt, { initial: this.options.backoffInitial, max: this.options.backoffMax }));
   }
 
-  private async attempt(service: string, body: Frame[]): Promise<AttemptResult> {
+  private async attempt(service: string, body: Frame[], until?: number): Promise<AttemptResult> {
     const outcome = await this.exchange(encodeClientRequest(service, body), (frames) => {
       const reply = decodeAtClient(frames);
       if (reply.service === service) return { kind: 'reply', body: reply.body } as const;
       this.log.warn({ expected: service, got: reply.service }, 'dropped a reply for another service');
       return undefined;
-    });
+    }, until);
     return outcome ?? { kind: 'timeout' };
   }
 
   /**
    * One attempt: sends `request`, then reads until `accept` returns an answer or the timeout passes
-   * (undefined). Malformed replies are dropped. A timed-out attempt discards its socket.
+   * (undefined), or until `until` (monotonic ms) when given. Malformed replies are dropped. A timed-out
+   * attempt discards its socket.
    */
-  private async exchange<T>(request: Frame[], accept: (frames: Frame[]) => T | undefined): Promise<T | undefined> {
+  private async exchange<T>(request: Frame[], accept: (frames: Frame[]) => T | undefined, until?: number): Promise<T | undefined> {
     const socket = this.openSocket();
     try {
       await socket.send(this.options.security?.wrap(request) ?? request);
     } catch {
+      this.lastMiss = 'unreachable';
       this.dropSocket();
       return undefined;
     }
-    const deadline = monotonicNow() + this.options.timeout;
+    this.lastMiss = 'timeout';
+    const deadline = until ?? monotonicNow() + this.options.timeout;
     for (;;) {
       const remaining = deadline - monotonicNow();
       if (remaining <= 0) break;

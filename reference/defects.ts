@@ -15,13 +15,29 @@ export const BROKER_DEFECTS = {
 
 export type BrokerDefect = keyof typeof BROKER_DEFECTS;
 
-/** `a,b` checked: an unknown name is an error listing the known ones. */
-export function parseBrokerDefects(text: string): BrokerDefect[] {
+/** Defects the reference client can be started with (`keelhaul client --seed-defect <name>`, hidden from help). */
+export const CLIENT_DEFECTS = {
+  'fixed-backoff': 'every retry waits exactly the initial backoff: no jitter and no growth, so clients that failed together retry in lockstep',
+  'retries-give-up': 'a give-up service is treated as retry: several attempts and no deadline, so the job may start long after the call was given up',
+} as const;
+
+export type ClientDefect = keyof typeof CLIENT_DEFECTS;
+
+/** `a,b` checked against `known`: an unknown name is an error listing the known ones. */
+function parseDefects<D extends string>(text: string, catalogue: Readonly<Record<D, string>>): D[] {
   const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
-  const known = Object.keys(BROKER_DEFECTS);
+  const known = Object.keys(catalogue);
   const unknown = names.filter((name) => !known.includes(name));
   if (unknown.length > 0) throw new Error(`unknown seeded defect ${unknown.map((name) => `"${name}"`).join(', ')}; known: ${known.join(', ')}`);
-  return names as BrokerDefect[];
+  return names as D[];
+}
+
+export function parseBrokerDefects(text: string): BrokerDefect[] {
+  return parseDefects(text, BROKER_DEFECTS);
+}
+
+export function parseClientDefects(text: string): ClientDefect[] {
+  return parseDefects(text, CLIENT_DEFECTS);
 }
 
 /** The crash a seeded defect causes: an uncaught exception, as the bug it stands for would throw. */

@@ -1,4 +1,4 @@
-import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeReady, encodeReply, KHX_EXTENSION, MdpDecodeError, printable, type Frame } from './mdp/codec';
+import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeLate, encodeReady, encodeReply, KHT_EXTENSION, KHX_EXTENSION, MdpDecodeError, printable, type Frame } from './mdp/codec';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from './util/log';
@@ -53,6 +53,12 @@ export interface WorkerOptions {
   security?: PeerSecurity;
 }
 
+/**
+ * KHT/1: a timed job is not started this close to its deadline. The client reports its give-up at the
+ * deadline; a start just before it could be recorded after that report, so the worker keeps clear.
+ */
+export const LATE_START_MARGIN = 20;
+
 export const DEFAULT_WORKER_OPTIONS = {
   heartbeatInterval: 2500,
   heartbeatLiveness: 3,
@@ -71,6 +77,8 @@ export class MajordomoWorker {
   private failures = 0;
   private readonly log: Logger;
   private readonly work: Frame[][] = [];
+  /** KHT/1: the deadline of each queued timed job, by address (hex). */
+  private readonly deadlines = new Map<string, number>();
   private working = false;
   /** A graceful stop is under way: requests that still arrive are left to the broker's re-queue. */
   private stopping = false;
@@ -109,7 +117,10 @@ export class MajordomoWorker {
       onMessage: (frames) => this.onMessage(frames),
       onTick: () => this.heartbeat(),
       // Queued requests came from the old session; their replies could not be routed any more.
-      onDisconnect: () => (this.work.length = 0),
+      onDisconnect: () => {
+        this.work.length = 0;
+        this.deadlines.clear();
+      },
     });
   }
 
@@ -155,7 +166,8 @@ export class MajordomoWorker {
   }
 
   private register(): void {
-    const extensions = this.options.khx === false ? [] : this.speaksKhc ? [KHX_EXTENSION, this.instance, KHC_EXTENSION] : [KHX_EXTENSION, this.instance];
+    // KHT/1 rides on KHX/1's instance id: timed jobs then come with their deadline (TIMED-REQUEST).
+    const extensions = this.options.khx === false ? [] : this.speaksKhc ? [KHX_EXTENSION, this.instance, KHC_EXTENSION, KHT_EXTENSION] : [KHX_EXTENSION, this.instance, KHT_EXTENSION];
     this.send(encodeReady(this.options.service, extensions));
     this.log.info({ broker: this.options.broker, service: this.options.service, generation: this.generation }, 'registering with broker');
   }
@@ -183,6 +195,7 @@ export class MajordomoWorker {
         }
         // Draining: the broker sends nothing more; one that crossed the DRAIN is left unrun (it is the broker's to re-queue).
         if (this.stopping || this.draining) return;
+        if (message.deadline !== undefined) this.deadlines.set(message.client.toString('hex'), message.deadline);
         this.work.push([message.client, ...message.body]);
         void this.drainWork();
         return;
@@ -300,6 +313,14 @@ export class MajordomoWorker {
       for (let next = this.work.shift(); next; next = this.work.shift()) {
         const generation = this.generation;
         const [client, ...body] = next;
+        const deadline = this.deadlines.get(client.toString('hex'));
+        this.deadlines.delete(client.toString('hex'));
+        if (deadline !== undefined && Date.now() >= deadline - LATE_START_MARGIN) {
+          // KHT/1: never started at or after its deadline (this worker was frozen, busy, or the job came late).
+          this.log.info({ job: printable(client), lateMs: Date.now() - deadline }, 'timed job past its deadline: not started (LATE)');
+          this.send(encodeLate(client));
+          continue;
+        }
         // The same job again (given back to us while we ran it, or after a restart): the kept result answers it.
         const kept = this.held.get(client.toString('hex'));
         if (kept !== undefined) {

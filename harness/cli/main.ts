@@ -7,7 +7,9 @@ import { Broker, DEFAULT_BROKER_LIMITS, DEFAULT_BROKER_OPTIONS } from '../../ref
 import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
 import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
 import { createLogger } from '../../reference/util/log';
-import { parseBrokerDefects, type BrokerDefect } from '../../reference/defects';
+import { parseBrokerDefects, parseClientDefects, type BrokerDefect, type ClientDefect } from '../../reference/defects';
+import { parseServiceClasses, type ServiceClasses } from '../../reference/classes/service-classes';
+import { parseRetryPolicy } from '../../reference/classes/retry-policy';
 import { NORMAL_MODE, parseWorkerMode, type WorkerMode } from '../../reference/control/worker-mode';
 import { parseProcessingTimeout, type ProcessingTimeouts } from '../../reference/broker/processing-timeout';
 import { runClientDriver } from '../../reference/drivers/client-driver';
@@ -58,6 +60,13 @@ function repeatOption(): Option {
   return new Option('--repeat <n>', 'run the selected scenarios n times, each with its own seed and folder (rep-1 ...), and report every scenario\'s pass rate and the seeds of its failures (1, the default, is a plain run)').argParser(parseRepeat);
 }
 
+/** `--service-class <spec>`, repeatable (values join; a service declared twice is an error). */
+function serviceClassOption(): Option {
+  return new Option('--service-class <spec>', 'declared classes of service: <service>=retry | <service>=give-up:<F ms> | <service>=best-effort, comma-separated, repeatable; off = none (every service retry)').argParser(
+    cliParser<ServiceClasses>(parseServiceClasses),
+  );
+}
+
 /** A usage mistake (a bad option value) is bad input like any other: exit 2, the run that could not be made, not commander's 1; --help stays 0. */
 function usageExit(error: CommanderError): never {
   process.exit(error.exitCode === 0 ? 0 : RUN_EXIT.unusable);
@@ -89,6 +98,7 @@ program
       cliParser<ProcessingTimeouts>(parseProcessingTimeout),
     ),
   )
+  .addOption(serviceClassOption())
   .addOption(new Option('--max-message-size <bytes>', 'largest message a peer may send; a peer that sends more is disconnected (ZMQ_MAXMSGSIZE)').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxMessageSize))
   .addOption(new Option('--max-frames <n>', 'most frames in one message; more is malformed').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxFrames))
   .addOption(new Option('--max-service-name <bytes>', 'longest service name; longer is malformed').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxServiceNameBytes))
@@ -119,6 +129,7 @@ program
       retentionCount: number;
       resultGrace?: number;
       processingTimeout?: ProcessingTimeouts;
+      serviceClass?: ServiceClasses;
       seedDefect?: BrokerDefect[];
       repair?: boolean;
       exitWithStdin?: boolean;
@@ -136,6 +147,7 @@ program
         retentionCount: opts.retentionCount,
         resultGrace: opts.resultGrace,
         processingTimeouts: opts.processingTimeout,
+        serviceClasses: opts.serviceClass,
         defects: opts.seedDefect,
         limits: {
           maxMessageSize: opts.maxMessageSize,
@@ -224,6 +236,17 @@ program
   .addOption(new Option('--backoff-initial <ms>', 'first delay between attempts').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.backoffInitial))
   .addOption(new Option('--backoff-max <ms>', 'ceiling of the delay between attempts').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.backoffMax))
   .addOption(new Option('--no-check-service', 'do not ask 8/MMI whether the service has workers before sending'))
+  .addOption(serviceClassOption())
+  .addOption(
+    new Option('--retry <policy>', 'retry policy of retry services: attempts=1..10,initial=<ms>,multiplier=<>=1>,cap=<ms>,jitter=full|equal|none,budget=off|<maxTokens>:<ratio>, every key optional (default: --attempts, --backoff-initial, --backoff-max, doubling, equal jitter, no budget)').argParser((value: string) => {
+      // Checked now for its own keys and ranges; against --attempts/--backoff-* once all options are read.
+      return cliParser((text: string) => {
+        parseRetryPolicy(text, { attempts: 1, initial: 1, cap: Number.MAX_SAFE_INTEGER });
+        return text;
+      })(value);
+    }),
+  )
+  .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseClientDefects)).hideHelp())
   .addOption(new Option('--driver', 'read calls from stdin and report outcomes on stdout (docs/drivers.md)'))
   .addOption(curveKeyOption())
   .addOption(serverKeyOption())
@@ -239,6 +262,9 @@ program
         backoffInitial: number;
         backoffMax: number;
         checkService: boolean;
+        serviceClass?: ServiceClasses;
+        retry?: string;
+        seedDefect?: ClientDefect[];
         driver?: boolean;
         curveKey?: string;
         serverKey?: string;
@@ -246,8 +272,17 @@ program
     ) => {
       const security = peerSecurityOrExit(opts);
       const logger = createLogger(opts.name);
+      let retryPolicy;
+      try {
+        retryPolicy = opts.retry === undefined ? undefined : parseRetryPolicy(opts.retry, { attempts: opts.attempts, initial: opts.backoffInitial, cap: opts.backoffMax });
+      } catch (error) {
+        program.error(`error: option '--retry <policy>' argument '${opts.retry}' is invalid. ${(error as Error).message}`, { exitCode: 2 });
+      }
       const options = {
         security,
+        serviceClasses: opts.serviceClass,
+        retryPolicy,
+        defects: opts.seedDefect,
         broker: opts.broker,
         timeout: opts.timeout,
         attempts: opts.attempts,

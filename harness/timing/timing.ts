@@ -27,7 +27,20 @@ export interface Timing {
    * timeout, docs/protocol.md KHX/1 broker rule 9). Undefined: off, as the reference broker's default.
    */
   processingTimeout?: number;
+  /**
+   * Broker and client: declared classes of service (`--service-class`, docs/protocol.md KHX/1 rule 10),
+   * e.g. `echo=retry,step=give-up:800,log=best-effort`. Undefined: none (`off`), every service retry.
+   */
+  serviceClasses?: string;
+  /**
+   * Client: the retry policy (`--retry`, docs/drivers.md). Undefined: derived from clientAttempts,
+   * backoffInitial and backoffMax with doubling, equal jitter and no budget. Its ms are not scaled.
+   */
+  retryPolicy?: string;
 }
+
+/** `{{retryPolicy}}` when a scenario sets none: today's curve; attempts, initial and cap come from the client's own flags. */
+export const DERIVED_RETRY_POLICY = 'multiplier=2,jitter=equal,budget=off';
 
 export const SCENARIO_TIMING: Timing = {
   heartbeatInterval: 50,

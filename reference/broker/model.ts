@@ -63,6 +63,15 @@ export interface Job {
    * result (the first recorded wins), and the job goes to another worker than these when one is idle.
    */
   timedOutOn?: Set<string>;
+  /**
+   * KHT/1: a timed (give-up) job's deadline, Unix epoch ms on this host's wall clock. Never journaled,
+   * never dispatched within the margin of it, never dispatched twice.
+   */
+  deadline?: number;
+  /** Fires when a timed job can no longer be dispatched in time. */
+  deadlineTimer?: NodeJS.Timeout;
+  /** A plain request for a `best-effort` service: at most once (not re-queued from a lost worker), its reply dropped. */
+  bestEffort?: boolean;
 }
 
 export interface WorkerRecord {
@@ -81,6 +90,8 @@ export interface WorkerRecord {
   principal?: Principal;
   /** Declared KHC/1 (after KHX/1 and its instance) and got the control welcome: it takes CONTROL instructions. */
   khc: boolean;
+  /** Declared KHT/1 (after its instance id): timed jobs reach it as TIMED-REQUEST, with their deadline. */
+  kht: boolean;
   /**
    * Disabled by a processing timeout: the job it was stuck on was taken from it (re-queued). It gets
    * no job until it hands in that job's REPLY, or registers again.

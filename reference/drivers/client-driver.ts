@@ -1,4 +1,7 @@
 import { MajordomoClient, DefiniteFailure, IndefiniteFailure, KilledFailure, type ClientOptions } from '../client';
+import { BestEffortSender } from '../best-effort-sender';
+import { RetryBudget } from '../classes/retry-budget';
+import { serviceClassOf } from '../classes/service-classes';
 import { parseClientCommand, report, type CallCommand, type ClientCommand, type KillCommand } from './protocol';
 import type { Logger } from '../util/log';
 import { runStdinCommands } from './stdin-commands';
@@ -11,9 +14,16 @@ import { runStdinCommands } from './stdin-commands';
  */
 export async function runClientDriver(options: Pick<ClientOptions, 'broker'> & Partial<ClientOptions>, log: Logger): Promise<void> {
   const idle: MajordomoClient[] = [];
+  // One retry budget for the whole process (gRPC A6): every call's failures and successes count in it.
+  const retryBudget = options.retryBudget ?? (options.retryPolicy?.budget === undefined ? undefined : new RetryBudget(options.retryPolicy.budget));
+  let bestEffort: BestEffortSender | undefined;
 
   const run = async (command: ClientCommand): Promise<void> => {
-    const client = idle.pop() ?? new MajordomoClient({ ...options, logger: log, onOrphan: (orphan) => report({ type: 'orphan', ...orphan }) });
+    if (command.type === 'call' && serviceClassOf(options.serviceClasses, command.service).kind === 'best-effort') {
+      bestEffort ??= new BestEffortSender({ broker: options.broker, security: options.security });
+      return runBestEffort(bestEffort, command);
+    }
+    const client = idle.pop() ?? new MajordomoClient({ ...options, retryBudget, logger: log, onOrphan: (orphan) => report({ type: 'orphan', ...orphan }), onAttempt: (event) => report(event) });
     try {
       await (command.type === 'kill' ? runKill(client, command) : runCall(client, command));
     } finally {
@@ -25,6 +35,15 @@ export async function runClientDriver(options: Pick<ClientOptions, 'broker'> & P
   // Returns once stdin closed and what was asked is finished (each call is bounded); then leave.
   await runStdinCommands(parseClientCommand, run, (error) => report({ type: 'error', error }));
   for (const client of idle) client.close();
+  bestEffort?.close();
+}
+
+/** A best-effort call: one non-blocking send, never an answer awaited; `sent` or `dropped` ends it (never `ok`). */
+async function runBestEffort(sender: BestEffortSender, call: CallCommand): Promise<void> {
+  const outcome = await sender.send(call.service, [Buffer.from(call.job), Buffer.from(call.payload ?? '')]);
+  if (!outcome.sent) return report({ type: 'dropped', job: call.job, reason: outcome.reason });
+  report({ type: 'attempt', job: call.job, n: 1 });
+  report({ type: 'sent', job: call.job, ms: Math.round(outcome.ms * 1000) / 1000 });
 }
 
 /** One call and its one outcome report; a job killed on request (409) is a definite `fail` marked `killed`. */

@@ -33,6 +33,17 @@ export type ClientReport =
   | { type: 'kill-answer'; job: string; outcome: KillOutcome }
   | { type: 'kill-info'; job: string; error: string };
 
+/**
+ * client driver → harness, about one call's attempts (every class) and a best-effort call's end
+ * (docs/drivers.md, "Classes of service"). `attempt` when attempt `n` (1-based) was sent; `attempt-fail`
+ * when it ended without an answer, before any backoff; `sent` / `dropped`: a best-effort call is over.
+ */
+export type ClassReport =
+  | { type: 'attempt'; job: string; n: number }
+  | { type: 'attempt-fail'; job: string; n: number; reason: string }
+  | { type: 'sent'; job: string; ms: number }
+  | { type: 'dropped'; job: string; reason: string };
+
 /** worker driver → harness. `exec-killed`: the handler was stopped before it committed. */
 export type WorkerReport = { type: 'exec-start' | 'exec-end' | 'exec-killed'; job: string; worker: string };
 
@@ -45,7 +56,7 @@ export type OrphanReport = { type: 'orphan'; job: string; what: OrphanKind; deta
 /** any driver → harness */
 export type LifecycleReport = { type: 'ready'; role: string; [detail: string]: unknown } | { type: 'error'; error: string };
 
-export type DriverReport = ClientReport | WorkerReport | OrphanReport | LifecycleReport;
+export type DriverReport = ClientReport | ClassReport | WorkerReport | OrphanReport | LifecycleReport;
 
 /** Pipes are synchronous on Linux, so a report written here survives a SIGKILL that follows it. */
 export function report(line: DriverReport): void {

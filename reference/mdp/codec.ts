@@ -14,6 +14,10 @@ export const WORKER_PROTOCOL = 'MDPW01';
 export const KHX_CLIENT_PROTOCOL = 'KHXC01';
 /** The token a KHX/1 worker adds to READY as a fifth frame. */
 export const KHX_EXTENSION = 'KHX/1';
+/** KHT/1, timed jobs (docs/protocol.md): the client header of a job request with an absolute deadline. */
+export const KHT_CLIENT_PROTOCOL = 'KHXT01';
+/** The token a KHT/1 worker adds to READY after its instance id (and KHC/1, if any). */
+export const KHT_EXTENSION = 'KHT/1';
 /** Longest job id KHX/1 accepts, in bytes. */
 export const MAX_JOB_ID_BYTES = 255;
 
@@ -29,6 +33,10 @@ export const enum WorkerCommand {
   Control = 0x07,
   /** KHC/1 only: worker → broker, what the worker did with an instruction. */
   ControlAck = 0x08,
+  /** KHT/1 only: broker → worker, a REQUEST with the job's deadline (Unix epoch ms). */
+  TimedRequest = 0x09,
+  /** KHT/1 only: worker → broker, the deadline passed before the handler could start: not run, and never will be. */
+  Late = 0x0a,
 }
 
 /** KHX/1 reply statuses (docs/protocol.md). */
@@ -77,6 +85,8 @@ export class MdpDecodeError extends Error {
 export type BrokerInbound =
   | { kind: 'client-request'; service: string; body: Frame[] }
   | { kind: 'job-request'; service: string; job: Frame; body: Frame[] }
+  | { kind: 'timed-job-request'; service: string; job: Frame; deadline: number; body: Frame[] }
+  | { kind: 'late'; client: Frame }
   | { kind: 'ready'; service: string; extensions: string[] }
   | { kind: 'reply'; client: Frame; body: Frame[] }
   | { kind: 'heartbeat'; inventory?: Inventory }
@@ -86,7 +96,7 @@ export type BrokerInbound =
 
 /** What a worker can receive from its broker. */
 export type WorkerInbound =
-  | { kind: 'request'; client: Frame; body: Frame[] }
+  | { kind: 'request'; client: Frame; body: Frame[]; deadline?: number }
   | { kind: 'heartbeat' }
   | { kind: 'disconnect' }
   | { kind: 'recorded'; jobs: Frame[] }
@@ -118,8 +128,11 @@ const COMMAND_FRAMES: Record<WorkerCommand, Frame> = {
   [WorkerCommand.Recorded]: Buffer.from([WorkerCommand.Recorded]),
   [WorkerCommand.Control]: Buffer.from([WorkerCommand.Control]),
   [WorkerCommand.ControlAck]: Buffer.from([WorkerCommand.ControlAck]),
+  [WorkerCommand.TimedRequest]: Buffer.from([WorkerCommand.TimedRequest]),
+  [WorkerCommand.Late]: Buffer.from([WorkerCommand.Late]),
 };
 const KHX_CLIENT_HEADER = Buffer.from(KHX_CLIENT_PROTOCOL);
+const KHT_CLIENT_HEADER = Buffer.from(KHT_CLIENT_PROTOCOL);
 
 const COMMAND_NAMES: Record<number, string> = {
   [WorkerCommand.Ready]: 'READY',
@@ -130,6 +143,8 @@ const COMMAND_NAMES: Record<number, string> = {
   [WorkerCommand.Recorded]: 'RECORDED',
   [WorkerCommand.Control]: 'CONTROL',
   [WorkerCommand.ControlAck]: 'CONTROL-ACK',
+  [WorkerCommand.TimedRequest]: 'TIMED-REQUEST',
+  [WorkerCommand.Late]: 'LATE',
 };
 
 export function commandName(command: number): string {
@@ -154,6 +169,11 @@ export function encodeJobRequest(service: string, job: string | Frame, body: rea
   return [EMPTY, KHX_CLIENT_HEADER, Buffer.from(service), Buffer.from(job), ...body];
 }
 
+/** KHT/1: a job that must not start at or after `deadline` (Unix epoch ms). */
+export function encodeTimedJobRequest(service: string, job: string | Frame, deadline: number, body: readonly Frame[]): Frame[] {
+  return [EMPTY, KHT_CLIENT_HEADER, Buffer.from(service), Buffer.from(job), Buffer.from(String(deadline)), ...body];
+}
+
 export function encodeJobReply(service: string, job: Frame, status: KhxStatus, body: readonly Frame[] = []): Frame[] {
   return [EMPTY, KHX_CLIENT_HEADER, Buffer.from(service), job, Buffer.from(status), ...body];
 }
@@ -165,6 +185,16 @@ export function encodeRecorded(jobs: readonly Frame[]): Frame[] {
 
 export function encodeRequest(client: Frame, body: readonly Frame[]): Frame[] {
   return [EMPTY, WORKER_HEADER, COMMAND_FRAMES[WorkerCommand.Request], client, EMPTY, ...body];
+}
+
+/** KHT/1: REQUEST with the job's deadline, for a worker that declared KHT/1 only. */
+export function encodeTimedRequest(client: Frame, deadline: number, body: readonly Frame[]): Frame[] {
+  return [EMPTY, WORKER_HEADER, COMMAND_FRAMES[WorkerCommand.TimedRequest], client, Buffer.from(String(deadline)), EMPTY, ...body];
+}
+
+/** KHT/1: the worker did not start this job: its deadline had passed. */
+export function encodeLate(client: Frame): Frame[] {
+  return [EMPTY, WORKER_HEADER, COMMAND_FRAMES[WorkerCommand.Late], client];
 }
 
 export function encodeReply(client: Frame, body: readonly Frame[]): Frame[] {
@@ -210,6 +240,13 @@ function readEnvelope(frames: readonly Frame[], what: string): { client: Frame; 
   return { client: frames[3], body: frames.slice(5) };
 }
 
+/** A deadline frame: decimal ASCII Unix epoch ms, no sign, at most 15 digits. */
+function readDeadline(frame: Frame | undefined, what: string): number {
+  const text = frame?.toString('latin1') ?? '';
+  if (!/^[0-9]{1,15}$/.test(text)) throw new MdpDecodeError(`${what} with deadline ${frame === undefined ? 'missing' : printable(frame)}, expected decimal Unix epoch ms`);
+  return Number(text);
+}
+
 function expectExactly(frames: readonly Frame[], count: number, what: string): void {
   if (frames.length !== count) throw new MdpDecodeError(`${what} has ${frames.length} frames, expected ${count}`);
 }
@@ -239,6 +276,13 @@ export function decodeAtBroker(frames: readonly Frame[], limits: MdpLimits = DEF
     // The job id's content is checked by the broker, which can answer 400 to a well-framed request.
     return { kind: 'job-request', service, job: frames[3], body: frames.slice(4) };
   }
+  if (header.equals(KHT_CLIENT_HEADER)) {
+    const service = readService(frames[2], 'timed job request', limits.maxServiceNameBytes);
+    if (frames.length < 4) throw new MdpDecodeError('timed job request without a job id');
+    const deadline = readDeadline(frames[4], 'timed job request');
+    if (frames.length < 6) throw new MdpDecodeError('timed job request without a body');
+    return { kind: 'timed-job-request', service, job: frames[3], deadline, body: frames.slice(5) };
+  }
   if (isControlHeader(header)) return decodeControlRequest(frames);
   if (!header.equals(WORKER_HEADER)) throw new MdpDecodeError(`unknown protocol header ${printable(header)}`);
   const command = readCommand(frames);
@@ -257,7 +301,12 @@ export function decodeAtBroker(frames: readonly Frame[], limits: MdpLimits = DEF
       return { kind: 'reply', ...readEnvelope(frames, 'REPLY') };
     case WorkerCommand.Disconnect:
       return decodeBareCommand(frames, command);
+    case WorkerCommand.Late:
+      expectExactly(frames, 4, 'LATE');
+      if (frames[3].length === 0) throw new MdpDecodeError('LATE with an empty client address');
+      return { kind: 'late', client: frames[3] };
     case WorkerCommand.Request:
+    case WorkerCommand.TimedRequest:
       throw new MdpDecodeError('REQUEST sent by a worker (only a broker sends REQUEST)');
     default:
       throw new MdpDecodeError(`unknown worker command ${commandName(command)}`);
@@ -278,6 +327,11 @@ export function decodeAtWorker(frames: readonly Frame[]): WorkerInbound {
   switch (command) {
     case WorkerCommand.Request:
       return { kind: 'request', ...readEnvelope(frames, 'REQUEST') };
+    case WorkerCommand.TimedRequest: {
+      // The deadline sits between the address and the empty frame; without it the rest is a REQUEST.
+      const deadline = readDeadline(frames[4], 'TIMED-REQUEST');
+      return { kind: 'request', ...readEnvelope([...frames.slice(0, 4), ...frames.slice(5)], 'TIMED-REQUEST'), deadline };
+    }
     case WorkerCommand.Heartbeat:
     case WorkerCommand.Disconnect:
       return decodeBareCommand(frames, command);

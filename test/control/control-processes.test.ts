@@ -66,7 +66,7 @@ describe('KHC/1 reference nodes as processes', () => {
     const ready = await report(worker, 'ready', 'the worker ready report');
     assert.match(String(ready.instance), /^[0-9a-f-]{36}$/);
     const registered = await broker.welcomeWorker(100);
-    assert.deepEqual(registered.message.extensions, ['KHX/1', ready.instance, 'KHC/1']);
+    assert.deepEqual(registered.message.extensions, ['KHX/1', ready.instance, 'KHC/1', 'KHT/1']);
 
     await broker.send(registered.identity, encodeRequest(Buffer.from('job-1'), [Buffer.from('job-1'), Buffer.from('work=5000')]));
     await report(worker, 'exec-start', 'exec-start of job-1');

@@ -71,10 +71,10 @@ describe('KHC/1 worker against a scripted broker', () => {
   test('READY declares KHC/1 after KHX/1 and the instance id; --no-khc leaves it out', async () => {
     const { broker, worker } = await setUp(async (body) => body);
     const ready = await broker.expect((r) => (r.message.kind === 'ready' ? r.message : undefined), 'READY');
-    assert.deepEqual(ready.extensions, ['KHX/1', worker.instanceId, 'KHC/1']);
+    assert.deepEqual(ready.extensions, ['KHX/1', worker.instanceId, 'KHC/1', 'KHT/1']);
     const plain = await setUp(async (body) => body, { khc: false });
     const plainReady = await plain.broker.expect((r) => (r.message.kind === 'ready' ? r.message : undefined), 'READY');
-    assert.deepEqual(plainReady.extensions, ['KHX/1', plain.worker.instanceId]);
+    assert.deepEqual(plainReady.extensions, ['KHX/1', plain.worker.instanceId, 'KHT/1']);
   });
 
   test('no inventory and no ack before the control welcome; after it every heartbeat carries the inventory', async () => {

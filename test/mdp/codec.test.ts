@@ -15,6 +15,9 @@ import {
   encodeRequest,
   encodeJobReply,
   encodeJobRequest,
+  encodeLate,
+  encodeTimedJobRequest,
+  encodeTimedRequest,
   encodeRecorded,
   decodeJobReply,
   jobIdProblem,
@@ -121,7 +124,9 @@ describe('codec: encode → decode round trips', () => {
     assert.equal(commandName(0x03), 'REPLY');
     assert.equal(commandName(0x04), 'HEARTBEAT');
     assert.equal(commandName(0x05), 'DISCONNECT');
-    assert.equal(commandName(0x0a), '0x0a');
+    assert.equal(commandName(0x09), 'TIMED-REQUEST');
+    assert.equal(commandName(0x0a), 'LATE');
+    assert.equal(commandName(0x0b), '0x0b');
   });
 });
 
@@ -382,5 +387,24 @@ describe('KHX/1 extension frames', () => {
   test('8/MMI mmi.khx answers 200 (a plain broker with 8/MMI answers 501)', () => {
     assert.equal(answerMmi(KHX_MMI_SERVICE, [s('KHX/1')], () => false), '200');
     assert.equal(answerMmi('mmi.other', [], () => true), '501');
+  });
+});
+
+describe('KHT/1 frames', () => {
+  test('a timed job request decodes with its deadline; a bad deadline is malformed', () => {
+    assert.deepEqual(decodeAtBroker(encodeTimedJobRequest('echo', 'j-1', 1_765_000_000_123, [Buffer.from('x')])), {
+      kind: 'timed-job-request', service: 'echo', job: Buffer.from('j-1'), deadline: 1_765_000_000_123, body: [Buffer.from('x')],
+    });
+    const frames = encodeTimedJobRequest('echo', 'j-1', 5, [Buffer.from('x')]);
+    frames[4] = Buffer.from('-5');
+    assert.throws(() => decodeAtBroker(frames), MdpDecodeError);
+    assert.throws(() => decodeAtBroker(encodeTimedJobRequest('echo', 'j-1', 5, [])), /without a body/);
+  });
+
+  test('TIMED-REQUEST reaches a worker as a request with its deadline; LATE reaches the broker', () => {
+    assert.deepEqual(decodeAtWorker(encodeTimedRequest(Buffer.from('j-1'), 42, [Buffer.from('a'), Buffer.from('b')])), {
+      kind: 'request', client: Buffer.from('j-1'), body: [Buffer.from('a'), Buffer.from('b')], deadline: 42,
+    });
+    assert.deepEqual(decodeAtBroker(encodeLate(Buffer.from('j-1'))), { kind: 'late', client: Buffer.from('j-1') });
   });
 });

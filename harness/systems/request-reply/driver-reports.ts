@@ -1,4 +1,4 @@
-import type { ClientReport, DriverReport, KillOutcome, OrphanReport, WorkerReport } from '../../../reference/drivers/protocol';
+import type { ClassReport, ClientReport, DriverReport, KillOutcome, OrphanReport, WorkerReport } from '../../../reference/drivers/protocol';
 import { ORPHAN_KINDS, type OrphanEvent, type UnstampedEvent } from '../../history/event';
 
 /**
@@ -12,6 +12,7 @@ export type CheckedReport<R> = { report: R } | { problem: string };
 const KILL_OUTCOMES: readonly KillOutcome[] = ['killed', 'finished', 'unknown'];
 const CLIENT_TYPES: readonly ClientReport['type'][] = ['ok', 'fail', 'info', 'kill-answer', 'kill-info'];
 const WORKER_TYPES: readonly WorkerReport['type'][] = ['exec-start', 'exec-end', 'exec-killed'];
+const CLASS_TYPES: readonly ClassReport['type'][] = ['attempt', 'attempt-fail', 'sent', 'dropped'];
 
 type Fields = Record<string, unknown>;
 
@@ -37,6 +38,25 @@ const outcome: [(value: unknown) => boolean, string] = [(value) => (KILL_OUTCOME
 /** Whether a report is a client driver's: an outcome of a call or of a kill. */
 export function isClientReport(report: DriverReport): report is ClientReport {
   return (CLIENT_TYPES as readonly string[]).includes(report.type);
+}
+
+/** Whether a report is a client driver's about attempts or a best-effort call's end (docs/drivers.md, "Classes of service"). */
+export function isClassReport(report: DriverReport): report is ClassReport {
+  return (CLASS_TYPES as readonly string[]).includes(report.type);
+}
+
+const positiveInteger: [(value: unknown) => boolean, string] = [(value) => Number.isInteger(value) && (value as number) >= 1, 'a whole number from 1'];
+const milliseconds: [(value: unknown) => boolean, string] = [(value) => typeof value === 'number' && Number.isFinite(value) && value >= 0, 'a number of ms, 0 or more'];
+
+/** A class report with every field checked: `job` non-empty; `n` a whole number ≥ 1; `reason` non-empty; `ms` ≥ 0. */
+export function checkClassReport(report: ClassReport): CheckedReport<ClassReport> {
+  const problem = firstProblem(report.type, report as unknown as Fields, {
+    job: nonEmpty,
+    ...(report.type === 'attempt' || report.type === 'attempt-fail' ? { n: positiveInteger } : {}),
+    ...(report.type === 'attempt-fail' || report.type === 'dropped' ? { reason: nonEmpty } : {}),
+    ...(report.type === 'sent' ? { ms: milliseconds } : {}),
+  });
+  return problem === undefined ? { report } : { problem };
 }
 
 /** Whether a report is a worker driver's: an execution of a job's handler. */

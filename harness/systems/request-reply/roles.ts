@@ -2,6 +2,7 @@ import path from 'node:path';
 import { declareRole, LISTENER_PLACEHOLDERS, listenerValues, type ListenerParams, type NodeParams, type RoleStarters } from '../role';
 import { driver, heartbeatArgs, node, reconnectArgs, retryArgs } from '../reference-cli';
 import { formatWorkerMode, type WorkerMode } from '../../../reference/control/worker-mode';
+import { DERIVED_RETRY_POLICY } from '../../timing/timing';
 
 /** The broker's state folder is where a durable broker keeps its journal. */
 export type BrokerParams = ListenerParams;
@@ -25,8 +26,8 @@ export const REQUEST_REPLY_ROLES = {
   broker: declareRole<BrokerParams>()({
     role: 'broker',
     listens: true,
-    placeholders: [...LISTENER_PLACEHOLDERS, 'processingTimeout'],
-    values: (params) => ({ ...listenerValues(params), processingTimeout: params.timing.processingTimeout ?? 'off' }),
+    placeholders: [...LISTENER_PLACEHOLDERS, 'processingTimeout', 'serviceClasses'],
+    values: (params) => ({ ...listenerValues(params), processingTimeout: params.timing.processingTimeout ?? 'off', serviceClasses: params.timing.serviceClasses ?? 'off' }),
     reference: ({ name, bind, timing, stateDir }) =>
       node([
         'broker',
@@ -37,6 +38,7 @@ export const REQUEST_REPLY_ROLES = {
         '--journal', path.join(stateDir, 'journal'),
         '--result-grace', String(timing.resultGrace),
         ...(timing.processingTimeout === undefined ? [] : ['--processing-timeout', String(timing.processingTimeout)]),
+        ...(timing.serviceClasses === undefined ? [] : ['--service-class', timing.serviceClasses]),
       ]),
   }),
   worker: declareRole<WorkerParams>()({
@@ -57,8 +59,14 @@ export const REQUEST_REPLY_ROLES = {
   }),
   client: declareRole<ClientParams>()({
     role: 'client',
-    placeholders: ['broker'],
-    reference: ({ name, broker, timing }) => driver(['client', '--driver', '--name', name, '--broker', broker, ...retryArgs(timing)]),
+    placeholders: ['broker', 'serviceClasses', 'retryPolicy'],
+    values: ({ broker, timing }) => ({ broker, serviceClasses: timing.serviceClasses ?? 'off', retryPolicy: timing.retryPolicy ?? DERIVED_RETRY_POLICY }),
+    reference: ({ name, broker, timing }) =>
+      driver([
+        'client', '--driver', '--name', name, '--broker', broker, ...retryArgs(timing),
+        ...(timing.serviceClasses === undefined ? [] : ['--service-class', timing.serviceClasses]),
+        ...(timing.retryPolicy === undefined ? [] : ['--retry', timing.retryPolicy]),
+      ]),
   }),
 };
 

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, test } from 'node:test';
+import { waitFor } from '../../harness/util/wait-for';
+import { freeEndpoint, sleep } from '../reference/helpers';
+
+/**
+ * The give-up class (docs/protocol.md, KHX/1 rule 10, KHT/1) with every node a real process
+ * (bin/keelhaul.js) and real faults: SIGSTOP of the broker, SIGSTOP of a worker holding the job or about
+ * to get it, no worker at all. The guarantee: the call ends within F of its start, one attempt, and no
+ * execution of the job starts after the outcome was reported. Timestamps are this test's, taken when a
+ * report line is read (as the harness does).
+ */
+const BIN = path.resolve(__dirname, '../../../bin/keelhaul.js');
+const WAIT = 10_000;
+const HEARTBEAT = 100;
+const GIVE_UP_MS = 700;
+/** A report crosses a pipe and this process's event loop: the outcome may be read this much after F. */
+const READ_SLACK = 150;
+
+interface Report {
+  type: string;
+  job?: string;
+  at: number;
+  [field: string]: unknown;
+}
+
+interface Node {
+  child: ChildProcessWithoutNullStreams;
+  reports: Report[];
+  stderr: string;
+}
+
+describe('give-up class: real processes under faults', () => {
+  const closers: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  const run = (args: string[]): Node => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: process.env.CLASSES_LOG ?? 'warn' } });
+    const node: Node = { child, reports: [], stderr: '' };
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        node.reports.push({ ...(JSON.parse(line) as Record<string, unknown>), at: Date.now() } as Report);
+      } catch {
+        // not a report line
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (node.stderr += chunk.toString()));
+    closers.push(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    });
+    return node;
+  };
+
+  const ready = (node: Node, what: string) => waitFor(() => node.reports.some((r) => r.type === 'ready'), { timeoutMs: WAIT, what });
+
+  const system = async (options: { workMs?: number; worker?: boolean } = {}) => {
+    const endpoint = await freeEndpoint();
+    const broker = run(['broker', '--endpoint', endpoint, '--heartbeat', String(HEARTBEAT), '--liveness', '3', '--service-class', `step=give-up:${GIVE_UP_MS}`, '--exit-with-stdin']);
+    await ready(broker, 'the broker to listen');
+    let worker: Node | undefined;
+    if (options.worker !== false) {
+      worker = run(['worker', '--broker', endpoint, '--service', 'step', '--name', 'w1', '--work-ms', String(options.workMs ?? 20), '--heartbeat', String(HEARTBEAT), '--liveness', '3', '--reconnect-initial', '25', '--reconnect-max', '200', '--exit-with-stdin']);
+      await ready(worker, 'the worker to start');
+    }
+    const client = run(['client', '--driver', '--broker', endpoint, '--timeout', '400', '--attempts', '3', '--backoff-initial', '20', '--backoff-max', '100', '--service-class', `step=give-up:${GIVE_UP_MS}`]);
+    await ready(client, 'the client driver');
+    // Three processes starting on a busy machine: the first call may miss F. Warm up until one is answered.
+    for (let warm = 1; worker !== undefined && warm <= 5; warm++) {
+      call(client, `warm-${warm}`);
+      if ((await outcomeOf(client, `warm-${warm}`)).type === 'ok') break;
+    }
+    return { broker, worker, client };
+  };
+
+  const call = (client: Node, job: string): number => {
+    client.child.stdin.write(`${JSON.stringify({ type: 'call', job, service: 'step', payload: job })}\n`);
+    return Date.now();
+  };
+
+  const outcomeOf = async (client: Node, job: string): Promise<Report> => {
+    await waitFor(() => client.reports.some((r) => r.job === job && ['ok', 'fail', 'info'].includes(r.type)), { timeoutMs: WAIT, what: `the outcome of ${job}` });
+    return client.reports.find((r) => r.job === job && ['ok', 'fail', 'info'].includes(r.type))!;
+  };
+
+  const reportsOf = (node: Node | undefined, job: string, type: string) => (node?.reports ?? []).filter((r) => r.job === job && r.type === type);
+
+  /** The class's promise about one call: ended by F, one attempt, no exec-start after the outcome. */
+  const assertGaveUp = (client: Node, worker: Node | undefined, job: string, calledAt: number, outcome: Report): void => {
+    assert.ok(outcome.at - calledAt <= GIVE_UP_MS + READ_SLACK, `${job} ended ${outcome.at - calledAt} ms after the call, F = ${GIVE_UP_MS} ms`);
+    assert.deepEqual(reportsOf(client, job, 'attempt').map((r) => r.n), [1], `${job}: exactly one attempt`);
+    const late = reportsOf(worker, job, 'exec-start').filter((r) => r.at >= outcome.at);
+    assert.deepEqual(late, [], `${job}: an execution started after the ${outcome.type} was reported`);
+  };
+
+  test('the broker frozen (SIGSTOP) past F: the call ends by F (info), and the job never starts after, also once the broker resumes', async () => {
+    const { broker, worker, client } = await system();
+    assert.ok(client.reports.some((r) => r.type === 'ok'), 'a give-up call with everything up is answered');
+    broker.child.kill('SIGSTOP');
+    const calledAt = call(client, 'frozen-1');
+    const outcome = await outcomeOf(client, 'frozen-1');
+    assert.equal(outcome.type, 'info', `no answer by F is indefinite: ${JSON.stringify(outcome)}`);
+    assert.deepEqual(reportsOf(client, 'frozen-1', 'attempt-fail').map((r) => r.reason), ['timeout']);
+    await sleep(GIVE_UP_MS);
+    broker.child.kill('SIGCONT');
+    // Resumed with the request unread: it is past its deadline, so it is answered 410 and never dispatched.
+    await sleep(1_500);
+    assertGaveUp(client, worker, 'frozen-1', calledAt, outcome);
+    assert.deepEqual(reportsOf(worker, 'frozen-1', 'exec-start'), [], 'the job ran after the broker resumed');
+    const after = call(client, 'after-1');
+    assert.equal((await outcomeOf(client, 'after-1')).type, 'ok', 'the system serves again');
+    assert.ok(Date.now() - after < GIVE_UP_MS + READ_SLACK);
+  });
+
+  test('a worker frozen (SIGSTOP) while it holds the job: the call ends by F, and no execution starts after', async () => {
+    const { worker, client } = await system({ workMs: 300 });
+    const calledAt = call(client, 'held-1');
+    await waitFor(() => reportsOf(worker, 'held-1', 'exec-start').length > 0, { timeoutMs: WAIT, what: 'held-1 to start' });
+    worker!.child.kill('SIGSTOP');
+    const outcome = await outcomeOf(client, 'held-1');
+    assert.equal(outcome.type, 'info', `it may have run: indefinite, never fail: ${JSON.stringify(outcome)}`);
+    await sleep(4 * HEARTBEAT * 3);
+    worker!.child.kill('SIGCONT');
+    await sleep(1_000);
+    assertGaveUp(client, worker, 'held-1', calledAt, outcome);
+    assert.equal(reportsOf(worker, 'held-1', 'exec-start').length, 1, 'the job was dispatched again');
+  });
+
+  test('a worker frozen before it reads the job: the call ends by F; resumed past the deadline, the worker does not start it (LATE)', async () => {
+    const { worker, client } = await system();
+    worker!.child.kill('SIGSTOP');
+    const calledAt = call(client, 'late-1');
+    const outcome = await outcomeOf(client, 'late-1');
+    // The broker lost the frozen worker (504) before F; the job still sits unread in that worker's socket.
+    assert.equal(outcome.type, 'info', JSON.stringify(outcome));
+    assert.ok(outcome.at - calledAt >= GIVE_UP_MS - 5, `a 504 is reported only at F (after ${outcome.at - calledAt} ms), when no worker will start the job any more`);
+    worker!.child.kill('SIGCONT');
+    await sleep(1_000);
+    assertGaveUp(client, worker, 'late-1', calledAt, outcome);
+    assert.deepEqual(reportsOf(worker, 'late-1', 'exec-start'), [], 'the worker started a job past its deadline');
+  });
+
+  test('no worker for the service: 410 before F, a definite fail, one attempt', async () => {
+    const { client } = await system({ worker: false });
+    const calledAt = call(client, 'none-1');
+    const outcome = await outcomeOf(client, 'none-1');
+    assert.equal(outcome.type, 'fail', JSON.stringify(outcome));
+    assert.match(String(outcome.error), /expired|410|did not and will not run/);
+    assertGaveUp(client, undefined, 'none-1', calledAt, outcome);
+  });
+});
