@@ -60,7 +60,7 @@ describe('give-up class: real processes under faults', () => {
 
   const ready = (node: Node, what: string) => waitFor(() => node.reports.some((r) => r.type === 'ready'), { timeoutMs: WAIT, what });
 
-  const system = async (options: { workMs?: number; worker?: boolean } = {}) => {
+  const system = async (options: { workMs?: number; worker?: boolean; clientArgs?: string[] } = {}) => {
     const endpoint = await freeEndpoint();
     const broker = run(['broker', '--endpoint', endpoint, '--heartbeat', String(HEARTBEAT), '--liveness', '3', '--service-class', `step=give-up:${GIVE_UP_MS}`, '--exit-with-stdin']);
     await ready(broker, 'the broker to listen');
@@ -69,7 +69,7 @@ describe('give-up class: real processes under faults', () => {
       worker = run(['worker', '--broker', endpoint, '--service', 'step', '--name', 'w1', '--work-ms', String(options.workMs ?? 20), '--heartbeat', String(HEARTBEAT), '--liveness', '3', '--reconnect-initial', '25', '--reconnect-max', '200', '--exit-with-stdin']);
       await ready(worker, 'the worker to start');
     }
-    const client = run(['client', '--driver', '--broker', endpoint, '--timeout', '400', '--attempts', '3', '--backoff-initial', '20', '--backoff-max', '100', '--service-class', `step=give-up:${GIVE_UP_MS}`]);
+    const client = run(['client', '--driver', '--broker', endpoint, '--timeout', '400', '--attempts', '3', '--backoff-initial', '20', '--backoff-max', '100', '--service-class', `step=give-up:${GIVE_UP_MS}`, ...(options.clientArgs ?? [])]);
     await ready(client, 'the client driver');
     // Three processes starting on a busy machine: the first call may miss F. Warm up until one is answered.
     for (let warm = 1; worker !== undefined && warm <= 5; warm++) {
@@ -113,9 +113,15 @@ describe('give-up class: real processes under faults', () => {
     await sleep(1_500);
     assertGaveUp(client, worker, 'frozen-1', calledAt, outcome);
     assert.deepEqual(reportsOf(worker, 'frozen-1', 'exec-start'), [], 'the job ran after the broker resumed');
-    const after = call(client, 'after-1');
-    assert.equal((await outcomeOf(client, 'after-1')).type, 'ok', 'the system serves again');
-    assert.ok(Date.now() - after < GIVE_UP_MS + READ_SLACK);
+    // The broker excuses its own stall, so the worker's old registration lingers a liveness period beside
+    // its new one: a call given to that ghost ends 504 (info, allowed). The system serves again after it.
+    let served: Report | undefined;
+    for (let n = 1; n <= 5 && served?.type !== 'ok'; n++) {
+      const after = call(client, `after-${n}`);
+      served = await outcomeOf(client, `after-${n}`);
+      assert.ok(served.at - after <= GIVE_UP_MS + READ_SLACK, `after-${n} took ${served.at - after} ms`);
+    }
+    assert.equal(served?.type, 'ok', 'the system serves again');
   });
 
   test('a worker frozen (SIGSTOP) while it holds the job: the call ends by F, and no execution starts after', async () => {
@@ -153,5 +159,23 @@ describe('give-up class: real processes under faults', () => {
     assert.equal(outcome.type, 'fail', JSON.stringify(outcome));
     assert.match(String(outcome.error), /expired|410|did not and will not run/);
     assertGaveUp(client, undefined, 'none-1', calledAt, outcome);
+  });
+
+  test('the seeded defect retries-give-up: a give-up call is retried (several attempts), the class broken', async () => {
+    const { worker, client } = await system({ clientArgs: ['--seed-defect', 'retries-give-up'] });
+    worker!.child.kill('SIGSTOP');
+    call(client, 'defect-1');
+    const outcome = await outcomeOf(client, 'defect-1');
+    assert.equal(outcome.type, 'info');
+    assert.ok(reportsOf(client, 'defect-1', 'attempt').length > 1, `${reportsOf(client, 'defect-1', 'attempt').length} attempt(s)`);
+  });
+
+  test('best-effort client driver with the broker down: every call ends at once with sent or dropped, never ok, fail or info', async () => {
+    const client = run(['client', '--driver', '--broker', await freeEndpoint(), '--service-class', 'log=best-effort']);
+    await ready(client, 'the client driver');
+    for (let i = 0; i < 50; i++) client.child.stdin.write(`${JSON.stringify({ type: 'call', job: `be-${i}`, service: 'log', payload: 'x' })}\n`);
+    await waitFor(() => client.reports.filter((r) => r.type === 'sent' || r.type === 'dropped').length === 50, { timeoutMs: WAIT, what: '50 best-effort outcomes' });
+    assert.deepEqual(client.reports.filter((r) => ['ok', 'fail', 'info'].includes(r.type)), []);
+    for (const sent of client.reports.filter((r) => r.type === 'sent')) assert.ok(typeof sent.ms === 'number' && sent.ms < 20, JSON.stringify(sent));
   });
 });
