@@ -276,7 +276,7 @@ program
       try {
         retryPolicy = opts.retry === undefined ? undefined : parseRetryPolicy(opts.retry, { attempts: opts.attempts, initial: opts.backoffInitial, cap: opts.backoffMax });
       } catch (error) {
-        program.error(`error: option '--retry <policy>' argument '${opts.retry}' is invalid. ${(error as Error).message}`, { exitCode: 2 });
+        program.error(`error: option '--retry <policy>' argument '${opts.retry}' is invalid. ${(error as Error).message}`);
       }
       const options = {
         security,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DriverReport } from '../../reference/drivers/protocol';
-import { checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent } from '../../harness/systems/request-reply/driver-reports';
+import { checkClassReport, checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClassReport, isClientReport, isOrphanReport, isWorkerReport, orphanEvent } from '../../harness/systems/request-reply/driver-reports';
 import { invalidEventReason } from '../../harness/history/reader';
 
 /** A stdout line as report-line.ts hands it over: only its `type` is known to be a string. */
@@ -20,8 +20,33 @@ function problemOf(report: DriverReport): string | undefined {
     const checked = checkOrphanReport(report);
     return 'problem' in checked ? checked.problem : undefined;
   }
+  if (isClassReport(report)) {
+    const checked = checkClassReport(report);
+    return 'problem' in checked ? checked.problem : undefined;
+  }
   return 'not a request-reply report';
 }
+
+describe('request-reply driver reports: classes of service (attempt, attempt-fail, sent, dropped)', () => {
+  test('well-formed class reports are accepted and are not call outcomes', () => {
+    for (const report of [
+      line({ type: 'attempt', job: 'j1', n: 1 }),
+      line({ type: 'attempt-fail', job: 'j1', n: 2, reason: 'timeout' }),
+      line({ type: 'sent', job: 'j1', ms: 0.3 }),
+      line({ type: 'dropped', job: 'j1', reason: 'would-block' }),
+    ]) {
+      assert.equal(problemOf(report), undefined, JSON.stringify(report));
+      assert.equal(isClientReport(report), false, 'a class report is no ok/fail/info');
+    }
+  });
+
+  test('a bad field is a problem naming it', () => {
+    assert.equal(problemOf(line({ type: 'attempt', job: 'j1', n: 0 })), 'the "attempt" report: "n" must be a whole number from 1 (got 0)');
+    assert.equal(problemOf(line({ type: 'attempt-fail', job: 'j1', n: 1 })), 'the "attempt-fail" report: "reason" must be a non-empty string (got nothing)');
+    assert.equal(problemOf(line({ type: 'sent', job: 'j1', ms: -1 })), 'the "sent" report: "ms" must be a number of ms, 0 or more (got -1)');
+    assert.equal(problemOf(line({ type: 'dropped', job: '', reason: 'x' })), 'the "dropped" report: "job" must be a non-empty string (got "")');
+  });
+});
 
 describe('request-reply driver reports: the control additions', () => {
   test('kill-answer, kill-info, fail with killed and exec-killed are accepted, and become events the history schema accepts', () => {
