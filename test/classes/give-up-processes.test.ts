@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, test } from 'node:test';
 import { waitFor } from '../../harness/util/wait-for';
 import { freeEndpoint, sleep } from '../reference/helpers';
+import { addToxic, createProxy, startFaultProxy } from '../toxiproxy/support';
 
 /**
  * The give-up class (docs/protocol.md, KHX/1 rule 10, KHT/1) with every node a real process
@@ -40,7 +41,8 @@ describe('give-up class: real processes under faults', () => {
   });
 
   const run = (args: string[]): Node => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: process.env.CLASSES_LOG ?? 'warn' } });
+    // info: the tests read a worker's LATE log line.
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
     const node: Node = { child, reports: [], stderr: '' };
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
@@ -60,13 +62,20 @@ describe('give-up class: real processes under faults', () => {
 
   const ready = (node: Node, what: string) => waitFor(() => node.reports.some((r) => r.type === 'ready'), { timeoutMs: WAIT, what });
 
-  const system = async (options: { workMs?: number; worker?: boolean; clientArgs?: string[] } = {}) => {
+  const startBroker = (endpoint: string, liveness: number): Node =>
+    run(['broker', '--endpoint', endpoint, '--heartbeat', String(HEARTBEAT), '--liveness', String(liveness), '--service-class', `step=give-up:${GIVE_UP_MS}`, '--exit-with-stdin']);
+
+  const startWorker = (endpoint: string, liveness: number, workMs: number): Node =>
+    run(['worker', '--broker', endpoint, '--service', 'step', '--name', 'w1', '--work-ms', String(workMs), '--heartbeat', String(HEARTBEAT), '--liveness', String(liveness), '--reconnect-initial', '25', '--reconnect-max', '200', '--exit-with-stdin']);
+
+  const system = async (options: { workMs?: number; worker?: boolean; clientArgs?: string[]; liveness?: number; workerLink?: (broker: string) => Promise<string> } = {}) => {
     const endpoint = await freeEndpoint();
-    const broker = run(['broker', '--endpoint', endpoint, '--heartbeat', String(HEARTBEAT), '--liveness', '3', '--service-class', `step=give-up:${GIVE_UP_MS}`, '--exit-with-stdin']);
+    const liveness = options.liveness ?? 3;
+    const broker = startBroker(endpoint, liveness);
     await ready(broker, 'the broker to listen');
     let worker: Node | undefined;
     if (options.worker !== false) {
-      worker = run(['worker', '--broker', endpoint, '--service', 'step', '--name', 'w1', '--work-ms', String(options.workMs ?? 20), '--heartbeat', String(HEARTBEAT), '--liveness', '3', '--reconnect-initial', '25', '--reconnect-max', '200', '--exit-with-stdin']);
+      worker = startWorker(options.workerLink === undefined ? endpoint : await options.workerLink(endpoint), liveness, options.workMs ?? 20);
       await ready(worker, 'the worker to start');
     }
     const client = run(['client', '--driver', '--broker', endpoint, '--timeout', '400', '--attempts', '3', '--backoff-initial', '20', '--backoff-max', '100', '--service-class', `step=give-up:${GIVE_UP_MS}`, ...(options.clientArgs ?? [])]);
@@ -76,7 +85,7 @@ describe('give-up class: real processes under faults', () => {
       call(client, `warm-${warm}`);
       if ((await outcomeOf(client, `warm-${warm}`)).type === 'ok') break;
     }
-    return { broker, worker, client };
+    return { broker, worker, client, endpoint };
   };
 
   const call = (client: Node, job: string): number => {
@@ -150,6 +159,7 @@ describe('give-up class: real processes under faults', () => {
     await sleep(1_000);
     assertGaveUp(client, worker, 'late-1', calledAt, outcome);
     assert.deepEqual(reportsOf(worker, 'late-1', 'exec-start'), [], 'the worker started a job past its deadline');
+    assert.match(worker!.stderr, /not started \(LATE\)/, 'the resumed worker read the job and refused it');
   });
 
   test('no worker for the service: 410 before F, a definite fail, one attempt', async () => {
@@ -177,5 +187,41 @@ describe('give-up class: real processes under faults', () => {
     await waitFor(() => client.reports.filter((r) => r.type === 'sent' || r.type === 'dropped').length === 50, { timeoutMs: WAIT, what: '50 best-effort outcomes' });
     assert.deepEqual(client.reports.filter((r) => ['ok', 'fail', 'info'].includes(r.type)), []);
     for (const sent of client.reports.filter((r) => r.type === 'sent')) assert.ok(typeof sent.ms === 'number' && sent.ms < 20, JSON.stringify(sent));
+  });
+
+  test('the broker SIGKILLed with the job queued and restarted: the job is forgotten (never journaled), no worker that comes later runs it, the call ends by F', async () => {
+    const { broker, client, endpoint } = await system({ worker: false });
+    const calledAt = call(client, 'killed-1');
+    await sleep(100);
+    broker.child.kill('SIGKILL');
+    const restarted = startBroker(endpoint, 3);
+    await ready(restarted, 'the broker to listen again');
+    const worker = startWorker(endpoint, 3, 20);
+    await ready(worker, 'a worker after the restart');
+    const outcome = await outcomeOf(client, 'killed-1');
+    assert.equal(outcome.type, 'info', JSON.stringify(outcome));
+    await sleep(500);
+    assertGaveUp(client, worker, 'killed-1', calledAt, outcome);
+    assert.deepEqual(reportsOf(worker, 'killed-1', 'exec-start'), [], 'a give-up job ran after the broker restarted');
+  });
+
+  test('latency on the broker → worker link longer than F: the job reaches the worker past its deadline and is not started (LATE); the call ends by F', async () => {
+    const faults = await startFaultProxy();
+    closers.push(() => faults.close());
+    const { worker, client } = await system({
+      liveness: 30,
+      workerLink: async (endpoint) => {
+        const port = await createProxy(faults.url, 'worker', endpoint.replace('tcp://', ''));
+        return `tcp://127.0.0.1:${port}`;
+      },
+    });
+    await addToxic(faults.url, 'worker', { type: 'latency', stream: 'downstream', attributes: { latency: GIVE_UP_MS + 300 } });
+    const calledAt = call(client, 'slow-1');
+    const outcome = await outcomeOf(client, 'slow-1');
+    assert.equal(outcome.type, 'info', JSON.stringify(outcome));
+    await sleep(GIVE_UP_MS + 800);
+    assertGaveUp(client, worker, 'slow-1', calledAt, outcome);
+    assert.deepEqual(reportsOf(worker, 'slow-1', 'exec-start'), [], 'the worker started a job that reached it past its deadline');
+    assert.match(worker!.stderr, /not started \(LATE\)/, 'the job reached the worker, late, and was refused there (not lost on the way)');
   });
 });
