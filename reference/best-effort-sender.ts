@@ -8,6 +8,8 @@ export interface BestEffortOptions {
   /** At most this many messages wait in the socket for the broker (ZMQ_SNDHWM); past it a send is dropped. Default 1000. */
   highWaterMark?: number;
   security?: PeerSecurity;
+  /** How long close() lets queued messages still go out (ZMQ_LINGER); default 0: a driver's queue dies with it. */
+  lingerMs?: number;
 }
 
 export type BestEffortOutcome = { sent: true; ms: number } | { sent: false; reason: 'would-block' | 'closed' };
@@ -29,7 +31,7 @@ export class BestEffortSender {
 
   constructor(private readonly options: BestEffortOptions) {
     this.socket = new Dealer({
-      linger: 0,
+      linger: options.lingerMs ?? 0,
       sendTimeout: 0,
       sendHighWaterMark: options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
       // Replies are never read: keep what a broker might still send bounded too.

@@ -442,18 +442,24 @@ export class MajordomoClient {
     return outcome ?? { kind: 'timeout', accepted };
   }
 
+  /** Plain 7/MDP (no job id, or a broker without KHX/1): the same policy and budget, at-least-once. */
   private async sendWithRetries(service: string, body: Frame[]): Promise<Frame[]> {
-    const job = this.call?.job;
-    for (let attempt = 0; attempt < this.options.attempts; attempt++) {
-      if (attempt > 0) await this.backOff(attempt - 1);
-      if (job) this.tell({ type: 'attempt', job, n: attempt + 1 });
+    const job = this.call?.job || undefined;
+    const attempts = this.retryPolicy.attempts;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await this.retryBackOff(attempt, attempt, false);
+      if (job !== undefined) this.tell({ type: 'attempt', job, n: attempt + 1 });
       const result = await this.attempt(service, body);
-      if (result.kind === 'reply') return result.body;
-      if (job) this.tell({ type: 'attempt-fail', job, n: attempt + 1, reason: this.lastMiss });
+      if (result.kind === 'reply') {
+        this.budget?.onCallOk();
+        return result.body;
+      }
+      if (job !== undefined) this.tell({ type: 'attempt-fail', job, n: attempt + 1, reason: this.lastMiss });
+      this.budget?.onAttemptFailed();
       this.serviceSeenAt.delete(service);
       this.log.info({ service, attempt: attempt + 1 }, 'no reply within timeout: retrying on a new socket');
     }
-    throw new IndefiniteFailure(`no reply from "${service}" after ${this.options.attempts} attempts`, this.options.attempts);
+    throw new IndefiniteFailure(`no reply from "${service}" after ${attempts} attempts`, attempts);
   }
 
   private backOff(attempt: number): Promise<void> {

@@ -8,7 +8,8 @@ import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
 import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
 import { createLogger } from '../../reference/util/log';
 import { parseBrokerDefects, parseClientDefects, type BrokerDefect, type ClientDefect } from '../../reference/defects';
-import { parseServiceClasses, type ServiceClasses } from '../../reference/classes/service-classes';
+import { parseServiceClasses, serviceClassOf, type ServiceClasses } from '../../reference/classes/service-classes';
+import { BestEffortSender } from '../../reference/best-effort-sender';
 import { parseRetryPolicy } from '../../reference/classes/retry-policy';
 import { NORMAL_MODE, parseWorkerMode, type WorkerMode } from '../../reference/control/worker-mode';
 import { parseProcessingTimeout, type ProcessingTimeouts } from '../../reference/broker/processing-timeout';
@@ -295,6 +296,15 @@ program
         process.exit(0);
       }
       if (frames.length === 0) program.error('client: give at least one frame to send, or --driver');
+      if (serviceClassOf(opts.serviceClass, opts.service).kind === 'best-effort') {
+        // Fire-and-forget: one non-blocking send, no answer awaited.
+        // A one-shot process: let the message leave before the socket closes.
+        const sender = new BestEffortSender({ broker: opts.broker, security, lingerMs: 500 });
+        const outcome = await sender.send(opts.service, frames.map((f) => Buffer.from(f)));
+        sender.close();
+        process.stderr.write(outcome.sent ? `keelhaul client: best-effort: sent in ${outcome.ms.toFixed(1)} ms, no answer awaited\n` : `keelhaul client: best-effort: dropped (${outcome.reason})\n`);
+        process.exit(outcome.sent ? 0 : 1);
+      }
       const client = new MajordomoClient({ ...options, logger });
       try {
         const reply = await client.request(opts.service, frames.map((f) => Buffer.from(f)));

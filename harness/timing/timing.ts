@@ -1,4 +1,5 @@
 import { callBound } from '../../reference/client';
+import { parseRetryPolicy } from '../../reference/classes/retry-policy';
 
 /**
  * Every interval a scenario runs with. Scenarios scale them down (a 50 ms heartbeat) so that a
@@ -88,14 +89,16 @@ export function revocationBound(timing: Timing): number {
   return timing.heartbeatInterval + livenessPeriod(timing);
 }
 
-/** The longest one client call may take before the stuck checker flags it. */
+/** The longest one client call may take before the stuck checker flags it; a scenario's retry policy counts (its attempts and cap may exceed the flags'). */
 export function clientCallBound(timing: Timing): number {
+  const defaults = { attempts: timing.clientAttempts, initial: timing.backoffInitial, cap: timing.backoffMax };
   return callBound({
     timeout: timing.clientTimeout,
     attempts: timing.clientAttempts,
     backoffInitial: timing.backoffInitial,
     backoffMax: timing.backoffMax,
     checkService: true,
+    ...(timing.retryPolicy === undefined ? {} : { retryPolicy: parseRetryPolicy(timing.retryPolicy, defaults) }),
   });
 }
 
