@@ -1,5 +1,6 @@
 import { callBound } from '../../reference/client';
-import { parseRetryPolicy } from '../../reference/classes/retry-policy';
+import { formatRetryPolicy, parseRetryPolicy } from '../../reference/classes/retry-policy';
+import { formatServiceClasses, parseServiceClasses, type ServiceClass } from '../../reference/classes/service-classes';
 
 /**
  * Every interval a scenario runs with. Scenarios scale them down (a 50 ms heartbeat) so that a
@@ -35,7 +36,8 @@ export interface Timing {
   serviceClasses?: string;
   /**
    * Client: the retry policy (`--retry`, docs/drivers.md). Undefined: derived from clientAttempts,
-   * backoffInitial and backoffMax with doubling, equal jitter and no budget. Its ms are not scaled.
+   * backoffInitial and backoffMax with doubling, equal jitter and no budget. Its ms (initial, cap) scale
+   * with the time scale, as a give-up service's F in serviceClasses does.
    */
   retryPolicy?: string;
 }
@@ -72,7 +74,26 @@ export function scaleTiming(timing: Timing, scale: number): Timing {
     resultGrace: s(timing.resultGrace),
     workMs: timing.workMs === 0 ? 0 : s(timing.workMs),
     ...(timing.processingTimeout === undefined ? {} : { processingTimeout: s(timing.processingTimeout) }),
+    ...(timing.serviceClasses === undefined ? {} : { serviceClasses: scaleServiceClasses(timing.serviceClasses, s) }),
+    ...(timing.retryPolicy === undefined ? {} : { retryPolicy: scaleRetryPolicy(timing, s) }),
   };
+}
+
+/** A give-up service's F is an interval like any other: it scales. */
+function scaleServiceClasses(spec: string, s: (ms: number) => number): string {
+  const scaled = new Map<string, ServiceClass>();
+  for (const [service, klass] of parseServiceClasses(spec).services) scaled.set(service, klass.kind === 'give-up' ? { kind: 'give-up', giveUpMs: s(klass.giveUpMs) } : klass);
+  return formatServiceClasses({ services: scaled });
+}
+
+/** The policy's initial and cap scale (its attempts, multiplier, jitter and budget are counts and shapes); keys it did not set stay unset. */
+function scaleRetryPolicy(timing: Timing, s: (ms: number) => number): string {
+  const text = timing.retryPolicy ?? '';
+  const policy = parseRetryPolicy(text, { attempts: timing.clientAttempts, initial: timing.backoffInitial, cap: timing.backoffMax });
+  const given = new Set(text.split(',').map((entry) => entry.split('=')[0].trim()));
+  const full = formatRetryPolicy({ ...policy, initial: s(policy.initial), cap: s(policy.cap) }).split(',');
+  const kept = full.filter((entry) => given.has(entry.split('=')[0]));
+  return kept.length === 0 ? 'off' : kept.join(',');
 }
 
 /** How long a peer may be silent before it is taken for dead. */

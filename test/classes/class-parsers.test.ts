@@ -5,6 +5,7 @@ import { defaultRetryPolicy, formatRetryPolicy, parseRetryPolicy } from '../../r
 import { RetryBudget } from '../../reference/classes/retry-budget';
 import { backoffDelay, retryCeiling, retryDelay } from '../../reference/util/backoff';
 import { timedDeadline, tooLateToDispatch } from '../../reference/broker/timed-jobs';
+import { clientCallBound, scaleTiming, SCENARIO_TIMING } from '../../harness/timing/timing';
 
 const DEFAULTS = { attempts: 3, initial: 100, cap: 2000 };
 
@@ -133,5 +134,15 @@ describe('KHT/1 deadlines at the broker', () => {
     assert.equal(timedDeadline(10_000, { kind: 'retry' }, 1_000), 10_000);
     assert.equal(tooLateToDispatch(1_000, 50, 949), false);
     assert.equal(tooLateToDispatch(1_000, 50, 950), true);
+  });
+});
+
+describe('a scenario timing with classes and a retry policy scales', () => {
+  test('give-up F, initial and cap scale; counts stay; keys not set stay unset', () => {
+    const timing = { ...SCENARIO_TIMING, serviceClasses: 'echo=retry,step=give-up:800,log=best-effort', retryPolicy: 'attempts=5,cap=400,jitter=full' };
+    const scaled = scaleTiming(timing, 2);
+    assert.equal(scaled.serviceClasses, 'echo=retry,step=give-up:1600,log=best-effort');
+    assert.equal(scaled.retryPolicy, 'attempts=5,cap=800,jitter=full');
+    assert.ok(clientCallBound(timing) >= clientCallBound({ ...SCENARIO_TIMING, clientAttempts: 5, backoffMax: 400 }), 'the call bound counts the policy');
   });
 });
