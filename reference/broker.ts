@@ -728,6 +728,8 @@ export class Broker {
         worker.current = undefined;
         worker.stuckOn = job;
         this.endTimedJob(job, KhxStatus.GivenUp, 'its worker overran the processing timeout');
+        // A KHC/1 worker is asked, once, to stop the handler: its ack `killed` frees it (a busy worker would sit on it for good).
+        if (worker.khc) this.sendTimeoutKill(worker, job);
         continue;
       }
       this.log.warn({ worker: worker.id, service: worker.service, job: printable(jobIdFrame(job)), heldMs: Math.round(now - (job.dispatchedAt ?? now)), khc: worker.khc, inHand }, 'processing timeout: the worker held its job too long');
@@ -926,6 +928,11 @@ export class Broker {
     }
     const job = [...(this.jobsByAddress.get(ack.job.toString('hex')) ?? [])].find((candidate) => candidate.holder === worker.id);
     if (job !== undefined && job.kill === undefined && !job.completing && job.processingTimeout === 'killing' && worker.current === job) return this.onTimeoutKillAck(worker, job, ack.outcome);
+    if (worker.stuckOn?.deadline !== undefined && worker.stuckOn.address.equals(ack.job) && (ack.outcome === 'killed' || ack.outcome === 'absent')) {
+      // The timed job it overran was answered 504 already; its handler stopped, so the worker may work again.
+      worker.stuckOn = undefined;
+      return this.makeIdle(worker, this.serviceNamed(worker.service));
+    }
     if (job?.kill === undefined || job.completing) {
       this.log.info({ worker: worker.id, job: printable(ack.job), outcome: ack.outcome }, 'CONTROL-ACK KILL for no pending kill this worker holds: ignored');
       return;

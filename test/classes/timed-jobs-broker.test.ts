@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Broker, BrokerOptions } from '../../reference/broker';
 import { encodeClientRequest, encodeDisconnect, encodeLate, encodeReady, encodeReply, encodeTimedJobRequest, KHT_EXTENSION, KHX_EXTENSION, KhxStatus, type WorkerInbound } from '../../reference/mdp/codec';
 import { KHT_MMI_SERVICE } from '../../reference/mdp/mmi';
+import { encodeControlAck, KHC_EXTENSION } from '../../reference/mdp/control-codec';
 import { parseProcessingTimeout } from '../../reference/broker/processing-timeout';
 import { expectJobReplyWithin, expectRequestWithin, freeEndpoint, rawPeers, sleep, startBroker, type RawMdpPeer } from '../reference/helpers';
 
@@ -39,12 +40,13 @@ describe('reference broker: KHT/1 timed jobs', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** A worker that heartbeats: KHT/1 (with KHX/1 and an instance id), or plain 7/MDP. */
-  const worker = async (instance?: string): Promise<RawMdpPeer> => {
+  /** A worker that heartbeats: KHT/1 (with KHX/1 and an instance id, and KHC/1 if asked), or plain 7/MDP. */
+  const worker = async (instance?: string, khc = false): Promise<RawMdpPeer> => {
     const created = peer();
-    await created.send(encodeReady('step', instance === undefined ? [] : [KHX_EXTENSION, instance, KHT_EXTENSION]));
+    await created.send(encodeReady('step', instance === undefined ? [] : [KHX_EXTENSION, instance, ...(khc ? [KHC_EXTENSION] : []), KHT_EXTENSION]));
     created.startHeartbeats(HEARTBEAT);
     if (instance !== undefined) assert.deepEqual(await created.expectAsWorker(WAIT, 'the RECORDED welcome'), { kind: 'recorded', jobs: [] });
+    if (khc) assert.deepEqual(await created.expectAsWorker(WAIT, 'the control welcome'), { kind: 'control' });
     return created;
   };
 
@@ -125,6 +127,21 @@ describe('reference broker: KHT/1 timed jobs', () => {
     await holder.send(encodeReply(request.client, [Buffer.from('late')]));
     await sleep(50);
     assert.equal(broker.stats().orphans, 1, 'its late result is an orphan');
+  });
+
+  test('a KHC/1 worker past the processing timeout on a timed job: 504, CONTROL KILL once, and its ack `killed` frees it for the next job', async () => {
+    await broker.close();
+    broker = await start({ processingTimeouts: parseProcessingTimeout('step=150') });
+    const holder = await worker('w-khc', true);
+    const { client } = await submit('t-10', 3_000);
+    const request = await expectRequestWithin(holder, 'the timed request', WAIT);
+    assert.equal((await expectJobReplyWithin(client, 'the 504', WAIT)).status, KhxStatus.GivenUp);
+    const kill = await holder.expectAsWorker(WAIT, 'CONTROL KILL');
+    assert.ok(kill.kind === 'control' && kill.instruction === 'KILL' && kill.job.equals(request.client), JSON.stringify(kill));
+    await submit('t-11', 3_000);
+    await nothingFor(holder, 200, 'a job went to the worker before it acked the kill');
+    await holder.send(encodeControlAck({ kind: 'control-ack', instruction: 'KILL', job: request.client, outcome: 'killed' }));
+    assert.equal((await expectRequestWithin(holder, 'the next job', WAIT)).client.toString(), 't-11');
   });
 
   test('LATE from the worker: 410 (it never ran), and the worker takes the next job', async () => {
