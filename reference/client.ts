@@ -331,21 +331,21 @@ export class MajordomoClient {
 
   /** A job reply's status as the call's outcome: 200 is the reply, 504 indefinite, every other status a definite failure. */
   private jobAnswer(job: string, result: { status: string; body: Frame[] }, attempts: number): Frame[] {
-      switch (result.status) {
-        case KhxStatus.Done:
-          return result.body;
-        case KhxStatus.Killed:
-          throw new KilledFailure(job);
-        case KhxStatus.Expired:
-          throw new DefiniteFailure(`job ${job} expired at the broker before any worker took it: it did not and will not run`, 'expired');
-        case KhxStatus.GivenUp:
-          // It may have run: an outcome unknown, never a definite failure.
-          throw new IndefiniteFailure(`the broker gave up on job ${job} past its deadline: it may have run, and will not run again`, attempts, true);
-        case KhxStatus.Forbidden:
-          throw new DefiniteFailure(`broker refused job ${job}: 403 ${result.body[0]?.toString() ?? 'forbidden'}: it will not run`, 'forbidden');
-        default:
-          throw new DefiniteFailure(`broker refused job ${job} (${result.status} ${result.body[0]?.toString() ?? ''}): it will not run`.trim(), 'refused');
-      }
+    switch (result.status) {
+      case KhxStatus.Done:
+        return result.body;
+      case KhxStatus.Killed:
+        throw new KilledFailure(job);
+      case KhxStatus.Expired:
+        throw new DefiniteFailure(`job ${job} expired at the broker before any worker took it: it did not and will not run`, 'expired');
+      case KhxStatus.GivenUp:
+        // It may have run: an outcome unknown, never a definite failure.
+        throw new IndefiniteFailure(`the broker gave up on job ${job} past its deadline: it may have run, and will not run again`, attempts, true);
+      case KhxStatus.Forbidden:
+        throw new DefiniteFailure(`broker refused job ${job}: 403 ${result.body[0]?.toString() ?? 'forbidden'}: it will not run`, 'forbidden');
+      default:
+        throw new DefiniteFailure(`broker refused job ${job} (${result.status} ${result.body[0]?.toString() ?? ''}): it will not run`.trim(), 'refused');
+    }
   }
 
   /** The per-process budget (the driver's), else this client's own when the policy has one, else none. */
@@ -358,8 +358,8 @@ export class MajordomoClient {
   }
 
   /** An attempt ended without an answer: said at once (before any backoff), and it costs the budget a token. */
-  private attemptFailed(job: string, n: number): void {
-    this.tell({ type: 'attempt-fail', job, n, reason: this.lastMiss });
+  private attemptFailed(job: string | undefined, n: number): void {
+    if (job !== undefined) this.tell({ type: 'attempt-fail', job, n, reason: this.lastMiss });
     this.budget?.onAttemptFailed();
   }
 
@@ -454,8 +454,7 @@ export class MajordomoClient {
         this.budget?.onCallOk();
         return result.body;
       }
-      if (job !== undefined) this.tell({ type: 'attempt-fail', job, n: attempt + 1, reason: this.lastMiss });
-      this.budget?.onAttemptFailed();
+      this.attemptFailed(job, attempt + 1);
       this.serviceSeenAt.delete(service);
       this.log.info({ service, attempt: attempt + 1 }, 'no reply within timeout: retrying on a new socket');
     }
