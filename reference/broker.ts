@@ -436,6 +436,7 @@ export class Broker {
     if (tooLateToDispatch(deadline, this.timedMargin, Date.now())) {
       // Arrived too late (a slow link, or this broker was frozen with it unread): it never runs.
       this.counters.timedExpired++;
+      this.log.info({ job: printable(jobFrame), service, lateMs: Date.now() - deadline }, 'timed job arrived past its deadline: answered 410, never queued');
       this.send([client, ...encodeJobReply(service, jobFrame, KhxStatus.Expired, [Buffer.from('the deadline passed before the job could be dispatched')])]);
       return;
     }

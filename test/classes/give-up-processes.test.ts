@@ -62,26 +62,39 @@ describe('give-up class: real processes under faults', () => {
 
   const ready = (node: Node, what: string) => waitFor(() => node.reports.some((r) => r.type === 'ready'), { timeoutMs: WAIT, what });
 
-  const startBroker = (endpoint: string, liveness: number): Node =>
-    run(['broker', '--endpoint', endpoint, '--heartbeat', String(HEARTBEAT), '--liveness', String(liveness), '--service-class', `step=give-up:${GIVE_UP_MS}`, '--exit-with-stdin']);
+  const startBroker = (endpoint: string, liveness: number, extra: string[] = []): Node =>
+    run(['broker', '--endpoint', endpoint, '--heartbeat', String(HEARTBEAT), '--liveness', String(liveness), '--service-class', `step=give-up:${GIVE_UP_MS}`, ...extra, '--exit-with-stdin']);
 
-  const startWorker = (endpoint: string, liveness: number, workMs: number): Node =>
-    run(['worker', '--broker', endpoint, '--service', 'step', '--name', 'w1', '--work-ms', String(workMs), '--heartbeat', String(HEARTBEAT), '--liveness', String(liveness), '--reconnect-initial', '25', '--reconnect-max', '200', '--exit-with-stdin']);
+  const startWorker = (endpoint: string, liveness: number, workMs: number, extra: string[] = []): Node =>
+    run(['worker', '--broker', endpoint, '--service', 'step', '--name', 'w1', '--work-ms', String(workMs), '--heartbeat', String(HEARTBEAT), '--liveness', String(liveness), '--reconnect-initial', '25', '--reconnect-max', '200', ...extra, '--exit-with-stdin']);
 
-  const system = async (options: { workMs?: number; worker?: boolean; clientArgs?: string[]; liveness?: number; workerLink?: (broker: string) => Promise<string> } = {}) => {
+  interface SystemOptions {
+    workMs?: number;
+    worker?: boolean;
+    liveness?: number;
+    brokerArgs?: string[];
+    workerArgs?: string[];
+    clientArgs?: string[];
+    /** The endpoint a node is given instead of the broker's own (a fault proxy in front of it). */
+    workerLink?: (broker: string) => Promise<string>;
+    clientLink?: (broker: string) => Promise<string>;
+  }
+
+  const system = async (options: SystemOptions = {}) => {
     const endpoint = await freeEndpoint();
     const liveness = options.liveness ?? 3;
-    const broker = startBroker(endpoint, liveness);
+    const broker = startBroker(endpoint, liveness, options.brokerArgs);
     await ready(broker, 'the broker to listen');
     let worker: Node | undefined;
     if (options.worker !== false) {
-      worker = startWorker(options.workerLink === undefined ? endpoint : await options.workerLink(endpoint), liveness, options.workMs ?? 20);
+      worker = startWorker(options.workerLink === undefined ? endpoint : await options.workerLink(endpoint), liveness, options.workMs ?? 20, options.workerArgs);
       await ready(worker, 'the worker to start');
     }
-    const client = run(['client', '--driver', '--broker', endpoint, '--timeout', '400', '--attempts', '3', '--backoff-initial', '20', '--backoff-max', '100', '--service-class', `step=give-up:${GIVE_UP_MS}`, ...(options.clientArgs ?? [])]);
+    const clientEndpoint = options.clientLink === undefined ? endpoint : await options.clientLink(endpoint);
+    const client = run(['client', '--driver', '--broker', clientEndpoint, '--timeout', '400', '--attempts', '3', '--backoff-initial', '20', '--backoff-max', '100', '--service-class', `step=give-up:${GIVE_UP_MS}`, ...(options.clientArgs ?? [])]);
     await ready(client, 'the client driver');
     // Three processes starting on a busy machine: the first call may miss F. Warm up until one is answered.
-    for (let warm = 1; worker !== undefined && warm <= 5; warm++) {
+    for (let warm = 1; worker !== undefined && options.workerArgs === undefined && warm <= 5; warm++) {
       call(client, `warm-${warm}`);
       if ((await outcomeOf(client, `warm-${warm}`)).type === 'ok') break;
     }
@@ -205,16 +218,46 @@ describe('give-up class: real processes under faults', () => {
     assert.deepEqual(reportsOf(worker, 'killed-1', 'exec-start'), [], 'a give-up job ran after the broker restarted');
   });
 
+  /** A fault proxy named `name` in front of the broker; the endpoint the node is given instead. */
+  const through = (name: string) => async (endpoint: string): Promise<string> => {
+    const port = await createProxy(faultProxy!.url, name, endpoint.replace('tcp://', ''));
+    return `tcp://127.0.0.1:${port}`;
+  };
+  let faultProxy: Awaited<ReturnType<typeof startFaultProxy>> | undefined;
+  const withFaultProxy = async (): Promise<NonNullable<typeof faultProxy>> => {
+    const started = await startFaultProxy();
+    closers.push(() => started.close());
+    return (faultProxy = started);
+  };
+
+  test('latency on the client → broker link longer than F: the call ends by F, and the request that reaches the broker late is never dispatched', async () => {
+    const faults = await withFaultProxy();
+    const { broker, worker, client } = await system({ clientLink: through('client') });
+    await addToxic(faults.url, 'client', { type: 'latency', stream: 'upstream', attributes: { latency: GIVE_UP_MS + 300 } });
+    const calledAt = call(client, 'delayed-1');
+    const outcome = await outcomeOf(client, 'delayed-1');
+    assert.ok(outcome.type === 'info' || outcome.type === 'fail', JSON.stringify(outcome));
+    await sleep(GIVE_UP_MS + 800);
+    assertGaveUp(client, worker, 'delayed-1', calledAt, outcome);
+    assert.deepEqual(reportsOf(worker, 'delayed-1', 'exec-start'), [], 'a request that arrived past its deadline was run');
+    assert.match(broker.stderr, /timed job arrived past its deadline/, 'the late request reached the broker and was refused there (not lost on the way)');
+  });
+
+  test('a busy worker (stuck on the job, heartbeating) past the processing timeout: 504, reported at F; the broker kills the handler and the worker serves again', async () => {
+    const { worker, client } = await system({ brokerArgs: ['--processing-timeout', 'step=250'], workerArgs: ['--mode', 'busy'] });
+    const calledAt = call(client, 'busy-1');
+    await waitFor(() => reportsOf(worker, 'busy-1', 'exec-start').length > 0, { timeoutMs: WAIT, what: 'busy-1 to start' });
+    const outcome = await outcomeOf(client, 'busy-1');
+    assert.equal(outcome.type, 'info', JSON.stringify(outcome));
+    assert.ok(outcome.at - calledAt >= GIVE_UP_MS - 5, `a 504 is reported at F, not after ${outcome.at - calledAt} ms`);
+    await waitFor(() => reportsOf(worker, 'busy-1', 'exec-killed').length > 0, { timeoutMs: WAIT, what: 'the busy handler to be killed' });
+    assertGaveUp(client, worker, 'busy-1', calledAt, outcome);
+    assert.equal(reportsOf(worker, 'busy-1', 'exec-start').length, 1, 'the job ran again');
+  });
+
   test('latency on the broker → worker link longer than F: the job reaches the worker past its deadline and is not started (LATE); the call ends by F', async () => {
-    const faults = await startFaultProxy();
-    closers.push(() => faults.close());
-    const { worker, client } = await system({
-      liveness: 30,
-      workerLink: async (endpoint) => {
-        const port = await createProxy(faults.url, 'worker', endpoint.replace('tcp://', ''));
-        return `tcp://127.0.0.1:${port}`;
-      },
-    });
+    const faults = await withFaultProxy();
+    const { worker, client } = await system({ liveness: 30, workerLink: through('worker') });
     await addToxic(faults.url, 'worker', { type: 'latency', stream: 'downstream', attributes: { latency: GIVE_UP_MS + 300 } });
     const calledAt = call(client, 'slow-1');
     const outcome = await outcomeOf(client, 'slow-1');
