@@ -5,6 +5,7 @@ import { invalidEventReason } from '../../harness/history/reader';
 import type { HistoryEvent } from '../../harness/history/event';
 import { checkRetryReport, retryEvent, retryReportOf } from '../../harness/systems/request-reply/driver-reports';
 import { servicePolicyEvents } from '../../harness/systems/request-reply/service-policy-events';
+import { ScriptedDriver, systemWith } from './scripted-driver';
 
 function problemOf(value: { type: string; [field: string]: unknown }): string | undefined {
   const report = retryReportOf(value);
@@ -85,5 +86,29 @@ describe('servicePolicyEvents: the harness\'s record of what each service declar
       },
     );
     assert.throws(() => servicePolicyEvents([], { ...RETRY, budget: { maxTokens: 0, ratio: -1 } }), /retry budget maxTokens must be > 0 \(got 0\); retry budget ratio must be >= 0 \(got -1\)/);
+  });
+});
+
+describe('RequestReplySystem: a client driver\'s retry reports become history events', () => {
+  test('attempt, attempt-fail, sent and dropped are recorded for the client that wrote them; a malformed one is not', async () => {
+    const driver = new ScriptedDriver('client-1');
+    const { system, history } = await systemWith(driver);
+    driver.report({ type: 'attempt', job: 'j1', n: 1 });
+    driver.report({ type: 'attempt-fail', job: 'j1', n: 1, reason: 'unreachable' });
+    driver.report({ type: 'attempt', job: 'j1', n: 2 });
+    driver.report({ type: 'ok', job: 'j1', reply: 'j1' });
+    driver.report({ type: 'sent', job: 'j2', ms: 0.4 });
+    driver.report({ type: 'dropped', job: 'j3', reason: 'queue full' });
+    driver.report({ type: 'attempt', job: 'j4', n: 'two' });
+    const recorded = history.events().map(({ t: _t, ...event }) => event);
+    assert.deepEqual(recorded, [
+      { type: 'attempt', process: 'client-1', job: 'j1', n: 1 },
+      { type: 'attempt-fail', process: 'client-1', job: 'j1', n: 1, reason: 'unreachable' },
+      { type: 'attempt', process: 'client-1', job: 'j1', n: 2 },
+      { type: 'ok', process: 'client-1', job: 'j1', reply: 'j1' },
+      { type: 'sent', process: 'client-1', job: 'j2', ms: 0.4 },
+      { type: 'dropped', process: 'client-1', job: 'j3', reason: 'queue full' },
+    ]);
+    assert.deepEqual(system.malformedReports(), ['client-1: the "attempt" report: "n" must be a whole number >= 1 (got "two")']);
   });
 });
