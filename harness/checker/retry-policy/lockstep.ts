@@ -85,7 +85,7 @@ export function tailAtLeast(chances: readonly number[], count: number): number {
  * within the window. The harness's lag around the retries widens the window the chance is reckoned over: a stall
  * can stamp attempts written apart at one moment.
  */
-export function cohortsOf(history: RetryPolicyHistory): Cohort[] {
+function cohortsOf(history: RetryPolicyHistory): Cohort[] {
   const retries = history.retries.filter((retry) => retry.call.policy.retry.jitter !== 'none' && retry.ceilingMs > 0);
   const cohorts: Cohort[] = [];
   let index = 0;
