@@ -37,10 +37,10 @@ describe('retry driver reports (attempt, attempt-fail, sent, dropped)', () => {
   });
 
   test('a bad field is a precise problem, never recorded', () => {
-    assert.equal(problemOf({ type: 'attempt', job: 'j1', n: 0 }), 'the "attempt" report: "n" must be a whole number >= 1 (got 0)');
-    assert.equal(problemOf({ type: 'attempt', job: 'j1', n: 1.5 }), 'the "attempt" report: "n" must be a whole number >= 1 (got 1.5)');
-    assert.equal(problemOf({ type: 'attempt-fail', job: 'j1', n: 2 }), 'the "attempt-fail" report: "reason" must be a string (got nothing)');
-    assert.equal(problemOf({ type: 'sent', job: 'j1', ms: -1 }), 'the "sent" report: "ms" must be a number of ms >= 0 (got -1)');
+    assert.equal(problemOf({ type: 'attempt', job: 'j1', n: 0 }), 'the "attempt" report: "n" must be a whole number from 1 (got 0)');
+    assert.equal(problemOf({ type: 'attempt', job: 'j1', n: 1.5 }), 'the "attempt" report: "n" must be a whole number from 1 (got 1.5)');
+    assert.equal(problemOf({ type: 'attempt-fail', job: 'j1', n: 2 }), 'the "attempt-fail" report: "reason" must be a non-empty string (got nothing)');
+    assert.equal(problemOf({ type: 'sent', job: 'j1', ms: -1 }), 'the "sent" report: "ms" must be a number of ms, 0 or more (got -1)');
     assert.equal(problemOf({ type: 'dropped', job: '', reason: 'full' }), 'the "dropped" report: "job" must be a non-empty string (got "")');
   });
 
@@ -109,6 +109,6 @@ describe('RequestReplySystem: a client driver\'s retry reports become history ev
       { type: 'sent', process: 'client-1', job: 'j2', ms: 0.4 },
       { type: 'dropped', process: 'client-1', job: 'j3', reason: 'queue full' },
     ]);
-    assert.deepEqual(system.malformedReports(), ['client-1: the "attempt" report: "n" must be a whole number >= 1 (got "two")']);
+    assert.deepEqual(system.malformedReports(), ['client-1: the "attempt" report: "n" must be a whole number from 1 (got "two")']);
   });
 });

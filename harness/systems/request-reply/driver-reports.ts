@@ -112,20 +112,20 @@ export type RetryReport =
 
 const RETRY_REPORT_TYPES: readonly RetryReport['type'][] = ['attempt', 'attempt-fail', 'sent', 'dropped'];
 
-const attemptNumber: [(value: unknown) => boolean, string] = [(value) => Number.isInteger(value) && (value as number) >= 1, 'a whole number >= 1'];
-const duration: [(value: unknown) => boolean, string] = [(value) => typeof value === 'number' && Number.isFinite(value) && value >= 0, 'a number of ms >= 0'];
+const attemptNumber: [(value: unknown) => boolean, string] = [(value) => Number.isInteger(value) && (value as number) >= 1, 'a whole number from 1'];
+const duration: [(value: unknown) => boolean, string] = [(value) => typeof value === 'number' && Number.isFinite(value) && value >= 0, 'a number of ms, 0 or more'];
 
 /** The report as a retry report, when its type is one; its fields are not checked yet (checkRetryReport). */
 export function retryReportOf(report: { type: string }): RetryReport | undefined {
   return (RETRY_REPORT_TYPES as readonly string[]).includes(report.type) ? (report as RetryReport) : undefined;
 }
 
-/** A retry report with every field checked: `job` non-empty, `n` a whole number >= 1, `reason` a string, `ms` >= 0. */
+/** A retry report with every field checked: `job` non-empty, `n` a whole number from 1, `reason` non-empty, `ms` >= 0. */
 export function checkRetryReport(report: RetryReport): CheckedReport<RetryReport> {
   const problem = firstProblem(report.type, report as unknown as Fields, {
     job: nonEmpty,
     ...(report.type === 'attempt' || report.type === 'attempt-fail' ? { n: attemptNumber } : {}),
-    ...(report.type === 'attempt-fail' || report.type === 'dropped' ? { reason: text } : {}),
+    ...(report.type === 'attempt-fail' || report.type === 'dropped' ? { reason: nonEmpty } : {}),
     ...(report.type === 'sent' ? { ms: duration } : {}),
   });
   return problem === undefined ? { report } : { problem };
