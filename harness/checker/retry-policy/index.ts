@@ -1,4 +1,4 @@
-import type { HistoryEvent } from '../../history/event';
+import type { HistoryEvent, ServiceClass } from '../../history/event';
 import { formatFindings, runIndexedChecks, type Finding } from '../registry';
 import { amplifications, type Amplification } from './amplification';
 import type { RetryPolicyCheckOptions } from './ladder';
@@ -31,7 +31,7 @@ export interface RetryPolicyCheckResult {
 export function checkRetryPolicy(events: readonly HistoryEvent[], options: RetryPolicyCheckOptions = {}): RetryPolicyCheckResult {
   const history = RETRY_POLICY.index(events);
   const { anomalies, counts } = runIndexedChecks(RETRY_POLICY, history, options);
-  const ofClass = (name: string) => history.calls.filter((call) => call.policy.class === name);
+  const ofClass = (name: ServiceClass) => history.calls.filter((call) => call.policy.class === name);
   const bestEffort = ofClass('best-effort');
   const stats: RetryPolicyStats = {
     services: history.policies.size,
