@@ -44,5 +44,8 @@ export { checkSecure, formatSecureResult, type SecureCheckResult, type SecurePro
 export { judgeSecure } from './checker/profile';
 export { checkControl, formatControlResult, type ControlCheckResult, type ControlProfile } from './checker/control';
 export { judgeControl } from './checker/profile';
+export { checkRetryPolicy, formatRetryPolicyResult, type RetryPolicyCheckResult, type RetryPolicyProfile } from './checker/retry-policy';
+export { judgeRetryPolicy } from './checker/profile';
+export { servicePolicyEvents, type DeclaredServiceClass } from './systems/request-reply/service-policy-events';
 export { RUN_EXIT } from './report/verdict';
 export { packageVersion } from './run/package-root';

@@ -8,7 +8,8 @@ import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
 
 Then('the history shows no anomaly the {string} profile forbids', function (this: KeelhaulWorld, profile: string) {
-  const { judgement, summary } = profile === 'control' ? this.harness.checkControl() : this.harness.check(parseRequestReplyProfile(profile));
+  const { judgement, summary } =
+    profile === 'control' ? this.harness.checkControl() : profile === 'retry-policy' ? this.harness.checkRetryPolicy() : this.harness.check(parseRequestReplyProfile(profile));
   this.attach(summary, 'text/plain');
   expectPass(judgement, summary);
 });

@@ -21,6 +21,9 @@ export {
   isControlProfile,
   judgeControl,
   CONTROL_PROFILES,
+  isRetryPolicyProfile,
+  judgeRetryPolicy,
+  RETRY_POLICY_PROFILES,
   parseRequestReplyProfile,
   isLiveness,
   isUndecided,
@@ -35,6 +38,7 @@ export {
   type RequestReplyProfile,
   type SecureProfile,
   type ControlProfile,
+  type RetryPolicyProfile,
 } from './profile';
 export {
   defineCheckerSystem,
@@ -58,4 +62,5 @@ export { checkStuck, STUCK, type StuckBounds } from './stuck';
 export { CHECKER_SYSTEMS } from './systems';
 export { checkSecure, formatSecureResult, SECURE, type SecureAnomalyName, type SecureCheckResult } from './secure';
 export { checkControl, CONTROL, formatControlResult, PIPE_ORDER_TOLERANCE_MS, type ControlAnomalyName, type ControlCheckResult } from './control';
+export { checkRetryPolicy, formatRetryPolicyResult, RETRY_POLICY, type RetryPolicyAnomalyName, type RetryPolicyCheckOptions, type RetryPolicyCheckResult, type RetryPolicyStats } from './retry-policy';
 export { checkUnexpected, UNEXPECTED } from './unexpected';

@@ -4,22 +4,26 @@ import { formatCheckResult } from './format';
 import {
   isControlProfile,
   isPubSubProfile,
+  isRetryPolicyProfile,
   isSecureProfile,
   judge,
   judgeControl,
   judgePubSub,
+  judgeRetryPolicy,
   judgeSecure,
   type ControlProfile,
   type Judgement,
   type Profile,
   type PubSubProfile,
   type RequestReplyProfile,
+  type RetryPolicyProfile,
   type SecureProfile,
 } from './profile';
 import type { CheckedSystem } from './registry';
 import { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCheckResult } from './pubsub';
 import { checkSecure, formatSecureResult, type SecureCheckResult } from './secure';
 import { checkControl, formatControlResult, type ControlCheckResult } from './control';
+import { checkRetryPolicy, formatRetryPolicyResult, type RetryPolicyCheckResult } from './retry-policy';
 
 /** A history checked and judged against one profile, with the summary a person reads. */
 export interface JudgedHistory<R> {
@@ -56,8 +60,15 @@ export function judgeControlHistory(events: readonly HistoryEvent[], profile: Co
   return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatControlResult(result)}` };
 }
 
+/** The retry-policy checks over a history (declared service policies, attempts, sends, outcomes, executions), judged against `profile`. */
+export function judgeRetryPolicyHistory(events: readonly HistoryEvent[], profile: RetryPolicyProfile): JudgedHistory<RetryPolicyCheckResult> {
+  const result = checkRetryPolicy(events);
+  const judgement = judgeRetryPolicy(result, profile);
+  return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatRetryPolicyResult(result)}` };
+}
+
 /** What any system's check gives. */
-export type AnyCheckResult = CheckResult | PubSubCheckResult | SecureCheckResult | ControlCheckResult;
+export type AnyCheckResult = CheckResult | PubSubCheckResult | SecureCheckResult | ControlCheckResult | RetryPolicyCheckResult;
 
 /**
  * The bounds of a whole-history check, whatever the system: the request-reply checks' options (the
@@ -74,7 +85,15 @@ interface SystemJudge<P extends Profile> {
   judge(events: readonly HistoryEvent[], profile: P, bounds: HistoryBounds, format: { allCounts?: boolean }): JudgedHistory<AnyCheckResult>;
 }
 
-type ProfileOfSystem<S extends CheckedSystem> = S extends 'pubsub' ? PubSubProfile : S extends 'secure' ? SecureProfile : S extends 'control' ? ControlProfile : RequestReplyProfile;
+type ProfileOfSystem<S extends CheckedSystem> = S extends 'pubsub'
+  ? PubSubProfile
+  : S extends 'secure'
+    ? SecureProfile
+    : S extends 'control'
+      ? ControlProfile
+      : S extends 'retry-policy'
+        ? RetryPolicyProfile
+        : RequestReplyProfile;
 
 const JUDGES: { readonly [S in CheckedSystem]: SystemJudge<ProfileOfSystem<S>> } = {
   'request-reply': { operations: ['invoke'], judge: (events, profile, bounds, format) => judgeRequestReplyHistory(events, profile, bounds, format) },
@@ -87,6 +106,8 @@ const JUDGES: { readonly [S in CheckedSystem]: SystemJudge<ProfileOfSystem<S>> }
   secure: { operations: ['policy'], judge: (events, profile) => judgeSecureHistory(events, profile) },
   // A control run invokes the jobs it kills, or kills an id nobody invoked; with neither it ran nothing.
   control: { operations: ['invoke', 'kill'], judge: (events, profile) => judgeControlHistory(events, profile) },
+  // A retry-policy run's operations are its calls; the declared policies alone tested nothing.
+  'retry-policy': { operations: ['invoke'], judge: (events, profile) => judgeRetryPolicyHistory(events, profile) },
 };
 
 function judgeOf(profile: Profile): SystemJudge<Profile> {
@@ -94,6 +115,7 @@ function judgeOf(profile: Profile): SystemJudge<Profile> {
   if (isPubSubProfile(profile)) return JUDGES.pubsub as SystemJudge<Profile>;
   if (isSecureProfile(profile)) return JUDGES.secure as SystemJudge<Profile>;
   if (isControlProfile(profile)) return JUDGES.control as SystemJudge<Profile>;
+  if (isRetryPolicyProfile(profile)) return JUDGES['retry-policy'] as SystemJudge<Profile>;
   return JUDGES['request-reply'] as SystemJudge<Profile>;
 }
 

@@ -6,6 +6,7 @@ import { forbiddenNames, judgeFindings, type AnomalyRules, type Finding, type Ju
 import { REQUEST_REPLY, type RequestReplyProfile } from './request-reply';
 import { SECURE, type SecureAnomalyName, type SecureProfile } from './secure/system';
 import { CONTROL, type ControlAnomalyName, type ControlProfile } from './control/system';
+import { RETRY_POLICY, type RetryPolicyAnomalyName, type RetryPolicyProfile } from './retry-policy/system';
 import { CHECKER_SYSTEMS } from './systems';
 
 /**
@@ -13,14 +14,15 @@ import { CHECKER_SYSTEMS } from './systems';
  * (systems.ts): each system's ladder, and each anomaly entry's `forbiddenBy`, `undecided`,
  * `explained` and `liveness`.
  */
-export type { ControlProfile, PubSubProfile, RequestReplyProfile, SecureProfile };
-/** A guarantee a system under test claims: a delivery guarantee, `secure` (who may talk to whom), or `control` (kill job N). */
-export type Profile = RequestReplyProfile | PubSubProfile | SecureProfile | ControlProfile;
+export type { ControlProfile, PubSubProfile, RequestReplyProfile, RetryPolicyProfile, SecureProfile };
+/** A guarantee a system under test claims: a delivery guarantee, `secure` (who may talk to whom), `control` (kill job N), or `retry-policy` (declared classes of service and retry policy). */
+export type Profile = RequestReplyProfile | PubSubProfile | SecureProfile | ControlProfile | RetryPolicyProfile;
 
 export const REQUEST_REPLY_PROFILES: readonly RequestReplyProfile[] = REQUEST_REPLY.profiles;
 export const PUBSUB_PROFILES: readonly PubSubProfile[] = PUBSUB.profiles;
 export const SECURE_PROFILES: readonly SecureProfile[] = SECURE.profiles;
 export const CONTROL_PROFILES: readonly ControlProfile[] = CONTROL.profiles;
+export const RETRY_POLICY_PROFILES: readonly RetryPolicyProfile[] = RETRY_POLICY.profiles;
 
 /**
  * Each system's profiles, weakest first: claiming one claims those before it on the same ladder,
@@ -46,6 +48,10 @@ export function isSecureProfile(profile: Profile): profile is SecureProfile {
 
 export function isControlProfile(profile: Profile): profile is ControlProfile {
   return (CONTROL_PROFILES as readonly Profile[]).includes(profile);
+}
+
+export function isRetryPolicyProfile(profile: Profile): profile is RetryPolicyProfile {
+  return (RETRY_POLICY_PROFILES as readonly Profile[]).includes(profile);
 }
 
 /** Whether a claim of `claimed` implies `profile`. */
@@ -103,6 +109,10 @@ export function judgeSecure(result: { anomalies: readonly Finding<SecureAnomalyN
 
 export function judgeControl(result: { anomalies: readonly Finding<ControlAnomalyName>[] }, profile: ControlProfile): Judgement {
   return judgeFindings(CONTROL, result.anomalies, profile);
+}
+
+export function judgeRetryPolicy(result: { anomalies: readonly Finding<RetryPolicyAnomalyName>[] }, profile: RetryPolicyProfile): Judgement {
+  return judgeFindings(RETRY_POLICY, result.anomalies, profile);
 }
 
 /** One line on why a judgement is INCONCLUSIVE: each undecided finding's kind, with the first's detail. */

@@ -1,4 +1,4 @@
-import { isControlEvent, isOrphanEvent, isPubSubEvent, isSecurityEvent, type HistoryEvent } from '../history/event';
+import { isControlEvent, isOrphanEvent, isPubSubEvent, isRetryEvent, isSecurityEvent, type HistoryEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
 import { invokesByJob } from './jobs';
 import { requestReplyRule } from './request-reply-ladder';
@@ -14,7 +14,8 @@ export function checkUnexpected(events: readonly HistoryEvent[]): Anomaly<'unexp
     // Pub/sub, security and control events are judged by their own registries (checker/pubsub/,
     // checker/secure/, checker/control/), not here: a kill of an id nobody invoked is a case to judge there.
     // An orphan is a message a node dropped, never an answer: only counted (a plain reply may name no invoked job).
-    if (event.type === 'invoke' || event.type === 'nemesis' || event.type === 'harness' || isPubSubEvent(event) || isSecurityEvent(event) || isControlEvent(event) || isOrphanEvent(event)) continue;
+    // Attempts, sends and declared service policies are judged by the retry-policy registry (checker/retry-policy/).
+    if (event.type === 'invoke' || event.type === 'nemesis' || event.type === 'harness' || isPubSubEvent(event) || isSecurityEvent(event) || isControlEvent(event) || isOrphanEvent(event) || isRetryEvent(event)) continue;
     const reasons: string[] = [];
     if (!invokes.has(event.job)) reasons.push(`${event.type} for job ${event.job}, which was never invoked`);
     if (event.type === 'ok' && event.reply !== event.job && !invokes.has(event.reply)) {

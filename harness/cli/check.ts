@@ -52,6 +52,8 @@ function systemOfEvents(events: readonly HistoryEvent[]): { system: CheckedSyste
   if (events.some((event) => event.type === 'policy')) return { system: 'secure', why: 'the history records a security policy' };
   // A control run's jobs are request-reply jobs too; its kills are what it is about.
   if (events.some(isControlEvent)) return { system: 'control', why: 'the history records kills' };
+  // A retry-class run's calls are request-reply calls too; the declared policies are what it is about.
+  if (events.some((event) => event.type === 'service-policy')) return { system: 'retry-policy', why: 'the history records declared service policies' };
   const requestReply = events.some((event) => !isPubSubEvent(event) && !isSecurityEvent(event) && event.type !== 'nemesis' && event.type !== 'harness');
   const pubsub = events.some(isPubSubEvent);
   if (requestReply && pubsub) throw new CheckInputError(`the history has both request-reply events (invoke, ok, exec-...) and pub/sub events (put, deliver, ...): pass --system ${SYSTEM_NAMES.join(' or --system ')}`);

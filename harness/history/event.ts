@@ -399,9 +399,104 @@ export function isOrphanEvent(event: HistoryEvent): event is OrphanEvent {
   return event.type === 'orphan';
 }
 
+// ---------------------------------------------------------------------------------------------
+// Retry classes and policies (issue #19 items 1 and 4). The harness records what each service
+// declared (`service-policy`, never from the implementation); a client driver reports each attempt
+// of a call, each attempt that ended without an answer, and for best-effort sends when the send
+// returned or was dropped. Checked by harness/checker/retry-policy/.
+
+/** How a service's calls are handled when the server is lost (docs/checkers.md, "Retry policy"). */
+export type ServiceClass = 'retry' | 'give-up' | 'best-effort';
+export const SERVICE_CLASSES: readonly ServiceClass[] = ['retry', 'give-up', 'best-effort'];
+
+/** How a retry's delay is drawn below its ceiling c_k: uniform [0, c_k], uniform [c_k/2, c_k], or c_k itself. */
+export type RetryJitter = 'full' | 'equal' | 'none';
+export const RETRY_JITTERS: readonly RetryJitter[] = ['full', 'equal', 'none'];
+
+/** gRPC A6 retry throttling: one bucket per client process; a retry only while tokens > maxTokens/2. */
+export interface RetryBudget {
+  maxTokens: number;
+  ratio: number;
+}
+
+/**
+ * The client's retry policy: up to `attempts` attempts; the delay before retry k (before attempt k+1)
+ * is drawn per `jitter` below c_k = min(cap, initial * multiplier^(k-1)). `maxAmplification`, when
+ * declared, bounds attempts per call (over the run, and over the calls made while a fault was in force).
+ */
+export interface RetryPolicy {
+  attempts: number;
+  initial: number;
+  multiplier: number;
+  cap: number;
+  jitter: RetryJitter;
+  budget?: RetryBudget;
+  maxAmplification?: number;
+}
+
+/**
+ * What `service` declared, recorded by the harness at the start of a run (one per declared service):
+ * its class, `giveUpMs` (F) for `give-up`, and the retry policy the clients were given. Named
+ * `service-policy`, not `policy`: that type is the security entitlement table (PolicyEvent).
+ */
+export interface ServicePolicyEvent extends Stamped {
+  type: 'service-policy';
+  service: string;
+  class: ServiceClass;
+  giveUpMs?: number;
+  retry: RetryPolicy;
+}
+
+/** Attempt `n` (1-based) of the call for `job` was sent by client `process` (every class; the first attempt too). */
+export interface AttemptEvent extends Stamped {
+  type: 'attempt';
+  process: string;
+  job: string;
+  n: number;
+}
+
+/** Attempt `n` of the call for `job` ended without an answer (`reason`: timeout, unreachable, refused, ...), before any backoff. */
+export interface AttemptFailEvent extends Stamped {
+  type: 'attempt-fail';
+  process: string;
+  job: string;
+  n: number;
+  reason: string;
+}
+
+/** Best-effort: the send of `job` returned after `ms` (the client's own measure); the call is over. */
+export interface SentEvent extends Stamped {
+  type: 'sent';
+  process: string;
+  job: string;
+  ms: number;
+}
+
+/** Best-effort: `job` was dropped by the client, never sent (`reason`: queue full, unreachable, ...); the call is over. */
+export interface DroppedEvent extends Stamped {
+  type: 'dropped';
+  process: string;
+  job: string;
+  reason: string;
+}
+
+export type RetryEvent = ServicePolicyEvent | AttemptEvent | AttemptFailEvent | SentEvent | DroppedEvent;
+export type RetryEventType = RetryEvent['type'];
+
+export const RETRY_EVENT_TYPES: readonly RetryEventType[] = ['service-policy', 'attempt', 'attempt-fail', 'sent', 'dropped'];
+const retryTypes: ReadonlySet<string> = new Set(RETRY_EVENT_TYPES);
+
+/**
+ * Whether `event` belongs to the retry vocabulary: the request-reply checkers skip these (an attempt
+ * is a client's report about its call, not an answer); the retry-policy checker judges them.
+ */
+export function isRetryEvent(event: HistoryEvent): event is RetryEvent {
+  return retryTypes.has(event.type);
+}
+
 export type ClientEvent = InvokeEvent | OkEvent | FailEvent | InfoEvent;
 export type ExecutionEvent = ExecStartEvent | ExecEndEvent | ExecKilledEvent;
-export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent | HarnessEvent | SecurityEvent | ControlEvent | OrphanEvent;
+export type HistoryEvent = ClientEvent | ExecutionEvent | NemesisEvent | PubSubEvent | HarnessEvent | SecurityEvent | ControlEvent | OrphanEvent | RetryEvent;
 export type HistoryEventType = HistoryEvent['type'];
 
 /** An event before the recorder stamps it. */

@@ -1,4 +1,4 @@
-import { KILL_OUTCOMES, ORPHAN_KINDS, type HistoryEventType } from './event';
+import { KILL_OUTCOMES, ORPHAN_KINDS, RETRY_JITTERS, SERVICE_CLASSES, type HistoryEventType } from './event';
 
 /**
  * The history format (docs/history.md) as a JSON Schema (draft-07): one schema per line of a
@@ -99,6 +99,30 @@ const PRINCIPAL_RIGHTS: JsonSchema = {
 const controller = string('the controller (a client driver) that asked for the kill');
 const principal = string('the principal: a node name, or the name the harness gave a hostile peer');
 
+const RETRY_POLICY: JsonSchema = {
+  type: 'object',
+  description: "the clients' retry policy: attempts, and the delay before retry k drawn per jitter below c_k = min(cap, initial * multiplier^(k-1))",
+  additionalProperties: false,
+  required: ['attempts', 'initial', 'multiplier', 'cap', 'jitter'],
+  properties: {
+    attempts: number('the most attempts a call makes (the first included)'),
+    initial: number('ms: c_1, the ceiling of the first retry delay'),
+    multiplier: number('each next ceiling is this many times the last'),
+    cap: number('ms: no ceiling is above it'),
+    jitter: { type: 'string', enum: [...RETRY_JITTERS], description: 'full: uniform [0, c_k]; equal: uniform [c_k/2, c_k]; none: c_k' },
+    budget: {
+      type: 'object',
+      description: 'retry throttling (gRPC A6), one bucket per client process: an attempt-fail takes 1, an ok adds ratio, a retry only while tokens > maxTokens/2',
+      additionalProperties: false,
+      required: ['maxTokens', 'ratio'],
+      properties: { maxTokens: number('the tokens a client starts with, and their ceiling'), ratio: number('tokens an ok adds') },
+    },
+    maxAmplification: number('the most attempts per call, over the run and over the calls made while a fault was in force'),
+  },
+};
+const attemptNumber = { type: 'number', minimum: 1, multipleOf: 1, description: 'the attempt, 1-based (a whole number)' };
+const caller = string('the client that made the call');
+
 /** One event type's branch: `type`, `t` and `fields` required, `optional` allowed, nothing else. */
 function event(type: HistoryEventType, description: string, fields: Record<string, JsonSchema>, optional: Record<string, JsonSchema> = {}): JsonSchema {
   return {
@@ -197,6 +221,20 @@ const BRANCHES: readonly JsonSchema[] = [
     ),
     oneOf: [{ required: ['process'] }, { required: ['worker'] }],
   },
+  event(
+    'service-policy',
+    'what a service declared, recorded by the harness at the start of a run (never by the implementation)',
+    {
+      service: string('the service'),
+      class: { type: 'string', enum: [...SERVICE_CLASSES], description: 'retry: retried up to the policy; give-up: one attempt, ended within giveUpMs; best-effort: fire and forget' },
+      retry: RETRY_POLICY,
+    },
+    { giveUpMs: number('give-up: F, the ms within which a call ends') },
+  ),
+  event('attempt', 'the client sent attempt n of the call', { process: caller, job, n: attemptNumber }),
+  event('attempt-fail', 'attempt n of the call ended without an answer, before any backoff', { process: caller, job, n: attemptNumber, reason: string('timeout, unreachable, refused, ...') }),
+  event('sent', "best-effort: the send returned; the call is over", { process: caller, job, ms: { type: 'number', minimum: 0, description: "how long the send took, in the client's own measure" } }),
+  event('dropped', 'best-effort: the client dropped the message, never sent; the call is over', { process: caller, job, reason: string('why: queue full, unreachable, ...') }),
 ];
 
 export const HISTORY_EVENT_SCHEMA = {

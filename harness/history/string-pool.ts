@@ -1,7 +1,7 @@
 import type { HistoryEvent } from './event';
 
 /** The fields whose values repeat across a history: a run has few nodes, services, topics and errors. */
-const SHARED_FIELDS = ['type', 'process', 'worker', 'service', 'error', 'subscriber', 'topic', 'publisher', 'phase', 'fault'] as const;
+const SHARED_FIELDS = ['type', 'process', 'worker', 'service', 'error', 'subscriber', 'topic', 'publisher', 'phase', 'fault', 'reason'] as const;
 
 /**
  * One copy of each repeated string of a history. JSON.parse makes a fresh string for every value of

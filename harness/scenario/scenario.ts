@@ -6,9 +6,10 @@ import { RunSecurity } from '../security/run-security';
 import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
 import { parseRuntime, runConfig } from '../run/run-config';
-import type { ControlProfile, Judgement, Profile, PubSubProfile, RequestReplyProfile, SecureProfile } from '../checker';
-import { hasOperationsFor, judgeControlHistory, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, judgeSecureHistory, type AnyCheckResult, type JudgedHistory } from '../checker/judge-history';
+import type { ControlProfile, Judgement, Profile, PubSubProfile, RequestReplyProfile, RetryPolicyProfile, SecureProfile } from '../checker';
+import { hasOperationsFor, judgeControlHistory, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, judgeRetryPolicyHistory, judgeSecureHistory, type AnyCheckResult, type JudgedHistory } from '../checker/judge-history';
 import type { ControlCheckResult } from '../checker/control';
+import type { RetryPolicyCheckResult } from '../checker/retry-policy';
 import type { CheckResult } from '../checker/check-history';
 import type { SecureCheckResult } from '../checker/secure';
 import type { PubSubCheckOptions, PubSubCheckResult } from '../checker/pubsub';
@@ -256,6 +257,13 @@ export class Scenario {
   /** Judges the kills (their answers, and what the jobs and their clients did) against `profile`. */
   checkControl(profile: ControlProfile = 'control'): JudgedHistory<ControlCheckResult> {
     const judged = judgeControlHistory(this.history.events(), profile);
+    this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
+    return judged;
+  }
+
+  /** Judges the calls of the declared services (their attempts, sends, outcomes and executions) against `profile`. */
+  checkRetryPolicy(profile: RetryPolicyProfile = 'retry-policy'): JudgedHistory<RetryPolicyCheckResult> {
+    const judged = judgeRetryPolicyHistory(this.history.events(), profile);
     this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
     return judged;
   }

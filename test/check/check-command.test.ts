@@ -125,6 +125,21 @@ describe('keelhaul check: one hand-written history per outcome', () => {
     assert.equal(check(killed).verdict, 'PASS');
   });
 
+  test('a history with declared service policies is a retry-policy one: judged by the retry-policy checks against retry-policy', () => {
+    const declared: HistoryEvent[] = [
+      { type: 'service-policy', t: 0, service: 'step', class: 'give-up', giveUpMs: 800, retry: { attempts: 3, initial: 100, multiplier: 2, cap: 1000, jitter: 'full' } },
+      { type: 'invoke', t: 1, process: 'client-1', job: 'j1', service: 'step' },
+      { type: 'attempt', t: 2, process: 'client-1', job: 'j1', n: 1 },
+      { type: 'attempt-fail', t: 300, process: 'client-1', job: 'j1', n: 1, reason: 'timeout' },
+    ];
+    const retried = check([...declared, { type: 'attempt', t: 400, process: 'client-1', job: 'j1', n: 2 }, { type: 'fail', t: 500, process: 'client-1', job: 'j1', error: 'gave up' }]);
+    assert.equal(retried.system, 'retry-policy');
+    assert.equal(retried.profile, 'retry-policy');
+    assert.equal(retried.verdict, 'FAIL');
+    assert.match(retried.report, /too-many-attempts: 1/);
+    assert.equal(check([...declared, { type: 'fail', t: 301, process: 'client-1', job: 'j1', error: 'gave up' }]).verdict, 'PASS');
+  });
+
   test('a history that does not say its system, or says both, is an error asking for --system', () => {
     assert.throws(() => check([faultStart(0, 'f', 'kill', ['w']), faultEnd(1, 'f', 'kill', ['w'])]), /cannot tell which system the history is of.*pass --system or --profile/);
     assert.throws(() => check([...cleanJob(0, 'j1'), ...pubsubStart]), /both request-reply events .* and pub\/sub events .*: pass --system request-reply or --system pubsub/);

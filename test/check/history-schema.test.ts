@@ -89,7 +89,7 @@ describe('the history schema', () => {
     const fromSchema = new Map(HISTORY_EVENT_SCHEMA.oneOf.map((branch) => [(branch.properties as { type: { const: string } }).type.const, shapeOfSchema(branch as SchemaNode)]));
     assert.deepEqual([...fromSchema.keys()].sort(), [...fromSource.keys()].sort(), 'event types (add a branch to harness/history/schema.ts for a new event)');
     for (const [type, shape] of fromSource) assert.deepEqual(fromSchema.get(type), shape, `the ${type} event: harness/history/schema.ts and harness/history/event.ts disagree`);
-    assert.equal(fromSource.size, 26, 'the event vocabulary this test was written against (a new type is fine; update the count)');
+    assert.equal(fromSource.size, 31, 'the event vocabulary this test was written against (a new type is fine; update the count)');
   });
 
   test('docs/history-event.schema.json is the schema the code validates with', () => {
@@ -153,6 +153,12 @@ describe('the history schema', () => {
       recorder.record({ type: 'kill-info', process: 'client-2', job: 'm', error: 'no answer after 3 attempts' });
       recorder.record({ type: 'orphan', process: 'client-1', job: 'j', what: 'late-reply', detail: 'job reply 200 from "echo" after its call ended' });
       recorder.record({ type: 'orphan', worker: 'worker-1', job: 'j', what: 'late-result', detail: 'result for a job already answered' });
+      recorder.record({ type: 'service-policy', service: 'echo', class: 'retry', retry: { attempts: 5, initial: 100, multiplier: 2, cap: 2000, jitter: 'full', budget: { maxTokens: 10, ratio: 0.1 }, maxAmplification: 3 } });
+      recorder.record({ type: 'service-policy', service: 'step', class: 'give-up', giveUpMs: 800, retry: { attempts: 5, initial: 100, multiplier: 2, cap: 2000, jitter: 'equal' } });
+      recorder.record({ type: 'attempt', process: 'client-1', job: 'n', n: 1 });
+      recorder.record({ type: 'attempt-fail', process: 'client-1', job: 'n', n: 1, reason: 'timeout' });
+      recorder.record({ type: 'sent', process: 'client-1', job: 'o', ms: 0.4 });
+      recorder.record({ type: 'dropped', process: 'client-1', job: 'p', reason: 'queue full' });
       recorder.close();
       const events: HistoryEvent[] = parseHistory(fs.readFileSync(file, 'utf8'));
       assert.deepEqual(events, recorder.events());
@@ -188,6 +194,10 @@ describe('the history schema', () => {
     assert.equal(reasonOf('{"type":"orphan","t":2,"process":"c","job":"j","what":"late","detail":""}').reason, 'orphan "what" is "late", not one of late-reply, earlier-attempt, late-result, torn-down');
     assert.equal(reasonOf('{"type":"orphan","t":2,"job":"j","what":"late-reply","detail":""}').reason, 'orphan event must have exactly one of "process", "worker"');
     assert.equal(reasonOf('{"type":"orphan","t":2,"process":"c","worker":"w","job":"j","what":"late-reply","detail":""}').reason, 'orphan event must have exactly one of "process", "worker"');
+    assert.equal(reasonOf('{"type":"attempt","t":2,"process":"c","job":"j","n":0}').reason, 'attempt "n" is 0, below 1');
+    assert.equal(reasonOf('{"type":"attempt","t":2,"process":"c","job":"j","n":1.5}').reason, 'attempt "n" must be multiple of 1');
+    assert.equal(reasonOf('{"type":"service-policy","t":0,"service":"echo","class":"maybe","retry":{"attempts":1,"initial":1,"multiplier":1,"cap":1,"jitter":"full"}}').reason, 'service-policy "class" is "maybe", not one of retry, give-up, best-effort');
+    assert.equal(reasonOf('{"type":"service-policy","t":0,"service":"echo","class":"retry","retry":{"attempts":1,"initial":1,"multiplier":1,"cap":1}}').reason, 'service-policy event without string "retry.jitter"');
     assert.match(reasonOf(`${good}\n${good}\n{"type":`).reason, /^invalid JSON/);
     assert.equal(reasonOf(`${good}\n${good}\n{"type":`).line, 3);
   });

@@ -12,6 +12,7 @@ import {
   REQUEST_REPLY_PROFILES,
   SECURE_PROFILES,
   CONTROL_PROFILES,
+  RETRY_POLICY_PROFILES,
   UNDECIDED_ANOMALIES,
 } from '../../harness/checker/profile';
 import { checkPubSub } from '../../harness/checker/pubsub';
@@ -82,14 +83,15 @@ describe('checker registry: the built-in registries', () => {
     assert.deepEqual(PUBSUB_PROFILES, ['pubsub-exactly-once']);
     assert.deepEqual(SECURE_PROFILES, ['secure']);
     assert.deepEqual(CONTROL_PROFILES, ['control']);
-    assert.deepEqual(PROFILES, [...REQUEST_REPLY_PROFILES, ...PUBSUB_PROFILES, ...SECURE_PROFILES, ...CONTROL_PROFILES]);
+    assert.deepEqual(RETRY_POLICY_PROFILES, ['retry-policy']);
+    assert.deepEqual(PROFILES, [...REQUEST_REPLY_PROFILES, ...PUBSUB_PROFILES, ...SECURE_PROFILES, ...CONTROL_PROFILES, ...RETRY_POLICY_PROFILES]);
   });
 
-  test('undecided: ineffective-fault, undelivered-at-bound, no-policy, attack-not-performed, no-kill-performed; liveness: stuck, kill-unanswered', () => {
-    assert.deepEqual(UNDECIDED_ANOMALIES, ['ineffective-fault', 'undelivered-at-bound', 'no-policy', 'attack-not-performed', 'no-kill-performed']);
+  test('undecided: ineffective-fault, undelivered-at-bound, no-policy, attack-not-performed, no-kill-performed, no-service-policy, no-attempt-reported, too-few-retries; liveness: stuck, kill-unanswered, backoff-over-cap, give-up-late, best-effort-blocked', () => {
+    assert.deepEqual(UNDECIDED_ANOMALIES, ['ineffective-fault', 'undelivered-at-bound', 'no-policy', 'attack-not-performed', 'no-kill-performed', 'no-service-policy', 'no-attempt-reported', 'too-few-retries']);
     assert.ok(isUndecided({ name: 'undelivered-at-bound', detail: '', events: [] }));
     assert.ok(!isUndecided({ name: 'lost', detail: '', events: [] }));
-    assert.deepEqual(LIVENESS_ANOMALIES, ['stuck', 'kill-unanswered']);
+    assert.deepEqual(LIVENESS_ANOMALIES, ['stuck', 'kill-unanswered', 'backoff-over-cap', 'give-up-late', 'best-effort-blocked']);
     assert.ok(isLiveness({ name: 'stuck' }));
     assert.ok(!isLiveness({ name: 'duplicate-execution' }));
   });

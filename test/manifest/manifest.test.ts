@@ -258,7 +258,7 @@ describe('schema mistakes: one line naming the exact field', () => {
 
   test('an unknown profile names its index and the allowed profiles', () => {
     const problems = problemsOf(withChange((m) => (m.profiles = ['mdp', 'exactly_once'])));
-    assert.deepEqual(problems, ['profiles[1]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once, secure, control']);
+    assert.deepEqual(problems, ['profiles[1]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once, secure, control, retry-policy']);
   });
 
   test('no roles at all: roles must name at least one role', () => {
@@ -419,7 +419,7 @@ describe('schema mistakes: one line naming the exact field', () => {
     assert.equal(problems.length, 5, problems.join('\n'));
     assert.deepEqual([...problems].sort(), [
       'name: required field is missing',
-      'profiles[0]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once, secure, control',
+      'profiles[0]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once, secure, control, retry-policy',
       `roles.broker.ready: must be ${READY_FORMS}, not "sometimes"`,
       'roles.broker.comand: unknown field (known fields here: command, image, build, env, cwd, ready, readyTimeoutMs)',
       'timing.heartbeatInterval: 0 must be >= 1',

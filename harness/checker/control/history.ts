@@ -1,5 +1,6 @@
+import { faultSpansOf, type FaultSpan } from '../common/fault-spans';
 import { nodeRoles, type NodeRoles } from '../common/node-roles';
-import type { ExecEndEvent, ExecKilledEvent, ExecStartEvent, FailEvent, HistoryEvent, InvokeEvent, KillAnswerEvent, KillEvent, KillInfoEvent, NemesisEvent, OkEvent } from '../../history/event';
+import type { ExecEndEvent, ExecKilledEvent, ExecStartEvent, FailEvent, HistoryEvent, InvokeEvent, KillAnswerEvent, KillEvent, KillInfoEvent, OkEvent } from '../../history/event';
 
 /**
  * How much later than a `killed` outcome an event read from another node's pipe may be stamped and
@@ -38,7 +39,7 @@ export interface ControlHistory {
   events: readonly HistoryEvent[];
   jobs: Map<string, ControlJob>;
   /** Fault starts, in history order, each with its end when one came. */
-  faults: { start: NemesisEvent; end?: NemesisEvent }[];
+  faults: FaultSpan[];
   kills: number;
   /** Which nodes are workers and clients, so a fault's targets can be told to be a broker. */
   roles: NodeRoles;
@@ -59,8 +60,6 @@ export function indexControl(events: readonly HistoryEvent[]): ControlHistory {
     if (found === undefined) jobs.set(job, (found = { job, kills: [], answers: [], infos: [], killed: [], finished: [], executions: [] }));
     return found;
   };
-  const faults: ControlHistory['faults'] = [];
-  const open = new Map<string, { start: NemesisEvent; end?: NemesisEvent }>();
   let kills = 0;
   for (const event of events) {
     switch (event.type) {
@@ -82,21 +81,11 @@ export function indexControl(events: readonly HistoryEvent[]): ControlHistory {
       case 'exec-killed':
         jobOf(event.job).executions.push(event);
         break;
-      case 'nemesis':
-        if (event.phase === 'start') {
-          const fault = { start: event };
-          faults.push(fault);
-          open.set(event.id, fault);
-        } else {
-          const fault = open.get(event.id);
-          if (fault !== undefined) fault.end = event;
-        }
-        break;
     }
     if (isKilledOutcome(event)) jobOf(event.job).killed.push(event);
     if (isFinishedOutcome(event)) jobOf(event.job).finished.push(event);
   }
-  return { events, jobs, faults, kills, roles: nodeRoles(events) };
+  return { events, jobs, faults: faultSpansOf(events), kills, roles: nodeRoles(events) };
 }
 
 /** The node whose pipe an event came on: the worker of an execution, else the client or controller. */

@@ -38,6 +38,7 @@ function renamed(event: HistoryEvent, rename: (node: string) => string): History
       return event.worker !== undefined ? { ...event, worker: rename(event.worker) } : { ...event, process: rename(event.process ?? '') };
     case 'harness':
     case 'policy':
+    case 'service-policy':
     case 'revoked':
     case 'attack':
     case 'receive':

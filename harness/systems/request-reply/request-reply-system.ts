@@ -20,7 +20,7 @@ import { MajordomoClient } from '../../../reference/client';
 import type { KillAnswerEvent, KillInfoEvent } from '../../history/event';
 import type { KillCommand, OrphanReport } from '../../../reference/drivers/protocol';
 import type { WorkerMode } from '../../../reference/control/worker-mode';
-import { checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent } from './driver-reports';
+import { checkClientReport, checkOrphanReport, checkRetryReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent, retryEvent, retryReportOf, type RetryReport } from './driver-reports';
 
 type ExecutionKind = 'exec-start' | 'exec-end' | 'exec-killed';
 type ExecutionListener = (kind: ExecutionKind, worker: string, job: string) => void;
@@ -329,6 +329,8 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   private recordOutcomes(client: NodeHandle): void {
     client.onReport((raw) => {
       if (!this.sealed && isOrphanReport(raw)) return this.recordOrphan(raw, { process: client.name });
+      const retry = retryReportOf(raw);
+      if (!this.sealed && retry !== undefined) return this.recordRetryReport(retry, client.name);
       if (this.sealed || !isClientReport(raw)) return;
       const checked = checkClientReport(raw);
       if ('problem' in checked) {
@@ -347,6 +349,13 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     const checked = checkOrphanReport(raw);
     if ('problem' in checked) return this.reportMalformed('process' in node ? node.process : node.worker, checked.problem);
     this.context.history.record(orphanEvent(checked.report, node));
+  }
+
+  /** A call's attempt, failed attempt, or best-effort send goes into the history for the retry-policy checks. */
+  private recordRetryReport(raw: RetryReport, process: string): void {
+    const checked = checkRetryReport(raw);
+    if ('problem' in checked) return this.reportMalformed(process, checked.problem);
+    this.context.history.record(retryEvent(checked.report, process));
   }
 
   private reportMalformed(node: string, problem: string): void {
