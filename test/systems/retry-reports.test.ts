@@ -3,14 +3,15 @@ import { describe, test } from 'node:test';
 import { checkHistory } from '../../harness/checker/check-history';
 import { invalidEventReason } from '../../harness/history/reader';
 import type { HistoryEvent } from '../../harness/history/event';
-import { checkRetryReport, retryEvent, retryReportOf } from '../../harness/systems/request-reply/driver-reports';
+import { checkClassReport, classEvent, isClassReport } from '../../harness/systems/request-reply/driver-reports';
+import type { DriverReport } from '../../reference/drivers/protocol';
 import { servicePolicyEvents } from '../../harness/systems/request-reply/service-policy-events';
 import { ScriptedDriver, systemWith } from './scripted-driver';
 
 function problemOf(value: { type: string; [field: string]: unknown }): string | undefined {
-  const report = retryReportOf(value);
-  if (report === undefined) return 'not a retry report';
-  const checked = checkRetryReport(report);
+  const report = value as unknown as DriverReport;
+  if (!isClassReport(report)) return 'not a retry report';
+  const checked = checkClassReport(report);
   return 'problem' in checked ? checked.problem : undefined;
 }
 
@@ -25,15 +26,15 @@ describe('retry driver reports (attempt, attempt-fail, sent, dropped)', () => {
       { type: 'dropped', job: 'j3', reason: 'queue full' },
     ];
     for (const value of reports) {
-      const report = retryReportOf(value);
-      assert.ok(report !== undefined, value.type);
-      const checked = checkRetryReport(report);
+      const report = value as unknown as DriverReport;
+      assert.ok(isClassReport(report), value.type);
+      const checked = checkClassReport(report);
       assert.ok('report' in checked, JSON.stringify(checked));
-      const event = { ...retryEvent(checked.report, 'client-1'), t: 1 };
+      const event = { ...classEvent(checked.report, 'client-1'), t: 1 };
       assert.equal(invalidEventReason(event), undefined, JSON.stringify(event));
       assert.equal(event.process, 'client-1');
     }
-    assert.equal(retryReportOf({ type: 'ok' }), undefined, 'an outcome is not a retry report');
+    assert.equal(isClassReport({ type: 'ok', job: 'j', reply: 'j' }), false, 'an outcome is not a retry report');
   });
 
   test('a bad field is a precise problem, never recorded', () => {

@@ -119,40 +119,8 @@ export function clientEvent(report: ClientReport, process: string): Extract<Unst
   }
 }
 
-/**
- * A client driver's reports about its calls' attempts (issue #19, docs/drivers.md): each attempt sent,
- * each attempt that ended without an answer, and a best-effort send returned or dropped. Declared here
- * on the harness side until reference/drivers/protocol.ts carries them (the same shapes).
- */
-export type RetryReport =
-  | { type: 'attempt'; job: string; n: number }
-  | { type: 'attempt-fail'; job: string; n: number; reason: string }
-  | { type: 'sent'; job: string; ms: number }
-  | { type: 'dropped'; job: string; reason: string };
-
-const RETRY_REPORT_TYPES: readonly RetryReport['type'][] = ['attempt', 'attempt-fail', 'sent', 'dropped'];
-
-const attemptNumber: [(value: unknown) => boolean, string] = [(value) => Number.isInteger(value) && (value as number) >= 1, 'a whole number from 1'];
-const duration: [(value: unknown) => boolean, string] = [(value) => typeof value === 'number' && Number.isFinite(value) && value >= 0, 'a number of ms, 0 or more'];
-
-/** The report as a retry report, when its type is one; its fields are not checked yet (checkRetryReport). */
-export function retryReportOf(report: { type: string }): RetryReport | undefined {
-  return (RETRY_REPORT_TYPES as readonly string[]).includes(report.type) ? (report as RetryReport) : undefined;
-}
-
-/** A retry report with every field checked: `job` non-empty, `n` a whole number from 1, `reason` non-empty, `ms` >= 0. */
-export function checkRetryReport(report: RetryReport): CheckedReport<RetryReport> {
-  const problem = firstProblem(report.type, report as unknown as Fields, {
-    job: nonEmpty,
-    ...(report.type === 'attempt' || report.type === 'attempt-fail' ? { n: attemptNumber } : {}),
-    ...(report.type === 'attempt-fail' || report.type === 'dropped' ? { reason: nonEmpty } : {}),
-    ...(report.type === 'sent' ? { ms: duration } : {}),
-  });
-  return problem === undefined ? { report } : { problem };
-}
-
-/** The history event of a checked retry report from client `process`: only the fields the schema knows. */
-export function retryEvent(report: RetryReport, process: string): Extract<UnstampedEvent, { type: RetryReport['type'] }> {
+/** The history event of a checked class report from client `process`: only the fields the schema knows. */
+export function classEvent(report: ClassReport, process: string): Extract<UnstampedEvent, { type: ClassReport['type'] }> {
   switch (report.type) {
     case 'attempt':
       return { type: 'attempt', process, job: report.job, n: report.n };

@@ -18,9 +18,9 @@ import { performance } from 'node:perf_hooks';
 import { RpcWorkload, type RpcWorkloadOptions } from './workload';
 import { MajordomoClient } from '../../../reference/client';
 import type { KillAnswerEvent, KillInfoEvent } from '../../history/event';
-import type { KillCommand, OrphanReport } from '../../../reference/drivers/protocol';
+import type { ClassReport, KillCommand, OrphanReport } from '../../../reference/drivers/protocol';
 import type { WorkerMode } from '../../../reference/control/worker-mode';
-import { checkClientReport, checkOrphanReport, checkRetryReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent, retryEvent, retryReportOf, type RetryReport } from './driver-reports';
+import { checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent, classEvent, checkClassReport, isClassReport } from './driver-reports';
 
 type ExecutionKind = 'exec-start' | 'exec-end' | 'exec-killed';
 type ExecutionListener = (kind: ExecutionKind, worker: string, job: string) => void;
@@ -329,8 +329,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   private recordOutcomes(client: NodeHandle): void {
     client.onReport((raw) => {
       if (!this.sealed && isOrphanReport(raw)) return this.recordOrphan(raw, { process: client.name });
-      const retry = retryReportOf(raw);
-      if (!this.sealed && retry !== undefined) return this.recordRetryReport(retry, client.name);
+      if (!this.sealed && isClassReport(raw)) return this.recordClassReport(raw, client.name);
       if (this.sealed || !isClientReport(raw)) return;
       const checked = checkClientReport(raw);
       if ('problem' in checked) {
@@ -352,10 +351,10 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   }
 
   /** A call's attempt, failed attempt, or best-effort send goes into the history for the retry-policy checks. */
-  private recordRetryReport(raw: RetryReport, process: string): void {
-    const checked = checkRetryReport(raw);
+  private recordClassReport(raw: ClassReport, process: string): void {
+    const checked = checkClassReport(raw);
     if ('problem' in checked) return this.reportMalformed(process, checked.problem);
-    this.context.history.record(retryEvent(checked.report, process));
+    this.context.history.record(classEvent(checked.report, process));
   }
 
   private reportMalformed(node: string, problem: string): void {
