@@ -21,6 +21,7 @@ import type { KillAnswerEvent, KillInfoEvent } from '../../history/event';
 import type { ClassReport, KillCommand, OrphanReport } from '../../../reference/drivers/protocol';
 import type { WorkerMode } from '../../../reference/control/worker-mode';
 import { checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent, classEvent, checkClassReport, isClassReport } from './driver-reports';
+import { declaredServicePolicies } from './declared-policies';
 
 type ExecutionKind = 'exec-start' | 'exec-end' | 'exec-killed';
 type ExecutionListener = (kind: ExecutionKind, worker: string, job: string) => void;
@@ -49,6 +50,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   private readonly killAnswerListeners = new Set<KillAnswerListener>();
   /** Driver reports of a known type with a malformed field: never recorded, kept here to be shown. */
   private readonly malformed: string[] = [];
+  private policiesRecorded = false;
   private readonly workloads: RpcWorkload[] = [];
   /** Stand-in clients of the harness (sendStandInRequest): open until teardown, so a reply has somewhere to go. */
   private readonly standIns: RawPeer[] = [];
@@ -147,6 +149,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   }
 
   async startClients(count: number): Promise<NodeHandle[]> {
+    this.recordDeclaredPolicies();
     const started = await startNumbered('client', this.clients.length, count, async (name) => {
       const client = await this.context.runtime.start(this.context.implementation.client({ name, broker: await this.brokerAddressFor(name), timing: this.timing, ...this.securityFor(name, 'peer') }));
       this.recordOutcomes(client);
@@ -154,6 +157,13 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     });
     this.clients.push(...started);
     return started;
+  }
+
+  /** Once, before the first client: the declared classes of service and retry policy, which the retry-policy checks judge by. */
+  private recordDeclaredPolicies(): void {
+    if (this.policiesRecorded) return;
+    this.policiesRecorded = true;
+    for (const event of declaredServicePolicies(this.timing)) this.context.history.record(event);
   }
 
   /** Jobs submitted so far (invoke events), by any workload. */

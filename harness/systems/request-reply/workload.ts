@@ -17,6 +17,9 @@ export interface WorkloadSummary {
   ok: number;
   fail: number;
   info: number;
+  /** Best-effort calls (docs/drivers.md, "Classes of service"): over once sent, or dropped by the client unsent. */
+  sent: number;
+  dropped: number;
   /** Jobs whose calls had not returned when the workload finished waiting. */
   pending: string[];
 }
@@ -29,7 +32,7 @@ export interface WorkloadSummary {
 export class RpcWorkload {
   private readonly tag = randomBytes(3).toString('hex');
   private readonly outstanding = new Map<string, string>();
-  private readonly summary: WorkloadSummary = { invoked: 0, ok: 0, fail: 0, info: 0, pending: [] };
+  private readonly summary: WorkloadSummary = { invoked: 0, ok: 0, fail: 0, info: 0, sent: 0, dropped: 0, pending: [] };
   private readonly unsubscribes: (() => void)[] = [];
   private stopped = false;
   private finished!: () => void;
@@ -59,7 +62,8 @@ export class RpcWorkload {
       };
       this.unsubscribes.push(
         client.onReport((report) => {
-          if (report.type !== 'ok' && report.type !== 'fail' && report.type !== 'info') return;
+          // A best-effort call is over once its send returned (`sent`) or it was dropped unsent: nothing answers it.
+          if (report.type !== 'ok' && report.type !== 'fail' && report.type !== 'info' && report.type !== 'sent' && report.type !== 'dropped') return;
           // The cluster records every report; this workload only follows its own open calls.
           if (this.outstanding.get(report.job) !== client.name) return;
           this.outstanding.delete(report.job);
