@@ -121,6 +121,12 @@ export type FaultEffect = {
   connections?: Record<string, number>;
   /** Clock skew: the offset and rate set, and whether libfaketime was loaded in every process of the node. */
   clock?: { offsetMs: number; rate: number; reached: boolean };
+  /**
+   * Power loss (`lose-unsynced-writes`, on its `end` event): the bytes destroyed per file (relative
+   * to the node's state folder), files removed whole because their creation was not durable, renames
+   * undone; `reached` false when the ledger library was not loaded in every process of the node.
+   */
+  unsynced?: { files: Record<string, number>; bytes: number; removed?: string[]; renamesUndone?: string[]; reached: boolean };
 };
 
 /**

@@ -80,6 +80,19 @@ const FAULT_EFFECT: JsonSchema = {
       required: ['offsetMs', 'rate', 'reached'],
       properties: { offsetMs: number('milliseconds off real time'), rate: number('how many times real speed'), reached: { type: 'boolean', description: 'libfaketime was loaded in every process of the node (false: hit is false)' } },
     },
+    unsynced: {
+      type: 'object',
+      description: 'power loss (end event): what the cut destroyed of the files under the node\'s state folder',
+      additionalProperties: false,
+      required: ['files', 'bytes', 'reached'],
+      properties: {
+        files: { type: 'object', additionalProperties: { type: 'number' }, description: 'bytes destroyed per file, relative to the state folder' },
+        bytes: number('bytes destroyed in all'),
+        removed: strings('files removed whole: their creation was never made durable'),
+        renamesUndone: strings('renames never made durable, undone (`new -> old`)'),
+        reached: { type: 'boolean', description: 'the ledger library was loaded in every process of the node (false: hit is false)' },
+      },
+    },
   },
 };
 

@@ -60,6 +60,10 @@ export class Nemesis {
         if (!this.runtime.clock) throw new Error(`the ${this.runtime.kind} runtime cannot skew a node's clock (docs/clock-skew.md)`);
         return this.nodes.skewClock(node, this.runtime.clock(node), fault);
       }
+      case 'lose-unsynced-writes': {
+        if (!this.runtime.powerLoss) throw new Error(`the ${this.runtime.kind} runtime cannot cut a node's power (lose its unsynced writes): only the process runtime can (docs/power-loss.md)`);
+        return this.nodes.losePower(node, this.runtime.powerLoss(node), fault);
+      }
       case 'isolate': {
         const isolation = this.runtime.isolation?.(node);
         if (isolation) return this.nodes.disconnect(node, fault.durationMs, isolation);

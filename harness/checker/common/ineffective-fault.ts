@@ -21,7 +21,7 @@ export function checkFaultsHit(events: readonly HistoryEvent[]): Finding<'ineffe
 
 /** Why a fault hit nothing, in the words of what it measured. */
 function whyNothing(fault: NemesisEvent): string {
-  const { messages, connections, clock } = fault.effect ?? {};
+  const { messages, connections, clock, unsynced } = fault.effect ?? {};
   if (messages) {
     const unread = messages.unparsedStreams > 0 ? `; ${messages.unparsedStreams} stream(s) could not be read (${messages.unparsedReason ?? 'no reason given'})` : '';
     return `matched ${messages.matched} message(s) and affected none${unread}`;
@@ -30,6 +30,8 @@ function whyNothing(fault: NemesisEvent): string {
     const counts = Object.entries(connections).map(([counter, count]) => `${counter} ${count}`);
     return `acted on no connection while in force (${counts.join(', ')})`;
   }
+  if (unsynced?.reached === false) return 'did not reach the node: the power-loss ledger library was not loaded in all of its processes (a statically linked program?), so nothing it wrote was seen';
+  if (unsynced) return 'destroyed nothing: every write under the node\'s state folder was durable when the power went (or nothing was written)';
   if (clock?.reached === false) return 'did not reach the node: libfaketime was not loaded in all of its processes (a statically linked program?)';
   return 'hit nothing (nothing in flight or owed there, nothing cut)';
 }
