@@ -43,10 +43,16 @@ function brokerOf(world: KeelhaulWorld) {
   return broker;
 }
 
-async function crashRestartBroker(world: KeelhaulWorld, pauseMs: number): Promise<void> {
+async function crashRestartBroker(world: KeelhaulWorld, pauseMs: number, kind: 'crash-restart' | 'lose-unsynced-writes' = 'crash-restart'): Promise<void> {
   const broker = brokerOf(world);
-  await world.strike({ kind: 'crash-restart', target: broker.name, pauseMs: scaled(pauseMs) }, broker);
+  await world.strike({ kind, target: broker.name, pauseMs: scaled(pauseMs) }, broker);
 }
+
+// A power cut (docs/power-loss.md): the crash, and whatever the broker wrote without making it durable is gone.
+When('the broker loses its unsynced writes while a worker holds a job, and restarts {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
+  await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
+  await crashRestartBroker(this, pauseMs, 'lose-unsynced-writes');
+});
 
 When('the broker is killed once every worker is busy and more calls wait, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
   const { cluster, timing } = this.harness;

@@ -116,12 +116,21 @@ Then('the puts finish', { timeout: scaled(130_000) + PUTS_AFTER_HEAL_BOUND_MS },
   await this.pubsubWorkload.wait(this.workloadBound);
 });
 
-When('the pub\\/sub proxy is killed once {int} messages are accepted, and restarted {int} ms later', async function (this: KeelhaulWorld, accepted: number, pauseMs: number) {
-  const { pubsub } = this.harness;
-  keepPuttingPastTheFault(this);
+async function crashProxyOnceAccepted(world: KeelhaulWorld, accepted: number, pauseMs: number, kind: 'crash-restart' | 'lose-unsynced-writes'): Promise<void> {
+  const { pubsub } = world.harness;
+  keepPuttingPastTheFault(world);
   await waitFor(() => pubsub.accepted() >= accepted, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${accepted} accepted messages` });
   if (!pubsub.proxy) throw new Error('no pub/sub proxy was started');
-  await this.strike({ kind: 'crash-restart', target: pubsub.proxy.name, pauseMs: scaled(pauseMs) }, pubsub.proxy);
+  await world.strike({ kind, target: pubsub.proxy.name, pauseMs: scaled(pauseMs) }, pubsub.proxy);
+}
+
+When('the pub\\/sub proxy is killed once {int} messages are accepted, and restarted {int} ms later', async function (this: KeelhaulWorld, accepted: number, pauseMs: number) {
+  await crashProxyOnceAccepted(this, accepted, pauseMs, 'crash-restart');
+});
+
+// A power cut (docs/power-loss.md): the crash, and whatever the proxy wrote without making it durable is gone.
+When('the pub\\/sub proxy loses its unsynced writes once {int} messages are accepted, and restarts {int} ms later', async function (this: KeelhaulWorld, accepted: number, pauseMs: number) {
+  await crashProxyOnceAccepted(this, accepted, pauseMs, 'lose-unsynced-writes');
 });
 
 When('the pub\\/sub proxy is killed at once, with no puts after it, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {

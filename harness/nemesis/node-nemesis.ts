@@ -4,7 +4,7 @@ import type { FaultEffect, NemesisEvent } from '../history/event';
 import type { NodeHandle } from '../runtime/node-handle';
 import type { NodeClock } from '../runtime/fake-clock';
 import type { NodePowerLoss } from './power-loss/node-power-loss';
-import { destroyedAnything } from './power-loss/cut-back';
+import { testedAnything } from './power-loss/cut-back';
 import { seededRandom } from '../util/random';
 import type { ClockSkewFault, LoseUnsyncedWritesFault } from './fault';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,8 +39,8 @@ export class NodeNemesis {
    * A power cut: SIGKILL, then what the node wrote under its state folder and never made durable is
    * destroyed, then the node starts again after the pause. The start event says what the node held
    * (as a crash's); the end event what the cut destroyed (`effect.unsynced`), and `hit` false when
-   * it destroyed nothing or the ledger library did not reach every process of the node: a power cut
-   * that loses nothing cannot tell a node that syncs from one that only writes.
+   * the node had written nothing under its state folder since the last cut (nothing to lose, so
+   * nothing tested) or the ledger library did not reach every process of the node.
    */
   async losePower(node: NodeHandle, powerLoss: NodePowerLoss, { pauseMs, torn = false, seed }: LoseUnsyncedWritesFault): Promise<NemesisEvent> {
     const reached = powerLoss.reaches();
@@ -50,7 +50,7 @@ export class NodeNemesis {
     const unsynced = { ...powerLoss.cutBack({ torn, random: seededRandom(seed) }), reached };
     await sleep(pauseMs);
     await node.restart();
-    this.end(start, { unsynced, hit: reached && destroyedAnything(unsynced) });
+    this.end(start, { unsynced, hit: reached && testedAnything(unsynced) });
     return start;
   }
 

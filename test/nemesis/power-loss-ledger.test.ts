@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { destroyedAnything, planCutBack, unsyncedEffect } from '../../harness/nemesis/power-loss/cut-back';
-import { parseLedger, replayLedger } from '../../harness/nemesis/power-loss/ledger';
+import { planCutBack, testedAnything, unsyncedEffect } from '../../harness/nemesis/power-loss/cut-back';
+import { bytesWritten, parseLedger, replayLedger } from '../../harness/nemesis/power-loss/ledger';
 
 /** The power-loss ledger's reader and the cut-back plan, on ledgers written by hand. */
 
@@ -44,7 +44,7 @@ describe('replayLedger and planCutBack', () => {
     const files = replay('O /s/j 0', 'W /s/j 0 5 0', 'S /s/j 5', 'W /s/j 5 6 0');
     const steps = planCutBack(files, sizes({ '/s/j': 11 }), whole);
     assert.deepEqual(steps, [{ action: 'truncate', path: '/s/j', keep: 5, dropped: 6 }]);
-    assert.deepEqual(unsyncedEffect(steps, '/s'), { files: { j: 6 }, bytes: 6 });
+    assert.deepEqual(unsyncedEffect(steps, '/s', 11), { files: { j: 6 }, bytes: 6, written: 11 });
   });
 
   test('writes through an O_DSYNC descriptor are durable as they return', () => {
@@ -56,9 +56,9 @@ describe('replayLedger and planCutBack', () => {
     const files = replay('C /s/new', 'W /s/new 0 8 0', 'S /s/new 8');
     const steps = planCutBack(files, sizes({ '/s/new': 8 }), whole);
     assert.deepEqual(steps, [{ action: 'remove', path: '/s/new', dropped: 8 }]);
-    const effect = unsyncedEffect(steps, '/s');
-    assert.deepEqual(effect, { files: { new: 8 }, bytes: 8, removed: ['new'] });
-    assert.equal(destroyedAnything(effect), true);
+    const effect = unsyncedEffect(steps, '/s', 8);
+    assert.deepEqual(effect, { files: { new: 8 }, bytes: 8, written: 8, removed: ['new'] });
+    assert.equal(testedAnything(effect), true);
   });
 
   test("the folder's fsync makes a creation durable; its data still needs its own", () => {
@@ -86,11 +86,13 @@ describe('replayLedger and planCutBack', () => {
     assert.deepEqual(high, [{ action: 'truncate', path: '/s/j', keep: 13, dropped: 1 }]);
   });
 
-  test('nothing undurable: no step, and the effect says nothing was destroyed', () => {
-    const files = replay('O /s/j 3', 'W /s/j 3 2 0', 'S /s/j 5');
-    const steps = planCutBack(files, sizes({ '/s/j': 5 }), whole);
+  test('nothing undurable: no step; the cut tested the node if it wrote anything, and not if it wrote nothing', () => {
+    const entries = parseLedger(ledger('O /s/j 3', 'W /s/j 3 2 0', 'S /s/j 5'));
+    const steps = planCutBack(replayLedger(entries), sizes({ '/s/j': 5 }), whole);
     assert.deepEqual(steps, []);
-    assert.equal(destroyedAnything(unsyncedEffect(steps, '/s')), false);
+    assert.equal(bytesWritten(entries), 2);
+    assert.equal(testedAnything(unsyncedEffect(steps, '/s', bytesWritten(entries))), true);
+    assert.equal(testedAnything(unsyncedEffect([], '/s', 0)), false);
   });
 
   test('sync() makes everything durable; a file gone since is skipped; a truncation lowers the durable length', () => {

@@ -92,6 +92,7 @@ describe('lose-unsynced-writes on a real process', () => {
     assert.equal(fs.existsSync(path.join(stateDir, 'appended')), false);
     assert.deepEqual(effect.files, { appended: 100, 'never-dir-synced': 4, renamed: 5, 'synced-then-not': 6 });
     assert.equal(effect.bytes, 115);
+    assert.equal(effect.written, 6 + 5 + 4 + 11 + 4 + 5 + 100, 'every byte written through fs, durable or not');
     assert.equal(read('durable-name'), 'kept');
     assert.equal(fs.existsSync(path.join(stateDir, 'new-name')), false);
     assert.deepEqual(effect.renamesUndone, ['new-name -> durable-name']);

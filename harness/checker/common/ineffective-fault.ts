@@ -31,7 +31,7 @@ function whyNothing(fault: NemesisEvent): string {
     return `acted on no connection while in force (${counts.join(', ')})`;
   }
   if (unsynced?.reached === false) return 'did not reach the node: the power-loss ledger library was not loaded in all of its processes (a statically linked program?), so nothing it wrote was seen';
-  if (unsynced) return 'destroyed nothing: every write under the node\'s state folder was durable when the power went (or nothing was written)';
+  if (unsynced) return 'had nothing to destroy: the node wrote nothing under its state folder since the last power cut';
   if (clock?.reached === false) return 'did not reach the node: libfaketime was not loaded in all of its processes (a statically linked program?)';
   return 'hit nothing (nothing in flight or owed there, nothing cut)';
 }

@@ -54,15 +54,17 @@ export function planCutBack(files: ReadonlyMap<string, FileDurability>, sizeOf: 
 export interface UnsyncedEffect {
   files: Record<string, number>;
   bytes: number;
+  /** Bytes the node wrote under its state folder since the last cut, durable or not: what the cut put to the test. */
+  written: number;
   /** Files whose creation was not durable, removed whole (their bytes are counted in `files`). */
   removed?: string[];
   /** Renames undone: `new -> old`. */
   renamesUndone?: string[];
 }
 
-export function unsyncedEffect(steps: readonly CutBackStep[], stateDir: string): UnsyncedEffect {
+export function unsyncedEffect(steps: readonly CutBackStep[], stateDir: string, written: number): UnsyncedEffect {
   const rel = (file: string): string => path.relative(stateDir, file) || '.';
-  const effect: UnsyncedEffect = { files: {}, bytes: 0 };
+  const effect: UnsyncedEffect = { files: {}, bytes: 0, written };
   for (const step of steps) {
     if (step.action === 'rename-back') {
       (effect.renamesUndone ??= []).push(`${rel(step.path)} -> ${rel(step.to)}`);
@@ -75,9 +77,13 @@ export function unsyncedEffect(steps: readonly CutBackStep[], stateDir: string):
   return effect;
 }
 
-/** Whether the cut destroyed anything at all: a fault that did not tested nothing. */
-export function destroyedAnything(effect: UnsyncedEffect): boolean {
-  return effect.bytes > 0 || (effect.removed?.length ?? 0) > 0 || (effect.renamesUndone?.length ?? 0) > 0;
+/**
+ * Whether the cut put anything to the test: it destroyed something, or the node had written since
+ * the last cut and all of it proved durable (a node that syncs loses nothing, and that is the pass).
+ * A node that wrote nothing under its state folder (or whose writes the library never saw) was not tested.
+ */
+export function testedAnything(effect: UnsyncedEffect): boolean {
+  return effect.written > 0 || effect.bytes > 0 || (effect.removed?.length ?? 0) > 0 || (effect.renamesUndone?.length ?? 0) > 0;
 }
 
 /**

@@ -96,6 +96,11 @@ function decodePath(text: string): string {
   return Buffer.from(text.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
 }
 
+/** Bytes written in all, durable or not. */
+export function bytesWritten(entries: readonly LedgerEntry[]): number {
+  return entries.reduce((sum, entry) => sum + (entry.kind === 'write' ? entry.length : 0), 0);
+}
+
 /**
  * Replays the ledger: for every file it names, what is durable. A file the ledger first meets in a
  * write (opened before the ledger began) is taken as durable up to that write.

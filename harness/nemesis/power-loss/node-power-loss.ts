@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { applyCutBack, fileSize, planCutBack, unsyncedEffect, type CutBackOptions, type UnsyncedEffect } from './cut-back';
-import { parseLedger, replayLedger } from './ledger';
+import { bytesWritten, parseLedger, replayLedger } from './ledger';
 
 /** A node's files as a power cut would leave them: what the `lose-unsynced-writes` fault acts through. */
 export interface NodePowerLoss {
@@ -54,11 +54,11 @@ export class LedgerFile implements NodePowerLoss {
   }
 
   cutBack(options: CutBackOptions): UnsyncedEffect {
-    const files = replayLedger(parseLedger(fs.readFileSync(this.ledger, 'utf8')));
-    const steps = planCutBack(files, fileSize, options);
+    const entries = parseLedger(fs.readFileSync(this.ledger, 'utf8'));
+    const steps = planCutBack(replayLedger(entries), fileSize, options);
     applyCutBack(steps);
     fs.writeFileSync(this.ledger, '');
-    return unsyncedEffect(steps, fs.realpathSync(this.stateDir));
+    return unsyncedEffect(steps, fs.realpathSync(this.stateDir), bytesWritten(entries));
   }
 }
 
