@@ -120,8 +120,7 @@ async function crashProxyOnceAccepted(world: KeelhaulWorld, accepted: number, pa
   const { pubsub } = world.harness;
   keepPuttingPastTheFault(world);
   await waitFor(() => pubsub.accepted() >= accepted, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${accepted} accepted messages` });
-  if (!pubsub.proxy) throw new Error('no pub/sub proxy was started');
-  await world.strike({ kind, target: pubsub.proxy.name, pauseMs: scaled(pauseMs) }, pubsub.proxy);
+  await crashProxyNow(world, pauseMs, kind);
 }
 
 When('the pub\\/sub proxy is killed once {int} messages are accepted, and restarted {int} ms later', async function (this: KeelhaulWorld, accepted: number, pauseMs: number) {
@@ -133,10 +132,18 @@ When('the pub\\/sub proxy loses its unsynced writes once {int} messages are acce
   await crashProxyOnceAccepted(this, accepted, pauseMs, 'lose-unsynced-writes');
 });
 
-When('the pub\\/sub proxy is killed at once, with no puts after it, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
-  const { pubsub } = this.harness;
+async function crashProxyNow(world: KeelhaulWorld, pauseMs: number, kind: 'crash-restart' | 'lose-unsynced-writes'): Promise<void> {
+  const { pubsub } = world.harness;
   if (!pubsub.proxy) throw new Error('no pub/sub proxy was started');
-  await this.strike({ kind: 'crash-restart', target: pubsub.proxy.name, pauseMs: scaled(pauseMs) }, pubsub.proxy);
+  await world.strike({ kind, target: pubsub.proxy.name, pauseMs: scaled(pauseMs) }, pubsub.proxy);
+}
+
+When('the pub\\/sub proxy is killed at once, with no puts after it, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
+  await crashProxyNow(this, pauseMs, 'crash-restart');
+});
+
+When('the pub\\/sub proxy loses its unsynced writes at once, with no puts after it, and restarts {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
+  await crashProxyNow(this, pauseMs, 'lose-unsynced-writes');
 });
 
 When('{string} is killed, keeping its durable subscriptions', async function (this: KeelhaulWorld, name: string) {
