@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { checkFaultsHit } from '../../harness/checker/common/ineffective-fault';
+import type { FaultEffect, NemesisEvent } from '../../harness/history/event';
 import { planCutBack, testedAnything, unsyncedEffect } from '../../harness/nemesis/power-loss/cut-back';
 import { bytesWritten, parseLedger, replayLedger } from '../../harness/nemesis/power-loss/ledger';
 
@@ -104,5 +106,23 @@ describe('replayLedger and planCutBack', () => {
 
   test('an unlinked file is forgotten', () => {
     assert.deepEqual(planCutBack(replay('C /s/a', 'U /s/a'), sizes({ '/s/a': 3 }), whole), []);
+  });
+});
+
+describe('a power cut judged by ineffective-fault', () => {
+  const end = (unsynced: NonNullable<FaultEffect['unsynced']>, hit: boolean): NemesisEvent => ({ type: 'nemesis', phase: 'end', id: 'lose-unsynced-writes-1', fault: 'lose-unsynced-writes', targets: ['broker'], effect: { unsynced, hit }, t: 10 });
+
+  test('a node that wrote nothing under its state folder was not tested', () => {
+    const [finding] = checkFaultsHit([end({ files: {}, bytes: 0, written: 0, reached: true }, false)]);
+    assert.match(finding?.detail ?? '', /fault lose-unsynced-writes on broker had nothing to destroy: the node wrote nothing under its state folder since the last power cut: it tested nothing/);
+  });
+
+  test('a node the ledger library did not reach was not tested', () => {
+    const [finding] = checkFaultsHit([end({ files: {}, bytes: 0, written: 0, reached: false }, false)]);
+    assert.match(finding?.detail ?? '', /did not reach the node: the power-loss ledger library was not loaded in all of its processes/);
+  });
+
+  test('writes that all proved durable are a test passed, not an ineffective fault', () => {
+    assert.deepEqual(checkFaultsHit([end({ files: {}, bytes: 0, written: 408, reached: true }, true)]), []);
   });
 });
