@@ -43,7 +43,7 @@ export class NodeNemesis {
    * nothing tested) or the ledger library did not reach every process of the node.
    */
   async losePower(node: NodeHandle, powerLoss: NodePowerLoss, { pauseMs, torn = false, seed }: LoseUnsyncedWritesFault): Promise<NemesisEvent> {
-    const reached = powerLoss.reaches();
+    const reached = await powerLoss.reaches();
     const start = this.begin('lose-unsynced-writes', node);
     await node.kill();
     for (const system of this.systems()) if (system.nodes.includes(node)) system.forgetInFlight(node.name);

@@ -57,7 +57,7 @@ function createRuntime(kind: RuntimeKind, logDir: string, { fakeClocks, powerLos
   if (kind === 'process') return new ProcessRuntime({ logDir, fakeClocks, powerLoss });
   // Loaded only when asked for: testcontainers and dockerode are heavy, and the process runtime needs neither.
   const { DockerRuntime } = require('../runtime/docker/docker-runtime') as typeof import('../runtime/docker/docker-runtime');
-  return new DockerRuntime({ logDir });
+  return new DockerRuntime({ logDir, powerLoss });
 }
 
 /** How often the harness samples its own event-loop lag into the history. */

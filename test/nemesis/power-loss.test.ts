@@ -74,7 +74,7 @@ describe('lose-unsynced-writes on a real process', () => {
     const ledger = new LedgerFile(stateDir, shim.library, () => (pid ? [pid] : []));
     const child = await runUntilReady(ledger);
     pid = child.pid ?? 0;
-    assert.equal(ledger.reaches(), true, 'the library is in the process memory map');
+    assert.equal(await ledger.reaches(), true, 'the library is in the process memory map');
     const exited = once(child, 'exit');
     child.kill('SIGKILL');
     await withTimeout(exited, READY_TIMEOUT_MS, 'the script to die');

@@ -96,6 +96,23 @@ function decodePath(text: string): string {
   return Buffer.from(text.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
 }
 
+/** The entries with paths under `from` (as the node saw its state folder) moved under `to` (where the harness sees it). */
+export function relocateEntries(entries: readonly LedgerEntry[], from: string, to: string): LedgerEntry[] {
+  const move = (file: string): string => (file === from ? to : file.startsWith(`${from}/`) ? `${to}${file.slice(from.length)}` : file);
+  return entries.map((entry) => {
+    switch (entry.kind) {
+      case 'sync-dir':
+        return { ...entry, dir: move(entry.dir) };
+      case 'rename':
+        return { ...entry, from: move(entry.from), to: move(entry.to) };
+      case 'sync-all':
+        return entry;
+      default:
+        return { ...entry, path: move(entry.path) };
+    }
+  });
+}
+
 /** Bytes written in all, durable or not. */
 export function bytesWritten(entries: readonly LedgerEntry[]): number {
   return entries.reduce((sum, entry) => sum + (entry.kind === 'write' ? entry.length : 0), 0);
