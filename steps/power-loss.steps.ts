@@ -10,7 +10,7 @@ import type { KeelhaulWorld } from './world';
  */
 Given('nodes whose unsynced writes the harness can destroy', function (this: KeelhaulWorld) {
   const { runtime } = this.harness;
-  if (!runtime.powerLoss) throw new Inconclusive(`the ${runtime.kind} runtime cannot cut a node's power (lose its unsynced writes): only the process runtime can (docs/power-loss.md)`);
+  if (!runtime.powerLoss) throw new Inconclusive(`the ${runtime.kind} runtime cannot cut a node's power (lose its unsynced writes; docs/power-loss.md)`);
   const problem = runtime.powerLossProblem?.();
   if (problem !== undefined) throw new Inconclusive(problem);
 });

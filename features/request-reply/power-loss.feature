@@ -7,7 +7,7 @@ Feature: Power loss: what the broker acknowledged survives a power cut, not only
   before it starts again (docs/power-loss.md). Jobs it had accepted (202) or recorded (200) must
   still be there: each answered once, none run twice.
 
-  @khx1:accept-before-dispatch @khx1:record-before-reply @khx1:restart @khx1:same-job-id
+  @containers @khx1:accept-before-dispatch @khx1:record-before-reply @khx1:restart @khx1:same-job-id
   Scenario: The broker loses its unsynced writes while workers hold jobs
     Given nodes whose unsynced writes the harness can destroy
     And a broker

@@ -69,8 +69,8 @@ export interface ClockSkewFault {
  * A power cut: SIGKILL, then every write to the node's state folder that was not made durable (by
  * fsync/fdatasync of the file, O_SYNC/O_DSYNC, and for new files and renames an fsync of their
  * folder) is destroyed, and the node started again after `pauseMs`. `torn`: the last write that was
- * not durable keeps a random part (drawn from `seed` when given). The process runtime does it through
- * an LD_PRELOAD ledger library, in scenarios that start their nodes with it (docs/power-loss.md).
+ * not durable keeps a random part (drawn from `seed` when given). Both runtimes do it through an
+ * LD_PRELOAD ledger library, in scenarios that start their nodes with it (docs/power-loss.md).
  */
 export interface LoseUnsyncedWritesFault {
   kind: 'lose-unsynced-writes';

@@ -61,7 +61,7 @@ export class Nemesis {
         return this.nodes.skewClock(node, this.runtime.clock(node), fault);
       }
       case 'lose-unsynced-writes': {
-        if (!this.runtime.powerLoss) throw new Error(`the ${this.runtime.kind} runtime cannot cut a node's power (lose its unsynced writes): only the process runtime can (docs/power-loss.md)`);
+        if (!this.runtime.powerLoss) throw new Error(`the ${this.runtime.kind} runtime cannot cut a node's power (lose its unsynced writes; docs/power-loss.md)`);
         return this.nodes.losePower(node, this.runtime.powerLoss(node), fault);
       }
       case 'isolate': {
