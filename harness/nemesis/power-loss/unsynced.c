@@ -461,7 +461,13 @@ int ftruncate64(int fd, off64_t length) {
 
 int close(int fd) {
   resolve();
-  if (fd >= 0 && fd < MAX_FDS && fd != ledger) {
+  if (ready && fd == ledger) {
+    // A program that closes descriptors it did not open (a daemon closing everything): stop
+    // recording rather than write ledger lines into whatever file reuses the number. What it
+    // writes from now on is not seen, so a cut finds less to destroy, never more.
+    ready = 0;
+    ledger = -1;
+  } else if (fd >= 0 && fd < MAX_FDS) {
     pthread_mutex_lock(&lock);
     forget(fd);
     pthread_mutex_unlock(&lock);
