@@ -9,6 +9,7 @@ import { LedgerFile } from '../../harness/nemesis/power-loss/node-power-loss';
 import { unsyncedShim } from '../../harness/nemesis/power-loss/shim';
 import { withTimeout } from '../../harness/util/wait-for';
 import { requirement } from '../support/requirements';
+import { WRITER_SCRIPT, assertCutBack } from './power-loss-writer';
 
 /**
  * The power-loss ledger library on a real Node process: a tiny script writes through Node's fs
@@ -19,38 +20,8 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-power-loss-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 const READY_TIMEOUT_MS = 10_000;
 
-const SCRIPT = `
-const fs = require('node:fs');
-const fsp = require('node:fs/promises');
-const syncDir = () => { const d = fs.openSync('.', 'r'); fs.fsyncSync(d); fs.closeSync(d); };
-(async () => {
-  const a = fs.openSync('synced-then-not', 'w');
-  syncDir();
-  fs.writeSync(a, 'hello');
-  fs.fsyncSync(a);
-  fs.writeSync(a, ' world');
-  const b = await fsp.open('dsync', fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_DSYNC);
-  syncDir();
-  await b.write(Buffer.from('durable'), 0, 7, 0);
-  await b.write(Buffer.from(' too'), 0, 4, 7);
-  const o = fs.openSync('durable-name', 'w');
-  fs.writeSync(o, 'kept');
-  fs.fsyncSync(o);
-  fs.closeSync(o);
-  syncDir();
-  fs.renameSync('durable-name', 'new-name');
-  // From here on no folder is synced again.
-  fs.writeFileSync('never-dir-synced', 'gone');
-  fs.writeFileSync('renamed.tmp', 'moved');
-  fs.renameSync('renamed.tmp', 'renamed');
-  await fsp.appendFile('appended', 'x'.repeat(100));
-  process.stdout.write('ready\\n');
-  setInterval(() => undefined, 1000);
-})();
-`;
-
 async function runUntilReady(ledger: LedgerFile): Promise<ReturnType<typeof spawn>> {
-  const child = spawn(process.execPath, ['-e', SCRIPT], { cwd: ledger.stateDir, env: { ...process.env, ...ledger.env(undefined) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', WRITER_SCRIPT], { cwd: ledger.stateDir, env: { ...process.env, ...ledger.env(undefined) }, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await withTimeout(
@@ -84,19 +55,7 @@ describe('lose-unsynced-writes on a real process', () => {
     assert.equal(fs.readFileSync(path.join(stateDir, 'synced-then-not'), 'utf8'), 'hello world');
     const effect = ledger.cutBack({ torn: false, random: Math.random });
 
-    const read = (name: string) => fs.readFileSync(path.join(stateDir, name), 'utf8');
-    assert.equal(read('synced-then-not'), 'hello');
-    assert.equal(read('dsync'), 'durable too');
-    assert.equal(fs.existsSync(path.join(stateDir, 'never-dir-synced')), false);
-    assert.equal(fs.existsSync(path.join(stateDir, 'renamed')), false, 'the rename target (a new file, never made durable) is gone');
-    assert.equal(fs.existsSync(path.join(stateDir, 'appended')), false);
-    assert.deepEqual(effect.files, { appended: 100, 'never-dir-synced': 4, renamed: 5, 'synced-then-not': 6 });
-    assert.equal(effect.bytes, 115);
-    assert.equal(effect.written, 6 + 5 + 4 + 11 + 4 + 5 + 100, 'every byte written through fs, durable or not');
-    assert.equal(read('durable-name'), 'kept');
-    assert.equal(fs.existsSync(path.join(stateDir, 'new-name')), false);
-    assert.deepEqual(effect.renamesUndone, ['new-name -> durable-name']);
-    assert.deepEqual(effect.removed, ['appended', 'never-dir-synced', 'renamed']);
+    assertCutBack(stateDir, effect);
     assert.equal(fs.readFileSync(ledger.ledger, 'utf8'), '', 'the ledger starts afresh after the cut');
   });
 

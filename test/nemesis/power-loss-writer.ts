@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { UnsyncedEffect } from '../../harness/nemesis/power-loss/cut-back';
+
+/**
+ * A tiny node program for the power-loss tests, run in the node's state folder (its working
+ * folder, or WRITER_DIR): each file shows one rule of what a power cut keeps; it prints `ready` when all are
+ * written, then waits to be killed. `assertCutBack` checks what the cut left.
+ */
+export const WRITER_SCRIPT = `
+const fs = require('node:fs');
+const fsp = require('node:fs/promises');
+const syncDir = () => { const d = fs.openSync('.', 'r'); fs.fsyncSync(d); fs.closeSync(d); };
+(async () => {
+  if (process.env.WRITER_DIR) process.chdir(process.env.WRITER_DIR);
+  const a = fs.openSync('synced-then-not', 'w');
+  syncDir();
+  fs.writeSync(a, 'hello');
+  fs.fsyncSync(a);
+  fs.writeSync(a, ' world');
+  const b = await fsp.open('dsync', fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_DSYNC);
+  syncDir();
+  await b.write(Buffer.from('durable'), 0, 7, 0);
+  await b.write(Buffer.from(' too'), 0, 4, 7);
+  const o = fs.openSync('durable-name', 'w');
+  fs.writeSync(o, 'kept');
+  fs.fsyncSync(o);
+  fs.closeSync(o);
+  syncDir();
+  fs.renameSync('durable-name', 'new-name');
+  // From here on no folder is synced again.
+  fs.writeFileSync('never-dir-synced', 'gone');
+  fs.writeFileSync('renamed.tmp', 'moved');
+  fs.renameSync('renamed.tmp', 'renamed');
+  await fsp.appendFile('appended', 'x'.repeat(100));
+  process.stdout.write('ready\\n');
+  setInterval(() => undefined, 1000);
+})();
+`;
+
+/** Every byte the script writes through fs, durable or not. */
+export const EXPECTED_WRITTEN = 5 + 6 + 7 + 4 + 4 + 4 + 5 + 100;
+
+export function assertCutBack(stateDir: string, effect: UnsyncedEffect): void {
+  const read = (name: string) => fs.readFileSync(path.join(stateDir, name), 'utf8');
+  const exists = (name: string) => fs.existsSync(path.join(stateDir, name));
+  assert.equal(read('synced-then-not'), 'hello', 'cut back to the length at its fsync');
+  assert.equal(read('dsync'), 'durable too', 'O_DSYNC writes are durable as they return');
+  assert.equal(exists('never-dir-synced'), false, 'a file whose folder was never fsynced after its creation is gone');
+  assert.equal(exists('renamed'), false, 'the rename target (a new file, never made durable) is gone');
+  assert.equal(exists('appended'), false);
+  assert.equal(read('durable-name'), 'kept', 'an undurable rename of a durable file is undone');
+  assert.equal(exists('new-name'), false);
+  assert.deepEqual(effect.files, { appended: 100, 'never-dir-synced': 4, renamed: 5, 'synced-then-not': 6 });
+  assert.equal(effect.bytes, 115);
+  assert.deepEqual(effect.removed, ['appended', 'never-dir-synced', 'renamed']);
+  assert.deepEqual(effect.renamesUndone, ['new-name -> durable-name']);
+  assert.equal(effect.written, EXPECTED_WRITTEN, 'every byte written through fs, durable or not');
+}
