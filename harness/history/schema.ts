@@ -91,6 +91,7 @@ const FAULT_EFFECT: JsonSchema = {
         written: number('bytes the node wrote under its state folder since the last cut, durable or not (0: hit is false)'),
         removed: strings('files removed whole: their creation was never made durable'),
         renamesUndone: strings('renames never made durable, undone (`new -> old`)'),
+        restored: strings('files a rename never made durable had replaced, back under their names'),
         reached: { type: 'boolean', description: 'the ledger library was loaded in every process of the node (false: hit is false)' },
       },
     },

@@ -14,7 +14,7 @@ const whole = { torn: false, random: () => 0.5 };
 
 describe('parseLedger', () => {
   test('every kind the library writes, paths decoded', () => {
-    const text = ledger('O /s/a 3', 'C /s/b%20c', 'W /s/a 3 4 0', 'W /s/b%20c 0 2 1', 'S /s/a 7', 'D /s', 'T /s/a 5', 'R /s/x /s/y', 'U /s/y', 'A');
+    const text = ledger('O /s/a 3', 'C /s/b%20c', 'W /s/a 3 4 0', 'W /s/b%20c 0 2 1', 'S /s/a 7', 'D /s', 'T /s/a 5', 'R /s/x /s/y -', 'R /s/y /s/z /s/b/1', 'U /s/z', 'A');
     assert.deepEqual(parseLedger(text), [
       { kind: 'open', path: '/s/a', size: 3 },
       { kind: 'create', path: '/s/b c' },
@@ -24,7 +24,8 @@ describe('parseLedger', () => {
       { kind: 'sync-dir', dir: '/s' },
       { kind: 'truncate', path: '/s/a', length: 5 },
       { kind: 'rename', from: '/s/x', to: '/s/y' },
-      { kind: 'unlink', path: '/s/y' },
+      { kind: 'rename', from: '/s/y', to: '/s/z', replaced: '/s/b/1' },
+      { kind: 'unlink', path: '/s/z' },
       { kind: 'sync-all' },
     ]);
   });
@@ -69,15 +70,27 @@ describe('replayLedger and planCutBack', () => {
   });
 
   test('a rename without the folder\'s fsync is undone; with it, it stays', () => {
-    const undone = replay('O /s/a 4', 'R /s/a /s/b');
+    const undone = replay('O /s/a 4', 'R /s/a /s/b -');
     assert.deepEqual(planCutBack(undone, sizes({ '/s/b': 4 }), whole), [{ action: 'rename-back', path: '/s/b', to: '/s/a' }]);
-    const durable = replay('O /s/a 4', 'R /s/a /s/b', 'D /s');
+    const durable = replay('O /s/a 4', 'R /s/a /s/b -', 'D /s');
     assert.deepEqual(planCutBack(durable, sizes({ '/s/b': 4 }), whole), []);
   });
 
   test('a new file renamed over a journal without any fsync is removed (write-temp-rename without syncs)', () => {
-    const files = replay('C /s/j.rewrite', 'W /s/j.rewrite 0 9 0', 'R /s/j.rewrite /s/j');
+    const files = replay('C /s/j.rewrite', 'W /s/j.rewrite 0 9 0', 'R /s/j.rewrite /s/j -');
     assert.deepEqual(planCutBack(files, sizes({ '/s/j': 9 }), whole), [{ action: 'remove', path: '/s/j', dropped: 9 }]);
+  });
+
+  test('write-temp-fsync-rename, cut before the folder\'s fsync: the new file goes and the one it replaced comes back', () => {
+    const files = replay('C /s/j.rewrite', 'W /s/j.rewrite 0 9 0', 'S /s/j.rewrite 9', 'R /s/j.rewrite /s/j /k/1');
+    const steps = planCutBack(files, sizes({ '/s/j': 9 }), whole);
+    assert.deepEqual(steps, [
+      { action: 'remove', path: '/s/j', dropped: 9 },
+      { action: 'restore', path: '/s/j', from: '/k/1' },
+    ]);
+    assert.deepEqual(unsyncedEffect(steps, '/s', 9), { files: { j: 9 }, bytes: 9, written: 9, removed: ['j'], restored: ['j'] });
+    // After the folder's fsync the rename is durable: nothing comes back, nothing goes.
+    assert.deepEqual(planCutBack(replay('C /s/j.rewrite', 'W /s/j.rewrite 0 9 0', 'S /s/j.rewrite 9', 'R /s/j.rewrite /s/j /k/1', 'D /s'), sizes({ '/s/j': 9 }), whole), []);
   });
 
   test('torn: every earlier write kept, and part of the last one (at least a byte, never all)', () => {

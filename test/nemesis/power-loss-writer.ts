@@ -23,6 +23,10 @@ const syncDir = () => { const d = fs.openSync('.', 'r'); fs.fsyncSync(d); fs.clo
   syncDir();
   await b.write(Buffer.from('durable'), 0, 7, 0);
   await b.write(Buffer.from(' too'), 0, 4, 7);
+  fs.writeFileSync('replaced', 'old');
+  const r = fs.openSync('replaced', 'r');
+  fs.fsyncSync(r);
+  fs.closeSync(r);
   const o = fs.openSync('durable-name', 'w');
   fs.writeSync(o, 'kept');
   fs.fsyncSync(o);
@@ -31,6 +35,11 @@ const syncDir = () => { const d = fs.openSync('.', 'r'); fs.fsyncSync(d); fs.clo
   fs.renameSync('durable-name', 'new-name');
   // From here on no folder is synced again.
   fs.writeFileSync('never-dir-synced', 'gone');
+  const t = fs.openSync('replaced.tmp', 'w');
+  fs.writeSync(t, 'new');
+  fs.fsyncSync(t);
+  fs.closeSync(t);
+  fs.renameSync('replaced.tmp', 'replaced');
   fs.writeFileSync('renamed.tmp', 'moved');
   fs.renameSync('renamed.tmp', 'renamed');
   await fsp.appendFile('appended', 'x'.repeat(100));
@@ -40,7 +49,7 @@ const syncDir = () => { const d = fs.openSync('.', 'r'); fs.fsyncSync(d); fs.clo
 `;
 
 /** Every byte the script writes through fs, durable or not. */
-export const EXPECTED_WRITTEN = 5 + 6 + 7 + 4 + 4 + 4 + 5 + 100;
+export const EXPECTED_WRITTEN = 5 + 6 + 7 + 4 + 3 + 4 + 4 + 3 + 5 + 100;
 
 export function assertCutBack(stateDir: string, effect: UnsyncedEffect): void {
   const read = (name: string) => fs.readFileSync(path.join(stateDir, name), 'utf8');
@@ -52,9 +61,12 @@ export function assertCutBack(stateDir: string, effect: UnsyncedEffect): void {
   assert.equal(exists('appended'), false);
   assert.equal(read('durable-name'), 'kept', 'an undurable rename of a durable file is undone');
   assert.equal(exists('new-name'), false);
-  assert.deepEqual(effect.files, { appended: 100, 'never-dir-synced': 4, renamed: 5, 'synced-then-not': 6 });
-  assert.equal(effect.bytes, 115);
-  assert.deepEqual(effect.removed, ['appended', 'never-dir-synced', 'renamed']);
+  assert.equal(read('replaced'), 'old', 'a file replaced by a rename that never became durable is back');
+  assert.equal(exists('replaced.tmp'), false, 'the new file was never made durable by its folder: gone');
+  assert.deepEqual(effect.files, { appended: 100, 'never-dir-synced': 4, renamed: 5, replaced: 3, 'synced-then-not': 6 });
+  assert.equal(effect.bytes, 118);
+  assert.deepEqual(effect.removed, ['appended', 'never-dir-synced', 'renamed', 'replaced']);
+  assert.deepEqual(effect.restored, ['replaced']);
   assert.deepEqual(effect.renamesUndone, ['new-name -> durable-name']);
   assert.equal(effect.written, EXPECTED_WRITTEN, 'every byte written through fs, durable or not');
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FileDurability } from './ledger';
+import type { LedgerReplay } from './ledger';
 
 /**
  * What a power cut destroys, planned from the replayed ledger (pure) and then done to the files of
@@ -13,7 +13,9 @@ export type CutBackStep =
   /** Its creation never became durable: the file goes, with its `dropped` bytes. */
   | { action: 'remove'; path: string; dropped: number }
   /** A rename that never became durable: the file goes back to its old name. */
-  | { action: 'rename-back'; path: string; to: string };
+  | { action: 'rename-back'; path: string; to: string }
+  /** ... and the file it replaced, kept as a hard link, comes back to its name. */
+  | { action: 'restore'; path: string; from: string };
 
 export interface CutBackOptions {
   /** Keep a random part of the last write that was not durable, as a disk that lost power mid-write. */
@@ -27,7 +29,7 @@ export interface CutBackOptions {
  * A torn cut keeps every write before the last undurable one and a random part of that one (at
  * least a byte, never all of it), as a disk that wrote them in order until the power went.
  */
-export function planCutBack(files: ReadonlyMap<string, FileDurability>, sizeOf: (file: string) => number | undefined, { torn, random }: CutBackOptions): CutBackStep[] {
+export function planCutBack({ files, restores }: LedgerReplay, sizeOf: (file: string) => number | undefined, { torn, random }: CutBackOptions): CutBackStep[] {
   const steps: CutBackStep[] = [];
   for (const [file, state] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
     const size = sizeOf(file);
@@ -47,6 +49,8 @@ export function planCutBack(files: ReadonlyMap<string, FileDurability>, sizeOf: 
     if (size > keep) steps.push({ action: 'truncate', path: file, keep, dropped: size - keep });
     if (state.renamedFrom !== undefined) steps.push({ action: 'rename-back', path: file, to: state.renamedFrom });
   }
+  // Last: once the renamed files have left their new names, what they replaced takes them back.
+  for (const [file, from] of [...restores].sort(([a], [b]) => a.localeCompare(b))) steps.push({ action: 'restore', path: file, from });
   return steps;
 }
 
@@ -60,6 +64,8 @@ export interface UnsyncedEffect {
   removed?: string[];
   /** Renames undone: `new -> old`. */
   renamesUndone?: string[];
+  /** Files a rename that was not durable had replaced, back under their names. */
+  restored?: string[];
 }
 
 export function unsyncedEffect(steps: readonly CutBackStep[], stateDir: string, written: number): UnsyncedEffect {
@@ -68,6 +74,10 @@ export function unsyncedEffect(steps: readonly CutBackStep[], stateDir: string, 
   for (const step of steps) {
     if (step.action === 'rename-back') {
       (effect.renamesUndone ??= []).push(`${rel(step.path)} -> ${rel(step.to)}`);
+      continue;
+    }
+    if (step.action === 'restore') {
+      (effect.restored ??= []).push(rel(step.path));
       continue;
     }
     effect.files[rel(step.path)] = (effect.files[rel(step.path)] ?? 0) + step.dropped;
@@ -83,19 +93,22 @@ export function unsyncedEffect(steps: readonly CutBackStep[], stateDir: string, 
  * A node that wrote nothing under its state folder (or whose writes the library never saw) was not tested.
  */
 export function testedAnything(effect: UnsyncedEffect): boolean {
-  return effect.written > 0 || effect.bytes > 0 || (effect.removed?.length ?? 0) > 0 || (effect.renamesUndone?.length ?? 0) > 0;
+  return effect.written > 0 || effect.bytes > 0 || (effect.removed?.length ?? 0) > 0 || (effect.renamesUndone?.length ?? 0) > 0 || (effect.restored?.length ?? 0) > 0;
 }
 
 /**
  * Does the steps to the files. Only on a node that is not running: a live process would keep
  * writing through its open descriptors. A rename back onto a name that exists again is skipped
- * (the file the node made since then is newer than the lost rename).
+ * (the file the node made since then is newer than the lost rename), and so is a restore onto a
+ * name still taken.
  */
 export function applyCutBack(steps: readonly CutBackStep[]): void {
   for (const step of steps) {
     if (step.action === 'truncate') fs.truncateSync(step.path, step.keep);
     else if (step.action === 'remove') fs.rmSync(step.path, { force: true });
-    else if (fs.existsSync(step.path) && !fs.existsSync(step.to)) fs.renameSync(step.path, step.to);
+    else if (step.action === 'rename-back') {
+      if (fs.existsSync(step.path) && !fs.existsSync(step.to)) fs.renameSync(step.path, step.to);
+    } else if (fs.existsSync(step.from) && !fs.existsSync(step.path)) fs.renameSync(step.from, step.path);
   }
 }
 

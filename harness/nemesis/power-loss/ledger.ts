@@ -7,7 +7,8 @@ import path from 'node:path';
  * The model is per file a durable prefix: a file's bytes past the length last made durable are lost,
  * a file whose creation no directory fsync made durable is lost whole, and a rename no directory
  * fsync made durable is undone. Overwrites inside the durable prefix are not undone (the ledger
- * keeps no old bytes), nor are truncations (a truncated file stays truncated).
+ * keeps no old bytes), nor are truncations (a truncated file stays truncated). A file a rename
+ * replaced comes back when the rename is undone, if the library kept a hard link of it.
  */
 
 export type LedgerEntry =
@@ -17,7 +18,8 @@ export type LedgerEntry =
   | { kind: 'sync'; path: string; size: number }
   | { kind: 'sync-dir'; dir: string }
   | { kind: 'truncate'; path: string; length: number }
-  | { kind: 'rename'; from: string; to: string }
+  /** `replaced`: where the library hard-linked the file the rename replaced (absent: none, or no backup folder). */
+  | { kind: 'rename'; from: string; to: string; replaced?: string }
   | { kind: 'unlink'; path: string }
   | { kind: 'sync-all' };
 
@@ -78,8 +80,8 @@ function parseLine(line: string, number: number): LedgerEntry {
       count(2);
       return { kind: 'truncate', path: file(1), length: num(2) };
     case 'R':
-      count(2);
-      return { kind: 'rename', from: file(1), to: file(2) };
+      count(3);
+      return fields[3] === '-' ? { kind: 'rename', from: file(1), to: file(2) } : { kind: 'rename', from: file(1), to: file(2), replaced: file(3) };
     case 'U':
       count(1);
       return { kind: 'unlink', path: file(1) };
@@ -104,7 +106,7 @@ export function relocateEntries(entries: readonly LedgerEntry[], from: string, t
       case 'sync-dir':
         return { ...entry, dir: move(entry.dir) };
       case 'rename':
-        return { ...entry, from: move(entry.from), to: move(entry.to) };
+        return { ...entry, from: move(entry.from), to: move(entry.to), ...(entry.replaced === undefined ? {} : { replaced: move(entry.replaced) }) };
       case 'sync-all':
         return entry;
       default:
@@ -118,12 +120,20 @@ export function bytesWritten(entries: readonly LedgerEntry[]): number {
   return entries.reduce((sum, entry) => sum + (entry.kind === 'write' ? entry.length : 0), 0);
 }
 
+/** What a power cut would leave: each file's durability, and the replaced files an undone rename brings back. */
+export interface LedgerReplay {
+  files: Map<string, FileDurability>;
+  /** Path → the hard link of the file a not-yet-durable rename replaced there. */
+  restores: Map<string, string>;
+}
+
 /**
  * Replays the ledger: for every file it names, what is durable. A file the ledger first meets in a
  * write (opened before the ledger began) is taken as durable up to that write.
  */
-export function replayLedger(entries: readonly LedgerEntry[]): Map<string, FileDurability> {
+export function replayLedger(entries: readonly LedgerEntry[]): LedgerReplay {
   const files = new Map<string, FileDurability>();
+  const restores = new Map<string, string>();
   const known = (file: string, durable: number): FileDurability => {
     let state = files.get(file);
     if (state === undefined) files.set(file, (state = { durable, createdUndurably: false }));
@@ -163,6 +173,7 @@ export function replayLedger(entries: readonly LedgerEntry[]): Map<string, FileD
         break;
       }
       case 'sync-dir':
+        for (const file of [...restores.keys()]) if (path.dirname(file) === entry.dir) restores.delete(file);
         for (const [file, state] of files) {
           if (path.dirname(file) !== entry.dir) continue;
           state.createdUndurably = false;
@@ -175,12 +186,15 @@ export function replayLedger(entries: readonly LedgerEntry[]): Map<string, FileD
         files.delete(entry.from);
         const renamedFrom = state.createdUndurably ? undefined : (state.renamedFrom ?? entry.from);
         files.set(entry.to, { ...state, ...(renamedFrom === undefined ? {} : { renamedFrom }) });
+        // The first replaced file is the one the disk still has: a later rename over it replaces only a newer one.
+        if (entry.replaced !== undefined && !restores.has(entry.to)) restores.set(entry.to, entry.replaced);
         break;
       }
       case 'unlink':
         files.delete(entry.path);
         break;
       case 'sync-all':
+        restores.clear();
         for (const state of files.values()) {
           state.durable = Infinity;
           state.createdUndurably = false;
@@ -190,5 +204,5 @@ export function replayLedger(entries: readonly LedgerEntry[]): Map<string, FileD
         break;
     }
   }
-  return files;
+  return { files, restores };
 }

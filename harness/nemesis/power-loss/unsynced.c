@@ -14,6 +14,9 @@
  * KEELHAUL_UNSYNCED_LEDGER  the ledger file, appended to (O_APPEND, one write per line, so lines from
  *   several threads and processes never interleave, and every line written is in the page cache and
  *   survives the process's SIGKILL).
+ * KEELHAUL_UNSYNCED_BACKUPS  optional: a folder on the same mount as the state folder. A rename over
+ *   an existing file first hard-links that file here (no copy), so that undoing the rename can bring
+ *   the replaced file back, as a power cut before the folder's fsync would.
  *
  * Ledger lines, tab-separated, paths absolute with bytes below 0x21, '%' and 0x7f as %XX:
  *   O path size         an existing file opened: its size then (taken as durable)
@@ -22,7 +25,7 @@
  *   S path size         the file's data made durable up to size (fsync, fdatasync, sync_file_range)
  *   D dir               a directory fsynced: names created or renamed in it are durable
  *   T path length       truncated to length
- *   R old new           renamed
+ *   R old new backup    renamed; backup is the hard link kept of the file it replaced, or -
  *   U path              unlinked
  *   A                   sync() or syncfs(): everything durable
  *
@@ -58,6 +61,8 @@ static char root[PATH_MAX];
 static size_t root_len;
 static int ledger = -1;
 static int ready;
+static char backups[PATH_MAX];
+static unsigned long backup_seq;
 
 typedef int (*open_fn)(const char *, int, ...);
 typedef int (*openat_fn)(int, const char *, int, ...);
@@ -146,6 +151,8 @@ __attribute__((constructor)) static void start(void) {
   root_len = strlen(root);
   while (root_len > 1 && root[root_len - 1] == '/') root[--root_len] = '\0';
   ledger = real_open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  const char *kept = getenv("KEELHAUL_UNSYNCED_BACKUPS");
+  if (kept && *kept == '/' && strlen(kept) < sizeof backups - 64) strcpy(backups, kept);
   if (ledger >= 0) ready = 1;
 }
 
@@ -167,10 +174,10 @@ static void put_path(char *out, size_t size, size_t *at, const char *text) {
   }
 }
 
-/** One ledger line: `kind`, then the paths (NULL-terminated list ends at the first NULL), then `numbers`. */
-static void record(char kind, const char *a, const char *b, int count, long long n1, long long n2, long long n3) {
+/** One ledger line: `kind`, then the paths given (up to three; NULL: none), then `count` numbers. */
+static void record3(char kind, const char *a, const char *b, const char *c, int count, long long n1, long long n2, long long n3) {
   if (!ready) return;
-  char line[3 * 2 * PATH_MAX + 128];
+  char line[3 * 3 * PATH_MAX + 128];
   size_t at = 0;
   line[at++] = kind;
   if (a) {
@@ -181,12 +188,20 @@ static void record(char kind, const char *a, const char *b, int count, long long
     line[at++] = '\t';
     put_path(line, sizeof line - 96, &at, b);
   }
+  if (c) {
+    line[at++] = '\t';
+    put_path(line, sizeof line - 96, &at, c);
+  }
   long long numbers[3] = {n1, n2, n3};
   for (int i = 0; i < count; i++) at += (size_t)snprintf(line + at, sizeof line - at, "\t%lld", numbers[i]);
   line[at++] = '\n';
   int saved = errno;
   real_write(ledger, line, at);
   errno = saved;
+}
+
+static void record(char kind, const char *a, const char *b, int count, long long n1, long long n2, long long n3) {
+  record3(kind, a, b, NULL, count, n1, n2, n3);
 }
 
 /** The absolute path `fd` refers to, read back from /proc (after any symlink); 0 when it cannot be. */
@@ -475,11 +490,22 @@ int close(int fd) {
   return real_close(fd);
 }
 
+/** Hard-links the regular file `to` names (about to be replaced by a rename) into the backup folder. */
+static int keep_replaced(const char *to, char *backup, size_t size) {
+  struct stat st;
+  if (!backups[0] || !under_root(to) || lstat(to, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+  mkdir(backups, 0700);
+  int n = snprintf(backup, size, "%s/%d-%lu", backups, (int)getpid(), __atomic_add_fetch(&backup_seq, 1, __ATOMIC_RELAXED));
+  return n > 0 && (size_t)n < size && link(to, backup) == 0;
+}
+
 static int do_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int (*call)(void *), void *context) {
-  char from[PATH_MAX], to[PATH_MAX];
+  char from[PATH_MAX], to[PATH_MAX], backup[PATH_MAX];
   int known = ready && absolute(olddirfd, oldpath, from, sizeof from) && absolute(newdirfd, newpath, to, sizeof to);
+  int kept = known && keep_replaced(to, backup, sizeof backup);
   int result = call(context);
-  if (result == 0 && known && (under_root(from) || under_root(to))) record('R', from, to, 0, 0, 0, 0);
+  if (result == 0 && known && (under_root(from) || under_root(to))) record3('R', from, to, kept ? backup : "-", 0, 0, 0, 0);
+  else if (kept) real_unlink(backup);
   return result;
 }
 

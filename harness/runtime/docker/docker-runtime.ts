@@ -181,16 +181,19 @@ export class DockerRuntime implements Runtime {
         : [spec.command, ...spec.args]
       : translateCommand(spec.command, spec.args, { projectRoot: this.options.projectRoot ?? DEFAULT_PROJECT_ROOT });
     const nodeImage = spec.image ? await resolveImage(spec.name, spec.image) : image;
-    const ledger = this.ledgerFor(spec);
+    const hostDir = this.powerLossOn() ? this.stateDirs.get(spec.name) : undefined;
+    const ledger = hostDir === undefined || spec.image ? undefined : this.ledger(spec.name, hostDir);
     const env = ledger ? { ...spec.env, ...ledger.env(spec.env?.LD_PRELOAD) } : spec.env;
-    // With a ledger the state folder is the host's, so the harness can cut its files while the node is down.
-    const stateMounts = ledger
-      ? [
-          { Type: 'bind' as const, Source: path.resolve(ledger.stateDir), Target: STATE_IN_CONTAINER },
-          { Type: 'bind' as const, Source: ledger.library, Target: POWER_LOSS_IN_CONTAINER.library, ReadOnly: true },
-          { Type: 'bind' as const, Source: ledger.ledger, Target: POWER_LOSS_IN_CONTAINER.ledger },
-        ]
-      : [{ Type: 'volume' as const, Source: resourceName, Target: STATE_IN_CONTAINER }];
+    // With power loss the state folder is the host's (its parent, with the ledger beside it), so the
+    // harness can cut its files while the node is down.
+    if (hostDir !== undefined) fs.mkdirSync(hostDir, { recursive: true });
+    const stateMounts =
+      hostDir !== undefined
+        ? [
+            { Type: 'bind' as const, Source: path.dirname(path.resolve(hostDir)), Target: POWER_LOSS_IN_CONTAINER.folder },
+            ...(ledger ? [{ Type: 'bind' as const, Source: ledger.library, Target: POWER_LOSS_IN_CONTAINER.library, ReadOnly: true }] : []),
+          ]
+        : [{ Type: 'volume' as const, Source: resourceName, Target: STATE_IN_CONTAINER }];
     try {
       await docker.createVolume({ Name: resourceName, Labels: labels });
       const container = await docker.createContainer({
@@ -273,16 +276,24 @@ export class DockerRuntime implements Runtime {
     return target;
   }
 
-  /** The node's own named volume (with power loss, its host folder `hostDir`), which survives kill and restart. */
+  /**
+   * The node's own named volume, which survives kill and restart; with power loss, its host folder
+   * `hostDir`, seen under the mounted parent folder.
+   */
   stateDir(node: string, hostDir: string): string {
     this.stateDirs.set(node, hostDir);
-    return STATE_IN_CONTAINER;
+    return this.powerLossOn() ? path.posix.join(POWER_LOSS_IN_CONTAINER.folder, path.basename(hostDir)) : STATE_IN_CONTAINER;
   }
 
-  private ledgerFor(spec: NodeSpec): LedgerFile | undefined {
-    const hostDir = this.stateDirs.get(spec.name);
-    if (!this.shim || !('library' in this.shim) || hostDir === undefined || spec.image) return undefined;
-    return new LedgerFile(hostDir, this.shim.library, () => this.nodes.get(spec.name)?.hostPids() ?? [], { stateDir: STATE_IN_CONTAINER, ...POWER_LOSS_IN_CONTAINER });
+  /** Power loss asked for, and the ledger library built. */
+  private powerLossOn(): boolean {
+    return this.shim !== undefined && 'library' in this.shim;
+  }
+
+  private ledger(name: string, hostDir: string): LedgerFile | undefined {
+    if (!this.shim || !('library' in this.shim)) return undefined;
+    const seen = { hostFolder: path.dirname(path.resolve(hostDir)), folder: POWER_LOSS_IN_CONTAINER.folder, library: POWER_LOSS_IN_CONTAINER.library };
+    return new LedgerFile(hostDir, this.shim.library, () => this.nodes.get(name)?.hostPids() ?? [], seen);
   }
 
   powerLossProblem(): string | undefined {
