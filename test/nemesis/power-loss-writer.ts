@@ -23,6 +23,15 @@ const syncDir = () => { const d = fs.openSync('.', 'r'); fs.fsyncSync(d); fs.clo
   syncDir();
   await b.write(Buffer.from('durable'), 0, 7, 0);
   await b.write(Buffer.from(' too'), 0, 4, 7);
+  // A positions file replaced the durable way, twice: nothing to undo, and no hard link left behind.
+  for (const step of ['1', '2']) {
+    const p = fs.openSync('positions.tmp', 'w');
+    fs.writeSync(p, step);
+    fs.fsyncSync(p);
+    fs.closeSync(p);
+    fs.renameSync('positions.tmp', 'positions');
+    syncDir();
+  }
   fs.writeFileSync('replaced', 'old');
   const r = fs.openSync('replaced', 'r');
   fs.fsyncSync(r);
@@ -49,7 +58,7 @@ const syncDir = () => { const d = fs.openSync('.', 'r'); fs.fsyncSync(d); fs.clo
 `;
 
 /** Every byte the script writes through fs, durable or not. */
-export const EXPECTED_WRITTEN = 5 + 6 + 7 + 4 + 3 + 4 + 4 + 3 + 5 + 100;
+export const EXPECTED_WRITTEN = 5 + 6 + 7 + 4 + 1 + 1 + 3 + 4 + 4 + 3 + 5 + 100;
 
 export function assertCutBack(stateDir: string, effect: UnsyncedEffect): void {
   const read = (name: string) => fs.readFileSync(path.join(stateDir, name), 'utf8');
@@ -61,6 +70,7 @@ export function assertCutBack(stateDir: string, effect: UnsyncedEffect): void {
   assert.equal(exists('appended'), false);
   assert.equal(read('durable-name'), 'kept', 'an undurable rename of a durable file is undone');
   assert.equal(exists('new-name'), false);
+  assert.equal(read('positions'), '2', 'a rename made durable by its folder\'s fsync stays');
   assert.equal(read('replaced'), 'old', 'a file replaced by a rename that never became durable is back');
   assert.equal(exists('replaced.tmp'), false, 'the new file was never made durable by its folder: gone');
   assert.deepEqual(effect.files, { appended: 100, 'never-dir-synced': 4, renamed: 5, replaced: 3, 'synced-then-not': 6 });

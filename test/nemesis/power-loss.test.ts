@@ -53,6 +53,7 @@ describe('lose-unsynced-writes on a real process', () => {
 
     // A SIGKILL alone loses nothing: the page cache survives the process.
     assert.equal(fs.readFileSync(path.join(stateDir, 'synced-then-not'), 'utf8'), 'hello world');
+    assert.equal(fs.readdirSync(ledger.backups).length, 1, 'one replaced file kept: those whose rename became durable were let go');
     const effect = ledger.cutBack({ torn: false, random: Math.random });
 
     assertCutBack(stateDir, effect);

@@ -64,6 +64,18 @@ static int ready;
 static char backups[PATH_MAX];
 static unsigned long backup_seq;
 
+/**
+ * Backups this process made whose rename is not durable yet, by the folder the rename went into: the
+ * folder's fsync makes them useless, and they are unlinked then, so a node that renames a file
+ * over another at every step (a positions file) does not pile up links. Past the table's size a
+ * backup waits for the harness, which removes them all at the cut.
+ */
+#define MAX_PENDING 256
+static struct pending_backup {
+  char *dir;
+  char *backup;
+} pending[MAX_PENDING];
+
 typedef int (*open_fn)(const char *, int, ...);
 typedef int (*openat_fn)(int, const char *, int, ...);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
@@ -409,6 +421,13 @@ static void synced(int fd, long long end) {
     struct stat st;
     if (fds[fd].directory) {
       record('D', fds[fd].path, NULL, 0, 0, 0, 0);
+      for (int i = 0; i < MAX_PENDING; i++) {
+        if (!pending[i].dir || strcmp(pending[i].dir, fds[fd].path) != 0) continue;
+        real_unlink(pending[i].backup);
+        free(pending[i].dir);
+        free(pending[i].backup);
+        pending[i].dir = pending[i].backup = NULL;
+      }
     } else if (fstat(fd, &st) == 0) {
       long long size = (long long)st.st_size;
       record('S', fds[fd].path, NULL, 1, end < 0 || end > size ? size : end, 0, 0);
@@ -504,8 +523,20 @@ static int do_renameat(int olddirfd, const char *oldpath, int newdirfd, const ch
   int known = ready && absolute(olddirfd, oldpath, from, sizeof from) && absolute(newdirfd, newpath, to, sizeof to);
   int kept = known && keep_replaced(to, backup, sizeof backup);
   int result = call(context);
-  if (result == 0 && known && (under_root(from) || under_root(to))) record3('R', from, to, kept ? backup : "-", 0, 0, 0, 0);
-  else if (kept) real_unlink(backup);
+  if (result == 0 && known && (under_root(from) || under_root(to))) {
+    pthread_mutex_lock(&lock);
+    record3('R', from, to, kept ? backup : "-", 0, 0, 0, 0);
+    for (int i = 0; kept && i < MAX_PENDING; i++) {
+      if (pending[i].dir) continue;
+      char *slash = strrchr(to, '/');
+      pending[i].dir = strndup(to, slash == to ? 1 : (size_t)(slash - to));
+      pending[i].backup = strdup(backup);
+      break;
+    }
+    pthread_mutex_unlock(&lock);
+  } else if (kept) {
+    real_unlink(backup);
+  }
   return result;
 }
 
