@@ -172,10 +172,19 @@ async function subscriberWithDeliveries(world: KeelhaulWorld, name: string, rece
   return subscriber;
 }
 
-When('{string} is killed once it has received {int} messages, and restarted {int} ms later', async function (this: KeelhaulWorld, name: string, received: number, pauseMs: number) {
-  const subscriber = await subscriberWithDeliveries(this, name, received);
+async function crashSubscriberOnceReceived(world: KeelhaulWorld, name: string, received: number, pauseMs: number, kind: 'crash-restart' | 'lose-unsynced-writes'): Promise<void> {
+  const subscriber = await subscriberWithDeliveries(world, name, received);
   // Restarted from the same spec: the same durable id and positions file, so it resumes where it was.
-  await this.strike({ kind: 'crash-restart', target: subscriber.name, pauseMs: scaled(pauseMs) }, subscriber);
+  await world.strike({ kind, target: subscriber.name, pauseMs: scaled(pauseMs) }, subscriber);
+}
+
+When('{string} is killed once it has received {int} messages, and restarted {int} ms later', async function (this: KeelhaulWorld, name: string, received: number, pauseMs: number) {
+  await crashSubscriberOnceReceived(this, name, received, pauseMs, 'crash-restart');
+});
+
+// A power cut (docs/power-loss.md): what the subscriber wrote of its positions without making it durable is gone.
+When('{string} loses its unsynced writes once it has received {int} messages, and restarts {int} ms later', async function (this: KeelhaulWorld, name: string, received: number, pauseMs: number) {
+  await crashSubscriberOnceReceived(this, name, received, pauseMs, 'lose-unsynced-writes');
 });
 
 When('{string} is frozen for {int} liveness periods once it has received {int} messages', async function (this: KeelhaulWorld, name: string, periods: number, received: number) {

@@ -33,3 +33,18 @@ Feature: Power loss: what the pub/sub proxy accepted survives a power cut, not o
     And the pub/sub proxy loses its unsynced writes at once, with no puts after it, and restarts 1000 ms later
     And "subscriber-1" is started again
     Then every subscriber gets each message it is owed exactly once, in each publisher's order
+
+  # The subscriber keeps its processed positions in a file it replaces (write, fdatasync, rename,
+  # folder fsync): a power cut must not bring back a position older than a message it handed out.
+  @khp1:processed-before-ack @khp1:hello-with-positions @khp1:delivery
+  Scenario: A subscriber loses its unsynced writes while messages flow
+    Given nodes whose unsynced writes the harness can destroy
+    And a pub/sub proxy
+    And 2 subscribers
+    And "subscriber-1" subscribes to "news"
+    And "subscriber-2" subscribes to "news"
+    And 2 publishers
+    When each publisher starts putting 80 messages round-robin on "news"
+    And "subscriber-1" loses its unsynced writes once it has received 20 messages, and restarts 300 ms later
+    Then the puts finish
+    And every subscriber gets each message it is owed exactly once, in each publisher's order
