@@ -19,3 +19,19 @@ Feature: Power loss: what the broker acknowledged survives a power cut, not only
     And no job ran more than once
     And no call is stuck
     And the history shows no anomaly the "exactly-once" profile forbids
+
+  # The client hears nothing from the broker from the moment one of its jobs starts until after the
+  # power cut, so the broker has recorded that job's result and nobody has had it: the client's retry
+  # must be answered from the journal, and the job must not run again.
+  @khx1:record-before-reply @khx1:retries-from-table @khx1:same-job-id @khx1:restart
+  Scenario: The broker loses its unsynced writes after recording a result its client has not heard of
+    Given nodes whose unsynced writes the harness can destroy
+    And a broker
+    And 2 workers serving "echo" that take 100 ms per job
+    And 2 clients
+    When each client starts submitting 20 jobs to "echo", 2 at a time
+    And the broker loses its unsynced writes after recording a job of "client-1" that the client has not heard of, and restarts 300 ms later
+    Then every job is answered exactly once
+    And no job ran more than once
+    And no call is stuck
+    And the history shows no anomaly the "exactly-once" profile forbids

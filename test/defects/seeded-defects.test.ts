@@ -73,9 +73,9 @@ const CASES: SeededDefectCase[] = [
   },
   {
     // Journals written, never synced: a crash keeps them (the page cache survives), a power cut does
-    // not. The jobs the broker forgot are sent again by their clients and run twice.
+    // not. The recorded jobs the broker forgot are sent again by their clients and run twice.
     defect: 'no-fsync',
-    scenario: 'The broker loses its unsynced writes while workers hold jobs',
+    scenario: 'The broker loses its unsynced writes after recording a result its client has not heard of',
     profile: 'exactly-once',
     clause: 'khx1:record-before-reply',
     says: /jobs ran more than once: client-\d:\w+:\d+ \(on worker-\d, worker-\d\)/,
