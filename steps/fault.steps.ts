@@ -43,10 +43,35 @@ function brokerOf(world: KeelhaulWorld) {
   return broker;
 }
 
-async function crashRestartBroker(world: KeelhaulWorld, pauseMs: number): Promise<void> {
+async function crashRestartBroker(world: KeelhaulWorld, pauseMs: number, kind: 'crash-restart' | 'lose-unsynced-writes' = 'crash-restart'): Promise<void> {
   const broker = brokerOf(world);
-  await world.strike({ kind: 'crash-restart', target: broker.name, pauseMs: scaled(pauseMs) }, broker);
+  await world.strike({ kind, target: broker.name, pauseMs: scaled(pauseMs) }, broker);
 }
+
+// A power cut (docs/power-loss.md): the crash, and whatever the broker wrote without making it durable is gone.
+When('the broker loses its unsynced writes while a worker holds a job, and restarts {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
+  await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
+  await crashRestartBroker(this, pauseMs, 'lose-unsynced-writes');
+});
+
+/**
+ * A job whose result the broker recorded and whose client has not heard of it: the client hears
+ * nothing from the broker from the moment one of its jobs starts until after the power cut, which
+ * comes once that job is committed and its result has had a heartbeat to reach the broker. The
+ * client's retry must get the recorded result, never a second run.
+ */
+When('the broker loses its unsynced writes after recording a job of {string} that the client has not heard of, and restarts {int} ms later', async function (this: KeelhaulWorld, name: string, pauseMs: number) {
+  const { cluster, nemesis, timing } = this.harness;
+  const { job } = await cluster.nextExecStart(FIND_JOB_TIMEOUT_MS, (candidate) => cluster.openCalls(name).includes(candidate), `no job of ${name} started`);
+  const silence = await nemesis.begin({ kind: 'partition', links: { of: [name] }, direction: 'backward' });
+  try {
+    await cluster.nextExecEnd(FIND_JOB_TIMEOUT_MS, job);
+    await sleep(timing.heartbeatInterval);
+    await crashRestartBroker(this, pauseMs, 'lose-unsynced-writes');
+  } finally {
+    await silence.heal();
+  }
+});
 
 When('the broker is killed once every worker is busy and more calls wait, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
   const { cluster, timing } = this.harness;

@@ -28,7 +28,9 @@ Before(async function (this: KeelhaulWorld, { pickle }) {
   const { implementation, timing } = implementationUnderTest();
   // A scenario that skews clocks starts every node with libfaketime preloaded (docs/clock-skew.md).
   const fakeClocks = pickle.tags.some((tag) => tag.name === '@clock-skew');
-  this.scenario = await Scenario.create({ name: pickle.name, implementation, timing, fakeClocks });
+  // One that cuts a node's power starts nodes with state folders under the ledger library (docs/power-loss.md).
+  const powerLoss = pickle.tags.some((tag) => tag.name === '@power-loss');
+  this.scenario = await Scenario.create({ name: pickle.name, implementation, timing, fakeClocks, powerLoss });
 });
 
 After({ timeout: scaled(30_000) }, async function (this: KeelhaulWorld, { gherkinDocument, pickle, result, willBeRetried }) {

@@ -116,18 +116,34 @@ Then('the puts finish', { timeout: scaled(130_000) + PUTS_AFTER_HEAL_BOUND_MS },
   await this.pubsubWorkload.wait(this.workloadBound);
 });
 
-When('the pub\\/sub proxy is killed once {int} messages are accepted, and restarted {int} ms later', async function (this: KeelhaulWorld, accepted: number, pauseMs: number) {
-  const { pubsub } = this.harness;
-  keepPuttingPastTheFault(this);
+async function crashProxyOnceAccepted(world: KeelhaulWorld, accepted: number, pauseMs: number, kind: 'crash-restart' | 'lose-unsynced-writes'): Promise<void> {
+  const { pubsub } = world.harness;
+  keepPuttingPastTheFault(world);
   await waitFor(() => pubsub.accepted() >= accepted, { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${accepted} accepted messages` });
-  if (!pubsub.proxy) throw new Error('no pub/sub proxy was started');
-  await this.strike({ kind: 'crash-restart', target: pubsub.proxy.name, pauseMs: scaled(pauseMs) }, pubsub.proxy);
+  await crashProxyNow(world, pauseMs, kind);
+}
+
+When('the pub\\/sub proxy is killed once {int} messages are accepted, and restarted {int} ms later', async function (this: KeelhaulWorld, accepted: number, pauseMs: number) {
+  await crashProxyOnceAccepted(this, accepted, pauseMs, 'crash-restart');
 });
 
-When('the pub\\/sub proxy is killed at once, with no puts after it, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
-  const { pubsub } = this.harness;
+// A power cut (docs/power-loss.md): the crash, and whatever the proxy wrote without making it durable is gone.
+When('the pub\\/sub proxy loses its unsynced writes once {int} messages are accepted, and restarts {int} ms later', async function (this: KeelhaulWorld, accepted: number, pauseMs: number) {
+  await crashProxyOnceAccepted(this, accepted, pauseMs, 'lose-unsynced-writes');
+});
+
+async function crashProxyNow(world: KeelhaulWorld, pauseMs: number, kind: 'crash-restart' | 'lose-unsynced-writes'): Promise<void> {
+  const { pubsub } = world.harness;
   if (!pubsub.proxy) throw new Error('no pub/sub proxy was started');
-  await this.strike({ kind: 'crash-restart', target: pubsub.proxy.name, pauseMs: scaled(pauseMs) }, pubsub.proxy);
+  await world.strike({ kind, target: pubsub.proxy.name, pauseMs: scaled(pauseMs) }, pubsub.proxy);
+}
+
+When('the pub\\/sub proxy is killed at once, with no puts after it, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
+  await crashProxyNow(this, pauseMs, 'crash-restart');
+});
+
+When('the pub\\/sub proxy loses its unsynced writes at once, with no puts after it, and restarts {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
+  await crashProxyNow(this, pauseMs, 'lose-unsynced-writes');
 });
 
 When('{string} is killed, keeping its durable subscriptions', async function (this: KeelhaulWorld, name: string) {
@@ -156,10 +172,19 @@ async function subscriberWithDeliveries(world: KeelhaulWorld, name: string, rece
   return subscriber;
 }
 
-When('{string} is killed once it has received {int} messages, and restarted {int} ms later', async function (this: KeelhaulWorld, name: string, received: number, pauseMs: number) {
-  const subscriber = await subscriberWithDeliveries(this, name, received);
+async function crashSubscriberOnceReceived(world: KeelhaulWorld, name: string, received: number, pauseMs: number, kind: 'crash-restart' | 'lose-unsynced-writes'): Promise<void> {
+  const subscriber = await subscriberWithDeliveries(world, name, received);
   // Restarted from the same spec: the same durable id and positions file, so it resumes where it was.
-  await this.strike({ kind: 'crash-restart', target: subscriber.name, pauseMs: scaled(pauseMs) }, subscriber);
+  await world.strike({ kind, target: subscriber.name, pauseMs: scaled(pauseMs) }, subscriber);
+}
+
+When('{string} is killed once it has received {int} messages, and restarted {int} ms later', async function (this: KeelhaulWorld, name: string, received: number, pauseMs: number) {
+  await crashSubscriberOnceReceived(this, name, received, pauseMs, 'crash-restart');
+});
+
+// A power cut (docs/power-loss.md): what the subscriber wrote of its positions without making it durable is gone.
+When('{string} loses its unsynced writes once it has received {int} messages, and restarts {int} ms later', async function (this: KeelhaulWorld, name: string, received: number, pauseMs: number) {
+  await crashSubscriberOnceReceived(this, name, received, pauseMs, 'lose-unsynced-writes');
 });
 
 When('{string} is frozen for {int} liveness periods once it has received {int} messages', async function (this: KeelhaulWorld, name: string, periods: number, received: number) {

@@ -12,6 +12,13 @@ import { onShutdown } from './node-options';
 /** Exit status when a node refuses to start on a damaged journal (EX_DATAERR). */
 export const DAMAGED_JOURNAL_EXIT = 65;
 
+/**
+ * Test only: the journal written without O_DSYNC or fdatasync, so what it acknowledges survives a
+ * crash but not a power cut. Hidden from help; it exists to prove that the @power-loss scenarios
+ * catch a node that writes without syncing (examples/broken/no-fsync.yaml, docs/power-loss.md).
+ */
+export const unsafeNoSyncOption = () => new Option('--unsafe-no-sync', 'TEST ONLY: never sync the journal (acknowledged data is lost in a power cut)').hideHelp();
+
 export const repairOption = () =>
   new Option('--repair', 'repair a damaged --journal (keep every intact record, copy the original aside, say what was lost) and exit without serving');
 

@@ -22,7 +22,7 @@ import { PROFILES } from '../checker/profile';
 import { packageVersion } from '../run/package-root';
 import { registerPubSubCommands } from './pubsub-commands';
 import { registerControlCommands } from './control-commands';
-import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled } from './journal-repair';
+import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled, unsafeNoSyncOption } from './journal-repair';
 import { registerCoverageCommand } from './coverage';
 import { registerMergeReportsCommand } from './merge-reports';
 import { parallelOption, shardOption } from './run-split';
@@ -107,11 +107,13 @@ program
   .addOption(new Option('--max-requests-per-peer <n>', "most requests one client socket may have in the broker's hands (KHX/1: 429 past it)").argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.maxRequestsPerPeer))
   .addOption(new Option('--job-deadline <ms>', 'a job that may have run and has no result this long after it was accepted is given up (KHX/1: 504)').argParser(positiveInt).default(DEFAULT_BROKER_LIMITS.jobDeadline))
   .addOption(repairOption())
+  .addOption(unsafeNoSyncOption())
   .addOption(curveKeyOption())
   .addOption(policyOption())
   .addOption(exitWithStdinOption())
   .action(
     async (opts: {
+      unsafeNoSync?: boolean;
       curveKey?: string;
       policy?: string;
       maxMessageSize: number;
@@ -144,6 +146,7 @@ program
         heartbeatLiveness: opts.liveness,
         requestExpiry: opts.requestExpiry,
         journal: opts.journal,
+        fsync: !(opts.unsafeNoSync || opts.seedDefect?.includes('no-fsync')),
         retentionMs: opts.retentionMs,
         retentionCount: opts.retentionCount,
         resultGrace: opts.resultGrace,

@@ -7,7 +7,7 @@ import { nameProblem } from '../../reference/pubsub/codec';
 import { createLogger } from '../../reference/util/log';
 import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
 import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';
-import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled } from './journal-repair';
+import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled, unsafeNoSyncOption } from './journal-repair';
 import {
   curveKeyOption,
   endpoint,
@@ -67,14 +67,16 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(curveKeyOption())
     .addOption(policyOption())
     .addOption(repairOption())
+    .addOption(unsafeNoSyncOption())
     .addOption(exitWithStdinOption())
-    .action(async (opts: { endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; subscriberEviction: number; curveKey?: string; policy?: string; repair?: boolean; exitWithStdin?: boolean }) => {
+    .action(async (opts: { unsafeNoSync?: boolean; endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; subscriberEviction: number; curveKey?: string; policy?: string; repair?: boolean; exitWithStdin?: boolean }) => {
       if (opts.repair) process.exit(await runRepair('pubsub-proxy', opts.journal));
       const security = serverSecurityOrExit(opts);
       const logger = createLogger(opts.name);
       const proxy = await PubSubProxy.start({
         endpoint: opts.endpoint,
         journal: opts.journal,
+        fsync: !opts.unsafeNoSync,
         heartbeatInterval: opts.heartbeat,
         heartbeatLiveness: opts.liveness,
         maxPending: opts.maxPending,

@@ -121,6 +121,14 @@ export type FaultEffect = {
   connections?: Record<string, number>;
   /** Clock skew: the offset and rate set, and whether libfaketime was loaded in every process of the node. */
   clock?: { offsetMs: number; rate: number; reached: boolean };
+  /**
+   * Power loss (`lose-unsynced-writes`, on its `end` event): the bytes destroyed per file (relative
+   * to the node's state folder) and in all, the bytes written since the last cut (durable or not),
+   * files removed whole because their creation was not durable, renames undone, files such a rename
+   * had replaced brought back; `reached` false when
+   * the ledger library was not loaded in every process of the node.
+   */
+  unsynced?: { files: Record<string, number>; bytes: number; written: number; removed?: string[]; renamesUndone?: string[]; restored?: string[]; reached: boolean };
 };
 
 /**

@@ -80,6 +80,21 @@ const FAULT_EFFECT: JsonSchema = {
       required: ['offsetMs', 'rate', 'reached'],
       properties: { offsetMs: number('milliseconds off real time'), rate: number('how many times real speed'), reached: { type: 'boolean', description: 'libfaketime was loaded in every process of the node (false: hit is false)' } },
     },
+    unsynced: {
+      type: 'object',
+      description: 'power loss (end event): what the cut destroyed of the files under the node\'s state folder',
+      additionalProperties: false,
+      required: ['files', 'bytes', 'written', 'reached'],
+      properties: {
+        files: { type: 'object', additionalProperties: { type: 'number' }, description: 'bytes destroyed per file, relative to the state folder' },
+        bytes: number('bytes destroyed in all'),
+        written: number('bytes the node wrote under its state folder since the last cut, durable or not (0: hit is false)'),
+        removed: strings('files removed whole: their creation was never made durable'),
+        renamesUndone: strings('renames never made durable, undone (`new -> old`)'),
+        restored: strings('files a rename never made durable had replaced, back under their names'),
+        reached: { type: 'boolean', description: 'the ledger library was loaded in every process of the node (false: hit is false)' },
+      },
+    },
   },
 };
 

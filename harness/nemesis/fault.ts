@@ -65,7 +65,22 @@ export interface ClockSkewFault {
   durationMs: number;
 }
 
-export type NodeFault = KillFault | CrashRestartFault | FreezeFault | IsolateFault | StopFault | ClockSkewFault;
+/**
+ * A power cut: SIGKILL, then every write to the node's state folder that was not made durable (by
+ * fsync/fdatasync of the file, O_SYNC/O_DSYNC, and for new files and renames an fsync of their
+ * folder) is destroyed, and the node started again after `pauseMs`. `torn`: the last write that was
+ * not durable keeps a random part (drawn from `seed` when given). Both runtimes do it through an
+ * LD_PRELOAD ledger library, in scenarios that start their nodes with it (docs/power-loss.md).
+ */
+export interface LoseUnsyncedWritesFault {
+  kind: 'lose-unsynced-writes';
+  target: string;
+  pauseMs: number;
+  torn?: boolean;
+  seed?: number;
+}
+
+export type NodeFault = KillFault | CrashRestartFault | FreezeFault | IsolateFault | StopFault | ClockSkewFault | LoseUnsyncedWritesFault;
 
 /** The links a link fault acts on, named the way the scenario speaks of them. */
 export type LinkSelector =
@@ -123,7 +138,7 @@ export type LinkFault = Toxic & { links: LinkSelector; direction?: Direction; du
 export type Fault = NodeFault | LinkFault;
 export type FaultKind = Fault['kind'];
 
-export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate', 'stop', 'clock-skew'];
+export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate', 'stop', 'clock-skew', 'lose-unsynced-writes'];
 
 export function isNodeFault(fault: Fault): fault is NodeFault {
   return (NODE_FAULT_KINDS as readonly string[]).includes(fault.kind);
@@ -138,6 +153,8 @@ export function describeFault(fault: Fault): string {
       return `crash ${fault.target}, restart after ${fault.pauseMs} ms`;
     case 'freeze':
       return `freeze ${fault.target} for ${fault.durationMs} ms`;
+    case 'lose-unsynced-writes':
+      return `cut the power of ${fault.target}${fault.torn ? ' (last write torn)' : ''}, restart after ${fault.pauseMs} ms`;
     case 'isolate':
       return `cut ${fault.target} off for ${fault.durationMs} ms`;
     case 'clock-skew':

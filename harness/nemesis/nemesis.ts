@@ -2,6 +2,9 @@ import type { NemesisEvent } from '../history/event';
 import type { HistoryRecorder } from '../history/recorder';
 import type { ProxiedNetwork } from '../network/proxied-network';
 import type { Runtime } from '../runtime/runtime';
+import type { NodeHandle } from '../runtime/node-handle';
+import { Inconclusive } from '../verdict/inconclusive';
+import type { NodePowerLoss } from './power-loss/node-power-loss';
 import { nodeNamed } from '../systems/system';
 import { describeFault, isNodeFault, type Fault, type LinkFault, type NodeFault } from './fault';
 import { LinkNemesis, type ActiveLinkFault } from './link-nemesis';
@@ -60,6 +63,8 @@ export class Nemesis {
         if (!this.runtime.clock) throw new Error(`the ${this.runtime.kind} runtime cannot skew a node's clock (docs/clock-skew.md)`);
         return this.nodes.skewClock(node, this.runtime.clock(node), fault);
       }
+      case 'lose-unsynced-writes':
+        return this.nodes.losePower(node, this.powerLossOf(node), fault);
       case 'isolate': {
         const isolation = this.runtime.isolation?.(node);
         if (isolation) return this.nodes.disconnect(node, fault.durationMs, isolation);
@@ -67,6 +72,20 @@ export class Nemesis {
         // Without a runtime disconnect, every link of the node through the fault proxy.
         return this.invoke({ kind: 'partition', links: { of: [node.name] }, durationMs: fault.durationMs });
       }
+    }
+  }
+
+  /**
+   * What a power cut of `node` acts through. A node the runtime cannot cut (no compiler for the
+   * ledger library, an image of its own) is the harness failing to create the fault, not the
+   * node failing it: INCONCLUSIVE, saying why.
+   */
+  private powerLossOf(node: NodeHandle): NodePowerLoss {
+    if (!this.runtime.powerLoss) throw new Inconclusive(`the ${this.runtime.kind} runtime cannot cut a node's power (lose its unsynced writes; docs/power-loss.md)`);
+    try {
+      return this.runtime.powerLoss(node);
+    } catch (error) {
+      throw new Inconclusive(error instanceof Error ? error.message : String(error));
     }
   }
 

@@ -3,7 +3,10 @@ import type { HistoryRecorder } from '../history/recorder';
 import type { FaultEffect, NemesisEvent } from '../history/event';
 import type { NodeHandle } from '../runtime/node-handle';
 import type { NodeClock } from '../runtime/fake-clock';
-import type { ClockSkewFault } from './fault';
+import type { NodePowerLoss } from './power-loss/node-power-loss';
+import { testedAnything } from './power-loss/cut-back';
+import { seededRandom } from '../util/random';
+import type { ClockSkewFault, LoseUnsyncedWritesFault } from './fault';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { whatItHits, type SystemsInPlay } from './what-it-hits';
 import { withTimeout } from '../util/wait-for';
@@ -29,6 +32,25 @@ export class NodeNemesis {
       await node.restart();
     }
     this.end(start);
+    return start;
+  }
+
+  /**
+   * A power cut: SIGKILL, then what the node wrote under its state folder and never made durable is
+   * destroyed, then the node starts again after the pause. The start event says what the node held
+   * (as a crash's); the end event what the cut destroyed (`effect.unsynced`), and `hit` false when
+   * the node had written nothing under its state folder since the last cut (nothing to lose, so
+   * nothing tested) or the ledger library did not reach every process of the node.
+   */
+  async losePower(node: NodeHandle, powerLoss: NodePowerLoss, { pauseMs, torn = false, seed }: LoseUnsyncedWritesFault): Promise<NemesisEvent> {
+    const reached = await powerLoss.reaches();
+    const start = this.begin('lose-unsynced-writes', node);
+    await node.kill();
+    for (const system of this.systems()) if (system.nodes.includes(node)) system.forgetInFlight(node.name);
+    const unsynced = { ...powerLoss.cutBack({ torn, random: seededRandom(seed) }), reached };
+    await sleep(pauseMs);
+    await node.restart();
+    this.end(start, { unsynced, hit: reached && testedAnything(unsynced) });
     return start;
   }
 
@@ -107,7 +129,7 @@ export class NodeNemesis {
     }) as NemesisEvent;
   }
 
-  private end(start: NemesisEvent): void {
-    this.history.record({ type: 'nemesis', phase: 'end', id: start.id, fault: start.fault, targets: start.targets });
+  private end(start: NemesisEvent, effect?: FaultEffect): void {
+    this.history.record({ type: 'nemesis', phase: 'end', id: start.id, fault: start.fault, targets: start.targets, ...(effect && { effect }) });
   }
 }

@@ -19,6 +19,8 @@ import { withTimeout } from '../util/wait-for';
 import { scaled } from '../util/time-scale';
 import { ReportHub } from './report-hub';
 import { FakeClockFile, LIBFAKETIME_ENABLE, findLibfaketime, type NodeClock } from './fake-clock';
+import { LedgerFile, type NodePowerLoss } from '../nemesis/power-loss/node-power-loss';
+import { unsyncedShim, type ShimBuild } from '../nemesis/power-loss/shim';
 
 // Stretched by the run's time scale: a loaded machine starts and stops nodes slower too.
 const DEFAULT_READY_TIMEOUT_MS = scaled(10_000);
@@ -43,6 +45,12 @@ export interface ProcessRuntimeOptions {
    * and `clock()` says what is missing.
    */
   fakeClocks?: boolean;
+  /**
+   * Start every node that has a state folder with the power-loss ledger library preloaded, so a
+   * lose-unsynced-writes fault can destroy what it never made durable (docs/power-loss.md). Without
+   * a C compiler to build the library, nodes start as usual and `powerLoss()` says what is missing.
+   */
+  powerLoss?: boolean;
 }
 
 /** Nodes as child processes on 127.0.0.1: the embedded default runtime. */
@@ -53,17 +61,27 @@ export class ProcessRuntime implements Runtime {
   private readonly ports = new Set<number>();
   private readonly clocks = new Map<NodeHandle, FakeClockFile>();
   private readonly libfaketime = findLibfaketime();
+  private readonly ledgers = new Map<NodeHandle, LedgerFile>();
+  /** Each node's state folder, as `stateDir()` gave it out before the node started. */
+  private readonly stateDirs = new Map<string, string>();
+  private readonly shim: ShimBuild | undefined;
 
   constructor(private readonly options: ProcessRuntimeOptions) {
     fs.mkdirSync(options.logDir, { recursive: true });
     killAllOnExit();
+    this.shim = options.powerLoss ? unsyncedShim() : undefined;
   }
 
   async start(spec: NodeSpec): Promise<NodeHandle> {
     if (spec.image) throw new NodeStartError(spec.name, `${spec.name} runs from a Docker image, which needs the docker runtime (HARNESS_RUNTIME=docker, or --runtime docker)`);
     const clock = this.fakeClock(spec.name, () => node.pids());
-    const node = new ProcessNode(clock ? { ...spec, env: { ...spec.env, ...clock.env(spec.env?.LD_PRELOAD ?? process.env.LD_PRELOAD) } } : spec, path.join(this.options.logDir, `${spec.name}.log`), clock);
+    const ledger = this.ledger(spec.name, () => node.pids());
+    // Each preloaded library goes in front of the LD_PRELOAD the node would have had.
+    let env = spec.env;
+    for (const library of [clock, ledger]) if (library) env = { ...env, ...library.env(env?.LD_PRELOAD ?? process.env.LD_PRELOAD) };
+    const node = new ProcessNode({ ...spec, env }, path.join(this.options.logDir, `${spec.name}.log`), clock);
     if (clock) this.clocks.set(node, clock);
+    if (ledger) this.ledgers.set(node, ledger);
     this.nodes.add(node);
     await node.launch();
     return node;
@@ -79,6 +97,25 @@ export class ProcessRuntime implements Runtime {
   private fakeClock(name: string, pids: () => number[]): FakeClockFile | undefined {
     if (!this.options.fakeClocks || this.libfaketime === undefined) return undefined;
     return new FakeClockFile(path.join(this.options.logDir, 'clocks'), name, this.libfaketime, pids);
+  }
+
+  private ledger(name: string, pids: () => number[]): LedgerFile | undefined {
+    const stateDir = this.stateDirs.get(name);
+    if (!this.shim || !('library' in this.shim) || stateDir === undefined) return undefined;
+    return new LedgerFile(stateDir, this.shim.library, pids);
+  }
+
+  powerLossProblem(): string | undefined {
+    if (!this.options.powerLoss) return 'power loss needs a scenario whose nodes start with the ledger library (tag it @power-loss)';
+    if (this.shim && 'problem' in this.shim) return this.shim.problem;
+    return undefined;
+  }
+
+  /** The node's files as a power cut would leave them, when it started with the ledger library; throws saying what is missing otherwise. */
+  powerLoss(node: NodeHandle): NodePowerLoss {
+    const ledger = this.ledgers.get(node);
+    if (ledger) return ledger;
+    throw new Error(`${node.name} was not started with the power-loss ledger library: ${this.powerLossProblem() ?? (this.stateDirs.has(node.name) ? 'it started before power loss was on' : 'it has no state folder')}`);
   }
 
   clockSkewProblem(): string | undefined {
@@ -112,7 +149,8 @@ export class ProcessRuntime implements Runtime {
     return `tcp://127.0.0.1:${port}`;
   }
 
-  stateDir(_node: string, hostDir: string): string {
+  stateDir(node: string, hostDir: string): string {
+    this.stateDirs.set(node, hostDir);
     return hostDir;
   }
 

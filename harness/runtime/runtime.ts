@@ -1,3 +1,4 @@
+import type { NodePowerLoss } from '../nemesis/power-loss/node-power-loss';
 import type { NodeClock } from './fake-clock';
 import type { NodeHandle } from './node-handle';
 import type { NodeSpec } from './node-spec';
@@ -53,4 +54,12 @@ export interface Runtime {
   clock?(node: NodeHandle): NodeClock;
   /** Why `clock` cannot give this scenario's nodes' clocks (what is missing, how to enable it); undefined when it can. */
   clockSkewProblem?(): string | undefined;
+  /**
+   * The node's files as a power cut would leave them, for lose-unsynced-writes faults, where the
+   * runtime can tell (the process runtime through its ledger library); throws saying why it cannot.
+   * Absent: the runtime cannot simulate a power cut at all.
+   */
+  powerLoss?(node: NodeHandle): NodePowerLoss;
+  /** Why `powerLoss` cannot serve this scenario's nodes (what is missing, how to enable it); undefined when it can. */
+  powerLossProblem?(): string | undefined;
 }

@@ -42,6 +42,8 @@ export interface ScenarioOptions {
   runtime?: RuntimeKind;
   /** Start nodes with clocks that clock-skew faults can set (the process runtime, through libfaketime). */
   fakeClocks?: boolean;
+  /** Start nodes with state folders under the power-loss ledger, so lose-unsynced-writes faults can cut their power (the process runtime). */
+  powerLoss?: boolean;
 }
 
 export type RuntimeKind = 'process' | 'docker';
@@ -52,11 +54,11 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeKin
   return parseRuntime(env.HARNESS_RUNTIME);
 }
 
-function createRuntime(kind: RuntimeKind, logDir: string, fakeClocks: boolean): Runtime {
-  if (kind === 'process') return new ProcessRuntime({ logDir, fakeClocks });
+function createRuntime(kind: RuntimeKind, logDir: string, { fakeClocks, powerLoss }: { fakeClocks: boolean; powerLoss: boolean }): Runtime {
+  if (kind === 'process') return new ProcessRuntime({ logDir, fakeClocks, powerLoss });
   // Loaded only when asked for: testcontainers and dockerode are heavy, and the process runtime needs neither.
   const { DockerRuntime } = require('../runtime/docker/docker-runtime') as typeof import('../runtime/docker/docker-runtime');
-  return new DockerRuntime({ logDir });
+  return new DockerRuntime({ logDir, powerLoss });
 }
 
 /** How often the harness samples its own event-loop lag into the history. */
@@ -96,7 +98,7 @@ export class Scenario {
   /** Starts (or, with TOXIPROXY_URL, connects to) the fault proxy unless `proxied` is false. */
   static async create(options: ScenarioOptions): Promise<Scenario> {
     const dir = Scenario.claimDir(options);
-    const runtime = createRuntime(options.runtime ?? runConfig().runtime, path.join(dir, 'logs'), options.fakeClocks === true);
+    const runtime = createRuntime(options.runtime ?? runConfig().runtime, path.join(dir, 'logs'), { fakeClocks: options.fakeClocks === true, powerLoss: options.powerLoss === true });
     try {
       const network = options.proxied === false ? undefined : await ProxiedNetwork.create(runtime, path.join(dir, 'logs', 'fault-proxy.log'));
       return new Scenario(options, dir, runtime, network);

@@ -80,14 +80,14 @@ export function scaleTiming(timing: Timing, scale: number): Timing {
 }
 
 /** A give-up service's F is an interval like any other: it scales. */
-function scaleServiceClasses(spec: string, s: (ms: number) => number): string {
+export function scaleServiceClasses(spec: string, s: (ms: number) => number): string {
   const scaled = new Map<string, ServiceClass>();
   for (const [service, klass] of parseServiceClasses(spec).services) scaled.set(service, klass.kind === 'give-up' ? { kind: 'give-up', giveUpMs: s(klass.giveUpMs) } : klass);
   return formatServiceClasses({ services: scaled });
 }
 
 /** The policy's initial and cap scale (its attempts, multiplier, jitter and budget are counts and shapes); keys it did not set stay unset. */
-function scaleRetryPolicy(timing: Timing, s: (ms: number) => number): string {
+export function scaleRetryPolicy(timing: Timing, s: (ms: number) => number): string {
   const text = timing.retryPolicy ?? '';
   const policy = parseRetryPolicy(text, { attempts: timing.clientAttempts, initial: timing.backoffInitial, cap: timing.backoffMax });
   const given = new Set(text.split(',').map((entry) => entry.split('=')[0].trim()));

@@ -153,7 +153,7 @@ describe('the packed package', () => {
   test('ships what users need and nothing of the development tree', () => {
     assert.ok(packed, packProblem);
     const files = new Set(packed.files);
-    for (const needed of ['package.json', 'LICENSE', 'README.md', 'cucumber.js', 'bin/keelhaul.js', 'dist/harness/index.js', 'dist/harness/index.d.ts', 'dist/harness/cli/main.js', 'dist/steps/hooks.js', 'dist/harness/report/verdict-formatter.js', 'features/request-reply/happy-path.feature', 'examples/reference/keelhaul.yaml', 'examples/broken/no-dedup.yaml', 'examples/python/keelhaul.yaml', 'examples/ci/github-actions.yml', 'docs/manifest.md']) {
+    for (const needed of ['package.json', 'LICENSE', 'README.md', 'cucumber.js', 'bin/keelhaul.js', 'dist/harness/index.js', 'dist/harness/index.d.ts', 'dist/harness/cli/main.js', 'dist/steps/hooks.js', 'dist/harness/report/verdict-formatter.js', 'features/request-reply/happy-path.feature', 'examples/reference/keelhaul.yaml', 'examples/broken/no-dedup.yaml', 'examples/python/keelhaul.yaml', 'examples/ci/github-actions.yml', 'docs/manifest.md', 'harness/nemesis/power-loss/unsynced.c']) {
       assert.ok(files.has(needed), `the tarball lacks ${needed}`);
     }
     const unwanted = packed.files.filter((file) => file.startsWith('dist/test/') || file.startsWith('dist/bench/') || file.endsWith('.map') || file.includes('__pycache__') || file.startsWith('node_modules/'));

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { requiredByEnv, requirement } from './requirements';
@@ -14,7 +16,7 @@ describe('requiredByEnv (KEELHAUL_REQUIRE)', () => {
   });
 
   test('an unknown name is an error, so a typo cannot turn a required failure back into a skip', () => {
-    assert.throws(() => requiredByEnv({ KEELHAUL_REQUIRE: 'python,dockr' }), /KEELHAUL_REQUIRE: unknown requirement dockr \(known: python, docker, faketime\)/);
+    assert.throws(() => requiredByEnv({ KEELHAUL_REQUIRE: 'python,dockr' }), /KEELHAUL_REQUIRE: unknown requirement dockr \(known: python, docker, faketime, powerloss\)/);
   });
 });
 
@@ -23,6 +25,15 @@ describe('requirement', () => {
     const faketime = requirement('faketime', { KEELHAUL_LIBFAKETIME: '/nonexistent/keelhaul-test/libfaketime.so.1' });
     assert.equal(faketime.available, false);
     assert.equal(faketime.skipReason, 'no libfaketime (Debian package faketime): apt-get install -y --no-install-recommends faketime to enable (or set KEELHAUL_REQUIRE=faketime to make this a failure)');
+  });
+
+  test('powerloss: no C compiler says which packages enable it', () => {
+    // A cache of its own: a library built earlier would be found without any compiler.
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-no-cc-'));
+    const powerloss = requirement('powerloss', { CC: '/nonexistent/keelhaul-test/cc', KEELHAUL_CACHE: cache });
+    fs.rmSync(cache, { recursive: true, force: true });
+    assert.equal(powerloss.available, false);
+    assert.match(powerloss.skipReason ?? '', /"\/nonexistent\/keelhaul-test\/cc" is not installed .*apt-get install -y --no-install-recommends gcc libc6-dev to enable \(or set KEELHAUL_REQUIRE=powerloss to make this a failure\)/);
   });
 
   test('missing and not required: a skip reason that says what is missing and how to enable it', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { LIBFAKETIME_ENABLE, findLibfaketime } from '../../harness/runtime/fake-clock';
+import { POWER_LOSS_ENABLE, unsyncedShim } from '../../harness/nemesis/power-loss/shim';
 
 /**
  * What a test needs from the machine beyond `npm ci`, found once per test process.
@@ -21,9 +22,9 @@ import { LIBFAKETIME_ENABLE, findLibfaketime } from '../../harness/runtime/fake-
  * summary but not a skipped suite's, and skipped tests run no beforeEach hooks.
  */
 
-export type RequirementName = 'python' | 'docker' | 'faketime';
+export type RequirementName = 'python' | 'docker' | 'faketime' | 'powerloss';
 
-export const REQUIREMENT_NAMES: readonly RequirementName[] = ['python', 'docker', 'faketime'];
+export const REQUIREMENT_NAMES: readonly RequirementName[] = ['python', 'docker', 'faketime', 'powerloss'];
 
 export const REQUIRE_ENV = 'KEELHAUL_REQUIRE';
 
@@ -60,6 +61,7 @@ const ENABLE: Record<RequirementName, string> = {
   python: 'apt-get install -y --no-install-recommends python3-zmq to enable',
   docker: 'run docker/ensure-engine.sh (as root) to enable',
   faketime: LIBFAKETIME_ENABLE,
+  powerloss: POWER_LOSS_ENABLE,
 };
 
 const PROBE_TIMEOUT_MS = 20_000;
@@ -78,6 +80,10 @@ export function requiredByEnv(env: NodeJS.ProcessEnv = process.env): Set<Require
 /** Undefined when met, else what is missing. Runs real processes: the interpreter, or a Docker ping. */
 function probe(name: RequirementName, env: NodeJS.ProcessEnv): string | undefined {
   if (name === 'faketime') return findLibfaketime(env) === undefined ? 'no libfaketime (Debian package faketime)' : undefined;
+  if (name === 'powerloss') {
+    const shim = unsyncedShim(env);
+    return 'problem' in shim ? `the power-loss ledger library cannot be built (${shim.problem.split('\n')[0]})` : undefined;
+  }
   if (name === 'python') {
     const python = pythonCommand(env);
     const run = spawnSync(python, ['-c', 'import zmq'], { encoding: 'utf8', timeout: PROBE_TIMEOUT_MS });
@@ -100,7 +106,7 @@ const probed = new Map<string, string | undefined>();
 /** Whether `name` is met here (probed once per process); see the module comment for how to use it. */
 export function requirement(name: RequirementName, env: NodeJS.ProcessEnv = process.env): Requirement {
   const required = requiredByEnv(env).has(name);
-  const key = `${name}\u0000${name === 'python' ? pythonCommand(env) : name === 'faketime' ? env.KEELHAUL_LIBFAKETIME ?? '' : env.DOCKER_HOST ?? ''}`;
+  const key = `${name}\u0000${name === 'python' ? pythonCommand(env) : name === 'faketime' ? env.KEELHAUL_LIBFAKETIME ?? '' : name === 'powerloss' ? env.CC ?? '' : env.DOCKER_HOST ?? ''}`;
   if (!probed.has(key)) probed.set(key, probe(name, env));
   const missing = probed.get(key);
   const problem = missing === undefined ? undefined : `${missing}: ${ENABLE[name]}`;

@@ -119,6 +119,15 @@ export class ContainerNode implements NodeHandle {
     return this.reports.listen(listener);
   }
 
+  /** The host pids of the container's processes (`docker top`); none when it is not running. */
+  async hostPids(): Promise<number[]> {
+    if (!this.isRunning) return [];
+    const top = (await withTimeout(this.setup.container.top(), DOCKER_CALL_TIMEOUT_MS, `docker top ${this.setup.containerName}`)) as { Titles?: string[]; Processes?: string[][] };
+    const column = top.Titles?.indexOf('PID') ?? -1;
+    if (column < 0) return [];
+    return (top.Processes ?? []).map((row) => Number(row[column])).filter((pid) => Number.isInteger(pid) && pid > 0);
+  }
+
   /** Attaches, starts the container and waits for its ready report (bounded). */
   async launch(): Promise<void> {
     const { container } = this.setup;

@@ -10,7 +10,9 @@ import { HostsFile } from './hosts-file';
 import { dockerError, dockerode, runtimeClient, type Dockerode } from './engine';
 import { DEFAULT_PROJECT_ROOT, ensureNodeImage, type ImageOptions, type NodeImage } from './image';
 import { LABEL_NODE, LABEL_ROLE, removeLabelled, runLabels, type Removed } from './labels';
-import { SHARED_IN_CONTAINER, STATE_IN_CONTAINER } from './layout';
+import { POWER_LOSS_IN_CONTAINER, SHARED_IN_CONTAINER, STATE_IN_CONTAINER } from './layout';
+import { LedgerFile, type NodePowerLoss } from '../../nemesis/power-loss/node-power-loss';
+import { unsyncedShim, type ShimBuild } from '../../nemesis/power-loss/shim';
 import { reapOnExit, release } from './run-reaper';
 import { translateCommand } from './translate-command';
 import { resolveImage } from './implementation-image';
@@ -29,6 +31,12 @@ export interface DockerRuntimeOptions {
   subnet?: string;
   /** No route out of the run network (default true). */
   internal?: boolean;
+  /**
+   * Start every node of the harness's image that has a state folder with the power-loss ledger
+   * library preloaded, its state folder a host folder bind-mounted at /state instead of a volume
+   * (docs/power-loss.md). A node from an image of its own is not covered (its libc may differ).
+   */
+  powerLoss?: boolean;
 }
 
 /** What a run needs before its first node: the engine, the image, its network and hosts file. */
@@ -76,11 +84,17 @@ export class DockerRuntime implements Runtime {
   /** Host folders shared with every node (shareFolder), and where the containers see each. */
   private readonly shared = new Map<string, string>();
   private closed = false;
+  /** Each node's state folder on the host, as `stateDir()` was given it before the node started. */
+  private readonly stateDirs = new Map<string, string>();
+  private readonly ledgers = new Map<string, LedgerFile>();
+  private readonly shim: ShimBuild | undefined;
 
   constructor(private readonly options: DockerRuntimeOptions) {
     this.runId = options.runId ?? newRunId();
     if (!RUN_ID.test(this.runId)) throw new Error(`run id "${this.runId}": use 1-40 lowercase letters, digits and '-'`);
     fs.mkdirSync(options.logDir, { recursive: true });
+    // The scratch node image carries this machine's libc (image.ts), so a library built here loads there.
+    this.shim = options.powerLoss ? unsyncedShim() : undefined;
   }
 
   /**
@@ -167,6 +181,19 @@ export class DockerRuntime implements Runtime {
         : [spec.command, ...spec.args]
       : translateCommand(spec.command, spec.args, { projectRoot: this.options.projectRoot ?? DEFAULT_PROJECT_ROOT });
     const nodeImage = spec.image ? await resolveImage(spec.name, spec.image) : image;
+    const hostDir = this.powerLossOn() ? this.stateDirs.get(spec.name) : undefined;
+    const ledger = hostDir === undefined || spec.image ? undefined : this.ledger(spec.name, hostDir);
+    const env = ledger ? { ...spec.env, ...ledger.env(spec.env?.LD_PRELOAD) } : spec.env;
+    // With power loss the state folder is the host's (its parent, with the ledger beside it), so the
+    // harness can cut its files while the node is down.
+    if (hostDir !== undefined) fs.mkdirSync(hostDir, { recursive: true });
+    const stateMounts =
+      hostDir !== undefined
+        ? [
+            { Type: 'bind' as const, Source: path.dirname(path.resolve(hostDir)), Target: POWER_LOSS_IN_CONTAINER.folder },
+            ...(ledger ? [{ Type: 'bind' as const, Source: ledger.library, Target: POWER_LOSS_IN_CONTAINER.library, ReadOnly: true }] : []),
+          ]
+        : [{ Type: 'volume' as const, Source: resourceName, Target: STATE_IN_CONTAINER }];
     try {
       await docker.createVolume({ Name: resourceName, Labels: labels });
       const container = await docker.createContainer({
@@ -174,7 +201,7 @@ export class DockerRuntime implements Runtime {
         Hostname: spec.name.slice(0, 63),
         Image: nodeImage,
         Cmd: cmd,
-        Env: Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${value}`),
+        Env: Object.entries(env ?? {}).map(([key, value]) => `${key}=${value}`),
         Labels: labels,
         AttachStdin: true,
         AttachStdout: true,
@@ -185,7 +212,7 @@ export class DockerRuntime implements Runtime {
         HostConfig: {
           NetworkMode: network.name,
           Mounts: [
-            { Type: 'volume', Source: resourceName, Target: STATE_IN_CONTAINER },
+            ...stateMounts,
             { Type: 'bind', Source: hosts.path, Target: '/etc/hosts', ReadOnly: true },
             ...[...this.shared].map(([source, target]) => ({ Type: 'bind' as const, Source: source, Target: target, ReadOnly: true })),
           ],
@@ -209,6 +236,7 @@ export class DockerRuntime implements Runtime {
         logFile: path.join(this.options.logDir, `${spec.name}.log`),
       });
       this.nodes.set(spec.name, node);
+      if (ledger) this.ledgers.set(spec.name, ledger);
       return node;
     } catch (error) {
       throw new Error(`${spec.name}: could not create its container in docker run ${this.runId}: ${dockerError(error)}`);
@@ -248,9 +276,38 @@ export class DockerRuntime implements Runtime {
     return target;
   }
 
-  /** The node's own named volume, which survives kill and restart. */
-  stateDir(): string {
-    return STATE_IN_CONTAINER;
+  /**
+   * The node's own named volume, which survives kill and restart; with power loss, its host folder
+   * `hostDir`, seen under the mounted parent folder.
+   */
+  stateDir(node: string, hostDir: string): string {
+    this.stateDirs.set(node, hostDir);
+    return this.powerLossOn() ? path.posix.join(POWER_LOSS_IN_CONTAINER.folder, path.basename(hostDir)) : STATE_IN_CONTAINER;
+  }
+
+  /** Power loss asked for, and the ledger library built. */
+  private powerLossOn(): boolean {
+    return this.shim !== undefined && 'library' in this.shim;
+  }
+
+  private ledger(name: string, hostDir: string): LedgerFile | undefined {
+    if (!this.shim || !('library' in this.shim)) return undefined;
+    const seen = { hostFolder: path.dirname(path.resolve(hostDir)), folder: POWER_LOSS_IN_CONTAINER.folder, library: POWER_LOSS_IN_CONTAINER.library };
+    return new LedgerFile(hostDir, this.shim.library, () => this.nodes.get(name)?.hostPids() ?? [], seen);
+  }
+
+  powerLossProblem(): string | undefined {
+    if (!this.options.powerLoss) return 'power loss needs a scenario whose nodes start with the ledger library (tag it @power-loss)';
+    if (this.shim && 'problem' in this.shim) return this.shim.problem;
+    return undefined;
+  }
+
+  /** The node's files as a power cut would leave them, when it started with the ledger library; throws saying what is missing otherwise. */
+  powerLoss(node: NodeHandle): NodePowerLoss {
+    const ledger = this.ledgers.get(node.name);
+    if (ledger) return ledger;
+    const why = this.powerLossProblem() ?? (this.stateDirs.has(node.name) ? "it runs from an image of its own (the library is built for the harness's image, which carries this machine's libc), or started before power loss was on" : 'it has no state folder');
+    throw new Error(`${node.name} was not started with the power-loss ledger library: ${why}`);
   }
 
   /**

@@ -229,7 +229,8 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     const open = new Set<string>();
     for (const event of this.context.history.events()) {
       if (event.type === 'invoke' && (client === undefined || event.process === client)) open.add(event.job);
-      else if (event.type === 'ok' || event.type === 'fail' || event.type === 'info') open.delete(event.job);
+      // A best-effort call is over once sent or dropped: nothing answers it.
+      else if (event.type === 'ok' || event.type === 'fail' || event.type === 'info' || event.type === 'sent' || event.type === 'dropped') open.delete(event.job);
     }
     return [...open];
   }
