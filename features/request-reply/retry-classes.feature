@@ -24,6 +24,10 @@ Feature: Each class of service keeps its own promise through broker crashes, fre
     And the history shows no anomaly the "retry-policy" profile forbids
     And the history shows no anomaly the "exactly-once" profile forbids
 
+  # A retry budget sheds load by design: once a client's tokens are spent, its waiting calls end
+  # `info` (the job may have run, as it did here) instead of retrying. That is the policy's trade, so
+  # this scenario is judged by the retry-policy profile and "no job ran more than once", not by the
+  # exactly-once profile's "every executed job is answered".
   @khx1:retry-class
   Scenario: Retried calls ride out broker crashes with equal jitter and a retry budget
     Given a broker whose services are declared "echo=retry"
@@ -37,7 +41,6 @@ Feature: Each class of service keeps its own promise through broker crashes, fre
     And the clients retried at least 100 times
     And no job ran more than once
     And the history shows no anomaly the "retry-policy" profile forbids
-    And the history shows no anomaly the "exactly-once" profile forbids
 
   @khx1:retry-class
   Scenario: A client cut off from the broker retries within its policy, and every job runs once
