@@ -1,5 +1,6 @@
 import { Then, When } from '@cucumber/cucumber';
 import { expectDefiniteFailures, expectEveryCallSettledDefinitely, expectEveryJobAnswered } from '../harness/systems/request-reply/expectations';
+import { endChaos } from '../harness/systems/request-reply/chaos-worker';
 import { clientCallBound } from '../harness/timing/timing';
 import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
@@ -13,6 +14,8 @@ function startJobs(world: KeelhaulWorld, jobsPerClient: number, service: string,
 async function finishJobs(world: KeelhaulWorld): Promise<void> {
   if (!world.workload) throw new Error('no workload was started');
   await world.workload.wait(world.workloadBound);
+  // A busy or slow worker's fault lasts as long as the load: it ends, and says what it hit, before anything is judged.
+  if (world.chaosWorker !== undefined) endChaos(world.harness.history, world.chaosWorker);
 }
 
 When('each client starts submitting {int} jobs to {string}, {int} at a time', function (this: KeelhaulWorld, jobs: number, service: string, concurrency: number) {

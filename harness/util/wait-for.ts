@@ -22,3 +22,22 @@ export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, wha
     clearTimeout(timer);
   }
 }
+
+/**
+ * Resolves once `count()` has not changed for `quietMs`, or after `boundMs` whichever is first (it
+ * never rejects: what settles late is judged as it stands). For counts that grow for a while after
+ * their cause, e.g. deliveries a resumed server still owes.
+ */
+export async function settled(count: () => number, { quietMs, boundMs, intervalMs = 20 }: { quietMs: number; boundMs: number; intervalMs?: number }): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  let last = count();
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    const now = count();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return;
+  }
+}

@@ -35,6 +35,7 @@ export class RpcWorkload {
   private readonly summary: WorkloadSummary = { invoked: 0, ok: 0, fail: 0, info: 0, sent: 0, dropped: 0, pending: [] };
   private readonly unsubscribes: (() => void)[] = [];
   private stopped = false;
+  private over = false;
   private finished!: () => void;
   private readonly done = new Promise<void>((resolve) => (this.finished = resolve));
 
@@ -45,6 +46,11 @@ export class RpcWorkload {
   ) {
     if (clients.length === 0) throw new Error('a workload needs at least one client');
     if (options.jobsPerClient <= 0 || options.concurrency <= 0) throw new Error('jobsPerClient and concurrency must be positive');
+  }
+
+  /** Every job handed out has returned (or the workload was stopped and its open calls returned). */
+  get isOver(): boolean {
+    return this.over;
   }
 
   /** The service this workload calls. */
@@ -109,6 +115,9 @@ export class RpcWorkload {
 
   private finishIfDone(): void {
     const total = this.clients.length * this.options.jobsPerClient;
-    if (this.outstanding.size === 0 && (this.summary.invoked >= total || this.stopped)) this.finished();
+    if (this.outstanding.size === 0 && (this.summary.invoked >= total || this.stopped)) {
+      this.over = true;
+      this.finished();
+    }
   }
 }
