@@ -91,6 +91,24 @@ const CASES: SeededDefectCase[] = [
     manifest: 'examples/broken/no-fsync.yaml',
     requires: 'powerloss',
   },
+  {
+    // Every retry waits exactly the initial backoff: neither spread by the declared full jitter nor growing.
+    defect: 'fixed-backoff',
+    scenario: 'Retried calls ride out broker freezes with capped, fully jittered backoff',
+    profile: 'retry-policy',
+    clause: 'khx1:retry-class',
+    says: /\[jitter-missing\] .* retries of service echo .* are not spread as jitter full says/,
+    manifest: 'examples/broken/fixed-backoff.yaml',
+  },
+  {
+    // A give-up service retried like a retry one: more than one attempt, and the call outlives F.
+    defect: 'retries-give-up',
+    scenario: 'Give-up calls end within F when the broker freezes, and their jobs never start afterwards',
+    profile: 'retry-policy',
+    clause: 'khx1:give-up-class',
+    says: /\[(too-many-attempts|give-up-late)\] call client-\d:\w+:\d+ of client-\d \(service step\)/,
+    manifest: 'examples/broken/retries-give-up.yaml',
+  },
 ];
 
 function escapeRegex(text: string): string {
