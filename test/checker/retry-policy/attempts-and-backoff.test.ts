@@ -68,8 +68,9 @@ describe('retry-policy: backoff-over-cap', () => {
   });
 
   test('a loaded machine is excused: the harness\'s measured lag around the retry widens the tolerance, and the detail says so', () => {
-    assert.deepEqual(findings(oneRetry(160, 'full', [harness(500, 40)]), 'backoff-over-cap'), []);
-    assert.match(findings(oneRetry(170, 'full', [harness(500, 40)]), 'backoff-over-cap')[0], /a tolerance of 25 ms \(a client's timer and the harness's pipe reads\) \+ 40 ms of harness event-loop lag measured then/);
+    // Twice the harness's lag (LAG_FACTOR): the clients are other processes, stalled on their own.
+    assert.deepEqual(findings(oneRetry(200, 'full', [harness(500, 40)]), 'backoff-over-cap'), []);
+    assert.match(findings(oneRetry(210, 'full', [harness(500, 40)]), 'backoff-over-cap')[0], /a tolerance of 25 ms \(a client's timer and the harness's pipe reads\) \+ 80 ms \(2 × the harness's event-loop lag measured then\)/);
     // A stall far from the retry excuses nothing.
     assert.equal(findings(oneRetry(160, 'full', [harness(5000, 400)]), 'backoff-over-cap').length, 1);
   });
