@@ -8,6 +8,7 @@ import { countOrphans } from '../history/orphan-count';
 import type { Scenario } from '../scenario/scenario';
 import { clauseSummary } from '../spec/clause-summary';
 import { renderTimeline } from './timeline';
+import { INCONCLUSIVE_EXCEPTION } from '../verdict/inconclusive';
 import { clauseTags, decideVerdict, scenarioProfile, type CaseStatus, type ScenarioVerdict, type VerdictAnomaly } from './verdict';
 
 export interface ScenarioOutcome {
@@ -48,13 +49,26 @@ function checkAfterwards(scenario: Scenario, profile: Profile): Pick<NonNullable
 }
 
 /**
+ * What a history the harness cut short shows of itself: a scenario a step ended INCONCLUSIVE (the
+ * harness could not create its condition) before any check step judged it stops with calls open, jobs
+ * run and not yet answered, messages not yet delivered. Checked afterwards, those read as these
+ * findings; they accuse nobody there. A duplicate or a stale reply seen before the stop still does.
+ */
+const CUT_SHORT_FINDINGS: ReadonlySet<string> = new Set(['no-success', 'lost', 'stuck', 'no-delivery', 'undelivered-at-bound', 'empty-history', 'kill-unanswered', 'give-up-late', 'best-effort-blocked', 'goodput-not-recovered']);
+
+/**
  * What the history says about whose fault a failure is. Content anomalies (a duplicate, a stale reply,
  * a definite failure of a job that ran, a skipped message) accuse whatever the load; a failure made
  * only of missed bounds (a stuck call, a client that gave up) is the machine's doing when the harness
  * itself stalled longer than `slackMs`; undecided findings accuse nobody.
  */
-export function blame(events: readonly HistoryEvent[], judgement: Judgement | undefined, slackMs: number): { accused: boolean; starved?: string; undecided?: string } {
-  const accused = (judgement?.violations ?? []).some((anomaly) => !anomaly.boundMissed);
+export function blame(
+  events: readonly HistoryEvent[],
+  judgement: Judgement | undefined,
+  slackMs: number,
+  { cutShort = false }: { cutShort?: boolean } = {},
+): { accused: boolean; starved?: string; undecided?: string } {
+  const accused = (judgement?.violations ?? []).some((anomaly) => !anomaly.boundMissed && !(cutShort && CUT_SHORT_FINDINGS.has(anomaly.name)));
   return {
     accused,
     starved: accused ? undefined : starvation(events, slackMs),
@@ -70,6 +84,8 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
   const profile = scenarioProfile(outcome.tags);
   const events = scenario.history.events();
   // Checked also for a pass: the timeline marks what the checkers found, explained re-runs included.
+  // Cut short: a step ended the scenario INCONCLUSIVE before any check step judged it (checkAfterwards sets lastCheck, so read it first).
+  const cutShort = scenario.lastCheck === undefined && outcome.exceptionType === INCONCLUSIVE_EXCEPTION;
   const check = scenario.lastCheck ?? (profile ? checkAfterwards(scenario, profile) : undefined);
   const judgement = outcome.status === 'PASSED' ? undefined : check?.judgement;
   const { verdict, reason } = decideVerdict({
@@ -78,7 +94,7 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
     error: outcome.exceptionMessage ?? outcome.error,
     profile,
     claimed: outcome.claimed,
-    ...blame(events, judgement, livenessPeriod(scenario.timing)),
+    ...blame(events, judgement, livenessPeriod(scenario.timing), { cutShort }),
   });
   const orphans = countOrphans(events);
   const result: ScenarioVerdict = {

@@ -91,12 +91,12 @@ const SERVER_SECURITY = 'curveKeyFile, policyFile';
 const PEER_SECURITY = 'curveKeyFile, serverKey';
 
 describe('loading valid manifests', () => {
-  test('examples/reference/keelhaul.yaml loads with all six roles and claims exactly-once, pubsub-exactly-once, secure and control', () => {
+  test('examples/reference/keelhaul.yaml loads with all six roles and claims exactly-once, pubsub-exactly-once, secure, control and retry-policy', () => {
     const loaded = loadManifest(path.join(ROOT, 'examples/reference/keelhaul.yaml'));
     assert.equal(loaded.file, path.join(ROOT, 'examples/reference/keelhaul.yaml'));
     assert.equal(loaded.dir, path.join(ROOT, 'examples/reference'));
     assert.equal(loaded.manifest.name, 'keelhaul reference (via manifest)');
-    assert.deepEqual(loaded.manifest.profiles, ['exactly-once', 'pubsub-exactly-once', 'secure', 'control']);
+    assert.deepEqual(loaded.manifest.profiles, ['exactly-once', 'pubsub-exactly-once', 'secure', 'control', 'retry-policy']);
     assert.deepEqual(Object.keys(loaded.manifest.roles).sort(), ['broker', 'client', 'publisher', 'pubsub-proxy', 'subscriber', 'worker']);
     assert.equal(loaded.manifest.roles.broker?.ready, 'report');
     assert.equal(loaded.manifest.roles.broker?.command?.[0], 'node');

@@ -648,6 +648,19 @@ describe('blame: whose fault a failed history is', () => {
     assert.equal(decideVerdict({ status: 'FAILED', profile: 'exactly-once', claimed: ['exactly-once'], ...verdict }).verdict, 'FAIL');
   });
 
+  test('a run a step cut short (INCONCLUSIVE before any check): its open calls and unanswered jobs accuse nobody; a duplicate still does', () => {
+    const cut = [{ type: 'invoke', t: 1, process: 'client-1', job: 'j3', service: 'echo' } as HistoryEvent, healthy];
+    const judgedAlone = judge(checkHistory(cut, { callBound: 1, recoveryBound: 10_000 }), 'exactly-once');
+    assert.ok(judgedAlone.violations.some((a) => a.name === 'no-success'), 'the open call reads as no-success afterwards');
+    assert.equal(blame(cut, judgedAlone, 150).accused, true, 'in a scenario that ran to its checks, no-success accuses');
+    const verdict = blame(cut, judgedAlone, 150, { cutShort: true });
+    assert.equal(verdict.accused, false);
+    assert.equal(decideVerdict({ status: 'FAILED', exceptionType: 'Inconclusive', error: 'the node could not be cut', profile: 'exactly-once', claimed: ['exactly-once'], ...verdict }).verdict, 'INCONCLUSIVE');
+    const twice = [...answered, { type: 'exec-start', t: 5, worker: 'worker-3', job: 'j2' } as HistoryEvent, { type: 'exec-end', t: 6, worker: 'worker-3', job: 'j2' } as HistoryEvent, healthy];
+    const judgedTwice = judge(checkHistory(twice, { callBound: 10_000, recoveryBound: 10_000 }), 'exactly-once');
+    assert.equal(blame(twice, judgedTwice, 150, { cutShort: true }).accused, true, 'a job run twice accuses even in a run cut short');
+  });
+
   test('a definite failure of a job that ran accuses the implementation however starved the harness was', () => {
     const events = [invoke, start, end, starvedSample, failed];
     const verdict = blame(events, judged(events), 150);
