@@ -1,4 +1,5 @@
 import { Given, Then, When } from '@cucumber/cucumber';
+import { GOODPUT_WINDOW_MS } from '../harness/checker/retry-policy';
 import { expectGoodputRecovered } from '../harness/systems/request-reply/overload-expectations';
 import { clientCallBound, declareClassesAndPolicy } from '../harness/timing/timing';
 import { scaled, timeScale } from '../harness/util/time-scale';
@@ -15,7 +16,15 @@ Given('overload declared with the classes {string} and the retry policy {string}
 });
 
 Given('overload declared for {string}: goodput back to {int}% of its workers\' capacity within {int} ms of the last fault', function (this: KeelhaulWorld, service: string, percent: number, withinMs: number) {
-  this.harness.cluster.declareOverload(service, { fraction: percent / 100, recoverWithinMs: scaled(withinMs) });
+  this.harness.cluster.declareOverload(service, { fraction: percent / 100, recoverWithinMs: scaled(withinMs), windowMs: scaled(GOODPUT_WINDOW_MS) });
+});
+
+/**
+ * Workers whose job time stretches with the time scale (the shared worker step keeps it as written):
+ * with the offered rate divided by the same scale below, the overload stays 2× on a loaded machine.
+ */
+Given('overload declared with {int} workers serving {string} whose jobs take {int} ms, stretched by the time scale', async function (this: KeelhaulWorld, count: number, service: string, workMs: number) {
+  await this.harness.cluster.startWorkers(count, service, scaled(workMs));
 });
 
 /** On a slow machine the rate drops and the duration stretches by the time scale, as the workers' jobs do: the overload stays 2×. */

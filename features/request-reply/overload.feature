@@ -18,7 +18,7 @@ Feature: Overload that recovers
     Given overload declared with the classes "echo=retry" and the retry policy "attempts=6,initial=100,multiplier=2,cap=800,jitter=full,budget=100:0.5"
     And clients that wait 1000 ms for a reply
     And a broker
-    And 2 workers serving "echo" that take 40 ms per job
+    And overload declared with 2 workers serving "echo" whose jobs take 40 ms, stretched by the time scale
     And overload declared for "echo": goodput back to 50% of its workers' capacity within 3000 ms of the last fault
     And 4 clients
     When each client offers 25 jobs per second to "echo" for 12000 ms, at most 9 at a time

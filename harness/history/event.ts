@@ -451,13 +451,15 @@ export interface ServicePolicyEvent extends Stamped {
 
 /**
  * A service's capacity as the scenario built it (its workers' jobs per second), and the recovery it
- * claims: within `recoverWithinMs` of the last fault's end, some 1 s window holds `ok`s of at least
- * `fraction` × `capacityPerSecond`. Recorded by the harness, never by the implementation.
+ * claims: within `recoverWithinMs` of the last fault's end, some window of `windowMs` (1000 when absent;
+ * the harness stretches it with its time scale) holds `ok`s of at least `fraction` × `capacityPerSecond`
+ * per second. Recorded by the harness, never by the implementation.
  */
 export interface OverloadDeclaration {
   capacityPerSecond: number;
   recoverWithinMs: number;
   fraction: number;
+  windowMs?: number;
 }
 
 /** Attempt `n` (1-based) of the call for `job` was sent by client `process` (every class; the first attempt too). */

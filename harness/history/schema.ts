@@ -238,8 +238,9 @@ const BRANCHES: readonly JsonSchema[] = [
         required: ['capacityPerSecond', 'recoverWithinMs', 'fraction'],
         properties: {
           capacityPerSecond: number("jobs per second the service's workers can do"),
-          recoverWithinMs: number("ms after the last fault's end within which a 1 s window of enough oks must start"),
+          recoverWithinMs: number("ms after the last fault's end within which a window of enough oks must start"),
           fraction: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'the share of the capacity that window must reach' },
+          windowMs: number('ms: the length of the windows goodput is counted over (1000 when absent)'),
         },
       },
     },

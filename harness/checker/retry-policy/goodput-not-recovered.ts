@@ -5,13 +5,13 @@ import type { RetryPolicyHistory } from './history';
 import { retryPolicyRule } from './ladder';
 import { lagAround } from './tolerance';
 
-/** Goodput is counted over windows this long (ms). */
+/** Goodput is counted over windows this long (ms), unless the declaration says otherwise (the harness stretches it with its time scale). */
 export const GOODPUT_WINDOW_MS = 1_000;
 /**
- * A harness stall at least this long (ms) around the recovery period leaves it unjudged: the `ok`s of
- * a stall are stamped at its end, so a stall of half a window can move half a window's answers out of it.
+ * A harness stall of at least this share of a window around the recovery period leaves it unjudged: the
+ * `ok`s of a stall are stamped at its end, so a stall of half a window can move half a window's answers out of it.
  */
-export const GOODPUT_LAG_LIMIT_MS = GOODPUT_WINDOW_MS / 2;
+export const GOODPUT_LAG_LIMIT = 0.5;
 
 /** What one declared service did after the last fault: the evidence of both anomalies. */
 export interface GoodputRecovery {
@@ -20,7 +20,9 @@ export interface GoodputRecovery {
   faultEnd: NemesisEvent;
   /** Windows may start from faultEnd.t to faultEnd.t + recoverWithinMs; the last one closes at periodEnd. */
   periodEnd: number;
-  /** fraction × capacityPerSecond: the `ok`s one window must hold. */
+  /** The windows' length (ms). */
+  windowMs: number;
+  /** fraction × capacityPerSecond per second: the `ok`s one window must hold. */
   needed: number;
   /** The window with the most `ok`s among those allowed to start: its start and count. */
   best: { start: number; oks: number };
@@ -71,13 +73,14 @@ export function goodputRecovery(history: RetryPolicyHistory, policy: ServicePoli
   if (typeof faultEnd === 'string') return faultEnd;
   const from = faultEnd.t;
   const lastStart = from + overload.recoverWithinMs;
-  const periodEnd = lastStart + GOODPUT_WINDOW_MS;
+  const windowMs = overload.windowMs ?? GOODPUT_WINDOW_MS;
+  const periodEnd = lastStart + windowMs;
   const oks = okTimes(history, policy.service);
   // The fullest window starts at `from` or at an ok: sliding a window's start up to its next ok only drops answers.
   const starts = [from, ...oks.filter((t) => t > from && t <= lastStart)];
-  const best = starts.map((start) => ({ start, oks: countIn(oks, start, start + GOODPUT_WINDOW_MS) })).reduce((a, b) => (b.oks > a.oks ? b : a));
+  const best = starts.map((start) => ({ start, oks: countIn(oks, start, start + windowMs) })).reduce((a, b) => (b.oks > a.oks ? b : a));
   const perWindow: number[] = [];
-  for (let start = from; start < periodEnd; start += GOODPUT_WINDOW_MS) perWindow.push(countIn(oks, start, Math.min(start + GOODPUT_WINDOW_MS, periodEnd)));
+  for (let start = from; start < periodEnd; start += windowMs) perWindow.push(countIn(oks, start, Math.min(start + windowMs, periodEnd)));
   const inPeriod = (t: number) => t >= from && t < periodEnd;
   let offered = 0;
   let attempts = 0;
@@ -90,7 +93,8 @@ export function goodputRecovery(history: RetryPolicyHistory, policy: ServicePoli
     policy,
     faultEnd,
     periodEnd,
-    needed: overload.fraction * overload.capacityPerSecond * (GOODPUT_WINDOW_MS / 1_000),
+    windowMs,
+    needed: overload.fraction * overload.capacityPerSecond * (windowMs / 1_000),
     best,
     perWindow,
     offeredPerSecond: offered / ((periodEnd - from) / 1_000),
@@ -108,17 +112,19 @@ export function recovered(recovery: GoodputRecovery): boolean {
 /** Why a recovery that was not seen cannot be judged (the clients offered too little, the run ended, the harness stalled), or undefined. */
 export function whyNotJudged(recovery: GoodputRecovery): string | undefined {
   if (recovered(recovery)) return undefined;
-  const { policy, needed } = recovery;
+  const { policy } = recovery;
+  const neededPerSecond = recovery.needed / (recovery.windowMs / 1_000);
+  const lagLimit = GOODPUT_LAG_LIMIT * recovery.windowMs;
   if (recovery.historyEnd < recovery.periodEnd) return `the history ends at ${ms(recovery.historyEnd)}, before the last window that may show ${policy.service}'s recovery closes (${ms(recovery.periodEnd)})`;
-  if (recovery.offeredPerSecond < needed) return `the clients were offered only ${recovery.offeredPerSecond.toFixed(1)} jobs/s of ${policy.service} (invoked or shed) after the fault, below the ${needed.toFixed(1)}/s recovery asks for: nothing to recover`;
-  if (recovery.lagMs >= GOODPUT_LAG_LIMIT_MS) return `the harness's own event loop stalled for ${ms(recovery.lagMs)} around the recovery period (>= ${ms(GOODPUT_LAG_LIMIT_MS)}): the oks it stamped cannot be placed in their windows`;
+  if (recovery.offeredPerSecond < neededPerSecond) return `the clients were offered only ${recovery.offeredPerSecond.toFixed(1)} jobs/s of ${policy.service} (invoked or shed) after the fault, below the ${neededPerSecond.toFixed(1)}/s recovery asks for: nothing to recover`;
+  if (recovery.lagMs >= lagLimit) return `the harness's own event loop stalled for ${ms(recovery.lagMs)} around the recovery period (>= ${ms(lagLimit)}, half a window): the oks it stamped cannot be placed in their windows`;
   return undefined;
 }
 
 /** "window rates 3, 0, 12, 20 oks/s; best 20 from 4310 ms": the evidence of a recovery, for findings and steps. */
 export function describeRecovery(recovery: GoodputRecovery): string {
   const overload = recovery.policy.overload;
-  const declared = overload === undefined ? '' : `${Math.round(overload.fraction * 100)}% of ${overload.capacityPerSecond.toFixed(1)} jobs/s = ${recovery.needed.toFixed(1)} oks in a ${ms(GOODPUT_WINDOW_MS)} window starting within ${ms(overload.recoverWithinMs)}`;
+  const declared = overload === undefined ? '' : `${Math.round(overload.fraction * 100)}% of ${overload.capacityPerSecond.toFixed(1)} jobs/s = ${recovery.needed.toFixed(1)} oks in a ${ms(recovery.windowMs)} window starting within ${ms(overload.recoverWithinMs)}`;
   return `${recovery.policy.service} after the last fault ended at ${ms(recovery.faultEnd.t)}: needed ${declared}; oks per window from then: ${recovery.perWindow.join(', ')}; the best allowed window held ${recovery.best.oks} (from ${ms(recovery.best.start)}); offered ${recovery.offeredPerSecond.toFixed(1)} jobs/s; ${recovery.attempts} attempts sent`;
 }
 
@@ -151,7 +157,7 @@ export function checkGoodputJudged(history: RetryPolicyHistory): Finding<'goodpu
 export const GOODPUT_NOT_RECOVERED = retryPolicyRule({
   name: 'goodput-not-recovered',
   liveness: true,
-  describe: `Only for a service whose \`service-policy\` declares \`overload\` {capacityPerSecond, recoverWithinMs, fraction}: no window of ${GOODPUT_WINDOW_MS} ms starting between the last fault's \`end\` and recoverWithinMs after it holds first \`ok\`s of the service's calls at least fraction × capacityPerSecond (a metastable overload: retries keep the system busy, few calls succeed). Not judged (\`goodput-not-judged\`) when the clients were offered less than that (invokes plus \`shed\`), the history ends before the last window closes, or the harness stalled ${GOODPUT_LAG_LIMIT_MS} ms or more around the period. A missed bound: INCONCLUSIVE when the harness itself starved.`,
+  describe: `Only for a service whose \`service-policy\` declares \`overload\` {capacityPerSecond, recoverWithinMs, fraction, windowMs (default ${GOODPUT_WINDOW_MS})}: no window of windowMs starting between the last fault's \`end\` and recoverWithinMs after it holds first \`ok\`s of the service's calls at least fraction × capacityPerSecond per second (a metastable overload: retries keep the system busy, few calls succeed). Not judged (\`goodput-not-judged\`) when the clients were offered less than that (invokes plus \`shed\`), the history ends before the last window closes, or the harness stalled for half a window or more around the period. A missed bound: INCONCLUSIVE when the harness itself starved.`,
   check: checkGoodputRecovered,
 });
 
@@ -159,6 +165,6 @@ export const GOODPUT_NOT_JUDGED = retryPolicyRule({
   name: 'goodput-not-judged',
   undecided: true,
   guard: true,
-  describe: `A service declaring \`overload\` whose recovery could not be judged: no fault, or one that never ended; the clients offered less than fraction × capacityPerSecond after it (nothing to recover); the history ends before the last window closes; or the harness's event loop lagged ${GOODPUT_LAG_LIMIT_MS} ms or more around the period. **Undecided**: nobody is accused (INCONCLUSIVE).`,
+  describe: `A service declaring \`overload\` whose recovery could not be judged: no fault, or one that never ended; the clients offered less than fraction × capacityPerSecond after it (nothing to recover); the history ends before the last window closes; or the harness's event loop lagged half a window or more around the period. **Undecided**: nobody is accused (INCONCLUSIVE).`,
   check: checkGoodputJudged,
 });

@@ -178,12 +178,12 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
    * It goes into the service's `service-policy`, recorded before the first client: so declare it after
    * the workers and before the clients.
    */
-  declareOverload(service: string, { fraction, recoverWithinMs }: Pick<OverloadDeclaration, 'fraction' | 'recoverWithinMs'>): OverloadDeclaration {
+  declareOverload(service: string, { fraction, recoverWithinMs, windowMs }: Omit<OverloadDeclaration, 'capacityPerSecond'>): OverloadDeclaration {
     if (this.policiesRecorded) throw new Error(`overload for "${service}" declared after the first client started: the service policies are already recorded; declare it before the clients`);
     const loads = [...this.workerLoads.values()].filter((load) => load.service === service);
     if (loads.length === 0) throw new Error(`overload for "${service}" declared, but no worker serving it was started: its capacity would be 0`);
     if (loads.some((load) => load.workMs <= 0)) throw new Error(`overload for "${service}" declared with workers whose jobs take no time: their capacity is not a number`);
-    const declaration = { capacityPerSecond: loads.reduce((sum, load) => sum + 1_000 / load.workMs, 0), recoverWithinMs, fraction };
+    const declaration = { capacityPerSecond: loads.reduce((sum, load) => sum + 1_000 / load.workMs, 0), recoverWithinMs, fraction, ...(windowMs !== undefined ? { windowMs } : {}) };
     this.overloads.set(service, declaration);
     return declaration;
   }

@@ -57,6 +57,7 @@ function overloadProblems(service: string, overload: OverloadDeclaration): strin
   if (!(isFiniteNumber(overload.capacityPerSecond) && overload.capacityPerSecond > 0)) problems.push(`service "${service}": overload capacityPerSecond must be > 0 (got ${String(overload.capacityPerSecond)})`);
   if (!(isFiniteNumber(overload.recoverWithinMs) && overload.recoverWithinMs >= 0)) problems.push(`service "${service}": overload recoverWithinMs must be a number of ms >= 0 (got ${String(overload.recoverWithinMs)})`);
   if (!(isFiniteNumber(overload.fraction) && overload.fraction > 0 && overload.fraction <= 1)) problems.push(`service "${service}": overload fraction must be in (0, 1] (got ${String(overload.fraction)})`);
+  if (overload.windowMs !== undefined && !(isFiniteNumber(overload.windowMs) && overload.windowMs > 0)) problems.push(`service "${service}": overload windowMs must be a number of ms > 0 (got ${String(overload.windowMs)})`);
   return problems;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkRetryPolicy, GOODPUT_LAG_LIMIT_MS } from '../../../harness/checker/retry-policy';
+import { checkRetryPolicy, GOODPUT_LAG_LIMIT, GOODPUT_WINDOW_MS } from '../../../harness/checker/retry-policy';
 import { judgeRetryPolicy } from '../../../harness/checker/profile';
 import type { HistoryEvent, NemesisEvent, OverloadDeclaration, ShedEvent } from '../../../harness/history/event';
 import { attempt, attemptFail, call, harness, infoed, ok, policy } from './fixture';
@@ -41,6 +41,8 @@ function goodput(events: HistoryEvent[]) {
   const findings = result.anomalies.filter((anomaly) => anomaly.name === 'goodput-not-recovered' || anomaly.name === 'goodput-not-judged');
   return { findings, verdict: judgeRetryPolicy({ anomalies: findings }, 'retry-policy').verdict };
 }
+
+const GOODPUT_LAG_LIMIT_MS = GOODPUT_LAG_LIMIT * GOODPUT_WINDOW_MS;
 
 describe('retry-policy: goodput-not-recovered', () => {
   test('a recovering history: 40 oks a second from 500 ms after the restart passes', () => {
@@ -90,7 +92,7 @@ describe('retry-policy: goodput-not-recovered', () => {
     const metastable = [DECLARED, FAULT_START, FAULT_END, ...storming(2_000, 6_000, 60)];
     const stalled = goodput([...metastable, harness(3_000, GOODPUT_LAG_LIMIT_MS)]);
     assert.equal(stalled.verdict, 'INCONCLUSIVE');
-    assert.match(stalled.findings[0].detail, /event loop stalled for 500 ms around the recovery period/);
+    assert.match(stalled.findings[0].detail, /event loop stalled for 500 ms around the recovery period \(>= 500 ms, half a window\)/);
     assert.equal(goodput([...metastable, harness(3_000, GOODPUT_LAG_LIMIT_MS - 1)]).verdict, 'FAIL');
   });
 
@@ -103,6 +105,15 @@ describe('retry-policy: goodput-not-recovered', () => {
     const none = goodput([DECLARED, ...answered(0, 6_000, 40, 'all')]);
     assert.match(none.findings[0].detail, /records no fault: there was nothing to recover from/);
     assert.equal(none.verdict, 'INCONCLUSIVE');
+  });
+
+  test('a declared windowMs (the harness stretches it with its time scale) sets the window, the oks it must hold and the stall that excuses', () => {
+    const stretched = { ...DECLARED, overload: { ...OVERLOAD, windowMs: 2_000 } };
+    // 20 oks a second: 40 in a 2 s window, short of the 50 that half of 50 jobs/s over 2 s asks for; 30 a second: 60, enough.
+    const slow = goodput([stretched, FAULT_START, FAULT_END, ...answered(2_000, 7_000, 20, 'slow'), ...storming(2_000, 7_000, 20), harness(3_000, 900)]);
+    assert.equal(slow.verdict, 'FAIL', 'a 900 ms stall is under half of a 2 s window');
+    assert.match(slow.findings[0].detail, /= 50\.0 oks in a 2000 ms window starting within 2000 ms; oks per window from then: 40, 40/);
+    assert.equal(goodput([stretched, FAULT_START, FAULT_END, ...answered(2_000, 7_000, 30, 'fast')]).verdict, 'PASS');
   });
 
   test('a service that declares no overload is not judged, whatever its goodput', () => {
