@@ -1,6 +1,7 @@
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
 import type { Scenario } from '../harness/scenario/scenario';
 import type { RpcWorkload } from '../harness/systems/request-reply/workload';
+import type { OpenLoopWorkload } from '../harness/systems/request-reply/open-loop-workload';
 import type { NodeHandle } from '../harness/runtime/node-handle';
 import type { NemesisEvent } from '../harness/history/event';
 import { isNodeFault, type Fault } from '../harness/nemesis/fault';
@@ -17,6 +18,9 @@ export class KeelhaulWorld extends World {
   scenario?: Scenario;
   workload?: RpcWorkload;
   workloadBound = 0;
+  /** The open-loop workload (jobs offered at a fixed rate), and how long after its start it may take to end. */
+  offered?: OpenLoopWorkload;
+  offeredBound = 0;
   /** The node the last fault acted on, and the jobs it held then. */
   faultTarget?: NodeHandle;
   faultJobs: string[] = [];

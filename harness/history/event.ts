@@ -453,6 +453,21 @@ export interface ServicePolicyEvent extends Stamped {
   class: ServiceClass;
   giveUpMs?: number;
   retry: RetryPolicy;
+  /** What the scenario declared its workers can do and how soon goodput must come back after the last fault (issue #19 item 5). */
+  overload?: OverloadDeclaration;
+}
+
+/**
+ * A service's capacity as the scenario built it (its workers' jobs per second), and the recovery it
+ * claims: within `recoverWithinMs` of the last fault's end, some window of `windowMs` (1000 when absent;
+ * the harness stretches it with its time scale) holds `ok`s of at least `fraction` × `capacityPerSecond`
+ * per second. Recorded by the harness, never by the implementation.
+ */
+export interface OverloadDeclaration {
+  capacityPerSecond: number;
+  recoverWithinMs: number;
+  fraction: number;
+  windowMs?: number;
 }
 
 /** Attempt `n` (1-based) of the call for `job` was sent by client `process` (every class; the first attempt too). */
@@ -488,10 +503,21 @@ export interface DroppedEvent extends Stamped {
   reason: string;
 }
 
-export type RetryEvent = ServicePolicyEvent | AttemptEvent | AttemptFailEvent | SentEvent | DroppedEvent;
+/**
+ * The harness's open-loop workload did not offer a job for `service` to client `process`: that client
+ * already had its cap of calls outstanding. Recorded by the harness (never by the implementation), so
+ * what was offered is in the history, not only what was invoked.
+ */
+export interface ShedEvent extends Stamped {
+  type: 'shed';
+  process: string;
+  service: string;
+}
+
+export type RetryEvent = ServicePolicyEvent | AttemptEvent | AttemptFailEvent | SentEvent | DroppedEvent | ShedEvent;
 export type RetryEventType = RetryEvent['type'];
 
-export const RETRY_EVENT_TYPES: readonly RetryEventType[] = ['service-policy', 'attempt', 'attempt-fail', 'sent', 'dropped'];
+export const RETRY_EVENT_TYPES: readonly RetryEventType[] = ['service-policy', 'attempt', 'attempt-fail', 'sent', 'dropped', 'shed'];
 const retryTypes: ReadonlySet<string> = new Set(RETRY_EVENT_TYPES);
 
 /**

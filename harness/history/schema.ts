@@ -244,12 +244,27 @@ const BRANCHES: readonly JsonSchema[] = [
       class: { type: 'string', enum: [...SERVICE_CLASSES], description: 'retry: retried up to the policy; give-up: one attempt, ended within giveUpMs; best-effort: fire and forget' },
       retry: RETRY_POLICY,
     },
-    { giveUpMs: number('give-up: F, the ms within which a call ends') },
+    {
+      giveUpMs: number('give-up: F, the ms within which a call ends'),
+      overload: {
+        type: 'object',
+        description: "the service's capacity as the scenario built it, and the recovery it claims after the last fault (goodput-not-recovered)",
+        additionalProperties: false,
+        required: ['capacityPerSecond', 'recoverWithinMs', 'fraction'],
+        properties: {
+          capacityPerSecond: number("jobs per second the service's workers can do"),
+          recoverWithinMs: number("ms after the last fault's end within which a window of enough oks must start"),
+          fraction: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'the share of the capacity that window must reach' },
+          windowMs: number('ms: the length of the windows goodput is counted over (1000 when absent)'),
+        },
+      },
+    },
   ),
   event('attempt', 'the client sent attempt n of the call', { process: caller, job, n: attemptNumber }),
   event('attempt-fail', 'attempt n of the call ended without an answer, before any backoff', { process: caller, job, n: attemptNumber, reason: string('timeout, unreachable, refused, ...') }),
   event('sent', "best-effort: the send returned; the call is over", { process: caller, job, ms: { type: 'number', minimum: 0, description: "how long the send took, in the client's own measure" } }),
   event('dropped', 'best-effort: the client dropped the message, never sent; the call is over', { process: caller, job, reason: string('why: queue full, unreachable, ...') }),
+  event('shed', "the harness's open-loop workload offered no job to the client: it had its cap of calls outstanding", { process: string('the client not offered the job'), service: string('the service the job was for') }),
 ];
 
 export const HISTORY_EVENT_SCHEMA = {

@@ -156,3 +156,14 @@ export function singleAttemptPastRecovery(timing: Timing): void {
 export function requestReplyCheckBounds(timing: Timing): { callBound: number; recoveryBound: number; clientTimeout: number; clientAttempts: number; livenessPeriod: number } {
   return { callBound: clientCallBound(timing), recoveryBound: recoveryBound(timing), clientTimeout: timing.clientTimeout, clientAttempts: timing.clientAttempts, livenessPeriod: livenessPeriod(timing) };
 }
+
+/**
+ * Declares the classes of service and the clients' retry policy from a scenario's own words, after the
+ * timing was scaled: a give-up service's F and the policy's initial and cap stretch with `scale` as
+ * scaleTiming would have stretched them. Changes `timing` in place, as the other client-timing steps do.
+ */
+export function declareClassesAndPolicy(timing: Timing, serviceClasses: string, retryPolicy: string, scale: number): void {
+  const stretched = scaleTiming({ ...timing, serviceClasses, retryPolicy }, scale);
+  timing.serviceClasses = stretched.serviceClasses;
+  timing.retryPolicy = stretched.retryPolicy;
+}

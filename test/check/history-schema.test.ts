@@ -89,7 +89,7 @@ describe('the history schema', () => {
     const fromSchema = new Map(HISTORY_EVENT_SCHEMA.oneOf.map((branch) => [(branch.properties as { type: { const: string } }).type.const, shapeOfSchema(branch as SchemaNode)]));
     assert.deepEqual([...fromSchema.keys()].sort(), [...fromSource.keys()].sort(), 'event types (add a branch to harness/history/schema.ts for a new event)');
     for (const [type, shape] of fromSource) assert.deepEqual(fromSchema.get(type), shape, `the ${type} event: harness/history/schema.ts and harness/history/event.ts disagree`);
-    assert.equal(fromSource.size, 31, 'the event vocabulary this test was written against (a new type is fine; update the count)');
+    assert.equal(fromSource.size, 32, 'the event vocabulary this test was written against (a new type is fine; update the count)');
   });
 
   test('docs/history-event.schema.json is the schema the code validates with', () => {
@@ -153,12 +153,13 @@ describe('the history schema', () => {
       recorder.record({ type: 'kill-info', process: 'client-2', job: 'm', error: 'no answer after 3 attempts' });
       recorder.record({ type: 'orphan', process: 'client-1', job: 'j', what: 'late-reply', detail: 'job reply 200 from "echo" after its call ended' });
       recorder.record({ type: 'orphan', worker: 'worker-1', job: 'j', what: 'late-result', detail: 'result for a job already answered' });
-      recorder.record({ type: 'service-policy', service: 'echo', class: 'retry', retry: { attempts: 5, initial: 100, multiplier: 2, cap: 2000, jitter: 'full', budget: { maxTokens: 10, ratio: 0.1 }, maxAmplification: 3 } });
+      recorder.record({ type: 'service-policy', service: 'echo', class: 'retry', retry: { attempts: 5, initial: 100, multiplier: 2, cap: 2000, jitter: 'full', budget: { maxTokens: 10, ratio: 0.1 }, maxAmplification: 3 }, overload: { capacityPerSecond: 50, recoverWithinMs: 3000, fraction: 0.5 } });
       recorder.record({ type: 'service-policy', service: 'step', class: 'give-up', giveUpMs: 800, retry: { attempts: 5, initial: 100, multiplier: 2, cap: 2000, jitter: 'equal' } });
       recorder.record({ type: 'attempt', process: 'client-1', job: 'n', n: 1 });
       recorder.record({ type: 'attempt-fail', process: 'client-1', job: 'n', n: 1, reason: 'timeout' });
       recorder.record({ type: 'sent', process: 'client-1', job: 'o', ms: 0.4 });
       recorder.record({ type: 'dropped', process: 'client-1', job: 'p', reason: 'queue full' });
+      recorder.record({ type: 'shed', process: 'client-1', service: 'echo' });
       recorder.close();
       const events: HistoryEvent[] = parseHistory(fs.readFileSync(file, 'utf8'));
       assert.deepEqual(events, recorder.events());

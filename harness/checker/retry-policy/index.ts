@@ -68,3 +68,4 @@ export { TOLERANCE_MS } from './tolerance';
 export { JITTER_ALPHA, MIN_RETRIES, MIN_RETRIES_PER_K } from './jitter-analysis';
 export { LOCKSTEP_ALPHA, LOCKSTEP_WINDOW_MS } from './lockstep';
 export { BEST_EFFORT_SEND_MS } from './best-effort-blocked';
+export { GOODPUT_LAG_LIMIT, GOODPUT_WINDOW_MS, describeRecovery, goodputRecovery, recovered, whyNotJudged, type GoodputRecovery } from './goodput-not-recovered';

@@ -4,6 +4,7 @@ import { BACKOFF_TOO_SHORT } from './backoff-too-short';
 import { BEST_EFFORT_BLOCKED } from './best-effort-blocked';
 import { BEST_EFFORT_REPORTED_SUCCESS } from './best-effort-reported-success';
 import { GIVE_UP_LATE } from './give-up-late';
+import { GOODPUT_NOT_JUDGED, GOODPUT_NOT_RECOVERED } from './goodput-not-recovered';
 import { NO_ATTEMPT_REPORTED, NO_SERVICE_POLICY } from './guards';
 import { indexRetryPolicy, type RetryPolicyHistory } from './history';
 import { JITTER_MISSING } from './jitter-missing';
@@ -41,9 +42,11 @@ export const RETRY_POLICY = defineCheckerSystem({
     RAN_AFTER_GIVE_UP,
     BEST_EFFORT_BLOCKED,
     BEST_EFFORT_REPORTED_SUCCESS,
+    GOODPUT_NOT_RECOVERED,
     NO_SERVICE_POLICY,
     NO_ATTEMPT_REPORTED,
     TOO_FEW_RETRIES,
+    GOODPUT_NOT_JUDGED,
   ],
 });
 

@@ -16,8 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../../util/time-scale';
 import { performance } from 'node:perf_hooks';
 import { RpcWorkload, type RpcWorkloadOptions } from './workload';
+import { OpenLoopWorkload, type OpenLoopWorkloadOptions } from './open-loop-workload';
 import { MajordomoClient } from '../../../reference/client';
-import type { KillAnswerEvent, KillInfoEvent } from '../../history/event';
+import type { KillAnswerEvent, KillInfoEvent, OverloadDeclaration } from '../../history/event';
 import type { ClassReport, KillCommand, OrphanReport } from '../../../reference/drivers/protocol';
 import type { WorkerMode } from '../../../reference/control/worker-mode';
 import { checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent, classEvent, checkClassReport, isClassReport } from './driver-reports';
@@ -51,7 +52,11 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   /** Driver reports of a known type with a malformed field: never recorded, kept here to be shown. */
   private readonly malformed: string[] = [];
   private policiesRecorded = false;
-  private readonly workloads: RpcWorkload[] = [];
+  /** The capacity and recovery declared per service (declareOverload), recorded with its service-policy. */
+  private readonly overloads = new Map<string, OverloadDeclaration>();
+  /** Each started worker's service and time per job: the capacity an overload is declared against. */
+  private readonly workerLoads = new Map<string, { service: string; workMs: number }>();
+  private readonly workloads: (RpcWorkload | OpenLoopWorkload)[] = [];
   /** Stand-in clients of the harness (sendStandInRequest): open until teardown, so a reply has somewhere to go. */
   private readonly standIns: RawPeer[] = [];
 
@@ -145,6 +150,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     );
     this.trackExecutions(worker);
     this.workers.push(worker);
+    this.workerLoads.set(name, { service, workMs });
     return worker;
   }
 
@@ -163,7 +169,23 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   private recordDeclaredPolicies(): void {
     if (this.policiesRecorded) return;
     this.policiesRecorded = true;
-    for (const event of declaredServicePolicies(this.timing)) this.context.history.record(event);
+    for (const event of declaredServicePolicies(this.timing, this.overloads)) this.context.history.record(event);
+  }
+
+  /**
+   * Declares that `service`'s goodput must come back to `fraction` of what its workers started so far can
+   * do (one job per workMs each) within `recoverWithinMs` of the last fault's end (goodput-not-recovered).
+   * It goes into the service's `service-policy`, recorded before the first client: so declare it after
+   * the workers and before the clients.
+   */
+  declareOverload(service: string, { fraction, recoverWithinMs, windowMs }: Omit<OverloadDeclaration, 'capacityPerSecond'>): OverloadDeclaration {
+    if (this.policiesRecorded) throw new Error(`overload for "${service}" declared after the first client started: the service policies are already recorded; declare it before the clients`);
+    const loads = [...this.workerLoads.values()].filter((load) => load.service === service);
+    if (loads.length === 0) throw new Error(`overload for "${service}" declared, but no worker serving it was started: its capacity would be 0`);
+    if (loads.some((load) => load.workMs <= 0)) throw new Error(`overload for "${service}" declared with workers whose jobs take no time: their capacity is not a number`);
+    const declaration = { capacityPerSecond: loads.reduce((sum, load) => sum + 1_000 / load.workMs, 0), recoverWithinMs, fraction, ...(windowMs !== undefined ? { windowMs } : {}) };
+    this.overloads.set(service, declaration);
+    return declaration;
   }
 
   /** Jobs submitted so far (invoke events), by any workload. */
@@ -174,6 +196,13 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   /** Starts a workload on all clients started so far. */
   startWorkload(options: RpcWorkloadOptions): RpcWorkload {
     const workload = new RpcWorkload(this.clients, this.context.history, options).start();
+    this.workloads.push(workload);
+    return workload;
+  }
+
+  /** Starts an open-loop workload on all clients started so far: jobs offered at a fixed rate whatever the system does. */
+  startOpenLoop(options: OpenLoopWorkloadOptions): OpenLoopWorkload {
+    const workload = new OpenLoopWorkload(this.clients, this.context.history, options).start();
     this.workloads.push(workload);
     return workload;
   }

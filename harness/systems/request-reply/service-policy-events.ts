@@ -1,4 +1,4 @@
-import { RETRY_JITTERS, type RetryPolicy, type ServiceClass, type ServicePolicyEvent } from '../../history/event';
+import { RETRY_JITTERS, type OverloadDeclaration, type RetryPolicy, type ServiceClass, type ServicePolicyEvent } from '../../history/event';
 
 /** One declared service, as the class spec parser gives it (`echo=retry,step=give-up:800,log=best-effort`). */
 export interface DeclaredServiceClass {
@@ -6,6 +6,8 @@ export interface DeclaredServiceClass {
   class: ServiceClass;
   /** give-up only: F, the ms within which a call ends. */
   giveUpMs?: number;
+  /** The capacity the scenario built for it and the recovery it claims (goodput-not-recovered). */
+  overload?: OverloadDeclaration;
 }
 
 /**
@@ -23,6 +25,7 @@ export function servicePolicyEvents(classes: readonly DeclaredServiceClass[], re
     seen.add(declared.service);
     if (declared.class === 'give-up' && !(isFiniteNumber(declared.giveUpMs) && declared.giveUpMs > 0)) problems.push(`give-up service "${declared.service}" needs giveUpMs > 0 (got ${String(declared.giveUpMs)})`);
     if (declared.class !== 'give-up' && declared.giveUpMs !== undefined) problems.push(`${declared.class} service "${declared.service}" takes no giveUpMs`);
+    if (declared.overload !== undefined) problems.push(...overloadProblems(declared.service, declared.overload));
   }
   if (problems.length > 0) throw new Error(`cannot record the declared service policies: ${problems.join('; ')}`);
   const policy: RetryPolicy = {
@@ -40,11 +43,22 @@ export function servicePolicyEvents(classes: readonly DeclaredServiceClass[], re
     class: declared.class,
     ...(declared.class === 'give-up' ? { giveUpMs: declared.giveUpMs } : {}),
     retry: policy,
+    ...(declared.overload !== undefined ? { overload: { ...declared.overload } } : {}),
   }));
 }
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** Every field of an overload declaration that cannot be judged by, in words. */
+function overloadProblems(service: string, overload: OverloadDeclaration): string[] {
+  const problems: string[] = [];
+  if (!(isFiniteNumber(overload.capacityPerSecond) && overload.capacityPerSecond > 0)) problems.push(`service "${service}": overload capacityPerSecond must be > 0 (got ${String(overload.capacityPerSecond)})`);
+  if (!(isFiniteNumber(overload.recoverWithinMs) && overload.recoverWithinMs >= 0)) problems.push(`service "${service}": overload recoverWithinMs must be a number of ms >= 0 (got ${String(overload.recoverWithinMs)})`);
+  if (!(isFiniteNumber(overload.fraction) && overload.fraction > 0 && overload.fraction <= 1)) problems.push(`service "${service}": overload fraction must be in (0, 1] (got ${String(overload.fraction)})`);
+  if (overload.windowMs !== undefined && !(isFiniteNumber(overload.windowMs) && overload.windowMs > 0)) problems.push(`service "${service}": overload windowMs must be a number of ms > 0 (got ${String(overload.windowMs)})`);
+  return problems;
 }
 
 /** Every field of the retry policy that cannot be judged by, in words. */

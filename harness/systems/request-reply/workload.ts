@@ -12,6 +12,32 @@ export interface RpcWorkloadOptions {
   payload?: string;
 }
 
+/** The reports that end a call: an answer, a definite or indefinite failure, or a best-effort call's send or drop. */
+export type CallEnd = 'ok' | 'fail' | 'info' | 'sent' | 'dropped';
+const CALL_ENDS: readonly string[] = ['ok', 'fail', 'info', 'sent', 'dropped'] satisfies CallEnd[];
+
+/**
+ * Follows the calls of `client` that `outstanding` maps to it (job → client name): each one's first
+ * ending report removes it and is told to `ended`. The cluster records every report; a workload
+ * follows only its own open calls. Returns the unsubscribe.
+ */
+export function followCallEnds(client: NodeHandle, outstanding: Map<string, string>, ended: (end: CallEnd, job: string) => void): () => void {
+  return client.onReport((report) => {
+    // A best-effort call is over once its send returned (`sent`) or it was dropped unsent: nothing answers it.
+    if (!CALL_ENDS.includes(report.type) || !('job' in report) || typeof report.job !== 'string') return;
+    if (outstanding.get(report.job) !== client.name) return;
+    outstanding.delete(report.job);
+    ended(report.type as CallEnd, report.job);
+  });
+}
+
+/** Stamps `invoke` as the job is handed to the client driver, and marks the call outstanding on that client. */
+export function invokeCall(history: HistoryRecorder, client: NodeHandle, outstanding: Map<string, string>, call: { job: string; service: string; payload?: string }): void {
+  outstanding.set(call.job, client.name);
+  history.record({ type: 'invoke', process: client.name, job: call.job, service: call.service });
+  client.send({ type: 'call', job: call.job, service: call.service, payload: call.payload });
+}
+
 export interface WorkloadSummary {
   invoked: number;
   ok: number;
@@ -67,13 +93,8 @@ export class RpcWorkload {
         this.invoke(client, `${client.name}:${this.tag}:${issued}`);
       };
       this.unsubscribes.push(
-        client.onReport((report) => {
-          // A best-effort call is over once its send returned (`sent`) or it was dropped unsent: nothing answers it.
-          if (report.type !== 'ok' && report.type !== 'fail' && report.type !== 'info' && report.type !== 'sent' && report.type !== 'dropped') return;
-          // The cluster records every report; this workload only follows its own open calls.
-          if (this.outstanding.get(report.job) !== client.name) return;
-          this.outstanding.delete(report.job);
-          this.summary[report.type]++;
+        followCallEnds(client, this.outstanding, (ended) => {
+          this.summary[ended]++;
           next();
           this.finishIfDone();
         }),
@@ -107,10 +128,8 @@ export class RpcWorkload {
   }
 
   private invoke(client: NodeHandle, job: string): void {
-    this.outstanding.set(job, client.name);
     this.summary.invoked++;
-    this.history.record({ type: 'invoke', process: client.name, job, service: this.options.service });
-    client.send({ type: 'call', job, service: this.options.service, payload: this.options.payload });
+    invokeCall(this.history, client, this.outstanding, { job, service: this.options.service, payload: this.options.payload });
   }
 
   private finishIfDone(): void {
