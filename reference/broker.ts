@@ -56,7 +56,20 @@ function orderKey(principal: Principal | undefined, instance: string | undefined
   return `${principal?.key ?? ''}\n${instance ?? ''}`;
 }
 
+/** A REPLY the broker dropped because nothing waited for it any more (docs/drivers.md, "Orphans"). */
+export interface BrokerOrphan {
+  job: string;
+  /** `late-result`: its job was answered (or is being recorded) already; `torn-down`: no request in hand has its address (failed, killed, expired, or from before a restart). */
+  what: 'late-result' | 'torn-down';
+  detail: string;
+}
+
 export interface BrokerOptions {
+  /**
+   * Called for each REPLY dropped as an orphan, after it is counted and logged: the CLI reports it on
+   * stdout, so a harness records it in the history. Never an answer to anyone.
+   */
+  onOrphan?: (orphan: BrokerOrphan) => void;
   /** Where to bind, e.g. `tcp://127.0.0.1:5555`. */
   endpoint: string;
   /** Milliseconds between heartbeats the broker sends to each worker. */
@@ -639,6 +652,7 @@ export class Broker {
       this.counters.orphans++;
       const why = job === undefined ? 'no request in hand has its address' : job.completing ? 'another result for it is being recorded' : 'it was answered already';
       this.log.info({ worker: worker.id, job: printable(address), why }, 'orphan: REPLY for a job no longer in hand, dropped');
+      this.options.onOrphan?.({ job: job?.id ?? addressText(address), what: job === undefined ? 'torn-down' : 'late-result', detail: `REPLY from worker ${worker.id} dropped: ${why}` });
       if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
       return;
     }
@@ -730,6 +744,17 @@ export class Broker {
         worker.stuckOn = job;
         this.endTimedJob(job, KhxStatus.GivenUp, 'its worker overran the processing timeout');
         // A KHC/1 worker is asked, once, to stop the handler: its ack `killed` frees it (a busy worker would sit on it for good).
+        if (worker.khc) this.sendTimeoutKill(worker, job);
+        continue;
+      }
+      if (job.bestEffort === true) {
+        // best-effort: at most once, so it is lost, never run elsewhere (a busy worker's handler may still be running it).
+        worker.current = undefined;
+        worker.stuckOn = job;
+        this.counters.bestEffortLost++;
+        this.untrack(job);
+        this.release(job);
+        this.log.warn({ worker: worker.id, service: worker.service, job: printable(jobIdFrame(job)) }, 'processing timeout: a best-effort job held too long is dropped (at most once)');
         if (worker.khc) this.sendTimeoutKill(worker, job);
         continue;
       }
@@ -1458,4 +1483,10 @@ function killOutcomeOf(state: 'completed' | 'abandoned' | 'given-up' | 'killed' 
     default:
       return 'unknown';
   }
+}
+
+/** A job address as text: the KHX/1 job id it is, or (a broker-made or secure-mode address) its bytes in hex. */
+function addressText(address: Frame): string {
+  const text = address.toString('latin1');
+  return /^[\x20-\x7e]+$/.test(text) ? text : `0x${address.toString('hex')}`;
 }

@@ -1,6 +1,7 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Fault } from '../harness/nemesis/fault';
+import type { NodeHandle } from '../harness/runtime/node-handle';
 import { expectBestEffortDelivered, expectRetries, expectSomeCallsGaveUp } from '../harness/systems/request-reply/class-expectations';
 import { livenessPeriod, scaleRetryPolicy, scaleServiceClasses } from '../harness/timing/timing';
 import { scaled } from '../harness/util/time-scale';
@@ -52,12 +53,13 @@ When('the broker is killed while calls are open and restarted {int} ms later, {i
 });
 
 /** Best-effort calls are over as soon as they are sent: "while the clients send" is a workload still handing out jobs. */
-async function whileClientsSend(world: KeelhaulWorld, fault: (broker: string) => Fault): Promise<void> {
+async function whileClientsSend(world: KeelhaulWorld, fault: (broker: string) => Fault, target?: NodeHandle): Promise<void> {
   const { cluster } = world.harness;
   const broker = cluster.broker;
   if (broker === undefined) throw new Error('no broker was started');
   await waitFor(() => cluster.invoked() >= 50, { timeoutMs: scaled(10_000), what: '50 calls made before the fault' });
-  await world.strike(fault(broker.name), broker);
+  if (world.workload?.isOver === true) throw new Inconclusive('the clients had sent everything before the fault: it caught no send');
+  await world.strike(fault(broker.name), target ?? broker);
 }
 
 When('the broker is killed while the clients send and restarted {int} ms later', { timeout: scaled(60_000) }, async function (this: KeelhaulWorld, pauseMs: number) {
@@ -66,6 +68,10 @@ When('the broker is killed while the clients send and restarted {int} ms later',
 
 When('the broker is frozen for {int} ms while the clients send', { timeout: scaled(60_000) }, async function (this: KeelhaulWorld, ms: number) {
   await whileClientsSend(this, (target) => ({ kind: 'freeze', target, durationMs: scaled(ms) }));
+});
+
+When('{string} is partitioned from the broker for {int} ms while the clients send', { timeout: scaled(60_000) }, async function (this: KeelhaulWorld, name: string, ms: number) {
+  await whileClientsSend(this, () => ({ kind: 'partition', links: { of: [name] }, durationMs: scaled(ms) }), this.harness.cluster.node(name));
 });
 
 Then('some calls to {string} gave up', { timeout: scaled(70_000) }, async function (this: KeelhaulWorld, service: string) {

@@ -124,3 +124,25 @@ Feature: Each class of service keeps its own promise through broker crashes, fre
     Then the workload finishes
     And best-effort messages to "log" were sent and some ran on a worker
     And the history shows no anomaly the "retry-policy" profile forbids
+
+  @khx1:best-effort-class
+  Scenario: A best-effort sender cut off from its broker never blocks
+    Given a broker whose services are declared "log=best-effort"
+    And 2 workers serving "log" that take 1 ms per job
+    And 2 clients
+    When each client starts submitting 1500 jobs to "log", 2 at a time
+    And "client-1" is partitioned from the broker for 1500 ms while the clients send
+    Then the workload finishes
+    And best-effort messages to "log" were sent and some ran on a worker
+    And the history shows no anomaly the "retry-policy" profile forbids
+
+  @khx1:best-effort-class @processing-timeout
+  Scenario: A best-effort message stuck on a busy worker costs nothing but itself
+    Given a broker whose services are declared "log=best-effort", with a processing timeout of 400 ms
+    And 2 workers serving "log" that take 1 ms per job
+    And 1 busy worker serving "log"
+    And 2 clients
+    When each client starts submitting 1500 jobs to "log", 2 at a time
+    Then the workload finishes
+    And best-effort messages to "log" were sent and some ran on a worker
+    And the history shows no anomaly the "retry-policy" profile forbids

@@ -1,5 +1,6 @@
 import { Command, Option, type CommanderError } from 'commander';
 import { RUN_EXIT } from '../report/verdict';
+import { report } from '../../reference/drivers/protocol';
 import { parseRetries, RETRIES_ENV, DEFAULT_RETRIES } from '../run/run-config';
 import { parseRepeat } from './repeat';
 import { parseTimeScale, TIME_SCALE_ENV } from '../util/time-scale';
@@ -163,6 +164,7 @@ program
         },
         security,
         logger,
+        onOrphan: (orphan) => report({ type: 'orphan', ...orphan }),
       }).catch(exitOnDamagedJournal);
       serveJournaled(broker, 'broker', opts.journal, Boolean(opts.exitWithStdin));
     },

@@ -391,12 +391,13 @@ export const ORPHAN_KINDS: readonly OrphanKind[] = ['late-reply', 'earlier-attem
 
 /**
  * A node dropped a message about `job` that nothing waited for any more, and logged it. Exactly one of
- * `process` (a client) or `worker` says which node. `detail` says what it was, in the node's words.
+ * `process` (a client), `worker` or `broker` says which node. `detail` says what it was, in the node's words.
  */
 export interface OrphanEvent extends Stamped {
   type: 'orphan';
   process?: string;
   worker?: string;
+  broker?: string;
   job: string;
   what: OrphanKind;
   detail: string;

@@ -226,15 +226,16 @@ const BRANCHES: readonly JsonSchema[] = [
   {
     ...event(
       'orphan',
-      'a node dropped a message about a job that nothing waited for any more (counted, never an answer); exactly one of process or worker',
+      'a node dropped a message about a job that nothing waited for any more (counted, never an answer); exactly one of process, worker or broker',
       {
         job: string('the job id the message names'),
         what: { type: 'string', enum: [...ORPHAN_KINDS], description: 'late-reply: the call had ended; earlier-attempt: the attempt had been given up, the call went on; late-result: the job was already answered, failed or killed; torn-down: nobody holds the request' },
         detail: string('what the node dropped, in its words'),
       },
-      { process: string('the client that dropped it'), worker: string('the worker that dropped it') },
+      { process: string('the client that dropped it'), worker: string('the worker that dropped it'), broker: string('the broker that dropped it (a REPLY for a job no longer in hand)') },
     ),
-    oneOf: [{ required: ['process'] }, { required: ['worker'] }],
+    // Each branch names its property again: Ajv's strict mode wants a required property defined where it is required.
+    oneOf: (['process', 'worker', 'broker'] as const).map((node) => ({ required: [node], properties: { [node]: { type: 'string' } } })),
   },
   event(
     'service-policy',

@@ -193,8 +193,8 @@ describe('the history schema', () => {
     assert.equal(reasonOf('{"type":"fail","t":2,"process":"c","job":"j","error":"killed","killed":false}').reason, 'fail "killed" is false, not true');
     assert.equal(reasonOf('{"type":"exec-killed","t":2,"job":"j"}').reason, 'exec-killed event without string "worker"');
     assert.equal(reasonOf('{"type":"orphan","t":2,"process":"c","job":"j","what":"late","detail":""}').reason, 'orphan "what" is "late", not one of late-reply, earlier-attempt, late-result, torn-down');
-    assert.equal(reasonOf('{"type":"orphan","t":2,"job":"j","what":"late-reply","detail":""}').reason, 'orphan event must have exactly one of "process", "worker"');
-    assert.equal(reasonOf('{"type":"orphan","t":2,"process":"c","worker":"w","job":"j","what":"late-reply","detail":""}').reason, 'orphan event must have exactly one of "process", "worker"');
+    assert.equal(reasonOf('{"type":"orphan","t":2,"job":"j","what":"late-reply","detail":""}').reason, 'orphan event must have exactly one of "process", "worker", "broker"');
+    assert.equal(reasonOf('{"type":"orphan","t":2,"process":"c","worker":"w","job":"j","what":"late-reply","detail":""}').reason, 'orphan event must have exactly one of "process", "worker", "broker"');
     assert.equal(reasonOf('{"type":"attempt","t":2,"process":"c","job":"j","n":0}').reason, 'attempt "n" is 0, below 1');
     assert.equal(reasonOf('{"type":"attempt","t":2,"process":"c","job":"j","n":1.5}').reason, 'attempt "n" must be multiple of 1');
     assert.equal(reasonOf('{"type":"service-policy","t":0,"service":"echo","class":"maybe","retry":{"attempts":1,"initial":1,"multiplier":1,"cap":1,"jitter":"full"}}').reason, 'service-policy "class" is "maybe", not one of retry, give-up, best-effort');

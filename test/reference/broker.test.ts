@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { Broker } from '../../reference/broker';
+import type { Broker, BrokerOrphan } from '../../reference/broker';
 import {
   CLIENT_PROTOCOL,
   encodeClientRequest,
@@ -25,6 +25,7 @@ const QUIET = 150; // how long "nothing arrives" is watched
 describe('reference broker', () => {
   let endpoint: string;
   let broker: Broker;
+  let orphans: BrokerOrphan[] = [];
   const { peer, closeAll: closePeers } = rawPeers(() => endpoint);
 
   /** A raw worker that registered for `service` and heartbeats; resolves once the broker counts it. */
@@ -39,7 +40,8 @@ describe('reference broker', () => {
 
   beforeEach(async () => {
     endpoint = await freeEndpoint();
-    broker = await startBroker(endpoint, { heartbeatInterval: HEARTBEAT, heartbeatLiveness: 3, requestExpiry: 5_000 });
+    orphans = [];
+    broker = await startBroker(endpoint, { heartbeatInterval: HEARTBEAT, heartbeatLiveness: 3, requestExpiry: 5_000, onOrphan: (orphan) => orphans.push(orphan) });
   });
 
   afterEach(async () => {
@@ -184,6 +186,7 @@ describe('reference broker', () => {
     assert.deepEqual(texts((await client.expectAsClient(WAIT, 'reply')).body), ['right']);
     assert.equal(broker.stats().replies, 1);
     assert.equal(broker.stats().orphans, 1, 'the REPLY naming no request in hand is an orphan, counted');
+    assert.deepEqual(orphans.map(({ job, what }) => ({ job, what })), [{ job: 'client-C-impostor', what: 'torn-down' }], 'and reported as torn-down');
   });
 
   test('a second REPLY for a request already answered is an orphan: dropped, counted, never forwarded (issue #19 item 3)', async () => {
@@ -197,6 +200,9 @@ describe('reference broker', () => {
     assert.equal(broker.stats().orphans, 0);
     await worker.send(encodeReply(request.client, [Buffer.from('again')]));
     await waitFor(() => broker.stats().orphans === 1, { timeoutMs: WAIT, what: 'the second REPLY to be counted as an orphan' });
+    // A plain request is forgotten once answered: its second REPLY names a request nobody holds any more.
+    assert.deepEqual(orphans.map(({ what }) => what), ['torn-down'], 'reported as torn-down');
+    assert.match(orphans[0].detail, /REPLY from worker .* dropped: no request in hand has its address/);
     assert.equal(await client.receive(QUIET), undefined, 'the orphan reached the client');
     assert.equal(broker.stats().replies, 1);
   });

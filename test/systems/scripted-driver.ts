@@ -43,7 +43,7 @@ export async function systemWith(driver: ScriptedDriver): Promise<{ system: Requ
     peerEndpoint: async () => 'tcp://127.0.0.1:5555',
     bindEndpoint: () => 'tcp://127.0.0.1:5555',
     stateDir: (_node: string, dir: string) => dir,
-    start: async (spec: NodeSpec) => (spec.role === 'client' ? driver.node : ({ name: spec.name, role: spec.role, running: true } as unknown as NodeHandle)),
+    start: async (spec: NodeSpec) => (spec.role === 'client' ? driver.node : ({ name: spec.name, role: spec.role, running: true, onReport: () => () => undefined } as unknown as NodeHandle)),
   } as unknown as Runtime;
   const implementation = { broker: (options: { name: string }) => ({ name: options.name, role: 'broker' }), client: (options: { name: string }) => ({ name: options.name, role: 'client' }) } as unknown as RequestReplyStarters;
   const context: SystemContext<RequestReplyStarters> = { runtime, implementation, timing: SCENARIO_TIMING, history, stateDir: '/nonexistent' };

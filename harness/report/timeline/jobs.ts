@@ -101,7 +101,7 @@ export function collectJobs(timed: readonly HistoryEvent[]): Job[] {
         break;
       case 'orphan':
         // Dropped by the node, never an answer: a mark, not an outcome.
-        job(event.job).marks.push({ lane: event.process ?? event.worker ?? '', t: event.t, cls: 'none', text: `orphan ${event.what} dropped at ${ms(event.t)} (${event.detail})` });
+        job(event.job).marks.push({ lane: event.process ?? event.worker ?? event.broker ?? '', t: event.t, cls: 'none', text: `orphan ${event.what} dropped at ${ms(event.t)} (${event.detail})` });
         break;
     }
   }

@@ -76,7 +76,7 @@ export function checkOrphanReport(report: OrphanReport): CheckedReport<OrphanRep
 }
 
 /** The history event of a checked orphan report from a client (`process`) or a worker (`worker`) node. */
-export function orphanEvent(report: OrphanReport, node: { process: string } | { worker: string }): Omit<OrphanEvent, 't'> {
+export function orphanEvent(report: OrphanReport, node: { process: string } | { worker: string } | { broker: string }): Omit<OrphanEvent, 't'> {
   return { type: 'orphan', ...node, job: report.job, what: report.what, detail: report.detail };
 }
 

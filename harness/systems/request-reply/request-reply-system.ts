@@ -116,6 +116,10 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     this.brokerPeer = await this.context.runtime.peerEndpoint(name, port);
     const stateDir = this.context.runtime.stateDir(name, path.join(this.context.stateDir, name));
     this.broker = await this.context.runtime.start(this.context.implementation.broker({ name, bind: this.context.runtime.bindEndpoint(name, port), timing: this.timing, stateDir, ...this.securityFor(name, 'server') }));
+    // A broker may report the REPLYs it dropped as orphans (the reference does): counted, never judged.
+    this.broker.onReport((raw) => {
+      if (!this.sealed && isOrphanReport(raw)) this.recordOrphan(raw, { broker: name });
+    });
     return this.broker;
   }
 
@@ -384,9 +388,9 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   }
 
   /** An orphan a node dropped goes into the history as its own event: counted, never an answer. */
-  private recordOrphan(raw: OrphanReport, node: { process: string } | { worker: string }): void {
+  private recordOrphan(raw: OrphanReport, node: { process: string } | { worker: string } | { broker: string }): void {
     const checked = checkOrphanReport(raw);
-    if ('problem' in checked) return this.reportMalformed('process' in node ? node.process : node.worker, checked.problem);
+    if ('problem' in checked) return this.reportMalformed('process' in node ? node.process : 'worker' in node ? node.worker : node.broker, checked.problem);
     this.context.history.record(orphanEvent(checked.report, node));
   }
 
