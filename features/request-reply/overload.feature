@@ -9,6 +9,7 @@ Feature: Overload that recovers
   keeps at most a bounded number of calls open; a job offered beyond it is shed and counted, never
   silently lost.
 
+  @khx1:retry-class
   Scenario: Offered twice the workers' capacity while the broker is down for seconds, goodput comes back
     # 2 workers of 40 ms jobs: 50 jobs/s. 4 clients offering 25 jobs/s each: 100 jobs/s. At most 9 calls
     # open per client: the broker's queue holds at most about 720 ms of work, less than the 1000 ms a
