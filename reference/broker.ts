@@ -1,4 +1,5 @@
 import {
+  commandName,
   decodeAtBroker,
   encodeClientReply,
   encodeDisconnect,
@@ -14,6 +15,7 @@ import {
   KhxStatus,
   MdpDecodeError,
   printable,
+  WorkerCommand,
   type Frame,
 } from './mdp/codec';
 import { answerMmi, isMmiService } from './mdp/mmi';
@@ -284,6 +286,7 @@ export class Broker {
       onMessage: (identity, frames, principal) => this.onMessage(identity, frames, principal),
       onRevokedSender: (identity) => this.onRevokedSender(identity),
       onTick: () => this.onHeartbeatTick(),
+      onUnroutable: (frames) => this.onUnroutable(frames),
     });
     security?.onReload((policy) => this.revoke(policy));
   }
@@ -1269,6 +1272,25 @@ export class Broker {
     const now = monotonicNow();
     for (const service of this.services.values()) this.dispatch(service, now);
     this.armGraceTimer(now);
+  }
+
+  /**
+   * A message the ROUTER could not route: nothing is connected under that routing id any more. For a
+   * worker that means its connection closed (it died, or reconnected under a new id while this broker
+   * was frozen): gone now, not a liveness period later, which is how long a job dispatched to such a
+   * ghost would otherwise sit. A REQUEST that could not go never reached it, so that job needs no
+   * grace; any other message means the worker may hold a result for its job (it keeps it and hands it
+   * in when back), as for one that fell silent. A client that closed its socket: its answer is dropped,
+   * as any, and it asks again.
+   */
+  private onUnroutable([identity, ...frames]: Frame[]): void {
+    if (identity === undefined) return;
+    const worker = this.workers.get(identity.toString('hex'));
+    if (worker === undefined) return;
+    const command = frames[2]?.[0];
+    const requestLost = command === WorkerCommand.Request || command === WorkerCommand.TimedRequest;
+    this.log.info({ worker: worker.id, service: worker.service, unsent: commandName(command ?? 0) }, 'worker unreachable: its connection is gone');
+    this.removeWorker(worker, { sendDisconnect: false, fellSilent: !requestLost });
   }
 
   private onHeartbeatTick(): void {

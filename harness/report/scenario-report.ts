@@ -77,11 +77,22 @@ export function blame(
 }
 
 /**
+ * The profile whose check step ended the scenario: a scenario may check several (retry-policy, then
+ * exactly-once), and the verdict must name, and be claimed by, the one that found the anomaly, not
+ * the strongest of its tags: an implementation that claims retry-policy only is not accused by an
+ * exactly-once check. Undefined when no check step judged the failure (a narrower step failed).
+ */
+export function failedCheckProfile(scenario: Pick<Scenario, 'lastCheck'>, outcome: Pick<ScenarioOutcome, 'status'>): Profile | undefined {
+  const check = scenario.lastCheck;
+  return outcome.status === 'FAILED' && check !== undefined && check.judgement.verdict !== 'PASS' ? check.profile : undefined;
+}
+
+/**
  * Writes a finished scenario's verdict.json and timeline.svg next to its history and logs, and
  * returns the verdict. Called after teardown, so the history is final.
  */
 export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome, runDir: string): ScenarioVerdict {
-  const profile = scenarioProfile(outcome.tags);
+  const profile = failedCheckProfile(scenario, outcome) ?? scenarioProfile(outcome.tags);
   const events = scenario.history.events();
   // Checked also for a pass: the timeline marks what the checkers found, explained re-runs included.
   // Cut short: a step ended the scenario INCONCLUSIVE before any check step judged it (checkAfterwards sets lastCheck, so read it first).

@@ -36,6 +36,21 @@ export interface RouterServerOptions {
   onRevokedSender?(identity: Frame, key: string): void;
   /** Every `tickInterval` ms from listen() until close(). */
   onTick(): void;
+  /**
+   * Set: the socket is ZMQ_ROUTER_MANDATORY, and a send to a routing id with no connection behind it
+   * (the peer closed it, or never had it) calls this with the frames that could not go, on a later
+   * microtask (never inside the owner's own call to send()). The broker learns a worker is gone the
+   * moment it writes to it, instead of a liveness period later. Unset: such sends vanish silently.
+   */
+  onUnroutable?(frames: Frame[]): void;
+}
+
+/** A full pipe to one peer, reported by a mandatory ROUTER: that message is dropped, as without the option. */
+const EAGAIN = 'EAGAIN';
+const EHOSTUNREACH = 'EHOSTUNREACH';
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
 /**
@@ -51,6 +66,7 @@ export class RouterServer {
   private tickTimer?: NodeJS.Timeout;
   private receiving?: Promise<void>;
   private isClosed = false;
+  private fullPipeDrops = 0;
   private fatal?: Error;
   private readonly failed: Promise<Error>;
   private resolveFailed!: (error: Error) => void;
@@ -59,6 +75,7 @@ export class RouterServer {
     this.socket = new Router({
       linger: 0,
       sendTimeout: 0,
+      ...(options.onUnroutable === undefined ? {} : { mandatory: true }),
       ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
       ...(options.security?.socketOptions() ?? {}),
     });
@@ -128,12 +145,28 @@ export class RouterServer {
 
   /**
    * Sends to the peer named by the first frame. ROUTER sends never block (unroutable messages are
-   * dropped), so there is nothing to await. A send that fails, synchronously or not, loses one
-   * message (the owners' retry and retransmission paths cover it), never the server.
+   * dropped, or reported to `onUnroutable`), so there is nothing to await. A send that fails,
+   * synchronously or not, loses one message (the owners' retry and retransmission paths cover it),
+   * never the server.
    */
   send(frames: Frame[]): void {
     const failed = (error: unknown) => {
-      if (!this.isClosed) this.options.log.warn({ err: error }, 'send failed');
+      if (this.isClosed) return;
+      const code = errorCode(error);
+      if (code === EHOSTUNREACH && this.options.onUnroutable !== undefined) {
+        const onUnroutable = this.options.onUnroutable;
+        queueMicrotask(() => {
+          if (this.serving) onUnroutable(frames);
+        });
+        return;
+      }
+      // A full pipe drops the message, as a ROUTER without the option does silently: counted in the log, not one line each.
+      if (code === EAGAIN) {
+        this.fullPipeDrops++;
+        if (this.fullPipeDrops <= 10 || this.fullPipeDrops % 1000 === 0) this.options.log.warn({ count: this.fullPipeDrops }, 'a peer\'s pipe was full: message dropped');
+        return;
+      }
+      this.options.log.warn({ err: error }, 'send failed');
     };
     try {
       this.socket.send(frames).catch(failed);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PROFILES, type Profile } from '../../harness/checker/profile';
 import { checkHistory, judge } from '../../harness/checker';
-import { blame } from '../../harness/report/scenario-report';
+import { blame, failedCheckProfile } from '../../harness/report/scenario-report';
 import type { HistoryEvent } from '../../harness/history/event';
 import { failureDetails, renderJUnit } from '../../harness/report/junit';
 import { renderMarkdownSummary, type RunInfo } from '../../harness/report/markdown-summary';
@@ -62,6 +62,24 @@ describe('scenarioProfile', () => {
 
   test('a tag must match exactly, with its @', () => {
     assert.equal(scenarioProfile(['exactly-once', '@exactly_once', '@Exactly-Once', '@exactly-once-ish']), undefined);
+  });
+});
+
+describe('failedCheckProfile: the verdict names the profile whose check failed, not the strongest tag', () => {
+  const lastCheck = (profile: Profile, verdict: 'PASS' | 'FAIL' | 'INCONCLUSIVE') => ({
+    lastCheck: { profile, result: { anomalies: [] } as never, judgement: { verdict, violations: [], undecided: [] } as never },
+  });
+
+  test('a failed scenario whose last check found anomalies: that check\'s profile', () => {
+    // A retry-policy scenario that also checks exactly-once: the exactly-once check failed.
+    assert.equal(failedCheckProfile(lastCheck('exactly-once', 'FAIL'), { status: 'FAILED' }), 'exactly-once');
+    assert.equal(failedCheckProfile(lastCheck('retry-policy', 'INCONCLUSIVE'), { status: 'FAILED' }), 'retry-policy');
+  });
+
+  test('a check that passed, a passed scenario, or no check at all: none (the tags decide)', () => {
+    assert.equal(failedCheckProfile(lastCheck('exactly-once', 'PASS'), { status: 'FAILED' }), undefined);
+    assert.equal(failedCheckProfile(lastCheck('exactly-once', 'FAIL'), { status: 'PASSED' }), undefined);
+    assert.equal(failedCheckProfile({ lastCheck: undefined }, { status: 'FAILED' }), undefined);
   });
 });
 

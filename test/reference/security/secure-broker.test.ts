@@ -43,10 +43,17 @@ describe('reference broker in secure mode', () => {
     broker = undefined;
   });
 
-  async function secureBroker(fixture: SecurityFixture, unauthenticated = false, heartbeatLiveness = 3, journal?: string, at?: string): Promise<{ broker: Broker; endpoint: string }> {
+  async function secureBroker(
+    fixture: SecurityFixture,
+    unauthenticated = false,
+    heartbeatLiveness = 3,
+    journal?: string,
+    at?: string,
+    heartbeatInterval = HEARTBEAT,
+  ): Promise<{ broker: Broker; endpoint: string }> {
     const endpoint = at ?? (await freeEndpoint());
     broker = await startBroker(endpoint, {
-      heartbeatInterval: HEARTBEAT,
+      heartbeatInterval,
       heartbeatLiveness,
       ...(journal === undefined ? {} : { journal }),
       ...(unauthenticated ? {} : { security: { keyPair: fixture.server, policyFile: fixture.policyFile } }),
@@ -180,8 +187,10 @@ describe('reference broker in secure mode', () => {
 
   test("a peer with another key that takes over a gone worker's routing id cannot answer its job", async () => {
     const fixture = new SecurityFixture(RIGHTS);
-    // A long liveness (15 s, longer than the impostor's attempts): the gone worker stays registered while the impostor tries.
-    const { broker: secure, endpoint } = await secureBroker(fixture, false, 500);
+    // Heartbeats 30 s apart (longer than the impostor's attempts, 10 s at most): the broker writes nothing to the gone
+    // worker meanwhile, so it stays registered (a write to a routing id with no connection would remove
+    // it at once) and the impostor's refusal can only be for its key.
+    const { broker: secure, endpoint } = await secureBroker(fixture, false, 3, undefined, undefined, 30_000);
     const echo = new RawMdpPeer(endpoint, 'worker-1', fixture.peer('worker-echo'));
     peers.push(echo);
     await echo.send(encodeReady('echo', [KHX_EXTENSION, 'echo-instance']));
@@ -190,7 +199,7 @@ describe('reference broker in secure mode', () => {
     await client.send(encodeJobRequest('echo', 'job-7', [Buffer.from('x')]));
     await expectRequestWithin(echo, 'the REQUEST', WAIT);
     echo.close();
-    // The broker still holds the worker (it has not expired yet); a peer with another listed key
+    // The broker still holds the worker (it wrote nothing to it since); a peer with another listed key
     // connects under the same routing id and answers the job.
     // A connection that reaches the broker's libzmq before it has seen the old one go is not
     // refused: libzmq keeps it unrouted (an anonymous pipe, its routing id already read) for as long
