@@ -431,18 +431,23 @@ export class RaftNode {
       this.syncProgressWithVoters();
       this.events.push({ outcome: 'aborted', change, reason: `${change.node} did not catch up within ${this.options.catchUpTimeoutMs} ms` });
     }
-    const pending = this.pendingChange;
-    if (pending !== null && pending.mayRollBack && this.commitIndex < pending.index && this.now >= pending.deadline) {
-      const index = this.appendChange(inverseChange(pending.change), true);
-      this.events.push({ outcome: 'rolled-back', change: pending.change, index });
+    if (this.pendingChange !== null && this.pendingChange.mayRollBack && this.commitIndex < this.pendingChange.index && this.now >= this.pendingChange.deadline) {
+      const change = this.pendingChange.change;
+      const index = this.appendChange(inverseChange(change), true);
+      this.events.push({ outcome: 'rolled-back', change, index });
     }
+    const pending = this.pendingChange;
     if (this.now >= this.quorumCheckAt) {
       this.quorumCheckAt = this.now + this.options.electionTimeoutMs;
-      const voters = this.voters();
-      const active = voters.filter((voter) => voter === this.id || this.progress.get(voter)?.active === true).length;
+      const reached = (voters: readonly string[]): boolean =>
+        voters.filter((voter) => voter === this.id || this.progress.get(voter)?.active === true).length >= majority(voters.length);
+      // A leader whose change cannot commit stays while the configuration before it has a majority:
+      // it is the only one that can roll the change back (no election can succeed in the new one).
+      const rollbackPossible = pending !== null && pending.mayRollBack && reached(this.log.votersBefore(pending.index));
+      const keep = reached(this.voters()) || rollbackPossible;
       for (const progress of this.progress.values()) progress.active = false;
-      // Check quorum: a leader cut off from a majority stops acting as one, so its lease holds.
-      if (active < majority(voters.length)) this.becomeFollower(this.term, null);
+      // Check quorum: a leader cut off from a majority stops acting as one.
+      if (!keep) this.becomeFollower(this.term, null);
     }
   }
 

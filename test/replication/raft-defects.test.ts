@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { RaftDefect } from '../../reference/replication/raft-defects';
+import type { InvariantName } from './sim/invariants';
+import { simulate, type SimOptions } from './sim/sim-cluster';
+
+/**
+ * Each seeded defect of the core (raft-defects.ts) breaks a named invariant within a bounded number
+ * of seeds, and the same seeds without it break nothing: the simulator can tell right from wrong.
+ */
+const CASES: { defect: RaftDefect; within: number; options: Omit<SimOptions, 'seed'>; breaks: InvariantName[] }[] = [
+  { defect: 'commitWithMinority', within: 30, options: { voters: 3 }, breaks: ['state-machine-safety', 'leader-completeness', 'committed-lost'] },
+  { defect: 'keepLeadingOnHigherTerm', within: 60, options: { voters: 3 }, breaks: ['election-safety', 'log-matching', 'stale-read'] },
+  { defect: 'voteNotPersisted', within: 60, options: { voters: 5, nemesis: 'crash-loop' }, breaks: ['election-safety'] },
+];
+
+describe('seeded raft defects are caught', () => {
+  for (const { defect, within, options, breaks } of CASES) {
+    test(`${defect}: an invariant breaks within ${within} seeds, and not without the defect`, () => {
+      let caught: { seed: number; invariant: InvariantName; detail: string } | undefined;
+      for (let seed = 1; seed <= within && caught === undefined; seed += 1) {
+        const { violation } = simulate({ ...options, seed, defects: { [defect]: true } });
+        if (violation !== null) caught = { seed, invariant: violation.invariant, detail: violation.detail };
+      }
+      assert.ok(caught !== undefined, `${defect} went unnoticed for ${within} seeds`);
+      assert.ok(breaks.includes(caught.invariant), `${defect} broke ${caught.invariant}: ${caught.detail}`);
+      const control = simulate({ ...options, seed: caught.seed });
+      assert.equal(control.violation, null, `seed ${caught.seed} without the defect: ${JSON.stringify(control.violation)}`);
+      console.log(`# ${defect}: seed ${caught.seed} broke ${caught.invariant}: ${caught.detail}`);
+    });
+  }
+});
