@@ -235,6 +235,25 @@ describe('raft membership', () => {
     assert.ok(cluster.node(leader).commit() >= index, 'the old majority commits again');
   });
 
+  test('replace a dead member: add the newcomer first (3 of 4 alive commit it), then remove the dead one', () => {
+    const cluster = new LockstepCluster(THREE, {}, ['n4']);
+    const leader = cluster.electLeader();
+    const dead = THREE.find((id) => id !== leader)!;
+    cluster.cut.add(dead);
+    assert.equal(cluster.node(leader).proposeChange({ type: 'add', node: 'n4' }).ok, true);
+    cluster.flush(leader);
+    cluster.advance(3 * ELECTION_MS);
+    assert.equal(cluster.node(leader).commit(), cluster.node(leader).lastIndex(), 'the add committed without the dead member');
+    assert.equal(cluster.node(leader).proposeChange({ type: 'remove', node: dead }).ok, true);
+    cluster.flush(leader);
+    cluster.advance(3 * ELECTION_MS);
+    const survivors = THREE.filter((id) => id !== dead).concat('n4').sort();
+    for (const id of survivors) assert.deepEqual(cluster.node(id).voters(), survivors, id);
+    assert.deepEqual(events(cluster).map((event) => `${event.outcome} ${event.change.type} ${event.change.node}`), ['appended add n4', `appended remove ${dead}`]);
+    const index = propose(cluster, leader, 'after');
+    assert.ok(cluster.node(leader).commit() >= index);
+  });
+
   test('a leader that removes itself leads until the removal commits, then steps down for good', () => {
     const cluster = new LockstepCluster(THREE);
     const leader = cluster.electLeader();
