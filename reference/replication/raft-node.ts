@@ -183,6 +183,7 @@ export class RaftNode {
    */
   compact(index: number, data: Buffer): Snapshot {
     if (index > this.appliedIndex) throw new Error(`cannot compact to ${index}: only ${this.appliedIndex} applied`);
+    if (index <= this.log.snapshot.index) return this.log.snapshot;
     const term = this.log.termAt(index);
     if (term === undefined) throw new Error(`cannot compact to ${index}: not in the log (snapshot at ${this.log.snapshot.index})`);
     const snapshot: Snapshot = { index, term, voters: this.log.votersBefore(index + 1), data };

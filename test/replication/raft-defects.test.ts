@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { RaftDefect } from '../../reference/replication/raft-defects';
 import type { InvariantName } from './sim/invariants';
 import { simulate, type SimOptions } from './sim/sim-cluster';
+import { describeFailure } from './seed-runs';
 
 /**
  * Each seeded defect of the core (raft-defects.ts) breaks a named invariant within a bounded number
@@ -17,13 +18,15 @@ const CASES: { defect: RaftDefect; within: number; options: Omit<SimOptions, 'se
 describe('seeded raft defects are caught', () => {
   for (const { defect, within, options, breaks } of CASES) {
     test(`${defect}: an invariant breaks within ${within} seeds, and not without the defect`, () => {
-      let caught: { seed: number; invariant: InvariantName; detail: string } | undefined;
+      let caught: { seed: number; invariant: InvariantName; detail: string; report: string } | undefined;
       for (let seed = 1; seed <= within && caught === undefined; seed += 1) {
-        const { violation } = simulate({ ...options, seed, defects: { [defect]: true } });
-        if (violation !== null) caught = { seed, invariant: violation.invariant, detail: violation.detail };
+        const result = simulate({ ...options, seed, defects: { [defect]: true } });
+        const { violation } = result;
+        if (violation !== null) caught = { seed, invariant: violation.invariant, detail: violation.detail, report: describeFailure(defect, options, result) };
       }
       assert.ok(caught !== undefined, `${defect} went unnoticed for ${within} seeds`);
       assert.ok(breaks.includes(caught.invariant), `${defect} broke ${caught.invariant}: ${caught.detail}`);
+      assert.match(caught.report, new RegExp(`seed ${caught.seed} broke ${caught.invariant}[\\s\\S]*RAFT_SEED=${caught.seed} `), 'the failure names the seed that replays it');
       const control = simulate({ ...options, seed: caught.seed });
       assert.equal(control.violation, null, `seed ${caught.seed} without the defect: ${JSON.stringify(control.violation)}`);
       console.log(`# ${defect}: seed ${caught.seed} broke ${caught.invariant}: ${caught.detail}`);

@@ -13,6 +13,7 @@ const SUITES: { name: string; seeds: number; options: Omit<SimOptions, 'seed'> }
   { name: '5 voters, mixed faults', seeds: 300, options: { voters: 5 } },
   { name: '3 voters and 2 spares, membership changes under faults', seeds: 600, options: { voters: 3, spares: 2, membership: true } },
   { name: '5 voters, crash loop', seeds: 300, options: { voters: 5, nemesis: 'crash-loop' } },
+  { name: '5 voters, 2 down for good after the faults', seeds: 200, options: { voters: 5, minorityStaysDown: true } },
 ];
 
 describe('raft under simulation', () => {

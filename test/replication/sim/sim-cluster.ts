@@ -31,6 +31,11 @@ export interface SimOptions {
    * answering: what it takes to catch a node that forgets its vote.
    */
   nemesis?: 'mixed' | 'crash-loop';
+  /**
+   * At the heal, a minority of the nodes (half the voters, rounded down) goes down for good instead of
+   * coming back: liveness must hold with only a stable majority connected (default false).
+   */
+  minorityStaysDown?: boolean;
   /** Random add/remove/replace during the fault phase, with newcomers killed mid-change (default false). */
   membership?: boolean;
   /** Bounds of a membership change (RaftOptions), default 3 election timeouts each so that runs see rollbacks. */
@@ -93,6 +98,8 @@ export class SimulatedCluster {
   private healedAt: number | null = null;
   private recoveredAt: number | null = null;
   private readonly pendingReads = new Map<string, number>();
+  /** Nodes taken down for good at the heal (minorityStaysDown). */
+  private readonly retired = new Set<string>();
   private readonly leaderTerms = new Map<string, number>();
   private elections = 0;
   private readonly stats: SimStats = { crashes: 0, freezes: 0, partitions: 0, changesAppended: 0, changesAborted: 0, changesRolledBack: 0, snapshotsInstalled: 0, readsConfirmed: 0 };
@@ -109,6 +116,7 @@ export class SimulatedCluster {
       faults: true,
       nemesis: 'mixed',
       membership: false,
+      minorityStaysDown: false,
       compactEvery: 20,
       catchUpTimeoutMs: 3 * electionTimeoutMs,
       changeTimeoutMs: 3 * electionTimeoutMs,
@@ -185,7 +193,7 @@ export class SimulatedCluster {
       }
       case 'restart': {
         const host = this.hosts.get(event.node)!;
-        if (!host.running) this.startHost(host);
+        if (!host.running && !this.retired.has(host.id)) this.startHost(host);
         return;
       }
       case 'resume':
@@ -368,13 +376,20 @@ export class SimulatedCluster {
       if (host.running && host.frozen) this.resume(host);
       else if (!host.running && host.life > 0) this.startHost(host);
     }
+    if (!this.options.minorityStaysDown) return;
+    const started = [...this.hosts.values()].filter((host) => host.running);
+    for (let i = 0; i < Math.floor(this.options.voters / 2); i += 1) {
+      const victim = this.pick(started.filter((host) => !this.retired.has(host.id)));
+      this.retired.add(victim.id);
+      victim.crash();
+    }
   }
 
-  /** The voters of the current leader's configuration. */
+  /** The voters of the current leader's configuration, less those taken down for good. */
   private members(): SimHost[] {
     const leader = [...this.hosts.values()].find((host) => host.running && host.raft!.leadership().role === 'leader');
     if (leader === undefined) return [];
-    return leader.raft!.voters().map((id) => this.hosts.get(id)!);
+    return leader.raft!.voters().filter((id) => !this.retired.has(id)).map((id) => this.hosts.get(id)!);
   }
 
   private checkRecovered(): void {
