@@ -20,6 +20,8 @@ export class LockstepCluster {
   readonly applied = new Map<string, LogEntry[]>();
   readonly readies: { node: string; ready: Ready }[] = [];
   readonly cut = new Set<string>();
+  /** Nodes that get no ticks (a stopped process); combine with `cut` for a full freeze. */
+  readonly frozen = new Set<string>();
   private queue: RaftMessage[] = [];
   now = 0;
   onReady: (node: string, ready: Ready) => void = () => undefined;
@@ -96,6 +98,7 @@ export class LockstepCluster {
     while (this.now < end) {
       this.now = Math.min(end, this.now + 10);
       for (const [id, node] of this.nodes) {
+        if (this.frozen.has(id)) continue;
         node.tick(this.now);
         this.flush(id);
       }

@@ -77,6 +77,34 @@ describe('raft node', () => {
     assert.equal(cluster.node(old).leadership().leader, fresh);
   });
 
+  test('a leader frozen past the election timeout and resumed is not a second leader: nothing it proposes or reads is confirmed', () => {
+    const cluster = new LockstepCluster(THREE);
+    const old = cluster.electLeader();
+    cluster.cut.add(old);
+    cluster.frozen.add(old);
+    const fresh = cluster.electLeader();
+    assert.notEqual(fresh, old);
+    propose(cluster, fresh, 'from-new-leader');
+    cluster.cut.delete(old);
+    cluster.frozen.delete(old);
+    // Resumed, it still believes it leads: it takes a proposal and a read before hearing anyone.
+    assert.equal(cluster.node(old).leadership().role, 'leader');
+    const stale = cluster.node(old).propose(Buffer.from('from-stale-leader'));
+    assert.ok(stale.ok);
+    assert.equal(cluster.node(old).readIndex('stale-read'), true);
+    cluster.readies.length = 0;
+    cluster.flush(old);
+    cluster.deliverAll();
+    cluster.advance(3 * ELECTION_MS);
+    assert.equal(cluster.node(old).leadership().role, 'follower');
+    assert.equal(cluster.node(old).leadership().leader, fresh);
+    assert.deepEqual(cluster.readies.flatMap(({ ready }) => ready.reads), [], 'the stale read was never confirmed');
+    for (const id of THREE) {
+      assert.ok(!cluster.commands(id).includes('from-stale-leader'), `${id} applied the stale proposal`);
+      assert.ok(cluster.commands(id).includes('from-new-leader'), id);
+    }
+  });
+
   test('a stale leader message is refused with the higher term, which is what deposes its sender', () => {
     const cluster = new LockstepCluster(THREE);
     const leader = cluster.electLeader();

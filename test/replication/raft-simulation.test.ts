@@ -14,6 +14,11 @@ const SUITES: { name: string; seeds: number; options: Omit<SimOptions, 'seed'> }
   { name: '3 voters and 2 spares, membership changes under faults', seeds: 600, options: { voters: 3, spares: 2, membership: true } },
   { name: '5 voters, crash loop', seeds: 300, options: { voters: 5, nemesis: 'crash-loop' } },
   { name: '5 voters, 2 down for good after the faults', seeds: 200, options: { voters: 5, minorityStaysDown: true } },
+  {
+    name: '3 voters and 3 spares, membership changes on a bad network (20% drops, 10% duplicates, 40 ms delays)',
+    seeds: 150,
+    options: { voters: 3, spares: 3, membership: true, network: { dropRate: 0.2, duplicateRate: 0.1, minDelayMs: 1, maxDelayMs: 40, straggleRate: 0.1 } },
+  },
 ];
 
 describe('raft under simulation', () => {
