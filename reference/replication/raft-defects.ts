@@ -9,7 +9,9 @@ export interface RaftDefects {
   keepLeadingOnHigherTerm?: boolean;
   /** The vote is answered but never handed over for persistence: a restart forgets it. */
   voteNotPersisted?: boolean;
+  /** A read index is confirmed at once, without a majority answering a round: a deposed leader serves stale reads. */
+  readWithoutQuorum?: boolean;
 }
 
 export type RaftDefect = keyof RaftDefects;
-export const RAFT_DEFECTS: readonly RaftDefect[] = ['commitWithMinority', 'keepLeadingOnHigherTerm', 'voteNotPersisted'];
+export const RAFT_DEFECTS: readonly RaftDefect[] = ['commitWithMinority', 'keepLeadingOnHigherTerm', 'voteNotPersisted', 'readWithoutQuorum'];

@@ -519,7 +519,7 @@ export class RaftNode {
     const voters = this.voters();
     const needed = majority(voters.length);
     const rounds = voters.map((voter) => (voter === this.id ? Number.MAX_SAFE_INTEGER : this.progress.get(voter)?.round ?? 0));
-    const confirmedRound = quorumIndex(rounds, needed);
+    const confirmedRound = this.options.defects.readWithoutQuorum ? Number.MAX_SAFE_INTEGER : quorumIndex(rounds, needed);
     while (this.reads.length > 0 && this.reads[0]!.round <= confirmedRound) {
       const read = this.reads.shift()!;
       this.readyReads.push({ requestId: read.requestId, index: this.commitIndex, term: this.term });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { RaftDefect } from '../../reference/replication/raft-defects';
+import { RAFT_DEFECTS, type RaftDefect } from '../../reference/replication/raft-defects';
 import type { InvariantName } from './sim/invariants';
 import { simulate, type SimOptions } from './sim/sim-cluster';
 import { describeFailure } from './seed-runs';
@@ -13,9 +13,14 @@ const CASES: { defect: RaftDefect; within: number; options: Omit<SimOptions, 'se
   { defect: 'commitWithMinority', within: 30, options: { voters: 3 }, breaks: ['state-machine-safety', 'leader-completeness', 'committed-lost'] },
   { defect: 'keepLeadingOnHigherTerm', within: 60, options: { voters: 3 }, breaks: ['election-safety', 'log-matching', 'stale-read'] },
   { defect: 'voteNotPersisted', within: 60, options: { voters: 5, nemesis: 'crash-loop' }, breaks: ['election-safety'] },
+  { defect: 'readWithoutQuorum', within: 60, options: { voters: 3 }, breaks: ['stale-read'] },
 ];
 
 describe('seeded raft defects are caught', () => {
+  test('every defect of the core has its case here', () => {
+    assert.deepEqual(CASES.map((c) => c.defect).sort(), [...RAFT_DEFECTS].sort());
+  });
+
   for (const { defect, within, options, breaks } of CASES) {
     test(`${defect}: an invariant breaks within ${within} seeds, and not without the defect`, () => {
       let caught: { seed: number; invariant: InvariantName; detail: string; report: string } | undefined;
