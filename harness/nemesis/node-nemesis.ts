@@ -47,7 +47,8 @@ export class NodeNemesis {
     // A node that already stopped by itself (a broker after a failed fsync) has no process to look
     // at: the library reached its last incarnation if that wrote the ledger.
     const alive = node.running ? await powerLoss.reaches() : undefined;
-    const start = this.begin('lose-unsynced-writes', node);
+    // Judged by what the cut destroyed (the end event) alone when the node holds nothing now, being down.
+    const start = this.begin('lose-unsynced-writes', node, {}, true, alive !== undefined);
     await node.kill();
     for (const system of this.systems()) if (system.nodes.includes(node)) system.forgetInFlight(node.name);
     const cut = powerLoss.cutBack({ torn, random: seededRandom(seed) });
