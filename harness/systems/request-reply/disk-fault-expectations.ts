@@ -35,3 +35,10 @@ export function expectRefusedDuringThenAnswered(events: readonly HistoryEvent[])
   const unanswered = after.filter((event) => outcome.get(event.job) !== 'ok').map((event) => event.job);
   if (unanswered.length > 0) throw new Error(`${unanswered.length} of ${after.length} calls made after the ${start.fault} fault ended were not answered (e.g. ${unanswered.slice(0, 3).join(', ')}): the system did not take work again by itself`);
 }
+
+/** At least one call failed definitely while the last disk fault lasted: the system said no rather than take what it could not keep. */
+export function expectRefusalsDuring(events: readonly HistoryEvent[]): void {
+  const { start, end } = lastDiskFault(events);
+  const refused = events.filter((event) => event.type === 'fail' && event.t >= start.t && event.t <= end.t);
+  if (refused.length === 0) throw new Error(`no call failed definitely while the ${start.fault} fault lasted (${Math.round(start.t)}–${Math.round(end.t)} ms): the calls made meanwhile were not refused`);
+}
