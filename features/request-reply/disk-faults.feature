@@ -33,7 +33,7 @@ Feature: Disk faults: a broker whose disk fails acknowledges nothing it could no
   # follows restarts it on what its journal holds. The client hears nothing from the broker from the
   # start of one of its jobs until after the cut, so a broker that recorded that job's result after a
   # failed sync (only in the page cache) has forgotten it, and the client's retry runs the job again.
-  @khx1:journal-failure @khx1:record-before-reply @khx1:keep-until-recorded @khx1:restart @khx1:same-job-id
+  @containers @khx1:journal-failure @khx1:record-before-reply @khx1:keep-until-recorded @khx1:restart @khx1:same-job-id
   Scenario: The broker's fsyncs fail, then it loses its unsynced writes
     Given nodes whose disk the harness can fail
     And a broker
