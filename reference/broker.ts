@@ -38,6 +38,7 @@ import { inspectBroker, inspectJob, type JobInspection } from './broker/inspect'
 import { RequestAddresses } from './mdp/request-address';
 import { RecordedBatches } from './mdp/recorded-batches';
 import { JobStore, type JobStoreStats } from './journal/job-store';
+import { isWriteRefused } from './journal/journal';
 import { silentLogger, type Logger } from './util/log';
 import { RouterServer } from './net/router-server';
 import { decodeOrDrop } from './net/decode';
@@ -293,7 +294,8 @@ export class Broker {
 
   static async start(options: BrokerOptions): Promise<Broker> {
     const full = { ...DEFAULT_BROKER_OPTIONS, ...options };
-    const storeOptions = { retentionMs: full.retentionMs, retentionCount: full.retentionCount, logger: full.logger, fsync: full.fsync };
+    const ignoreSyncErrors = full.defects?.includes('ignore-sync-errors') === true;
+    const storeOptions = { retentionMs: full.retentionMs, retentionCount: full.retentionCount, logger: full.logger, fsync: full.fsync, ...(ignoreSyncErrors && { ignoreSyncErrors }) };
     const store = full.journal === undefined ? JobStore.inMemory(storeOptions) : await JobStore.open(full.journal, storeOptions);
     const security = await startServerSecurity(full.security, full.logger ?? silentLogger(), () => store.close());
     const broker = new Broker(full, store, security);
@@ -581,7 +583,18 @@ export class Broker {
         else if (recorded.state === 'killed') this.send([job.waiter, ...killedReply(service, jobFrame)]);
         else this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Accepted)]);
       },
-      (error: unknown) => this.onJournalFailure(error),
+      (error: unknown) => {
+        if (!isWriteRefused(error)) return this.onJournalFailure(error);
+        // Refused by the disk (full, read-only): not accepted, so it will not run. Said at once, with
+        // a status the client takes as definite; what is already durable goes on being served.
+        this.accepting.delete(record);
+        this.release(job);
+        this.counters.refused++;
+        this.log.warn({ job: id, err: error }, 'journal cannot write: new job refused (503)');
+        if (job.waiter !== undefined && this.mayHear(job) && this.server.serving) {
+          this.send([job.waiter, ...encodeJobReply(service, jobFrame, KhxStatus.Unavailable, [Buffer.from(`journal cannot write (${error.code}): not accepted, will not run`)])]);
+        }
+      },
     );
   }
 
@@ -671,7 +684,17 @@ export class Broker {
     // KHX/1: the result is journaled before anyone hears of it; meanwhile no worker gets the job again.
     job.completing = true;
     this.dequeue(job);
-    this.store.complete(job.record, body).then(
+    this.recordResult(job, job.record, body, worker, address);
+  }
+
+  /**
+   * Journals a result, then answers. A disk that refuses the write (full, read-only) loses nothing
+   * already durable: the result is kept and recorded again a heartbeat later, until the disk takes
+   * it, and until then the job stays in hand (a client's retry is told 202), never run again, since
+   * its handler has committed (docs/disk-faults.md).
+   */
+  private recordResult(job: Job, record: string, body: Frame[], worker: WorkerRecord, address: Frame): void {
+    this.store.complete(record, body).then(
       () => {
         if (!this.server.serving) return;
         this.finish(job);
@@ -680,7 +703,14 @@ export class Broker {
         job.kill?.answerAll('finished', (frames) => this.send(frames));
         if (worker.khx) this.send([worker.identity, ...encodeRecorded([address])]);
       },
-      (error: unknown) => this.onJournalFailure(error),
+      (error: unknown) => {
+        if (!isWriteRefused(error)) return this.onJournalFailure(error);
+        if (!this.server.serving) return;
+        this.log.warn({ job: job.id, err: error }, 'journal cannot write: the result is kept and recorded again later');
+        setTimeout(() => {
+          if (this.server.serving && this.jobs.has(job.key)) this.recordResult(job, record, body, worker, address);
+        }, this.options.heartbeatInterval).unref();
+      },
     );
   }
 

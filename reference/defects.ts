@@ -11,6 +11,7 @@ export const BROKER_DEFECTS = {
   'mmi-keeps-services': '8/MMI answers 200 for every service the broker ever heard of: one a request named, or one whose last worker left',
   'ignore-disconnect': 'a worker\'s DISCONNECT is ignored: the broker keeps heartbeating it and sends it requests until its heartbeats expire',
   'no-fsync': 'the journal is written without O_DSYNC or fdatasync (as --unsafe-no-sync): every acknowledged job survives a crash, which keeps the page cache, and none survives a power cut',
+  'ignore-sync-errors': 'the journal ignores a failed write or fdatasync (EIO, ENOSPC) and acknowledges the jobs anyway, as PostgreSQL did before "fsyncgate": they are gone after a power cut (docs/disk-faults.md)',
   'fire-and-forget-kill': 'KHC/1 KILL of a running job is answered `killed` at once, never journaled, and CONTROL KILL is sent once and never repeated (as Celery\'s revoke): a lost instruction or an unstoppable handler runs on after the answer',
 } as const;
 

@@ -28,8 +28,8 @@ Before(async function (this: KeelhaulWorld, { pickle }) {
   const { implementation, timing } = implementationUnderTest();
   // A scenario that skews clocks starts every node with libfaketime preloaded (docs/clock-skew.md).
   const fakeClocks = pickle.tags.some((tag) => tag.name === '@clock-skew');
-  // One that cuts a node's power starts nodes with state folders under the ledger library (docs/power-loss.md).
-  const powerLoss = pickle.tags.some((tag) => tag.name === '@power-loss');
+  // One that cuts a node's power or fails its disk starts nodes with state folders under the ledger library (docs/power-loss.md, docs/disk-faults.md).
+  const powerLoss = pickle.tags.some((tag) => tag.name === '@power-loss' || tag.name === '@disk-faults');
   this.scenario = await Scenario.create({ name: pickle.name, implementation, timing, fakeClocks, powerLoss });
 });
 

@@ -129,6 +129,13 @@ export type FaultEffect = {
    * the ledger library was not loaded in every process of the node.
    */
   unsynced?: { files: Record<string, number>; bytes: number; written: number; removed?: string[]; renamesUndone?: string[]; restored?: string[]; reached: boolean };
+  /**
+   * Disk faults (`disk-full`, `fsync-fails`, `read-only`, on their `end` event): the calls on the
+   * node's state folder the library failed while the fault was in force, in all and by kind, the
+   * writes it let land in part, and `reached` false when the library was not loaded in every
+   * process of the node. `hit` is false when it failed no call.
+   */
+  disk?: { mode: string; failedCalls: number; writes: number; syncs: number; opens: number; metadata: number; shortWrites: number; reached: boolean };
 };
 
 /**

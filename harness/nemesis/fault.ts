@@ -80,7 +80,21 @@ export interface LoseUnsyncedWritesFault {
   seed?: number;
 }
 
-export type NodeFault = KillFault | CrashRestartFault | FreezeFault | IsolateFault | StopFault | ClockSkewFault | LoseUnsyncedWritesFault;
+/**
+ * The node's disk fails for `durationMs`, while the node runs: `disk-full` (writes ENOSPC, after
+ * `shortWrites` short writes; new files too), `fsync-fails` (fsync/fdatasync EIO, and O_DSYNC writes
+ * EIO after they land unsynced), `read-only` (every change EROFS). Only files under the node's state
+ * folder; through the power-loss ledger library, in scenarios that start their nodes with it
+ * (docs/disk-faults.md). The end event counts the calls failed (`effect.disk`).
+ */
+export interface DiskFault {
+  kind: 'disk-full' | 'fsync-fails' | 'read-only';
+  target: string;
+  durationMs: number;
+  shortWrites?: number;
+}
+
+export type NodeFault = KillFault | CrashRestartFault | FreezeFault | IsolateFault | StopFault | ClockSkewFault | LoseUnsyncedWritesFault | DiskFault;
 
 /** The links a link fault acts on, named the way the scenario speaks of them. */
 export type LinkSelector =
@@ -138,7 +152,7 @@ export type LinkFault = Toxic & { links: LinkSelector; direction?: Direction; du
 export type Fault = NodeFault | LinkFault;
 export type FaultKind = Fault['kind'];
 
-export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate', 'stop', 'clock-skew', 'lose-unsynced-writes'];
+export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate', 'stop', 'clock-skew', 'lose-unsynced-writes', 'disk-full', 'fsync-fails', 'read-only'];
 
 export function isNodeFault(fault: Fault): fault is NodeFault {
   return (NODE_FAULT_KINDS as readonly string[]).includes(fault.kind);
@@ -157,6 +171,12 @@ export function describeFault(fault: Fault): string {
       return `cut the power of ${fault.target}${fault.torn ? ' (last write torn)' : ''}, restart after ${fault.pauseMs} ms`;
     case 'isolate':
       return `cut ${fault.target} off for ${fault.durationMs} ms`;
+    case 'disk-full':
+      return `fill the disk of ${fault.target} for ${fault.durationMs} ms${fault.shortWrites ? ` (${fault.shortWrites} short write(s) first)` : ''}`;
+    case 'fsync-fails':
+      return `fail the fsyncs of ${fault.target} (EIO) for ${fault.durationMs} ms`;
+    case 'read-only':
+      return `remount the disk of ${fault.target} read-only for ${fault.durationMs} ms`;
     case 'clock-skew':
       return `skew the clock of ${fault.target} by ${fault.offsetMs >= 0 ? '+' : ''}${fault.offsetMs} ms${fault.rate === 1 ? '' : `, running ×${fault.rate}`}, for ${fault.durationMs} ms`;
     case 'stop':

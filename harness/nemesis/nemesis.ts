@@ -65,6 +65,13 @@ export class Nemesis {
       }
       case 'lose-unsynced-writes':
         return this.nodes.losePower(node, this.powerLossOf(node), fault);
+      case 'disk-full':
+      case 'fsync-fails':
+      case 'read-only': {
+        const powerLoss = this.powerLossOf(node);
+        if (!powerLoss.disk) throw new Inconclusive(`${node.name} has no disk-fault switch in the ${this.runtime.kind} runtime (docs/disk-faults.md)`);
+        return this.nodes.failDisk(node, powerLoss.disk, () => powerLoss.reaches(), fault);
+      }
       case 'isolate': {
         const isolation = this.runtime.isolation?.(node);
         if (isolation) return this.nodes.disconnect(node, fault.durationMs, isolation);

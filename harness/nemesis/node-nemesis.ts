@@ -6,7 +6,8 @@ import type { NodeClock } from '../runtime/fake-clock';
 import type { NodePowerLoss } from './power-loss/node-power-loss';
 import { testedAnything } from './power-loss/cut-back';
 import { seededRandom } from '../util/random';
-import type { ClockSkewFault, LoseUnsyncedWritesFault } from './fault';
+import type { ClockSkewFault, DiskFault, LoseUnsyncedWritesFault } from './fault';
+import { countersSince, type DiskControlFile } from './power-loss/disk-control';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { whatItHits, type SystemsInPlay } from './what-it-hits';
 import { withTimeout } from '../util/wait-for';
@@ -43,11 +44,16 @@ export class NodeNemesis {
    * nothing tested) or the ledger library did not reach every process of the node.
    */
   async losePower(node: NodeHandle, powerLoss: NodePowerLoss, { pauseMs, torn = false, seed }: LoseUnsyncedWritesFault): Promise<NemesisEvent> {
-    const reached = await powerLoss.reaches();
-    const start = this.begin('lose-unsynced-writes', node);
+    // A node that already stopped by itself (a broker after a failed fsync) has no process to look
+    // at: the library reached its last incarnation if that wrote the ledger.
+    const alive = node.running ? await powerLoss.reaches() : undefined;
+    // Judged by what the cut destroyed (the end event) alone when the node holds nothing now, being down.
+    const start = this.begin('lose-unsynced-writes', node, {}, true, alive !== undefined);
     await node.kill();
     for (const system of this.systems()) if (system.nodes.includes(node)) system.forgetInFlight(node.name);
-    const unsynced = { ...powerLoss.cutBack({ torn, random: seededRandom(seed) }), reached };
+    const cut = powerLoss.cutBack({ torn, random: seededRandom(seed) });
+    const reached = alive ?? cut.written > 0;
+    const unsynced = { ...cut, reached };
     await sleep(pauseMs);
     await node.restart();
     this.end(start, { unsynced, hit: reached && testedAnything(unsynced) });
@@ -94,6 +100,27 @@ export class NodeNemesis {
     return this.hold('clock-skew', node, durationMs, { apply: async () => clock.set(offsetMs, rate), undo: async () => clock.reset() }, { clock: { offsetMs, rate, reached } }, reached);
   }
 
+  /**
+   * The node's disk fails (`disk-full`, `fsync-fails`, `read-only`) for `durationMs` while it runs,
+   * through the switch the ledger library maps. Judged on its end event by the calls it failed
+   * (`effect.disk`), not by what the node held when it began: a disk fault that failed no call
+   * tested nothing. Always switched off again.
+   */
+  async failDisk(node: NodeHandle, disk: DiskControlFile, reaches: () => Promise<boolean>, { kind, durationMs, shortWrites = 0 }: DiskFault): Promise<NemesisEvent> {
+    const reached = await reaches();
+    const start = this.begin(kind, node, { durationMs }, true, false);
+    const before = disk.counters();
+    disk.set(kind, shortWrites);
+    try {
+      await sleep(durationMs);
+    } finally {
+      disk.set(undefined);
+      const { failedCalls, writes, syncs, opens, metadata, shortWrites: short } = countersSince(before, disk.counters());
+      this.end(start, { disk: { mode: kind, failedCalls, writes, syncs, opens, metadata, shortWrites: short, reached }, hit: reached && failedCalls + short > 0 });
+    }
+    return start;
+  }
+
   /** A fault that lasts: applied, kept for `durationMs`, always undone (a frozen node is never left frozen). */
   private async hold(
     fault: string,
@@ -115,10 +142,12 @@ export class NodeNemesis {
     return start;
   }
 
-  private begin(fault: string, node: NodeHandle, extra: FaultEffect = {}, reaches = true): NemesisEvent {
+  /** `judgedAtStart` false: the fault says on its end event whether it hit, so the start says what the node held and no more. */
+  private begin(fault: string, node: NodeHandle, extra: FaultEffect = {}, reaches = true, judgedAtStart = true): NemesisEvent {
     // A node no system claims (none should exist) is hit while it runs: there is nothing else to ask.
     const answer = whatItHits(this.systems(), [node.name], 'node') ?? { jobsInFlight: [], hit: node.running };
-    const hits = reaches ? answer : { ...answer, hit: false };
+    const { hit, ...held } = answer;
+    const hits = !judgedAtStart ? held : reaches ? answer : { ...answer, hit: false };
     return this.history.record({
       type: 'nemesis',
       phase: 'start',

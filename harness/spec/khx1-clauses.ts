@@ -76,7 +76,14 @@ export const KHX1: SpecCatalogue = {
       paraphrased: true,
       tests: [jobStore('expire by time forgets completed jobs past retention, never pending ones, and for good'), jobStore('expire by count keeps the newest completions'), jobStore('compact shrinks the journal to live records and loses nothing live')],
     },
-    { id: 'khx1:journal-failure', level: 'MUST', section: 'Broker rule 8', text: 'After a failed write or fdatasync the broker stops serving and the CLI exits with status 70.', paraphrased: true },
+    { id: 'khx1:journal-failure', level: 'MUST', section: 'Broker rule 8', text: 'After a failed fdatasync (or any failed write the disk did not merely refuse) the broker acknowledges nothing more: it stops serving and the CLI exits with status 70.', paraphrased: true },
+    {
+      id: 'khx1:disk-refuses-writes',
+      level: 'MUST',
+      section: 'Broker rule 8',
+      text: 'A write the disk refuses (ENOSPC, EDQUOT, EROFS) fails only what it carried: the new job is answered 503, a result is kept in hand until it is recorded, and the broker serves on and takes new jobs again once writes succeed.',
+      paraphrased: true,
+    },
     {
       id: 'khx1:processing-timeout',
       level: 'MUST',

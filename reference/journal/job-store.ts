@@ -1,4 +1,4 @@
-import { Journal, type JournalLogger, type JournalStats, type RepairReport } from './journal';
+import { isWriteRefused, Journal, type JournalLogger, type JournalStats, type RepairReport } from './journal';
 
 /**
  * The broker's durable job table: which jobs were accepted, which are still pending, and the reply
@@ -48,6 +48,8 @@ export interface JobStoreOptions {
   now?: () => number;
   /** Passed to the journal: fdatasync before anything resolves (default true). */
   fsync?: boolean;
+  /** Passed to the journal: the seeded defect ignore-sync-errors (reference/defects.ts). */
+  ignoreSyncErrors?: boolean;
   /**
    * Compact automatically once the file holds more than this many times the records a compaction
    * would keep (default 4). Higher means fewer rewrites and a longer replay on restart.
@@ -171,7 +173,7 @@ export class JobStore {
   }
 
   static async open(path: string, options: JobStoreOptions): Promise<JobStore> {
-    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync, repairCommand: brokerRepairCommand(path) });
+    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync, ignoreSyncErrors: options.ignoreSyncErrors, repairCommand: brokerRepairCommand(path) });
     const store = new JobStore(journal, options, records.length);
     try {
       records.forEach((payload, index) => store.replay(parseRecord(payload, path, index)));
@@ -227,7 +229,10 @@ export class JobStore {
     const entry: JobEntry = { job, service, body, client, acceptedAt: at, lastWrite: DURABLE };
     this.jobs.set(job, entry);
     entry.lastWrite = this.write(acceptedRecord(entry));
-    await entry.lastWrite;
+    // Refused by the disk (full, read-only): never recorded, so never known; a retry starts afresh.
+    await this.undoneIfRefused(entry.lastWrite, () => {
+      if (this.jobs.get(job) === entry) this.jobs.delete(job);
+    });
     return 'new';
   }
 
@@ -291,6 +296,7 @@ export class JobStore {
     this.assertOpen(ending === 'completed' ? 'complete' : ending === 'abandoned' ? 'abandon' : ending === 'killed' ? 'kill' : 'give up');
     const entry = this.jobs.get(job);
     if (entry === undefined || entry.reply !== undefined) return false;
+    const before = { body: entry.body, lastWrite: entry.lastWrite };
     entry.reply = reply;
     entry.completedAt = this.now();
     if (ending === 'abandoned') entry.abandoned = true;
@@ -301,8 +307,35 @@ export class JobStore {
     entry.body = [];
     this.completed.set(job, entry);
     entry.lastWrite = this.write(completedRecord(entry));
-    await entry.lastWrite;
+    // Refused by the disk: still pending, as the journal says; the caller may try again.
+    await this.undoneIfRefused(entry.lastWrite, () => {
+      delete entry.reply;
+      delete entry.completedAt;
+      delete entry.abandoned;
+      delete entry.givenUp;
+      delete entry.killed;
+      entry.body = before.body;
+      entry.lastWrite = before.lastWrite;
+      this.completed.delete(job);
+    });
     return true;
+  }
+
+  /**
+   * Awaits `write`; when the disk refused it (JournalWriteRefused: nothing of it reached the
+   * journal, which stays usable), first undoes the change in memory that the record stood for, so
+   * the table stays the fold of the records in the file, then rethrows.
+   */
+  private async undoneIfRefused(write: Promise<void>, undo: () => void): Promise<void> {
+    try {
+      await write;
+    } catch (error) {
+      if (isWriteRefused(error)) {
+        this.fileRecords -= 1;
+        undo();
+      }
+      throw error;
+    }
   }
 
   /**
@@ -433,7 +466,12 @@ export class JobStore {
   private drop(entry: JobEntry): Promise<void> {
     this.jobs.delete(entry.job);
     this.completed.delete(entry.job);
-    return this.write({ type: 'forgotten', job: entry.job });
+    // Refused by the disk: the journal still holds the job, so memory does too (unless its id came back meanwhile); a later expire() drops it again.
+    return this.undoneIfRefused(this.write({ type: 'forgotten', job: entry.job }), () => {
+      if (this.jobs.has(entry.job)) return;
+      this.jobs.set(entry.job, entry);
+      this.completed.set(entry.job, entry);
+    });
   }
 
   private write(record: JobRecord): Promise<void> {

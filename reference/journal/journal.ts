@@ -27,6 +27,12 @@ export interface JournalOptions {
    * not a power loss or kernel crash: for tests and benchmarks of everything but the disk.
    */
   fsync?: boolean;
+  /**
+   * TEST ONLY, the seeded defect ignore-sync-errors: a failed write or sync of an append is ignored
+   * and the append resolves as if durable (a write that failed EIO landed in the page cache, so the
+   * journal moves past it; any other failure is simply forgotten). Never on unless named.
+   */
+  ignoreSyncErrors?: boolean;
 }
 
 export interface JournalStats {
@@ -57,6 +63,29 @@ export class JournalCorruptError extends Error {
     super(`journal ${path} is damaged at byte ${offset}: ${problem}${after}. Refusing to start, which would treat the jobs recorded after it as never seen. Repair with: ${repairCommand}`);
     this.name = 'JournalCorruptError';
   }
+}
+
+/**
+ * The disk refused the write (full: ENOSPC, EDQUOT; read-only: EROFS): nothing of the failed appends
+ * is in the journal, and nothing already durable was touched, so unlike a failed sync the journal
+ * stays usable and later appends may succeed once the disk takes writes again (docs/disk-faults.md).
+ */
+export class JournalWriteRefused extends Error {
+  constructor(
+    readonly path: string,
+    readonly code: string,
+    cause: Error,
+  ) {
+    super(`journal ${path} cannot write: ${cause.message}`, { cause });
+    this.name = 'JournalWriteRefused';
+  }
+}
+
+/** The errno codes of a disk that refuses writes without having lost any (a full disk, a read-only one). */
+const REFUSED_WRITE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+
+export function isWriteRefused(error: unknown): error is JournalWriteRefused {
+  return error instanceof JournalWriteRefused;
 }
 
 /** What Journal.repair found and kept. */
@@ -111,6 +140,7 @@ export class Journal {
     position: number,
     nextSeq: number,
     private readonly fsyncEnabled: boolean,
+    private readonly ignoreSyncErrors = false,
   ) {
     this.handle = handle;
     this.position = position;
@@ -149,7 +179,7 @@ export class Journal {
         handle = await open(path, appendFlags('r+', fsyncEnabled));
         options.logger?.warn({ journal: path, records: records.length }, `journal converted from format 1 to format 2 (${records.length} records)`);
         const size = (await handle.stat()).size;
-        return { journal: new Journal(path, handle, size, records.length, fsyncEnabled), records };
+        return { journal: new Journal(path, handle, size, records.length, fsyncEnabled, options.ignoreSyncErrors === true), records };
       }
       const decoded = decodeRecords(content);
       if (decoded.problem !== undefined && decoded.resyncAt !== undefined) {
@@ -170,7 +200,7 @@ export class Journal {
           `journal tail truncated: ${decoded.problem}; dropped ${content.length - decoded.validLength} bytes`,
         );
       }
-      return { journal: new Journal(path, handle, decoded.validLength, decoded.nextSeq, fsyncEnabled), records: decoded.records };
+      return { journal: new Journal(path, handle, decoded.validLength, decoded.nextSeq, fsyncEnabled, options.ignoreSyncErrors === true), records: decoded.records };
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
@@ -307,9 +337,10 @@ export class Journal {
     while (this.queue.chunks.length > 0 && this.rewriting === undefined && this.failure === undefined) {
       const batch = this.queue;
       this.queue = emptyBatch();
+      // Each payload was encoded once already, at append(): this cannot throw.
+      const firstSeq = this.nextSeq;
+      const data = Buffer.concat(batch.chunks.map((payload, index) => encodeRecord(payload, firstSeq + index)));
       try {
-        const firstSeq = this.nextSeq;
-        const data = Buffer.concat(batch.chunks.map((payload, index) => encodeRecord(payload, firstSeq + index)));
         // With O_DSYNC the write returns once durable: one call, one thread-pool round trip.
         await writeFully(this.handle, data, this.position);
         if (this.fsyncEnabled && !SYNCED_WRITES) await this.handle.datasync();
@@ -319,9 +350,42 @@ export class Journal {
         this.counters.bytes += data.length;
         settle(batch);
       } catch (error) {
-        this.fail(error, 'append', batch);
+        if (this.ignoreSyncErrors) {
+          this.ignoreFailure(error, batch, firstSeq, data.length);
+          continue;
+        }
+        const refused = await this.refusedWrite(error);
+        if (refused === undefined) this.fail(error, 'append', batch);
+        else settle(batch, refused);
       }
     }
+  }
+
+  /** The seeded defect ignore-sync-errors: the batch is acknowledged as if durable. */
+  private ignoreFailure(error: unknown, batch: Batch, firstSeq: number, length: number): void {
+    // A write that failed EIO landed (only its sync failed): the journal goes on after it.
+    if (isErrnoException(error) && error.code === 'EIO') {
+      this.position += length;
+      this.nextSeq = (firstSeq + batch.chunks.length) >>> 0;
+    }
+    settle(batch);
+  }
+
+  /**
+   * A write the disk refused (full, read-only) fails its batch only: what a short write left past
+   * the last whole record is cut off first, so the next batch is written where it belongs and
+   * recovery never meets a record that was not acknowledged. Undefined when the error is not a
+   * refusal or the cut fails: then the journal cannot be trusted any more.
+   */
+  private async refusedWrite(error: unknown): Promise<JournalWriteRefused | undefined> {
+    const code = isErrnoException(error) ? error.code : undefined;
+    if (code === undefined || !REFUSED_WRITE_CODES.has(code)) return undefined;
+    try {
+      if ((await this.handle.stat()).size > this.position) await this.handle.truncate(this.position);
+    } catch {
+      return undefined;
+    }
+    return new JournalWriteRefused(this.path, code, asError(error));
   }
 
   private async runRewrite(data: Buffer, records: number, superseded: Batch): Promise<void> {

@@ -94,6 +94,17 @@ const CASES: SeededDefectCase[] = [
     requires: 'powerloss',
   },
   {
+    // A failed fsync ignored and the result acknowledged anyway: after the power cut the broker has
+    // forgotten the result its client never heard of, and the client's retry runs the job again.
+    defect: 'ignore-sync-errors',
+    scenario: "The broker's fsyncs fail, then it loses its unsynced writes",
+    profile: 'exactly-once',
+    clause: 'khx1:journal-failure',
+    says: /jobs ran more than once: client-\d:\w+:\d+ \(on worker-\d, worker-\d\)/,
+    manifest: 'examples/broken/ignore-sync-errors.yaml',
+    requires: 'powerloss',
+  },
+  {
     // Every retry waits exactly the initial backoff: neither spread by the declared full jitter nor growing.
     defect: 'fixed-backoff',
     scenario: 'Retried calls ride out broker freezes with capped, fully jittered backoff',

@@ -21,7 +21,7 @@ export function checkFaultsHit(events: readonly HistoryEvent[]): Finding<'ineffe
 
 /** Why a fault hit nothing, in the words of what it measured. */
 function whyNothing(fault: NemesisEvent): string {
-  const { messages, connections, clock, unsynced } = fault.effect ?? {};
+  const { messages, connections, clock, unsynced, disk } = fault.effect ?? {};
   if (messages) {
     const unread = messages.unparsedStreams > 0 ? `; ${messages.unparsedStreams} stream(s) could not be read (${messages.unparsedReason ?? 'no reason given'})` : '';
     return `matched ${messages.matched} message(s) and affected none${unread}`;
@@ -32,6 +32,8 @@ function whyNothing(fault: NemesisEvent): string {
   }
   if (unsynced?.reached === false) return 'did not reach the node: the power-loss ledger library was not loaded in all of its processes (a statically linked program?), so nothing it wrote was seen';
   if (unsynced) return 'had nothing to destroy: the node wrote nothing under its state folder since the last power cut';
+  if (disk?.reached === false) return 'did not reach the node: the disk-fault library was not loaded in all of its processes (a statically linked program?)';
+  if (disk) return `failed no call while in force (${disk.mode}): the node did not write, sync or change anything under its state folder meanwhile`;
   if (clock?.reached === false) return 'did not reach the node: libfaketime was not loaded in all of its processes (a statically linked program?)';
   return 'hit nothing (nothing in flight or owed there, nothing cut)';
 }
@@ -49,7 +51,7 @@ export function ineffectiveFault<P extends string, H, O>(system: CheckedSystem, 
     undecided: true,
     guard: true,
     describe:
-      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; a clock skew that did not reach the node (`effect.clock.reached` false) says so. A power cut (`lose-unsynced-writes`) is judged on its `end` event: ineffective when the node had written nothing under its state folder since the last cut, or the ledger library did not reach it (`effect.unsynced`); one whose writes all proved durable tested them and is not. Or the `end` of a fault measured on the fault proxy while in force whose `effect.hit` is `false`: a message fault whose toxics affected no message (`effect.messages` says how many they matched), a connection fault whose toxics refused, hung, delayed or cut no connection (`effect.connections`). Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
+      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; a clock skew that did not reach the node (`effect.clock.reached` false) says so. A power cut (`lose-unsynced-writes`) is judged on its `end` event: ineffective when the node had written nothing under its state folder since the last cut, or the ledger library did not reach it (`effect.unsynced`); one whose writes all proved durable tested them and is not. A disk fault (`disk-full`, `fsync-fails`, `read-only`) is judged on its `end` event: ineffective when the library failed no call of the node meanwhile (`effect.disk`). Or the `end` of a fault measured on the fault proxy while in force whose `effect.hit` is `false`: a message fault whose toxics affected no message (`effect.messages` says how many they matched), a connection fault whose toxics refused, hung, delayed or cut no connection (`effect.connections`). Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
     check: (history) => checkFaultsHit(events(history)),
   };
 }

@@ -21,7 +21,9 @@ export type LedgerEntry =
   /** `replaced`: where the library hard-linked the file the rename replaced (absent: none, or no backup folder). */
   | { kind: 'rename'; from: string; to: string; replaced?: string }
   | { kind: 'unlink'; path: string }
-  | { kind: 'sync-all' };
+  | { kind: 'sync-all' }
+  /** A sync of the file failed (EIO): after a failed fsync the kernel may drop the dirty pages and report success next time (PostgreSQL's "fsyncgate"). */
+  | { kind: 'sync-failed'; path: string };
 
 /** What a power cut would leave of one file, as far as the ledger says. */
 export interface FileDurability {
@@ -31,6 +33,11 @@ export interface FileDurability {
   createdUndurably: boolean;
   /** Renamed from this path, and no fsync of the folders since: the rename is undone. */
   renamedFrom?: string;
+  /**
+   * A sync failed when this many bytes were durable: nothing past it is taken as durable any more,
+   * whatever later syncs say, since the failed one may have dropped pages a later one cannot bring back.
+   */
+  syncFailedAt?: number;
   /** The last write that reached past the durable prefix: a torn cut keeps part of it. */
   lastUndurableWrite?: { offset: number; length: number };
 }
@@ -88,6 +95,9 @@ function parseLine(line: string, number: number): LedgerEntry {
     case 'A':
       count(0);
       return { kind: 'sync-all' };
+    case 'E':
+      count(1);
+      return { kind: 'sync-failed', path: file(1) };
     default:
       throw bad(`starts with an unknown kind "${fields[0]}"`);
   }
@@ -164,9 +174,16 @@ export function replayLedger(entries: readonly LedgerEntry[]): LedgerReplay {
         if (state.lastUndurableWrite && state.lastUndurableWrite.offset + state.lastUndurableWrite.length <= state.durable) delete state.lastUndurableWrite;
         break;
       }
+      case 'sync-failed': {
+        // A file first met here was opened before the ledger began, at a size the ledger never saw: nothing to cap.
+        const state = files.get(entry.path);
+        if (state !== undefined && state.durable !== Infinity) state.syncFailedAt = Math.min(state.syncFailedAt ?? Infinity, state.durable);
+        break;
+      }
       case 'truncate': {
         const state = known(entry.path, entry.length);
         state.durable = Math.min(state.durable, entry.length);
+        if (state.syncFailedAt !== undefined) state.syncFailedAt = Math.min(state.syncFailedAt, entry.length);
         const last = state.lastUndurableWrite;
         if (last && last.offset >= entry.length) delete state.lastUndurableWrite;
         else if (last && last.offset + last.length > entry.length) state.lastUndurableWrite = { offset: last.offset, length: entry.length - last.offset };
@@ -204,5 +221,6 @@ export function replayLedger(entries: readonly LedgerEntry[]): LedgerReplay {
         break;
     }
   }
+  for (const state of files.values()) if (state.syncFailedAt !== undefined) state.durable = Math.min(state.durable, state.syncFailedAt);
   return { files, restores };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { applyCutBack, fileSize, planCutBack, unsyncedEffect, type CutBackOptions, type UnsyncedEffect } from './cut-back';
+import { DiskControlFile } from './disk-control';
 import { bytesWritten, parseLedger, relocateEntries, replayLedger } from './ledger';
 
 /**
@@ -26,6 +27,8 @@ export interface NodePowerLoss {
    * the ledger then starts afresh (what is left is on disk, as after a real power cut).
    */
   cutBack(options: CutBackOptions): UnsyncedEffect;
+  /** The switch of the node's disk faults (docs/disk-faults.md), flipped while it runs; absent where there is none. */
+  readonly disk?: DiskControlFile;
 }
 
 /**
@@ -38,6 +41,7 @@ export interface NodePowerLoss {
 export class LedgerFile implements NodePowerLoss {
   readonly ledger: string;
   readonly backups: string;
+  readonly disk: DiskControlFile;
 
   constructor(
     readonly stateDir: string,
@@ -53,6 +57,8 @@ export class LedgerFile implements NodePowerLoss {
     this.ledger = `${real}.unsynced-ledger`;
     this.backups = `${real}.unsynced-backups`;
     fs.writeFileSync(this.ledger, '');
+    // Beside the ledger, so a container sees it through the same mount.
+    this.disk = new DiskControlFile(`${real}.disk-faults`);
   }
 
   /** Where the node sees a host path under the state folder's parent. */
@@ -69,6 +75,7 @@ export class LedgerFile implements NodePowerLoss {
       KEELHAUL_UNSYNCED_DIR: this.asSeen(fs.realpathSync(this.stateDir)),
       KEELHAUL_UNSYNCED_LEDGER: this.asSeen(this.ledger),
       KEELHAUL_UNSYNCED_BACKUPS: this.asSeen(this.backups),
+      KEELHAUL_DISK_CONTROL: this.asSeen(this.disk.path),
       // libuv may do file I/O through io_uring, which no preloaded library sees (Node 20 has it off by default).
       UV_USE_IO_URING: '0',
     };

@@ -28,6 +28,23 @@
  *   R old new backup    renamed; backup is the hard link kept of the file it replaced, or -
  *   U path              unlinked
  *   A                   sync() or syncfs(): everything durable
+ *   E path              a sync of this file failed (EIO): what was not durable then never will be
+ *
+ * Disk faults (docs/disk-faults.md): KEELHAUL_DISK_CONTROL names a small file the harness created,
+ * mapped once (MAP_SHARED) at start, so the harness flips a fault on and off while the node runs,
+ * without restarting it, and reads back how many calls the library failed. Its layout
+ * (harness/nemesis/power-loss/disk-control.ts reads and writes it; little-endian):
+ *   uint32 mode at 0        0 none, 1 disk-full, 2 fsync-fails, 3 read-only
+ *   uint32 short at 4       disk-full: writes that may still land in part before ENOSPC (decremented)
+ *   uint64 at 8, 16, ...    counters: attached processes, failed calls, of which writes, syncs,
+ *                           opens, metadata (rename, unlink, mkdir, truncate), and short writes
+ * Only calls on files and folders under the state folder are failed:
+ *   disk-full    write/pwrite/writev/... ENOSPC (after a short write while `short` lasts); an open that
+ *                would create a file, mkdir: ENOSPC
+ *   fsync-fails  fsync/fdatasync/sync_file_range EIO; a write through an O_DSYNC/O_SYNC descriptor (or
+ *                RWF_DSYNC) is done and then fails EIO, since that is where its sync error surfaces:
+ *                its bytes are in the page cache, not durable (the ledger says so, and 'E')
+ *   read-only    opens for writing, writes, truncates, renames, unlinks, mkdir: EROFS
  *
  * Not seen: writes through mmap, io_uring, or a statically linked program (Go) that makes its own
  * system calls; descriptors duplicated with dup/dup2/fcntl.
@@ -42,7 +59,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -76,6 +95,32 @@ static struct pending_backup {
   char *backup;
 } pending[MAX_PENDING];
 
+enum disk_mode { DISK_OK = 0, DISK_FULL = 1, DISK_FSYNC_FAILS = 2, DISK_READ_ONLY = 3 };
+enum disk_counter { C_ATTACHED = 0, C_FAILED, C_WRITES, C_SYNCS, C_OPENS, C_METADATA, C_SHORT, C_COUNT };
+
+struct disk_control {
+  uint32_t mode;
+  uint32_t short_writes;
+  uint64_t counters[C_COUNT];
+};
+
+/** The harness's switch, shared with it; NULL when the node runs without one (no disk fault possible). */
+static struct disk_control *control;
+
+static uint32_t disk_mode(void) { return control ? __atomic_load_n(&control->mode, __ATOMIC_ACQUIRE) : DISK_OK; }
+
+static void count_failure(enum disk_counter kind) {
+  __atomic_add_fetch(&control->counters[C_FAILED], 1, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&control->counters[kind], 1, __ATOMIC_RELAXED);
+}
+
+/** Fails the call: counted, errno set, -1 for the caller to return. */
+static int refuse(enum disk_counter kind, int error) {
+  count_failure(kind);
+  errno = error;
+  return -1;
+}
+
 typedef int (*open_fn)(const char *, int, ...);
 typedef int (*openat_fn)(int, const char *, int, ...);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
@@ -95,6 +140,8 @@ typedef int (*unlink_fn)(const char *);
 typedef int (*unlinkat_fn)(int, const char *, int);
 typedef int (*sfr_fn)(int, off64_t, off64_t, unsigned int);
 typedef void (*sync_fn)(void);
+typedef int (*mkdir_fn)(const char *, mode_t);
+typedef int (*mkdirat_fn)(int, const char *, mode_t);
 
 static open_fn real_open, real_open64;
 static openat_fn real_openat, real_openat64;
@@ -115,6 +162,8 @@ static unlink_fn real_unlink;
 static unlinkat_fn real_unlinkat;
 static sfr_fn real_sync_file_range;
 static sync_fn real_sync;
+static mkdir_fn real_mkdir;
+static mkdirat_fn real_mkdirat;
 
 static void resolve(void) {
   if (real_write) return;
@@ -141,6 +190,8 @@ static void resolve(void) {
   real_unlinkat = (unlinkat_fn)dlsym(RTLD_NEXT, "unlinkat");
   real_sync_file_range = (sfr_fn)dlsym(RTLD_NEXT, "sync_file_range");
   real_sync = (sync_fn)dlsym(RTLD_NEXT, "sync");
+  real_mkdir = (mkdir_fn)dlsym(RTLD_NEXT, "mkdir");
+  real_mkdirat = (mkdirat_fn)dlsym(RTLD_NEXT, "mkdirat");
   // Last: the other wrappers test it to know the table is complete.
   __atomic_store_n(&real_write, (write_fn)dlsym(RTLD_NEXT, "write"), __ATOMIC_RELEASE);
 }
@@ -166,6 +217,18 @@ __attribute__((constructor)) static void start(void) {
   const char *kept = getenv("KEELHAUL_UNSYNCED_BACKUPS");
   if (kept && *kept == '/' && strlen(kept) < sizeof backups - 64) strcpy(backups, kept);
   if (ledger >= 0) ready = 1;
+  const char *switch_file = getenv("KEELHAUL_DISK_CONTROL");
+  if (ready && switch_file && *switch_file) {
+    int fd = real_open(switch_file, O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+      void *mapped = mmap(NULL, sizeof(struct disk_control), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+      real_close(fd);
+      if (mapped != MAP_FAILED) {
+        control = mapped;
+        __atomic_add_fetch(&control->counters[C_ATTACHED], 1, __ATOMIC_RELAXED);
+      }
+    }
+  }
 }
 
 static int under_root(const char *path) {
@@ -285,9 +348,21 @@ static void opened(int fd, int flags, int existed, long long size_before) {
   pthread_mutex_unlock(&lock);
 }
 
+/** Whether (dirfd, path) names something under the state folder. */
+static int names_under_root(int dirfd, const char *path) {
+  char where[PATH_MAX];
+  return ready && absolute(dirfd, path, where, sizeof where) && under_root(where);
+}
+
 static int do_openat(openat_fn real, int dirfd, const char *path, int flags, mode_t mode) {
   struct stat before;
   int existed = ready && fstatat(dirfd, path, &before, 0) == 0;
+  uint32_t fault = disk_mode();
+  if (fault == DISK_FULL || fault == DISK_READ_ONLY) {
+    int creates = ((flags & O_CREAT) && !existed) || (flags & O_TMPFILE) == O_TMPFILE;
+    int writes = creates || (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+    if ((fault == DISK_FULL ? creates : writes) && names_under_root(dirfd, path)) return refuse(C_OPENS, fault == DISK_FULL ? ENOSPC : EROFS);
+  }
   int fd = real(dirfd, path, flags, mode);
   if (fd >= 0) opened(fd, flags, existed, existed ? (long long)before.st_size : 0);
   return fd;
@@ -344,18 +419,66 @@ int creat64(const char *path, mode_t mode) {
 }
 
 /** After a write of `written` bytes at `offset` (-1: at the descriptor's position, read back now). */
-static void wrote(int fd, ssize_t written, long long offset) {
+static void wrote_as(int fd, ssize_t written, long long offset, int sync_failed) {
   if (!ready || written <= 0 || fd < 0 || fd >= MAX_FDS) return;
   pthread_mutex_lock(&lock);
   if (fds[fd].path && !fds[fd].directory) {
     if (offset < 0) offset = (long long)lseek(fd, 0, SEEK_CUR) - written;
-    record('W', fds[fd].path, NULL, 3, offset, written, fds[fd].synced_writes);
+    record('W', fds[fd].path, NULL, 3, offset, written, sync_failed ? 0 : fds[fd].synced_writes);
+    if (sync_failed) record('E', fds[fd].path, NULL, 0, 0, 0, 0);
   }
   pthread_mutex_unlock(&lock);
 }
 
+static void wrote(int fd, ssize_t written, long long offset) { wrote_as(fd, written, offset, 0); }
+
+/** What a disk fault does to a write on `fd` (`dsync`: this call asks for a synced write itself). */
+enum write_fault { WRITE_GOES, WRITE_REFUSED, WRITE_SHORT, WRITE_SYNC_FAILS };
+
+static enum write_fault write_fault_for(int fd, int dsync, size_t count) {
+  uint32_t fault = disk_mode();
+  if (fault == DISK_OK || fd < 0 || fd >= MAX_FDS) return WRITE_GOES;
+  pthread_mutex_lock(&lock);
+  int file = fds[fd].path && !fds[fd].directory;
+  int synced = file && (dsync || fds[fd].synced_writes);
+  pthread_mutex_unlock(&lock);
+  if (!file) return WRITE_GOES;
+  if (fault == DISK_READ_ONLY) return WRITE_REFUSED;
+  if (fault == DISK_FSYNC_FAILS) return synced ? WRITE_SYNC_FAILS : WRITE_GOES;
+  // disk-full: a write of more than a byte may land in part while the harness allows it.
+  uint32_t left = __atomic_load_n(&control->short_writes, __ATOMIC_ACQUIRE);
+  while (count > 1 && left > 0) {
+    if (__atomic_compare_exchange_n(&control->short_writes, &left, left - 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return WRITE_SHORT;
+  }
+  return WRITE_REFUSED;
+}
+
+static int write_refused(void) { return refuse(C_WRITES, disk_mode() == DISK_READ_ONLY ? EROFS : ENOSPC); }
+
+/** A synced write done while syncs fail: its bytes are in the page cache, not durable, and the caller hears EIO. */
+static ssize_t sync_failed_write(int fd, ssize_t n, long long offset) {
+  if (n < 0) return n;
+  wrote_as(fd, n, offset, 1);
+  return refuse(C_SYNCS, EIO);
+}
+
+/** A short write under disk-full: the first half lands, counted as such; the rest of the call is the caller's to retry. */
+static ssize_t short_write(int fd, ssize_t n, long long offset) {
+  if (n > 0) {
+    __atomic_add_fetch(&control->counters[C_SHORT], 1, __ATOMIC_RELAXED);
+    wrote(fd, n, offset);
+  }
+  return n;
+}
+
 ssize_t write(int fd, const void *buf, size_t count) {
   resolve();
+  switch (write_fault_for(fd, 0, count)) {
+    case WRITE_REFUSED: return write_refused();
+    case WRITE_SHORT: return short_write(fd, real_write(fd, buf, count / 2), -1);
+    case WRITE_SYNC_FAILS: return sync_failed_write(fd, real_write(fd, buf, count), -1);
+    case WRITE_GOES: break;
+  }
   ssize_t n = real_write(fd, buf, count);
   wrote(fd, n, -1);
   return n;
@@ -363,6 +486,12 @@ ssize_t write(int fd, const void *buf, size_t count) {
 
 ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset) {
   resolve();
+  switch (write_fault_for(fd, 0, count)) {
+    case WRITE_REFUSED: return write_refused();
+    case WRITE_SHORT: return short_write(fd, real_pwrite(fd, buf, count / 2, offset), offset);
+    case WRITE_SYNC_FAILS: return sync_failed_write(fd, real_pwrite(fd, buf, count, offset), offset);
+    case WRITE_GOES: break;
+  }
   ssize_t n = real_pwrite(fd, buf, count, offset);
   wrote(fd, n, offset);
   return n;
@@ -370,13 +499,27 @@ ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset) {
 
 ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t offset) {
   resolve();
+  switch (write_fault_for(fd, 0, count)) {
+    case WRITE_REFUSED: return write_refused();
+    case WRITE_SHORT: return short_write(fd, real_pwrite64(fd, buf, count / 2, offset), offset);
+    case WRITE_SYNC_FAILS: return sync_failed_write(fd, real_pwrite64(fd, buf, count, offset), offset);
+    case WRITE_GOES: break;
+  }
   ssize_t n = real_pwrite64(fd, buf, count, offset);
   wrote(fd, n, offset);
   return n;
 }
 
+/** The fault for a vector write: never shortened, refused whole under disk-full. */
+static enum write_fault vector_fault(int fd, int dsync) { return write_fault_for(fd, dsync, 0); }
+
 ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
   resolve();
+  switch (vector_fault(fd, 0)) {
+    case WRITE_REFUSED: case WRITE_SHORT: return write_refused();
+    case WRITE_SYNC_FAILS: return sync_failed_write(fd, real_writev(fd, iov, iovcnt), -1);
+    case WRITE_GOES: break;
+  }
   ssize_t n = real_writev(fd, iov, iovcnt);
   wrote(fd, n, -1);
   return n;
@@ -384,6 +527,11 @@ ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
 
 ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset) {
   resolve();
+  switch (vector_fault(fd, 0)) {
+    case WRITE_REFUSED: case WRITE_SHORT: return write_refused();
+    case WRITE_SYNC_FAILS: return sync_failed_write(fd, real_pwritev(fd, iov, iovcnt, offset), offset);
+    case WRITE_GOES: break;
+  }
   ssize_t n = real_pwritev(fd, iov, iovcnt, offset);
   wrote(fd, n, offset);
   return n;
@@ -391,6 +539,11 @@ ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset) {
 
 ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off64_t offset) {
   resolve();
+  switch (vector_fault(fd, 0)) {
+    case WRITE_REFUSED: case WRITE_SHORT: return write_refused();
+    case WRITE_SYNC_FAILS: return sync_failed_write(fd, real_pwritev64(fd, iov, iovcnt, offset), offset);
+    case WRITE_GOES: break;
+  }
   ssize_t n = real_pwritev64(fd, iov, iovcnt, offset);
   wrote(fd, n, offset);
   return n;
@@ -398,9 +551,15 @@ ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off64_t offset) {
 
 ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t offset, int flags) {
   resolve();
+  int dsync = (flags & (RWF_DSYNC | RWF_SYNC)) != 0;
+  switch (vector_fault(fd, dsync)) {
+    case WRITE_REFUSED: case WRITE_SHORT: return write_refused();
+    case WRITE_SYNC_FAILS: return sync_failed_write(fd, real_pwritev2(fd, iov, iovcnt, offset, flags & ~(RWF_DSYNC | RWF_SYNC)), offset);
+    case WRITE_GOES: break;
+  }
   ssize_t n = real_pwritev2(fd, iov, iovcnt, offset, flags);
   // offset -1: at the current position. RWF_DSYNC/RWF_SYNC make this one write durable.
-  if (n > 0 && (flags & (RWF_DSYNC | RWF_SYNC)) && fd >= 0 && fd < MAX_FDS) {
+  if (n > 0 && dsync && fd >= 0 && fd < MAX_FDS) {
     pthread_mutex_lock(&lock);
     if (fds[fd].path && !fds[fd].directory) {
       long long at = offset < 0 ? (long long)lseek(fd, 0, SEEK_CUR) - n : (long long)offset;
@@ -436,8 +595,19 @@ static void synced(int fd, long long end) {
   pthread_mutex_unlock(&lock);
 }
 
+/** Under fsync-fails, a sync of a file or folder under the state folder: EIO, and the ledger says so. */
+static int sync_fails(int fd) {
+  if (disk_mode() != DISK_FSYNC_FAILS || fd < 0 || fd >= MAX_FDS) return 0;
+  pthread_mutex_lock(&lock);
+  int tracked = fds[fd].path != NULL;
+  if (tracked && !fds[fd].directory) record('E', fds[fd].path, NULL, 0, 0, 0, 0);
+  pthread_mutex_unlock(&lock);
+  return tracked;
+}
+
 int fsync(int fd) {
   resolve();
+  if (sync_fails(fd)) return refuse(C_SYNCS, EIO);
   int result = real_fsync(fd);
   if (result == 0) synced(fd, -1);
   return result;
@@ -445,6 +615,7 @@ int fsync(int fd) {
 
 int fdatasync(int fd) {
   resolve();
+  if (sync_fails(fd)) return refuse(C_SYNCS, EIO);
   int result = real_fdatasync(fd);
   if (result == 0) synced(fd, -1);
   return result;
@@ -452,6 +623,7 @@ int fdatasync(int fd) {
 
 int sync_file_range(int fd, off64_t offset, off64_t nbytes, unsigned int flags) {
   resolve();
+  if ((flags & SYNC_FILE_RANGE_WAIT_AFTER) && sync_fails(fd)) return refuse(C_SYNCS, EIO);
   int result = real_sync_file_range(fd, offset, nbytes, flags);
   // Only a call that waits for the writeback promises anything; metadata is never included, so
   // this is generous for a file whose length grew (docs/power-loss.md).
@@ -479,8 +651,18 @@ static void truncated(int fd, long long length) {
   pthread_mutex_unlock(&lock);
 }
 
+/** Under read-only, a change to a file under the state folder through its descriptor: refused. */
+static int read_only_fd(int fd) {
+  if (disk_mode() != DISK_READ_ONLY || fd < 0 || fd >= MAX_FDS) return 0;
+  pthread_mutex_lock(&lock);
+  int tracked = fds[fd].path != NULL;
+  pthread_mutex_unlock(&lock);
+  return tracked;
+}
+
 int ftruncate(int fd, off_t length) {
   resolve();
+  if (read_only_fd(fd)) return refuse(C_METADATA, EROFS);
   int result = real_ftruncate(fd, length);
   if (result == 0) truncated(fd, length);
   return result;
@@ -488,6 +670,7 @@ int ftruncate(int fd, off_t length) {
 
 int ftruncate64(int fd, off64_t length) {
   resolve();
+  if (read_only_fd(fd)) return refuse(C_METADATA, EROFS);
   int result = real_ftruncate64(fd, length);
   if (result == 0) truncated(fd, length);
   return result;
@@ -521,6 +704,7 @@ static int keep_replaced(const char *to, char *backup, size_t size) {
 static int do_renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int (*call)(void *), void *context) {
   char from[PATH_MAX], to[PATH_MAX], backup[PATH_MAX];
   int known = ready && absolute(olddirfd, oldpath, from, sizeof from) && absolute(newdirfd, newpath, to, sizeof to);
+  if (known && disk_mode() == DISK_READ_ONLY && (under_root(from) || under_root(to))) return refuse(C_METADATA, EROFS);
   int kept = known && keep_replaced(to, backup, sizeof backup);
   int result = call(context);
   if (result == 0 && known && (under_root(from) || under_root(to))) {
@@ -584,6 +768,7 @@ int unlink(const char *path) {
   char where[PATH_MAX];
   // Resolved before: after the unlink the name is gone (its folder is not, which is all absolute() needs).
   int known = ready && absolute(AT_FDCWD, path, where, sizeof where);
+  if (known && disk_mode() == DISK_READ_ONLY && under_root(where)) return refuse(C_METADATA, EROFS);
   int result = real_unlink(path);
   if (result == 0 && known && under_root(where)) record('U', where, NULL, 0, 0, 0, 0);
   return result;
@@ -591,7 +776,31 @@ int unlink(const char *path) {
 
 int unlinkat(int dirfd, const char *path, int flags) {
   resolve();
+  if (disk_mode() == DISK_READ_ONLY && names_under_root(dirfd, path)) return refuse(C_METADATA, EROFS);
   int result = real_unlinkat(dirfd, path, flags);
   unlinked(dirfd, path, result);
   return result;
+}
+
+/** mkdir is only watched for disk faults: a folder under the state folder cannot be made on a full or read-only disk. */
+static int mkdir_refused(int dirfd, const char *path) {
+  uint32_t fault = disk_mode();
+  if ((fault != DISK_FULL && fault != DISK_READ_ONLY) || !names_under_root(dirfd, path)) return 0;
+  struct stat st;
+  // An existing folder is EEXIST on any disk.
+  if (fstatat(dirfd, path, &st, 0) == 0) return 0;
+  refuse(C_METADATA, fault == DISK_FULL ? ENOSPC : EROFS);
+  return 1;
+}
+
+int mkdir(const char *path, mode_t mode) {
+  resolve();
+  if (mkdir_refused(AT_FDCWD, path)) return -1;
+  return real_mkdir(path, mode);
+}
+
+int mkdirat(int dirfd, const char *path, mode_t mode) {
+  resolve();
+  if (mkdir_refused(dirfd, path)) return -1;
+  return real_mkdirat(dirfd, path, mode);
 }
