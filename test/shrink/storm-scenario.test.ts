@@ -4,6 +4,12 @@ import { describe, test } from 'node:test';
 import { FaultTableError, formatFaultTable, parseFaultTable, rescaleSchedule } from '../../harness/nemesis/fault-table';
 import type { ScheduledFault } from '../../harness/nemesis/fault-schedule';
 import { scanFeature } from '../../harness/spec/feature-scan';
+import fs from 'node:fs';
+import os from 'node:os';
+import { readScheduleFile, SCHEDULE_FILE, unscaledFaults, writeScheduleFile } from '../../harness/nemesis/schedule-file';
+import { stormSchedule } from '../../harness/nemesis/storm-run';
+import { SCENARIO_TIMING } from '../../harness/timing/timing';
+import type { NodeHandle } from '../../harness/runtime/node-handle';
 import { findStormScenario, renderFeature, renderScenario, simplerCandidates, StormScenarioError } from '../../harness/shrink/storm-scenario';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -36,6 +42,34 @@ describe('fault tables', () => {
       { at: 100, kind: 'crash-restart', target: 'broker', pauseMs: 720 },
       { at: 15783, kind: 'freeze', target: 'worker-3', durationMs: 938 },
     ]);
+  });
+});
+
+describe('a storm with a given schedule', () => {
+  const system = { name: 'request-reply', hub: { name: 'broker' } as NodeHandle, peers: [{ name: 'worker-1' }, { name: 'worker-3' }] as NodeHandle[] };
+
+  test('plays exactly the given faults, in time order, marked as given', () => {
+    const schedule = stormSchedule(system, SCENARIO_TIMING, { faults: [...FAULTS].reverse(), seed: '7' });
+    assert.deepEqual(schedule, { seed: '7', given: true, faults: FAULTS });
+  });
+
+  test('refuses a schedule naming a node the system does not have, before anything runs', () => {
+    assert.throws(() => stormSchedule(system, SCENARIO_TIMING, { faults: [{ at: 1, kind: 'freeze', target: 'worker-9', durationMs: 50 }] }), /names worker-9, which the request-reply system does not have \(its hub and peers: broker, worker-1, worker-3\)/);
+  });
+
+  test('the schedule file a storm writes reads back, and unscales to the numbers a fault table states', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-schedule-'));
+    try {
+      writeScheduleFile(dir, { seed: '42', faults: rescaleSchedule(FAULTS, 2) }, 2);
+      const read = readScheduleFile(path.join(dir, SCHEDULE_FILE));
+      assert.equal(read.seed, '42');
+      assert.equal(read.timeScale, 2);
+      assert.deepEqual(unscaledFaults(read), FAULTS);
+      fs.writeFileSync(path.join(dir, SCHEDULE_FILE), JSON.stringify({ version: 1, seed: '1', timeScale: 1, faults: [{ at: 5, kind: 'kill', target: 'broker' }] }));
+      assert.throws(() => readScheduleFile(path.join(dir, SCHEDULE_FILE)), /fault-schedule.json: fault 1: unknown fault "kill"/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
