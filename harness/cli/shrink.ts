@@ -142,6 +142,7 @@ export async function runShrink(options: ShrinkOptions): Promise<number> {
     );
     const why = { minimal: 'removing any one fault, less load or a shorter fault no longer reproduces', 'max-trials': 'the trial cap was reached: a smaller schedule may exist', stopped: 'stopped early: a smaller schedule may exist' }[outcome.ended];
     say(`\nkeelhaul shrink: ${baseline.faults.length} -> ${smallest.faults.length} faults, load ${storm.load} -> ${smallest.load}, in ${outcome.trials} trials (${why}).`);
+    if (smallest.faults.length === 0) say('It FAILs with no fault at all: the storm\'s faults are not what makes it fail (a bug under load alone; or a flaky oracle: try more --runs).');
     say(`Paste into a feature file, or run ${SHRINK_FILES.feature} on its own: KEELHAUL_IMPL=${path.resolve(options.impl)} npx cucumber-js --profile ${CUCUMBER_FILES_PROFILE} ${featureFile}\n`);
     process.stdout.write(scenario);
     say(`\n  feature  ${featureFile}\n  summary  ${path.join(runDir, SHRINK_FILES.summary)}`);

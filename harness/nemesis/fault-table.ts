@@ -43,15 +43,13 @@ export function parseFaultTable(rows: readonly (readonly string[])[]): Scheduled
     const [atText, kindText, nodeText, lastingText] = cells;
     const at = wholeMs(atText, 'at ms', row);
     const kind = kindText.trim();
+    if (kind !== 'crash-restart' && kind !== 'freeze') throw new FaultTableError(`fault table row ${row}: unknown fault "${kindText}" (a storm's faults: ${KINDS.join(', ')})`);
     const target = nodeText.trim();
-    const lasting = wholeMs(lastingText, 'lasting ms', row);
     if (target === '') throw new FaultTableError(`fault table row ${row}: "node" is empty`);
+    const lasting = wholeMs(lastingText, 'lasting ms', row);
     if (kind === 'crash-restart') return { at, kind, target, pauseMs: lasting };
-    if (kind === 'freeze') {
-      if (lasting === 0) throw new FaultTableError(`fault table row ${row}: a freeze lasts at least 1 ms`);
-      return { at, kind, target, durationMs: lasting };
-    }
-    throw new FaultTableError(`fault table row ${row}: unknown fault "${kindText}" (a storm's faults: ${KINDS.join(', ')})`);
+    if (lasting === 0) throw new FaultTableError(`fault table row ${row}: a freeze lasts at least 1 ms`);
+    return { at, kind, target, durationMs: lasting };
   });
   return [...faults].sort((a, b) => a.at - b.at || a.target.localeCompare(b.target));
 }
