@@ -7,9 +7,9 @@ import { PACKAGE_ROOT } from '../run/package-root';
 import { TIME_SCALE_ENV, timeScale } from '../util/time-scale';
 import { checkReproductionRule, DEFAULT_REPRODUCTION, type ReproductionRule } from '../shrink/reproduction';
 import { findStormScenario, renderFeature, renderScenario, StormScenarioError, type StormCandidate } from '../shrink/storm-scenario';
-import { baselineFromRun, baselineFromSeed, NoBaseline, type Baseline } from '../shrink/baseline';
+import { baselineFromRun, baselineOf, NoBaseline, type Baseline } from '../shrink/baseline';
 import { describeFaults, shrinkStorm } from '../shrink/shrink-storm';
-import { CUCUMBER_FILES_PROFILE, type ShrinkRunSettings } from '../shrink/scenario-run';
+import { CUCUMBER_FILES_PROFILE, runScenario, runStormFromSeed, type ShrinkRunSettings } from './shrink-scenario-run';
 import { DEFAULT_MAX_MINUTES, DEFAULT_MAX_TRIALS } from './shrink-command';
 
 /**
@@ -117,7 +117,10 @@ export async function runShrink(options: ShrinkOptions): Promise<number> {
       const seed = checked.seed as string;
       say(`keelhaul shrink: ${implementation}; "${storm.name}" (${storm.file}); seed ${seed}; time scale ${scale}: running the storm from its seed first`);
       try {
-        baseline = await baselineFromSeed(storm, path.join(runDir, 'baseline'), settingsAt(seed, scale));
+        const baselineDir = path.join(runDir, 'baseline');
+        const run = await runStormFromSeed(storm.file, storm.name, baselineDir, settingsAt(seed, scale));
+        if (run.verdict === undefined) throw new NoBaseline(`the storm with seed ${seed} gave no verdict (${run.outcome}); see ${baselineDir}`, false);
+        baseline = baselineOf(run.verdict, baselineDir, `the run with seed ${seed}`);
       } catch (error) {
         if (!(error instanceof NoBaseline)) throw error;
         if (controller.signal.aborted) return (say('keelhaul shrink: stopped before the storm had failed: nothing shrunk'), SHRINK_EXIT.interrupted);
@@ -130,7 +133,17 @@ export async function runShrink(options: ShrinkOptions): Promise<number> {
     say(`a candidate reproduces when it FAILs in ${rule.needs} of ${rule.runs} runs; at most ${options.maxTrials ?? DEFAULT_MAX_TRIALS} trials and ${maxMinutes} minutes; trials in ${path.join(runDir, 'trials')}`);
 
     const start: StormCandidate = { faults: baseline.faults, load: storm.load };
-    const outcome = await shrinkStorm({ storm, start, rule, maxTrials: options.maxTrials ?? DEFAULT_MAX_TRIALS, settings: settingsAt(baseline.seed, scale), trialsDir: path.join(runDir, 'trials'), progress: say });
+    const settings = settingsAt(baseline.seed, scale);
+    const outcome = await shrinkStorm({
+      storm,
+      start,
+      rule,
+      maxTrials: options.maxTrials ?? DEFAULT_MAX_TRIALS,
+      runFeature: async (feature, dir) => (await runScenario({ feature }, dir, settings)).outcome,
+      stopped: () => controller.signal.aborted,
+      trialsDir: path.join(runDir, 'trials'),
+      progress: say,
+    });
     const { smallest } = outcome;
     const title = `${storm.name}, shrunk: ${smallest.faults.length} of ${baseline.faults.length} faults (seed ${baseline.seed})`;
     const scenario = renderScenario(storm, smallest, title);

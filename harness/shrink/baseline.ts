@@ -6,7 +6,6 @@ import { readScheduleFile, SCHEDULE_FILE, unscaledFaults } from '../nemesis/sche
 import type { ScheduledFault } from '../nemesis/fault-schedule';
 import type { ScenarioVerdict } from '../report/verdict';
 import type { StormScenario } from './storm-scenario';
-import { runScenario, type ShrinkRunSettings } from './scenario-run';
 
 /** The failing storm a shrink starts from: its schedule at time scale 1 and where it came from. */
 export interface Baseline {
@@ -30,7 +29,8 @@ export class NoBaseline extends Error {
   }
 }
 
-function baselineOf(verdict: ScenarioVerdict, runDir: string, where: string): Baseline {
+/** The baseline a FAIL verdict of a run gives (its scenario folder's fault-schedule.json); NoBaseline for any other verdict. */
+export function baselineOf(verdict: ScenarioVerdict, runDir: string, where: string): Baseline {
   if (verdict.verdict !== 'FAIL') throw new NoBaseline(`"${verdict.scenario}" was ${verdict.verdict} in ${where} (${verdict.reason}): only a FAIL can be shrunk`, false);
   const scenarioDir = path.join(runDir, verdict.dir);
   const file = path.join(scenarioDir, SCHEDULE_FILE);
@@ -50,12 +50,4 @@ export function baselineFromRun(folder: string, storm: StormScenario): Baseline 
   const verdict = readVerdicts(runDir).verdicts.find((v) => v.scenario === storm.name);
   if (verdict === undefined) throw new NoBaseline(`--from ${folder}: the run has no verdict for "${storm.name}"`, true);
   return baselineOf(verdict, runDir, runDir);
-}
-
-/** The storm run once from its seed, as `keelhaul verify --seed` would: it must FAIL. */
-export async function baselineFromSeed(storm: StormScenario, reportDir: string, settings: ShrinkRunSettings): Promise<Baseline> {
-  const escaped = storm.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const run = await runScenario({ args: [storm.file, '--name', `^${escaped}$`] }, reportDir, settings);
-  if (run.verdict === undefined) throw new NoBaseline(`the storm with seed ${settings.seed} gave no verdict (${run.outcome}); see ${reportDir}`, false);
-  return baselineOf(run.verdict, reportDir, `the run with seed ${settings.seed}`);
 }

@@ -5,7 +5,6 @@ import { ddmin } from './ddmin';
 import { reproduces, type ReproductionRule, type RunOutcome } from './reproduction';
 import { simplify } from './simplify';
 import { renderFeature, simplerCandidates, type StormCandidate, type StormScenario } from './storm-scenario';
-import { runScenario, type ShrinkRunSettings } from './scenario-run';
 
 export interface ShrinkPlan {
   storm: StormScenario;
@@ -13,7 +12,10 @@ export interface ShrinkPlan {
   start: StormCandidate;
   rule: ReproductionRule;
   maxTrials: number;
-  settings: ShrinkRunSettings;
+  /** Runs a candidate's feature file once, its run folder `dir`: how the caller runs scenarios (Cucumber). */
+  runFeature: (feature: string, dir: string) => Promise<RunOutcome>;
+  /** True once the shrink must end (Ctrl-C, the time bound). */
+  stopped: () => boolean;
   /** Where each trial's runs go: `<trialsDir>/<NNN>/run-<r>`. */
   trialsDir: string;
   /** One line per event worth seeing as it happens. */
@@ -55,9 +57,8 @@ export function describeFaults(faults: readonly ScheduledFault[]): string {
  * own and counted as reproducing only by the rule (k FAILs of m runs). The trial cap covers both phases.
  */
 export async function shrinkStorm(plan: ShrinkPlan): Promise<ShrinkOutcome> {
-  const { storm, start, rule, settings, progress } = plan;
+  const { storm, start, rule, progress, stopped } = plan;
   const log: TrialRecord[] = [];
-  const stopped = () => settings.signal.aborted;
 
   const tryCandidate = async (candidate: StormCandidate, phase: TrialRecord['phase']): Promise<boolean> => {
     const trial = log.length + 1;
@@ -65,7 +66,7 @@ export async function shrinkStorm(plan: ShrinkPlan): Promise<ShrinkOutcome> {
     const title = `${storm.name} (shrink trial ${trial}: ${describeCandidate(candidate, start)})`;
     const feature = renderFeature(storm, candidate, title);
     progress(`trial ${trial}/${plan.maxTrials} [${phase}] ${describeCandidate(candidate, start)}: ${describeFaults(candidate.faults)}`);
-    const result = await reproduces(async (run) => (await runScenario({ feature }, path.join(dir, `run-${run}`), settings)).outcome, rule, stopped);
+    const result = await reproduces(async (run) => plan.runFeature(feature, path.join(dir, `run-${run}`)), rule, stopped);
     const fails = result.outcomes.filter((outcome) => outcome === 'FAIL').length;
     progress(`  ${result.outcomes.join(' ') || '(not run)'} -> ${result.reproduced ? 'reproduces' : 'does not reproduce'} (${fails} FAIL of ${result.outcomes.length} runs; needs ${rule.needs} of ${rule.runs})`);
     log.push({ trial, phase, faults: candidate.faults.length, load: candidate.load, outcomes: result.outcomes, reproduced: result.reproduced, dir });

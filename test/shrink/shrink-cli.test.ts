@@ -84,19 +84,29 @@ function runFeatureAlone(feature: string, reportDir: string, timeoutMs: number):
   });
 }
 
-describe('keelhaul shrink on a failing storm (about 2-3 minutes: real storms)', () => {
-  test('the seeded no-dedup storm shrinks from 20 faults to at most 3, and the printed scenario FAILs on its own', { timeout: 300_000 }, async () => {
-    // One run per candidate keeps the test short; the default (2 of 3) is for real use. Time scale 2:
-    // on a loaded machine the broken broker also fails with no fault at all (client timeouts, retries
-    // it runs again); longer timeouts keep that rarer, so the faults are what is shrunk.
-    const run = await shrink(['--impl', NO_DEDUP, '--name', STORM, '--from', FIXTURE, '--runs', '1', '--needs', '1', '--max-trials', '6', '--max-minutes', '4', '--time-scale', '2'], 280_000);
+/**
+ * Opt-in (KEELHAUL_SLOW_TESTS=1): a shrink is many real storms, 3 to 8 minutes on a 2-core machine,
+ * more than the unit suite should spend, and on a machine loaded by other work some runs come out
+ * INCONCLUSIVE (the harness will not judge when its own event loop stalls) and cost trials.
+ *
+ *   npm run build && KEELHAUL_SLOW_TESTS=1 node --test dist/test/shrink/shrink-cli.test.js
+ */
+const SLOW = process.env.KEELHAUL_SLOW_TESTS === '1' ? false : 'a shrink of a real storm takes minutes: KEELHAUL_SLOW_TESTS=1 runs it';
+
+describe('keelhaul shrink on a failing storm (real storms, minutes)', () => {
+  test('the seeded no-dedup storm shrinks from 20 faults to at most 3, and the printed scenario FAILs on its own', { skip: SLOW, timeout: 600_000 }, async () => {
+    // 2 of 2: on a loaded machine the broken broker also fails now and then with no fault at all (a
+    // client times out, its retry runs the job again), so one FAIL is not evidence (the default, 2 of
+    // 3, is for real use; 2 of 2 is cheaper: a PASS ends a candidate at once). Time scale 2 keeps
+    // such timeouts, and stalls of the harness's own event loop, rarer.
+    const run = await shrink(['--impl', NO_DEDUP, '--name', STORM, '--from', FIXTURE, '--runs', '2', '--needs', '2', '--max-trials', '10', '--max-minutes', '8', '--time-scale', '2'], 560_000);
     assert.equal(run.code, 0, `exit code\n${run.stdout}\n${run.stderr}`);
     const [shrinkDir] = fs.readdirSync(path.dirname(run.runDirs[0] ?? '')).filter((name) => name.endsWith('-shrink')).map((name) => path.join(path.dirname(run.runDirs[0]), name));
     assert.ok(shrinkDir, `no shrink folder\n${run.stdout}`);
     const summary = JSON.parse(fs.readFileSync(path.join(shrinkDir, 'shrink.json'), 'utf8')) as { start: StormCandidate; smallest: StormCandidate; trials: number; log: { reproduced: boolean; outcomes: string[] }[] };
     assert.equal(summary.start.faults.length, 20);
     assert.ok(summary.smallest.faults.length <= 3, `shrunk to ${summary.smallest.faults.length} faults\n${run.stdout}`);
-    assert.ok(summary.trials <= 7);
+    assert.ok(summary.trials <= 10);
     assert.ok(summary.log.some((trial) => trial.reproduced) || summary.smallest.faults.length === 20, 'the smallest schedule is one a trial saw FAIL');
 
     // What was printed is the file written: a Gherkin scenario with the fault table.
@@ -111,7 +121,7 @@ describe('keelhaul shrink on a failing storm (about 2-3 minutes: real storms)', 
     const code = await runFeatureAlone(path.join(shrinkDir, 'shrunk.feature'), alone, 120_000);
     const { verdicts } = JSON.parse(fs.readFileSync(path.join(alone, 'verdicts.json'), 'utf8')) as VerdictsFile;
     assert.equal(verdicts.length, 1, 'only the shrunk scenario ran');
-    assert.equal(verdicts[0].verdict, 'FAIL', `${verdicts[0].verdict}: ${verdicts[0].reason}`);
+    assert.equal(verdicts[0].verdict, 'FAIL', `${verdicts[0].verdict}: ${verdicts[0].reason}\n${run.stdout}`);
     assert.ok(verdicts[0].anomalies.some((anomaly) => anomaly.name === 'duplicate-execution'), JSON.stringify(verdicts[0].anomalies.map((a) => a.name)));
     assert.equal(code, 1);
   });

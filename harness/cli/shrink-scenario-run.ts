@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCucumber } from '../cli/run-cucumber';
+import { runCucumber } from './run-cucumber';
 import type { RunRuntime } from '../run/run-config';
 import type { ScenarioVerdict } from '../report/verdict';
-import type { RunOutcome } from './reproduction';
+import type { RunOutcome } from '../shrink/reproduction';
 
 /** The cucumber.js profile that runs only the feature files given on the command line. */
 export const CUCUMBER_FILES_PROFILE = 'files';
@@ -53,4 +53,10 @@ export async function runScenario(source: { args: string[] } | { feature: string
   if (verdicts === undefined) return { outcome: 'ERROR', reportDir };
   if (verdicts.length === 0) return { outcome: 'NOT-RUN', reportDir };
   return { outcome: verdicts[0].verdict, verdict: verdicts[0], reportDir };
+}
+
+/** The storm run once from its seed, as `keelhaul verify --seed` would; its verdict, if it gave one. */
+export function runStormFromSeed(stormFile: string, stormName: string, reportDir: string, settings: ShrinkRunSettings): Promise<ScenarioRun> {
+  const escaped = stormName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return runScenario({ args: [stormFile, '--name', `^${escaped}$`] }, reportDir, settings);
 }
