@@ -94,7 +94,7 @@ function runFeatureAlone(feature: string, reportDir: string, timeoutMs: number):
 const SLOW = process.env.KEELHAUL_SLOW_TESTS === '1' ? false : 'a shrink of a real storm takes minutes: KEELHAUL_SLOW_TESTS=1 runs it';
 
 describe('keelhaul shrink on a failing storm (real storms, minutes)', () => {
-  test('the seeded no-dedup storm shrinks from 20 faults to at most 3, and the printed scenario FAILs on its own', { skip: SLOW, timeout: 600_000 }, async () => {
+  test('the seeded no-dedup storm shrinks from 20 faults to at most 3, and the printed scenario FAILs on its own', { skip: SLOW, timeout: 720_000 }, async (t) => {
     // 2 of 2: on a loaded machine the broken broker also fails now and then with no fault at all (a
     // client times out, its retry runs the job again), so one FAIL is not evidence (the default, 2 of
     // 3, is for real use; 2 of 2 is cheaper: a PASS ends a candidate at once). Time scale 2 keeps
@@ -105,6 +105,7 @@ describe('keelhaul shrink on a failing storm (real storms, minutes)', () => {
     assert.ok(shrinkDir, `no shrink folder\n${run.stdout}`);
     const summary = JSON.parse(fs.readFileSync(path.join(shrinkDir, 'shrink.json'), 'utf8')) as { start: StormCandidate; smallest: StormCandidate; trials: number; log: { reproduced: boolean; outcomes: string[] }[] };
     assert.equal(summary.start.faults.length, 20);
+    t.diagnostic(`shrunk from ${summary.start.faults.length} to ${summary.smallest.faults.length} faults, load ${summary.start.load} -> ${summary.smallest.load}, in ${summary.trials} trials`);
     assert.ok(summary.smallest.faults.length <= 3, `shrunk to ${summary.smallest.faults.length} faults\n${run.stdout}`);
     assert.ok(summary.trials <= 10);
     assert.ok(summary.log.some((trial) => trial.reproduced) || summary.smallest.faults.length === 20, 'the smallest schedule is one a trial saw FAIL');
