@@ -164,6 +164,8 @@ export async function runShrink(options: ShrinkOptions): Promise<number> {
   } finally {
     clearTimeout(timeBound);
     process.off('SIGINT', interrupt);
+    // A shrink that ended before running anything (a run folder that cannot be used) leaves no empty folder behind.
+    if (fs.readdirSync(runDir).length === 0) fs.rmdirSync(runDir);
   }
 
   function resolveScale(text: string | undefined): number {

@@ -56,6 +56,7 @@ describe('keelhaul shrink: bad options are named, exit 2, nothing runs', () => {
     const run = await shrink(['--impl', NO_DEDUP, '--name', STORM, '--from', copy]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /fault-schedule.json is missing: .* shrink with --seed instead/);
+    assert.deepEqual(run.runDirs, [], 'no empty shrink folder is left');
   });
 
   test('a storm that passed is nothing to shrink: exit 1, said so', async () => {
@@ -67,6 +68,7 @@ describe('keelhaul shrink: bad options are named, exit 2, nothing runs', () => {
     const run = await shrink(['--impl', NO_DEDUP, '--name', STORM, '--from', copy]);
     assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /was PASS in .*only a FAIL can be shrunk/);
+    assert.deepEqual(run.runDirs, [], 'no empty shrink folder is left');
   });
 });
 
