@@ -1,7 +1,9 @@
-import { Given, Then, When } from '@cucumber/cucumber';
+import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import { checkPubSub } from '../harness/checker/pubsub';
 import { livenessPeriod, recoveryBound } from '../harness/timing/timing';
-import { describeSchedule } from '../harness/nemesis/fault-schedule';
+import { givenStormFaults } from '../harness/nemesis/fault-table';
+import type { StormOptions } from '../harness/nemesis/storm-run';
+import { announceSchedule } from './announce-schedule';
 import { pubSubStormLoad } from '../harness/systems/pubsub/storm-load';
 import { waitFor } from '../harness/util/wait-for';
 import { expectCaughtUpAfterFault, expectRefusedWhileFrozen, expectRetainedAcrossRestart } from '../harness/systems/pubsub/expectations';
@@ -11,7 +13,6 @@ import { scaled } from '../harness/util/time-scale';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeelhaulWorld } from './world';
-import { stormReplayCommand } from '../harness/cli/storm-replay';
 
 const COMMAND_TIMEOUT_MS = scaled(5_000);
 const FIND_TRAFFIC_TIMEOUT_MS = scaled(10_000);
@@ -197,23 +198,27 @@ When('{string} is cut off from the network for {int} liveness periods once it ha
   await this.strike({ kind: 'isolate', target: subscriber.name, durationMs: periods * livenessPeriod(this.harness.timing) }, subscriber);
 });
 
+/** A pub/sub storm under the round-robin puts, its schedule printed with the command that replays it. */
+async function pubSubStorm(world: KeelhaulWorld, options: StormOptions, topics: string, minAccepted: number): Promise<void> {
+  const { pubsub } = world.harness;
+  world.pubsubStorm = await world.harness.crashStorm(pubsub, options, pubSubStormLoad(pubsub, { topics: topicList(topics), minAccepted }), announceSchedule(world, 'pub/sub crash storm', '@pubsub and @storm'));
+  world.pubsubWorkload = world.pubsubStorm.load;
+}
+
 When(
   'each publisher puts round-robin on {string} until at least {int} messages are accepted, through a crash storm of {int} proxy crashes, {int} subscriber crashes and {int} subscriber freezes over {int} seconds',
   { timeout: scaled(180_000) },
   async function (this: KeelhaulWorld, topics: string, minAccepted: number, proxyCrashes: number, subscriberCrashes: number, subscriberFreezes: number, seconds: number) {
-    const { pubsub } = this.harness;
-    this.pubsubStorm = await this.harness.crashStorm(
-      pubsub,
-      { hubCrashes: proxyCrashes, peerCrashes: subscriberCrashes, peerFreezes: subscriberFreezes, windowMs: scaled(seconds * 1000) },
-      pubSubStormLoad(pubsub, { topics: topicList(topics), minAccepted }),
-      (schedule) => {
-        // On the console as well as in the report: the seed is what a failing CI run needs to be replayed.
-        const described = describeSchedule(schedule);
-        process.stderr.write(`\npub/sub crash storm seed ${schedule.seed} (replay: ${stormReplayCommand(schedule.seed, '@pubsub and @storm')})\n${described}\n`);
-        this.attach(described, 'text/plain');
-      },
-    );
-    this.pubsubWorkload = this.pubsubStorm.load;
+    await pubSubStorm(this, { hubCrashes: proxyCrashes, peerCrashes: subscriberCrashes, peerFreezes: subscriberFreezes, windowMs: scaled(seconds * 1000) }, topics, minAccepted);
+  },
+);
+
+// The same storm with its faults spelled out (harness/nemesis/fault-table.ts): what `keelhaul shrink` prints.
+When(
+  'each publisher puts round-robin on {string} until at least {int} messages are accepted, through these faults:',
+  { timeout: scaled(180_000) },
+  async function (this: KeelhaulWorld, topics: string, minAccepted: number, table: DataTable) {
+    await pubSubStorm(this, { faults: givenStormFaults(table.raw()) }, topics, minAccepted);
   },
 );
 

@@ -1,32 +1,38 @@
-import { Then, When } from '@cucumber/cucumber';
+import { Then, When, type DataTable } from '@cucumber/cucumber';
 import { describeSchedule } from '../harness/nemesis/fault-schedule';
+import { announceSchedule } from './announce-schedule';
+import { givenStormFaults } from '../harness/nemesis/fault-table';
 import { stormReplayCommand } from '../harness/cli/storm-replay';
 import { requestReplyStormLoad } from '../harness/systems/request-reply/storm-load';
 import { parseRequestReplyProfile } from '../harness/checker';
 import { expectPass, Inconclusive } from '../harness/verdict/inconclusive';
 import { scaled } from '../harness/util/time-scale';
-import { stormSeed } from '../harness/nemesis/storm-run';
+import { stormSeed, type StormOptions } from '../harness/nemesis/storm-run';
 import { withKills } from '../harness/systems/request-reply/kill-storm';
 import { clientCallBound, recoveryBound } from '../harness/timing/timing';
 import type { KeelhaulWorld } from './world';
+
+/** A request-reply storm with the plain load, its schedule printed with the command that replays it. */
+async function requestReplyStorm(world: KeelhaulWorld, options: StormOptions, load: { service: string; concurrency: number; minJobs: number }): Promise<void> {
+  const { cluster } = world.harness;
+  world.storm = await world.harness.crashStorm(cluster, options, requestReplyStormLoad(cluster, load), announceSchedule(world, 'crash storm', '@storm and not @pubsub'));
+  world.workload = world.storm.load.workload;
+}
 
 When(
   'the clients submit at least {int} jobs to {string}, {int} at a time each, through a crash storm of {int} broker crashes, {int} worker crashes and {int} worker freezes over {int} seconds',
   { timeout: scaled(180_000) },
   async function (this: KeelhaulWorld, minJobs: number, service: string, concurrency: number, brokerCrashes: number, workerCrashes: number, workerFreezes: number, seconds: number) {
-    const { cluster } = this.harness;
-    this.storm = await this.harness.crashStorm(
-      cluster,
-      { hubCrashes: brokerCrashes, peerCrashes: workerCrashes, peerFreezes: workerFreezes, windowMs: scaled(seconds * 1000) },
-      requestReplyStormLoad(cluster, { service, concurrency, minJobs }),
-      (schedule) => {
-        // On the console as well as in the report: the seed is what a failing CI run needs to be replayed.
-        const described = describeSchedule(schedule);
-        process.stderr.write(`\ncrash storm seed ${schedule.seed} (replay: ${stormReplayCommand(schedule.seed, '@storm and not @pubsub')})\n${described}\n`);
-        this.attach(described, 'text/plain');
-      },
-    );
-    this.workload = this.storm.load.workload;
+    await requestReplyStorm(this, { hubCrashes: brokerCrashes, peerCrashes: workerCrashes, peerFreezes: workerFreezes, windowMs: scaled(seconds * 1000) }, { service, concurrency, minJobs });
+  },
+);
+
+// The same storm with its faults spelled out (harness/nemesis/fault-table.ts): what `keelhaul shrink` prints.
+When(
+  'the clients submit at least {int} jobs to {string}, {int} at a time each, through these faults:',
+  { timeout: scaled(180_000) },
+  async function (this: KeelhaulWorld, minJobs: number, service: string, concurrency: number, table: DataTable) {
+    await requestReplyStorm(this, { faults: givenStormFaults(table.raw()) }, { service, concurrency, minJobs });
   },
 );
 

@@ -26,6 +26,7 @@ import { registerControlCommands } from './control-commands';
 import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled, unsafeNoSyncOption } from './journal-repair';
 import { registerCoverageCommand } from './coverage';
 import { registerMergeReportsCommand } from './merge-reports';
+import { registerShrinkCommand } from './shrink-command';
 import { parallelOption, shardOption } from './run-split';
 import type { Shard } from '../run/shard';
 import { registerKeysCommand } from './keys';
@@ -422,6 +423,7 @@ registerPubSubCommands(program);
 registerControlCommands(program);
 registerCoverageCommand(program);
 registerMergeReportsCommand(program, usageExit);
+registerShrinkCommand(program, usageExit);
 registerKeysCommand(program);
 
 program.parseAsync(normaliseToxiproxyArgv(process.argv)).catch((error: unknown) => {

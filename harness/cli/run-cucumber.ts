@@ -17,6 +17,8 @@ export interface CucumberRun {
   config: RunConfig;
   /** Inherit stdin (interactive `features`) or not (`verify`). */
   stdin?: 'inherit' | 'ignore';
+  /** Ends the run early (SIGTERM to cucumber-js, whose hooks stop the nodes): a caller's time bound. */
+  signal?: AbortSignal;
 }
 
 export interface CucumberOutcome {
@@ -44,8 +46,12 @@ export async function runCucumber(run: CucumberRun): Promise<CucumberOutcome> {
   });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward).on('SIGTERM', forward);
+  const abort = () => child.kill('SIGTERM');
+  run.signal?.addEventListener('abort', abort);
+  if (run.signal?.aborted) abort();
   const code = await new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
   process.off('SIGINT', forward).off('SIGTERM', forward);
+  run.signal?.removeEventListener('abort', abort);
   const file = path.join(run.config.reportDir, RUN_REPORT_FILES.verdicts);
   const report = fs.existsSync(file) ? readVerdicts(run.config.reportDir) : undefined;
   return { code, verdicts: report?.verdicts, report };

@@ -30,6 +30,8 @@ export interface CrashStormPlan {
 
 export interface FaultSchedule {
   seed: string;
+  /** The faults were given (a feature's fault table), not drawn from the seed. */
+  given?: boolean;
   faults: ScheduledFault[];
 }
 
@@ -90,5 +92,6 @@ export function crashStormSchedule(seed: string, plan: CrashStormPlan): FaultSch
 /** One line per fault, for the report and the console. */
 export function describeSchedule(schedule: FaultSchedule): string {
   const lines = schedule.faults.map(({ at, ...fault }) => `${String(at).padStart(6)} ms  ${describeFault(fault)}`);
-  return [`seed ${schedule.seed}: ${schedule.faults.length} faults`, ...lines].join('\n');
+  const title = schedule.given ? `given schedule (seed ${schedule.seed}): ${schedule.faults.length} faults` : `seed ${schedule.seed}: ${schedule.faults.length} faults`;
+  return [title, ...lines].join('\n');
 }

@@ -19,6 +19,7 @@ import { referenceImplementation } from '../implementation/reference';
 import { Nemesis } from '../nemesis/nemesis';
 import { runCrashStorm, type StormOptions, type StormRunResult } from '../nemesis/storm-run';
 import type { FaultSchedule } from '../nemesis/fault-schedule';
+import { writeScheduleFile } from '../nemesis/schedule-file';
 import { ProxiedNetwork } from '../network/proxied-network';
 import { ProcessRuntime } from '../runtime/process-runtime';
 import type { Runtime } from '../runtime/runtime';
@@ -216,9 +217,15 @@ export class Scenario {
     return this.use(pubSubSystem);
   }
 
-  /** Any system's crash storm, through this scenario's nemesis and timing (see runCrashStorm). */
+  /**
+   * Any system's crash storm, through this scenario's nemesis and timing (see runCrashStorm). Its
+   * schedule is kept in the scenario's folder (fault-schedule.json), which `keelhaul shrink --from` starts from.
+   */
   crashStorm<Outcome>(system: System, options: StormOptions, load: StormLoad<Outcome>, onSchedule: (schedule: FaultSchedule) => void): Promise<StormRunResult<Outcome>> {
-    return runCrashStorm(system, this.nemesis, this.timing, options, load, onSchedule);
+    return runCrashStorm(system, this.nemesis, this.timing, options, load, (schedule) => {
+      writeScheduleFile(this.dir, schedule, timeScale());
+      onSchedule(schedule);
+    });
   }
 
   /** Starts a workload on all clients started so far. */
