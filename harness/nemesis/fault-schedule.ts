@@ -48,6 +48,9 @@ function between(random: Random, [low, high]: readonly [number, number]): number
 export function crashStormSchedule(seed: string, plan: CrashStormPlan): FaultSchedule {
   if (plan.peers.length === 0 && plan.peerCrashes + plan.peerFreezes > 0) throw new Error('a crash storm with peer faults needs peers (workers, subscribers)');
   const random = seededRandom(`crash-storm:${seed}`);
+  // In name order: peers start side by side and join the system in whatever order they came up, so
+  // the order they are listed in is not the run's to choose, and a seed must name the same nodes.
+  const peers = [...plan.peers].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const busyUntil = new Map<string, number>();
   const faults: ScheduledFault[] = [];
 
@@ -69,7 +72,7 @@ export function crashStormSchedule(seed: string, plan: CrashStormPlan): FaultSch
     // A few draws to find a peer that is free then; a fault that fits nowhere is placed after the window.
     let placed = false;
     for (let attempt = 0; attempt < 20 && !placed; attempt++) {
-      const target = plan.peers[Math.floor(random() * plan.peers.length)];
+      const target = peers[Math.floor(random() * peers.length)];
       const at = Math.round(random() * plan.windowMs);
       if (at < (busyUntil.get(target) ?? 0)) continue;
       const length = kind === 'freeze' ? between(random, plan.freezeMs) : between(random, plan.pauseMs);
@@ -78,7 +81,7 @@ export function crashStormSchedule(seed: string, plan: CrashStormPlan): FaultSch
       placed = true;
     }
     if (!placed) {
-      const target = plan.peers[Math.floor(random() * plan.peers.length)];
+      const target = peers[Math.floor(random() * peers.length)];
       const at = busyUntil.get(target) ?? 0;
       const length = kind === 'freeze' ? between(random, plan.freezeMs) : between(random, plan.pauseMs);
       faults.push(kind === 'freeze' ? { at, kind, target, durationMs: length } : { at, kind, target, pauseMs: length });

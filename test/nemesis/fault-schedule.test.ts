@@ -29,6 +29,16 @@ describe('crash storm schedule', () => {
     assert.notDeepEqual(a.faults, c.faults);
   });
 
+  test('the same seed names the same nodes whatever order the peers came up in', () => {
+    // Peers start side by side and join in whatever order they came up: shrink found seed 42 crash
+    // worker-2, worker-1 and worker-3 in three runs before the schedule put them in name order.
+    const listed = crashStormSchedule('42', PLAN);
+    const shuffled = crashStormSchedule('42', { ...PLAN, peers: ['worker-3', 'worker-1', 'worker-4', 'worker-2'] });
+    assert.deepEqual(shuffled, listed);
+    const tens = { ...PLAN, peers: ['worker-10', 'worker-9', 'worker-1'] };
+    assert.deepEqual(crashStormSchedule('7', tens), crashStormSchedule('7', { ...tens, peers: ['worker-1', 'worker-9', 'worker-10'] }));
+  });
+
   test('it holds every fault the plan asks for, in time order, within the window', () => {
     for (const seed of ['1', '2', '3', drawSeed()]) {
       const { faults } = crashStormSchedule(seed, PLAN);
