@@ -62,7 +62,8 @@ export class KeelhaulWorld extends World {
   async strike(fault: Fault, target?: NodeHandle): Promise<NemesisEvent> {
     const event = await this.harness.nemesis.invoke(fault);
     this.rememberFault(event, target ?? (isNodeFault(fault) ? this.harness.node(fault.target) : undefined));
-    if (isNodeFault(fault) || fault.durationMs !== undefined) this.markHealed();
+    // A trigger has struck its fault to the end (or struck nothing) by now.
+    if (isNodeFault(fault) || fault.kind === 'on-message' || fault.durationMs !== undefined) this.markHealed();
     return event;
   }
 

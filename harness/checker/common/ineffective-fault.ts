@@ -21,7 +21,8 @@ export function checkFaultsHit(events: readonly HistoryEvent[]): Finding<'ineffe
 
 /** Why a fault hit nothing, in the words of what it measured. */
 function whyNothing(fault: NemesisEvent): string {
-  const { messages, connections, clock, unsynced } = fault.effect ?? {};
+  const { messages, connections, clock, unsynced, trigger } = fault.effect ?? {};
+  if (trigger?.fired === false) return `never fired: ${trigger.matched ?? 0} message(s) matched in ${trigger.withinMs} ms, fewer than the ${trigger.nth} it waited for, so "${trigger.then}" never struck`;
   if (messages) {
     const unread = messages.unparsedStreams > 0 ? `; ${messages.unparsedStreams} stream(s) could not be read (${messages.unparsedReason ?? 'no reason given'})` : '';
     return `matched ${messages.matched} message(s) and affected none${unread}`;
