@@ -20,19 +20,11 @@ const MID_RUN = 5;
 const WITHIN = { timeout: scaled(30_000) };
 
 /** Strikes `then` on the `nth` `match` message over `links`, and remembers what it hit for the checks after it. */
-async function strikeOnMessage(world: KeelhaulWorld, trigger: Omit<MessageTriggeredFault, 'kind' | 'withinMs' | 'then'>, then: NodeFault | LinkFault): Promise<void> {
-  const { nemesis, history } = world.harness;
-  const outcome = await nemesis.trigger({ kind: 'on-message', withinMs: TRIGGER_WITHIN_MS, then, ...trigger });
-  const target = 'target' in then ? world.harness.node(then.target) : undefined;
-  world.rememberFault(outcome.struck ?? outcome.trigger, target);
-  // The held message's jobs were hit too: dispatched, or answered, and caught by the fault on the way.
-  const end = history.events().find((event) => event.type === 'nemesis' && event.phase === 'end' && event.id === outcome.trigger.id);
-  const held = end?.type === 'nemesis' ? (end.effect?.trigger?.message?.jobs ?? []) : [];
-  world.faultJobs = [...new Set([...world.faultJobs, ...held])];
-  world.markHealed();
+export function strikeOnMessage(world: KeelhaulWorld, trigger: Omit<MessageTriggeredFault, 'kind' | 'withinMs' | 'then'>, then: NodeFault | LinkFault, onArmed?: () => void): Promise<void> {
+  return world.strikeOnMessage({ kind: 'on-message', withinMs: TRIGGER_WITHIN_MS, then, ...trigger }, onArmed);
 }
 
-function brokerCrash(world: KeelhaulWorld, pauseMs: number): NodeFault {
+export function brokerCrash(world: KeelhaulWorld, pauseMs: number): NodeFault {
   const broker = world.harness.cluster.broker;
   if (!broker) throw new Error('no broker was started');
   return { kind: 'crash-restart', target: broker.name, pauseMs: scaled(pauseMs) };

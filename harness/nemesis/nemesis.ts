@@ -51,7 +51,7 @@ export class Nemesis {
    * the held message (trigger-nemesis.ts). Resolves once the struck fault has ended (a link fault
    * without a duration stays in force), with the trigger's start event and the struck fault's.
    */
-  trigger(fault: MessageTriggeredFault): Promise<TriggerOutcome> {
+  trigger(fault: MessageTriggeredFault, onArmed?: () => void): Promise<TriggerOutcome> {
     const links = this.linkNemesis(describeFault(fault));
     return runTrigger(fault, {
       network: this.network!,
@@ -60,7 +60,7 @@ export class Nemesis {
       node: (name) => nodeNamed(this.systems().flatMap((system) => system.nodes), name),
       invokeNodeFault: (then) => this.onNode(then),
       beginLinkFault: (then) => this.begin(then),
-    });
+    }, onArmed);
   }
 
   /** Heals every link fault still in force. */

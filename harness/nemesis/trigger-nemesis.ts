@@ -65,7 +65,8 @@ function firedMessage(attributes: Record<string, number | string>, link: Link, s
   };
 }
 
-export async function runTrigger(fault: MessageTriggeredFault, deps: TriggerDeps): Promise<TriggerOutcome> {
+/** `onArmed`: called once the fault proxy watches for the message, for a step that must act only then (send what it awaits). */
+export async function runTrigger(fault: MessageTriggeredFault, deps: TriggerDeps, onArmed?: () => void): Promise<TriggerOutcome> {
   const { network, history } = deps;
   const links = deps.select(fault.links);
   if (links.length === 0) throw new Error(`on-message: no link to watch`);
@@ -92,6 +93,7 @@ export async function runTrigger(fault: MessageTriggeredFault, deps: TriggerDeps
         toxics.push({ link, stream, name });
       }
     }
+    onArmed?.();
     const fired = await firstHit(network, toxics, fault.withinMs);
     if (!fired) {
       const matched = (await Promise.all(toxics.map(({ link, name }) => network.toxicAttributes(link, name).catch(() => ({}) as Record<string, number | string>)))).reduce((sum, each) => sum + Number(each.matched ?? 0), 0);
