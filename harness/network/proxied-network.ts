@@ -41,6 +41,8 @@ const EXTENSION_TOXIC_TYPES: readonly string[] = [
   'zmtp_trigger' satisfies TriggerToxicType,
 ];
 
+/** The longest wait the fault proxy's long poll takes (docs/fault-proxy.md). */
+const MAX_LONG_POLL_MS = 600_000;
 /** Slack on top of a long poll's own timeout before the HTTP request itself is given up. */
 const LONG_POLL_SLACK_MS = 5_000;
 
@@ -151,8 +153,9 @@ export class ProxiedNetwork {
    */
   async awaitTriggerHit(link: Link, name: string, timeoutMs: number): Promise<Record<string, number | string>> {
     this.proxyOf(link);
-    const url = `${this.url}/proxies/${encodeURIComponent(link.name)}/toxics/${encodeURIComponent(name)}/hit?timeout=${Math.max(0, Math.round(timeoutMs))}`;
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs + LONG_POLL_SLACK_MS) });
+    const waitMs = Math.min(MAX_LONG_POLL_MS, Math.max(0, Math.round(timeoutMs)));
+    const url = `${this.url}/proxies/${encodeURIComponent(link.name)}/toxics/${encodeURIComponent(name)}/hit?timeout=${waitMs}`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(waitMs + LONG_POLL_SLACK_MS) });
     const body = await response.text();
     if (!response.ok) throw new Error(`the fault proxy at ${this.url} answered ${response.status} to the trigger ${name} on ${link.name}: ${body.trim()}`);
     return (JSON.parse(body) as { attributes: Record<string, number | string> }).attributes;
