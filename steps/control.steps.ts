@@ -15,6 +15,7 @@ import { livenessPeriod, recoveryBound } from '../harness/timing/timing';
 import { waitFor } from '../harness/util/wait-for';
 import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
+import { brokerCrash, strikeOnMessage } from './trigger.steps';
 
 /**
  * The control plane (KHC/1, features/control/): kills asked through the client drivers, drains and
@@ -95,12 +96,13 @@ When('the worker running that job is cut off from the broker for {int} liveness 
   await answered;
 });
 
-When('the client kills that job once a worker runs it, and the broker is killed as the kill is sent and restarted {int} ms later', { timeout: scaled(90_000) }, async function (this: KeelhaulWorld, pauseMs: number) {
-  const { job } = await runningJob(this);
-  const broker = this.harness.cluster.broker;
-  if (!broker) throw new Error('no broker was started');
-  const answered = killJob(this, job);
-  await this.strike({ kind: 'crash-restart', target: broker.name, pauseMs: scaled(pauseMs) }, broker);
+When('the client kills that job once a worker runs it, and the broker is killed right after it sends the worker the KILL, which never arrives, and restarted {int} ms later', { timeout: scaled(90_000) }, async function (this: KeelhaulWorld, pauseMs: number) {
+  const { worker, job } = await runningJob(this);
+  let answered: Promise<void> | undefined;
+  // The kill is sent once the proxy watches for it: the broker dies the moment its CONTROL KILL leaves, which is then lost.
+  await strikeOnMessage(this, { links: { of: [worker] }, direction: 'backward', match: { command: 'CONTROL', job }, nth: 1, release: 'drop' }, brokerCrash(this, pauseMs), () => {
+    answered = killJob(this, job);
+  });
   await answered;
 });
 

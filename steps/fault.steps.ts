@@ -82,17 +82,6 @@ When('the broker is killed once every worker is busy and more calls wait, and re
   await crashRestartBroker(this, pauseMs);
 });
 
-When('the broker is killed while a worker holds a job, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
-  await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
-  await crashRestartBroker(this, pauseMs);
-});
-
-When('the broker is killed the moment a worker finishes a job, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
-  // The worker's result is on its way to the broker, or being journaled, or answered: the kill lands in between.
-  await this.harness.cluster.nextExecEnd(FIND_JOB_TIMEOUT_MS);
-  await crashRestartBroker(this, pauseMs);
-});
-
 When('the broker is killed again as soon as it is back, and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
   await crashRestartBroker(this, pauseMs);
 });

@@ -5,6 +5,7 @@ import type { OpenLoopWorkload } from '../harness/systems/request-reply/open-loo
 import type { NodeHandle } from '../harness/runtime/node-handle';
 import type { NemesisEvent } from '../harness/history/event';
 import { isNodeFault, type Fault } from '../harness/nemesis/fault';
+import type { MessageTriggeredFault } from '../harness/nemesis/triggered-fault';
 import type { StormRunResult } from '../harness/nemesis/storm-run';
 import type { RequestReplyStormOutcome } from '../harness/systems/request-reply/storm-load';
 import type { PubSubWorkload } from '../harness/systems/pubsub/workload';
@@ -62,8 +63,24 @@ export class KeelhaulWorld extends World {
   async strike(fault: Fault, target?: NodeHandle): Promise<NemesisEvent> {
     const event = await this.harness.nemesis.invoke(fault);
     this.rememberFault(event, target ?? (isNodeFault(fault) ? this.harness.node(fault.target) : undefined));
-    if (isNodeFault(fault) || fault.durationMs !== undefined) this.markHealed();
+    // A trigger has struck its fault to the end (or struck nothing) by now.
+    if (isNodeFault(fault) || fault.kind === 'on-message' || fault.durationMs !== undefined) this.markHealed();
     return event;
+  }
+
+  /**
+   * A fault struck at a protocol moment (trigger.steps.ts); remembers what the struck fault hit,
+   * and the jobs of the held message too (dispatched or answered, and caught on the way).
+   * `onArmed`: called once the fault proxy watches for the message.
+   */
+  async strikeOnMessage(fault: MessageTriggeredFault, onArmed?: () => void): Promise<void> {
+    const { nemesis, history } = this.harness;
+    const outcome = await nemesis.trigger(fault, onArmed);
+    this.rememberFault(outcome.struck ?? outcome.trigger, 'target' in fault.then ? this.harness.node(fault.then.target) : undefined);
+    const end = history.events().find((event) => event.type === 'nemesis' && event.phase === 'end' && event.id === outcome.trigger.id);
+    const held = end?.type === 'nemesis' ? (end.effect?.trigger?.message?.jobs ?? []) : [];
+    this.faultJobs = [...new Set([...this.faultJobs, ...held])];
+    this.markHealed();
   }
 
   /** Remembers what a fault hit, so later steps can check those jobs and that node. */

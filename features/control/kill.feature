@@ -67,13 +67,15 @@ Feature: Killing a job: one definite answer, agreed by broker, worker and client
     And the killed job never ran again
     And the history shows no anomaly the "control" profile forbids
 
-  @containers @khc1:kill-journaled @khc1:kill-after-restart
+  @containers @message-triggered @khc1:kill-journaled @khc1:kill-after-restart
   Scenario: A job is killed and the broker is killed right after: the kill survives the restart
+    # Triggered: the broker dies the moment its CONTROL KILL leaves for the worker, and that KILL is
+    # lost; only the kill it journaled before sending can reach the worker after the restart.
     Given a broker
     And 2 workers serving "echo" that take 100 ms per job
     And 1 client
     When the client starts submitting 1 job to "echo" that takes 6000 ms
-    And the client kills that job once a worker runs it, and the broker is killed as the kill is sent and restarted 300 ms later
+    And the client kills that job once a worker runs it, and the broker is killed right after it sends the worker the KILL, which never arrives, and restarted 300 ms later
     Then every kill is answered definitely
     And the killed job's call ended without a reply
     And the history shows no anomaly the "control" profile forbids

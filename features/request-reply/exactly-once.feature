@@ -18,26 +18,59 @@ Feature: Exactly-once jobs through broker crashes, partitions and lost replies
     And no call is stuck
     And the history shows no anomaly the "exactly-once" profile forbids
 
-  @khx1:result-grace @khx1:worker-keeps-result @khx1:worker-declares @khx1:hand-in-after-welcome @khx1:keep-until-recorded
+  @message-triggered @khx1:result-grace @khx1:worker-keeps-result @khx1:worker-declares @khx1:hand-in-after-welcome @khx1:keep-until-recorded
   Scenario: The broker is killed between dispatching a job and receiving its result
+    # Triggered: the broker dies right after a REQUEST leaves it; the worker gets the job from a dead broker.
     Given a broker
     And 3 workers serving "echo" that take 200 ms per job
     And 2 clients
     When each client starts submitting 12 jobs to "echo", 3 at a time
-    And the broker is killed while a worker holds a job, and restarted 300 ms later
+    And the broker is killed right after it dispatches a job to a worker, which still gets it, and restarted 300 ms later
     Then every job is answered exactly once
     And no job ran more than once
     And no call is stuck
     And the history shows no anomaly the "exactly-once" profile forbids
 
-  @khx1:record-before-reply @khx1:retries-from-table @khx1:same-job-id
+  @message-triggered @khx1:record-before-reply @khx1:retries-from-table @khx1:same-job-id
   Scenario: The broker is killed between a job's result and its reply
+    # Triggered: the broker dies right after a client's reply leaves it, and that reply never arrives.
     Given a broker
     And 3 workers serving "echo" that take 20 ms per job
     And 3 clients
     When each client starts submitting 60 jobs to "echo", 3 at a time
-    And the broker is killed the moment a worker finishes a job, and restarted 200 ms later
-    Then every job is answered exactly once
+    And the broker is killed right after it sends a client the reply to a job of "echo", which never arrives, and restarted 200 ms later
+    Then the jobs the fault hit were answered
+    And every job is answered exactly once
+    And no job ran more than once
+    And no call is stuck
+    And the history shows no anomaly the "exactly-once" profile forbids
+
+  @message-triggered @khx1:keep-until-recorded @khx1:hand-in-after-welcome @khx1:record-before-reply
+  Scenario: The broker is killed right after it sends RECORDED for a job, which never reaches the worker
+    # The worker never hears its result was recorded: it keeps it and hands it in again after the
+    # restart, and the broker must answer from its record, not run the job again.
+    Given a broker
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
+    When each client starts submitting 40 jobs to "echo", 2 at a time
+    And the broker is killed right after it sends RECORDED for a job, which never reaches the worker, and restarted 200 ms later
+    Then the jobs the fault hit were answered
+    And every job is answered exactly once
+    And no job ran more than once
+    And no call is stuck
+    And the history shows no anomaly the "exactly-once" profile forbids
+
+  @message-triggered @links @khx1:retries-from-table @khx1:same-job-id
+  Scenario: A client cut off the moment its first retry of a job leaves gets the recorded result after the heal
+    # The job's reply is lost, so the client retries it; the retry is held, the client's links go
+    # silent, and the retry is lost in the partition. After the heal a further retry must get the result.
+    Given a broker
+    And 2 workers serving "echo" that take 50 ms per job
+    And 2 clients
+    When each client starts submitting 20 jobs to "echo", 2 at a time
+    And "client-1" is partitioned from the broker for 4 liveness periods when its first retry of a job leaves
+    Then the jobs the fault hit were answered
+    And every job is answered exactly once
     And no job ran more than once
     And no call is stuck
     And the history shows no anomaly the "exactly-once" profile forbids

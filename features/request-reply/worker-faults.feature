@@ -31,6 +31,22 @@ Feature: Worker crashes and freezes
     And no call is stuck
     And the history shows no anomaly the "at-least-once" profile forbids
 
+  @message-triggered @rfc7:heartbeating @rfc7:reliability @rfc7:recover-worker-crash-or-freeze @rfc7:broker-liveness
+  Scenario: A worker frozen the moment it receives its 3rd job is replaced, then serves again
+    # Triggered: the 3rd REQUEST to worker-1 is held, the worker frozen, then the REQUEST forwarded:
+    # it waits in the frozen worker's socket while the broker takes the worker for dead.
+    Given a broker
+    And 3 workers serving "echo" that take 30 ms per job
+    And 3 clients
+    When each client starts submitting 30 jobs to "echo", 2 at a time
+    And "worker-1" is frozen for 4 liveness periods when it receives its 3rd job
+    Then the jobs the fault hit were answered
+    And the workload finishes
+    When each client submits 30 more jobs to "echo", 3 at a time
+    Then the frozen worker has run jobs since it resumed
+    And no call is stuck
+    And the history shows no anomaly the "at-least-once" profile forbids
+
   @containers @rfc7:heartbeating @rfc7:reliability @rfc7:recover-worker-network @rfc7:broker-liveness @rfc7:worker-liveness @rfc7:worker-restarts-conversation
   Scenario: A worker cut off from the network while it holds a job is replaced, then serves again
     # In the docker runtime the worker's container leaves the network (docker network disconnect);

@@ -117,6 +117,24 @@ export type FaultEffect = {
   // Faults measured on the fault proxy while in force, on their `end` event (`hit`: they counted any).
   /** Message faults: messages their toxics matched and affected, streams they could not read. */
   messages?: { matched: number; affected: number; unparsedStreams: number; unparsedReason?: string };
+  /**
+   * A message-triggered fault (`on-message`): which match fires it and what it strikes (start and
+   * end); on its end, whether it fired, the message that fired it (link, stream, its fields), when
+   * the harness learned of it (`firedAt`) and released the held message (`releasedAt`), and the id
+   * of the struck fault's own nemesis events (`struck`).
+   */
+  trigger?: {
+    nth: number;
+    release: 'forward' | 'drop';
+    then: string;
+    withinMs: number;
+    fired?: boolean;
+    matched?: number;
+    message?: { link: string; stream: 'upstream' | 'downstream'; command: string; service?: string; jobs?: string[]; topic?: string; sequence?: number };
+    firedAt?: number;
+    releasedAt?: number;
+    struck?: string;
+  };
   /** Connection faults: the connections the fault proxy refused, hung, delayed or cut, by counter. */
   connections?: Record<string, number>;
   /** Clock skew: the offset and rate set, and whether libfaketime was loaded in every process of the node. */

@@ -1,4 +1,5 @@
 import { describeMessages, type MessageToxic } from './message-fault';
+import { describeTrigger, type MessageTriggeredFault } from './triggered-fault';
 
 /**
  * Faults as data: what to do, to what, for how long. Steps, crash storms, replays and reports all
@@ -149,7 +150,8 @@ export const CONNECTION_TOXIC_KINDS: readonly ConnectionToxic['kind'][] = ['refu
  */
 export type LinkFault = Toxic & { links: LinkSelector; direction?: Direction; durationMs?: number };
 
-export type Fault = NodeFault | LinkFault;
+/** `MessageTriggeredFault`: a node or link fault that strikes when the fault proxy sees a given message (triggered-fault.ts). */
+export type Fault = NodeFault | LinkFault | MessageTriggeredFault;
 export type FaultKind = Fault['kind'];
 
 export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate', 'stop', 'clock-skew', 'lose-unsynced-writes', 'disk-full', 'fsync-fails', 'read-only'];
@@ -179,6 +181,8 @@ export function describeFault(fault: Fault): string {
       return `remount the disk of ${fault.target} read-only for ${fault.durationMs} ms`;
     case 'clock-skew':
       return `skew the clock of ${fault.target} by ${fault.offsetMs >= 0 ? '+' : ''}${fault.offsetMs} ms${fault.rate === 1 ? '' : `, running ×${fault.rate}`}, for ${fault.durationMs} ms`;
+    case 'on-message':
+      return describeTrigger(fault, describeFault, describeMessages(fault.match));
     case 'stop':
       return `stop ${fault.target} gracefully (${fault.how === 'signal' ? 'SIGTERM' : 'stdin closed'}), killed after ${fault.graceMs} ms`;
     default: {

@@ -10,6 +10,8 @@ import { describeFault, isNodeFault, type Fault, type LinkFault, type NodeFault 
 import { LinkNemesis, type ActiveLinkFault } from './link-nemesis';
 import { NodeNemesis } from './node-nemesis';
 import type { SystemsInPlay } from './what-it-hits';
+import { runTrigger, type TriggerOutcome } from './trigger-nemesis';
+import type { MessageTriggeredFault } from './triggered-fault';
 
 /**
  * One door for every fault: `invoke(fault)` carries out any `Fault` (node or link) and resolves with
@@ -24,7 +26,7 @@ export class Nemesis {
   constructor(
     private readonly runtime: Runtime,
     private readonly systems: SystemsInPlay,
-    history: HistoryRecorder,
+    private readonly history: HistoryRecorder,
     private readonly network?: ProxiedNetwork,
   ) {
     this.nodes = new NodeNemesis(systems, history);
@@ -32,6 +34,7 @@ export class Nemesis {
   }
 
   async invoke(fault: Fault): Promise<NemesisEvent> {
+    if (fault.kind === 'on-message') return (await this.trigger(fault)).trigger;
     if (isNodeFault(fault)) return this.onNode(fault);
     const active = await this.begin(fault);
     if (fault.durationMs !== undefined) await active.healAfter(fault.durationMs);
@@ -41,6 +44,23 @@ export class Nemesis {
   /** A link fault in force until its handle (or `healAll`) heals it: for steps that heal at a moment of their own. */
   begin(fault: LinkFault): Promise<ActiveLinkFault> {
     return this.linkNemesis(describeFault(fault)).begin(fault, fault.links, fault.direction);
+  }
+
+  /**
+   * A fault struck at a protocol moment: waits for the message on the fault proxy, strikes, releases
+   * the held message (trigger-nemesis.ts). Resolves once the struck fault has ended (a link fault
+   * without a duration stays in force), with the trigger's start event and the struck fault's.
+   */
+  trigger(fault: MessageTriggeredFault, onArmed?: () => void): Promise<TriggerOutcome> {
+    const links = this.linkNemesis(describeFault(fault));
+    return runTrigger(fault, {
+      network: this.network!,
+      history: this.history,
+      select: (selector) => links.select(selector),
+      node: (name) => nodeNamed(this.systems().flatMap((system) => system.nodes), name),
+      invokeNodeFault: (then) => this.onNode(then),
+      beginLinkFault: (then) => this.begin(then),
+    }, onArmed);
   }
 
   /** Heals every link fault still in force. */

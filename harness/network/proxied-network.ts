@@ -30,12 +30,21 @@ export interface ToxicSpec {
   toxicity?: number;
 }
 
+/** keelhaul's trigger toxic (docs/fault-proxy.md): holds the n-th matching message until removed. */
+export type TriggerToxicType = 'zmtp_trigger';
+
 /** The keelhaul fault proxy's own toxic types, which count what they did among their attributes. */
-export type ExtensionToxicType = ConnectionToxicType | MessageToxicType;
+export type ExtensionToxicType = ConnectionToxicType | MessageToxicType | TriggerToxicType;
 const EXTENSION_TOXIC_TYPES: readonly string[] = [
   ...(['refuse_new', 'hang_new', 'slow_accept', 'half_open'] satisfies ConnectionToxicType[]),
   ...(['zmtp_drop', 'zmtp_duplicate', 'zmtp_delay', 'zmtp_reorder'] satisfies MessageToxicType[]),
+  'zmtp_trigger' satisfies TriggerToxicType,
 ];
+
+/** The longest wait the fault proxy's long poll takes (docs/fault-proxy.md). */
+const MAX_LONG_POLL_MS = 600_000;
+/** Slack on top of a long poll's own timeout before the HTTP request itself is given up. */
+const LONG_POLL_SLACK_MS = 5_000;
 
 function hostPort(endpoint: string): string {
   const match = /^tcp:\/\/(.+:\d+)$/.exec(endpoint);
@@ -135,6 +144,21 @@ export class ProxiedNetwork {
   async toxicAttributes(link: Link, name: string): Promise<Record<string, number | string>> {
     const toxic = await this.proxyOf(link).getToxic(name);
     return toxic.attributes as unknown as Record<string, number | string>;
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) for a `zmtp_trigger` toxic to fire, through the fault proxy's long
+   * poll `GET /proxies/{proxy}/toxics/{toxic}/hit` (a keelhaul route toxiproxy-node-client does not
+   * know, so plain fetch): resolves with the toxic's attributes, `hits` 1 when it fired.
+   */
+  async awaitTriggerHit(link: Link, name: string, timeoutMs: number): Promise<Record<string, number | string>> {
+    this.proxyOf(link);
+    const waitMs = Math.min(MAX_LONG_POLL_MS, Math.max(0, Math.round(timeoutMs)));
+    const url = `${this.url}/proxies/${encodeURIComponent(link.name)}/toxics/${encodeURIComponent(name)}/hit?timeout=${waitMs}`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(waitMs + LONG_POLL_SLACK_MS) });
+    const body = await response.text();
+    if (!response.ok) throw new Error(`the fault proxy at ${this.url} answered ${response.status} to the trigger ${name} on ${link.name}: ${body.trim()}`);
+    return (JSON.parse(body) as { attributes: Record<string, number | string> }).attributes;
   }
 
   async removeToxic(link: Link, name: string): Promise<void> {

@@ -6,6 +6,7 @@ import { Connection } from './connection';
 import { goString } from '../util/go-json';
 import type { ProxyMetrics } from './proxy-metrics';
 import type { Random } from '../util/random';
+import { wakeTriggerWaiters } from './toxics/zmtp-trigger';
 import { toxicJson, type AttributeValue, type Direction, type Toxic } from './toxics/toxic';
 
 /** How long stopping a proxy waits for its listener to report closed (connections are destroyed first). */
@@ -160,6 +161,8 @@ export class Proxy {
     this.toxicsByDirection[toxic.direction] = list.filter((other) => other !== toxic);
     for (const connection of this.connections) connection.removeToxic(toxic);
     this.gate.released(toxic);
+    // A client waiting for a trigger that is gone hears so now, not at its timeout.
+    wakeTriggerWaiters(toxic);
   }
 
   removeAllToxics(): void {

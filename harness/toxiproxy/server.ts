@@ -15,6 +15,7 @@ import { seededRandom } from '../util/random';
 import { nextRequestId } from './request-id';
 import { decodePopulate, decodeProxyCreate, decodeProxyUpdate, decodeToxicAttributes, decodeToxicCreate, decodeToxicUpdate, type PopulateEntry } from './request-bodies';
 import { TOXIC_KINDS } from './toxics';
+import { triggerHitReply } from './trigger-hit';
 import { newCounts, toxicJson, type Direction, type Toxic } from './toxics/toxic';
 import { TOXIPROXY_VERSION } from './version';
 
@@ -99,11 +100,13 @@ const goHttpError = (status: number, message: string): Reply => ({
 
 const apiErrorReply = (error: ApiError): Reply => goHttpError(error.status, `{"error":${goString(error.message)},"status":${error.status}}`);
 
-type Handler = (params: string[], body: string) => Promise<Reply>;
+type Handler = (params: string[], body: string, query: URLSearchParams) => Promise<Reply>;
 
 interface Route {
   readonly pattern: RegExp;
   readonly methods: Readonly<Record<string, Handler>>;
+  /** A long poll: handled outside the one-at-a-time queue, so its wait holds up no other request. */
+  readonly waits?: boolean;
 }
 
 /**
@@ -283,6 +286,12 @@ export class FaultProxyServer {
           },
         },
       },
+      // keelhaul extension: wait for a zmtp_trigger toxic to fire (docs/fault-proxy.md).
+      {
+        pattern: /^\/proxies\/([^/]+)\/toxics\/([^/]+)\/hit$/,
+        waits: true,
+        methods: { GET: async ([proxyName, toxicName], _body, query) => triggerHitReply(findToxic(collection.get(proxyName), toxicName), query) },
+      },
     ];
   }
 
@@ -380,16 +389,16 @@ export class FaultProxyServer {
     }
     const body = await readBody(request);
     const routeParams = params;
-    const reply = await this.serialized(async () => {
+    const run = async (): Promise<Reply> => {
       try {
-        return await handler(routeParams, body);
+        return await handler(routeParams, body, new URLSearchParams(query ?? ''));
       } catch (error) {
         const apiError = asApiError(error);
         if (apiError.status >= 500) this.logger.warn({ err: apiError.message, method: request.method, url: request.url }, 'API error');
         return apiErrorReply(apiError);
       }
-    });
-    send(response, reply);
+    };
+    send(response, route.waits === true ? await run() : await this.serialized(run));
   }
 }
 

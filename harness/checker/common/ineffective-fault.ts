@@ -21,7 +21,8 @@ export function checkFaultsHit(events: readonly HistoryEvent[]): Finding<'ineffe
 
 /** Why a fault hit nothing, in the words of what it measured. */
 function whyNothing(fault: NemesisEvent): string {
-  const { messages, connections, clock, unsynced, disk } = fault.effect ?? {};
+  const { messages, connections, clock, unsynced, disk, trigger } = fault.effect ?? {};
+  if (trigger?.fired === false) return `never fired: ${trigger.matched ?? 0} message(s) matched in ${trigger.withinMs} ms, fewer than the ${trigger.nth} it waited for, so "${trigger.then}" never struck`;
   if (messages) {
     const unread = messages.unparsedStreams > 0 ? `; ${messages.unparsedStreams} stream(s) could not be read (${messages.unparsedReason ?? 'no reason given'})` : '';
     return `matched ${messages.matched} message(s) and affected none${unread}`;
@@ -51,7 +52,7 @@ export function ineffectiveFault<P extends string, H, O>(system: CheckedSystem, 
     undecided: true,
     guard: true,
     describe:
-      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; a clock skew that did not reach the node (`effect.clock.reached` false) says so. A power cut (`lose-unsynced-writes`) is judged on its `end` event: ineffective when the node had written nothing under its state folder since the last cut, or the ledger library did not reach it (`effect.unsynced`); one whose writes all proved durable tested them and is not. A disk fault (`disk-full`, `fsync-fails`, `read-only`) is judged on its `end` event: ineffective when the library failed no call of the node meanwhile (`effect.disk`). Or the `end` of a fault measured on the fault proxy while in force whose `effect.hit` is `false`: a message fault whose toxics affected no message (`effect.messages` says how many they matched), a connection fault whose toxics refused, hung, delayed or cut no connection (`effect.connections`). Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
+      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; a clock skew that did not reach the node (`effect.clock.reached` false) says so. A power cut (`lose-unsynced-writes`) is judged on its `end` event: ineffective when the node had written nothing under its state folder since the last cut, or the ledger library did not reach it (`effect.unsynced`); one whose writes all proved durable tested them and is not. A disk fault (`disk-full`, `fsync-fails`, `read-only`) is judged on its `end` event: ineffective when the library failed no call of the node meanwhile (`effect.disk`). Or the `end` of a fault measured on the fault proxy while in force whose `effect.hit` is `false`: a message fault whose toxics affected no message (`effect.messages` says how many they matched), a connection fault whose toxics refused, hung, delayed or cut no connection (`effect.connections`), a message-triggered fault (`on-message`) whose message never came within its bound (`effect.trigger.fired` false), so it struck nothing. Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
     check: (history) => checkFaultsHit(events(history)),
   };
 }

@@ -13,6 +13,7 @@ import { zmtpDelayToxic } from './zmtp-delay';
 import { zmtpDropToxic } from './zmtp-drop';
 import { zmtpDuplicateToxic } from './zmtp-duplicate';
 import { zmtpReorderToxic } from './zmtp-reorder';
+import { zmtpTriggerToxic } from './zmtp-trigger';
 
 /**
  * The toxic types the API accepts, by `type`. `down` is deliberately absent: it is not a toxic in
@@ -27,5 +28,5 @@ export const TOXIC_KINDS: ReadonlyMap<string, ToxicKind> = new Map(
 );
 
 /** keelhaul's extensions: message-aware toxics on ZMTP links (docs/fault-proxy.md). A real Toxiproxy refuses these types. */
-export const MESSAGE_TOXIC_KINDS: readonly ToxicKind[] = [zmtpDropToxic, zmtpDuplicateToxic, zmtpDelayToxic, zmtpReorderToxic];
+export const MESSAGE_TOXIC_KINDS: readonly ToxicKind[] = [zmtpDropToxic, zmtpDuplicateToxic, zmtpDelayToxic, zmtpReorderToxic, zmtpTriggerToxic];
 for (const kind of MESSAGE_TOXIC_KINDS) (TOXIC_KINDS as Map<string, ToxicKind>).set(kind.type, kind);

@@ -115,12 +115,17 @@ export abstract class MessageStage implements Stage {
   }
 
   private noteUnparsed(): void {
-    const reason = this.dissector.opaqueReason;
-    if (reason === undefined || this.state.unparsedCounted) return;
-    this.state.unparsedCounted = true;
-    this.count('unparsed_streams');
-    this.toxic.counts.set('unparsed_reason', reason);
+    noteUnparsedStream(this.dissector, this.state, this.toxic);
   }
+}
+
+/** Counts, once per connection stream, a stream the dissector stopped reading, and why (`unparsed_streams`, `unparsed_reason`). */
+export function noteUnparsedStream(dissector: ZmtpDissector, state: MessageStageState, toxic: Toxic): void {
+  const reason = dissector.opaqueReason;
+  if (reason === undefined || state.unparsedCounted) return;
+  state.unparsedCounted = true;
+  countEffectOf(toxic)('unparsed_streams');
+  toxic.counts.set('unparsed_reason', reason);
 }
 
 /** What every message toxic kind shares: the matcher's attributes and checks, per-message toxicity, the counts. */

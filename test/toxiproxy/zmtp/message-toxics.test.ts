@@ -2,53 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Dealer, Router, curveKeyPair } from 'zeromq';
 import { HOST, assertApiError, createProxy, freePort, http, httpJson, startFaultProxy, withCleanup, type Defer } from '../support';
+import { deliver, heartbeat, pair, receive, reply, text, type Pair } from './zmtp-pair';
 
 /**
  * keelhaul's message toxics on real ZeroMQ traffic: a DEALER connects through a proxy to a ROUTER
  * (both zeromq.js, real TCP on 127.0.0.1). Toxics are added once the connection is open, as the
  * harness adds them, so the dissector joins a stream it did not see begin.
  */
-
-const RECEIVE_TIMEOUT_MS = 3000;
-const heartbeat = (): Buffer[] => [Buffer.alloc(0), Buffer.from('MDPW01'), Buffer.from([4])];
-const reply = (job: string): Buffer[] => [Buffer.alloc(0), Buffer.from('MDPW01'), Buffer.from([3]), Buffer.from(job), Buffer.alloc(0), Buffer.from(`result of ${job}`)];
-const deliver = (sequence: number): Buffer[] => ['KHP01', 'DELIVER', 't', String(sequence), 'pub-1', `m-${sequence}`, 'payload'].map((text) => Buffer.from(text));
-
-interface Pair {
-  base: string;
-  router: Router;
-  dealer: Dealer;
-  /** The ROUTER's routing id for the dealer, learnt from its first message. */
-  peer: Buffer;
-}
-
-async function receive<T>(socket: { receive(): Promise<T> }, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within ${RECEIVE_TIMEOUT_MS} ms`)), RECEIVE_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([socket.receive(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function pair(defer: Defer): Promise<Pair> {
-  const server = await startFaultProxy();
-  defer(() => server.close());
-  const port = await freePort();
-  const router = new Router({ linger: 0 });
-  const dealer = new Dealer({ linger: 0 });
-  defer(() => router.close());
-  defer(() => dealer.close());
-  await router.bind(`tcp://${HOST}:${port}`);
-  const proxyPort = await createProxy(server.url, 'p', `${HOST}:${port}`);
-  dealer.connect(`tcp://${HOST}:${proxyPort}`);
-  await dealer.send([Buffer.alloc(0), Buffer.from('hello')]);
-  const [peer] = await receive(router, 'hello');
-  return { base: server.url, router, dealer, peer };
-}
 
 async function toxic(base: string, body: Record<string, unknown>): Promise<void> {
   await httpJson(base, 'POST', '/proxies/p/toxics', body, 200);
@@ -58,7 +18,6 @@ async function counts(base: string, name: string): Promise<Record<string, number
   return (await httpJson(base, 'GET', `/proxies/p/toxics/${name}`, undefined, 200)).attributes;
 }
 
-const text = (frames: Buffer[]): string => frames.map((frame) => (frame.length === 1 && frame[0] < 32 ? `0x0${frame[0]}` : frame.toString())).join('|');
 
 test('zmtp_drop on HEARTBEAT: heartbeats alone vanish, replies arrive, and the toxic says how many it matched and dropped', async () => {
   await withCleanup(async (defer) => {
