@@ -7,6 +7,7 @@ import { goString } from '../util/go-json';
 import type { ProxyMetrics } from './proxy-metrics';
 import type { Random } from '../util/random';
 import { toxicJson, type AttributeValue, type Direction, type Toxic } from './toxics/toxic';
+import { harnessDefectSeeded } from '../util/seeded-harness-defect';
 
 /** How long stopping a proxy waits for its listener to report closed (connections are destroyed first). */
 const STOP_WAIT_MS = 2000;
@@ -146,6 +147,8 @@ export class Proxy {
 
   addToxic(toxic: Toxic): void {
     this.toxicsByDirection[toxic.direction].push(toxic);
+    if (toxic.measure) toxic.measure.openAtStart = [...this.connections].filter((connection) => connection.carries(toxic.direction)).length;
+    if (harnessDefectSeeded('toxics-skip-open')) return;
     for (const connection of this.connections) connection.addToxic(toxic);
   }
 
@@ -158,12 +161,23 @@ export class Proxy {
   removeToxic(toxic: Toxic): void {
     const list = this.toxicsByDirection[toxic.direction];
     this.toxicsByDirection[toxic.direction] = list.filter((other) => other !== toxic);
-    for (const connection of this.connections) connection.removeToxic(toxic);
+    if (!harnessDefectSeeded('heal-leaves-toxic')) for (const connection of this.connections) connection.removeToxic(toxic);
     this.gate.released(toxic);
   }
 
   removeAllToxics(): void {
     for (const toxic of this.toxics()) this.removeToxic(toxic);
+  }
+
+  /**
+   * Keelhaul extension (`GET /proxies/{proxy}/stages`): how many stages each toxic has on the open
+   * connections, by name, including toxics no longer in the proxy's list (a heal that left something
+   * behind), so the harness can check right after a heal that nothing of it is left.
+   */
+  stagesJson(): string {
+    const stages: Record<string, number> = {};
+    for (const connection of this.connections) for (const name of connection.stageNames()) stages[name] = (stages[name] ?? 0) + 1;
+    return `${JSON.stringify({ connections: this.connections.size, stages })}\n`;
   }
 
   /** The proxy's JSON, as the API returns it. */
