@@ -42,7 +42,7 @@ const MEASURED_STREAM: JsonSchema = {
       required: ['chunks', 'early', 'minMs', 'medianMs', 'maxMs'],
       properties: {
         chunks: number('chunks measured'),
-        early: number('chunks released before latency - jitter (less 1 ms of timer rounding)'),
+        early: number('chunks released more than 2 ms before latency - jitter'),
         minMs: number('least delay (ms)'),
         medianMs: number('median delay (ms)'),
         maxMs: number('greatest delay (ms)'),

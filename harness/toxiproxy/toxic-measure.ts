@@ -23,10 +23,17 @@ export class ToxicMeasure {
   }
 }
 
+/** How far under latency − jitter a chunk may be released before it counts as early (see `DelaySummary.early`). */
+export const EARLY_SLACK_MS = 2;
+
 /** A delay as measured: whole milliseconds from a chunk's arrival at the stage to its release. */
 export interface DelaySummary {
   chunks: number;
-  /** Chunks released before the least delay the toxic promises (latency − jitter, less 1 ms of timer rounding). */
+  /**
+   * Chunks released before the least delay the toxic promises (latency − jitter), less 2 ms: a paced
+   * stage releases a chunk up to 1 ms before it is due, and its delay runs from the chunk's read,
+   * a moment before it reaches the stage.
+   */
   early: number;
   /** Delay (ms, whole) → chunks, sparse. */
   histogram: Record<string, number>;
@@ -47,7 +54,7 @@ export class StreamMeasure {
   delay(ms: number, leastMs: number): void {
     this.delayed ??= { chunks: 0, early: 0, histogram: new Map() };
     this.delayed.chunks += 1;
-    if (ms < leastMs - 1) this.delayed.early += 1;
+    if (ms < leastMs - EARLY_SLACK_MS) this.delayed.early += 1;
     const bucket = Math.floor(ms);
     this.delayed.histogram.set(bucket, (this.delayed.histogram.get(bucket) ?? 0) + 1);
   }

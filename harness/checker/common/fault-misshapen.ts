@@ -5,7 +5,7 @@ import { faultSpansOf } from './fault-spans';
 /**
  * Tolerances of the shape check (docs/fault-proxy.md, "Proof each fault had its shape"). Only what a
  * loaded machine cannot explain is judged too short: a timer never fires early (the proxy counts a
- * chunk `early` only if released more than 1 ms before latency − jitter), a crash's pause is slept
+ * chunk `early` only if released more than 2 ms before latency − jitter), a crash's pause is slept
  * before the restart. Too long is judged with wide slack, since a starved harness stretches both.
  */
 export const SHAPE_TOLERANCES = {
@@ -110,7 +110,7 @@ export function faultMisshapen<P extends string, H, O>(system: CheckedSystem, la
     undecided: true,
     guard: true,
     describe:
-      "A fault whose shape, measured while it was in force (`effect.measured` on its nemesis `end`), differs from the one asked for: a link fault's toxics acting on a stream not asked, missing from connections already open at its start, or left on connections after the heal; a partition that closed (FIN) or reset (RST) a stream instead of going silent; a latency that released chunks before latency − jitter, or with a median over 2 × (latency + jitter) + 500 ms; a freeze that left a process of the node running when sampled at ½ and ¾ of it; a crash whose killed process outlived the kill, or whose restart came more than 5 ms before or 3 s after the pause asked. Unmeasured faults (a real Toxiproxy, `effect.measured.unmeasured`) are not judged. **Undecided**: the harness did not create the condition; INCONCLUSIVE, never FAIL.",
+      "A fault whose shape, measured while it was in force (`effect.measured` on its nemesis `end`), differs from the one asked for: a link fault's toxics acting on a stream not asked, missing from connections already open at its start, or left on connections after the heal; a partition that closed (FIN) or reset (RST) a stream instead of going silent; a latency that released chunks more than 2 ms before latency − jitter, or with a median over 2 × (latency + jitter) + 500 ms; a freeze that left a process of the node running when sampled at ½ and ¾ of it; a crash whose killed process outlived the kill, or whose restart came more than 5 ms before or 3 s after the pause asked. Unmeasured faults (a real Toxiproxy, `effect.measured.unmeasured`) are not judged. **Undecided**: the harness did not create the condition; INCONCLUSIVE, never FAIL.",
     check: (history) => checkFaultShapes(events(history)),
   };
 }
