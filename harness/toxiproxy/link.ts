@@ -58,6 +58,10 @@ class ToxicSlot implements ChunkSink {
   private readonly measure: StreamMeasure | undefined;
   /** Latency toxics: when each chunk still in the stage arrived, to measure the delay it gets (one out per in). */
   private readonly arrivals: Fifo<number> | undefined;
+  /** The least delay the current stage promises a chunk (latency − jitter); undefined when it delays nothing (toxicity said no). */
+  private leastDelayMs: number | undefined;
+  /** Chunks an update handed to the new stage without their arrival times: their release is not measured. */
+  private unmeasuredOut = 0;
   private readonly out: ChunkSink = {
     write: (chunk) => {
       if (this.measure) this.measureOut(chunk);
@@ -107,8 +111,11 @@ class ToxicSlot implements ChunkSink {
   private createStage(): Stage {
     const { kind } = this.toxic;
     const applies = kind.rollsPerMessage === true || this.link.context.random() < Math.fround(this.toxic.toxicity);
+    this.leastDelayMs = undefined;
     if (!applies || (kind.openConnectionsOnly === true && !this.cameWhileOpen)) return new PassThroughStage(this.out);
-    return kind.createStage(attributeValues(this.toxic), this.out, this.context, this.state, this.toxic);
+    const attributes = attributeValues(this.toxic);
+    if (this.arrivals) this.leastDelayMs = (attributes.latency ?? 0) - Math.max(0, attributes.jitter ?? 0);
+    return kind.createStage(attributes, this.out, this.context, this.state, this.toxic);
   }
 
   write(chunk: Chunk): void {
@@ -118,7 +125,7 @@ class ToxicSlot implements ChunkSink {
     }
     if (this.measure) {
       this.measure.bytesIn += chunk.data.length;
-      this.arrivals?.push(this.link.context.now());
+      if (this.leastDelayMs !== undefined) this.arrivals?.push(this.link.context.now());
     }
     this.stage.write(chunk);
   }
@@ -126,10 +133,12 @@ class ToxicSlot implements ChunkSink {
   private measureOut(chunk: Chunk): void {
     const measure = this.measure!;
     measure.bytesOut += chunk.data.length;
-    const arrived = this.arrivals?.shift();
-    if (arrived === undefined) return;
-    const { latency = 0, jitter = 0 } = attributeValues(this.toxic);
-    measure.delay(this.link.context.now() - arrived, latency - Math.max(0, jitter));
+    if (this.unmeasuredOut > 0) {
+      this.unmeasuredOut -= 1;
+      return;
+    }
+    const arrived = this.leastDelayMs === undefined ? undefined : this.arrivals?.shift();
+    if (arrived !== undefined) measure.delay(this.link.context.now() - arrived, this.leastDelayMs!);
   }
 
   end(): void {
@@ -142,6 +151,8 @@ class ToxicSlot implements ChunkSink {
   restart(): void {
     if (this.outputEnded) return; // already closed: nothing the new settings could change
     const held = this.stage.stop('restart');
+    this.arrivals?.drain();
+    this.unmeasuredOut = this.arrivals ? held.chunks.length : 0;
     this.stage = this.createStage();
     for (const chunk of held.chunks) this.stage.write(chunk);
     if (held.ended) this.stage.end();
