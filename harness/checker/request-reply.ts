@@ -5,6 +5,7 @@ import { EMPTY_HISTORY, NO_SUCCESS } from './empty';
 import { GRATUITOUS_DUPLICATE } from './gratuitous-duplicate';
 import { frozenHistory } from './frozen-history';
 import { ineffectiveFault } from './common/ineffective-fault';
+import { faultMisshapen } from './common/fault-misshapen';
 import { LOST } from './lost';
 import { defineCheckerSystem, type AnomalyCheck } from './registry';
 import { STALE_REPLY } from './stale-reply';
@@ -18,6 +19,7 @@ export type { RequestReplyCheckOptions, RequestReplyProfile };
 export type RequestReplyCheck<N extends string> = AnomalyCheck<N, RequestReplyProfile, readonly HistoryEvent[], RequestReplyCheckOptions>;
 
 const INEFFECTIVE_FAULT: RequestReplyCheck<'ineffective-fault'> = ineffectiveFault('request-reply', LADDER, (events) => events);
+const FAULT_MISSHAPEN: RequestReplyCheck<'fault-misshapen'> = faultMisshapen('request-reply', LADDER, (events) => events);
 
 /**
  * The request-reply checker registry. To add an anomaly: define its entry beside its check with
@@ -29,7 +31,7 @@ export const REQUEST_REPLY = defineCheckerSystem({
   profiles: LADDER,
   // Frozen, so the checks group its events by job once between them (frozen-history.ts).
   index: frozenHistory,
-  checks: [LOST, DUPLICATE_REPLY, DUPLICATE_EXECUTION, GRATUITOUS_DUPLICATE, STALE_REPLY, UNEXPECTED, STUCK, EMPTY_HISTORY, NO_SUCCESS, INEFFECTIVE_FAULT],
+  checks: [LOST, DUPLICATE_REPLY, DUPLICATE_EXECUTION, GRATUITOUS_DUPLICATE, STALE_REPLY, UNEXPECTED, STUCK, EMPTY_HISTORY, NO_SUCCESS, INEFFECTIVE_FAULT, FAULT_MISSHAPEN],
 });
 
 /** The names the request-reply registry reports. */

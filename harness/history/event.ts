@@ -154,7 +154,47 @@ export type FaultEffect = {
    * process of the node. `hit` is false when it failed no call.
    */
   disk?: { mode: string; failedCalls: number; writes: number; syncs: number; opens: number; metadata: number; shortWrites: number; reached: boolean };
+  /** The shape the fault was measured to have, on its `end` event (the `fault-misshapen` finding compares it with the one asked for). */
+  measured?: FaultMeasurement;
 };
+
+/** One stream of a link fault as the fault proxy measured it: summed over the fault's toxics and links. */
+export interface MeasuredStreamEffect {
+  /** Stages of the fault's toxics on this stream (one per connection and toxic). */
+  stages: number;
+  /** Bytes that reached the stages, and bytes they let through (the rest dropped or still held). */
+  bytesIn: number;
+  bytesOut: number;
+  /** Streams a stage closed (FIN) while its input went on, and connections a stage reset (RST). */
+  closed: number;
+  reset: number;
+  /** Latency: the delay each chunk got in its stage, arrival to release (chunks the heal released early are not counted). */
+  delays?: { chunks: number; early: number; minMs: number; medianMs: number; maxMs: number };
+}
+
+/**
+ * A fault's shape as measured on the wire (the fault proxy, around its toxics' stages) or on the
+ * process (the runtime), against what was asked: judged by `fault-misshapen`.
+ */
+export interface FaultMeasurement {
+  /** Why the shape could not be measured (a real Toxiproxy, a runtime that cannot see its processes): then it is not judged. */
+  unmeasured?: string;
+  /** Link faults: the streams asked for (`upstream` runs from the connecting node). */
+  asked?: ('upstream' | 'downstream')[];
+  /** Link faults: per stream the toxics' stages really sat on (told by the sockets, not the toxic's label). */
+  streams?: { upstream?: MeasuredStreamEffect; downstream?: MeasuredStreamEffect };
+  /** Link faults: connections open in the streams asked when the fault began, and the stages put on connections already open. */
+  openAtStart?: number;
+  stagesOnOpen?: number;
+  /** Link faults: stages of the fault's toxics still on connections right after the heal. */
+  leftAfterHeal?: number;
+  /** Freeze: the node's process states sampled while it was frozen; `running`: samples that found a process of it not stopped. */
+  frozen?: { samples: number; running: number; states: string[] };
+  /** Crash with a restart: the pause asked, and the time from the old incarnation gone to the new one started. */
+  downtime?: { askedMs: number; measuredMs: number };
+  /** Crash: whether a process of the killed incarnation still lived after the kill. */
+  oldAlive?: boolean;
+}
 
 /**
  * The harness watching itself: over the last `windowMs`, how late its own event loop ran timers

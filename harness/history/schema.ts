@@ -24,6 +24,33 @@ const subscriber = string('the subscribing application');
 const topic = string('the topic');
 const msg = string('the message id, unique per run');
 
+const MEASURED_STREAM: JsonSchema = {
+  type: 'object',
+  description: "one stream of a link fault, summed over the fault's toxics and links",
+  additionalProperties: false,
+  required: ['stages', 'bytesIn', 'bytesOut', 'closed', 'reset'],
+  properties: {
+    stages: number('stages of its toxics on this stream (one per connection and toxic)'),
+    bytesIn: number('bytes that reached the stages'),
+    bytesOut: number('bytes they let through'),
+    closed: number('streams a stage closed (FIN) while its input went on'),
+    reset: number('connections a stage reset (RST)'),
+    delays: {
+      type: 'object',
+      description: 'latency: the delay each chunk got in its stage',
+      additionalProperties: false,
+      required: ['chunks', 'early', 'minMs', 'medianMs', 'maxMs'],
+      properties: {
+        chunks: number('chunks measured'),
+        early: number('chunks released more than 2 ms before latency - jitter'),
+        minMs: number('least delay (ms)'),
+        medianMs: number('median delay (ms)'),
+        maxMs: number('greatest delay (ms)'),
+      },
+    },
+  },
+};
+
 const FAULT_EFFECT: JsonSchema = {
   type: 'object',
   description: 'what the fault hit, as the nemesis saw it when the fault began (start events), or as measured on the fault proxy while it was in force (end events of message and connection faults)',
@@ -125,6 +152,39 @@ const FAULT_EFFECT: JsonSchema = {
         renamesUndone: strings('renames never made durable, undone (`new -> old`)'),
         restored: strings('files a rename never made durable had replaced, back under their names'),
         reached: { type: 'boolean', description: 'the ledger library was loaded in every process of the node (false: hit is false)' },
+      },
+    },
+    measured: {
+      type: 'object',
+      description: 'end events: the shape the fault was measured to have, on the wire (the fault proxy) or on the process (the runtime); fault-misshapen compares it with the one asked for',
+      additionalProperties: false,
+      properties: {
+        unmeasured: string('why the shape could not be measured (then it is not judged)'),
+        asked: { type: 'array', items: { type: 'string', enum: ['upstream', 'downstream'] }, description: 'link faults: the streams asked for' },
+        streams: {
+          type: 'object',
+          description: 'link faults: per stream the toxics really acted on (told by the sockets)',
+          additionalProperties: false,
+          properties: { upstream: MEASURED_STREAM, downstream: MEASURED_STREAM },
+        },
+        openAtStart: number('link faults: connections open in the streams asked when the fault began'),
+        stagesOnOpen: number('link faults: stages put on connections already open when the fault began'),
+        leftAfterHeal: number('link faults: stages of its toxics still on connections right after the heal'),
+        frozen: {
+          type: 'object',
+          description: "freeze: the node's process states sampled while frozen",
+          additionalProperties: false,
+          required: ['samples', 'running', 'states'],
+          properties: { samples: number('samples taken'), running: number('samples that found a process of the node not stopped'), states: strings('each sample: the process state letters (T stopped), or paused/running') },
+        },
+        downtime: {
+          type: 'object',
+          description: 'crash with a restart: the pause asked and the time from the old incarnation gone to the new one started',
+          additionalProperties: false,
+          required: ['askedMs', 'measuredMs'],
+          properties: { askedMs: number('the pause asked (ms)'), measuredMs: number('the downtime measured (ms)') },
+        },
+        oldAlive: { type: 'boolean', description: 'crash: a process of the killed incarnation still lived after the kill' },
       },
     },
   },

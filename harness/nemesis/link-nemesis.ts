@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { HistoryRecorder } from '../history/recorder';
-import type { FaultEffect, NemesisEvent } from '../history/event';
-import type { Link, ProxiedNetwork, Stream, ToxicSpec } from '../network/proxied-network';
+import type { FaultEffect, FaultMeasurement, NemesisEvent } from '../history/event';
+import type { Link, MeasuredToxic, ProxiedNetwork, Stream, ToxicSpec } from '../network/proxied-network';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Direction, LinkSelector, Toxic } from './fault';
 import { whatItHits, type SystemsInPlay } from './what-it-hits';
 import { describeMessages, isMessageToxic, messageToxicOf, sumMessageCounts, type MessageCounts } from './message-fault';
+import { linkMeasurement } from './link-measurement';
 
 export type { Direction } from './fault';
 
@@ -170,8 +171,9 @@ export class LinkNemesis {
       effect: { links: links.map((link) => link.name), direction, ...recordedToxic(toxic, kind), ...hits },
     }) as NemesisEvent;
     const applied: { link: Link; name: string }[] = [];
+    const asked: readonly Stream[] = measure?.of === 'connections' && measure.atAccept ? ['upstream'] : STREAMS[direction];
     for (const link of links) {
-      for (const stream of measure?.of === 'connections' && measure.atAccept ? (['upstream'] as const) : STREAMS[direction]) {
+      for (const stream of asked) {
         const name = `${toxicName}-${stream}`;
         await this.network.addToxic(link, { ...kind, name, stream });
         applied.push({ link, name });
@@ -185,9 +187,11 @@ export class LinkNemesis {
         if (healed) return;
         healed = true;
         this.active.delete(active);
-        const effect = measure && measuredEffect(measure, await readCounts());
+        const [counts, shape] = await Promise.all([measure && readCounts(), this.readMeasures(applied)]);
+        const effect = measure && counts && measuredEffect(measure, counts);
         for (const { link, name } of applied) await this.network.removeToxic(link, name);
-        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets, ...(effect && { effect }) });
+        const measured = await this.measuredShape(asked, applied, shape);
+        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets, effect: { ...effect, measured } });
       },
       healAfter: async (ms) => {
         await sleep(ms);
@@ -206,5 +210,28 @@ export class LinkNemesis {
     };
     this.active.add(active);
     return active;
+  }
+
+  /** What the fault proxy measured around each applied toxic (before the heal removes them), or why it could not be read. */
+  private async readMeasures(applied: readonly { link: Link; name: string }[]): Promise<(MeasuredToxic | undefined)[] | Error> {
+    try {
+      return await Promise.all(applied.map(({ link, name }) => this.network.toxicMeasure(link, name)));
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  /** The fault's shape: its toxics' measures, and (read right after the heal) how many of their stages are still on connections. */
+  private async measuredShape(asked: readonly Stream[], applied: readonly { link: Link; name: string }[], measures: (MeasuredToxic | undefined)[] | Error): Promise<FaultMeasurement> {
+    if (measures instanceof Error) return { unmeasured: `the fault proxy's measurements could not be read: ${measures.message}` };
+    try {
+      const names = new Set(applied.map(({ name }) => name));
+      const links = [...new Set(applied.map(({ link }) => link))];
+      const stages = await Promise.all(links.map((link) => this.network.stagesOn(link)));
+      const left = stages.some((each) => each === undefined) ? undefined : stages.reduce((sum, each) => sum + Object.entries(each ?? {}).reduce((n, [name, count]) => n + (names.has(name) ? count : 0), 0), 0);
+      return linkMeasurement(asked, measures, left, this.network.url);
+    } catch (error) {
+      return { unmeasured: `the fault proxy's stages could not be read after the heal: ${error instanceof Error ? error.message : String(error)}` };
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { HistoryRecorder } from '../history/recorder';
-import type { FaultEffect, NemesisEvent } from '../history/event';
+import type { FaultEffect, FaultMeasurement, NemesisEvent } from '../history/event';
 import type { NodeHandle } from '../runtime/node-handle';
 import type { NodeClock } from '../runtime/fake-clock';
 import type { NodePowerLoss } from './power-loss/node-power-loss';
@@ -11,6 +11,8 @@ import { countersSince, type DiskControlFile } from './power-loss/disk-control';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { whatItHits, type SystemsInPlay } from './what-it-hits';
 import { withTimeout } from '../util/wait-for';
+import { harnessDefectSeeded } from '../util/seeded-harness-defect';
+import { CrashWatch, holdFrozen } from './node-measurement';
 
 /**
  * Faults that act on whole nodes: crash (SIGKILL) with or without a restart, and freeze (SIGSTOP)
@@ -26,13 +28,16 @@ export class NodeNemesis {
   /** SIGKILL the node; with `restartAfterMs`, start it again after that pause (a crash-restart). */
   async kill(node: NodeHandle, { restartAfterMs }: { restartAfterMs?: number } = {}): Promise<NemesisEvent> {
     const start = this.begin(restartAfterMs === undefined ? 'kill' : 'crash-restart', node);
+    const watch = await CrashWatch.before(node);
     await node.kill();
+    await watch.killed();
     for (const system of this.systems()) if (system.nodes.includes(node)) system.forgetInFlight(node.name);
     if (restartAfterMs !== undefined) {
-      await sleep(restartAfterMs);
+      await sleep(harnessDefectSeeded('crash-restarts-at-once') ? 0 : restartAfterMs);
       await node.restart();
+      await watch.restarted(restartAfterMs);
     }
-    this.end(start);
+    this.end(start, { measured: watch.measurement() });
     return start;
   }
 
@@ -49,14 +54,17 @@ export class NodeNemesis {
     const alive = node.running ? await powerLoss.reaches() : undefined;
     // Judged by what the cut destroyed (the end event) alone when the node holds nothing now, being down.
     const start = this.begin('lose-unsynced-writes', node, {}, true, alive !== undefined);
+    const watch = await CrashWatch.before(node);
     await node.kill();
+    await watch.killed();
     for (const system of this.systems()) if (system.nodes.includes(node)) system.forgetInFlight(node.name);
     const cut = powerLoss.cutBack({ torn, random: seededRandom(seed) });
     const reached = alive ?? cut.written > 0;
     const unsynced = { ...cut, reached };
     await sleep(pauseMs);
     await node.restart();
-    this.end(start, { unsynced, hit: reached && testedAnything(unsynced) });
+    await watch.restarted(pauseMs);
+    this.end(start, { unsynced, hit: reached && testedAnything(unsynced), measured: watch.measurement() });
     return start;
   }
 
@@ -78,7 +86,7 @@ export class NodeNemesis {
 
   /** SIGSTOP the node for `durationMs`, then SIGCONT. */
   freeze(node: NodeHandle, durationMs: number): Promise<NemesisEvent> {
-    return this.hold('freeze', node, durationMs, { apply: () => node.freeze(), undo: () => node.resume() });
+    return this.hold('freeze', node, durationMs, { apply: () => node.freeze(), undo: () => node.resume(), keep: () => holdFrozen(node, durationMs) });
   }
 
   /**
@@ -126,18 +134,21 @@ export class NodeNemesis {
     fault: string,
     node: NodeHandle,
     durationMs: number,
-    { apply, undo }: { apply(): Promise<void>; undo(): Promise<void> },
+    /** `keep`: holds the fault for its duration while measuring it (default: sleeps). */
+    { apply, undo, keep }: { apply(): Promise<void>; undo(): Promise<void>; keep?(): Promise<FaultMeasurement> },
     extra: FaultEffect = {},
     /** False when the fault cannot reach the node at all, whatever it holds. */
     reaches = true,
   ): Promise<NemesisEvent> {
     const start = this.begin(fault, node, { durationMs, ...extra }, reaches);
     await apply();
+    let measured: FaultMeasurement | undefined;
     try {
-      await sleep(durationMs);
+      if (keep) measured = await keep();
+      else await sleep(durationMs);
     } finally {
       await undo();
-      this.end(start);
+      this.end(start, measured && { measured });
     }
     return start;
   }

@@ -46,6 +46,26 @@ const MAX_LONG_POLL_MS = 600_000;
 /** Slack on top of a long poll's own timeout before the HTTP request itself is given up. */
 const LONG_POLL_SLACK_MS = 5_000;
 
+/** How long a read of the fault proxy's measurements may take (a keelhaul extension; a real Toxiproxy answers 404 at once). */
+const MEASURE_TIMEOUT_MS = 5000;
+
+/** One stream of a toxic as the built-in fault proxy measured it (harness/toxiproxy/toxic-measure.ts). */
+export interface MeasuredStream {
+  stages: number;
+  bytesIn: number;
+  bytesOut: number;
+  closed: number;
+  reset: number;
+  delays?: { chunks: number; early: number; histogram: Record<string, number> };
+}
+
+/** What one toxic did, as the built-in fault proxy measured it around its stages. */
+export interface MeasuredToxic {
+  openAtStart: number;
+  stagesOnOpen: number;
+  streams: Partial<Record<Stream, MeasuredStream>>;
+}
+
 function hostPort(endpoint: string): string {
   const match = /^tcp:\/\/(.+:\d+)$/.exec(endpoint);
   if (!match) throw new Error(`only tcp:// endpoints can be proxied, got "${endpoint}"`);
@@ -159,6 +179,27 @@ export class ProxiedNetwork {
     const body = await response.text();
     if (!response.ok) throw new Error(`the fault proxy at ${this.url} answered ${response.status} to the trigger ${name} on ${link.name}: ${body.trim()}`);
     return (JSON.parse(body) as { attributes: Record<string, number | string> }).attributes;
+  }
+
+  /**
+   * What the toxic did, measured by the fault proxy around its stages (a keelhaul extension);
+   * undefined on a proxy that does not measure (a real Toxiproxy answers 404).
+   */
+  async toxicMeasure(link: Link, name: string): Promise<MeasuredToxic | undefined> {
+    return this.extension<MeasuredToxic>(`/proxies/${encodeURIComponent(link.name)}/toxics/${encodeURIComponent(name)}/measure`);
+  }
+
+  /** How many stages each toxic has on the link's open connections, by toxic name (a keelhaul extension; undefined without it). */
+  async stagesOn(link: Link): Promise<Record<string, number> | undefined> {
+    return (await this.extension<{ stages: Record<string, number> }>(`/proxies/${encodeURIComponent(link.name)}/stages`))?.stages;
+  }
+
+  /** A keelhaul extension route of the fault proxy, read outside toxiproxy-node-client (which knows only Toxiproxy's routes). */
+  private async extension<T>(route: string): Promise<T | undefined> {
+    const response = await fetch(`${this.url}${route}`, { signal: AbortSignal.timeout(MEASURE_TIMEOUT_MS) });
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw new Error(`the fault proxy at ${this.url} answered ${response.status} to GET ${route}: ${await response.text()}`);
+    return (await response.json()) as T;
   }
 
   async removeToxic(link: Link, name: string): Promise<void> {

@@ -35,6 +35,26 @@ export interface NodeHandle {
   readonly lastExit: string | undefined;
   /** The node's last lines of stderr and non-report stdout: the evidence when it dies unasked. */
   logTail(): string[];
+  /**
+   * What the runtime sees of the node's processes now, to measure a fault's shape (a freeze that
+   * stopped them, a crash that killed them); undefined while no incarnation runs. Absent: the
+   * runtime cannot tell, and such faults are not judged.
+   */
+  view?(): Promise<ProcessView | undefined>;
+}
+
+/** The processes of one incarnation of a node, as its runtime sees them at one moment. */
+export interface ProcessView {
+  /** Names the incarnation for good (pid and start time; container id and start time). */
+  readonly incarnation: string;
+  /** When it was started, on the harness's monotonic clock (`performance.now()`). */
+  readonly startedAt: number;
+  /** Its processes' states: /proc state letters (`T` stopped), or `paused` / `running` for a container. */
+  readonly states: readonly string[];
+  /** Whether every one of them was stopped (SIGSTOP, docker pause). */
+  readonly stopped: boolean;
+  /** Whether any process of this incarnation still lives (asked later, e.g. after a kill). */
+  alive(): Promise<boolean>;
 }
 
 /** How many output lines a node keeps for `logTail()`. */

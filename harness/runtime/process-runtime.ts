@@ -2,14 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { LOG_TAIL_LINES, type NodeHandle, type ReportListener } from './node-handle';
+import { LOG_TAIL_LINES, type NodeHandle, type ProcessView, type ReportListener } from './node-handle';
 import type { NodeSpec } from './node-spec';
 import type { FaultProxyPlacement, Runtime } from './runtime';
 import { freePort, releasePort } from './ports';
 import { acquireFaultProxy } from '../toxiproxy/endpoint';
 import { createFaultProxyLogger } from '../toxiproxy/logger';
 import { killAllOnExit, untrack, track } from './process-reaper';
-import { descendants, killTree, signalEach, type ProcessIdentity } from './proc-stat';
+import { descendants, isAlive, killTree, signalEach, statFields, type ProcessIdentity } from './proc-stat';
+import { harnessDefectSeeded } from '../util/seeded-harness-defect';
 import { NodeStartError } from './node-start-error';
 import { describeReadyCheck, whenReady } from './readiness';
 import { openOutputChannel } from './output-channel';
@@ -183,6 +184,8 @@ class ProcessNode implements NodeHandle {
   private readonly log: fs.WriteStream;
   private isFrozen = false;
   private isRunning = false;
+  /** When the current incarnation was spawned (performance.now()). */
+  private spawnedAt = 0;
   private exit: string | undefined;
   private readonly tail: string[] = [];
 
@@ -238,6 +241,7 @@ class ProcessNode implements NodeHandle {
     // The child holds its own copy of the socket; ours would keep the channel open after it exits.
     output.childEnd.destroy();
     this.child = child;
+    this.spawnedAt = performance.now();
     this.identity = track(child);
     this.clock?.started();
     this.isRunning = true;
@@ -357,7 +361,7 @@ class ProcessNode implements NodeHandle {
 
   async freeze(): Promise<void> {
     if (!this.isRunning || this.isFrozen) return;
-    this.signalGroup('SIGSTOP');
+    if (!harnessDefectSeeded('freeze-no-stop')) this.signalGroup('SIGSTOP');
     this.isFrozen = true;
   }
 
@@ -371,6 +375,21 @@ class ProcessNode implements NodeHandle {
     if (!this.isRunning) return;
     // To the node alone, like SIGTERM: SIGHUP's default action would end a child that does not handle it.
     this.child?.kill('SIGHUP');
+  }
+
+  /** The node's process and its descendants with their /proc states; `alive` checks each by its start time. */
+  async view(): Promise<ProcessView | undefined> {
+    if (!this.isRunning || !this.identity) return undefined;
+    const processes = [this.identity, ...descendants(this.identity)];
+    const states = processes.map((process) => statFields(process.pid)?.[0] ?? 'gone');
+    return {
+      incarnation: `${this.identity.pid}@${this.identity.startTime}`,
+      startedAt: this.spawnedAt,
+      states,
+      // T: stopped by a signal; t: stopped under a tracer (also not running).
+      stopped: states.every((state) => state === 'T' || state === 't'),
+      alive: async () => processes.some((process) => isAlive(process)),
+    };
   }
 
   /** The pids of the current incarnation and its children; none when it is not running. */

@@ -5,6 +5,10 @@ import { Link } from './link';
 import type { LinkByteCounter } from './proxy-metrics';
 import type { Random } from '../util/random';
 import type { Direction, StageTimer, Toxic } from './toxics/toxic';
+import { harnessDefectSeeded } from '../util/seeded-harness-defect';
+
+/** The other stream: what the seeded `streams-swapped` defect puts a toxic on. */
+const OTHER: Record<Direction, Direction> = { upstream: 'downstream', downstream: 'upstream' };
 
 /** How long a closing socket may take to flush what is still queued for it before it is destroyed anyway. */
 const CLOSE_GRACE_MS = 5000;
@@ -105,6 +109,7 @@ export class Connection {
   private linkUp(upstream: Socket): void {
     const { client, toxics, random } = this.options;
     const hooks = {
+      client,
       random,
       setTimer: (callback: () => void, ms: number) => this.setTimer(callback, ms),
       clearTimer: (timer: StageTimer | undefined) => this.clearTimer(timer),
@@ -114,16 +119,23 @@ export class Connection {
     const counter = (direction: Direction): LinkByteCounter | undefined => this.options.counters?.(direction);
     // A toxic added while the upstream was being dialled came while the connection was open.
     const cameWhileOpen = (toxic: Toxic): boolean => !this.toxicsAtOpen.has(toxic);
+    const toxicsOf = (direction: Direction): readonly Toxic[] => toxics(harnessDefectSeeded('streams-swapped') ? OTHER[direction] : direction);
     this.links = [
-      new Link('upstream', client, upstream, toxics('upstream'), hooks, counter('upstream'), cameWhileOpen),
-      new Link('downstream', upstream, client, toxics('downstream'), hooks, counter('downstream'), cameWhileOpen),
+      new Link('upstream', client, upstream, toxicsOf('upstream'), hooks, counter('upstream'), cameWhileOpen),
+      new Link('downstream', upstream, client, toxicsOf('downstream'), hooks, counter('downstream'), cameWhileOpen),
     ];
     for (const link of this.links) link.start();
     client.resume();
   }
 
   private linkFor(direction: Direction): Link | undefined {
-    return this.links.find((link) => link.direction === direction);
+    const stream = harnessDefectSeeded('streams-swapped') ? OTHER[direction] : direction;
+    return this.links.find((link) => link.direction === stream);
+  }
+
+  /** Whether the connection's stream in `direction` is linked and still open: a toxic added now must act on it. */
+  carries(direction: Direction): boolean {
+    return this.linkFor(direction)?.open === true;
   }
 
   addToxic(toxic: Toxic): void {
@@ -136,6 +148,11 @@ export class Connection {
 
   removeToxic(toxic: Toxic): void {
     this.linkFor(toxic.direction)?.removeToxic(toxic);
+  }
+
+  /** The names of the toxics with a stage on either stream, once per stage. */
+  stageNames(): string[] {
+    return this.links.flatMap((link) => link.toxicNames());
   }
 
   /** Ends the socket once what is queued for it is flushed, then destroys it (bounded). */

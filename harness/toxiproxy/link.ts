@@ -14,6 +14,8 @@ import {
   type Toxic,
 } from './toxics/toxic';
 import type { LinkByteCounter } from './proxy-metrics';
+import { Fifo } from './toxics/fifo';
+import type { StreamMeasure } from './toxic-measure';
 import { ZmtpCursor } from './zmtp/frame-cursor';
 
 /**
@@ -32,6 +34,8 @@ export interface LinkHooks {
   readonly random: () => number;
   setTimer(callback: () => void, ms: number): StageTimer;
   clearTimer(timer: StageTimer | undefined): void;
+  /** The connection's client socket: a link reading it carries the upstream stream, whatever it is labelled. */
+  readonly client: Socket;
   /** Reset the whole connection (TCP RST on both sockets). */
   reset(): void;
   /** The link's stream has ended: its destination should be closed. */
@@ -50,17 +54,30 @@ class ToxicSlot implements ChunkSink {
   outputEnded = false;
   private readonly state: unknown;
   private stage: Stage;
+  /** Where this slot's stage is measured (toxic-measure.ts): on the stream its link really carries. */
+  private readonly measure: StreamMeasure | undefined;
+  /** Latency toxics: when each chunk still in the stage arrived, to measure the delay it gets (one out per in). */
+  private readonly arrivals: Fifo<number> | undefined;
+  /** The least delay the current stage promises a chunk (latency − jitter); undefined when it delays nothing (toxicity said no). */
+  private leastDelayMs: number | undefined;
+  /** Chunks an update handed to the new stage without their arrival times: their release is not measured. */
+  private unmeasuredOut = 0;
   private readonly out: ChunkSink = {
     write: (chunk) => {
+      if (this.measure) this.measureOut(chunk);
       if (this.outputEnded) this.link.discard(chunk.data.length);
       else this.downstream.write(chunk);
     },
     end: () => {
       if (this.outputEnded) return;
+      // A stage that ends a stream whose input goes on closed it itself (timeout, limit_data, half_open's FIN).
+      if (this.measure && !this.inputEnded) this.measure.closed += 1;
       this.outputEnded = true;
       this.downstream.end();
     },
   };
+  /** The link's context, with the resets this stage makes counted. */
+  private readonly context: StageContext;
 
   constructor(
     readonly toxic: Toxic,
@@ -71,6 +88,22 @@ class ToxicSlot implements ChunkSink {
   ) {
     this.downstream = downstream;
     this.state = toxic.kind.newState?.();
+    this.measure = toxic.measure?.streams[link.carries];
+    if (this.measure) {
+      this.measure.stages += 1;
+      if (cameWhileOpen && toxic.measure) toxic.measure.stagesOnOpen += 1;
+    }
+    this.arrivals = this.measure && toxic.kind.type === 'latency' ? new Fifo<number>() : undefined;
+    const measure = this.measure;
+    this.context = measure
+      ? {
+          ...link.context,
+          reset: () => {
+            measure.reset += 1;
+            link.context.reset();
+          },
+        }
+      : link.context;
     this.stage = this.createStage();
   }
 
@@ -78,13 +111,34 @@ class ToxicSlot implements ChunkSink {
   private createStage(): Stage {
     const { kind } = this.toxic;
     const applies = kind.rollsPerMessage === true || this.link.context.random() < Math.fround(this.toxic.toxicity);
+    this.leastDelayMs = undefined;
     if (!applies || (kind.openConnectionsOnly === true && !this.cameWhileOpen)) return new PassThroughStage(this.out);
-    return kind.createStage(attributeValues(this.toxic), this.out, this.link.context, this.state, this.toxic);
+    const attributes = attributeValues(this.toxic);
+    if (this.arrivals) this.leastDelayMs = (attributes.latency ?? 0) - Math.max(0, attributes.jitter ?? 0);
+    return kind.createStage(attributes, this.out, this.context, this.state, this.toxic);
   }
 
   write(chunk: Chunk): void {
-    if (this.inputEnded) this.link.discard(chunk.data.length);
-    else this.stage.write(chunk);
+    if (this.inputEnded) {
+      this.link.discard(chunk.data.length);
+      return;
+    }
+    if (this.measure) {
+      this.measure.bytesIn += chunk.data.length;
+      if (this.leastDelayMs !== undefined) this.arrivals?.push(this.link.context.now());
+    }
+    this.stage.write(chunk);
+  }
+
+  private measureOut(chunk: Chunk): void {
+    const measure = this.measure!;
+    measure.bytesOut += chunk.data.length;
+    if (this.unmeasuredOut > 0) {
+      this.unmeasuredOut -= 1;
+      return;
+    }
+    const arrived = this.leastDelayMs === undefined ? undefined : this.arrivals?.shift();
+    if (arrived !== undefined) measure.delay(this.link.context.now() - arrived, this.leastDelayMs!);
   }
 
   end(): void {
@@ -97,13 +151,16 @@ class ToxicSlot implements ChunkSink {
   restart(): void {
     if (this.outputEnded) return; // already closed: nothing the new settings could change
     const held = this.stage.stop('restart');
+    this.arrivals?.drain();
+    this.unmeasuredOut = this.arrivals ? held.chunks.length : 0;
     this.stage = this.createStage();
     for (const chunk of held.chunks) this.stage.write(chunk);
     if (held.ended) this.stage.end();
   }
 
-  /** The toxic was removed: what the stage held goes on to the next one. */
+  /** The toxic was removed: what the stage held goes on to the next one (released early, so not measured). */
   retire(): Held {
+    this.arrivals?.drain();
     return this.outputEnded ? NOTHING_HELD : this.stage.stop('remove');
   }
 }
@@ -116,6 +173,8 @@ class ToxicSlot implements ChunkSink {
  */
 export class Link {
   private slots: ToxicSlot[] = [];
+  /** The stream this link really carries, told by its source socket (`upstream`: it reads the client). */
+  readonly carries: Direction;
   /** Bytes read from the source and not yet written to the destination or dropped. */
   private held = 0;
   private paused = false;
@@ -156,6 +215,7 @@ export class Link {
     /** Whether a toxic the link starts with came while its connection was already open. */
     cameWhileOpen: (toxic: Toxic) => boolean = () => false,
   ) {
+    this.carries = source === hooks.client ? 'upstream' : 'downstream';
     this.context = {
       now: () => performance.now(),
       random: hooks.random,
@@ -249,6 +309,16 @@ export class Link {
     for (const chunk of held.chunks) next.write(chunk);
     if (held.ended) next.end();
     this.flow();
+  }
+
+  /** The toxics with a stage on this stream, in chain order. */
+  toxicNames(): string[] {
+    return this.slots.map((slot) => slot.toxic.name);
+  }
+
+  /** The stream still flows to its destination: a toxic added now joins it. */
+  get open(): boolean {
+    return !this.outputEnded && this.slots[this.slots.length - 1]?.outputEnded !== true;
   }
 
   /** Stops listening to the sockets (the connection is gone). */

@@ -8,6 +8,7 @@ import type { ProxyMetrics } from './proxy-metrics';
 import type { Random } from '../util/random';
 import { wakeTriggerWaiters } from './toxics/zmtp-trigger';
 import { toxicJson, type AttributeValue, type Direction, type Toxic } from './toxics/toxic';
+import { harnessDefectSeeded } from '../util/seeded-harness-defect';
 
 /** How long stopping a proxy waits for its listener to report closed (connections are destroyed first). */
 const STOP_WAIT_MS = 2000;
@@ -147,6 +148,8 @@ export class Proxy {
 
   addToxic(toxic: Toxic): void {
     this.toxicsByDirection[toxic.direction].push(toxic);
+    if (toxic.measure) toxic.measure.openAtStart = [...this.connections].filter((connection) => connection.carries(toxic.direction)).length;
+    if (harnessDefectSeeded('toxics-skip-open')) return;
     for (const connection of this.connections) connection.addToxic(toxic);
   }
 
@@ -159,7 +162,7 @@ export class Proxy {
   removeToxic(toxic: Toxic): void {
     const list = this.toxicsByDirection[toxic.direction];
     this.toxicsByDirection[toxic.direction] = list.filter((other) => other !== toxic);
-    for (const connection of this.connections) connection.removeToxic(toxic);
+    if (!harnessDefectSeeded('heal-leaves-toxic')) for (const connection of this.connections) connection.removeToxic(toxic);
     this.gate.released(toxic);
     // A client waiting for a trigger that is gone hears so now, not at its timeout.
     wakeTriggerWaiters(toxic);
@@ -167,6 +170,17 @@ export class Proxy {
 
   removeAllToxics(): void {
     for (const toxic of this.toxics()) this.removeToxic(toxic);
+  }
+
+  /**
+   * Keelhaul extension (`GET /proxies/{proxy}/stages`): how many stages each toxic has on the open
+   * connections, by name, including toxics no longer in the proxy's list (a heal that left something
+   * behind), so the harness can check right after a heal that nothing of it is left.
+   */
+  stagesJson(): string {
+    const stages: Record<string, number> = {};
+    for (const connection of this.connections) for (const name of connection.stageNames()) stages[name] = (stages[name] ?? 0) + 1;
+    return `${JSON.stringify({ connections: this.connections.size, stages })}\n`;
   }
 
   /** The proxy's JSON, as the API returns it. */

@@ -18,6 +18,7 @@ import { TOXIC_KINDS } from './toxics';
 import { triggerHitReply } from './trigger-hit';
 import { newCounts, toxicJson, type Direction, type Toxic } from './toxics/toxic';
 import { TOXIPROXY_VERSION } from './version';
+import { ToxicMeasure } from './toxic-measure';
 
 export interface FaultProxyServerOptions {
   /** Address of the HTTP API. Default 127.0.0.1 (the real server defaults to localhost). */
@@ -292,6 +293,20 @@ export class FaultProxyServer {
         waits: true,
         methods: { GET: async ([proxyName, toxicName], _body, query) => triggerHitReply(findToxic(collection.get(proxyName), toxicName), query) },
       },
+      // Keelhaul extensions (a real Toxiproxy answers 404): what a toxic did, and what is left after a heal (toxic-measure.ts).
+      {
+        pattern: /^\/proxies\/([^/]+)\/toxics\/([^/]+)\/measure$/,
+        methods: {
+          GET: async ([proxyName, toxicName]) => {
+            const { measure } = findToxic(collection.get(proxyName), toxicName);
+            return json(200, (measure ?? new ToxicMeasure()).json());
+          },
+        },
+      },
+      {
+        pattern: /^\/proxies\/([^/]+)\/stages$/,
+        methods: { GET: async ([name]) => json(200, collection.get(name).stagesJson()) },
+      },
     ];
   }
 
@@ -412,7 +427,7 @@ function createToxic(proxy: Proxy, body: string): Toxic {
   const name = fields.name || `${fields.type}_${fields.stream}`;
   if (proxy.findToxic(name)) throw ERRORS.toxicAlreadyExists();
   const attributes = decodeToxicAttributes(kind, fields.attributes);
-  const toxic: Toxic = { name, kind, stream: fields.stream, direction: stream as Direction, toxicity: fields.toxicity, attributes, counts: newCounts(kind) };
+  const toxic: Toxic = { name, kind, stream: fields.stream, direction: stream as Direction, toxicity: fields.toxicity, attributes, counts: newCounts(kind), measure: new ToxicMeasure() };
   proxy.addToxic(toxic);
   return toxic;
 }

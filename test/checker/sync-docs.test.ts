@@ -32,7 +32,7 @@ test('the request-reply profile table states the judgement: duplicate-execution 
       '| `lost`, `duplicate-reply`, `gratuitous-duplicate`, `stale-reply`, `unexpected`, `stuck`, `empty-history`, `no-success` | forbidden | forbidden | forbidden |',
       '| `duplicate-execution` (unexplained, or any other cause) | allowed | allowed | forbidden |',
       '| `duplicate-execution` (explained by `worker-fault`, `worker-link-fault`) | allowed | allowed | allowed |',
-      '| `ineffective-fault` | undecided | undecided | undecided |',
+      '| `ineffective-fault`, `fault-misshapen` | undecided | undecided | undecided |',
     ].join('\n'),
   );
 });

@@ -1,4 +1,5 @@
 import { ineffectiveFault } from '../common/ineffective-fault';
+import { faultMisshapen } from '../common/fault-misshapen';
 import { defineCheckerSystem, type AnomalyCheck } from '../registry';
 import type { PubSubAnomaly } from './anomaly';
 import { DUPLICATE_DELIVERY } from './duplicate-delivery';
@@ -16,6 +17,7 @@ export type { PubSubProfile };
 export type PubSubCheck<N extends string> = AnomalyCheck<N, PubSubProfile, PubSubHistory, PubSubCheckOptions, PubSubAnomaly<N>>;
 
 const PUBSUB_INEFFECTIVE_FAULT: PubSubCheck<'ineffective-fault'> = ineffectiveFault('pubsub', LADDER, (history: PubSubHistory) => history.faults);
+const PUBSUB_FAULT_MISSHAPEN: PubSubCheck<'fault-misshapen'> = faultMisshapen('pubsub', LADDER, (history: PubSubHistory) => history.faults);
 
 /**
  * The pub/sub checker registry. To add an anomaly: define its entry beside its check with
@@ -26,5 +28,5 @@ export const PUBSUB = defineCheckerSystem({
   system: 'pubsub',
   profiles: LADDER,
   index: indexPubSub,
-  checks: [PUBSUB_LOST, UNDELIVERED_AT_BOUND, DUPLICATE_DELIVERY, REORDERED, PUBSUB_UNEXPECTED, PUBSUB_EMPTY_HISTORY, PUBSUB_NO_DELIVERY, PUBSUB_INEFFECTIVE_FAULT],
+  checks: [PUBSUB_LOST, UNDELIVERED_AT_BOUND, DUPLICATE_DELIVERY, REORDERED, PUBSUB_UNEXPECTED, PUBSUB_EMPTY_HISTORY, PUBSUB_NO_DELIVERY, PUBSUB_INEFFECTIVE_FAULT, PUBSUB_FAULT_MISSHAPEN],
 });

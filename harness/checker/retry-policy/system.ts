@@ -1,3 +1,4 @@
+import { faultMisshapen } from '../common/fault-misshapen';
 import { defineCheckerSystem, type AnomalyCheck, type Finding } from '../registry';
 import { BACKOFF_OVER_CAP } from './backoff-over-cap';
 import { BACKOFF_TOO_SHORT } from './backoff-too-short';
@@ -20,6 +21,8 @@ export type { RetryPolicyCheckOptions, RetryPolicyProfile };
 
 /** An entry of the retry-policy registry; the checks read the history indexed once (history.ts). */
 export type RetryPolicyCheck<N extends string> = AnomalyCheck<N, RetryPolicyProfile, RetryPolicyHistory, RetryPolicyCheckOptions, Finding<N>>;
+
+const RETRY_POLICY_FAULT_MISSHAPEN: RetryPolicyCheck<'fault-misshapen'> = faultMisshapen('retry-policy', LADDER, (history: RetryPolicyHistory) => history.events);
 
 /**
  * The retry-policy checker registry (issue #19 item 4: declared classes of service and the clients'
@@ -47,6 +50,7 @@ export const RETRY_POLICY = defineCheckerSystem({
     NO_ATTEMPT_REPORTED,
     TOO_FEW_RETRIES,
     GOODPUT_NOT_JUDGED,
+    RETRY_POLICY_FAULT_MISSHAPEN,
   ],
 });
 

@@ -24,6 +24,7 @@ const STYLES: Readonly<Record<string, AnomalyStyle>> = {
   reordered: { colour: '#0b7285', shape: 'left' },
   'undelivered-at-bound': { colour: '#f08c00', shape: 'triangle-down' },
   'ineffective-fault': { colour: '#7b3fa0', shape: 'circle' },
+  'fault-misshapen': { colour: '#7b3fa0', shape: 'triangle-down' },
   'empty-history': { colour: '#495057', shape: 'square' },
   'no-success': { colour: '#495057', shape: 'hourglass' },
   'no-delivery': { colour: '#495057', shape: 'hourglass' },

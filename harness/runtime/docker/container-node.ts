@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Duplex } from 'node:stream';
-import { LOG_TAIL_LINES, type NodeHandle, type ReportListener } from '../node-handle';
+import { LOG_TAIL_LINES, type NodeHandle, type ProcessView, type ReportListener } from '../node-handle';
 import type { NodeSpec } from '../node-spec';
 import { NodeStartError } from '../node-start-error';
 import { describeReadyCheck, whenReady } from '../readiness';
@@ -61,6 +61,8 @@ export class ContainerNode implements NodeHandle {
   private isConnected = true;
   private exitCode: number | undefined;
   private incarnation = 0;
+  /** When the current incarnation's `docker start` was sent (performance.now()). */
+  private startedAt = 0;
 
   constructor(private readonly setup: ContainerNodeSetup) {
     this.log = fs.createWriteStream(setup.logFile, { flags: 'a' });
@@ -128,6 +130,29 @@ export class ContainerNode implements NodeHandle {
     return (top.Processes ?? []).map((row) => Number(row[column])).filter((pid) => Number.isInteger(pid) && pid > 0);
   }
 
+  /** The container as the engine sees it (`docker inspect` State): one process state, `paused` or `running`. */
+  async view(): Promise<ProcessView | undefined> {
+    if (!this.isRunning) return undefined;
+    const state = await this.inspectState();
+    if (!state.Running) return undefined;
+    const startedAt = state.StartedAt;
+    return {
+      incarnation: `${this.containerId.slice(0, 12)}@${startedAt}`,
+      startedAt: this.startedAt,
+      states: [state.Paused ? 'paused' : 'running'],
+      stopped: state.Paused === true,
+      alive: async () => {
+        const now = await this.inspectState().catch(() => undefined);
+        return now?.Running === true && now.StartedAt === startedAt;
+      },
+    };
+  }
+
+  private async inspectState(): Promise<{ Running?: boolean; Paused?: boolean; StartedAt?: string }> {
+    const info = await withTimeout(this.setup.container.inspect(), DOCKER_CALL_TIMEOUT_MS, `docker inspect ${this.setup.containerName}`);
+    return info.State;
+  }
+
   /** Attaches, starts the container and waits for its ready report (bounded). */
   async launch(): Promise<void> {
     const { container } = this.setup;
@@ -171,6 +196,7 @@ export class ContainerNode implements NodeHandle {
     );
     try {
       try {
+        this.startedAt = performance.now();
         await withTimeout(container.start(), DOCKER_CALL_TIMEOUT_MS, `docker start ${this.setup.containerName}`);
       } catch (error) {
         stream.destroy();

@@ -1,5 +1,6 @@
 import type { AttributeValues, Chunk, ChunkSink, StageContext, ToxicKind } from './toxic';
 import { PacedStage } from './paced-stage';
+import { harnessDefectSeeded } from '../../util/seeded-harness-defect';
 
 /**
  * latency: each chunk is released `latency` ± `jitter` ms after it was read. Delays run from each
@@ -7,6 +8,10 @@ import { PacedStage } from './paced-stage';
  * a shorter jittered delay waits for the one before it). The end of the stream follows the last chunk.
  */
 class LatencyStage extends PacedStage<{ chunk: Chunk; due: number }> {
+  /** The seeded `latency-first-chunk` defect: only the first chunk is delayed. */
+  private readonly firstChunkOnly = harnessDefectSeeded('latency-first-chunk');
+  private delayedOne = false;
+
   constructor(
     private readonly latency: number,
     private readonly jitter: number,
@@ -18,6 +23,8 @@ class LatencyStage extends PacedStage<{ chunk: Chunk; due: number }> {
 
   /** latency ± jitter, jitter uniform in [-jitter, jitter) whole milliseconds as in the real server. */
   private delay(): number {
+    if (this.firstChunkOnly && this.delayedOne) return 0;
+    this.delayedOne = true;
     if (this.jitter <= 0) return this.latency;
     return this.latency + Math.floor(this.context.random() * 2 * this.jitter) - this.jitter;
   }

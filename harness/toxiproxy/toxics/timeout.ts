@@ -1,3 +1,4 @@
+import { harnessDefectSeeded } from '../../util/seeded-harness-defect';
 import { NOTHING_HELD, type AttributeValues, type Chunk, type ChunkSink, type Held, type Stage, type StageContext, type StageTimer, type ToxicKind } from './toxic';
 
 /**
@@ -16,6 +17,8 @@ class TimeoutStage implements Stage {
     private readonly context: StageContext,
   ) {
     this.arm();
+    // The seeded `partition-closes` defect: a blackhole that closes what it holds instead of going silent.
+    if (timeout <= 0 && harnessDefectSeeded('partition-closes')) this.close();
   }
 
   private arm(): void {

@@ -1,5 +1,6 @@
 import { goFloat32, goString } from '../../util/go-json';
 import type { DissectorStart } from '../zmtp/dissector';
+import type { ToxicMeasure } from '../toxic-measure';
 
 /**
  * The vocabulary shared by links and toxics.
@@ -135,6 +136,8 @@ export interface Toxic {
   attributes: ReadonlyMap<string, AttributeValue>;
   /** What the toxic did so far, by name (`ToxicKind.counts`), over all its connections: kept across updates. */
   readonly counts: Map<string, number | string>;
+  /** Keelhaul extension: what its stages did, measured around them (toxic-measure.ts); absent, nothing is measured. */
+  readonly measure?: ToxicMeasure;
 }
 
 /** Fresh counts for a toxic of `kind`: integers at 0, strings empty. */
