@@ -154,6 +154,22 @@ const FAULT_EFFECT: JsonSchema = {
         reached: { type: 'boolean', description: 'the ledger library was loaded in every process of the node (false: hit is false)' },
       },
     },
+    disk: {
+      type: 'object',
+      description: "disk faults (disk-full, fsync-fails, read-only; end event): the calls on the node's state folder the library failed while the fault was in force",
+      additionalProperties: false,
+      required: ['mode', 'failedCalls', 'writes', 'syncs', 'opens', 'metadata', 'shortWrites', 'reached'],
+      properties: {
+        mode: { type: 'string', description: 'the fault: disk-full, fsync-fails or read-only' },
+        failedCalls: number('calls failed in all (0: hit is false)'),
+        writes: number('writes failed'),
+        syncs: number('syncs failed'),
+        opens: number('opens failed'),
+        metadata: number('renames, unlinks, mkdirs, truncates failed'),
+        shortWrites: number('writes let land in part'),
+        reached: { type: 'boolean', description: 'the library was loaded in every process of the node (false: hit is false)' },
+      },
+    },
     measured: {
       type: 'object',
       description: 'end events: the shape the fault was measured to have, on the wire (the fault proxy) or on the process (the runtime); fault-misshapen compares it with the one asked for',

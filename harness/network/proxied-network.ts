@@ -49,7 +49,7 @@ const LONG_POLL_SLACK_MS = 5_000;
 /** How long a read of the fault proxy's measurements may take (a keelhaul extension; a real Toxiproxy answers 404 at once). */
 const MEASURE_TIMEOUT_MS = 5000;
 
-/** One stream of a toxic as the built-in fault proxy measured it (harness/toxiproxy/toxic-measure.ts). */
+/** One stream of a toxic as the built-in fault proxy measured it (harness/toxiproxy/toxics/toxic-measure.ts). */
 export interface MeasuredStream {
   stages: number;
   bytesIn: number;

@@ -15,7 +15,7 @@ import {
 } from './toxics/toxic';
 import type { LinkByteCounter } from './proxy-metrics';
 import { Fifo } from './toxics/fifo';
-import type { StreamMeasure } from './toxic-measure';
+import type { StreamMeasure } from './toxics/toxic-measure';
 import { ZmtpCursor } from './zmtp/frame-cursor';
 
 /**

@@ -18,7 +18,7 @@ import { TOXIC_KINDS } from './toxics';
 import { triggerHitReply } from './trigger-hit';
 import { newCounts, toxicJson, type Direction, type Toxic } from './toxics/toxic';
 import { TOXIPROXY_VERSION } from './version';
-import { ToxicMeasure } from './toxic-measure';
+import { ToxicMeasure } from './toxics/toxic-measure';
 
 export interface FaultProxyServerOptions {
   /** Address of the HTTP API. Default 127.0.0.1 (the real server defaults to localhost). */

@@ -27,7 +27,7 @@ function noStack(stderr: string): void {
 
 describe('keelhaul check (CLI)', () => {
   test('on the stored history of a failing verify run: the same FAIL, the same duplicate-execution jobs, exit 1', async () => {
-    const run = await runVerify(['--impl', 'examples/broken/no-dedup.yaml', '--tags', '@khx1:retries-from-table and @links'], path.join(work, 'reports'), RUN_TIMEOUT_MS);
+    const run = await runVerify(['--impl', 'examples/broken/no-dedup.yaml', '--tags', '@khx1:retries-from-table and @links', '--name', 'A client whose replies are lost'], path.join(work, 'reports'), RUN_TIMEOUT_MS);
     assert.equal(run.code, 1, `verify's exit code\n${run.stdout}\n${run.stderr}`);
     assert.ok(run.runDir, 'one run folder');
     const { verdicts } = JSON.parse(fs.readFileSync(path.join(run.runDir, 'verdicts.json'), 'utf8')) as VerdictsFile;

@@ -253,6 +253,8 @@ describe('KHC/1 worker against a scripted broker', () => {
     assert.equal(stopped, false, 'not stopped while the job runs');
     gate.release();
     await waitFor(() => stopped, { timeoutMs: 3_000, what: 'the worker to stop' });
+    // Stopped once it sent DISCONNECT: the broker's side may read it a moment later (a loaded machine showed it).
+    await waitFor(() => broker.received.some((r) => r.message.kind === 'disconnect'), { timeoutMs: 3_000, what: 'the DISCONNECT at the broker' });
     const reply = indexOf(broker, replyOf('job-8'));
     const disconnect = broker.received.findIndex((r) => r.message.kind === 'disconnect');
     assert.ok(reply >= 0 && disconnect > reply, 'REPLY, then DISCONNECT');

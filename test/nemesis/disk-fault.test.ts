@@ -65,5 +65,7 @@ test('lose-unsynced-writes of a node that had stopped by itself: reached if it w
   await new NodeNemesis(() => [], history).losePower(stopped, powerLoss, { kind: 'lose-unsynced-writes', target: 'broker', pauseMs: 0 });
   const [start, end] = history.events().filter((event) => event.type === 'nemesis');
   assert.equal(start?.type === 'nemesis' ? start.effect?.hit : 'no start', undefined);
-  assert.deepEqual(end?.type === 'nemesis' ? end.effect : undefined, { unsynced: { files: { journal: 136 }, bytes: 136, written: 2000, reached: true }, hit: true });
+  // The shape (`measured`) is fault-shape-node.test.ts's to judge; a stand-in node shows none.
+  const { measured: _shape, ...effect } = (end?.type === 'nemesis' ? end.effect : undefined) ?? {};
+  assert.deepEqual(effect, { unsynced: { files: { journal: 136 }, bytes: 136, written: 2000, reached: true }, hit: true });
 });

@@ -38,7 +38,9 @@ test('lose-unsynced-writes: kill, cut, restart; the end event says what the cut 
   assert.deepEqual(calls, ['kill', 'cut torn=true', 'restart']);
   assert.equal(start.phase, 'start');
   const end = history.events().find((event) => event.type === 'nemesis' && event.phase === 'end');
-  assert.deepEqual(end?.type === 'nemesis' ? end.effect : undefined, { unsynced: { files: { journal: 40 }, bytes: 40, written: 100, reached: true }, hit: true });
+  // The shape (`measured`) is fault-shape-node.test.ts's to judge; a stand-in node shows none.
+  const { measured: _shape, ...effect } = (end?.type === 'nemesis' ? end.effect : undefined) ?? {};
+  assert.deepEqual(effect, { unsynced: { files: { journal: 40 }, bytes: 40, written: 100, reached: true }, hit: true });
   assert.deepEqual(checkFaultsHit(history.events()), []);
 });
 

@@ -193,7 +193,7 @@ describe('the packed package', () => {
   test('npx keelhaul verify on examples/broken/no-dedup.yaml: FAIL, exit 1, naming the jobs that ran twice', async (t) => {
     const pkg = installedPackage(t);
     if (!pkg) return;
-    const verify = await run('npx', ['keelhaul', 'verify', '--impl', path.join(pkg.pkg, 'examples/broken/no-dedup.yaml'), '--tags', '@khx1:retries-from-table and @links'], pkg.app, RUN_TIMEOUT_MS);
+    const verify = await run('npx', ['keelhaul', 'verify', '--impl', path.join(pkg.pkg, 'examples/broken/no-dedup.yaml'), '--tags', '@khx1:retries-from-table and @links', '--name', 'A client whose replies are lost'], pkg.app, RUN_TIMEOUT_MS);
     assert.equal(verify.code, 1, shown(verify));
     assert.match(verify.stdout, /\[1\/1\] FAIL +A client whose replies are lost .*: violates exactly-once — duplicate-execution of client-1:\S+/);
     assert.match(fs.readFileSync(path.join(pkg.app, 'reports', 'latest', 'summary.md'), 'utf8'), /jobs? ran more than once: client-1:/);

@@ -51,7 +51,7 @@ test('keelhaul verify --runtime docker runs roles from a Dockerfile and from an 
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /roles broker, worker run from Docker images: add --runtime docker/);
 
-  const passed = await run(['--impl', file, '--runtime', 'docker', '--tags', '(@smoke or @khx1:accept-before-dispatch) and not @power-loss']);
+  const passed = await run(['--impl', file, '--runtime', 'docker', '--tags', '(@smoke or @khx1:accept-before-dispatch) and not @power-loss and not @disk-faults']);
   assert.equal(passed.code, 0, `exit code\n${passed.stdout}\n${passed.stderr}`);
   const runDir = passed.stdout.match(/summary (.+)\/summary\.md/)?.[1];
   assert.ok(runDir, passed.stdout);

@@ -1,6 +1,6 @@
 import { goFloat32, goString } from '../../util/go-json';
 import type { DissectorStart } from '../zmtp/dissector';
-import type { ToxicMeasure } from '../toxic-measure';
+import type { ToxicMeasure } from './toxic-measure';
 
 /**
  * The vocabulary shared by links and toxics.

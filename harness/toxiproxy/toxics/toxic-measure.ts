@@ -1,4 +1,4 @@
-import type { Direction } from './toxics/toxic';
+import type { Direction } from './toxic';
 
 /**
  * What one toxic did, measured where its stages sit rather than taken from what the toxic says it
