@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { runCucumber, type RunSettings } from './run-cucumber';
-import { runRepeated, shellWord } from './repeat';
+import { runRepeated } from './repeat';
+import { shellWord } from '../util/shell-word';
 import { newRunId, parseRuntime, parseSeed, retriesFromEnv, RUN_CONFIG_ENV } from '../run/run-config';
 import { drawSeed } from '../util/run-seed';
 import { countVerdicts, formatCounts, RUN_EXIT } from '../report/verdict';

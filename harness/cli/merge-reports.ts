@@ -27,7 +27,7 @@ export function runMergeReports(inputs: readonly string[], outDir: string): numb
     process.stderr.write(`keelhaul merge-reports: ${end.problem}; exit ${end.exit}\n`);
     return end.exit;
   }
-  const files = [RUN_REPORT_FILES.summary, RUN_REPORT_FILES.junit, RUN_REPORT_FILES.verdicts, ...extra.written].map((file) => path.join(out, file));
+  const files = [RUN_REPORT_FILES.html, RUN_REPORT_FILES.summary, RUN_REPORT_FILES.junit, RUN_REPORT_FILES.verdicts, ...extra.written].map((file) => path.join(out, file));
   process.stdout.write(`keelhaul merge-reports: ${inputs.length} runs, ${report.verdicts.length} scenarios: ${formatCounts(countVerdicts(end.verdicts))}; exit ${end.exit}\n${files.map((file) => `  ${file}\n`).join('')}`);
   return end.exit;
 }
@@ -35,7 +35,7 @@ export function runMergeReports(inputs: readonly string[], outDir: string): numb
 export function registerMergeReportsCommand(program: Command, usageExit: (error: CommanderError) => never): void {
   program
     .command('merge-reports')
-    .description('join the reports of several runs (the shards of a run split with --shard i/n) into one verdicts.json, junit.xml and summary.md; exit codes as a single run: 0 pass, 1 a FAIL or ERROR, 2 the folders cannot be merged, 3 something INCONCLUSIVE, 4 no scenario ran')
+    .description('join the reports of several runs (the shards of a run split with --shard i/n) into one verdicts.json, junit.xml, summary.md and report.html (not the Cucumber HTML report, which cannot be joined); exit codes as a single run: 0 pass, 1 a FAIL or ERROR, 2 the folders cannot be merged, 3 something INCONCLUSIVE, 4 no scenario ran')
     .argument('<run-folders...>', 'the run folders to join (each holds a verdicts.json), e.g. reports/<run id> of every shard')
     .requiredOption('--out <folder>', 'where the merged reports are written (created if missing)')
     .exitOverride(usageExit)

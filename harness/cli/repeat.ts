@@ -92,7 +92,3 @@ export async function runRepeated(plan: RepeatPlan): Promise<number> {
   return report.exit;
 }
 
-/** An argument as a shell reads it back: quoted when it holds anything but plain characters. */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}

@@ -1,6 +1,6 @@
 import { runConfig, type RunConfig } from '../run/run-config';
 import { timeScale } from '../util/time-scale';
-import { shellWord } from './repeat';
+import { shellWord } from '../util/shell-word';
 
 /**
  * The command a storm prints to replay its fault schedule: the same seed, time scale, runtime and

@@ -13,6 +13,12 @@ export interface RunInfo {
   shard?: string;
   /** A merged report's runs (keelhaul merge-reports): each replays with its own line. */
   parts?: RunPart[];
+  /** The manifest the run verified (absolute); absent: the reference implementation (keelhaul features). */
+  manifest?: string;
+  /** Where nodes ran: `process` or `docker` (a merged report of runs that differed: both, comma-separated). */
+  runtime?: string;
+  /** The run's settled time scale, which a replay must repeat. */
+  timeScale?: number;
 }
 
 /** One of the runs a merged report joins. */

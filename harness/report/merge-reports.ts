@@ -144,9 +144,16 @@ export function mergeInputRuns(inputs: readonly InputRun[], outDir: string): Mer
   const [first] = inputs;
   const parts: RunPart[] = inputs.map((run) => ({ dir: path.relative(out, run.dir), ...(run.report.shard ? { shard: run.report.shard } : {}), seed: run.report.seed, replay: run.report.replay, scenarios: run.report.verdicts.length }));
   const seeds = [...new Set(inputs.map((run) => run.report.seed))];
+  const runtimes = [...new Set(inputs.map((run) => run.report.runtime).filter((runtime) => runtime !== undefined))];
+  const scales = [...new Set(inputs.map((run) => run.report.timeScale))];
   return {
     implementation: first.report.implementation,
     claimed: first.report.claimed,
+    // The same implementation's manifest: each machine's own path to it; the first's stands for all.
+    ...(first.report.manifest !== undefined ? { manifest: first.report.manifest } : {}),
+    ...(runtimes.length > 0 ? { runtime: runtimes.join(', ') } : {}),
+    // One scale when the parts shared it; else none, and each part's replay line has its own.
+    ...(scales.length === 1 && scales[0] !== undefined ? { timeScale: scales[0] } : {}),
     // One seed when the parts shared it (as a CI matrix given KEELHAUL_SEED does); else each part's, in order.
     seed: seeds.join(', '),
     // No one command replays the whole: each part replays with its own line (parts).
@@ -176,12 +183,19 @@ function mergeCucumberJson(inputs: readonly InputRun[], outDir: string): { writt
   return { written: [name], skipped: [] };
 }
 
-/** Reads the input folders, merges them and writes verdicts.json, junit.xml, summary.md (and Cucumber's JSON report) into `outDir`. */
+/**
+ * Cucumber's HTML report is one page with the run's messages built in: it cannot be joined, and the
+ * merged report.html stands for it (its rows link into each part's folder, where each part's is).
+ */
+const CUCUMBER_HTML_SKIPPED = `${CUCUMBER_REPORT_FILES.html}: Cucumber's HTML report cannot be joined; each part's stays in its folder, and ${RUN_REPORT_FILES.html} is the merged report`;
+
+/** Reads the input folders, merges them and writes verdicts.json, junit.xml, summary.md, report.html (and Cucumber's JSON report) into `outDir`. */
 export function mergeReports(inputDirs: readonly string[], outDir: string): MergedRun {
   const inputs = inputDirs.map(readInputRun);
   const report = mergeInputRuns(inputs, outDir);
   const out = path.resolve(outDir);
   const { verdicts, selected, notRun, ...info } = report;
   writeRunReports(out, info, verdicts, { selected: selected ?? verdicts.length, notRun: notRun ?? [] });
-  return { report, extra: mergeCucumberJson(inputs, out) };
+  const json = mergeCucumberJson(inputs, out);
+  return { report, extra: { written: json.written, skipped: [...json.skipped, CUCUMBER_HTML_SKIPPED] } };
 }

@@ -7,6 +7,7 @@ import { runConfig } from '../run/run-config';
 import { RUN_REPORT_FILES, writeRunReports } from './run-reports';
 import { brokenClausesLine } from './broken-clauses';
 import { countVerdicts, formatCounts, type ScenarioVerdict, type VerdictAnomaly } from './verdict';
+import type { RunInfo } from './markdown-summary';
 import { timeScale } from '../util/time-scale';
 
 /** The After hook attaches each scenario's verdict under this media type; the formatter collects them. */
@@ -127,8 +128,17 @@ function verdictFormatter({ on, write }: FormatterContext): void {
     } else if (envelope.testRunFinished) {
       const counts = countVerdicts(finished);
       const { implementation, claimed } = implementationUnderTest();
-      const { replay, shard } = runConfig();
-      const info = { implementation: implementation.name, claimed: [...claimed], seed, replay: replay ?? `KEELHAUL_SEED=${seed} npm run features -- --time-scale ${timeScale()}${shard ? ` --shard ${shard}` : ''}`, ...(shard ? { shard } : {}) };
+      const { replay, shard, impl, runtime } = runConfig();
+      const info: RunInfo = {
+        implementation: implementation.name,
+        claimed: [...claimed],
+        seed,
+        replay: replay ?? `KEELHAUL_SEED=${seed} npm run features -- --time-scale ${timeScale()}${shard ? ` --shard ${shard}` : ''}`,
+        ...(shard ? { shard } : {}),
+        ...(impl ? { manifest: impl } : {}),
+        runtime,
+        timeScale: timeScale(),
+      };
       writeRunReports(runDir, info, finished, { selected: total, notRun });
       write(`${formatCounts(counts)}${notRun.length > 0 ? `, ${notRun.length} not run` : ''}; ${path.join(runDir, RUN_REPORT_FILES.summary)}\n`);
     }

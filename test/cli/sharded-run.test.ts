@@ -5,10 +5,12 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { readVerdicts } from '../../harness/report/run-reports';
 import { runKeelhaul, ROOT } from '../verify/run-verify';
+import { htmlReportRows } from '../support/html-report-rows';
 
 /**
  * The proof of issue 21's split: one run of a selection, and the same selection split in two shards
- * (--shard 1/2, --shard 2/2) and joined with keelhaul merge-reports, judge the same scenarios the same.
+ * (--shard 1/2, --shard 2/2) and joined with keelhaul merge-reports, judge the same scenarios the same
+ * (verdicts.json, junit.xml and report.html's verdict table).
  * Real runs of the reference (processes, fault proxies), a handful of short scenarios; the whole run
  * takes two at once (--parallel 2), so it also shows parallel workers keep their scenarios apart.
  */
@@ -54,6 +56,13 @@ test('two shards merged give the same scenario verdicts as one run of the same s
   const mergedJunit = fs.readFileSync(path.join(work, 'merged', 'junit.xml'), 'utf8');
   const testcases = (xml: string) => [...xml.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"/g)].map((match) => `${match[1]} ${match[2]}`).sort();
   assert.deepEqual(testcases(mergedJunit), testcases(wholeJunit), 'the merged JUnit report lists the same test cases');
+  const htmlRows = (dir: string) => htmlReportRows(fs.readFileSync(path.join(dir, 'report.html'), 'utf8'));
+  assert.equal(htmlRows(whole).length, wholeVerdicts.length, "the whole run's report.html has a row per scenario");
+  assert.deepEqual(htmlRows(path.join(work, 'merged')), htmlRows(whole), 'the merged report.html shows the same verdict table, in the same order');
+  const mergedHtml = fs.readFileSync(path.join(work, 'merged', 'report.html'), 'utf8');
+  for (const [, href] of mergedHtml.matchAll(/<a href="([^"]*\.(?:svg|jsonl|log))">/g)) {
+    assert.ok(fs.existsSync(path.join(work, 'merged', decodeURIComponent(href))), `the merged report's link ${href} leads into a shard's folder`);
+  }
   const scenarioDirs = readVerdicts(whole).verdicts.map((v) => v.dir);
   assert.equal(new Set(scenarioDirs).size, scenarioDirs.length, 'parallel workers gave every scenario its own folder');
 });

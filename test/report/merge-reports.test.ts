@@ -26,6 +26,10 @@ let runs = 0;
 function runFolder(verdicts: ScenarioVerdict[], options: { shard?: string; implementation?: string; claimed?: string[]; seed?: string } = {}): string {
   const dir = path.join(work, 'reports', `run-${++runs}`);
   const seed = options.seed ?? String(runs);
+  for (const v of verdicts) {
+    fs.mkdirSync(path.join(dir, v.dir), { recursive: true });
+    fs.writeFileSync(path.join(dir, v.dir, 'verdict.json'), JSON.stringify(v));
+  }
   writeRunReports(dir, { implementation: options.implementation ?? 'acme', claimed: options.claimed ?? CLAIMS, seed, replay: `KEELHAUL_SEED=${seed} keelhaul features${options.shard ? ` --shard ${options.shard}` : ''}`, ...(options.shard ? { shard: options.shard } : {}) }, verdicts, { selected: verdicts.length, notRun: [] });
   fs.writeFileSync(path.join(dir, 'cucumber-report.json'), JSON.stringify(verdicts.map((v) => ({ uri: v.feature, name: v.scenario }))));
   return dir;
@@ -65,7 +69,11 @@ describe('keelhaul merge-reports', () => {
     const summary = fs.readFileSync(path.join(dir, 'summary.md'), 'utf8');
     assert.match(summary, /^\*\*Failed\*\*: 3 pass, 1 fail, 0 info, 0 error, 0 inconclusive \(claims: mdp, at-least-once; seed 7; merged from 2 runs\)$/m);
     assert.match(summary, /^\| 2\/2 \| 2 \| 7 \| `\.\.\/\.\.\/reports\/run-\d+` \| `KEELHAUL_SEED=7 keelhaul features --shard 2\/2` \|$/m);
-    assert.deepEqual(extra, { written: ['cucumber-report.json'], skipped: [] });
+    assert.deepEqual(extra.written, ['cucumber-report.json']);
+    assert.deepEqual(extra.skipped, ["cucumber-report.html: Cucumber's HTML report cannot be joined; each part's stays in its folder, and report.html is the merged report"]);
+    const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+    assert.equal((html.match(/<tr class="scenario /g) ?? []).length, 4, 'report.html has a row per merged scenario');
+    assert.match(html, /<td class="files"><a href="\.\.\/\.\.\/reports\/run-\d+\/a-at-5\/verdict\.json">verdict\.json<\/a><\/td>/, "its links lead into the shard's folder, relative to the merged one");
     assert.equal((JSON.parse(fs.readFileSync(path.join(dir, 'cucumber-report.json'), 'utf8')) as unknown[]).length, 4);
   });
 
@@ -130,6 +138,8 @@ describe('keelhaul merge-reports', () => {
     const passed = cli(...pass, '--out', out('cli-pass'));
     assert.equal(passed.status, 0, passed.stderr);
     assert.match(passed.stdout, /^keelhaul merge-reports: 2 runs, 2 scenarios: 2 pass, 0 fail, 0 info, 0 error, 0 inconclusive; exit 0$/m);
+    assert.match(passed.stdout, /^  .*cli-pass\/report\.html$/m, 'the merged report.html is among the files it lists');
+    assert.match(passed.stderr, /^keelhaul merge-reports: not merged: cucumber-report\.html: Cucumber's HTML report cannot be joined/m, 'it says why there is no merged Cucumber HTML report');
     assert.equal(cli(runFolder([verdict('features/a.feature', 5, 'FAIL')]), '--out', out('cli-fail')).status, 1);
     assert.equal(cli(runFolder([verdict('features/a.feature', 5, 'INCONCLUSIVE')]), runFolder([verdict('features/b.feature', 5)]), '--out', out('cli-inconclusive')).status, 3);
     const nothing = cli(runFolder([], { shard: '1/2' }), runFolder([], { shard: '2/2' }), '--out', out('cli-nothing'));
