@@ -1,14 +1,15 @@
 import { escapeXml } from '../util/xml';
 import { failureDetails } from './junit';
 import type { RunInfo, RunPart } from './markdown-summary';
+import { inRunOrder } from './run-order';
 import { scenarioReplay } from './scenario-replay';
 import { countVerdicts, VERDICTS, type ScenarioVerdict, type Verdict } from './verdict';
 
 /**
  * report.html: a run's per-case verdicts in one self-contained page, as Autobahn's test suite reports
- * them: the counts and the run's settings, then one row per scenario with its verdict, what it found,
- * the command that replays it and links to its files; a FAIL or ERROR row is followed by its evidence,
- * shown open. No script, no stylesheet, font or image from elsewhere: the page reads offline and from
+ * them: the counts and the run's settings, then one row per scenario (in one run's order, inRunOrder,
+ * whichever order a parallel run finished them in) with its verdict, what it found, the command that
+ * replays it and links to its files; a FAIL or ERROR row is followed by its evidence, shown open. No script, no stylesheet, font or image from elsewhere: the page reads offline and from
  * a CI artifact. Every text in it comes from feature files, manifests and implementations (names,
  * anomaly details, error messages), so every one is escaped.
  */
@@ -143,7 +144,7 @@ export function renderHtmlReport(info: RunInfo, verdicts: readonly ScenarioVerdi
     `<h2>Scenarios (${verdicts.length})</h2>`,
     '<table class="scenarios">',
     '<tr><th>verdict</th><th>feature</th><th>scenario</th><th>profile</th><th>duration</th><th>why: anomalies, clauses</th><th>replay</th><th>files</th></tr>',
-    ...verdicts.map((verdict, index) => scenarioRows(info, verdict, index, filesOf)),
+    ...inRunOrder(verdicts).map((verdict, index) => scenarioRows(info, verdict, index, filesOf)),
     '</table>',
     info.parts !== undefined ? partsTable(info.parts) : '',
     '</body>',

@@ -4,6 +4,7 @@ import { FLAKE_REPORT_FILES } from './flake-report';
 import { LATEST_RUN, latestRun } from './latest-run';
 import { CUCUMBER_REPORT_FILES, RUN_REPORT_FILES, readVerdicts, writeRunReports, type VerdictsFile } from './run-reports';
 import type { RunPart } from './markdown-summary';
+import { inRunOrder } from './run-order';
 import type { ScenarioVerdict } from './verdict';
 
 /**
@@ -139,8 +140,6 @@ export function mergeInputRuns(inputs: readonly InputRun[], outDir: string): Mer
     }
     for (const key of own) owner.set(key, run);
   }
-  // In the order one run would have reported them: feature files by path, scenarios by line.
-  verdicts.sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : (a.line ?? Infinity) - (b.line ?? Infinity)));
   const [first] = inputs;
   const parts: RunPart[] = inputs.map((run) => ({ dir: path.relative(out, run.dir), ...(run.report.shard ? { shard: run.report.shard } : {}), seed: run.report.seed, replay: run.report.replay, scenarios: run.report.verdicts.length }));
   const seeds = [...new Set(inputs.map((run) => run.report.seed))];
@@ -161,7 +160,7 @@ export function mergeInputRuns(inputs: readonly InputRun[], outDir: string): Mer
     parts,
     selected: inputs.reduce((sum, run) => sum + (run.report.selected ?? run.report.verdicts.length), 0),
     notRun: inputs.flatMap((run) => run.report.notRun ?? []),
-    verdicts,
+    verdicts: inRunOrder(verdicts),
   };
 }
 

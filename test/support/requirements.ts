@@ -22,9 +22,17 @@ import { POWER_LOSS_ENABLE, unsyncedShim } from '../../harness/nemesis/power-los
  * summary but not a skipped suite's, and skipped tests run no beforeEach hooks.
  */
 
-export type RequirementName = 'python' | 'docker' | 'faketime' | 'powerloss';
+export type RequirementName = 'python' | 'docker' | 'docker-tcp' | 'faketime' | 'powerloss';
 
-export const REQUIREMENT_NAMES: readonly RequirementName[] = ['python', 'docker', 'faketime', 'powerloss'];
+export const REQUIREMENT_NAMES: readonly RequirementName[] = ['python', 'docker', 'docker-tcp', 'faketime', 'powerloss'];
+
+/**
+ * Where `docker-tcp` looks for the engine's API over TCP, as a remote engine's is reached:
+ * tcp://127.0.0.1:<KEELHAUL_DOCKER_TCP_PORT, default 2375> (docker/ensure-engine.sh --tcp <port>).
+ */
+export function engineTcpAddress(env: NodeJS.ProcessEnv = process.env): string {
+  return `tcp://127.0.0.1:${env.KEELHAUL_DOCKER_TCP_PORT?.trim() || '2375'}`;
+}
 
 export const REQUIRE_ENV = 'KEELHAUL_REQUIRE';
 
@@ -60,6 +68,7 @@ export interface Requirement {
 const ENABLE: Record<RequirementName, string> = {
   python: 'apt-get install -y --no-install-recommends python3-zmq to enable',
   docker: 'run docker/ensure-engine.sh (as root) to enable',
+  'docker-tcp': 'run docker/ensure-engine.sh --tcp 2375 (as root, after the build; KEELHAUL_DOCKER_TCP_PORT for another port) to enable',
   faketime: LIBFAKETIME_ENABLE,
   powerloss: POWER_LOSS_ENABLE,
 };
@@ -95,9 +104,10 @@ function probe(name: RequirementName, env: NodeJS.ProcessEnv): string | undefine
   // because node:test needs the answer synchronously, when the tests are declared.
   const engine = path.resolve(__dirname, '../../harness/runtime/docker/engine.js');
   const script = `require(${JSON.stringify(engine)}).engineAnswers(5000).then((ok) => process.exit(ok ? 0 : 1), () => process.exit(1))`;
-  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: PROBE_TIMEOUT_MS, env });
+  const engineEnv = name === 'docker-tcp' ? { ...env, DOCKER_HOST: engineTcpAddress(env) } : env;
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: PROBE_TIMEOUT_MS, env: engineEnv });
   if (!run.error && run.status === 0) return undefined;
-  return `no Docker engine answers${run.error ? ` (${run.error.message})` : ''}`;
+  return `no Docker engine answers${name === 'docker-tcp' ? ` at ${engineEnv.DOCKER_HOST}` : ''}${run.error ? ` (${run.error.message})` : ''}`;
 }
 
 /** Probe results of this process, by requirement and what was probed (the interpreter, the engine address). */
@@ -106,7 +116,7 @@ const probed = new Map<string, string | undefined>();
 /** Whether `name` is met here (probed once per process); see the module comment for how to use it. */
 export function requirement(name: RequirementName, env: NodeJS.ProcessEnv = process.env): Requirement {
   const required = requiredByEnv(env).has(name);
-  const key = `${name}\u0000${name === 'python' ? pythonCommand(env) : name === 'faketime' ? env.KEELHAUL_LIBFAKETIME ?? '' : name === 'powerloss' ? env.CC ?? '' : env.DOCKER_HOST ?? ''}`;
+  const key = `${name}\u0000${name === 'python' ? pythonCommand(env) : name === 'faketime' ? env.KEELHAUL_LIBFAKETIME ?? '' : name === 'powerloss' ? env.CC ?? '' : name === 'docker-tcp' ? engineTcpAddress(env) : env.DOCKER_HOST ?? ''}`;
   if (!probed.has(key)) probed.set(key, probe(name, env));
   const missing = probed.get(key);
   const problem = missing === undefined ? undefined : `${missing}: ${ENABLE[name]}`;

@@ -8,6 +8,7 @@ import { ContainerNode } from './container-node';
 import { RunNetwork } from './docker-network';
 import { HostsFile } from './hosts-file';
 import { dockerError, dockerode, runtimeClient, type Dockerode } from './engine';
+import { remoteEngineProblem } from './engine-location';
 import { DEFAULT_PROJECT_ROOT, ensureNodeImage, type ImageOptions, type NodeImage } from './image';
 import { LABEL_NODE, LABEL_ROLE, removeLabelled, runLabels, type Removed } from './labels';
 import { POWER_LOSS_IN_CONTAINER, SHARED_IN_CONTAINER, STATE_IN_CONTAINER } from './layout';
@@ -105,6 +106,8 @@ export class DockerRuntime implements Runtime {
     if (this.closed) return Promise.reject(new Error(`docker run ${this.runId} was shut down`));
     if (!this.setup) {
       this.setup = (async () => {
+        const remote = remoteEngineProblem();
+        if (remote !== undefined) throw new Error(remote);
         await runtimeClient();
         const docker = await dockerode();
         // Registered before anything is created: whatever gets created is removed at exit.

@@ -46,8 +46,11 @@ export function runtimeClient(): Promise<ContainerRuntimeClient> {
       try {
         return await Promise.race([tc.getContainerRuntimeClient(), timeout]);
       } catch (error) {
+        const dockerHost = process.env.DOCKER_HOST?.trim();
         throw new Error(
-          `the Docker engine does not answer (${(error as Error).message}); start it with ${ENSURE_ENGINE_SCRIPT} (as root) or set DOCKER_HOST`,
+          dockerHost
+            ? `the Docker engine at DOCKER_HOST=${dockerHost} does not answer (${(error as Error).message}); start it there (on this machine: ${ENSURE_ENGINE_SCRIPT}, with --tcp <port> for a TCP address) or unset DOCKER_HOST`
+            : `the Docker engine does not answer (${(error as Error).message}); start it with ${ENSURE_ENGINE_SCRIPT} (as root) or set DOCKER_HOST`,
         );
       } finally {
         clearTimeout(timer);
