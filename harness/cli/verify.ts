@@ -6,7 +6,7 @@ import { PROFILES, type Profile } from '../checker/profile';
 import { loadManifest } from '../manifest/manifest';
 import { ManifestError } from '../manifest/manifest-error';
 import { MANIFEST_SCHEMA } from '../manifest/schema';
-import { RUN_REPORT_FILES } from '../report/run-reports';
+import { CUCUMBER_REPORT_FILES, RUN_REPORT_FILES } from '../report/run-reports';
 import { claims, countVerdicts, formatCounts, RUN_EXIT } from '../report/verdict';
 import { markLatestRun } from '../report/latest-run';
 import { runEnd } from './run-end';
@@ -148,7 +148,7 @@ export async function verify(options: VerifyOptions): Promise<number> {
   const counts = countVerdicts(end.verdicts);
   process.stdout.write(
     `keelhaul verify: ${formatCounts(counts)}\n` +
-      `  summary ${path.join(runDir, RUN_REPORT_FILES.summary)}\n  junit   ${path.join(runDir, RUN_REPORT_FILES.junit)}\n  html    ${path.join(runDir, 'cucumber-report.html')}\n` +
+      `  report  ${path.join(runDir, RUN_REPORT_FILES.html)}\n  summary ${path.join(runDir, RUN_REPORT_FILES.summary)}\n  junit   ${path.join(runDir, RUN_REPORT_FILES.junit)}\n  html    ${path.join(runDir, CUCUMBER_REPORT_FILES.html)}\n` +
       `  replay  ${replay}\n`,
   );
   return end.exit;

@@ -86,6 +86,8 @@ test('the sharded CI example: matrix, shard commands, artifacts and the merge jo
   for (const shard of shards) {
     const runDir = path.join(project, download!.with!.path!, `keelhaul-shard-${shard}`, `run-of-shard-${shard}`);
     const verdict: ScenarioVerdict = { scenario: `scenario ${shard}`, feature: 'features/x.feature', line: shard * 10, tags: [], clauses: [], verdict: 'PASS', reason: 'meets mdp', anomalies: [], durationMs: 5, dir: `scenario-${shard}` };
+    fs.mkdirSync(path.join(runDir, verdict.dir), { recursive: true });
+    fs.writeFileSync(path.join(runDir, verdict.dir, 'history.jsonl'), '');
     writeRunReports(runDir, { implementation: 'reference', claimed: ['mdp'], seed: '9876543210', replay: `keelhaul verify --shard ${shard}/${n}`, shard: `${shard}/${n}` }, [verdict], { selected: 1, notRun: [] });
     assert.equal(markLatestRun(runDir), undefined);
   }
@@ -101,5 +103,9 @@ test('the sharded CI example: matrix, shard commands, artifacts and the merge jo
   const summary = fs.readFileSync(summaryFile, 'utf8');
   assert.match(summary, new RegExp(`\\*\\*Passed\\*\\*: ${n} pass, .*merged from ${n} runs`));
   const keep = merge.steps.find((step) => step.uses?.startsWith('actions/upload-artifact'));
-  assert.ok(fs.existsSync(path.join(project, keep!.with!.path!, 'junit.xml')), 'the merged folder the last upload keeps holds the JUnit report');
+  const kept = keep!.with!.path!.split('\n').map((line) => line.trim()).filter((line) => line !== '').map((folder) => path.resolve(project, folder));
+  assert.ok(fs.existsSync(path.join(kept[0], 'junit.xml')), 'the merged folder the last upload keeps holds the JUnit report');
+  const links = [...fs.readFileSync(path.join(kept[0], 'report.html'), 'utf8').matchAll(/<a href="([^"]*)">/g)].map((match) => path.resolve(kept[0], decodeURIComponent(match[1])));
+  assert.ok(links.some((link) => link.endsWith('history.jsonl')), "the merged report.html links the shards' scenario files");
+  for (const link of links) assert.ok(kept.some((folder) => link.startsWith(`${folder}${path.sep}`)), `the upload keeps what report.html links to: ${link}`);
 });
