@@ -7,8 +7,9 @@ const LOG_FOLDER = 'logs';
 
 /**
  * The files of a scenario folder worth a link from the run's report, relative to the folder: its
- * timeline, history and verdict, then every node's log. A folder that is gone (a run folder copied
- * without its scenarios) lists none, so the report says there are none rather than link to nothing.
+ * timeline, history and verdict, then every node's log (`logs/*.log`, the fault proxy's among them).
+ * A folder that is gone (a run folder copied without its scenarios) lists none, so the report says
+ * there are none rather than link to nothing.
  */
 export function listScenarioFiles(scenarioDir: string): string[] {
   const main = MAIN_FILES.filter((file) => fs.existsSync(path.join(scenarioDir, file)));
@@ -16,7 +17,8 @@ export function listScenarioFiles(scenarioDir: string): string[] {
   try {
     logs = fs
       .readdirSync(path.join(scenarioDir, LOG_FOLDER), { withFileTypes: true })
-      .filter((entry) => entry.isFile())
+      // Node logs only: the docker runtime keeps its run's hosts file there too.
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.log'))
       .map((entry) => `${LOG_FOLDER}/${entry.name}`)
       .sort();
   } catch {

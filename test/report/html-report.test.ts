@@ -72,8 +72,8 @@ describe('report.html', () => {
     const run = path.join(work, 'run');
     const scenarioDir = path.join(run, 'every-job-is-answered-once');
     fs.mkdirSync(path.join(scenarioDir, 'logs'), { recursive: true });
-    for (const file of ['history.jsonl', 'timeline.svg', 'verdict.json', 'logs/worker-1.log', 'logs/broker.log']) fs.writeFileSync(path.join(scenarioDir, file), '');
-    assert.deepEqual(listScenarioFiles(scenarioDir), ['timeline.svg', 'history.jsonl', 'verdict.json', 'logs/broker.log', 'logs/worker-1.log']);
+    for (const file of ['history.jsonl', 'timeline.svg', 'verdict.json', 'logs/worker-1.log', 'logs/broker.log', 'logs/hosts.run-1']) fs.writeFileSync(path.join(scenarioDir, file), '');
+    assert.deepEqual(listScenarioFiles(scenarioDir), ['timeline.svg', 'history.jsonl', 'verdict.json', 'logs/broker.log', 'logs/worker-1.log'], "node logs, not the docker run's hosts file beside them");
     assert.deepEqual(listScenarioFiles(path.join(run, 'gone')), [], 'a folder that is gone lists nothing');
     const passed = verdict('Every job is answered once', 'PASS', { dir: 'every-job-is-answered-once' });
     const missing = verdict('No verdict recorded', 'ERROR', { dir: '' });
