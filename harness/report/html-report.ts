@@ -1,6 +1,6 @@
 import { escapeXml } from '../util/xml';
 import { failureDetails } from './junit';
-import type { RunInfo, RunPart } from './markdown-summary';
+import { runHeadline, type RunInfo, type RunPart } from './markdown-summary';
 import { inRunOrder } from './run-order';
 import { scenarioReplay } from './scenario-replay';
 import { countVerdicts, VERDICTS, type ScenarioVerdict, type Verdict } from './verdict';
@@ -54,13 +54,6 @@ export function relativeHref(...segments: string[]): string {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** The headline as summary.md has it: a run with no verdict is not a pass. */
-function headline(verdicts: readonly ScenarioVerdict[]): string {
-  if (verdicts.some((v) => v.verdict === 'FAIL' || v.verdict === 'ERROR')) return 'Failed';
-  if (verdicts.some((v) => v.verdict === 'INCONCLUSIVE')) return 'Not judged';
-  return verdicts.length === 0 ? 'Nothing ran' : 'Passed';
 }
 
 /** The part of a merged report that ran `verdict`: the one whose folder holds the scenario's. */
@@ -129,16 +122,25 @@ function partsTable(parts: readonly RunPart[]): string {
   return `<h2>Merged from ${parts.length} ${parts.length === 1 ? 'run' : 'runs'}</h2><table class="parts"><tr><th>shard</th><th>scenarios</th><th>seed</th><th>folder</th><th>replay</th></tr>${rows.join('')}</table>`;
 }
 
-/** The whole page; `filesOf` gives each scenario's files to link (none: an empty list). */
-export function renderHtmlReport(info: RunInfo, verdicts: readonly ScenarioVerdict[], filesOf: ScenarioFilesOf): string {
-  const title = `keelhaul: ${info.implementation}: ${headline(verdicts)}`;
+/** Scenarios Cucumber selected and skipped without running a step (--dry-run, --fail-fast): no verdict, so no row. */
+function notRunList(notRun: readonly string[]): string {
+  if (notRun.length === 0) return '';
+  return `<h2>Not run (${notRun.length})</h2><p>Cucumber skipped every step of these (--dry-run, or --fail-fast after a failure): nothing was judged.</p><ul class="not-run">${notRun.map((name) => `<li>${text(name)}</li>`).join('')}</ul>`;
+}
+
+/**
+ * The whole page; `filesOf` gives each scenario's files to link (none: an empty list), `notRun` the
+ * selected scenarios that never ran.
+ */
+export function renderHtmlReport(info: RunInfo, verdicts: readonly ScenarioVerdict[], filesOf: ScenarioFilesOf, notRun: readonly string[] = []): string {
+  const title = `keelhaul: ${info.implementation}: ${runHeadline(verdicts)}`;
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
     `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${text(title)}</title><style>${STYLE}</style></head>`,
     '<body>',
     `<h1>keelhaul verify: ${text(info.implementation)}</h1>`,
-    `<p class="headline">${headline(verdicts)}</p>`,
+    `<p class="headline">${runHeadline(verdicts)}</p>`,
     countsTable(countVerdicts(verdicts)),
     runSettings(info),
     `<h2>Scenarios (${verdicts.length})</h2>`,
@@ -146,6 +148,7 @@ export function renderHtmlReport(info: RunInfo, verdicts: readonly ScenarioVerdi
     '<tr><th>verdict</th><th>feature</th><th>scenario</th><th>profile</th><th>duration</th><th>why: anomalies, clauses</th><th>replay</th><th>files</th></tr>',
     ...inRunOrder(verdicts).map((verdict, index) => scenarioRows(info, verdict, index, filesOf)),
     '</table>',
+    notRunList(notRun),
     info.parts !== undefined ? partsTable(info.parts) : '',
     '</body>',
     '</html>',

@@ -44,6 +44,13 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
+/** A run's outcome in two words, for the top of its reports. No verdict at all (no scenario ran: a dry run) is not a pass. */
+export function runHeadline(verdicts: readonly Pick<ScenarioVerdict, 'verdict'>[]): 'Failed' | 'Not judged' | 'Nothing ran' | 'Passed' {
+  if (verdicts.some((v) => v.verdict === 'FAIL' || v.verdict === 'ERROR')) return 'Failed';
+  if (verdicts.some((v) => v.verdict === 'INCONCLUSIVE')) return 'Not judged';
+  return verdicts.length === 0 ? 'Nothing ran' : 'Passed';
+}
+
 /**
  * A Markdown summary for a CI job summary page (e.g. appended to $GITHUB_STEP_SUMMARY): the counts,
  * a table of every scenario, then what each FAIL and ERROR found, with the jobs behind each anomaly.
@@ -52,8 +59,7 @@ export function renderMarkdownSummary(info: RunInfo, verdicts: readonly Scenario
   const counts = countVerdicts(verdicts);
   const failing = verdicts.filter((v) => v.verdict === 'FAIL' || v.verdict === 'ERROR');
   const inconclusive = verdicts.filter((v) => v.verdict === 'INCONCLUSIVE');
-  // No verdict at all (no scenario ran: a dry run) is not a pass.
-  const headline = failing.length > 0 ? 'Failed' : inconclusive.length > 0 ? 'Not judged' : verdicts.length === 0 ? 'Nothing ran' : 'Passed';
+  const headline = runHeadline(verdicts);
   const lines = [
     `# keelhaul verify: ${cell(info.implementation)}`,
     '',

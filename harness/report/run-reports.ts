@@ -29,7 +29,7 @@ export function writeRunReports(runDir: string, info: RunInfo, verdicts: readonl
   fs.writeFileSync(path.join(runDir, RUN_REPORT_FILES.junit), renderJUnit(info.implementation, verdicts));
   fs.writeFileSync(path.join(runDir, RUN_REPORT_FILES.summary), renderMarkdownSummary(info, verdicts));
   const filesOf = (verdict: ScenarioVerdict) => (verdict.dir === '' ? [] : listScenarioFiles(path.resolve(runDir, verdict.dir)));
-  fs.writeFileSync(path.join(runDir, RUN_REPORT_FILES.html), renderHtmlReport(info, verdicts, filesOf));
+  fs.writeFileSync(path.join(runDir, RUN_REPORT_FILES.html), renderHtmlReport(info, verdicts, filesOf, selection?.notRun));
 }
 
 export interface VerdictsFile extends RunInfo, Partial<RunSelection> {

@@ -39,6 +39,7 @@ describe('report.html', () => {
     assert.deepEqual(rows(html).map((row) => row.split(' | ')[0]), ['PASS', 'PASS', 'FAIL', 'INFO', 'INCONCLUSIVE']);
     const finished = [verdict('late', 'PASS', { feature: 'features/b.feature', line: 3 }), verdict('second', 'PASS', { line: 20 }), verdict('first', 'PASS', { line: 4 })];
     assert.deepEqual(rows(renderHtmlReport(INFO, finished, () => [])).map((row) => row.split(' | ')[2]), ['first', 'second', 'late'], 'rows in one run\'s order, not the order a parallel run finished them');
+    assert.match(renderHtmlReport(INFO, [verdict('one', 'PASS')], () => [], ['skipped <one>']), /<h2>Not run \(1\)<\/h2>.*<li>skipped &lt;one&gt;<\/li>/, 'scenarios that never ran are listed apart, without a verdict');
     assert.equal(renderHtmlReport(INFO, [], () => []).match(/<p class="headline">(.*?)<\/p>/)?.[1], 'Nothing ran', 'no verdict is not a pass');
   });
 
