@@ -105,7 +105,7 @@ function scenarioRows(info: RunInfo, verdict: ScenarioVerdict, index: number, fi
     `<td class="name">${text(verdict.scenario)}</td>`,
     `<td class="profile">${text(verdict.profile ?? '')}</td>`,
     `<td class="duration">${seconds(verdict.durationMs)}</td>`,
-    `<td class="findings">${text(verdict.reason)}${findings(verdict) !== '' ? `<br>${findings(verdict)}` : ''}</td>`,
+    `<td class="findings">${[text(verdict.reason), findings(verdict)].filter((part) => part !== '').join('<br>')}</td>`,
     `<td class="replay">seed ${text(seed)}<br><code>${text(scenarioReplay(info, verdict, seed))}</code></td>`,
     `<td class="files">${fileLinks(verdict, filesOf(verdict))}</td>`,
     '</tr>',
