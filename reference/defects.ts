@@ -25,6 +25,14 @@ export const CLIENT_DEFECTS = {
 
 export type ClientDefect = keyof typeof CLIENT_DEFECTS;
 
+/** Defects the reference worker can be started with (`keelhaul worker --seed-defect <name>`, hidden from help). */
+export const WORKER_DEFECTS = {
+  'ignore-broker-disconnect': 'the broker\'s DISCONNECT is ignored: the worker keeps its socket and keeps heartbeating on it, and never registers again',
+  'rerun-repeated-job': 'KHX/1: a REQUEST for a job whose result the worker still holds runs the handler again instead of answering with the kept result',
+} as const;
+
+export type WorkerDefect = keyof typeof WORKER_DEFECTS;
+
 /** `a,b` checked against `known`: an unknown name is an error listing the known ones. */
 function parseDefects<D extends string>(text: string, catalogue: Readonly<Record<D, string>>): D[] {
   const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
@@ -40,6 +48,10 @@ export function parseBrokerDefects(text: string): BrokerDefect[] {
 
 export function parseClientDefects(text: string): ClientDefect[] {
   return parseDefects(text, CLIENT_DEFECTS);
+}
+
+export function parseWorkerDefects(text: string): WorkerDefect[] {
+  return parseDefects(text, WORKER_DEFECTS);
 }
 
 /** The crash a seeded defect causes: an uncaught exception, as the bug it stands for would throw. */

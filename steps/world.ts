@@ -42,6 +42,8 @@ export class KeelhaulWorld extends World {
   standInSentAt = 0;
   /** What a stand-in worker heard once it had left (DISCONNECT, or silence). */
   standInWorker?: StandInWorkerHeard;
+  /** What the last stand-in broker step did: the worker connection it spoke to, when (performance.now()), and the job addresses it sent. */
+  standInBrokerRun?: { connection: string; from: number; to: number; addresses: string[] };
   /** The hostile side of a secure run, opened by the first attack step. */
   attackBench?: AttackBench;
   /** The job the last kill step asked to kill (KHC/1). */
