@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { decodeAtWorker, decodeJobReply, encodeClientRequest, encodeDisconnect, encodeJobRequest, encodeReady, encodeReply, KHX_EXTENSION, MdpDecodeError, type WorkerInbound } from '../../reference/mdp/codec';
+import { decodeAtWorker, decodeJobReply, encodeClientRequest, encodeDisconnect, encodeHeartbeat, encodeJobRequest, encodeReady, encodeReply, KHX_EXTENSION, MdpDecodeError, type WorkerInbound } from '../../reference/mdp/codec';
 import { RawPeer } from './raw-peer';
 
 /**
@@ -66,21 +66,24 @@ export class StandInJobClient {
   }
 }
 
-/** A stand-in KHX/1 worker: READY with KHX/1 and an instance id, then it holds whatever REQUEST it gets. */
+/** A stand-in KHX/1 worker: READY with KHX/1 and an instance id, then it heartbeats and holds whatever REQUEST it gets. */
 export class StandInKhxWorker {
   private readonly peer: RawPeer;
   private held?: Buffer;
+  private heartbeats?: NodeJS.Timeout;
 
   constructor(
     endpoint: string,
     private readonly service: string,
+    private readonly heartbeatMs: number,
   ) {
     this.peer = new RawPeer(endpoint);
   }
 
-  /** Registers; resolves whether the broker welcomed it (an empty RECORDED) within `timeoutMs`. */
+  /** Registers and starts heartbeating (so the broker never takes it for dead); resolves whether the broker welcomed it (an empty RECORDED) within `timeoutMs`. */
   async register(timeoutMs: number): Promise<boolean> {
     await this.peer.send(encodeReady(this.service, [KHX_EXTENSION, `stand-in-${process.pid}-${Math.round(performance.now())}`]));
+    this.heartbeats = setInterval(() => void this.peer.send(encodeHeartbeat()).catch(() => undefined), this.heartbeatMs);
     return (await nextAtWorker(this.peer, timeoutMs, (message) => message.kind === 'recorded' && message.jobs.length === 0)) !== undefined;
   }
 
@@ -94,6 +97,7 @@ export class StandInKhxWorker {
 
   /** Gives the held job back: DISCONNECT, "given back, not run" (KHX/1 worker rule 5). */
   async giveBack(): Promise<void> {
+    clearInterval(this.heartbeats);
     await this.peer.send(encodeDisconnect());
   }
 
@@ -102,6 +106,7 @@ export class StandInKhxWorker {
   }
 
   close(): void {
+    clearInterval(this.heartbeats);
     this.peer.close();
   }
 }
