@@ -1,4 +1,4 @@
-import { Then, When } from '@cucumber/cucumber';
+import { Given, Then, When } from '@cucumber/cucumber';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { servePlainPeers, StandInJobClient, StandInKhxWorker } from '../harness/probe/khx-broker-probe';
 import { startsOf } from '../harness/systems/request-reply/expectations';
@@ -38,6 +38,7 @@ When('a stand-in KHX\\/1 worker for {string} takes a job from a stand-in KHX\\/1
   this.standInJobClient = client;
   this.standInKhxWorker = worker;
   this.standInJob = client.job;
+  this.standInSentAt = this.harness.history.now();
 });
 
 When('the stand-in worker gives the job back with DISCONNECT', async function (this: KeelhaulWorld) {
@@ -59,10 +60,24 @@ Then('another worker runs the given-back job within {int} liveness periods, insi
   });
 });
 
-Then('the stand-in client gets the job\'s result', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld) {
+Then('the stand-in client gets the result of the job\'s run on another worker', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld) {
   const client = jobClient(this);
   const statuses = await client.statusesUntil(['200', '400', '410'], 2 * livenessPeriod(this.harness.timing) + this.harness.timing.workMs);
-  if (statuses[statuses.length - 1] !== '200') throw new Error(`khx1:given-back-requeued: the stand-in client of ${client.job} was answered ${statuses.join(', ') || 'nothing'}, not 200 with the result of the run after the job was given back`);
+  if (statuses[statuses.length - 1] !== '200') throw new Error(`the stand-in client of ${client.job} was answered ${statuses.join(', ') || 'nothing'}, not 200 with the result of the job's run on the worker that took it over`);
+});
+
+Then('another worker runs the stuck job within the processing timeout and a liveness period', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld) {
+  const { history, timing } = this.harness;
+  const job = jobClient(this).job;
+  if (timing.processingTimeout === undefined) throw new Error('the broker was started without a processing timeout');
+  // Counted from the dispatch to the stand-in; seen on the broker's next tick after the timeout.
+  const boundMs = timing.processingTimeout + timing.heartbeatInterval + livenessPeriod(timing);
+  const waited = history.now() - this.standInSentAt;
+  await waitFor(() => startsOf(history.events(), job).length > 0, { timeoutMs: Math.max(1, boundMs - waited), what: `a worker to run ${job}` }).catch(() => {
+    throw new Error(
+      `khx1:processing-timeout-plain: ${job}, held by a KHX/1-only worker that heartbeats but never answers, reached no other worker within ${boundMs} ms of its dispatch (processing timeout ${timing.processingTimeout} ms): the broker did not re-queue it at once`,
+    );
+  });
 });
 
 When('a stand-in KHX\\/1 client sends a job to {string}, which no worker serves', async function (this: KeelhaulWorld, service: string) {
@@ -100,4 +115,55 @@ Then('the plain client was served through the plain worker, which heard nothing 
   else if (!outcome.answered) problems.push('khx1:plain-client-served: the plain worker\'s REPLY never reached the plain client, body intact');
   if (outcome.extensions.length > 0) problems.push(`khx1:plain-worker-served: the plain worker, which declared no extension, got ${outcome.extensions.join(', ')}`);
   if (problems.length > 0) throw new Error(problems.join('; '));
+});
+
+Given('a broker that remembers completed jobs for {int} ms', async function (this: KeelhaulWorld, ms: number) {
+  this.harness.timing.retentionMs = scaled(ms);
+  await this.harness.cluster.startBroker();
+});
+
+/** A stand-in KHX/1 client's attempt of `job` on a fresh socket, as a KHX/1 client retries; resolves with its statuses. */
+async function attempt(world: KeelhaulWorld, service: string, job: string): Promise<string[]> {
+  const { cluster, timing } = world.harness;
+  const client = keep(world, new StandInJobClient(cluster.brokerEndpoint, service, job));
+  await client.send();
+  world.standInJobClient = client;
+  return client.statusesUntil(['200', '400', '410'], 2 * livenessPeriod(timing) + timing.workMs);
+}
+
+/** Waits out the worker's exec reports, which travel apart from the REPLY, and counts the job's runs. */
+async function runsOf(world: KeelhaulWorld, job: string): Promise<number> {
+  await sleep(livenessPeriod(world.harness.timing));
+  return startsOf(world.harness.history.events(), job).length;
+}
+
+When("a stand-in KHX\\/1 client's job to {string} is answered 200", { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, service: string) {
+  const job = 'stand-in-kept-1';
+  const statuses = await attempt(this, service, job);
+  if (statuses[statuses.length - 1] !== '200') throw new Error(`the stand-in client's job ${job} to "${service}", served by a worker, was answered ${statuses.join(', ') || 'nothing'}, not 200`);
+  this.standInJob = job;
+});
+
+Then('a retry of the job within the retention is answered 200 without running it again', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld) {
+  const { service, job } = jobClient(this);
+  const statuses = await attempt(this, service, job);
+  const runs = await runsOf(this, job);
+  if (statuses[statuses.length - 1] !== '200' || runs !== 1) {
+    throw new Error(`khx1:retention: a retry of the completed job ${job} within the retention (${this.harness.timing.retentionMs} ms) was answered ${statuses.join(', ') || 'nothing'} and the job ran ${runs} times: it was not answered from the record`);
+  }
+});
+
+When('the retention has passed', { timeout: scaled(60_000) }, async function (this: KeelhaulWorld) {
+  const { timing } = this.harness;
+  // A broker forgets on its heartbeat tick: a liveness period of slack.
+  await sleep((timing.retentionMs ?? 0) + livenessPeriod(timing));
+});
+
+Then('a retry of the job runs it again, as a new job', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld) {
+  const { service, job } = jobClient(this);
+  const statuses = await attempt(this, service, job);
+  const runs = await runsOf(this, job);
+  if (statuses[statuses.length - 1] !== '200' || runs !== 2) {
+    throw new Error(`khx1:retention: a retry of ${job} after its retention (${this.harness.timing.retentionMs} ms) had passed was answered ${statuses.join(', ') || 'nothing'} and the job ran ${runs} time(s) in all: the broker did not forget it as a completed job past its retention, to be run as a new one`);
+  }
 });
