@@ -169,7 +169,8 @@ Then('the worker kept its connection all along', function (this: KeelhaulWorld) 
 Then('the worker sent no HEARTBEAT while it sent REPLYs', function (this: KeelhaulWorld) {
   const { connection, from, to } = run(this);
   // A heartbeat already due when the stretch began may still go out in its first interval.
-  fail(redundantHeartbeatProblems(standIn(this).messages(), connection, from + this.harness.timing.heartbeatInterval, to));
+  const { heartbeatInterval } = this.harness.timing;
+  fail(redundantHeartbeatProblems(standIn(this).messages(), connection, from + heartbeatInterval, to, heartbeatInterval));
 });
 
 When('the stand-in broker sends the worker the same job twice without RECORDED', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld) {
