@@ -29,6 +29,7 @@ export type ClientDefect = keyof typeof CLIENT_DEFECTS;
 export const WORKER_DEFECTS = {
   'ignore-broker-disconnect': 'the broker\'s DISCONNECT is ignored: the worker keeps its socket and keeps heartbeating on it, and never registers again',
   'rerun-repeated-job': 'KHX/1: a REQUEST for a job whose result the worker still holds runs the handler again instead of answering with the kept result',
+  'redundant-heartbeats': 'a HEARTBEAT goes out on every tick, also right after a REPLY, as a timer-driven worker sends it',
 } as const;
 
 export type WorkerDefect = keyof typeof WORKER_DEFECTS;

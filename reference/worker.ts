@@ -288,7 +288,8 @@ export class MajordomoWorker {
       // 7/MDP: peers SHOULD NOT send HEARTBEAT while also sending other commands (any command is one).
       // Only a command within the last quarter interval stands in for it: skipping on anything older
       // would stretch the broker's silence towards two intervals, too close to its liveness under jitter.
-      if (monotonicNow() - this.lastSent < this.options.heartbeatInterval / 4) return;
+      const redundant = monotonicNow() - this.lastSent < this.options.heartbeatInterval / 4;
+      if (redundant && !this.options.defects?.includes('redundant-heartbeats')) return;
       return this.send(encodeHeartbeat());
     }
     // No more than could fit (an address is at least 2 hex digits, 5 bytes with quotes and comma); encodeInventory trims the rest.

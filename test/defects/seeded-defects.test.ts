@@ -81,6 +81,13 @@ const CASES: SeededDefectCase[] = [
     says: /khx1:answer-repeat-from-kept: the same job \(stand-in-repeat-1\) was sent twice with no RECORDED between: its handler ran 2 times/,
   },
   {
+    defect: 'redundant-heartbeats',
+    scenario: 'A worker kept busy with REQUESTs and no HEARTBEATs stays, and sends no HEARTBEAT while it replies',
+    profile: 'mdp',
+    clause: 'rfc7:no-redundant-heartbeats',
+    says: /rfc7:no-redundant-heartbeats: the worker sent \d+ HEARTBEATs in \d+ ms \(\d+ let pass\) while it also sent \d+ REPLYs/,
+  },
+  {
     defect: 'fire-and-forget-kill',
     scenario: 'A KILL instruction lost on its way to the worker is sent again',
     profile: 'control',
