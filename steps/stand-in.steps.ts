@@ -79,6 +79,9 @@ When(
 function standInWorker(world: KeelhaulWorld) {
   const heard = world.standInWorker;
   if (!heard) throw new Error('no stand-in worker left the broker');
+  if (heard.malformedBeforeHeartbeat !== undefined) {
+    throw new Error(`rfc7:heartbeat-frames: the broker sent the registered stand-in worker a message 7/MDP does not allow (${heard.malformedBeforeHeartbeat}) where a HEARTBEAT (empty, "MDPW01", 0x04: 3 frames) was due`);
+  }
   if (!heard.registered) throw new Inconclusive('the broker never heartbeated the stand-in worker after its READY, so the harness could not tell it had registered it');
   return heard;
 }
