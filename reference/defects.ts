@@ -9,6 +9,7 @@ export const BROKER_DEFECTS = {
   'no-requeue-of-dead-workers-job': 'the request a worker held when it fell silent (died) is dropped instead of going back to the queue, so only a client retry can save it',
   'never-expire-requests': 'requests for a service with no workers wait forever, and go to whatever worker registers for it later, however old',
   'mmi-keeps-services': '8/MMI answers 200 for every service the broker ever heard of: one a request named, or one whose last worker left',
+  'grace-for-given-back': 'KHX/1: the job a worker gives back with DISCONNECT waits out the result grace, as if the worker had fallen silent, instead of being requeued at once',
   'ignore-disconnect': 'a worker\'s DISCONNECT is ignored: the broker keeps heartbeating it and sends it requests until its heartbeats expire',
   'no-fsync': 'the journal is written without O_DSYNC or fdatasync (as --unsafe-no-sync): every acknowledged job survives a crash, which keeps the page cache, and none survives a power cut',
   'ignore-sync-errors': 'the journal ignores a failed write or fdatasync (EIO, ENOSPC) and acknowledges the jobs anyway, as PostgreSQL did before "fsyncgate": they are gone after a power cut (docs/disk-faults.md)',

@@ -66,6 +66,13 @@ const CASES: SeededDefectCase[] = [
     says: /after the stand-in worker's DISCONNECT the broker still sent it .*REQUEST/,
   },
   {
+    defect: 'grace-for-given-back',
+    scenario: 'A job a KHX/1 worker gives back with DISCONNECT goes to another worker at once, with no result grace',
+    profile: 'exactly-once',
+    clause: 'khx1:given-back-requeued',
+    says: /khx1:given-back-requeued: stand-in-given-back-1, given back unrun by a KHX\/1 worker's DISCONNECT, reached no other worker within \d+ ms/,
+  },
+  {
     // A worker defect, caught against the harness's stand-in broker: no broker under test is involved.
     defect: 'ignore-broker-disconnect',
     scenario: 'A worker told DISCONNECT says nothing more on that connection, and registers again on a new one',
