@@ -158,7 +158,7 @@ function escapeRegex(text: string): string {
 }
 
 describe('seeded defects: each FAILs the scenario that names its rule', () => {
-  test('the reference broker, without defects, passes every one of these scenarios', async () => {
+  test('the reference, without defects, passes every one of these scenarios', async () => {
     // A scenario this machine cannot run would be INCONCLUSIVE, not PASS: its own case skips, saying why.
     const runnable = CASES.filter(({ requires }) => requires === undefined || requirement(requires).available);
     const names = runnable.map(({ scenario }) => escapeRegex(scenario)).join('|');
