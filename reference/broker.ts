@@ -1271,7 +1271,8 @@ export class Broker {
     // Back to the head of the queue: the job has waited longest of all. A KHX/1 worker that fell
     // silent may have finished it and be about to hand the result in, so the job waits out the grace.
     const now = monotonicNow();
-    if (fellSilent && worker.khx) {
+    const graceForGivenBack = !fellSilent && this.options.defects?.includes('grace-for-given-back') === true;
+    if ((fellSilent || graceForGivenBack) && worker.khx) {
       job.notBefore = now + this.resultGrace;
       job.heldBy = worker.instance;
     }

@@ -9,6 +9,7 @@ export const BROKER_DEFECTS = {
   'no-requeue-of-dead-workers-job': 'the request a worker held when it fell silent (died) is dropped instead of going back to the queue, so only a client retry can save it',
   'never-expire-requests': 'requests for a service with no workers wait forever, and go to whatever worker registers for it later, however old',
   'mmi-keeps-services': '8/MMI answers 200 for every service the broker ever heard of: one a request named, or one whose last worker left',
+  'grace-for-given-back': 'KHX/1: the job a worker gives back with DISCONNECT waits out the result grace, as if the worker had fallen silent, instead of being requeued at once',
   'ignore-disconnect': 'a worker\'s DISCONNECT is ignored: the broker keeps heartbeating it and sends it requests until its heartbeats expire',
   'no-fsync': 'the journal is written without O_DSYNC or fdatasync (as --unsafe-no-sync): every acknowledged job survives a crash, which keeps the page cache, and none survives a power cut',
   'ignore-sync-errors': 'the journal ignores a failed write or fdatasync (EIO, ENOSPC) and acknowledges the jobs anyway, as PostgreSQL did before "fsyncgate": they are gone after a power cut (docs/disk-faults.md)',
@@ -25,6 +26,15 @@ export const CLIENT_DEFECTS = {
 
 export type ClientDefect = keyof typeof CLIENT_DEFECTS;
 
+/** Defects the reference worker can be started with (`keelhaul worker --seed-defect <name>`, hidden from help). */
+export const WORKER_DEFECTS = {
+  'ignore-broker-disconnect': 'the broker\'s DISCONNECT is ignored: the worker keeps its socket and keeps heartbeating on it, and never registers again',
+  'rerun-repeated-job': 'KHX/1: a REQUEST for a job whose result the worker still holds runs the handler again instead of answering with the kept result',
+  'redundant-heartbeats': 'a HEARTBEAT goes out on every tick, also right after a REPLY, as a timer-driven worker sends it',
+} as const;
+
+export type WorkerDefect = keyof typeof WORKER_DEFECTS;
+
 /** `a,b` checked against `known`: an unknown name is an error listing the known ones. */
 function parseDefects<D extends string>(text: string, catalogue: Readonly<Record<D, string>>): D[] {
   const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
@@ -40,6 +50,10 @@ export function parseBrokerDefects(text: string): BrokerDefect[] {
 
 export function parseClientDefects(text: string): ClientDefect[] {
   return parseDefects(text, CLIENT_DEFECTS);
+}
+
+export function parseWorkerDefects(text: string): WorkerDefect[] {
+  return parseDefects(text, WORKER_DEFECTS);
 }
 
 /** The crash a seeded defect causes: an uncaught exception, as the bug it stands for would throw. */

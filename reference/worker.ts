@@ -1,3 +1,4 @@
+import type { WorkerDefect } from './defects';
 import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeLate, encodeReady, encodeReply, KHT_EXTENSION, KHX_EXTENSION, MdpDecodeError, printable, type Frame } from './mdp/codec';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -51,6 +52,8 @@ export interface WorkerOptions {
   logger?: Logger;
   /** Secure mode (docs/security.md): CURVE to the broker's key and the KHA/1 envelope on every message. */
   security?: PeerSecurity;
+  /** Seeded defects (reference/defects.ts), only to prove the suite catches them. */
+  defects?: readonly WorkerDefect[];
 }
 
 /**
@@ -99,6 +102,8 @@ export class MajordomoWorker {
   /** KHC/1 DRAIN or STOP: finish the running job, take no more. */
   private draining = false;
   private readonly lease: Lease;
+  /** When the last command went to the broker (monotonic ms): a plain heartbeat right after one is redundant. */
+  private lastSent = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger ?? silentLogger();
@@ -180,13 +185,17 @@ export class MajordomoWorker {
       case 'heartbeat':
         return;
       case 'disconnect':
+        if (this.options.defects?.includes('ignore-broker-disconnect')) {
+          this.log.warn('seeded defect ignore-broker-disconnect: DISCONNECT ignored, staying on this socket');
+          return;
+        }
         this.log.info('broker sent DISCONNECT: registering again');
         void this.dealer.reconnect(0);
         return;
       case 'recorded':
         return this.onRecorded(message.jobs);
       case 'request': {
-        const kept = this.welcomedGeneration === this.generation ? this.held.get(message.client.toString('hex')) : undefined;
+        const kept = this.welcomedGeneration === this.generation ? this.keptResult(message.client) : undefined;
         if (kept !== undefined) {
           // The broker lost track of a result we still hold (it restarted): hand it in, do not run it again.
           this.log.info({ job: printable(message.client) }, 'request for a job already done: sending the kept result');
@@ -275,7 +284,14 @@ export class MajordomoWorker {
 
   /** After the control welcome each heartbeat carries the inventory, so the broker can reconcile what it believes. */
   private heartbeat(): void {
-    if (this.controlGeneration !== this.generation) return this.send(encodeHeartbeat());
+    if (this.controlGeneration !== this.generation) {
+      // 7/MDP: peers SHOULD NOT send HEARTBEAT while also sending other commands (any command is one).
+      // Only a command within the last quarter interval stands in for it: skipping on anything older
+      // would stretch the broker's silence towards two intervals, too close to its liveness under jitter.
+      const redundant = monotonicNow() - this.lastSent < this.options.heartbeatInterval / 4;
+      if (redundant && !this.options.defects?.includes('redundant-heartbeats')) return;
+      return this.send(encodeHeartbeat());
+    }
     // No more than could fit (an address is at least 2 hex digits, 5 bytes with quotes and comma); encodeInventory trims the rest.
     const held: string[] = [];
     for (const key of this.held.keys()) {
@@ -294,6 +310,12 @@ export class MajordomoWorker {
     this.brokerSpeaksKhx = true;
     if (this.held.size > 0) this.log.info({ results: this.held.size }, 'broker speaks KHX/1: handing in kept results');
     for (const { address, reply } of this.held.values()) this.send(encodeReply(address, reply));
+  }
+
+  /** The result kept for a job (KHX/1 worker rule 4 answers a repeated REQUEST with it). */
+  private keptResult(address: Frame): { address: Frame; reply: Frame[] } | undefined {
+    if (this.options.defects?.includes('rerun-repeated-job')) return undefined;
+    return this.held.get(address.toString('hex'));
   }
 
   private keep(address: Frame, reply: Frame[]): void {
@@ -322,7 +344,7 @@ export class MajordomoWorker {
           continue;
         }
         // The same job again (given back to us while we ran it, or after a restart): the kept result answers it.
-        const kept = this.held.get(client.toString('hex'));
+        const kept = this.keptResult(client);
         if (kept !== undefined) {
           if (this.welcomedGeneration === this.generation) this.send(encodeReply(kept.address, kept.reply));
           continue;
@@ -387,6 +409,7 @@ export class MajordomoWorker {
   }
 
   private send(frames: Frame[]): void {
+    this.lastSent = monotonicNow();
     this.dealer.send(frames);
   }
 }

@@ -48,6 +48,7 @@ After({ timeout: scaled(30_000) }, async function (this: KeelhaulWorld, { gherki
     durationMs: performance.now() - this.startedAt,
     claimed: implementationUnderTest().claimed,
   };
+  for (const peer of this.standInPeers.splice(0)) peer.close();
   let verdict: ScenarioVerdict;
   if (scenario) {
     await scenario.teardown();

@@ -6,6 +6,8 @@ import { livenessPeriod } from '../harness/timing/timing';
 import { Inconclusive } from '../harness/verdict/inconclusive';
 import { scaled } from '../harness/util/time-scale';
 import { waitFor } from '../harness/util/wait-for';
+import { RawPeer } from '../harness/probe/raw-peer';
+import { encodeClientRequest } from '../reference/mdp/codec';
 import type { KeelhaulWorld } from './world';
 
 /** Steps where the harness itself speaks 7/MDP as a stand-in client or worker: requests no client under test would send. */
@@ -77,6 +79,9 @@ When(
 function standInWorker(world: KeelhaulWorld) {
   const heard = world.standInWorker;
   if (!heard) throw new Error('no stand-in worker left the broker');
+  if (heard.malformedBeforeHeartbeat !== undefined) {
+    throw new Error(`rfc7:heartbeat-frames: the broker sent the registered stand-in worker a message 7/MDP does not allow (${heard.malformedBeforeHeartbeat}) where a HEARTBEAT (empty, "MDPW01", 0x04: 3 frames) was due`);
+  }
   if (!heard.registered) throw new Inconclusive('the broker never heartbeated the stand-in worker after its READY, so the harness could not tell it had registered it');
   return heard;
 }
@@ -100,4 +105,48 @@ Then('the broker answered the silent stand-in worker with DISCONNECT and then se
 
 When('{string} is stopped gracefully', { timeout: scaled(10_000) }, async function (this: KeelhaulWorld, name: string) {
   await this.harness.cluster.node(name).stop();
+});
+
+/** A stand-in client's requests, on one connection of its own: `<name>-<n>` for n from `first`, each its own job. */
+async function sendBatch(peer: RawPeer, name: string, service: string, first: number, count: number): Promise<string[]> {
+  const jobs = Array.from({ length: count }, (_, i) => `${name}-${first + i}`);
+  for (const job of jobs) await peer.send(encodeClientRequest(service, [Buffer.from(job)]));
+  return jobs;
+}
+
+When(
+  'a stand-in client sends {int} requests to {string} at once, then a second stand-in client sends 1, then the first sends {int} more',
+  { timeout: scaled(30_000) },
+  async function (this: KeelhaulWorld, before: number, service: string, after: number) {
+    const { brokerEndpoint } = this.harness.cluster;
+    const first = new RawPeer(brokerEndpoint);
+    const second = new RawPeer(brokerEndpoint);
+    this.standInPeers.push(first, second);
+    // Gaps long enough that each batch reaches the broker before the next, across connections.
+    const gap = scaled(20);
+    const early = await sendBatch(first, 'fair-a', service, 1, before);
+    await sleep(gap);
+    const [waiting] = await sendBatch(second, 'fair-b', service, 1, 1);
+    await sleep(gap);
+    const late = await sendBatch(first, 'fair-a', service, before + 1, after);
+    this.fairness = { early, waiting, late };
+  },
+);
+
+Then("the second client's request ran before every request the first sent after it", { timeout: scaled(60_000) }, async function (this: KeelhaulWorld) {
+  const { fairness } = this;
+  if (fairness === undefined) throw new Error('no stand-in clients sent requests');
+  const { history, timing } = this.harness;
+  const all = [...fairness.early, fairness.waiting, ...fairness.late];
+  const boundMs = all.length * (timing.workMs + scaled(50)) + 2 * livenessPeriod(timing);
+  await waitFor(() => all.every((job) => startsOf(history.events(), job).length > 0), { timeoutMs: boundMs, what: 'every stand-in request to run' }).catch(() => {
+    throw new Inconclusive(`not every stand-in request ran within ${boundMs} ms, so their order could not be judged`);
+  });
+  const startOf = (job: string): number => startsOf(history.events(), job)[0].t;
+  const overtaking = fairness.late.filter((job) => startOf(job) < startOf(fairness.waiting));
+  if (overtaking.length > 0) {
+    throw new Error(
+      `rfc7:fair-to-clients: ${overtaking.length} request(s) the first client sent after the second client's one ran before it (${overtaking.join(', ')}): the broker served one client's later requests ahead of another's earlier request`,
+    );
+  }
 });

@@ -11,6 +11,7 @@ import type { RequestReplyStormOutcome } from '../harness/systems/request-reply/
 import type { PubSubWorkload } from '../harness/systems/pubsub/workload';
 import type { CatchingUp } from '../harness/checker/pubsub';
 import type { StandInWorkerHeard } from '../harness/probe/disconnect-probe';
+import type { PlainPeersOutcome, StandInJobClient, StandInKhxWorker } from '../harness/probe/khx-broker-probe';
 import type { AttackBench } from '../harness/security/attack-bench';
 import type { ChaosWorker } from '../harness/systems/request-reply/chaos-worker';
 
@@ -42,6 +43,16 @@ export class KeelhaulWorld extends World {
   standInSentAt = 0;
   /** What a stand-in worker heard once it had left (DISCONNECT, or silence). */
   standInWorker?: StandInWorkerHeard;
+  /** What the last stand-in broker step did: the worker connection it spoke to, when (performance.now()), and the job addresses it sent. */
+  standInBrokerRun?: { connection: string; from: number; to: number; addresses: string[] };
+  /** KHX/1 stand-in peers on the broker under test (khx-stand-in.steps.ts): the job client, the worker that holds its job, what plain peers saw. */
+  standInJobClient?: StandInJobClient;
+  standInKhxWorker?: StandInKhxWorker;
+  plainPeers?: PlainPeersOutcome;
+  /** Two stand-in clients' requests (rfc7:fair-to-clients): the first's before and after the second's one. */
+  fairness?: { early: string[]; waiting: string; late: string[] };
+  /** Stand-in peers to close at the end of the scenario. */
+  readonly standInPeers: { close(): void }[] = [];
   /** The hostile side of a secure run, opened by the first attack step. */
   attackBench?: AttackBench;
   /** The job the last kill step asked to kill (KHC/1). */

@@ -5,7 +5,7 @@ Feature: A worker that says DISCONNECT is gone at once
   liveness is gone too: a command from it earns DISCONNECT, and then nothing more. The workers in
   the first two scenarios are stand-ins of the harness, so they can listen on after leaving.
 
-  @rfc7:worker-disconnect-anytime @rfc7:quiet-after-worker-disconnect @rfc7:stop-sending-to-dead-worker
+  @rfc7:worker-disconnect-anytime @rfc7:quiet-after-worker-disconnect @rfc7:stop-sending-to-dead-worker @rfc7:heartbeat-frames
   Scenario: A worker's DISCONNECT: the broker sends it nothing more, and its requests wait for another worker
     Given a broker
     When a stand-in worker for "goodbye" sends DISCONNECT, and then a stand-in client sends a request to "goodbye"
@@ -32,7 +32,7 @@ Feature: A worker that says DISCONNECT is gone at once
       | SIGTERM           |
       | closing its stdin |
 
-  @rfc7:broker-liveness @rfc7:stop-sending-to-dead-worker @rfc7:disconnect-unexpected @rfc7:quiet-after-broker-disconnect
+  @rfc7:broker-liveness @rfc7:stop-sending-to-dead-worker @rfc7:disconnect-unexpected @rfc7:quiet-after-broker-disconnect @rfc7:disconnect-frames
   Scenario: A worker silent past its liveness is gone: its HEARTBEAT earns DISCONNECT, and its requests wait for another worker
     Given a broker
     When a stand-in worker for "hush" falls silent past its liveness, then sends a HEARTBEAT, and a stand-in client sends a request to "hush"

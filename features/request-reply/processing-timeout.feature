@@ -7,7 +7,7 @@ Feature: A worker that heartbeats but never finishes its job loses it to another
   told to kill the job first, and the job runs elsewhere only once the worker confirmed its handler
   stopped before committing: exactly once (docs/protocol.md, KHX/1 broker rule 9).
 
-  @khc1 @khx1:processing-timeout-kill @khx1:processing-timeout-disables
+  @khc1 @khx1:processing-timeout @khx1:processing-timeout-kill @khx1:processing-timeout-disables
   Scenario: A busy worker is stuck on a job: it is killed there and answered once by another worker
     Given a broker with a processing timeout of 600 ms
     And 2 workers serving "echo" that take 20 ms per job

@@ -79,7 +79,7 @@ Feature: Each class of service keeps its own promise through broker crashes, fre
     And some calls to "step" gave up
     And no job ran more than once
 
-  @khx1:give-up-class @kht1 @processing-timeout
+  @khx1:give-up-class @khx1:service-classes @kht1 @processing-timeout
   Scenario: A give-up job stuck on a busy worker is failed, never run again elsewhere
     Given a broker whose services are declared "step=give-up:1500", with a processing timeout of 400 ms
     And 2 workers serving "step" that take 20 ms per job
@@ -136,7 +136,7 @@ Feature: Each class of service keeps its own promise through broker crashes, fre
     And best-effort messages to "log" were sent and some ran on a worker
     And the history shows no anomaly the "retry-policy" profile forbids
 
-  @khx1:best-effort-class @processing-timeout
+  @khx1:best-effort-class @khx1:service-classes @processing-timeout
   Scenario: A best-effort message stuck on a busy worker costs nothing but itself
     Given a broker whose services are declared "log=best-effort", with a processing timeout of 400 ms
     And 2 workers serving "log" that take 1 ms per job

@@ -8,7 +8,7 @@ import { Broker, DEFAULT_BROKER_LIMITS, DEFAULT_BROKER_OPTIONS } from '../../ref
 import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
 import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
 import { createLogger } from '../../reference/util/log';
-import { parseBrokerDefects, parseClientDefects, type BrokerDefect, type ClientDefect } from '../../reference/defects';
+import { parseBrokerDefects, parseClientDefects, parseWorkerDefects, type BrokerDefect, type ClientDefect, type WorkerDefect } from '../../reference/defects';
 import { parseServiceClasses, serviceClassOf, type ServiceClasses } from '../../reference/classes/service-classes';
 import { BestEffortSender } from '../../reference/best-effort-sender';
 import { parseRetryPolicy } from '../../reference/classes/retry-policy';
@@ -192,6 +192,7 @@ program
   .addOption(curveKeyOption())
   .addOption(serverKeyOption())
   .addOption(exitWithStdinOption())
+  .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseWorkerDefects)).hideHelp())
   .action(
     (opts: {
       broker: string;
@@ -208,9 +209,11 @@ program
       curveKey?: string;
       serverKey?: string;
       exitWithStdin?: boolean;
+      seedDefect?: WorkerDefect[];
     }) => {
       const security = peerSecurityOrExit(opts);
       const worker = startEchoWorker({
+        defects: opts.seedDefect,
         security,
         broker: opts.broker,
         service: opts.service,

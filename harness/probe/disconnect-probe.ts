@@ -1,4 +1,4 @@
-import { encodeDisconnect, encodeHeartbeat, encodeReady } from '../../reference/mdp/codec';
+import { encodeDisconnect, encodeHeartbeat, encodeReady, printable } from '../../reference/mdp/codec';
 import { kindAtWorker } from './mdp-probe';
 import { RawPeer } from './raw-peer';
 
@@ -6,6 +6,8 @@ import { RawPeer } from './raw-peer';
 export interface StandInWorkerHeard {
   /** The broker heartbeated the stand-in after its READY: proof that it had registered it. */
   registered: boolean;
+  /** What the broker sent before its first well-formed HEARTBEAT that 7/MDP does not allow (a HEARTBEAT of the wrong frame count, say), if anything. */
+  malformedBeforeHeartbeat?: string;
   /** The broker's answer to the HEARTBEAT a stand-in sends after it was expired ('nothing' if none); only after falling silent. */
   staleAnswer?: string;
   /** Every command the broker sent once the leaving had settled (after the stale HEARTBEAT's answer), by kind. */
@@ -68,8 +70,8 @@ async function withStandInWorker(
   const worker = new RawPeer(endpoint);
   try {
     await worker.send(encodeReady(service));
-    const registered = await heardHeartbeat(worker, timing.registerTimeoutMs);
-    return { registered, ...(await leave(worker)) };
+    const { registered, malformed } = await heardHeartbeat(worker, timing.registerTimeoutMs);
+    return { registered, ...(malformed !== undefined ? { malformedBeforeHeartbeat: malformed } : {}), ...(await leave(worker)) };
   } finally {
     worker.close();
   }
@@ -86,12 +88,16 @@ async function drain(worker: RawPeer, forMs: number): Promise<string[]> {
   return kinds;
 }
 
-async function heardHeartbeat(worker: RawPeer, timeoutMs: number): Promise<boolean> {
+/** Whether a well-formed HEARTBEAT came within `timeoutMs`, and the first malformed message before it (frames shown). */
+async function heardHeartbeat(worker: RawPeer, timeoutMs: number): Promise<{ registered: boolean; malformed?: string }> {
   const deadline = Date.now() + timeoutMs;
+  let malformed: string | undefined;
   for (let remaining = timeoutMs; remaining > 0; remaining = deadline - Date.now()) {
     const frames = await worker.receive(remaining);
-    if (!frames) return false;
-    if (kindAtWorker(frames) === 'heartbeat') return true;
+    if (!frames) break;
+    const kind = kindAtWorker(frames);
+    if (kind === 'heartbeat') return { registered: true, malformed };
+    if (kind === 'malformed') malformed ??= frames.map((frame) => printable(frame)).join(' | ');
   }
-  return false;
+  return { registered: false, malformed };
 }

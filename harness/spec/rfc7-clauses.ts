@@ -64,7 +64,13 @@ export const RFC7: SpecCatalogue = {
       note: LAYOUT,
       tests: [codec('client reply decodes at the client, multi-frame and binary')],
     },
-    { id: 'rfc7:client-req-socket', level: 'SHOULD', section: 'MDP/Client', text: 'Clients SHOULD use a REQ socket when implementing a synchronous request-reply pattern.', note: 'a socket type cannot be seen from the wire' },
+    {
+      id: 'rfc7:client-req-socket',
+      level: 'SHOULD',
+      section: 'MDP/Client',
+      text: 'Clients SHOULD use a REQ socket when implementing a synchronous request-reply pattern.',
+      note: 'a socket type cannot be seen from the wire; its lockstep can: a stand-in broker that answers late sees whether a connection ever carries a second request while one is unanswered',
+    },
     { id: 'rfc7:client-dealer', level: 'MAY', section: 'MDP/Client', text: 'Clients MAY use a DEALER (XREQ) socket when implementing an asynchronous pattern.' },
     { id: 'rfc7:client-empty-frame', level: 'MUST', section: 'MDP/Client', text: 'In that case the clients MUST create the empty frame 0 explicitly.' },
     {
@@ -103,7 +109,13 @@ export const RFC7: SpecCatalogue = {
     },
     { id: 'rfc7:heartbeat-frames', level: 'MUST', section: 'MDP/Worker', text: 'A HEARTBEAT command consists of a multipart message of 3 frames: empty, "MDPW01", 0x04.', paraphrased: true, note: LAYOUT, tests: [codec('HEARTBEAT decodes at both broker and worker')] },
     { id: 'rfc7:disconnect-frames', level: 'MUST', section: 'MDP/Worker', text: 'A DISCONNECT command consists of a multipart message of 3 frames: empty, "MDPW01", 0x05.', paraphrased: true, note: LAYOUT, tests: [codec('DISCONNECT decodes at both broker and worker')] },
-    { id: 'rfc7:worker-one-dealer', level: 'MUST', section: 'Opening and Closing a Connection', text: 'One worker MUST connect to exactly one broker using a single ØMQ DEALER (XREQ) socket.', note: 'a socket type cannot be seen from the wire' },
+    {
+      id: 'rfc7:worker-one-dealer',
+      level: 'MUST',
+      section: 'Opening and Closing a Connection',
+      text: 'One worker MUST connect to exactly one broker using a single ØMQ DEALER (XREQ) socket.',
+      note: 'a socket type cannot be seen from the wire; one connection at a time can: a stand-in broker sees whether an older connection still speaks once a newer one has',
+    },
     {
       id: 'rfc7:protocol-header',
       level: 'MUST',
@@ -196,9 +208,15 @@ export const RFC7: SpecCatalogue = {
       level: 'MUST',
       section: 'Heartbeating',
       text: 'Any received command except DISCONNECT acts as a heartbeat.',
-      note: 'stated as a definition, counted as MUST; a peer that heartbeats anyway hides a peer that ignores other commands as heartbeats, so no scenario can show it',
+      note: 'stated as a definition, counted as MUST; a peer that heartbeats anyway hides one that ignores other commands as heartbeats, so the scenario\'s stand-in broker stops heartbeating and sends only REQUESTs for 3 liveness periods (the worker\'s half)',
     },
-    { id: 'rfc7:no-redundant-heartbeats', level: 'SHOULD NOT', section: 'Heartbeating', text: 'Peers SHOULD NOT send HEARTBEAT commands while also sending other commands.' },
+    {
+      id: 'rfc7:no-redundant-heartbeats',
+      level: 'SHOULD NOT',
+      section: 'Heartbeating',
+      text: 'Peers SHOULD NOT send HEARTBEAT commands while also sending other commands.',
+      note: 'the worker\'s half: a worker answering a stream of REQUESTs sends no HEARTBEAT meanwhile',
+    },
     {
       id: 'rfc7:broker-heartbeats',
       level: 'MUST',

@@ -30,6 +30,11 @@ export interface Timing {
    */
   processingTimeout?: number;
   /**
+   * Broker (KHX/1): how long a completed job is remembered to answer retries from its record (broker
+   * rule 7). Undefined: the broker's own default (REFERENCE_RETENTION_MS in `{{retentionMs}}`).
+   */
+  retentionMs?: number;
+  /**
    * Broker and client: declared classes of service (`--service-class`, docs/protocol.md KHX/1 rule 10),
    * e.g. `echo=retry,step=give-up:800,log=best-effort`. Undefined: none (`off`), every service retry.
    */
@@ -74,6 +79,7 @@ export function scaleTiming(timing: Timing, scale: number): Timing {
     resultGrace: s(timing.resultGrace),
     workMs: timing.workMs === 0 ? 0 : s(timing.workMs),
     ...(timing.processingTimeout === undefined ? {} : { processingTimeout: s(timing.processingTimeout) }),
+    ...(timing.retentionMs === undefined ? {} : { retentionMs: s(timing.retentionMs) }),
     ...(timing.serviceClasses === undefined ? {} : { serviceClasses: scaleServiceClasses(timing.serviceClasses, s) }),
     ...(timing.retryPolicy === undefined ? {} : { retryPolicy: scaleRetryPolicy(timing, s) }),
   };

@@ -8,7 +8,7 @@ import { runVerify } from '../verify/run-verify';
 import { requirement, type RequirementName } from '../support/requirements';
 
 /**
- * Each seeded broker defect (reference/defects.ts) against the one scenario written to catch it:
+ * Each seeded defect of the reference broker, worker or client (reference/defects.ts) against the one scenario written to catch it:
  * `keelhaul verify` on a manifest that starts the reference broker with `--seed-defect` must FAIL
  * that scenario, and its verdict must name the clause the defect breaks. The real CLI, real nodes;
  * each run is one scenario of a few seconds.
@@ -64,6 +64,35 @@ const CASES: SeededDefectCase[] = [
     profile: 'mdp',
     clause: 'rfc7:quiet-after-worker-disconnect',
     says: /after the stand-in worker's DISCONNECT the broker still sent it .*REQUEST/,
+  },
+  {
+    defect: 'grace-for-given-back',
+    scenario: 'A job a KHX/1 worker gives back with DISCONNECT goes to another worker at once, with no result grace',
+    profile: 'exactly-once',
+    clause: 'khx1:given-back-requeued',
+    says: /khx1:given-back-requeued: stand-in-given-back-1, given back unrun by a KHX\/1 worker's DISCONNECT, reached no other worker within \d+ ms/,
+  },
+  {
+    // A worker defect, caught against the harness's stand-in broker: no broker under test is involved.
+    defect: 'ignore-broker-disconnect',
+    scenario: 'A worker told DISCONNECT says nothing more on that connection, and registers again on a new one',
+    profile: 'mdp',
+    clause: 'rfc7:worker-quiet-after-disconnect',
+    says: /rfc7:worker-quiet-after-disconnect: after the broker's DISCONNECT the worker still sent \d+ command\(s\) on that connection \(HEARTBEAT/,
+  },
+  {
+    defect: 'rerun-repeated-job',
+    scenario: 'A KHX/1 worker sent the same job twice before RECORDED runs it once and answers both with its result',
+    profile: 'exactly-once',
+    clause: 'khx1:answer-repeat-from-kept',
+    says: /khx1:answer-repeat-from-kept: the same job \(stand-in-repeat-1\) was sent twice with no RECORDED between: its handler ran 2 times/,
+  },
+  {
+    defect: 'redundant-heartbeats',
+    scenario: 'A worker kept busy with REQUESTs and no HEARTBEATs stays, and sends no HEARTBEAT while it replies',
+    profile: 'mdp',
+    clause: 'rfc7:no-redundant-heartbeats',
+    says: /rfc7:no-redundant-heartbeats: the worker sent \d+ HEARTBEATs in \d+ ms \(\d+ let pass\) while it also sent \d+ REPLYs/,
   },
   {
     defect: 'fire-and-forget-kill',
@@ -128,8 +157,8 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-describe('seeded broker defects: each FAILs the scenario that names its rule', () => {
-  test('the reference broker, without defects, passes every one of these scenarios', async () => {
+describe('seeded defects: each FAILs the scenario that names its rule', () => {
+  test('the reference, without defects, passes every one of these scenarios', async () => {
     // A scenario this machine cannot run would be INCONCLUSIVE, not PASS: its own case skips, saying why.
     const runnable = CASES.filter(({ requires }) => requires === undefined || requirement(requires).available);
     const names = runnable.map(({ scenario }) => escapeRegex(scenario)).join('|');

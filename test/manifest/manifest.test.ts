@@ -457,7 +457,7 @@ describe('mistakes beyond the schema', () => {
       }),
     );
     assert.deepEqual(problems, [
-      `roles.broker.command[1]: unknown placeholder {{broker}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses)`,
+      `roles.broker.command[1]: unknown placeholder {{broker}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses, retentionMs)`,
       `roles.client.command[1]: unknown placeholder {{service}} (a client knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, serviceClasses, retryPolicy)`,
     ]);
   });
@@ -471,7 +471,7 @@ describe('mistakes beyond the schema', () => {
   test('an unknown placeholder in an env value names the variable', () => {
     const problems = problemsOf(withChange((m) => (m.roles.broker.env = { STATE: '{{statedir}}' })));
     assert.equal(problems.length, 1);
-    assert.match(problems[0], /^roles\.broker\.env\.STATE: unknown placeholder \{\{statedir\}\} \(a broker knows: .*stateDir, processingTimeout, serviceClasses\)$/);
+    assert.match(problems[0], /^roles\.broker\.env\.STATE: unknown placeholder \{\{statedir\}\} \(a broker knows: .*stateDir, processingTimeout, serviceClasses, retentionMs\)$/);
   });
 
   test('stray braces {{ broker are refused with the argument quoted', () => {
@@ -590,7 +590,7 @@ describe('mistakes beyond the schema', () => {
       }),
     );
     assert.equal(problems.length, 6, problems.join('\n'));
-    assert.equal(problems[0], `roles.broker.command[1]: unknown placeholder {{brokr}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses)`);
+    assert.equal(problems[0], `roles.broker.command[1]: unknown placeholder {{brokr}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses, retentionMs)`);
     assert.equal(problems[1], `roles.broker.cwd: ${path.join(tmp, 'no-such-folder')} is not a folder`);
     assert.match(problems[2], /^roles\.broker\.ready\.log: not a regular expression: /);
     assert.deepEqual(problems.slice(3), [
@@ -755,7 +755,7 @@ describe('template', () => {
 
   test('every role knows the common placeholders, its position\'s security ones, and only its own extras', () => {
     const [server, peer] = [`${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}`.split(', '), `${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}`.split(', ')];
-    assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'processingTimeout', 'serviceClasses']);
+    assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'processingTimeout', 'serviceClasses', 'retentionMs']);
     assert.deepEqual(PLACEHOLDERS.worker, [...peer, 'broker', 'service', 'workMs', 'workerMode']);
     assert.deepEqual(PLACEHOLDERS.client, [...peer, 'broker', 'serviceClasses', 'retryPolicy']);
     assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending']);

@@ -10,6 +10,7 @@ import { clientCallBound, livenessPeriod } from '../../timing/timing';
 import { waitFor } from '../../util/wait-for';
 import { askService } from '../../probe/mdp-probe';
 import { RawPeer } from '../../probe/raw-peer';
+import { StandInBroker, type StandInBrokerScript } from '../../probe/stand-in-broker';
 import { encodeClientRequest } from '../../../reference/mdp/codec';
 import { MMI_SERVICE } from '../../../reference/mdp/mmi';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,6 +60,8 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   private readonly workloads: (RpcWorkload | OpenLoopWorkload)[] = [];
   /** Stand-in clients of the harness (sendStandInRequest): open until teardown, so a reply has somewhere to go. */
   private readonly standIns: RawPeer[] = [];
+  /** The harness's own scripted broker, when the scenario tests a worker or client against it instead of a broker under test. */
+  standInBroker?: StandInBroker;
 
   protected shape() {
     return { hub: this.broker, peers: this.workers, others: this.clients };
@@ -101,7 +104,8 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   /** The address a node uses to reach the broker: its own link's proxy when the network is proxied. */
   async brokerAddressFor(nodeName: string): Promise<string> {
     if (!this.brokerPeer) throw new Error('start the broker before the nodes that connect to it');
-    if (!this.context.network) return this.brokerPeer;
+    // A stand-in broker records each connection's routing id: nothing may stand between it and the peer.
+    if (!this.context.network || this.standInBroker) return this.brokerPeer;
     return (await this.context.network.link(nodeName, this.broker?.name ?? 'broker', this.brokerPeer)).endpoint;
   }
 
@@ -121,6 +125,20 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
       if (!this.sealed && isOrphanReport(raw)) this.recordOrphan(raw, { broker: name });
     });
     return this.broker;
+  }
+
+  /**
+   * The harness's stand-in broker in the broker's place (harness/probe/stand-in-broker.ts): workers and
+   * clients started after it connect to it, directly (no fault proxy), so the worker and client roles of
+   * an implementation are tested without a broker under test.
+   */
+  async startStandInBroker(script: StandInBrokerScript, name = 'stand-in-broker'): Promise<StandInBroker> {
+    const port = await this.context.runtime.allocatePort(name);
+    this.brokerBind = await this.context.runtime.harnessEndpoint(name, port);
+    this.brokerPeer = await this.context.runtime.peerEndpoint(name, port);
+    if (this.brokerBind !== this.brokerPeer) throw new Error(`a stand-in broker needs its peers on this host (the process runtime): they would reach it at ${this.brokerPeer}, the harness at ${this.brokerBind}`);
+    this.standInBroker = await StandInBroker.bind(this.brokerBind, script);
+    return this.standInBroker;
   }
 
   /** Starts workers and waits until the broker knows their service, so later steps see them registered. */
@@ -218,6 +236,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
       workload.detach();
     }
     for (const peer of this.standIns.splice(0)) peer.close();
+    this.standInBroker?.close();
   }
 
   /**

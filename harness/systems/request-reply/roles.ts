@@ -4,6 +4,9 @@ import { driver, heartbeatArgs, node, reconnectArgs, retryArgs } from '../refere
 import { formatWorkerMode, type WorkerMode } from '../../../reference/control/worker-mode';
 import { DERIVED_RETRY_POLICY } from '../../timing/timing';
 
+/** `{{retentionMs}}` when a scenario sets none: the reference broker's default, 10 minutes, longer than any scenario. */
+export const DEFAULT_RETENTION_MS = 10 * 60_000;
+
 /** The broker's state folder is where a durable broker keeps its journal. */
 export type BrokerParams = ListenerParams;
 
@@ -26,8 +29,13 @@ export const REQUEST_REPLY_ROLES = {
   broker: declareRole<BrokerParams>()({
     role: 'broker',
     listens: true,
-    placeholders: [...LISTENER_PLACEHOLDERS, 'processingTimeout', 'serviceClasses'],
-    values: (params) => ({ ...listenerValues(params), processingTimeout: params.timing.processingTimeout ?? 'off', serviceClasses: params.timing.serviceClasses ?? 'off' }),
+    placeholders: [...LISTENER_PLACEHOLDERS, 'processingTimeout', 'serviceClasses', 'retentionMs'],
+    values: (params) => ({
+      ...listenerValues(params),
+      processingTimeout: params.timing.processingTimeout ?? 'off',
+      serviceClasses: params.timing.serviceClasses ?? 'off',
+      retentionMs: params.timing.retentionMs ?? DEFAULT_RETENTION_MS,
+    }),
     reference: ({ name, bind, timing, stateDir }) =>
       node([
         'broker',
@@ -38,6 +46,7 @@ export const REQUEST_REPLY_ROLES = {
         '--journal', path.join(stateDir, 'journal'),
         '--result-grace', String(timing.resultGrace),
         ...(timing.processingTimeout === undefined ? [] : ['--processing-timeout', String(timing.processingTimeout)]),
+        ...(timing.retentionMs === undefined ? [] : ['--retention-ms', String(timing.retentionMs)]),
         ...(timing.serviceClasses === undefined ? [] : ['--service-class', timing.serviceClasses]),
       ]),
   }),
