@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { MajordomoClient } from '../../reference/client';
 import { MajordomoWorker } from '../../reference/worker';
 import { decodeKhrJobReply, encodeClientRequest, encodeKhrJobRequest, KhxStatus } from '../../reference/mdp/codec';
@@ -65,9 +65,10 @@ function duplicates(executions: Map<string, number>): string[] {
 describe('reference broker cluster (KHR/1)', { timeout: 60_000 }, () => {
   const clusters: TestCluster[] = [];
   const workers: MajordomoWorker[] = [];
-  after(async () => {
-    for (const worker of workers) worker.close();
-    for (const cluster of clusters) await cluster.stop();
+  // Each test's brokers and workers go when it ends: the next test has the machine's two cores to itself.
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) worker.close();
+    for (const cluster of clusters.splice(0)) await cluster.stop();
   });
 
   it('elects one leader, and a follower answers a KHRC01 job 307 with the leader endpoint and mmi.khr with the term', async () => {
@@ -151,6 +152,29 @@ describe('reference broker cluster (KHR/1)', { timeout: 60_000 }, () => {
     assert.notEqual(resumed?.role, 'leader');
     assert.deepEqual(duplicates(executions), [], 'no job ran twice');
   });
+
+  for (const defect of [false, true]) {
+    it(defect ? 'with the seeded defect ack-before-commit, a leader cut off from its majority still answers 200' : 'a leader cut off from its majority never answers 200 (nothing it cannot commit is acknowledged)', async () => {
+      const cluster = await TestCluster.start(3, defect ? ['--seed-defect', 'ack-before-commit'] : []);
+      clusters.push(cluster);
+      const { broker: leader } = await cluster.leader();
+      const executions = new Map<string, number>();
+      workers.push(countingWorker(leader.client, executions));
+      assert.deepEqual([...(await submit(cluster.endpoints, jobIds(`warm-${defect}`, 2), 1)).values()].filter((o) => !o.startsWith('ok:')), []);
+      for (const broker of cluster.brokers) if (broker !== leader) cluster.freeze(broker);
+      const peer = new RawMdpPeer(leader.client);
+      try {
+        await peer.send(encodeKhrJobRequest('echo', `cut-off-${defect}`, [Buffer.from('x')]));
+        const frames = await peer.receive(1_000);
+        const status = frames === undefined ? undefined : decodeKhrJobReply(frames).status;
+        if (defect) assert.equal(status, KhxStatus.Done, 'the defect acknowledges what only the leader\'s disk holds');
+        else assert.notEqual(status, KhxStatus.Done);
+      } finally {
+        peer.close();
+        for (const broker of cluster.brokers) cluster.resume(broker);
+      }
+    });
+  }
 });
 
 /** Sends a KHRC01 job to `peer`'s broker until it answers (bounded); returns the answer. */
