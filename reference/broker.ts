@@ -347,7 +347,7 @@ export class Broker {
         this.log.info({ term: cluster.leadership.term }, 'cluster: leading; pending jobs wait out the result grace');
         this.recover();
       },
-      onDeposed: () => this.dropEverythingInHand(),
+      onDeposed: () => this.dropEverythingInHand(cluster),
       onLeadership: (leadership) => {
         // A KHR/1 worker still connected hears the new term at once (it fences by it).
         for (const worker of this.workers.values()) if (worker.khr === true) this.send([worker.identity, ...encodeTerm(leadership.term, leadership.leader ?? '')]);
@@ -360,12 +360,16 @@ export class Broker {
    * dropped: the new leader answers retries from what was committed), and every worker is told to
    * DISCONNECT so it moves to another broker.
    */
-  private dropEverythingInHand(): void {
+  private dropEverythingInHand(cluster: ClusterNode): void {
     clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
     for (const job of this.jobs.values()) clearTimeout(job.deadlineTimer);
     for (const job of this.killsPending) job.kill?.stopGrace();
-    for (const worker of this.workers.values()) this.send([worker.identity, ...encodeDisconnect()]);
+    for (const worker of this.workers.values()) {
+      // A KHR/1 worker hears the higher term first: it then refuses this broker if it ever comes back to it.
+      if (worker.khr === true) this.send([worker.identity, ...encodeTerm(cluster.leadership.term, cluster.leadership.leader ?? '')]);
+      this.send([worker.identity, ...encodeDisconnect()]);
+    }
     this.workers.clear();
     this.services.clear();
     this.jobs.clear();

@@ -24,7 +24,7 @@ const CLUSTER_SETTINGS_EXIT = 2;
 
 /** `keelhaul broker --cluster ...`: the Raft node the broker serves from, undefined without --cluster; a bad flag exits 2. */
 export async function startClusterNodeOrExit(
-  opts: { nodeId?: string; cluster?: string; dataDir?: string; join?: boolean; endpoint: string; electionTimeout: number; raftHeartbeat: number; seedDefect?: BrokerDefect[]; journal?: string },
+  opts: { nodeId?: string; cluster?: string; dataDir?: string; join?: boolean; replicationEndpoint?: string; endpoint: string; electionTimeout: number; raftHeartbeat: number; seedDefect?: BrokerDefect[]; journal?: string },
   endpointGiven: boolean,
   store: JobStoreOptions,
   log: Logger,

@@ -119,6 +119,7 @@ program
   .addOption(new Option('--election-timeout <ms>', 'cluster mode: the shortest election timeout (each drawn from [ms, 2 ms))').argParser(positiveInt).default(1000))
   .addOption(new Option('--raft-heartbeat <ms>', 'cluster mode: interval of the leader\'s heartbeats to its peers').argParser(positiveInt).default(100))
   .addOption(new Option('--join', 'cluster mode: start empty, not a voter, and wait to be added (keelhaul cluster add)'))
+  .addOption(new Option('--replication-endpoint <endpoint>', 'cluster mode, with --join when --cluster does not list this node: where peers reach it').argParser(endpoint))
   .addOption(exitWithStdinOption())
   .action(
     async (opts: {
@@ -128,6 +129,7 @@ program
       electionTimeout: number;
       raftHeartbeat: number;
       join?: boolean;
+      replicationEndpoint?: string;
       unsafeNoSync?: boolean;
       curveKey?: string;
       policy?: string;

@@ -309,6 +309,9 @@ export class ClusterNode {
         this.proposals.delete(entry.index);
         // Ours: the leader's store has had it since it was written. Another term's entry at our index means ours was lost.
         if (proposal.term === entry.term) {
+          // An address is not the store's: it is learnt here, as every other node learns it.
+          const member = entry.payload.kind === 'command' ? memberOfCommand(entry.payload.data) : undefined;
+          if (member !== undefined) this.learnAddress(member);
           proposal.resolve();
           continue;
         }

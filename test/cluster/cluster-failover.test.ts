@@ -153,6 +153,22 @@ describe('reference broker cluster (KHR/1)', { timeout: 60_000 }, () => {
     assert.deepEqual(duplicates(executions), [], 'no job ran twice');
   });
 
+  it('keelhaul cluster add makes a --join broker a voter, and remove takes one out, one server at a time', async () => {
+    const cluster = await TestCluster.start(3);
+    clusters.push(cluster);
+    await cluster.leader();
+    const newcomer = await cluster.launchJoining('b4');
+    const added = await cluster.operator(['add', `${newcomer.id}=${newcomer.client}+${newcomer.replication}`]);
+    assert.equal(added.code, 0, added.stdout);
+    assert.match(added.stdout, /added b4/);
+    const removed = await cluster.operator(['remove', 'b1']);
+    assert.equal(removed.code, 0, removed.stdout);
+    const status = await cluster.operator(['status']);
+    assert.equal(status.code, 0);
+    const view = JSON.parse(status.stdout) as { members: { id: string; voter: boolean }[] };
+    assert.deepEqual(view.members.filter((member) => member.voter).map((member) => member.id), ['b2', 'b3', 'b4']);
+  });
+
   for (const defect of [false, true]) {
     it(defect ? 'with the seeded defect ack-before-commit, a leader cut off from its majority still answers 200' : 'a leader cut off from its majority never answers 200 (nothing it cannot commit is acknowledged)', async () => {
       const cluster = await TestCluster.start(3, defect ? ['--seed-defect', 'ack-before-commit'] : []);

@@ -58,11 +58,12 @@ export class TestCluster {
     return broker;
   }
 
-  launch(broker: TestBroker): void {
+  launch(broker: TestBroker, more: string[] = []): void {
     const args = [
       BIN, 'broker', '--name', broker.id, '--node-id', broker.id, '--cluster', this.members, '--data-dir', broker.dataDir,
       '--election-timeout', String(TEST_ELECTION_MS), '--raft-heartbeat', String(TEST_RAFT_HEARTBEAT_MS), '--heartbeat', String(TEST_HEARTBEAT_MS), '--liveness', '3', '--exit-with-stdin',
       ...this.extraArgs,
+      ...more,
     ];
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     broker.process = child;
@@ -72,6 +73,28 @@ export class TestCluster {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+  }
+
+  /** Starts a new broker with --join (not a voter, not in --cluster): `keelhaul cluster add` makes it one. */
+  async launchJoining(id: string): Promise<TestBroker> {
+    const broker: TestBroker = { id, client: `tcp://127.0.0.1:${await freePort()}`, replication: `tcp://127.0.0.1:${await freePort()}`, dataDir: path.join(this.root, id), output: [] };
+    this.launch(broker, ['--join', '--endpoint', broker.client, '--replication-endpoint', broker.replication]);
+    this.brokers.push(broker);
+    return broker;
+  }
+
+  /** Runs `keelhaul cluster <args>` against this cluster's endpoints; resolves to its exit code and stdout (bounded by `timeoutMs`). */
+  operator(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'cluster', ...args, '--broker', this.endpoints], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const bound = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('exit', (code) => {
+        clearTimeout(bound);
+        resolve({ code, stdout });
+      });
+    });
   }
 
   kill(broker: TestBroker): void {
