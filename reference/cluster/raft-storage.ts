@@ -41,6 +41,8 @@ export class RaftStorage {
     const entries: LogEntry[] = [];
     for (const record of records) {
       const entry = decodeLogEntry(JSON.parse(record.toString('utf8')));
+      // The snapshot's own position held with another term: the file is a suffix the snapshot replaced (a crash before the rewrite).
+      if (entry.index === snapshot.index && entry.term !== snapshot.term) break;
       if (entry.index <= snapshot.index) continue;
       // A gap means the file predates the snapshot it follows (a crash between the two writes): the rest is not ours.
       if (entry.index !== snapshot.index + entries.length + 1) break;
