@@ -348,6 +348,7 @@ export class Broker {
         this.recover();
       },
       onDeposed: () => this.dropEverythingInHand(cluster),
+      onFailed: (error) => this.onJournalFailure(error),
       onLeadership: (leadership) => {
         // A KHR/1 worker still connected hears the new term at once (it fences by it).
         for (const worker of this.workers.values()) if (worker.khr === true) this.send([worker.identity, ...encodeTerm(leadership.term, leadership.leader ?? '')]);
@@ -1299,6 +1300,8 @@ export class Broker {
   /** `now`: the grace timer passes the reading its re-arm uses (onGraceEnd says why). */
   private dispatch(service: Service, now = monotonicNow()): void {
     if (service.idle.length === 0 || service.queue.length === 0) return;
+    // Cluster mode: nothing goes out unless this broker serves (a stalled leader waits for its confirmation).
+    if (!this.serving) return;
     for (let index = 0; index < service.queue.length && service.idle.length > 0; ) {
       const job = service.queue[index];
       if (job.deadline !== undefined && tooLateToDispatch(job.deadline, this.timedMargin, Date.now())) {

@@ -37,6 +37,8 @@ export interface ClusterEvents {
   onServing(): void;
   /** This node stopped leading (or serving): drop everything in hand at once. */
   onDeposed(): void;
+  /** The Raft driver stopped (a failed sync): the node's promises cannot be kept; the broker must stop and restart from disk. */
+  onFailed(error: Error): void;
   /** The term or known leader changed. */
   onLeadership(leadership: Leadership): void;
 }
@@ -86,6 +88,9 @@ export class ClusterNode {
   private activating = false;
   private compactWanted = false;
   private ticker?: NodeJS.Timeout;
+  /** When the ticker last ran: a gap past the election timeout means this process was stalled (SIGSTOP, starvation). */
+  private lastTickAt = monotonicNow();
+  private failureReported = false;
   private closed = false;
   private events?: ClusterEvents;
   private readonly compactEvery: number;
@@ -119,9 +124,7 @@ export class ClusterNode {
     const cluster = new ClusterNode(options, storage);
     await cluster.transport.listen();
     const tickEvery = Math.max(5, Math.min(options.heartbeatMs / 2, 50));
-    cluster.ticker = setInterval(() => {
-      if (!cluster.closed) cluster.driver.tick(monotonicNow()).catch(() => undefined);
-    }, tickEvery);
+    cluster.ticker = setInterval(() => cluster.onTick(), tickEvery);
     options.log.info({ node: options.self.id, voters: cluster.node.voters(), term: cluster.node.leadership().term, snapshot: storage.currentSnapshot().index, entries: storage.entriesAfterSnapshot().length }, 'cluster node started');
     return cluster;
   }
@@ -140,9 +143,13 @@ export class ClusterNode {
     return this.currentStore;
   }
 
-  /** Leader and caught up with every commit of earlier terms: only then does the broker serve. */
+  /**
+   * Leader and caught up with every commit of earlier terms: only then does the broker serve. Not
+   * while a stall is undetected yet: a leader that was frozen past the election timeout may have been
+   * replaced, and must not answer or dispatch on its old belief before it confirms it still leads.
+   */
   get isServing(): boolean {
-    return this.serving;
+    return this.serving && monotonicNow() - this.lastTickAt <= this.options.electionTimeoutMs;
   }
 
   get leadership(): Leadership {
@@ -221,6 +228,31 @@ export class ClusterNode {
     clearInterval(this.ticker);
     this.transport.close();
     await this.storage.close().catch(() => undefined);
+  }
+
+  private onTick(): void {
+    if (this.closed) return;
+    const now = monotonicNow();
+    const gap = now - this.lastTickAt;
+    const stalled = gap > this.options.electionTimeoutMs;
+    this.lastTickAt = now;
+    const failure = this.driver.failed;
+    if (failure !== null) {
+      if (!this.failureReported) {
+        this.failureReported = true;
+        this.options.log.error({ err: failure }, 'raft storage failed: this node stops');
+        this.events?.onFailed(failure);
+      }
+      return;
+    }
+    if (stalled && this.serving) {
+      // Frozen past the election timeout: another leader may have answered meanwhile. Serve again
+      // only once a read index confirms this node still leads (activate), as a new leader would.
+      this.options.log.warn({ stalledMs: Math.round(gap) }, 'stalled past the election timeout while leading: stop serving until leadership is confirmed');
+      this.depose();
+      void this.activate();
+    }
+    this.driver.tick(now).catch(() => undefined);
   }
 
   // ---- the replicated log ---------------------------------------------------------------------
