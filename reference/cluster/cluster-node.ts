@@ -9,6 +9,7 @@ import type { Logger } from '../util/log';
 import { monotonicNow } from '../util/monotonic-clock';
 import { decodeClusterImage, encodeClusterImage, encodeMemberCommand, memberOfCommand } from './cluster-image';
 import type { ClusterMember } from './cluster-members';
+import { coalesceAppends } from './coalesce-appends';
 import { PeerTransport } from './peer-transport';
 import { RaftStorage } from './raft-storage';
 import { ReplicatedRecordLog } from './replicated-record-log';
@@ -112,7 +113,7 @@ export class ClusterNode {
     this.appliedIndex = state.snapshot.index;
     this.driver = new RaftDriver(this.node, {
       persist: (batch) => this.storage.persist(batch),
-      send: (messages) => this.transport.send(messages),
+      send: (messages) => this.transport.send(coalesceAppends(messages)),
       apply: (snapshot, committed) => this.apply(snapshot, committed),
       observe: (ready) => this.observe(ready),
     });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeRaftMessage, encodeRaftMessage, RaftCodecError } from '../../reference/cluster/raft-message-codec';
+import { coalesceAppends } from '../../reference/cluster/coalesce-appends';
 import { parseClusterMember, parseClusterMembers } from '../../reference/cluster/cluster-members';
 import { clusterSettingsOf } from '../../reference/cluster/cluster-settings';
 import { decodeAtBroker, decodeAtWorker, decodeKhrJobReply, encodeJobReply, encodeKhrJobRequest, encodeTerm, khrReplyOf, KhxStatus, MdpDecodeError } from '../../reference/mdp/codec';
@@ -36,6 +37,28 @@ describe('raft message codec', () => {
       ['{"type":"snapshot","from":"a","to":"b","term":1,"round":0,"snapshot":{"index":1,"term":1,"voters":["a"],"data":"%%"}}', /not base64/],
     ];
     for (const [text, reason] of cases) assert.throws(() => decodeRaftMessage(Buffer.from(text)), (error: unknown) => error instanceof RaftCodecError && reason.test(error.reason), text);
+  });
+});
+
+describe('coalescing a Ready\'s appends', () => {
+  const append = (to: string, entries: number, round: number): RaftMessage => ({
+    type: 'append', from: 'b1', to, term: 2, prevIndex: 4, prevTerm: 1, commit: 4, round,
+    entries: Array.from({ length: entries }, (_, n) => ({ index: 5 + n, term: 2, payload: { kind: 'noop' as const } })),
+  });
+
+  it('keeps only the last append to each peer when it covers the earlier ones, and every other message in order', () => {
+    const vote: RaftMessage = { type: 'vote-response', from: 'b1', to: 'b3', term: 2, granted: true };
+    const kept = coalesceAppends([append('b2', 1, 1), vote, append('b3', 1, 1), append('b2', 2, 1), append('b3', 2, 2)]);
+    assert.deepEqual(kept.map((message) => [message.type, message.to, message.type === 'append' ? message.entries.length : -1]), [
+      ['vote-response', 'b3', -1],
+      ['append', 'b2', 2],
+      ['append', 'b3', 2],
+    ]);
+  });
+
+  it('keeps an earlier append the later one does not cover', () => {
+    const other = { ...append('b2', 1, 1), prevIndex: 3 } as RaftMessage;
+    assert.equal(coalesceAppends([append('b2', 3, 1), other]).length, 2);
   });
 });
 
