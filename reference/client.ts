@@ -348,6 +348,8 @@ export class MajordomoClient {
         return;
       }
       this.brokerSpeaksKhr = true;
+      // A cluster broker speaks KHX/1 by definition (KHR/1 extends it): no need to ask mmi.khx.
+      this.brokerSpeaksKhx = true;
       const leader = result.body[2]?.toString() ?? '';
       this.brokers.learnNode(asked, result.body[3]?.toString() ?? '');
       if (leader === '' || leader === asked || this.brokers.nodeOf(leader) !== undefined) {
