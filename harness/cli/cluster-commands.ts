@@ -67,17 +67,27 @@ async function askOperator(endpoint: string, body: string[], timeout: number): P
   }
 }
 
-/** `status` from the first broker that answers, then from the leader it names (its view is the cluster's). */
+/**
+ * `status` as the leader sees it: the brokers in turn until one is the leader or names one that
+ * confirms it; failing that, the first answer (a removed or cut-off broker's own view may be stale).
+ */
 async function clusterStatus(endpoints: string[], timeout: number): Promise<string | undefined> {
+  let first: string | undefined;
+  const leads = (text: string): boolean => {
+    const status = JSON.parse(text) as { node: string; leader: string | null };
+    return status.leader === status.node;
+  };
   for (const endpoint of endpoints) {
     const answer = await askOperator(endpoint, ['status'], timeout);
     if (answer?.status !== '200') continue;
-    const status = JSON.parse(answer.text) as { leaderEndpoint?: string | null; node: string; leader: string | null };
-    if (status.leader === status.node || typeof status.leaderEndpoint !== 'string') return answer.text;
-    const fromLeader = await askOperator(status.leaderEndpoint, ['status'], timeout);
-    return fromLeader?.status === '200' ? fromLeader.text : answer.text;
+    first ??= answer.text;
+    if (leads(answer.text)) return answer.text;
+    const named = (JSON.parse(answer.text) as { leaderEndpoint?: string | null }).leaderEndpoint;
+    if (typeof named !== 'string') continue;
+    const fromLeader = await askOperator(named, ['status'], timeout);
+    if (fromLeader?.status === '200' && leads(fromLeader.text)) return fromLeader.text;
   }
-  return undefined;
+  return first;
 }
 
 /** A change goes to the leader: the endpoints in turn, following a 307 at once. */

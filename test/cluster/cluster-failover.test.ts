@@ -175,7 +175,7 @@ describe('reference broker cluster (KHR/1)', { timeout: 60_000 }, () => {
     const status = await cluster.operator(['status']);
     assert.equal(status.code, 0);
     const view = JSON.parse(status.stdout) as { members: { id: string; voter: boolean }[] };
-    assert.deepEqual(view.members.filter((member) => member.voter).map((member) => member.id), ['b2', 'b3', 'b4']);
+    assert.deepEqual(view.members.filter((member) => member.voter).map((member) => member.id), ['b2', 'b3', 'b4'], status.stdout);
   });
 
   for (const defect of [false, true]) {
