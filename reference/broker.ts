@@ -459,16 +459,13 @@ export class Broker {
       if (!cluster.isServing) return answerAsNonLeader(identity, message, cluster, (reply) => this.send(reply), this.log);
       if (message.kind === 'client-request' && message.service === KHR_MMI_SERVICE) return this.send([identity, ...encodeClientReply(message.service, khrMmiAnswer(cluster))]);
       if (message.kind === 'client-request' && message.service === CLUSTER_MMI_SERVICE) return void answerOperator(identity, message.body, cluster, (reply) => this.send(reply), this.log);
-      if (message.kind === 'job-request' && message.khr === true) {
-        this.khrClients.add(identity.toString('hex'));
+      if (message.kind === 'job-request') {
+        if (message.khr === true) this.khrClients.add(identity.toString('hex'));
         // A retried id is answered from the table only once a read index confirms this broker still leads.
-        if (this.knowsJob(message.job, principal)) {
-          void cluster.confirmLeadership().then((leads) => {
-            if (leads && cluster.isServing && this.server.serving) this.onJobRequest(identity, message.service, message.job, message.body, principal);
-          });
-          return;
-        }
+        if (this.knowsJob(message.job, principal)) return this.onceLeadershipConfirmed(cluster, () => this.onJobRequest(identity, message.service, message.job, message.body, principal));
       }
+      // KHC/1 answers (a kill's outcome, a job's state) come from the table too.
+      if (message.kind === 'control-request') return this.onceLeadershipConfirmed(cluster, () => this.onControlRequest(identity, message, principal));
     }
     switch (message.kind) {
       case 'client-request':
@@ -492,6 +489,13 @@ export class Broker {
       case 'control-ack':
         return this.onControlAck(identity, message, principal);
     }
+  }
+
+  /** Runs `handle` once a read index confirms this broker still leads and serves; drops it otherwise (the peer retries elsewhere). */
+  private onceLeadershipConfirmed(cluster: ClusterNode, handle: () => void): void {
+    void cluster.confirmLeadership().then((leads) => {
+      if (leads && cluster.isServing && this.server.serving) handle();
+    });
   }
 
   /** Whether a job id is in hand or in the table (a retry, to be answered from it). */
