@@ -344,8 +344,9 @@ export class Broker {
     cluster.subscribe({
       onServing: () => {
         if (!this.server.serving) return;
-        this.log.info({ term: cluster.leadership.term }, 'cluster: leading; pending jobs wait out the result grace');
-        this.recover();
+        const grace = this.resultGrace + this.clusterFailoverAllowance(cluster);
+        this.log.info({ term: cluster.leadership.term, graceMs: grace }, 'cluster: leading; pending jobs wait out the result grace');
+        this.recover(grace);
       },
       onDeposed: () => this.dropEverythingInHand(cluster),
       onFailed: (error) => this.onJournalFailure(error),
@@ -354,6 +355,16 @@ export class Broker {
         for (const worker of this.workers.values()) if (worker.khr === true) this.send([worker.identity, ...encodeTerm(leadership.term, leadership.leader ?? '')]);
       },
     });
+  }
+
+  /**
+   * A new leader's pending jobs wait longer than a restarted broker's: a worker holding one first has
+   * to notice its old broker is gone (one liveness period) and may meet every other broker on its way
+   * to this one (a follower turns it away at once; a frozen one costs another liveness period).
+   */
+  private clusterFailoverAllowance(cluster: ClusterNode): number {
+    const liveness = this.options.heartbeatInterval * this.options.heartbeatLiveness;
+    return cluster.status().members.filter((member) => member.voter).length * liveness + cluster.electionTimeoutMs;
   }
 
   /**
@@ -409,7 +420,7 @@ export class Broker {
    * Pending jobs from the journal go back in their queues. Any of them may be in a worker's hands
    * (running, or done with the result not yet handed in), so they wait out the result grace first.
    */
-  private recover(): void {
+  private recover(grace = this.resultGrace): void {
     const now = monotonicNow();
     for (const pending of this.store.pending()) {
       const { owner, id } = splitJobKey(pending.job);
@@ -423,7 +434,7 @@ export class Broker {
         service: pending.service,
         body: pending.body,
         queuedAt: now,
-        notBefore: now + this.resultGrace,
+        notBefore: now + grace,
         mayHaveRun: true,
         completing: false,
         recovered: true,
@@ -436,13 +447,13 @@ export class Broker {
         // grace (then it finished); after it, the job is killed.
         const kill = this.pendKill(job, new PendingKill(idFrame));
         kill.durable = true;
-        kill.startGrace(this.resultGrace, () => this.killJob(job));
+        kill.startGrace(grace, () => this.killJob(job));
         continue;
       }
       this.serviceNamed(job.service).queue.push(job);
     }
     if (this.counters.recovered > 0) {
-      this.log.info({ jobs: this.counters.recovered, graceMs: this.resultGrace }, 'recovered pending jobs from the journal');
+      this.log.info({ jobs: this.counters.recovered, graceMs: grace }, 'recovered pending jobs from the journal');
       this.armGraceTimer();
     }
   }

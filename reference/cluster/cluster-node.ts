@@ -153,6 +153,10 @@ export class ClusterNode {
     return this.serving && monotonicNow() - this.lastTickAt <= this.options.electionTimeoutMs;
   }
 
+  get electionTimeoutMs(): number {
+    return this.options.electionTimeoutMs;
+  }
+
   get leadership(): Leadership {
     return this.leadershipNow;
   }
