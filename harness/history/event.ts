@@ -18,7 +18,19 @@ export interface InvokeEvent extends Stamped {
 }
 
 /** The application received a reply to `job`; `reply` is the job id the reply itself names. */
-export interface OkEvent extends Stamped {
+/**
+ * Where a replicated system's answer came from (KHR/1): the term the answering broker stamped on it
+ * and that broker's node id. The client driver reports them; the `replicated` checks read them, and a
+ * history of a single broker simply lacks them.
+ */
+export interface ReplicaStamp {
+  /** The KHR/1 term of the reply (a whole number, 0 or more). */
+  term?: number;
+  /** The node id of the broker that answered. */
+  broker?: string;
+}
+
+export interface OkEvent extends Stamped, ReplicaStamp {
   type: 'ok';
   process: string;
   job: string;
@@ -26,7 +38,7 @@ export interface OkEvent extends Stamped {
 }
 
 /** A definite failure: the job did not run and will not run. */
-export interface FailEvent extends Stamped {
+export interface FailEvent extends Stamped, ReplicaStamp {
   type: 'fail';
   process: string;
   job: string;
@@ -43,7 +55,7 @@ export interface FailEvent extends Stamped {
  * An indefinite outcome: the call gave up without knowing whether the job ran.
  * `accepted` is true when the system had acknowledged the job before the outcome became unknown.
  */
-export interface InfoEvent extends Stamped {
+export interface InfoEvent extends Stamped, ReplicaStamp {
   type: 'info';
   process: string;
   job: string;
@@ -52,7 +64,7 @@ export interface InfoEvent extends Stamped {
 }
 
 /** A worker's handler started `job` (reported out of band by the worker driver). */
-export interface ExecStartEvent extends Stamped {
+export interface ExecStartEvent extends Stamped, ReplicaStamp {
   type: 'exec-start';
   worker: string;
   job: string;

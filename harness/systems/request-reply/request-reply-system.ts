@@ -21,7 +21,7 @@ import { MajordomoClient } from '../../../reference/client';
 import type { KillAnswerEvent, KillInfoEvent, OverloadDeclaration } from '../../history/event';
 import type { ClassReport, KillCommand, OrphanReport } from '../../../reference/drivers/protocol';
 import type { WorkerMode } from '../../../reference/control/worker-mode';
-import { checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent, classEvent, checkClassReport, isClassReport } from './driver-reports';
+import { checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent, classEvent, checkClassReport, isClassReport, replicaStampOf } from './driver-reports';
 import { declaredServicePolicies } from './declared-policies';
 
 type ExecutionKind = 'exec-start' | 'exec-end' | 'exec-killed';
@@ -356,7 +356,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
       const checked = checkWorkerReport(raw);
       if ('problem' in checked) return this.reportMalformed(worker.name, checked.problem);
       const { report } = checked;
-      this.context.history.record({ type: report.type, worker: report.worker, job: report.job });
+      this.context.history.record({ type: report.type, worker: report.worker, job: report.job, ...(report.type === 'exec-start' ? replicaStampOf(report) : {}) });
       const jobs = this.inFlight.get(report.worker) ?? new Set<string>();
       this.inFlight.set(report.worker, jobs);
       if (report.type === 'exec-start') jobs.add(report.job);
