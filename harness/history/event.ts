@@ -166,6 +166,15 @@ export type FaultEffect = {
    * process of the node. `hit` is false when it failed no call.
    */
   disk?: { mode: string; failedCalls: number; writes: number; syncs: number; opens: number; metadata: number; shortWrites: number; reached: boolean };
+  /**
+   * A replicated broker (KHR/1): the replica the nemesis found leading when the fault began (each
+   * replica asked `mmi.khr`, bounded) and its term; present when the fault was aimed at the leader
+   * or shaped around it, so the `replicated` checks can tell a fault that struck the leader.
+   */
+  leader?: string;
+  term?: number;
+  /** A partition shaped over a cluster: the shape, and its groups (nodes in one group reach each other; links between nodes sharing no group were cut). */
+  partition?: { shape: string; groups: string[][] };
   /** The shape the fault was measured to have, on its `end` event (the `fault-misshapen` finding compares it with the one asked for). */
   measured?: FaultMeasurement;
 };

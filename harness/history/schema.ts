@@ -62,6 +62,15 @@ const FAULT_EFFECT: JsonSchema = {
   additionalProperties: false,
   properties: {
     hit: { type: 'boolean', description: 'false: it touched nothing that carries the system\'s traffic (ineffective-fault)' },
+    leader: string('a replicated broker: the replica found leading when the fault began (asked mmi.khr)'),
+    term: { type: 'number', minimum: 0, multipleOf: 1, description: "a replicated broker: the leader's term when the fault began" },
+    partition: {
+      type: 'object',
+      description: 'a partition shaped over a cluster: nodes in one group reach each other; links between nodes sharing no group were cut',
+      additionalProperties: false,
+      required: ['shape', 'groups'],
+      properties: { shape: string('leader-isolated, majorities-ring, bridge or random-halves'), groups: { type: 'array', items: { type: 'array', items: { type: 'string' } }, description: 'the groups' } },
+    },
     jobsInFlight: strings('request-reply: jobs in flight on the nodes or links the fault touched'),
     messagesOwed: number('pub/sub: messages owed to the subscribers the fault touched and not yet delivered to them'),
     subscriptions: strings('pub/sub: live subscriptions (subscriber:topic) of the subscribers the fault touched'),
