@@ -38,7 +38,8 @@ export class BestEffortSender {
       receiveHighWaterMark: 1,
       ...(options.security?.socketOptions() ?? {}),
     });
-    this.socket.connect(options.broker);
+    // KHR/1 lists several brokers; fire-and-forget has no failover, so the first is used.
+    this.socket.connect(options.broker.split(',')[0]);
   }
 
   send(service: string, body: Frame[]): Promise<BestEffortOutcome> {

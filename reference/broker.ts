@@ -11,8 +11,11 @@ import {
   DEFAULT_MDP_LIMITS,
   jobIdProblem,
   KHT_EXTENSION,
+  KHR_EXTENSION,
   KHX_EXTENSION,
   KhxStatus,
+  khrReplyOf,
+  encodeTerm,
   MdpDecodeError,
   printable,
   WorkerCommand,
@@ -44,6 +47,8 @@ import { RouterServer } from './net/router-server';
 import { decodeOrDrop } from './net/decode';
 import { crashForDefect, type BrokerDefect } from './defects';
 import { scopedJobKey, splitJobKey, workerAddress } from './journal/job-key';
+import type { ClusterNode } from './cluster/cluster-node';
+import { answerAsNonLeader, answerOperator, CLUSTER_MMI_SERVICE, khrMmiAnswer, KHR_MMI_SERVICE } from './cluster/cluster-gate';
 import { startServerSecurity, type ServerSecurity, type ServerSecurityOptions } from './security/server-security';
 import type { Policy, Principal } from './security/policy';
 import type { Job, Service, WorkerRecord, WorkerRemoval } from './broker/model';
@@ -125,6 +130,12 @@ export interface BrokerOptions {
    * and call which service is the policy's. Undefined: unauthenticated mode.
    */
   security?: Omit<ServerSecurityOptions, 'log'>;
+  /**
+   * Cluster mode (KHR/1, docs/protocol.md "Replicated broker"): the Raft node whose job store this
+   * broker serves from. Only while it leads (and has caught up) does the broker serve jobs; otherwise
+   * it redirects. Undefined: the single broker, unchanged.
+   */
+  cluster?: ClusterNode;
 }
 
 /** What peers may make the broker hold (docs/limits.md). */
@@ -268,9 +279,12 @@ export class Broker {
    */
   private readonly standingOrders = new Map<string, 'DRAIN' | 'STOP'>();
 
+  /** KHR/1: client sockets (hex identity) that sent KHRC01: their job replies carry the term. */
+  private readonly khrClients = new Set<string>();
+
   private constructor(
     private readonly options: BrokerOptions & Required<Pick<BrokerOptions, 'retentionMs' | 'retentionCount'>>,
-    private readonly store: JobStore,
+    private readonly ownStore: JobStore,
     private readonly security: ServerSecurity | undefined,
   ) {
     this.log = options.logger ?? silentLogger();
@@ -296,10 +310,12 @@ export class Broker {
     const full = { ...DEFAULT_BROKER_OPTIONS, ...options };
     const ignoreSyncErrors = full.defects?.includes('ignore-sync-errors') === true;
     const storeOptions = { retentionMs: full.retentionMs, retentionCount: full.retentionCount, logger: full.logger, fsync: full.fsync, ...(ignoreSyncErrors && { ignoreSyncErrors }) };
-    const store = full.journal === undefined ? JobStore.inMemory(storeOptions) : await JobStore.open(full.journal, storeOptions);
+    const store = full.cluster !== undefined ? full.cluster.store : full.journal === undefined ? JobStore.inMemory(storeOptions) : await JobStore.open(full.journal, storeOptions);
     const security = await startServerSecurity(full.security, full.logger ?? silentLogger(), () => store.close());
     const broker = new Broker(full, store, security);
-    broker.recover();
+    // A cluster broker recovers when it starts to lead (onServing), never before.
+    if (full.cluster === undefined) broker.recover();
+    else broker.followCluster(full.cluster);
     try {
       await broker.server.listen();
     } catch (error) {
@@ -312,6 +328,57 @@ export class Broker {
 
   get endpoint(): string {
     return this.server.endpoint;
+  }
+
+  /** The job table: this broker's own, or in cluster mode the Raft node's current one (replaced when deposed). */
+  private get store(): JobStore {
+    return this.options.cluster?.store ?? this.ownStore;
+  }
+
+  /** Cluster mode: may this broker serve jobs now (it leads and caught up)? Always true for a single broker. */
+  private get serving(): boolean {
+    return this.options.cluster?.isServing ?? true;
+  }
+
+  private followCluster(cluster: ClusterNode): void {
+    cluster.subscribe({
+      onServing: () => {
+        if (!this.server.serving) return;
+        this.log.info({ term: cluster.leadership.term }, 'cluster: leading; pending jobs wait out the result grace');
+        this.recover();
+      },
+      onDeposed: () => this.dropEverythingInHand(cluster),
+      onLeadership: (leadership) => {
+        // A KHR/1 worker still connected hears the new term at once (it fences by it).
+        for (const worker of this.workers.values()) if (worker.khr === true) this.send([worker.identity, ...encodeTerm(leadership.term, leadership.leader ?? '')]);
+      },
+    });
+  }
+
+  /**
+   * Deposed: stop dispatching at once. Every job in hand is forgotten (acknowledgements in flight are
+   * dropped: the new leader answers retries from what was committed), and every worker is told to
+   * DISCONNECT so it moves to another broker.
+   */
+  private dropEverythingInHand(cluster: ClusterNode): void {
+    clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    for (const job of this.jobs.values()) clearTimeout(job.deadlineTimer);
+    for (const job of this.killsPending) job.kill?.stopGrace();
+    for (const worker of this.workers.values()) {
+      // A KHR/1 worker hears the higher term first: it then refuses this broker if it ever comes back to it.
+      if (worker.khr === true) this.send([worker.identity, ...encodeTerm(cluster.leadership.term, cluster.leadership.leader ?? '')]);
+      this.send([worker.identity, ...encodeDisconnect()]);
+    }
+    this.workers.clear();
+    this.services.clear();
+    this.jobs.clear();
+    this.jobsByAddress.clear();
+    this.accepting.clear();
+    this.killsPending.clear();
+    this.inHandByPeer.clear();
+    this.khrClients.clear();
+    this.counters.recovered = 0;
   }
 
   /** Resolves with the error if the broker stops serving on its own (its journal failed). */
@@ -334,6 +401,7 @@ export class Broker {
     this.plainRecorded.close();
     await this.server.close([...this.workers.values()].map((worker) => [worker.identity, ...encodeDisconnect()]));
     await this.store.close().catch((error: unknown) => this.log.error({ err: error }, 'closing the journal failed'));
+    await this.options.cluster?.close();
   }
 
   /**
@@ -385,6 +453,22 @@ export class Broker {
       if (this.options.defects?.includes('crash-on-malformed')) crashForDefect('crash-on-malformed', error.reason);
     });
     if (message === undefined) return;
+    const cluster = this.options.cluster;
+    if (cluster !== undefined) {
+      if (!cluster.isServing) return answerAsNonLeader(identity, message, cluster, (reply) => this.send(reply), this.log);
+      if (message.kind === 'client-request' && message.service === KHR_MMI_SERVICE) return this.send([identity, ...encodeClientReply(message.service, khrMmiAnswer(cluster))]);
+      if (message.kind === 'client-request' && message.service === CLUSTER_MMI_SERVICE) return void answerOperator(identity, message.body, cluster, (reply) => this.send(reply), this.log);
+      if (message.kind === 'job-request' && message.khr === true) {
+        this.khrClients.add(identity.toString('hex'));
+        // A retried id is answered from the table only once a read index confirms this broker still leads.
+        if (this.knowsJob(message.job, principal)) {
+          void cluster.confirmLeadership().then((leads) => {
+            if (leads && cluster.isServing && this.server.serving) this.onJobRequest(identity, message.service, message.job, message.body, principal);
+          });
+          return;
+        }
+      }
+    }
     switch (message.kind) {
       case 'client-request':
         return this.onClientRequest(identity, message.service, message.body, principal);
@@ -407,6 +491,13 @@ export class Broker {
       case 'control-ack':
         return this.onControlAck(identity, message, principal);
     }
+  }
+
+  /** Whether a job id is in hand or in the table (a retry, to be answered from it). */
+  private knowsJob(jobFrame: Frame, principal?: Principal): boolean {
+    const owner = principal?.key ?? '';
+    const record = scopedJobKey(owner, jobFrame.toString('latin1'));
+    return this.jobs.has(khxJobKey(owner, jobFrame)) || this.accepting.has(record) || this.store.lookup(record) !== undefined;
   }
 
   private onClientRequest(client: Frame, service: string, body: Frame[], principal?: Principal): void {
@@ -634,7 +725,8 @@ export class Broker {
     const khc = instance !== undefined && extensions[2] === KHC_EXTENSION;
     // KHT/1 (timed jobs) too: its token comes after the instance id, and after KHC/1 when both are spoken.
     const kht = instance !== undefined && extensions.slice(2).includes(KHT_EXTENSION);
-    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx, instance, principal, khc, kht };
+    const khr = this.options.cluster !== undefined && instance !== undefined && extensions.slice(2).includes(KHR_EXTENSION);
+    const worker: WorkerRecord = { id, identity, service: serviceName, expiresAt: this.nextExpiry(), khx, instance, principal, khc, kht, ...(khr ? { khr } : {}) };
     const standing = khc ? this.standingOrders.get(orderKey(principal, instance)) : undefined;
     if (standing !== undefined) worker.order = { verb: standing, acked: false };
     this.workers.set(id, worker);
@@ -643,6 +735,8 @@ export class Broker {
     this.log.info({ worker: id, service: serviceName, khx, khc, kht }, 'worker registered');
     // The welcome: an empty RECORDED tells a KHX/1 worker to hand in the results it still holds.
     if (khx) this.send([identity, ...encodeRecorded([])]);
+    // KHR/1: right after the welcome, the term this worker fences by.
+    if (khr && this.options.cluster !== undefined) this.send([identity, ...encodeTerm(this.options.cluster.leadership.term, this.options.cluster.leadership.leader ?? '')]);
     // The control welcome: from now on this worker may send inventories and CONTROL-ACKs.
     if (khc) this.send([identity, ...encodeControlWelcome()]);
     if (worker.order !== undefined) this.send([identity, ...encodeControl({ kind: 'control', instruction: worker.order.verb })]);
@@ -1339,7 +1433,8 @@ export class Broker {
     for (const service of this.services.values()) this.expireRequests(service, now);
     this.giveUpPastDeadline(now);
     this.removeEmptyServices();
-    this.store.expire();
+    // A cluster follower's table changes only by what its leader commits.
+    if (this.serving) this.store.expire();
   }
 
   /**
@@ -1496,6 +1591,12 @@ export class Broker {
   }
 
   private send(frames: Frame[]): void {
+    const cluster = this.options.cluster;
+    // KHR/1: a client that asked in KHRC01 gets its job replies in KHRC01, stamped with the term.
+    if (cluster !== undefined && frames.length > 2 && this.khrClients.has(frames[0].toString('hex'))) {
+      this.server.send([frames[0], ...khrReplyOf(frames.slice(1), cluster.leadership.term)]);
+      return;
+    }
     this.server.send(frames);
   }
 }

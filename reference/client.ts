@@ -1,5 +1,7 @@
 import { Dealer } from 'zeromq';
-import { decodeAtClient, decodeJobReply, encodeClientRequest, encodeJobRequest, encodeTimedJobRequest, KHT_EXTENSION, KHX_EXTENSION, KhxStatus, MdpDecodeError, type Frame } from './mdp/codec';
+import { decodeAtClient, decodeJobReply, decodeKhrJobReply, encodeClientRequest, encodeJobRequest, encodeKhrJobRequest, encodeTimedJobRequest, KHT_EXTENSION, KHX_EXTENSION, KhxStatus, MdpDecodeError, type Frame } from './mdp/codec';
+import { BrokerEndpoints } from './cluster/broker-endpoints';
+import { TermFence } from './cluster/term-fence';
 import { KHT_MMI_SERVICE, KHX_MMI_SERVICE, MMI_SERVICE } from './mdp/mmi';
 import { decodeControlAnswer, encodeInspect, encodeKill, encodeWorkerControl, KHC_EXTENSION, MMI_KHC, type ControlAnswer, type KillOutcome, type WorkerControlOutcome } from './mdp/control-codec';
 import { backoffDelay, retryCeiling, retryDelay, sleep } from './util/backoff';
@@ -13,8 +15,13 @@ import { monotonicNow } from './util/monotonic-clock';
 import { LateReplyWatch, type CallState, type Orphan } from './late-reply-watch';
 
 export interface ClientOptions {
-  /** The broker to connect to, e.g. `tcp://127.0.0.1:5555`. */
+  /**
+   * The broker to connect to, e.g. `tcp://127.0.0.1:5555`; KHR/1: several, comma-separated (a
+   * cluster's client endpoints), tried one at a time with failover (docs/protocol.md, "Replicated broker").
+   */
   broker: string;
+  /** Ask `mmi.khr` and speak KHR/1 when the broker is a cluster. Default: on when `broker` names several endpoints. */
+  khr?: boolean;
   /** Milliseconds to wait for a reply to one attempt. */
   timeout: number;
   /** Attempts per call, the first included. */
@@ -59,6 +66,10 @@ export interface ClientOptions {
 export type AttemptFailReason = 'timeout' | 'unreachable';
 
 export type AttemptEvent = { type: 'attempt'; job: string; n: number } | { type: 'attempt-fail'; job: string; n: number; reason: AttemptFailReason };
+
+/** KHR/1's 8/MMI service and the token sent to it (docs/protocol.md). */
+const KHR_MMI_SERVICE = 'mmi.khr';
+const KHR_EXTENSION_TOKEN = 'KHR/1';
 
 /** At most this many given-up sockets per client are watched for late replies at once. */
 const MAX_WATCHED_SOCKETS = 8;
@@ -123,7 +134,16 @@ export class IndefiniteFailure extends Error {
 
 type AttemptResult = { kind: 'reply'; body: Frame[] } | { kind: 'timeout' };
 
-type JobAttemptResult = { kind: 'answer'; status: string; body: Frame[] } | { kind: 'timeout'; accepted: boolean };
+type JobAttemptResult = { kind: 'answer'; status: string; body: Frame[]; term?: number } | { kind: 'timeout'; accepted: boolean };
+
+/** KHR/1: the term and answering node of the last call's definite answer, for driver reports. */
+export interface KhrAnswerStamp {
+  term: number;
+  broker?: string;
+}
+
+/** Redirects followed within one attempt at most this many times per endpoint: a loop between confused brokers ends. */
+const REDIRECTS_PER_ENDPOINT = 2;
 
 export interface RequestOptions {
   /**
@@ -150,7 +170,7 @@ export class MajordomoClient {
   /** Whether the broker speaks KHC/1, once asked. */
   private brokerSpeaksKhc?: boolean;
   private readonly log: Logger;
-  private readonly options: Required<Omit<ClientOptions, 'security' | 'onOrphan' | 'orphanWatch' | 'serviceClasses' | 'retryPolicy' | 'retryBudget' | 'onAttempt' | 'defects'>> &
+  private readonly options: Required<Omit<ClientOptions, 'security' | 'onOrphan' | 'orphanWatch' | 'serviceClasses' | 'retryPolicy' | 'retryBudget' | 'onAttempt' | 'defects' | 'khr'>> &
     Pick<ClientOptions, 'security' | 'onOrphan' | 'serviceClasses' | 'retryBudget' | 'onAttempt'>;
   private readonly retryPolicy: RetryPolicy;
   private readonly defects: readonly ClientDefect[];
@@ -162,12 +182,25 @@ export class MajordomoClient {
   private readonly lateReplies: LateReplyWatch;
   /** The call running now, whose given-up sockets are watched for late replies. */
   private call?: CallState;
+  private readonly brokers: BrokerEndpoints;
+  /** The endpoint the current socket is connected to. */
+  private socketEndpoint?: string;
+  /** KHR/1 wanted (several endpoints, or asked for); whether the broker is a cluster is learnt from `mmi.khr`. */
+  private readonly wantsKhr: boolean;
+  private brokerSpeaksKhr?: boolean;
+  /** KHR/1: the highest term seen; replies of a lower one are dropped. */
+  readonly fence: TermFence;
+  /** KHR/1: stamp of the last definite answer (undefined without KHR/1). */
+  lastStamp?: KhrAnswerStamp;
 
   constructor(options: Pick<ClientOptions, 'broker'> & Partial<ClientOptions>) {
     this.options = { ...DEFAULT_CLIENT_OPTIONS, logger: silentLogger(), ...options };
+    this.brokers = new BrokerEndpoints(options.broker);
+    this.wantsKhr = options.khr ?? this.brokers.several;
     this.log = this.options.logger;
     this.retryPolicy = options.retryPolicy ?? defaultRetryPolicy({ attempts: this.options.attempts, initial: this.options.backoffInitial, cap: this.options.backoffMax });
     this.defects = options.defects ?? [];
+    this.fence = new TermFence(this.defects.includes('no-fencing'));
     if (options.retryBudget === undefined && this.retryPolicy.budget !== undefined) this.ownBudget = new RetryBudget(this.retryPolicy.budget);
     this.lateReplies = new LateReplyWatch({
       watchMs: this.options.onOrphan === undefined ? 0 : (options.orphanWatch ?? 4 * this.options.timeout),
@@ -182,6 +215,7 @@ export class MajordomoClient {
     return this.exclusively(async () => {
       const call: CallState = { job: options.job ?? '', service, ended: false };
       this.call = call;
+      this.lastStamp = undefined;
       try {
         return await this.requestOnce(service, body, options);
       } finally {
@@ -196,6 +230,7 @@ export class MajordomoClient {
     const klass = serviceClassOf(this.options.serviceClasses, service);
     // The seeded defect retries-give-up treats a give-up service as retry: several attempts, no deadline.
     if (klass.kind === 'give-up' && !this.defects.includes('retries-give-up')) return await this.requestGivingUp(service, body, options.job, klass.giveUpMs);
+    if (this.wantsKhr && this.brokerSpeaksKhr === undefined) await this.askKhr();
     if (options.job !== undefined && this.brokerSpeaksKhx === undefined) this.brokerSpeaksKhx = await this.askKhx();
     if (this.options.checkService) await this.ensureServiceAvailable(service);
     if (options.job !== undefined && this.brokerSpeaksKhx) return await this.sendJobWithRetries(service, options.job, body);
@@ -267,7 +302,7 @@ export class MajordomoClient {
         if (answer !== undefined) return answer;
         this.log.info({ request: what, attempt: attempt + 1 }, 'no control answer within timeout: sending again on a fresh socket');
       }
-      throw new IndefiniteFailure(`no answer to ${what} from broker ${this.options.broker} after ${this.options.attempts} attempts`, this.options.attempts);
+      throw new IndefiniteFailure(`no answer to ${what} from broker ${this.brokers.describe()} after ${this.options.attempts} attempts`, this.options.attempts);
     });
   }
 
@@ -288,14 +323,41 @@ export class MajordomoClient {
       }
     }
     if (answered) throw new DefiniteFailure(`service "${service}" has no workers (8/MMI answered 404)`, 'service-unavailable');
-    throw new DefiniteFailure(`broker ${this.options.broker} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
+    throw new DefiniteFailure(`broker ${this.brokers.describe()} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
   }
 
   /** 8/MMI `mmi.khx`: 200 from a KHX/1 broker, 501 from a plain one. Nothing is sent for the job before the answer. */
   private async askKhx(): Promise<boolean> {
     const speaks = (await this.mmiStatus(KHX_MMI_SERVICE, KHX_EXTENSION)) === '200';
-    if (!speaks) this.log.warn({ broker: this.options.broker }, 'broker does not speak KHX/1: job ids are not sent, calls are at-least-once');
+    if (!speaks) this.log.warn({ broker: this.brokers.describe() }, 'broker does not speak KHX/1: job ids are not sent, calls are at-least-once');
     return speaks;
+  }
+
+  /**
+   * KHR/1: `mmi.khr` of the brokers in turn, until one answers: `200` (a cluster: its term is
+   * remembered, and the client moves to the leader it names) or anything else (not a cluster).
+   */
+  private async askKhr(): Promise<void> {
+    for (let attempt = 0; attempt < this.options.attempts * this.brokers.count; attempt++) {
+      if (attempt > 0 && attempt % this.brokers.count === 0) await this.backOff(attempt / this.brokers.count - 1);
+      const asked = this.brokers.current;
+      const result = await this.attempt(KHR_MMI_SERVICE, [Buffer.from(KHR_EXTENSION_TOKEN)]);
+      if (result.kind === 'timeout') continue;
+      if (result.body[0]?.toString() !== '200') {
+        this.brokerSpeaksKhr = false;
+        return;
+      }
+      this.brokerSpeaksKhr = true;
+      const leader = result.body[2]?.toString() ?? '';
+      this.brokers.learnNode(asked, result.body[3]?.toString() ?? '');
+      if (leader === '' || leader === asked || this.brokers.nodeOf(leader) !== undefined) {
+        if (leader !== '') this.brokers.moveTo(leader);
+        return;
+      }
+      // Ask the leader itself next: its answer names its node id, which the reports carry.
+      this.brokers.moveTo(leader);
+    }
+    throw new DefiniteFailure(`no broker of ${this.brokers.describe()} answered ${KHR_MMI_SERVICE} within ${this.options.attempts} rounds`, 'broker-unreachable');
   }
 
   /** The status an 8/MMI service answers (`mmi.khx`, `mmi.khc`: 200 when the broker speaks the extension, else 501 or 404). */
@@ -305,7 +367,7 @@ export class MajordomoClient {
       const result = await this.attempt(service, [Buffer.from(token)]);
       if (result.kind === 'reply') return result.body[0]?.toString() ?? '';
     }
-    throw new DefiniteFailure(`broker ${this.options.broker} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
+    throw new DefiniteFailure(`broker ${this.brokers.describe()} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
   }
 
   /** KHX/1: the same job id on every attempt, so however many reach the broker the job runs once. */
@@ -315,7 +377,14 @@ export class MajordomoClient {
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await this.retryBackOff(attempt, attempt, accepted);
       this.tell({ type: 'attempt', job, n: attempt + 1 });
-      const result = await this.attemptJob(service, job, body);
+      const result = await this.attemptJob(service, job, body, this.brokerSpeaksKhr === true ? encodeKhrJobRequest(service, job, body) : undefined);
+      if (result.kind === 'answer' && result.status === KhxStatus.Unavailable && this.brokerSpeaksKhr === true && result.body[0]?.toString() === 'no leader') {
+        // Nothing accepted: try the next broker after the backoff, as after a timeout.
+        this.brokers.next();
+        this.attemptFailed(job, attempt + 1);
+        this.log.info({ service, job, attempt: attempt + 1 }, '503 no leader: trying the next broker');
+        continue;
+      }
       if (result.kind === 'timeout') {
         accepted ||= result.accepted;
         this.attemptFailed(job, attempt + 1);
@@ -324,6 +393,7 @@ export class MajordomoClient {
         continue;
       }
       if (result.status === KhxStatus.Done) this.budget?.onCallOk();
+      if (result.term !== undefined) this.lastStamp = { term: result.term, ...(this.brokers.currentNode() ? { broker: this.brokers.currentNode() } : {}) };
       return this.jobAnswer(job, result, attempt + 1);
     }
     throw new IndefiniteFailure(`no answer for job ${job} from "${service}" after ${attempts} attempts${accepted ? ' (the broker had accepted it)' : ''}`, attempts, accepted);
@@ -392,7 +462,7 @@ export class MajordomoClient {
       else if (status !== undefined && this.brokerSpeaksKhx === undefined) this.brokerSpeaksKhx = (await this.mmiOnce(KHX_MMI_SERVICE, KHX_EXTENSION, within())) === '200';
     }
     const known = job === undefined || this.brokerSpeaksKht !== undefined;
-    if (!known || monotonicNow() >= endsAt) throw new DefiniteFailure(`give-up: broker ${this.options.broker} did not answer within ${giveUpMs} ms: the job was never sent`, 'broker-unreachable');
+    if (!known || monotonicNow() >= endsAt) throw new DefiniteFailure(`give-up: broker ${this.brokers.describe()} did not answer within ${giveUpMs} ms: the job was never sent`, 'broker-unreachable');
     if (job === undefined || !this.brokerSpeaksKhx) {
       // No job id to carry a deadline: a plain request, one attempt, waited for until F.
       if (job !== undefined) this.tell({ type: 'attempt', job, n: 1 });
@@ -424,9 +494,32 @@ export class MajordomoClient {
   }
 
   private async attemptJob(service: string, job: string, body: Frame[], request = encodeJobRequest(service, job, body), until?: number): Promise<JobAttemptResult> {
+    if (this.brokerSpeaksKhr !== true) return this.attemptJobOnce(job, request, until);
+    // KHR/1: a redirect is followed at once, on a fresh socket to the leader, within this attempt.
+    for (let redirects = 0; ; redirects++) {
+      const result = await this.attemptJobOnce(job, request, until);
+      if (result.kind !== 'answer' || result.status !== KhxStatus.Redirect) return result;
+      const leader = result.body[0]?.toString() ?? '';
+      if (leader === '' || redirects >= REDIRECTS_PER_ENDPOINT * this.brokers.count) {
+        this.brokers.next();
+        return { kind: 'timeout', accepted: false };
+      }
+      this.log.info({ job, from: this.brokers.current, to: leader }, '307: following the redirect to the leader');
+      this.dropSocket();
+      this.brokers.moveTo(leader);
+    }
+  }
+
+  private async attemptJobOnce(job: string, request: Frame[], until?: number): Promise<JobAttemptResult> {
     let accepted = false;
     const outcome = await this.exchange(request, (frames) => {
-      const reply = decodeJobReply(frames);
+      const khr = this.brokerSpeaksKhr === true && frames[1]?.toString() === 'KHRC01';
+      const reply = khr ? decodeKhrJobReply(frames) : decodeJobReply(frames);
+      const term = 'term' in reply ? (reply as { term: number }).term : undefined;
+      if (term !== undefined && !this.fence.admit(term)) {
+        this.log.warn({ job: reply.job, status: reply.status, term, highestTerm: this.fence.highest }, 'dropped a reply of a lower term (a deposed leader): fencing');
+        return undefined;
+      }
       if (reply.job !== job) {
         // On a socket whose earlier calls all ended: an answer for one of them, late.
         if (reply.status !== KhxStatus.Accepted) this.orphan({ job: reply.job, what: 'late-reply', detail: `job reply ${reply.status} from "${reply.service}" while the call for job ${job} waited` });
@@ -437,7 +530,7 @@ export class MajordomoClient {
         accepted = true;
         return undefined;
       }
-      return { kind: 'answer', status: reply.status, body: reply.body } as const;
+      return { kind: 'answer', status: reply.status, body: reply.body, ...(term === undefined ? {} : { term }) } as const;
     }, until);
     return outcome ?? { kind: 'timeout', accepted };
   }
@@ -468,10 +561,26 @@ export class MajordomoClient {
   private async attempt(service: string, body: Frame[], until?: number): Promise<AttemptResult> {
     const outcome = await this.exchange(encodeClientRequest(service, body), (frames) => {
       const reply = decodeAtClient(frames);
+      if (reply.service === service && this.wantsKhr && service === KHR_MMI_SERVICE && reply.body[0]?.toString() === '200') {
+        const term = Number(reply.body[1]?.toString() ?? '');
+        if (!Number.isSafeInteger(term) || !this.fence.admit(term)) {
+          this.log.warn({ term, highestTerm: this.fence.highest }, `dropped a ${KHR_MMI_SERVICE} answer of a lower term: fencing`);
+          return undefined;
+        }
+      }
+      if (reply.service === service && this.brokerSpeaksKhr === true && service.startsWith('mmi.') && reply.body[0]?.toString() === '503') {
+        // A follower: no answer here; the next broker is asked.
+        return { kind: 'follower' } as const;
+      }
       if (reply.service === service) return { kind: 'reply', body: reply.body } as const;
       this.log.warn({ expected: service, got: reply.service }, 'dropped a reply for another service');
       return undefined;
     }, until);
+    if (outcome?.kind === 'follower') {
+      this.dropSocket();
+      this.brokers.next();
+      return { kind: 'timeout' };
+    }
     return outcome ?? { kind: 'timeout' };
   }
 
@@ -487,6 +596,7 @@ export class MajordomoClient {
     } catch {
       this.lastMiss = 'unreachable';
       this.dropSocket();
+      if (this.wantsKhr) this.brokers.next();
       return undefined;
     }
     this.lastMiss = 'timeout';
@@ -510,6 +620,8 @@ export class MajordomoClient {
       }
     }
     this.giveUpSocket();
+    // KHR/1 failover: the next attempt goes to the next broker.
+    if (this.wantsKhr) this.brokers.next();
     return undefined;
   }
 
@@ -526,10 +638,13 @@ export class MajordomoClient {
   }
 
   private openSocket(): Dealer {
+    // KHR/1: the endpoint moved (failover, a redirect, the leader mmi.khr named): a fresh socket there.
+    if (this.socket !== undefined && this.socketEndpoint !== this.brokers.current) this.dropSocket();
     if (!this.socket) {
+      this.socketEndpoint = this.brokers.current;
       // sendTimeout 0: a send that cannot be queued counts as a failed attempt rather than blocking.
       this.socket = new Dealer({ linger: 0, sendTimeout: 0, ...(this.options.security?.socketOptions() ?? {}) });
-      this.socket.connect(this.options.broker);
+      this.socket.connect(this.brokers.current);
     }
     return this.socket;
   }

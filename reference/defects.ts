@@ -12,6 +12,7 @@ export const BROKER_DEFECTS = {
   'ignore-disconnect': 'a worker\'s DISCONNECT is ignored: the broker keeps heartbeating it and sends it requests until its heartbeats expire',
   'no-fsync': 'the journal is written without O_DSYNC or fdatasync (as --unsafe-no-sync): every acknowledged job survives a crash, which keeps the page cache, and none survives a power cut',
   'ignore-sync-errors': 'the journal ignores a failed write or fdatasync (EIO, ENOSPC) and acknowledges the jobs anyway, as PostgreSQL did before "fsyncgate": they are gone after a power cut (docs/disk-faults.md)',
+  'ack-before-commit': 'cluster mode: a job is answered 202 and a result 200/RECORDED once the leader\'s own disk has the record, before a majority has it: a leader lost right after loses acknowledged jobs',
   'fire-and-forget-kill': 'KHC/1 KILL of a running job is answered `killed` at once, never journaled, and CONTROL KILL is sent once and never repeated (as Celery\'s revoke): a lost instruction or an unstoppable handler runs on after the answer',
 } as const;
 
@@ -21,9 +22,21 @@ export type BrokerDefect = keyof typeof BROKER_DEFECTS;
 export const CLIENT_DEFECTS = {
   'fixed-backoff': 'every retry waits exactly the initial backoff: no jitter and no growth, so clients that failed together retry in lockstep',
   'retries-give-up': 'a give-up service is treated as retry: several attempts and no deadline, so the job may start long after the call was given up',
+  'no-fencing': 'KHR/1: replies carrying a lower term than one already seen are accepted, so a deposed leader\'s answer reaches the application',
 } as const;
 
 export type ClientDefect = keyof typeof CLIENT_DEFECTS;
+
+/** Defects the reference worker can be started with (`keelhaul worker --seed-defect <name>`, hidden from help). */
+export const WORKER_DEFECTS = {
+  'no-fencing': 'KHR/1: REQUEST, RECORDED and CONTROL from a session whose term is lower than one already seen are obeyed, so a deposed leader still dispatches',
+} as const;
+
+export type WorkerDefect = keyof typeof WORKER_DEFECTS;
+
+export function parseWorkerDefects(text: string): WorkerDefect[] {
+  return parseDefects(text, WORKER_DEFECTS);
+}
 
 /** `a,b` checked against `known`: an unknown name is an error listing the known ones. */
 function parseDefects<D extends string>(text: string, catalogue: Readonly<Record<D, string>>): D[] {

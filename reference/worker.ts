@@ -1,4 +1,5 @@
-import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeLate, encodeReady, encodeReply, KHT_EXTENSION, KHX_EXTENSION, MdpDecodeError, printable, type Frame } from './mdp/codec';
+import { decodeAtWorker, encodeDisconnect, encodeHeartbeat, encodeLate, encodeReady, encodeReply, KHR_EXTENSION, KHT_EXTENSION, KHX_EXTENSION, MdpDecodeError, printable, type Frame } from './mdp/codec';
+import type { WorkerDefect } from './defects';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from './util/log';
@@ -20,8 +21,16 @@ export type { JobContext } from './control/running-job';
 export type Handler = (body: Frame[], job: JobContext) => Promise<Frame[]>;
 
 export interface WorkerOptions {
-  /** The broker to connect to, e.g. `tcp://127.0.0.1:5555`. */
+  /**
+   * The broker to connect to, e.g. `tcp://127.0.0.1:5555`; KHR/1: several, comma-separated (a
+   * cluster's client endpoints): the worker registers with one at a time and moves to the next on
+   * DISCONNECT or a silent broker.
+   */
   broker: string;
+  /** Declare KHR/1 (TERM and fencing by term) in READY. Default: on when `broker` names several endpoints. */
+  khr?: boolean;
+  /** Seeded defects (defects.ts): only for proving the suite catches them. */
+  defects?: readonly WorkerDefect[];
   service: string;
   handler: Handler;
   /** Milliseconds between heartbeats sent to the broker. */
@@ -99,12 +108,25 @@ export class MajordomoWorker {
   /** KHC/1 DRAIN or STOP: finish the running job, take no more. */
   private draining = false;
   private readonly lease: Lease;
+  /** KHR/1: the highest term any broker told this worker (TERM). */
+  private highestTerm = 0;
+  /** KHR/1: the term the current session's broker declared, once it did. */
+  private sessionTerm?: { generation: number; term: number };
+  /** KHR/1: the term of the session each queued job came on, by address (hex). */
+  private readonly jobTerms = new Map<string, number>();
+  private readonly endpoints: string[];
+  private readonly khr: boolean;
+  /** KHR/1: messages dropped because their session's term was below one already seen. */
+  readonly fencing = { staleDropped: 0 };
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger ?? silentLogger();
     this.lease = new Lease(options.heartbeatInterval * options.heartbeatLiveness);
+    this.endpoints = options.broker.split(',').map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
+    this.khr = options.khx !== false && (options.khr ?? this.endpoints.length > 1);
     this.dealer = new ReconnectingDealer({
-      endpoint: options.broker,
+      endpoint: this.endpoints[0] ?? options.broker,
+      endpoints: this.endpoints,
       heartbeatInterval: options.heartbeatInterval,
       heartbeatLiveness: options.heartbeatLiveness,
       reconnectInitial: options.reconnectInitial,
@@ -120,6 +142,7 @@ export class MajordomoWorker {
       onDisconnect: () => {
         this.work.length = 0;
         this.deadlines.clear();
+        this.jobTerms.clear();
       },
     });
   }
@@ -167,21 +190,30 @@ export class MajordomoWorker {
 
   private register(): void {
     // KHT/1 rides on KHX/1's instance id: timed jobs then come with their deadline (TIMED-REQUEST).
-    const extensions = this.options.khx === false ? [] : this.speaksKhc ? [KHX_EXTENSION, this.instance, KHC_EXTENSION, KHT_EXTENSION] : [KHX_EXTENSION, this.instance, KHT_EXTENSION];
+    const base = this.options.khx === false ? [] : this.speaksKhc ? [KHX_EXTENSION, this.instance, KHC_EXTENSION, KHT_EXTENSION] : [KHX_EXTENSION, this.instance, KHT_EXTENSION];
+    // KHR/1 comes last, after every other extension token.
+    const extensions = this.khr ? [...base, KHR_EXTENSION] : base;
     this.send(encodeReady(this.options.service, extensions));
-    this.log.info({ broker: this.options.broker, service: this.options.service, generation: this.generation }, 'registering with broker');
+    this.log.info({ broker: this.dealer.endpoint, service: this.options.service, generation: this.generation }, 'registering with broker');
   }
 
   private onMessage(frames: Frame[]): void {
     const message = decodeOrDrop(frames, decodeAtWorker, MdpDecodeError, (error) => this.log.warn({ reason: error.reason }, 'dropped malformed message from broker'));
     if (message === undefined) return;
+    if (message.kind === 'term') return this.onTerm(message.term, message.leader);
+    if ((message.kind === 'request' || message.kind === 'recorded' || message.kind === 'control') && this.sessionIsStale()) {
+      this.fencing.staleDropped++;
+      this.log.warn({ kind: message.kind, sessionTerm: this.sessionTerm?.term, highestTerm: this.highestTerm }, 'dropped a message from a broker of a lower term (fencing)');
+      return;
+    }
     this.lease.renew();
     switch (message.kind) {
       case 'heartbeat':
         return;
       case 'disconnect':
         this.log.info('broker sent DISCONNECT: registering again');
-        void this.dealer.reconnect(0);
+        // KHR/1: the next broker may be a follower that disconnects at once too; a short pause keeps the round robin from spinning.
+        void this.dealer.reconnect(this.khr ? this.options.reconnectInitial : 0);
         return;
       case 'recorded':
         return this.onRecorded(message.jobs);
@@ -196,6 +228,7 @@ export class MajordomoWorker {
         // Draining: the broker sends nothing more; one that crossed the DRAIN is left unrun (it is the broker's to re-queue).
         if (this.stopping || this.draining) return;
         if (message.deadline !== undefined) this.deadlines.set(message.client.toString('hex'), message.deadline);
+        if (this.sessionTerm?.generation === this.generation) this.jobTerms.set(message.client.toString('hex'), this.sessionTerm.term);
         this.work.push([message.client, ...message.body]);
         void this.drainWork();
         return;
@@ -203,6 +236,33 @@ export class MajordomoWorker {
       case 'control':
         return this.onControl(message);
     }
+  }
+
+  /**
+   * KHR/1 TERM: the session's broker declares its term. Higher than any seen: remembered. Lower: this
+   * broker is a deposed leader; nothing it sends is obeyed, and the worker moves to the next endpoint.
+   */
+  private onTerm(term: number, leader: string): void {
+    this.sessionTerm = { generation: this.generation, term };
+    if (term >= this.highestTerm || this.noFencing) {
+      this.highestTerm = Math.max(this.highestTerm, term);
+      this.lease.renew();
+      this.log.info({ term, leader, broker: this.dealer.endpoint }, 'broker term');
+      return;
+    }
+    this.fencing.staleDropped++;
+    this.log.warn({ term, highestTerm: this.highestTerm, broker: this.dealer.endpoint }, 'broker of a lower term (deposed leader): moving to the next broker');
+    void this.dealer.reconnect(0);
+  }
+
+  private get noFencing(): boolean {
+    return this.options.defects?.includes('no-fencing') === true;
+  }
+
+  /** This session's broker declared a term below one already seen. */
+  private sessionIsStale(): boolean {
+    if (this.noFencing || this.sessionTerm === undefined || this.sessionTerm.generation !== this.generation) return false;
+    return this.sessionTerm.term < this.highestTerm;
   }
 
   /** KHC/1 (docs/protocol.md, "Control"): every instruction is idempotent, so a repeat is answered as the first. */
@@ -315,6 +375,8 @@ export class MajordomoWorker {
         const [client, ...body] = next;
         const deadline = this.deadlines.get(client.toString('hex'));
         this.deadlines.delete(client.toString('hex'));
+        const term = this.jobTerms.get(client.toString('hex'));
+        this.jobTerms.delete(client.toString('hex'));
         if (deadline !== undefined && Date.now() >= deadline - LATE_START_MARGIN) {
           // KHT/1: never started at or after its deadline (this worker was frozen, busy, or the job came late).
           this.log.info({ job: printable(client), lateMs: Date.now() - deadline }, 'timed job past its deadline: not started (LATE)');
@@ -331,7 +393,7 @@ export class MajordomoWorker {
         // that is replaced (DISCONNECT, the broker silent past liveness) the broker may have answered a
         // kill `killed` after its result grace before this worker's next inventory named the job.
         const startedAt = monotonicNow();
-        const job = new RunningJob(client, () => !this.speaksKhc || (generation === this.generation && this.lease.heldSince(startedAt)));
+        const job = new RunningJob(client, () => !this.speaksKhc || (generation === this.generation && this.lease.heldSince(startedAt)), term);
         this.running = job;
         let reply: Frame[];
         try {

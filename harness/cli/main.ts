@@ -8,7 +8,7 @@ import { Broker, DEFAULT_BROKER_LIMITS, DEFAULT_BROKER_OPTIONS } from '../../ref
 import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
 import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
 import { createLogger } from '../../reference/util/log';
-import { parseBrokerDefects, parseClientDefects, type BrokerDefect, type ClientDefect } from '../../reference/defects';
+import { parseBrokerDefects, parseClientDefects, parseWorkerDefects, type BrokerDefect, type ClientDefect, type WorkerDefect } from '../../reference/defects';
 import { parseServiceClasses, serviceClassOf, type ServiceClasses } from '../../reference/classes/service-classes';
 import { BestEffortSender } from '../../reference/best-effort-sender';
 import { parseRetryPolicy } from '../../reference/classes/retry-policy';
@@ -30,6 +30,7 @@ import { registerShrinkCommand } from './shrink-command';
 import { parallelOption, shardOption } from './run-split';
 import type { Shard } from '../run/shard';
 import { registerKeysCommand } from './keys';
+import { registerClusterCommands, startClusterNodeOrExit, endpointList } from './cluster-commands';
 import {
   cliParser,
   curveKeyOption,
@@ -112,9 +113,23 @@ program
   .addOption(unsafeNoSyncOption())
   .addOption(curveKeyOption())
   .addOption(policyOption())
+  .addOption(new Option('--node-id <id>', "cluster mode: this broker's id (letters, digits, -, _; 1-32 chars)"))
+  .addOption(new Option('--cluster <members>', 'cluster mode (KHR/1): the initial voters, <id>=<client endpoint>+<replication endpoint>, comma-separated; must include --node-id'))
+  .addOption(new Option('--data-dir <dir>', 'cluster mode: where the replicated log, hard state and snapshots live (required with --cluster)'))
+  .addOption(new Option('--election-timeout <ms>', 'cluster mode: the shortest election timeout (each drawn from [ms, 2 ms))').argParser(positiveInt).default(1000))
+  .addOption(new Option('--raft-heartbeat <ms>', 'cluster mode: interval of the leader\'s heartbeats to its peers').argParser(positiveInt).default(100))
+  .addOption(new Option('--join', 'cluster mode: start empty, not a voter, and wait to be added (keelhaul cluster add)'))
+  .addOption(new Option('--replication-endpoint <endpoint>', 'cluster mode, with --join when --cluster does not list this node: where peers reach it').argParser(endpoint))
   .addOption(exitWithStdinOption())
   .action(
     async (opts: {
+      nodeId?: string;
+      cluster?: string;
+      dataDir?: string;
+      electionTimeout: number;
+      raftHeartbeat: number;
+      join?: boolean;
+      replicationEndpoint?: string;
       unsafeNoSync?: boolean;
       curveKey?: string;
       policy?: string;
@@ -138,17 +153,21 @@ program
       seedDefect?: BrokerDefect[];
       repair?: boolean;
       exitWithStdin?: boolean;
-    }) => {
+    }, command: Command) => {
       if (opts.repair) process.exit(await runRepair('broker', opts.journal));
       const security = serverSecurityOrExit(opts);
       const logger = createLogger(opts.name);
+      const fsync = !(opts.unsafeNoSync || opts.seedDefect?.includes('no-fsync'));
+      const storeOptions = { retentionMs: opts.retentionMs, retentionCount: opts.retentionCount, logger, fsync };
+      const cluster = await startClusterNodeOrExit(opts, command.getOptionValueSource('endpoint') === 'cli', storeOptions, logger);
       const broker = await Broker.start({
-        endpoint: opts.endpoint,
+        cluster,
+        endpoint: cluster?.status().members.find((member) => member.id === cluster.id)?.client ?? opts.endpoint,
         heartbeatInterval: opts.heartbeat,
         heartbeatLiveness: opts.liveness,
         requestExpiry: opts.requestExpiry,
         journal: opts.journal,
-        fsync: !(opts.unsafeNoSync || opts.seedDefect?.includes('no-fsync')),
+        fsync,
         retentionMs: opts.retentionMs,
         retentionCount: opts.retentionCount,
         resultGrace: opts.resultGrace,
@@ -174,9 +193,10 @@ program
 program
   .command('worker')
   .description("run a reference 7/MDP echo worker; reports exec-start/exec-end/exec-killed on stdout, and its instance id (for keelhaul drain/stop-worker) in its 'ready' report (docs/drivers.md)")
-  .addOption(new Option('--broker <endpoint>', 'broker to connect to').argParser(endpoint).default('tcp://127.0.0.1:5555'))
+  .addOption(new Option('--broker <endpoints>', 'broker to connect to; several, comma-separated, for a cluster (KHR/1 failover)').argParser(endpointList).default('tcp://127.0.0.1:5555'))
   .addOption(new Option('--service <name>', 'service to register').default('echo'))
   .addOption(new Option('--name <name>', 'node name used in reports and logs').default('worker'))
+  .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseWorkerDefects)).hideHelp())
   .addOption(new Option('--work-ms <ms>', 'simulated work per job').argParser(nonNegativeInt).default(0))
   .addOption(
     new Option('--mode <mode>', 'chaos mode: normal; busy (stuck on its first job, heartbeating, until a KHC/1 kill stops it); slow or slow=<n> (every job takes n times its work, n = 10 by default)')
@@ -208,10 +228,12 @@ program
       curveKey?: string;
       serverKey?: string;
       exitWithStdin?: boolean;
+      seedDefect?: WorkerDefect[];
     }) => {
       const security = peerSecurityOrExit(opts);
       const worker = startEchoWorker({
         security,
+        defects: opts.seedDefect,
         broker: opts.broker,
         service: opts.service,
         name: opts.name,
@@ -235,7 +257,7 @@ program
   .command('client')
   .description('send one request (the message frames) and print the reply; with --driver, run calls read from stdin as JSON lines')
   .argument('[frames...]', 'request body frames')
-  .addOption(new Option('--broker <endpoint>', 'broker to connect to').argParser(endpoint).default('tcp://127.0.0.1:5555'))
+  .addOption(new Option('--broker <endpoints>', 'broker to connect to; several, comma-separated, for a cluster (KHR/1 failover)').argParser(endpointList).default('tcp://127.0.0.1:5555'))
   .addOption(new Option('--service <name>', 'service to call').default('echo'))
   .addOption(new Option('--name <name>', 'node name used in logs').default('client'))
   .addOption(new Option('--timeout <ms>', 'reply timeout per attempt').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.timeout))
@@ -421,6 +443,7 @@ program
 
 registerPubSubCommands(program);
 registerControlCommands(program);
+registerClusterCommands(program);
 registerCoverageCommand(program);
 registerMergeReportsCommand(program, usageExit);
 registerShrinkCommand(program, usageExit);

@@ -43,8 +43,8 @@ export async function sendBadMessage(endpoint: string, message: BadMessage, time
       const frames = await peer.receive(remaining);
       if (!frames) return 'nothing';
       const kind = kindAtWorker(frames);
-      // Heartbeats, KHX/1's RECORDED welcome and KHC/1's CONTROL go to any peer the broker registered; none is an answer.
-      if (kind !== 'heartbeat' && kind !== 'recorded' && kind !== 'control') return kind;
+      // Heartbeats, KHX/1's RECORDED welcome, KHC/1's CONTROL and KHR/1's TERM go to any peer the broker registered; none is an answer.
+      if (kind !== 'heartbeat' && kind !== 'recorded' && kind !== 'control' && kind !== 'term') return kind;
     }
   } finally {
     peer.close();

@@ -92,6 +92,8 @@ export interface WorkerRecord {
   khc: boolean;
   /** Declared KHT/1 (after its instance id): timed jobs reach it as TIMED-REQUEST, with their deadline. */
   kht: boolean;
+  /** KHR/1 (cluster mode): declared in READY; it is told the term (TERM) and fences by it. */
+  khr?: boolean;
   /**
    * Disabled by a processing timeout: the job it was stuck on was taken from it (re-queued). It gets
    * no job until it hands in that job's REPLY, or registers again.

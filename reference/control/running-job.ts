@@ -14,6 +14,8 @@ export interface JobContext {
   readonly address: Frame;
   /** Declares that this handler ignores kills: a KILL for it is acked `cannot` and its REPLY follows when done. */
   unstoppable(): void;
+  /** KHR/1: the term of the broker session that dispatched this job, when that broker said it (TERM). */
+  readonly term?: number;
 }
 
 /**
@@ -31,6 +33,7 @@ export class RunningJob {
   constructor(
     readonly address: Frame,
     leaseHeld: () => boolean,
+    term?: number,
   ) {
     this.key = address.toString('hex');
     const signal = this.controller.signal;
@@ -41,6 +44,7 @@ export class RunningJob {
       unstoppable: () => {
         this.isUnstoppable = true;
       },
+      ...(term === undefined ? {} : { term }),
     };
   }
 

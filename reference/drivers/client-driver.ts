@@ -51,10 +51,10 @@ async function runCall(client: MajordomoClient, call: CallCommand): Promise<void
   try {
     // The harness's job id is also the KHX/1 job id, so a KHX/1 broker runs each call once.
     const reply = await client.request(call.service, [Buffer.from(call.job), Buffer.from(call.payload ?? '')], { job: call.job });
-    report({ type: 'ok', job: call.job, reply: reply[0]?.toString() ?? '' });
+    report({ type: 'ok', job: call.job, reply: reply[0]?.toString() ?? '', ...client.lastStamp });
   } catch (error) {
     const message = (error as Error).message;
-    if (error instanceof DefiniteFailure) report({ type: 'fail', job: call.job, error: message, ...(error instanceof KilledFailure ? { killed: true } : {}) });
+    if (error instanceof DefiniteFailure) report({ type: 'fail', job: call.job, error: message, ...(error instanceof KilledFailure ? { killed: true } : {}), ...client.lastStamp });
     else report({ type: 'info', job: call.job, error: message, ...(error instanceof IndefiniteFailure && error.accepted ? { accepted: true } : {}) });
   }
 }

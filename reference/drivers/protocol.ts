@@ -27,8 +27,8 @@ export type KillOutcome = 'killed' | 'finished' | 'unknown';
 
 /** client driver → harness. A call that ended because its job was killed is a `fail` with `killed: true`. */
 export type ClientReport =
-  | { type: 'ok'; job: string; reply: string }
-  | { type: 'fail'; job: string; error: string; killed?: true }
+  | { type: 'ok'; job: string; reply: string; term?: number; broker?: string }
+  | { type: 'fail'; job: string; error: string; killed?: true; term?: number; broker?: string }
   | { type: 'info'; job: string; error: string; accepted?: boolean }
   | { type: 'kill-answer'; job: string; outcome: KillOutcome }
   | { type: 'kill-info'; job: string; error: string };
@@ -45,7 +45,7 @@ export type ClassReport =
   | { type: 'dropped'; job: string; reason: string };
 
 /** worker driver → harness. `exec-killed`: the handler was stopped before it committed. */
-export type WorkerReport = { type: 'exec-start' | 'exec-end' | 'exec-killed'; job: string; worker: string };
+export type WorkerReport = { type: 'exec-start' | 'exec-end' | 'exec-killed'; job: string; worker: string; term?: number };
 
 /**
  * client or worker driver → harness: a message the node dropped because nothing waited for it any more

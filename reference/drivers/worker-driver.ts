@@ -29,7 +29,8 @@ export function startEchoWorker(options: EchoWorkerOptions): MajordomoWorker {
     const id = body[0]?.toString() ?? '';
     const plan = parseWorkPlan(body[1]?.toString() ?? '');
     if (plan.unstoppable) job.unstoppable();
-    report({ type: 'exec-start', job: id, worker: options.name });
+    // KHR/1: the term of the broker session that dispatched it, for the checkers' dual-dispatch window.
+    report({ type: 'exec-start', job: id, worker: options.name, ...(job.term === undefined ? {} : { term: job.term }) });
     const workMs = pacer.workMs(plan.workMs ?? options.workMs) ?? FOREVER_MS;
     try {
       if (workMs > 0) await sleep(workMs, undefined, plan.unstoppable ? undefined : { signal: job.signal });

@@ -204,6 +204,38 @@ export class JobStore {
     return { ...report, jobsKnownLost: [...jobsKnownLost] };
   }
 
+  /**
+   * A store over any record log (a replicated one, reference/cluster/), its table rebuilt from
+   * `records` (a compaction's live records followed by later ones), exactly as open() replays a file.
+   */
+  static fromRecords(log: RecordLog, options: JobStoreOptions, records: readonly Buffer[]): JobStore {
+    const store = new JobStore(log, options, records.length);
+    records.forEach((payload, index) => store.replay(parseRecord(payload, log.path, index)));
+    return store;
+  }
+
+  /**
+   * Folds in one record written elsewhere (a cluster follower applying what its leader committed):
+   * the table changes exactly as it did where the record was written. Throws on a malformed record.
+   */
+  applyRecord(payload: Buffer): void {
+    this.assertOpen('apply a record');
+    this.fileRecords += 1;
+    this.replay(parseRecord(payload, this.journal.path, this.fileRecords));
+  }
+
+  /** The records a compaction would write now: every job's acceptance, pending kills, then retained endings. */
+  liveRecordPayloads(): Buffer[] {
+    const payloads: Buffer[] = [];
+    for (const entry of this.jobs.values()) payloads.push(encodeRecord(acceptedRecord(entry)));
+    // After every acceptance, before any completion: a replay meets each job's records in their order.
+    for (const entry of this.jobs.values()) {
+      if (entry.killPending === true && entry.reply === undefined) payloads.push(encodeRecord({ type: 'kill-pending', job: entry.job, at: entry.acceptedAt }));
+    }
+    for (const entry of this.completed.values()) payloads.push(encodeRecord(completedRecord(entry)));
+    return payloads;
+  }
+
   /** A store whose records go nowhere: nothing survives the process. */
   static inMemory(options: JobStoreOptions): JobStore {
     return new JobStore(new MemoryLog(), options, 0);
@@ -439,13 +471,7 @@ export class JobStore {
     // Snapshot and rewrite() in one synchronous step: the journal treats every append made before
     // rewrite() as superseded by the snapshot, and every later one as coming after it. With an await
     // in between, an append could fall in neither.
-    const payloads: Buffer[] = [];
-    for (const entry of this.jobs.values()) payloads.push(encodeRecord(acceptedRecord(entry)));
-    // After every acceptance, before any completion: a replay meets each job's records in their order.
-    for (const entry of this.jobs.values()) {
-      if (entry.killPending === true && entry.reply === undefined) payloads.push(encodeRecord({ type: 'kill-pending', job: entry.job, at: entry.acceptedAt }));
-    }
-    for (const entry of this.completed.values()) payloads.push(encodeRecord(completedRecord(entry)));
+    const payloads = this.liveRecordPayloads();
     const before = this.fileRecords;
     this.fileRecords = payloads.length;
     try {

@@ -18,6 +18,10 @@ export const KHX_EXTENSION = 'KHX/1';
 export const KHT_CLIENT_PROTOCOL = 'KHXT01';
 /** The token a KHT/1 worker adds to READY after its instance id (and KHC/1, if any). */
 export const KHT_EXTENSION = 'KHT/1';
+/** KHR/1 (replicated broker, docs/protocol.md): a client's job requests and the replies that carry the leader's term. */
+export const KHR_CLIENT_PROTOCOL = 'KHRC01';
+/** KHR/1: the READY extension token a worker that obeys TERM declares. */
+export const KHR_EXTENSION = 'KHR/1';
 /** Longest job id KHX/1 accepts, in bytes. */
 export const MAX_JOB_ID_BYTES = 255;
 
@@ -37,6 +41,8 @@ export const enum WorkerCommand {
   TimedRequest = 0x09,
   /** KHT/1 only: worker → broker, the deadline passed before the handler could start: not run, and never will be. */
   Late = 0x0a,
+  /** KHR/1 only: broker → worker, the broker's term and the leader's node id (docs/protocol.md, "Replicated broker"). */
+  Term = 0x0b,
 }
 
 /** KHX/1 reply statuses (docs/protocol.md). */
@@ -55,8 +61,10 @@ export const enum KhxStatus {
   Expired = '410',
   /** Refused: the sending peer has its quota of requests in the broker's hands (docs/limits.md). It will not run; retry later. */
   TooManyRequests = '429',
-  /** Refused: the broker's service table is full (docs/limits.md). It will not run; retry later. */
+  /** Refused: the broker's service table is full (docs/limits.md), or (KHR/1, body `no leader`) no leader is known. It will not run; retry later. */
   Unavailable = '503',
+  /** KHR/1: this broker does not lead; the body is the leader's client endpoint. Nothing was accepted. */
+  Redirect = '307',
   /** Given up past the broker's job deadline: it may have run, its outcome is unknown, and it will not run again. */
   GivenUp = '504',
 }
@@ -84,7 +92,7 @@ export class MdpDecodeError extends Error {
 /** What a broker can receive (from either kind of peer). */
 export type BrokerInbound =
   | { kind: 'client-request'; service: string; body: Frame[] }
-  | { kind: 'job-request'; service: string; job: Frame; body: Frame[] }
+  | { kind: 'job-request'; service: string; job: Frame; body: Frame[]; khr?: true }
   | { kind: 'timed-job-request'; service: string; job: Frame; deadline: number; body: Frame[] }
   | { kind: 'late'; client: Frame }
   | { kind: 'ready'; service: string; extensions: string[] }
@@ -100,6 +108,7 @@ export type WorkerInbound =
   | { kind: 'heartbeat' }
   | { kind: 'disconnect' }
   | { kind: 'recorded'; jobs: Frame[] }
+  | { kind: 'term'; term: number; leader: string }
   | ControlMessage;
 
 /** What a client receives: the service that answered and the reply body. */
@@ -130,9 +139,11 @@ const COMMAND_FRAMES: Record<WorkerCommand, Frame> = {
   [WorkerCommand.ControlAck]: Buffer.from([WorkerCommand.ControlAck]),
   [WorkerCommand.TimedRequest]: Buffer.from([WorkerCommand.TimedRequest]),
   [WorkerCommand.Late]: Buffer.from([WorkerCommand.Late]),
+  [WorkerCommand.Term]: Buffer.from([WorkerCommand.Term]),
 };
 const KHX_CLIENT_HEADER = Buffer.from(KHX_CLIENT_PROTOCOL);
 const KHT_CLIENT_HEADER = Buffer.from(KHT_CLIENT_PROTOCOL);
+const KHR_CLIENT_HEADER = Buffer.from(KHR_CLIENT_PROTOCOL);
 
 const COMMAND_NAMES: Record<number, string> = {
   [WorkerCommand.Ready]: 'READY',
@@ -145,6 +156,7 @@ const COMMAND_NAMES: Record<number, string> = {
   [WorkerCommand.ControlAck]: 'CONTROL-ACK',
   [WorkerCommand.TimedRequest]: 'TIMED-REQUEST',
   [WorkerCommand.Late]: 'LATE',
+  [WorkerCommand.Term]: 'TERM',
 };
 
 export function commandName(command: number): string {
@@ -176,6 +188,30 @@ export function encodeTimedJobRequest(service: string, job: string | Frame, dead
 
 export function encodeJobReply(service: string, job: Frame, status: KhxStatus, body: readonly Frame[] = []): Frame[] {
   return [EMPTY, KHX_CLIENT_HEADER, Buffer.from(service), job, Buffer.from(status), ...body];
+}
+
+/** KHR/1: a job request to a replicated broker (frames as KHXC01). */
+export function encodeKhrJobRequest(service: string, job: string | Frame, body: readonly Frame[]): Frame[] {
+  return [EMPTY, KHR_CLIENT_HEADER, Buffer.from(service), Buffer.from(job), ...body];
+}
+
+/** KHR/1: a job reply stamped with the answering broker's term, right after the status. */
+export function encodeKhrJobReply(service: string, job: Frame, status: KhxStatus, term: number, body: readonly Frame[] = []): Frame[] {
+  return [EMPTY, KHR_CLIENT_HEADER, Buffer.from(service), job, Buffer.from(status), Buffer.from(String(term)), ...body];
+}
+
+/**
+ * KHR/1: a KHXC01 job reply (as encodeJobReply makes it) turned into the KHRC01 one for a client that
+ * asked in KHRC01; anything else is returned unchanged.
+ */
+export function khrReplyOf(frames: readonly Frame[], term: number): Frame[] {
+  if (frames.length < 5 || !frames[1].equals(KHX_CLIENT_HEADER)) return [...frames];
+  return [EMPTY, KHR_CLIENT_HEADER, frames[2], frames[3], frames[4], Buffer.from(String(term)), ...frames.slice(5)];
+}
+
+/** KHR/1 TERM: the broker's term and the leader's node id (empty when none is known). */
+export function encodeTerm(term: number, leader: string): Frame[] {
+  return [EMPTY, WORKER_HEADER, COMMAND_FRAMES[WorkerCommand.Term], Buffer.from(String(term)), Buffer.from(leader)];
 }
 
 /** RECORDED with no job ids is the broker's welcome: it tells a worker the broker speaks KHX/1. */
@@ -276,6 +312,12 @@ export function decodeAtBroker(frames: readonly Frame[], limits: MdpLimits = DEF
     // The job id's content is checked by the broker, which can answer 400 to a well-framed request.
     return { kind: 'job-request', service, job: frames[3], body: frames.slice(4) };
   }
+  if (header.equals(KHR_CLIENT_HEADER)) {
+    const service = readService(frames[2], 'job request', limits.maxServiceNameBytes);
+    if (frames.length < 4) throw new MdpDecodeError('job request without a job id');
+    if (frames.length < 5) throw new MdpDecodeError('job request without a body');
+    return { kind: 'job-request', service, job: frames[3], body: frames.slice(4), khr: true };
+  }
   if (header.equals(KHT_CLIENT_HEADER)) {
     const service = readService(frames[2], 'timed job request', limits.maxServiceNameBytes);
     if (frames.length < 4) throw new MdpDecodeError('timed job request without a job id');
@@ -339,6 +381,10 @@ export function decodeAtWorker(frames: readonly Frame[]): WorkerInbound {
       return { kind: 'recorded', jobs: frames.slice(3) };
     case WorkerCommand.Control:
       return decodeControl(frames);
+    case WorkerCommand.Term: {
+      expectExactly(frames, 5, 'TERM');
+      return { kind: 'term', term: readTerm(frames[3], 'TERM'), leader: frames[4].toString('latin1') };
+    }
     default:
       throw new MdpDecodeError(`unexpected command ${commandName(command)} at a worker`);
   }
@@ -362,6 +408,23 @@ export function decodeJobReply(frames: readonly Frame[]): JobReply {
   if (!/^[1-5][0-9][0-9]$/.test(status)) throw new MdpDecodeError(`job reply with status ${printable(frames[4])}, expected a 3-digit code`);
   if (status === KhxStatus.Done && frames.length < 6) throw new MdpDecodeError('job reply 200 without a body');
   return { service, job: frames[3].toString('latin1'), status, body: frames.slice(5) };
+}
+
+/** KHR/1: a job reply with the answering broker's term (KHRC01); see decodeJobReply for KHXC01. */
+export function decodeKhrJobReply(frames: readonly Frame[]): JobReply & { term: number } {
+  expectDelimiter(frames);
+  if (frames.length < 2 || !frames[1].equals(KHR_CLIENT_HEADER)) throw new MdpDecodeError('not a KHRC01 message');
+  if (frames.length < 6) throw new MdpDecodeError(`KHRC01 job reply has ${frames.length} frames, expected at least 6`);
+  const term = readTerm(frames[5], 'KHRC01 job reply');
+  const reply = decodeJobReply([frames[0], KHX_CLIENT_HEADER, ...frames.slice(2, 5), ...frames.slice(6)]);
+  return { ...reply, term };
+}
+
+/** A KHR/1 term frame: decimal ASCII, no sign, at most 15 digits. */
+export function readTerm(frame: Frame | undefined, what: string): number {
+  const text = frame?.toString('latin1') ?? '';
+  if (!/^[0-9]{1,15}$/.test(text)) throw new MdpDecodeError(`${what} with term ${frame === undefined ? 'missing' : printable(frame)}, expected decimal ASCII`);
+  return Number(text);
 }
 
 /** A short, log-safe rendering of a frame that may hold binary. */

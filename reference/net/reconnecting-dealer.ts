@@ -9,6 +9,11 @@ import { monotonicNow } from '../util/monotonic-clock';
 export interface ReconnectingDealerOptions {
   /** The server to connect to, e.g. `tcp://127.0.0.1:5555`. */
   endpoint: string;
+  /**
+   * KHR/1 failover: servers to try in turn, `endpoint` first. Every reconnect (DISCONNECT, a silent
+   * peer, the owner's wish) moves to the next one. Absent or one: always `endpoint`.
+   */
+  endpoints?: readonly string[];
   /** Milliseconds between ticks (the owner sends its heartbeat on each). */
   heartbeatInterval: number;
   /** Heartbeat periods of silence after which the peer is taken for dead and the socket replaced. */
@@ -57,8 +62,18 @@ export class ReconnectingDealer {
   private reconnecting = false;
   private stopped = false;
   private tickTimer?: NodeJS.Timeout;
+  /** Which of `endpoints` the current socket is connected to. */
+  private endpointAt = 0;
+  private readonly endpoints: readonly string[];
 
-  constructor(private readonly options: ReconnectingDealerOptions) {}
+  constructor(private readonly options: ReconnectingDealerOptions) {
+    this.endpoints = options.endpoints !== undefined && options.endpoints.length > 0 ? options.endpoints : [options.endpoint];
+  }
+
+  /** The server the current socket is connected to. */
+  get endpoint(): string {
+    return this.endpoints[this.endpointAt];
+  }
 
   /** Connects and starts ticking. */
   start(): void {
@@ -96,6 +111,7 @@ export class ReconnectingDealer {
       this.socket?.close();
       this.socket = undefined;
       this.options.onDisconnect?.();
+      this.endpointAt = (this.endpointAt + 1) % this.endpoints.length;
       if (delayMs > 0) await sleep(delayMs);
       if (!this.stopped) this.connect();
     } finally {
@@ -133,7 +149,7 @@ export class ReconnectingDealer {
   private connect(): void {
     this.socket?.close();
     const socket = new Dealer({ linger: 0, sendTimeout: 0, ...(this.options.security?.socketOptions() ?? {}) });
-    socket.connect(this.options.endpoint);
+    socket.connect(this.endpoint);
     this.socket = socket;
     this.currentGeneration++;
     this.lastHeard = monotonicNow();

@@ -126,7 +126,8 @@ describe('codec: encode → decode round trips', () => {
     assert.equal(commandName(0x05), 'DISCONNECT');
     assert.equal(commandName(0x09), 'TIMED-REQUEST');
     assert.equal(commandName(0x0a), 'LATE');
-    assert.equal(commandName(0x0b), '0x0b');
+    assert.equal(commandName(0x0b), 'TERM');
+    assert.equal(commandName(0x0c), '0x0c');
   });
 });
 

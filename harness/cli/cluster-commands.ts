@@ -1,0 +1,149 @@
+import { Option, type Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { DefiniteFailure, MajordomoClient } from '../../reference/client';
+import { ClusterNode } from '../../reference/cluster/cluster-node';
+import { parseClusterMember, parseEndpointList } from '../../reference/cluster/cluster-members';
+import { clusterSettingsOf } from '../../reference/cluster/cluster-settings';
+import { CLUSTER_MMI_SERVICE } from '../../reference/cluster/cluster-gate';
+import type { JobStoreOptions } from '../../reference/journal/job-store';
+import type { BrokerDefect } from '../../reference/defects';
+import type { Logger } from '../../reference/util/log';
+import { createLogger } from '../../reference/util/log';
+
+/** `--broker a,b,c`: one endpoint or several, each checked; kept as the comma-separated text. */
+export function endpointList(value: string): string {
+  try {
+    return parseEndpointList(value).join(',');
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/** Exit status for cluster flags that do not make a cluster node (bad input, as for the other node flags). */
+const CLUSTER_SETTINGS_EXIT = 2;
+
+/** `keelhaul broker --cluster ...`: the Raft node the broker serves from, undefined without --cluster; a bad flag exits 2. */
+export async function startClusterNodeOrExit(
+  opts: { nodeId?: string; cluster?: string; dataDir?: string; join?: boolean; replicationEndpoint?: string; endpoint: string; electionTimeout: number; raftHeartbeat: number; seedDefect?: BrokerDefect[]; journal?: string },
+  endpointGiven: boolean,
+  store: JobStoreOptions,
+  log: Logger,
+): Promise<ClusterNode | undefined> {
+  let settings;
+  try {
+    settings = clusterSettingsOf({ ...opts, endpointGiven });
+    if (settings !== undefined && opts.journal !== undefined) throw new Error('--journal and --cluster exclude each other: a cluster broker keeps its records in --data-dir');
+    if (settings !== undefined && opts.raftHeartbeat >= opts.electionTimeout) throw new Error(`--raft-heartbeat (${opts.raftHeartbeat}) must be below --election-timeout (${opts.electionTimeout})`);
+  } catch (error) {
+    process.stderr.write(`keelhaul broker: ${(error as Error).message}\n`);
+    process.exit(CLUSTER_SETTINGS_EXIT);
+  }
+  if (settings === undefined) return undefined;
+  return ClusterNode.start({
+    ...settings,
+    electionTimeoutMs: opts.electionTimeout,
+    heartbeatMs: opts.raftHeartbeat,
+    fsync: store.fsync ?? true,
+    store,
+    log,
+    ackBeforeCommit: opts.seedDefect?.includes('ack-before-commit') === true,
+  });
+}
+
+/** How long an operator request waits for its answer: a membership change may wait for a newcomer to catch up. */
+const OPERATOR_TIMEOUT_MS = 20_000;
+
+/** One operator request to one endpoint: the answer's status and text, or undefined without one. */
+async function askOperator(endpoint: string, body: string[], timeout: number): Promise<{ status: string; text: string } | undefined> {
+  const client = new MajordomoClient({ broker: endpoint, khr: false, checkService: false, attempts: 1, timeout, logger: createLogger('cluster') });
+  try {
+    const reply = await client.request(CLUSTER_MMI_SERVICE, body.map((frame) => Buffer.from(frame)));
+    return { status: reply[0]?.toString() ?? '', text: reply[1]?.toString() ?? '' };
+  } catch (error) {
+    if (error instanceof DefiniteFailure || (error as { definite?: boolean }).definite === false) return undefined;
+    throw error;
+  } finally {
+    client.close();
+  }
+}
+
+/** `status` from the first broker that answers, then from the leader it names (its view is the cluster's). */
+async function clusterStatus(endpoints: string[], timeout: number): Promise<string | undefined> {
+  for (const endpoint of endpoints) {
+    const answer = await askOperator(endpoint, ['status'], timeout);
+    if (answer?.status !== '200') continue;
+    const status = JSON.parse(answer.text) as { leaderEndpoint?: string | null; node: string; leader: string | null };
+    if (status.leader === status.node || typeof status.leaderEndpoint !== 'string') return answer.text;
+    const fromLeader = await askOperator(status.leaderEndpoint, ['status'], timeout);
+    return fromLeader?.status === '200' ? fromLeader.text : answer.text;
+  }
+  return undefined;
+}
+
+/** A change goes to the leader: the endpoints in turn, following a 307 at once. */
+async function clusterChange(endpoints: string[], body: string[]): Promise<{ ok: boolean; text: string }> {
+  const queue = [...endpoints];
+  for (let tries = 0; tries < 3 * endpoints.length + 3 && queue.length > 0; tries++) {
+    const endpoint = queue.shift()!;
+    queue.push(endpoint);
+    const answer = await askOperator(endpoint, body, OPERATOR_TIMEOUT_MS);
+    if (answer === undefined) continue;
+    if (answer.status === '200') return { ok: true, text: answer.text };
+    if (answer.status === '307') {
+      queue.unshift(answer.text);
+      continue;
+    }
+    if (answer.status === '503') {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
+    }
+    return { ok: false, text: `${answer.status} ${answer.text}` };
+  }
+  return { ok: false, text: `no leader among ${endpoints.join(',')} took the change` };
+}
+
+/** `keelhaul cluster status|add|remove` (docs/protocol.md, "Replicated broker"). */
+export function registerClusterCommands(program: Command): void {
+  const cluster = program.command('cluster').description('operate a reference broker cluster (KHR/1): status, add or remove a member');
+  const brokerOption = () => new Option('--broker <endpoints>', "the cluster's client endpoints, comma-separated").argParser(endpointList).makeOptionMandatory();
+  cluster
+    .command('status')
+    .description('print the cluster as its leader (or the first broker that answers) sees it, as JSON: node, role, term, leader, members')
+    .addOption(brokerOption())
+    .addOption(new Option('--timeout <ms>', 'how long each broker is waited for').default(2000).argParser((value) => Number(value)))
+    .action(async (opts: { broker: string; timeout: number }) => {
+      const status = await clusterStatus(opts.broker.split(','), opts.timeout);
+      if (status === undefined) {
+        process.stderr.write(`keelhaul cluster status: no broker of ${opts.broker} answered\n`);
+        process.exit(1);
+      }
+      process.stdout.write(`${status}\n`);
+      process.exit(0);
+    });
+  cluster
+    .command('add')
+    .description('add a broker (it must run with --join): it catches up as a learner, then becomes a voter')
+    .argument('<member>', '<id>=<client endpoint>+<replication endpoint>')
+    .addOption(brokerOption())
+    .action(async (member: string, opts: { broker: string }) => {
+      try {
+        parseClusterMember(member);
+      } catch (error) {
+        process.stderr.write(`keelhaul cluster add: ${(error as Error).message}\n`);
+        process.exit(2);
+      }
+      const outcome = await clusterChange(opts.broker.split(','), ['add', member]);
+      process.stdout.write(`${outcome.text}\n`);
+      process.exit(outcome.ok ? 0 : 1);
+    });
+  cluster
+    .command('remove')
+    .description('remove a broker from the voters')
+    .argument('<id>', 'the node id to remove')
+    .addOption(brokerOption())
+    .action(async (id: string, opts: { broker: string }) => {
+      const outcome = await clusterChange(opts.broker.split(','), ['remove', id]);
+      process.stdout.write(`${outcome.text}\n`);
+      process.exit(outcome.ok ? 0 : 1);
+    });
+}

@@ -1,0 +1,74 @@
+import { encodeClientReply, encodeDisconnect, encodeKhrJobReply, encodeTerm, KHR_EXTENSION, KhxStatus, type BrokerInbound, type Frame } from '../mdp/codec';
+import { isMmiService } from '../mdp/mmi';
+import type { Logger } from '../util/log';
+import { parseClusterMember } from './cluster-members';
+import type { ClusterNode } from './cluster-node';
+
+/** 8/MMI `mmi.khr`: `200` from a cluster broker with its term, the leader's client endpoint and its own id (`501` from a single broker). */
+export const KHR_MMI_SERVICE = 'mmi.khr';
+/** The operator's service (`keelhaul cluster status|add|remove`), answered by every cluster broker. */
+export const CLUSTER_MMI_SERVICE = 'mmi.khr.cluster';
+
+/** `mmi.khr`'s answer body: `200`, term, leader client endpoint (empty if none known), node id. */
+export function khrMmiAnswer(cluster: ClusterNode): Frame[] {
+  return [Buffer.from('200'), Buffer.from(String(cluster.leadership.term)), Buffer.from(cluster.leaderEndpoint() ?? ''), Buffer.from(cluster.id)];
+}
+
+/** Where a broker that does not serve sends a KHRC01 client: `307` to the leader, or `503 no leader`. */
+function redirectOf(cluster: ClusterNode): { status: KhxStatus; body: Frame } {
+  const leader = cluster.leaderEndpoint();
+  // A leader still catching up names itself: the client must try again, not loop on a redirect here.
+  if (leader === null || cluster.leadership.leader === cluster.id) return { status: KhxStatus.Unavailable, body: Buffer.from('no leader') };
+  return { status: KhxStatus.Redirect, body: Buffer.from(leader) };
+}
+
+/**
+ * A broker that does not serve (a follower, a candidate, or a leader not yet caught up) answers only
+ * what KHR/1 says it answers: `mmi.khr`, the operator's service, KHRC01 jobs (307 or 503), other
+ * `mmi.*` (503), a READY (TERM naming the leader, then DISCONNECT). Everything else is dropped.
+ */
+export function answerAsNonLeader(identity: Frame, message: BrokerInbound, cluster: ClusterNode, send: (frames: Frame[]) => void, log: Logger): void {
+  switch (message.kind) {
+    case 'client-request':
+      if (message.service === KHR_MMI_SERVICE) return send([identity, ...encodeClientReply(message.service, khrMmiAnswer(cluster))]);
+      if (message.service === CLUSTER_MMI_SERVICE) return void answerOperator(identity, message.body, cluster, send, log);
+      if (isMmiService(message.service)) return send([identity, ...encodeClientReply(message.service, [Buffer.from('503')])]);
+      return;
+    case 'job-request': {
+      if (message.khr !== true) return;
+      const { status, body } = redirectOf(cluster);
+      return send([identity, ...encodeKhrJobReply(message.service, message.job, status, cluster.leadership.term, [body])]);
+    }
+    case 'ready':
+      if (message.extensions.includes(KHR_EXTENSION)) send([identity, ...encodeTerm(cluster.leadership.term, cluster.leadership.leader ?? '')]);
+      return send([identity, ...encodeDisconnect()]);
+    default:
+      return;
+  }
+}
+
+/**
+ * `mmi.khr.cluster` (docs/protocol.md): body `status`, `add <id>=<client>+<replication>` or
+ * `remove <id>` (verb and argument as separate frames); answered `200` + JSON or text, `307` + the
+ * leader's client endpoint, `503 no leader`, `400` (bad request) or `500` (the change failed).
+ */
+export async function answerOperator(identity: Frame, body: readonly Frame[], cluster: ClusterNode, send: (frames: Frame[]) => void, log: Logger): Promise<void> {
+  const reply = (status: string, text: string): void => send([identity, ...encodeClientReply(CLUSTER_MMI_SERVICE, [Buffer.from(status), Buffer.from(text)])]);
+  const verb = body[0]?.toString('utf8') ?? '';
+  const argument = body[1]?.toString('utf8') ?? '';
+  if (verb === 'status') return reply('200', JSON.stringify(cluster.status()));
+  if (verb !== 'add' && verb !== 'remove') return reply('400', `unknown verb ${JSON.stringify(verb)}: status, add or remove`);
+  if (!cluster.isServing) {
+    const { status, body: where } = redirectOf(cluster);
+    return reply(status, where.toString('utf8'));
+  }
+  try {
+    const outcome = verb === 'add' ? await cluster.addMember(parseClusterMember(argument)) : await cluster.removeMember(argument);
+    log.info({ verb, argument, outcome }, 'membership change');
+    reply('200', outcome);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    log.warn({ verb, argument, err: text }, 'membership change failed');
+    reply(/must be|node id/.test(text) ? '400' : '500', text);
+  }
+}
