@@ -63,7 +63,8 @@ export const REQUEST_REPLY_ROLES = {
         ...(replica === undefined ? ['--endpoint', bind] : ['--node-id', replica.nodeId, '--cluster', replica.cluster, '--data-dir', replica.dataDir]),
         ...heartbeatArgs(timing),
         '--request-expiry', String(timing.requestExpiry),
-        '--journal', path.join(stateDir, 'journal'),
+        // A replica keeps its records in its data folder (KHR/1); only a single broker has a journal of its own.
+        ...(replica === undefined ? ['--journal', path.join(stateDir, 'journal')] : []),
         '--result-grace', String(timing.resultGrace),
         ...(timing.processingTimeout === undefined ? [] : ['--processing-timeout', String(timing.processingTimeout)]),
         ...(timing.serviceClasses === undefined ? [] : ['--service-class', timing.serviceClasses]),
