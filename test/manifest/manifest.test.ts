@@ -986,6 +986,28 @@ describe('ManifestImplementation', () => {
     assert.deepEqual(client.args.slice(client.args.indexOf('--attempts'), client.args.indexOf('--attempts') + 2), ['--attempts', '8']);
   });
 
+  test('examples/reference/keelhaul-cluster.yaml: three replicas, each started with its node id, its view of the cluster and its data folder; workers and clients with every replica', () => {
+    const loaded = loadManifest(path.join(ROOT, 'examples/reference/keelhaul-cluster.yaml'));
+    assert.equal(loaded.manifest.roles.broker?.replicas, 3);
+    assert.deepEqual(loaded.manifest.profiles, ['replicated-exactly-once']);
+    const implementation = new ManifestImplementation(loaded);
+    const cluster = 'broker-1=tcp://127.0.0.1:40123+tcp://127.0.0.1:40124,broker-2=tcp://127.0.0.1:40125+tcp://127.0.0.1:40300';
+    const broker = implementation.broker({ ...BROKER, replica: { nodeId: 'broker-1', cluster, dataDir: '/var/state/broker-1/replicated' } });
+    const flag = (args: string[], name: string) => args[args.indexOf(name) + 1];
+    assert.equal(flag(broker.args, '--node-id'), 'broker-1');
+    assert.equal(flag(broker.args, '--cluster'), cluster);
+    assert.equal(flag(broker.args, '--data-dir'), '/var/state/broker-1/replicated');
+    const brokers = 'tcp://127.0.0.1:40301,tcp://127.0.0.1:40302,tcp://127.0.0.1:40303';
+    assert.equal(flag(implementation.worker({ ...WORKER, broker: brokers }).args, '--broker'), brokers);
+    assert.equal(flag(implementation.client({ ...CLIENT, broker: brokers }).args, '--broker'), brokers);
+  });
+
+  test('the reference broker started as a replica takes --node-id, --cluster and --data-dir instead of --endpoint and --journal', () => {
+    const spec = referenceImplementation.broker({ ...BROKER, replica: { nodeId: 'broker-2', cluster: 'broker-2=tcp://127.0.0.1:1+tcp://127.0.0.1:2', dataDir: '/d' } });
+    assert.ok(!spec.args.includes('--endpoint') && !spec.args.includes('--journal'), spec.args.join(' '));
+    assert.deepEqual(spec.args.slice(spec.args.indexOf('--node-id'), spec.args.indexOf('--node-id') + 6), ['--node-id', 'broker-2', '--cluster', 'broker-2=tcp://127.0.0.1:1+tcp://127.0.0.1:2', '--data-dir', '/d']);
+  });
+
   test('examples/reference/keelhaul.yaml starts the reference pub/sub nodes with the arguments the harness would use', () => {
     const implementation = new ManifestImplementation(loadManifest(path.join(ROOT, 'examples/reference/keelhaul.yaml')));
     const proxy = implementation.pubsubProxy(PROXY);
