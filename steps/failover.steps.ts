@@ -4,6 +4,7 @@ import { CLUSTER_SHAPES, isClusterShapeName } from '../harness/nemesis/cluster-s
 import { LEADER_TARGET } from '../harness/nemesis/fault';
 import { runSeed } from '../harness/util/run-seed';
 import { scaled } from '../harness/util/time-scale';
+import { Inconclusive } from '../harness/verdict/inconclusive';
 import type { KeelhaulWorld } from './world';
 
 /** How many replicas a cluster scenario starts when the manifest says nothing (`roles.broker.replicas`). */
@@ -15,7 +16,10 @@ Given('a broker cluster', { timeout: scaled(30_000) }, async function (this: Kee
 });
 
 Given('a cluster of {int} brokers', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, count: number) {
-  await this.harness.cluster.startBrokerCluster(implementationUnderTest().brokerReplicas ?? count);
+  const declared = implementationUnderTest().brokerReplicas;
+  // A shape drawn for N brokers means nothing over another number: the harness cannot set the scenario up.
+  if (declared !== undefined && declared !== count) throw new Inconclusive(`this scenario needs a cluster of ${count} brokers; the implementation runs ${declared} (roles.broker.replicas)`);
+  await this.harness.cluster.startBrokerCluster(count);
 });
 
 When('the leader is killed', { timeout: scaled(20_000) }, async function (this: KeelhaulWorld) {

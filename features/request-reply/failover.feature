@@ -8,12 +8,10 @@ Feature: A replicated broker fails over without losing or repeating a job
   (dual-dispatch), no answer from a deposed leader after a newer one (stale-leader-reply), and a new
   answer within the failover bound after the leader is lost (failover-slow).
 
-  Background:
+  Scenario: The leader is killed under load
     Given a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients
-
-  Scenario: The leader is killed under load
     When each client starts submitting 60 jobs to "echo", 2 at a time
     And the leader is killed
     Then every job is answered exactly once
@@ -21,6 +19,9 @@ Feature: A replicated broker fails over without losing or repeating a job
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
 
   Scenario: The leader is killed and comes back as a follower
+    Given a broker cluster
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
     When each client starts submitting 60 jobs to "echo", 2 at a time
     And the leader is killed and restarted 500 ms later
     Then every job is answered exactly once
@@ -28,6 +29,9 @@ Feature: A replicated broker fails over without losing or repeating a job
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
 
   Scenario: The leader is frozen past the election timeout and resumed: the stale leader must not dispatch or answer
+    Given a broker cluster
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
     When each client starts submitting 60 jobs to "echo", 2 at a time
     And the leader is frozen for 3000 ms
     Then every job is answered exactly once
@@ -36,6 +40,9 @@ Feature: A replicated broker fails over without losing or repeating a job
 
   Scenario Outline: The cluster is partitioned <shape> under load
     # Shorter than the clients' whole retry window: a client on the minority side reaches a leader again before it gives up.
+    Given a broker cluster
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
     When each client starts submitting 60 jobs to "echo", 2 at a time
     And the cluster is partitioned "<shape>" for 1500 ms
     Then every job is answered exactly once
@@ -47,3 +54,14 @@ Feature: A replicated broker fails over without losing or repeating a job
       | leader-isolated |
       | bridge          |
       | random-halves   |
+
+  Scenario: Five brokers in a majorities ring: each sees a majority, no two the same one
+    # Every broker can win an election with the majority it sees, and each new leader deposes a neighbour.
+    Given a cluster of 5 brokers
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
+    When each client starts submitting 60 jobs to "echo", 2 at a time
+    And the cluster is partitioned "majorities-ring" for 1500 ms
+    Then every job is answered exactly once
+    And no call is stuck
+    And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
