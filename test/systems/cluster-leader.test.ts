@@ -4,7 +4,7 @@ import { khrAnswerOf } from '../../harness/probe/khr-probe';
 import { leaderOf, type ReplicaAnswer } from '../../harness/systems/request-reply/cluster-leader';
 
 const endpoint = (k: number): string => `tcp://127.0.0.1:${5550 + k}`;
-const replica = (k: number, body?: string[]): ReplicaAnswer => ({ replica: `broker-${k}`, clientEndpoint: endpoint(k), answer: body === undefined ? undefined : khrAnswerOf(body) });
+const replica = (k: number, body?: string[]): ReplicaAnswer => ({ replica: `broker-${k}`, clientEndpoints: [endpoint(k), `tcp://0.0.0.0:${7000 + k}`], answer: body === undefined ? undefined : khrAnswerOf(body) });
 
 describe('the leader of a cluster, from the replicas\' mmi.khr answers', () => {
   test('mmi.khr bodies: 200 with term, leader and node; 501 from a single broker; garbage is no answer', () => {
@@ -18,6 +18,10 @@ describe('the leader of a cluster, from the replicas\' mmi.khr answers', () => {
   test('the leader named at the highest term wins over a stale view', () => {
     const answers = [replica(1, ['200', '3', endpoint(1), 'broker-1']), replica(2, ['200', '4', endpoint(3), 'broker-2']), replica(3, ['200', '4', endpoint(3), 'broker-3'])];
     assert.deepEqual(leaderOf(answers), { leader: 'broker-3', term: 4 });
+  });
+
+  test('a replica naming itself by the endpoint it binds (a container binds 0.0.0.0) is known too', () => {
+    assert.deepEqual(leaderOf([replica(1, ['200', '6', 'tcp://0.0.0.0:7001', 'broker-1']), replica(2)]), { leader: 'broker-1', term: 6 });
   });
 
   test('a replica that did not answer, or knows no leader, is passed over', () => {

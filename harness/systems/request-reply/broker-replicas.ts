@@ -113,7 +113,7 @@ export class BrokerReplicas {
    */
   async leader(timeoutMs: number): Promise<ClusterLeader | undefined> {
     const answers = await Promise.all(
-      this.endpoints.map(async (replica) => ({ replica: replica.name, clientEndpoint: replica.clientPeer, answer: await askKhr(replica.clientHarness, timeoutMs) })),
+      this.endpoints.map(async (replica) => ({ replica: replica.name, clientEndpoints: [replica.clientPeer, replica.clientBind], answer: await askKhr(replica.clientHarness, timeoutMs) })),
     );
     return leaderOf(answers);
   }

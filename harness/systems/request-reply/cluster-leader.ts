@@ -4,8 +4,8 @@ import type { KhrAnswer } from '../../probe/khr-probe';
 export interface ReplicaAnswer {
   /** The node name, which is also its KHR/1 node id (`broker-k`). */
   replica: string;
-  /** Its client endpoint as the cluster knows it: what a broker names as the leader. */
-  clientEndpoint: string;
+  /** Its client endpoint as the cluster knows it (as others reach it, and as it binds it): what a broker names as the leader. */
+  clientEndpoints: readonly string[];
   answer: KhrAnswer | undefined;
 }
 
@@ -24,7 +24,7 @@ export function leaderOf(answers: readonly ReplicaAnswer[]): ClusterLeader | und
   if (cluster.length === 0) return undefined;
   const term = Math.max(...cluster.map((answer) => answer.term));
   for (const answer of cluster.filter((each) => each.term === term && each.leader !== '')) {
-    const named = answers.find((each) => each.clientEndpoint === answer.leader || each.replica === answer.leader);
+    const named = answers.find((each) => each.clientEndpoints.includes(answer.leader) || each.replica === answer.leader);
     if (named !== undefined) return { leader: named.replica, term };
   }
   return undefined;
