@@ -76,5 +76,5 @@ export {
   type ReplicatedCheckResult,
   type ReplicatedProfile,
   type ReplicatedStats,
-} from './replicated';
+} from './check-replicated';
 export { checkUnexpected, UNEXPECTED } from './unexpected';

@@ -27,7 +27,7 @@ import { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCh
 import { checkSecure, formatSecureResult, type SecureCheckResult } from './secure';
 import { checkControl, formatControlResult, type ControlCheckResult } from './control';
 import { checkRetryPolicy, formatRetryPolicyResult, type RetryPolicyCheckResult } from './retry-policy';
-import { checkReplicated, formatReplicatedResult, type ReplicatedCheckOptions, type ReplicatedCheckResult } from './replicated';
+import { checkReplicated, formatReplicatedResult, type ReplicatedCheckOptions, type ReplicatedCheckResult } from './check-replicated';
 
 /** A history checked and judged against one profile, with the summary a person reads. */
 export interface JudgedHistory<R> {

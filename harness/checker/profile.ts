@@ -7,7 +7,7 @@ import { REQUEST_REPLY, type RequestReplyProfile } from './request-reply';
 import { SECURE, type SecureAnomalyName, type SecureProfile } from './secure/system';
 import { CONTROL, type ControlAnomalyName, type ControlProfile } from './control/system';
 import { RETRY_POLICY, type RetryPolicyAnomalyName, type RetryPolicyProfile } from './retry-policy/system';
-import { REPLICATED, type ReplicatedAnomalyName, type ReplicatedProfile } from './replicated/system';
+import { REPLICATED, type ReplicatedAnomalyName, type ReplicatedProfile } from './replicated';
 import { CHECKER_SYSTEMS } from './systems';
 
 /**

@@ -3,7 +3,7 @@ import { REQUEST_REPLY } from './request-reply';
 import { SECURE } from './secure/system';
 import { CONTROL } from './control/system';
 import { RETRY_POLICY } from './retry-policy/system';
-import { REPLICATED } from './replicated/system';
+import { REPLICATED } from './replicated';
 
 /**
  * Every system with a checker registry: the one list the anomaly vocabulary and the profiles are

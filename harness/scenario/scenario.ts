@@ -10,7 +10,7 @@ import type { ControlProfile, Judgement, Profile, PubSubProfile, ReplicatedProfi
 import { hasOperationsFor, judgeControlHistory, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, judgeReplicatedHistory, judgeRetryPolicyHistory, judgeSecureHistory, type AnyCheckResult, type JudgedHistory } from '../checker/judge-history';
 import type { ControlCheckResult } from '../checker/control';
 import type { RetryPolicyCheckResult } from '../checker/retry-policy';
-import type { ReplicatedCheckResult } from '../checker/replicated';
+import type { ReplicatedCheckResult } from '../checker/check-replicated';
 import type { CheckResult } from '../checker/check-history';
 import type { SecureCheckResult } from '../checker/secure';
 import type { PubSubCheckOptions, PubSubCheckResult } from '../checker/pubsub';

@@ -1,7 +1,7 @@
 import { ms } from '../../util/format-ms';
 import type { Finding } from '../registry';
 import type { LeaderFault, ReplicatedHistory } from './history';
-import { DEFAULT_FAILOVER_BOUND_MS, replicatedRule, type ReplicatedCheckOptions } from './ladder';
+import { DEFAULT_FAILOVER_BOUND_MS, replicatedRule, type FailoverOptions } from './ladder';
 
 function describeFault({ start, leader, term }: LeaderFault): string {
   return `${start.fault} at ${ms(start.t)} struck the leader ${leader}${term === undefined ? '' : ` (term ${term})`}`;
@@ -24,7 +24,7 @@ function failovers(history: ReplicatedHistory) {
  * the first `ok` came later than the failover bound, or never came though calls were made. A missed
  * bound, which a starved harness can cause.
  */
-export function checkFailoverSlow(history: ReplicatedHistory, options: ReplicatedCheckOptions): Finding<'failover-slow'>[] {
+export function checkFailoverSlow(history: ReplicatedHistory, options: FailoverOptions): Finding<'failover-slow'>[] {
   const bound = options.failoverBoundMs ?? DEFAULT_FAILOVER_BOUND_MS;
   const findings: Finding<'failover-slow'>[] = [];
   for (const { fault, firstOk, calledAfter } of failovers(history)) {

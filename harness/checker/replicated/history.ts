@@ -1,5 +1,4 @@
 import type { ExecStartEvent, FailEvent, HistoryEvent, InfoEvent, InvokeEvent, NemesisEvent, OkEvent } from '../../history/event';
-import { frozenHistory } from '../frozen-history';
 
 /** One run of a job's handler on one worker: its exec-start to the exec-end or exec-killed that closed it, or to the history's end. */
 export interface ExecutionWindow {
@@ -24,7 +23,7 @@ export interface LeaderFault {
 
 /** A history indexed once for every replicated check. */
 export interface ReplicatedHistory {
-  /** Frozen, so the lifted request-reply checks group it by job once between them. */
+  /** As the registry handed them over (frozen there, so the lifted request-reply checks group them by job once between them). */
   events: readonly HistoryEvent[];
   /** Per job, its runs in the order they started. */
   windows: Map<string, ExecutionWindow[]>;
@@ -52,8 +51,7 @@ function leaderFaultOf(event: NemesisEvent): LeaderFault | undefined {
   return { start: event, leader, ...(event.effect?.term !== undefined ? { term: event.effect.term } : {}) };
 }
 
-export function indexReplicated(all: readonly HistoryEvent[]): ReplicatedHistory {
-  const events = frozenHistory(all);
+export function indexReplicated(events: readonly HistoryEvent[]): ReplicatedHistory {
   const windows = new Map<string, ExecutionWindow[]>();
   // A run is open from its exec-start until the same worker closes the same job.
   const open = new Map<string, ExecutionWindow>();

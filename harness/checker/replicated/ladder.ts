@@ -1,5 +1,4 @@
 import { everyProfileForbids } from '../registry';
-import type { RequestReplyCheckOptions } from '../request-reply-ladder';
 import type { ReplicatedHistory } from './history';
 
 /**
@@ -19,8 +18,14 @@ export type ReplicatedProfile = (typeof REPLICATED_LADDER)[number];
 /** The longest a cluster may take from a fault on its leader to its first answer, unless the scenario says (ms). */
 export const DEFAULT_FAILOVER_BOUND_MS = 10_000;
 
-/** The request-reply checks' options, and how long a failover may take (`failoverBoundMs`, default DEFAULT_FAILOVER_BOUND_MS). */
-export type ReplicatedCheckOptions = RequestReplyCheckOptions & { failoverBoundMs?: number };
+/**
+ * What the cluster rules need besides the history: how long a failover may take (`failoverBoundMs`,
+ * default DEFAULT_FAILOVER_BOUND_MS). The registry (checker/replicated.ts) adds the request-reply
+ * options its lifted rules need.
+ */
+export interface FailoverOptions {
+  failoverBoundMs?: number;
+}
 
 /** An entry the replicated ladder forbids; the checks read the history indexed once (history.ts). */
-export const replicatedRule = everyProfileForbids<ReplicatedProfile, ReplicatedHistory, ReplicatedCheckOptions>('replicated', REPLICATED_LADDER);
+export const replicatedRule = everyProfileForbids<ReplicatedProfile, ReplicatedHistory, FailoverOptions>('replicated', REPLICATED_LADDER);

@@ -8,7 +8,7 @@ import {
   formatReplicatedResult,
   REPLICATED,
   type ReplicatedAnomalyName,
-} from '../../../harness/checker/replicated';
+} from '../../../harness/checker/check-replicated';
 import { judgeReplicated, claims, PROFILES } from '../../../harness/checker/profile';
 import { judgeHistory } from '../../../harness/checker/judge-history';
 import { REQUEST_REPLY } from '../../../harness/checker/request-reply';
