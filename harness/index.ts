@@ -46,6 +46,8 @@ export { checkControl, formatControlResult, type ControlCheckResult, type Contro
 export { judgeControl } from './checker/profile';
 export { checkRetryPolicy, formatRetryPolicyResult, type RetryPolicyCheckResult, type RetryPolicyProfile } from './checker/retry-policy';
 export { judgeRetryPolicy } from './checker/profile';
+export { checkReplicated, formatReplicatedResult, type ReplicatedCheckResult, type ReplicatedProfile } from './checker/check-replicated';
+export { judgeReplicated } from './checker/profile';
 export { servicePolicyEvents, type DeclaredServiceClass } from './systems/request-reply/service-policy-events';
 export { RUN_EXIT } from './report/verdict';
 export { packageVersion } from './run/package-root';

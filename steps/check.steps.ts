@@ -9,7 +9,20 @@ import type { KeelhaulWorld } from './world';
 
 Then('the history shows no anomaly the {string} profile forbids', function (this: KeelhaulWorld, profile: string) {
   const { judgement, summary } =
-    profile === 'control' ? this.harness.checkControl() : profile === 'retry-policy' ? this.harness.checkRetryPolicy() : this.harness.check(parseRequestReplyProfile(profile));
+    profile === 'control'
+      ? this.harness.checkControl()
+      : profile === 'retry-policy'
+        ? this.harness.checkRetryPolicy()
+        : profile === 'replicated-exactly-once'
+          ? this.harness.checkReplicated()
+          : this.harness.check(parseRequestReplyProfile(profile));
+  this.attach(summary, 'text/plain');
+  expectPass(judgement, summary);
+});
+
+Then('the history shows no anomaly the {string} profile forbids, with a failover bound of {int} ms', function (this: KeelhaulWorld, profile: string, boundMs: number) {
+  if (profile !== 'replicated-exactly-once') throw new Error(`a failover bound is for the replicated-exactly-once profile, not "${profile}"`);
+  const { judgement, summary } = this.harness.checkReplicated('replicated-exactly-once', { failoverBoundMs: scaled(boundMs) });
   this.attach(summary, 'text/plain');
   expectPass(judgement, summary);
 });

@@ -4,7 +4,7 @@ import type { RpcWorkload } from '../harness/systems/request-reply/workload';
 import type { OpenLoopWorkload } from '../harness/systems/request-reply/open-loop-workload';
 import type { NodeHandle } from '../harness/runtime/node-handle';
 import type { NemesisEvent } from '../harness/history/event';
-import { isNodeFault, type Fault } from '../harness/nemesis/fault';
+import { isNodeFault, LEADER_TARGET, type Fault } from '../harness/nemesis/fault';
 import type { MessageTriggeredFault } from '../harness/nemesis/triggered-fault';
 import type { StormRunResult } from '../harness/nemesis/storm-run';
 import type { RequestReplyStormOutcome } from '../harness/systems/request-reply/storm-load';
@@ -73,7 +73,9 @@ export class KeelhaulWorld extends World {
   /** Carries out `fault`, remembers what it hit and on which node, and when it healed (if it has: a link fault without a duration stays). */
   async strike(fault: Fault, target?: NodeHandle): Promise<NemesisEvent> {
     const event = await this.harness.nemesis.invoke(fault);
-    this.rememberFault(event, target ?? (isNodeFault(fault) ? this.harness.node(fault.target) : undefined));
+    // A fault aimed at the leader struck whichever replica led: its start event names it.
+    const struck = isNodeFault(fault) ? (fault.target === LEADER_TARGET ? event.targets[0] : fault.target) : undefined;
+    this.rememberFault(event, target ?? (struck !== undefined ? this.harness.node(struck) : undefined));
     // A trigger has struck its fault to the end (or struck nothing) by now.
     if (isNodeFault(fault) || fault.kind === 'on-message' || fault.durationMs !== undefined) this.markHealed();
     return event;

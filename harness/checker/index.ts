@@ -22,6 +22,9 @@ export {
   judgeControl,
   CONTROL_PROFILES,
   isRetryPolicyProfile,
+  isReplicatedProfile,
+  judgeReplicated,
+  REPLICATED_PROFILES,
   judgeRetryPolicy,
   RETRY_POLICY_PROFILES,
   parseRequestReplyProfile,
@@ -63,4 +66,15 @@ export { CHECKER_SYSTEMS } from './systems';
 export { checkSecure, formatSecureResult, SECURE, type SecureAnomalyName, type SecureCheckResult } from './secure';
 export { checkControl, CONTROL, formatControlResult, PIPE_ORDER_TOLERANCE_MS, type ControlAnomalyName, type ControlCheckResult } from './control';
 export { checkRetryPolicy, formatRetryPolicyResult, RETRY_POLICY, type RetryPolicyAnomalyName, type RetryPolicyCheckOptions, type RetryPolicyCheckResult, type RetryPolicyStats } from './retry-policy';
+export {
+  checkReplicated,
+  formatReplicatedResult,
+  REPLICATED,
+  DEFAULT_FAILOVER_BOUND_MS,
+  type ReplicatedAnomalyName,
+  type ReplicatedCheckOptions,
+  type ReplicatedCheckResult,
+  type ReplicatedProfile,
+  type ReplicatedStats,
+} from './check-replicated';
 export { checkUnexpected, UNEXPECTED } from './unexpected';

@@ -4,17 +4,20 @@ import { formatCheckResult } from './format';
 import {
   isControlProfile,
   isPubSubProfile,
+  isReplicatedProfile,
   isRetryPolicyProfile,
   isSecureProfile,
   judge,
   judgeControl,
   judgePubSub,
+  judgeReplicated,
   judgeRetryPolicy,
   judgeSecure,
   type ControlProfile,
   type Judgement,
   type Profile,
   type PubSubProfile,
+  type ReplicatedProfile,
   type RequestReplyProfile,
   type RetryPolicyProfile,
   type SecureProfile,
@@ -24,6 +27,7 @@ import { checkPubSub, formatPubSubResult, type PubSubCheckOptions, type PubSubCh
 import { checkSecure, formatSecureResult, type SecureCheckResult } from './secure';
 import { checkControl, formatControlResult, type ControlCheckResult } from './control';
 import { checkRetryPolicy, formatRetryPolicyResult, type RetryPolicyCheckResult } from './retry-policy';
+import { checkReplicated, formatReplicatedResult, type ReplicatedCheckOptions, type ReplicatedCheckResult } from './check-replicated';
 
 /** A history checked and judged against one profile, with the summary a person reads. */
 export interface JudgedHistory<R> {
@@ -67,8 +71,15 @@ export function judgeRetryPolicyHistory(events: readonly HistoryEvent[], profile
   return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatRetryPolicyResult(result)}` };
 }
 
+/** The replicated checks over a history (answers and dispatches with their terms, faults on the leader, and the exactly-once rules), judged against `profile`. */
+export function judgeReplicatedHistory(events: readonly HistoryEvent[], profile: ReplicatedProfile, options: ReplicatedCheckOptions): JudgedHistory<ReplicatedCheckResult> {
+  const result = checkReplicated(events, options);
+  const judgement = judgeReplicated(result, profile);
+  return { result, judgement, summary: `verdict (${profile}): ${judgement.verdict}, ${judgement.violations.length} violation(s)\n${formatReplicatedResult(result)}` };
+}
+
 /** What any system's check gives. */
-export type AnyCheckResult = CheckResult | PubSubCheckResult | SecureCheckResult | ControlCheckResult | RetryPolicyCheckResult;
+export type AnyCheckResult = CheckResult | PubSubCheckResult | SecureCheckResult | ControlCheckResult | RetryPolicyCheckResult | ReplicatedCheckResult;
 
 /**
  * The bounds of a whole-history check, whatever the system: the request-reply checks' options (the
@@ -77,7 +88,7 @@ export type AnyCheckResult = CheckResult | PubSubCheckResult | SecureCheckResult
  * (`undelivered-at-bound`); without it, what was accepted within `recoveryBound` of the history's
  * end is not called lost.
  */
-export type HistoryBounds = CheckOptions & { checkedAt?: number };
+export type HistoryBounds = CheckOptions & { checkedAt?: number; failoverBoundMs?: number };
 
 /** Per system: the events that show the history has its operations (any one of them), and its judge. */
 interface SystemJudge<P extends Profile> {
@@ -93,7 +104,9 @@ type ProfileOfSystem<S extends CheckedSystem> = S extends 'pubsub'
       ? ControlProfile
       : S extends 'retry-policy'
         ? RetryPolicyProfile
-        : RequestReplyProfile;
+        : S extends 'replicated'
+          ? ReplicatedProfile
+          : RequestReplyProfile;
 
 const JUDGES: { readonly [S in CheckedSystem]: SystemJudge<ProfileOfSystem<S>> } = {
   'request-reply': { operations: ['invoke'], judge: (events, profile, bounds, format) => judgeRequestReplyHistory(events, profile, bounds, format) },
@@ -108,6 +121,7 @@ const JUDGES: { readonly [S in CheckedSystem]: SystemJudge<ProfileOfSystem<S>> }
   control: { operations: ['invoke', 'kill'], judge: (events, profile) => judgeControlHistory(events, profile) },
   // A retry-policy run's operations are its calls; the declared policies alone tested nothing.
   'retry-policy': { operations: ['invoke'], judge: (events, profile) => judgeRetryPolicyHistory(events, profile) },
+  replicated: { operations: ['invoke'], judge: (events, profile, bounds) => judgeReplicatedHistory(events, profile, bounds) },
 };
 
 function judgeOf(profile: Profile): SystemJudge<Profile> {
@@ -116,6 +130,7 @@ function judgeOf(profile: Profile): SystemJudge<Profile> {
   if (isSecureProfile(profile)) return JUDGES.secure as SystemJudge<Profile>;
   if (isControlProfile(profile)) return JUDGES.control as SystemJudge<Profile>;
   if (isRetryPolicyProfile(profile)) return JUDGES['retry-policy'] as SystemJudge<Profile>;
+  if (isReplicatedProfile(profile)) return JUDGES.replicated as SystemJudge<Profile>;
   return JUDGES['request-reply'] as SystemJudge<Profile>;
 }
 

@@ -7,6 +7,7 @@ import { REQUEST_REPLY, type RequestReplyProfile } from './request-reply';
 import { SECURE, type SecureAnomalyName, type SecureProfile } from './secure/system';
 import { CONTROL, type ControlAnomalyName, type ControlProfile } from './control/system';
 import { RETRY_POLICY, type RetryPolicyAnomalyName, type RetryPolicyProfile } from './retry-policy/system';
+import { REPLICATED, type ReplicatedAnomalyName, type ReplicatedProfile } from './replicated';
 import { CHECKER_SYSTEMS } from './systems';
 
 /**
@@ -14,15 +15,16 @@ import { CHECKER_SYSTEMS } from './systems';
  * (systems.ts): each system's ladder, and each anomaly entry's `forbiddenBy`, `undecided`,
  * `explained` and `liveness`.
  */
-export type { ControlProfile, PubSubProfile, RequestReplyProfile, RetryPolicyProfile, SecureProfile };
-/** A guarantee a system under test claims: a delivery guarantee, `secure` (who may talk to whom), `control` (kill job N), or `retry-policy` (declared classes of service and retry policy). */
-export type Profile = RequestReplyProfile | PubSubProfile | SecureProfile | ControlProfile | RetryPolicyProfile;
+export type { ControlProfile, PubSubProfile, ReplicatedProfile, RequestReplyProfile, RetryPolicyProfile, SecureProfile };
+/** A guarantee a system under test claims: a delivery guarantee, `secure` (who may talk to whom), `control` (kill job N), `retry-policy` (declared classes of service and retry policy), or `replicated-exactly-once` (a cluster of brokers, exactly-once across leader loss). */
+export type Profile = RequestReplyProfile | PubSubProfile | SecureProfile | ControlProfile | RetryPolicyProfile | ReplicatedProfile;
 
 export const REQUEST_REPLY_PROFILES: readonly RequestReplyProfile[] = REQUEST_REPLY.profiles;
 export const PUBSUB_PROFILES: readonly PubSubProfile[] = PUBSUB.profiles;
 export const SECURE_PROFILES: readonly SecureProfile[] = SECURE.profiles;
 export const CONTROL_PROFILES: readonly ControlProfile[] = CONTROL.profiles;
 export const RETRY_POLICY_PROFILES: readonly RetryPolicyProfile[] = RETRY_POLICY.profiles;
+export const REPLICATED_PROFILES: readonly ReplicatedProfile[] = REPLICATED.profiles;
 
 /**
  * Each system's profiles, weakest first: claiming one claims those before it on the same ladder,
@@ -52,6 +54,10 @@ export function isControlProfile(profile: Profile): profile is ControlProfile {
 
 export function isRetryPolicyProfile(profile: Profile): profile is RetryPolicyProfile {
   return (RETRY_POLICY_PROFILES as readonly Profile[]).includes(profile);
+}
+
+export function isReplicatedProfile(profile: Profile): profile is ReplicatedProfile {
+  return (REPLICATED_PROFILES as readonly Profile[]).includes(profile);
 }
 
 /** Whether a claim of `claimed` implies `profile`. */
@@ -113,6 +119,10 @@ export function judgeControl(result: { anomalies: readonly Finding<ControlAnomal
 
 export function judgeRetryPolicy(result: { anomalies: readonly Finding<RetryPolicyAnomalyName>[] }, profile: RetryPolicyProfile): Judgement {
   return judgeFindings(RETRY_POLICY, result.anomalies, profile);
+}
+
+export function judgeReplicated(result: { anomalies: readonly Finding<ReplicatedAnomalyName>[] }, profile: ReplicatedProfile): Judgement {
+  return judgeFindings(REPLICATED, result.anomalies, profile);
 }
 
 /** One line on why a judgement is INCONCLUSIVE: each undecided finding's kind, with the first's detail. */

@@ -35,6 +35,8 @@ const WHY: Record<RerunCause, string> = {
 /** Who is who (common/node-roles.ts), and the faults that began. */
 export interface RerunScene extends NodeRoles {
   faults: readonly NemesisEvent[];
+  /** When each fault ended (its nemesis end), by id; absent while it was still in force at the history's end. */
+  ends: ReadonlyMap<string, number>;
 }
 
 export function rerunScene(events: readonly HistoryEvent[]): RerunScene {
@@ -43,7 +45,9 @@ export function rerunScene(events: readonly HistoryEvent[]): RerunScene {
 
 function collectScene(events: readonly HistoryEvent[]): RerunScene {
   const faults = events.filter((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'start');
-  return { faults, ...nodeRoles(events) };
+  const ends = new Map<string, number>();
+  for (const event of events) if (event.type === 'nemesis' && event.phase === 'end') ends.set(event.id, event.t);
+  return { faults, ends, ...nodeRoles(events) };
 }
 
 /** An earlier run of the job: on which worker, from when. */
@@ -83,7 +87,10 @@ export function isLinkFault(fault: NemesisEvent): boolean {
 function causesOf(scene: RerunScene, fault: NemesisEvent, question: RerunQuestion): Candidate[] {
   const link = isLinkFault(fault);
   const candidates: Candidate[] = [];
-  const hitWorker = question.earlier.find((run) => fault.targets.includes(run.worker) && run.startedAt <= fault.t);
+  // A link fault cuts off a run that began while it was in force too: a partition goes onto its links
+  // one after another, so a job dispatched as it began can reach a worker whose link is cut a moment later.
+  const hitUntil = link ? (scene.ends.get(fault.id) ?? Number.POSITIVE_INFINITY) : fault.t;
+  const hitWorker = question.earlier.find((run) => fault.targets.includes(run.worker) && run.startedAt <= hitUntil);
   if (hitWorker !== undefined) candidates.push({ cause: link ? 'worker-link-fault' : 'worker-fault', fault, node: hitWorker.worker });
   const submittedAt = question.submitted?.t ?? question.earlier[0]?.startedAt ?? question.rerunAt;
   if (fault.t < submittedAt) return candidates;

@@ -3,12 +3,13 @@ import { REQUEST_REPLY } from './request-reply';
 import { SECURE } from './secure/system';
 import { CONTROL } from './control/system';
 import { RETRY_POLICY } from './retry-policy/system';
+import { REPLICATED } from './replicated';
 
 /**
  * Every system with a checker registry: the one list the anomaly vocabulary and the profiles are
  * derived from (as Maelstrom keeps its workloads in one map). A new system adds its registry here.
  */
-export const CHECKER_SYSTEMS = [REQUEST_REPLY, PUBSUB, SECURE, CONTROL, RETRY_POLICY] as const;
+export const CHECKER_SYSTEMS = [REQUEST_REPLY, PUBSUB, SECURE, CONTROL, RETRY_POLICY, REPLICATED] as const;
 
 export type CheckerSystemOf = (typeof CHECKER_SYSTEMS)[number];
 

@@ -54,6 +54,10 @@ function systemOfEvents(events: readonly HistoryEvent[]): { system: CheckedSyste
   if (events.some(isControlEvent)) return { system: 'control', why: 'the history records kills' };
   // A retry-class run's calls are request-reply calls too; the declared policies are what it is about.
   if (events.some((event) => event.type === 'service-policy')) return { system: 'retry-policy', why: 'the history records declared service policies' };
+  // A cluster's answers and dispatches carry KHR/1 terms; its calls are request-reply calls too.
+  if (events.some((event) => (event.type === 'ok' || event.type === 'fail' || event.type === 'info' || event.type === 'exec-start') && event.term !== undefined)) {
+    return { system: 'replicated', why: 'answers or dispatches in the history carry KHR/1 terms' };
+  }
   const requestReply = events.some((event) => !isPubSubEvent(event) && !isSecurityEvent(event) && event.type !== 'nemesis' && event.type !== 'harness');
   const pubsub = events.some(isPubSubEvent);
   if (requestReply && pubsub) throw new CheckInputError(`the history has both request-reply events (invoke, ok, exec-...) and pub/sub events (put, deliver, ...): pass --system ${SYSTEM_NAMES.join(' or --system ')}`);

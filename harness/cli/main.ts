@@ -412,7 +412,7 @@ program
   .description('re-judge a stored history (a history.jsonl, or a scenario folder of a run) and print its anomaly report; exit codes as verify (docs/history.md)')
   .argument('[history]', 'a history.jsonl, or the scenario folder under reports/<run>/ that holds one')
   .option('--profile <profile>', `judge against this profile (${PROFILES.join(', ')}); default: the one in the scenario's verdict.json, else the strictest of the history's system`)
-  .option('--system <system>', 'the system the history is of (request-reply, pubsub, secure, control, retry-policy), when its events do not say')
+  .option('--system <system>', 'the system the history is of (request-reply, pubsub, secure, control, retry-policy, replicated), when its events do not say')
   .option('--time-scale <x>', "the time scale the run used, for the bounds (default: the run's run-config.json, else 1)")
   .addOption(new Option('--call-bound <ms>', 'the longest a call may take (stuck), instead of the one the timing gives').argParser(positiveInt))
   .addOption(new Option('--recovery-bound <ms>', 'how soon after the last heal the system must progress (stuck), instead of the one the timing gives').argParser(positiveInt))

@@ -18,7 +18,19 @@ export interface InvokeEvent extends Stamped {
 }
 
 /** The application received a reply to `job`; `reply` is the job id the reply itself names. */
-export interface OkEvent extends Stamped {
+/**
+ * Where a replicated system's answer came from (KHR/1): the term the answering broker stamped on it
+ * and that broker's node id. The client driver reports them; the `replicated` checks read them, and a
+ * history of a single broker simply lacks them.
+ */
+export interface ReplicaStamp {
+  /** The KHR/1 term of the reply (a whole number, 0 or more). */
+  term?: number;
+  /** The node id of the broker that answered. */
+  broker?: string;
+}
+
+export interface OkEvent extends Stamped, ReplicaStamp {
   type: 'ok';
   process: string;
   job: string;
@@ -26,7 +38,7 @@ export interface OkEvent extends Stamped {
 }
 
 /** A definite failure: the job did not run and will not run. */
-export interface FailEvent extends Stamped {
+export interface FailEvent extends Stamped, ReplicaStamp {
   type: 'fail';
   process: string;
   job: string;
@@ -43,7 +55,7 @@ export interface FailEvent extends Stamped {
  * An indefinite outcome: the call gave up without knowing whether the job ran.
  * `accepted` is true when the system had acknowledged the job before the outcome became unknown.
  */
-export interface InfoEvent extends Stamped {
+export interface InfoEvent extends Stamped, ReplicaStamp {
   type: 'info';
   process: string;
   job: string;
@@ -52,7 +64,7 @@ export interface InfoEvent extends Stamped {
 }
 
 /** A worker's handler started `job` (reported out of band by the worker driver). */
-export interface ExecStartEvent extends Stamped {
+export interface ExecStartEvent extends Stamped, ReplicaStamp {
   type: 'exec-start';
   worker: string;
   job: string;
@@ -154,6 +166,15 @@ export type FaultEffect = {
    * process of the node. `hit` is false when it failed no call.
    */
   disk?: { mode: string; failedCalls: number; writes: number; syncs: number; opens: number; metadata: number; shortWrites: number; reached: boolean };
+  /**
+   * A replicated broker (KHR/1): the replica the nemesis found leading when the fault began (each
+   * replica asked `mmi.khr`, bounded) and its term; present when the fault was aimed at the leader
+   * or shaped around it, so the `replicated` checks can tell a fault that struck the leader.
+   */
+  leader?: string;
+  term?: number;
+  /** A partition shaped over a cluster: the shape, and its groups (nodes in one group reach each other; links between nodes sharing no group were cut). */
+  partition?: { shape: string; groups: string[][] };
   /** The shape the fault was measured to have, on its `end` event (the `fault-misshapen` finding compares it with the one asked for). */
   measured?: FaultMeasurement;
 };

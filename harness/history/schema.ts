@@ -23,6 +23,11 @@ const accepted = { type: 'boolean', description: 'true when the system had ackno
 const subscriber = string('the subscribing application');
 const topic = string('the topic');
 const msg = string('the message id, unique per run');
+/** KHR/1 (a replicated broker): the term a reply or dispatch carried and the broker that sent it; a single broker's history lacks them. */
+const replicaStamp = {
+  term: { type: 'number', minimum: 0, multipleOf: 1, description: 'KHR/1: the term of the reply (ok, fail, info) or of the session that dispatched the job (exec-start)' },
+  broker: string('KHR/1: the node id of the broker that answered or dispatched'),
+};
 
 const MEASURED_STREAM: JsonSchema = {
   type: 'object',
@@ -57,6 +62,15 @@ const FAULT_EFFECT: JsonSchema = {
   additionalProperties: false,
   properties: {
     hit: { type: 'boolean', description: 'false: it touched nothing that carries the system\'s traffic (ineffective-fault)' },
+    leader: string('a replicated broker: the replica found leading when the fault began (asked mmi.khr)'),
+    term: { type: 'number', minimum: 0, multipleOf: 1, description: "a replicated broker: the leader's term when the fault began" },
+    partition: {
+      type: 'object',
+      description: 'a partition shaped over a cluster: nodes in one group reach each other; links between nodes sharing no group were cut',
+      additionalProperties: false,
+      required: ['shape', 'groups'],
+      properties: { shape: string('leader-isolated, majorities-ring, bridge or random-halves'), groups: { type: 'array', items: { type: 'array', items: { type: 'string' } }, description: 'the groups' } },
+    },
     jobsInFlight: strings('request-reply: jobs in flight on the nodes or links the fault touched'),
     messagesOwed: number('pub/sub: messages owed to the subscribers the fault touched and not yet delivered to them'),
     subscriptions: strings('pub/sub: live subscriptions (subscriber:topic) of the subscribers the fault touched'),
@@ -260,10 +274,10 @@ function event(type: HistoryEventType, description: string, fields: Record<strin
 /** Every branch, in the order of event.ts; the discriminator needs each `type` exactly once. */
 const BRANCHES: readonly JsonSchema[] = [
   event('invoke', 'a client asked the system to run a job', { process: processField, job, service: string('the service asked for') }),
-  event('ok', 'the application received a reply to the job', { process: processField, job, reply: string('the job id the reply itself names') }),
-  event('fail', 'a definite failure: the job did not run and will not run', { process: processField, job, error }, { killed: { const: true, description: 'the call ended because the job was killed (KHC/1 409): it did not complete and will not run' } }),
-  event('info', 'an indefinite outcome: the call gave up without knowing whether the job ran', { process: processField, job, error }, { accepted }),
-  event('exec-start', "a worker's handler started the job (reported out of band by the worker driver)", { worker: string('the worker'), job }),
+  event('ok', 'the application received a reply to the job', { process: processField, job, reply: string('the job id the reply itself names') }, replicaStamp),
+  event('fail', 'a definite failure: the job did not run and will not run', { process: processField, job, error }, { killed: { const: true, description: 'the call ended because the job was killed (KHC/1 409): it did not complete and will not run' }, ...replicaStamp }),
+  event('info', 'an indefinite outcome: the call gave up without knowing whether the job ran', { process: processField, job, error }, { accepted, ...replicaStamp }),
+  event('exec-start', "a worker's handler started the job (reported out of band by the worker driver)", { worker: string('the worker'), job }, replicaStamp),
   event('exec-end', "a worker's handler committed the job: its effect happened", { worker: string('the worker'), job }),
   event('exec-killed', "a worker stopped the job's handler before it committed (KHC/1 KILL): no effect happened", { worker: string('the worker'), job }),
   event(

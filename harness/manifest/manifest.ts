@@ -23,6 +23,8 @@ export interface RoleRecipe {
   cwd?: string;
   ready?: ReadySetting;
   readyTimeoutMs?: number;
+  /** A replicated role (the broker): how many replicas the cluster scenarios start. */
+  replicas?: number;
 }
 
 export interface Manifest {
@@ -148,7 +150,8 @@ function wellFormedRoles(value: unknown): Partial<Record<Role, RoleRecipe>> {
     const build = typeof recipe.build === 'object' && recipe.build !== null && typeof recipe.build.context === 'string' ? recipe.build : undefined;
     const env = typeof recipe.env === 'object' && recipe.env !== null ? Object.fromEntries(Object.entries(recipe.env).filter(([, v]) => typeof v === 'string')) : undefined;
     const ready = recipe.ready === 'port' || recipe.ready === 'report' || (typeof recipe.ready === 'object' && typeof recipe.ready?.log === 'string') ? recipe.ready : undefined;
-    found[role] = { command: recipe.command, image, build, env, cwd: typeof recipe.cwd === 'string' && recipe.cwd !== '' ? recipe.cwd : undefined, ready };
+    const replicas = typeof recipe.replicas === 'number' ? recipe.replicas : undefined;
+    found[role] = { command: recipe.command, image, build, env, cwd: typeof recipe.cwd === 'string' && recipe.cwd !== '' ? recipe.cwd : undefined, ready, replicas };
   }
   return found;
 }
@@ -198,6 +201,7 @@ function checkBeyondSchema(roles: Partial<Record<Role, RoleRecipe>>, dir: string
           : `${at}.command[0]: "${program}" is not on the PATH`,
       );
     }
+    if (recipe.replicas !== undefined) problems.push(...replicaProblems(role, recipe, templates.map(([, text]) => text)));
     if (recipe.ready === 'port' && !LISTENING_ROLES.includes(role)) problems.push(`${at}.ready: "port" is for the roles that listen (${LISTENING_ROLES.join(', ')}); use "report" or {"log": ...}`);
     if (typeof recipe.ready === 'object') {
       try {
@@ -209,6 +213,21 @@ function checkBeyondSchema(roles: Partial<Record<Role, RoleRecipe>>, dir: string
   }
   return problems;
 }
+
+/**
+ * `replicas` only on a role that can be replicated (its placeholders know `{{cluster}}`: the broker),
+ * and a cluster of more than one must tell each replica its members, or the replicas never meet.
+ */
+function replicaProblems(role: Role, recipe: RoleRecipe, templates: readonly string[]): string[] {
+  if (!PLACEHOLDERS[role].includes('cluster')) return [`roles.${role}.replicas: only a replicated role (${REPLICATED_ROLES.join(', ')}) takes replicas`];
+  if ((recipe.replicas ?? 1) > 1 && !templates.some((text) => text.includes('{{cluster}}'))) {
+    return [`roles.${role}.replicas: ${recipe.replicas} replicas, but neither the command nor the env uses {{cluster}}: the replicas would not know each other`];
+  }
+  return [];
+}
+
+/** The roles a manifest may replicate: those whose placeholders include `cluster`. */
+const REPLICATED_ROLES: readonly Role[] = IMPLEMENTATION_ROLES.filter((role) => PLACEHOLDERS[role].includes('cluster'));
 
 function isDirectory(folder: string): boolean {
   try {

@@ -45,6 +45,7 @@ const role = (roleName: string) => ({
       ],
     },
     readyTimeoutMs: { type: 'integer', minimum: 100, maximum: 120_000, description: 'how long the node may take to be ready (default 10000)' },
+    replicas: { type: 'integer', minimum: 1, maximum: 9, description: 'a replicated role (the broker, KHR/1): how many replicas the cluster scenarios start, named <role>-1..N; its command uses {{nodeId}}, {{cluster}} and {{dataDir}}' },
   },
 });
 

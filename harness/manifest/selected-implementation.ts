@@ -13,6 +13,8 @@ export interface ImplementationUnderTest {
   timing?: Partial<Timing>;
   /** The manifest it came from, if any. */
   manifestFile?: string;
+  /** How many replicas its broker runs as in the cluster scenarios (the manifest's `roles.broker.replicas`); undefined: the scenario's own count. */
+  brokerReplicas?: number;
 }
 
 let cached: { key: string; value: ImplementationUnderTest } | undefined;
@@ -29,7 +31,8 @@ export function implementationUnderTest(env: NodeJS.ProcessEnv = process.env): I
     value = { implementation: referenceImplementation, claimed: PROFILES };
   } else {
     const loaded = loadManifest(key);
-    value = { implementation: new ManifestImplementation(loaded), claimed: loaded.manifest.profiles, timing: loaded.manifest.timing, manifestFile: loaded.file };
+    const brokerReplicas = loaded.manifest.roles.broker?.replicas;
+    value = { implementation: new ManifestImplementation(loaded), claimed: loaded.manifest.profiles, timing: loaded.manifest.timing, manifestFile: loaded.file, ...(brokerReplicas !== undefined ? { brokerReplicas } : {}) };
   }
   cached = { key, value };
   return value;

@@ -1,5 +1,6 @@
 import { describeMessages, type MessageToxic } from './message-fault';
 import { describeTrigger, type MessageTriggeredFault } from './triggered-fault';
+import type { ClusterShapeName } from './cluster-shape';
 
 /**
  * Faults as data: what to do, to what, for how long. Steps, crash storms, replays and reports all
@@ -106,7 +107,9 @@ export type LinkSelector =
   /** Every link between these nodes and the rest: two halves. */
   | { across: readonly string[] }
   /** Every link there is. */
-  | { all: true };
+  | { all: true }
+  /** Every link between two nodes that share no group (nodes in one group reach each other; a node in no group is untouched): a cluster's partition shapes. */
+  | { groups: readonly (readonly string[])[] };
 
 /** A Toxiproxy toxic and its attributes, as the fault proxy takes it. */
 export type Toxic =
@@ -150,8 +153,27 @@ export const CONNECTION_TOXIC_KINDS: readonly ConnectionToxic['kind'][] = ['refu
  */
 export type LinkFault = Toxic & { links: LinkSelector; direction?: Direction; durationMs?: number };
 
+/**
+ * A partition shaped over a broker cluster (cluster-shape.ts), drawn when it strikes: the nemesis asks
+ * the replicas who leads (the shapes around the leader need it), computes the groups, partitions the
+ * links between nodes that share none, and records the leader, its term and the groups.
+ */
+export interface ClusterPartitionFault {
+  kind: 'cluster-partition';
+  shape: ClusterShapeName;
+  /** random-halves: the seed that draws the halves (the run's seed when a storm schedules it). */
+  seed?: number;
+  durationMs?: number;
+}
+
+/**
+ * The target of a node fault that means "whichever replica leads when the fault strikes": resolved
+ * by asking every replica `mmi.khr` (bounded), recorded as `effect.leader` and `effect.term`.
+ */
+export const LEADER_TARGET = 'leader';
+
 /** `MessageTriggeredFault`: a node or link fault that strikes when the fault proxy sees a given message (triggered-fault.ts). */
-export type Fault = NodeFault | LinkFault | MessageTriggeredFault;
+export type Fault = NodeFault | LinkFault | MessageTriggeredFault | ClusterPartitionFault;
 export type FaultKind = Fault['kind'];
 
 export const NODE_FAULT_KINDS: readonly NodeFault['kind'][] = ['kill', 'crash-restart', 'freeze', 'isolate', 'stop', 'clock-skew', 'lose-unsynced-writes', 'disk-full', 'fsync-fails', 'read-only'];
@@ -183,10 +205,21 @@ export function describeFault(fault: Fault): string {
       return `skew the clock of ${fault.target} by ${fault.offsetMs >= 0 ? '+' : ''}${fault.offsetMs} ms${fault.rate === 1 ? '' : `, running ×${fault.rate}`}, for ${fault.durationMs} ms`;
     case 'on-message':
       return describeTrigger(fault, describeFault, describeMessages(fault.match));
+    case 'cluster-partition':
+      return `partition the cluster ${fault.shape}${fault.seed === undefined ? '' : ` (seed ${fault.seed})`}${fault.durationMs === undefined ? '' : ` for ${fault.durationMs} ms`}`;
     case 'stop':
       return `stop ${fault.target} gracefully (${fault.how === 'signal' ? 'SIGTERM' : 'stdin closed'}), killed after ${fault.graceMs} ms`;
     default: {
-      const where = 'of' in fault.links ? `links of ${fault.links.of.join(', ')}` : 'link' in fault.links ? `link ${fault.links.link}` : 'across' in fault.links ? `links across [${fault.links.across.join(', ')}]` : 'every link';
+      const where =
+        'of' in fault.links
+          ? `links of ${fault.links.of.join(', ')}`
+          : 'link' in fault.links
+            ? `link ${fault.links.link}`
+            : 'across' in fault.links
+              ? `links across [${fault.links.across.join(', ')}]`
+              : 'groups' in fault.links
+                ? `links between ${fault.links.groups.map((group) => `[${group.join(', ')}]`).join(' | ')}`
+                : 'every link';
       const how = fault.direction && fault.direction !== 'both' ? ` (${fault.direction})` : '';
       if ('match' in fault) return `${fault.kind} (${describeMessages(fault.match)}) on ${where}${how}${fault.durationMs === undefined ? '' : ` for ${fault.durationMs} ms`}`;
       return `${fault.kind} on ${where}${how}${fault.durationMs === undefined ? '' : ` for ${fault.durationMs} ms`}`;

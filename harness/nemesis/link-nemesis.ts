@@ -5,6 +5,8 @@ import type { Link, MeasuredToxic, ProxiedNetwork, Stream, ToxicSpec } from '../
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Direction, LinkSelector, Toxic } from './fault';
 import { whatItHits, type SystemsInPlay } from './what-it-hits';
+import { faultAnnotation } from './fault-annotation';
+import { cutPairs } from './cluster-shape';
 import { describeMessages, isMessageToxic, messageToxicOf, sumMessageCounts, type MessageCounts } from './message-fault';
 import { linkMeasurement } from './link-measurement';
 
@@ -129,6 +131,13 @@ export class LinkNemesis {
   select(selector: LinkSelector): Link[] {
     if ('link' in selector) return [this.network.named(selector.link)];
     if ('all' in selector) return this.network.all();
+    if ('groups' in selector) {
+      // Links either way between two nodes that share no group; a node in no group keeps its links.
+      const cut = new Set(cutPairs(selector.groups).map(([a, b]) => `${a}\u0000${b}`));
+      const links = this.network.all().filter((link) => cut.has([link.from, link.to].sort().join('\u0000')));
+      if (links.length === 0) throw new Error(`no link runs between nodes that share no group of ${JSON.stringify(selector.groups)}`);
+      return links;
+    }
     if ('across' in selector) {
       const links = this.network.linksAcross(new Set(selector.across));
       if (links.length === 0) throw new Error(`no link crosses between [${selector.across.join(', ')}] and the other nodes`);
@@ -168,7 +177,7 @@ export class LinkNemesis {
       id,
       fault,
       targets,
-      effect: { links: links.map((link) => link.name), direction, ...recordedToxic(toxic, kind), ...hits },
+      effect: { ...faultAnnotation(), links: links.map((link) => link.name), direction, ...recordedToxic(toxic, kind), ...hits },
     }) as NemesisEvent;
     const applied: { link: Link; name: string }[] = [];
     const asked: readonly Stream[] = measure?.of === 'connections' && measure.atAccept ? ['upstream'] : STREAMS[direction];

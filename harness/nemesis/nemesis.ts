@@ -5,8 +5,10 @@ import type { Runtime } from '../runtime/runtime';
 import type { NodeHandle } from '../runtime/node-handle';
 import { Inconclusive } from '../verdict/inconclusive';
 import type { NodePowerLoss } from './power-loss/node-power-loss';
-import { nodeNamed } from '../systems/system';
-import { describeFault, isNodeFault, type Fault, type LinkFault, type NodeFault } from './fault';
+import { nodeNamed, type ReplicaSet } from '../systems/system';
+import { withFaultAnnotation } from './fault-annotation';
+import { clusterShape, ClusterShapeError } from './cluster-shape';
+import { describeFault, isNodeFault, LEADER_TARGET, type ClusterPartitionFault, type Fault, type LinkFault, type NodeFault } from './fault';
 import { LinkNemesis, type ActiveLinkFault } from './link-nemesis';
 import { NodeNemesis } from './node-nemesis';
 import type { SystemsInPlay } from './what-it-hits';
@@ -28,6 +30,8 @@ export class Nemesis {
     private readonly systems: SystemsInPlay,
     private readonly history: HistoryRecorder,
     private readonly network?: ProxiedNetwork,
+    /** How long each replica may take to answer `mmi.khr` when a fault needs the leader. */
+    private readonly leaderQueryMs = 1_000,
   ) {
     this.nodes = new NodeNemesis(systems, history);
     if (network) this.links = new LinkNemesis(network, systems, history);
@@ -35,6 +39,7 @@ export class Nemesis {
 
   async invoke(fault: Fault): Promise<NemesisEvent> {
     if (fault.kind === 'on-message') return (await this.trigger(fault)).trigger;
+    if (fault.kind === 'cluster-partition') return this.partitionCluster(fault);
     if (isNodeFault(fault)) return this.onNode(fault);
     const active = await this.begin(fault);
     if (fault.durationMs !== undefined) await active.healAfter(fault.durationMs);
@@ -68,7 +73,49 @@ export class Nemesis {
     await this.links?.healAll();
   }
 
-  private onNode(fault: NodeFault): Promise<NemesisEvent> {
+  /**
+   * A node fault on a replica of a replicated hub is annotated with who led when it struck (so the
+   * checks can tell a fault on the leader); one aimed at `leader` strikes whichever replica leads.
+   * With no replicated hub in play, the fault is carried out as it is.
+   */
+  private async onNode(fault: NodeFault): Promise<NemesisEvent> {
+    const replicas = this.replicaSet();
+    if (replicas === undefined || (fault.target !== LEADER_TARGET && !replicas.names.includes(fault.target))) {
+      if (fault.target === LEADER_TARGET) throw new Error(`${describeFault(fault)}: no replicated broker in this scenario, so there is no leader to strike`);
+      return this.onNodeNamed(fault);
+    }
+    const found = await replicas.leader(this.leaderQueryMs);
+    if (fault.target !== LEADER_TARGET) return withFaultAnnotation(found ?? {}, () => this.onNodeNamed(fault));
+    if (found === undefined) throw new Inconclusive(`${describeFault(fault)}: no replica of ${replicas.names.join(', ')} named a leader within ${this.leaderQueryMs} ms (mmi.khr): there was nobody to strike`);
+    return withFaultAnnotation(found, () => this.onNodeNamed({ ...fault, target: found.leader }));
+  }
+
+  /**
+   * A partition shaped over the cluster (cluster-shape.ts): the groups drawn around the leader found
+   * now, the links between nodes sharing no group cut, the leader, term and groups recorded.
+   */
+  private async partitionCluster(fault: ClusterPartitionFault): Promise<NemesisEvent> {
+    const replicas = this.replicaSet();
+    if (replicas === undefined) throw new Error(`${describeFault(fault)}: no replicated broker in this scenario`);
+    const found = await replicas.leader(this.leaderQueryMs);
+    let groups: string[][];
+    try {
+      groups = clusterShape(fault.shape, { brokers: replicas.names, others: replicas.others, ...(found ? { leader: found.leader } : {}), ...(fault.seed !== undefined ? { seed: fault.seed } : {}) }).groups;
+    } catch (error) {
+      // No leader to shape around is the harness not creating its condition, not the cluster failing.
+      if (error instanceof ClusterShapeError && found === undefined) throw new Inconclusive(`${describeFault(fault)}: ${error.message}`);
+      throw error;
+    }
+    const partition: LinkFault = { kind: 'partition', links: { groups }, ...(fault.durationMs !== undefined ? { durationMs: fault.durationMs } : {}) };
+    return withFaultAnnotation({ ...(found ?? {}), partition: { shape: fault.shape, groups } }, () => this.invoke(partition));
+  }
+
+  /** The replicated hub in play, if any (one per scenario). */
+  private replicaSet(): ReplicaSet | undefined {
+    return this.systems().find((system) => system.replicaSet !== undefined)?.replicaSet;
+  }
+
+  private onNodeNamed(fault: NodeFault): Promise<NemesisEvent> {
     const node = nodeNamed(this.systems().flatMap((system) => system.nodes), fault.target);
     switch (fault.kind) {
       case 'kill':

@@ -10,6 +10,7 @@ import type { ClockSkewFault, DiskFault, LoseUnsyncedWritesFault } from './fault
 import { countersSince, type DiskControlFile } from './power-loss/disk-control';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { whatItHits, type SystemsInPlay } from './what-it-hits';
+import { faultAnnotation } from './fault-annotation';
 import { withTimeout } from '../util/wait-for';
 import { harnessDefectSeeded } from '../util/seeded-harness-defect';
 import { CrashWatch, holdFrozen } from './node-measurement';
@@ -165,7 +166,7 @@ export class NodeNemesis {
       id: `${fault}-${randomBytes(3).toString('hex')}`,
       fault,
       targets: [node.name],
-      effect: { ...extra, ...hits },
+      effect: { ...faultAnnotation(), ...extra, ...hits },
     }) as NemesisEvent;
   }
 

@@ -6,10 +6,11 @@ import { RunSecurity } from '../security/run-security';
 import { HarnessMonitor } from '../history/harness-health';
 import { scaled, timeScale } from '../util/time-scale';
 import { parseRuntime, runConfig } from '../run/run-config';
-import type { ControlProfile, Judgement, Profile, PubSubProfile, RequestReplyProfile, RetryPolicyProfile, SecureProfile } from '../checker';
-import { hasOperationsFor, judgeControlHistory, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, judgeRetryPolicyHistory, judgeSecureHistory, type AnyCheckResult, type JudgedHistory } from '../checker/judge-history';
+import type { ControlProfile, Judgement, Profile, PubSubProfile, ReplicatedProfile, RequestReplyProfile, RetryPolicyProfile, SecureProfile } from '../checker';
+import { hasOperationsFor, judgeControlHistory, judgeHistory, judgePubSubHistory, judgeRequestReplyHistory, judgeReplicatedHistory, judgeRetryPolicyHistory, judgeSecureHistory, type AnyCheckResult, type JudgedHistory } from '../checker/judge-history';
 import type { ControlCheckResult } from '../checker/control';
 import type { RetryPolicyCheckResult } from '../checker/retry-policy';
+import type { ReplicatedCheckResult } from '../checker/check-replicated';
 import type { CheckResult } from '../checker/check-history';
 import type { SecureCheckResult } from '../checker/secure';
 import type { PubSubCheckOptions, PubSubCheckResult } from '../checker/pubsub';
@@ -273,6 +274,13 @@ export class Scenario {
   /** Judges the calls of the declared services (their attempts, sends, outcomes and executions) against `profile`. */
   checkRetryPolicy(profile: RetryPolicyProfile = 'retry-policy'): JudgedHistory<RetryPolicyCheckResult> {
     const judged = judgeRetryPolicyHistory(this.history.events(), profile);
+    this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
+    return judged;
+  }
+
+  /** Judges a cluster's history (the exactly-once rules, terms on answers and dispatches, failover after faults on the leader) against `profile`. */
+  checkReplicated(profile: ReplicatedProfile = 'replicated-exactly-once', options: { failoverBoundMs?: number } = {}): JudgedHistory<ReplicatedCheckResult> {
+    const judged = judgeReplicatedHistory(this.history.events(), profile, { ...requestReplyCheckBounds(this.timing), ...options });
     this.lastCheck = { profile, result: judged.result, judgement: judged.judgement };
     return judged;
   }

@@ -2,12 +2,13 @@ import type { Clause, ClauseGroup, SpecCatalogue } from './clause';
 import { KHA1 } from './kha1-clauses';
 import { KHC1 } from './khc1-clauses';
 import { KHP1 } from './khp1-clauses';
+import { KHR1 } from './khr1-clauses';
 import { KHX1 } from './khx1-clauses';
 import { RFC7 } from './rfc7-clauses';
 import { RFC8 } from './rfc8-clauses';
 
 /** Every spec the suite checks, in the order the docs show them. */
-export const CATALOGUE: readonly SpecCatalogue[] = [RFC7, RFC8, KHX1, KHC1, KHP1, KHA1];
+export const CATALOGUE: readonly SpecCatalogue[] = [RFC7, RFC8, KHX1, KHC1, KHP1, KHA1, KHR1];
 
 export function allClauses(catalogue: readonly SpecCatalogue[] = CATALOGUE): Clause[] {
   return catalogue.flatMap((spec) => spec.clauses);

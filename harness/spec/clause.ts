@@ -1,5 +1,5 @@
 /** The specs whose rules the suite checks: ZeroMQ RFC 7 and 8, and the project's own extensions (docs/protocol.md). */
-export const SPECS = ['rfc7', 'rfc8', 'khx1', 'khc1', 'khp1', 'kha1'] as const;
+export const SPECS = ['rfc7', 'rfc8', 'khx1', 'khc1', 'khp1', 'kha1', 'khr1'] as const;
 export type Spec = (typeof SPECS)[number];
 
 /**

@@ -39,6 +39,19 @@ export interface System {
   stopLoad(): void;
   /** Stops recording node reports: the history is final (teardown). */
   seal(): void;
+  /** A system whose hub is replicated (a broker cluster, KHR/1): its replicas, for the faults aimed at the leader or shaped over the cluster. */
+  readonly replicaSet?: ReplicaSet;
+}
+
+/**
+ * The replicas of a replicated hub as the nemesis sees them: their names, the nodes around them
+ * (clients and workers, which the shapes that split the cluster place on both sides) and who leads.
+ */
+export interface ReplicaSet {
+  readonly names: readonly string[];
+  readonly others: readonly string[];
+  /** The leader and its term, asked of the replicas now (bounded by `timeoutMs`); undefined when none is known. */
+  leader(timeoutMs: number): Promise<{ leader: string; term: number } | undefined>;
 }
 
 /**

@@ -184,8 +184,10 @@ describe('the history schema', () => {
     assert.deepEqual(reasonOf(`${good}\n\n{"type":"ok","t":2,"process":"c","job":"j"}`), { line: 3, reason: 'ok event without string "reply"' });
     assert.match(reasonOf(`${good}\n{"type":"teleport","t":2}`).reason, /^unknown event type "teleport" \(known types: invoke, ok, /);
     assert.match(reasonOf('{"t":2}').reason, /^no "type" field/);
-    assert.equal(reasonOf('{"type":"ok","t":2,"process":"c","job":"j","reply":"j","replyy":"j"}').reason, 'ok event has unknown field "replyy" (known here: type, t, process, job, reply)');
+    assert.equal(reasonOf('{"type":"ok","t":2,"process":"c","job":"j","reply":"j","replyy":"j"}').reason, 'ok event has unknown field "replyy" (known here: type, t, process, job, reply, term, broker)');
     assert.equal(reasonOf('{"type":"ok","t":-2,"process":"c","job":"j","reply":"j"}').reason, 'ok "t" is -2, below 0');
+    assert.equal(reasonOf('{"type":"ok","t":2,"process":"c","job":"j","reply":"j","term":-1}').reason, 'ok "term" is -1, below 0');
+    assert.equal(reasonOf('{"type":"exec-start","t":2,"worker":"w","job":"j","term":1.5}').reason, 'exec-start "term" must be multiple of 1');
     assert.equal(reasonOf('{"type":"nemesis","t":2,"phase":"middle","id":"f","fault":"kill","targets":["w"]}').reason, 'nemesis "phase" is "middle", not one of start, end');
     assert.equal(reasonOf('{"type":"nemesis","t":2,"phase":"start","id":"f","fault":"kill","targets":["w"],"effect":{"jobsInFlight":[7]}}').reason, 'nemesis "effect.jobsInFlight[0]" is not a string: 7');
     assert.equal(reasonOf('{"type":"exec-end","t":"soon","worker":"w"}').reason, 'exec-end event without string "job"; exec-end "t" is not a number: "soon"');

@@ -41,6 +41,16 @@ test('duplicate-execution: a worker partitioned from the broker while it held th
   assert.equal(judge(checkHistory(history, options), 'exactly-once').verdict, 'PASS');
 });
 
+test('duplicate-execution: a run that began while a partition of its worker\'s link was in force (toxics go on link by link) is a worker-link-fault; one that began after it healed is not', () => {
+  const partition = linkFault(4.5, 'f-1', 'worker-1', 'broker');
+  const during = rerunWith(partition, faultEnd(15, 'f-1', 'partition', ['worker-1', 'broker']));
+  assert.equal(checkDuplicateExecution(during)[0].cause, 'worker-link-fault');
+  const healed = rerunWith(linkFault(3, 'f-1', 'worker-1', 'broker'), faultEnd(4, 'f-1', 'partition', ['worker-1', 'broker']));
+  assert.notEqual(checkDuplicateExecution(healed)[0].cause, 'worker-link-fault');
+  const killedBefore = rerunWith(faultStart(4.5, 'f-1', 'kill', ['worker-1']), faultEnd(4.6, 'f-1', 'kill', ['worker-1']));
+  assert.notEqual(checkDuplicateExecution(killedBefore)[0].cause, 'worker-fault', 'a node fault only hits a run already going when it struck');
+});
+
 test('duplicate-execution: a broker killed after the job was submitted is a broker-fault: named, and not excused under exactly-once', () => {
   // The no-dedup broker's failure: it kept the job only in memory, died, and ran the client's retry as new.
   const kill = faultStart(6.5, 'f-1', 'crash-restart', ['broker']);

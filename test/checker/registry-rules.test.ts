@@ -13,6 +13,7 @@ import {
   SECURE_PROFILES,
   CONTROL_PROFILES,
   RETRY_POLICY_PROFILES,
+  REPLICATED_PROFILES,
   UNDECIDED_ANOMALIES,
 } from '../../harness/checker/profile';
 import { checkPubSub } from '../../harness/checker/pubsub';
@@ -84,14 +85,15 @@ describe('checker registry: the built-in registries', () => {
     assert.deepEqual(SECURE_PROFILES, ['secure']);
     assert.deepEqual(CONTROL_PROFILES, ['control']);
     assert.deepEqual(RETRY_POLICY_PROFILES, ['retry-policy']);
-    assert.deepEqual(PROFILES, [...REQUEST_REPLY_PROFILES, ...PUBSUB_PROFILES, ...SECURE_PROFILES, ...CONTROL_PROFILES, ...RETRY_POLICY_PROFILES]);
+    assert.deepEqual(REPLICATED_PROFILES, ['replicated-exactly-once']);
+    assert.deepEqual(PROFILES, [...REQUEST_REPLY_PROFILES, ...PUBSUB_PROFILES, ...SECURE_PROFILES, ...CONTROL_PROFILES, ...RETRY_POLICY_PROFILES, ...REPLICATED_PROFILES]);
   });
 
-  test('undecided: ineffective-fault, fault-misshapen, undelivered-at-bound, no-policy, attack-not-performed, no-kill-performed, no-service-policy, no-attempt-reported, too-few-retries, goodput-not-judged; liveness: stuck, kill-unanswered, backoff-over-cap, give-up-late, best-effort-blocked, goodput-not-recovered', () => {
-    assert.deepEqual(UNDECIDED_ANOMALIES, ['ineffective-fault', 'fault-misshapen', 'undelivered-at-bound', 'no-policy', 'attack-not-performed', 'no-kill-performed', 'no-service-policy', 'no-attempt-reported', 'too-few-retries', 'goodput-not-judged']);
+  test('undecided: ineffective-fault, fault-misshapen, undelivered-at-bound, no-policy, attack-not-performed, no-kill-performed, no-service-policy, no-attempt-reported, too-few-retries, goodput-not-judged, failover-unmeasured, no-term-reported; liveness: stuck, kill-unanswered, backoff-over-cap, give-up-late, best-effort-blocked, goodput-not-recovered, failover-slow', () => {
+    assert.deepEqual(UNDECIDED_ANOMALIES, ['ineffective-fault', 'fault-misshapen', 'undelivered-at-bound', 'no-policy', 'attack-not-performed', 'no-kill-performed', 'no-service-policy', 'no-attempt-reported', 'too-few-retries', 'goodput-not-judged', 'failover-unmeasured', 'no-term-reported']);
     assert.ok(isUndecided({ name: 'undelivered-at-bound', detail: '', events: [] }));
     assert.ok(!isUndecided({ name: 'lost', detail: '', events: [] }));
-    assert.deepEqual(LIVENESS_ANOMALIES, ['stuck', 'kill-unanswered', 'backoff-over-cap', 'give-up-late', 'best-effort-blocked', 'goodput-not-recovered']);
+    assert.deepEqual(LIVENESS_ANOMALIES, ['stuck', 'kill-unanswered', 'backoff-over-cap', 'give-up-late', 'best-effort-blocked', 'goodput-not-recovered', 'failover-slow']);
     assert.ok(isLiveness({ name: 'stuck' }));
     assert.ok(!isLiveness({ name: 'duplicate-execution' }));
   });

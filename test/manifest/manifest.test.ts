@@ -238,7 +238,7 @@ describe('parse errors', () => {
 describe('schema mistakes: one line naming the exact field', () => {
   test('a misspelt field in a role is unknown, and the known fields are listed', () => {
     const problems = problemsOf(withChange((m) => (m.roles.broker.comand = ['x'])));
-    assert.deepEqual(problems, ['roles.broker.comand: unknown field (known fields here: command, image, build, env, cwd, ready, readyTimeoutMs)']);
+    assert.deepEqual(problems, ['roles.broker.comand: unknown field (known fields here: command, image, build, env, cwd, ready, readyTimeoutMs, replicas)']);
   });
 
   test('an unknown top-level field is named, with the top-level fields listed', () => {
@@ -258,7 +258,7 @@ describe('schema mistakes: one line naming the exact field', () => {
 
   test('an unknown profile names its index and the allowed profiles', () => {
     const problems = problemsOf(withChange((m) => (m.profiles = ['mdp', 'exactly_once'])));
-    assert.deepEqual(problems, ['profiles[1]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once, secure, control, retry-policy']);
+    assert.deepEqual(problems, ['profiles[1]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once, secure, control, retry-policy, replicated-exactly-once']);
   });
 
   test('no roles at all: roles must name at least one role', () => {
@@ -394,6 +394,20 @@ describe('schema mistakes: one line naming the exact field', () => {
     assert.deepEqual(problemsOf(withChange((m) => (m.roles.broker.readyTimeoutMs = 200_000))), ['roles.broker.readyTimeoutMs: 200000 must be <= 120000']);
   });
 
+  test('replicas: on the broker with {{cluster}}, from 1 to 9; not on a role that cannot be replicated, nor a cluster that never names its members', () => {
+    const cluster = (m: Record<string, any>, replicas: number) => {
+      m.roles.broker.replicas = replicas;
+      m.roles.broker.command = [FAKE_ON_PATH, '--id', '{{nodeId}}', '--cluster', '{{cluster}}', '--data', '{{dataDir}}'];
+    };
+    assert.equal(parseManifest(JSON.stringify(withChange((m) => cluster(m, 3))), 'impl.json', tmp).roles.broker?.replicas, 3);
+    assert.deepEqual(problemsOf(withChange((m) => cluster(m, 0))), ['roles.broker.replicas: 0 must be >= 1']);
+    assert.deepEqual(problemsOf(withChange((m) => cluster(m, 10))), ['roles.broker.replicas: 10 must be <= 9']);
+    assert.deepEqual(problemsOf(withChange((m) => (m.roles.broker.replicas = 3))), [
+      'roles.broker.replicas: 3 replicas, but neither the command nor the env uses {{cluster}}: the replicas would not know each other',
+    ]);
+    assert.deepEqual(problemsOf(withChange((m) => (m.roles.worker = { command: [FAKE_ON_PATH, '{{brokers}}'], replicas: 2 }))), ['roles.worker.replicas: only a replicated role (broker) takes replicas']);
+  });
+
   test('readyTimeoutMs at the bounds 100 and 120000 is accepted', () => {
     for (const readyTimeoutMs of [100, 120_000]) {
       assert.doesNotThrow(() => parseManifest(JSON.stringify(withChange((m) => (m.roles.broker.readyTimeoutMs = readyTimeoutMs))), 'impl.json', tmp));
@@ -419,9 +433,9 @@ describe('schema mistakes: one line naming the exact field', () => {
     assert.equal(problems.length, 5, problems.join('\n'));
     assert.deepEqual([...problems].sort(), [
       'name: required field is missing',
-      'profiles[0]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once, secure, control, retry-policy',
+      'profiles[0]: "exactly_once" is not one of mdp, at-least-once, exactly-once, pubsub-exactly-once, secure, control, retry-policy, replicated-exactly-once',
       `roles.broker.ready: must be ${READY_FORMS}, not "sometimes"`,
-      'roles.broker.comand: unknown field (known fields here: command, image, build, env, cwd, ready, readyTimeoutMs)',
+      'roles.broker.comand: unknown field (known fields here: command, image, build, env, cwd, ready, readyTimeoutMs, replicas)',
       'timing.heartbeatInterval: 0 must be >= 1',
     ].sort());
   });
@@ -440,13 +454,13 @@ describe('mistakes beyond the schema', () => {
   test('a misspelt placeholder names the argument and lists what that role knows', () => {
     const problems = problemsOf(withChange((m) => (m.roles.worker = { command: [FAKE_ON_PATH, '--broker', '{{broker}}', '{{brokr}}'] })));
     assert.deepEqual(problems, [
-      `roles.worker.command[3]: unknown placeholder {{brokr}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, service, workMs, workerMode)`,
+      `roles.worker.command[3]: unknown placeholder {{brokr}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, service, workMs, workerMode)`,
     ]);
   });
 
   test('a placeholder valid for the broker is unknown in a worker ({{bind}})', () => {
     const problems = problemsOf(withChange((m) => (m.roles.worker = { command: [FAKE_ON_PATH, '{{bind}}'] })));
-    assert.deepEqual(problems, [`roles.worker.command[1]: unknown placeholder {{bind}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, service, workMs, workerMode)`]);
+    assert.deepEqual(problems, [`roles.worker.command[1]: unknown placeholder {{bind}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, service, workMs, workerMode)`]);
   });
 
   test('a placeholder valid for a worker is unknown in a client ({{service}}) and a broker ({{broker}})', () => {
@@ -457,8 +471,8 @@ describe('mistakes beyond the schema', () => {
       }),
     );
     assert.deepEqual(problems, [
-      `roles.broker.command[1]: unknown placeholder {{broker}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses, retentionMs)`,
-      `roles.client.command[1]: unknown placeholder {{service}} (a client knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, serviceClasses, retryPolicy)`,
+      `roles.broker.command[1]: unknown placeholder {{broker}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses, retentionMs, nodeId, cluster, dataDir)`,
+      `roles.client.command[1]: unknown placeholder {{service}} (a client knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, serviceClasses, retryPolicy)`,
     ]);
   });
 
@@ -471,7 +485,7 @@ describe('mistakes beyond the schema', () => {
   test('an unknown placeholder in an env value names the variable', () => {
     const problems = problemsOf(withChange((m) => (m.roles.broker.env = { STATE: '{{statedir}}' })));
     assert.equal(problems.length, 1);
-    assert.match(problems[0], /^roles\.broker\.env\.STATE: unknown placeholder \{\{statedir\}\} \(a broker knows: .*stateDir, processingTimeout, serviceClasses, retentionMs\)$/);
+    assert.match(problems[0], /^roles\.broker\.env\.STATE: unknown placeholder \{\{statedir\}\} \(a broker knows: .*stateDir, processingTimeout, serviceClasses, retentionMs, nodeId, cluster, dataDir\)$/);
   });
 
   test('stray braces {{ broker are refused with the argument quoted', () => {
@@ -590,7 +604,7 @@ describe('mistakes beyond the schema', () => {
       }),
     );
     assert.equal(problems.length, 6, problems.join('\n'));
-    assert.equal(problems[0], `roles.broker.command[1]: unknown placeholder {{brokr}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses, retentionMs)`);
+    assert.equal(problems[0], `roles.broker.command[1]: unknown placeholder {{brokr}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses, retentionMs, nodeId, cluster, dataDir)`);
     assert.equal(problems[1], `roles.broker.cwd: ${path.join(tmp, 'no-such-folder')} is not a folder`);
     assert.match(problems[2], /^roles\.broker\.ready\.log: not a regular expression: /);
     assert.deepEqual(problems.slice(3), [
@@ -755,9 +769,9 @@ describe('template', () => {
 
   test('every role knows the common placeholders, its position\'s security ones, and only its own extras', () => {
     const [server, peer] = [`${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}`.split(', '), `${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}`.split(', ')];
-    assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'processingTimeout', 'serviceClasses', 'retentionMs']);
-    assert.deepEqual(PLACEHOLDERS.worker, [...peer, 'broker', 'service', 'workMs', 'workerMode']);
-    assert.deepEqual(PLACEHOLDERS.client, [...peer, 'broker', 'serviceClasses', 'retryPolicy']);
+    assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'processingTimeout', 'serviceClasses', 'nodeId', 'cluster', 'dataDir']);
+    assert.deepEqual(PLACEHOLDERS.worker, [...peer, 'broker', 'brokers', 'service', 'workMs', 'workerMode']);
+    assert.deepEqual(PLACEHOLDERS.client, [...peer, 'broker', 'brokers', 'serviceClasses', 'retryPolicy']);
     assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending']);
     assert.deepEqual(PLACEHOLDERS.publisher, [...peer, 'proxy']);
     assert.deepEqual(PLACEHOLDERS.subscriber, [...peer, 'proxy', 'stateDir']);
@@ -970,6 +984,28 @@ describe('ManifestImplementation', () => {
     assert.deepEqual(worker.ready, { kind: 'report' });
     const client = implementation.client(CLIENT);
     assert.deepEqual(client.args.slice(client.args.indexOf('--attempts'), client.args.indexOf('--attempts') + 2), ['--attempts', '8']);
+  });
+
+  test('examples/reference/keelhaul-cluster.yaml: three replicas, each started with its node id, its view of the cluster and its data folder; workers and clients with every replica', () => {
+    const loaded = loadManifest(path.join(ROOT, 'examples/reference/keelhaul-cluster.yaml'));
+    assert.equal(loaded.manifest.roles.broker?.replicas, 3);
+    assert.deepEqual(loaded.manifest.profiles, ['replicated-exactly-once']);
+    const implementation = new ManifestImplementation(loaded);
+    const cluster = 'broker-1=tcp://127.0.0.1:40123+tcp://127.0.0.1:40124,broker-2=tcp://127.0.0.1:40125+tcp://127.0.0.1:40300';
+    const broker = implementation.broker({ ...BROKER, replica: { nodeId: 'broker-1', cluster, dataDir: '/var/state/broker-1/replicated' } });
+    const flag = (args: string[], name: string) => args[args.indexOf(name) + 1];
+    assert.equal(flag(broker.args, '--node-id'), 'broker-1');
+    assert.equal(flag(broker.args, '--cluster'), cluster);
+    assert.equal(flag(broker.args, '--data-dir'), '/var/state/broker-1/replicated');
+    const brokers = 'tcp://127.0.0.1:40301,tcp://127.0.0.1:40302,tcp://127.0.0.1:40303';
+    assert.equal(flag(implementation.worker({ ...WORKER, broker: brokers }).args, '--broker'), brokers);
+    assert.equal(flag(implementation.client({ ...CLIENT, broker: brokers }).args, '--broker'), brokers);
+  });
+
+  test('the reference broker started as a replica takes --node-id, --cluster and --data-dir instead of --endpoint and --journal', () => {
+    const spec = referenceImplementation.broker({ ...BROKER, replica: { nodeId: 'broker-2', cluster: 'broker-2=tcp://127.0.0.1:1+tcp://127.0.0.1:2', dataDir: '/d' } });
+    assert.ok(!spec.args.includes('--endpoint') && !spec.args.includes('--journal'), spec.args.join(' '));
+    assert.deepEqual(spec.args.slice(spec.args.indexOf('--node-id'), spec.args.indexOf('--node-id') + 6), ['--node-id', 'broker-2', '--cluster', 'broker-2=tcp://127.0.0.1:1+tcp://127.0.0.1:2', '--data-dir', '/d']);
   });
 
   test('examples/reference/keelhaul.yaml starts the reference pub/sub nodes with the arguments the harness would use', () => {

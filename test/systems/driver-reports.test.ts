@@ -102,3 +102,28 @@ describe('request-reply driver reports: orphans (issue #19 item 3)', () => {
     assert.equal(problemOf(line({ type: 'orphan', job: 'j1', what: 'torn-down' })), 'the "orphan" report: "detail" must be a string (got nothing)');
   });
 });
+
+describe('request-reply driver reports: the KHR/1 stamp (term, broker)', () => {
+  test('ok, fail and info keep term and broker, and the events pass the history schema', () => {
+    for (const report of [
+      line({ type: 'ok', job: 'j1', reply: 'j1', term: 3, broker: 'broker-2' }),
+      line({ type: 'fail', job: 'j1', error: 'no such service', term: 0 }),
+      line({ type: 'info', job: 'j1', error: 'timeout', accepted: true, broker: 'broker-1' }),
+    ]) {
+      assert.equal(problemOf(report), undefined, JSON.stringify(report));
+      assert.ok(isClientReport(report));
+      const event = { ...clientEvent(report, 'client-1'), t: 1 };
+      const { term, broker } = report as unknown as { term?: number; broker?: string };
+      assert.deepEqual([(event as { term?: number }).term, (event as { broker?: string }).broker], [term, broker], JSON.stringify(event));
+      assert.equal(invalidEventReason(event), undefined, JSON.stringify(event));
+    }
+    assert.equal(problemOf(line({ type: 'exec-start', job: 'j1', worker: 'worker-1', term: 2 })), undefined);
+  });
+
+  test('a bad term or broker is a problem naming it', () => {
+    assert.equal(problemOf(line({ type: 'ok', job: 'j1', reply: 'j1', term: -1 })), 'the "ok" report: "term" must be a whole number from 0, or absent (got -1)');
+    assert.equal(problemOf(line({ type: 'info', job: 'j1', error: 'x', term: '3' })), 'the "info" report: "term" must be a whole number from 0, or absent (got "3")');
+    assert.equal(problemOf(line({ type: 'fail', job: 'j1', error: 'x', broker: '' })), 'the "fail" report: "broker" must be a non-empty string, or absent (got "")');
+    assert.equal(problemOf(line({ type: 'exec-start', job: 'j1', worker: 'worker-1', term: 1.5 })), 'the "exec-start" report: "term" must be a whole number from 0, or absent (got 1.5)');
+  });
+});

@@ -1,7 +1,7 @@
 import type { Finding } from './finding';
 
 /** The systems under test whose histories have checkers. */
-export type CheckedSystem = 'request-reply' | 'pubsub' | 'secure' | 'control' | 'retry-policy';
+export type CheckedSystem = 'request-reply' | 'pubsub' | 'secure' | 'control' | 'retry-policy' | 'replicated';
 
 /**
  * One entry of a checker registry: one anomaly, what it means, who forbids it, and the check that

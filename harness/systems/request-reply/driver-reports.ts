@@ -1,5 +1,5 @@
 import type { ClassReport, ClientReport, DriverReport, KillOutcome, OrphanReport, WorkerReport } from '../../../reference/drivers/protocol';
-import { ORPHAN_KINDS, type OrphanEvent, type UnstampedEvent } from '../../history/event';
+import { ORPHAN_KINDS, type OrphanEvent, type ReplicaStamp, type UnstampedEvent } from '../../history/event';
 
 /**
  * The request-reply driver reports the harness turns into history events, their fields checked.
@@ -33,6 +33,10 @@ const text: [(value: unknown) => boolean, string] = [(value) => typeof value ===
 const optionalTrue: [(value: unknown) => boolean, string] = [(value) => value === undefined || value === true, 'true or absent'];
 const optionalBoolean: [(value: unknown) => boolean, string] = [(value) => value === undefined || typeof value === 'boolean', 'a boolean or absent'];
 const orphanKind: [(value: unknown) => boolean, string] = [(value) => (ORPHAN_KINDS as readonly unknown[]).includes(value), `one of ${ORPHAN_KINDS.join(', ')}`];
+const optionalTerm: [(value: unknown) => boolean, string] = [(value) => value === undefined || (Number.isInteger(value) && (value as number) >= 0), 'a whole number from 0, or absent'];
+const optionalNodeId: [(value: unknown) => boolean, string] = [(value) => value === undefined || (typeof value === 'string' && value !== ''), 'a non-empty string, or absent'];
+/** KHR/1 (docs/drivers.md): a reply's or a dispatch's term and the broker that sent it, on `ok`, `fail`, `info` and `exec-start`. */
+const replicaStampChecks = { term: optionalTerm, broker: optionalNodeId };
 const outcome: [(value: unknown) => boolean, string] = [(value) => (KILL_OUTCOMES as readonly unknown[]).includes(value), `one of ${KILL_OUTCOMES.join(', ')}`];
 
 /** Whether a report is a client driver's: an outcome of a call or of a kill. */
@@ -85,9 +89,9 @@ export function checkClientReport(report: ClientReport): CheckedReport<ClientRep
   const fields = report as unknown as Fields;
   const problem = firstProblem(report.type, fields, {
     job: nonEmpty,
-    ...(report.type === 'ok' ? { reply: text } : {}),
-    ...(report.type === 'fail' ? { error: text, killed: optionalTrue } : {}),
-    ...(report.type === 'info' ? { error: text, accepted: optionalBoolean } : {}),
+    ...(report.type === 'ok' ? { reply: text, ...replicaStampChecks } : {}),
+    ...(report.type === 'fail' ? { error: text, killed: optionalTrue, ...replicaStampChecks } : {}),
+    ...(report.type === 'info' ? { error: text, accepted: optionalBoolean, ...replicaStampChecks } : {}),
     ...(report.type === 'kill-answer' ? { outcome } : {}),
     ...(report.type === 'kill-info' ? { error: text } : {}),
   });
@@ -99,19 +103,32 @@ export function checkClientReport(report: ClientReport): CheckedReport<ClientRep
  * frame as the worker got it, which a malformed request can leave empty: any string is reported.
  */
 export function checkWorkerReport(report: WorkerReport): CheckedReport<WorkerReport> {
-  const problem = firstProblem(report.type, report as unknown as Fields, { job: text, worker: nonEmpty });
+  const problem = firstProblem(report.type, report as unknown as Fields, { job: text, worker: nonEmpty, ...(report.type === 'exec-start' ? replicaStampChecks : {}) });
   return problem === undefined ? { report } : { problem };
+}
+
+/**
+ * The KHR/1 stamp of a checked report (`term`, `broker`), when it carries one. The reference driver
+ * protocol's types leave them out (a single broker has none), so they are read as the checked fields
+ * they are: checkClientReport and checkWorkerReport accepted them or refused the report.
+ */
+export function replicaStampOf(report: ClientReport | WorkerReport): ReplicaStamp {
+  const fields = report as unknown as Fields;
+  return {
+    ...(typeof fields.term === 'number' ? { term: fields.term } : {}),
+    ...(typeof fields.broker === 'string' ? { broker: fields.broker } : {}),
+  };
 }
 
 /** The history event of a checked client report from `process`: only the fields the schema knows, so a driver's extra fields stay out. */
 export function clientEvent(report: ClientReport, process: string): Extract<UnstampedEvent, { type: ClientReport['type'] }> {
   switch (report.type) {
     case 'ok':
-      return { type: 'ok', process, job: report.job, reply: report.reply };
+      return { type: 'ok', process, job: report.job, reply: report.reply, ...replicaStampOf(report) };
     case 'fail':
-      return { type: 'fail', process, job: report.job, error: report.error, ...(report.killed === true ? { killed: true as const } : {}) };
+      return { type: 'fail', process, job: report.job, error: report.error, ...(report.killed === true ? { killed: true as const } : {}), ...replicaStampOf(report) };
     case 'info':
-      return { type: 'info', process, job: report.job, error: report.error, ...(report.accepted !== undefined ? { accepted: report.accepted } : {}) };
+      return { type: 'info', process, job: report.job, error: report.error, ...(report.accepted !== undefined ? { accepted: report.accepted } : {}), ...replicaStampOf(report) };
     case 'kill-answer':
       return { type: 'kill-answer', process, job: report.job, outcome: report.outcome };
     case 'kill-info':

@@ -5,7 +5,8 @@ import { REQUEST_REPLY_PROFILES } from '../../checker/profile';
 import { startNumbered } from '../numbered-nodes';
 import type { RequestReplyStarters } from './roles';
 import { StarSystem } from '../star-system';
-import type { FaultScope, System, SystemDefinition, SystemHit } from '../system';
+import type { FaultScope, ReplicaSet, System, SystemDefinition, SystemHit } from '../system';
+import { BrokerReplicas } from './broker-replicas';
 import { clientCallBound, livenessPeriod } from '../../timing/timing';
 import { waitFor } from '../../util/wait-for';
 import { askService } from '../../probe/mdp-probe';
@@ -23,7 +24,7 @@ import { MajordomoClient } from '../../../reference/client';
 import type { KillAnswerEvent, KillInfoEvent, OverloadDeclaration } from '../../history/event';
 import type { ClassReport, KillCommand, OrphanReport } from '../../../reference/drivers/protocol';
 import type { WorkerMode } from '../../../reference/control/worker-mode';
-import { checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent, classEvent, checkClassReport, isClassReport } from './driver-reports';
+import { checkClientReport, checkOrphanReport, checkWorkerReport, clientEvent, isClientReport, isOrphanReport, isWorkerReport, orphanEvent, classEvent, checkClassReport, isClassReport, replicaStampOf } from './driver-reports';
 import { declaredServicePolicies } from './declared-policies';
 
 type ExecutionKind = 'exec-start' | 'exec-end' | 'exec-killed';
@@ -64,8 +65,40 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   /** The harness's own scripted broker, when the scenario tests a worker or client against it instead of a broker under test. */
   standInBroker?: StandInBroker;
 
+  /** A replicated broker (KHR/1), when the scenario started a cluster instead of one broker. */
+  replicas?: BrokerReplicas;
+
   protected shape() {
-    return { hub: this.broker, peers: this.workers, others: this.clients };
+    // A cluster's first replica stands as the hub for what asks for one; every replica is a node.
+    const [first, ...rest] = this.replicas?.nodes ?? [];
+    return { hub: this.broker ?? first, peers: this.workers, others: [...rest, ...this.clients] };
+  }
+
+  /** The replicas as the nemesis sees them (faults on the leader, partitions shaped over the cluster). */
+  get replicaSet(): ReplicaSet | undefined {
+    const replicas = this.replicas;
+    if (replicas === undefined) return undefined;
+    return {
+      names: replicas.names,
+      others: [...this.workers, ...this.clients].map((node) => node.name),
+      leader: (timeoutMs) => replicas.leader(timeoutMs),
+    };
+  }
+
+  /**
+   * Starts a replicated broker of `count` replicas (`broker-1` … `broker-N`) instead of one broker:
+   * workers and clients started after it get every replica's endpoint through their own links.
+   */
+  async startBrokerCluster(count: number): Promise<NodeHandle[]> {
+    if (this.broker !== undefined) throw new Error('a single broker is already started: a scenario has one broker or one cluster');
+    this.replicas ??= new BrokerReplicas(this.context);
+    const nodes = await this.replicas.start(count);
+    for (const node of nodes) {
+      node.onReport((raw) => {
+        if (!this.sealed && isOrphanReport(raw)) this.recordOrphan(raw, { broker: node.name });
+      });
+    }
+    return nodes;
   }
 
   /**
@@ -80,6 +113,12 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     if (scope === 'node' && this.broker && named.has(this.broker.name)) {
       hit ||= this.broker.running;
       jobsInFlight.push(...this.openCalls());
+    }
+    // Replicas heartbeat and replicate among themselves all the time: a running one always carries traffic, on its links too.
+    for (const replica of this.replicas?.nodes ?? []) {
+      if (!named.has(replica.name)) continue;
+      hit ||= replica.running;
+      if (scope === 'node') jobsInFlight.push(...this.openCalls());
     }
     for (const worker of this.workers) {
       if (!named.has(worker.name)) continue;
@@ -98,12 +137,15 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
 
   /** The broker's own address: for harness probes, which are instruments, not nodes under test. */
   get brokerEndpoint(): string {
+    const first = this.replicas?.harnessEndpoints[0];
+    if (first !== undefined) return first;
     if (!this.brokerBind) throw new Error('start the broker before the nodes that connect to it');
     return this.brokerBind;
   }
 
-  /** The address a node uses to reach the broker: its own link's proxy when the network is proxied. */
+  /** The address a node uses to reach the broker: its own link's proxy when the network is proxied; for a cluster, every replica's, comma-separated. */
   async brokerAddressFor(nodeName: string): Promise<string> {
+    if (this.replicas !== undefined) return this.replicas.addressesFor(nodeName);
     if (!this.brokerPeer) throw new Error('start the broker before the nodes that connect to it');
     // A stand-in broker records each connection's routing id: nothing may stand between it and the peer.
     if (!this.context.network || this.standInBroker) return this.brokerPeer;
@@ -161,7 +203,10 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
       const wait = Math.max(50, Math.min(500, remaining));
       // In a secure run the harness asks as its own principal; a broker that takes no keys is asked without.
       const security = this.context.security?.harnessPeer(this.broker?.name ?? 'broker');
-      const answer = (await askService(this.brokerEndpoint, MMI_SERVICE, service, wait, security)) ?? (security !== undefined ? await askService(this.brokerEndpoint, MMI_SERVICE, service, wait) : undefined);
+      // A cluster's followers answer 8/MMI with 503: the leader's 200 is the one that says the service is known.
+      const endpoints = this.replicas?.harnessEndpoints ?? [this.brokerEndpoint];
+      const answers = await Promise.all(endpoints.map(async (endpoint) => (await askService(endpoint, MMI_SERVICE, service, wait, security)) ?? (security !== undefined ? await askService(endpoint, MMI_SERVICE, service, wait) : undefined)));
+      const answer = answers.find((each) => each === '200' || each === '501') ?? answers.find((each) => each !== undefined);
       if (answer === '200' || answer === '501') return;
       if (Date.now() >= deadline) throw new Error(`the broker did not know service "${service}" within ${timeoutMs} ms of its workers starting (8/MMI answered ${answer ?? 'nothing'})`);
       await sleep(this.timing.heartbeatInterval / 5);
@@ -377,7 +422,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
       const checked = checkWorkerReport(raw);
       if ('problem' in checked) return this.reportMalformed(worker.name, checked.problem);
       const { report } = checked;
-      this.context.history.record({ type: report.type, worker: report.worker, job: report.job });
+      this.context.history.record({ type: report.type, worker: report.worker, job: report.job, ...(report.type === 'exec-start' ? replicaStampOf(report) : {}) });
       const jobs = this.inFlight.get(report.worker) ?? new Set<string>();
       this.inFlight.set(report.worker, jobs);
       if (report.type === 'exec-start') jobs.add(report.job);

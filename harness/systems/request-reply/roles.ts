@@ -7,11 +7,24 @@ import { DERIVED_RETRY_POLICY } from '../../timing/timing';
 /** `{{retentionMs}}` when a scenario sets none: the reference broker's default, 10 minutes, longer than any scenario. */
 export const DEFAULT_RETENTION_MS = 10 * 60_000;
 
-/** The broker's state folder is where a durable broker keeps its journal. */
-export type BrokerParams = ListenerParams;
+/**
+ * One replica of a replicated broker (KHR/1): its node id, the `--cluster` value as this replica
+ * sees the cluster (its own endpoints as it binds them; the others' replication endpoints through
+ * this replica's fault-proxy links) and its data folder, kept across its restarts.
+ */
+export interface ReplicaParams {
+  nodeId: string;
+  cluster: string;
+  dataDir: string;
+}
+
+/** The broker's state folder is where a durable broker keeps its journal; a replica also has its cluster settings. */
+export interface BrokerParams extends ListenerParams {
+  replica?: ReplicaParams;
+}
 
 export interface WorkerParams extends NodeParams {
-  /** Where the worker finds the broker. */
+  /** Where the worker finds the broker: for a cluster, every replica's client endpoint as the worker sees it, comma-separated. */
   broker: string;
   service: string;
   /** Simulated work per job, in ms (the reference echo worker sleeps that long). */
@@ -21,7 +34,13 @@ export interface WorkerParams extends NodeParams {
 }
 
 export interface ClientParams extends NodeParams {
+  /** As a worker's: one endpoint, or for a cluster the comma list of the replicas'. */
   broker: string;
+}
+
+/** `{{broker}}` is the first endpoint (a single broker's), `{{brokers}}` the whole comma list (a cluster's). */
+function brokerValues(broker: string): { broker: string; brokers: string } {
+  return { broker: broker.split(',')[0], brokers: broker };
 }
 
 /** The request-reply roles (7/MDP, KHX/1): the one place that says how each is started and what a manifest may fill in. */
@@ -29,21 +48,27 @@ export const REQUEST_REPLY_ROLES = {
   broker: declareRole<BrokerParams>()({
     role: 'broker',
     listens: true,
-    placeholders: [...LISTENER_PLACEHOLDERS, 'processingTimeout', 'serviceClasses', 'retentionMs'],
+    placeholders: [...LISTENER_PLACEHOLDERS, 'processingTimeout', 'serviceClasses', 'retentionMs', 'nodeId', 'cluster', 'dataDir'],
     values: (params) => ({
       ...listenerValues(params),
       processingTimeout: params.timing.processingTimeout ?? 'off',
       serviceClasses: params.timing.serviceClasses ?? 'off',
       retentionMs: params.timing.retentionMs ?? DEFAULT_RETENTION_MS,
+      // A single broker is a cluster of itself: its name, no members, its state folder.
+      nodeId: params.replica?.nodeId ?? params.name,
+      cluster: params.replica?.cluster ?? '',
+      dataDir: params.replica?.dataDir ?? params.stateDir,
     }),
-    reference: ({ name, bind, timing, stateDir }) =>
+    reference: ({ name, bind, timing, stateDir, replica }) =>
       node([
         'broker',
         '--name', name,
-        '--endpoint', bind,
+        // A replica binds the endpoints its own --cluster entry names.
+        ...(replica === undefined ? ['--endpoint', bind] : ['--node-id', replica.nodeId, '--cluster', replica.cluster, '--data-dir', replica.dataDir]),
         ...heartbeatArgs(timing),
         '--request-expiry', String(timing.requestExpiry),
-        '--journal', path.join(stateDir, 'journal'),
+        // A replica keeps its records in its data folder (KHR/1); only a single broker has a journal of its own.
+        ...(replica === undefined ? ['--journal', path.join(stateDir, 'journal')] : []),
         '--result-grace', String(timing.resultGrace),
         ...(timing.processingTimeout === undefined ? [] : ['--processing-timeout', String(timing.processingTimeout)]),
         ...(timing.retentionMs === undefined ? [] : ['--retention-ms', String(timing.retentionMs)]),
@@ -52,8 +77,8 @@ export const REQUEST_REPLY_ROLES = {
   }),
   worker: declareRole<WorkerParams>()({
     role: 'worker',
-    placeholders: ['broker', 'service', 'workMs', 'workerMode'],
-    values: ({ broker, service, workMs, mode }) => ({ broker, service, workMs, workerMode: formatWorkerMode(mode ?? { kind: 'normal' }) }),
+    placeholders: ['broker', 'brokers', 'service', 'workMs', 'workerMode'],
+    values: ({ broker, service, workMs, mode }) => ({ ...brokerValues(broker), service, workMs, workerMode: formatWorkerMode(mode ?? { kind: 'normal' }) }),
     reference: ({ name, broker, service, workMs, mode, timing }) =>
       node([
         'worker',
@@ -68,8 +93,8 @@ export const REQUEST_REPLY_ROLES = {
   }),
   client: declareRole<ClientParams>()({
     role: 'client',
-    placeholders: ['broker', 'serviceClasses', 'retryPolicy'],
-    values: ({ broker, timing }) => ({ broker, serviceClasses: timing.serviceClasses ?? 'off', retryPolicy: timing.retryPolicy ?? DERIVED_RETRY_POLICY }),
+    placeholders: ['broker', 'brokers', 'serviceClasses', 'retryPolicy'],
+    values: ({ broker, timing }) => ({ ...brokerValues(broker), serviceClasses: timing.serviceClasses ?? 'off', retryPolicy: timing.retryPolicy ?? DERIVED_RETRY_POLICY }),
     reference: ({ name, broker, timing }) =>
       driver([
         'client', '--driver', '--name', name, '--broker', broker, ...retryArgs(timing),

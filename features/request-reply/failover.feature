@@ -1,0 +1,72 @@
+@replicated-exactly-once @failover @faults
+Feature: A replicated broker fails over without losing or repeating a job
+  A broker replicated over three nodes (KHR/1, docs/protocol.md) accepts a job only once a majority
+  has it, stamps every dispatch and answer with its term, and fences what a deposed leader still
+  says. The harness aims its faults at whichever replica leads when they strike (asking every replica
+  `mmi.khr`), partitions the cluster in shapes around the leader, and judges the run from what the
+  clients and workers saw: no acknowledged job lost, none run twice by two leaders at once
+  (dual-dispatch), no answer from a deposed leader after a newer one (stale-leader-reply), and a new
+  answer within the failover bound after the leader is lost (failover-slow).
+
+  @khr1:commit-before-ack @khr1:failover @khr1:read-index
+  Scenario: The leader is killed under load
+    Given a broker cluster
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
+    When each client starts submitting 60 jobs to "echo", 2 at a time
+    And the leader is killed
+    Then every job is answered exactly once
+    And no call is stuck
+    And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
+
+  @khr1:commit-before-ack @khr1:failover @khr1:follower-never-dispatches
+  Scenario: The leader is killed and comes back as a follower
+    Given a broker cluster
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
+    When each client starts submitting 60 jobs to "echo", 2 at a time
+    And the leader is killed and restarted 500 ms later
+    Then every job is answered exactly once
+    And no call is stuck
+    And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
+
+  @khr1:client-fencing @khr1:worker-fencing @khr1:follower-never-dispatches @khr1:failover
+  Scenario: The leader is frozen past the election timeout and resumed: the stale leader must not dispatch or answer
+    Given a broker cluster
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
+    When each client starts submitting 60 jobs to "echo", 2 at a time
+    And the leader is frozen for 3000 ms
+    Then every job is answered exactly once
+    And no call is stuck
+    And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
+
+  @khr1:commit-before-ack @khr1:follower-refuses @khr1:client-fencing @khr1:worker-fencing @khr1:failover
+  Scenario Outline: The cluster is partitioned <shape> under load
+    # Shorter than the clients' whole retry window: a client on the minority side reaches a leader again before it gives up.
+    Given a broker cluster
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
+    When each client starts submitting 60 jobs to "echo", 2 at a time
+    And the cluster is partitioned "<shape>" for 1500 ms
+    Then every job is answered exactly once
+    And no call is stuck
+    And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
+
+    Examples:
+      | shape           |
+      | leader-isolated |
+      | bridge          |
+      | random-halves   |
+
+  @khr1:commit-before-ack @khr1:follower-refuses @khr1:failover
+  Scenario: Five brokers in a majorities ring: each sees a majority, no two the same one
+    # Every broker can win an election with the majority it sees, and each new leader deposes a neighbour.
+    Given a cluster of 5 brokers
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
+    When each client starts submitting 60 jobs to "echo", 2 at a time
+    And the cluster is partitioned "majorities-ring" for 1500 ms
+    Then every job is answered exactly once
+    And no call is stuck
+    And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms

@@ -1,0 +1,120 @@
+import path from 'node:path';
+import type { NodeHandle } from '../../runtime/node-handle';
+import type { SystemContext } from '../system';
+import type { RequestReplyStarters } from './roles';
+import { askKhr } from '../../probe/khr-probe';
+import { leaderOf, type ClusterLeader } from './cluster-leader';
+
+/** One replica's endpoints: where it binds, where the harness and the other nodes reach it. */
+interface ReplicaEndpoints {
+  name: string;
+  clientBind: string;
+  replicationBind: string;
+  /** Its client endpoint as other nodes reach it directly (what the cluster names it by). */
+  clientPeer: string;
+  replicationPeer: string;
+  /** Its client endpoint for the harness's own questions (mmi.khr, 8/MMI). */
+  clientHarness: string;
+  stateDir: string;
+}
+
+/** The names of a cluster's replicas: `broker-1` … `broker-N`, which are also their KHR/1 node ids. */
+export function replicaNames(count: number, role = 'broker'): string[] {
+  return Array.from({ length: count }, (_, index) => `${role}-${index + 1}`);
+}
+
+/** `<id>=<client>+<replication>`, one member of a `--cluster` value. */
+function member(id: string, client: string, replication: string): string {
+  return `${id}=${client}+${replication}`;
+}
+
+/**
+ * A replicated broker (KHR/1): N replicas started from the broker role, each told the cluster as it
+ * sees it. Every replica-to-replica replication link goes through the fault proxy (`broker-1->broker-2`
+ * is broker-1 dialling broker-2's replication endpoint), so a partition can cut the brokers apart;
+ * workers and clients get one link per replica. The leader is read off the replicas' own `mmi.khr`
+ * answers, asked by the harness directly (an instrument, never through the fault proxy).
+ */
+export class BrokerReplicas {
+  readonly nodes: NodeHandle[] = [];
+  private readonly endpoints: ReplicaEndpoints[] = [];
+
+  constructor(private readonly context: SystemContext<RequestReplyStarters>) {}
+
+  get names(): string[] {
+    return this.endpoints.map((replica) => replica.name);
+  }
+
+  /** Starts `count` replicas at once (a replica is ready before any election, so none waits for the others). */
+  async start(count: number): Promise<NodeHandle[]> {
+    if (this.nodes.length > 0) throw new Error('the broker cluster is already started');
+    if (!Number.isInteger(count) || count < 1) throw new Error(`a broker cluster needs a whole number of replicas from 1, not ${count}`);
+    const { runtime } = this.context;
+    for (const name of replicaNames(count)) {
+      const clientPort = await runtime.allocatePort(name);
+      const replicationPort = await runtime.allocatePort(name);
+      this.endpoints.push({
+        name,
+        clientBind: runtime.bindEndpoint(name, clientPort),
+        replicationBind: runtime.bindEndpoint(name, replicationPort),
+        clientPeer: await runtime.peerEndpoint(name, clientPort),
+        replicationPeer: await runtime.peerEndpoint(name, replicationPort),
+        clientHarness: await runtime.harnessEndpoint(name, clientPort),
+        stateDir: runtime.stateDir(name, path.join(this.context.stateDir, name)),
+      });
+    }
+    const specs = await Promise.all(
+      this.endpoints.map(async (replica) =>
+        this.context.implementation.broker({
+          name: replica.name,
+          bind: replica.clientBind,
+          timing: this.context.timing,
+          stateDir: replica.stateDir,
+          replica: { nodeId: replica.name, cluster: await this.clusterAsSeenBy(replica), dataDir: path.join(replica.stateDir, 'replicated') },
+        }),
+      ),
+    );
+    this.nodes.push(...(await Promise.all(specs.map((spec) => runtime.start(spec)))));
+    return this.nodes;
+  }
+
+  /** The `--cluster` value for one replica: itself as it binds, every other replica's replication endpoint through its link. */
+  private async clusterAsSeenBy(self: ReplicaEndpoints): Promise<string> {
+    const members: string[] = [];
+    for (const other of this.endpoints) {
+      if (other === self) {
+        members.push(member(self.name, self.clientBind, self.replicationBind));
+        continue;
+      }
+      const replication = this.context.network ? (await this.context.network.link(self.name, other.name, other.replicationPeer)).endpoint : other.replicationPeer;
+      members.push(member(other.name, other.clientPeer, replication));
+    }
+    return members.join(',');
+  }
+
+  /** Every replica's client endpoint as `node` reaches it (its own links through the fault proxy), comma-separated, broker-1 first. */
+  async addressesFor(node: string): Promise<string> {
+    if (this.endpoints.length === 0) throw new Error('start the broker cluster before the nodes that connect to it');
+    const addresses: string[] = [];
+    for (const replica of this.endpoints) {
+      addresses.push(this.context.network ? (await this.context.network.link(node, replica.name, replica.clientPeer)).endpoint : replica.clientPeer);
+    }
+    return addresses.join(',');
+  }
+
+  /** Each replica's client endpoint for the harness's own questions. */
+  get harnessEndpoints(): string[] {
+    return this.endpoints.map((replica) => replica.clientHarness);
+  }
+
+  /**
+   * Who leads now: every replica asked `mmi.khr` at once, each for at most `timeoutMs`; undefined
+   * when no answer at the highest term names a replica (an election in progress, or none answered).
+   */
+  async leader(timeoutMs: number): Promise<ClusterLeader | undefined> {
+    const answers = await Promise.all(
+      this.endpoints.map(async (replica) => ({ replica: replica.name, clientEndpoints: [replica.clientPeer, replica.clientBind], answer: await askKhr(replica.clientHarness, timeoutMs) })),
+    );
+    return leaderOf(answers);
+  }
+}
