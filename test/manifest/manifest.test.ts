@@ -769,7 +769,7 @@ describe('template', () => {
 
   test('every role knows the common placeholders, its position\'s security ones, and only its own extras', () => {
     const [server, peer] = [`${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}`.split(', '), `${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}`.split(', ')];
-    assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'processingTimeout', 'serviceClasses', 'nodeId', 'cluster', 'dataDir']);
+    assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'processingTimeout', 'serviceClasses', 'retentionMs', 'nodeId', 'cluster', 'dataDir']);
     assert.deepEqual(PLACEHOLDERS.worker, [...peer, 'broker', 'brokers', 'service', 'workMs', 'workerMode']);
     assert.deepEqual(PLACEHOLDERS.client, [...peer, 'broker', 'brokers', 'serviceClasses', 'retryPolicy']);
     assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending']);
