@@ -25,6 +25,15 @@ export const CLIENT_DEFECTS = {
 
 export type ClientDefect = keyof typeof CLIENT_DEFECTS;
 
+/** Defects the reference subscriber can be started with (`keelhaul subscribe --seed-defect <name>`, hidden from help). */
+export const SUBSCRIBER_DEFECTS = {
+  'subscribe-before-welcome': 'SUBSCRIBE and UNSUBSCRIBE go out the moment they are called, WELCOME or not, and are not sent again after a WELCOME',
+  'queue-gaps': 'a DELIVER is queued whenever its sequence is beyond the received position: a gap is handed out instead of dropped, and the message it skipped never is',
+  'keep-unsubscribed': 'unsubscribe() leaves the topic subscribed until UNSUBSCRIBED comes: DELIVERs that arrive meanwhile are still handed out',
+} as const;
+
+export type SubscriberDefect = keyof typeof SUBSCRIBER_DEFECTS;
+
 /** `a,b` checked against `known`: an unknown name is an error listing the known ones. */
 function parseDefects<D extends string>(text: string, catalogue: Readonly<Record<D, string>>): D[] {
   const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
@@ -40,6 +49,10 @@ export function parseBrokerDefects(text: string): BrokerDefect[] {
 
 export function parseClientDefects(text: string): ClientDefect[] {
   return parseDefects(text, CLIENT_DEFECTS);
+}
+
+export function parseSubscriberDefects(text: string): SubscriberDefect[] {
+  return parseDefects(text, SUBSCRIBER_DEFECTS);
 }
 
 /** The crash a seeded defect causes: an uncaught exception, as the bug it stands for would throw. */

@@ -4,11 +4,13 @@ import { DEFAULT_PROXY_OPTIONS, PubSubProxy } from '../../reference/pubsub/proxy
 import { DEFAULT_PUBLISHER_OPTIONS, MAX_PUBLISHER_WINDOW, Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
 import { DEFAULT_SUBSCRIBER_OPTIONS, Subscriber } from '../../reference/pubsub/subscriber';
 import { nameProblem } from '../../reference/pubsub/codec';
+import { parseSubscriberDefects, type SubscriberDefect } from '../../reference/defects';
 import { createLogger } from '../../reference/util/log';
 import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
 import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';
 import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled, unsafeNoSyncOption } from './journal-repair';
 import {
+  cliParser,
   curveKeyOption,
   endpoint,
   exitWithStdinOption,
@@ -160,10 +162,12 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(serverKeyOption())
     .addOption(new Option('--driver', 'take subscribe/unsubscribe commands from stdin and report deliveries on stdout (docs/drivers.md)'))
     .addOption(exitWithStdinOption())
+    .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseSubscriberDefects)).hideHelp())
     .action(
       async (opts: {
         proxy: string;
         id: string;
+        seedDefect?: SubscriberDefect[];
         topic?: string[];
         positions?: string;
         count?: number;
@@ -187,6 +191,7 @@ export function registerPubSubCommands(program: Command): void {
           heartbeatLiveness: opts.liveness,
           reconnectInitial: opts.reconnectInitial,
           reconnectMax: opts.reconnectMax,
+          defects: opts.seedDefect,
         };
         if (opts.driver) {
           // The driver exits when stdin closes, with or without --exit-with-stdin.

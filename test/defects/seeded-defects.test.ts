@@ -122,6 +122,28 @@ const CASES: SeededDefectCase[] = [
     says: /\[(too-many-attempts|give-up-late)\] call client-\d:\w+:\d+ of client-\d \(service step\)/,
     manifest: 'examples/broken/retries-give-up.yaml',
   },
+  // Subscriber defects, judged against the harness's stand-in proxy (features/pubsub/subscriber-rules.feature).
+  {
+    defect: 'subscribe-before-welcome',
+    scenario: 'A subscriber subscribes only after WELCOME',
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:subscribe-after-welcome',
+    says: /\[khp1:subscribe-after-welcome\] SUBSCRIBE news went out before any WELCOME/,
+  },
+  {
+    defect: 'queue-gaps',
+    scenario: "A subscriber adopts WELCOME's subscriptions and positions",
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:drop-duplicates-and-gaps',
+    says: /\[khp1:drop-duplicates-and-gaps\] subscriber-1 handed out DELIVER news 8 while 7 was still missing \(a gap\)/,
+  },
+  {
+    defect: 'keep-unsubscribed',
+    scenario: 'After unsubscribe, a subscriber hands out nothing more of that topic',
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:unsubscribe-discards',
+    says: /\[khp1:unsubscribe-discards\] subscriber-1 handed out news-2-after-unsubscribe/,
+  },
 ];
 
 function escapeRegex(text: string): string {
@@ -154,6 +176,7 @@ describe('seeded broker defects: each FAILs the scenario that names its rule', (
       assert.equal(run.code, 1, `exit code\n${run.stdout}\n${run.stderr}`);
       assert.equal(verdict.profile, profile);
       assert.ok(verdict.clauses.includes(clause), `clauses: ${verdict.clauses.join(', ')}`);
+      if (verdict.error?.includes(`[${clause}]`)) assert.deepEqual(verdict.broken?.map((broken) => broken.id), [clause], 'a FAIL whose evidence names its clause breaks that clause alone');
       assert.match(verdict.error ?? '', says);
     });
   }

@@ -2,6 +2,7 @@ import { securityParam, type NodeSecurity, type SecurityPosition } from '../node
 import path from 'node:path';
 import { DeliveryReports } from '../../history/delivery-reports';
 import type { NodeHandle } from '../../runtime/node-handle';
+import { StandInProxy } from '../../probe/stand-in-proxy';
 import { DEFAULT_PROXY_OPTIONS } from '../../../reference/pubsub/proxy';
 import { PUBSUB_PROFILES } from '../../checker/profile';
 import { startNumbered } from '../numbered-nodes';
@@ -31,6 +32,8 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
   readonly subscribers: NodeHandle[] = [];
   private proxyPeer?: string;
   private proxyHarness?: string;
+  /** The harness's own scripted proxy, when a scenario tests the subscribers and publishers alone. */
+  standIn?: StandInProxy;
   private readonly deliveries = new DeliveryReports();
 
   protected shape() {
@@ -81,8 +84,10 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
     return this.context.history.events().filter((event) => event.type === 'put-ok').length;
   }
 
-  /** Puts are stopped by the steps that started them; their publishers go with the runtime. */
-  stopLoad(): void {}
+  /** Puts are stopped by the steps that started them; their publishers go with the runtime. A stand-in proxy closes here. */
+  stopLoad(): void {
+    void this.standIn?.close();
+  }
 
   /** Topics `subscriber` has an acknowledged subscription to, not since asked to drop. */
   private liveSubscriptions(subscriber: string): string[] {
@@ -138,6 +143,20 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
     const state = this.context.runtime.stateDir(PROXY, path.join(this.context.stateDir, PROXY));
     this.proxy = await this.context.runtime.start(this.context.implementation.pubsubProxy({ name: PROXY, bind: this.context.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state, maxPending, ...this.securityFor(PROXY, 'server') }));
     return this.proxy;
+  }
+
+  /**
+   * The harness's scripted proxy in place of the implementation's (harness/probe/stand-in-proxy.ts):
+   * publishers and subscribers started after it connect to it. It runs in the harness process, so
+   * only where nodes reach the harness at 127.0.0.1 (the process runtime).
+   */
+  async startStandInProxy(): Promise<StandInProxy> {
+    if (this.context.runtime.kind !== 'process') throw new Error(`the stand-in proxy runs in the harness process: it needs the process runtime, not ${this.context.runtime.kind}`);
+    const port = await this.context.runtime.allocatePort(PROXY);
+    this.proxyPeer = await this.context.runtime.peerEndpoint(PROXY, port);
+    this.proxyHarness = await this.context.runtime.harnessEndpoint(PROXY, port);
+    this.standIn = await StandInProxy.bind(this.context.runtime.bindEndpoint(PROXY, port), this.timing.heartbeatInterval);
+    return this.standIn;
   }
 
   async startPublishers(count: number): Promise<NodeHandle[]> {

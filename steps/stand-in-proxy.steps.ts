@@ -1,0 +1,28 @@
+import { Given, Then } from '@cucumber/cucumber';
+import { parseSubscriberScript, SUBSCRIBER_SCRIPTS, type SubscriberUnderTest } from '../harness/probe/subscriber-scripts';
+import { livenessPeriod } from '../harness/timing/timing';
+import { scaled } from '../harness/util/time-scale';
+import type { KeelhaulWorld } from './world';
+
+/** Steps where the harness stands in for the pub/sub proxy (harness/probe/stand-in-proxy.ts) to judge a subscriber alone. */
+
+const COMMAND_TIMEOUT_MS = scaled(5_000);
+
+Given('a stand-in pub\\/sub proxy of the harness', async function (this: KeelhaulWorld) {
+  await this.harness.pubsub.startStandInProxy();
+});
+
+Then('{string}, facing the stand-in proxy, follows the script {string}', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, name: string, scriptName: string) {
+  const script = SUBSCRIBER_SCRIPTS[parseSubscriberScript(scriptName)];
+  const { pubsub, history, timing } = this.harness;
+  const proxy = pubsub.standIn;
+  if (proxy === undefined) throw new Error('no stand-in proxy was started (Given a stand-in pub/sub proxy of the harness)');
+  const node = pubsub.subscriber(name);
+  const subscriber: SubscriberUnderTest = {
+    name,
+    subscribe: (topic) => pubsub.subscribe(node, topic, COMMAND_TIMEOUT_MS),
+    unsubscribe: (topic) => pubsub.unsubscribe(node, topic, COMMAND_TIMEOUT_MS),
+    delivered: () => history.events().flatMap((event) => (event.type === 'deliver' && event.subscriber === name ? [{ topic: event.topic, msg: event.msg }] : [])),
+  };
+  await script(proxy, subscriber, { heartbeatMs: timing.heartbeatInterval, livenessMs: livenessPeriod(timing) });
+});
