@@ -1,3 +1,4 @@
+import { ClauseBroken } from './clause-broken';
 import type { HeardCommand, StandInProxy } from './stand-in-proxy';
 
 /** The subscriber under test, as a script sees it: its driver's commands and what its `get()` handed out. */
@@ -14,17 +15,6 @@ export interface ScriptTiming {
   heartbeatMs: number;
   /** heartbeat × liveness. */
   livenessMs: number;
-}
-
-/** A finding of a script: the clause broken, and what the stand-in saw. */
-export class SubscriberRuleBroken extends Error {
-  constructor(
-    readonly clause: string,
-    detail: string,
-  ) {
-    super(`[${clause}] ${detail}`);
-    this.name = 'SubscriberRuleBroken';
-  }
 }
 
 const PUBLISHER = 'stand-in-publisher';
@@ -45,7 +35,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
 /** Waits for the subscriber's HELLO: every script starts from a connected subscriber. */
 async function helloFrom(proxy: StandInProxy, subscriber: SubscriberUnderTest, timing: ScriptTiming, since = 0): Promise<HeardCommand> {
   return proxy.expect(isCommand('HELLO', subscriber.name), { since, timeoutMs: 2 * timing.livenessMs, what: `HELLO ${subscriber.name}` }).catch((error: Error) => {
-    throw new SubscriberRuleBroken('khp1:hello-with-positions', error.message);
+    throw new ClauseBroken('khp1:hello-with-positions', error.message);
   });
 }
 
@@ -67,11 +57,11 @@ export async function subscribeOnlyAfterWelcome(proxy: StandInProxy, subscriber:
   // Several heartbeats without WELCOME: a subscriber that sends commands at once has sent it by now.
   await new Promise((resolve) => setTimeout(resolve, 4 * timing.heartbeatMs));
   const early = proxy.heard('SUBSCRIBE');
-  if (early.length > 0) throw new SubscriberRuleBroken('khp1:subscribe-after-welcome', `SUBSCRIBE ${early[0]?.args.join(' ')} went out before any WELCOME (heard: ${proxy.describe()})`);
+  if (early.length > 0) throw new ClauseBroken('khp1:subscribe-after-welcome', `SUBSCRIBE ${early[0]?.args.join(' ')} went out before any WELCOME (heard: ${proxy.describe()})`);
   const firstWelcome = proxy.mark;
   await proxy.send('WELCOME');
   await proxy.expect(isCommand('SUBSCRIBE', 'news'), { since: firstWelcome, timeoutMs: 2 * timing.livenessMs, what: 'SUBSCRIBE news after WELCOME' }).catch((error: Error) => {
-    throw new SubscriberRuleBroken('khp1:subscribe-after-welcome', error.message);
+    throw new ClauseBroken('khp1:subscribe-after-welcome', error.message);
   });
   const reset = proxy.mark;
   await proxy.send('RESET');
@@ -81,11 +71,11 @@ export async function subscribeOnlyAfterWelcome(proxy: StandInProxy, subscriber:
   // Sent again because of the WELCOME, not because a request timeout (reference: 1 s) ran out.
   const boundMs = 4 * timing.heartbeatMs;
   await proxy.expect(isCommand('SUBSCRIBE', 'news'), { since: secondWelcome, timeoutMs: boundMs, what: `SUBSCRIBE news again within ${boundMs} ms of the second WELCOME (an unanswered SUBSCRIBE is sent again after each WELCOME)` }).catch((error: Error) => {
-    throw new SubscriberRuleBroken('khp1:subscribe-after-welcome', error.message);
+    throw new ClauseBroken('khp1:subscribe-after-welcome', error.message);
   });
   await proxy.send('SUBSCRIBED', 'news', 0);
   await asked.catch((error: Error) => {
-    throw new SubscriberRuleBroken('khp1:subscribe-after-welcome', `SUBSCRIBED news was sent, but the driver never reported the subscription: ${error.message}`);
+    throw new ClauseBroken('khp1:subscribe-after-welcome', `SUBSCRIBED news was sent, but the driver never reported the subscription: ${error.message}`);
   });
 }
 
@@ -100,7 +90,7 @@ export async function adoptWelcomeAndDropDuplicatesAndGaps(proxy: StandInProxy, 
   await deliver(proxy, 'news', 6, 'news-6');
   const handed = (msg: string) => subscriber.delivered().some((delivery) => delivery.msg === msg);
   if (!(await waitUntil(() => handed('news-6'), 2 * timing.livenessMs))) {
-    throw new SubscriberRuleBroken(
+    throw new ClauseBroken(
       'khp1:adopt-welcome',
       `WELCOME listed "news" at position 5 and DELIVER news 6 followed, but ${subscriber.name} never handed it out within ${2 * timing.livenessMs} ms: it did not take WELCOME's subscription and position as its own (heard: ${proxy.describe()})`,
     );
@@ -122,11 +112,11 @@ export async function adoptWelcomeAndDropDuplicatesAndGaps(proxy: StandInProxy, 
   ];
   const broken = wrong.filter(([msg]) => got.includes(msg));
   const [first] = broken;
-  if (first) throw new SubscriberRuleBroken(first[1], `${subscriber.name} handed out ${broken.map(([, , what]) => what).join('; ')}: it must drop it (handed out: ${got.join(', ')})`);
-  if (!gotNext) throw new SubscriberRuleBroken('khp1:drop-duplicates-and-gaps', `DELIVER news 7, the next in order after 6, was never handed out within ${2 * timing.livenessMs} ms (heard: ${proxy.describe()})`);
+  if (first) throw new ClauseBroken(first[1], `${subscriber.name} handed out ${broken.map(([, , what]) => what).join('; ')}: it must drop it (handed out: ${got.join(', ')})`);
+  if (!gotNext) throw new ClauseBroken('khp1:drop-duplicates-and-gaps', `DELIVER news 7, the next in order after 6, was never handed out within ${2 * timing.livenessMs} ms (heard: ${proxy.describe()})`);
   const acks = proxy.heard('ACK').filter((ack) => ack.args[0] === 'news');
   const beyond = acks.find((ack) => Number(ack.args[1]) > 7);
-  if (beyond) throw new SubscriberRuleBroken('khp1:drop-duplicates-and-gaps', `${subscriber.name} acknowledged news ${beyond.args[1]}, beyond 7, the last it handed out`);
+  if (beyond) throw new ClauseBroken('khp1:drop-duplicates-and-gaps', `${subscriber.name} acknowledged news ${beyond.args[1]}, beyond 7, the last it handed out`);
 }
 
 /**
@@ -139,13 +129,13 @@ export async function unsubscribeDiscards(proxy: StandInProxy, subscriber: Subsc
   await proxy.send('WELCOME', 'news', 0);
   await deliver(proxy, 'news', 1, 'news-1');
   if (!(await waitUntil(() => subscriber.delivered().some((delivery) => delivery.msg === 'news-1'), 2 * timing.livenessMs))) {
-    throw new SubscriberRuleBroken('khp1:adopt-welcome', `WELCOME listed "news" at position 0 and DELIVER news 1 followed, but ${subscriber.name} never handed it out (heard: ${proxy.describe()})`);
+    throw new ClauseBroken('khp1:adopt-welcome', `WELCOME listed "news" at position 0 and DELIVER news 1 followed, but ${subscriber.name} never handed it out (heard: ${proxy.describe()})`);
   }
   const before = proxy.mark;
   const asked = subscriber.unsubscribe('news');
   asked.catch(() => undefined);
   await proxy.expect(isCommand('UNSUBSCRIBE', 'news'), { since: before, timeoutMs: 2 * timing.livenessMs, what: 'UNSUBSCRIBE news' }).catch((error: Error) => {
-    throw new SubscriberRuleBroken('khp1:subscribe-after-welcome', error.message);
+    throw new ClauseBroken('khp1:subscribe-after-welcome', error.message);
   });
   const afterUnsubscribe = proxy.mark;
   await deliver(proxy, 'news', 2, 'news-2-after-unsubscribe');
@@ -153,13 +143,13 @@ export async function unsubscribeDiscards(proxy: StandInProxy, subscriber: Subsc
   await new Promise((resolve) => setTimeout(resolve, 2 * timing.heartbeatMs));
   await proxy.send('UNSUBSCRIBED', 'news');
   await asked.catch((error: Error) => {
-    throw new SubscriberRuleBroken('khp1:subscriptions', `UNSUBSCRIBED news was sent, but the driver never reported it: ${error.message}`);
+    throw new ClauseBroken('khp1:subscriptions', `UNSUBSCRIBED news was sent, but the driver never reported it: ${error.message}`);
   });
   await new Promise((resolve) => setTimeout(resolve, 2 * timing.heartbeatMs));
   const late = subscriber.delivered().filter((delivery) => delivery.msg.endsWith('-after-unsubscribe'));
-  if (late.length > 0) throw new SubscriberRuleBroken('khp1:unsubscribe-discards', `${subscriber.name} handed out ${late.map((d) => d.msg).join(', ')} after unsubscribe("news") was called: get() must return nothing of that topic`);
+  if (late.length > 0) throw new ClauseBroken('khp1:unsubscribe-discards', `${subscriber.name} handed out ${late.map((d) => d.msg).join(', ')} after unsubscribe("news") was called: get() must return nothing of that topic`);
   const acked = proxy.heard('ACK').filter((ack) => ack.index >= afterUnsubscribe && ack.args[0] === 'news' && Number(ack.args[1]) >= 2);
-  if (acked.length > 0) throw new SubscriberRuleBroken('khp1:unsubscribe-discards', `${subscriber.name} acknowledged news ${acked[0]?.args[1]} after unsubscribe("news"): what it discards is left unacknowledged`);
+  if (acked.length > 0) throw new ClauseBroken('khp1:unsubscribe-discards', `${subscriber.name} acknowledged news ${acked[0]?.args[1]} after unsubscribe("news"): what it discards is left unacknowledged`);
 }
 
 /** The scripts, by the name a feature gives them. */

@@ -798,7 +798,7 @@ const TIMING = SCENARIO_TIMING;
 const BROKER: BrokerParams = { name: 'broker-1', bind: 'tcp://127.0.0.1:40123', timing: TIMING, stateDir: '/var/state/broker-1' };
 const WORKER: WorkerParams = { name: 'worker-2', broker: 'tcp://127.0.0.1:40123', service: 'echo', workMs: 7, timing: TIMING };
 const CLIENT: ClientParams = { name: 'client-3', broker: 'tcp://127.0.0.1:40123', timing: TIMING };
-const PROXY: PubSubProxyParams = { name: 'pubsub-proxy', bind: 'tcp://127.0.0.1:40200', timing: TIMING, stateDir: '/var/state/pubsub-proxy', maxPending: 25 };
+const PROXY: PubSubProxyParams = { name: 'pubsub-proxy', bind: 'tcp://127.0.0.1:40200', timing: TIMING, stateDir: '/var/state/pubsub-proxy', maxPending: 25, subscriberEviction: 3_600_000 };
 const PUBLISHER: PublisherParams = { name: 'publisher-1', proxy: 'tcp://127.0.0.1:40201', timing: TIMING };
 const SUBSCRIBER: SubscriberParams = { name: 'subscriber-2', proxy: 'tcp://127.0.0.1:40202', timing: TIMING, stateDir: '/var/state/subscriber-2' };
 

@@ -135,13 +135,16 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
     return securityParam(this.context.security, name, position, PROXY);
   }
 
-  /** `maxPending` bounds what the proxy keeps for one subscriber (default: the reference proxy's). */
-  async startProxy({ maxPending = DEFAULT_PROXY_OPTIONS.maxPending }: { maxPending?: number } = {}): Promise<NodeHandle> {
+  /**
+   * `maxPending` bounds what the proxy keeps for one subscriber, `subscriberEviction` how long a
+   * subscriber id keeps its subscriptions without a session (defaults: the reference proxy's).
+   */
+  async startProxy({ maxPending = DEFAULT_PROXY_OPTIONS.maxPending, subscriberEviction = DEFAULT_PROXY_OPTIONS.subscriberEviction }: { maxPending?: number; subscriberEviction?: number } = {}): Promise<NodeHandle> {
     const port = await this.context.runtime.allocatePort(PROXY);
     this.proxyPeer = await this.context.runtime.peerEndpoint(PROXY, port);
     this.proxyHarness = await this.context.runtime.harnessEndpoint(PROXY, port);
     const state = this.context.runtime.stateDir(PROXY, path.join(this.context.stateDir, PROXY));
-    this.proxy = await this.context.runtime.start(this.context.implementation.pubsubProxy({ name: PROXY, bind: this.context.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state, maxPending, ...this.securityFor(PROXY, 'server') }));
+    this.proxy = await this.context.runtime.start(this.context.implementation.pubsubProxy({ name: PROXY, bind: this.context.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state, maxPending, subscriberEviction, ...this.securityFor(PROXY, 'server') }));
     return this.proxy;
   }
 
