@@ -4,7 +4,7 @@ import { DEFAULT_PROXY_OPTIONS, PubSubProxy } from '../../reference/pubsub/proxy
 import { DEFAULT_PUBLISHER_OPTIONS, MAX_PUBLISHER_WINDOW, Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
 import { DEFAULT_SUBSCRIBER_OPTIONS, Subscriber } from '../../reference/pubsub/subscriber';
 import { nameProblem } from '../../reference/pubsub/codec';
-import { parseSubscriberDefects, type SubscriberDefect } from '../../reference/defects';
+import { parseProxyDefects, parseSubscriberDefects, type ProxyDefect, type SubscriberDefect } from '../../reference/defects';
 import { createLogger } from '../../reference/util/log';
 import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
 import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';
@@ -71,7 +71,8 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(repairOption())
     .addOption(unsafeNoSyncOption())
     .addOption(exitWithStdinOption())
-    .action(async (opts: { unsafeNoSync?: boolean; endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; subscriberEviction: number; curveKey?: string; policy?: string; repair?: boolean; exitWithStdin?: boolean }) => {
+    .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseProxyDefects)).hideHelp())
+    .action(async (opts: { seedDefect?: ProxyDefect[]; unsafeNoSync?: boolean; endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; subscriberEviction: number; curveKey?: string; policy?: string; repair?: boolean; exitWithStdin?: boolean }) => {
       if (opts.repair) process.exit(await runRepair('pubsub-proxy', opts.journal));
       const security = serverSecurityOrExit(opts);
       const logger = createLogger(opts.name);
@@ -86,6 +87,7 @@ export function registerPubSubCommands(program: Command): void {
         maxMessageSize: opts.maxMessageSize,
         maxTopics: opts.maxTopics,
         subscriberEviction: opts.subscriberEviction,
+        defects: opts.seedDefect,
         security,
         logger,
       }).catch(exitOnDamagedJournal);

@@ -99,38 +99,66 @@ async function rawSubscription(proxy: ProxyUnderTest, peer: KhpPeer, subscriber:
   return Number(subscribed.args[1]);
 }
 
+/** Puts `count` messages on `topic` at once (revision 1 PUTs, each its own message id) and waits for every answer; their sequences. */
+async function putMany(proxy: ProxyUnderTest, peer: KhpPeer, topic: string, count: number): Promise<number[]> {
+  const ids = Array.from({ length: count }, (_, i) => fresh(`${topic}-${i + 1}`));
+  for (const msg of ids) await peer.send('PUT', 'probe-pub', msg, topic, `payload of ${msg}`);
+  const sequences: number[] = [];
+  for (const msg of ids) {
+    const answer = await peer.next((message) => (message.command === 'ACCEPTED' || message.command === 'REFUSED') && message.args[0] === msg, answerBound(proxy));
+    if (answer?.command !== 'ACCEPTED') throw new Error(`PUT ${msg} on ${topic} was answered ${describeKhp(answer)}: the scenario has nothing to deliver`);
+    sequences.push(Number(answer.args[2]));
+  }
+  return sequences.sort((a, b) => a - b);
+}
+
+/** The sequences of the DELIVERs of `topic` heard until none came for `quietMs` (or `boundMs` passed). */
+async function deliveredSequences(subscriber: KhpPeer, topic: string, quietMs: number, boundMs: number): Promise<number[]> {
+  const seen: number[] = [];
+  const deadline = Date.now() + boundMs;
+  while (Date.now() < deadline) {
+    const delivered = await subscriber.next(khpCommand('DELIVER', topic), Math.min(quietMs, deadline - Date.now()));
+    if (delivered === undefined) break;
+    seen.push(Number(delivered.args[1]));
+  }
+  return seen;
+}
+
 /**
  * Proxy rule 8: ACK (topic, n) acknowledges every sequence up to n, capped at the highest sequence
  * delivered to that subscriber id. A raw subscriber gets 5 DELIVERs and acknowledges only the last:
- * nothing of the 5 may come again (a proxy that took the ACK for one message retransmits the 4
- * others after a liveness). Then it acknowledges far beyond what it was sent: the next message put
- * must still be delivered (a proxy that did not cap the ACK takes it as acknowledged).
+ * none of the 5 may come again (a proxy that took the ACK for one message retransmits the 4 others
+ * after a liveness). Then 80 more are put at once, more than a delivery window holds, and before it
+ * acknowledges any of them it acknowledges far beyond everything: every one of the 80 must still be
+ * delivered (a proxy that did not cap the ACK takes those it had not sent yet as acknowledged).
  */
 export async function cumulativeAck(proxy: ProxyUnderTest): Promise<void> {
   const topic = fresh('acks');
   await withPeer(proxy, (subscriber) =>
     withPeer(proxy, async (publisher) => {
       const from = await rawSubscription(proxy, subscriber, fresh('probe-acker'), topic);
-      const sequences: number[] = [];
-      for (let i = 1; i <= 5; i++) {
-        const answer = await put(proxy, publisher, 'probe-pub', fresh(`ack-${i}`), topic);
-        if (answer?.command !== 'ACCEPTED') throw new Error(`a PUT on ${topic} was answered ${describeKhp(answer)}: the scenario has nothing to acknowledge`);
-        sequences.push(Number(answer.args[2]));
-      }
+      await putMany(proxy, publisher, topic, 5);
       const last = from + 5;
       for (let seq = from + 1; seq <= last; seq++) {
         const delivered = await subscriber.next(khpCommand('DELIVER', topic, seq), answerBound(proxy));
-        if (delivered === undefined) throw new ClauseBroken('khp1:in-order-delivery', `DELIVER ${topic} ${seq} never came (accepted as ${sequences.join(', ')})`);
+        if (delivered === undefined) throw new ClauseBroken('khp1:in-order-delivery', `DELIVER ${topic} ${seq} never came`);
       }
       await subscriber.send('ACK', topic, last);
       const again = await subscriber.collect((message) => message.command === 'DELIVER' && message.args[0] === topic, 2 * proxy.livenessMs + proxy.heartbeatMs);
       if (again.length > 0) throw new ClauseBroken('khp1:cumulative-ack', `after ACK ${topic} ${last} the proxy sent ${again.map(describeKhp).join('; ')} again: an ACK acknowledges every sequence up to its own`);
+      const sequences = await putMany(proxy, publisher, topic, 80);
+      const before = await deliveredSequences(subscriber, topic, 2 * proxy.heartbeatMs, proxy.livenessMs);
       await subscriber.send('ACK', topic, 1_000_000);
-      const answer = await put(proxy, publisher, 'probe-pub', fresh('ack-6'), topic);
-      if (answer?.command !== 'ACCEPTED') throw new Error(`a PUT on ${topic} was answered ${describeKhp(answer)}: the scenario has nothing to deliver after the ACK far ahead`);
-      const next = await subscriber.next(khpCommand('DELIVER', topic, last + 1), answerBound(proxy));
-      if (next === undefined) throw new ClauseBroken('khp1:cumulative-ack', `after ACK ${topic} 1000000, far beyond the ${last} delivered, the next message (${topic} ${last + 1}) never came: an ACK is capped at the highest sequence delivered to that subscriber id`);
-      await subscriber.send('ACK', topic, last + 1);
+      const after = await deliveredSequences(subscriber, topic, 2 * proxy.livenessMs, 4 * answerBound(proxy));
+      const got = new Set([...before, ...after]);
+      const missing = sequences.filter((seq) => !got.has(seq));
+      if (missing.length > 0) {
+        throw new ClauseBroken(
+          'khp1:cumulative-ack',
+          `after ACK ${topic} 1000000, sent when ${before.length > 0 ? `${Math.max(...before)}` : 'nothing of the 80'} had been delivered, ${missing.length} of the 80 messages never came (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}): an ACK is capped at the highest sequence delivered to that subscriber id`,
+        );
+      }
+      await subscriber.send('ACK', topic, Math.max(...sequences));
       await subscriber.send('UNSUBSCRIBE', topic);
       await subscriber.next(khpCommand('UNSUBSCRIBED', topic), answerBound(proxy));
     }),

@@ -66,6 +66,8 @@ export interface PubSubStoreOptions {
   fsync?: boolean;
   /** Acknowledged positions are journaled in one record per this many ms at most (default 5). */
   ackFlushMs?: number;
+  /** TEST ONLY, the seeded defect ignore-sync-errors (reference/journal/journal.ts). */
+  ignoreSyncErrors?: boolean;
   logger?: Logger;
 }
 
@@ -127,7 +129,7 @@ export class PubSubStore {
 
   /** Opens (or creates) the journal and replays it. A record that is not understood stops the open. */
   static async open(path: string, options: PubSubStoreOptions): Promise<PubSubStore> {
-    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync, repairCommand: `keelhaul pubsub-proxy --journal ${path} --repair` });
+    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync, ignoreSyncErrors: options.ignoreSyncErrors, repairCommand: `keelhaul pubsub-proxy --journal ${path} --repair` });
     const store = new PubSubStore(journal, options);
     try {
       records.forEach((payload, index) => store.apply(parseRecord(payload, index)));

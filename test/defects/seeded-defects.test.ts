@@ -144,6 +144,48 @@ const CASES: SeededDefectCase[] = [
     clause: 'khp1:unsubscribe-discards',
     says: /\[khp1:unsubscribe-discards\] subscriber-1 handed out news-2-after-unsubscribe/,
   },
+  // Proxy defects, reached by the harness's raw KHP/1 peers (features/pubsub/proxy-rules.feature) and its disk faults.
+  {
+    defect: 'crash-on-malformed',
+    scenario: 'The proxy drops malformed messages and keeps serving',
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:malformed-dropped',
+    says: /\[khp1:malformed-dropped\] the proxy exited \(code 1; .*\) on a message with the header KHP02/,
+    manifest: 'test/fixtures/defects/proxy-crash-on-malformed.yaml',
+  },
+  {
+    defect: 'uncapped-ack',
+    scenario: 'An ACK acknowledges every sequence up to its own',
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:cumulative-ack',
+    says: /\[khp1:cumulative-ack\] after ACK acks-\w+ 1000000, .* of the 80 messages never came/,
+    manifest: 'test/fixtures/defects/proxy-uncapped-ack.yaml',
+  },
+  {
+    defect: 'accept-ahead',
+    scenario: "A publisher's windowed puts are decided in its stream order",
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:stream-order',
+    says: /\[khp1:stream-order\] PUT order-2-\w+ with publisher sequence 2 while 1 was undecided was answered ACCEPTED/,
+    manifest: 'test/fixtures/defects/proxy-accept-ahead.yaml',
+  },
+  {
+    defect: 'never-evict',
+    scenario: 'A subscriber id without a session past the eviction bound loses its subscriptions',
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:eviction',
+    says: /\[khp1:eviction\] probe-ghost-\w+, without a session for \d+ ms .* was welcomed back still subscribed/,
+    manifest: 'test/fixtures/defects/proxy-never-evict.yaml',
+  },
+  {
+    defect: 'ignore-sync-errors',
+    scenario: "The proxy's fsyncs fail while messages flow",
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:journal-failure',
+    says: /\[khp1:journal-failure\] the proxy acknowledged \d+ puts during and after 300 ms of failing fsyncs and went on serving/,
+    manifest: 'test/fixtures/defects/proxy-ignore-sync-errors.yaml',
+    requires: 'powerloss',
+  },
 ];
 
 function escapeRegex(text: string): string {
