@@ -29,6 +29,7 @@ export type ClientDefect = keyof typeof CLIENT_DEFECTS;
 export const SUBSCRIBER_DEFECTS = {
   'subscribe-before-welcome': 'SUBSCRIBE and UNSUBSCRIBE go out the moment they are called, WELCOME or not, and are not sent again after a WELCOME',
   'queue-gaps': 'a DELIVER is queued whenever its sequence is beyond the received position: a gap is handed out instead of dropped, and the message it skipped never is',
+  'forbidden-is-transient': 'FORBIDDEN is ignored as if it were a lost answer: the SUBSCRIBE is sent again until its call times out, and a forbidden subscriber id keeps saying HELLO',
   'keep-unsubscribed': 'unsubscribe() leaves the topic subscribed until UNSUBSCRIBED comes: DELIVERs that arrive meanwhile are still handed out',
 } as const;
 

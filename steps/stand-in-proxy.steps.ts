@@ -18,11 +18,22 @@ Then('{string}, facing the stand-in proxy, follows the script {string}', { timeo
   const proxy = pubsub.standIn;
   if (proxy === undefined) throw new Error('no stand-in proxy was started (Given a stand-in pub/sub proxy of the harness)');
   const node = pubsub.subscriber(name);
+  const errors: { topic?: string; error: string }[] = [];
+  const stopListening = node.onReport((report) => {
+    if (report.type !== 'error') return;
+    const { topic, error } = report as { topic?: unknown; error?: unknown };
+    errors.push({ ...(typeof topic === 'string' ? { topic } : {}), error: typeof error === 'string' ? error : '' });
+  });
   const subscriber: SubscriberUnderTest = {
     name,
     subscribe: (topic) => pubsub.subscribe(node, topic, COMMAND_TIMEOUT_MS),
     unsubscribe: (topic) => pubsub.unsubscribe(node, topic, COMMAND_TIMEOUT_MS),
     delivered: () => history.events().flatMap((event) => (event.type === 'deliver' && event.subscriber === name ? [{ topic: event.topic, msg: event.msg }] : [])),
+    errors: () => errors,
   };
-  await script(proxy, subscriber, { heartbeatMs: timing.heartbeatInterval, livenessMs: livenessPeriod(timing) });
+  try {
+    await script(proxy, subscriber, { heartbeatMs: timing.heartbeatInterval, livenessMs: livenessPeriod(timing) });
+  } finally {
+    stopListening();
+  }
 });

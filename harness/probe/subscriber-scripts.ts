@@ -9,6 +9,8 @@ export interface SubscriberUnderTest {
   unsubscribe(topic: string): Promise<void>;
   /** The messages the driver reported delivered so far (get()'s hand-outs), in order. */
   delivered(): readonly { topic: string; msg: string }[];
+  /** The `error` reports of its driver since the script began: a failed call (with its topic) or session. */
+  errors(): readonly { topic?: string; error: string }[];
 }
 
 export interface ScriptTiming {
@@ -152,11 +154,52 @@ export async function unsubscribeDiscards(proxy: StandInProxy, subscriber: Subsc
   if (acked.length > 0) throw new ClauseBroken('khp1:unsubscribe-discards', `${subscriber.name} acknowledged news ${acked[0]?.args[1]} after unsubscribe("news"): what it discards is left unacknowledged`);
 }
 
+/**
+ * Subscriber rule 8: FORBIDDEN is a definite failure. Naming a topic it answers that SUBSCRIBE: the
+ * call fails (the driver reports an error for it), and nothing else changes (the session goes on).
+ * Naming the subscriber's own id it answers HELLO: the session has failed for good; the subscriber
+ * stops saying HELLO (a subscriber that took it for a lost WELCOME would go on every heartbeat) and
+ * its driver reports an error.
+ */
+export async function forbiddenIsDefinite(proxy: StandInProxy, subscriber: SubscriberUnderTest, timing: ScriptTiming): Promise<void> {
+  await helloFrom(proxy, subscriber, timing);
+  await proxy.send('WELCOME', 'news', 0);
+  const before = proxy.mark;
+  subscriber.subscribe('secret').catch(() => undefined);
+  await proxy.expect(isCommand('SUBSCRIBE', 'secret'), { since: before, timeoutMs: 2 * timing.livenessMs, what: 'SUBSCRIBE secret' }).catch((error: Error) => {
+    throw new ClauseBroken('khp1:subscribe-after-welcome', error.message);
+  });
+  const refused = proxy.mark;
+  await proxy.send('FORBIDDEN', 'secret');
+  if (!(await waitUntil(() => subscriber.errors().some((report) => report.topic === 'secret'), 2 * timing.livenessMs))) {
+    throw new ClauseBroken('khp1:forbidden-definite', `FORBIDDEN secret answered SUBSCRIBE secret, but the driver reported no error for it within ${2 * timing.livenessMs} ms: the call fails at once (heard: ${proxy.describe(refused)})`);
+  }
+  await deliver(proxy, 'news', 1, 'news-1-after-forbidden-topic');
+  if (!(await waitUntil(() => subscriber.delivered().some((delivery) => delivery.msg === 'news-1-after-forbidden-topic'), 2 * timing.livenessMs))) {
+    throw new ClauseBroken('khp1:forbidden-definite', `after FORBIDDEN secret, DELIVER news 1 was never handed out: FORBIDDEN naming a topic fails that call only, the session goes on`);
+  }
+  const again = proxy.heard('SUBSCRIBE').filter((heard) => heard.index > refused && heard.args[0] === 'secret');
+  if (again.length > 0) throw new ClauseBroken('khp1:forbidden-definite', `after FORBIDDEN secret the subscriber sent SUBSCRIBE secret again: the call has failed for good`);
+  const reset = proxy.mark;
+  await proxy.send('RESET');
+  await helloFrom(proxy, subscriber, timing, reset);
+  const forbidden = proxy.mark;
+  await proxy.send('FORBIDDEN', subscriber.name);
+  // Several heartbeats: a subscriber still waiting for WELCOME says HELLO once per heartbeat.
+  await new Promise((resolve) => setTimeout(resolve, 4 * timing.heartbeatMs));
+  const hellos = proxy.heard('HELLO').filter((heard) => heard.index > forbidden);
+  if (hellos.length > 0) throw new ClauseBroken('khp1:forbidden-definite', `after FORBIDDEN ${subscriber.name} answered its HELLO, it said HELLO ${hellos.length} more time(s): FORBIDDEN naming the subscriber id ends the session for good`);
+  if (!subscriber.errors().some((report) => report.topic === undefined)) {
+    throw new ClauseBroken('khp1:forbidden-definite', `after FORBIDDEN ${subscriber.name} answered its HELLO, the driver reported no error: the session has failed, and it must say so`);
+  }
+}
+
 /** The scripts, by the name a feature gives them. */
 export const SUBSCRIBER_SCRIPTS = {
   'subscribe only after WELCOME': subscribeOnlyAfterWelcome,
   "adopt WELCOME, drop duplicates and gaps": adoptWelcomeAndDropDuplicatesAndGaps,
   'unsubscribe discards': unsubscribeDiscards,
+  'FORBIDDEN is definite': forbiddenIsDefinite,
 } as const;
 
 export type SubscriberScript = keyof typeof SUBSCRIBER_SCRIPTS;

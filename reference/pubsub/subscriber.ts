@@ -463,6 +463,7 @@ export class Subscriber {
       case 'deliver':
         return this.onDeliver({ topic: message.topic, seq: message.seq, publisher: message.publisher, msg: message.msg, payload: message.payload });
       case 'forbidden':
+        if (this.defects.has('forbidden-is-transient')) return;
         return this.onForbidden(message.name);
     }
   }

@@ -144,6 +144,14 @@ const CASES: SeededDefectCase[] = [
     clause: 'khp1:unsubscribe-discards',
     says: /\[khp1:unsubscribe-discards\] subscriber-1 handed out news-2-after-unsubscribe/,
   },
+  {
+    defect: 'forbidden-is-transient',
+    scenario: 'FORBIDDEN fails the SUBSCRIBE it answers',
+    profile: 'secure',
+    clause: 'khp1:forbidden-definite',
+    says: /\[khp1:forbidden-definite\] FORBIDDEN secret answered SUBSCRIBE secret, but the driver reported no error for it/,
+    manifest: 'test/fixtures/defects/forbidden-is-transient.yaml',
+  },
   // Proxy defects, reached by the harness's raw KHP/1 peers (features/pubsub/proxy-rules.feature) and its disk faults.
   {
     defect: 'crash-on-malformed',

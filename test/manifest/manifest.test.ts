@@ -559,7 +559,7 @@ describe('mistakes beyond the schema', () => {
       roles: { subscriber: { command: [FAKE_ON_PATH, '{{broker}}'] }, 'pubsub-proxy': { command: [FAKE_ON_PATH, '{{proxy}}'] }, publisher: { command: [FAKE_ON_PATH, '{{stateDir}}'] } },
     });
     assert.deepEqual(problems, [
-      `roles.pubsub-proxy.command[1]: unknown placeholder {{proxy}} (a pubsub-proxy knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, maxPending)`,
+      `roles.pubsub-proxy.command[1]: unknown placeholder {{proxy}} (a pubsub-proxy knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, maxPending, subscriberEviction)`,
       `roles.publisher.command[1]: unknown placeholder {{stateDir}} (a publisher knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, proxy)`,
       `roles.subscriber.command[1]: unknown placeholder {{broker}} (a subscriber knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, proxy, stateDir)`,
     ]);
@@ -758,7 +758,7 @@ describe('template', () => {
     assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'processingTimeout', 'serviceClasses']);
     assert.deepEqual(PLACEHOLDERS.worker, [...peer, 'broker', 'service', 'workMs', 'workerMode']);
     assert.deepEqual(PLACEHOLDERS.client, [...peer, 'broker', 'serviceClasses', 'retryPolicy']);
-    assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending']);
+    assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending', 'subscriberEviction']);
     assert.deepEqual(PLACEHOLDERS.publisher, [...peer, 'proxy']);
     assert.deepEqual(PLACEHOLDERS.subscriber, [...peer, 'proxy', 'stateDir']);
   });
