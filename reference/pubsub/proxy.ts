@@ -19,7 +19,7 @@ import {
   type RefusalCode,
 } from './codec';
 import { PublisherStreams } from './publisher-streams';
-import { PubSubStore, type PubSubStoreStats, type StoredMessage } from './store';
+import { PubSubStore, type CompactionFigures, type PubSubStoreStats, type StoredMessage } from './store';
 import { DeliveredPositions } from './delivered-positions';
 import { AbsentSubscribers } from './absent-subscribers';
 import { silentLogger, type Logger } from '../util/log';
@@ -61,6 +61,10 @@ export interface PubSubProxyOptions {
   subscriberEviction?: number;
   /** Seeded defects (reference/defects.ts), only to prove the suite catches them. */
   defects?: readonly ProxyDefect[];
+  /** The journal is compacted once it holds at least this many records (and 4 times the live state). */
+  compactionMinRecords?: number;
+  /** Called after each journal compaction (the CLI reports it, so scenarios can tell it happened). */
+  onCompacted?: (figures: CompactionFigures) => void;
   /**
    * Secure mode (docs/security.md): the proxy's key pair and policy file. CURVE with the ZAP
    * allow-list, every message's KHA/1 envelope checked, and the principal's rights enforced:
@@ -140,7 +144,7 @@ export class PubSubProxy {
   /** subscriber id → its current session. */
   private readonly bySubscriber = new Map<string, Session>();
   private readonly log: Logger;
-  private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync' | 'security' | 'defects'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
+  private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync' | 'security' | 'defects' | 'compactionMinRecords' | 'onCompacted'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
   /** Puts and SUBSCRIBEs refused because the topic table is full. */
   private refusedTopics = 0;
   private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0, forbidden: 0, revokedSessions: 0, outOfOrder: 0, acks: 0 };
@@ -180,7 +184,15 @@ export class PubSubProxy {
     const full = { ...DEFAULT_PROXY_OPTIONS, ...options };
     const absent = new AbsentSubscribers(full.subscriberEviction); // checks the option before anything opens
     const ignoreSyncErrors = full.defects?.includes('ignore-sync-errors') === true;
-    const storeOptions = { maxPending: full.maxPending, dedupRetention: full.dedupRetention, fsync: full.fsync, logger: full.logger, ...(ignoreSyncErrors && { ignoreSyncErrors }) };
+    const storeOptions = {
+      maxPending: full.maxPending,
+      dedupRetention: full.dedupRetention,
+      fsync: full.fsync,
+      logger: full.logger,
+      ...(full.compactionMinRecords !== undefined && { compactionMinRecords: full.compactionMinRecords }),
+      ...(full.onCompacted !== undefined && { onCompacted: full.onCompacted }),
+      ...(ignoreSyncErrors && { ignoreSyncErrors }),
+    };
     const store = full.journal === undefined ? PubSubStore.inMemory(storeOptions) : await PubSubStore.open(full.journal, storeOptions);
     const security = await startServerSecurity(full.security, full.logger ?? silentLogger(), () => store.close());
     const proxy = new PubSubProxy(full, store, absent, security);

@@ -2,8 +2,10 @@ import { securityParam, type NodeSecurity, type SecurityPosition } from '../node
 import path from 'node:path';
 import { DeliveryReports } from '../../history/delivery-reports';
 import type { NodeHandle } from '../../runtime/node-handle';
+import type { JournalCompactedReport } from '../../../reference/drivers/protocol';
 import { StandInProxy } from '../../probe/stand-in-proxy';
 import { DEFAULT_PROXY_OPTIONS } from '../../../reference/pubsub/proxy';
+import { DEFAULT_COMPACTION_MIN_RECORDS } from '../../../reference/pubsub/store';
 import { PUBSUB_PROFILES } from '../../checker/profile';
 import { startNumbered } from '../numbered-nodes';
 import type { PubSubStarters } from './roles';
@@ -32,6 +34,8 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
   readonly subscribers: NodeHandle[] = [];
   private proxyPeer?: string;
   private proxyHarness?: string;
+  /** The proxy's journal-compacted reports, across its restarts (an implementation that does not report them leaves it empty). */
+  readonly compactions: JournalCompactedReport[] = [];
   /** The harness's own scripted proxy, when a scenario tests the subscribers and publishers alone. */
   standIn?: StandInProxy;
   private readonly deliveries = new DeliveryReports();
@@ -139,12 +143,20 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
    * `maxPending` bounds what the proxy keeps for one subscriber, `subscriberEviction` how long a
    * subscriber id keeps its subscriptions without a session (defaults: the reference proxy's).
    */
-  async startProxy({ maxPending = DEFAULT_PROXY_OPTIONS.maxPending, subscriberEviction = DEFAULT_PROXY_OPTIONS.subscriberEviction }: { maxPending?: number; subscriberEviction?: number } = {}): Promise<NodeHandle> {
+  async startProxy({
+    maxPending = DEFAULT_PROXY_OPTIONS.maxPending,
+    subscriberEviction = DEFAULT_PROXY_OPTIONS.subscriberEviction,
+    dedupRetention = DEFAULT_PROXY_OPTIONS.dedupRetention,
+    compactionThreshold = DEFAULT_COMPACTION_MIN_RECORDS,
+  }: { maxPending?: number; subscriberEviction?: number; dedupRetention?: number; compactionThreshold?: number } = {}): Promise<NodeHandle> {
     const port = await this.context.runtime.allocatePort(PROXY);
     this.proxyPeer = await this.context.runtime.peerEndpoint(PROXY, port);
     this.proxyHarness = await this.context.runtime.harnessEndpoint(PROXY, port);
     const state = this.context.runtime.stateDir(PROXY, path.join(this.context.stateDir, PROXY));
-    this.proxy = await this.context.runtime.start(this.context.implementation.pubsubProxy({ name: PROXY, bind: this.context.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state, maxPending, subscriberEviction, ...this.securityFor(PROXY, 'server') }));
+    this.proxy = await this.context.runtime.start(this.context.implementation.pubsubProxy({ name: PROXY, bind: this.context.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state, maxPending, subscriberEviction, dedupRetention, compactionThreshold, ...this.securityFor(PROXY, 'server') }));
+    this.proxy.onReport((report) => {
+      if (report.type === 'journal-compacted') this.compactions.push(report);
+    });
     return this.proxy;
   }
 

@@ -8,6 +8,10 @@ export interface PubSubProxyParams extends ListenerParams {
   maxPending: number;
   /** ms without a session after which a subscriber id loses its subscriptions (KHP/1 proxy rule 13). */
   subscriberEviction: number;
+  /** (publisher, message id) pairs the proxy remembers for dedup (KHP/1 proxy rule 2). */
+  dedupRetention: number;
+  /** Journal records past which the proxy compacts (proxy rule 11); small, so a scenario reaches compaction in seconds. */
+  compactionThreshold: number;
 }
 
 export interface PublisherParams extends NodeParams {
@@ -27,12 +31,19 @@ export const PUBSUB_ROLES = {
   pubsubProxy: declareRole<PubSubProxyParams>()({
     role: 'pubsub-proxy',
     listens: true,
-    placeholders: [...LISTENER_PLACEHOLDERS, 'maxPending', 'subscriberEviction'],
-    values: (params) => ({ ...listenerValues(params), maxPending: params.maxPending, subscriberEviction: params.subscriberEviction }),
-    reference: ({ name, bind, timing, stateDir, maxPending, subscriberEviction }) =>
+    placeholders: [...LISTENER_PLACEHOLDERS, 'maxPending', 'subscriberEviction', 'dedupRetention', 'compactionThreshold'],
+    values: (params) => ({
+      ...listenerValues(params),
+      maxPending: params.maxPending,
+      subscriberEviction: params.subscriberEviction,
+      dedupRetention: params.dedupRetention,
+      compactionThreshold: params.compactionThreshold,
+    }),
+    reference: ({ name, bind, timing, stateDir, maxPending, subscriberEviction, dedupRetention, compactionThreshold }) =>
       node([
         'pubsub-proxy', '--name', name, '--endpoint', bind, '--journal', path.join(stateDir, 'journal'),
-        '--max-pending', String(maxPending), '--subscriber-eviction', String(subscriberEviction), ...heartbeatArgs(timing),
+        '--max-pending', String(maxPending), '--subscriber-eviction', String(subscriberEviction),
+        '--dedup-retention', String(dedupRetention), '--compaction-min-records', String(compactionThreshold), ...heartbeatArgs(timing),
       ]),
   }),
   publisher: declareRole<PublisherParams>()({
