@@ -120,7 +120,7 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
   # message ids and compacts its journal within seconds. The window stays above what the publishers
   # can have in flight (2 × 64), as it must. A proxy that does not report its compactions
   # ("journal-compacted") leaves the last step INCONCLUSIVE: what it was to reach is not shown.
-  @khp1:dedup @khp1:restart @khp1:accept-before-acknowledge
+  @khp1:dedup @khp1:restart
   Scenario: A small dedup window and frequent journal compaction, across a proxy crash: each message once
     Given a pub/sub proxy that remembers the last 200 message ids and compacts its journal past 128 records
     And 2 subscribers
