@@ -1,4 +1,5 @@
 import { Given, Then } from '@cucumber/cucumber';
+import { publisherOutcomes, type PublisherUnderTest } from '../harness/probe/publisher-scripts';
 import { parseSubscriberScript, SUBSCRIBER_SCRIPTS, type SubscriberUnderTest } from '../harness/probe/subscriber-scripts';
 import { livenessPeriod } from '../harness/timing/timing';
 import { scaled } from '../harness/util/time-scale';
@@ -36,4 +37,17 @@ Then('{string}, facing the stand-in proxy, follows the script {string}', { timeo
   } finally {
     stopListening();
   }
+});
+
+Then('{string}, facing the stand-in proxy, reports each put as its answer says', { timeout: scaled(90_000) }, async function (this: KeelhaulWorld, name: string) {
+  const { pubsub, history, timing } = this.harness;
+  const proxy = pubsub.standIn;
+  if (proxy === undefined) throw new Error('no stand-in proxy was started (Given a stand-in pub/sub proxy of the harness)');
+  const node = pubsub.node(name);
+  const publisher: PublisherUnderTest = {
+    name,
+    put: (topic, msg) => node.send({ type: 'put', topic, msg, payload: `payload of ${msg}` }),
+    outcome: (msg) => history.events().find((event) => (event.type === 'put-ok' || event.type === 'put-fail' || event.type === 'put-info') && event.process === name && event.msg === msg)?.type,
+  };
+  await publisherOutcomes(proxy, publisher, { attemptTimeoutMs: timing.clientTimeout, attempts: timing.clientAttempts, backoffMaxMs: timing.backoffMax, livenessMs: livenessPeriod(timing) });
 });

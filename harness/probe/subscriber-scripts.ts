@@ -1,3 +1,4 @@
+import { holdsWithin } from '../util/wait-for';
 import { ClauseBroken } from './clause-broken';
 import type { HeardCommand, StandInProxy } from './stand-in-proxy';
 
@@ -25,14 +26,6 @@ function isCommand(command: string, ...args: string[]): (heard: HeardCommand) =>
   return (heard) => heard.command === command && args.every((arg, i) => heard.args[i] === arg);
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return true;
-}
 
 /** Waits for the subscriber's HELLO: every script starts from a connected subscriber. */
 async function helloFrom(proxy: StandInProxy, subscriber: SubscriberUnderTest, timing: ScriptTiming, since = 0): Promise<HeardCommand> {
@@ -91,7 +84,7 @@ export async function adoptWelcomeAndDropDuplicatesAndGaps(proxy: StandInProxy, 
   await proxy.send('WELCOME', 'news', 5);
   await deliver(proxy, 'news', 6, 'news-6');
   const handed = (msg: string) => subscriber.delivered().some((delivery) => delivery.msg === msg);
-  if (!(await waitUntil(() => handed('news-6'), 2 * timing.livenessMs))) {
+  if (!(await holdsWithin(() => handed('news-6'), 2 * timing.livenessMs))) {
     throw new ClauseBroken(
       'khp1:adopt-welcome',
       `WELCOME listed "news" at position 5 and DELIVER news 6 followed, but ${subscriber.name} never handed it out within ${2 * timing.livenessMs} ms: it did not take WELCOME's subscription and position as its own (heard: ${proxy.describe()})`,
@@ -102,7 +95,7 @@ export async function adoptWelcomeAndDropDuplicatesAndGaps(proxy: StandInProxy, 
   await deliver(proxy, 'news', 8, 'news-8-beyond-a-gap');
   await deliver(proxy, 'sports', 1, 'sports-1-not-subscribed');
   await deliver(proxy, 'news', 7, 'news-7');
-  const gotNext = await waitUntil(() => handed('news-7'), 2 * timing.livenessMs);
+  const gotNext = await holdsWithin(() => handed('news-7'), 2 * timing.livenessMs);
   // Anything queued behind news 7 would have been handed out by now.
   await new Promise((resolve) => setTimeout(resolve, 2 * timing.heartbeatMs));
   const got = subscriber.delivered().map((delivery) => delivery.msg);
@@ -130,7 +123,7 @@ export async function unsubscribeDiscards(proxy: StandInProxy, subscriber: Subsc
   await helloFrom(proxy, subscriber, timing);
   await proxy.send('WELCOME', 'news', 0);
   await deliver(proxy, 'news', 1, 'news-1');
-  if (!(await waitUntil(() => subscriber.delivered().some((delivery) => delivery.msg === 'news-1'), 2 * timing.livenessMs))) {
+  if (!(await holdsWithin(() => subscriber.delivered().some((delivery) => delivery.msg === 'news-1'), 2 * timing.livenessMs))) {
     throw new ClauseBroken('khp1:adopt-welcome', `WELCOME listed "news" at position 0 and DELIVER news 1 followed, but ${subscriber.name} never handed it out (heard: ${proxy.describe()})`);
   }
   const before = proxy.mark;
@@ -171,11 +164,11 @@ export async function forbiddenIsDefinite(proxy: StandInProxy, subscriber: Subsc
   });
   const refused = proxy.mark;
   await proxy.send('FORBIDDEN', 'secret');
-  if (!(await waitUntil(() => subscriber.errors().some((report) => report.topic === 'secret'), 2 * timing.livenessMs))) {
+  if (!(await holdsWithin(() => subscriber.errors().some((report) => report.topic === 'secret'), 2 * timing.livenessMs))) {
     throw new ClauseBroken('khp1:forbidden-definite', `FORBIDDEN secret answered SUBSCRIBE secret, but the driver reported no error for it within ${2 * timing.livenessMs} ms: the call fails at once (heard: ${proxy.describe(refused)})`);
   }
   await deliver(proxy, 'news', 1, 'news-1-after-forbidden-topic');
-  if (!(await waitUntil(() => subscriber.delivered().some((delivery) => delivery.msg === 'news-1-after-forbidden-topic'), 2 * timing.livenessMs))) {
+  if (!(await holdsWithin(() => subscriber.delivered().some((delivery) => delivery.msg === 'news-1-after-forbidden-topic'), 2 * timing.livenessMs))) {
     throw new ClauseBroken('khp1:forbidden-definite', `after FORBIDDEN secret, DELIVER news 1 was never handed out: FORBIDDEN naming a topic fails that call only, the session goes on`);
   }
   const again = proxy.heard('SUBSCRIBE').filter((heard) => heard.index > refused && heard.args[0] === 'secret');
