@@ -8,9 +8,10 @@ import { runVerify } from '../verify/run-verify';
 import { requirement, type RequirementName } from '../support/requirements';
 
 /**
- * Each seeded broker defect (reference/defects.ts) against the one scenario written to catch it:
- * `keelhaul verify` on a manifest that starts the reference broker with `--seed-defect` must FAIL
- * that scenario, and its verdict must name the clause the defect breaks. The real CLI, real nodes;
+ * Each seeded defect of a reference node (reference/defects.ts: broker, client, pub/sub proxy,
+ * subscriber) against the one scenario written to catch it: `keelhaul verify` on a manifest that
+ * starts that node with `--seed-defect` must FAIL that scenario, and its verdict must name the clause
+ * the defect breaks (that clause alone when the evidence names it in brackets). The real CLI, real nodes;
  * each run is one scenario of a few seconds.
  */
 const RUN_TIMEOUT_MS = 60_000;
@@ -200,8 +201,8 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-describe('seeded broker defects: each FAILs the scenario that names its rule', () => {
-  test('the reference broker, without defects, passes every one of these scenarios', async () => {
+describe('seeded defects: each FAILs the scenario that names its rule', () => {
+  test('the reference, without defects, passes every one of these scenarios', async () => {
     // A scenario this machine cannot run would be INCONCLUSIVE, not PASS: its own case skips, saying why.
     const runnable = CASES.filter(({ requires }) => requires === undefined || requirement(requires).available);
     const names = runnable.map(({ scenario }) => escapeRegex(scenario)).join('|');
