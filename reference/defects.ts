@@ -38,6 +38,27 @@ export const WORKER_DEFECTS = {
 
 export type WorkerDefect = keyof typeof WORKER_DEFECTS;
 
+/** Defects the reference subscriber can be started with (`keelhaul subscribe --seed-defect <name>`, hidden from help). */
+export const SUBSCRIBER_DEFECTS = {
+  'subscribe-before-welcome': 'SUBSCRIBE and UNSUBSCRIBE go out the moment they are called, WELCOME or not, and are not sent again after a WELCOME',
+  'queue-gaps': 'a DELIVER is queued whenever its sequence is beyond the received position: a gap is handed out instead of dropped, and the message it skipped never is',
+  'forbidden-is-transient': 'FORBIDDEN is ignored as if it were a lost answer: the SUBSCRIBE is sent again until its call times out, and a forbidden subscriber id keeps saying HELLO',
+  'keep-unsubscribed': 'unsubscribe() leaves the topic subscribed until UNSUBSCRIBED comes: DELIVERs that arrive meanwhile are still handed out',
+} as const;
+
+export type SubscriberDefect = keyof typeof SUBSCRIBER_DEFECTS;
+
+/** Defects the reference pub/sub proxy can be started with (`keelhaul pubsub-proxy --seed-defect <name>`, hidden from help). */
+export const PROXY_DEFECTS = {
+  'crash-on-malformed': 'the process dies on the first malformed message instead of dropping it',
+  'uncapped-ack': 'an ACK (or HELLO position) is taken as it comes, not capped at what was delivered to that subscriber id: an ACK far ahead swallows messages not yet put',
+  'accept-ahead': 'a windowed PUT ahead of its publisher stream is accepted at once instead of dropped: a publisher\'s messages can get sequences out of its put() order',
+  'never-evict': 'subscriber ids without a session keep their subscriptions forever, whatever --subscriber-eviction says',
+  'ignore-sync-errors': 'the journal ignores a failed write or fdatasync and the proxy acknowledges the puts anyway, serving on (as the broker defect of that name)',
+} as const;
+
+export type ProxyDefect = keyof typeof PROXY_DEFECTS;
+
 /** `a,b` checked against `known`: an unknown name is an error listing the known ones. */
 function parseDefects<D extends string>(text: string, catalogue: Readonly<Record<D, string>>): D[] {
   const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
@@ -59,8 +80,16 @@ export function parseWorkerDefects(text: string): WorkerDefect[] {
   return parseDefects(text, WORKER_DEFECTS);
 }
 
+export function parseProxyDefects(text: string): ProxyDefect[] {
+  return parseDefects(text, PROXY_DEFECTS);
+}
+
+export function parseSubscriberDefects(text: string): SubscriberDefect[] {
+  return parseDefects(text, SUBSCRIBER_DEFECTS);
+}
+
 /** The crash a seeded defect causes: an uncaught exception, as the bug it stands for would throw. */
-export function crashForDefect(defect: BrokerDefect, detail: string): void {
+export function crashForDefect(defect: BrokerDefect | ProxyDefect, detail: string): void {
   process.nextTick(() => {
     throw new Error(`seeded defect ${defect}: ${detail}`);
   });

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../harness/util/wait-for';
 import { scaled } from '../harness/util/time-scale';
 import { Inconclusive } from '../harness/verdict/inconclusive';
+import { ClauseBroken } from '../harness/probe/clause-broken';
 import type { KeelhaulWorld } from './world';
 
 /**
@@ -79,4 +80,32 @@ Then('every call made while the disk fault lasted failed definitely or was answe
 
 Then('some calls failed definitely while the disk fault lasted', function (this: KeelhaulWorld) {
   expectRefusalsDuring(this.harness.history.events());
+});
+
+/**
+ * KHP/1 proxy rule 12: the proxy's fsyncs fail once messages flow; it must stop serving (exit 70)
+ * rather than acknowledge what it could not make durable. A power cut then takes whatever it wrote
+ * without syncing, and it starts again on its journal: every message it acknowledged must still be
+ * delivered. A proxy that wrote nothing during the fault (no puts came) was not tested: INCONCLUSIVE.
+ */
+When("the pub\\/sub proxy's fsyncs fail for {int} ms once {int} messages are accepted, then it loses its unsynced writes and restarts {int} ms later", { timeout: scaled(60_000) }, async function (this: KeelhaulWorld, durationMs: number, accepted: number, pauseMs: number) {
+  const { pubsub, history } = this.harness;
+  const proxy = pubsub.proxy;
+  if (!proxy) throw new Error('no pub/sub proxy was started');
+  await waitFor(() => pubsub.accepted() >= accepted, { timeoutMs: ANSWERED_TIMEOUT_MS, what: `${accepted} accepted messages` });
+  const from = history.now();
+  const fault = this.strike({ kind: 'fsync-fails', target: proxy.name, durationMs: scaled(durationMs) }, proxy);
+  await waitFor(() => !proxy.running, { timeoutMs: scaled(durationMs), what: 'the proxy to stop' }).catch(() => undefined);
+  await fault;
+  const acceptedDuring = history.events().filter((event) => event.type === 'put-ok' && event.t >= from).length;
+  if (proxy.running) {
+    if (acceptedDuring === 0) throw new Inconclusive(`no put was accepted while the proxy's fsyncs failed (${durationMs} ms), and it went on: the fault may have met no write`);
+    throw new ClauseBroken('khp1:journal-failure', `the proxy acknowledged ${acceptedDuring} puts during and after ${durationMs} ms of failing fsyncs and went on serving: after a failed fdatasync it stops`);
+  }
+  this.proxyExitOnDiskFault = proxy.lastExit;
+  await this.strike({ kind: 'lose-unsynced-writes', target: proxy.name, pauseMs: scaled(pauseMs) }, proxy);
+});
+
+Then('the pub\\/sub proxy exited with status 70 at the failed sync', function (this: KeelhaulWorld) {
+  if (this.proxyExitOnDiskFault !== 'code 70') throw new ClauseBroken('khp1:journal-failure', `the proxy stopped at the failed sync with ${this.proxyExitOnDiskFault ?? 'no exit recorded'}, not status 70`);
 });

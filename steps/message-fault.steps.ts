@@ -40,6 +40,12 @@ When('the DELIVERs of {string} to {string} are swapped in pairs for {int} livene
   );
 });
 
+// A live session loses one DELIVER: the subscriber sees the next ones as a gap and drops them, and only
+// the proxy's retransmission (no acknowledgement progress for a liveness) brings the lost one and the rest.
+When('the DELIVER of {string} sequence {int} to {string} is lost on a live session', { timeout: FIND_TRAFFIC_TIMEOUT_MS + scaled(5_000) }, async function (this: KeelhaulWorld, topic: string, sequence: number, name: string) {
+  await messageFaultUntilAffected(this, { kind: 'drop-messages', match: { command: 'DELIVER', topic, sequence }, limit: 1, links: { of: [name] }, direction: 'backward' });
+});
+
 Then('the message fault affected at least {int} message(s)', function (this: KeelhaulWorld, count: number) {
   const ends = this.harness.history.events().filter((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'end' && event.effect?.messages !== undefined);
   const last = ends[ends.length - 1];

@@ -270,3 +270,21 @@ Then('the pub\\/sub checker counts every anomaly, and every count is zero', { ti
   this.attach(summary, 'text/plain');
   expectPass(judgement, summary);
 });
+
+Given('a pub\\/sub proxy that remembers the last {int} message ids and compacts its journal past {int} records', async function (this: KeelhaulWorld, dedupRetention: number, compactionThreshold: number) {
+  await this.harness.pubsub.startProxy({ dedupRetention, compactionThreshold });
+});
+
+/**
+ * Whether the run reached what it was set up for: a compaction of the journal, with the dedup table
+ * full (its oldest ids forgotten). Known only from the proxy's `journal-compacted` reports; a proxy
+ * that does not report them, or a run that did not get there, is INCONCLUSIVE, never a PASS.
+ */
+Then('the proxy compacted its journal, and its dedup table reached its bound of {int}', function (this: KeelhaulWorld, bound: number) {
+  const { compactions } = this.harness.pubsub;
+  const last = compactions[compactions.length - 1];
+  if (last === undefined) throw new Inconclusive('the proxy reported no journal compaction (a "journal-compacted" report, docs/drivers.md): the scenario cannot show it reached compaction');
+  const fullest = Math.max(...compactions.map((report) => report.dedupEntries));
+  if (fullest < bound) throw new Inconclusive(`the proxy compacted ${compactions.length} time(s), but its dedup table held at most ${fullest} ids, below its bound of ${bound}: the dedup window's edge was not reached`);
+  this.attach(`${compactions.length} compaction(s); the last kept ${last.liveRecords} records, ${last.dedupEntries} dedup entries (bound ${last.dedupRetention})`, 'text/plain');
+});

@@ -36,6 +36,10 @@ export class KeelhaulWorld extends World {
   pubsubWorkload?: PubSubWorkload;
   /** The bound the pub/sub proxy was started with, for the steps that check it. */
   maxPending?: number;
+  /** The eviction bound (ms) the pub/sub proxy was started with, for the steps that check it. */
+  subscriberEviction?: number;
+  /** How the pub/sub proxy ended when its disk failed ("code 70"), for the steps that check it. */
+  proxyExitOnDiskFault?: string;
   /** When the last pub/sub drain ended, for the checks that follow it. */
   drained?: CatchingUp;
   /** The last stand-in client request (its job name), and the history time it was sent. */

@@ -4,11 +4,14 @@ import { DEFAULT_PROXY_OPTIONS, PubSubProxy } from '../../reference/pubsub/proxy
 import { DEFAULT_PUBLISHER_OPTIONS, MAX_PUBLISHER_WINDOW, Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
 import { DEFAULT_SUBSCRIBER_OPTIONS, Subscriber } from '../../reference/pubsub/subscriber';
 import { nameProblem } from '../../reference/pubsub/codec';
+import { parseProxyDefects, parseSubscriberDefects, type ProxyDefect, type SubscriberDefect } from '../../reference/defects';
 import { createLogger } from '../../reference/util/log';
 import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
 import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';
+import { report } from '../../reference/drivers/protocol';
 import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled, unsafeNoSyncOption } from './journal-repair';
 import {
+  cliParser,
   curveKeyOption,
   endpoint,
   exitWithStdinOption,
@@ -59,6 +62,8 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(new Option('--window <n>', 'unacknowledged deliveries in flight per subscriber and topic').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.window))
     .addOption(new Option('--max-message-size <bytes>', 'largest message a peer may send; a peer that sends more is disconnected (ZMQ_MAXMSGSIZE)').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.maxMessageSize))
     .addOption(new Option('--max-topics <n>', 'most topics known at once; a put on a new topic past it is refused (busy)').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.maxTopics))
+    .addOption(new Option('--dedup-retention <n>', 'how many (publisher, message id) pairs are remembered for dedup').argParser(positiveInt).default(DEFAULT_PROXY_OPTIONS.dedupRetention))
+    .addOption(new Option('--compaction-min-records <n>', 'the journal is compacted once it holds this many records and 4 times its live state; each compaction is reported on stdout').argParser(positiveInt))
     .addOption(
       new Option('--subscriber-eviction <ms>', 'a subscriber id with no session for this long loses its subscriptions (durably; its pending messages are released)')
         .argParser(positiveInt)
@@ -69,7 +74,8 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(repairOption())
     .addOption(unsafeNoSyncOption())
     .addOption(exitWithStdinOption())
-    .action(async (opts: { unsafeNoSync?: boolean; endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; subscriberEviction: number; curveKey?: string; policy?: string; repair?: boolean; exitWithStdin?: boolean }) => {
+    .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseProxyDefects)).hideHelp())
+    .action(async (opts: { seedDefect?: ProxyDefect[]; dedupRetention: number; compactionMinRecords?: number; unsafeNoSync?: boolean; endpoint: string; name: string; journal?: string; heartbeat: number; liveness: number; maxPending: number; window: number; maxMessageSize: number; maxTopics: number; subscriberEviction: number; curveKey?: string; policy?: string; repair?: boolean; exitWithStdin?: boolean }) => {
       if (opts.repair) process.exit(await runRepair('pubsub-proxy', opts.journal));
       const security = serverSecurityOrExit(opts);
       const logger = createLogger(opts.name);
@@ -84,6 +90,10 @@ export function registerPubSubCommands(program: Command): void {
         maxMessageSize: opts.maxMessageSize,
         maxTopics: opts.maxTopics,
         subscriberEviction: opts.subscriberEviction,
+        defects: opts.seedDefect,
+        dedupRetention: opts.dedupRetention,
+        ...(opts.compactionMinRecords !== undefined && { compactionMinRecords: opts.compactionMinRecords }),
+        onCompacted: (figures) => report({ type: 'journal-compacted', ...figures }),
         security,
         logger,
       }).catch(exitOnDamagedJournal);
@@ -160,10 +170,12 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(serverKeyOption())
     .addOption(new Option('--driver', 'take subscribe/unsubscribe commands from stdin and report deliveries on stdout (docs/drivers.md)'))
     .addOption(exitWithStdinOption())
+    .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseSubscriberDefects)).hideHelp())
     .action(
       async (opts: {
         proxy: string;
         id: string;
+        seedDefect?: SubscriberDefect[];
         topic?: string[];
         positions?: string;
         count?: number;
@@ -187,6 +199,7 @@ export function registerPubSubCommands(program: Command): void {
           heartbeatLiveness: opts.liveness,
           reconnectInitial: opts.reconnectInitial,
           reconnectMax: opts.reconnectMax,
+          defects: opts.seedDefect,
         };
         if (opts.driver) {
           // The driver exits when stdin closes, with or without --exit-with-stdin.

@@ -1,3 +1,4 @@
+import { knownClauseIds } from '../spec/catalogue';
 import { formatClause } from '../spec/clause-summary';
 import type { ScenarioVerdict } from './verdict';
 
@@ -10,4 +11,14 @@ export function brokenClausesLine(verdict: Pick<ScenarioVerdict, 'broken'>): str
   const broken = verdict.broken ?? [];
   if (broken.length === 0) return '';
   return `${broken.length === 1 ? 'breaks' : 'breaks one or more of'} ${broken.map(formatClause).join('; ')}`;
+}
+
+/**
+ * The clauses a FAIL broke: those its evidence names in brackets (`[khp1:adopt-welcome] ...`, as the
+ * stand-in scripts say), when it names known ones; otherwise every clause the scenario is tagged with.
+ */
+export function brokenClauseIds(tagged: readonly string[], error: string | undefined): string[] {
+  const known = knownClauseIds();
+  const named = [...new Set([...(error ?? '').matchAll(/\[((?:rfc\d+|kh[a-z]\d+):[a-z0-9-]+)\]/g)].map((match) => match[1] ?? ''))].filter((id) => known.has(id));
+  return named.length > 0 ? named : [...tagged];
 }

@@ -7,6 +7,7 @@ import type { HistoryEvent } from '../history/event';
 import { countOrphans } from '../history/orphan-count';
 import type { Scenario } from '../scenario/scenario';
 import { clauseSummary } from '../spec/clause-summary';
+import { brokenClauseIds } from './broken-clauses';
 import { renderTimeline } from './timeline';
 import { INCONCLUSIVE_EXCEPTION } from '../verdict/inconclusive';
 import { clauseTags, decideVerdict, scenarioProfile, type CaseStatus, type ScenarioVerdict, type VerdictAnomaly } from './verdict';
@@ -115,7 +116,7 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
     tags: [...outcome.tags],
     profile,
     clauses: clauseTags(outcome.tags),
-    ...(verdict === 'FAIL' ? { broken: clauseTags(outcome.tags).map(clauseSummary) } : {}),
+    ...(verdict === 'FAIL' ? { broken: brokenClauseIds(clauseTags(outcome.tags), outcome.error).map(clauseSummary) } : {}),
     verdict,
     reason,
     error: outcome.error,

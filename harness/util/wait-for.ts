@@ -41,3 +41,11 @@ export async function settled(count: () => number, { quietMs, boundMs, intervalM
     } else if (Date.now() - since >= quietMs) return;
   }
 }
+
+/** Whether `condition` comes to hold within `timeoutMs` (polled); for checks that judge a timeout themselves. */
+export async function holdsWithin(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  return waitFor(condition, { timeoutMs, what: 'a condition' }).then(
+    () => true,
+    () => false,
+  );
+}

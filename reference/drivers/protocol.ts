@@ -56,7 +56,16 @@ export type OrphanReport = { type: 'orphan'; job: string; what: OrphanKind; deta
 /** any driver → harness */
 export type LifecycleReport = { type: 'ready'; role: string; [detail: string]: unknown } | { type: 'error'; error: string };
 
-export type DriverReport = ClientReport | ClassReport | WorkerReport | OrphanReport | LifecycleReport;
+/** A journaled node compacted its journal (the pub/sub proxy): what the live state came to. */
+export interface JournalCompactedReport {
+  type: 'journal-compacted';
+  compactions: number;
+  liveRecords: number;
+  dedupEntries: number;
+  dedupRetention: number;
+}
+
+export type DriverReport = ClientReport | ClassReport | WorkerReport | OrphanReport | LifecycleReport | JournalCompactedReport;
 
 /** Pipes are synchronous on Linux, so a report written here survives a SIGKILL that follows it. */
 export function report(line: DriverReport): void {

@@ -19,7 +19,7 @@ import {
   type RefusalCode,
 } from './codec';
 import { PublisherStreams } from './publisher-streams';
-import { PubSubStore, type PubSubStoreStats, type StoredMessage } from './store';
+import { PubSubStore, type CompactionFigures, type PubSubStoreStats, type StoredMessage } from './store';
 import { DeliveredPositions } from './delivered-positions';
 import { AbsentSubscribers } from './absent-subscribers';
 import { silentLogger, type Logger } from '../util/log';
@@ -27,6 +27,7 @@ import { RouterServer } from '../net/router-server';
 import { startServerSecurity, type ServerSecurity, type ServerSecurityOptions } from '../security/server-security';
 import type { Policy, Principal, Right } from '../security/policy';
 import { decodeOrDrop } from '../net/decode';
+import { crashForDefect, type ProxyDefect } from '../defects';
 import { monotonicNow } from '../util/monotonic-clock';
 
 export interface PubSubProxyOptions {
@@ -58,6 +59,12 @@ export interface PubSubProxyOptions {
    * and its pending messages released (KHP/1 proxy rule 13; default one hour).
    */
   subscriberEviction?: number;
+  /** Seeded defects (reference/defects.ts), only to prove the suite catches them. */
+  defects?: readonly ProxyDefect[];
+  /** The journal is compacted once it holds at least this many records (and 4 times the live state). */
+  compactionMinRecords?: number;
+  /** Called after each journal compaction (the CLI reports it, so scenarios can tell it happened). */
+  onCompacted?: (figures: CompactionFigures) => void;
   /**
    * Secure mode (docs/security.md): the proxy's key pair and policy file. CURVE with the ZAP
    * allow-list, every message's KHA/1 envelope checked, and the principal's rights enforced:
@@ -137,7 +144,7 @@ export class PubSubProxy {
   /** subscriber id → its current session. */
   private readonly bySubscriber = new Map<string, Session>();
   private readonly log: Logger;
-  private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync' | 'security'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
+  private readonly options: Required<Omit<PubSubProxyOptions, 'journal' | 'logger' | 'fsync' | 'security' | 'defects' | 'compactionMinRecords' | 'onCompacted'>> & Pick<PubSubProxyOptions, 'journal' | 'fsync'>;
   /** Puts and SUBSCRIBEs refused because the topic table is full. */
   private refusedTopics = 0;
   private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0, forbidden: 0, revokedSessions: 0, outOfOrder: 0, acks: 0 };
@@ -147,6 +154,7 @@ export class PubSubProxy {
   private readonly streams = new PublisherStreams();
   /** The cap on HELLO positions and ACKs (rule 6). */
   private readonly delivered = new DeliveredPositions();
+  private readonly defects: readonly ProxyDefect[];
 
   private constructor(
     options: PubSubProxyOptions,
@@ -155,6 +163,7 @@ export class PubSubProxy {
     security: ServerSecurity | undefined,
   ) {
     this.options = { ...DEFAULT_PROXY_OPTIONS, ...options };
+    this.defects = options.defects ?? [];
     this.log = options.logger ?? silentLogger();
     this.server = new RouterServer({
       endpoint: options.endpoint,
@@ -174,7 +183,16 @@ export class PubSubProxy {
   static async start(options: PubSubProxyOptions): Promise<PubSubProxy> {
     const full = { ...DEFAULT_PROXY_OPTIONS, ...options };
     const absent = new AbsentSubscribers(full.subscriberEviction); // checks the option before anything opens
-    const storeOptions = { maxPending: full.maxPending, dedupRetention: full.dedupRetention, fsync: full.fsync, logger: full.logger };
+    const ignoreSyncErrors = full.defects?.includes('ignore-sync-errors') === true;
+    const storeOptions = {
+      maxPending: full.maxPending,
+      dedupRetention: full.dedupRetention,
+      fsync: full.fsync,
+      logger: full.logger,
+      ...(full.compactionMinRecords !== undefined && { compactionMinRecords: full.compactionMinRecords }),
+      ...(full.onCompacted !== undefined && { onCompacted: full.onCompacted }),
+      ...(ignoreSyncErrors && { ignoreSyncErrors }),
+    };
     const store = full.journal === undefined ? PubSubStore.inMemory(storeOptions) : await PubSubStore.open(full.journal, storeOptions);
     const security = await startServerSecurity(full.security, full.logger ?? silentLogger(), () => store.close());
     const proxy = new PubSubProxy(full, store, absent, security);
@@ -219,6 +237,7 @@ export class PubSubProxy {
     const message = decodeOrDrop(frames, decodeAtProxy, KhpDecodeError, (error) => {
       this.counters.malformed++;
       this.log.warn({ peer: printable(identity), reason: error.reason }, 'dropped malformed message');
+      if (this.defective('crash-on-malformed')) crashForDefect('crash-on-malformed', error.reason);
       // A well-formed PUT carrying an id or topic we will not take gets a definite answer, so the
       // publisher does not retry in vain (its own checks normally catch this before sending).
       if (PUT_FRAME_COUNTS.includes(frames.length) && frames[0].toString('latin1') === KHP_HEADER && frames[1].toString('latin1') === 'PUT' && frames[3].length > 0 && frames[3].length <= 255) {
@@ -258,7 +277,8 @@ export class PubSubProxy {
     const owner = principal?.key ?? '';
     // Rule 14: a windowed publisher's put is decided only in its stream's order. A duplicate is
     // decided already (its original was accepted, after everything before it).
-    const place = order === undefined || this.store.duplicate(publisher, msg, owner) !== undefined ? 'next' : this.streams.place(owner, publisher, order);
+    const found = order === undefined || this.store.duplicate(publisher, msg, owner) !== undefined ? 'next' : this.streams.place(owner, publisher, order);
+    const place = found === 'ahead' && this.defective('accept-ahead') ? 'next' : found;
     const decided = (): void => {
       if (order !== undefined) this.streams.decide(owner, publisher, order);
     };
@@ -371,9 +391,13 @@ export class PubSubProxy {
     );
   }
 
+  private defective(defect: ProxyDefect): boolean {
+    return this.defects.includes(defect);
+  }
+
   private onAck(session: Session, topic: string, seq: number): void {
     this.counters.acks++;
-    if (this.store.ack(session.subscriber, topic, this.delivered.cap(session.subscriber, topic, seq))) session.progressAt.set(topic, monotonicNow());
+    if (this.store.ack(session.subscriber, topic, this.defective('uncapped-ack') ? seq : this.delivered.cap(session.subscriber, topic, seq))) session.progressAt.set(topic, monotonicNow());
     if (session.sent.has(topic)) this.pump(session, topic);
   }
 
@@ -434,6 +458,7 @@ export class PubSubProxy {
 
   /** Rule 13: subscriptions of an id with no session for longer than `subscriberEviction` go, durably. */
   private evictAbsent(now: number): void {
+    if (this.defective('never-evict')) return;
     for (const { subscriber, absentMs } of this.absent.due(this.store.subscribers(), (id) => this.bySubscriber.has(id), now)) {
       const { topics, durable } = this.store.evict(subscriber);
       this.delivered.forget(subscriber);

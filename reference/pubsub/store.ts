@@ -66,7 +66,22 @@ export interface PubSubStoreOptions {
   fsync?: boolean;
   /** Acknowledged positions are journaled in one record per this many ms at most (default 5). */
   ackFlushMs?: number;
+  /** Compaction is considered once the journal holds this many records (default 1024); small values reach it in seconds. */
+  compactionMinRecords?: number;
+  /** Called after each compaction that succeeded, with the store's figures then. */
+  onCompacted?: (figures: CompactionFigures) => void;
+  /** TEST ONLY, the seeded defect ignore-sync-errors (reference/journal/journal.ts). */
+  ignoreSyncErrors?: boolean;
   logger?: Logger;
+}
+
+/** What a compaction left: reported so a scenario can tell that it reached compaction and the dedup window's edge. */
+export interface CompactionFigures {
+  compactions: number;
+  /** Records in the rewritten journal: the live state. */
+  liveRecords: number;
+  dedupEntries: number;
+  dedupRetention: number;
 }
 
 export interface PubSubStoreStats {
@@ -82,7 +97,8 @@ export interface PubSubStoreStats {
 
 const DEFAULT_DEDUP_RETENTION = 100_000;
 const COMPACTION_RATIO = 4;
-const COMPACTION_MIN_RECORDS = 1024;
+/** Journal records before compaction is considered, unless the store is told otherwise. */
+export const DEFAULT_COMPACTION_MIN_RECORDS = 1024;
 
 type StoreRecord =
   | { type: 'put'; topic: string; seq: number; publisher: string; msg: string; payload: string; owner?: string }
@@ -127,7 +143,7 @@ export class PubSubStore {
 
   /** Opens (or creates) the journal and replays it. A record that is not understood stops the open. */
   static async open(path: string, options: PubSubStoreOptions): Promise<PubSubStore> {
-    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync, repairCommand: `keelhaul pubsub-proxy --journal ${path} --repair` });
+    const { journal, records } = await Journal.open(path, { logger: options.logger, fsync: options.fsync, ignoreSyncErrors: options.ignoreSyncErrors, repairCommand: `keelhaul pubsub-proxy --journal ${path} --repair` });
     const store = new PubSubStore(journal, options);
     try {
       records.forEach((payload, index) => store.apply(parseRecord(payload, index)));
@@ -436,7 +452,7 @@ export class PubSubStore {
   }
 
   private maybeCompact(): void {
-    if (this.compacting || this.closed || this.fileRecords < COMPACTION_MIN_RECORDS) return;
+    if (this.compacting || this.closed || this.fileRecords < (this.options.compactionMinRecords ?? DEFAULT_COMPACTION_MIN_RECORDS)) return;
     if (this.fileRecords <= COMPACTION_RATIO * Math.max(1, this.liveRecordCount())) return;
     this.compacting = true;
     const live = this.liveRecords();
@@ -449,6 +465,7 @@ export class PubSubStore {
       .then(
         () => {
           this.compactions++;
+          this.options.onCompacted?.({ compactions: this.compactions, liveRecords: live.length, dedupEntries: this.dedup.size, dedupRetention: this.dedupRetention });
         },
         (error: unknown) => {
           this.options.logger?.warn({ err: error }, 'journal compaction failed; appends go on against the old file');

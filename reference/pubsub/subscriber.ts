@@ -17,6 +17,7 @@ import { silentLogger, type Logger } from '../util/log';
 import { ReconnectingDealer } from '../net/reconnecting-dealer';
 import { decodeOrDrop } from '../net/decode';
 import type { PeerSecurity } from '../security/peer-security';
+import type { SubscriberDefect } from '../defects';
 import { monotonicNow } from '../util/monotonic-clock';
 
 /**
@@ -71,6 +72,8 @@ export interface SubscriberOptions {
    */
   security?: PeerSecurity;
   logger?: Logger;
+  /** Seeded defects (reference/defects.ts), only to prove the suite catches them. */
+  defects?: readonly SubscriberDefect[];
 }
 
 export const DEFAULT_SUBSCRIBER_OPTIONS = {
@@ -227,7 +230,8 @@ export class Subscriber {
   /** Serialises get(): positions are recorded one after the other, in hand-out order. */
   private handing: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
-  private readonly options: Required<Omit<SubscriberOptions, 'positions' | 'logger' | 'security'>>;
+  private readonly options: Required<Omit<SubscriberOptions, 'positions' | 'logger' | 'security' | 'defects'>>;
+  private readonly defects: ReadonlySet<SubscriberDefect>;
   /** Where processed positions are kept (a driver reads what it last took after a restart). */
   readonly positionStore?: PositionStore;
 
@@ -236,6 +240,7 @@ export class Subscriber {
     if (problem !== undefined) throw new RangeError(problem);
     this.options = { ...DEFAULT_SUBSCRIBER_OPTIONS, ...options };
     this.log = options.logger ?? silentLogger();
+    this.defects = new Set(options.defects ?? []);
     this.positionStore = typeof options.positions === 'string' ? new PositionFile(options.positions) : options.positions;
     this.dealer = new ReconnectingDealer({
       endpoint: this.options.proxy,
@@ -278,10 +283,10 @@ export class Subscriber {
 
   /** Resolves once the proxy durably dropped the subscription; from the call on, get() returns nothing of `topic`. */
   unsubscribe(topic: string): Promise<void> {
-    this.subscribed.delete(topic);
+    if (!this.defects.has('keep-unsubscribed')) this.subscribed.delete(topic);
     // Queued messages of the topic are discarded unacknowledged: the proxy releases them (rule 6).
     for (let at = this.queue.length - 1; at >= 0; at--) if (this.queue[at].topic === topic) this.queue.splice(at, 1);
-    this.received.set(topic, this.processed.get(topic) ?? 0);
+    if (!this.defects.has('keep-unsubscribed')) this.received.set(topic, this.processed.get(topic) ?? 0);
     this.unacked.delete(topic);
     return this.operate('unsubscribe', topic);
   }
@@ -394,7 +399,7 @@ export class Subscriber {
     return new Promise((resolve, reject) => {
       const operation: Operation = { kind, topic, sentAt: 0, deadline: monotonicNow() + this.options.operationTimeout, resolve, reject };
       this.operations.set(topic, operation);
-      if (this.welcomed) this.sendOperation(operation);
+      if (this.welcomed || this.defects.has('subscribe-before-welcome')) this.sendOperation(operation);
     });
   }
 
@@ -444,7 +449,7 @@ export class Subscriber {
           this.subscribed.add(topic);
           this.advanceTo(topic, acked);
         }
-        for (const operation of this.operations.values()) this.sendOperation(operation);
+        if (!this.defects.has('subscribe-before-welcome')) for (const operation of this.operations.values()) this.sendOperation(operation);
         return;
       }
       case 'subscribed':
@@ -453,10 +458,12 @@ export class Subscriber {
         this.advanceTo(message.topic, message.position);
         return this.finish(message.topic, 'subscribe');
       case 'unsubscribed':
+        if (this.defects.has('keep-unsubscribed') && this.operations.get(message.topic)?.kind === 'unsubscribe') this.subscribed.delete(message.topic);
         return this.finish(message.topic, 'unsubscribe');
       case 'deliver':
         return this.onDeliver({ topic: message.topic, seq: message.seq, publisher: message.publisher, msg: message.msg, payload: message.payload });
       case 'forbidden':
+        if (this.defects.has('forbidden-is-transient')) return;
         return this.onForbidden(message.name);
     }
   }
@@ -502,7 +509,7 @@ export class Subscriber {
       return;
     }
     if (delivery.seq <= received) return; // queued already
-    if (delivery.seq > received + 1) {
+    if (delivery.seq > received + 1 && !this.defects.has('queue-gaps')) {
       this.log.debug({ topic: delivery.topic, expected: received + 1, got: delivery.seq }, 'gap in deliveries: dropped; the proxy retransmits');
       return;
     }

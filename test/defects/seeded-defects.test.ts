@@ -8,9 +8,10 @@ import { runVerify } from '../verify/run-verify';
 import { requirement, type RequirementName } from '../support/requirements';
 
 /**
- * Each seeded defect of the reference broker, worker or client (reference/defects.ts) against the one scenario written to catch it:
- * `keelhaul verify` on a manifest that starts the reference broker with `--seed-defect` must FAIL
- * that scenario, and its verdict must name the clause the defect breaks. The real CLI, real nodes;
+ * Each seeded defect of a reference node (reference/defects.ts: broker, worker, client, pub/sub proxy,
+ * subscriber) against the one scenario written to catch it: `keelhaul verify` on a manifest that
+ * starts that node with `--seed-defect` must FAIL that scenario, and its verdict must name the clause
+ * the defect breaks (that clause alone when the evidence names it in brackets). The real CLI, real nodes;
  * each run is one scenario of a few seconds.
  */
 const RUN_TIMEOUT_MS = 60_000;
@@ -151,6 +152,78 @@ const CASES: SeededDefectCase[] = [
     says: /\[(too-many-attempts|give-up-late)\] call client-\d:\w+:\d+ of client-\d \(service step\)/,
     manifest: 'examples/broken/retries-give-up.yaml',
   },
+  // Subscriber defects, judged against the harness's stand-in proxy (features/pubsub/subscriber-rules.feature).
+  {
+    defect: 'subscribe-before-welcome',
+    scenario: 'A subscriber subscribes only after WELCOME',
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:subscribe-after-welcome',
+    says: /\[khp1:subscribe-after-welcome\] SUBSCRIBE news went out before any WELCOME/,
+  },
+  {
+    defect: 'queue-gaps',
+    scenario: "A subscriber adopts WELCOME's subscriptions and positions",
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:drop-duplicates-and-gaps',
+    says: /\[khp1:drop-duplicates-and-gaps\] subscriber-1 handed out DELIVER news 8 while 7 was still missing \(a gap\)/,
+  },
+  {
+    defect: 'keep-unsubscribed',
+    scenario: 'After unsubscribe, a subscriber hands out nothing more of that topic',
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:unsubscribe-discards',
+    says: /\[khp1:unsubscribe-discards\] subscriber-1 handed out news-2-after-unsubscribe/,
+  },
+  {
+    defect: 'forbidden-is-transient',
+    scenario: 'FORBIDDEN fails the SUBSCRIBE it answers',
+    profile: 'secure',
+    clause: 'khp1:forbidden-definite',
+    says: /\[khp1:forbidden-definite\] FORBIDDEN secret answered SUBSCRIBE secret, but the driver reported no error for it/,
+    manifest: 'test/fixtures/defects/forbidden-is-transient.yaml',
+  },
+  // Proxy defects, reached by the harness's raw KHP/1 peers (features/pubsub/proxy-rules.feature) and its disk faults.
+  {
+    defect: 'crash-on-malformed',
+    scenario: 'The proxy drops malformed messages and keeps serving',
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:malformed-dropped',
+    says: /\[khp1:malformed-dropped\] the proxy exited \(code 1; .*\) on a message with the header KHP02/,
+    manifest: 'test/fixtures/defects/proxy-crash-on-malformed.yaml',
+  },
+  {
+    defect: 'uncapped-ack',
+    scenario: 'An ACK acknowledges every sequence up to its own',
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:cumulative-ack',
+    says: /\[khp1:cumulative-ack\] after ACK acks-\w+ 1000000, .* of the 80 messages never came/,
+    manifest: 'test/fixtures/defects/proxy-uncapped-ack.yaml',
+  },
+  {
+    defect: 'accept-ahead',
+    scenario: "A publisher's windowed puts are decided in its stream order",
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:stream-order',
+    says: /\[khp1:stream-order\] PUT order-2-\w+ with publisher sequence 2 while 1 was undecided was answered ACCEPTED/,
+    manifest: 'test/fixtures/defects/proxy-accept-ahead.yaml',
+  },
+  {
+    defect: 'never-evict',
+    scenario: 'A subscriber id without a session past the eviction bound loses its subscriptions',
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:eviction',
+    says: /\[khp1:eviction\] probe-ghost-\w+, without a session for \d+ ms .* was welcomed back still subscribed/,
+    manifest: 'test/fixtures/defects/proxy-never-evict.yaml',
+  },
+  {
+    defect: 'ignore-sync-errors',
+    scenario: "The proxy's fsyncs fail while messages flow",
+    profile: 'pubsub-exactly-once',
+    clause: 'khp1:journal-failure',
+    says: /\[khp1:journal-failure\] the proxy acknowledged \d+ puts during and after 300 ms of failing fsyncs and went on serving/,
+    manifest: 'test/fixtures/defects/proxy-ignore-sync-errors.yaml',
+    requires: 'powerloss',
+  },
 ];
 
 function escapeRegex(text: string): string {
@@ -183,6 +256,7 @@ describe('seeded defects: each FAILs the scenario that names its rule', () => {
       assert.equal(run.code, 1, `exit code\n${run.stdout}\n${run.stderr}`);
       assert.equal(verdict.profile, profile);
       assert.ok(verdict.clauses.includes(clause), `clauses: ${verdict.clauses.join(', ')}`);
+      if (verdict.error?.includes(`[${clause}]`)) assert.deepEqual(verdict.broken?.map((broken) => broken.id), [clause], 'a FAIL whose evidence names its clause breaks that clause alone');
       assert.match(verdict.error ?? '', says);
     });
   }

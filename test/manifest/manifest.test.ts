@@ -573,7 +573,7 @@ describe('mistakes beyond the schema', () => {
       roles: { subscriber: { command: [FAKE_ON_PATH, '{{broker}}'] }, 'pubsub-proxy': { command: [FAKE_ON_PATH, '{{proxy}}'] }, publisher: { command: [FAKE_ON_PATH, '{{stateDir}}'] } },
     });
     assert.deepEqual(problems, [
-      `roles.pubsub-proxy.command[1]: unknown placeholder {{proxy}} (a pubsub-proxy knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, maxPending)`,
+      `roles.pubsub-proxy.command[1]: unknown placeholder {{proxy}} (a pubsub-proxy knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, maxPending, subscriberEviction, dedupRetention, compactionThreshold)`,
       `roles.publisher.command[1]: unknown placeholder {{stateDir}} (a publisher knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, proxy)`,
       `roles.subscriber.command[1]: unknown placeholder {{broker}} (a subscriber knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, proxy, stateDir)`,
     ]);
@@ -772,7 +772,7 @@ describe('template', () => {
     assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'processingTimeout', 'serviceClasses', 'retentionMs', 'nodeId', 'cluster', 'dataDir']);
     assert.deepEqual(PLACEHOLDERS.worker, [...peer, 'broker', 'brokers', 'service', 'workMs', 'workerMode']);
     assert.deepEqual(PLACEHOLDERS.client, [...peer, 'broker', 'brokers', 'serviceClasses', 'retryPolicy']);
-    assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending']);
+    assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending', 'subscriberEviction', 'dedupRetention', 'compactionThreshold']);
     assert.deepEqual(PLACEHOLDERS.publisher, [...peer, 'proxy']);
     assert.deepEqual(PLACEHOLDERS.subscriber, [...peer, 'proxy', 'stateDir']);
   });
@@ -812,7 +812,7 @@ const TIMING = SCENARIO_TIMING;
 const BROKER: BrokerParams = { name: 'broker-1', bind: 'tcp://127.0.0.1:40123', timing: TIMING, stateDir: '/var/state/broker-1' };
 const WORKER: WorkerParams = { name: 'worker-2', broker: 'tcp://127.0.0.1:40123', service: 'echo', workMs: 7, timing: TIMING };
 const CLIENT: ClientParams = { name: 'client-3', broker: 'tcp://127.0.0.1:40123', timing: TIMING };
-const PROXY: PubSubProxyParams = { name: 'pubsub-proxy', bind: 'tcp://127.0.0.1:40200', timing: TIMING, stateDir: '/var/state/pubsub-proxy', maxPending: 25 };
+const PROXY: PubSubProxyParams = { name: 'pubsub-proxy', bind: 'tcp://127.0.0.1:40200', timing: TIMING, stateDir: '/var/state/pubsub-proxy', maxPending: 25, subscriberEviction: 3_600_000, dedupRetention: 100_000, compactionThreshold: 1024 };
 const PUBLISHER: PublisherParams = { name: 'publisher-1', proxy: 'tcp://127.0.0.1:40201', timing: TIMING };
 const SUBSCRIBER: SubscriberParams = { name: 'subscriber-2', proxy: 'tcp://127.0.0.1:40202', timing: TIMING, stateDir: '/var/state/subscriber-2' };
 

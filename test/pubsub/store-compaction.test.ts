@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import pino from 'pino';
 import { decodeRecords, HEADER_BYTES } from '../../reference/journal/record-codec';
 import type { Logger } from '../../reference/util/log';
-import { PubSubStore, type PubSubStoreOptions, type PutOutcome, type StoredMessage } from '../../reference/pubsub/store';
+import { PubSubStore, type CompactionFigures, type PubSubStoreOptions, type PutOutcome, type StoredMessage } from '../../reference/pubsub/store';
 import { waitFor } from '../../harness/util/wait-for';
 import { withTempDir } from '../journal/helpers';
 
@@ -227,6 +227,32 @@ describe('pub/sub store compaction', () => {
         assert.equal(stats.journal.appends, MIN_RECORDS, 'without compaction the file would hold every record issued');
         assert.ok(after.size * 10 < before.size, `compaction kept ${after.size} of ${before.size} bytes`);
         assertState(s.store, s.snapshot(), 'after compaction, in memory');
+      } finally {
+        await s.store.close();
+      }
+    });
+  });
+
+  test('a smaller compactionMinRecords compacts sooner, and each compaction is reported with the dedup table\'s fill', async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, 'pubsub.journal');
+      const reports: CompactionFigures[] = [];
+      const s = new Scenario(await PubSubStore.open(path, { ...OPTIONS, compactionMinRecords: 128, onCompacted: (figures) => reports.push(figures) }));
+      try {
+        await s.subscribe('fast', 'news');
+        // 400 puts acknowledged as they go: more than 4 times the live records (64 dedup entries and a few more).
+        for (let i = 1; i <= 400; i++) {
+          await s.put('news', 'pub-1', `m${i}`);
+          s.ack('fast', 'news', s.last('news'));
+        }
+        await drained(s.store);
+        await waitFor(() => reports.length > 0, { timeoutMs: WAIT, what: 'a compaction report' });
+        assert.equal(s.store.stats().compactions, reports.length);
+        const [first] = reports;
+        assert.equal(first?.compactions, 1);
+        assert.equal(first?.dedupRetention, DEDUP);
+        assert.equal(first?.dedupEntries, DEDUP, 'the table was full when it compacted: the dedup window\'s edge was reached');
+        assert.ok((first?.liveRecords ?? 0) >= DEDUP, `live records ${first?.liveRecords}`);
       } finally {
         await s.store.close();
       }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { brokenClausesLine } from '../../harness/report/broken-clauses';
+import { brokenClauseIds, brokenClausesLine } from '../../harness/report/broken-clauses';
 import { renderJUnit } from '../../harness/report/junit';
 import { renderMarkdownSummary } from '../../harness/report/markdown-summary';
 import type { ScenarioVerdict } from '../../harness/report/verdict';
@@ -55,5 +55,23 @@ describe('verdicts name the clauses a FAIL broke', () => {
   test("the progress line's anomaly list shows the detail of an anomaly about no job (which outcome was wrong)", () => {
     const list = anomalyList([{ name: 'no-success', detail: 'no operation succeeded: 3 calls to nobody-home ended indefinitely (timeout)', events: [] }]);
     assert.equal(list, 'no-success (no operation succeeded: 3 calls to nobody-home ended indefinitely (timeout))');
+  });
+});
+
+describe('brokenClauseIds: the clauses a FAIL broke', () => {
+  const tagged = ['khp1:adopt-welcome', 'khp1:drop-duplicates-and-gaps', 'khp1:processed-before-ack'];
+
+  test('evidence that names a clause in brackets breaks that clause alone', () => {
+    assert.deepEqual(brokenClauseIds(tagged, '[khp1:drop-duplicates-and-gaps] subscriber-1 handed out DELIVER news 8 while 7 was still missing (a gap)'), ['khp1:drop-duplicates-and-gaps']);
+  });
+
+  test('evidence naming no clause, or only ids that are not clauses, breaks every clause the scenario is tagged with', () => {
+    assert.deepEqual(brokenClauseIds(tagged, '[lost] message publisher-1:x:1 accepted, never delivered'), tagged);
+    assert.deepEqual(brokenClauseIds(tagged, '[khp1:no-such-rule] something'), tagged);
+    assert.deepEqual(brokenClauseIds(tagged, undefined), tagged);
+  });
+
+  test('each clause named is listed once, in the order named', () => {
+    assert.deepEqual(brokenClauseIds(tagged, '[khp1:adopt-welcome] a; [khp1:eviction] b; [khp1:adopt-welcome] c'), ['khp1:adopt-welcome', 'khp1:eviction']);
   });
 });

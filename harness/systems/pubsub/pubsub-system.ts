@@ -2,7 +2,10 @@ import { securityParam, type NodeSecurity, type SecurityPosition } from '../node
 import path from 'node:path';
 import { DeliveryReports } from '../../history/delivery-reports';
 import type { NodeHandle } from '../../runtime/node-handle';
+import type { JournalCompactedReport } from '../../../reference/drivers/protocol';
+import { StandInProxy } from '../../probe/stand-in-proxy';
 import { DEFAULT_PROXY_OPTIONS } from '../../../reference/pubsub/proxy';
+import { DEFAULT_COMPACTION_MIN_RECORDS } from '../../../reference/pubsub/store';
 import { PUBSUB_PROFILES } from '../../checker/profile';
 import { startNumbered } from '../numbered-nodes';
 import type { PubSubStarters } from './roles';
@@ -31,6 +34,10 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
   readonly subscribers: NodeHandle[] = [];
   private proxyPeer?: string;
   private proxyHarness?: string;
+  /** The proxy's journal-compacted reports, across its restarts (an implementation that does not report them leaves it empty). */
+  readonly compactions: JournalCompactedReport[] = [];
+  /** The harness's own scripted proxy, when a scenario tests the subscribers and publishers alone. */
+  standIn?: StandInProxy;
   private readonly deliveries = new DeliveryReports();
 
   protected shape() {
@@ -81,8 +88,10 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
     return this.context.history.events().filter((event) => event.type === 'put-ok').length;
   }
 
-  /** Puts are stopped by the steps that started them; their publishers go with the runtime. */
-  stopLoad(): void {}
+  /** Puts are stopped by the steps that started them; their publishers go with the runtime. A stand-in proxy closes here. */
+  stopLoad(): void {
+    void this.standIn?.close();
+  }
 
   /** Topics `subscriber` has an acknowledged subscription to, not since asked to drop. */
   private liveSubscriptions(subscriber: string): string[] {
@@ -130,14 +139,39 @@ export class PubSubSystem extends StarSystem<PubSubStarters> implements System {
     return securityParam(this.context.security, name, position, PROXY);
   }
 
-  /** `maxPending` bounds what the proxy keeps for one subscriber (default: the reference proxy's). */
-  async startProxy({ maxPending = DEFAULT_PROXY_OPTIONS.maxPending }: { maxPending?: number } = {}): Promise<NodeHandle> {
+  /**
+   * `maxPending` bounds what the proxy keeps for one subscriber, `subscriberEviction` how long a
+   * subscriber id keeps its subscriptions without a session (defaults: the reference proxy's).
+   */
+  async startProxy({
+    maxPending = DEFAULT_PROXY_OPTIONS.maxPending,
+    subscriberEviction = DEFAULT_PROXY_OPTIONS.subscriberEviction,
+    dedupRetention = DEFAULT_PROXY_OPTIONS.dedupRetention,
+    compactionThreshold = DEFAULT_COMPACTION_MIN_RECORDS,
+  }: { maxPending?: number; subscriberEviction?: number; dedupRetention?: number; compactionThreshold?: number } = {}): Promise<NodeHandle> {
     const port = await this.context.runtime.allocatePort(PROXY);
     this.proxyPeer = await this.context.runtime.peerEndpoint(PROXY, port);
     this.proxyHarness = await this.context.runtime.harnessEndpoint(PROXY, port);
     const state = this.context.runtime.stateDir(PROXY, path.join(this.context.stateDir, PROXY));
-    this.proxy = await this.context.runtime.start(this.context.implementation.pubsubProxy({ name: PROXY, bind: this.context.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state, maxPending, ...this.securityFor(PROXY, 'server') }));
+    this.proxy = await this.context.runtime.start(this.context.implementation.pubsubProxy({ name: PROXY, bind: this.context.runtime.bindEndpoint(PROXY, port), timing: this.timing, stateDir: state, maxPending, subscriberEviction, dedupRetention, compactionThreshold, ...this.securityFor(PROXY, 'server') }));
+    this.proxy.onReport((report) => {
+      if (report.type === 'journal-compacted') this.compactions.push(report);
+    });
     return this.proxy;
+  }
+
+  /**
+   * The harness's scripted proxy in place of the implementation's (harness/probe/stand-in-proxy.ts):
+   * publishers and subscribers started after it connect to it. It runs in the harness process, so
+   * only where nodes reach the harness at 127.0.0.1 (the process runtime).
+   */
+  async startStandInProxy(): Promise<StandInProxy> {
+    if (this.context.runtime.kind !== 'process') throw new Error(`the stand-in proxy runs in the harness process: it needs the process runtime, not ${this.context.runtime.kind}`);
+    const port = await this.context.runtime.allocatePort(PROXY);
+    this.proxyPeer = await this.context.runtime.peerEndpoint(PROXY, port);
+    this.proxyHarness = await this.context.runtime.harnessEndpoint(PROXY, port);
+    this.standIn = await StandInProxy.bind(this.context.runtime.bindEndpoint(PROXY, port), this.timing.heartbeatInterval);
+    return this.standIn;
   }
 
   async startPublishers(count: number): Promise<NodeHandle[]> {

@@ -6,6 +6,12 @@ import { driver, heartbeatArgs, node, reconnectArgs, retryArgs } from '../refere
 export interface PubSubProxyParams extends ListenerParams {
   /** Messages one subscriber may have pending before puts on its topics are refused (KHP/1 proxy rule 4). */
   maxPending: number;
+  /** ms without a session after which a subscriber id loses its subscriptions (KHP/1 proxy rule 13). */
+  subscriberEviction: number;
+  /** (publisher, message id) pairs the proxy remembers for dedup (KHP/1 proxy rule 2). */
+  dedupRetention: number;
+  /** Journal records past which the proxy compacts (proxy rule 11); small, so a scenario reaches compaction in seconds. */
+  compactionThreshold: number;
 }
 
 export interface PublisherParams extends NodeParams {
@@ -25,10 +31,20 @@ export const PUBSUB_ROLES = {
   pubsubProxy: declareRole<PubSubProxyParams>()({
     role: 'pubsub-proxy',
     listens: true,
-    placeholders: [...LISTENER_PLACEHOLDERS, 'maxPending'],
-    values: (params) => ({ ...listenerValues(params), maxPending: params.maxPending }),
-    reference: ({ name, bind, timing, stateDir, maxPending }) =>
-      node(['pubsub-proxy', '--name', name, '--endpoint', bind, '--journal', path.join(stateDir, 'journal'), '--max-pending', String(maxPending), ...heartbeatArgs(timing)]),
+    placeholders: [...LISTENER_PLACEHOLDERS, 'maxPending', 'subscriberEviction', 'dedupRetention', 'compactionThreshold'],
+    values: (params) => ({
+      ...listenerValues(params),
+      maxPending: params.maxPending,
+      subscriberEviction: params.subscriberEviction,
+      dedupRetention: params.dedupRetention,
+      compactionThreshold: params.compactionThreshold,
+    }),
+    reference: ({ name, bind, timing, stateDir, maxPending, subscriberEviction, dedupRetention, compactionThreshold }) =>
+      node([
+        'pubsub-proxy', '--name', name, '--endpoint', bind, '--journal', path.join(stateDir, 'journal'),
+        '--max-pending', String(maxPending), '--subscriber-eviction', String(subscriberEviction),
+        '--dedup-retention', String(dedupRetention), '--compaction-min-records', String(compactionThreshold), ...heartbeatArgs(timing),
+      ]),
   }),
   publisher: declareRole<PublisherParams>()({
     role: 'publisher',
