@@ -48,9 +48,20 @@ export interface VerifyOptions {
 
 
 /** Joins the selections into one Cucumber tag expression. */
-export function tagExpression(tags: string | undefined, profiles: readonly Profile[]): string | undefined {
-  const parts = [tags ? `(${tags})` : undefined, profiles.length > 0 ? `(${profiles.map((p) => `@${p}`).join(' or ')})` : undefined].filter(Boolean);
+export function tagExpression(tags: string | undefined, profiles: readonly Profile[], shape?: string): string | undefined {
+  const parts = [tags ? `(${tags})` : undefined, profiles.length > 0 ? `(${profiles.map((p) => `@${p}`).join(' or ')})` : undefined, shape ? `(${shape})` : undefined].filter(Boolean);
   return parts.length > 0 ? parts.join(' and ') : undefined;
+}
+
+/**
+ * Which scenarios a manifest's broker can be started for. The @failover scenarios start every replica
+ * with its {{cluster}}; a single broker has none, so they would start three unrelated brokers and judge
+ * nothing. A replicated broker (roles.broker.replicas > 1) is started as a cluster every time, so it
+ * runs the @failover scenarios only.
+ */
+export function brokerShapeTags(replicas: number | undefined): { tags: string; note: string } {
+  if ((replicas ?? 1) > 1) return { tags: '@failover', note: `the broker is replicated (roles.broker.replicas: ${replicas}): only the @failover scenarios run` };
+  return { tags: 'not @failover', note: 'the broker is a single one (no roles.broker.replicas): the @failover scenarios need a replicated broker and are left out' };
 }
 
 function fail(message: string): number {
@@ -116,7 +127,9 @@ export async function verify(options: VerifyOptions): Promise<number> {
     profiles = profiles.length > 0 ? profiles.filter((p) => claimed.includes(p)) : claimed;
     if (profiles.length === 0) return fail(`--claimed-only with --profile ${options.profile?.join(', ')}: the manifest claims none of them`);
   }
-  const tags = tagExpression(options.tags, profiles);
+  const shape = brokerShapeTags(manifest.roles.broker?.replicas);
+  process.stderr.write(`keelhaul verify: ${shape.note}\n`);
+  const tags = tagExpression(options.tags, profiles, shape.tags);
 
   const runId = newRunId('verify');
   const runDir = path.resolve(options.reports, runId);
