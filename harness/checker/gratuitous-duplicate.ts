@@ -154,11 +154,16 @@ export function checkGratuitousDuplicate(events: readonly HistoryEvent[], bounds
       const faults = sources.filter((candidate) => candidate.fault !== undefined && candidate.from <= attempt.startedAt).sort(preference);
       const chargedAgainst = faults[0]?.fault;
       const earlier = attempts.slice(0, index);
+      // No earlier attempt committed: each was given back or taken back (a worker past its liveness, or its
+      // lease lapsed). That is a missed bound, which a starved machine causes with no fault at all, so the
+      // finding accuses only where the harness was not starved; a re-run after a commit is content and always does.
+      const uncommittedBefore = earlier.every((previous) => previous.end === undefined);
       anomalies.push({
         name: 'gratuitous-duplicate',
         job,
-        detail: `job ${job} ${attemptLabel(attempt, index)} is one more than its faults and retries explain (earlier: ${earlier.map(attemptLabel).join(', ')}): ${accountText(sources, attempts, attempt, bounds)}`,
+        detail: `job ${job} ${attemptLabel(attempt, index)} is one more than its faults and retries explain (earlier: ${earlier.map(attemptLabel).join(', ')}): ${accountText(sources, attempts, attempt, bounds)}${uncommittedBefore ? '; no earlier attempt committed, so the job was given or taken back from a worker that missed its liveness' : ''}`,
         events: [...(facts.submitted === undefined ? [] : [facts.submitted]), ...earlier.flatMap(attemptEvents), ...attemptEvents(attempt), ...(chargedAgainst === undefined ? [] : [chargedAgainst])],
+        ...(uncommittedBefore ? { boundMissed: true as const } : {}),
       });
     });
   }
@@ -168,6 +173,6 @@ export function checkGratuitousDuplicate(events: readonly HistoryEvent[], bounds
 export const GRATUITOUS_DUPLICATE = requestReplyRule({
   name: 'gratuitous-duplicate',
   describe:
-    'An attempt of a job (an `exec-start`, or an `exec-end` with none) that nothing accounts for. Attempts are taken in start order; every one after the first is charged with one free source that began no later than its start: a nemesis `start` whose `targets` include the worker of an earlier attempt, if the fault had not ended before that attempt started (one re-run per attempt it hit); a node fault on a broker or any fault on the submitting client between the `invoke` and the first `ok` (one re-run of the job); or a client retry: the k-th attempt of a call is sent no sooner than `invoke.t + (k-1) × clientTimeout`, before the first `ok`, for k up to `clientAttempts` (with no timing given, one retry at any time). An attempt with no free source is one anomaly, under every profile; its detail names the faults it could have been charged against and what they were already charged with (*a broker that re-queues a dead worker\'s job twice*).',
+    'An attempt of a job (an `exec-start`, or an `exec-end` with none) that nothing accounts for. Attempts are taken in start order; every one after the first is charged with one free source that began no later than its start: a nemesis `start` whose `targets` include the worker of an earlier attempt, if the fault had not ended before that attempt started (one re-run per attempt it hit); a node fault on a broker or any fault on the submitting client between the `invoke` and the first `ok` (one re-run of the job); or a client retry: the k-th attempt of a call is sent no sooner than `invoke.t + (k-1) × clientTimeout`, before the first `ok`, for k up to `clientAttempts` (with no timing given, one retry at any time). An attempt with no free source is one anomaly, under every profile; its detail names the faults it could have been charged against and what they were already charged with (*a broker that re-queues a dead worker\'s job twice*). When no earlier attempt committed (each has no `exec-end`: given or taken back from a worker past its liveness), the finding is a missed bound: INCONCLUSIVE when the harness itself starved.',
   check: checkGratuitousDuplicate,
 });

@@ -68,6 +68,19 @@ describe('gratuitous-duplicate: one fault, one re-run of each job it hit', () =>
     const history = sorted(invoke(0, 'j-1'), ...kill(1, 'worker-1'), ...run(5, 'worker-1'), ...run(200, 'worker-2'), ok(210, 'j-1'));
     assert.equal(checkGratuitousDuplicate(history, retries).length, 1);
   });
+
+  test('a re-run after attempts that never committed is a missed bound (a starved worker gives its job back); after a commit it is content', () => {
+    // worker-1 started the job and gave it back uncommitted (its lease lapsed on a starved machine); no fault, no retry due yet.
+    const givenBack = sorted(invoke(0, 'j-1'), execStart(5, 'worker-1', 'j-1'), ...run(100, 'worker-2'), ok(110, 'j-1'));
+    const [uncommitted] = checkGratuitousDuplicate(givenBack, retries);
+    assert.equal(uncommitted.boundMissed, true);
+    assert.match(uncommitted.detail, /no earlier attempt committed/);
+    // worker-1 committed, and the job ran again: a duplicate execution whatever the load.
+    const ranTwice = sorted(invoke(0, 'j-1'), ...run(5, 'worker-1'), ...run(100, 'worker-2'), ok(110, 'j-1'));
+    const [committed] = checkGratuitousDuplicate(ranTwice, retries);
+    assert.equal(committed.boundMissed, undefined);
+    assert.doesNotMatch(committed.detail, /no earlier attempt committed/);
+  });
 });
 
 describe('gratuitous-duplicate: a broker crash re-runs each job in flight once', () => {
