@@ -10,7 +10,7 @@ import { renderHistorySchema } from '../history/schema';
 import { blame } from '../report/scenario-report';
 import { readStoredScenario, resolveHistoryFile, type StoredScenario } from '../report/stored-scenario';
 import { decideVerdict, exitCodeFor, RUN_EXIT, type Verdict } from '../report/verdict';
-import { livenessPeriod, requestReplyCheckBounds, scaleTiming, SCENARIO_TIMING, type Timing } from '../timing/timing';
+import { requestReplyCheckBounds, starvationSlack, scaleTiming, SCENARIO_TIMING, type Timing } from '../timing/timing';
 import { parseTimeScale } from '../util/time-scale';
 
 /** `keelhaul check`'s options, as commander hands them over. */
@@ -168,7 +168,7 @@ export function checkStoredHistory(target: string, options: CheckCommandOptions,
     status: judgement.verdict === 'PASS' ? 'PASSED' : 'FAILED',
     profile,
     claimed: [profile],
-    ...blame(events, judgement, livenessPeriod(timing)),
+    ...blame(events, judgement, starvationSlack(timing)),
   });
 
   const name = stored.scenario ?? path.basename(file);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { undecidedReason, type Judgement, type Profile } from '../checker/profile';
-import { livenessPeriod } from '../timing/timing';
+import { starvationSlack } from '../timing/timing';
 import { starvation, summarizeHealth } from '../history/harness-health';
 import type { HistoryEvent } from '../history/event';
 import { countOrphans } from '../history/orphan-count';
@@ -106,7 +106,7 @@ export function writeScenarioReport(scenario: Scenario, outcome: ScenarioOutcome
     error: outcome.exceptionMessage ?? outcome.error,
     profile,
     claimed: outcome.claimed,
-    ...blame(events, judgement, livenessPeriod(scenario.timing), { cutShort }),
+    ...blame(events, judgement, starvationSlack(scenario.timing), { cutShort }),
   });
   const orphans = countOrphans(events);
   const result: ScenarioVerdict = {

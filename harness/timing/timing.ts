@@ -108,6 +108,16 @@ export function livenessPeriod(timing: Timing): number {
 }
 
 /**
+ * How long the harness's own event loop may stall before a missed bound proves nothing against the
+ * implementation: half a liveness period. The harness only measures itself; the nodes share its cores,
+ * and one of them stalled twice as long as the harness (a worker silent past its liveness, expired
+ * with no fault) is what a loaded machine looks like.
+ */
+export function starvationSlack(timing: Timing): number {
+  return livenessPeriod(timing) / 2;
+}
+
+/**
  * How long after a revocation a secure server may still serve the revoked principal: one tick (a
  * heartbeat interval: the server checks its policy file on each) plus a liveness period of
  * tolerance for the reload itself and for the harness learning of deliveries from node reports.
