@@ -18,6 +18,9 @@ import { ReplicaSet, type ClusterTimings } from './replica-set';
  * - **Failover** (client-visible): from the kill to the first job answered `200` in a newer term
  *   by any client of the load (PacedJobs: a new job every 20 ms, each a reference-client call across
  *   the three endpoints, an attempt timing out after 250 ms).
+ * - **Jobs in flight at the kill**: from the kill until every call under way at that moment has its
+ *   answer. Those jobs wait out the new leader's result grace (KHR/1 rule 5), so this is longer; the
+ *   next kill waits for it, so no job lives through two failovers and none is left unanswered.
  * - **Election**: from the kill to the first `mmi.khr` answer from a survivor naming itself leader
  *   in a newer term (each survivor asked every 5 ms on its own DEALER).
  *
@@ -51,55 +54,59 @@ export const khrFailover = defineMeasurement<ReplicaSet>({
   figures: [
     { id: `${ID}.p50`, label: `${TITLE}: kill → first job answered 200, p50`, unit: 'ms', baseline: `${ID}.election.p50` },
     { id: `${ID}.p99`, label: `${TITLE}: kill → first job answered 200, p99`, unit: 'ms', baseline: `${ID}.election.p99` },
+    { id: `${ID}.inflight.p50`, label: `${TITLE}: kill → every job in flight at the kill answered, p50`, unit: 'ms' },
+    { id: `${ID}.inflight.p99`, label: `${TITLE}: kill → every job in flight at the kill answered, p99`, unit: 'ms' },
     { id: `${ID}.election.p50`, label: `${TITLE}: kill → new leader answers mmi.khr, p50`, unit: 'ms' },
     { id: `${ID}.election.p99`, label: `${TITLE}: kill → new leader answers mmi.khr, p99`, unit: 'ms' },
     { id: `${ID}.kills`, label: `${TITLE}: leader kills`, unit: 'samples' },
   ],
   async run(cluster, settings) {
     const load = new PacedJobs({ endpoints: cluster.endpoints, service: SERVICE, payload: settings.payload, ...LOAD, nextJobId: () => nextJobId('f') });
-    const failovers: number[] = [];
-    const elections: number[] = [];
+    const samples: FailoverSample[] = [];
     try {
       await sleep(settings.warmupMs);
       for (let kill = 0; kill < settings.failoverKills; kill++) {
-        const { failoverMs, electionMs } = await killTheLeader(cluster, load);
-        failovers.push(failoverMs);
-        elections.push(electionMs);
+        samples.push(await killTheLeader(cluster, load));
       }
     } catch (error) {
       await load.stop(0).catch(() => undefined);
-      throw new Error(`after ${failovers.length} of ${settings.failoverKills} leader kills: ${(error as Error).message}`);
+      throw new Error(`after ${samples.length} of ${settings.failoverKills} leader kills: ${(error as Error).message}`);
     }
     await load.stop(STEP_BOUND_MS);
     if (load.answered === 0) throw new Error('the light load got no answer at all');
-    return figures(failovers, elections);
+    return figures(samples);
   },
 });
 
-function figures(failovers: number[], elections: number[]): Record<string, number> {
-  const sortedFailovers = Float64Array.from(failovers).sort();
-  const sortedElections = Float64Array.from(elections).sort();
-  return {
-    [`${ID}.p50`]: percentile(sortedFailovers, 50),
-    [`${ID}.p99`]: percentile(sortedFailovers, 99),
-    [`${ID}.election.p50`]: percentile(sortedElections, 50),
-    [`${ID}.election.p99`]: percentile(sortedElections, 99),
-    [`${ID}.kills`]: failovers.length,
-  };
+interface FailoverSample {
+  failoverMs: number;
+  inflightMs: number;
+  electionMs: number;
+}
+
+function figures(samples: readonly FailoverSample[]): Record<string, number> {
+  const result: Record<string, number> = { [`${ID}.kills`]: samples.length };
+  for (const [figure, of] of [['', 'failoverMs'], ['.inflight', 'inflightMs'], ['.election', 'electionMs']] as const) {
+    const sorted = Float64Array.from(samples.map((sample) => sample[of])).sort();
+    result[`${ID}${figure}.p50`] = percentile(sorted, 50);
+    result[`${ID}${figure}.p99`] = percentile(sorted, 99);
+  }
+  return result;
 }
 
 /** One sample: kill the serving leader, time the election and the first answer, restart the replica and let it catch up. */
-async function killTheLeader(cluster: ReplicaSet, load: PacedJobs): Promise<{ failoverMs: number; electionMs: number }> {
+async function killTheLeader(cluster: ReplicaSet, load: PacedJobs): Promise<FailoverSample> {
   const leader = await cluster.leaderWithWorkers(STEP_BOUND_MS);
   const oldTerm = leader.status.term;
   const survivors = cluster.othersThan(leader.id);
   const killedAt = performance.now();
   const killed = cluster.kill(leader.id);
   const [answer, electedAt] = await Promise.all([load.firstAnswer(killedAt, oldTerm, STEP_BOUND_MS), newLeaderAnswers(survivors, oldTerm, STEP_BOUND_MS), killed]);
+  const inflightEndedAt = await load.callsEnded(killedAt, STEP_BOUND_MS);
   const successor = await cluster.leaderWithWorkers(STEP_BOUND_MS);
   await cluster.restart(leader.id, successor.status.commit, STEP_BOUND_MS);
   await sleep(SETTLE_MS);
-  return { failoverMs: answer.at - killedAt, electionMs: electedAt - killedAt };
+  return { failoverMs: answer.at - killedAt, inflightMs: inflightEndedAt - killedAt, electionMs: electedAt - killedAt };
 }
 
 /** When (performance.now()) a survivor first answers `mmi.khr` naming itself leader in a term above `oldTerm`. */

@@ -33,7 +33,8 @@ export interface PacedJobsOptions {
 export class PacedJobs {
   private readonly idle: MajordomoClient[] = [];
   private readonly all: MajordomoClient[] = [];
-  private readonly running = new Set<Promise<void>>();
+  /** Calls under way, with when each started (performance.now(), ms). */
+  private readonly running = new Map<Promise<void>, number>();
   private readonly listeners = new Set<(answer: AnsweredJob) => void>();
   private readonly failures: string[] = [];
   private readonly timer: NodeJS.Timeout;
@@ -61,10 +62,26 @@ export class PacedJobs {
     });
   }
 
+  /**
+   * Resolves (performance.now(), ms) once every call started before `before` has ended, answered or
+   * failed; rejects after `timeoutMs`. A job in flight when its leader died waits out the new
+   * leader's result grace (KHR/1 rule 5): this is how long that took.
+   */
+  async callsEnded(before: number, timeoutMs: number): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const older = [...this.running].filter(([, startedAt]) => startedAt < before).map(([call]) => call);
+      if (older.length === 0) return performance.now();
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`${older.length} job(s) in flight at the kill still unanswered ${timeoutMs} ms later`);
+      await Promise.race([Promise.all(older), new Promise((resolve) => setTimeout(resolve, left).unref())]);
+    }
+  }
+
   /** Stops pacing, waits (bounded) for the calls still running, closes the clients; throws if any call failed. */
   async stop(drainMs: number): Promise<void> {
     clearInterval(this.timer);
-    const drained = Promise.all(this.running).then(() => true);
+    const drained = Promise.all(this.running.keys()).then(() => true);
     const late = new Promise<false>((resolve) => setTimeout(() => resolve(false), drainMs).unref());
     const done = await Promise.race([drained, late]);
     for (const client of this.all) client.close();
@@ -82,7 +99,7 @@ export class PacedJobs {
       this.running.delete(call);
       this.idle.push(client);
     });
-    this.running.add(call);
+    this.running.set(call, performance.now());
   }
 
   private async call(client: MajordomoClient): Promise<void> {
