@@ -81,6 +81,24 @@ export class BenchChild {
     });
   }
 
+  /** Resolves once the process has exited; rejects after `timeoutMs`. */
+  waitForExit(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        reject(new Error(`${this.name}: still running ${timeoutMs} ms after it was killed`));
+      }, timeoutMs);
+      const check = () => {
+        if (this.exit === undefined) return;
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve();
+      };
+      this.listeners.add(check);
+      check();
+    });
+  }
+
   /**
    * Asks the child something on its stdin (`{"type":type,"id":n}`, see child-io.ts `onRequest`) and
    * resolves with its answer, the announcement of type `<type>:<n>`.
@@ -131,6 +149,17 @@ export class ChildSet {
     const handle = new BenchChild(name, child);
     this.children.push(handle);
     return handle;
+  }
+
+  /**
+   * SIGKILLs `child` on purpose (a fault the bench injects) and resolves once it has exited (bounded by
+   * `timeoutMs`): it is no longer one of the set, so its death is not a casualty.
+   */
+  async kill(child: BenchChild, timeoutMs: number): Promise<void> {
+    const at = this.children.indexOf(child);
+    if (at >= 0) this.children.splice(at, 1);
+    if (child.exited === undefined) child.process.kill('SIGKILL');
+    await child.waitForExit(timeoutMs);
   }
 
   /** A failure message for any child that has died, or undefined if all are alive. */

@@ -14,7 +14,7 @@ import type { ChildSet } from './children';
  * `appends/flush`: a journal's group-commit batching factor (records written per write+fdatasync);
  * `samples`: how many latencies a run's percentiles were taken over.
  */
-export type Unit = 'µs' | 'req/s' | 'msg/s' | 'appends/flush' | 'samples';
+export type Unit = 'µs' | 'ms' | 'req/s' | 'msg/s' | 'appends/flush' | 'samples';
 
 export interface Figure {
   /** Stable id, e.g. `broker.sync.p50`; JSON output and baselines refer to it. */
@@ -38,6 +38,8 @@ export interface Settings {
   replyTimeoutMs: number;
   /** Workers behind each broker. */
   workers: number;
+  /** Leader kills of the replicated broker's failover row (one run). */
+  failoverKills: number;
 }
 
 export interface StartContext {
@@ -60,6 +62,13 @@ export interface Measurement<T = unknown> {
   figures: Figure[];
   /** One repetition (warm-up included); resolves with a value per figure id. */
   run(environment: T, settings: Settings): Promise<Record<string, number>>;
+  /**
+   * Run in the first round only, whatever `--runs` says: a measurement whose one run already pools
+   * many samples and takes long (the failover row's leader kills). Its figures then have one run.
+   */
+  once?: boolean;
+  /** How long one run may take before it counts as hung; default warm-up + duration + reply timeout + 10 s. */
+  boundMs?(settings: Settings): number;
 }
 
 /** Erases the environment's handle type so that measurements of different environments can share a list. */

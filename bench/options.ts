@@ -5,6 +5,7 @@ export interface BenchOptions {
   warmupMs: number;
   durationMs: number;
   workers: number;
+  failoverKills: number;
   json?: string;
   only?: string[];
 }
@@ -25,11 +26,12 @@ export function parseOptions(argv: string[], measurementIds: string[]): BenchOpt
     .option('--duration <ms>', 'timed part of each run (default 2000)', positiveInt)
     .option('--warmup <ms>', 'unrecorded load before each run (default 1000)', positiveInt)
     .option('--workers <n>', 'echo workers behind the broker (default 4)', positiveInt)
+    .option('--kills <n>', 'leader kills of the khr.failover row, run once (default 20, --quick 5)', positiveInt)
     .option('--json <file>', 'also write the results as JSON to this file')
     .option('--only <ids>', `comma-separated measurement ids (${measurementIds.join(', ')})`)
     .showHelpAfterError()
     .parse(argv);
-  const o = program.opts<{ workers?: number; runs?: number; quick?: boolean; duration?: number; warmup?: number; json?: string; only?: string }>();
+  const o = program.opts<{ kills?: number; workers?: number; runs?: number; quick?: boolean; duration?: number; warmup?: number; json?: string; only?: string }>();
   const only = o.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = only?.filter((id) => !measurementIds.includes(id)) ?? [];
   if (unknown.length) program.error(`unknown measurement id(s): ${unknown.join(', ')}; known: ${measurementIds.join(', ')}`);
@@ -38,6 +40,7 @@ export function parseOptions(argv: string[], measurementIds: string[]): BenchOpt
     durationMs: o.duration ?? (o.quick ? 1000 : 2000),
     warmupMs: o.warmup ?? (o.quick ? 300 : 1000),
     workers: o.workers ?? 4,
+    failoverKills: o.kills ?? (o.quick ? 5 : 20),
     json: o.json,
     only,
   };

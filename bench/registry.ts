@@ -3,6 +3,8 @@ import { brokerPipelined, brokerSync } from './environments/reference-broker';
 import { proxyPipelined, proxySync } from './environments/proxy-hop';
 import { securePipelined, secureSync } from './environments/secure-broker';
 import { khxDurablePipelined, khxDurableSync, khxMemoryPipelined, khxMemorySync } from './environments/durable-broker';
+import { khrPipelined, khrSync } from './environments/replicated-broker';
+import { khrFailover } from './environments/cluster-failover';
 import { killQueued, killRequest, killRunning } from './environments/kill-broker';
 import { fanoutFloor } from './environments/pub-sub-floor';
 import { fanoutFsync, fanoutFsyncPipelined, fanoutFsyncWindow1, fanoutNoFsync } from './environments/pubsub-fanout';
@@ -12,7 +14,7 @@ import type { Measurement } from './measurement';
  * Every measurement, in table order. Floors first: other rows name them as baselines.
  * Add new rows here (e.g. a broker behind the fault proxy with baseline 'broker.sync').
  * The in-memory KHX/1 rows sit right before the durable ones, so that in the round-robin each
- * durable run follows its baseline's run; so do the kill rows their floor (`kill.request`). The pub/sub fan-out rows come last, their floor first.
+ * durable run follows its baseline's run, and each replicated (khr) run its durable one; so do the kill rows their floor (`kill.request`). The pub/sub fan-out rows come last, their floor first.
  */
 export const MEASUREMENTS: Measurement[] = [
   floorSync,
@@ -25,8 +27,11 @@ export const MEASUREMENTS: Measurement[] = [
   securePipelined,
   khxMemorySync,
   khxDurableSync,
+  khrSync,
   khxMemoryPipelined,
   khxDurablePipelined,
+  khrPipelined,
+  khrFailover,
   killRequest,
   killQueued,
   killRunning,

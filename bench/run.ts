@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     inFlight: 64,
     replyTimeoutMs: 5000,
     workers: options.workers,
+    failoverKills: options.failoverKills,
   };
   const measurements = options.only ? MEASUREMENTS.filter((m) => options.only!.includes(m.id)) : MEASUREMENTS;
   const children = new ChildSet();

@@ -24,10 +24,11 @@ export async function runMeasurements(
   const started = new Map<Environment<unknown>, unknown>();
   const values = new Map<string, number[]>();
   // Warm-up + duration, the drain, and slack for connecting: a run that takes longer has hung.
-  const runBound = settings.warmupMs + settings.durationMs + settings.replyTimeoutMs + 10_000;
+  const defaultBound = settings.warmupMs + settings.durationMs + settings.replyTimeoutMs + 10_000;
 
   for (let run = 1; run <= runs; run++) {
     for (const measurement of measurements) {
+      if (measurement.once === true && run > 1) continue;
       let handle = started.get(measurement.environment);
       if (!started.has(measurement.environment)) {
         progress(`starting ${measurement.environment.description}`);
@@ -36,7 +37,7 @@ export async function runMeasurements(
       }
       let result: Record<string, number>;
       try {
-        result = await withDeadline(measurement.run(handle, settings), runBound, `run ${run} of ${measurement.id}`);
+        result = await withDeadline(measurement.run(handle, settings), measurement.boundMs?.(settings) ?? defaultBound, `run ${run} of ${measurement.id}`);
       } catch (error) {
         throw new Error(`${measurement.id}, run ${run}: ${(error as Error).message}${children.report()}`);
       }
@@ -47,7 +48,7 @@ export async function runMeasurements(
         if (value === undefined || !Number.isFinite(value)) throw new Error(`${measurement.id} reported no value for ${figure.id}`);
         values.set(figure.id, [...(values.get(figure.id) ?? []), value]);
       }
-      progress(`run ${run}/${runs} ${measurement.id}: ${measurement.figures.map((f) => `${f.id.split('.').pop()} ${Math.round(result[f.id])} ${f.unit}`).join(', ')}`);
+      progress(`run ${run}/${measurement.once === true ? 1 : runs} ${measurement.id}: ${measurement.figures.map((f) => `${f.id.split('.').pop()} ${Math.round(result[f.id])} ${f.unit}`).join(', ')}`);
     }
   }
 

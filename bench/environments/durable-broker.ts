@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Dealer } from 'zeromq';
 import { MajordomoClient } from '../../reference/client';
-import { decodeJobReply, encodeJobRequest, KhxStatus } from '../../reference/mdp/codec';
+import { decodeJobReply, encodeJobRequest, KhxStatus, type Frame, type JobReply } from '../../reference/mdp/codec';
 import type { BenchChild } from '../children';
 import { expectPayload, pipelinedMeasurement, syncMeasurement, type MeasurementHeading } from '../kinds';
 import { defineMeasurement, type Environment, type Measurement } from '../measurement';
@@ -81,14 +81,24 @@ export function khxSync(heading: MeasurementHeading<KhxBroker>): Measurement {
   });
 }
 
+/** How job requests and replies are framed: KHXC01 here, KHRC01 for a cluster (replicated-broker.ts). */
+export interface JobWire {
+  encode(service: string, job: string, body: readonly Frame[]): Frame[];
+  decode(frames: readonly Frame[]): JobReply;
+}
+
+const KHX_WIRE: JobWire = { encode: encodeJobRequest, decode: decodeJobReply };
+
 /**
- * Raw KHXC01 DEALERs (the codec's encodeJobRequest / decodeJobReply), `settings.inFlight` jobs
- * outstanding on each; every reply must be a 200 for a job this connection has outstanding.
+ * Raw DEALERs speaking `wire` (default KHXC01: the codec's encodeJobRequest / decodeJobReply),
+ * `settings.inFlight` jobs outstanding on each, sent to `pipelinedEndpoint` when the broker has one
+ * (a cluster's leader), else `endpoint`; every reply must be a 200 for a job this connection has outstanding.
  */
-function khxPipelined(heading: MeasurementHeading<KhxBroker>): Measurement {
-  return pipelinedMeasurement<KhxBroker>({
+export function khxPipelined<T extends KhxBroker & { pipelinedEndpoint?: string }>(heading: MeasurementHeading<T>, wire: JobWire = KHX_WIRE): Measurement {
+  return pipelinedMeasurement<T>({
     ...heading,
-    connect({ endpoint }, { payload, replyTimeoutMs }, index) {
+    connect({ endpoint: anyEndpoint, pipelinedEndpoint }, { payload, replyTimeoutMs }, index) {
+      const endpoint = pipelinedEndpoint ?? anyEndpoint;
       const socket = new Dealer({ linger: 0, receiveTimeout: replyTimeoutMs });
       socket.connect(endpoint);
       const outstanding = new Set<string>();
@@ -97,10 +107,10 @@ function khxPipelined(heading: MeasurementHeading<KhxBroker>): Measurement {
         request() {
           const job = nextJobId(`p${index}`);
           outstanding.add(job);
-          return encodeJobRequest(SERVICE, job, [payload]);
+          return wire.encode(SERVICE, job, [payload]);
         },
         check(frames) {
-          const reply = decodeJobReply(frames);
+          const reply = wire.decode(frames);
           if (!outstanding.delete(reply.job)) throw new Error(`reply about job "${reply.job}", which this connection does not have outstanding`);
           if (reply.status !== KhxStatus.Done) throw new Error(`job ${reply.job} answered ${reply.status}, expected ${KhxStatus.Done}`);
           if (reply.service !== SERVICE) throw new Error(`reply from service "${reply.service}", expected "${SERVICE}"`);

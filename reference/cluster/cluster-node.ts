@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { JobStore, type JobStoreOptions } from '../journal/job-store';
 import type { LogEntry, MembershipChange } from '../replication/log-entry';
+import type { RaftMessage } from '../replication/messages';
 import { RaftDriver } from '../replication/raft-driver';
 import { RaftNode } from '../replication/raft-node';
 import type { Leadership, MembershipEvent, Ready } from '../replication/ready';
@@ -10,6 +11,8 @@ import { monotonicNow } from '../util/monotonic-clock';
 import { decodeClusterImage, encodeClusterImage, encodeMemberCommand, memberOfCommand } from './cluster-image';
 import type { ClusterMember } from './cluster-members';
 import { coalesceAppends } from './coalesce-appends';
+import { AppendPipeline } from './append-pipeline';
+import { SnapshotPacing } from './snapshot-pacing';
 import { PeerTransport } from './peer-transport';
 import { RaftStorage } from './raft-storage';
 import { ReplicatedRecordLog } from './replicated-record-log';
@@ -95,6 +98,10 @@ export class ClusterNode {
   private closed = false;
   private events?: ClusterEvents;
   private readonly compactEvery: number;
+  /** One snapshot per lagging peer in flight (an election timeout apart), not one per Ready. */
+  private readonly snapshotPacing: SnapshotPacing;
+  /** Each append carries only the entries not yet sent to its peer (the core re-sends from `next`). */
+  private readonly appendPipeline = new AppendPipeline();
 
   private constructor(
     private readonly options: ClusterNodeOptions,
@@ -104,8 +111,13 @@ export class ClusterNode {
     this.node = new RaftNode({ id: options.self.id, electionTimeoutMs: options.electionTimeoutMs, heartbeatIntervalMs: options.heartbeatMs, random: Math.random }, state);
     this.leadershipNow = this.node.leadership();
     this.compactEvery = options.compactEvery ?? 4096;
+    this.snapshotPacing = new SnapshotPacing(options.electionTimeoutMs);
     this.recordLog = new ReplicatedRecordLog({ replicate: (payload) => this.replicate(payload), compactSoon: () => this.compactSoon() }, options.dataDir);
-    this.transport = new PeerTransport({ self: options.self.id, bind: options.self.replication, log: options.log, onMessage: (message) => void this.driver.step(message).catch(() => undefined) });
+    const onMessage = (message: RaftMessage): void => {
+      this.appendPipeline.heard(message);
+      void this.driver.step(message).catch(() => undefined);
+    };
+    this.transport = new PeerTransport({ self: options.self.id, bind: options.self.replication, log: options.log, onMessage });
     for (const member of options.members) this.learnAddress(member);
     this.learnAddress(options.self);
     // The image at the snapshot; committed entries after it are applied as the leader reports them.
@@ -113,7 +125,7 @@ export class ClusterNode {
     this.appliedIndex = state.snapshot.index;
     this.driver = new RaftDriver(this.node, {
       persist: (batch) => this.storage.persist(batch),
-      send: (messages) => this.transport.send(coalesceAppends(messages)),
+      send: (messages) => this.transport.send(this.appendPipeline.trim(this.snapshotPacing.filter(coalesceAppends(messages), monotonicNow()))),
       apply: (snapshot, committed) => this.apply(snapshot, committed),
       observe: (ready) => this.observe(ready),
     });
