@@ -70,3 +70,16 @@ Feature: A replicated broker fails over without losing or repeating a job
     Then every job is answered exactly once
     And no call is stuck
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
+
+  @khr1:commit-before-ack @khr1:failover
+  Scenario: The leader is cut off from the other brokers but not from its clients and workers
+    # It can commit nothing more, yet it still hears every client and worker until it steps down (check
+    # quorum): whatever it acknowledged or dispatched meanwhile, the new leader must know of.
+    Given a broker cluster
+    And 3 workers serving "echo" that take 300 ms per job
+    And 2 clients
+    When each client starts submitting 20 jobs to "echo", 2 at a time
+    And the cluster is partitioned "leader-cut-from-peers" for 3000 ms
+    Then every job is answered exactly once
+    And no call is stuck
+    And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
