@@ -8,7 +8,8 @@ Feature: A replicated broker fails over without losing or repeating a job
   (dual-dispatch), no answer from a deposed leader after a newer one (stale-leader-reply), and a new
   answer within the failover bound after the leader is lost (failover-slow).
 
-  @khr1:commit-before-ack @khr1:failover @khr1:read-index
+  @khr1:commit-before-ack @khr1:serving-leader-only @khr1:read-index @khr1:new-leader-grace @khr1:client-failover @khr1:worker-failover
+  @khr1:mmi-khr @khr1:term-to-workers @khr1:client-reports-term @khr1:worker-reports-term
   Scenario: The leader is killed under load
     Given a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
@@ -19,7 +20,7 @@ Feature: A replicated broker fails over without losing or repeating a job
     And no call is stuck
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
 
-  @khr1:commit-before-ack @khr1:failover @khr1:follower-never-dispatches
+  @khr1:commit-before-ack @khr1:follower-never-dispatches @khr1:new-leader-grace @khr1:client-failover @khr1:worker-failover
   Scenario: The leader is killed and comes back as a follower
     Given a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
@@ -30,7 +31,7 @@ Feature: A replicated broker fails over without losing or repeating a job
     And no call is stuck
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
 
-  @khr1:client-fencing @khr1:worker-fencing @khr1:follower-never-dispatches @khr1:failover
+  @khr1:client-fencing @khr1:worker-fencing @khr1:follower-never-dispatches @khr1:deposed-stops @khr1:term-to-workers @khr1:client-failover @khr1:worker-failover
   Scenario: The leader is frozen past the election timeout and resumed: the stale leader must not dispatch or answer
     Given a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
@@ -41,7 +42,7 @@ Feature: A replicated broker fails over without losing or repeating a job
     And no call is stuck
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
 
-  @khr1:commit-before-ack @khr1:follower-refuses @khr1:client-fencing @khr1:worker-fencing @khr1:failover
+  @khr1:commit-before-ack @khr1:follower-refuses @khr1:client-fencing @khr1:worker-fencing @khr1:deposed-stops @khr1:client-failover @khr1:worker-failover
   Scenario Outline: The cluster is partitioned <shape> under load
     # Shorter than the clients' whole retry window: a client on the minority side reaches a leader again before it gives up.
     Given a broker cluster
@@ -59,7 +60,7 @@ Feature: A replicated broker fails over without losing or repeating a job
       | bridge          |
       | random-halves   |
 
-  @khr1:commit-before-ack @khr1:follower-refuses @khr1:failover
+  @khr1:commit-before-ack @khr1:follower-refuses @khr1:client-failover @khr1:worker-failover
   Scenario: Five brokers in a majorities ring: each sees a majority, no two the same one
     # Every broker can win an election with the majority it sees, and each new leader deposes a neighbour.
     Given a cluster of 5 brokers
@@ -67,6 +68,21 @@ Feature: A replicated broker fails over without losing or repeating a job
     And 2 clients
     When each client starts submitting 60 jobs to "echo", 2 at a time
     And the cluster is partitioned "majorities-ring" for 1500 ms
+    Then every job is answered exactly once
+    And no call is stuck
+    And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
+
+  @khr1:commit-before-ack @khr1:deposed-stops @khr1:new-leader-grace @khr1:client-failover @khr1:worker-failover
+  Scenario: The leader is cut off from the other brokers but not from its clients and workers
+    # It can commit nothing more, yet it still hears every client and worker until it steps down (check
+    # quorum): whatever it acknowledged or dispatched meanwhile, the new leader must know of. The jobs are
+    # shorter than an election timeout: one dispatched just before the cut ends before the leader steps
+    # down, so no run is abandoned at its commit point (which dual-dispatch would take for one going on).
+    Given a broker cluster
+    And 3 workers serving "echo" that take 100 ms per job
+    And 2 clients
+    When each client starts submitting 20 jobs to "echo", 2 at a time
+    And the cluster is partitioned "leader-cut-from-peers" for 3000 ms
     Then every job is answered exactly once
     And no call is stuck
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms

@@ -6,9 +6,9 @@ import { seededRandom } from '../util/random';
  * two nodes that share no group is cut (both ways). A node in no group is untouched. The nemesis turns
  * a shape into a partition of the links between such pairs (`{ groups }`, link-nemesis.ts).
  */
-export type ClusterShapeName = 'leader-isolated' | 'majorities-ring' | 'bridge' | 'random-halves';
+export type ClusterShapeName = 'leader-isolated' | 'leader-cut-from-peers' | 'majorities-ring' | 'bridge' | 'random-halves';
 
-export const CLUSTER_SHAPES: readonly ClusterShapeName[] = ['leader-isolated', 'majorities-ring', 'bridge', 'random-halves'];
+export const CLUSTER_SHAPES: readonly ClusterShapeName[] = ['leader-isolated', 'leader-cut-from-peers', 'majorities-ring', 'bridge', 'random-halves'];
 
 /** What a shape is drawn over: the brokers (in their order, broker-1 first), the leader when known, the clients and workers, a seed. */
 export interface ClusterMembers {
@@ -32,14 +32,27 @@ function deal(nodes: readonly string[], first: string[], second: string[]): void
   nodes.forEach((node, index) => (index % 2 === 0 ? first : second).push(node));
 }
 
+/** The leader alone and the other brokers together, the leader checked to be one of them. */
+function leaderApart(shape: ClusterShapeName, { brokers, leader }: ClusterMembers): [string[], string[]] {
+  if (leader === undefined) throw new ClusterShapeError(`${shape} needs the leader, and none is known`);
+  if (!brokers.includes(leader)) throw new ClusterShapeError(`${shape}: the leader ${leader} is not one of the brokers (${brokers.join(', ')})`);
+  return [[leader], brokers.filter((broker) => broker !== leader)];
+}
+
 /** The leader cut off from every other broker; the clients and workers dealt onto both sides. */
-function leaderIsolated({ brokers, leader, others }: ClusterMembers): string[][] {
-  if (leader === undefined) throw new ClusterShapeError('leader-isolated needs the leader, and none is known');
-  if (!brokers.includes(leader)) throw new ClusterShapeError(`leader-isolated: the leader ${leader} is not one of the brokers (${brokers.join(', ')})`);
-  const minority = [leader];
-  const majority = brokers.filter((broker) => broker !== leader);
-  deal(others, minority, majority);
+function leaderIsolated(members: ClusterMembers): string[][] {
+  const [minority, majority] = leaderApart('leader-isolated', members);
+  deal(members.others, minority, majority);
   return [minority, majority];
+}
+
+/**
+ * The leader cut off from the other brokers only: every client and worker still reaches it. It keeps
+ * hearing jobs and results it can no longer commit, and its workers keep running what it dispatched,
+ * until it learns it was deposed: the shape that shows what a leader acknowledges before commit.
+ */
+function leaderCutFromPeers(members: ClusterMembers): string[][] {
+  return leaderApart('leader-cut-from-peers', members);
 }
 
 /**
@@ -91,6 +104,7 @@ function randomHalves({ brokers, others, seed }: ClusterMembers): string[][] {
 
 const SHAPES: Record<ClusterShapeName, (members: ClusterMembers) => string[][]> = {
   'leader-isolated': leaderIsolated,
+  'leader-cut-from-peers': leaderCutFromPeers,
   'majorities-ring': majoritiesRing,
   bridge,
   'random-halves': randomHalves,

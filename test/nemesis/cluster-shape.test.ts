@@ -27,6 +27,16 @@ describe('cluster partition shapes', () => {
     assert.throws(() => clusterShape('leader-isolated', { brokers: brokers3, leader: 'broker-9', others }), /not one of the brokers/);
   });
 
+  test('leader-cut-from-peers: the leader cut from the other brokers only, every client and worker reaching every broker', () => {
+    const { groups } = clusterShape('leader-cut-from-peers', { brokers: brokers3, leader: 'broker-3', others });
+    assert.deepEqual(groups, [['broker-3'], ['broker-1', 'broker-2']]);
+    assert.deepEqual(cutPairs(groups), [
+      ['broker-1', 'broker-3'],
+      ['broker-2', 'broker-3'],
+    ]);
+    assert.throws(() => clusterShape('leader-cut-from-peers', { brokers: brokers3, others }), /leader-cut-from-peers needs the leader/);
+  });
+
   test('majorities-ring over 5: each broker reaches a majority, no two the same one, clients untouched', () => {
     const { groups } = clusterShape('majorities-ring', { brokers: brokers5, others });
     const seen = brokers5.map((broker) => reachOf(groups, broker));

@@ -192,15 +192,28 @@ describe('replicated: failover-slow and failover-unmeasured', () => {
 });
 
 describe('replicated: no-term-reported', () => {
-  test('calls with no term anywhere: INCONCLUSIVE, nobody accused', () => {
+  test('calls with no term anywhere: INCONCLUSIVE, nobody accused, once for the answers and once for the dispatches', () => {
     const events: HistoryEvent[] = [invoke(0, 'j1'), { type: 'exec-start', t: 1, worker: 'worker-1', job: 'j1' }, execEnd(2, 'worker-1', 'j1'), ok(3, 'j1')];
     const result = checkReplicated(events, options);
-    assert.equal(result.counts['no-term-reported'], 1);
+    assert.equal(result.counts['no-term-reported'], 2);
     assert.equal(judgeReplicated(result, 'replicated-exactly-once').verdict, 'INCONCLUSIVE');
   });
 
-  test('near miss: a term on a dispatch alone is enough', () => {
+  test('a term on the dispatches alone leaves the answers unjudged: INCONCLUSIVE, naming stale-leader-reply', () => {
     const events: HistoryEvent[] = [invoke(0, 'j1'), startIn(1, 'worker-1', 'j1', 1), execEnd(2, 'worker-1', 'j1'), ok(3, 'j1')];
-    assert.deepEqual(findings(events, 'no-term-reported'), []);
+    const found = findings(events, 'no-term-reported');
+    assert.equal(found.length, 1);
+    assert.match(found[0].detail, /stale-leader-reply had nothing to judge/);
+  });
+
+  test('a term on the answers alone leaves the dispatches unjudged: INCONCLUSIVE, naming dual-dispatch', () => {
+    const events: HistoryEvent[] = [invoke(0, 'j1'), { type: 'exec-start', t: 1, worker: 'worker-1', job: 'j1' }, execEnd(2, 'worker-1', 'j1'), ...cleanIn(10, 'j2', 1).filter((event) => event.type !== 'exec-start' && event.type !== 'exec-end')];
+    const found = findings(events, 'no-term-reported');
+    assert.equal(found.length, 1);
+    assert.match(found[0].detail, /dual-dispatch had nothing to judge/);
+  });
+
+  test('near miss: terms on answers and dispatches, nothing reported', () => {
+    assert.deepEqual(findings([...cleanIn(0, 'j1', 1)], 'no-term-reported'), []);
   });
 });
