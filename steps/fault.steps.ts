@@ -30,6 +30,13 @@ When(/^a worker that holds a job is stopped gracefully by (SIGTERM|closing its s
   await this.strike({ kind: 'stop', target: worker.name, how: how === 'SIGTERM' ? 'signal' : 'stdin', graceMs: STOP_GRACE_MS }, worker);
 });
 
+// A graceful stop and start, as a supervisor or a rolling upgrade does it: whatever the broker held must come back with it.
+When(/^the broker is stopped gracefully by (SIGTERM|closing its stdin) while a worker holds a job, and started again (\d+) ms later$/, { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, how: string, pauseMs: string) {
+  await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
+  const broker = brokerOf(this);
+  await this.strike({ kind: 'stop', target: broker.name, how: how === 'SIGTERM' ? 'signal' : 'stdin', graceMs: STOP_GRACE_MS, restartAfterMs: scaled(Number(pauseMs)) }, broker);
+});
+
 When('the broker is killed mid-run and restarted {int} ms later', async function (this: KeelhaulWorld, pauseMs: number) {
   const { history } = this.harness;
   // Mid-run: some jobs answered, some still open.

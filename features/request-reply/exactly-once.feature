@@ -18,6 +18,25 @@ Feature: Exactly-once jobs through broker crashes, partitions and lost replies
     And no call is stuck
     And the history shows no anomaly the "exactly-once" profile forbids
 
+  @khx1:restart @khx1:same-job-id @khx1:keep-until-recorded
+  Scenario Outline: The broker is stopped gracefully by <how> while workers hold jobs, and started again
+    # Not a crash: a supervisor's stop, as in a rolling upgrade. What the broker accepted comes back with
+    # it from its journal; a worker that finished a job meanwhile hands the result in to the new one.
+    Given a broker
+    And 3 workers serving "echo" that take 100 ms per job
+    And 2 clients
+    When each client starts submitting 20 jobs to "echo", 2 at a time
+    And the broker is stopped gracefully by <how> while a worker holds a job, and started again 300 ms later
+    Then every job is answered exactly once
+    And no job ran more than once
+    And no call is stuck
+    And the history shows no anomaly the "exactly-once" profile forbids
+
+    Examples:
+      | how               |
+      | SIGTERM           |
+      | closing its stdin |
+
   @message-triggered @khx1:result-grace @khx1:worker-keeps-result @khx1:worker-declares @khx1:hand-in-after-welcome @khx1:keep-until-recorded
   Scenario: The broker is killed between dispatching a job and receiving its result
     # Triggered: the broker dies right after a REQUEST leaves it; the worker gets the job from a dead broker.

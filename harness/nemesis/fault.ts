@@ -51,6 +51,8 @@ export interface StopFault {
   target: string;
   how: 'signal' | 'stdin';
   graceMs: number;
+  /** Started again this long after it exited, as a supervisor restarts a node it stopped (a rolling upgrade). */
+  restartAfterMs?: number;
 }
 
 /**
@@ -208,7 +210,7 @@ export function describeFault(fault: Fault): string {
     case 'cluster-partition':
       return `partition the cluster ${fault.shape}${fault.seed === undefined ? '' : ` (seed ${fault.seed})`}${fault.durationMs === undefined ? '' : ` for ${fault.durationMs} ms`}`;
     case 'stop':
-      return `stop ${fault.target} gracefully (${fault.how === 'signal' ? 'SIGTERM' : 'stdin closed'}), killed after ${fault.graceMs} ms`;
+      return `stop ${fault.target} gracefully (${fault.how === 'signal' ? 'SIGTERM' : 'stdin closed'}), killed after ${fault.graceMs} ms${fault.restartAfterMs === undefined ? '' : `, started again ${fault.restartAfterMs} ms after it exited`}`;
     default: {
       const where =
         'of' in fault.links

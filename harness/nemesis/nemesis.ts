@@ -125,7 +125,7 @@ export class Nemesis {
       case 'freeze':
         return this.nodes.freeze(node, fault.durationMs);
       case 'stop':
-        return this.nodes.stop(node, fault.how, fault.graceMs);
+        return this.nodes.stop(node, fault.how, fault.graceMs, fault.restartAfterMs);
       case 'clock-skew': {
         if (!this.runtime.clock) throw new Error(`the ${this.runtime.kind} runtime cannot skew a node's clock (docs/clock-skew.md)`);
         return this.nodes.skewClock(node, this.runtime.clock(node), fault);

@@ -72,8 +72,9 @@ export class NodeNemesis {
   /**
    * A graceful stop: SIGTERM, or the node's stdin closed; killed if it has not exited after `graceMs`.
    * The fault ends when the node is gone; what it still held is then no longer in flight on it.
+   * With `restartAfterMs`, started again that long after it exited (the fault ends once it is up).
    */
-  async stop(node: NodeHandle, how: 'signal' | 'stdin', graceMs: number): Promise<NemesisEvent> {
+  async stop(node: NodeHandle, how: 'signal' | 'stdin', graceMs: number, restartAfterMs?: number): Promise<NemesisEvent> {
     const start = this.begin(how === 'signal' ? 'stop' : 'close-stdin', node);
     if (how === 'signal') await node.stop(graceMs);
     else {
@@ -81,6 +82,10 @@ export class NodeNemesis {
       await withTimeout(node.exited(), graceMs, `${node.name} to exit after its stdin closed`).catch(() => node.kill());
     }
     for (const system of this.systems()) if (system.nodes.includes(node)) system.forgetInFlight(node.name);
+    if (restartAfterMs !== undefined) {
+      await sleep(restartAfterMs);
+      await node.restart();
+    }
     this.end(start);
     return start;
   }
