@@ -3,7 +3,7 @@ import type { NodeHandle } from '../../runtime/node-handle';
 import type { SystemContext } from '../system';
 import type { RequestReplyStarters } from './roles';
 import { askKhr } from '../../probe/khr-probe';
-import { leaderOf, type ClusterLeader } from './cluster-leader';
+import { leaderOf, type ClusterLeader, type ReplicaAnswer } from './cluster-leader';
 
 /** One replica's endpoints: where it binds, where the harness and the other nodes reach it. */
 interface ReplicaEndpoints {
@@ -38,6 +38,8 @@ function member(id: string, client: string, replication: string): string {
 export class BrokerReplicas {
   readonly nodes: NodeHandle[] = [];
   private readonly endpoints: ReplicaEndpoints[] = [];
+  /** The replica nodes started after this list first in their broker list (Binary Star's primary); undefined: broker-1 first. */
+  private listedFirst?: string;
 
   constructor(private readonly context: SystemContext<RequestReplyStarters>) {}
 
@@ -92,11 +94,18 @@ export class BrokerReplicas {
     return members.join(',');
   }
 
-  /** Every replica's client endpoint as `node` reaches it (its own links through the fault proxy), comma-separated, broker-1 first. */
+  /** Nodes started from now on list `name` first (the rest in order): a client that tries a restarted old leader before anyone else. */
+  listFirst(name: string): void {
+    if (!this.names.includes(name)) throw new Error(`${name} is not a replica of this cluster (${this.names.join(', ')})`);
+    this.listedFirst = name;
+  }
+
+  /** Every replica's client endpoint as `node` reaches it (its own links through the fault proxy), comma-separated, broker-1 first (or the one `listFirst` named). */
   async addressesFor(node: string): Promise<string> {
     if (this.endpoints.length === 0) throw new Error('start the broker cluster before the nodes that connect to it');
+    const first = this.endpoints.filter((replica) => replica.name === this.listedFirst);
     const addresses: string[] = [];
-    for (const replica of this.endpoints) {
+    for (const replica of [...first, ...this.endpoints.filter((each) => !first.includes(each))]) {
       addresses.push(this.context.network ? (await this.context.network.link(node, replica.name, replica.clientPeer)).endpoint : replica.clientPeer);
     }
     return addresses.join(',');
@@ -112,9 +121,28 @@ export class BrokerReplicas {
    * when no answer at the highest term names a replica (an election in progress, or none answered).
    */
   async leader(timeoutMs: number): Promise<ClusterLeader | undefined> {
-    const answers = await Promise.all(
+    return leaderOf(await this.answers(timeoutMs));
+  }
+
+  /** Every replica's `mmi.khr` answer, asked at once, each for at most `timeoutMs`. */
+  async answers(timeoutMs: number): Promise<ReplicaAnswer[]> {
+    return Promise.all(
       this.endpoints.map(async (replica) => ({ replica: replica.name, clientEndpoints: [replica.clientPeer, replica.clientBind], answer: await askKhr(replica.clientHarness, timeoutMs) })),
     );
-    return leaderOf(answers);
+  }
+
+  /**
+   * Polls the replicas until one leads and `also` holds of the answers (a restarted replica following
+   * that leader, say); rejects naming `what` after `boundMs`. Each round asks for at most `askMs`.
+   */
+  async awaitLeader(boundMs: number, what: string, also: (leader: ClusterLeader, answers: readonly ReplicaAnswer[]) => boolean = () => true, askMs = 500): Promise<ClusterLeader> {
+    const deadline = Date.now() + boundMs;
+    for (;;) {
+      const answers = await this.answers(askMs);
+      const found = leaderOf(answers);
+      if (found !== undefined && also(found, answers)) return found;
+      if (Date.now() > deadline) throw new Error(`timed out after ${boundMs} ms waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }
