@@ -4,6 +4,9 @@ import type { BrokerReplicas } from '../harness/systems/request-reply/broker-rep
 import { followsLeader } from '../harness/systems/request-reply/cluster-leader';
 import { scaled } from '../harness/util/time-scale';
 import { waitFor } from '../harness/util/wait-for';
+import { clusterChange, clusterStatus } from '../harness/cli/cluster-commands';
+import { implementationUnderTest } from '../harness/manifest/selected-implementation';
+import { Inconclusive } from '../harness/verdict/inconclusive';
 import type { KeelhaulWorld } from './world';
 
 /** How long a cluster may take to elect a leader after losing one (several election timeouts, scaled). */
@@ -97,4 +100,141 @@ Then('the old leader comes back as a follower of the new one', { timeout: scaled
   );
   if (found.leader === old.name) this.attach(`${old.name} leads again, at term ${found.term}, above the term ${old.deposedAtTerm} it was deposed at (a fair election)`, 'text/plain');
   else this.attach(`${old.name} follows ${found.leader} at term ${found.term}`, 'text/plain');
+});
+
+// ---- membership changes (docs/replication.md, "Membership change, one server at a time") ----------
+
+/**
+ * The bound a change completes or rolls back within: catchUpTimeoutMs + changeTimeoutMs (10 election
+ * timeouts each by default) plus one commit round, with the reference's default election timeout
+ * (1 s; the cluster's own timeouts are not stretched by the time scale), and the harness's slack scaled.
+ */
+const ELECTION_TIMEOUT_MS = 1_000;
+const MEMBERSHIP_BOUND_MS = 21 * ELECTION_TIMEOUT_MS;
+
+/** One membership change as the operator saw it: what was asked, how it ended, how long until `cluster status` showed it settled. */
+export interface MembershipChangeOutcome {
+  change: string;
+  answer: string;
+  settledMs: number;
+  voters: string[];
+}
+
+async function votersNow(replicas: BrokerReplicas): Promise<string[] | undefined> {
+  const text = await clusterStatus(replicas.harnessEndpoints, 1_000);
+  if (text === undefined) return undefined;
+  const status = JSON.parse(text) as { leader: string | null; node: string; members: { id: string; voter: boolean }[] };
+  // Only the leader's view is the cluster's configuration; a follower's may lag.
+  if (status.leader !== status.node) return undefined;
+  return status.members.filter((member) => member.voter).map((member) => member.id).sort();
+}
+
+/**
+ * Asks the cluster for a change through the operator service (`keelhaul cluster add|remove`'s path),
+ * then polls `cluster status` until the leader's voters are either `after` (completed) or `before`
+ * (aborted or rolled back) and the operator has its answer; measured from the request.
+ */
+async function changeMembership(world: KeelhaulWorld, body: [string, string], before: readonly string[], after: readonly string[], meanwhile?: () => Promise<void>): Promise<MembershipChangeOutcome> {
+  const replicas = replicasOf(world);
+  const started = Date.now();
+  const answered = clusterChange(replicas.harnessEndpoints, body);
+  await meanwhile?.();
+  const { ok, text } = await answered;
+  const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().every((id, i) => id === [...b].sort()[i]);
+  const bound = MEMBERSHIP_BOUND_MS + scaled(2_000);
+  let voters: string[] | undefined;
+  for (;;) {
+    voters = await votersNow(replicas);
+    if (voters !== undefined && (same(voters, after) || same(voters, before))) break;
+    if (Date.now() - started > bound) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const outcome = { change: body.join(' '), answer: `${ok ? '200' : 'refused'} ${text}`, settledMs: Date.now() - started, voters: voters ?? [] };
+  world.membershipChanges.push(outcome);
+  world.attach(`${outcome.change}: ${outcome.answer}; voters ${outcome.voters.join(', ') || '(no leader answered)'} after ${outcome.settledMs} ms`, 'text/plain');
+  return outcome;
+}
+
+function refuseManifest(): void {
+  // A manifest's broker has no way to be told to join yet ({{join}} is not a placeholder): the harness cannot make the condition.
+  if (implementationUnderTest().brokerReplicas !== undefined) throw new Inconclusive('adding a replica needs a broker that can start as a joining member; manifests have no {{join}} placeholder yet');
+}
+
+async function addReplica(world: KeelhaulWorld, meanwhile?: (newcomer: string) => Promise<void>): Promise<MembershipChangeOutcome> {
+  refuseManifest();
+  const before = replicasOf(world).names;
+  const { node, member } = await world.harness.cluster.startJoiningReplica();
+  return changeMembership(world, ['add', member], before, [...before, node.name], meanwhile && (() => meanwhile(node.name)));
+}
+
+async function removeReplica(world: KeelhaulWorld, name: string): Promise<MembershipChangeOutcome> {
+  const replicas = replicasOf(world);
+  const before = replicas.names;
+  const outcome = await changeMembership(world, ['remove', name], before, before.filter((each) => each !== name));
+  if (!outcome.voters.includes(name)) {
+    replicas.forget(name);
+    const node = world.harness.node(name);
+    if (node.running) await node.stop(scaled(2_000));
+  }
+  return outcome;
+}
+
+async function aFollower(replicas: BrokerReplicas): Promise<string> {
+  const { leader } = await replicas.awaitLeader(scaled(ELECTION_BOUND_MS), 'a leader');
+  const follower = replicas.names.find((name) => name !== leader);
+  if (follower === undefined) throw new Inconclusive(`the cluster has no follower (${replicas.names.join(', ')})`);
+  return follower;
+}
+
+When('the clients keep submitting jobs to {string}, {int} at a time each, while a broker is added to the cluster and the leader removed', { timeout: scaled(180_000) }, async function (this: KeelhaulWorld, service: string, concurrency: number) {
+  const replicas = replicasOf(this);
+  await underLoad(this, service, concurrency, async (answered) => {
+    await addReplica(this);
+    await answered();
+    const { leader } = await replicas.awaitLeader(scaled(ELECTION_BOUND_MS), 'a leader');
+    await removeReplica(this, leader);
+    await replicas.awaitLeader(scaled(ELECTION_BOUND_MS), 'a leader after the old one was removed');
+  });
+});
+
+When('the clients keep submitting jobs to {string}, {int} at a time each, while a dead follower is replaced by a new broker', { timeout: scaled(180_000) }, async function (this: KeelhaulWorld, service: string, concurrency: number) {
+  const replicas = replicasOf(this);
+  await underLoad(this, service, concurrency, async (answered) => {
+    const dead = await aFollower(replicas);
+    await this.strike({ kind: 'kill', target: dead });
+    await answered();
+    // Add first: the cluster never runs one short (docs/replication.md, "Replace").
+    await addReplica(this);
+    await removeReplica(this, dead);
+  });
+});
+
+When('the clients keep submitting jobs to {string}, {int} at a time each, while a broker is added and killed in the middle of the change', { timeout: scaled(180_000) }, async function (this: KeelhaulWorld, service: string, concurrency: number) {
+  await underLoad(this, service, concurrency, async () => {
+    // Killed while it catches up as a learner: the add is aborted within the catch-up timeout, or, if its entry was appended, committed by the old majority.
+    await addReplica(this, async (newcomer) => {
+      await new Promise((resolve) => setTimeout(resolve, scaled(150)));
+      await this.strike({ kind: 'kill', target: newcomer });
+    });
+  });
+});
+
+When('the clients keep submitting jobs to {string}, {int} at a time each, while a broker is added and the leader killed in the middle of the change', { timeout: scaled(180_000) }, async function (this: KeelhaulWorld, service: string, concurrency: number) {
+  await underLoad(this, service, concurrency, async () => {
+    // A new leader completes an inherited change with its first commit, or never saw it (the add is then simply not made).
+    await addReplica(this, async () => {
+      await new Promise((resolve) => setTimeout(resolve, scaled(150)));
+      await this.strike({ kind: 'crash-restart', target: LEADER_TARGET, pauseMs: scaled(300) });
+    });
+  });
+});
+
+Then('every membership change completed or rolled back within the bound, and the cluster has a leader', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld) {
+  if (this.membershipChanges.length === 0) throw new Error('no membership change was made in this scenario');
+  const bound = MEMBERSHIP_BOUND_MS + scaled(2_000);
+  const late = this.membershipChanges.filter((change) => change.settledMs > bound || change.voters.length === 0);
+  const summary = this.membershipChanges.map((change) => `${change.change}: ${change.answer}, settled in ${change.settledMs} ms (voters ${change.voters.join(', ') || 'unknown'})`).join('\n');
+  this.attach(summary, 'text/plain');
+  if (late.length > 0) throw new Error(`a membership change did not complete or roll back within ${bound} ms (catch-up + change timeouts + a commit round):\n${summary}`);
+  await replicasOf(this).awaitLeader(scaled(ELECTION_BOUND_MS), 'a leader after the changes');
 });
