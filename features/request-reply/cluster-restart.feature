@@ -1,4 +1,4 @@
-@replicated-exactly-once @failover @faults
+@replicated-exactly-once @failover @faults @cluster-restart
 Feature: A replicated broker restarted one replica at a time, and an old leader that comes back
   Operators restart a cluster one broker at a time (an upgrade, a new configuration), and a broker that
   led before its crash comes back with its data while another one leads. zguide's Binary Star had a
