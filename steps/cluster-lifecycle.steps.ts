@@ -186,14 +186,14 @@ async function aFollower(replicas: BrokerReplicas): Promise<string> {
   return follower;
 }
 
-When('the clients keep submitting jobs to {string}, {int} at a time each, while a broker is added to the cluster and the leader removed', { timeout: scaled(180_000) }, async function (this: KeelhaulWorld, service: string, concurrency: number) {
+// A follower, not the leader: with the leader removed the new broker may win the election, and workers
+// started before it was added do not know it (the reference worker keeps its --broker list; see the report).
+When('the clients keep submitting jobs to {string}, {int} at a time each, while a broker is added to the cluster and a follower removed', { timeout: scaled(180_000) }, async function (this: KeelhaulWorld, service: string, concurrency: number) {
   const replicas = replicasOf(this);
   await underLoad(this, service, concurrency, async (answered) => {
     await addReplica(this);
     await answered();
-    const { leader } = await replicas.awaitLeader(scaled(ELECTION_BOUND_MS), 'a leader');
-    await removeReplica(this, leader);
-    await replicas.awaitLeader(scaled(ELECTION_BOUND_MS), 'a leader after the old one was removed');
+    await removeReplica(this, await aFollower(replicas));
   });
 });
 

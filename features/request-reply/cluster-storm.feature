@@ -12,15 +12,16 @@ Feature: A crash storm across a broker cluster
   by two leaders (dual-dispatch), no answer from a deposed leader after a newer one (stale-leader-reply).
 
   @khr1:commit-before-ack @khr1:failover @khr1:follower-refuses @khr1:follower-never-dispatches @khr1:client-fencing @khr1:worker-fencing @khr1:read-index
-  Scenario: 10 broker kills (5 of the leader), leader freezes and partitions, under load, from a printed seed
-    # Patient clients: a job can be caught by two faults in a row, each costing an election.
+  Scenario: 10 broker kills (3 aimed at the leader), a leader freeze and partitions, under load, from a printed seed
+    # Patient clients: a job can be caught by two faults in a row, each costing an election and a new leader's result grace.
+    # After a fault that may change the leader, the storm leaves that grace and an election before the next one.
     Given clients that try each call up to 20 times
     And a broker cluster
     And 3 workers serving "echo" that take 10 ms per job
     And 4 clients
-    When the clients submit at least 400 jobs to "echo", 2 at a time each, through a cluster storm of 5 leader crashes, 5 replica crashes, 2 leader freezes, 2 cluster partitions, 2 worker crashes and 2 worker freezes over 14 seconds
+    When the clients submit at least 400 jobs to "echo", 2 at a time each, through a cluster storm of 3 leader crashes, 7 replica crashes, 1 leader freezes, 2 cluster partitions, 2 worker crashes and 2 worker freezes over 30 seconds
     Then every fault the storm planned struck
-    And the brokers of the cluster were killed at least 10 times, the leader at least 5 of them
+    And the brokers of the cluster were killed at least 10 times, the leader at least 3 of them
     And at least 400 jobs were submitted
     And every job is answered exactly once
     And no call is stuck

@@ -20,6 +20,13 @@ export interface ClusterStormPlan extends Pick<CrashStormPlan, 'peerCrashes' | '
   leaderFreezeMs: readonly [number, number];
   /** How long a cluster partition lasts, drawn from this range (ms). */
   partitionMs: readonly [number, number];
+  /**
+   * The gap after a fault that may change the leader (a leader crash or freeze, a partition, a crash
+   * of a replica that may be the leader), instead of `recoverMs`: a new leader holds the jobs it
+   * inherits for its result grace, and one deposed again before that runs out never hands them on,
+   * so leader changes closer than this would starve those jobs and test only the clients' patience.
+   */
+  leaderChangeRecoverMs: number;
 }
 
 /** The shapes a cluster of `count` brokers can take (a majorities ring needs 4 or more). */
@@ -32,8 +39,8 @@ type ClusterFaultKind = 'leader-crash' | 'replica-crash' | 'leader-freeze' | 'pa
 /**
  * A cluster storm drawn from `seed` alone (the same seed and plan, the same faults at the same
  * offsets). The cluster's faults are one lane: spread evenly over the window with jitter, in an order
- * the seed shuffles, each `recoverMs` after the previous one ended, because two at once would often
- * leave no majority and test only waiting. The workers' faults are placed as in a star's storm.
+ * the seed shuffles, each `leaderChangeRecoverMs` after the previous one ended (`recoverMs` after a
+ * replica crash), because two at once would often leave no majority and test only waiting. The workers' faults are placed as in a star's storm.
  */
 export function clusterStormSchedule(seed: string, plan: ClusterStormPlan): FaultSchedule {
   if (plan.replicas.length === 0) throw new Error('a cluster storm needs the replicas');
@@ -62,9 +69,10 @@ export function clusterStormSchedule(seed: string, plan: ClusterStormPlan): Faul
     const fault = clusterFault(kind, random, plan, replicas, shapes);
     const lasting = fault.kind === 'crash-restart' ? fault.pauseMs : fault.durationMs;
     const earliest = Math.max(i * slot, laneFreeAt);
-    const at = Math.round(earliest + random() * Math.max(0, (i + 1) * slot - plan.recoverMs - lasting - earliest));
+    const at = Math.round(earliest + random() * Math.max(0, (i + 1) * slot - (kind === 'replica-crash' ? plan.recoverMs : plan.leaderChangeRecoverMs) - lasting - earliest));
     faults.push({ at, ...fault });
-    laneFreeAt = at + lasting + plan.recoverMs;
+    // A crash of a replica drawn by the seed leaves the leader in place two times in three: the shorter gap.
+    laneFreeAt = at + lasting + (kind === 'replica-crash' ? plan.recoverMs : plan.leaderChangeRecoverMs);
   });
 
   faults.push(...placePeerFaults(random, { ...plan, peers }, new Map()));

@@ -52,13 +52,23 @@ export function stormPacing(timing: Timing): Pick<CrashStormPlan, 'recoverMs' | 
   };
 }
 
+/** The reference's default election timeout (`--election-timeout`): the cluster's own timeouts are not stretched by the time scale. */
+const ELECTION_TIMEOUT_MS = 1_000;
+
 /**
- * A cluster storm's pacing: a leader freeze around the election timeout (the reference's default,
- * 1 s, unscaled like the cluster's own timeouts), some outlasting it; partitions shorter than a
- * client's retry window, so a client on the minority side reaches a leader again before it gives up.
+ * A cluster storm's pacing: a leader freeze around the election timeout, some outlasting it;
+ * partitions shorter than a client's retry window, so a client on the minority side reaches a leader
+ * again before it gives up; and after a fault that may change the leader, room for the new leader's
+ * result grace (its own grace, a liveness period per voter, an election timeout: the reference's
+ * `clusterFailoverAllowance`) and one more election, so jobs it inherits are handed on.
  */
-export function clusterStormPacing(timing: Timing): Pick<ClusterStormPlan, 'recoverMs' | 'pauseMs' | 'freezeMs' | 'leaderFreezeMs' | 'partitionMs'> {
-  return { ...stormPacing(timing), leaderFreezeMs: [400, 2_500], partitionMs: [800, 1_500] };
+export function clusterStormPacing(timing: Timing, replicas: number): Pick<ClusterStormPlan, 'recoverMs' | 'pauseMs' | 'freezeMs' | 'leaderFreezeMs' | 'partitionMs' | 'leaderChangeRecoverMs'> {
+  return {
+    ...stormPacing(timing),
+    leaderFreezeMs: [400, 2_500],
+    partitionMs: [800, 1_500],
+    leaderChangeRecoverMs: timing.resultGrace + replicas * livenessPeriod(timing) + 2 * ELECTION_TIMEOUT_MS,
+  };
 }
 
 /** The run's seed (KEELHAUL_SEED, or drawn once per run), so a printed seed replays the same schedule. */
@@ -89,7 +99,7 @@ export function stormSchedule(system: Pick<System, 'name' | 'hub' | 'peers' | 'r
   }
   if ('leaderCrashes' in options) {
     if (replicas.length === 0) throw new Error(`a cluster storm of the ${system.name} system needs a replicated hub (a broker cluster)`);
-    return clusterStormSchedule(seed, { ...options, replicas, peers, ...clusterStormPacing(timing) });
+    return clusterStormSchedule(seed, { ...options, replicas, peers, ...clusterStormPacing(timing, replicas.length) });
   }
   return crashStormSchedule(seed, {
     hubCrashes: options.hubCrashes,

@@ -19,6 +19,7 @@ const PLAN: ClusterStormPlan = {
   freezeMs: [75, 450],
   leaderFreezeMs: [400, 2_500],
   partitionMs: [800, 1_500],
+  leaderChangeRecoverMs: 2_500,
 };
 
 const onCluster = (target: string): boolean => target === LEADER_TARGET || PLAN.replicas.includes(target);
@@ -41,11 +42,13 @@ describe('cluster storm schedule', () => {
     }
   });
 
-  test('the cluster faults never overlap: each starts after the one before ended and the recovery gap passed', () => {
+  test("the cluster faults never overlap: each starts after the one before ended and the gap for a new leader's grace passed", () => {
     for (const seed of ['1', '2', '3', '77', '1234567']) {
       const cluster = clusterStormSchedule(seed, PLAN).faults.filter((f) => f.kind === 'cluster-partition' || onCluster(f.target));
       for (let i = 1; i < cluster.length; i++) {
-        assert.ok(cluster[i].at >= cluster[i - 1].at + faultLasting(cluster[i - 1]) + PLAN.recoverMs, `seed ${seed}: fault ${i} at ${cluster[i].at} overlaps the one before`);
+        const previous = cluster[i - 1];
+        const gap = previous.kind === 'crash-restart' && previous.target !== LEADER_TARGET ? PLAN.recoverMs : PLAN.leaderChangeRecoverMs;
+        assert.ok(cluster[i].at >= previous.at + faultLasting(previous) + gap, `seed ${seed}: fault ${i} at ${cluster[i].at} overlaps the one before`);
       }
     }
   });
