@@ -2,6 +2,7 @@ import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import { checkPubSub } from '../harness/checker/pubsub';
 import { livenessPeriod, recoveryBound } from '../harness/timing/timing';
 import { givenStormFaults } from '../harness/nemesis/fault-table';
+import { describeSkipped } from '../harness/nemesis/crash-storm';
 import type { StormOptions } from '../harness/nemesis/storm-run';
 import { announceSchedule } from './announce-schedule';
 import { pubSubStormLoad } from '../harness/systems/pubsub/storm-load';
@@ -227,7 +228,7 @@ Then('the pub\\/sub proxy was crashed and restarted at least {int} times', funct
   const proxy = this.harness.pubsub.proxy?.name ?? '';
   const { faults, skipped } = this.pubsubStorm.storm;
   const crashes = faults.filter((fault) => fault.fault === 'crash-restart' && fault.targets.includes(proxy)).length;
-  const why = skipped.map((s) => `${s.fault.kind} ${s.fault.target} at ${s.fault.at} ms: ${s.reason}`);
+  const why = describeSkipped(skipped);
   // A crash the storm had to skip (its target was already down) is the harness missing its own schedule, not the proxy's doing.
   if (crashes < times) throw new Inconclusive(`the pub/sub proxy was crashed ${crashes} times, fewer than the ${times} planned${why.length ? `; skipped: ${why.join('; ')}` : ''}`);
 });

@@ -2,6 +2,7 @@ import { Then, When, type DataTable } from '@cucumber/cucumber';
 import { describeSchedule } from '../harness/nemesis/fault-schedule';
 import { announceSchedule } from './announce-schedule';
 import { givenStormFaults } from '../harness/nemesis/fault-table';
+import { describeSkipped } from '../harness/nemesis/crash-storm';
 import { stormReplayCommand } from '../harness/cli/storm-replay';
 import { requestReplyStormLoad } from '../harness/systems/request-reply/storm-load';
 import { parseRequestReplyProfile } from '../harness/checker';
@@ -15,7 +16,9 @@ import type { KeelhaulWorld } from './world';
 /** A request-reply storm with the plain load, its schedule printed with the command that replays it. */
 async function requestReplyStorm(world: KeelhaulWorld, options: StormOptions, load: { service: string; concurrency: number; minJobs: number }): Promise<void> {
   const { cluster } = world.harness;
-  world.storm = await world.harness.crashStorm(cluster, options, requestReplyStormLoad(cluster, load), announceSchedule(world, 'crash storm', '@storm and not @pubsub'));
+  // A broker cluster's storms are their own feature (cluster-storm.feature), replayed by their own tag.
+  const replayTags = cluster.replicas === undefined ? '@storm and not @pubsub' : '@cluster-storm';
+  world.storm = await world.harness.crashStorm(cluster, options, requestReplyStormLoad(cluster, load), announceSchedule(world, 'crash storm', replayTags));
   world.workload = world.storm.load.workload;
 }
 
@@ -36,11 +39,41 @@ When(
   },
 );
 
+When(
+  'the clients submit at least {int} jobs to {string}, {int} at a time each, through a cluster storm of {int} leader crashes, {int} replica crashes, {int} leader freezes, {int} cluster partitions, {int} worker crashes and {int} worker freezes over {int} seconds',
+  { timeout: scaled(240_000) },
+  async function (this: KeelhaulWorld, minJobs: number, service: string, concurrency: number, leaderCrashes: number, replicaCrashes: number, leaderFreezes: number, partitions: number, peerCrashes: number, peerFreezes: number, seconds: number) {
+    await requestReplyStorm(this, { leaderCrashes, replicaCrashes, leaderFreezes, partitions, peerCrashes, peerFreezes, windowMs: scaled(seconds * 1000) }, { service, concurrency, minJobs });
+  },
+);
+
+// A storm that struck less than it planned (a fault found no leader, its node down) tested less than it says: INCONCLUSIVE, never a FAIL.
+Then('every fault the storm planned struck', function (this: KeelhaulWorld) {
+  if (!this.storm) throw new Error('no crash storm ran');
+  const { schedule, storm } = this.storm;
+  if (storm.faults.length < schedule.faults.length) {
+    throw new Inconclusive(`${storm.faults.length} of the ${schedule.faults.length} faults planned struck; skipped: ${describeSkipped(storm.skipped).join('; ') || 'none (the storm was cut short)'}`);
+  }
+});
+
+Then('the brokers of the cluster were killed at least {int} times, the leader at least {int} of them', function (this: KeelhaulWorld, kills: number, leaderKills: number) {
+  if (!this.storm) throw new Error('no crash storm ran');
+  const replicas = this.harness.cluster.replicas;
+  if (replicas === undefined) throw new Error('this step needs a broker cluster');
+  const struck = this.storm.storm.faults.filter((fault) => (fault.fault === 'crash-restart' || fault.fault === 'kill') && fault.targets.some((target) => replicas.names.includes(target)));
+  // The nemesis wrote who led when each fault struck: a kill of that replica is a leader kill, whatever the schedule aimed at.
+  const ofLeader = struck.filter((fault) => fault.effect?.leader !== undefined && fault.targets.includes(fault.effect.leader)).length;
+  this.attach(`${struck.length} broker kills, ${ofLeader} of them of the leader`, 'text/plain');
+  if (struck.length < kills || ofLeader < leaderKills) {
+    throw new Inconclusive(`the brokers were killed ${struck.length} times (${ofLeader} of the leader), fewer than the ${kills} (${leaderKills}) planned; skipped: ${describeSkipped(this.storm.storm.skipped).join('; ') || 'none'}`);
+  }
+});
+
 Then('the broker was crashed and restarted at least {int} times', function (this: KeelhaulWorld, times: number) {
   if (!this.storm) throw new Error('no crash storm ran');
   const broker = this.harness.cluster.broker?.name;
   const crashes = this.storm.storm.faults.filter((fault) => fault.fault === 'crash-restart' && fault.targets.includes(broker ?? '')).length;
-  const skipped = this.storm.storm.skipped.map((s) => `${s.fault.kind} ${s.fault.target} at ${s.fault.at} ms: ${s.reason}`);
+  const skipped = describeSkipped(this.storm.storm.skipped);
   if (crashes < times) throw new Inconclusive(`the broker was crashed ${crashes} times, fewer than ${times}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}`);
 });
 

@@ -65,6 +65,10 @@ export class KeelhaulWorld extends World {
   chaosWorker?: ChaosWorker;
   /** History time (ms) at which the broker acknowledged the last DRAIN. */
   drainedAt?: number;
+  /** The leader a regression scenario killed and restarted, and the term of the leader elected meanwhile. */
+  oldLeader?: { name: string; deposedAtTerm: number };
+  /** The membership changes a scenario made, as the operator saw them (cluster-lifecycle.steps.ts). */
+  membershipChanges: { change: string; answer: string; settledMs: number; voters: string[] }[] = [];
   /** performance.now() when the scenario began, for its verdict's duration. */
   startedAt = 0;
   /** This attempt is a retry of a scenario whose verdict was already final (a FAIL): skipped, reports nothing. */

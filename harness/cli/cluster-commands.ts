@@ -71,7 +71,7 @@ async function askOperator(endpoint: string, body: string[], timeout: number): P
  * `status` as the leader sees it: the brokers in turn until one is the leader or names one that
  * confirms it; failing that, the first answer (a removed or cut-off broker's own view may be stale).
  */
-async function clusterStatus(endpoints: string[], timeout: number): Promise<string | undefined> {
+export async function clusterStatus(endpoints: string[], timeout: number): Promise<string | undefined> {
   let first: string | undefined;
   const leads = (text: string): boolean => {
     const status = JSON.parse(text) as { node: string; leader: string | null };
@@ -91,7 +91,7 @@ async function clusterStatus(endpoints: string[], timeout: number): Promise<stri
 }
 
 /** A change goes to the leader: the endpoints in turn, following a 307 at once. */
-async function clusterChange(endpoints: string[], body: string[]): Promise<{ ok: boolean; text: string }> {
+export async function clusterChange(endpoints: string[], body: string[]): Promise<{ ok: boolean; text: string }> {
   const queue = [...endpoints];
   for (let tries = 0; tries < 3 * endpoints.length + 3 && queue.length > 0; tries++) {
     const endpoint = queue.shift()!;

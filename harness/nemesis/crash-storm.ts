@@ -1,14 +1,32 @@
 import type { NodeHandle } from '../runtime/node-handle';
 import type { NemesisEvent } from '../history/event';
 import type { Nemesis } from './nemesis';
-import type { FaultSchedule, ScheduledFault } from './fault-schedule';
+import { scheduledOn, type FaultSchedule, type ScheduledFault } from './fault-schedule';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LEADER_TARGET } from './fault';
 
 export interface CrashStormResult {
   /** The nemesis start event of every fault, in the order the faults ended. */
   faults: NemesisEvent[];
   /** Faults that could not act (their node was not running, or the fault itself failed), with why. */
   skipped: { fault: ScheduledFault; reason: string }[];
+}
+
+/** The faults a storm skipped, one line each with why: for an INCONCLUSIVE verdict's reason. */
+export function describeSkipped(skipped: CrashStormResult['skipped']): string[] {
+  return skipped.map(({ fault, reason }) => `${fault.kind} ${scheduledOn(fault)} at ${fault.at} ms: ${reason}`);
+}
+
+/**
+ * What a storm waits for before a fault: the node it names to exist (`node`), and before a fault that
+ * needs a cluster's leader, one to be known (`beforeFault`, bounded; a fault that still finds none is
+ * skipped by the nemesis, with why). `laneOf` says which faults must not overlap: by default those
+ * on one node; a cluster's faults share one lane, since its replicas fail together.
+ */
+export interface StormTargets {
+  node(name: string): NodeHandle;
+  laneOf?(fault: ScheduledFault): string;
+  beforeFault?(fault: ScheduledFault): Promise<void>;
 }
 
 /**
@@ -22,8 +40,8 @@ export class CrashStorm {
   private wake?: () => void;
 
   constructor(
-    /** The node a schedule names; throws for a name the system does not have. */
-    private readonly nodeNamed: (name: string) => NodeHandle,
+    /** The nodes a schedule names (throwing for a name the system does not have), and the storm's lanes. */
+    private readonly targets: StormTargets,
     private readonly nemesis: Pick<Nemesis, 'invoke'>,
     private readonly schedule: FaultSchedule,
   ) {}
@@ -39,9 +57,10 @@ export class CrashStorm {
     for (const fault of this.schedule.faults) {
       await this.sleepUntil(started + fault.at);
       if (this.stopped) break;
-      const previous = lastOnNode.get(fault.target) ?? Promise.resolve();
+      const lane = this.targets.laneOf?.(fault) ?? scheduledOn(fault);
+      const previous = lastOnNode.get(lane) ?? Promise.resolve();
       const applied = previous.then(() => (this.stopped ? undefined : this.apply(fault, result)));
-      lastOnNode.set(fault.target, applied);
+      lastOnNode.set(lane, applied);
       running.push(applied);
     }
     await Promise.all(running);
@@ -60,12 +79,16 @@ export class CrashStorm {
   }
 
   private async apply(fault: ScheduledFault, result: CrashStormResult): Promise<void> {
-    const node = this.nodeNamed(fault.target);
-    if (!node.running) {
-      result.skipped.push({ fault, reason: `${fault.target} was not running` });
-      return;
+    // A fault on the leader or a cluster partition names no node: the nemesis finds what it acts on.
+    if (fault.kind !== 'cluster-partition' && fault.target !== LEADER_TARGET) {
+      const node = this.targets.node(fault.target);
+      if (!node.running) {
+        result.skipped.push({ fault, reason: `${fault.target} was not running` });
+        return;
+      }
     }
     try {
+      await this.targets.beforeFault?.(fault);
       const { at: _at, ...data } = fault;
       result.faults.push(await this.nemesis.invoke(data));
     } catch (error) {

@@ -1,11 +1,19 @@
 import { seededRandom, type Random } from '../util/random';
-import { describeFault, type CrashRestartFault, type FreezeFault } from './fault';
+import { describeFault, type ClusterPartitionFault, type CrashRestartFault, type FreezeFault } from './fault';
 
 // Seeds are the run's business (util/run-seed.ts); re-exported for the front ends that draw one here.
 export { drawSeed } from '../util/run-seed';
 
+/** A cluster partition as a storm schedules it: for a time, healed by the storm (a partition left in force would end the run). */
+export type ScheduledClusterPartition = ClusterPartitionFault & { durationMs: number };
+
 /** One fault of a schedule, `at` ms after the schedule starts: the same `Fault` data the steps invoke. */
-export type ScheduledFault = { at: number } & (CrashRestartFault | FreezeFault);
+export type ScheduledFault = { at: number } & (CrashRestartFault | FreezeFault | ScheduledClusterPartition);
+
+/** What a scheduled fault acts on, as a fault table's node column names it: a node (or `leader`), or a cluster partition's shape. */
+export function scheduledOn(fault: ScheduledFault): string {
+  return fault.kind === 'cluster-partition' ? fault.shape : fault.target;
+}
 
 /**
  * What a storm does to a star-shaped system: the hub everyone talks through (a broker, a pub/sub
@@ -35,7 +43,7 @@ export interface FaultSchedule {
   faults: ScheduledFault[];
 }
 
-function between(random: Random, [low, high]: readonly [number, number]): number {
+export function between(random: Random, [low, high]: readonly [number, number]): number {
   return Math.round(low + random() * (high - low));
 }
 
@@ -64,12 +72,31 @@ export function crashStormSchedule(seed: string, plan: CrashStormPlan): FaultSch
     busyUntil.set(plan.hub, at + pauseMs + plan.recoverMs);
   }
 
+  faults.push(...placePeerFaults(random, { ...plan, peers }, busyUntil));
+  return { seed, faults: sortSchedule(faults) };
+}
+
+/** Faults in time order, ties by what they act on: how every schedule is kept. */
+export function sortSchedule(faults: readonly ScheduledFault[]): ScheduledFault[] {
+  return [...faults].sort((a, b) => a.at - b.at || scheduledOn(a).localeCompare(scheduledOn(b)));
+}
+
+/**
+ * The peers' crashes and freezes, each on a peer free at its moment (a few draws to find one; a fault
+ * that fits nowhere is placed after the peer's last one). `busyUntil` is updated.
+ */
+export function placePeerFaults(
+  random: Random,
+  plan: Pick<CrashStormPlan, 'peerCrashes' | 'peerFreezes' | 'peers' | 'windowMs' | 'recoverMs' | 'pauseMs' | 'freezeMs'>,
+  busyUntil: Map<string, number>,
+): ScheduledFault[] {
+  const { peers } = plan;
+  const faults: ScheduledFault[] = [];
   const peerFaults: ('crash-restart' | 'freeze')[] = [
     ...Array.from({ length: plan.peerCrashes }, () => 'crash-restart' as const),
     ...Array.from({ length: plan.peerFreezes }, () => 'freeze' as const),
   ];
   for (const kind of peerFaults) {
-    // A few draws to find a peer that is free then; a fault that fits nowhere is placed after the window.
     let placed = false;
     for (let attempt = 0; attempt < 20 && !placed; attempt++) {
       const target = peers[Math.floor(random() * peers.length)];
@@ -88,8 +115,7 @@ export function crashStormSchedule(seed: string, plan: CrashStormPlan): FaultSch
       busyUntil.set(target, at + length + plan.recoverMs);
     }
   }
-  faults.sort((a, b) => a.at - b.at || a.target.localeCompare(b.target));
-  return { seed, faults };
+  return faults;
 }
 
 /** One line per fault, for the report and the console. */

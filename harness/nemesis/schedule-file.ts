@@ -36,11 +36,11 @@ export function readScheduleFile(file: string): ScheduleFile {
   if (typeof raw.timeScale !== 'number' || !(raw.timeScale > 0)) throw new Error(`${file}: "timeScale" is not a positive number`);
   if (!Array.isArray(raw.faults)) throw new Error(`${file}: "faults" is not a list`);
   // Through the table parser, so a hand-edited file gets the same checks as a feature's table.
-  const rows = (raw.faults as Partial<ScheduledFault & { pauseMs: number; durationMs: number }>[]).map((fault) => [
+  const rows = (raw.faults as Partial<{ at: number; kind: string; target: string; shape: string; pauseMs: number; durationMs: number }>[]).map((fault) => [
     String(fault.at),
     String(fault.kind),
-    String(fault.target ?? ''),
-    String(fault.kind === 'freeze' ? fault.durationMs : fault.pauseMs),
+    String((fault.kind === 'cluster-partition' ? fault.shape : fault.target) ?? ''),
+    String(fault.kind === 'crash-restart' ? fault.pauseMs : fault.durationMs),
   ]);
   let faults: ScheduledFault[];
   try {

@@ -456,8 +456,11 @@ export class ClusterNode {
   }
 
   private learnAddress(member: ClusterMember): void {
-    this.addresses.set(member.id, member);
-    this.transport.setPeer(member.id, member.replication);
+    // This node's own --cluster entry says how *it* reaches that broker (through a proxy or a NAT, say);
+    // an address learnt from the log or a snapshot is how the proposer reached it, and never replaces it.
+    const own = [this.options.self, ...this.options.members].find((given) => given.id === member.id) ?? member;
+    this.addresses.set(own.id, own);
+    this.transport.setPeer(own.id, own.replication);
   }
 
   /** Compacts at the applied index when nothing proposed is in flight (the store then is exactly what is applied). */

@@ -57,12 +57,14 @@ export class PeerTransport {
       }
       const bytes = encodeRaftMessage(message);
       // zeromq.js allows one send in progress per socket: each waits for the one before (none blocks).
-      peer.tail = peer.tail.then(() =>
-        peer.socket.send(bytes).then(
+      // A socket closed meanwhile (its peer's endpoint changed) throws at once rather than rejecting:
+      // the send is dropped either way, and the chain must never reject, or the process dies of it.
+      peer.tail = peer.tail
+        .then(() => peer.socket.send(bytes))
+        .then(
           () => void this.counts.sent++,
           () => void this.counts.dropped++,
-        ),
-      );
+        );
     }
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { crashStormSchedule, describeSchedule, drawSeed, type CrashStormPlan, type ScheduledFault } from '../../harness/nemesis/fault-schedule';
+import { crashStormSchedule, describeSchedule, drawSeed, scheduledOn, type CrashStormPlan, type ScheduledFault } from '../../harness/nemesis/fault-schedule';
+import { faultLasting } from '../../harness/nemesis/fault-table';
 
 const PLAN: CrashStormPlan = {
   hubCrashes: 10,
@@ -16,7 +17,7 @@ const PLAN: CrashStormPlan = {
 
 /** End of a fault plus the recovery gap: when the same node may be faulted again. */
 function freeAgainAt(fault: ScheduledFault, recoverMs: number): number {
-  return fault.at + (fault.kind === 'freeze' ? fault.durationMs : fault.pauseMs) + recoverMs;
+  return fault.at + faultLasting(fault) + recoverMs;
 }
 
 describe('crash storm schedule', () => {
@@ -43,13 +44,13 @@ describe('crash storm schedule', () => {
     for (const seed of ['1', '2', '3', drawSeed()]) {
       const { faults } = crashStormSchedule(seed, PLAN);
       const count = (predicate: (fault: ScheduledFault) => boolean) => faults.filter(predicate).length;
-      assert.equal(count((f) => f.target === 'broker' && f.kind === 'crash-restart'), 10, `seed ${seed}`);
-      assert.equal(count((f) => f.target !== 'broker' && f.kind === 'crash-restart'), 5, `seed ${seed}`);
+      assert.equal(count((f) => scheduledOn(f) === 'broker' && f.kind === 'crash-restart'), 10, `seed ${seed}`);
+      assert.equal(count((f) => scheduledOn(f) !== 'broker' && f.kind === 'crash-restart'), 5, `seed ${seed}`);
       assert.equal(count((f) => f.kind === 'freeze'), 5, `seed ${seed}`);
       for (let i = 1; i < faults.length; i++) assert.ok(faults[i - 1].at <= faults[i].at, `seed ${seed}: not in time order`);
       for (const fault of faults) {
-        assert.ok(fault.kind === 'freeze' ? fault.durationMs >= 75 && fault.durationMs <= 450 : fault.pauseMs >= 50 && fault.pauseMs <= 400);
-        if (fault.target === 'broker') assert.ok(fault.at >= 0 && fault.at <= PLAN.windowMs, `seed ${seed}: broker crash at ${fault.at}`);
+        assert.ok(fault.kind === 'freeze' ? fault.durationMs >= 75 && fault.durationMs <= 450 : faultLasting(fault) >= 50 && faultLasting(fault) <= 400);
+        if (scheduledOn(fault) === 'broker') assert.ok(fault.at >= 0 && fault.at <= PLAN.windowMs, `seed ${seed}: broker crash at ${fault.at}`);
       }
     }
   });
@@ -58,7 +59,7 @@ describe('crash storm schedule', () => {
     for (let seed = 0; seed < 50; seed++) {
       const { faults } = crashStormSchedule(String(seed), PLAN);
       for (const node of [PLAN.hub, ...PLAN.peers]) {
-        const mine = faults.filter((fault) => fault.target === node);
+        const mine = faults.filter((fault) => scheduledOn(fault) === node);
         for (let i = 1; i < mine.length; i++) {
           assert.ok(mine[i].at >= freeAgainAt(mine[i - 1], PLAN.recoverMs), `seed ${seed}: ${node} faulted at ${mine[i].at} before it recovered from the fault at ${mine[i - 1].at}`);
         }

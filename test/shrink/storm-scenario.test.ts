@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { FaultTableError, formatFaultTable, parseFaultTable, rescaleSchedule } from '../../harness/nemesis/fault-table';
+import { FaultTableError, faultLasting, formatFaultTable, parseFaultTable, rescaleSchedule } from '../../harness/nemesis/fault-table';
 import type { ScheduledFault } from '../../harness/nemesis/fault-schedule';
 import { scanFeature } from '../../harness/spec/feature-scan';
 import fs from 'node:fs';
@@ -31,10 +31,23 @@ describe('fault tables', () => {
     const header = ['at ms', 'fault', 'node', 'lasting ms'];
     assert.throws(() => parseFaultTable([['at', 'fault', 'node', 'ms']]), /starts with the header \| at ms \| fault \| node \| lasting ms \|/);
     assert.throws(() => parseFaultTable([header, ['1.5', 'freeze', 'worker-1', '10']]), (e: Error) => e instanceof FaultTableError && /row 1: "at ms" is a whole number of milliseconds, not "1.5"/.test(e.message));
-    assert.throws(() => parseFaultTable([header, ['1', 'freeze', 'worker-1', '10'], ['2', 'partition', 'broker', '10']]), /row 2: unknown fault "partition" \(a storm's faults: crash-restart, freeze\)/);
+    assert.throws(() => parseFaultTable([header, ['1', 'freeze', 'worker-1', '10'], ['2', 'partition', 'broker', '10']]), /row 2: unknown fault "partition" \(a storm's faults: crash-restart, freeze, cluster-partition\)/);
+    assert.throws(() => parseFaultTable([header, ['1', 'cluster-partition', 'halves', '10']]), /row 1: a cluster-partition names its shape in the node column \(leader-isolated, majorities-ring, bridge, random-halves\), not "halves"/);
+    assert.throws(() => parseFaultTable([header, ['1', 'cluster-partition', 'bridge', '0']]), /a cluster-partition lasts at least 1 ms/);
     assert.throws(() => parseFaultTable([header, ['1', 'freeze', '', '10']]), /row 1: "node" is empty/);
     assert.throws(() => parseFaultTable([header, ['1', 'freeze', 'worker-1']]), /row 1: 3 cells, expected 4/);
     assert.throws(() => parseFaultTable([header, ['1', 'freeze', 'worker-1', '0']]), /a freeze lasts at least 1 ms/);
+  });
+
+  test('a cluster storm table: faults on the leader and cluster partitions named by their shape read back the same', () => {
+    const cluster: ScheduledFault[] = [
+      { at: 500, kind: 'crash-restart', target: 'leader', pauseMs: 200 },
+      { at: 2500, kind: 'cluster-partition', shape: 'leader-isolated', durationMs: 1200 },
+      { at: 5000, kind: 'freeze', target: 'leader', durationMs: 1500 },
+    ];
+    const rows = formatFaultTable(cluster).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    assert.deepEqual(rows[2], ['2500', 'cluster-partition', 'leader-isolated', '1200']);
+    assert.deepEqual(parseFaultTable(rows), cluster);
   });
 
   test('rescaling stretches offsets and lengths to whole milliseconds', () => {
@@ -130,7 +143,7 @@ describe('storm scenarios shrink can rewrite', () => {
   test('simpler candidates: half the load first, then each fault at the floor or halved, never below the floor', () => {
     const candidates = simplerCandidates({ faults: FAULTS, load: 2000 });
     assert.equal(candidates[0].load, 1000);
-    assert.deepEqual(candidates.slice(1).map((c) => c.faults.map((f) => (f.kind === 'freeze' ? f.durationMs : f.pauseMs))), [
+    assert.deepEqual(candidates.slice(1).map((c) => c.faults.map((f) => faultLasting(f))), [
       [20, 375],
       [144, 375],
       [288, 20],

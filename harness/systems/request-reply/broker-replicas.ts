@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { NodeHandle } from '../../runtime/node-handle';
+import type { NodeSpec } from '../../runtime/node-spec';
 import type { SystemContext } from '../system';
 import type { RequestReplyStarters } from './roles';
 import { askKhr } from '../../probe/khr-probe';
-import { leaderOf, type ClusterLeader } from './cluster-leader';
+import { leaderOf, type ClusterLeader, type ReplicaAnswer } from './cluster-leader';
 
 /** One replica's endpoints: where it binds, where the harness and the other nodes reach it. */
 interface ReplicaEndpoints {
@@ -38,44 +39,76 @@ function member(id: string, client: string, replication: string): string {
 export class BrokerReplicas {
   readonly nodes: NodeHandle[] = [];
   private readonly endpoints: ReplicaEndpoints[] = [];
+  /** The replica nodes started after this list first in their broker list (Binary Star's primary); undefined: broker-1 first. */
+  private listedFirst?: string;
+  /** Replicas the cluster removed (`forget`). */
+  private readonly removed = new Set<string>();
 
   constructor(private readonly context: SystemContext<RequestReplyStarters>) {}
 
+  /** The replicas that are members (every one started, less those removed). */
   get names(): string[] {
-    return this.endpoints.map((replica) => replica.name);
+    return this.members.map((replica) => replica.name);
+  }
+
+  private get members(): ReplicaEndpoints[] {
+    return this.endpoints.filter((replica) => !this.removed.has(replica.name));
   }
 
   /** Starts `count` replicas at once (a replica is ready before any election, so none waits for the others). */
   async start(count: number): Promise<NodeHandle[]> {
     if (this.nodes.length > 0) throw new Error('the broker cluster is already started');
     if (!Number.isInteger(count) || count < 1) throw new Error(`a broker cluster needs a whole number of replicas from 1, not ${count}`);
-    const { runtime } = this.context;
-    for (const name of replicaNames(count)) {
-      const clientPort = await runtime.allocatePort(name);
-      const replicationPort = await runtime.allocatePort(name);
-      this.endpoints.push({
-        name,
-        clientBind: runtime.bindEndpoint(name, clientPort),
-        replicationBind: runtime.bindEndpoint(name, replicationPort),
-        clientPeer: await runtime.peerEndpoint(name, clientPort),
-        replicationPeer: await runtime.peerEndpoint(name, replicationPort),
-        clientHarness: await runtime.harnessEndpoint(name, clientPort),
-        stateDir: runtime.stateDir(name, path.join(this.context.stateDir, name)),
-      });
-    }
-    const specs = await Promise.all(
-      this.endpoints.map(async (replica) =>
-        this.context.implementation.broker({
-          name: replica.name,
-          bind: replica.clientBind,
-          timing: this.context.timing,
-          stateDir: replica.stateDir,
-          replica: { nodeId: replica.name, cluster: await this.clusterAsSeenBy(replica), dataDir: path.join(replica.stateDir, 'replicated') },
-        }),
-      ),
-    );
-    this.nodes.push(...(await Promise.all(specs.map((spec) => runtime.start(spec)))));
+    for (const name of replicaNames(count)) this.endpoints.push(await this.endpointsFor(name));
+    const specs = await Promise.all(this.endpoints.map((replica) => this.specFor(replica, false)));
+    this.nodes.push(...(await Promise.all(specs.map((spec) => this.context.runtime.start(spec)))));
     return this.nodes;
+  }
+
+  /**
+   * Starts one more replica, `broker-<N+1>`, with `--join`: empty, no voter, until the leader adds it.
+   * Its `--cluster` lists every replica through its own links; the member it returns
+   * (`<id>=<client>+<replication>`, for `keelhaul cluster add`) is the one address the cluster
+   * replicates for it, so the others reach its replication endpoint directly, not through the fault proxy.
+   */
+  async startJoining(): Promise<{ node: NodeHandle; member: string }> {
+    if (this.nodes.length === 0) throw new Error('start the broker cluster before adding a replica');
+    const replica = await this.endpointsFor(replicaNames(this.endpoints.length + 1)[this.endpoints.length]);
+    this.endpoints.push(replica);
+    const node = await this.context.runtime.start(await this.specFor(replica, true));
+    this.nodes.push(node);
+    return { node, member: member(replica.name, replica.clientPeer, replica.replicationPeer) };
+  }
+
+  /** A replica the cluster removed: no longer asked who leads, nor listed to nodes started after. Its process is the caller's to stop. */
+  forget(name: string): void {
+    if (!this.names.includes(name)) throw new Error(`${name} is not a replica of this cluster (${this.names.join(', ')})`);
+    this.removed.add(name);
+  }
+
+  private async endpointsFor(name: string): Promise<ReplicaEndpoints> {
+    const { runtime } = this.context;
+    const clientPort = await runtime.allocatePort(name);
+    const replicationPort = await runtime.allocatePort(name);
+    return {
+      name,
+      clientBind: runtime.bindEndpoint(name, clientPort),
+      replicationBind: runtime.bindEndpoint(name, replicationPort),
+      clientPeer: await runtime.peerEndpoint(name, clientPort),
+      replicationPeer: await runtime.peerEndpoint(name, replicationPort),
+      clientHarness: await runtime.harnessEndpoint(name, clientPort),
+      stateDir: runtime.stateDir(name, path.join(this.context.stateDir, name)),
+    };
+  }
+
+  private async specFor(replica: ReplicaEndpoints, join: boolean): Promise<NodeSpec> {
+    return this.context.implementation.broker({
+      name: replica.name,
+      bind: replica.clientBind,
+      timing: this.context.timing,
+      stateDir: replica.stateDir,
+      replica: { nodeId: replica.name, cluster: await this.clusterAsSeenBy(replica), dataDir: path.join(replica.stateDir, 'replicated'), ...(join ? { join } : {}) },
+    });
   }
 
   /** The `--cluster` value for one replica: itself as it binds, every other replica's replication endpoint through its link. */
@@ -92,11 +125,18 @@ export class BrokerReplicas {
     return members.join(',');
   }
 
-  /** Every replica's client endpoint as `node` reaches it (its own links through the fault proxy), comma-separated, broker-1 first. */
+  /** Nodes started from now on list `name` first (the rest in order): a client that tries a restarted old leader before anyone else. */
+  listFirst(name: string): void {
+    if (!this.names.includes(name)) throw new Error(`${name} is not a replica of this cluster (${this.names.join(', ')})`);
+    this.listedFirst = name;
+  }
+
+  /** Every replica's client endpoint as `node` reaches it (its own links through the fault proxy), comma-separated, broker-1 first (or the one `listFirst` named). */
   async addressesFor(node: string): Promise<string> {
     if (this.endpoints.length === 0) throw new Error('start the broker cluster before the nodes that connect to it');
+    const first = this.members.filter((replica) => replica.name === this.listedFirst);
     const addresses: string[] = [];
-    for (const replica of this.endpoints) {
+    for (const replica of [...first, ...this.members.filter((each) => !first.includes(each))]) {
       addresses.push(this.context.network ? (await this.context.network.link(node, replica.name, replica.clientPeer)).endpoint : replica.clientPeer);
     }
     return addresses.join(',');
@@ -104,7 +144,7 @@ export class BrokerReplicas {
 
   /** Each replica's client endpoint for the harness's own questions. */
   get harnessEndpoints(): string[] {
-    return this.endpoints.map((replica) => replica.clientHarness);
+    return this.members.map((replica) => replica.clientHarness);
   }
 
   /**
@@ -112,9 +152,28 @@ export class BrokerReplicas {
    * when no answer at the highest term names a replica (an election in progress, or none answered).
    */
   async leader(timeoutMs: number): Promise<ClusterLeader | undefined> {
-    const answers = await Promise.all(
-      this.endpoints.map(async (replica) => ({ replica: replica.name, clientEndpoints: [replica.clientPeer, replica.clientBind], answer: await askKhr(replica.clientHarness, timeoutMs) })),
+    return leaderOf(await this.answers(timeoutMs));
+  }
+
+  /** Every replica's `mmi.khr` answer, asked at once, each for at most `timeoutMs`. */
+  async answers(timeoutMs: number): Promise<ReplicaAnswer[]> {
+    return Promise.all(
+      this.members.map(async (replica) => ({ replica: replica.name, clientEndpoints: [replica.clientPeer, replica.clientBind], answer: await askKhr(replica.clientHarness, timeoutMs) })),
     );
-    return leaderOf(answers);
+  }
+
+  /**
+   * Polls the replicas until one leads and `also` holds of the answers (a restarted replica following
+   * that leader, say); rejects naming `what` after `boundMs`. Each round asks for at most `askMs`.
+   */
+  async awaitLeader(boundMs: number, what: string, also: (leader: ClusterLeader, answers: readonly ReplicaAnswer[]) => boolean = () => true, askMs = 500): Promise<ClusterLeader> {
+    const deadline = Date.now() + boundMs;
+    for (;;) {
+      const answers = await this.answers(askMs);
+      const found = leaderOf(answers);
+      if (found !== undefined && also(found, answers)) return found;
+      if (Date.now() > deadline) throw new Error(`timed out after ${boundMs} ms waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }

@@ -29,3 +29,11 @@ export function leaderOf(answers: readonly ReplicaAnswer[]): ClusterLeader | und
   }
   return undefined;
 }
+
+/** Whether `replica` answered at the leader's term naming the leader (by its client endpoint or its name): it has rejoined as a follower. */
+export function followsLeader(answers: readonly ReplicaAnswer[], replica: string, leader: ClusterLeader): boolean {
+  const own = answers.find((each) => each.replica === replica)?.answer;
+  const leading = answers.find((each) => each.replica === leader.leader);
+  if (own?.cluster !== true || leading === undefined || own.term !== leader.term) return false;
+  return leading.clientEndpoints.includes(own.leader) || own.leader === leader.leader;
+}

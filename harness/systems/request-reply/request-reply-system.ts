@@ -85,6 +85,14 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     };
   }
 
+  /** One more replica of the cluster, started with `--join` (BrokerReplicas.startJoining): its member for `cluster add`. */
+  async startJoiningReplica(): Promise<{ node: NodeHandle; member: string }> {
+    if (this.replicas === undefined) throw new Error('start a broker cluster before adding a replica to it');
+    const joining = await this.replicas.startJoining();
+    this.watchReplica(joining.node);
+    return joining;
+  }
+
   /**
    * Starts a replicated broker of `count` replicas (`broker-1` … `broker-N`) instead of one broker:
    * workers and clients started after it get every replica's endpoint through their own links.
@@ -93,12 +101,14 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     if (this.broker !== undefined) throw new Error('a single broker is already started: a scenario has one broker or one cluster');
     this.replicas ??= new BrokerReplicas(this.context);
     const nodes = await this.replicas.start(count);
-    for (const node of nodes) {
-      node.onReport((raw) => {
-        if (!this.sealed && isOrphanReport(raw)) this.recordOrphan(raw, { broker: node.name });
-      });
-    }
+    for (const node of nodes) this.watchReplica(node);
     return nodes;
+  }
+
+  private watchReplica(node: NodeHandle): void {
+    node.onReport((raw) => {
+      if (!this.sealed && isOrphanReport(raw)) this.recordOrphan(raw, { broker: node.name });
+    });
   }
 
   /**

@@ -16,6 +16,8 @@ export interface ReplicaParams {
   nodeId: string;
   cluster: string;
   dataDir: string;
+  /** A replica added to a running cluster: it starts empty and no voter, until the leader adds it (`--join`). The reference only, for now. */
+  join?: boolean;
 }
 
 /** The broker's state folder is where a durable broker keeps its journal; a replica also has its cluster settings. */
@@ -64,7 +66,7 @@ export const REQUEST_REPLY_ROLES = {
         'broker',
         '--name', name,
         // A replica binds the endpoints its own --cluster entry names.
-        ...(replica === undefined ? ['--endpoint', bind] : ['--node-id', replica.nodeId, '--cluster', replica.cluster, '--data-dir', replica.dataDir]),
+        ...(replica === undefined ? ['--endpoint', bind] : ['--node-id', replica.nodeId, '--cluster', replica.cluster, '--data-dir', replica.dataDir, ...(replica.join === true ? ['--join'] : [])]),
         ...heartbeatArgs(timing),
         '--request-expiry', String(timing.requestExpiry),
         // A replica keeps its records in its data folder (KHR/1); only a single broker has a journal of its own.
