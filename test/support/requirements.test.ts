@@ -16,7 +16,7 @@ describe('requiredByEnv (KEELHAUL_REQUIRE)', () => {
   });
 
   test('an unknown name is an error, so a typo cannot turn a required failure back into a skip', () => {
-    assert.throws(() => requiredByEnv({ KEELHAUL_REQUIRE: 'python,dockr' }), /KEELHAUL_REQUIRE: unknown requirement dockr \(known: python, docker, faketime, powerloss\)/);
+    assert.throws(() => requiredByEnv({ KEELHAUL_REQUIRE: 'python,dockr' }), /KEELHAUL_REQUIRE: unknown requirement dockr \(known: python, docker, docker-tcp, faketime, powerloss\)/);
   });
 });
 
