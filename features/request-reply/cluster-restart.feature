@@ -9,7 +9,9 @@ Feature: A replicated broker restarted one replica at a time, and an old leader 
 
   @khr1:commit-before-ack @khr1:failover @khr1:follower-never-dispatches @khr1:follower-refuses
   Scenario: Every broker is restarted in turn under load
-    Given a broker cluster
+    # A failover and a new leader's result grace for the jobs it inherits outlast 8 attempts at a low time scale.
+    Given clients that try each call up to 20 times
+    And a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients
     When the clients keep submitting jobs to "echo", 2 at a time each, while every broker is restarted in turn
@@ -19,7 +21,9 @@ Feature: A replicated broker restarted one replica at a time, and an old leader 
 
   @khr1:commit-before-ack @khr1:failover @khr1:follower-never-dispatches @khr1:client-fencing @khr1:worker-fencing
   Scenario: A leader restarted while a new leader serves comes back as a follower, not a second master
-    Given a broker cluster
+    # A failover and a new leader's result grace for the jobs it inherits outlast 8 attempts at a low time scale.
+    Given clients that try each call up to 20 times
+    And a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients that list the leader first
     When the clients keep submitting jobs to "echo", 2 at a time each, while the leader is killed and restarted with its data once a new leader has answered
