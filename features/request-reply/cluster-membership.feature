@@ -9,7 +9,8 @@ Feature: Brokers added to and removed from a cluster while jobs flow
 
   @khr1:commit-before-ack @khr1:failover @khr1:follower-refuses
   Scenario: A broker is added under load, then a follower is removed
-    Given a broker cluster
+    Given clients that try each call up to 20 times
+    And a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients
     When the clients keep submitting jobs to "echo", 2 at a time each, while a broker is added to the cluster and a follower removed
@@ -20,7 +21,8 @@ Feature: Brokers added to and removed from a cluster while jobs flow
 
   @khr1:commit-before-ack @khr1:failover @khr1:follower-refuses
   Scenario: A dead follower is replaced by a new broker under load
-    Given a broker cluster
+    Given clients that try each call up to 20 times
+    And a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients
     When the clients keep submitting jobs to "echo", 2 at a time each, while a dead follower is replaced by a new broker
@@ -31,7 +33,8 @@ Feature: Brokers added to and removed from a cluster while jobs flow
 
   @khr1:commit-before-ack @khr1:failover
   Scenario: The newcomer is killed in the middle of its addition
-    Given a broker cluster
+    Given clients that try each call up to 20 times
+    And a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients
     When the clients keep submitting jobs to "echo", 2 at a time each, while a broker is added and killed in the middle of the change

@@ -15,7 +15,7 @@ Feature: A crash storm across a broker cluster
   Scenario: 10 broker kills (3 aimed at the leader), a leader freeze and partitions, under load, from a printed seed
     # Patient clients: a job can be caught by two faults in a row, each costing an election and a new leader's result grace.
     # After a fault that may change the leader, the storm leaves that grace and an election before the next one.
-    Given clients that try each call up to 20 times
+    Given clients that try each call up to 40 times
     And a broker cluster
     And 3 workers serving "echo" that take 10 ms per job
     And 4 clients
@@ -30,7 +30,7 @@ Feature: A crash storm across a broker cluster
   @khr1:commit-before-ack @khr1:failover @khr1:follower-refuses @khr1:client-fencing @khr1:worker-fencing
   Scenario: A cluster storm given as a fault table
     # The form `keelhaul shrink` prints: `leader` is whichever replica leads then; a cluster-partition names its shape.
-    Given clients that try each call up to 20 times
+    Given clients that try each call up to 40 times
     And a broker cluster
     And 3 workers serving "echo" that take 10 ms per job
     And 2 clients

@@ -7,11 +7,14 @@ Feature: A replicated broker fails over without losing or repeating a job
   clients and workers saw: no acknowledged job lost, none run twice by two leaders at once
   (dual-dispatch), no answer from a deposed leader after a newer one (stale-leader-reply), and a new
   answer within the failover bound after the leader is lost (failover-slow).
+  Clients try each call up to 20 times: a failover, and then the new leader's result grace for the
+  jobs it inherits, outlast the default 8 attempts at a low time scale.
 
   @khr1:commit-before-ack @khr1:serving-leader-only @khr1:read-index @khr1:new-leader-grace @khr1:client-failover @khr1:worker-failover
   @khr1:mmi-khr @khr1:term-to-workers @khr1:client-reports-term @khr1:worker-reports-term
   Scenario: The leader is killed under load
-    Given a broker cluster
+    Given clients that try each call up to 20 times
+    And a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients
     When each client starts submitting 60 jobs to "echo", 2 at a time
@@ -22,7 +25,8 @@ Feature: A replicated broker fails over without losing or repeating a job
 
   @khr1:commit-before-ack @khr1:follower-never-dispatches @khr1:new-leader-grace @khr1:client-failover @khr1:worker-failover
   Scenario: The leader is killed and comes back as a follower
-    Given a broker cluster
+    Given clients that try each call up to 20 times
+    And a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients
     When each client starts submitting 60 jobs to "echo", 2 at a time
@@ -33,7 +37,8 @@ Feature: A replicated broker fails over without losing or repeating a job
 
   @khr1:client-fencing @khr1:worker-fencing @khr1:follower-never-dispatches @khr1:deposed-stops @khr1:term-to-workers @khr1:client-failover @khr1:worker-failover
   Scenario: The leader is frozen past the election timeout and resumed: the stale leader must not dispatch or answer
-    Given a broker cluster
+    Given clients that try each call up to 20 times
+    And a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients
     When each client starts submitting 60 jobs to "echo", 2 at a time
@@ -45,7 +50,8 @@ Feature: A replicated broker fails over without losing or repeating a job
   @khr1:commit-before-ack @khr1:follower-refuses @khr1:client-fencing @khr1:worker-fencing @khr1:deposed-stops @khr1:client-failover @khr1:worker-failover
   Scenario Outline: The cluster is partitioned <shape> under load
     # Shorter than the clients' whole retry window: a client on the minority side reaches a leader again before it gives up.
-    Given a broker cluster
+    Given clients that try each call up to 20 times
+    And a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients
     When each client starts submitting 60 jobs to "echo", 2 at a time
@@ -63,7 +69,8 @@ Feature: A replicated broker fails over without losing or repeating a job
   @khr1:commit-before-ack @khr1:follower-refuses @khr1:client-failover @khr1:worker-failover
   Scenario: Five brokers in a majorities ring: each sees a majority, no two the same one
     # Every broker can win an election with the majority it sees, and each new leader deposes a neighbour.
-    Given a cluster of 5 brokers
+    Given clients that try each call up to 20 times
+    And a cluster of 5 brokers
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients
     When each client starts submitting 60 jobs to "echo", 2 at a time
@@ -78,7 +85,8 @@ Feature: A replicated broker fails over without losing or repeating a job
     # quorum): whatever it acknowledged or dispatched meanwhile, the new leader must know of. The jobs are
     # shorter than an election timeout: one dispatched just before the cut ends before the leader steps
     # down, so no run is abandoned at its commit point (which dual-dispatch would take for one going on).
-    Given a broker cluster
+    Given clients that try each call up to 20 times
+    And a broker cluster
     And 3 workers serving "echo" that take 100 ms per job
     And 2 clients
     When each client starts submitting 20 jobs to "echo", 2 at a time
