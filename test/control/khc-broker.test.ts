@@ -117,6 +117,8 @@ describe('reference broker: KHC/1 control extension', () => {
   test('a queued job is killed at once: killed, its client 409, a retry 409, and no worker ever gets it', async () => {
     const client = peer();
     await client.send(encodeJobRequest('echo', 'queued-1', [Buffer.from('x')]));
+    // The kill comes on another socket: it names a job only once the broker has accepted it.
+    await waitFor(() => broker.stats().queued === 1, { timeoutMs: WAIT, what: 'queued-1 to be queued' });
     const controller = await kill('queued-1');
     assert.deepEqual(await controlAnswer(controller), { verb: 'KILL', job: 'queued-1', outcome: 'killed' });
     const reply = await expectJobReply(client, 'the 409 at the submitting client');

@@ -54,8 +54,8 @@ describe('cluster storm schedule', () => {
   });
 
   test('a majorities ring only for 4 brokers or more; a plan that cannot be drawn is refused', () => {
-    assert.deepEqual(shapesFor(3), ['leader-isolated', 'bridge', 'random-halves']);
-    assert.deepEqual(shapesFor(5), ['leader-isolated', 'majorities-ring', 'bridge', 'random-halves']);
+    assert.deepEqual(shapesFor(3), ['leader-isolated', 'leader-cut-from-peers', 'bridge', 'random-halves']);
+    assert.deepEqual(shapesFor(5), ['leader-isolated', 'leader-cut-from-peers', 'majorities-ring', 'bridge', 'random-halves']);
     assert.throws(() => clusterStormSchedule('1', { ...PLAN, replicas: [] }), /needs the replicas/);
     assert.throws(() => clusterStormSchedule('1', { ...PLAN, peers: [] }), /worker faults needs workers/);
   });
