@@ -33,6 +33,7 @@ export const WORKER_DEFECTS = {
   'ignore-broker-disconnect': 'the broker\'s DISCONNECT is ignored: the worker keeps its socket and keeps heartbeating on it, and never registers again',
   'rerun-repeated-job': 'KHX/1: a REQUEST for a job whose result the worker still holds runs the handler again instead of answering with the kept result',
   'redundant-heartbeats': 'a HEARTBEAT goes out on every tick, also right after a REPLY, as a timer-driven worker sends it',
+  'no-heartbeat-while-busy': 'no HEARTBEAT goes out while the handler runs a job, as a worker that heartbeats from the loop its handler blocks: a job longer than a liveness period gets it expired mid-job',
   'no-fencing': 'KHR/1: REQUEST, RECORDED and CONTROL from a session whose term is lower than one already seen are obeyed, so a deposed leader still dispatches',
 } as const;
 

@@ -341,6 +341,7 @@ export class MajordomoWorker {
 
   /** After the control welcome each heartbeat carries the inventory, so the broker can reconcile what it believes. */
   private heartbeat(): void {
+    if (this.running !== undefined && this.options.defects?.includes('no-heartbeat-while-busy')) return;
     if (this.controlGeneration !== this.generation) {
       // 7/MDP: peers SHOULD NOT send HEARTBEAT while also sending other commands (any command is one).
       // Only a command within the last quarter interval stands in for it: skipping on anything older

@@ -3,7 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KHX_EXTENSION } from '../reference/mdp/codec';
 import type { HeardMessage, StandInBroker, StandInBrokerScript } from '../harness/probe/stand-in-broker';
-import { malformedProblems, oneConnectionProblems, quietAfterDisconnectProblems, readyProblems, reconnectProblems, redundantHeartbeatProblems, repliesTo, stayedProblems } from '../harness/probe/worker-conformance';
+import { fromWorkers, malformedProblems, oneConnectionProblems, quietAfterDisconnectProblems, readyProblems, reconnectProblems, redundantHeartbeatProblems, repliesTo, stayedProblems } from '../harness/probe/worker-conformance';
+import { judgeHeartbeatGaps } from '../harness/probe/heartbeat-gaps';
+import { StallWatch } from '../harness/timing/stall-watch';
 import { mmiKhxFirstProblems, oneRequestAtATimeProblems, plainRequestProblems } from '../harness/probe/client-conformance';
 import { startsOf } from '../harness/systems/request-reply/expectations';
 import { livenessPeriod } from '../harness/timing/timing';
@@ -171,6 +173,46 @@ Then('the worker sent no HEARTBEAT while it sent REPLYs', function (this: Keelha
   // A heartbeat already due when the stretch began may still go out in its first interval.
   const { heartbeatInterval } = this.harness.timing;
   fail(redundantHeartbeatProblems(standIn(this).messages(), connection, from + heartbeatInterval, to, heartbeatInterval));
+});
+
+When('the stand-in broker sends the worker a request and waits up to {int} liveness periods for its reply', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, periods: number) {
+  const connection = await workerConnection(this);
+  const address = 'stand-in-long-1';
+  const watch = new StallWatch();
+  const from = performance.now();
+  await requestAndWait(this, connection, address, periods * livenessPeriod(this.harness.timing));
+  watch.stop();
+  this.standInBrokerRun = { connection, from, to: performance.now(), addresses: [address], stalls: watch.stalls() };
+});
+
+Then('the worker heartbeated at its interval all the while its handler ran', function (this: KeelhaulWorld) {
+  const { connection, from, to, addresses, stalls = [] } = run(this);
+  const [address] = addresses;
+  const { timing } = this.harness;
+  const liveness = livenessPeriod(timing);
+  const onConnection = fromWorkers(standIn(this).messages()).filter((heard) => heard.connection === connection && heard.message.kind !== 'disconnect' && heard.message.kind !== 'malformed');
+  const [reply] = repliesTo(onConnection, address);
+  const end = reply?.at ?? to;
+  if (reply !== undefined && reply.at - from < 2 * liveness) {
+    throw new Inconclusive(`the worker answered ${address} ${Math.round(reply.at - from)} ms after its REQUEST, within 2 liveness periods (${2 * liveness} ms), though its jobs were to take longer ({{workMs}}): too short to show heartbeats while busy`);
+  }
+  // The broker's view of the worker's silence starts at the last command it had from it.
+  const before = onConnection.filter((heard) => heard.at <= from).pop();
+  const judgement = judgeHeartbeatGaps({
+    clause: 'rfc7:worker-heartbeats',
+    sender: 'the worker',
+    receiver: 'the stand-in broker',
+    busy: `while its handler ran ${address}`,
+    from: before?.at ?? from,
+    to: end,
+    heard: onConnection.filter((heard) => heard.at > from && heard.at < end).map((heard) => heard.at),
+    intervalMs: timing.heartbeatInterval,
+    boundMs: liveness,
+    stalls,
+  });
+  if (judgement.verdict === 'FAIL') throw new Error(judgement.detail);
+  if (judgement.verdict === 'INCONCLUSIVE') throw new Inconclusive(judgement.detail);
+  if (reply === undefined) throw new Inconclusive(`the worker sent no REPLY to ${address} within ${Math.round(to - from)} ms: its handler's heartbeats were judged until then, and the job never ended`);
 });
 
 When('the stand-in broker sends the worker the same job twice without RECORDED', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld) {

@@ -1,6 +1,9 @@
 import { Then, When } from '@cucumber/cucumber';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listenAfterWorkerDisconnect, listenAfterWorkerFallsSilent } from '../harness/probe/disconnect-probe';
+import { holdRequestLong } from '../harness/probe/busy-worker-probe';
+import { ClauseBroken } from '../harness/probe/clause-broken';
+import { judgeHeartbeatGaps } from '../harness/probe/heartbeat-gaps';
 import { startsOf } from '../harness/systems/request-reply/expectations';
 import { livenessPeriod } from '../harness/timing/timing';
 import { Inconclusive } from '../harness/verdict/inconclusive';
@@ -149,4 +152,74 @@ Then("the second client's request ran before every request the first sent after 
       `rfc7:fair-to-clients: ${overtaking.length} request(s) the first client sent after the second client's one ran before it (${overtaking.join(', ')}): the broker served one client's later requests ahead of another's earlier request`,
     );
   }
+});
+
+When(
+  "a stand-in worker for {string} takes a stand-in client's request and holds it for {int} liveness periods, heartbeating, before it replies",
+  { timeout: scaled(30_000) },
+  async function (this: KeelhaulWorld, service: string, periods: number) {
+    const { cluster, timing } = this.harness;
+    const liveness = livenessPeriod(timing);
+    const job = `${service}-held-1`;
+    const heard = await holdRequestLong(cluster.brokerEndpoint, service, job, {
+      heartbeatMs: timing.heartbeatInterval,
+      registerTimeoutMs: 2 * liveness,
+      dispatchTimeoutMs: 2 * liveness,
+      holdMs: periods * liveness,
+      replyTimeoutMs: 2 * liveness,
+    });
+    this.busyStandInWorker = { heard, job };
+  },
+);
+
+function busyStandInWorker(world: KeelhaulWorld): NonNullable<KeelhaulWorld['busyStandInWorker']> & { requestAt: number; holdEnd: number } {
+  const busy = world.busyStandInWorker;
+  if (busy === undefined) throw new Error('no stand-in worker held a request');
+  const { requestAt, holdEnd } = busy.heard;
+  if (requestAt === undefined || holdEnd === undefined) {
+    throw new Inconclusive(`the broker sent the stand-in worker no REQUEST within ${2 * livenessPeriod(world.harness.timing)} ms of the stand-in client's request for ${busy.job}: there was no job to hold`);
+  }
+  return { ...busy, requestAt, holdEnd };
+}
+
+/** The longest the stand-in worker's own heartbeats were apart from `from` to `to`: a broker may rightly expire it past a liveness period. */
+function ownLongestSilence(sent: readonly number[], from: number, to: number): number {
+  const points = [from, ...sent.filter((at) => at > from && at < to), to];
+  return Math.max(...points.slice(1).map((at, i) => at - points[i]));
+}
+
+Then('the broker heartbeated the stand-in worker at its interval all the while it held the request', function (this: KeelhaulWorld) {
+  const { heard, requestAt, holdEnd } = busyStandInWorker(this);
+  const { timing } = this.harness;
+  const liveness = livenessPeriod(timing);
+  const disconnect = heard.duringHold.find((command) => command.kind === 'disconnect');
+  if (disconnect !== undefined && ownLongestSilence(heard.sentHeartbeats, requestAt - timing.heartbeatInterval, disconnect.at) > liveness - timing.heartbeatInterval) {
+    throw new Inconclusive(`the broker sent the stand-in worker DISCONNECT ${Math.round(disconnect.at - requestAt)} ms into its job, after the harness, starved, had left its own heartbeats nearly a liveness period apart: the broker may have been right`);
+  }
+  const counted = heard.duringHold.filter((command) => command.kind !== 'disconnect' && command.kind !== 'malformed' && command.at < (disconnect?.at ?? Infinity));
+  const judgement = judgeHeartbeatGaps({
+    clause: 'rfc7:broker-heartbeats',
+    sender: 'the broker',
+    receiver: 'the stand-in worker',
+    busy: 'while the worker held a request, heartbeating itself',
+    from: requestAt,
+    to: disconnect?.at ?? holdEnd,
+    heard: counted.map((command) => command.at),
+    intervalMs: timing.heartbeatInterval,
+    boundMs: liveness,
+    stalls: heard.stalls,
+  });
+  const disconnected = disconnect === undefined ? '' : `; then, ${Math.round(disconnect.at - requestAt)} ms into the job, it sent DISCONNECT to a worker that heartbeated every ${timing.heartbeatInterval} ms`;
+  if (judgement.verdict === 'FAIL') throw new Error(judgement.detail + disconnected);
+  if (judgement.verdict === 'INCONCLUSIVE') throw new Inconclusive(judgement.detail);
+  if (disconnect !== undefined) {
+    throw new ClauseBroken('rfc7:broker-heartbeats', `the broker stopped heartbeating the stand-in worker mid-job${disconnected}, though its silences until then were within a liveness period (${judgement.gaps.map(Math.round).join(', ')} ms)`);
+  }
+});
+
+Then("the stand-in client got the stand-in worker's reply", function (this: KeelhaulWorld) {
+  const { heard, job, requestAt, holdEnd } = busyStandInWorker(this);
+  if (heard.reply === 'answered') return;
+  const what = heard.reply === 'nothing' ? `never reached the stand-in client within ${2 * livenessPeriod(this.harness.timing)} ms` : `reached the stand-in client as ${heard.reply}`;
+  throw new ClauseBroken('rfc7:one-client-address', `the stand-in worker's REPLY to ${job}, sent after it held the request ${Math.round(holdEnd - requestAt)} ms, ${what}: the broker did not route it back to the client its address named`);
 });

@@ -11,6 +11,8 @@ import type { RequestReplyStormOutcome } from '../harness/systems/request-reply/
 import type { PubSubWorkload } from '../harness/systems/pubsub/workload';
 import type { CatchingUp } from '../harness/checker/pubsub';
 import type { StandInWorkerHeard } from '../harness/probe/disconnect-probe';
+import type { BusyWorkerHeard } from '../harness/probe/busy-worker-probe';
+import type { Stall } from '../harness/timing/stall-watch';
 import type { PlainPeersOutcome, StandInJobClient, StandInKhxWorker } from '../harness/probe/khx-broker-probe';
 import type { AttackBench } from '../harness/security/attack-bench';
 import type { ChaosWorker } from '../harness/systems/request-reply/chaos-worker';
@@ -47,8 +49,13 @@ export class KeelhaulWorld extends World {
   standInSentAt = 0;
   /** What a stand-in worker heard once it had left (DISCONNECT, or silence). */
   standInWorker?: StandInWorkerHeard;
-  /** What the last stand-in broker step did: the worker connection it spoke to, when (performance.now()), and the job addresses it sent. */
-  standInBrokerRun?: { connection: string; from: number; to: number; addresses: string[] };
+  /** A stand-in worker that held a request for several liveness periods (rfc7:broker-heartbeats): what it heard, and the job. */
+  busyStandInWorker?: { heard: BusyWorkerHeard; job: string };
+  /**
+   * What the last stand-in broker step did: the worker connection it spoke to, when (performance.now()),
+   * the job addresses it sent, and when the harness stalled meanwhile (if the step timed the worker).
+   */
+  standInBrokerRun?: { connection: string; from: number; to: number; addresses: string[]; stalls?: readonly Stall[] };
   /** KHX/1 stand-in peers on the broker under test (khx-stand-in.steps.ts): the job client, the worker that holds its job, what plain peers saw. */
   standInJobClient?: StandInJobClient;
   standInKhxWorker?: StandInKhxWorker;

@@ -38,6 +38,13 @@ Feature: A worker speaks 7/MDP to its broker as the RFC says
     Then the worker kept its connection all along
     And the worker sent no HEARTBEAT while it sent REPLYs
 
+  @mdp @rfc7:worker-heartbeats
+  Scenario: A worker heartbeats all the while its handler runs a job several liveness periods long
+    Given a stand-in broker that heartbeats its workers
+    And 1 worker serving "echo" whose jobs take 3 liveness periods
+    When the stand-in broker sends the worker a request and waits up to 6 liveness periods for its reply
+    Then the worker heartbeated at its interval all the while its handler ran
+
   @exactly-once @khx1:answer-repeat-from-kept
   Scenario: A KHX/1 worker sent the same job twice before RECORDED runs it once and answers both with its result
     Given a KHX/1 stand-in broker that heartbeats its workers

@@ -56,6 +56,14 @@ const CASES: SeededDefectCase[] = [
     says: /did not start on another worker .* only the broker could have re-sent it/,
   },
   {
+    // A stand-in worker of the harness holds a request for 3 liveness periods, heartbeating: the broker must go on heartbeating it.
+    defect: 'no-heartbeat-to-busy-workers',
+    scenario: 'The broker heartbeats a worker all the while it holds a request',
+    profile: 'mdp',
+    clause: 'rfc7:broker-heartbeats',
+    says: /\[rfc7:broker-heartbeats\] the broker was silent to the stand-in worker for \d+ ms.* longer than a liveness period .* silences \(ms\): \d+/,
+  },
+  {
     defect: 'never-expire-requests',
     scenario: 'expires and never reaches a worker that registers later',
     profile: 'mdp',
@@ -107,6 +115,14 @@ const CASES: SeededDefectCase[] = [
     profile: 'mdp',
     clause: 'rfc7:no-redundant-heartbeats',
     says: /rfc7:no-redundant-heartbeats: the worker sent \d+ HEARTBEATs in \d+ ms \(\d+ let pass\) while it also sent \d+ REPLYs/,
+  },
+  {
+    // The worker's half, against the stand-in broker: a job of 3 liveness periods, and no HEARTBEAT while it runs.
+    defect: 'no-heartbeat-while-busy',
+    scenario: 'A worker heartbeats all the while its handler runs a job several liveness periods long',
+    profile: 'mdp',
+    clause: 'rfc7:worker-heartbeats',
+    says: /\[rfc7:worker-heartbeats\] the worker was silent to the stand-in broker for \d+ ms.* longer than a liveness period .* silences \(ms\): \d+/,
   },
   {
     defect: 'fire-and-forget-kill',
