@@ -222,14 +222,14 @@ export const RFC7: SpecCatalogue = {
       level: 'MUST',
       section: 'Heartbeating',
       text: 'Both broker and worker MUST send heartbeats at regular and agreed-upon intervals.',
-      note: 'the broker\'s half of the sentence: jobs several liveness periods long, so a broker silent to a busy worker makes a plain worker give up on it mid-job',
+      note: 'the broker\'s half of the sentence: a stand-in worker of the harness holds a request for 3 liveness periods, heartbeating, and every silence of the broker meanwhile is timed against the liveness period; and jobs several liveness periods long run once each, as a broker silent to a busy worker would make a plain worker give up on it mid-job',
     },
     {
       id: 'rfc7:worker-heartbeats',
       level: 'MUST',
       section: 'Heartbeating',
       text: 'Both broker and worker MUST send heartbeats at regular and agreed-upon intervals.',
-      note: 'the worker\'s half of the sentence: jobs several liveness periods long, so a worker silent while its handler runs is expired and its job runs twice',
+      note: 'the worker\'s half of the sentence: the stand-in broker times every silence of a worker whose handler runs 3 liveness periods against the liveness period; and jobs several liveness periods long run once each, as a worker silent while its handler runs would be expired and its job run twice',
     },
     {
       id: 'rfc7:broker-liveness',
