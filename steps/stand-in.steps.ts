@@ -210,7 +210,8 @@ Then('the broker heartbeated the stand-in worker at its interval all the while i
     stalls: heard.stalls,
   });
   const disconnected = disconnect === undefined ? '' : `; then, ${Math.round(disconnect.at - requestAt)} ms into the job, it sent DISCONNECT to a worker that heartbeated every ${timing.heartbeatInterval} ms`;
-  if (judgement.verdict === 'FAIL') throw new Error(judgement.detail + disconnected);
+  const idle = heard.heartbeatBeforeRequest ? '' : `; it had sent the idle stand-in no HEARTBEAT in the ${2 * liveness} ms after its READY either`;
+  if (judgement.verdict === 'FAIL') throw new Error(judgement.detail + disconnected + idle);
   if (judgement.verdict === 'INCONCLUSIVE') throw new Inconclusive(judgement.detail);
   if (disconnect !== undefined) {
     throw new ClauseBroken('rfc7:broker-heartbeats', `the broker stopped heartbeating the stand-in worker mid-job${disconnected}, though its silences until then were within a liveness period (${judgement.gaps.map(Math.round).join(', ')} ms)`);

@@ -40,9 +40,10 @@ export interface BusyWorkerHeard {
  * 7/MDP's broker half of "Both broker and worker MUST send heartbeats at regular and agreed-upon
  * intervals", whatever the worker is doing. A stand-in worker of the harness registers `service`,
  * heartbeats every `heartbeatMs` as a live worker does, and waits for the broker's first HEARTBEAT
- * (up to `registerTimeoutMs`); a stand-in client then sends `job` to `service`. The worker takes the REQUEST, holds it for
- * `holdMs` (several liveness periods) without a REPLY, heartbeating all along, and records every
- * command the broker sends it meanwhile; then it replies with the job, and the client must get it.
+ * (up to `registerTimeoutMs`); a stand-in client then sends `job` to `service`. The worker takes the
+ * REQUEST, holds it for `holdMs` (several liveness periods) without a REPLY, heartbeating all along,
+ * and records every command the broker sends it meanwhile; then it replies with the job, and the
+ * client must get it.
  */
 export async function holdRequestLong(endpoint: string, service: string, job: string, timing: BusyWorkerTiming): Promise<BusyWorkerHeard> {
   const watch = new StallWatch();

@@ -15,8 +15,8 @@ import { requirement, type RequirementName } from '../support/requirements';
  * each run is one scenario of a few seconds.
  */
 const RUN_TIMEOUT_MS = 60_000;
-/** The reference runs every case's scenario in one verify: several times one scenario's bound on a loaded machine (time scale 3-4). */
-const ALL_CASES_TIMEOUT_MS = 240_000;
+/** The reference runs every case's scenario in one verify: several times one scenario's bound on a loaded machine (time scale 3-6; 222 s measured at scale 6, load 18 on 2 cores). */
+const ALL_CASES_TIMEOUT_MS = 300_000;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-defects-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
