@@ -82,7 +82,7 @@ export class BrokerReplicas {
     this.endpoints.push(replica);
     const node = await this.context.runtime.start(await this.specFor(replica, true));
     this.nodes.push(node);
-    return { node, member: member(replica.name, replica.clientSelf, replica.replicationPeer) };
+    return { node, member: member(replica.name, replica.clientSelf, replica.replicationSelf) };
   }
 
   /** A replica the cluster removed: no longer asked who leads, nor listed to nodes started after. Its process is the caller's to stop. */
