@@ -19,7 +19,7 @@ Feature: A replicated broker restarted one replica at a time, and an old leader 
     And no call is stuck
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
 
-  @khr1:commit-before-ack @khr1:failover @khr1:follower-never-dispatches @khr1:client-fencing @khr1:worker-fencing
+  @containers @khr1:commit-before-ack @khr1:failover @khr1:follower-never-dispatches @khr1:client-fencing @khr1:worker-fencing
   Scenario: A leader restarted while a new leader serves comes back as a follower, not a second master
     # A failover and a new leader's result grace for the jobs it inherits outlast 8 attempts at a low time scale.
     Given clients that try each call up to 20 times

@@ -10,7 +10,7 @@ Feature: A replicated broker fails over without losing or repeating a job
   Clients try each call up to 20 times: a failover, and then the new leader's result grace for the
   jobs it inherits, outlast the default 8 attempts at a low time scale.
 
-  @khr1:commit-before-ack @khr1:serving-leader-only @khr1:read-index @khr1:new-leader-grace @khr1:client-failover @khr1:worker-failover
+  @containers @khr1:commit-before-ack @khr1:serving-leader-only @khr1:read-index @khr1:new-leader-grace @khr1:client-failover @khr1:worker-failover
   @khr1:mmi-khr @khr1:term-to-workers @khr1:client-reports-term @khr1:worker-reports-term
   Scenario: The leader is killed under load
     Given clients that try each call up to 20 times
@@ -79,7 +79,7 @@ Feature: A replicated broker fails over without losing or repeating a job
     And no call is stuck
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
 
-  @khr1:commit-before-ack @khr1:deposed-stops @khr1:new-leader-grace @khr1:client-failover @khr1:worker-failover
+  @containers @khr1:commit-before-ack @khr1:deposed-stops @khr1:new-leader-grace @khr1:client-failover @khr1:worker-failover
   Scenario: The leader is cut off from the other brokers but not from its clients and workers
     # It can commit nothing more, yet it still hears every client and worker until it steps down (check
     # quorum): whatever it acknowledged or dispatched meanwhile, the new leader must know of. The jobs are

@@ -146,6 +146,10 @@ export class ProcessRuntime implements Runtime {
     return `tcp://127.0.0.1:${port}`;
   }
 
+  async selfEndpoint(_node: string, port: number): Promise<string> {
+    return `tcp://127.0.0.1:${port}`;
+  }
+
   async harnessEndpoint(_node: string, port: number): Promise<string> {
     return `tcp://127.0.0.1:${port}`;
   }

@@ -33,6 +33,13 @@ export interface Runtime {
   bindEndpoint(node: string, port: number): string;
   /** The endpoint other nodes use to reach `node` on `port` (before it starts, too). */
   peerEndpoint(node: string, port: number): Promise<string>;
+  /**
+   * One endpoint `node` can both bind on `port` and be dialled at by every other node: what a node
+   * names itself by to its peers, who pass it on (a cluster replica's own `--cluster` entry, which its
+   * brokers give clients as the leader's address). A wildcard such as `tcp://0.0.0.0` binds but names
+   * nobody there, and not every implementation resolves a host name to bind.
+   */
+  selfEndpoint(node: string, port: number): Promise<string>;
   /** The endpoint the harness itself (probes, 8/MMI questions) uses to reach `node` on `port`. */
   harnessEndpoint(node: string, port: number): Promise<string>;
   /** Where `node` keeps state that outlives its restarts; `hostDir` is the scenario's folder for it. */

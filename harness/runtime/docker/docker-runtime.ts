@@ -262,6 +262,11 @@ export class DockerRuntime implements Runtime {
     return this.endpoint(node, port);
   }
 
+  /** The node's fixed IP on the run network (kept across restarts): any implementation binds it, and every container and the host reach it there. */
+  async selfEndpoint(node: string, port: number): Promise<string> {
+    return `tcp://${await this.reserve(node)}:${port}`;
+  }
+
   /** The harness is on the host, which reaches containers by IP (the bridge's gateway), not by name. */
   async harnessEndpoint(node: string, port: number): Promise<string> {
     return `tcp://${await this.reserve(node)}:${port}`;

@@ -9,9 +9,14 @@ import { leaderOf, type ClusterLeader, type ReplicaAnswer } from './cluster-lead
 /** One replica's endpoints: where it binds, where the harness and the other nodes reach it. */
 interface ReplicaEndpoints {
   name: string;
-  clientBind: string;
-  replicationBind: string;
-  /** Its client endpoint as other nodes reach it directly (what the cluster names it by). */
+  /**
+   * Its client endpoint as it binds it and as the cluster names it (every replica's `--cluster`,
+   * so the leader's own answers and its followers' redirects name it alike): the runtime's
+   * `selfEndpoint`, which other nodes can dial directly (in docker its IP: `tcp://0.0.0.0` names nobody).
+   */
+  clientSelf: string;
+  replicationSelf: string;
+  /** Its client endpoint as other nodes reach it directly: the upstream of their fault-proxy links to it. */
   clientPeer: string;
   replicationPeer: string;
   /** Its client endpoint for the harness's own questions (mmi.khr, 8/MMI). */
@@ -77,7 +82,7 @@ export class BrokerReplicas {
     this.endpoints.push(replica);
     const node = await this.context.runtime.start(await this.specFor(replica, true));
     this.nodes.push(node);
-    return { node, member: member(replica.name, replica.clientPeer, replica.replicationPeer) };
+    return { node, member: member(replica.name, replica.clientSelf, replica.replicationSelf) };
   }
 
   /** A replica the cluster removed: no longer asked who leads, nor listed to nodes started after. Its process is the caller's to stop. */
@@ -92,8 +97,8 @@ export class BrokerReplicas {
     const replicationPort = await runtime.allocatePort(name);
     return {
       name,
-      clientBind: runtime.bindEndpoint(name, clientPort),
-      replicationBind: runtime.bindEndpoint(name, replicationPort),
+      clientSelf: await runtime.selfEndpoint(name, clientPort),
+      replicationSelf: await runtime.selfEndpoint(name, replicationPort),
       clientPeer: await runtime.peerEndpoint(name, clientPort),
       replicationPeer: await runtime.peerEndpoint(name, replicationPort),
       clientHarness: await runtime.harnessEndpoint(name, clientPort),
@@ -104,7 +109,7 @@ export class BrokerReplicas {
   private async specFor(replica: ReplicaEndpoints, join: boolean): Promise<NodeSpec> {
     return this.context.implementation.broker({
       name: replica.name,
-      bind: replica.clientBind,
+      bind: replica.clientSelf,
       timing: this.context.timing,
       stateDir: replica.stateDir,
       replica: { nodeId: replica.name, cluster: await this.clusterAsSeenBy(replica), dataDir: path.join(replica.stateDir, 'replicated'), ...(join ? { join } : {}) },
@@ -116,11 +121,11 @@ export class BrokerReplicas {
     const members: string[] = [];
     for (const other of this.endpoints) {
       if (other === self) {
-        members.push(member(self.name, self.clientBind, self.replicationBind));
+        members.push(member(self.name, self.clientSelf, self.replicationSelf));
         continue;
       }
       const replication = this.context.network ? (await this.context.network.link(self.name, other.name, other.replicationPeer)).endpoint : other.replicationPeer;
-      members.push(member(other.name, other.clientPeer, replication));
+      members.push(member(other.name, other.clientSelf, replication));
     }
     return members.join(',');
   }
@@ -158,7 +163,7 @@ export class BrokerReplicas {
   /** Every replica's `mmi.khr` answer, asked at once, each for at most `timeoutMs`. */
   async answers(timeoutMs: number): Promise<ReplicaAnswer[]> {
     return Promise.all(
-      this.members.map(async (replica) => ({ replica: replica.name, clientEndpoints: [replica.clientPeer, replica.clientBind], answer: await askKhr(replica.clientHarness, timeoutMs) })),
+      this.members.map(async (replica) => ({ replica: replica.name, clientEndpoints: [replica.clientSelf, replica.clientPeer], answer: await askKhr(replica.clientHarness, timeoutMs) })),
     );
   }
 
