@@ -1,10 +1,24 @@
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 
 /**
- * Runs the commands a driver reads from stdin, one JSON line each, until stdin closes. Each command
- * starts as soon as it is read, so several may be in flight; a line that does not parse is reported
- * (`bad command …`) and skipped. Resolves once stdin has closed and every started command has
- * finished: `run` must settle on its own (each call or put is bounded by its timeout) and not reject.
+ * Reads a driver's stdin line by line until stdin closes or the driver is asked to stop (SIGTERM,
+ * SIGINT): a graceful stop is the end of stdin, so the driver finishes what it was asked and exits
+ * instead of dying with calls it never reported (docs/drivers.md, "Graceful stop").
+ */
+export function commandLines(): Interface {
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  const stop = (): void => lines.close();
+  process.once('SIGTERM', stop).once('SIGINT', stop);
+  lines.once('close', () => process.off('SIGTERM', stop).off('SIGINT', stop));
+  return lines;
+}
+
+/**
+ * Runs the commands a driver reads from stdin, one JSON line each, until stdin closes or a SIGTERM
+ * comes. Each command starts as soon as it is read, so several may be in flight; a line that does
+ * not parse is reported (`bad command …`) and skipped. Resolves once reading ended and every started
+ * command has finished: `run` must settle on its own (each call or put is bounded by its timeout)
+ * and not reject.
  */
 export async function runStdinCommands<Command>(
   parse: (line: string) => Command,
@@ -12,8 +26,7 @@ export async function runStdinCommands<Command>(
   reportError: (error: string) => void,
 ): Promise<void> {
   const pending = new Set<Promise<void>>();
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) {
+  for await (const line of commandLines()) {
     if (line.trim() === '') continue;
     let command: Command;
     try {
