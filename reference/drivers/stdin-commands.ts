@@ -5,9 +5,12 @@ import { createInterface, type Interface } from 'node:readline';
  * SIGINT): a graceful stop is the end of stdin, so the driver finishes what it was asked and exits
  * instead of dying with calls it never reported (docs/drivers.md, "Graceful stop").
  */
-export function commandLines(): Interface {
+export function commandLines({ ignoreStop = false }: { ignoreStop?: boolean } = {}): Interface {
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  const stop = (): void => lines.close();
+  // ignoreStop: a seeded defect (reference/defects.ts), a driver that swallows the signal and runs on.
+  const stop = (): void => {
+    if (!ignoreStop) lines.close();
+  };
   process.once('SIGTERM', stop).once('SIGINT', stop);
   lines.once('close', () => process.off('SIGTERM', stop).off('SIGINT', stop));
   return lines;
@@ -24,9 +27,10 @@ export async function runStdinCommands<Command>(
   parse: (line: string) => Command,
   run: (command: Command) => Promise<void>,
   reportError: (error: string) => void,
+  { ignoreStop = false }: { ignoreStop?: boolean } = {},
 ): Promise<void> {
   const pending = new Set<Promise<void>>();
-  for await (const line of commandLines()) {
+  for await (const line of commandLines({ ignoreStop })) {
     if (line.trim() === '') continue;
     let command: Command;
     try {
