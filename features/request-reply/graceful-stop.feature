@@ -6,6 +6,8 @@ Feature: A client stopped gracefully ends what it started
   (scaled). One it has to be killed for ignores a graceful stop, and the verdict says so. The broker
   and the other clients go on as if nothing happened; no job the stopped client submitted runs twice.
 
+  # 7/MDP's reliability goal as the client's side of it: every call ends, with an outcome the client reports.
+  @rfc7:reliability
   Scenario Outline: A client stopped gracefully by <how> mid-run: its open calls end, nothing runs twice, the other clients are unaffected
     Given a broker
     And 2 workers serving "echo" that take 60 ms per job
