@@ -1,5 +1,5 @@
 import { Then } from '@cucumber/cucumber';
-import { expectAnsweredJobsRanOnce, expectExitedWithinGrace, expectOutcomesReported, withoutClient } from '../harness/systems/graceful-stop-expectations';
+import { expectAnsweredJobsRanOnce, expectExitedWithinGrace, expectOutcomesReported, withoutClient } from '../harness/nemesis/graceful-stop-expectations';
 import { expectEveryJobAnswered } from '../harness/systems/request-reply/expectations';
 import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';

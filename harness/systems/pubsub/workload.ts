@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { HistoryRecorder } from '../../history/recorder';
 import type { NodeHandle } from '../../runtime/node-handle';
+import { PUT_UNREPORTED_AT_EXIT } from '../../history/unreported-outcome';
 
 export interface PubSubWorkloadOptions {
   /** Messages each publisher puts, one at a time (per-publisher order is the order of its puts). */
@@ -11,13 +12,6 @@ export interface PubSubWorkloadOptions {
   /** A publisher told its put failed (e.g. refused as busy) waits this long before its next put (default 0). */
   backoffAfterFailMs?: number;
 }
-
-/**
- * The `error` of a `put-info` the harness records itself, for a put whose publisher exited without
- * reporting its outcome: the put is indefinite, and the publisher broke the driver protocol (one
- * outcome per put), which the graceful-stop steps name.
- */
-export const PUT_UNREPORTED_AT_EXIT = 'no outcome reported: the publisher exited with the put open';
 
 /** A condition the puts must go on until, past their count, with a bound on how much longer. */
 interface Extension {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HistoryRecorder } from '../../history/recorder';
 import type { NodeHandle } from '../../runtime/node-handle';
+import { UNREPORTED_AT_EXIT } from '../../history/unreported-outcome';
 
 export interface RpcWorkloadOptions {
   /** Jobs each client submits. */
@@ -37,13 +38,6 @@ export function invokeCall(history: HistoryRecorder, client: NodeHandle, outstan
   history.record({ type: 'invoke', process: client.name, job: call.job, service: call.service });
   client.send({ type: 'call', job: call.job, service: call.service, payload: call.payload });
 }
-
-/**
- * The `error` of an `info` the harness records itself, for a call whose client exited without
- * reporting its outcome: the call is indefinite, and the client broke the driver protocol (one
- * outcome per call), which the graceful-stop steps name.
- */
-export const UNREPORTED_AT_EXIT = 'no outcome reported: the client exited with the call open';
 
 export interface WorkloadSummary {
   invoked: number;

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HistoryEvent, NemesisEvent } from '../../harness/history/event';
-import { expectAnsweredJobsRanOnce, expectExitedWithinGrace, expectOutcomesReported, withoutClient } from '../../harness/systems/graceful-stop-expectations';
-import { UNREPORTED_AT_EXIT } from '../../harness/systems/request-reply/workload';
-import { PUT_UNREPORTED_AT_EXIT } from '../../harness/systems/pubsub/workload';
+import { expectAnsweredJobsRanOnce, expectExitedWithinGrace, expectOutcomesReported, withoutClient } from '../../harness/nemesis/graceful-stop-expectations';
+import { PUT_UNREPORTED_AT_EXIT, UNREPORTED_AT_EXIT } from '../../harness/history/unreported-outcome';
 import { Inconclusive } from '../../harness/verdict/inconclusive';
 import { execEnd, invoke, ok } from '../checker/fixture';
 

@@ -1,7 +1,6 @@
 import type { HistoryEvent, NemesisEvent } from '../history/event';
 import { Inconclusive } from '../verdict/inconclusive';
-import { UNREPORTED_AT_EXIT } from './request-reply/workload';
-import { PUT_UNREPORTED_AT_EXIT } from './pubsub/workload';
+import { PUT_UNREPORTED_AT_EXIT, UNREPORTED_AT_EXIT } from '../history/unreported-outcome';
 
 /**
  * Claims about graceful stops (SIGTERM, stdin closed) in a history, for every role: the node ended
