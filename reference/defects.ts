@@ -24,6 +24,7 @@ export const CLIENT_DEFECTS = {
   'fixed-backoff': 'every retry waits exactly the initial backoff: no jitter and no growth, so clients that failed together retry in lockstep',
   'retries-give-up': 'a give-up service is treated as retry: several attempts and no deadline, so the job may start long after the call was given up',
   'no-fencing': 'KHR/1: replies carrying a lower term than one already seen are accepted, so a deposed leader\'s answer reaches the application',
+  'ignore-graceful-stop': 'the client driver handles SIGTERM by doing nothing: it keeps reading calls and never exits, so a supervisor\'s stop becomes a kill',
 } as const;
 
 export type ClientDefect = keyof typeof CLIENT_DEFECTS;

@@ -4,6 +4,7 @@ import { waitFor } from '../harness/util/wait-for';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scaled } from '../harness/util/time-scale';
 import type { KeelhaulWorld } from './world';
+import { callerStopGrace, STOP_GRACE_MS } from './stop-grace';
 
 const FIND_JOB_TIMEOUT_MS = scaled(10_000);
 
@@ -22,12 +23,25 @@ When('a worker that holds a job is cut off from the network for {int} liveness p
   await this.strike({ kind: 'isolate', target: worker.name, durationMs: periods * livenessPeriod(this.harness.timing) }, worker);
 });
 
-/** A graceful stop that has not ended the node by then ends in SIGKILL: as long as a node may take to say goodbye. */
-const STOP_GRACE_MS = scaled(2_000);
-
 When(/^a worker that holds a job is stopped gracefully by (SIGTERM|closing its stdin)$/, { timeout: scaled(20_000) }, async function (this: KeelhaulWorld, how: string) {
   const worker = await this.harness.cluster.waitForWorkerHoldingJob(FIND_JOB_TIMEOUT_MS);
   await this.strike({ kind: 'stop', target: worker.name, how: how === 'SIGTERM' ? 'signal' : 'stdin', graceMs: STOP_GRACE_MS }, worker);
+});
+
+/**
+ * A client stopped mid-run, as an application shuts down: the workload gives it no more jobs, and it
+ * has one reply timeout more than the usual grace to end the calls it has open and exit.
+ */
+When(/^a client with calls open is stopped gracefully by (SIGTERM|closing its stdin)$/, { timeout: scaled(60_000) }, async function (this: KeelhaulWorld, how: string) {
+  const { cluster, history, timing } = this.harness;
+  if (!this.workload) throw new Error('no workload was started');
+  // Mid-run: some calls answered, and the client stopped holds some open.
+  await waitFor(() => history.events().filter((e) => e.type === 'ok').length >= 10, { timeoutMs: FIND_JOB_TIMEOUT_MS, what: '10 answered jobs' });
+  const withCallsOpen = () => cluster.clients.find((candidate) => cluster.openCalls(candidate.name).length > 0);
+  await waitFor(() => withCallsOpen() !== undefined, { timeoutMs: FIND_JOB_TIMEOUT_MS, what: 'a client with calls open' });
+  const client = withCallsOpen() ?? cluster.clients[0];
+  this.workload.retire(client);
+  await this.strike({ kind: 'stop', target: client.name, how: how === 'SIGTERM' ? 'signal' : 'stdin', graceMs: callerStopGrace(timing) }, client);
 });
 
 // A graceful stop and start, as a supervisor or a rolling upgrade does it: whatever the broker held must come back with it.

@@ -14,6 +14,7 @@ import { scaled } from '../harness/util/time-scale';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeelhaulWorld } from './world';
+import { callerStopGrace, STOP_GRACE_MS } from './stop-grace';
 
 const COMMAND_TIMEOUT_MS = scaled(5_000);
 const FIND_TRAFFIC_TIMEOUT_MS = scaled(10_000);
@@ -199,6 +200,35 @@ When('{string} is cut off from the network for {int} liveness periods once it ha
   await this.strike({ kind: 'isolate', target: subscriber.name, durationMs: periods * livenessPeriod(this.harness.timing) }, subscriber);
 });
 
+const stopHow = (how: string) => (how === 'SIGTERM' ? 'signal' : 'stdin') as 'signal' | 'stdin';
+
+// A publisher shut down mid-stream: the workload gives it no more puts, and what it was told was accepted must still arrive.
+When(/^"([^"]+)" is stopped gracefully by (SIGTERM|closing its stdin) once (\d+) messages are accepted$/, { timeout: scaled(60_000) }, async function (this: KeelhaulWorld, name: string, how: string, accepted: string) {
+  const { pubsub } = this.harness;
+  const publisher = pubsub.publishers.find((node) => node.name === name);
+  if (!publisher) throw new Error(`no publisher named ${name}`);
+  if (!this.pubsubWorkload) throw new Error('no puts were started');
+  await waitFor(() => pubsub.accepted() >= Number(accepted), { timeoutMs: FIND_TRAFFIC_TIMEOUT_MS, what: `${accepted} accepted messages` });
+  this.pubsubWorkload.retire(publisher);
+  await this.strike({ kind: 'stop', target: publisher.name, how: stopHow(how), graceMs: callerStopGrace(this.harness.timing) }, publisher);
+});
+
+// A subscriber shut down and started again with the same id (a rolling upgrade): it resumes after what it acknowledged.
+When(
+  /^"([^"]+)" is stopped gracefully by (SIGTERM|closing its stdin) once it has received (\d+) messages, and started again (\d+) ms later$/,
+  { timeout: scaled(60_000) },
+  async function (this: KeelhaulWorld, name: string, how: string, received: string, pauseMs: string) {
+    const subscriber = await subscriberWithDeliveries(this, name, Number(received));
+    await this.strike({ kind: 'stop', target: subscriber.name, how: stopHow(how), graceMs: STOP_GRACE_MS, restartAfterMs: scaled(Number(pauseMs)) }, subscriber);
+  },
+);
+
+When(/^the pub\/sub proxy is stopped gracefully by (SIGTERM|closing its stdin), with no puts after it, and started again (\d+) ms later$/, { timeout: scaled(60_000) }, async function (this: KeelhaulWorld, how: string, pauseMs: string) {
+  const { pubsub } = this.harness;
+  if (!pubsub.proxy) throw new Error('no pub/sub proxy was started');
+  await this.strike({ kind: 'stop', target: pubsub.proxy.name, how: stopHow(how), graceMs: STOP_GRACE_MS, restartAfterMs: scaled(Number(pauseMs)) }, pubsub.proxy);
+});
+
 /** A pub/sub storm under the round-robin puts, its schedule printed with the command that replays it. */
 async function pubSubStorm(world: KeelhaulWorld, options: StormOptions, topics: string, minAccepted: number): Promise<void> {
   const { pubsub } = world.harness;
@@ -243,7 +273,7 @@ Then('{string} missed messages while the fault lasted and got them after it', fu
   this.attach(expectCaughtUpAfterFault(this.harness.history.events(), name), 'text/plain');
 });
 
-Then('messages accepted before the crash reached subscribers only after the restart', function (this: KeelhaulWorld) {
+Then(/^messages accepted before the (?:crash|stop) reached subscribers only after the restart$/, function (this: KeelhaulWorld) {
   const { pubsub, history } = this.harness;
   if (!pubsub.proxy) throw new Error('no pub/sub proxy was started');
   // Guards against a vacuous pass: if the subscribers had everything before the crash, nothing was retained.

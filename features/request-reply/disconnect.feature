@@ -23,6 +23,7 @@ Feature: A worker that says DISCONNECT is gone at once
     When each client starts submitting 20 jobs to "echo", 2 at a time
     And a worker that holds a job is stopped gracefully by <how>
     Then every job is answered exactly once
+    And the node stopped gracefully exited by itself within its grace
     And no job ran more than once
     And no call is stuck
     And the history shows no anomaly the "mdp" profile forbids

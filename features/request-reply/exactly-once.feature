@@ -28,6 +28,7 @@ Feature: Exactly-once jobs through broker crashes, partitions and lost replies
     When each client starts submitting 20 jobs to "echo", 2 at a time
     And the broker is stopped gracefully by <how> while a worker holds a job, and started again 300 ms later
     Then every job is answered exactly once
+    And the node stopped gracefully exited by itself within its grace
     And no job ran more than once
     And no call is stuck
     And the history shows no anomaly the "exactly-once" profile forbids

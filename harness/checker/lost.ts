@@ -9,12 +9,14 @@ import { requestReplyRule } from './request-reply-ladder';
  * checkStuck's to report, so they are skipped here. Also a job whose call ended in a definite
  * `fail` although a worker committed it: the application was told the job did not run, so its
  * result is as lost as if no answer had come, and worse, the application will not look for it.
+ * A call its client gave up after being stopped gracefully is not lost: nobody was owed the answer.
  */
 export function checkLost(events: readonly HistoryEvent[]): Anomaly<'lost'>[] {
   const completions = groupByJob(events, isCompletion);
   const execStartsByJob = groupByJob(events, isExecStart);
   const execEndsByJob = groupByJob(events, isExecEnd);
   const anomalies: Anomaly<'lost'>[] = [];
+  const stopped = gracefullyStoppedAt(events);
   for (const [job, invoke] of invokesByJob(events)) {
     const ends = completions.get(job) ?? [];
     const falseFailure = falselyFailed(job, invoke, ends, execEndsByJob.get(job) ?? []);
@@ -24,6 +26,8 @@ export function checkLost(events: readonly HistoryEvent[]): Anomaly<'lost'>[] {
     }
     const infos = ends.filter((event) => event.type === 'info');
     if (infos.length === 0 || ends.some((event) => event.type !== 'info')) continue;
+    // The client was stopped gracefully before it gave the call up: the application left, nobody was owed the answer.
+    if (infos.every((event) => event.type === 'info' && (stopped.get(event.process) ?? Infinity) <= event.t)) continue;
 
     const execStarts = execStartsByJob.get(job) ?? [];
     const execEnds = execEndsByJob.get(job) ?? [];
@@ -47,6 +51,16 @@ export function checkLost(events: readonly HistoryEvent[]): Anomaly<'lost'>[] {
   return anomalies;
 }
 
+/** When each node was first asked to stop gracefully (SIGTERM, stdin closed): the start of its first such fault. */
+function gracefullyStoppedAt(events: readonly HistoryEvent[]): Map<string, number> {
+  const at = new Map<string, number>();
+  for (const event of events) {
+    if (event.type !== 'nemesis' || event.phase !== 'start' || (event.fault !== 'stop' && event.fault !== 'close-stdin')) continue;
+    for (const target of event.targets) if (!at.has(target)) at.set(target, event.t);
+  }
+  return at;
+}
+
 /**
  * A definite failure, and no reply, for a job a worker committed. A call that ended `killed` is not
  * one: the kill was asked for, and whether a commit contradicts it (a worker that was not cut off
@@ -68,6 +82,6 @@ function falselyFailed(job: string, invoke: HistoryEvent, ends: readonly History
 export const LOST = requestReplyRule({
   name: 'lost',
   describe:
-    'An invoked job whose completions are all `info` (at least one), with no `ok` and no `fail`, and which the system accepted: an `exec-start` for the job exists, or one of its `info`s has `accepted: true`. Detail says *reply lost* if an `exec-end` for the job exists, else *never executed*. Jobs with no completion at all are `stuck`, not `lost`. Also a job whose call ended in a definite `fail` (and no `ok`) although an `exec-end` for it exists: the application was told the job did not run, yet it did; a `fail` with `killed` is not counted (the control checker judges a commit against its kill).',
+    'An invoked job whose completions are all `info` (at least one), with no `ok` and no `fail`, and which the system accepted: an `exec-start` for the job exists, or one of its `info`s has `accepted: true`. Detail says *reply lost* if an `exec-end` for the job exists, else *never executed*. Jobs with no completion at all are `stuck`, not `lost`; nor is a call whose every `info` came after its client was asked to stop gracefully (a `stop` or `close-stdin` fault on it): the application left, and nobody was owed the answer. Also a job whose call ended in a definite `fail` (and no `ok`) although an `exec-end` for it exists: the application was told the job did not run, yet it did; a `fail` with `killed` is not counted (the control checker judges a commit against its kill).',
   check: checkLost,
 });

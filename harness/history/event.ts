@@ -152,6 +152,12 @@ export type FaultEffect = {
   /** Clock skew: the offset and rate set, and whether libfaketime was loaded in every process of the node. */
   clock?: { offsetMs: number; rate: number; reached: boolean };
   /**
+   * A graceful stop (`stop`, `close-stdin`, on its `end` event): the grace the node had, how long it
+   * took to exit once asked, whether it exited by itself (false: killed when the grace ran out: it
+   * ignores a graceful stop), and how it ended as its runtime saw it.
+   */
+  stopped?: { graceMs: number; exitMs: number; byItself: boolean; exit?: string };
+  /**
    * Power loss (`lose-unsynced-writes`, on its `end` event): the bytes destroyed per file (relative
    * to the node's state folder) and in all, the bytes written since the last cut (durable or not),
    * files removed whole because their creation was not durable, renames undone, files such a rename

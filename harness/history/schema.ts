@@ -153,6 +153,18 @@ const FAULT_EFFECT: JsonSchema = {
       required: ['offsetMs', 'rate', 'reached'],
       properties: { offsetMs: number('milliseconds off real time'), rate: number('how many times real speed'), reached: { type: 'boolean', description: 'libfaketime was loaded in every process of the node (false: hit is false)' } },
     },
+    stopped: {
+      type: 'object',
+      description: 'graceful stop (end event): how long the node took to exit once asked, the grace it had, and whether it exited by itself (false: it was killed when the grace ran out)',
+      additionalProperties: false,
+      required: ['graceMs', 'exitMs', 'byItself'],
+      properties: {
+        graceMs: number('the grace the node had to exit (ms)'),
+        exitMs: number('from the stop to the exit (ms)'),
+        byItself: { type: 'boolean', description: 'the node exited before its grace ran out' },
+        exit: string('how the node ended (code 0, SIGTERM, SIGKILL)'),
+      },
+    },
     unsynced: {
       type: 'object',
       description: 'power loss (end event): what the cut destroyed of the files under the node\'s state folder',

@@ -9,6 +9,7 @@ import { seededRandom } from '../util/random';
 import type { ClockSkewFault, DiskFault, LoseUnsyncedWritesFault } from './fault';
 import { countersSince, type DiskControlFile } from './power-loss/disk-control';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
 import { whatItHits, type SystemsInPlay } from './what-it-hits';
 import { faultAnnotation } from './fault-annotation';
 import { withTimeout } from '../util/wait-for';
@@ -71,23 +72,37 @@ export class NodeNemesis {
 
   /**
    * A graceful stop: SIGTERM, or the node's stdin closed; killed if it has not exited after `graceMs`.
-   * The fault ends when the node is gone; what it still held is then no longer in flight on it.
+   * The fault ends when the node is gone; what it still held is then no longer in flight on it. The
+   * end event says how long the node took and whether it exited by itself (`effect.stopped`): a node
+   * killed when its grace ran out ignores a graceful stop, which the steps name.
    * With `restartAfterMs`, started again that long after it exited (the fault ends once it is up).
    */
   async stop(node: NodeHandle, how: 'signal' | 'stdin', graceMs: number, restartAfterMs?: number): Promise<NemesisEvent> {
     const start = this.begin(how === 'signal' ? 'stop' : 'close-stdin', node);
+    const stopped = this.watchStop(node, graceMs);
     if (how === 'signal') await node.stop(graceMs);
     else {
       node.closeInput();
       await withTimeout(node.exited(), graceMs, `${node.name} to exit after its stdin closed`).catch(() => node.kill());
     }
+    const measured = { ...(await stopped), exit: node.lastExit };
     for (const system of this.systems()) if (system.nodes.includes(node)) system.forgetInFlight(node.name);
     if (restartAfterMs !== undefined) {
       await sleep(restartAfterMs);
       await node.restart();
     }
-    this.end(start);
+    this.end(start, { stopped: measured });
     return start;
+  }
+
+  /** Times a node's exit from now: whether it came before `graceMs` ran out (set up before the runtime's own kill timer, so it fires first). */
+  private async watchStop(node: NodeHandle, graceMs: number): Promise<{ graceMs: number; exitMs: number; byItself: boolean }> {
+    const askedAt = performance.now();
+    let graceOver = false;
+    const grace = setTimeout(() => (graceOver = true), graceMs);
+    await node.exited();
+    clearTimeout(grace);
+    return { graceMs, exitMs: Math.round(performance.now() - askedAt), byItself: !graceOver };
   }
 
   /** SIGSTOP the node for `durationMs`, then SIGCONT. */

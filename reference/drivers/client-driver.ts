@@ -33,7 +33,7 @@ export async function runClientDriver(options: Pick<ClientOptions, 'broker'> & P
 
   report({ type: 'ready', role: 'client' });
   // Returns once stdin closed and what was asked is finished (each call is bounded); then leave.
-  await runStdinCommands(parseClientCommand, run, (error) => report({ type: 'error', error }));
+  await runStdinCommands(parseClientCommand, run, (error) => report({ type: 'error', error }), { ignoreStop: options.defects?.includes('ignore-graceful-stop') });
   for (const client of idle) client.close();
   bestEffort?.close();
 }

@@ -1,7 +1,7 @@
-import { createInterface } from 'node:readline';
 import { PositionFile, Subscriber, type SubscriberOptions } from '../pubsub/subscriber';
 import { emit, parseObject } from './publisher-driver';
 import type { Logger } from '../util/log';
+import { commandLines } from './stdin-commands';
 
 /**
  * The subscriber driver (docs/drivers.md, "Pub/sub drivers"): subscribe/unsubscribe commands read
@@ -34,7 +34,7 @@ export interface SubscriberDriverOptions extends SubscriberOptions {
   topics?: string[];
 }
 
-/** Runs until stdin closes; resolves after the subscriber is closed. */
+/** Runs until stdin closes or a SIGTERM comes; resolves after the subscriber is closed. */
 export async function runSubscriberDriver(options: SubscriberDriverOptions, log: Logger): Promise<void> {
   const subscriber = await Subscriber.open({ ...options, logger: log });
   const report = (line: SubscriberReport): void => emit(line);
@@ -77,8 +77,7 @@ export async function runSubscriberDriver(options: SubscriberDriverOptions, log:
     void operation.finally(() => operations.delete(operation));
   };
   for (const topic of options.topics ?? []) track(operate({ type: 'subscribe', topic }));
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) {
+  for await (const line of commandLines()) {
     if (line.trim() === '') continue;
     try {
       track(operate(parseTopicCommand(line)));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkLost } from '../../harness/checker/lost';
-import { cleanJob, execEnd, execStart, fail, info, invoke } from './fixture';
+import { cleanJob, execEnd, execStart, fail, faultEnd, faultStart, info, invoke } from './fixture';
 
 test('lost: info with accepted:true and no end is lost, never executed', () => {
   const anomalies = checkLost([...cleanJob(0, 'j-0'), invoke(10, 'j-1'), info(50, 'j-1', true)]);
@@ -47,4 +47,23 @@ test('lost: a definite failure for a job a worker committed is lost (the client 
 
 test('lost: a definite failure for a job that only started (never committed) is not lost', () => {
   assert.deepEqual(checkLost([invoke(0, 'j-1'), execStart(5, 'worker-1', 'j-1'), fail(50, 'j-1')]), []);
+});
+
+test('lost: a call its client gave up after being stopped gracefully is not lost; one given up before the stop still is', () => {
+  const history = [
+    invoke(0, 'j-1'),
+    execStart(5, 'worker-1', 'j-1'),
+    execEnd(6, 'worker-1', 'j-1'),
+    info(20, 'j-1'),
+    invoke(30, 'j-2'),
+    execStart(35, 'worker-1', 'j-2'),
+    execEnd(36, 'worker-1', 'j-2'),
+    faultStart(40, 'stop-1', 'stop', ['client-1']),
+    info(50, 'j-2'),
+    faultEnd(60, 'stop-1', 'stop', ['client-1']),
+  ];
+  assert.deepEqual(
+    checkLost(history).map((anomaly) => anomaly.job),
+    ['j-1'],
+  );
 });

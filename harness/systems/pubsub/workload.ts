@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { HistoryRecorder } from '../../history/recorder';
 import type { NodeHandle } from '../../runtime/node-handle';
+import { PUT_UNREPORTED_AT_EXIT } from '../../history/unreported-outcome';
 
 export interface PubSubWorkloadOptions {
   /** Messages each publisher puts, one at a time (per-publisher order is the order of its puts). */
@@ -31,6 +32,8 @@ export class PubSubWorkload {
   private readonly extensions: Extension[] = [];
   /** Puts issued so far per publisher, so a restarted loop goes on numbering where it stopped. */
   private readonly issued = new Map<string, number>();
+  /** Publishers given no more puts (about to be stopped). */
+  private readonly retired = new Set<string>();
 
   constructor(
     private readonly publishers: readonly NodeHandle[],
@@ -76,6 +79,11 @@ export class PubSubWorkload {
     this.stopped = true;
   }
 
+  /** Gives `publisher` no more puts, before it is stopped: the put it has open is its to end. */
+  retire(publisher: NodeHandle): void {
+    this.retired.add(publisher.name);
+  }
+
   private finished = false;
 
   private async runAll(): Promise<void> {
@@ -85,8 +93,8 @@ export class PubSubWorkload {
   }
 
   /** Whether a publisher that has put `i - 1` messages puts another. */
-  private wantsMore(i: number): boolean {
-    if (this.stopped) return false;
+  private wantsMore(publisher: string, i: number): boolean {
+    if (this.stopped || this.retired.has(publisher)) return false;
     if (i <= this.options.messagesPerPublisher) return true;
     const now = performance.now();
     return this.extensions.some((extension) => {
@@ -99,26 +107,33 @@ export class PubSubWorkload {
   private async run(publisher: NodeHandle): Promise<void> {
     const topics = this.options.topicsOf(publisher.name);
     if (topics.length === 0) throw new Error(`${publisher.name} has no topics`);
-    for (let i = (this.issued.get(publisher.name) ?? 0) + 1; this.wantsMore(i); i++) {
+    for (let i = (this.issued.get(publisher.name) ?? 0) + 1; this.wantsMore(publisher.name, i); i++) {
       this.issued.set(publisher.name, i);
       const topic = topics[(i - 1) % topics.length];
       const msg = `${publisher.name}:${this.runTag}:${i}`;
       let failed = false;
-      const outcome = new Promise<void>((resolve) => {
-        const off = publisher.onReport((report) => {
+      let off = (): void => undefined;
+      const reported = new Promise<boolean>((resolve) => {
+        off = publisher.onReport((report) => {
           const r = report as { type: string; msg?: string };
           if (r.msg === msg && (r.type === 'put-ok' || r.type === 'put-fail' || r.type === 'put-info')) {
             failed = r.type === 'put-fail';
-            off();
-            resolve();
+            resolve(true);
           }
         });
       });
+      const exit = publisher.exited().then(() => false);
       this.history.record({ type: 'put', process: publisher.name, topic, msg });
       publisher.send({ type: 'put', topic, msg, payload: `payload of ${msg}` });
       // Every put ends in an outcome within the publisher's own bound (timeout × attempts), so this
-      // does not hang; wait() bounds the whole workload anyway.
-      await outcome;
+      // does not hang; wait() bounds the whole workload anyway. A publisher that exits first (stopped)
+      // reports nothing more: its put is indefinite, and it gets no more.
+      const outcome = await Promise.race([reported, exit]);
+      off();
+      if (!outcome) {
+        this.history.record({ type: 'put-info', process: publisher.name, topic, msg, error: PUT_UNREPORTED_AT_EXIT });
+        return;
+      }
       // A refused put (busy) answers at once: without a pause the refusals would spin the CPU the system needs to recover.
       if (failed && this.options.backoffAfterFailMs) await new Promise((resolve) => setTimeout(resolve, this.options.backoffAfterFailMs));
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HistoryRecorder } from '../../history/recorder';
 import type { NodeHandle } from '../../runtime/node-handle';
+import { UNREPORTED_AT_EXIT } from '../../history/unreported-outcome';
 
 export interface RpcWorkloadOptions {
   /** Jobs each client submits. */
@@ -60,6 +61,10 @@ export class RpcWorkload {
   private readonly outstanding = new Map<string, string>();
   private readonly summary: WorkloadSummary = { invoked: 0, ok: 0, fail: 0, info: 0, sent: 0, dropped: 0, pending: [] };
   private readonly unsubscribes: (() => void)[] = [];
+  /** Jobs handed to each client so far. */
+  private readonly issued = new Map<string, number>();
+  /** Clients given no more jobs (about to be stopped): the workload is done without their remaining count. */
+  private readonly retired = new Set<string>();
   private stopped = false;
   private over = false;
   private finished!: () => void;
@@ -86,11 +91,11 @@ export class RpcWorkload {
 
   start(): this {
     for (const client of this.clients) {
-      let issued = 0;
       const next = () => {
-        if (this.stopped || issued >= this.options.jobsPerClient) return;
-        issued++;
-        this.invoke(client, `${client.name}:${this.tag}:${issued}`);
+        const issued = this.issued.get(client.name) ?? 0;
+        if (this.stopped || this.retired.has(client.name) || issued >= this.options.jobsPerClient) return;
+        this.issued.set(client.name, issued + 1);
+        this.invoke(client, `${client.name}:${this.tag}:${issued + 1}`);
       };
       this.unsubscribes.push(
         followCallEnds(client, this.outstanding, (ended) => {
@@ -122,6 +127,24 @@ export class RpcWorkload {
     this.stopped = true;
   }
 
+  /**
+   * Gives `client` no more jobs, before it is stopped: the calls it has open are its to end. Once it
+   * exits, a call it left without an outcome gets an `info` recorded by the harness
+   * (UNREPORTED_AT_EXIT), so it is indefinite rather than stuck; the workload finishes without it.
+   */
+  retire(client: NodeHandle): void {
+    this.retired.add(client.name);
+    void client.exited().then(() => {
+      for (const [job, owner] of [...this.outstanding]) {
+        if (owner !== client.name) continue;
+        this.outstanding.delete(job);
+        this.summary.info++;
+        this.history.record({ type: 'info', process: client.name, job, error: UNREPORTED_AT_EXIT });
+      }
+      this.finishIfDone();
+    });
+  }
+
   /** Stops listening to the clients (after the workload's results have been read). */
   detach(): void {
     for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
@@ -133,7 +156,7 @@ export class RpcWorkload {
   }
 
   private finishIfDone(): void {
-    const total = this.clients.length * this.options.jobsPerClient;
+    const total = this.clients.reduce((sum, client) => sum + (this.retired.has(client.name) ? (this.issued.get(client.name) ?? 0) : this.options.jobsPerClient), 0);
     if (this.outstanding.size === 0 && (this.summary.invoked >= total || this.stopped)) {
       this.over = true;
       this.finished();
