@@ -1,10 +1,11 @@
 import type { RaftMessage } from '../replication/messages';
 
 /**
- * The core moves a peer's `next` only on an acknowledgement, so every append it sends carries every
- * entry from `next` on, again on each Ready until the peer answers: under a pipelined load the leader
- * encodes, and the follower decodes, the same entries many times over (measured: most of both
- * processes' CPU). This trims each append to the entries not yet sent to that peer in this term:
+ * For a peer in `probe` (progress.ts) the core moves `next` only on an acknowledgement, so every
+ * append it sends (each heartbeat, each read index) carries every entry from `next` on, again until
+ * the peer answers; the leader would encode, and the follower decode, the same entries many times
+ * over. (In `replicate`, where a peer spends a steady load, the core sends each entry once and this
+ * passes its appends through unchanged.) This trims each append to the entries not yet sent to that peer in this term:
  * `prevIndex`/`prevTerm` become the last entry already sent (its term is in the message itself, from
  * the leader's log), so the follower's consistency check is the same check on a shorter message.
  * An append with nothing new becomes an empty one there, still carrying the commit index and the

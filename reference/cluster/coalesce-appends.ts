@@ -1,8 +1,9 @@
 import type { RaftMessage } from '../replication/messages';
 
 /**
- * Within one Ready a leader may have sent a peer several appends (one per proposal fed in the batch).
- * They all start at the peer's `next` (it moves only on an acknowledgement), so the last one carries
+ * Within one Ready a leader may have sent a peer in `probe` (progress.ts) several appends (a heartbeat,
+ * a read index, an answer). They all start at the peer's `next` (in probe it moves only on an
+ * acknowledgement), so the last one carries
  * every entry of the earlier ones, the newest commit index and the newest heartbeat round: the earlier
  * ones are dropped before they are encoded and sent. Any other message, and an append that does not
  * cover an earlier one, is kept in order.

@@ -2,7 +2,7 @@ import type { HardState } from './hard-state';
 import type { LogEntry } from './log-entry';
 import type { RaftMessage } from './messages';
 import type { RaftNode } from './raft-node';
-import type { LogWrite, Ready } from './ready';
+import { appliedBeforeDurable, sentBeforeDurable, type LogWrite, type Ready } from './ready';
 import type { Snapshot } from './snapshot';
 
 /** What a Ready asks to make durable, in this order: hard state, snapshot, log write. */
@@ -110,9 +110,16 @@ export class RaftDriver {
     if (ready.hardState !== undefined) batch.hardState = ready.hardState;
     if (ready.snapshot !== undefined) batch.snapshot = ready.snapshot;
     if (ready.log !== undefined) batch.log = ready.log;
-    if (batch.hardState !== undefined || batch.snapshot !== undefined || batch.log !== undefined) await this.host.persist(batch);
-    if (ready.messages.length > 0) this.host.send(ready.messages);
-    if (ready.snapshot !== undefined || ready.committed.length > 0) this.host.apply(ready.snapshot, ready.committed);
+    const durable = batch.hardState !== undefined || batch.snapshot !== undefined || batch.log !== undefined;
+    // ready.ts: a leader's appends leave, and already-durable commits apply, while this batch syncs.
+    const early = durable ? ready.messages.filter(sentBeforeDurable) : ready.messages;
+    const late = durable ? ready.messages.filter((message) => !sentBeforeDurable(message)) : [];
+    const applyEarly = !durable || appliedBeforeDurable(ready);
+    if (early.length > 0) this.host.send(early);
+    if (applyEarly && ready.committed.length > 0) this.host.apply(undefined, ready.committed);
+    if (durable) await this.host.persist(batch);
+    if (late.length > 0) this.host.send(late);
+    if (!applyEarly && (ready.snapshot !== undefined || ready.committed.length > 0)) this.host.apply(ready.snapshot, ready.committed);
     this.host.observe?.(ready);
   }
 

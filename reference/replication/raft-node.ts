@@ -64,6 +64,8 @@ export class RaftNode {
   private round = 0;
   private termStart = 0;
   private reads: PendingRead[] = [];
+  /** Commands appended since the last Ready: their appends go out together when it is taken (one message per peer, not one per command). */
+  private appendsDue = false;
   private pendingChange: PendingChange | null = null;
   private catchingUp: CatchingUp | null = null;
 
@@ -224,6 +226,11 @@ export class RaftNode {
   }
 
   takeReady(): Ready {
+    if (this.appendsDue) {
+      this.appendsDue = false;
+      // Peers in probe wait for their answer (or the heartbeat): re-sending to them on every batch is what replicate avoids.
+      if (this.role === 'leader') for (const [peer, progress] of this.progress) if (progress.state === 'replicate' && this.hasUnsent(progress)) this.sendAppend(peer);
+    }
     const hard: HardState = { term: this.term, votedFor: this.options.defects.voteNotPersisted ? this.persistedHard.votedFor : this.votedFor };
     if (this.options.defects.voteNotPersisted && hard.term !== this.persistedHard.term) hard.votedFor = null;
     const ready: Ready = { messages: this.outbox, committed: [], reads: this.readyReads, membership: this.events, leadership: this.leadership() };
@@ -399,7 +406,8 @@ export class RaftNode {
     const entry: LogEntry = { index: this.log.lastIndex() + 1, term: this.term, payload };
     this.log.append([entry]);
     if (payload.kind === 'membership') this.syncProgressWithVoters();
-    this.broadcastAppend();
+    if (payload.kind === 'command') this.appendsDue = true;
+    else this.broadcastAppend();
     this.advanceCommit();
     return entry;
   }
@@ -457,17 +465,37 @@ export class RaftNode {
     for (const peer of this.progress.keys()) this.sendAppend(peer);
   }
 
+  /**
+   * In probe, one append from `next`. In replicate, every entry not yet sent, in appends of at most
+   * `maxEntriesPerAppend`, as far as the in-flight window allows, `next` moving past each (at least
+   * one message goes, empty if need be: it carries the commit index and the heartbeat round).
+   */
   private sendAppend(peer: string): void {
     const progress = this.progress.get(peer);
     if (progress === undefined) return;
-    const prevIndex = progress.next - 1;
-    const prevTerm = this.log.termAt(prevIndex);
-    if (prevTerm === undefined) {
-      this.send({ type: 'snapshot', from: this.id, to: peer, term: this.term, snapshot: this.log.snapshot, round: this.round });
-      return;
+    // The commit index sent is capped at what this node's disk has: entries from unstableFrom on are
+    // in the coming Ready, whose appends the host may send before that Ready is durable here.
+    const commit = Math.min(this.commitIndex, this.unstableFrom - 1);
+    for (;;) {
+      const prevIndex = progress.next - 1;
+      const prevTerm = this.log.termAt(prevIndex);
+      if (prevTerm === undefined) {
+        progress.state = 'probe';
+        this.send({ type: 'snapshot', from: this.id, to: peer, term: this.term, snapshot: this.log.snapshot, round: this.round });
+        return;
+      }
+      const room = progress.state === 'replicate' ? progress.match + this.options.maxInflightEntries - prevIndex : this.options.maxEntriesPerAppend;
+      const entries = room > 0 ? this.log.slice(progress.next, this.log.lastIndex(), Math.min(room, this.options.maxEntriesPerAppend)) : [];
+      this.send({ type: 'append', from: this.id, to: peer, term: this.term, prevIndex, prevTerm, entries, commit, round: this.round });
+      if (progress.state === 'probe' || entries.length === 0) return;
+      progress.next = entries[entries.length - 1]!.index + 1;
+      if (progress.next > this.log.lastIndex()) return;
     }
-    const entries = this.log.slice(progress.next, this.log.lastIndex(), this.options.maxEntriesPerAppend);
-    this.send({ type: 'append', from: this.id, to: peer, term: this.term, prevIndex, prevTerm, entries, commit: this.commitIndex, round: this.round });
+  }
+
+  /** Entries the peer has not been sent and the in-flight window has room for. */
+  private hasUnsent(progress: Progress): boolean {
+    return progress.next <= this.log.lastIndex() && progress.next - 1 < progress.match + this.options.maxInflightEntries;
   }
 
   private onAppendResponse(response: AppendResponse): void {
@@ -478,11 +506,15 @@ export class RaftNode {
     progress.round = Math.max(progress.round, response.round);
     if (response.success) {
       if (response.matchIndex > progress.match) progress.match = response.matchIndex;
+      // The peer's log is known to match up to `match`: from here on, send without waiting.
+      progress.state = 'replicate';
       progress.next = Math.max(progress.next, progress.match + 1);
       this.advanceCommit();
       this.checkCatchUp(response.from);
-      if (this.role === 'leader' && progress.next <= this.log.lastIndex()) this.sendAppend(response.from);
+      if (this.role === 'leader' && this.hasUnsent(progress)) this.sendAppend(response.from);
     } else if (response.conflictIndex > 0 && response.conflictIndex < progress.next) {
+      // Something in flight was lost (or the peer's log diverges): probe from its hint.
+      progress.state = 'probe';
       progress.next = Math.max(progress.match + 1, response.conflictIndex);
       this.sendAppend(response.from);
     }

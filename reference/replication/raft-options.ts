@@ -13,6 +13,8 @@ export interface RaftOptions {
   random: () => number;
   /** Entries per AppendEntries message (default 64). */
   maxEntriesPerAppend?: number;
+  /** Entries a peer in the replicate state may have sent and not yet acknowledged (default 16 × maxEntriesPerAppend). */
+  maxInflightEntries?: number;
   /** How long a newcomer may take to catch up before its add is aborted (default 10 election timeouts). */
   catchUpTimeoutMs?: number;
   /** How long an appended membership change may stay uncommitted before it is rolled back (default 10 election timeouts). */
@@ -40,6 +42,7 @@ export function resolveRaftOptions(options: RaftOptions): ResolvedRaftOptions {
     heartbeatIntervalMs: heartbeat,
     random: options.random,
     maxEntriesPerAppend: positive('maxEntriesPerAppend', options.maxEntriesPerAppend ?? 64),
+    maxInflightEntries: positive('maxInflightEntries', options.maxInflightEntries ?? 16 * (options.maxEntriesPerAppend ?? 64)),
     catchUpTimeoutMs: positive('catchUpTimeoutMs', options.catchUpTimeoutMs ?? 10 * election),
     changeTimeoutMs: positive('changeTimeoutMs', options.changeTimeoutMs ?? 10 * election),
     defects: options.defects ?? {},

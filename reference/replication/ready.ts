@@ -14,6 +14,14 @@ import type { Snapshot } from './snapshot';
  * 4. answer the reads in `reads` once the state machine has applied up to their index.
  *
  * Nothing may be fed to the node (step, tick, propose) between taking a Ready and finishing step 1.
+ *
+ * Two things may go before step 1 (`sentBeforeDurable`, `appliedBeforeDurable`), so that a leader's
+ * fsync runs while its followers receive and fsync the same entries (dissertation §10.2.1):
+ * - a leader's appends and snapshots: they promise nothing about this node's disk. The commit index
+ *   they carry is capped at what earlier Readies made durable here, and no answer to them can be
+ *   fed before step 1 finishes, so an entry still counts toward a majority only once it is durable;
+ * - `committed` entries that all precede `log.from` (and no `snapshot`): committed means durable on a
+ *   majority, and this Ready's write does not touch them.
  */
 export interface Ready {
   hardState?: HardState;
@@ -27,6 +35,17 @@ export interface Ready {
   membership: MembershipEvent[];
   /** This node's role after everything in the batch, for the host's routing and fencing. */
   leadership: Leadership;
+}
+
+/** A leader's request, which the host may send before the Ready that produced it is durable. */
+export function sentBeforeDurable(message: RaftMessage): boolean {
+  return message.type === 'append' || message.type === 'snapshot';
+}
+
+/** Whether `ready.committed` may be applied before the Ready is durable: no snapshot, none of them rewritten by its log write. */
+export function appliedBeforeDurable(ready: Ready): boolean {
+  if (ready.snapshot !== undefined || ready.committed.length === 0) return false;
+  return ready.log === undefined || ready.committed[ready.committed.length - 1]!.index < ready.log.from;
 }
 
 export interface LogWrite {

@@ -70,6 +70,34 @@ describe('raft driver', () => {
     assert.deepEqual(host.journal.slice(1), ['persist hard', 'send vote,vote']);
   });
 
+  test("a leader's appends leave while its batch syncs; an answer to them waits for the sync; a commit already durable is applied before it", async () => {
+    const host = new ScriptedHost();
+    const node = threeVoters();
+    const driver = new RaftDriver(node, host);
+    await driver.tick(0);
+    await driver.tick(200);
+    const voted = driver.step({ type: 'pre-vote-response', from: 'n2', to: 'n1', term: 1, granted: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    await host.finishSync();
+    await voted;
+    const elected = driver.step({ type: 'vote-response', from: 'n2', to: 'n1', term: 1, granted: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(node.leadership().role, 'leader');
+    assert.deepEqual(host.journal.slice(-2), ['send append,append', 'persist log@1x1'], 'the no-op goes to the followers before it is durable here');
+    const answered = driver.step({ type: 'append-response', from: 'n2', to: 'n1', term: 1, success: true, matchIndex: 1, conflictIndex: 0, round: 0 });
+    const proposed = driver.submit((n) => n.propose(Buffer.from('a')));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(node.commit(), 0, "n2's answer is not fed while the entry is still being made durable here");
+    await host.finishSync();
+    await elected;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(node.commit(), 1);
+    // To n2 only: n3 never answered, so it is still probed (by the heartbeat), not streamed to.
+    assert.deepEqual(host.journal.slice(-3), ['send append', 'apply 1', 'persist log@2x1'], 'the new entry is sent and the commit applied while the next sync runs');
+    await host.finishSync();
+    await Promise.all([answered, proposed]);
+  });
+
   test('inputs that arrive during a sync wait, then share one sync (group commit)', async () => {
     const host = new ScriptedHost();
     const node = singleVoter();

@@ -202,6 +202,58 @@ describe('raft node', () => {
     assert.equal(answer.granted, false);
   });
 
+  test('replicate: an answered follower is sent each new entry once, several appends in flight within the window; a lost append falls back to probing', () => {
+    const cluster = new LockstepCluster(THREE, { maxEntriesPerAppend: 4, maxInflightEntries: 8 });
+    const leader = cluster.electLeader();
+    const follower = THREE.find((id) => id !== leader)!;
+    const start = cluster.node(leader).lastIndex();
+    cluster.readies.length = 0;
+    // Six batches and no answer delivered: the follower's appends chain on each other (each starts where the last ended).
+    for (let i = 0; i < 6; i += 1) {
+      assert.ok(cluster.node(leader).propose(Buffer.from(`p${i}`)).ok);
+      cluster.flush(leader);
+    }
+    const appends = (): AppendRequest[] => cluster.pending().filter((m): m is AppendRequest => m.type === 'append' && m.to === follower);
+    assert.deepEqual(appends().map((m) => [m.prevIndex, m.entries.map((entry) => entry.index)]), [0, 1, 2, 3, 4, 5].map((i) => [start + i, [start + i + 1]]));
+    // Ten more in one batch: what the 8-entry window has room for, in appends of at most 4.
+    for (let i = 6; i < 16; i += 1) cluster.node(leader).propose(Buffer.from(`p${i}`));
+    cluster.flush(leader);
+    const sent = appends().flatMap((m) => m.entries.map((entry) => entry.index));
+    assert.deepEqual(sent, Array.from({ length: 8 }, (_, i) => start + i + 1), 'each entry sent once, none past the window');
+    assert.ok(appends().every((m) => m.entries.length <= 4));
+    cluster.deliverAll();
+    assert.equal(cluster.commands(leader).length, 16, 'the answers opened the window for the rest');
+    cluster.advance(50); // the followers learn the last commit index from the heartbeat
+    for (const id of THREE) assert.equal(cluster.commands(id).length, 16, id);
+    // Appends lost in flight: the next one does not fit the follower's log, it refuses, the leader probes from its hint.
+    cluster.node(leader).propose(Buffer.from('lost'));
+    cluster.flush(leader);
+    cluster.dropPending();
+    propose(cluster, leader, 'after');
+    cluster.advance(ELECTION_MS);
+    for (const id of THREE) assert.deepEqual(cluster.commands(id).slice(-2), ['lost', 'after'], id);
+  });
+
+  test('the commit index a leader sends is capped at its own durable log (its appends may leave before their Ready is durable)', () => {
+    const cluster = new LockstepCluster(['n1'], {}, ['n2']);
+    cluster.electLeader();
+    const leader = cluster.node('n1');
+    assert.deepEqual(leader.proposeChange({ type: 'add', node: 'n2' }), { ok: true });
+    cluster.flush('n1');
+    cluster.dropPending();
+    const durable = leader.lastIndex();
+    const result = leader.propose(Buffer.from('x'));
+    assert.ok(result.ok);
+    assert.equal(leader.commit(), result.index, 'a single voter commits at once');
+    leader.readIndex('r');
+    const ready = cluster.flush('n1');
+    const toLearner = ready.messages.filter((m): m is AppendRequest => m.type === 'append' && m.to === 'n2');
+    assert.ok(toLearner.length > 0);
+    for (const m of toLearner) assert.equal(m.commit, durable, 'not the index still being made durable');
+    cluster.advance(2 * ELECTION_MS);
+    assert.deepEqual(cluster.commands('n2'), ['x'], 'the next append carries it');
+  });
+
   test('bad input: options and misaddressed messages get precise errors', () => {
     const persisted = { hardState: { term: 0, votedFor: null }, snapshot: bootSnapshot(['a']), entries: [] };
     assert.throws(() => new RaftNode({ id: 'a', electionTimeoutMs: 100, heartbeatIntervalMs: 100, random: Math.random }, persisted), /heartbeatIntervalMs \(100\) must be below electionTimeoutMs \(100\)/);

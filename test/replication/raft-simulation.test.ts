@@ -33,6 +33,7 @@ describe('raft under simulation', () => {
         assert.ok(run.totals.committed > seeds.length * 10, `only ${run.totals.committed} entries committed`);
         assert.ok(run.totals.crashes > 0 && run.totals.readsConfirmed > 0 && run.totals.elections >= seeds.length, JSON.stringify(run.totals));
         assert.ok(run.totals.snapshotsInstalled > 0, 'no snapshot was ever installed');
+        assert.ok(run.totals.crashesBeforeDurable > 0, 'no leader crashed between its early appends and its persist');
         if (suite.options.nemesis !== 'crash-loop') assert.ok(run.totals.partitions > 0 && run.totals.freezes > 0, JSON.stringify(run.totals));
         if (suite.options.membership === true) {
           assert.ok(run.totals.changesAppended > 0 && run.totals.changesAborted > 0 && run.totals.changesRolledBack > 0, JSON.stringify(run.totals));

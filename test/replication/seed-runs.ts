@@ -23,7 +23,7 @@ export function seedsToRun(base: number): number[] {
 
 export function runSeeds(options: Omit<SimOptions, 'seed'>, seeds: readonly number[]): SeedRun {
   const results = seeds.map((seed) => simulate({ ...options, seed }));
-  const totals = { crashes: 0, freezes: 0, partitions: 0, changesAppended: 0, changesAborted: 0, changesRolledBack: 0, snapshotsInstalled: 0, readsConfirmed: 0, committed: 0, elections: 0 };
+  const totals = { crashes: 0, freezes: 0, partitions: 0, changesAppended: 0, changesAborted: 0, changesRolledBack: 0, snapshotsInstalled: 0, readsConfirmed: 0, crashesBeforeDurable: 0, committed: 0, elections: 0 };
   for (const result of results) {
     for (const key of Object.keys(result.stats) as (keyof SimStats)[]) totals[key] += result.stats[key];
     totals.committed += result.committed;

@@ -1,7 +1,7 @@
 import type { MembershipChange } from '../../../reference/replication/log-entry';
 import type { RaftMessage } from '../../../reference/replication/messages';
 import type { RaftDefects } from '../../../reference/replication/raft-defects';
-import type { Ready } from '../../../reference/replication/ready';
+import { appliedBeforeDurable, sentBeforeDurable, type Ready } from '../../../reference/replication/ready';
 import { bootSnapshot } from '../../../reference/replication/snapshot';
 import { prng } from '../../support/prng';
 import { EventQueue } from './event-queue';
@@ -66,6 +66,8 @@ export interface SimStats {
   changesRolledBack: number;
   snapshotsInstalled: number;
   readsConfirmed: number;
+  /** Leaders that crashed after sending a Ready's appends and before it was durable (ready.ts). */
+  crashesBeforeDurable: number;
 }
 
 type SimEvent =
@@ -102,7 +104,7 @@ export class SimulatedCluster {
   private readonly retired = new Set<string>();
   private readonly leaderTerms = new Map<string, number>();
   private elections = 0;
-  private readonly stats: SimStats = { crashes: 0, freezes: 0, partitions: 0, changesAppended: 0, changesAborted: 0, changesRolledBack: 0, snapshotsInstalled: 0, readsConfirmed: 0 };
+  private readonly stats: SimStats = { crashes: 0, freezes: 0, partitions: 0, changesAppended: 0, changesAborted: 0, changesRolledBack: 0, snapshotsInstalled: 0, readsConfirmed: 0, crashesBeforeDurable: 0 };
 
   constructor(options: SimOptions) {
     const electionTimeoutMs = options.electionTimeoutMs ?? 100;
@@ -234,25 +236,42 @@ export class SimulatedCluster {
     for (const message of held) {
       host.raft!.step(message);
       this.drain(host);
+      // A leader may crash inside drain (between its early appends and its persist): the rest is lost with it.
+      if (!host.running) return;
     }
     host.raft!.tick(this.now);
     this.drain(host);
   }
 
-  /** Carries out a host's Ready: persist, check, send, apply, answer reads; then maybe compact. */
+  /**
+   * Carries out a host's Ready as RaftDriver does: a leader's appends and already-durable commits
+   * first (ready.ts), then persist, check, the other messages, the rest of the apply, answer reads;
+   * then maybe compact. A leader may crash between its early appends and its persist.
+   */
   private drain(host: SimHost): void {
     const raft = host.raft!;
     const ready: Ready = raft.takeReady();
+    const durable = ready.hardState !== undefined || ready.snapshot !== undefined || ready.log !== undefined;
+    const early = durable ? ready.messages.filter(sentBeforeDurable) : ready.messages;
+    const applyEarly = !durable || appliedBeforeDurable(ready);
+    const apply = (): void => host.applyReady(ready, (index) => this.monitor.applied(host.id, index, host.machine.at(index)!, raft.leadership().term));
+    for (const message of early) this.transmit(host, message);
+    if (applyEarly) apply();
+    if (durable && early.length > 0 && this.crashBeforeDurable()) {
+      this.stats.crashes += 1;
+      this.stats.crashesBeforeDurable += 1;
+      host.crash();
+      const crashLoop = this.options.nemesis === 'crash-loop';
+      this.queue.push(this.now + (crashLoop ? this.between(1, 30) : this.between(20, 600)), { kind: 'restart', node: host.id });
+      return;
+    }
     host.persist(ready);
     if (ready.snapshot !== undefined) this.stats.snapshotsInstalled += 1;
     if (ready.log !== undefined && ready.log.entries.length > 0) {
       this.monitor.logWritten(host.id, ready.log.entries, raft.termAt(ready.log.from - 1));
     }
-    for (const message of ready.messages) {
-      if (this.crashAfterVote(message)) this.queue.push(this.now + this.between(0, 3), { kind: 'crash', node: host.id });
-      for (const delay of this.network.deliveryDelays(message.from, message.to)) this.queue.push(this.now + delay, { kind: 'deliver', message });
-    }
-    host.applyReady(ready, (index) => this.monitor.applied(host.id, index, host.machine.at(index)!, raft.leadership().term));
+    if (durable) for (const message of ready.messages) if (!sentBeforeDurable(message)) this.transmit(host, message);
+    if (!applyEarly) apply();
     for (const read of ready.reads) {
       this.stats.readsConfirmed += 1;
       this.monitor.readConfirmed(host.id, read, this.pendingReads.get(read.requestId) ?? 0);
@@ -359,6 +378,17 @@ export class SimulatedCluster {
       newcomer.crash();
       this.queue.push(this.now + this.between(100, 1500), { kind: 'restart', node: newcomer.id });
     }
+  }
+
+  private transmit(host: SimHost, message: RaftMessage): void {
+    if (this.crashAfterVote(message)) this.queue.push(this.now + this.between(0, 3), { kind: 'crash', node: host.id });
+    for (const delay of this.network.deliveryDelays(message.from, message.to)) this.queue.push(this.now + delay, { kind: 'deliver', message });
+  }
+
+  /** During the faults: a crash after a Ready's early appends left, before its persist (rarer outside the crash loop). */
+  private crashBeforeDurable(): boolean {
+    if (!this.options.faults || this.now >= this.options.faultPhaseMs) return false;
+    return this.random() < (this.options.nemesis === 'crash-loop' ? 0.2 : 0.02);
   }
 
   private crashAfterVote(message: RaftMessage): boolean {
