@@ -509,6 +509,9 @@ export class JobStore {
 
   private maybeCompact(): void {
     if (this.compacting !== undefined || this.closed || this.fileRecords < this.compactionRetryAt) return;
+    // Checked on every write: the cheap lower bound of the live count (no job walk) settles most writes.
+    const lowerBound = this.compactionRatio * Math.max(this.jobs.size + this.completed.size, this.compactionMinRecords);
+    if (this.fileRecords <= lowerBound) return;
     const threshold = this.compactionRatio * Math.max(this.liveRecords(), this.compactionMinRecords);
     if (this.fileRecords <= threshold) return;
     this.compact().catch((error: unknown) => {
