@@ -156,8 +156,8 @@ async function changeMembership(world: KeelhaulWorld, body: [string, string], be
 }
 
 function refuseManifest(): void {
-  // A manifest's broker has no way to be told to join yet ({{join}} is not a placeholder): the harness cannot make the condition.
-  if (implementationUnderTest().brokerReplicas !== undefined) throw new Inconclusive('adding a replica needs a broker that can start as a joining member; manifests have no {{join}} placeholder yet');
+  // A broker recipe that never reads {{join}} cannot be told to start as a joining member: the harness cannot make the condition.
+  if (!implementationUnderTest().brokerJoins) throw new Inconclusive("adding a replica needs a broker that can start as a joining member: the manifest's broker recipe does not use {{join}} (docs/manifest.md)");
 }
 
 async function addReplica(world: KeelhaulWorld, meanwhile?: (newcomer: string) => Promise<void>): Promise<MembershipChangeOutcome> {
