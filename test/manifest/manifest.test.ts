@@ -12,6 +12,7 @@ import { describeSchemaErrors, findProgram, loadManifest, parseManifest } from '
 import { fieldName } from '../../harness/manifest/manifest-fields';
 import { ManifestError } from '../../harness/manifest/manifest-error';
 import { ManifestImplementation } from '../../harness/manifest/manifest-implementation';
+import { implementationUnderTest } from '../../harness/manifest/selected-implementation';
 import { MANIFEST_SCHEMA, TIMING_FIELDS } from '../../harness/manifest/schema';
 import { IMPLEMENTATION_ROLES } from '../../harness/implementation/roles';
 import { fillTemplate, PLACEHOLDERS, strayBraces, unknownPlaceholders } from '../../harness/manifest/template';
@@ -1035,6 +1036,18 @@ describe('ManifestImplementation', () => {
     ]);
     // A single broker is a cluster of itself: no peers, no replication endpoint, never joining.
     assert.deepEqual(implementation.broker(BROKER).args.slice(1, 5), ['', '', 'false', '']);
+  });
+
+  test('a broker recipe can start a joining replica only if it uses {{join}} (else the membership scenarios are INCONCLUSIVE); the reference always can', () => {
+    const env = (impl?: string): NodeJS.ProcessEnv => ({ ...(impl === undefined ? {} : { KEELHAUL_IMPL: impl }) });
+    assert.equal(implementationUnderTest(env()).brokerJoins, true);
+    assert.equal(implementationUnderTest(env(path.join(ROOT, 'examples/reference/keelhaul-cluster.yaml'))).brokerJoins, true);
+    const noJoin = path.join(tmp, 'no-join.json');
+    fs.writeFileSync(noJoin, JSON.stringify({ name: 'acme', profiles: ['replicated-exactly-once'], roles: { broker: { command: [FAKE_ON_PATH, '{{nodeId}}', '{{cluster}}'], replicas: 3 } } }));
+    assert.equal(implementationUnderTest(env(noJoin)).brokerJoins, false);
+    const spaced = path.join(tmp, 'spaced-join.json');
+    fs.writeFileSync(spaced, JSON.stringify({ name: 'acme', profiles: ['replicated-exactly-once'], roles: { broker: { command: [FAKE_ON_PATH, '{{cluster}}'], env: { JOIN: '{{ join }}' }, replicas: 3 } } }));
+    assert.equal(implementationUnderTest(env(spaced)).brokerJoins, true);
   });
 
   test('the reference worker and client take --broker-route only when the harness has routes (a cluster)', () => {
