@@ -13,6 +13,7 @@ import { silentLogger, type Logger } from './util/log';
 import type { PeerSecurity } from './security/peer-security';
 import { monotonicNow } from './util/monotonic-clock';
 import { LateReplyWatch, type CallState, type Orphan } from './late-reply-watch';
+import { parseClientMembers, type BrokerRoutes } from './cluster/broker-routes';
 
 export interface ClientOptions {
   /**
@@ -22,6 +23,8 @@ export interface ClientOptions {
   broker: string;
   /** Ask `mmi.khr` and speak KHR/1 when the broker is a cluster. Default: on when `broker` names several endpoints. */
   khr?: boolean;
+  /** KHR/1: how this client reaches each broker by node id (reference/cluster/broker-routes.ts); a leader the cluster names is reached there. */
+  routes?: BrokerRoutes;
   /** Milliseconds to wait for a reply to one attempt. */
   timeout: number;
   /** Attempts per call, the first included. */
@@ -170,7 +173,7 @@ export class MajordomoClient {
   /** Whether the broker speaks KHC/1, once asked. */
   private brokerSpeaksKhc?: boolean;
   private readonly log: Logger;
-  private readonly options: Required<Omit<ClientOptions, 'security' | 'onOrphan' | 'orphanWatch' | 'serviceClasses' | 'retryPolicy' | 'retryBudget' | 'onAttempt' | 'defects' | 'khr'>> &
+  private readonly options: Required<Omit<ClientOptions, 'security' | 'onOrphan' | 'orphanWatch' | 'serviceClasses' | 'retryPolicy' | 'retryBudget' | 'onAttempt' | 'defects' | 'khr' | 'routes'>> &
     Pick<ClientOptions, 'security' | 'onOrphan' | 'serviceClasses' | 'retryBudget' | 'onAttempt'>;
   private readonly retryPolicy: RetryPolicy;
   private readonly defects: readonly ClientDefect[];
@@ -195,7 +198,7 @@ export class MajordomoClient {
 
   constructor(options: Pick<ClientOptions, 'broker'> & Partial<ClientOptions>) {
     this.options = { ...DEFAULT_CLIENT_OPTIONS, logger: silentLogger(), ...options };
-    this.brokers = new BrokerEndpoints(options.broker);
+    this.brokers = new BrokerEndpoints(options.broker, options.routes);
     this.wantsKhr = options.khr ?? this.brokers.several;
     this.log = this.options.logger;
     this.retryPolicy = options.retryPolicy ?? defaultRetryPolicy({ attempts: this.options.attempts, initial: this.options.backoffInitial, cap: this.options.backoffMax });
@@ -350,8 +353,10 @@ export class MajordomoClient {
       this.brokerSpeaksKhr = true;
       // A cluster broker speaks KHX/1 by definition (KHR/1 extends it): no need to ask mmi.khx.
       this.brokerSpeaksKhx = true;
-      const leader = result.body[2]?.toString() ?? '';
+      // Revision 2 adds the leader's node id and the voters: a member this client was not started with is reached too.
+      const leader = this.brokers.resolve(result.body[4]?.toString() ?? '', result.body[2]?.toString() ?? '');
       this.brokers.learnNode(asked, result.body[3]?.toString() ?? '');
+      this.brokers.learnMembers(parseClientMembers(result.body[5]?.toString() ?? ''));
       if (leader === '' || leader === asked || this.brokers.nodeOf(leader) !== undefined) {
         if (leader !== '') this.brokers.moveTo(leader);
         return;
@@ -501,7 +506,8 @@ export class MajordomoClient {
     for (let redirects = 0; ; redirects++) {
       const result = await this.attemptJobOnce(job, request, until);
       if (result.kind !== 'answer' || result.status !== KhxStatus.Redirect) return result;
-      const leader = result.body[0]?.toString() ?? '';
+      // Revision 2 names the leader's node id after its endpoint: this client's own route to it, if it has one.
+      const leader = this.brokers.resolve(result.body[1]?.toString() ?? '', result.body[0]?.toString() ?? '');
       if (leader === '' || redirects >= REDIRECTS_PER_ENDPOINT * this.brokers.count) {
         this.brokers.next();
         return { kind: 'timeout', accepted: false };

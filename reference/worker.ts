@@ -11,6 +11,7 @@ import { Lease, LeaseLostError } from './control/lease';
 import { RunningJob, type JobContext } from './control/running-job';
 import { RecentKeys } from './control/recent-keys';
 import { monotonicNow } from './util/monotonic-clock';
+import type { BrokerRoutes } from './cluster/broker-routes';
 
 export type { JobContext } from './control/running-job';
 
@@ -29,6 +30,8 @@ export interface WorkerOptions {
   broker: string;
   /** Declare KHR/1 (TERM and fencing by term) in READY. Default: on when `broker` names several endpoints. */
   khr?: boolean;
+  /** KHR/1: how this worker reaches each broker by node id (reference/cluster/broker-routes.ts): a leader a TERM names is gone to there next. */
+  routes?: BrokerRoutes;
   /** Seeded defects (defects.ts): only for proving the suite catches them. */
   defects?: readonly WorkerDefect[];
   service: string;
@@ -118,6 +121,8 @@ export class MajordomoWorker {
   private readonly jobTerms = new Map<string, number>();
   private readonly endpoints: string[];
   private readonly khr: boolean;
+  /** KHR/1: where the leader the last TERM named is reached (by a route), when that is not this session's broker: the next session goes there. */
+  private leaderRoute?: string;
   /** KHR/1: messages dropped because their session's term was below one already seen. */
   readonly fencing = { staleDropped: 0 };
 
@@ -218,8 +223,9 @@ export class MajordomoWorker {
           return;
         }
         this.log.info('broker sent DISCONNECT: registering again');
-        // KHR/1: the next broker may be a follower that disconnects at once too; a short pause keeps the round robin from spinning.
-        void this.dealer.reconnect(this.khr ? this.options.reconnectInitial : 0);
+        // KHR/1: a follower names the leader in its TERM before it disconnects: straight there, if this worker has a route to it.
+        // Otherwise the next broker may be a follower that disconnects at once too; a short pause keeps the round robin from spinning.
+        void this.dealer.reconnect(this.khr ? this.options.reconnectInitial : 0, this.takeLeaderRoute());
         return;
       case 'recorded':
         return this.onRecorded(message.jobs);
@@ -253,12 +259,21 @@ export class MajordomoWorker {
     if (term >= this.highestTerm || this.noFencing) {
       this.highestTerm = Math.max(this.highestTerm, term);
       this.lease.renew();
-      this.log.info({ term, leader, broker: this.dealer.endpoint }, 'broker term');
+      const route = leader === '' ? undefined : this.options.routes?.get(leader);
+      this.leaderRoute = route !== undefined && route !== this.dealer.endpoint ? route : undefined;
+      this.log.info({ term, leader, broker: this.dealer.endpoint, ...(this.leaderRoute === undefined ? {} : { leaderRoute: this.leaderRoute }) }, 'broker term');
       return;
     }
     this.fencing.staleDropped++;
     this.log.warn({ term, highestTerm: this.highestTerm, broker: this.dealer.endpoint }, 'broker of a lower term (deposed leader): moving to the next broker');
     void this.dealer.reconnect(0);
+  }
+
+  /** The leader's route a TERM of this session named, once: a later session starts from its own TERM. */
+  private takeLeaderRoute(): string | undefined {
+    const route = this.sessionTerm?.generation === this.generation ? this.leaderRoute : undefined;
+    this.leaderRoute = undefined;
+    return route;
   }
 
   private get noFencing(): boolean {

@@ -42,3 +42,17 @@ Feature: Brokers added to and removed from a cluster while jobs flow
     And every job is answered exactly once
     And no call is stuck
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
+
+  # The new member may win the election that follows: workers and clients started before it was added reach it
+  # by the route the harness gave them for its node id (their own fault-proxy link), named by a TERM, a 307 or mmi.khr.
+  @khr1:commit-before-ack @khr1:failover @khr1:worker-failover
+  Scenario: The leader is killed in the middle of an addition
+    Given clients that try each call up to 20 times
+    And a broker cluster
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
+    When the clients keep submitting jobs to "echo", 2 at a time each, while a broker is added and the leader killed in the middle of the change
+    Then every membership change completed or rolled back within the bound, and the cluster has a leader
+    And every job is answered exactly once
+    And no call is stuck
+    And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { DefiniteFailure, MajordomoClient } from '../../reference/client';
 import { ClusterNode } from '../../reference/cluster/cluster-node';
 import { parseClusterMember, parseEndpointList } from '../../reference/cluster/cluster-members';
+import { parseBrokerRoutes } from '../../reference/cluster/broker-routes';
 import { clusterSettingsOf } from '../../reference/cluster/cluster-settings';
 import { CLUSTER_MMI_SERVICE } from '../../reference/cluster/cluster-gate';
 import type { JobStoreOptions } from '../../reference/journal/job-store';
@@ -18,6 +19,16 @@ export function endpointList(value: string): string {
     throw new InvalidArgumentError((error as Error).message);
   }
 }
+
+/** `--broker-route <id>=<endpoint>,...` for clients and workers: how they reach each broker of a cluster by node id (KHR/1). */
+export const brokerRouteOption = (): Option =>
+  new Option('--broker-route <routes>', "KHR/1: how this node reaches each broker by node id, <id>=<endpoint>,...: a leader that a redirect, TERM or mmi.khr names is reached at its route (else at the endpoint the cluster names)").argParser((value: string) => {
+    try {
+      return parseBrokerRoutes(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  });
 
 /** Exit status for cluster flags that do not make a cluster node (bad input, as for the other node flags). */
 const CLUSTER_SETTINGS_EXIT = 2;

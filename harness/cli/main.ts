@@ -1,4 +1,4 @@
-import { Command, Option, type CommanderError } from 'commander';
+import { Command, InvalidArgumentError, Option, type CommanderError } from 'commander';
 import { RUN_EXIT } from '../report/verdict';
 import { report } from '../../reference/drivers/protocol';
 import { parseRetries, RETRIES_ENV, DEFAULT_RETRIES } from '../run/run-config';
@@ -30,7 +30,8 @@ import { registerShrinkCommand } from './shrink-command';
 import { parallelOption, shardOption } from './run-split';
 import type { Shard } from '../run/shard';
 import { registerKeysCommand } from './keys';
-import { registerClusterCommands, startClusterNodeOrExit, endpointList } from './cluster-commands';
+import { registerClusterCommands, startClusterNodeOrExit, endpointList, brokerRouteOption } from './cluster-commands';
+import type { BrokerRoutes } from '../../reference/cluster/broker-routes';
 import {
   cliParser,
   curveKeyOption,
@@ -118,7 +119,12 @@ program
   .addOption(new Option('--data-dir <dir>', 'cluster mode: where the replicated log, hard state and snapshots live (required with --cluster)'))
   .addOption(new Option('--election-timeout <ms>', 'cluster mode: the shortest election timeout (each drawn from [ms, 2 ms))').argParser(positiveInt).default(1000))
   .addOption(new Option('--raft-heartbeat <ms>', 'cluster mode: interval of the leader\'s heartbeats to its peers').argParser(positiveInt).default(100))
-  .addOption(new Option('--join', 'cluster mode: start empty, not a voter, and wait to be added (keelhaul cluster add)'))
+  .addOption(
+    new Option('--join [joining]', 'cluster mode: start empty, not a voter, and wait to be added (keelhaul cluster add); --join=false (a manifest\'s {{join}}) boots with --cluster as the voters, as without it').argParser((value: string) => {
+      if (value === 'true' || value === 'false') return value === 'true';
+      throw new InvalidArgumentError(`--join takes true or false, got "${value}"`);
+    }),
+  )
   .addOption(new Option('--replication-endpoint <endpoint>', 'cluster mode, with --join when --cluster does not list this node: where peers reach it').argParser(endpoint))
   .addOption(exitWithStdinOption())
   .action(
@@ -195,6 +201,7 @@ program
   .description("run a reference 7/MDP echo worker; reports exec-start/exec-end/exec-killed on stdout, and its instance id (for keelhaul drain/stop-worker) in its 'ready' report (docs/drivers.md)")
   .addOption(new Option('--broker <endpoints>', 'broker to connect to; several, comma-separated, for a cluster (KHR/1 failover)').argParser(endpointList).default('tcp://127.0.0.1:5555'))
   .addOption(new Option('--service <name>', 'service to register').default('echo'))
+  .addOption(brokerRouteOption())
   .addOption(new Option('--name <name>', 'node name used in reports and logs').default('worker'))
   .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseWorkerDefects)).hideHelp())
   .addOption(new Option('--work-ms <ms>', 'simulated work per job').argParser(nonNegativeInt).default(0))
@@ -215,6 +222,7 @@ program
   .action(
     (opts: {
       broker: string;
+      brokerRoute?: BrokerRoutes;
       service: string;
       name: string;
       workMs: number;
@@ -235,6 +243,7 @@ program
         defects: opts.seedDefect,
         security,
         broker: opts.broker,
+        routes: opts.brokerRoute,
         service: opts.service,
         name: opts.name,
         workMs: opts.workMs,
@@ -259,6 +268,7 @@ program
   .argument('[frames...]', 'request body frames')
   .addOption(new Option('--broker <endpoints>', 'broker to connect to; several, comma-separated, for a cluster (KHR/1 failover)').argParser(endpointList).default('tcp://127.0.0.1:5555'))
   .addOption(new Option('--service <name>', 'service to call').default('echo'))
+  .addOption(brokerRouteOption())
   .addOption(new Option('--name <name>', 'node name used in logs').default('client'))
   .addOption(new Option('--timeout <ms>', 'reply timeout per attempt').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.timeout))
   .addOption(new Option('--attempts <n>', 'attempts per call, the first included').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.attempts))
@@ -284,6 +294,7 @@ program
       frames: string[],
       opts: {
         broker: string;
+        brokerRoute?: BrokerRoutes;
         service: string;
         name: string;
         timeout: number;
@@ -313,6 +324,7 @@ program
         retryPolicy,
         defects: opts.seedDefect,
         broker: opts.broker,
+        routes: opts.brokerRoute,
         timeout: opts.timeout,
         attempts: opts.attempts,
         backoffInitial: opts.backoffInitial,

@@ -220,8 +220,8 @@ function checkBeyondSchema(roles: Partial<Record<Role, RoleRecipe>>, dir: string
  */
 function replicaProblems(role: Role, recipe: RoleRecipe, templates: readonly string[]): string[] {
   if (!PLACEHOLDERS[role].includes('cluster')) return [`roles.${role}.replicas: only a replicated role (${REPLICATED_ROLES.join(', ')}) takes replicas`];
-  if ((recipe.replicas ?? 1) > 1 && !templates.some((text) => text.includes('{{cluster}}'))) {
-    return [`roles.${role}.replicas: ${recipe.replicas} replicas, but neither the command nor the env uses {{cluster}}: the replicas would not know each other`];
+  if ((recipe.replicas ?? 1) > 1 && !templates.some((text) => text.includes('{{cluster}}') || text.includes('{{peers}}'))) {
+    return [`roles.${role}.replicas: ${recipe.replicas} replicas, but neither the command nor the env uses {{cluster}} or {{peers}}: the replicas would not know each other`];
   }
   return [];
 }

@@ -1,16 +1,38 @@
+import type { BrokerRoutes } from './broker-routes';
+
 /**
  * A client's brokers under KHR/1 failover: one endpoint is talked to at a time; a timeout, a `503 no
  * leader` or a follower's refusal moves to the next (round robin), a `307` redirect moves at once to
- * the endpoint it names. The node id each endpoint answered `mmi.khr` with is kept for reports.
+ * the leader it names. The node id each endpoint answered `mmi.khr` with is kept for reports. A broker
+ * the cluster names (a redirect's leader, an `mmi.khr` member) is reached at this client's route for
+ * its node id when it has one, else at the endpoint named.
  */
 export class BrokerEndpoints {
   private readonly list: string[];
   private at = 0;
   private readonly nodes = new Map<string, string>();
 
-  constructor(brokers: string) {
+  constructor(
+    brokers: string,
+    private readonly routes: BrokerRoutes = new Map(),
+  ) {
     this.list = brokers.split(',').map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
     if (this.list.length === 0) throw new Error('no broker endpoint given');
+    for (const [node, endpoint] of routes) this.nodes.set(endpoint, node);
+  }
+
+  /** Where this client reaches the broker the cluster names `node` (empty: unknown) at `named`. */
+  resolve(node: string, named: string): string {
+    return (node === '' ? undefined : this.routes.get(node)) ?? named;
+  }
+
+  /** Members the cluster named (`mmi.khr`): each one not yet listed joins the round robin, at its route. */
+  learnMembers(members: readonly { id: string; client: string }[]): void {
+    for (const { id, client } of members) {
+      const endpoint = this.resolve(id, client);
+      if (!this.list.includes(endpoint)) this.list.push(endpoint);
+      this.nodes.set(endpoint, id);
+    }
   }
 
   get current(): string {

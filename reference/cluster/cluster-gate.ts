@@ -1,6 +1,7 @@
 import { encodeClientReply, encodeDisconnect, encodeKhrJobReply, encodeTerm, KHR_EXTENSION, KhxStatus, type BrokerInbound, type Frame } from '../mdp/codec';
 import { isMmiService } from '../mdp/mmi';
 import type { Logger } from '../util/log';
+import { formatClientMembers } from './broker-routes';
 import { parseClusterMember } from './cluster-members';
 import type { ClusterNode } from './cluster-node';
 
@@ -9,17 +10,33 @@ export const KHR_MMI_SERVICE = 'mmi.khr';
 /** The operator's service (`keelhaul cluster status|add|remove`), answered by every cluster broker. */
 export const CLUSTER_MMI_SERVICE = 'mmi.khr.cluster';
 
-/** `mmi.khr`'s answer body: `200`, term, leader client endpoint (empty if none known), node id. */
+/**
+ * `mmi.khr`'s answer body: `200`, term, leader client endpoint (empty if none known), node id; since
+ * revision 2 also the leader's node id (empty if none known) and the voters as `<id>=<client>,...`,
+ * so a peer can reach members it was not started with (a broker added later).
+ */
 export function khrMmiAnswer(cluster: ClusterNode): Frame[] {
-  return [Buffer.from('200'), Buffer.from(String(cluster.leadership.term)), Buffer.from(cluster.leaderEndpoint() ?? ''), Buffer.from(cluster.id)];
+  const voters = cluster.status().members.flatMap((member) => (member.voter && member.client !== null ? [{ id: member.id, client: member.client }] : []));
+  return [
+    Buffer.from('200'),
+    Buffer.from(String(cluster.leadership.term)),
+    Buffer.from(cluster.leaderEndpoint() ?? ''),
+    Buffer.from(cluster.id),
+    Buffer.from(cluster.leadership.leader ?? ''),
+    Buffer.from(formatClientMembers(voters)),
+  ];
 }
 
-/** Where a broker that does not serve sends a KHRC01 client: `307` to the leader, or `503 no leader`. */
-function redirectOf(cluster: ClusterNode): { status: KhxStatus; body: Frame } {
+/**
+ * Where a broker that does not serve sends a KHRC01 client: `307` to the leader (its client endpoint,
+ * and since revision 2 its node id, by which a peer may have a route of its own), or `503 no leader`.
+ */
+function redirectOf(cluster: ClusterNode): { status: KhxStatus; body: Frame[] } {
   const leader = cluster.leaderEndpoint();
+  const leaderId = cluster.leadership.leader;
   // A leader still catching up names itself: the client must try again, not loop on a redirect here.
-  if (leader === null || cluster.leadership.leader === cluster.id) return { status: KhxStatus.Unavailable, body: Buffer.from('no leader') };
-  return { status: KhxStatus.Redirect, body: Buffer.from(leader) };
+  if (leader === null || leaderId === null || leaderId === cluster.id) return { status: KhxStatus.Unavailable, body: [Buffer.from('no leader')] };
+  return { status: KhxStatus.Redirect, body: [Buffer.from(leader), Buffer.from(leaderId)] };
 }
 
 /**
@@ -37,7 +54,7 @@ export function answerAsNonLeader(identity: Frame, message: BrokerInbound, clust
     case 'job-request': {
       if (message.khr !== true) return;
       const { status, body } = redirectOf(cluster);
-      return send([identity, ...encodeKhrJobReply(message.service, message.job, status, cluster.leadership.term, [body])]);
+      return send([identity, ...encodeKhrJobReply(message.service, message.job, status, cluster.leadership.term, body)]);
     }
     case 'ready':
       if (message.extensions.includes(KHR_EXTENSION)) send([identity, ...encodeTerm(cluster.leadership.term, cluster.leadership.leader ?? '')]);
@@ -60,7 +77,7 @@ export async function answerOperator(identity: Frame, body: readonly Frame[], cl
   if (verb !== 'add' && verb !== 'remove') return reply('400', `unknown verb ${JSON.stringify(verb)}: status, add or remove`);
   if (!cluster.isServing) {
     const { status, body: where } = redirectOf(cluster);
-    return reply(status, where.toString('utf8'));
+    return reply(status, where[0].toString('utf8'));
   }
   try {
     const outcome = verb === 'add' ? await cluster.addMember(parseClusterMember(argument)) : await cluster.removeMember(argument);

@@ -6,7 +6,7 @@ export interface ClusterFlags {
   cluster?: string;
   dataDir?: string;
   join?: boolean;
-  /** `--replication-endpoint`: only for a joining node that --cluster does not list. */
+  /** `--replication-endpoint`: for a node that --cluster does not list (its peers only, a manifest's `{{peers}}`). */
   replicationEndpoint?: string;
   /** `--endpoint`, and whether it was given rather than defaulted. */
   endpoint: string;
@@ -20,9 +20,9 @@ export interface ClusterSettings {
   join: boolean;
 }
 
-/** A joining node not listed in --cluster: its endpoints from --endpoint and --replication-endpoint. */
-function joiningSelf(flags: ClusterFlags): ClusterMember | undefined {
-  if (flags.join !== true || flags.nodeId === undefined || !flags.endpointGiven || flags.replicationEndpoint === undefined) return undefined;
+/** A node that --cluster does not list (it names the peers only): its endpoints from --endpoint and --replication-endpoint. */
+function selfFromFlags(flags: ClusterFlags): ClusterMember | undefined {
+  if (flags.nodeId === undefined || !flags.endpointGiven || flags.replicationEndpoint === undefined) return undefined;
   return parseClusterMember(`${flags.nodeId}=${flags.endpoint}+${flags.replicationEndpoint}`);
 }
 
@@ -39,11 +39,13 @@ export function clusterSettingsOf(flags: ClusterFlags): ClusterSettings | undefi
   if (idProblem !== undefined) throw new Error(`--node-id: ${idProblem}`);
   if (flags.dataDir === undefined) throw new Error('--cluster needs --data-dir (the replicated log, hard state and snapshots)');
   const members = parseClusterMembers(flags.cluster);
-  // A joining node may list itself in --cluster (it is not made a voter), or give --endpoint and --replication-endpoint.
-  const self = members.find((member) => member.id === flags.nodeId) ?? joiningSelf(flags);
-  if (self === undefined) throw new Error(`--cluster must include this node (${flags.nodeId}=<client>+<replication>)${flags.join === true ? ', or a joining node gives --endpoint and --replication-endpoint' : ''}`);
+  // A node may list itself in --cluster (a joining one is not made a voter), or name only its peers and give --endpoint and --replication-endpoint.
+  const listed = members.find((member) => member.id === flags.nodeId);
+  const self = listed ?? selfFromFlags(flags);
+  if (self === undefined) throw new Error(`--cluster must include this node (${flags.nodeId}=<client>+<replication>), or name only its peers with --endpoint and --replication-endpoint given`);
   if (flags.endpointGiven && flags.endpoint !== self.client) throw new Error(`--endpoint ${flags.endpoint} differs from ${self.client}, this node's client endpoint in --cluster`);
   if (flags.replicationEndpoint !== undefined && flags.replicationEndpoint !== self.replication) throw new Error(`--replication-endpoint ${flags.replicationEndpoint} differs from ${self.replication}, this node's replication endpoint in --cluster`);
-  const voters = flags.join === true ? members.filter((member) => member.id !== self.id) : members;
+  const others = members.filter((member) => member.id !== self.id);
+  const voters = flags.join === true ? others : listed !== undefined ? members : [self, ...members];
   return { self, members: voters, dataDir: flags.dataDir, join: flags.join === true };
 }

@@ -64,10 +64,10 @@ export class ReconnectingDealer {
   private tickTimer?: NodeJS.Timeout;
   /** Which of `endpoints` the current socket is connected to. */
   private endpointAt = 0;
-  private readonly endpoints: readonly string[];
+  private readonly endpoints: string[];
 
   constructor(private readonly options: ReconnectingDealerOptions) {
-    this.endpoints = options.endpoints !== undefined && options.endpoints.length > 0 ? options.endpoints : [options.endpoint];
+    this.endpoints = [...(options.endpoints !== undefined && options.endpoints.length > 0 ? options.endpoints : [options.endpoint])];
   }
 
   /** The server the current socket is connected to. */
@@ -103,15 +103,20 @@ export class ReconnectingDealer {
     });
   }
 
-  /** Drops the socket and connects a new one after `delayMs` (none when 0). Ignored while one is under way or after close(). */
-  async reconnect(delayMs: number): Promise<void> {
+  /**
+   * Drops the socket and connects a new one after `delayMs` (none when 0): to `to` when given (KHR/1:
+   * the leader a TERM named; one not yet in the list joins its round robin), else to the next endpoint.
+   * Ignored while one is under way or after close().
+   */
+  async reconnect(delayMs: number, to?: string): Promise<void> {
     if (this.reconnecting || this.stopped) return;
     this.reconnecting = true;
     try {
       this.socket?.close();
       this.socket = undefined;
       this.options.onDisconnect?.();
-      this.endpointAt = (this.endpointAt + 1) % this.endpoints.length;
+      if (to !== undefined && !this.endpoints.includes(to)) this.endpoints.push(to);
+      this.endpointAt = to !== undefined ? this.endpoints.indexOf(to) : (this.endpointAt + 1) % this.endpoints.length;
       if (delayMs > 0) await sleep(delayMs);
       if (!this.stopped) this.connect();
     } finally {

@@ -4,6 +4,8 @@ import { decodeRaftMessage, encodeRaftMessage, RaftCodecError } from '../../refe
 import { coalesceAppends } from '../../reference/cluster/coalesce-appends';
 import { parseClusterMember, parseClusterMembers } from '../../reference/cluster/cluster-members';
 import { clusterSettingsOf } from '../../reference/cluster/cluster-settings';
+import { formatClientMembers, parseBrokerRoutes, parseClientMembers } from '../../reference/cluster/broker-routes';
+import { BrokerEndpoints } from '../../reference/cluster/broker-endpoints';
 import { decodeAtBroker, decodeAtWorker, decodeKhrJobReply, encodeJobReply, encodeKhrJobRequest, encodeTerm, khrReplyOf, KhxStatus, MdpDecodeError } from '../../reference/mdp/codec';
 import type { RaftMessage } from '../../reference/replication/messages';
 
@@ -81,6 +83,46 @@ describe('cluster flags', () => {
     assert.equal(clusterSettingsOf({ endpoint: 'x', endpointGiven: false }), undefined);
     const joining = clusterSettingsOf({ nodeId: 'b2', cluster: members, dataDir: '/tmp/x', join: true, endpoint: 'x', endpointGiven: false });
     assert.deepEqual(joining?.members.map((member) => member.id), ['b1']);
+  });
+
+  it('a node that --cluster does not list (its peers only, a manifest\'s {{peers}}) is a voter at --endpoint and --replication-endpoint', () => {
+    const peersOnly = 'b1=tcp://127.0.0.1:5555+tcp://127.0.0.1:6555';
+    const settings = clusterSettingsOf({ nodeId: 'b2', cluster: peersOnly, dataDir: '/tmp/x', endpoint: 'tcp://127.0.0.1:5556', endpointGiven: true, replicationEndpoint: 'tcp://127.0.0.1:6556' });
+    assert.deepEqual(settings?.self, { id: 'b2', client: 'tcp://127.0.0.1:5556', replication: 'tcp://127.0.0.1:6556' });
+    assert.deepEqual(settings?.members.map((member) => member.id), ['b2', 'b1']);
+    assert.equal(settings?.join, false);
+    // Without its replication endpoint it cannot be placed: the error says what to give.
+    assert.throws(() => clusterSettingsOf({ nodeId: 'b2', cluster: peersOnly, dataDir: '/tmp/x', endpoint: 'tcp://127.0.0.1:5556', endpointGiven: true }), /name only its peers with --endpoint and --replication-endpoint/);
+  });
+});
+
+describe('broker routes (KHR/1 revision 2)', () => {
+  it('parses <id>=<endpoint> pairs and refuses bad ones precisely', () => {
+    assert.deepEqual([...parseBrokerRoutes('b1=tcp://127.0.0.1:1, b4=tcp://127.0.0.1:4')], [['b1', 'tcp://127.0.0.1:1'], ['b4', 'tcp://127.0.0.1:4']]);
+    assert.equal(parseBrokerRoutes('').size, 0);
+    assert.throws(() => parseBrokerRoutes('tcp://127.0.0.1:1'), /must be <node id>=<endpoint>/);
+    assert.throws(() => parseBrokerRoutes('b 1=tcp://127.0.0.1:1'), /node id/);
+    assert.throws(() => parseBrokerRoutes('b1=127.0.0.1:1'), /ZeroMQ endpoint/);
+    assert.throws(() => parseBrokerRoutes('b1=tcp://127.0.0.1:1,b1=tcp://127.0.0.1:2'), /b1 given twice/);
+  });
+
+  it('the members frame of mmi.khr round-trips, and entries that are not <id>=<endpoint> are skipped', () => {
+    const members = [{ id: 'b1', client: 'tcp://127.0.0.1:1' }, { id: 'b4', client: 'tcp://127.0.0.1:4' }];
+    assert.deepEqual(parseClientMembers(formatClientMembers(members)), members);
+    assert.deepEqual(parseClientMembers('junk,b2=nope,=tcp://x:1,b3=tcp://127.0.0.1:3'), [{ id: 'b3', client: 'tcp://127.0.0.1:3' }]);
+  });
+
+  it('a client resolves a leader the cluster names to its own route for that node id, and learns members not in its list', () => {
+    const endpoints = new BrokerEndpoints('tcp://127.0.0.1:101,tcp://127.0.0.1:102', parseBrokerRoutes('b1=tcp://127.0.0.1:101,b2=tcp://127.0.0.1:102,b4=tcp://127.0.0.1:104'));
+    assert.equal(endpoints.resolve('b4', 'tcp://127.0.0.1:9004'), 'tcp://127.0.0.1:104');
+    assert.equal(endpoints.resolve('b9', 'tcp://127.0.0.1:9009'), 'tcp://127.0.0.1:9009');
+    assert.equal(endpoints.resolve('', 'tcp://127.0.0.1:9009'), 'tcp://127.0.0.1:9009');
+    assert.equal(endpoints.nodeOf('tcp://127.0.0.1:102'), 'b2');
+    endpoints.learnMembers([{ id: 'b2', client: 'tcp://127.0.0.1:9002' }, { id: 'b4', client: 'tcp://127.0.0.1:9004' }]);
+    assert.equal(endpoints.count, 3);
+    endpoints.moveTo(endpoints.resolve('b4', 'tcp://127.0.0.1:9004'));
+    assert.equal(endpoints.current, 'tcp://127.0.0.1:104');
+    assert.equal(endpoints.currentNode(), 'b4');
   });
 });
 

@@ -72,7 +72,7 @@ describe('reference broker cluster (KHR/1)', { timeout: 60_000 }, () => {
     for (const cluster of clusters.splice(0)) await cluster.stop();
   });
 
-  it('elects one leader, and a follower answers a KHRC01 job 307 with the leader endpoint and mmi.khr with the term', async () => {
+  it('elects one leader, and a follower answers a KHRC01 job 307 with the leader endpoint and id, and mmi.khr with the term, the leader and the voters', async () => {
     const cluster = await TestCluster.start(3);
     clusters.push(cluster);
     const { broker: leader, status } = await cluster.leader();
@@ -85,12 +85,15 @@ describe('reference broker cluster (KHR/1)', { timeout: 60_000 }, () => {
       assert.ok(redirect, 'the follower answers');
       const reply = decodeKhrJobReply(redirect);
       assert.equal(reply.status, KhxStatus.Redirect);
-      assert.equal(reply.body[0]?.toString(), leader.client);
+      // Revision 2: the leader's endpoint, then its node id (a peer's route to it).
+      assert.deepEqual(reply.body.map(String), [leader.client, leader.id]);
       assert.ok(reply.term >= status.term, `the follower's term ${reply.term} is its own, at least the leader's ${status.term}`);
       await peer.send(encodeClientRequest('mmi.khr', [Buffer.from('KHR/1')]));
       const answer = await peer.receive(2_000);
       assert.ok(answer, 'the follower answers mmi.khr');
-      assert.deepEqual(answer.slice(3).map(String), ['200', String(status.term), leader.client, follower.id]);
+      // Revision 2 appends the leader's node id and the voters, each at its client endpoint.
+      const members = [...cluster.brokers].sort((a, b) => a.id.localeCompare(b.id)).map((broker) => `${broker.id}=${broker.client}`).join(',');
+      assert.deepEqual(answer.slice(3).map(String), ['200', String(status.term), leader.client, follower.id, leader.id, members]);
     } finally {
       peer.close();
     }

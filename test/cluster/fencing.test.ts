@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { Router } from 'zeromq';
 import { MajordomoClient } from '../../reference/client';
 import { MajordomoWorker } from '../../reference/worker';
 import { encodeClientReply, encodeDisconnect, encodeKhrJobReply, encodeRecorded, encodeRequest, encodeTerm, KhxStatus, type Frame } from '../../reference/mdp/codec';
-import { freeEndpoint, sleep } from '../reference/helpers';
+import { sleep } from '../reference/helpers';
+import { fakeBroker } from './fake-broker';
 
 /**
  * KHR/1 fencing at the receiving end, against a fake broker on a real ROUTER socket: a client drops a
  * reply stamped with a lower term than it has seen; a worker obeys nothing from a session whose TERM
  * is lower than one already heard, and moves on.
  */
-
-/** A fake broker: a bound ROUTER whose every message is handed to `answer`, bounded by the test's own waits. */
-async function fakeBroker(answer: (identity: Frame, frames: Frame[], send: (frames: Frame[]) => Promise<void>) => Promise<void>): Promise<{ endpoint: string; close: () => void }> {
-  const endpoint = await freeEndpoint();
-  const router = new Router({ linger: 0 });
-  await router.bind(endpoint);
-  void (async () => {
-    try {
-      for await (const [identity, ...frames] of router) await answer(identity, frames, (reply) => router.send([identity, ...reply]));
-    } catch {
-      // closed
-    }
-  })();
-  return { endpoint, close: () => router.close() };
-}
 
 /** Answers mmi.khr at term 5, mmi.khx with 200, and each KHRC01 job first at term 3 (stale), then at term 5. */
 function clusterLeaderAtTerm5(endpoint: () => string) {

@@ -12,6 +12,7 @@ import { describeSchemaErrors, findProgram, loadManifest, parseManifest } from '
 import { fieldName } from '../../harness/manifest/manifest-fields';
 import { ManifestError } from '../../harness/manifest/manifest-error';
 import { ManifestImplementation } from '../../harness/manifest/manifest-implementation';
+import { implementationUnderTest } from '../../harness/manifest/selected-implementation';
 import { MANIFEST_SCHEMA, TIMING_FIELDS } from '../../harness/manifest/schema';
 import { IMPLEMENTATION_ROLES } from '../../harness/implementation/roles';
 import { fillTemplate, PLACEHOLDERS, strayBraces, unknownPlaceholders } from '../../harness/manifest/template';
@@ -403,9 +404,15 @@ describe('schema mistakes: one line naming the exact field', () => {
     assert.deepEqual(problemsOf(withChange((m) => cluster(m, 0))), ['roles.broker.replicas: 0 must be >= 1']);
     assert.deepEqual(problemsOf(withChange((m) => cluster(m, 10))), ['roles.broker.replicas: 10 must be <= 9']);
     assert.deepEqual(problemsOf(withChange((m) => (m.roles.broker.replicas = 3))), [
-      'roles.broker.replicas: 3 replicas, but neither the command nor the env uses {{cluster}}: the replicas would not know each other',
+      'roles.broker.replicas: 3 replicas, but neither the command nor the env uses {{cluster}} or {{peers}}: the replicas would not know each other',
     ]);
     assert.deepEqual(problemsOf(withChange((m) => (m.roles.worker = { command: [FAKE_ON_PATH, '{{brokers}}'], replicas: 2 }))), ['roles.worker.replicas: only a replicated role (broker) takes replicas']);
+    // {{peers}} names the members as well as {{cluster}} does.
+    const peers = withChange((m) => {
+      m.roles.broker.replicas = 3;
+      m.roles.broker.command = [FAKE_ON_PATH, '--id', '{{nodeId}}', '--peers', '{{peers}}', '--join', '{{join}}'];
+    });
+    assert.equal(parseManifest(JSON.stringify(peers), 'impl.json', tmp).roles.broker?.replicas, 3);
   });
 
   test('readyTimeoutMs at the bounds 100 and 120000 is accepted', () => {
@@ -454,13 +461,13 @@ describe('mistakes beyond the schema', () => {
   test('a misspelt placeholder names the argument and lists what that role knows', () => {
     const problems = problemsOf(withChange((m) => (m.roles.worker = { command: [FAKE_ON_PATH, '--broker', '{{broker}}', '{{brokr}}'] })));
     assert.deepEqual(problems, [
-      `roles.worker.command[3]: unknown placeholder {{brokr}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, service, workMs, workerMode)`,
+      `roles.worker.command[3]: unknown placeholder {{brokr}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, brokerRoutes, service, workMs, workerMode)`,
     ]);
   });
 
   test('a placeholder valid for the broker is unknown in a worker ({{bind}})', () => {
     const problems = problemsOf(withChange((m) => (m.roles.worker = { command: [FAKE_ON_PATH, '{{bind}}'] })));
-    assert.deepEqual(problems, [`roles.worker.command[1]: unknown placeholder {{bind}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, service, workMs, workerMode)`]);
+    assert.deepEqual(problems, [`roles.worker.command[1]: unknown placeholder {{bind}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, brokerRoutes, service, workMs, workerMode)`]);
   });
 
   test('a placeholder valid for a worker is unknown in a client ({{service}}) and a broker ({{broker}})', () => {
@@ -471,8 +478,8 @@ describe('mistakes beyond the schema', () => {
       }),
     );
     assert.deepEqual(problems, [
-      `roles.broker.command[1]: unknown placeholder {{broker}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses, retentionMs, nodeId, cluster, dataDir)`,
-      `roles.client.command[1]: unknown placeholder {{service}} (a client knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, serviceClasses, retryPolicy)`,
+      `roles.broker.command[1]: unknown placeholder {{broker}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses, retentionMs, nodeId, cluster, dataDir, peers, replicationBind, join)`,
+      `roles.client.command[1]: unknown placeholder {{service}} (a client knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, brokerRoutes, serviceClasses, retryPolicy)`,
     ]);
   });
 
@@ -485,7 +492,7 @@ describe('mistakes beyond the schema', () => {
   test('an unknown placeholder in an env value names the variable', () => {
     const problems = problemsOf(withChange((m) => (m.roles.broker.env = { STATE: '{{statedir}}' })));
     assert.equal(problems.length, 1);
-    assert.match(problems[0], /^roles\.broker\.env\.STATE: unknown placeholder \{\{statedir\}\} \(a broker knows: .*stateDir, processingTimeout, serviceClasses, retentionMs, nodeId, cluster, dataDir\)$/);
+    assert.match(problems[0], /^roles\.broker\.env\.STATE: unknown placeholder \{\{statedir\}\} \(a broker knows: .*stateDir, processingTimeout, serviceClasses, retentionMs, nodeId, cluster, dataDir, peers, replicationBind, join\)$/);
   });
 
   test('stray braces {{ broker are refused with the argument quoted', () => {
@@ -604,7 +611,7 @@ describe('mistakes beyond the schema', () => {
       }),
     );
     assert.equal(problems.length, 6, problems.join('\n'));
-    assert.equal(problems[0], `roles.broker.command[1]: unknown placeholder {{brokr}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses, retentionMs, nodeId, cluster, dataDir)`);
+    assert.equal(problems[0], `roles.broker.command[1]: unknown placeholder {{brokr}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses, retentionMs, nodeId, cluster, dataDir, peers, replicationBind, join)`);
     assert.equal(problems[1], `roles.broker.cwd: ${path.join(tmp, 'no-such-folder')} is not a folder`);
     assert.match(problems[2], /^roles\.broker\.ready\.log: not a regular expression: /);
     assert.deepEqual(problems.slice(3), [
@@ -769,9 +776,9 @@ describe('template', () => {
 
   test('every role knows the common placeholders, its position\'s security ones, and only its own extras', () => {
     const [server, peer] = [`${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}`.split(', '), `${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}`.split(', ')];
-    assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'processingTimeout', 'serviceClasses', 'retentionMs', 'nodeId', 'cluster', 'dataDir']);
-    assert.deepEqual(PLACEHOLDERS.worker, [...peer, 'broker', 'brokers', 'service', 'workMs', 'workerMode']);
-    assert.deepEqual(PLACEHOLDERS.client, [...peer, 'broker', 'brokers', 'serviceClasses', 'retryPolicy']);
+    assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'processingTimeout', 'serviceClasses', 'retentionMs', 'nodeId', 'cluster', 'dataDir', 'peers', 'replicationBind', 'join']);
+    assert.deepEqual(PLACEHOLDERS.worker, [...peer, 'broker', 'brokers', 'brokerRoutes', 'service', 'workMs', 'workerMode']);
+    assert.deepEqual(PLACEHOLDERS.client, [...peer, 'broker', 'brokers', 'brokerRoutes', 'serviceClasses', 'retryPolicy']);
     assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending', 'subscriberEviction', 'dedupRetention', 'compactionThreshold']);
     assert.deepEqual(PLACEHOLDERS.publisher, [...peer, 'proxy']);
     assert.deepEqual(PLACEHOLDERS.subscriber, [...peer, 'proxy', 'stateDir']);
@@ -986,7 +993,7 @@ describe('ManifestImplementation', () => {
     assert.deepEqual(client.args.slice(client.args.indexOf('--attempts'), client.args.indexOf('--attempts') + 2), ['--attempts', '8']);
   });
 
-  test('examples/reference/keelhaul-cluster.yaml: three replicas, each started with its node id, its view of the cluster and its data folder; workers and clients with every replica', () => {
+  test('examples/reference/keelhaul-cluster.yaml: three replicas, each started with its node id, its peers, its own endpoints, whether it joins and its data folder; workers and clients with every replica and its route', () => {
     const loaded = loadManifest(path.join(ROOT, 'examples/reference/keelhaul-cluster.yaml'));
     assert.equal(loaded.manifest.roles.broker?.replicas, 3);
     assert.deepEqual(loaded.manifest.profiles, ['replicated-exactly-once']);
@@ -995,11 +1002,60 @@ describe('ManifestImplementation', () => {
     const broker = implementation.broker({ ...BROKER, replica: { nodeId: 'broker-1', cluster, dataDir: '/var/state/broker-1/replicated' } });
     const flag = (args: string[], name: string) => args[args.indexOf(name) + 1];
     assert.equal(flag(broker.args, '--node-id'), 'broker-1');
-    assert.equal(flag(broker.args, '--cluster'), cluster);
     assert.equal(flag(broker.args, '--data-dir'), '/var/state/broker-1/replicated');
+    // Its own endpoints from {{bind}} and {{replicationBind}}, the others from {{peers}}; an initial replica does not join.
+    assert.equal(flag(broker.args, '--endpoint'), 'tcp://127.0.0.1:40123');
+    assert.equal(flag(broker.args, '--replication-endpoint'), 'tcp://127.0.0.1:40124');
+    assert.equal(flag(broker.args, '--cluster'), 'broker-2=tcp://127.0.0.1:40125+tcp://127.0.0.1:40300');
+    assert.ok(broker.args.includes('--join=false'), broker.args.join(' '));
+    const joining = implementation.broker({ ...BROKER, replica: { nodeId: 'broker-1', cluster, dataDir: '/d', join: true } });
+    assert.ok(joining.args.includes('--join=true'), joining.args.join(' '));
     const brokers = 'tcp://127.0.0.1:40301,tcp://127.0.0.1:40302,tcp://127.0.0.1:40303';
-    assert.equal(flag(implementation.worker({ ...WORKER, broker: brokers }).args, '--broker'), brokers);
-    assert.equal(flag(implementation.client({ ...CLIENT, broker: brokers }).args, '--broker'), brokers);
+    const brokerRoutes = 'broker-1=tcp://127.0.0.1:40301,broker-2=tcp://127.0.0.1:40302,broker-3=tcp://127.0.0.1:40303,broker-4=tcp://127.0.0.1:40304';
+    for (const spec of [implementation.worker({ ...WORKER, broker: brokers, brokerRoutes }), implementation.client({ ...CLIENT, broker: brokers, brokerRoutes })]) {
+      assert.equal(flag(spec.args, '--broker'), brokers);
+      assert.equal(flag(spec.args, '--broker-route'), brokerRoutes);
+    }
+  });
+
+  test('{{peers}} is {{cluster}} without the replica\'s own entry, {{replicationBind}} its own replication endpoint, {{join}} true only for a replica added later', () => {
+    const template = { command: [FAKE_ON_PATH, '{{nodeId}}', '{{peers}}', '{{replicationBind}}', '{{join}}', '{{cluster}}'] };
+    const implementation = implementationFrom({ name: 'acme', profiles: ['replicated-exactly-once'], roles: { broker: { ...template, replicas: 3 } } });
+    const cluster = 'b-1=tcp://127.0.0.1:1+tcp://127.0.0.1:2,b-2=tcp://127.0.0.1:3+tcp://127.0.0.1:4,b-3=tcp://127.0.0.1:5+tcp://127.0.0.1:6';
+    assert.deepEqual(implementation.broker({ ...BROKER, replica: { nodeId: 'b-2', cluster, dataDir: '/d' } }).args, [
+      'b-2',
+      'b-1=tcp://127.0.0.1:1+tcp://127.0.0.1:2,b-3=tcp://127.0.0.1:5+tcp://127.0.0.1:6',
+      'tcp://127.0.0.1:4',
+      'false',
+      cluster,
+    ]);
+    assert.deepEqual(implementation.broker({ ...BROKER, replica: { nodeId: 'b-3', cluster, dataDir: '/d', join: true } }).args.slice(1, 4), [
+      'b-1=tcp://127.0.0.1:1+tcp://127.0.0.1:2,b-2=tcp://127.0.0.1:3+tcp://127.0.0.1:4',
+      'tcp://127.0.0.1:6',
+      'true',
+    ]);
+    // A single broker is a cluster of itself: no peers, no replication endpoint, never joining.
+    assert.deepEqual(implementation.broker(BROKER).args.slice(1, 5), ['', '', 'false', '']);
+  });
+
+  test('a broker recipe can start a joining replica only if it uses {{join}} (else the membership scenarios are INCONCLUSIVE); the reference always can', () => {
+    const env = (impl?: string): NodeJS.ProcessEnv => ({ ...(impl === undefined ? {} : { KEELHAUL_IMPL: impl }) });
+    assert.equal(implementationUnderTest(env()).brokerJoins, true);
+    assert.equal(implementationUnderTest(env(path.join(ROOT, 'examples/reference/keelhaul-cluster.yaml'))).brokerJoins, true);
+    const noJoin = path.join(tmp, 'no-join.json');
+    fs.writeFileSync(noJoin, JSON.stringify({ name: 'acme', profiles: ['replicated-exactly-once'], roles: { broker: { command: [FAKE_ON_PATH, '{{nodeId}}', '{{cluster}}'], replicas: 3 } } }));
+    assert.equal(implementationUnderTest(env(noJoin)).brokerJoins, false);
+    const spaced = path.join(tmp, 'spaced-join.json');
+    fs.writeFileSync(spaced, JSON.stringify({ name: 'acme', profiles: ['replicated-exactly-once'], roles: { broker: { command: [FAKE_ON_PATH, '{{cluster}}'], env: { JOIN: '{{ join }}' }, replicas: 3 } } }));
+    assert.equal(implementationUnderTest(env(spaced)).brokerJoins, true);
+  });
+
+  test('the reference worker and client take --broker-route only when the harness has routes (a cluster)', () => {
+    assert.ok(!referenceImplementation.worker(WORKER).args.includes('--broker-route'));
+    assert.ok(!referenceImplementation.client(CLIENT).args.includes('--broker-route'));
+    const routes = 'broker-1=tcp://127.0.0.1:1,broker-4=tcp://127.0.0.1:4';
+    const args = referenceImplementation.worker({ ...WORKER, brokerRoutes: routes }).args;
+    assert.deepEqual(args.slice(args.indexOf('--broker-route'), args.indexOf('--broker-route') + 2), ['--broker-route', routes]);
   });
 
   test('the reference broker started as a replica takes --node-id, --cluster and --data-dir instead of --endpoint and --journal', () => {

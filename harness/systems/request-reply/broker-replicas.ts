@@ -29,6 +29,13 @@ export function replicaNames(count: number, role = 'broker'): string[] {
   return Array.from({ length: count }, (_, index) => `${role}-${index + 1}`);
 }
 
+/**
+ * Replicas a scenario may add to a running cluster (`startJoining`). Their endpoints are reserved when
+ * the cluster starts, so every worker and client is started with its own fault-proxy link to them too
+ * (`routesFor`): a broker added later, even one that wins an election, is reached through the proxy.
+ */
+const SPARE_REPLICAS = 2;
+
 /** `<id>=<client>+<replication>`, one member of a `--cluster` value. */
 function member(id: string, client: string, replication: string): string {
   return `${id}=${client}+${replication}`;
@@ -44,6 +51,8 @@ function member(id: string, client: string, replication: string): string {
 export class BrokerReplicas {
   readonly nodes: NodeHandle[] = [];
   private readonly endpoints: ReplicaEndpoints[] = [];
+  /** Endpoints reserved for the replicas `startJoining` adds, in order. */
+  private readonly spares: ReplicaEndpoints[] = [];
   /** The replica nodes started after this list first in their broker list (Binary Star's primary); undefined: broker-1 first. */
   private listedFirst?: string;
   /** Replicas the cluster removed (`forget`). */
@@ -64,21 +73,25 @@ export class BrokerReplicas {
   async start(count: number): Promise<NodeHandle[]> {
     if (this.nodes.length > 0) throw new Error('the broker cluster is already started');
     if (!Number.isInteger(count) || count < 1) throw new Error(`a broker cluster needs a whole number of replicas from 1, not ${count}`);
-    for (const name of replicaNames(count)) this.endpoints.push(await this.endpointsFor(name));
+    const names = replicaNames(count + SPARE_REPLICAS);
+    for (const name of names.slice(0, count)) this.endpoints.push(await this.endpointsFor(name));
+    for (const name of names.slice(count)) this.spares.push(await this.endpointsFor(name));
     const specs = await Promise.all(this.endpoints.map((replica) => this.specFor(replica, false)));
     this.nodes.push(...(await Promise.all(specs.map((spec) => this.context.runtime.start(spec)))));
     return this.nodes;
   }
 
   /**
-   * Starts one more replica, `broker-<N+1>`, with `--join`: empty, no voter, until the leader adds it.
-   * Its `--cluster` lists every replica through its own links; the member it returns
-   * (`<id>=<client>+<replication>`, for `keelhaul cluster add`) is the one address the cluster
-   * replicates for it, so the others reach its replication endpoint directly, not through the fault proxy.
+   * Starts one more replica, `broker-<N+1>` (on endpoints reserved at the start), with `--join`: empty,
+   * no voter, until the leader adds it. Its `--cluster` lists every replica through its own links; the
+   * member it returns (`<id>=<client>+<replication>`, for `keelhaul cluster add`) is the one address the
+   * cluster replicates for it, so the others reach its replication endpoint directly, not through the
+   * fault proxy. Workers and clients reach its client endpoint through their links (their routes).
    */
   async startJoining(): Promise<{ node: NodeHandle; member: string }> {
     if (this.nodes.length === 0) throw new Error('start the broker cluster before adding a replica');
-    const replica = await this.endpointsFor(replicaNames(this.endpoints.length + 1)[this.endpoints.length]);
+    const replica = this.spares.shift();
+    if (replica === undefined) throw new Error(`a scenario may add at most ${SPARE_REPLICAS} replicas to a cluster (their endpoints are reserved at its start, so every worker and client has a link to them)`);
     this.endpoints.push(replica);
     const node = await this.context.runtime.start(await this.specFor(replica, true));
     this.nodes.push(node);
@@ -141,10 +154,23 @@ export class BrokerReplicas {
     if (this.endpoints.length === 0) throw new Error('start the broker cluster before the nodes that connect to it');
     const first = this.members.filter((replica) => replica.name === this.listedFirst);
     const addresses: string[] = [];
-    for (const replica of [...first, ...this.members.filter((each) => !first.includes(each))]) {
-      addresses.push(this.context.network ? (await this.context.network.link(node, replica.name, replica.clientPeer)).endpoint : replica.clientPeer);
-    }
+    for (const replica of [...first, ...this.members.filter((each) => !first.includes(each))]) addresses.push(await this.clientEndpointFrom(node, replica));
     return addresses.join(',');
+  }
+
+  /**
+   * `<node id>=<endpoint>` for every replica started or reserved, as `node` reaches its client endpoint:
+   * a client or worker told of a leader by node id (a redirect, a TERM, `mmi.khr`) goes there through its own link.
+   */
+  async routesFor(node: string): Promise<string> {
+    if (this.endpoints.length === 0) throw new Error('start the broker cluster before the nodes that connect to it');
+    const routes: string[] = [];
+    for (const replica of [...this.endpoints, ...this.spares]) routes.push(`${replica.name}=${await this.clientEndpointFrom(node, replica)}`);
+    return routes.join(',');
+  }
+
+  private async clientEndpointFrom(node: string, replica: ReplicaEndpoints): Promise<string> {
+    return this.context.network ? (await this.context.network.link(node, replica.name, replica.clientPeer)).endpoint : replica.clientPeer;
   }
 
   /** Each replica's client endpoint for the harness's own questions. */

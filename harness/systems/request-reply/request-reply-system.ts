@@ -162,6 +162,11 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     return (await this.context.network.link(nodeName, this.broker?.name ?? 'broker', this.brokerPeer)).endpoint;
   }
 
+  /** For a cluster: how a worker or client reaches each replica by node id (BrokerReplicas.routesFor); nothing for one broker. */
+  private async brokerRoutesFor(nodeName: string): Promise<{ brokerRoutes?: string }> {
+    return this.replicas === undefined ? {} : { brokerRoutes: await this.replicas.routesFor(nodeName) };
+  }
+
   /** A node's keys in a secure run (none otherwise): the broker is every peer's server. */
   private securityFor(name: string, position: SecurityPosition): { security?: NodeSecurity } {
     return securityParam(this.context.security, name, position, position === 'server' ? name : (this.broker?.name ?? 'broker'));
@@ -225,7 +230,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
 
   async startWorker(name: string, service = 'echo', workMs = this.timing.workMs, mode?: WorkerMode): Promise<NodeHandle> {
     const worker = await this.context.runtime.start(
-      this.context.implementation.worker({ name, broker: await this.brokerAddressFor(name), service, workMs, mode, timing: this.timing, ...this.securityFor(name, 'peer') }),
+      this.context.implementation.worker({ name, broker: await this.brokerAddressFor(name), ...(await this.brokerRoutesFor(name)), service, workMs, mode, timing: this.timing, ...this.securityFor(name, 'peer') }),
     );
     this.trackExecutions(worker);
     this.workers.push(worker);
@@ -236,7 +241,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   async startClients(count: number): Promise<NodeHandle[]> {
     this.recordDeclaredPolicies();
     const started = await startNumbered('client', this.clients.length, count, async (name) => {
-      const client = await this.context.runtime.start(this.context.implementation.client({ name, broker: await this.brokerAddressFor(name), timing: this.timing, ...this.securityFor(name, 'peer') }));
+      const client = await this.context.runtime.start(this.context.implementation.client({ name, broker: await this.brokerAddressFor(name), ...(await this.brokerRoutesFor(name)), timing: this.timing, ...this.securityFor(name, 'peer') }));
       this.recordOutcomes(client);
       return client;
     });

@@ -3,6 +3,7 @@ import { declareRole, LISTENER_PLACEHOLDERS, listenerValues, type ListenerParams
 import { driver, heartbeatArgs, node, reconnectArgs, retryArgs } from '../reference-cli';
 import { formatWorkerMode, type WorkerMode } from '../../../reference/control/worker-mode';
 import { DERIVED_RETRY_POLICY } from '../../timing/timing';
+import { parseClusterMember, type ClusterMember } from '../../../reference/cluster/cluster-members';
 
 /** `{{retentionMs}}` when a scenario sets none: the reference broker's default, 10 minutes, longer than any scenario. */
 export const DEFAULT_RETENTION_MS = 10 * 60_000;
@@ -28,6 +29,8 @@ export interface BrokerParams extends ListenerParams {
 export interface WorkerParams extends NodeParams {
   /** Where the worker finds the broker: for a cluster, every replica's client endpoint as the worker sees it, comma-separated. */
   broker: string;
+  /** For a cluster: `<node id>=<endpoint>` per replica, including those not started yet, as this node reaches it (its own fault-proxy links). */
+  brokerRoutes?: string;
   service: string;
   /** Simulated work per job, in ms (the reference echo worker sleeps that long). */
   workMs: number;
@@ -38,11 +41,32 @@ export interface WorkerParams extends NodeParams {
 export interface ClientParams extends NodeParams {
   /** As a worker's: one endpoint, or for a cluster the comma list of the replicas'. */
   broker: string;
+  /** As a worker's. */
+  brokerRoutes?: string;
 }
 
-/** `{{broker}}` is the first endpoint (a single broker's), `{{brokers}}` the whole comma list (a cluster's). */
-function brokerValues(broker: string): { broker: string; brokers: string } {
-  return { broker: broker.split(',')[0], brokers: broker };
+/** `{{broker}}` is the first endpoint (a single broker's), `{{brokers}}` the whole comma list (a cluster's), `{{brokerRoutes}}` each replica by node id (empty without a cluster). */
+function brokerValues(broker: string, brokerRoutes = ''): { broker: string; brokers: string; brokerRoutes: string } {
+  return { broker: broker.split(',')[0], brokers: broker, brokerRoutes };
+}
+
+/** The reference client's and worker's `--broker-route`, when the harness has routes to give. */
+function routeArgs(brokerRoutes: string | undefined): string[] {
+  return brokerRoutes === undefined || brokerRoutes === '' ? [] : ['--broker-route', brokerRoutes];
+}
+
+/** A replica's `--cluster` value split into its own entry and the others' (`{{peers}}`, as it reaches them). */
+export function splitCluster(cluster: string, nodeId: string): { self?: ClusterMember; peers: string } {
+  const entries = cluster.split(',').filter((entry) => entry !== '');
+  const own = entries.find((entry) => entry.slice(0, entry.indexOf('=')) === nodeId);
+  return { ...(own === undefined ? {} : { self: parseClusterMember(own) }), peers: entries.filter((entry) => entry !== own).join(',') };
+}
+
+/** `{{peers}}` and `{{replicationBind}}` of a replica (empty for a single broker). */
+function replicaValues(replica: ReplicaParams | undefined): { peers: string; replicationBind: string } {
+  if (replica === undefined) return { peers: '', replicationBind: '' };
+  const { self, peers } = splitCluster(replica.cluster, replica.nodeId);
+  return { peers, replicationBind: self?.replication ?? '' };
 }
 
 /** The request-reply roles (7/MDP, KHX/1): the one place that says how each is started and what a manifest may fill in. */
@@ -50,7 +74,7 @@ export const REQUEST_REPLY_ROLES = {
   broker: declareRole<BrokerParams>()({
     role: 'broker',
     listens: true,
-    placeholders: [...LISTENER_PLACEHOLDERS, 'processingTimeout', 'serviceClasses', 'retentionMs', 'nodeId', 'cluster', 'dataDir'],
+    placeholders: [...LISTENER_PLACEHOLDERS, 'processingTimeout', 'serviceClasses', 'retentionMs', 'nodeId', 'cluster', 'dataDir', 'peers', 'replicationBind', 'join'],
     values: (params) => ({
       ...listenerValues(params),
       processingTimeout: params.timing.processingTimeout ?? 'off',
@@ -60,6 +84,9 @@ export const REQUEST_REPLY_ROLES = {
       nodeId: params.replica?.nodeId ?? params.name,
       cluster: params.replica?.cluster ?? '',
       dataDir: params.replica?.dataDir ?? params.stateDir,
+      ...replicaValues(params.replica),
+      // A replica added to a running cluster starts empty and waits to be added; the first replicas boot the cluster.
+      join: params.replica?.join === true ? 'true' : 'false',
     }),
     reference: ({ name, bind, timing, stateDir, replica }) =>
       node([
@@ -79,13 +106,14 @@ export const REQUEST_REPLY_ROLES = {
   }),
   worker: declareRole<WorkerParams>()({
     role: 'worker',
-    placeholders: ['broker', 'brokers', 'service', 'workMs', 'workerMode'],
-    values: ({ broker, service, workMs, mode }) => ({ ...brokerValues(broker), service, workMs, workerMode: formatWorkerMode(mode ?? { kind: 'normal' }) }),
-    reference: ({ name, broker, service, workMs, mode, timing }) =>
+    placeholders: ['broker', 'brokers', 'brokerRoutes', 'service', 'workMs', 'workerMode'],
+    values: ({ broker, brokerRoutes, service, workMs, mode }) => ({ ...brokerValues(broker, brokerRoutes), service, workMs, workerMode: formatWorkerMode(mode ?? { kind: 'normal' }) }),
+    reference: ({ name, broker, brokerRoutes, service, workMs, mode, timing }) =>
       node([
         'worker',
         '--name', name,
         '--broker', broker,
+        ...routeArgs(brokerRoutes),
         '--service', service,
         '--work-ms', String(workMs),
         ...(mode === undefined || mode.kind === 'normal' ? [] : ['--mode', formatWorkerMode(mode)]),
@@ -95,11 +123,11 @@ export const REQUEST_REPLY_ROLES = {
   }),
   client: declareRole<ClientParams>()({
     role: 'client',
-    placeholders: ['broker', 'brokers', 'serviceClasses', 'retryPolicy'],
-    values: ({ broker, timing }) => ({ ...brokerValues(broker), serviceClasses: timing.serviceClasses ?? 'off', retryPolicy: timing.retryPolicy ?? DERIVED_RETRY_POLICY }),
-    reference: ({ name, broker, timing }) =>
+    placeholders: ['broker', 'brokers', 'brokerRoutes', 'serviceClasses', 'retryPolicy'],
+    values: ({ broker, brokerRoutes, timing }) => ({ ...brokerValues(broker, brokerRoutes), serviceClasses: timing.serviceClasses ?? 'off', retryPolicy: timing.retryPolicy ?? DERIVED_RETRY_POLICY }),
+    reference: ({ name, broker, brokerRoutes, timing }) =>
       driver([
-        'client', '--driver', '--name', name, '--broker', broker, ...retryArgs(timing),
+        'client', '--driver', '--name', name, '--broker', broker, ...routeArgs(brokerRoutes), ...retryArgs(timing),
         ...(timing.serviceClasses === undefined ? [] : ['--service-class', timing.serviceClasses]),
         ...(timing.retryPolicy === undefined ? [] : ['--retry', timing.retryPolicy]),
       ]),
