@@ -34,6 +34,7 @@ export const WORKER_DEFECTS = {
   'rerun-repeated-job': 'KHX/1: a REQUEST for a job whose result the worker still holds runs the handler again instead of answering with the kept result',
   'redundant-heartbeats': 'a HEARTBEAT goes out on every tick, also right after a REPLY, as a timer-driven worker sends it',
   'no-fencing': 'KHR/1: REQUEST, RECORDED and CONTROL from a session whose term is lower than one already seen are obeyed, so a deposed leader still dispatches',
+  'never-reconnect-on-silence': 'a broker silent past the liveness is never taken for disconnected: the worker keeps its socket and heartbeats on it forever, and never registers again on a new one',
 } as const;
 
 export type WorkerDefect = keyof typeof WORKER_DEFECTS;

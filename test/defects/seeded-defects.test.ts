@@ -95,6 +95,14 @@ const CASES: SeededDefectCase[] = [
     says: /rfc7:worker-quiet-after-disconnect: after the broker's DISCONNECT the worker still sent \d+ command\(s\) on that connection \(HEARTBEAT/,
   },
   {
+    // Caught against the stand-in broker, which stops heartbeating: no broker under test is involved.
+    defect: 'never-reconnect-on-silence',
+    scenario: 'A worker whose broker falls silent takes it for disconnected and registers again on a new connection',
+    profile: 'mdp',
+    clause: 'rfc7:worker-liveness',
+    says: /\[rfc7:worker-liveness\] the broker fell silent on connection \w+ and the worker never registered again: \d+ ms later it had opened no new connection and went on sending on it \(\d+ command\(s\): HEARTBEAT/,
+  },
+  {
     defect: 'rerun-repeated-job',
     scenario: 'A KHX/1 worker sent the same job twice before RECORDED runs it once and answers both with its result',
     profile: 'exactly-once',
