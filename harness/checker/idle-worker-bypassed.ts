@@ -3,6 +3,7 @@ import type { Anomaly } from './anomaly';
 import { groupByJob, invokesByJob, isCompletion, isExecStart } from './jobs';
 import { requestReplyRule, type RequestReplyCheckOptions } from './request-reply-ladder';
 import { ms } from '../util/format-ms';
+import { summarizeHealth } from '../history/harness-health';
 
 /**
  * A stretch in which a worker is known to be registered for `service` and has nothing to do: it
@@ -74,7 +75,8 @@ const overlaps = (a: { from: number; to: number }, b: { from: number; to: number
  * read, a request still on its way. Never judged where it could be someone else's doing: in or after a
  * fault (for the recovery bound: a re-queued job waits out a result grace), or while the job's client
  * had another call open (a client that sends one request at a time holds the next itself). A missed
- * bound: INCONCLUSIVE when the harness itself starved.
+ * bound, INCONCLUSIVE when the harness itself starved, unless the idle time passed the bound by more
+ * than twice the harness's worst stall (or the history has no health samples to tell).
  */
 export function checkIdleWorkerBypassed(events: readonly HistoryEvent[], { livenessPeriod, recoveryBound }: RequestReplyCheckOptions): Anomaly<'idle-worker-bypassed'>[] {
   if (livenessPeriod === undefined) return [];
@@ -86,6 +88,7 @@ export function checkIdleWorkerBypassed(events: readonly HistoryEvent[], { liven
   const faults = faultWindows(events, recoveryBound);
   const calls = openCalls(events);
   const starts = groupByJob(events, isExecStart);
+  const worstStall = summarizeHealth(events)?.lagMaxMs ?? Number.POSITIVE_INFINITY;
   const anomalies: Anomaly<'idle-worker-bypassed'>[] = [];
   for (const [job, invoke] of invokes) {
     const start = starts.get(job)?.[0];
@@ -94,12 +97,15 @@ export function checkIdleWorkerBypassed(events: readonly HistoryEvent[], { liven
     if (faults.some((fault) => overlaps(fault, wait))) continue;
     const bypassed = stretches.find((stretch) => stretch.worker !== start.worker && stretch.service === invoke.service && bothIdleFor(stretch, wait) > boundMs && !clientBusy(calls, invoke, stretch, wait));
     if (bypassed === undefined) continue;
+    // Past the bound by more than twice the harness's worst stall (a node may stall twice as long as
+    // the harness that watches it), no stall explains the wait: then it accuses whatever the load.
+    const unexplained = bothIdleFor(bypassed, wait) - boundMs > 2 * worstStall;
     anomalies.push({
       name: 'idle-worker-bypassed',
       job,
       detail: describe(job, invoke, start, bypassed, boundMs),
       events: [invoke, bypassed.from, start, bypassed.to],
-      boundMissed: true,
+      ...(unexplained ? {} : { boundMissed: true as const }),
     });
   }
   return anomalies;
@@ -129,6 +135,6 @@ export const IDLE_WORKER_BYPASSED = requestReplyRule({
   name: 'idle-worker-bypassed',
   liveness: true,
   describe:
-    'A job whose first `exec-start` came more than 1.5 liveness periods (`livenessPeriod` plus half of it, the harness-lag slack) after its `invoke`, while another worker sat idle for more than that long of the wait: a worker whose last run (an `exec-end` closing every run it had open) and next `exec-start` are both of the job\'s service and bracket the idle time, so it was registered throughout. Not judged during any fault or within `recoveryBound` after it, nor while the job\'s client had another call open (it may hold the request itself), nor without `livenessPeriod`. A quality rule, not a 7/MDP MUST (a broker MAY dispatch on any basis): a broker that queues beside idle workers is not work-conserving. A missed bound: INCONCLUSIVE when the harness itself starved.',
+    'A job whose first `exec-start` came more than 1.5 liveness periods (`livenessPeriod` plus half of it, the harness-lag slack) after its `invoke`, while another worker sat idle for more than that long of the wait: a worker whose last run (an `exec-end` closing every run it had open) and next `exec-start` are both of the job\'s service and bracket the idle time, so it was registered throughout. Not judged during any fault or within `recoveryBound` after it, nor while the job\'s client had another call open (it may hold the request itself), nor without `livenessPeriod`. A quality rule, not a 7/MDP MUST (a broker MAY dispatch on any basis): a broker that queues beside idle workers is not work-conserving. A missed bound, INCONCLUSIVE when the harness itself starved, unless the idle time passed the bound by more than twice the worst stall of the harness\'s `harness` samples (none recorded: always a missed bound).',
   check: checkIdleWorkerBypassed,
 });

@@ -33,6 +33,14 @@ describe('idle-worker-bypassed: a request left queued beside an idle worker of i
     assert.deepEqual(verdicts(history), ['FAIL', 'FAIL', 'FAIL']);
   });
 
+  test('idle past the bound by more than twice the harness\'s worst stall, it accuses whatever the load; within that, it is a missed bound', () => {
+    const late = [...idleWorker2(900), invoke(300, 'j-1', 'client-2'), execStart(700, 'worker-1', 'j-1'), execEnd(800, 'worker-1', 'j-1'), ok(801, 'j-1', 'j-1', 'client-2')];
+    const health = (lagMaxMs: number): HistoryEvent => ({ type: 'harness', t: 500, windowMs: 500, lagMaxMs, lagP99Ms: lagMaxMs, load1: 1, cpus: 2 });
+    // Idle 400 ms of the wait, 175 ms past the 225 ms bound.
+    assert.equal(checkIdleWorkerBypassed(sorted(...late, health(80)), options)[0].boundMissed, undefined);
+    assert.equal(checkIdleWorkerBypassed(sorted(...late, health(90)), options)[0].boundMissed, true);
+  });
+
   test('a wait within a liveness period and the slack is no finding: a REPLY may not have reached the broker yet', () => {
     const history = sorted(...idleWorker2(900), invoke(300, 'j-1', 'client-2'), execStart(500, 'worker-1', 'j-1'), execEnd(600, 'worker-1', 'j-1'), ok(601, 'j-1', 'j-1', 'client-2'));
     assert.deepEqual(checkIdleWorkerBypassed(history, options), []);
