@@ -1318,6 +1318,7 @@ export class Broker {
     // Cluster mode: nothing goes out unless this broker serves (a stalled leader waits for its confirmation).
     if (!this.serving) return;
     for (let index = 0; index < service.queue.length && service.idle.length > 0; ) {
+      if (this.options.defects?.includes('single-worker-per-service') && this.serviceBusy(service)) return;
       const job = service.queue[index];
       if (job.deadline !== undefined && tooLateToDispatch(job.deadline, this.timedMargin, Date.now())) {
         // This host's wall clock, read at the moment of dispatch: a broker that was frozen sees it here.
@@ -1353,6 +1354,11 @@ export class Broker {
       // A KHT/1 worker gets the deadline and will not start the job at or after it.
       this.send([worker.identity, ...(job.deadline !== undefined && worker.kht ? encodeTimedRequest(job.address, job.deadline, job.body) : encodeRequest(job.address, job.body))]);
     }
+  }
+
+  /** Some worker of `service` holds a request (the seeded defect single-worker-per-service waits for it). */
+  private serviceBusy(service: Service): boolean {
+    return [...this.workers.values()].some((worker) => worker.service === service.name && worker.current !== undefined);
   }
 
   private removeWorker(worker: WorkerRecord, { sendDisconnect, fellSilent }: WorkerRemoval): void {

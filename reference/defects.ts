@@ -14,6 +14,7 @@ export const BROKER_DEFECTS = {
   'no-fsync': 'the journal is written without O_DSYNC or fdatasync (as --unsafe-no-sync): every acknowledged job survives a crash, which keeps the page cache, and none survives a power cut',
   'ignore-sync-errors': 'the journal ignores a failed write or fdatasync (EIO, ENOSPC) and acknowledges the jobs anyway, as PostgreSQL did before "fsyncgate": they are gone after a power cut (docs/disk-faults.md)',
   'ack-before-commit': 'cluster mode: a job is answered 202 and a result 200/RECORDED once the leader\'s own disk has the record, before a majority has it: a leader lost right after loses acknowledged jobs',
+  'single-worker-per-service': 'a service has one request in progress at a time: the others wait in its queue while its other workers sit idle (a broker that keeps one busy flag per service instead of its list of idle workers)',
   'fire-and-forget-kill': 'KHC/1 KILL of a running job is answered `killed` at once, never journaled, and CONTROL KILL is sent once and never repeated (as Celery\'s revoke): a lost instruction or an unstoppable handler runs on after the answer',
 } as const;
 
@@ -36,6 +37,7 @@ export const WORKER_DEFECTS = {
   'redundant-heartbeats': 'a HEARTBEAT goes out on every tick, also right after a REPLY, as a timer-driven worker sends it',
   'no-heartbeat-while-busy': 'no HEARTBEAT goes out while the handler runs a job, as a worker that heartbeats from the loop its handler blocks: a job longer than a liveness period gets it expired mid-job',
   'no-fencing': 'KHR/1: REQUEST, RECORDED and CONTROL from a session whose term is lower than one already seen are obeyed, so a deposed leader still dispatches',
+  'never-reconnect-on-silence': 'a broker silent past the liveness is never taken for disconnected: the worker keeps its socket and heartbeats on it forever, and never registers again on a new one',
 } as const;
 
 export type WorkerDefect = keyof typeof WORKER_DEFECTS;

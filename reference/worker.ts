@@ -135,7 +135,8 @@ export class MajordomoWorker {
       endpoint: this.endpoints[0] ?? options.broker,
       endpoints: this.endpoints,
       heartbeatInterval: options.heartbeatInterval,
-      heartbeatLiveness: options.heartbeatLiveness,
+      // The seeded defect: no silence is ever long enough to give the broker up.
+      heartbeatLiveness: options.defects?.includes('never-reconnect-on-silence') ? Number.POSITIVE_INFINITY : options.heartbeatLiveness,
       reconnectInitial: options.reconnectInitial,
       reconnectMax: options.reconnectMax,
       self: 'worker',

@@ -3,12 +3,13 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KHX_EXTENSION } from '../reference/mdp/codec';
 import type { HeardMessage, StandInBroker, StandInBrokerScript } from '../harness/probe/stand-in-broker';
-import { fromWorkers, malformedProblems, oneConnectionProblems, quietAfterDisconnectProblems, readyProblems, reconnectProblems, redundantHeartbeatProblems, repliesTo, stayedProblems } from '../harness/probe/worker-conformance';
+import { fromWorkers, malformedProblems, oneConnectionProblems, quietAfterDisconnectProblems, readyProblems, reconnectProblems, redundantHeartbeatProblems, repliesTo, silentBrokerProblems, stayedProblems } from '../harness/probe/worker-conformance';
 import { judgeHeartbeatGaps } from '../harness/probe/heartbeat-gaps';
 import { StallWatch } from '../harness/timing/stall-watch';
 import { mmiKhxFirstProblems, oneRequestAtATimeProblems, plainRequestProblems } from '../harness/probe/client-conformance';
 import { startsOf } from '../harness/systems/request-reply/expectations';
-import { livenessPeriod } from '../harness/timing/timing';
+import { livenessPeriod, starvationSlack } from '../harness/timing/timing';
+import { starvation, summarizeHealth } from '../harness/history/harness-health';
 import { Inconclusive } from '../harness/verdict/inconclusive';
 import { scaled } from '../harness/util/time-scale';
 import { waitFor } from '../harness/util/wait-for';
@@ -142,6 +143,40 @@ Then('the worker sent nothing more on that connection', function (this: Keelhaul
 Then('the worker registered again on a new connection within {int} liveness periods', function (this: KeelhaulWorld, periods: number) {
   const { connection, from } = run(this);
   fail(reconnectProblems(standIn(this).messages(), connection, from, periods * livenessPeriod(this.harness.timing)));
+});
+
+/** How soon a worker must have registered again after its broker fell silent: its liveness, a tick to notice, and the longest reconnect backoff. */
+function silentBrokerBound(world: KeelhaulWorld): number {
+  const { timing } = world.harness;
+  return livenessPeriod(timing) + timing.heartbeatInterval + timing.backoffMax;
+}
+
+When('the stand-in broker falls silent and listens for {int} liveness periods', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, periods: number) {
+  const connection = await workerConnection(this);
+  const broker = standIn(this);
+  const { timing } = this.harness;
+  // Registered and heartbeating first: the silence must follow a conversation.
+  await sleep(livenessPeriod(timing));
+  broker.pauseHeartbeats(true);
+  const from = performance.now();
+  await sleep(Math.max(periods * livenessPeriod(timing), silentBrokerBound(this) + timing.heartbeatInterval));
+  broker.pauseHeartbeats(false);
+  this.standInBrokerRun = { connection, from, to: performance.now(), addresses: [] };
+});
+
+Then('the worker took its silent broker for disconnected and registered again on a new connection', function (this: KeelhaulWorld) {
+  const { connection, from, to } = run(this);
+  const heard = standIn(this).messages();
+  const bound = silentBrokerBound(this);
+  const problems = silentBrokerProblems(heard, connection, from, bound);
+  if (problems.length === 0) return;
+  // A stalled harness reads a READY late, so a late one proves nothing; none at all, in a listening
+  // window longer than the bound by more than the worst stall, still does.
+  const events = this.harness.history.events();
+  const starved = starvation(events, starvationSlack(this.harness.timing));
+  const neverCame = !fromWorkers(heard).some((message) => message.at > from && message.connection !== connection);
+  if (starved !== undefined && !(neverCame && to - from - bound > (summarizeHealth(events)?.lagMaxMs ?? 0))) throw new Inconclusive(`a late re-registration proves nothing here: ${starved}`);
+  fail(problems);
 });
 
 When('the stand-in broker stops heartbeating and keeps the worker busy with requests for {int} liveness periods', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld, periods: number) {

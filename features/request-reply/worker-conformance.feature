@@ -30,6 +30,13 @@ Feature: A worker speaks 7/MDP to its broker as the RFC says
     Then the worker sent nothing more on that connection
     And the worker registered again on a new connection within 2 liveness periods
 
+  @mdp @rfc7:worker-liveness
+  Scenario: A worker whose broker falls silent takes it for disconnected and registers again on a new connection
+    Given a stand-in broker that heartbeats its workers
+    And 1 worker serving "echo"
+    When the stand-in broker falls silent and listens for 4 liveness periods
+    Then the worker took its silent broker for disconnected and registered again on a new connection
+
   @mdp @rfc7:any-command-is-heartbeat @rfc7:no-redundant-heartbeats
   Scenario: A worker kept busy with REQUESTs and no HEARTBEATs stays, and sends no HEARTBEAT while it replies
     Given a stand-in broker that heartbeats its workers

@@ -3,6 +3,7 @@ import { DUPLICATE_EXECUTION } from './duplicate-execution';
 import { DUPLICATE_REPLY } from './duplicate-reply';
 import { EMPTY_HISTORY, NO_SUCCESS } from './empty';
 import { GRATUITOUS_DUPLICATE } from './gratuitous-duplicate';
+import { IDLE_WORKER_BYPASSED } from './idle-worker-bypassed';
 import { frozenHistory } from './frozen-history';
 import { ineffectiveFault } from './common/ineffective-fault';
 import { faultMisshapen } from './common/fault-misshapen';
@@ -31,7 +32,7 @@ export const REQUEST_REPLY = defineCheckerSystem({
   profiles: LADDER,
   // Frozen, so the checks group its events by job once between them (frozen-history.ts).
   index: frozenHistory,
-  checks: [LOST, DUPLICATE_REPLY, DUPLICATE_EXECUTION, GRATUITOUS_DUPLICATE, STALE_REPLY, UNEXPECTED, STUCK, EMPTY_HISTORY, NO_SUCCESS, INEFFECTIVE_FAULT, FAULT_MISSHAPEN],
+  checks: [LOST, DUPLICATE_REPLY, DUPLICATE_EXECUTION, GRATUITOUS_DUPLICATE, STALE_REPLY, UNEXPECTED, STUCK, IDLE_WORKER_BYPASSED, EMPTY_HISTORY, NO_SUCCESS, INEFFECTIVE_FAULT, FAULT_MISSHAPEN],
 });
 
 /** The names the request-reply registry reports. */

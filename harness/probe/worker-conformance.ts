@@ -85,6 +85,24 @@ export function reconnectProblems(heard: readonly HeardMessage[], connection: st
   return [];
 }
 
+/**
+ * rfc7:worker-liveness: once the broker fell silent (at `silentFrom`: no HEARTBEAT nor anything else on
+ * `connection`), the worker took it for disconnected and opened a new connection with READY within
+ * `boundMs`. Named in brackets: the clause alone is what the evidence breaks.
+ */
+export function silentBrokerProblems(heard: readonly HeardMessage[], connection: string, silentFrom: number, boundMs: number): string[] {
+  heard = fromWorkers(heard);
+  const fresh = heard.find((message) => message.at > silentFrom && message.connection !== connection);
+  if (fresh !== undefined && fresh.at - silentFrom <= boundMs && fresh.message.kind === 'ready') return [];
+  const stayed = onConnection(heard, connection).filter((message) => message.at > silentFrom && message.at <= silentFrom + boundMs);
+  const kept = stayed.length === 0 ? 'and sent nothing more on it' : `and went on sending on it (${stayed.length} command(s): ${[...new Set(stayed.map(named))].join(', ')}, the last ${ms(stayed[stayed.length - 1].at - silentFrom)} into the silence)`;
+  if (fresh === undefined) {
+    return [`[rfc7:worker-liveness] the broker fell silent on connection ${connection} and the worker never registered again: ${ms(boundMs)} later it had opened no new connection ${kept}; a peer MUST consider the other disconnected when no heartbeat arrives within its liveness`];
+  }
+  if (fresh.message.kind !== 'ready') return [`[rfc7:worker-liveness] after the broker fell silent the worker's new connection ${fresh.connection} opened with ${named(fresh)}, not READY`];
+  return [`[rfc7:worker-liveness] the worker registered again ${ms(fresh.at - silentFrom)} after its broker fell silent, later than ${ms(boundMs)} (its liveness, a heartbeat interval and the longest reconnect backoff)`];
+}
+
 /** rfc7:any-command-is-heartbeat: while it heard only REQUESTs (no HEARTBEAT) from `from` to `to`, the worker kept its connection. */
 export function stayedProblems(heard: readonly HeardMessage[], connection: string, from: number, to: number): string[] {
   heard = fromWorkers(heard);

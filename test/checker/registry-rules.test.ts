@@ -89,11 +89,11 @@ describe('checker registry: the built-in registries', () => {
     assert.deepEqual(PROFILES, [...REQUEST_REPLY_PROFILES, ...PUBSUB_PROFILES, ...SECURE_PROFILES, ...CONTROL_PROFILES, ...RETRY_POLICY_PROFILES, ...REPLICATED_PROFILES]);
   });
 
-  test('undecided: ineffective-fault, fault-misshapen, undelivered-at-bound, no-policy, attack-not-performed, no-kill-performed, no-service-policy, no-attempt-reported, too-few-retries, goodput-not-judged, failover-unmeasured, no-term-reported; liveness: stuck, kill-unanswered, backoff-over-cap, give-up-late, best-effort-blocked, goodput-not-recovered, failover-slow', () => {
+  test('undecided: ineffective-fault, fault-misshapen, undelivered-at-bound, no-policy, attack-not-performed, no-kill-performed, no-service-policy, no-attempt-reported, too-few-retries, goodput-not-judged, failover-unmeasured, no-term-reported; liveness: stuck, idle-worker-bypassed, kill-unanswered, backoff-over-cap, give-up-late, best-effort-blocked, goodput-not-recovered, failover-slow', () => {
     assert.deepEqual(UNDECIDED_ANOMALIES, ['ineffective-fault', 'fault-misshapen', 'undelivered-at-bound', 'no-policy', 'attack-not-performed', 'no-kill-performed', 'no-service-policy', 'no-attempt-reported', 'too-few-retries', 'goodput-not-judged', 'failover-unmeasured', 'no-term-reported']);
     assert.ok(isUndecided({ name: 'undelivered-at-bound', detail: '', events: [] }));
     assert.ok(!isUndecided({ name: 'lost', detail: '', events: [] }));
-    assert.deepEqual(LIVENESS_ANOMALIES, ['stuck', 'kill-unanswered', 'backoff-over-cap', 'give-up-late', 'best-effort-blocked', 'goodput-not-recovered', 'failover-slow']);
+    assert.deepEqual(LIVENESS_ANOMALIES, ['stuck', 'idle-worker-bypassed', 'kill-unanswered', 'backoff-over-cap', 'give-up-late', 'best-effort-blocked', 'goodput-not-recovered', 'failover-slow']);
     assert.ok(isLiveness({ name: 'stuck' }));
     assert.ok(!isLiveness({ name: 'duplicate-execution' }));
   });

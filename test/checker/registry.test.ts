@@ -125,7 +125,7 @@ describe('checker registry: a throwaway anomaly in a test-local registry', () =>
 
   test('the built-in registry is left as it was', () => {
     assert.ok(!(REQUEST_REPLY.names as readonly string[]).includes('reply-without-execution'));
-    assert.equal(REQUEST_REPLY.checks.length, 11);
+    assert.equal(REQUEST_REPLY.checks.length, 12);
   });
 });
 

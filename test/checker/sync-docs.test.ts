@@ -29,7 +29,7 @@ test('the request-reply profile table states the judgement: duplicate-execution 
     [
       '| anomaly | `mdp` | `at-least-once` | `exactly-once` |',
       '|---------|:-----:|:---------------:|:--------------:|',
-      '| `lost`, `duplicate-reply`, `gratuitous-duplicate`, `stale-reply`, `unexpected`, `stuck`, `empty-history`, `no-success` | forbidden | forbidden | forbidden |',
+      '| `lost`, `duplicate-reply`, `gratuitous-duplicate`, `stale-reply`, `unexpected`, `stuck`, `idle-worker-bypassed`, `empty-history`, `no-success` | forbidden | forbidden | forbidden |',
       '| `duplicate-execution` (unexplained, or any other cause) | allowed | allowed | forbidden |',
       '| `duplicate-execution` (explained by `worker-fault`, `worker-link-fault`) | allowed | allowed | allowed |',
       '| `ineffective-fault`, `fault-misshapen` | undecided | undecided | undecided |',

@@ -95,12 +95,29 @@ const CASES: SeededDefectCase[] = [
     says: /khx1:given-back-requeued: stand-in-given-back-1, given back unrun by a KHX\/1 worker's DISCONNECT, reached no other worker within \d+ ms/,
   },
   {
+    // A quality rule, not an RFC one: the scenario's tags are MAYs (what it exercises), and a MAY is
+    // never broken, so the verdict names the checker's anomaly and no broken clause.
+    defect: 'single-worker-per-service',
+    scenario: 'A broker with idle workers to spare leaves no request queued beside them',
+    profile: 'mdp',
+    clause: 'rfc7:dispatch-any-basis',
+    says: /\[idle-worker-bypassed\] job client-\d:\w+:\d+ \(client-\d, service echo\) waited \d+(\.\d)? ms for its first run .* while worker-\d, registered for echo, sat idle/,
+  },
+  {
     // A worker defect, caught against the harness's stand-in broker: no broker under test is involved.
     defect: 'ignore-broker-disconnect',
     scenario: 'A worker told DISCONNECT says nothing more on that connection, and registers again on a new one',
     profile: 'mdp',
     clause: 'rfc7:worker-quiet-after-disconnect',
     says: /rfc7:worker-quiet-after-disconnect: after the broker's DISCONNECT the worker still sent \d+ command\(s\) on that connection \(HEARTBEAT/,
+  },
+  {
+    // Caught against the stand-in broker, which stops heartbeating: no broker under test is involved.
+    defect: 'never-reconnect-on-silence',
+    scenario: 'A worker whose broker falls silent takes it for disconnected and registers again on a new connection',
+    profile: 'mdp',
+    clause: 'rfc7:worker-liveness',
+    says: /\[rfc7:worker-liveness\] the broker fell silent on connection \w+ and the worker never registered again: \d+ ms later it had opened no new connection and went on sending on it \(\d+ command\(s\): HEARTBEAT/,
   },
   {
     defect: 'rerun-repeated-job',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeAtBroker, encodeClientRequest, encodeDisconnect, encodeHeartbeat, encodeJobRequest, encodeReady, encodeReply, type Frame } from '../../reference/mdp/codec';
 import type { HeardMessage } from '../../harness/probe/stand-in-broker';
-import { malformedProblems, oneConnectionProblems, quietAfterDisconnectProblems, readyProblems, reconnectProblems, redundantHeartbeatProblems, stayedProblems } from '../../harness/probe/worker-conformance';
+import { malformedProblems, oneConnectionProblems, quietAfterDisconnectProblems, readyProblems, reconnectProblems, redundantHeartbeatProblems, silentBrokerProblems, stayedProblems } from '../../harness/probe/worker-conformance';
 import { mmiKhxFirstProblems, oneRequestAtATimeProblems, plainRequestProblems } from '../../harness/probe/client-conformance';
 
 /** The worker and client checks are pure functions of what a stand-in broker heard: each finds what it names, and nothing in a clean record. */
@@ -53,6 +53,13 @@ describe('worker checks', () => {
     assert.match(reconnectProblems([ready(0, 'a'), beat(200, 'a')], 'a', 100, 300)[0], /^rfc7:worker-reconnect-on-disconnect: within 300 ms .* no new connection/);
     assert.match(reconnectProblems([ready(0, 'a'), ready(500, 'b')], 'a', 100, 300)[0], /reconnected 400 ms after/);
     assert.match(reconnectProblems([ready(0, 'a'), beat(150, 'b')], 'a', 100, 300)[0], /new connection opened with HEARTBEAT, not READY/);
+  });
+
+  test('a worker that keeps heartbeating on a silent broker, or registers again late, breaks rfc7:worker-liveness', () => {
+    assert.deepEqual(silentBrokerProblems([ready(0, 'a'), beat(150, 'a'), ready(320, 'b')], 'a', 100, 300), []);
+    assert.match(silentBrokerProblems([ready(0, 'a'), beat(150, 'a'), beat(200, 'a')], 'a', 100, 300)[0], /^\[rfc7:worker-liveness\] the broker fell silent on connection a and the worker never registered again: 300 ms later .* \(2 command\(s\): HEARTBEAT, the last 100 ms into the silence\)/);
+    assert.match(silentBrokerProblems([ready(0, 'a'), ready(600, 'b')], 'a', 100, 300)[0], /registered again 500 ms after its broker fell silent, later than 300 ms/);
+    assert.match(silentBrokerProblems([ready(0, 'a'), beat(250, 'b')], 'a', 100, 300)[0], /new connection b opened with HEARTBEAT, not READY/);
   });
 
   test('a new READY in a stretch of REQUESTs breaks rfc7:any-command-is-heartbeat; a HEARTBEAT among REPLYs, rfc7:no-redundant-heartbeats', () => {

@@ -71,6 +71,11 @@ describe('brokenClauseIds: the clauses a FAIL broke', () => {
     assert.deepEqual(brokenClauseIds(tagged, undefined), tagged);
   });
 
+  test('a MAY the scenario is tagged with is never broken: it permits', () => {
+    assert.deepEqual(brokenClauseIds(['rfc7:dispatch-any-basis'], '[idle-worker-bypassed] job client-1:x:3 waited'), []);
+    assert.deepEqual(brokenClauseIds(['rfc7:client-recovery', 'rfc7:recover-client-network'], '[stuck] job client-1:x:3 never returned'), ['rfc7:recover-client-network']);
+  });
+
   test('each clause named is listed once, in the order named', () => {
     assert.deepEqual(brokenClauseIds(tagged, '[khp1:adopt-welcome] a; [khp1:eviction] b; [khp1:adopt-welcome] c'), ['khp1:adopt-welcome', 'khp1:eviction']);
   });
