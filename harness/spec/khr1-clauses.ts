@@ -4,7 +4,7 @@ const codecs = (name: string): UnitTestRef => ({ file: 'test/cluster/cluster-cod
 const failover = (name: string): UnitTestRef => ({ file: 'test/cluster/cluster-failover.test.ts', name });
 const fencing = (name: string): UnitTestRef => ({ file: 'test/cluster/fencing.test.ts', name });
 
-const FOLLOWER_ANSWERS = failover('elects one leader, and a follower answers a KHRC01 job 307 with the leader endpoint and mmi.khr with the term');
+const FOLLOWER_ANSWERS = failover('elects one leader, and a follower answers a KHRC01 job 307 with the leader endpoint and id, and mmi.khr with the term, the leader and the voters');
 const WORKER_FENCE = fencing('a worker declares KHR/1 last in READY, drops a REQUEST from a session of a lower term, moves on, and reports the dispatching term');
 /** Why the clauses a driver or the harness relies on are tagged although a breach is not a FAIL. */
 const UNDECIDED =
