@@ -277,7 +277,7 @@ const CASES: SeededDefectCase[] = [
     scenario: DEPOSED_LEADER_REACHED,
     profile: 'replicated-exactly-once',
     clause: 'khr1:client-fencing',
-    says: /\[stale-leader-reply\] client-\d's (ok|fail|info) for client-\d:\w+:\d+ at [\d.]+ ms \(term \d+\) came after client-\d's (ok|fail|info) for client-\d:\w+:\d+ at [\d.]+ ms \(term \d+.*: an answer from term \d+ once term \d+ had answered/,
+    says: /\[stale-leader-reply\] client-\d's (ok|fail|info) for client-\d:\w+:\d+ at [\d.]+ ms \(term \d+(, from [\w-]+)?\) came after client-\d's (ok|fail|info) for client-\d:\w+:\d+ at [\d.]+ ms \(term \d+.*: an answer from term \d+ once term \d+ had answered/,
     manifest: 'examples/broken/cluster-no-fencing.yaml',
     reference: CLUSTER_REFERENCE,
     verifyArgs: CLUSTER_TIME_SCALE,
