@@ -317,7 +317,9 @@ export class ClusterNode {
         })
         .then(
           (result) => {
-            if (result === undefined) settle();
+            // The seeded defect: a write refused because the node no longer leads is done, on this disk's word.
+            if (result === undefined && this.secondMaster) done();
+            else if (result === undefined) settle();
             // The seeded defect: answered once this node's disk has the entry, before a majority does.
             else if (this.options.ackBeforeCommit === true) resolve();
           },
