@@ -449,7 +449,10 @@ export class ClusterNode {
     }
   }
 
-  /** Deposed: proposals of this leadership never settle; the store goes back to exactly what is committed. */
+  /**
+   * Deposed: proposals of this leadership never settle; the store goes back to exactly what is committed.
+   * (With the seeded defect deposed-keeps-serving, a node that served becomes a second master instead.)
+   */
   private depose(): void {
     const wasServing = this.serving;
     if (wasServing && this.options.deposedKeepsServing === true) {
