@@ -352,7 +352,7 @@ export class Broker {
       onFailed: (error) => this.onJournalFailure(error),
       onLeadership: (leadership) => {
         // A KHR/1 worker still connected hears the new term at once (it fences by it).
-        for (const worker of this.workers.values()) if (worker.khr === true) this.send([worker.identity, ...encodeTerm(leadership.term, leadership.leader ?? '')]);
+        for (const worker of this.workers.values()) if (worker.khr === true) this.send([worker.identity, ...encodeTerm(cluster.servingTerm, leadership.leader ?? '')]);
       },
     });
   }
@@ -752,7 +752,7 @@ export class Broker {
     // The welcome: an empty RECORDED tells a KHX/1 worker to hand in the results it still holds.
     if (khx) this.send([identity, ...encodeRecorded([])]);
     // KHR/1: right after the welcome, the term this worker fences by.
-    if (khr && this.options.cluster !== undefined) this.send([identity, ...encodeTerm(this.options.cluster.leadership.term, this.options.cluster.leadership.leader ?? '')]);
+    if (khr && this.options.cluster !== undefined) this.send([identity, ...encodeTerm(this.options.cluster.servingTerm, this.options.cluster.leadership.leader ?? '')]);
     // The control welcome: from now on this worker may send inventories and CONTROL-ACKs.
     if (khc) this.send([identity, ...encodeControlWelcome()]);
     if (worker.order !== undefined) this.send([identity, ...encodeControl({ kind: 'control', instruction: worker.order.verb })]);
@@ -1619,7 +1619,7 @@ export class Broker {
     const cluster = this.options.cluster;
     // KHR/1: a client that asked in KHRC01 gets its job replies in KHRC01, stamped with the term.
     if (cluster !== undefined && frames.length > 2 && this.khrClients.has(frames[0].toString('hex'))) {
-      this.server.send([frames[0], ...khrReplyOf(frames.slice(1), cluster.leadership.term)]);
+      this.server.send([frames[0], ...khrReplyOf(frames.slice(1), cluster.servingTerm)]);
       return;
     }
     this.server.send(frames);

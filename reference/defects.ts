@@ -15,6 +15,7 @@ export const BROKER_DEFECTS = {
   'ignore-sync-errors': 'the journal ignores a failed write or fdatasync (EIO, ENOSPC) and acknowledges the jobs anyway, as PostgreSQL did before "fsyncgate": they are gone after a power cut (docs/disk-faults.md)',
   'ack-before-commit': 'cluster mode: a job is answered 202 and a result 200/RECORDED once the leader\'s own disk has the record, before a majority has it: a leader lost right after loses acknowledged jobs',
   'single-worker-per-service': 'a service has one request in progress at a time: the others wait in its queue while its other workers sit idle (a broker that keeps one busy flag per service instead of its list of idle workers)',
+  'deposed-keeps-serving': 'cluster mode: a broker that has led never hears that it was deposed (check quorum, a higher term, a stall): it goes on as a second master of the term it led (Binary Star\'s, zguide#172), keeping its workers, queue and table, accepting, dispatching and answering on its own disk\'s word (no commit, no read index) and stamping all of it with its old term: only the clients\' and workers\' fencing refuses it',
   'fire-and-forget-kill': 'KHC/1 KILL of a running job is answered `killed` at once, never journaled, and CONTROL KILL is sent once and never repeated (as Celery\'s revoke): a lost instruction or an unstoppable handler runs on after the answer',
 } as const;
 

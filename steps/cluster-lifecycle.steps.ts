@@ -1,5 +1,7 @@
 import { Given, Then, When } from '@cucumber/cucumber';
+import { CLUSTER_SHAPES, isClusterShapeName } from '../harness/nemesis/cluster-shape';
 import { LEADER_TARGET } from '../harness/nemesis/fault';
+import { runSeed } from '../harness/util/run-seed';
 import type { BrokerReplicas } from '../harness/systems/request-reply/broker-replicas';
 import { followsLeader } from '../harness/systems/request-reply/cluster-leader';
 import { scaled } from '../harness/util/time-scale';
@@ -85,6 +87,25 @@ When(
       this.attach(`${old} killed at term ${killed.effect?.term ?? '?'}; ${newLeader.leader} leads at term ${newLeader.term} and has answered; ${old} restarted from its data folder`, 'text/plain');
       // The clients list the old leader first: give them time to try it before the load stops.
       await answered();
+    });
+  },
+);
+
+/**
+ * A deposed leader in reach of clients and workers that know the new leader's term: the leader is frozen
+ * past the election timeout (they move to the new leader), resumed, and once the new leader has answered
+ * the cluster is partitioned in `shape` (leader-cut-from-clients: the new leader out of their reach, so
+ * they try every other broker, the deposed one among them).
+ */
+When(
+  'the clients keep submitting jobs to {string}, {int} at a time each, while the leader is frozen for {int} ms and then the cluster is partitioned {string} for {int} ms',
+  { timeout: scaled(120_000) },
+  async function (this: KeelhaulWorld, service: string, concurrency: number, freezeMs: number, shape: string, partitionMs: number) {
+    if (!isClusterShapeName(shape)) throw new Error(`unknown cluster partition shape "${shape}" (known: ${CLUSTER_SHAPES.join(', ')})`);
+    await underLoad(this, service, concurrency, async (answered) => {
+      await this.strike({ kind: 'freeze', target: LEADER_TARGET, durationMs: scaled(freezeMs) });
+      await answered();
+      await this.strike({ kind: 'cluster-partition', shape, durationMs: scaled(partitionMs), seed: Number(runSeed()) });
     });
   },
 );

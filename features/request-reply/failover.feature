@@ -94,3 +94,22 @@ Feature: A replicated broker fails over without losing or repeating a job
     Then every job is answered exactly once
     And no call is stuck
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
+
+  @khr1:client-fencing @khr1:worker-fencing @khr1:deposed-stops @khr1:client-failover @khr1:worker-failover
+  Scenario: A deposed leader reached while the new one is cut off from the clients and workers is refused
+    # Frozen past the election timeout, the leader loses its clients and workers to the new leader, whose
+    # term they learn. Then the new leader is cut off from every client and worker (not from the other
+    # brokers), and they try the others, the resumed old leader among them: whatever a deposed leader
+    # still says carries its old term, and they must refuse it (a reply of a lower term never reaches
+    # the application; a worker leaves a broker whose term is lower than one it has seen).
+    Given clients that try each call up to 20 times
+    And a broker cluster
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
+    When the clients keep submitting jobs to "echo", 2 at a time each, while the leader is frozen for 3000 ms and then the cluster is partitioned "leader-cut-from-clients" for 1500 ms
+    # The history is judged before the answers are counted: it names what a deposed leader's words did
+    # (stale-leader-reply, dual-dispatch), where the count would only say that some jobs went unanswered.
+    Then the workload finishes
+    And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
+    And every job is answered exactly once
+    And no call is stuck

@@ -58,6 +58,7 @@ export async function startClusterNodeOrExit(
     store,
     log,
     ackBeforeCommit: opts.seedDefect?.includes('ack-before-commit') === true,
+    deposedKeepsServing: opts.seedDefect?.includes('deposed-keeps-serving') === true,
   });
 }
 

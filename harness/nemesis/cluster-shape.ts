@@ -6,9 +6,9 @@ import { seededRandom } from '../util/random';
  * two nodes that share no group is cut (both ways). A node in no group is untouched. The nemesis turns
  * a shape into a partition of the links between such pairs (`{ groups }`, link-nemesis.ts).
  */
-export type ClusterShapeName = 'leader-isolated' | 'leader-cut-from-peers' | 'majorities-ring' | 'bridge' | 'random-halves';
+export type ClusterShapeName = 'leader-isolated' | 'leader-cut-from-peers' | 'leader-cut-from-clients' | 'majorities-ring' | 'bridge' | 'random-halves';
 
-export const CLUSTER_SHAPES: readonly ClusterShapeName[] = ['leader-isolated', 'leader-cut-from-peers', 'majorities-ring', 'bridge', 'random-halves'];
+export const CLUSTER_SHAPES: readonly ClusterShapeName[] = ['leader-isolated', 'leader-cut-from-peers', 'leader-cut-from-clients', 'majorities-ring', 'bridge', 'random-halves'];
 
 /** What a shape is drawn over: the brokers (in their order, broker-1 first), the leader when known, the clients and workers, a seed. */
 export interface ClusterMembers {
@@ -53,6 +53,17 @@ function leaderIsolated(members: ClusterMembers): string[][] {
  */
 function leaderCutFromPeers(members: ClusterMembers): string[][] {
   return leaderApart('leader-cut-from-peers', members);
+}
+
+/**
+ * The leader cut off from every client and worker, but not from the other brokers: it keeps its
+ * majority and leads on, unreachable, while the clients and workers try the other brokers. After a
+ * freeze of the leader before it, those others include a deposed leader: the shape that shows whether
+ * clients and workers that met the new leader refuse the old one (fencing).
+ */
+function leaderCutFromClients(members: ClusterMembers): string[][] {
+  const [, others] = leaderApart('leader-cut-from-clients', members);
+  return [[...members.brokers], [...others, ...members.others]];
 }
 
 /**
@@ -105,6 +116,7 @@ function randomHalves({ brokers, others, seed }: ClusterMembers): string[][] {
 const SHAPES: Record<ClusterShapeName, (members: ClusterMembers) => string[][]> = {
   'leader-isolated': leaderIsolated,
   'leader-cut-from-peers': leaderCutFromPeers,
+  'leader-cut-from-clients': leaderCutFromClients,
   'majorities-ring': majoritiesRing,
   bridge,
   'random-halves': randomHalves,

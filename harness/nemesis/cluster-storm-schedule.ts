@@ -29,9 +29,13 @@ export interface ClusterStormPlan extends Pick<CrashStormPlan, 'peerCrashes' | '
   leaderChangeRecoverMs: number;
 }
 
-/** The shapes a cluster of `count` brokers can take (a majorities ring needs 4 or more). */
+/**
+ * The shapes a storm draws for a cluster of `count` brokers (a majorities ring needs 4 or more). Not
+ * leader-cut-from-clients: it changes no leader and only waits out its length, so a storm's seeds
+ * keep the schedules they always drew.
+ */
 export function shapesFor(count: number): ClusterShapeName[] {
-  return CLUSTER_SHAPES.filter((shape) => (shape === 'majorities-ring' ? count >= 4 : shape === 'bridge' ? count >= 3 : count >= 2));
+  return CLUSTER_SHAPES.filter((shape) => shape !== 'leader-cut-from-clients' && (shape === 'majorities-ring' ? count >= 4 : shape === 'bridge' ? count >= 3 : count >= 2));
 }
 
 type ClusterFaultKind = 'leader-crash' | 'replica-crash' | 'leader-freeze' | 'partition';

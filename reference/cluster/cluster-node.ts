@@ -33,6 +33,8 @@ export interface ClusterNodeOptions {
   compactEvery?: number;
   /** Seeded defect ack-before-commit: a record's write resolves once this node's disk has it. */
   ackBeforeCommit?: boolean;
+  /** Seeded defect deposed-keeps-serving: deposed, the broker goes on as a second master of the term it led (reference/defects.ts). */
+  deposedKeepsServing?: boolean;
 }
 
 /** What the broker hears from its node. */
@@ -89,6 +91,10 @@ export class ClusterNode {
   private readonly changes: ((event: MembershipEvent) => void)[] = [];
   private leadershipNow: Leadership;
   private serving = false;
+  /** The term this node last started serving in. */
+  private servedTerm?: number;
+  /** Seeded defect deposed-keeps-serving: deposed after serving, and serving on as the leader of servedTerm. */
+  private secondMaster = false;
   private activating = false;
   private compactWanted = false;
   private ticker?: NodeJS.Timeout;
@@ -162,7 +168,16 @@ export class ClusterNode {
    * replaced, and must not answer or dispatch on its old belief before it confirms it still leads.
    */
   get isServing(): boolean {
+    if (this.secondMaster) return true;
     return this.serving && monotonicNow() - this.lastTickAt <= this.options.electionTimeoutMs;
+  }
+
+  /**
+   * The term the broker stamps on what it serves (replies, TERM to workers): the node's term, or with
+   * the seeded defect deposed-keeps-serving the term it last led in, whatever the node learnt since.
+   */
+  get servingTerm(): number {
+    return this.secondMaster && this.servedTerm !== undefined ? this.servedTerm : this.leadershipNow.term;
   }
 
   get electionTimeoutMs(): number {
@@ -207,6 +222,8 @@ export class ClusterNode {
    * no confirmation came within two election timeouts.
    */
   async confirmLeadership(): Promise<boolean> {
+    // The seeded defect: no read index, a second master takes its own word for it.
+    if (this.secondMaster) return true;
     const id = randomUUID();
     const index = await new Promise<number | undefined>((resolve) => {
       const timer = setTimeout(() => {
@@ -262,7 +279,8 @@ export class ClusterNode {
       }
       return;
     }
-    if (stalled && this.serving) {
+    // The seeded defect deposed-keeps-serving never notices its stall: it serves on, on its old belief.
+    if (stalled && this.serving && this.options.deposedKeepsServing !== true) {
       // Frozen past the election timeout: another leader may have answered meanwhile. Serve again
       // only once a read index confirms this node still leads (activate), as a new leader would.
       this.options.log.warn({ stalledMs: Math.round(gap) }, 'stalled past the election timeout while leading: stop serving until leadership is confirmed');
@@ -275,6 +293,8 @@ export class ClusterNode {
   // ---- the replicated log ---------------------------------------------------------------------
 
   private replicate(payload: Buffer): Promise<void> {
+    // The seeded defect: a second master takes its own disk's word (the store has the record), never a majority's.
+    if (this.secondMaster) return Promise.resolve();
     this.unsettled++;
     let settled = false;
     const settle = (): void => {
@@ -297,7 +317,9 @@ export class ClusterNode {
         })
         .then(
           (result) => {
-            if (result === undefined) settle();
+            // The seeded defect: a write refused because the node no longer leads is done, on this disk's word.
+            if (result === undefined && this.secondMaster) done();
+            else if (result === undefined) settle();
             // The seeded defect: answered once this node's disk has the entry, before a majority does.
             else if (this.options.ackBeforeCommit === true) resolve();
           },
@@ -353,6 +375,8 @@ export class ClusterNode {
     }
     for (const entry of committed) {
       this.appliedIndex = entry.index;
+      // The seeded defect: a second master keeps its own table and never folds in what the new leader commits.
+      if (this.secondMaster) continue;
       const proposal = this.proposals.get(entry.index);
       if (proposal !== undefined) {
         this.proposals.delete(entry.index);
@@ -413,6 +437,8 @@ export class ClusterNode {
         if (await this.confirmLeadership()) {
           if (this.leadershipNow.role !== 'leader' || this.leadershipNow.term !== term) return;
           this.serving = true;
+          this.servedTerm = term;
+          this.secondMaster = false;
           this.options.log.info({ term, applied: this.appliedIndex, jobs: this.currentStore.size }, 'leading: serving from the committed job table');
           this.events?.onServing();
           return;
@@ -423,9 +449,20 @@ export class ClusterNode {
     }
   }
 
-  /** Deposed: proposals of this leadership never settle; the store goes back to exactly what is committed. */
+  /**
+   * Deposed: proposals of this leadership never settle; the store goes back to exactly what is committed.
+   * (With the seeded defect deposed-keeps-serving, a node that served becomes a second master instead.)
+   */
   private depose(): void {
     const wasServing = this.serving;
+    if (wasServing && this.options.deposedKeepsServing === true) {
+      // The seeded defect: the broker is never told. What waited for a commit is taken as done on this disk's word.
+      this.secondMaster = true;
+      for (const proposal of this.proposals.values()) proposal.resolve();
+      this.proposals.clear();
+      this.options.log.warn({ term: this.leadershipNow.term, leader: this.leadershipNow.leader, servedTerm: this.servedTerm }, 'seeded defect deposed-keeps-serving: deposed, the broker goes on as a second master of its old term');
+      return;
+    }
     this.serving = false;
     this.proposals.clear();
     this.unsettled = 0;

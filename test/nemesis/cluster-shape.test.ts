@@ -37,6 +37,17 @@ describe('cluster partition shapes', () => {
     assert.throws(() => clusterShape('leader-cut-from-peers', { brokers: brokers3, others }), /leader-cut-from-peers needs the leader/);
   });
 
+  test('leader-cut-from-clients: the leader cut from every client and worker, still with the other brokers', () => {
+    const { groups } = clusterShape('leader-cut-from-clients', { brokers: brokers3, leader: 'broker-2', others });
+    assert.deepEqual(groups, [brokers3, ['broker-1', 'broker-3', ...others]]);
+    assert.deepEqual(
+      cutPairs(groups),
+      others.map((other) => ['broker-2', other]),
+    );
+    assert.deepEqual(reachOf(groups, 'broker-2'), brokers3, 'the leader keeps its majority');
+    assert.throws(() => clusterShape('leader-cut-from-clients', { brokers: brokers3, others }), /leader-cut-from-clients needs the leader/);
+  });
+
   test('majorities-ring over 5: each broker reaches a majority, no two the same one, clients untouched', () => {
     const { groups } = clusterShape('majorities-ring', { brokers: brokers5, others });
     const seen = brokers5.map((broker) => reachOf(groups, broker));
