@@ -313,6 +313,10 @@ const CASES: SeededDefectCase[] = [
     says: /\[stale-leader-reply\] client-\d's (ok|fail|info) for client-\d:\w+:\d+ at [\d.]+ ms \(term \d+(, from [\w-]+)?\) came after client-\d's (ok|fail|info) for client-\d:\w+:\d+ at [\d.]+ ms \(term \d+.*: an answer from term \d+ once term \d+ had answered/,
     manifest: 'examples/broken/cluster-no-fencing.yaml',
     reference: CLUSTER_REFERENCE,
+    // Its clients take no {{brokerRoutes}} (a third party's that ignores them): once `mmi.khr` names the
+    // voters they reach the new leader directly too, so they have seen its term before the old one answers.
+    // Whether the deposed leader answers within the cut is still a race with the clients' timeouts.
+    tries: 3,
     verifyArgs: CLUSTER_TIME_SCALE,
     runTimeoutMs: LONG_CLUSTER_RUN_MS,
   },
