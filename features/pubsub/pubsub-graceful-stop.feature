@@ -1,4 +1,4 @@
-@pubsub @khp1 @pubsub-exactly-once
+@pubsub @khp1 @pubsub-exactly-once @graceful-stop
 Feature: Pub/sub roles stopped gracefully (KHP/1)
   A publisher, a subscriber or the proxy stopped as an operator or a supervisor stops it: SIGTERM, or
   its stdin closed. Each exits by itself within its grace (a node the harness has to kill ignores a

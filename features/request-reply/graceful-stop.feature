@@ -1,4 +1,4 @@
-@at-least-once
+@at-least-once @graceful-stop
 Feature: A client stopped gracefully ends what it started
   An application shuts its client down with SIGTERM, or its supervisor closes the client's input. A
   graceful client takes no new call, ends each call it has open with an outcome it reports (a reply,
