@@ -46,14 +46,23 @@ export const livenessOption = (defaultPeriods: number) =>
   new Option('--liveness <n>', 'heartbeat periods of silence before the peer is taken for dead').argParser(positiveInt).default(defaultPeriods);
 export const exitWithStdinOption = () => new Option('--exit-with-stdin', 'exit when stdin closes (set by the harness, so a node never outlives it)');
 
+/**
+ * How long a graceful stop may take before the node exits anyway: a close that hangs (a socket that
+ * never drains, a disk that never answers) must not leave a node its supervisor believes is stopping.
+ * It stays under `docker stop`'s default 10 s, so a node that hangs here still exits by itself there.
+ */
+export const SHUTDOWN_BOUND_MS = 8_000;
+
+/** EX_SOFTWARE, as a failed journal: the stop was not clean, so what the node promised must be re-read from disk. */
+const UNCLEAN_SHUTDOWN_EXIT = 70;
+
 /** Graceful stop on SIGTERM/SIGINT (and stdin's end when asked); the harness's kill fault uses SIGKILL and skips this on purpose. */
-export function onShutdown(close: () => void | Promise<void>, exitWithStdin: boolean): void {
+export function onShutdown(close: () => void | Promise<void>, exitWithStdin: boolean, boundMs = SHUTDOWN_BOUND_MS): void {
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
     closing = true;
-    await close();
-    process.exit(0);
+    process.exit(await closeWithin(close, boundMs));
   };
   process.once('SIGTERM', () => void shutdown());
   process.once('SIGINT', () => void shutdown());
@@ -90,4 +99,27 @@ export function serverSecurityOrExit(opts: Pick<SecurityFlags, 'curveKey' | 'pol
 /** A peer node's (worker, client, publisher, subscriber) `--curve-key`/`--server-key`, or their env fallbacks: its security, undefined, or exit 2. */
 export function peerSecurityOrExit(opts: Pick<SecurityFlags, 'curveKey' | 'serverKey'>): ReturnType<typeof peerSecurityFrom> {
   return securityOrExit(peerSecurityFrom, { curveKey: opts.curveKey, serverKey: opts.serverKey });
+}
+
+/** Runs `close`, bounded by `boundMs`: 0 when it finished, else the unclean exit status with the reason on stderr. */
+export async function closeWithin(close: () => void | Promise<void>, boundMs: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<string>((resolve) => {
+    // Not unref'd: a close whose handles are all gone but whose promise never settles must still end by the bound.
+    timer = setTimeout(() => resolve(`graceful stop did not finish within ${boundMs} ms; exiting without it`), boundMs);
+  });
+  const closed = Promise.resolve()
+    .then(close)
+    .then(
+      () => null,
+      (error: unknown) => `graceful stop failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  try {
+    const problem = await Promise.race([closed, bound]);
+    if (problem === null) return 0;
+    process.stderr.write(`${problem}\n`);
+    return UNCLEAN_SHUTDOWN_EXIT;
+  } finally {
+    clearTimeout(timer);
+  }
 }
