@@ -5,6 +5,7 @@ import { KHX_EXTENSION } from '../reference/mdp/codec';
 import type { HeardMessage, StandInBroker, StandInBrokerScript } from '../harness/probe/stand-in-broker';
 import { fromWorkers, malformedProblems, oneConnectionProblems, quietAfterDisconnectProblems, readyProblems, reconnectProblems, redundantHeartbeatProblems, repliesTo, silentBrokerProblems, stayedProblems } from '../harness/probe/worker-conformance';
 import { judgeHeartbeatGaps } from '../harness/probe/heartbeat-gaps';
+import { StallProofFailure } from '../harness/verdict/stall-proof-failure';
 import { StallWatch } from '../harness/timing/stall-watch';
 import { mmiKhxFirstProblems, oneRequestAtATimeProblems, plainRequestProblems } from '../harness/probe/client-conformance';
 import { startsOf } from '../harness/systems/request-reply/expectations';
@@ -245,7 +246,7 @@ Then('the worker heartbeated at its interval all the while its handler ran', fun
     boundMs: liveness,
     stalls,
   });
-  if (judgement.verdict === 'FAIL') throw new Error(judgement.detail);
+  if (judgement.verdict === 'FAIL') throw new StallProofFailure(judgement.detail);
   if (judgement.verdict === 'INCONCLUSIVE') throw new Inconclusive(judgement.detail);
   if (reply === undefined) throw new Inconclusive(`the worker sent no REPLY to ${address} within ${Math.round(to - from)} ms: its handler's heartbeats were judged until then, and the job never ended`);
 });

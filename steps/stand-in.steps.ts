@@ -4,6 +4,7 @@ import { listenAfterWorkerDisconnect, listenAfterWorkerFallsSilent } from '../ha
 import { holdRequestLong } from '../harness/probe/busy-worker-probe';
 import { ClauseBroken } from '../harness/probe/clause-broken';
 import { judgeHeartbeatGaps } from '../harness/probe/heartbeat-gaps';
+import { StallProofFailure } from '../harness/verdict/stall-proof-failure';
 import { startsOf } from '../harness/systems/request-reply/expectations';
 import { livenessPeriod } from '../harness/timing/timing';
 import { Inconclusive } from '../harness/verdict/inconclusive';
@@ -211,7 +212,7 @@ Then('the broker heartbeated the stand-in worker at its interval all the while i
   });
   const disconnected = disconnect === undefined ? '' : `; then, ${Math.round(disconnect.at - requestAt)} ms into the job, it sent DISCONNECT to a worker that heartbeated every ${timing.heartbeatInterval} ms`;
   const idle = heard.heartbeatBeforeRequest ? '' : `; it had sent the idle stand-in no HEARTBEAT in the ${2 * liveness} ms after its READY either`;
-  if (judgement.verdict === 'FAIL') throw new Error(judgement.detail + disconnected + idle);
+  if (judgement.verdict === 'FAIL') throw new StallProofFailure(judgement.detail + disconnected + idle);
   if (judgement.verdict === 'INCONCLUSIVE') throw new Inconclusive(judgement.detail);
   if (disconnect !== undefined) {
     throw new ClauseBroken('rfc7:broker-heartbeats', `the broker stopped heartbeating the stand-in worker mid-job${disconnected}, though its silences until then were within a liveness period (${judgement.gaps.map(Math.round).join(', ')} ms)`);

@@ -1,5 +1,6 @@
 import { claims, PROFILES, type Profile } from '../checker/profile';
 import { INCONCLUSIVE_EXCEPTION } from '../verdict/inconclusive';
+import { STALL_PROOF_EXCEPTION } from '../verdict/stall-proof-failure';
 import type { HarnessHealthSummary } from '../history/harness-health';
 import type { ClauseSummary } from '../spec/clause-summary';
 import type { OrphanCount } from '../history/orphan-count';
@@ -112,7 +113,7 @@ export function decideVerdict({ status, exceptionType, error, profile, claimed, 
     case 'FAILED':
       if (exceptionType === 'NodeStartError') return { verdict: 'ERROR', reason: 'a node could not be started, so nothing was tested' };
       if (exceptionType !== undefined && HARNESS_FAULTS.includes(exceptionType)) return { verdict: 'ERROR', reason: `the harness failed (${exceptionType}), so nothing was judged` };
-      if (accused) return isClaimed ? { verdict: 'FAIL', reason: profile ? `violates ${profile}` : 'failed' } : { verdict: 'INFO', reason: `failed, but ${notClaimed}` };
+      if (accused || exceptionType === STALL_PROOF_EXCEPTION) return isClaimed ? { verdict: 'FAIL', reason: profile ? `violates ${profile}` : 'failed' } : { verdict: 'INFO', reason: `failed, but ${notClaimed}` };
       if (exceptionType === INCONCLUSIVE_EXCEPTION) return { verdict: 'INCONCLUSIVE', reason: firstLine(error) ?? 'the scenario could not create its own condition' };
       if (undecided !== undefined) return { verdict: 'INCONCLUSIVE', reason: undecided };
       if (starved !== undefined) return { verdict: 'INCONCLUSIVE', reason: `the machine was too slow to judge: ${starved}` };

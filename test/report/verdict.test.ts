@@ -159,6 +159,9 @@ describe('decideVerdict', () => {
     assert.equal(decideVerdict({ status: 'PASSED', profile: 'mdp', claimed: ALL, starved: 'lag 900 ms' }).verdict, 'PASS');
     // A content anomaly in the history stands, whatever the load or an Inconclusive later step.
     assert.deepEqual(decideVerdict({ status: 'FAILED', exceptionType: 'Inconclusive', error: 'x', profile: 'mdp', claimed: ALL, starved: 'y', accused: true }), { verdict: 'FAIL', reason: 'violates mdp' });
+    // A step whose evidence already took the harness's stalls off: a FAIL whatever the load; any other failing step is not.
+    assert.deepEqual(decideVerdict({ status: 'FAILED', exceptionType: 'StallProofFailure', error: '[rfc7:worker-heartbeats] silent', profile: 'mdp', claimed: ALL, starved: 'lag 900 ms' }), { verdict: 'FAIL', reason: 'violates mdp' });
+    assert.equal(decideVerdict({ status: 'FAILED', exceptionType: 'Error', error: 'late', profile: 'mdp', claimed: ALL, starved: 'lag 900 ms' }).verdict, 'INCONCLUSIVE');
     // A node that could not start is an ERROR whatever the machine's load.
     assert.equal(decideVerdict({ status: 'FAILED', exceptionType: 'NodeStartError', profile: 'mdp', claimed: ALL, starved: 'x' }).verdict, 'ERROR');
   });
