@@ -1,8 +1,9 @@
 /**
- * A step's failure whose evidence already takes the harness's own stalls off (a silence still longer
- * than its bound with every stall inside it subtracted, `probe/heartbeat-gaps.ts`): a starved machine
- * cannot explain it, so the verdict stays FAIL however long the harness stalled elsewhere in the run.
- * Any other failing step is INCONCLUSIVE on a starved run, since it may have measured the harness.
+ * A step's failure that no stall of the harness can explain: a wrong answer that is no matter of
+ * timing (an 8/MMI code no registration explains), or a silence still longer than its bound with
+ * every stall inside it subtracted (`probe/heartbeat-gaps.ts`). The verdict stays FAIL however long
+ * the harness stalled in the run; any other failing step is INCONCLUSIVE on a starved run, since it
+ * may have measured the harness rather than the implementation.
  */
 export class StallProofFailure extends Error {
   constructor(message: string) {

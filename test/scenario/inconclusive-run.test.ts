@@ -59,5 +59,5 @@ test('a FAIL is never retried away: its retry is skipped, its verdict stands, th
   assert.equal(run.code, 1, run.output);
   assert.deepEqual(run.verdicts.map((v) => [v.verdict, v.attempts]), [['FAIL', undefined]], run.output);
   assert.doesNotMatch(run.output, /retry /);
-  assert.deepEqual(fs.readdirSync(run.runDir).filter((name) => name.startsWith('a-broker-that')), ['a-broker-that-answers-404-where-200-is-expected'], 'one attempt only');
+  assert.deepEqual(fs.readdirSync(run.runDir).filter((name) => name.startsWith('a-broker-that')), ['a-broker-that-answers-501-where-200-is-expected'], 'one attempt only');
 });
