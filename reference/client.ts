@@ -259,6 +259,11 @@ export class MajordomoClient {
     }
   }
 
+  /** KHR/1: the endpoints this client goes round now, in order: the user's, then the members the cluster named. */
+  get endpoints(): readonly string[] {
+    return this.brokers.all;
+  }
+
   close(): void {
     this.closed = true;
     this.dropSocket();
@@ -392,6 +397,8 @@ export class MajordomoClient {
       const leader = this.learnCluster(asked, result.body);
       if (leader === '' || leader === asked || this.brokers.nodeOf(leader) !== undefined) {
         if (leader !== '') this.brokers.moveTo(leader);
+        // Going to the leader just named is no reason to read the voters again.
+        this.membersChecked.moves = this.brokers.moves;
         return;
       }
       // Ask the leader itself next: its answer names its node id, which the reports carry.

@@ -12,7 +12,7 @@ import { RunningJob, type JobContext } from './control/running-job';
 import { RecentKeys } from './control/recent-keys';
 import { monotonicNow } from './util/monotonic-clock';
 import type { BrokerRoutes } from './cluster/broker-routes';
-import { askLeaderEndpoint } from './cluster/leader-lookup';
+import { askLeaderEndpoint } from './leader-lookup';
 
 export type { JobContext } from './control/running-job';
 
@@ -278,11 +278,14 @@ export class MajordomoWorker {
    * Where the leader a TERM of this session named is reached, once (a later session starts from its own
    * TERM): its route; else, revision 3, the endpoint this session's broker names in `mmi.khr`, asked
    * once the socket is closed and bounded by a liveness period; else nothing (the round robin goes on).
+   * Only a broker that never welcomed this session (a follower turning it away) is asked: a leader that
+   * served it and then disconnects may be going down, and would only hold the worker up.
    */
   private takeLeaderTarget(): string | (() => Promise<string | undefined>) | undefined {
     const current = this.sessionTerm?.generation === this.generation;
     const route = current ? this.leaderRoute : undefined;
-    const unrouted = current && this.unroutedLeader?.generation === this.generation ? this.unroutedLeader.id : undefined;
+    const turnedAway = current && this.welcomedGeneration !== this.generation && this.unroutedLeader?.generation === this.generation;
+    const unrouted = turnedAway ? this.unroutedLeader?.id : undefined;
     this.leaderRoute = undefined;
     this.unroutedLeader = undefined;
     if (route !== undefined || unrouted === undefined) return route;

@@ -63,6 +63,10 @@ export class BrokerEndpoints {
     return this.list[this.at];
   }
 
+  get all(): readonly string[] {
+    return [...this.list];
+  }
+
   get several(): boolean {
     return this.list.length > 1;
   }

@@ -1,6 +1,6 @@
-import { MajordomoClient } from '../client';
-import type { PeerSecurity } from '../security/peer-security';
-import { silentLogger, type Logger } from '../util/log';
+import { MajordomoClient } from './client';
+import type { PeerSecurity } from './security/peer-security';
+import { silentLogger, type Logger } from './util/log';
 
 /**
  * KHR/1 (revision 3, docs/protocol.md "Reaching members added later"): a TERM names the leader by node
