@@ -467,7 +467,7 @@ export class Broker {
     if (message === undefined) return;
     const cluster = this.options.cluster;
     if (cluster !== undefined) {
-      if (!cluster.isServing) return answerAsNonLeader(identity, message, cluster, (reply) => this.send(reply), this.log);
+      if (!cluster.isServing) return answerAsNonLeader(identity, message, cluster, (reply) => this.send(reply), this.log, this.options.defects?.includes('follower-keeps-plain-workers'));
       if (message.kind === 'client-request' && message.service === KHR_MMI_SERVICE) return this.send([identity, ...encodeClientReply(message.service, khrMmiAnswer(cluster))]);
       if (message.kind === 'client-request' && message.service === CLUSTER_MMI_SERVICE) return void answerOperator(identity, message.body, cluster, (reply) => this.send(reply), this.log);
       if (message.kind === 'job-request') {

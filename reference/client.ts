@@ -188,6 +188,12 @@ export class MajordomoClient {
   private readonly brokers: BrokerEndpoints;
   /** The endpoint the current socket is connected to. */
   private socketEndpoint?: string;
+  /** KHR/1: when the voters were last read (`mmi.khr`): the brokers' move count then, and the monotonic time. */
+  private membersChecked = { moves: 0, at: Number.NEGATIVE_INFINITY };
+  /** An `mmi.*` answered `503` is a follower's (KHR/1 broker rule 2): skipped for the next broker by a KHR/1 client of a cluster, and by a KHX/1-only client given several endpoints (KHR/1, "Degrading"). */
+  private get answersFromFollowerSkipped(): boolean {
+    return this.brokerSpeaksKhr === true || (!this.wantsKhr && this.brokers.several);
+  }
   /** KHR/1 wanted (several endpoints, or asked for); whether the broker is a cluster is learnt from `mmi.khr`. */
   private readonly wantsKhr: boolean;
   private brokerSpeaksKhr?: boolean;
@@ -234,6 +240,7 @@ export class MajordomoClient {
     // The seeded defect retries-give-up treats a give-up service as retry: several attempts, no deadline.
     if (klass.kind === 'give-up' && !this.defects.includes('retries-give-up')) return await this.requestGivingUp(service, body, options.job, klass.giveUpMs);
     if (this.wantsKhr && this.brokerSpeaksKhr === undefined) await this.askKhr();
+    else if (this.brokerSpeaksKhr === true && this.membersMayHaveChanged()) await this.refreshMembers();
     if (options.job !== undefined && this.brokerSpeaksKhx === undefined) this.brokerSpeaksKhx = await this.askKhx();
     if (this.options.checkService) await this.ensureServiceAvailable(service);
     if (options.job !== undefined && this.brokerSpeaksKhx) return await this.sendJobWithRetries(service, options.job, body);
@@ -250,6 +257,11 @@ export class MajordomoClient {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** KHR/1: the endpoints this client goes round now, in order: the user's, then the members the cluster named. */
+  get endpoints(): readonly string[] {
+    return this.brokers.all;
   }
 
   close(): void {
@@ -329,6 +341,34 @@ export class MajordomoClient {
     throw new DefiniteFailure(`broker ${this.brokers.describe()} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
   }
 
+  /**
+   * What an `mmi.khr` answer of `asked` tells of the cluster: the node id of `asked` and, revision 2,
+   * the voters (a member this client was not started with joins its round robin, one it learnt of
+   * earlier and no longer listed leaves it). Returns where this client reaches the leader ('' if none).
+   */
+  private learnCluster(asked: string, body: readonly Frame[]): string {
+    this.brokers.learnNode(asked, body[3]?.toString() ?? '');
+    this.brokers.learnMembers(parseClientMembers(body[5]?.toString() ?? ''));
+    this.membersChecked = { moves: this.brokers.moves, at: monotonicNow() };
+    return this.brokers.resolve(body[4]?.toString() ?? '', body[2]?.toString() ?? '');
+  }
+
+  /** The client moved to another broker (a failover, a redirect) since it last read the voters, and not within the last two timeouts (a dead broker in the rotation costs one mmi.khr at most that often). */
+  private membersMayHaveChanged(): boolean {
+    return this.brokers.moves !== this.membersChecked.moves && monotonicNow() - this.membersChecked.at >= 2 * this.options.timeout;
+  }
+
+  /**
+   * After a failover, `mmi.khr` again, one attempt at the broker now current: the cluster may have
+   * changed its members meanwhile (`keelhaul cluster add|remove`). No answer changes nothing.
+   */
+  private async refreshMembers(): Promise<void> {
+    const asked = this.brokers.current;
+    this.membersChecked = { moves: this.brokers.moves, at: monotonicNow() };
+    const result = await this.attempt(KHR_MMI_SERVICE, [Buffer.from(KHR_EXTENSION_TOKEN)]);
+    if (result.kind === 'reply' && result.body[0]?.toString() === '200') this.learnCluster(asked, result.body);
+  }
+
   /** 8/MMI `mmi.khx`: 200 from a KHX/1 broker, 501 from a plain one. Nothing is sent for the job before the answer. */
   private async askKhx(): Promise<boolean> {
     const speaks = (await this.mmiStatus(KHX_MMI_SERVICE, KHX_EXTENSION)) === '200';
@@ -347,18 +387,18 @@ export class MajordomoClient {
       const result = await this.attempt(KHR_MMI_SERVICE, [Buffer.from(KHR_EXTENSION_TOKEN)]);
       if (result.kind === 'timeout') continue;
       if (result.body[0]?.toString() !== '200') {
+        if (this.defects.includes('khr-gives-up-on-501')) throw new DefiniteFailure(`seeded defect khr-gives-up-on-501: ${KHR_MMI_SERVICE} answered ${result.body[0]?.toString() ?? 'nothing'}, so the call is refused`, 'unsupported');
         this.brokerSpeaksKhr = false;
         return;
       }
       this.brokerSpeaksKhr = true;
       // A cluster broker speaks KHX/1 by definition (KHR/1 extends it): no need to ask mmi.khx.
       this.brokerSpeaksKhx = true;
-      // Revision 2 adds the leader's node id and the voters: a member this client was not started with is reached too.
-      const leader = this.brokers.resolve(result.body[4]?.toString() ?? '', result.body[2]?.toString() ?? '');
-      this.brokers.learnNode(asked, result.body[3]?.toString() ?? '');
-      this.brokers.learnMembers(parseClientMembers(result.body[5]?.toString() ?? ''));
+      const leader = this.learnCluster(asked, result.body);
       if (leader === '' || leader === asked || this.brokers.nodeOf(leader) !== undefined) {
         if (leader !== '') this.brokers.moveTo(leader);
+        // Going to the leader just named is no reason to read the voters again.
+        this.membersChecked.moves = this.brokers.moves;
         return;
       }
       // Ask the leader itself next: its answer names its node id, which the reports carry.
@@ -576,7 +616,7 @@ export class MajordomoClient {
           return undefined;
         }
       }
-      if (reply.service === service && this.brokerSpeaksKhr === true && service.startsWith('mmi.') && reply.body[0]?.toString() === '503') {
+      if (reply.service === service && this.answersFromFollowerSkipped && service.startsWith('mmi.') && reply.body[0]?.toString() === '503') {
         // A follower: no answer here; the next broker is asked.
         return { kind: 'follower' } as const;
       }
@@ -604,7 +644,8 @@ export class MajordomoClient {
     } catch {
       this.lastMiss = 'unreachable';
       this.dropSocket();
-      if (this.wantsKhr) this.brokers.next();
+      // Failover (KHR/1, or a KHX/1-only client given several endpoints): the next attempt goes to the next broker.
+      this.brokers.next();
       return undefined;
     }
     this.lastMiss = 'timeout';
@@ -628,8 +669,8 @@ export class MajordomoClient {
       }
     }
     this.giveUpSocket();
-    // KHR/1 failover: the next attempt goes to the next broker.
-    if (this.wantsKhr) this.brokers.next();
+    // Failover (KHR/1, or a KHX/1-only client given several endpoints): the next attempt goes to the next broker.
+    this.brokers.next();
     return undefined;
   }
 

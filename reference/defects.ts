@@ -16,6 +16,7 @@ export const BROKER_DEFECTS = {
   'ack-before-commit': 'cluster mode: a job is answered 202 and a result 200/RECORDED once the leader\'s own disk has the record, before a majority has it: a leader lost right after loses acknowledged jobs',
   'single-worker-per-service': 'a service has one request in progress at a time: the others wait in its queue while its other workers sit idle (a broker that keeps one busy flag per service instead of its list of idle workers)',
   'deposed-keeps-serving': 'cluster mode: a broker that has led never hears that it was deposed (check quorum, a higher term, a stall): it goes on as a second master of the term it led (Binary Star\'s, zguide#172), keeping its workers, queue and table, accepting, dispatching and answering on its own disk\'s word (no commit, no read index) and stamping all of it with its old term: only the clients\' and workers\' fencing refuses it',
+  'follower-keeps-plain-workers': 'cluster mode: a follower keeps a worker that did not declare KHR/1 (a KHX/1-only or plain one) instead of DISCONNECTing it, and answers its heartbeats: the worker stays on a broker that never dispatches',
   'fire-and-forget-kill': 'KHC/1 KILL of a running job is answered `killed` at once, never journaled, and CONTROL KILL is sent once and never repeated (as Celery\'s revoke): a lost instruction or an unstoppable handler runs on after the answer',
 } as const;
 
@@ -26,6 +27,7 @@ export const CLIENT_DEFECTS = {
   'fixed-backoff': 'every retry waits exactly the initial backoff: no jitter and no growth, so clients that failed together retry in lockstep',
   'retries-give-up': 'a give-up service is treated as retry: several attempts and no deadline, so the job may start long after the call was given up',
   'no-fencing': 'KHR/1: replies carrying a lower term than one already seen are accepted, so a deposed leader\'s answer reaches the application',
+  'khr-gives-up-on-501': 'KHR/1: a client that asks `mmi.khr` (several endpoints, or --khr on) fails every call when the broker answers 501, instead of speaking KHX/1 to a single broker',
   'ignore-graceful-stop': 'the client driver handles SIGTERM by doing nothing: it keeps reading calls and never exits, so a supervisor\'s stop becomes a kill',
 } as const;
 
@@ -38,6 +40,7 @@ export const WORKER_DEFECTS = {
   'redundant-heartbeats': 'a HEARTBEAT goes out on every tick, also right after a REPLY, as a timer-driven worker sends it',
   'no-heartbeat-while-busy': 'no HEARTBEAT goes out while the handler runs a job, as a worker that heartbeats from the loop its handler blocks: a job longer than a liveness period gets it expired mid-job',
   'no-fencing': 'KHR/1: REQUEST, RECORDED and CONTROL from a session whose term is lower than one already seen are obeyed, so a deposed leader still dispatches',
+  'khr-declared-early': 'KHR/1: the worker declares KHR/1 before KHT/1 (after KHX/1, its instance id and KHC/1) instead of as the last READY extension frame',
   'never-reconnect-on-silence': 'a broker silent past the liveness is never taken for disconnected: the worker keeps its socket and heartbeats on it forever, and never registers again on a new one',
 } as const;
 

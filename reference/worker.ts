@@ -12,6 +12,7 @@ import { RunningJob, type JobContext } from './control/running-job';
 import { RecentKeys } from './control/recent-keys';
 import { monotonicNow } from './util/monotonic-clock';
 import type { BrokerRoutes } from './cluster/broker-routes';
+import { askLeaderEndpoint } from './leader-lookup';
 
 export type { JobContext } from './control/running-job';
 
@@ -123,6 +124,8 @@ export class MajordomoWorker {
   private readonly khr: boolean;
   /** KHR/1: where the leader the last TERM named is reached (by a route), when that is not this session's broker: the next session goes there. */
   private leaderRoute?: string;
+  /** KHR/1: the last TERM named a leader this worker has no route to: its endpoint is asked of this session's broker (`mmi.khr`) on DISCONNECT. */
+  private unroutedLeader?: { generation: number; id: string };
   /** KHR/1: messages dropped because their session's term was below one already seen. */
   readonly fencing = { staleDropped: 0 };
 
@@ -199,8 +202,8 @@ export class MajordomoWorker {
   private register(): void {
     // KHT/1 rides on KHX/1's instance id: timed jobs then come with their deadline (TIMED-REQUEST).
     const base = this.options.khx === false ? [] : this.speaksKhc ? [KHX_EXTENSION, this.instance, KHC_EXTENSION, KHT_EXTENSION] : [KHX_EXTENSION, this.instance, KHT_EXTENSION];
-    // KHR/1 comes last, after every other extension token.
-    const extensions = this.khr ? [...base, KHR_EXTENSION] : base;
+    // KHR/1 comes last, after every other extension token (the seeded defect puts it before KHT/1).
+    const extensions = !this.khr ? base : this.options.defects?.includes('khr-declared-early') === true ? [...base.slice(0, -1), KHR_EXTENSION, ...base.slice(-1)] : [...base, KHR_EXTENSION];
     this.send(encodeReady(this.options.service, extensions));
     this.log.info({ broker: this.dealer.endpoint, service: this.options.service, generation: this.generation }, 'registering with broker');
   }
@@ -226,7 +229,7 @@ export class MajordomoWorker {
         this.log.info('broker sent DISCONNECT: registering again');
         // KHR/1: a follower names the leader in its TERM before it disconnects: straight there, if this worker has a route to it.
         // Otherwise the next broker may be a follower that disconnects at once too; a short pause keeps the round robin from spinning.
-        void this.dealer.reconnect(this.khr ? this.options.reconnectInitial : 0, this.takeLeaderRoute());
+        void this.dealer.reconnect(this.khr || this.endpoints.length > 1 ? this.options.reconnectInitial : 0, this.takeLeaderTarget());
         return;
       case 'recorded':
         return this.onRecorded(message.jobs);
@@ -262,6 +265,7 @@ export class MajordomoWorker {
       this.lease.renew();
       const route = leader === '' ? undefined : this.options.routes?.get(leader);
       this.leaderRoute = route !== undefined && route !== this.dealer.endpoint ? route : undefined;
+      this.unroutedLeader = leader !== '' && route === undefined ? { generation: this.generation, id: leader } : undefined;
       this.log.info({ term, leader, broker: this.dealer.endpoint, ...(this.leaderRoute === undefined ? {} : { leaderRoute: this.leaderRoute }) }, 'broker term');
       return;
     }
@@ -270,11 +274,28 @@ export class MajordomoWorker {
     void this.dealer.reconnect(0);
   }
 
-  /** The leader's route a TERM of this session named, once: a later session starts from its own TERM. */
-  private takeLeaderRoute(): string | undefined {
-    const route = this.sessionTerm?.generation === this.generation ? this.leaderRoute : undefined;
+  /**
+   * Where the leader a TERM of this session named is reached, once (a later session starts from its own
+   * TERM): its route; else, revision 3, the endpoint this session's broker names in `mmi.khr`, asked
+   * once the socket is closed and bounded by a liveness period; else nothing (the round robin goes on).
+   * Only a broker that never welcomed this session (a follower turning it away) is asked: a leader that
+   * served it and then disconnects may be going down, and would only hold the worker up.
+   */
+  private takeLeaderTarget(): string | (() => Promise<string | undefined>) | undefined {
+    const current = this.sessionTerm?.generation === this.generation;
+    const route = current ? this.leaderRoute : undefined;
+    const turnedAway = current && this.welcomedGeneration !== this.generation && this.unroutedLeader?.generation === this.generation;
+    const unrouted = turnedAway ? this.unroutedLeader?.id : undefined;
     this.leaderRoute = undefined;
-    return route;
+    this.unroutedLeader = undefined;
+    if (route !== undefined || unrouted === undefined) return route;
+    const asked = this.dealer.endpoint;
+    return async () => {
+      const leader = await askLeaderEndpoint(asked, { timeout: this.options.heartbeatInterval * this.options.heartbeatLiveness, security: this.options.security, logger: this.log });
+      if (leader === undefined || leader === asked) return undefined;
+      this.log.info({ leader: unrouted, endpoint: leader, asked }, 'no route to the leader TERM named: going to the endpoint mmi.khr names');
+      return leader;
+    };
   }
 
   private get noFencing(): boolean {

@@ -6,6 +6,7 @@ import type { HeardMessage, StandInBroker, StandInBrokerScript } from '../harnes
 import { fromWorkers, malformedProblems, oneConnectionProblems, quietAfterDisconnectProblems, readyProblems, reconnectProblems, redundantHeartbeatProblems, repliesTo, silentBrokerProblems, stayedProblems } from '../harness/probe/worker-conformance';
 import { judgeHeartbeatGaps } from '../harness/probe/heartbeat-gaps';
 import { StallProofFailure } from '../harness/verdict/stall-proof-failure';
+import { khrDeclarationProblems } from '../harness/probe/khr-worker-declaration';
 import { StallWatch } from '../harness/timing/stall-watch';
 import { mmiKhxFirstProblems, oneRequestAtATimeProblems, plainRequestProblems } from '../harness/probe/client-conformance';
 import { startsOf } from '../harness/systems/request-reply/expectations';
@@ -336,4 +337,10 @@ Then('every call ended indefinite, none definite', function (this: KeelhaulWorld
   if (failed.length > 0) problems.push(`${failed.length} call(s) ended as a definite failure (${failed.map((event) => (event.type === 'fail' ? event.job : '')).join(', ')}), though the broker never said the job did not run`);
   if (open.length > 0) problems.push(`${open.length} call(s) never ended`);
   if (problems.length > 0) throw new Error(`khx1:out-of-attempts-indefinite: running out of attempts without an answer is an indefinite failure (info): ${problems.join('; ')}`);
+});
+
+Then('the worker declared KHR\\/1 as the last READY extension, after KHX\\/1, its instance id, KHC\\/1 and KHT\\/1', function (this: KeelhaulWorld) {
+  const { declared, problems } = khrDeclarationProblems(standIn(this).messages());
+  if (!declared) throw new Inconclusive('the worker declared no KHR/1 in READY, though asked to speak it ({{khr}} on): it speaks no KHR/1, or its manifest ignores {{khr}}, so its declaration could not be judged');
+  fail(problems);
 });

@@ -65,3 +65,14 @@ Feature: A worker speaks 7/MDP to its broker as the RFC says
     And 1 worker serving "echo" that takes 100 ms per job
     When the worker is stopped gracefully while it runs a job from the stand-in broker
     Then a DISCONNECT the worker sent before its REPLY means it did not run the job
+
+  # A KHR/1 worker is what a replicated broker's manifest describes (roles.broker.replicas), so this runs
+  # with the @failover scenarios; no cluster is started, the stand-in broker takes its place.
+  @replicated-exactly-once @failover @khr1:worker-declares-khr
+  Scenario: A KHR/1 worker declares KHR/1 last in READY, after KHX/1, its instance id, KHC/1 and KHT/1
+    Given a KHX/1 stand-in broker that heartbeats its workers
+    And workers and clients that speak KHR/1
+    And 1 worker serving "echo"
+    When the stand-in broker sends the worker 2 requests, one at a time, and listens for 1 liveness periods
+    Then the worker declared KHR/1 as the last READY extension, after KHX/1, its instance id, KHC/1 and KHT/1
+    And the worker answered each request once, on its connection, echoing its address

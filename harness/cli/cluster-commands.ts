@@ -30,6 +30,17 @@ export const brokerRouteOption = (): Option =>
     }
   });
 
+/** `--khr <mode>` for clients and workers: speak KHR/1 or not, whatever the number of endpoints (`auto`: only with several). */
+export const khrModeOption = (): Option =>
+  new Option('--khr <mode>', 'KHR/1: on (ask mmi.khr / declare KHR/1 in READY even with one endpoint), off (KHX/1 only, even with several endpoints: failover on timeouts and DISCONNECT, no terms) or auto (on with several endpoints)')
+    .choices(['on', 'off', 'auto'])
+    .default('auto');
+
+/** `--khr` as the client and worker options take it: undefined leaves it to the number of endpoints. */
+export function khrWanted(mode: string): boolean | undefined {
+  return mode === 'auto' ? undefined : mode === 'on';
+}
+
 /** Exit status for cluster flags that do not make a cluster node (bad input, as for the other node flags). */
 const CLUSTER_SETTINGS_EXIT = 2;
 

@@ -30,7 +30,7 @@ import { registerShrinkCommand } from './shrink-command';
 import { parallelOption, shardOption } from './run-split';
 import type { Shard } from '../run/shard';
 import { registerKeysCommand } from './keys';
-import { registerClusterCommands, startClusterNodeOrExit, endpointList, brokerRouteOption } from './cluster-commands';
+import { registerClusterCommands, startClusterNodeOrExit, endpointList, brokerRouteOption, khrModeOption, khrWanted } from './cluster-commands';
 import type { BrokerRoutes } from '../../reference/cluster/broker-routes';
 import {
   cliParser,
@@ -202,6 +202,7 @@ program
   .addOption(new Option('--broker <endpoints>', 'broker to connect to; several, comma-separated, for a cluster (KHR/1 failover)').argParser(endpointList).default('tcp://127.0.0.1:5555'))
   .addOption(new Option('--service <name>', 'service to register').default('echo'))
   .addOption(brokerRouteOption())
+  .addOption(khrModeOption())
   .addOption(new Option('--name <name>', 'node name used in reports and logs').default('worker'))
   .addOption(new Option('--seed-defect <names>', 'start with these defects (reference/defects.ts), to test that the suite catches them').argParser(cliParser(parseWorkerDefects)).hideHelp())
   .addOption(new Option('--work-ms <ms>', 'simulated work per job').argParser(nonNegativeInt).default(0))
@@ -223,6 +224,7 @@ program
     (opts: {
       broker: string;
       brokerRoute?: BrokerRoutes;
+      khr: string;
       service: string;
       name: string;
       workMs: number;
@@ -244,6 +246,7 @@ program
         security,
         broker: opts.broker,
         routes: opts.brokerRoute,
+        khr: khrWanted(opts.khr),
         service: opts.service,
         name: opts.name,
         workMs: opts.workMs,
@@ -269,6 +272,7 @@ program
   .addOption(new Option('--broker <endpoints>', 'broker to connect to; several, comma-separated, for a cluster (KHR/1 failover)').argParser(endpointList).default('tcp://127.0.0.1:5555'))
   .addOption(new Option('--service <name>', 'service to call').default('echo'))
   .addOption(brokerRouteOption())
+  .addOption(khrModeOption())
   .addOption(new Option('--name <name>', 'node name used in logs').default('client'))
   .addOption(new Option('--timeout <ms>', 'reply timeout per attempt').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.timeout))
   .addOption(new Option('--attempts <n>', 'attempts per call, the first included').argParser(positiveInt).default(DEFAULT_CLIENT_OPTIONS.attempts))
@@ -295,6 +299,7 @@ program
       opts: {
         broker: string;
         brokerRoute?: BrokerRoutes;
+        khr: string;
         service: string;
         name: string;
         timeout: number;
@@ -325,6 +330,7 @@ program
         defects: opts.seedDefect,
         broker: opts.broker,
         routes: opts.brokerRoute,
+        khr: khrWanted(opts.khr),
         timeout: opts.timeout,
         attempts: opts.attempts,
         backoffInitial: opts.backoffInitial,

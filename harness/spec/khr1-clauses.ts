@@ -14,7 +14,8 @@ const UNDECIDED =
  * KHR/1, the project's replication extension of 7/MDP + KHX/1 (docs/protocol.md, "Replicated broker:
  * the KHR/1 extension"): its negotiation, its numbered broker, client and worker rules and its
  * degradation table. Stated as what a conforming peer does, without RFC 2119 keywords, so each rule
- * counts as MUST. The scenarios of features/request-reply/failover.feature carry these tags.
+ * counts as MUST. The scenarios of features/request-reply/failover.feature (and the cluster, degrading
+ * and worker-conformance features) carry these tags.
  */
 export const KHR1: SpecCatalogue = {
   spec: 'khr1',
@@ -36,6 +37,7 @@ export const KHR1: SpecCatalogue = {
       section: 'Negotiation',
       text: 'A KHR/1 worker declares `KHR/1` as the last READY extension frame, after `KHX/1`, its instance id, `KHC/1` (if spoken) and `KHT/1`; a broker honours it only after `KHX/1` and an instance id.',
       paraphrased: true,
+      note: 'The worker\'s half is judged by a stand-in broker (features/request-reply/worker-conformance.feature, `{{khr}}` on); a worker that declares no `KHR/1` leaves it INCONCLUSIVE.',
       tests: [WORKER_FENCE],
     },
     { id: 'khr1:serving-leader-only', level: 'MUST', section: 'Broker rule 1', text: 'A broker serves jobs only while it leads and has committed an entry of its own term and applied everything before it; until then it answers as a non-leader.', paraphrased: true },
@@ -88,7 +90,7 @@ export const KHR1: SpecCatalogue = {
       section: 'Degrading',
       text: 'A single broker answers `mmi.khr` `501` and a KHR/1 client or worker then speaks KHX/1 to it; a KHX/1-only or plain peer is served by the leader as KHX/1 (no term, no redirect) and a follower drops its requests or DISCONNECTs it.',
       paraphrased: true,
-      note: 'No scenario runs a KHR/1 peer against a single broker or a KHX/1-only peer against a cluster yet.',
+      note: 'The harness asks the peers for KHR/1 (`{{khr}}` on, a single broker) or for KHX/1 only (`{{khr}}` off, a cluster, a follower listed first): features/request-reply/degrading.feature. A peer that ignores `{{khr}}` is judged as what it is.',
     },
   ],
   groups: [

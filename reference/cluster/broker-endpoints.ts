@@ -9,8 +9,12 @@ import type { BrokerRoutes } from './broker-routes';
  */
 export class BrokerEndpoints {
   private readonly list: string[];
+  /** The endpoints the user gave (`--broker`): they stay whatever the cluster says; the others were learnt from it. */
+  private readonly given: ReadonlySet<string>;
   private at = 0;
   private readonly nodes = new Map<string, string>();
+  /** Bumped on every move to another endpoint (failover, redirect): a client reads the voters again after one. */
+  private moved = 0;
 
   constructor(
     brokers: string,
@@ -18,6 +22,7 @@ export class BrokerEndpoints {
   ) {
     this.list = brokers.split(',').map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
     if (this.list.length === 0) throw new Error('no broker endpoint given');
+    this.given = new Set(this.list);
     for (const [node, endpoint] of routes) this.nodes.set(endpoint, node);
   }
 
@@ -26,17 +31,40 @@ export class BrokerEndpoints {
     return (node === '' ? undefined : this.routes.get(node)) ?? named;
   }
 
-  /** Members the cluster named (`mmi.khr`): each one not yet listed joins the round robin, at its route. */
+  /**
+   * Members the cluster named (`mmi.khr`): each one not yet listed joins the round robin, at its route;
+   * one learnt from the cluster earlier (an answer, a redirect) and no longer named leaves it (a member
+   * removed). The user's own endpoints stay. No members named (a revision 1 broker) changes nothing.
+   */
   learnMembers(members: readonly { id: string; client: string }[]): void {
-    for (const { id, client } of members) {
-      const endpoint = this.resolve(id, client);
+    if (members.length === 0) return;
+    const named = members.map(({ id, client }) => ({ id, endpoint: this.resolve(id, client) }));
+    const current = this.current;
+    for (const endpoint of this.list.filter((each) => !this.given.has(each) && !named.some((member) => member.endpoint === each))) {
+      this.list.splice(this.list.indexOf(endpoint), 1);
+      this.nodes.delete(endpoint);
+    }
+    for (const { id, endpoint } of named) {
       if (!this.list.includes(endpoint)) this.list.push(endpoint);
       this.nodes.set(endpoint, id);
     }
+    const stay = this.list.indexOf(current);
+    // The current broker was removed: the next one takes its place (a move, as after a failover).
+    if (stay < 0) this.moved++;
+    this.at = stay >= 0 ? stay : this.at % this.list.length;
+  }
+
+  /** How many times the current endpoint changed. */
+  get moves(): number {
+    return this.moved;
   }
 
   get current(): string {
     return this.list[this.at];
+  }
+
+  get all(): readonly string[] {
+    return [...this.list];
   }
 
   get several(): boolean {
@@ -54,6 +82,7 @@ export class BrokerEndpoints {
 
   next(): void {
     this.at = (this.at + 1) % this.list.length;
+    this.moved++;
   }
 
   /** A redirect's target; one not listed is added (a member added since the list was written). */
@@ -63,6 +92,7 @@ export class BrokerEndpoints {
       this.list.push(endpoint);
       index = this.list.length - 1;
     }
+    if (index !== this.at) this.moved++;
     this.at = index;
   }
 

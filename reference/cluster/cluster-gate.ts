@@ -1,4 +1,4 @@
-import { encodeClientReply, encodeDisconnect, encodeKhrJobReply, encodeTerm, KHR_EXTENSION, KhxStatus, type BrokerInbound, type Frame } from '../mdp/codec';
+import { encodeClientReply, encodeDisconnect, encodeHeartbeat, encodeKhrJobReply, encodeTerm, KHR_EXTENSION, KhxStatus, type BrokerInbound, type Frame } from '../mdp/codec';
 import { isMmiService } from '../mdp/mmi';
 import type { Logger } from '../util/log';
 import { formatClientMembers } from './broker-routes';
@@ -42,9 +42,11 @@ function redirectOf(cluster: ClusterNode): { status: KhxStatus; body: Frame[] } 
 /**
  * A broker that does not serve (a follower, a candidate, or a leader not yet caught up) answers only
  * what KHR/1 says it answers: `mmi.khr`, the operator's service, KHRC01 jobs (307 or 503), other
- * `mmi.*` (503), a READY (TERM naming the leader, then DISCONNECT). Everything else is dropped.
+ * `mmi.*` (503), a READY (TERM naming the leader, then DISCONNECT). Everything else is dropped. The
+ * seeded defect follower-keeps-plain-workers keeps a worker that did not declare KHR/1 (no DISCONNECT)
+ * and answers its heartbeats, so it stays where nothing is ever dispatched.
  */
-export function answerAsNonLeader(identity: Frame, message: BrokerInbound, cluster: ClusterNode, send: (frames: Frame[]) => void, log: Logger): void {
+export function answerAsNonLeader(identity: Frame, message: BrokerInbound, cluster: ClusterNode, send: (frames: Frame[]) => void, log: Logger, keepsPlainWorkers = false): void {
   switch (message.kind) {
     case 'client-request':
       if (message.service === KHR_MMI_SERVICE) return send([identity, ...encodeClientReply(message.service, khrMmiAnswer(cluster))]);
@@ -58,7 +60,11 @@ export function answerAsNonLeader(identity: Frame, message: BrokerInbound, clust
     }
     case 'ready':
       if (message.extensions.includes(KHR_EXTENSION)) send([identity, ...encodeTerm(cluster.leadership.term, cluster.leadership.leader ?? '')]);
+      else if (keepsPlainWorkers) return log.warn({ service: message.service }, 'seeded defect follower-keeps-plain-workers: a worker without KHR/1 kept, not disconnected');
       return send([identity, ...encodeDisconnect()]);
+    case 'heartbeat':
+      if (keepsPlainWorkers) send([identity, ...encodeHeartbeat()]);
+      return;
     default:
       return;
   }

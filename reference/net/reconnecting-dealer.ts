@@ -106,15 +106,17 @@ export class ReconnectingDealer {
   /**
    * Drops the socket and connects a new one after `delayMs` (none when 0): to `to` when given (KHR/1:
    * the leader a TERM named; one not yet in the list joins its round robin), else to the next endpoint.
-   * Ignored while one is under way or after close().
+   * `to` may be a bounded look-up, done once the old socket is closed (nothing more goes out on it
+   * meanwhile); undefined from it means the next endpoint. Ignored while one is under way or after close().
    */
-  async reconnect(delayMs: number, to?: string): Promise<void> {
+  async reconnect(delayMs: number, target?: string | (() => Promise<string | undefined>)): Promise<void> {
     if (this.reconnecting || this.stopped) return;
     this.reconnecting = true;
     try {
       this.socket?.close();
       this.socket = undefined;
       this.options.onDisconnect?.();
+      const to = typeof target === 'function' ? await target() : target;
       if (to !== undefined && !this.endpoints.includes(to)) this.endpoints.push(to);
       this.endpointAt = to !== undefined ? this.endpoints.indexOf(to) : (this.endpointAt + 1) % this.endpoints.length;
       if (delayMs > 0) await sleep(delayMs);

@@ -318,6 +318,33 @@ const CASES: SeededDefectCase[] = [
     verifyArgs: CLUSTER_TIME_SCALE,
     runTimeoutMs: LONG_CLUSTER_RUN_MS,
   },
+  // KHR/1 degrading (features/request-reply/degrading.feature) and the worker's declaration, judged by a stand-in broker.
+  {
+    // Asked for KHR/1 ({{khr}} on) against a single broker, the clients take mmi.khr's 501 for a refusal.
+    defect: 'khr-gives-up-on-501',
+    scenario: 'KHR/1 clients and workers of a single broker speak KHX/1 to it, through a broker crash',
+    profile: 'exactly-once',
+    clause: 'khr1:degrades',
+    says: /\[khr1:degrades\] client-\d's call for job client-\d:\w+:\d+ failed definitely against a single broker .*khr-gives-up-on-501: mmi\.khr answered 501/,
+  },
+  {
+    // The follower every KHX/1-only worker lists first keeps it and answers its heartbeats: none reaches the leader.
+    defect: 'follower-keeps-plain-workers',
+    scenario: 'KHX/1-only clients and workers of a cluster are served by the leader, and a follower listed first turns them away',
+    profile: 'replicated-exactly-once',
+    clause: 'khr1:degrades',
+    says: /\[khr1:degrades\] KHX\/1-only workers listing a follower first never registered with the leader: the follower kept them/,
+    reference: CLUSTER_REFERENCE,
+  },
+  {
+    // Against the harness's stand-in broker: no broker under test is involved.
+    defect: 'khr-declared-early',
+    scenario: 'A KHR/1 worker declares KHR/1 last in READY, after KHX/1, its instance id, KHC/1 and KHT/1',
+    profile: 'replicated-exactly-once',
+    clause: 'khr1:worker-declares-khr',
+    says: /\[khr1:worker-declares-khr\] the worker's READY on connection \w+ declares "KHX\/1", "[\w-]+", "KHC\/1", "KHR\/1", "KHT\/1": after the instance id come/,
+    reference: CLUSTER_REFERENCE,
+  },
 ];
 
 function escapeRegex(text: string): string {

@@ -461,13 +461,13 @@ describe('mistakes beyond the schema', () => {
   test('a misspelt placeholder names the argument and lists what that role knows', () => {
     const problems = problemsOf(withChange((m) => (m.roles.worker = { command: [FAKE_ON_PATH, '--broker', '{{broker}}', '{{brokr}}'] })));
     assert.deepEqual(problems, [
-      `roles.worker.command[3]: unknown placeholder {{brokr}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, brokerRoutes, service, workMs, workerMode)`,
+      `roles.worker.command[3]: unknown placeholder {{brokr}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, brokerRoutes, khr, service, workMs, workerMode)`,
     ]);
   });
 
   test('a placeholder valid for the broker is unknown in a worker ({{bind}})', () => {
     const problems = problemsOf(withChange((m) => (m.roles.worker = { command: [FAKE_ON_PATH, '{{bind}}'] })));
-    assert.deepEqual(problems, [`roles.worker.command[1]: unknown placeholder {{bind}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, brokerRoutes, service, workMs, workerMode)`]);
+    assert.deepEqual(problems, [`roles.worker.command[1]: unknown placeholder {{bind}} (a worker knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, brokerRoutes, khr, service, workMs, workerMode)`]);
   });
 
   test('a placeholder valid for a worker is unknown in a client ({{service}}) and a broker ({{broker}})', () => {
@@ -479,7 +479,7 @@ describe('mistakes beyond the schema', () => {
     );
     assert.deepEqual(problems, [
       `roles.broker.command[1]: unknown placeholder {{broker}} (a broker knows: ${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}, bind, bindHost, bindPort, stateDir, processingTimeout, serviceClasses, retentionMs, nodeId, cluster, dataDir, peers, replicationBind, join)`,
-      `roles.client.command[1]: unknown placeholder {{service}} (a client knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, brokerRoutes, serviceClasses, retryPolicy)`,
+      `roles.client.command[1]: unknown placeholder {{service}} (a client knows: ${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}, broker, brokers, brokerRoutes, khr, serviceClasses, retryPolicy)`,
     ]);
   });
 
@@ -777,8 +777,8 @@ describe('template', () => {
   test('every role knows the common placeholders, its position\'s security ones, and only its own extras', () => {
     const [server, peer] = [`${COMMON_PLACEHOLDERS}, ${SERVER_SECURITY}`.split(', '), `${COMMON_PLACEHOLDERS}, ${PEER_SECURITY}`.split(', ')];
     assert.deepEqual(PLACEHOLDERS.broker, [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'processingTimeout', 'serviceClasses', 'retentionMs', 'nodeId', 'cluster', 'dataDir', 'peers', 'replicationBind', 'join']);
-    assert.deepEqual(PLACEHOLDERS.worker, [...peer, 'broker', 'brokers', 'brokerRoutes', 'service', 'workMs', 'workerMode']);
-    assert.deepEqual(PLACEHOLDERS.client, [...peer, 'broker', 'brokers', 'brokerRoutes', 'serviceClasses', 'retryPolicy']);
+    assert.deepEqual(PLACEHOLDERS.worker, [...peer, 'broker', 'brokers', 'brokerRoutes', 'khr', 'service', 'workMs', 'workerMode']);
+    assert.deepEqual(PLACEHOLDERS.client, [...peer, 'broker', 'brokers', 'brokerRoutes', 'khr', 'serviceClasses', 'retryPolicy']);
     assert.deepEqual(PLACEHOLDERS['pubsub-proxy'], [...server, 'bind', 'bindHost', 'bindPort', 'stateDir', 'maxPending', 'subscriberEviction', 'dedupRetention', 'compactionThreshold']);
     assert.deepEqual(PLACEHOLDERS.publisher, [...peer, 'proxy']);
     assert.deepEqual(PLACEHOLDERS.subscriber, [...peer, 'proxy', 'stateDir']);
@@ -1015,7 +1015,15 @@ describe('ManifestImplementation', () => {
     for (const spec of [implementation.worker({ ...WORKER, broker: brokers, brokerRoutes }), implementation.client({ ...CLIENT, broker: brokers, brokerRoutes })]) {
       assert.equal(flag(spec.args, '--broker'), brokers);
       assert.equal(flag(spec.args, '--broker-route'), brokerRoutes);
+      assert.equal(flag(spec.args, '--khr'), 'auto', '{{khr}} is auto unless a scenario asks');
     }
+    // KHR/1 "Degrading": a scenario asks for KHX/1-only peers of the cluster (or KHR/1 peers of a single broker).
+    for (const khr of ['on', 'off'] as const) {
+      assert.equal(flag(implementation.worker({ ...WORKER, broker: brokers, khr }).args, '--khr'), khr);
+      assert.equal(flag(implementation.client({ ...CLIENT, broker: brokers, khr }).args, '--khr'), khr);
+      assert.equal(flag(referenceImplementation.worker({ ...WORKER, khr }).args, '--khr'), khr);
+    }
+    assert.ok(!referenceImplementation.client({ ...CLIENT }).args.includes('--khr'), 'the reference leaves --khr to its endpoints unless asked');
   });
 
   test('{{peers}} is {{cluster}} without the replica\'s own entry, {{replicationBind}} its own replication endpoint, {{join}} true only for a replica added later', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { NodeHandle } from '../../runtime/node-handle';
 import { REQUEST_REPLY_PROFILES } from '../../checker/profile';
 import { startNumbered } from '../numbered-nodes';
-import type { RequestReplyStarters } from './roles';
+import type { KhrMode, RequestReplyStarters } from './roles';
 import { StarSystem } from '../star-system';
 import type { FaultScope, ReplicaSet, System, SystemDefinition, SystemHit } from '../system';
 import { BrokerReplicas } from './broker-replicas';
@@ -45,6 +45,8 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   /** How the harness reaches the broker, and how other nodes do (the same on one host, not across containers). */
   private brokerBind?: string;
   private brokerPeer?: string;
+  /** KHR/1 asked of (or refused to) the workers and clients started from now on; absent: as their endpoints say. */
+  private peerKhr?: KhrMode;
   private readonly inFlight = new Map<string, Set<string>>();
   /** Each worker's instance id from its ready report: KHC/1 names a worker to drain or stop by it. */
   private readonly instances = new Map<string, string>();
@@ -167,6 +169,18 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
     return this.replicas === undefined ? {} : { brokerRoutes: await this.replicas.routesFor(nodeName) };
   }
 
+  /**
+   * Workers and clients started from now on speak KHR/1 whatever their endpoints (`on`: KHR/1 peers of
+   * a single broker) or only KHX/1 (`off`: peers of a cluster that do not speak KHR/1): KHR/1, "Degrading".
+   */
+  speakKhr(mode: KhrMode): void {
+    this.peerKhr = mode;
+  }
+
+  private khrParam(): { khr?: KhrMode } {
+    return this.peerKhr === undefined ? {} : { khr: this.peerKhr };
+  }
+
   /** A node's keys in a secure run (none otherwise): the broker is every peer's server. */
   private securityFor(name: string, position: SecurityPosition): { security?: NodeSecurity } {
     return securityParam(this.context.security, name, position, position === 'server' ? name : (this.broker?.name ?? 'broker'));
@@ -230,7 +244,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
 
   async startWorker(name: string, service = 'echo', workMs = this.timing.workMs, mode?: WorkerMode): Promise<NodeHandle> {
     const worker = await this.context.runtime.start(
-      this.context.implementation.worker({ name, broker: await this.brokerAddressFor(name), ...(await this.brokerRoutesFor(name)), service, workMs, mode, timing: this.timing, ...this.securityFor(name, 'peer') }),
+      this.context.implementation.worker({ name, broker: await this.brokerAddressFor(name), ...(await this.brokerRoutesFor(name)), ...this.khrParam(), service, workMs, mode, timing: this.timing, ...this.securityFor(name, 'peer') }),
     );
     this.trackExecutions(worker);
     this.workers.push(worker);
@@ -241,7 +255,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
   async startClients(count: number): Promise<NodeHandle[]> {
     this.recordDeclaredPolicies();
     const started = await startNumbered('client', this.clients.length, count, async (name) => {
-      const client = await this.context.runtime.start(this.context.implementation.client({ name, broker: await this.brokerAddressFor(name), ...(await this.brokerRoutesFor(name)), timing: this.timing, ...this.securityFor(name, 'peer') }));
+      const client = await this.context.runtime.start(this.context.implementation.client({ name, broker: await this.brokerAddressFor(name), ...(await this.brokerRoutesFor(name)), ...this.khrParam(), timing: this.timing, ...this.securityFor(name, 'peer') }));
       this.recordOutcomes(client);
       return client;
     });

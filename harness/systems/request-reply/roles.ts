@@ -36,6 +36,8 @@ export interface WorkerParams extends NodeParams {
   workMs: number;
   /** Chaos mode (docs/drivers.md, "Worker modes"): busy (stuck on its first job) or slow; default normal. The reference worker only, for now. */
   mode?: WorkerMode;
+  /** KHR/1 asked of this node whatever its endpoints (`on`), or refused (`off`: KHX/1 only); absent: as the endpoints say. */
+  khr?: KhrMode;
 }
 
 export interface ClientParams extends NodeParams {
@@ -43,6 +45,16 @@ export interface ClientParams extends NodeParams {
   broker: string;
   /** As a worker's. */
   brokerRoutes?: string;
+  /** As a worker's. */
+  khr?: KhrMode;
+}
+
+/** `{{khr}}`: whether a worker or client speaks KHR/1 (KHR/1, "Degrading"): `auto` (with several endpoints), `on` or `off`. */
+export type KhrMode = 'on' | 'off';
+
+/** The reference client's and worker's `--khr`, when a scenario asks for one. */
+function khrArgs(khr: KhrMode | undefined): string[] {
+  return khr === undefined ? [] : ['--khr', khr];
 }
 
 /** `{{broker}}` is the first endpoint (a single broker's), `{{brokers}}` the whole comma list (a cluster's), `{{brokerRoutes}}` each replica by node id (empty without a cluster). */
@@ -106,14 +118,15 @@ export const REQUEST_REPLY_ROLES = {
   }),
   worker: declareRole<WorkerParams>()({
     role: 'worker',
-    placeholders: ['broker', 'brokers', 'brokerRoutes', 'service', 'workMs', 'workerMode'],
-    values: ({ broker, brokerRoutes, service, workMs, mode }) => ({ ...brokerValues(broker, brokerRoutes), service, workMs, workerMode: formatWorkerMode(mode ?? { kind: 'normal' }) }),
-    reference: ({ name, broker, brokerRoutes, service, workMs, mode, timing }) =>
+    placeholders: ['broker', 'brokers', 'brokerRoutes', 'khr', 'service', 'workMs', 'workerMode'],
+    values: ({ broker, brokerRoutes, khr, service, workMs, mode }) => ({ ...brokerValues(broker, brokerRoutes), khr: khr ?? 'auto', service, workMs, workerMode: formatWorkerMode(mode ?? { kind: 'normal' }) }),
+    reference: ({ name, broker, brokerRoutes, khr, service, workMs, mode, timing }) =>
       node([
         'worker',
         '--name', name,
         '--broker', broker,
         ...routeArgs(brokerRoutes),
+        ...khrArgs(khr),
         '--service', service,
         '--work-ms', String(workMs),
         ...(mode === undefined || mode.kind === 'normal' ? [] : ['--mode', formatWorkerMode(mode)]),
@@ -123,11 +136,11 @@ export const REQUEST_REPLY_ROLES = {
   }),
   client: declareRole<ClientParams>()({
     role: 'client',
-    placeholders: ['broker', 'brokers', 'brokerRoutes', 'serviceClasses', 'retryPolicy'],
-    values: ({ broker, brokerRoutes, timing }) => ({ ...brokerValues(broker, brokerRoutes), serviceClasses: timing.serviceClasses ?? 'off', retryPolicy: timing.retryPolicy ?? DERIVED_RETRY_POLICY }),
-    reference: ({ name, broker, brokerRoutes, timing }) =>
+    placeholders: ['broker', 'brokers', 'brokerRoutes', 'khr', 'serviceClasses', 'retryPolicy'],
+    values: ({ broker, brokerRoutes, khr, timing }) => ({ ...brokerValues(broker, brokerRoutes), khr: khr ?? 'auto', serviceClasses: timing.serviceClasses ?? 'off', retryPolicy: timing.retryPolicy ?? DERIVED_RETRY_POLICY }),
+    reference: ({ name, broker, brokerRoutes, khr, timing }) =>
       driver([
-        'client', '--driver', '--name', name, '--broker', broker, ...routeArgs(brokerRoutes), ...retryArgs(timing),
+        'client', '--driver', '--name', name, '--broker', broker, ...routeArgs(brokerRoutes), ...khrArgs(khr), ...retryArgs(timing),
         ...(timing.serviceClasses === undefined ? [] : ['--service-class', timing.serviceClasses]),
         ...(timing.retryPolicy === undefined ? [] : ['--retry', timing.retryPolicy]),
       ]),
