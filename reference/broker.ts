@@ -469,7 +469,11 @@ export class Broker {
     if (cluster !== undefined) {
       if (!cluster.isServing) return answerAsNonLeader(identity, message, cluster, (reply) => this.send(reply), this.log, this.options.defects?.includes('follower-keeps-plain-workers'));
       if (message.kind === 'client-request' && message.service === KHR_MMI_SERVICE) return this.send([identity, ...encodeClientReply(message.service, khrMmiAnswer(cluster))]);
-      if (message.kind === 'client-request' && message.service === CLUSTER_MMI_SERVICE) return void answerOperator(identity, message.body, cluster, (reply) => this.send(reply), this.log);
+      if (message.kind === 'client-request' && message.service === CLUSTER_MMI_SERVICE) {
+        // Who may add or remove a replica is the policy's call right on the operator's service (docs/replication.md).
+        const mayChange = principal === undefined || this.security === undefined || this.security.allows(principal, 'call', CLUSTER_MMI_SERVICE);
+        return void answerOperator(identity, message.body, cluster, (reply) => this.send(reply), this.log, mayChange);
+      }
       if (message.kind === 'job-request') {
         if (message.khr === true) this.khrClients.add(identity.toString('hex'));
         // A retried id is answered from the table only once a read index confirms this broker still leads.

@@ -1,4 +1,5 @@
 import { Given, When } from '@cucumber/cucumber';
+import { claims } from '../harness/checker/profile';
 import { implementationUnderTest } from '../harness/manifest/selected-implementation';
 import { CLUSTER_SHAPES, isClusterShapeName } from '../harness/nemesis/cluster-shape';
 import { LEADER_TARGET } from '../harness/nemesis/fault';
@@ -10,8 +11,19 @@ import type { KeelhaulWorld } from './world';
 /** How many replicas a cluster scenario starts when the manifest says nothing (`roles.broker.replicas`). */
 const DEFAULT_REPLICAS = 3;
 
+/**
+ * A secure run's cluster runs its replication secure too (docs/replication.md): an implementation that
+ * does not claim `secure` cannot be held to that, and cannot be blamed for the run it would make.
+ */
+function requireSecureClaimIn(world: KeelhaulWorld): void {
+  if (world.harness.security !== undefined && !claims(implementationUnderTest().claimed, 'secure')) {
+    throw new Inconclusive('this scenario runs the broker cluster secure (keys and a policy); the implementation does not claim secure');
+  }
+}
+
 // Starting several replicas and waiting for them takes longer than one broker.
 Given('a broker cluster', { timeout: scaled(30_000) }, async function (this: KeelhaulWorld) {
+  requireSecureClaimIn(this);
   await this.harness.cluster.startBrokerCluster(implementationUnderTest().brokerReplicas ?? DEFAULT_REPLICAS);
 });
 
@@ -19,6 +31,7 @@ Given('a cluster of {int} brokers', { timeout: scaled(30_000) }, async function 
   const declared = implementationUnderTest().brokerReplicas;
   // A shape drawn for N brokers means nothing over another number: the harness cannot set the scenario up.
   if (declared !== undefined && declared !== count) throw new Inconclusive(`this scenario needs a cluster of ${count} brokers; the implementation runs ${declared} (roles.broker.replicas)`);
+  requireSecureClaimIn(this);
   await this.harness.cluster.startBrokerCluster(count);
 });
 

@@ -23,6 +23,28 @@ Feature: A replicated broker fails over without losing or repeating a job
     And no call is stuck
     And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
 
+  # Secure replication (docs/replication.md): every replica holds the cluster's key, which the policy
+  # names as each replica's; the replication links are CURVE between replica keys only, and workers and
+  # clients are CURVE peers of that key with the rights the table gives them.
+  @khr1:commit-before-ack @khr1:serving-leader-only @khr1:client-failover @khr1:worker-failover
+  Scenario: The leader of a secure cluster is killed under load
+    Given a secure run with the policy:
+      | principal | register | call |
+      | worker-1  | echo     |      |
+      | worker-2  | echo     |      |
+      | worker-3  | echo     |      |
+      | client-1  |          | echo |
+      | client-2  |          | echo |
+    And clients that try each call up to 20 times
+    And a broker cluster
+    And 3 workers serving "echo" that take 20 ms per job
+    And 2 clients
+    When each client starts submitting 60 jobs to "echo", 2 at a time
+    And the leader is killed
+    Then every job is answered exactly once
+    And no call is stuck
+    And the history shows no anomaly the "replicated-exactly-once" profile forbids, with a failover bound of 10000 ms
+
   @khr1:commit-before-ack @khr1:follower-never-dispatches @khr1:new-leader-grace @khr1:client-failover @khr1:worker-failover
   Scenario: The leader is killed and comes back as a follower
     Given clients that try each call up to 20 times

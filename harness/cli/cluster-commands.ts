@@ -6,10 +6,13 @@ import { parseClusterMember, parseEndpointList } from '../../reference/cluster/c
 import { parseBrokerRoutes } from '../../reference/cluster/broker-routes';
 import { clusterSettingsOf } from '../../reference/cluster/cluster-settings';
 import { CLUSTER_MMI_SERVICE } from '../../reference/cluster/cluster-gate';
+import { ReplicationSecurityError, type ReplicationSecuritySettings } from '../../reference/cluster/replication-security';
+import type { PeerSecurity } from '../../reference/security/peer-security';
 import type { JobStoreOptions } from '../../reference/journal/job-store';
 import type { BrokerDefect } from '../../reference/defects';
 import type { Logger } from '../../reference/util/log';
 import { createLogger } from '../../reference/util/log';
+import { curveKeyOption, peerSecurityOrExit, serverKeyOption } from './node-options';
 
 /** `--broker a,b,c`: one endpoint or several, each checked; kept as the comma-separated text. */
 export function endpointList(value: string): string {
@@ -50,6 +53,7 @@ export async function startClusterNodeOrExit(
   endpointGiven: boolean,
   store: JobStoreOptions,
   log: Logger,
+  security: ReplicationSecuritySettings | undefined,
 ): Promise<ClusterNode | undefined> {
   let settings;
   try {
@@ -61,24 +65,31 @@ export async function startClusterNodeOrExit(
     process.exit(CLUSTER_SETTINGS_EXIT);
   }
   if (settings === undefined) return undefined;
-  return ClusterNode.start({
-    ...settings,
-    electionTimeoutMs: opts.electionTimeout,
-    heartbeatMs: opts.raftHeartbeat,
-    fsync: store.fsync ?? true,
-    store,
-    log,
-    ackBeforeCommit: opts.seedDefect?.includes('ack-before-commit') === true,
-    deposedKeepsServing: opts.seedDefect?.includes('deposed-keeps-serving') === true,
-  });
+  try {
+    return await ClusterNode.start({
+      ...settings,
+      electionTimeoutMs: opts.electionTimeout,
+      heartbeatMs: opts.raftHeartbeat,
+      fsync: store.fsync ?? true,
+      store,
+      log,
+      ackBeforeCommit: opts.seedDefect?.includes('ack-before-commit') === true,
+      deposedKeepsServing: opts.seedDefect?.includes('deposed-keeps-serving') === true,
+      security,
+    });
+  } catch (error) {
+    if (!(error instanceof ReplicationSecurityError)) throw error;
+    process.stderr.write(`keelhaul broker: ${error.message}\n`);
+    process.exit(CLUSTER_SETTINGS_EXIT);
+  }
 }
 
 /** How long an operator request waits for its answer: a membership change may wait for a newcomer to catch up. */
 const OPERATOR_TIMEOUT_MS = 20_000;
 
 /** One operator request to one endpoint: the answer's status and text, or undefined without one. */
-async function askOperator(endpoint: string, body: string[], timeout: number): Promise<{ status: string; text: string } | undefined> {
-  const client = new MajordomoClient({ broker: endpoint, khr: false, checkService: false, attempts: 1, timeout, logger: createLogger('cluster') });
+async function askOperator(endpoint: string, body: string[], timeout: number, security: PeerSecurity | undefined): Promise<{ status: string; text: string } | undefined> {
+  const client = new MajordomoClient({ broker: endpoint, khr: false, checkService: false, attempts: 1, timeout, logger: createLogger('cluster'), security });
   try {
     const reply = await client.request(CLUSTER_MMI_SERVICE, body.map((frame) => Buffer.from(frame)));
     return { status: reply[0]?.toString() ?? '', text: reply[1]?.toString() ?? '' };
@@ -94,32 +105,32 @@ async function askOperator(endpoint: string, body: string[], timeout: number): P
  * `status` as the leader sees it: the brokers in turn until one is the leader or names one that
  * confirms it; failing that, the first answer (a removed or cut-off broker's own view may be stale).
  */
-export async function clusterStatus(endpoints: string[], timeout: number): Promise<string | undefined> {
+export async function clusterStatus(endpoints: string[], timeout: number, security?: PeerSecurity): Promise<string | undefined> {
   let first: string | undefined;
   const leads = (text: string): boolean => {
     const status = JSON.parse(text) as { node: string; leader: string | null };
     return status.leader === status.node;
   };
   for (const endpoint of endpoints) {
-    const answer = await askOperator(endpoint, ['status'], timeout);
+    const answer = await askOperator(endpoint, ['status'], timeout, security);
     if (answer?.status !== '200') continue;
     first ??= answer.text;
     if (leads(answer.text)) return answer.text;
     const named = (JSON.parse(answer.text) as { leaderEndpoint?: string | null }).leaderEndpoint;
     if (typeof named !== 'string') continue;
-    const fromLeader = await askOperator(named, ['status'], timeout);
+    const fromLeader = await askOperator(named, ['status'], timeout, security);
     if (fromLeader?.status === '200' && leads(fromLeader.text)) return fromLeader.text;
   }
   return first;
 }
 
 /** A change goes to the leader: the endpoints in turn, following a 307 at once. */
-export async function clusterChange(endpoints: string[], body: string[]): Promise<{ ok: boolean; text: string }> {
+export async function clusterChange(endpoints: string[], body: string[], security?: PeerSecurity): Promise<{ ok: boolean; text: string }> {
   const queue = [...endpoints];
   for (let tries = 0; tries < 3 * endpoints.length + 3 && queue.length > 0; tries++) {
     const endpoint = queue.shift()!;
     queue.push(endpoint);
-    const answer = await askOperator(endpoint, body, OPERATOR_TIMEOUT_MS);
+    const answer = await askOperator(endpoint, body, OPERATOR_TIMEOUT_MS, security);
     if (answer === undefined) continue;
     if (answer.status === '200') return { ok: true, text: answer.text };
     if (answer.status === '307') {
@@ -135,6 +146,12 @@ export async function clusterChange(endpoints: string[], body: string[]): Promis
   return { ok: false, text: `no leader among ${endpoints.join(',')} took the change` };
 }
 
+/** A secure cluster's operator: its own key pair and the brokers' public key (as a client's). */
+interface OperatorKeys {
+  curveKey?: string;
+  serverKey?: string;
+}
+
 /** `keelhaul cluster status|add|remove` (docs/protocol.md, "Replicated broker"). */
 export function registerClusterCommands(program: Command): void {
   const cluster = program.command('cluster').description('operate a reference broker cluster (KHR/1): status, add or remove a member');
@@ -144,8 +161,10 @@ export function registerClusterCommands(program: Command): void {
     .description('print the cluster as its leader (or the first broker that answers) sees it, as JSON: node, role, term, leader, members')
     .addOption(brokerOption())
     .addOption(new Option('--timeout <ms>', 'how long each broker is waited for').default(2000).argParser((value) => Number(value)))
-    .action(async (opts: { broker: string; timeout: number }) => {
-      const status = await clusterStatus(opts.broker.split(','), opts.timeout);
+    .addOption(curveKeyOption())
+    .addOption(serverKeyOption())
+    .action(async (opts: { broker: string; timeout: number } & OperatorKeys) => {
+      const status = await clusterStatus(opts.broker.split(','), opts.timeout, peerSecurityOrExit(opts));
       if (status === undefined) {
         process.stderr.write(`keelhaul cluster status: no broker of ${opts.broker} answered\n`);
         process.exit(1);
@@ -158,14 +177,16 @@ export function registerClusterCommands(program: Command): void {
     .description('add a broker (it must run with --join): it catches up as a learner, then becomes a voter')
     .argument('<member>', '<id>=<client endpoint>+<replication endpoint>')
     .addOption(brokerOption())
-    .action(async (member: string, opts: { broker: string }) => {
+    .addOption(curveKeyOption())
+    .addOption(serverKeyOption())
+    .action(async (member: string, opts: { broker: string } & OperatorKeys) => {
       try {
         parseClusterMember(member);
       } catch (error) {
         process.stderr.write(`keelhaul cluster add: ${(error as Error).message}\n`);
         process.exit(2);
       }
-      const outcome = await clusterChange(opts.broker.split(','), ['add', member]);
+      const outcome = await clusterChange(opts.broker.split(','), ['add', member], peerSecurityOrExit(opts));
       process.stdout.write(`${outcome.text}\n`);
       process.exit(outcome.ok ? 0 : 1);
     });
@@ -174,8 +195,10 @@ export function registerClusterCommands(program: Command): void {
     .description('remove a broker from the voters')
     .argument('<id>', 'the node id to remove')
     .addOption(brokerOption())
-    .action(async (id: string, opts: { broker: string }) => {
-      const outcome = await clusterChange(opts.broker.split(','), ['remove', id]);
+    .addOption(curveKeyOption())
+    .addOption(serverKeyOption())
+    .action(async (id: string, opts: { broker: string } & OperatorKeys) => {
+      const outcome = await clusterChange(opts.broker.split(','), ['remove', id], peerSecurityOrExit(opts));
       process.stdout.write(`${outcome.text}\n`);
       process.exit(outcome.ok ? 0 : 1);
     });

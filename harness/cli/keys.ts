@@ -46,6 +46,7 @@ export function policyTemplate(principals: ReadonlyArray<{ name: string; key: st
     `# and --server-key ${server}${PUBLIC_KEY_SUFFIX}. Every right is a list of names: exact, "prefix*" or "*".`,
     '# All rights start empty: a principal may connect but do nothing until you fill in what it needs.',
     '# The server re-reads this file on SIGHUP and when it changes; a principal removed is revoked.',
+    '# A secure broker cluster: add the brokers\' key as a principal with replicate: [<node id>, ...] (docs/replication.md).',
     'version: 1',
     'principals:',
   ];

@@ -165,7 +165,7 @@ program
       const logger = createLogger(opts.name);
       const fsync = !(opts.unsafeNoSync || opts.seedDefect?.includes('no-fsync'));
       const storeOptions = { retentionMs: opts.retentionMs, retentionCount: opts.retentionCount, logger, fsync };
-      const cluster = await startClusterNodeOrExit(opts, command.getOptionValueSource('endpoint') === 'cli', storeOptions, logger);
+      const cluster = await startClusterNodeOrExit(opts, command.getOptionValueSource('endpoint') === 'cli', storeOptions, logger, security);
       const broker = await Broker.start({
         cluster,
         endpoint: cluster?.status().members.find((member) => member.id === cluster.id)?.client ?? opts.endpoint,

@@ -351,6 +351,8 @@ export interface PrincipalRights {
   subscribe?: string[];
   /** The subscriber ids it may open sessions as; absent means its own principal name only. */
   subscriberIds?: string[];
+  /** A broker cluster's replicas: the node ids whose replica holds this key (docs/replication.md). */
+  replicate?: string[];
 }
 
 /** The entitlement table the server nodes were given, in force from `t` until the next `policy`. */

@@ -243,6 +243,7 @@ const PRINCIPAL_RIGHTS: JsonSchema = {
     publish: patterns('topics it may publish on'),
     subscribe: patterns('topics it may subscribe to'),
     subscriberIds: patterns('subscriber ids it may open sessions as (absent: its own name only)'),
+    replicate: strings('broker cluster node ids whose replica holds this key (exact ids)'),
   },
 };
 const controller = string('the controller (a client driver) that asked for the kill');

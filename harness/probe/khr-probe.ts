@@ -1,4 +1,5 @@
 import { decodeAtClient, encodeClientRequest, MdpDecodeError } from '../../reference/mdp/codec';
+import type { PeerSecurity } from '../../reference/security/peer-security';
 import { RawPeer } from './raw-peer';
 
 /** The 8/MMI service a KHR/1 broker answers with its view of the cluster (docs/protocol.md). */
@@ -9,10 +10,11 @@ export type KhrAnswer = { cluster: true; term: number; leader: string; node: str
 
 /**
  * Asks one broker `mmi.khr` on a fresh socket (an instrument of the harness, never through the fault
- * proxy): undefined when nothing came within `timeoutMs` or the answer was not a 7/MDP reply.
+ * proxy): undefined when nothing came within `timeoutMs` or the answer was not a 7/MDP reply. In a
+ * secure run `security` is the harness's own principal towards the cluster's key.
  */
-export async function askKhr(endpoint: string, timeoutMs: number): Promise<KhrAnswer | undefined> {
-  const peer = new RawPeer(endpoint);
+export async function askKhr(endpoint: string, timeoutMs: number, security?: PeerSecurity): Promise<KhrAnswer | undefined> {
+  const peer = new RawPeer(endpoint, security);
   try {
     await peer.send(encodeClientRequest(KHR_MMI_SERVICE, [Buffer.from('KHR/1')]));
     const frames = await peer.receive(timeoutMs);

@@ -5,7 +5,7 @@ import type { HistoryRecorder } from '../history/recorder';
 import { writeKeyFiles, SECRET_KEY_SUFFIX } from '../../reference/security/key-files';
 import { generateKeyPair, type KeyPair } from '../../reference/security/key-pair';
 import { PeerSecurity } from '../../reference/security/peer-security';
-import type { NodeSecurity, SecurityPosition, SecurityProvider } from '../systems/node-security';
+import { CLUSTER_KEY_NAME, type NodeSecurity, type SecurityPosition, type SecurityProvider } from '../systems/node-security';
 
 /** The harness's own principal: listed in every policy, with no rights, so a server answers its 8/MMI questions. */
 export const HARNESS_PRINCIPAL = 'keelhaul-harness';
@@ -90,6 +90,11 @@ export class RunSecurity implements SecurityProvider {
       return { curveKeyFile, policyFile: this.policyFile };
     }
     return { curveKeyFile, serverKey: this.keyPair(server).publicKey };
+  }
+
+  forReplicas(nodeIds: readonly string[]): NodeSecurity {
+    this.grant({ [CLUSTER_KEY_NAME]: { replicate: [...nodeIds] } });
+    return this.forNode(CLUSTER_KEY_NAME, 'server', CLUSTER_KEY_NAME);
   }
 
   harnessPeer(server: string): PeerSecurity {

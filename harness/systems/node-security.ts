@@ -14,6 +14,12 @@ export interface NodeSecurity {
   policyFile?: string;
 }
 
+/**
+ * The key a secure broker cluster's replicas share (docs/replication.md, "Secure replication"):
+ * workers and clients know one server key for every replica, so every replica holds this one.
+ */
+export const CLUSTER_KEY_NAME = 'broker-cluster';
+
 /** Where a node sits: a server enforces the policy, a peer presents its key to one. */
 export type SecurityPosition = 'server' | 'peer';
 
@@ -21,6 +27,8 @@ export type SecurityPosition = 'server' | 'peer';
 export interface SecurityProvider {
   /** `server` is the node's server (the hub it connects to); for a server, its own name. */
   forNode(name: string, position: SecurityPosition, server: string): NodeSecurity;
+  /** A broker cluster's replicas: the shared key (CLUSTER_KEY_NAME), which the policy names as the replica key of each of `nodeIds`, and the policy. */
+  forReplicas(nodeIds: readonly string[]): NodeSecurity;
   /** The harness's own credentials towards `server` (for its 8/MMI questions): a principal the policy lists with no rights. */
   harnessPeer(server: string): PeerSecurity;
 }

@@ -73,14 +73,16 @@ export function answerAsNonLeader(identity: Frame, message: BrokerInbound, clust
 /**
  * `mmi.khr.cluster` (docs/protocol.md): body `status`, `add <id>=<client>+<replication>` or
  * `remove <id>` (verb and argument as separate frames); answered `200` + JSON or text, `307` + the
- * leader's client endpoint, `503 no leader`, `400` (bad request) or `500` (the change failed).
+ * leader's client endpoint, `503 no leader`, `400` (bad request), `403` (a secure broker's operator
+ * key may not `call` `mmi.khr.cluster`: `mayChange` false) or `500` (the change failed).
  */
-export async function answerOperator(identity: Frame, body: readonly Frame[], cluster: ClusterNode, send: (frames: Frame[]) => void, log: Logger): Promise<void> {
+export async function answerOperator(identity: Frame, body: readonly Frame[], cluster: ClusterNode, send: (frames: Frame[]) => void, log: Logger, mayChange = true): Promise<void> {
   const reply = (status: string, text: string): void => send([identity, ...encodeClientReply(CLUSTER_MMI_SERVICE, [Buffer.from(status), Buffer.from(text)])]);
   const verb = body[0]?.toString('utf8') ?? '';
   const argument = body[1]?.toString('utf8') ?? '';
   if (verb === 'status') return reply('200', JSON.stringify(cluster.status()));
   if (verb !== 'add' && verb !== 'remove') return reply('400', `unknown verb ${JSON.stringify(verb)}: status, add or remove`);
+  if (!mayChange) return reply('403', `this key may not change the cluster: its principal needs "call: [${CLUSTER_MMI_SERVICE}]"`);
   if (!cluster.isServing) {
     const { status, body: where } = redirectOf(cluster);
     return reply(status, where[0].toString('utf8'));

@@ -16,6 +16,7 @@ import { SnapshotPacing } from './snapshot-pacing';
 import { PeerTransport } from './peer-transport';
 import { RaftStorage } from './raft-storage';
 import { ReplicatedRecordLog } from './replicated-record-log';
+import { ReplicationSecurity, type ReplicationSecuritySettings } from './replication-security';
 
 export interface ClusterNodeOptions {
   self: ClusterMember;
@@ -35,6 +36,8 @@ export interface ClusterNodeOptions {
   ackBeforeCommit?: boolean;
   /** Seeded defect deposed-keeps-serving: deposed, the broker goes on as a second master of the term it led (reference/defects.ts). */
   deposedKeepsServing?: boolean;
+  /** Secure replication (docs/replication.md): the broker's key pair and policy; links only between replica keys. */
+  security?: ReplicationSecuritySettings;
 }
 
 /** What the broker hears from its node. */
@@ -61,6 +64,8 @@ export interface ClusterStatus {
   commit: number;
   applied: number;
   snapshot: number;
+  /** The replication links: messages sent, dropped, received, malformed, refused, and failed handshakes. */
+  replication: PeerTransport['counts'] & { secure: boolean };
 }
 
 interface PendingProposal {
@@ -112,6 +117,7 @@ export class ClusterNode {
   private constructor(
     private readonly options: ClusterNodeOptions,
     private readonly storage: RaftStorage,
+    private readonly security: ReplicationSecurity | undefined,
   ) {
     const state = storage.state();
     this.node = new RaftNode({ id: options.self.id, electionTimeoutMs: options.electionTimeoutMs, heartbeatIntervalMs: options.heartbeatMs, random: Math.random }, state);
@@ -123,7 +129,8 @@ export class ClusterNode {
       this.appendPipeline.heard(message);
       void this.driver.step(message).catch(() => undefined);
     };
-    this.transport = new PeerTransport({ self: options.self.id, bind: options.self.replication, log: options.log, onMessage });
+    this.transport = new PeerTransport({ self: options.self.id, bind: options.self.replication, log: options.log, onMessage, security });
+    security?.onReload(() => this.transport.refreshKeys());
     for (const member of options.members) this.learnAddress(member);
     this.learnAddress(options.self);
     // The image at the snapshot; committed entries after it are applied as the leader reports them.
@@ -139,12 +146,21 @@ export class ClusterNode {
 
   static async start(options: ClusterNodeOptions): Promise<ClusterNode> {
     const voters = options.join ? [] : options.members.map((member) => member.id);
-    const storage = await RaftStorage.open(options.dataDir, voters, { fsync: options.fsync });
-    const cluster = new ClusterNode(options, storage);
+    // Before the data dir is opened: a policy that cannot secure this replica stops the start with its reason.
+    const security = options.security === undefined ? undefined : await ReplicationSecurity.start(options.self.id, options.security, options.log);
+    let cluster: ClusterNode;
+    try {
+      const storage = await RaftStorage.open(options.dataDir, voters, { fsync: options.fsync });
+      cluster = new ClusterNode(options, storage, security);
+    } catch (error) {
+      security?.close();
+      throw error;
+    }
     await cluster.transport.listen();
     const tickEvery = Math.max(5, Math.min(options.heartbeatMs / 2, 50));
     cluster.ticker = setInterval(() => cluster.onTick(), tickEvery);
-    options.log.info({ node: options.self.id, voters: cluster.node.voters(), term: cluster.node.leadership().term, snapshot: storage.currentSnapshot().index, entries: storage.entriesAfterSnapshot().length }, 'cluster node started');
+    options.log.info({ node: options.self.id, voters: cluster.node.voters(), term: cluster.node.leadership().term, snapshot: cluster.storage.currentSnapshot().index, entries: cluster.storage.entriesAfterSnapshot().length }, 'cluster node started');
+    if (security !== undefined) options.log.info({ key: security.publicKey }, 'replication links are CURVE, open to replica keys of the policy only');
     return cluster;
   }
 
@@ -213,6 +229,7 @@ export class ClusterNode {
       commit: this.node.commit(),
       applied: this.appliedIndex,
       snapshot: this.storage.currentSnapshot().index,
+      replication: { ...this.transport.counts, secure: this.security !== undefined },
     };
   }
 
@@ -248,6 +265,10 @@ export class ClusterNode {
   /** `keelhaul cluster add`: the address is replicated first, then the one-server change; resolves once it is committed. */
   async addMember(member: ClusterMember): Promise<string> {
     if (!this.serving) throw new Error('not the leader');
+    // Refused before anything is replicated: a member no replica can reach would only stall the change.
+    if (this.security !== undefined && this.security.link(member.id) === undefined) {
+      throw new Error(`the policy names no replica key for ${member.id}: give its principal "replicate: [${member.id}]" in every replica's policy first (re-read on change or SIGHUP)`);
+    }
     await this.commitWithin(this.replicate(encodeMemberCommand(member)), 'recording the new member\'s address');
     return this.change({ type: 'add', node: member.id });
   }
@@ -261,11 +282,13 @@ export class ClusterNode {
     this.closed = true;
     clearInterval(this.ticker);
     this.transport.close();
+    this.security?.close();
     await this.storage.close().catch(() => undefined);
   }
 
   private onTick(): void {
     if (this.closed) return;
+    this.security?.tick();
     const now = monotonicNow();
     const gap = now - this.lastTickAt;
     const stalled = gap > this.options.electionTimeoutMs;

@@ -35,11 +35,18 @@ export function parsePolicy(text: string, file: string): Policy {
   const value = parseDocument(text, file);
   if (!validate(value)) throw new PolicyError(file, [...new Set((validate.errors ?? []).map(describeError))]);
   const owners = new Map<string, string>();
+  const replicas = new Map<string, string>();
   const problems: string[] = [];
   for (const [name, entry] of Object.entries(value.principals)) {
     const owner = owners.get(entry.key);
     if (owner !== undefined) problems.push(`principals.${name}.key: the same key as principals.${owner}.key (a key is one principal)`);
     else owners.set(entry.key, name);
+    for (const [index, nodeId] of (entry.replicate ?? []).entries()) {
+      const replica = replicas.get(nodeId);
+      // Peers look a replica's key up by its node id: two keys for one id would leave them guessing.
+      if (replica !== undefined) problems.push(`principals.${name}.replicate[${index}]: node id ${nodeId} is principals.${replica}'s already (a replica has one key)`);
+      else replicas.set(nodeId, name);
+    }
   }
   if (problems.length > 0) throw new PolicyError(file, problems);
   return new Policy(value);
@@ -67,9 +74,9 @@ function describeError(error: ErrorObject): string {
     case 'const':
       return `${field}: must be ${JSON.stringify(params.allowedValue)}`;
     case 'pattern':
-      return /\/key$/.test(error.instancePath)
-        ? `${field}: must be a CURVE public key, 40 Z85 characters`
-        : `${field}: must be a name, \`prefix*\` or \`*\` (a star only at the end)`;
+      if (/\/key$/.test(error.instancePath)) return `${field}: must be a CURVE public key, 40 Z85 characters`;
+      if (/\/replicate\/\d+$/.test(error.instancePath)) return `${field}: must be a node id, 1-32 letters, digits, "-" or "_" (no pattern)`;
+      return `${field}: must be a name, \`prefix*\` or \`*\` (a star only at the end)`;
     case 'type':
       return `${field}: must be ${String(params.type) === 'array' ? 'a list' : `a${String(params.type) === 'object' ? 'n' : ''} ${String(params.type)}`}`;
     case 'uniqueItems':

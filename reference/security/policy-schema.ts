@@ -3,6 +3,9 @@ const Z85_KEY_PATTERN = '^[0-9a-zA-Z.:+=^!/*?&<>()\\[\\]{}@%$#-]{40}$';
 /** An exact name, `prefix*` or `*`: a star only at the end. */
 const NAME_PATTERN = '^[^*]*\\*?$';
 
+/** A cluster broker's node id (reference/cluster/cluster-members.ts): exact, never a pattern. */
+const NODE_ID_PATTERN = '^[A-Za-z0-9_-]{1,32}$';
+
 const names = {
   type: 'array',
   items: { type: 'string', minLength: 1, pattern: NAME_PATTERN },
@@ -29,6 +32,7 @@ export const POLICY_SCHEMA = {
           publish: names,
           subscribe: names,
           subscriberIds: names,
+          replicate: { type: 'array', items: { type: 'string', pattern: NODE_ID_PATTERN }, uniqueItems: true },
         },
       },
     },

@@ -1,7 +1,7 @@
 import { matchesAny } from './name-pattern';
 
 /** What a principal may do, each with the names or topics it may do it to. */
-export type Right = 'register' | 'call' | 'publish' | 'subscribe' | 'subscriberId';
+export type Right = 'register' | 'call' | 'publish' | 'subscribe' | 'subscriberId' | 'replicate';
 
 /** One principal as the policy file states it. */
 export interface PrincipalEntry {
@@ -17,6 +17,12 @@ export interface PrincipalEntry {
   subscribe?: string[];
   /** Subscriber ids it may use; default: its own principal name. */
   subscriberIds?: string[];
+  /**
+   * Cluster node ids this key is the replica of (docs/replication.md, "Secure replication"): exact
+   * ids, each the key of one principal only. Peers reach that replica with this key as its CURVE
+   * server key, and its replication endpoint admits only keys with this right.
+   */
+  replicate?: string[];
 }
 
 /** The policy file's content (docs/security.md). */
@@ -37,6 +43,7 @@ const RIGHT_FIELD: Record<Right, Exclude<keyof PrincipalEntry, 'key'>> = {
   publish: 'publish',
   subscribe: 'subscribe',
   subscriberId: 'subscriberIds',
+  replicate: 'replicate',
 };
 
 /**
@@ -46,9 +53,13 @@ const RIGHT_FIELD: Record<Right, Exclude<keyof PrincipalEntry, 'key'>> = {
  */
 export class Policy {
   private readonly byKey = new Map<string, { name: string; entry: PrincipalEntry }>();
+  private readonly replicaKeys = new Map<string, string>();
 
   constructor(readonly document: PolicyDocument) {
-    for (const [name, entry] of Object.entries(document.principals)) this.byKey.set(entry.key, { name, entry });
+    for (const [name, entry] of Object.entries(document.principals)) {
+      this.byKey.set(entry.key, { name, entry });
+      for (const nodeId of entry.replicate ?? []) this.replicaKeys.set(nodeId, entry.key);
+    }
   }
 
   /** The principal a key belongs to, or undefined for a key the policy does not list. */
@@ -60,6 +71,16 @@ export class Policy {
   /** True when the policy lists `key`: the ZAP allow-list. */
   lists(key: string): boolean {
     return this.byKey.has(key);
+  }
+
+  /** The key of the principal that `replicate`s `nodeId`, or undefined when none does. */
+  replicaKeyOf(nodeId: string): string | undefined {
+    return this.replicaKeys.get(nodeId);
+  }
+
+  /** True when `key` is a cluster replica's (its principal may `replicate` some node id). */
+  isReplica(key: string): boolean {
+    return (this.byKey.get(key)?.entry.replicate?.length ?? 0) > 0;
   }
 
   /** True when `principal`'s key is (still) listed and has `right` on `name`. */

@@ -21,6 +21,8 @@ export interface ServerSecurityOptions {
   policyFile: string;
   /** The server's ZAP domain; default a fresh unique one (domains only need to differ within a process). */
   zapDomain?: string;
+  /** Whether a key may complete the handshake (the ZAP allow-list); default: every key the policy lists. */
+  admits?: (policy: Policy, publicKey: string) => boolean;
   log: Logger;
 }
 
@@ -60,7 +62,8 @@ export class ServerSecurity {
     const watched = new WatchedPolicy(options.policyFile, options.log);
     const domain = options.zapDomain ?? `keelhaul-${crypto.randomUUID()}`;
     try {
-      const zap = await registerZapDomain(domain, (key) => watched.current.lists(key));
+      const admits = options.admits ?? ((policy: Policy, key: string) => policy.lists(key));
+      const zap = await registerZapDomain(domain, (key) => admits(watched.current, key));
       return new ServerSecurity(options.keyPair, domain, watched, zap);
     } catch (error) {
       watched.close();

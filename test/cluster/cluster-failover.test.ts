@@ -1,36 +1,16 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { MajordomoClient } from '../../reference/client';
-import { MajordomoWorker } from '../../reference/worker';
+import type { MajordomoWorker } from '../../reference/worker';
 import { decodeKhrJobReply, encodeClientRequest, encodeKhrJobRequest, KhxStatus } from '../../reference/mdp/codec';
 import { RawMdpPeer, sleep } from '../reference/helpers';
-import { TestCluster, TEST_HEARTBEAT_MS } from './cluster-processes';
+import { countingWorker, TestCluster } from './cluster-processes';
 import { TermFence } from '../../reference/cluster/term-fence';
 
 /**
  * The reference broker in cluster mode (KHR/1), as real processes on real sockets: elections,
  * redirects, exactly-once across a leader's SIGKILL, and a frozen old leader that resumes deposed.
  */
-
-/** A worker in this process that counts every execution of every job: a second one is a duplicate. */
-function countingWorker(endpoints: string, executions: Map<string, number>): MajordomoWorker {
-  const worker = new MajordomoWorker({
-    broker: endpoints,
-    service: 'echo',
-    heartbeatInterval: TEST_HEARTBEAT_MS,
-    heartbeatLiveness: 3,
-    reconnectInitial: 50,
-    reconnectMax: 300,
-    handler: async (body) => {
-      const job = body[0]?.toString() ?? '';
-      executions.set(job, (executions.get(job) ?? 0) + 1);
-      await sleep(20);
-      return body;
-    },
-  });
-  worker.start();
-  return worker;
-}
 
 /** Runs `jobs` calls, `parallel` at a time, each on its own client with every endpoint; resolves to each job's reply or error. */
 async function submit(endpoints: string, jobs: string[], parallel: number): Promise<Map<string, string>> {

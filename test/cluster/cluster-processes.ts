@@ -5,6 +5,9 @@ import path from 'node:path';
 import { freePort } from '../../harness/runtime/ports';
 import { MajordomoClient } from '../../reference/client';
 import type { ClusterStatus } from '../../reference/cluster/cluster-node';
+import type { PeerSecurity } from '../../reference/security/peer-security';
+import { MajordomoWorker } from '../../reference/worker';
+import { sleep } from '../reference/helpers';
 
 const BIN = path.resolve(__dirname, '../../../bin/keelhaul.js');
 
@@ -22,6 +25,12 @@ export interface TestBroker {
   output: string[];
 }
 
+/** A secure cluster's test setup: each broker's own flags (its key, the policy), and how the test reaches a broker as a client. */
+export interface TestClusterSecurity {
+  argsOf(id: string): string[];
+  clientOf(id: string): PeerSecurity;
+}
+
 /**
  * A cluster of reference brokers as real processes on 127.0.0.1 (`keelhaul broker --cluster`), each
  * with its own data dir. `kill` is SIGKILL; `freeze`/`resume` are SIGSTOP/SIGCONT; `restart` reuses the dir.
@@ -31,15 +40,16 @@ export class TestCluster {
     readonly brokers: TestBroker[],
     private readonly root: string,
     private readonly extraArgs: string[],
+    private readonly security: TestClusterSecurity | undefined,
   ) {}
 
-  static async start(size: number, extraArgs: string[] = []): Promise<TestCluster> {
+  static async start(size: number, extraArgs: string[] = [], security?: TestClusterSecurity): Promise<TestCluster> {
     const root = await mkdtemp(path.join(tmpdir(), 'keelhaul-cluster-'));
     const brokers: TestBroker[] = [];
     for (let n = 1; n <= size; n++) {
       brokers.push({ id: `b${n}`, client: `tcp://127.0.0.1:${await freePort()}`, replication: `tcp://127.0.0.1:${await freePort()}`, dataDir: path.join(root, `b${n}`), output: [] });
     }
-    const cluster = new TestCluster(brokers, root, extraArgs);
+    const cluster = new TestCluster(brokers, root, extraArgs, security);
     for (const broker of brokers) cluster.launch(broker);
     return cluster;
   }
@@ -63,6 +73,7 @@ export class TestCluster {
       BIN, 'broker', '--name', broker.id, '--node-id', broker.id, '--cluster', this.members, '--data-dir', broker.dataDir,
       '--election-timeout', String(TEST_ELECTION_MS), '--raft-heartbeat', String(TEST_RAFT_HEARTBEAT_MS), '--heartbeat', String(TEST_HEARTBEAT_MS), '--liveness', '3', '--exit-with-stdin',
       ...this.extraArgs,
+      ...(this.security?.argsOf(broker.id) ?? []),
       ...more,
     ];
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -112,7 +123,7 @@ export class TestCluster {
 
   /** The status one broker reports (mmi.khr.cluster), or undefined without an answer within `timeoutMs`. */
   async statusOf(broker: TestBroker, timeoutMs = 500): Promise<ClusterStatus | undefined> {
-    const client = new MajordomoClient({ broker: broker.client, khr: false, checkService: false, attempts: 1, timeout: timeoutMs });
+    const client = new MajordomoClient({ broker: broker.client, khr: false, checkService: false, attempts: 1, timeout: timeoutMs, security: this.security?.clientOf(broker.id) });
     try {
       const reply = await client.request('mmi.khr.cluster', [Buffer.from('status')]);
       return reply[0]?.toString() === '200' ? (JSON.parse(reply[1]?.toString() ?? '') as ClusterStatus) : undefined;
@@ -145,4 +156,25 @@ export class TestCluster {
     }
     await rm(this.root, { recursive: true, force: true });
   }
+}
+
+/** A worker in this process that counts every execution of every job: a second one is a duplicate. `security`: a secure cluster's worker. */
+export function countingWorker(endpoints: string, executions: Map<string, number>, security?: PeerSecurity): MajordomoWorker {
+  const worker = new MajordomoWorker({
+    broker: endpoints,
+    service: 'echo',
+    heartbeatInterval: TEST_HEARTBEAT_MS,
+    heartbeatLiveness: 3,
+    reconnectInitial: 50,
+    reconnectMax: 300,
+    security,
+    handler: async (body) => {
+      const job = body[0]?.toString() ?? '';
+      executions.set(job, (executions.get(job) ?? 0) + 1);
+      await sleep(20);
+      return body;
+    },
+  });
+  worker.start();
+  return worker;
 }

@@ -996,7 +996,7 @@ describe('ManifestImplementation', () => {
   test('examples/reference/keelhaul-cluster.yaml: three replicas, each started with its node id, its peers, its own endpoints, whether it joins and its data folder; workers and clients with every replica and its route', () => {
     const loaded = loadManifest(path.join(ROOT, 'examples/reference/keelhaul-cluster.yaml'));
     assert.equal(loaded.manifest.roles.broker?.replicas, 3);
-    assert.deepEqual(loaded.manifest.profiles, ['replicated-exactly-once']);
+    assert.deepEqual(loaded.manifest.profiles, ['replicated-exactly-once', 'secure']);
     const implementation = new ManifestImplementation(loaded);
     const cluster = 'broker-1=tcp://127.0.0.1:40123+tcp://127.0.0.1:40124,broker-2=tcp://127.0.0.1:40125+tcp://127.0.0.1:40300';
     const broker = implementation.broker({ ...BROKER, replica: { nodeId: 'broker-1', cluster, dataDir: '/var/state/broker-1/replicated' } });

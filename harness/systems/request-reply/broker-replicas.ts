@@ -4,6 +4,7 @@ import type { NodeSpec } from '../../runtime/node-spec';
 import type { SystemContext } from '../system';
 import type { RequestReplyStarters } from './roles';
 import { askKhr } from '../../probe/khr-probe';
+import { CLUSTER_KEY_NAME, type NodeSecurity } from '../node-security';
 import { leaderOf, type ClusterLeader, type ReplicaAnswer } from './cluster-leader';
 
 /** One replica's endpoints: where it binds, where the harness and the other nodes reach it. */
@@ -57,6 +58,8 @@ export class BrokerReplicas {
   private listedFirst?: string;
   /** Replicas the cluster removed (`forget`). */
   private readonly removed = new Set<string>();
+  /** In a secure run: the key every replica shares, named in the policy as every replica's and spare's (docs/replication.md). */
+  private security?: NodeSecurity;
 
   constructor(private readonly context: SystemContext<RequestReplyStarters>) {}
 
@@ -76,6 +79,7 @@ export class BrokerReplicas {
     const names = replicaNames(count + SPARE_REPLICAS);
     for (const name of names.slice(0, count)) this.endpoints.push(await this.endpointsFor(name));
     for (const name of names.slice(count)) this.spares.push(await this.endpointsFor(name));
+    this.security = this.context.security?.forReplicas(names);
     const specs = await Promise.all(this.endpoints.map((replica) => this.specFor(replica, false)));
     this.nodes.push(...(await Promise.all(specs.map((spec) => this.context.runtime.start(spec)))));
     return this.nodes;
@@ -126,6 +130,7 @@ export class BrokerReplicas {
       timing: this.context.timing,
       stateDir: replica.stateDir,
       replica: { nodeId: replica.name, cluster: await this.clusterAsSeenBy(replica), dataDir: path.join(replica.stateDir, 'replicated'), ...(join ? { join } : {}) },
+      ...(this.security === undefined ? {} : { security: this.security }),
     });
   }
 
@@ -188,8 +193,9 @@ export class BrokerReplicas {
 
   /** Every replica's `mmi.khr` answer, asked at once, each for at most `timeoutMs`. */
   async answers(timeoutMs: number): Promise<ReplicaAnswer[]> {
+    const security = this.context.security?.harnessPeer(CLUSTER_KEY_NAME);
     return Promise.all(
-      this.members.map(async (replica) => ({ replica: replica.name, clientEndpoints: [replica.clientSelf, replica.clientPeer], answer: await askKhr(replica.clientHarness, timeoutMs) })),
+      this.members.map(async (replica) => ({ replica: replica.name, clientEndpoints: [replica.clientSelf, replica.clientPeer], answer: await askKhr(replica.clientHarness, timeoutMs, security) })),
     );
   }
 

@@ -1,4 +1,4 @@
-import { securityParam, type NodeSecurity, type SecurityPosition } from '../node-security';
+import { CLUSTER_KEY_NAME, securityParam, type NodeSecurity, type SecurityPosition } from '../node-security';
 import path from 'node:path';
 import type { NodeHandle } from '../../runtime/node-handle';
 import { REQUEST_REPLY_PROFILES } from '../../checker/profile';
@@ -183,7 +183,12 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
 
   /** A node's keys in a secure run (none otherwise): the broker is every peer's server. */
   private securityFor(name: string, position: SecurityPosition): { security?: NodeSecurity } {
-    return securityParam(this.context.security, name, position, position === 'server' ? name : (this.broker?.name ?? 'broker'));
+    return securityParam(this.context.security, name, position, position === 'server' ? name : this.serverKeyName);
+  }
+
+  /** Whose public key peers know as their server's: the broker's, or a cluster's shared one (every replica holds it). */
+  private get serverKeyName(): string {
+    return this.replicas !== undefined ? CLUSTER_KEY_NAME : (this.broker?.name ?? 'broker');
   }
 
   async startBroker(name = 'broker'): Promise<NodeHandle> {
@@ -231,7 +236,7 @@ export class RequestReplySystem extends StarSystem<RequestReplyStarters> impleme
       const remaining = deadline - Date.now();
       const wait = Math.max(50, Math.min(500, remaining));
       // In a secure run the harness asks as its own principal; a broker that takes no keys is asked without.
-      const security = this.context.security?.harnessPeer(this.broker?.name ?? 'broker');
+      const security = this.context.security?.harnessPeer(this.serverKeyName);
       // A cluster's followers answer 8/MMI with 503: the leader's 200 is the one that says the service is known.
       const endpoints = this.replicas?.harnessEndpoints ?? [this.brokerEndpoint];
       const answers = await Promise.all(endpoints.map(async (endpoint) => (await askService(endpoint, MMI_SERVICE, service, wait, security)) ?? (security !== undefined ? await askService(endpoint, MMI_SERVICE, service, wait) : undefined)));

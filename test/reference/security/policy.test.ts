@@ -75,6 +75,30 @@ test('a bad policy names every field it got wrong', () => {
   assert.throws(() => loadPolicy('/nonexistent/policy.yaml'), /\/nonexistent\/policy\.yaml: not a usable policy:\n {2}cannot read the policy file/);
 });
 
+test('replica keys: each node id names one key, looked up by id; only keys with the right are replicas, and speak for their own ids', () => {
+  const policy = parsePolicy(`version: 1\nprincipals:\n  brokers: { key: "${w}", replicate: [b1, b2] }\n  client-a: { key: "${a}", call: [echo] }\n`, 'p.yaml');
+  assert.equal(policy.replicaKeyOf('b1'), w);
+  assert.equal(policy.replicaKeyOf('b2'), w);
+  assert.equal(policy.replicaKeyOf('b3'), undefined);
+  assert.ok(policy.isReplica(w));
+  assert.ok(!policy.isReplica(a), 'a listed key without the right is no replica');
+  assert.ok(!policy.isReplica(s), 'an unlisted key is no replica');
+  assert.ok(policy.allows({ name: 'brokers', key: w }, 'replicate', 'b2'));
+  assert.ok(!policy.allows({ name: 'brokers', key: w }, 'replicate', 'b3'));
+  assert.ok(!policy.allows({ name: 'client-a', key: a }, 'replicate', 'b1'));
+  const problems = (text: string): string[] => {
+    try {
+      parsePolicy(text, 'p.yaml');
+    } catch (error) {
+      assert.ok(error instanceof PolicyError);
+      return error.problems;
+    }
+    assert.fail('the policy was accepted');
+  };
+  assert.deepEqual(problems(`version: 1\nprincipals:\n  a: { key: "${a}", replicate: ["b*"] }\n`), ['principals.a.replicate[0]: must be a node id, 1-32 letters, digits, "-" or "_" (no pattern)']);
+  assert.deepEqual(problems(`version: 1\nprincipals:\n  a: { key: "${a}", replicate: [b1] }\n  w: { key: "${w}", replicate: [b2, b1] }\n`), ["principals.w.replicate[1]: node id b1 is principals.a's already (a replica has one key)"]);
+});
+
 test('a watched policy reloads on a file change and keeps the old policy when the new one is bad', async () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keelhaul-policy-')), 'policy.yaml');
   fs.writeFileSync(file, YAML_POLICY);
