@@ -9,7 +9,8 @@ function overlapMs(a: ExecutionWindow, b: ExecutionWindow): number {
 }
 
 function describeRun(window: ExecutionWindow): string {
-  return `${window.worker} (term ${window.start.term}) from ${ms(window.start.t)} to ${window.closed ? ms(window.endT) : 'the end of the history'}`;
+  const end = !window.closed ? 'the end of the history' : window.endedBy !== undefined ? `${ms(window.endT)} (${window.endedBy.fault} of ${window.worker})` : ms(window.endT);
+  return `${window.worker} (term ${window.start.term}) from ${ms(window.start.t)} to ${end}`;
 }
 
 /**
@@ -43,6 +44,6 @@ export function checkDualDispatch(history: ReplicatedHistory): Finding<'dual-dis
 export const DUAL_DISPATCH = replicatedRule({
   name: 'dual-dispatch',
   describe:
-    'Two `exec-start`s of one job by different workers whose `term`s differ, with overlapping runs (each run from its `exec-start` to the same worker\'s next `exec-end` or `exec-killed` of the job, or to the end of the history): two brokers dispatched the same job at once. The detail gives the overlap in ms. Runs without a `term`, in the same term, or one after the other are not counted here.',
+    'Two `exec-start`s of one job by different workers whose `term`s differ, with overlapping runs (each run from its `exec-start` to the same worker\'s next `exec-end` or `exec-killed` of the job, to a `kill`, `crash-restart` or `lose-unsynced-writes` of that worker, or to the end of the history): two brokers dispatched the same job at once. The detail gives the overlap in ms. Runs without a `term`, in the same term, or one after the other are not counted here.',
   check: checkDualDispatch,
 });

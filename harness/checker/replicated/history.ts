@@ -1,14 +1,19 @@
 import type { ExecStartEvent, FailEvent, HistoryEvent, InfoEvent, InvokeEvent, NemesisEvent, OkEvent } from '../../history/event';
 
-/** One run of a job's handler on one worker: its exec-start to the exec-end or exec-killed that closed it, or to the history's end. */
+/**
+ * One run of a job's handler on one worker: its exec-start to the exec-end or exec-killed that closed
+ * it, to a fault that killed the worker's process, or to the history's end.
+ */
 export interface ExecutionWindow {
   job: string;
   worker: string;
   start: ExecStartEvent;
-  /** When the run ended: its exec-end or exec-killed, or the history's last stamp for a run never closed. */
+  /** When the run ended: its exec-end or exec-killed, the kill of its worker, or the history's last stamp for a run never closed. */
   endT: number;
-  /** Whether an exec-end or exec-killed closed it (false: still running when the history ends). */
+  /** Whether something closed it (false: still running when the history ends). */
   closed: boolean;
+  /** The fault that killed the worker mid-run, when that is what ended it. */
+  endedBy?: NemesisEvent;
 }
 
 /** An answer a client got (ok, fail, info) that carries the KHR/1 term of its reply. */
@@ -51,6 +56,9 @@ function leaderFaultOf(event: NemesisEvent): LeaderFault | undefined {
   return { start: event, leader, ...(event.effect?.term !== undefined ? { term: event.effect.term } : {}) };
 }
 
+/** Faults that end a node's process at once (SIGKILL), so whatever its handler ran ends with it. */
+const PROCESS_ENDING_FAULTS: ReadonlySet<string> = new Set(['kill', 'crash-restart', 'lose-unsynced-writes']);
+
 export function indexReplicated(events: readonly HistoryEvent[]): ReplicatedHistory {
   const windows = new Map<string, ExecutionWindow[]>();
   // A run is open from its exec-start until the same worker closes the same job.
@@ -85,6 +93,16 @@ export function indexReplicated(events: readonly HistoryEvent[]): ReplicatedHist
       case 'nemesis': {
         const fault = leaderFaultOf(event);
         if (fault !== undefined) leaderFaults.push(fault);
+        if (event.phase === 'start' && PROCESS_ENDING_FAULTS.has(event.fault)) {
+          // A killed worker's handler dies with its process: its runs end at the kill, though it reports nothing.
+          for (const [key, window] of open) {
+            if (!event.targets.includes(window.worker)) continue;
+            window.endT = event.t;
+            window.closed = true;
+            window.endedBy = event;
+            open.delete(key);
+          }
+        }
         break;
       }
       case 'invoke':

@@ -106,6 +106,20 @@ describe('replicated: dual-dispatch', () => {
     assert.match(found[0].detail, /to the end of the history/);
   });
 
+  test('a worker killed mid-run ends its run at the kill: a re-run after it is no dual dispatch; one begun before the kill is', () => {
+    const crash = (t: number, worker: string, fault = 'crash-restart'): NemesisEvent => ({ type: 'nemesis', phase: 'start', id: `${fault}-${t}`, fault, targets: [worker], t });
+    const after: HistoryEvent[] = [invoke(0, 'j1'), startIn(10, 'worker-2', 'j1', 6), crash(12, 'worker-2'), startIn(500, 'worker-1', 'j1', 7), execEnd(510, 'worker-1', 'j1'), okIn(520, 'j1', 7)];
+    assert.deepEqual(findings(after, 'dual-dispatch'), [], 'the killed worker ran nothing after its kill (the history of the false FAIL found on a loaded run)');
+    for (const fault of ['kill', 'lose-unsynced-writes']) assert.deepEqual(findings([invoke(0, 'j1'), startIn(10, 'worker-2', 'j1', 6), crash(12, 'worker-2', fault), startIn(500, 'worker-1', 'j1', 7), execEnd(510, 'worker-1', 'j1'), okIn(520, 'j1', 7)], 'dual-dispatch'), [], fault);
+    const before: HistoryEvent[] = [invoke(0, 'j1'), startIn(10, 'worker-2', 'j1', 6), startIn(20, 'worker-1', 'j1', 7), crash(50, 'worker-2'), execEnd(60, 'worker-1', 'j1'), okIn(70, 'j1', 7)];
+    const found = findings(before, 'dual-dispatch');
+    assert.equal(found.length, 1);
+    assert.match(found[0].detail, /for 30(\.0)? ?ms/);
+    assert.match(found[0].detail, /to 50(\.0)? ?ms \(crash-restart of worker-2\)/);
+    const frozen: HistoryEvent[] = [invoke(0, 'j1'), startIn(10, 'worker-2', 'j1', 6), crash(12, 'worker-2', 'freeze'), startIn(500, 'worker-1', 'j1', 7), execEnd(510, 'worker-1', 'j1'), okIn(520, 'j1', 7)];
+    assert.equal(findings(frozen, 'dual-dispatch').length, 1, 'a frozen worker\'s handler resumes: its run goes on');
+  });
+
   test('near misses: one after the other, the same term, a run without a term, the same worker', () => {
     const sequential: HistoryEvent[] = [invoke(0, 'j1'), startIn(10, 'worker-1', 'j1', 1), execEnd(30, 'worker-1', 'j1'), startIn(30, 'worker-2', 'j1', 2), execEnd(60, 'worker-2', 'j1'), okIn(70, 'j1', 2)];
     assert.deepEqual(findings(sequential, 'dual-dispatch'), [], 'touching windows do not overlap');
