@@ -110,7 +110,7 @@ function parseChoices(options: CheckCommandOptions): Choices {
 }
 
 /** The system and profile to judge by: the command line's, else the stored report's, else the history's system and its strictest profile. */
-function chooseProfile(kinds: HistoryKinds, choices: Choices, stored: Pick<StoredScenario, 'profile'>): { system: CheckedSystem; profile: Profile; why: string } {
+function chooseProfile(kinds: () => HistoryKinds, choices: Choices, stored: Pick<StoredScenario, 'profile'>): { system: CheckedSystem; profile: Profile; why: string } {
   const asked = choices.system;
   if (choices.profile !== undefined) {
     const profile = choices.profile;
@@ -120,7 +120,7 @@ function chooseProfile(kinds: HistoryKinds, choices: Choices, stored: Pick<Store
   }
   const recorded = stored.profile !== undefined && (asked === undefined || systemOfProfile(stored.profile) === asked) ? stored.profile : undefined;
   if (recorded !== undefined) return { system: systemOfProfile(recorded), profile: recorded, why: "recorded in the scenario's verdict.json" };
-  const { system, why } = asked !== undefined ? { system: asked, why: 'from --system' } : systemOfEvents(kinds);
+  const { system, why } = asked !== undefined ? { system: asked, why: 'from --system' } : systemOfEvents(kinds());
   const ladder = CHECKER_SYSTEMS.find((candidate) => candidate.system === system)?.profiles ?? [];
   const strictest = ladder[ladder.length - 1];
   if (strictest === undefined) throw new CheckInputError(`the ${system} system has no profiles`);
@@ -205,7 +205,7 @@ export interface LargeHistoryOptions {
 }
 
 function judgeInMemory(events: readonly HistoryEvent[], choices: Choices, stored: StoredScenario, bounds: Bounds): JudgedFile {
-  const { system, profile, why } = chooseProfile(HistoryKinds.of(events), choices, stored);
+  const { system, profile, why } = chooseProfile(() => HistoryKinds.of(events), choices, stored);
   // For pub/sub, the run's drain ended at its check; a stored history's last event is the nearest record of that moment.
   const checkedAt = events.length > 0 ? events[events.length - 1].t : 0;
   const judged = judgeHistory(events, profile, { ...bounds, checkedAt }, { allCounts: true });
@@ -227,7 +227,7 @@ function judgeLarge(file: string, choices: Choices, stored: StoredScenario, boun
     throw readError(file, error);
   }
   try {
-    const { system, profile, why } = chooseProfile(kinds, choices, stored);
+    const { system, profile, why } = chooseProfile(() => kinds, choices, stored);
     if (system === 'request-reply' && isRequestReplyProfile(profile)) {
       const judged = judgeRequestReplyInParts(partitioned, gathering, profile, bounds, { allCounts: true });
       return { count: partitioned.count, system, profile, why, judged, health: partitioned.shared.events, parts: partitioned.parts.length };
