@@ -22,8 +22,9 @@ export interface SharedEvents {
 export const PART_TARGET_BYTES = 2 << 20;
 /** At most this many parts: past it the parts grow instead (a history of about 1 GB, 12 million events). */
 export const MAX_PARTS = 512;
-/** Lines of a part kept in memory before they are appended to its file. */
+/** Lines of a part kept in memory before they are appended to its file: 64 KB, less when there are many parts (8 MB over all of them). */
 const FLUSH_BYTES = 64 << 10;
+const ALL_FLUSH_BYTES = 8 << 20;
 
 export interface PartitionOptions {
   /** The key an event is grouped by (all events of one key land in one part), or undefined for an event every part needs (kept in memory). */
@@ -71,7 +72,7 @@ export function partOf(key: string, parts: number): number {
 /**
  * Reads a history file once, line by line (each line checked against the schema, the first bad one a
  * HistoryFormatError naming it), and writes each keyed event's line to its part, in history order.
- * Memory: the shared events, one buffer of FLUSH_BYTES a part, and what `onEvent` keeps.
+ * Memory: the shared events, a write buffer a part (at most 8 MB over all), and what `onEvent` keeps.
  */
 export function partitionHistory(file: string, options: PartitionOptions): PartitionedHistory {
   const count = options.parts ?? Math.min(MAX_PARTS, Math.max(1, Math.ceil(fs.statSync(file).size / PART_TARGET_BYTES)));
@@ -81,6 +82,7 @@ export function partitionHistory(file: string, options: PartitionOptions): Parti
     const parts = Array.from({ length: count }, (_, index) => path.join(dir, `part-${index}.tsv`));
     const pending: string[][] = parts.map(() => []);
     const pendingBytes = new Array<number>(count).fill(0);
+    const flushBytes = Math.max(4 << 10, Math.min(FLUSH_BYTES, Math.floor(ALL_FLUSH_BYTES / count)));
     // Appended and closed each time, so no descriptor is held per part however many there are.
     const flush = (index: number): void => {
       if (pending[index].length === 0) return;
@@ -104,7 +106,7 @@ export function partitionHistory(file: string, options: PartitionOptions): Parti
         const text = `${seq}\t${options.tagOf?.(event) ?? '-'}${line}\n`;
         pending[index].push(text);
         pendingBytes[index] += text.length;
-        if (pendingBytes[index] >= FLUSH_BYTES) flush(index);
+        if (pendingBytes[index] >= flushBytes) flush(index);
       }
       seq++;
     });
