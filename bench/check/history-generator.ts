@@ -65,6 +65,8 @@ function healthSample(t: number): HistoryEvent {
 const JOB_GAP_MS = 0.2;
 const FAULT_EVERY_JOBS = 4000;
 const CLIENT_TIMEOUT_MS = 400;
+/** The last jobs of a run, twice a client timeout's worth, get no retry. */
+const RETRY_FREE_TAIL_JOBS = (2 * CLIENT_TIMEOUT_MS) / JOB_GAP_MS;
 /** Past SCENARIO_TIMING's call bound (8.2 s): a call this long is stuck. */
 const STUCK_CALL_MS = 8300;
 const RR_ANOMALIES = ['duplicate-reply', 'duplicate-execution', 'stale-reply', 'unexpected', 'lost', 'stuck'] as const;
@@ -112,8 +114,9 @@ export function generateRequestReplyHistory(options: GeneratorOptions, sink: Eve
       queue.push({ type: 'info', t: round(t + 8 * CLIENT_TIMEOUT_MS), process, job, error: 'timeout after 8 attempts', accepted: false });
       continue;
     }
-    // The first attempt lost on the way, the client's retry ran it.
-    const retried = planted === undefined && !faulted && dice < 0.02;
+    // The first attempt lost on the way, the client's retry ran it. Not in the run's last stretch:
+    // with no new calls coming, a worker sits idle while the retry waits (idle-worker-bypassed).
+    const retried = planted === undefined && !faulted && dice < 0.02 && k < jobs - RETRY_FREE_TAIL_JOBS;
     const first = worker();
     let start = round(t + (retried ? CLIENT_TIMEOUT_MS : 0) + 0.05 + rng() * 0.5);
     let end = round(start + 0.1 + rng() * 2);

@@ -9,14 +9,16 @@ import { writeGeneratedHistory, type ExpectedFinding, type GeneratedSystem } fro
 /**
  * How long `keelhaul check` takes on a large history, and how much memory it needs: generates a
  * request-reply and a pub/sub history of `--events` events each (bench/check/history-generator.ts),
- * checks each in a fresh process (measure-check.ts) and prints wall time, peak RSS and whether the
- * findings are exactly the planted ones.
- *   npm run bench:check [-- --events 1000000] [--system request-reply|pubsub] [--cpu-prof] [--keep]
+ * checks each in a fresh process (measure-check.ts) and prints wall time, CPU time, peak RSS and
+ * whether the findings are exactly the planted ones. Several sizes (`--events 1000000,2000000,4000000`)
+ * show whether the check's memory grows with the history.
+ *   npm run bench:check [-- --events 1000000[,N...]] [--system request-reply|pubsub] [--cpu-prof] [--keep]
  */
 const CHECK_TIMEOUT_MS = 120_000;
 
 interface Measured {
   seconds: number;
+  cpuSeconds: number;
   peakRssMb: number;
   verdict: string;
   findings: { name: string; job: string }[];
@@ -53,8 +55,8 @@ function compare(expected: readonly ExpectedFinding[], found: Measured['findings
 }
 
 async function main(): Promise<void> {
-  const events = Number(option('--events') ?? 1_000_000);
-  if (!Number.isInteger(events) || events < 1000) throw new Error(`--events: give a whole number of at least 1000, not ${option('--events')}`);
+  const sizes = (option('--events') ?? '1000000').split(',').map(Number);
+  if (sizes.some((events) => !Number.isInteger(events) || events < 1000)) throw new Error(`--events: give whole numbers of at least 1000, separated by commas, not ${option('--events')}`);
   const only = option('--system');
   const systems: GeneratedSystem[] = only === undefined ? ['request-reply', 'pubsub'] : only === 'request-reply' || only === 'pubsub' ? [only] : [];
   if (systems.length === 0) throw new Error(`--system: request-reply or pubsub, not ${only}`);
@@ -64,17 +66,19 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   let failed = false;
   try {
-    for (const system of systems) {
-      const file = path.join(dir, `${system}.jsonl`);
+    for (const system of systems) for (const events of sizes) {
+      const file = path.join(dir, `${system}-${events}.jsonl`);
       const started = performance.now();
       const generated = writeGeneratedHistory(system, file, { events });
       const mb = fs.statSync(file).size / 1e6;
       process.stderr.write(`generated ${system}: ${generated.events} events, ${mb.toFixed(0)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-      const result = await measure(file, process.argv.includes('--cpu-prof') ? path.join(dir, `profile-${system}`) : undefined);
+      const result = await measure(file, process.argv.includes('--cpu-prof') ? path.join(dir, `profile-${system}-${events}`) : undefined);
       const { missed, extra } = compare(generated.expected, result.findings);
       failed ||= missed.length + extra.length > 0;
       const findings = missed.length + extra.length === 0 ? `exactly the ${result.findings.length} planted` : `MISSED ${missed.join(', ') || '-'}; NOT PLANTED ${extra.slice(0, 5).join(', ') || '-'}`;
-      rows.push(`| ${system} | ${generated.events.toLocaleString('en')} | ${mb.toFixed(0)} MB | ${result.seconds.toFixed(1)} s | ${result.peakRssMb.toFixed(0)} MB | ${result.verdict}, ${findings} |`);
+      rows.push(`| ${system} | ${generated.events.toLocaleString('en')} | ${mb.toFixed(0)} MB | ${result.seconds.toFixed(1)} s | ${result.cpuSeconds.toFixed(1)} s | ${result.peakRssMb.toFixed(0)} MB | ${result.verdict}, ${findings} |`);
+      // A kept history is for a profile or a second look; otherwise the next size needs the room.
+      if (!keep) fs.rmSync(file, { force: true });
     }
   } finally {
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });
@@ -82,8 +86,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `keelhaul check on generated histories (${new Date().toISOString().slice(0, 10)}, ${machine.cpus} × ${machine.cpuModel}, node ${machine.node})`,
-      '| history | events | file | check (wall) | peak RSS | findings |',
-      '|---|---:|---:|---:|---:|---|',
+      '| history | events | file | check (wall) | check (CPU) | peak RSS | findings |',
+      '|---|---:|---:|---:|---:|---:|---|',
       ...rows,
       ...(keep ? [`histories${process.argv.includes('--cpu-prof') ? ' and CPU profiles' : ''} kept in ${dir}`] : []),
       '',

@@ -29,16 +29,23 @@ export interface CheckResult {
   stats: HistoryStats;
 }
 
+export function emptyStats(): HistoryStats {
+  return { invoked: 0, ok: 0, fail: 0, info: 0, executions: 0, faults: 0, orphans: 0 };
+}
+
+/** Counts one event into `stats`: over a history in memory, or streamed (request-reply-in-parts.ts). */
+export function countEvent(stats: HistoryStats, event: HistoryEvent): void {
+  if (event.type === 'invoke') stats.invoked++;
+  else if (event.type === 'ok' || event.type === 'fail' || event.type === 'info') stats[event.type]++;
+  else if (event.type === 'exec-end') stats.executions++;
+  else if (event.type === 'nemesis' && event.phase === 'start') stats.faults++;
+  else if (event.type === 'orphan') stats.orphans++;
+}
+
 function statsOf(events: readonly HistoryEvent[]): HistoryStats {
-  const stats: HistoryStats = { invoked: 0, ok: 0, fail: 0, info: 0, executions: 0, faults: 0, orphans: 0 };
+  const stats = emptyStats();
   // One pass: a long history is counted once, not once per figure.
-  for (const event of events) {
-    if (event.type === 'invoke') stats.invoked++;
-    else if (event.type === 'ok' || event.type === 'fail' || event.type === 'info') stats[event.type]++;
-    else if (event.type === 'exec-end') stats.executions++;
-    else if (event.type === 'nemesis' && event.phase === 'start') stats.faults++;
-    else if (event.type === 'orphan') stats.orphans++;
-  }
+  for (const event of events) countEvent(stats, event);
   return stats;
 }
 

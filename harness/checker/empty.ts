@@ -1,11 +1,57 @@
-import type { HistoryEvent, InvokeEvent } from '../history/event';
+import type { HistoryEvent } from '../history/event';
+import { derivedOnce } from './frozen-history';
 import type { Anomaly } from './anomaly';
 import { groupByJob, invokesByJob, isCompletion } from './jobs';
 import { requestReplyRule } from './request-reply-ladder';
 
+/**
+ * What the guards read of the calls, additive over any split of the jobs (mergeCallOutcomes), so a
+ * large history checked part by part (request-reply-in-parts.ts) is guarded as a whole: how many jobs were
+ * invoked, whether any ok came, and (only while none did) the calls by service and outcome with the
+ * first few invokes and first completions as examples.
+ */
+export interface CallOutcomes {
+  invoked: number;
+  anyOk: boolean;
+  /** JSON [service, outcome] to count; empty once an ok is seen (no-success is then silent). */
+  groups: Map<string, number>;
+  invokes: HistoryEvent[];
+  firstEnds: HistoryEvent[];
+}
+
+const EXAMPLES = 12;
+
+/** The calls' outcomes over the history (once per frozen history; a part of a large one is seeded with the whole's). */
+export function callOutcomes(events: readonly HistoryEvent[]): CallOutcomes {
+  return derivedOnce(events, callOutcomes, collectCallOutcomes);
+}
+
+function collectCallOutcomes(events: readonly HistoryEvent[]): CallOutcomes {
+  const invokes = [...invokesByJob(events).values()];
+  const anyOk = events.some((event) => event.type === 'ok');
+  const outcomes: CallOutcomes = { invoked: invokes.length, anyOk, groups: new Map(), invokes: invokes.slice(0, EXAMPLES), firstEnds: [] };
+  if (anyOk || invokes.length === 0) return outcomes;
+  const completions = groupByJob(events, isCompletion);
+  for (const invoke of invokes) {
+    const key = JSON.stringify([invoke.service, outcomeOf(completions.get(invoke.job) ?? [])]);
+    outcomes.groups.set(key, (outcomes.groups.get(key) ?? 0) + 1);
+  }
+  outcomes.firstEnds = invokes.flatMap((invoke) => (completions.get(invoke.job) ?? []).slice(0, 1)).slice(0, EXAMPLES);
+  return outcomes;
+}
+
+/** The outcomes over two disjoint sets of jobs; examples keep the earliest. */
+export function mergeCallOutcomes(a: CallOutcomes, b: CallOutcomes): CallOutcomes {
+  const earliest = (x: readonly HistoryEvent[], y: readonly HistoryEvent[]): HistoryEvent[] => [...x, ...y].sort((p, q) => p.t - q.t).slice(0, EXAMPLES);
+  const anyOk = a.anyOk || b.anyOk;
+  const groups = new Map<string, number>();
+  if (!anyOk) for (const [key, count] of [...a.groups, ...b.groups]) groups.set(key, (groups.get(key) ?? 0) + count);
+  return { invoked: a.invoked + b.invoked, anyOk, groups, invokes: earliest(a.invokes, b.invokes), firstEnds: earliest(a.firstEnds, b.firstEnds) };
+}
+
 /** Guards against a vacuous pass: every other checker is silent on a history with nothing in it. */
 export function checkNotEmpty(events: readonly HistoryEvent[]): Anomaly<'empty-history'>[] {
-  if (!events.some((event) => event.type === 'invoke')) return [{ name: 'empty-history', detail: 'the run saw no operations', events: [] }];
+  if (callOutcomes(events).invoked === 0) return [{ name: 'empty-history', detail: 'the run saw no operations', events: [] }];
   return [];
 }
 
@@ -23,12 +69,7 @@ function outcomeOf(completions: readonly HistoryEvent[]): string {
  * calls grouped by service and by how each ended, largest group first, so the reader sees which
  * outcome was wrong rather than that nothing succeeded.
  */
-function outcomeSummary(invokes: readonly InvokeEvent[], completions: ReadonlyMap<string, readonly HistoryEvent[]>): string {
-  const groups = new Map<string, number>();
-  for (const invoke of invokes) {
-    const key = JSON.stringify([invoke.service, outcomeOf(completions.get(invoke.job) ?? [])]);
-    groups.set(key, (groups.get(key) ?? 0) + 1);
-  }
+function outcomeSummary(groups: ReadonlyMap<string, number>): string {
   return [...groups]
     .sort((a, b) => b[1] - a[1])
     .map(([key, count]) => {
@@ -40,11 +81,9 @@ function outcomeSummary(invokes: readonly InvokeEvent[], completions: ReadonlyMa
 
 /** Calls were made, but not one got a reply: says how each ended, so the wrong outcome is named. */
 export function checkSomeSuccess(events: readonly HistoryEvent[]): Anomaly<'no-success'>[] {
-  const invokes = [...invokesByJob(events).values()];
-  if (invokes.length === 0 || events.some((event) => event.type === 'ok')) return [];
-  const completions = groupByJob(events, isCompletion);
-  const firstEnds = invokes.flatMap((invoke) => (completions.get(invoke.job) ?? []).slice(0, 1));
-  return [{ name: 'no-success', detail: `no operation succeeded: ${outcomeSummary(invokes, completions)}`, events: [...invokes, ...firstEnds].slice(0, 12) }];
+  const outcomes = callOutcomes(events);
+  if (outcomes.invoked === 0 || outcomes.anyOk) return [];
+  return [{ name: 'no-success', detail: `no operation succeeded: ${outcomeSummary(outcomes.groups)}`, events: [...outcomes.invokes, ...outcomes.firstEnds].slice(0, EXAMPLES) }];
 }
 
 export const EMPTY_HISTORY = requestReplyRule({

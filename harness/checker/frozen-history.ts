@@ -29,3 +29,19 @@ export function derivedOnce<R>(events: readonly HistoryEvent[], key: unknown, de
   if (!byKey.has(key)) byKey.set(key, derive(events));
   return byKey.get(key) as R;
 }
+
+/**
+ * Sets what `derivedOnce(events, key, ...)` returns for a frozen history, so a check of one part of a
+ * large history (request-reply-in-parts.ts) reads a summary of the whole where the part alone would
+ * mislead: who the workers are, which worker sat idle when. The value must be what `derive` would
+ * give over the whole history, restricted to nothing the part lacks.
+ */
+export function seedDerived<R>(events: readonly HistoryEvent[], key: unknown, value: R): void {
+  if (!Object.isFrozen(events)) throw new Error('seedDerived: only a frozen history keeps what is derived from it');
+  let byKey = derived.get(events);
+  if (byKey === undefined) {
+    byKey = new Map();
+    derived.set(events, byKey);
+  }
+  byKey.set(key, value);
+}

@@ -1,47 +1,11 @@
-import type { ExecEndEvent, ExecStartEvent, HistoryEvent, InvokeEvent, NemesisEvent } from '../history/event';
+import type { ExecStartEvent, HistoryEvent, InvokeEvent, NemesisEvent } from '../history/event';
 import type { Anomaly } from './anomaly';
-import { groupByJob, invokesByJob, isCompletion, isExecStart } from './jobs';
+import { callSpan, clientCalls, type ClientCalls, type Span } from './client-calls';
+import { idleStretches, type IdleStretch } from './idle-stretches';
+import { groupByJob, invokesByJob, isExecStart } from './jobs';
 import { requestReplyRule, type RequestReplyCheckOptions } from './request-reply-ladder';
 import { ms } from '../util/format-ms';
 import { summarizeHealth } from '../history/harness-health';
-
-/**
- * A stretch in which a worker is known to be registered for `service` and has nothing to do: it
- * committed a job of the service (`from`, its last run open) and its next run, of the same service,
- * starts at `to`. Seen in its own executions, so it was registered on both sides of the stretch.
- */
-interface IdleStretch {
-  worker: string;
-  service: string;
-  from: ExecEndEvent;
-  to: ExecStartEvent;
-}
-
-/**
- * Each worker's idle stretches. A run that never ended (killed, failed, given back, lost) keeps its
- * worker busy from then on: whether the broker still counted it as busy cannot be told.
- */
-function idleStretches(events: readonly HistoryEvent[], serviceOf: (job: string) => string | undefined): IdleStretch[] {
-  const open = new Map<string, Set<string>>();
-  const lastEnd = new Map<string, ExecEndEvent>();
-  const stretches: IdleStretch[] = [];
-  for (const event of events) {
-    if (event.type !== 'exec-start' && event.type !== 'exec-end') continue;
-    const running = open.get(event.worker) ?? new Set<string>();
-    open.set(event.worker, running);
-    if (event.type === 'exec-end') {
-      running.delete(event.job);
-      if (running.size === 0) lastEnd.set(event.worker, event);
-      continue;
-    }
-    const idleSince = running.size === 0 ? lastEnd.get(event.worker) : undefined;
-    lastEnd.delete(event.worker);
-    running.add(event.job);
-    const service = serviceOf(event.job);
-    if (idleSince !== undefined && service !== undefined && serviceOf(idleSince.job) === service) stretches.push({ worker: event.worker, service, from: idleSince, to: event });
-  }
-  return stretches;
-}
 
 /** When each fault was in force, with its aftermath: from its start to its end plus `aftermathMs` (a fault never healed: to the end). */
 function faultWindows(events: readonly HistoryEvent[], aftermathMs: number): { from: number; to: number }[] {
@@ -50,18 +14,6 @@ function faultWindows(events: readonly HistoryEvent[], aftermathMs: number): { f
   return events
     .filter((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'start')
     .map((start) => ({ from: start.t, to: (ends.get(start.id) ?? Number.POSITIVE_INFINITY) + aftermathMs }));
-}
-
-/** When each client had a call open (from its invoke to its first completion, or the end). */
-function openCalls(events: readonly HistoryEvent[]): Map<string, { job: string; from: number; to: number }[]> {
-  const completions = groupByJob(events, isCompletion);
-  const byClient = new Map<string, { job: string; from: number; to: number }[]>();
-  for (const [job, invoke] of invokesByJob(events)) {
-    const calls = byClient.get(invoke.process) ?? [];
-    byClient.set(invoke.process, calls);
-    calls.push({ job, from: invoke.t, to: completions.get(job)?.[0]?.t ?? Number.POSITIVE_INFINITY });
-  }
-  return byClient;
 }
 
 const overlaps = (a: { from: number; to: number }, b: { from: number; to: number }): boolean => a.from < b.to && b.from < a.to;
@@ -82,11 +34,10 @@ export function checkIdleWorkerBypassed(events: readonly HistoryEvent[], { liven
   if (livenessPeriod === undefined) return [];
   const boundMs = livenessPeriod * 1.5;
   const invokes = invokesByJob(events);
-  const serviceOf = (job: string): string | undefined => invokes.get(job)?.service;
-  const stretches = idleStretches(events, serviceOf);
+  const stretches = idleStretches(events);
   if (stretches.length === 0) return [];
   const faults = faultWindows(events, recoveryBound);
-  const calls = openCalls(events);
+  const calls = clientCalls(events);
   const starts = groupByJob(events, isExecStart);
   const worstStall = summarizeHealth(events)?.lagMaxMs ?? Number.POSITIVE_INFINITY;
   const anomalies: Anomaly<'idle-worker-bypassed'>[] = [];
@@ -95,7 +46,7 @@ export function checkIdleWorkerBypassed(events: readonly HistoryEvent[], { liven
     if (start === undefined || start.t - invoke.t <= boundMs) continue;
     const wait = { from: invoke.t, to: start.t };
     if (faults.some((fault) => overlaps(fault, wait))) continue;
-    const bypassed = stretches.find((stretch) => stretch.worker !== start.worker && stretch.service === invoke.service && bothIdleFor(stretch, wait) > boundMs && !clientBusy(calls, invoke, stretch, wait));
+    const bypassed = stretches.find((stretch) => stretch.worker !== start.worker && stretch.service === invoke.service && bothIdleFor(stretch, wait) > boundMs && !clientBusy(calls, events, invoke, stretch, wait));
     if (bypassed === undefined) continue;
     // Past the bound by more than twice the harness's worst stall (a node may stall twice as long as
     // the harness that watches it), no stall explains the wait: then it accuses whatever the load.
@@ -117,9 +68,9 @@ function bothIdleFor(stretch: IdleStretch, wait: { from: number; to: number }): 
 }
 
 /** The job's client had another call open while it and the idle worker overlapped. */
-function clientBusy(calls: ReadonlyMap<string, readonly { job: string; from: number; to: number }[]>, invoke: InvokeEvent, stretch: IdleStretch, wait: { from: number; to: number }): boolean {
+function clientBusy(calls: ClientCalls, events: readonly HistoryEvent[], invoke: InvokeEvent, stretch: IdleStretch, wait: { from: number; to: number }): boolean {
   const both = { from: Math.max(stretch.from.t, wait.from), to: Math.min(stretch.to.t, wait.to) };
-  return (calls.get(invoke.process) ?? []).some((call) => call.job !== invoke.job && overlaps(call, both));
+  return calls.otherOverlaps(invoke.process, callSpan(events, invoke.job) as Span, both);
 }
 
 function describe(job: string, invoke: InvokeEvent, start: ExecStartEvent, stretch: IdleStretch, boundMs: number): string {

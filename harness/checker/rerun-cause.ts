@@ -47,7 +47,8 @@ function collectScene(events: readonly HistoryEvent[]): RerunScene {
   const faults = events.filter((event): event is NemesisEvent => event.type === 'nemesis' && event.phase === 'start');
   const ends = new Map<string, number>();
   for (const event of events) if (event.type === 'nemesis' && event.phase === 'end') ends.set(event.id, event.t);
-  return { faults, ends, ...nodeRoles(events) };
+  // Once per frozen history: a part of a large one is seeded with the whole's roles (request-reply-in-parts.ts).
+  return { faults, ends, ...derivedOnce(events, nodeRoles, nodeRoles) };
 }
 
 /** An earlier run of the job: on which worker, from when. */

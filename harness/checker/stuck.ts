@@ -1,4 +1,5 @@
-import type { HistoryEvent, NemesisEvent } from '../history/event';
+import type { HistoryEvent, NemesisEvent, OkEvent } from '../history/event';
+import { derivedOnce } from './frozen-history';
 import type { Anomaly } from './anomaly';
 import { groupByJob, invokesByJob, isCompletion } from './jobs';
 import { ms } from '../util/format-ms';
@@ -48,35 +49,70 @@ function checkUnhealed(faults: readonly NemesisEvent[]): Anomaly<'stuck'>[] {
     }));
 }
 
+/** When the last fault healed: the latest nemesis end, or undefined when none ended. */
+function lastHealOf(faults: readonly NemesisEvent[]): NemesisEvent | undefined {
+  const ends = faults.filter((fault) => fault.phase === 'end');
+  return ends.length === 0 ? undefined : ends.reduce((latest, end) => (end.t > latest.t ? end : latest));
+}
+
+/**
+ * What recovery is judged on, after the last heal: how many jobs were waiting (invoked after it, or
+ * with no completion by it; a job killed on request waits for nothing), and the earliest ok after it.
+ * Additive over any split of the jobs (mergeRecoveryProgress), so a large history checked part by part
+ * (request-reply-in-parts.ts) judges it over the whole.
+ */
+export interface RecoveryProgress {
+  waiting: number;
+  nextOk: OkEvent | undefined;
+}
+
+/** The progress after the last heal over the history (once per frozen history; a part of a large one is seeded with the whole's). */
+export function recoveryProgress(events: readonly HistoryEvent[]): RecoveryProgress {
+  return derivedOnce(events, recoveryProgress, collectRecoveryProgress);
+}
+
+function collectRecoveryProgress(events: readonly HistoryEvent[]): RecoveryProgress {
+  const healedAt = lastHealOf(events.filter((event): event is NemesisEvent => event.type === 'nemesis'))?.t;
+  if (healedAt === undefined) return { waiting: 0, nextOk: undefined };
+  const completions = groupByJob(events, isCompletion);
+  let waiting = 0;
+  for (const invoke of invokesByJob(events).values()) {
+    const ends = completions.get(invoke.job) ?? [];
+    // A job killed on request waits for nothing the system must serve: its kill answered it.
+    if (ends.some((end) => end.type === 'fail' && end.killed === true)) continue;
+    const first = ends[0];
+    if (invoke.t > healedAt || first === undefined || first.t > healedAt) waiting++;
+  }
+  let nextOk: OkEvent | undefined;
+  for (const event of events) if (event.type === 'ok' && event.t > healedAt && (nextOk === undefined || event.t < nextOk.t)) nextOk = event;
+  return { waiting, nextOk };
+}
+
+/** The progress over two disjoint sets of jobs sharing the same faults. */
+export function mergeRecoveryProgress(a: RecoveryProgress, b: RecoveryProgress): RecoveryProgress {
+  const nextOk = a.nextOk === undefined || (b.nextOk !== undefined && b.nextOk.t < a.nextOk.t) ? b.nextOk : a.nextOk;
+  return { waiting: a.waiting + b.waiting, nextOk };
+}
+
 /**
  * Once the last fault has healed, a system with work to do must succeed at something within
  * recoveryBound; otherwise it has not recovered.
  */
 function checkRecovery(events: readonly HistoryEvent[], faults: readonly NemesisEvent[], recoveryBound: number): Anomaly<'stuck'>[] {
-  const ends = faults.filter((fault) => fault.phase === 'end');
-  if (ends.length === 0) return [];
-  const lastHeal = ends.reduce((latest, end) => (end.t > latest.t ? end : latest));
+  const lastHeal = lastHealOf(faults);
+  if (lastHeal === undefined) return [];
   const healedAt = lastHeal.t;
-
-  const completions = groupByJob(events, isCompletion);
-  const waiting = [...invokesByJob(events).values()].filter((invoke) => {
-    const ends = completions.get(invoke.job) ?? [];
-    // A job killed on request waits for nothing the system must serve: its kill answered it.
-    if (ends.some((end) => end.type === 'fail' && end.killed === true)) return false;
-    const first = ends[0];
-    return invoke.t > healedAt || first === undefined || first.t > healedAt;
-  });
-  if (waiting.length === 0) return [];
+  const { waiting, nextOk } = recoveryProgress(events);
+  if (waiting === 0) return [];
 
   const deadline = healedAt + recoveryBound;
-  const recovered = events.some((event) => event.type === 'ok' && event.t > healedAt && event.t <= deadline);
-  if (recovered) return [];
-  const nextOk = events.find((event) => event.type === 'ok' && event.t > healedAt);
+  // The earliest ok after the heal is within the bound exactly when any is.
+  if (nextOk !== undefined && nextOk.t <= deadline) return [];
   const after = nextOk === undefined ? 'no ok followed at all' : `next ok at ${ms(nextOk.t)}`;
   return [
     {
       name: 'stuck',
-      detail: `no progress within ${ms(recoveryBound)} after the last fault healed at ${ms(healedAt)} (${waiting.length} job(s) waiting; ${after})`,
+      detail: `no progress within ${ms(recoveryBound)} after the last fault healed at ${ms(healedAt)} (${waiting} job(s) waiting; ${after})`,
       boundMissed: true,
       events: nextOk === undefined ? [lastHeal] : [lastHeal, nextOk],
     },

@@ -13,14 +13,21 @@ export interface NodeRoles {
 
 const IDLE_WORKER_OR_CLIENT = /^(worker|client)\b/;
 
-export function nodeRoles(events: readonly HistoryEvent[]): NodeRoles {
-  const workers = new Set<string>();
-  const clients = new Set<string>();
-  for (const event of events) {
-    if (event.type === 'exec-start' || event.type === 'exec-end' || event.type === 'exec-killed') workers.add(event.worker);
-    else if (event.type === 'invoke') clients.add(event.process);
+/** Roles gathered one event at a time: over a history in memory, or streamed (request-reply-in-parts.ts). */
+export class NodeRolesTally implements NodeRoles {
+  readonly workers = new Set<string>();
+  readonly clients = new Set<string>();
+
+  add(event: HistoryEvent): void {
+    if (event.type === 'exec-start' || event.type === 'exec-end' || event.type === 'exec-killed') this.workers.add(event.worker);
+    else if (event.type === 'invoke') this.clients.add(event.process);
   }
-  return { workers, clients };
+}
+
+export function nodeRoles(events: readonly HistoryEvent[]): NodeRoles {
+  const tally = new NodeRolesTally();
+  for (const event of events) tally.add(event);
+  return tally;
 }
 
 export function isBroker(roles: NodeRoles, node: string): boolean {

@@ -10,5 +10,5 @@ export { isExcused } from './excused';
 export type { Finding } from './finding';
 export { formatFindings, type FormatOptions } from './format-findings';
 export { forbiddenNames, judgeFindings, type Judgement } from './judge';
-export { runChecks, runIndexedChecks, type Findings } from './run-checks';
+export { reportOrder, runChecks, runIndexedChecks, tallyFindings, type Findings } from './run-checks';
 export { sharedAnalysis } from './shared-analysis';

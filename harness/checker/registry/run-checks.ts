@@ -1,4 +1,5 @@
 import type { HistoryEvent } from '../../history/event';
+import type { AnomalyCheck } from './anomaly-check';
 import type { CheckerSystem } from './checker-system';
 import { isExcused } from './excused';
 import type { Finding } from './finding';
@@ -28,8 +29,17 @@ export function runIndexedChecks<N extends string, P extends string, H, O, F ext
   history: H,
   options: O,
 ): Findings<N, F> {
-  const order = [...system.checks.filter((entry) => entry.guard === true), ...system.checks.filter((entry) => entry.guard !== true)];
-  const anomalies = order.flatMap((entry) => [...entry.check(history, options)]);
+  const anomalies = reportOrder(system).flatMap((entry) => [...entry.check(history, options)]);
+  return tallyFindings(system, anomalies);
+}
+
+/** The system's entries in the order their findings are reported: guards first, then the rest, each in registry order. */
+export function reportOrder<N extends string, P extends string, H, O, F extends Finding<N>>(system: CheckerSystem<N, P, H, O, F>): AnomalyCheck<N, P, H, O, F>[] {
+  return [...system.checks.filter((entry) => entry.guard === true), ...system.checks.filter((entry) => entry.guard !== true)];
+}
+
+/** Findings already made (by runIndexedChecks, or gathered from the parts of a large history), counted. */
+export function tallyFindings<N extends string, P extends string, H, O, F extends Finding<N>>(system: CheckerSystem<N, P, H, O, F>, anomalies: F[]): Findings<N, F> {
   const counts = Object.fromEntries(system.names.map((name) => [name, 0])) as Record<N, number>;
   let explained = 0;
   for (const anomaly of anomalies) {
