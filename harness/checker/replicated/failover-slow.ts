@@ -8,14 +8,16 @@ function describeFault({ start, leader, term }: LeaderFault): string {
 }
 
 /**
- * Per fault that struck the leader, the first `ok` after it and whether any call was made after it.
- * The failover time is from the fault's start to that ok: what a client waits for an answer again.
+ * Per fault that struck the leader, the first `ok` after it and whether any call was made after it
+ * or was still open at it (a call open across the fault waits for the new leader as much as a new
+ * one: a storm's last fault often comes when the load has no room for new calls). The failover time
+ * is from the fault's start to that ok: what a client waits for an answer again.
  */
 function failovers(history: ReplicatedHistory) {
   return history.leaderFaults.map((fault) => ({
     fault,
     firstOk: history.oks.find((ok) => ok.t > fault.start.t),
-    calledAfter: history.invokes.some((invoke) => invoke.t >= fault.start.t),
+    calledAfter: history.invokes.some((invoke) => invoke.t >= fault.start.t || (history.settledAt.get(invoke.job) ?? Number.POSITIVE_INFINITY) > fault.start.t),
   }));
 }
 
@@ -49,7 +51,7 @@ export function checkFailoverSlow(history: ReplicatedHistory, options: FailoverO
   return findings;
 }
 
-/** Faults on the leader after which no call was made at all: the failover was not measured. */
+/** Faults on the leader with no call made after them nor open across them: the failover was not measured. */
 export function checkFailoverUnmeasured(history: ReplicatedHistory): Finding<'failover-unmeasured'>[] {
   return failovers(history)
     .filter(({ calledAfter }) => !calledAfter)
@@ -64,7 +66,7 @@ export const FAILOVER_SLOW = replicatedRule({
   name: 'failover-slow',
   liveness: true,
   describe:
-    'A fault that struck the leader (a `nemesis` start whose `effect.leader` is among its `targets`) after which the first `ok` came more than the failover bound later (`failoverBoundMs`, default 10 s), or no `ok` came at all though calls were invoked after it. A missed bound: INCONCLUSIVE when the harness itself starved.',
+    'A fault that struck the leader (a `nemesis` start whose `effect.leader` is among its `targets`) after which the first `ok` came more than the failover bound later (`failoverBoundMs`, default 10 s), or no `ok` came at all though calls were invoked after it or open across it. A missed bound: INCONCLUSIVE when the harness itself starved.',
   check: checkFailoverSlow,
 });
 
@@ -72,6 +74,6 @@ export const FAILOVER_UNMEASURED = replicatedRule({
   name: 'failover-unmeasured',
   undecided: true,
   guard: true,
-  describe: 'A fault that struck the leader with no `invoke` at or after its start: the failover time was not measured, so nothing about it was tested. **Undecided**: nobody is accused (INCONCLUSIVE).',
+  describe: 'A fault that struck the leader with no `invoke` at or after its start and no call still open at it: the failover time was not measured, so nothing about it was tested. **Undecided**: nobody is accused (INCONCLUSIVE).',
   check: checkFailoverUnmeasured,
 });

@@ -38,6 +38,8 @@ export interface ReplicatedHistory {
   leaderFaults: LeaderFault[];
   invokes: InvokeEvent[];
   oks: OkEvent[];
+  /** Per job, when its client first had an outcome (ok, fail or info); a job missing here never had one. */
+  settledAt: Map<string, number>;
   /** The last stamp of the history (0 when empty). */
   endT: number;
 }
@@ -67,6 +69,7 @@ export function indexReplicated(events: readonly HistoryEvent[]): ReplicatedHist
   const leaderFaults: LeaderFault[] = [];
   const invokes: InvokeEvent[] = [];
   const oks: OkEvent[] = [];
+  const settledAt = new Map<string, number>();
   let endT = 0;
   for (const event of events) {
     endT = Math.max(endT, event.t);
@@ -112,8 +115,9 @@ export function indexReplicated(events: readonly HistoryEvent[]): ReplicatedHist
         oks.push(event);
         break;
     }
+    if ((event.type === 'ok' || event.type === 'fail' || event.type === 'info') && !settledAt.has(event.job)) settledAt.set(event.job, event.t);
     if (isTermedAnswer(event)) termedAnswers.push(event);
   }
   for (const window of open.values()) window.endT = endT;
-  return { events, windows, termedAnswers, leaderFaults, invokes, oks, endT };
+  return { events, windows, termedAnswers, leaderFaults, invokes, oks, settledAt, endT };
 }

@@ -205,6 +205,19 @@ describe('replicated: failover-slow and failover-unmeasured', () => {
     assert.equal(judgement.verdict, 'INCONCLUSIVE');
     assert.equal(judgement.undecided[0].name, 'failover-unmeasured');
   });
+
+  test('a call open across the fault measures it: answered after, within or past the bound; never answered, a failover-slow', () => {
+    const open: HistoryEvent[] = [...cleanIn(0, 'j1', 1), invoke(90, 'j2'), leaderFault(100, 'f1', 'broker-1', 1), startIn(1500, 'worker-1', 'j2', 2), execEnd(1501, 'worker-1', 'j2'), okIn(1600, 'j2', 2)];
+    assert.deepEqual(findings(open, 'failover-unmeasured'), [], 'the call open at the fault waited for the new leader');
+    assert.deepEqual(findings(open, 'failover-slow', { failoverBoundMs: 2000 }), []);
+    assert.equal(findings(open, 'failover-slow', { failoverBoundMs: 1000 }).length, 1, 'its answer 1.5 s after the fault is past a 1 s bound');
+    const neverAnswered: HistoryEvent[] = [...cleanIn(0, 'j1', 1), invoke(90, 'j2'), leaderFault(100, 'f1', 'broker-1', 1), faultEnd(200, 'f1', 'kill broker-1', ['broker-1'])];
+    const slow = findings(neverAnswered, 'failover-slow');
+    assert.equal(slow.length, 1);
+    assert.match(slow[0].detail, /no call got an ok after it/);
+    const settledBefore: HistoryEvent[] = [...cleanIn(0, 'j1', 1), invoke(90, 'j2'), info(95, 'j2'), leaderFault(100, 'f1', 'broker-1', 1)];
+    assert.equal(findings(settledBefore, 'failover-unmeasured').length, 1, 'a call that ended before the fault measures nothing');
+  });
 });
 
 describe('replicated: no-term-reported', () => {
