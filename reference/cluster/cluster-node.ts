@@ -30,7 +30,10 @@ export interface ClusterNodeOptions {
   fsync: boolean;
   store: JobStoreOptions;
   log: Logger;
-  /** Compact the Raft log once this many entries follow the snapshot (default 4096). */
+  /**
+   * Compact the Raft log once this many entries follow the snapshot (default 4096), or once as many
+   * entries follow it as its image holds records, whichever is more (compactionThreshold).
+   */
   compactEvery?: number;
   /** Seeded defect ack-before-commit: a record's write resolves once this node's disk has it. */
   ackBeforeCommit?: boolean;
@@ -109,6 +112,8 @@ export class ClusterNode {
   private closed = false;
   private events?: ClusterEvents;
   private readonly compactEvery: number;
+  /** Records in the image of the snapshot the log follows (the last one made, installed or started from). */
+  private snapshotRecords = 0;
   /** One snapshot per lagging peer in flight (an election timeout apart), not one per Ready. */
   private readonly snapshotPacing: SnapshotPacing;
   /** Each append carries only the entries not yet sent to its peer (the core re-sends from `next`). */
@@ -415,7 +420,7 @@ export class ClusterNode {
       if (entry.payload.kind !== 'command') continue;
       this.applyCommand(entry.payload.data, entry.index);
     }
-    if (this.storage.entriesAfterSnapshot().length > this.compactEvery) this.compactWanted = true;
+    if (this.storage.entriesAfterSnapshot().length > this.compactionThreshold()) this.compactWanted = true;
   }
 
   private applyCommand(data: Buffer, index: number): void {
@@ -511,6 +516,7 @@ export class ClusterNode {
 
   private storeFromImage(snapshot: Snapshot): JobStore {
     const image = decodeClusterImage(snapshot.data);
+    this.snapshotRecords = image.records.length;
     for (const member of image.members) this.learnAddress(member);
     return JobStore.fromRecords(this.recordLog, this.options.store, image.records);
   }
@@ -523,13 +529,27 @@ export class ClusterNode {
     this.transport.setPeer(own.id, own.replication);
   }
 
+  /**
+   * How many entries may follow the snapshot before the log is compacted. An image holds every live
+   * record of the job table, which grows with retention (tens of thousands of jobs): made every
+   * `compactEvery` entries, its cost per entry grew with the table (each a synchronous encode of the
+   * whole table, 150-300 ms at 10 MB, that stalled the node's event loop about once a second under
+   * load, bench/README.md). Waiting for as many entries as the last image held records keeps the
+   * cost per entry bounded (the doubling rule), as the job store's own journal does.
+   */
+  private compactionThreshold(): number {
+    return Math.max(this.compactEvery, this.snapshotRecords);
+  }
+
   /** Compacts at the applied index when nothing proposed is in flight (the store then is exactly what is applied). */
   private compactSoon(): void {
     if (this.closed) return;
     this.driver
       .submit((node) => {
-        if (this.unsettled > 0 || this.appliedIndex <= node.snapshotIndex() || this.appliedIndex - node.snapshotIndex() < this.compactEvery / 2) return undefined;
-        const image = encodeClusterImage({ records: this.currentStore.liveRecordPayloads(), members: [...this.addresses.values()] });
+        if (this.unsettled > 0 || this.appliedIndex <= node.snapshotIndex() || this.appliedIndex - node.snapshotIndex() < this.compactionThreshold() / 2) return undefined;
+        const records = this.currentStore.liveRecordPayloads();
+        this.snapshotRecords = records.length;
+        const image = encodeClusterImage({ records, members: [...this.addresses.values()] });
         return node.compact(this.appliedIndex, image);
       })
       .then(
