@@ -107,11 +107,13 @@ Feature: A replicated broker fails over without losing or repeating a job
     # quorum): whatever it acknowledged or dispatched meanwhile, the new leader must know of. The jobs are
     # shorter than an election timeout: one dispatched just before the cut ends before the leader steps
     # down, so no run is abandoned at its commit point (which dual-dispatch would take for one going on).
+    # The load outlasts the leader's step-down (within two election timeouts of the cut): jobs are in
+    # flight when it steps down, which is when a leader that acknowledged what it never committed is found.
     Given clients that try each call up to 20 times
     And a broker cluster
     And 3 workers serving "echo" that take 100 ms per job
     And 2 clients
-    When each client starts submitting 20 jobs to "echo", 2 at a time
+    When each client starts submitting 60 jobs to "echo", 2 at a time
     And the cluster is partitioned "leader-cut-from-peers" for 3000 ms
     Then every job is answered exactly once
     And no call is stuck
