@@ -134,9 +134,12 @@ export class TestCluster {
     }
   }
 
-  /** Waits (bounded) until a live broker other than `except` leads, serves, and its term is above `aboveTerm`. */
+  /**
+   * Waits (bounded) until a live broker other than `except` leads, serves, and its term is above `aboveTerm`.
+   * 20 s by default: three brokers starting beside the other test files on a loaded 2-core machine missed 10 s.
+   */
   async leader(options: { except?: TestBroker; aboveTerm?: number; withinMs?: number } = {}): Promise<{ broker: TestBroker; status: ClusterStatus }> {
-    const deadline = Date.now() + (options.withinMs ?? 10_000);
+    const deadline = Date.now() + (options.withinMs ?? LEADER_WAIT_MS);
     while (Date.now() < deadline) {
       for (const broker of this.brokers) {
         if (broker === options.except || broker.process === undefined) continue;
@@ -145,7 +148,7 @@ export class TestCluster {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`no serving leader within ${options.withinMs ?? 10_000} ms${options.except ? ` other than ${options.except.id}` : ''}`);
+    throw new Error(`no serving leader within ${options.withinMs ?? LEADER_WAIT_MS} ms${options.except ? ` other than ${options.except.id}` : ''}`);
   }
 
   async stop(): Promise<void> {
@@ -178,3 +181,5 @@ export function countingWorker(endpoints: string, executions: Map<string, number
   worker.start();
   return worker;
 }
+
+const LEADER_WAIT_MS = 20_000;
