@@ -240,7 +240,8 @@ export class MajordomoClient {
     // The seeded defect retries-give-up treats a give-up service as retry: several attempts, no deadline.
     if (klass.kind === 'give-up' && !this.defects.includes('retries-give-up')) return await this.requestGivingUp(service, body, options.job, klass.giveUpMs);
     if (this.wantsKhr && this.brokerSpeaksKhr === undefined) await this.askKhr();
-    else if (this.brokerSpeaksKhr === true && this.membersMayHaveChanged()) await this.refreshMembers();
+    // The seeded defect no-fencing models a third party's client of revision 2, which never reads the voters again.
+    else if (this.brokerSpeaksKhr === true && !this.defects.includes('no-fencing') && this.membersMayHaveChanged()) await this.refreshMembers();
     if (options.job !== undefined && this.brokerSpeaksKhx === undefined) this.brokerSpeaksKhx = await this.askKhx();
     if (this.options.checkService) await this.ensureServiceAvailable(service);
     if (options.job !== undefined && this.brokerSpeaksKhx) return await this.sendJobWithRetries(service, options.job, body);
