@@ -24,7 +24,9 @@ export interface JobContext {
  * `finished`).
  */
 export class RunningJob {
-  private readonly controller = new AbortController();
+  /** Made when the handler first reads its signal or a kill comes: most handlers never look, and one per job showed in the worker's profile. */
+  private controller?: AbortController;
+  private aborted = false;
   private isUnstoppable = false;
   private asked = false;
   readonly key: string;
@@ -36,11 +38,13 @@ export class RunningJob {
     term?: number,
   ) {
     this.key = address.toString('hex');
-    const signal = this.controller.signal;
+    const signal = (): AbortSignal => this.signal();
     this.context = {
-      signal,
+      get signal(): AbortSignal {
+        return signal();
+      },
       address,
-      mayCommit: () => !signal.aborted && leaseHeld(),
+      mayCommit: () => !this.aborted && leaseHeld(),
       unstoppable: () => {
         this.isUnstoppable = true;
       },
@@ -55,7 +59,7 @@ export class RunningJob {
 
   /** The handler was told to stop (its signal aborted). */
   get killRequested(): boolean {
-    return this.controller.signal.aborted;
+    return this.aborted;
   }
 
   get stoppable(): boolean {
@@ -66,7 +70,22 @@ export class RunningJob {
   kill(): boolean {
     this.asked = true;
     if (this.isUnstoppable) return false;
-    if (!this.controller.signal.aborted) this.controller.abort(new DOMException(`job ${this.key} killed on request`, 'AbortError'));
+    if (!this.aborted) {
+      this.aborted = true;
+      this.controller?.abort(this.abortReason());
+    }
     return true;
+  }
+
+  private signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.abortReason());
+    }
+    return this.controller.signal;
+  }
+
+  private abortReason(): DOMException {
+    return new DOMException(`job ${this.key} killed on request`, 'AbortError');
   }
 }
