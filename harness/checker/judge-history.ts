@@ -90,6 +90,11 @@ export type AnyCheckResult = CheckResult | PubSubCheckResult | SecureCheckResult
  */
 export type HistoryBounds = CheckOptions & { checkedAt?: number; failoverBoundMs?: number };
 
+/** The pub/sub checks' options for a whole-history check's bounds. */
+export function pubSubOptionsOf(bounds: HistoryBounds): PubSubCheckOptions {
+  return bounds.checkedAt === undefined ? { deliveryBound: bounds.recoveryBound } : { catchingUp: { checkedAt: bounds.checkedAt, windowMs: bounds.recoveryBound } };
+}
+
 /** Per system: the events that show the history has its operations (any one of them), and its judge. */
 interface SystemJudge<P extends Profile> {
   operations: readonly HistoryEvent['type'][];
@@ -112,8 +117,7 @@ const JUDGES: { readonly [S in CheckedSystem]: SystemJudge<ProfileOfSystem<S>> }
   'request-reply': { operations: ['invoke'], judge: (events, profile, bounds, format) => judgeRequestReplyHistory(events, profile, bounds, format) },
   pubsub: {
     operations: ['put'],
-    judge: (events, profile, bounds) =>
-      judgePubSubHistory(events, profile, bounds.checkedAt === undefined ? { deliveryBound: bounds.recoveryBound } : { catchingUp: { checkedAt: bounds.checkedAt, windowMs: bounds.recoveryBound } }),
+    judge: (events, profile, bounds) => judgePubSubHistory(events, profile, pubSubOptionsOf(bounds)),
   },
   // A secure run's first event of its own is the policy the harness wrote before starting nodes.
   secure: { operations: ['policy'], judge: (events, profile) => judgeSecureHistory(events, profile) },

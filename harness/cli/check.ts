@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { judgeHistory, type AnyCheckResult, type JudgedHistory } from '../checker/judge-history';
-import { PROFILES, REQUEST_REPLY_PROFILES, type Judgement, type Profile, type RequestReplyProfile } from '../checker/profile';
+import { judgeHistory, pubSubOptionsOf, type AnyCheckResult, type JudgedHistory } from '../checker/judge-history';
+import { isPubSubProfile, PROFILES, REQUEST_REPLY_PROFILES, type Judgement, type Profile, type RequestReplyProfile } from '../checker/profile';
+import { judgePubSubInParts, PubSubGathering, pubSubKey } from '../checker/pubsub-in-parts';
 import { judgeRequestReplyInParts, RequestReplyGathering, requestReplyKey, requestReplyTag } from '../checker/request-reply-in-parts';
 import type { CheckedSystem } from '../checker/registry';
 import { CHECKER_SYSTEMS } from '../checker/systems';
@@ -173,8 +174,8 @@ export interface CheckOutcome {
 }
 
 /**
- * A history file larger than this is checked part by part when it is a request-reply history
- * (checker/request-reply-in-parts.ts): memory bounded whatever its length. A scenario's history is far
+ * A history file larger than this is checked part by part when it is a request-reply or a pub/sub
+ * history (checker/request-reply-in-parts.ts, checker/pubsub-in-parts.ts): memory bounded whatever its length. A scenario's history is far
  * smaller and is checked in memory, as a scenario's own check step does.
  */
 export const PARTS_ABOVE_BYTES = 32 << 20;
@@ -188,8 +189,8 @@ interface JudgedFile {
   judged: JudgedHistory<AnyCheckResult>;
   /** Events enough for the starvation rule (the harness's health samples): the whole history, or a large one's shared events. */
   health: readonly HistoryEvent[];
-  /** For a history checked part by part: into how many parts. */
-  parts?: number;
+  /** For a history checked part by part: into how many parts, and split by what. */
+  parts?: { count: number; by: 'job' | 'message' };
 }
 
 type Bounds = ReturnType<typeof requestReplyCheckBounds>;
@@ -213,24 +214,37 @@ function judgeInMemory(events: readonly HistoryEvent[], choices: Choices, stored
 }
 
 /**
- * A large history: read once into parts by job (validated as it is read), the request-reply checks
- * run part by part. A history of another system is judged in memory: a pub/sub history's events have
- * no job, so they are all already in memory as the shared events; any other is read again.
+ * A large history: read once into parts (validated as it is read), an event of a job by its job and
+ * one of a message by its message id; the request-reply or pub/sub checks run part by part. A
+ * history of another system is judged in memory: when none of its events went to a part they are
+ * all already in memory as the shared events; otherwise it is read again.
  */
 function judgeLarge(file: string, choices: Choices, stored: StoredScenario, bounds: Bounds, { parts, tempRoot }: LargeHistoryOptions): JudgedFile {
   const kinds = new HistoryKinds();
   const gathering = new RequestReplyGathering(bounds);
+  const pubsub = new PubSubGathering();
+  const onEvent = (event: HistoryEvent): void => {
+    kinds.add(event);
+    gathering.add(event);
+    pubsub.add(event);
+  };
   let partitioned: PartitionedHistory;
   try {
-    partitioned = partitionHistory(file, { keyOf: requestReplyKey, tagOf: requestReplyTag, onEvent: (event) => (kinds.add(event), gathering.add(event)), parts, tempRoot });
+    partitioned = partitionHistory(file, { keyOf: (event) => requestReplyKey(event) ?? pubSubKey(event), tagOf: requestReplyTag, onEvent, parts, tempRoot });
   } catch (error) {
     throw readError(file, error);
   }
   try {
     const { system, profile, why } = chooseProfile(() => kinds, choices, stored);
+    const count = partitioned.parts.length;
     if (system === 'request-reply' && isRequestReplyProfile(profile)) {
       const judged = judgeRequestReplyInParts(partitioned, gathering, profile, bounds, { allCounts: true });
-      return { count: partitioned.count, system, profile, why, judged, health: partitioned.shared.events, parts: partitioned.parts.length };
+      return { count: partitioned.count, system, profile, why, judged, health: partitioned.shared.events, parts: { count, by: 'job' } };
+    }
+    if (system === 'pubsub' && isPubSubProfile(profile)) {
+      // As judgeInMemory: the history's last event is the nearest record of when the run's drain ended.
+      const judged = judgePubSubInParts(partitioned, pubsub, profile, pubSubOptionsOf({ ...bounds, checkedAt: pubsub.lastT ?? 0 }));
+      return { count: partitioned.count, system, profile, why, judged, health: partitioned.shared.events, parts: { count, by: 'message' } };
     }
     if (partitioned.keyed === 0) return judgeInMemory(partitioned.shared.events, choices, stored, bounds);
   } finally {
@@ -270,7 +284,7 @@ export function checkStoredHistory(target: string, options: CheckCommandOptions,
 
   const name = stored.scenario ?? path.basename(file);
   const lines = [
-    `keelhaul check: ${file} (${count} events, ${system}${parts === undefined ? '' : `, checked in ${parts} parts by job`})`,
+    `keelhaul check: ${file} (${count} events, ${system}${parts === undefined ? '' : `, checked in ${parts.count} parts by ${parts.by}`})`,
     ...(stored.scenario !== undefined ? [`  scenario  ${stored.scenario}${stored.verdict !== undefined ? ` (stored verdict ${stored.verdict})` : ''}`] : []),
     `  profile   ${profile} (${why})`,
     `  bounds    ${system === 'pubsub' ? `still-receiving window ${seconds(bounds.recoveryBound)}` : `call ${seconds(bounds.callBound)}, recovery ${seconds(bounds.recoveryBound)}`} (time scale ${scale}, ${source}${stored.timing !== undefined ? ", with the manifest's timing" : ''}${options.callBound !== undefined || options.recoveryBound !== undefined ? '; set on the command line' : ''})`,

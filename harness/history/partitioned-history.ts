@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BufferedAppends } from './buffered-appends';
 import type { HistoryEvent } from './event';
 import { forEachLine } from './history-file';
 import { parseHistoryLine } from './reader';
@@ -22,9 +23,6 @@ export interface SharedEvents {
 export const PART_TARGET_BYTES = 2 << 20;
 /** At most this many parts: past it the parts grow instead (a history of about 1 GB, 12 million events). */
 export const MAX_PARTS = 512;
-/** Lines of a part kept in memory before they are appended to its file: 64 KB, less when there are many parts (8 MB over all of them). */
-const FLUSH_BYTES = 64 << 10;
-const ALL_FLUSH_BYTES = 8 << 20;
 
 export interface PartitionOptions {
   /** The key an event is grouped by (all events of one key land in one part), or undefined for an event every part needs (kept in memory). */
@@ -80,16 +78,7 @@ export function partitionHistory(file: string, options: PartitionOptions): Parti
   const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
   try {
     const parts = Array.from({ length: count }, (_, index) => path.join(dir, `part-${index}.tsv`));
-    const pending: string[][] = parts.map(() => []);
-    const pendingBytes = new Array<number>(count).fill(0);
-    const flushBytes = Math.max(4 << 10, Math.min(FLUSH_BYTES, Math.floor(ALL_FLUSH_BYTES / count)));
-    // Appended and closed each time, so no descriptor is held per part however many there are.
-    const flush = (index: number): void => {
-      if (pending[index].length === 0) return;
-      fs.appendFileSync(parts[index], pending[index].join(''));
-      pending[index] = [];
-      pendingBytes[index] = 0;
-    };
+    const writes = new BufferedAppends(parts);
     const shared: SharedEvents = { events: [], seqs: [] };
     const strings = new StringPool();
     let seq = 0;
@@ -102,16 +91,12 @@ export function partitionHistory(file: string, options: PartitionOptions): Parti
         shared.events.push(event);
         shared.seqs.push(seq);
       } else {
-        const index = partOf(key, count);
-        const text = `${seq}\t${options.tagOf?.(event) ?? '-'}${line}\n`;
-        pending[index].push(text);
-        pendingBytes[index] += text.length;
-        if (pendingBytes[index] >= flushBytes) flush(index);
+        writes.add(partOf(key, count), `${seq}\t${options.tagOf?.(event) ?? '-'}${line}\n`);
       }
       seq++;
     });
     for (let index = 0; index < count; index++) {
-      flush(index);
+      writes.flush(index);
       if (!fs.existsSync(parts[index])) fs.writeFileSync(parts[index], '');
     }
     return { dir, parts, partOfKey: (key) => partOf(key, count), shared, count: seq, keyed: seq - shared.events.length, remove };

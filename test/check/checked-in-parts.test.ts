@@ -10,8 +10,9 @@ import { checkRequestReplyInParts, RequestReplyGathering, requestReplyKey, reque
 import { checkStoredHistory } from '../../harness/cli/check';
 import type { HistoryEvent } from '../../harness/history/event';
 import { readHistoryFile } from '../../harness/history/history-file';
-import { partitionHistory, partOf } from '../../harness/history/partitioned-history';
+import { partitionHistory } from '../../harness/history/partitioned-history';
 import { requestReplyCheckBounds, SCENARIO_TIMING } from '../../harness/timing/timing';
+import { partsSeparating } from './parts-separating';
 
 /**
  * A large request-reply history checked part by part (checker/request-reply-in-parts.ts) gives what
@@ -52,14 +53,6 @@ function assertSameAsInMemory(file: string, parts: number): CheckResult {
   assert.equal(split.explainedReruns, whole.explainedReruns);
   assert.deepEqual(split.stats, whole.stats);
   return split;
-}
-
-/** The smallest number of parts that puts the jobs of each group in parts of their own. */
-function partsSeparating(groups: readonly (readonly string[])[]): number {
-  for (let parts = 2; parts < 200; parts++) {
-    if (groups.every((group) => new Set(group.map((job) => partOf(job, parts))).size === group.length)) return parts;
-  }
-  throw new Error('no number of parts below 200 separates the jobs');
 }
 
 const invoke = (t: number, job: string, process = `client-${job}`, service = 'echo'): HistoryEvent => ({ type: 'invoke', t, process, job, service });
@@ -177,15 +170,6 @@ describe('keelhaul check on a large history', () => {
     assert.equal(split.verdict, whole.verdict);
     assert.deepEqual(sorted(split.judgement.violations), sorted(whole.judgement.violations));
     assert.deepEqual(sorted(split.judgement.undecided), sorted(whole.judgement.undecided));
-  });
-
-  test('a pub/sub history past the size is judged in memory, as before', () => {
-    const file = path.join(work, 'pubsub.jsonl');
-    writeGeneratedHistory('pubsub', file, { events: 20_000, seed: 11 });
-    const split = checkStoredHistory(file, {}, () => undefined, { partsAboveBytes: 0 });
-    const whole = checkStoredHistory(file, {}, () => undefined, { partsAboveBytes: Number.POSITIVE_INFINITY });
-    assert.equal(split.system, 'pubsub');
-    assert.deepEqual(split.judgement, whole.judgement);
   });
 
   test('its temporary parts are removed, after a bad line too', () => {

@@ -1,3 +1,4 @@
+import type { PutEvent } from '../../history/event';
 import type { PubSubAnomaly } from './anomaly';
 import { isAccepted, isDefinitelyFailed, type Message, type PubSubHistory } from './history';
 import { pubSubRule } from './ladder';
@@ -8,7 +9,8 @@ export function checkPubSubNotEmpty(history: PubSubHistory): PubSubAnomaly<'empt
   return [];
 }
 
-function putOutcome(message: Message): string {
+/** How a message's puts ended, as no-delivery counts them. */
+export function putOutcome(message: Message): string {
   if (isAccepted(message)) return 'accepted (put-ok)';
   if (isDefinitelyFailed(message)) return `refused (${message.fails[0].error})`;
   if (message.infos.length > 0) return `indefinite (${message.infos[0].error})`;
@@ -23,12 +25,20 @@ export function checkSomeDelivery(history: PubSubHistory): PubSubAnomaly<'no-del
   if (history.messages.size === 0 || history.deliveries.length > 0) return [];
   const counts = new Map<string, number>();
   for (const message of history.messages.values()) counts.set(putOutcome(message), (counts.get(putOutcome(message)) ?? 0) + 1);
+  const puts = [...history.messages.values()].slice(0, NO_DELIVERY_EXAMPLES).map((message) => message.put);
+  return [noDeliveryFinding(counts, puts)];
+}
+
+/** How many puts no-delivery shows: the first messages put. */
+export const NO_DELIVERY_EXAMPLES = 12;
+
+/** The no-delivery finding: `counts` per put outcome, in the order each outcome was first seen (ties keep it). */
+export function noDeliveryFinding(counts: ReadonlyMap<string, number>, puts: PutEvent[]): PubSubAnomaly<'no-delivery'> {
   const outcomes = [...counts]
     .sort((a, b) => b[1] - a[1])
     .map(([outcome, count]) => `${count} message${count === 1 ? '' : 's'} ${outcome}`)
     .join(', ');
-  const puts = [...history.messages.values()].slice(0, 12).map((message) => message.put);
-  return [{ name: 'no-delivery', detail: `no message was delivered: ${outcomes}`, events: puts }];
+  return { name: 'no-delivery', detail: `no message was delivered: ${outcomes}`, events: puts };
 }
 
 export const PUBSUB_EMPTY_HISTORY = pubSubRule({

@@ -1,3 +1,4 @@
+import type { DeliverEvent } from '../../history/event';
 import { ms } from '../../util/format-ms';
 import { sharedAnalysis } from '../registry';
 import type { PubSubAnomaly } from './anomaly';
@@ -19,7 +20,8 @@ export interface LostOptions {
   catchingUp?: CatchingUp;
 }
 
-interface Missing {
+/** An accepted message owed to a subscriber that never received it. */
+export interface Missing {
   message: Message;
   subscriber: string;
   subscribedAt: number;
@@ -58,16 +60,10 @@ const missingMessages = sharedAnalysis((history: PubSubHistory, { deliveryBound,
   const missing: Missing[] = [];
   for (const message of history.messages.values()) {
     if (!isAccepted(message) || message.firstOkPos === undefined) continue;
-    const { put, putPos } = message;
     const ok = message.oks[0];
     // Still in flight when the history stopped (a scenario cut short): not yet owed.
     if (deliveryBound !== undefined && end - ok.t < deliveryBound) continue;
-    for (const log of history.subscriptions.onTopic(put.topic)) {
-      const subscribed = obligingSubscription(log, putPos);
-      if (subscribed === undefined) continue;
-      if (history.deliveriesBySubscriber.get(log.subscriber)?.has(message.msg) === true) continue;
-      missing.push({ message, subscriber: log.subscriber, subscribedAt: subscribed.t, events: [subscribed, put, ok] });
-    }
+    missing.push(...missingDeliveries(history, message));
   }
   const { lastDelivery, passed } = streamProgress(history);
   const late = new Set<Missing>();
@@ -77,23 +73,39 @@ const missingMessages = sharedAnalysis((history: PubSubHistory, { deliveryBound,
       if (receiving && !passed(m)) late.add(m);
     }
   }
-  const lost = missing
-    .filter((m) => !late.has(m))
-    .map((m) => ({
-      name: 'lost' as const,
-      job: m.message.msg,
-      subscriber: m.subscriber,
-      topic: m.message.put.topic,
-      detail:
-        `message ${m.message.msg} (topic ${m.message.put.topic}, from ${m.message.put.process}) accepted at ${ms(m.message.oks[0].t)} never delivered to ` +
-        `${m.subscriber}, subscribed since ${ms(m.subscribedAt)}${passed(m) ? ', which received later messages of that publisher and topic' : ''}`,
-      events: m.events,
-      // Skipped in its stream, it is lost whatever the load; not reached at all, it may be a subscriber
-      // the machine starved past the drain's bound, which a starved harness cannot tell apart.
-      ...(passed(m) ? {} : { boundMissed: true as const }),
-    }));
+  const lost = missing.filter((m) => !late.has(m)).map((m) => lostFinding(m, passed(m)));
   return { lost, late: summarizeLate(history, [...late], catchingUp) };
 });
+
+/** The subscribers an accepted message was owed to (subscriptions.ts obligingSubscription) that never received it. */
+export function missingDeliveries(history: PubSubHistory, message: Message): Missing[] {
+  const missing: Missing[] = [];
+  const { put, putPos } = message;
+  for (const log of history.subscriptions.onTopic(put.topic)) {
+    const subscribed = obligingSubscription(log, putPos);
+    if (subscribed === undefined) continue;
+    if (history.deliveriesBySubscriber.get(log.subscriber)?.has(message.msg) === true) continue;
+    missing.push({ message, subscriber: log.subscriber, subscribedAt: subscribed.t, events: [subscribed, put, message.oks[0]] });
+  }
+  return missing;
+}
+
+/** A missing message that is not late: lost; `passed` says whether its subscriber received later messages of its stream. */
+export function lostFinding(m: Missing, passed: boolean): PubSubAnomaly<'lost'> {
+  return {
+    name: 'lost',
+    job: m.message.msg,
+    subscriber: m.subscriber,
+    topic: m.message.put.topic,
+    detail:
+      `message ${m.message.msg} (topic ${m.message.put.topic}, from ${m.message.put.process}) accepted at ${ms(m.message.oks[0].t)} never delivered to ` +
+      `${m.subscriber}, subscribed since ${ms(m.subscribedAt)}${passed ? ', which received later messages of that publisher and topic' : ''}`,
+    events: m.events,
+    // Skipped in its stream, it is lost whatever the load; not reached at all, it may be a subscriber
+    // the machine starved past the drain's bound, which a starved harness cannot tell apart.
+    ...(passed ? {} : { boundMissed: true as const }),
+  };
+}
 
 /**
  * Per subscriber its latest delivery, and whether it had passed a missing message in its stream: it
@@ -121,18 +133,33 @@ function summarizeLate(history: PubSubHistory, late: readonly Missing[], catchin
     const oldest = list.reduce((a, b) => (a.message.oks[0].t <= b.message.oks[0].t ? a : b));
     const deliveries = history.deliveries.filter((d) => d.event.subscriber === subscriber);
     const latest = deliveries[deliveries.length - 1]?.event;
-    const latestAccepted = latest ? history.messages.get(latest.msg)?.oks[0]?.t : undefined;
-    const behind = latest && latestAccepted !== undefined ? `; its latest delivery, at ${ms(latest.t)}, was of a message accepted at ${ms(latestAccepted)} (${ms(latest.t - latestAccepted)} behind)` : '';
-    return {
-      name: 'undelivered-at-bound' as const,
-      job: oldest.message.msg,
-      subscriber,
-      detail:
-        `${subscriber} was still receiving, in order, when the run's bound ran out at ${ms(catchingUp.checkedAt)}: ` +
-        `${list.length} owed message(s) not delivered yet, the oldest ${oldest.message.msg} accepted at ${ms(oldest.message.oks[0].t)}${behind}`,
-      events: [...oldest.events, ...(latest ? [latest] : [])],
-    };
+    return lateFinding({ subscriber, count: list.length, oldest, latest, latestAccepted: latest ? history.messages.get(latest.msg)?.oks[0]?.t : undefined }, catchingUp);
   });
+}
+
+/** What undelivered-at-bound says of one subscriber still catching up. */
+export interface LateSubscriber {
+  subscriber: string;
+  /** How many owed messages it had not received yet. */
+  count: number;
+  /** The one of them accepted first. */
+  oldest: Missing;
+  /** Its latest delivery, and when that delivery's message was first accepted. */
+  latest: DeliverEvent | undefined;
+  latestAccepted: number | undefined;
+}
+
+export function lateFinding({ subscriber, count, oldest, latest, latestAccepted }: LateSubscriber, catchingUp: CatchingUp): PubSubAnomaly<'undelivered-at-bound'> {
+  const behind = latest && latestAccepted !== undefined ? `; its latest delivery, at ${ms(latest.t)}, was of a message accepted at ${ms(latestAccepted)} (${ms(latest.t - latestAccepted)} behind)` : '';
+  return {
+    name: 'undelivered-at-bound',
+    job: oldest.message.msg,
+    subscriber,
+    detail:
+      `${subscriber} was still receiving, in order, when the run's bound ran out at ${ms(catchingUp.checkedAt)}: ` +
+      `${count} owed message(s) not delivered yet, the oldest ${oldest.message.msg} accepted at ${ms(oldest.message.oks[0].t)}${behind}`,
+    events: [...oldest.events, ...(latest ? [latest] : [])],
+  };
 }
 
 export const PUBSUB_LOST = pubSubRule({

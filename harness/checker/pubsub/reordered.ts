@@ -1,16 +1,27 @@
-import type { DeliverEvent, PutOkEvent } from '../../history/event';
+import type { DeliverEvent, PubSubEvent, PutOkEvent } from '../../history/event';
 import { ms } from '../../util/format-ms';
 import type { PubSubAnomaly } from './anomaly';
-import type { Delivery, PubSubHistory } from './history';
+import type { Delivery, Message, PubSubHistory } from './history';
 import { deliveryProblem } from './unexpected';
 import { pubSubRule } from './ladder';
 
-interface Ranked {
-  delivery: DeliverEvent;
-  ok: PutOkEvent;
-  /** Position of the message's first put-ok: its place in its publisher's order. */
+/** One first delivery in its stream: when it came, and its message's place in its publisher's order. */
+export interface StreamEntry {
+  msg: string;
+  /** When it was delivered, and when its message was first accepted (its first put-ok's t). */
+  deliveredAt: number;
+  acceptedAt: number;
+  /** Its message's first put-ok's place in the history's order: ranks compare as the put-oks do. */
   rank: number;
 }
+
+interface Ranked extends StreamEntry {
+  delivery: DeliverEvent;
+  ok: PutOkEvent;
+}
+
+/** A stream: subscriber, topic and publisher. */
+export type StreamKey = readonly [subscriber: string, topic: string, publisher: string];
 
 /**
  * reordered: per subscriber, topic and publisher, messages must be delivered in the order of the
@@ -28,49 +39,72 @@ interface Ranked {
 export function checkReordered(history: PubSubHistory): PubSubAnomaly<'reordered'>[] {
   const anomalies: PubSubAnomaly<'reordered'>[] = [];
   for (const [key, group] of orderedGroups(history)) {
-    const [subscriber, topic, publisher] = key;
-    const overtaking = new Fenwick(group.map((entry) => entry.rank));
-    let ahead: Ranked | undefined;
-    group.forEach((entry, index) => {
-      if (ahead !== undefined && entry.rank < ahead.rank) {
-        const overtakers = index - overtaking.countUpTo(entry.rank);
-        anomalies.push({
-          name: 'reordered',
-          job: entry.delivery.msg,
-          subscriber,
-          topic,
-          detail:
-            `${subscriber} got message ${entry.delivery.msg} at ${ms(entry.delivery.t)} after ${ahead.delivery.msg} (at ${ms(ahead.delivery.t)}), ` +
-            `but ${publisher}'s put-ok order on topic ${topic} puts ${entry.delivery.msg} first (put-ok at ${ms(entry.ok.t)} vs ${ms(ahead.ok.t)}); ` +
-            `overtaken by ${overtakers} later message(s)`,
-          events: [ahead.delivery, entry.delivery, entry.ok, ahead.ok],
-        });
-      }
-      overtaking.insert(entry.rank);
-      if (ahead === undefined || entry.rank > ahead.rank) ahead = entry;
-    });
+    findOvertaken(group, (late, ahead, overtakers) => anomalies.push(reorderedFinding(key, late, ahead, overtakers, [ahead.delivery, late.delivery, late.ok, ahead.ok])));
   }
   return anomalies;
 }
 
-/** First deliveries of accepted, expected messages, grouped by subscriber, topic and publisher, in delivery order. */
-function orderedGroups(history: PubSubHistory): Map<readonly [string, string, string], Ranked[]> {
-  const groups = new Map<string, { key: readonly [string, string, string]; entries: Ranked[] }>();
+/**
+ * The entries of one stream, in delivery order, that arrived after an entry of a later rank: each
+ * with the highest-ranked entry delivered before it and how many later-ranked entries overtook it.
+ */
+export function findOvertaken<E extends StreamEntry>(group: readonly E[], found: (late: E, ahead: E, overtakers: number) => void): void {
+  const overtaking = new Fenwick(group.map((entry) => entry.rank));
+  let ahead: E | undefined;
+  group.forEach((entry, index) => {
+    if (ahead !== undefined && entry.rank < ahead.rank) found(entry, ahead, index - overtaking.countUpTo(entry.rank));
+    overtaking.insert(entry.rank);
+    if (ahead === undefined || entry.rank > ahead.rank) ahead = entry;
+  });
+}
+
+/** The reordered finding of `late`, overtaken in its stream; events: both deliveries, then both put-oks. */
+export function reorderedFinding([subscriber, topic, publisher]: StreamKey, late: StreamEntry, ahead: StreamEntry, overtakers: number, events: PubSubEvent[]): PubSubAnomaly<'reordered'> {
+  return {
+    name: 'reordered',
+    job: late.msg,
+    subscriber,
+    topic,
+    detail:
+      `${subscriber} got message ${late.msg} at ${ms(late.deliveredAt)} after ${ahead.msg} (at ${ms(ahead.deliveredAt)}), ` +
+      `but ${publisher}'s put-ok order on topic ${topic} puts ${late.msg} first (put-ok at ${ms(late.acceptedAt)} vs ${ms(ahead.acceptedAt)}); ` +
+      `overtaken by ${overtakers} later message(s)`,
+    events,
+  };
+}
+
+/** A delivery reordered judges: the first of an accepted message to its subscriber, not `unexpected`. */
+export interface OrderedDelivery {
+  delivery: Delivery;
+  message: Message & { firstOkPos: number };
+  stream: StreamKey;
+}
+
+/** The deliveries reordered judges, in delivery order. */
+export function* orderedDeliveries(history: PubSubHistory): Generator<OrderedDelivery> {
   for (const delivery of history.deliveries) {
     const { event } = delivery;
     if (!isFirstDelivery(history, delivery)) continue;
     const message = history.messages.get(event.msg);
     if (message === undefined || message.firstOkPos === undefined) continue;
     if (deliveryProblem(history, delivery) !== undefined) continue;
-    const key = [event.subscriber, event.topic, message.put.process] as const;
+    yield { delivery, message: message as Message & { firstOkPos: number }, stream: [event.subscriber, event.topic, message.put.process] };
+  }
+}
+
+/** First deliveries of accepted, expected messages, grouped by subscriber, topic and publisher, in delivery order. */
+function orderedGroups(history: PubSubHistory): Map<StreamKey, Ranked[]> {
+  const groups = new Map<string, { key: StreamKey; entries: Ranked[] }>();
+  for (const { delivery, message, stream } of orderedDeliveries(history)) {
     // A plain joined key: over a million deliveries, JSON.stringify per delivery costs more than the grouping itself.
-    const id = key.join('\u0000');
+    const id = stream.join('\u0000');
     let group = groups.get(id);
     if (group === undefined) {
-      group = { key, entries: [] };
+      group = { key: stream, entries: [] };
       groups.set(id, group);
     }
-    group.entries.push({ delivery: event, ok: message.oks[0], rank: message.firstOkPos });
+    const ok = message.oks[0];
+    group.entries.push({ msg: delivery.event.msg, deliveredAt: delivery.event.t, acceptedAt: ok.t, rank: message.firstOkPos, delivery: delivery.event, ok });
   }
   return new Map([...groups.values()].map((group) => [group.key, group.entries]));
 }
