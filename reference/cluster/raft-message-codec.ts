@@ -105,8 +105,13 @@ export function encodeSnapshot(snapshot: Snapshot): Json {
 }
 
 export function decodeSnapshot(value: unknown): Snapshot {
+  return { ...decodeSnapshotPosition(value), data: base64(object(value, 'snapshot').data, 'snapshot data') };
+}
+
+/** A snapshot's index, term and voters, checked as decodeSnapshot checks them (for snapshot-file.ts, whose image is not base64). */
+export function decodeSnapshotPosition(value: unknown): Omit<Snapshot, 'data'> {
   const o = object(value, 'snapshot');
-  return { index: count(o.index, 'snapshot index'), term: count(o.term, 'snapshot term'), voters: texts(o.voters, 'snapshot voters'), data: base64(o.data, 'snapshot data') };
+  return { index: count(o.index, 'snapshot index'), term: count(o.term, 'snapshot term'), voters: texts(o.voters, 'snapshot voters') };
 }
 
 function decodeChange(value: unknown): MembershipChange {

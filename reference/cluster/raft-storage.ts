@@ -1,15 +1,17 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Journal } from '../journal/journal';
 import type { HardState, PersistedState } from '../replication/hard-state';
 import type { LogEntry } from '../replication/log-entry';
 import type { PersistBatch } from '../replication/raft-driver';
 import { bootSnapshot, type Snapshot } from '../replication/snapshot';
-import { decodeLogEntry, decodeSnapshot, encodeLogEntry, encodeSnapshot } from './raft-message-codec';
+import { decodeLogEntry, decodeSnapshot, encodeLogEntry } from './raft-message-codec';
+import { decodeSnapshotFile, encodeSnapshotFile } from './snapshot-file';
 
 /**
- * A broker's Raft state in its `--data-dir`: `hard-state.json` and `snapshot.json` (each replaced
- * whole: written to a temporary file, fdatasync'ed, renamed, directory synced) and `raft-log.journal`
+ * A broker's Raft state in its `--data-dir`: `hard-state.json` and `snapshot.bin` (each replaced
+ * whole: written to a temporary file, fdatasync'ed, renamed, directory synced; snapshot-file.ts;
+ * an older node's `snapshot.json` is read when there is no `snapshot.bin`) and `raft-log.journal`
  * (the entries after the snapshot, one journal record each: the KHX/1 journal's framing, checksums
  * and torn-tail recovery). Everything a Ready asks to persist is durable before persist() resolves;
  * operations run one at a time, in the order asked.
@@ -36,7 +38,7 @@ export class RaftStorage {
     const fsync = options.fsync ?? true;
     await mkdir(dir, { recursive: true });
     const hardState = (await readJson(join(dir, HARD_STATE), parseHardState)) ?? { term: 0, votedFor: null };
-    const snapshot = (await readJson(join(dir, SNAPSHOT), decodeSnapshot)) ?? bootSnapshot(bootVoters);
+    const snapshot = (await readSnapshot(dir)) ?? bootSnapshot(bootVoters);
     const { journal, records } = await Journal.open(join(dir, LOG), { fsync, repairCommand: `remove ${join(dir, LOG)} (the node then catches up from the leader)` });
     const entries: LogEntry[] = [];
     for (const record of records) {
@@ -74,7 +76,7 @@ export class RaftStorage {
       }
       let rewrite = false;
       if (batch.snapshot !== undefined) {
-        await this.replaceFile(SNAPSHOT, JSON.stringify(encodeSnapshot(batch.snapshot)));
+        await this.replaceSnapshot(batch.snapshot);
         this.snapshot = batch.snapshot;
         this.entries = this.entries.filter((entry) => entry.index > batch.snapshot!.index);
         rewrite = true;
@@ -101,7 +103,7 @@ export class RaftStorage {
     return this.serially(async () => {
       // A leader's snapshot installed meanwhile may be newer: an older one must not replace it.
       if (snapshot.index <= this.snapshot.index) return;
-      await this.replaceFile(SNAPSHOT, JSON.stringify(encodeSnapshot(snapshot)));
+      await this.replaceSnapshot(snapshot);
       this.snapshot = snapshot;
       this.entries = this.entries.filter((entry) => entry.index > snapshot.index);
       await this.journal.rewrite(this.entries.map(encodeEntry));
@@ -118,17 +120,32 @@ export class RaftStorage {
     return next;
   }
 
-  private async replaceFile(name: string, content: string): Promise<void> {
+  /**
+   * The image is written as it is, asynchronously (nothing of its size is built on the event loop),
+   * and durable before the caller rewrites the log. An older node's snapshot.json goes once
+   * snapshot.bin has replaced it (read first, it wins if a crash leaves both).
+   */
+  private async replaceSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.replaceFile(SNAPSHOT, encodeSnapshotFile(snapshot), async () => {
+      await unlink(join(this.dir, LEGACY_SNAPSHOT)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    });
+  }
+
+  private async replaceFile(name: string, content: string | readonly Buffer[], afterRename?: () => Promise<void>): Promise<void> {
     const path = join(this.dir, name);
     const temporary = `${path}.tmp`;
     const handle = await open(temporary, 'w');
     try {
-      await handle.writeFile(content);
+      if (typeof content === 'string') await handle.writeFile(content);
+      else await writeChunks(handle, content);
       if (this.fsync) await handle.datasync();
     } finally {
       await handle.close();
     }
     await rename(temporary, path);
+    await afterRename?.();
     if (this.fsync) {
       const directory = await open(this.dir, 'r');
       try {
@@ -141,8 +158,41 @@ export class RaftStorage {
 }
 
 const HARD_STATE = 'hard-state.json';
-const SNAPSHOT = 'snapshot.json';
+const SNAPSHOT = 'snapshot.bin';
+/** What nodes before snapshot.bin wrote (the image base64'd in JSON): read when there is no snapshot.bin. */
+const LEGACY_SNAPSHOT = 'snapshot.json';
 const LOG = 'raft-log.journal';
+
+async function writeChunks(handle: FileHandle, chunks: readonly Buffer[]): Promise<void> {
+  let position = 0;
+  for (const chunk of chunks) {
+    for (let done = 0; done < chunk.length; ) {
+      const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, position);
+      done += bytesWritten;
+      position += bytesWritten;
+    }
+  }
+}
+
+async function readSnapshot(dir: string): Promise<Snapshot | undefined> {
+  const path = join(dir, SNAPSHOT);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return readJson(join(dir, LEGACY_SNAPSHOT), decodeSnapshot);
+    throw error;
+  }
+  try {
+    return decodeSnapshotFile(bytes);
+  } catch (error) {
+    throw damaged(path, error);
+  }
+}
+
+function damaged(path: string, error: unknown): Error {
+  return new Error(`${path} is damaged (${error instanceof Error ? error.message : String(error)}): remove the data dir to rejoin as a new node`);
+}
 
 function encodeEntry(entry: LogEntry): Buffer {
   return Buffer.from(JSON.stringify(encodeLogEntry(entry)), 'utf8');
@@ -159,7 +209,7 @@ async function readJson<T>(path: string, parse: (value: unknown) => T): Promise<
   try {
     return parse(JSON.parse(text));
   } catch (error) {
-    throw new Error(`${path} is damaged (${error instanceof Error ? error.message : String(error)}): remove the data dir to rejoin as a new node`);
+    throw damaged(path, error);
   }
 }
 
