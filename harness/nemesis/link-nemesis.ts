@@ -88,6 +88,17 @@ function measureOf(toxic: Toxic): Measure | undefined {
   }
 }
 
+/**
+ * Whether the fault proxy measured that a link fault sat on no connection at all: none of its links
+ * carried one when it began, and none was made through them while it was in force. Nodes that reach
+ * each other around the proxy (a client that connects to addresses it learnt from the system rather
+ * than the routes it was given) leave such a fault cutting nothing, and the run tested nothing under it.
+ */
+function touchedNoConnection(measured: FaultMeasurement): boolean {
+  if (measured.unmeasured !== undefined || measured.asked === undefined) return false;
+  return (measured.openAtStart ?? 0) === 0 && Object.keys(measured.streams ?? {}).length === 0;
+}
+
 /** A measured fault's `end` effect: what its toxics counted, summed, and whether that is a hit. */
 function measuredEffect(measure: Measure, counts: readonly Record<string, number | string>[]): FaultEffect {
   if (measure.of === 'messages') {
@@ -200,7 +211,7 @@ export class LinkNemesis {
         const effect = measure && counts && measuredEffect(measure, counts);
         for (const { link, name } of applied) await this.network.removeToxic(link, name);
         const measured = await this.measuredShape(asked, applied, shape);
-        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets, effect: { ...effect, measured } });
+        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets, effect: { ...effect, measured, ...(effect === undefined && touchedNoConnection(measured) ? { hit: false } : {}) } });
       },
       healAfter: async (ms) => {
         await sleep(ms);

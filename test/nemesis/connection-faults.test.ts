@@ -91,3 +91,33 @@ test('slow-accept and hang-connections count the connections they held', async (
     assert.deepEqual(countedOn(endOf(history, hang.event)), { connections: { hung: 1 }, hit: true });
   });
 });
+
+test('a partition the proxy saw on no connection (none open, none made while in force) ends hit: false, ineffective-fault saying so; one on an open connection does not', async () => {
+  await withLink(async ({ nemesis, history, port }) => {
+    const untouched = await nemesis.begin({ kind: 'partition' }, { link: 'client->server' });
+    await untouched.heal();
+    const untouchedEnd = endOf(history, untouched.event);
+    assert.equal(untouchedEnd.effect?.hit, false);
+    assert.equal(untouchedEnd.effect?.measured?.openAtStart, 0);
+
+    const open = await Client.connect(port);
+    try {
+      await open.roundTrip('before the cut');
+      const cut = await nemesis.begin({ kind: 'partition' }, { link: 'client->server' });
+      await cut.heal();
+      const cutEnd = endOf(history, cut.event);
+      assert.equal(cutEnd.effect?.hit, undefined, 'a partition that sat on a connection is judged by its start, as before');
+      assert.ok((cutEnd.effect?.measured?.openAtStart ?? 0) > 0, 'the open connection was under the cut (each direction counts it)');
+    } finally {
+      open.destroy();
+    }
+    // No system claims these nodes, so both starts already say hit: false; the ends are what the proxy measured.
+    const findings = checkFaultsHit(history.events()).filter((finding) => (finding.events[0] as NemesisEvent).phase === 'end');
+    assert.deepEqual(
+      findings.map((finding) => finding.events[0]),
+      [untouchedEnd],
+      'only the partition that sat on no connection ends ineffective',
+    );
+    assert.match(findings[0].detail, /fault partition on client, server sat on no connection: none of its links carried one when it began or while it was in force/);
+  });
+});

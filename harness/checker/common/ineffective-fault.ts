@@ -21,7 +21,7 @@ export function checkFaultsHit(events: readonly HistoryEvent[]): Finding<'ineffe
 
 /** Why a fault hit nothing, in the words of what it measured. */
 function whyNothing(fault: NemesisEvent): string {
-  const { messages, connections, clock, unsynced, disk, trigger } = fault.effect ?? {};
+  const { messages, connections, clock, unsynced, disk, trigger, measured } = fault.effect ?? {};
   if (trigger?.fired === false) return `never fired: ${trigger.matched ?? 0} message(s) matched in ${trigger.withinMs} ms, fewer than the ${trigger.nth} it waited for, so "${trigger.then}" never struck`;
   if (messages) {
     const unread = messages.unparsedStreams > 0 ? `; ${messages.unparsedStreams} stream(s) could not be read (${messages.unparsedReason ?? 'no reason given'})` : '';
@@ -35,6 +35,9 @@ function whyNothing(fault: NemesisEvent): string {
   if (unsynced) return 'had nothing to destroy: the node wrote nothing under its state folder since the last power cut';
   if (disk?.reached === false) return 'did not reach the node: the disk-fault library was not loaded in all of its processes (a statically linked program?)';
   if (disk) return `failed no call while in force (${disk.mode}): the node did not write, sync or change anything under its state folder meanwhile`;
+  if (measured?.asked !== undefined && (measured.openAtStart ?? 0) === 0 && Object.keys(measured.streams ?? {}).length === 0) {
+    return 'sat on no connection: none of its links carried one when it began or while it was in force, so the nodes reached each other around the fault proxy (at addresses learnt from the system rather than the routes they were given?) or not at all';
+  }
   if (clock?.reached === false) return 'did not reach the node: libfaketime was not loaded in all of its processes (a statically linked program?)';
   return 'hit nothing (nothing in flight or owed there, nothing cut)';
 }
@@ -52,7 +55,7 @@ export function ineffectiveFault<P extends string, H, O>(system: CheckedSystem, 
     undecided: true,
     guard: true,
     describe:
-      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; a clock skew that did not reach the node (`effect.clock.reached` false) says so. A power cut (`lose-unsynced-writes`) is judged on its `end` event: ineffective when the node had written nothing under its state folder since the last cut, or the ledger library did not reach it (`effect.unsynced`); one whose writes all proved durable tested them and is not. A disk fault (`disk-full`, `fsync-fails`, `read-only`) is judged on its `end` event: ineffective when the library failed no call of the node meanwhile (`effect.disk`). Or the `end` of a fault measured on the fault proxy while in force whose `effect.hit` is `false`: a message fault whose toxics affected no message (`effect.messages` says how many they matched), a connection fault whose toxics refused, hung, delayed or cut no connection (`effect.connections`), a message-triggered fault (`on-message`) whose message never came within its bound (`effect.trigger.fired` false), so it struck nothing. Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
+      'A nemesis `start` whose `effect.hit` is `false`: the fault touched nothing the system carries (no job in flight on the node it killed or froze, no live subscription or owed message on the subscriber, no connection cut), so the run tested nothing under that fault; a clock skew that did not reach the node (`effect.clock.reached` false) says so. A power cut (`lose-unsynced-writes`) is judged on its `end` event: ineffective when the node had written nothing under its state folder since the last cut, or the ledger library did not reach it (`effect.unsynced`); one whose writes all proved durable tested them and is not. A disk fault (`disk-full`, `fsync-fails`, `read-only`) is judged on its `end` event: ineffective when the library failed no call of the node meanwhile (`effect.disk`). Or the `end` of a fault measured on the fault proxy while in force whose `effect.hit` is `false`: a message fault whose toxics affected no message (`effect.messages` says how many they matched), a connection fault whose toxics refused, hung, delayed or cut no connection (`effect.connections`), a message-triggered fault (`on-message`) whose message never came within its bound (`effect.trigger.fired` false), so it struck nothing; any other link fault (a partition, latency, bandwidth, ...) that the proxy measured sitting on no connection: none open on its links when it began and none made through them while in force (`effect.measured`), as when nodes reach each other around the proxy. Faults that do not report `hit` are not judged. **Undecided**: it keeps a scenario from passing but accuses nobody (INCONCLUSIVE, below).',
     check: (history) => checkFaultsHit(events(history)),
   };
 }
