@@ -72,3 +72,26 @@ test('a crash: downtime short of the pause, or the old process alive, is misshap
   assert.match(crash({ oldAlive: false, downtime: { askedMs: 300, measuredMs: 3.5 } })[0], /restart after 300 ms asked, worker-1, broker was down 3.5 ms/);
   assert.match(crash({ oldAlive: true })[0], /still lived after the kill/);
 });
+
+test('a partition that cut client->broker while the client got answers stamped by that broker well after it began leaked: misshapen, naming the link and the count', () => {
+  const cut: FaultEffect = { links: ['client-1->broker-3', 'worker-1->broker-3'], direction: 'both', toxic: { type: 'timeout', attributes: { timeout: 0 } } };
+  const silent: FaultMeasurement = { asked: ['upstream', 'downstream'], streams: { upstream: { stages: 2, bytesIn: 90, bytesOut: 0, closed: 0, reset: 0 } }, openAtStart: 2, stagesOnOpen: 2, leftAfterHeal: 0 };
+  const start = 1000;
+  const end = start + 4000;
+  const span = (effect: FaultEffect = cut): HistoryEvent[] => [
+    { type: 'nemesis', phase: 'start', id: 'p-1', fault: 'partition', targets: ['client-1', 'worker-1', 'broker-3'], t: start, effect },
+    { type: 'nemesis', phase: 'end', id: 'p-1', fault: 'partition', targets: ['client-1', 'worker-1', 'broker-3'], t: end, effect: { measured: silent } },
+  ];
+  const answer = (job: string, t: number, broker: string, processName = 'client-1'): HistoryEvent => ({ type: 'ok', process: processName, job, reply: job, t, term: 2, broker });
+  const leakAt = start + SHAPE_TOLERANCES.partitionLeakAfterMs + 1;
+  const leaky = [...span(), answer('j-1', leakAt, 'broker-3'), answer('j-2', leakAt + 500, 'broker-3')];
+  const [finding] = checkFaultShapes(leaky);
+  assert.equal(finding?.name, 'fault-misshapen');
+  assert.match(finding.detail, /link client-1->broker-3 was cut, yet client-1 got 2 answer\(s\) stamped by broker-3 between 2000 and 5000 ms \(the first for j-1 at 2001 ms\): it reached that broker around the fault proxy/);
+
+  // Not a leak: answers that may have crossed before the cut (reported late), after the heal, from a broker not cut off, to another client, or from a history that does not stamp answers.
+  assert.deepEqual(checkFaultShapes([...span(), answer('j-1', start + 10, 'broker-3'), answer('j-2', end + 1, 'broker-3'), answer('j-3', leakAt, 'broker-1'), answer('j-4', leakAt, 'broker-3', 'client-2')]), []);
+  assert.deepEqual(checkFaultShapes([...span(), { type: 'ok', process: 'client-1', job: 'j-1', reply: 'j-1', t: leakAt }]), []);
+  // Only the way there cut (forward): answers to requests that crossed before may still come back.
+  assert.deepEqual(checkFaultShapes([...span({ ...cut, direction: 'forward' }).map((event) => (event.type === 'nemesis' && event.phase === 'end' ? { ...event, effect: { measured: { ...silent, asked: ['upstream' as const] } } } : event)), answer('j-1', leakAt, 'broker-3')]), []);
+});

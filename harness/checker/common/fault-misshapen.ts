@@ -1,4 +1,4 @@
-import type { FaultMeasurement, HistoryEvent, MeasuredStreamEffect, NemesisEvent } from '../../history/event';
+import type { FaultMeasurement, HistoryEvent, MeasuredStreamEffect, NemesisEvent, OkEvent } from '../../history/event';
 import type { AnomalyCheck, CheckedSystem, Finding } from '../registry';
 import { faultSpansOf } from './fault-spans';
 
@@ -16,6 +16,11 @@ export const SHAPE_TOLERANCES = {
   downtimeShortMs: 5,
   /** ... and exceed it by this much (the new process spawned late on a loaded machine). */
   downtimeLongMs: 3000,
+  /**
+   * A client's answer stamped this long after a partition began may still be one that crossed before
+   * it (the driver's report waits for a starved event loop); later ones crossed the cut.
+   */
+  partitionLeakAfterMs: 1000,
 } as const;
 
 const STREAM_WORDS = { upstream: 'upstream (from the connecting node)', downstream: 'downstream (back to it)' } as const;
@@ -27,10 +32,11 @@ const STREAM_WORDS = { upstream: 'upstream (from the connecting node)', downstre
  */
 export function checkFaultShapes(events: readonly HistoryEvent[]): Finding<'fault-misshapen'>[] {
   const findings: Finding<'fault-misshapen'>[] = [];
+  const stamped = events.filter((event): event is OkEvent => event.type === 'ok' && event.broker !== undefined);
   for (const { start, end } of faultSpansOf(events)) {
     const measured = end?.effect?.measured;
     if (!end || !measured || measured.unmeasured !== undefined) continue;
-    const differences = shapeDifferences(start, measured);
+    const differences = [...shapeDifferences(start, measured), ...leakDifferences(start, end, measured, stamped)];
     if (differences.length > 0) {
       findings.push({ name: 'fault-misshapen', detail: `fault ${start.fault} on ${start.targets.join(', ')} did not have the shape asked for: ${differences.join('; ')}`, events: [start, end] });
     }
@@ -82,6 +88,33 @@ function latencyDifferences(latencyMs: number, jitterMs: number, streams: NonNul
   });
 }
 
+/**
+ * A partition that cut the way back from a broker to a client, and yet the client got answers that
+ * the broker stamped (KHR/1 `broker`) while it held: the client reached the broker around the fault
+ * proxy (a third party's client that connects to the addresses `mmi.khr` names rather than the
+ * routes it was given), so the scenario's condition, that broker out of the client's reach, never
+ * held. Judged only where answers name their broker and the partition silenced the downstream.
+ */
+function leakDifferences(start: NemesisEvent, end: NemesisEvent, measured: FaultMeasurement, answers: readonly OkEvent[]): string[] {
+  const toxic = start.effect?.toxic;
+  if (toxic?.type !== 'timeout' || (toxic.attributes.timeout ?? 0) !== 0 || !(measured.asked ?? []).includes('downstream')) return [];
+  const cut = new Set(start.effect?.links ?? []);
+  const from = start.t + SHAPE_TOLERANCES.partitionLeakAfterMs;
+  const leaked = new Map<string, OkEvent[]>();
+  for (const answer of answers) {
+    if (answer.t <= from || answer.t >= end.t) continue;
+    const link = `${answer.process}->${answer.broker}`;
+    if (!cut.has(link)) continue;
+    const list = leaked.get(link);
+    if (list === undefined) leaked.set(link, [answer]);
+    else list.push(answer);
+  }
+  return [...leaked].map(
+    ([link, list]) =>
+      `link ${link} was cut, yet ${list[0].process} got ${list.length} answer(s) stamped by ${list[0].broker} between ${Math.round(from)} and ${Math.round(end.t)} ms (the first for ${list[0].job} at ${Math.round(list[0].t)} ms): it reached that broker around the fault proxy`,
+  );
+}
+
 function nodeDifferences(start: NemesisEvent, measured: FaultMeasurement): string[] {
   const differences: string[] = [];
   const node = start.targets.join(', ');
@@ -110,7 +143,7 @@ export function faultMisshapen<P extends string, H, O>(system: CheckedSystem, la
     undecided: true,
     guard: true,
     describe:
-      "A fault whose shape, measured while it was in force (`effect.measured` on its nemesis `end`), differs from the one asked for: a link fault's toxics acting on a stream not asked, missing from connections already open at its start, or left on connections after the heal; a partition that closed (FIN) or reset (RST) a stream instead of going silent; a latency that released chunks more than 2 ms before latency − jitter, or with a median over 2 × (latency + jitter) + 500 ms; a freeze that left a process of the node running when sampled at ½ and ¾ of it; a crash whose killed process outlived the kill, or whose restart came more than 5 ms before or 3 s after the pause asked. Unmeasured faults (a real Toxiproxy, `effect.measured.unmeasured`) are not judged. **Undecided**: the harness did not create the condition; INCONCLUSIVE, never FAIL.",
+      "A fault whose shape, measured while it was in force (`effect.measured` on its nemesis `end`), differs from the one asked for: a link fault's toxics acting on a stream not asked, missing from connections already open at its start, or left on connections after the heal; a partition that closed (FIN) or reset (RST) a stream instead of going silent; a latency that released chunks more than 2 ms before latency − jitter, or with a median over 2 × (latency + jitter) + 500 ms; a freeze that left a process of the node running when sampled at ½ and ¾ of it; a crash whose killed process outlived the kill, or whose restart came more than 5 ms before or 3 s after the pause asked; a partition silencing the way back from a broker to a client (`effect.links` has `client->broker`, downstream asked) while the client got answers stamped by that broker (`ok.broker`, KHR/1) more than 1 s after it began and before its end: the client reached the broker around the fault proxy. (Checked in parts, a history's answers are not among the shared events, so this last rule is judged in memory only.) Unmeasured faults (a real Toxiproxy, `effect.measured.unmeasured`) are not judged. **Undecided**: the harness did not create the condition; INCONCLUSIVE, never FAIL.",
     check: (history) => checkFaultShapes(events(history)),
   };
 }
