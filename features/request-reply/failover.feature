@@ -126,7 +126,9 @@ Feature: A replicated broker fails over without losing or repeating a job
     # brokers), and they try the others, the resumed old leader among them: whatever a deposed leader
     # still says carries its old term, and they must refuse it (a reply of a lower term never reaches
     # the application; a worker leaves a broker whose term is lower than one it has seen).
-    Given clients that try each call up to 20 times
+    # A call may live through the freeze and the cut, redirected by the other follower to the cut-off
+    # leader and fenced by the deposed one, attempt after attempt: the clients try each call up to 40 times.
+    Given clients that try each call up to 40 times
     And a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients

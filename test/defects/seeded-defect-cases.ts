@@ -311,10 +311,11 @@ const CASES: SeededDefectCase[] = [
     says: /\[stale-leader-reply\] client-\d's (ok|fail|info) for client-\d:\w+:\d+ at [\d.]+ ms \(term \d+(, from [\w-]+)?\) came after client-\d's (ok|fail|info) for client-\d:\w+:\d+ at [\d.]+ ms \(term \d+.*: an answer from term \d+ once term \d+ had answered/,
     manifest: 'examples/broken/cluster-no-fencing.yaml',
     reference: CLUSTER_REFERENCE,
-    // Its clients take no {{brokerRoutes}} (a third party's that ignores them): once `mmi.khr` names the
-    // voters they reach the new leader directly too, so they have seen its term before the old one answers.
-    // Whether the deposed leader answers within the cut is still a race with the clients' timeouts.
-    tries: 3,
+    // Cut off from the new leader, a client moves to the next endpoint of its list: the deposed leader
+    // when it comes next after the new one, else the other follower, which redirects it back to the new
+    // leader (307) until the heal. So about half of the runs reach the deposed leader; a run that does not
+    // passes (nothing false was said to anyone), and the case tries again.
+    tries: 6,
     verifyArgs: CLUSTER_TIME_SCALE,
     runTimeoutMs: LONG_CLUSTER_RUN_MS,
   },
@@ -401,7 +402,7 @@ export function describeSeededDefects(specs: readonly string[]): void {
           assert.ok(run.runDir, `no run folder was written\n${run.stdout}\n${run.stderr}`);
           ({ verdicts } = JSON.parse(fs.readFileSync(path.join(run.runDir, 'verdicts.json'), 'utf8')) as VerdictsFile);
           assert.equal(verdicts.length, 1, `scenarios run: ${verdicts.map((v) => v.scenario).join('; ')}`);
-        } while (verdicts[0].verdict === 'PASS' && attempt < tries);
+        } while (verdicts[0].verdict !== 'FAIL' && attempt < tries);
         const [verdict] = verdicts;
         assert.equal(verdict.verdict, 'FAIL', `${verdict.verdict} after ${attempt} run(s): ${verdict.error ?? ''}\n${run.stdout}`);
         assert.equal(run.code, 1, `exit code\n${run.stdout}\n${run.stderr}`);
