@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { HistoryRecorder } from '../history/recorder';
 import type { FaultEffect, FaultMeasurement, NemesisEvent } from '../history/event';
+import { satOnNoConnection } from '../history/untouched-link-fault';
 import type { Link, MeasuredToxic, ProxiedNetwork, Stream, ToxicSpec } from '../network/proxied-network';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Direction, LinkSelector, Toxic } from './fault';
@@ -86,17 +87,6 @@ function measureOf(toxic: Toxic): Measure | undefined {
     default:
       return undefined;
   }
-}
-
-/**
- * Whether the fault proxy measured that a link fault sat on no connection at all: none of its links
- * carried one when it began, and none was made through them while it was in force. Nodes that reach
- * each other around the proxy (a client that connects to addresses it learnt from the system rather
- * than the routes it was given) leave such a fault cutting nothing, and the run tested nothing under it.
- */
-function touchedNoConnection(measured: FaultMeasurement): boolean {
-  if (measured.unmeasured !== undefined || measured.asked === undefined) return false;
-  return (measured.openAtStart ?? 0) === 0 && Object.keys(measured.streams ?? {}).length === 0;
 }
 
 /** A measured fault's `end` effect: what its toxics counted, summed, and whether that is a hit. */
@@ -211,7 +201,7 @@ export class LinkNemesis {
         const effect = measure && counts && measuredEffect(measure, counts);
         for (const { link, name } of applied) await this.network.removeToxic(link, name);
         const measured = await this.measuredShape(asked, applied, shape);
-        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets, effect: { ...effect, measured, ...(effect === undefined && touchedNoConnection(measured) ? { hit: false } : {}) } });
+        this.history.record({ type: 'nemesis', phase: 'end', id, fault, targets, effect: { ...effect, measured, ...(effect === undefined && satOnNoConnection(measured) ? { hit: false } : {}) } });
       },
       healAfter: async (ms) => {
         await sleep(ms);

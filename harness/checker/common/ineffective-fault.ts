@@ -1,4 +1,5 @@
 import type { HistoryEvent, NemesisEvent } from '../../history/event';
+import { satOnNoConnection } from '../../history/untouched-link-fault';
 import type { AnomalyCheck, CheckedSystem, Finding } from '../registry';
 
 /**
@@ -35,7 +36,7 @@ function whyNothing(fault: NemesisEvent): string {
   if (unsynced) return 'had nothing to destroy: the node wrote nothing under its state folder since the last power cut';
   if (disk?.reached === false) return 'did not reach the node: the disk-fault library was not loaded in all of its processes (a statically linked program?)';
   if (disk) return `failed no call while in force (${disk.mode}): the node did not write, sync or change anything under its state folder meanwhile`;
-  if (measured?.asked !== undefined && (measured.openAtStart ?? 0) === 0 && Object.keys(measured.streams ?? {}).length === 0) {
+  if (satOnNoConnection(measured)) {
     return 'sat on no connection: none of its links carried one when it began or while it was in force, so the nodes reached each other around the fault proxy (at addresses learnt from the system rather than the routes they were given?) or not at all';
   }
   if (clock?.reached === false) return 'did not reach the node: libfaketime was not loaded in all of its processes (a statically linked program?)';
