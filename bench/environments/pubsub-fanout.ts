@@ -191,11 +191,15 @@ function pipelinedPublisher(environment: PubSubFanout, { payload, replyTimeoutMs
           throw new Error(`no answer within ${replyTimeoutMs} ms with ${outstanding.size} puts outstanding (${(error as Error).message})`);
         }
         const answer = decodeAtPublisher(frames);
-        if (!outstanding.delete(answer.msg)) throw new Error(`answer about message "${answer.msg}", which is not outstanding`);
         if (answer.kind === 'refused') throw new Error(`put ${answer.msg} refused (${answer.code}): ${answer.reason}`);
-        acceptedInOrder(environment, answer.topic, answer.seq);
-        published++;
-        if (!stopping()) await put();
+        if (answer.kind === 'batch') throw new Error('the proxy answered a BATCH this DEALER never sent');
+        // This DEALER never says BATCH (a revision 3 publisher): one put per ACCEPTED, but nothing here depends on it.
+        for (const accepted of answer.puts) {
+          if (!outstanding.delete(accepted.msg)) throw new Error(`answer about message "${accepted.msg}", which is not outstanding`);
+          acceptedInOrder(environment, accepted.topic, accepted.seq);
+          published++;
+          if (!stopping()) await put();
+        }
       }
     },
     drain: () => drainTo(environment, replyTimeoutMs),

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { DEFAULT_PROXY_OPTIONS, PubSubProxy } from '../../reference/pubsub/proxy';
 import { DEFAULT_PUBLISHER_OPTIONS, MAX_PUBLISHER_WINDOW, Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
 import { DEFAULT_SUBSCRIBER_OPTIONS, Subscriber } from '../../reference/pubsub/subscriber';
-import { nameProblem } from '../../reference/pubsub/codec';
+import { MAX_BATCH_MESSAGES, nameProblem } from '../../reference/pubsub/codec';
 import { parseProxyDefects, parseSubscriberDefects, type ProxyDefect, type SubscriberDefect } from '../../reference/defects';
 import { createLogger } from '../../reference/util/log';
 import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
@@ -166,6 +166,7 @@ export function registerPubSubCommands(program: Command): void {
     .addOption(livenessOption(DEFAULT_PROXY_OPTIONS.heartbeatLiveness))
     .addOption(new Option('--reconnect-initial <ms>', 'first reconnect delay').argParser(positiveInt).default(DEFAULT_SUBSCRIBER_OPTIONS.reconnectInitial))
     .addOption(new Option('--reconnect-max <ms>', 'reconnect delay ceiling').argParser(positiveInt).default(DEFAULT_SUBSCRIBER_OPTIONS.reconnectMax))
+    .addOption(new Option('--batch <n>', 'most messages the proxy may put in one DELIVER (KHP/1 revision 4; 1: one per DELIVER, as revision 3)').argParser(subscriberBatch).default(DEFAULT_SUBSCRIBER_OPTIONS.batch))
     .addOption(curveKeyOption())
     .addOption(serverKeyOption())
     .addOption(new Option('--driver', 'take subscribe/unsubscribe commands from stdin and report deliveries on stdout (docs/drivers.md)'))
@@ -184,6 +185,7 @@ export function registerPubSubCommands(program: Command): void {
         liveness: number;
         reconnectInitial: number;
         reconnectMax: number;
+        batch: number;
         curveKey?: string;
         serverKey?: string;
         driver?: boolean;
@@ -199,6 +201,7 @@ export function registerPubSubCommands(program: Command): void {
           heartbeatLiveness: opts.liveness,
           reconnectInitial: opts.reconnectInitial,
           reconnectMax: opts.reconnectMax,
+          batch: opts.batch,
           defects: opts.seedDefect,
         };
         if (opts.driver) {
@@ -228,6 +231,12 @@ export function registerPubSubCommands(program: Command): void {
 }
 
 /** `--window`: 1 to MAX_PUBLISHER_WINDOW puts in flight. */
+function subscriberBatch(value: string): number {
+  const batch = positiveInt(value);
+  if (batch > MAX_BATCH_MESSAGES) throw new InvalidArgumentError(`expected at most ${MAX_BATCH_MESSAGES} messages per DELIVER, got "${value}"`);
+  return batch;
+}
+
 function publisherWindow(value: string): number {
   const window = positiveInt(value);
   if (window > MAX_PUBLISHER_WINDOW) throw new InvalidArgumentError(`expected at most ${MAX_PUBLISHER_WINDOW} puts in flight, got "${value}"`);

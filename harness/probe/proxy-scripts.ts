@@ -60,6 +60,12 @@ function malformedProbes(): MalformedProbe[] {
     { name: 'a DELIVER sent to the proxy', frames: ['KHP01', 'DELIVER', 'news', '1', 'probe-pub', 'm-1', 'x'] },
     { name: 'a PUT of 5 frames', frames: ['KHP01', 'PUT', 'probe-pub', fresh('short'), 'news', ] },
     { name: 'a PUT with an empty topic', frames: ['KHP01', 'PUT', 'probe-pub', msg, '', 'x'], refusedAs: `REFUSED ${msg} bad-request` },
+    // Revision 4 drops these whole; a proxy of an earlier revision drops them too (a frame count or a command it does not know).
+    { name: 'a BATCH of 0', frames: ['KHP01', 'BATCH', '0'] },
+    {
+      name: 'a PUT of two windowed puts, the second with an empty topic',
+      frames: ['KHP01', 'PUT', 'probe-pub', fresh('first-of-two'), 'news', 'x', 'probe-stream', '1', '1', 'probe-pub', fresh('second-of-two'), '', 'x', 'probe-stream', '2', '1'],
+    },
   ];
 }
 

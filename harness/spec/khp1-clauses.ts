@@ -4,6 +4,7 @@ const pubsub = (name: string): UnitTestRef => ({ file: 'test/pubsub/pubsub.test.
 const compaction = (name: string): UnitTestRef => ({ file: 'test/pubsub/store-compaction.test.ts', name });
 const secure = (name: string): UnitTestRef => ({ file: 'test/pubsub/secure.test.ts', name });
 const window = (name: string): UnitTestRef => ({ file: 'test/pubsub/publisher-window.test.ts', name });
+const batching = (name: string): UnitTestRef => ({ file: 'test/pubsub/batching.test.ts', name });
 
 /**
  * KHP/1, the project's reliable pub/sub (docs/protocol.md): its numbered proxy, publisher and
@@ -153,6 +154,31 @@ export const KHP1: SpecCatalogue = {
       text: 'After a policy reload no DELIVER goes to a principal no longer listed, or of a topic it may no longer subscribe to; its sessions are dropped.',
       paraphrased: true,
       tests: [secure('revocation mid-session: a removed principal’s session is dropped within a tick and gets no DELIVER after it; a right taken away stops that topic only')],
+    },
+    {
+      id: 'khp1:batch-on-request',
+      level: 'MUST',
+      section: 'Proxy rule 15',
+      text: 'The proxy sends an ACCEPTED or DELIVER of several messages only on a connection that said BATCH, at most as many as it asked (and 1,024), a DELIVER of several within 256 KiB of payloads; the puts of a PUT of several are handled one after the other as if they had come alone, and a PUT of several with a malformed part is dropped whole.',
+      paraphrased: true,
+      tests: [
+        batching('after BATCH a subscriber gets what the window frees in one DELIVER; one that never said it gets one message per DELIVER'),
+        batching('a DELIVER of several stays within the batch size asked and 256 KiB of payloads; a larger message goes alone'),
+        batching('a PUT of several windowed puts is decided in order; ACCEPTEDs come several at a time only after BATCH'),
+        batching('a PUT of several with one bad part is malformed as a whole: nothing accepted, nothing answered'),
+      ],
+    },
+    {
+      id: 'khp1:batch-peers',
+      level: 'MUST',
+      section: 'Publisher rule 2; Subscriber rule 4',
+      text: 'A publisher sends a PUT of several puts only after the proxy answered BATCH on that socket, and goes back to one put per PUT for each retransmission; a subscriber takes the messages of a DELIVER of several one after the other, each by rule 4.',
+      paraphrased: true,
+      tests: [
+        batching('the reference Publisher sends PUTs of several once the proxy answers BATCH, and every put still resolves in order'),
+        batching('with a proxy that never answers BATCH (revision 3), the Publisher sends one put per PUT and takes single ACCEPTEDs'),
+        batching('the reference Subscriber says BATCH after WELCOME and hands out a DELIVER of several one message at a time, in order'),
+      ],
     },
     {
       id: 'khp1:same-message-id',

@@ -10,6 +10,14 @@ export type Frame = Buffer;
 export const KHP_HEADER = 'KHP01';
 /** Longest id or topic, in bytes. */
 export const MAX_NAME_BYTES = 255;
+/** Revision 4: the most messages one PUT, ACCEPTED or DELIVER carries, whatever a BATCH says. */
+export const MAX_BATCH_MESSAGES = 1024;
+/**
+ * Revision 4: a PUT or DELIVER of several messages carries payloads of at most this many bytes in all
+ * (a larger message goes alone), so a batch never makes a message a peer's size limit refuses when
+ * its parts would pass it one by one.
+ */
+export const MAX_BATCH_PAYLOAD_BYTES = 256 * 1024;
 
 /** `forbidden`: secure mode, the sender's principal may not publish on the topic (docs/security.md). */
 export type RefusalCode = 'busy' | 'bad-request' | 'forbidden';
@@ -38,27 +46,60 @@ export interface PutOrder {
 }
 
 /** What the proxy can receive, from a publisher or a subscriber. */
+/** A PUT as the proxy reads it: a windowed one has its `order` (revision 3). */
+export interface PutFields {
+  publisher: string;
+  msg: string;
+  topic: string;
+  payload: Frame;
+  order?: PutOrder;
+}
+
 export type ProxyInbound =
-  | { kind: 'put'; publisher: string; msg: string; topic: string; payload: Frame; order?: PutOrder }
+  | ({ kind: 'put' } & PutFields)
+  /** Revision 4: several windowed puts in one PUT, in the order they were sent. */
+  | { kind: 'puts'; puts: (PutFields & { order: PutOrder })[] }
   | { kind: 'hello'; subscriber: string; positions: Positions }
   | { kind: 'subscribe'; topic: string }
   | { kind: 'unsubscribe'; topic: string }
   | { kind: 'ack'; topic: string; seq: number }
+  /** Revision 4: the session takes DELIVERs carrying up to `max` messages each. */
+  | { kind: 'batch'; max: number }
   | { kind: 'heartbeat' };
 
+/** One put's ACCEPTED: its message id, and the topic and sequence the proxy gave it. */
+export interface AcceptedPut {
+  msg: string;
+  topic: string;
+  seq: number;
+}
+
 export type PublisherInbound =
-  | { kind: 'accepted'; msg: string; topic: string; seq: number }
+  /** One put (revision 1), or several (revision 4, after BATCH). */
+  | { kind: 'accepted'; puts: AcceptedPut[] }
+  /** Revision 4: the proxy's answer to BATCH (it takes PUTs of several windowed puts). */
+  | { kind: 'batch'; max: number }
   | { kind: 'refused'; msg: string; code: RefusalCode; reason: string };
 
 export type SubscriberInbound =
   | { kind: 'welcome'; positions: Positions }
   | { kind: 'subscribed'; topic: string; position: number }
   | { kind: 'unsubscribed'; topic: string }
-  | { kind: 'deliver'; topic: string; seq: number; publisher: string; msg: string; payload: Frame }
+  /** `messages[i]` has sequence `seq + i`: one message (revision 1), or several of one topic (revision 4, after BATCH). */
+  | { kind: 'deliver'; topic: string; seq: number; messages: DeliveredMessage[] }
   | { kind: 'heartbeat' }
+  /** Revision 4: the proxy's answer to BATCH. */
+  | { kind: 'batch'; max: number }
   | { kind: 'reset' }
   /** Secure mode: the HELLO's subscriber id, or a SUBSCRIBE's topic, is not the principal's to use. */
   | { kind: 'forbidden'; name: string };
+
+/** One message of a DELIVER: what it says after the topic and sequence. */
+export interface DeliveredMessage {
+  publisher: string;
+  msg: string;
+  payload: Frame;
+}
 
 /** Why `value` is not a valid id or topic, or undefined when it is. */
 export function nameProblem(value: Frame | string, what: string): string | undefined {
@@ -106,7 +147,24 @@ export const encodePut = (publisher: string, msg: string, topic: string, payload
   payload,
   ...(order === undefined ? [] : [text(order.stream), num(order.seq), num(order.floor)]),
 ];
-export const encodeAccepted = (msg: string, topic: string, seq: number): Frame[] => [...header('ACCEPTED'), text(msg), text(topic), num(seq)];
+/**
+ * Revision 4: several windowed puts in one PUT, 7 frames each as in a single windowed PUT; only to a
+ * proxy that answered BATCH.
+ */
+export const encodePuts = (puts: readonly (PutFields & { order: PutOrder })[]): Frame[] => {
+  const frames = header('PUT');
+  for (const { publisher, msg, topic, payload, order } of puts) frames.push(text(publisher), text(msg), text(topic), payload, text(order.stream), num(order.seq), num(order.floor));
+  return frames;
+};
+export const encodeAccepted = (msg: string, topic: string, seq: number): Frame[] => [...header('ACCEPTED'), ...acceptedFrames({ msg, topic, seq })];
+/** A put's three frames in an ACCEPTED (message id, topic, sequence). */
+export const acceptedFrames = ({ msg, topic, seq }: AcceptedPut): Frame[] => [text(msg), text(topic), num(seq)];
+/** Revision 4: one ACCEPTED for several puts, each given as its acceptedFrames(); only to a connection that said BATCH. */
+export const encodeAcceptedBatch = (puts: readonly Frame[][]): Frame[] => {
+  const frames = header('ACCEPTED');
+  for (const put of puts) frames.push(...put);
+  return frames;
+};
 export const encodeRefused = (msg: Frame | string, code: RefusalCode, reason: string): Frame[] => [...header('REFUSED'), typeof msg === 'string' ? text(msg) : msg, text(code), Buffer.from(reason)];
 export const encodeHello = (subscriber: string, positions: Positions): Frame[] => [...header('HELLO'), text(subscriber), ...positionFrames(positions)];
 export const encodeWelcome = (positions: Positions): Frame[] => [...header('WELCOME'), ...positionFrames(positions)];
@@ -118,10 +176,20 @@ export const encodeDeliver = (topic: string, seq: number, publisher: string, msg
   ...header('DELIVER'),
   text(topic),
   num(seq),
-  text(publisher),
-  text(msg),
-  payload,
+  ...deliveredFrames({ publisher, msg, payload }),
 ];
+/** A message's three frames in a DELIVER (publisher id, message id, payload), the part a proxy can encode once per message. */
+export const deliveredFrames = ({ publisher, msg, payload }: DeliveredMessage): Frame[] => [text(publisher), text(msg), payload];
+/**
+ * Revision 4: one DELIVER for several messages of a topic with consecutive sequences from `first`,
+ * each given as its deliveredFrames(); only to a session that said BATCH.
+ */
+export const encodeDeliverBatch = (topic: string, first: number, messages: readonly Frame[][]): Frame[] => {
+  const frames = [...header('DELIVER'), text(topic), num(first)];
+  for (const message of messages) frames.push(...message);
+  return frames;
+};
+export const encodeBatch = (max: number): Frame[] => [...header('BATCH'), num(max)];
 export const encodeAck = (topic: string, seq: number): Frame[] => [...header('ACK'), text(topic), num(seq)];
 export const encodeHeartbeat = (): Frame[] => header('HEARTBEAT');
 export const encodeReset = (): Frame[] => header('RESET');
@@ -174,16 +242,32 @@ function putOrder(stream: Frame, seq: Frame, floor: Frame): PutOrder {
   return order;
 }
 
+/** Frames of one windowed put in a PUT, after the command. */
+const WINDOWED_PUT_FRAMES = 7;
+
 /** A PUT's frame count, header and command included: revision 1, and revision 3 with its order. */
 export const PUT_FRAME_COUNTS: readonly number[] = [6, 9];
+
+/** BATCH, either way: the most messages the sender takes (or, from the proxy, will send) in one. */
+function batch(args: Frame[]): { kind: 'batch'; max: number } {
+  expectCount('BATCH', args, 1);
+  return { kind: 'batch', max: integer(args[0], 'batch size', 1) };
+}
 
 export function decodeAtProxy(frames: Frame[]): ProxyInbound {
   const { command, args } = split(frames);
   switch (command) {
     case 'PUT': {
-      if (args.length !== 4 && args.length !== 7) throw new KhpDecodeError(`PUT takes 4 frames after the command (7 with stream, sequence and floor), got ${args.length}`);
-      const put = { kind: 'put', publisher: name(args[0], 'publisher id'), msg: name(args[1], 'message id'), topic: name(args[2], 'topic'), payload: args[3] } as const;
-      return args.length === 4 ? put : { ...put, order: putOrder(args[4], args[5], args[6]) };
+      if (args.length !== 4 && (args.length === 0 || args.length % WINDOWED_PUT_FRAMES !== 0)) {
+        throw new KhpDecodeError(`PUT takes 4 frames after the command, or 7 per windowed put (publisher id, message id, topic, payload, stream, sequence, floor), got ${args.length}`);
+      }
+      const fields = (at: number): PutFields => ({ publisher: name(args[at], 'publisher id'), msg: name(args[at + 1], 'message id'), topic: name(args[at + 2], 'topic'), payload: args[at + 3] });
+      if (args.length === 4) return { kind: 'put', ...fields(0) };
+      if (args.length === WINDOWED_PUT_FRAMES) return { kind: 'put', ...fields(0), order: putOrder(args[4], args[5], args[6]) };
+      if (args.length / WINDOWED_PUT_FRAMES > MAX_BATCH_MESSAGES) throw new KhpDecodeError(`a PUT carries at most ${MAX_BATCH_MESSAGES} puts, got ${args.length / WINDOWED_PUT_FRAMES}`);
+      const puts: (PutFields & { order: PutOrder })[] = [];
+      for (let at = 0; at < args.length; at += WINDOWED_PUT_FRAMES) puts.push({ ...fields(at), order: putOrder(args[at + 4], args[at + 5], args[at + 6]) });
+      return { kind: 'puts', puts };
     }
     case 'HELLO':
       if (args.length < 1) throw new KhpDecodeError('HELLO needs a subscriber id');
@@ -195,6 +279,8 @@ export function decodeAtProxy(frames: Frame[]): ProxyInbound {
     case 'ACK':
       expectCount(command, args, 2);
       return { kind: 'ack', topic: name(args[0], 'topic'), seq: integer(args[1], 'sequence', 1) };
+    case 'BATCH':
+      return batch(args);
     case 'HEARTBEAT':
       expectCount(command, args, 0);
       return { kind: 'heartbeat' };
@@ -206,9 +292,12 @@ export function decodeAtProxy(frames: Frame[]): ProxyInbound {
 export function decodeAtPublisher(frames: Frame[]): PublisherInbound {
   const { command, args } = split(frames);
   switch (command) {
-    case 'ACCEPTED':
-      expectCount(command, args, 3);
-      return { kind: 'accepted', msg: name(args[0], 'message id'), topic: name(args[1], 'topic'), seq: integer(args[2], 'sequence', 1) };
+    case 'ACCEPTED': {
+      if (args.length === 0 || args.length % 3 !== 0) throw new KhpDecodeError(`ACCEPTED takes one or more (message id, topic, sequence) triples: 3, 6, 9, … frames after the command, got ${args.length}`);
+      const puts: AcceptedPut[] = [];
+      for (let at = 0; at < args.length; at += 3) puts.push({ msg: name(args[at], 'message id'), topic: name(args[at + 1], 'topic'), seq: integer(args[at + 2], 'sequence', 1) });
+      return { kind: 'accepted', puts };
+    }
     case 'REFUSED': {
       expectCount(command, args, 3);
       const code = args[1].toString('latin1');
@@ -216,6 +305,8 @@ export function decodeAtPublisher(frames: Frame[]): PublisherInbound {
       // The message id is echoed as sent, even when it was what the proxy refused (bad-request).
       return { kind: 'refused', msg: args[0].toString('latin1'), code: code as RefusalCode, reason: args[2].toString('utf8') };
     }
+    case 'BATCH':
+      return batch(args);
     default:
       throw new KhpDecodeError(`unknown command ${JSON.stringify(printable(frames[1]).slice(0, 40))} at a publisher`);
   }
@@ -232,16 +323,14 @@ export function decodeAtSubscriber(frames: Frame[]): SubscriberInbound {
     case 'UNSUBSCRIBED':
       expectCount(command, args, 1);
       return { kind: 'unsubscribed', topic: name(args[0], 'topic') };
-    case 'DELIVER':
-      expectCount(command, args, 5);
-      return {
-        kind: 'deliver',
-        topic: name(args[0], 'topic'),
-        seq: integer(args[1], 'sequence', 1),
-        publisher: name(args[2], 'publisher id'),
-        msg: name(args[3], 'message id'),
-        payload: args[4],
-      };
+    case 'DELIVER': {
+      if (args.length < 5 || (args.length - 2) % 3 !== 0) throw new KhpDecodeError(`DELIVER takes a topic, a sequence and one or more (publisher id, message id, payload) triples: 5, 8, 11, … frames after the command, got ${args.length}`);
+      const seq = integer(args[1], 'sequence', 1);
+      if (!Number.isSafeInteger(seq + (args.length - 2) / 3)) throw new KhpDecodeError(`DELIVER from sequence ${seq} runs past the largest sequence`);
+      const messages: DeliveredMessage[] = [];
+      for (let at = 2; at < args.length; at += 3) messages.push({ publisher: name(args[at], 'publisher id'), msg: name(args[at + 1], 'message id'), payload: args[at + 2] });
+      return { kind: 'deliver', topic: name(args[0], 'topic'), seq, messages };
+    }
     case 'HEARTBEAT':
     case 'RESET':
       expectCount(command, args, 0);
@@ -249,6 +338,8 @@ export function decodeAtSubscriber(frames: Frame[]): SubscriberInbound {
     case 'FORBIDDEN':
       expectCount(command, args, 1);
       return { kind: 'forbidden', name: name(args[0], 'subscriber id or topic') };
+    case 'BATCH':
+      return batch(args);
     default:
       throw new KhpDecodeError(`unknown command ${JSON.stringify(printable(frames[1]).slice(0, 40))} at a subscriber`);
   }

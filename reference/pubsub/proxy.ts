@@ -1,7 +1,12 @@
 import {
+  acceptedFrames,
   decodeAtProxy,
+  deliveredFrames,
   encodeAccepted,
+  encodeAcceptedBatch,
+  encodeBatch,
   encodeDeliver,
+  encodeDeliverBatch,
   encodeForbidden,
   encodeHeartbeat,
   encodeRefused,
@@ -11,14 +16,18 @@ import {
   encodeWelcome,
   KhpDecodeError,
   KHP_HEADER,
+  MAX_BATCH_MESSAGES,
+  MAX_BATCH_PAYLOAD_BYTES,
   PUT_FRAME_COUNTS,
   printable,
   type Frame,
+  type AcceptedPut,
   type Positions,
   type ProxyInbound,
   type RefusalCode,
 } from './codec';
 import { PublisherStreams } from './publisher-streams';
+import { BatchingPeers } from './batching-peers';
 import { PubSubStore, type CompactionFigures, type PubSubStoreStats, type StoredMessage } from './store';
 import { DeliveredPositions } from './delivered-positions';
 import { AbsentSubscribers } from './absent-subscribers';
@@ -104,6 +113,7 @@ interface Session {
   progressAt: Map<string, number>;
 }
 
+
 export interface PubSubProxyStats {
   sessions: number;
   accepted: number;
@@ -150,6 +160,11 @@ export class PubSubProxy {
   private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0, forbidden: 0, revokedSessions: 0, outOfOrder: 0, acks: 0 };
   /** Encoded DELIVERs of retained messages; an entry goes when the store releases its message. */
   private readonly encodedDelivers = new WeakMap<StoredMessage, Frame[]>();
+  private readonly encodedMessages = new WeakMap<StoredMessage, Frame[]>();
+  /** Revision 4: connections that said BATCH. */
+  private readonly batching = new BatchingPeers();
+  /** ACCEPTED answers of this turn for connections that said BATCH, sent together once the turn's durable puts are all in. */
+  private readonly acceptsDue = new Map<string, { identity: Frame; puts: Frame[][] }>();
   /** Rule 14: per windowed publisher stream, how far its puts are decided. */
   private readonly streams = new PublisherStreams();
   /** The cap on HELLO positions and ACKs (rule 6). */
@@ -247,7 +262,19 @@ export class PubSubProxy {
     });
     if (message === undefined) return;
     if (message.kind === 'put') return this.onPut(identity, message, principal);
+    if (message.kind === 'puts') {
+      // Each as if it had come alone, in the order sent: rule 14 decides them one after the other.
+      for (const put of message.puts) this.onPut(identity, { kind: 'put', ...put }, principal);
+      return;
+    }
     if (message.kind === 'hello') return this.onHello(identity, message.subscriber, message.positions, principal);
+    if (message.kind === 'batch') {
+      // Revision 4: a property of the connection (publishers have no session), read at each send.
+      const max = Math.min(message.max, MAX_BATCH_MESSAGES);
+      this.batching.set(identity.toString('hex'), max);
+      this.send([identity, ...encodeBatch(max)]);
+      return;
+    }
     const session = this.sessions.get(identity.toString('hex'));
     // Secure mode: a session answers to the key that said HELLO, and to no other.
     if (session === undefined || session.principal?.key !== principal?.key) {
@@ -315,7 +342,7 @@ export class PubSubProxy {
     outcome.durable.then(
       () => {
         if (!this.server.serving) return;
-        this.send([identity, ...encodeAccepted(msg, outcome.topic, outcome.seq)]);
+        this.accepted(identity, { msg, topic: outcome.topic, seq: outcome.seq });
         if (outcome.outcome === 'new') for (const session of this.sessions.values()) if (session.sent.has(topic)) this.pump(session, topic);
       },
       () => undefined, // the store reported the failure; the publisher's retry finds nobody home
@@ -333,6 +360,8 @@ export class PubSubProxy {
     }
     const previous = this.bySubscriber.get(subscriber);
     if (previous !== undefined) this.sessions.delete(previous.key);
+    // A new session starts unbatched: a revision 4 subscriber says BATCH again after this WELCOME.
+    this.batching.forget(key);
     const sameIdentity = this.sessions.get(key);
     if (sameIdentity !== undefined && this.bySubscriber.get(sameIdentity.subscriber) === sameIdentity) this.bySubscriber.delete(sameIdentity.subscriber);
     // The subscriber's processed positions count as acknowledgements (rule 6), but only of what this
@@ -411,15 +440,60 @@ export class PubSubProxy {
     if (sent < acked) sent = acked;
     const limit = Math.min(this.store.durableLast(topic), acked + this.options.window);
     if (sent === acked && limit > sent) session.progressAt.set(topic, monotonicNow()); // the retransmit clock starts with the first unacknowledged send
+    const most = this.batching.size(session.key);
+    const batch: StoredMessage[] = [];
+    let batchBytes = 0;
+    const flush = (): void => {
+      if (batch.length === 1) this.send([session.identity, ...this.deliverFrames(batch[0])]);
+      else if (batch.length > 1) this.send([session.identity, ...encodeDeliverBatch(topic, batch[0].seq, batch.map((message) => this.messageFrames(message)))]);
+      this.counters.delivered += batch.length;
+      batch.length = 0;
+      batchBytes = 0;
+    };
     while (sent < limit) {
       const message = this.store.message(topic, sent + 1);
       if (message === undefined) break; // released meanwhile (cannot happen below the limit; defensive)
-      this.send([session.identity, ...this.deliverFrames(message)]);
-      this.counters.delivered++;
+      if (batch.length > 0 && (batch.length >= most || batchBytes + message.payload.length > MAX_BATCH_PAYLOAD_BYTES)) flush();
+      batch.push(message);
+      batchBytes += message.payload.length;
       sent = message.seq;
     }
+    flush();
     session.sent.set(topic, sent);
     this.delivered.record(session.subscriber, topic, sent);
+  }
+
+  /**
+   * ACCEPTED for one put: at once to a connection that never said BATCH; otherwise gathered, so that
+   * the puts one journal flush made durable (their callbacks run in one microtask run) go out in as
+   * few ACCEPTEDs as the connection's batch size allows.
+   */
+  private accepted(identity: Frame, put: AcceptedPut): void {
+    const key = identity.toString('hex');
+    if (this.batching.size(key) === 1) return this.send([identity, ...encodeAccepted(put.msg, put.topic, put.seq)]);
+    let due = this.acceptsDue.get(key);
+    if (due === undefined) {
+      if (this.acceptsDue.size === 0) queueMicrotask(() => this.sendAcceptsDue());
+      this.acceptsDue.set(key, (due = { identity, puts: [] }));
+    }
+    due.puts.push(acceptedFrames(put));
+  }
+
+  private sendAcceptsDue(): void {
+    const due = [...this.acceptsDue.values()];
+    this.acceptsDue.clear();
+    if (!this.server.serving) return;
+    for (const { identity, puts } of due) {
+      const most = this.batching.size(identity.toString('hex'));
+      for (let at = 0; at < puts.length; at += most) this.send([identity, ...encodeAcceptedBatch(puts.slice(at, at + most))]);
+    }
+  }
+
+  /** A message's part of a DELIVER of several (revision 4), encoded once like deliverFrames(). */
+  private messageFrames(message: StoredMessage): Frame[] {
+    let frames = this.encodedMessages.get(message);
+    if (frames === undefined) this.encodedMessages.set(message, (frames = deliveredFrames(message)));
+    return frames;
   }
 
   /** A message's DELIVER, encoded once for all the sessions it goes to (and its retransmissions). */

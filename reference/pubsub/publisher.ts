@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Dealer } from 'zeromq';
-import { decodeAtPublisher, encodePut, KhpDecodeError, nameProblem, type Frame, type PublisherInbound, type RefusalCode } from './codec';
+import { decodeAtPublisher, encodeBatch, encodePut, encodePuts, KhpDecodeError, MAX_BATCH_PAYLOAD_BYTES, nameProblem, type Frame, type PublisherInbound, type RefusalCode } from './codec';
 import type { PeerSecurity } from '../security/peer-security';
 import { backoffDelay } from '../util/backoff';
 import { silentLogger, type Logger } from '../util/log';
@@ -82,6 +82,7 @@ export interface PutOptions {
 
 type Answer = Extract<PublisherInbound, { kind: 'accepted' | 'refused' }>;
 
+
 /** A put waiting for room in the window. */
 interface QueuedPut {
   topic: string;
@@ -130,6 +131,11 @@ export class Publisher {
   private retransmitting = false;
   private closed = false;
   private readonly receiving: Promise<void>;
+  /**
+   * The proxy answered BATCH (revision 4): it takes several puts in one PUT. Forgotten at each
+   * retransmission round, which goes out one put per PUT and asks again.
+   */
+  private proxyBatches = false;
 
   constructor(options: PublisherOptions) {
     const { security, ...rest } = options;
@@ -148,6 +154,7 @@ export class Publisher {
     this.socket = new Dealer({ linger: 0, sendTimeout: 0, ...(security?.socketOptions() ?? {}) });
     this.socket.connect(this.options.proxy);
     this.receiving = this.receiveLoop();
+    this.sayBatch();
   }
 
   /** Resolves once the proxy accepted the message durably; rejects with PutDefiniteFailure or PutIndefiniteFailure. */
@@ -182,12 +189,55 @@ export class Publisher {
 
   /** Moves queued puts into the window while it has room, and sends them (unless a retransmission is due). */
   private fill(): void {
+    const fresh: WindowPut[] = [];
     while (!this.closed && this.queued.length > 0 && this.inFlight.length < this.options.window) {
       const put: WindowPut = { ...this.queued.shift()!, seq: ++this.lastSeq, attempts: 0, deadline: 0 };
       this.inFlight.push(put);
-      if (!this.retransmitting) this.send(put);
+      fresh.push(put);
     }
+    if (!this.retransmitting && fresh.length > 0) this.sendAll(fresh);
     if (this.timer === undefined && this.inFlight.length > 0 && !this.closed) this.arm();
+  }
+
+  /** Puts in sequence order: several to one PUT when the proxy takes that (revision 4), else one by one. */
+  private sendAll(puts: WindowPut[]): void {
+    if (!this.proxyBatches || puts.length === 1) {
+      for (const put of puts) this.send(put);
+      return;
+    }
+    let from = 0;
+    let bytes = 0;
+    for (let at = 0; at <= puts.length; at++) {
+      if (at === puts.length || (at > from && bytes + puts[at].payload.length > MAX_BATCH_PAYLOAD_BYTES)) {
+        this.sendTogether(puts.slice(from, at));
+        from = at;
+        bytes = 0;
+      }
+      if (at < puts.length) bytes += puts[at].payload.length;
+    }
+  }
+
+  private sendTogether(puts: WindowPut[]): void {
+    if (puts.length === 1) return this.send(puts[0]);
+    const floor = this.inFlight[0].seq;
+    const now = monotonicNow();
+    for (const put of puts) {
+      put.attempts++;
+      put.deadline = now + this.options.timeout;
+    }
+    const frames = encodePuts(puts.map(({ topic, msg, payload, seq }) => ({ publisher: this.id, msg, topic, payload, order: { stream: this.stream, seq, floor } })));
+    this.socket.send(this.security?.wrap(frames) ?? frames).catch((error: unknown) => this.log.debug({ err: error }, 'puts not sent'));
+  }
+
+  /**
+   * Revision 4: answers for up to a window of puts may come in one ACCEPTED. Sent first on the
+   * socket, so it reaches the proxy before the PUTs; a proxy older than revision 4 drops it as an
+   * unknown command and answers one by one. A window of 1 never has two answers due, so it says nothing.
+   */
+  private sayBatch(): void {
+    if (this.options.window === 1) return;
+    const frames = encodeBatch(this.options.window);
+    this.socket.send(this.security?.wrap(frames) ?? frames).catch((error: unknown) => this.log.debug({ err: error }, 'BATCH not sent'));
   }
 
   private send(put: WindowPut): void {
@@ -233,6 +283,10 @@ export class Publisher {
       this.timer = undefined;
       this.retransmitting = false;
       if (this.closed) return;
+      // ZeroMQ may have reconnected the socket (the proxy knows a new connection as unbatched), or the proxy may
+      // have been replaced by an older one: one put per PUT until it answers BATCH again.
+      this.proxyBatches = false;
+      this.sayBatch();
       for (const put of this.inFlight) if (put.attempts < this.options.attempts) this.send(put);
       this.fill();
     }, delay);
@@ -240,19 +294,27 @@ export class Publisher {
 
   private onAnswer(answer: Answer): void {
     // Answers to earlier attempts of settled puts arrive late; only one for a put in the window counts.
-    const at = this.inFlight.findIndex((put) => put.msg === answer.msg);
-    if (at < 0) return;
-    const [put] = this.inFlight.splice(at, 1);
-    if (answer.kind === 'accepted') put.resolve({ msg: put.msg, topic: answer.topic, seq: answer.seq });
-    else put.reject(new PutDefiniteFailure(`put ${put.msg} on ${put.topic} refused (${answer.code}): ${answer.reason}`, answer.code));
+    if (answer.kind === 'accepted') for (const accepted of answer.puts) this.answered(accepted.msg)?.resolve(accepted);
+    else {
+      const put = this.answered(answer.msg);
+      put?.reject(new PutDefiniteFailure(`put ${put.msg} on ${put.topic} refused (${answer.code}): ${answer.reason}`, answer.code));
+    }
+    // Once per answer, so the puts an ACCEPTED of several frees go out together.
     this.fill();
+  }
+
+  /** Takes the put `msg` out of the window; undefined when nothing in it waits for that answer. */
+  private answered(msg: string): WindowPut | undefined {
+    const at = this.inFlight.findIndex((put) => put.msg === msg);
+    return at < 0 ? undefined : this.inFlight.splice(at, 1)[0];
   }
 
   private async receiveLoop(): Promise<void> {
     try {
       for await (const frames of this.socket) {
         const answer = decodeOrDrop(frames, decodeAtPublisher, KhpDecodeError, (error) => this.log.warn({ reason: error.reason }, 'dropped malformed message from the proxy'));
-        if (answer !== undefined) this.onAnswer(answer);
+        if (answer?.kind === 'batch') this.proxyBatches = true;
+        else if (answer !== undefined) this.onAnswer(answer);
       }
     } catch (error) {
       if (!this.closed) this.log.warn({ err: error }, 'publisher receive loop failed');

@@ -4,11 +4,13 @@ import { dirname } from 'node:path';
 import {
   decodeAtSubscriber,
   encodeAck,
+  encodeBatch,
   encodeHeartbeat,
   encodeHello,
   encodeSubscribe,
   encodeUnsubscribe,
   KhpDecodeError,
+  MAX_BATCH_MESSAGES,
   nameProblem,
   type Frame,
   type SubscriberInbound,
@@ -67,6 +69,11 @@ export interface SubscriberOptions {
   /** subscribe()/unsubscribe() reject after this many ms without an answer. */
   operationTimeout?: number;
   /**
+   * KHP/1 revision 4: most messages the proxy may put in one DELIVER (said in BATCH after each
+   * WELCOME). 1 asks for none, as a revision 1–3 subscriber.
+   */
+  batch?: number;
+  /**
    * Secure mode (docs/security.md): every socket a CURVE client of the proxy's key, every message
    * with the KHA/1 envelope. Undefined: unauthenticated mode.
    */
@@ -83,6 +90,7 @@ export const DEFAULT_SUBSCRIBER_OPTIONS = {
   reconnectMax: 5000,
   requestTimeout: 1000,
   operationTimeout: 10_000,
+  batch: 64,
 } as const;
 
 export interface Delivery {
@@ -239,6 +247,8 @@ export class Subscriber {
     const problem = nameProblem(options.id, 'subscriber id');
     if (problem !== undefined) throw new RangeError(problem);
     this.options = { ...DEFAULT_SUBSCRIBER_OPTIONS, ...options };
+    const { batch } = this.options;
+    if (!Number.isSafeInteger(batch) || batch < 1 || batch > MAX_BATCH_MESSAGES) throw new RangeError(`batch must be a whole number from 1 to ${MAX_BATCH_MESSAGES}, not ${batch}`);
     this.log = options.logger ?? silentLogger();
     this.defects = new Set(options.defects ?? []);
     this.positionStore = typeof options.positions === 'string' ? new PositionFile(options.positions) : options.positions;
@@ -432,12 +442,15 @@ export class Subscriber {
   private onMessage(message: SubscriberInbound): void {
     switch (message.kind) {
       case 'heartbeat':
+      case 'batch': // the proxy takes BATCH: DELIVERs of several may come
         return;
       case 'reset':
         this.log.info('proxy sent RESET: saying HELLO again');
         return this.hello();
       case 'welcome': {
         this.welcomed = true;
+        // Revision 4: several messages per DELIVER from here on (a revision 1–3 proxy drops this unknown command and goes on one by one).
+        if (this.options.batch > 1) this.send(encodeBatch(this.options.batch));
         // Evicted after a long absence (proxy rule 13), or no longer allowed (secure mode): the
         // application has to subscribe again, and what was accepted meanwhile is not owed to it.
         const gone = [...this.subscribed].filter((topic) => !message.positions.has(topic) && this.operations.get(topic)?.kind !== 'unsubscribe');
@@ -461,7 +474,8 @@ export class Subscriber {
         if (this.defects.has('keep-unsubscribed') && this.operations.get(message.topic)?.kind === 'unsubscribe') this.subscribed.delete(message.topic);
         return this.finish(message.topic, 'unsubscribe');
       case 'deliver':
-        return this.onDeliver({ topic: message.topic, seq: message.seq, publisher: message.publisher, msg: message.msg, payload: message.payload });
+        message.messages.forEach(({ publisher, msg, payload }, at) => this.onDeliver({ topic: message.topic, seq: message.seq + at, publisher, msg, payload }));
+        return;
       case 'forbidden':
         if (this.defects.has('forbidden-is-transient')) return;
         return this.onForbidden(message.name);

@@ -4,8 +4,14 @@ import {
   decodeAtProxy,
   decodeAtPublisher,
   decodeAtSubscriber,
+  acceptedFrames,
+  deliveredFrames,
   encodeAccepted,
+  encodeAcceptedBatch,
   encodeAck,
+  encodeBatch,
+  encodeDeliverBatch,
+  encodePuts,
   encodeDeliver,
   encodeForbidden,
   encodeHeartbeat,
@@ -46,7 +52,7 @@ describe('KHP/1 codec', () => {
   });
 
   test('publisher- and subscriber-bound messages round-trip', () => {
-    assert.deepEqual(decodeAtPublisher(encodeAccepted('m-1', 'news', 3)), { kind: 'accepted', msg: 'm-1', topic: 'news', seq: 3 });
+    assert.deepEqual(decodeAtPublisher(encodeAccepted('m-1', 'news', 3)), { kind: 'accepted', puts: [{ msg: 'm-1', topic: 'news', seq: 3 }] });
     assert.deepEqual(decodeAtPublisher(encodeRefused('m-1', 'busy', 'subscriber sub-1 is full — try later')), {
       kind: 'refused',
       msg: 'm-1',
@@ -54,7 +60,7 @@ describe('KHP/1 codec', () => {
       reason: 'subscriber sub-1 is full — try later',
     });
     const payload = Buffer.from('hello');
-    assert.deepEqual(decodeAtSubscriber(encodeDeliver('news', 4, 'pub-1', 'm-2', payload)), { kind: 'deliver', topic: 'news', seq: 4, publisher: 'pub-1', msg: 'm-2', payload });
+    assert.deepEqual(decodeAtSubscriber(encodeDeliver('news', 4, 'pub-1', 'm-2', payload)), { kind: 'deliver', topic: 'news', seq: 4, messages: [{ publisher: 'pub-1', msg: 'm-2', payload }] });
     assert.deepEqual(decodeAtSubscriber(encodeWelcome(new Map([['x', 5]]))), { kind: 'welcome', positions: new Map([['x', 5]]) });
     assert.deepEqual(decodeAtSubscriber(encodeSubscribed('x', 0)), { kind: 'subscribed', topic: 'x', position: 0 });
     assert.deepEqual(decodeAtSubscriber(encodeUnsubscribed('x')), { kind: 'unsubscribed', topic: 'x' });
@@ -68,7 +74,7 @@ describe('KHP/1 codec', () => {
     rejects(decodeAtProxy, [], /at least 2 frames/);
     rejects(decodeAtProxy, f('KHP02', 'PUT'), /expected header KHP01/);
     rejects(decodeAtProxy, f('KHP01', 'PUSH'), /unknown command "PUSH"/);
-    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't'), /PUT takes 4 frames after the command \(7 with stream, sequence and floor\), got 3/);
+    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't'), /PUT takes 4 frames after the command, or 7 per windowed put \(publisher id, message id, topic, payload, stream, sequence, floor\), got 3/);
     rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't', 'x', 's', '3', '4'), /publisher floor 4 is above the put's publisher sequence 3/);
     rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't', 'x', 's', '0', '0'), /publisher sequence must be at least 1/);
     rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't', 'x', '', '1', '1'), /publisher stream must not be empty/);
@@ -85,9 +91,64 @@ describe('KHP/1 codec', () => {
     rejects(decodeAtProxy, f('KHP01', 'HEARTBEAT', 'x'), /HEARTBEAT takes 0 frames/);
     rejects(decodeAtPublisher, f('KHP01', 'REFUSED', 'm', 'nope', 'r'), /unknown REFUSED code/);
     rejects(decodeAtPublisher, f('KHP01', 'DELIVER'), /unknown command "DELIVER" at a publisher/);
-    rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', '1', 'p', 'm'), /DELIVER takes 5 frames/);
+    rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', '1', 'p', 'm'), /DELIVER takes a topic, a sequence and one or more .* got 4/);
     rejects(decodeAtSubscriber, f('KHP01', 'FORBIDDEN'), /FORBIDDEN takes 1 frames/);
     rejects(decodeAtSubscriber, f('KHP01', 'FORBIDDEN', ''), /subscriber id or topic must not be empty/);
     rejects(decodeAtSubscriber, f('KHP01', 'SUBSCRIBED', 't', 'x'), /position must be a decimal integer/);
+  });
+
+  describe('revision 4: several messages per PUT, ACCEPTED and DELIVER, after BATCH', () => {
+    const order = (seq: number, floor = 1) => ({ stream: 's1', seq, floor });
+
+    test('BATCH reads the same both ways', () => {
+      assert.deepEqual(decodeAtProxy(encodeBatch(64)), { kind: 'batch', max: 64 });
+      assert.deepEqual(decodeAtPublisher(encodeBatch(64)), { kind: 'batch', max: 64 });
+      assert.deepEqual(decodeAtSubscriber(encodeBatch(32)), { kind: 'batch', max: 32 });
+    });
+
+    test('a PUT of three windowed puts comes back as three, in order, each with its own order frames', () => {
+      const puts = [1, 2, 3].map((seq) => ({ publisher: 'pub-1', msg: `m-${seq}`, topic: seq === 2 ? 'other' : 'news', payload: Buffer.from(`p${seq}`), order: order(seq) }));
+      const frames = encodePuts(puts);
+      assert.equal(frames.length, 2 + 3 * 7);
+      assert.deepEqual(decodeAtProxy(frames), { kind: 'puts', puts });
+    });
+
+    test('one windowed put in encodePuts is exactly a revision 3 PUT', () => {
+      const put = { publisher: 'pub-1', msg: 'm-1', topic: 'news', payload: Buffer.from('x'), order: order(4, 2) };
+      assert.deepEqual(encodePuts([put]), encodePut('pub-1', 'm-1', 'news', Buffer.from('x'), order(4, 2)));
+      assert.deepEqual(decodeAtProxy(encodePuts([put])), { kind: 'put', ...put });
+    });
+
+    test('an ACCEPTED of several names each put; one of one is exactly a revision 1 ACCEPTED', () => {
+      const puts = [
+        { msg: 'm-1', topic: 'news', seq: 7 },
+        { msg: 'm-2', topic: 'news', seq: 8 },
+      ];
+      assert.deepEqual(decodeAtPublisher(encodeAcceptedBatch(puts.map(acceptedFrames))), { kind: 'accepted', puts });
+      assert.deepEqual(encodeAcceptedBatch([acceptedFrames(puts[0])]), encodeAccepted('m-1', 'news', 7));
+    });
+
+    test('a DELIVER of several gives each message the next sequence; one of one is exactly a revision 1 DELIVER', () => {
+      const messages = [1, 2, 3].map((n) => ({ publisher: `pub-${n}`, msg: `m-${n}`, payload: Buffer.from(`payload ${n}`) }));
+      assert.deepEqual(decodeAtSubscriber(encodeDeliverBatch('news', 10, messages.map(deliveredFrames))), { kind: 'deliver', topic: 'news', seq: 10, messages });
+      assert.deepEqual(encodeDeliverBatch('news', 10, [deliveredFrames(messages[0])]), encodeDeliver('news', 10, 'pub-1', 'm-1', messages[0].payload));
+    });
+
+    test('a batch with a missing or bad part is malformed as a whole, with the reason', () => {
+      rejects(decodeAtProxy, f('KHP01', 'BATCH'), /BATCH takes 1 frames after the command, got 0/);
+      rejects(decodeAtProxy, f('KHP01', 'BATCH', '0'), /batch size must be at least 1/);
+      rejects(decodeAtPublisher, f('KHP01', 'BATCH', 'lots'), /batch size must be a decimal integer/);
+      const two = encodePuts([1, 2].map((seq) => ({ publisher: 'p', msg: `m${seq}`, topic: 't', payload: Buffer.from('x'), order: order(seq) })));
+      rejects(decodeAtProxy, two.slice(0, -1), /or 7 per windowed put .* got 13/);
+      const tooMany = encodePuts(Array.from({ length: 1025 }, (_, i) => ({ publisher: 'p', msg: `m${i}`, topic: 't', payload: Buffer.from('x'), order: order(i + 1) })));
+      rejects(decodeAtProxy, tooMany, /a PUT carries at most 1024 puts, got 1025/);
+      rejects(decodeAtProxy, [...two.slice(0, -2), Buffer.from('3'), Buffer.from('4')], /publisher floor 4 is above the put's publisher sequence 3/);
+      rejects(decodeAtProxy, [...two.slice(0, 9), Buffer.from(''), ...two.slice(10)], /publisher id must not be empty/);
+      rejects(decodeAtPublisher, f('KHP01', 'ACCEPTED', 'm-1', 't', '1', 'm-2', 't'), /ACCEPTED takes one or more .* got 5/);
+      rejects(decodeAtPublisher, f('KHP01', 'ACCEPTED', 'm-1', 't', '1', 'm-2', 't', '0'), /sequence must be at least 1/);
+      rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', '1', 'p', 'm', 'x', 'p', 'm'), /DELIVER takes .* got 7/);
+      rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', '1', 'p', 'm', 'x', 'p', 'm\u0001', 'y'), /message id must be printable ASCII/);
+      rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', String(Number.MAX_SAFE_INTEGER), 'p', 'm', 'x', 'p', 'm', 'y'), /runs past the largest sequence/);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { Dealer, Router } from 'zeromq';
+import { decodeAtProxy, decodeAtPublisher } from '../../reference/pubsub/codec';
 import { freeEndpoint } from './helpers';
 
 /** Decides, per message, whether the relay passes it on. Frames exclude the ROUTER identity. */
@@ -61,12 +62,22 @@ export class LossyRelay {
   }
 }
 
-/** The message id of a PUT (frames without identity), or undefined for anything else. */
-export function putMessageId(frames: Buffer[]): string | undefined {
-  return frames[1]?.toString('latin1') === 'PUT' ? frames[3]?.toString('latin1') : undefined;
+/** The message ids a PUT carries (one, or several in a revision 4 PUT; frames without identity), or none for anything else. */
+export function putMessageIds(frames: Buffer[]): string[] {
+  try {
+    const message = decodeAtProxy(frames);
+    return message.kind === 'put' ? [message.msg] : message.kind === 'puts' ? message.puts.map((put) => put.msg) : [];
+  } catch {
+    return [];
+  }
 }
 
-/** The message id an ACCEPTED answers, or undefined for anything else. */
-export function acceptedMessageId(frames: Buffer[]): string | undefined {
-  return frames[1]?.toString('latin1') === 'ACCEPTED' ? frames[2]?.toString('latin1') : undefined;
+/** The message ids an ACCEPTED answers (one, or several after BATCH), or none for anything else. */
+export function acceptedMessageIds(frames: Buffer[]): string[] {
+  try {
+    const message = decodeAtPublisher(frames);
+    return message.kind === 'accepted' ? message.puts.map((put) => put.msg) : [];
+  } catch {
+    return [];
+  }
 }

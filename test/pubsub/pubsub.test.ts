@@ -48,7 +48,7 @@ describe('KHP/1: proxy + publisher + subscriber', () => {
     await raw.send(encodePut('pub-1', 'msg-1', 'news', Buffer.from('once')));
     const first = decodeAtPublisher(await raw.receive());
     const second = decodeAtPublisher(await raw.receive());
-    assert.deepEqual(first, { kind: 'accepted', msg: 'msg-1', topic: 'news', seq: 1 });
+    assert.deepEqual(first, { kind: 'accepted', puts: [{ msg: 'msg-1', topic: 'news', seq: 1 }] });
     assert.deepEqual(second, first);
     // And through the library: the same message id again answers the original sequence.
     const pub = publisher('pub-1');

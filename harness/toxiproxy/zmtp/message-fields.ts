@@ -15,6 +15,11 @@ export interface MessageFields {
   readonly jobs: readonly string[];
   readonly topic?: string;
   readonly sequence?: number;
+  /**
+   * KHP/1 revision 4: a DELIVER of several messages carries sequences `sequence` to this one (the
+   * last); undefined when the message names one sequence.
+   */
+  readonly lastSequence?: number;
 }
 
 const HEADERS = ['MDPC01', 'MDPW01', 'KHXC01', 'KHP01'];
@@ -23,7 +28,7 @@ const MAX_ENVELOPE_FRAMES = 4;
 
 export const MDP_WORKER_COMMANDS: Readonly<Record<number, string>> = { 1: 'READY', 2: 'REQUEST', 3: 'REPLY', 4: 'HEARTBEAT', 5: 'DISCONNECT', 6: 'RECORDED', 7: 'CONTROL', 8: 'CONTROL-ACK' };
 export const CLIENT_COMMANDS = ['CLIENT-REQUEST', 'CLIENT-REPLY'] as const;
-export const KHP_COMMANDS = ['PUT', 'ACCEPTED', 'REFUSED', 'HELLO', 'WELCOME', 'SUBSCRIBE', 'UNSUBSCRIBE', 'SUBSCRIBED', 'UNSUBSCRIBED', 'DELIVER', 'ACK', 'HEARTBEAT', 'RESET', 'FORBIDDEN'] as const;
+export const KHP_COMMANDS = ['PUT', 'ACCEPTED', 'REFUSED', 'HELLO', 'WELCOME', 'SUBSCRIBE', 'UNSUBSCRIBE', 'SUBSCRIBED', 'UNSUBSCRIBED', 'DELIVER', 'ACK', 'HEARTBEAT', 'RESET', 'FORBIDDEN', 'BATCH'] as const;
 
 /** Every command name a toxic can match on. */
 export const MATCHABLE_COMMANDS: readonly string[] = [...new Set([...Object.values(MDP_WORKER_COMMANDS), ...CLIENT_COMMANDS, ...KHP_COMMANDS])];
@@ -84,12 +89,16 @@ export function messageFields(frames: readonly Buffer[], fromConnector: boolean)
       const command = text(field(1));
       if (!command) return undefined;
       const places = KHP_TOPIC_AT[command];
+      const sequence = places?.sequence === undefined ? undefined : decimal(field(places.sequence));
+      // A DELIVER is topic, sequence and a (publisher, message id, payload) triple per message.
+      const messages = command === 'DELIVER' ? Math.floor((frames.length - at - 4) / 3) : 1;
       return {
         protocol,
         command,
         jobs: [],
         topic: places ? text(field(places.topic)) : undefined,
-        sequence: places?.sequence === undefined ? undefined : decimal(field(places.sequence)),
+        sequence,
+        ...(sequence !== undefined && messages > 1 && { lastSequence: sequence + messages - 1 }),
       };
     }
   }

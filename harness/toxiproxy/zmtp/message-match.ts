@@ -4,7 +4,7 @@ import { MATCHABLE_COMMANDS, type MessageFields } from './message-fields';
  * Which messages a message toxic acts on, from its attributes. Every given field must match; an
  * empty one matches anything. `command` is a comma-separated list (case-insensitive); `job` matches
  * a message that names that KHX/1 job id (a RECORDED listing it among others too); `sequence` 0 is
- * any.
+ * any, and a DELIVER of several messages matches each sequence it carries.
  */
 /** A toxic's attribute values (toxic.ts's AttributeValue; restated so this folder does not import toxics/). */
 type AttributeValue = bigint | string;
@@ -71,6 +71,7 @@ export function matches(match: MessageMatch, fields: MessageFields | undefined):
   if (match.service !== '' && fields.service !== match.service) return false;
   if (match.job !== '' && !fields.jobs.includes(match.job)) return false;
   if (match.topic !== '' && fields.topic !== match.topic) return false;
-  if (match.sequence !== 0 && fields.sequence !== match.sequence) return false;
+  // A DELIVER of several messages (KHP/1 revision 4) matches a sequence it carries.
+  if (match.sequence !== 0 && (fields.sequence === undefined || match.sequence < fields.sequence || match.sequence > (fields.lastSequence ?? fields.sequence))) return false;
   return true;
 }

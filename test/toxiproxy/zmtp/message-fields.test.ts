@@ -29,3 +29,14 @@ test('a matcher: every given field must match; RECORDED matches any job it lists
   assert.ok(!matches(attributes({ topic: 't', sequence: 4n }), deliver));
   assert.ok(matches(attributes({}), deliver), 'no attributes: every message');
 });
+
+test('a DELIVER of several messages (KHP/1 revision 4) matches each sequence it carries, and no other', () => {
+  const attributes = (values: Record<string, string | bigint>) => messageMatch(new Map(Object.entries(values)));
+  const several = messageFields(frames('KHP01', 'DELIVER', 't', '10', 'p', 'm-10', 'x', 'p', 'm-11', 'y', 'p', 'm-12', 'z'), false);
+  assert.deepEqual([several?.sequence, several?.lastSequence], [10, 12]);
+  for (const sequence of [10n, 11n, 12n]) assert.ok(matches(attributes({ command: 'DELIVER', topic: 't', sequence }), several), `sequence ${sequence}`);
+  for (const sequence of [9n, 13n]) assert.ok(!matches(attributes({ command: 'DELIVER', sequence }), several), `sequence ${sequence}`);
+  const one = messageFields(frames('KHP01', 'DELIVER', 't', '10', 'p', 'm-10', 'x'), false);
+  assert.equal(one?.lastSequence, undefined);
+  assert.ok(!matches(attributes({ sequence: 11n }), one));
+});
