@@ -55,10 +55,13 @@ export interface PutFields {
   order?: PutOrder;
 }
 
+/** A windowed put (revision 3): what a PUT of several carries, each. */
+export type WindowedPut = PutFields & { order: PutOrder };
+
 export type ProxyInbound =
   | ({ kind: 'put' } & PutFields)
   /** Revision 4: several windowed puts in one PUT, in the order they were sent. */
-  | { kind: 'puts'; puts: (PutFields & { order: PutOrder })[] }
+  | { kind: 'puts'; puts: WindowedPut[] }
   | { kind: 'hello'; subscriber: string; positions: Positions }
   | { kind: 'subscribe'; topic: string }
   | { kind: 'unsubscribe'; topic: string }
@@ -131,6 +134,13 @@ const header = (command: string): Frame[] => {
   return [HEADER_FRAME, frame];
 };
 const text = (value: string): Frame => Buffer.from(value, 'latin1');
+/**
+ * Revision 4: the empty frame that says "one frame per message follows" in a PUT, ACCEPTED or
+ * DELIVER of several. It stands where a revision 1 message has an id, which is never empty, so no
+ * message of one can be read as a batch, nor a batch as one.
+ */
+const BATCH_MARK: Frame = Buffer.alloc(0);
+const LF = 0x0a;
 const num = (value: number): Frame => Buffer.from(String(value));
 
 function positionFrames(positions: Positions): Frame[] {
@@ -151,20 +161,20 @@ export const encodePut = (publisher: string, msg: string, topic: string, payload
  * Revision 4: several windowed puts in one PUT, 7 frames each as in a single windowed PUT; only to a
  * proxy that answered BATCH.
  */
-export const encodePuts = (puts: readonly (PutFields & { order: PutOrder })[]): Frame[] => {
-  const frames = header('PUT');
-  for (const { publisher, msg, topic, payload, order } of puts) frames.push(text(publisher), text(msg), text(topic), payload, text(order.stream), num(order.seq), num(order.floor));
+export const encodePuts = (puts: readonly WindowedPut[]): Frame[] => {
+  if (puts.length === 1) return encodePut(puts[0].publisher, puts[0].msg, puts[0].topic, puts[0].payload, puts[0].order);
+  const frames = [...header('PUT'), BATCH_MARK];
+  for (const put of puts) frames.push(packPut(put));
   return frames;
 };
-export const encodeAccepted = (msg: string, topic: string, seq: number): Frame[] => [...header('ACCEPTED'), ...acceptedFrames({ msg, topic, seq })];
-/** A put's three frames in an ACCEPTED (message id, topic, sequence). */
-export const acceptedFrames = ({ msg, topic, seq }: AcceptedPut): Frame[] => [text(msg), text(topic), num(seq)];
-/** Revision 4: one ACCEPTED for several puts, each given as its acceptedFrames(); only to a connection that said BATCH. */
-export const encodeAcceptedBatch = (puts: readonly Frame[][]): Frame[] => {
-  const frames = header('ACCEPTED');
-  for (const put of puts) frames.push(...put);
-  return frames;
-};
+/** One put of a PUT of several, in one frame: publisher id, message id, topic, stream id, publisher sequence, floor, each followed by LF, then the payload. */
+export const packPut = ({ publisher, msg, topic, payload, order }: WindowedPut): Frame =>
+  Buffer.concat([Buffer.from(`${publisher}\n${msg}\n${topic}\n${order.stream}\n${order.seq}\n${order.floor}\n`, 'latin1'), payload]);
+export const encodeAccepted = (msg: string, topic: string, seq: number): Frame[] => [...header('ACCEPTED'), text(msg), text(topic), num(seq)];
+/** One put of an ACCEPTED of several, in one frame: message id LF topic LF sequence. */
+export const packAccepted = ({ msg, topic, seq }: AcceptedPut): Frame => Buffer.from(`${msg}\n${topic}\n${seq}`, 'latin1');
+/** Revision 4: one ACCEPTED for several puts, each given packed (packAccepted); only to a connection that said BATCH. */
+export const encodeAcceptedBatch = (packed: readonly Frame[]): Frame[] => [...header('ACCEPTED'), BATCH_MARK, ...packed];
 export const encodeRefused = (msg: Frame | string, code: RefusalCode, reason: string): Frame[] => [...header('REFUSED'), typeof msg === 'string' ? text(msg) : msg, text(code), Buffer.from(reason)];
 export const encodeHello = (subscriber: string, positions: Positions): Frame[] => [...header('HELLO'), text(subscriber), ...positionFrames(positions)];
 export const encodeWelcome = (positions: Positions): Frame[] => [...header('WELCOME'), ...positionFrames(positions)];
@@ -176,19 +186,17 @@ export const encodeDeliver = (topic: string, seq: number, publisher: string, msg
   ...header('DELIVER'),
   text(topic),
   num(seq),
-  ...deliveredFrames({ publisher, msg, payload }),
+  text(publisher),
+  text(msg),
+  payload,
 ];
-/** A message's three frames in a DELIVER (publisher id, message id, payload), the part a proxy can encode once per message. */
-export const deliveredFrames = ({ publisher, msg, payload }: DeliveredMessage): Frame[] => [text(publisher), text(msg), payload];
+/** One message of a DELIVER of several, in one frame: publisher id LF message id LF payload (a proxy packs it once per message). */
+export const packDelivered = ({ publisher, msg, payload }: DeliveredMessage): Frame => Buffer.concat([Buffer.from(`${publisher}\n${msg}\n`, 'latin1'), payload]);
 /**
  * Revision 4: one DELIVER for several messages of a topic with consecutive sequences from `first`,
- * each given as its deliveredFrames(); only to a session that said BATCH.
+ * each given packed (packDelivered); only to a connection that said BATCH.
  */
-export const encodeDeliverBatch = (topic: string, first: number, messages: readonly Frame[][]): Frame[] => {
-  const frames = [...header('DELIVER'), text(topic), num(first)];
-  for (const message of messages) frames.push(...message);
-  return frames;
-};
+export const encodeDeliverBatch = (topic: string, first: number, packed: readonly Frame[]): Frame[] => [...header('DELIVER'), text(topic), num(first), BATCH_MARK, ...packed];
 export const encodeBatch = (max: number): Frame[] => [...header('BATCH'), num(max)];
 export const encodeAck = (topic: string, seq: number): Frame[] => [...header('ACK'), text(topic), num(seq)];
 export const encodeHeartbeat = (): Frame[] => header('HEARTBEAT');
@@ -242,11 +250,65 @@ function putOrder(stream: Frame, seq: Frame, floor: Frame): PutOrder {
   return order;
 }
 
-/** Frames of one windowed put in a PUT, after the command. */
-const WINDOWED_PUT_FRAMES = 7;
-
 /** A PUT's frame count, header and command included: revision 1, and revision 3 with its order. */
 export const PUT_FRAME_COUNTS: readonly number[] = [6, 9];
+
+/** A PUT or ACCEPTED whose first frame after the command is the batch mark (revision 4). */
+const isBatch = (args: Frame[]): boolean => args.length > 0 && args[0].length === 0;
+
+/** The packed frames after a batch mark: at least one, at most MAX_BATCH_MESSAGES. */
+function batchParts(command: string, args: Frame[]): Frame[] {
+  const packed = args.slice(1);
+  if (packed.length === 0) throw new KhpDecodeError(`${command} of several carries no message after its batch mark`);
+  if (packed.length > MAX_BATCH_MESSAGES) throw new KhpDecodeError(`${command} of several carries at most ${MAX_BATCH_MESSAGES} messages, got ${packed.length}`);
+  return packed;
+}
+
+/**
+ * Reads a batch; when it is not one and the message has the frame count of a message of one, whose
+ * id stands where the batch mark is, says what the sender most likely did: an empty id.
+ */
+function orEmptyId<T>(one: boolean, id: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (one && error instanceof KhpDecodeError) throw new KhpDecodeError(`${id} must not be empty`);
+    throw error;
+  }
+}
+
+/** Frames after an empty first one that a message of one has (`counts`), the next an id or topic (no LF) rather than a packed message. */
+const looksLikeOne = (args: Frame[], counts: readonly number[]): boolean => counts.includes(args.length) && args[1].indexOf(LF) < 0;
+
+/** A packed frame's LF-ended fields, and the rest (a payload, or the last field). */
+function unpack(frame: Frame, fields: readonly string[], what: string): { fields: Frame[]; rest: Frame } {
+  const parts: Frame[] = [];
+  let from = 0;
+  for (const field of fields) {
+    const end = frame.indexOf(LF, from);
+    if (end < 0) throw new KhpDecodeError(`${what} ends before its ${field}`);
+    parts.push(frame.subarray(from, end));
+    from = end + 1;
+  }
+  return { fields: parts, rest: frame.subarray(from) };
+}
+
+function unpackPut(frame: Frame, at: number): WindowedPut {
+  const what = `put ${at + 1} of the PUT`;
+  const { fields, rest } = unpack(frame, ['publisher id', 'message id', 'topic', 'publisher stream', 'publisher sequence', 'publisher floor'], what);
+  const [publisher, msg, topic, stream, seq, floor] = fields;
+  return { publisher: name(publisher, 'publisher id'), msg: name(msg, 'message id'), topic: name(topic, 'topic'), payload: rest, order: putOrder(stream, seq, floor) };
+}
+
+function unpackAccepted(frame: Frame, at: number): AcceptedPut {
+  const { fields, rest } = unpack(frame, ['message id', 'topic'], `put ${at + 1} of the ACCEPTED`);
+  return { msg: name(fields[0], 'message id'), topic: name(fields[1], 'topic'), seq: integer(rest, 'sequence', 1) };
+}
+
+function unpackDelivered(frame: Frame, at: number): DeliveredMessage {
+  const { fields, rest } = unpack(frame, ['publisher id', 'message id'], `message ${at + 1} of the DELIVER`);
+  return { publisher: name(fields[0], 'publisher id'), msg: name(fields[1], 'message id'), payload: rest };
+}
 
 /** BATCH, either way: the most messages the sender takes (or, from the proxy, will send) in one. */
 function batch(args: Frame[]): { kind: 'batch'; max: number } {
@@ -258,16 +320,10 @@ export function decodeAtProxy(frames: Frame[]): ProxyInbound {
   const { command, args } = split(frames);
   switch (command) {
     case 'PUT': {
-      if (args.length !== 4 && (args.length === 0 || args.length % WINDOWED_PUT_FRAMES !== 0)) {
-        throw new KhpDecodeError(`PUT takes 4 frames after the command, or 7 per windowed put (publisher id, message id, topic, payload, stream, sequence, floor), got ${args.length}`);
-      }
-      const fields = (at: number): PutFields => ({ publisher: name(args[at], 'publisher id'), msg: name(args[at + 1], 'message id'), topic: name(args[at + 2], 'topic'), payload: args[at + 3] });
-      if (args.length === 4) return { kind: 'put', ...fields(0) };
-      if (args.length === WINDOWED_PUT_FRAMES) return { kind: 'put', ...fields(0), order: putOrder(args[4], args[5], args[6]) };
-      if (args.length / WINDOWED_PUT_FRAMES > MAX_BATCH_MESSAGES) throw new KhpDecodeError(`a PUT carries at most ${MAX_BATCH_MESSAGES} puts, got ${args.length / WINDOWED_PUT_FRAMES}`);
-      const puts: (PutFields & { order: PutOrder })[] = [];
-      for (let at = 0; at < args.length; at += WINDOWED_PUT_FRAMES) puts.push({ ...fields(at), order: putOrder(args[at + 4], args[at + 5], args[at + 6]) });
-      return { kind: 'puts', puts };
+      if (isBatch(args)) return { kind: 'puts', puts: orEmptyId(looksLikeOne(args, [4, 7]), 'publisher id', () => batchParts('PUT', args).map(unpackPut)) };
+      if (args.length !== 4 && args.length !== 7) throw new KhpDecodeError(`PUT takes 4 frames after the command (7 with stream, sequence and floor), got ${args.length}`);
+      const put = { kind: 'put', publisher: name(args[0], 'publisher id'), msg: name(args[1], 'message id'), topic: name(args[2], 'topic'), payload: args[3] } as const;
+      return args.length === 4 ? put : { ...put, order: putOrder(args[4], args[5], args[6]) };
     }
     case 'HELLO':
       if (args.length < 1) throw new KhpDecodeError('HELLO needs a subscriber id');
@@ -293,10 +349,9 @@ export function decodeAtPublisher(frames: Frame[]): PublisherInbound {
   const { command, args } = split(frames);
   switch (command) {
     case 'ACCEPTED': {
-      if (args.length === 0 || args.length % 3 !== 0) throw new KhpDecodeError(`ACCEPTED takes one or more (message id, topic, sequence) triples: 3, 6, 9, … frames after the command, got ${args.length}`);
-      const puts: AcceptedPut[] = [];
-      for (let at = 0; at < args.length; at += 3) puts.push({ msg: name(args[at], 'message id'), topic: name(args[at + 1], 'topic'), seq: integer(args[at + 2], 'sequence', 1) });
-      return { kind: 'accepted', puts };
+      if (isBatch(args)) return { kind: 'accepted', puts: orEmptyId(looksLikeOne(args, [3]), 'message id', () => batchParts('ACCEPTED', args).map(unpackAccepted)) };
+      expectCount(command, args, 3);
+      return { kind: 'accepted', puts: [{ msg: name(args[0], 'message id'), topic: name(args[1], 'topic'), seq: integer(args[2], 'sequence', 1) }] };
     }
     case 'REFUSED': {
       expectCount(command, args, 3);
@@ -324,12 +379,19 @@ export function decodeAtSubscriber(frames: Frame[]): SubscriberInbound {
       expectCount(command, args, 1);
       return { kind: 'unsubscribed', topic: name(args[0], 'topic') };
     case 'DELIVER': {
-      if (args.length < 5 || (args.length - 2) % 3 !== 0) throw new KhpDecodeError(`DELIVER takes a topic, a sequence and one or more (publisher id, message id, payload) triples: 5, 8, 11, … frames after the command, got ${args.length}`);
-      const seq = integer(args[1], 'sequence', 1);
-      if (!Number.isSafeInteger(seq + (args.length - 2) / 3)) throw new KhpDecodeError(`DELIVER from sequence ${seq} runs past the largest sequence`);
-      const messages: DeliveredMessage[] = [];
-      for (let at = 2; at < args.length; at += 3) messages.push({ publisher: name(args[at], 'publisher id'), msg: name(args[at + 1], 'message id'), payload: args[at + 2] });
-      return { kind: 'deliver', topic: name(args[0], 'topic'), seq, messages };
+      if (args.length >= 3 && args[2].length === 0) {
+        const messages = orEmptyId(looksLikeOne(args.slice(2), [3]), 'publisher id', () => batchParts('DELIVER', args.slice(2)).map(unpackDelivered));
+        const seq = integer(args[1], 'sequence', 1);
+        if (!Number.isSafeInteger(seq + messages.length)) throw new KhpDecodeError(`DELIVER from sequence ${seq} runs past the largest sequence`);
+        return { kind: 'deliver', topic: name(args[0], 'topic'), seq, messages };
+      }
+      expectCount(command, args, 5);
+      return {
+        kind: 'deliver',
+        topic: name(args[0], 'topic'),
+        seq: integer(args[1], 'sequence', 1),
+        messages: [{ publisher: name(args[2], 'publisher id'), msg: name(args[3], 'message id'), payload: args[4] }],
+      };
     }
     case 'HEARTBEAT':
     case 'RESET':

@@ -1,7 +1,5 @@
 import {
-  acceptedFrames,
   decodeAtProxy,
-  deliveredFrames,
   encodeAccepted,
   encodeAcceptedBatch,
   encodeBatch,
@@ -17,6 +15,8 @@ import {
   KhpDecodeError,
   KHP_HEADER,
   MAX_BATCH_MESSAGES,
+  packAccepted,
+  packDelivered,
   MAX_BATCH_PAYLOAD_BYTES,
   PUT_FRAME_COUNTS,
   printable,
@@ -160,11 +160,11 @@ export class PubSubProxy {
   private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0, forbidden: 0, revokedSessions: 0, outOfOrder: 0, acks: 0 };
   /** Encoded DELIVERs of retained messages; an entry goes when the store releases its message. */
   private readonly encodedDelivers = new WeakMap<StoredMessage, Frame[]>();
-  private readonly encodedMessages = new WeakMap<StoredMessage, Frame[]>();
+  private readonly encodedMessages = new WeakMap<StoredMessage, Frame>();
   /** Revision 4: connections that said BATCH. */
   private readonly batching = new BatchingPeers();
   /** ACCEPTED answers of this turn for connections that said BATCH, sent together once the turn's durable puts are all in. */
-  private readonly acceptsDue = new Map<string, { identity: Frame; puts: Frame[][] }>();
+  private readonly acceptsDue = new Map<string, { identity: Frame; puts: AcceptedPut[] }>();
   /** Rule 14: per windowed publisher stream, how far its puts are decided. */
   private readonly streams = new PublisherStreams();
   /** The cap on HELLO positions and ACKs (rule 6). */
@@ -445,7 +445,7 @@ export class PubSubProxy {
     let batchBytes = 0;
     const flush = (): void => {
       if (batch.length === 1) this.send([session.identity, ...this.deliverFrames(batch[0])]);
-      else if (batch.length > 1) this.send([session.identity, ...encodeDeliverBatch(topic, batch[0].seq, batch.map((message) => this.messageFrames(message)))]);
+      else if (batch.length > 1) this.send([session.identity, ...encodeDeliverBatch(topic, batch[0].seq, batch.map((message) => this.packedMessage(message)))]);
       this.counters.delivered += batch.length;
       batch.length = 0;
       batchBytes = 0;
@@ -476,7 +476,7 @@ export class PubSubProxy {
       if (this.acceptsDue.size === 0) queueMicrotask(() => this.sendAcceptsDue());
       this.acceptsDue.set(key, (due = { identity, puts: [] }));
     }
-    due.puts.push(acceptedFrames(put));
+    due.puts.push(put);
   }
 
   private sendAcceptsDue(): void {
@@ -485,15 +485,18 @@ export class PubSubProxy {
     if (!this.server.serving) return;
     for (const { identity, puts } of due) {
       const most = this.batching.size(identity.toString('hex'));
-      for (let at = 0; at < puts.length; at += most) this.send([identity, ...encodeAcceptedBatch(puts.slice(at, at + most))]);
+      for (let at = 0; at < puts.length; at += most) {
+        const chunk = puts.slice(at, at + most);
+        this.send([identity, ...(chunk.length === 1 ? encodeAccepted(chunk[0].msg, chunk[0].topic, chunk[0].seq) : encodeAcceptedBatch(chunk.map(packAccepted)))]);
+      }
     }
   }
 
-  /** A message's part of a DELIVER of several (revision 4), encoded once like deliverFrames(). */
-  private messageFrames(message: StoredMessage): Frame[] {
-    let frames = this.encodedMessages.get(message);
-    if (frames === undefined) this.encodedMessages.set(message, (frames = deliveredFrames(message)));
-    return frames;
+  /** A message's frame in a DELIVER of several (revision 4), packed once like deliverFrames(). */
+  private packedMessage(message: StoredMessage): Frame {
+    let frame = this.encodedMessages.get(message);
+    if (frame === undefined) this.encodedMessages.set(message, (frame = packDelivered(message)));
+    return frame;
   }
 
   /** A message's DELIVER, encoded once for all the sessions it goes to (and its retransmissions). */

@@ -4,14 +4,15 @@ import {
   decodeAtProxy,
   decodeAtPublisher,
   decodeAtSubscriber,
-  acceptedFrames,
-  deliveredFrames,
   encodeAccepted,
   encodeAcceptedBatch,
   encodeAck,
   encodeBatch,
   encodeDeliverBatch,
   encodePuts,
+  packAccepted,
+  packDelivered,
+  packPut,
   encodeDeliver,
   encodeForbidden,
   encodeHeartbeat,
@@ -74,7 +75,7 @@ describe('KHP/1 codec', () => {
     rejects(decodeAtProxy, [], /at least 2 frames/);
     rejects(decodeAtProxy, f('KHP02', 'PUT'), /expected header KHP01/);
     rejects(decodeAtProxy, f('KHP01', 'PUSH'), /unknown command "PUSH"/);
-    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't'), /PUT takes 4 frames after the command, or 7 per windowed put \(publisher id, message id, topic, payload, stream, sequence, floor\), got 3/);
+    rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't'), /PUT takes 4 frames after the command \(7 with stream, sequence and floor\), got 3/);
     rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't', 'x', 's', '3', '4'), /publisher floor 4 is above the put's publisher sequence 3/);
     rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't', 'x', 's', '0', '0'), /publisher sequence must be at least 1/);
     rejects(decodeAtProxy, f('KHP01', 'PUT', 'p', 'm', 't', 'x', '', '1', '1'), /publisher stream must not be empty/);
@@ -91,13 +92,13 @@ describe('KHP/1 codec', () => {
     rejects(decodeAtProxy, f('KHP01', 'HEARTBEAT', 'x'), /HEARTBEAT takes 0 frames/);
     rejects(decodeAtPublisher, f('KHP01', 'REFUSED', 'm', 'nope', 'r'), /unknown REFUSED code/);
     rejects(decodeAtPublisher, f('KHP01', 'DELIVER'), /unknown command "DELIVER" at a publisher/);
-    rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', '1', 'p', 'm'), /DELIVER takes a topic, a sequence and one or more .* got 4/);
+    rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', '1', 'p', 'm'), /DELIVER takes 5 frames after the command, got 4/);
     rejects(decodeAtSubscriber, f('KHP01', 'FORBIDDEN'), /FORBIDDEN takes 1 frames/);
     rejects(decodeAtSubscriber, f('KHP01', 'FORBIDDEN', ''), /subscriber id or topic must not be empty/);
     rejects(decodeAtSubscriber, f('KHP01', 'SUBSCRIBED', 't', 'x'), /position must be a decimal integer/);
   });
 
-  describe('revision 4: several messages per PUT, ACCEPTED and DELIVER, after BATCH', () => {
+  describe('revision 4: several messages per PUT, ACCEPTED and DELIVER, one frame each, after BATCH', () => {
     const order = (seq: number, floor = 1) => ({ stream: 's1', seq, floor });
 
     test('BATCH reads the same both ways', () => {
@@ -106,10 +107,11 @@ describe('KHP/1 codec', () => {
       assert.deepEqual(decodeAtSubscriber(encodeBatch(32)), { kind: 'batch', max: 32 });
     });
 
-    test('a PUT of three windowed puts comes back as three, in order, each with its own order frames', () => {
-      const puts = [1, 2, 3].map((seq) => ({ publisher: 'pub-1', msg: `m-${seq}`, topic: seq === 2 ? 'other' : 'news', payload: Buffer.from(`p${seq}`), order: order(seq) }));
+    test('a PUT of three windowed puts is the batch mark and one frame per put, and comes back as three, in order', () => {
+      const puts = [1, 2, 3].map((seq) => ({ publisher: 'pub-1', msg: `m-${seq}`, topic: seq === 2 ? 'other' : 'news', payload: Buffer.from(`p${seq}\nwith a line feed`), order: order(seq) }));
       const frames = encodePuts(puts);
-      assert.equal(frames.length, 2 + 3 * 7);
+      assert.deepEqual(frames.map((frame) => frame.length === 0 ? '' : frame.toString('latin1').split('\n')[0]), ['KHP01', 'PUT', '', 'pub-1', 'pub-1', 'pub-1']);
+      assert.equal(frames[3].toString('latin1'), 'pub-1\nm-1\nnews\ns1\n1\n1\np1\nwith a line feed');
       assert.deepEqual(decodeAtProxy(frames), { kind: 'puts', puts });
     });
 
@@ -119,36 +121,46 @@ describe('KHP/1 codec', () => {
       assert.deepEqual(decodeAtProxy(encodePuts([put])), { kind: 'put', ...put });
     });
 
-    test('an ACCEPTED of several names each put; one of one is exactly a revision 1 ACCEPTED', () => {
+    test('an ACCEPTED of several names each put', () => {
       const puts = [
         { msg: 'm-1', topic: 'news', seq: 7 },
-        { msg: 'm-2', topic: 'news', seq: 8 },
+        { msg: 'm-2', topic: 'sport', seq: 8 },
       ];
-      assert.deepEqual(decodeAtPublisher(encodeAcceptedBatch(puts.map(acceptedFrames))), { kind: 'accepted', puts });
-      assert.deepEqual(encodeAcceptedBatch([acceptedFrames(puts[0])]), encodeAccepted('m-1', 'news', 7));
+      const frames = encodeAcceptedBatch(puts.map(packAccepted));
+      assert.equal(frames[3].toString('latin1'), 'm-1\nnews\n7');
+      assert.deepEqual(decodeAtPublisher(frames), { kind: 'accepted', puts });
     });
 
-    test('a DELIVER of several gives each message the next sequence; one of one is exactly a revision 1 DELIVER', () => {
-      const messages = [1, 2, 3].map((n) => ({ publisher: `pub-${n}`, msg: `m-${n}`, payload: Buffer.from(`payload ${n}`) }));
-      assert.deepEqual(decodeAtSubscriber(encodeDeliverBatch('news', 10, messages.map(deliveredFrames))), { kind: 'deliver', topic: 'news', seq: 10, messages });
-      assert.deepEqual(encodeDeliverBatch('news', 10, [deliveredFrames(messages[0])]), encodeDeliver('news', 10, 'pub-1', 'm-1', messages[0].payload));
+    test('a DELIVER of several gives each message the next sequence, payloads byte for byte', () => {
+      const messages = [1, 2, 3].map((n) => ({ publisher: `pub-${n}`, msg: `m-${n}`, payload: Buffer.from([0, 10, 255, n]) }));
+      const frames = encodeDeliverBatch('news', 10, messages.map(packDelivered));
+      assert.equal(frames.length, 4 + 1 + 3);
+      assert.deepEqual(decodeAtSubscriber(frames), { kind: 'deliver', topic: 'news', seq: 10, messages });
+      const empty = { ...messages[0], payload: Buffer.alloc(0) };
+      assert.deepEqual(decodeAtSubscriber(encodeDeliverBatch('news', 10, [packDelivered(empty)])), { kind: 'deliver', topic: 'news', seq: 10, messages: [empty] }, 'an empty payload');
     });
 
     test('a batch with a missing or bad part is malformed as a whole, with the reason', () => {
+      const put = (seq: number) => packPut({ publisher: 'p', msg: `m${seq}`, topic: 't', payload: Buffer.from('x'), order: order(seq) });
       rejects(decodeAtProxy, f('KHP01', 'BATCH'), /BATCH takes 1 frames after the command, got 0/);
       rejects(decodeAtProxy, f('KHP01', 'BATCH', '0'), /batch size must be at least 1/);
       rejects(decodeAtPublisher, f('KHP01', 'BATCH', 'lots'), /batch size must be a decimal integer/);
-      const two = encodePuts([1, 2].map((seq) => ({ publisher: 'p', msg: `m${seq}`, topic: 't', payload: Buffer.from('x'), order: order(seq) })));
-      rejects(decodeAtProxy, two.slice(0, -1), /or 7 per windowed put .* got 13/);
-      const tooMany = encodePuts(Array.from({ length: 1025 }, (_, i) => ({ publisher: 'p', msg: `m${i}`, topic: 't', payload: Buffer.from('x'), order: order(i + 1) })));
-      rejects(decodeAtProxy, tooMany, /a PUT carries at most 1024 puts, got 1025/);
-      rejects(decodeAtProxy, [...two.slice(0, -2), Buffer.from('3'), Buffer.from('4')], /publisher floor 4 is above the put's publisher sequence 3/);
-      rejects(decodeAtProxy, [...two.slice(0, 9), Buffer.from(''), ...two.slice(10)], /publisher id must not be empty/);
-      rejects(decodeAtPublisher, f('KHP01', 'ACCEPTED', 'm-1', 't', '1', 'm-2', 't'), /ACCEPTED takes one or more .* got 5/);
-      rejects(decodeAtPublisher, f('KHP01', 'ACCEPTED', 'm-1', 't', '1', 'm-2', 't', '0'), /sequence must be at least 1/);
-      rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', '1', 'p', 'm', 'x', 'p', 'm'), /DELIVER takes .* got 7/);
-      rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', '1', 'p', 'm', 'x', 'p', 'm\u0001', 'y'), /message id must be printable ASCII/);
-      rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', String(Number.MAX_SAFE_INTEGER), 'p', 'm', 'x', 'p', 'm', 'y'), /runs past the largest sequence/);
+      rejects(decodeAtProxy, f('KHP01', 'PUT', ''), /PUT of several carries no message after its batch mark/);
+      rejects(decodeAtProxy, [...f('KHP01', 'PUT', ''), put(1), Buffer.from('p\nm2\nt\ns1\n2')], /put 2 of the PUT ends before its publisher sequence/);
+      rejects(decodeAtProxy, [...f('KHP01', 'PUT', ''), put(1), Buffer.from('p\nm2\nt\ns1\n2\n3\nx')], /publisher floor 3 is above the put's publisher sequence 2/);
+      rejects(decodeAtProxy, [...f('KHP01', 'PUT', ''), Buffer.from('\nm1\nt\ns1\n1\n1\nx'), put(2)], /publisher id must not be empty/);
+      rejects(decodeAtProxy, [...f('KHP01', 'PUT', ''), ...Array.from({ length: 1025 }, (_, i) => put(i + 1))], /PUT of several carries at most 1024 messages, got 1025/);
+      rejects(decodeAtPublisher, [...f('KHP01', 'ACCEPTED', ''), packAccepted({ msg: 'm-1', topic: 't', seq: 1 }), Buffer.from('m-2\nt\n0')], /sequence must be at least 1/);
+      rejects(decodeAtPublisher, [...f('KHP01', 'ACCEPTED', ''), Buffer.from('m-2\nt')], /put 1 of the ACCEPTED ends before its topic/);
+      rejects(decodeAtSubscriber, [...f('KHP01', 'DELIVER', 't', '1', ''), Buffer.from('p\nm\u0001\ny')], /message id must be printable ASCII/);
+      rejects(decodeAtSubscriber, [...f('KHP01', 'DELIVER', 't', String(Number.MAX_SAFE_INTEGER), ''), packDelivered({ publisher: 'p', msg: 'm', payload: Buffer.from('x') })], /runs past the largest sequence/);
+    });
+
+    test('a message of one with an empty id is still named for its empty id, not read as a batch', () => {
+      rejects(decodeAtProxy, f('KHP01', 'PUT', '', 'm', 't', 'x'), /^publisher id must not be empty$/);
+      rejects(decodeAtProxy, f('KHP01', 'PUT', '', 'm', 't', 'x', 's', '1', '1'), /^publisher id must not be empty$/);
+      rejects(decodeAtPublisher, f('KHP01', 'ACCEPTED', '', 't', '1'), /^message id must not be empty$/);
+      rejects(decodeAtSubscriber, f('KHP01', 'DELIVER', 't', '1', '', 'm', 'x'), /^publisher id must not be empty$/);
     });
   });
 });

@@ -88,17 +88,19 @@ export function messageFields(frames: readonly Buffer[], fromConnector: boolean)
     default: {
       const command = text(field(1));
       if (!command) return undefined;
+      // KHP/1 revision 4: a PUT or ACCEPTED of several has the empty batch mark first and one packed frame per
+      // message (no one topic to name); a DELIVER of several has it after topic and first sequence.
+      if ((command === 'PUT' || command === 'ACCEPTED') && field(2)?.length === 0) return { protocol, command, jobs: [] };
       const places = KHP_TOPIC_AT[command];
       const sequence = places?.sequence === undefined ? undefined : decimal(field(places.sequence));
-      // A DELIVER is topic, sequence and a (publisher, message id, payload) triple per message.
-      const messages = command === 'DELIVER' ? Math.floor((frames.length - at - 4) / 3) : 1;
+      const several = command === 'DELIVER' && field(4)?.length === 0 ? frames.length - at - 5 : 1;
       return {
         protocol,
         command,
         jobs: [],
         topic: places ? text(field(places.topic)) : undefined,
         sequence,
-        ...(sequence !== undefined && messages > 1 && { lastSequence: sequence + messages - 1 }),
+        ...(sequence !== undefined && several > 1 && { lastSequence: sequence + several - 1 }),
       };
     }
   }

@@ -32,11 +32,15 @@ test('a matcher: every given field must match; RECORDED matches any job it lists
 
 test('a DELIVER of several messages (KHP/1 revision 4) matches each sequence it carries, and no other', () => {
   const attributes = (values: Record<string, string | bigint>) => messageMatch(new Map(Object.entries(values)));
-  const several = messageFields(frames('KHP01', 'DELIVER', 't', '10', 'p', 'm-10', 'x', 'p', 'm-11', 'y', 'p', 'm-12', 'z'), false);
+  const several = messageFields(frames('KHP01', 'DELIVER', 't', '10', '', 'p\nm-10\nx', 'p\nm-11\ny', 'p\nm-12\nz'), false);
   assert.deepEqual([several?.sequence, several?.lastSequence], [10, 12]);
   for (const sequence of [10n, 11n, 12n]) assert.ok(matches(attributes({ command: 'DELIVER', topic: 't', sequence }), several), `sequence ${sequence}`);
   for (const sequence of [9n, 13n]) assert.ok(!matches(attributes({ command: 'DELIVER', sequence }), several), `sequence ${sequence}`);
   const one = messageFields(frames('KHP01', 'DELIVER', 't', '10', 'p', 'm-10', 'x'), false);
   assert.equal(one?.lastSequence, undefined);
   assert.ok(!matches(attributes({ sequence: 11n }), one));
+  const puts = messageFields(frames('KHP01', 'PUT', '', 'p\nm-1\nt\ns\n1\n1\nx', 'p\nm-2\nt\ns\n2\n1\ny'), true);
+  assert.deepEqual(puts, { protocol: 'KHP01', command: 'PUT', jobs: [] }, 'a PUT of several names no one topic');
+  assert.ok(matches(attributes({ command: 'PUT' }), puts));
+  assert.ok(!matches(attributes({ command: 'PUT', topic: 't' }), puts));
 });
