@@ -326,20 +326,53 @@ export class MajordomoClient {
     const seen = this.serviceSeenAt.get(service);
     if (seen !== undefined && monotonicNow() - seen < this.options.serviceCheckTtl) return;
     let answered = false;
+    let notFromLeader = 0;
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
       if (attempt > 0) await this.backOff(attempt - 1);
-      const result = await this.attempt(MMI_SERVICE, [Buffer.from(service)]);
+      // The leader check below shares the attempt's time, so a call stays within callBound.
+      const until = monotonicNow() + this.options.timeout;
+      const result = await this.attempt(MMI_SERVICE, [Buffer.from(service)], until);
       if (result.kind === 'timeout') continue;
-      answered = true;
       const status = result.body[0]?.toString() ?? '';
       // 501: the broker has no MMI; nothing to learn, so go ahead and send.
       if (status === '200' || status === '501') {
         this.serviceSeenAt.set(service, monotonicNow());
         return;
       }
+      if (this.brokerSpeaksKhr === true && !(await this.answeredByLeader(until))) {
+        notFromLeader++;
+        this.log.info({ service, status, attempt: attempt + 1 }, `8/MMI answered ${status} by a broker that does not lead at the highest term: not believed, trying the leader`);
+        continue;
+      }
+      answered = true;
     }
     if (answered) throw new DefiniteFailure(`service "${service}" has no workers (8/MMI answered 404)`, 'service-unavailable');
-    throw new DefiniteFailure(`broker ${this.brokers.describe()} did not answer within ${this.options.attempts} attempts`, 'broker-unreachable');
+    const unbelieved = notFromLeader > 0 ? ` (${notFromLeader} answer(s) from brokers that do not lead at term ${this.fence.highest} or above not believed)` : '';
+    throw new DefiniteFailure(`broker ${this.brokers.describe()} did not answer within ${this.options.attempts} attempts${unbelieved}`, 'broker-unreachable');
+  }
+
+  /**
+   * KHR/1: whether the broker that just answered `mmi.service` leads, by its own `mmi.khr` asked within
+   * the same attempt. Only the leader's service table says a service has no workers, and an `mmi.service`
+   * answer carries no term to fence: a deposed leader that serves on (zguide#172's second master) lost
+   * its workers to the new leader and answers 404, and believing it fails a call the cluster could serve.
+   * An `mmi.khr` of a lower term than seen is dropped by the fence (no answer by `until`). Not the
+   * leader: the client moves to the leader its answer names, else to the next broker.
+   */
+  private async answeredByLeader(until: number): Promise<boolean> {
+    const asked = this.brokers.current;
+    const result = await this.attempt(KHR_MMI_SERVICE, [Buffer.from(KHR_EXTENSION_TOKEN)], until);
+    // No answer: attempt() has already moved on to the next broker.
+    if (result.kind === 'timeout') return false;
+    if (result.body[0]?.toString() !== '200') {
+      this.brokers.next();
+      return false;
+    }
+    const leader = this.learnCluster(asked, result.body);
+    if (leader === asked) return true;
+    if (leader !== '') this.brokers.moveTo(leader);
+    else this.brokers.next();
+    return false;
   }
 
   /**

@@ -94,8 +94,9 @@ When(
 /**
  * A deposed leader in reach of clients and workers that know the new leader's term: the leader is frozen
  * past the election timeout (they move to the new leader), resumed, and once the new leader has answered
- * the cluster is partitioned in `shape` (leader-cut-from-clients: the new leader out of their reach, so
- * they try every other broker, the deposed one among them).
+ * the cluster is partitioned in `shape` around the frozen one (clients-reach-only-deposed: it is all they
+ * reach; leader-cut-from-clients: the new leader out of their reach, so they try every other broker,
+ * the deposed one among them).
  */
 When(
   'the clients keep submitting jobs to {string}, {int} at a time each, while the leader is frozen for {int} ms and then the cluster is partitioned {string} for {int} ms',
@@ -103,9 +104,9 @@ When(
   async function (this: KeelhaulWorld, service: string, concurrency: number, freezeMs: number, shape: string, partitionMs: number) {
     if (!isClusterShapeName(shape)) throw new Error(`unknown cluster partition shape "${shape}" (known: ${CLUSTER_SHAPES.join(', ')})`);
     await underLoad(this, service, concurrency, async (answered) => {
-      await this.strike({ kind: 'freeze', target: LEADER_TARGET, durationMs: scaled(freezeMs) });
+      const frozen = await this.strike({ kind: 'freeze', target: LEADER_TARGET, durationMs: scaled(freezeMs) });
       await answered();
-      await this.strike({ kind: 'cluster-partition', shape, durationMs: scaled(partitionMs), seed: Number(runSeed()) });
+      await this.strike({ kind: 'cluster-partition', shape, durationMs: scaled(partitionMs), seed: Number(runSeed()), deposed: frozen.targets[0] });
     });
   },
 );

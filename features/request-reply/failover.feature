@@ -122,17 +122,18 @@ Feature: A replicated broker fails over without losing or repeating a job
   @khr1:client-fencing @khr1:worker-fencing @khr1:deposed-stops @khr1:client-failover @khr1:worker-failover
   Scenario: A deposed leader reached while the new one is cut off from the clients and workers is refused
     # Frozen past the election timeout, the leader loses its clients and workers to the new leader, whose
-    # term they learn. Then the new leader is cut off from every client and worker (not from the other
-    # brokers), and they try the others, the resumed old leader among them: whatever a deposed leader
-    # still says carries its old term, and they must refuse it (a reply of a lower term never reaches
-    # the application; a worker leaves a broker whose term is lower than one it has seen).
-    # A call may live through the freeze and the cut, redirected by the other follower to the cut-off
-    # leader and fenced by the deposed one, attempt after attempt: the clients try each call up to 40 times.
+    # term they learn. Then every client and worker is cut off from every broker but the resumed old
+    # leader (the brokers still reach each other): whatever a deposed leader still says carries its old
+    # term, and they must refuse it (a reply of a lower term never reaches the application, nor does a
+    # deposed leader's word that a service has no workers; a worker leaves a broker whose term is lower
+    # than one it has seen). The deposed leader is all they reach, whatever the order of their endpoints.
+    # A call may live through the freeze and the cut, fenced by the deposed leader and timing out at the
+    # others, attempt after attempt: the clients try each call up to 40 times.
     Given clients that try each call up to 40 times
     And a broker cluster
     And 3 workers serving "echo" that take 20 ms per job
     And 2 clients
-    When the clients keep submitting jobs to "echo", 2 at a time each, while the leader is frozen for 3000 ms and then the cluster is partitioned "leader-cut-from-clients" for 1500 ms
+    When the clients keep submitting jobs to "echo", 2 at a time each, while the leader is frozen for 3000 ms and then the cluster is partitioned "clients-reach-only-deposed" for 1500 ms
     # The history is judged before the answers are counted: it names what a deposed leader's words did
     # (stale-leader-reply, dual-dispatch), where the count would only say that some jobs went unanswered.
     Then the workload finishes

@@ -69,7 +69,7 @@ const FAULT_EFFECT: JsonSchema = {
       description: 'a partition shaped over a cluster: nodes in one group reach each other; links between nodes sharing no group were cut',
       additionalProperties: false,
       required: ['shape', 'groups'],
-      properties: { shape: string('leader-isolated, leader-cut-from-peers, leader-cut-from-clients, majorities-ring, bridge or random-halves'), groups: { type: 'array', items: { type: 'array', items: { type: 'string' } }, description: 'the groups' } },
+      properties: { shape: string('leader-isolated, leader-cut-from-peers, leader-cut-from-clients, clients-reach-only-deposed, majorities-ring, bridge or random-halves'), groups: { type: 'array', items: { type: 'array', items: { type: 'string' } }, description: 'the groups' } },
     },
     jobsInFlight: strings('request-reply: jobs in flight on the nodes or links the fault touched'),
     messagesOwed: number('pub/sub: messages owed to the subscribers the fault touched and not yet delivered to them'),

@@ -6,9 +6,9 @@ import { seededRandom } from '../util/random';
  * two nodes that share no group is cut (both ways). A node in no group is untouched. The nemesis turns
  * a shape into a partition of the links between such pairs (`{ groups }`, link-nemesis.ts).
  */
-export type ClusterShapeName = 'leader-isolated' | 'leader-cut-from-peers' | 'leader-cut-from-clients' | 'majorities-ring' | 'bridge' | 'random-halves';
+export type ClusterShapeName = 'leader-isolated' | 'leader-cut-from-peers' | 'leader-cut-from-clients' | 'clients-reach-only-deposed' | 'majorities-ring' | 'bridge' | 'random-halves';
 
-export const CLUSTER_SHAPES: readonly ClusterShapeName[] = ['leader-isolated', 'leader-cut-from-peers', 'leader-cut-from-clients', 'majorities-ring', 'bridge', 'random-halves'];
+export const CLUSTER_SHAPES: readonly ClusterShapeName[] = ['leader-isolated', 'leader-cut-from-peers', 'leader-cut-from-clients', 'clients-reach-only-deposed', 'majorities-ring', 'bridge', 'random-halves'];
 
 /** What a shape is drawn over: the brokers (in their order, broker-1 first), the leader when known, the clients and workers, a seed. */
 export interface ClusterMembers {
@@ -18,6 +18,8 @@ export interface ClusterMembers {
   others: readonly string[];
   /** random-halves: the same seed draws the same halves. */
   seed?: number | string;
+  /** clients-reach-only-deposed: a replica that led before the leader now (a freeze or a cut let the others elect a new one). */
+  deposed?: string;
 }
 
 export interface ClusterShape {
@@ -64,6 +66,21 @@ function leaderCutFromPeers(members: ClusterMembers): string[][] {
 function leaderCutFromClients(members: ClusterMembers): string[][] {
   const [, others] = leaderApart('leader-cut-from-clients', members);
   return [[...members.brokers], [...others, ...members.others]];
+}
+
+/**
+ * The clients and workers reach the deposed leader only; the brokers all reach each other. Whichever
+ * endpoint a client or worker tries, only the deposed leader answers it until the heal: unlike
+ * leader-cut-from-clients, where a follower listed before the deposed leader redirects them back to
+ * the cut-off leader, every run puts their fencing to the test.
+ */
+function clientsReachOnlyDeposed(members: ClusterMembers): string[][] {
+  const [[leader]] = leaderApart('clients-reach-only-deposed', members);
+  const { brokers, deposed } = members;
+  if (deposed === undefined) throw new ClusterShapeError('clients-reach-only-deposed needs the deposed leader, and none was named');
+  if (!brokers.includes(deposed)) throw new ClusterShapeError(`clients-reach-only-deposed: the deposed leader ${deposed} is not one of the brokers (${brokers.join(', ')})`);
+  if (deposed === leader) throw new ClusterShapeError(`clients-reach-only-deposed: ${deposed} leads again, so it is not deposed`);
+  return [[...brokers], [deposed, ...members.others]];
 }
 
 /**
@@ -117,6 +134,7 @@ const SHAPES: Record<ClusterShapeName, (members: ClusterMembers) => string[][]> 
   'leader-isolated': leaderIsolated,
   'leader-cut-from-peers': leaderCutFromPeers,
   'leader-cut-from-clients': leaderCutFromClients,
+  'clients-reach-only-deposed': clientsReachOnlyDeposed,
   'majorities-ring': majoritiesRing,
   bridge,
   'random-halves': randomHalves,

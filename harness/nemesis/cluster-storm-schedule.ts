@@ -32,10 +32,11 @@ export interface ClusterStormPlan extends Pick<CrashStormPlan, 'peerCrashes' | '
 /**
  * The shapes a storm draws for a cluster of `count` brokers (a majorities ring needs 4 or more). Not
  * leader-cut-from-clients: it changes no leader and only waits out its length, so a storm's seeds
- * keep the schedules they always drew.
+ * keep the schedules they always drew; nor clients-reach-only-deposed, which needs a deposed leader
+ * that a step names.
  */
 export function shapesFor(count: number): ClusterShapeName[] {
-  return CLUSTER_SHAPES.filter((shape) => shape !== 'leader-cut-from-clients' && (shape === 'majorities-ring' ? count >= 4 : shape === 'bridge' ? count >= 3 : count >= 2));
+  return CLUSTER_SHAPES.filter((shape) => shape !== 'leader-cut-from-clients' && shape !== 'clients-reach-only-deposed' && (shape === 'majorities-ring' ? count >= 4 : shape === 'bridge' ? count >= 3 : count >= 2));
 }
 
 type ClusterFaultKind = 'leader-crash' | 'replica-crash' | 'leader-freeze' | 'partition';

@@ -21,6 +21,8 @@ import { CLUSTER_SHAPES, isClusterShapeName } from './cluster-shape';
 export const FAULT_TABLE_HEADER = ['at ms', 'fault', 'node', 'lasting ms'] as const;
 
 const KINDS: readonly ScheduledFault['kind'][] = ['crash-restart', 'freeze', 'cluster-partition'];
+/** The shapes a fault table may name: not clients-reach-only-deposed, whose deposed leader a table cannot name. */
+const TABLE_SHAPES = CLUSTER_SHAPES.filter((shape) => shape !== 'clients-reach-only-deposed');
 
 /** Bad table content: the message names the row and the cell. */
 export class FaultTableError extends Error {
@@ -56,7 +58,8 @@ export function parseFaultTable(rows: readonly (readonly string[])[]): Scheduled
     if (kind === 'crash-restart') return { at, kind, target, pauseMs: lasting };
     if (lasting === 0) throw new FaultTableError(`fault table row ${row}: a ${kind} lasts at least 1 ms`);
     if (kind === 'freeze') return { at, kind, target, durationMs: lasting };
-    if (!isClusterShapeName(target)) throw new FaultTableError(`fault table row ${row}: a cluster-partition names its shape in the node column (${CLUSTER_SHAPES.join(', ')}), not "${target}"`);
+    if (target === 'clients-reach-only-deposed') throw new FaultTableError(`fault table row ${row}: a cluster-partition ${target} needs the deposed leader, which only a step names (the scenario "A deposed leader reached while the new one is cut off from the clients and workers is refused"): not in a fault table`);
+    if (!isClusterShapeName(target)) throw new FaultTableError(`fault table row ${row}: a cluster-partition names its shape in the node column (${TABLE_SHAPES.join(', ')}), not "${target}"`);
     return { at, kind, shape: target, durationMs: lasting };
   });
   return [...faults].sort((a, b) => a.at - b.at || scheduledOn(a).localeCompare(scheduledOn(b)));

@@ -165,6 +165,8 @@ export interface ClusterPartitionFault {
   shape: ClusterShapeName;
   /** random-halves: the seed that draws the halves (the run's seed when a storm schedules it). */
   seed?: number;
+  /** clients-reach-only-deposed: the replica that led before (the one a step froze or cut off). */
+  deposed?: string;
   durationMs?: number;
 }
 
@@ -208,7 +210,7 @@ export function describeFault(fault: Fault): string {
     case 'on-message':
       return describeTrigger(fault, describeFault, describeMessages(fault.match));
     case 'cluster-partition':
-      return `partition the cluster ${fault.shape}${fault.seed === undefined ? '' : ` (seed ${fault.seed})`}${fault.durationMs === undefined ? '' : ` for ${fault.durationMs} ms`}`;
+      return `partition the cluster ${fault.shape}${fault.seed === undefined ? '' : ` (seed ${fault.seed})`}${fault.deposed === undefined ? '' : ` (deposed: ${fault.deposed})`}${fault.durationMs === undefined ? '' : ` for ${fault.durationMs} ms`}`;
     case 'stop':
       return `stop ${fault.target} gracefully (${fault.how === 'signal' ? 'SIGTERM' : 'stdin closed'}), killed after ${fault.graceMs} ms${fault.restartAfterMs === undefined ? '' : `, started again ${fault.restartAfterMs} ms after it exited`}`;
     default: {

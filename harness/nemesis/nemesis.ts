@@ -100,10 +100,16 @@ export class Nemesis {
     const found = await replicas.leader(this.leaderQueryMs);
     let groups: string[][];
     try {
-      groups = clusterShape(fault.shape, { brokers: replicas.names, others: replicas.others, ...(found ? { leader: found.leader } : {}), ...(fault.seed !== undefined ? { seed: fault.seed } : {}) }).groups;
+      groups = clusterShape(fault.shape, {
+        brokers: replicas.names,
+        others: replicas.others,
+        ...(found ? { leader: found.leader } : {}),
+        ...(fault.seed !== undefined ? { seed: fault.seed } : {}),
+        ...(fault.deposed !== undefined ? { deposed: fault.deposed } : {}),
+      }).groups;
     } catch (error) {
-      // No leader to shape around is the harness not creating its condition, not the cluster failing.
-      if (error instanceof ClusterShapeError && found === undefined) throw new Inconclusive(`${describeFault(fault)}: ${error.message}`);
+      // No leader to shape around, or a deposed leader that won again, is the harness not creating its condition, not the cluster failing.
+      if (error instanceof ClusterShapeError && (found === undefined || found.leader === fault.deposed)) throw new Inconclusive(`${describeFault(fault)}: ${error.message}`);
       throw error;
     }
     const partition: LinkFault = { kind: 'partition', links: { groups }, ...(fault.durationMs !== undefined ? { durationMs: fault.durationMs } : {}) };

@@ -302,8 +302,8 @@ const CASES: SeededDefectCase[] = [
   {
     // Two faults that only together lose the history: brokers that, deposed, go on as a second master of
     // their old term (deposed-keeps-serving), and clients and workers that do not fence by term
-    // (no-fencing). Frozen, the leader loses its clients and workers to the new leader; resumed, it is in
-    // their reach while the new leader is cut off from them, and they take its answers and its jobs.
+    // (no-fencing). Frozen, the leader loses its clients and workers to the new leader; resumed, it is all
+    // they reach while the other brokers are cut off from them, and they take its answers and its jobs.
     defect: 'deposed-keeps-serving + no-fencing',
     scenario: DEPOSED_LEADER_REACHED,
     profile: 'replicated-exactly-once',
@@ -311,11 +311,10 @@ const CASES: SeededDefectCase[] = [
     says: /\[stale-leader-reply\] client-\d's (ok|fail|info) for client-\d:\w+:\d+ at [\d.]+ ms \(term \d+(, from [\w-]+)?\) came after client-\d's (ok|fail|info) for client-\d:\w+:\d+ at [\d.]+ ms \(term \d+.*: an answer from term \d+ once term \d+ had answered/,
     manifest: 'examples/broken/cluster-no-fencing.yaml',
     reference: CLUSTER_REFERENCE,
-    // Cut off from the new leader, a client moves to the next endpoint of its list: the deposed leader
-    // when it comes next after the new one, else the other follower, which redirects it back to the new
-    // leader (307) until the heal. So about half of the runs reach the deposed leader; a run that does not
-    // passes (nothing false was said to anyone), and the case tries again.
-    tries: 6,
+    // The partition (clients-reach-only-deposed) leaves the clients and workers the deposed leader alone,
+    // whatever the order of their endpoints: every run meets it (36 of 36 did under 4 busy loops).
+    // A second try only for a run the harness could not make (INCONCLUSIVE after verify's own retries).
+    tries: 2,
     verifyArgs: CLUSTER_TIME_SCALE,
     runTimeoutMs: LONG_CLUSTER_RUN_MS,
   },

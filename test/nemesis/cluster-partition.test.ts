@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { clusterShape } from '../../harness/nemesis/cluster-shape';
 import { withFaultAnnotation } from '../../harness/nemesis/fault-annotation';
+import { HistoryRecorder } from '../../harness/history/recorder';
+import { Nemesis } from '../../harness/nemesis/nemesis';
+import type { Runtime } from '../../harness/runtime/runtime';
+import type { System } from '../../harness/systems/system';
+import { Inconclusive } from '../../harness/verdict/inconclusive';
 import { withLink } from './link-setup';
 
 /**
@@ -28,6 +33,23 @@ describe('cluster partitions on the fault proxy', () => {
       await active.heal();
       assert.ok(history.events().some((event) => event.type === 'nemesis' && event.phase === 'end' && event.id === active.event.id));
     });
+  });
+
+  test('clients-reach-only-deposed when the deposed broker leads again: INCONCLUSIVE (the condition was not made), nothing cut', async () => {
+    const leadsAgain = { names: ['broker-1', 'broker-2', 'broker-3'], others: ['client-1', 'worker-1'], leader: async () => ({ leader: 'broker-3', term: 3 }) };
+    const history = new HistoryRecorder();
+    // No network: a partition that got as far as the links would fail for want of one, not as INCONCLUSIVE.
+    const nemesis = new Nemesis({ kind: 'process' } as Runtime, () => [{ nodes: [], replicaSet: leadsAgain } as unknown as System], history);
+    await assert.rejects(
+      nemesis.invoke({ kind: 'cluster-partition', shape: 'clients-reach-only-deposed', deposed: 'broker-3', durationMs: 100 }),
+      (error: unknown) => error instanceof Inconclusive && /broker-3 leads again, so it is not deposed/.test(error.message),
+    );
+    await assert.rejects(
+      nemesis.invoke({ kind: 'cluster-partition', shape: 'clients-reach-only-deposed', durationMs: 100 }),
+      (error: unknown) => !(error instanceof Inconclusive) && /needs the deposed leader, and none was named/.test((error as Error).message),
+      'a step that names no deposed leader is a harness error, not an INCONCLUSIVE run',
+    );
+    assert.equal(history.events().length, 0);
   });
 
   test('groups that cut no existing link are an error, not a fault on nothing', async () => {

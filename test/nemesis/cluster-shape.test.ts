@@ -48,6 +48,18 @@ describe('cluster partition shapes', () => {
     assert.throws(() => clusterShape('leader-cut-from-clients', { brokers: brokers3, others }), /leader-cut-from-clients needs the leader/);
   });
 
+  test('clients-reach-only-deposed: the clients and workers reach the deposed leader alone, the brokers each other', () => {
+    const { groups } = clusterShape('clients-reach-only-deposed', { brokers: brokers3, leader: 'broker-1', deposed: 'broker-3', others });
+    assert.deepEqual(groups, [brokers3, ['broker-3', ...others]]);
+    for (const other of others) assert.deepEqual(reachOf(groups, other), ['broker-3', ...others].sort(), `${other} reaches the deposed leader only`);
+    assert.deepEqual(reachOf(groups, 'broker-1'), brokers3, 'the leader keeps its majority');
+    assert.deepEqual(cutPairs(groups), others.flatMap((other) => [['broker-1', other], ['broker-2', other]]).sort());
+    assert.throws(() => clusterShape('clients-reach-only-deposed', { brokers: brokers3, leader: 'broker-1', others }), /needs the deposed leader, and none was named/);
+    assert.throws(() => clusterShape('clients-reach-only-deposed', { brokers: brokers3, leader: 'broker-1', deposed: 'broker-9', others }), /the deposed leader broker-9 is not one of the brokers/);
+    assert.throws(() => clusterShape('clients-reach-only-deposed', { brokers: brokers3, leader: 'broker-3', deposed: 'broker-3', others }), (error: Error) => error instanceof ClusterShapeError && /broker-3 leads again, so it is not deposed/.test(error.message));
+    assert.throws(() => clusterShape('clients-reach-only-deposed', { brokers: brokers3, deposed: 'broker-3', others }), /needs the leader/);
+  });
+
   test('majorities-ring over 5: each broker reaches a majority, no two the same one, clients untouched', () => {
     const { groups } = clusterShape('majorities-ring', { brokers: brokers5, others });
     const seen = brokers5.map((broker) => reachOf(groups, broker));

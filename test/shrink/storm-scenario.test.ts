@@ -32,6 +32,7 @@ describe('fault tables', () => {
     assert.throws(() => parseFaultTable([['at', 'fault', 'node', 'ms']]), /starts with the header \| at ms \| fault \| node \| lasting ms \|/);
     assert.throws(() => parseFaultTable([header, ['1.5', 'freeze', 'worker-1', '10']]), (e: Error) => e instanceof FaultTableError && /row 1: "at ms" is a whole number of milliseconds, not "1.5"/.test(e.message));
     assert.throws(() => parseFaultTable([header, ['1', 'freeze', 'worker-1', '10'], ['2', 'partition', 'broker', '10']]), /row 2: unknown fault "partition" \(a storm's faults: crash-restart, freeze, cluster-partition\)/);
+    assert.throws(() => parseFaultTable([header, ['1', 'cluster-partition', 'clients-reach-only-deposed', '10']]), /row 1: a cluster-partition clients-reach-only-deposed needs the deposed leader, which only a step names/);
     assert.throws(() => parseFaultTable([header, ['1', 'cluster-partition', 'halves', '10']]), /row 1: a cluster-partition names its shape in the node column \(leader-isolated, leader-cut-from-peers, leader-cut-from-clients, majorities-ring, bridge, random-halves\), not "halves"/);
     assert.throws(() => parseFaultTable([header, ['1', 'cluster-partition', 'bridge', '0']]), /a cluster-partition lasts at least 1 ms/);
     assert.throws(() => parseFaultTable([header, ['1', 'freeze', '', '10']]), /row 1: "node" is empty/);
