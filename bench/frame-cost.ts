@@ -49,8 +49,9 @@ async function cpuPerMessage(router: Router, dealer: Dealer, identity: Buffer, f
 
 async function main(): Promise<void> {
   const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-  const router = new Router({ linger: 0 });
-  const dealer = new Dealer({ linger: 0, receiveTimeout: 10_000 });
+  // No high-water marks: a ROUTER drops what it cannot queue, and the sends run ahead of the receives.
+  const router = new Router({ linger: 0, sendHighWaterMark: 0 });
+  const dealer = new Dealer({ linger: 0, receiveTimeout: 10_000, receiveHighWaterMark: 0 });
   try {
     await router.bind(endpoint);
     dealer.connect(endpoint);

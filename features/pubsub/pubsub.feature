@@ -118,19 +118,19 @@ Feature: Exactly-once delivery to durable subscribers (KHP/1)
 
   # {{dedupRetention}} and {{compactionThreshold}} in a manifest: small, so the proxy forgets its oldest
   # message ids and compacts its journal within seconds. The window stays above what the publishers
-  # can have in flight (2 × 64), as it must. A proxy that does not report its compactions
+  # can have in flight (2 × 128), as it must. A proxy that does not report its compactions
   # ("journal-compacted") leaves the last step INCONCLUSIVE: what it was to reach is not shown.
-  # The reference compacts once its journal holds 4 times its live records (up to 200 remembered ids
-  # plus what is retained): 1,200 puts pass that by far; 800 did only just, and often not.
+  # The reference compacts once its journal holds 4 times its live records (up to 300 remembered ids
+  # plus what is retained): 1,600 puts pass that by far; 800 with 200 ids did only just, and often not.
   @khp1:dedup @khp1:restart
   Scenario: A small dedup window and frequent journal compaction, across a proxy crash: each message once
-    Given a pub/sub proxy that remembers the last 200 message ids and compacts its journal past 128 records
+    Given a pub/sub proxy that remembers the last 300 message ids and compacts its journal past 128 records
     And 2 subscribers
     And "subscriber-1" subscribes to "news"
     And "subscriber-2" subscribes to "news, sports"
     And 2 publishers
-    When each publisher starts putting 600 messages round-robin on "news, sports"
+    When each publisher starts putting 800 messages round-robin on "news, sports"
     And the pub/sub proxy is killed once 300 messages are accepted, and restarted 300 ms later
     Then the puts finish
     And every subscriber gets each message it is owed exactly once, in each publisher's order
-    And the proxy compacted its journal, and its dedup table reached its bound of 200
+    And the proxy compacted its journal, and its dedup table reached its bound of 300

@@ -19,7 +19,7 @@ export interface PublisherOptions {
   backoffInitial?: number;
   backoffMax?: number;
   /**
-   * Puts in flight at once (default 64, at most MAX_PUBLISHER_WINDOW). Above 1 the PUTs carry this publisher's order (KHP/1
+   * Puts in flight at once (default 128, at most MAX_PUBLISHER_WINDOW). Above 1 the PUTs carry this publisher's order (KHP/1
    * revision 3) and need a revision 3 proxy; 1 sends revision 1 PUTs, one at a time, for older proxies.
    */
   window?: number;
@@ -37,7 +37,7 @@ export interface PublisherOptions {
  */
 export const MAX_PUBLISHER_WINDOW = 500;
 
-export const DEFAULT_PUBLISHER_OPTIONS = { timeout: 2500, attempts: 5, backoffInitial: 100, backoffMax: 2000, window: 64 } as const;
+export const DEFAULT_PUBLISHER_OPTIONS = { timeout: 2500, attempts: 5, backoffInitial: 100, backoffMax: 2000, window: 128 } as const;
 
 /** The longest one put can take once it is in the window: every attempt timing out, every backoff at its ceiling. */
 export function putBound(options: Pick<PublisherOptions, 'timeout' | 'attempts' | 'backoffInitial' | 'backoffMax'>): number {
@@ -165,7 +165,7 @@ export class Publisher {
     if (problem !== undefined) return Promise.reject(new PutDefiniteFailure(`put refused before sending: ${problem}`, 'bad-request'));
     return new Promise((resolve, reject) => {
       this.queued.push({ topic, msg, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, resolve, reject });
-      this.fill();
+      this.fillSoon();
     });
   }
 
@@ -186,6 +186,22 @@ export class Publisher {
     for (const put of this.queued.splice(0)) put.reject(new PutDefiniteFailure('publisher is closed', 'closed'));
     await this.receiving;
   }
+
+  /**
+   * fill(), once the microtasks queued so far have run: put() calls made in one turn (an application
+   * that puts again from each settled put's callback makes as many as an ACCEPTED of several settled)
+   * then go out together, one PUT of several, at the cost of no timer.
+   */
+  private fillSoon(): void {
+    if (this.fillDue) return;
+    this.fillDue = true;
+    queueMicrotask(() => {
+      this.fillDue = false;
+      this.fill();
+    });
+  }
+
+  private fillDue = false;
 
   /** Moves queued puts into the window while it has room, and sends them (unless a retransmission is due). */
   private fill(): void {
@@ -299,8 +315,8 @@ export class Publisher {
       const put = this.answered(answer.msg);
       put?.reject(new PutDefiniteFailure(`put ${put.msg} on ${put.topic} refused (${answer.code}): ${answer.reason}`, answer.code));
     }
-    // Once per answer, so the puts an ACCEPTED of several frees go out together.
-    this.fill();
+    // After the callbacks of the puts this answer settled: the puts they make go out with the ones it made room for.
+    this.fillSoon();
   }
 
   /** Takes the put `msg` out of the window; undefined when nothing in it waits for that answer. */
