@@ -16,6 +16,7 @@ import {
   type SubscriberInbound,
 } from '../../reference/pubsub/codec';
 import { Publisher } from '../../reference/pubsub/publisher';
+import { BatchingPeers } from '../../reference/pubsub/batching-peers';
 import { collect, FAST_PUBLISHER, freeEndpoint, proxyPerTest } from './helpers';
 import { RawSubscriber } from './raw-subscriber';
 import { LossyRelay, putMessageIds } from './lossy-relay';
@@ -63,6 +64,18 @@ function assertContiguous(got: Deliver[], first: number, count: number): void {
 }
 
 describe('KHP/1 revision 4: batches', () => {
+  test('the connections that said BATCH are bounded: the least recently told is forgotten and gets single messages again', () => {
+    const peers = new BatchingPeers(2);
+    peers.set('a', 64);
+    peers.set('b', 8);
+    peers.set('a', 32);
+    peers.set('c', 16);
+    assert.deepEqual(['a', 'b', 'c'].map((peer) => peers.size(peer)), [32, 1, 16], 'b was told least recently');
+    assert.equal(peers.count, 2);
+    peers.forget('a');
+    assert.equal(peers.size('a'), 1, 'a new session starts unbatched');
+  });
+
   const fx = proxyPerTest('keelhaul-pubsub-batch-');
 
   test('after BATCH a subscriber gets what the window frees in one DELIVER; one that never said it gets one message per DELIVER', async () => {
