@@ -15,13 +15,13 @@ import {
   KhpDecodeError,
   KHP_HEADER,
   MAX_BATCH_MESSAGES,
+  MAX_BATCH_PAYLOAD_BYTES,
   packAccepted,
   packDelivered,
-  MAX_BATCH_PAYLOAD_BYTES,
   PUT_FRAME_COUNTS,
   printable,
-  type Frame,
   type AcceptedPut,
+  type Frame,
   type Positions,
   type ProxyInbound,
   type RefusalCode,
@@ -112,7 +112,6 @@ interface Session {
   /** Last time the acknowledged position of a topic moved (or delivery began): drives retransmission. */
   progressAt: Map<string, number>;
 }
-
 
 export interface PubSubProxyStats {
   sessions: number;

@@ -125,7 +125,7 @@ test('bad attributes are a 400 naming the field', async () => {
     defer(() => server.close());
     await createProxy(server.url, 'p', `${HOST}:1`);
     const post = (body: Record<string, unknown>) => http(server.url, 'POST', '/proxies/p/toxics', body);
-    assertApiError(await post({ type: 'zmtp_drop', attributes: { command: 'READY,FOO' } }), 400, `bad request body: attributes.command: unknown command "FOO" (known: READY, REQUEST, REPLY, HEARTBEAT, DISCONNECT, RECORDED, CONTROL, CONTROL-ACK, CLIENT-REQUEST, CLIENT-REPLY, PUT, ACCEPTED, REFUSED, HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, SUBSCRIBED, UNSUBSCRIBED, DELIVER, ACK, RESET, FORBIDDEN)`);
+    assertApiError(await post({ type: 'zmtp_drop', attributes: { command: 'READY,FOO' } }), 400, `bad request body: attributes.command: unknown command "FOO" (known: READY, REQUEST, REPLY, HEARTBEAT, DISCONNECT, RECORDED, CONTROL, CONTROL-ACK, CLIENT-REQUEST, CLIENT-REPLY, PUT, ACCEPTED, REFUSED, HELLO, WELCOME, SUBSCRIBE, UNSUBSCRIBE, SUBSCRIBED, UNSUBSCRIBED, DELIVER, ACK, RESET, FORBIDDEN, BATCH)`);
     assertApiError(await post({ type: 'zmtp_drop', attributes: { command: 4 } }), 400, 'bad request body: json: cannot unmarshal number into Go struct field ZmtpDropToxic.attributes.command of type string');
     assertApiError(await post({ type: 'zmtp_delay', attributes: { command: 'REPLY' } }), 400, 'bad request body: attributes.delay: 0 ms is out of range (1 to 600000 ms)');
     assertApiError(await post({ type: 'zmtp_reorder', attributes: { timeout: 10, sequence: -1 } }), 400, 'bad request body: attributes.sequence: -1 is out of range (0 to 9007199254740991)');
