@@ -19,6 +19,27 @@ export const MAX_BATCH_MESSAGES = 1024;
  */
 export const MAX_BATCH_PAYLOAD_BYTES = 256 * 1024;
 
+/**
+ * Consecutive messages grouped for batches, in order: at most `most` in a group, and a group of more
+ * than one within MAX_BATCH_PAYLOAD_BYTES of payloads (a larger message makes a group of its own).
+ */
+export function batchGroups<T extends { payload: Buffer }>(messages: readonly T[], most: number): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    if (group.length > 0 && (group.length >= most || bytes + message.payload.length > MAX_BATCH_PAYLOAD_BYTES)) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(message);
+    bytes += message.payload.length;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 /** `forbidden`: secure mode, the sender's principal may not publish on the topic (docs/security.md). */
 export type RefusalCode = 'busy' | 'bad-request' | 'forbidden';
 const REFUSAL_CODES: readonly RefusalCode[] = ['busy', 'bad-request', 'forbidden'];

@@ -14,8 +14,8 @@ import {
   encodeWelcome,
   KhpDecodeError,
   KHP_HEADER,
+  batchGroups,
   MAX_BATCH_MESSAGES,
-  MAX_BATCH_PAYLOAD_BYTES,
   packAccepted,
   packDelivered,
   PUT_FRAME_COUNTS,
@@ -159,6 +159,7 @@ export class PubSubProxy {
   private readonly counters = { accepted: 0, deduplicated: 0, refusedBusy: 0, refusedBad: 0, delivered: 0, retransmitted: 0, malformed: 0, resets: 0, evicted: 0, forbidden: 0, revokedSessions: 0, outOfOrder: 0, acks: 0 };
   /** Encoded DELIVERs of retained messages; an entry goes when the store releases its message. */
   private readonly encodedDelivers = new WeakMap<StoredMessage, Frame[]>();
+  /** Revision 4: retained messages' frames in a DELIVER of several, likewise. */
   private readonly encodedMessages = new WeakMap<StoredMessage, Frame>();
   /** Revision 4: connections that said BATCH. */
   private readonly batching = new BatchingPeers();
@@ -439,25 +440,18 @@ export class PubSubProxy {
     if (sent < acked) sent = acked;
     const limit = Math.min(this.store.durableLast(topic), acked + this.options.window);
     if (sent === acked && limit > sent) session.progressAt.set(topic, monotonicNow()); // the retransmit clock starts with the first unacknowledged send
-    const most = this.batching.size(session.key);
-    const batch: StoredMessage[] = [];
-    let batchBytes = 0;
-    const flush = (): void => {
-      if (batch.length === 1) this.send([session.identity, ...this.deliverFrames(batch[0])]);
-      else if (batch.length > 1) this.send([session.identity, ...encodeDeliverBatch(topic, batch[0].seq, batch.map((message) => this.packedMessage(message)))]);
-      this.counters.delivered += batch.length;
-      batch.length = 0;
-      batchBytes = 0;
-    };
+    const due: StoredMessage[] = [];
     while (sent < limit) {
       const message = this.store.message(topic, sent + 1);
       if (message === undefined) break; // released meanwhile (cannot happen below the limit; defensive)
-      if (batch.length > 0 && (batch.length >= most || batchBytes + message.payload.length > MAX_BATCH_PAYLOAD_BYTES)) flush();
-      batch.push(message);
-      batchBytes += message.payload.length;
+      due.push(message);
       sent = message.seq;
     }
-    flush();
+    for (const group of batchGroups(due, this.batching.size(session.key))) {
+      if (group.length === 1) this.send([session.identity, ...this.deliverFrames(group[0])]);
+      else this.send([session.identity, ...encodeDeliverBatch(topic, group[0].seq, group.map((message) => this.packedMessage(message)))]);
+      this.counters.delivered += group.length;
+    }
     session.sent.set(topic, sent);
     this.delivered.record(session.subscriber, topic, sent);
   }

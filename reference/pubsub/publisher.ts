@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Dealer } from 'zeromq';
-import { decodeAtPublisher, encodeBatch, encodePut, encodePuts, KhpDecodeError, MAX_BATCH_PAYLOAD_BYTES, nameProblem, type Frame, type PublisherInbound, type RefusalCode } from './codec';
+import { batchGroups, decodeAtPublisher, encodeBatch, encodePut, encodePuts, KhpDecodeError, MAX_BATCH_MESSAGES, nameProblem, type Frame, type PublisherInbound, type RefusalCode } from './codec';
 import type { PeerSecurity } from '../security/peer-security';
 import { backoffDelay } from '../util/backoff';
 import { silentLogger, type Logger } from '../util/log';
@@ -221,16 +221,8 @@ export class Publisher {
       for (const put of puts) this.send(put);
       return;
     }
-    let from = 0;
-    let bytes = 0;
-    for (let at = 0; at <= puts.length; at++) {
-      if (at === puts.length || (at > from && bytes + puts[at].payload.length > MAX_BATCH_PAYLOAD_BYTES)) {
-        this.sendTogether(puts.slice(from, at));
-        from = at;
-        bytes = 0;
-      }
-      if (at < puts.length) bytes += puts[at].payload.length;
-    }
+    // The window (at most 500) is below the most a PUT of several may carry.
+    for (const group of batchGroups(puts, MAX_BATCH_MESSAGES)) this.sendTogether(group);
   }
 
   private sendTogether(puts: WindowPut[]): void {

@@ -10,6 +10,8 @@ import {
   encodeBatch,
   encodeDeliverBatch,
   encodePuts,
+  batchGroups,
+  MAX_BATCH_PAYLOAD_BYTES,
   packAccepted,
   packDelivered,
   packPut,
@@ -154,6 +156,15 @@ describe('KHP/1 codec', () => {
       rejects(decodeAtPublisher, [...f('KHP01', 'ACCEPTED', ''), Buffer.from('m-2\nt')], /put 1 of the ACCEPTED ends before its topic/);
       rejects(decodeAtSubscriber, [...f('KHP01', 'DELIVER', 't', '1', ''), Buffer.from('p\nm\u0001\ny')], /message id must be printable ASCII/);
       rejects(decodeAtSubscriber, [...f('KHP01', 'DELIVER', 't', String(Number.MAX_SAFE_INTEGER), ''), packDelivered({ publisher: 'p', msg: 'm', payload: Buffer.from('x') })], /runs past the largest sequence/);
+    });
+
+    test('batch groups keep the order, at most `most` each, a group of several within 256 KiB of payloads', () => {
+      const sized = (...sizes: number[]) => sizes.map((size, at) => ({ at, payload: Buffer.alloc(size) }));
+      const shape = (groups: { at: number }[][]) => groups.map((group) => group.map((item) => item.at));
+      assert.deepEqual(shape(batchGroups(sized(1, 1, 1, 1, 1, 1, 1, 1), 3)), [[0, 1, 2], [3, 4, 5], [6, 7]]);
+      const third = Math.floor(MAX_BATCH_PAYLOAD_BYTES / 3);
+      assert.deepEqual(shape(batchGroups(sized(third, third, third, third, MAX_BATCH_PAYLOAD_BYTES + 1, 1, 1), 64)), [[0, 1, 2], [3], [4], [5, 6]]);
+      assert.deepEqual(batchGroups([], 8), []);
     });
 
     test('a message of one with an empty id is still named for its empty id, not read as a batch', () => {
