@@ -1,5 +1,6 @@
 import { floorPipelined, floorSync } from './environments/echo-floor';
 import { brokerPipelined, brokerSync } from './environments/reference-broker';
+import { anchorPipelined, anchorSync } from './environments/minimal-broker';
 import { proxyPipelined, proxySync } from './environments/proxy-hop';
 import { securePipelined, secureSync } from './environments/secure-broker';
 import { khxDurablePipelined, khxDurableSync, khxMemoryPipelined, khxMemorySync } from './environments/durable-broker';
@@ -12,6 +13,7 @@ import type { Measurement } from './measurement';
 
 /**
  * Every measurement, in table order. Floors first: other rows name them as baselines.
+ * The minimal 7/MDP broker (anchor) follows the floors: the field's pace, in the broker rows' layout.
  * Add new rows here (e.g. a broker behind the fault proxy with baseline 'broker.sync').
  * The in-memory KHX/1 rows sit right before the durable ones, so that in the round-robin each
  * durable run follows its baseline's run, and each replicated (khr) run its durable one; so do the kill rows their floor (`kill.request`). The pub/sub fan-out rows come last, their floor first.
@@ -19,6 +21,8 @@ import type { Measurement } from './measurement';
 export const MEASUREMENTS: Measurement[] = [
   floorSync,
   floorPipelined,
+  anchorSync,
+  anchorPipelined,
   brokerSync,
   brokerPipelined,
   proxySync,

@@ -3,7 +3,7 @@ import { freePort } from '../../harness/runtime/ports';
 import { MajordomoClient } from '../../reference/client';
 import { decodeAtClient, encodeClientRequest } from '../../reference/mdp/codec';
 import type { PeerSecurity } from '../../reference/security/peer-security';
-import { expectPayload, pipelinedMeasurement, syncMeasurement, type MeasurementHeading } from '../kinds';
+import { closeQuietly, expectPayload, pipelinedMeasurement, syncMeasurement, type MeasurementHeading } from '../kinds';
 import type { BenchChild } from '../children';
 import type { Environment, Measurement, StartContext } from '../measurement';
 
@@ -31,16 +31,24 @@ export interface ExtraWorkers {
  * The layout above, for every broker environment: the broker process (with `brokerArgs` added to
  * its command line), the workers process (with `workerArgs`), named `<name>` and `<name>-workers` in
  * error reports, and `extra` workers if given (the broker is ready once all of them registered too).
+ * `brokerScript` / `workersScript` put other processes in the same layout (the minimal anchor).
  */
 export async function startBrokerAndWorkers(
   { children, settings: { workers: count }, timeoutMs }: StartContext,
-  { name, brokerArgs = [], workerArgs = [], extra }: { name: string; brokerArgs?: string[]; workerArgs?: string[]; extra?: ExtraWorkers },
+  {
+    name,
+    brokerArgs = [],
+    workerArgs = [],
+    extra,
+    brokerScript = 'broker-server',
+    workersScript = 'echo-workers',
+  }: { name: string; brokerArgs?: string[]; workerArgs?: string[]; extra?: ExtraWorkers; brokerScript?: string; workersScript?: string },
 ): Promise<{ endpoint: string; broker: BenchChild; extra?: BenchChild }> {
   const endpoint = `tcp://127.0.0.1:${await freePort()}`;
   const expected = count + (extra?.count ?? 0);
-  const broker = children.spawn(name, 'broker-server', ['--endpoint', endpoint, '--heartbeat', String(HEARTBEAT_MS), '--expect-workers', String(expected), ...brokerArgs]);
+  const broker = children.spawn(name, brokerScript, ['--endpoint', endpoint, '--heartbeat', String(HEARTBEAT_MS), '--expect-workers', String(expected), ...brokerArgs]);
   await broker.waitFor('ready', timeoutMs, 'the broker to bind');
-  const workers = children.spawn(`${name}-workers`, 'echo-workers', ['--broker', endpoint, '--service', SERVICE, '--count', String(count), '--heartbeat', String(HEARTBEAT_MS), ...workerArgs]);
+  const workers = children.spawn(`${name}-workers`, workersScript, ['--broker', endpoint, '--service', SERVICE, '--count', String(count), '--heartbeat', String(HEARTBEAT_MS), ...workerArgs]);
   await workers.waitFor('ready', timeoutMs, 'the workers to start');
   const extraChild = extra && children.spawn(`${name}-${extra.script}`, extra.script, ['--broker', endpoint, '--heartbeat', String(HEARTBEAT_MS), ...extra.args]);
   await extraChild?.waitFor('ready', timeoutMs, `the ${extra?.script} process to start`);
@@ -85,6 +93,35 @@ export function mdpSync<T extends BrokerEndpoint>(heading: MeasurementHeading<T>
 }
 
 /**
+ * One request outstanding on a raw DEALER speaking MDPC01 (the codec's frames, nothing else): the
+ * least a 7/MDP client does, for the minimal anchor's sync row.
+ */
+export function mdpRawSync<T extends BrokerEndpoint>(heading: MeasurementHeading<T>): Measurement {
+  return syncMeasurement<T>({
+    ...heading,
+    open({ endpoint }, { payload, replyTimeoutMs }) {
+      const socket = new Dealer({ linger: 0, receiveTimeout: replyTimeoutMs });
+      socket.connect(endpoint);
+      const request = encodeClientRequest(SERVICE, [payload]);
+      return {
+        async call() {
+          await socket.send(request);
+          checkEcho(await socket.receive(), payload);
+        },
+        close: () => closeQuietly(socket),
+      };
+    },
+  });
+}
+
+function checkEcho(frames: Buffer[], payload: Buffer): void {
+  const reply = decodeAtClient(frames);
+  if (reply.service !== SERVICE) throw new Error(`reply from service "${reply.service}", expected "${SERVICE}"`);
+  if (reply.body.length !== 1) throw new Error(`reply body has ${reply.body.length} frames, expected 1`);
+  expectPayload(reply.body[0], payload);
+}
+
+/**
  * MajordomoClient runs one request at a time, so the pipelined load speaks MDPC01 itself on raw
  * DEALER sockets (the codec's encodeClientRequest / decodeAtClient): the same frames the client
  * sends, without its per-call service check and timeout bookkeeping. In secure mode each socket is a
@@ -100,12 +137,7 @@ export function mdpPipelined<T extends BrokerEndpoint>(heading: MeasurementHeadi
       return {
         socket,
         request: security?.wrap(request) ?? request,
-        check(frames) {
-          const reply = decodeAtClient(frames);
-          if (reply.service !== SERVICE) throw new Error(`reply from service "${reply.service}", expected "${SERVICE}"`);
-          if (reply.body.length !== 1) throw new Error(`reply body has ${reply.body.length} frames, expected 1`);
-          expectPayload(reply.body[0], payload);
-        },
+        check: (frames) => checkEcho(frames, payload),
       };
     },
   });
