@@ -8,7 +8,6 @@ import {
   encodeRecorded,
   encodeRequest,
   encodeTimedRequest,
-  DEFAULT_MDP_LIMITS,
   jobIdProblem,
   KHT_EXTENSION,
   KHR_EXTENSION,
@@ -138,41 +137,9 @@ export interface BrokerOptions {
   cluster?: ClusterNode;
 }
 
-/** What peers may make the broker hold (docs/limits.md). */
-export interface BrokerLimits {
-  /** Largest message in bytes (ZMQ_MAXMSGSIZE): a peer that sends more is disconnected by libzmq. */
-  maxMessageSize: number;
-  /** Most frames in one message; more is malformed. */
-  maxFrames: number;
-  /** Longest service name in bytes; longer is malformed. */
-  maxServiceNameBytes: number;
-  /** Most services known at once (a service with no worker and no queued request is removed on the next tick). */
-  maxServices: number;
-  /** Most requests one client socket may have in the broker's hands (queued or dispatched). */
-  maxRequestsPerPeer: number;
-  /**
-   * A KHX/1 job still without a result this long after it was accepted (or recovered) is given up
-   * (504: it may have run, it will not run again), and the worker holding it, if any, is disconnected.
-   */
-  jobDeadline: number;
-}
+import { DEFAULT_BROKER_LIMITS, DEFAULT_BROKER_OPTIONS, type BrokerLimits } from './node-defaults';
 
-export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
-  maxMessageSize: 16 * 1024 * 1024,
-  maxFrames: DEFAULT_MDP_LIMITS.maxFrames,
-  maxServiceNameBytes: DEFAULT_MDP_LIMITS.maxServiceNameBytes,
-  maxServices: 10_000,
-  maxRequestsPerPeer: 1_000,
-  jobDeadline: 60 * 60_000,
-};
-
-export const DEFAULT_BROKER_OPTIONS = {
-  heartbeatInterval: 2500,
-  heartbeatLiveness: 3,
-  requestExpiry: 30_000,
-  retentionMs: 10 * 60_000,
-  retentionCount: 100_000,
-} as const;
+export { DEFAULT_BROKER_LIMITS, DEFAULT_BROKER_OPTIONS, type BrokerLimits };
 
 export interface BrokerStats {
   workers: number;

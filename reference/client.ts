@@ -14,6 +14,9 @@ import type { PeerSecurity } from './security/peer-security';
 import { monotonicNow } from './util/monotonic-clock';
 import { LateReplyWatch, type CallState, type Orphan } from './late-reply-watch';
 import { parseClientMembers, type BrokerRoutes } from './cluster/broker-routes';
+import { DEFAULT_CLIENT_OPTIONS } from './node-defaults';
+
+export { DEFAULT_CLIENT_OPTIONS };
 
 export interface ClientOptions {
   /**
@@ -77,14 +80,6 @@ const KHR_EXTENSION_TOKEN = 'KHR/1';
 /** At most this many given-up sockets per client are watched for late replies at once. */
 const MAX_WATCHED_SOCKETS = 8;
 
-export const DEFAULT_CLIENT_OPTIONS = {
-  timeout: 2500,
-  attempts: 3,
-  backoffInitial: 100,
-  backoffMax: 2000,
-  checkService: true,
-  serviceCheckTtl: 1000,
-} as const;
 
 /**
  * The longest a call can take with these options: every attempt timing out, every backoff at its

@@ -13,6 +13,9 @@ import { RecentKeys } from './control/recent-keys';
 import { monotonicNow } from './util/monotonic-clock';
 import type { BrokerRoutes } from './cluster/broker-routes';
 import { askLeaderEndpoint } from './leader-lookup';
+import { DEFAULT_WORKER_OPTIONS } from './node-defaults';
+
+export { DEFAULT_WORKER_OPTIONS };
 
 export type { JobContext } from './control/running-job';
 
@@ -72,12 +75,6 @@ export interface WorkerOptions {
  */
 export const LATE_START_MARGIN = 20;
 
-export const DEFAULT_WORKER_OPTIONS = {
-  heartbeatInterval: 2500,
-  heartbeatLiveness: 3,
-  reconnectInitial: 100,
-  reconnectMax: 5000,
-} as const;
 
 /**
  * A 7/MDP worker. It runs one request at a time, heartbeats while it works, and when the broker

@@ -1,12 +1,10 @@
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { DefiniteFailure, MajordomoClient } from '../../reference/client';
-import { ClusterNode } from '../../reference/cluster/cluster-node';
+import type { ClusterNode } from '../../reference/cluster/cluster-node';
 import { parseClusterMember, parseEndpointList } from '../../reference/cluster/cluster-members';
 import { parseBrokerRoutes } from '../../reference/cluster/broker-routes';
 import { clusterSettingsOf } from '../../reference/cluster/cluster-settings';
-import { CLUSTER_MMI_SERVICE } from '../../reference/cluster/cluster-gate';
-import { ReplicationSecurityError, type ReplicationSecuritySettings } from '../../reference/cluster/replication-security';
+import type { ReplicationSecuritySettings } from '../../reference/cluster/replication-security';
 import type { PeerSecurity } from '../../reference/security/peer-security';
 import type { JobStoreOptions } from '../../reference/journal/job-store';
 import type { BrokerDefect } from '../../reference/defects';
@@ -65,6 +63,9 @@ export async function startClusterNodeOrExit(
     process.exit(CLUSTER_SETTINGS_EXIT);
   }
   if (settings === undefined) return undefined;
+  // Loaded only for a cluster broker: Raft and replication are no part of any other node.
+  const { ClusterNode } = await import('../../reference/cluster/cluster-node');
+  const { ReplicationSecurityError } = await import('../../reference/cluster/replication-security');
   try {
     return await ClusterNode.start({
       ...settings,
@@ -89,6 +90,8 @@ const OPERATOR_TIMEOUT_MS = 20_000;
 
 /** One operator request to one endpoint: the answer's status and text, or undefined without one. */
 async function askOperator(endpoint: string, body: string[], timeout: number, security: PeerSecurity | undefined): Promise<{ status: string; text: string } | undefined> {
+  const { DefiniteFailure, MajordomoClient } = await import('../../reference/client');
+  const { CLUSTER_MMI_SERVICE } = await import('../../reference/cluster/cluster-gate');
   const client = new MajordomoClient({ broker: endpoint, khr: false, checkService: false, attempts: 1, timeout, logger: createLogger('cluster'), security });
   try {
     const reply = await client.request(CLUSTER_MMI_SERVICE, body.map((frame) => Buffer.from(frame)));

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
+import type { MajordomoClient } from '../../reference/client';
+import { DEFAULT_CLIENT_OPTIONS } from '../../reference/node-defaults';
 import type { KillOutcome, WorkerControlOutcome } from '../../reference/mdp/control-codec';
 import { createLogger } from '../../reference/util/log';
 import { curveKeyOption, endpoint, peerSecurityOrExit, positiveInt, serverKeyOption } from './node-options';
@@ -43,6 +44,7 @@ function controlCommand(program: Command, name: string, description: string): Co
 /** Runs one control request on a fresh client; prints its answer on stdout and exits with its status, or the error on stderr with 1. */
 async function runControl<T>(name: string, opts: ControlFlags, ask: (client: MajordomoClient) => Promise<T>, exitFor: (answer: T) => number, print: (answer: T) => string): Promise<never> {
   const security = peerSecurityOrExit(opts);
+  const { MajordomoClient } = await import('../../reference/client');
   const client = new MajordomoClient({ broker: opts.broker, timeout: opts.timeout, attempts: opts.attempts, checkService: false, security, logger: createLogger(name, process.env.LOG_LEVEL ?? 'warn') });
   try {
     const answer = await ask(client);

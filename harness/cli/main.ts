@@ -1,25 +1,18 @@
 import { Command, InvalidArgumentError, Option, type CommanderError } from 'commander';
-import { RUN_EXIT } from '../report/verdict';
+import { RUN_EXIT } from '../report/run-exit';
 import { report } from '../../reference/drivers/protocol';
 import { parseRetries, RETRIES_ENV, DEFAULT_RETRIES } from '../run/run-config';
-import { parseRepeat } from './repeat';
+import { parseRepeat } from './repeat-option';
 import { parseTimeScale, TIME_SCALE_ENV } from '../util/time-scale';
-import { Broker, DEFAULT_BROKER_LIMITS, DEFAULT_BROKER_OPTIONS } from '../../reference/broker';
-import { DEFAULT_WORKER_OPTIONS } from '../../reference/worker';
-import { DEFAULT_CLIENT_OPTIONS, MajordomoClient } from '../../reference/client';
+import { DEFAULT_BROKER_LIMITS, DEFAULT_BROKER_OPTIONS, DEFAULT_CLIENT_OPTIONS, DEFAULT_WORKER_OPTIONS } from '../../reference/node-defaults';
 import { createLogger } from '../../reference/util/log';
 import { parseBrokerDefects, parseClientDefects, parseWorkerDefects, type BrokerDefect, type ClientDefect, type WorkerDefect } from '../../reference/defects';
 import { parseServiceClasses, serviceClassOf, type ServiceClasses } from '../../reference/classes/service-classes';
-import { BestEffortSender } from '../../reference/best-effort-sender';
 import { parseRetryPolicy } from '../../reference/classes/retry-policy';
 import { NORMAL_MODE, parseWorkerMode, type WorkerMode } from '../../reference/control/worker-mode';
 import { parseProcessingTimeout, type ProcessingTimeouts } from '../../reference/broker/processing-timeout';
-import { runClientDriver } from '../../reference/drivers/client-driver';
-import { startEchoWorker } from '../../reference/drivers/worker-driver';
-import { FaultProxyServer } from '../toxiproxy/server';
 import { normaliseToxiproxyArgv, parsePortOption, parseSeedOption } from '../toxiproxy/cli-options';
 import { TOXIPROXY_VERSION } from '../toxiproxy/version';
-import { PROFILES } from '../checker/profile';
 import { packageVersion } from '../run/package-root';
 import { registerPubSubCommands } from './pubsub-commands';
 import { registerControlCommands } from './control-commands';
@@ -70,6 +63,12 @@ function serviceClassOption(): Option {
   return new Option('--service-class <spec>', 'declared classes of service: <service>=retry | <service>=give-up:<F ms> | <service>=best-effort, comma-separated, repeatable; off = none (every service retry)').argParser(
     cliParser<ServiceClasses>(parseServiceClasses),
   );
+}
+
+/** The profiles, for verify's and check's --help: the checkers are many modules, loaded only when the help is shown. */
+function profilesHelp(): string {
+  const { PROFILES } = require('../checker/profile') as typeof import('../checker/profile');
+  return `\nProfiles: ${PROFILES.join(', ')}`;
 }
 
 /** A usage mistake (a bad option value) is bad input like any other: exit 2, the run that could not be made, not commander's 1; --help stays 0. */
@@ -166,6 +165,7 @@ program
       const fsync = !(opts.unsafeNoSync || opts.seedDefect?.includes('no-fsync'));
       const storeOptions = { retentionMs: opts.retentionMs, retentionCount: opts.retentionCount, logger, fsync };
       const cluster = await startClusterNodeOrExit(opts, command.getOptionValueSource('endpoint') === 'cli', storeOptions, logger, security);
+      const { Broker } = await import('../../reference/broker');
       const broker = await Broker.start({
         cluster,
         endpoint: cluster?.status().members.find((member) => member.id === cluster.id)?.client ?? opts.endpoint,
@@ -221,7 +221,7 @@ program
   .addOption(serverKeyOption())
   .addOption(exitWithStdinOption())
   .action(
-    (opts: {
+    async (opts: {
       broker: string;
       brokerRoute?: BrokerRoutes;
       khr: string;
@@ -241,6 +241,7 @@ program
       seedDefect?: WorkerDefect[];
     }) => {
       const security = peerSecurityOrExit(opts);
+      const { startEchoWorker } = await import('../../reference/drivers/worker-driver');
       const worker = startEchoWorker({
         defects: opts.seedDefect,
         security,
@@ -338,6 +339,7 @@ program
         checkService: opts.checkService,
       };
       if (opts.driver) {
+        const { runClientDriver } = await import('../../reference/drivers/client-driver');
         await runClientDriver(options, logger);
         process.exit(0);
       }
@@ -345,12 +347,14 @@ program
       if (serviceClassOf(opts.serviceClass, opts.service).kind === 'best-effort') {
         // Fire-and-forget: one non-blocking send, no answer awaited.
         // A one-shot process: let the message leave before the socket closes.
+        const { BestEffortSender } = await import('../../reference/best-effort-sender');
         const sender = new BestEffortSender({ broker: opts.broker, security, lingerMs: 500 });
         const outcome = await sender.send(opts.service, frames.map((f) => Buffer.from(f)));
         sender.close();
         process.stderr.write(outcome.sent ? `keelhaul client: best-effort: sent in ${outcome.ms.toFixed(1)} ms, no answer awaited\n` : `keelhaul client: best-effort: dropped (${outcome.reason})\n`);
         process.exit(outcome.sent ? 0 : 1);
       }
+      const { MajordomoClient } = await import('../../reference/client');
       const client = new MajordomoClient({ ...options, logger });
       try {
         const reply = await client.request(opts.service, frames.map((f) => Buffer.from(f)));
@@ -401,7 +405,7 @@ program
   .option('--impl <manifest>', 'the implementation manifest (JSON or YAML)')
   .option('--tags <expression>', 'Cucumber tag expression selecting scenarios, e.g. "@smoke or @rfc8"')
   .addOption(new Option('--name <regex>', 'only scenarios whose name matches this regular expression').argParser(cliParser(regexOption)))
-  .option('--profile <profile...>', `only scenarios of these profiles (${PROFILES.join(', ')})`)
+  .option('--profile <profile...>', 'only scenarios of these profiles (listed below)')
   .option('--claimed-only', 'skip the scenarios of profiles the manifest does not claim (no INFO verdicts)')
   .option('--seed <n>', 'replay a run: the seed its fault schedules were drawn from (printed by every run)')
   .option('--reports <dir>', 'where the run folder is written', 'reports')
@@ -413,6 +417,7 @@ program
   .addOption(parallelOption())
   .option('--check', 'only check the manifest and exit')
   .option('--print-schema', "print the manifest's JSON schema and exit")
+  .addHelpText('after', profilesHelp)
   .exitOverride(usageExit)
   .action(async (opts: { impl?: string; tags?: string; name?: string; profile?: string[]; claimedOnly?: boolean; seed?: string; reports: string; runtime?: string; timeScale?: string; retries?: number; repeat?: number; shard?: Shard; parallel?: number; check?: boolean; printSchema?: boolean }) => {
     // Loaded here, not at the top: the node commands start often and need none of this.
@@ -429,12 +434,13 @@ program
   .command('check')
   .description('re-judge a stored history (a history.jsonl, or a scenario folder of a run) and print its anomaly report; exit codes as verify (docs/history.md)')
   .argument('[history]', 'a history.jsonl, or the scenario folder under reports/<run>/ that holds one')
-  .option('--profile <profile>', `judge against this profile (${PROFILES.join(', ')}); default: the one in the scenario's verdict.json, else the strictest of the history's system`)
+  .option('--profile <profile>', "judge against this profile (listed below); default: the one in the scenario's verdict.json, else the strictest of the history's system")
   .option('--system <system>', 'the system the history is of (request-reply, pubsub, secure, control, retry-policy, replicated), when its events do not say')
   .option('--time-scale <x>', "the time scale the run used, for the bounds (default: the run's run-config.json, else 1)")
   .addOption(new Option('--call-bound <ms>', 'the longest a call may take (stuck), instead of the one the timing gives').argParser(positiveInt))
   .addOption(new Option('--recovery-bound <ms>', 'how soon after the last heal the system must progress (stuck), instead of the one the timing gives').argParser(positiveInt))
   .option('--print-schema', "print the history event's JSON schema and exit")
+  .addHelpText('after', profilesHelp)
   .exitOverride(usageExit)
   .action(async (history: string | undefined, opts: { profile?: string; system?: string; timeScale?: string; callBound?: number; recoveryBound?: number; printSchema?: boolean }) => {
     const { runCheckCommand } = await import('./check');
@@ -454,6 +460,7 @@ program
   .version(`toxiproxy-server version ${TOXIPROXY_VERSION}`, '--version', 'print the version (as toxiproxy-server -version does) and exit')
   .action(async (opts: { host: string; port: number; config?: string; seed?: string; proxyMetrics?: boolean; runtimeMetrics?: boolean }) => {
     // Logs are JSON lines on stdout at LOG_LEVEL, as the real server writes them.
+    const { FaultProxyServer } = await import('../toxiproxy/server');
     const server = await FaultProxyServer.start({ ...opts });
     process.stdout.write(`keelhaul toxiproxy: API listening on ${server.url}\n`);
     onShutdown(() => server.close(), false);

@@ -1,13 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createInterface } from 'node:readline';
-import { DEFAULT_PROXY_OPTIONS, PubSubProxy } from '../../reference/pubsub/proxy';
-import { DEFAULT_PUBLISHER_OPTIONS, MAX_PUBLISHER_WINDOW, Publisher, PutDefiniteFailure } from '../../reference/pubsub/publisher';
-import { DEFAULT_SUBSCRIBER_OPTIONS, Subscriber } from '../../reference/pubsub/subscriber';
+import { DEFAULT_PROXY_OPTIONS, DEFAULT_PUBLISHER_OPTIONS, DEFAULT_SUBSCRIBER_OPTIONS, MAX_PUBLISHER_WINDOW } from '../../reference/pubsub/defaults';
 import { MAX_BATCH_MESSAGES, nameProblem } from '../../reference/pubsub/codec';
 import { parseProxyDefects, parseSubscriberDefects, type ProxyDefect, type SubscriberDefect } from '../../reference/defects';
 import { createLogger } from '../../reference/util/log';
-import { runPublisherDriver } from '../../reference/drivers/publisher-driver';
-import { runSubscriberDriver } from '../../reference/drivers/subscriber-driver';
 import { report } from '../../reference/drivers/protocol';
 import { exitOnDamagedJournal, repairOption, runRepair, serveJournaled, unsafeNoSyncOption } from './journal-repair';
 import {
@@ -79,6 +75,7 @@ export function registerPubSubCommands(program: Command): void {
       if (opts.repair) process.exit(await runRepair('pubsub-proxy', opts.journal));
       const security = serverSecurityOrExit(opts);
       const logger = createLogger(opts.name);
+      const { PubSubProxy } = await import('../../reference/pubsub/proxy');
       const proxy = await PubSubProxy.start({
         endpoint: opts.endpoint,
         journal: opts.journal,
@@ -125,11 +122,13 @@ export function registerPubSubCommands(program: Command): void {
         const security = peerSecurityOrExit(opts);
         const options = { proxy: opts.proxy, id: opts.id ?? opts.name, timeout: opts.timeout, attempts: opts.attempts, backoffInitial: opts.backoffInitial, backoffMax: opts.backoffMax, window: opts.window, security };
         if (opts.driver) {
+          const { runPublisherDriver } = await import('../../reference/drivers/publisher-driver');
           await runPublisherDriver(options, logger);
           process.exit(0);
         }
         if (opts.topic === undefined) program.error('publish: --topic <topic> is required (or use --driver)');
         const topic = opts.topic;
+        const { Publisher, PutDefiniteFailure } = await import('../../reference/pubsub/publisher');
         const publisher = new Publisher({ ...options, id: opts.id, logger });
         let status = 0;
         const publish = async (message: string): Promise<boolean> => {
@@ -206,10 +205,12 @@ export function registerPubSubCommands(program: Command): void {
         };
         if (opts.driver) {
           // The driver exits when stdin closes, with or without --exit-with-stdin.
+          const { runSubscriberDriver } = await import('../../reference/drivers/subscriber-driver');
           await runSubscriberDriver({ ...options, topics: opts.topic }, logger);
           process.exit(0);
         }
         if (opts.topic === undefined || opts.topic.length === 0) logger.info('no --topic given: receiving the durable subscriptions of this id only');
+        const { Subscriber } = await import('../../reference/pubsub/subscriber');
         const subscriber = await Subscriber.open({ ...options, logger });
         onShutdown(() => subscriber.close(), Boolean(opts.exitWithStdin));
         let received = 0;

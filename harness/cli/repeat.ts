@@ -6,15 +6,7 @@ import { writeFlakeReports } from '../report/run-reports';
 import { formatCounts, RUN_EXIT } from '../report/verdict';
 import { runEnd } from './run-end';
 
-/** `--repeat <n>`: 1 to 100 (1 is a plain run). */
-export const MAX_REPEAT = 100;
-
-export function parseRepeat(text: string): number {
-  const trimmed = text.trim();
-  const value = Number(trimmed);
-  if (!/^\d+$/.test(trimmed) || value < 1 || value > MAX_REPEAT) throw new Error(`--repeat is a whole number from 1 to ${MAX_REPEAT}, not "${text}"`);
-  return value;
-}
+export { MAX_REPEAT, parseRepeat } from './repeat-option';
 
 /** The folder of repetition `index` inside the parent run folder. */
 export function repetitionDir(index: number): string {

@@ -4,6 +4,7 @@ import { STALL_PROOF_EXCEPTION } from '../verdict/stall-proof-failure';
 import type { HarnessHealthSummary } from '../history/harness-health';
 import type { ClauseSummary } from '../spec/clause-summary';
 import type { OrphanCount } from '../history/orphan-count';
+import { RUN_EXIT } from './run-exit';
 
 export { clauseTags } from '../spec/clause';
 
@@ -132,14 +133,7 @@ function firstLine(text: string | undefined): string | undefined {
   return line ? line : undefined;
 }
 
-/**
- * A run's exit code: 0 every scenario passed (or was INFO); 1 a claimed profile failed or something
- * could not be tested (FAIL, ERROR); 3 nothing failed, but some scenario stayed INCONCLUSIVE through
- * all its attempts: the run could not judge it, which is not a pass either. (2 is a run that could not
- * be made at all, and 4 a run in which no scenario ran: none matched the selection, or Cucumber
- * skipped them all, as a dry run does; see harness/cli/run-end.ts.)
- */
-export const RUN_EXIT = { passed: 0, failed: 1, unusable: 2, inconclusive: 3, nothingRan: 4 } as const;
+export { RUN_EXIT };
 
 export function exitCodeFor(verdicts: readonly Pick<ScenarioVerdict, 'verdict'>[]): number {
   if (verdicts.some((v) => v.verdict === 'FAIL' || v.verdict === 'ERROR')) return RUN_EXIT.failed;

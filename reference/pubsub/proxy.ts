@@ -38,6 +38,9 @@ import type { Policy, Principal, Right } from '../security/policy';
 import { decodeOrDrop } from '../net/decode';
 import { crashForDefect, type ProxyDefect } from '../defects';
 import { monotonicNow } from '../util/monotonic-clock';
+import { DEFAULT_PROXY_OPTIONS } from './defaults';
+
+export { DEFAULT_PROXY_OPTIONS };
 
 export interface PubSubProxyOptions {
   /** Where to bind, e.g. `tcp://127.0.0.1:5560`. */
@@ -85,16 +88,6 @@ export interface PubSubProxyOptions {
   logger?: Logger;
 }
 
-export const DEFAULT_PROXY_OPTIONS = {
-  heartbeatInterval: 2500,
-  heartbeatLiveness: 3,
-  maxPending: 10_000,
-  window: 64,
-  dedupRetention: 100_000,
-  maxMessageSize: 16 * 1024 * 1024,
-  maxTopics: 10_000,
-  subscriberEviction: 60 * 60 * 1000,
-} as const;
 
 type PutMessage = Extract<ProxyInbound, { kind: 'put' }>;
 

@@ -6,6 +6,9 @@ import { backoffDelay } from '../util/backoff';
 import { silentLogger, type Logger } from '../util/log';
 import { decodeOrDrop } from '../net/decode';
 import { monotonicNow } from '../util/monotonic-clock';
+import { DEFAULT_PUBLISHER_OPTIONS, MAX_PUBLISHER_WINDOW } from './defaults';
+
+export { DEFAULT_PUBLISHER_OPTIONS, MAX_PUBLISHER_WINDOW };
 
 export interface PublisherOptions {
   /** The proxy to connect to, e.g. `tcp://127.0.0.1:5560`. */
@@ -31,13 +34,7 @@ export interface PublisherOptions {
   logger?: Logger;
 }
 
-/**
- * The largest window: a window sent again behind its first copies still queued (proxy unreachable)
- * must fit in the DEALER's send high-water mark of 1000, or sends fail and count as lost attempts.
- */
-export const MAX_PUBLISHER_WINDOW = 500;
 
-export const DEFAULT_PUBLISHER_OPTIONS = { timeout: 2500, attempts: 5, backoffInitial: 100, backoffMax: 2000, window: 128 } as const;
 
 /** The longest one put can take once it is in the window: every attempt timing out, every backoff at its ceiling. */
 export function putBound(options: Pick<PublisherOptions, 'timeout' | 'attempts' | 'backoffInitial' | 'backoffMax'>): number {

@@ -21,6 +21,9 @@ import { decodeOrDrop } from '../net/decode';
 import type { PeerSecurity } from '../security/peer-security';
 import type { SubscriberDefect } from '../defects';
 import { monotonicNow } from '../util/monotonic-clock';
+import { DEFAULT_SUBSCRIBER_OPTIONS } from './defaults';
+
+export { DEFAULT_SUBSCRIBER_OPTIONS };
 
 /**
  * Where a subscriber keeps its processed positions (topic → last sequence get() handed out), in
@@ -83,15 +86,6 @@ export interface SubscriberOptions {
   defects?: readonly SubscriberDefect[];
 }
 
-export const DEFAULT_SUBSCRIBER_OPTIONS = {
-  heartbeatInterval: 2500,
-  heartbeatLiveness: 3,
-  reconnectInitial: 100,
-  reconnectMax: 5000,
-  requestTimeout: 1000,
-  operationTimeout: 10_000,
-  batch: 64,
-} as const;
 
 export interface Delivery {
   topic: string;

@@ -1,4 +1,4 @@
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import fs from 'node:fs';
 import { parseStructuredText } from '../util/structured-text';
 import { pointerToField } from '../util/json-pointer';
@@ -16,8 +16,19 @@ export class PolicyError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-const validate = ajv.compile<PolicyDocument>(POLICY_SCHEMA);
+let compiled: ValidateFunction<PolicyDocument> | undefined;
+
+/**
+ * The policy schema's validator, compiled on first use: every node command loads this module (its
+ * --policy option), and most never read a policy, so they need not pay for loading and compiling it.
+ */
+function policyValidator(): ValidateFunction<PolicyDocument> {
+  if (compiled === undefined) {
+    const { default: Ajv } = require('ajv') as typeof import('ajv');
+    compiled = new Ajv({ allErrors: true, strict: true }).compile<PolicyDocument>(POLICY_SCHEMA);
+  }
+  return compiled;
+}
 
 /** Reads, parses (YAML, or JSON for a `.json` name) and checks a policy file. Throws PolicyError. */
 export function loadPolicy(file: string): Policy {
@@ -33,6 +44,7 @@ export function loadPolicy(file: string): Policy {
 /** Parses and checks a policy's text; `file` names it in errors and chooses JSON (`.json`) or YAML. */
 export function parsePolicy(text: string, file: string): Policy {
   const value = parseDocument(text, file);
+  const validate = policyValidator();
   if (!validate(value)) throw new PolicyError(file, [...new Set((validate.errors ?? []).map(describeError))]);
   const owners = new Map<string, string>();
   const replicas = new Map<string, string>();
