@@ -62,6 +62,9 @@ export class ReconnectingDealer {
   private reconnecting = false;
   private stopped = false;
   private tickTimer?: NodeJS.Timeout;
+  /** When the last tick ran, and whether it was a late one that gave no verdict (onTick). */
+  private lastTickAt = 0;
+  private skippedLateTick = false;
   /** Which of `endpoints` the current socket is connected to. */
   private endpointAt = 0;
   private readonly endpoints: string[];
@@ -78,6 +81,7 @@ export class ReconnectingDealer {
   /** Connects and starts ticking. */
   start(): void {
     this.connect();
+    this.lastTickAt = monotonicNow();
     this.tickTimer = setInterval(() => this.onTick(), this.options.heartbeatInterval);
   }
 
@@ -178,9 +182,17 @@ export class ReconnectingDealer {
   }
 
   private onTick(): void {
+    const now = monotonicNow();
+    // A tick more than an interval late means this process stood still (frozen, starved, a long pause),
+    // and what the peer sent meanwhile may sit unread in the socket: the silence is ours, not the peer's.
+    // That tick sends the heartbeat but gives no verdict; the next one, after the socket was read, does.
+    // Never two in a row: on a machine so loaded that every tick is late, a silent peer is still found.
+    const late = now - this.lastTickAt > 2 * this.options.heartbeatInterval && !this.skippedLateTick;
+    this.lastTickAt = now;
+    this.skippedLateTick = late;
     if (this.stopped || this.reconnecting) return;
-    const silence = monotonicNow() - this.lastHeard;
-    if (pastLiveness(silence, this.options.heartbeatInterval, this.options.heartbeatLiveness)) {
+    const silence = now - this.lastHeard;
+    if (!late && pastLiveness(silence, this.options.heartbeatInterval, this.options.heartbeatLiveness)) {
       this.options.log.warn({ silenceMs: silence }, `${this.options.peer} silent past liveness: reconnecting`);
       void this.reconnect(this.backoff(this.silentReconnects++));
       return;

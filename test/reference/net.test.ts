@@ -159,6 +159,56 @@ describe('ReconnectingDealer', () => {
     assert.ok(disconnectAt > 1 && events[disconnectAt + 1] === 'connect 2', `disconnect, then connect 2: ${events.join(', ')}`);
   });
 
+  test('after this process stood still past liveness, a peer that kept talking is read, not taken for silent; a silent one is still left', async () => {
+    const endpoint = await freeEndpoint();
+    const router = new Router({ linger: 0 });
+    await router.bind(endpoint);
+    closers.push(() => router.close());
+    const events: string[] = [];
+    const dealer: ReconnectingDealer = new ReconnectingDealer({
+      endpoint,
+      heartbeatInterval: 50,
+      heartbeatLiveness: 3,
+      reconnectInitial: 10,
+      reconnectMax: 20,
+      self: 'test',
+      peer: 'router',
+      log: silentLogger(),
+      onConnect: () => dealer.send([Buffer.from(`hello ${dealer.generation}`)]),
+      onMessage: (frames) => events.push(`message ${texts(frames).join(' ')} on ${dealer.generation}`),
+      onTick: () => undefined,
+    });
+    dealer.start();
+    closers.push(() => dealer.close());
+    const [identity] = await withTimeout(router.receive(), WAIT, 'the hello');
+
+    // The peer talks as this process stands still for 4 liveness periods (a freeze, as SIGSTOP or a
+    // starved machine makes it): its message waits in the socket. The tick after the stall must let it
+    // be read on this session, instead of dropping the session with the message unread.
+    // What a frozen process's peer sent reaches its socket only once the process runs again (its I/O
+    // thread stood still too), when its timers are long overdue: here the message is sent just after the
+    // stall, behind the dealer's overdue tick.
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        const stallUntil = Date.now() + 600;
+        while (Date.now() < stallUntil) {
+          // busy: the event loop stands still, as in a frozen process
+        }
+        setTimeout(() => {
+          void router.send([identity, 'still here']).catch(() => undefined);
+          resolve();
+        }, 1);
+      }),
+    );
+    await waitFor(() => events.some((event) => event.startsWith('message still here')), { timeoutMs: WAIT, what: 'the message sent during the stall' });
+    assert.equal(dealer.generation, 1, `the session survived the stall: ${events.join(', ')}`);
+    assert.ok(events.every((event) => event.endsWith('on 1')), events.join(', '));
+
+    // Silent from now on: the peer is still left, within a few ticks.
+    const [, secondHello] = await withTimeout(router.receive(), WAIT, 'the hello on a new socket');
+    assert.equal(secondHello.toString(), 'hello 2');
+  });
+
   test('reconnect(0) replaces the socket at once; after close() nothing reconnects', async () => {
     const endpoint = await freeEndpoint();
     const router = new Router({ linger: 0 });
