@@ -118,11 +118,17 @@ describe('ReconnectingDealer', () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 
-  test('greets on every fresh socket; a silent peer means a new socket, a new identity and a new generation', async () => {
+  /** A ROUTER bound on a free port for the dealer to talk to, closed after the test. */
+  const boundRouter = async (): Promise<{ endpoint: string; router: Router }> => {
     const endpoint = await freeEndpoint();
     const router = new Router({ linger: 0 });
     await router.bind(endpoint);
     closers.push(() => router.close());
+    return { endpoint, router };
+  };
+
+  test('greets on every fresh socket; a silent peer means a new socket, a new identity and a new generation', async () => {
+    const { endpoint, router } = await boundRouter();
     const events: string[] = [];
     const dealer: ReconnectingDealer = new ReconnectingDealer({
       endpoint,
@@ -160,10 +166,7 @@ describe('ReconnectingDealer', () => {
   });
 
   test('after this process stood still past liveness, a peer that kept talking is read, not taken for silent; a silent one is still left', async () => {
-    const endpoint = await freeEndpoint();
-    const router = new Router({ linger: 0 });
-    await router.bind(endpoint);
-    closers.push(() => router.close());
+    const { endpoint, router } = await boundRouter();
     const events: string[] = [];
     const dealer: ReconnectingDealer = new ReconnectingDealer({
       endpoint,
@@ -210,10 +213,7 @@ describe('ReconnectingDealer', () => {
   });
 
   test('reconnect(0) replaces the socket at once; after close() nothing reconnects', async () => {
-    const endpoint = await freeEndpoint();
-    const router = new Router({ linger: 0 });
-    await router.bind(endpoint);
-    closers.push(() => router.close());
+    const { endpoint } = await boundRouter();
     let connects = 0;
     const dealer = new ReconnectingDealer({
       endpoint,
