@@ -8,7 +8,7 @@ import { announce, arg, exitWithParent, fail, intArg } from './child-io';
  * client request goes to the first idle worker or waits in a queue. No heartbeats, no expiry, no
  * MMI, no validation, no bookkeeping of what is in flight: what the reference Broker adds to the
  * same message flow (its rows divided by this one) is the cost of doing the job properly.
- * One service: every request goes to every worker, whatever service it names.
+ * One service: a request goes to any idle worker, whatever service it names.
  */
 const EMPTY = Buffer.alloc(0);
 const CLIENT = Buffer.from(CLIENT_PROTOCOL);

@@ -118,6 +118,9 @@ describe('ReconnectingDealer', () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 
+  /** What every dealer here shares: quick reconnects, no log. */
+  const QUICK_RECONNECTS = { reconnectInitial: 10, reconnectMax: 20, self: 'test', peer: 'router', log: silentLogger() } as const;
+
   /** A ROUTER bound on a free port for the dealer to talk to, closed after the test. */
   const boundRouter = async (): Promise<{ endpoint: string; router: Router }> => {
     const endpoint = await freeEndpoint();
@@ -134,11 +137,7 @@ describe('ReconnectingDealer', () => {
       endpoint,
       heartbeatInterval: 20,
       heartbeatLiveness: 2,
-      reconnectInitial: 10,
-      reconnectMax: 20,
-      self: 'test',
-      peer: 'router',
-      log: silentLogger(),
+      ...QUICK_RECONNECTS,
       onConnect: () => {
         events.push(`connect ${dealer.generation}`);
         dealer.send([Buffer.from(`hello ${dealer.generation}`)]);
@@ -172,11 +171,7 @@ describe('ReconnectingDealer', () => {
       endpoint,
       heartbeatInterval: 50,
       heartbeatLiveness: 3,
-      reconnectInitial: 10,
-      reconnectMax: 20,
-      self: 'test',
-      peer: 'router',
-      log: silentLogger(),
+      ...QUICK_RECONNECTS,
       onConnect: () => dealer.send([Buffer.from(`hello ${dealer.generation}`)]),
       onMessage: (frames) => events.push(`message ${texts(frames).join(' ')} on ${dealer.generation}`),
       onTick: () => undefined,
@@ -219,11 +214,7 @@ describe('ReconnectingDealer', () => {
       endpoint,
       heartbeatInterval: 1_000,
       heartbeatLiveness: 3,
-      reconnectInitial: 10,
-      reconnectMax: 20,
-      self: 'test',
-      peer: 'router',
-      log: silentLogger(),
+      ...QUICK_RECONNECTS,
       onConnect: () => connects++,
       onMessage: () => undefined,
       onTick: () => undefined,
